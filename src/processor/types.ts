@@ -1,0 +1,55 @@
+/**
+ * The one processor interface of tracelet, shaped like the OpenAI Agents / CAI
+ * `TracingProcessor`, and the exporter interface that processors hand finished spans to.
+ *
+ * @module
+ */
+import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
+import type { Span } from "../span.ts";
+
+/**
+ * Receives span and trace lifecycle notifications. Every method is optional and may return a
+ * promise; a throwing or rejecting processor never affects the host program or other processors.
+ *
+ * @example
+ * ```ts
+ * import type { SpanProcessor } from "@tracelet/tracelet";
+ * const names: string[] = [];
+ * const collect: SpanProcessor = { onSpanEnd: (span) => void names.push(span.name) };
+ * ```
+ */
+export interface SpanProcessor {
+  /** Called when a root span (a span with no local parent) starts. */
+  onTraceStart?(trace: TraceInfo): void | Promise<void>;
+  /** Called when that root span ends. */
+  onTraceEnd?(trace: TraceInfo): void | Promise<void>;
+  /** Called synchronously when a span starts; the span is still mutable. */
+  onSpanStart?(span: Span): void | Promise<void>;
+  /** Called synchronously when a span ends, with its immutable record. */
+  onSpanEnd?(span: SpanRecord): void | Promise<void>;
+  /** Exports everything buffered; resolves with what happened (never rejects when called via tracelet). */
+  forceFlush?(): Promise<FlushReport | void> | FlushReport | void;
+  /** Flushes and releases resources; idempotent. `deadline` is an epoch-ms time limit. */
+  shutdown?(deadline?: number): Promise<FlushReport | void> | FlushReport | void;
+}
+
+/** Options passed to {@linkcode SpanExporter.export}. */
+export interface ExportOptions {
+  /** Aborts the export (and any retry back-off) when signalled. */
+  signal?: AbortSignal;
+  /** Epoch-ms time by which the export must settle. */
+  deadline?: number;
+}
+
+/**
+ * Delivers batches of finished spans somewhere (OTLP/HTTP, JSONL storage, the console, …).
+ * `export` must never reject: every outcome is reported in the returned {@linkcode FlushReport}.
+ */
+export interface SpanExporter {
+  /** Exports one batch and reports what happened to every span in it. */
+  export(spans: readonly SpanRecord[], options?: ExportOptions): Promise<FlushReport>;
+  /** Delivers anything the exporter itself still holds (for example its durable outbox). */
+  forceFlush?(options?: ExportOptions): Promise<FlushReport>;
+  /** Releases resources; idempotent. */
+  shutdown?(options?: ExportOptions): Promise<void>;
+}
