@@ -1,0 +1,96 @@
+/**
+ * tracelet: portable tracing for AI agents and services on Deno, Node, Bun and Cloudflare
+ * Workers, with zero runtime dependencies.
+ *
+ * This entry is runtime-neutral. For file storage, AsyncLocalStorage context and a fast gzip,
+ * import `configure` from your runtime's preset (`@tracelet/tracelet/node`, `/deno`, `/worker`,
+ * `/web`).
+ *
+ * @example
+ * ```ts
+ * import { BatchSpanProcessor, JsonlSpanExporter, MemoryStorage, Tracer } from "@tracelet/tracelet";
+ *
+ * const storage = new MemoryStorage();
+ * const tracer = new Tracer({
+ *   serviceName: "demo",
+ *   processors: [new BatchSpanProcessor(new JsonlSpanExporter({ storage }))],
+ * });
+ * await tracer.withSpan("answer", async (span) => {
+ *   span.setAttribute("question", "life");
+ *   return 42;
+ * });
+ * const report = await tracer.shutdown();
+ * console.log(report.exported); // 1
+ * ```
+ *
+ * @module
+ */
+
+// Core span model
+export type {
+  Attributes,
+  AttributeValue,
+  FlushReport,
+  InstrumentationScope,
+  Resource,
+  SpanContext,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  SpanRecord,
+  SpanStatus,
+  StatusCode,
+  TraceInfo,
+} from "./src/types.ts";
+export { Span } from "./src/span.ts";
+export type { LinkInput, SpanType } from "./src/span.ts";
+export { Tracer } from "./src/tracer.ts";
+export type { StartSpanOptions, TracerOptions } from "./src/tracer.ts";
+export { getTracer, setTracer } from "./src/global.ts";
+export { DEFAULT_SPAN_LIMITS } from "./src/attributes.ts";
+export type { SpanLimits } from "./src/attributes.ts";
+export { isValidSpanId, isValidTraceId, newSpanId, newTraceId, newUuid } from "./src/ids.ts";
+export { isoFromNs, nowNs } from "./src/clock.ts";
+export type { TimeInput } from "./src/clock.ts";
+export { cleanStr, cleanTags } from "./src/clean.ts";
+export { VERSION } from "./src/version.ts";
+
+// Context
+export { Context, createContextKey } from "./src/context/context.ts";
+export type { ContextKey } from "./src/context/context.ts";
+export { activeContext, getContextManager, setContextManager } from "./src/context/manager.ts";
+export type { ContextManager } from "./src/context/manager.ts";
+export { SyncContextManager } from "./src/context/sync_manager.ts";
+export { AsyncLocalStorageContextManager } from "./src/context/als_manager.ts";
+export type {
+  AsyncLocalStorageClass,
+  AsyncLocalStorageLike,
+} from "./src/context/als_manager.ts";
+
+// Processors and exporters
+export type { ExportOptions, SpanExporter, SpanProcessor } from "./src/processor/types.ts";
+export { SimpleSpanProcessor } from "./src/processor/simple.ts";
+export type { SimpleSpanProcessorOptions } from "./src/processor/simple.ts";
+export { BatchSpanProcessor, OPENAI_BATCH_DEFAULTS } from "./src/processor/batch.ts";
+export type { BatchSpanProcessorOptions } from "./src/processor/batch.ts";
+export { emptyReport, mergeReport } from "./src/processor/report.ts";
+export { JsonlSpanExporter, spanLogPath, toFlatSpan } from "./src/exporter/jsonl.ts";
+export type { FlatSpan, JsonlSpanExporterOptions } from "./src/exporter/jsonl.ts";
+export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";
+export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";
+
+// Storage
+export type {
+  EnqueueResult,
+  Outbox,
+  OutboxEntry,
+  OutboxInput,
+  StoragePath,
+  TraceStorage,
+} from "./src/storage/types.ts";
+
+// Diagnostics and errors
+export { report, reportOnce, setDiagnosticsHook } from "./src/diagnostics.ts";
+export type { Diagnostic, DiagnosticLevel, DiagnosticsHook } from "./src/diagnostics.ts";
+export { TracerError } from "./src/errors.ts";
+export type { TracerErrorCode } from "./src/errors.ts";

@@ -1,0 +1,61 @@
+/**
+ * The clock: epoch nanoseconds from `performance.timeOrigin + performance.now()`, stored as
+ * integer-valued numbers. Doubles hold present-day epoch nanoseconds to about 0.25 µs, which is
+ * finer than `performance.now()` resolution on every runtime tracelet supports.
+ *
+ * On Cloudflare Workers the clock only advances across I/O (a Spectre mitigation), so a span that
+ * does pure CPU work there reports a duration of zero; durations are never negative.
+ *
+ * @module
+ */
+
+/** Epoch milliseconds at `performance.now() === 0`, computed once. */
+function resolveOrigin(): number {
+  const origin = performance.timeOrigin;
+  // Some runtimes (workerd) report a time origin of 0; anchor to the wall clock instead.
+  if (typeof origin === "number" && origin > 1e12) return origin;
+  return Date.now() - performance.now();
+}
+
+const ORIGIN_MS = resolveOrigin();
+
+/**
+ * The current time in epoch nanoseconds.
+ *
+ * @returns An integer-valued number of nanoseconds since the Unix epoch.
+ */
+export function nowNs(): number {
+  return Math.round((ORIGIN_MS + performance.now()) * 1e6);
+}
+
+/** A time given by a caller: a `Date`, or epoch milliseconds as from `Date.now()`. */
+export type TimeInput = Date | number;
+
+/**
+ * Converts a caller's time to epoch nanoseconds.
+ *
+ * @param time A `Date` or epoch milliseconds; `undefined` means now.
+ * @returns Epoch nanoseconds.
+ */
+export function toEpochNs(time: TimeInput | undefined): number {
+  if (time === undefined) return nowNs();
+  const ms = typeof time === "number" ? time : time.getTime();
+  return Number.isFinite(ms) ? Math.round(ms * 1e6) : nowNs();
+}
+
+/**
+ * Formats epoch nanoseconds the way Python's `datetime.isoformat()` does for UTC, as dreadnode's
+ * JSONL lines do: microsecond precision, `+00:00`, and no fraction when it is exactly zero.
+ *
+ * @param ns Epoch nanoseconds.
+ * @returns For example `2026-01-02T03:04:05.123456+00:00`.
+ */
+export function isoFromNs(ns: number): string {
+  const micros = Math.floor(ns / 1000);
+  const ms = Math.floor(micros / 1000);
+  const base = new Date(ms).toISOString().slice(0, 19);
+  const fraction = micros - Math.floor(micros / 1e6) * 1e6;
+  return fraction === 0
+    ? `${base}+00:00`
+    : `${base}.${String(fraction).padStart(6, "0")}+00:00`;
+}

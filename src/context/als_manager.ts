@@ -1,0 +1,61 @@
+/**
+ * A context manager backed by `AsyncLocalStorage`. The class is injected (presets pass the one
+ * from `node:async_hooks`), so this file imports nothing runtime-specific.
+ *
+ * @module
+ */
+import { Context } from "./context.ts";
+import type { ContextManager } from "./manager.ts";
+
+/** The subset of `AsyncLocalStorage` tracelet uses. */
+export interface AsyncLocalStorageLike<T> {
+  /** Returns the store of the current async context. */
+  getStore(): T | undefined;
+  /** Runs `fn` with `store` active for it and everything it schedules. */
+  run<R>(store: T, fn: () => R): R;
+}
+
+/** A constructor of {@linkcode AsyncLocalStorageLike}, e.g. `AsyncLocalStorage` from `node:async_hooks`. */
+export type AsyncLocalStorageClass = new <T>() => AsyncLocalStorageLike<T>;
+
+/**
+ * A {@linkcode ContextManager} that keeps the active context across `await`, timers and other
+ * async boundaries.
+ *
+ * @example
+ * ```ts
+ * import { AsyncLocalStorage } from "node:async_hooks";
+ * import { AsyncLocalStorageContextManager, setContextManager } from "@tracelet/tracelet";
+ * setContextManager(new AsyncLocalStorageContextManager(AsyncLocalStorage));
+ * ```
+ */
+export class AsyncLocalStorageContextManager implements ContextManager {
+  /** The manager's name. */
+  readonly name: string = "async-local-storage";
+  /** Async work keeps its context across `await`. */
+  readonly isolatesAsync: boolean = true;
+  readonly #storage: AsyncLocalStorageLike<Context>;
+
+  /**
+   * @param storageClass The `AsyncLocalStorage` class to use.
+   */
+  constructor(storageClass: AsyncLocalStorageClass) {
+    this.#storage = new storageClass<Context>();
+  }
+
+  /** @returns The active context. */
+  active(): Context {
+    return this.#storage.getStore() ?? Context.ROOT;
+  }
+
+  /**
+   * Runs `fn` with `context` active for it and all async work it starts.
+   *
+   * @param context The context to activate.
+   * @param fn The function to run.
+   * @returns What `fn` returned.
+   */
+  with<R>(context: Context, fn: () => R): R {
+    return this.#storage.run(context, fn);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The `ContextManager` interface and the process-wide slot that holds the active manager. The
+ * slot lives behind a `Symbol.for` key, so two copies of tracelet loaded in one process share it.
+ *
+ * @module
+ */
+import { Context } from "./context.ts";
+import { SyncContextManager } from "./sync_manager.ts";
+
+/** Tracks the active {@linkcode Context} across synchronous and (where supported) async code. */
+export interface ContextManager {
+  /** A short name, e.g. `async-local-storage` or `sync-stack`. */
+  readonly name: string;
+  /** True when the active context survives `await` (AsyncLocalStorage). */
+  readonly isolatesAsync: boolean;
+  /** The active context. */
+  active(): Context;
+  /**
+   * Runs `fn` with `context` active and returns its result.
+   *
+   * @param context The context to activate.
+   * @param fn The function to run.
+   */
+  with<R>(context: Context, fn: () => R): R;
+}
+
+interface ContextSlot {
+  manager: ContextManager;
+}
+
+const SLOT = Symbol.for("tracelet.context");
+const globals = globalThis as unknown as Record<symbol, ContextSlot | undefined>;
+
+function slot(): ContextSlot {
+  return globals[SLOT] ??= { manager: new SyncContextManager() };
+}
+
+/**
+ * The process-wide context manager (a synchronous stack until a preset installs
+ * AsyncLocalStorage).
+ *
+ * @returns The active manager.
+ */
+export function getContextManager(): ContextManager {
+  return slot().manager;
+}
+
+/**
+ * Installs the process-wide context manager.
+ *
+ * @param manager The manager to use from now on.
+ * @returns The previous manager.
+ */
+export function setContextManager(manager: ContextManager): ContextManager {
+  const s = slot();
+  const previous = s.manager;
+  s.manager = manager;
+  return previous;
+}
+
+/**
+ * The active context of the process-wide manager.
+ *
+ * @returns The active context (the root context when none is active).
+ */
+export function activeContext(): Context {
+  return slot().manager.active();
+}

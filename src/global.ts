@@ -1,0 +1,42 @@
+/**
+ * The process-wide default tracer, kept behind a `Symbol.for` slot so every copy of tracelet in a
+ * process shares it. Presets' `configure()` installs it; until then a tracer with no processors is
+ * used (spans are created and discarded).
+ *
+ * @module
+ */
+import { Tracer } from "./tracer.ts";
+
+interface TracerSlot {
+  tracer: Tracer | undefined;
+}
+
+const SLOT = Symbol.for("tracelet.tracer");
+const globals = globalThis as unknown as Record<symbol, TracerSlot | undefined>;
+
+function slot(): TracerSlot {
+  return globals[SLOT] ??= { tracer: undefined };
+}
+
+/**
+ * The default tracer.
+ *
+ * @returns The installed tracer, or a processor-less one created on first use.
+ */
+export function getTracer(): Tracer {
+  const s = slot();
+  return s.tracer ??= new Tracer();
+}
+
+/**
+ * Installs the default tracer.
+ *
+ * @param tracer The tracer to use from now on.
+ * @returns The previous tracer, if any.
+ */
+export function setTracer(tracer: Tracer): Tracer | undefined {
+  const s = slot();
+  const previous = s.tracer;
+  s.tracer = tracer;
+  return previous;
+}

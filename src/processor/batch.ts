@@ -1,0 +1,233 @@
+/**
+ * The batch processor: a bounded queue (by span count and estimated bytes) that exports in
+ * batches when a batch fills up, when the schedule delay passes, on `forceFlush()` and on
+ * `shutdown()`. Timers never keep a process alive and can be switched off (Workers).
+ *
+ * @module
+ */
+import { report, reportOnce } from "../diagnostics.ts";
+import type { FlushReport, SpanRecord } from "../types.ts";
+import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
+import type { TimerHandle } from "./_timer.ts";
+import { addDropped, emptyReport, mergeReport } from "./report.ts";
+import type { SpanExporter, SpanProcessor } from "./types.ts";
+
+/** Options of {@linkcode BatchSpanProcessor}. Defaults follow OpenTelemetry's batch processor. */
+export interface BatchSpanProcessorOptions {
+  /** Maximum spans waiting in the queue. Default 2048. */
+  maxQueueSize?: number;
+  /** Maximum estimated bytes of spans waiting in the queue. Default 16 MiB. */
+  maxQueueBytes?: number;
+  /** Maximum spans per export. Default 512. */
+  maxBatchSize?: number;
+  /** Queue length that triggers an export without waiting for the timer. Default `maxBatchSize`. */
+  exportTriggerSize?: number;
+  /** Delay before queued spans are exported, in ms. Default 5000. */
+  scheduleDelayMs?: number;
+  /** Time budget of one flush, in ms. Default 30000. */
+  exportTimeoutMs?: number;
+  /** Whether to use timers at all; Workers presets turn them off. Default true. */
+  timers?: boolean;
+  /**
+   * Which span to give up on when the queue is full: `"newest"` (the default) keeps what was
+   * already accepted; `"oldest"` keeps the most recent data, like OpenTelemetry's queue.
+   */
+  dropPolicy?: "newest" | "oldest";
+}
+
+/** The OpenAI Agents SDK's batch defaults: 8192 queued, batches of 128, 5 s, trigger at 70 %. */
+export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = Object.freeze({
+  maxQueueSize: 8192,
+  maxBatchSize: 128,
+  scheduleDelayMs: 5000,
+  exportTriggerSize: Math.floor(8192 * 0.7),
+});
+
+/**
+ * Estimates the bytes a span occupies, cheaply: its strings plus a fixed overhead.
+ *
+ * @param span The span.
+ * @returns Estimated bytes.
+ */
+export function estimateSpanBytes(span: SpanRecord): number {
+  let bytes = 200 + span.name.length;
+  const attributes = span.attributes;
+  for (const key in attributes) {
+    const value = attributes[key];
+    bytes += key.length + (typeof value === "string" ? value.length : 16);
+  }
+  return bytes + span.events.length * 120 + span.links.length * 60;
+}
+
+/**
+ * Queues finished spans and exports them in batches.
+ *
+ * @example
+ * ```ts
+ * import { BatchSpanProcessor, Tracer } from "@tracelet/tracelet";
+ * import type { SpanExporter } from "@tracelet/tracelet";
+ * const exporter: SpanExporter = {
+ *   export: (spans) => Promise.resolve({ exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 }),
+ * };
+ * const tracer = new Tracer({ processors: [new BatchSpanProcessor(exporter, { maxBatchSize: 100 })] });
+ * tracer.startSpan("work").end();
+ * const report = await tracer.forceFlush(); // { exported: 1, ... }
+ * await tracer.shutdown();
+ * ```
+ */
+export class BatchSpanProcessor implements SpanProcessor {
+  readonly #exporter: SpanExporter;
+  readonly #maxQueueSize: number;
+  readonly #maxQueueBytes: number;
+  readonly #maxBatchSize: number;
+  readonly #triggerSize: number;
+  readonly #delayMs: number;
+  readonly #timeoutMs: number;
+  readonly #timers: boolean;
+  readonly #dropOldest: boolean;
+  #queue: SpanRecord[] = [];
+  #sizes: number[] = [];
+  #queueBytes = 0;
+  #report: FlushReport = emptyReport();
+  #timer: TimerHandle | undefined;
+  #running: Promise<void> = Promise.resolve();
+  #exportScheduled = false;
+  #closed = false;
+  #shutdown: Promise<FlushReport> | undefined;
+
+  /**
+   * @param exporter Where batches go.
+   * @param options Queue and schedule options.
+   */
+  constructor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}) {
+    this.#exporter = exporter;
+    this.#maxQueueSize = positive(options.maxQueueSize, 2048);
+    this.#maxQueueBytes = positive(options.maxQueueBytes, 16 * 1024 * 1024);
+    this.#maxBatchSize = Math.min(positive(options.maxBatchSize, 512), this.#maxQueueSize);
+    this.#triggerSize = Math.min(positive(options.exportTriggerSize, this.#maxBatchSize), this.#maxQueueSize);
+    this.#delayMs = positive(options.scheduleDelayMs, 5000);
+    this.#timeoutMs = positive(options.exportTimeoutMs, 30_000);
+    this.#timers = options.timers ?? true;
+    this.#dropOldest = options.dropPolicy === "oldest";
+  }
+
+  /** Spans currently queued. */
+  get queueLength(): number {
+    return this.#queue.length;
+  }
+
+  /** @param span The finished span. */
+  onSpanEnd(span: SpanRecord): void {
+    if (this.#closed) {
+      addDropped(this.#report, "shutdown", 1);
+      return;
+    }
+    const size = estimateSpanBytes(span);
+    if (!this.#makeRoom(size)) return;
+    this.#queue.push(span);
+    this.#sizes.push(size);
+    this.#queueBytes += size;
+    if (this.#queue.length >= this.#triggerSize) this.#exportSoon();
+    else this.#arm();
+  }
+
+  #makeRoom(size: number): boolean {
+    const full = () =>
+      this.#queue.length >= this.#maxQueueSize || this.#queueBytes + size > this.#maxQueueBytes;
+    if (!full()) return true;
+    reportOnce("batch_queue_full", "warn", "queue_full", "Span queue is full; spans are being dropped");
+    if (!this.#dropOldest || size > this.#maxQueueBytes) {
+      addDropped(this.#report, "queue_full", 1);
+      return false;
+    }
+    while (this.#queue.length > 0 && full()) {
+      this.#queue.shift();
+      this.#queueBytes -= this.#sizes.shift()!;
+      addDropped(this.#report, "queue_full", 1);
+    }
+    return true;
+  }
+
+  #exportSoon(): void {
+    if (this.#exportScheduled) return;
+    this.#exportScheduled = true;
+    queueMicrotask(() => {
+      this.#exportScheduled = false;
+      void this.#drain(Date.now() + this.#timeoutMs, this.#maxBatchSize).then(() => this.#arm());
+    });
+  }
+
+  #arm(): void {
+    if (!this.#timers || this.#timer !== undefined || this.#queue.length === 0 || this.#closed) return;
+    this.#timer = setBackgroundTimer(() => {
+      this.#timer = undefined;
+      void this.#drain(Date.now() + this.#timeoutMs, 1);
+    }, this.#delayMs);
+  }
+
+  /**
+   * Exports queued spans in batches, after any export already running, while at least `minimum`
+   * spans are queued (1 drains everything; the batch size exports only full batches). Never rejects.
+   */
+  #drain(deadline: number, minimum: number): Promise<void> {
+    this.#running = this.#running.then(async () => {
+      while (this.#queue.length >= minimum && this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, this.#maxBatchSize);
+        for (const size of this.#sizes.splice(0, batch.length)) this.#queueBytes -= size;
+        try {
+          mergeReport(this.#report, await this.#exporter.export(batch, { deadline }));
+        } catch (error) {
+          this.#report.failed += batch.length;
+          report("error", "export_failed", "The exporter rejected a batch", error);
+        }
+      }
+    });
+    return this.#running;
+  }
+
+  /**
+   * Exports everything queued, then lets the exporter deliver what it holds (e.g. its outbox).
+   *
+   * @returns What happened since the previous flush; always resolves.
+   */
+  async forceFlush(): Promise<FlushReport> {
+    if (this.#timer !== undefined) {
+      clearBackgroundTimer(this.#timer);
+      this.#timer = undefined;
+    }
+    const deadline = Date.now() + this.#timeoutMs;
+    await this.#drain(deadline, 1);
+    try {
+      if (this.#exporter.forceFlush) mergeReport(this.#report, await this.#exporter.forceFlush({ deadline }));
+    } catch (error) {
+      report("error", "export_failed", "The exporter failed to flush", error);
+    }
+    const result = this.#report;
+    this.#report = emptyReport();
+    return result;
+  }
+
+  /**
+   * Flushes, stops accepting spans and shuts the exporter down. Idempotent.
+   *
+   * @param deadline Epoch-ms limit for the final export.
+   * @returns The final flush report.
+   */
+  shutdown(deadline?: number): Promise<FlushReport> {
+    this.#shutdown ??= (async () => {
+      this.#closed = true;
+      const result = await this.forceFlush();
+      try {
+        await this.#exporter.shutdown?.({ deadline });
+      } catch (error) {
+        report("error", "export_failed", "The exporter failed to shut down", error);
+      }
+      return result;
+    })();
+    return this.#shutdown;
+  }
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && value > 0 && Number.isFinite(value) ? Math.floor(value) : fallback;
+}

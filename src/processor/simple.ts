@@ -1,0 +1,91 @@
+/**
+ * A processor that exports every span as soon as it ends. Good for development and tests; use
+ * the batch processor in production.
+ *
+ * @module
+ */
+import { report } from "../diagnostics.ts";
+import type { FlushReport, SpanRecord } from "../types.ts";
+import { addDropped, emptyReport, mergeReport } from "./report.ts";
+import type { SpanExporter, SpanProcessor } from "./types.ts";
+
+/** Options of {@linkcode SimpleSpanProcessor}. */
+export interface SimpleSpanProcessorOptions {
+  /** Maximum exports in flight before new spans are dropped. Default 256. */
+  maxPending?: number;
+}
+
+/**
+ * Exports each span immediately; `forceFlush` waits for every export in flight.
+ *
+ * @example
+ * ```ts
+ * import { SimpleSpanProcessor, Tracer } from "@tracelet/tracelet";
+ * import type { SpanExporter } from "@tracelet/tracelet";
+ * const exporter: SpanExporter = {
+ *   export: (spans) => Promise.resolve({ exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 }),
+ * };
+ * const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter)] });
+ * tracer.startSpan("work").end();
+ * await tracer.shutdown();
+ * ```
+ */
+export class SimpleSpanProcessor implements SpanProcessor {
+  readonly #exporter: SpanExporter;
+  readonly #maxPending: number;
+  readonly #pending = new Set<Promise<void>>();
+  #report: FlushReport = emptyReport();
+  #closed = false;
+  #shutdown: Promise<FlushReport> | undefined;
+
+  /**
+   * @param exporter Where spans go.
+   * @param options Limits.
+   */
+  constructor(exporter: SpanExporter, options: SimpleSpanProcessorOptions = {}) {
+    this.#exporter = exporter;
+    this.#maxPending = options.maxPending ?? 256;
+  }
+
+  /** @param span The finished span. */
+  onSpanEnd(span: SpanRecord): void {
+    if (this.#closed) return addDropped(this.#report, "shutdown", 1);
+    if (this.#pending.size >= this.#maxPending) return addDropped(this.#report, "too_many_pending", 1);
+    const task = this.#exporter.export([span]).then(
+      (result) => void mergeReport(this.#report, result),
+      (error) => {
+        this.#report.failed++;
+        report("error", "export_failed", "The exporter rejected a span", error);
+      },
+    ).finally(() => this.#pending.delete(task));
+    this.#pending.add(task);
+  }
+
+  /** @returns What happened since the last flush; waits for every export in flight. */
+  async forceFlush(): Promise<FlushReport> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    try {
+      if (this.#exporter.forceFlush) mergeReport(this.#report, await this.#exporter.forceFlush());
+    } catch (error) {
+      report("error", "export_failed", "The exporter failed to flush", error);
+    }
+    const result = this.#report;
+    this.#report = emptyReport();
+    return result;
+  }
+
+  /** @returns The final flush report; idempotent. */
+  shutdown(): Promise<FlushReport> {
+    this.#shutdown ??= (async () => {
+      const result = await this.forceFlush();
+      this.#closed = true;
+      try {
+        await this.#exporter.shutdown?.();
+      } catch (error) {
+        report("error", "export_failed", "The exporter failed to shut down", error);
+      }
+      return result;
+    })();
+    return this.#shutdown;
+  }
+}

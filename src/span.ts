@@ -1,0 +1,464 @@
+/**
+ * The span: a timed, attributed operation. While it runs it accepts attributes, events, links,
+ * status and exceptions; once ended it is an immutable {@linkcode SpanRecord} handed to every
+ * processor. No span method ever throws.
+ *
+ * @module
+ */
+import { mergeAttributes, toAttributeValue } from "./attributes.ts";
+import type { SpanLimits } from "./attributes.ts";
+import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
+import { cleanStr, cleanTags } from "./clean.ts";
+import { nowNs, toEpochNs } from "./clock.ts";
+import type { TimeInput } from "./clock.ts";
+import { reportOnce } from "./diagnostics.ts";
+import type {
+  Attributes,
+  InstrumentationScope,
+  Resource,
+  SpanContext,
+  SpanEvent,
+  SpanKind,
+  SpanLink,
+  SpanRecord,
+  SpanStatus,
+} from "./types.ts";
+
+/** The span types of the seeds (dreadnode's `SpanType`); any other string is accepted too. */
+export type SpanType =
+  | "run"
+  | "task"
+  | "evaluation"
+  | "agent"
+  | "study"
+  | "tool"
+  | "span"
+  | "run_update"
+  | "run_fragment"
+  | "task_fragment"
+  | "generation"
+  | "scorer"
+  | "trial"
+  | "sample"
+  | (string & Record<never, never>);
+
+/** A link given by a caller. */
+export interface LinkInput {
+  /** The linked span, or its context. */
+  readonly context: SpanContext;
+  /** Attributes of the link. */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** What a span needs from the tracer that created it. @internal */
+export interface SpanPipeline {
+  /** Limits applied to attributes, events and links. */
+  readonly limits: SpanLimits;
+  /** The resource of every span. */
+  readonly resource: Resource;
+  /** The instrumentation scope of every span. */
+  readonly scope: InstrumentationScope;
+  /** Called once when the span ends. */
+  spanEnded(span: Span): void;
+}
+
+/** Everything needed to construct a span. @internal */
+export interface SpanInit {
+  readonly pipeline: SpanPipeline;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly traceFlags: number;
+  readonly traceState: string | undefined;
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly startTime: number;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly links?: readonly LinkInput[];
+  readonly type?: SpanType;
+  readonly label?: string;
+  readonly tags?: string | readonly string[];
+}
+
+const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
+const OK: SpanStatus = Object.freeze({ code: "OK" });
+
+/**
+ * A span. Create one with `tracer.startSpan(…)` or `tracer.withSpan(…)`; end it with `end()`,
+ * with `using`, or let the callback form end it.
+ *
+ * @example
+ * ```ts
+ * import { Tracer } from "@tracelet/tracelet";
+ * const tracer = new Tracer();
+ * {
+ *   using span = tracer.startSpan("load", { attributes: { rows: 10 } });
+ *   span.addEvent("cache-miss");
+ * } // ended here
+ * ```
+ */
+export class Span implements SpanRecord {
+  /** 32 lower-case hex characters. */
+  readonly traceId: string;
+  /** 16 lower-case hex characters. */
+  readonly spanId: string;
+  /** The parent's span id, or undefined for a root span. */
+  readonly parentSpanId: string | undefined;
+  /** W3C trace flags. */
+  readonly traceFlags: number;
+  /** W3C `tracestate`. */
+  readonly traceState: string | undefined;
+  /** Span kind. */
+  readonly kind: SpanKind;
+  /** Start time, epoch nanoseconds. */
+  readonly startTime: number;
+  /** The resource. */
+  readonly resource: Resource;
+  /** The instrumentation scope. */
+  readonly scope: InstrumentationScope;
+
+  #pipeline: SpanPipeline;
+  #name: string;
+  #endTime = 0;
+  #attributes: Attributes = {};
+  #events: SpanEvent[] = [];
+  #links: SpanLink[] = [];
+  #status: SpanStatus = UNSET;
+  #droppedAttributes = 0;
+  #droppedEvents = 0;
+  #droppedLinks = 0;
+  #exception: unknown = undefined;
+  #type: SpanType;
+  #label: string;
+  #tags: string[];
+  #described: boolean;
+
+  /** @param init Construction data (use the tracer instead of calling this directly). */
+  constructor(init: SpanInit) {
+    this.#pipeline = init.pipeline;
+    this.traceId = init.traceId;
+    this.spanId = init.spanId;
+    this.parentSpanId = init.parentSpanId;
+    this.traceFlags = init.traceFlags;
+    this.traceState = init.traceState;
+    this.#name = init.name;
+    this.kind = init.kind;
+    this.startTime = init.startTime;
+    this.resource = init.pipeline.resource;
+    this.scope = init.pipeline.scope;
+    this.#type = init.type ?? "span";
+    this.#label = init.label === undefined ? "" : cleanStr(init.label);
+    this.#tags = cleanTags(init.tags);
+    this.#described = init.type !== undefined || init.label !== undefined ||
+      this.#tags.length > 0;
+    const limits = init.pipeline.limits;
+    if (this.#described) {
+      this.#attributes[ATTR_TYPE] = this.#type;
+      this.#attributes[ATTR_LABEL] = this.#label;
+    }
+    if (init.attributes !== undefined) {
+      this.#droppedAttributes = mergeAttributes(
+        this.#attributes,
+        init.attributes,
+        limits.attributeCountLimit,
+        limits.attributeValueLengthLimit,
+      );
+    }
+    if (init.links !== undefined) for (const link of init.links) this.addLink(link);
+  }
+
+  /** The span name. */
+  get name(): string {
+    return this.#name;
+  }
+  /** End time, epoch nanoseconds (0 while the span is running). */
+  get endTime(): number {
+    return this.#endTime;
+  }
+  /** The attributes (a live view while running; frozen once ended). */
+  get attributes(): Readonly<Attributes> {
+    return this.#attributes;
+  }
+  /** The events. */
+  get events(): readonly SpanEvent[] {
+    return this.#events;
+  }
+  /** The links. */
+  get links(): readonly SpanLink[] {
+    return this.#links;
+  }
+  /** The status. */
+  get status(): SpanStatus {
+    return this.#status;
+  }
+  /** Attributes dropped by the count limit. */
+  get droppedAttributesCount(): number {
+    return this.#droppedAttributes;
+  }
+  /** Events dropped by the count limit. */
+  get droppedEventsCount(): number {
+    return this.#droppedEvents;
+  }
+  /** Links dropped by the count limit. */
+  get droppedLinksCount(): number {
+    return this.#droppedLinks;
+  }
+  /** The span type (`span` unless given). */
+  get type(): SpanType {
+    return this.#type;
+  }
+  /** The cleaned label (empty when none was given). */
+  get label(): string {
+    return this.#label;
+  }
+  /** The cleaned, de-duplicated tags. */
+  get tags(): readonly string[] {
+    return this.#tags;
+  }
+  /** True while the span has started and not ended. */
+  get active(): boolean {
+    return this.#endTime === 0;
+  }
+  /** True while the span accepts data (the same as `active`). */
+  get isRecording(): boolean {
+    return this.#endTime === 0;
+  }
+  /** True when an exception was recorded or the status is `ERROR`. */
+  get failed(): boolean {
+    return this.#exception !== undefined || this.#status.code === "ERROR";
+  }
+  /** The recorded exception, if any. */
+  get exception(): unknown {
+    return this.#exception;
+  }
+  /** Duration in seconds; measured up to now while the span is still running. */
+  get duration(): number {
+    const end = this.#endTime === 0 ? nowNs() : this.#endTime;
+    return Math.max(0, end - this.startTime) / 1e9;
+  }
+
+  /** @returns The span's W3C identity, for propagation. */
+  spanContext(): SpanContext {
+    return { traceId: this.traceId, spanId: this.spanId, traceFlags: this.traceFlags, traceState: this.traceState };
+  }
+
+  #ended(operation: string): boolean {
+    if (this.#endTime === 0) return false;
+    reportOnce(
+      `span_ended:${operation}`,
+      "debug",
+      "span_ended",
+      `Cannot ${operation}: span has already ended`,
+    );
+    return true;
+  }
+
+  /**
+   * Sets one attribute (coerced to an OpenTelemetry type; `undefined`/`null` are ignored).
+   *
+   * @param key The attribute key.
+   * @param value The value.
+   * @returns This span.
+   */
+  setAttribute(key: string, value: unknown): this {
+    if (this.#ended("set an attribute")) return this;
+    const limits = this.#pipeline.limits;
+    const v = toAttributeValue(value, limits.attributeValueLengthLimit);
+    if (v === undefined) return this;
+    if (!(key in this.#attributes) && Object.keys(this.#attributes).length >= limits.attributeCountLimit) {
+      this.#droppedAttributes++;
+      return this;
+    }
+    this.#attributes[key] = v;
+    return this;
+  }
+
+  /**
+   * Sets several attributes.
+   *
+   * @param attributes Key/value pairs.
+   * @returns This span.
+   */
+  setAttributes(attributes: Readonly<Record<string, unknown>>): this {
+    if (this.#ended("set attributes")) return this;
+    const limits = this.#pipeline.limits;
+    this.#droppedAttributes += mergeAttributes(
+      this.#attributes,
+      attributes,
+      limits.attributeCountLimit,
+      limits.attributeValueLengthLimit,
+    );
+    return this;
+  }
+
+  /**
+   * Adds an event.
+   *
+   * @param name The event name.
+   * @param attributes Event attributes.
+   * @param time When it happened (a `Date` or epoch ms); now by default.
+   * @returns This span.
+   */
+  addEvent(name: string, attributes?: Readonly<Record<string, unknown>>, time?: TimeInput): this {
+    if (this.#ended("add an event")) return this;
+    const limits = this.#pipeline.limits;
+    if (this.#events.length >= limits.eventCountLimit) {
+      this.#droppedEvents++;
+      return this;
+    }
+    const attrs: Attributes = {};
+    const dropped = mergeAttributes(
+      attrs,
+      attributes,
+      limits.attributePerEventCountLimit,
+      limits.attributeValueLengthLimit,
+    );
+    this.#events.push({
+      name: String(name),
+      time: toEpochNs(time),
+      attributes: attrs,
+      droppedAttributesCount: dropped,
+    });
+    return this;
+  }
+
+  /**
+   * Adds a link to another span.
+   *
+   * @param link The linked span context and optional attributes.
+   * @returns This span.
+   */
+  addLink(link: LinkInput): this {
+    if (this.#ended("add a link")) return this;
+    const limits = this.#pipeline.limits;
+    if (this.#links.length >= limits.linkCountLimit) {
+      this.#droppedLinks++;
+      return this;
+    }
+    const attrs: Attributes = {};
+    const dropped = mergeAttributes(
+      attrs,
+      link.attributes,
+      limits.attributePerEventCountLimit,
+      limits.attributeValueLengthLimit,
+    );
+    this.#links.push({
+      traceId: link.context.traceId,
+      spanId: link.context.spanId,
+      traceState: link.context.traceState,
+      attributes: attrs,
+      droppedAttributesCount: dropped,
+    });
+    return this;
+  }
+
+  /**
+   * Sets the status. `OK` is final; `UNSET` is ignored.
+   *
+   * @param status The new status.
+   * @returns This span.
+   */
+  setStatus(status: SpanStatus): this {
+    if (this.#ended("set the status")) return this;
+    if (status.code === "UNSET" || this.#status.code === "OK") return this;
+    this.#status = status.code === "OK"
+      ? OK
+      : { code: "ERROR", message: status.message === undefined ? undefined : String(status.message) };
+    return this;
+  }
+
+  /**
+   * Records an exception: status `ERROR` with the message, and an `exception` event with
+   * `exception.type`, `exception.message` and `exception.stacktrace`.
+   *
+   * @param error The thrown value.
+   * @param time When it happened; now by default.
+   * @returns This span.
+   */
+  recordException(error: unknown, time?: TimeInput): this {
+    if (this.#ended("record an exception")) return this;
+    this.#exception = error ?? "undefined";
+    let type = typeof error;
+    let message: string;
+    let stack: string | undefined;
+    if (error instanceof Error) {
+      type = error.name as typeof type;
+      message = error.message;
+      stack = error.stack;
+    } else {
+      message = String(error);
+    }
+    this.addEvent("exception", {
+      "exception.type": type,
+      "exception.message": message,
+      "exception.stacktrace": stack,
+    }, time);
+    if (this.#status.code !== "OK") this.#status = { code: "ERROR", message };
+    return this;
+  }
+
+  /**
+   * Renames the span.
+   *
+   * @param name The new name.
+   * @returns This span.
+   */
+  updateName(name: string): this {
+    if (!this.#ended("rename")) this.#name = String(name);
+    return this;
+  }
+
+  /**
+   * Replaces the tags (cleaned and de-duplicated).
+   *
+   * @param tags The new tags.
+   * @returns This span.
+   */
+  setTags(tags: string | readonly string[]): this {
+    if (this.#ended("set tags")) return this;
+    this.#tags = cleanTags(tags);
+    this.#described = true;
+    return this;
+  }
+
+  /**
+   * Adds tags (cleaned and de-duplicated against the existing ones).
+   *
+   * @param tags The tags to add.
+   * @returns This span.
+   */
+  addTags(tags: string | readonly string[]): this {
+    if (this.#ended("add tags")) return this;
+    this.#tags = cleanTags([...this.#tags, ...cleanTags(tags)]);
+    this.#described = true;
+    return this;
+  }
+
+  /**
+   * Ends the span (once; later calls are ignored) and hands its record to the processors.
+   *
+   * @param endTime When it ended; now by default. Never before the start.
+   */
+  end(endTime?: TimeInput): void {
+    if (this.#ended("end")) return;
+    if (this.#described) {
+      this.#attributes[ATTR_TYPE] = this.#type;
+      this.#attributes[ATTR_LABEL] = this.#label;
+      this.#attributes[ATTR_TAGS] = this.#tags;
+    }
+    const end = toEpochNs(endTime);
+    // Never before the start; never 0, which marks a running span.
+    this.#endTime = Math.max(end, this.startTime, 1);
+    Object.freeze(this.#attributes);
+    try {
+      this.#pipeline.spanEnded(this);
+    } catch (error) {
+      reportOnce("span_pipeline", "error", "processor_failed", "A span processor threw", error);
+    }
+  }
+
+  /** Ends the span when a `using` block exits. */
+  [Symbol.dispose](): void {
+    if (this.#endTime === 0) this.end();
+  }
+}

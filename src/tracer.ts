@@ -1,0 +1,276 @@
+/**
+ * The tracer: creates spans, tracks the active span through the context manager, and hands
+ * finished spans to its processors.
+ *
+ * @module
+ */
+import { DEFAULT_SPAN_LIMITS } from "./attributes.ts";
+import type { SpanLimits } from "./attributes.ts";
+import { ATTR_RUN_ID, ATTR_SESSION_ID } from "./attribute_keys.ts";
+import { toEpochNs } from "./clock.ts";
+import type { TimeInput } from "./clock.ts";
+import { Context } from "./context/context.ts";
+import { RUN_KEY, SESSION_KEY, SPAN_KEY } from "./context/keys.ts";
+import { getContextManager } from "./context/manager.ts";
+import { newSpanId, newTraceId } from "./ids.ts";
+import { ProcessorFanOut } from "./processor/fan_out.ts";
+import type { SpanProcessor } from "./processor/types.ts";
+import { Span } from "./span.ts";
+import type { LinkInput, SpanPipeline, SpanType } from "./span.ts";
+import type {
+  Attributes,
+  FlushReport,
+  InstrumentationScope,
+  Resource,
+  SpanContext,
+  SpanKind,
+} from "./types.ts";
+import { VERSION } from "./version.ts";
+
+/** Options of a {@linkcode Tracer}. */
+export interface TracerOptions {
+  /** Processors receiving span lifecycle notifications. */
+  processors?: readonly SpanProcessor[];
+  /** The resource; `telemetry.sdk.*` and `service.name` are filled in when missing. */
+  resource?: Resource;
+  /** `service.name` when the resource has none. Default `unknown_service`. */
+  serviceName?: string;
+  /** The instrumentation scope. Default `{ name: "tracelet", version }`. */
+  scope?: InstrumentationScope;
+  /** Attribute, event and link limits. */
+  limits?: Partial<SpanLimits>;
+}
+
+/** Options for starting a span. */
+export interface StartSpanOptions {
+  /** The span kind. Default `INTERNAL`. */
+  kind?: SpanKind;
+  /** Initial attributes. */
+  attributes?: Readonly<Record<string, unknown>>;
+  /** Links to other spans. */
+  links?: readonly LinkInput[];
+  /** Start time (a `Date` or epoch ms). Default now. */
+  startTime?: TimeInput;
+  /**
+   * The parent: a span, a (remote) span context, or a context. `null` starts a new trace.
+   * Default: the active span of the current context.
+   */
+  parent?: Span | SpanContext | Context | null;
+  /** The seed span type (`span`, `task`, `agent`, …); recorded as `dreadnode.type`. */
+  type?: SpanType;
+  /** A label (cleaned); recorded as `dreadnode.label`. */
+  label?: string;
+  /** Tags (cleaned, de-duplicated); recorded as `dreadnode.tags`. */
+  tags?: string | readonly string[];
+}
+
+function buildResource(resource: Resource | undefined, serviceName: string | undefined): Resource {
+  const attributes: Attributes = {
+    "service.name": serviceName ?? "unknown_service",
+    "telemetry.sdk.name": "tracelet",
+    "telemetry.sdk.language": "webjs",
+    "telemetry.sdk.version": VERSION,
+    ...resource?.attributes,
+  };
+  return Object.freeze({ attributes: Object.freeze(attributes) });
+}
+
+/**
+ * Creates spans and routes finished spans to processors.
+ *
+ * @example
+ * ```ts
+ * import { Tracer } from "@tracelet/tracelet";
+ * const tracer = new Tracer({ serviceName: "checkout" });
+ * const total = await tracer.withSpan("price", async (span) => {
+ *   span.setAttribute("items", 3);
+ *   return 42;
+ * });
+ * await tracer.shutdown();
+ * ```
+ */
+export class Tracer implements SpanPipeline {
+  /** Limits applied to every span. */
+  readonly limits: SpanLimits;
+  /** The resource of every span. */
+  readonly resource: Resource;
+  /** The instrumentation scope of every span. */
+  readonly scope: InstrumentationScope;
+  readonly #fanOut: ProcessorFanOut;
+  readonly #localRoots = new WeakSet<Span>();
+
+  /** @param options Processors, resource, scope and limits. */
+  constructor(options: TracerOptions = {}) {
+    this.limits = { ...DEFAULT_SPAN_LIMITS, ...options.limits };
+    this.resource = buildResource(options.resource, options.serviceName);
+    this.scope = Object.freeze({ name: "tracelet", version: VERSION, ...options.scope });
+    this.#fanOut = new ProcessorFanOut(options.processors);
+  }
+
+  /** The registered processors. */
+  get processors(): readonly SpanProcessor[] {
+    return this.#fanOut.processors;
+  }
+
+  /**
+   * Appends a processor.
+   *
+   * @param processor The processor.
+   */
+  addProcessor(processor: SpanProcessor): void {
+    this.#fanOut.add(processor);
+  }
+
+  /**
+   * Replaces all processors.
+   *
+   * @param processors The new processors.
+   */
+  setProcessors(processors: readonly SpanProcessor[]): void {
+    this.#fanOut.set(processors);
+  }
+
+  /**
+   * Starts a span. It does not become the active span; use {@linkcode Tracer.withSpan} or
+   * {@linkcode Tracer.contextWith} for that.
+   *
+   * @param name The span name.
+   * @param options Kind, attributes, parent, type, label, tags, …
+   * @returns The running span.
+   */
+  startSpan(name: string, options: StartSpanOptions = {}): Span {
+    const context = options.parent instanceof Context ? options.parent : getContextManager().active();
+    const parent = options.parent === undefined || options.parent instanceof Context
+      ? context.get(SPAN_KEY)
+      : options.parent ?? undefined;
+    const local = parent instanceof Span ? parent : undefined;
+    const span = new Span({
+      pipeline: this,
+      traceId: parent?.traceId ?? newTraceId(),
+      spanId: newSpanId(),
+      parentSpanId: parent?.spanId,
+      traceFlags: parent?.traceFlags ?? 1,
+      traceState: parent?.traceState,
+      name: String(name),
+      kind: options.kind ?? "INTERNAL",
+      startTime: toEpochNs(options.startTime),
+      attributes: options.attributes,
+      links: options.links,
+      type: options.type,
+      label: options.label,
+      tags: options.tags,
+    });
+    const session = context.get(SESSION_KEY);
+    if (session !== undefined && !(ATTR_SESSION_ID in span.attributes)) {
+      span.setAttribute(ATTR_SESSION_ID, session);
+    }
+    const runId = context.get(RUN_KEY);
+    if (runId !== undefined && !(ATTR_RUN_ID in span.attributes)) {
+      span.setAttribute(ATTR_RUN_ID, runId);
+    }
+    if (local === undefined && this.#fanOut.wantsTraces) {
+      this.#localRoots.add(span);
+      this.#fanOut.traceStarted({ traceId: span.traceId, name: span.name });
+    }
+    this.#fanOut.spanStarted(span);
+    return span;
+  }
+
+  /**
+   * Runs `fn` inside a new span that is active for `fn` and everything it calls. The span ends
+   * when `fn` returns or its promise settles; a thrown error or rejection is recorded on the span
+   * and rethrown.
+   *
+   * @param name The span name.
+   * @param optionsOrFn Start options, or the function.
+   * @param maybeFn The function, when options are given.
+   * @returns What `fn` returned.
+   */
+  withSpan<R>(
+    name: string,
+    optionsOrFn: StartSpanOptions | ((span: Span) => R),
+    maybeFn?: (span: Span) => R,
+  ): R {
+    const options = typeof optionsOrFn === "function" ? {} : optionsOrFn;
+    const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn!;
+    const span = this.startSpan(name, options);
+    return this.runInSpan(span, fn);
+  }
+
+  /**
+   * Runs `fn` with `span` active, ending it when `fn` finishes (see {@linkcode Tracer.withSpan}).
+   *
+   * @param span A started span.
+   * @param fn The function.
+   * @returns What `fn` returned.
+   */
+  runInSpan<R>(span: Span, fn: (span: Span) => R): R {
+    let result: R;
+    try {
+      result = getContextManager().with(this.contextWith(span), () => fn(span));
+    } catch (error) {
+      span.recordException(error);
+      span.end();
+      throw error;
+    }
+    if (isPromiseLike(result)) {
+      return result.then(
+        (value) => {
+          span.end();
+          return value;
+        },
+        (error: unknown) => {
+          span.recordException(error);
+          span.end();
+          throw error;
+        },
+      ) as R;
+    }
+    span.end();
+    return result;
+  }
+
+  /**
+   * A context in which `span` is the active span.
+   *
+   * @param span The span (or a remote span context).
+   * @param base The context to extend; the active one by default.
+   * @returns The new context.
+   */
+  contextWith(span: Span | SpanContext, base: Context = getContextManager().active()): Context {
+    return base.set(SPAN_KEY, span);
+  }
+
+  /** @returns The active span, if it is a local span. */
+  activeSpan(): Span | undefined {
+    const value = getContextManager().active().get(SPAN_KEY);
+    return value instanceof Span ? value : undefined;
+  }
+
+  /** @param span The span that ended. @internal */
+  spanEnded(span: Span): void {
+    this.#fanOut.spanEnded(span);
+    if (this.#localRoots.delete(span)) {
+      this.#fanOut.traceEnded({ traceId: span.traceId, name: span.name });
+    }
+  }
+
+  /** @returns The merged report of every processor's flush; never rejects. */
+  forceFlush(): Promise<FlushReport> {
+    return this.#fanOut.settleAll("forceFlush");
+  }
+
+  /**
+   * Flushes and shuts down every processor. Idempotent per processor.
+   *
+   * @param deadline Epoch-ms limit.
+   * @returns The merged final report; never rejects.
+   */
+  shutdown(deadline?: number): Promise<FlushReport> {
+    return this.#fanOut.settleAll("shutdown", deadline);
+  }
+}
+
+function isPromiseLike<T>(value: T): value is T & Promise<Awaited<T>> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
