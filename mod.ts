@@ -55,6 +55,13 @@ export type { TimeInput } from "./src/clock.ts";
 export { cleanStr, cleanTags } from "./src/clean.ts";
 export { VERSION } from "./src/version.ts";
 
+// Configuration
+export { configure } from "./src/portable.ts";
+export { configureWith } from "./src/configure.ts";
+export type { Configured, ConfigureOptions, RuntimeParts } from "./src/configure.ts";
+export { getConfig } from "./src/config_state.ts";
+export type { LocalFiles, TraceletConfig } from "./src/config_state.ts";
+
 // Context
 export { Context, createContextKey } from "./src/context/context.ts";
 export type { ContextKey } from "./src/context/context.ts";
@@ -80,6 +87,7 @@ export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";
 export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";
 
 // Storage
+export { MemoryStorage } from "./src/storage/memory.ts";
 export type {
   EnqueueResult,
   Outbox,

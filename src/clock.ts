@@ -9,15 +9,15 @@
  * @module
  */
 
-/** Epoch milliseconds at `performance.now() === 0`, computed once. */
-function resolveOrigin(): number {
-  const origin = performance.timeOrigin;
-  // Some runtimes (workerd) report a time origin of 0; anchor to the wall clock instead.
-  if (typeof origin === "number" && origin > 1e12) return origin;
-  return Date.now() - performance.now();
-}
-
-const ORIGIN_MS = resolveOrigin();
+/**
+ * Epoch milliseconds at `performance.now() === 0`, or undefined where the runtime has no usable
+ * time origin. workerd reports `timeOrigin` 0 and, inside a request, a `performance.now()` that
+ * already is epoch milliseconds (equal to `Date.now()`), but 0 at module top level.
+ */
+const ORIGIN_MS: number | undefined = typeof performance.timeOrigin === "number" &&
+    performance.timeOrigin > 1e12
+  ? performance.timeOrigin
+  : undefined;
 
 /**
  * The current time in epoch nanoseconds.
@@ -25,7 +25,10 @@ const ORIGIN_MS = resolveOrigin();
  * @returns An integer-valued number of nanoseconds since the Unix epoch.
  */
 export function nowNs(): number {
-  return Math.round((ORIGIN_MS + performance.now()) * 1e6);
+  const now = performance.now();
+  if (ORIGIN_MS !== undefined) return Math.round((ORIGIN_MS + now) * 1e6);
+  // No time origin (workerd): an epoch-based performance clock, else the wall clock.
+  return Math.round((now > 1e12 ? now : Date.now()) * 1e6);
 }
 
 /** A time given by a caller: a `Date`, or epoch milliseconds as from `Date.now()`. */

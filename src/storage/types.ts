@@ -32,22 +32,57 @@ export interface OutboxEntry {
 /** What the caller provides to enqueue; the adapter assigns the id. */
 export type OutboxInput = Omit<OutboxEntry, "id">;
 
-/** The result of an outbox enqueue. */
-export interface EnqueueResult {
-  /** False when the entry itself could not be stored (e.g. larger than the whole bound). */
-  readonly accepted: boolean;
-  /** Older entries evicted to make room, with their span counts. */
-  readonly evicted: readonly OutboxEntry[];
+/** An outbox entry without its body, with the body's size (what eviction reports). */
+export interface OutboxEntryInfo extends Omit<OutboxEntry, "body"> {
+  /** Byte length of the body. */
+  readonly size: number;
 }
 
-/** A durable FIFO of unsent export batches with a byte bound. */
+/**
+ * What an outbox does when a new entry does not fit its bounds: `drop-oldest` evicts the oldest
+ * entries until it fits (like the OpenTelemetry batch processor), `drop-newest` refuses the new
+ * entry and keeps what is stored (like the OpenAI Agents processor).
+ */
+export type OutboxDropPolicy = "drop-oldest" | "drop-newest";
+
+/** Outbox bounds every adapter with an outbox accepts. */
+export interface OutboxOptions {
+  /** Maximum total body bytes. Default 8 MiB. */
+  readonly outboxMaxBytes?: number;
+  /** Maximum number of entries. Default 1024. */
+  readonly outboxMaxEntries?: number;
+  /** What to drop when full. Default `drop-oldest`. */
+  readonly outboxPolicy?: OutboxDropPolicy;
+}
+
+/** The result of an outbox enqueue. */
+export interface EnqueueResult {
+  /** False when the entry was not stored. */
+  readonly accepted: boolean;
+  /**
+   * Why it was not stored: `too_large` (the body alone exceeds the byte bound) or `full`
+   * (the `drop-newest` policy refused it). Absent when accepted.
+   */
+  readonly rejected?: "too_large" | "full";
+  /** Older entries evicted to make room (oldest first), with their span counts and sizes. */
+  readonly evicted: readonly OutboxEntryInfo[];
+}
+
+/**
+ * A durable FIFO of unsent export batches with a byte bound and an entry bound. Ids sort in
+ * enqueue order, so `peek` returns entries oldest first. Read-your-writes: an entry is visible to
+ * `peek` as soon as `enqueue` resolves.
+ */
 export interface Outbox {
-  /** Stores an entry; evicts the oldest entries if the byte bound requires it. */
+  /** Stores an entry; applies the drop policy if a bound requires it. Rejects on I/O failure. */
   enqueue(entry: OutboxInput): Promise<EnqueueResult>;
-  /** Up to `limit` entries, oldest first. */
+  /** Up to `limit` entries, oldest first (`limit <= 0` gives none). */
   peek(limit: number): Promise<OutboxEntry[]>;
-  /** Replaces the retry bookkeeping of an entry (attempts, notBefore, reason). */
-  update(id: string, changes: Pick<OutboxEntry, "attempts" | "notBefore" | "reason">): Promise<void>;
+  /** Replaces the retry bookkeeping of an entry (attempts, notBefore, reason). Unknown ids are ignored. */
+  update(
+    id: string,
+    changes: Pick<OutboxEntry, "attempts" | "notBefore" | "reason">,
+  ): Promise<void>;
   /** Removes an entry (after delivery or when giving up). Unknown ids are ignored. */
   ack(id: string): Promise<void>;
   /** Total bytes of the bodies currently stored. */
@@ -57,15 +92,26 @@ export interface Outbox {
 /**
  * A storage backend. `appendLines` must be atomic per call with respect to other appends to the
  * same log from this process, and lines must read back in append order.
+ *
+ * Paths and blob keys may come from data (project, run id, session id): adapters map every segment
+ * through `src/storage/_sanitize.ts` (or keep them as opaque keys), so distinct paths stay distinct
+ * and nothing is written outside the adapter's root. A path that is a strict prefix of another
+ * log's path is not supported (on a file system a file cannot also be a directory).
  */
 export interface TraceStorage {
   /** A short name of the adapter, e.g. `memory`, `node-fs`. */
   readonly kind: string;
-  /** Appends lines (without trailing newlines) to a log. */
+  /**
+   * Appends lines to a log. A line must not contain `"\n"` (the call rejects with a `TypeError`
+   * and writes nothing); an empty `lines` array does nothing.
+   */
   appendLines(path: StoragePath, lines: readonly string[]): Promise<void>;
   /** Reads every line of a log in order; an empty array when the log does not exist. */
   readLines(path: StoragePath): Promise<string[]>;
-  /** Stores bytes under a key if absent (write-once). */
+  /**
+   * Stores bytes under a key if absent (write-once: a second put of the same key keeps the first
+   * bytes). Keys `sha256:<64 lower-case hex>` are artifacts; any other string is an object key.
+   */
   putBlob(key: string, bytes: Uint8Array): Promise<void>;
   /** Reads a blob, or undefined when absent. */
   getBlob(key: string): Promise<Uint8Array | undefined>;
@@ -73,6 +119,6 @@ export interface TraceStorage {
   hasBlob(key: string): Promise<boolean>;
   /** The durable outbox of unsent export batches. */
   readonly outbox: Outbox;
-  /** Releases open handles. Idempotent. */
+  /** Waits for pending writes and releases open handles. Idempotent. */
   close?(): Promise<void>;
 }

@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// THE test command (`npm test`, `.ci/run`): static checks, then the same tests/**/*.test.ts on
+// Deno, Node 20 (+tsx), Bun and workerd, run one after another. Prints per-step lines and, as
+// the very last line, `N passed, N failed, N skipped`. Exits non-zero if anything failed, a
+// runtime crashed, or a runtime ran zero tests. Identical locally and in CI.
+//
+//   node scripts/test_all.mjs                        # everything
+//   node scripts/test_all.mjs --only deno,node       # steps by name: checks, deno, node, bun,
+//                                                    #   workerd, or an EXTRA_STEPS name
+//   node scripts/test_all.mjs tests/foo.test.ts      # only these test files / directories
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { findTestFiles, formatCounts } from "./_summary.mjs";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+/** A step that runs longer than this is killed and counted as crashed. */
+const STEP_TIMEOUT_MS = 10 * 60_000;
+/** Per-test timeout handed to runners that support one (Bun's default is only 5 s). */
+const TEST_TIMEOUT_MS = 20_000;
+
+/** Static checks: each counts as one test (exit 0 = passed). Add more here. */
+const STATIC_CHECKS = [
+  { name: "deno fmt --check", cmd: "deno", args: ["fmt", "--check"] },
+  { name: "deno lint", cmd: "deno", args: ["lint"] },
+  { name: "deno check", cmd: "deno", args: () => ["check", ...existing(CHECK_TARGETS)] },
+  { name: "deno publish --dry-run", cmd: "deno", args: ["publish", "--dry-run", "--allow-dirty"] },
+];
+/** Paths type-checked by `deno check`; missing or empty ones are left out. */
+const CHECK_TARGETS = ["mod.ts", "src", "tests", "scripts"];
+
+/** Test runtimes; `args(files)` gets the explicit repo-relative test file list. */
+const RUNTIMES = [
+  { name: "deno", cmd: "deno", args: (files) => ["test", "-A", ...files], parse: parseDeno },
+  {
+    name: "node",
+    cmd: "node",
+    args: (files) => [
+      "--import",
+      "tsx",
+      "--test",
+      "--test-reporter=tap",
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
+      ...files,
+    ],
+    parse: parseNodeTap,
+  },
+  {
+    name: "bun",
+    cmd: "bun",
+    args: (files) => ["test", `--timeout=${TEST_TIMEOUT_MS}`, ...files.map((f) => `./${f}`)],
+    parse: parseBun,
+  },
+  {
+    name: "workerd",
+    cmd: "node",
+    args: (files) => ["scripts/test_workerd.mjs", ...files],
+    parse: parseWorkerd,
+  },
+];
+
+/**
+ * EXTRA STEPS (lead: npm build + smoke consumers, bench smoke go here).
+ * Shape: { name, cmd, args: string[] | (files) => string[], parse?: (output) => counts|null }.
+ * Without `parse`, a step counts as 1 passed test on exit 0 and 1 failed test otherwise.
+ */
+const EXTRA_STEPS = [];
+
+// ---------------------------------------------------------------------------------------------
+
+function existing(paths) {
+  return paths.filter((p) => {
+    const abs = join(ROOT, p);
+    if (!existsSync(abs)) return false;
+    return statSync(abs).isDirectory() ? hasSources(abs) : true;
+  });
+}
+
+function hasSources(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .some((e) => e.isFile() && /\.(ts|mjs|js)$/.test(e.name));
+}
+
+function lastMatch(output, re) {
+  const all = [...output.matchAll(re)];
+  return all.length > 0 ? all[all.length - 1] : null;
+}
+
+/**
+ * Deno prints one `name ... ok|FAILED|ignored` line per test and per describe block, then
+ * `ok | 3 passed (5 steps) | 0 failed | 1 ignored`. Leaf results are counted (a result line
+ * directly after a deeper-indented one closes a describe block), so totals match the other
+ * runtimes; the summary line is the fallback and guarantees a failure is never lost.
+ */
+function parseDeno(output) {
+  const line = lastMatch(output, /^(?:ok|FAILED) \|.*$/gm)?.[0];
+  if (!line) return null;
+  const count = (word) => {
+    const m = line.match(new RegExp(`(\\d+) ${word}(?: \\((\\d+) steps?\\))?`));
+    return m ? Number(m[1]) + Number(m[2] ?? 0) : 0;
+  };
+  const summary = { passed: count("passed"), failed: count("failed"), skipped: count("ignored") };
+  const leaves = { passed: 0, failed: 0, skipped: 0 };
+  const key = { ok: "passed", FAILED: "failed", ignored: "skipped" };
+  let previousIndent = -1;
+  for (const text of output.split("\n")) {
+    if (text.startsWith("running ")) previousIndent = -1;
+    const m = text.match(/^( *)\S.* \.\.\. (ok|FAILED|ignored)(?: \(|$)/);
+    if (!m) continue;
+    if (m[1].length >= previousIndent) leaves[key[m[2]]]++;
+    previousIndent = m[1].length;
+  }
+  if (leaves.passed + leaves.failed + leaves.skipped === 0) return summary;
+  if (summary.failed > 0 && leaves.failed === 0) leaves.failed = summary.failed;
+  return leaves;
+}
+
+/** Node TAP: `# pass N`, `# fail N`, `# cancelled N`, `# skipped N`, `# todo N`. */
+function parseNodeTap(output) {
+  const n = (key) => Number(lastMatch(output, new RegExp(`^# ${key} (\\d+)$`, "gm"))?.[1] ?? NaN);
+  if (Number.isNaN(n("pass"))) return null;
+  return {
+    passed: n("pass"),
+    failed: n("fail") + (n("cancelled") || 0),
+    skipped: (n("skipped") || 0) + (n("todo") || 0),
+  };
+}
+
+/** Bun: ` N pass`, ` N skip`, ` N todo`, ` N fail`. */
+function parseBun(output) {
+  const n = (key) => Number(lastMatch(output, new RegExp(`^\\s*(\\d+) ${key}$`, "gm"))?.[1] ?? 0);
+  if (!/^Ran \d+ tests? across/m.test(output)) return null;
+  return { passed: n("pass"), failed: n("fail"), skipped: n("skip") + n("todo") };
+}
+
+/** scripts/test_workerd.mjs: `workerd: N passed, N failed, N skipped`. */
+function parseWorkerd(output) {
+  const m = lastMatch(output, /^workerd: (\d+) passed, (\d+) failed, (\d+) skipped$/gm);
+  return m ? { passed: +m[1], failed: +m[2], skipped: +m[3] } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const env = {
+  ...process.env,
+  PATH: [join(ROOT, "node_modules", ".bin"), process.env.PATH].join(delimiter),
+  DENO_DIR: join(ROOT, ".deno_dir"),
+  DENO_NO_UPDATE_CHECK: "1",
+  NO_COLOR: "1",
+};
+delete env.FORCE_COLOR;
+let activeChild = null;
+
+/** Runs a command, streaming its output when `stream` is set; resolves {code, output}. */
+function run(cmd, args, { stream, extraEnv = {} }) {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...env, ...extraEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    activeChild = child;
+    let output = "";
+    const onData = (chunk) => {
+      output += chunk;
+      if (stream) process.stdout.write(chunk);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setTimeout(() => {
+      output += `\n[test_all] killed after ${STEP_TIMEOUT_MS} ms\n`;
+      killGroup(child);
+    }, STEP_TIMEOUT_MS);
+    child.on("error", (err) => (output += `\n[test_all] cannot start ${cmd}: ${err.message}\n`));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      activeChild = null;
+      done({ code: code ?? (signal ? 128 : 1), output });
+    });
+  });
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+process.on("SIGINT", () => {
+  if (activeChild) killGroup(activeChild);
+  process.exit(130);
+});
+
+function parseArgv(argv) {
+  const files = [];
+  let only = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--only") only = argv[++i] ?? "";
+    else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
+    else files.push(arg);
+  }
+  return { files, only: only === null ? null : new Set(only.split(",").filter(Boolean)) };
+}
+
+async function main() {
+  const { files: filters, only } = parseArgv(process.argv.slice(2));
+  const wanted = (name) => only === null || only.has(name);
+  const files = findTestFiles(ROOT, filters);
+  mkdirSync(env.DENO_DIR, { recursive: true });
+  const results = [];
+
+  if (wanted("checks")) {
+    const checks = { name: "checks", passed: 0, failed: 0, skipped: 0, notes: [] };
+    for (const check of STATIC_CHECKS) {
+      const args = typeof check.args === "function" ? check.args() : check.args;
+      const { code, output } = await run(check.cmd, args, { stream: false });
+      console.log(`${code === 0 ? "ok    " : "FAILED"} ${check.name}`);
+      if (code === 0) checks.passed++;
+      else {
+        checks.failed++;
+        checks.notes.push(check.name);
+        console.log(output.replace(/^/gm, "    "));
+      }
+    }
+    results.push(checks);
+  }
+
+  for (const step of [...RUNTIMES, ...EXTRA_STEPS]) {
+    if (!wanted(step.name)) continue;
+    console.log(`\n===== ${step.name} =====`);
+    const args = typeof step.args === "function" ? step.args(files) : step.args;
+    const isRuntime = RUNTIMES.includes(step);
+    if (isRuntime && files.length === 0) {
+      console.log("no test files found");
+      results.push({ name: step.name, passed: 0, failed: 1, skipped: 0, notes: ["no test files"] });
+      continue;
+    }
+    const extraEnv = isRuntime ? { TRACELET_TEST_EXPECT_RUNTIME: step.name } : {};
+    const { code, output } = await run(step.cmd, args, { stream: true, extraEnv });
+    results.push(judge(step, code, output, isRuntime));
+  }
+
+  console.log("\n===== summary =====");
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const r of results) {
+    for (const key of Object.keys(total)) total[key] += r[key];
+    const notes = r.notes.length > 0 ? ` (${r.notes.join("; ")})` : "";
+    console.log(`${r.name}: ${formatCounts(r)}${notes}`);
+  }
+  if (results.length === 0) console.log("nothing selected by --only");
+  console.log(formatCounts(total));
+  return total.failed > 0 || results.length === 0 ? 1 : 0;
+}
+
+/** Turns a step's exit code and output into counts; crashes and empty runs count as failures. */
+function judge(step, code, output, isRuntime) {
+  const r = { name: step.name, passed: 0, failed: 0, skipped: 0, notes: [] };
+  if (!step.parse) {
+    r[code === 0 ? "passed" : "failed"] = 1;
+    if (code !== 0) r.notes.push(`exit code ${code}`);
+    return r;
+  }
+  const counts = step.parse(output);
+  if (counts) Object.assign(r, counts);
+  if (!counts) {
+    r.failed += 1;
+    r.notes.push(`crashed: no test summary, exit code ${code}`);
+  } else if (isRuntime && r.passed + r.failed + r.skipped === 0) {
+    r.failed += 1;
+    r.notes.push("ran zero tests");
+  } else if (code !== 0 && r.failed === 0) {
+    r.failed += 1;
+    r.notes.push(`exit code ${code} without a failing test`);
+  }
+  return r;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err?.stack ?? err);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  },
+);

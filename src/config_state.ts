@@ -1,0 +1,96 @@
+/**
+ * The process-wide configuration that the module-level APIs (dreadnode-style `run`/`task`/
+ * `log*`, the agent layer, the events layer) read: the tracer, the storage adapter, the default
+ * project and runtime capabilities. `configure()` (from a preset) fills it in; until then
+ * {@linkcode getConfig} provides portable in-memory defaults.
+ *
+ * @module
+ */
+import { getTracer } from "./global.ts";
+import type { TraceStorage } from "./storage/types.ts";
+import type { Tracer } from "./tracer.ts";
+
+/** Reads local files for `logArtifact` where the runtime has a file system. */
+export interface LocalFiles {
+  /** Absolute, normalized form of a path (with `~` expanded). */
+  resolve(path: string): string;
+  /** File or directory facts, or undefined when the path does not exist. */
+  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number } | undefined>;
+  /** Every file below a directory, recursively, as paths relative to it (with `/`). */
+  listFiles(directory: string): Promise<string[]>;
+  /** The bytes of a file. */
+  readFile(path: string): Promise<Uint8Array>;
+}
+
+/** The active configuration. */
+export interface TraceletConfig {
+  /** The tracer every API creates spans with. */
+  readonly tracer: Tracer;
+  /** Where JSONL lines, large objects, artifacts and the export outbox go. */
+  readonly storage: TraceStorage;
+  /** The default project. */
+  readonly project: string;
+  /** Local file access for artifacts; undefined where there is no file system (Workers). */
+  readonly files: LocalFiles | undefined;
+  /** Reads an environment variable (undefined where there is no environment). */
+  readonly env: (name: string) => string | undefined;
+  /** Exports everything pending (spans, outbox); never rejects. */
+  readonly flush: () => Promise<void>;
+}
+
+interface ConfigSlot {
+  config: TraceletConfig | undefined;
+  fallback: (() => TraceletConfig) | undefined;
+}
+
+const SLOT = Symbol.for("tracelet.config");
+const globals = globalThis as unknown as Record<symbol, ConfigSlot | undefined>;
+
+function slot(): ConfigSlot {
+  return globals[SLOT] ??= { config: undefined, fallback: undefined };
+}
+
+/**
+ * The active configuration; configures portable defaults on first use when `configure()` was
+ * never called.
+ *
+ * @returns The configuration.
+ */
+export function getConfig(): TraceletConfig {
+  const s = slot();
+  if (s.config !== undefined) return s.config;
+  if (s.fallback === undefined) throw new Error("tracelet is not configured and has no defaults");
+  return s.config = s.fallback();
+}
+
+/** @returns The active configuration, or undefined before `configure()` / first use. */
+export function peekConfig(): TraceletConfig | undefined {
+  return slot().config;
+}
+
+/**
+ * Installs a configuration (used by `configure()`).
+ *
+ * @param config The new configuration.
+ * @returns The previous one.
+ */
+export function setConfig(config: TraceletConfig | undefined): TraceletConfig | undefined {
+  const s = slot();
+  const previous = s.config;
+  s.config = config;
+  return previous;
+}
+
+/**
+ * Registers how to build the default configuration on first use (set by the configure module).
+ *
+ * @param factory Builds the portable default configuration.
+ */
+export function setConfigFallback(factory: () => TraceletConfig): void {
+  slot().fallback = factory;
+}
+
+/** @returns The tracer of the active configuration (or the default tracer). */
+export function configuredTracer(): Tracer {
+  return slot().config?.tracer ?? getTracer();
+}

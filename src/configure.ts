@@ -1,0 +1,134 @@
+/**
+ * `configure()`: one call that wires tracing for a runtime. Explicit options win, then
+ * environment variables, then defaults. Presets (`./node`, `./deno`, `./worker`, `./web`) call
+ * {@linkcode configureWith} with their runtime parts (context manager, storage, file access, env,
+ * gzip codec, timers) and export `configure(options)` with the same signature.
+ *
+ * Calling `configure()` again applies the new configuration: the previous pipeline is flushed and
+ * shut down in the background and a diagnostic says so. It is never silently ignored.
+ *
+ * @module
+ */
+import { setConfig, setConfigFallback } from "./config_state.ts";
+import type { LocalFiles, TraceletConfig } from "./config_state.ts";
+import { setContextManager } from "./context/manager.ts";
+import type { ContextManager } from "./context/manager.ts";
+import { report, setDiagnosticsHook } from "./diagnostics.ts";
+import type { DiagnosticsHook } from "./diagnostics.ts";
+import { setTracer } from "./global.ts";
+import type { SpanLimits } from "./attributes.ts";
+import { buildPipeline } from "./pipeline.ts";
+import type { PipelineOptions } from "./pipeline.ts";
+import { peekConfig } from "./config_state.ts";
+import type { TraceStorage } from "./storage/types.ts";
+import type { Tracer } from "./tracer.ts";
+import type { FlushReport } from "./types.ts";
+
+/** Options of `configure()`; identical for every preset. */
+export interface ConfigureOptions extends PipelineOptions {
+  /** The storage adapter. Default: the preset's (files under `storageRoot`, or memory). */
+  storage?: TraceStorage;
+  /** Root directory of file storage. Default `TRACELET_HOME`, else `.tracelet` in the cwd. */
+  storageRoot?: string;
+  /** Default project for runs. Env `TRACELET_PROJECT`, then `DREADNODE_PROJECT`, else `default`. */
+  project?: string;
+  /** Receives tracelet's own diagnostics instead of the console. */
+  diagnostics?: DiagnosticsHook;
+  /** Attribute, event and link limits. */
+  limits?: Partial<SpanLimits>;
+  /** Reads environment variables; presets supply the runtime's. */
+  env?: (name: string) => string | undefined;
+}
+
+/** What a preset provides to {@linkcode configureWith}. */
+export interface RuntimeParts {
+  /** Runtime name, e.g. `node`, `deno`, `workerd`, `web`. */
+  readonly runtime: string;
+  /** Builds the context manager (AsyncLocalStorage where available). */
+  contextManager(): ContextManager;
+  /** Builds the default storage for a root directory (or ignores it where there are no files). */
+  storage(root: string | undefined): TraceStorage;
+  /** Local files for `logArtifact`, where the runtime has a file system. */
+  readonly files?: LocalFiles;
+  /** Reads environment variables. */
+  readonly env: (name: string) => string | undefined;
+  /** A fast gzip for the OTLP exporter (e.g. node:zlib); CompressionStream otherwise. */
+  readonly compress?: (bytes: Uint8Array) => Promise<Uint8Array>;
+  /** Whether background timers are allowed (false on Workers). */
+  readonly timers: boolean;
+  /** Registers a best-effort flush at process exit; returns an unregister function. */
+  onExit?(flush: () => Promise<unknown>): () => void;
+}
+
+/** The configured tracing pipeline returned by `configure()`. */
+export interface Configured extends TraceletConfig {
+  /** Flushes and shuts the pipeline down; resolves with the final report. */
+  readonly shutdown: (deadline?: number) => Promise<FlushReport>;
+  /** Exports everything pending and resolves with the report. */
+  readonly forceFlush: () => Promise<FlushReport>;
+}
+
+let unregisterExit: (() => void) | undefined;
+
+/**
+ * Configures tracing with a runtime's parts. Presets wrap this as `configure(options)`.
+ *
+ * @param parts The runtime's parts.
+ * @param options The user's options.
+ * @returns The configured pipeline.
+ * @throws {TracerError} `MISSING_CREDENTIALS` when `traceBackend: "remote"` lacks credentials,
+ *   `INVALID_CONFIG` for malformed options.
+ */
+export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {}): Configured {
+  if (options.diagnostics !== undefined) setDiagnosticsHook(options.diagnostics);
+  const env = options.env ?? parts.env;
+  const project = options.project ?? env("TRACELET_PROJECT") ?? env("DREADNODE_PROJECT") ?? "default";
+  const storage = options.storage ?? parts.storage(options.storageRoot ?? env("TRACELET_HOME"));
+  const tracer = buildPipeline({ ...options, project }, {
+    storage,
+    env,
+    compress: parts.compress,
+    timers: parts.timers,
+  });
+  const previous = peekConfig() as Configured | undefined;
+  if (previous !== undefined) {
+    report("info", "reconfigured", "configure() called again: the new configuration replaces the previous one");
+    void previous.shutdown();
+  }
+  setContextManager(parts.contextManager());
+  setTracer(tracer);
+  const config = makeConfigured(tracer, storage, project, parts.files, env);
+  setConfig(config);
+  unregisterExit?.();
+  unregisterExit = parts.onExit?.(() => config.forceFlush());
+  return config;
+}
+
+function makeConfigured(
+  tracer: Tracer,
+  storage: TraceStorage,
+  project: string,
+  files: LocalFiles | undefined,
+  env: (name: string) => string | undefined,
+): Configured {
+  return {
+    tracer,
+    storage,
+    project,
+    files,
+    env,
+    flush: async () => void await tracer.forceFlush(),
+    forceFlush: () => tracer.forceFlush(),
+    shutdown: (deadline?: number) => tracer.shutdown(deadline),
+  };
+}
+
+/**
+ * Registers the portable defaults used when a module-level API is called before `configure()`:
+ * the given parts with no options.
+ *
+ * @param parts The runtime parts to fall back to.
+ */
+export function registerDefaultParts(parts: RuntimeParts): void {
+  setConfigFallback(() => configureWith(parts, {}));
+}

@@ -1,0 +1,276 @@
+/**
+ * Resolution of the OTLP/HTTP exporter's configuration from explicit options and the standard
+ * `OTEL_EXPORTER_OTLP_*` environment variables (explicit options win, traces-specific variables
+ * win over generic ones), plus the dreadnode-style endpoint and the `traceBackend` choice.
+ * Pure: the environment is read only through the `env` function passed in.
+ *
+ * Error messages and diagnostics name settings, never their values, so an API key or an
+ * `Authorization` header can never leak through them.
+ *
+ * @module
+ */
+import { report } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
+
+/** The OTLP/HTTP body encodings tracelet speaks. */
+export type OtlpProtocol = "http/protobuf" | "http/json";
+/** Request body compression. */
+export type OtlpCompression = "gzip" | "none";
+/** Where traces go: only local storage, or also a remote OTLP backend. */
+export type TraceBackend = "local" | "remote";
+/** Reads an environment variable; undefined when unset. */
+export type EnvReader = (name: string) => string | undefined;
+
+/** The explicit settings {@linkcode resolveOtlpConfig} reads. */
+export interface OtlpConfigOptions {
+  /** Full traces URL (used as is). Wins over everything else. */
+  endpoint?: string;
+  /** Extra request headers; win over `OTEL_EXPORTER_OTLP_*HEADERS`. */
+  headers?: Readonly<Record<string, string>>;
+  /** Body encoding. Default `http/protobuf`. */
+  protocol?: OtlpProtocol;
+  /** Body compression. Default `gzip`. */
+  compression?: OtlpCompression;
+  /** Overall time limit of one export, retries included, in ms. Default 10 000 (30 000 for a dreadnode server). */
+  timeoutMillis?: number;
+  /** dreadnode server base URL; with `organization` gives `{server}/api/v1/org/{organization}/otel/traces`. */
+  server?: string;
+  /** dreadnode API key, sent as `X-Api-Key`. Never logged or stored. */
+  apiKey?: string;
+  /** dreadnode organization key. */
+  organization?: string;
+}
+
+/** The resolved configuration. */
+export interface OtlpConfig {
+  /** The traces URL requests are POSTed to. */
+  readonly url: string;
+  /** Request headers from the environment and options, keys lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Body encoding. */
+  readonly protocol: OtlpProtocol;
+  /** Body compression. */
+  readonly compression: OtlpCompression;
+  /** Overall time limit of one export in ms. */
+  readonly timeoutMillis: number;
+  /** Values that must never appear in diagnostics (the API key and every header value). */
+  readonly secrets: readonly string[];
+}
+
+/** The default OTLP/HTTP traces endpoint (a local collector). */
+export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
+const DEFAULT_TIMEOUT = 10_000;
+const DREADNODE_TIMEOUT = 30_000;
+
+function readEnv(env: EnvReader | undefined, name: string): string | undefined {
+  try {
+    const value = env?.(name)?.trim();
+    return value ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function envWarn(name: string, problem: string): void {
+  report("warn", "invalid_env", `Cannot use ${name}: ${problem}; ignoring it`);
+}
+
+/**
+ * Parses an `OTEL_EXPORTER_OTLP_*HEADERS` value: comma-separated `key=value` pairs with
+ * percent-encoded values. Malformed entries are skipped (and reported without their value).
+ *
+ * @param text The variable's value.
+ * @param name The variable's name, for diagnostics.
+ * @returns Headers with lower-cased keys.
+ */
+export function parseOtlpHeaders(text: string, name = "headers"): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries = text.split(",");
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i].trim();
+    if (entry === "") continue;
+    const eq = entry.indexOf("=");
+    const key = eq > 0 ? entry.slice(0, eq).trim().toLowerCase() : "";
+    if (key === "" || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(key)) {
+      envWarn(`${name} entry ${i + 1}`, "it is not key=value with a valid header name");
+      continue;
+    }
+    try {
+      out[key] = decodeURIComponent(entry.slice(eq + 1).trim());
+    } catch {
+      envWarn(`${name} entry ${i + 1}`, "bad percent-encoding");
+    }
+  }
+  return out;
+}
+
+function envEndpoint(env: EnvReader | undefined): string | undefined {
+  const traces = readEnv(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (traces !== undefined) {
+    if (isHttpUrl(traces)) return traces;
+    envWarn("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "not an http(s) URL");
+  }
+  const base = readEnv(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+  if (base !== undefined) {
+    if (isHttpUrl(base)) return base.endsWith("/") ? `${base}v1/traces` : `${base}/v1/traces`;
+    envWarn("OTEL_EXPORTER_OTLP_ENDPOINT", "not an http(s) URL");
+  }
+  return undefined;
+}
+
+function envChoice<T extends string>(
+  env: EnvReader | undefined,
+  suffix: string,
+  allowed: readonly T[],
+): T | undefined {
+  for (const name of [`OTEL_EXPORTER_OTLP_TRACES_${suffix}`, `OTEL_EXPORTER_OTLP_${suffix}`]) {
+    const value = readEnv(env, name)?.toLowerCase();
+    if (value === undefined) continue;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    envWarn(name, `supported values are ${allowed.join(", ")}`);
+  }
+  return undefined;
+}
+
+function envTimeout(env: EnvReader | undefined): number | undefined {
+  for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
+    const value = readEnv(env, name);
+    if (value === undefined) continue;
+    const ms = Number(value);
+    if (Number.isFinite(ms) && ms > 0) return ms;
+    envWarn(name, "not a positive number of milliseconds");
+  }
+  return undefined;
+}
+
+function invalid(message: string): never {
+  throw new TracerError("INVALID_CONFIG", message);
+}
+
+function dreadnodeUrl(server: string, organization: string): string {
+  if (!isHttpUrl(server)) invalid("Cannot configure OTLP export: `server` is not an http(s) URL");
+  const base = server.replace(/\/+$/, "");
+  return `${base}/api/v1/org/${encodeURIComponent(organization)}/otel/traces`;
+}
+
+/**
+ * Resolves the OTLP/HTTP exporter configuration. Endpoint precedence: `endpoint`, then the
+ * dreadnode URL from `server` + `organization`, then `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (as is),
+ * then `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, then `http://localhost:4318/v1/traces`.
+ * Headers merge generic env < traces env < `headers` < `X-Api-Key` from `apiKey`. Invalid
+ * explicit options throw a {@linkcode TracerError}; invalid environment values are reported and
+ * ignored (an unknown protocol never crashes the host).
+ *
+ * @param options Explicit settings.
+ * @param env Environment reader (presets pass `Deno.env` / `process.env` readers).
+ * @returns The resolved configuration.
+ * @throws {TracerError} `INVALID_CONFIG` for a malformed explicit option, `MISSING_CREDENTIALS`
+ *   when only one of `server` and `organization` is given.
+ * @example
+ * ```ts
+ * import { resolveOtlpConfig } from "./_otlp_config.ts";
+ * const env = (name: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" })[name];
+ * console.log(resolveOtlpConfig({}, env).url); // "http://collector:4318/v1/traces"
+ * ```
+ */
+export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvReader): OtlpConfig {
+  const { server, organization, apiKey } = options;
+  if ((server !== undefined) !== (organization !== undefined)) {
+    throw new TracerError(
+      "MISSING_CREDENTIALS",
+      `Cannot configure the dreadnode endpoint: \`${server === undefined ? "server" : "organization"}\` is missing`,
+    );
+  }
+  let url: string;
+  if (options.endpoint !== undefined) {
+    if (!isHttpUrl(options.endpoint)) invalid("Cannot configure OTLP export: `endpoint` is not an http(s) URL");
+    url = options.endpoint;
+  } else if (server !== undefined && organization !== undefined) {
+    url = dreadnodeUrl(server, organization);
+  } else {
+    url = envEndpoint(env) ?? DEFAULT_OTLP_TRACES_URL;
+  }
+  const protocols: OtlpProtocol[] = ["http/protobuf", "http/json"];
+  if (options.protocol !== undefined && !protocols.includes(options.protocol)) {
+    invalid("Cannot configure OTLP export: `protocol` must be http/protobuf or http/json");
+  }
+  const compressions: OtlpCompression[] = ["gzip", "none"];
+  if (options.compression !== undefined && !compressions.includes(options.compression)) {
+    invalid("Cannot configure OTLP export: `compression` must be gzip or none");
+  }
+  const timeout = options.timeoutMillis;
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+    invalid("Cannot configure OTLP export: `timeoutMillis` must be a positive number");
+  }
+  const generic = readEnv(env, "OTEL_EXPORTER_OTLP_HEADERS");
+  const traces = readEnv(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+  const headers: Record<string, string> = {
+    ...(generic === undefined ? {} : parseOtlpHeaders(generic, "OTEL_EXPORTER_OTLP_HEADERS")),
+    ...(traces === undefined ? {} : parseOtlpHeaders(traces, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
+  };
+  for (const key in options.headers) headers[key.toLowerCase()] = String(options.headers[key]);
+  if (apiKey !== undefined && apiKey !== "") headers["x-api-key"] = apiKey;
+  const secrets = Object.values(headers).filter((value) => value.length >= 4);
+  return {
+    url,
+    headers,
+    protocol: options.protocol ?? envChoice(env, "PROTOCOL", protocols) ?? "http/protobuf",
+    compression: options.compression ?? envChoice(env, "COMPRESSION", compressions) ?? "gzip",
+    timeoutMillis: timeout ?? envTimeout(env) ??
+      (server !== undefined ? DREADNODE_TIMEOUT : DEFAULT_TIMEOUT),
+    secrets,
+  };
+}
+
+/** The dreadnode credentials {@linkcode resolveTraceBackend} looks at. */
+export interface BackendCredentials {
+  /** Server base URL. */
+  server?: string;
+  /** API key. */
+  apiKey?: string;
+  /** Organization key. */
+  organization?: string;
+}
+
+/**
+ * Decides where traces go. `"local"` stays local; `"remote"` requires server, API key and
+ * organization and is a configuration error without them (never a silent downgrade);
+ * `undefined` (auto) is remote exactly when all three are known.
+ *
+ * @param backend The requested backend, or undefined for auto.
+ * @param credentials The known credentials.
+ * @returns The effective backend.
+ * @throws {TracerError} `MISSING_CREDENTIALS` for `"remote"` without all three credentials,
+ *   `INVALID_CONFIG` for an unknown backend name.
+ * @example
+ * ```ts
+ * import { resolveTraceBackend } from "./_otlp_config.ts";
+ * resolveTraceBackend(undefined, { server: "https://dn.example" }); // "local"
+ * ```
+ */
+export function resolveTraceBackend(
+  backend: TraceBackend | undefined,
+  credentials: BackendCredentials,
+): TraceBackend {
+  if (backend !== undefined && backend !== "local" && backend !== "remote") {
+    invalid('Cannot configure tracing: `traceBackend` must be "local", "remote" or undefined');
+  }
+  if (backend === "local") return "local";
+  const missing = (["server", "apiKey", "organization"] as const).filter((key) => !credentials[key]);
+  if (backend === "remote" && missing.length > 0) {
+    throw new TracerError(
+      "MISSING_CREDENTIALS",
+      `Cannot use the remote trace backend: missing ${missing.join(", ")}`,
+    );
+  }
+  return missing.length === 0 ? "remote" : "local";
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds the span pipeline of `configure()`: a tracer whose processors are a batch processor per
+ * exporter (local JSONL, remote OTLP, console), each behind the redaction policy, plus the user's
+ * own processors.
+ *
+ * @module
+ */
+import type { SpanLimits } from "./attributes.ts";
+import { ConsoleSpanExporter } from "./exporter/console.ts";
+import { JsonlSpanExporter } from "./exporter/jsonl.ts";
+import { BatchSpanProcessor } from "./processor/batch.ts";
+import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
+import { SimpleSpanProcessor } from "./processor/simple.ts";
+import type { SpanExporter, SpanProcessor } from "./processor/types.ts";
+import type { TraceStorage } from "./storage/types.ts";
+import { Tracer } from "./tracer.ts";
+import type { Attributes } from "./types.ts";
+
+/** Pipeline options shared by every preset's `configure()`. */
+export interface PipelineOptions {
+  /** `service.name`. Env `OTEL_SERVICE_NAME`, else `unknown_service`. */
+  serviceName?: string;
+  /** Extra resource attributes (merged over `OTEL_RESOURCE_ATTRIBUTES`). */
+  resourceAttributes?: Attributes;
+  /** Write one JSONL line per span into storage. Default true. */
+  local?: boolean;
+  /** Print spans readably to the console. Default false. */
+  console?: boolean;
+  /** Batch processor options for every exporter. */
+  batch?: BatchSpanProcessorOptions;
+  /** Extra processors, called after tracelet's own. */
+  processors?: readonly SpanProcessor[];
+  /** Attribute, event and link limits. */
+  limits?: Partial<SpanLimits>;
+}
+
+/** Runtime facts the pipeline needs. */
+export interface PipelineParts {
+  /** The storage adapter (JSONL lines, outbox). */
+  readonly storage: TraceStorage;
+  /** Reads environment variables. */
+  readonly env: (name: string) => string | undefined;
+  /** A fast gzip, when the runtime has one. */
+  readonly compress?: (bytes: Uint8Array) => Promise<Uint8Array>;
+  /** Whether background timers are allowed. */
+  readonly timers: boolean;
+}
+
+/**
+ * Builds the configured tracer.
+ *
+ * @param options The user's options, with the project resolved.
+ * @param parts Runtime facts.
+ * @returns The tracer.
+ */
+export function buildPipeline(options: PipelineOptions & { project: string }, parts: PipelineParts): Tracer {
+  const processors: SpanProcessor[] = [];
+  const batched = (exporter: SpanExporter) =>
+    new BatchSpanProcessor(exporter, { timers: parts.timers, ...options.batch });
+  if (options.local !== false) {
+    processors.push(batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })));
+  }
+  if (options.console === true) processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  if (options.processors) processors.push(...options.processors);
+  return new Tracer({
+    processors,
+    serviceName: options.serviceName ?? parts.env("OTEL_SERVICE_NAME"),
+    resource: options.resourceAttributes ? { attributes: options.resourceAttributes } : undefined,
+    limits: options.limits,
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * Typed, structural access to the few runtime globals tracelet ever looks at (`Deno`, `process`,
+ * `navigator`). Core code never names these globals directly; it asks this module, which never
+ * throws and returns `undefined` where a global is missing or unusable.
+ *
+ * The types here describe only what tracelet reads. Adapters that need more of a namespace (for
+ * example the Deno file APIs in `src/storage/deno_fs.ts`) declare a wider local structural type.
+ *
+ * @module
+ */
+
+/** The part of the `Deno` namespace tracelet reads everywhere. */
+export interface DenoGlobal {
+  /** Environment access; `get` throws without `--allow-env`. */
+  readonly env: { get(name: string): string | undefined };
+  /** Current working directory; throws without read permission. */
+  cwd(): string;
+  /** Version strings, e.g. `{ deno: "2.1.0" }`. */
+  readonly version?: { readonly deno?: string };
+  /** Build information, e.g. `{ os: "linux" }`. */
+  readonly build?: { readonly os?: string };
+}
+
+/** The part of Node's `process` object tracelet reads (also present on Bun and Deno 2). */
+export interface ProcessGlobal {
+  /** Environment variables. */
+  readonly env?: Record<string, string | undefined>;
+  /** Current working directory. */
+  cwd?(): string;
+  /** Version strings, e.g. `{ node: "20.11.0", bun: "1.1.0" }`. */
+  readonly versions?: Readonly<Record<string, string | undefined>>;
+  /** Operating system, e.g. `linux`, `win32`. */
+  readonly platform?: string;
+}
+
+/** The part of `navigator` tracelet reads. */
+export interface NavigatorGlobal {
+  /** User agent; `Cloudflare-Workers` inside workerd. */
+  readonly userAgent?: string;
+}
+
+/** The runtime tracelet is running on. */
+export type RuntimeKey = "deno" | "bun" | "node" | "workerd" | "browser" | "unknown";
+
+interface MaybeGlobals {
+  readonly Deno?: DenoGlobal;
+  readonly process?: ProcessGlobal;
+  readonly navigator?: NavigatorGlobal;
+  readonly Bun?: unknown;
+  readonly document?: unknown;
+}
+
+const globals = globalThis as unknown as MaybeGlobals;
+
+/**
+ * The `Deno` namespace when running on Deno.
+ *
+ * @returns The namespace, or `undefined` on other runtimes.
+ */
+export function getDeno(): DenoGlobal | undefined {
+  const deno = globals.Deno;
+  return typeof deno === "object" && deno !== null && typeof deno.env === "object"
+    ? deno
+    : undefined;
+}
+
+/**
+ * Node's `process` object (Node, Bun, Deno 2, workerd with `nodejs_compat`).
+ *
+ * @returns The object, or `undefined` where there is none.
+ */
+export function getProcess(): ProcessGlobal | undefined {
+  const proc = globals.process;
+  return typeof proc === "object" && proc !== null ? proc : undefined;
+}
+
+/**
+ * The global `navigator`, if any.
+ *
+ * @returns The navigator, or `undefined`.
+ */
+export function getNavigator(): NavigatorGlobal | undefined {
+  const nav = globals.navigator;
+  return typeof nav === "object" && nav !== null ? nav : undefined;
+}
+
+/**
+ * Names the runtime. Deno is checked before Node because Deno 2 also defines `process`, and
+ * workerd before Node because `nodejs_compat` defines `process.versions.node` as well.
+ *
+ * @returns One of `deno`, `bun`, `node`, `workerd`, `browser`, `unknown`.
+ * @example
+ * ```ts
+ * import { runtimeKey } from "./_globals.ts";
+ * if (runtimeKey() === "workerd") console.log("flush through ctx.waitUntil");
+ * ```
+ */
+export function runtimeKey(): RuntimeKey {
+  if (getDeno() !== undefined) return "deno";
+  const versions = getProcess()?.versions;
+  if (globals.Bun !== undefined || typeof versions?.bun === "string") return "bun";
+  if (getNavigator()?.userAgent === "Cloudflare-Workers") return "workerd";
+  if (typeof versions?.node === "string") return "node";
+  if (typeof globals.document === "object" || getNavigator() !== undefined) return "browser";
+  return "unknown";
+}
+
+/**
+ * Reads an environment variable from `Deno.env` or `process.env`. Never throws: a missing
+ * permission (`--allow-env`), an invalid name or a runtime without environment gives `undefined`.
+ *
+ * @param name Variable name, e.g. `TRACELET_HOME`.
+ * @returns The value, or `undefined` when unset or unreadable.
+ */
+export function getEnv(name: string): string | undefined {
+  const deno = getDeno();
+  if (deno !== undefined) {
+    try {
+      return deno.env.get(name);
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    const value = getProcess()?.env?.[name];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The current working directory from `Deno.cwd()` or `process.cwd()`. Never throws.
+ *
+ * @returns The directory, or `undefined` when unknown or not permitted.
+ */
+export function getCwd(): string | undefined {
+  try {
+    const deno = getDeno();
+    if (deno !== undefined) return deno.cwd();
+    const proc = getProcess();
+    return typeof proc?.cwd === "function" ? proc.cwd() : undefined;
+  } catch {
+    return undefined;
+  }
+}

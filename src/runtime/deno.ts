@@ -1,0 +1,71 @@
+/**
+ * The Deno preset: AsyncLocalStorage context (from `node:async_hooks`), file storage through
+ * Deno's file APIs under `TRACELET_HOME` or `./.tracelet`, node:zlib gzip, timers that never keep
+ * the process alive, and a flush on `beforeunload`. Re-exports the whole runtime-neutral API.
+ *
+ * @example
+ * ```ts
+ * import { configure } from "@tracelet/tracelet/deno";
+ * const tracing = configure({ serviceName: "my-agent" });
+ * await tracing.tracer.withSpan("hello", () => "world");
+ * await tracing.shutdown();
+ * ```
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
+import { configureWith, registerDefaultParts } from "../configure.ts";
+import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
+import { DenoFsStorage } from "../storage/deno_fs.ts";
+import { getEnv } from "./_globals.ts";
+import { nodeGzip } from "./_node_gzip.ts";
+import { nodeLocalFiles } from "./node_local_files.ts";
+
+interface UnloadTarget {
+  addEventListener(type: "beforeunload", listener: () => void): void;
+  removeEventListener(type: "beforeunload", listener: () => void): void;
+}
+
+/** The Deno runtime parts. */
+export const denoParts: RuntimeParts = {
+  runtime: "deno",
+  contextManager: () => new AsyncLocalStorageContextManager(AsyncLocalStorage),
+  storage: (root) => new DenoFsStorage({ root }),
+  files: nodeLocalFiles,
+  env: getEnv,
+  compress: nodeGzip,
+  timers: true,
+  onExit(flush) {
+    const target = globalThis as unknown as UnloadTarget;
+    if (typeof target.addEventListener !== "function") return () => {};
+    let flushed = false;
+    const listener = () => {
+      if (flushed) return;
+      flushed = true;
+      void flush();
+    };
+    target.addEventListener("beforeunload", listener);
+    return () => target.removeEventListener("beforeunload", listener);
+  },
+};
+
+registerDefaultParts(denoParts);
+
+/**
+ * Configures tracing for Deno.
+ *
+ * @param options Service, project, storage, exporters, redaction, batching, …
+ * @returns The configured pipeline (tracer, storage, flush, shutdown).
+ * @example
+ * ```ts
+ * import { configure } from "@tracelet/tracelet/deno";
+ * configure({ project: "demo" });
+ * ```
+ */
+export function configure(options: ConfigureOptions = {}): Configured {
+  return configureWith(denoParts, options);
+}
+
+export * from "../../mod.ts";
+export type { Configured, ConfigureOptions } from "../configure.ts";

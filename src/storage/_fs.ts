@@ -1,0 +1,136 @@
+/**
+ * The tiny file-system interface behind the fs storage adapters, and the few helpers built on it
+ * (not-found handling, directories on demand, atomic writes). `node_fs.ts` and `deno_fs.ts` each
+ * implement {@linkcode FileSystem} with thin wrappers; everything else is shared.
+ *
+ * @module
+ */
+
+/** The file operations the fs adapter needs. Errors are the runtime's own (see `isNotFound`). */
+export interface FileSystem {
+  /** Makes a path absolute against the current working directory. */
+  resolve(path: string): string;
+  /** Appends bytes, creating the file (not its directory). */
+  appendFile(path: string, data: Uint8Array): Promise<void>;
+  /** Creates or truncates a file with these bytes. */
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  /** Reads a whole file. */
+  readFile(path: string): Promise<Uint8Array>;
+  /** Renames a file, replacing the target. */
+  rename(from: string, to: string): Promise<void>;
+  /** Deletes a file. */
+  remove(path: string): Promise<void>;
+  /** Creates a directory and its parents; fine when it exists. */
+  mkdirp(path: string): Promise<void>;
+  /** Names of a directory's entries. */
+  readDir(path: string): Promise<string[]>;
+  /** Last modification time in epoch ms. */
+  mtime(path: string): Promise<number>;
+}
+
+/**
+ * True for a "no such file or directory" error from Node, Bun or Deno.
+ *
+ * @param error Anything thrown.
+ * @returns Whether it means "not found".
+ */
+export function isNotFound(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return typeof e === "object" && e !== null && (e.code === "ENOENT" || e.name === "NotFound");
+}
+
+/**
+ * Reads a file, or `undefined` when it does not exist.
+ *
+ * @param fs The file system.
+ * @param path Absolute path.
+ * @returns The bytes or `undefined`.
+ */
+export async function readIfExists(fs: FileSystem, path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await fs.readFile(path);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Deletes a file; a missing file is fine.
+ *
+ * @param fs The file system.
+ * @param path Absolute path.
+ * @returns When gone.
+ */
+export async function removeIfExists(fs: FileSystem, path: string): Promise<void> {
+  try {
+    await fs.remove(path);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/"));
+}
+
+/**
+ * Runs a write; when its directory is missing, creates the directory and runs it again.
+ *
+ * @param fs The file system.
+ * @param path The absolute path `write` writes (built with `/` separators).
+ * @param write The write.
+ * @returns When written.
+ */
+export async function inDirectory(
+  fs: FileSystem,
+  path: string,
+  write: () => Promise<void>,
+): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await fs.mkdirp(parentOf(path));
+    await write();
+  }
+}
+
+/**
+ * Writes a file atomically: a temporary `.<name>.<random>.tmp` in the same directory (sanitized
+ * names never start with `.`), then a rename over the target. Creates directories on demand.
+ *
+ * @param fs The file system.
+ * @param path Absolute target path built with `/` separators.
+ * @param data The bytes.
+ * @returns When the target holds the bytes.
+ */
+export async function writeAtomic(fs: FileSystem, path: string, data: Uint8Array): Promise<void> {
+  const dir = parentOf(path);
+  const random = crypto.getRandomValues(new Uint32Array(2)).join("");
+  const temp = `${dir}/.${path.slice(dir.length + 1)}.${random}.tmp`;
+  await inDirectory(fs, temp, () => fs.writeFile(temp, data));
+  try {
+    await fs.rename(temp, path);
+  } catch (error) {
+    await removeIfExists(fs, temp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Tells whether a path exists.
+ *
+ * @param fs The file system.
+ * @param path Absolute path.
+ * @returns True when it exists.
+ */
+export async function exists(fs: FileSystem, path: string): Promise<boolean> {
+  try {
+    await fs.mtime(path);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The outbox store of the fs adapters: one directory, two files per entry.
+ *
+ * - `<id>.bin`: the body bytes;
+ * - `<id>.json`: the metadata (`OutboxEntryInfo` as JSON, including `size`).
+ *
+ * Ids come from `newOutboxId`, so file names sort oldest first and are safe. Both files are written
+ * atomically (temporary file + rename), the body first: the `.json` file is the commit marker, so
+ * an entry exists exactly when its metadata file does. Removal deletes the metadata first. A crash
+ * between the two steps leaves an orphan body (or a temporary file), which the first listing of a
+ * later instance deletes once it is older than ten minutes. Nothing is cached in memory, so several
+ * instances (or processes) on one root see each other's entries.
+ *
+ * @module
+ */
+
+import { report, reportOnce } from "../diagnostics.ts";
+import { type FileSystem, isNotFound, readIfExists, removeIfExists, writeAtomic } from "./_fs.ts";
+import { checkOutboxFields, isOutboxId, type OutboxStore } from "./_outbox.ts";
+import type { OutboxEntryInfo } from "./types.ts";
+
+const ORPHAN_AGE_MS = 10 * 60 * 1000;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** An {@linkcode OutboxStore} in a directory. */
+export class FsOutboxStore implements OutboxStore {
+  readonly #fs: FileSystem;
+  readonly #dir: string;
+  #swept = false;
+
+  /**
+   * @param fs The file operations.
+   * @param dir Absolute directory of the outbox (created on the first write).
+   */
+  constructor(fs: FileSystem, dir: string) {
+    this.#fs = fs;
+    this.#dir = dir;
+  }
+
+  #path(id: string, extension: "bin" | "json"): string {
+    return `${this.#dir}/${id}.${extension}`;
+  }
+
+  /**
+   * Reads every entry's metadata; sweeps old orphans on the first call.
+   *
+   * @returns The metadata, in directory order.
+   */
+  async list(): Promise<OutboxEntryInfo[]> {
+    let names: string[];
+    try {
+      names = await this.#fs.readDir(this.#dir);
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    const infos: OutboxEntryInfo[] = [];
+    for (const name of names) {
+      const id = name.slice(0, -".json".length);
+      if (!name.endsWith(".json") || !isOutboxId(id)) continue;
+      const info = await this.get(id);
+      if (info !== undefined) infos.push(info);
+    }
+    if (!this.#swept) {
+      this.#swept = true;
+      await this.#sweep(names, new Set(infos.map((info) => info.id)));
+    }
+    return infos;
+  }
+
+  async #sweep(names: readonly string[], live: ReadonlySet<string>): Promise<void> {
+    const now = Date.now();
+    for (const name of names) {
+      const orphanBody = name.endsWith(".bin") && !live.has(name.slice(0, -".bin".length));
+      if (!orphanBody && !(name.startsWith(".") && name.endsWith(".tmp"))) continue;
+      const path = `${this.#dir}/${name}`;
+      try {
+        if (now - await this.#fs.mtime(path) > ORPHAN_AGE_MS) await removeIfExists(this.#fs, path);
+      } catch (error) {
+        if (!isNotFound(error)) {
+          report("warn", "outbox_sweep_failed", `Cannot remove ${path}`, error);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads one entry's metadata. A corrupt metadata file is reported and treated as absent.
+   *
+   * @param id The entry id.
+   * @returns The metadata or `undefined`.
+   */
+  async get(id: string): Promise<OutboxEntryInfo | undefined> {
+    const path = this.#path(id, "json");
+    const bytes = await readIfExists(this.#fs, path);
+    if (bytes === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(decoder.decode(bytes)) as Partial<OutboxEntryInfo>;
+      checkOutboxFields(parsed, "read");
+      if (typeof parsed.size !== "number") throw new TypeError("Cannot read outbox entry: no size");
+      const { contentType, spanCount, reason, createdAt, notBefore, attempts, size } = parsed;
+      return {
+        id,
+        contentType,
+        spanCount,
+        reason,
+        createdAt,
+        notBefore,
+        attempts,
+        size,
+      } as OutboxEntryInfo;
+    } catch (error) {
+      reportOnce(
+        path,
+        "warn",
+        "outbox_corrupt",
+        `Cannot read outbox entry ${path}: skipped`,
+        error,
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Reads one entry's body.
+   *
+   * @param id The entry id.
+   * @returns The bytes or `undefined`.
+   */
+  readBody(id: string): Promise<Uint8Array | undefined> {
+    return readIfExists(this.#fs, this.#path(id, "bin"));
+  }
+
+  /**
+   * Writes the body, then the metadata (the commit marker).
+   *
+   * @param info The metadata.
+   * @param body The body.
+   * @returns When both files are in place.
+   */
+  async write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {
+    await writeAtomic(this.#fs, this.#path(info.id, "bin"), body);
+    await this.rewrite(info);
+  }
+
+  /**
+   * Replaces the metadata file.
+   *
+   * @param info The metadata.
+   * @returns When written.
+   */
+  rewrite(info: OutboxEntryInfo): Promise<void> {
+    return writeAtomic(this.#fs, this.#path(info.id, "json"), encoder.encode(JSON.stringify(info)));
+  }
+
+  /**
+   * Deletes the metadata, then the body.
+   *
+   * @param id The entry id.
+   * @returns When both are gone.
+   */
+  async remove(id: string): Promise<void> {
+    await removeIfExists(this.#fs, this.#path(id, "json"));
+    await removeIfExists(this.#fs, this.#path(id, "bin"));
+  }
+}

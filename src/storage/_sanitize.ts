@@ -1,0 +1,166 @@
+/**
+ * Path safety for storage adapters: maps every path segment that may come from data (project,
+ * run id, session id, artifact name, object key) to a name that is safe on every file system and
+ * object store, and validates the arguments of the line API.
+ *
+ * ## The mapping
+ * A segment is kept **verbatim** when all of these hold:
+ * - 1 to 120 characters, each one of `A-Z a-z 0-9 . _ -`;
+ * - it does not start with `.` (this excludes `.`, `..` and hidden names; temporary files of the
+ *   fs adapters start with `.` so they can never clash with a stored name) and does not end with
+ *   `.` (Windows strips trailing dots);
+ * - it is not a Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM0-9`, `LPT0-9`, in any case,
+ *   with or without an extension).
+ *
+ * Every other segment is **rewritten** to `_` + a readable part + `~` + 16 hex digits: the
+ * readable part is the segment with each character outside `A-Z a-z 0-9 . _ -` replaced by `_`,
+ * truncated so the whole name is at most 120 characters; the hex digits are a 64-bit hash of the
+ * original UTF-16 code units. A verbatim name never contains `~`, so a rewritten name never equals
+ * a verbatim one, and two different rewritten segments differ unless their 64-bit hashes collide.
+ * Examples: `..` → `_..~<hash>`, `../x` → `_.._x~<hash>`, `C:\x` → `_C__x~<hash>`, `` (empty) →
+ * `_~<hash>`, a 10 kB name → its first 102 characters (prefixed with `_`) + `~<hash>`.
+ *
+ * Slashes, backslashes, NUL and control characters never survive, so a mapped segment is always a
+ * single path component strictly inside its parent. Caveat: verbatim names keep their case, so
+ * on a case-insensitive file system (macOS, Windows defaults) `Run` and `run` name the same file.
+ *
+ * @module
+ */
+
+import type { StoragePath } from "./types.ts";
+
+/** The longest mapped segment, in characters (all ASCII, so also bytes). */
+export const MAX_SEGMENT_LENGTH = 120;
+
+const VERBATIM = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+const UNSAFE_CHAR = /[^A-Za-z0-9._-]/g;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+const SHA256_KEY = /^sha256:([0-9a-f]{64})$/;
+
+/**
+ * A 64-bit hash of a string's UTF-16 code units as 16 hex digits (two 32-bit multiply-xor lanes
+ * with a final avalanche). Not cryptographic; it only keeps rewritten names apart.
+ *
+ * @param text Any string, including lone surrogates and NUL.
+ * @returns 16 lower-case hex digits.
+ */
+export function segmentHash(text: string): string {
+  let a = 0x811c9dc5 ^ text.length;
+  let b = 0x9e3779b9 ^ Math.imul(text.length, 0x85ebca6b);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  a = avalanche(a ^ Math.imul(b, 0xc2b2ae35));
+  b = avalanche(b ^ Math.imul(a, 0x27d4eb2f));
+  return hex8(a) + hex8(b);
+}
+
+function avalanche(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+function hex8(x: number): string {
+  return (x >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * Maps one path segment to a safe, single, non-empty path component (see the module docs).
+ *
+ * @param segment Any string.
+ * @returns The segment itself when it is already safe, otherwise its rewritten form.
+ * @example
+ * ```ts
+ * import { sanitizeSegment } from "./_sanitize.ts";
+ * sanitizeSegment("spans.jsonl"); // "spans.jsonl"
+ * sanitizeSegment("../etc"); // "_.._etc~" + 16 hex digits
+ * ```
+ */
+export function sanitizeSegment(segment: string): string {
+  if (
+    segment.length <= MAX_SEGMENT_LENGTH && VERBATIM.test(segment) && !segment.endsWith(".") &&
+    !WINDOWS_DEVICE.test(segment)
+  ) {
+    return segment;
+  }
+  const suffix = "~" + segmentHash(segment);
+  const room = MAX_SEGMENT_LENGTH - 1 - suffix.length;
+  return "_" + segment.slice(0, room).replace(UNSAFE_CHAR, "_") + suffix;
+}
+
+/**
+ * Validates a log path (a non-empty array of strings) and maps each segment with
+ * {@linkcode sanitizeSegment}.
+ *
+ * @param path The path segments.
+ * @returns The mapped segments.
+ * @throws {TypeError} When the path is empty or a segment is not a string.
+ */
+export function sanitizePath(path: StoragePath): string[] {
+  return checkPath(path).map(sanitizeSegment);
+}
+
+/**
+ * Validates a log path without mapping it: a non-empty array of strings.
+ *
+ * @param path The path segments.
+ * @returns The same path.
+ * @throws {TypeError} When the path is empty or a segment is not a string.
+ */
+export function checkPath(path: StoragePath): StoragePath {
+  if (!Array.isArray(path) || path.length === 0) {
+    throw new TypeError("Cannot use storage path: it must be a non-empty array of strings");
+  }
+  for (const segment of path) {
+    if (typeof segment !== "string") {
+      throw new TypeError("Cannot use storage path: every segment must be a string");
+    }
+  }
+  return path;
+}
+
+/**
+ * Validates lines for `appendLines`: strings without `"\n"`.
+ *
+ * @param lines The lines to append.
+ * @returns The same lines.
+ * @throws {TypeError} When a line is not a string or contains a newline.
+ */
+export function checkLines(lines: readonly string[]): readonly string[] {
+  if (!Array.isArray(lines)) throw new TypeError("Cannot append lines: expected an array");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (typeof line !== "string") {
+      throw new TypeError(`Cannot append lines: line ${i} is not a string`);
+    }
+    if (line.includes("\n")) {
+      throw new TypeError(`Cannot append lines: line ${i} contains a newline`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Where a blob lives, as mapped path segments: `sha256:<64 lower-case hex>` artifact ids go to
+ * `artifacts/sha256/<h[0:2]>/<h[2:4]>/<h>` (the dreadnode layout); every other key goes to
+ * `objects/<sanitized key>`.
+ *
+ * @param key The blob key.
+ * @returns Safe path segments relative to the storage root.
+ * @throws {TypeError} When the key is not a string.
+ */
+export function blobSegments(key: string): string[] {
+  if (typeof key !== "string") throw new TypeError("Cannot use blob key: it must be a string");
+  const match = SHA256_KEY.exec(key);
+  if (match !== null) {
+    const h = match[1];
+    return ["artifacts", "sha256", h.slice(0, 2), h.slice(2, 4), h];
+  }
+  return ["objects", sanitizeSegment(key)];
+}

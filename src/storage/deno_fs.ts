@@ -1,0 +1,86 @@
+/**
+ * File-system storage for Deno, on Deno's own file APIs (reached through
+ * `src/runtime/_globals.ts` with local structural types, so no Deno types are needed to compile
+ * it). Same layout and semantics as `node_fs.ts`: both are the one adapter in `_fs_storage.ts`.
+ *
+ * Importing this module never fails; constructing {@linkcode DenoFsStorage} outside Deno throws a
+ * `TracerError` with code `WRONG_RUNTIME`.
+ *
+ * Permissions: `--allow-read` and `--allow-write` for the root, `--allow-env=TRACELET_HOME` for
+ * the default root (without it the variable is treated as unset).
+ *
+ * @example
+ * ```ts
+ * import { DenoFsStorage } from "@tracelet/tracelet/storage/deno-fs";
+ * const storage = new DenoFsStorage({ root: "./.tracelet" });
+ * await storage.appendLines(["projects", "default", "run-1", "spans.jsonl"], ['{"name":"a"}']);
+ * await storage.close();
+ * ```
+ *
+ * @module
+ */
+
+import { TracerError } from "../errors.ts";
+import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
+import type { FileSystem } from "./_fs.ts";
+import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
+
+export { defaultStorageRoot, type FsStorageOptions } from "./_fs_storage.ts";
+
+/** The Deno file APIs this adapter calls (a structural subset of the `Deno` namespace). */
+interface DenoFileApi extends DenoGlobal {
+  writeFile(path: string, data: Uint8Array, options?: { append?: boolean }): Promise<void>;
+  readFile(path: string): Promise<Uint8Array>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
+  readDir(path: string): AsyncIterable<{ readonly name: string }>;
+  stat(path: string): Promise<{ readonly mtime: Date | null }>;
+}
+
+const ABSOLUTE = /^(?:[\\/]|[A-Za-z]:[\\/])/;
+
+function denoFileSystem(deno: DenoFileApi): FileSystem {
+  return {
+    resolve: (path) => ABSOLUTE.test(path) ? path : `${deno.cwd().replace(/[\\/]+$/, "")}/${path}`,
+    appendFile: (path, data) => deno.writeFile(path, data, { append: true }),
+    writeFile: (path, data) => deno.writeFile(path, data),
+    readFile: (path) => deno.readFile(path),
+    rename: (from, to) => deno.rename(from, to),
+    remove: (path) => deno.remove(path),
+    mkdirp: (path) => deno.mkdir(path, { recursive: true }),
+    async readDir(path) {
+      const names: string[] = [];
+      for await (const entry of deno.readDir(path)) names.push(entry.name);
+      return names;
+    },
+    mtime: async (path) => (await deno.stat(path)).mtime?.getTime() ?? Date.now(),
+  };
+}
+
+/**
+ * Storage on a directory through Deno's file APIs.
+ *
+ * @example
+ * ```ts
+ * import { DenoFsStorage } from "@tracelet/tracelet/storage/deno-fs";
+ * const storage = new DenoFsStorage({ outboxMaxBytes: 4 * 1024 * 1024 });
+ * ```
+ */
+export class DenoFsStorage extends FsStorage {
+  /**
+   * @param options `root` (default {@linkcode defaultStorageRoot}) and outbox bounds.
+   * @throws {TracerError} `WRONG_RUNTIME` when not running on Deno.
+   */
+  constructor(options: FsStorageOptions = {}) {
+    const deno = getDeno() as DenoFileApi | undefined;
+    if (typeof deno?.writeFile !== "function") {
+      throw new TracerError(
+        "WRONG_RUNTIME",
+        "Cannot create deno-fs storage: the Deno namespace is missing; on Node and Bun use " +
+          'NodeFsStorage from "@tracelet/tracelet/storage/node-fs"',
+      );
+    }
+    super(denoFileSystem(deno), "deno-fs", options);
+  }
+}

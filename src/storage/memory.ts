@@ -1,0 +1,287 @@
+/**
+ * In-memory storage: the default on every runtime and the adapter for tests. Nothing outlives the
+ * process or isolate. Every part is bounded: line logs and blobs evict their oldest data (counted
+ * in {@linkcode MemoryStorage.stats} and reported once through diagnostics), and the outbox applies
+ * its byte and entry bounds with the configured drop policy.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "@tracelet/tracelet/storage/memory";
+ * const storage = new MemoryStorage({ outboxMaxBytes: 1024 * 1024 });
+ * await storage.appendLines(["projects", "default", "run-1", "spans.jsonl"], ['{"name":"a"}']);
+ * console.log(await storage.readLines(["projects", "default", "run-1", "spans.jsonl"]));
+ * ```
+ *
+ * @module
+ */
+
+import { reportOnce } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
+import { BoundedOutbox, outboxLimits, type OutboxStore } from "./_outbox.ts";
+import { checkLines, checkPath } from "./_sanitize.ts";
+import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
+
+/** Options of {@linkcode MemoryStorage}. */
+export interface MemoryStorageOptions extends OutboxOptions {
+  /** Bound on the UTF-8 bytes of all log lines together; oldest appends go first. Default 16 MiB. */
+  readonly maxLineBytes?: number;
+  /** Bound on the bytes of all blobs together; oldest blobs go first. Default 32 MiB. */
+  readonly maxBlobBytes?: number;
+}
+
+/** What a {@linkcode MemoryStorage} holds and what its bounds dropped. */
+export interface MemoryStorageStats {
+  /** UTF-8 bytes of the stored log lines (newlines included). */
+  readonly lineBytes: number;
+  /** Bytes of the stored blobs. */
+  readonly blobBytes: number;
+  /** Lines dropped by `maxLineBytes`. */
+  readonly droppedLines: number;
+  /** Blobs dropped by `maxBlobBytes`. */
+  readonly droppedBlobs: number;
+}
+
+interface Chunk {
+  readonly key: string;
+  readonly lines: readonly string[];
+  readonly bytes: number;
+}
+
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 2; // a surrogate pair (2 code units) is 4 bytes
+        i++;
+        continue;
+      }
+    }
+    if (c >= 0x80) bytes += c >= 0x800 ? 2 : 1;
+  }
+  return bytes;
+}
+
+function copy(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  return bytes === undefined ? undefined : new Uint8Array(bytes);
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  const result = value ?? fallback;
+  if (!Number.isSafeInteger(result) || result <= 0) {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot configure memory storage: ${name} must be a positive integer`,
+    );
+  }
+  return result;
+}
+
+class MemoryOutboxStore implements OutboxStore {
+  readonly #entries = new Map<string, { info: OutboxEntryInfo; body: Uint8Array }>();
+
+  list(): Promise<OutboxEntryInfo[]> {
+    return Promise.resolve(Array.from(this.#entries.values(), (e) => e.info));
+  }
+  get(id: string): Promise<OutboxEntryInfo | undefined> {
+    return Promise.resolve(this.#entries.get(id)?.info);
+  }
+  readBody(id: string): Promise<Uint8Array | undefined> {
+    return Promise.resolve(copy(this.#entries.get(id)?.body));
+  }
+  write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {
+    this.#entries.set(info.id, { info, body: new Uint8Array(body) });
+    return Promise.resolve();
+  }
+  rewrite(info: OutboxEntryInfo): Promise<void> {
+    const entry = this.#entries.get(info.id);
+    if (entry !== undefined) entry.info = info;
+    return Promise.resolve();
+  }
+  remove(id: string): Promise<void> {
+    this.#entries.delete(id);
+    return Promise.resolve();
+  }
+}
+
+/** A bounded, in-memory {@linkcode TraceStorage}. */
+export class MemoryStorage implements TraceStorage {
+  /** Always `memory`. */
+  readonly kind: string = "memory";
+  /** The outbox, bounded by the outbox options. */
+  readonly outbox: Outbox;
+  readonly #outbox: BoundedOutbox;
+  readonly #maxLineBytes: number;
+  readonly #maxBlobBytes: number;
+  readonly #logs = new Map<string, Chunk[]>();
+  #chunks: Chunk[] = []; // every log's appends, oldest first, from #head on
+  #head = 0;
+  #lineBytes = 0;
+  readonly #blobs = new Map<string, Uint8Array>();
+  #blobBytes = 0;
+  #droppedLines = 0;
+  #droppedBlobs = 0;
+
+  /**
+   * @param options Bounds for lines, blobs and the outbox.
+   * @throws {TracerError} `INVALID_CONFIG` for a non-positive bound.
+   */
+  constructor(options: MemoryStorageOptions = {}) {
+    this.#maxLineBytes = positive(options.maxLineBytes, 16 * 1024 * 1024, "maxLineBytes");
+    this.#maxBlobBytes = positive(options.maxBlobBytes, 32 * 1024 * 1024, "maxBlobBytes");
+    this.outbox = this.#outbox = new BoundedOutbox(new MemoryOutboxStore(), outboxLimits(options));
+  }
+
+  /**
+   * Appends lines to a log, evicting the oldest appends of any log beyond `maxLineBytes`.
+   *
+   * @param path The log's path segments (kept as an opaque key).
+   * @param lines Lines without newlines.
+   * @returns When stored.
+   */
+  appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
+    try {
+      const key = JSON.stringify(checkPath(path));
+      if (checkLines(lines).length === 0) return Promise.resolve();
+      let bytes = 0;
+      for (const line of lines) bytes += utf8Length(line) + 1;
+      if (bytes > this.#maxLineBytes) {
+        this.#dropLines(lines.length);
+        return Promise.resolve();
+      }
+      const chunk: Chunk = { key, lines: lines.slice(), bytes };
+      const log = this.#logs.get(key);
+      if (log === undefined) this.#logs.set(key, [chunk]);
+      else log.push(chunk);
+      this.#chunks.push(chunk);
+      this.#lineBytes += bytes;
+      while (this.#lineBytes > this.#maxLineBytes) this.#evictOldestChunk();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #evictOldestChunk(): void {
+    const oldest = this.#chunks[this.#head++];
+    const log = this.#logs.get(oldest.key)!;
+    log.shift(); // the globally oldest chunk is always the first of its log
+    if (log.length === 0) this.#logs.delete(oldest.key);
+    this.#lineBytes -= oldest.bytes;
+    this.#dropLines(oldest.lines.length);
+    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #dropLines(count: number): void {
+    this.#droppedLines += count;
+    reportOnce(
+      "memory_storage:lines",
+      "warn",
+      "storage_bound",
+      `Memory storage dropped log lines: more than ${this.#maxLineBytes} bytes (maxLineBytes)`,
+    );
+  }
+
+  /**
+   * Reads a log's lines in append order.
+   *
+   * @param path The log's path segments.
+   * @returns A copy of the lines, or `[]` when the log does not exist.
+   */
+  readLines(path: StoragePath): Promise<string[]> {
+    try {
+      const log = this.#logs.get(JSON.stringify(checkPath(path))) ?? [];
+      return Promise.resolve(log.flatMap((chunk) => chunk.lines));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Stores a copy of the bytes if the key is absent, evicting the oldest blobs beyond
+   * `maxBlobBytes`.
+   *
+   * @param key The blob key.
+   * @param bytes The content.
+   * @returns When stored.
+   */
+  putBlob(key: string, bytes: Uint8Array): Promise<void> {
+    if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
+      return Promise.reject(
+        new TypeError("Cannot put blob: expected a string key and a Uint8Array"),
+      );
+    }
+    if (this.#blobs.has(key)) return Promise.resolve();
+    if (bytes.byteLength > this.#maxBlobBytes) {
+      this.#dropBlob();
+      return Promise.resolve();
+    }
+    this.#blobs.set(key, new Uint8Array(bytes));
+    this.#blobBytes += bytes.byteLength;
+    for (const [oldKey, old] of this.#blobs) {
+      if (this.#blobBytes <= this.#maxBlobBytes) break;
+      this.#blobs.delete(oldKey);
+      this.#blobBytes -= old.byteLength;
+      this.#dropBlob();
+    }
+    return Promise.resolve();
+  }
+
+  #dropBlob(): void {
+    this.#droppedBlobs++;
+    reportOnce(
+      "memory_storage:blobs",
+      "warn",
+      "storage_bound",
+      `Memory storage dropped blobs: more than ${this.#maxBlobBytes} bytes (maxBlobBytes)`,
+    );
+  }
+
+  /**
+   * Reads a copy of a blob.
+   *
+   * @param key The blob key.
+   * @returns The bytes, or `undefined` when absent.
+   */
+  getBlob(key: string): Promise<Uint8Array | undefined> {
+    return Promise.resolve(copy(this.#blobs.get(key)));
+  }
+
+  /**
+   * Tells whether a blob exists.
+   *
+   * @param key The blob key.
+   * @returns True when present.
+   */
+  hasBlob(key: string): Promise<boolean> {
+    return Promise.resolve(this.#blobs.has(key));
+  }
+
+  /**
+   * Current sizes and drop counters.
+   *
+   * @returns A snapshot.
+   */
+  stats(): MemoryStorageStats {
+    return {
+      lineBytes: this.#lineBytes,
+      blobBytes: this.#blobBytes,
+      droppedLines: this.#droppedLines,
+      droppedBlobs: this.#droppedBlobs,
+    };
+  }
+
+  /**
+   * Nothing to release; resolves once queued outbox operations have settled. Idempotent.
+   *
+   * @returns When idle.
+   */
+  close(): Promise<void> {
+    return this.#outbox.idle();
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The outbox part of the storage conformance suite (registered by `storageConformance`).
+ *
+ * @module
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type {
+  OutboxEntry,
+  OutboxInput,
+  OutboxOptions,
+  TraceStorage,
+} from "../../src/storage/types.ts";
+
+/** An outbox input with a body of `size` bytes filled with `fill`. */
+export function batch(size: number, fill = 1, overrides: Partial<OutboxInput> = {}): OutboxInput {
+  return {
+    body: new Uint8Array(size).fill(fill),
+    contentType: "application/x-protobuf",
+    spanCount: fill,
+    reason: "network",
+    createdAt: 1_700_000_000_000 + fill,
+    notBefore: 0,
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+type Run = (
+  fn: (storage: TraceStorage) => Promise<void>,
+  outbox?: OutboxOptions,
+) => () => Promise<void>;
+
+const fills = (entries: readonly OutboxEntry[]): number[] => entries.map((e) => e.body[0]);
+
+/**
+ * Registers the outbox tests.
+ *
+ * @param name Adapter name.
+ * @param run Wraps a test body with a fresh fixture built with the given outbox options.
+ * @param skip Skip everything.
+ */
+export function outboxConformance(name: string, run: Run, skip: boolean | undefined): void {
+  describe(`storage conformance (${name}): outbox`, { skip }, () => {
+    it(
+      "returns entries oldest first with every field, ids sorting in order",
+      run(async (s) => {
+        for (const fill of [1, 2, 3]) {
+          const result = await s.outbox.enqueue(
+            batch(10 + fill, fill, { reason: `r${fill}`, notBefore: fill * 1000, attempts: fill }),
+          );
+          assert.deepEqual(result, { accepted: true, evicted: [] });
+        }
+        const entries = await s.outbox.peek(10);
+        assert.deepEqual(
+          entries.map(({ id: _id, ...rest }) => rest),
+          [1, 2, 3].map((fill) => ({
+            ...batch(10 + fill, fill, {
+              reason: `r${fill}`,
+              notBefore: fill * 1000,
+              attempts: fill,
+            }),
+          })),
+        );
+        const ids = entries.map((e) => e.id);
+        assert.equal(new Set(ids).size, 3);
+        assert.deepEqual([...ids].sort(), ids);
+      }),
+    );
+
+    it(
+      "peek honours its limit",
+      run(async (s) => {
+        for (const fill of [1, 2, 3]) await s.outbox.enqueue(batch(5, fill));
+        assert.deepEqual(fills(await s.outbox.peek(2)), [1, 2]);
+        assert.deepEqual(await s.outbox.peek(0), []);
+        assert.deepEqual(await s.outbox.peek(-1), []);
+        assert.deepEqual(fills(await s.outbox.peek(Infinity)), [1, 2, 3]);
+      }),
+    );
+
+    it(
+      "update replaces the retry bookkeeping and keeps body and order",
+      run(async (s) => {
+        await s.outbox.enqueue(batch(5, 1));
+        await s.outbox.enqueue(batch(5, 2));
+        const [first] = await s.outbox.peek(1);
+        await s.outbox.update(first.id, { attempts: 2, notBefore: 99, reason: "http_429" });
+        await s.outbox.update("no-such-id", { attempts: 1, notBefore: 0, reason: "x" });
+        const entries = await s.outbox.peek(10);
+        assert.deepEqual(entries[0], { ...first, attempts: 2, notBefore: 99, reason: "http_429" });
+        assert.deepEqual(fills(entries), [1, 2]);
+        await assert.rejects(
+          s.outbox.update(first.id, { attempts: -1, notBefore: 0, reason: "x" }),
+          TypeError,
+        );
+      }),
+    );
+
+    it(
+      "ack removes an entry; unknown and repeated ids are ignored",
+      run(async (s) => {
+        await s.outbox.enqueue(batch(5, 1));
+        await s.outbox.enqueue(batch(5, 2));
+        const [first] = await s.outbox.peek(1);
+        await s.outbox.ack(first.id);
+        await s.outbox.ack(first.id);
+        await s.outbox.ack("../../etc/passwd");
+        assert.deepEqual(fills(await s.outbox.peek(10)), [2]);
+      }),
+    );
+
+    it(
+      "bytes() sums the stored bodies",
+      run(async (s) => {
+        assert.equal(await s.outbox.bytes(), 0);
+        await s.outbox.enqueue(batch(7, 1));
+        await s.outbox.enqueue(batch(0, 2));
+        await s.outbox.enqueue(batch(13, 3));
+        assert.equal(await s.outbox.bytes(), 20);
+        await s.outbox.ack((await s.outbox.peek(1))[0].id);
+        assert.equal(await s.outbox.bytes(), 13);
+      }),
+    );
+
+    it(
+      "evicts the oldest entries beyond the byte bound and reports them",
+      run(async (s) => {
+        await s.outbox.enqueue(batch(40, 1));
+        await s.outbox.enqueue(batch(40, 2));
+        const [oldest] = await s.outbox.peek(1);
+        const result = await s.outbox.enqueue(batch(40, 3));
+        assert.equal(result.accepted, true);
+        const { body: _body, ...info } = oldest;
+        assert.deepEqual(result.evicted, [{ ...info, size: 40 }]);
+        assert.equal(await s.outbox.bytes(), 80);
+        assert.deepEqual(fills(await s.outbox.peek(10)), [2, 3]);
+        const big = await s.outbox.enqueue(batch(100, 4));
+        assert.deepEqual(big.evicted.map((e) => e.spanCount), [2, 3]);
+        assert.deepEqual(fills(await s.outbox.peek(10)), [4]);
+      }, { outboxMaxBytes: 100 }),
+    );
+
+    it(
+      "evicts the oldest entries beyond the entry bound",
+      run(async (s) => {
+        for (const fill of [1, 2, 3]) await s.outbox.enqueue(batch(1, fill));
+        assert.deepEqual(fills(await s.outbox.peek(10)), [2, 3]);
+      }, { outboxMaxEntries: 2 }),
+    );
+
+    it(
+      "does not accept an entry larger than the whole bound",
+      run(async (s) => {
+        await s.outbox.enqueue(batch(30, 1));
+        const result = await s.outbox.enqueue(batch(101, 2));
+        assert.deepEqual(result, { accepted: false, rejected: "too_large", evicted: [] });
+        assert.deepEqual(fills(await s.outbox.peek(10)), [1]);
+        assert.equal(await s.outbox.bytes(), 30);
+      }, { outboxMaxBytes: 100 }),
+    );
+
+    it(
+      "drop-newest refuses new entries when full and keeps the stored ones",
+      run(async (s) => {
+        await s.outbox.enqueue(batch(60, 1));
+        const result = await s.outbox.enqueue(batch(60, 2));
+        assert.deepEqual(result, { accepted: false, rejected: "full", evicted: [] });
+        assert.deepEqual(fills(await s.outbox.peek(10)), [1]);
+        assert.equal((await s.outbox.enqueue(batch(40, 3))).accepted, true);
+      }, { outboxMaxBytes: 100, outboxPolicy: "drop-newest" }),
+    );
+
+    it(
+      "keeps every concurrent enqueue, with unique ids in peek order",
+      run(async (s) => {
+        await Promise.all(Array.from({ length: 25 }, (_, i) => s.outbox.enqueue(batch(3, i + 1))));
+        const entries = await s.outbox.peek(100);
+        assert.deepEqual(
+          fills(entries).sort((a, b) => a - b),
+          Array.from({ length: 25 }, (_, i) => i + 1),
+        );
+        const ids = entries.map((e) => e.id);
+        assert.equal(new Set(ids).size, 25);
+        assert.deepEqual([...ids].sort(), ids);
+      }),
+    );
+
+    it(
+      "copies the body on enqueue and rejects malformed entries",
+      run(async (s) => {
+        const input = batch(4, 5);
+        const pending = s.outbox.enqueue(input);
+        input.body[0] = 0;
+        await pending;
+        const bad = { ...batch(4, 6), body: [1, 2] as unknown as Uint8Array };
+        await assert.rejects(s.outbox.enqueue(bad), TypeError);
+        await assert.rejects(s.outbox.enqueue(batch(4, 6, { spanCount: -1 })), TypeError);
+        await assert.rejects(s.outbox.enqueue(batch(4, 6, { createdAt: NaN })), TypeError);
+        assert.deepEqual(fills(await s.outbox.peek(10)), [5]);
+      }),
+    );
+  });
+}

@@ -1,0 +1,291 @@
+/**
+ * The shared storage conformance suite: every adapter (memory, node-fs, deno-fs, Cloudflare R2 /
+ * KV / Durable Object) registers it with its own factory. Only `node:test` and `node:assert`;
+ * no file-system assumptions (fs-specific checks live in tests/_conformance/fs_storage.ts).
+ *
+ * @module
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { OutboxOptions, TraceStorage } from "../../src/storage/types.ts";
+import { batch, outboxConformance } from "./_storage_outbox.ts";
+
+export { batch };
+
+/** One adapter instance under test. */
+export interface StorageFixture {
+  /** A fresh, empty storage. */
+  readonly storage: TraceStorage;
+  /** Removes whatever the fixture created (temp dirs, buckets). */
+  cleanup(): Promise<void>;
+  /** A new adapter instance over the same backend (durable adapters only). */
+  reopen?(): Promise<TraceStorage>;
+}
+
+/** Creates a fixture; it must honour the outbox options it is given. */
+export type MakeStorage = (options?: OutboxOptions) => Promise<StorageFixture>;
+
+/** How to run the suite. */
+export interface ConformanceOptions {
+  /** Skip everything (e.g. no file system on this runtime). */
+  readonly skip?: boolean;
+  /** The adapter is durable: fixtures provide `reopen`, and persistence is tested. */
+  readonly reopen?: boolean;
+}
+
+/** Runs `fn` with a fresh fixture, then closes the storage and cleans up. */
+export async function withStorage(
+  make: MakeStorage,
+  options: OutboxOptions | undefined,
+  fn: (fixture: StorageFixture) => Promise<void>,
+): Promise<void> {
+  const fixture = await make(options);
+  try {
+    await fn(fixture);
+  } finally {
+    await fixture.storage.close?.();
+    await fixture.cleanup();
+  }
+}
+
+/** Path segments and keys that must never escape a root or collide with each other. */
+export const HOSTILE_IDS: readonly string[] = [
+  "..",
+  ".",
+  "",
+  "../x",
+  "/etc/passwd",
+  "a/../../b",
+  "a/b",
+  "a_b",
+  "a\\b",
+  "a\u0000b",
+  "\u0001\u001f",
+  "C:\\x",
+  "C:",
+  "CON",
+  "con.txt",
+  "trailing.",
+  " spaced ",
+  "~",
+  "caf\u00e9",
+  "x".repeat(10_000),
+  "x".repeat(10_000) + "y",
+];
+
+const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+
+/**
+ * Registers the conformance tests for one adapter.
+ *
+ * @param name Adapter name shown in test names.
+ * @param makeStorage Factory of fresh fixtures.
+ * @param options Skip flag and durability.
+ */
+export function storageConformance(
+  name: string,
+  makeStorage: MakeStorage,
+  options: ConformanceOptions = {},
+): void {
+  const run = (fn: (storage: TraceStorage) => Promise<void>, outbox?: OutboxOptions) => () =>
+    withStorage(makeStorage, outbox, (fixture) => fn(fixture.storage));
+
+  describe(`storage conformance (${name}): lines`, { skip: options.skip }, () => {
+    it(
+      "reads appended lines back in append order",
+      run(async (s) => {
+        await s.appendLines(["projects", "p", "run", "spans.jsonl"], ["a", "b"]);
+        await s.appendLines(["projects", "p", "run", "spans.jsonl"], ["c"]);
+        assert.deepEqual(await s.readLines(["projects", "p", "run", "spans.jsonl"]), [
+          "a",
+          "b",
+          "c",
+        ]);
+      }),
+    );
+
+    it(
+      "reads a missing log as [] and an empty append creates nothing",
+      run(async (s) => {
+        assert.deepEqual(await s.readLines(["projects", "none", "spans.jsonl"]), []);
+        await s.appendLines(["projects", "empty", "spans.jsonl"], []);
+        assert.deepEqual(await s.readLines(["projects", "empty", "spans.jsonl"]), []);
+      }),
+    );
+
+    it(
+      "never interleaves or loses lines of concurrent appends",
+      run(async (s) => {
+        const log = ["sessions", "s1", "spans_s1.jsonl"];
+        await Promise.all(
+          Array.from(
+            { length: 40 },
+            (_, p) =>
+              s.appendLines(log, Array.from({ length: 5 }, (_, j) => `{"p":${p},"j":${j}}`)),
+          ),
+        );
+        const lines = await s.readLines(log);
+        assert.equal(lines.length, 200);
+        for (let p = 0; p < 40; p++) {
+          const first = lines.indexOf(`{"p":${p},"j":0}`);
+          assert.ok(first >= 0, `batch ${p} is missing`);
+          for (let j = 1; j < 5; j++) assert.equal(lines[first + j], `{"p":${p},"j":${j}}`);
+        }
+      }),
+    );
+
+    it(
+      "round-trips unicode, empty and JSON lines exactly",
+      run(async (s) => {
+        const lines = [
+          "h\u00e9llo w\u00f6rld",
+          "\u65e5\u672c\u8a9e",
+          "\u{1f389}\u{1f469}\u200d\u{1f52c}",
+          "",
+          "tab\there",
+          JSON.stringify({ q: 'a"b\\c', n: [1, 2.5] }),
+        ];
+        await s.appendLines(["u.jsonl"], lines);
+        await s.appendLines(["u.jsonl"], [""]);
+        assert.deepEqual(await s.readLines(["u.jsonl"]), [...lines, ""]);
+      }),
+    );
+
+    it(
+      "keeps logs with distinct (even hostile) paths apart",
+      run(async (s) => {
+        const paths = HOSTILE_IDS.map((id) => ["h", id, "log.jsonl"]);
+        paths.push(["h", "a", "b", "log.jsonl"], ["h2", "..", "..", "log.jsonl"], [
+          "h2",
+          "log.jsonl",
+        ]);
+        for (const [i, path] of paths.entries()) await s.appendLines(path, [`line ${i}`]);
+        for (const [i, path] of paths.entries()) {
+          assert.deepEqual(
+            await s.readLines(path),
+            [`line ${i}`],
+            `path ${JSON.stringify(path).slice(0, 60)}`,
+          );
+        }
+      }),
+    );
+
+    it(
+      "rejects a line with a newline, or an empty path, and writes nothing",
+      run(async (s) => {
+        await assert.rejects(s.appendLines(["n.jsonl"], ["ok", "bad\nline"]), TypeError);
+        assert.deepEqual(await s.readLines(["n.jsonl"]), []);
+        await assert.rejects(s.appendLines([], ["x"]), TypeError);
+      }),
+    );
+  });
+
+  describe(`storage conformance (${name}): blobs`, { skip: options.skip }, () => {
+    const artifact = "sha256:" + "ab".repeat(32);
+
+    it(
+      "stores, reads and reports blobs; absent ones read as undefined",
+      run(async (s) => {
+        assert.equal(await s.hasBlob(artifact), false);
+        assert.equal(await s.getBlob(artifact), undefined);
+        await s.putBlob(artifact, bytes(1, 2, 3));
+        await s.putBlob("0123456789abcdef", bytes(4));
+        await s.putBlob("empty", bytes());
+        assert.equal(await s.hasBlob(artifact), true);
+        assert.deepEqual(await s.getBlob(artifact), bytes(1, 2, 3));
+        assert.deepEqual(await s.getBlob("0123456789abcdef"), bytes(4));
+        assert.deepEqual(await s.getBlob("empty"), bytes());
+        assert.equal(await s.hasBlob("missing"), false);
+      }),
+    );
+
+    it(
+      "is write-once: a second put keeps the first bytes",
+      run(async (s) => {
+        await s.putBlob(artifact, bytes(1));
+        await s.putBlob(artifact, bytes(2, 2));
+        assert.deepEqual(await s.getBlob(artifact), bytes(1));
+      }),
+    );
+
+    it(
+      "copies bytes on put and on get",
+      run(async (s) => {
+        const input = bytes(7, 7);
+        const pending = s.putBlob("k", input);
+        input[0] = 0;
+        await pending;
+        const read = (await s.getBlob("k"))!;
+        read[1] = 0;
+        assert.deepEqual(await s.getBlob("k"), bytes(7, 7));
+      }),
+    );
+
+    it(
+      "keeps distinct (even hostile) keys apart",
+      run(async (s) => {
+        const keys = [
+          ...HOSTILE_IDS,
+          "sha256:" + "A".repeat(64),
+          "sha256:" + "a".repeat(64),
+          "sha256:../x",
+        ];
+        for (const [i, key] of keys.entries()) await s.putBlob(key, bytes(i));
+        for (const [i, key] of keys.entries()) {
+          assert.deepEqual(
+            await s.getBlob(key),
+            bytes(i),
+            `key ${JSON.stringify(key).slice(0, 60)}`,
+          );
+        }
+      }),
+    );
+  });
+
+  outboxConformance(name, run, options.skip);
+
+  describe(
+    `storage conformance (${name}): persistence`,
+    { skip: options.skip || !options.reopen },
+    () => {
+      it("keeps lines, blobs and outbox entries for a new instance", async () => {
+        await withStorage(makeStorage, undefined, async (fixture) => {
+          const s = fixture.storage;
+          assert.ok(fixture.reopen, "a durable fixture must provide reopen()");
+          await s.appendLines(["projects", "p", "r", "spans.jsonl"], ["one", "two"]);
+          await s.putBlob("sha256:" + "cd".repeat(32), bytes(9));
+          await s.outbox.enqueue(batch(10, 1));
+          await s.outbox.enqueue(batch(20, 2));
+          const [first] = await s.outbox.peek(1);
+          await s.outbox.update(first.id, { attempts: 3, notBefore: 42, reason: "http_503" });
+          await s.close?.();
+          const again = await fixture.reopen();
+          try {
+            assert.deepEqual(await again.readLines(["projects", "p", "r", "spans.jsonl"]), [
+              "one",
+              "two",
+            ]);
+            assert.deepEqual(await again.getBlob("sha256:" + "cd".repeat(32)), bytes(9));
+            const entries = await again.outbox.peek(10);
+            assert.deepEqual(entries.map((e) => [e.spanCount, e.attempts, e.notBefore, e.reason]), [
+              [1, 3, 42, "http_503"],
+              [2, 0, 0, "network"],
+            ]);
+            assert.equal(entries[0].id, first.id);
+            assert.equal(await again.outbox.bytes(), 30);
+            await again.outbox.ack(first.id);
+            await again.appendLines(["projects", "p", "r", "spans.jsonl"], ["three"]);
+            assert.deepEqual(await again.readLines(["projects", "p", "r", "spans.jsonl"]), [
+              "one",
+              "two",
+              "three",
+            ]);
+            assert.deepEqual((await again.outbox.peek(10)).map((e) => e.spanCount), [2]);
+          } finally {
+            await again.close?.();
+          }
+        });
+      });
+    },
+  );
+}

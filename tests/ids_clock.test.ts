@@ -1,0 +1,53 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { isoFromNs, isValidSpanId, isValidTraceId, newSpanId, newTraceId, newUuid, nowNs } from "../mod.ts";
+
+describe("ids", () => {
+  it("generates lower-case hex W3C ids of the right length, unique across many draws", () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const t = newTraceId();
+      const s = newSpanId();
+      assert.match(t, /^[0-9a-f]{32}$/);
+      assert.match(s, /^[0-9a-f]{16}$/);
+      traces.add(t);
+      spans.add(s);
+    }
+    assert.equal(traces.size, 5000);
+    assert.equal(spans.size, 5000);
+  });
+
+  it("validates ids strictly, rejecting all-zero, upper-case and wrong lengths", () => {
+    assert.equal(isValidTraceId("0".repeat(32)), false);
+    assert.equal(isValidSpanId("0".repeat(16)), false);
+    assert.equal(isValidTraceId("A".repeat(32)), false);
+    assert.equal(isValidTraceId("a".repeat(31)), false);
+    assert.equal(isValidSpanId("0123456789abcdef"), true);
+  });
+
+  it("task ids are dashed v4 UUIDs", () => {
+    assert.match(newUuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe("clock", () => {
+  it("returns epoch nanoseconds close to Date.now() and never going backwards", () => {
+    const before = Date.now();
+    const ns = nowNs();
+    const after = Date.now();
+    assert.ok(ns / 1e6 >= before - 5 && ns / 1e6 <= after + 5, `${ns / 1e6} within [${before}, ${after}]`);
+    let last = nowNs();
+    for (let i = 0; i < 1000; i++) {
+      const t = nowNs();
+      assert.ok(t >= last);
+      last = t;
+    }
+  });
+
+  it("formats times like Python's isoformat for UTC", () => {
+    assert.equal(isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5, 123) * 1e6 + 456_000), "2026-01-02T03:04:05.123456+00:00");
+    assert.equal(isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6), "2026-01-02T03:04:05+00:00");
+    assert.equal(isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6 + 1000), "2026-01-02T03:04:05.000001+00:00");
+  });
+});

@@ -1,0 +1,57 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryStorage } from "../../src/storage/memory.ts";
+import { TracerError } from "../../src/errors.ts";
+import { storageConformance } from "../_conformance/storage.ts";
+
+storageConformance(
+  "memory",
+  (options) =>
+    Promise.resolve({ storage: new MemoryStorage(options), cleanup: () => Promise.resolve() }),
+);
+
+describe("MemoryStorage bounds", () => {
+  it("drops the oldest appends of any log beyond maxLineBytes and counts them", async () => {
+    const storage = new MemoryStorage({ maxLineBytes: 20 });
+    await storage.appendLines(["a"], ["12345", "12345"]); // 12 bytes with newlines
+    await storage.appendLines(["b"], ["\u00e9\u00e9\u00e9"]); // 7 bytes: fits (19)
+    await storage.appendLines(["a"], ["xyz"]); // 4 bytes: 23 > 20, the first append goes
+    assert.deepEqual(await storage.readLines(["a"]), ["xyz"]);
+    assert.deepEqual(await storage.readLines(["b"]), ["\u00e9\u00e9\u00e9"]);
+    await storage.appendLines(["c"], ["x".repeat(30)]); // larger than the bound: not stored
+    assert.deepEqual(await storage.readLines(["c"]), []);
+    assert.deepEqual(storage.stats(), {
+      lineBytes: 11,
+      blobBytes: 0,
+      droppedLines: 3,
+      droppedBlobs: 0,
+    });
+  });
+
+  it("drops the oldest blobs beyond maxBlobBytes and counts them", async () => {
+    const storage = new MemoryStorage({ maxBlobBytes: 10 });
+    await storage.putBlob("one", new Uint8Array(6));
+    await storage.putBlob("two", new Uint8Array(4));
+    await storage.putBlob("three", new Uint8Array(3));
+    await storage.putBlob("huge", new Uint8Array(11));
+    assert.deepEqual(
+      await Promise.all(["one", "two", "three", "huge"].map((k) => storage.hasBlob(k))),
+      [false, true, true, false],
+    );
+    assert.equal(storage.stats().droppedBlobs, 2);
+    assert.equal(storage.stats().blobBytes, 7);
+  });
+
+  it("rejects invalid bounds with INVALID_CONFIG", () => {
+    for (
+      const options of [{ maxLineBytes: 0 }, { outboxMaxBytes: -1 }, { outboxMaxEntries: 1.5 }]
+    ) {
+      assert.throws(
+        () => new MemoryStorage(options),
+        (e) => e instanceof TracerError && e.code === "INVALID_CONFIG",
+      );
+    }
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => new MemoryStorage({ outboxPolicy: "drop-random" as any }), TracerError);
+  });
+});
