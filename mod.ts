@@ -88,11 +88,15 @@ export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";
 
 // Storage
 export { MemoryStorage } from "./src/storage/memory.ts";
+export type { MemoryStorageOptions, MemoryStorageStats } from "./src/storage/memory.ts";
 export type {
   EnqueueResult,
   Outbox,
+  OutboxDropPolicy,
   OutboxEntry,
+  OutboxEntryInfo,
   OutboxInput,
+  OutboxOptions,
   StoragePath,
   TraceStorage,
 } from "./src/storage/types.ts";

@@ -1,5 +1,6 @@
-// Helpers shared by scripts/test_all.mjs and scripts/test_workerd.mjs: test file discovery
-// and the "N passed, N failed, N skipped" summary format.
+// Helpers shared by scripts/test_all.mjs and scripts/test_workerd.mjs: test file discovery,
+// the "N passed, N failed, N skipped" summary format, and parsers that read each runner's
+// closing summary into {passed, failed, skipped} (null when no summary was printed).
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -42,4 +43,68 @@ export function findTestFiles(root, filters = []) {
 /** Formats counts as `N passed, N failed, N skipped`. */
 export function formatCounts({ passed, failed, skipped }) {
   return `${passed} passed, ${failed} failed, ${skipped} skipped`;
+}
+
+function lastMatch(output, re) {
+  const all = [...output.matchAll(re)];
+  return all.length > 0 ? all[all.length - 1] : null;
+}
+
+/**
+ * Deno prints one `name ... ok|FAILED|ignored` line per test and per describe block, then
+ * `ok | 3 passed (5 steps) | 0 failed | 1 ignored`. Leaf results are counted (a result line
+ * directly after a deeper-indented one closes a describe block), so totals match the other
+ * runtimes; the summary line is the fallback and guarantees a failure is never lost.
+ */
+export function parseDeno(output) {
+  const line = lastMatch(output, /^(?:ok|FAILED) \|.*$/gm)?.[0];
+  if (!line) return null;
+  const count = (word) => {
+    const m = line.match(new RegExp(`(\\d+) ${word}(?: \\((\\d+) steps?\\))?`));
+    return m ? Number(m[1]) + Number(m[2] ?? 0) : 0;
+  };
+  const summary = { passed: count("passed"), failed: count("failed"), skipped: count("ignored") };
+  const leaves = { passed: 0, failed: 0, skipped: 0 };
+  const key = { ok: "passed", FAILED: "failed", ignored: "skipped" };
+  let previousIndent = -1;
+  for (const text of output.split("\n")) {
+    if (text.startsWith("running ")) previousIndent = -1;
+    const m = text.match(/^( *)\S.* \.\.\. (ok|FAILED|ignored)(?: \(|$)/);
+    if (!m) continue;
+    if (m[1].length >= previousIndent) leaves[key[m[2]]]++;
+    previousIndent = m[1].length;
+  }
+  if (leaves.passed + leaves.failed + leaves.skipped === 0) return summary;
+  if (summary.failed > 0 && leaves.failed === 0) leaves.failed = summary.failed;
+  return leaves;
+}
+
+/**
+ * Node TAP: `# pass N`, `# fail N`, `# cancelled N`, `# skipped N`, `# todo N`. Node leaves
+ * skipped describe blocks out of `# skipped`, so each one is added as one skipped test.
+ */
+export function parseNodeTap(output) {
+  const n = (key) => Number(lastMatch(output, new RegExp(`^# ${key} (\\d+)$`, "gm"))?.[1] ?? NaN);
+  if (Number.isNaN(n("pass"))) return null;
+  const skippedSuites = output.match(
+    /^ *ok \d+ - .*# SKIP.*\n *---\n(?: +\w+:.*\n)*? +type: 'suite'/gm,
+  );
+  return {
+    passed: n("pass"),
+    failed: n("fail") + (n("cancelled") || 0),
+    skipped: (n("skipped") || 0) + (n("todo") || 0) + (skippedSuites?.length ?? 0),
+  };
+}
+
+/** Bun: ` N pass`, ` N skip`, ` N todo`, ` N fail`. */
+export function parseBun(output) {
+  const n = (key) => Number(lastMatch(output, new RegExp(`^\\s*(\\d+) ${key}$`, "gm"))?.[1] ?? 0);
+  if (!/^Ran \d+ tests? across/m.test(output)) return null;
+  return { passed: n("pass"), failed: n("fail"), skipped: n("skip") + n("todo") };
+}
+
+/** scripts/test_workerd.mjs: `workerd: N passed, N failed, N skipped`. */
+export function parseWorkerd(output) {
+  const m = lastMatch(output, /^workerd: (\d+) passed, (\d+) failed, (\d+) skipped$/gm);
+  return m ? { passed: +m[1], failed: +m[2], skipped: +m[3] } : null;
 }

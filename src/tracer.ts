@@ -12,7 +12,7 @@ import type { TimeInput } from "./clock.ts";
 import { Context } from "./context/context.ts";
 import { RUN_KEY, SESSION_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
-import { newSpanId, newTraceId } from "./ids.ts";
+import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
 import { ProcessorFanOut } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
 import { Span } from "./span.ts";
@@ -62,6 +62,10 @@ export interface StartSpanOptions {
   label?: string;
   /** Tags (cleaned, de-duplicated); recorded as `dreadnode.tags`. */
   tags?: string | readonly string[];
+  /** Trace id of a new root span (valid W3C id; ignored when the span has a parent). Default random. */
+  traceId?: string;
+  /** Span id (valid W3C id; ignored when invalid). Default random. */
+  spanId?: string;
 }
 
 function buildResource(resource: Resource | undefined, serviceName: string | undefined): Resource {
@@ -146,8 +150,9 @@ export class Tracer implements SpanPipeline {
     const local = parent instanceof Span ? parent : undefined;
     const span = new Span({
       pipeline: this,
-      traceId: parent?.traceId ?? newTraceId(),
-      spanId: newSpanId(),
+      traceId: parent?.traceId ??
+        (options.traceId !== undefined && isValidTraceId(options.traceId) ? options.traceId : newTraceId()),
+      spanId: options.spanId !== undefined && isValidSpanId(options.spanId) ? options.spanId : newSpanId(),
       parentSpanId: parent?.spanId,
       traceFlags: parent?.traceFlags ?? 1,
       traceState: parent?.traceState,

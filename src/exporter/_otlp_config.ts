@@ -11,6 +11,7 @@
  */
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
+import type { EnvReader } from "../otlp/resource.ts";
 
 /** The OTLP/HTTP body encodings tracelet speaks. */
 export type OtlpProtocol = "http/protobuf" | "http/json";
@@ -18,8 +19,6 @@ export type OtlpProtocol = "http/protobuf" | "http/json";
 export type OtlpCompression = "gzip" | "none";
 /** Where traces go: only local storage, or also a remote OTLP backend. */
 export type TraceBackend = "local" | "remote";
-/** Reads an environment variable; undefined when unset. */
-export type EnvReader = (name: string) => string | undefined;
 
 /** The explicit settings {@linkcode resolveOtlpConfig} reads. */
 export interface OtlpConfigOptions {

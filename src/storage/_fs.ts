@@ -70,6 +70,16 @@ export async function removeIfExists(fs: FileSystem, path: string): Promise<void
   }
 }
 
+/**
+ * Drops trailing `/` and `\` separators, so a directory can be joined with `/` + name.
+ *
+ * @param dir A directory path.
+ * @returns The path without trailing separators (`/` becomes ``, which joins to `/name`).
+ */
+export function trimSeparators(dir: string): string {
+  return dir.replace(/[\\/]+$/, "");
+}
+
 function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
 }

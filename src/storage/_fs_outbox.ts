@@ -7,9 +7,9 @@
  * Ids come from `newOutboxId`, so file names sort oldest first and are safe. Both files are written
  * atomically (temporary file + rename), the body first: the `.json` file is the commit marker, so
  * an entry exists exactly when its metadata file does. Removal deletes the metadata first. A crash
- * between the two steps leaves an orphan body (or a temporary file), which the first listing of a
- * later instance deletes once it is older than ten minutes. Nothing is cached in memory, so several
- * instances (or processes) on one root see each other's entries.
+ * between the two steps leaves an orphan body (or a temporary file); orphans and corrupt metadata
+ * files are deleted by the first listing of a later instance once older than ten minutes. Nothing
+ * is cached in memory, so several instances (or processes) on one root see each other's entries.
  *
  * @module
  */
@@ -30,6 +30,8 @@ export class FsOutboxStore implements OutboxStore {
   #swept = false;
 
   /**
+   * Creates the store; the directory is created on the first write.
+   *
    * @param fs The file operations.
    * @param dir Absolute directory of the outbox (created on the first write).
    */
@@ -72,8 +74,9 @@ export class FsOutboxStore implements OutboxStore {
   async #sweep(names: readonly string[], live: ReadonlySet<string>): Promise<void> {
     const now = Date.now();
     for (const name of names) {
-      const orphanBody = name.endsWith(".bin") && !live.has(name.slice(0, -".bin".length));
-      if (!orphanBody && !(name.startsWith(".") && name.endsWith(".tmp"))) continue;
+      const id = name.replace(/\.(bin|json)$/, "");
+      const orphan = isOutboxId(id) && !live.has(id); // body without metadata, or corrupt metadata
+      if (!orphan && !(name.startsWith(".") && name.endsWith(".tmp"))) continue;
       const path = `${this.#dir}/${name}`;
       try {
         if (now - await this.#fs.mtime(path) > ORPHAN_AGE_MS) await removeIfExists(this.#fs, path);
@@ -98,7 +101,9 @@ export class FsOutboxStore implements OutboxStore {
     try {
       const parsed = JSON.parse(decoder.decode(bytes)) as Partial<OutboxEntryInfo>;
       checkOutboxFields(parsed, "read");
-      if (typeof parsed.size !== "number") throw new TypeError("Cannot read outbox entry: no size");
+      if (!Number.isSafeInteger(parsed.size) || parsed.size! < 0) {
+        throw new TypeError("Cannot read outbox entry: size must be a non-negative integer");
+      }
       const { contentType, spanCount, reason, createdAt, notBefore, attempts, size } = parsed;
       return {
         id,

@@ -15,7 +15,14 @@
  */
 
 import { getCwd, getEnv } from "../runtime/_globals.ts";
-import { exists, type FileSystem, inDirectory, readIfExists, writeAtomic } from "./_fs.ts";
+import {
+  exists,
+  type FileSystem,
+  inDirectory,
+  readIfExists,
+  trimSeparators,
+  writeAtomic,
+} from "./_fs.ts";
 import { BoundedOutbox, outboxLimits } from "./_outbox.ts";
 import { FsOutboxStore } from "./_fs_outbox.ts";
 import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
@@ -38,7 +45,7 @@ export function defaultStorageRoot(): string {
   const home = getEnv("TRACELET_HOME");
   if (home !== undefined && home !== "") return home;
   const cwd = getCwd();
-  return cwd === undefined ? ".tracelet" : `${cwd.replace(/[\\/]+$/, "")}/.tracelet`;
+  return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
 }
 
 const encoder = new TextEncoder();
@@ -57,6 +64,8 @@ export class FsStorage implements TraceStorage {
   readonly #serial = new SerialQueue();
 
   /**
+   * Creates the adapter over a file system; nothing is touched on disk until the first write.
+   *
    * @param fs The file operations.
    * @param kind The adapter name.
    * @param options Root and outbox bounds.
@@ -64,7 +73,7 @@ export class FsStorage implements TraceStorage {
   constructor(fs: FileSystem, kind: string, options: FsStorageOptions = {}) {
     this.#fs = fs;
     this.kind = kind;
-    this.root = fs.resolve(options.root ?? defaultStorageRoot()).replace(/[\\/]+$/, "");
+    this.root = trimSeparators(fs.resolve(options.root ?? defaultStorageRoot()));
     const store = new FsOutboxStore(fs, `${this.root}/outbox`);
     this.outbox = this.#outbox = new BoundedOutbox(store, outboxLimits(options));
   }

@@ -144,6 +144,8 @@ export class BoundedOutbox implements Outbox {
   readonly #serial = new SerialQueue();
 
   /**
+   * Creates an outbox over a store.
+   *
    * @param store Where entries are kept.
    * @param limits The bounds, from {@linkcode outboxLimits}.
    */

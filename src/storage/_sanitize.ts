@@ -17,8 +17,8 @@
  * truncated so the whole name is at most 120 characters; the hex digits are a 64-bit hash of the
  * original UTF-16 code units. A verbatim name never contains `~`, so a rewritten name never equals
  * a verbatim one, and two different rewritten segments differ unless their 64-bit hashes collide.
- * Examples: `..` → `_..~<hash>`, `../x` → `_.._x~<hash>`, `C:\x` → `_C__x~<hash>`, `` (empty) →
- * `_~<hash>`, a 10 kB name → its first 102 characters (prefixed with `_`) + `~<hash>`.
+ * Examples: `..` → `_..~<hash>`, `../x` → `_.._x~<hash>`, `C:\x` → `_C__x~<hash>`,
+ * `` (empty) → `_~<hash>`, a 10 kB name → `_` + its first 102 characters + `~<hash>`.
  *
  * Slashes, backslashes, NUL and control characters never survive, so a mapped segment is always a
  * single path component strictly inside its parent. Caveat: verbatim names keep their case, so

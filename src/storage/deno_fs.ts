@@ -22,10 +22,10 @@
 
 import { TracerError } from "../errors.ts";
 import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
-import type { FileSystem } from "./_fs.ts";
+import { type FileSystem, trimSeparators } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
-export { defaultStorageRoot, type FsStorageOptions } from "./_fs_storage.ts";
+export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 /** The Deno file APIs this adapter calls (a structural subset of the `Deno` namespace). */
 interface DenoFileApi extends DenoGlobal {
@@ -42,7 +42,7 @@ const ABSOLUTE = /^(?:[\\/]|[A-Za-z]:[\\/])/;
 
 function denoFileSystem(deno: DenoFileApi): FileSystem {
   return {
-    resolve: (path) => ABSOLUTE.test(path) ? path : `${deno.cwd().replace(/[\\/]+$/, "")}/${path}`,
+    resolve: (path) => ABSOLUTE.test(path) ? path : `${trimSeparators(deno.cwd())}/${path}`,
     appendFile: (path, data) => deno.writeFile(path, data, { append: true }),
     writeFile: (path, data) => deno.writeFile(path, data),
     readFile: (path) => deno.readFile(path),
@@ -69,6 +69,8 @@ function denoFileSystem(deno: DenoFileApi): FileSystem {
  */
 export class DenoFsStorage extends FsStorage {
   /**
+   * Creates the adapter; nothing is touched on disk until the first write.
+   *
    * @param options `root` (default {@linkcode defaultStorageRoot}) and outbox bounds.
    * @throws {TracerError} `WRONG_RUNTIME` when not running on Deno.
    */

@@ -23,7 +23,7 @@ import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage 
 
 /** Options of {@linkcode MemoryStorage}. */
 export interface MemoryStorageOptions extends OutboxOptions {
-  /** Bound on the UTF-8 bytes of all log lines together; oldest appends go first. Default 16 MiB. */
+  /** Bound on the UTF-8 bytes of all log lines together; oldest appends go first. 16 MiB. */
   readonly maxLineBytes?: number;
   /** Bound on the bytes of all blobs together; oldest blobs go first. Default 32 MiB. */
   readonly maxBlobBytes?: number;
@@ -125,6 +125,8 @@ export class MemoryStorage implements TraceStorage {
   #droppedBlobs = 0;
 
   /**
+   * Creates an empty storage.
+   *
    * @param options Bounds for lines, blobs and the outbox.
    * @throws {TracerError} `INVALID_CONFIG` for a non-positive bound.
    */

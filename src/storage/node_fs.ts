@@ -29,7 +29,7 @@ import { resolve } from "node:path";
 import type { FileSystem } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
-export { defaultStorageRoot, type FsStorageOptions } from "./_fs_storage.ts";
+export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 const nodeFileSystem: FileSystem = {
   resolve: (path) => resolve(path),
@@ -57,6 +57,8 @@ const nodeFileSystem: FileSystem = {
  */
 export class NodeFsStorage extends FsStorage {
   /**
+   * Creates the adapter; nothing is touched on disk until the first write.
+   *
    * @param options `root` (default {@linkcode defaultStorageRoot}) and outbox bounds.
    */
   constructor(options: FsStorageOptions = {}) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-/** A log or blob location as path segments, for example `["projects", "p", runId, "spans.jsonl"]`. */
+/** A log location as path segments, for example `["projects", "p", runId, "spans.jsonl"]`. */
 export type StoragePath = readonly string[];
 
 /** One unsent export batch waiting in the outbox. */
@@ -74,11 +74,14 @@ export interface EnqueueResult {
  * `peek` as soon as `enqueue` resolves.
  */
 export interface Outbox {
-  /** Stores an entry; applies the drop policy if a bound requires it. Rejects on I/O failure. */
+  /**
+   * Stores an entry (its body is copied before the call returns); applies the drop policy if a
+   * bound requires it. Rejects with a `TypeError` for a malformed entry, or on I/O failure.
+   */
   enqueue(entry: OutboxInput): Promise<EnqueueResult>;
   /** Up to `limit` entries, oldest first (`limit <= 0` gives none). */
   peek(limit: number): Promise<OutboxEntry[]>;
-  /** Replaces the retry bookkeeping of an entry (attempts, notBefore, reason). Unknown ids are ignored. */
+  /** Replaces an entry's retry bookkeeping (attempts, notBefore, reason); ignores unknown ids. */
   update(
     id: string,
     changes: Pick<OutboxEntry, "attempts" | "notBefore" | "reason">,
@@ -102,8 +105,8 @@ export interface TraceStorage {
   /** A short name of the adapter, e.g. `memory`, `node-fs`. */
   readonly kind: string;
   /**
-   * Appends lines to a log. A line must not contain `"\n"` (the call rejects with a `TypeError`
-   * and writes nothing); an empty `lines` array does nothing.
+   * Appends lines to a log. A line must not contain `"\n"` and the path must not be empty (the
+   * call rejects with a `TypeError` and writes nothing); an empty `lines` array does nothing.
    */
   appendLines(path: StoragePath, lines: readonly string[]): Promise<void>;
   /** Reads every line of a log in order; an empty array when the log does not exist. */
@@ -111,9 +114,10 @@ export interface TraceStorage {
   /**
    * Stores bytes under a key if absent (write-once: a second put of the same key keeps the first
    * bytes). Keys `sha256:<64 lower-case hex>` are artifacts; any other string is an object key.
+   * The bytes are copied before the call returns.
    */
   putBlob(key: string, bytes: Uint8Array): Promise<void>;
-  /** Reads a blob, or undefined when absent. */
+  /** Reads a blob (a copy the caller may keep), or undefined when absent. */
   getBlob(key: string): Promise<Uint8Array | undefined>;
   /** True when a blob exists. */
   hasBlob(key: string): Promise<boolean>;

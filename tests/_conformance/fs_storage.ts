@@ -155,7 +155,12 @@ export function fsStorageSuite(name: string, create: CreateFsStorage, skip: bool
         const dir = join(root, "outbox");
         await mkdir(dir, { recursive: true });
         const old = new Date(Date.now() - 60 * 60 * 1000);
-        for (const name of ["000000000000001-000000-0000000a.bin", ".x.bin.1.tmp"]) {
+        const oldOrphans = [
+          "000000000000001-000000-0000000a.bin",
+          "000000000000004-000000-0000000d.json",
+          ".x.bin.1.tmp",
+        ];
+        for (const name of oldOrphans) {
           await writeFile(join(dir, name), "orphan");
           await utimes(join(dir, name), old, old);
         }
@@ -173,12 +178,9 @@ export function fsStorageSuite(name: string, create: CreateFsStorage, skip: bool
           await fresh.close?.();
         }
         const names = await readdir(dir);
-        assert.ok(
-          !names.includes("000000000000001-000000-0000000a.bin"),
-          "old orphan body removed",
-        );
-        assert.ok(!names.includes(".x.bin.1.tmp"), "old temp file removed");
+        for (const name of oldOrphans) assert.ok(!names.includes(name), `${name} removed`);
         assert.ok(names.includes("000000000000002-000000-0000000b.bin"), "young orphan kept");
+        assert.ok(names.includes("000000000000003-000000-0000000c.json"), "young corrupt kept");
         assert.ok(seen.some((d) => d.code === "outbox_corrupt"));
       }),
     );

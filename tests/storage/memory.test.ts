@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { TracerError } from "../../src/errors.ts";
+import { type Diagnostic, resetReportedOnce, setDiagnosticsHook } from "../../src/diagnostics.ts";
 import { storageConformance } from "../_conformance/storage.ts";
 
 storageConformance(
@@ -10,12 +11,26 @@ storageConformance(
     Promise.resolve({ storage: new MemoryStorage(options), cleanup: () => Promise.resolve() }),
 );
 
+/** Runs `fn` with diagnostics captured (once-only keys reset), returning their codes. */
+async function capture(fn: () => Promise<void>): Promise<string[]> {
+  const seen: Diagnostic[] = [];
+  resetReportedOnce();
+  const previous = setDiagnosticsHook((d) => void seen.push(d));
+  try {
+    await fn();
+  } finally {
+    setDiagnosticsHook(previous);
+  }
+  return seen.map((d) => d.code);
+}
+
 describe("MemoryStorage bounds", () => {
   it("drops the oldest appends of any log beyond maxLineBytes and counts them", async () => {
     const storage = new MemoryStorage({ maxLineBytes: 20 });
     await storage.appendLines(["a"], ["12345", "12345"]); // 12 bytes with newlines
     await storage.appendLines(["b"], ["\u00e9\u00e9\u00e9"]); // 7 bytes: fits (19)
-    await storage.appendLines(["a"], ["xyz"]); // 4 bytes: 23 > 20, the first append goes
+    const codes = await capture(() => storage.appendLines(["a"], ["xyz"])); // 23 > 20: first goes
+    assert.deepEqual(codes, ["storage_bound"]);
     assert.deepEqual(await storage.readLines(["a"]), ["xyz"]);
     assert.deepEqual(await storage.readLines(["b"]), ["\u00e9\u00e9\u00e9"]);
     await storage.appendLines(["c"], ["x".repeat(30)]); // larger than the bound: not stored
@@ -32,8 +47,11 @@ describe("MemoryStorage bounds", () => {
     const storage = new MemoryStorage({ maxBlobBytes: 10 });
     await storage.putBlob("one", new Uint8Array(6));
     await storage.putBlob("two", new Uint8Array(4));
-    await storage.putBlob("three", new Uint8Array(3));
-    await storage.putBlob("huge", new Uint8Array(11));
+    const codes = await capture(async () => {
+      await storage.putBlob("three", new Uint8Array(3));
+      await storage.putBlob("huge", new Uint8Array(11));
+    });
+    assert.deepEqual(codes, ["storage_bound"]);
     assert.deepEqual(
       await Promise.all(["one", "two", "three", "huge"].map((k) => storage.hasBlob(k))),
       [false, true, true, false],

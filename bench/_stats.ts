@@ -1,0 +1,238 @@
+/**
+ * Measurement and reporting for the benchmarks: a thin wrapper over mitata's `measure` that
+ * reports nanoseconds per unit (span, tree, batch), the environment block (date, runtime,
+ * machine, command), and the markdown tables.
+ *
+ * @module
+ */
+import { measure } from "mitata";
+import { cpus, totalmem } from "node:os";
+import process from "node:process";
+
+/** How hard to measure: `full` for real numbers, `smoke` to prove the code still runs. */
+export type Mode = "full" | "smoke";
+
+/** One measured case, in nanoseconds per unit. */
+export interface Stat {
+  /** Case name, e.g. `tracelet`, `otel sdk-trace-base 2.12.1`. */
+  readonly name: string;
+  /** What one unit is (`span`, `tree`, `batch`). */
+  readonly unit: string;
+  /** Median ns per unit. */
+  readonly median: number;
+  /** 25th percentile ns per unit. */
+  readonly p25: number;
+  /** 75th percentile ns per unit. */
+  readonly p75: number;
+  /** Mean ns per unit (includes the occasional GC pause the median hides). */
+  readonly mean: number;
+  /** Samples taken. */
+  readonly samples: number;
+  /** Extra columns (bytes, MB/s, …). */
+  readonly extra?: Readonly<Record<string, string | number>>;
+}
+
+/** A target of the issue, evaluated. */
+export interface Target {
+  /** What is compared, e.g. `A-flat: otel 2.x / tracelet`. */
+  readonly what: string;
+  /** The measured value (a ratio unless `unit` says otherwise). */
+  readonly value: number;
+  /** The requirement, e.g. `>= 4`. */
+  readonly need: string;
+  /** Whether it is met. */
+  readonly met: boolean;
+}
+
+/** The results of one workload. */
+export interface Section {
+  /** Heading, e.g. `A. Span lifecycle`. */
+  readonly title: string;
+  /** What the workload does and how it is measured. */
+  readonly notes: readonly string[];
+  /** Measured cases, in display order. */
+  readonly stats: readonly Stat[];
+  /** Targets of the issue evaluated on these numbers. */
+  readonly targets: readonly Target[];
+  /** Free-form markdown rows (used by the memory workload). */
+  readonly table?: { readonly header: readonly string[]; readonly rows: readonly string[][] };
+}
+
+/** mitata options per mode. The smoke mode runs every case a couple of times only. */
+function options(mode: Mode): Record<string, number> {
+  return mode === "smoke"
+    ? { min_samples: 1, max_samples: 2, min_cpu_time: 0, warmup_samples: 0, batch_samples: 1 }
+    : { min_samples: 24, min_cpu_time: 1_000 * 1e6, warmup_samples: 4 };
+}
+
+/**
+ * Measures `fn`, one call of which handles `perOp` units.
+ *
+ * @param name The case name.
+ * @param unit What one unit is.
+ * @param perOp Units per call.
+ * @param fn The operation (may be async; it is awaited).
+ * @param mode Full or smoke.
+ * @param extra Extra columns.
+ * @returns Nanoseconds per unit.
+ */
+export async function time(
+  name: string,
+  unit: string,
+  perOp: number,
+  fn: () => unknown,
+  mode: Mode,
+  extra?: Record<string, string | number>,
+): Promise<Stat> {
+  const s = await measure(fn as () => void, options(mode));
+  return {
+    name,
+    unit,
+    median: s.p50 / perOp,
+    p25: s.p25 / perOp,
+    p75: s.p75 / perOp,
+    mean: s.avg / perOp,
+    samples: s.samples.length,
+    extra,
+  };
+}
+
+/**
+ * Formats nanoseconds with a fitting unit.
+ *
+ * @param ns Nanoseconds.
+ * @returns E.g. `412 ns`, `3.1 µs`, `1.25 ms`.
+ */
+export function fmtNs(ns: number): string {
+  if (!Number.isFinite(ns)) return "n/a";
+  if (ns < 1_000) return `${ns.toFixed(ns < 10 ? 2 : 0)} ns`;
+  if (ns < 1_000_000) return `${(ns / 1_000).toFixed(ns < 10_000 ? 2 : 1)} µs`;
+  return `${(ns / 1_000_000).toFixed(2)} ms`;
+}
+
+/**
+ * Formats a ratio.
+ *
+ * @param r The ratio.
+ * @returns E.g. `4.2×`.
+ */
+export function fmtRatio(r: number): string {
+  return Number.isFinite(r) ? `${r.toFixed(r < 10 ? 2 : 1)}×` : "n/a";
+}
+
+/** The runtime this process runs on. */
+export function runtimeName(): "deno" | "bun" | "node" {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  return g.Deno !== undefined ? "deno" : g.Bun !== undefined ? "bun" : "node";
+}
+
+/** The runtime with its version, e.g. `node 20.20.2`, `deno 2.9.6 (V8 15.0)`. */
+export function runtimeLabel(): string {
+  const g = globalThis as {
+    Deno?: { version: { deno: string; v8: string } };
+    Bun?: { version: string };
+  };
+  if (g.Deno) return `deno ${g.Deno.version.deno} (V8 ${g.Deno.version.v8})`;
+  if (g.Bun) return `bun ${g.Bun.version} (JavaScriptCore)`;
+  return `node ${process.versions.node} (V8 ${process.versions.v8})`;
+}
+
+/** The machine: CPU model, core count and memory. */
+export function machineLabel(): string {
+  const list = cpus();
+  const model = list[0]?.model?.trim() ?? "unknown CPU";
+  return `${model}, ${list.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}/${process.arch}`;
+}
+
+/** A `gc()` function if this runtime exposes one (`--expose-gc`, Bun), else undefined. */
+export function gcFunction(): (() => void) | undefined {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun) return () => g.Bun!.gc(true);
+  if (typeof g.gc === "function") return () => g.gc!();
+  return undefined;
+}
+
+/** Used heap bytes (V8 `heapUsed`; JavaScriptCore's heap size on Bun). */
+export function heapUsed(): number {
+  return process.memoryUsage().heapUsed;
+}
+
+function cell(s: Stat, baseline: Stat | undefined): string[] {
+  const ratio = baseline === undefined ? "" : fmtRatio(s.median / baseline.median);
+  return [
+    s.name,
+    `${fmtNs(s.median)} / ${s.unit}`,
+    `${fmtNs(s.p25)} … ${fmtNs(s.p75)}`,
+    fmtNs(s.mean),
+    ratio,
+  ];
+}
+
+/**
+ * Renders one section as markdown. The first stat of each unit group is the baseline of the
+ * ratio column ("× of first").
+ *
+ * @param section The section.
+ * @returns Markdown text.
+ */
+export function renderSection(section: Section): string {
+  const lines: string[] = [`### ${section.title}`, ""];
+  for (const note of section.notes) lines.push(`- ${note}`);
+  if (section.notes.length > 0) lines.push("");
+  if (section.stats.length > 0) {
+    const extraKeys = [...new Set(section.stats.flatMap((s) => Object.keys(s.extra ?? {})))];
+    lines.push(`| case | median | p25 … p75 | mean | ratio to first of group | ${extraKeys.join(" | ")}${extraKeys.length ? " |" : ""}`);
+    lines.push(`|---|---:|---:|---:|---:|${extraKeys.map(() => "---:|").join("")}`);
+    const baselines = new Map<string, Stat>();
+    for (const s of section.stats) {
+      const group = s.unit;
+      const base = baselines.get(group);
+      if (base === undefined) baselines.set(group, s);
+      const extras = extraKeys.map((k) => String(s.extra?.[k] ?? ""));
+      lines.push(`| ${[...cell(s, base ?? s), ...extras].join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  if (section.table !== undefined) {
+    lines.push(`| ${section.table.header.join(" | ")} |`);
+    lines.push(`|${section.table.header.map(() => "---|").join("")}`);
+    for (const row of section.table.rows) lines.push(`| ${row.join(" | ")} |`);
+    lines.push("");
+  }
+  if (section.targets.length > 0) {
+    lines.push("| target | measured | required | met |", "|---|---:|---:|:---:|");
+    for (const t of section.targets) {
+      lines.push(`| ${t.what} | ${fmtRatio(t.value)} | ${t.need} | ${t.met ? "yes" : "**no**"} |`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Builds a "faster by" target: `slow / fast >= need`.
+ *
+ * @param what Description.
+ * @param slow The slower case.
+ * @param fast The faster case.
+ * @param need The required factor.
+ * @returns The target.
+ */
+export function fasterBy(what: string, slow: Stat, fast: Stat, need: number): Target {
+  const value = slow.median / fast.median;
+  return { what, value, need: `>= ${need}×`, met: value >= need };
+}
+
+/**
+ * Builds an "at most" target: `a / b <= need`.
+ *
+ * @param what Description.
+ * @param a The measured case.
+ * @param b The reference.
+ * @param need The allowed factor.
+ * @returns The target.
+ */
+export function atMost(what: string, a: Stat, b: Stat, need: number): Target {
+  const value = a.median / b.median;
+  return { what, value, need: `<= ${need}×`, met: value <= need };
+}

@@ -1,0 +1,205 @@
+/**
+ * Typed span data of the agent layer, in the OpenAI Agents SDK's shapes (`snake_case` fields as
+ * exported by the SDK, so processors written for `@openai/agents-core` read them unchanged).
+ *
+ * @module
+ */
+
+/** Data of an agent span (one agent's run). */
+export interface AgentSpanData {
+  type: "agent";
+  /** The agent's name. */
+  name: string;
+  /** Agents it may hand off to. */
+  handoffs?: string[];
+  /** Tools it may call. */
+  tools?: string[];
+  /** Name of its output type. */
+  output_type?: string;
+}
+
+/** Data of a function (tool) call span. */
+export interface FunctionSpanData {
+  type: "function";
+  /** The function's name. */
+  name: string;
+  /** Its input (stringified). */
+  input: string;
+  /** Its output (stringified). */
+  output: string;
+  /** MCP data, when the function came from an MCP server. */
+  mcp_data?: string;
+}
+
+/** Token usage of a model generation. */
+export interface GenerationUsage {
+  /** Input (prompt) tokens. */
+  input_tokens?: number;
+  /** Output (completion) tokens. */
+  output_tokens?: number;
+  /** Provider-specific details. */
+  details?: Record<string, unknown> | null;
+  /** Further provider fields (e.g. `prompt_tokens`, `total_tokens`). */
+  [key: string]: unknown;
+}
+
+/** Data of a model generation span. */
+export interface GenerationSpanData {
+  type: "generation";
+  /** Input messages. */
+  input?: Record<string, unknown>[];
+  /** Output messages. */
+  output?: Record<string, unknown>[];
+  /** Model name. */
+  model?: string;
+  /** Model configuration (temperature, max tokens, …). */
+  model_config?: Record<string, unknown>;
+  /** Token usage. */
+  usage?: GenerationUsage;
+}
+
+/** Data of a Responses API call span. */
+export interface ResponseSpanData {
+  type: "response";
+  /** The response id. */
+  response_id?: string;
+  /** Token usage of the response. */
+  usage?: GenerationUsage;
+  /** Model of the response (tracelet addition; not exported by the SDKs). */
+  model?: string;
+  /** The request input (private: not exported, like the SDK's `_input`). */
+  _input?: string | Record<string, unknown>[];
+  /** The raw response (private: not exported, like the SDK's `_response`). */
+  _response?: Record<string, unknown>;
+}
+
+/** Data of a handoff span. */
+export interface HandoffSpanData {
+  type: "handoff";
+  /** The agent handing off. */
+  from_agent?: string;
+  /** The agent receiving control. */
+  to_agent?: string;
+}
+
+/** Data of a custom span. */
+export interface CustomSpanData {
+  type: "custom";
+  /** The span's name. */
+  name: string;
+  /** Arbitrary structured data. */
+  data: Record<string, unknown>;
+}
+
+/** Data of a guardrail span. */
+export interface GuardrailSpanData {
+  type: "guardrail";
+  /** The guardrail's name. */
+  name: string;
+  /** Whether it was triggered. */
+  triggered: boolean;
+}
+
+/** Data of a speech-to-text span. */
+export interface TranscriptionSpanData {
+  type: "transcription";
+  /** The audio input (base64) and its format. */
+  input: { data: string; format: string };
+  /** The transcribed text. */
+  output?: string;
+  /** Model name. */
+  model?: string;
+  /** Model configuration. */
+  model_config?: Record<string, unknown>;
+}
+
+/** Data of a text-to-speech span. */
+export interface SpeechSpanData {
+  type: "speech";
+  /** The text input. */
+  input?: string;
+  /** The audio output (base64) and its format. */
+  output: { data: string; format: string };
+  /** Model name. */
+  model?: string;
+  /** Model configuration. */
+  model_config?: Record<string, unknown>;
+  /** When the first audio byte arrived (ISO time). */
+  first_content_at?: string;
+}
+
+/** Data of a speech group span. */
+export interface SpeechGroupSpanData {
+  type: "speech_group";
+  /** The input text. */
+  input?: string;
+}
+
+/** Data of an MCP list-tools span. */
+export interface MCPListToolsSpanData {
+  type: "mcp_tools";
+  /** The MCP server. */
+  server?: string;
+  /** The tool names it listed. */
+  result?: string[];
+}
+
+/** Data of a task span (newer SDK versions: one `Runner.run`). */
+export interface TaskSpanData {
+  type: "task";
+  /** The task's name. */
+  name: string;
+  /** Aggregated usage. */
+  usage?: GenerationUsage;
+}
+
+/** Data of a turn span (newer SDK versions: one agent turn). */
+export interface TurnSpanData {
+  type: "turn";
+  /** The turn number. */
+  turn: number;
+  /** The agent taking the turn. */
+  agent_name: string;
+  /** Usage of the turn. */
+  usage?: GenerationUsage;
+}
+
+/** Every span data shape of the agent layer. */
+export type SpanData =
+  | AgentSpanData
+  | FunctionSpanData
+  | GenerationSpanData
+  | ResponseSpanData
+  | HandoffSpanData
+  | CustomSpanData
+  | GuardrailSpanData
+  | TranscriptionSpanData
+  | SpeechSpanData
+  | SpeechGroupSpanData
+  | MCPListToolsSpanData
+  | TaskSpanData
+  | TurnSpanData;
+
+/** The error attached to a span with `setError`. */
+export interface SpanError {
+  /** What went wrong. */
+  message: string;
+  /** Structured details. */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * The exported form of span data: a shallow copy without private (`_`-prefixed) fields and
+ * without `undefined` values.
+ *
+ * @param data The span data.
+ * @returns A plain object ready for JSON.
+ */
+export function exportSpanData(data: SpanData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (key.startsWith("_") || value === undefined) continue;
+    out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+/**
+ * Redelivery of batches parked in a storage adapter's durable outbox: oldest first, only entries
+ * whose not-before time has come, one attempt per entry per drain, with per-entry backoff from
+ * 5 s doubling to 1 h (Sentry's offline-transport model, see reference/peers.md §4.1).
+ *
+ * A retryable failure (network, timeout, 408/429/5xx) ends the drain, since the server is not
+ * healthy right now; a non-retryable one (for example 400) only backs that entry off and the
+ * drain goes on with the next. An entry that failed `maxAttempts` times is given up and counted
+ * as dropped (`outbox_expired`).
+ *
+ * @module
+ */
+import { addDropped } from "../processor/report.ts";
+import type { Outbox, OutboxEntry } from "../storage/types.ts";
+import type { FlushReport } from "../types.ts";
+import type { SendResult } from "./_otlp_send.ts";
+
+/** Outbox retry settings. */
+export interface OutboxRetryOptions {
+  /** First delay after a batch is parked, in ms. Default 5000. */
+  initialBackoffMillis?: number;
+  /** Largest delay, in ms. Default 3 600 000 (1 h). */
+  maxBackoffMillis?: number;
+  /** Delivery attempts from the outbox before an entry is given up. Default 20. */
+  maxAttempts?: number;
+}
+
+/** Outbox retry settings with the defaults filled in. */
+export type OutboxRetryPolicy = Required<OutboxRetryOptions>;
+
+/**
+ * Fills in the outbox retry defaults.
+ *
+ * @param options Partial settings.
+ * @returns The complete policy.
+ */
+export function outboxRetryPolicy(options: OutboxRetryOptions = {}): OutboxRetryPolicy {
+  return {
+    initialBackoffMillis: Math.max(0, options.initialBackoffMillis ?? 5000),
+    maxBackoffMillis: Math.max(0, options.maxBackoffMillis ?? 3_600_000),
+    maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? 20)),
+  };
+}
+
+/**
+ * The not-before delay after `attempts` failed outbox deliveries (0 when first parked).
+ *
+ * @param attempts Failed deliveries so far.
+ * @param policy The policy.
+ * @returns The delay in ms.
+ */
+export function outboxDelay(attempts: number, policy: OutboxRetryPolicy): number {
+  return Math.min(policy.maxBackoffMillis, policy.initialBackoffMillis * Math.pow(2, attempts));
+}
+
+/** What a drain needs. */
+export interface DrainContext {
+  /** The outbox. */
+  readonly outbox: Outbox;
+  /** Delivers one entry with a single attempt. */
+  readonly deliver: (entry: OutboxEntry) => Promise<SendResult>;
+  /** Retry policy. */
+  readonly policy: OutboxRetryPolicy;
+  /** Epoch ms after which no new delivery starts. */
+  readonly deadline: number;
+  /** Stops the drain. */
+  readonly signal?: AbortSignal;
+  /** Receives exported / retried / dropped counts. */
+  readonly report: FlushReport;
+  /** Called for partial-success rejections and give-ups, for diagnostics. */
+  readonly onProblem?: (code: string, message: string) => void;
+}
+
+const PEEK = 32;
+const MAX_PER_DRAIN = 256;
+
+/**
+ * Drains due outbox entries.
+ *
+ * @param ctx The drain context.
+ * @returns The earliest epoch ms at which another drain could deliver something (`Infinity` when
+ *   the outbox looked empty; `Date.now()` when the drain stopped early).
+ */
+export async function drainOutbox(ctx: DrainContext): Promise<number> {
+  const { outbox, policy, report } = ctx;
+  const seen = new Set<string>();
+  let nextDue = Infinity;
+  let processed = 0;
+  for (;;) {
+    const entries = await outbox.peek(PEEK);
+    let progressed = false;
+    for (const entry of entries) {
+      if (seen.has(entry.id)) continue;
+      seen.add(entry.id);
+      const now = Date.now();
+      if (entry.notBefore > now) {
+        nextDue = Math.min(nextDue, entry.notBefore);
+        continue;
+      }
+      if (ctx.signal?.aborted || now >= ctx.deadline || processed >= MAX_PER_DRAIN) return now;
+      progressed = true;
+      processed++;
+      const result = await ctx.deliver(entry);
+      if (result.ok) {
+        await outbox.ack(entry.id);
+        const rejected = Math.min(entry.spanCount, result.partial?.rejectedSpans ?? 0);
+        report.exported += entry.spanCount - rejected;
+        report.retried += entry.spanCount - rejected;
+        addDropped(report, "partial_success_rejected", rejected);
+        if (result.partial !== undefined) {
+          ctx.onProblem?.("export_partial_success", `The receiver rejected ${rejected} redelivered spans`);
+        }
+        continue;
+      }
+      if (result.reason === "aborted") return Date.now();
+      const attempts = entry.attempts + 1;
+      if (attempts >= policy.maxAttempts) {
+        await outbox.ack(entry.id);
+        addDropped(report, "outbox_expired", entry.spanCount);
+        ctx.onProblem?.(
+          "export_dropped",
+          `Cannot deliver ${entry.spanCount} spans from the outbox after ${attempts} attempts (${result.reason}); giving up`,
+        );
+        continue;
+      }
+      const notBefore = Date.now() +
+        Math.max(outboxDelay(attempts, policy), result.retryAfterMillis ?? 0);
+      await outbox.update(entry.id, { attempts, notBefore, reason: result.reason });
+      nextDue = Math.min(nextDue, notBefore);
+      if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
+    }
+    if (!progressed) {
+      if (entries.length >= PEEK) nextDue = Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
+      return nextDue;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Default limits of the serializer and the marker strings it writes in place of values it could
+ * not (or would not) expand.
+ *
+ * @module
+ */
+
+/** Default maximum nesting depth of {@linkcode serialize}. */
+export const DEFAULT_MAX_DEPTH = 32;
+
+/** Default output budget of {@linkcode serialize}: 1 MiB. */
+export const DEFAULT_MAX_BYTES: number = 1024 * 1024;
+
+/** Written in place of an object that is one of its own ancestors. */
+export const CIRCULAR_MARKER = "<circular reference>";
+
+/** Written in place of an array or object nested deeper than `maxDepth`. */
+export const MAX_DEPTH_MARKER = "<max depth exceeded>";
+
+/** Written in place of values beyond the `maxBytes` budget. */
+export const TRUNCATED_MARKER = "<truncated>";
+
+/**
+ * The text written for a value whose reading threw (a throwing getter, a hostile proxy).
+ *
+ * @param error What was thrown.
+ * @returns `"<error: message>"`.
+ */
+export function errorMarker(error: unknown): string {
+  let message: string;
+  try {
+    message = error instanceof Error ? error.message : String(error);
+  } catch {
+    message = "unknown";
+  }
+  return `<error: ${message}>`;
+}

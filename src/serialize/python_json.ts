@@ -1,0 +1,123 @@
+/**
+ * Text forms that match Python's, so content hashes agree with dreadnode's:
+ * `str(value)` for scalars and `json.dumps(value, separators=(",", ":"))` (compact,
+ * `ensure_ascii`, insertion key order) for everything else.
+ *
+ * JavaScript has one number type, so an integer-valued number is always written the way Python
+ * writes an `int` (`1`, never `1.0`), and other numbers the way Python writes a `float` (`repr`:
+ * shortest round-trip digits, scientific notation below `1e-4` with a two-digit exponent such as
+ * `1e-05`).
+ *
+ * @module
+ */
+import type { JsonValue } from "./types.ts";
+
+/**
+ * Python's `str()` of a number: integers as `int` (all digits, no exponent), other finite
+ * numbers as `float` `repr`, and `nan`, `inf`, `-inf`.
+ *
+ * @param n A number.
+ * @returns Python's text for it.
+ */
+export function pythonNumber(n: number): string {
+  if (Number.isInteger(n)) return Number.isSafeInteger(n) ? String(n === 0 ? 0 : n) : BigInt(n).toString();
+  if (Number.isNaN(n)) return "nan";
+  if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf";
+  const text = Math.abs(n) < 1e-4 ? n.toExponential() : String(n);
+  const e = text.indexOf("e");
+  if (e < 0) return text;
+  const sign = text[e + 1] === "-" ? "-" : "+";
+  const digits = text.slice(text[e + 1] === "-" || text[e + 1] === "+" ? e + 2 : e + 1);
+  return `${text.slice(0, e)}e${sign}${digits.length < 2 ? "0" + digits : digits}`;
+}
+
+/**
+ * Python's `str()` of a scalar: strings unchanged, `True`/`False`, numbers per
+ * {@linkcode pythonNumber}.
+ *
+ * @param value A string, number or boolean.
+ * @returns Python's text for it.
+ */
+export function pythonStr(value: string | number | boolean): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "True" : "False";
+  return pythonNumber(value);
+}
+
+// deno-lint-ignore no-control-regex
+const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\uffff]/;
+const SHORT: Record<number, string> = {
+  0x22: '\\"',
+  0x5c: "\\\\",
+  0x0a: "\\n",
+  0x0d: "\\r",
+  0x09: "\\t",
+  0x08: "\\b",
+  0x0c: "\\f",
+};
+
+/**
+ * A JSON string literal with Python's `ensure_ascii` escaping: every character outside
+ * space…`~` is written as `\uXXXX` (lower-case hex, surrogate pairs for astral characters), with
+ * the short escapes `\" \\ \n \r \t \b \f`.
+ *
+ * @param text The string.
+ * @returns The quoted, escaped literal.
+ */
+export function asciiJsonString(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue;
+    if (i > start) out += text.slice(start, i);
+    out += SHORT[c] ?? `\\u${c.toString(16).padStart(4, "0")}`;
+    start = i + 1;
+  }
+  if (start < text.length) out += text.slice(start);
+  return out + '"';
+}
+
+/**
+ * Python's `json.dumps(value, separators=(",", ":"))` of a JSON value: compact, ASCII-only,
+ * keys in insertion order (JavaScript orders integer-like keys first; that is the one ordering
+ * difference from Python dicts). Non-finite numbers are written as Python does (`NaN`,
+ * `Infinity`), though {@linkcode serialize} never produces them.
+ *
+ * @param value A JSON value (must be acyclic).
+ * @returns The compact ASCII JSON text.
+ */
+export function pythonJson(value: JsonValue): string {
+  switch (typeof value) {
+    case "string":
+      return asciiJsonString(value);
+    case "number":
+      if (Number.isNaN(value)) return "NaN";
+      if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
+      return pythonNumber(value);
+    case "boolean":
+      return value ? "true" : "false";
+    default: {
+      if (value === null) return "null";
+      if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ",";
+          out += pythonJson(value[i] ?? null);
+        }
+        return out + "]";
+      }
+      let out = "{";
+      let first = true;
+      for (const key in value) {
+        const item = value[key];
+        if (item === undefined) continue;
+        if (!first) out += ",";
+        first = false;
+        out += asciiJsonString(key) + ":" + pythonJson(item);
+      }
+      return out + "}";
+    }
+  }
+}

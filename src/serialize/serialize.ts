@@ -1,0 +1,338 @@
+/**
+ * The one serializer of tracelet: any JavaScript value → a JSON-safe value plus a JSON schema.
+ * Used for attribute values, task inputs/outputs/objects and their content hashes.
+ *
+ * Rules (values / schemas):
+ * - strings, finite numbers, booleans, `null` → themselves / `{}`; `undefined` → `null` (object
+ *   properties whose value is `undefined` are left out, as `JSON.stringify` does);
+ * - `NaN`, `±Infinity` → `"NaN"`, `"Infinity"`, `"-Infinity"` / `{type: "string", format: "non-finite-number"}`;
+ * - BigInt → decimal string / `{type: "string", format: "bigint"}`;
+ * - Date → ISO string / `{type: "string", format: "date-time"}`;
+ * - arrays and Sets → arrays; Maps → objects (all keys strings) or `[key, value]` pairs;
+ * - plain objects → objects; class instances → `toJSON()` when present, else own enumerable
+ *   properties with `title: <class name>`;
+ * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed);
+ * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`;
+ * - functions → `"<function name>"`, symbols → `"Symbol(desc)"`;
+ * - a throwing getter → `"<error: message>"` for that property, a cycle → `"<circular reference>"`.
+ *
+ * @module
+ */
+import { bytesToBase64 } from "./_base64.ts";
+import {
+  CIRCULAR_MARKER,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_DEPTH,
+  errorMarker,
+  MAX_DEPTH_MARKER,
+  TRUNCATED_MARKER,
+} from "./limits.ts";
+import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType } from "./schema.ts";
+import type { JsonObject, JsonSchema, JsonValue, SerializeOptions, Serialized } from "./types.ts";
+
+const NON_FINITE_SCHEMA: JsonSchema = { type: "string", format: "non-finite-number" };
+const BIGINT_SCHEMA: JsonSchema = { type: "string", format: "bigint" };
+const DATE_SCHEMA: JsonSchema = { type: "string", format: "date-time" };
+const REGEX_SCHEMA: JsonSchema = { type: "string", format: "regex" };
+const FUNCTION_SCHEMA: JsonSchema = { type: "string", title: "function" };
+const SYMBOL_SCHEMA: JsonSchema = { type: "string", title: "symbol" };
+
+function className(o: object): string | undefined {
+  try {
+    const name = (o.constructor as { name?: unknown } | undefined)?.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPlainObject(o: object): boolean {
+  const proto = Object.getPrototypeOf(o);
+  return proto === null || proto === Object.prototype || className(o) === "Object";
+}
+
+/** One walk over a value; holds the limits, the ancestor set and the remaining budget. */
+class Walker {
+  /** The schema of the value most recently returned by {@linkcode Walker.walk}. */
+  s: JsonSchema = EMPTY_SCHEMA;
+  truncated = false;
+  readonly #seen = new Set<object>();
+  readonly #maxDepth: number;
+  readonly #maxString: number;
+  readonly #stack: boolean;
+  readonly #schemas: boolean;
+  #budget: number;
+
+  constructor(options: SerializeOptions | undefined) {
+    this.#maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.#budget = options?.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.#maxString = options?.maxStringLength ?? Infinity;
+    this.#stack = options?.includeStack ?? true;
+    this.#schemas = options?.schema ?? true;
+  }
+
+  #out(schema: JsonSchema): void {
+    this.s = this.#schemas ? schema : EMPTY_SCHEMA;
+  }
+
+  walk(value: unknown, depth: number): JsonValue {
+    this.s = EMPTY_SCHEMA;
+    switch (typeof value) {
+      case "string":
+        return this.#string(value);
+      case "number":
+        if (Number.isFinite(value)) {
+          this.#budget -= 8;
+          return value;
+        }
+        this.#out(NON_FINITE_SCHEMA);
+        return this.#string(String(value));
+      case "boolean":
+        this.#budget -= 5;
+        return value;
+      case "undefined":
+        this.#budget -= 4;
+        return null;
+      case "bigint":
+        this.#out(BIGINT_SCHEMA);
+        return this.#string(value.toString());
+      case "symbol":
+        this.#out(SYMBOL_SCHEMA);
+        return this.#string(value.toString());
+      case "function":
+        this.#out(FUNCTION_SCHEMA);
+        return this.#string(`<function ${(value as { name?: string }).name || "anonymous"}>`);
+      default:
+        if (value === null) {
+          this.#budget -= 4;
+          return null;
+        }
+        return this.#object(value as object, depth);
+    }
+  }
+
+  #string(value: string): string {
+    let limit = this.#maxString;
+    if (this.#budget - 2 < limit) limit = Math.max(0, this.#budget - 2);
+    this.#budget -= value.length + 2;
+    if (value.length <= limit) return value;
+    this.truncated = true;
+    let end = limit;
+    const code = value.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff) end--;
+    return `${value.slice(0, end)}...[truncated:${value.length}]`;
+  }
+
+  #marker(text: string): string {
+    this.truncated = true;
+    this.s = EMPTY_SCHEMA;
+    this.#budget -= text.length + 2;
+    return text;
+  }
+
+  #object(o: object, depth: number): JsonValue {
+    if (this.#budget <= 0) return this.#marker(TRUNCATED_MARKER);
+    if (this.#seen.has(o)) {
+      this.#budget -= CIRCULAR_MARKER.length + 2;
+      this.s = EMPTY_SCHEMA;
+      return CIRCULAR_MARKER;
+    }
+    if (depth >= this.#maxDepth) return this.#marker(MAX_DEPTH_MARKER);
+    this.#seen.add(o);
+    try {
+      return this.#dispatch(o, depth);
+    } catch (error) {
+      this.s = EMPTY_SCHEMA;
+      return errorMarker(error);
+    } finally {
+      this.#seen.delete(o);
+    }
+  }
+
+  #dispatch(o: object, depth: number): JsonValue {
+    if (Array.isArray(o)) return this.#array(o, depth, undefined);
+    if (o instanceof Date) {
+      const time = o.getTime();
+      this.#out(DATE_SCHEMA);
+      return this.#string(Number.isNaN(time) ? "Invalid Date" : o.toISOString());
+    }
+    if (o instanceof Map) return this.#map(o, depth);
+    if (o instanceof Set) return this.#array([...o], depth, "Set");
+    if (ArrayBuffer.isView(o)) {
+      return this.#bytes(new Uint8Array(o.buffer, o.byteOffset, o.byteLength), className(o));
+    }
+    if (o instanceof ArrayBuffer || isSharedBuffer(o)) {
+      return this.#bytes(new Uint8Array(o as ArrayBuffer), className(o));
+    }
+    if (o instanceof Error) return this.#error(o, depth);
+    if (o instanceof RegExp) {
+      this.#out(REGEX_SCHEMA);
+      return this.#string(String(o));
+    }
+    if (o instanceof String || o instanceof Number || o instanceof Boolean) {
+      return this.walk(o.valueOf(), depth);
+    }
+    const toJSON = (o as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      const result: unknown = toJSON.call(o, "");
+      if (result !== o) return this.#converted(result, depth, className(o));
+    }
+    return this.#properties(o, depth, isPlainObject(o) ? undefined : className(o));
+  }
+
+  #converted(result: unknown, depth: number, title: string | undefined): JsonValue {
+    const value = this.walk(result, depth + 1);
+    if (!this.#schemas || title === undefined) return value;
+    if (isEmptySchema(this.s)) {
+      const type = primitiveType(value);
+      this.s = type === undefined ? { title } : { type, title };
+    } else if (this.s.title === undefined) {
+      this.s = { ...this.s, title };
+    }
+    return value;
+  }
+
+  #array(items: readonly unknown[], depth: number, title: string | undefined): JsonValue {
+    const n = items.length;
+    const out: JsonValue[] = [];
+    const schemas: JsonSchema[] = [];
+    this.#budget -= 2;
+    for (let i = 0; i < n; i++) {
+      if (this.#budget <= 0) {
+        out.push(this.#marker(`<truncated: ${n - i} more items>`));
+        schemas.push(EMPTY_SCHEMA);
+        break;
+      }
+      out.push(this.walk(items[i], depth + 1));
+      schemas.push(this.s);
+      this.#budget -= 1;
+    }
+    this.#out(this.#schemas ? arraySchema(out, schemas, title) : EMPTY_SCHEMA);
+    return out;
+  }
+
+  #entries(
+    keys: readonly string[],
+    read: (key: string) => unknown,
+    depth: number,
+    title: string | undefined,
+  ): JsonValue {
+    const out: JsonObject = {};
+    let props: Record<string, JsonSchema> | undefined;
+    this.#budget -= 2;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (this.#budget <= 0) {
+        out[TRUNCATED_MARKER] = this.#marker(`${keys.length - i} more properties`);
+        break;
+      }
+      let raw: unknown;
+      try {
+        raw = read(key);
+      } catch (error) {
+        out[key] = this.#string(errorMarker(error));
+        continue;
+      }
+      if (raw === undefined) continue;
+      this.#budget -= key.length + 4;
+      out[key] = this.walk(raw, depth + 1);
+      if (this.#schemas && !isEmptySchema(this.s)) (props ??= {})[key] = this.s;
+    }
+    this.#out(objectSchema(props, title));
+    return out;
+  }
+
+  #map(map: Map<unknown, unknown>, depth: number): JsonValue {
+    let stringKeys = true;
+    for (const key of map.keys()) {
+      if (typeof key !== "string") {
+        stringKeys = false;
+        break;
+      }
+    }
+    if (stringKeys) {
+      return this.#entries([...map.keys()] as string[], (key) => map.get(key), depth, "Map");
+    }
+    return this.#array([...map].map(([k, v]) => [k, v]), depth, "Map");
+  }
+
+  #error(error: Error, depth: number): JsonValue {
+    const e = error as Error & { cause?: unknown; errors?: unknown };
+    const keys = ["name", "message"];
+    if (this.#stack) keys.push("stack");
+    if ("cause" in e) keys.push("cause");
+    if (Array.isArray(e.errors)) keys.push("errors");
+    for (const key of Object.keys(e)) if (!keys.includes(key) && key !== "stack") keys.push(key);
+    let title: string | undefined;
+    try {
+      title = typeof e.name === "string" && e.name !== "" ? e.name : className(e);
+    } catch {
+      title = className(e);
+    }
+    const record = e as unknown as Record<string, unknown>;
+    return this.#entries(keys, (key) => record[key], depth, title ?? "Error");
+  }
+
+  #bytes(bytes: Uint8Array, title: string | undefined): JsonValue {
+    const encodedLength = Math.ceil(bytes.length / 3) * 4;
+    if (encodedLength + 2 > this.#budget) {
+      return this.#marker(`<truncated: ${title ?? "bytes"} of ${bytes.length} bytes>`);
+    }
+    this.#budget -= encodedLength + 2;
+    this.#out({ type: "string", contentEncoding: "base64", title: title ?? "bytes" });
+    return bytesToBase64(bytes);
+  }
+}
+
+function isSharedBuffer(o: object): boolean {
+  const Shared = (globalThis as { SharedArrayBuffer?: new (n: number) => object }).SharedArrayBuffer;
+  return Shared !== undefined && o instanceof Shared;
+}
+
+/**
+ * Serializes any JavaScript value to a JSON-safe value plus a JSON schema. Never throws: a value
+ * that cannot be read becomes an `"<error: message>"` string.
+ *
+ * @param value Any value.
+ * @param options Depth and size limits, schema generation.
+ * @returns The JSON-safe value, its schema and whether a limit cut something out.
+ * @example
+ * ```ts
+ * import { serialize } from "@tracelet/tracelet";
+ * const { value, schema } = serialize({ when: new Date(0), ids: new Set([1, 2]), n: 10n });
+ * // value:  { when: "1970-01-01T00:00:00.000Z", ids: [1, 2], n: "10" }
+ * // schema: { type: "object", properties: { when: {type:"string", format:"date-time"}, … } }
+ * ```
+ */
+export function serialize(value: unknown, options?: SerializeOptions): Serialized {
+  try {
+    const walker = new Walker(options);
+    const result = walker.walk(value, 0);
+    return { value: result, schema: walker.s, truncated: walker.truncated };
+  } catch (error) {
+    // Stack exhaustion on absurdly deep input, or a failure inside the walker itself.
+    return { value: errorMarker(error), schema: EMPTY_SCHEMA, truncated: true };
+  }
+}
+
+/**
+ * Serializes a value to compact JSON text (what `JSON.stringify` would give for the serialized
+ * value). Used for non-primitive attribute values. Never throws.
+ *
+ * @param value Any value.
+ * @param options Limits (schemas are not built).
+ * @returns Compact JSON text.
+ * @example
+ * ```ts
+ * import { serializeToJson } from "@tracelet/tracelet";
+ * serializeToJson({ a: 1, big: 2n, tags: new Set(["x"]) }); // '{"a":1,"big":"2","tags":["x"]}'
+ * ```
+ */
+export function serializeToJson(value: unknown, options?: SerializeOptions): string {
+  const { value: json } = serialize(value, { ...options, schema: false });
+  try {
+    return JSON.stringify(json);
+  } catch (error) {
+    return JSON.stringify(errorMarker(error));
+  }
+}

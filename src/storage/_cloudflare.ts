@@ -1,0 +1,163 @@
+/**
+ * Key layout and small helpers shared by the Cloudflare adapters (R2, KV, Durable Object).
+ *
+ * Every key starts with the adapter's prefix (default `tracelet/`), then one of:
+ * - `l/<log>/~/<id>`: one append of a line log (`<log>` is the sanitized path, `~` ends it, so a
+ *   log never lists another log's chunks; `<id>` sorts in append order);
+ * - `b/<blob path>`: a blob (`artifacts/sha256/..` or `objects/<key>`, as in `_sanitize.ts`);
+ * - `o/<id>`: an outbox entry.
+ *
+ * Sanitized segments never contain `/` and never start with `~`, so distinct paths give distinct
+ * keys, and nothing is ever written outside the prefix. A log path longer than 240 characters
+ * once sanitized is keyed as `~<64-bit hash of the original path>` instead.
+ *
+ * @module
+ */
+
+import { TracerError } from "../errors.ts";
+import { newOutboxId } from "./_outbox.ts";
+import { blobSegments, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
+import type { OutboxEntryInfo, StoragePath } from "./types.ts";
+
+/** The default key prefix of the Cloudflare adapters. */
+export const DEFAULT_PREFIX = "tracelet/";
+
+/** Longest log part of a key before it is replaced by a hash (KV keys are at most 512 bytes). */
+const MAX_LOG_KEY = 240;
+
+/**
+ * Validates a key prefix: a string of at most 128 characters without control characters.
+ *
+ * @param prefix The user's prefix, or undefined for the default.
+ * @param adapter The adapter name, for the error message.
+ * @returns The prefix.
+ * @throws {TracerError} `INVALID_CONFIG` for anything else.
+ */
+export function checkPrefix(prefix: string | undefined, adapter: string): string {
+  const value = prefix ?? DEFAULT_PREFIX;
+  // deno-lint-ignore no-control-regex
+  if (typeof value !== "string" || value.length > 128 || /[\u0000-\u001f]/.test(value)) {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot create ${adapter} storage: prefix must be a string of at most 128 printable characters`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The key prefix of a line log's chunks, ending in `/~/`.
+ *
+ * @param path The log path (validated).
+ * @returns For example `l/projects/p/run/spans.jsonl/~/`.
+ * @throws {TypeError} When the path is invalid.
+ */
+export function logPrefix(path: StoragePath): string {
+  const joined = checkPath(path).map(sanitizeSegment).join("/");
+  const log = joined.length <= MAX_LOG_KEY ? joined : `~${segmentHash(JSON.stringify(path))}`;
+  return `l/${log}/~/`;
+}
+
+/**
+ * The key of a blob.
+ *
+ * @param key The blob key.
+ * @returns For example `b/artifacts/sha256/ab/cd/abcd…` or `b/objects/name`.
+ * @throws {TypeError} When the key is not a string.
+ */
+export function blobKey(key: string): string {
+  return `b/${blobSegments(key).join("/")}`;
+}
+
+/**
+ * A new id for a log chunk: sorts in creation order within this isolate (see `newOutboxId`).
+ *
+ * @returns The id.
+ */
+export function newChunkId(): string {
+  return newOutboxId();
+}
+
+/**
+ * Joins lines into one chunk text (the lines were validated; none contains a newline).
+ *
+ * @param lines At least one line.
+ * @returns The text.
+ */
+export function joinLines(lines: readonly string[]): string {
+  return lines.join("\n");
+}
+
+/**
+ * Splits a chunk text back into its lines.
+ *
+ * @param text The chunk text.
+ * @returns The lines.
+ */
+export function splitLines(text: string): string[] {
+  return text.split("\n");
+}
+
+/** Longest outbox `reason` kept in object metadata (metadata is small on R2 and KV). */
+const MAX_REASON = 200;
+
+/**
+ * Serializes outbox entry metadata for an object store's metadata field.
+ *
+ * @param info The entry metadata.
+ * @returns Compact JSON (the reason is cut to 200 characters).
+ */
+export function encodeInfo(info: OutboxEntryInfo): string {
+  return JSON.stringify({ ...info, reason: info.reason.slice(0, MAX_REASON) });
+}
+
+/**
+ * Parses metadata written by {@linkcode encodeInfo}.
+ *
+ * @param text The stored JSON, if any.
+ * @returns The metadata, or undefined when missing or malformed.
+ */
+export function decodeInfo(text: unknown): OutboxEntryInfo | undefined {
+  if (typeof text !== "string") return undefined;
+  try {
+    const info = JSON.parse(text) as OutboxEntryInfo;
+    return typeof info?.id === "string" && typeof info.size === "number" ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, keeping result order.
+ *
+ * @param items The inputs.
+ * @param limit Maximum concurrency.
+ * @param fn The async mapping.
+ * @returns The results in input order.
+ */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Copies bytes into a fresh, exactly sized `ArrayBuffer` (bindings store whole buffers).
+ *
+ * @param bytes The bytes.
+ * @returns A new buffer.
+ */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}

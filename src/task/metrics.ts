@@ -1,0 +1,258 @@
+/**
+ * Metrics of a task: named series of raw points `{value, step, timestamp, attributes}`.
+ *
+ * Two aggregation styles, both from dreadnode:
+ * - **log time** (v1, the documented behaviour): with `aggregation` set, the stored value is the
+ *   running `min`/`max`/`avg`/`sum`/`count` over every raw value logged to the series so far,
+ *   and the raw value is kept in `attributes.original` (the mode in `attributes.aggregation`).
+ *   dreadnode's running sum added the *largest* prior value; tracelet adds the previous running
+ *   total over the raw values, which is the documented intent.
+ * - **read time** (v2): {@linkcode MetricSeries.aggregate} over the raw values of a series.
+ *
+ * @module
+ */
+import { isoFromNs } from "../clock.ts";
+import { reportOnce } from "../diagnostics.ts";
+
+/** How a logged value is combined with the earlier values of its series. */
+export type MetricAggMode = "direct" | "min" | "max" | "avg" | "sum" | "count";
+
+/** The aggregation modes, `direct` (no aggregation) first. */
+export const METRIC_AGG_MODES: readonly MetricAggMode[] = [
+  "direct",
+  "min",
+  "max",
+  "avg",
+  "sum",
+  "count",
+];
+
+/** The most points one series keeps; later points are dropped and reported. */
+export const MAX_POINTS_PER_SERIES = 10_000;
+
+/** One stored metric point. */
+export interface MetricPoint {
+  /** The stored value (the running aggregate when an aggregation mode was used). */
+  readonly value: number;
+  /** Caller-supplied x-axis index (default 0). */
+  readonly step: number;
+  /** Wall-clock time, epoch milliseconds. */
+  readonly timestamp: number;
+  /** Point attributes (caller's, plus `original`, `aggregation`, `dreadnode.origin.hash`). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** A metric value as logged. */
+export class Metric implements MetricPoint {
+  /** The value. */
+  readonly value: number;
+  /** The step (default 0). */
+  readonly step: number;
+  /** Epoch milliseconds (default now). */
+  readonly timestamp: number;
+  /** Attributes. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+
+  /**
+   * @param value A finite number (validate with {@linkcode toMetricValue} first).
+   * @param options Step, timestamp (`Date` or epoch ms) and attributes.
+   */
+  constructor(
+    value: number,
+    options: { step?: number; timestamp?: Date | number; attributes?: Record<string, unknown> } = {},
+  ) {
+    this.value = value;
+    this.step = Number.isFinite(options.step) ? options.step as number : 0;
+    const ts = options.timestamp instanceof Date ? options.timestamp.getTime() : options.timestamp;
+    this.timestamp = typeof ts === "number" && Number.isFinite(ts) ? ts : Date.now();
+    this.attributes = Object.freeze({ ...options.attributes });
+  }
+}
+
+/**
+ * Converts a logged value to a metric number: booleans become 1/0, finite numbers pass, and
+ * everything else (NaN, ±Infinity, strings, …) is rejected.
+ *
+ * @param value The logged value.
+ * @returns The number, or `undefined` when it cannot be a metric.
+ */
+export function toMetricValue(value: unknown): number | undefined {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  return undefined;
+}
+
+/** The exported JSON form of a series (dreadnode's `{values, steps, timestamps}` plus attributes). */
+export interface MetricSeriesJson {
+  /** Stored values. */
+  values: number[];
+  /** Steps. */
+  steps: number[];
+  /** ISO-8601 UTC timestamps. */
+  timestamps: string[];
+  /** Attributes of each point (tracelet addition; dreadnode v2 drops them). */
+  attributes: Record<string, unknown>[];
+}
+
+/** One named series with raw values kept for read-time aggregation. */
+export class MetricSeries {
+  readonly #points: MetricPoint[] = [];
+  readonly #raw: number[] = [];
+  #sum = 0;
+  #min = Infinity;
+  #max = -Infinity;
+  #mode: MetricAggMode | undefined;
+  /** Points dropped because the series was full. */
+  dropped = 0;
+
+  /** The stored points, in log order. */
+  get points(): readonly MetricPoint[] {
+    return this.#points;
+  }
+  /** Stored values. */
+  get values(): number[] {
+    return this.#points.map((p) => p.value);
+  }
+  /** Raw (logged) values, before any log-time aggregation. */
+  get rawValues(): readonly number[] {
+    return this.#raw;
+  }
+  /** Steps. */
+  get steps(): number[] {
+    return this.#points.map((p) => p.step);
+  }
+  /** Number of points. */
+  get count(): number {
+    return this.#points.length;
+  }
+  /** The last stored value, or undefined when empty. */
+  get last(): number | undefined {
+    return this.#points.at(-1)?.value;
+  }
+  /** The first stored value, or undefined when empty. */
+  get first(): number | undefined {
+    return this.#points[0]?.value;
+  }
+
+  /**
+   * Adds a point, applying a log-time aggregation mode. Never throws.
+   *
+   * @param metric The raw metric.
+   * @param mode The aggregation mode (`direct` or undefined: stored as is).
+   * @param name The series name (for diagnostics).
+   * @returns The stored point, or undefined when the series is full.
+   */
+  add(metric: MetricPoint, mode: MetricAggMode | undefined, name: string): MetricPoint | undefined {
+    if (this.#points.length >= MAX_POINTS_PER_SERIES) {
+      this.dropped++;
+      reportOnce(
+        `metric_series_full:${name}`,
+        "warn",
+        "metric_series_full",
+        `Cannot log metric ${name}: the series holds ${MAX_POINTS_PER_SERIES} points; dropping more`,
+      );
+      return undefined;
+    }
+    const effective = mode === "direct" ? undefined : mode;
+    if (this.#points.length > 0 && effective !== this.#mode) {
+      reportOnce(
+        `metric_mode_changed:${name}`,
+        "warn",
+        "metric_mode_changed",
+        `Metric ${name} was logged with aggregation ${this.#mode ?? "direct"}, now ${effective ?? "direct"}`,
+      );
+    }
+    this.#mode = effective;
+    const raw = metric.value;
+    this.#raw.push(raw);
+    this.#sum += raw;
+    this.#min = Math.min(this.#min, raw);
+    this.#max = Math.max(this.#max, raw);
+    let value = raw;
+    let attributes = metric.attributes;
+    if (effective !== undefined) {
+      value = this.#running(effective);
+      attributes = { ...attributes, original: raw, aggregation: effective };
+    }
+    const point: MetricPoint = { value, step: metric.step, timestamp: metric.timestamp, attributes };
+    this.#points.push(point);
+    return point;
+  }
+
+  #running(mode: Exclude<MetricAggMode, "direct">): number {
+    const n = this.#raw.length;
+    switch (mode) {
+      case "min":
+        return this.#min;
+      case "max":
+        return this.#max;
+      case "sum":
+        return this.#sum;
+      case "count":
+        return n;
+      case "avg":
+        return this.#sum / n;
+    }
+  }
+
+  /**
+   * Read-time aggregation over the raw values: `avg`, `sum`, `min`, `max`, `count`, or `direct`
+   * (the last raw value).
+   *
+   * @param mode The aggregation.
+   * @returns The aggregate; `undefined` for an empty series (`sum`/`count` give 0).
+   */
+  aggregate(mode: MetricAggMode = "avg"): number | undefined {
+    const raw = this.#raw;
+    if (mode === "count") return raw.length;
+    if (mode === "sum") return raw.reduce((a, b) => a + b, 0);
+    if (raw.length === 0) return undefined;
+    if (mode === "min") return Math.min(...raw);
+    if (mode === "max") return Math.max(...raw);
+    if (mode === "avg") return raw.reduce((a, b) => a + b, 0) / raw.length;
+    return raw[raw.length - 1];
+  }
+
+  /** Mean of the raw values, or undefined when empty. */
+  get mean(): number | undefined {
+    return this.aggregate("avg");
+  }
+
+  /**
+   * The first stored value at a step.
+   *
+   * @param step The step.
+   * @returns The value, or undefined.
+   */
+  atStep(step: number): number | undefined {
+    return this.#points.find((p) => p.step === step)?.value;
+  }
+
+  /**
+   * Aggregates the series into one metric (dreadnode's `to_metric`).
+   *
+   * @param mode The aggregation (default `avg`).
+   * @returns A metric at the last step and timestamp with `{aggregation, count}` attributes, or
+   *   undefined for an empty series.
+   */
+  toMetric(mode: MetricAggMode = "avg"): Metric | undefined {
+    const value = this.aggregate(mode);
+    const last = this.#points.at(-1);
+    if (value === undefined || last === undefined) return undefined;
+    return new Metric(value, {
+      step: last.step,
+      timestamp: last.timestamp,
+      attributes: { aggregation: mode, count: this.#points.length },
+    });
+  }
+
+  /** @returns The exported JSON form. */
+  toJSON(): MetricSeriesJson {
+    return {
+      values: this.values,
+      steps: this.steps,
+      timestamps: this.#points.map((p) => isoFromNs(p.timestamp * 1e6)),
+      attributes: this.#points.map((p) => ({ ...p.attributes })),
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configure, getConfig, getTracer, MemoryStorage } from "../mod.ts";
+import type { Diagnostic } from "../mod.ts";
+import { configure as configureNode } from "../src/runtime/node.ts";
+import { hasFileSystem } from "./_support/runtime.ts";
+
+describe("configure", () => {
+  it("wires JSONL into the given storage and installs the tracer globally", async () => {
+    const storage = new MemoryStorage();
+    const tracing = configure({ storage, project: "proj", serviceName: "svc" });
+    assert.equal(getTracer(), tracing.tracer);
+    assert.equal(getConfig().storage, storage);
+    const span = tracing.tracer.startSpan("unit");
+    span.end();
+    await tracing.forceFlush();
+    const lines = await storage.readLines(["projects", "proj", span.traceId, "spans.jsonl"]);
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0]);
+    assert.deepEqual(Object.keys(line), [
+      "trace_id", "span_id", "parent_id", "name", "kind", "status", "start_time", "end_time", "attributes", "events", "resource",
+    ]);
+    assert.equal(line.name, "unit");
+    assert.equal(line.resource["service.name"], "svc");
+    assert.match(line.start_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
+    await tracing.shutdown();
+  });
+
+  it("re-configuring applies the new options and says so", async () => {
+    const seen: Diagnostic[] = [];
+    const first = configure({ storage: new MemoryStorage(), diagnostics: (d) => void seen.push(d) });
+    const storage = new MemoryStorage();
+    const second = configure({ storage, project: "next" });
+    assert.notEqual(first.tracer, second.tracer);
+    assert.ok(seen.some((d) => d.code === "reconfigured"));
+    const span = getTracer().startSpan("after");
+    span.end();
+    await second.forceFlush();
+    assert.equal((await storage.readLines(["projects", "next", span.traceId, "spans.jsonl"])).length, 1);
+    await second.shutdown();
+    configure({ storage: new MemoryStorage(), diagnostics: undefined });
+  });
+
+  it("the Node preset writes JSONL under the storage root on disk", { skip: !hasFileSystem }, async () => {
+    const root = await mkdtemp(join(tmpdir(), "tracelet-cfg-"));
+    try {
+      const tracing = configureNode({ storageRoot: root, project: "disk" });
+      const traceId = await tracing.tracer.withSpan("outer", async (span) => {
+        await tracing.tracer.withSpan("inner", async () => {});
+        return span.traceId;
+      });
+      await tracing.shutdown();
+      const text = await readFile(join(root, "projects", "disk", traceId, "spans.jsonl"), "utf8");
+      const names = text.trim().split("\n").map((l) => JSON.parse(l).name);
+      assert.deepEqual(names, ["inner", "outer"]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

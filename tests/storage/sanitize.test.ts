@@ -1,0 +1,75 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  blobSegments,
+  checkLines,
+  MAX_SEGMENT_LENGTH,
+  sanitizePath,
+  sanitizeSegment,
+} from "../../src/storage/_sanitize.ts";
+import { HOSTILE_IDS } from "../_conformance/storage.ts";
+
+const SAFE = [
+  "spans.jsonl",
+  "run-1",
+  "0123456789abcdef",
+  "a_b",
+  "console",
+  "v1.2.3",
+  "CONTEXT",
+  "x".repeat(120),
+];
+const WINDOWS_DEVICES = ["CON", "con", "nul.txt", "COM1", "lpt9.log", "aux", "PRN.tar.gz"];
+const EXTRA_HOSTILE = ["\ud800", "\ud801", "a\u0085b", "x".repeat(121), ...WINDOWS_DEVICES];
+
+describe("sanitizeSegment", () => {
+  it("keeps safe names verbatim", () => {
+    for (const name of SAFE) assert.equal(sanitizeSegment(name), name);
+  });
+
+  it("maps every hostile segment to one safe component of at most 120 characters", () => {
+    // "a_b" is in HOSTILE_IDS only as the collision partner of "a/b"; it is safe and kept verbatim.
+    for (const id of [...HOSTILE_IDS.filter((id) => id !== "a_b"), ...EXTRA_HOSTILE]) {
+      const mapped = sanitizeSegment(id);
+      const label = JSON.stringify(id).slice(0, 40);
+      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{16}$/, label);
+      assert.ok(mapped.length <= MAX_SEGMENT_LENGTH, label);
+    }
+    assert.equal(sanitizeSegment("x".repeat(10_000)).length, MAX_SEGMENT_LENGTH);
+  });
+
+  it("never maps two different segments to the same name", () => {
+    const inputs = [...SAFE, ...HOSTILE_IDS, ...EXTRA_HOSTILE];
+    assert.equal(new Set(inputs.map(sanitizeSegment)).size, new Set(inputs).size);
+  });
+
+  it("is stable across versions and runtimes, so existing files are found again", () => {
+    assert.equal(sanitizeSegment(".."), "_..~c44feb00aa1faf9e");
+    assert.equal(sanitizeSegment(""), "_~681457b67d9723bb");
+    assert.equal(sanitizeSegment("C:\\x"), "_C__x~8f53dbc13f08ce0b");
+    assert.equal(sanitizeSegment("caf\u00e9"), "_caf_~c7f6df15ece964b1");
+  });
+});
+
+describe("storage path helpers", () => {
+  it("lays out sha256 artifacts by prefix and every other key under objects/", () => {
+    const h = "0a1b".repeat(16);
+    assert.deepEqual(blobSegments(`sha256:${h}`), ["artifacts", "sha256", "0a", "1b", h]);
+    assert.deepEqual(blobSegments("0123456789abcdef"), ["objects", "0123456789abcdef"]);
+    assert.deepEqual(blobSegments(`sha256:${h.toUpperCase()}`), [
+      "objects",
+      sanitizeSegment(`sha256:${h.toUpperCase()}`),
+    ]);
+    assert.deepEqual(blobSegments("sha256:../../x"), [
+      "objects",
+      sanitizeSegment("sha256:../../x"),
+    ]);
+  });
+
+  it("rejects empty paths, non-string segments and lines with newlines", () => {
+    assert.throws(() => sanitizePath([]), TypeError);
+    assert.throws(() => sanitizePath([1 as unknown as string]), TypeError);
+    assert.throws(() => checkLines(["a", "b\nc"]), /line 1 contains a newline/);
+    assert.deepEqual(sanitizePath(["projects", ".."]), ["projects", sanitizeSegment("..")]);
+  });
+});
