@@ -69,10 +69,7 @@ export { activeContext, getContextManager, setContextManager } from "./src/conte
 export type { ContextManager } from "./src/context/manager.ts";
 export { SyncContextManager } from "./src/context/sync_manager.ts";
 export { AsyncLocalStorageContextManager } from "./src/context/als_manager.ts";
-export type {
-  AsyncLocalStorageClass,
-  AsyncLocalStorageLike,
-} from "./src/context/als_manager.ts";
+export type { AsyncLocalStorageClass, AsyncLocalStorageLike } from "./src/context/als_manager.ts";
 
 // Processors and exporters
 export type { ExportOptions, SpanExporter, SpanProcessor } from "./src/processor/types.ts";
@@ -100,6 +97,34 @@ export type {
   StoragePath,
   TraceStorage,
 } from "./src/storage/types.ts";
+
+// Serialization, redaction and hashing
+export { serialize, serializeToJson } from "./src/serialize/serialize.ts";
+export type {
+  JsonArray,
+  JsonObject,
+  JsonSchema,
+  JsonValue,
+  SerializeOptions,
+  Serialized,
+} from "./src/serialize/types.ts";
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "./src/serialize/limits.ts";
+export { pythonJson, pythonStr } from "./src/serialize/python_json.ts";
+export { sha1, sha1Hex } from "./src/hash/sha1.ts";
+export { EMPTY_HASH, hashSerialized, objectHashes, schemaHash } from "./src/hash/object_hash.ts";
+export type { ObjectHashes } from "./src/hash/object_hash.ts";
+export {
+  createRedactionPolicy,
+  DEFAULT_MAX_STRING_LENGTH,
+  DEFAULT_REDACTED_KEYS,
+  DEFAULT_REPLACEMENT,
+  normalizeKey,
+  RedactionPolicy,
+} from "./src/redact/policy.ts";
+export type { HeadersInput, RedactionOptions } from "./src/redact/policy.ts";
+export { getRedactionPolicy, setRedactionPolicy } from "./src/redact/global.ts";
+export { codePointLength, truncateString } from "./src/redact/truncate.ts";
+export { RedactingExporter, redactSpan } from "./src/redact/redacting_exporter.ts";
 
 // Diagnostics and errors
 export { report, reportOnce, setDiagnosticsHook } from "./src/diagnostics.ts";

@@ -60,7 +60,9 @@ export async function recordWith(side: Side): Promise<unknown[]> {
   p.flat(BATCH_FLAT);
   await p.shutdown();
   if (out.length !== BATCH_SIZE) {
-    throw new Error(`Cannot record the batch: ${side.name} exported ${out.length} of ${BATCH_SIZE} spans`);
+    throw new Error(
+      `Cannot record the batch: ${side.name} exported ${out.length} of ${BATCH_SIZE} spans`,
+    );
   }
   return out;
 }

@@ -141,7 +141,9 @@ export function runtimeLabel(): string {
 export function machineLabel(): string {
   const list = cpus();
   const model = list[0]?.model?.trim() ?? "unknown CPU";
-  return `${model}, ${list.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}/${process.arch}`;
+  return `${model}, ${list.length} cores, ${
+    (totalmem() / 2 ** 30).toFixed(0)
+  } GiB RAM, ${process.platform}/${process.arch}`;
 }
 
 /** A `gc()` function if this runtime exposes one (`--expose-gc`, Bun), else undefined. */
@@ -181,7 +183,11 @@ export function renderSection(section: Section): string {
   if (section.notes.length > 0) lines.push("");
   if (section.stats.length > 0) {
     const extraKeys = [...new Set(section.stats.flatMap((s) => Object.keys(s.extra ?? {})))];
-    lines.push(`| case | median | p25 … p75 | mean | ratio to first of group | ${extraKeys.join(" | ")}${extraKeys.length ? " |" : ""}`);
+    lines.push(
+      `| case | median | p25 … p75 | mean | ratio to first of group | ${extraKeys.join(" | ")}${
+        extraKeys.length ? " |" : ""
+      }`,
+    );
     lines.push(`|---|---:|---:|---:|---:|${extraKeys.map(() => "---:|").join("")}`);
     const baselines = new Map<string, Stat>();
     for (const s of section.stats) {

@@ -47,7 +47,9 @@ async function measureSide(side: Side, mode: Mode): Promise<SpanResult> {
   }, mode);
   await p.shutdown();
   if (received !== created) {
-    throw new Error(`Cannot trust workload A: ${side.name} exported ${received} of ${created} spans`);
+    throw new Error(
+      `Cannot trust workload A: ${side.name} exported ${received} of ${created} spans`,
+    );
   }
   return { side, flat, tree };
 }

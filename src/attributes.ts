@@ -6,6 +6,7 @@
  * @module
  */
 import type { Attributes, AttributeValue } from "./types.ts";
+import { serializeToJson } from "./serialize/serialize.ts";
 
 /** Limits applied to every span (OpenTelemetry's defaults). */
 export interface SpanLimits {
@@ -31,24 +32,7 @@ export const DEFAULT_SPAN_LIMITS: Readonly<SpanLimits> = Object.freeze({
 });
 
 function jsonEncode(value: unknown): string {
-  const seen = new WeakSet<object>();
-  try {
-    const text = JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === "bigint") return v.toString();
-      if (typeof v === "object" && v !== null) {
-        if (seen.has(v)) return "<circular reference>";
-        seen.add(v);
-        if (v instanceof Map) return Object.fromEntries(v);
-        if (v instanceof Set) return [...v];
-        if (v instanceof Error) return { name: v.name, message: v.message };
-      }
-      if (typeof v === "function" || typeof v === "symbol") return String(v);
-      return v;
-    });
-    return text ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return serializeToJson(value);
 }
 
 function finiteOrString(n: number): number | string {
@@ -59,7 +43,9 @@ function homogeneousArray(values: readonly unknown[]): AttributeValue | undefine
   if (values.length === 0) return [] as string[];
   const kind = typeof values[0];
   if (kind !== "string" && kind !== "number" && kind !== "boolean") return undefined;
-  for (let i = 1; i < values.length; i++) if (typeof values[i] !== kind) return undefined;
+  for (let i = 1; i < values.length; i++) {
+    if (typeof values[i] !== typeof values[0]) return undefined;
+  }
   if (kind === "number" && !values.every((n) => Number.isFinite(n))) return undefined;
   return values as readonly string[];
 }
@@ -73,7 +59,10 @@ function homogeneousArray(values: readonly unknown[]): AttributeValue | undefine
  * @param maxLength Maximum string length (characters).
  * @returns The attribute value, or `undefined` to skip.
  */
-export function toAttributeValue(value: unknown, maxLength: number = Infinity): AttributeValue | undefined {
+export function toAttributeValue(
+  value: unknown,
+  maxLength: number = Infinity,
+): AttributeValue | undefined {
   switch (typeof value) {
     case "string":
       return value.length > maxLength ? value.slice(0, maxLength) : value;

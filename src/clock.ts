@@ -58,7 +58,5 @@ export function isoFromNs(ns: number): string {
   const ms = Math.floor(micros / 1000);
   const base = new Date(ms).toISOString().slice(0, 19);
   const fraction = micros - Math.floor(micros / 1e6) * 1e6;
-  return fraction === 0
-    ? `${base}+00:00`
-    : `${base}.${String(fraction).padStart(6, "0")}+00:00`;
+  return fraction === 0 ? `${base}+00:00` : `${base}.${String(fraction).padStart(6, "0")}+00:00`;
 }

@@ -82,7 +82,8 @@ let unregisterExit: (() => void) | undefined;
 export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {}): Configured {
   if (options.diagnostics !== undefined) setDiagnosticsHook(options.diagnostics);
   const env = options.env ?? parts.env;
-  const project = options.project ?? env("TRACELET_PROJECT") ?? env("DREADNODE_PROJECT") ?? "default";
+  const project = options.project ?? env("TRACELET_PROJECT") ?? env("DREADNODE_PROJECT") ??
+    "default";
   const storage = options.storage ?? parts.storage(options.storageRoot ?? env("TRACELET_HOME"));
   const tracer = buildPipeline({ ...options, project }, {
     storage,
@@ -92,7 +93,11 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
   });
   const previous = peekConfig() as Configured | undefined;
   if (previous !== undefined) {
-    report("info", "reconfigured", "configure() called again: the new configuration replaces the previous one");
+    report(
+      "info",
+      "reconfigured",
+      "configure() called again: the new configuration replaces the previous one",
+    );
     void previous.shutdown();
   }
   setContextManager(parts.contextManager());

@@ -67,7 +67,12 @@ export function setDiagnosticsHook(hook: DiagnosticsHook | undefined): Diagnosti
  * @param message Human-readable sentence.
  * @param cause Optional error or data.
  */
-export function report(level: DiagnosticLevel, code: string, message: string, cause?: unknown): void {
+export function report(
+  level: DiagnosticLevel,
+  code: string,
+  message: string,
+  cause?: unknown,
+): void {
   try {
     state.hook({ level, code, message, cause });
   } catch {

@@ -6,7 +6,10 @@
  */
 
 /** Two lower-case hex characters for every byte value. */
-const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
 const POOL_SIZE = 4096;
 const pool = new Uint8Array(POOL_SIZE);
 let offset = POOL_SIZE;

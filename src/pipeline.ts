@@ -53,12 +53,17 @@ export interface PipelineParts {
  * @param parts Runtime facts.
  * @returns The tracer.
  */
-export function buildPipeline(options: PipelineOptions & { project: string }, parts: PipelineParts): Tracer {
+export function buildPipeline(
+  options: PipelineOptions & { project: string },
+  parts: PipelineParts,
+): Tracer {
   const processors: SpanProcessor[] = [];
   const batched = (exporter: SpanExporter) =>
     new BatchSpanProcessor(exporter, { timers: parts.timers, ...options.batch });
   if (options.local !== false) {
-    processors.push(batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })));
+    processors.push(
+      batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
+    );
   }
   if (options.console === true) processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   if (options.processors) processors.push(...options.processors);

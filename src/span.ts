@@ -164,7 +164,7 @@ export class Span implements SpanRecord {
         limits.attributeValueLengthLimit,
       );
     }
-    if (init.links !== undefined) for (const link of init.links) this.addLink(link);
+    if (init.links !== undefined) { for (const link of init.links) this.addLink(link); }
   }
 
   /** The span name. */
@@ -239,7 +239,12 @@ export class Span implements SpanRecord {
 
   /** @returns The span's W3C identity, for propagation. */
   spanContext(): SpanContext {
-    return { traceId: this.traceId, spanId: this.spanId, traceFlags: this.traceFlags, traceState: this.traceState };
+    return {
+      traceId: this.traceId,
+      spanId: this.spanId,
+      traceFlags: this.traceFlags,
+      traceState: this.traceState,
+    };
   }
 
   #ended(operation: string): boolean {
@@ -265,7 +270,10 @@ export class Span implements SpanRecord {
     const limits = this.#pipeline.limits;
     const v = toAttributeValue(value, limits.attributeValueLengthLimit);
     if (v === undefined) return this;
-    if (!(key in this.#attributes) && Object.keys(this.#attributes).length >= limits.attributeCountLimit) {
+    if (
+      !(key in this.#attributes) &&
+      Object.keys(this.#attributes).length >= limits.attributeCountLimit
+    ) {
       this.#droppedAttributes++;
       return this;
     }
@@ -361,9 +369,10 @@ export class Span implements SpanRecord {
   setStatus(status: SpanStatus): this {
     if (this.#ended("set the status")) return this;
     if (status.code === "UNSET" || this.#status.code === "OK") return this;
-    this.#status = status.code === "OK"
-      ? OK
-      : { code: "ERROR", message: status.message === undefined ? undefined : String(status.message) };
+    this.#status = status.code === "OK" ? OK : {
+      code: "ERROR",
+      message: status.message === undefined ? undefined : String(status.message),
+    };
     return this;
   }
 

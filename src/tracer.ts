@@ -143,7 +143,9 @@ export class Tracer implements SpanPipeline {
    * @returns The running span.
    */
   startSpan(name: string, options: StartSpanOptions = {}): Span {
-    const context = options.parent instanceof Context ? options.parent : getContextManager().active();
+    const context = options.parent instanceof Context
+      ? options.parent
+      : getContextManager().active();
     const parent = options.parent === undefined || options.parent instanceof Context
       ? context.get(SPAN_KEY)
       : options.parent ?? undefined;
@@ -151,8 +153,12 @@ export class Tracer implements SpanPipeline {
     const span = new Span({
       pipeline: this,
       traceId: parent?.traceId ??
-        (options.traceId !== undefined && isValidTraceId(options.traceId) ? options.traceId : newTraceId()),
-      spanId: options.spanId !== undefined && isValidSpanId(options.spanId) ? options.spanId : newSpanId(),
+        (options.traceId !== undefined && isValidTraceId(options.traceId)
+          ? options.traceId
+          : newTraceId()),
+      spanId: options.spanId !== undefined && isValidSpanId(options.spanId)
+        ? options.spanId
+        : newSpanId(),
       parentSpanId: parent?.spanId,
       traceFlags: parent?.traceFlags ?? 1,
       traceState: parent?.traceState,

@@ -21,7 +21,17 @@ describe("configure", () => {
     assert.equal(lines.length, 1);
     const line = JSON.parse(lines[0]);
     assert.deepEqual(Object.keys(line), [
-      "trace_id", "span_id", "parent_id", "name", "kind", "status", "start_time", "end_time", "attributes", "events", "resource",
+      "trace_id",
+      "span_id",
+      "parent_id",
+      "name",
+      "kind",
+      "status",
+      "start_time",
+      "end_time",
+      "attributes",
+      "events",
+      "resource",
     ]);
     assert.equal(line.name, "unit");
     assert.equal(line.resource["service.name"], "svc");
@@ -31,7 +41,10 @@ describe("configure", () => {
 
   it("re-configuring applies the new options and says so", async () => {
     const seen: Diagnostic[] = [];
-    const first = configure({ storage: new MemoryStorage(), diagnostics: (d) => void seen.push(d) });
+    const first = configure({
+      storage: new MemoryStorage(),
+      diagnostics: (d) => void seen.push(d),
+    });
     const storage = new MemoryStorage();
     const second = configure({ storage, project: "next" });
     assert.notEqual(first.tracer, second.tracer);
@@ -39,25 +52,32 @@ describe("configure", () => {
     const span = getTracer().startSpan("after");
     span.end();
     await second.forceFlush();
-    assert.equal((await storage.readLines(["projects", "next", span.traceId, "spans.jsonl"])).length, 1);
+    assert.equal(
+      (await storage.readLines(["projects", "next", span.traceId, "spans.jsonl"])).length,
+      1,
+    );
     await second.shutdown();
     configure({ storage: new MemoryStorage(), diagnostics: undefined });
   });
 
-  it("the Node preset writes JSONL under the storage root on disk", { skip: !hasFileSystem }, async () => {
-    const root = await mkdtemp(join(tmpdir(), "tracelet-cfg-"));
-    try {
-      const tracing = configureNode({ storageRoot: root, project: "disk" });
-      const traceId = await tracing.tracer.withSpan("outer", async (span) => {
-        await tracing.tracer.withSpan("inner", async () => {});
-        return span.traceId;
-      });
-      await tracing.shutdown();
-      const text = await readFile(join(root, "projects", "disk", traceId, "spans.jsonl"), "utf8");
-      const names = text.trim().split("\n").map((l) => JSON.parse(l).name);
-      assert.deepEqual(names, ["inner", "outer"]);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  it(
+    "the Node preset writes JSONL under the storage root on disk",
+    { skip: !hasFileSystem },
+    async () => {
+      const root = await mkdtemp(join(tmpdir(), "tracelet-cfg-"));
+      try {
+        const tracing = configureNode({ storageRoot: root, project: "disk" });
+        const traceId = await tracing.tracer.withSpan("outer", async (span) => {
+          await tracing.tracer.withSpan("inner", async () => {});
+          return span.traceId;
+        });
+        await tracing.shutdown();
+        const text = await readFile(join(root, "projects", "disk", traceId, "spans.jsonl"), "utf8");
+        const names = text.trim().split("\n").map((l) => JSON.parse(l).name);
+        assert.deepEqual(names, ["inner", "outer"]);
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    },
+  );
 });

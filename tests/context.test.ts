@@ -11,7 +11,7 @@ import {
 import type { ContextManager } from "../mod.ts";
 import { CollectingProcessor } from "./_support/collect.ts";
 
-async function withManager<T>(manager: ContextManager, fn: () => Promise<T>): Promise<T> {
+async function withManager<T>(manager: ContextManager, fn: () => T | Promise<T>): Promise<T> {
   const previous = setContextManager(manager);
   try {
     return await fn();
@@ -25,7 +25,8 @@ const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("context", () => {
   it("shares one manager through a Symbol.for global slot", () => {
     const manager = getContextManager();
-    const slot = (globalThis as Record<symbol, { manager: ContextManager }>)[Symbol.for("tracelet.context")];
+    const slot =
+      (globalThis as Record<symbol, { manager: ContextManager }>)[Symbol.for("tracelet.context")];
     assert.equal(slot.manager, manager);
   });
 
@@ -79,11 +80,15 @@ describe("context", () => {
   });
 
   it("the sync manager nests synchronous callbacks and restores after throws", async () => {
-    await withManager(new SyncContextManager(), async () => {
+    await withManager(new SyncContextManager(), () => {
       const collector = new CollectingProcessor();
       const tracer = new Tracer({ processors: [collector] });
       tracer.withSpan("outer", () => {
-        assert.throws(() => tracer.withSpan("thrower", () => { throw new Error("x"); }));
+        assert.throws(() =>
+          tracer.withSpan("thrower", () => {
+            throw new Error("x");
+          })
+        );
         tracer.withSpan("after", () => {});
       });
       assert.equal(collector.byName("after").parentSpanId, collector.byName("outer").spanId);

@@ -1,6 +1,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { isoFromNs, isValidSpanId, isValidTraceId, newSpanId, newTraceId, newUuid, nowNs } from "../mod.ts";
+import {
+  isoFromNs,
+  isValidSpanId,
+  isValidTraceId,
+  newSpanId,
+  newTraceId,
+  newUuid,
+  nowNs,
+} from "../mod.ts";
 
 describe("ids", () => {
   it("generates lower-case hex W3C ids of the right length, unique across many draws", () => {
@@ -27,7 +35,10 @@ describe("ids", () => {
   });
 
   it("task ids are dashed v4 UUIDs", () => {
-    assert.match(newUuid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(
+      newUuid(),
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });
 
@@ -36,7 +47,10 @@ describe("clock", () => {
     const before = Date.now();
     const ns = nowNs();
     const after = Date.now();
-    assert.ok(ns / 1e6 >= before - 5 && ns / 1e6 <= after + 5, `${ns / 1e6} within [${before}, ${after}]`);
+    assert.ok(
+      ns / 1e6 >= before - 5 && ns / 1e6 <= after + 5,
+      `${ns / 1e6} within [${before}, ${after}]`,
+    );
     let last = nowNs();
     for (let i = 0; i < 1000; i++) {
       const t = nowNs();
@@ -46,8 +60,14 @@ describe("clock", () => {
   });
 
   it("formats times like Python's isoformat for UTC", () => {
-    assert.equal(isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5, 123) * 1e6 + 456_000), "2026-01-02T03:04:05.123456+00:00");
+    assert.equal(
+      isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5, 123) * 1e6 + 456_000),
+      "2026-01-02T03:04:05.123456+00:00",
+    );
     assert.equal(isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6), "2026-01-02T03:04:05+00:00");
-    assert.equal(isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6 + 1000), "2026-01-02T03:04:05.000001+00:00");
+    assert.equal(
+      isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6 + 1000),
+      "2026-01-02T03:04:05.000001+00:00",
+    );
   });
 });

@@ -41,11 +41,18 @@ describe("processors", () => {
 
   it("batch processor exports eagerly at batch size and on flush", async () => {
     const exporter = new MemoryExporter();
-    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 3, scheduleDelayMs: 60_000 });
+    const processor = new BatchSpanProcessor(exporter, {
+      maxBatchSize: 3,
+      scheduleDelayMs: 60_000,
+    });
     const tracer = new Tracer({ processors: [processor] });
     for (let i = 0; i < 7; i++) tracer.startSpan(`s${i}`).end();
     await new Promise((r) => setTimeout(r, 5));
-    assert.deepEqual(exporter.batches.map((b) => b.length), [3, 3], "two full batches went out eagerly");
+    assert.deepEqual(
+      exporter.batches.map((b) => b.length),
+      [3, 3],
+      "two full batches went out eagerly",
+    );
     assert.equal(processor.queueLength, 1);
     const report = await tracer.forceFlush();
     assert.equal(report.exported, 7);
@@ -59,7 +66,9 @@ describe("processors", () => {
       processors: [new BatchSpanProcessor(exporter, { scheduleDelayMs: 10 })],
     });
     tracer.startSpan("timed").end();
-    for (let i = 0; i < 100 && exporter.spans.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 100 && exporter.spans.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     assert.equal(exporter.spans.length, 1);
     await tracer.shutdown();
   });
@@ -73,17 +82,24 @@ describe("processors", () => {
       timers: false,
     });
     const tracer = new Tracer({ processors: [processor] });
-    const { diagnostics } = await captureDiagnostics(async () => {
+    const { diagnostics } = await captureDiagnostics(() => {
       // Fill synchronously: the eager export runs in a microtask, so the 5th and 6th overflow.
       for (let i = 0; i < 6; i++) tracer.startSpan(`q${i}`).end();
     });
     const report = await tracer.forceFlush();
     assert.equal(report.exported, 4);
     assert.deepEqual(report.dropped, { queue_full: 2 });
-    assert.deepEqual(exporter.spans.map((s) => s.name), ["q0", "q1", "q2", "q3"], "already accepted spans kept");
+    assert.deepEqual(
+      exporter.spans.map((s) => s.name),
+      ["q0", "q1", "q2", "q3"],
+      "already accepted spans kept",
+    );
     assert.ok(diagnostics.some((d) => d.code === "queue_full"));
 
-    const bytes = new BatchSpanProcessor(new MemoryExporter(), { maxQueueBytes: 1000, timers: false });
+    const bytes = new BatchSpanProcessor(new MemoryExporter(), {
+      maxQueueBytes: 1000,
+      timers: false,
+    });
     const t2 = new Tracer({ processors: [bytes] });
     t2.startSpan("big", { attributes: { blob: "x".repeat(2000) } }).end();
     t2.startSpan("small").end();
@@ -97,7 +113,14 @@ describe("processors", () => {
   it("drop-oldest policy keeps the newest spans", async () => {
     const exporter = new MemoryExporter();
     const tracer = new Tracer({
-      processors: [new BatchSpanProcessor(exporter, { maxQueueSize: 2, maxBatchSize: 10, timers: false, dropPolicy: "oldest" })],
+      processors: [
+        new BatchSpanProcessor(exporter, {
+          maxQueueSize: 2,
+          maxBatchSize: 10,
+          timers: false,
+          dropPolicy: "oldest",
+        }),
+      ],
     });
     for (const name of ["a", "b", "c"]) tracer.startSpan(name).end();
     const report = await tracer.forceFlush();
@@ -109,7 +132,9 @@ describe("processors", () => {
   it("flush always resolves with a report even when the exporter throws", async () => {
     const exporter = new MemoryExporter();
     exporter.failWith = new Error("collector exploded");
-    const tracer = new Tracer({ processors: [new BatchSpanProcessor(exporter, { timers: false })] });
+    const tracer = new Tracer({
+      processors: [new BatchSpanProcessor(exporter, { timers: false })],
+    });
     tracer.startSpan("x").end();
     tracer.startSpan("y").end();
     const { result } = await captureDiagnostics(() => tracer.forceFlush());

@@ -55,7 +55,12 @@ describe("Span", () => {
 
   it("applies attribute, event and link limits and counts what it dropped", () => {
     const { tracer, collector } = setup({
-      limits: { attributeCountLimit: 2, eventCountLimit: 1, linkCountLimit: 1, attributeValueLengthLimit: 4 },
+      limits: {
+        attributeCountLimit: 2,
+        eventCountLimit: 1,
+        linkCountLimit: 1,
+        attributeValueLengthLimit: 4,
+      },
     });
     const other = tracer.startSpan("other");
     const span = tracer.startSpan("limited");
@@ -142,7 +147,11 @@ describe("Span", () => {
 
   it("cleans and de-duplicates tags and records type and label", () => {
     const { tracer, collector } = setup();
-    const span = tracer.startSpan("typed", { type: "tool", label: "My Label!", tags: ["V2-beta", "v2_beta", "x"] });
+    const span = tracer.startSpan("typed", {
+      type: "tool",
+      label: "My Label!",
+      tags: ["V2-beta", "v2_beta", "x"],
+    });
     span.addTags("New Tag");
     assert.equal(span.type, "tool");
     assert.equal(span.label, "my_label");
@@ -181,7 +190,10 @@ describe("Span", () => {
   it("notifies trace start and end for local roots only", () => {
     const { tracer, collector } = setup();
     tracer.withSpan("root", () => tracer.withSpan("inner", () => {}));
-    assert.deepEqual(collector.traces.map((t) => `${t.event}:${t.trace.name}`), ["start:root", "end:root"]);
+    assert.deepEqual(collector.traces.map((t) => `${t.event}:${t.trace.name}`), [
+      "start:root",
+      "end:root",
+    ]);
     assert.deepEqual(collector.started, ["root", "inner"]);
   });
 

@@ -16,7 +16,10 @@ function ok(count: number): FlushReport {
 }
 
 /** A tracelet pipeline around any exporter (workload D passes the real OTLP exporter). */
-export function traceletPipeline(exporter: SpanExporter, options: Record<string, unknown> = {}): Pipeline & {
+export function traceletPipeline(
+  exporter: SpanExporter,
+  options: Record<string, unknown> = {},
+): Pipeline & {
   processor: BatchSpanProcessor;
   tracer: Tracer;
 } {

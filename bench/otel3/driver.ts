@@ -9,10 +9,10 @@ import { context, trace } from "@opentelemetry/api";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
-  TracerProvider,
   BatchSpanProcessor,
   type ReadableSpan,
   type SpanExporter,
+  TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { type BatchSink, type OtelSide, type Pipeline, recordWith } from "../_driver.ts";
 

@@ -118,7 +118,8 @@ export function genAiAttributes(data: SpanData, toolCallId?: string): Record<str
       out[GEN_AI_OPERATION_NAME] = "chat";
       out[GEN_AI_REQUEST_MODEL] = model;
       out[GEN_AI_RESPONSE_MODEL] = model;
-      out[GEN_AI_RESPONSE_ID] = data.response_id ?? (typeof raw?.id === "string" ? raw.id : undefined);
+      out[GEN_AI_RESPONSE_ID] = data.response_id ??
+        (typeof raw?.id === "string" ? raw.id : undefined);
       addUsage(out, data.usage ?? raw?.usage);
       break;
     }

@@ -45,8 +45,11 @@ export class Context {
    * @returns The innermost value set for the key, or undefined.
    */
   get<T>(key: ContextKey<T>): T | undefined {
-    for (let c: Context | undefined = this; c !== undefined; c = c.#parent) {
+    if (this.#key === key.symbol) return this.#value as T;
+    let c = this.#parent;
+    while (c !== undefined) {
       if (c.#key === key.symbol) return c.#value as T;
+      c = c.#parent;
     }
     return undefined;
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Context } from "./context.ts";
+import type { Context } from "./context.ts";
 import { SyncContextManager } from "./sync_manager.ts";
 
 /** Tracks the active {@linkcode Context} across synchronous and (where supported) async code. */

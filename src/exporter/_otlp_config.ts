@@ -186,12 +186,16 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
   if ((server !== undefined) !== (organization !== undefined)) {
     throw new TracerError(
       "MISSING_CREDENTIALS",
-      `Cannot configure the dreadnode endpoint: \`${server === undefined ? "server" : "organization"}\` is missing`,
+      `Cannot configure the dreadnode endpoint: \`${
+        server === undefined ? "server" : "organization"
+      }\` is missing`,
     );
   }
   let url: string;
   if (options.endpoint !== undefined) {
-    if (!isHttpUrl(options.endpoint)) invalid("Cannot configure OTLP export: `endpoint` is not an http(s) URL");
+    if (!isHttpUrl(options.endpoint)) {
+      invalid("Cannot configure OTLP export: `endpoint` is not an http(s) URL");
+    }
     url = options.endpoint;
   } else if (server !== undefined && organization !== undefined) {
     url = dreadnodeUrl(server, organization);
@@ -264,7 +268,9 @@ export function resolveTraceBackend(
     invalid('Cannot configure tracing: `traceBackend` must be "local", "remote" or undefined');
   }
   if (backend === "local") return "local";
-  const missing = (["server", "apiKey", "organization"] as const).filter((key) => !credentials[key]);
+  const missing = (["server", "apiKey", "organization"] as const).filter((key) =>
+    !credentials[key]
+  );
   if (backend === "remote" && missing.length > 0) {
     throw new TracerError(
       "MISSING_CREDENTIALS",

@@ -5,8 +5,14 @@
  *
  * @module
  */
-import { type PartialSuccess, parsePartialSuccess } from "../otlp/partial_success.ts";
-import { backoffDelay, isRetryableStatus, type Limiter, type RetryPolicy, sleep } from "./_retry.ts";
+import { parsePartialSuccess, type PartialSuccess } from "../otlp/partial_success.ts";
+import {
+  backoffDelay,
+  isRetryableStatus,
+  type Limiter,
+  type RetryPolicy,
+  sleep,
+} from "./_retry.ts";
 import { parseRetryAfter } from "./_retry_after.ts";
 
 /** The subset of `fetch` the exporter uses (inject an un-instrumented one if needed). */
@@ -164,10 +170,19 @@ export async function send(t: Transport, req: SendRequest): Promise<SendResult> 
       return { ok: false, attempts, retryable, reason: a.reason, stoppedBy: "status", detail };
     }
     const retryAfterMillis = parseRetryAfter(a.retryAfter, Date.now());
-    const base = { ok: false as const, attempts, retryable, reason: a.reason, detail, retryAfterMillis };
+    const base = {
+      ok: false as const,
+      attempts,
+      retryable,
+      reason: a.reason,
+      detail,
+      retryAfterMillis,
+    };
     if (attempts >= maxAttempts) return { ...base, stoppedBy: "attempts" };
     const delay = retryAfterMillis ?? backoffDelay(attempts, t.retry);
     if (Date.now() + delay >= req.deadline) return { ...base, stoppedBy: "deadline" };
-    if (!(await sleep(delay, req.signal))) return { ...base, reason: "aborted", stoppedBy: "aborted" };
+    if (!(await sleep(delay, req.signal))) {
+      return { ...base, reason: "aborted", stoppedBy: "aborted" };
+    }
   }
 }

@@ -108,7 +108,10 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
         report.retried += entry.spanCount - rejected;
         addDropped(report, "partial_success_rejected", rejected);
         if (result.partial !== undefined) {
-          ctx.onProblem?.("export_partial_success", `The receiver rejected ${rejected} redelivered spans`);
+          ctx.onProblem?.(
+            "export_partial_success",
+            `The receiver rejected ${rejected} redelivered spans`,
+          );
         }
         continue;
       }
@@ -130,7 +133,9 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
     }
     if (!progressed) {
-      if (entries.length >= PEEK) nextDue = Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
+      if (entries.length >= PEEK) {
+        nextDue = Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
+      }
       return nextDue;
     }
   }

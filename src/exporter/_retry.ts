@@ -70,7 +70,11 @@ export function isRetryableStatus(status: number): boolean {
  * @param random A uniform random source in [0, 1).
  * @returns The delay in ms, between half and all of `min(max, initial × multiplier^(retry-1))`.
  */
-export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const step = Math.min(
     policy.maxDelayMillis,
     policy.initialDelayMillis * Math.pow(policy.multiplier, Math.max(0, retry - 1)),

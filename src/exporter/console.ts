@@ -17,7 +17,9 @@ export interface ConsoleSpanExporterOptions {
 }
 
 function preview(value: unknown, max: number): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string"
+    ? JSON.stringify(value)
+    : JSON.stringify(value) ?? String(value);
   const oneLine = text.replace(/\n/g, "\\n");
   return oneLine.length > max ? `${oneLine.slice(0, max)}...` : oneLine;
 }

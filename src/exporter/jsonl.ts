@@ -135,7 +135,12 @@ export class JsonlSpanExporter implements SpanExporter {
         entry.lines.push(JSON.stringify(toFlatSpan(span)));
       } catch (error) {
         result.failed++;
-        report("error", "jsonl_encode_failed", "Cannot write a span line: it is not serializable", error);
+        report(
+          "error",
+          "jsonl_encode_failed",
+          "Cannot write a span line: it is not serializable",
+          error,
+        );
       }
     }
     await Promise.all([...byLog.values()].map(async ({ path, lines }) => {
@@ -144,7 +149,12 @@ export class JsonlSpanExporter implements SpanExporter {
         result.exported += lines.length;
       } catch (error) {
         result.failed += lines.length;
-        report("error", "jsonl_write_failed", `Cannot append span lines to ${path.join("/")}`, error);
+        report(
+          "error",
+          "jsonl_write_failed",
+          `Cannot append span lines to ${path.join("/")}`,
+          error,
+        );
       }
     }));
     return result;

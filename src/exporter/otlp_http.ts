@@ -26,7 +26,12 @@ import { VERSION } from "../version.ts";
 import { type Compressor, defaultGzip } from "./_gzip.ts";
 import { type OtlpConfig, type OtlpConfigOptions, resolveOtlpConfig } from "./_otlp_config.ts";
 import { type FetchLike, send, type SendResult, type Transport } from "./_otlp_send.ts";
-import { drainOutbox, type OutboxRetryOptions, type OutboxRetryPolicy, outboxRetryPolicy } from "./_outbox_drain.ts";
+import {
+  drainOutbox,
+  type OutboxRetryOptions,
+  type OutboxRetryPolicy,
+  outboxRetryPolicy,
+} from "./_outbox_drain.ts";
 import { Limiter, type RetryOptions, retryPolicy } from "./_retry.ts";
 
 export { resolveOtlpConfig, resolveTraceBackend } from "./_otlp_config.ts";
@@ -106,9 +111,15 @@ export class OtlpHttpExporter implements SpanExporter {
       attemptTimeoutMillis: options.attemptTimeoutMillis ?? Infinity,
     };
     this.#storage = options.storage;
-    this.#compress = this.#config.compression === "gzip" ? (options.compress ?? defaultGzip()) : undefined;
+    this.#compress = this.#config.compression === "gzip"
+      ? (options.compress ?? defaultGzip())
+      : undefined;
     if (this.#config.compression === "gzip" && this.#compress === undefined) {
-      diagnose("warn", "no_gzip", "Cannot gzip OTLP requests: CompressionStream is missing; sending uncompressed");
+      diagnose(
+        "warn",
+        "no_gzip",
+        "Cannot gzip OTLP requests: CompressionStream is missing; sending uncompressed",
+      );
     }
     this.#outboxPolicy = outboxRetryPolicy(options.outbox);
   }
@@ -137,7 +148,9 @@ export class OtlpHttpExporter implements SpanExporter {
    */
   forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
     const report = emptyReport();
-    return this.#track(this.#drain(this.#deadline(options), options.signal, report, true).then(() => report));
+    return this.#track(
+      this.#drain(this.#deadline(options), options.signal, report, true).then(() => report),
+    );
   }
 
   /**
@@ -190,13 +203,27 @@ export class OtlpHttpExporter implements SpanExporter {
           : result.stoppedBy === "attempts"
           ? "retries_exhausted"
           : result.stoppedBy;
-        this.#warn("export_failed", `Cannot deliver ${count} spans to the OTLP endpoint: ${result.reason}` +
-          (result.detail ? ` (${result.detail})` : ""));
-        await this.#park(body, contentType, count, result.reason, dropReason, result.retryAfterMillis, report);
+        this.#warn(
+          "export_failed",
+          `Cannot deliver ${count} spans to the OTLP endpoint: ${result.reason}` +
+            (result.detail ? ` (${result.detail})` : ""),
+        );
+        await this.#park(
+          body,
+          contentType,
+          count,
+          result.reason,
+          dropReason,
+          result.retryAfterMillis,
+          report,
+        );
       }
     } catch (error) {
       if (!accounted) report.failed += count;
-      this.#warn("export_failed", `Cannot export ${count} spans: ${error instanceof Error ? error.message : String(error)}`);
+      this.#warn(
+        "export_failed",
+        `Cannot export ${count} spans: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return report;
   }
@@ -215,10 +242,20 @@ export class OtlpHttpExporter implements SpanExporter {
         payload = await this.#compress(body);
         gzip = true;
       } catch (error) {
-        this.#warn("gzip_failed", `Cannot gzip an OTLP request, sending it uncompressed: ${String(error)}`);
+        this.#warn(
+          "gzip_failed",
+          `Cannot gzip an OTLP request, sending it uncompressed: ${String(error)}`,
+        );
       }
     }
-    return await send(this.#transport, { body: payload, contentType, gzip, deadline, signal, maxAttempts });
+    return await send(this.#transport, {
+      body: payload,
+      contentType,
+      gzip,
+      deadline,
+      signal,
+      maxAttempts,
+    });
   }
 
   #delivered(count: number, result: SendResult & { ok: true }, report: FlushReport): void {
@@ -248,7 +285,8 @@ export class OtlpHttpExporter implements SpanExporter {
       return;
     }
     const now = Date.now();
-    const notBefore = now + Math.max(this.#outboxPolicy.initialBackoffMillis, retryAfterMillis ?? 0);
+    const notBefore = now +
+      Math.max(this.#outboxPolicy.initialBackoffMillis, retryAfterMillis ?? 0);
     try {
       const result = await this.#storage.outbox.enqueue({
         body,
@@ -260,7 +298,11 @@ export class OtlpHttpExporter implements SpanExporter {
         attempts: 0,
       });
       if (result.accepted) report.persisted += count;
-      else addDropped(report, result.rejected === "too_large" ? "outbox_too_large" : "outbox_full", count);
+      else {addDropped(
+          report,
+          result.rejected === "too_large" ? "outbox_too_large" : "outbox_full",
+          count,
+        );}
       for (const evicted of result.evicted) addDropped(report, "outbox_full", evicted.spanCount);
       if (!result.accepted || result.evicted.length > 0) {
         this.#warn("outbox_full", "Cannot keep every undelivered batch: the export outbox is full");
@@ -268,11 +310,19 @@ export class OtlpHttpExporter implements SpanExporter {
       this.#nextDrainAt = Math.min(this.#nextDrainAt, notBefore);
     } catch (error) {
       report.failed += count;
-      this.#warn("outbox_failed", `Cannot write ${count} spans to the export outbox: ${String(error)}`);
+      this.#warn(
+        "outbox_failed",
+        `Cannot write ${count} spans to the export outbox: ${String(error)}`,
+      );
     }
   }
 
-  async #drain(deadline: number, signal: AbortSignal | undefined, report: FlushReport, wait: boolean): Promise<void> {
+  async #drain(
+    deadline: number,
+    signal: AbortSignal | undefined,
+    report: FlushReport,
+    wait: boolean,
+  ): Promise<void> {
     const storage = this.#storage;
     if (storage === undefined) return;
     if (this.#draining !== undefined) {
@@ -283,7 +333,8 @@ export class OtlpHttpExporter implements SpanExporter {
       try {
         const nextDue = await drainOutbox({
           outbox: storage.outbox,
-          deliver: (entry: OutboxEntry) => this.#send(entry.body, entry.contentType, deadline, signal, 1),
+          deliver: (entry: OutboxEntry) =>
+            this.#send(entry.body, entry.contentType, deadline, signal, 1),
           policy: this.#outboxPolicy,
           deadline,
           signal,

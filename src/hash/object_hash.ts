@@ -15,7 +15,7 @@
 import { pythonJson, pythonStr } from "../serialize/python_json.ts";
 import { isEmptySchema } from "../serialize/schema.ts";
 import { serialize } from "../serialize/serialize.ts";
-import type { JsonSchema, JsonValue, SerializeOptions, Serialized } from "../serialize/types.ts";
+import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
 import { sha1Hex } from "./sha1.ts";
 
 /** The hash of "nothing": the data hash of `null` and the schema hash of the empty schema. */

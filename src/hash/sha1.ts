@@ -27,7 +27,11 @@ function toBytes(input: Uint8Array | string): Uint8Array {
 export function sha1(input: Uint8Array | string): Uint8Array {
   const bytes = toBytes(input);
   const length = bytes.length;
-  let h0 = 0x67452301, h1 = 0xefcdab89 | 0, h2 = 0x98badcfe | 0, h3 = 0x10325476, h4 = 0xc3d2e1f0 | 0;
+  let h0 = 0x67452301,
+    h1 = 0xefcdab89 | 0,
+    h2 = 0x98badcfe | 0,
+    h3 = 0x10325476,
+    h4 = 0xc3d2e1f0 | 0;
 
   // Full blocks are read straight from the input; the tail (and padding) from a small buffer.
   const fullBlocks = length >>> 6;

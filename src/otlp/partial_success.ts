@@ -82,7 +82,12 @@ function fromJson(body: Uint8Array): PartialSuccess | undefined {
   if (text === "") return undefined;
   const doc = JSON.parse(text) as { partialSuccess?: unknown; partial_success?: unknown } | null;
   const partial = (doc?.partialSuccess ?? doc?.partial_success) as
-    | { rejectedSpans?: unknown; rejected_spans?: unknown; errorMessage?: unknown; error_message?: unknown }
+    | {
+      rejectedSpans?: unknown;
+      rejected_spans?: unknown;
+      errorMessage?: unknown;
+      error_message?: unknown;
+    }
     | null
     | undefined;
   if (partial === null || typeof partial !== "object") return undefined;

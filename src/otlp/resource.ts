@@ -53,7 +53,9 @@ export function parseResourceAttributes(text: string): Attributes | undefined {
       report(
         "warn",
         "invalid_env",
-        `Cannot parse OTEL_RESOURCE_ATTRIBUTES: entry ${i + 1} is not key=value; ignoring the variable`,
+        `Cannot parse OTEL_RESOURCE_ATTRIBUTES: entry ${
+          i + 1
+        } is not key=value; ignoring the variable`,
       );
       return undefined;
     }
@@ -63,7 +65,9 @@ export function parseResourceAttributes(text: string): Attributes | undefined {
       report(
         "warn",
         "invalid_env",
-        `Cannot parse OTEL_RESOURCE_ATTRIBUTES: entry ${i + 1} has a bad percent-encoding; ignoring the variable`,
+        `Cannot parse OTEL_RESOURCE_ATTRIBUTES: entry ${
+          i + 1
+        } has a bad percent-encoding; ignoring the variable`,
       );
       return undefined;
     }

@@ -104,7 +104,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#maxQueueSize = positive(options.maxQueueSize, 2048);
     this.#maxQueueBytes = positive(options.maxQueueBytes, 16 * 1024 * 1024);
     this.#maxBatchSize = Math.min(positive(options.maxBatchSize, 512), this.#maxQueueSize);
-    this.#triggerSize = Math.min(positive(options.exportTriggerSize, this.#maxBatchSize), this.#maxQueueSize);
+    this.#triggerSize = Math.min(
+      positive(options.exportTriggerSize, this.#maxBatchSize),
+      this.#maxQueueSize,
+    );
     this.#delayMs = positive(options.scheduleDelayMs, 5000);
     this.#timeoutMs = positive(options.exportTimeoutMs, 30_000);
     this.#timers = options.timers ?? true;
@@ -135,7 +138,12 @@ export class BatchSpanProcessor implements SpanProcessor {
     const full = () =>
       this.#queue.length >= this.#maxQueueSize || this.#queueBytes + size > this.#maxQueueBytes;
     if (!full()) return true;
-    reportOnce("batch_queue_full", "warn", "queue_full", "Span queue is full; spans are being dropped");
+    reportOnce(
+      "batch_queue_full",
+      "warn",
+      "queue_full",
+      "Span queue is full; spans are being dropped",
+    );
     if (!this.#dropOldest || size > this.#maxQueueBytes) {
       addDropped(this.#report, "queue_full", 1);
       return false;
@@ -158,7 +166,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   #arm(): void {
-    if (!this.#timers || this.#timer !== undefined || this.#queue.length === 0 || this.#closed) return;
+    if (!this.#timers || this.#timer !== undefined || this.#queue.length === 0 || this.#closed) {
+      return;
+    }
     this.#timer = setBackgroundTimer(() => {
       this.#timer = undefined;
       void this.#drain(Date.now() + this.#timeoutMs, 1);
@@ -198,7 +208,9 @@ export class BatchSpanProcessor implements SpanProcessor {
     const deadline = Date.now() + this.#timeoutMs;
     await this.#drain(deadline, 1);
     try {
-      if (this.#exporter.forceFlush) mergeReport(this.#report, await this.#exporter.forceFlush({ deadline }));
+      if (this.#exporter.forceFlush) {
+        mergeReport(this.#report, await this.#exporter.forceFlush({ deadline }));
+      }
     } catch (error) {
       report("error", "export_failed", "The exporter failed to flush", error);
     }
@@ -229,5 +241,7 @@ export class BatchSpanProcessor implements SpanProcessor {
 }
 
 function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value > 0 && Number.isFinite(value) ? Math.floor(value) : fallback;
+  return typeof value === "number" && value > 0 && Number.isFinite(value)
+    ? Math.floor(value)
+    : fallback;
 }

@@ -32,7 +32,10 @@ export function addDropped(report: FlushReport, reason: string, count: number): 
  * @param source The report to add (may be undefined or partial).
  * @returns `target`.
  */
-export function mergeReport(target: FlushReport, source: Partial<FlushReport> | void | undefined): FlushReport {
+export function mergeReport(
+  target: FlushReport,
+  source: Partial<FlushReport> | void | undefined,
+): FlushReport {
   if (source === undefined || source === null || typeof source !== "object") return target;
   target.exported += source.exported ?? 0;
   target.retried += source.retried ?? 0;

@@ -50,7 +50,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
   /** @param span The finished span. */
   onSpanEnd(span: SpanRecord): void {
     if (this.#closed) return addDropped(this.#report, "shutdown", 1);
-    if (this.#pending.size >= this.#maxPending) return addDropped(this.#report, "too_many_pending", 1);
+    if (this.#pending.size >= this.#maxPending) {
+      return addDropped(this.#report, "too_many_pending", 1);
+    }
     const task = this.#exporter.export([span]).then(
       (result) => void mergeReport(this.#report, result),
       (error) => {

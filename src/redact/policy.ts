@@ -281,7 +281,9 @@ export class RedactionPolicy {
         }
       }
     } else {
-      const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>;
+      const record = headers as Readonly<
+        Record<string, string | readonly string[] | number | undefined>
+      >;
       for (const name of Object.keys(record)) put(name, record[name]);
     }
     return out;

@@ -20,7 +20,9 @@ import type { JsonValue } from "./types.ts";
  * @returns Python's text for it.
  */
 export function pythonNumber(n: number): string {
-  if (Number.isInteger(n)) return Number.isSafeInteger(n) ? String(n === 0 ? 0 : n) : BigInt(n).toString();
+  if (Number.isInteger(n)) {
+    return Number.isSafeInteger(n) ? String(n === 0 ? 0 : n) : BigInt(n).toString();
+  }
   if (Number.isNaN(n)) return "nan";
   if (!Number.isFinite(n)) return n > 0 ? "inf" : "-inf";
   const text = Math.abs(n) < 1e-4 ? n.toExponential() : String(n);

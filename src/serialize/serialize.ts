@@ -28,7 +28,7 @@ import {
   TRUNCATED_MARKER,
 } from "./limits.ts";
 import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType } from "./schema.ts";
-import type { JsonObject, JsonSchema, JsonValue, SerializeOptions, Serialized } from "./types.ts";
+import type { JsonObject, JsonSchema, JsonValue, Serialized, SerializeOptions } from "./types.ts";
 
 const NON_FINITE_SCHEMA: JsonSchema = { type: "string", format: "non-finite-number" };
 const BIGINT_SCHEMA: JsonSchema = { type: "string", format: "bigint" };
@@ -242,6 +242,11 @@ class Walker {
     return out;
   }
 
+  #properties(o: object, depth: number, title: string | undefined): JsonValue {
+    const record = o as Record<string, unknown>;
+    return this.#entries(Object.keys(o), (key) => record[key], depth, title);
+  }
+
   #map(map: Map<unknown, unknown>, depth: number): JsonValue {
     let stringKeys = true;
     for (const key of map.keys()) {
@@ -285,7 +290,8 @@ class Walker {
 }
 
 function isSharedBuffer(o: object): boolean {
-  const Shared = (globalThis as { SharedArrayBuffer?: new (n: number) => object }).SharedArrayBuffer;
+  const Shared =
+    (globalThis as { SharedArrayBuffer?: new (n: number) => object }).SharedArrayBuffer;
   return Shared !== undefined && o instanceof Shared;
 }
 

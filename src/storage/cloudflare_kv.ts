@@ -38,7 +38,7 @@ import {
   splitLines,
   toArrayBuffer,
 } from "./_cloudflare.ts";
-import { BoundedOutbox, isOutboxId, type OutboxStore, outboxLimits } from "./_outbox.ts";
+import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
 import { checkLines } from "./_sanitize.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 

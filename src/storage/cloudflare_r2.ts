@@ -38,7 +38,7 @@ import {
   splitLines,
   toArrayBuffer,
 } from "./_cloudflare.ts";
-import { BoundedOutbox, isOutboxId, type OutboxStore, outboxLimits } from "./_outbox.ts";
+import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
 import { checkLines } from "./_sanitize.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 
@@ -179,7 +179,10 @@ export class R2Storage implements TraceStorage {
   constructor(bucket: R2BucketLike, options: R2StorageOptions = {}) {
     this.#bucket = bucket;
     this.#prefix = checkPrefix(options.prefix, "R2");
-    this.#outbox = new BoundedOutbox(new R2OutboxStore(bucket, this.#prefix), outboxLimits(options));
+    this.#outbox = new BoundedOutbox(
+      new R2OutboxStore(bucket, this.#prefix),
+      outboxLimits(options),
+    );
     this.outbox = this.#outbox;
   }
 

@@ -134,7 +134,9 @@ export function toDot(graph: TaskGraph, name: string = "tasks"): string {
   const lines = [`digraph ${dotString(name)} {`];
   for (const n of graph.nodes) {
     const color = n.status === "failed" ? "red" : n.status === "running" ? "orange" : "black";
-    lines.push(`  ${dotString(n.id)} [label=${dotString(`${n.name}\n${n.type}`)}, color=${color}];`);
+    lines.push(
+      `  ${dotString(n.id)} [label=${dotString(`${n.name}\n${n.type}`)}, color=${color}];`,
+    );
   }
   for (const e of graph.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)};`);
   lines.push("}");
@@ -143,9 +145,7 @@ export function toDot(graph: TaskGraph, name: string = "tasks"): string {
 
 function mermaidText(text: string): string {
   // Mermaid labels are quoted; quotes and markup-breaking characters become entity codes.
-  return `"${
-    text.replace(/[&"<>#]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, " ")
-  }"`;
+  return `"${text.replace(/[&"<>#]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, " ")}"`;
 }
 
 /**

@@ -59,7 +59,8 @@ export class Metric implements MetricPoint {
    */
   constructor(
     value: number,
-    options: { step?: number; timestamp?: Date | number; attributes?: Record<string, unknown> } = {},
+    options: { step?: number; timestamp?: Date | number; attributes?: Record<string, unknown> } =
+      {},
   ) {
     this.value = value;
     this.step = Number.isFinite(options.step) ? options.step as number : 0;
@@ -159,7 +160,9 @@ export class MetricSeries {
         `metric_mode_changed:${name}`,
         "warn",
         "metric_mode_changed",
-        `Metric ${name} was logged with aggregation ${this.#mode ?? "direct"}, now ${effective ?? "direct"}`,
+        `Metric ${name} was logged with aggregation ${this.#mode ?? "direct"}, now ${
+          effective ?? "direct"
+        }`,
       );
     }
     this.#mode = effective;
@@ -174,7 +177,12 @@ export class MetricSeries {
       value = this.#running(effective);
       attributes = { ...attributes, original: raw, aggregation: effective };
     }
-    const point: MetricPoint = { value, step: metric.step, timestamp: metric.timestamp, attributes };
+    const point: MetricPoint = {
+      value,
+      step: metric.step,
+      timestamp: metric.timestamp,
+      attributes,
+    };
     this.#points.push(point);
     return point;
   }

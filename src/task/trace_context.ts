@@ -161,9 +161,7 @@ export interface TraceCarrier {
 export function injectTraceContext(context: SpanContext): TraceCarrier | undefined {
   const traceparent = formatTraceparent(context);
   if (traceparent === undefined) return undefined;
-  const state = context.traceState === undefined
-    ? undefined
-    : parseTracestate(context.traceState);
+  const state = context.traceState === undefined ? undefined : parseTracestate(context.traceState);
   return state === undefined || state.length === 0
     ? { traceparent }
     : { traceparent, tracestate: formatTracestate(state) };

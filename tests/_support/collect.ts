@@ -1,5 +1,12 @@
 /** Test helpers: a processor that records what it is given, and a capturing diagnostics hook. */
-import type { Diagnostic, FlushReport, SpanExporter, SpanProcessor, SpanRecord, TraceInfo } from "../../mod.ts";
+import type {
+  Diagnostic,
+  FlushReport,
+  SpanExporter,
+  SpanProcessor,
+  SpanRecord,
+  TraceInfo,
+} from "../../mod.ts";
 import { setDiagnosticsHook } from "../../mod.ts";
 
 /** A processor that records every notification. */
@@ -43,7 +50,9 @@ export class MemoryExporter implements SpanExporter {
 }
 
 /** Captures diagnostics while `fn` runs. */
-export async function captureDiagnostics<T>(fn: () => T | Promise<T>): Promise<{ result: T; diagnostics: Diagnostic[] }> {
+export async function captureDiagnostics<T>(
+  fn: () => T | Promise<T>,
+): Promise<{ result: T; diagnostics: Diagnostic[] }> {
   const diagnostics: Diagnostic[] = [];
   const previous = setDiagnosticsHook((d) => void diagnostics.push(d));
   try {

@@ -133,7 +133,12 @@ function hexify(value: unknown): unknown {
  */
 export function decodeTraceRequest(bytes: Uint8Array): Decoded {
   const message = Request.decode(bytes);
-  const object = Request.toObject(message, { longs: String, enums: Number, defaults: false, oneofs: false });
+  const object = Request.toObject(message, {
+    longs: String,
+    enums: Number,
+    defaults: false,
+    oneofs: false,
+  });
   return hexify(object);
 }
 
@@ -144,7 +149,10 @@ export function decodeTraceRequest(bytes: Uint8Array): Decoded {
  * @param errorMessage The message.
  * @returns The body.
  */
-export function encodePartialSuccessResponse(rejectedSpans: number, errorMessage: string): Uint8Array {
+export function encodePartialSuccessResponse(
+  rejectedSpans: number,
+  errorMessage: string,
+): Uint8Array {
   const message = Response.fromObject({ partialSuccess: { rejectedSpans, errorMessage } });
   return Response.encode(message).finish();
 }

@@ -10,7 +10,12 @@ import { Buffer } from "node:buffer";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { type Decoded, decodeTraceRequest, encodePartialSuccessResponse, spanIdsOf } from "./otlp_proto.ts";
+import {
+  type Decoded,
+  decodeTraceRequest,
+  encodePartialSuccessResponse,
+  spanIdsOf,
+} from "./otlp_proto.ts";
 
 /** How the receiver answers one request. */
 export type Behavior =
@@ -100,7 +105,9 @@ export class OtlpReceiver {
    */
   acceptedCounts(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const r of this.requests) for (const id of r.accepted) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const r of this.requests) {
+      for (const id of r.accepted) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
     return counts;
   }
 
@@ -136,27 +143,43 @@ export class OtlpReceiver {
         const { rejected, message } = behavior.partial;
         this.#record(req, body, "partial", true, rejected);
         const payload = json
-          ? JSON.stringify({ partialSuccess: { rejectedSpans: String(rejected), errorMessage: message } })
+          ? JSON.stringify({
+            partialSuccess: { rejectedSpans: String(rejected), errorMessage: message },
+          })
           : encodePartialSuccessResponse(rejected, message);
-        res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+        res.writeHead(200, {
+          "content-type": json ? "application/json" : "application/x-protobuf",
+        });
         res.end(payload);
         return;
       }
       const ok = behavior.status >= 200 && behavior.status < 300;
       this.#record(req, body, `http_${behavior.status}`, ok);
-      const headers: Record<string, string> = { "content-type": json ? "application/json" : "application/x-protobuf" };
+      const headers: Record<string, string> = {
+        "content-type": json ? "application/json" : "application/x-protobuf",
+      };
       if (behavior.retryAfter !== undefined) headers["retry-after"] = behavior.retryAfter;
       res.writeHead(behavior.status, headers);
       res.end(behavior.body ?? (ok && json ? "{}" : ""));
     });
   }
 
-  #record(req: http.IncomingMessage, body: Uint8Array, outcome: string, accept: boolean, skip = 0): void {
+  #record(
+    req: http.IncomingMessage,
+    body: Uint8Array,
+    outcome: string,
+    accept: boolean,
+    skip = 0,
+  ): void {
     let decoded: Decoded;
     let spanIds: string[] = [];
     try {
       const json = String(req.headers["content-type"] ?? "").includes("json");
-      decoded = body.length === 0 ? undefined : json ? JSON.parse(new TextDecoder().decode(body)) : decodeTraceRequest(body);
+      decoded = body.length === 0
+        ? undefined
+        : json
+        ? JSON.parse(new TextDecoder().decode(body))
+        : decodeTraceRequest(body);
       spanIds = decoded === undefined ? [] : spanIdsOf(decoded);
     } catch {
       decoded = undefined;

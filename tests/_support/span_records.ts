@@ -12,7 +12,10 @@ export const TEST_RESOURCE: Resource = Object.freeze({
 });
 
 /** The scope shared by default by every record from {@linkcode makeSpanRecord}. */
-export const TEST_SCOPE: InstrumentationScope = Object.freeze({ name: "tracelet-test", version: "1.2.3" });
+export const TEST_SCOPE: InstrumentationScope = Object.freeze({
+  name: "tracelet-test",
+  version: "1.2.3",
+});
 
 let counter = 0;
 

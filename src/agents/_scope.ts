@@ -1,0 +1,54 @@
+/**
+ * Runs a callback inside a context and calls a completion hook once it returns, throws, or its
+ * promise settles. Shared by the agent layer's and the events layer's scoped forms.
+ *
+ * @module
+ */
+import type { Context } from "../context/context.ts";
+import { getContextManager } from "../context/manager.ts";
+import { report } from "../diagnostics.ts";
+
+/** The completion hook: `failed` is true when `fn` threw or rejected with `error`. */
+export type ScopeDone = (error: unknown, failed: boolean) => void;
+
+function safeDone(done: ScopeDone, error: unknown, failed: boolean): void {
+  try {
+    done(error, failed);
+  } catch (cause) {
+    report("error", "scope_end_failed", "Cannot close a tracing scope: its end hook threw", cause);
+  }
+}
+
+/**
+ * Runs `fn` with `context` active, then calls `done` (for promises: after they settle). The
+ * result or error of `fn` passes through unchanged; `done` never throws into the caller.
+ *
+ * @param context The context to activate.
+ * @param fn The callback.
+ * @param done Called once with the error (if any).
+ * @returns What `fn` returned.
+ * @internal
+ */
+export function runScoped<R>(context: Context, fn: () => R, done: ScopeDone): R {
+  let result: R;
+  try {
+    result = getContextManager().with(context, fn);
+  } catch (error) {
+    safeDone(done, error, true);
+    throw error;
+  }
+  if (typeof (result as { then?: unknown } | null)?.then === "function") {
+    return (result as unknown as Promise<unknown>).then(
+      (value) => {
+        safeDone(done, undefined, false);
+        return value;
+      },
+      (error: unknown) => {
+        safeDone(done, error, true);
+        throw error;
+      },
+    ) as R;
+  }
+  safeDone(done, undefined, false);
+  return result;
+}

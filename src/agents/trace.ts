@@ -1,0 +1,225 @@
+/**
+ * The agent-layer trace (OpenAI Agents / CAI `Trace`): one logical workflow. A recording trace
+ * IS a root tracelet span (name = workflow name) created through the agent layer's tracer, so it
+ * reaches the same processors and exporters as every other span.
+ *
+ * @module
+ */
+import { isoFromNs, nowNs } from "../clock.ts";
+import { SPAN_KEY } from "../context/keys.ts";
+import { getContextManager } from "../context/manager.ts";
+import { reportOnce } from "../diagnostics.ts";
+import { Span } from "../span.ts";
+import type { Tracer } from "../tracer.ts";
+import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
+import type { AgentCell } from "./_state.ts";
+import { runScoped } from "./_scope.ts";
+import { GEN_AI_CONVERSATION_ID } from "./genai_attributes.ts";
+import { NOOP_ID, toW3CTraceId } from "./ids.ts";
+import { safeJson } from "./_redact.ts";
+
+/** Construction data of an {@linkcode AgentTrace}. @internal */
+export interface AgentTraceInit {
+  readonly name: string;
+  readonly traceId: string;
+  readonly groupId?: string | null;
+  readonly metadata?: Record<string, unknown>;
+  /** Undefined for a no-op trace. */
+  readonly tracer: Tracer | undefined;
+  /** Start time in epoch ms (used when converting traces of another SDK). */
+  readonly startTime?: number;
+}
+
+/** The exported record of a trace (the OpenAI Agents backend format). */
+export interface TraceExport {
+  object: "trace";
+  id: string;
+  workflow_name: string;
+  group_id: string | null;
+  metadata: Record<string, unknown> | null;
+}
+
+/**
+ * A trace of the agent layer. Create one with `trace(workflowName, options)`; it does not start
+ * until `start()` or `run(fn)`.
+ */
+export class AgentTrace {
+  /** Always `"trace"` (as in `@openai/agents-core`). */
+  readonly type: "trace" = "trace";
+  /** The agent trace id (`trace_<32 hex>`, or `"no-op"`). */
+  readonly traceId: string;
+  /** The workflow name. */
+  readonly name: string;
+  /** The group id (e.g. a chat thread id), or null. */
+  readonly groupId: string | null;
+  /** Free-form metadata. */
+  readonly metadata: Record<string, unknown> | undefined;
+  /** The W3C trace id on the wire (see `toW3CTraceId`). */
+  readonly w3cTraceId: string;
+  readonly #tracer: Tracer | undefined;
+  readonly #startTime: number | undefined;
+  #span: Span | undefined;
+  #state: "new" | "started" | "finished" = "new";
+  #cell: AgentCell | undefined;
+  #saved: { trace: AgentCell["trace"]; span: AgentCell["span"] } | undefined;
+
+  /** @param init Construction data (use `trace()` instead). */
+  constructor(init: AgentTraceInit) {
+    this.traceId = init.traceId;
+    this.name = init.name;
+    this.groupId = init.groupId ?? null;
+    this.metadata = init.metadata;
+    this.#tracer = init.tracer;
+    this.#startTime = init.startTime;
+    this.w3cTraceId = toW3CTraceId(init.traceId);
+  }
+
+  /** True for a no-op trace (tracing disabled): it nests but is never recorded. */
+  get isNoOp(): boolean {
+    return this.#tracer === undefined;
+  }
+  /** The tracer its spans are created with (undefined for a no-op trace). */
+  get tracer(): Tracer | undefined {
+    return this.#tracer;
+  }
+  /** The root tracelet span, once started (undefined for a no-op trace). */
+  get span(): Span | undefined {
+    return this.#span;
+  }
+  /** True once started. */
+  get started(): boolean {
+    return this.#state !== "new";
+  }
+  /** True once finished. */
+  get finished(): boolean {
+    return this.#state === "finished";
+  }
+  /** Start time as an ISO string (Python `isoformat`, `+00:00`), or null before start. */
+  get startedAt(): string | null {
+    return this.#span === undefined ? null : isoFromNs(this.#span.startTime);
+  }
+
+  /**
+   * Starts the trace (idempotent): opens its root tracelet span.
+   *
+   * @param markAsCurrent Also make it the current trace of the innermost scope.
+   * @returns This trace.
+   */
+  start(markAsCurrent: boolean = false): this {
+    if (this.#state !== "new") {
+      reportOnce("agent_trace_restart", "debug", "agent_trace_started", "Cannot start a trace twice: ignored");
+      return this;
+    }
+    this.#state = "started";
+    const tracer = this.#tracer;
+    if (tracer !== undefined) {
+      const state = agentsState();
+      const active = getContextManager().active().get(SPAN_KEY);
+      if (state.liveTraceIds.size < 100_000) state.liveTraceIds.add(this.w3cTraceId);
+      state.pending = this;
+      try {
+        this.#span = tracer.startSpan(this.name, {
+          parent: null,
+          traceId: this.w3cTraceId,
+          startTime: this.#startTime ?? nowNs() / 1e6,
+          attributes: this.#attributes(),
+          links: active instanceof Span ? [{ context: active.spanContext() }] : undefined,
+        });
+      } finally {
+        state.pending = undefined;
+      }
+      state.objects.set(this.#span, this);
+    }
+    if (markAsCurrent) {
+      const cell = this.#cell = activeCell();
+      this.#saved = { trace: cell.trace, span: cell.span };
+      cell.trace = this;
+      cell.span = undefined;
+    }
+    return this;
+  }
+
+  /**
+   * Finishes the trace: ends its root span. Finishing a trace that never started does nothing.
+   *
+   * @param resetCurrent Restore the current trace/span that `start(true)` replaced.
+   * @param endTime End time in epoch ms (default now).
+   * @returns This trace.
+   */
+  finish(resetCurrent: boolean = false, endTime?: number): this {
+    if (this.#state !== "started") return this;
+    this.#state = "finished";
+    if (resetCurrent && this.#cell !== undefined && this.#saved !== undefined) {
+      this.#cell.trace = this.#saved.trace;
+      this.#cell.span = this.#saved.span;
+    }
+    this.#cell = this.#saved = undefined;
+    if (this.#span !== undefined) {
+      this.#span.end(endTime);
+      agentsState().liveTraceIds.delete(this.w3cTraceId);
+    }
+    return this;
+  }
+
+  /**
+   * Runs `fn` with this trace current (starting it if needed) and finishes it when `fn` returns
+   * or its promise settles. A thrown error is recorded on the root span and rethrown.
+   *
+   * @param fn The function.
+   * @returns What `fn` returned.
+   */
+  run<R>(fn: (trace: this) => R): R {
+    if (this.#state === "new") this.start();
+    const span = this.#span;
+    let context = getContextManager().active().set(AGENT_CELL_KEY, {
+      trace: this,
+      span: undefined,
+      scopeSpan: span,
+    });
+    if (span !== undefined) context = context.set(SPAN_KEY, span);
+    return runScoped(context, () => fn(this), (error, failed) => {
+      if (failed) span?.recordException(error);
+      this.finish();
+    });
+  }
+
+  /** @returns The exported record, or null for a no-op trace. */
+  export(): TraceExport | null {
+    if (this.isNoOp) return null;
+    return {
+      object: "trace",
+      id: this.traceId,
+      workflow_name: this.name,
+      group_id: this.groupId,
+      metadata: this.metadata ?? null,
+    };
+  }
+
+  /** @returns The same as {@linkcode AgentTrace.export}. */
+  toJSON(): TraceExport | null {
+    return this.export();
+  }
+
+  /** Finishes the trace when a `using` block exits (restoring the current trace). */
+  [Symbol.dispose](): void {
+    this.finish(true);
+  }
+
+  #attributes(): Record<string, unknown> {
+    return {
+      "openai.trace_id": this.traceId,
+      "openai.workflow_name": this.name,
+      "openai.group_id": this.groupId ?? undefined,
+      [GEN_AI_CONVERSATION_ID]: this.groupId ?? undefined,
+      "openai.trace.metadata": this.metadata === undefined ? undefined : safeJson(this.metadata),
+    };
+  }
+}
+
+/** A trace that records nothing (tracing disabled); it still becomes current and nests. */
+export class NoOpTrace extends AgentTrace {
+  /** @param name The workflow name. */
+  constructor(name: string = NOOP_ID) {
+    super({ name, traceId: NOOP_ID, tracer: undefined });
+  }
+}

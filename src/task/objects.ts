@@ -1,0 +1,209 @@
+/**
+ * The object store of one task: content-addressed objects (inputs, outputs, `logObject`, metric
+ * origins) keyed by dreadnode's synchronous 16-hex object hash. Objects whose hashed bytes are at
+ * most 10 KiB are kept inline on the span; larger ones are written to the storage adapter's blob
+ * store (key = data hash) and referenced as `{type: "uri", uri, size}`.
+ *
+ * @module
+ */
+import { reportOnce } from "../diagnostics.ts";
+import { hashSerialized } from "../hash/object_hash.ts";
+import { serialize } from "../serialize/serialize.ts";
+import type { JsonSchema, JsonValue } from "../serialize/types.ts";
+import type { TraceStorage } from "../storage/types.ts";
+import { redactForSpan, redactKeys } from "./_redact.ts";
+
+/** Objects larger than this many bytes go to the blob store. */
+export const INLINE_OBJECT_LIMIT = 10 * 1024;
+
+/** The most objects one task keeps; later ones are hashed but not stored. */
+export const MAX_OBJECTS_PER_TASK = 10_000;
+
+/** The URI prefix of objects held in the storage adapter's blob store. */
+export const OBJECT_URI_PREFIX = "storage:objects/";
+
+/** An object stored inline. */
+export interface InlineObject {
+  /** The object hash. */
+  readonly hash: string;
+  /** The schema hash. */
+  readonly schema_hash: string;
+  /** The serialized (redacted) value. */
+  readonly value: JsonValue;
+  /** Discriminator. */
+  readonly type: "val";
+}
+
+/** An object held in the blob store. */
+export interface UriObject {
+  /** The object hash. */
+  readonly hash: string;
+  /** The schema hash. */
+  readonly schema_hash: string;
+  /** `storage:objects/<data hash>`: blob key = data hash. */
+  readonly uri: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Discriminator. */
+  readonly type: "uri";
+}
+
+/** A stored object as exported in `dreadnode.objects`. */
+export type StoredObject = InlineObject | UriObject;
+
+/** A reference from an input or output to its object. */
+export interface ObjectRef {
+  /** The logged name. */
+  readonly name: string;
+  /** The cleaned label. */
+  readonly label: string;
+  /** The object hash. */
+  readonly hash: string;
+  /** Caller attributes (redacted). */
+  readonly attributes: Record<string, JsonValue>;
+}
+
+interface Entry {
+  record: StoredObject;
+  runtime: unknown;
+}
+
+/** The object store of one task. */
+export class ObjectStore {
+  readonly #storage: TraceStorage | undefined;
+  readonly #objects = new Map<string, Entry>();
+  readonly #schemas = new Map<string, JsonSchema>();
+  readonly #pending = new Set<Promise<void>>();
+  /** Objects not stored because the task held {@linkcode MAX_OBJECTS_PER_TASK}. */
+  dropped = 0;
+
+  /** @param storage Blob store for large objects; without one everything is inline. */
+  constructor(storage: TraceStorage | undefined) {
+    this.#storage = storage;
+  }
+
+  /** Number of stored objects. */
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  /**
+   * Stores a value (first value wins per hash) and returns its object hash. Never throws.
+   *
+   * @param value Any value.
+   * @param name The name it is logged under (used for key-based redaction).
+   * @returns The 16-hex object hash.
+   */
+  log(value: unknown, name?: string): string {
+    const serialized = serialize(value);
+    const redacted = redactKeys(serialized.value, name);
+    const hashes = hashSerialized({ ...serialized, value: redacted });
+    const hash = hashes.objectHash;
+    if (this.#objects.has(hash)) return hash;
+    if (this.#objects.size >= MAX_OBJECTS_PER_TASK) {
+      this.dropped++;
+      reportOnce("task_objects_full", "warn", "task_objects_full", `Cannot store object ${hash}: the task holds ${MAX_OBJECTS_PER_TASK} objects`);
+      return hash;
+    }
+    if (!this.#schemas.has(hashes.schemaHash)) this.#schemas.set(hashes.schemaHash, serialized.schema);
+    const bytes = hashes.bytes;
+    const inline: InlineObject = {
+      hash,
+      schema_hash: hashes.schemaHash,
+      value: redactForSpan(redacted),
+      type: "val",
+    };
+    const entry: Entry = { record: inline, runtime: value };
+    if (this.#storage !== undefined && bytes !== undefined && bytes.length > INLINE_OBJECT_LIMIT) {
+      entry.record = {
+        hash,
+        schema_hash: hashes.schemaHash,
+        uri: OBJECT_URI_PREFIX + hashes.dataHash,
+        size: bytes.length,
+        type: "uri",
+      };
+      this.#write(hashes.dataHash, bytes, entry, inline);
+    }
+    this.#objects.set(hash, entry);
+    return hash;
+  }
+
+  #write(key: string, bytes: Uint8Array, entry: Entry, fallback: InlineObject): void {
+    const storage = this.#storage!;
+    const p = (async () => {
+      try {
+        if (!(await storage.hasBlob(key))) await storage.putBlob(key, bytes);
+      } catch (error) {
+        entry.record = fallback;
+        reportOnce("object_blob_failed", "warn", "object_blob_failed", `Cannot store object ${fallback.hash} in the blob store; keeping it inline`, error);
+      }
+    })();
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+  }
+
+  /**
+   * The stored record of an object.
+   *
+   * @param hash The object hash.
+   * @returns The record, or undefined.
+   */
+  get(hash: string): StoredObject | undefined {
+    return this.#objects.get(hash)?.record;
+  }
+
+  /**
+   * The live value an object was logged with (kept in memory, never exported).
+   *
+   * @param hash The object hash.
+   * @returns The value, or undefined.
+   */
+  runtimeValue(hash: string): unknown {
+    return this.#objects.get(hash)?.runtime;
+  }
+
+  /** @returns Whether an object is stored. */
+  has(hash: string): boolean {
+    return this.#objects.has(hash);
+  }
+
+  /** @returns Resolves when every blob write started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** @returns `dreadnode.objects`: hash → record. */
+  objectsJson(): Record<string, StoredObject> {
+    const out: Record<string, StoredObject> = {};
+    for (const [hash, entry] of this.#objects) out[hash] = entry.record;
+    return out;
+  }
+
+  /** @returns `dreadnode.object_schemas`: schema hash → schema. */
+  schemasJson(): Record<string, JsonSchema> {
+    return Object.fromEntries(this.#schemas);
+  }
+}
+
+/**
+ * Reads the value of an object held in a blob store.
+ *
+ * @param storage The storage adapter.
+ * @param record The object record.
+ * @returns The value (a string for primitive-schema objects, parsed JSON otherwise), or undefined.
+ */
+export async function loadObjectValue(
+  storage: TraceStorage,
+  record: StoredObject,
+): Promise<JsonValue | undefined> {
+  if (record.type === "val") return record.value;
+  try {
+    const bytes = await storage.getBlob(record.uri.slice(OBJECT_URI_PREFIX.length));
+    if (bytes === undefined) return undefined;
+    const text = new TextDecoder().decode(bytes);
+    return record.schema_hash === "0000000000000000" ? text : JSON.parse(text) as JsonValue;
+  } catch (error) {
+    reportOnce("object_load_failed", "warn", "object_load_failed", `Cannot load object ${record.hash}`, error);
+    return undefined;
+  }
+}
