@@ -105,8 +105,8 @@ export type {
   JsonObject,
   JsonSchema,
   JsonValue,
-  SerializeOptions,
   Serialized,
+  SerializeOptions,
 } from "./src/serialize/types.ts";
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH } from "./src/serialize/limits.ts";
 export { pythonJson, pythonStr } from "./src/serialize/python_json.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { SpanRecord } from "../src/types.ts";
 
 /** The 512-span batch of workload B: 44 trees of A-tree (484 spans) and 28 A-flat spans. */
 export const BATCH_TREES = 44;
@@ -48,6 +49,8 @@ export interface OtelSide extends Side {
   json(spans: readonly unknown[]): Uint8Array;
   /** The otlp-transformer version. */
   readonly transformer: string;
+  /** Copies of `recorded` (this side's batch) carrying the ids, times and resource of `spans`. */
+  align(recorded: readonly unknown[], spans: readonly SpanRecord[]): unknown[];
 }
 
 /** Fills a batch by running trees and flat spans through a pipeline, as workload B needs. */

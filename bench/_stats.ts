@@ -18,6 +18,8 @@ export interface Stat {
   readonly name: string;
   /** What one unit is (`span`, `tree`, `batch`). */
   readonly unit: string;
+  /** Ratio group: the first case of a group is the baseline of the ratio column. */
+  readonly group: string;
   /** Median ns per unit. */
   readonly median: number;
   /** 25th percentile ns per unit. */
@@ -65,35 +67,40 @@ function options(mode: Mode): Record<string, number> {
     : { min_samples: 24, min_cpu_time: 1_000 * 1e6, warmup_samples: 4 };
 }
 
+/** How a case is measured and shown. */
+export interface CaseOptions {
+  /** What one unit is (`span`, `tree`, `batch`). */
+  readonly unit: string;
+  /** Units per call. Default 1. */
+  readonly perOp?: number;
+  /** Ratio group. Default: the unit. */
+  readonly group?: string;
+  /** Extra columns. */
+  readonly extra?: Record<string, string | number>;
+}
+
 /**
  * Measures `fn`, one call of which handles `perOp` units.
  *
  * @param name The case name.
- * @param unit What one unit is.
- * @param perOp Units per call.
+ * @param opts Unit, units per call, ratio group, extra columns.
  * @param fn The operation (may be async; it is awaited).
  * @param mode Full or smoke.
- * @param extra Extra columns.
  * @returns Nanoseconds per unit.
  */
-export async function time(
-  name: string,
-  unit: string,
-  perOp: number,
-  fn: () => unknown,
-  mode: Mode,
-  extra?: Record<string, string | number>,
-): Promise<Stat> {
+export async function time(name: string, opts: CaseOptions, fn: () => unknown, mode: Mode): Promise<Stat> {
   const s = await measure(fn as () => void, options(mode));
+  const perOp = opts.perOp ?? 1;
   return {
     name,
-    unit,
+    unit: opts.unit,
+    group: opts.group ?? opts.unit,
     median: s.p50 / perOp,
     p25: s.p25 / perOp,
     p75: s.p75 / perOp,
     mean: s.avg / perOp,
     samples: s.samples.length,
-    extra,
+    extra: opts.extra,
   };
 }
 
@@ -184,18 +191,19 @@ export function renderSection(section: Section): string {
   if (section.stats.length > 0) {
     const extraKeys = [...new Set(section.stats.flatMap((s) => Object.keys(s.extra ?? {})))];
     lines.push(
-      `| case | median | p25 … p75 | mean | ratio to first of group | ${extraKeys.join(" | ")}${
+      `| case | median | p25 … p75 | mean | × first of group | ${extraKeys.join(" | ")}${
         extraKeys.length ? " |" : ""
       }`,
     );
     lines.push(`|---|---:|---:|---:|---:|${extraKeys.map(() => "---:|").join("")}`);
     const baselines = new Map<string, Stat>();
+    const sizes = new Map<string, number>();
+    for (const s of section.stats) sizes.set(s.group, (sizes.get(s.group) ?? 0) + 1);
     for (const s of section.stats) {
-      const group = s.unit;
-      const base = baselines.get(group);
-      if (base === undefined) baselines.set(group, s);
+      if (!baselines.has(s.group)) baselines.set(s.group, s);
+      const base = sizes.get(s.group)! > 1 ? baselines.get(s.group) : undefined;
       const extras = extraKeys.map((k) => String(s.extra?.[k] ?? ""));
-      lines.push(`| ${[...cell(s, base ?? s), ...extras].join(" | ")} |`);
+      lines.push(`| ${[...cell(s, base), ...extras].join(" | ")} |`);
     }
     lines.push("");
   }

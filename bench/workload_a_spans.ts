@@ -35,12 +35,12 @@ async function measureSide(side: Side, mode: Mode): Promise<SpanResult> {
   const p = side.pipeline((spans) => {
     received += spans.length;
   });
-  const flat = await time(side.name, "span", FLAT_PER_OP, async () => {
+  const flat = await time(side.name, { unit: "span", perOp: FLAT_PER_OP, group: "flat" }, async () => {
     p.flat(FLAT_PER_OP);
     created += FLAT_PER_OP;
     await turn();
   }, mode);
-  const tree = await time(side.name, "tree", TREES_PER_OP, async () => {
+  const tree = await time(side.name, { unit: "tree", perOp: TREES_PER_OP, group: "tree" }, async () => {
     p.tree(TREES_PER_OP);
     created += TREES_PER_OP * 11;
     await turn();

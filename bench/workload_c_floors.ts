@@ -141,8 +141,8 @@ export interface Floors {
  * @returns The section and the floor numbers.
  */
 export async function runFloors(mode: Mode): Promise<Floors> {
-  const flat = await time("floor: A-flat span", "span", 1024, () => floorFlat(1024), mode);
-  const tree = await time("floor: A-tree", "tree", 100, () => floorTree(100), mode);
+  const flat = await time("floor: A-flat span", { unit: "span", perOp: 1024, group: "flat" }, () => floorFlat(1024), mode);
+  const tree = await time("floor: A-tree", { unit: "tree", perOp: 100, group: "tree" }, () => floorTree(100), mode);
   const records = floorBatch();
   const json = JSON.stringify(records);
   const bytes = new TextEncoder().encode(json);
@@ -153,24 +153,19 @@ export async function runFloors(mode: Mode): Promise<Floors> {
   };
   const stringifyRecords = await time(
     "floor: JSON.stringify(512 records)",
-    "batch",
-    1,
+    { unit: "batch", group: "stringify", extra: sizes },
     () => JSON.stringify(records),
     mode,
-    sizes,
   );
   const stringifyGzipRecords = await time(
     "floor: JSON.stringify + UTF-8 + gzip (512 records)",
-    "batch",
-    1,
+    { unit: "batch", group: "stringify+gzip", extra: sizes },
     () => gzipSync(new TextEncoder().encode(JSON.stringify(records))),
     mode,
-    sizes,
   );
   const pipelineJson = await time(
     "floor: 512 A-flat spans + JSON.stringify + gzip",
-    "batch",
-    1,
+    { unit: "batch", group: "e2e" },
     () => {
       batch = [];
       floorFlat(BATCH_SIZE);

@@ -12,7 +12,8 @@
 //
 // Bindings for tests: the worker's `env` is published as `globalThis.__TRACELET_TEST_ENV__`
 // before any test file is imported. Today it holds an R2 bucket `TEST_BUCKET`, a KV namespace
-// `TEST_KV` (both in-memory, fresh each run), and every `TRACELET_TEST_*` environment variable
+// `TEST_KV`, a Durable Object namespace `TEST_DO` (class TraceletDurableObject; all
+// in-memory, fresh each run), and every `TRACELET_TEST_*` environment variable
 // of this process as a plain string binding (e.g. `TRACELET_TEST_COLLECTOR=http://127.0.0.1:PORT`
 // for a loopback receiver started by the caller). Under nodejs_compat string bindings also
 // appear in `process.env`. To add more, edit MINIFLARE_OPTIONS below; for a Durable Object,
@@ -35,7 +36,7 @@ const TEST_TIMEOUT_MS = Number(process.env.TRACELET_TEST_TIMEOUT_MS ?? 20_000);
 /** Hard limit for the whole workerd run. */
 const RUN_TIMEOUT_MS = 10 * 60_000;
 /** Repo-relative modules whose exports the worker entry re-exports (Durable Object classes). */
-const ENTRY_EXPORTS = [];
+const ENTRY_EXPORTS = ["src/storage/_durable_object_server.ts"]; // TraceletDurableObject (TEST_DO)
 
 /** Plain string bindings: every TRACELET_TEST_* variable, plus the expected runtime name. */
 function stringBindings() {
@@ -54,6 +55,7 @@ const MINIFLARE_OPTIONS = {
   compatibilityFlags: ["nodejs_compat"],
   r2Buckets: ["TEST_BUCKET"],
   kvNamespaces: ["TEST_KV"],
+  durableObjects: { TEST_DO: "TraceletDurableObject" },
   bindings: stringBindings(),
 };
 

@@ -14,6 +14,9 @@ import { SimpleSpanProcessor } from "./processor/simple.ts";
 import type { SpanExporter, SpanProcessor } from "./processor/types.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import { Tracer } from "./tracer.ts";
+import { RedactingExporter } from "./redact/redacting_exporter.ts";
+import { setRedactionPolicy } from "./redact/global.ts";
+import type { RedactionOptions, RedactionPolicy } from "./redact/policy.ts";
 import type { Attributes } from "./types.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
@@ -32,6 +35,12 @@ export interface PipelineOptions {
   processors?: readonly SpanProcessor[];
   /** Attribute, event and link limits. */
   limits?: Partial<SpanLimits>;
+  /**
+   * The redaction policy applied before every exporter (and to logged task data): a policy,
+   * options for one (e.g. `{ extraKeys: ["session_key"] }`), or `false` to turn it off.
+   * Default: the built-in key list and 2048-character string truncation.
+   */
+  redaction?: RedactionPolicy | RedactionOptions | false;
 }
 
 /** Runtime facts the pipeline needs. */
@@ -58,14 +67,20 @@ export function buildPipeline(
   parts: PipelineParts,
 ): Tracer {
   const processors: SpanProcessor[] = [];
+  if (options.redaction !== undefined) {
+    setRedactionPolicy(options.redaction === false ? { enabled: false } : options.redaction);
+  }
+  // Exporters read the process-wide policy at every export, so later changes apply too.
   const batched = (exporter: SpanExporter) =>
-    new BatchSpanProcessor(exporter, { timers: parts.timers, ...options.batch });
+    new BatchSpanProcessor(new RedactingExporter(exporter), { timers: parts.timers, ...options.batch });
   if (options.local !== false) {
     processors.push(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
-  if (options.console === true) processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  if (options.console === true) {
+    processors.push(new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter())));
+  }
   if (options.processors) processors.push(...options.processors);
   return new Tracer({
     processors,

@@ -6,11 +6,11 @@
  */
 import { DEFAULT_SPAN_LIMITS } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
-import { ATTR_RUN_ID, ATTR_SESSION_ID } from "./attribute_keys.ts";
+import { ATTR_PROJECT, ATTR_RUN_ID, ATTR_SESSION_ID } from "./attribute_keys.ts";
 import { toEpochNs } from "./clock.ts";
 import type { TimeInput } from "./clock.ts";
 import { Context } from "./context/context.ts";
-import { RUN_KEY, SESSION_KEY, SPAN_KEY } from "./context/keys.ts";
+import { PROJECT_KEY, RUN_KEY, SESSION_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
 import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
 import { ProcessorFanOut } from "./processor/fan_out.ts";
@@ -178,6 +178,10 @@ export class Tracer implements SpanPipeline {
     const runId = context.get(RUN_KEY);
     if (runId !== undefined && !(ATTR_RUN_ID in span.attributes)) {
       span.setAttribute(ATTR_RUN_ID, runId);
+    }
+    const project = context.get(PROJECT_KEY);
+    if (project !== undefined && !(ATTR_PROJECT in span.attributes)) {
+      span.setAttribute(ATTR_PROJECT, project);
     }
     if (local === undefined && this.#fanOut.wantsTraces) {
       this.#localRoots.add(span);

@@ -81,3 +81,31 @@ describe("configure", () => {
     },
   );
 });
+
+describe("configure redaction", () => {
+  it("never writes a secret covered by the policy to JSONL", async () => {
+    const storage = new MemoryStorage();
+    const tracing = configure({ storage, redaction: { extraKeys: ["session_key"] } });
+    const span = tracing.tracer.startSpan("call", {
+      attributes: {
+        api_key: "sk-live-123",
+        "http.request.header.authorization": "Bearer abc",
+        payload: JSON.stringify({ nested: { Password: "hunter2" }, ok: 1 }),
+        session_key: "s3cr3t",
+        model: "gpt",
+      },
+    });
+    span.end();
+    await tracing.forceFlush();
+    const [line] = await storage.readLines(["projects", "default", span.traceId, "spans.jsonl"]);
+    for (const secret of ["sk-live-123", "Bearer abc", "hunter2", "s3cr3t"]) {
+      assert.ok(!line.includes(secret), `${secret} leaked: ${line}`);
+    }
+    const attrs = JSON.parse(line).attributes;
+    assert.equal(attrs.api_key, "***REDACTED***");
+    assert.equal(attrs.model, "gpt");
+    assert.equal(JSON.parse(attrs.payload).ok, 1);
+    await tracing.shutdown();
+    configure({ storage: new MemoryStorage(), redaction: {} });
+  });
+});

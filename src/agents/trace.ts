@@ -16,7 +16,7 @@ import type { AgentCell } from "./_state.ts";
 import { runScoped } from "./_scope.ts";
 import { GEN_AI_CONVERSATION_ID } from "./genai_attributes.ts";
 import { NOOP_ID, toW3CTraceId } from "./ids.ts";
-import { safeJson } from "./_redact.ts";
+import { redactedJson } from "./_redact.ts";
 
 /** Construction data of an {@linkcode AgentTrace}. @internal */
 export interface AgentTraceInit {
@@ -211,7 +211,7 @@ export class AgentTrace {
       "openai.workflow_name": this.name,
       "openai.group_id": this.groupId ?? undefined,
       [GEN_AI_CONVERSATION_ID]: this.groupId ?? undefined,
-      "openai.trace.metadata": this.metadata === undefined ? undefined : safeJson(this.metadata),
+      "openai.trace.metadata": this.metadata === undefined ? undefined : redactedJson(this.metadata),
     };
   }
 }

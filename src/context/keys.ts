@@ -16,3 +16,6 @@ export const SESSION_KEY: ContextKey<string> = createContextKey("tracelet.sessio
 
 /** The run (root task) id of the active run; stamped on spans as `dreadnode.run.id`. */
 export const RUN_KEY: ContextKey<string> = createContextKey("tracelet.run");
+
+/** The project of the active run; stamped on spans as `dreadnode.project` (routes JSONL lines). */
+export const PROJECT_KEY: ContextKey<string> = createContextKey("tracelet.project");

@@ -27,6 +27,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (/^\d+(\.\d+)?$/.test(text)) {
     delay = Number(text) * 1000;
   } else {
+    if (!/^[A-Za-z]{3},? /.test(text)) return undefined; // an HTTP-date starts with the day name
     const date = Date.parse(text);
     if (Number.isNaN(date)) return undefined;
     delay = date - now;

@@ -13,6 +13,7 @@
  * @module
  */
 import { pythonJson, pythonStr } from "../serialize/python_json.ts";
+import { errorMarker } from "../serialize/limits.ts";
 import { isEmptySchema } from "../serialize/schema.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
@@ -72,7 +73,12 @@ export function schemaHash(schema: JsonSchema): string {
  * @returns Data, schema and object hashes plus the hashed bytes.
  */
 export function hashSerialized(serialized: Serialized): ObjectHashes {
-  const text = hashedText(serialized.value);
+  let text: string | undefined;
+  try {
+    text = hashedText(serialized.value);
+  } catch (error) {
+    text = errorMarker(error); // only for hand-made, absurdly deep values
+  }
   let bytes: Uint8Array | undefined;
   let dataHash = EMPTY_HASH;
   if (text !== undefined) {

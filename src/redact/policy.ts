@@ -173,21 +173,27 @@ export class RedactionPolicy {
    * strings are truncated, and strings holding JSON objects or arrays are redacted inside.
    *
    * @param value A JSON value (for example the output of `serialize`).
+   * @param options `truncate: false` masks sensitive keys but leaves string lengths alone (for
+   *   values kept in full, such as blobs). Default true.
    * @returns The redacted value; the same reference when nothing changed.
    */
-  redactValue(value: JsonValue): JsonValue {
-    return this.enabled ? this.#value(value, 0) : value;
+  redactValue(value: JsonValue, options?: { truncate?: boolean }): JsonValue {
+    return this.enabled ? this.#value(value, 0, options?.truncate ?? true) : value;
   }
 
-  #value(value: JsonValue, depth: number): JsonValue {
-    if (typeof value === "string") return this.#text(value, depth);
+  #cut(text: string, truncate: boolean): string {
+    return truncate ? truncateString(text, this.maxStringLength) : text;
+  }
+
+  #value(value: JsonValue, depth: number, truncate: boolean): JsonValue {
+    if (typeof value === "string") return this.#text(value, depth, truncate);
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return this.replacement;
     if (Array.isArray(value)) {
       let out: JsonValue[] | undefined;
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
-        const redacted = this.#value(item, depth + 1);
+        const redacted = this.#value(item, depth + 1, truncate);
         if (redacted !== item) (out ??= value.slice())[i] = redacted;
       }
       return out ?? value;
@@ -195,31 +201,35 @@ export class RedactionPolicy {
     let out: JsonObject | undefined;
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const redacted = this.isSensitiveKey(key) ? this.replacement : this.#value(item, depth + 1);
+      const redacted = this.isSensitiveKey(key)
+        ? this.replacement
+        : this.#value(item, depth + 1, truncate);
       if (redacted !== item) (out ??= { ...value })[key] = redacted;
     }
     return out ?? value;
   }
 
   /** Redacts inside a JSON-looking string, or truncates a plain one. */
-  #text(text: string, depth: number): string {
+  #text(text: string, depth: number, truncate: boolean): string {
     const first = text.charCodeAt(0);
-    if ((first === 0x7b || first === 0x5b) && this.#mayNeedParse(text)) {
+    if ((first === 0x7b || first === 0x5b) && this.#mayNeedParse(text, truncate)) {
       let parsed: JsonValue;
       try {
         parsed = JSON.parse(text) as JsonValue;
       } catch {
-        return truncateString(text, this.maxStringLength);
+        return this.#cut(text, truncate);
       }
-      const redacted = this.#value(parsed, depth + 1);
+      const redacted = this.#value(parsed, depth + 1, truncate);
       return redacted === parsed ? text : JSON.stringify(redacted);
     }
-    return truncateString(text, this.maxStringLength);
+    return this.#cut(text, truncate);
   }
 
   /** A cheap necessary condition for a JSON string to contain something to redact. */
-  #mayNeedParse(text: string): boolean {
-    if (this.#matcher !== undefined || text.length > this.maxStringLength) return true;
+  #mayNeedParse(text: string, truncate: boolean): boolean {
+    if (this.#matcher !== undefined || (truncate && text.length > this.maxStringLength)) {
+      return true;
+    }
     const normalized = normalizeKey(text);
     for (const hint of this.#hints) if (normalized.includes(hint)) return true;
     return false;
@@ -242,7 +252,7 @@ export class RedactionPolicy {
       if (this.isSensitiveKey(key)) {
         redacted = this.replacement;
       } else if (typeof value === "string") {
-        redacted = this.#text(value, 0);
+        redacted = this.#text(value, 0, true);
       } else if (Array.isArray(value) && typeof value[0] === "string") {
         let copy: string[] | undefined;
         const strings = value as readonly string[];

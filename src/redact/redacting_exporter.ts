@@ -26,13 +26,17 @@ export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecor
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i];
     const redacted = policy.redactAttributes(event.attributes);
-    if (redacted !== event.attributes) (events ??= span.events.slice())[i] = { ...event, attributes: redacted };
+    if (redacted !== event.attributes) {
+      (events ??= span.events.slice())[i] = { ...event, attributes: redacted };
+    }
   }
   let links: SpanLink[] | undefined;
   for (let i = 0; i < span.links.length; i++) {
     const link = span.links[i];
     const redacted = policy.redactAttributes(link.attributes);
-    if (redacted !== link.attributes) (links ??= span.links.slice())[i] = { ...link, attributes: redacted };
+    if (redacted !== link.attributes) {
+      (links ??= span.links.slice())[i] = { ...link, attributes: redacted };
+    }
   }
   if (attributes === span.attributes && events === undefined && links === undefined) return span;
   return {

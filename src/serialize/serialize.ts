@@ -175,7 +175,9 @@ class Walker {
     const toJSON = (o as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function") {
       const result: unknown = toJSON.call(o, "");
-      if (result !== o) return this.#converted(result, depth, className(o));
+      if (result !== o) {
+        return this.#converted(result, depth, isPlainObject(o) ? undefined : className(o));
+      }
     }
     return this.#properties(o, depth, isPlainObject(o) ? undefined : className(o));
   }

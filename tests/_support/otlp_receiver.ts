@@ -20,7 +20,7 @@ import {
 /** How the receiver answers one request. */
 export type Behavior =
   /** Answer with this status (and optional `Retry-After` / body). Only 2xx counts as accepted. */
-  | { status: number; retryAfter?: string; body?: string }
+  | { status: number; retryAfter?: string; body?: string; delayMs?: number }
   /** Process the request (its spans count as accepted) but never answer, like a lost response. */
   | { stall: true }
   /** Destroy the connection as soon as the body starts arriving (nothing accepted). */
@@ -32,6 +32,8 @@ export type Behavior =
 export interface ReceivedRequest {
   /** Epoch ms of arrival (of the full body). */
   readonly at: number;
+  /** The request path. */
+  readonly path: string;
   /** Request headers (lower-case names). */
   readonly headers: http.IncomingHttpHeaders;
   /** Decompressed body bytes. */
@@ -54,6 +56,9 @@ export class OtlpReceiver {
   readonly #sockets = new Set<Socket>();
   readonly #plan: Behavior[] = [];
   #port = 0;
+  #active = 0;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #maxActive = 0;
 
   private constructor() {
     this.#server = http.createServer((req, res) => this.#handle(req, res));
@@ -111,8 +116,15 @@ export class OtlpReceiver {
     return counts;
   }
 
+  /** The most requests that were open at the same time. */
+  get maxConcurrent(): number {
+    return this.#maxActive;
+  }
+
   /** Stops listening and destroys every open connection (stalled ones included). */
   async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
@@ -120,6 +132,9 @@ export class OtlpReceiver {
 
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const behavior = this.#plan.shift() ?? { status: 200 };
+    this.#active++;
+    this.#maxActive = Math.max(this.#maxActive, this.#active);
+    res.on("close", () => this.#active--);
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk: Uint8Array) => {
       if ("reset" in behavior) {
@@ -159,8 +174,18 @@ export class OtlpReceiver {
         "content-type": json ? "application/json" : "application/x-protobuf",
       };
       if (behavior.retryAfter !== undefined) headers["retry-after"] = behavior.retryAfter;
-      res.writeHead(behavior.status, headers);
-      res.end(behavior.body ?? (ok && json ? "{}" : ""));
+      const answer = (): void => {
+        res.writeHead(behavior.status, headers);
+        res.end(behavior.body ?? (ok && json ? "{}" : ""));
+      };
+      if (behavior.delayMs === undefined) answer();
+      else {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          answer();
+        }, behavior.delayMs);
+        this.#timers.add(timer);
+      }
     });
   }
 
@@ -186,6 +211,7 @@ export class OtlpReceiver {
     }
     this.requests.push({
       at: Date.now(),
+      path: req.url ?? "",
       headers: req.headers,
       body,
       decoded,

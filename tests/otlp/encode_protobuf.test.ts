@@ -93,7 +93,12 @@ describe("OTLP protobuf encoder", { skip }, () => {
       name: "résumé 🧪",
       attributes: { "clé.ü": "naïve 😀", long, lone: "a\ud800b" },
       status: { code: "ERROR", message: "échec ❌" },
-      events: [{ name: "événement 📌", time: 1, attributes: { "k😀": "v" }, droppedAttributesCount: 0 }],
+      events: [{
+        name: "événement 📌",
+        time: 1,
+        attributes: { "k😀": "v" },
+        droppedAttributesCount: 0,
+      }],
     });
     const span = onlySpan(encodeTracesProtobuf([record]));
     assert.equal(span.name, "résumé 🧪");
@@ -144,10 +149,14 @@ describe("OTLP protobuf encoder", { skip }, () => {
 
   it("omits fields holding their default value", () => {
     const span = onlySpan(encodeTracesProtobuf([makeSpanRecord({ name: "", traceFlags: 0 })]));
-    for (const key of ["parentSpanId", "traceState", "name", "flags", "attributes", "events", "links"]) {
+    for (
+      const key of ["parentSpanId", "traceState", "name", "flags", "attributes", "events", "links"]
+    ) {
       assert.equal(key in span, false, `${key} should be omitted`);
     }
-    for (const key of ["status", "droppedAttributesCount", "droppedEventsCount", "droppedLinksCount"]) {
+    for (
+      const key of ["status", "droppedAttributesCount", "droppedEventsCount", "droppedLinksCount"]
+    ) {
       assert.equal(key in span, false, `${key} should be omitted`);
     }
   });
@@ -155,8 +164,18 @@ describe("OTLP protobuf encoder", { skip }, () => {
   it("encodes events and links with their attributes, trace state and dropped counts", () => {
     const record = makeSpanRecord({
       events: [
-        { name: "exception", time: 1_767_225_600_500_000_000, attributes: { "exception.type": "Error" }, droppedAttributesCount: 2 },
-        { name: "tick", time: 1_767_225_600_600_000_000, attributes: {}, droppedAttributesCount: 0 },
+        {
+          name: "exception",
+          time: 1_767_225_600_500_000_000,
+          attributes: { "exception.type": "Error" },
+          droppedAttributesCount: 2,
+        },
+        {
+          name: "tick",
+          time: 1_767_225_600_600_000_000,
+          attributes: {},
+          droppedAttributesCount: 0,
+        },
       ],
       links: [{
         traceId: "0af7651916cd43dd8448eb211c80319c",
@@ -200,7 +219,10 @@ describe("OTLP protobuf encoder", { skip }, () => {
     const decoded = decodeTraceRequest(encodeTracesProtobuf(spans));
     assert.equal(decoded.resourceSpans.length, 2);
     const [first, second] = decoded.resourceSpans;
-    assert.deepEqual(first.resource.attributes[0], { key: "service.name", value: { stringValue: "test-service" } });
+    assert.deepEqual(first.resource.attributes[0], {
+      key: "service.name",
+      value: { stringValue: "test-service" },
+    });
     assert.equal(first.resource.attributes.length, Object.keys(TEST_RESOURCE.attributes).length);
     assert.deepEqual(first.scopeSpans.map((s: { scope: unknown }) => s.scope), [
       { name: "tracelet-test", version: "1.2.3" },
@@ -209,14 +231,20 @@ describe("OTLP protobuf encoder", { skip }, () => {
     const names = (ss: { spans: { name: string }[] }) => ss.spans.map((s) => s.name);
     assert.deepEqual(names(first.scopeSpans[0]), ["a", "d"]);
     assert.deepEqual(names(first.scopeSpans[1]), ["b"]);
-    assert.deepEqual(second.resource.attributes, [{ key: "service.name", value: { stringValue: "other" } }]);
+    assert.deepEqual(second.resource.attributes, [{
+      key: "service.name",
+      value: { stringValue: "other" },
+    }]);
     assert.deepEqual(names(second.scopeSpans[0]), ["c"]);
   });
 
   it("handles large spans and batches (multi-byte message lengths)", () => {
     const big = "x".repeat(20_000);
-    const spans = Array.from({ length: 300 }, (_, i) =>
-      makeSpanRecord({ name: `s${i}`, attributes: { i, payload: i === 7 ? big : "small" } }));
+    const spans = Array.from(
+      { length: 300 },
+      (_, i) =>
+        makeSpanRecord({ name: `s${i}`, attributes: { i, payload: i === 7 ? big : "small" } }),
+    );
     const decoded = decodeTraceRequest(encodeTracesProtobuf(spans));
     const out = decoded.resourceSpans[0].scopeSpans[0].spans;
     assert.equal(out.length, 300);
@@ -232,8 +260,18 @@ describe("OTLP protobuf encoder", { skip }, () => {
         parentSpanId: "b7ad6b7169203331",
         kind: "CLIENT",
         attributes: { s: "ü", i: -3, d: 0.25, b: true, a: ["x"], e: [] },
-        events: [{ name: "e", time: 1_767_225_600_000_000_256, attributes: { k: 1 }, droppedAttributesCount: 1 }],
-        links: [{ traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "00f067aa0ba902b7", attributes: {}, droppedAttributesCount: 0 }],
+        events: [{
+          name: "e",
+          time: 1_767_225_600_000_000_256,
+          attributes: { k: 1 },
+          droppedAttributesCount: 1,
+        }],
+        links: [{
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: "00f067aa0ba902b7",
+          attributes: {},
+          droppedAttributesCount: 0,
+        }],
         status: { code: "ERROR", message: "boom" },
       }),
       makeSpanRecord({ resource: { attributes: { "service.name": "second" } } }),

@@ -1,0 +1,10 @@
+import { tracelet } from "./drivers/tracelet.ts";
+import { otel2 } from "./drivers/otel2.ts";
+import { encodeTracesJson } from "../src/otlp/encode_json.ts";
+const a = await tracelet.recordBatch() as any[];
+const b = await otel2.recordBatch();
+const ja = JSON.parse(new TextDecoder().decode(encodeTracesJson(a.slice(0, 12))));
+const jb = JSON.parse(new TextDecoder().decode(otel2.json(b.slice(0, 12))));
+console.log(JSON.stringify(ja.resourceSpans[0].scopeSpans[0].spans.slice(0,2)));
+console.log(JSON.stringify(jb.resourceSpans[0].scopeSpans[0].spans.slice(0,2)));
+console.log(JSON.stringify(ja.resourceSpans[0].resource), JSON.stringify(jb.resourceSpans[0].resource));

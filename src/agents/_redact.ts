@@ -1,0 +1,39 @@
+/**
+ * The agent and events layers' use of the shared serializer and redaction policy: any value
+ * becomes JSON-safe (`serialize`), then sensitive keys are masked and long strings truncated
+ * (`RedactionPolicy.redactValue`), before it reaches a span attribute or an event sink.
+ *
+ * @module
+ */
+import { getRedactionPolicy } from "../redact/global.ts";
+import type { RedactionPolicy } from "../redact/policy.ts";
+import { serialize } from "../serialize/serialize.ts";
+import type { JsonValue } from "../serialize/types.ts";
+
+/**
+ * Serializes and redacts a value.
+ *
+ * @param value Any value.
+ * @param policy The policy (default: the process-wide policy).
+ * @returns The redacted JSON-safe value.
+ * @internal
+ */
+export function redacted(value: unknown, policy: RedactionPolicy = getRedactionPolicy()): JsonValue {
+  return policy.redactValue(serialize(value, { schema: false }).value);
+}
+
+/**
+ * Serializes and redacts a value into compact JSON text.
+ *
+ * @param value Any value.
+ * @param policy The policy (default: the process-wide policy).
+ * @returns JSON text.
+ * @internal
+ */
+export function redactedJson(value: unknown, policy?: RedactionPolicy): string {
+  try {
+    return JSON.stringify(redacted(value, policy)) ?? "null";
+  } catch {
+    return "null";
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The agent-layer span (OpenAI Agents / CAI `Span`): typed span data plus the OpenAI fields
+ * (`traceId`, `spanId`, `parentId`, `spanData`, `error`, `startedAt`, `endedAt`). A recording
+ * span IS a child tracelet span; its data is written onto it as attributes (`openai.span_data`
+ * JSON, redacted) together with GenAI semantic-convention attributes (`gen_ai.*`).
+ *
+ * @module
+ */
+import { isoFromNs, nowNs } from "../clock.ts";
+import { SPAN_KEY } from "../context/keys.ts";
+import { getContextManager } from "../context/manager.ts";
+import { reportOnce } from "../diagnostics.ts";
+import { Span } from "../span.ts";
+import type { Tracer } from "../tracer.ts";
+import { redactedJson } from "./_redact.ts";
+import { runScoped } from "./_scope.ts";
+import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
+import type { AgentCell } from "./_state.ts";
+import { genAiAttributes, spanKindFor, spanNameFor } from "./genai_attributes.ts";
+import { NOOP_ID, toW3CSpanId } from "./ids.ts";
+import { exportSpanData } from "./span_data.ts";
+import type { SpanData, SpanError } from "./span_data.ts";
+import type { AgentTrace } from "./trace.ts";
+
+/** Construction data of an {@linkcode AgentSpan}. @internal */
+export interface AgentSpanInit<D extends SpanData> {
+  readonly data: D;
+  readonly trace: AgentTrace | undefined;
+  readonly parent: AgentTrace | AgentSpan | undefined;
+  readonly spanId: string;
+  /** Whether `parent` was given explicitly (then active tracelet spans are not considered). */
+  readonly explicitParent: boolean;
+  /** Undefined for a no-op span. */
+  readonly tracer: Tracer | undefined;
+  readonly toolCallId?: string;
+  /** Start time in epoch ms (when converting spans of another SDK). */
+  readonly startTime?: number;
+}
+
+/** The exported record of a span (the OpenAI Agents backend format). */
+export interface SpanExport {
+  object: "trace.span";
+  id: string;
+  trace_id: string;
+  parent_id: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  span_data: Record<string, unknown>;
+  error: SpanError | null;
+}
+
+/** A span of the agent layer. Create one with a factory (`agentSpan`, `functionSpan`, …). */
+export class AgentSpan<D extends SpanData = SpanData> {
+  /** Always `"trace.span"` (as in `@openai/agents-core`). */
+  readonly type: "trace.span" = "trace.span";
+  /** The agent trace id of the trace it belongs to. */
+  readonly traceId: string;
+  /** The agent span id (`span_<24 hex>`, or `"no-op"`). */
+  readonly spanId: string;
+  /** The parent span's agent id, or null when the parent is the trace. */
+  readonly parentId: string | null;
+  /** The typed span data; may be updated until the span finishes. */
+  spanData: D;
+  /** The trace it belongs to. */
+  readonly trace: AgentTrace | undefined;
+  /** The tool call id (function spans), recorded as `gen_ai.tool.call.id`. */
+  toolCallId: string | undefined;
+  readonly #parent: AgentTrace | AgentSpan | undefined;
+  readonly #explicitParent: boolean;
+  readonly #tracer: Tracer | undefined;
+  readonly #startTime: number | undefined;
+  #error: SpanError | null = null;
+  #errorType: string | undefined;
+  #span: Span | undefined;
+  #startNs = 0;
+  #endNs = 0;
+  #state: "new" | "started" | "finished" = "new";
+  #cell: AgentCell | undefined;
+  #saved: AgentCell["span"];
+
+  /** @param init Construction data (use a factory instead). */
+  constructor(init: AgentSpanInit<D>) {
+    this.spanData = init.data;
+    this.trace = init.trace;
+    this.#parent = init.parent;
+    this.#explicitParent = init.explicitParent;
+    this.#tracer = init.tracer;
+    this.#startTime = init.startTime;
+    this.spanId = init.spanId;
+    this.traceId = init.tracer === undefined ? NOOP_ID : init.trace?.traceId ?? NOOP_ID;
+    this.parentId = init.parent instanceof AgentSpan ? init.parent.spanId : null;
+    this.toolCallId = init.toolCallId;
+  }
+
+  /** True for a no-op span: it nests but is never recorded. */
+  get isNoOp(): boolean {
+    return this.#tracer === undefined;
+  }
+  /** The tracelet span, once started (undefined for a no-op span). */
+  get span(): Span | undefined {
+    return this.#span;
+  }
+  /** The error set with `setError` (or recorded by `run`), or null. */
+  get error(): SpanError | null {
+    return this.#error;
+  }
+  /** Start time as an ISO string (`+00:00`), or null before start. */
+  get startedAt(): string | null {
+    return this.#startNs === 0 ? null : isoFromNs(this.#startNs);
+  }
+  /** End time as an ISO string, or null before finish. */
+  get endedAt(): string | null {
+    const end = this.#span !== undefined && this.#span.endTime !== 0 ? this.#span.endTime : this.#endNs;
+    return end === 0 ? null : isoFromNs(end);
+  }
+  /** The metadata of its trace. */
+  get traceMetadata(): Record<string, unknown> | undefined {
+    return this.trace?.metadata;
+  }
+
+  /**
+   * Attaches an error (OpenAI's `set_error`): the tracelet span gets status `ERROR`.
+   *
+   * @param error A message and optional structured data.
+   * @returns This span.
+   */
+  setError(error: SpanError): this {
+    this.#error = { message: String(error?.message), data: error?.data };
+    return this;
+  }
+
+  /**
+   * Starts the span: opens its tracelet span under the parent's (or under a tracelet span opened
+   * inside the parent's scope). A second start is ignored.
+   *
+   * @param markAsCurrent Also make it the current span of the innermost scope.
+   * @returns This span.
+   */
+  start(markAsCurrent: boolean = false): this {
+    if (this.#state !== "new") {
+      reportOnce("agent_span_restart", "debug", "agent_span_started", "Cannot start a span twice: ignored");
+      return this;
+    }
+    this.#state = "started";
+    this.#startNs = this.#startTime !== undefined ? Math.round(this.#startTime * 1e6) : nowNs();
+    const tracer = this.#tracer;
+    if (tracer !== undefined) {
+      const state = agentsState();
+      state.pending = this;
+      try {
+        this.#span = tracer.startSpan(spanNameFor(this.spanData), {
+          parent: this.#traceletParent(),
+          traceId: this.trace?.w3cTraceId,
+          spanId: toW3CSpanId(this.spanId),
+          kind: spanKindFor(this.spanData),
+          startTime: this.#startNs / 1e6,
+          attributes: this.#attributes(),
+        });
+      } finally {
+        state.pending = undefined;
+      }
+      state.objects.set(this.#span, this);
+    }
+    if (markAsCurrent) {
+      const cell = this.#cell = activeCell();
+      this.#saved = cell.span;
+      cell.span = this;
+    }
+    return this;
+  }
+
+  /**
+   * Finishes the span: writes the (possibly updated) span data and error onto the tracelet span
+   * and ends it. Finishing twice, or before start, is ignored.
+   *
+   * @param resetCurrent Restore the current span that `start(true)` replaced.
+   * @param endTime End time in epoch ms (default now).
+   * @returns This span.
+   */
+  finish(resetCurrent: boolean = false, endTime?: number): this {
+    if (this.#state !== "started") return this;
+    this.#state = "finished";
+    if (resetCurrent && this.#cell !== undefined) this.#cell.span = this.#saved;
+    this.#cell = this.#saved = undefined;
+    this.#endNs = endTime !== undefined ? Math.round(endTime * 1e6) : nowNs();
+    const span = this.#span;
+    if (span !== undefined) {
+      span.setAttributes(this.#attributes());
+      if (this.#error !== null) {
+        span.setAttribute("openai.error", redactedJson(this.#error));
+        span.setAttribute("error.type", this.#errorType ?? "_OTHER");
+        span.setStatus({ code: "ERROR", message: this.#error.message });
+      }
+      span.end(this.#endNs / 1e6);
+    }
+    return this;
+  }
+
+  /** Alias of `finish()` (the `@openai/agents-core` name). */
+  end(): void {
+    this.finish();
+  }
+
+  /**
+   * Runs `fn` with this span current (starting it if needed) and finishes it when `fn` returns or
+   * its promise settles. A thrown error is recorded (the OpenAI SDKs do not do this): the span
+   * gets `error` `{message, data: {type}}` and an `exception` event; the error is rethrown.
+   *
+   * @param fn The function.
+   * @returns What `fn` returned.
+   */
+  run<R>(fn: (span: this) => R): R {
+    if (this.#state === "new") this.start();
+    const outer = activeCell();
+    const span = this.#span;
+    let context = getContextManager().active().set(AGENT_CELL_KEY, {
+      trace: outer.trace ?? this.trace,
+      span: this,
+      scopeSpan: span ?? outer.scopeSpan,
+    });
+    if (span !== undefined) context = context.set(SPAN_KEY, span);
+    return runScoped(context, () => fn(this), (error, failed) => {
+      if (failed && span !== undefined) {
+        const type = error instanceof Error ? error.name : typeof error;
+        if (this.#error === null) {
+          this.setError({ message: error instanceof Error ? error.message : String(error), data: { type } });
+        }
+        this.#errorType ??= type;
+        span.recordException(error);
+      }
+      this.finish();
+    });
+  }
+
+  /** @returns The exported record, or null for a no-op span. */
+  export(): SpanExport | null {
+    if (this.isNoOp) return null;
+    return {
+      object: "trace.span",
+      id: this.spanId,
+      trace_id: this.traceId,
+      parent_id: this.parentId,
+      started_at: this.startedAt,
+      ended_at: this.endedAt,
+      span_data: exportSpanData(this.spanData),
+      error: this.#error,
+    };
+  }
+
+  /** @returns The same as {@linkcode AgentSpan.export}. */
+  toJSON(): SpanExport | null {
+    return this.export();
+  }
+
+  /** Finishes the span when a `using` block exits (restoring the current span). */
+  [Symbol.dispose](): void {
+    this.finish(true);
+  }
+
+  #traceletParent(): Span | null {
+    const parent = this.#parent;
+    const own = parent === undefined ? undefined : parent.span;
+    if (!this.#explicitParent) {
+      // A tracelet span opened inside the parent's scope (e.g. `tracer.withSpan` inside
+      // `agentSpan.run`) is a deeper parent in the same trace.
+      const active = getContextManager().active().get(SPAN_KEY);
+      if (
+        active instanceof Span && active.endTime === 0 && active !== own &&
+        active !== activeCell().scopeSpan && active.traceId === this.trace?.w3cTraceId
+      ) return active;
+    }
+    if (own !== undefined) return own; // an ended parent is still the parent
+    const root = this.trace?.span;
+    if (root === undefined) {
+      reportOnce("agent_parent_unstarted", "debug", "agent_parent_unstarted", "A span's trace was not started; the span becomes a root span");
+      return null;
+    }
+    return root;
+  }
+
+  #attributes(): Record<string, unknown> {
+    const data = this.spanData;
+    const attributes: Record<string, unknown> = {
+      "openai.trace_id": this.traceId,
+      "openai.span_id": this.spanId,
+      "openai.parent_id": this.parentId ?? undefined,
+      "openai.span.type": data.type,
+      "openai.span_data": redactedJson(exportSpanData(data)),
+      ...genAiAttributes(data, this.toolCallId),
+    };
+    if (data.type === "handoff") {
+      attributes["openai.handoff.from_agent"] = data.from_agent;
+      attributes["openai.handoff.to_agent"] = data.to_agent;
+    } else if (data.type === "guardrail") {
+      attributes["openai.guardrail.name"] = data.name;
+      attributes["openai.guardrail.triggered"] = data.triggered;
+    } else if (data.type === "agent") {
+      attributes["openai.agent.tools"] = data.tools;
+      attributes["openai.agent.handoffs"] = data.handoffs;
+      attributes["openai.agent.output_type"] = data.output_type;
+    } else if (data.type === "mcp_tools") {
+      attributes["openai.mcp.server"] = data.server;
+    }
+    return attributes;
+  }
+}
+
+/** A span that records nothing (tracing disabled, or no trace); it still nests. */
+export class NoOpSpan<D extends SpanData = SpanData> extends AgentSpan<D> {
+  /**
+   * @param data The span data (kept, never recorded).
+   * @param trace The (no-op) trace it belongs to.
+   */
+  constructor(data: D, trace?: AgentTrace) {
+    super({ data, trace, parent: undefined, spanId: NOOP_ID, explicitParent: false, tracer: undefined });
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Tracelet as a processor of `@openai/agents-core`: register {@linkcode TraceletAgentsProcessor}
+ * with that SDK (`setTraceProcessors([new TraceletAgentsProcessor()])` or `addTraceProcessor`)
+ * and every trace and span of its agent runs becomes an agent-layer trace/span here, and so a
+ * tracelet span on the one pipeline (JSONL, OTLP, console, agent-layer processors).
+ *
+ * The class only relies on the shape of the SDK's objects (no import of the package), so tracelet
+ * keeps zero runtime dependencies. Ids are kept (`trace_<32 hex>` → W3C trace id, `span_<24 hex>`
+ * → W3C span id, see `ids.ts`), so the same run can be correlated across both SDKs. Times are the
+ * SDK's own `startedAt` / `endedAt`.
+ *
+ * @module
+ */
+import { report } from "../diagnostics.ts";
+import type { Tracer } from "../tracer.ts";
+import { AgentSpan } from "./agent_span.ts";
+import { getAgentTracer } from "./provider.ts";
+import type { SpanData } from "./span_data.ts";
+import { AgentTrace } from "./trace.ts";
+
+/** The fields read from an `@openai/agents-core` `Trace`. */
+export interface AgentsCoreTraceLike {
+  readonly traceId: string;
+  readonly name: string;
+  readonly groupId?: string | null;
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** The fields read from an `@openai/agents-core` `Span`. */
+export interface AgentsCoreSpanLike {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentId: string | null;
+  readonly spanData: { readonly type: string };
+  readonly error: { message: string; data?: Record<string, unknown> } | null;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+}
+
+/** Options of {@linkcode TraceletAgentsProcessor}. */
+export interface TraceletAgentsProcessorOptions {
+  /** The tracer to record into (default: the agent layer's tracer). */
+  tracer?: Tracer;
+  /** Maximum traces and spans open at once; beyond it new ones are dropped and counted. Default 10000. */
+  maxOpen?: number;
+}
+
+function epochMs(iso: string | null): number | undefined {
+  if (iso === null) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function copyData(span: AgentsCoreSpanLike): SpanData {
+  return { ...(span.spanData as Record<string, unknown>) } as unknown as SpanData;
+}
+
+/**
+ * A `TracingProcessor` for `@openai/agents-core` that records the SDK's traces and spans in
+ * tracelet. Its methods never throw or reject.
+ *
+ * @example
+ * ```ts
+ * import { setTraceProcessors } from "@openai/agents-core";
+ * import { TraceletAgentsProcessor } from "@tracelet/tracelet/agents";
+ * setTraceProcessors([new TraceletAgentsProcessor()]);
+ * // Runner.run(agent, "hi") now lands in tracelet's pipeline
+ * ```
+ */
+export class TraceletAgentsProcessor {
+  readonly #tracer: Tracer | undefined;
+  readonly #maxOpen: number;
+  readonly #traces = new Map<string, AgentTrace>();
+  readonly #spans = new Map<string, AgentSpan>();
+  #dropped = 0;
+
+  /** @param options Tracer and bound. */
+  constructor(options: TraceletAgentsProcessorOptions = {}) {
+    this.#tracer = options.tracer;
+    this.#maxOpen = Math.max(1, options.maxOpen ?? 10_000);
+  }
+
+  /** Traces and spans dropped because too many were open. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Nothing to start (no background work). */
+  start(): void {}
+
+  #full(what: string): boolean {
+    if (this.#traces.size + this.#spans.size < this.#maxOpen) return false;
+    this.#dropped++;
+    report("warn", "agents_core_dropped", `Cannot record an @openai/agents-core ${what}: ${this.#maxOpen} are open`);
+    return true;
+  }
+
+  /** @param trace The SDK's trace that started. */
+  onTraceStart(trace: AgentsCoreTraceLike): Promise<void> {
+    try {
+      if (this.#traces.has(trace.traceId) || this.#full("trace")) return Promise.resolve();
+      const t = new AgentTrace({
+        name: trace.name,
+        traceId: trace.traceId,
+        groupId: trace.groupId ?? null,
+        metadata: trace.metadata,
+        tracer: getAgentTracer(this.#tracer),
+      });
+      this.#traces.set(trace.traceId, t.start());
+    } catch (error) {
+      report("error", "agents_core_failed", "Cannot record an @openai/agents-core trace", error);
+    }
+    return Promise.resolve();
+  }
+
+  /** @param trace The SDK's trace that ended. */
+  onTraceEnd(trace: AgentsCoreTraceLike): Promise<void> {
+    try {
+      const t = this.#traces.get(trace.traceId);
+      this.#traces.delete(trace.traceId);
+      t?.finish();
+    } catch (error) {
+      report("error", "agents_core_failed", "Cannot finish an @openai/agents-core trace", error);
+    }
+    return Promise.resolve();
+  }
+
+  /** @param span The SDK's span that started. */
+  onSpanStart(span: AgentsCoreSpanLike): Promise<void> {
+    try {
+      if (this.#spans.has(span.spanId) || this.#full("span")) return Promise.resolve();
+      let trace = this.#traces.get(span.traceId);
+      if (trace === undefined) {
+        // The processor was registered in the middle of a trace: record the trace implicitly.
+        trace = new AgentTrace({ name: "agents-core", traceId: span.traceId, tracer: getAgentTracer(this.#tracer) });
+        this.#traces.set(span.traceId, trace.start());
+      }
+      const parent = (span.parentId === null ? undefined : this.#spans.get(span.parentId)) ?? trace;
+      const s = new AgentSpan({
+        data: copyData(span),
+        trace,
+        parent,
+        spanId: span.spanId,
+        explicitParent: true,
+        tracer: trace.tracer,
+        startTime: epochMs(span.startedAt),
+      });
+      this.#spans.set(span.spanId, s.start());
+    } catch (error) {
+      report("error", "agents_core_failed", "Cannot record an @openai/agents-core span", error);
+    }
+    return Promise.resolve();
+  }
+
+  /** @param span The SDK's span that ended. */
+  onSpanEnd(span: AgentsCoreSpanLike): Promise<void> {
+    try {
+      const s = this.#spans.get(span.spanId);
+      this.#spans.delete(span.spanId);
+      if (s !== undefined) {
+        s.spanData = copyData(span);
+        if (span.error !== null && span.error !== undefined) s.setError(span.error);
+        s.finish(false, epochMs(span.endedAt));
+      }
+    } catch (error) {
+      report("error", "agents_core_failed", "Cannot finish an @openai/agents-core span", error);
+    }
+    return Promise.resolve();
+  }
+
+  /** Flushes tracelet's pipeline (the shared tracer is not shut down). */
+  async forceFlush(): Promise<void> {
+    await getAgentTracer(this.#tracer).forceFlush();
+  }
+
+  /**
+   * Flushes tracelet's pipeline when the SDK shuts down. The tracer itself is shared with the rest
+   * of the program and is left running.
+   *
+   * @param _timeout Ignored (the flush has its own deadline).
+   */
+  async shutdown(_timeout?: number): Promise<void> {
+    await this.forceFlush();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Creating agent-layer traces and spans: `trace()`, `withTrace()`, the current trace and span,
+ * and one factory per span type. Factories return **un-started** spans (call `start()` /
+ * `finish()`, use `run(fn)`, or `using`). A span's parent is the explicit `parent`, else the
+ * current span, else the current trace; with none of them, or when tracing is disabled, the
+ * factory returns a no-op span.
+ *
+ * @module
+ */
+import { reportOnce } from "../diagnostics.ts";
+import type { Tracer } from "../tracer.ts";
+import { activeCell } from "./_state.ts";
+import { AgentSpan, NoOpSpan } from "./agent_span.ts";
+import { genSpanId, genTraceId, NOOP_ID } from "./ids.ts";
+import { getAgentTracer, isTracingDisabled } from "./provider.ts";
+import type { SpanData } from "./span_data.ts";
+import { AgentTrace, NoOpTrace } from "./trace.ts";
+
+/** Options of {@linkcode trace}. */
+export interface TraceOptions {
+  /** The trace id (default `genTraceId()`). */
+  traceId?: string;
+  /** A grouping id, e.g. a chat thread id. */
+  groupId?: string;
+  /** Free-form metadata. */
+  metadata?: Record<string, unknown>;
+  /** Return a no-op trace. */
+  disabled?: boolean;
+  /** Record into this tracer instead of the agent layer's tracer. */
+  tracer?: Tracer;
+}
+
+/** Options shared by every span factory. */
+export interface SpanOptions {
+  /** The span id (default `genSpanId()`; `"no-op"` makes a no-op span). */
+  spanId?: string;
+  /** The parent trace or span (default: the current span, else the current trace). */
+  parent?: AgentTrace | AgentSpan;
+  /** Return a no-op span. */
+  disabled?: boolean;
+  /** Tool call id (function spans; recorded as `gen_ai.tool.call.id`). */
+  toolCallId?: string;
+  /** Start time in epoch ms, used when the span starts (default: the moment of `start()`). */
+  startTime?: number;
+}
+
+/**
+ * Creates a trace (not started). If a trace is already current, a new one is still created.
+ *
+ * @param workflowName The workflow's name, e.g. `"customer_support_agent"`.
+ * @param options Trace id, group id, metadata, disabled, tracer.
+ * @returns The trace (a {@linkcode NoOpTrace} when tracing is disabled).
+ * @example
+ * ```ts
+ * import { agentSpan, trace } from "@tracelet/tracelet/agents";
+ * await trace("code_bot", { groupId: "thread-42" }).run(async () => {
+ *   await agentSpan("planner", { tools: ["search"] }).run(async (span) => {
+ *     // … the agent's work; nested spans find their parent automatically
+ *   });
+ * });
+ * ```
+ */
+export function trace(workflowName: string, options: TraceOptions = {}): AgentTrace {
+  if (activeCell().trace !== undefined && !activeCell().trace!.finished) {
+    reportOnce("agent_trace_exists", "debug", "agent_trace_exists", "A trace is already current; creating a new trace anyway");
+  }
+  if (options.disabled === true || isTracingDisabled() || options.traceId === NOOP_ID) {
+    return new NoOpTrace(String(workflowName));
+  }
+  return new AgentTrace({
+    name: String(workflowName),
+    traceId: options.traceId ?? genTraceId(),
+    groupId: options.groupId,
+    metadata: options.metadata,
+    tracer: getAgentTracer(options.tracer),
+  });
+}
+
+/**
+ * Runs `fn` inside a trace (created from a name, or given) that is current for `fn` and finished
+ * when `fn` settles.
+ *
+ * @param nameOrTrace A workflow name or a trace.
+ * @param fn The function; receives the trace.
+ * @param options Trace options when a name is given.
+ * @returns What `fn` returned.
+ */
+export function withTrace<R>(
+  nameOrTrace: string | AgentTrace,
+  fn: (trace: AgentTrace) => R,
+  options?: TraceOptions,
+): R {
+  const t = typeof nameOrTrace === "string" ? trace(nameOrTrace, options) : nameOrTrace;
+  return t.run(fn);
+}
+
+/** @returns The current trace (possibly a no-op trace), or null. */
+export function getCurrentTrace(): AgentTrace | null {
+  return activeCell().trace ?? null;
+}
+
+/** @returns The current span (possibly a no-op span), or null. */
+export function getCurrentSpan(): AgentSpan | null {
+  return activeCell().span ?? null;
+}
+
+/**
+ * Creates a span of any span data (the factories below call this).
+ *
+ * @param data The span data.
+ * @param options Span id, parent, disabled, tool call id.
+ * @returns The span (a {@linkcode NoOpSpan} when it cannot be recorded).
+ */
+export function createSpan<D extends SpanData>(data: D, options: SpanOptions = {}): AgentSpan<D> {
+  const cell = activeCell();
+  const parent = options.parent ?? cell.span ?? cell.trace;
+  const trace = parent instanceof AgentSpan ? parent.trace : parent;
+  if (options.disabled === true || isTracingDisabled() || options.spanId === NOOP_ID) {
+    return new NoOpSpan(data, trace);
+  }
+  if (parent === undefined || trace === undefined) {
+    reportOnce("agent_no_trace", "debug", "agent_no_trace", "No current trace; the span is not recorded");
+    return new NoOpSpan(data);
+  }
+  if (parent.isNoOp || trace.isNoOp || trace.tracer === undefined) return new NoOpSpan(data, trace);
+  return new AgentSpan({
+    data,
+    trace,
+    parent,
+    spanId: options.spanId ?? genSpanId(),
+    explicitParent: options.parent !== undefined,
+    tracer: getAgentTracer(trace.tracer),
+    toolCallId: options.toolCallId,
+    startTime: options.startTime,
+  });
+}

@@ -1,0 +1,177 @@
+/**
+ * OpenAI Agents / CAI-style processors on tracelet's one pipeline.
+ *
+ * A {@linkcode TracingProcessor} (the OpenAI shape: `onTraceStart`, `onTraceEnd`, `onSpanStart`,
+ * `onSpanEnd`, `shutdown`, `forceFlush`) is wrapped in a {@linkcode TracingProcessorBridge}, a
+ * regular tracelet `SpanProcessor` installed on the agent layer's tracer. The bridge turns the
+ * tracelet span notifications of agent-layer traces and spans back into the agent objects, so
+ * the processor receives `AgentTrace` / `AgentSpan` objects (with `traceId`, `spanId`,
+ * `parentId`, `spanData`, `error`, `startedAt`, `endedAt`, `toJSON()`), exactly as it would from
+ * the OpenAI SDKs. Each bridge is one processor of the tracer's fan-out, so a processor that
+ * throws or rejects is reported through diagnostics and affects neither the host program nor
+ * other processors. Plain tracelet spans (not created by the agent layer) are not passed on.
+ *
+ * @module
+ */
+import type { SpanProcessor } from "../processor/types.ts";
+import type { Span } from "../span.ts";
+import type { FlushReport, SpanRecord } from "../types.ts";
+import { agentObjectOf, agentsState } from "./_state.ts";
+import { AgentSpan } from "./agent_span.ts";
+import { getAgentTracer } from "./provider.ts";
+import type { SpanData, SpanError } from "./span_data.ts";
+import { AgentTrace } from "./trace.ts";
+
+/** What a processor sees of a trace (an `AgentTrace`; also matches `@openai/agents-core`'s `Trace`). */
+export interface TraceView {
+  /** Always `"trace"`. */
+  readonly type: "trace";
+  /** The agent trace id. */
+  readonly traceId: string;
+  /** The workflow name. */
+  readonly name: string;
+  /** The group id, or null. */
+  readonly groupId: string | null;
+  /** Free-form metadata. */
+  readonly metadata?: Record<string, unknown>;
+  /** The exported record. */
+  toJSON(): object | null;
+}
+
+/** What a processor sees of a span (an `AgentSpan`; also matches `@openai/agents-core`'s `Span`). */
+export interface SpanView<D extends { type: string } = SpanData> {
+  /** Always `"trace.span"`. */
+  readonly type: "trace.span";
+  /** The agent trace id. */
+  readonly traceId: string;
+  /** The agent span id. */
+  readonly spanId: string;
+  /** The parent span's agent id, or null under the trace. */
+  readonly parentId: string | null;
+  /** The typed span data. */
+  readonly spanData: D;
+  /** The error, or null. */
+  readonly error: SpanError | null;
+  /** ISO start time, or null. */
+  readonly startedAt: string | null;
+  /** ISO end time, or null. */
+  readonly endedAt: string | null;
+  /** The exported record. */
+  toJSON(): object | null;
+}
+
+/**
+ * The OpenAI Agents / CAI processor interface. Every method is optional and may return a promise.
+ * A processor written for `@openai/agents-core` (`implements TracingProcessor` from that package)
+ * satisfies it too.
+ */
+export interface TracingProcessor {
+  /** Called once when the processor is registered. */
+  start?(): void;
+  /** A trace started. */
+  onTraceStart?(trace: TraceView): void | Promise<void>;
+  /** A trace finished. */
+  onTraceEnd?(trace: TraceView): void | Promise<void>;
+  /** A span started. */
+  onSpanStart?(span: SpanView): void | Promise<void>;
+  /** A span finished. Should not block or throw. */
+  onSpanEnd?(span: SpanView): void | Promise<void>;
+  /** The application is stopping; `timeout` in ms. */
+  shutdown?(timeout?: number): void | Promise<void>;
+  /** Export everything queued. */
+  forceFlush?(): void | Promise<void>;
+}
+
+/** A tracelet span processor that feeds one {@linkcode TracingProcessor}. */
+export class TracingProcessorBridge implements SpanProcessor {
+  /** Brand recognized by the agent layer when it replaces its bridges. */
+  readonly agentLayerBridge: true = true;
+  /** The wrapped processor. */
+  readonly processor: TracingProcessor;
+
+  /** @param processor The OpenAI-shaped processor. */
+  constructor(processor: TracingProcessor) {
+    this.processor = processor;
+  }
+
+  /** @param span A tracelet span that started. */
+  onSpanStart(span: Span): void | Promise<void> {
+    const object = agentObjectOf(span);
+    if (object instanceof AgentTrace) return this.processor.onTraceStart?.(object);
+    if (object instanceof AgentSpan) return this.processor.onSpanStart?.(object);
+  }
+
+  /** @param span A tracelet span that ended. */
+  onSpanEnd(span: SpanRecord): void | Promise<void> {
+    const object = agentsState().objects.get(span);
+    if (object instanceof AgentTrace) return this.processor.onTraceEnd?.(object);
+    if (object instanceof AgentSpan) return this.processor.onSpanEnd?.(object);
+  }
+
+  /** @returns Whatever the processor's `forceFlush` returns. */
+  async forceFlush(): Promise<void> {
+    await this.processor.forceFlush?.();
+  }
+
+  /** @param deadline Epoch-ms limit, passed on as a timeout in ms. */
+  async shutdown(deadline?: number): Promise<void> {
+    const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+    await this.processor.shutdown?.(timeout);
+  }
+}
+
+function bridge(processor: TracingProcessor): TracingProcessorBridge {
+  try {
+    processor.start?.();
+  } catch {
+    // A processor whose start() throws still receives notifications.
+  }
+  return new TracingProcessorBridge(processor);
+}
+
+/**
+ * Adds a processor: it receives every agent-layer trace and span from now on.
+ *
+ * @param processor The processor (tracelet's or `@openai/agents-core`'s shape).
+ * @example
+ * ```ts
+ * import { addTraceProcessor } from "@tracelet/tracelet/agents";
+ * addTraceProcessor({
+ *   onSpanEnd: (span) => console.log(span.spanData.type, span.startedAt, span.endedAt),
+ * });
+ * ```
+ */
+export function addTraceProcessor(processor: TracingProcessor): void {
+  const state = agentsState();
+  state.bridges = [...state.bridges, bridge(processor)];
+  state.version++;
+  getAgentTracer();
+}
+
+/**
+ * Replaces every processor added through the agent layer. Tracelet's own processors and
+ * exporters (set up by `configure()` or on the tracer) are kept.
+ *
+ * @param processors The new list.
+ */
+export function setTraceProcessors(processors: readonly TracingProcessor[]): void {
+  const state = agentsState();
+  state.bridges = processors.map(bridge);
+  state.version++;
+  getAgentTracer();
+}
+
+/** @returns The processors added through the agent layer, in order. */
+export function getTraceProcessors(): TracingProcessor[] {
+  return agentsState().bridges.map((b) => (b as TracingProcessorBridge).processor);
+}
+
+/**
+ * Flushes the agent layer's tracer: every processor (agent-layer and tracelet) exports what it
+ * holds.
+ *
+ * @returns The merged flush report; never rejects.
+ */
+export function flushTraces(): Promise<FlushReport> {
+  return getAgentTracer().forceFlush();
+}

@@ -1,0 +1,85 @@
+/**
+ * Which tracer the agent layer records into, and whether tracing is disabled.
+ *
+ * By default the agent layer uses the configured tracer (`configuredTracer()`), so its spans go
+ * to the same processors and exporters as every other tracelet span. Processors added with
+ * `addTraceProcessor` are installed (as bridges) on whichever tracer the agent layer uses.
+ *
+ * @module
+ */
+import { configuredTracer } from "../config_state.ts";
+import { peekConfig } from "../config_state.ts";
+import { getEnv } from "../runtime/_globals.ts";
+import type { Tracer } from "../tracer.ts";
+import { agentsState } from "./_state.ts";
+
+/** True for a processor that is a bridge installed by the agent layer. @internal */
+function isBridge(processor: object): boolean {
+  return (processor as { agentLayerBridge?: unknown }).agentLayerBridge === true;
+}
+
+/**
+ * Makes sure `tracer` carries exactly the current bridges (cheap when already in sync).
+ *
+ * @param tracer The tracer.
+ * @returns The tracer.
+ * @internal
+ */
+export function syncBridges(tracer: Tracer): Tracer {
+  const state = agentsState();
+  if (state.synced.get(tracer) === state.version) return tracer;
+  const own = tracer.processors.filter((p) => !isBridge(p));
+  tracer.setProcessors([...own, ...state.bridges]);
+  state.synced.set(tracer, state.version);
+  return tracer;
+}
+
+/**
+ * The tracer the agent layer records into: the explicit one, else the one set with
+ * {@linkcode setAgentTracer}, else the configured tracer. Its bridges are brought up to date.
+ *
+ * @param explicit A tracer given to a single call.
+ * @returns The tracer.
+ */
+export function getAgentTracer(explicit?: Tracer): Tracer {
+  return syncBridges(explicit ?? agentsState().tracer ?? configuredTracer());
+}
+
+/**
+ * Sets the tracer the agent layer records into (default: the configured tracer).
+ *
+ * @param tracer The tracer, or undefined to go back to the configured tracer.
+ * @returns The previous explicit tracer.
+ */
+export function setAgentTracer(tracer: Tracer | undefined): Tracer | undefined {
+  const state = agentsState();
+  const previous = state.tracer;
+  state.tracer = tracer;
+  return previous;
+}
+
+/**
+ * Disables (or re-enables) agent-layer tracing globally. While disabled, `trace()` and every
+ * span factory return no-op objects that still nest but never reach a processor.
+ *
+ * @param disabled Whether tracing is disabled.
+ */
+export function setTracingDisabled(disabled: boolean): void {
+  agentsState().disabled = disabled;
+}
+
+/**
+ * Whether agent-layer tracing is disabled: the value given to {@linkcode setTracingDisabled},
+ * else the `OPENAI_AGENTS_DISABLE_TRACING` environment variable (`true` or `1`), read once.
+ *
+ * @returns True when disabled.
+ */
+export function isTracingDisabled(): boolean {
+  const state = agentsState();
+  if (state.disabled === undefined) {
+    const name = "OPENAI_AGENTS_DISABLE_TRACING";
+    const value = (peekConfig()?.env(name) ?? getEnv(name))?.trim().toLowerCase();
+    state.disabled = value === "true" || value === "1";
+  }
+  return state.disabled;
+}

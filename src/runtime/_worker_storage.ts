@@ -1,0 +1,94 @@
+/**
+ * `cloudflareStorage()`: one {@linkcode TraceStorage} built from the Cloudflare bindings you pass
+ * in, each used for what it does best: line logs and blobs on R2 (else KV, else the Durable
+ * Object), the export outbox on a Durable Object (else KV, else R2). With no binding at all it is
+ * in-memory storage.
+ *
+ * @module
+ */
+import { R2Storage } from "../storage/cloudflare_r2.ts";
+import type { R2BucketLike } from "../storage/cloudflare_r2.ts";
+import { KvStorage } from "../storage/cloudflare_kv.ts";
+import type { KVNamespaceLike } from "../storage/cloudflare_kv.ts";
+import { DurableObjectStubStorage } from "../storage/_durable_object_client.ts";
+import type { DurableObjectNamespaceLike } from "../storage/_durable_object_client.ts";
+import { MemoryStorage } from "../storage/memory.ts";
+import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "../storage/types.ts";
+
+/** The bindings and options of {@linkcode cloudflareStorage}. */
+export interface CloudflareStorageOptions extends OutboxOptions {
+  /** An R2 bucket binding: line logs and blobs (and the outbox when nothing better is given). */
+  readonly r2?: R2BucketLike;
+  /** A KV namespace binding: the outbox without a Durable Object; lines and blobs without R2. */
+  readonly kv?: KVNamespaceLike;
+  /** A namespace bound to `TraceletDurableObject`: the outbox (strongly consistent). */
+  readonly durableObject?: DurableObjectNamespaceLike;
+  /** The Durable Object's name. Default `tracelet`. */
+  readonly durableObjectName?: string;
+  /** Prefix of every key tracelet writes. Default `tracelet/`. */
+  readonly prefix?: string;
+}
+
+/** Lines and blobs from one adapter, the outbox from another. */
+class CombinedStorage implements TraceStorage {
+  readonly kind: string;
+  readonly outbox: Outbox;
+  readonly #data: TraceStorage;
+  readonly #queue: TraceStorage;
+
+  constructor(data: TraceStorage, queue: TraceStorage) {
+    this.#data = data;
+    this.#queue = queue;
+    this.outbox = queue.outbox;
+    this.kind = data === queue ? data.kind : `${data.kind}+${queue.kind}`;
+  }
+
+  appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
+    return this.#data.appendLines(path, lines);
+  }
+  readLines(path: StoragePath): Promise<string[]> {
+    return this.#data.readLines(path);
+  }
+  putBlob(key: string, bytes: Uint8Array): Promise<void> {
+    return this.#data.putBlob(key, bytes);
+  }
+  getBlob(key: string): Promise<Uint8Array | undefined> {
+    return this.#data.getBlob(key);
+  }
+  hasBlob(key: string): Promise<boolean> {
+    return this.#data.hasBlob(key);
+  }
+  async close(): Promise<void> {
+    await this.#data.close?.();
+    if (this.#queue !== this.#data) await this.#queue.close?.();
+  }
+}
+
+/**
+ * Builds storage from Cloudflare bindings.
+ *
+ * @param options The bindings (`r2`, `kv`, `durableObject`), key prefix and outbox bounds.
+ * @returns The storage; its `kind` names the adapters used, e.g. `cloudflare-r2+durable-object`.
+ * @example
+ * ```ts
+ * import { cloudflareStorage } from "@tracelet/tracelet/worker";
+ * import type { R2BucketLike } from "@tracelet/tracelet/storage/cloudflare-r2";
+ * declare const env: { TRACES: R2BucketLike };
+ * const storage = cloudflareStorage({ r2: env.TRACES });
+ * console.log(storage.kind); // "cloudflare-r2"
+ * ```
+ */
+export function cloudflareStorage(options: CloudflareStorageOptions = {}): TraceStorage {
+  const { r2, kv, durableObject, durableObjectName, ...rest } = options;
+  const adapters = {
+    r2: r2 === undefined ? undefined : new R2Storage(r2, rest),
+    kv: kv === undefined ? undefined : new KvStorage(kv, rest),
+    durableObject: durableObject === undefined
+      ? undefined
+      : new DurableObjectStubStorage(durableObject, { ...rest, name: durableObjectName }),
+  };
+  const data = adapters.r2 ?? adapters.kv ?? adapters.durableObject;
+  const queue = adapters.durableObject ?? adapters.kv ?? adapters.r2;
+  if (data === undefined || queue === undefined) return new MemoryStorage(rest);
+  return data === queue ? data : new CombinedStorage(data, queue);
+}

@@ -1,0 +1,183 @@
+/**
+ * The Cloudflare Workers preset (workerd). It imports nothing from `node:*` and needs no
+ * compatibility flag:
+ *
+ * - **No timers.** Workers cancel timers outside a request, so batching is timer-free and
+ *   `instrument()` flushes at the end of every invocation through `ctx.waitUntil`, after the
+ *   response body has been delivered and after the promises your handler passed to
+ *   `ctx.waitUntil` have settled. The flush never rejects.
+ * - **Context.** Pass `asyncLocalStorage` (with `nodejs_compat`:
+ *   `import { AsyncLocalStorage } from "node:async_hooks"`) and the active span follows every
+ *   `await`. Without it a synchronous stack is used: the root span is active for the synchronous
+ *   part of the handler, and after an `await` you pass parents explicitly with
+ *   `{ parent: invocationSpan(ctx) }`. Concurrent requests never share a context either way.
+ * - **Storage.** In memory by default; pass bindings with `storage: cloudflareStorage({ r2, kv,
+ *   durableObject })`.
+ * - **Clock.** Inside workerd, `Date.now()` and `performance.now()` only advance across I/O
+ *   (a Spectre mitigation): a span around pure CPU work lasts 0 ms, and spans started between the
+ *   same two I/O events share a timestamp. Durations are never negative. Miniflare (local
+ *   development) does not freeze the clock, so local durations can look longer than deployed
+ *   ones.
+ * - **Environment.** `OTEL_*` and `TRACELET_*` variables are read from the Worker's `env`
+ *   bindings (vars and secrets) when `instrument()` configures tracing.
+ *
+ * @example
+ * ```ts
+ * import { instrument, invocationSpan } from "@tracelet/tracelet/worker";
+ * import { getTracer } from "@tracelet/tracelet";
+ *
+ * export default instrument({
+ *   async fetch(request: Request, _env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
+ *     const span = getTracer().startSpan("lookup", { parent: invocationSpan(ctx) });
+ *     await fetch("https://example.com");
+ *     span.end();
+ *     return new Response(`hello ${new URL(request.url).pathname}`);
+ *   },
+ * }, { configure: (env) => ({ serviceName: "hello-worker", env: (name) => (env as Record<string, string>)[name] }) });
+ * ```
+ *
+ * @module
+ */
+import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
+import type { AsyncLocalStorageClass } from "../context/als_manager.ts";
+import { SyncContextManager } from "../context/sync_manager.ts";
+import { configureWith, registerDefaultParts } from "../configure.ts";
+import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
+import { peekConfig } from "../config_state.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { MemoryStorage } from "../storage/memory.ts";
+import type { Tracer } from "../tracer.ts";
+import { instrumentHandler } from "./_worker_instrument.ts";
+import type { InvocationOptions } from "./_worker_instrument.ts";
+
+/** Options of the Workers preset's `configure()`: the common options plus the context class. */
+export interface WorkerConfigureOptions extends ConfigureOptions {
+  /**
+   * The `AsyncLocalStorage` class (needs `nodejs_compat` or `nodejs_als`). Default:
+   * `globalThis.AsyncLocalStorage` when present, else a synchronous context stack.
+   */
+  asyncLocalStorage?: AsyncLocalStorageClass;
+}
+
+/** Options of {@linkcode instrument}. */
+export interface InstrumentOptions extends InvocationOptions {
+  /**
+   * How to configure tracing on the first invocation, given the Worker's `env`. Without it, an
+   * existing `configure()` is used, or defaults with `env` as the environment.
+   */
+  readonly configure?: WorkerConfigureOptions | ((env: unknown) => WorkerConfigureOptions);
+}
+
+function asyncLocalStorageClass(option: AsyncLocalStorageClass | undefined): AsyncLocalStorageClass | undefined {
+  if (option !== undefined) return option;
+  const global = (globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage;
+  return typeof global === "function" ? global as AsyncLocalStorageClass : undefined;
+}
+
+/**
+ * The Workers runtime parts for {@linkcode configureWith}.
+ *
+ * @param asyncLocalStorage The `AsyncLocalStorage` class, if any.
+ * @returns The parts: memory storage, no timers, no file system, CompressionStream gzip.
+ */
+export function workerParts(asyncLocalStorage?: AsyncLocalStorageClass): RuntimeParts {
+  return {
+    runtime: "workerd",
+    contextManager() {
+      const als = asyncLocalStorageClass(asyncLocalStorage);
+      if (als !== undefined) return new AsyncLocalStorageContextManager(als);
+      reportOnce(
+        "worker_sync_context",
+        "info",
+        "sync_context",
+        "No AsyncLocalStorage: the active span does not survive `await`; pass { parent: invocationSpan(ctx) }",
+      );
+      return new SyncContextManager();
+    },
+    storage: () => new MemoryStorage(),
+    env: () => undefined,
+    timers: false,
+  };
+}
+
+registerDefaultParts(workerParts());
+
+/**
+ * Configures tracing for Cloudflare Workers (no timers, AsyncLocalStorage when given).
+ *
+ * @param options The common `configure()` options, plus `asyncLocalStorage`.
+ * @returns The configured pipeline (tracer, storage, flush, shutdown).
+ * @example
+ * ```ts
+ * import { cloudflareStorage, configure } from "@tracelet/tracelet/worker";
+ * const tracing = configure({ serviceName: "api", storage: cloudflareStorage() });
+ * tracing.tracer.startSpan("boot").end();
+ * await tracing.forceFlush();
+ * ```
+ */
+export function configure(options: WorkerConfigureOptions = {}): Configured {
+  const { asyncLocalStorage, ...common } = options;
+  return configureWith(workerParts(asyncLocalStorage), common);
+}
+
+/**
+ * Reads string bindings of a Worker `env` as environment variables.
+ *
+ * @param env The Worker's `env`.
+ * @returns A reader for `configure({ env })`.
+ */
+export function envReader(env: unknown): (name: string) => string | undefined {
+  return (name) => {
+    const value = typeof env === "object" && env !== null ? (env as Record<string, unknown>)[name] : undefined;
+    return typeof value === "string" ? value : undefined;
+  };
+}
+
+/**
+ * Instruments a Workers handler object: a root span per `fetch`, `scheduled` and `queue`
+ * invocation (HTTP semantic-convention attributes, `traceparent` continued), ended when the
+ * response body has been delivered, and a flush through `ctx.waitUntil` once the handler's own
+ * `waitUntil` promises have settled. Tracing problems never reach your handler.
+ *
+ * @param handler Your `export default` object.
+ * @param options How to configure on first use, and per-invocation options.
+ * @returns A handler object of the same shape.
+ * @example
+ * ```ts
+ * import { instrument } from "@tracelet/tracelet/worker";
+ * export default instrument({
+ *   fetch: () => new Response("ok"),
+ * }, { configure: { serviceName: "ok-worker" } });
+ * ```
+ */
+export function instrument<T extends object>(handler: T, options: InstrumentOptions = {}): T {
+  let configured: Configured | undefined;
+  let failed = false;
+  const tracerFor = (env: unknown): Tracer | undefined => {
+    if (failed) return undefined;
+    try {
+      if (options.configure === undefined) {
+        return (peekConfig() ?? (configured ??= configure({ env: envReader(env) }))).tracer;
+      }
+      if (configured === undefined) {
+        const chosen = typeof options.configure === "function" ? options.configure(env) : options.configure;
+        configured = configure({ ...chosen, env: chosen.env ?? envReader(env) });
+      }
+      return configured.tracer;
+    } catch (error) {
+      failed = true;
+      report("error", "worker_configure_failed", "Cannot configure tracing; the handler runs untraced", error);
+      return undefined;
+    }
+  };
+  return instrumentHandler(handler, tracerFor, options);
+}
+
+export { invocationSpan } from "./_worker_instrument.ts";
+export type { InvocationOptions } from "./_worker_instrument.ts";
+export type { ExecutionContextLike } from "./_worker_wait.ts";
+export type { MessageBatchLike, ScheduledControllerLike } from "./_worker_http.ts";
+export { cloudflareStorage } from "./_worker_storage.ts";
+export type { CloudflareStorageOptions } from "./_worker_storage.ts";
+export * from "../../mod.ts";
+export type { Configured, ConfigureOptions } from "../configure.ts";

@@ -1,0 +1,193 @@
+/**
+ * {@linkcode DurableObjectStubStorage}: a {@linkcode TraceStorage} for plain Workers that forwards
+ * every call to a {@linkcode TraceletDurableObject} through its stub. One named object holds one
+ * strongly consistent outbox (and line logs and small blobs) shared by every Worker isolate.
+ *
+ * @module
+ */
+
+import { checkPrefix } from "./_cloudflare.ts";
+import {
+  decodeFrame,
+  type DurableObjectOp,
+  encodeFrame,
+  reviveError,
+  RPC_URL,
+} from "./_durable_object_protocol.ts";
+import { outboxLimits } from "./_outbox.ts";
+import type {
+  EnqueueResult,
+  Outbox,
+  OutboxEntry,
+  OutboxInput,
+  OutboxOptions,
+  StoragePath,
+  TraceStorage,
+} from "./types.ts";
+
+/** A Durable Object stub: anything with a `fetch` that reaches the object. */
+export interface DurableObjectStubLike {
+  /** Sends a request to the object. */
+  fetch(input: string, init: { method: string; body: Uint8Array<ArrayBuffer> }): Promise<Response>;
+}
+
+/** The part of a Durable Object namespace binding (`DurableObjectNamespace`) tracelet uses. */
+export interface DurableObjectNamespaceLike {
+  /** The id of the object with a given name. */
+  idFromName(name: string): unknown;
+  /** A stub for an object id. */
+  get(id: never): DurableObjectStubLike;
+}
+
+/** Options of {@linkcode DurableObjectStubStorage}. */
+export interface DurableObjectStubStorageOptions extends OutboxOptions {
+  /** The object's name when a namespace is given. Default `tracelet`. */
+  readonly name?: string;
+  /** Prefix of every key the object writes. Default `tracelet/`. */
+  readonly prefix?: string;
+}
+
+interface Call {
+  readonly header: Record<string, unknown>;
+  readonly payload: Uint8Array;
+}
+
+/** A {@linkcode TraceStorage} served by a {@linkcode TraceletDurableObject}. */
+export class DurableObjectStubStorage implements TraceStorage {
+  /** Always `durable-object`. */
+  readonly kind: string = "durable-object";
+  /** The object's outbox. */
+  readonly outbox: Outbox;
+  readonly #stub: DurableObjectStubLike;
+  readonly #common: Record<string, unknown>;
+
+  /**
+   * @param target The Durable Object namespace binding (for example `env.TRACELET_DO`), or a stub.
+   * @param options Object name, key prefix and outbox bounds.
+   * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.
+   */
+  constructor(
+    target: DurableObjectNamespaceLike | DurableObjectStubLike,
+    options: DurableObjectStubStorageOptions = {},
+  ) {
+    const limits = outboxLimits(options);
+    this.#common = {
+      prefix: checkPrefix(options.prefix, "Durable Object"),
+      limits: {
+        outboxMaxBytes: limits.maxBytes,
+        outboxMaxEntries: limits.maxEntries,
+        outboxPolicy: limits.policy,
+      },
+    };
+    this.#stub = "idFromName" in target
+      ? target.get(target.idFromName(options.name ?? "tracelet") as never)
+      : target;
+    this.outbox = this.#makeOutbox();
+  }
+
+  async #call(op: DurableObjectOp, args: unknown[], body?: Uint8Array): Promise<Call> {
+    const frame = encodeFrame({ ...this.#common, op, args }, body === undefined ? [] : [body]);
+    const response = await this.#stub.fetch(RPC_URL, { method: "POST", body: frame });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    let decoded;
+    try {
+      decoded = decodeFrame(bytes);
+    } catch {
+      throw new Error(`Cannot use Durable Object storage: the object answered ${response.status}`);
+    }
+    if (!response.ok || decoded.header.error !== undefined) throw reviveError(decoded.header.error);
+    return decoded;
+  }
+
+  #makeOutbox(): Outbox {
+    return {
+      enqueue: async (input: OutboxInput): Promise<EnqueueResult> => {
+        if (!(input?.body instanceof Uint8Array)) {
+          throw new TypeError("Cannot enqueue outbox entry: body must be a Uint8Array");
+        }
+        const { body, ...fields } = input;
+        return (await this.#call("enqueue", [fields], body)).header.result as EnqueueResult;
+      },
+      peek: async (limit: number): Promise<OutboxEntry[]> => {
+        const count = limit > 0 ? Math.min(limit, Number.MAX_SAFE_INTEGER) : 0; // JSON has no Infinity
+        const { header, payload } = await this.#call("peek", [count]);
+        let offset = 0;
+        return (header.result as (Omit<OutboxEntry, "body"> & { size: number })[]).map(
+          ({ size, ...fields }) => {
+            const body = payload.slice(offset, offset + size);
+            offset += size;
+            return { ...fields, body };
+          },
+        );
+      },
+      update: async (id, changes) => void await this.#call("update", [id, changes]),
+      ack: async (id) => void await this.#call("ack", [id]),
+      bytes: async () => (await this.#call("bytes", [])).header.result as number,
+    };
+  }
+
+  /**
+   * Appends lines to a log in the object.
+   *
+   * @param path The log's path segments.
+   * @param lines Lines without newlines.
+   * @returns When stored.
+   */
+  async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
+    await this.#call("appendLines", [path, lines]);
+  }
+
+  /**
+   * Reads a log from the object.
+   *
+   * @param path The log's path segments.
+   * @returns The lines, or `[]` when the log does not exist.
+   */
+  async readLines(path: StoragePath): Promise<string[]> {
+    return (await this.#call("readLines", [path])).header.result as string[];
+  }
+
+  /**
+   * Stores a blob in the object unless it exists (keep large blobs in R2).
+   *
+   * @param key The blob key.
+   * @param bytes The content (copied before this returns).
+   * @returns When stored.
+   */
+  putBlob(key: string, bytes: Uint8Array): Promise<void> {
+    if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
+      return Promise.reject(new TypeError("Cannot put blob: expected a string key and a Uint8Array"));
+    }
+    return this.#call("putBlob", [key], bytes).then(() => {});
+  }
+
+  /**
+   * Reads a blob from the object.
+   *
+   * @param key The blob key.
+   * @returns The bytes, or undefined when absent.
+   */
+  async getBlob(key: string): Promise<Uint8Array | undefined> {
+    const { header, payload } = await this.#call("getBlob", [key]);
+    return header.found === true ? payload.slice() : undefined;
+  }
+
+  /**
+   * Tells whether the object holds a blob.
+   *
+   * @param key The blob key.
+   * @returns True when present.
+   */
+  async hasBlob(key: string): Promise<boolean> {
+    return (await this.#call("hasBlob", [key])).header.result as boolean;
+  }
+
+  /**
+   * Nothing to release: every call has completed when its promise settled. Idempotent.
+   *
+   * @returns A resolved promise.
+   */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

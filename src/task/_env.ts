@@ -1,0 +1,44 @@
+/**
+ * The configuration the task layer reads (tracer, storage, project, files, flush), tolerant of a
+ * missing `configure()`: then spans go to the default tracer and there is no storage.
+ *
+ * @internal
+ * @module
+ */
+import { configuredTracer, getConfig } from "../config_state.ts";
+import type { LocalFiles } from "../config_state.ts";
+import { reportOnce } from "../diagnostics.ts";
+import type { TraceStorage } from "../storage/types.ts";
+import type { Tracer } from "../tracer.ts";
+
+/** What the task layer needs from the configuration. */
+export interface TaskEnv {
+  readonly tracer: Tracer;
+  readonly storage: TraceStorage | undefined;
+  readonly project: string;
+  readonly files: LocalFiles | undefined;
+  readonly flush: () => Promise<void>;
+}
+
+/** @returns The active configuration, or a storage-less fallback (reported once). */
+export function taskEnv(): TaskEnv {
+  try {
+    return getConfig();
+  } catch (error) {
+    reportOnce(
+      "task_not_configured",
+      "warn",
+      "not_configured",
+      "tracelet is not configured: tasks use the default tracer and have no storage (call configure() from a runtime preset)",
+      error,
+    );
+    const tracer = configuredTracer();
+    return {
+      tracer,
+      storage: undefined,
+      project: "default",
+      files: undefined,
+      flush: async () => void await tracer.forceFlush(),
+    };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Metric logging rules and the wire encoding of a task's state (dreadnode §2.2): JSON-string
+ * attributes `dreadnode.params/inputs/outputs/metrics/objects/object_schemas/artifacts`, plus
+ * `dreadnode.large_attributes` when the task holds objects.
+ *
+ * @internal
+ * @module
+ */
+import { cleanStr } from "../clean.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { serialize } from "../serialize/serialize.ts";
+import { redactForSpan } from "./_redact.ts";
+import type { ArtifactRecord } from "./artifacts.ts";
+import { METRIC_AGG_MODES, Metric, MetricSeries, toMetricValue } from "./metrics.ts";
+import type { MetricAggMode } from "./metrics.ts";
+import type { ObjectRef, ObjectStore } from "./objects.ts";
+
+/** The most metric names one task keeps. */
+export const MAX_METRIC_SERIES = 10_000;
+
+/** Options of `logMetric`. */
+export interface LogMetricOptions {
+  /** X-axis index (default 0). */
+  step?: number;
+  /** When it was measured (`Date` or epoch ms; default now). */
+  timestamp?: Date | number;
+  /** Log-time aggregation (default `direct`). */
+  aggregation?: MetricAggMode;
+  /** Prepended to the cleaned name as `<prefix>.<name>`. */
+  prefix?: string;
+  /** The value the metric describes; stored as an object, its hash in `dreadnode.origin.hash`. */
+  origin?: unknown;
+  /** Point attributes. */
+  attributes?: Record<string, unknown>;
+}
+
+/**
+ * Validates and stores one metric point.
+ *
+ * @param series The task's series.
+ * @param name The raw name.
+ * @param value The value.
+ * @param options The options.
+ * @param logOrigin Stores an origin value as an object, returning its hash.
+ * @returns The stored metric, or undefined when rejected.
+ */
+export function logMetricTo(
+  series: Map<string, MetricSeries>,
+  name: string,
+  value: number | boolean | Metric,
+  options: LogMetricOptions,
+  logOrigin: (origin: unknown) => string,
+): Metric | undefined {
+  const given = value instanceof Metric ? value : undefined;
+  const number = toMetricValue(given === undefined ? value : given.value);
+  if (number === undefined) {
+    report("warn", "metric_invalid", `Cannot log metric ${name}: ${String(given?.value ?? value)} is not a finite number or boolean`);
+    return undefined;
+  }
+  let key = cleanStr(name);
+  if (options.prefix !== undefined && options.prefix !== "") key = `${options.prefix}.${key}`;
+  let mode = options.aggregation;
+  if (mode !== undefined && !METRIC_AGG_MODES.includes(mode)) {
+    reportOnce(`metric_mode:${String(mode)}`, "warn", "metric_invalid_mode", `Unknown metric aggregation ${String(mode)}; using direct`);
+    mode = undefined;
+  }
+  const raw = given?.attributes ?? options.attributes;
+  const attrsJson = raw === undefined ? {} : redactForSpan(serialize(raw).value);
+  const attributes: Record<string, unknown> = attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
+    ? { ...attrsJson }
+    : {};
+  if (options.origin !== undefined) attributes["dreadnode.origin.hash"] = logOrigin(options.origin);
+  const metric = new Metric(number, {
+    step: given?.step ?? options.step,
+    timestamp: given?.timestamp ?? options.timestamp,
+    attributes,
+  });
+  let s = series.get(key);
+  if (s === undefined) {
+    if (series.size >= MAX_METRIC_SERIES) {
+      reportOnce("metric_series_limit", "warn", "metric_series_limit", `Cannot log metric ${key}: the task holds ${MAX_METRIC_SERIES} metrics`);
+      return undefined;
+    }
+    series.set(key, s = new MetricSeries());
+  }
+  const point = s.add(metric, mode, key);
+  if (point === undefined) return undefined;
+  return new Metric(point.value, { step: point.step, timestamp: point.timestamp, attributes: { ...point.attributes } });
+}
+
+/** A task's state, as gathered for encoding. */
+export interface TaskState {
+  readonly params: Record<string, unknown>;
+  readonly inputs: readonly ObjectRef[];
+  readonly outputs: readonly ObjectRef[];
+  readonly metrics: ReadonlyMap<string, MetricSeries>;
+  readonly objects: ObjectStore;
+  readonly artifacts: readonly ArtifactRecord[];
+}
+
+/**
+ * Encodes a task's state as dreadnode wire attributes.
+ *
+ * @param state The state.
+ * @returns Attribute map (JSON strings, plus the `dreadnode.large_attributes` string array).
+ */
+export function stateAttributes(state: TaskState): Record<string, string | string[]> {
+  const metrics: Record<string, unknown> = {};
+  for (const [key, s] of state.metrics) metrics[key] = s.toJSON();
+  const out: Record<string, string | string[]> = {
+    "dreadnode.params": JSON.stringify(state.params),
+    "dreadnode.inputs": JSON.stringify(state.inputs),
+    "dreadnode.outputs": JSON.stringify(state.outputs),
+    "dreadnode.metrics": JSON.stringify(metrics),
+    "dreadnode.objects": JSON.stringify(state.objects.objectsJson()),
+    "dreadnode.object_schemas": JSON.stringify(state.objects.schemasJson()),
+    "dreadnode.artifacts": JSON.stringify(state.artifacts),
+  };
+  if (state.objects.size > 0) {
+    out["dreadnode.large_attributes"] = ["dreadnode.objects", "dreadnode.object_schemas"];
+  }
+  return out;
+}

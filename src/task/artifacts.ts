@@ -1,0 +1,184 @@
+/**
+ * Artifacts: files, directories (recursively) or in-memory bytes stored content-addressed in the
+ * storage adapter's blob store under `sha256:<hex>` (SHA-256 via `crypto.subtle`), described by
+ * dreadnode's metadata record (§2.6) on the task span and, one line per file, in the run's
+ * `projects/<project>/<run id>/artifacts.jsonl`. An artifact's name is only metadata: it never
+ * becomes a storage path, so a hostile name cannot escape the storage root.
+ *
+ * @module
+ */
+import { isoFromNs } from "../clock.ts";
+import type { LocalFiles } from "../config_state.ts";
+import { report } from "../diagnostics.ts";
+import { bytesToHex } from "../ids.ts";
+import type { StoragePath, TraceStorage } from "../storage/types.ts";
+import { guessMimeType } from "./mime.ts";
+
+/** dreadnode's artifact metadata record. */
+export interface ArtifactRecord {
+  /** The task that logged it. */
+  readonly task_id: string;
+  /** The task's span id. */
+  readonly span_id: string;
+  /** The artifact name (`<dir name>/<relative path>` for files of a directory). */
+  readonly name: string;
+  /** `sha256:<64 hex>`: the blob key. */
+  readonly oid: string;
+  /** Absolute local path, or `null` for in-memory bytes. */
+  readonly path: string | null;
+  /** Size in bytes. */
+  readonly size: number;
+  /** MIME type guessed from the name, or `null`. */
+  readonly mime_type: string | null;
+  /** ISO-8601 UTC time it was logged. */
+  readonly timestamp: string;
+}
+
+/** What logging a directory returns. */
+export interface DirectoryArtifact {
+  /** Discriminator. */
+  readonly type: "directory";
+  /** The directory's artifact name. */
+  readonly name: string;
+  /** One record per file. */
+  readonly files: readonly ArtifactRecord[];
+}
+
+/** A file or directory path (needs a file system), or bytes. */
+export type ArtifactSource = string | Uint8Array | ArrayBuffer | Blob;
+
+/** Options of `logArtifact`. */
+export interface LogArtifactOptions {
+  /** The artifact name. Default: the file or directory name, a `File`'s name, or `artifact`. */
+  name?: string;
+}
+
+/** Where an artifact is recorded. @internal */
+export interface ArtifactSink {
+  readonly taskId: string;
+  readonly spanId: string;
+  readonly runId: string;
+  readonly project: string;
+  readonly storage: TraceStorage | undefined;
+  readonly files: LocalFiles | undefined;
+  /** Adds a record to the task's `dreadnode.artifacts`. */
+  addArtifact(record: ArtifactRecord): void;
+}
+
+/**
+ * The `artifacts.jsonl` path of a run.
+ *
+ * @param project The project.
+ * @param runId The run id.
+ * @returns Storage path segments.
+ */
+export function artifactsLogPath(project: string, runId: string): StoragePath {
+  return ["projects", project, runId, "artifacts.jsonl"];
+}
+
+/**
+ * SHA-256 of bytes as lower-case hex.
+ *
+ * @param bytes The bytes.
+ * @returns 64 hex characters.
+ */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return bytesToHex(new Uint8Array(digest));
+}
+
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p !== "");
+  return parts.at(-1) ?? "artifact";
+}
+
+async function toBytes(source: Exclude<ArtifactSource, string>): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  return new Uint8Array(await source.arrayBuffer());
+}
+
+async function store(
+  sink: ArtifactSink,
+  storage: TraceStorage,
+  bytes: Uint8Array,
+  name: string,
+  path: string | null,
+): Promise<ArtifactRecord> {
+  const oid = `sha256:${await sha256Hex(bytes)}`;
+  if (!(await storage.hasBlob(oid))) await storage.putBlob(oid, bytes);
+  return {
+    task_id: sink.taskId,
+    span_id: sink.spanId,
+    name,
+    oid,
+    path,
+    size: bytes.length,
+    mime_type: guessMimeType(name),
+    timestamp: isoFromNs(Date.now() * 1e6),
+  };
+}
+
+function fail(code: string, message: string, cause?: unknown): undefined {
+  report("warn", code, message, cause);
+  return undefined;
+}
+
+/**
+ * Logs an artifact for a task. Never rejects: problems (no storage, no file system, missing
+ * path, I/O errors) are reported as diagnostics and resolve to `undefined`.
+ *
+ * @param sink The task.
+ * @param source A path or bytes.
+ * @param options The name.
+ * @returns The record, a directory wrapper, or undefined.
+ */
+export async function logArtifactTo(
+  sink: ArtifactSink,
+  source: ArtifactSource,
+  options: LogArtifactOptions = {},
+): Promise<ArtifactRecord | DirectoryArtifact | undefined> {
+  const storage = sink.storage;
+  if (storage === undefined) {
+    return fail("artifact_no_storage", "Cannot log artifact: no storage is configured");
+  }
+  try {
+    const records: ArtifactRecord[] = [];
+    let result: ArtifactRecord | DirectoryArtifact;
+    if (typeof source !== "string") {
+      const fileName = (source as { name?: unknown }).name;
+      const name = options.name ?? (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
+      result = await store(sink, storage, await toBytes(source), name, null);
+      records.push(result);
+    } else {
+      const files = sink.files;
+      if (files === undefined) {
+        return fail("artifact_no_fs", `Cannot log artifact ${source}: this runtime has no file system; pass bytes or a Blob`);
+      }
+      const path = files.resolve(source);
+      const info = await files.stat(path);
+      if (info === undefined) return fail("artifact_not_found", `Cannot log artifact: ${path} does not exist`);
+      if (info.isDirectory) {
+        const dirName = options.name ?? baseName(path);
+        for (const relative of await files.listFiles(path)) {
+          const file = files.resolve(`${path}/${relative}`);
+          records.push(await store(sink, storage, await files.readFile(file), `${dirName}/${relative}`, file));
+        }
+        result = { type: "directory", name: dirName, files: records };
+      } else {
+        result = await store(sink, storage, await files.readFile(path), options.name ?? baseName(path), path);
+        records.push(result);
+      }
+    }
+    for (const record of records) sink.addArtifact(record);
+    if (records.length > 0) {
+      await storage.appendLines(
+        artifactsLogPath(sink.project, sink.runId),
+        records.map((r) => JSON.stringify(r)),
+      );
+    }
+    return result;
+  } catch (error) {
+    return fail("artifact_failed", `Cannot log artifact ${typeof source === "string" ? source : "(bytes)"}`, error);
+  }
+}

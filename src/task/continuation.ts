@@ -1,0 +1,130 @@
+/**
+ * Distributed continuation: capture the current task as a {@linkcode TaskContext} (W3C
+ * `traceparent`/`tracestate` carrier plus task id, name and project), send it to another
+ * process, and continue the task there with {@linkcode continueTask}.
+ *
+ * The continued fragment starts when `continueTask` is called (as a child of the remote span), so
+ * it has a real duration and accepts child tasks and artifacts — dreadnode started it only at
+ * exit. Invalid input never throws: a malformed `traceparent` starts the fragment as the root of a
+ * new trace, an invalid `tracestate` is discarded (both as the W3C recommendation requires), and
+ * each problem is reported as an `invalid_trace_context` diagnostic. Callers that prefer to reject
+ * bad input can call {@linkcode validateTaskContext} first.
+ *
+ * @module
+ */
+import { report, reportOnce } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
+import { taskEnv } from "./_env.ts";
+import type { TaskBody } from "./spans.ts";
+import { startTask } from "./start.ts";
+import { getCurrentTask, runTask } from "./task_context.ts";
+import type { TaskSpan } from "./task_span.ts";
+import { extractTraceContext, injectTraceContext, parseTraceparent, parseTracestate } from "./trace_context.ts";
+import type { TraceCarrier } from "./trace_context.ts";
+
+/**
+ * A serializable task context. Keys are snake_case on purpose: this is dreadnode's wire format
+ * (`{task_id, task_name, project, trace_context}`), exchanged with other processes and SDKs.
+ */
+export interface TaskContext {
+  /** The task id to continue. */
+  task_id: string;
+  /** The task's name. */
+  task_name: string;
+  /** The task's project. */
+  project: string;
+  /** W3C carrier: `traceparent` and optional `tracestate`. */
+  trace_context: TraceCarrier;
+}
+
+/**
+ * Captures the current task (or `task`) for continuation elsewhere.
+ *
+ * @param task The task (default the current one).
+ * @returns The context, or undefined outside a task (reported once).
+ * @example
+ * ```ts
+ * import { continueTask, getTaskContext, run } from "@tracelet/tracelet";
+ * const ctx = run("origin", {}, () => getTaskContext());
+ * // … send ctx to a worker, then there:
+ * continueTask(ctx!, (task) => task.logMetric("remote_score", 0.88));
+ * ```
+ */
+export function getTaskContext(task: TaskSpan | undefined = getCurrentTask()): TaskContext | undefined {
+  if (task === undefined) {
+    reportOnce("outside_task:getTaskContext", "warn", "outside_task", "getTaskContext() was called outside of a task or run");
+    return undefined;
+  }
+  return {
+    task_id: task.taskId,
+    task_name: task.name,
+    project: task.project,
+    trace_context: injectTraceContext(task.spanContext()) ?? {},
+  };
+}
+
+/**
+ * Checks a task context strictly.
+ *
+ * @param value A received context.
+ * @returns The same value, typed.
+ * @throws {TracerError} `INVALID_TRACE_CONTEXT` when the task id, project, `traceparent` or
+ *   `tracestate` is missing or malformed.
+ */
+export function validateTaskContext(value: unknown): TaskContext {
+  const fail = (why: string): never => {
+    throw new TracerError("INVALID_TRACE_CONTEXT", `Cannot continue task: ${why}`);
+  };
+  if (typeof value !== "object" || value === null) return fail("the context is not an object");
+  const ctx = value as Partial<TaskContext>;
+  if (typeof ctx.task_id !== "string" || ctx.task_id === "") fail("task_id must be a non-empty string");
+  if (ctx.project !== undefined && typeof ctx.project !== "string") fail("project must be a string");
+  const carrier = ctx.trace_context;
+  if (typeof carrier !== "object" || carrier === null) return fail("trace_context is missing");
+  if (parseTraceparent(carrier.traceparent) === undefined) fail("traceparent is malformed");
+  if (carrier.tracestate !== undefined && parseTracestate(carrier.tracestate) === undefined) {
+    fail("tracestate is malformed");
+  }
+  return ctx as TaskContext;
+}
+
+function startFragment(context: TaskContext): TaskSpan {
+  const ctx = (typeof context === "object" && context !== null ? context : {}) as Partial<TaskContext>;
+  const taskId = typeof ctx.task_id === "string" && ctx.task_id !== "" ? ctx.task_id : undefined;
+  if (taskId === undefined) {
+    report("warn", "invalid_trace_context", "Cannot continue task: task_id is missing; starting a new task");
+  }
+  const extracted = extractTraceContext(ctx.trace_context);
+  for (const problem of extracted.problems) {
+    report(
+      "warn",
+      "invalid_trace_context",
+      `Cannot use the received trace context (${problem}); ${extracted.context ? "continuing without it" : "starting a new trace"}`,
+    );
+  }
+  const project = typeof ctx.project === "string" && ctx.project !== "" ? ctx.project : taskEnv().project;
+  const name = `task.${taskId ?? "unknown"}.fragment`;
+  return startTask(name, {
+    type: "task_fragment",
+    label: typeof ctx.task_name === "string" && ctx.task_name !== "" ? ctx.task_name : name,
+    taskId,
+    project,
+    parent: null,
+  }, { remoteParent: extracted.context });
+}
+
+/**
+ * Continues a task received from another process: a `task_fragment` task with the same task id
+ * and project, child of the remote span, and the root of its own run (its JSONL goes to
+ * `projects/<project>/<task id>/spans.jsonl`).
+ *
+ * @param context The received context.
+ * @param fn The body (the fragment is current inside it and ends after it).
+ * @returns The body's result, or the started fragment.
+ */
+export function continueTask<R>(context: TaskContext, fn: TaskBody<R>): R;
+export function continueTask(context: TaskContext): TaskSpan;
+export function continueTask<R>(context: TaskContext, fn?: TaskBody<R>): R | TaskSpan {
+  const task = startFragment(context);
+  return fn === undefined ? task : runTask(task, fn);
+}

@@ -1,0 +1,227 @@
+/**
+ * Module-level span factories in dreadnode's style: `taskSpan`, `run`, `taskAndRun`, `span` and
+ * `bindSessionId`. JavaScript has no `with`, so each factory has a **callback form** that makes the
+ * task current for the callback (and everything it awaits, with AsyncLocalStorage), ends it when
+ * the callback returns or settles, records a thrown error and rethrows it; and a **plain form**
+ * returning a started task that is not current, for `using` blocks or explicit `parent:` wiring.
+ *
+ * @module
+ */
+import { SESSION_KEY } from "../context/keys.ts";
+import { getContextManager } from "../context/manager.ts";
+import { report } from "../diagnostics.ts";
+import type { Span, SpanType } from "../span.ts";
+import { taskEnv } from "./_env.ts";
+import { newRunId, startTask } from "./start.ts";
+import type { TaskSpanOptions } from "./start.ts";
+import { getCurrentTask, runTask } from "./task_context.ts";
+import type { TaskSpan } from "./task_span.ts";
+
+/** A callback run inside a task. */
+export type TaskBody<R> = (task: TaskSpan) => R;
+
+function split<O, R>(
+  optionsOrFn: O | TaskBody<R> | undefined,
+  fn: TaskBody<R> | undefined,
+): [O | undefined, TaskBody<R> | undefined] {
+  return typeof optionsOrFn === "function" ? [undefined, optionsOrFn as TaskBody<R>] : [optionsOrFn, fn];
+}
+
+/**
+ * Creates a task span. With a callback, runs it with the task current and ends the task;
+ * without, returns the started task (end it, or declare it with `using`).
+ *
+ * @param name The span name.
+ * @param options Type, label, tags, attributes, project, parent, params, inputs.
+ * @param fn The body.
+ * @returns The body's result, or the started task.
+ * @example
+ * ```ts
+ * import { logInput, logOutput, taskSpan } from "@tracelet/tracelet";
+ * const status = await taskSpan("data-prep", { tags: ["etl"] }, async () => {
+ *   logInput("rows", 250);
+ *   logOutput("status", "ok");
+ *   return "ok";
+ * });
+ * ```
+ */
+export function taskSpan<R>(name: string, fn: TaskBody<R>): R;
+export function taskSpan<R>(name: string, options: TaskSpanOptions, fn: TaskBody<R>): R;
+export function taskSpan(name: string, options?: TaskSpanOptions): TaskSpan;
+export function taskSpan<R>(
+  name: string,
+  optionsOrFn?: TaskSpanOptions | TaskBody<R>,
+  maybeFn?: TaskBody<R>,
+): R | TaskSpan {
+  const [options, fn] = split(optionsOrFn, maybeFn);
+  const task = startTask(name, options);
+  return fn === undefined ? task : runTask(task, fn);
+}
+
+/** Options of {@linkcode run}. */
+export interface RunOptions extends Omit<TaskSpanOptions, "taskId"> {
+  /** Prefix of the generated name when no name is given. Default `run`. */
+  namePrefix?: string;
+}
+
+function generatedName(prefix: string | undefined): string {
+  const n = crypto.getRandomValues(new Uint16Array(1))[0] % 900 + 100;
+  return `${prefix ?? "run"}-${n}`;
+}
+
+/**
+ * Starts a run: a root task whose 32-hex task id is the run id shared by its `spans.jsonl` and
+ * `artifacts.jsonl` under `projects/<project>/<run id>/`. Inside another task it becomes a child
+ * and shares that run (as in dreadnode).
+ *
+ * @param name The run name (default `<namePrefix>-<100..999>`).
+ * @param options Project, tags, params, inputs, attributes, ….
+ * @param fn The body.
+ * @returns The body's result, or the started run.
+ * @example
+ * ```ts
+ * import { run } from "@tracelet/tracelet";
+ * await run("experiment-1", { project: "my-project", tags: ["baseline"] }, async (r) => {
+ *   r.logParam("model", "gpt-4o");
+ *   r.logInput("prompt", "Hello");
+ *   r.logOutput("result", "World");
+ *   r.logMetric("score", 0.95);
+ * });
+ * ```
+ */
+export function run<R>(fn: TaskBody<R>): R;
+export function run<R>(name: string | undefined, fn: TaskBody<R>): R;
+export function run<R>(name: string | undefined, options: RunOptions, fn: TaskBody<R>): R;
+export function run(name?: string, options?: RunOptions): TaskSpan;
+export function run<R>(
+  nameOrFn?: string | TaskBody<R>,
+  optionsOrFn?: RunOptions | TaskBody<R>,
+  maybeFn?: TaskBody<R>,
+): R | TaskSpan {
+  if (typeof nameOrFn === "function") return run(undefined, {}, nameOrFn);
+  const [options = {}, fn] = split(optionsOrFn, maybeFn);
+  const task = startTask(nameOrFn ?? generatedName(options.namePrefix), {
+    ...options,
+    type: options.type ?? "task",
+    taskId: newRunId(),
+  });
+  return fn === undefined ? task : runTask(task, fn);
+}
+
+/** Options of {@linkcode taskAndRun}. */
+export interface TaskAndRunOptions extends Omit<TaskSpanOptions, "type" | "taskId"> {
+  /** The task's name (default the run name). */
+  taskName?: string;
+  /** The task's type (default `task`). */
+  taskType?: SpanType;
+}
+
+/**
+ * A task that is also the run when no task is current: the task's own id is then the run id
+ * (one id for `spans.jsonl` and `artifacts.jsonl`, and `project` is honoured — both were broken
+ * in dreadnode). Inside a task it is an ordinary child task.
+ *
+ * @param name The run name.
+ * @param options Task name and type, project, tags, params, inputs, label.
+ * @param fn The body.
+ * @returns The body's result, or the started task.
+ * @example
+ * ```ts
+ * import { logInput, logMetric, taskAndRun } from "@tracelet/tracelet";
+ * taskAndRun("eval-run", { taskName: "scoring", taskType: "evaluation" }, () => {
+ *   logInput("dataset", "test-v2");
+ *   logMetric("accuracy", 0.92);
+ * });
+ * ```
+ */
+export function taskAndRun<R>(name: string, fn: TaskBody<R>): R;
+export function taskAndRun<R>(name: string, options: TaskAndRunOptions, fn: TaskBody<R>): R;
+export function taskAndRun(name: string, options?: TaskAndRunOptions): TaskSpan;
+export function taskAndRun<R>(
+  name: string,
+  optionsOrFn?: TaskAndRunOptions | TaskBody<R>,
+  maybeFn?: TaskBody<R>,
+): R | TaskSpan {
+  const [options = {}, fn] = split(optionsOrFn, maybeFn);
+  const { taskName, taskType, ...rest } = options;
+  const root = rest.parent === null || (rest.parent === undefined && getCurrentTask() === undefined);
+  const task = startTask(taskName ?? name, {
+    ...rest,
+    type: taskType ?? "task",
+    taskId: root ? newRunId() : undefined,
+  });
+  return fn === undefined ? task : runTask(task, fn);
+}
+
+/** Options of {@linkcode span}. */
+export interface SpanOptions {
+  /** Tags. */
+  tags?: string | readonly string[];
+  /** Attributes. */
+  attributes?: Record<string, unknown>;
+  /** Label. */
+  label?: string;
+  /** Type (default `span`). */
+  type?: SpanType;
+}
+
+/**
+ * A lightweight span for timing and tags (no task state). Inside a run it carries the run id and
+ * project, so it is written to the run's `spans.jsonl`.
+ *
+ * @param name The span name.
+ * @param options Tags, attributes, label, type.
+ * @param fn The body (the span is active for it and ends after it).
+ * @returns The body's result, or the started span.
+ * @example
+ * ```ts
+ * import { span } from "@tracelet/tracelet";
+ * span("cache-warmup", { tags: ["cache"] }, (s) => s.setAttribute("entries", 10));
+ * ```
+ */
+export function span<R>(name: string, fn: (span: Span) => R): R;
+export function span<R>(name: string, options: SpanOptions, fn: (span: Span) => R): R;
+export function span(name: string, options?: SpanOptions): Span;
+export function span<R>(
+  name: string,
+  optionsOrFn?: SpanOptions | ((span: Span) => R),
+  maybeFn?: (span: Span) => R,
+): R | Span {
+  const options = typeof optionsOrFn === "function" ? {} : optionsOrFn ?? {};
+  const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn;
+  const tracer = taskEnv().tracer;
+  const s = tracer.startSpan(name, {
+    type: options.type ?? "span",
+    label: options.label,
+    tags: options.tags,
+    attributes: options.attributes,
+  });
+  return fn === undefined ? s : tracer.runInSpan(s, fn);
+}
+
+/**
+ * Binds a session id to every span started inside `fn` (stamped when each span starts, as
+ * `dreadnode.session.id`), routing their lines to `sessions/<id>/chat_<id>.jsonl`. Nesting
+ * restores the outer id afterwards.
+ *
+ * @param sessionId The session id (a non-empty string).
+ * @param fn The scope.
+ * @returns What `fn` returned.
+ * @example
+ * ```ts
+ * import { bindSessionId, logInput, logOutput, taskSpan } from "@tracelet/tracelet";
+ * bindSessionId("session_123", () =>
+ *   taskSpan("chat:turn-1", {}, () => {
+ *     logInput("prompt", "Hi");
+ *     logOutput("response", "Hello!");
+ *   }));
+ * ```
+ */
+export function bindSessionId<R>(sessionId: string, fn: () => R): R {
+  const manager = getContextManager();
+  if (typeof sessionId !== "string" || sessionId === "") {
+    report("warn", "invalid_session_id", "Cannot bind session id: it must be a non-empty string");
+    return fn();
+  }
+  return manager.with(manager.active().set(SESSION_KEY, sessionId), fn);
+}

@@ -1,0 +1,178 @@
+/**
+ * Study and trial task factories for optimization / red-teaming loops, with AIRT attributes.
+ * Unlike dreadnode (whose factories dropped model attributes unless one of several "gate"
+ * fields was set), every field that is not `null`/`undefined` becomes an attribute. Attribute
+ * names are `airt.<snake_case field>` (dreadnode's exact strings are unpublished), with a
+ * configurable prefix.
+ *
+ * @module
+ */
+import type { TaskBody } from "./spans.ts";
+import { startTask } from "./start.ts";
+import type { TaskSpanOptions } from "./start.ts";
+import { runTask } from "./task_context.ts";
+import type { TaskSpan } from "./task_span.ts";
+
+/** The default AIRT attribute prefix. */
+export const AIRT_ATTRIBUTE_PREFIX = "airt.";
+
+/** AIRT fields shared by studies and trials. */
+export interface AirtFields {
+  /** Assessment id (platform linking). */
+  assessmentId?: string | null;
+  /** Attack name. */
+  attackName?: string | null;
+  /** Attack goal. */
+  goal?: string | null;
+  /** Goal category. */
+  goalCategory?: string | null;
+  /** Category. */
+  category?: string | null;
+  /** Sub-category. */
+  subCategory?: string | null;
+  /** Transforms applied. */
+  transforms?: readonly string[] | null;
+  /** Target model. */
+  targetModel?: string | null;
+  /** Attacker model. */
+  attackerModel?: string | null;
+  /** Evaluator / judge model. */
+  evaluatorModel?: string | null;
+  /** Attack domain. */
+  attackDomain?: string | null;
+  /** Distance norm. */
+  distanceNorm?: string | null;
+  /** Input modality. */
+  inputModality?: string | null;
+}
+
+/** Options of {@linkcode studySpan}. */
+export interface StudySpanOptions extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
+  /** Label (default the name; the transforms suffix is appended). */
+  label?: string;
+  /** Extra tags (after `study`, `optimization`). */
+  tags?: readonly string[];
+  /** Perturbation budget. */
+  perturbationBudget?: number | null;
+  /** Original class. */
+  originalClass?: string | null;
+  /** Attribute prefix (default `airt.`). */
+  attributePrefix?: string;
+}
+
+/** Options of {@linkcode trialSpan}. */
+export interface TrialSpanOptions extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
+  /** Trial number in the study. */
+  step: number;
+  /** Name of the evaluated task (used in the default label). */
+  taskName?: string;
+  /** Label (default `<taskName> [<step>]` or `trial_<step>`). */
+  label?: string;
+  /** Extra tags (after `trial`). */
+  tags?: readonly string[];
+  /** Trial index within the attack. */
+  trialIndex?: number | null;
+  /** Attribute prefix (default `airt.`). */
+  attributePrefix?: string;
+}
+
+const FIELDS: readonly (readonly [string, string])[] = [
+  ["assessmentId", "assessment_id"],
+  ["trialIndex", "trial_index"],
+  ["attackName", "attack_name"],
+  ["goal", "goal"],
+  ["goalCategory", "goal_category"],
+  ["category", "category"],
+  ["subCategory", "sub_category"],
+  ["transforms", "transforms"],
+  ["targetModel", "target_model"],
+  ["attackerModel", "attacker_model"],
+  ["evaluatorModel", "evaluator_model"],
+  ["attackDomain", "attack_domain"],
+  ["distanceNorm", "distance_norm"],
+  ["inputModality", "input_modality"],
+  ["perturbationBudget", "perturbation_budget"],
+  ["originalClass", "original_class"],
+];
+
+/**
+ * The AIRT attributes of a set of fields: every non-null field, under `<prefix><snake_case>`.
+ *
+ * @param fields The fields.
+ * @param prefix The prefix (default `airt.`).
+ * @returns The attributes.
+ */
+export function airtAttributes(fields: object, prefix: string = AIRT_ATTRIBUTE_PREFIX): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const record = fields as Record<string, unknown>;
+  for (const [camel, snake] of FIELDS) {
+    const value = record[camel];
+    if (value !== undefined && value !== null) out[prefix + snake] = Array.isArray(value) ? [...value] : value;
+  }
+  return out;
+}
+
+function finish<R>(task: TaskSpan, fn: TaskBody<R> | undefined): R | TaskSpan {
+  return fn === undefined ? task : runTask(task, fn);
+}
+
+/**
+ * A `study` task: name `study:<name>` (plus ` [t1, t2]` when transforms are given), tags
+ * `study`, `optimization` and yours, and every given AIRT field as an attribute.
+ *
+ * @param name The study name.
+ * @param options Label, tags and AIRT fields.
+ * @param fn The body.
+ * @returns The body's result, or the started task.
+ * @example
+ * ```ts
+ * import { studySpan } from "@tracelet/tracelet";
+ * studySpan("jailbreak", { attackName: "tap", targetModel: "gpt-4o" }, (study) => {
+ *   study.logParam("max_trials", 10);
+ * });
+ * ```
+ */
+export function studySpan<R>(name: string, options: StudySpanOptions, fn: TaskBody<R>): R;
+export function studySpan(name: string, options?: StudySpanOptions): TaskSpan;
+export function studySpan<R>(name: string, options: StudySpanOptions = {}, fn?: TaskBody<R>): R | TaskSpan {
+  const transforms = options.transforms ?? [];
+  const suffix = transforms.length > 0 ? ` [${transforms.join(", ")}]` : "";
+  const task = startTask(`study:${name}${suffix}`, {
+    type: "study",
+    label: (options.label ?? name) + suffix,
+    tags: ["study", "optimization", ...(options.tags ?? [])],
+    parent: options.parent,
+    attributes: { ...options.attributes, ...airtAttributes(options, options.attributePrefix) },
+  });
+  return finish(task, fn);
+}
+
+/**
+ * A `trial` task: name `trial:<first 8 characters of the id>`, label `<taskName> [<step>]` (or
+ * `trial_<step>`), tags `trial` and yours, `dreadnode.trial.id`/`.step`, and every given AIRT
+ * field as an attribute.
+ *
+ * @param trialId The trial id.
+ * @param options Step, task name, label, tags and AIRT fields.
+ * @param fn The body.
+ * @returns The body's result, or the started task.
+ */
+export function trialSpan<R>(trialId: string, options: TrialSpanOptions, fn: TaskBody<R>): R;
+export function trialSpan(trialId: string, options: TrialSpanOptions): TaskSpan;
+export function trialSpan<R>(trialId: string, options: TrialSpanOptions, fn?: TaskBody<R>): R | TaskSpan {
+  const id = String(trialId);
+  const label = options.label ?? (options.taskName ? `${options.taskName} [${options.step}]` : `trial_${options.step}`);
+  const task = startTask(`trial:${id.slice(0, 8)}`, {
+    type: "trial",
+    label,
+    tags: ["trial", ...(options.tags ?? [])],
+    parent: options.parent,
+    attributes: {
+      ...options.attributes,
+      "dreadnode.trial.id": id,
+      "dreadnode.trial.step": options.step,
+      ...airtAttributes(options, options.attributePrefix),
+    },
+  });
+  return finish(task, fn);
+}

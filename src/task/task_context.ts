@@ -1,0 +1,122 @@
+/**
+ * The current task, tracked in the immutable context alongside the active span: making a task
+ * current also makes its span the active span and sets `RUN_KEY`/`PROJECT_KEY`, so every span
+ * started inside (plain spans included) carries the run id and project and lands in the run's
+ * `spans.jsonl`. Concurrent runs stay apart when an AsyncLocalStorage context manager is installed.
+ *
+ * @module
+ */
+import { Context, createContextKey } from "../context/context.ts";
+import type { ContextKey } from "../context/context.ts";
+import { PROJECT_KEY, RUN_KEY, SPAN_KEY } from "../context/keys.ts";
+import { getContextManager } from "../context/manager.ts";
+import { report } from "../diagnostics.ts";
+import type { TaskSpan } from "./task_span.ts";
+
+/** The current (innermost) task. */
+export const TASK_KEY: ContextKey<TaskSpan> = createContextKey("tracelet.task");
+
+/**
+ * The innermost current task.
+ *
+ * @returns The task, or undefined outside any task.
+ * @example
+ * ```ts
+ * import { getCurrentTask, taskSpan } from "@tracelet/tracelet";
+ * taskSpan("work", {}, () => console.log(getCurrentTask()?.name)); // "work"
+ * ```
+ */
+export function getCurrentTask(): TaskSpan | undefined {
+  try {
+    return getContextManager().active().get(TASK_KEY);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The root run of the current task (the top of its parent chain; dreadnode returned the
+ * innermost task here, contrary to its docs).
+ *
+ * @returns The root task, or undefined outside any task.
+ */
+export function getCurrentRun(): TaskSpan | undefined {
+  let task = getCurrentTask();
+  while (task?.parentTask !== undefined) task = task.parentTask;
+  return task;
+}
+
+/**
+ * The nearest task, starting at the current one and walking up its parents, whose type is
+ * `type` (for example `agent`, `evaluation`, `study`).
+ *
+ * @param type The span type.
+ * @returns The task, or undefined.
+ */
+export function findSpanByType(type: string): TaskSpan | undefined {
+  for (let t = getCurrentTask(); t !== undefined; t = t.parentTask) {
+    if (t.type === type) return t;
+  }
+  return undefined;
+}
+
+/**
+ * A context in which `task` is the current task and its span the active span.
+ *
+ * @param task The task.
+ * @param base The context to extend (the active one by default).
+ * @returns The new context.
+ */
+export function contextForTask(task: TaskSpan, base?: Context): Context {
+  const from = base ?? getContextManager().active();
+  return from.set(SPAN_KEY, task.span).set(TASK_KEY, task).set(RUN_KEY, task.runId)
+    .set(PROJECT_KEY, task.project);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+/**
+ * Runs `fn` with `task` current, then ends the task: a thrown error or rejection is recorded on
+ * the task and rethrown; for async functions the task's pending writes (large objects,
+ * artifacts) are awaited before it ends.
+ *
+ * @param task A started task.
+ * @param fn The body.
+ * @returns What `fn` returned (a promise stays a promise; a sync result stays sync).
+ */
+export function runTask<R>(task: TaskSpan, fn: (task: TaskSpan) => R): R {
+  let result: R;
+  try {
+    result = getContextManager().with(contextForTask(task), () => fn(task));
+  } catch (error) {
+    task.recordException(error);
+    task.end();
+    throw error;
+  }
+  if (!isPromiseLike(result)) {
+    task.end();
+    return result;
+  }
+  const finish = async (): Promise<void> => {
+    try {
+      await task.settled();
+    } catch (error) {
+      report("warn", "task_settle_failed", "Cannot finish pending task writes", error);
+    }
+  };
+  return Promise.resolve(result).then(
+    async (value) => {
+      await finish();
+      task.end();
+      return value;
+    },
+    async (error: unknown) => {
+      task.recordException(error);
+      await finish();
+      task.end();
+      throw error;
+    },
+  ) as R;
+}

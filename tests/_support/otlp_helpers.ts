@@ -1,0 +1,56 @@
+/**
+ * Helpers shared by the OTLP exporter tests: diagnostics capture and arrival checks by span id.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
+import type { SpanRecord } from "../../src/types.ts";
+import type { OtlpReceiver } from "./otlp_receiver.ts";
+
+/** Captured diagnostics; call `restore()` when done. */
+export interface DiagnosticsCapture {
+  readonly list: Diagnostic[];
+  restore(): void;
+}
+
+/**
+ * Routes diagnostics into a list until `restore()`.
+ *
+ * @returns The capture.
+ */
+export function captureDiagnostics(): DiagnosticsCapture {
+  const list: Diagnostic[] = [];
+  const previous = setDiagnosticsHook((d) => void list.push(d));
+  return { list, restore: () => void setDiagnosticsHook(previous) };
+}
+
+/**
+ * Asserts that every span arrived at the receiver (was accepted at least once) and that exactly
+ * `twice` of them arrived more than once.
+ *
+ * @param receiver The receiver.
+ * @param spans The spans that must have arrived.
+ * @param twice How many of them are expected to have arrived twice (or more).
+ */
+export function assertArrived(
+  receiver: OtlpReceiver,
+  spans: readonly SpanRecord[],
+  twice: number,
+): void {
+  const counts = receiver.acceptedCounts();
+  const missing = spans.filter((s) => !counts.has(s.spanId));
+  assert.deepEqual(missing.map((s) => s.name), [], "every span must arrive");
+  const duplicated = spans.filter((s) => (counts.get(s.spanId) ?? 0) > 1).length;
+  assert.equal(duplicated, twice, `spans that arrived twice: ${duplicated}`);
+}
+
+/**
+ * Waits `ms` milliseconds.
+ *
+ * @param ms The delay.
+ * @returns Resolves after it.
+ */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

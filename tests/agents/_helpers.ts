@@ -1,0 +1,40 @@
+/** Shared setup for the agent-layer tests: a tracer with a collecting processor, installed as the agent layer's tracer. */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { AsyncLocalStorageContextManager, setContextManager, Tracer } from "../../mod.ts";
+import type { ContextManager, SpanRecord } from "../../mod.ts";
+import { setAgentTracer, setTraceProcessors, setTracingDisabled } from "../../src/agents/mod.ts";
+import { CollectingProcessor } from "../_support/collect.ts";
+
+/** A fresh tracer + collector installed for the agent layer; call `done()` at the end. */
+export function agentSetup(): {
+  tracer: Tracer;
+  collector: CollectingProcessor;
+  done: () => Promise<void>;
+} {
+  const collector = new CollectingProcessor();
+  const tracer = new Tracer({ processors: [collector] });
+  const previousTracer = setAgentTracer(tracer);
+  const previousManager: ContextManager = setContextManager(
+    new AsyncLocalStorageContextManager(AsyncLocalStorage),
+  );
+  setTraceProcessors([]);
+  setTracingDisabled(false);
+  return {
+    tracer,
+    collector,
+    done: async () => {
+      setTraceProcessors([]);
+      setTracingDisabled(false);
+      setAgentTracer(previousTracer);
+      setContextManager(previousManager);
+      await tracer.shutdown();
+    },
+  };
+}
+
+/** The finished span whose `openai.span.type` is `type` (the first one). */
+export function byType(spans: readonly SpanRecord[], type: string): SpanRecord {
+  const span = spans.find((s) => s.attributes["openai.span.type"] === type);
+  if (span === undefined) throw new Error(`no span of type ${type}`);
+  return span;
+}

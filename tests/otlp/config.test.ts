@@ -1,0 +1,229 @@
+// OTLP exporter configuration: environment variables, explicit options winning, the dreadnode
+// endpoint, traceBackend resolution and the resource (service.name, OTEL_RESOURCE_ATTRIBUTES).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
+import { TracerError } from "../../src/errors.ts";
+import { resolveOtlpConfig, resolveTraceBackend } from "../../src/exporter/otlp_http.ts";
+import { parseResourceAttributes, resolveResource } from "../../src/otlp/resource.ts";
+import { VERSION } from "../../src/version.ts";
+
+function envOf(vars: Record<string, string>): (name: string) => string | undefined {
+  return (name) => vars[name];
+}
+
+function capture<T>(fn: () => T): { result: T; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const previous = setDiagnosticsHook((d) => void diagnostics.push(d));
+  try {
+    return { result: fn(), diagnostics };
+  } finally {
+    setDiagnosticsHook(previous);
+  }
+}
+
+describe("resolveOtlpConfig", () => {
+  it("defaults to a local collector, protobuf, gzip and 10 s", () => {
+    const config = resolveOtlpConfig({}, envOf({}));
+    assert.equal(config.url, "http://localhost:4318/v1/traces");
+    assert.equal(config.protocol, "http/protobuf");
+    assert.equal(config.compression, "gzip");
+    assert.equal(config.timeoutMillis, 10_000);
+    assert.deepEqual(config.headers, {});
+  });
+
+  it("appends /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT and uses the traces endpoint as is", () => {
+    assert.equal(
+      resolveOtlpConfig({}, envOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example:4318" })).url,
+      "https://c.example:4318/v1/traces",
+    );
+    assert.equal(
+      resolveOtlpConfig({}, envOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example/base/" })).url,
+      "https://c.example/base/v1/traces",
+    );
+    assert.equal(
+      resolveOtlpConfig(
+        {},
+        envOf({
+          OTEL_EXPORTER_OTLP_ENDPOINT: "https://generic.example",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://traces.example/custom/path",
+        }),
+      ).url,
+      "https://traces.example/custom/path",
+    );
+  });
+
+  it("lets explicit options win over every environment variable", () => {
+    const env = envOf({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://env.example/v1/traces",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_EXPORTER_OTLP_COMPRESSION: "none",
+      OTEL_EXPORTER_OTLP_TIMEOUT: "5000",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-team=env",
+    });
+    const config = resolveOtlpConfig({
+      endpoint: "https://explicit.example/v1/traces",
+      protocol: "http/protobuf",
+      compression: "gzip",
+      timeoutMillis: 1234,
+      headers: { "X-Team": "explicit" },
+    }, env);
+    assert.equal(config.url, "https://explicit.example/v1/traces");
+    assert.equal(config.protocol, "http/protobuf");
+    assert.equal(config.compression, "gzip");
+    assert.equal(config.timeoutMillis, 1234);
+    assert.deepEqual(config.headers, { "x-team": "explicit" });
+  });
+
+  it("merges generic and traces headers (traces win) and percent-decodes values", () => {
+    const config = resolveOtlpConfig(
+      {},
+      envOf({
+        OTEL_EXPORTER_OTLP_HEADERS: "Authorization=Bearer%20abc%3D%3D, x-a = 1 ,x-b=2",
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-b=3",
+      }),
+    );
+    assert.deepEqual(config.headers, { authorization: "Bearer abc==", "x-a": "1", "x-b": "3" });
+  });
+
+  it("reads protocol, compression and timeout from env, traces-specific first", () => {
+    const config = resolveOtlpConfig(
+      {},
+      envOf({
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
+        OTEL_EXPORTER_OTLP_COMPRESSION: "gzip",
+        OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: "none",
+        OTEL_EXPORTER_OTLP_TIMEOUT: "7000",
+        OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "2500",
+      }),
+    );
+    assert.equal(config.protocol, "http/json");
+    assert.equal(config.compression, "none");
+    assert.equal(config.timeoutMillis, 2500);
+  });
+
+  it("reports and ignores unusable environment values instead of crashing", () => {
+    const { result, diagnostics } = capture(() =>
+      resolveOtlpConfig(
+        {},
+        envOf({
+          OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+          OTEL_EXPORTER_OTLP_COMPRESSION: "brotli",
+          OTEL_EXPORTER_OTLP_TIMEOUT: "soon",
+          OTEL_EXPORTER_OTLP_ENDPOINT: "not a url",
+          OTEL_EXPORTER_OTLP_HEADERS: "novalue,ok=1,bad=%E0%A4%A",
+        }),
+      )
+    );
+    assert.equal(result.protocol, "http/protobuf");
+    assert.equal(result.compression, "gzip");
+    assert.equal(result.timeoutMillis, 10_000);
+    assert.equal(result.url, "http://localhost:4318/v1/traces");
+    assert.deepEqual(result.headers, { ok: "1" });
+    assert.ok(diagnostics.length >= 5);
+    assert.ok(diagnostics.every((d) => d.code === "invalid_env"));
+  });
+
+  it("builds the dreadnode endpoint with X-Api-Key and a 30 s timeout", () => {
+    const config = resolveOtlpConfig({
+      server: "https://platform.example/",
+      apiKey: "dn_key_123456",
+      organization: "acme corp",
+    }, envOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://ignored.example" }));
+    assert.equal(config.url, "https://platform.example/api/v1/org/acme%20corp/otel/traces");
+    assert.equal(config.headers["x-api-key"], "dn_key_123456");
+    assert.equal(config.timeoutMillis, 30_000);
+    assert.ok(config.secrets.includes("dn_key_123456"));
+  });
+
+  it("throws TracerError for invalid explicit options, naming no values", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ endpoint: "ftp://x" }, "INVALID_CONFIG"],
+      [{ protocol: "grpc" }, "INVALID_CONFIG"],
+      [{ compression: "br" }, "INVALID_CONFIG"],
+      [{ timeoutMillis: 0 }, "INVALID_CONFIG"],
+      [{ server: "https://s.example", apiKey: "secret-key-1" }, "MISSING_CREDENTIALS"],
+      [{ organization: "o", apiKey: "secret-key-1" }, "MISSING_CREDENTIALS"],
+    ];
+    for (const [options, code] of cases) {
+      assert.throws(() => resolveOtlpConfig(options), (error: unknown) => {
+        assert.ok(error instanceof TracerError);
+        assert.equal(error.code, code);
+        assert.ok(!error.message.includes("secret-key-1"));
+        return true;
+      });
+    }
+  });
+});
+
+describe("resolveTraceBackend", () => {
+  const all = { server: "https://s.example", apiKey: "k-123456", organization: "o" };
+
+  it("is remote in auto mode exactly when server, key and organization are all known", () => {
+    assert.equal(resolveTraceBackend(undefined, all), "remote");
+    assert.equal(resolveTraceBackend(undefined, { ...all, organization: undefined }), "local");
+    assert.equal(resolveTraceBackend(undefined, {}), "local");
+  });
+
+  it("stays local when asked, even with credentials", () => {
+    assert.equal(resolveTraceBackend("local", all), "local");
+  });
+
+  it("makes an explicit remote backend without credentials a configuration error", () => {
+    assert.equal(resolveTraceBackend("remote", all), "remote");
+    assert.throws(
+      () => resolveTraceBackend("remote", { server: "https://s.example", apiKey: "k-123456" }),
+      (error: unknown) =>
+        error instanceof TracerError && error.code === "MISSING_CREDENTIALS" &&
+        error.message.includes("organization") && !error.message.includes("k-123456"),
+    );
+    assert.throws(() => resolveTraceBackend("cloud" as "remote", all), /traceBackend/);
+  });
+});
+
+describe("resolveResource", () => {
+  it("sets service.name from the option, else OTEL_SERVICE_NAME, else the attributes, else a default", () => {
+    const env = envOf({
+      OTEL_SERVICE_NAME: "from-env",
+      OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attrs",
+    });
+    assert.equal(
+      resolveResource({ serviceName: "explicit" }, env).attributes["service.name"],
+      "explicit",
+    );
+    assert.equal(resolveResource({}, env).attributes["service.name"], "from-env");
+    assert.equal(
+      resolveResource({}, envOf({ OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attrs" }))
+        .attributes["service.name"],
+      "from-attrs",
+    );
+    assert.equal(resolveResource({}, envOf({})).attributes["service.name"], "unknown_service");
+  });
+
+  it("includes OTEL_RESOURCE_ATTRIBUTES and telemetry.sdk.*, explicit attributes winning", () => {
+    const resource = resolveResource(
+      { attributes: { team: "explicit" } },
+      envOf({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod, team=env,region=eu%2Dwest" }),
+    );
+    assert.deepEqual(resource.attributes, {
+      "telemetry.sdk.name": "tracelet",
+      "telemetry.sdk.language": "webjs",
+      "telemetry.sdk.version": VERSION,
+      "deployment.environment": "prod",
+      team: "explicit",
+      region: "eu-west",
+      "service.name": "unknown_service",
+    });
+    assert.ok(Object.isFrozen(resource.attributes));
+  });
+
+  it("discards a malformed OTEL_RESOURCE_ATTRIBUTES as a whole and reports it", () => {
+    const { result, diagnostics } = capture(() => parseResourceAttributes("a=1,broken"));
+    assert.equal(result, undefined);
+    assert.equal(diagnostics.length, 1);
+    const second = capture(() => resolveResource({}, envOf({ OTEL_RESOURCE_ATTRIBUTES: "a=%ZZ" })));
+    assert.equal(second.result.attributes.a, undefined);
+    assert.equal(second.diagnostics.length, 1);
+  });
+});

@@ -1,0 +1,226 @@
+// The OTLP/HTTP exporter against a real, misbehaving loopback receiver. Each scenario checks by
+// span id that every span arrived and states how many arrived twice. Skipped in workerd (no
+// node:http server there).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "../../src/exporter/otlp_http.ts";
+import { assertArrived, captureDiagnostics } from "../_support/otlp_helpers.ts";
+import { OtlpReceiver } from "../_support/otlp_receiver.ts";
+import { isWorkerd } from "../_support/runtime.ts";
+import { makeSpanBatch } from "../_support/span_records.ts";
+
+const skip = isWorkerd;
+const FAST_RETRY = { initialDelayMillis: 5, maxDelayMillis: 20 };
+
+async function scenario(
+  fn: (
+    receiver: OtlpReceiver,
+    make: (o?: OtlpHttpExporterOptions) => OtlpHttpExporter,
+  ) => Promise<void>,
+): Promise<void> {
+  const receiver = await OtlpReceiver.start();
+  const capture = captureDiagnostics();
+  const exporters: OtlpHttpExporter[] = [];
+  const make = (options: OtlpHttpExporterOptions = {}) => {
+    const exporter = new OtlpHttpExporter({
+      endpoint: receiver.url,
+      retry: FAST_RETRY,
+      timeoutMillis: 5000,
+      ...options,
+    });
+    exporters.push(exporter);
+    return exporter;
+  };
+  try {
+    await fn(receiver, make);
+  } finally {
+    for (const exporter of exporters) await exporter.shutdown();
+    await receiver.close();
+    capture.restore();
+  }
+}
+
+describe("OTLP/HTTP exporter", { skip }, () => {
+  for (const status of [408, 429, 502, 503, 504]) {
+    it(`retries ${status} twice then delivers: every span arrives, none twice`, () =>
+      scenario(async (receiver, make) => {
+        receiver.plan({ status }, { status });
+        const spans = makeSpanBatch(5);
+        const report = await make().export(spans);
+        assert.deepEqual(report, { exported: 5, retried: 5, persisted: 0, dropped: {}, failed: 0 });
+        assert.equal(receiver.requests.length, 3);
+        assertArrived(receiver, spans, 0);
+      }));
+  }
+
+  it("sends gzip-compressed protobuf with content headers and a user agent", () =>
+    scenario(async (receiver, make) => {
+      const spans = makeSpanBatch(3);
+      assert.equal((await make({ headers: { "x-team": "a" } }).export(spans)).exported, 3);
+      const { headers, decoded } = receiver.requests[0];
+      assert.equal(headers["content-type"], "application/x-protobuf");
+      assert.equal(headers["content-encoding"], "gzip");
+      assert.match(String(headers["user-agent"]), /^tracelet\//);
+      assert.equal(headers["x-team"], "a");
+      assert.equal(decoded.resourceSpans[0].scopeSpans[0].spans[2].name, "span-2");
+      assertArrived(receiver, spans, 0);
+    }));
+
+  it("sends uncompressed OTLP/JSON when configured", () =>
+    scenario(async (receiver, make) => {
+      const spans = makeSpanBatch(2);
+      const report = await make({ protocol: "http/json", compression: "none" }).export(spans);
+      assert.equal(report.exported, 2);
+      const { headers, body } = receiver.requests[0];
+      assert.equal(headers["content-type"], "application/json");
+      assert.equal(headers["content-encoding"], undefined);
+      assert.equal(
+        JSON.parse(new TextDecoder().decode(body)).resourceSpans[0].scopeSpans[0].spans[0].spanId,
+        spans[0].spanId,
+      );
+      assertArrived(receiver, spans, 0);
+    }));
+
+  it("waits for Retry-After in seconds before retrying: every span arrives once", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ status: 429, retryAfter: "1" });
+      const spans = makeSpanBatch(4);
+      const report = await make().export(spans);
+      assert.deepEqual(report, { exported: 4, retried: 4, persisted: 0, dropped: {}, failed: 0 });
+      const [first, second] = receiver.requests;
+      assert.ok(second.at - first.at >= 950, `retried after ${second.at - first.at} ms`);
+      assertArrived(receiver, spans, 0);
+    }));
+
+  it("waits for Retry-After as an HTTP-date before retrying: every span arrives once", () =>
+    scenario(async (receiver, make) => {
+      const date = new Date(Date.now() + 1500).toUTCString();
+      receiver.plan({ status: 503, retryAfter: date });
+      const spans = makeSpanBatch(4);
+      const report = await make().export(spans);
+      assert.equal(report.exported, 4);
+      assert.ok(
+        receiver.requests[1].at >= Date.parse(date) - 50,
+        "retried before the Retry-After date",
+      );
+      assertArrived(receiver, spans, 0);
+    }));
+
+  it("gives up at once when Retry-After ends past the deadline (dropped as deadline without storage)", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ status: 503, retryAfter: "60" });
+      const spans = makeSpanBatch(3);
+      const report = await make({ timeoutMillis: 2000 }).export(spans);
+      assert.deepEqual(report, {
+        exported: 0,
+        retried: 0,
+        persisted: 0,
+        dropped: { deadline: 3 },
+        failed: 0,
+      });
+      assert.equal(receiver.requests.length, 1);
+    }));
+
+  it("retries after a stall past the attempt timeout: every span arrives, all of them twice", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ stall: true });
+      const spans = makeSpanBatch(3);
+      const report = await make({ attemptTimeoutMillis: 300 }).export(spans);
+      assert.deepEqual(report, { exported: 3, retried: 3, persisted: 0, dropped: {}, failed: 0 });
+      // The stalled request was processed but its answer never came: delivery is at-least-once.
+      assertArrived(receiver, spans, 3);
+    }));
+
+  it("retries after the connection is reset mid-request: every span arrives, none twice", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ reset: true });
+      const spans = makeSpanBatch(6);
+      const report = await make().export(spans);
+      assert.deepEqual(report, { exported: 6, retried: 6, persisted: 0, dropped: {}, failed: 0 });
+      assert.equal(receiver.requests[0].outcome, "reset");
+      assertArrived(receiver, spans, 0);
+    }));
+
+  for (const protocol of ["http/protobuf", "http/json"] as const) {
+    it(`reports a ${protocol} partial success as dropped spans; the rest arrive once`, () =>
+      scenario(async (receiver, make) => {
+        receiver.plan({ partial: { rejected: 2, message: "2 spans too old" } });
+        const capture = captureDiagnostics();
+        const spans = makeSpanBatch(5);
+        const report = await make({ protocol }).export(spans);
+        capture.restore();
+        assert.deepEqual(report, {
+          exported: 3,
+          retried: 0,
+          persisted: 0,
+          dropped: { partial_success_rejected: 2 },
+          failed: 0,
+        });
+        assertArrived(receiver, spans.slice(2), 0);
+        assert.ok(
+          capture.list.some((d) =>
+            d.code === "export_partial_success" && d.message.includes("too old")
+          ),
+        );
+      }));
+  }
+
+  it("does not retry a 400 and, without storage, drops the batch as http_400", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ status: 400, body: "bad request" });
+      const report = await make().export(makeSpanBatch(2));
+      assert.deepEqual(report, {
+        exported: 0,
+        retried: 0,
+        persisted: 0,
+        dropped: { http_400: 2 },
+        failed: 0,
+      });
+      assert.equal(receiver.requests.length, 1);
+    }));
+
+  it("stops after maxAttempts retryable failures (retries_exhausted without storage)", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });
+      const report = await make({ retry: { ...FAST_RETRY, maxAttempts: 3 } }).export(
+        makeSpanBatch(2),
+      );
+      assert.deepEqual(report.dropped, { retries_exhausted: 2 });
+      assert.equal(receiver.requests.length, 3);
+    }));
+
+  it("keeps at most two requests in flight; every span of six batches arrives once", () =>
+    scenario(async (receiver, make) => {
+      for (let i = 0; i < 6; i++) receiver.plan({ status: 200, delayMs: 60 });
+      const exporter = make();
+      const batches = Array.from({ length: 6 }, (_, i) => makeSpanBatch(3, `b${i}`));
+      const reports = await Promise.all(batches.map((b) => exporter.export(b)));
+      assert.deepEqual(reports.map((r) => r.exported), [3, 3, 3, 3, 3, 3]);
+      assert.equal(receiver.maxConcurrent, 2);
+      assertArrived(receiver, batches.flat(), 0);
+    }));
+
+  it("never rejects: an aborted export and a throwing fetch are reported", async () => {
+    const capture = captureDiagnostics();
+    try {
+      const throwing = new OtlpHttpExporter({
+        endpoint: "http://127.0.0.1:9/v1/traces",
+        retry: { ...FAST_RETRY, maxAttempts: 2 },
+        fetch: () => {
+          throw new Error("boom");
+        },
+      });
+      assert.deepEqual((await throwing.export(makeSpanBatch(2))).dropped, { retries_exhausted: 2 });
+      const controller = new AbortController();
+      controller.abort();
+      assert.deepEqual(
+        (await throwing.export(makeSpanBatch(1), { signal: controller.signal })).dropped,
+        { aborted: 1 },
+      );
+      await throwing.shutdown();
+      assert.deepEqual((await throwing.export(makeSpanBatch(1))).dropped, { shutdown: 1 });
+    } finally {
+      capture.restore();
+    }
+  });
+});

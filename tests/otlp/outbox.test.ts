@@ -1,0 +1,269 @@
+// The OTLP exporter's durable outbox: undeliverable batches are parked in the storage adapter
+// and redelivered (oldest first, honouring not-before) by later exports, forceFlush and new
+// exporter instances. Each scenario checks by span id that every span arrived and how many
+// arrived twice. Skipped in workerd (no node:http server there).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "../../src/exporter/otlp_http.ts";
+import { MemoryStorage } from "../../src/storage/memory.ts";
+import type { OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
+import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
+import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
+import { OtlpReceiver } from "../_support/otlp_receiver.ts";
+import { isWorkerd } from "../_support/runtime.ts";
+import { makeSpanBatch } from "../_support/span_records.ts";
+
+const skip = isWorkerd;
+const BACKOFF = 40;
+
+function options(
+  url: string,
+  storage: TraceStorage,
+  extra: OtlpHttpExporterOptions = {},
+): OtlpHttpExporterOptions {
+  return {
+    endpoint: url,
+    storage,
+    retry: { initialDelayMillis: 5, maxDelayMillis: 20, maxAttempts: 2 },
+    outbox: { initialBackoffMillis: BACKOFF, maxBackoffMillis: 10 * BACKOFF },
+    timeoutMillis: 3000,
+    ...extra,
+  };
+}
+
+async function entries(storage: TraceStorage): Promise<OutboxEntry[]> {
+  return await storage.outbox.peek(100);
+}
+
+async function withCapture(fn: () => Promise<void>): Promise<void> {
+  const capture = captureDiagnostics();
+  try {
+    await fn();
+  } finally {
+    capture.restore();
+  }
+}
+
+describe("OTLP exporter outbox", { skip }, () => {
+  it("parks a batch answered 400 with its reason, uncompressed body and not-before time", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 400 });
+        const spans = makeSpanBatch(4);
+        const before = Date.now();
+        const report = await exporter.export(spans);
+        assert.deepEqual(report, { exported: 0, retried: 0, persisted: 4, dropped: {}, failed: 0 });
+        const [entry, ...rest] = await entries(storage);
+        assert.equal(rest.length, 0);
+        assert.equal(entry.reason, "http_400");
+        assert.equal(entry.spanCount, 4);
+        assert.equal(entry.contentType, "application/x-protobuf");
+        assert.equal(entry.attempts, 0);
+        assert.ok(entry.notBefore >= before + BACKOFF);
+        assert.deepEqual(spanIdsOf(decodeTraceRequest(entry.body)), spans.map((s) => s.spanId));
+        // Due later: forceFlush redelivers it and the outbox empties.
+        await delay(BACKOFF + 10);
+        const flushed = await exporter.forceFlush();
+        assert.deepEqual(flushed, {
+          exported: 4,
+          retried: 4,
+          persisted: 0,
+          dropped: {},
+          failed: 0,
+        });
+        assert.deepEqual(await entries(storage), []);
+        assertArrived(receiver, spans, 0);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("redelivers with a new exporter instance after the receiver was down a whole run", () =>
+    withCapture(async () => {
+      const probe = await OtlpReceiver.start();
+      const { port, url } = probe;
+      await probe.close(); // down for the whole first run
+      const storage = new MemoryStorage();
+      const first = new OtlpHttpExporter(options(url, storage));
+      const early = makeSpanBatch(3, "early");
+      const later = makeSpanBatch(2, "later");
+      assert.equal((await first.export(early)).persisted, 3);
+      assert.equal((await first.export(later)).persisted, 2);
+      await first.shutdown();
+      assert.deepEqual((await entries(storage)).map((e) => e.reason), ["network", "network"]);
+
+      const receiver = await OtlpReceiver.start(port); // up again for the next process
+      const second = new OtlpHttpExporter(options(url, storage));
+      try {
+        await delay(BACKOFF + 10);
+        const fresh = makeSpanBatch(4, "fresh");
+        const report = await second.export(fresh);
+        assert.deepEqual(report, { exported: 9, retried: 5, persisted: 0, dropped: {}, failed: 0 });
+        assert.deepEqual(await entries(storage), []);
+        // Oldest first: the parked batches go out before the new one.
+        assert.deepEqual(receiver.requests.map((r) => r.spanIds.length), [3, 2, 4]);
+        assert.deepEqual(receiver.requests[0].spanIds, early.map((s) => s.spanId));
+        assertArrived(receiver, [...early, ...later, ...fresh], 0);
+      } finally {
+        await second.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("honours not-before: nothing is sent before an entry is due", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const exporter = new OtlpHttpExporter(
+        options(receiver.url, storage, { outbox: { initialBackoffMillis: 60_000 } }),
+      );
+      try {
+        receiver.plan({ status: 503 }, { status: 503 });
+        const spans = makeSpanBatch(2);
+        assert.equal((await exporter.export(spans)).persisted, 2);
+        const requests = receiver.requests.length;
+        assert.deepEqual(await exporter.forceFlush(), {
+          exported: 0,
+          retried: 0,
+          persisted: 0,
+          dropped: {},
+          failed: 0,
+        });
+        assert.equal(receiver.requests.length, requests);
+        const [entry] = await entries(storage);
+        assert.equal(entry.reason, "http_503");
+        assert.ok(entry.notBefore - entry.createdAt >= 60_000);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("stores the server's Retry-After as the not-before time when it ends past the deadline", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 429, retryAfter: "120" });
+        assert.equal((await exporter.export(makeSpanBatch(1))).persisted, 1);
+        const [entry] = await entries(storage);
+        assert.equal(entry.reason, "http_429");
+        assert.ok(entry.notBefore - entry.createdAt >= 119_000);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("backs a failed redelivery off (doubling) and keeps draining past a non-retryable entry", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 400 }, { status: 400 });
+        const poison = makeSpanBatch(1, "poison");
+        const good = makeSpanBatch(2, "good");
+        await exporter.export(poison);
+        await exporter.export(good);
+        await delay(BACKOFF + 10);
+        receiver.plan({ status: 400 }); // poison fails again; good goes through
+        const report = await exporter.forceFlush();
+        assert.deepEqual(report, { exported: 2, retried: 2, persisted: 0, dropped: {}, failed: 0 });
+        const [left, ...rest] = await entries(storage);
+        assert.equal(rest.length, 0);
+        assert.equal(left.attempts, 1);
+        assert.ok(left.notBefore - Date.now() > BACKOFF, "second delay is doubled");
+        assertArrived(receiver, good, 0);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("gives an entry up after maxAttempts redeliveries, counted as outbox_expired", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const exporter = new OtlpHttpExporter(options(receiver.url, storage, {
+        outbox: { initialBackoffMillis: 1, maxAttempts: 1 },
+      }));
+      try {
+        receiver.plan({ status: 400 }, { status: 400 });
+        await exporter.export(makeSpanBatch(3));
+        await delay(5);
+        const report = await exporter.forceFlush();
+        assert.deepEqual(report.dropped, { outbox_expired: 3 });
+        assert.deepEqual(await entries(storage), []);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("counts batches evicted by the outbox byte bound as outbox_full", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const first = makeSpanBatch(4, "first");
+      const second = makeSpanBatch(4, "second");
+      const storage = new MemoryStorage({ outboxMaxBytes: 700 });
+      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 400 }, { status: 400 });
+        assert.equal((await exporter.export(first)).persisted, 4);
+        const report = await exporter.export(second);
+        assert.deepEqual(report, {
+          exported: 0,
+          retried: 0,
+          persisted: 4,
+          dropped: { outbox_full: 4 },
+          failed: 0,
+        });
+        assert.deepEqual((await entries(storage)).map((e) => e.spanCount), [4]);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("counts spans as failed when the outbox itself cannot be written", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const memory = new MemoryStorage();
+      const broken: TraceStorage = {
+        ...memory,
+        kind: "broken",
+        appendLines: (p, l) => memory.appendLines(p, l),
+        readLines: (p) => memory.readLines(p),
+        putBlob: (k, b) => memory.putBlob(k, b),
+        getBlob: (k) => memory.getBlob(k),
+        hasBlob: (k) => memory.hasBlob(k),
+        outbox: {
+          enqueue: () => Promise.reject(new Error("disk full")),
+          peek: () => Promise.resolve([]),
+          update: () => Promise.resolve(),
+          ack: () => Promise.resolve(),
+          bytes: () => Promise.resolve(0),
+        },
+      };
+      const exporter = new OtlpHttpExporter(options(receiver.url, broken));
+      try {
+        receiver.plan({ status: 400 });
+        assert.deepEqual(await exporter.export(makeSpanBatch(2)), {
+          exported: 0,
+          retried: 0,
+          persisted: 0,
+          dropped: {},
+          failed: 2,
+        });
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+});

@@ -1,0 +1,166 @@
+// Pure parts of the OTLP transport: Retry-After parsing, backoff bounds, the retryable status set,
+// partial-success parsing (protobuf and JSON) and gzip. Runs on every runtime, workerd included.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { gunzipSync } from "fflate";
+import { gzipWithCompressionStream } from "../../src/exporter/_gzip.ts";
+import {
+  backoffDelay,
+  isRetryableStatus,
+  Limiter,
+  retryPolicy,
+  sleep,
+} from "../../src/exporter/_retry.ts";
+import { parseRetryAfter } from "../../src/exporter/_retry_after.ts";
+import { outboxDelay, outboxRetryPolicy } from "../../src/exporter/_outbox_drain.ts";
+import { encodeTracesProtobuf } from "../../src/otlp/encode_protobuf.ts";
+import { parsePartialSuccess } from "../../src/otlp/partial_success.ts";
+import { makeSpanBatch } from "../_support/span_records.ts";
+
+describe("Retry-After", () => {
+  const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+  it("reads delay-seconds", () => {
+    assert.equal(parseRetryAfter("0", now), 0);
+    assert.equal(parseRetryAfter("3", now), 3000);
+    assert.equal(parseRetryAfter(" 120 ", now), 120_000);
+  });
+
+  it("reads an HTTP-date relative to now, a past date meaning no wait", () => {
+    assert.equal(parseRetryAfter("Thu, 01 Jan 2026 12:00:05 GMT", now), 5000);
+    assert.equal(parseRetryAfter("Thu, 01 Jan 2026 11:59:00 GMT", now), 0);
+  });
+
+  it("ignores absent or unreadable values and caps absurd ones", () => {
+    assert.equal(parseRetryAfter(null, now), undefined);
+    assert.equal(parseRetryAfter("", now), undefined);
+    assert.equal(parseRetryAfter("soon", now), undefined);
+    assert.equal(parseRetryAfter("-5", now), undefined);
+    assert.equal(parseRetryAfter("999999999", now), 24 * 60 * 60 * 1000);
+  });
+});
+
+describe("retry policy", () => {
+  it("retries exactly 408, 429, 502, 503 and 504", () => {
+    const retryable = [];
+    for (let status = 100; status < 600; status++) {
+      if (isRetryableStatus(status)) retryable.push(status);
+    }
+    assert.deepEqual(retryable, [408, 429, 502, 503, 504]);
+  });
+
+  it("grows the backoff exponentially with jitter between half and the full step, capped", () => {
+    const policy = retryPolicy({ initialDelayMillis: 100, maxDelayMillis: 1000, multiplier: 2 });
+    assert.equal(backoffDelay(1, policy, () => 0), 50);
+    assert.ok(Math.abs(backoffDelay(1, policy, () => 0.999999) - 100) < 0.001);
+    assert.equal(backoffDelay(3, policy, () => 0), 200);
+    assert.equal(backoffDelay(10, policy, () => 0), 500);
+    assert.ok(backoffDelay(10, policy, () => 0.999999) <= 1000);
+    assert.deepEqual(retryPolicy(), {
+      maxAttempts: 6,
+      initialDelayMillis: 1000,
+      maxDelayMillis: 16_000,
+      multiplier: 2,
+    });
+  });
+
+  it("backs outbox entries off from 5 s doubling to 1 h", () => {
+    const policy = outboxRetryPolicy();
+    assert.deepEqual([0, 1, 2, 3].map((a) => outboxDelay(a, policy)), [
+      5000,
+      10_000,
+      20_000,
+      40_000,
+    ]);
+    assert.equal(outboxDelay(30, policy), 3_600_000);
+  });
+
+  it("limits concurrent holders and serves waiters in order", async () => {
+    const limiter = new Limiter(2);
+    const order: number[] = [];
+    await limiter.acquire();
+    await limiter.acquire();
+    const third = limiter.acquire().then(() => order.push(3));
+    const fourth = limiter.acquire().then(() => order.push(4));
+    await sleep(1);
+    assert.deepEqual(order, []);
+    limiter.release();
+    await third;
+    assert.deepEqual(order, [3]);
+    limiter.release();
+    await fourth;
+    assert.deepEqual(order, [3, 4]);
+    limiter.release();
+    limiter.release();
+    assert.equal(limiter.active, 0);
+  });
+
+  it("sleeps abortably", async () => {
+    const controller = new AbortController();
+    const pending = sleep(60_000, controller.signal);
+    controller.abort();
+    assert.equal(await pending, false);
+    assert.equal(await sleep(1), true);
+  });
+});
+
+describe("partial success", () => {
+  it("parses a protobuf ExportTraceServiceResponse", () => {
+    // partial_success { rejected_spans: 3, error_message: "bad" }
+    const body = new Uint8Array([0x0a, 0x07, 0x08, 0x03, 0x12, 0x03, 0x62, 0x61, 0x64]);
+    assert.deepEqual(parsePartialSuccess(body, "application/x-protobuf", false), {
+      rejectedSpans: 3,
+      errorMessage: "bad",
+    });
+  });
+
+  it("parses OTLP/JSON with string or number counts", () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    assert.deepEqual(
+      parsePartialSuccess(
+        enc('{"partialSuccess":{"rejectedSpans":"2","errorMessage":"x"}}'),
+        "application/json",
+        true,
+      ),
+      { rejectedSpans: 2, errorMessage: "x" },
+    );
+    assert.deepEqual(
+      parsePartialSuccess(enc('{"partialSuccess":{"rejectedSpans":4}}'), null, true),
+      { rejectedSpans: 4, errorMessage: "" },
+    );
+  });
+
+  it("treats empty, full-success and unreadable bodies as full success", () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    assert.equal(
+      parsePartialSuccess(new Uint8Array(0), "application/x-protobuf", false),
+      undefined,
+    );
+    assert.equal(parsePartialSuccess(enc("{}"), "application/json", true), undefined);
+    assert.equal(
+      parsePartialSuccess(enc('{"partialSuccess":{}}'), "application/json", true),
+      undefined,
+    );
+    assert.equal(parsePartialSuccess(enc("<html>oops</html>"), "text/html", true), undefined);
+    assert.equal(
+      parsePartialSuccess(new Uint8Array([0x0a, 0x50, 0x08]), "application/x-protobuf", false),
+      undefined,
+    );
+  });
+});
+
+describe("gzip", () => {
+  it("compresses with CompressionStream into bytes that decompress to the same content", async () => {
+    const body = encodeTracesProtobuf(makeSpanBatch(50));
+    const gz = await gzipWithCompressionStream(body);
+    assert.deepEqual(Array.from(gz.subarray(0, 2)), [0x1f, 0x8b]);
+    assert.ok(gz.length < body.length);
+    assert.deepEqual(gunzipSync(gz), body);
+    const viaStream = new Response(
+      new Blob([gz as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+        new DecompressionStream("gzip"),
+      ),
+    );
+    assert.deepEqual(new Uint8Array(await viaStream.arrayBuffer()), body);
+  });
+});

@@ -1,0 +1,392 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  codePointLength,
+  createRedactionPolicy,
+  DEFAULT_REDACTED_KEYS,
+  getRedactionPolicy,
+  normalizeKey,
+  RedactingExporter,
+  RedactionPolicy,
+  setRedactionPolicy,
+  SimpleSpanProcessor,
+  Tracer,
+  truncateString,
+} from "../mod.ts";
+import type { Attributes, JsonObject, SpanRecord } from "../mod.ts";
+import { captureDiagnostics, MemoryExporter } from "./_support/collect.ts";
+
+const R = "***REDACTED***";
+
+function casings(key: string): string[] {
+  const upper = key.toUpperCase();
+  const title = key.replace(
+    /(^|[-_])([a-z])/g,
+    (_m, sep: string, c: string) => sep + c.toUpperCase(),
+  );
+  return [key, upper, title];
+}
+
+describe("RedactionPolicy keys", () => {
+  it("has the seeds' keys plus common variants by default", () => {
+    for (
+      const key of [
+        "api_key",
+        "token",
+        "authorization",
+        "password",
+        "secret",
+        "access_token",
+        "refresh_token",
+        "apiKey",
+        "api-key",
+        "x-api-key",
+        "cookie",
+        "set-cookie",
+        "client_secret",
+        "private_key",
+      ]
+    ) {
+      assert.ok(DEFAULT_REDACTED_KEYS.includes(key), key);
+    }
+  });
+
+  it("redacts every default key in nested objects and arrays, in any casing", () => {
+    const policy = new RedactionPolicy();
+    for (const key of DEFAULT_REDACTED_KEYS) {
+      for (const variant of casings(key)) {
+        const input = {
+          outer: [{ deep: { [variant]: "s3cr3t", keep: "visible" } }],
+          [variant]: { any: "shape" },
+        };
+        const out = policy.redactValue(input) as JsonObject;
+        assert.deepEqual(out, {
+          outer: [{ deep: { [variant]: R, keep: "visible" } }],
+          [variant]: R,
+        }, variant);
+      }
+    }
+  });
+
+  it("normalizes keys: lower-case, without - and _", () => {
+    assert.equal(normalizeKey("X-Api_KEY"), "xapikey");
+    const policy = new RedactionPolicy();
+    for (
+      const key of [
+        "apiKey",
+        "API_KEY",
+        "Api-Key",
+        "accessToken",
+        "ClientSecret",
+        "privateKey",
+        "Set-Cookie",
+      ]
+    ) {
+      assert.equal(policy.isSensitiveKey(key), true, key);
+    }
+    for (
+      const key of ["openai_api_key", "max_tokens", "input_tokens", "password_hint", "name", ""]
+    ) {
+      assert.equal(policy.isSensitiveKey(key), false, key);
+    }
+  });
+
+  it("matches the last segment of dotted keys (OpenTelemetry header attributes)", () => {
+    const policy = new RedactionPolicy();
+    assert.equal(policy.isSensitiveKey("http.request.header.authorization"), true);
+    assert.equal(policy.isSensitiveKey("http.response.header.set-cookie"), true);
+    assert.equal(policy.isSensitiveKey("gen_ai.usage.input_tokens"), false);
+  });
+
+  it("supports substring mode for keys such as openai_api_key", () => {
+    const policy = new RedactionPolicy({ mode: "substring" });
+    assert.equal(policy.isSensitiveKey("openai_api_key"), true);
+    assert.equal(policy.isSensitiveKey("DB_PASSWORD_PROD"), true);
+    assert.equal(policy.isSensitiveKey("model"), false);
+  });
+
+  it("accepts a replacement list, extra keys and a matcher", () => {
+    const custom = new RedactionPolicy({ keys: ["ssn"] });
+    assert.equal(custom.isSensitiveKey("SSN"), true);
+    assert.equal(custom.isSensitiveKey("password"), false, "keys replaces the defaults");
+
+    const extra = createRedactionPolicy({ extraKeys: ["session_key"] });
+    assert.equal(extra.isSensitiveKey("sessionKey"), true);
+    assert.equal(extra.isSensitiveKey("password"), true, "extraKeys keeps the defaults");
+
+    const matcher = new RedactionPolicy({ matcher: (key) => key.startsWith("pii_") });
+    assert.deepEqual(matcher.redactValue({ pii_email: "a@b.c", email: "x" }), {
+      pii_email: R,
+      email: "x",
+    });
+
+    const throwing = new RedactionPolicy({
+      matcher: () => {
+        throw new Error("bad matcher");
+      },
+    });
+    assert.equal(throwing.isSensitiveKey("harmless"), false);
+  });
+
+  it("uses a custom replacement and can be disabled", () => {
+    const policy = new RedactionPolicy({ replacement: "[hidden]" });
+    assert.deepEqual(policy.redactValue({ token: "t" }), { token: "[hidden]" });
+    const off = new RedactionPolicy({ enabled: false });
+    const value = { token: "t", long: "x".repeat(5000) };
+    assert.equal(off.redactValue(value), value);
+    const attrs: Attributes = { token: "t" };
+    assert.equal(off.redactAttributes(attrs), attrs);
+  });
+});
+
+describe("truncation", () => {
+  it("keeps the first max-16 code points and notes the original length (DRA rule)", () => {
+    const text = "a".repeat(3000);
+    const cut = truncateString(text);
+    assert.equal(cut, "a".repeat(2032) + "...[truncated:3000]");
+    assert.equal(
+      truncateString("a".repeat(2048)),
+      "a".repeat(2048),
+      "exactly at the limit: unchanged",
+    );
+    assert.equal(truncateString("abc", 2), "...[truncated:3]");
+  });
+
+  it("counts code points, never splitting an emoji", () => {
+    const emoji = "😀".repeat(30); // 30 code points, 60 UTF-16 units
+    assert.equal(codePointLength(emoji), 30);
+    assert.equal(truncateString(emoji, 30), emoji, "30 code points fit a 30 limit");
+    assert.equal(truncateString(emoji, 20), "😀".repeat(4) + "...[truncated:30]");
+    const mixed = "é😀x".repeat(1000); // 3000 code points
+    const cut = truncateString(mixed);
+    assert.ok(cut.endsWith("...[truncated:3000]"));
+    assert.equal(codePointLength(cut.slice(0, cut.indexOf("...[truncated"))), 2032);
+  });
+
+  it("can be skipped with truncate: false while keys are still masked", () => {
+    const policy = new RedactionPolicy({ maxStringLength: 20 });
+    const long = "x".repeat(25);
+    const value = { a: long, nested: JSON.stringify({ token: "t", b: long }) };
+    assert.deepEqual(policy.redactValue(value, { truncate: false }), {
+      a: long,
+      nested: JSON.stringify({ token: R, b: long }),
+    });
+    const clean = { a: long };
+    assert.equal(policy.redactValue(clean, { truncate: false }), clean);
+  });
+
+  it("is applied by redactValue with the policy's limit", () => {
+    const policy = new RedactionPolicy({ maxStringLength: 20 });
+    assert.deepEqual(policy.redactValue({ a: ["x".repeat(25), "short"] }), {
+      a: ["xxxx...[truncated:25]", "short"],
+    });
+  });
+});
+
+describe("redactAttributes", () => {
+  const policy = new RedactionPolicy({ maxStringLength: 64 });
+
+  it("returns the same object when nothing changes", () => {
+    const attrs: Attributes = { name: "x", n: 3, tags: ["a", "b"], json: '{"q":"hello"}' };
+    assert.equal(policy.redactAttributes(attrs), attrs);
+  });
+
+  it("redacts top-level keys and truncates long strings without mutating the input", () => {
+    const attrs: Attributes = {
+      "Authorization": "Bearer abc",
+      text: "t".repeat(100),
+      list: ["u".repeat(80)],
+    };
+    const out = policy.redactAttributes(attrs);
+    assert.notEqual(out, attrs);
+    assert.equal(out.Authorization, R);
+    assert.equal(out.text, "t".repeat(48) + "...[truncated:100]");
+    assert.deepEqual(out.list, ["u".repeat(48) + "...[truncated:80]"]);
+    assert.equal(attrs.Authorization, "Bearer abc");
+  });
+
+  it("redacts inside JSON-string attribute values", () => {
+    const attrs: Attributes = {
+      "dreadnode.inputs": JSON.stringify([{
+        name: "req",
+        value: { headers: { Authorization: "Bearer x" } },
+      }]),
+      "tool.arguments": '{"headers":{"Authorization":"Bearer y"},"q":"hi"}',
+      "not.json": "{ this is not json password",
+    };
+    const out = policy.redactAttributes(attrs);
+    assert.deepEqual(JSON.parse(out["dreadnode.inputs"] as string), [
+      { name: "req", value: { headers: { Authorization: R } } },
+    ]);
+    assert.deepEqual(JSON.parse(out["tool.arguments"] as string), {
+      headers: { Authorization: R },
+      q: "hi",
+    });
+    assert.equal(out["not.json"], "{ this is not json password");
+  });
+
+  it("keeps a long JSON attribute valid JSON, truncating the strings inside it", () => {
+    const attrs: Attributes = { payload: JSON.stringify({ text: "w".repeat(200), ok: 1 }) };
+    const out = policy.redactAttributes(attrs);
+    assert.deepEqual(JSON.parse(out.payload as string), {
+      text: "w".repeat(48) + "...[truncated:200]",
+      ok: 1,
+    });
+  });
+
+  it("redacts JSON strings nested inside JSON values", () => {
+    const inner = JSON.stringify({ api_key: "sk-1" });
+    const out = policy.redactValue({ args: inner });
+    assert.deepEqual(out, { args: JSON.stringify({ api_key: R }) });
+  });
+});
+
+describe("redactHeaders", () => {
+  it("redacts a Headers object, pairs and a record", () => {
+    const policy = new RedactionPolicy();
+    const headers = new Headers({
+      Authorization: "Bearer x",
+      "X-Api-Key": "k",
+      Accept: "text/plain",
+    });
+    assert.deepEqual(policy.redactHeaders(headers), {
+      accept: "text/plain",
+      authorization: R,
+      "x-api-key": R,
+    });
+    assert.deepEqual(policy.redactHeaders([["Cookie", "a=1"], ["Host", "h"]]), {
+      Cookie: R,
+      Host: "h",
+    });
+    assert.deepEqual(
+      policy.redactHeaders({ "Set-Cookie": ["a", "b"], "Content-Length": 3, skip: undefined }),
+      {
+        "Set-Cookie": R,
+        "Content-Length": "3",
+      },
+    );
+  });
+});
+
+describe("default policy", () => {
+  it("is shared through a global slot and can be replaced and restored", () => {
+    const original = getRedactionPolicy();
+    assert.equal(getRedactionPolicy(), original);
+    const previous = setRedactionPolicy({ extraKeys: ["pin"] });
+    try {
+      assert.equal(previous, original);
+      assert.equal(getRedactionPolicy().isSensitiveKey("PIN"), true);
+      const mine = new RedactionPolicy();
+      setRedactionPolicy(mine);
+      assert.equal(getRedactionPolicy(), mine);
+    } finally {
+      setRedactionPolicy(undefined);
+    }
+    assert.equal(getRedactionPolicy().isSensitiveKey("pin"), false);
+  });
+});
+
+describe("RedactingExporter", () => {
+  function run(exporter: RedactingExporter, body: (tracer: Tracer) => void): Promise<unknown> {
+    const tracer = new Tracer({ processors: [new SimpleSpanProcessor(exporter)] });
+    body(tracer);
+    return tracer.shutdown();
+  }
+
+  it("hands the inner exporter redacted attributes, event and link attributes", async () => {
+    const inner = new MemoryExporter();
+    await run(new RedactingExporter(inner), (tracer) => {
+      const linked = tracer.startSpan("linked");
+      linked.end();
+      tracer.withSpan("call", (span) => {
+        span.setAttribute("api_key", "sk-live-123");
+        span.setAttribute("request", { headers: { authorization: "Bearer abc" }, model: "m" });
+        span.addEvent("retry", { password: "hunter2", attempt: 2 });
+        span.addLink({ context: linked.spanContext(), attributes: { token: "t" } });
+      });
+    });
+    const call = inner.spans.find((s) => s.name === "call")!;
+    assert.equal(call.attributes.api_key, R);
+    assert.deepEqual(JSON.parse(call.attributes.request as string), {
+      headers: { authorization: R },
+      model: "m",
+    });
+    assert.deepEqual(call.events[0].attributes, { password: R, attempt: 2 });
+    assert.equal(call.events[0].name, "retry");
+    assert.deepEqual(call.links[0].attributes, { token: R });
+    assert.equal(typeof call.spanId, "string");
+    assert.ok(call.endTime >= call.startTime);
+    assert.ok(!JSON.stringify(inner.spans).includes("sk-live-123"));
+    assert.ok(!JSON.stringify(inner.spans).includes("hunter2"));
+  });
+
+  it("passes spans with nothing to redact through unchanged (same objects)", async () => {
+    const inner = new MemoryExporter();
+    const spans: SpanRecord[] = [];
+    await run(new RedactingExporter(inner), (tracer) => {
+      tracer.withSpan("clean", (span) => {
+        span.setAttribute("model", "gpt");
+        spans.push(span);
+      });
+    });
+    assert.equal(inner.spans[0], spans[0]);
+  });
+
+  it("uses its own policy or the current default one", async () => {
+    const own = new MemoryExporter();
+    await run(new RedactingExporter(own, new RedactionPolicy({ keys: ["model"] })), (tracer) => {
+      tracer.withSpan("s", (span) => span.setAttributes({ model: "m", token: "t" }));
+    });
+    assert.deepEqual(own.spans[0].attributes, { model: R, token: "t" });
+
+    const previous = setRedactionPolicy({ extraKeys: ["user_email"] });
+    try {
+      const global = new MemoryExporter();
+      await run(new RedactingExporter(global), (tracer) => {
+        tracer.withSpan("s", (span) => span.setAttribute("userEmail", "a@b.c"));
+      });
+      assert.equal(global.spans[0].attributes.userEmail, R);
+    } finally {
+      setRedactionPolicy(previous);
+    }
+  });
+
+  it("drops (never exports unredacted) a batch whose redaction fails", async () => {
+    const inner = new MemoryExporter();
+    const broken = new RedactionPolicy();
+    broken.redactAttributes = () => {
+      throw new Error("broken policy");
+    };
+    const exporter = new RedactingExporter(inner, broken);
+    const { result, diagnostics } = await captureDiagnostics(() =>
+      exporter.export([
+        { attributes: { token: "t" }, events: [], links: [] } as unknown as SpanRecord,
+      ])
+    );
+    assert.deepEqual(result.dropped, { redaction_failed: 1 });
+    assert.equal(inner.spans.length, 0);
+    assert.ok(diagnostics.some((d) => d.code === "redaction_failed"));
+  });
+
+  it("forwards forceFlush and shutdown", async () => {
+    const calls: string[] = [];
+    const exporter = new RedactingExporter({
+      export: () =>
+        Promise.resolve({ exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 }),
+      forceFlush: () => {
+        calls.push("flush");
+        return Promise.resolve({ exported: 5, retried: 0, persisted: 0, dropped: {}, failed: 0 });
+      },
+      shutdown: () => {
+        calls.push("shutdown");
+        return Promise.resolve();
+      },
+    });
+    assert.equal((await exporter.forceFlush()).exported, 5);
+    await exporter.shutdown();
+    assert.deepEqual(calls, ["flush", "shutdown"]);
+    const bare = new RedactingExporter(new MemoryExporter());
+    assert.equal((await bare.forceFlush()).exported, 0);
+    await bare.shutdown();
+  });
+});
