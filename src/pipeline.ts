@@ -18,6 +18,9 @@ import { RedactingExporter } from "./redact/redacting_exporter.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
 import type { RedactionOptions, RedactionPolicy } from "./redact/policy.ts";
 import type { Attributes } from "./types.ts";
+import { resolveResource } from "./otlp/resource.ts";
+import { OtlpHttpExporter, resolveTraceBackend } from "./exporter/otlp_http.ts";
+import type { OtlpHttpExporterOptions, TraceBackend } from "./exporter/otlp_http.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {
@@ -41,6 +44,25 @@ export interface PipelineOptions {
    * Default: the built-in key list and 2048-character string truncation.
    */
   redaction?: RedactionPolicy | RedactionOptions | false;
+  /**
+   * `"local"` writes only local JSONL; `"remote"` also exports to the dreadnode server and is an
+   * error without `server`, `apiKey` and `organization`; unset means remote exactly when all
+   * three are known (options, else `DREADNODE_SERVER`, `DREADNODE_API_KEY`,
+   * `DREADNODE_ORGANIZATION`).
+   */
+  traceBackend?: TraceBackend;
+  /** dreadnode server base URL. */
+  server?: string;
+  /** dreadnode API key (sent as `X-Api-Key`; never logged or stored). */
+  apiKey?: string;
+  /** dreadnode organization key. */
+  organization?: string;
+  /**
+   * A generic OTLP/HTTP exporter: options, `true` for the `OTEL_EXPORTER_OTLP_*` environment, or
+   * `false` to disable. Default: on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
+   */
+  otlp?: Omit<OtlpHttpExporterOptions, "env" | "storage" | "compress"> | boolean;
 }
 
 /** Runtime facts the pipeline needs. */
@@ -78,14 +100,33 @@ export function buildPipeline(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
+  const otlp = (extra: Omit<OtlpHttpExporterOptions, "env" | "storage" | "compress">) =>
+    new OtlpHttpExporter({ ...extra, env: parts.env, storage: parts.storage, compress: parts.compress });
+  const credentials = {
+    server: options.server ?? parts.env("DREADNODE_SERVER"),
+    apiKey: options.apiKey ?? parts.env("DREADNODE_API_KEY"),
+    organization: options.organization ?? parts.env("DREADNODE_ORGANIZATION"),
+  };
+  if (resolveTraceBackend(options.traceBackend, credentials) === "remote") {
+    processors.push(batched(otlp(credentials)));
+  }
+  const otlpFromEnv = parts.env("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined ||
+    parts.env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined;
+  if (options.otlp === true || (options.otlp === undefined && otlpFromEnv)) {
+    processors.push(batched(otlp({})));
+  } else if (typeof options.otlp === "object") {
+    processors.push(batched(otlp(options.otlp)));
+  }
   if (options.console === true) {
     processors.push(new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter())));
   }
   if (options.processors) processors.push(...options.processors);
   return new Tracer({
     processors,
-    serviceName: options.serviceName ?? parts.env("OTEL_SERVICE_NAME"),
-    resource: options.resourceAttributes ? { attributes: options.resourceAttributes } : undefined,
+    resource: resolveResource(
+      { serviceName: options.serviceName, attributes: options.resourceAttributes },
+      parts.env,
+    ),
     limits: options.limits,
   });
 }

@@ -18,7 +18,6 @@ import type { SpanProcessor } from "./processor/types.ts";
 import { Span } from "./span.ts";
 import type { LinkInput, SpanPipeline, SpanType } from "./span.ts";
 import type {
-  Attributes,
   FlushReport,
   InstrumentationScope,
   Resource,
@@ -26,6 +25,7 @@ import type {
   SpanKind,
 } from "./types.ts";
 import { VERSION } from "./version.ts";
+import { resolveResource } from "./otlp/resource.ts";
 
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
@@ -68,16 +68,6 @@ export interface StartSpanOptions {
   spanId?: string;
 }
 
-function buildResource(resource: Resource | undefined, serviceName: string | undefined): Resource {
-  const attributes: Attributes = {
-    "service.name": serviceName ?? "unknown_service",
-    "telemetry.sdk.name": "tracelet",
-    "telemetry.sdk.language": "webjs",
-    "telemetry.sdk.version": VERSION,
-    ...resource?.attributes,
-  };
-  return Object.freeze({ attributes: Object.freeze(attributes) });
-}
 
 /**
  * Creates spans and routes finished spans to processors.
@@ -106,7 +96,7 @@ export class Tracer implements SpanPipeline {
   /** @param options Processors, resource, scope and limits. */
   constructor(options: TracerOptions = {}) {
     this.limits = { ...DEFAULT_SPAN_LIMITS, ...options.limits };
-    this.resource = buildResource(options.resource, options.serviceName);
+    this.resource = resolveResource({ serviceName: options.serviceName, attributes: options.resource?.attributes });
     this.scope = Object.freeze({ name: "tracelet", version: VERSION, ...options.scope });
     this.#fanOut = new ProcessorFanOut(options.processors);
   }

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { configure, getConfig, getTracer, MemoryStorage } from "../mod.ts";
 import type { Diagnostic } from "../mod.ts";
 import { configure as configureNode } from "../src/runtime/node.ts";
-import { hasFileSystem } from "./_support/runtime.ts";
+import { hasFileSystem, isWorkerd } from "./_support/runtime.ts";
+import { OtlpReceiver } from "./_support/otlp_receiver.ts";
 
 describe("configure", () => {
   it("wires JSONL into the given storage and installs the tracer globally", async () => {
@@ -107,5 +108,42 @@ describe("configure redaction", () => {
     assert.equal(JSON.parse(attrs.payload).ok, 1);
     await tracing.shutdown();
     configure({ storage: new MemoryStorage(), redaction: {} });
+  });
+});
+
+describe("configure export backends", () => {
+  it("explicit remote backend without credentials is a configuration error", () => {
+    assert.throws(
+      () => configure({ storage: new MemoryStorage(), traceBackend: "remote", server: "http://127.0.0.1:1" }),
+      (error: unknown) => (error as { code?: string }).code === "MISSING_CREDENTIALS",
+    );
+  });
+
+  it("remote dreadnode backend sends gzip protobuf with X-Api-Key to the org endpoint", { skip: isWorkerd }, async () => {
+    const receiver = await OtlpReceiver.start();
+    try {
+      const storage = new MemoryStorage();
+      const tracing = configure({
+        storage,
+        server: `http://127.0.0.1:${receiver.port}`,
+        apiKey: "dn-key-123",
+        organization: "acme",
+      });
+      const span = tracing.tracer.startSpan("remote-span");
+      span.end();
+      const report = await tracing.forceFlush();
+      assert.equal(report.exported, 2, "one JSONL line and one OTLP span");
+      assert.equal(receiver.requests.length, 1);
+      const request = receiver.requests[0];
+      assert.equal(request.path, "/api/v1/org/acme/otel/traces");
+      assert.equal(request.headers["x-api-key"], "dn-key-123");
+      assert.equal(request.headers["content-encoding"], "gzip");
+      assert.deepEqual(request.spanIds, [span.spanId]);
+      const lines = await storage.readLines(["projects", "default", span.traceId, "spans.jsonl"]);
+      assert.ok(!lines.join("").includes("dn-key-123"));
+      await tracing.shutdown();
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -18,7 +18,10 @@ import type { JsonValue } from "../serialize/types.ts";
  * @returns The redacted JSON-safe value.
  * @internal
  */
-export function redacted(value: unknown, policy: RedactionPolicy = getRedactionPolicy()): JsonValue {
+export function redacted(
+  value: unknown,
+  policy: RedactionPolicy = getRedactionPolicy(),
+): JsonValue {
   return policy.redactValue(serialize(value, { schema: false }).value);
 }
 

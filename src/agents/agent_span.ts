@@ -110,7 +110,9 @@ export class AgentSpan<D extends SpanData = SpanData> {
   }
   /** End time as an ISO string, or null before finish. */
   get endedAt(): string | null {
-    const end = this.#span !== undefined && this.#span.endTime !== 0 ? this.#span.endTime : this.#endNs;
+    const end = this.#span !== undefined && this.#span.endTime !== 0
+      ? this.#span.endTime
+      : this.#endNs;
     return end === 0 ? null : isoFromNs(end);
   }
   /** The metadata of its trace. */
@@ -138,7 +140,12 @@ export class AgentSpan<D extends SpanData = SpanData> {
    */
   start(markAsCurrent: boolean = false): this {
     if (this.#state !== "new") {
-      reportOnce("agent_span_restart", "debug", "agent_span_started", "Cannot start a span twice: ignored");
+      reportOnce(
+        "agent_span_restart",
+        "debug",
+        "agent_span_started",
+        "Cannot start a span twice: ignored",
+      );
       return this;
     }
     this.#state = "started";
@@ -223,7 +230,10 @@ export class AgentSpan<D extends SpanData = SpanData> {
       if (failed && span !== undefined) {
         const type = error instanceof Error ? error.name : typeof error;
         if (this.#error === null) {
-          this.setError({ message: error instanceof Error ? error.message : String(error), data: { type } });
+          this.setError({
+            message: error instanceof Error ? error.message : String(error),
+            data: { type },
+          });
         }
         this.#errorType ??= type;
         span.recordException(error);
@@ -272,7 +282,12 @@ export class AgentSpan<D extends SpanData = SpanData> {
     if (own !== undefined) return own; // an ended parent is still the parent
     const root = this.trace?.span;
     if (root === undefined) {
-      reportOnce("agent_parent_unstarted", "debug", "agent_parent_unstarted", "A span's trace was not started; the span becomes a root span");
+      reportOnce(
+        "agent_parent_unstarted",
+        "debug",
+        "agent_parent_unstarted",
+        "A span's trace was not started; the span becomes a root span",
+      );
       return null;
     }
     return root;
@@ -312,6 +327,13 @@ export class NoOpSpan<D extends SpanData = SpanData> extends AgentSpan<D> {
    * @param trace The (no-op) trace it belongs to.
    */
   constructor(data: D, trace?: AgentTrace) {
-    super({ data, trace, parent: undefined, spanId: NOOP_ID, explicitParent: false, tracer: undefined });
+    super({
+      data,
+      trace,
+      parent: undefined,
+      spanId: NOOP_ID,
+      explicitParent: false,
+      tracer: undefined,
+    });
   }
 }

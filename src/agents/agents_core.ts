@@ -91,7 +91,11 @@ export class TraceletAgentsProcessor {
   #full(what: string): boolean {
     if (this.#traces.size + this.#spans.size < this.#maxOpen) return false;
     this.#dropped++;
-    report("warn", "agents_core_dropped", `Cannot record an @openai/agents-core ${what}: ${this.#maxOpen} are open`);
+    report(
+      "warn",
+      "agents_core_dropped",
+      `Cannot record an @openai/agents-core ${what}: ${this.#maxOpen} are open`,
+    );
     return true;
   }
 
@@ -132,7 +136,11 @@ export class TraceletAgentsProcessor {
       let trace = this.#traces.get(span.traceId);
       if (trace === undefined) {
         // The processor was registered in the middle of a trace: record the trace implicitly.
-        trace = new AgentTrace({ name: "agents-core", traceId: span.traceId, tracer: getAgentTracer(this.#tracer) });
+        trace = new AgentTrace({
+          name: "agents-core",
+          traceId: span.traceId,
+          tracer: getAgentTracer(this.#tracer),
+        });
         this.#traces.set(span.traceId, trace.start());
       }
       const parent = (span.parentId === null ? undefined : this.#spans.get(span.parentId)) ?? trace;

@@ -62,7 +62,12 @@ export interface SpanOptions {
  */
 export function trace(workflowName: string, options: TraceOptions = {}): AgentTrace {
   if (activeCell().trace !== undefined && !activeCell().trace!.finished) {
-    reportOnce("agent_trace_exists", "debug", "agent_trace_exists", "A trace is already current; creating a new trace anyway");
+    reportOnce(
+      "agent_trace_exists",
+      "debug",
+      "agent_trace_exists",
+      "A trace is already current; creating a new trace anyway",
+    );
   }
   if (options.disabled === true || isTracingDisabled() || options.traceId === NOOP_ID) {
     return new NoOpTrace(String(workflowName));
@@ -119,7 +124,12 @@ export function createSpan<D extends SpanData>(data: D, options: SpanOptions = {
     return new NoOpSpan(data, trace);
   }
   if (parent === undefined || trace === undefined) {
-    reportOnce("agent_no_trace", "debug", "agent_no_trace", "No current trace; the span is not recorded");
+    reportOnce(
+      "agent_no_trace",
+      "debug",
+      "agent_no_trace",
+      "No current trace; the span is not recorded",
+    );
     return new NoOpSpan(data);
   }
   if (parent.isNoOp || trace.isNoOp || trace.tracer === undefined) return new NoOpSpan(data, trace);

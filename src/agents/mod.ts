@@ -67,7 +67,12 @@ export {
   TracingProcessorBridge,
 } from "./processors.ts";
 export type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
-export { getAgentTracer, isTracingDisabled, setAgentTracer, setTracingDisabled } from "./provider.ts";
+export {
+  getAgentTracer,
+  isTracingDisabled,
+  setAgentTracer,
+  setTracingDisabled,
+} from "./provider.ts";
 export { TraceletAgentsProcessor } from "./agents_core.ts";
 export type {
   AgentsCoreSpanLike,
@@ -75,10 +80,5 @@ export type {
   TraceletAgentsProcessorOptions,
 } from "./agents_core.ts";
 export { genGroupId, genSpanId, genTraceId, NOOP_ID, toW3CSpanId, toW3CTraceId } from "./ids.ts";
-export {
-  genAiAttributes,
-  spanKindFor,
-  spanNameFor,
-  usageTokens,
-} from "./genai_attributes.ts";
+export { genAiAttributes, spanKindFor, spanNameFor, usageTokens } from "./genai_attributes.ts";
 export { OPENAI_BATCH_DEFAULTS } from "../processor/batch.ts";

@@ -140,7 +140,10 @@ export function responseSpan(
 export function handoffSpan(
   options: SpanOptions & { fromAgent?: string; toAgent?: string } = {},
 ): AgentSpan<HandoffSpanData> {
-  return createSpan({ type: "handoff", from_agent: options.fromAgent, to_agent: options.toAgent }, options);
+  return createSpan(
+    { type: "handoff", from_agent: options.fromAgent, to_agent: options.toAgent },
+    options,
+  );
 }
 
 /**

@@ -107,7 +107,12 @@ export class AgentTrace {
    */
   start(markAsCurrent: boolean = false): this {
     if (this.#state !== "new") {
-      reportOnce("agent_trace_restart", "debug", "agent_trace_started", "Cannot start a trace twice: ignored");
+      reportOnce(
+        "agent_trace_restart",
+        "debug",
+        "agent_trace_started",
+        "Cannot start a trace twice: ignored",
+      );
       return this;
     }
     this.#state = "started";
@@ -211,7 +216,9 @@ export class AgentTrace {
       "openai.workflow_name": this.name,
       "openai.group_id": this.groupId ?? undefined,
       [GEN_AI_CONVERSATION_ID]: this.groupId ?? undefined,
-      "openai.trace.metadata": this.metadata === undefined ? undefined : redactedJson(this.metadata),
+      "openai.trace.metadata": this.metadata === undefined
+        ? undefined
+        : redactedJson(this.metadata),
     };
   }
 }

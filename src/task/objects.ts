@@ -14,7 +14,7 @@ import type { TraceStorage } from "../storage/types.ts";
 import { redactForSpan, redactKeys } from "./_redact.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
-export const INLINE_OBJECT_LIMIT = 10 * 1024;
+export const INLINE_OBJECT_LIMIT: number = 10 * 1024;
 
 /** The most objects one task keeps; later ones are hashed but not stored. */
 export const MAX_OBJECTS_PER_TASK = 10_000;

@@ -121,7 +121,7 @@ export class TaskSpan extends SpanFacade {
     this.storage = init.storage;
     this.#files = init.files;
     this.#objects = new ObjectStore(init.storage);
-    const siblings = init.parent?.#children;
+    const siblings = init.parent === undefined ? undefined : init.parent.#children;
     if (siblings !== undefined) {
       if (siblings.length < MAX_CHILD_TASKS) siblings.push(this);
       else reportOnce("task_children_full", "warn", "task_children_full", `Task ${init.parent!.name} keeps at most ${MAX_CHILD_TASKS} child tasks in memory`);

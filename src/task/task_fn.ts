@@ -1,0 +1,172 @@
+/**
+ * `task()`: wraps a function so every call runs as a task span — arguments logged as inputs,
+ * the result as output `output` linked to each input, scorers run on the result and logged as
+ * metrics. Sync functions stay sync; async functions return a promise. An error is recorded on
+ * the task and rethrown.
+ *
+ * @module
+ */
+import { report } from "../diagnostics.ts";
+import type { SpanType } from "../span.ts";
+import { startTask } from "./start.ts";
+import { runTask } from "./task_context.ts";
+import type { TaskSpan } from "./task_span.ts";
+
+/** A score: a number, or a boolean logged as 1/0. */
+export type Score = number | boolean;
+
+/** A scorer: a function of the output (its name is the metric name), or `{name, score}`. */
+export type Scorer<T> =
+  | ((output: T) => Score | Promise<Score>)
+  | { readonly name: string; score(output: T): Score | Promise<Score> };
+
+/** Options of {@linkcode task}. */
+export interface TaskOptions<T = unknown> {
+  /** Span name (default the function's name, else `task`). */
+  name?: string;
+  /** Label (cleaned; default the name). */
+  label?: string;
+  /** Span type (default `task`). */
+  type?: SpanType;
+  /** Tags. */
+  tags?: string | readonly string[];
+  /** Extra span attributes. */
+  attributes?: Record<string, unknown>;
+  /** Scorers run on every result; each logs a metric named after it. */
+  scorers?: readonly Scorer<T>[];
+  /** Log arguments as inputs: all (default), none, or the listed parameter names. */
+  logInputs?: boolean | readonly string[];
+  /** Log the result as output `output` (default true; `undefined` results are skipped). */
+  logOutput?: boolean;
+  /** Parameter names (default: read from the function's source, else `arg<i>`). */
+  argNames?: readonly string[];
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Best-effort parameter names of a function, read from its source. Destructured or otherwise
+ * complex parameters get `arg<i>`.
+ *
+ * @param fn The function.
+ * @returns One name per declared parameter that could be read.
+ */
+export function parameterNames(fn: (...args: never[]) => unknown): string[] {
+  let source: string;
+  try {
+    source = Function.prototype.toString.call(fn);
+  } catch {
+    return [];
+  }
+  const single = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(source);
+  const list = single ? single[1] : /^[^(]*\(([^)]*)\)/.exec(source)?.[1];
+  if (list === undefined || list.trim() === "") return [];
+  return list.split(",").map((part, i) => {
+    const name = part.replace(/\/\*[\s\S]*?\*\//g, "").split("=")[0].trim().replace(/^\.\.\./, "");
+    return IDENT.test(name) ? name : `arg${i}`;
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
+function loggable(value: unknown): boolean {
+  return value !== undefined && typeof value !== "function" && typeof value !== "symbol";
+}
+
+function scorerName(scorer: Scorer<never>, index: number): string {
+  const name = typeof scorer === "function" ? scorer.name : scorer.name;
+  return name !== "" && name !== undefined ? name : `scorer_${index}`;
+}
+
+/** Runs scorers; returns a promise only when some scorer is async. */
+function runScorers<T>(t: TaskSpan, scorers: readonly Scorer<T>[], output: T, sync: boolean): Promise<void> | void {
+  const waits: Promise<void>[] = [];
+  scorers.forEach((scorer, i) => {
+    const name = scorerName(scorer as Scorer<never>, i);
+    const log = (score: Score) => void t.logMetric(name, score);
+    const failed = (error: unknown) => report("warn", "scorer_failed", `Scorer ${name} failed`, error);
+    try {
+      const result = typeof scorer === "function" ? scorer(output) : scorer.score(output);
+      if (!isPromiseLike(result)) return log(result);
+      if (sync) {
+        report("warn", "scorer_async_on_sync_task", `Cannot await scorer ${name} on a sync task; make the task async`);
+        Promise.resolve(result).catch(() => {});
+        return;
+      }
+      waits.push(Promise.resolve(result).then(log, failed));
+    } catch (error) {
+      failed(error);
+    }
+  });
+  return waits.length > 0 ? Promise.all(waits).then(() => {}) : undefined;
+}
+
+/**
+ * Wraps a function as a traced task.
+ *
+ * @param fn The function (sync or async).
+ * @param options Name, label, type, tags, scorers, input/output logging.
+ * @returns A function with the same signature.
+ * @example
+ * ```ts
+ * import { run, task } from "@tracelet/tracelet";
+ * const classify = task(async (text: string) => (text.includes("good") ? "positive" : "negative"), {
+ *   name: "classifier",
+ *   scorers: [function is_positive(out: string) { return out === "positive"; }],
+ * });
+ * await run("demo", {}, () => classify("a good day"));
+ * ```
+ */
+export function task<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  options: TaskOptions<Awaited<R>> = {},
+): (...args: A) => R {
+  const name = options.name ?? (fn.name !== "" ? fn.name : "task");
+  const names = options.argNames ?? parameterNames(fn as (...args: never[]) => unknown);
+  const scorers = options.scorers ?? [];
+  return function traced(this: unknown, ...args: A): R {
+    const argNames = args.map((_, i) => names[i] ?? `arg${i}`);
+    const t = startTask(name, {
+      type: options.type ?? "task",
+      label: options.label,
+      tags: options.tags,
+      attributes: options.attributes,
+    }, { arguments: { args, names: argNames } });
+    const self = this;
+    return runTask(t, (t) => {
+      const inputs: string[] = [];
+      const selected = options.logInputs ?? true;
+      try {
+        args.forEach((value, i) => {
+          const wanted = selected === true || (Array.isArray(selected) && selected.includes(argNames[i]));
+          if (wanted && loggable(value)) inputs.push(t.logInput(argNames[i], value));
+        });
+      } catch (error) {
+        report("error", "internal_error", `Cannot log the inputs of task ${name}`, error);
+      }
+      const after = (output: Awaited<R>, sync: boolean): Promise<void> | void => {
+        try {
+          t.setOutput(output);
+          if (options.logOutput !== false && output !== undefined) {
+            const out = t.logOutput("output", output);
+            for (const input of inputs) t.linkObjects(out, input);
+          }
+          return runScorers(t, scorers, output, sync);
+        } catch (error) {
+          report("error", "internal_error", `Cannot record the output of task ${name}`, error);
+        }
+      };
+      const result = fn.apply(self, args);
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(async (value) => {
+          await after(value as Awaited<R>, false);
+          return value;
+        }) as R;
+      }
+      after(result as Awaited<R>, true);
+      return result;
+    });
+  };
+}
