@@ -88,7 +88,12 @@ export interface CaseOptions {
  * @param mode Full or smoke.
  * @returns Nanoseconds per unit.
  */
-export async function time(name: string, opts: CaseOptions, fn: () => unknown, mode: Mode): Promise<Stat> {
+export async function time(
+  name: string,
+  opts: CaseOptions,
+  fn: () => unknown,
+  mode: Mode,
+): Promise<Stat> {
   const s = await measure(fn as () => void, options(mode));
   const perOp = opts.perOp ?? 1;
   return {

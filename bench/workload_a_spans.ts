@@ -35,16 +35,26 @@ async function measureSide(side: Side, mode: Mode): Promise<SpanResult> {
   const p = side.pipeline((spans) => {
     received += spans.length;
   });
-  const flat = await time(side.name, { unit: "span", perOp: FLAT_PER_OP, group: "flat" }, async () => {
-    p.flat(FLAT_PER_OP);
-    created += FLAT_PER_OP;
-    await turn();
-  }, mode);
-  const tree = await time(side.name, { unit: "tree", perOp: TREES_PER_OP, group: "tree" }, async () => {
-    p.tree(TREES_PER_OP);
-    created += TREES_PER_OP * 11;
-    await turn();
-  }, mode);
+  const flat = await time(
+    side.name,
+    { unit: "span", perOp: FLAT_PER_OP, group: "flat" },
+    async () => {
+      p.flat(FLAT_PER_OP);
+      created += FLAT_PER_OP;
+      await turn();
+    },
+    mode,
+  );
+  const tree = await time(
+    side.name,
+    { unit: "tree", perOp: TREES_PER_OP, group: "tree" },
+    async () => {
+      p.tree(TREES_PER_OP);
+      created += TREES_PER_OP * 11;
+      await turn();
+    },
+    mode,
+  );
   await p.shutdown();
   if (received !== created) {
     throw new Error(

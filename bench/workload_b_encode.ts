@@ -34,7 +34,9 @@ function gzipAsync(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 async function compressionStream(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -55,7 +57,11 @@ function sizeColumns(raw: Uint8Array, seconds: number): Record<string, string> {
  * @param mode Full or smoke.
  * @returns The measured cases.
  */
-export async function runEncode(tracelet: Side, otel: readonly OtelSide[], mode: Mode): Promise<EncodeResult> {
+export async function runEncode(
+  tracelet: Side,
+  otel: readonly OtelSide[],
+  mode: Mode,
+): Promise<EncodeResult> {
   const spans = (await tracelet.recordBatch()) as SpanRecord[];
   const otelSpans: unknown[][] = [];
   for (const side of otel) otelSpans.push(side.align(await side.recordBatch(), spans));
@@ -72,22 +78,39 @@ export async function runEncode(tracelet: Side, otel: readonly OtelSide[], mode:
     return out;
   }
 
-  const traceletProtobuf = await encodeCase("tracelet protobuf", "protobuf", () => encodeTracesProtobuf(spans));
+  const traceletProtobuf = await encodeCase(
+    "tracelet protobuf",
+    "protobuf",
+    () => encodeTracesProtobuf(spans),
+  );
   const otelProtobuf: Stat[] = [];
   for (let i = 0; i < otel.length; i++) {
     const side = otel[i];
-    otelProtobuf.push(await encodeCase(`${side.transformer} protobuf`, "protobuf", () => side.protobuf(otelSpans[i])));
+    otelProtobuf.push(
+      await encodeCase(
+        `${side.transformer} protobuf`,
+        "protobuf",
+        () => side.protobuf(otelSpans[i]),
+      ),
+    );
   }
   const traceletJson = await encodeCase("tracelet JSON", "json", () => encodeTracesJson(spans));
   const otelJson: Stat[] = [];
   for (let i = 0; i < otel.length; i++) {
     const side = otel[i];
-    otelJson.push(await encodeCase(`${side.transformer} JSON`, "json", () => side.json(otelSpans[i])));
+    otelJson.push(
+      await encodeCase(`${side.transformer} JSON`, "json", () => side.json(otelSpans[i])),
+    );
   }
   // The floor: the same document tracelet writes, as plain objects, through JSON.stringify.
   const doc = JSON.parse(JSON.stringify(toOtlpJson(spans)));
   const utf8 = new TextEncoder();
-  const stringifyDoc = await time("floor: JSON.stringify(same OTLP document)", { unit: "batch", group: "json" }, () => JSON.stringify(doc), mode);
+  const stringifyDoc = await time(
+    "floor: JSON.stringify(same OTLP document)",
+    { unit: "batch", group: "json" },
+    () => JSON.stringify(doc),
+    mode,
+  );
   stats.push(stringifyDoc);
   const stringifyDocUtf8 = await encodeCase(
     "floor: JSON.stringify + UTF-8 (same OTLP document)",
@@ -96,23 +119,81 @@ export async function runEncode(tracelet: Side, otel: readonly OtelSide[], mode:
   );
 
   // Encode + the same gzip on every side.
-  stats.push(await time("tracelet protobuf + gzip", { unit: "batch", group: "protobuf+gzip" }, () => gzipSync(encodeTracesProtobuf(spans)), mode));
+  stats.push(
+    await time(
+      "tracelet protobuf + gzip",
+      { unit: "batch", group: "protobuf+gzip" },
+      () => gzipSync(encodeTracesProtobuf(spans)),
+      mode,
+    ),
+  );
   for (let i = 0; i < otel.length; i++) {
     const side = otel[i];
-    stats.push(await time(`${side.transformer} protobuf + gzip`, { unit: "batch", group: "protobuf+gzip" }, () => gzipSync(side.protobuf(otelSpans[i])), mode));
+    stats.push(
+      await time(
+        `${side.transformer} protobuf + gzip`,
+        { unit: "batch", group: "protobuf+gzip" },
+        () => gzipSync(side.protobuf(otelSpans[i])),
+        mode,
+      ),
+    );
   }
-  stats.push(await time("tracelet JSON + gzip", { unit: "batch", group: "json+gzip" }, () => gzipSync(encodeTracesJson(spans)), mode));
+  stats.push(
+    await time(
+      "tracelet JSON + gzip",
+      { unit: "batch", group: "json+gzip" },
+      () => gzipSync(encodeTracesJson(spans)),
+      mode,
+    ),
+  );
   for (let i = 0; i < otel.length; i++) {
     const side = otel[i];
-    stats.push(await time(`${side.transformer} JSON + gzip`, { unit: "batch", group: "json+gzip" }, () => gzipSync(side.json(otelSpans[i])), mode));
+    stats.push(
+      await time(
+        `${side.transformer} JSON + gzip`,
+        { unit: "batch", group: "json+gzip" },
+        () => gzipSync(side.json(otelSpans[i])),
+        mode,
+      ),
+    );
   }
 
   // The codec seam: the same protobuf body through each gzip implementation.
   const body = encodeTracesProtobuf(spans);
-  stats.push(await time("gzip protobuf body: node:zlib gzipSync", { unit: "batch", group: "codec" }, () => gzipSync(body), mode));
-  stats.push(await time("gzip protobuf body: node:zlib gzip (async)", { unit: "batch", group: "codec" }, () => gzipAsync(body), mode));
+  stats.push(
+    await time(
+      "gzip protobuf body: node:zlib gzipSync",
+      { unit: "batch", group: "codec" },
+      () => gzipSync(body),
+      mode,
+    ),
+  );
+  stats.push(
+    await time(
+      "gzip protobuf body: node:zlib gzip (async)",
+      { unit: "batch", group: "codec" },
+      () => gzipAsync(body),
+      mode,
+    ),
+  );
   if (typeof CompressionStream === "function") {
-    stats.push(await time("gzip protobuf body: CompressionStream", { unit: "batch", group: "codec" }, () => compressionStream(body), mode));
+    stats.push(
+      await time(
+        "gzip protobuf body: CompressionStream",
+        { unit: "batch", group: "codec" },
+        () => compressionStream(body),
+        mode,
+      ),
+    );
   }
-  return { stats, traceletProtobuf, traceletJson, otelProtobuf, otelJson, stringifyDoc, stringifyDocUtf8, sizes };
+  return {
+    stats,
+    traceletProtobuf,
+    traceletJson,
+    otelProtobuf,
+    otelJson,
+    stringifyDoc,
+    stringifyDocUtf8,
+    sizes,
+  };
 }

@@ -141,8 +141,18 @@ export interface Floors {
  * @returns The section and the floor numbers.
  */
 export async function runFloors(mode: Mode): Promise<Floors> {
-  const flat = await time("floor: A-flat span", { unit: "span", perOp: 1024, group: "flat" }, () => floorFlat(1024), mode);
-  const tree = await time("floor: A-tree", { unit: "tree", perOp: 100, group: "tree" }, () => floorTree(100), mode);
+  const flat = await time(
+    "floor: A-flat span",
+    { unit: "span", perOp: 1024, group: "flat" },
+    () => floorFlat(1024),
+    mode,
+  );
+  const tree = await time(
+    "floor: A-tree",
+    { unit: "tree", perOp: 100, group: "tree" },
+    () => floorTree(100),
+    mode,
+  );
   const records = floorBatch();
   const json = JSON.stringify(records);
   const bytes = new TextEncoder().encode(json);

@@ -74,7 +74,35 @@ const RUNTIMES = [
  * Shape: { name, cmd, args: string[] | (files) => string[], parse?: (output) => counts|null }.
  * Without `parse`, a step counts as 1 passed test on exit 0 and 1 failed test otherwise.
  */
-const EXTRA_STEPS = [];
+const EXTRA_STEPS = [
+  // Benchmarks in smoke mode (bench/bench.ts --smoke): every workload on tiny counts so the
+  // bench cannot rot; nothing is timed or judged, nothing is written.
+  {
+    name: "bench-smoke-node",
+    cmd: "node",
+    args: ["--expose-gc", "--import", "./bench/_node_loader.mjs", "bench/bench.ts", "--smoke"],
+  },
+  {
+    name: "bench-smoke-deno",
+    cmd: "deno",
+    args: ["run", "-A", "--v8-flags=--expose-gc", "bench/bench.ts", "--smoke"],
+  },
+  // Distribution (issue 5): build npm/, check it, run it in fresh consumers, measure the bundle.
+  { name: "npm-build", cmd: "node", args: ["--import", "tsx", "scripts/build_npm.ts"] },
+  { name: "check-exports", cmd: "node", args: ["--import", "tsx", "scripts/check_exports.ts"] },
+  { name: "publint", cmd: "publint", args: ["npm", "--strict"] },
+  { name: "attw", cmd: "attw", args: ["--pack", "npm", "--profile", "esm-only", "--no-color"] },
+  {
+    name: "smoke-consumers",
+    cmd: "node",
+    args: ["scripts/smoke_consumers.mjs"],
+    parse: (output) => {
+      const m = [...output.matchAll(/^smoke: (\d+) passed, (\d+) failed, (\d+) skipped$/gm)].pop();
+      return m ? { passed: +m[1], failed: +m[2], skipped: +m[3] } : null;
+    },
+  },
+  { name: "bundle-budget", cmd: "node", args: ["scripts/bundle_budget.mjs"] },
+];
 
 // ---------------------------------------------------------------------------------------------
 

@@ -94,14 +94,22 @@ export function buildPipeline(
   }
   // Exporters read the process-wide policy at every export, so later changes apply too.
   const batched = (exporter: SpanExporter) =>
-    new BatchSpanProcessor(new RedactingExporter(exporter), { timers: parts.timers, ...options.batch });
+    new BatchSpanProcessor(new RedactingExporter(exporter), {
+      timers: parts.timers,
+      ...options.batch,
+    });
   if (options.local !== false) {
     processors.push(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
   const otlp = (extra: Omit<OtlpHttpExporterOptions, "env" | "storage" | "compress">) =>
-    new OtlpHttpExporter({ ...extra, env: parts.env, storage: parts.storage, compress: parts.compress });
+    new OtlpHttpExporter({
+      ...extra,
+      env: parts.env,
+      storage: parts.storage,
+      compress: parts.compress,
+    });
   const credentials = {
     server: options.server ?? parts.env("DREADNODE_SERVER"),
     apiKey: options.apiKey ?? parts.env("DREADNODE_API_KEY"),

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mergeAttributes, toAttributeValue } from "./attributes.ts";
+import { copyPlainAttributes, mergeAttributes, toAttributeValue } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
@@ -157,12 +157,22 @@ export class Span implements SpanRecord {
       this.#attributes[ATTR_LABEL] = this.#label;
     }
     if (init.attributes !== undefined) {
-      this.#droppedAttributes = mergeAttributes(
-        this.#attributes,
+      // The common case, plain attributes on an undescribed span, is one clone (same result).
+      const copy = this.#described ? undefined : copyPlainAttributes(
         init.attributes,
         limits.attributeCountLimit,
         limits.attributeValueLengthLimit,
       );
+      if (copy !== undefined) {
+        this.#attributes = copy;
+      } else {
+        this.#droppedAttributes = mergeAttributes(
+          this.#attributes,
+          init.attributes,
+          limits.attributeCountLimit,
+          limits.attributeValueLengthLimit,
+        );
+      }
     }
     if (init.links !== undefined) { for (const link of init.links) this.addLink(link); }
   }

@@ -68,7 +68,6 @@ export interface StartSpanOptions {
   spanId?: string;
 }
 
-
 /**
  * Creates spans and routes finished spans to processors.
  *
@@ -96,7 +95,10 @@ export class Tracer implements SpanPipeline {
   /** @param options Processors, resource, scope and limits. */
   constructor(options: TracerOptions = {}) {
     this.limits = { ...DEFAULT_SPAN_LIMITS, ...options.limits };
-    this.resource = resolveResource({ serviceName: options.serviceName, attributes: options.resource?.attributes });
+    this.resource = resolveResource({
+      serviceName: options.serviceName,
+      attributes: options.resource?.attributes,
+    });
     this.scope = Object.freeze({ name: "tracelet", version: VERSION, ...options.scope });
     this.#fanOut = new ProcessorFanOut(options.processors);
   }

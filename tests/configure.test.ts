@@ -114,12 +114,19 @@ describe("configure redaction", () => {
 describe("configure export backends", () => {
   it("explicit remote backend without credentials is a configuration error", () => {
     assert.throws(
-      () => configure({ storage: new MemoryStorage(), traceBackend: "remote", server: "http://127.0.0.1:1" }),
+      () =>
+        configure({
+          storage: new MemoryStorage(),
+          traceBackend: "remote",
+          server: "http://127.0.0.1:1",
+        }),
       (error: unknown) => (error as { code?: string }).code === "MISSING_CREDENTIALS",
     );
   });
 
-  it("remote dreadnode backend sends gzip protobuf with X-Api-Key to the org endpoint", { skip: isWorkerd }, async () => {
+  it("remote dreadnode backend sends gzip protobuf with X-Api-Key to the org endpoint", {
+    skip: isWorkerd,
+  }, async () => {
     const receiver = await OtlpReceiver.start();
     try {
       const storage = new MemoryStorage();

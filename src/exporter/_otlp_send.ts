@@ -186,3 +186,16 @@ export async function send(t: Transport, req: SendRequest): Promise<SendResult> 
     }
   }
 }
+
+/**
+ * The reason spans of a failed send are dropped under when there is no outbox: the status for a
+ * non-retryable answer (`http_400`), else why retrying stopped (`deadline`, `retries_exhausted`,
+ * `aborted`).
+ *
+ * @param result A failed send.
+ * @returns The drop reason.
+ */
+export function dropReasonOf(result: SendResult & { ok: false }): string {
+  if (result.stoppedBy === "status") return result.reason;
+  return result.stoppedBy === "attempts" ? "retries_exhausted" : result.stoppedBy;
+}

@@ -15,6 +15,7 @@
  * @module
  */
 import { report as diagnose } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
 import { encodeTracesJson, JSON_CONTENT_TYPE } from "../otlp/encode_json.ts";
 import { encodeTracesProtobuf, PROTOBUF_CONTENT_TYPE } from "../otlp/encode_protobuf.ts";
 import type { EnvReader } from "../otlp/resource.ts";
@@ -23,16 +24,25 @@ import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { OutboxEntry, TraceStorage } from "../storage/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { VERSION } from "../version.ts";
-import { type Compressor, defaultGzip } from "./_gzip.ts";
+import { type Compressor, defaultGzip, toPayload } from "./_gzip.ts";
 import { type OtlpConfig, type OtlpConfigOptions, resolveOtlpConfig } from "./_otlp_config.ts";
-import { type FetchLike, send, type SendResult, type Transport } from "./_otlp_send.ts";
 import {
+  dropReasonOf,
+  type FetchLike,
+  send,
+  type SendResult,
+  type Transport,
+} from "./_otlp_send.ts";
+import {
+  destinationTag,
   drainOutbox,
   type OutboxRetryOptions,
   type OutboxRetryPolicy,
   outboxRetryPolicy,
-} from "./_outbox_drain.ts";
+  parkBatch,
+} from "./_outbox.ts";
 import { Limiter, type RetryOptions, retryPolicy } from "./_retry.ts";
+import { ThrottledWarner } from "./_warn.ts";
 
 export { resolveOtlpConfig, resolveTraceBackend } from "./_otlp_config.ts";
 export type {
@@ -45,7 +55,7 @@ export type {
 } from "./_otlp_config.ts";
 export type { Compressor } from "./_gzip.ts";
 export type { FetchLike } from "./_otlp_send.ts";
-export type { OutboxRetryOptions } from "./_outbox_drain.ts";
+export type { OutboxRetryOptions } from "./_outbox.ts";
 export type { RetryOptions } from "./_retry.ts";
 
 /** Options of {@linkcode OtlpHttpExporter}. */
@@ -69,7 +79,6 @@ export interface OtlpHttpExporterOptions extends OtlpConfigOptions {
 }
 
 const RECHECK_MILLIS = 30_000;
-const WARN_INTERVAL = 60_000;
 
 /**
  * Exports spans over OTLP/HTTP.
@@ -90,18 +99,29 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #compress: Compressor | undefined;
   readonly #outboxPolicy: OutboxRetryPolicy;
   readonly #pending = new Set<Promise<unknown>>();
-  readonly #lastWarn = new Map<string, number>();
+  readonly #warner: ThrottledWarner;
+  readonly #destination: string;
   #nextDrainAt = 0;
   #draining: Promise<void> | undefined;
   #closed = false;
 
   /**
    * @param options Endpoint, protocol, storage and transport settings.
-   * @throws {TracerError} For an invalid explicit option (configuration time, never in export).
+   * @throws {TracerError} For an invalid explicit option, or no `fetch` on this runtime
+   *   (configuration time, never in export).
    */
   constructor(options: OtlpHttpExporterOptions = {}) {
     this.#config = resolveOtlpConfig(options, options.env);
-    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#warner = new ThrottledWarner(this.#config.secrets);
+    this.#destination = destinationTag(this.#config.url);
+    const globalFetch = (globalThis as { fetch?: FetchLike }).fetch;
+    if (options.fetch === undefined && typeof globalFetch !== "function") {
+      throw new TracerError(
+        "WRONG_RUNTIME",
+        "Cannot export over OTLP/HTTP: this runtime has no fetch; pass the `fetch` option",
+      );
+    }
+    const fetchImpl = options.fetch ?? (globalFetch as FetchLike).bind(globalThis);
     this.#transport = {
       fetch: fetchImpl,
       url: this.#config.url,
@@ -198,23 +218,19 @@ export class OtlpHttpExporter implements SpanExporter {
       if (result.ok) {
         this.#delivered(count, result, report);
       } else {
-        const dropReason = result.stoppedBy === "status"
-          ? result.reason
-          : result.stoppedBy === "attempts"
-          ? "retries_exhausted"
-          : result.stoppedBy;
         this.#warn(
           "export_failed",
           `Cannot deliver ${count} spans to the OTLP endpoint: ${result.reason}` +
             (result.detail ? ` (${result.detail})` : ""),
         );
+        const { reason, retryAfterMillis } = result;
         await this.#park(
           body,
           contentType,
           count,
-          result.reason,
-          dropReason,
-          result.retryAfterMillis,
+          reason,
+          dropReasonOf(result),
+          retryAfterMillis,
           report,
         );
       }
@@ -235,21 +251,16 @@ export class OtlpHttpExporter implements SpanExporter {
     signal: AbortSignal | undefined,
     maxAttempts: number,
   ): Promise<SendResult> {
-    let payload = body;
-    let gzip = false;
-    if (this.#compress !== undefined) {
-      try {
-        payload = await this.#compress(body);
-        gzip = true;
-      } catch (error) {
-        this.#warn(
-          "gzip_failed",
-          `Cannot gzip an OTLP request, sending it uncompressed: ${String(error)}`,
-        );
-      }
+    const payload = await toPayload(body, this.#compress);
+    if (payload.error !== undefined) {
+      this.#warn(
+        "gzip_failed",
+        `Cannot gzip an OTLP request, sending it uncompressed: ${String(payload.error)}`,
+      );
     }
+    const { bytes, gzip } = payload;
     return await send(this.#transport, {
-      body: payload,
+      body: bytes,
       contentType,
       gzip,
       deadline,
@@ -284,37 +295,19 @@ export class OtlpHttpExporter implements SpanExporter {
       addDropped(report, dropReason, count);
       return;
     }
-    const now = Date.now();
-    const notBefore = now +
-      Math.max(this.#outboxPolicy.initialBackoffMillis, retryAfterMillis ?? 0);
-    try {
-      const result = await this.#storage.outbox.enqueue({
-        body,
-        contentType,
-        spanCount: count,
-        reason,
-        createdAt: now,
-        notBefore,
-        attempts: 0,
-      });
-      if (result.accepted) report.persisted += count;
-      else {addDropped(
-          report,
-          result.rejected === "too_large" ? "outbox_too_large" : "outbox_full",
-          count,
-        );}
-      for (const evicted of result.evicted) addDropped(report, "outbox_full", evicted.spanCount);
-      if (!result.accepted || result.evicted.length > 0) {
-        this.#warn("outbox_full", "Cannot keep every undelivered batch: the export outbox is full");
-      }
-      this.#nextDrainAt = Math.min(this.#nextDrainAt, notBefore);
-    } catch (error) {
-      report.failed += count;
-      this.#warn(
-        "outbox_failed",
-        `Cannot write ${count} spans to the export outbox: ${String(error)}`,
-      );
+    const batch = { body, contentType, spanCount: count, reason };
+    const parked = await parkBatch(
+      this.#storage.outbox,
+      batch,
+      this.#destination,
+      retryAfterMillis,
+      this.#outboxPolicy,
+      report,
+    );
+    if (parked.notBefore !== undefined) {
+      this.#nextDrainAt = Math.min(this.#nextDrainAt, parked.notBefore);
     }
+    if (parked.problem !== undefined) this.#warn(parked.problem.code, parked.problem.message);
   }
 
   async #drain(
@@ -333,8 +326,9 @@ export class OtlpHttpExporter implements SpanExporter {
       try {
         const nextDue = await drainOutbox({
           outbox: storage.outbox,
-          deliver: (entry: OutboxEntry) =>
-            this.#send(entry.body, entry.contentType, deadline, signal, 1),
+          deliver: (entry: OutboxEntry, type: string) =>
+            this.#send(entry.body, type, deadline, signal, 1),
+          destination: this.#destination,
           policy: this.#outboxPolicy,
           deadline,
           signal,
@@ -355,14 +349,7 @@ export class OtlpHttpExporter implements SpanExporter {
     }
   }
 
-  /** Reports a warning at most once a minute per code, with every secret value masked. */
   #warn(code: string, message: string): void {
-    const now = Date.now();
-    const last = this.#lastWarn.get(code);
-    if (last !== undefined && now - last < WARN_INTERVAL) return;
-    this.#lastWarn.set(code, now);
-    let text = message;
-    for (const secret of this.#config.secrets) text = text.split(secret).join("[REDACTED]");
-    diagnose("warn", code, text);
+    this.#warner.warn(code, message);
   }
 }

@@ -95,7 +95,9 @@ export function attributesJson(attributes: Readonly<Attributes>): OtlpJsonObject
 }
 
 function eventJson(event: SpanEvent): OtlpJsonObject {
-  const out: OtlpJsonObject = { timeUnixNano: uint64Decimal(event.time) };
+  const out: OtlpJsonObject = {};
+  const time = uint64Decimal(event.time);
+  if (time !== "0") out.timeUnixNano = time;
   if (event.name) out.name = event.name;
   const attributes = attributesJson(event.attributes);
   if (attributes.length > 0) out.attributes = attributes;
@@ -127,8 +129,10 @@ export function spanJson(span: SpanRecord): OtlpJsonObject {
   if (span.name) out.name = span.name;
   const kind = spanKindCode(span.kind);
   if (kind !== 0) out.kind = kind;
-  out.startTimeUnixNano = uint64Decimal(span.startTime);
-  out.endTimeUnixNano = uint64Decimal(span.endTime);
+  const start = uint64Decimal(span.startTime);
+  if (start !== "0") out.startTimeUnixNano = start;
+  const end = uint64Decimal(span.endTime);
+  if (end !== "0") out.endTimeUnixNano = end;
   const attributes = attributesJson(span.attributes);
   if (attributes.length > 0) out.attributes = attributes;
   if (span.droppedAttributesCount > 0) out.droppedAttributesCount = span.droppedAttributesCount;

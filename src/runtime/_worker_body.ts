@@ -73,7 +73,10 @@ export function observeBody(
  * @param onEnd Called once when the body has been delivered (or failed, or was cancelled).
  * @returns The response to hand to the runtime.
  */
-export function observeResponse(response: Response, onEnd: (outcome: BodyOutcome) => void): Response {
+export function observeResponse(
+  response: Response,
+  onEnd: (outcome: BodyOutcome) => void,
+): Response {
   if (response.body === null || response.status === 101) {
     try {
       onEnd({ bytes: 0, state: "done" });

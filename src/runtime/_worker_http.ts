@@ -68,7 +68,9 @@ export function requestAttributes(request: Request, recordQuery: boolean): Attri
   const client = request.headers.get("cf-connecting-ip");
   if (client !== null) attributes["client.address"] = client;
   const cf = (request as { cf?: CfProperties }).cf;
-  const protocol = typeof cf?.httpProtocol === "string" ? /^HTTP\/(.+)$/i.exec(cf.httpProtocol) : null;
+  const protocol = typeof cf?.httpProtocol === "string"
+    ? /^HTTP\/(.+)$/i.exec(cf.httpProtocol)
+    : null;
   if (protocol !== null) {
     attributes["network.protocol.name"] = "http";
     attributes["network.protocol.version"] = protocol[1];

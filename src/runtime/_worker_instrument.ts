@@ -156,7 +156,11 @@ export function instrumentHandler<T extends object>(
       const name = String(attributes["http.request.method"]);
       const invocation = start(tracer, ctx, options, name, "SERVER", attributes, parent);
       invocationSpans.set(request, invocation.span);
-      return settle(invocation, () => runActive(tracer, invocation.span, () => h.fetch!(request, env, invocation.tracker.ctx)))
+      return settle(
+        invocation,
+        () =>
+          runActive(tracer, invocation.span, () => h.fetch!(request, env, invocation.tracker.ctx)),
+      )
         .then((response) => {
           if (!(response instanceof Response)) {
             invocation.end();
@@ -183,7 +187,15 @@ export function instrumentHandler<T extends object>(
       if (typeof controller === "object" && controller !== null) {
         invocationSpans.set(controller, invocation.span);
       }
-      return settle(invocation, () => runActive(tracer, invocation.span, () => h.scheduled!(controller, env, invocation.tracker.ctx)))
+      return settle(
+        invocation,
+        () =>
+          runActive(
+            tracer,
+            invocation.span,
+            () => h.scheduled!(controller, env, invocation.tracker.ctx),
+          ),
+      )
         .then((value) => {
           invocation.end();
           return value;
@@ -195,9 +207,21 @@ export function instrumentHandler<T extends object>(
       const tracer = tracerFor(env);
       if (tracer === undefined) return h.queue!(batch, env, ctx);
       const name = `${batch?.queue ?? "queue"} process`;
-      const invocation = start(tracer, ctx, options, name, "CONSUMER", queueAttributes(batch), null);
+      const invocation = start(
+        tracer,
+        ctx,
+        options,
+        name,
+        "CONSUMER",
+        queueAttributes(batch),
+        null,
+      );
       if (typeof batch === "object" && batch !== null) invocationSpans.set(batch, invocation.span);
-      return settle(invocation, () => runActive(tracer, invocation.span, () => h.queue!(batch, env, invocation.tracker.ctx)))
+      return settle(
+        invocation,
+        () =>
+          runActive(tracer, invocation.span, () => h.queue!(batch, env, invocation.tracker.ctx)),
+      )
         .then((value) => {
           invocation.end();
           return value;
@@ -205,6 +229,9 @@ export function instrumentHandler<T extends object>(
     };
   }
   // A copy with the same prototype and property descriptors, the three handlers replaced.
-  const copy = Object.create(Object.getPrototypeOf(handler), Object.getOwnPropertyDescriptors(handler));
+  const copy = Object.create(
+    Object.getPrototypeOf(handler),
+    Object.getOwnPropertyDescriptors(handler),
+  );
   return Object.assign(copy, wrapped) as T;
 }

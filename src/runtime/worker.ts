@@ -68,7 +68,9 @@ export interface InstrumentOptions extends InvocationOptions {
   readonly configure?: WorkerConfigureOptions | ((env: unknown) => WorkerConfigureOptions);
 }
 
-function asyncLocalStorageClass(option: AsyncLocalStorageClass | undefined): AsyncLocalStorageClass | undefined {
+function asyncLocalStorageClass(
+  option: AsyncLocalStorageClass | undefined,
+): AsyncLocalStorageClass | undefined {
   if (option !== undefined) return option;
   const global = (globalThis as { AsyncLocalStorage?: unknown }).AsyncLocalStorage;
   return typeof global === "function" ? global as AsyncLocalStorageClass : undefined;
@@ -128,7 +130,9 @@ export function configure(options: WorkerConfigureOptions = {}): Configured {
  */
 export function envReader(env: unknown): (name: string) => string | undefined {
   return (name) => {
-    const value = typeof env === "object" && env !== null ? (env as Record<string, unknown>)[name] : undefined;
+    const value = typeof env === "object" && env !== null
+      ? (env as Record<string, unknown>)[name]
+      : undefined;
     return typeof value === "string" ? value : undefined;
   };
 }
@@ -160,13 +164,20 @@ export function instrument<T extends object>(handler: T, options: InstrumentOpti
         return (peekConfig() ?? (configured ??= configure({ env: envReader(env) }))).tracer;
       }
       if (configured === undefined) {
-        const chosen = typeof options.configure === "function" ? options.configure(env) : options.configure;
+        const chosen = typeof options.configure === "function"
+          ? options.configure(env)
+          : options.configure;
         configured = configure({ ...chosen, env: chosen.env ?? envReader(env) });
       }
       return configured.tracer;
     } catch (error) {
       failed = true;
-      report("error", "worker_configure_failed", "Cannot configure tracing; the handler runs untraced", error);
+      report(
+        "error",
+        "worker_configure_failed",
+        "Cannot configure tracing; the handler runs untraced",
+        error,
+      );
       return undefined;
     }
   };

@@ -156,7 +156,9 @@ export class DurableObjectStubStorage implements TraceStorage {
    */
   putBlob(key: string, bytes: Uint8Array): Promise<void> {
     if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
-      return Promise.reject(new TypeError("Cannot put blob: expected a string key and a Uint8Array"));
+      return Promise.reject(
+        new TypeError("Cannot put blob: expected a string key and a Uint8Array"),
+      );
     }
     return this.#call("putBlob", [key], bytes).then(() => {});
   }

@@ -9,8 +9,8 @@
 
 import { decodeFrame, type DurableObjectOp, encodeFrame } from "./_durable_object_protocol.ts";
 import {
-  DurableObjectTraceStorage,
   type DurableObjectStorageLike,
+  DurableObjectTraceStorage,
 } from "./_durable_object_storage.ts";
 import { SerialQueue } from "./_serial.ts";
 import type { OutboxEntry, OutboxOptions, TraceStorage } from "./types.ts";
@@ -76,7 +76,12 @@ export class TraceletDurableObject {
   #storage(header: Record<string, unknown>): TraceStorage {
     const prefix = typeof header.prefix === "string" ? header.prefix : undefined;
     const limits = (header.limits ?? {}) as OutboxOptions;
-    const key = JSON.stringify([prefix, limits.outboxMaxBytes, limits.outboxMaxEntries, limits.outboxPolicy]);
+    const key = JSON.stringify([
+      prefix,
+      limits.outboxMaxBytes,
+      limits.outboxMaxEntries,
+      limits.outboxPolicy,
+    ]);
     let storage = this.#storages.get(key);
     if (storage === undefined) {
       storage = new DurableObjectTraceStorage(this.#state.storage, { ...limits, prefix });
@@ -100,12 +105,20 @@ export class TraceletDurableObject {
         return { header: {} };
       case "getBlob": {
         const bytes = await storage.getBlob(args[0]);
-        return bytes === undefined ? { header: { found: false } } : { header: { found: true }, parts: [bytes] };
+        return bytes === undefined
+          ? { header: { found: false } }
+          : { header: { found: true }, parts: [bytes] };
       }
       case "hasBlob":
         return { header: { result: await storage.hasBlob(args[0]) } };
       case "enqueue":
-        return { header: { result: await storage.outbox.enqueue({ ...(args[0] as object), body: payload } as never) } };
+        return {
+          header: {
+            result: await storage.outbox.enqueue(
+              { ...(args[0] as object), body: payload } as never,
+            ),
+          },
+        };
       case "peek":
         return entriesReply(await storage.outbox.peek(args[0]));
       case "update":

@@ -15,7 +15,7 @@
  */
 
 import { blobKey, checkPrefix, logPrefix, newChunkId } from "./_cloudflare.ts";
-import { BoundedOutbox, isOutboxId, type OutboxStore, outboxLimits } from "./_outbox.ts";
+import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
 import { checkLines } from "./_sanitize.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 
@@ -28,7 +28,9 @@ export interface DurableObjectStorageLike {
   /** Deletes up to 128 keys. */
   delete(keys: string[]): Promise<number>;
   /** Lists keys in order. */
-  list(options: { prefix?: string; startAfter?: string; limit?: number }): Promise<Map<string, unknown>>;
+  list(
+    options: { prefix?: string; startAfter?: string; limit?: number },
+  ): Promise<Map<string, unknown>>;
 }
 
 /** Options of {@linkcode DurableObjectTraceStorage}. */
@@ -47,9 +49,13 @@ interface BlobMeta {
   readonly parts: number;
 }
 
-const partKey = (base: string, index: number): string => `${base}/${String(index).padStart(6, "0")}`;
+const partKey = (base: string, index: number): string =>
+  `${base}/${String(index).padStart(6, "0")}`;
 
-async function listAll(storage: DurableObjectStorageLike, prefix: string): Promise<[string, unknown][]> {
+async function listAll(
+  storage: DurableObjectStorageLike,
+  prefix: string,
+): Promise<[string, unknown][]> {
   const all: [string, unknown][] = [];
   let startAfter: string | undefined;
   for (;;) {
@@ -60,7 +66,10 @@ async function listAll(storage: DurableObjectStorageLike, prefix: string): Promi
   }
 }
 
-async function putAll(storage: DurableObjectStorageLike, entries: [string, unknown][]): Promise<void> {
+async function putAll(
+  storage: DurableObjectStorageLike,
+  entries: [string, unknown][],
+): Promise<void> {
   for (let i = 0; i < entries.length; i += MAX_KEYS) {
     await storage.put(Object.fromEntries(entries.slice(i, i + MAX_KEYS)));
   }
@@ -119,7 +128,10 @@ class DurableObjectOutboxStore implements OutboxStore {
   }
 
   write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {
-    return putAll(this.#storage, [...partEntries(this.#body + info.id, body), [this.#meta + info.id, info]]);
+    return putAll(this.#storage, [...partEntries(this.#body + info.id, body), [
+      this.#meta + info.id,
+      info,
+    ]]);
   }
 
   rewrite(info: OutboxEntryInfo): Promise<void> {

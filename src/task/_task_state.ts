@@ -11,7 +11,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { serialize } from "../serialize/serialize.ts";
 import { redactForSpan } from "./_redact.ts";
 import type { ArtifactRecord } from "./artifacts.ts";
-import { METRIC_AGG_MODES, Metric, MetricSeries, toMetricValue } from "./metrics.ts";
+import { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
 import type { MetricAggMode } from "./metrics.ts";
 import type { ObjectRef, ObjectStore } from "./objects.ts";
 
@@ -54,21 +54,33 @@ export function logMetricTo(
   const given = value instanceof Metric ? value : undefined;
   const number = toMetricValue(given === undefined ? value : given.value);
   if (number === undefined) {
-    report("warn", "metric_invalid", `Cannot log metric ${name}: ${String(given?.value ?? value)} is not a finite number or boolean`);
+    report(
+      "warn",
+      "metric_invalid",
+      `Cannot log metric ${name}: ${
+        String(given?.value ?? value)
+      } is not a finite number or boolean`,
+    );
     return undefined;
   }
   let key = cleanStr(name);
   if (options.prefix !== undefined && options.prefix !== "") key = `${options.prefix}.${key}`;
   let mode = options.aggregation;
   if (mode !== undefined && !METRIC_AGG_MODES.includes(mode)) {
-    reportOnce(`metric_mode:${String(mode)}`, "warn", "metric_invalid_mode", `Unknown metric aggregation ${String(mode)}; using direct`);
+    reportOnce(
+      `metric_mode:${String(mode)}`,
+      "warn",
+      "metric_invalid_mode",
+      `Unknown metric aggregation ${String(mode)}; using direct`,
+    );
     mode = undefined;
   }
   const raw = given?.attributes ?? options.attributes;
   const attrsJson = raw === undefined ? {} : redactForSpan(serialize(raw).value);
-  const attributes: Record<string, unknown> = attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
-    ? { ...attrsJson }
-    : {};
+  const attributes: Record<string, unknown> =
+    attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
+      ? { ...attrsJson }
+      : {};
   if (options.origin !== undefined) attributes["dreadnode.origin.hash"] = logOrigin(options.origin);
   const metric = new Metric(number, {
     step: given?.step ?? options.step,
@@ -78,14 +90,23 @@ export function logMetricTo(
   let s = series.get(key);
   if (s === undefined) {
     if (series.size >= MAX_METRIC_SERIES) {
-      reportOnce("metric_series_limit", "warn", "metric_series_limit", `Cannot log metric ${key}: the task holds ${MAX_METRIC_SERIES} metrics`);
+      reportOnce(
+        "metric_series_limit",
+        "warn",
+        "metric_series_limit",
+        `Cannot log metric ${key}: the task holds ${MAX_METRIC_SERIES} metrics`,
+      );
       return undefined;
     }
     series.set(key, s = new MetricSeries());
   }
   const point = s.add(metric, mode, key);
   if (point === undefined) return undefined;
-  return new Metric(point.value, { step: point.step, timestamp: point.timestamp, attributes: { ...point.attributes } });
+  return new Metric(point.value, {
+    step: point.step,
+    timestamp: point.timestamp,
+    attributes: { ...point.attributes },
+  });
 }
 
 /** A task's state, as gathered for encoding. */

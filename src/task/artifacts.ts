@@ -147,26 +147,40 @@ export async function logArtifactTo(
     let result: ArtifactRecord | DirectoryArtifact;
     if (typeof source !== "string") {
       const fileName = (source as { name?: unknown }).name;
-      const name = options.name ?? (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
+      const name = options.name ??
+        (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
       result = await store(sink, storage, await toBytes(source), name, null);
       records.push(result);
     } else {
       const files = sink.files;
       if (files === undefined) {
-        return fail("artifact_no_fs", `Cannot log artifact ${source}: this runtime has no file system; pass bytes or a Blob`);
+        return fail(
+          "artifact_no_fs",
+          `Cannot log artifact ${source}: this runtime has no file system; pass bytes or a Blob`,
+        );
       }
       const path = files.resolve(source);
       const info = await files.stat(path);
-      if (info === undefined) return fail("artifact_not_found", `Cannot log artifact: ${path} does not exist`);
+      if (info === undefined) {
+        return fail("artifact_not_found", `Cannot log artifact: ${path} does not exist`);
+      }
       if (info.isDirectory) {
         const dirName = options.name ?? baseName(path);
         for (const relative of await files.listFiles(path)) {
           const file = files.resolve(`${path}/${relative}`);
-          records.push(await store(sink, storage, await files.readFile(file), `${dirName}/${relative}`, file));
+          records.push(
+            await store(sink, storage, await files.readFile(file), `${dirName}/${relative}`, file),
+          );
         }
         result = { type: "directory", name: dirName, files: records };
       } else {
-        result = await store(sink, storage, await files.readFile(path), options.name ?? baseName(path), path);
+        result = await store(
+          sink,
+          storage,
+          await files.readFile(path),
+          options.name ?? baseName(path),
+          path,
+        );
         records.push(result);
       }
     }
@@ -179,6 +193,10 @@ export async function logArtifactTo(
     }
     return result;
   } catch (error) {
-    return fail("artifact_failed", `Cannot log artifact ${typeof source === "string" ? source : "(bytes)"}`, error);
+    return fail(
+      "artifact_failed",
+      `Cannot log artifact ${typeof source === "string" ? source : "(bytes)"}`,
+      error,
+    );
   }
 }

@@ -19,7 +19,12 @@ import type { TaskBody } from "./spans.ts";
 import { startTask } from "./start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";
 import type { TaskSpan } from "./task_span.ts";
-import { extractTraceContext, injectTraceContext, parseTraceparent, parseTracestate } from "./trace_context.ts";
+import {
+  extractTraceContext,
+  injectTraceContext,
+  parseTraceparent,
+  parseTracestate,
+} from "./trace_context.ts";
 import type { TraceCarrier } from "./trace_context.ts";
 
 /**
@@ -50,9 +55,16 @@ export interface TaskContext {
  * continueTask(ctx!, (task) => task.logMetric("remote_score", 0.88));
  * ```
  */
-export function getTaskContext(task: TaskSpan | undefined = getCurrentTask()): TaskContext | undefined {
+export function getTaskContext(
+  task: TaskSpan | undefined = getCurrentTask(),
+): TaskContext | undefined {
   if (task === undefined) {
-    reportOnce("outside_task:getTaskContext", "warn", "outside_task", "getTaskContext() was called outside of a task or run");
+    reportOnce(
+      "outside_task:getTaskContext",
+      "warn",
+      "outside_task",
+      "getTaskContext() was called outside of a task or run",
+    );
     return undefined;
   }
   return {
@@ -77,8 +89,12 @@ export function validateTaskContext(value: unknown): TaskContext {
   };
   if (typeof value !== "object" || value === null) return fail("the context is not an object");
   const ctx = value as Partial<TaskContext>;
-  if (typeof ctx.task_id !== "string" || ctx.task_id === "") fail("task_id must be a non-empty string");
-  if (ctx.project !== undefined && typeof ctx.project !== "string") fail("project must be a string");
+  if (typeof ctx.task_id !== "string" || ctx.task_id === "") {
+    fail("task_id must be a non-empty string");
+  }
+  if (ctx.project !== undefined && typeof ctx.project !== "string") {
+    fail("project must be a string");
+  }
   const carrier = ctx.trace_context;
   if (typeof carrier !== "object" || carrier === null) return fail("trace_context is missing");
   if (parseTraceparent(carrier.traceparent) === undefined) fail("traceparent is malformed");
@@ -89,20 +105,30 @@ export function validateTaskContext(value: unknown): TaskContext {
 }
 
 function startFragment(context: TaskContext): TaskSpan {
-  const ctx = (typeof context === "object" && context !== null ? context : {}) as Partial<TaskContext>;
+  const ctx = (typeof context === "object" && context !== null ? context : {}) as Partial<
+    TaskContext
+  >;
   const taskId = typeof ctx.task_id === "string" && ctx.task_id !== "" ? ctx.task_id : undefined;
   if (taskId === undefined) {
-    report("warn", "invalid_trace_context", "Cannot continue task: task_id is missing; starting a new task");
+    report(
+      "warn",
+      "invalid_trace_context",
+      "Cannot continue task: task_id is missing; starting a new task",
+    );
   }
   const extracted = extractTraceContext(ctx.trace_context);
   for (const problem of extracted.problems) {
     report(
       "warn",
       "invalid_trace_context",
-      `Cannot use the received trace context (${problem}); ${extracted.context ? "continuing without it" : "starting a new trace"}`,
+      `Cannot use the received trace context (${problem}); ${
+        extracted.context ? "continuing without it" : "starting a new trace"
+      }`,
     );
   }
-  const project = typeof ctx.project === "string" && ctx.project !== "" ? ctx.project : taskEnv().project;
+  const project = typeof ctx.project === "string" && ctx.project !== ""
+    ? ctx.project
+    : taskEnv().project;
   const name = `task.${taskId ?? "unknown"}.fragment`;
   return startTask(name, {
     type: "task_fragment",

@@ -9,7 +9,12 @@ import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { taskEnv } from "./_env.ts";
 import type { LogMetricOptions } from "./_task_state.ts";
-import type { ArtifactRecord, ArtifactSource, DirectoryArtifact, LogArtifactOptions } from "./artifacts.ts";
+import type {
+  ArtifactRecord,
+  ArtifactSource,
+  DirectoryArtifact,
+  LogArtifactOptions,
+} from "./artifacts.ts";
 import type { Metric, MetricAggMode } from "./metrics.ts";
 import { ATTR_TASK_ID, startTask } from "./start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";
@@ -18,13 +23,23 @@ import type { LogObjectRefOptions, TaskSpan } from "./task_span.ts";
 function within<T>(helper: string, fallback: T, fn: (task: TaskSpan) => T): T {
   const task = getCurrentTask();
   if (task === undefined) {
-    reportOnce(`outside_task:${helper}`, "warn", "outside_task", `${helper}() was called outside of a task or run; nothing was logged`);
+    reportOnce(
+      `outside_task:${helper}`,
+      "warn",
+      "outside_task",
+      `${helper}() was called outside of a task or run; nothing was logged`,
+    );
     return fallback;
   }
   try {
     return fn(task);
   } catch (error) {
-    report("error", "internal_error", `Caught an error in ${helper}(); tracing data may be lost`, error);
+    report(
+      "error",
+      "internal_error",
+      `Caught an error in ${helper}(); tracing data may be lost`,
+      error,
+    );
     return fallback;
   }
 }
@@ -64,7 +79,11 @@ export function logParams(params: Readonly<Record<string, unknown>>): void {
  * @param options Label and attributes.
  * @returns The object hash, or undefined outside a task.
  */
-export function logInput(name: string, value: unknown, options?: LogObjectRefOptions): string | undefined {
+export function logInput(
+  name: string,
+  value: unknown,
+  options?: LogObjectRefOptions,
+): string | undefined {
   return within("logInput", undefined, (t) => t.logInput(name, value, options));
 }
 
@@ -87,7 +106,11 @@ export function logInputs(inputs: Readonly<Record<string, unknown>>): void {
  * @param options Label and attributes.
  * @returns The object hash, or undefined outside a task.
  */
-export function logOutput(name: string, value: unknown, options?: LogObjectRefOptions): string | undefined {
+export function logOutput(
+  name: string,
+  value: unknown,
+  options?: LogObjectRefOptions,
+): string | undefined {
   return within("logOutput", undefined, (t) => t.logOutput(name, value, options));
 }
 
@@ -110,7 +133,11 @@ export function logOutputs(outputs: Readonly<Record<string, unknown>>): void {
  * @param options Step, timestamp, aggregation, prefix, origin, attributes.
  * @returns The stored metric, or undefined.
  */
-export function logMetric(name: string, value: number | boolean | Metric, options?: LogMetricOptions): Metric | undefined {
+export function logMetric(
+  name: string,
+  value: number | boolean | Metric,
+  options?: LogMetricOptions,
+): Metric | undefined {
   return within("logMetric", undefined, (t) => t.logMetric(name, value, options));
 }
 
@@ -157,14 +184,24 @@ export interface LogSampleOptions {
   aggregation?: MetricAggMode;
 }
 
-function sampleTask(parent: TaskSpan, label: string, input: unknown, output: unknown, options: LogSampleOptions): void {
+function sampleTask(
+  parent: TaskSpan,
+  label: string,
+  input: unknown,
+  output: unknown,
+  options: LogSampleOptions,
+): void {
   const child = startTask(label, { type: "sample", parent });
   runTask(child, (t) => {
     const inHash = t.logInput("input", input);
     const outHash = t.logOutput("output", output);
     t.linkObjects(outHash, inHash);
     for (const [name, value] of Object.entries(options.metrics ?? {})) {
-      t.logMetric(name, value, { step: options.step, aggregation: options.aggregation, origin: output });
+      t.logMetric(name, value, {
+        step: options.step,
+        aggregation: options.aggregation,
+        origin: output,
+      });
     }
   });
 }
@@ -182,12 +219,19 @@ function sampleTask(parent: TaskSpan, label: string, input: unknown, output: unk
  * run("eval", {}, () => logSample("sample-1", "input text", "output text", { metrics: { accuracy: 0.95 } }));
  * ```
  */
-export function logSample(label: string, input: unknown, output: unknown, options: LogSampleOptions = {}): void {
+export function logSample(
+  label: string,
+  input: unknown,
+  output: unknown,
+  options: LogSampleOptions = {},
+): void {
   within("logSample", undefined, (t) => sampleTask(t, label, input, output, options));
 }
 
 /** A sample: `[input, output]` or `[input, output, metrics]`. */
-export type Sample = readonly [unknown, unknown] | readonly [unknown, unknown, Readonly<Record<string, number | boolean>>];
+export type Sample =
+  | readonly [unknown, unknown]
+  | readonly [unknown, unknown, Readonly<Record<string, number | boolean>>];
 
 /**
  * Logs several samples as child tasks named `name`. A malformed sample (not a 2- or 3-element
@@ -201,7 +245,11 @@ export function logSamples(name: string, samples: Iterable<Sample>): void {
     let index = 0;
     for (const sample of samples) {
       if (!Array.isArray(sample) || (sample.length !== 2 && sample.length !== 3)) {
-        report("warn", "invalid_sample", `Cannot log sample ${index} of ${name}: expected [input, output] or [input, output, metrics]`);
+        report(
+          "warn",
+          "invalid_sample",
+          `Cannot log sample ${index} of ${name}: expected [input, output] or [input, output, metrics]`,
+        );
       } else {
         sampleTask(t, name, sample[0], sample[1], { metrics: sample[2] });
       }
@@ -227,8 +275,16 @@ export function tag(...tags: string[]): void {
  * @param link The value linked to (e.g. its input).
  * @param attributes Event attributes.
  */
-export function linkObjects(origin: unknown, link: unknown, attributes?: Record<string, unknown>): void {
-  within("linkObjects", undefined, (t) => void t.linkObjects(t.logObject(origin), t.logObject(link), attributes));
+export function linkObjects(
+  origin: unknown,
+  link: unknown,
+  attributes?: Record<string, unknown>,
+): void {
+  within(
+    "linkObjects",
+    undefined,
+    (t) => void t.linkObjects(t.logObject(origin), t.logObject(link), attributes),
+  );
 }
 
 /**
@@ -273,6 +329,11 @@ export async function pushUpdate(): Promise<void> {
     }
     await env.flush();
   } catch (error) {
-    report("error", "internal_error", "Caught an error in pushUpdate(); tracing data may be lost", error);
+    report(
+      "error",
+      "internal_error",
+      "Caught an error in pushUpdate(); tracing data may be lost",
+      error,
+    );
   }
 }

@@ -50,7 +50,7 @@ export {
 export type { LogSampleOptions, MetricEntry, Sample } from "./log.ts";
 export { parameterNames, task } from "./task_fn.ts";
 export type { Score, Scorer, TaskOptions } from "./task_fn.ts";
-export { METRIC_AGG_MODES, Metric, MetricSeries, toMetricValue } from "./metrics.ts";
+export { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
 export type { MetricAggMode, MetricPoint, MetricSeriesJson } from "./metrics.ts";
 export type { LogMetricOptions } from "./_task_state.ts";
 export { INLINE_OBJECT_LIMIT, loadObjectValue, OBJECT_URI_PREFIX } from "./objects.ts";

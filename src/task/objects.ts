@@ -102,10 +102,17 @@ export class ObjectStore {
     if (this.#objects.has(hash)) return hash;
     if (this.#objects.size >= MAX_OBJECTS_PER_TASK) {
       this.dropped++;
-      reportOnce("task_objects_full", "warn", "task_objects_full", `Cannot store object ${hash}: the task holds ${MAX_OBJECTS_PER_TASK} objects`);
+      reportOnce(
+        "task_objects_full",
+        "warn",
+        "task_objects_full",
+        `Cannot store object ${hash}: the task holds ${MAX_OBJECTS_PER_TASK} objects`,
+      );
       return hash;
     }
-    if (!this.#schemas.has(hashes.schemaHash)) this.#schemas.set(hashes.schemaHash, serialized.schema);
+    if (!this.#schemas.has(hashes.schemaHash)) {
+      this.#schemas.set(hashes.schemaHash, serialized.schema);
+    }
     const bytes = hashes.bytes;
     const inline: InlineObject = {
       hash,
@@ -135,7 +142,13 @@ export class ObjectStore {
         if (!(await storage.hasBlob(key))) await storage.putBlob(key, bytes);
       } catch (error) {
         entry.record = fallback;
-        reportOnce("object_blob_failed", "warn", "object_blob_failed", `Cannot store object ${fallback.hash} in the blob store; keeping it inline`, error);
+        reportOnce(
+          "object_blob_failed",
+          "warn",
+          "object_blob_failed",
+          `Cannot store object ${fallback.hash} in the blob store; keeping it inline`,
+          error,
+        );
       }
     })();
     this.#pending.add(p);
@@ -203,7 +216,13 @@ export async function loadObjectValue(
     const text = new TextDecoder().decode(bytes);
     return record.schema_hash === "0000000000000000" ? text : JSON.parse(text) as JsonValue;
   } catch (error) {
-    reportOnce("object_load_failed", "warn", "object_load_failed", `Cannot load object ${record.hash}`, error);
+    reportOnce(
+      "object_load_failed",
+      "warn",
+      "object_load_failed",
+      `Cannot load object ${record.hash}`,
+      error,
+    );
     return undefined;
   }
 }

@@ -24,7 +24,9 @@ function split<O, R>(
   optionsOrFn: O | TaskBody<R> | undefined,
   fn: TaskBody<R> | undefined,
 ): [O | undefined, TaskBody<R> | undefined] {
-  return typeof optionsOrFn === "function" ? [undefined, optionsOrFn as TaskBody<R>] : [optionsOrFn, fn];
+  return typeof optionsOrFn === "function"
+    ? [undefined, optionsOrFn as TaskBody<R>]
+    : [optionsOrFn, fn];
 }
 
 /**
@@ -144,7 +146,8 @@ export function taskAndRun<R>(
 ): R | TaskSpan {
   const [options = {}, fn] = split(optionsOrFn, maybeFn);
   const { taskName, taskType, ...rest } = options;
-  const root = rest.parent === null || (rest.parent === undefined && getCurrentTask() === undefined);
+  const root = rest.parent === null ||
+    (rest.parent === undefined && getCurrentTask() === undefined);
   const task = startTask(taskName ?? name, {
     ...rest,
     type: taskType ?? "task",

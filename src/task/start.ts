@@ -69,7 +69,11 @@ export function newRunId(): string {
  * @param extras Remote parent and call arguments.
  * @returns The running task.
  */
-export function startTask(name: string, options: TaskSpanOptions = {}, extras: StartTaskExtras = {}): TaskSpan {
+export function startTask(
+  name: string,
+  options: TaskSpanOptions = {},
+  extras: StartTaskExtras = {},
+): TaskSpan {
   const env = taskEnv();
   const parent = options.parent === undefined ? getCurrentTask() : options.parent ?? undefined;
   let project = parent?.project ?? options.project ?? env.project;
@@ -82,7 +86,9 @@ export function startTask(name: string, options: TaskSpanOptions = {}, extras: S
     );
   }
   if (typeof project !== "string" || project === "") project = "default";
-  const taskId = options.taskId !== undefined && options.taskId !== "" ? String(options.taskId) : newUuid();
+  const taskId = options.taskId !== undefined && options.taskId !== ""
+    ? String(options.taskId)
+    : newUuid();
   const runId = parent?.runId ?? taskId;
   const spanParent = extras.remoteParent ??
     (options.parent === null ? null : options.parent?.span);

@@ -47,7 +47,8 @@ export interface AirtFields {
 }
 
 /** Options of {@linkcode studySpan}. */
-export interface StudySpanOptions extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
+export interface StudySpanOptions
+  extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
   /** Label (default the name; the transforms suffix is appended). */
   label?: string;
   /** Extra tags (after `study`, `optimization`). */
@@ -61,7 +62,8 @@ export interface StudySpanOptions extends AirtFields, Pick<TaskSpanOptions, "par
 }
 
 /** Options of {@linkcode trialSpan}. */
-export interface TrialSpanOptions extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
+export interface TrialSpanOptions
+  extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
   /** Trial number in the study. */
   step: number;
   /** Name of the evaluated task (used in the default label). */
@@ -102,12 +104,17 @@ const FIELDS: readonly (readonly [string, string])[] = [
  * @param prefix The prefix (default `airt.`).
  * @returns The attributes.
  */
-export function airtAttributes(fields: object, prefix: string = AIRT_ATTRIBUTE_PREFIX): Record<string, unknown> {
+export function airtAttributes(
+  fields: object,
+  prefix: string = AIRT_ATTRIBUTE_PREFIX,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const record = fields as Record<string, unknown>;
   for (const [camel, snake] of FIELDS) {
     const value = record[camel];
-    if (value !== undefined && value !== null) out[prefix + snake] = Array.isArray(value) ? [...value] : value;
+    if (value !== undefined && value !== null) {
+      out[prefix + snake] = Array.isArray(value) ? [...value] : value;
+    }
   }
   return out;
 }
@@ -134,7 +141,11 @@ function finish<R>(task: TaskSpan, fn: TaskBody<R> | undefined): R | TaskSpan {
  */
 export function studySpan<R>(name: string, options: StudySpanOptions, fn: TaskBody<R>): R;
 export function studySpan(name: string, options?: StudySpanOptions): TaskSpan;
-export function studySpan<R>(name: string, options: StudySpanOptions = {}, fn?: TaskBody<R>): R | TaskSpan {
+export function studySpan<R>(
+  name: string,
+  options: StudySpanOptions = {},
+  fn?: TaskBody<R>,
+): R | TaskSpan {
   const transforms = options.transforms ?? [];
   const suffix = transforms.length > 0 ? ` [${transforms.join(", ")}]` : "";
   const task = startTask(`study:${name}${suffix}`, {
@@ -159,9 +170,14 @@ export function studySpan<R>(name: string, options: StudySpanOptions = {}, fn?: 
  */
 export function trialSpan<R>(trialId: string, options: TrialSpanOptions, fn: TaskBody<R>): R;
 export function trialSpan(trialId: string, options: TrialSpanOptions): TaskSpan;
-export function trialSpan<R>(trialId: string, options: TrialSpanOptions, fn?: TaskBody<R>): R | TaskSpan {
+export function trialSpan<R>(
+  trialId: string,
+  options: TrialSpanOptions,
+  fn?: TaskBody<R>,
+): R | TaskSpan {
   const id = String(trialId);
-  const label = options.label ?? (options.taskName ? `${options.taskName} [${options.step}]` : `trial_${options.step}`);
+  const label = options.label ??
+    (options.taskName ? `${options.taskName} [${options.step}]` : `trial_${options.step}`);
   const task = startTask(`trial:${id.slice(0, 8)}`, {
     type: "trial",
     label,

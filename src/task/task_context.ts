@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { Context, createContextKey } from "../context/context.ts";
-import type { ContextKey } from "../context/context.ts";
+import { createContextKey } from "../context/context.ts";
+import type { Context, ContextKey } from "../context/context.ts";
 import { PROJECT_KEY, RUN_KEY, SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";

@@ -81,17 +81,27 @@ function scorerName(scorer: Scorer<never>, index: number): string {
 }
 
 /** Runs scorers; returns a promise only when some scorer is async. */
-function runScorers<T>(t: TaskSpan, scorers: readonly Scorer<T>[], output: T, sync: boolean): Promise<void> | void {
+function runScorers<T>(
+  t: TaskSpan,
+  scorers: readonly Scorer<T>[],
+  output: T,
+  sync: boolean,
+): Promise<void> | void {
   const waits: Promise<void>[] = [];
   scorers.forEach((scorer, i) => {
     const name = scorerName(scorer as Scorer<never>, i);
     const log = (score: Score) => void t.logMetric(name, score);
-    const failed = (error: unknown) => report("warn", "scorer_failed", `Scorer ${name} failed`, error);
+    const failed = (error: unknown) =>
+      report("warn", "scorer_failed", `Scorer ${name} failed`, error);
     try {
       const result = typeof scorer === "function" ? scorer(output) : scorer.score(output);
       if (!isPromiseLike(result)) return log(result);
       if (sync) {
-        report("warn", "scorer_async_on_sync_task", `Cannot await scorer ${name} on a sync task; make the task async`);
+        report(
+          "warn",
+          "scorer_async_on_sync_task",
+          `Cannot await scorer ${name} on a sync task; make the task async`,
+        );
         Promise.resolve(result).catch(() => {});
         return;
       }
@@ -108,7 +118,7 @@ function runScorers<T>(t: TaskSpan, scorers: readonly Scorer<T>[], output: T, sy
  *
  * @param fn The function (sync or async).
  * @param options Name, label, type, tags, scorers, input/output logging.
- * @returns A function with the same signature.
+ * @returns A function with the same signature, whose `name` is the task name.
  * @example
  * ```ts
  * import { run, task } from "@tracelet/tracelet";
@@ -126,7 +136,7 @@ export function task<A extends unknown[], R>(
   const name = options.name ?? (fn.name !== "" ? fn.name : "task");
   const names = options.argNames ?? parameterNames(fn as (...args: never[]) => unknown);
   const scorers = options.scorers ?? [];
-  return function traced(this: unknown, ...args: A): R {
+  const traced = function (this: unknown, ...args: A): R {
     const argNames = args.map((_, i) => names[i] ?? `arg${i}`);
     const t = startTask(name, {
       type: options.type ?? "task",
@@ -134,13 +144,13 @@ export function task<A extends unknown[], R>(
       tags: options.tags,
       attributes: options.attributes,
     }, { arguments: { args, names: argNames } });
-    const self = this;
     return runTask(t, (t) => {
       const inputs: string[] = [];
       const selected = options.logInputs ?? true;
       try {
         args.forEach((value, i) => {
-          const wanted = selected === true || (Array.isArray(selected) && selected.includes(argNames[i]));
+          const wanted = selected === true ||
+            (Array.isArray(selected) && selected.includes(argNames[i]));
           if (wanted && loggable(value)) inputs.push(t.logInput(argNames[i], value));
         });
       } catch (error) {
@@ -158,7 +168,7 @@ export function task<A extends unknown[], R>(
           report("error", "internal_error", `Cannot record the output of task ${name}`, error);
         }
       };
-      const result = fn.apply(self, args);
+      const result = fn.apply(this, args);
       if (isPromiseLike(result)) {
         return Promise.resolve(result).then(async (value) => {
           await after(value as Awaited<R>, false);
@@ -169,4 +179,10 @@ export function task<A extends unknown[], R>(
       return result;
     });
   };
+  try {
+    Object.defineProperty(traced, "name", { value: name, configurable: true });
+  } catch {
+    // A frozen Function.prototype: the wrapper keeps its own name.
+  }
+  return traced;
 }

@@ -17,18 +17,21 @@ import type { JsonValue } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { redactForSpan } from "./_redact.ts";
-import { localSpan, SpanFacade } from "./_span_facade.ts";
+import { localSpan } from "./_span_facade.ts";
+import { TaskTree } from "./_task_tree.ts";
 import { logArtifactTo } from "./artifacts.ts";
-import type { ArtifactRecord, ArtifactSource, DirectoryArtifact, LogArtifactOptions } from "./artifacts.ts";
+import type {
+  ArtifactRecord,
+  ArtifactSource,
+  DirectoryArtifact,
+  LogArtifactOptions,
+} from "./artifacts.ts";
 import { logMetricTo, stateAttributes } from "./_task_state.ts";
 import type { LogMetricOptions } from "./_task_state.ts";
 import type { Metric, MetricSeries } from "./metrics.ts";
 import { ObjectStore } from "./objects.ts";
 import type { ObjectRef, StoredObject } from "./objects.ts";
 import { contextForTask } from "./task_context.ts";
-
-/** The most direct children a task remembers (all still export; only the in-memory list stops). */
-export const MAX_CHILD_TASKS = 10_000;
 
 /** Bound call arguments of a function task. */
 export interface TaskArguments {
@@ -66,7 +69,9 @@ export interface TaskObject {
   readonly value: unknown;
 }
 
-function serializedAttributes(attributes: Record<string, unknown> | undefined): Record<string, JsonValue> {
+function serializedAttributes(
+  attributes: Record<string, unknown> | undefined,
+): Record<string, JsonValue> {
   if (attributes === undefined) return {};
   const value = redactForSpan(serialize(attributes).value);
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
@@ -86,21 +91,12 @@ function serializedAttributes(attributes: Record<string, unknown> | undefined): 
  * });
  * ```
  */
-export class TaskSpan extends SpanFacade {
-  /** This task's id (a UUID; 32 hex for `run` roots). */
-  readonly taskId: string;
-  /** The root task's id, shared by every task of the run. */
-  readonly runId: string;
-  /** The project (routes JSONL and artifacts). */
-  readonly project: string;
-  /** The parent task, if any. */
-  readonly parentTask: TaskSpan | undefined;
+export class TaskSpan extends TaskTree<TaskSpan> {
   /** Bound call arguments when created by `task()`. */
   readonly arguments: TaskArguments | undefined;
   /** Storage for large objects and artifacts. */
   readonly storage: TraceStorage | undefined;
   readonly #files: LocalFiles | undefined;
-  readonly #children: TaskSpan[] = [];
   readonly #params = new Map<string, { value: unknown; json: JsonValue }>();
   readonly #objects: ObjectStore;
   readonly #inputs: ObjectRef[] = [];
@@ -112,63 +108,11 @@ export class TaskSpan extends SpanFacade {
 
   /** @param init Construction data (use the module functions instead). */
   constructor(init: TaskSpanInit) {
-    super(init.span);
-    this.taskId = init.taskId;
-    this.runId = init.runId;
-    this.project = init.project;
-    this.parentTask = init.parent;
+    super(init.span, init, init.parent);
     this.arguments = init.arguments;
     this.storage = init.storage;
     this.#files = init.files;
     this.#objects = new ObjectStore(init.storage);
-    const siblings = init.parent === undefined ? undefined : init.parent.#children;
-    if (siblings !== undefined) {
-      if (siblings.length < MAX_CHILD_TASKS) siblings.push(this);
-      else reportOnce("task_children_full", "warn", "task_children_full", `Task ${init.parent!.name} keeps at most ${MAX_CHILD_TASKS} child tasks in memory`);
-    }
-  }
-
-  /** The root task's id (same as `runId`). */
-  get rootId(): string {
-    return this.runId;
-  }
-  /** The parent task's id, or `""` for a root. */
-  get parentTaskId(): string {
-    return this.parentTask?.taskId ?? "";
-  }
-  /** Direct child tasks, in start order. */
-  get tasks(): readonly TaskSpan[] {
-    return this.#children;
-  }
-  /** All descendant tasks, depth-first pre-order. */
-  get allTasks(): TaskSpan[] {
-    const out: TaskSpan[] = [];
-    const visit = (t: TaskSpan) => {
-      for (const c of t.#children) {
-        out.push(c);
-        visit(c);
-      }
-    };
-    visit(this);
-    return out;
-  }
-  #nearest(type: string): string | undefined {
-    for (let t: TaskSpan | undefined = this; t !== undefined; t = t.parentTask) {
-      if (t.type === type) return t.taskId;
-    }
-    return undefined;
-  }
-  /** Task id of the nearest `agent` task, this one included. */
-  get agentId(): string | undefined {
-    return this.#nearest("agent");
-  }
-  /** Task id of the nearest `evaluation` task, this one included. */
-  get evalId(): string | undefined {
-    return this.#nearest("evaluation");
-  }
-  /** Task id of the nearest `study` task, this one included. */
-  get studyId(): string | undefined {
-    return this.#nearest("study");
   }
 
   /** Logged params (live values). */
@@ -203,7 +147,12 @@ export class TaskSpan extends SpanFacade {
 
   #guard(operation: string): boolean {
     if (this.span.active) return true;
-    reportOnce(`task_ended:${operation}`, "warn", "task_ended", `Cannot ${operation}: task has already ended`);
+    reportOnce(
+      `task_ended:${operation}`,
+      "warn",
+      "task_ended",
+      `Cannot ${operation}: task has already ended`,
+    );
     return false;
   }
 
@@ -260,7 +209,13 @@ export class TaskSpan extends SpanFacade {
     }
   }
 
-  #logRef(list: ObjectRef[], what: string, name: string, value: unknown, options?: LogObjectRefOptions): string {
+  #logRef(
+    list: ObjectRef[],
+    what: string,
+    name: string,
+    value: unknown,
+    options?: LogObjectRefOptions,
+  ): string {
     if (!this.#guard(`log an ${what}`)) return "";
     try {
       const hash = this.#objects.log(value, name);
@@ -336,10 +291,20 @@ export class TaskSpan extends SpanFacade {
    * @param options Step, timestamp, aggregation, prefix, origin, attributes.
    * @returns The stored metric, or undefined when rejected.
    */
-  logMetric(name: string, value: number | boolean | Metric, options: LogMetricOptions = {}): Metric | undefined {
+  logMetric(
+    name: string,
+    value: number | boolean | Metric,
+    options: LogMetricOptions = {},
+  ): Metric | undefined {
     if (!this.#guard("log a metric")) return undefined;
     try {
-      return logMetricTo(this.#metrics, name, value, options, (origin) => this.#objects.log(origin));
+      return logMetricTo(
+        this.#metrics,
+        name,
+        value,
+        options,
+        (origin) => this.#objects.log(origin),
+      );
     } catch (error) {
       report("error", "task_internal", "Cannot log a metric", error);
       return undefined;
@@ -363,20 +328,31 @@ export class TaskSpan extends SpanFacade {
    * @param options The artifact name.
    * @returns The record (or directory wrapper), or undefined on failure.
    */
-  logArtifact(source: ArtifactSource, options?: LogArtifactOptions): Promise<ArtifactRecord | DirectoryArtifact | undefined> {
+  logArtifact(
+    source: ArtifactSource,
+    options?: LogArtifactOptions,
+  ): Promise<ArtifactRecord | DirectoryArtifact | undefined> {
     if (!this.#guard("log an artifact")) return Promise.resolve(undefined);
-    const p = logArtifactTo({
-      taskId: this.taskId,
-      spanId: this.spanId,
-      runId: this.runId,
-      project: this.project,
-      storage: this.storage,
-      files: this.#files,
-      addArtifact: (r) => {
-        if (this.span.active) this.#artifacts.push(r);
-        else report("warn", "artifact_after_end", `Artifact ${r.name} finished after task ${this.name} ended: it is in artifacts.jsonl but not on the span`);
+    const p = logArtifactTo(
+      {
+        taskId: this.taskId,
+        spanId: this.spanId,
+        runId: this.runId,
+        project: this.project,
+        storage: this.storage,
+        files: this.#files,
+        addArtifact: (r) => {
+          if (this.span.active) this.#artifacts.push(r);
+          else {report(
+              "warn",
+              "artifact_after_end",
+              `Artifact ${r.name} finished after task ${this.name} ended: it is in artifacts.jsonl but not on the span`,
+            );}
+        },
       },
-    }, source, options);
+      source,
+      options,
+    );
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
     return p;
@@ -424,7 +400,11 @@ export class TaskSpan extends SpanFacade {
       report("error", "task_internal", `Cannot write the state of task ${this.name}`, error);
     }
     if (this.#pending.size > 0) {
-      report("warn", "task_pending_writes", `Task ${this.name} ended with ${this.#pending.size} artifact(s) still being written; await logArtifact`);
+      report(
+        "warn",
+        "task_pending_writes",
+        `Task ${this.name} ended with ${this.#pending.size} artifact(s) still being written; await logArtifact`,
+      );
     }
     this.span.end(endTime);
   }

@@ -14,10 +14,7 @@ import type {
   DurableObjectStorageLike,
   DurableObjectStubLike,
 } from "../../src/storage/durable_object.ts";
-import type {
-  KVListResultLike,
-  KVNamespaceLike,
-} from "../../src/storage/cloudflare_kv.ts";
+import type { KVListResultLike, KVNamespaceLike } from "../../src/storage/cloudflare_kv.ts";
 import type {
   R2BucketLike,
   R2ObjectBodyLike,
@@ -152,11 +149,18 @@ export class FakeKVNamespace implements KVNamespaceLike {
     type: "arrayBuffer",
   ): Promise<{ value: ArrayBuffer | null; metadata: unknown }> {
     const metadata = this.values.get(key)?.metadata;
-    return { value: await this.get(key, type), metadata: metadata === undefined ? null : structuredClone(metadata) };
+    return {
+      value: await this.get(key, type),
+      metadata: metadata === undefined ? null : structuredClone(metadata),
+    };
   }
 
   /** Stores a copy of the value and metadata. */
-  put(key: string, value: ArrayBuffer | string, options: { metadata?: unknown } = {}): Promise<void> {
+  put(
+    key: string,
+    value: ArrayBuffer | string,
+    options: { metadata?: unknown } = {},
+  ): Promise<void> {
     if (key === "" || byteLength(key) > 512) {
       return Promise.reject(limitError("KV key empty or longer than 512 bytes"));
     }
@@ -174,7 +178,9 @@ export class FakeKVNamespace implements KVNamespaceLike {
   }
 
   /** Lists by prefix with metadata. */
-  list(options: { prefix?: string; cursor?: string; limit?: number } = {}): Promise<KVListResultLike> {
+  list(
+    options: { prefix?: string; cursor?: string; limit?: number } = {},
+  ): Promise<KVListResultLike> {
     const all = keysFrom(this.values, options.prefix ?? "", options.cursor || undefined);
     const page = all.slice(0, Math.min(options.limit ?? 1000, this.#pageSize));
     const keys = page.map((name) => {
@@ -182,7 +188,11 @@ export class FakeKVNamespace implements KVNamespaceLike {
       return metadata === undefined ? { name } : { name, metadata: structuredClone(metadata) };
     });
     const complete = page.length === all.length;
-    return Promise.resolve({ keys, list_complete: complete, cursor: complete ? undefined : page.at(-1) });
+    return Promise.resolve({
+      keys,
+      list_complete: complete,
+      cursor: complete ? undefined : page.at(-1),
+    });
   }
 }
 
@@ -219,7 +229,9 @@ export class FakeDurableObjectStorage implements DurableObjectStorageLike {
   }
 
   /** Lists in key order: exactly `limit` entries when that many remain. */
-  list(options: { prefix?: string; startAfter?: string; limit?: number }): Promise<Map<string, unknown>> {
+  list(
+    options: { prefix?: string; startAfter?: string; limit?: number },
+  ): Promise<Map<string, unknown>> {
     const keys = keysFrom(this.values, options.prefix ?? "", options.startAfter)
       .slice(0, options.limit ?? Infinity);
     return Promise.resolve(new Map(keys.map((k) => [k, structuredClone(this.values.get(k))])));

@@ -275,6 +275,14 @@ describe("OTLP protobuf encoder", { skip }, () => {
         status: { code: "ERROR", message: "boom" },
       }),
       makeSpanRecord({ resource: { attributes: { "service.name": "second" } } }),
+      makeSpanRecord({
+        name: "",
+        startTime: 0,
+        endTime: 0,
+        traceFlags: 0,
+        events: [{ name: "", time: 0, attributes: {}, droppedAttributesCount: 0 }],
+        status: { code: "UNSET", message: "" },
+      }),
     ];
     const fromProtobuf = decodeTraceRequest(encodeTracesProtobuf(spans));
     const fromJson = JSON.parse(new TextDecoder().decode(encodeTracesJson(spans)));

@@ -60,7 +60,10 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.equal(rest.length, 0);
         assert.equal(entry.reason, "http_400");
         assert.equal(entry.spanCount, 4);
-        assert.equal(entry.contentType, "application/x-protobuf");
+        assert.match(
+          entry.contentType,
+          /^application\/x-protobuf; tracelet-destination=[0-9a-f]{8}$/,
+        );
         assert.equal(entry.attempts, 0);
         assert.ok(entry.notBefore >= before + BACKOFF);
         assert.deepEqual(spanIdsOf(decodeTraceRequest(entry.body)), spans.map((s) => s.spanId));
@@ -228,6 +231,36 @@ describe("OTLP exporter outbox", { skip }, () => {
       } finally {
         await exporter.shutdown();
         await receiver.close();
+      }
+    }));
+
+  it("redelivers each parked batch only to its own endpoint when exporters share a storage", () =>
+    withCapture(async () => {
+      const a = await OtlpReceiver.start();
+      const b = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const toA = new OtlpHttpExporter(options(a.url, storage));
+      const toB = new OtlpHttpExporter(options(b.url, storage, { protocol: "http/json" }));
+      try {
+        a.plan({ status: 400 });
+        b.plan({ status: 400 });
+        const forA = makeSpanBatch(2, "a");
+        const forB = makeSpanBatch(3, "b");
+        await toA.export(forA);
+        await toB.export(forB);
+        await delay(BACKOFF + 10);
+        assert.equal((await toB.forceFlush()).exported, 3);
+        assert.equal((await toA.forceFlush()).exported, 2);
+        assertArrived(a, forA, 0);
+        assertArrived(b, forB, 0);
+        assert.deepEqual(a.acceptedCounts().size, 2);
+        assert.deepEqual(b.acceptedCounts().size, 3);
+        assert.equal(b.requests[1].headers["content-type"], "application/json");
+      } finally {
+        await toA.shutdown();
+        await toB.shutdown();
+        await a.close();
+        await b.close();
       }
     }));
 

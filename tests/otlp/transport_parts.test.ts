@@ -12,7 +12,12 @@ import {
   sleep,
 } from "../../src/exporter/_retry.ts";
 import { parseRetryAfter } from "../../src/exporter/_retry_after.ts";
-import { outboxDelay, outboxRetryPolicy } from "../../src/exporter/_outbox_drain.ts";
+import {
+  destinationTag,
+  outboxDelay,
+  outboxRetryPolicy,
+  splitContentType,
+} from "../../src/exporter/_outbox.ts";
 import { encodeTracesProtobuf } from "../../src/otlp/encode_protobuf.ts";
 import { parsePartialSuccess } from "../../src/otlp/partial_success.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
@@ -73,6 +78,19 @@ describe("retry policy", () => {
       40_000,
     ]);
     assert.equal(outboxDelay(30, policy), 3_600_000);
+  });
+
+  it("tags outbox entries with a hash of the endpoint, never the URL itself", () => {
+    const tag = destinationTag("https://user:pw@collector.example/v1/traces?token=abc");
+    assert.match(tag, /^[0-9a-f]{8}$/);
+    assert.notEqual(tag, destinationTag("https://other.example/v1/traces"));
+    assert.deepEqual(splitContentType(`application/json; tracelet-destination=${tag}`), {
+      type: "application/json",
+      destination: tag,
+    });
+    assert.deepEqual(splitContentType("application/x-protobuf"), {
+      type: "application/x-protobuf",
+    });
   });
 
   it("limits concurrent holders and serves waiters in order", async () => {

@@ -29,7 +29,8 @@ interface TestEnv {
   TEST_KV?: KVNamespaceLike;
   TEST_DO?: DurableObjectNamespaceLike;
 }
-const env: TestEnv = (globalThis as { __TRACELET_TEST_ENV__?: TestEnv }).__TRACELET_TEST_ENV__ ?? {};
+const env: TestEnv = (globalThis as { __TRACELET_TEST_ENV__?: TestEnv }).__TRACELET_TEST_ENV__ ??
+  {};
 
 const done = () => Promise.resolve();
 const uniqueName = () => `t-${crypto.randomUUID()}`;
@@ -79,7 +80,10 @@ storageConformance("durable-object stub (fake)", (options) => {
 
 /** Deletes every R2 object or KV key under a prefix. */
 async function clearPrefix(prefix: string): Promise<void> {
-  for (let page = await env.TEST_BUCKET!.list({ prefix }); ; page = await env.TEST_BUCKET!.list({ prefix })) {
+  for (
+    let page = await env.TEST_BUCKET!.list({ prefix });;
+    page = await env.TEST_BUCKET!.list({ prefix })
+  ) {
     if (page.objects.length === 0) break;
     await env.TEST_BUCKET!.delete(page.objects.map((o) => o.key));
   }
@@ -206,12 +210,18 @@ describe("Cloudflare adapters: key layout and limits", () => {
 
   it("reject a prefix with control characters", () => {
     assert.throws(() => new R2Storage(new FakeR2Bucket(), { prefix: "a\nb" }), TracerError);
-    assert.throws(() => new KvStorage(new FakeKVNamespace(), { prefix: "x".repeat(200) }), TracerError);
+    assert.throws(
+      () => new KvStorage(new FakeKVNamespace(), { prefix: "x".repeat(200) }),
+      TracerError,
+    );
   });
 
   it("pass TypeErrors from the Durable Object back as TypeErrors", async () => {
     const s = new DurableObjectStubStorage(new FakeDurableObjectNamespace());
     await assert.rejects(s.appendLines(["x"], ["a\nb"]), TypeError);
-    await assert.rejects(s.outbox.update("id", { attempts: -1, notBefore: 0, reason: "r" }), TypeError);
+    await assert.rejects(
+      s.outbox.update("id", { attempts: -1, notBefore: 0, reason: "r" }),
+      TypeError,
+    );
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Redelivery of batches parked in a storage adapter's durable outbox: oldest first, only entries
+ * Parking undeliverable batches in a storage adapter's durable outbox, and their redelivery:
+ * oldest first, only entries
  * whose not-before time has come, one attempt per entry per drain, with per-entry backoff from
  * 5 s doubling to 1 h (Sentry's offline-transport model, see reference/peers.md §4.1).
  *
@@ -11,7 +12,7 @@
  * @module
  */
 import { addDropped } from "../processor/report.ts";
-import type { Outbox, OutboxEntry } from "../storage/types.ts";
+import type { Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./_otlp_send.ts";
 
@@ -53,12 +54,42 @@ export function outboxDelay(attempts: number, policy: OutboxRetryPolicy): number
   return Math.min(policy.maxBackoffMillis, policy.initialBackoffMillis * Math.pow(2, attempts));
 }
 
+/**
+ * A short, non-reversible tag of an endpoint URL (FNV-1a, 32 bits, hex), so outbox entries can
+ * be matched to their exporter without storing the URL (which may carry credentials).
+ *
+ * @param url The endpoint URL.
+ * @returns Eight hex characters.
+ */
+export function destinationTag(url: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < url.length; i++) {
+    hash ^= url.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * Splits a stored content type into the type to send and its destination tag.
+ *
+ * @param stored The entry's content type, possibly with a `tracelet-destination` parameter.
+ * @returns The plain content type and the tag (undefined for untagged entries).
+ */
+export function splitContentType(stored: string): { type: string; destination?: string } {
+  const match = /;\s*tracelet-destination=([0-9a-f]+)\s*$/.exec(stored);
+  if (match === null) return { type: stored };
+  return { type: stored.slice(0, match.index), destination: match[1] };
+}
+
 /** What a drain needs. */
 export interface DrainContext {
   /** The outbox. */
   readonly outbox: Outbox;
-  /** Delivers one entry with a single attempt. */
-  readonly deliver: (entry: OutboxEntry) => Promise<SendResult>;
+  /** Delivers one entry's body (sent with `contentType`) with a single attempt. */
+  readonly deliver: (entry: OutboxEntry, contentType: string) => Promise<SendResult>;
+  /** This exporter's destination tag; entries tagged for another destination are left alone. */
+  readonly destination: string;
   /** Retry policy. */
   readonly policy: OutboxRetryPolicy;
   /** Epoch ms after which no new delivery starts. */
@@ -92,6 +123,8 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
     for (const entry of entries) {
       if (seen.has(entry.id)) continue;
       seen.add(entry.id);
+      const { type, destination } = splitContentType(entry.contentType);
+      if (destination !== undefined && destination !== ctx.destination) continue;
       const now = Date.now();
       if (entry.notBefore > now) {
         nextDue = Math.min(nextDue, entry.notBefore);
@@ -100,7 +133,7 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       if (ctx.signal?.aborted || now >= ctx.deadline || processed >= MAX_PER_DRAIN) return now;
       progressed = true;
       processed++;
-      const result = await ctx.deliver(entry);
+      const result = await ctx.deliver(entry, type);
       if (result.ok) {
         await outbox.ack(entry.id);
         const rejected = Math.min(entry.spanCount, result.partial?.rejectedSpans ?? 0);
@@ -138,5 +171,65 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       }
       return nextDue;
     }
+  }
+}
+
+/** The outcome of {@linkcode parkBatch}. */
+export interface ParkResult {
+  /** The entry's not-before time, when it was stored. */
+  readonly notBefore?: number;
+  /** A problem worth a diagnostic: `outbox_full` or `outbox_failed`. */
+  readonly problem?: { readonly code: string; readonly message: string };
+}
+
+/**
+ * Stores an undeliverable batch in the outbox (body uncompressed, no headers), counting it as
+ * persisted, and counting what the outbox's bounds refused or evicted as dropped
+ * (`outbox_too_large`, `outbox_full`). An outbox that fails to write counts the batch as failed.
+ *
+ * @param outbox The outbox.
+ * @param batch The batch: body, content type, span count and reason.
+ * @param destination The exporter's destination tag (see {@linkcode destinationTag}).
+ * @param retryAfterMillis The server's `Retry-After`, if any (a lower bound of the first delay).
+ * @param policy Retry policy (its initial backoff is the first delay).
+ * @param report Receives persisted / dropped / failed counts.
+ * @returns The not-before time, or the problem to report.
+ */
+export async function parkBatch(
+  outbox: Outbox,
+  batch: Pick<OutboxInput, "body" | "contentType" | "spanCount" | "reason">,
+  destination: string,
+  retryAfterMillis: number | undefined,
+  policy: OutboxRetryPolicy,
+  report: FlushReport,
+): Promise<ParkResult> {
+  const count = batch.spanCount;
+  const now = Date.now();
+  const notBefore = now + Math.max(policy.initialBackoffMillis, retryAfterMillis ?? 0);
+  try {
+    const contentType = `${batch.contentType}; tracelet-destination=${destination}`;
+    const result = await outbox.enqueue({
+      ...batch,
+      contentType,
+      createdAt: now,
+      notBefore,
+      attempts: 0,
+    });
+    if (result.accepted) report.persisted += count;
+    else {addDropped(
+        report,
+        result.rejected === "too_large" ? "outbox_too_large" : "outbox_full",
+        count,
+      );}
+    for (const evicted of result.evicted) addDropped(report, "outbox_full", evicted.spanCount);
+    if (!result.accepted || result.evicted.length > 0) {
+      const message = "Cannot keep every undelivered batch: the export outbox is full";
+      return { notBefore, problem: { code: "outbox_full", message } };
+    }
+    return { notBefore };
+  } catch (error) {
+    report.failed += count;
+    const message = `Cannot write ${count} spans to the export outbox: ${String(error)}`;
+    return { problem: { code: "outbox_failed", message } };
   }
 }

@@ -1,0 +1,221 @@
+/**
+ * tracelet's benchmarks against OpenTelemetry JS, in one process, with the same data:
+ *
+ * - A. span lifecycle (A-flat, A-tree) through each side's batch processor;
+ * - B. encoding one 512-span batch (protobuf, JSON; alone and + gzip) and bytes per span;
+ * - C. floors (bare span records; `JSON.stringify` + gzip of the same payload);
+ * - end to end (A + encode + gzip) against C's floor;
+ * - D. memory with the collector down.
+ *
+ * Prints markdown; a full run also saves bench/results/<runtime>.json and rebuilds
+ * bench/RESULTS.md. `--smoke` runs everything with tiny counts (for the test command; no timing
+ * is judged) and writes nothing.
+ *
+ *   npm run bench        node (types stripped by esbuild, see _node_loader.mjs)
+ *   deno task bench      deno
+ *   npm run bench:bun    bun
+ *   … -- --smoke | --only A,B,C,E,D | --no-write
+ *
+ * @module
+ */
+import process from "node:process";
+import type { OtelSide, Side } from "./_driver.ts";
+import { saveRun } from "./_report.ts";
+import {
+  atMost,
+  fasterBy,
+  machineLabel,
+  type Mode,
+  renderSection,
+  runtimeLabel,
+  runtimeName,
+  type Section,
+  type Target,
+} from "./_stats.ts";
+import { otel2 } from "./drivers/otel2.ts";
+import { tracelet } from "./drivers/tracelet.ts";
+import { otel3 } from "./otel3/driver.ts";
+import { runSpans } from "./workload_a_spans.ts";
+import { runEncode } from "./workload_b_encode.ts";
+import { runFloors } from "./workload_c_floors.ts";
+import { runMemory } from "./workload_d_memory.ts";
+import { runEndToEnd } from "./workload_e2e.ts";
+
+const COMMANDS: Record<string, string> = {
+  node: "npm run bench",
+  deno: "deno task bench",
+  bun: "npm run bench:bun",
+};
+
+function parseArgs(argv: readonly string[]): { mode: Mode; only: Set<string>; write: boolean } {
+  const mode: Mode = argv.includes("--smoke") ? "smoke" : "full";
+  const onlyArg = argv.find((a) => a.startsWith("--only"));
+  const onlyValue = onlyArg?.includes("=")
+    ? onlyArg.split("=")[1]
+    : onlyArg
+    ? argv[argv.indexOf(onlyArg) + 1]
+    : undefined;
+  const only = new Set((onlyValue ?? "A,B,C,E,D").toUpperCase().split(","));
+  return {
+    mode,
+    only,
+    write: mode === "full" && !argv.includes("--no-write") && onlyValue === undefined,
+  };
+}
+
+function log(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+async function main(): Promise<number> {
+  const { mode, only, write } = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const otel: OtelSide[] = [otel2, otel3];
+  const sides: Side[] = [tracelet, ...otel];
+  const sections: Section[] = [];
+  log(`${runtimeLabel()} · ${machineLabel()} · mode ${mode}`);
+
+  log("C: floors");
+  const floors = await runFloors(mode);
+
+  if (only.has("A")) {
+    log("A: span lifecycle");
+    const [t, o2, o3] = await runSpans(sides, mode);
+    const targets: Target[] = [
+      fasterBy(`A-flat: ${o2.side.name} ÷ tracelet`, o2.flat, t.flat, 4),
+      fasterBy(`A-flat: ${o3.side.name} ÷ tracelet`, o3.flat, t.flat, 3),
+      atMost("A-flat: tracelet ÷ floor (C)", t.flat, floors.flat, 4),
+      {
+        ...fasterBy(`A-tree: ${o2.side.name} ÷ tracelet`, o2.tree, t.tree, 1),
+        need: "(no target)",
+      },
+      {
+        ...fasterBy(`A-tree: ${o3.side.name} ÷ tracelet`, o3.tree, t.tree, 1),
+        need: "(no target)",
+      },
+      {
+        ...atMost("A-tree: tracelet ÷ floor (C)", t.tree, floors.tree, Infinity),
+        need: "(no target)",
+      },
+    ];
+    sections.push({
+      title: "A. Span lifecycle (batch processor, discarding exporter)",
+      notes: [
+        "A-flat: root span + 6 attributes (2 strings, 2 ints, a bool, a double) + 1 event + end. A-tree: a root with 10 children of 3 attributes each (parent passed explicitly on every side).",
+        "Each side: its tracer/provider + its `BatchSpanProcessor` with default bounds (queue 2048, batch 512) + an exporter that discards. 1024 flat spans or 100 trees per measured call, one event-loop turn between calls; every span is checked to reach the exporter.",
+      ],
+      stats: [floors.flat, t.flat, o2.flat, o3.flat, floors.tree, t.tree, o2.tree, o3.tree],
+      targets,
+    });
+  }
+
+  if (only.has("B")) {
+    log("B: encoding");
+    const b = await runEncode(tracelet, otel, mode);
+    const size = (name: string) => b.sizes.get(name)!;
+    const targets: Target[] = [
+      atMost(
+        "B JSON: tracelet ÷ JSON.stringify(same document)",
+        b.traceletJson,
+        b.stringifyDoc,
+        1.1,
+      ),
+      atMost(
+        "B JSON: tracelet ÷ (JSON.stringify + UTF-8 of same document)",
+        b.traceletJson,
+        b.stringifyDocUtf8,
+        1.1,
+      ),
+    ];
+    for (const o of b.otelProtobuf) {
+      targets.push({
+        ...fasterBy(`B protobuf: ${o.name} ÷ tracelet`, o, b.traceletProtobuf, 1),
+        need: "> 1× (faster)",
+      });
+    }
+    for (
+      const [ours, theirs] of [[
+        "tracelet protobuf",
+        otel.map((o) => `${o.transformer} protobuf`),
+      ], ["tracelet JSON", otel.map((o) => `${o.transformer} JSON`)]] as const
+    ) {
+      for (const name of theirs) {
+        for (const kind of ["raw", "gz"] as const) {
+          const value = size(ours)[kind] / size(name)[kind];
+          targets.push({
+            what: `B bytes/span ${kind}: ${ours} ÷ ${name}`,
+            value,
+            need: "<= 1×",
+            met: value <= 1,
+          });
+        }
+      }
+    }
+    sections.push({
+      title: "B. Export encoding of a 512-span batch",
+      notes: [
+        "The batch: 44 A-trees + 28 A-flat spans recorded by each side's SDK; the OpenTelemetry spans then carry tracelet's ids, timestamps and resource, so all encoders write identical data.",
+        "Encoders: tracelet `encodeTracesProtobuf` / `encodeTracesJson` vs `ProtobufTraceSerializer` / `JsonTraceSerializer` of otlp-transformer 0.223.1 (pairs with sdk-trace-base 2.12.1) and 0.301.1 (pairs with sdk-trace 3.1.1). gzip: `node:zlib` `gzipSync`, level 6, for every side. MB/s counts uncompressed output bytes.",
+        "Codec rows: the same tracelet protobuf body through `gzipSync`, async `gzip` (thread pool; wall time) and `CompressionStream` (the core's default seam).",
+      ],
+      stats: b.stats,
+      targets,
+    });
+  }
+
+  if (only.has("C")) sections.push(floors.section);
+
+  if (only.has("E")) {
+    log("E: end to end");
+    const e = await runEndToEnd(tracelet, otel, mode);
+    sections.push({
+      title: "End to end: A + encode + gzip (512 A-flat spans per batch)",
+      notes: [
+        "512 A-flat spans → batch processor → exporter that encodes (each side's protobuf; tracelet JSON too) + `gzipSync`, then flush. Floor: C's 512 span floors + `JSON.stringify` + gzip.",
+      ],
+      stats: [floors.pipelineJson, ...e.stats],
+      targets: [
+        atMost("E2E: tracelet protobuf ÷ floor", e.traceletProtobuf, floors.pipelineJson, 1.15),
+        {
+          ...atMost("E2E: tracelet JSON ÷ floor", e.traceletJson, floors.pipelineJson, 1.15),
+          need: "(info) <= 1.15×",
+        },
+      ],
+    });
+  }
+
+  if (only.has("D")) {
+    log("D: memory");
+    const d = await runMemory(mode);
+    sections.push(d.section);
+  }
+
+  const seconds = (performance.now() - started) / 1000;
+  const runtime = runtimeName();
+  const run = {
+    runtime,
+    runtimeLabel: runtimeLabel(),
+    machine: machineLabel(),
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    command: COMMANDS[runtime],
+    seconds,
+    sections,
+  };
+  console.log(
+    `## ${run.runtimeLabel}\n\n- Date: ${run.date}\n- Machine: ${run.machine}\n- Command: \`${run.command}\`${
+      mode === "smoke" ? " -- --smoke" : ""
+    }\n`,
+  );
+  for (const s of sections) console.log(renderSection(s));
+  if (write) log(`wrote ${saveRun(run)}`);
+  log(`done in ${seconds.toFixed(1)} s`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+/**
+ * Builds the npm package into `npm/`:
+ *
+ * 1. `tsc -p tsconfig.build.json` (TypeScript 7) compiles `mod.ts` and `src/**` to ESM `.js` and
+ *    `.d.ts` in `npm/esm/`, rewriting relative `.ts` imports to `.js` in the JavaScript;
+ * 2. the same rewrite is applied to the `.d.ts` files (tsc leaves `.ts` there, which TypeScript
+ *    before 5.0 rejects);
+ * 3. `npm/package.json` is generated from `deno.json` (name, version, license, exports): ESM only,
+ *    `sideEffects: false`, `engines.node >= 20`, `{ types, default }` for every `deno.json`
+ *    export, plus the npm-only `./auto` entry chosen by export conditions, and a `bin` entry for
+ *    the analysis CLI when `scripts/analyze.ts` exists;
+ * 4. README.md and LICENSE are copied.
+ *
+ * Run: `node --import tsx scripts/build_npm.ts` (or `deno run -A scripts/build_npm.ts`).
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const OUT = join(ROOT, "npm");
+const ESM = join(OUT, "esm");
+
+/** The `./auto` entry: condition → preset module (keys in precedence order; `types` first). */
+export const AUTO_CONDITIONS: readonly (readonly [string, string])[] = [
+  ["types", "src/runtime/auto_default"],
+  ["workerd", "src/runtime/auto_worker"],
+  ["worker", "src/runtime/auto_web"],
+  ["browser", "src/runtime/auto_web"],
+  ["deno", "src/runtime/auto_deno"],
+  ["bun", "src/runtime/auto_node"],
+  ["node", "src/runtime/auto_node"],
+  ["default", "src/runtime/auto_default"],
+];
+
+/** The analysis CLI, published as a `bin` when present. */
+const CLI_SOURCE = "scripts/analyze.ts";
+
+interface DenoJson {
+  name: string;
+  version: string;
+  license?: string;
+  description?: string;
+  exports: Record<string, string>;
+}
+
+/** A conditional export: `{ types, default }` or the `./auto` condition map. */
+export type ExportTarget = Record<string, string>;
+
+/**
+ * Maps a source module (`./src/x.ts`) to its built file (`./esm/src/x.js` or `.d.ts`).
+ *
+ * @param source The `deno.json` export target.
+ * @param kind `js` or `d.ts`.
+ * @returns The path inside the npm package.
+ */
+export function builtPath(source: string, kind: "js" | "d.ts"): string {
+  const bare = source.replace(/^\.\//, "").replace(/\.ts$/, "");
+  return `./esm/${bare}.${kind}`;
+}
+
+/**
+ * The npm `exports` map for a `deno.json` export map (plus `./auto`).
+ *
+ * @param exports The `deno.json` exports.
+ * @returns The npm exports.
+ */
+export function npmExports(exports: Record<string, string>): Record<string, ExportTarget> {
+  const out: Record<string, ExportTarget> = {};
+  for (const [subpath, source] of Object.entries(exports)) {
+    out[subpath] = { types: builtPath(source, "d.ts"), default: builtPath(source, "js") };
+  }
+  const auto: ExportTarget = {};
+  for (const [condition, module] of AUTO_CONDITIONS) {
+    auto[condition] = builtPath(`./${module}.ts`, condition === "types" ? "d.ts" : "js");
+  }
+  out["./auto"] = auto;
+  return out;
+}
+
+/**
+ * Rewrites relative `.ts` specifiers to `.js` in declaration text (`from`, `import()`, `export`).
+ *
+ * @param text A `.d.ts` file's text.
+ * @returns The rewritten text.
+ */
+export function fixDeclarationSpecifiers(text: string): string {
+  return text.replace(
+    /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+?)\.ts(["'])/g,
+    (_whole, head: string, path: string, quote: string) => `${head}${path}.js${quote}`,
+  );
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
+    else out.push(path);
+  }
+  return out;
+}
+
+function compile(): void {
+  const tsc = join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "tsc.cmd" : "tsc");
+  const result = spawnSync(tsc, ["-p", join(ROOT, "tsconfig.build.json")], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  if (result.status !== 0) {
+    throw new Error(`Cannot build npm package: tsc exited with ${result.status ?? result.signal}`);
+  }
+}
+
+function packageJson(deno: DenoJson): Record<string, unknown> {
+  const exports = npmExports(deno.exports);
+  for (const [subpath, target] of Object.entries(exports)) {
+    for (const file of Object.values(target)) {
+      if (!existsSync(join(OUT, file))) {
+        throw new Error(`Cannot build npm package: export "${subpath}" points at missing ${file}`);
+      }
+    }
+  }
+  const pkg: Record<string, unknown> = {
+    name: deno.name,
+    version: deno.version,
+    description: deno.description ??
+      "Portable tracing for AI agents and services on Deno, Node, Bun and Cloudflare Workers, with zero runtime dependencies",
+    license: deno.license ?? "MIT",
+    type: "module",
+    sideEffects: false,
+    engines: { node: ">=20" },
+    files: ["esm", "README.md", "LICENSE"],
+    types: exports["."]?.types,
+    exports,
+  };
+  const cli = builtPath(`./${CLI_SOURCE}`, "js");
+  if (existsSync(join(ROOT, CLI_SOURCE)) && existsSync(join(OUT, cli))) {
+    pkg.bin = { tracelet: cli };
+  }
+  return pkg;
+}
+
+function main(): void {
+  const started = performance.now();
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  compile();
+  let fixed = 0;
+  for (const file of walk(ESM)) {
+    if (!file.endsWith(".d.ts")) continue;
+    const text = readFileSync(file, "utf8");
+    const next = fixDeclarationSpecifiers(text);
+    if (next !== text) {
+      writeFileSync(file, next);
+      fixed++;
+    }
+  }
+  const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")) as DenoJson;
+  const pkg = packageJson(deno);
+  writeFileSync(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+  for (const file of ["README.md", "LICENSE"]) {
+    if (existsSync(join(ROOT, file))) copyFileSync(join(ROOT, file), join(OUT, file));
+  }
+  const files = walk(ESM).length;
+  const ms = Math.round(performance.now() - started);
+  console.log(
+    `build_npm: ${pkg.name}@${pkg.version}: ${files} files in npm/esm, ${fixed} .d.ts fixed, ` +
+      `${Object.keys(pkg.exports as object).length} exports${
+        pkg.bin ? ", bin tracelet" : ""
+      } (${ms} ms)`,
+  );
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    main();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

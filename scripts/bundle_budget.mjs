@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+// Bundle-size budget of the default Worker path, next to OpenTelemetry JS for the same program.
+//
+// Each program is a Worker that creates a tracer with a batch processor and an OTLP/HTTP exporter,
+// ends one span and flushes through ctx.waitUntil. esbuild bundles it the way a Worker is built
+// (`--bundle --minify --format=esm --platform=browser --conditions=workerd,worker,browser`,
+// `node:*` external) and the script prints min and min+gzip (zlib level 9) sizes:
+//
+//   tracelet core      Tracer + BatchSpanProcessor + OtlpHttpExporter (protobuf, gzip, retry,
+//                      outbox) — the BUDGETED path: fails above 8 KiB gzip
+//   tracelet worker    instrument() from the ./worker preset with configure({ otlp }) (adds the
+//                      request lifecycle, JSONL to storage, redaction) — printed for information
+//   OpenTelemetry JS   @opentelemetry/sdk-trace-base BasicTracerProvider + BatchSpanProcessor +
+//                      @opentelemetry/exporter-trace-otlp-http (JSON, no gzip on this path)
+//
+// tracelet is bundled from source with every src/ module marked side-effect free, exactly what
+// the npm package's `sideEffects: false` tells bundlers.
+//
+//   node scripts/bundle_budget.mjs            # add --json for machine-readable output
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+/** The budget of the tracelet core path, in bytes of min+gzip. */
+const BUDGET_GZIP_BYTES = 8 * 1024;
+
+const src = (path) => JSON.stringify(join(ROOT, path));
+
+const PROGRAMS = [
+  {
+    name: "tracelet core",
+    budget: BUDGET_GZIP_BYTES,
+    source: `import { BatchSpanProcessor } from ${src("src/processor/batch.ts")};
+import { Tracer } from ${src("src/tracer.ts")};
+import { OtlpHttpExporter } from ${src("src/exporter/otlp_http.ts")};
+export default {
+  async fetch(_request, env, ctx) {
+    const exporter = new OtlpHttpExporter({ endpoint: env.OTLP_ENDPOINT });
+    const tracer = new Tracer({
+      serviceName: "budget",
+      processors: [new BatchSpanProcessor(exporter, { timers: false })],
+    });
+    tracer.startSpan("work").end();
+    ctx.waitUntil(tracer.forceFlush());
+    return new Response("ok");
+  },
+};
+`,
+  },
+  {
+    name: "tracelet worker",
+    source: `import { instrument } from ${src("src/runtime/worker.ts")};
+export default instrument({ fetch: () => new Response("ok") }, {
+  configure: (env) => ({ serviceName: "budget", otlp: { endpoint: env.OTLP_ENDPOINT } }),
+});
+`,
+  },
+  {
+    name: "OpenTelemetry JS",
+    source:
+      `import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+export default {
+  async fetch(_request, env, ctx) {
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.OTLP_ENDPOINT }))],
+    });
+    provider.getTracer("budget").startSpan("work").end();
+    ctx.waitUntil(provider.forceFlush());
+    return new Response("ok");
+  },
+};
+`,
+  },
+];
+
+/** Marks tracelet's own source modules side-effect free (as `sideEffects: false` does on npm). */
+const sideEffectFree = {
+  name: "tracelet-side-effect-free",
+  setup(build) {
+    const srcDir = join(ROOT, "src") + "/";
+    build.onResolve({ filter: /\.ts$/ }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      const path = resolve(args.resolveDir, args.path);
+      return path.startsWith(srcDir) ? { path, sideEffects: false } : undefined;
+    });
+  },
+};
+
+async function measure(program, dir) {
+  const entry = join(dir, `${program.name.replace(/\W+/g, "_")}.mjs`);
+  writeFileSync(entry, program.source);
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    absWorkingDir: ROOT,
+    nodePaths: [join(ROOT, "node_modules")],
+    bundle: true,
+    minify: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    external: ["node:*"],
+    plugins: [sideEffectFree],
+    logLevel: "error",
+  });
+  const code = result.outputFiles[0].contents;
+  const inputs = Object.values(result.metafile.outputs)[0].inputs;
+  const top = Object.entries(inputs)
+    .map(([path, info]) => [path.replace(/^.*?(src\/|node_modules\/)/, "$1"), info.bytesInOutput])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
+  return {
+    name: program.name,
+    min: code.length,
+    gzip: gzipSync(code, { level: 9 }).length,
+    budget: program.budget,
+    top,
+  };
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), "tracelet-budget-"));
+  let results;
+  try {
+    results = [];
+    for (const program of PROGRAMS) results.push(await measure(program, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.argv.includes("--json")) {
+    console.log(JSON.stringify(results, null, 2));
+  } else {
+    console.log("program            min        min+gzip   budget");
+    for (const r of results) {
+      const budget = r.budget === undefined
+        ? "-"
+        : `${kb(r.budget)} ${r.gzip <= r.budget ? "ok" : "EXCEEDED"}`;
+      console.log(
+        `${r.name.padEnd(18)} ${kb(r.min).padEnd(10)} ${kb(r.gzip).padEnd(10)} ${budget}`,
+      );
+    }
+    const core = results[0];
+    const otel = results.find((r) => r.name === "OpenTelemetry JS");
+    console.log(
+      `\n${core.name} is ${
+        (otel.gzip / core.gzip).toFixed(1)
+      }x smaller than ${otel.name} (min+gzip)`,
+    );
+    console.log(`largest modules of ${core.name} (minified bytes):`);
+    for (const [path, bytes] of core.top) console.log(`  ${String(bytes).padStart(6)}  ${path}`);
+  }
+  const over = results.filter((r) => r.budget !== undefined && r.gzip > r.budget);
+  for (const r of over) {
+    console.log(`budget: FAILED ${r.name} is ${kb(r.gzip)} min+gzip, above ${kb(r.budget)}`);
+  }
+  if (over.length === 0) console.log("budget: ok");
+  return over.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`budget: ${error?.stack ?? error}`);
+    process.exit(1);
+  },
+);

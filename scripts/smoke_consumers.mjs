@@ -1,0 +1,418 @@
+#!/usr/bin/env node
+// Smoke-tests the packed npm tarball in fresh consumer projects, one per runtime:
+//
+//   node   imports it and exports spans (OTLP protobuf, gzip) to a loopback receiver
+//   deno   imports it (package.json + node_modules) and exports spans (OTLP/JSON, gzip)
+//   bun    imports it and exports spans (OTLP/JSON, gzip)
+//   workerd  a Worker bundled with esbuild FROM THE TARBALL runs in Miniflare with NO compatibility
+//          flag; its spans arrive gzip-compressed at the loopback receiver (fetched from workerd)
+//   browser  an esbuild `--platform=browser` bundle of `./auto` (no workerd condition)
+//
+// Every consumer imports `@tracelet/tracelet/auto` and prints the preset it picked; the expected
+// picks are node→node, deno→deno, bun→node, workerd→worker, browser→web. The receiver is a
+// node:http server on 127.0.0.1 in this process. Needs `npm/` (run scripts/build_npm.ts first).
+//
+//   node scripts/smoke_consumers.mjs            # prints `smoke: N passed, N failed, N skipped`
+
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
+import { Miniflare } from "miniflare";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const PKG = "@tracelet/tracelet";
+const STEP_TIMEOUT_MS = 90_000;
+const ARRIVAL_TIMEOUT_MS = 15_000;
+
+const env = {
+  ...process.env,
+  PATH: [join(ROOT, "node_modules", ".bin"), process.env.PATH].join(delimiter),
+  DENO_DIR: process.env.DENO_DIR ?? join(ROOT, ".deno_dir"),
+  DENO_NO_UPDATE_CHECK: "1",
+  NO_COLOR: "1",
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+  npm_config_update_notifier: "false",
+};
+
+/** Runs a command; resolves {code, output}; kills it after STEP_TIMEOUT_MS. */
+function run(cmd, args, options = {}) {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+    child.on("error", (err) => (output += `cannot start ${cmd}: ${err.message}\n`));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? 1, output });
+    });
+  });
+}
+
+async function mustRun(cmd, args, options) {
+  const { code, output } = await run(cmd, args, options);
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${code}\n${output}`);
+  return output;
+}
+
+// ---- loopback OTLP receiver --------------------------------------------------------------------
+
+/** Starts the receiver; every request is recorded with its gunzipped body. */
+function startReceiver() {
+  const requests = [];
+  const waiters = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      let body = raw;
+      let gzipped = false;
+      if (req.headers["content-encoding"] === "gzip") {
+        body = gunzipSync(raw);
+        gzipped = true;
+      }
+      const entry = { path: req.url, headers: req.headers, raw, body, gzipped };
+      requests.push(entry);
+      for (const w of waiters.splice(0)) w();
+      const json = String(req.headers["content-type"]).includes("json");
+      res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+      res.end(json ? "{}" : "");
+    });
+  });
+  return new Promise((ready) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      ready({
+        url: `http://127.0.0.1:${port}/v1/traces`,
+        requests,
+        /** Resolves with the requests whose body mentions `marker`, once there are any. */
+        async waitFor(marker, timeoutMs = ARRIVAL_TIMEOUT_MS) {
+          const deadline = Date.now() + timeoutMs;
+          for (;;) {
+            const hits = requests.filter((r) => r.body.includes(marker));
+            if (hits.length > 0) return hits;
+            if (Date.now() > deadline) {
+              throw new Error(`no OTLP request mentioning "${marker}" arrived`);
+            }
+            await new Promise((wake) => {
+              waiters.push(wake);
+              setTimeout(wake, 200);
+            });
+          }
+        },
+        close: () => new Promise((closed) => server.close(closed)),
+      });
+    });
+  });
+}
+
+// ---- checks on what arrived --------------------------------------------------------------------
+
+function spansOfJson(request) {
+  const doc = JSON.parse(request.body.toString("utf8"));
+  const spans = [];
+  for (const rs of doc.resourceSpans ?? []) {
+    const service = rs.resource?.attributes?.find((a) => a.key === "service.name")?.value
+      ?.stringValue;
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const span of ss.spans ?? []) spans.push({ ...span, service });
+    }
+  }
+  return spans;
+}
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** OTLP/JSON: names, service, parent/child, and timestamps within a day of now. */
+function checkJsonSpans(requests, { service, root, child }) {
+  const spans = requests.flatMap(spansOfJson);
+  const rootSpan = spans.find((s) => s.name === root);
+  const childSpan = spans.find((s) => s.name === child);
+  expect(
+    rootSpan && childSpan,
+    `spans ${root} and ${child} arrived (got ${spans.map((s) => s.name)})`,
+  );
+  expect(rootSpan.service === service, `service.name is ${service} (got ${rootSpan.service})`);
+  expect(childSpan.parentSpanId === rootSpan.spanId, `${child} is a child of ${root}`);
+  expect(childSpan.traceId === rootSpan.traceId, "one trace");
+  const nowNs = BigInt(Date.now()) * 1_000_000n;
+  const dayNs = 86_400_000_000_000n;
+  for (const s of [rootSpan, childSpan]) {
+    const start = BigInt(s.startTimeUnixNano);
+    const end = BigInt(s.endTimeUnixNano);
+    expect(start > nowNs - dayNs && start < nowNs + dayNs, `${s.name} starts within a day of now`);
+    expect(end >= start, `${s.name} does not end before it starts`);
+  }
+  return spans.length;
+}
+
+function checkGzip(requests, contentType) {
+  for (const r of requests) {
+    expect(r.gzipped && r.raw[0] === 0x1f && r.raw[1] === 0x8b, "the body is gzip-compressed");
+    expect(
+      String(r.headers["content-type"]).startsWith(contentType),
+      `content-type ${contentType}`,
+    );
+  }
+}
+
+// ---- consumers ---------------------------------------------------------------------------------
+
+async function makeProject(base, name, tarball) {
+  const dir = join(base, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({
+      name: `smoke-${name}`,
+      private: true,
+      type: "module",
+      dependencies: { [PKG]: `file:${tarball}` },
+    }),
+  );
+  await mustRun("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--ignore-scripts",
+    "--prefer-offline",
+  ], { cwd: dir });
+  return dir;
+}
+
+/** The program Node, Deno and Bun run: pick ./auto, configure the explicit preset, export. */
+function runtimeProgram(presetPath, protocol) {
+  return `import { preset } from "${PKG}/auto";
+import { configure } from "${PKG}/${presetPath}";
+const service = process.env.SMOKE_SERVICE;
+const tracing = configure({
+  serviceName: service,
+  local: false,
+  otlp: { endpoint: process.env.SMOKE_OTLP, protocol: "${protocol}" },
+});
+await tracing.tracer.withSpan(service + "-root", async () => {
+  tracing.tracer.startSpan(service + "-child").end();
+});
+const report = await tracing.shutdown();
+console.log(JSON.stringify({ preset, exported: report.exported }));
+`;
+}
+
+function lastJson(output) {
+  const line = output.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  expect(line, `the program printed its result\n${output}`);
+  return JSON.parse(line);
+}
+
+async function runtimeConsumer(ctx, { name, cmd, args, presetPath, protocol, expectPreset }) {
+  const dir = await makeProject(ctx.base, name, ctx.tarball);
+  writeFileSync(join(dir, "main.mjs"), runtimeProgram(presetPath, protocol));
+  const service = `smoke-${name}`;
+  const output = await mustRun(cmd, [...args, "main.mjs"], {
+    cwd: dir,
+    env: { SMOKE_OTLP: ctx.receiver.url, SMOKE_SERVICE: service },
+  });
+  const result = lastJson(output);
+  expect(
+    result.preset === expectPreset,
+    `./auto picked "${result.preset}", expected "${expectPreset}"`,
+  );
+  expect(result.exported === 2, `2 spans exported (report: ${result.exported})`);
+  const requests = await ctx.receiver.waitFor(`${service}-child`);
+  if (protocol === "http/json") {
+    checkGzip(requests, "application/json");
+    checkJsonSpans(requests, { service, root: `${service}-root`, child: `${service}-child` });
+  } else {
+    checkGzip(requests, "application/x-protobuf");
+    expect(requests.some((r) => r.body.includes(service)), "the protobuf body names the service");
+  }
+  return `auto → ${result.preset}; 2 spans arrived (${protocol}, gzip)`;
+}
+
+const WORKER_SOURCE = `import { getTracer, instrument, invocationSpan } from "${PKG}/worker";
+import { preset } from "${PKG}/auto";
+const diagnostics = [];
+export default instrument({
+  async fetch(request, env, ctx) {
+    const span = getTracer().startSpan("smoke-worker-child", { parent: invocationSpan(ctx) });
+    await fetch(env.SMOKE_OTLP.replace("/v1/traces", "/ping"), { method: "POST", body: "x" });
+    span.end();
+    return Response.json({ preset, diagnostics });
+  },
+}, {
+  configure: (env) => ({
+    serviceName: "smoke-worker",
+    local: false,
+    diagnostics: (d) => void diagnostics.push(d.level + " " + d.code),
+    otlp: { endpoint: env.SMOKE_OTLP, protocol: "http/json" },
+  }),
+});
+`;
+
+async function workerConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "workerd", ctx.tarball);
+  writeFileSync(join(dir, "worker.mjs"), WORKER_SOURCE);
+  const result = await esbuild.build({
+    entryPoints: [join(dir, "worker.mjs")],
+    absWorkingDir: dir,
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    logLevel: "error",
+  });
+  const script = result.outputFiles[0].text;
+  expect(!/from\s*["']node:/.test(script), "the Worker bundle imports nothing from node:*");
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: "2026-04-01", // no compatibility flags: the preset must not need nodejs_compat
+    bindings: { SMOKE_OTLP: ctx.receiver.url },
+  });
+  try {
+    const response = await mf.dispatchFetch("http://smoke.test/hello", {
+      headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+    });
+    const body = await response.json();
+    expect(
+      body.preset === "worker",
+      `./auto picked "${body.preset}" in workerd, expected "worker"`,
+    );
+    const bad = body.diagnostics.filter((d) => /^(warn|error) /.test(d));
+    expect(bad.length === 0, `no warnings or errors from tracelet in workerd (got ${bad})`);
+    const requests = await ctx.receiver.waitFor("smoke-worker-child");
+    checkGzip(requests, "application/json");
+    const spans = requests.flatMap(spansOfJson);
+    checkJsonSpans(requests, { service: "smoke-worker", root: "GET", child: "smoke-worker-child" });
+    const root = spans.find((s) => s.name === "GET");
+    expect(
+      root.traceId === "0af7651916cd43dd8448eb211c80319c",
+      "the root continued the traceparent",
+    );
+    const path = root.attributes.find((a) => a.key === "url.path")?.value?.stringValue;
+    expect(path === "/hello", `url.path is /hello (got ${path})`);
+    return `auto → worker; ${spans.length} spans arrived gzip-compressed from workerd (bundle ${
+      (script.length / 1024).toFixed(1)
+    } kB)`;
+  } finally {
+    await mf.dispose();
+  }
+}
+
+async function browserConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "browser", ctx.tarball);
+  writeFileSync(
+    join(dir, "entry.mjs"),
+    `import { preset } from "${PKG}/auto";\nconsole.log(JSON.stringify({ preset }));\n`,
+  );
+  const bundle = join(dir, "bundle.mjs");
+  await esbuild.build({
+    entryPoints: [join(dir, "entry.mjs")],
+    absWorkingDir: dir,
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outfile: bundle,
+    logLevel: "error",
+  });
+  const result = lastJson(await mustRun("node", [bundle], { cwd: dir }));
+  expect(
+    result.preset === "web",
+    `./auto picked "${result.preset}" for a browser bundle, expected "web"`,
+  );
+  return "auto → web (esbuild --platform=browser)";
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+async function main() {
+  if (!existsSync(join(ROOT, "npm", "package.json"))) {
+    await mustRun("node", ["--import", "tsx", "scripts/build_npm.ts"]);
+  }
+  const base = mkdtempSync(join(tmpdir(), "tracelet-smoke-"));
+  const receiver = await startReceiver();
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  try {
+    const packed = await mustRun("npm", ["pack", "--pack-destination", base, "--silent"], {
+      cwd: join(ROOT, "npm"),
+    });
+    const tarball = join(base, packed.trim().split("\n").pop());
+    console.log(`smoke: packed ${tarball}`);
+    const ctx = { base, tarball, receiver };
+    const consumers = [
+      ["node", () =>
+        runtimeConsumer(ctx, {
+          name: "node",
+          cmd: "node",
+          args: [],
+          presetPath: "node",
+          protocol: "http/protobuf",
+          expectPreset: "node",
+        })],
+      ["deno", () =>
+        runtimeConsumer(ctx, {
+          name: "deno",
+          cmd: "deno",
+          args: ["run", "-A"],
+          presetPath: "deno",
+          protocol: "http/json",
+          expectPreset: "deno",
+        })],
+      ["bun", () =>
+        runtimeConsumer(ctx, {
+          name: "bun",
+          cmd: "bun",
+          args: [],
+          presetPath: "node",
+          protocol: "http/json",
+          expectPreset: "node",
+        })],
+      ["workerd", () => workerConsumer(ctx)],
+      ["browser", () => browserConsumer(ctx)],
+    ];
+    for (const [name, check] of consumers) {
+      const started = Date.now();
+      try {
+        const note = await check();
+        counts.passed++;
+        console.log(`ok     ${name.padEnd(8)} ${note} (${Date.now() - started} ms)`);
+      } catch (error) {
+        counts.failed++;
+        console.log(
+          `FAILED ${name.padEnd(8)} ${String(error?.stack ?? error).replace(/\n/g, "\n         ")}`,
+        );
+      }
+    }
+  } finally {
+    await receiver.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+  console.log(`smoke: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+  return counts.failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`smoke: ${error?.stack ?? error}`);
+    console.log("smoke: 0 passed, 1 failed, 0 skipped");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,52 @@
+/**
+ * A small glob matcher for trace file names: `*` (any characters except `/`), `?` (one
+ * character except `/`), `**` (any number of directories), `[abc]` character classes.
+ *
+ * @module
+ */
+
+/**
+ * Compiles a glob into a regular expression matching whole repo-style paths (with `/`).
+ *
+ * @param glob The pattern, e.g. `run_*.jsonl` or `**\/*.jsonl`.
+ * @returns The expression.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let out = "^";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        const slash = glob[i + 2] === "/";
+        out += slash ? "(?:.*/)?" : ".*";
+        i += slash ? 2 : 1;
+      } else {
+        out += "[^/]*";
+      }
+    } else if (c === "?") {
+      out += "[^/]";
+    } else if (c === "[") {
+      const end = glob.indexOf("]", i + 1);
+      if (end < 0) {
+        out += "\\[";
+      } else {
+        const body = glob.slice(i + 1, end).replace(/\\/g, "\\\\");
+        out += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`;
+        i = end;
+      }
+    } else {
+      out += c.replace(/[.+^${}()|\\]/g, "\\$&");
+    }
+  }
+  return new RegExp(`${out}$`);
+}
+
+/**
+ * Whether a glob looks below the top directory (contains `/`), so a recursive listing is needed.
+ *
+ * @param glob The pattern.
+ * @returns True when it names subdirectories.
+ */
+export function globIsRecursive(glob: string): boolean {
+  return glob.includes("/");
+}

@@ -1,0 +1,209 @@
+/**
+ * The console sink: one readable line per event, for **every** event type (design_research_agents
+ * prints nothing for the *Observed* events and unknown types; tracelet prints them all). Model
+ * token deltas stream inline on one open line, closed by the next event. Values are previewed
+ * (JSON, newlines escaped, at most 120 characters + `...`); events arrive already redacted.
+ *
+ * @module
+ */
+import type { JsonValue } from "../serialize/types.ts";
+import type { TraceEvent } from "./event.ts";
+import type { EventSink } from "./sinks.ts";
+
+/** Where console text goes: `write` receives text that may or may not end with a newline. */
+export interface ConsoleStream {
+  /** Writes text. */
+  write(text: string): void;
+}
+
+/**
+ * A stream over a line function such as `console.error`: text is buffered until a newline, so
+ * streamed token deltas appear when their line closes.
+ *
+ * @param writeLine Receives complete lines (without the newline).
+ * @returns The stream.
+ */
+export function lineStream(writeLine: (line: string) => void): ConsoleStream {
+  let buffer = "";
+  return {
+    write(text: string): void {
+      buffer += text;
+      let newline = buffer.indexOf("\n");
+      while (newline >= 0) {
+        writeLine(buffer.slice(0, newline));
+        buffer = buffer.slice(newline + 1);
+        newline = buffer.indexOf("\n");
+      }
+    },
+  };
+}
+
+/** The default stream: lines to `console.error` (standard error, like DRA). */
+export function stderrStream(): ConsoleStream {
+  return lineStream((line) => console.error(line));
+}
+
+/**
+ * Previews a value: strings as is, others as JSON; newlines escaped; at most `max` characters
+ * followed by `...`.
+ *
+ * @param value The value.
+ * @param max Maximum characters. Default 120.
+ * @returns The preview.
+ */
+export function preview(value: unknown, max: number = 120): string {
+  let text: string;
+  if (typeof value === "string") text = value;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  text = text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+type Attrs = Record<string, JsonValue>;
+
+function pairs(attrs: Attrs, keys: readonly (readonly [string, string])[]): string {
+  const parts: string[] = [];
+  for (const [label, key] of keys) {
+    const value = attrs[key];
+    if (value !== undefined && value !== null && value !== "") parts.push(`${label}=${preview(value)}`);
+  }
+  return parts.join(" ");
+}
+
+function duration(event: TraceEvent): string {
+  return event.duration_ms === null ? "" : ` duration_ms=${event.duration_ms}`;
+}
+
+/** The fixed format per known event type: a prefix and the attributes shown. */
+const FORMATS: Readonly<Record<string, readonly [string, readonly (readonly [string, string])[]]>> = {
+  RunStarted: ["[run] start", [["agent", "agent"], ["request_id", "request_id"], ["input", "input"]]],
+  RunFinished: ["[run] finished", [["success", "success"], ["error", "error"], ["result", "result"]]],
+  AgentRunStarted: ["[agent] start", [["agent", "agent"], ["request_id", "request_id"], ["input", "input"]]],
+  AgentRunFinished: ["[agent] finished", [["agent", "agent"], ["success", "success"], ["error", "error"]]],
+  ModelCallStarted: ["[model] start", [["model", "model"], ["messages", "message_count"]]],
+  ModelCallFinished: ["[model] finished", [["model", "model"], ["usage", "usage"], ["finish_reason", "finish_reason"]]],
+  ModelCallFailed: ["[model] failed", [["model", "model"], ["error", "error"]]],
+  ToolCallStarted: ["[tool] start", [["tool", "tool_name"], ["input", "tool_input"]]],
+  ToolCallFinished: ["[tool] finished", [["tool", "tool_name"], ["result", "result"]]],
+  ToolCallFailed: ["[tool] failed", [["tool", "tool_name"], ["error", "error"]]],
+  RouterDecision: ["[router] decision", [
+    ["source", "source"],
+    ["selected", "selected_tool_name"],
+    ["index", "selected_index"],
+    ["alternatives", "alternatives"],
+    ["reason", "reason"],
+  ]],
+  ModelSelectionDecision: ["[model-select]", [
+    ["model", "model_id"],
+    ["provider", "provider"],
+    ["policy", "policy_id"],
+    ["candidates", "candidate_count"],
+    ["rationale", "rationale"],
+  ]],
+  ToolSelectionDecision: ["[tool-select]", [["tool", "tool_name"], ["source", "source"], ["reason", "reason"]]],
+  ContinuationDecision: ["[continuation]", [
+    ["step", "step"],
+    ["continue", "continue"],
+    ["source", "source"],
+    ["reason", "reason"],
+  ]],
+  GuardrailDecision: ["[guardrail]", [
+    ["guardrail", "guardrail"],
+    ["decision", "decision"],
+    ["reason", "reason"],
+    ["details", "details"],
+  ]],
+  ModelRequestObserved: ["[observed] model-request", [["source", "source"], ["model", "model"], ["request", "request"]]],
+  ModelResponseObserved: ["[observed] model-response", [
+    ["source", "source"],
+    ["model", "model"],
+    ["usage", "usage"],
+    ["error", "error"],
+    ["response", "response"],
+  ]],
+  ToolInvocationObserved: ["[observed] tool-invocation", [
+    ["tool", "tool_name"],
+    ["source_id", "source_id"],
+    ["request_id", "request_id"],
+    ["input", "tool_input"],
+  ]],
+  ToolResultObserved: ["[observed] tool-result", [
+    ["tool", "tool_name"],
+    ["ok", "ok"],
+    ["error", "error"],
+    ["result", "result"],
+  ]],
+  WorkflowStepContextObserved: ["[observed] step-context", [
+    ["step", "step_id"],
+    ["type", "step_type"],
+    ["context", "context"],
+  ]],
+  WorkflowStepResultObserved: ["[observed] step-result", [
+    ["step", "step_id"],
+    ["type", "step_type"],
+    ["status", "status"],
+    ["success", "success"],
+    ["error", "error"],
+    ["output", "output"],
+  ]],
+};
+
+/**
+ * Formats one event as its console line (without newline).
+ *
+ * @param event The event.
+ * @returns The line; unknown types print as `[event] <type> span=<id> key=value …`.
+ */
+export function formatEvent(event: TraceEvent): string {
+  const attrs = event.attributes as Attrs;
+  const format = FORMATS[event.event_type];
+  if (format !== undefined) {
+    const detail = pairs(attrs, format[1]);
+    return `${format[0]}${detail === "" ? "" : ` ${detail}`}${duration(event)}`;
+  }
+  const keys = Object.keys(attrs).map((k) => [k, k] as const);
+  const detail = pairs(attrs, keys);
+  return `[event] ${event.event_type} span=${event.span_id}${detail === "" ? "" : ` ${detail}`}${duration(event)}`;
+}
+
+/** Prints every event as a readable line; model token deltas stream inline. */
+export class ConsoleEventSink implements EventSink {
+  readonly #stream: ConsoleStream;
+  #streaming = false;
+
+  /** @param stream Where text goes (default: lines to `console.error`). */
+  constructor(stream: ConsoleStream = stderrStream()) {
+    this.#stream = stream;
+  }
+
+  /** @param event The event to print. */
+  emit(event: TraceEvent): void {
+    if (event.event_type === "ModelCallToken") {
+      const delta = event.attributes.delta_text;
+      if (typeof delta !== "string" || delta === "") return;
+      if (!this.#streaming) this.#stream.write("[model] ");
+      this.#streaming = true;
+      this.#stream.write(delta);
+      return;
+    }
+    this.#closeLine();
+    this.#stream.write(`${formatEvent(event)}\n`);
+  }
+
+  #closeLine(): void {
+    if (!this.#streaming) return;
+    this.#streaming = false;
+    this.#stream.write("\n");
+  }
+
+  /** Closes an open streaming line. */
+  close(): void {
+    this.#closeLine();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Event emitters for model calls, tool calls and decisions (design_research_agents'
+ * `_emitters`). Every emitter is a no-op without an active trace session. Model and tool spans
+ * are children of the current span but do not become current themselves (as in DRA). Each model
+ * call is also a tracelet `chat` span and each tool call an `execute_tool` span with GenAI
+ * semantic-convention attributes.
+ *
+ * @module
+ */
+import { usageTokens } from "../agents/genai_attributes.ts";
+import { currentSpanId, currentTraceSession } from "./context.ts";
+import { errorText, field } from "./event.ts";
+
+function parentOf(): string | null {
+  return currentSpanId() ?? currentTraceSession()?.rootSpanId ?? null;
+}
+
+/** Options of {@linkcode startModelCall}. */
+export interface StartModelCallOptions {
+  /** The model. */
+  model: string;
+  /** Messages sent to the model. */
+  messages?: readonly unknown[];
+  /** Provider-neutral generation parameters. */
+  params?: unknown;
+  /** Extra attributes merged at the top level. */
+  metadata?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Emits `ModelCallStarted` and opens the model call's span.
+ *
+ * @param options Model, messages, params, metadata.
+ * @returns The span id, or undefined when tracing is off.
+ */
+export function startModelCall(options: StartModelCallOptions): string | undefined {
+  const session = currentTraceSession();
+  if (session === undefined) return undefined;
+  const messages = options.messages ?? [];
+  return session.startSpan("ModelCallStarted", parentOf(), {
+    model: options.model,
+    message_count: messages.length,
+    messages,
+    params: options.params ?? {},
+    ...options.metadata,
+  }, {
+    name: `chat ${options.model}`,
+    kind: "CLIENT",
+    attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": options.model },
+  });
+}
+
+/** Options of {@linkcode finishModelCall}. */
+export interface FinishModelCallOptions {
+  /** The response (its `model`, `usage`, `latency_ms`, `finish_reason`, `provider` are read). */
+  response?: unknown;
+  /** An error: emits `ModelCallFailed` instead. */
+  error?: unknown;
+  /** The model, when no response names it. */
+  model?: string;
+}
+
+/**
+ * Emits `ModelCallFinished` (or `ModelCallFailed` with an error) and closes the span.
+ *
+ * @param spanId The id from {@linkcode startModelCall}.
+ * @param options Response, error, model.
+ */
+export function finishModelCall(spanId: string | undefined, options: FinishModelCallOptions = {}): void {
+  const session = currentTraceSession();
+  if (session === undefined || spanId === undefined) return;
+  const response = options.response;
+  const model = field(response, "model") ?? options.model ?? null;
+  const usage = field(response, "usage") ?? null;
+  const latency = field(response, "latency_ms", "latencyMs") ?? null;
+  const error = errorText(options.error);
+  const tokens = usageTokens(usage);
+  const genAi = {
+    "gen_ai.response.model": typeof model === "string" ? model : undefined,
+    "gen_ai.usage.input_tokens": tokens.input,
+    "gen_ai.usage.output_tokens": tokens.output,
+  };
+  if (error !== null) {
+    session.finishSpan("ModelCallFailed", spanId, { error, model, usage, latency_ms: latency }, {
+      attributes: genAi,
+      error,
+    });
+    return;
+  }
+  const finishReason = field(response, "finish_reason", "finishReason") ?? null;
+  session.finishSpan("ModelCallFinished", spanId, {
+    response: response ?? null,
+    model,
+    usage,
+    latency_ms: latency,
+    finish_reason: finishReason,
+    provider: field(response, "provider") ?? null,
+  }, {
+    attributes: {
+      ...genAi,
+      "gen_ai.response.finish_reasons": typeof finishReason === "string" ? [finishReason] : undefined,
+    },
+  });
+}
+
+/**
+ * Emits `ModelCallToken` (skipped for an empty delta or an undefined span id).
+ *
+ * @param spanId The model call's span id.
+ * @param deltaText The text delta.
+ */
+export function emitModelToken(spanId: string | undefined, deltaText: string): void {
+  const session = currentTraceSession();
+  if (session === undefined || spanId === undefined || !deltaText) return;
+  session.emitSpanEvent("ModelCallToken", spanId, { delta_text: deltaText });
+}
+
+/** Options of {@linkcode startToolCall}. */
+export interface StartToolCallOptions {
+  /** The tool. */
+  toolName: string;
+  /** The tool input. */
+  toolInput?: unknown;
+  /** The invocation request id (recorded as `gen_ai.tool.call.id` too). */
+  requestId?: string;
+  /** Dependencies (only their sorted keys are recorded). */
+  dependencies?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Emits `ToolCallStarted` and opens the tool call's span.
+ *
+ * @param options Tool, input, request id, dependencies.
+ * @returns The span id, or undefined when tracing is off.
+ */
+export function startToolCall(options: StartToolCallOptions): string | undefined {
+  const session = currentTraceSession();
+  if (session === undefined) return undefined;
+  return session.startSpan("ToolCallStarted", parentOf(), {
+    tool_name: options.toolName,
+    tool_input: options.toolInput ?? {},
+    request_id: options.requestId ?? null,
+    dependency_keys: Object.keys(options.dependencies ?? {}).sort(),
+  }, {
+    name: `execute_tool ${options.toolName}`,
+    attributes: {
+      "gen_ai.operation.name": "execute_tool",
+      "gen_ai.tool.name": options.toolName,
+      "gen_ai.tool.call.id": options.requestId,
+    },
+  });
+}
+
+/**
+ * Emits `ToolCallFinished` (`ok: true`) and closes the span.
+ *
+ * @param spanId The id from {@linkcode startToolCall}.
+ * @param options Tool name and result.
+ */
+export function finishToolCall(spanId: string | undefined, options: { toolName: string; result?: unknown }): void {
+  const session = currentTraceSession();
+  if (session === undefined || spanId === undefined) return;
+  session.finishSpan("ToolCallFinished", spanId, {
+    tool_name: options.toolName,
+    ok: true,
+    result: options.result ?? null,
+  });
+}
+
+/**
+ * Emits `ToolCallFailed` (`ok: false`) and closes the span with status `ERROR`.
+ *
+ * @param spanId The id from {@linkcode startToolCall}.
+ * @param options Tool name and error.
+ */
+export function failToolCall(spanId: string | undefined, options: { toolName: string; error: unknown }): void {
+  const session = currentTraceSession();
+  if (session === undefined || spanId === undefined) return;
+  const error = errorText(options.error) ?? "error";
+  session.finishSpan("ToolCallFailed", spanId, { tool_name: options.toolName, ok: false, error }, { error });
+}
+
+/**
+ * Emits a point event on the current span (or the root).
+ *
+ * @param eventType The event type.
+ * @param attributes The attributes.
+ * @internal
+ */
+export function emitOnCurrent(eventType: string, attributes: Readonly<Record<string, unknown>>): void {
+  const session = currentTraceSession();
+  if (session === undefined) return;
+  session.emitSpanEvent(eventType, currentSpanId() ?? session.rootSpanId, attributes);
+}

@@ -1,0 +1,218 @@
+/**
+ * The events layer's tracer configuration (design_research_agents' `Tracer`): whether tracing is
+ * on, where JSONL trace files go, whether events are printed, and which tracelet tracer records
+ * the run's spans. Named `EventTracer` because tracelet's span `Tracer` is another class.
+ *
+ * JSONL files are logs in a storage adapter: `<traceDir>/run_<YYYYMMDDTHHMMSSZ>_<id>.jsonl`
+ * relative to the adapter's root (for the file-system adapters, `.tracelet/traces/…` by default).
+ *
+ * @module
+ */
+import { getConfig } from "../config_state.ts";
+import { report } from "../diagnostics.ts";
+import { getRedactionPolicy } from "../redact/global.ts";
+import type { RedactionPolicy } from "../redact/policy.ts";
+import type { TraceStorage } from "../storage/types.ts";
+import type { Tracer } from "../tracer.ts";
+import { getAgentTracer } from "../agents/provider.ts";
+import { ConsoleEventSink, stderrStream } from "./console_sink.ts";
+import type { ConsoleStream } from "./console_sink.ts";
+import { withTraceRun } from "./context.ts";
+import { JsonlEventSink } from "./sinks.ts";
+import type { EventSink } from "./sinks.ts";
+
+/** Options of {@linkcode EventTracer} (DRA's `Tracer` fields, in camelCase). */
+export interface EventTracerOptions {
+  /** Whether tracing is on. Default true. */
+  enabled?: boolean;
+  /** Directory of JSONL trace files, relative to the storage root. Default `traces`. */
+  traceDir?: string;
+  /** Write JSONL trace files. Default true. */
+  enableJsonl?: boolean;
+  /** Print events. Default true. */
+  enableConsole?: boolean;
+  /** Where console text goes. Default: lines to `console.error`. */
+  consoleStream?: ConsoleStream;
+  /** The storage adapter for JSONL files. Default: the configured storage. */
+  storage?: TraceStorage;
+  /** The tracelet tracer recording the runs' spans; `false` for events only. Default: the agent layer's tracer. */
+  spanTracer?: Tracer | false;
+  /** The redaction policy for every event. Default: the process-wide policy. */
+  redaction?: RedactionPolicy;
+}
+
+/** Options of {@linkcode EventTracer.runCallable}. */
+export interface RunCallableOptions<R> {
+  /** The agent (delegate) name. */
+  agentName: string;
+  /** The request id (run id, and part of the file name). */
+  requestId: string;
+  /** The input payload. */
+  inputPayload?: unknown;
+  /** Dependencies (only their keys are recorded). */
+  dependencies?: Readonly<Record<string, unknown>>;
+  /** The zero-argument function to run. */
+  fn: () => R | Promise<R>;
+}
+
+/** What {@linkcode EventTracer.traceInfo} returns. */
+export interface TraceInfoPayload {
+  request_id: string;
+  trace_path: string | null;
+  trace_dir: string;
+}
+
+/**
+ * Keeps Unicode letters and digits, `-` and `_`; every other character becomes `_`; an empty
+ * result becomes a random 32-hex id.
+ *
+ * @param id A run or request id.
+ * @returns The sanitized id.
+ */
+export function sanitizeRunId(id: string): string {
+  const cleaned = String(id).replace(/[^\p{L}\p{N}_-]/gu, "_");
+  return cleaned === "" ? crypto.randomUUID().replace(/-/g, "") : cleaned;
+}
+
+/**
+ * The UTC file stamp `YYYYMMDDTHHMMSSZ`.
+ *
+ * @param date The time (default now).
+ * @returns The stamp.
+ */
+export function utcStamp(date: Date = new Date()): string {
+  return date.toISOString().slice(0, 19).replace(/[-:]/g, "") + "Z";
+}
+
+/**
+ * Tracing configuration injected into runtimes (tracing is opt-in: pass a tracer).
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "@tracelet/tracelet";
+ * import { EventTracer, startModelCall, finishModelCall } from "@tracelet/tracelet/events";
+ * const tracer = new EventTracer({ storage: new MemoryStorage(), enableConsole: false });
+ * const answer = await tracer.runCallable({
+ *   agentName: "planner",
+ *   requestId: "req-1",
+ *   inputPayload: { prompt: "hi", api_key: "sk-…" }, // api_key is written as ***REDACTED***
+ *   fn: () => {
+ *     const id = startModelCall({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+ *     finishModelCall(id, { response: { model: "gpt-4o", usage: { prompt_tokens: 3 } } });
+ *     return "hello";
+ *   },
+ * });
+ * ```
+ */
+export class EventTracer {
+  /** Whether tracing is on. */
+  readonly enabled: boolean;
+  /** Directory of JSONL trace files (relative to the storage root). */
+  readonly traceDir: string;
+  /** Whether JSONL files are written. */
+  readonly enableJsonl: boolean;
+  /** Whether events are printed. */
+  readonly enableConsole: boolean;
+  /** The console stream. */
+  readonly consoleStream: ConsoleStream;
+  /** The redaction policy for every event. */
+  readonly redaction: RedactionPolicy;
+  readonly #storage: TraceStorage | undefined;
+  readonly #spanTracer: Tracer | false | undefined;
+  readonly #latest = new Map<string, string>();
+
+  /** @param options The configuration. */
+  constructor(options: EventTracerOptions = {}) {
+    this.enabled = options.enabled ?? true;
+    this.traceDir = options.traceDir ?? "traces";
+    this.enableJsonl = options.enableJsonl ?? true;
+    this.enableConsole = options.enableConsole ?? true;
+    this.consoleStream = options.consoleStream ?? stderrStream();
+    this.redaction = options.redaction ?? getRedactionPolicy();
+    this.#storage = options.storage;
+    this.#spanTracer = options.spanTracer;
+  }
+
+  /** The tracelet tracer recording spans, or undefined for events only. */
+  get spanTracer(): Tracer | undefined {
+    if (this.#spanTracer === false) return undefined;
+    return this.#spanTracer ?? getAgentTracer();
+  }
+
+  /** The storage adapter for JSONL files (the configured one unless given). */
+  get storage(): TraceStorage | undefined {
+    if (this.#storage !== undefined) return this.#storage;
+    try {
+      return getConfig().storage;
+    } catch (error) {
+      report("warn", "events_no_storage", "Cannot write JSONL trace files: no storage is configured", error);
+      return undefined;
+    }
+  }
+
+  /**
+   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<sanitized id>.jsonl`.
+   *
+   * @param runId The run (request) id.
+   * @returns The path, or undefined when JSONL output is off.
+   */
+  buildTracePath(runId: string): string | undefined {
+    if (!this.enableJsonl) return undefined;
+    const dir = this.traceDir.replace(/\/+$/, "");
+    const path = `${dir === "" ? "" : `${dir}/`}run_${utcStamp()}_${sanitizeRunId(runId)}.jsonl`;
+    if (this.#latest.size >= 1000 && !this.#latest.has(runId)) this.#latest.clear();
+    this.#latest.set(runId, path);
+    return path;
+  }
+
+  /**
+   * The sinks of a run: JSONL first (when enabled and a path exists), then console.
+   *
+   * @param tracePath The path from {@linkcode EventTracer.buildTracePath}.
+   * @returns The sinks.
+   */
+  buildSinks(tracePath?: string): EventSink[] {
+    const sinks: EventSink[] = [];
+    const storage = this.enableJsonl && tracePath !== undefined ? this.storage : undefined;
+    if (storage !== undefined) {
+      sinks.push(new JsonlEventSink(storage, tracePath!.split("/").filter((s) => s !== "")));
+    }
+    if (this.enableConsole) sinks.push(new ConsoleEventSink(this.consoleStream));
+    return sinks;
+  }
+
+  /**
+   * The latest JSONL path this tracer built for a request id (storage adapters cannot list
+   * files, so only paths from this process are known).
+   *
+   * @param requestId The request id.
+   * @returns The path, or undefined.
+   */
+  resolveLatestTracePath(requestId: string): string | undefined {
+    return this.enableJsonl ? this.#latest.get(requestId) : undefined;
+  }
+
+  /**
+   * @param requestId The request id.
+   * @returns `{request_id, trace_path, trace_dir}`.
+   */
+  traceInfo(requestId: string): TraceInfoPayload {
+    return {
+      request_id: requestId,
+      trace_path: this.resolveLatestTracePath(requestId) ?? null,
+      trace_dir: this.traceDir,
+    };
+  }
+
+  /**
+   * Runs a function as a traced run (see `withTraceRun`): `RunStarted` … `RunFinished` with the
+   * success envelope `{success: true, output}` or the error, which is rethrown. The run's
+   * session is closed on every exit path.
+   *
+   * @param options Agent name, request id, input, dependencies, function.
+   * @returns What the function returned, once the run's events are written.
+   */
+  runCallable<R>(options: RunCallableOptions<R>): Promise<R> {
+    return withTraceRun({ ...options, tracer: this }, options.fn);
+  }
+}

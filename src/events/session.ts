@@ -1,0 +1,280 @@
+/**
+ * The run-scoped trace session of the events layer (design_research_agents' `TraceSession`): it
+ * numbers events, tracks open spans for durations and parents, applies the redaction policy to
+ * every event, and hands events to its sinks.
+ *
+ * One pipeline: when the session has a tracelet tracer, every event span (run, agent run, model
+ * call, tool call) is also a tracelet span with the same span id, and point events become span
+ * events, so the run reaches the same processors, JSONL span files and OTLP exporter as the rest
+ * of tracelet. Those spans carry `dra.run_id` (the analysis CLI uses it to avoid double counting).
+ *
+ * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics).
+ *
+ * @module
+ */
+import { isoFromNs, nowNs } from "../clock.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { newSpanId } from "../ids.ts";
+import { getRedactionPolicy } from "../redact/global.ts";
+import type { RedactionPolicy } from "../redact/policy.ts";
+import type { JsonObject } from "../serialize/types.ts";
+import type { Span } from "../span.ts";
+import type { Tracer } from "../tracer.ts";
+import type { SpanKind } from "../types.ts";
+import { redacted } from "../agents/_redact.ts";
+import { asObject } from "./event.ts";
+import type { EventType, TraceEvent } from "./event.ts";
+import type { EventSink } from "./sinks.ts";
+
+/** Options of a {@linkcode TraceSession}. */
+export interface TraceSessionOptions {
+  /** The run id (DRA uses the request id). */
+  runId: string;
+  /** Where events go. */
+  sinks: readonly EventSink[];
+  /** Also record the session's spans as tracelet spans in this tracer. */
+  spanTracer?: Tracer;
+  /** The redaction policy applied to every event (default: the process-wide policy). */
+  redaction?: RedactionPolicy;
+  /** Maximum spans open at once; beyond it spans are not tracked (no duration). Default 10000. */
+  maxOpenSpans?: number;
+}
+
+/** How the tracelet span of an event span looks. */
+export interface SpanShape {
+  /** The span name (default: the event type). */
+  name?: string;
+  /** The span kind. */
+  kind?: SpanKind;
+  /** Extra attributes (e.g. `gen_ai.*`). */
+  attributes?: Readonly<Record<string, unknown>>;
+  /** An error message: the span gets status `ERROR`. */
+  error?: string | null;
+}
+
+interface OpenSpan {
+  readonly start: number;
+  readonly parent: string | null;
+  readonly span: Span | undefined;
+}
+
+/** A run-scoped session: events, open spans, sinks. Not shared between runs. */
+export class TraceSession {
+  /** The run id. */
+  readonly runId: string;
+  /** The root span id of the run. */
+  readonly rootSpanId: string;
+  readonly #sinks: readonly EventSink[];
+  readonly #tracer: Tracer | undefined;
+  readonly #policy: RedactionPolicy;
+  readonly #maxOpen: number;
+  readonly #open = new Map<string, OpenSpan>();
+  #index = 0;
+  #closed: Promise<void> | undefined;
+
+  /** @param options Run id, sinks, tracer, redaction policy. */
+  constructor(options: TraceSessionOptions) {
+    this.runId = String(options.runId);
+    this.rootSpanId = newSpanId();
+    this.#sinks = options.sinks;
+    this.#tracer = options.spanTracer;
+    this.#policy = options.redaction ?? getRedactionPolicy();
+    this.#maxOpen = Math.max(1, options.maxOpenSpans ?? 10_000);
+  }
+
+  /** The number of events emitted so far. */
+  get eventCount(): number {
+    return this.#index;
+  }
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /**
+   * The tracelet span of an open span id (undefined when spans are not recorded).
+   *
+   * @param spanId A span id of this session.
+   * @returns The span.
+   */
+  spanOf(spanId: string | null | undefined): Span | undefined {
+    return spanId === null || spanId === undefined ? undefined : this.#open.get(spanId)?.span;
+  }
+
+  /**
+   * Redacts attributes with the session's policy.
+   *
+   * @param attributes Raw attributes.
+   * @returns JSON-safe, redacted attributes.
+   */
+  redact(attributes: Readonly<Record<string, unknown>>): JsonObject {
+    return asObject(redacted(attributes, this.#policy));
+  }
+
+  #track(spanId: string, parent: string | null, shape: SpanShape | undefined, attrs: JsonObject, root: boolean): void {
+    let span: Span | undefined;
+    if (this.#tracer !== undefined) {
+      const parentSpan = this.spanOf(parent);
+      span = this.#tracer.startSpan(shape?.name ?? "span", {
+        spanId,
+        kind: shape?.kind,
+        ...(root || parentSpan === undefined ? {} : { parent: parentSpan }),
+        attributes: { "dra.run_id": this.runId, ...prefixed(attrs), ...shape?.attributes },
+      });
+    }
+    if (this.#open.size >= this.#maxOpen) {
+      reportOnce("events_open_full", "warn", "events_open_full", `Cannot track more than ${this.#maxOpen} open event spans`);
+      span?.end();
+      return;
+    }
+    this.#open.set(spanId, { start: performance.now(), parent, span });
+  }
+
+  /**
+   * Registers the run's root span (its start event is emitted separately with `emitEvent`).
+   *
+   * @param shape The tracelet span's name and attributes.
+   * @param attributes Attributes copied onto the tracelet span.
+   */
+  openRoot(shape: SpanShape, attributes: JsonObject): void {
+    this.#track(this.rootSpanId, null, shape, attributes, true);
+  }
+
+  /**
+   * Opens a span and emits its start event.
+   *
+   * @param eventType The start event type.
+   * @param parentSpanId The parent span id (null for none).
+   * @param attributes Event attributes.
+   * @param shape The tracelet span's name, kind and extra attributes.
+   * @returns The new span id.
+   */
+  startSpan(
+    eventType: EventType,
+    parentSpanId: string | null,
+    attributes: Readonly<Record<string, unknown>>,
+    shape?: SpanShape,
+  ): string {
+    const spanId = newSpanId();
+    const attrs = this.redact(attributes);
+    this.#track(spanId, parentSpanId, shape, attrs, false);
+    this.#emit(eventType, spanId, parentSpanId, attrs, null);
+    return spanId;
+  }
+
+  /**
+   * Closes a span and emits its finishing event with `duration_ms`. An unknown or already
+   * finished id still emits the event, with no duration and no parent (as DRA does).
+   *
+   * @param eventType The finishing event type.
+   * @param spanId The span id.
+   * @param attributes Event attributes.
+   * @param shape Extra tracelet attributes and the error, if any.
+   */
+  finishSpan(
+    eventType: EventType,
+    spanId: string,
+    attributes: Readonly<Record<string, unknown>>,
+    shape?: SpanShape,
+  ): void {
+    const open = this.#open.get(spanId);
+    this.#open.delete(spanId);
+    const attrs = this.redact(attributes);
+    const duration = open === undefined ? null : Math.max(0, Math.trunc(performance.now() - open.start));
+    this.#emit(eventType, spanId, open?.parent ?? null, attrs, duration);
+    const span = open?.span;
+    if (span === undefined) return;
+    span.setAttributes(prefixed(attrs));
+    if (shape?.attributes !== undefined) span.setAttributes(shape.attributes);
+    if (shape?.error) {
+      span.setAttribute("error.type", "_OTHER");
+      span.setStatus({ code: "ERROR", message: shape.error });
+    }
+    span.end();
+  }
+
+  /**
+   * Emits a point event tied to a span (its parent is looked up from the open spans); when the
+   * span is recorded in tracelet, the event is also added to it as a span event.
+   *
+   * @param eventType The event type.
+   * @param spanId The span id.
+   * @param attributes Event attributes.
+   */
+  emitSpanEvent(eventType: EventType, spanId: string, attributes: Readonly<Record<string, unknown>>): void {
+    const open = this.#open.get(spanId);
+    const attrs = this.redact(attributes);
+    this.#emit(eventType, spanId, open?.parent ?? null, attrs, null);
+    if (eventType !== "ModelCallToken") open?.span?.addEvent(eventType, attrs);
+  }
+
+  /**
+   * Emits a standalone event (attributes are redacted first).
+   *
+   * @param eventType The event type.
+   * @param spanId The span id.
+   * @param parentSpanId The parent span id, or null.
+   * @param attributes Event attributes.
+   * @param durationMs Duration in ms, or null.
+   */
+  emitEvent(
+    eventType: EventType,
+    spanId: string,
+    parentSpanId: string | null,
+    attributes: Readonly<Record<string, unknown>>,
+    durationMs: number | null = null,
+  ): void {
+    this.#emit(eventType, spanId, parentSpanId, this.redact(attributes), durationMs);
+  }
+
+  #emit(type: EventType, spanId: string, parent: string | null, attrs: JsonObject, duration: number | null): void {
+    if (this.#closed !== undefined) {
+      reportOnce("events_closed", "debug", "events_closed", "Cannot emit an event: the trace session is closed");
+      return;
+    }
+    const ns = nowNs();
+    const event: TraceEvent = {
+      event_type: type,
+      run_id: this.runId,
+      span_id: spanId,
+      parent_span_id: parent,
+      timestamp: isoFromNs(ns),
+      timestamp_ms: Math.floor(ns / 1e6),
+      duration_ms: duration,
+      attributes: attrs,
+      event_index: this.#index++,
+    };
+    for (const sink of this.#sinks) {
+      try {
+        sink.emit(event);
+      } catch (error) {
+        report("error", "event_sink_failed", `Cannot deliver a ${type} event: a sink threw`, error);
+      }
+    }
+  }
+
+  /**
+   * Closes every sink (idempotent). Tracelet spans still open are ended.
+   *
+   * @returns Resolves when every sink has written what it holds; never rejects.
+   */
+  close(): Promise<void> {
+    if (this.#closed !== undefined) return this.#closed;
+    for (const open of this.#open.values()) open.span?.end();
+    this.#open.clear();
+    return this.#closed = Promise.all(this.#sinks.map(async (sink) => {
+      try {
+        await sink.close();
+      } catch (error) {
+        report("error", "event_sink_failed", "Cannot close an event sink", error);
+      }
+    })).then(() => undefined);
+  }
+}
+
+/** Event attributes as tracelet span attributes: `dra.<key>`. */
+function prefixed(attrs: JsonObject): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(attrs)) out[`dra.${key}`] = attrs[key];
+  return out;
+}

@@ -1,0 +1,151 @@
+/**
+ * Event sinks: where normalized events go. The JSONL sink appends one line per event to a log in
+ * a storage adapter (so it works with every adapter: files on Node/Deno/Bun, R2/KV/Durable
+ * Objects on Workers, memory in tests).
+ *
+ * @module
+ */
+import { report } from "../diagnostics.ts";
+import { pythonJson } from "../serialize/python_json.ts";
+import type { JsonValue } from "../serialize/types.ts";
+import type { StoragePath, TraceStorage } from "../storage/types.ts";
+import type { TraceEvent } from "./event.ts";
+
+/** Receives normalized events (design_research_agents' `TraceSink` protocol). */
+export interface EventSink {
+  /** Handles one event; must not block. */
+  emit(event: TraceEvent): void;
+  /** Writes what is pending and releases resources. */
+  close(): void | Promise<void>;
+}
+
+/**
+ * One event as its JSONL line: compact JSON with non-ASCII characters escaped (`ensure_ascii`,
+ * as DRA writes it).
+ *
+ * @param event The event.
+ * @returns The line (no trailing newline).
+ */
+export function eventLine(event: TraceEvent): string {
+  return pythonJson(event as unknown as JsonValue);
+}
+
+/** Options of {@linkcode JsonlEventSink}. */
+export interface JsonlEventSinkOptions {
+  /** Maximum lines waiting to be written; beyond it new events are dropped and counted. Default 10000. */
+  maxPending?: number;
+}
+
+/**
+ * Appends one JSON line per event to a storage log. Lines are written in order, batched while a
+ * write is in flight; `close()` resolves when all of them are written. Failures are reported
+ * through diagnostics and counted, never thrown.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "@tracelet/tracelet";
+ * import { JsonlEventSink } from "@tracelet/tracelet/events";
+ * const storage = new MemoryStorage();
+ * const sink = new JsonlEventSink(storage, ["traces", "run_20260101T000000Z_r1.jsonl"]);
+ * ```
+ */
+export class JsonlEventSink implements EventSink {
+  /** The log the lines go to. */
+  readonly path: StoragePath;
+  readonly #storage: TraceStorage;
+  readonly #maxPending: number;
+  #pending: string[] = [];
+  #writing: Promise<void> | undefined;
+  #dropped = 0;
+  #failed = 0;
+
+  /**
+   * @param storage The storage adapter.
+   * @param path The log's path segments.
+   * @param options Bounds.
+   */
+  constructor(storage: TraceStorage, path: StoragePath, options: JsonlEventSinkOptions = {}) {
+    this.#storage = storage;
+    this.path = [...path];
+    this.#maxPending = Math.max(1, options.maxPending ?? 10_000);
+  }
+
+  /** Events dropped because too many lines were waiting. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+  /** Lines whose write failed. */
+  get failed(): number {
+    return this.#failed;
+  }
+
+  /** @param event The event to append. */
+  emit(event: TraceEvent): void {
+    if (this.#pending.length >= this.#maxPending) {
+      this.#dropped++;
+      report("warn", "event_queue_full", `Cannot queue a ${event.event_type} event: ${this.#maxPending} lines are waiting`);
+      return;
+    }
+    this.#pending.push(eventLine(event));
+    this.#writing ??= this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    // Let the caller's synchronous burst of events gather into one append.
+    await Promise.resolve();
+    while (this.#pending.length > 0) {
+      const lines = this.#pending;
+      this.#pending = [];
+      try {
+        await this.#storage.appendLines(this.path, lines);
+      } catch (error) {
+        this.#failed += lines.length;
+        report("error", "event_write_failed", `Cannot append events to ${this.path.join("/")}`, error);
+      }
+    }
+    this.#writing = undefined;
+  }
+
+  /** @returns Resolves when every queued line is written (or reported as failed). */
+  async flush(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing;
+  }
+
+  /** @returns The same as {@linkcode JsonlEventSink.flush}. */
+  close(): Promise<void> {
+    return this.flush();
+  }
+}
+
+/**
+ * A sink that keeps events in memory (for tests and in-process consumers), bounded.
+ */
+export class MemoryEventSink implements EventSink {
+  /** The events received, oldest first. */
+  readonly events: TraceEvent[] = [];
+  readonly #max: number;
+  #dropped = 0;
+  /** True once closed. */
+  closed = false;
+
+  /** @param max Maximum events kept; further ones are counted as dropped. Default 100000. */
+  constructor(max: number = 100_000) {
+    this.#max = max;
+  }
+
+  /** Events dropped by the bound. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** @param event The event. */
+  emit(event: TraceEvent): void {
+    if (this.events.length >= this.#max) this.#dropped++;
+    else this.events.push(event);
+  }
+
+  /** Marks the sink closed. */
+  close(): void {
+    this.closed = true;
+  }
+}

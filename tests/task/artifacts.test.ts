@@ -1,0 +1,172 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
+import { NodeFsStorage } from "../../src/storage/node_fs.ts";
+import {
+  type ArtifactRecord,
+  artifactsLogPath,
+  type DirectoryArtifact,
+  guessMimeType,
+  logArtifact,
+  run,
+  sha256Hex,
+  taskAndRun,
+  taskSpan,
+} from "../../src/task/mod.ts";
+import { hasFileSystem } from "../_support/runtime.ts";
+import { jsonAttr, withTaskEnv } from "../_support/task_env.ts";
+
+const encoder = new TextEncoder();
+
+async function tempDir(): Promise<string> {
+  return await mkdtemp(join(tmpdir(), "tracelet-artifacts-"));
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...await walk(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+describe("artifacts", () => {
+  it("logs bytes and Blobs without a file system: sha256 blob, span metadata, artifacts.jsonl", async () => {
+    await withTaskEnv(async (env) => {
+      const bytes = encoder.encode("model weights");
+      let records: (ArtifactRecord | undefined)[] = [];
+      const runId = await run("training", { project: "ml" }, async (r) => {
+        records = [
+          await logArtifact(bytes, { name: "model.bin" }) as ArtifactRecord,
+          await logArtifact(new Blob(["a,b\n1,2\n"]), { name: "scores.csv" }) as ArtifactRecord,
+        ];
+        return r.runId;
+      });
+      const [bin, csv] = records;
+      assert.equal(bin?.oid, `sha256:${await sha256Hex(bytes)}`);
+      assert.equal(
+        bin?.oid,
+        "sha256:a2d42c4aa884e21216cbb8da4c7ba2fcf9b6033b2331666e666145c24caf7a38",
+      );
+      assert.equal(bin?.size, bytes.length);
+      assert.equal(bin?.mime_type, "application/octet-stream");
+      assert.equal(bin?.path, null);
+      assert.equal(csv?.mime_type, "text/csv");
+      assert.deepEqual(await env.storage.getBlob(bin!.oid), bytes);
+      const lines = await env.runLines(runId, "ml");
+      assert.deepEqual(jsonAttr<ArtifactRecord[]>(lines[0], "dreadnode.artifacts"), records);
+      const logged = (await env.storage.readLines(artifactsLogPath("ml", runId))).map((l) =>
+        JSON.parse(l)
+      );
+      assert.deepEqual(logged, records, "same run id for spans.jsonl and artifacts.jsonl");
+      assert.equal(bin?.task_id, runId);
+      assert.equal(bin?.span_id, lines[0].span_id);
+    });
+  });
+
+  it("taskAndRun shares one run id between spans.jsonl and artifacts.jsonl and honours project", async () => {
+    await withTaskEnv(async (env) => {
+      const runId = await taskAndRun(
+        "eval-run",
+        { taskName: "scoring", project: "p2" },
+        async (t) => {
+          await t.logArtifact(encoder.encode("{}"), { name: "report.json" });
+          return t.runId;
+        },
+      );
+      assert.equal((await env.runLines(runId, "p2"))[0].name, "scoring");
+      assert.equal((await env.storage.readLines(artifactsLogPath("p2", runId))).length, 1);
+    });
+  });
+
+  it("never rejects: no file system and outside-task are diagnostics", async () => {
+    await withTaskEnv(async (env) => {
+      await taskSpan("t", {}, async (t) => {
+        assert.equal(await t.logArtifact("./does/not/matter.txt"), undefined);
+      });
+      assert.equal(await logArtifact(encoder.encode("x"), { name: "x" }), undefined);
+      assert.ok(env.codes().includes("artifact_no_fs"));
+      assert.ok(env.codes().includes("outside_task"));
+    });
+  });
+
+  it("guesses MIME types from names", () => {
+    assert.equal(guessMimeType("checkpoints/model.bin"), "application/octet-stream");
+    assert.equal(guessMimeType("a/b/C.JSON"), "application/json");
+    assert.equal(guessMimeType("notes.md"), "text/markdown");
+    assert.equal(guessMimeType("README"), null);
+    assert.equal(guessMimeType(".hidden"), null);
+    assert.equal(guessMimeType("weird.unknownext"), null);
+  });
+
+  it("logs a file and a directory recursively from disk", { skip: !hasFileSystem }, async () => {
+    const dir = await tempDir();
+    try {
+      await mkdir(join(dir, "results", "nested"), { recursive: true });
+      await writeFile(join(dir, "model.bin"), "weights");
+      await writeFile(join(dir, "results", "a.csv"), "a\n");
+      await writeFile(join(dir, "results", "nested", "b.json"), "{}");
+      await withTaskEnv(async (env) => {
+        let file: ArtifactRecord | undefined;
+        let folder: DirectoryArtifact | undefined;
+        const runId = await taskSpan("training", {}, async (t) => {
+          file = await t.logArtifact(join(dir, "model.bin"), {
+            name: "model.bin",
+          }) as ArtifactRecord;
+          folder = await t.logArtifact(join(dir, "results")) as DirectoryArtifact;
+          return t.runId;
+        });
+        assert.equal(file?.path, join(dir, "model.bin"));
+        assert.equal(file?.size, 7);
+        assert.equal(folder?.type, "directory");
+        assert.equal(folder?.name, "results");
+        assert.deepEqual(folder?.files.map((f) => f.name), [
+          "results/a.csv",
+          "results/nested/b.json",
+        ]);
+        assert.equal(folder?.files[1].mime_type, "application/json");
+        const lines = await env.storage.readLines(artifactsLogPath("default", runId));
+        assert.equal(lines.length, 3, "one line per file");
+        const [span] = await env.runLines(runId);
+        assert.equal(jsonAttr<ArtifactRecord[]>(span, "dreadnode.artifacts").length, 3);
+        const missing = await taskSpan("missing", {}, (t) => t.logArtifact(join(dir, "nope.txt")));
+        assert.equal(missing, undefined);
+        assert.ok(env.codes().includes("artifact_not_found"));
+      }, { files: nodeLocalFiles });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it(
+    "hostile names and projects cannot escape the storage root",
+    { skip: !hasFileSystem },
+    async () => {
+      const parent = await tempDir();
+      const root = join(parent, "root");
+      try {
+        const storage = new NodeFsStorage({ root });
+        await withTaskEnv(async () => {
+          await run("evil", { project: "../../outside" }, async () => {
+            await logArtifact(encoder.encode("pwned"), { name: "../../../escape.txt" });
+            await logArtifact(encoder.encode("pwned2"), { name: "/etc/passwd" });
+          });
+        }, { storage });
+        await storage.close?.();
+        const outside = (await readdir(parent)).filter((n) => n !== "root");
+        assert.deepEqual(outside, [], "nothing written next to the root");
+        const files = await walk(root);
+        assert.ok(files.length > 0);
+        assert.ok(files.every((f) => f.startsWith(root)));
+        assert.ok(!files.some((f) => f.endsWith("escape.txt") || f.endsWith("passwd")));
+      } finally {
+        await rm(parent, { recursive: true, force: true });
+      }
+    },
+  );
+});

@@ -1,0 +1,154 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  logMetric,
+  logMetrics,
+  Metric,
+  MetricSeries,
+  type MetricSeriesJson,
+  run,
+  taskSpan,
+  toMetricValue,
+} from "../../src/task/mod.ts";
+import { jsonAttr, withTaskEnv } from "../_support/task_env.ts";
+
+function series(values: number[], mode?: "min" | "max" | "avg" | "sum" | "count"): number[] {
+  const s = new MetricSeries();
+  for (const v of values) s.add(new Metric(v), mode, "m");
+  return s.values;
+}
+
+describe("metrics", () => {
+  it("keeps value, step, timestamp and attributes of each point", async () => {
+    await withTaskEnv(async (env) => {
+      const when = new Date("2026-01-02T03:04:05.123Z");
+      const t = taskSpan("m");
+      const m = t.logMetric("Score", 0.91, {
+        step: 5,
+        timestamp: when,
+        attributes: { split: "dev" },
+      });
+      assert.equal(m?.value, 0.91);
+      assert.equal(m?.step, 5);
+      assert.equal(m?.timestamp, when.getTime());
+      t.end();
+      const [line] = await env.runLines(t.runId);
+      const json = jsonAttr<Record<string, MetricSeriesJson>>(line, "dreadnode.metrics");
+      assert.deepEqual(json.score, {
+        values: [0.91],
+        steps: [5],
+        timestamps: ["2026-01-02T03:04:05.123000+00:00"],
+        attributes: [{ split: "dev" }],
+      });
+    });
+  });
+
+  it("turns booleans into 1/0 and rejects NaN and ±Infinity with a diagnostic", async () => {
+    await withTaskEnv(async (env) => {
+      const t = taskSpan("m");
+      t.logMetric("passed", true);
+      t.logMetric("passed", false);
+      assert.equal(t.logMetric("bad", NaN), undefined);
+      assert.equal(t.logMetric("bad", Infinity), undefined);
+      assert.equal(t.logMetric("bad", -Infinity), undefined);
+      assert.equal(t.logMetric("bad", new Metric(NaN)), undefined);
+      assert.equal(t.logMetric("bad", "1" as unknown as number), undefined);
+      t.end();
+      assert.deepEqual(t.metrics.passed.values, [1, 0]);
+      assert.equal(t.metrics.bad, undefined);
+      assert.equal(env.codes().filter((c) => c === "metric_invalid").length, 5);
+      const [line] = await env.runLines(t.runId);
+      const text = JSON.stringify(line);
+      assert.ok(!text.includes("NaN") && !text.includes("Infinity"));
+      assert.equal(toMetricValue(true), 1);
+      assert.equal(toMetricValue(Number.NaN), undefined);
+    });
+  });
+
+  it("applies log-time running aggregates over the raw values", () => {
+    assert.deepEqual(series([3, 1, 2]), [3, 1, 2], "direct stores as is");
+    assert.deepEqual(series([3, 1, 2], "min"), [3, 1, 1]);
+    assert.deepEqual(series([3, 1, 5], "max"), [3, 3, 5]);
+    assert.deepEqual(series([2, 4, 6], "avg"), [2, 3, 4]);
+    assert.deepEqual(series([7, 7, 7], "count"), [1, 2, 3]);
+    // dreadnode added the *largest* prior stored value: its last point would be 1 + 15 = 16.
+    assert.deepEqual(series([5, 10, -3, 1], "sum"), [5, 15, 12, 13]);
+  });
+
+  it("keeps the raw value and mode in the point attributes", () => {
+    const s = new MetricSeries();
+    s.add(new Metric(4, { attributes: { k: "v" } }), "sum", "m");
+    s.add(new Metric(6), "sum", "m");
+    assert.deepEqual(s.points[1].attributes, { original: 6, aggregation: "sum" });
+    assert.deepEqual(s.points[0].attributes, { k: "v", original: 4, aggregation: "sum" });
+    assert.deepEqual(s.rawValues, [4, 6]);
+  });
+
+  it("aggregates a series at read time", () => {
+    const s = new MetricSeries();
+    for (const [v, step] of [[1, 0], [4, 1], [7, 2]]) {
+      s.add(new Metric(v, { step }), undefined, "m");
+    }
+    assert.equal(s.aggregate("avg"), 4);
+    assert.equal(s.aggregate("sum"), 12);
+    assert.equal(s.aggregate("min"), 1);
+    assert.equal(s.aggregate("max"), 7);
+    assert.equal(s.aggregate("count"), 3);
+    assert.equal(s.aggregate("direct"), 7);
+    assert.equal(s.first, 1);
+    assert.equal(s.last, 7);
+    assert.equal(s.atStep(1), 4);
+    const m = s.toMetric("max");
+    assert.equal(m?.value, 7);
+    assert.equal(m?.step, 2);
+    assert.deepEqual(m?.attributes, { aggregation: "max", count: 3 });
+    const empty = new MetricSeries();
+    assert.equal(empty.aggregate("avg"), undefined);
+    assert.equal(empty.aggregate("sum"), 0);
+    assert.equal(empty.toMetric(), undefined);
+  });
+
+  it("getAverageMetricValue is the mean of the raw values, 0 when missing", async () => {
+    await withTaskEnv(() => {
+      const t = taskSpan("avg");
+      t.logMetric("latency_ms", 100, { aggregation: "max" });
+      t.logMetric("latency_ms", 200, { aggregation: "max" });
+      assert.equal(t.getAverageMetricValue("latency_ms"), 150);
+      assert.equal(t.getAverageMetricValue("missing"), 0);
+      t.end();
+    });
+  });
+
+  it("cleans names, applies prefixes and stores an origin object", async () => {
+    await withTaskEnv(() => {
+      const t = taskSpan("names");
+      t.logMetric("Latency MS", 1, { prefix: "Eval" });
+      const m = t.logMetric("acc", 0.5, { origin: "the output" });
+      assert.deepEqual(Object.keys(t.metrics), ["Eval.latency_ms", "acc"]);
+      const hash = m?.attributes["dreadnode.origin.hash"] as string;
+      assert.equal(t.getObject(hash)?.value, "the output");
+      t.end();
+    });
+  });
+
+  it("module logMetric/logMetrics: step reaches the series; record and list forms", async () => {
+    await withTaskEnv(() => {
+      run("metrics", {}, (r) => {
+        logMetric("score", 0.91, { step: 3 });
+        logMetric("latency_ms", 112, { aggregation: "avg" });
+        logMetrics({ accuracy: 0.95, f1: 0.88 }, { step: 1 });
+        logMetrics([{ name: "loss", value: 0.5, step: 7 }, { name: "loss", value: 0.25 }], {
+          step: 2,
+        });
+        assert.deepEqual(r.metrics.score.steps, [3]);
+        assert.deepEqual(r.metrics.accuracy.steps, [1]);
+        assert.deepEqual(r.metrics.f1.values, [0.88]);
+        assert.deepEqual(r.metrics.loss.steps, [7, 2]);
+        assert.deepEqual(r.metrics.latency_ms.points[0].attributes, {
+          original: 112,
+          aggregation: "avg",
+        });
+      });
+    });
+  });
+});
