@@ -82,6 +82,23 @@ export { JsonlSpanExporter, spanLogPath, toFlatSpan } from "./src/exporter/jsonl
 export type { FlatSpan, JsonlSpanExporterOptions } from "./src/exporter/jsonl.ts";
 export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";
 export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";
+export {
+  OtlpHttpExporter,
+  resolveOtlpConfig,
+  resolveTraceBackend,
+} from "./src/exporter/otlp_http.ts";
+export type {
+  OtlpCompression,
+  OtlpConfig,
+  OtlpConfigOptions,
+  OtlpHttpExporterOptions,
+  OtlpProtocol,
+  TraceBackend,
+} from "./src/exporter/otlp_http.ts";
+export { encodeTracesProtobuf, PROTOBUF_CONTENT_TYPE } from "./src/otlp/encode_protobuf.ts";
+export { encodeTracesJson, JSON_CONTENT_TYPE } from "./src/otlp/encode_json.ts";
+export { parseResourceAttributes, resolveResource } from "./src/otlp/resource.ts";
+export type { ResourceOptions } from "./src/otlp/resource.ts";
 
 // Storage
 export { MemoryStorage } from "./src/storage/memory.ts";

@@ -84,46 +84,9 @@ export function toAttributeValue(
   }
 }
 
-const OBJECT_PROTOTYPE: object = Object.prototype;
-
-/**
- * The fast path of {@linkcode mergeAttributes} into an empty map: a copy of `input` when copying
- * it as is gives exactly what merging would, i.e. `input` is a plain object (prototype
- * `Object.prototype` or `null`, no symbol keys, no `__proto__` key) with at most `countLimit`
- * keys whose values all pass unchanged (strings within `maxLength`, finite numbers, booleans).
- * One object-spread clone replaces per-key inserts, which is most of a span's attribute cost.
- *
- * @param input Raw caller attributes.
- * @param countLimit Maximum number of keys.
- * @param maxLength Maximum string length.
- * @returns The copy, or `undefined` when the general path is needed.
- */
-export function copyPlainAttributes(
-  input: Readonly<Record<string, unknown>>,
-  countLimit: number,
-  maxLength: number,
-): Attributes | undefined {
-  const proto: unknown = Object.getPrototypeOf(input);
-  if (proto !== OBJECT_PROTOTYPE && proto !== null) return undefined;
-  const copy = { ...input } as Attributes;
-  let count = 0;
-  for (const key in copy) {
-    const value = copy[key];
-    switch (typeof value) {
-      case "string":
-        if (value.length > maxLength) return undefined;
-        break;
-      case "number":
-        if (value - value !== 0) return undefined; // NaN or ±Infinity
-        break;
-      case "boolean":
-        break;
-      default:
-        return undefined;
-    }
-    if (key === "__proto__" || ++count > countLimit) return undefined;
-  }
-  return Object.getOwnPropertySymbols(input).length === 0 ? copy : undefined;
+function isEmpty(target: Attributes): boolean {
+  for (const _ in target) return false;
+  return true;
 }
 
 /**
@@ -142,6 +105,17 @@ export function mergeAttributes(
   maxLength: number,
 ): number {
   if (input === undefined) return 0;
+  // Fast path: into an empty map, at most `countLimit` keys can never hit the limit, so the
+  // per-key "is it new?" bookkeeping below (a prototype-chain miss each) can be skipped.
+  let keys = 0;
+  for (const _ in input) keys++;
+  if (keys <= countLimit && isEmpty(target)) {
+    for (const key in input) {
+      const value = toAttributeValue(input[key], maxLength);
+      if (value !== undefined) target[key] = value;
+    }
+    return 0;
+  }
   let dropped = 0;
   let count = -1;
   for (const key in input) {

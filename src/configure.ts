@@ -56,6 +56,8 @@ export interface RuntimeParts {
   readonly compress?: (bytes: Uint8Array) => Promise<Uint8Array>;
   /** Whether background timers are allowed (false on Workers). */
   readonly timers: boolean;
+  /** `telemetry.sdk.language` for the resource. Default `webjs`. */
+  readonly sdkLanguage?: string;
   /** Registers a best-effort flush at process exit; returns an unregister function. */
   onExit?(flush: () => Promise<unknown>): () => void;
 }
@@ -90,6 +92,7 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
     env,
     compress: parts.compress,
     timers: parts.timers,
+    sdkLanguage: parts.sdkLanguage,
   });
   const previous = peekConfig() as Configured | undefined;
   if (previous !== undefined) {

@@ -75,6 +75,8 @@ export interface PipelineParts {
   readonly compress?: (bytes: Uint8Array) => Promise<Uint8Array>;
   /** Whether background timers are allowed. */
   readonly timers: boolean;
+  /** `telemetry.sdk.language` (`nodejs` on Node, Deno and Bun; `webjs` elsewhere). */
+  readonly sdkLanguage?: string;
 }
 
 /**
@@ -132,7 +134,11 @@ export function buildPipeline(
   return new Tracer({
     processors,
     resource: resolveResource(
-      { serviceName: options.serviceName, attributes: options.resourceAttributes },
+      {
+        serviceName: options.serviceName,
+        attributes: options.resourceAttributes,
+        sdkLanguage: parts.sdkLanguage,
+      },
       parts.env,
     ),
     limits: options.limits,

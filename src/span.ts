@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { copyPlainAttributes, mergeAttributes, toAttributeValue } from "./attributes.ts";
+import { mergeAttributes, toAttributeValue } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
@@ -157,22 +157,12 @@ export class Span implements SpanRecord {
       this.#attributes[ATTR_LABEL] = this.#label;
     }
     if (init.attributes !== undefined) {
-      // The common case, plain attributes on an undescribed span, is one clone (same result).
-      const copy = this.#described ? undefined : copyPlainAttributes(
+      this.#droppedAttributes = mergeAttributes(
+        this.#attributes,
         init.attributes,
         limits.attributeCountLimit,
         limits.attributeValueLengthLimit,
       );
-      if (copy !== undefined) {
-        this.#attributes = copy;
-      } else {
-        this.#droppedAttributes = mergeAttributes(
-          this.#attributes,
-          init.attributes,
-          limits.attributeCountLimit,
-          limits.attributeValueLengthLimit,
-        );
-      }
     }
     if (init.links !== undefined) { for (const link of init.links) this.addLink(link); }
   }

@@ -36,6 +36,7 @@ export const denoParts: RuntimeParts = {
   env: getEnv,
   compress: nodeGzip,
   timers: true,
+  sdkLanguage: "nodejs",
   onExit(flush) {
     const target = globalThis as unknown as UnloadTarget;
     if (typeof target.addEventListener !== "function") return () => {};

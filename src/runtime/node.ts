@@ -36,6 +36,7 @@ export const nodeParts: RuntimeParts = {
   env: getEnv,
   compress: nodeGzip,
   timers: true,
+  sdkLanguage: "nodejs",
   onExit(flush) {
     const proc = getProcess() as unknown as ProcessEvents | undefined;
     if (typeof proc?.once !== "function") return () => {};

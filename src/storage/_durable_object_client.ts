@@ -62,6 +62,8 @@ export class DurableObjectStubStorage implements TraceStorage {
   readonly #common: Record<string, unknown>;
 
   /**
+   * Creates storage that forwards every call to a `TraceletDurableObject`.
+   *
    * @param target The Durable Object namespace binding (for example `env.TRACELET_DO`), or a stub.
    * @param options Object name, key prefix and outbox bounds.
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.

@@ -47,6 +47,8 @@ export class TraceletDurableObject {
   readonly #serial = new SerialQueue();
 
   /**
+   * Called by the runtime when the object starts.
+   *
    * @param state The Durable Object state the runtime passes in.
    * @param _env The Worker environment (unused).
    */

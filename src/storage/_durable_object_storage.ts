@@ -156,6 +156,8 @@ export class DurableObjectTraceStorage implements TraceStorage {
   readonly #prefix: string;
 
   /**
+   * Creates storage over a Durable Object's own storage.
+   *
    * @param storage The Durable Object's `state.storage` (or `ctx.storage`).
    * @param options Key prefix and outbox bounds.
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.

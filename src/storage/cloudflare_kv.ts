@@ -156,6 +156,8 @@ export class KvStorage implements TraceStorage {
   readonly #prefix: string;
 
   /**
+   * Creates KV storage over a namespace binding.
+   *
    * @param kv The KV namespace binding (for example `env.TRACE_KV`).
    * @param options Key prefix and outbox bounds.
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.

@@ -172,6 +172,8 @@ export class R2Storage implements TraceStorage {
   readonly #prefix: string;
 
   /**
+   * Creates R2 storage over a bucket binding.
+   *
    * @param bucket The R2 bucket binding (for example `env.TRACES`).
    * @param options Key prefix and outbox bounds.
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.

@@ -319,7 +319,7 @@ describe("instrument(): waitUntil and flushing", () => {
       try {
         const flushes: number[] = [];
         const worker = traced({
-          async fetch() {
+          fetch() {
             getTracer().startSpan("child").end();
             return new Response("ok");
           },

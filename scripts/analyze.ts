@@ -1,0 +1,118 @@
+/**
+ * Trace-analysis CLI (design_research_agents' `_analysis.main`), using `node:` built-ins only so
+ * it runs unchanged on Deno, Node and Bun:
+ *
+ *   deno task analyze --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]
+ *   deno run -A scripts/analyze.ts --trace-dir .tracelet/traces
+ *   node --import tsx scripts/analyze.ts --trace-dir .tracelet --glob '**\/*.jsonl' --json
+ *
+ * Reads the JSONL files of DIR matching PATTERN (default `run_*.jsonl`; a pattern with `/`
+ * searches subdirectories), event lines and tracelet span lines alike, and prints a readable
+ * summary (or pretty JSON with sorted keys). Malformed lines are counted, never fatal; the exit
+ * code is 0 unless the arguments are invalid (2).
+ *
+ * @module
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { analyzeTraceDir, formatReportJson, formatReportText } from "../src/analyze/mod.ts";
+import type { TraceDirReader } from "../src/analyze/mod.ts";
+
+const USAGE = "usage: analyze --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]";
+
+/** Parsed command-line options. */
+export interface CliOptions {
+  traceDir: string;
+  glob: string | undefined;
+  json: boolean;
+  topN: number;
+}
+
+/**
+ * Parses the arguments.
+ *
+ * @param argv The arguments (without the program).
+ * @returns The options, or an error message.
+ */
+export function parseArgs(argv: readonly string[]): CliOptions | { error: string } {
+  const options: CliOptions = { traceDir: "", glob: undefined, json: false, topN: 10 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf("=");
+    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const value = () => (eq > 0 && arg.startsWith("--") ? arg.slice(eq + 1) : argv[++i]);
+    if (name === "--json") options.json = true;
+    else if (name === "--trace-dir") options.traceDir = value() ?? "";
+    else if (name === "--glob") options.glob = value();
+    else if (name === "--top-n") {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) return { error: "--top-n must be an integer >= 1" };
+      options.topN = n;
+    } else if (name === "-h" || name === "--help") return { error: "" };
+    else return { error: `unrecognized argument: ${arg}` };
+  }
+  if (options.traceDir === "") return { error: "the following arguments are required: --trace-dir" };
+  if (options.glob === "") return { error: "--glob must not be empty" };
+  return options;
+}
+
+async function walk(root: string, dir: string, out: string[]): Promise<void> {
+  for (const entry of await readdir(join(root, dir), { withFileTypes: true })) {
+    const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
+    if (entry.isDirectory()) await walk(root, rel, out);
+    else if (entry.isFile()) out.push(rel);
+  }
+}
+
+/** A reader over `node:fs`. */
+export const nodeReader: TraceDirReader = {
+  async listFiles(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    await walk(dir, "", out);
+    return out;
+  },
+  readText: (path: string): Promise<string> => readFile(path, "utf8"),
+};
+
+interface Writable {
+  once(event: "error", listener: () => void): unknown;
+  write(text: string, callback: () => void): unknown;
+}
+
+function write(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once("error", () => resolve()); // a closed pipe (e.g. `| head`) is not an error
+    stream.write(text, () => resolve());
+  });
+}
+
+/**
+ * Runs the CLI.
+ *
+ * @param argv The arguments.
+ * @returns The exit code.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const options = parseArgs(argv);
+  if ("error" in options) {
+    await write(process.stderr, `${USAGE}\n${options.error ? `analyze: error: ${options.error}\n` : ""}`);
+    return options.error ? 2 : 0;
+  }
+  const report = await analyzeTraceDir({
+    traceDir: options.traceDir,
+    glob: options.glob,
+    topN: options.topN,
+    reader: nodeReader,
+  });
+  await write(process.stdout, `${options.json ? formatReportJson(report) : formatReportText(report)}\n`);
+  return 0;
+}
+
+const script = process.argv[1];
+const isMain = (import.meta as { main?: boolean }).main ??
+  (script !== undefined && import.meta.url === pathToFileURL(resolve(script)).href);
+if (isMain) {
+  process.exitCode = await main(process.argv.slice(2));
+}
