@@ -143,6 +143,9 @@ export { getRedactionPolicy, setRedactionPolicy } from "./src/redact/global.ts";
 export { codePointLength, truncateString } from "./src/redact/truncate.ts";
 export { RedactingExporter, redactSpan } from "./src/redact/redacting_exporter.ts";
 
+// TaskSpan layer (dreadnode-style API)
+export * from "./src/task/mod.ts";
+
 // Diagnostics and errors
 export { report, reportOnce, setDiagnosticsHook } from "./src/diagnostics.ts";
 export type { Diagnostic, DiagnosticLevel, DiagnosticsHook } from "./src/diagnostics.ts";

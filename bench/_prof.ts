@@ -1,16 +1,33 @@
+// Profiling harness (not part of the bench run): runs one side's A-flat loop for 4 s and prints
+// wall and CPU ns per span. Use with `node --cpu-prof --import ./bench/_node_loader.mjs`.
+import process from "node:process";
 import { setImmediate } from "node:timers";
 import { tracelet } from "./drivers/tracelet.ts";
 import { otel2 } from "./drivers/otel2.ts";
+import { otel3 } from "./otel3/driver.ts";
 import { floorFlat } from "./workload_c_floors.ts";
+
 const which = process.argv[2] ?? "tracelet";
-const p = which === "otel2" ? otel2.pipeline(() => {}) : tracelet.pipeline(() => {});
+const shape = process.argv[3] ?? "flat";
+const side = which === "otel2" ? otel2 : which === "otel3" ? otel3 : tracelet;
+const p = side.pipeline(() => {});
 const turn = () => new Promise((r) => setImmediate(r));
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 let n = 0;
 while (performance.now() - t0 < 4000) {
   if (which === "floor") floorFlat(1024);
+  else if (shape === "tree") p.tree(100);
   else p.flat(1024);
-  n += 1024;
+  n += shape === "tree" ? 1100 : 1024;
   await turn();
 }
-console.log(which, ((performance.now() - t0) * 1e6 / n).toFixed(0), "ns/span");
+const c = process.cpuUsage(c0);
+console.log(
+  which,
+  shape,
+  ((performance.now() - t0) * 1e6 / n).toFixed(0),
+  "ns/span wall,",
+  (((c.user + c.system) * 1e3) / n).toFixed(0),
+  "ns/span cpu",
+);

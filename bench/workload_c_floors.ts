@@ -11,19 +11,52 @@ import { gzipSync } from "node:zlib";
 import { BATCH_FLAT, BATCH_SIZE, BATCH_TREES } from "./_driver.ts";
 import { type Mode, type Section, type Stat, time } from "./_stats.ts";
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 const pool = new Uint8Array(4096);
 let offset = pool.length;
+const HIGH = new Uint16Array(256);
+const LOW = new Uint16Array(256);
+for (let i = 0; i < 256; i++) {
+  HIGH[i] = "0123456789abcdef".charCodeAt(i >> 4);
+  LOW[i] = "0123456789abcdef".charCodeAt(i & 15);
+}
+const fromCharCode = String.fromCharCode;
+const perf: Performance = performance;
 
-function hexId(bytes: number): string {
+function take(bytes: number): number {
   if (offset + bytes > pool.length) {
     crypto.getRandomValues(pool);
     offset = 0;
   }
-  let s = "";
-  for (let i = offset, end = offset + bytes; i < end; i++) s += HEX[pool[i]];
+  const at = offset;
   offset += bytes;
-  return s;
+  return at;
+}
+
+/** 32 hex characters from 16 pooled random bytes, one string allocation. */
+function traceId(): string {
+  const p = pool;
+  const o = take(16);
+  // deno-fmt-ignore
+  return fromCharCode(
+    HIGH[p[o]], LOW[p[o]], HIGH[p[o + 1]], LOW[p[o + 1]], HIGH[p[o + 2]], LOW[p[o + 2]],
+    HIGH[p[o + 3]], LOW[p[o + 3]], HIGH[p[o + 4]], LOW[p[o + 4]], HIGH[p[o + 5]], LOW[p[o + 5]],
+    HIGH[p[o + 6]], LOW[p[o + 6]], HIGH[p[o + 7]], LOW[p[o + 7]], HIGH[p[o + 8]], LOW[p[o + 8]],
+    HIGH[p[o + 9]], LOW[p[o + 9]], HIGH[p[o + 10]], LOW[p[o + 10]], HIGH[p[o + 11]], LOW[p[o + 11]],
+    HIGH[p[o + 12]], LOW[p[o + 12]], HIGH[p[o + 13]], LOW[p[o + 13]], HIGH[p[o + 14]],
+    LOW[p[o + 14]], HIGH[p[o + 15]], LOW[p[o + 15]],
+  );
+}
+
+/** 16 hex characters from 8 pooled random bytes. */
+function spanId(): string {
+  const p = pool;
+  const o = take(8);
+  // deno-fmt-ignore
+  return fromCharCode(
+    HIGH[p[o]], LOW[p[o]], HIGH[p[o + 1]], LOW[p[o + 1]], HIGH[p[o + 2]], LOW[p[o + 2]],
+    HIGH[p[o + 3]], LOW[p[o + 3]], HIGH[p[o + 4]], LOW[p[o + 4]], HIGH[p[o + 5]], LOW[p[o + 5]],
+    HIGH[p[o + 6]], LOW[p[o + 6]], HIGH[p[o + 7]], LOW[p[o + 7]],
+  );
 }
 
 /** The bare record of a span. */
@@ -58,11 +91,11 @@ function push(span: FloorSpan): void {
 export function floorFlat(n: number): void {
   for (let i = 0; i < n; i++) {
     const span: FloorSpan = {
-      traceId: hexId(16),
-      spanId: hexId(8),
+      traceId: traceId(),
+      spanId: spanId(),
       parentSpanId: undefined,
       name: "GET /api/v1/items",
-      startTime: performance.now(),
+      startTime: perf.now(),
       endTime: 0,
       attributes: {
         "http.request.method": "GET",
@@ -74,7 +107,7 @@ export function floorFlat(n: number): void {
       },
       event: "cache.lookup",
     };
-    span.endTime = performance.now();
+    span.endTime = perf.now();
     push(span);
   }
 }
@@ -86,32 +119,32 @@ export function floorFlat(n: number): void {
  */
 export function floorTree(n: number): void {
   for (let i = 0; i < n; i++) {
-    const traceId = hexId(16);
+    const trace = traceId();
     const root: FloorSpan = {
-      traceId,
-      spanId: hexId(8),
+      traceId: trace,
+      spanId: spanId(),
       parentSpanId: undefined,
       name: "handle request",
-      startTime: performance.now(),
+      startTime: perf.now(),
       endTime: 0,
       attributes: {},
       event: undefined,
     };
     for (let c = 0; c < 10; c++) {
       const child: FloorSpan = {
-        traceId,
-        spanId: hexId(8),
+        traceId: trace,
+        spanId: spanId(),
         parentSpanId: root.spanId,
         name: "db.query",
-        startTime: performance.now(),
+        startTime: perf.now(),
         endTime: 0,
         attributes: { "db.system": "postgresql", "db.rows": c, "db.cached": false },
         event: undefined,
       };
-      child.endTime = performance.now();
+      child.endTime = perf.now();
       push(child);
     }
-    root.endTime = performance.now();
+    root.endTime = perf.now();
     push(root);
   }
 }
@@ -192,7 +225,7 @@ export async function runFloors(mode: Mode): Promise<Floors> {
     section: {
       title: "C. Floors (same process, same data)",
       notes: [
-        "Span floor: two pooled random hex ids, two `performance.now()` reads, one object holding the caller's attribute literal, pushed to a 512-entry batch.",
+        "Span floor: two pooled random hex ids, two `perf.now()` reads, one object holding the caller's attribute literal, pushed to a 512-entry batch.",
         "Payload floor: `JSON.stringify` of a 512-record batch shaped like B (44 A-trees + 28 A-flat spans), then UTF-8 and `node:zlib` gzip (level 6, as everywhere here).",
         "End-to-end floor: 512 A-flat span floors + `JSON.stringify` + gzip of them.",
       ],

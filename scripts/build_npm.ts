@@ -8,8 +8,8 @@
  *    before 5.0 rejects);
  * 3. `npm/package.json` is generated from `deno.json` (name, version, license, exports): ESM only,
  *    `sideEffects: false`, `engines.node >= 20`, `{ types, default }` for every `deno.json`
- *    export, plus the npm-only `./auto` entry chosen by export conditions, and a `bin` entry for
- *    the analysis CLI when `scripts/analyze.ts` exists;
+ *    export, plus the npm-only `./auto` entry chosen by export conditions, and a `tracelet` bin
+ *    (a launcher in `esm/bin/`) for the analysis CLI when `scripts/analyze.ts` exists;
  * 4. README.md and LICENSE are copied.
  *
  * Run: `node --import tsx scripts/build_npm.ts` (or `deno run -A scripts/build_npm.ts`).
@@ -146,11 +146,36 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
     types: exports["."]?.types,
     exports,
   };
-  const cli = builtPath(`./${CLI_SOURCE}`, "js");
-  if (existsSync(join(ROOT, CLI_SOURCE)) && existsSync(join(OUT, cli))) {
-    pkg.bin = { tracelet: cli };
-  }
+  if (existsSync(join(ROOT, CLI_SOURCE))) pkg.bin = { tracelet: writeCliBin() };
   return pkg;
+}
+
+/**
+ * Writes the `bin` launcher of the analysis CLI: a shebang module that calls the compiled CLI's
+ * `main()` (the CLI's own "am I the main module" check fails behind npm's `.bin` symlink).
+ *
+ * @returns The launcher's path inside the package.
+ */
+function writeCliBin(): string {
+  const cli = builtPath(`./${CLI_SOURCE}`, "js");
+  if (!existsSync(join(OUT, cli))) {
+    throw new Error(`Cannot build npm package: ${CLI_SOURCE} was not compiled to ${cli}`);
+  }
+  const launcher = "./esm/bin/tracelet.js";
+  mkdirSync(join(OUT, "esm", "bin"), { recursive: true });
+  writeFileSync(
+    join(OUT, launcher),
+    [
+      "#!/usr/bin/env node",
+      "// The `tracelet` command: trace analysis (see scripts/analyze.ts in the repository).",
+      'import process from "node:process";',
+      `import { main } from "../${cli.slice("./esm/".length)}";`,
+      "process.exitCode = await main(process.argv.slice(2));",
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  return launcher;
 }
 
 function main(): void {

@@ -241,7 +241,21 @@ async function runtimeConsumer(ctx, { name, cmd, args, presetPath, protocol, exp
     checkGzip(requests, "application/x-protobuf");
     expect(requests.some((r) => r.body.includes(service)), "the protobuf body names the service");
   }
-  return `auto → ${result.preset}; 2 spans arrived (${protocol}, gzip)`;
+  const cli = name === "node" ? await runCli(dir) : "";
+  return `auto → ${result.preset}; 2 spans arrived (${protocol}, gzip)${cli}`;
+}
+
+/** Runs the package's `tracelet` bin (the analysis CLI) through npm's .bin link, if it has one. */
+async function runCli(dir) {
+  const bin = join(dir, "node_modules", ".bin", "tracelet");
+  if (!existsSync(bin)) return "";
+  const traces = join(dir, "traces");
+  mkdirSync(traces, { recursive: true });
+  writeFileSync(join(traces, "run_smoke.jsonl"), "not json\n");
+  const output = await mustRun(bin, ["--trace-dir", traces, "--json"], { cwd: dir });
+  const report = JSON.parse(output);
+  expect(typeof report === "object" && report !== null, "the tracelet bin printed a JSON report");
+  return "; bin tracelet ran";
 }
 
 const WORKER_SOURCE = `import { getTracer, instrument, invocationSpan } from "${PKG}/worker";

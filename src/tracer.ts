@@ -91,6 +91,8 @@ export class Tracer implements SpanPipeline {
   readonly scope: InstrumentationScope;
   readonly #fanOut: ProcessorFanOut;
   readonly #localRoots = new WeakSet<Span>();
+  /** Spans added to `#localRoots` and not yet removed (a never-ended root keeps it above 0). */
+  #openRoots = 0;
 
   /** @param options Processors, resource, scope and limits. */
   constructor(options: TracerOptions = {}) {
@@ -177,6 +179,7 @@ export class Tracer implements SpanPipeline {
     }
     if (local === undefined && this.#fanOut.wantsTraces) {
       this.#localRoots.add(span);
+      this.#openRoots++;
       this.#fanOut.traceStarted({ traceId: span.traceId, name: span.name });
     }
     this.#fanOut.spanStarted(span);
@@ -257,7 +260,9 @@ export class Tracer implements SpanPipeline {
   /** @param span The span that ended. @internal */
   spanEnded(span: Span): void {
     this.#fanOut.spanEnded(span);
-    if (this.#localRoots.delete(span)) {
+    // Skip the WeakSet lookup when no root can be open (no processor wants trace events).
+    if (this.#openRoots > 0 && this.#localRoots.delete(span)) {
+      this.#openRoots--;
       this.#fanOut.traceEnded({ traceId: span.traceId, name: span.name });
     }
   }

@@ -134,10 +134,12 @@ export class BatchSpanProcessor implements SpanProcessor {
     else this.#arm();
   }
 
+  #full(size: number): boolean {
+    return this.#queue.length >= this.#maxQueueSize || this.#queueBytes + size > this.#maxQueueBytes;
+  }
+
   #makeRoom(size: number): boolean {
-    const full = () =>
-      this.#queue.length >= this.#maxQueueSize || this.#queueBytes + size > this.#maxQueueBytes;
-    if (!full()) return true;
+    if (!this.#full(size)) return true;
     reportOnce(
       "batch_queue_full",
       "warn",
@@ -148,7 +150,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       addDropped(this.#report, "queue_full", 1);
       return false;
     }
-    while (this.#queue.length > 0 && full()) {
+    while (this.#queue.length > 0 && this.#full(size)) {
       this.#queue.shift();
       this.#queueBytes -= this.#sizes.shift()!;
       addDropped(this.#report, "queue_full", 1);

@@ -73,9 +73,10 @@ class CombinedStorage implements TraceStorage {
  * ```ts
  * import { cloudflareStorage } from "@tracelet/tracelet/worker";
  * import type { R2BucketLike } from "@tracelet/tracelet/storage/cloudflare-r2";
- * declare const env: { TRACES: R2BucketLike };
- * const storage = cloudflareStorage({ r2: env.TRACES });
- * console.log(storage.kind); // "cloudflare-r2"
+ * function storageFor(env: { TRACES: R2BucketLike }) {
+ *   return cloudflareStorage({ r2: env.TRACES }); // kind "cloudflare-r2"
+ * }
+ * console.log(cloudflareStorage().kind); // "memory": no binding given
  * ```
  */
 export function cloudflareStorage(options: CloudflareStorageOptions = {}): TraceStorage {

@@ -5,8 +5,8 @@
  * and {@linkcode preset}, naming the preset that was picked. This file is the `default` variant
  * (the web preset) and carries the `types` of all of them.
  *
- * @example
- * ```ts
+ * @example (npm only, so not run by `deno test --doc`)
+ * ```ts ignore
  * import { configure, preset } from "@tracelet/tracelet/auto";
  * console.log(preset); // "node" on Node and Bun, "deno" on Deno, "worker" in workerd, else "web"
  * configure({ serviceName: "anywhere" });

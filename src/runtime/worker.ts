@@ -26,7 +26,8 @@
  * import { instrument, invocationSpan } from "@tracelet/tracelet/worker";
  * import { getTracer } from "@tracelet/tracelet";
  *
- * export default instrument({
+ * // In your Worker: `export default worker;`
+ * const worker = instrument({
  *   async fetch(request: Request, _env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
  *     const span = getTracer().startSpan("lookup", { parent: invocationSpan(ctx) });
  *     await fetch("https://example.com");
@@ -149,9 +150,10 @@ export function envReader(env: unknown): (name: string) => string | undefined {
  * @example
  * ```ts
  * import { instrument } from "@tracelet/tracelet/worker";
- * export default instrument({
+ * const worker = instrument({
  *   fetch: () => new Response("ok"),
  * }, { configure: { serviceName: "ok-worker" } });
+ * console.log(typeof worker.fetch); // "function"
  * ```
  */
 export function instrument<T extends object>(handler: T, options: InstrumentOptions = {}): T {

@@ -37,8 +37,10 @@ function entriesReply(entries: readonly OutboxEntry[]): Reply {
  *
  * @example
  * ```ts
- * // worker.ts, with a `durable_objects` binding TRACELET_DO → class TraceletDurableObject
- * export { TraceletDurableObject } from "@tracelet/tracelet/storage/durable-object";
+ * // worker.ts, with a `durable_objects` binding TRACELET_DO → class TraceletDurableObject:
+ * //   export { TraceletDurableObject } from "@tracelet/tracelet/storage/durable-object";
+ * import { TraceletDurableObject } from "@tracelet/tracelet/storage/durable-object";
+ * console.log(typeof TraceletDurableObject); // "function"
  * ```
  */
 export class TraceletDurableObject {

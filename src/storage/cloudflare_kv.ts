@@ -14,7 +14,8 @@
  * import { KvStorage } from "@tracelet/tracelet/storage/cloudflare-kv";
  * import type { KVNamespaceLike } from "@tracelet/tracelet/storage/cloudflare-kv";
  *
- * export default {
+ * // In your Worker: `export default worker;`
+ * const worker = {
  *   async fetch(_request: Request, env: { TRACE_KV: KVNamespaceLike }): Promise<Response> {
  *     const storage = new KvStorage(env.TRACE_KV);
  *     await storage.putBlob("sha256:" + "ab".repeat(32), new Uint8Array([1, 2, 3]));

@@ -14,7 +14,8 @@
  * import { R2Storage } from "@tracelet/tracelet/storage/cloudflare-r2";
  * import type { R2BucketLike } from "@tracelet/tracelet/storage/cloudflare-r2";
  *
- * export default {
+ * // In your Worker: `export default worker;`
+ * const worker = {
  *   async fetch(_request: Request, env: { TRACES: R2BucketLike }): Promise<Response> {
  *     const storage = new R2Storage(env.TRACES, { prefix: "tracelet/" });
  *     await storage.appendLines(["projects", "demo", "run-1", "spans.jsonl"], ['{"name":"a"}']);

@@ -15,9 +15,10 @@
  * import { DurableObjectStubStorage, TraceletDurableObject } from "@tracelet/tracelet/storage/durable-object";
  * import type { DurableObjectNamespaceLike } from "@tracelet/tracelet/storage/durable-object";
  *
- * export { TraceletDurableObject }; // bound as TRACELET_DO in wrangler.toml
- *
- * export default {
+ * // In your Worker's entry module: `export { TraceletDurableObject };` (bound as TRACELET_DO in
+ * // wrangler.toml) and `export default worker;`
+ * console.log(typeof TraceletDurableObject); // "function"
+ * const worker = {
  *   async fetch(_request: Request, env: { TRACELET_DO: DurableObjectNamespaceLike }): Promise<Response> {
  *     const storage = new DurableObjectStubStorage(env.TRACELET_DO, { name: "outbox" });
  *     console.log(await storage.outbox.bytes());

@@ -34,6 +34,27 @@ export interface LogMetricOptions {
   attributes?: Record<string, unknown>;
 }
 
+/** One entry of the list form of `logMetrics`. */
+export interface MetricEntry extends LogMetricOptions {
+  /** The name. */
+  name: string;
+  /** The value. */
+  value: number | boolean;
+}
+
+/**
+ * Normalizes the record and list forms of `logMetrics`.
+ *
+ * @param metrics `{name: value}` or a list of entries.
+ * @returns The entries.
+ */
+export function metricEntries(
+  metrics: Readonly<Record<string, number | boolean>> | readonly MetricEntry[],
+): readonly MetricEntry[] {
+  if (Array.isArray(metrics)) return metrics as readonly MetricEntry[];
+  return Object.entries(metrics ?? {}).map(([name, value]) => ({ name, value }));
+}
+
 /**
  * Validates and stores one metric point.
  *

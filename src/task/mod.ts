@@ -42,17 +42,16 @@ export {
   logOutputs,
   logParam,
   logParams,
-  logSample,
-  logSamples,
-  pushUpdate,
   tag,
 } from "./log.ts";
-export type { LogSampleOptions, MetricEntry, Sample } from "./log.ts";
+export { logSample, logSamples } from "./samples.ts";
+export type { LogSampleOptions, Sample } from "./samples.ts";
+export { pushUpdate } from "./push_update.ts";
 export { parameterNames, task } from "./task_fn.ts";
 export type { Score, Scorer, TaskOptions } from "./task_fn.ts";
 export { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
 export type { MetricAggMode, MetricPoint, MetricSeriesJson } from "./metrics.ts";
-export type { LogMetricOptions } from "./_task_state.ts";
+export type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 export { INLINE_OBJECT_LIMIT, loadObjectValue, OBJECT_URI_PREFIX } from "./objects.ts";
 export type { InlineObject, ObjectRef, StoredObject, UriObject } from "./objects.ts";
 export { artifactsLogPath, sha256Hex } from "./artifacts.ts";

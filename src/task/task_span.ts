@@ -6,19 +6,15 @@
  * @module
  */
 import { ATTR_RUN_ID } from "../attribute_keys.ts";
-import { cleanStr } from "../clean.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
-import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
-import { report, reportOnce } from "../diagnostics.ts";
-import { serialize } from "../serialize/serialize.ts";
-import type { JsonValue } from "../serialize/types.ts";
+import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
-import { redactForSpan } from "./_redact.ts";
-import { localSpan } from "./_span_facade.ts";
-import { TaskTree } from "./_task_tree.ts";
+import { TaskData } from "./_task_data.ts";
+import { logMetricTo, metricEntries, stateAttributes } from "./_task_state.ts";
+import type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 import { logArtifactTo } from "./artifacts.ts";
 import type {
   ArtifactRecord,
@@ -26,12 +22,11 @@ import type {
   DirectoryArtifact,
   LogArtifactOptions,
 } from "./artifacts.ts";
-import { logMetricTo, stateAttributes } from "./_task_state.ts";
-import type { LogMetricOptions } from "./_task_state.ts";
 import type { Metric, MetricSeries } from "./metrics.ts";
-import { ObjectStore } from "./objects.ts";
-import type { ObjectRef, StoredObject } from "./objects.ts";
 import { contextForTask } from "./task_context.ts";
+
+export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
+export { MAX_CHILD_TASKS } from "./_task_tree.ts";
 
 /** Bound call arguments of a function task. */
 export interface TaskArguments {
@@ -53,30 +48,6 @@ export interface TaskSpanInit {
   readonly arguments?: TaskArguments;
 }
 
-/** Options of `logInput` / `logOutput`. */
-export interface LogObjectRefOptions {
-  /** Label (cleaned); default the name. */
-  label?: string;
-  /** Attributes of the reference. */
-  attributes?: Record<string, unknown>;
-}
-
-/** A stored object with its live value. */
-export interface TaskObject {
-  /** The exported record. */
-  readonly record: StoredObject;
-  /** The value as logged (kept in memory only). */
-  readonly value: unknown;
-}
-
-function serializedAttributes(
-  attributes: Record<string, unknown> | undefined,
-): Record<string, JsonValue> {
-  if (attributes === undefined) return {};
-  const value = redactForSpan(serialize(attributes).value);
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
-}
-
 /**
  * A task span. Create one with `taskSpan`, `run`, `taskAndRun` or `task`; it is a real span
  * (`task.span`) seen by every processor, and it never throws.
@@ -91,16 +62,10 @@ function serializedAttributes(
  * });
  * ```
  */
-export class TaskSpan extends TaskTree<TaskSpan> {
+export class TaskSpan extends TaskData<TaskSpan> {
   /** Bound call arguments when created by `task()`. */
   readonly arguments: TaskArguments | undefined;
-  /** Storage for large objects and artifacts. */
-  readonly storage: TraceStorage | undefined;
   readonly #files: LocalFiles | undefined;
-  readonly #params = new Map<string, { value: unknown; json: JsonValue }>();
-  readonly #objects: ObjectStore;
-  readonly #inputs: ObjectRef[] = [];
-  readonly #outputs: ObjectRef[] = [];
   readonly #metrics = new Map<string, MetricSeries>();
   readonly #artifacts: ArtifactRecord[] = [];
   readonly #pending = new Set<Promise<unknown>>();
@@ -108,30 +73,11 @@ export class TaskSpan extends TaskTree<TaskSpan> {
 
   /** @param init Construction data (use the module functions instead). */
   constructor(init: TaskSpanInit) {
-    super(init.span, init, init.parent);
+    super(init.span, init, init.parent, init.storage);
     this.arguments = init.arguments;
-    this.storage = init.storage;
     this.#files = init.files;
-    this.#objects = new ObjectStore(init.storage);
   }
 
-  /** Logged params (live values). */
-  get params(): Record<string, unknown> {
-    return Object.fromEntries([...this.#params].map(([k, v]) => [k, v.value]));
-  }
-  /** Logged inputs, name → value (a later input of the same name wins). */
-  get inputs(): Record<string, unknown> {
-    return this.#refMap(this.#inputs);
-  }
-  /** Logged outputs, name → value. */
-  get outputs(): Record<string, unknown> {
-    return this.#refMap(this.#outputs);
-  }
-  #refMap(refs: readonly ObjectRef[]): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const ref of refs) out[ref.name] = this.#objects.runtimeValue(ref.hash);
-    return out;
-  }
   /** Metric series by name. */
   get metrics(): Record<string, MetricSeries> {
     return Object.fromEntries(this.#metrics);
@@ -145,17 +91,6 @@ export class TaskSpan extends TaskTree<TaskSpan> {
     return this.#output;
   }
 
-  #guard(operation: string): boolean {
-    if (this.span.active) return true;
-    reportOnce(
-      `task_ended:${operation}`,
-      "warn",
-      "task_ended",
-      `Cannot ${operation}: task has already ended`,
-    );
-    return false;
-  }
-
   /**
    * Sets the function output (used by `task()`).
    *
@@ -163,124 +98,6 @@ export class TaskSpan extends TaskTree<TaskSpan> {
    */
   setOutput(value: unknown): void {
     this.#output = value;
-  }
-
-  /**
-   * Logs a parameter (last write wins).
-   *
-   * @param key The name.
-   * @param value Any value (serialized and redacted for export).
-   * @returns This task.
-   */
-  logParam(key: string, value: unknown): this {
-    if (!this.#guard("log a param")) return this;
-    try {
-      this.#params.set(key, { value, json: redactForSpan(serialize(value).value, key) });
-    } catch (error) {
-      report("error", "task_internal", "Cannot log a param", error);
-    }
-    return this;
-  }
-
-  /**
-   * Logs several parameters.
-   *
-   * @param params Name → value.
-   * @returns This task.
-   */
-  logParams(params: Readonly<Record<string, unknown>>): this {
-    for (const key of Object.keys(params ?? {})) this.logParam(key, params[key]);
-    return this;
-  }
-
-  /**
-   * Stores a value as a content-addressed object.
-   *
-   * @param value Any value.
-   * @returns The 16-hex object hash (`""` when the task has ended).
-   */
-  logObject(value: unknown): string {
-    if (!this.#guard("log an object")) return "";
-    try {
-      return this.#objects.log(value);
-    } catch (error) {
-      report("error", "task_internal", "Cannot log an object", error);
-      return "";
-    }
-  }
-
-  #logRef(
-    list: ObjectRef[],
-    what: string,
-    name: string,
-    value: unknown,
-    options?: LogObjectRefOptions,
-  ): string {
-    if (!this.#guard(`log an ${what}`)) return "";
-    try {
-      const hash = this.#objects.log(value, name);
-      const label = cleanStr(options?.label ?? name);
-      list.push({ name, label, hash, attributes: serializedAttributes(options?.attributes) });
-      return hash;
-    } catch (error) {
-      report("error", "task_internal", `Cannot log an ${what}`, error);
-      return "";
-    }
-  }
-
-  /**
-   * Logs an input.
-   *
-   * @param name The input name.
-   * @param value Any value.
-   * @param options Label and attributes.
-   * @returns The object hash.
-   */
-  logInput(name: string, value: unknown, options?: LogObjectRefOptions): string {
-    return this.#logRef(this.#inputs, "input", name, value, options);
-  }
-
-  /**
-   * Logs an output.
-   *
-   * @param name The output name.
-   * @param value Any value.
-   * @param options Label and attributes.
-   * @returns The object hash.
-   */
-  logOutput(name: string, value: unknown, options?: LogObjectRefOptions): string {
-    return this.#logRef(this.#outputs, "output", name, value, options);
-  }
-
-  /**
-   * An object by hash.
-   *
-   * @param hash The object hash.
-   * @returns The record and live value, or undefined.
-   */
-  getObject(hash: string): TaskObject | undefined {
-    const record = this.#objects.get(hash);
-    return record === undefined ? undefined : { record, value: this.#objects.runtimeValue(hash) };
-  }
-
-  /**
-   * Links two objects with a `dreadnode.object.link` event (origin span = the active span).
-   *
-   * @param objectHash The object (e.g. an output).
-   * @param linkHash What it links to (e.g. an input).
-   * @param attributes Extra event attributes.
-   * @returns This task.
-   */
-  linkObjects(objectHash: string, linkHash: string, attributes?: Record<string, unknown>): this {
-    if (!this.#guard("link objects")) return this;
-    const active = localSpan(getContextManager().active().get(SPAN_KEY));
-    this.span.addEvent("dreadnode.object.link", {
-      ...serializedAttributes(attributes),
-      "dreadnode.object.hash": objectHash,
-      "dreadnode.link.hash": linkHash,
-      "dreadnode.origin.span_id": active?.active ? active.spanId : this.spanId,
-    });
-    return this;
   }
 
   /**
@@ -296,19 +113,39 @@ export class TaskSpan extends TaskTree<TaskSpan> {
     value: number | boolean | Metric,
     options: LogMetricOptions = {},
   ): Metric | undefined {
-    if (!this.#guard("log a metric")) return undefined;
+    if (!this.ensureActive("log a metric")) return undefined;
     try {
       return logMetricTo(
         this.#metrics,
         name,
         value,
         options,
-        (origin) => this.#objects.log(origin),
+        (origin) => this.objectStore.log(origin),
       );
     } catch (error) {
       report("error", "task_internal", "Cannot log a metric", error);
       return undefined;
     }
+  }
+
+  /**
+   * Logs several metrics: a `{name: value}` record sharing `defaults`, or a list of entries each
+   * overriding them.
+   *
+   * @param metrics The metrics.
+   * @param defaults Shared step, timestamp, aggregation, prefix, attributes, origin.
+   * @returns The stored metrics (rejected values are left out).
+   */
+  logMetrics(
+    metrics: Readonly<Record<string, number | boolean>> | readonly MetricEntry[],
+    defaults: LogMetricOptions = {},
+  ): Metric[] {
+    const out: Metric[] = [];
+    for (const { name, value, ...rest } of metricEntries(metrics)) {
+      const m = this.logMetric(name, value, { ...defaults, ...rest });
+      if (m !== undefined) out.push(m);
+    }
+    return out;
   }
 
   /**
@@ -319,6 +156,18 @@ export class TaskSpan extends TaskTree<TaskSpan> {
    */
   getAverageMetricValue(key: string): number {
     return this.#metrics.get(key)?.mean ?? 0;
+  }
+
+  #addArtifact(record: ArtifactRecord): void {
+    if (this.span.active) {
+      this.#artifacts.push(record);
+      return;
+    }
+    report(
+      "warn",
+      "artifact_after_end",
+      `Artifact ${record.name} finished after task ${this.name} ended: it is in artifacts.jsonl but not on the span`,
+    );
   }
 
   /**
@@ -332,27 +181,17 @@ export class TaskSpan extends TaskTree<TaskSpan> {
     source: ArtifactSource,
     options?: LogArtifactOptions,
   ): Promise<ArtifactRecord | DirectoryArtifact | undefined> {
-    if (!this.#guard("log an artifact")) return Promise.resolve(undefined);
-    const p = logArtifactTo(
-      {
-        taskId: this.taskId,
-        spanId: this.spanId,
-        runId: this.runId,
-        project: this.project,
-        storage: this.storage,
-        files: this.#files,
-        addArtifact: (r) => {
-          if (this.span.active) this.#artifacts.push(r);
-          else {report(
-              "warn",
-              "artifact_after_end",
-              `Artifact ${r.name} finished after task ${this.name} ended: it is in artifacts.jsonl but not on the span`,
-            );}
-        },
-      },
-      source,
-      options,
-    );
+    if (!this.ensureActive("log an artifact")) return Promise.resolve(undefined);
+    const sink = {
+      taskId: this.taskId,
+      spanId: this.spanId,
+      runId: this.runId,
+      project: this.project,
+      storage: this.storage,
+      files: this.#files,
+      addArtifact: (record: ArtifactRecord) => this.#addArtifact(record),
+    };
+    const p = logArtifactTo(sink, source, options);
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
     return p;
@@ -361,7 +200,7 @@ export class TaskSpan extends TaskTree<TaskSpan> {
   /** @returns Resolves when this task's pending writes (large objects, artifacts) finished. */
   async settled(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
-    await this.#objects.settled();
+    await this.objectStore.settled();
   }
 
   /**
@@ -377,11 +216,8 @@ export class TaskSpan extends TaskTree<TaskSpan> {
   /** @returns The task's state as dreadnode wire attributes (JSON strings). */
   stateAttributes(): Record<string, string | string[]> {
     return stateAttributes({
-      params: Object.fromEntries([...this.#params].map(([k, v]) => [k, v.json])),
-      inputs: this.#inputs,
-      outputs: this.#outputs,
+      ...this.objectState(),
       metrics: this.#metrics,
-      objects: this.#objects,
       artifacts: this.#artifacts,
     });
   }

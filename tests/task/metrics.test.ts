@@ -131,6 +131,19 @@ describe("metrics", () => {
     });
   });
 
+  it("TaskSpan.logMetrics takes the record and list forms, skipping rejected values", async () => {
+    await withTaskEnv(() => {
+      const t = taskSpan("batch");
+      const stored = t.logMetrics({ a: 1, b: NaN, c: true }, { step: 4, prefix: "x" });
+      assert.deepEqual(stored.map((m) => m.value), [1, 1]);
+      t.logMetrics([{ name: "a", value: 3, aggregation: "sum", prefix: "x" }]);
+      assert.deepEqual(Object.keys(t.metrics), ["x.a", "x.c"]);
+      assert.deepEqual(t.metrics["x.a"].values, [1, 4]);
+      assert.deepEqual(t.metrics["x.a"].steps, [4, 0]);
+      t.end();
+    });
+  });
+
   it("module logMetric/logMetrics: step reaches the series; record and list forms", async () => {
     await withTaskEnv(() => {
       run("metrics", {}, (r) => {

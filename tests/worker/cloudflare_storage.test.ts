@@ -14,6 +14,7 @@ import {
 } from "../../src/storage/durable_object.ts";
 import type { DurableObjectNamespaceLike } from "../../src/storage/durable_object.ts";
 import { TracerError } from "../../src/errors.ts";
+import { cloudflareStorage } from "../../src/runtime/worker.ts";
 import { storageConformance } from "../_conformance/storage.ts";
 import type { MakeStorage } from "../_conformance/storage.ts";
 import {
@@ -223,5 +224,49 @@ describe("Cloudflare adapters: key layout and limits", () => {
       s.outbox.update("id", { attempts: -1, notBefore: 0, reason: "r" }),
       TypeError,
     );
+  });
+});
+
+describe("cloudflareStorage()", () => {
+  const entry = {
+    body: new Uint8Array([7]),
+    contentType: "application/x-protobuf",
+    spanCount: 1,
+    reason: "http_503",
+    createdAt: 1,
+    notBefore: 0,
+    attempts: 0,
+  };
+
+  it("puts lines and blobs on R2 and the outbox on the Durable Object", async () => {
+    const bucket = new FakeR2Bucket();
+    const namespace = new FakeDurableObjectNamespace();
+    const storage = cloudflareStorage({
+      r2: bucket,
+      durableObject: namespace,
+      durableObjectName: "q",
+    });
+    assert.equal(storage.kind, "cloudflare-r2+durable-object");
+    await storage.appendLines(["projects", "p", "r", "spans.jsonl"], ["{}"]);
+    await storage.putBlob("k", new Uint8Array([1]));
+    await storage.outbox.enqueue(entry);
+    const bucketKeys = [...bucket.objects.keys()];
+    assert.equal(bucketKeys.length, 2);
+    assert.ok(bucketKeys.every((k) => !k.startsWith("tracelet/o/")), "no outbox entry in R2");
+    const doKeys = [...namespace.storages.get("q")!.values.keys()];
+    assert.ok(doKeys.some((k) => k.startsWith("tracelet/o/")), "the outbox entry is in the object");
+    assert.ok(doKeys.every((k) => !k.startsWith("tracelet/l/")), "no log lines in the object");
+    assert.deepEqual(await storage.readLines(["projects", "p", "r", "spans.jsonl"]), ["{}"]);
+    assert.equal((await storage.outbox.peek(5)).length, 1);
+    await storage.close?.();
+  });
+
+  it("falls back to KV for the outbox, and to memory without bindings", async () => {
+    const kv = new FakeKVNamespace();
+    const withKv = cloudflareStorage({ r2: new FakeR2Bucket(), kv });
+    assert.equal(withKv.kind, "cloudflare-r2+cloudflare-kv");
+    await withKv.outbox.enqueue(entry);
+    assert.equal(kv.values.size, 1);
+    assert.equal(cloudflareStorage().kind, "memory");
   });
 });

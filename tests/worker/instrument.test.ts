@@ -335,6 +335,60 @@ describe("instrument(): waitUntil and flushing", () => {
       assert.equal(calls, 0);
     }));
 
+  it("leaves no timer behind when it exports over OTLP (attempt timeouts are cleared)", () =>
+    isolated(async () => {
+      const g = globalThis as unknown as Record<string, unknown>;
+      const originals = {
+        setTimeout: g.setTimeout,
+        clearTimeout: g.clearTimeout,
+        setInterval: g.setInterval,
+      };
+      const pending = new Set<unknown>();
+      let intervals = 0;
+      g.setTimeout = (fn: () => void, ms?: number) => {
+        const handle: unknown = (originals.setTimeout as typeof setTimeout)(() => {
+          pending.delete(handle);
+          fn();
+        }, ms);
+        pending.add(handle);
+        return handle;
+      };
+      g.clearTimeout = (handle: unknown) => {
+        pending.delete(handle);
+        (originals.clearTimeout as (h: unknown) => void)(handle);
+      };
+      g.setInterval = (...args: unknown[]) => {
+        intervals++;
+        return (originals.setInterval as (...a: unknown[]) => unknown)(...args);
+      };
+      const bodies: Uint8Array[] = [];
+      try {
+        const flushes: number[] = [];
+        const worker = traced({ fetch: () => new Response("ok") }, {
+          configure: {
+            serviceName: "otlp-timers",
+            otlp: {
+              endpoint: "https://collector.test/v1/traces",
+              fetch: async (_url: string, init?: { body?: unknown }) => {
+                bodies.push(init?.body as Uint8Array);
+                return await Promise.resolve(new Response(null, { status: 200 }));
+              },
+            },
+          },
+          onFlush: (r) => void flushes.push(r.exported),
+        });
+        const ctx = new RecordingContext();
+        await (await worker.fetch(new Request("https://x.test/"), {}, ctx)).text();
+        await ctx.drain();
+        assert.deepEqual(flushes, [2], "one span to JSONL storage, one over OTLP");
+        assert.equal(bodies.length, 1, "one OTLP request");
+      } finally {
+        Object.assign(g, originals);
+      }
+      assert.equal(pending.size, 0, "every timer was cleared or fired");
+      assert.equal(intervals, 0);
+    }));
+
   it("passes the rest of the execution context through", () =>
     isolated(async () => {
       const { options } = setup();

@@ -1,0 +1,247 @@
+/**
+ * The object half of a `TaskSpan`: params, content-addressed objects, inputs and outputs, and
+ * object links. Values are serialized and redacted when logged; live values stay in memory.
+ *
+ * @internal
+ * @module
+ */
+import { cleanStr } from "../clean.ts";
+import { SPAN_KEY } from "../context/keys.ts";
+import { getContextManager } from "../context/manager.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { serialize } from "../serialize/serialize.ts";
+import type { JsonValue } from "../serialize/types.ts";
+import type { Span } from "../span.ts";
+import type { TraceStorage } from "../storage/types.ts";
+import { redactForSpan } from "./_redact.ts";
+import { localSpan } from "./_span_facade.ts";
+import { TaskTree } from "./_task_tree.ts";
+import { ObjectStore } from "./objects.ts";
+import type { ObjectRef, StoredObject } from "./objects.ts";
+
+/** Options of `logInput` / `logOutput`. */
+export interface LogObjectRefOptions {
+  /** Label (cleaned); default the name. */
+  label?: string;
+  /** Attributes of the reference. */
+  attributes?: Record<string, unknown>;
+}
+
+/** A stored object with its live value. */
+export interface TaskObject {
+  /** The exported record. */
+  readonly record: StoredObject;
+  /** The value as logged (kept in memory only). */
+  readonly value: unknown;
+}
+
+/** The object state, as encoded at end. */
+export interface ObjectState {
+  readonly params: Record<string, JsonValue>;
+  readonly inputs: readonly ObjectRef[];
+  readonly outputs: readonly ObjectRef[];
+  readonly objects: ObjectStore;
+}
+
+function serializedAttributes(
+  attributes: Record<string, unknown> | undefined,
+): Record<string, JsonValue> {
+  if (attributes === undefined) return {};
+  const value = redactForSpan(serialize(attributes).value);
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
+/** Params, objects, inputs, outputs and links of a task. */
+export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
+  /** Storage for large objects and artifacts. */
+  readonly storage: TraceStorage | undefined;
+  readonly #params = new Map<string, { value: unknown; json: JsonValue }>();
+  readonly #objects: ObjectStore;
+  readonly #inputs: ObjectRef[] = [];
+  readonly #outputs: ObjectRef[] = [];
+
+  /**
+   * @param span The started span.
+   * @param ids Task id, run id, project.
+   * @param parent The parent task.
+   * @param storage Blob store for large objects.
+   */
+  constructor(
+    span: Span,
+    ids: { taskId: string; runId: string; project: string },
+    parent: T | undefined,
+    storage: TraceStorage | undefined,
+  ) {
+    super(span, ids, parent);
+    this.storage = storage;
+    this.#objects = new ObjectStore(storage);
+  }
+
+  /** Logged params (live values). */
+  get params(): Record<string, unknown> {
+    return Object.fromEntries([...this.#params].map(([k, v]) => [k, v.value]));
+  }
+  /** Logged inputs, name → value (a later input of the same name wins). */
+  get inputs(): Record<string, unknown> {
+    return this.#refMap(this.#inputs);
+  }
+  /** Logged outputs, name → value. */
+  get outputs(): Record<string, unknown> {
+    return this.#refMap(this.#outputs);
+  }
+  #refMap(refs: readonly ObjectRef[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const ref of refs) out[ref.name] = this.#objects.runtimeValue(ref.hash);
+    return out;
+  }
+
+  /** The object store (for subclasses). */
+  protected get objectStore(): ObjectStore {
+    return this.#objects;
+  }
+
+  /** @returns The object state for encoding. */
+  protected objectState(): ObjectState {
+    return {
+      params: Object.fromEntries([...this.#params].map(([k, v]) => [k, v.json])),
+      inputs: this.#inputs,
+      outputs: this.#outputs,
+      objects: this.#objects,
+    };
+  }
+
+  /**
+   * True while the task accepts data; otherwise reports once and returns false.
+   *
+   * @param operation What was attempted.
+   * @returns Whether the task is active.
+   */
+  protected ensureActive(operation: string): boolean {
+    if (this.span.active) return true;
+    reportOnce(
+      `task_ended:${operation}`,
+      "warn",
+      "task_ended",
+      `Cannot ${operation}: task has already ended`,
+    );
+    return false;
+  }
+
+  /**
+   * Logs a parameter (last write wins).
+   *
+   * @param key The name.
+   * @param value Any value (serialized and redacted for export).
+   * @returns This task.
+   */
+  logParam(key: string, value: unknown): this {
+    if (!this.ensureActive("log a param")) return this;
+    try {
+      this.#params.set(key, { value, json: redactForSpan(serialize(value).value, key) });
+    } catch (error) {
+      report("error", "task_internal", "Cannot log a param", error);
+    }
+    return this;
+  }
+
+  /**
+   * Logs several parameters.
+   *
+   * @param params Name → value.
+   * @returns This task.
+   */
+  logParams(params: Readonly<Record<string, unknown>>): this {
+    for (const key of Object.keys(params ?? {})) this.logParam(key, params[key]);
+    return this;
+  }
+
+  /**
+   * Stores a value as a content-addressed object.
+   *
+   * @param value Any value.
+   * @returns The 16-hex object hash (`""` when the task has ended).
+   */
+  logObject(value: unknown): string {
+    if (!this.ensureActive("log an object")) return "";
+    try {
+      return this.#objects.log(value);
+    } catch (error) {
+      report("error", "task_internal", "Cannot log an object", error);
+      return "";
+    }
+  }
+
+  #logRef(
+    list: ObjectRef[],
+    what: string,
+    name: string,
+    value: unknown,
+    options?: LogObjectRefOptions,
+  ): string {
+    if (!this.ensureActive(`log an ${what}`)) return "";
+    try {
+      const hash = this.#objects.log(value, name);
+      const label = cleanStr(options?.label ?? name);
+      list.push({ name, label, hash, attributes: serializedAttributes(options?.attributes) });
+      return hash;
+    } catch (error) {
+      report("error", "task_internal", `Cannot log an ${what}`, error);
+      return "";
+    }
+  }
+
+  /**
+   * Logs an input.
+   *
+   * @param name The input name.
+   * @param value Any value.
+   * @param options Label and attributes.
+   * @returns The object hash.
+   */
+  logInput(name: string, value: unknown, options?: LogObjectRefOptions): string {
+    return this.#logRef(this.#inputs, "input", name, value, options);
+  }
+
+  /**
+   * Logs an output.
+   *
+   * @param name The output name.
+   * @param value Any value.
+   * @param options Label and attributes.
+   * @returns The object hash.
+   */
+  logOutput(name: string, value: unknown, options?: LogObjectRefOptions): string {
+    return this.#logRef(this.#outputs, "output", name, value, options);
+  }
+
+  /**
+   * An object by hash.
+   *
+   * @param hash The object hash.
+   * @returns The record and live value, or undefined.
+   */
+  getObject(hash: string): TaskObject | undefined {
+    const record = this.#objects.get(hash);
+    return record === undefined ? undefined : { record, value: this.#objects.runtimeValue(hash) };
+  }
+
+  /**
+   * Links two objects with a `dreadnode.object.link` event (origin span = the active span).
+   *
+   * @param objectHash The object (e.g. an output).
+   * @param linkHash What it links to (e.g. an input).
+   * @param attributes Extra event attributes.
+   * @returns This task.
+   */
+  linkObjects(objectHash: string, linkHash: string, attributes?: Record<string, unknown>): this {
+    if (!this.ensureActive("link objects")) return this;
+    const active = localSpan(getContextManager().active().get(SPAN_KEY));
+    this.span.addEvent("dreadnode.object.link", {
+      ...serializedAttributes(attributes),
+      "dreadnode.object.hash": objectHash,
+      "dreadnode.link.hash": linkHash,
+      "dreadnode.origin.span_id": active?.active ? active.spanId : this.spanId,
+    });
+    return this;
+  }
+}
