@@ -146,6 +146,12 @@ export { RedactingExporter, redactSpan } from "./src/redact/redacting_exporter.t
 // TaskSpan layer (dreadnode-style API)
 export * from "./src/task/mod.ts";
 
+// Agent tracing layer (OpenAI Agents / CAI-style traces, spans and processors; also `./agents`)
+export * from "./src/agents/mod.ts";
+
+// Events layer (design_research_agents-style events, sinks and trace analysis; also `./events`)
+export * from "./src/events/mod.ts";
+
 // Diagnostics and errors
 export { report, reportOnce, setDiagnosticsHook } from "./src/diagnostics.ts";
 export type { Diagnostic, DiagnosticLevel, DiagnosticsHook } from "./src/diagnostics.ts";

@@ -9,7 +9,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { BATCH_FLAT, BATCH_SIZE, BATCH_TREES } from "./_driver.ts";
-import { type Mode, type Section, type Stat, time } from "./_stats.ts";
+import { type Mode, type Section, type Stat, timeGroup } from "./_stats.ts";
 
 const pool = new Uint8Array(4096);
 let offset = pool.length;
@@ -157,80 +157,72 @@ export function floorBatch(): FloorSpan[] {
   return lastBatch;
 }
 
-/** The results of workload C, reused by the targets of A, B and end to end. */
+/** The results of workload C's payload floors, reused by the targets of B and end to end. */
 export interface Floors {
-  readonly section: Section;
-  readonly flat: Stat;
-  readonly tree: Stat;
   readonly stringifyRecords: Stat;
   readonly stringifyGzipRecords: Stat;
-  readonly pipelineJson: Stat;
+}
+
+/** The end-to-end floor: 512 A-flat span floors + `JSON.stringify` + UTF-8 + gzip. */
+export function floorPipeline(): Uint8Array {
+  batch = [];
+  floorFlat(BATCH_SIZE);
+  return gzipSync(new TextEncoder().encode(JSON.stringify(lastBatch)));
 }
 
 /**
- * Runs workload C.
+ * Measures the payload floors of workload C.
  *
  * @param mode Full or smoke.
- * @returns The section and the floor numbers.
+ * @returns The floor numbers.
  */
-export async function runFloors(mode: Mode): Promise<Floors> {
-  const flat = await time(
-    "floor: A-flat span",
-    { unit: "span", perOp: 1024, group: "flat" },
-    () => floorFlat(1024),
-    mode,
-  );
-  const tree = await time(
-    "floor: A-tree",
-    { unit: "tree", perOp: 100, group: "tree" },
-    () => floorTree(100),
-    mode,
-  );
+export async function runPayloadFloors(mode: Mode): Promise<Floors> {
   const records = floorBatch();
-  const json = JSON.stringify(records);
-  const bytes = new TextEncoder().encode(json);
+  const bytes = new TextEncoder().encode(JSON.stringify(records));
   const gz = gzipSync(bytes);
   const sizes = {
     "bytes/span raw": (bytes.length / BATCH_SIZE).toFixed(0),
     "bytes/span gz": (gz.length / BATCH_SIZE).toFixed(0),
   };
-  const stringifyRecords = await time(
-    "floor: JSON.stringify(512 records)",
-    { unit: "batch", group: "stringify", extra: sizes },
-    () => JSON.stringify(records),
-    mode,
-  );
-  const stringifyGzipRecords = await time(
-    "floor: JSON.stringify + UTF-8 + gzip (512 records)",
-    { unit: "batch", group: "stringify+gzip", extra: sizes },
-    () => gzipSync(new TextEncoder().encode(JSON.stringify(records))),
-    mode,
-  );
-  const pipelineJson = await time(
-    "floor: 512 A-flat spans + JSON.stringify + gzip",
-    { unit: "batch", group: "e2e" },
-    () => {
-      batch = [];
-      floorFlat(BATCH_SIZE);
-      return gzipSync(new TextEncoder().encode(JSON.stringify(lastBatch)));
+  const [stringifyRecords, stringifyGzipRecords] = await timeGroup([
+    {
+      name: "floor: JSON.stringify(512 records)",
+      opts: { unit: "batch", group: "stringify", extra: sizes },
+      fn: () => JSON.stringify(records),
     },
-    mode,
-  );
+    {
+      name: "floor: JSON.stringify + UTF-8 + gzip (512 records)",
+      opts: { unit: "batch", group: "stringify+gzip", extra: sizes },
+      fn: () => gzipSync(new TextEncoder().encode(JSON.stringify(records))),
+    },
+  ], mode);
+  return { stringifyRecords, stringifyGzipRecords };
+}
+
+/**
+ * Workload C's section.
+ *
+ * @param flat The A-flat span floor (measured with workload A).
+ * @param tree The A-tree floor.
+ * @param floors The payload floors.
+ * @param pipeline The end-to-end floor (measured with the end-to-end cases), if run.
+ * @returns The section.
+ */
+export function floorsSection(flat: Stat, tree: Stat, floors: Floors, pipeline?: Stat): Section {
   return {
-    flat,
-    tree,
-    stringifyRecords,
-    stringifyGzipRecords,
-    pipelineJson,
-    section: {
-      title: "C. Floors (same process, same data)",
-      notes: [
-        "Span floor: two pooled random hex ids, two `perf.now()` reads, one object holding the caller's attribute literal, pushed to a 512-entry batch.",
-        "Payload floor: `JSON.stringify` of a 512-record batch shaped like B (44 A-trees + 28 A-flat spans), then UTF-8 and `node:zlib` gzip (level 6, as everywhere here).",
-        "End-to-end floor: 512 A-flat span floors + `JSON.stringify` + gzip of them.",
-      ],
-      stats: [flat, tree, stringifyRecords, stringifyGzipRecords, pipelineJson],
-      targets: [],
-    },
+    title: "C. Floors (same process, same data)",
+    notes: [
+      "Span floor: two pooled `crypto.getRandomValues` hex ids (one `String.fromCharCode` each, as tracelet does), two `performance.now()` reads, one object holding the caller's attribute literal (+ the event name), pushed to a 512-entry batch. Measured in the same rounds as A.",
+      "Payload floor: `JSON.stringify` of a 512-record batch shaped like B (44 A-trees + 28 A-flat spans), then UTF-8 and `node:zlib` gzip (level 6, as everywhere here).",
+      "End-to-end floor: 512 A-flat span floors + `JSON.stringify` + gzip of them.",
+    ],
+    stats: [
+      { ...flat, name: "floor: A-flat span", group: "c-flat" },
+      { ...tree, name: "floor: A-tree", group: "c-tree" },
+      floors.stringifyRecords,
+      floors.stringifyGzipRecords,
+      ...(pipeline === undefined ? [] : [{ ...pipeline, group: "c-e2e" }]),
+    ],
+    targets: [],
   };
 }

@@ -158,7 +158,9 @@ export async function runMemory(mode: Mode): Promise<MemoryResult> {
         } A-flat spans → \`BatchSpanProcessor\` (queue ${D_BOUNDS.maxQueueSize}, batch 512) → \`OtlpHttpExporter\` (protobuf, node:zlib gzip, 2 attempts, 2 s deadline) → \`http://127.0.0.1:${port}\` (closed port: connection refused) with a \`MemoryStorage\` outbox bounded at ${
           mb(D_BOUNDS.outboxMaxBytes)
         } / ${D_BOUNDS.outboxMaxEntries} entries.`,
-        `Spans are made 1024 at a time every ${PACE_MS} ms (about 100,000 spans/s); the heap is sampled after every chunk and, after a full GC, about every ${checkpoint.toLocaleString("en-US")} spans.`,
+        `Spans are made 1024 at a time every ${PACE_MS} ms (about 100,000 spans/s); the heap is sampled after every chunk and, after a full GC, about every ${
+          checkpoint.toLocaleString("en-US")
+        } spans.`,
         `Plateau: live-heap change over the second half of the run must stay within the outbox bound + 8 MiB (queue and in-flight batches): measured ${
           Number.isFinite(growth) ? mb(growth) : "n/a"
         } → ${plateau ? "plateaus" : "**does not plateau**"}.`,

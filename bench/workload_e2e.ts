@@ -1,9 +1,10 @@
 /**
  * End to end (A + encode + gzip): 512 A-flat spans through each side's tracer and batch
- * processor into an exporter that encodes the batch (protobuf, each side's own encoder) and
- * gzips it with the same `node:zlib` call, then discards the bytes. One measured call makes the
- * 512 spans and flushes, so the time covers span work, batching, encoding and compression.
- * Compared with C's end-to-end floor (512 span floors + `JSON.stringify` + gzip).
+ * processor into an exporter that encodes the batch (protobuf, each side's own encoder; tracelet
+ * JSON too) and gzips it with the same `node:zlib` call, then discards the bytes. One measured
+ * call makes the 512 spans and flushes, so the time covers span work, batching, encoding and
+ * compression. C's end-to-end floor (512 span floors + `JSON.stringify` + gzip) takes turns
+ * with the sides, round after round.
  *
  * @module
  */
@@ -11,33 +12,30 @@ import { gzipSync } from "node:zlib";
 import { encodeTracesJson } from "../src/otlp/encode_json.ts";
 import { encodeTracesProtobuf } from "../src/otlp/encode_protobuf.ts";
 import type { SpanRecord } from "../src/types.ts";
-import { BATCH_SIZE, type OtelSide, type Side } from "./_driver.ts";
-import { type Mode, type Stat, time } from "./_stats.ts";
+import { BATCH_SIZE, type OtelSide, type Pipeline, type Side } from "./_driver.ts";
+import { type Case, type Mode, type Stat, timeGroup } from "./_stats.ts";
+import { floorPipeline } from "./workload_c_floors.ts";
 
 /** End-to-end numbers per case. */
 export interface EndToEndResult {
   readonly stats: Stat[];
+  readonly floor: Stat;
   readonly traceletProtobuf: Stat;
   readonly traceletJson: Stat;
 }
 
-async function measure(
-  name: string,
-  side: Side,
-  encode: (spans: readonly unknown[]) => Uint8Array,
-  mode: Mode,
-): Promise<Stat> {
-  let bytes = 0;
-  const p = side.pipeline((spans) => {
-    bytes += gzipSync(encode(spans)).length;
+interface Run {
+  readonly name: string;
+  pipeline: Pipeline;
+  bytes: number;
+}
+
+function start(name: string, side: Side, encode: (spans: readonly unknown[]) => Uint8Array): Run {
+  const run: Run = { name, bytes: 0, pipeline: undefined as unknown as Pipeline };
+  run.pipeline = side.pipeline((spans) => {
+    run.bytes += gzipSync(encode(spans)).length;
   });
-  const stat = await time(name, { unit: "batch", group: "e2e" }, async () => {
-    p.flat(BATCH_SIZE);
-    await p.flush();
-  }, mode);
-  await p.shutdown();
-  if (bytes === 0) throw new Error(`Cannot trust the end-to-end case ${name}: nothing was encoded`);
-  return stat;
+  return run;
 }
 
 /**
@@ -46,30 +44,44 @@ async function measure(
  * @param tracelet The tracelet side.
  * @param otel The OpenTelemetry sides.
  * @param mode Full or smoke.
- * @returns The measured cases.
+ * @returns The measured cases, the floor first.
  */
 export async function runEndToEnd(
   tracelet: Side,
   otel: readonly OtelSide[],
   mode: Mode,
 ): Promise<EndToEndResult> {
-  const traceletProtobuf = await measure(
-    "tracelet: 512 spans + protobuf + gzip",
-    tracelet,
-    (spans) => encodeTracesProtobuf(spans as SpanRecord[]),
-    mode,
-  );
-  const traceletJson = await measure(
-    "tracelet: 512 spans + JSON + gzip",
-    tracelet,
-    (spans) => encodeTracesJson(spans as SpanRecord[]),
-    mode,
-  );
-  const stats = [traceletProtobuf, traceletJson];
-  for (const side of otel) {
-    stats.push(
-      await measure(`${side.name}: 512 spans + protobuf + gzip`, side, side.protobuf, mode),
-    );
+  const runs: Run[] = [
+    start(
+      "tracelet: 512 spans + protobuf + gzip",
+      tracelet,
+      (spans) => encodeTracesProtobuf(spans as SpanRecord[]),
+    ),
+    start(
+      "tracelet: 512 spans + JSON + gzip",
+      tracelet,
+      (spans) => encodeTracesJson(spans as SpanRecord[]),
+    ),
+    ...otel.map((side) => start(`${side.name}: 512 spans + protobuf + gzip`, side, side.protobuf)),
+  ];
+  const opts = { unit: "batch", group: "e2e" };
+  const cases: Case[] = [
+    { name: "floor (C): 512 A-flat span floors + JSON.stringify + gzip", opts, fn: floorPipeline },
+    ...runs.map((run): Case => ({
+      name: run.name,
+      opts,
+      fn: async () => {
+        run.pipeline.flat(BATCH_SIZE);
+        await run.pipeline.flush();
+      },
+    })),
+  ];
+  const stats = await timeGroup(cases, mode);
+  for (const run of runs) {
+    await run.pipeline.shutdown();
+    if (run.bytes === 0) {
+      throw new Error(`Cannot trust the end-to-end case ${run.name}: nothing was encoded`);
+    }
   }
-  return { stats, traceletProtobuf, traceletJson };
+  return { stats, floor: stats[0], traceletProtobuf: stats[1], traceletJson: stats[2] };
 }

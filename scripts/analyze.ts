@@ -53,7 +53,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | { error: string
     } else if (name === "-h" || name === "--help") return { error: "" };
     else return { error: `unrecognized argument: ${arg}` };
   }
-  if (options.traceDir === "") return { error: "the following arguments are required: --trace-dir" };
+  if (options.traceDir === "") {
+    return { error: "the following arguments are required: --trace-dir" };
+  }
   if (options.glob === "") return { error: "--glob must not be empty" };
   return options;
 }
@@ -97,7 +99,10 @@ function write(stream: Writable, text: string): Promise<void> {
 export async function main(argv: readonly string[]): Promise<number> {
   const options = parseArgs(argv);
   if ("error" in options) {
-    await write(process.stderr, `${USAGE}\n${options.error ? `analyze: error: ${options.error}\n` : ""}`);
+    await write(
+      process.stderr,
+      `${USAGE}\n${options.error ? `analyze: error: ${options.error}\n` : ""}`,
+    );
     return options.error ? 2 : 0;
   }
   const report = await analyzeTraceDir({
@@ -106,7 +111,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     topN: options.topN,
     reader: nodeReader,
   });
-  await write(process.stdout, `${options.json ? formatReportJson(report) : formatReportText(report)}\n`);
+  await write(
+    process.stdout,
+    `${options.json ? formatReportJson(report) : formatReportText(report)}\n`,
+  );
   return 0;
 }
 

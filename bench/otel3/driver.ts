@@ -29,7 +29,9 @@ function hrTime(ns: number): [number, number] {
  * which would otherwise make its bodies compress better for a reason unrelated to encoding).
  */
 function align(recorded: readonly unknown[], spans: readonly SpanRecord[]): unknown[] {
-  const resource = resourceFromAttributes({ ...spans[0].resource.attributes } as Record<string, string>);
+  const resource = resourceFromAttributes(
+    { ...spans[0].resource.attributes } as Record<string, string>,
+  );
   return recorded.map((r, i) => {
     const o = r as ReadableSpan;
     const t = spans[i];

@@ -17,7 +17,7 @@ import type { SpanData } from "./span_data.ts";
 import { AgentTrace, NoOpTrace } from "./trace.ts";
 
 /** Options of {@linkcode trace}. */
-export interface TraceOptions {
+export interface AgentTraceOptions {
   /** The trace id (default `genTraceId()`). */
   traceId?: string;
   /** A grouping id, e.g. a chat thread id. */
@@ -31,7 +31,7 @@ export interface TraceOptions {
 }
 
 /** Options shared by every span factory. */
-export interface SpanOptions {
+export interface AgentSpanOptions {
   /** The span id (default `genSpanId()`; `"no-op"` makes a no-op span). */
   spanId?: string;
   /** The parent trace or span (default: the current span, else the current trace). */
@@ -60,7 +60,7 @@ export interface SpanOptions {
  * });
  * ```
  */
-export function trace(workflowName: string, options: TraceOptions = {}): AgentTrace {
+export function trace(workflowName: string, options: AgentTraceOptions = {}): AgentTrace {
   if (activeCell().trace !== undefined && !activeCell().trace!.finished) {
     reportOnce(
       "agent_trace_exists",
@@ -93,7 +93,7 @@ export function trace(workflowName: string, options: TraceOptions = {}): AgentTr
 export function withTrace<R>(
   nameOrTrace: string | AgentTrace,
   fn: (trace: AgentTrace) => R,
-  options?: TraceOptions,
+  options?: AgentTraceOptions,
 ): R {
   const t = typeof nameOrTrace === "string" ? trace(nameOrTrace, options) : nameOrTrace;
   return t.run(fn);
@@ -116,7 +116,10 @@ export function getCurrentSpan(): AgentSpan | null {
  * @param options Span id, parent, disabled, tool call id.
  * @returns The span (a {@linkcode NoOpSpan} when it cannot be recorded).
  */
-export function createSpan<D extends SpanData>(data: D, options: SpanOptions = {}): AgentSpan<D> {
+export function createSpan<D extends SpanData>(
+  data: D,
+  options: AgentSpanOptions = {},
+): AgentSpan<D> {
   const cell = activeCell();
   const parent = options.parent ?? cell.span ?? cell.trace;
   const trace = parent instanceof AgentSpan ? parent.trace : parent;

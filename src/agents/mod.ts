@@ -26,7 +26,7 @@ export type { TraceExport } from "./trace.ts";
 export { AgentSpan, NoOpSpan } from "./agent_span.ts";
 export type { SpanExport } from "./agent_span.ts";
 export { createSpan, getCurrentSpan, getCurrentTrace, trace, withTrace } from "./factories.ts";
-export type { SpanOptions, TraceOptions } from "./factories.ts";
+export type { AgentSpanOptions, AgentTraceOptions } from "./factories.ts";
 export {
   agentSpan,
   customSpan,

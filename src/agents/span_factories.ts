@@ -6,7 +6,7 @@
  */
 import type { AgentSpan } from "./agent_span.ts";
 import { createSpan } from "./factories.ts";
-import type { SpanOptions } from "./factories.ts";
+import type { AgentSpanOptions } from "./factories.ts";
 import type {
   AgentSpanData,
   CustomSpanData,
@@ -52,7 +52,7 @@ function text(value: unknown): string {
  */
 export function agentSpan(
   name: string,
-  options: SpanOptions & { handoffs?: string[]; tools?: string[]; outputType?: string } = {},
+  options: AgentSpanOptions & { handoffs?: string[]; tools?: string[]; outputType?: string } = {},
 ): AgentSpan<AgentSpanData> {
   return createSpan({
     type: "agent",
@@ -72,7 +72,7 @@ export function agentSpan(
  */
 export function functionSpan(
   name: string,
-  options: SpanOptions & { input?: unknown; output?: unknown; mcpData?: unknown } = {},
+  options: AgentSpanOptions & { input?: unknown; output?: unknown; mcpData?: unknown } = {},
 ): AgentSpan<FunctionSpanData> {
   return createSpan({
     type: "function",
@@ -90,7 +90,7 @@ export function functionSpan(
  * @returns The un-started span.
  */
 export function generationSpan(
-  options: SpanOptions & {
+  options: AgentSpanOptions & {
     input?: Record<string, unknown>[];
     output?: Record<string, unknown>[];
     model?: string;
@@ -115,7 +115,7 @@ export function generationSpan(
  * @returns The un-started span.
  */
 export function responseSpan(
-  options: SpanOptions & {
+  options: AgentSpanOptions & {
     response?: { id?: string; model?: string; usage?: GenerationUsage } & Record<string, unknown>;
     input?: string | Record<string, unknown>[];
   } = {},
@@ -138,7 +138,7 @@ export function responseSpan(
  * @returns The un-started span.
  */
 export function handoffSpan(
-  options: SpanOptions & { fromAgent?: string; toAgent?: string } = {},
+  options: AgentSpanOptions & { fromAgent?: string; toAgent?: string } = {},
 ): AgentSpan<HandoffSpanData> {
   return createSpan(
     { type: "handoff", from_agent: options.fromAgent, to_agent: options.toAgent },
@@ -155,7 +155,7 @@ export function handoffSpan(
  */
 export function customSpan(
   name: string,
-  options: SpanOptions & { data?: Record<string, unknown> } = {},
+  options: AgentSpanOptions & { data?: Record<string, unknown> } = {},
 ): AgentSpan<CustomSpanData> {
   return createSpan({ type: "custom", name, data: options.data ?? {} }, options);
 }
@@ -169,7 +169,7 @@ export function customSpan(
  */
 export function guardrailSpan(
   name: string,
-  options: SpanOptions & { triggered?: boolean } = {},
+  options: AgentSpanOptions & { triggered?: boolean } = {},
 ): AgentSpan<GuardrailSpanData> {
   return createSpan({ type: "guardrail", name, triggered: options.triggered ?? false }, options);
 }
@@ -181,7 +181,7 @@ export function guardrailSpan(
  * @returns The un-started span.
  */
 export function transcriptionSpan(
-  options: SpanOptions & {
+  options: AgentSpanOptions & {
     model?: string;
     input?: string;
     inputFormat?: string;
@@ -206,7 +206,7 @@ export function transcriptionSpan(
  * @returns The un-started span.
  */
 export function speechSpan(
-  options: SpanOptions & {
+  options: AgentSpanOptions & {
     model?: string;
     input?: string;
     output?: string;
@@ -232,7 +232,7 @@ export function speechSpan(
  * @returns The un-started span.
  */
 export function speechGroupSpan(
-  options: SpanOptions & { input?: string } = {},
+  options: AgentSpanOptions & { input?: string } = {},
 ): AgentSpan<SpeechGroupSpanData> {
   return createSpan({ type: "speech_group", input: options.input }, options);
 }
@@ -244,7 +244,7 @@ export function speechGroupSpan(
  * @returns The un-started span.
  */
 export function mcpToolsSpan(
-  options: SpanOptions & { server?: string; result?: string[] } = {},
+  options: AgentSpanOptions & { server?: string; result?: string[] } = {},
 ): AgentSpan<MCPListToolsSpanData> {
   return createSpan({ type: "mcp_tools", server: options.server, result: options.result }, options);
 }

@@ -41,10 +41,13 @@ export function errorString(error: unknown): string | undefined {
   const message = str(obj(error).message);
   if (message !== undefined) return message;
   try {
-    return JSON.stringify(error, (_k, v) =>
-      typeof v === "object" && v !== null && !Array.isArray(v)
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Obj)[k]]))
-        : v);
+    return JSON.stringify(
+      error,
+      (_k, v) =>
+        typeof v === "object" && v !== null && !Array.isArray(v)
+          ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Obj)[k]]))
+          : v,
+    );
   } catch {
     return String(error);
   }
@@ -133,21 +136,44 @@ export class Accumulator {
     const modelLatencies: number[] = [];
     const toolDurations: number[] = [];
     const eventDurations = new Map<string, number[]>();
-    const steps = { step_execution_count: 0, counts_by_step_type: {} as Record<string, number>, counts_by_status: {} as Record<string, number> };
+    const steps = {
+      step_execution_count: 0,
+      counts_by_step_type: {} as Record<string, number>,
+      counts_by_status: {} as Record<string, number>,
+    };
     const errorCounts: Record<string, number> = {};
-    let modelCalls = 0, modelFailures = 0, toolCalls = 0, toolOk = 0, toolFailed = 0, errorEvents = 0;
+    let modelCalls = 0,
+      modelFailures = 0,
+      toolCalls = 0,
+      toolOk = 0,
+      toolFailed = 0,
+      errorEvents = 0;
 
     const model = (name: string) => {
       let m = perModel.get(name);
       if (m === undefined) {
-        m = { model: name, call_count: 0, failure_count: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, latency_ms: summarize([]), latencies: [] };
+        m = {
+          model: name,
+          call_count: 0,
+          failure_count: 0,
+          prompt_tokens: 0,
+          completion_tokens: 0,
+          total_tokens: 0,
+          latency_ms: summarize([]),
+          latencies: [],
+        };
         perModel.set(name, m);
       }
       return m;
     };
     const tool = (name: string) => {
       let t = perTool.get(name);
-      if (t === undefined) perTool.set(name, t = { tool_name: name, invocation_count: 0, success_count: 0, failure_count: 0 });
+      if (t === undefined) {
+        perTool.set(
+          name,
+          t = { tool_name: name, invocation_count: 0, success_count: 0, failure_count: 0 },
+        );
+      }
       return t;
     };
     const addUsage = (m: ModelStats, usage: Obj) => {
@@ -183,9 +209,14 @@ export class Accumulator {
       const a = e.attrs;
       bump(countsByType, e.type);
       if (e.run !== undefined) runIds.add(e.run);
-      if ((e.type === "RunFinished" || e.type === "AgentRunFinished") && e.run !== undefined && typeof a.success === "boolean") {
+      if (
+        (e.type === "RunFinished" || e.type === "AgentRunFinished") && e.run !== undefined &&
+        typeof a.success === "boolean"
+      ) {
         const fromRun = e.type === "RunFinished";
-        if (fromRun || !terminal.get(e.run)?.fromRun) terminal.set(e.run, { fromRun, success: a.success });
+        if (fromRun || !terminal.get(e.run)?.fromRun) {
+          terminal.set(e.run, { fromRun, success: a.success });
+        }
       }
       const duration = asInt(e.duration);
       if (duration !== undefined) {
@@ -203,12 +234,21 @@ export class Accumulator {
         addLatency(m, a.latency_ms ?? obj(a.response).latency_ms ?? e.duration);
         if (failed) (modelFailures++, m.failure_count++);
       }
-      if (e.type === invocationType) (toolCalls++, tool(str(a.tool_name) ?? "unknown").invocation_count++);
+      if (e.type === invocationType) {
+        (toolCalls++, tool(str(a.tool_name) ?? "unknown").invocation_count++);
+      }
       const isResult = observed
         ? e.type === "ToolResultObserved"
         : e.type === "ToolCallFinished" || e.type === "ToolCallFailed";
-      if (isResult) toolResult(str(a.tool_name) ?? "unknown", typeof a.ok === "boolean" ? a.ok : error === undefined);
-      if ((e.type === "ToolCallFinished" || e.type === "ToolCallFailed") && duration !== undefined) toolDurations.push(duration);
+      if (isResult) {
+        toolResult(
+          str(a.tool_name) ?? "unknown",
+          typeof a.ok === "boolean" ? a.ok : error === undefined,
+        );
+      }
+      if (
+        (e.type === "ToolCallFinished" || e.type === "ToolCallFailed") && duration !== undefined
+      ) toolDurations.push(duration);
       if (e.type === stepType) {
         steps.step_execution_count++;
         bump(steps.counts_by_step_type, str(a.step_type) ?? "unknown");
@@ -243,10 +283,15 @@ export class Accumulator {
         terminal.set(traceId, { fromRun: true, success: !isError });
       }
       if (MODEL_OPERATIONS.has(op)) {
-        const m = model(str(attrs["gen_ai.request.model"]) ?? str(attrs["gen_ai.response.model"]) ?? "unknown");
+        const m = model(
+          str(attrs["gen_ai.request.model"]) ?? str(attrs["gen_ai.response.model"]) ?? "unknown",
+        );
         modelCalls++;
         m.call_count++;
-        addUsage(m, { input_tokens: attrs["gen_ai.usage.input_tokens"], output_tokens: attrs["gen_ai.usage.output_tokens"] });
+        addUsage(m, {
+          input_tokens: attrs["gen_ai.usage.input_tokens"],
+          output_tokens: attrs["gen_ai.usage.output_tokens"],
+        });
         addLatency(m, ms);
         if (isError) (modelFailures++, m.failure_count++);
       } else if (op === "execute_tool") {
@@ -258,8 +303,10 @@ export class Accumulator {
       }
     }
 
-    const byCount = <T,>(list: T[], count: (t: T) => number, name: (t: T) => string) =>
-      list.sort((a, b) => count(b) - count(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)).slice(0, topN);
+    const byCount = <T>(list: T[], count: (t: T) => number, name: (t: T) => string) =>
+      list.sort((a, b) =>
+        count(b) - count(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)
+      ).slice(0, topN);
     let success = 0, failure = 0;
     for (const t of terminal.values()) t.success ? success++ : failure++;
     return {
@@ -269,7 +316,11 @@ export class Accumulator {
         success_count: success,
         failure_count: failure,
       },
-      events: { total: events.length, counts_by_type: countsByType, malformed_lines: this.malformed },
+      events: {
+        total: events.length,
+        counts_by_type: countsByType,
+        malformed_lines: this.malformed,
+      },
       models: {
         model_call_count: modelCalls,
         model_failure_count: modelFailures,

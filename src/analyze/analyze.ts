@@ -51,7 +51,10 @@ function topNOf(value: number | undefined): number {
  * @param options Directory name, glob, top n.
  * @returns The report.
  */
-export function analyzeTraceFiles(files: readonly TraceFileText[], options: AnalyzeOptions): AnalysisReport {
+export function analyzeTraceFiles(
+  files: readonly TraceFileText[],
+  options: AnalyzeOptions,
+): AnalysisReport {
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const acc = new Accumulator();
   for (const file of sorted) {
@@ -128,7 +131,11 @@ export async function analyzeTraceDir(
     try {
       names = await reader.listFiles(options.traceDir);
     } catch (error) {
-      warnings.push(`Cannot list ${options.traceDir}: ${error instanceof Error ? error.message : String(error)}`);
+      warnings.push(
+        `Cannot list ${options.traceDir}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
     }
     const pattern = globToRegExp(glob);
     const recursive = globIsRecursive(glob);
@@ -136,9 +143,14 @@ export async function analyzeTraceDir(
       if (!recursive && name.includes("/")) continue;
       if (!pattern.test(name)) continue;
       try {
-        files.push({ name, text: await reader.readText(`${options.traceDir.replace(/[\\/]+$/, "")}/${name}`) });
+        files.push({
+          name,
+          text: await reader.readText(`${options.traceDir.replace(/[\\/]+$/, "")}/${name}`),
+        });
       } catch (error) {
-        warnings.push(`Cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`);
+        warnings.push(
+          `Cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -66,7 +66,9 @@ export function formatReportText(report: AnalysisReport): string {
     `  duration ms: ${summary(r.latency.tool_duration_ms)}`,
   );
   for (const t of r.tools.per_tool) {
-    lines.push(`  - ${t.tool_name}: calls ${t.invocation_count}, ok ${t.success_count}, failed ${t.failure_count}`);
+    lines.push(
+      `  - ${t.tool_name}: calls ${t.invocation_count}, ok ${t.success_count}, failed ${t.failure_count}`,
+    );
   }
   lines.push(
     `Workflow steps: ${r.workflow_steps.step_execution_count}`,
@@ -75,7 +77,9 @@ export function formatReportText(report: AnalysisReport): string {
     "Event durations (ms):",
   );
   for (const e of r.latency.event_duration_ms) lines.push(`  - ${e.name}: ${summary(e)}`);
-  lines.push(`Spans: ${r.spans.span_count} in ${r.spans.trace_count} trace(s), ${r.spans.error_span_count} with errors`);
+  lines.push(
+    `Spans: ${r.spans.span_count} in ${r.spans.trace_count} trace(s), ${r.spans.error_span_count} with errors`,
+  );
   if (r.spans.span_count > 0) lines.push(`  by operation: ${counts(r.spans.counts_by_operation)}`);
   for (const s of r.spans.duration_ms) lines.push(`  - ${s.name}: ${summary(s)}`);
   lines.push(`Errors: ${r.errors.error_event_count}`);

@@ -71,7 +71,9 @@ function pairs(attrs: Attrs, keys: readonly (readonly [string, string])[]): stri
   const parts: string[] = [];
   for (const [label, key] of keys) {
     const value = attrs[key];
-    if (value !== undefined && value !== null && value !== "") parts.push(`${label}=${preview(value)}`);
+    if (value !== undefined && value !== null && value !== "") {
+      parts.push(`${label}=${preview(value)}`);
+    }
   }
   return parts.join(" ");
 }
@@ -81,78 +83,100 @@ function duration(event: TraceEvent): string {
 }
 
 /** The fixed format per known event type: a prefix and the attributes shown. */
-const FORMATS: Readonly<Record<string, readonly [string, readonly (readonly [string, string])[]]>> = {
-  RunStarted: ["[run] start", [["agent", "agent"], ["request_id", "request_id"], ["input", "input"]]],
-  RunFinished: ["[run] finished", [["success", "success"], ["error", "error"], ["result", "result"]]],
-  AgentRunStarted: ["[agent] start", [["agent", "agent"], ["request_id", "request_id"], ["input", "input"]]],
-  AgentRunFinished: ["[agent] finished", [["agent", "agent"], ["success", "success"], ["error", "error"]]],
-  ModelCallStarted: ["[model] start", [["model", "model"], ["messages", "message_count"]]],
-  ModelCallFinished: ["[model] finished", [["model", "model"], ["usage", "usage"], ["finish_reason", "finish_reason"]]],
-  ModelCallFailed: ["[model] failed", [["model", "model"], ["error", "error"]]],
-  ToolCallStarted: ["[tool] start", [["tool", "tool_name"], ["input", "tool_input"]]],
-  ToolCallFinished: ["[tool] finished", [["tool", "tool_name"], ["result", "result"]]],
-  ToolCallFailed: ["[tool] failed", [["tool", "tool_name"], ["error", "error"]]],
-  RouterDecision: ["[router] decision", [
-    ["source", "source"],
-    ["selected", "selected_tool_name"],
-    ["index", "selected_index"],
-    ["alternatives", "alternatives"],
-    ["reason", "reason"],
-  ]],
-  ModelSelectionDecision: ["[model-select]", [
-    ["model", "model_id"],
-    ["provider", "provider"],
-    ["policy", "policy_id"],
-    ["candidates", "candidate_count"],
-    ["rationale", "rationale"],
-  ]],
-  ToolSelectionDecision: ["[tool-select]", [["tool", "tool_name"], ["source", "source"], ["reason", "reason"]]],
-  ContinuationDecision: ["[continuation]", [
-    ["step", "step"],
-    ["continue", "continue"],
-    ["source", "source"],
-    ["reason", "reason"],
-  ]],
-  GuardrailDecision: ["[guardrail]", [
-    ["guardrail", "guardrail"],
-    ["decision", "decision"],
-    ["reason", "reason"],
-    ["details", "details"],
-  ]],
-  ModelRequestObserved: ["[observed] model-request", [["source", "source"], ["model", "model"], ["request", "request"]]],
-  ModelResponseObserved: ["[observed] model-response", [
-    ["source", "source"],
-    ["model", "model"],
-    ["usage", "usage"],
-    ["error", "error"],
-    ["response", "response"],
-  ]],
-  ToolInvocationObserved: ["[observed] tool-invocation", [
-    ["tool", "tool_name"],
-    ["source_id", "source_id"],
-    ["request_id", "request_id"],
-    ["input", "tool_input"],
-  ]],
-  ToolResultObserved: ["[observed] tool-result", [
-    ["tool", "tool_name"],
-    ["ok", "ok"],
-    ["error", "error"],
-    ["result", "result"],
-  ]],
-  WorkflowStepContextObserved: ["[observed] step-context", [
-    ["step", "step_id"],
-    ["type", "step_type"],
-    ["context", "context"],
-  ]],
-  WorkflowStepResultObserved: ["[observed] step-result", [
-    ["step", "step_id"],
-    ["type", "step_type"],
-    ["status", "status"],
-    ["success", "success"],
-    ["error", "error"],
-    ["output", "output"],
-  ]],
-};
+const FORMATS: Readonly<Record<string, readonly [string, readonly (readonly [string, string])[]]>> =
+  {
+    RunStarted: ["[run] start", [["agent", "agent"], ["request_id", "request_id"], [
+      "input",
+      "input",
+    ]]],
+    RunFinished: ["[run] finished", [["success", "success"], ["error", "error"], [
+      "result",
+      "result",
+    ]]],
+    AgentRunStarted: ["[agent] start", [["agent", "agent"], ["request_id", "request_id"], [
+      "input",
+      "input",
+    ]]],
+    AgentRunFinished: ["[agent] finished", [["agent", "agent"], ["success", "success"], [
+      "error",
+      "error",
+    ]]],
+    ModelCallStarted: ["[model] start", [["model", "model"], ["messages", "message_count"]]],
+    ModelCallFinished: ["[model] finished", [["model", "model"], ["usage", "usage"], [
+      "finish_reason",
+      "finish_reason",
+    ]]],
+    ModelCallFailed: ["[model] failed", [["model", "model"], ["error", "error"]]],
+    ToolCallStarted: ["[tool] start", [["tool", "tool_name"], ["input", "tool_input"]]],
+    ToolCallFinished: ["[tool] finished", [["tool", "tool_name"], ["result", "result"]]],
+    ToolCallFailed: ["[tool] failed", [["tool", "tool_name"], ["error", "error"]]],
+    RouterDecision: ["[router] decision", [
+      ["source", "source"],
+      ["selected", "selected_tool_name"],
+      ["index", "selected_index"],
+      ["alternatives", "alternatives"],
+      ["reason", "reason"],
+    ]],
+    ModelSelectionDecision: ["[model-select]", [
+      ["model", "model_id"],
+      ["provider", "provider"],
+      ["policy", "policy_id"],
+      ["candidates", "candidate_count"],
+      ["rationale", "rationale"],
+    ]],
+    ToolSelectionDecision: ["[tool-select]", [["tool", "tool_name"], ["source", "source"], [
+      "reason",
+      "reason",
+    ]]],
+    ContinuationDecision: ["[continuation]", [
+      ["step", "step"],
+      ["continue", "continue"],
+      ["source", "source"],
+      ["reason", "reason"],
+    ]],
+    GuardrailDecision: ["[guardrail]", [
+      ["guardrail", "guardrail"],
+      ["decision", "decision"],
+      ["reason", "reason"],
+      ["details", "details"],
+    ]],
+    ModelRequestObserved: ["[observed] model-request", [["source", "source"], ["model", "model"], [
+      "request",
+      "request",
+    ]]],
+    ModelResponseObserved: ["[observed] model-response", [
+      ["source", "source"],
+      ["model", "model"],
+      ["usage", "usage"],
+      ["error", "error"],
+      ["response", "response"],
+    ]],
+    ToolInvocationObserved: ["[observed] tool-invocation", [
+      ["tool", "tool_name"],
+      ["source_id", "source_id"],
+      ["request_id", "request_id"],
+      ["input", "tool_input"],
+    ]],
+    ToolResultObserved: ["[observed] tool-result", [
+      ["tool", "tool_name"],
+      ["ok", "ok"],
+      ["error", "error"],
+      ["result", "result"],
+    ]],
+    WorkflowStepContextObserved: ["[observed] step-context", [
+      ["step", "step_id"],
+      ["type", "step_type"],
+      ["context", "context"],
+    ]],
+    WorkflowStepResultObserved: ["[observed] step-result", [
+      ["step", "step_id"],
+      ["type", "step_type"],
+      ["status", "status"],
+      ["success", "success"],
+      ["error", "error"],
+      ["output", "output"],
+    ]],
+  };
 
 /**
  * Formats one event as its console line (without newline).
@@ -169,7 +193,9 @@ export function formatEvent(event: TraceEvent): string {
   }
   const keys = Object.keys(attrs).map((k) => [k, k] as const);
   const detail = pairs(attrs, keys);
-  return `[event] ${event.event_type} span=${event.span_id}${detail === "" ? "" : ` ${detail}`}${duration(event)}`;
+  return `[event] ${event.event_type} span=${event.span_id}${detail === "" ? "" : ` ${detail}`}${
+    duration(event)
+  }`;
 }
 
 /** Prints every event as a readable line; model token deltas stream inline. */

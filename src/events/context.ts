@@ -108,12 +108,24 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
       trace_path: tracePath ?? null,
     };
     const redacted = session.redact(attributes);
-    session.openRoot({ name: `run ${agent}`, attributes: { "gen_ai.agent.name": agent } }, redacted);
+    session.openRoot(
+      { name: `run ${agent}`, attributes: { "gen_ai.agent.name": agent } },
+      redacted,
+    );
     session.emitEvent("RunStarted", session.rootSpanId, null, attributes);
     cell.session = session;
     cell.spanId = session.rootSpanId;
     const span = session.spanOf(session.rootSpanId);
-    return { session, spanId: session.rootSpanId, isRoot: true, agentName: agent, span, tracePath, cell, previous };
+    return {
+      session,
+      spanId: session.rootSpanId,
+      isRoot: true,
+      agentName: agent,
+      span,
+      tracePath,
+      cell,
+      previous,
+    };
   }
   const parent = cell.spanId ?? active.rootSpanId;
   const spanId = active.startSpan("AgentRunStarted", parent, {
@@ -121,10 +133,22 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
     request_id: requestId,
     input: options.inputPayload ?? null,
     dependency_keys: dependencyKeys,
-  }, { name: `invoke_agent ${agent}`, attributes: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent } });
+  }, {
+    name: `invoke_agent ${agent}`,
+    attributes: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent },
+  });
   cell.spanId = spanId;
   const span = active.spanOf(spanId);
-  return { session: active, spanId, isRoot: false, agentName: agent, span, tracePath: undefined, cell, previous };
+  return {
+    session: active,
+    spanId,
+    isRoot: false,
+    agentName: agent,
+    span,
+    tracePath: undefined,
+    cell,
+    previous,
+  };
 }
 
 /** The outcome passed to {@linkcode finishTraceRun}. */
@@ -143,7 +167,10 @@ export interface FinishTraceRunOptions {
  * @param outcome The result or error.
  * @returns Resolves when the root run's sinks have written everything; never rejects.
  */
-export function finishTraceRun(scope: TraceScope | undefined, outcome: FinishTraceRunOptions = {}): Promise<void> {
+export function finishTraceRun(
+  scope: TraceScope | undefined,
+  outcome: FinishTraceRunOptions = {},
+): Promise<void> {
   if (scope === undefined) return Promise.resolve();
   const error = errorText(outcome.error);
   const resultSuccess = (outcome.result as { success?: unknown } | null | undefined)?.success;
@@ -151,7 +178,11 @@ export function finishTraceRun(scope: TraceScope | undefined, outcome: FinishTra
   scope.cell.session = scope.previous.session;
   scope.cell.spanId = scope.previous.spanId;
   if (!scope.isRoot) {
-    scope.session.finishSpan("AgentRunFinished", scope.spanId, { success, error, agent: scope.agentName }, { error });
+    scope.session.finishSpan("AgentRunFinished", scope.spanId, {
+      success,
+      error,
+      agent: scope.agentName,
+    }, { error });
     return Promise.resolve();
   }
   scope.session.finishSpan("RunFinished", scope.spanId, {
@@ -172,7 +203,10 @@ export function finishTraceRun(scope: TraceScope | undefined, outcome: FinishTra
  * @param fn The function.
  * @returns What `fn` returned, once the run's events are written.
  */
-export function withTraceRun<R>(options: StartTraceRunOptions, fn: () => R | Promise<R>): Promise<R> {
+export function withTraceRun<R>(
+  options: StartTraceRunOptions,
+  fn: () => R | Promise<R>,
+): Promise<R> {
   const outer = activeCell();
   const cell: EventCell = { session: outer.session, spanId: outer.spanId };
   const manager = getContextManager();
@@ -180,7 +214,9 @@ export function withTraceRun<R>(options: StartTraceRunOptions, fn: () => R | Pro
   return manager.with(context, () => {
     const scope = startTraceRun(options);
     if (scope === undefined) return Promise.resolve().then(fn);
-    const inner = scope.span === undefined ? manager.active() : manager.active().set(SPAN_KEY, scope.span);
+    const inner = scope.span === undefined
+      ? manager.active()
+      : manager.active().set(SPAN_KEY, scope.span);
     let settled: Promise<void> = Promise.resolve();
     const run = async () => await fn();
     const result = runScoped(inner, run, (error, failed) => {

@@ -66,7 +66,10 @@ export interface FinishModelCallOptions {
  * @param spanId The id from {@linkcode startModelCall}.
  * @param options Response, error, model.
  */
-export function finishModelCall(spanId: string | undefined, options: FinishModelCallOptions = {}): void {
+export function finishModelCall(
+  spanId: string | undefined,
+  options: FinishModelCallOptions = {},
+): void {
   const session = currentTraceSession();
   if (session === undefined || spanId === undefined) return;
   const response = options.response;
@@ -98,7 +101,9 @@ export function finishModelCall(spanId: string | undefined, options: FinishModel
   }, {
     attributes: {
       ...genAi,
-      "gen_ai.response.finish_reasons": typeof finishReason === "string" ? [finishReason] : undefined,
+      "gen_ai.response.finish_reasons": typeof finishReason === "string"
+        ? [finishReason]
+        : undefined,
     },
   });
 }
@@ -157,7 +162,10 @@ export function startToolCall(options: StartToolCallOptions): string | undefined
  * @param spanId The id from {@linkcode startToolCall}.
  * @param options Tool name and result.
  */
-export function finishToolCall(spanId: string | undefined, options: { toolName: string; result?: unknown }): void {
+export function finishToolCall(
+  spanId: string | undefined,
+  options: { toolName: string; result?: unknown },
+): void {
   const session = currentTraceSession();
   if (session === undefined || spanId === undefined) return;
   session.finishSpan("ToolCallFinished", spanId, {
@@ -173,11 +181,16 @@ export function finishToolCall(spanId: string | undefined, options: { toolName: 
  * @param spanId The id from {@linkcode startToolCall}.
  * @param options Tool name and error.
  */
-export function failToolCall(spanId: string | undefined, options: { toolName: string; error: unknown }): void {
+export function failToolCall(
+  spanId: string | undefined,
+  options: { toolName: string; error: unknown },
+): void {
   const session = currentTraceSession();
   if (session === undefined || spanId === undefined) return;
   const error = errorText(options.error) ?? "error";
-  session.finishSpan("ToolCallFailed", spanId, { tool_name: options.toolName, ok: false, error }, { error });
+  session.finishSpan("ToolCallFailed", spanId, { tool_name: options.toolName, ok: false, error }, {
+    error,
+  });
 }
 
 /**
@@ -187,7 +200,10 @@ export function failToolCall(spanId: string | undefined, options: { toolName: st
  * @param attributes The attributes.
  * @internal
  */
-export function emitOnCurrent(eventType: string, attributes: Readonly<Record<string, unknown>>): void {
+export function emitOnCurrent(
+  eventType: string,
+  attributes: Readonly<Record<string, unknown>>,
+): void {
   const session = currentTraceSession();
   if (session === undefined) return;
   session.emitSpanEvent(eventType, currentSpanId() ?? session.rootSpanId, attributes);

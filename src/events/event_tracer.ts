@@ -145,7 +145,12 @@ export class EventTracer {
     try {
       return getConfig().storage;
     } catch (error) {
-      report("warn", "events_no_storage", "Cannot write JSONL trace files: no storage is configured", error);
+      report(
+        "warn",
+        "events_no_storage",
+        "Cannot write JSONL trace files: no storage is configured",
+        error,
+      );
       return undefined;
     }
   }

@@ -49,7 +49,13 @@ export { OBSERVED_EVENT_TYPES } from "./event.ts";
 export type { EventType, TraceEvent } from "./event.ts";
 export { eventLine, JsonlEventSink, MemoryEventSink } from "./sinks.ts";
 export type { EventSink, JsonlEventSinkOptions } from "./sinks.ts";
-export { ConsoleEventSink, formatEvent, lineStream, preview, stderrStream } from "./console_sink.ts";
+export {
+  ConsoleEventSink,
+  formatEvent,
+  lineStream,
+  preview,
+  stderrStream,
+} from "./console_sink.ts";
 export type { ConsoleStream } from "./console_sink.ts";
 export {
   emitModelToken,
@@ -59,7 +65,11 @@ export {
   startModelCall,
   startToolCall,
 } from "./emitters.ts";
-export type { FinishModelCallOptions, StartModelCallOptions, StartToolCallOptions } from "./emitters.ts";
+export type {
+  FinishModelCallOptions,
+  StartModelCallOptions,
+  StartToolCallOptions,
+} from "./emitters.ts";
 export {
   emitContinuationDecision,
   emitGuardrailDecision,

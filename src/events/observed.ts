@@ -29,7 +29,11 @@ export function emitModelRequestObserved(options: {
 }): void {
   emitOnCurrent(
     "ModelRequestObserved",
-    withMetadata({ source: options.source, model: options.model ?? null, request: options.requestPayload }, options.metadata),
+    withMetadata({
+      source: options.source,
+      model: options.model ?? null,
+      request: options.requestPayload,
+    }, options.metadata),
   );
 }
 
@@ -74,13 +78,16 @@ export function emitToolInvocationObserved(options: {
   dependencyKeys?: readonly string[];
   metadata?: Readonly<Record<string, unknown>>;
 }): void {
-  emitOnCurrent("ToolInvocationObserved", withMetadata({
-    tool_name: options.toolName,
-    source_id: options.sourceId,
-    request_id: options.requestId,
-    tool_input: options.toolInput,
-    dependency_keys: [...(options.dependencyKeys ?? [])].sort(),
-  }, options.metadata));
+  emitOnCurrent(
+    "ToolInvocationObserved",
+    withMetadata({
+      tool_name: options.toolName,
+      source_id: options.sourceId,
+      request_id: options.requestId,
+      tool_input: options.toolInput,
+      dependency_keys: [...(options.dependencyKeys ?? [])].sort(),
+    }, options.metadata),
+  );
 }
 
 /**
@@ -96,13 +103,16 @@ export function emitToolResultObserved(options: {
   error?: unknown;
   metadata?: Readonly<Record<string, unknown>>;
 }): void {
-  emitOnCurrent("ToolResultObserved", withMetadata({
-    tool_name: options.toolName,
-    source_id: options.sourceId,
-    ok: options.ok ?? null,
-    result: options.resultPayload ?? null,
-    error: errorText(options.error),
-  }, options.metadata));
+  emitOnCurrent(
+    "ToolResultObserved",
+    withMetadata({
+      tool_name: options.toolName,
+      source_id: options.sourceId,
+      ok: options.ok ?? null,
+      result: options.resultPayload ?? null,
+      error: errorText(options.error),
+    }, options.metadata),
+  );
 }
 
 /**
@@ -110,7 +120,9 @@ export function emitToolResultObserved(options: {
  *
  * @param options Step id, step kind, context.
  */
-export function emitWorkflowStepContext(options: { stepId: string; stepType: string; context: unknown }): void {
+export function emitWorkflowStepContext(
+  options: { stepId: string; stepType: string; context: unknown },
+): void {
   emitOnCurrent("WorkflowStepContextObserved", {
     step_id: options.stepId,
     step_type: options.stepType,

@@ -111,7 +111,13 @@ export class TraceSession {
     return asObject(redacted(attributes, this.#policy));
   }
 
-  #track(spanId: string, parent: string | null, shape: SpanShape | undefined, attrs: JsonObject, root: boolean): void {
+  #track(
+    spanId: string,
+    parent: string | null,
+    shape: SpanShape | undefined,
+    attrs: JsonObject,
+    root: boolean,
+  ): void {
     let span: Span | undefined;
     if (this.#tracer !== undefined) {
       const parentSpan = this.spanOf(parent);
@@ -123,7 +129,12 @@ export class TraceSession {
       });
     }
     if (this.#open.size >= this.#maxOpen) {
-      reportOnce("events_open_full", "warn", "events_open_full", `Cannot track more than ${this.#maxOpen} open event spans`);
+      reportOnce(
+        "events_open_full",
+        "warn",
+        "events_open_full",
+        `Cannot track more than ${this.#maxOpen} open event spans`,
+      );
       span?.end();
       return;
     }
@@ -180,7 +191,9 @@ export class TraceSession {
     const open = this.#open.get(spanId);
     this.#open.delete(spanId);
     const attrs = this.redact(attributes);
-    const duration = open === undefined ? null : Math.max(0, Math.trunc(performance.now() - open.start));
+    const duration = open === undefined
+      ? null
+      : Math.max(0, Math.trunc(performance.now() - open.start));
     this.#emit(eventType, spanId, open?.parent ?? null, attrs, duration);
     const span = open?.span;
     if (span === undefined) return;
@@ -201,7 +214,11 @@ export class TraceSession {
    * @param spanId The span id.
    * @param attributes Event attributes.
    */
-  emitSpanEvent(eventType: EventType, spanId: string, attributes: Readonly<Record<string, unknown>>): void {
+  emitSpanEvent(
+    eventType: EventType,
+    spanId: string,
+    attributes: Readonly<Record<string, unknown>>,
+  ): void {
     const open = this.#open.get(spanId);
     const attrs = this.redact(attributes);
     this.#emit(eventType, spanId, open?.parent ?? null, attrs, null);
@@ -227,9 +244,20 @@ export class TraceSession {
     this.#emit(eventType, spanId, parentSpanId, this.redact(attributes), durationMs);
   }
 
-  #emit(type: EventType, spanId: string, parent: string | null, attrs: JsonObject, duration: number | null): void {
+  #emit(
+    type: EventType,
+    spanId: string,
+    parent: string | null,
+    attrs: JsonObject,
+    duration: number | null,
+  ): void {
     if (this.#closed !== undefined) {
-      reportOnce("events_closed", "debug", "events_closed", "Cannot emit an event: the trace session is closed");
+      reportOnce(
+        "events_closed",
+        "debug",
+        "events_closed",
+        "Cannot emit an event: the trace session is closed",
+      );
       return;
     }
     const ns = nowNs();

@@ -83,7 +83,11 @@ export class JsonlEventSink implements EventSink {
   emit(event: TraceEvent): void {
     if (this.#pending.length >= this.#maxPending) {
       this.#dropped++;
-      report("warn", "event_queue_full", `Cannot queue a ${event.event_type} event: ${this.#maxPending} lines are waiting`);
+      report(
+        "warn",
+        "event_queue_full",
+        `Cannot queue a ${event.event_type} event: ${this.#maxPending} lines are waiting`,
+      );
       return;
     }
     this.#pending.push(eventLine(event));
@@ -100,7 +104,12 @@ export class JsonlEventSink implements EventSink {
         await this.#storage.appendLines(this.path, lines);
       } catch (error) {
         this.#failed += lines.length;
-        report("error", "event_write_failed", `Cannot append events to ${this.path.join("/")}`, error);
+        report(
+          "error",
+          "event_write_failed",
+          `Cannot append events to ${this.path.join("/")}`,
+          error,
+        );
       }
     }
     this.#writing = undefined;

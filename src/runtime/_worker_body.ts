@@ -2,7 +2,8 @@
  * Response-body end detection for the Workers preset: wraps a response body in a pull-based
  * `ReadableStream` that reports when the client has read the last byte, when the stream failed,
  * or when the client went away (cancel). The wrapper pulls one chunk per client read
- * (`highWaterMark: 0`), so "done" means the body was consumed, not merely produced.
+ * (`highWaterMark: 0`), so "done" means the body was consumed, not merely produced. On workerd a
+ * response with a `Content-Length` keeps it, through a `FixedLengthStream`.
  *
  * @module
  */
@@ -85,7 +86,31 @@ export function observeResponse(
     }
     return response;
   }
+  let body = observeBody(response.body, onEnd);
+  const fixed = fixedLength(response);
+  if (fixed !== undefined) {
+    // Keeps `Content-Length` on the wire (a plain stream would be sent chunked). Identity
+    // streams hand a chunk on only when it is read, so the end is still detected at delivery.
+    body.pipeTo(fixed.writable).catch(() => {});
+    body = fixed.readable;
+  }
   // Passing the response as init copies status, statusText and headers (and, on workerd, its
   // `webSocket`, `cf` and `encodeBody` fields).
-  return new Response(observeBody(response.body, onEnd), response);
+  return new Response(body, response);
+}
+
+type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
+
+/** workerd's `FixedLengthStream` for a response with a valid `Content-Length`, if available. */
+function fixedLength(response: Response): TransformStream<Uint8Array, Uint8Array> | undefined {
+  const Fixed = (globalThis as { FixedLengthStream?: FixedLengthStreamClass }).FixedLengthStream;
+  const header = response.headers.get("content-length");
+  if (typeof Fixed !== "function" || header === null || !/^\d{1,15}$/.test(header)) {
+    return undefined;
+  }
+  try {
+    return new Fixed(Number(header));
+  } catch {
+    return undefined;
+  }
 }

@@ -29,6 +29,13 @@ export interface InvocationOptions {
   readonly trustTraceparent?: boolean;
   /** Record `url.query` (it may carry secrets). Default false. */
   readonly recordQuery?: boolean;
+  /**
+   * End the fetch root span when the response body has been delivered. Default true. The body is
+   * then re-wrapped: on workerd a response keeps its length only with an explicit
+   * `Content-Length` header, others are sent chunked. `false` ends the span at the headers and
+   * returns the handler's response untouched.
+   */
+  readonly waitForBody?: boolean;
   /** Flush through `ctx.waitUntil` at the end of every invocation. Default true. */
   readonly flush?: boolean;
   /** Receives each invocation's flush report. Must not throw. */
@@ -168,6 +175,10 @@ export function instrumentHandler<T extends object>(
           }
           invocation.span.setAttribute("http.response.status_code", response.status);
           if (response.status >= 500) invocation.span.setStatus({ code: "ERROR" });
+          if (options.waitForBody === false) {
+            invocation.end();
+            return response;
+          }
           return observeResponse(response, (outcome) => {
             invocation.span.setAttribute("http.response.body.size", outcome.bytes);
             if (outcome.state === "error") invocation.span.recordException(outcome.error);

@@ -61,6 +61,7 @@ class FakeModel implements Model {
       }];
     const usage = { input_tokens: first ? 21 : 34, output_tokens: first ? 7 : 9 };
     return this.core.withGenerationSpan(async (span) => {
+      await Promise.resolve(); // a real model awaits its HTTP call here
       span.spanData.usage = usage;
       span.spanData.output = output as Record<string, unknown>[];
       return {
@@ -193,18 +194,22 @@ describe("tracelet → processors written for @openai/agents-core", () => {
     const seen: string[] = [];
     const ended: CoreSpan<never>[] = [];
     class CoreStyleProcessor implements CoreTracingProcessor {
-      async onTraceStart(t: CoreTrace): Promise<void> {
+      onTraceStart(t: CoreTrace): Promise<void> {
         seen.push(`trace-start ${t.name} ${t.traceId} ${t.groupId}`);
+        return Promise.resolve();
       }
-      async onTraceEnd(t: CoreTrace): Promise<void> {
+      onTraceEnd(t: CoreTrace): Promise<void> {
         seen.push(`trace-end ${t.name}`);
+        return Promise.resolve();
       }
-      async onSpanStart(span: CoreSpan<never>): Promise<void> {
+      onSpanStart(span: CoreSpan<never>): Promise<void> {
         seen.push(`span-start ${(span.spanData as { type: string }).type}`);
+        return Promise.resolve();
       }
-      async onSpanEnd(span: CoreSpan<never>): Promise<void> {
+      onSpanEnd(span: CoreSpan<never>): Promise<void> {
         seen.push(`span-end ${(span.spanData as { type: string }).type}`);
         ended.push(span);
+        return Promise.resolve();
       }
       async shutdown(): Promise<void> {}
       async forceFlush(): Promise<void> {}

@@ -166,14 +166,16 @@ describe("one pipeline", () => {
       assert.equal(OPENAI_BATCH_DEFAULTS.exportTriggerSize, 5734);
       const t = trace("jsonl_flow");
       t.run(() => {
-        functionSpan("lookup", { input: { token: "tok-123", q: "a" }, toolCallId: "call_1" }).run(() => {});
+        functionSpan("lookup", { input: { token: "tok-123", q: "a" }, toolCallId: "call_1" }).run(
+          () => {},
+        );
       });
       const report = await flushTraces();
       assert.equal(report.exported, 2);
       const traceHex = t.traceId.slice(6);
-      const lines = (await storage.readLines(["projects", "agents", traceHex, "spans.jsonl"])).map((l) =>
-        JSON.parse(l)
-      );
+      const lines = (await storage.readLines(["projects", "agents", traceHex, "spans.jsonl"])).map((
+        l,
+      ) => JSON.parse(l));
       assert.equal(lines.length, 2);
       const fn = lines.find((l) => l.name === "execute_tool lookup");
       assert.equal(fn.attributes["gen_ai.tool.call.id"], "call_1");

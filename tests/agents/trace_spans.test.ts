@@ -59,7 +59,10 @@ describe("trace()", () => {
   it("is a root tracelet span named after the workflow, with group id and redacted metadata", async () => {
     const { collector, done } = agentSetup();
     try {
-      const t = trace("code_bot", { groupId: "thread-1", metadata: { user: "ann", api_key: "sk-secret" } });
+      const t = trace("code_bot", {
+        groupId: "thread-1",
+        metadata: { user: "ann", api_key: "sk-secret" },
+      });
       assert.equal(t.started, false);
       assert.equal(t.startedAt, null);
       t.run(() => {
@@ -123,8 +126,12 @@ describe("span factories", () => {
     const { collector, done } = agentSetup();
     try {
       trace("all_types").run(() => {
-        agentSpan("planner", { handoffs: ["writer"], tools: ["search"], outputType: "Plan" }).run(() => {});
-        functionSpan("search", { input: { q: "x" }, output: "found", toolCallId: "call_9" }).run(() => {});
+        agentSpan("planner", { handoffs: ["writer"], tools: ["search"], outputType: "Plan" }).run(
+          () => {},
+        );
+        functionSpan("search", { input: { q: "x" }, output: "found", toolCallId: "call_9" }).run(
+          () => {},
+        );
         generationSpan({
           model: "gpt-4o",
           modelConfig: { temperature: 0.5, max_tokens: 100 },
@@ -132,18 +139,30 @@ describe("span factories", () => {
           output: [{ role: "assistant", content: "hello" }],
           usage: { input_tokens: 3, output_tokens: 4 },
         }).run(() => {});
-        responseSpan({ response: { id: "resp_1", model: "gpt-4o-mini", usage: { input_tokens: 8, output_tokens: 2 } } })
+        responseSpan({
+          response: {
+            id: "resp_1",
+            model: "gpt-4o-mini",
+            usage: { input_tokens: 8, output_tokens: 2 },
+          },
+        })
           .run(() => {});
         handoffSpan({ fromAgent: "planner", toAgent: "writer" }).run(() => {});
         customSpan("db_query", { data: { table: "users" } }).run(() => {});
         guardrailSpan("no_pii", { triggered: true }).run(() => {});
         transcriptionSpan({ model: "whisper-1", input: "AAAA", output: "hello" }).run(() => {});
-        speechSpan({ model: "tts-1", input: "hello", output: "BBBB", firstContentAt: "2026-01-01T00:00:00Z" })
+        speechSpan({
+          model: "tts-1",
+          input: "hello",
+          output: "BBBB",
+          firstContentAt: "2026-01-01T00:00:00Z",
+        })
           .run(() => {});
         speechGroupSpan({ input: "hello" }).run(() => {});
         mcpToolsSpan({ server: "fs", result: ["read", "write"] }).run(() => {});
       });
-      const data = (type: string) => JSON.parse(byType(collector.ended, type).attributes["openai.span_data"] as string);
+      const data = (type: string) =>
+        JSON.parse(byType(collector.ended, type).attributes["openai.span_data"] as string);
       const attrs = (type: string) => byType(collector.ended, type).attributes;
       assert.deepEqual(data("agent"), {
         type: "agent",
@@ -155,7 +174,12 @@ describe("span factories", () => {
       assert.equal(attrs("agent")["gen_ai.operation.name"], "invoke_agent");
       assert.equal(attrs("agent")["gen_ai.agent.name"], "planner");
       assert.equal(byType(collector.ended, "agent").name, "invoke_agent planner");
-      assert.deepEqual(data("function"), { type: "function", name: "search", input: '{"q":"x"}', output: "found" });
+      assert.deepEqual(data("function"), {
+        type: "function",
+        name: "search",
+        input: '{"q":"x"}',
+        output: "found",
+      });
       assert.equal(attrs("function")["gen_ai.tool.name"], "search");
       assert.equal(attrs("function")["gen_ai.tool.call.id"], "call_9");
       assert.equal(attrs("function")["gen_ai.operation.name"], "execute_tool");
@@ -175,9 +199,17 @@ describe("span factories", () => {
       });
       assert.equal(attrs("response")["gen_ai.response.id"], "resp_1");
       assert.equal(attrs("response")["gen_ai.usage.input_tokens"], 8);
-      assert.deepEqual(data("handoff"), { type: "handoff", from_agent: "planner", to_agent: "writer" });
+      assert.deepEqual(data("handoff"), {
+        type: "handoff",
+        from_agent: "planner",
+        to_agent: "writer",
+      });
       assert.equal(attrs("handoff")["openai.handoff.to_agent"], "writer");
-      assert.deepEqual(data("custom"), { type: "custom", name: "db_query", data: { table: "users" } });
+      assert.deepEqual(data("custom"), {
+        type: "custom",
+        name: "db_query",
+        data: { table: "users" },
+      });
       assert.deepEqual(data("guardrail"), { type: "guardrail", name: "no_pii", triggered: true });
       assert.equal(attrs("guardrail")["openai.guardrail.triggered"], true);
       assert.deepEqual(data("transcription"), {
@@ -194,7 +226,11 @@ describe("span factories", () => {
         first_content_at: "2026-01-01T00:00:00Z",
       });
       assert.deepEqual(data("speech_group"), { type: "speech_group", input: "hello" });
-      assert.deepEqual(data("mcp_tools"), { type: "mcp_tools", server: "fs", result: ["read", "write"] });
+      assert.deepEqual(data("mcp_tools"), {
+        type: "mcp_tools",
+        server: "fs",
+        result: ["read", "write"],
+      });
       assert.equal(collector.ended.length, 12);
     } finally {
       await done();
@@ -204,13 +240,12 @@ describe("span factories", () => {
   it("records span data changed before finish, and exports OpenAI records", async () => {
     const { collector, done } = agentSetup();
     try {
-      let exported: unknown;
       const t = trace("updates").start(true);
       const span = generationSpan({ model: "m" }).start(true);
       assert.equal(span.endedAt, null);
       span.spanData.usage = { input_tokens: 11, output_tokens: 12 };
       span.finish(true);
-      exported = span.export();
+      const exported = span.export();
       t.finish(true);
       const record = byType(collector.ended, "generation");
       assert.equal(record.attributes["gen_ai.usage.output_tokens"], 12);
@@ -224,7 +259,7 @@ describe("span factories", () => {
         "span_data",
         "error",
       ]);
-      const e = exported as Record<string, unknown>;
+      const e = exported as unknown as Record<string, unknown>;
       assert.equal(e.object, "trace.span");
       assert.equal(e.trace_id, t.traceId);
       assert.equal(e.parent_id, null);
@@ -302,8 +337,14 @@ describe("parents and nesting", () => {
           });
         });
       await Promise.all([work("one"), work("two")]);
-      assert.equal(collector.byName("invoke_agent agent-one").traceId, collector.byName("one").traceId);
-      assert.equal(collector.byName("invoke_agent agent-two").traceId, collector.byName("two").traceId);
+      assert.equal(
+        collector.byName("invoke_agent agent-one").traceId,
+        collector.byName("one").traceId,
+      );
+      assert.equal(
+        collector.byName("invoke_agent agent-two").traceId,
+        collector.byName("two").traceId,
+      );
     } finally {
       await done();
     }
@@ -401,9 +442,14 @@ describe("errors", () => {
     const { collector, done } = agentSetup();
     try {
       trace("db").run(() => {
-        const span = customSpan("database_query", { data: { operation: "SELECT", table: "users" } });
+        const span = customSpan("database_query", {
+          data: { operation: "SELECT", table: "users" },
+        });
         span.run((s) => {
-          s.setError({ message: "connection refused", data: { operation: "risky_operation", password: "p" } });
+          s.setError({
+            message: "connection refused",
+            data: { operation: "risky_operation", password: "p" },
+          });
         });
         assert.deepEqual(span.error, {
           message: "connection refused",

@@ -1,0 +1,281 @@
+// design_research_agents' Tracer options, trace file naming, runCallable, run scopes and the
+// normalized event line.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  currentSpanId,
+  currentTraceSession,
+  EventTracer,
+  finishModelCall,
+  finishTraceRun,
+  MemoryEventSink,
+  sanitizeRunId,
+  startModelCall,
+  startTraceRun,
+  TraceSession,
+  utcStamp,
+} from "../../src/events/mod.ts";
+import { captureDiagnostics } from "../_support/collect.ts";
+import { eventSetup } from "./_helpers.ts";
+
+const EVENT_KEYS = [
+  "event_type",
+  "run_id",
+  "span_id",
+  "parent_span_id",
+  "timestamp",
+  "timestamp_ms",
+  "duration_ms",
+  "attributes",
+  "event_index",
+];
+
+describe("EventTracer options and paths", () => {
+  it("has DRA's defaults", () => {
+    const tracer = new EventTracer();
+    assert.equal(tracer.enabled, true);
+    assert.equal(tracer.traceDir, "traces");
+    assert.equal(tracer.enableJsonl, true);
+    assert.equal(tracer.enableConsole, true);
+    assert.equal(typeof tracer.consoleStream.write, "function");
+  });
+
+  it("names trace files run_<UTC stamp>_<sanitized id>.jsonl under traceDir", () => {
+    const tracer = new EventTracer({ traceDir: "out/traces", enableConsole: false });
+    const path = tracer.buildTracePath("req 1/../x:é")!;
+    assert.match(path, /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x_é\.jsonl$/);
+    assert.equal(tracer.resolveLatestTracePath("req 1/../x:é"), path);
+    assert.deepEqual(tracer.traceInfo("req 1/../x:é"), {
+      request_id: "req 1/../x:é",
+      trace_path: path,
+      trace_dir: "out/traces",
+    });
+    assert.equal(utcStamp(new Date(Date.UTC(2026, 0, 2, 3, 4, 5))), "20260102T030405Z");
+    assert.match(sanitizeRunId(""), /^[0-9a-f]{32}$/);
+    assert.equal(sanitizeRunId("a-b_c.d"), "a-b_c_d");
+  });
+
+  it("builds JSONL then console sinks, honouring the switches", () => {
+    const both = new EventTracer({ storage: undefined, enableJsonl: true });
+    assert.equal(both.buildTracePath("x")?.startsWith("traces/run_"), true);
+    const off = new EventTracer({ enableJsonl: false, enableConsole: false });
+    assert.equal(off.buildTracePath("x"), undefined);
+    assert.deepEqual(off.buildSinks(undefined), []);
+    assert.equal(off.resolveLatestTracePath("x"), undefined);
+    const consoleOnly = new EventTracer({ enableJsonl: false });
+    assert.equal(consoleOnly.buildSinks(undefined).length, 1);
+  });
+});
+
+describe("runCallable", () => {
+  it("writes RunStarted … RunFinished with the success envelope and returns the value", async () => {
+    const { tracer, readEvents, collector, done } = eventSetup();
+    try {
+      const value = await tracer.runCallable({
+        agentName: "planner",
+        requestId: "req-ok",
+        inputPayload: { prompt: "hi" },
+        dependencies: { zeta: 1, alpha: 2 },
+        fn: async () => {
+          await Promise.resolve();
+          const id = startModelCall({ model: "m1", messages: [{ role: "user", content: "hi" }] });
+          finishModelCall(id, {
+            response: { model: "m1", usage: { prompt_tokens: 3, completion_tokens: 1 } },
+          });
+          return { answer: 42 };
+        },
+      });
+      assert.deepEqual(value, { answer: 42 });
+      const { events, lines } = await readEvents("req-ok");
+      assert.deepEqual(events.map((e) => e.event_type), [
+        "RunStarted",
+        "ModelCallStarted",
+        "ModelCallFinished",
+        "RunFinished",
+      ]);
+      for (const [i, e] of events.entries()) {
+        assert.deepEqual(Object.keys(e), EVENT_KEYS);
+        assert.equal(e.event_index, i);
+        assert.equal(e.run_id, "req-ok");
+        assert.match(e.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
+        assert.ok(
+          Number.isInteger(e.timestamp_ms) && Math.abs(e.timestamp_ms - Date.now()) < 60_000,
+        );
+      }
+      assert.ok(lines.every((l) => /^[\x20-\x7e]*$/.test(l)), "ASCII-only lines");
+      const [started, call, finished, run] = events;
+      assert.deepEqual(started.attributes, {
+        agent: "planner",
+        request_id: "req-ok",
+        input: { prompt: "hi" },
+        dependency_keys: ["alpha", "zeta"],
+        trace_path: tracer.resolveLatestTracePath("req-ok")!,
+      });
+      assert.equal(started.parent_span_id, null);
+      assert.equal(started.duration_ms, null);
+      assert.equal(call.parent_span_id, started.span_id);
+      assert.equal(finished.span_id, call.span_id);
+      assert.ok(Number.isInteger(finished.duration_ms));
+      assert.deepEqual(finished.attributes.usage, { prompt_tokens: 3, completion_tokens: 1 });
+      assert.deepEqual(run.attributes, {
+        success: true,
+        error: null,
+        result: { success: true, output: { answer: 42 } },
+      });
+      assert.ok(Number.isInteger(run.duration_ms));
+
+      // One pipeline: the run and the model call are tracelet spans with the same ids.
+      const root = collector.byName("run planner");
+      const chat = collector.byName("chat m1");
+      assert.equal(root.spanId, started.span_id);
+      assert.equal(chat.spanId, call.span_id);
+      assert.equal(chat.parentSpanId, root.spanId);
+      assert.equal(chat.kind, "CLIENT");
+      assert.equal(chat.attributes["gen_ai.usage.input_tokens"], 3);
+      assert.equal(chat.attributes["dra.run_id"], "req-ok");
+      assert.equal(root.status.code, "UNSET");
+    } finally {
+      await done();
+    }
+  });
+
+  it("on failure writes RunFinished with the error, records it on the span, closes the session and rethrows", async () => {
+    const { tracer, readEvents, collector, done } = eventSetup();
+    try {
+      await assert.rejects(
+        tracer.runCallable({
+          agentName: "planner",
+          requestId: "req-bad",
+          fn: () => {
+            throw new Error("planner crashed");
+          },
+        }),
+        /planner crashed/,
+      );
+      const { events } = await readEvents("req-bad");
+      const last = events[events.length - 1];
+      assert.equal(last.event_type, "RunFinished");
+      assert.deepEqual(last.attributes, { success: false, error: "planner crashed", result: null });
+      const root = collector.byName("run planner");
+      assert.equal(root.status.code, "ERROR");
+      assert.equal(root.events[0].name, "exception");
+      assert.equal(currentTraceSession(), undefined);
+    } finally {
+      await done();
+    }
+  });
+
+  it("does nothing when the tracer is disabled", async () => {
+    const { storage, done } = eventSetup();
+    try {
+      const off = new EventTracer({ enabled: false, storage, enableConsole: false });
+      const result = await off.runCallable({
+        agentName: "a",
+        requestId: "r",
+        fn: () => {
+          assert.equal(currentTraceSession(), undefined);
+          assert.equal(startModelCall({ model: "m" }), undefined);
+          return 7;
+        },
+      });
+      assert.equal(result, 7);
+      assert.equal(off.resolveLatestTracePath("r"), undefined);
+    } finally {
+      await done();
+    }
+  });
+
+  it("nests a second run as AgentRunStarted/AgentRunFinished under the current span", async () => {
+    const { tracer, readEvents, collector, done } = eventSetup();
+    try {
+      await tracer.runCallable({
+        agentName: "outer",
+        requestId: "req-nest",
+        fn: () =>
+          tracer.runCallable({
+            agentName: "inner",
+            requestId: "req-nest-inner",
+            inputPayload: { step: 1 },
+            fn: () => {
+              assert.equal(currentTraceSession()?.runId, "req-nest");
+              return "inner-done";
+            },
+          }),
+      });
+      const { events } = await readEvents("req-nest");
+      assert.deepEqual(events.map((e) => e.event_type), [
+        "RunStarted",
+        "AgentRunStarted",
+        "AgentRunFinished",
+        "RunFinished",
+      ]);
+      assert.equal(events[1].parent_span_id, events[0].span_id);
+      assert.deepEqual(events[2].attributes, { success: true, error: null, agent: "inner" });
+      assert.equal(
+        collector.byName("invoke_agent inner").parentSpanId,
+        collector.byName("run outer").spanId,
+      );
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("startTraceRun / finishTraceRun", () => {
+  it("are opt-in by tracer, set the current session and restore it", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    try {
+      assert.equal(startTraceRun({ agentName: "a", requestId: "r0" }), undefined);
+      await finishTraceRun(undefined);
+      const scope = startTraceRun({ agentName: "a", requestId: "r1", tracer })!;
+      assert.equal(scope.isRoot, true);
+      assert.equal(currentSpanId(), scope.spanId);
+      const nested = startTraceRun({ agentName: "b", requestId: "r1-b", tracer })!;
+      assert.equal(nested.isRoot, false);
+      assert.equal(currentSpanId(), nested.spanId);
+      await finishTraceRun(nested, { result: { success: true } });
+      assert.equal(currentSpanId(), scope.spanId);
+      await finishTraceRun(scope, { result: { success: true, output: "x" } });
+      assert.equal(currentTraceSession(), undefined);
+      const { events } = await readEvents("r1");
+      assert.deepEqual(events.map((e) => e.event_type), [
+        "RunStarted",
+        "AgentRunStarted",
+        "AgentRunFinished",
+        "RunFinished",
+      ]);
+      assert.equal(events[2].attributes.success, true);
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("TraceSession", () => {
+  it("emits finish events for unknown spans without duration, and isolates failing sinks", async () => {
+    const memory = new MemoryEventSink();
+    const session = new TraceSession({
+      runId: "s1",
+      sinks: [{
+        emit: () => {
+          throw new Error("sink down");
+        },
+        close: () => {},
+      }, memory],
+    });
+    const { diagnostics } = await captureDiagnostics(async () => {
+      session.finishSpan("ToolCallFinished", "unknown", { tool_name: "t" });
+      const id = session.startSpan("ToolCallStarted", null, { tool_name: "t" });
+      session.finishSpan("ToolCallFinished", id, { tool_name: "t" });
+      await session.close();
+      session.emitEvent("Late", "x", null, {});
+    });
+    assert.deepEqual(memory.events.map((e) => [e.event_type, e.duration_ms === null]), [
+      ["ToolCallFinished", true],
+      ["ToolCallStarted", true],
+      ["ToolCallFinished", false],
+    ]);
+    assert.equal(memory.closed, true);
+    assert.equal(diagnostics.filter((d) => d.code === "event_sink_failed").length, 3);
+  });
+});
