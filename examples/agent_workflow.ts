@@ -10,7 +10,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { agentSpan, functionSpan, generationSpan } from "../src/agents/mod.ts";
+import { agentSpan, functionSpan, generationSpan, trace } from "../src/agents/mod.ts";
 import {
   configure,
   logArtifact,
@@ -54,20 +54,22 @@ async function callModel(prompt: string): Promise<string> {
 const question = "Why is tracelet portable?";
 const runId = await run("research", { params: { question, max_sources: 2 } }, async (root) => {
   logParam("api_key", "sk-demo-never-written"); // redacted before it reaches any file
-  const answer = await agentSpan("researcher", { tools: ["search"] }).run(async () => {
-    const plan = await taskSpan("plan", async () => {
-      logInput("question", question);
-      const steps = ["search the docs", "summarise"];
-      logOutput("steps", steps);
-      return steps;
-    });
-    const snippets = await functionSpan("search", { input: { query: question } }).run(() =>
-      search(question)
-    );
-    const result = await callModel([question, ...plan, ...snippets].join("\n"));
-    logMetric("sources", snippets.length);
-    return result;
-  });
+  const answer = await trace("research-agent").run(() =>
+    agentSpan("researcher", { tools: ["search"] }).run(async () => {
+      const plan = await taskSpan("plan", async () => {
+        logInput("question", question);
+        const steps = ["search the docs", "summarise"];
+        logOutput("steps", steps);
+        return steps;
+      });
+      const snippets = await functionSpan("search", { input: { query: question } }).run(() =>
+        search(question)
+      );
+      const result = await callModel([question, ...plan, ...snippets].join("\n"));
+      logMetric("sources", snippets.length);
+      return result;
+    })
+  );
   logOutput("answer", answer);
   logMetric("quality", answer.length > 10 ? 1 : 0);
   await logArtifact(new TextEncoder().encode(`# Report\n\n${answer}\n`), { name: "report.md" });
@@ -92,4 +94,8 @@ for (const file of await listFiles(runDir)) {
   const { size } = await stat(file);
   console.log(`  wrote ${relative(process.cwd(), file)} (${size} bytes)`);
 }
-console.log(`Inspect with: npx tsx scripts/analyze.ts --trace-dir ${relative(process.cwd(), runDir)} --glob '*.jsonl'`);
+console.log(
+  `Inspect with: npx tsx scripts/analyze.ts --trace-dir ${
+    relative(process.cwd(), runDir)
+  } --glob '*.jsonl'`,
+);

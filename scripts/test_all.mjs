@@ -123,7 +123,7 @@ function hasSources(dir) {
 
 const env = {
   ...process.env,
-  PATH: [join(ROOT, "node_modules", ".bin"), process.env.PATH].join(delimiter),
+  PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, "node_modules", "deno"), process.env.PATH].join(delimiter),
   DENO_DIR: join(ROOT, ".deno_dir"),
   DENO_NO_UPDATE_CHECK: "1",
   NO_COLOR: "1",
