@@ -35,6 +35,12 @@ const STATIC_CHECKS = [
   { name: "deno lint", cmd: "deno", args: ["lint"] },
   { name: "deno check", cmd: "deno", args: () => ["check", ...existing(CHECK_TARGETS)] },
   { name: "deno publish --dry-run", cmd: "deno", args: ["publish", "--dry-run", "--allow-dirty"] },
+  { name: "deno check --doc (JSDoc and README examples)", cmd: "deno", args: ["check", "--doc-only", "mod.ts", "README.md"] },
+  {
+    name: "deno doc --lint",
+    cmd: "deno",
+    args: ["doc", "--lint", "mod.ts", "src/runtime/node.ts", "src/runtime/deno.ts", "src/runtime/web.ts", "src/runtime/worker.ts"],
+  },
 ];
 /** Paths type-checked by `deno check`; missing or empty ones are left out. */
 const CHECK_TARGETS = ["mod.ts", "src", "tests", "scripts"];
