@@ -28,6 +28,7 @@
 
 // Core span model
 export type {
+  AttributePrimitive,
   Attributes,
   AttributeValue,
   FlushReport,
@@ -43,7 +44,7 @@ export type {
   TraceInfo,
 } from "./src/types.ts";
 export { Span } from "./src/span.ts";
-export type { LinkInput, SpanType } from "./src/span.ts";
+export type { LinkInput, SpanPipeline, SpanType } from "./src/span.ts";
 export { Tracer } from "./src/tracer.ts";
 export type { StartSpanOptions, TracerOptions } from "./src/tracer.ts";
 export { getTracer, setTracer } from "./src/global.ts";
@@ -59,6 +60,7 @@ export { VERSION } from "./src/version.ts";
 export { configure } from "./src/portable.ts";
 export { configureWith } from "./src/configure.ts";
 export type { Configured, ConfigureOptions, RuntimeParts } from "./src/configure.ts";
+export type { PipelineOptions } from "./src/pipeline.ts";
 export { getConfig } from "./src/config_state.ts";
 export type { LocalFiles, TraceletConfig } from "./src/config_state.ts";
 
@@ -82,23 +84,46 @@ export { JsonlSpanExporter, spanLogPath, toFlatSpan } from "./src/exporter/jsonl
 export type { FlatSpan, JsonlSpanExporterOptions } from "./src/exporter/jsonl.ts";
 export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";
 export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";
+export { DEFAULT_OTLP_TRACES_URL, OtlpHttpExporter } from "./src/exporter/otlp_http.ts";
+export type {
+  Compressor,
+  FetchLike,
+  OtlpHttpExporterOptions,
+  RetryOptions,
+  SendResult,
+} from "./src/exporter/otlp_http.ts";
+export type { PartialSuccess } from "./src/otlp/partial_success.ts";
 export {
-  OtlpHttpExporter,
+  createOtlpExporter,
   resolveOtlpConfig,
   resolveTraceBackend,
-} from "./src/exporter/otlp_http.ts";
+} from "./src/exporter/otlp_factory.ts";
 export type {
+  BackendCredentials,
   OtlpCompression,
   OtlpConfig,
   OtlpConfigOptions,
-  OtlpHttpExporterOptions,
+  OtlpExporterOptions,
   OtlpProtocol,
   TraceBackend,
-} from "./src/exporter/otlp_http.ts";
-export { encodeTracesProtobuf, PROTOBUF_CONTENT_TYPE } from "./src/otlp/encode_protobuf.ts";
-export { encodeTracesJson, JSON_CONTENT_TYPE } from "./src/otlp/encode_json.ts";
-export { parseResourceAttributes, resolveResource } from "./src/otlp/resource.ts";
-export type { ResourceOptions } from "./src/otlp/resource.ts";
+} from "./src/exporter/otlp_factory.ts";
+export { OtlpOutbox } from "./src/exporter/otlp_outbox.ts";
+export type {
+  ExportOutbox,
+  OutboxLink,
+  OutboxRetryOptions,
+  UndeliveredBatch,
+} from "./src/exporter/otlp_outbox.ts";
+export type { OtlpEncoder } from "./src/otlp/encoder.ts";
+export {
+  encodeTracesProtobuf,
+  OTLP_PROTOBUF_ENCODER,
+  PROTOBUF_CONTENT_TYPE,
+} from "./src/otlp/encode_protobuf.ts";
+export { encodeTracesJson, JSON_CONTENT_TYPE, OTLP_JSON_ENCODER } from "./src/otlp/encode_json.ts";
+export { DEFAULT_SERVICE_NAME, resolveResource } from "./src/otlp/resource.ts";
+export type { EnvReader, ResourceOptions } from "./src/otlp/resource.ts";
+export { parseResourceAttributes, resolveResourceFromEnv } from "./src/otlp/resource_env.ts";
 
 // Storage
 export { MemoryStorage } from "./src/storage/memory.ts";

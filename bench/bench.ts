@@ -14,23 +14,25 @@
  *   npm run bench        node (types stripped by esbuild, see _node_loader.mjs)
  *   deno task bench      deno
  *   npm run bench:bun    bun
- *   … -- --smoke | --only A,B,C,E,D | --no-write
+ *   … -- --smoke | --only A,B,C,E,D | --no-write | --wall
+ *   … -- --render        rebuild RESULTS.md from bench/results/*.json without measuring
  *
  * @module
  */
 import process from "node:process";
 import type { OtelSide, Side } from "./_driver.ts";
-import { saveRun } from "./_report.ts";
+import { renderResults, renderRun, saveRun } from "./_report.ts";
 import {
   atMost,
+  clockLabel,
   fasterBy,
   machineLabel,
   type Mode,
-  renderSection,
   runtimeLabel,
   runtimeName,
   type Section,
   type Target,
+  useClock,
 } from "./_stats.ts";
 import { otel2 } from "./drivers/otel2.ts";
 import { tracelet } from "./drivers/tracelet.ts";
@@ -47,7 +49,10 @@ const COMMANDS: Record<string, string> = {
   bun: "npm run bench:bun",
 };
 
-function parseArgs(argv: readonly string[]): { mode: Mode; only: Set<string>; write: boolean } {
+function parseArgs(
+  argv: readonly string[],
+): { mode: Mode; only: Set<string>; write: boolean } {
+  if (argv.includes("--wall")) useClock("wall");
   const mode: Mode = argv.includes("--smoke") ? "smoke" : "full";
   const onlyArg = argv.find((a) => a.startsWith("--only"));
   const onlyValue = onlyArg?.includes("=")
@@ -73,7 +78,12 @@ function log(text: string): void {
 }
 
 async function main(): Promise<number> {
-  const { mode, only, write } = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes("--render")) {
+    log(`wrote ${renderResults()} from bench/results/*.json`);
+    return 0;
+  }
+  const { mode, only, write } = parseArgs(argv);
   const started = performance.now();
   const otel: OtelSide[] = [otel2, otel3];
   const sides: Side[] = [tracelet, ...otel];
@@ -161,7 +171,7 @@ async function main(): Promise<number> {
       notes: [
         "The batch: 44 A-trees + 28 A-flat spans recorded by each side's SDK; the OpenTelemetry spans then carry tracelet's ids, timestamps and resource, so all encoders write identical data.",
         "Encoders: tracelet `encodeTracesProtobuf` / `encodeTracesJson` vs `ProtobufTraceSerializer` / `JsonTraceSerializer` of otlp-transformer 0.223.1 (pairs with sdk-trace-base 2.12.1) and 0.301.1 (pairs with sdk-trace 3.1.1). gzip: `node:zlib` `gzipSync`, level 6, for every side. MB/s counts uncompressed output bytes.",
-        "Codec rows: the same tracelet protobuf body through `gzipSync`, async `gzip` (thread pool; wall time) and `CompressionStream` (the core's default seam).",
+        "Codec rows: the same tracelet protobuf body through `gzipSync`, async `gzip` (thread pool; CPU time counts the pool's work) and `CompressionStream` (the core's default seam).",
       ],
       stats: b.stats,
       targets,
@@ -204,16 +214,13 @@ async function main(): Promise<number> {
     runtimeLabel: runtimeLabel(),
     machine: machineLabel(),
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    command: COMMANDS[runtime],
+    command: COMMANDS[runtime] +
+      (argv.length > 0 ? ` -- ${argv.filter((a) => a !== "--no-write").join(" ")}` : ""),
+    clock: clockLabel(),
     seconds,
     sections,
   };
-  console.log(
-    `## ${run.runtimeLabel}\n\n- Date: ${run.date}\n- Machine: ${run.machine}\n- Command: \`${run.command}\`${
-      mode === "smoke" ? " -- --smoke" : ""
-    }\n`,
-  );
-  for (const s of sections) console.log(renderSection(s));
+  console.log(renderRun(run));
   if (write) log(`wrote ${saveRun(run)}`);
   log(`done in ${seconds.toFixed(1)} s`);
   return 0;

@@ -13,6 +13,7 @@
 import { createServer } from "node:net";
 import { gzip } from "node:zlib";
 import { OtlpHttpExporter } from "../src/exporter/otlp_http.ts";
+import { OtlpOutbox } from "../src/exporter/otlp_outbox.ts";
 import { droppedTotal, mergeReport } from "../src/processor/report.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import type { FlushReport } from "../src/types.ts";
@@ -73,7 +74,7 @@ export async function runMemory(mode: Mode): Promise<MemoryResult> {
   });
   const exporter = new OtlpHttpExporter({
     endpoint: `http://127.0.0.1:${port}/v1/traces`,
-    storage,
+    outbox: new OtlpOutbox(storage),
     compress: nodeGzip,
     timeoutMillis: 2_000,
     retry: { maxAttempts: 2, initialDelayMillis: 20, maxDelayMillis: 50 },

@@ -3,10 +3,18 @@
  * does: strings, numbers and booleans pass through, homogeneous arrays of those stay arrays, and
  * anything else is JSON-encoded into a string, so nothing a caller logs is silently lost.
  *
+ * Attribute JSON vs. task data: attribute values use a small, compact encoding built on
+ * `JSON.stringify` (so the span hot path and small bundles do not carry the full serializer):
+ * BigInt → decimal string, `NaN`/`±Infinity` → `"NaN"`/`"Infinity"`/`"-Infinity"`, Map → object,
+ * Set → array, Error → `{name, message, cause}`, functions → `"<function name>"`, symbols →
+ * `"Symbol(desc)"`, a cycle → `"<circular reference>"`, `toJSON()` honoured (Dates become ISO
+ * strings), anything unreadable → `"<error: message>"`. Task inputs, outputs and objects go
+ * through the full serializer of `src/serialize/` instead (schemas, base64 bytes, error causes
+ * and stacks, depth and size limits).
+ *
  * @module
  */
 import type { Attributes, AttributeValue } from "./types.ts";
-import { serializeToJson } from "./serialize/serialize.ts";
 
 /** Limits applied to every span (OpenTelemetry's defaults). */
 export interface SpanLimits {
@@ -31,8 +39,46 @@ export const DEFAULT_SPAN_LIMITS: Readonly<SpanLimits> = Object.freeze({
   attributePerEventCountLimit: 128,
 });
 
+/**
+ * Compact JSON of any value, cycle-safe and never throwing (see the module doc for the rules).
+ *
+ * @param value Any value.
+ * @returns JSON text.
+ */
 function jsonEncode(value: unknown): string {
-  return serializeToJson(value);
+  // The current path: for each object being written, the object JSON.stringify walks (a converted
+  // Map, Set or Error, or the original) followed by the original.
+  const path: unknown[] = [];
+  try {
+    return JSON.stringify(value, function (this: unknown, _key: string, v: unknown): unknown {
+      while (path.length > 0 && path[path.length - 2] !== this) path.length -= 2;
+      switch (typeof v) {
+        case "bigint":
+        case "symbol":
+          return v.toString();
+        case "number":
+          return Number.isFinite(v) ? v : String(v);
+        case "function":
+          return `<function ${v.name || "anonymous"}>`;
+        case "object": {
+          if (v === null) return v;
+          if (path.includes(v)) return "<circular reference>";
+          const out = v instanceof Map
+            ? Object.fromEntries(v)
+            : v instanceof Set
+            ? [...v]
+            : v instanceof Error
+            ? { name: v.name, message: v.message, cause: v.cause }
+            : v;
+          path.push(out, v);
+          return out;
+        }
+      }
+      return v;
+    });
+  } catch (error) {
+    return JSON.stringify(`<error: ${error instanceof Error ? error.message : "unknown"}>`);
+  }
 }
 
 function finiteOrString(n: number): number | string {

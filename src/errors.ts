@@ -29,6 +29,8 @@ export class TracerError extends Error {
   readonly code: TracerErrorCode;
 
   /**
+   * Creates an error with `name` `"TracerError"`.
+   *
    * @param code The stable error code.
    * @param message A sentence naming what failed.
    * @param options Standard error options (`cause`).

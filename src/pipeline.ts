@@ -18,9 +18,9 @@ import { RedactingExporter } from "./redact/redacting_exporter.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
 import type { RedactionOptions, RedactionPolicy } from "./redact/policy.ts";
 import type { Attributes } from "./types.ts";
-import { resolveResource } from "./otlp/resource.ts";
-import { OtlpHttpExporter, resolveTraceBackend } from "./exporter/otlp_http.ts";
-import type { OtlpHttpExporterOptions, TraceBackend } from "./exporter/otlp_http.ts";
+import { resolveResourceFromEnv } from "./otlp/resource_env.ts";
+import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
+import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {
@@ -62,7 +62,7 @@ export interface PipelineOptions {
    * `false` to disable. Default: on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
    * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
    */
-  otlp?: Omit<OtlpHttpExporterOptions, "env" | "storage" | "compress"> | boolean;
+  otlp?: Omit<OtlpExporterOptions, "storage" | "compress"> | boolean;
 }
 
 /** Runtime facts the pipeline needs. */
@@ -105,13 +105,8 @@ export function buildPipeline(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
-  const otlp = (extra: Omit<OtlpHttpExporterOptions, "env" | "storage" | "compress">) =>
-    new OtlpHttpExporter({
-      ...extra,
-      env: parts.env,
-      storage: parts.storage,
-      compress: parts.compress,
-    });
+  const otlp = (extra: Omit<OtlpExporterOptions, "storage" | "compress">) =>
+    createOtlpExporter({ ...extra, storage: parts.storage, compress: parts.compress }, parts.env);
   const credentials = {
     server: options.server ?? parts.env("DREADNODE_SERVER"),
     apiKey: options.apiKey ?? parts.env("DREADNODE_API_KEY"),
@@ -133,7 +128,7 @@ export function buildPipeline(
   if (options.processors) processors.push(...options.processors);
   return new Tracer({
     processors,
-    resource: resolveResource(
+    resource: resolveResourceFromEnv(
       {
         serviceName: options.serviceName,
         attributes: options.resourceAttributes,

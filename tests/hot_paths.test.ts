@@ -13,19 +13,24 @@ import type { Attributes, SpanRecord, TraceInfo } from "../src/types.ts";
 describe("attribute merging into an empty map", () => {
   it("coerces every kind of value and keeps the caller's key order", () => {
     const target: Attributes = {};
-    const dropped = mergeAttributes(target, {
-      s: "x",
-      n: 1,
-      f: 1.5,
-      b: true,
-      nan: NaN,
-      inf: -Infinity,
-      u: undefined,
-      nul: null,
-      o: { a: 1 },
-      arr: [1, 2],
-      big: 10n,
-    }, 128, Infinity);
+    const dropped = mergeAttributes(
+      target,
+      {
+        s: "x",
+        n: 1,
+        f: 1.5,
+        b: true,
+        nan: NaN,
+        inf: -Infinity,
+        u: undefined,
+        nul: null,
+        o: { a: 1 },
+        arr: [1, 2],
+        big: 10n,
+      },
+      128,
+      Infinity,
+    );
     assert.equal(dropped, 0);
     assert.deepEqual(Object.entries(target), [
       ["s", "x"],

@@ -336,7 +336,7 @@ describe("serializeToJson", () => {
     assert.equal(serializeToJson(undefined), "null");
   });
 
-  it("is what span attributes use for non-primitive values", () => {
+  it("agrees with the compact JSON of span attributes on maps, bigints and error causes", () => {
     const collector = new CollectingProcessor();
     const tracer = new Tracer({ processors: [collector] });
     tracer.withSpan("s", (span) => {
@@ -345,6 +345,7 @@ describe("serializeToJson", () => {
     });
     const attrs = collector.byName("s").attributes;
     assert.equal(attrs.map, '{"a":"2"}');
+    assert.equal(attrs.map, serializeToJson(new Map([["a", 2n]])));
     const err = JSON.parse(attrs.err as string);
     assert.equal(err.message, "bad");
     assert.equal(err.cause, "x");

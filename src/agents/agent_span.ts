@@ -39,13 +39,21 @@ export interface AgentSpanInit<D extends SpanData> {
 
 /** The exported record of a span (the OpenAI Agents backend format). */
 export interface SpanExport {
+  /** Always `"trace.span"`. */
   object: "trace.span";
+  /** The agent span id (`span_<24 hex>`). */
   id: string;
+  /** The agent trace id (`trace_<32 hex>`) of its trace. */
   trace_id: string;
+  /** The parent span's agent id, or null when the parent is the trace. */
   parent_id: string | null;
+  /** Start time as an ISO string (`+00:00`), or null before start. */
   started_at: string | null;
+  /** End time as an ISO string, or null before finish. */
   ended_at: string | null;
+  /** The span data as exported (no `_`-prefixed fields, no `undefined` values). */
   span_data: Record<string, unknown>;
+  /** The error set on the span, or null. */
   error: SpanError | null;
 }
 
@@ -78,7 +86,11 @@ export class AgentSpan<D extends SpanData = SpanData> {
   #cell: AgentCell | undefined;
   #saved: AgentCell["span"];
 
-  /** @param init Construction data (use a factory instead). */
+  /**
+   * Creates an unstarted span; prefer a factory (`agentSpan`, `functionSpan`, …).
+   *
+   * @param init Construction data.
+   */
   constructor(init: AgentSpanInit<D>) {
     this.spanData = init.data;
     this.trace = init.trace;
@@ -242,7 +254,11 @@ export class AgentSpan<D extends SpanData = SpanData> {
     });
   }
 
-  /** @returns The exported record, or null for a no-op span. */
+  /**
+   * The span in the OpenAI Agents backend format.
+   *
+   * @returns The exported record, or null for a no-op span.
+   */
   export(): SpanExport | null {
     if (this.isNoOp) return null;
     return {
@@ -257,7 +273,11 @@ export class AgentSpan<D extends SpanData = SpanData> {
     };
   }
 
-  /** @returns The same as {@linkcode AgentSpan.export}. */
+  /**
+   * The JSON form used by `JSON.stringify`.
+   *
+   * @returns The same as {@linkcode AgentSpan.export}.
+   */
   toJSON(): SpanExport | null {
     return this.export();
   }
@@ -323,6 +343,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
 /** A span that records nothing (tracing disabled, or no trace); it still nests. */
 export class NoOpSpan<D extends SpanData = SpanData> extends AgentSpan<D> {
   /**
+   * Creates a no-op span with id `"no-op"`.
+   *
    * @param data The span data (kept, never recorded).
    * @param trace The (no-op) trace it belongs to.
    */

@@ -20,20 +20,31 @@ import { AgentTrace } from "./trace.ts";
 
 /** The fields read from an `@openai/agents-core` `Trace`. */
 export interface AgentsCoreTraceLike {
+  /** The SDK's trace id (`trace_<32 hex>`); kept as the agent trace id. */
   readonly traceId: string;
+  /** The workflow name. */
   readonly name: string;
+  /** The group id (e.g. a chat thread id), if any. */
   readonly groupId?: string | null;
+  /** Free-form trace metadata. */
   readonly metadata?: Record<string, unknown>;
 }
 
 /** The fields read from an `@openai/agents-core` `Span`. */
 export interface AgentsCoreSpanLike {
+  /** The id (`trace_<32 hex>`) of the trace it belongs to. */
   readonly traceId: string;
+  /** The SDK's span id (`span_<24 hex>`); kept as the agent span id. */
   readonly spanId: string;
+  /** The parent span's id, or null when the parent is the trace. */
   readonly parentId: string | null;
+  /** The typed span data (copied as is; `type` selects the shape). */
   readonly spanData: { readonly type: string };
+  /** The error set on the span, or null; recorded as the span's error when it ends. */
   readonly error: { message: string; data?: Record<string, unknown> } | null;
+  /** Start time as an ISO string, or null; used as the tracelet span's start. */
   readonly startedAt: string | null;
+  /** End time as an ISO string, or null; used as the tracelet span's end. */
   readonly endedAt: string | null;
 }
 
@@ -74,7 +85,11 @@ export class TraceletAgentsProcessor {
   readonly #spans = new Map<string, AgentSpan>();
   #dropped = 0;
 
-  /** @param options Tracer and bound. */
+  /**
+   * Creates the processor; register it with `setTraceProcessors` or `addTraceProcessor`.
+   *
+   * @param options Tracer and bound on open traces and spans.
+   */
   constructor(options: TraceletAgentsProcessorOptions = {}) {
     this.#tracer = options.tracer;
     this.#maxOpen = Math.max(1, options.maxOpen ?? 10_000);
@@ -99,7 +114,13 @@ export class TraceletAgentsProcessor {
     return true;
   }
 
-  /** @param trace The SDK's trace that started. */
+  /**
+   * Starts the matching agent trace (a root tracelet span). A known id is ignored; beyond
+   * `maxOpen` the trace is dropped and counted in {@linkcode TraceletAgentsProcessor.dropped}.
+   *
+   * @param trace The SDK's trace that started.
+   * @returns A resolved promise; never rejects.
+   */
   onTraceStart(trace: AgentsCoreTraceLike): Promise<void> {
     try {
       if (this.#traces.has(trace.traceId) || this.#full("trace")) return Promise.resolve();
@@ -117,7 +138,12 @@ export class TraceletAgentsProcessor {
     return Promise.resolve();
   }
 
-  /** @param trace The SDK's trace that ended. */
+  /**
+   * Finishes the matching agent trace, if it was recorded.
+   *
+   * @param trace The SDK's trace that ended.
+   * @returns A resolved promise; never rejects.
+   */
   onTraceEnd(trace: AgentsCoreTraceLike): Promise<void> {
     try {
       const t = this.#traces.get(trace.traceId);
@@ -129,7 +155,13 @@ export class TraceletAgentsProcessor {
     return Promise.resolve();
   }
 
-  /** @param span The SDK's span that started. */
+  /**
+   * Starts the matching agent span under its parent (recording its trace implicitly when the
+   * processor was registered mid-trace).
+   *
+   * @param span The SDK's span that started.
+   * @returns A resolved promise; never rejects.
+   */
   onSpanStart(span: AgentsCoreSpanLike): Promise<void> {
     try {
       if (this.#spans.has(span.spanId) || this.#full("span")) return Promise.resolve();
@@ -160,7 +192,12 @@ export class TraceletAgentsProcessor {
     return Promise.resolve();
   }
 
-  /** @param span The SDK's span that ended. */
+  /**
+   * Copies the final span data and error onto the agent span and finishes it at `endedAt`.
+   *
+   * @param span The SDK's span that ended.
+   * @returns A resolved promise; never rejects.
+   */
   onSpanEnd(span: AgentsCoreSpanLike): Promise<void> {
     try {
       const s = this.#spans.get(span.spanId);

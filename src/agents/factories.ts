@@ -99,12 +99,20 @@ export function withTrace<R>(
   return t.run(fn);
 }
 
-/** @returns The current trace (possibly a no-op trace), or null. */
+/**
+ * The agent trace current in this context.
+ *
+ * @returns The current trace (possibly a no-op trace), or null.
+ */
 export function getCurrentTrace(): AgentTrace | null {
   return activeCell().trace ?? null;
 }
 
-/** @returns The current span (possibly a no-op span), or null. */
+/**
+ * The agent span current in this context.
+ *
+ * @returns The current span (possibly a no-op span), or null.
+ */
 export function getCurrentSpan(): AgentSpan | null {
   return activeCell().span ?? null;
 }

@@ -89,31 +89,56 @@ export class TracingProcessorBridge implements SpanProcessor {
   /** The wrapped processor. */
   readonly processor: TracingProcessor;
 
-  /** @param processor The OpenAI-shaped processor. */
+  /**
+   * Wraps a processor; `addTraceProcessor` and `setTraceProcessors` do this for you.
+   *
+   * @param processor The OpenAI-shaped processor.
+   */
   constructor(processor: TracingProcessor) {
     this.processor = processor;
   }
 
-  /** @param span A tracelet span that started. */
+  /**
+   * Calls `onTraceStart` or `onSpanStart` when the span belongs to an agent trace or span;
+   * other tracelet spans are ignored.
+   *
+   * @param span A tracelet span that started.
+   * @returns What the processor's method returned.
+   */
   onSpanStart(span: Span): void | Promise<void> {
     const object = agentObjectOf(span);
     if (object instanceof AgentTrace) return this.processor.onTraceStart?.(object);
     if (object instanceof AgentSpan) return this.processor.onSpanStart?.(object);
   }
 
-  /** @param span A tracelet span that ended. */
+  /**
+   * Calls `onTraceEnd` or `onSpanEnd` when the span belongs to an agent trace or span; other
+   * tracelet spans are ignored.
+   *
+   * @param span A tracelet span that ended.
+   * @returns What the processor's method returned.
+   */
   onSpanEnd(span: SpanRecord): void | Promise<void> {
     const object = agentsState().objects.get(span);
     if (object instanceof AgentTrace) return this.processor.onTraceEnd?.(object);
     if (object instanceof AgentSpan) return this.processor.onSpanEnd?.(object);
   }
 
-  /** @returns Whatever the processor's `forceFlush` returns. */
+  /**
+   * Calls the processor's `forceFlush`, if it has one.
+   *
+   * @returns Resolves when the processor's flush has settled.
+   */
   async forceFlush(): Promise<void> {
     await this.processor.forceFlush?.();
   }
 
-  /** @param deadline Epoch-ms limit, passed on as a timeout in ms. */
+  /**
+   * Calls the processor's `shutdown`, if it has one.
+   *
+   * @param deadline Epoch-ms limit, passed on as the remaining timeout in ms.
+   * @returns Resolves when the processor's shutdown has settled.
+   */
   async shutdown(deadline?: number): Promise<void> {
     const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
     await this.processor.shutdown?.(timeout);
@@ -161,7 +186,11 @@ export function setTraceProcessors(processors: readonly TracingProcessor[]): voi
   getAgentTracer();
 }
 
-/** @returns The processors added through the agent layer, in order. */
+/**
+ * Lists the processors added through the agent layer (tracelet's own are not included).
+ *
+ * @returns The processors, in the order they were added.
+ */
 export function getTraceProcessors(): TracingProcessor[] {
   return agentsState().bridges.map((b) => (b as TracingProcessorBridge).processor);
 }

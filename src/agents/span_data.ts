@@ -7,6 +7,7 @@
 
 /** Data of an agent span (one agent's run). */
 export interface AgentSpanData {
+  /** The span type: always `"agent"`. */
   type: "agent";
   /** The agent's name. */
   name: string;
@@ -20,6 +21,7 @@ export interface AgentSpanData {
 
 /** Data of a function (tool) call span. */
 export interface FunctionSpanData {
+  /** The span type: always `"function"`. */
   type: "function";
   /** The function's name. */
   name: string;
@@ -45,6 +47,7 @@ export interface GenerationUsage {
 
 /** Data of a model generation span. */
 export interface GenerationSpanData {
+  /** The span type: always `"generation"`. */
   type: "generation";
   /** Input messages. */
   input?: Record<string, unknown>[];
@@ -60,6 +63,7 @@ export interface GenerationSpanData {
 
 /** Data of a Responses API call span. */
 export interface ResponseSpanData {
+  /** The span type: always `"response"`. */
   type: "response";
   /** The response id. */
   response_id?: string;
@@ -75,6 +79,7 @@ export interface ResponseSpanData {
 
 /** Data of a handoff span. */
 export interface HandoffSpanData {
+  /** The span type: always `"handoff"`. */
   type: "handoff";
   /** The agent handing off. */
   from_agent?: string;
@@ -84,6 +89,7 @@ export interface HandoffSpanData {
 
 /** Data of a custom span. */
 export interface CustomSpanData {
+  /** The span type: always `"custom"`. */
   type: "custom";
   /** The span's name. */
   name: string;
@@ -93,6 +99,7 @@ export interface CustomSpanData {
 
 /** Data of a guardrail span. */
 export interface GuardrailSpanData {
+  /** The span type: always `"guardrail"`. */
   type: "guardrail";
   /** The guardrail's name. */
   name: string;
@@ -102,6 +109,7 @@ export interface GuardrailSpanData {
 
 /** Data of a speech-to-text span. */
 export interface TranscriptionSpanData {
+  /** The span type: always `"transcription"`. */
   type: "transcription";
   /** The audio input (base64) and its format. */
   input: { data: string; format: string };
@@ -115,6 +123,7 @@ export interface TranscriptionSpanData {
 
 /** Data of a text-to-speech span. */
 export interface SpeechSpanData {
+  /** The span type: always `"speech"`. */
   type: "speech";
   /** The text input. */
   input?: string;
@@ -130,6 +139,7 @@ export interface SpeechSpanData {
 
 /** Data of a speech group span. */
 export interface SpeechGroupSpanData {
+  /** The span type: always `"speech_group"`. */
   type: "speech_group";
   /** The input text. */
   input?: string;
@@ -137,6 +147,7 @@ export interface SpeechGroupSpanData {
 
 /** Data of an MCP list-tools span. */
 export interface MCPListToolsSpanData {
+  /** The span type: always `"mcp_tools"`. */
   type: "mcp_tools";
   /** The MCP server. */
   server?: string;
@@ -146,6 +157,7 @@ export interface MCPListToolsSpanData {
 
 /** Data of a task span (newer SDK versions: one `Runner.run`). */
 export interface TaskSpanData {
+  /** The span type: always `"task"`. */
   type: "task";
   /** The task's name. */
   name: string;
@@ -155,6 +167,7 @@ export interface TaskSpanData {
 
 /** Data of a turn span (newer SDK versions: one agent turn). */
 export interface TurnSpanData {
+  /** The span type: always `"turn"`. */
   type: "turn";
   /** The turn number. */
   turn: number;

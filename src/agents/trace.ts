@@ -32,10 +32,15 @@ export interface AgentTraceInit {
 
 /** The exported record of a trace (the OpenAI Agents backend format). */
 export interface TraceExport {
+  /** Always `"trace"`. */
   object: "trace";
+  /** The agent trace id (`trace_<32 hex>`). */
   id: string;
+  /** The workflow name the trace was created with. */
   workflow_name: string;
+  /** The group id (e.g. a chat thread id), or null. */
   group_id: string | null;
+  /** Free-form metadata, or null when none was given. */
   metadata: Record<string, unknown> | null;
 }
 
@@ -63,7 +68,11 @@ export class AgentTrace {
   #cell: AgentCell | undefined;
   #saved: { trace: AgentCell["trace"]; span: AgentCell["span"] } | undefined;
 
-  /** @param init Construction data (use `trace()` instead). */
+  /**
+   * Creates an unstarted trace; prefer `trace(workflowName, options)`.
+   *
+   * @param init Construction data.
+   */
   constructor(init: AgentTraceInit) {
     this.traceId = init.traceId;
     this.name = init.name;
@@ -188,7 +197,11 @@ export class AgentTrace {
     });
   }
 
-  /** @returns The exported record, or null for a no-op trace. */
+  /**
+   * The trace in the OpenAI Agents backend format.
+   *
+   * @returns The exported record, or null for a no-op trace.
+   */
   export(): TraceExport | null {
     if (this.isNoOp) return null;
     return {
@@ -200,7 +213,11 @@ export class AgentTrace {
     };
   }
 
-  /** @returns The same as {@linkcode AgentTrace.export}. */
+  /**
+   * The JSON form used by `JSON.stringify`.
+   *
+   * @returns The same as {@linkcode AgentTrace.export}.
+   */
   toJSON(): TraceExport | null {
     return this.export();
   }
@@ -225,7 +242,11 @@ export class AgentTrace {
 
 /** A trace that records nothing (tracing disabled); it still becomes current and nests. */
 export class NoOpTrace extends AgentTrace {
-  /** @param name The workflow name. */
+  /**
+   * Creates a no-op trace with id `"no-op"`.
+   *
+   * @param name The workflow name (default `"no-op"`).
+   */
   constructor(name: string = NOOP_ID) {
     super({ name, traceId: NOOP_ID, tracer: undefined });
   }

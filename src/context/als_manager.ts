@@ -37,13 +37,19 @@ export class AsyncLocalStorageContextManager implements ContextManager {
   readonly #storage: AsyncLocalStorageLike<Context>;
 
   /**
+   * Creates a manager backed by one new `AsyncLocalStorage` instance.
+   *
    * @param storageClass The `AsyncLocalStorage` class to use.
    */
   constructor(storageClass: AsyncLocalStorageClass) {
     this.#storage = new storageClass<Context>();
   }
 
-  /** @returns The active context. */
+  /**
+   * The context active in the current async execution.
+   *
+   * @returns The active context, or {@linkcode Context.ROOT} outside any `with()`.
+   */
   active(): Context {
     return this.#storage.getStore() ?? Context.ROOT;
   }

@@ -16,7 +16,11 @@ export class SyncContextManager implements ContextManager {
   readonly isolatesAsync: boolean = false;
   #current: Context = Context.ROOT;
 
-  /** @returns The active context. */
+  /**
+   * The context on top of the stack.
+   *
+   * @returns The active context, or {@linkcode Context.ROOT} outside any `with()`.
+   */
   active(): Context {
     return this.#current;
   }

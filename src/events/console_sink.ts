@@ -203,12 +203,21 @@ export class ConsoleEventSink implements EventSink {
   readonly #stream: ConsoleStream;
   #streaming = false;
 
-  /** @param stream Where text goes (default: lines to `console.error`). */
+  /**
+   * Creates a sink writing to a stream.
+   *
+   * @param stream Where text goes (default: lines to `console.error`).
+   */
   constructor(stream: ConsoleStream = stderrStream()) {
     this.#stream = stream;
   }
 
-  /** @param event The event to print. */
+  /**
+   * Prints one event as a line; `ModelCallToken` deltas are appended to the current
+   * `[model] ` line instead.
+   *
+   * @param event The event to print.
+   */
   emit(event: TraceEvent): void {
     if (event.event_type === "ModelCallToken") {
       const delta = event.attributes.delta_text;

@@ -31,13 +31,21 @@ function activeCell(): EventCell {
     (globals[SLOT] ??= { session: undefined, spanId: undefined });
 }
 
-/** @returns The active trace session, or undefined when no run is being traced. */
+/**
+ * The trace session of the run active in this context (closed sessions are not returned).
+ *
+ * @returns The active trace session, or undefined when no run is being traced.
+ */
 export function currentTraceSession(): TraceSession | undefined {
   const session = activeCell().session;
   return session === undefined || session.closed ? undefined : session;
 }
 
-/** @returns The current span id, or undefined. */
+/**
+ * The event span id active in this context (the parent of events emitted now).
+ *
+ * @returns The current span id, or undefined when no run is being traced.
+ */
 export function currentSpanId(): string | undefined {
   return currentTraceSession() === undefined ? undefined : activeCell().spanId;
 }

@@ -57,8 +57,11 @@ export interface RunCallableOptions<R> {
 
 /** What {@linkcode EventTracer.traceInfo} returns. */
 export interface TraceInfoPayload {
+  /** The request id asked about. */
   request_id: string;
+  /** The latest JSONL path built for it in this process, or null (none, or JSONL is off). */
   trace_path: string | null;
+  /** The tracer's trace directory (relative to the storage root). */
   trace_dir: string;
 }
 
@@ -121,7 +124,11 @@ export class EventTracer {
   readonly #spanTracer: Tracer | false | undefined;
   readonly #latest = new Map<string, string>();
 
-  /** @param options The configuration. */
+  /**
+   * Creates a tracer. Defaults: enabled, directory `traces`, JSONL and console on.
+   *
+   * @param options The configuration.
+   */
   constructor(options: EventTracerOptions = {}) {
     this.enabled = options.enabled ?? true;
     this.traceDir = options.traceDir ?? "traces";
@@ -198,6 +205,8 @@ export class EventTracer {
   }
 
   /**
+   * Where a request's trace was written, as DRA's `trace_info` reports it.
+   *
    * @param requestId The request id.
    * @returns `{request_id, trace_path, trace_dir}`.
    */

@@ -97,7 +97,10 @@ export {
 export type {
   AnalysisReport,
   AnalyzeOptions,
+  ModelStats,
+  NamedSummary,
   Summary,
+  ToolStats,
   TraceDirReader,
   TraceFileText,
 } from "../analyze/mod.ts";

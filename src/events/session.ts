@@ -72,7 +72,11 @@ export class TraceSession {
   #index = 0;
   #closed: Promise<void> | undefined;
 
-  /** @param options Run id, sinks, tracer, redaction policy. */
+  /**
+   * Opens a session for one run and draws a fresh root span id.
+   *
+   * @param options Run id, sinks, tracer, redaction policy, open-span bound.
+   */
   constructor(options: TraceSessionOptions) {
     this.runId = String(options.runId);
     this.rootSpanId = newSpanId();

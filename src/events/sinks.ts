@@ -60,9 +60,11 @@ export class JsonlEventSink implements EventSink {
   #failed = 0;
 
   /**
+   * Creates a sink appending to one storage log.
+   *
    * @param storage The storage adapter.
    * @param path The log's path segments.
-   * @param options Bounds.
+   * @param options Bound on lines waiting to be written (default 10000).
    */
   constructor(storage: TraceStorage, path: StoragePath, options: JsonlEventSinkOptions = {}) {
     this.#storage = storage;
@@ -79,7 +81,11 @@ export class JsonlEventSink implements EventSink {
     return this.#failed;
   }
 
-  /** @param event The event to append. */
+  /**
+   * Queues the event's line; beyond `maxPending` waiting lines it is dropped and counted.
+   *
+   * @param event The event to append.
+   */
   emit(event: TraceEvent): void {
     if (this.#pending.length >= this.#maxPending) {
       this.#dropped++;
@@ -115,12 +121,20 @@ export class JsonlEventSink implements EventSink {
     this.#writing = undefined;
   }
 
-  /** @returns Resolves when every queued line is written (or reported as failed). */
+  /**
+   * Waits for the queued lines.
+   *
+   * @returns Resolves when every queued line is written (or reported as failed).
+   */
   async flush(): Promise<void> {
     while (this.#writing !== undefined) await this.#writing;
   }
 
-  /** @returns The same as {@linkcode JsonlEventSink.flush}. */
+  /**
+   * Flushes the sink; it holds no other resources.
+   *
+   * @returns The same as {@linkcode JsonlEventSink.flush}.
+   */
   close(): Promise<void> {
     return this.flush();
   }
@@ -137,7 +151,11 @@ export class MemoryEventSink implements EventSink {
   /** True once closed. */
   closed = false;
 
-  /** @param max Maximum events kept; further ones are counted as dropped. Default 100000. */
+  /**
+   * Creates an empty sink.
+   *
+   * @param max Maximum events kept; further ones are counted as dropped. Default 100000.
+   */
   constructor(max: number = 100_000) {
     this.#max = max;
   }
@@ -147,7 +165,11 @@ export class MemoryEventSink implements EventSink {
     return this.#dropped;
   }
 
-  /** @param event The event. */
+  /**
+   * Keeps the event, or counts it as dropped once `max` are kept.
+   *
+   * @param event The event.
+   */
   emit(event: TraceEvent): void {
     if (this.events.length >= this.#max) this.#dropped++;
     else this.events.push(event);

@@ -37,32 +37,3 @@ export function defaultGzip(): Compressor | undefined {
     ? gzipWithCompressionStream
     : undefined;
 }
-
-/** A request body ready to send. */
-export interface Payload {
-  /** The bytes to send. */
-  readonly bytes: Uint8Array;
-  /** True when `bytes` is gzip-compressed. */
-  readonly gzip: boolean;
-  /** Why compression failed (the body then goes uncompressed). */
-  readonly error?: unknown;
-}
-
-/**
- * Compresses a body when a codec is given; a failing codec falls back to the raw body.
- *
- * @param body The uncompressed body.
- * @param compress The codec, or undefined for no compression.
- * @returns The payload.
- */
-export async function toPayload(
-  body: Uint8Array,
-  compress: Compressor | undefined,
-): Promise<Payload> {
-  if (compress === undefined) return { bytes: body, gzip: false };
-  try {
-    return { bytes: await compress(body), gzip: true };
-  } catch (error) {
-    return { bytes: body, gzip: false, error };
-  }
-}

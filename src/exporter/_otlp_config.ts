@@ -2,7 +2,8 @@
  * Resolution of the OTLP/HTTP exporter's configuration from explicit options and the standard
  * `OTEL_EXPORTER_OTLP_*` environment variables (explicit options win, traces-specific variables
  * win over generic ones), plus the dreadnode-style endpoint and the `traceBackend` choice.
- * Pure: the environment is read only through the `env` function passed in.
+ * Pure: the environment is read only through the `env` function passed in. Used by
+ * `createOtlpExporter()`; the raw `OtlpHttpExporter` takes the resolved settings.
  *
  * Error messages and diagnostics name settings, never their values, so an API key or an
  * `Authorization` header can never leak through them.
@@ -12,6 +13,7 @@
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import type { EnvReader } from "../otlp/resource.ts";
+import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
 
 /** The OTLP/HTTP body encodings tracelet speaks. */
 export type OtlpProtocol = "http/protobuf" | "http/json";
@@ -56,8 +58,6 @@ export interface OtlpConfig {
   readonly secrets: readonly string[];
 }
 
-/** The default OTLP/HTTP traces endpoint (a local collector). */
-export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
 const DEFAULT_TIMEOUT = 10_000;
 const DREADNODE_TIMEOUT = 30_000;
 

@@ -14,7 +14,7 @@
 import { addDropped } from "../processor/report.ts";
 import type { Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
-import type { SendResult } from "./_otlp_send.ts";
+import type { SendResult } from "./otlp_http.ts";
 
 /** Outbox retry settings. */
 export interface OutboxRetryOptions {

@@ -27,14 +27,6 @@ export interface RetryOptions {
 /** Retry settings with every default filled in. */
 export type RetryPolicy = Required<RetryOptions>;
 
-/** The defaults of {@linkcode RetryOptions}. */
-export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
-  maxAttempts: 6,
-  initialDelayMillis: 1000,
-  maxDelayMillis: 16_000,
-  multiplier: 2,
-});
-
 /**
  * Fills in the retry defaults.
  *
@@ -43,14 +35,12 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
  */
 export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
   return {
-    maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_RETRY.maxAttempts)),
-    initialDelayMillis: Math.max(0, options.initialDelayMillis ?? DEFAULT_RETRY.initialDelayMillis),
-    maxDelayMillis: Math.max(0, options.maxDelayMillis ?? DEFAULT_RETRY.maxDelayMillis),
-    multiplier: Math.max(1, options.multiplier ?? DEFAULT_RETRY.multiplier),
+    maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? 6)),
+    initialDelayMillis: Math.max(0, options.initialDelayMillis ?? 1000),
+    maxDelayMillis: Math.max(0, options.maxDelayMillis ?? 16_000),
+    multiplier: Math.max(1, options.multiplier ?? 2),
   };
 }
-
-const RETRYABLE = new Set([408, 429, 502, 503, 504]);
 
 /**
  * Whether an HTTP status is worth retrying (OTLP/HTTP's list plus 408).
@@ -59,7 +49,7 @@ const RETRYABLE = new Set([408, 429, 502, 503, 504]);
  * @returns True for 408, 429, 502, 503 and 504.
  */
 export function isRetryableStatus(status: number): boolean {
-  return RETRYABLE.has(status);
+  return [408, 429, 502, 503, 504].includes(status);
 }
 
 /**
@@ -77,9 +67,9 @@ export function backoffDelay(
 ): number {
   const step = Math.min(
     policy.maxDelayMillis,
-    policy.initialDelayMillis * Math.pow(policy.multiplier, Math.max(0, retry - 1)),
+    policy.initialDelayMillis * policy.multiplier ** Math.max(0, retry - 1),
   );
-  return step / 2 + random() * (step / 2);
+  return (step * (1 + random())) / 2;
 }
 
 /**
@@ -90,18 +80,16 @@ export function backoffDelay(
  * @returns True when the full delay passed, false when aborted.
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const onAbort = (): void => {
+    if (signal?.aborted) return resolve(false);
+    const done = (full: boolean): void => {
       clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+      resolve(full);
+    };
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(done, ms, true);
+    signal?.addEventListener("abort", onAbort);
   });
 }
 
@@ -127,17 +115,18 @@ export class Limiter {
    * @returns Resolves once the caller holds a slot; release it with {@linkcode Limiter.release}.
    */
   acquire(): Promise<void> {
-    if (this.#active < this.#max) {
-      this.#active++;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve) => {
+      if (this.#active < this.#max) {
+        this.#active++;
+        resolve();
+      } else this.#waiting.push(resolve);
+    });
   }
 
   /** Releases a slot, handing it to the next waiter if any. */
   release(): void {
     const next = this.#waiting.shift();
-    if (next !== undefined) next();
+    if (next) next();
     else if (this.#active > 0) this.#active--;
   }
 }

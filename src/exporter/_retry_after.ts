@@ -20,17 +20,12 @@ const MAX_RETRY_AFTER = 24 * 60 * 60 * 1000;
  * ```
  */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (text === "") return undefined;
-  let delay: number;
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    delay = Number(text) * 1000;
-  } else {
-    if (!/^[A-Za-z]{3},? /.test(text)) return undefined; // an HTTP-date starts with the day name
-    const date = Date.parse(text);
-    if (Number.isNaN(date)) return undefined;
-    delay = date - now;
-  }
-  return Math.min(Math.max(0, Math.ceil(delay)), MAX_RETRY_AFTER);
+  const text = value?.trim() ?? "";
+  // delay-seconds, or an HTTP-date (which starts with the day name)
+  const delay = /^\d+(\.\d+)?$/.test(text)
+    ? Number(text) * 1000
+    : /^[a-z]{3},? /i.test(text)
+    ? Date.parse(text) - now
+    : NaN;
+  return Number.isNaN(delay) ? undefined : Math.min(Math.max(0, Math.ceil(delay)), MAX_RETRY_AFTER);
 }

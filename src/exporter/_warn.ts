@@ -30,9 +30,8 @@ export class ThrottledWarner {
    * @returns The text with each secret replaced by `[REDACTED]`.
    */
   mask(text: string): string {
-    let out = text;
-    for (const secret of this.#secrets) out = out.split(secret).join("[REDACTED]");
-    return out;
+    for (const secret of this.#secrets) text = text.split(secret).join("[REDACTED]");
+    return text;
   }
 
   /**
@@ -43,9 +42,9 @@ export class ThrottledWarner {
    */
   warn(code: string, message: string): void {
     const now = Date.now();
-    const last = this.#last.get(code);
-    if (last !== undefined && now - last < this.#intervalMillis) return;
-    this.#last.set(code, now);
-    report("warn", code, this.mask(message));
+    if (now - (this.#last.get(code) ?? -Infinity) >= this.#intervalMillis) {
+      this.#last.set(code, now);
+      report("warn", code, this.mask(message));
+    }
   }
 }

@@ -65,7 +65,12 @@ export class ConsoleSpanExporter implements SpanExporter {
   readonly #write: (line: string) => void;
   readonly #max: number;
 
-  /** @param options Output function and preview length. */
+  /**
+   * Creates an exporter; by default it prints with `console.log` and shows at most 80
+   * characters per attribute value.
+   *
+   * @param options Output function and preview length.
+   */
   constructor(options: ConsoleSpanExporterOptions = {}) {
     this.#write = options.write ?? ((line) => console.log(line));
     this.#max = options.maxValueLength ?? 80;

@@ -23,16 +23,27 @@ import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
 
 /** One JSONL line, as an object (keys in dreadnode's order). */
 export interface FlatSpan {
+  /** The W3C trace id (32 lowercase hex). */
   trace_id: string;
+  /** The W3C span id (16 lowercase hex). */
   span_id: string;
+  /** The parent span id, or null for a root span. */
   parent_id: string | null;
+  /** The span name. */
   name: string;
+  /** The span kind (`INTERNAL`, `SERVER`, `CLIENT`, `PRODUCER` or `CONSUMER`). */
   kind: string;
+  /** The status code (`UNSET`, `OK` or `ERROR`); the description is not written. */
   status: string;
+  /** Start time, ISO 8601 in UTC with microseconds (e.g. `2026-01-02T03:04:05.123456+00:00`). */
   start_time: string;
+  /** End time, in the same format as `start_time`. */
   end_time: string;
+  /** The span's attributes. */
   attributes: Attributes;
+  /** The span's events, each with its time in the same format as `start_time`. */
   events: { name: string; timestamp: string; attributes: Attributes }[];
+  /** The resource attributes (`service.name`, …). */
   resource: Attributes;
 }
 
@@ -111,7 +122,11 @@ export class JsonlSpanExporter implements SpanExporter {
   readonly #storage: TraceStorage;
   readonly #project: string;
 
-  /** @param options Storage and default project. */
+  /**
+   * Creates an exporter writing into `options.storage`.
+   *
+   * @param options Storage and default project (default `default`).
+   */
   constructor(options: JsonlSpanExporterOptions) {
     this.#storage = options.storage;
     this.#project = options.project ?? "default";

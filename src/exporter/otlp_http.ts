@@ -1,69 +1,99 @@
 /**
- * The OTLP/HTTP span exporter: OTLP protobuf (default) or JSON bodies, gzip, `fetch` with
+ * The OTLP/HTTP span exporter: OTLP protobuf bodies (or any injected encoder), gzip, `fetch` with
  * per-attempt timeouts, retries with backoff and `Retry-After` inside one deadline, at most two
- * requests in flight, partial-success accounting, and a durable outbox in the storage adapter for
- * batches that cannot be delivered now. `export()` never rejects and never creates spans; every
- * span of every batch ends up counted in the returned {@linkcode FlushReport}.
+ * requests in flight, partial-success accounting, and an optional durable outbox for batches that
+ * cannot be delivered now. `export()` never rejects and never creates spans; every span of every
+ * batch ends up counted in the returned {@linkcode FlushReport}.
+ *
+ * This is the raw exporter: it takes resolved settings and reads no environment. Everything
+ * optional is injected, so a program bundles only what it uses: `encoder` (`OTLP_JSON_ENCODER`
+ * from `encode_json.ts` for OTLP/JSON) and `outbox` (`new OtlpOutbox(storage)`). For the
+ * `OTEL_EXPORTER_OTLP_*` variables, `protocol`, the dreadnode endpoint (`server`, `apiKey`,
+ * `organization`) and `storage`, use `createOtlpExporter()` from `otlp_factory.ts`, which
+ * resolves all of that and builds this exporter.
  *
  * Outcomes: delivered spans are `exported` (and `retried` when it took more than one attempt or
  * came from the outbox); spans the receiver rejected in a partial success are dropped as
- * `partial_success_rejected`; undeliverable batches are `persisted` to the outbox (reason and
- * not-before time stored; headers are never stored, they are re-applied at send time), or, with
- * no storage, dropped as `http_<status>`, `deadline`, `retries_exhausted` or `aborted`; outbox
- * evictions are dropped as `outbox_full`.
+ * `partial_success_rejected`; undeliverable batches are parked in the outbox (`persisted`), or,
+ * without one, dropped as `http_<status>`, `deadline`, `retries_exhausted`, `aborted` or
+ * `shutdown`.
  *
  * @module
  */
 import { report as diagnose } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
-import { encodeTracesJson, JSON_CONTENT_TYPE } from "../otlp/encode_json.ts";
-import { encodeTracesProtobuf, PROTOBUF_CONTENT_TYPE } from "../otlp/encode_protobuf.ts";
-import type { EnvReader } from "../otlp/resource.ts";
+import type { OtlpEncoder } from "../otlp/encoder.ts";
+import { OTLP_PROTOBUF_ENCODER } from "../otlp/encode_protobuf.ts";
+import { parsePartialSuccess, type PartialSuccess } from "../otlp/partial_success.ts";
 import { addDropped, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
-import type { OutboxEntry, TraceStorage } from "../storage/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { VERSION } from "../version.ts";
-import { type Compressor, defaultGzip, toPayload } from "./_gzip.ts";
-import { type OtlpConfig, type OtlpConfigOptions, resolveOtlpConfig } from "./_otlp_config.ts";
+import { type Compressor, defaultGzip } from "./_gzip.ts";
+import type { OtlpCompression } from "./_otlp_config.ts";
 import {
-  dropReasonOf,
-  type FetchLike,
-  send,
-  type SendResult,
-  type Transport,
-} from "./_otlp_send.ts";
-import {
-  destinationTag,
-  drainOutbox,
-  type OutboxRetryOptions,
-  type OutboxRetryPolicy,
-  outboxRetryPolicy,
-  parkBatch,
-} from "./_outbox.ts";
-import { Limiter, type RetryOptions, retryPolicy } from "./_retry.ts";
+  backoffDelay,
+  isRetryableStatus,
+  Limiter,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
+  sleep,
+} from "./_retry.ts";
+import { parseRetryAfter } from "./_retry_after.ts";
 import { ThrottledWarner } from "./_warn.ts";
+import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
 
-export { resolveOtlpConfig, resolveTraceBackend } from "./_otlp_config.ts";
-export type {
-  BackendCredentials,
-  OtlpCompression,
-  OtlpConfig,
-  OtlpConfigOptions,
-  OtlpProtocol,
-  TraceBackend,
-} from "./_otlp_config.ts";
 export type { Compressor } from "./_gzip.ts";
-export type { FetchLike } from "./_otlp_send.ts";
-export type { OutboxRetryOptions } from "./_outbox.ts";
 export type { RetryOptions } from "./_retry.ts";
+export type { OtlpEncoder } from "../otlp/encoder.ts";
 
-/** Options of {@linkcode OtlpHttpExporter}. */
-export interface OtlpHttpExporterOptions extends OtlpConfigOptions {
-  /** Environment reader for `OTEL_EXPORTER_OTLP_*` (presets pass one); none by default. */
-  env?: EnvReader;
-  /** Storage whose outbox keeps undeliverable batches; without it they are dropped and counted. */
-  storage?: TraceStorage;
+/** The subset of `fetch` the exporter uses (inject an un-instrumented one if needed). */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** The outcome of sending one body (retries included). */
+export interface SendResult {
+  /** True when the receiver accepted the body (2xx). */
+  readonly ok: boolean;
+  /** Attempts made (1 = no retry). */
+  readonly attempts: number;
+  /** The last outcome: `http_<status>`, `timeout`, `network` or `aborted`. */
+  readonly reason: string;
+  /**
+   * The reason spans are dropped under when there is no outbox: the status for a non-retryable
+   * answer (`http_400`), else why retrying stopped (`deadline`, `retries_exhausted`,
+   * `aborted`).
+   */
+  readonly drop?: string;
+  /** Whether the last failure was a retryable one (the server may accept it later). */
+  readonly retryable?: boolean;
+  /** The server's `Retry-After`, in ms, when it sent one. */
+  readonly retryAfterMillis?: number;
+  /** A short description for diagnostics (may contain server text; masked before reporting). */
+  readonly detail?: string;
+  /** What the receiver rejected from an accepted body, if anything. */
+  readonly partial?: PartialSuccess;
+}
+
+/** The default OTLP/HTTP traces endpoint (a local collector). */
+export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
+
+const utf8 = new TextDecoder();
+
+/** Options of {@linkcode OtlpHttpExporter}: resolved settings, no environment. */
+export interface OtlpHttpExporterOptions {
+  /** Full traces URL (used as is). Default `http://localhost:4318/v1/traces`. */
+  endpoint?: string;
+  /** Request headers (keys are lower-cased). Their values never appear in diagnostics. */
+  headers?: Readonly<Record<string, string>>;
+  /** Body compression. Default `gzip`. */
+  compression?: OtlpCompression;
+  /** Overall time limit of one export, retries included, in ms. Default 10 000. */
+  timeoutMillis?: number;
+  /** Body encoding. Default OTLP/protobuf; pass `OTLP_JSON_ENCODER` for OTLP/JSON. */
+  encoder?: OtlpEncoder;
+  /** Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. */
+  outbox?: ExportOutbox;
   /** gzip codec; default `CompressionStream("gzip")` (uncompressed, reported once, where missing). */
   compress?: Compressor;
   /** The fetch used for export requests. Default: the global `fetch` at construction time. */
@@ -74,11 +104,7 @@ export interface OtlpHttpExporterOptions extends OtlpConfigOptions {
   attemptTimeoutMillis?: number;
   /** Requests in flight at most. Default 2. */
   maxConcurrentRequests?: number;
-  /** Outbox redelivery backoff (default 5 s doubling to 1 h, 20 attempts). */
-  outbox?: OutboxRetryOptions;
 }
-
-const RECHECK_MILLIS = 30_000;
 
 /**
  * Exports spans over OTLP/HTTP.
@@ -93,60 +119,78 @@ const RECHECK_MILLIS = 30_000;
  * ```
  */
 export class OtlpHttpExporter implements SpanExporter {
-  readonly #config: OtlpConfig;
-  readonly #transport: Transport;
-  readonly #storage: TraceStorage | undefined;
+  /** The traces URL requests go to. */
+  readonly url: string;
+  readonly #headers: Record<string, string>;
+  readonly #fetch: FetchLike;
+  readonly #timeoutMillis: number;
+  readonly #attemptTimeoutMillis: number;
+  readonly #retry: RetryPolicy;
+  readonly #limiter: Limiter;
+  readonly #encoder: OtlpEncoder;
+  readonly #outbox: ExportOutbox | undefined;
   readonly #compress: Compressor | undefined;
-  readonly #outboxPolicy: OutboxRetryPolicy;
-  readonly #pending = new Set<Promise<unknown>>();
   readonly #warner: ThrottledWarner;
-  readonly #destination: string;
-  #nextDrainAt = 0;
-  #draining: Promise<void> | undefined;
+  readonly #link: OutboxLink;
+  readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
 
   /**
-   * @param options Endpoint, protocol, storage and transport settings.
-   * @throws {TracerError} For an invalid explicit option, or no `fetch` on this runtime
-   *   (configuration time, never in export).
+   * Creates an exporter from resolved settings.
+   *
+   * @param options Endpoint, headers, encoder, outbox and transport settings.
+   * @throws {TracerError} `INVALID_CONFIG` for an endpoint that is not an http(s) URL,
+   *   `WRONG_RUNTIME` when this runtime has no `fetch` and none is passed (configuration time,
+   *   never in export).
    */
   constructor(options: OtlpHttpExporterOptions = {}) {
-    this.#config = resolveOtlpConfig(options, options.env);
-    this.#warner = new ThrottledWarner(this.#config.secrets);
-    this.#destination = destinationTag(this.#config.url);
-    const globalFetch = (globalThis as { fetch?: FetchLike }).fetch;
-    if (options.fetch === undefined && typeof globalFetch !== "function") {
+    const url = options.endpoint ?? DEFAULT_OTLP_TRACES_URL;
+    if (!/^https?:\/\/[^/]/i.test(url)) {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot export over OTLP/HTTP: `endpoint` is not an http(s) URL",
+      );
+    }
+    const fetch = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch?.bind(globalThis);
+    if (fetch === undefined) {
       throw new TracerError(
         "WRONG_RUNTIME",
         "Cannot export over OTLP/HTTP: this runtime has no fetch; pass the `fetch` option",
       );
     }
-    const fetchImpl = options.fetch ?? (globalFetch as FetchLike).bind(globalThis);
-    this.#transport = {
-      fetch: fetchImpl,
-      url: this.#config.url,
-      headers: { "user-agent": `tracelet/${VERSION}`, ...this.#config.headers },
-      limiter: new Limiter(options.maxConcurrentRequests ?? 2),
-      retry: retryPolicy(options.retry),
-      attemptTimeoutMillis: options.attemptTimeoutMillis ?? Infinity,
-    };
-    this.#storage = options.storage;
-    this.#compress = this.#config.compression === "gzip"
-      ? (options.compress ?? defaultGzip())
-      : undefined;
-    if (this.#config.compression === "gzip" && this.#compress === undefined) {
-      diagnose(
-        "warn",
-        "no_gzip",
-        "Cannot gzip OTLP requests: CompressionStream is missing; sending uncompressed",
-      );
+    const headers: Record<string, string> = { "user-agent": `tracelet/${VERSION}` };
+    const secrets: string[] = [];
+    for (const key in options.headers) {
+      const value = String(options.headers[key]);
+      headers[key.toLowerCase()] = value;
+      if (value.length >= 4) secrets.push(value);
     }
-    this.#outboxPolicy = outboxRetryPolicy(options.outbox);
-  }
-
-  /** The traces URL requests go to. */
-  get url(): string {
-    return this.#config.url;
+    this.url = url;
+    this.#headers = headers;
+    this.#fetch = fetch;
+    this.#timeoutMillis = options.timeoutMillis ?? 10_000;
+    this.#attemptTimeoutMillis = options.attemptTimeoutMillis ?? Infinity;
+    this.#retry = retryPolicy(options.retry);
+    this.#limiter = new Limiter(options.maxConcurrentRequests ?? 2);
+    this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
+    this.#outbox = options.outbox;
+    this.#warner = new ThrottledWarner(secrets);
+    if (options.compression !== "none") {
+      this.#compress = options.compress ?? defaultGzip();
+      if (this.#compress === undefined) {
+        diagnose(
+          "warn",
+          "no_gzip",
+          "Cannot gzip OTLP requests: CompressionStream is missing; sending uncompressed",
+        );
+      }
+    }
+    this.#link = {
+      url,
+      send: (body, contentType, deadline, signal) =>
+        this.#send(body, contentType, deadline, signal, 1),
+      warn: (code, message) => this.#warner.warn(code, message),
+    };
   }
 
   /**
@@ -167,15 +211,12 @@ export class OtlpHttpExporter implements SpanExporter {
    * @returns The redelivered (exported) and given-up (dropped) counts; never rejects.
    */
   forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
-    const report = emptyReport();
-    return this.#track(
-      this.#drain(this.#deadline(options), options.signal, report, true).then(() => report),
-    );
+    return this.#track(this.#drain(this.#deadline(options), options, true));
   }
 
   /**
    * Waits for exports in progress; later exports only park their batch in the outbox (or drop it
-   * as `shutdown` without storage). Idempotent.
+   * as `shutdown` without one). Idempotent.
    *
    * @param _options Unused (in-flight exports are already bounded by their deadlines).
    */
@@ -192,7 +233,17 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   #deadline(options: ExportOptions): number {
-    return Math.min(Date.now() + this.#config.timeoutMillis, options.deadline ?? Infinity);
+    return Math.min(Date.now() + this.#timeoutMillis, options.deadline ?? Infinity);
+  }
+
+  async #drain(
+    deadline: number,
+    options: ExportOptions,
+    force: boolean,
+    report: FlushReport = emptyReport(),
+  ): Promise<FlushReport> {
+    await this.#outbox?.drain(this.#link, deadline, options.signal, report, force);
+    return report;
   }
 
   async #export(spans: readonly SpanRecord[], options: ExportOptions): Promise<FlushReport> {
@@ -201,155 +252,144 @@ export class OtlpHttpExporter implements SpanExporter {
     let accounted = false;
     try {
       const deadline = this.#deadline(options);
-      if (this.#storage !== undefined && !this.#closed && Date.now() >= this.#nextDrainAt) {
-        await this.#drain(Date.now() + (deadline - Date.now()) / 2, options.signal, report, false);
+      if (!this.#closed) {
+        await this.#drain(Date.now() + (deadline - Date.now()) / 2, options, false, report);
       }
       if (count === 0) return report;
-      const json = this.#config.protocol === "http/json";
-      const body = json ? encodeTracesJson(spans) : encodeTracesProtobuf(spans);
-      const contentType = json ? JSON_CONTENT_TYPE : PROTOBUF_CONTENT_TYPE;
-      if (this.#closed) {
-        accounted = true;
-        await this.#park(body, contentType, count, "shutdown", "shutdown", undefined, report);
-        return report;
-      }
-      const result = await this.#send(body, contentType, deadline, options.signal, Infinity);
+      const contentType = this.#encoder.contentType;
+      const body = this.#encoder.encode(spans);
+      const result = this.#closed
+        ? { ok: false, attempts: 0, reason: "shutdown", drop: "shutdown" }
+        : await this.#send(body, contentType, deadline, options.signal);
       accounted = true;
-      if (result.ok) {
-        this.#delivered(count, result, report);
+      const { ok, partial, reason } = result;
+      const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
+      if (ok) {
+        report.exported += count - rejected;
+        if (result.attempts > 1) report.retried += count - rejected;
+        addDropped(report, "partial_success_rejected", rejected);
+        if (partial) {
+          this.#warner.warn(
+            "export_partial_success",
+            `The OTLP receiver rejected ${rejected} of ${count} spans: ${partial.errorMessage}`,
+          );
+        }
       } else {
-        this.#warn(
-          "export_failed",
-          `Cannot deliver ${count} spans to the OTLP endpoint: ${result.reason}` +
-            (result.detail ? ` (${result.detail})` : ""),
-        );
-        const { reason, retryAfterMillis } = result;
-        await this.#park(
-          body,
-          contentType,
-          count,
-          reason,
-          dropReasonOf(result),
-          retryAfterMillis,
-          report,
-        );
+        if (result.attempts > 0) {
+          this.#warner.warn(
+            "export_failed",
+            `Cannot deliver ${count} spans to the OTLP endpoint: ${reason}` +
+              (result.detail ? ` (${result.detail})` : ""),
+          );
+        }
+        const batch = { body, contentType, spanCount: count, reason };
+        if (this.#outbox) {
+          await this.#outbox.park(this.#link, batch, result.retryAfterMillis, report);
+        } else addDropped(report, result.drop!, count);
       }
     } catch (error) {
       if (!accounted) report.failed += count;
-      this.#warn(
-        "export_failed",
-        `Cannot export ${count} spans: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.#warner.warn("export_failed", `Cannot export ${count} spans: ${error}`);
     }
     return report;
   }
 
+  /**
+   * Sends one body: gzip when configured, then attempts with backoff (or the server's
+   * `Retry-After`) while attempts and the deadline allow. A `Retry-After` that would end past the
+   * deadline stops the retries at once (the batch is kept for later instead of hammering the
+   * server). Never rejects.
+   */
   async #send(
     body: Uint8Array,
     contentType: string,
     deadline: number,
     signal: AbortSignal | undefined,
-    maxAttempts: number,
+    maxAttempts = Infinity,
   ): Promise<SendResult> {
-    const payload = await toPayload(body, this.#compress);
-    if (payload.error !== undefined) {
-      this.#warn(
-        "gzip_failed",
-        `Cannot gzip an OTLP request, sending it uncompressed: ${String(payload.error)}`,
-      );
-    }
-    const { bytes, gzip } = payload;
-    return await send(this.#transport, {
-      body: bytes,
-      contentType,
-      gzip,
-      deadline,
-      signal,
-      maxAttempts,
-    });
-  }
-
-  #delivered(count: number, result: SendResult & { ok: true }, report: FlushReport): void {
-    const rejected = Math.min(count, result.partial?.rejectedSpans ?? 0);
-    report.exported += count - rejected;
-    if (result.attempts > 1) report.retried += count - rejected;
-    addDropped(report, "partial_success_rejected", rejected);
-    if (result.partial !== undefined) {
-      this.#warn(
-        "export_partial_success",
-        `The OTLP receiver rejected ${rejected} of ${count} spans: ${result.partial.errorMessage}`,
-      );
-    }
-  }
-
-  async #park(
-    body: Uint8Array,
-    contentType: string,
-    count: number,
-    reason: string,
-    dropReason: string,
-    retryAfterMillis: number | undefined,
-    report: FlushReport,
-  ): Promise<void> {
-    if (this.#storage === undefined) {
-      addDropped(report, dropReason, count);
-      return;
-    }
-    const batch = { body, contentType, spanCount: count, reason };
-    const parked = await parkBatch(
-      this.#storage.outbox,
-      batch,
-      this.#destination,
-      retryAfterMillis,
-      this.#outboxPolicy,
-      report,
-    );
-    if (parked.notBefore !== undefined) {
-      this.#nextDrainAt = Math.min(this.#nextDrainAt, parked.notBefore);
-    }
-    if (parked.problem !== undefined) this.#warn(parked.problem.code, parked.problem.message);
-  }
-
-  async #drain(
-    deadline: number,
-    signal: AbortSignal | undefined,
-    report: FlushReport,
-    wait: boolean,
-  ): Promise<void> {
-    const storage = this.#storage;
-    if (storage === undefined) return;
-    if (this.#draining !== undefined) {
-      if (wait) await this.#draining;
-      return;
-    }
-    const run = async (): Promise<void> => {
+    const headers: Record<string, string> = { ...this.#headers, "content-type": contentType };
+    if (this.#compress) {
       try {
-        const nextDue = await drainOutbox({
-          outbox: storage.outbox,
-          deliver: (entry: OutboxEntry, type: string) =>
-            this.#send(entry.body, type, deadline, signal, 1),
-          destination: this.#destination,
-          policy: this.#outboxPolicy,
-          deadline,
-          signal,
-          report,
-          onProblem: (code, message) => this.#warn(code, message),
-        });
-        this.#nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);
+        body = await this.#compress(body);
+        headers["content-encoding"] = "gzip";
       } catch (error) {
-        this.#nextDrainAt = Date.now() + this.#outboxPolicy.initialBackoffMillis;
-        this.#warn("outbox_failed", `Cannot read the export outbox: ${String(error)}`);
+        this.#warner.warn(
+          "gzip_failed",
+          `Cannot gzip an OTLP request, sending it uncompressed: ${error}`,
+        );
       }
-    };
-    this.#draining = run();
-    try {
-      await this.#draining;
-    } finally {
-      this.#draining = undefined;
     }
-  }
-
-  #warn(code: string, message: string): void {
-    this.#warner.warn(code, message);
+    const max = Math.min(maxAttempts, this.#retry.maxAttempts);
+    let attempts = 0;
+    let reason = "aborted";
+    let retryable = true;
+    let retryAfterMillis: number | undefined;
+    let detail: string | undefined;
+    const fail = (drop: string): SendResult => ({
+      ok: false,
+      attempts,
+      reason,
+      drop,
+      retryable,
+      retryAfterMillis,
+      detail,
+    });
+    for (;;) {
+      if (signal?.aborted) return fail(reason = "aborted");
+      attempts++;
+      let status = 0;
+      let bytes: Uint8Array | undefined;
+      let response: Response | undefined;
+      reason = "timeout";
+      detail = undefined;
+      await this.#limiter.acquire();
+      const timeout = Math.min(this.#attemptTimeoutMillis, deadline - Date.now());
+      if (timeout > 0) {
+        const controller = new AbortController();
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeout);
+        const onAbort = (): void => controller.abort();
+        signal?.addEventListener("abort", onAbort);
+        try {
+          response = await this.#fetch(this.url, {
+            method: "POST",
+            headers,
+            body: body as Uint8Array<ArrayBuffer>,
+            signal: controller.signal,
+          });
+          bytes = new Uint8Array(await response.arrayBuffer());
+          status = response.status;
+          reason = `http_${status}`;
+        } catch (error) {
+          reason = timedOut ? "timeout" : signal?.aborted ? "aborted" : "network";
+          detail = String(error);
+        } finally {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
+        }
+      }
+      this.#limiter.release();
+      if (status >= 200 && status < 300) {
+        const partial = parsePartialSuccess(
+          bytes!,
+          response!.headers.get("content-type"),
+          contentType.includes("json"),
+        );
+        return { ok: true, attempts, reason, partial };
+      }
+      if (reason === "aborted") return fail(reason);
+      detail ??= bytes && utf8.decode(bytes.subarray(0, 512)).replace(/\s+/g, " ").trim()
+            .slice(0, 300) || undefined;
+      retryable = status === 0 || isRetryableStatus(status);
+      if (!retryable) return fail(reason);
+      retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());
+      if (attempts >= max) return fail("retries_exhausted");
+      const delay = retryAfterMillis ?? backoffDelay(attempts, this.#retry);
+      if (Date.now() + delay >= deadline) return fail("deadline");
+      if (!(await sleep(delay, signal))) return fail(reason = "aborted");
+    }
   }
 }

@@ -31,6 +31,7 @@ import {
   VALUE_STRING,
   valueKind,
 } from "./mapping.ts";
+import type { OtlpEncoder } from "./encoder.ts";
 
 /** The content type of OTLP/JSON request bodies. */
 export const JSON_CONTENT_TYPE = "application/json";
@@ -220,3 +221,23 @@ export function toOtlpJson(spans: readonly SpanRecord[]): OtlpJsonRequest {
 export function encodeTracesJson(spans: readonly SpanRecord[]): Uint8Array {
   return utf8.encode(JSON.stringify(toOtlpJson(spans)));
 }
+
+/**
+ * The OTLP/JSON encoder, to pass as the OTLP exporter's `encoder` (`createOtlpExporter` picks it
+ * for `protocol: "http/json"`).
+ *
+ * @example
+ * ```ts
+ * import { OtlpHttpExporter } from "../exporter/otlp_http.ts";
+ * import { OTLP_JSON_ENCODER } from "./encode_json.ts";
+ * const exporter = new OtlpHttpExporter({
+ *   endpoint: "http://127.0.0.1:4318/v1/traces",
+ *   encoder: OTLP_JSON_ENCODER,
+ * });
+ * await exporter.shutdown();
+ * ```
+ */
+export const OTLP_JSON_ENCODER: OtlpEncoder = {
+  contentType: JSON_CONTENT_TYPE,
+  encode: encodeTracesJson,
+};

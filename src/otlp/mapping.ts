@@ -11,7 +11,7 @@
 import type { InstrumentationScope, Resource, SpanKind, SpanRecord, StatusCode } from "../types.ts";
 
 /** OTLP `Span.SpanKind` codes: our kind names mapped to the protobuf enum numbers. */
-export const SPAN_KIND_CODES: Readonly<Record<SpanKind, number>> = Object.freeze({
+export const SPAN_KIND_CODES: Readonly<Record<SpanKind, number>> = /* @__PURE__ */ Object.freeze({
   INTERNAL: 1,
   SERVER: 2,
   CLIENT: 3,
@@ -20,11 +20,13 @@ export const SPAN_KIND_CODES: Readonly<Record<SpanKind, number>> = Object.freeze
 });
 
 /** OTLP `Status.StatusCode` codes. */
-export const STATUS_CODES: Readonly<Record<StatusCode, number>> = Object.freeze({
+export const STATUS_CODES: Readonly<Record<StatusCode, number>> = /* @__PURE__ */ Object.freeze({
   UNSET: 0,
   OK: 1,
   ERROR: 2,
 });
+
+const KINDS: readonly string[] = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
 /**
  * The OTLP kind code of a span kind (`INTERNAL` = 1 … `CONSUMER` = 5; an unknown string maps to
@@ -34,7 +36,7 @@ export const STATUS_CODES: Readonly<Record<StatusCode, number>> = Object.freeze(
  * @returns The enum number.
  */
 export function spanKindCode(kind: SpanKind): number {
-  return SPAN_KIND_CODES[kind] ?? 0;
+  return KINDS.indexOf(kind) + 1;
 }
 
 /**
@@ -44,7 +46,7 @@ export function spanKindCode(kind: SpanKind): number {
  * @returns The enum number.
  */
 export function statusCodeOf(code: StatusCode): number {
-  return STATUS_CODES[code] ?? 0;
+  return code === "OK" ? 1 : code === "ERROR" ? 2 : 0;
 }
 
 /**
@@ -167,34 +169,19 @@ function sameScope(a: InstrumentationScope, b: InstrumentationScope): boolean {
  */
 export function groupSpans(spans: readonly SpanRecord[]): ResourceGroup[] {
   const groups: ResourceGroup[] = [];
-  let lastResource: Resource | undefined;
-  let lastScope: InstrumentationScope | undefined;
   let group: ResourceGroup | undefined;
   let scopeGroup: ScopeGroup | undefined;
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i];
-    if (span.resource !== lastResource || group === undefined) {
-      lastResource = span.resource;
-      group = undefined;
-      for (let g = 0; g < groups.length; g++) {
-        if (groups[g].resource === lastResource) group = groups[g];
-      }
-      if (group === undefined) {
-        group = { resource: lastResource, scopes: [] };
-        groups.push(group);
-      }
+    if (span.resource !== group?.resource) {
+      group = groups.find((g) => g.resource === span.resource);
+      if (group === undefined) groups.push(group = { resource: span.resource, scopes: [] });
       scopeGroup = undefined;
     }
-    if (span.scope !== lastScope || scopeGroup === undefined) {
-      lastScope = span.scope;
-      scopeGroup = undefined;
-      const scopes = group.scopes;
-      for (let s = 0; s < scopes.length; s++) {
-        if (sameScope(scopes[s].scope, lastScope)) scopeGroup = scopes[s];
-      }
+    if (span.scope !== scopeGroup?.scope) {
+      scopeGroup = group.scopes.find((s) => sameScope(s.scope, span.scope));
       if (scopeGroup === undefined) {
-        scopeGroup = { scope: lastScope, spans: [] };
-        scopes.push(scopeGroup);
+        group.scopes.push(scopeGroup = { scope: span.scope, spans: [] });
       }
     }
     scopeGroup.spans.push(span);

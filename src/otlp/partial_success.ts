@@ -1,7 +1,8 @@
 /**
  * Reads the `partial_success` of an OTLP `ExportTraceServiceResponse`, in protobuf or JSON form,
- * so rejected spans are reported instead of being counted as delivered. Parsing never throws: a
- * body that cannot be read counts as full success, as the OTLP specification asks.
+ * so rejected spans are reported instead of being counted as delivered. Only the two fields that
+ * matter are read (`rejected_spans`, `error_message`); everything else is skipped. Parsing never
+ * throws: a body that cannot be read counts as full success, as the OTLP specification asks.
  *
  * @module
  */
@@ -16,87 +17,37 @@ export interface PartialSuccess {
 
 const utf8 = new TextDecoder();
 
-class Reader {
-  readonly buf: Uint8Array;
-  pos = 0;
-  constructor(buf: Uint8Array) {
-    this.buf = buf;
-  }
-
-  varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.buf.length) throw new RangeError("truncated varint");
-      const byte = this.buf[this.pos++];
-      result += (byte & 127) * scale;
-      if (byte < 128) return result;
-      scale *= 128;
+/**
+ * The fields of one protobuf message by field number, the last occurrence winning: varints as
+ * numbers, length-delimited fields as byte views, fixed-width fields as 0. Throws on a truncated
+ * or malformed message.
+ */
+function protoFields(b: Uint8Array): (number | Uint8Array)[] {
+  const fields: (number | Uint8Array)[] = [];
+  let pos = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let scale = 1;; scale *= 128) {
+      const byte = b[pos++];
+      value += (byte & 127) * scale;
+      if (byte < 128) return value; // `undefined < 128` is false: past the end never returns
+      if (pos >= b.length) throw 0;
     }
-    throw new RangeError("varint too long");
-  }
-
-  bytes(): Uint8Array {
-    const len = this.varint();
-    const end = this.pos + len;
-    if (end > this.buf.length) throw new RangeError("truncated field");
-    const out = this.buf.subarray(this.pos, end);
-    this.pos = end;
-    return out;
-  }
-
-  skip(wireType: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.bytes();
-    else if (wireType === 5) this.pos += 4;
-    else throw new RangeError(`unsupported wire type ${wireType}`);
-  }
-}
-
-function fromProtobuf(body: Uint8Array): PartialSuccess | undefined {
-  const outer = new Reader(body);
-  let found: PartialSuccess | undefined;
-  while (outer.pos < body.length) {
-    const tag = outer.varint();
-    if (tag !== 0x0a) {
-      outer.skip(tag & 7);
-      continue;
-    }
-    const inner = new Reader(outer.bytes());
-    let rejectedSpans = 0;
-    let errorMessage = "";
-    while (inner.pos < inner.buf.length) {
-      const t = inner.varint();
-      if (t === 0x08) rejectedSpans = inner.varint();
-      else if (t === 0x12) errorMessage = utf8.decode(inner.bytes());
-      else inner.skip(t & 7);
-    }
-    found = { rejectedSpans, errorMessage };
-  }
-  return found;
-}
-
-function fromJson(body: Uint8Array): PartialSuccess | undefined {
-  const text = utf8.decode(body).trim();
-  if (text === "") return undefined;
-  const doc = JSON.parse(text) as { partialSuccess?: unknown; partial_success?: unknown } | null;
-  const partial = (doc?.partialSuccess ?? doc?.partial_success) as
-    | {
-      rejectedSpans?: unknown;
-      rejected_spans?: unknown;
-      errorMessage?: unknown;
-      error_message?: unknown;
-    }
-    | null
-    | undefined;
-  if (partial === null || typeof partial !== "object") return undefined;
-  const rejected = Number(partial.rejectedSpans ?? partial.rejected_spans ?? 0);
-  const message = partial.errorMessage ?? partial.error_message;
-  return {
-    rejectedSpans: Number.isFinite(rejected) && rejected > 0 ? Math.floor(rejected) : 0,
-    errorMessage: typeof message === "string" ? message : "",
   };
+  while (pos < b.length) {
+    const tag = varint();
+    const type = tag & 7;
+    let value: number | Uint8Array = 0;
+    if (type === 0) value = varint();
+    else if (type === 2) {
+      const length = varint();
+      value = b.subarray(pos, pos += length);
+    } else if (type === 1 || type === 5) pos += type === 1 ? 8 : 4;
+    else throw 0;
+    if (pos > b.length) throw 0;
+    fields[tag >> 3] = value;
+  }
+  return fields;
 }
 
 /**
@@ -118,15 +69,25 @@ export function parsePartialSuccess(
   contentType: string | null,
   requestWasJson: boolean,
 ): PartialSuccess | undefined {
-  if (body.length === 0) return undefined;
   try {
-    const type = (contentType ?? "").toLowerCase();
-    const json = type.includes("json") || (!type.includes("protobuf") && requestWasJson);
-    const result = json ? fromJson(body) : fromProtobuf(body);
-    if (result === undefined || (result.rejectedSpans === 0 && result.errorMessage === "")) {
-      return undefined;
+    const type = contentType?.toLowerCase() ?? "";
+    let rejected: unknown;
+    let message: unknown;
+    if (type.includes("json") || (!type.includes("protobuf") && requestWasJson)) {
+      // deno-lint-ignore no-explicit-any
+      const doc: any = JSON.parse(utf8.decode(body));
+      const partial = doc.partialSuccess ?? doc.partial_success;
+      rejected = partial.rejectedSpans ?? partial.rejected_spans;
+      message = partial.errorMessage ?? partial.error_message;
+    } else {
+      const fields = protoFields(protoFields(body)[1] as Uint8Array);
+      rejected = fields[1];
+      message = fields[2] && utf8.decode(fields[2] as Uint8Array);
     }
-    return result;
+    const count = Math.floor(Number(rejected ?? 0));
+    const rejectedSpans = count > 0 && count < Infinity ? count : 0;
+    const errorMessage = typeof message === "string" ? message : "";
+    return rejectedSpans || errorMessage ? { rejectedSpans, errorMessage } : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,9 @@
 /**
  * A minimal protobuf wire-format writer: one growable `Uint8Array`, no schema, no code
  * generation, no `eval`. Nested messages reserve one length byte and are shifted in place only
- * when they turn out to be 128 bytes or longer.
+ * when they turn out to be 128 bytes or longer. Kept small on purpose (it is on the default
+ * Worker path): numbers go through one exact varint routine, and strings take an inline loop
+ * while they are short ASCII, `encodeInto` otherwise.
  *
  * @module
  */
@@ -16,20 +18,9 @@ export const WIRE_LEN = 2;
 export const WIRE_I32 = 5;
 
 const TWO_POW_32 = 4294967296;
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const utf8 = new TextEncoder();
-
-/** The number of bytes the varint encoding of an unsigned 32-bit value takes. */
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
-}
-
-/** Hex digit values by character code (invalid characters read as 0). */
-const HEX = new Uint8Array(128);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[65 + i] = HEX[97 + i] = 10 + i;
+const f64 = new DataView(new ArrayBuffer(8));
+const f64Bytes = new Uint8Array(f64.buffer);
 
 /**
  * Writes protobuf fields into a growable buffer.
@@ -38,7 +29,7 @@ for (let i = 0; i < 6; i++) HEX[65 + i] = HEX[97 + i] = 10 + i;
  * ```ts
  * import { ProtobufWriter, WIRE_LEN } from "./protobuf_writer.ts";
  * const w = new ProtobufWriter();
- * w.tag(1, WIRE_LEN);
+ * w.uint32((1 << 3) | WIRE_LEN); // field 1, length-delimited
  * w.string("hello");
  * const bytes: Uint8Array = w.finish();
  * ```
@@ -47,12 +38,11 @@ export class ProtobufWriter {
   /** The buffer; valid bytes are `[0, pos)`. */
   buf: Uint8Array;
   /** The write position. */
-  pos: number;
+  pos = 0;
 
   /** @param initialSize Initial capacity in bytes. */
   constructor(initialSize = 1024) {
-    this.buf = new Uint8Array(initialSize > 16 ? initialSize : 16);
-    this.pos = 0;
+    this.buf = new Uint8Array(Math.max(16, initialSize));
   }
 
   /**
@@ -61,40 +51,28 @@ export class ProtobufWriter {
    * @param n Bytes needed.
    */
   ensure(n: number): void {
-    const need = this.pos + n;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
+    if (this.pos + n > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+      next.set(this.buf.subarray(0, this.pos));
+      this.buf = next;
+    }
   }
 
   /**
-   * Writes a field tag.
+   * Writes an unsigned varint (a tag, a length, a `uint32`, or any non-negative integer-valued
+   * number below 2^64, exactly: `& 127` and division by 128 are exact on integer doubles).
    *
-   * @param field The field number.
-   * @param wireType One of the `WIRE_*` constants.
-   */
-  tag(field: number, wireType: number): void {
-    this.uint32(((field << 3) | wireType) >>> 0);
-  }
-
-  /**
-   * Writes an unsigned 32-bit varint.
-   *
-   * @param value 0 … 2^32-1.
+   * @param value The non-negative integer.
    */
   uint32(value: number): void {
-    this.ensure(5);
+    this.ensure(10);
     const buf = this.buf;
     let pos = this.pos;
-    let v = value >>> 0;
-    while (v > 127) {
-      buf[pos++] = (v & 127) | 128;
-      v >>>= 7;
+    while (value > 127) {
+      buf[pos++] = (value & 127) | 128;
+      value = Math.floor(value / 128);
     }
-    buf[pos++] = v;
+    buf[pos++] = value;
     this.pos = pos;
   }
 
@@ -105,25 +83,11 @@ export class ProtobufWriter {
    * @param value The integer.
    */
   int64(value: number): void {
-    const neg = value < 0;
-    const a = neg ? -value : value;
-    const high = Math.floor(a / TWO_POW_32);
-    let hi = high >>> 0;
-    let lo = (a - high * TWO_POW_32) >>> 0;
-    if (neg) {
-      lo = (~lo + 1) >>> 0;
-      hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
-    }
+    if (value >= 0) return this.uint32(value);
     this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (hi > 0 || lo > 127) {
-      buf[pos++] = (lo & 127) | 128;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    buf[pos++] = lo;
-    this.pos = pos;
+    let big = BigInt.asUintN(64, BigInt(value));
+    for (let i = 0; i < 9; i++, big >>= 7n) this.buf[this.pos++] = Number(big & 127n) | 128;
+    this.buf[this.pos++] = 1;
   }
 
   /**
@@ -143,14 +107,15 @@ export class ProtobufWriter {
   }
 
   /**
-   * Writes a little-endian 64-bit value (`fixed64`) given as its two 32-bit halves.
+   * Writes a little-endian 64-bit value (`fixed64`) from a non-negative integer-valued number
+   * (an epoch-nanosecond time up to ~1.8e19), exactly.
    *
-   * @param hi High 32 bits.
-   * @param lo Low 32 bits.
+   * @param value The value.
    */
-  fixed64(hi: number, lo: number): void {
-    this.fixed32(lo);
-    this.fixed32(hi);
+  fixed64(value: number): void {
+    const high = Math.floor(value / TWO_POW_32);
+    this.fixed32(value - high * TWO_POW_32);
+    this.fixed32(high);
   }
 
   /**
@@ -160,15 +125,9 @@ export class ProtobufWriter {
    */
   double(value: number): void {
     this.ensure(8);
-    f64[0] = value;
-    const buf = this.buf;
-    const pos = this.pos;
-    if (littleEndian) {
-      for (let i = 0; i < 8; i++) buf[pos + i] = f64Bytes[i];
-    } else {
-      for (let i = 0; i < 8; i++) buf[pos + i] = f64Bytes[7 - i];
-    }
-    this.pos = pos + 8;
+    f64.setFloat64(0, value, true);
+    this.buf.set(f64Bytes, this.pos);
+    this.pos += 8;
   }
 
   /**
@@ -177,91 +136,26 @@ export class ProtobufWriter {
    * @param s The string.
    */
   string(s: string): void {
-    const len = s.length;
-    if (len > 42) {
-      this.#longString(s);
+    const n = s.length;
+    this.ensure(n * 3 + 5);
+    const start = this.pos++;
+    const buf = this.buf;
+    let i = 0;
+    let c = 0;
+    if (n < 64) { for (; i < n && (c = s.charCodeAt(i)) < 128; i++) buf[start + 1 + i] = c; }
+    if (i === n) {
+      buf[start] = n;
+      this.pos = start + 1 + n;
       return;
     }
-    // 42 UTF-16 units encode to at most 126 bytes: the length always fits one byte.
-    this.ensure(1 + len * 3);
-    const buf = this.buf;
-    const start = this.pos;
-    let pos = start + 1;
-    for (let i = 0; i < len; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        buf[pos++] = c;
-      } else if (c < 0x800) {
-        buf[pos++] = 0xc0 | (c >> 6);
-        buf[pos++] = 0x80 | (c & 63);
-      } else {
-        if (c >= 0xd800 && c <= 0xdfff) {
-          const next = i + 1 < len ? s.charCodeAt(i + 1) : 0;
-          if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-            i++;
-            buf[pos++] = 0xf0 | (c >> 18);
-            buf[pos++] = 0x80 | ((c >> 12) & 63);
-            buf[pos++] = 0x80 | ((c >> 6) & 63);
-            buf[pos++] = 0x80 | (c & 63);
-            continue;
-          }
-          c = 0xfffd;
-        }
-        buf[pos++] = 0xe0 | (c >> 12);
-        buf[pos++] = 0x80 | ((c >> 6) & 63);
-        buf[pos++] = 0x80 | (c & 63);
-      }
-    }
-    buf[start] = pos - start - 1;
-    this.pos = pos;
-  }
-
-  #longString(s: string): void {
-    const max = s.length * 3;
-    const reserve = varintSize(max);
-    this.ensure(reserve + max);
-    const start = this.pos;
-    const written = utf8.encodeInto(s, this.buf.subarray(start + reserve)).written;
-    const actual = varintSize(written);
-    if (actual !== reserve) {
-      this.buf.copyWithin(start + actual, start + reserve, start + reserve + written);
-    }
-    this.uint32(written);
-    this.pos = start + actual + written;
+    this.pos += i;
+    this.pos += utf8.encodeInto(i > 0 ? s.slice(i) : s, buf.subarray(this.pos)).written;
+    this.join(start);
   }
 
   /**
-   * Writes bytes verbatim (no length prefix), for example a cached pre-encoded field.
-   *
-   * @param bytes The bytes.
-   */
-  raw(bytes: Uint8Array): void {
-    const n = bytes.length;
-    this.ensure(n);
-    if (n < 64) {
-      const buf = this.buf;
-      const pos = this.pos;
-      for (let i = 0; i < n; i++) buf[pos + i] = bytes[i];
-    } else {
-      this.buf.set(bytes, this.pos);
-    }
-    this.pos += n;
-  }
-
-  /**
-   * Writes length-prefixed bytes.
-   *
-   * @param bytes The bytes.
-   */
-  bytes(bytes: Uint8Array): void {
-    this.uint32(bytes.length);
-    this.raw(bytes);
-  }
-
-  /**
-   * Writes a length-prefixed byte string decoded from hex (a trace or span id). Invalid hex
-   * digits read as 0; an odd trailing digit is ignored.
+   * Writes a length-prefixed byte string decoded from hex (a trace or span id); an odd trailing
+   * digit is ignored.
    *
    * @param hex Lower- or upper-case hex.
    */
@@ -270,13 +164,14 @@ export class ProtobufWriter {
     this.uint32(n);
     this.ensure(n);
     const buf = this.buf;
-    let pos = this.pos;
+    const pos = this.pos;
     for (let i = 0; i < n; i++) {
       const a = hex.charCodeAt(2 * i);
       const b = hex.charCodeAt(2 * i + 1);
-      buf[pos++] = ((a < 128 ? HEX[a] : 0) << 4) | (b < 128 ? HEX[b] : 0);
+      // '0'-'9' → 0-9; 'a'-'f' and 'A'-'F' → 10-15.
+      buf[pos + i] = (((a & 15) + (a > 64 ? 9 : 0)) << 4) | ((b & 15) + (b > 64 ? 9 : 0));
     }
-    this.pos = pos;
+    this.pos = pos + n;
   }
 
   /**
@@ -301,18 +196,13 @@ export class ProtobufWriter {
       this.buf[start] = len;
       return;
     }
-    const extra = varintSize(len) - 1;
+    const extra = len < 16384 ? 1 : len < 2097152 ? 2 : len < 268435456 ? 3 : 4;
     this.ensure(extra);
-    const buf = this.buf;
-    buf.copyWithin(start + 1 + extra, start + 1, this.pos);
-    let pos = start;
-    let v = len;
-    while (v > 127) {
-      buf[pos++] = (v & 127) | 128;
-      v >>>= 7;
-    }
-    buf[pos] = v;
-    this.pos += extra;
+    this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
+    const end = this.pos + extra;
+    this.pos = start;
+    this.uint32(len);
+    this.pos = end;
   }
 
   /**

@@ -135,7 +135,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   #full(size: number): boolean {
-    return this.#queue.length >= this.#maxQueueSize || this.#queueBytes + size > this.#maxQueueBytes;
+    return this.#queue.length >= this.#maxQueueSize ||
+      this.#queueBytes + size > this.#maxQueueBytes;
   }
 
   #makeRoom(size: number): boolean {

@@ -39,15 +39,22 @@ export class SimpleSpanProcessor implements SpanProcessor {
   #shutdown: Promise<FlushReport> | undefined;
 
   /**
+   * Creates a processor exporting through `exporter`.
+   *
    * @param exporter Where spans go.
-   * @param options Limits.
+   * @param options Bound on exports in flight (default 256).
    */
   constructor(exporter: SpanExporter, options: SimpleSpanProcessorOptions = {}) {
     this.#exporter = exporter;
     this.#maxPending = options.maxPending ?? 256;
   }
 
-  /** @param span The finished span. */
+  /**
+   * Starts exporting the span at once. After shutdown, or with `maxPending` exports in flight,
+   * the span is dropped and counted (`shutdown`, `too_many_pending`).
+   *
+   * @param span The finished span.
+   */
   onSpanEnd(span: SpanRecord): void {
     if (this.#closed) return addDropped(this.#report, "shutdown", 1);
     if (this.#pending.size >= this.#maxPending) {
@@ -63,7 +70,11 @@ export class SimpleSpanProcessor implements SpanProcessor {
     this.#pending.add(task);
   }
 
-  /** @returns What happened since the last flush; waits for every export in flight. */
+  /**
+   * Waits for every export in flight, then flushes the exporter.
+   *
+   * @returns What happened since the last flush; never rejects.
+   */
   async forceFlush(): Promise<FlushReport> {
     while (this.#pending.size > 0) await Promise.all(this.#pending);
     try {
@@ -76,7 +87,11 @@ export class SimpleSpanProcessor implements SpanProcessor {
     return result;
   }
 
-  /** @returns The final flush report; idempotent. */
+  /**
+   * Flushes, stops accepting spans and shuts the exporter down. Idempotent.
+   *
+   * @returns The final flush report (the same promise on every call).
+   */
   shutdown(): Promise<FlushReport> {
     this.#shutdown ??= (async () => {
       const result = await this.forceFlush();

@@ -192,5 +192,16 @@ export type { ExecutionContextLike } from "./_worker_wait.ts";
 export type { MessageBatchLike, ScheduledControllerLike } from "./_worker_http.ts";
 export { cloudflareStorage } from "./_worker_storage.ts";
 export type { CloudflareStorageOptions } from "./_worker_storage.ts";
+export type {
+  R2BucketLike,
+  R2ObjectBodyLike,
+  R2ObjectLike,
+  R2ObjectsLike,
+} from "../storage/cloudflare_r2.ts";
+export type { KVListKeyLike, KVListResultLike, KVNamespaceLike } from "../storage/cloudflare_kv.ts";
+export type {
+  DurableObjectNamespaceLike,
+  DurableObjectStubLike,
+} from "../storage/durable_object.ts";
 export * from "../../mod.ts";
 export type { Configured, ConfigureOptions } from "../configure.ts";

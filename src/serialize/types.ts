@@ -7,6 +7,7 @@
 
 /** A JSON object: string keys mapped to JSON values. */
 export interface JsonObject {
+  /** Any key maps to a JSON value. */
   [key: string]: JsonValue;
 }
 

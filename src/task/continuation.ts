@@ -149,6 +149,12 @@ function startFragment(context: TaskContext): TaskSpan {
  * @returns The body's result, or the started fragment.
  */
 export function continueTask<R>(context: TaskContext, fn: TaskBody<R>): R;
+/**
+ * Starts the continuing `task_fragment` task without making it current; end it yourself.
+ *
+ * @param context The received context.
+ * @returns The started fragment.
+ */
 export function continueTask(context: TaskContext): TaskSpan;
 export function continueTask<R>(context: TaskContext, fn?: TaskBody<R>): R | TaskSpan {
   const task = startFragment(context);

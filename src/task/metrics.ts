@@ -54,6 +54,8 @@ export class Metric implements MetricPoint {
   readonly attributes: Readonly<Record<string, unknown>>;
 
   /**
+   * Creates a metric point.
+   *
    * @param value A finite number (validate with {@linkcode toMetricValue} first).
    * @param options Step, timestamp (`Date` or epoch ms) and attributes.
    */
@@ -254,7 +256,11 @@ export class MetricSeries {
     });
   }
 
-  /** @returns The exported JSON form. */
+  /**
+   * The series in dreadnode's wire form: parallel arrays, one entry per point.
+   *
+   * @returns The exported JSON form.
+   */
   toJSON(): MetricSeriesJson {
     return {
       values: this.values,

@@ -20,7 +20,7 @@
 export { TaskSpan } from "./task_span.ts";
 export type { LogObjectRefOptions, TaskArguments, TaskObject } from "./task_span.ts";
 export { ATTR_TASK_ID, ATTR_TASK_PARENT_ID, newRunId, startTask } from "./start.ts";
-export type { TaskSpanOptions } from "./start.ts";
+export type { StartTaskExtras, TaskSpanOptions } from "./start.ts";
 export {
   contextForTask,
   findSpanByType,

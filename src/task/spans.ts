@@ -48,7 +48,23 @@ function split<O, R>(
  * ```
  */
 export function taskSpan<R>(name: string, fn: TaskBody<R>): R;
+/**
+ * Creates a task span with options and runs `fn` with it current; the task ends when `fn`
+ * settles (an error is recorded and rethrown).
+ *
+ * @param name The span name.
+ * @param options Type, label, tags, attributes, project, parent, params, inputs.
+ * @param fn The body.
+ * @returns The body's result.
+ */
 export function taskSpan<R>(name: string, options: TaskSpanOptions, fn: TaskBody<R>): R;
+/**
+ * Starts a task span without making it current; end it yourself, or declare it with `using`.
+ *
+ * @param name The span name.
+ * @param options Type, label, tags, attributes, project, parent, params, inputs.
+ * @returns The started task.
+ */
 export function taskSpan(name: string, options?: TaskSpanOptions): TaskSpan;
 export function taskSpan<R>(
   name: string,
@@ -92,8 +108,30 @@ function generatedName(prefix: string | undefined): string {
  * ```
  */
 export function run<R>(fn: TaskBody<R>): R;
+/**
+ * Runs `fn` as a run named `name` (generated when undefined); the run ends when `fn` settles.
+ *
+ * @param name The run name, or undefined for `run-<100..999>`.
+ * @param fn The body.
+ * @returns The body's result.
+ */
 export function run<R>(name: string | undefined, fn: TaskBody<R>): R;
+/**
+ * Runs `fn` as a run with options; the run ends when `fn` settles.
+ *
+ * @param name The run name, or undefined for `<namePrefix>-<100..999>`.
+ * @param options Project, tags, params, inputs, attributes, ….
+ * @param fn The body.
+ * @returns The body's result.
+ */
 export function run<R>(name: string | undefined, options: RunOptions, fn: TaskBody<R>): R;
+/**
+ * Starts a run without making it current; end it yourself, or declare it with `using`.
+ *
+ * @param name The run name (default `<namePrefix>-<100..999>`).
+ * @param options Project, tags, params, inputs, attributes, ….
+ * @returns The started run.
+ */
 export function run(name?: string, options?: RunOptions): TaskSpan;
 export function run<R>(
   nameOrFn?: string | TaskBody<R>,
@@ -137,7 +175,22 @@ export interface TaskAndRunOptions extends Omit<TaskSpanOptions, "type" | "taskI
  * ```
  */
 export function taskAndRun<R>(name: string, fn: TaskBody<R>): R;
+/**
+ * Runs `fn` in a task that is also the run when no task is current; it ends when `fn` settles.
+ *
+ * @param name The run name.
+ * @param options Task name and type, project, tags, params, inputs, label.
+ * @param fn The body.
+ * @returns The body's result.
+ */
 export function taskAndRun<R>(name: string, options: TaskAndRunOptions, fn: TaskBody<R>): R;
+/**
+ * Starts a task that is also the run when no task is current, without making it current.
+ *
+ * @param name The run name.
+ * @param options Task name and type, project, tags, params, inputs, label.
+ * @returns The started task.
+ */
 export function taskAndRun(name: string, options?: TaskAndRunOptions): TaskSpan;
 export function taskAndRun<R>(
   name: string,
@@ -183,7 +236,22 @@ export interface SpanOptions {
  * ```
  */
 export function span<R>(name: string, fn: (span: Span) => R): R;
+/**
+ * Runs `fn` in a lightweight span with options; the span is active for `fn` and ends after it.
+ *
+ * @param name The span name.
+ * @param options Tags, attributes, label, type (default `span`).
+ * @param fn The body.
+ * @returns The body's result.
+ */
 export function span<R>(name: string, options: SpanOptions, fn: (span: Span) => R): R;
+/**
+ * Starts a lightweight span without making it active; end it yourself.
+ *
+ * @param name The span name.
+ * @param options Tags, attributes, label, type (default `span`).
+ * @returns The started span.
+ */
 export function span(name: string, options?: SpanOptions): Span;
 export function span<R>(
   name: string,

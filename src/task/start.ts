@@ -44,7 +44,7 @@ export interface TaskSpanOptions {
   kind?: SpanKind;
 }
 
-/** Internal extras of {@linkcode startTask}. @internal */
+/** Extra inputs of {@linkcode startTask} used by task continuation and `task()`. */
 export interface StartTaskExtras {
   /** A remote parent span context (continued tasks). */
   remoteParent?: SpanContext;

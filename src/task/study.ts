@@ -140,6 +140,13 @@ function finish<R>(task: TaskSpan, fn: TaskBody<R> | undefined): R | TaskSpan {
  * ```
  */
 export function studySpan<R>(name: string, options: StudySpanOptions, fn: TaskBody<R>): R;
+/**
+ * Starts a `study` task without making it current; end it yourself.
+ *
+ * @param name The study name.
+ * @param options Label, tags and AIRT fields.
+ * @returns The started task.
+ */
 export function studySpan(name: string, options?: StudySpanOptions): TaskSpan;
 export function studySpan<R>(
   name: string,
@@ -169,6 +176,13 @@ export function studySpan<R>(
  * @returns The body's result, or the started task.
  */
 export function trialSpan<R>(trialId: string, options: TrialSpanOptions, fn: TaskBody<R>): R;
+/**
+ * Starts a `trial` task without making it current; end it yourself.
+ *
+ * @param trialId The trial id.
+ * @param options Step, task name, label, tags and AIRT fields.
+ * @returns The started task.
+ */
 export function trialSpan(trialId: string, options: TrialSpanOptions): TaskSpan;
 export function trialSpan<R>(
   trialId: string,

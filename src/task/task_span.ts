@@ -71,7 +71,11 @@ export class TaskSpan extends TaskData<TaskSpan> {
   readonly #pending = new Set<Promise<unknown>>();
   #output: unknown;
 
-  /** @param init Construction data (use the module functions instead). */
+  /**
+   * Wraps a started span as a task; prefer `taskSpan`, `run` or `task`.
+   *
+   * @param init Construction data.
+   */
   constructor(init: TaskSpanInit) {
     super(init.span, init, init.parent, init.storage);
     this.arguments = init.arguments;
@@ -197,7 +201,11 @@ export class TaskSpan extends TaskData<TaskSpan> {
     return p;
   }
 
-  /** @returns Resolves when this task's pending writes (large objects, artifacts) finished. */
+  /**
+   * Waits for this task's pending writes (large objects, artifacts).
+   *
+   * @returns Resolves when they have finished, successfully or not.
+   */
   async settled(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
     await this.objectStore.settled();
@@ -213,7 +221,12 @@ export class TaskSpan extends TaskData<TaskSpan> {
     return getContextManager().with(contextForTask(this), () => fn(this));
   }
 
-  /** @returns The task's state as dreadnode wire attributes (JSON strings). */
+  /**
+   * The task's params, inputs, outputs, objects, metrics and artifacts, as written onto its
+   * span when it ends.
+   *
+   * @returns The state as dreadnode wire attributes (JSON strings).
+   */
   stateAttributes(): Record<string, string | string[]> {
     return stateAttributes({
       ...this.objectState(),

@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
 import { TracerError } from "../../src/errors.ts";
-import { resolveOtlpConfig, resolveTraceBackend } from "../../src/exporter/otlp_http.ts";
-import { parseResourceAttributes, resolveResource } from "../../src/otlp/resource.ts";
+import { resolveOtlpConfig, resolveTraceBackend } from "../../src/exporter/otlp_factory.ts";
+import { resolveResource } from "../../src/otlp/resource.ts";
+import { parseResourceAttributes, resolveResourceFromEnv } from "../../src/otlp/resource_env.ts";
 import { VERSION } from "../../src/version.ts";
 
 function envOf(vars: Record<string, string>): (name: string) => string | undefined {
@@ -182,27 +183,30 @@ describe("resolveTraceBackend", () => {
   });
 });
 
-describe("resolveResource", () => {
+describe("resolveResourceFromEnv", () => {
   it("sets service.name from the option, else OTEL_SERVICE_NAME, else the attributes, else a default", () => {
     const env = envOf({
       OTEL_SERVICE_NAME: "from-env",
       OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attrs",
     });
     assert.equal(
-      resolveResource({ serviceName: "explicit" }, env).attributes["service.name"],
+      resolveResourceFromEnv({ serviceName: "explicit" }, env).attributes["service.name"],
       "explicit",
     );
-    assert.equal(resolveResource({}, env).attributes["service.name"], "from-env");
+    assert.equal(resolveResourceFromEnv({}, env).attributes["service.name"], "from-env");
     assert.equal(
-      resolveResource({}, envOf({ OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attrs" }))
+      resolveResourceFromEnv({}, envOf({ OTEL_RESOURCE_ATTRIBUTES: "service.name=from-attrs" }))
         .attributes["service.name"],
       "from-attrs",
     );
-    assert.equal(resolveResource({}, envOf({})).attributes["service.name"], "unknown_service");
+    assert.equal(
+      resolveResourceFromEnv({}, envOf({})).attributes["service.name"],
+      "unknown_service",
+    );
   });
 
   it("includes OTEL_RESOURCE_ATTRIBUTES and telemetry.sdk.*, explicit attributes winning", () => {
-    const resource = resolveResource(
+    const resource = resolveResourceFromEnv(
       { attributes: { team: "explicit" } },
       envOf({ OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=prod, team=env,region=eu%2Dwest" }),
     );
@@ -222,8 +226,33 @@ describe("resolveResource", () => {
     const { result, diagnostics } = capture(() => parseResourceAttributes("a=1,broken"));
     assert.equal(result, undefined);
     assert.equal(diagnostics.length, 1);
-    const second = capture(() => resolveResource({}, envOf({ OTEL_RESOURCE_ATTRIBUTES: "a=%ZZ" })));
+    const second = capture(() =>
+      resolveResourceFromEnv({}, envOf({ OTEL_RESOURCE_ATTRIBUTES: "a=%ZZ" }))
+    );
     assert.equal(second.result.attributes.a, undefined);
     assert.equal(second.diagnostics.length, 1);
+  });
+});
+
+describe("resolveResource", () => {
+  it("builds the resource from explicit settings only, service.name option first", () => {
+    const resource = resolveResource({
+      attributes: { "service.name": "from-attributes", team: "a" },
+      sdkLanguage: "nodejs",
+    });
+    assert.deepEqual(resource.attributes, {
+      "telemetry.sdk.name": "tracelet",
+      "telemetry.sdk.language": "nodejs",
+      "telemetry.sdk.version": VERSION,
+      "service.name": "from-attributes",
+      team: "a",
+    });
+    assert.ok(Object.isFrozen(resource) && Object.isFrozen(resource.attributes));
+    assert.equal(
+      resolveResource({ serviceName: " explicit ", attributes: { "service.name": "x" } })
+        .attributes["service.name"],
+      "explicit",
+    );
+    assert.equal(resolveResource().attributes["service.name"], "unknown_service");
   });
 });

@@ -3,7 +3,8 @@
 // node:http server there).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "../../src/exporter/otlp_http.ts";
+import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
 import { assertArrived, captureDiagnostics } from "../_support/otlp_helpers.ts";
 import { OtlpReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
@@ -15,14 +16,14 @@ const FAST_RETRY = { initialDelayMillis: 5, maxDelayMillis: 20 };
 async function scenario(
   fn: (
     receiver: OtlpReceiver,
-    make: (o?: OtlpHttpExporterOptions) => OtlpHttpExporter,
+    make: (o?: OtlpExporterOptions) => OtlpHttpExporter,
   ) => Promise<void>,
 ): Promise<void> {
   const receiver = await OtlpReceiver.start();
   const capture = captureDiagnostics();
   const exporters: OtlpHttpExporter[] = [];
-  const make = (options: OtlpHttpExporterOptions = {}) => {
-    const exporter = new OtlpHttpExporter({
+  const make = (options: OtlpExporterOptions = {}) => {
+    const exporter = createOtlpExporter({
       endpoint: receiver.url,
       retry: FAST_RETRY,
       timeoutMillis: 5000,

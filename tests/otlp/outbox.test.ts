@@ -4,7 +4,7 @@
 // arrived twice. Skipped in workerd (no node:http server there).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "../../src/exporter/otlp_http.ts";
+import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import type { OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
 import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
@@ -19,8 +19,8 @@ const BACKOFF = 40;
 function options(
   url: string,
   storage: TraceStorage,
-  extra: OtlpHttpExporterOptions = {},
-): OtlpHttpExporterOptions {
+  extra: OtlpExporterOptions = {},
+): OtlpExporterOptions {
   return {
     endpoint: url,
     storage,
@@ -49,7 +49,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const storage = new MemoryStorage();
-      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
         receiver.plan({ status: 400 });
         const spans = makeSpanBatch(4);
@@ -91,7 +91,7 @@ describe("OTLP exporter outbox", { skip }, () => {
       const { port, url } = probe;
       await probe.close(); // down for the whole first run
       const storage = new MemoryStorage();
-      const first = new OtlpHttpExporter(options(url, storage));
+      const first = createOtlpExporter(options(url, storage));
       const early = makeSpanBatch(3, "early");
       const later = makeSpanBatch(2, "later");
       assert.equal((await first.export(early)).persisted, 3);
@@ -100,7 +100,7 @@ describe("OTLP exporter outbox", { skip }, () => {
       assert.deepEqual((await entries(storage)).map((e) => e.reason), ["network", "network"]);
 
       const receiver = await OtlpReceiver.start(port); // up again for the next process
-      const second = new OtlpHttpExporter(options(url, storage));
+      const second = createOtlpExporter(options(url, storage));
       try {
         await delay(BACKOFF + 10);
         const fresh = makeSpanBatch(4, "fresh");
@@ -121,7 +121,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const storage = new MemoryStorage();
-      const exporter = new OtlpHttpExporter(
+      const exporter = createOtlpExporter(
         options(receiver.url, storage, { outbox: { initialBackoffMillis: 60_000 } }),
       );
       try {
@@ -150,7 +150,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const storage = new MemoryStorage();
-      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
         receiver.plan({ status: 429, retryAfter: "120" });
         assert.equal((await exporter.export(makeSpanBatch(1))).persisted, 1);
@@ -167,7 +167,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const storage = new MemoryStorage();
-      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
         receiver.plan({ status: 400 }, { status: 400 });
         const poison = makeSpanBatch(1, "poison");
@@ -193,7 +193,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const storage = new MemoryStorage();
-      const exporter = new OtlpHttpExporter(options(receiver.url, storage, {
+      const exporter = createOtlpExporter(options(receiver.url, storage, {
         outbox: { initialBackoffMillis: 1, maxAttempts: 1 },
       }));
       try {
@@ -215,7 +215,7 @@ describe("OTLP exporter outbox", { skip }, () => {
       const first = makeSpanBatch(4, "first");
       const second = makeSpanBatch(4, "second");
       const storage = new MemoryStorage({ outboxMaxBytes: 700 });
-      const exporter = new OtlpHttpExporter(options(receiver.url, storage));
+      const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
         receiver.plan({ status: 400 }, { status: 400 });
         assert.equal((await exporter.export(first)).persisted, 4);
@@ -239,8 +239,8 @@ describe("OTLP exporter outbox", { skip }, () => {
       const a = await OtlpReceiver.start();
       const b = await OtlpReceiver.start();
       const storage = new MemoryStorage();
-      const toA = new OtlpHttpExporter(options(a.url, storage));
-      const toB = new OtlpHttpExporter(options(b.url, storage, { protocol: "http/json" }));
+      const toA = createOtlpExporter(options(a.url, storage));
+      const toB = createOtlpExporter(options(b.url, storage, { protocol: "http/json" }));
       try {
         a.plan({ status: 400 });
         b.plan({ status: 400 });
@@ -284,7 +284,7 @@ describe("OTLP exporter outbox", { skip }, () => {
           bytes: () => Promise.resolve(0),
         },
       };
-      const exporter = new OtlpHttpExporter(options(receiver.url, broken));
+      const exporter = createOtlpExporter(options(receiver.url, broken));
       try {
         receiver.plan({ status: 400 });
         assert.deepEqual(await exporter.export(makeSpanBatch(2)), {

@@ -33,18 +33,19 @@ describe("protobuf writer", () => {
     assert.equal(r.pos, r.len);
   });
 
-  it("writes fixed64 times exactly from their 32-bit halves", () => {
+  it("writes fixed64 times exactly (and splits them into exact 32-bit halves)", () => {
     const values = [0, 1, 2 ** 32, 1_767_225_600_123_456_768, 18_446_744_073_709_549_568];
     const w = new ProtobufWriter();
-    const parts = [0, 0];
-    for (const v of values) {
-      splitUint64(v, parts);
-      w.fixed64(parts[0], parts[1]);
-    }
+    for (const v of values) w.fixed64(v);
     const r = reader(w);
     for (const v of values) {
       const read = r.fixed64();
       assert.equal(BigInt.asUintN(64, BigInt(read.toString())), BigInt(v));
+    }
+    const parts = [0, 0];
+    for (const v of values) {
+      splitUint64(v, parts);
+      assert.equal(BigInt(parts[0]) * 2n ** 32n + BigInt(parts[1]), BigInt(v));
     }
   });
 
@@ -53,11 +54,12 @@ describe("protobuf writer", () => {
       "",
       "a".repeat(42),
       "a".repeat(43),
-      "é".repeat(42), // 84 bytes, manual path
+      "é".repeat(42), // 84 bytes, encodeInto after no ASCII prefix
       "😀".repeat(21), // 42 UTF-16 units, 84 bytes
       "a".repeat(127),
       "a".repeat(128),
-      "€".repeat(50), // 150 bytes via encodeInto, reserve shrinks
+      "€".repeat(50), // 150 bytes via encodeInto, length prefix grows to two bytes
+      "ab€".repeat(30), // ASCII prefix inline, the rest via encodeInto
       "x".repeat(16_384), // three-byte length
       "lone \udc00 and \ud800",
     ];
@@ -74,7 +76,7 @@ describe("protobuf writer", () => {
     const w = new ProtobufWriter(8);
     w.hexBytes("4bf92f3577b34da6a3ce929d0e0e4736");
     for (const size of [0, 126, 127, 128, 16_383, 16_384, 70_000]) {
-      w.tag(1, WIRE_LEN);
+      w.uint32((1 << 3) | WIRE_LEN);
       const start = w.fork();
       for (let i = 0; i < size; i++) w.uint32(i & 127);
       w.join(start);

@@ -3,7 +3,7 @@
 // (no node:http server there).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
 import { OtlpReceiver } from "../_support/otlp_receiver.ts";
@@ -27,7 +27,7 @@ describe("OTLP exporter and the API key", { skip: isWorkerd }, () => {
     const capture = captureDiagnostics();
     const storage = new MemoryStorage();
     const make = () =>
-      new OtlpHttpExporter({
+      createOtlpExporter({
         server: `http://127.0.0.1:${receiver.port}`,
         organization: "acme",
         apiKey: API_KEY,

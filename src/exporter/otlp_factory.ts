@@ -1,0 +1,88 @@
+/**
+ * The configured way to build an OTLP/HTTP exporter: {@linkcode createOtlpExporter} resolves the
+ * explicit options together with the standard `OTEL_EXPORTER_OTLP_*` environment variables and
+ * the dreadnode endpoint (`server` + `organization`, `apiKey` sent as `X-Api-Key`), picks the
+ * encoder for `protocol`, wires the durable outbox when a storage is given, and builds a raw
+ * {@linkcode OtlpHttpExporter} from the result. The presets' `configure()` uses it.
+ *
+ * A program that wants the smallest bundle constructs `OtlpHttpExporter` itself with resolved
+ * settings instead; this module (environment parsing, the JSON encoder, the outbox) then stays
+ * out of the bundle.
+ *
+ * @module
+ */
+import { OTLP_JSON_ENCODER } from "../otlp/encode_json.ts";
+import type { EnvReader } from "../otlp/resource.ts";
+import type { TraceStorage } from "../storage/types.ts";
+import { type OtlpConfigOptions, resolveOtlpConfig } from "./_otlp_config.ts";
+import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "./otlp_http.ts";
+import { OtlpOutbox, type OutboxRetryOptions } from "./otlp_outbox.ts";
+
+export { parseOtlpHeaders, resolveOtlpConfig, resolveTraceBackend } from "./_otlp_config.ts";
+export type {
+  BackendCredentials,
+  OtlpCompression,
+  OtlpConfig,
+  OtlpConfigOptions,
+  OtlpProtocol,
+  TraceBackend,
+} from "./_otlp_config.ts";
+export type { OutboxRetryOptions } from "./otlp_outbox.ts";
+
+/** Options of {@linkcode createOtlpExporter}. */
+export interface OtlpExporterOptions extends
+  OtlpConfigOptions,
+  Pick<
+    OtlpHttpExporterOptions,
+    "compress" | "fetch" | "retry" | "attemptTimeoutMillis" | "maxConcurrentRequests"
+  > {
+  /** Storage whose outbox keeps undeliverable batches; without it they are dropped and counted. */
+  storage?: TraceStorage;
+  /** Outbox redelivery backoff (default 5 s doubling to 1 h, 20 attempts); used with `storage`. */
+  outbox?: OutboxRetryOptions;
+}
+
+/**
+ * Builds an OTLP/HTTP exporter from explicit options and the environment. Endpoint precedence:
+ * `endpoint`, then `{server}/api/v1/org/{organization}/otel/traces`, then
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (as is), then `OTEL_EXPORTER_OTLP_ENDPOINT` +
+ * `/v1/traces`, then `http://localhost:4318/v1/traces`. `protocol`, `compression`,
+ * `timeoutMillis` and headers fall back to their `OTEL_EXPORTER_OTLP_(TRACES_)*` variables (see
+ * {@linkcode resolveOtlpConfig}).
+ *
+ * @param options Explicit settings; they win over the environment.
+ * @param env Environment reader (presets pass `Deno.env` / `process.env` readers); none by
+ *   default.
+ * @returns The exporter.
+ * @throws {TracerError} For an invalid explicit option, `server` without `organization` (or the
+ *   reverse), or no `fetch` on this runtime (configuration time, never in export).
+ * @example
+ * ```ts
+ * import { createOtlpExporter } from "./otlp_factory.ts";
+ * const env = (name: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" })[name];
+ * const exporter = createOtlpExporter({ protocol: "http/json" }, env);
+ * console.log(exporter.url); // "http://127.0.0.1:4318/v1/traces"
+ * await exporter.shutdown();
+ * ```
+ */
+export function createOtlpExporter(
+  options: OtlpExporterOptions = {},
+  env?: EnvReader,
+): OtlpHttpExporter {
+  const config = resolveOtlpConfig(options, env);
+  return new OtlpHttpExporter({
+    endpoint: config.url,
+    headers: config.headers,
+    compression: config.compression,
+    timeoutMillis: config.timeoutMillis,
+    encoder: config.protocol === "http/json" ? OTLP_JSON_ENCODER : undefined,
+    outbox: options.storage === undefined
+      ? undefined
+      : new OtlpOutbox(options.storage, options.outbox),
+    compress: options.compress,
+    fetch: options.fetch,
+    retry: options.retry,
+    attemptTimeoutMillis: options.attemptTimeoutMillis,
+    maxConcurrentRequests: options.maxConcurrentRequests,
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * The OTLP exporter's durable outbox, injected into `OtlpHttpExporter` as an object so
+ * a program without storage does not bundle it (`createOtlpExporter` wires one whenever it is
+ * given a storage). Undeliverable batches are parked in a storage adapter's outbox (body
+ * uncompressed, reason and not-before time stored, headers never stored: they are re-applied at
+ * send time) and redelivered by later exports and `forceFlush`, by this or a later exporter
+ * instance, oldest first, each only to the endpoint it was meant for.
+ *
+ * @module
+ */
+import type { TraceStorage } from "../storage/types.ts";
+import type { FlushReport } from "../types.ts";
+import type { SendResult } from "./otlp_http.ts";
+import {
+  destinationTag,
+  drainOutbox,
+  type OutboxRetryOptions,
+  type OutboxRetryPolicy,
+  outboxRetryPolicy,
+  parkBatch,
+} from "./_outbox.ts";
+
+export type { OutboxRetryOptions } from "./_outbox.ts";
+
+/** What an exporter lends its outbox: where it sends, how to send one body, how to warn. */
+export interface OutboxLink {
+  /** The exporter's traces URL (entries are tagged with a hash of it, never the URL itself). */
+  readonly url: string;
+  /**
+   * Sends one stored body with a single attempt.
+   *
+   * @param body The uncompressed body.
+   * @param contentType Its content type.
+   * @param deadline Epoch ms by which the attempt must be over.
+   * @param signal Aborts the attempt.
+   * @returns The classified outcome; never rejects.
+   */
+  send(
+    body: Uint8Array,
+    contentType: string,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult>;
+  /**
+   * Reports a (throttled, secret-masked) warning.
+   *
+   * @param code Stable diagnostic code.
+   * @param message The sentence.
+   */
+  warn(code: string, message: string): void;
+}
+
+/** A batch that could not be delivered now. */
+export interface UndeliveredBatch {
+  /** The uncompressed body. */
+  readonly body: Uint8Array;
+  /** Its content type. */
+  readonly contentType: string;
+  /** Spans in it. */
+  readonly spanCount: number;
+  /** Why it was not delivered (`http_400`, `network`, `shutdown`, …). */
+  readonly reason: string;
+}
+
+/** Where an `OtlpHttpExporter` keeps batches it cannot deliver now. */
+export interface ExportOutbox {
+  /**
+   * Stores an undeliverable batch, counting its spans as persisted (or dropped/failed). Never
+   * rejects.
+   *
+   * @param link The exporter.
+   * @param batch The batch.
+   * @param retryAfterMillis The server's `Retry-After`, a lower bound of the first delay.
+   * @param report Receives the counts.
+   */
+  park(
+    link: OutboxLink,
+    batch: UndeliveredBatch,
+    retryAfterMillis: number | undefined,
+    report: FlushReport,
+  ): Promise<void>;
+  /**
+   * Redelivers due batches. Never rejects.
+   *
+   * @param link The exporter.
+   * @param deadline Epoch ms after which no new delivery starts.
+   * @param signal Stops the drain.
+   * @param report Receives exported / retried / dropped counts.
+   * @param force `true` (forceFlush): drain now, or wait for a drain in progress; `false` (before
+   *   an export): only when something may be due and no drain is running.
+   */
+  drain(
+    link: OutboxLink,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    report: FlushReport,
+    force: boolean,
+  ): Promise<void>;
+}
+
+/** How often an idle outbox is looked at again (another process may have parked batches). */
+const RECHECK_MILLIS = 30_000;
+
+interface DrainState {
+  readonly tag: string;
+  nextDrainAt: number;
+  draining?: Promise<void>;
+}
+
+/**
+ * The durable outbox over a storage adapter's `outbox`: per-entry backoff from 5 s doubling to
+ * 1 h, 20 attempts, then `outbox_expired`. Evictions by the storage's bounds are counted as
+ * `outbox_full`.
+ *
+ * @example
+ * ```ts
+ * import { OtlpHttpExporter } from "./otlp_http.ts";
+ * import { OtlpOutbox } from "./otlp_outbox.ts";
+ * import { MemoryStorage } from "../storage/memory.ts";
+ * const exporter = new OtlpHttpExporter({
+ *   endpoint: "http://127.0.0.1:4318/v1/traces",
+ *   outbox: new OtlpOutbox(new MemoryStorage()),
+ * });
+ * await exporter.shutdown();
+ * ```
+ */
+export class OtlpOutbox implements ExportOutbox {
+  readonly #storage: TraceStorage;
+  readonly #policy: OutboxRetryPolicy;
+  readonly #state = new Map<string, DrainState>();
+
+  /**
+   * Creates an outbox over a storage adapter.
+   *
+   * @param storage The storage whose `outbox` keeps the batches.
+   * @param options Redelivery backoff.
+   */
+  constructor(storage: TraceStorage, options?: OutboxRetryOptions) {
+    this.#storage = storage;
+    this.#policy = outboxRetryPolicy(options);
+  }
+
+  #stateOf(url: string): DrainState {
+    let state = this.#state.get(url);
+    if (state === undefined) {
+      state = { tag: destinationTag(url), nextDrainAt: 0 };
+      this.#state.set(url, state);
+    }
+    return state;
+  }
+
+  /**
+   * Stores an undeliverable batch (see {@linkcode ExportOutbox.park}).
+   *
+   * @param link The exporter.
+   * @param batch The batch.
+   * @param retryAfterMillis The server's `Retry-After`, if any.
+   * @param report Receives the counts.
+   */
+  async park(
+    link: OutboxLink,
+    batch: UndeliveredBatch,
+    retryAfterMillis: number | undefined,
+    report: FlushReport,
+  ): Promise<void> {
+    const state = this.#stateOf(link.url);
+    const parked = await parkBatch(
+      this.#storage.outbox,
+      batch,
+      state.tag,
+      retryAfterMillis,
+      this.#policy,
+      report,
+    );
+    if (parked.notBefore !== undefined) {
+      state.nextDrainAt = Math.min(state.nextDrainAt, parked.notBefore);
+    }
+    if (parked.problem !== undefined) link.warn(parked.problem.code, parked.problem.message);
+  }
+
+  /**
+   * Redelivers due batches (see {@linkcode ExportOutbox.drain}).
+   *
+   * @param link The exporter.
+   * @param deadline Epoch ms after which no new delivery starts.
+   * @param signal Stops the drain.
+   * @param report Receives the counts.
+   * @param force Drain now (or wait for the drain in progress).
+   */
+  async drain(
+    link: OutboxLink,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    report: FlushReport,
+    force: boolean,
+  ): Promise<void> {
+    const state = this.#stateOf(link.url);
+    if (state.draining !== undefined) {
+      if (force) await state.draining;
+      return;
+    }
+    if (!force && Date.now() < state.nextDrainAt) return;
+    const run = async (): Promise<void> => {
+      try {
+        const nextDue = await drainOutbox({
+          outbox: this.#storage.outbox,
+          deliver: (entry, type) => link.send(entry.body, type, deadline, signal),
+          destination: state.tag,
+          policy: this.#policy,
+          deadline,
+          signal,
+          report,
+          onProblem: (code, message) => link.warn(code, message),
+        });
+        state.nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);
+      } catch (error) {
+        state.nextDrainAt = Date.now() + this.#policy.initialBackoffMillis;
+        link.warn("outbox_failed", `Cannot read the export outbox: ${String(error)}`);
+      }
+    };
+    state.draining = run();
+    try {
+      await state.draining;
+    } finally {
+      state.draining = undefined;
+    }
+  }
+}
