@@ -56,7 +56,7 @@ const runId = await run("research", { params: { question, max_sources: 2 } }, as
   logParam("api_key", "sk-demo-never-written"); // redacted before it reaches any file
   const answer = await trace("research-agent").run(() =>
     agentSpan("researcher", { tools: ["search"] }).run(async () => {
-      const plan = await taskSpan("plan", async () => {
+      const plan = await taskSpan("plan", () => {
         logInput("question", question);
         const steps = ["search the docs", "summarise"];
         logOutput("steps", steps);

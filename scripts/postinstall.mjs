@@ -14,7 +14,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 rmSync(join(root, "node_modules", ".bin", "deno"), { force: true });
 if (existsSync(join(root, "bench", "otel3", "package-lock.json"))) {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  execFileSync(npm, ["ci", "--prefix", join(root, "bench", "otel3"), "--no-audit", "--no-fund", "--loglevel=error"], {
+  execFileSync(npm, [
+    "ci",
+    "--prefix",
+    join(root, "bench", "otel3"),
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+  ], {
     stdio: "inherit",
   });
 }

@@ -36,7 +36,8 @@ const STEP_TIMEOUT_MS = 90_000;
 
 const env = {
   ...process.env,
-  PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, "node_modules", "deno"), process.env.PATH].join(delimiter),
+  PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, "node_modules", "deno"), process.env.PATH]
+    .join(delimiter),
   DENO_DIR: process.env.DENO_DIR ?? join(ROOT, ".deno_dir"),
   DENO_NO_UPDATE_CHECK: "1",
   NO_COLOR: "1",

@@ -35,11 +35,23 @@ const STATIC_CHECKS = [
   { name: "deno lint", cmd: "deno", args: ["lint"] },
   { name: "deno check", cmd: "deno", args: () => ["check", ...existing(CHECK_TARGETS)] },
   { name: "deno publish --dry-run", cmd: "deno", args: ["publish", "--dry-run", "--allow-dirty"] },
-  { name: "deno check --doc (JSDoc and README examples)", cmd: "deno", args: ["check", "--doc-only", "mod.ts", "README.md"] },
+  {
+    name: "deno check --doc (JSDoc and README examples)",
+    cmd: "deno",
+    args: ["check", "--doc-only", "mod.ts", "README.md"],
+  },
   {
     name: "deno doc --lint",
     cmd: "deno",
-    args: ["doc", "--lint", "mod.ts", "src/runtime/node.ts", "src/runtime/deno.ts", "src/runtime/web.ts", "src/runtime/worker.ts"],
+    args: [
+      "doc",
+      "--lint",
+      "mod.ts",
+      "src/runtime/node.ts",
+      "src/runtime/deno.ts",
+      "src/runtime/web.ts",
+      "src/runtime/worker.ts",
+    ],
   },
 ];
 /** Paths type-checked by `deno check`; missing or empty ones are left out. */
@@ -129,7 +141,8 @@ function hasSources(dir) {
 
 const env = {
   ...process.env,
-  PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, "node_modules", "deno"), process.env.PATH].join(delimiter),
+  PATH: [join(ROOT, "node_modules", ".bin"), join(ROOT, "node_modules", "deno"), process.env.PATH]
+    .join(delimiter),
   DENO_DIR: join(ROOT, ".deno_dir"),
   DENO_NO_UPDATE_CHECK: "1",
   NO_COLOR: "1",

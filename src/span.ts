@@ -133,7 +133,10 @@ export class Span implements SpanRecord {
   #tags: string[];
   #described: boolean;
 
-  /** @param init Construction data (use the tracer instead of calling this directly). */
+  /**
+   * Builds a span; use {@linkcode Tracer.startSpan} instead of calling this directly.
+   * @param init Construction data.
+   */
   constructor(init: SpanInit) {
     this.#pipeline = init.pipeline;
     this.traceId = init.traceId;
@@ -237,7 +240,10 @@ export class Span implements SpanRecord {
     return Math.max(0, end - this.startTime) / 1e9;
   }
 
-  /** @returns The span's W3C identity, for propagation. */
+  /**
+   * The span's W3C identity, for propagation.
+   * @returns Trace id, span id and trace flags.
+   */
   spanContext(): SpanContext {
     return {
       traceId: this.traceId,

@@ -94,7 +94,10 @@ export class Tracer implements SpanPipeline {
   /** Spans added to `#localRoots` and not yet removed (a never-ended root keeps it above 0). */
   #openRoots = 0;
 
-  /** @param options Processors, resource, scope and limits. */
+  /**
+   * Creates a tracer.
+   * @param options Processors, resource, scope and limits.
+   */
   constructor(options: TracerOptions = {}) {
     this.limits = { ...DEFAULT_SPAN_LIMITS, ...options.limits };
     this.resource = resolveResource({
@@ -251,13 +254,20 @@ export class Tracer implements SpanPipeline {
     return base.set(SPAN_KEY, span);
   }
 
-  /** @returns The active span, if it is a local span. */
+  /**
+   * The span active in the current context.
+   * @returns The active span, if it is a local span.
+   */
   activeSpan(): Span | undefined {
     const value = getContextManager().active().get(SPAN_KEY);
     return value instanceof Span ? value : undefined;
   }
 
-  /** @param span The span that ended. @internal */
+  /**
+   * Called by a span when it ends; hands it to the processors.
+   * @param span The span that ended.
+   * @internal
+   */
   spanEnded(span: Span): void {
     this.#fanOut.spanEnded(span);
     // Skip the WeakSet lookup when no root can be open (no processor wants trace events).
@@ -267,7 +277,10 @@ export class Tracer implements SpanPipeline {
     }
   }
 
-  /** @returns The merged report of every processor's flush; never rejects. */
+  /**
+   * Flushes every processor.
+   * @returns The merged report of every processor's flush; never rejects.
+   */
   forceFlush(): Promise<FlushReport> {
     return this.#fanOut.settleAll("forceFlush");
   }

@@ -96,6 +96,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   #shutdown: Promise<FlushReport> | undefined;
 
   /**
+   * Creates a batch processor.
    * @param exporter Where batches go.
    * @param options Queue and schedule options.
    */
@@ -119,7 +120,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#queue.length;
   }
 
-  /** @param span The finished span. */
+  /**
+   * Queues a finished span, dropping it by the drop policy when the queue is full.
+   * @param span The finished span.
+   */
   onSpanEnd(span: SpanRecord): void {
     if (this.#closed) {
       addDropped(this.#report, "shutdown", 1);

@@ -170,9 +170,11 @@ describe("module API", () => {
         return out === "positive";
       }
       const length = { name: "length", score: (out: string) => Promise.resolve(out.length) };
-      const classify = task((text: string, _secretHint: string) => Promise.resolve(text), {
+      // A name no other test file declares at top level: bundlers (esbuild in the workerd run)
+      // rename parameters that collide, and names are read from the function's source.
+      const classify = task((reviewText: string, _secretHint: string) => Promise.resolve(reviewText), {
         scorers: [isPositive, length],
-        logInputs: ["text"],
+        logInputs: ["reviewText"],
         logOutput: false,
       });
       const failing = task((n: number) => {
@@ -182,7 +184,7 @@ describe("module API", () => {
       await run("scored", {}, async (r) => {
         await classify("positive", "hint");
         const t = r.tasks[0];
-        assert.deepEqual(Object.keys(t.inputs), ["text"]);
+        assert.deepEqual(Object.keys(t.inputs), ["reviewText"]);
         assert.deepEqual(t.outputs, {});
         assert.deepEqual(t.metrics.ispositive.values, [1]);
         assert.deepEqual(t.metrics.length.values, [8]);
