@@ -6,17 +6,11 @@
  */
 import type { AnalysisReport, ModelStats, NamedSummary, ToolStats } from "./report.ts";
 import { asInt, summarize } from "./summary.ts";
+import { OBSERVED_EVENT_TYPES } from "../events/event.ts";
 
 type Obj = Record<string, unknown>;
 
-const OBSERVED = new Set([
-  "ModelRequestObserved",
-  "ModelResponseObserved",
-  "ToolInvocationObserved",
-  "ToolResultObserved",
-  "WorkflowStepContextObserved",
-  "WorkflowStepResultObserved",
-]);
+const OBSERVED = new Set(OBSERVED_EVENT_TYPES);
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
 
 interface EventLine {

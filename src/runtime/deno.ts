@@ -13,14 +13,10 @@
  *
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { DenoFsStorage } from "../storage/deno_fs.ts";
-import { getEnv } from "./_globals.ts";
-import { nodeGzip } from "./_node_gzip.ts";
-import { nodeLocalFiles } from "./node_local_files.ts";
+import { serverParts } from "./_server_parts.ts";
 
 interface UnloadTarget {
   addEventListener(type: "beforeunload", listener: () => void): void;
@@ -28,15 +24,9 @@ interface UnloadTarget {
 }
 
 /** The Deno runtime parts. */
-export const denoParts: RuntimeParts = {
+export const denoParts: RuntimeParts = serverParts({
   runtime: "deno",
-  contextManager: () => new AsyncLocalStorageContextManager(AsyncLocalStorage),
   storage: (root) => new DenoFsStorage({ root }),
-  files: nodeLocalFiles,
-  env: getEnv,
-  compress: nodeGzip,
-  timers: true,
-  sdkLanguage: "nodejs",
   onExit(flush) {
     const target = globalThis as unknown as UnloadTarget;
     if (typeof target.addEventListener !== "function") return () => {};
@@ -49,7 +39,7 @@ export const denoParts: RuntimeParts = {
     target.addEventListener("beforeunload", listener);
     return () => target.removeEventListener("beforeunload", listener);
   },
-};
+});
 
 registerDefaultParts(denoParts);
 

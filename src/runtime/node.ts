@@ -13,14 +13,11 @@
  *
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
-import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { NodeFsStorage } from "../storage/node_fs.ts";
-import { getEnv, getProcess } from "./_globals.ts";
-import { nodeGzip } from "./_node_gzip.ts";
-import { nodeLocalFiles } from "./node_local_files.ts";
+import { getProcess } from "./_globals.ts";
+import { serverParts } from "./_server_parts.ts";
 
 interface ProcessEvents {
   once(event: "beforeExit", listener: () => void): unknown;
@@ -28,15 +25,9 @@ interface ProcessEvents {
 }
 
 /** The Node.js runtime parts. */
-export const nodeParts: RuntimeParts = {
+export const nodeParts: RuntimeParts = serverParts({
   runtime: "node",
-  contextManager: () => new AsyncLocalStorageContextManager(AsyncLocalStorage),
   storage: (root) => new NodeFsStorage({ root }),
-  files: nodeLocalFiles,
-  env: getEnv,
-  compress: nodeGzip,
-  timers: true,
-  sdkLanguage: "nodejs",
   onExit(flush) {
     const proc = getProcess() as unknown as ProcessEvents | undefined;
     if (typeof proc?.once !== "function") return () => {};
@@ -44,7 +35,7 @@ export const nodeParts: RuntimeParts = {
     proc.once("beforeExit", listener);
     return () => void proc.off("beforeExit", listener);
   },
-};
+});
 
 registerDefaultParts(nodeParts);
 
