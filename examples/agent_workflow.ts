@@ -95,7 +95,7 @@ for (const file of await listFiles(runDir)) {
   console.log(`  wrote ${relative(process.cwd(), file)} (${size} bytes)`);
 }
 console.log(
-  `Inspect with: npx tsx scripts/analyze.ts --trace-dir ${
+  `Analyze it with: npm run analyze -- --trace-dir ${
     relative(process.cwd(), runDir)
   } --glob '*.jsonl'`,
 );
