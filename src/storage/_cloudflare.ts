@@ -16,7 +16,7 @@
 
 import { TracerError } from "../errors.ts";
 import { newOutboxId } from "./_outbox.ts";
-import { blobSegments, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
+import { blobSegments, checkLines, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
 import type { OutboxEntryInfo, StoragePath } from "./types.ts";
 
 /** The default key prefix of the Cloudflare adapters. */
@@ -70,12 +70,38 @@ export function blobKey(key: string): string {
 }
 
 /**
- * A new id for a log chunk: sorts in creation order within this isolate (see `newOutboxId`).
+ * The key of a new chunk of a line log (its id sorts in creation order within this isolate, see
+ * `newOutboxId`), after validating the path and the lines.
  *
- * @returns The id.
+ * @param prefix The adapter's key prefix.
+ * @param path The log path.
+ * @param lines The lines to append.
+ * @returns `<prefix>l/<log>/~/<id>`, or undefined when there are no lines (nothing to write).
+ * @throws {TypeError} When the path or a line is invalid.
  */
-export function newChunkId(): string {
-  return newOutboxId();
+export function newChunkKey(
+  prefix: string,
+  path: StoragePath,
+  lines: readonly string[],
+): string | undefined {
+  const log = logPrefix(path);
+  return checkLines(lines).length === 0 ? undefined : prefix + log + newOutboxId();
+}
+
+/**
+ * Validates the arguments of `putBlob` and copies the bytes (the caller may reuse its buffer as
+ * soon as the call returns).
+ *
+ * @param key The blob key.
+ * @param bytes The content.
+ * @returns A copy of the bytes over its own, exactly sized buffer.
+ * @throws {TypeError} When the key is not a string or the bytes not a `Uint8Array`.
+ */
+export function copyBlob(key: unknown, bytes: unknown): Uint8Array<ArrayBuffer> {
+  if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
+    throw new TypeError("Cannot put blob: expected a string key and a Uint8Array");
+  }
+  return bytes.slice();
 }
 
 /**

@@ -14,9 +14,16 @@
  * @module
  */
 
-import { blobKey, checkPrefix, logPrefix, newChunkId } from "./_cloudflare.ts";
+import {
+  blobKey,
+  checkPrefix,
+  copyBlob,
+  joinLines,
+  logPrefix,
+  newChunkKey,
+  splitLines,
+} from "./_cloudflare.ts";
 import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
-import { checkLines } from "./_sanitize.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 
 /** The part of a Durable Object's storage API (`DurableObjectStorage`) tracelet uses. */
@@ -165,11 +172,8 @@ export class DurableObjectTraceStorage implements TraceStorage {
   constructor(storage: DurableObjectStorageLike, options: DurableObjectTraceStorageOptions = {}) {
     this.#storage = storage;
     this.#prefix = checkPrefix(options.prefix, "Durable Object");
-    this.#outbox = new BoundedOutbox(
-      new DurableObjectOutboxStore(storage, this.#prefix),
-      outboxLimits(options),
-    );
-    this.outbox = this.#outbox;
+    const outbox = new DurableObjectOutboxStore(storage, this.#prefix);
+    this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options));
   }
 
   /**
@@ -180,10 +184,9 @@ export class DurableObjectTraceStorage implements TraceStorage {
    * @returns When stored.
    */
   async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
-    const prefix = logPrefix(path);
-    if (checkLines(lines).length === 0) return;
-    const text = new TextEncoder().encode(lines.join("\n"));
-    await putAll(this.#storage, partEntries(this.#prefix + prefix + newChunkId(), text));
+    const key = newChunkKey(this.#prefix, path, lines);
+    if (key === undefined) return;
+    await putAll(this.#storage, partEntries(key, new TextEncoder().encode(joinLines(lines))));
   }
 
   /**
@@ -202,7 +205,7 @@ export class DurableObjectTraceStorage implements TraceStorage {
       else parts.push(value);
     }
     const decoder = new TextDecoder();
-    return [...chunks.values()].flatMap((parts) => decoder.decode(concat(parts)).split("\n"));
+    return [...chunks.values()].flatMap((parts) => splitLines(decoder.decode(concat(parts))));
   }
 
   /**
@@ -213,10 +216,7 @@ export class DurableObjectTraceStorage implements TraceStorage {
    * @returns When stored.
    */
   async putBlob(key: string, bytes: Uint8Array): Promise<void> {
-    if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
-      throw new TypeError("Cannot put blob: expected a string key and a Uint8Array");
-    }
-    const copy = bytes.slice();
+    const copy = copyBlob(key, bytes);
     const path = blobKey(key).slice(2);
     if ((await this.#storage.get(`${this.#prefix}b/${path}`)) !== undefined) return;
     const parts = partEntries(`${this.#prefix}d/${path}`, copy);

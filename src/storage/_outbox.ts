@@ -33,8 +33,11 @@ export interface OutboxStore {
   readBody(id: string): Promise<Uint8Array | undefined>;
   /** Stores a new entry (the body must be copied or written before the promise resolves). */
   write(info: OutboxEntryInfo, body: Uint8Array): Promise<void>;
-  /** Replaces the metadata of an existing entry. */
-  rewrite(info: OutboxEntryInfo): Promise<void>;
+  /**
+   * Replaces the metadata of an existing entry. Stores whose metadata travels with the body
+   * leave it out: the outbox then reads the body and writes the entry again.
+   */
+  rewrite?(info: OutboxEntryInfo): Promise<void>;
   /** Deletes an entry; absent ids are fine. */
   remove(id: string): Promise<void>;
 }
@@ -254,7 +257,11 @@ export class BoundedOutbox implements Outbox {
     return this.#run(async () => {
       if (!isOutboxId(id)) return;
       const info = await this.#store.get(id);
-      if (info !== undefined) await this.#store.rewrite({ ...info, attempts, notBefore, reason });
+      if (info === undefined) return;
+      const updated = { ...info, attempts, notBefore, reason };
+      if (this.#store.rewrite) return await this.#store.rewrite(updated);
+      const body = await this.#store.readBody(id);
+      if (body !== undefined) await this.#store.write(updated, body);
     });
   }
 

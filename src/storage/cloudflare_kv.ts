@@ -27,21 +27,11 @@
  * @module
  */
 
-import {
-  blobKey,
-  checkPrefix,
-  decodeInfo,
-  encodeInfo,
-  joinLines,
-  logPrefix,
-  mapLimit,
-  newChunkId,
-  splitLines,
-  toArrayBuffer,
-} from "./_cloudflare.ts";
-import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
-import { checkLines } from "./_sanitize.ts";
-import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
+import type { KeyedMetadata, KeyedStore } from "./_keyed_store.ts";
+import { KeyedStorage } from "./_keyed_storage.ts";
+import type { OutboxOptions } from "./types.ts";
+
+export { KeyedStorage } from "./_keyed_storage.ts";
 
 /** One key of a KV listing. */
 export interface KVListKeyLike {
@@ -84,78 +74,35 @@ export interface KvStorageOptions extends OutboxOptions {
   readonly prefix?: string;
 }
 
-/** How many values are read at once when reading a log. */
-const READ_CONCURRENCY = 8;
-
-async function listAll(kv: KVNamespaceLike, prefix: string): Promise<KVListKeyLike[]> {
-  const keys: KVListKeyLike[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await kv.list({ prefix, cursor, limit: 1000 });
-    keys.push(...page.keys);
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor !== undefined && cursor !== "");
-  return keys.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/** The KV namespace as a {@linkcode KeyedStore} (tracelet's metadata is a string record). */
+function kvStore(kv: KVNamespaceLike): KeyedStore {
+  const metadataOf = (metadata: unknown) => (metadata ?? {}) as KeyedMetadata;
+  return {
+    put: (key, value, metadata) => kv.put(key, value, metadata && { metadata }),
+    get: async (key) => {
+      const value = await kv.get(key, "arrayBuffer");
+      return value === null ? undefined : new Uint8Array(value);
+    },
+    head: async (key) => {
+      const { value, metadata } = await kv.getWithMetadata(key, "arrayBuffer");
+      return value === null ? undefined : metadataOf(metadata);
+    },
+    list: async (prefix, cursor) => {
+      const page = await kv.list({ prefix, cursor, limit: 1000 });
+      return {
+        entries: page.keys.map(({ name, metadata }) => ({
+          key: name,
+          metadata: metadataOf(metadata),
+        })),
+        cursor: page.list_complete || !page.cursor ? undefined : page.cursor,
+      };
+    },
+    delete: (key) => kv.delete(key),
+  };
 }
 
-async function readBytes(kv: KVNamespaceLike, key: string): Promise<Uint8Array | undefined> {
-  const value = await kv.get(key, "arrayBuffer");
-  return value === null ? undefined : new Uint8Array(value);
-}
-
-class KvOutboxStore implements OutboxStore {
-  readonly #kv: KVNamespaceLike;
-  readonly #prefix: string;
-
-  constructor(kv: KVNamespaceLike, prefix: string) {
-    this.#kv = kv;
-    this.#prefix = `${prefix}o/`;
-  }
-
-  async list(): Promise<OutboxEntryInfo[]> {
-    const infos: OutboxEntryInfo[] = [];
-    for (const key of await listAll(this.#kv, this.#prefix)) {
-      const info = decodeInfo((key.metadata as { tracelet?: unknown } | undefined)?.tracelet);
-      if (info !== undefined) infos.push(info);
-    }
-    return infos;
-  }
-
-  async get(id: string): Promise<OutboxEntryInfo | undefined> {
-    const { metadata } = await this.#kv.getWithMetadata(this.#prefix + id, "arrayBuffer");
-    return decodeInfo((metadata as { tracelet?: unknown } | null)?.tracelet);
-  }
-
-  readBody(id: string): Promise<Uint8Array | undefined> {
-    return readBytes(this.#kv, this.#prefix + id);
-  }
-
-  write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {
-    return this.#kv.put(this.#prefix + info.id, toArrayBuffer(body), {
-      metadata: { tracelet: encodeInfo(info) },
-    });
-  }
-
-  async rewrite(info: OutboxEntryInfo): Promise<void> {
-    const body = await this.readBody(info.id);
-    if (body !== undefined) await this.write(info, body);
-  }
-
-  async remove(id: string): Promise<void> {
-    if (isOutboxId(id)) await this.#kv.delete(this.#prefix + id);
-  }
-}
-
-/** A {@linkcode TraceStorage} on a KV namespace. */
-export class KvStorage implements TraceStorage {
-  /** Always `cloudflare-kv`. */
-  readonly kind: string = "cloudflare-kv";
-  /** The outbox: one key per batch under `<prefix>o/`. */
-  readonly outbox: Outbox;
-  readonly #outbox: BoundedOutbox;
-  readonly #kv: KVNamespaceLike;
-  readonly #prefix: string;
-
+/** A {@linkcode KeyedStorage} over a KV namespace binding; its `kind` is `cloudflare-kv`. */
+export class KvStorage extends KeyedStorage {
   /**
    * Creates KV storage over a namespace binding.
    *
@@ -164,83 +111,6 @@ export class KvStorage implements TraceStorage {
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.
    */
   constructor(kv: KVNamespaceLike, options: KvStorageOptions = {}) {
-    this.#kv = kv;
-    this.#prefix = checkPrefix(options.prefix, "KV");
-    this.#outbox = new BoundedOutbox(new KvOutboxStore(kv, this.#prefix), outboxLimits(options));
-    this.outbox = this.#outbox;
-  }
-
-  /**
-   * Writes the lines as one new key under the log's prefix.
-   *
-   * @param path The log's path segments.
-   * @param lines Lines without newlines.
-   * @returns When stored.
-   */
-  async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
-    const prefix = logPrefix(path);
-    if (checkLines(lines).length === 0) return;
-    await this.#kv.put(this.#prefix + prefix + newChunkId(), joinLines(lines));
-  }
-
-  /**
-   * Lists the log's keys and concatenates their lines in order.
-   *
-   * @param path The log's path segments.
-   * @returns The lines, or `[]` when the log does not exist.
-   */
-  async readLines(path: StoragePath): Promise<string[]> {
-    const keys = await listAll(this.#kv, this.#prefix + logPrefix(path));
-    const texts = await mapLimit(keys, READ_CONCURRENCY, async (key) => {
-      const value = await this.#kv.get(key.name, "arrayBuffer");
-      return value === null ? undefined : new TextDecoder().decode(value);
-    });
-    return texts.flatMap((text) => (text === undefined ? [] : splitLines(text)));
-  }
-
-  /**
-   * Stores bytes under a key unless it already exists.
-   *
-   * @param key The blob key.
-   * @param bytes The content.
-   * @returns When stored.
-   */
-  async putBlob(key: string, bytes: Uint8Array): Promise<void> {
-    if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
-      throw new TypeError("Cannot put blob: expected a string key and a Uint8Array");
-    }
-    const copy = toArrayBuffer(bytes);
-    const kvKey = this.#prefix + blobKey(key);
-    if ((await this.#kv.get(kvKey, "arrayBuffer")) !== null) return;
-    await this.#kv.put(kvKey, copy);
-  }
-
-  /**
-   * Reads a blob.
-   *
-   * @param key The blob key.
-   * @returns The bytes, or undefined when absent.
-   */
-  getBlob(key: string): Promise<Uint8Array | undefined> {
-    return readBytes(this.#kv, this.#prefix + blobKey(key));
-  }
-
-  /**
-   * Tells whether a blob exists.
-   *
-   * @param key The blob key.
-   * @returns True when present.
-   */
-  async hasBlob(key: string): Promise<boolean> {
-    return (await this.#kv.get(this.#prefix + blobKey(key), "arrayBuffer")) !== null;
-  }
-
-  /**
-   * Waits for queued outbox operations. Idempotent; the binding needs no closing.
-   *
-   * @returns When idle.
-   */
-  close(): Promise<void> {
-    return this.#outbox.idle();
+    super(kvStore(kv), "cloudflare-kv", "KV", options);
   }
 }

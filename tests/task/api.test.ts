@@ -172,11 +172,14 @@ describe("module API", () => {
       const length = { name: "length", score: (out: string) => Promise.resolve(out.length) };
       // A name no other test file declares at top level: bundlers (esbuild in the workerd run)
       // rename parameters that collide, and names are read from the function's source.
-      const classify = task((reviewText: string, _secretHint: string) => Promise.resolve(reviewText), {
-        scorers: [isPositive, length],
-        logInputs: ["reviewText"],
-        logOutput: false,
-      });
+      const classify = task(
+        (reviewText: string, _secretHint: string) => Promise.resolve(reviewText),
+        {
+          scorers: [isPositive, length],
+          logInputs: ["reviewText"],
+          logOutput: false,
+        },
+      );
       const failing = task((n: number) => {
         if (n > 0) throw new RangeError("too big");
         return n;

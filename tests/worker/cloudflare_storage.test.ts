@@ -161,6 +161,40 @@ describe("Cloudflare adapters: key layout and limits", () => {
     }
   });
 
+  it("read R2 and KV data in the documented key layout (earlier writes stay readable)", async () => {
+    const id = "000001700000000-000000-0123abcd";
+    const info = {
+      id,
+      contentType: "application/json",
+      spanCount: 2,
+      reason: "network",
+      createdAt: 1,
+      notBefore: 0,
+      attempts: 0,
+      size: 3,
+    };
+    const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
+    const bucket = new FakeR2Bucket();
+    const kv = new FakeKVNamespace();
+    await bucket.put(`p/l/projects/run/spans.jsonl/~/${id}`, "a\nb");
+    await bucket.put("p/b/objects/k", bytes("blob"));
+    await bucket.put(`p/o/${id}`, bytes("box"), {
+      customMetadata: { tracelet: JSON.stringify(info) },
+    });
+    await kv.put(`p/l/projects/run/spans.jsonl/~/${id}`, "a\nb");
+    await kv.put("p/b/objects/k", bytes("blob"));
+    await kv.put(`p/o/${id}`, bytes("box"), { metadata: { tracelet: JSON.stringify(info) } });
+    for (
+      const s of [new R2Storage(bucket, { prefix: "p/" }), new KvStorage(kv, { prefix: "p/" })]
+    ) {
+      assert.deepEqual(await s.readLines(["projects", "run", "spans.jsonl"]), ["a", "b"], s.kind);
+      assert.deepEqual(await s.getBlob("k"), new TextEncoder().encode("blob"), s.kind);
+      const [entry] = await s.outbox.peek(1);
+      const { size: _size, ...fields } = info;
+      assert.deepEqual(entry, { ...fields, body: new TextEncoder().encode("box") }, s.kind);
+    }
+  });
+
   it("keep two prefixes on one binding apart", async () => {
     const bucket = new FakeR2Bucket();
     const a = new R2Storage(bucket, { prefix: "a/" });

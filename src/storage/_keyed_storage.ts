@@ -1,0 +1,132 @@
+/**
+ * {@linkcode KeyedStorage}: the one {@linkcode TraceStorage} of the R2 and KV adapters, over any
+ * {@linkcode KeyedStore}. Neither binding can append, so every `appendLines` call writes one
+ * chunk value under the log's prefix and `readLines` lists the chunks and concatenates them in key
+ * order. A blob is one value; the outbox is one value per entry (`_keyed_outbox.ts`). The key
+ * layout is described in `_cloudflare.ts`.
+ *
+ * @module
+ */
+
+import {
+  blobKey,
+  checkPrefix,
+  copyBlob,
+  joinLines,
+  logPrefix,
+  mapLimit,
+  newChunkKey,
+  splitLines,
+} from "./_cloudflare.ts";
+import { KeyedOutboxStore } from "./_keyed_outbox.ts";
+import { type KeyedStore, listAll } from "./_keyed_store.ts";
+import { BoundedOutbox, outboxLimits } from "./_outbox.ts";
+import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
+
+/** Options of the keyed adapters. */
+export interface KeyedStorageOptions extends OutboxOptions {
+  /** Prefix of every key tracelet writes. Default `tracelet/`. */
+  readonly prefix?: string;
+}
+
+/** How many chunks are read at once when reading a log. */
+const READ_CONCURRENCY = 8;
+
+/** A {@linkcode TraceStorage} over a {@linkcode KeyedStore} (an R2 bucket or a KV namespace). */
+export class KeyedStorage implements TraceStorage {
+  /** The adapter name, `cloudflare-r2` or `cloudflare-kv`. */
+  readonly kind: string;
+  /** The outbox: one value per batch under `<prefix>o/`. */
+  readonly outbox: Outbox;
+  readonly #outbox: BoundedOutbox;
+  readonly #store: KeyedStore;
+  readonly #prefix: string;
+
+  /**
+   * Creates storage over a keyed binding.
+   *
+   * @param store The binding, mapped to a {@linkcode KeyedStore}.
+   * @param kind The adapter name (the `kind` property).
+   * @param label The binding's short name for error messages, e.g. `R2`.
+   * @param options Key prefix and outbox bounds.
+   * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.
+   */
+  constructor(store: KeyedStore, kind: string, label: string, options: KeyedStorageOptions) {
+    this.kind = kind;
+    this.#store = store;
+    this.#prefix = checkPrefix(options.prefix, label);
+    const outbox = new KeyedOutboxStore(store, this.#prefix);
+    this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options));
+  }
+
+  /**
+   * Writes the lines as one new chunk under the log's prefix.
+   *
+   * @param path The log's path segments.
+   * @param lines Lines without newlines.
+   * @returns When stored.
+   */
+  async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
+    const key = newChunkKey(this.#prefix, path, lines);
+    if (key !== undefined) await this.#store.put(key, joinLines(lines));
+  }
+
+  /**
+   * Lists the log's chunks and concatenates their lines in order.
+   *
+   * @param path The log's path segments.
+   * @returns The lines, or `[]` when the log does not exist.
+   */
+  async readLines(path: StoragePath): Promise<string[]> {
+    const chunks = await listAll(this.#store, this.#prefix + logPrefix(path));
+    const values = await mapLimit(chunks, READ_CONCURRENCY, ({ key }) => this.#store.get(key));
+    const decoder = new TextDecoder();
+    return values.flatMap((
+      value,
+    ) => (value === undefined ? [] : splitLines(decoder.decode(value))));
+  }
+
+  /**
+   * Stores bytes under a key unless a value already exists there.
+   *
+   * @param key The blob key.
+   * @param bytes The content (copied before the call returns).
+   * @returns When stored.
+   * @throws {TypeError} When the key is not a string or the bytes not a `Uint8Array`.
+   */
+  async putBlob(key: string, bytes: Uint8Array): Promise<void> {
+    const copy = copyBlob(key, bytes);
+    const storeKey = this.#prefix + blobKey(key);
+    if ((await this.#store.head(storeKey)) !== undefined) return;
+    await this.#store.put(storeKey, copy.buffer);
+  }
+
+  /**
+   * Reads a blob.
+   *
+   * @param key The blob key.
+   * @returns The bytes, or undefined when absent.
+   */
+  getBlob(key: string): Promise<Uint8Array | undefined> {
+    return this.#store.get(this.#prefix + blobKey(key));
+  }
+
+  /**
+   * Tells whether a blob exists.
+   *
+   * @param key The blob key.
+   * @returns True when present.
+   */
+  async hasBlob(key: string): Promise<boolean> {
+    return (await this.#store.head(this.#prefix + blobKey(key))) !== undefined;
+  }
+
+  /**
+   * Waits for queued outbox operations. Idempotent; the binding needs no closing.
+   *
+   * @returns When idle.
+   */
+  close(): Promise<void> {
+    return this.#outbox.idle();
+  }
+}
