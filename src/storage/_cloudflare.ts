@@ -15,7 +15,7 @@
  */
 
 import { TracerError } from "../errors.ts";
-import { newOutboxId } from "./_outbox.ts";
+import { newOutboxId, toOutboxInfo } from "./_outbox.ts";
 import { blobSegments, checkLines, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
 import type { OutboxEntryInfo, StoragePath } from "./types.ts";
 
@@ -146,8 +146,8 @@ export function encodeInfo(info: OutboxEntryInfo): string {
 export function decodeInfo(text: unknown): OutboxEntryInfo | undefined {
   if (typeof text !== "string") return undefined;
   try {
-    const info = JSON.parse(text) as OutboxEntryInfo;
-    return typeof info?.id === "string" && typeof info.size === "number" ? info : undefined;
+    const info = JSON.parse(text) as Partial<OutboxEntryInfo> | null;
+    return typeof info?.id === "string" ? toOutboxInfo(info.id, info, "read") : undefined;
   } catch {
     return undefined;
   }

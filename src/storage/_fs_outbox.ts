@@ -16,7 +16,7 @@
 
 import { report, reportOnce } from "../diagnostics.ts";
 import { type FileSystem, isNotFound, readIfExists, removeIfExists, writeAtomic } from "./_fs.ts";
-import { checkOutboxFields, isOutboxId, type OutboxStore } from "./_outbox.ts";
+import { isOutboxId, type OutboxStore, toOutboxInfo } from "./_outbox.ts";
 import type { OutboxEntryInfo } from "./types.ts";
 
 const ORPHAN_AGE_MS = 10 * 60 * 1000;
@@ -99,22 +99,7 @@ export class FsOutboxStore implements OutboxStore {
     const bytes = await readIfExists(this.#fs, path);
     if (bytes === undefined) return undefined;
     try {
-      const parsed = JSON.parse(decoder.decode(bytes)) as Partial<OutboxEntryInfo>;
-      checkOutboxFields(parsed, "read");
-      if (!Number.isSafeInteger(parsed.size) || parsed.size! < 0) {
-        throw new TypeError("Cannot read outbox entry: size must be a non-negative integer");
-      }
-      const { contentType, spanCount, reason, createdAt, notBefore, attempts, size } = parsed;
-      return {
-        id,
-        contentType,
-        spanCount,
-        reason,
-        createdAt,
-        notBefore,
-        attempts,
-        size,
-      } as OutboxEntryInfo;
+      return toOutboxInfo(id, JSON.parse(decoder.decode(bytes)), "read");
     } catch (error) {
       reportOnce(
         path,

@@ -94,6 +94,35 @@ export function checkOutboxFields(fields: Partial<OutboxEntryInfo>, action: stri
   checkRetryFields(fields, action);
 }
 
+/**
+ * Builds an entry's metadata from stored or given fields, keeping only the known fields.
+ *
+ * @param id The entry id.
+ * @param fields The candidate fields, `size` included.
+ * @param action What the caller was doing, for the error message (e.g. `read`).
+ * @returns The validated metadata.
+ * @throws {TypeError} Naming the first invalid field.
+ */
+export function toOutboxInfo(
+  id: string,
+  fields: Partial<OutboxEntryInfo>,
+  action: string,
+): OutboxEntryInfo {
+  checkOutboxFields(fields, action);
+  if (!isCount(fields.size)) fail(action, "size must be a non-negative integer");
+  const { contentType, spanCount, reason, createdAt, notBefore, attempts, size } = fields;
+  return {
+    id,
+    contentType,
+    spanCount,
+    reason,
+    createdAt,
+    notBefore,
+    attempts,
+    size,
+  } as OutboxEntryInfo;
+}
+
 function checkRetryFields(fields: Partial<OutboxEntryInfo>, action: string): void {
   if (typeof fields.reason !== "string") fail(action, "reason must be a string");
   if (!isCount(fields.attempts)) fail(action, "attempts must be a non-negative integer");
@@ -182,8 +211,8 @@ export class BoundedOutbox implements Outbox {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { contentType, spanCount, reason, createdAt, notBefore, attempts } = input;
-    const body = new Uint8Array(input.body);
+    const { body: given, ...fields } = input;
+    const body = new Uint8Array(given);
     return this.#run(async () => {
       const { maxBytes, maxEntries, policy } = this.#limits;
       if (body.byteLength > maxBytes) {
@@ -200,16 +229,7 @@ export class BoundedOutbox implements Outbox {
       }
       const evicted = current.slice(0, evict);
       for (const old of evicted) await this.#store.remove(old.id);
-      const info: OutboxEntryInfo = {
-        id: newOutboxId(),
-        contentType,
-        spanCount,
-        reason,
-        createdAt,
-        notBefore,
-        attempts,
-        size: body.byteLength,
-      };
+      const info = toOutboxInfo(newOutboxId(), { ...fields, size: body.byteLength }, "enqueue");
       await this.#store.write(info, body);
       return { accepted: true, evicted };
     });
