@@ -168,6 +168,23 @@ describe("OTLP JSON encoder", () => {
     assert.deepEqual(span.attributes, [{ key: text, value: { stringValue: text } }]);
   });
 
+  it("keeps lone surrogates, U+2028/U+2029 and control characters in valid UTF-8 JSON", () => {
+    const texts = [
+      "lone \ud800 high",
+      "lone \udc00 low",
+      "sep \u2028\u2029",
+      "ctl \u0000\u001f\u007f",
+    ];
+    for (const text of texts) {
+      const bytes = encodeTracesJson([makeSpanRecord({ name: text, attributes: { k: text } })]);
+      // A fatal decoder rejects any malformed UTF-8 (a raw lone surrogate cannot be encoded).
+      const span = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes))
+        .resourceSpans[0].scopeSpans[0].spans[0];
+      assert.equal(span.name, text);
+      assert.deepEqual(span.attributes, [{ key: "k", value: { stringValue: text } }]);
+    }
+  });
+
   it("groups by resource and scope and includes resource attributes and scope version", () => {
     const other = { attributes: { "service.name": "svc-b", "deployment.environment": "prod" } };
     const doc = parse(encodeTracesJson([
