@@ -13,6 +13,38 @@ export const BATCH_FLAT = 28;
 /** Spans per batch (the batch processors' default batch size on every side). */
 export const BATCH_SIZE: number = BATCH_TREES * 11 + BATCH_FLAT;
 
+/** The A-flat span's name. */
+export const FLAT_NAME = "GET /api/v1/items";
+/** The A-flat span's event. */
+export const FLAT_EVENT = "cache.lookup";
+
+/**
+ * The A-flat span's 6 attributes (2 strings, 2 ints, a bool, a double): a fresh object per call,
+ * as a caller writes it, for every side and the floor alike.
+ *
+ * @returns The attributes.
+ */
+export function flatAttributes(): Record<string, string | number | boolean> {
+  return {
+    "http.request.method": "GET",
+    "url.path": "/api/v1/items",
+    "http.response.status_code": 200,
+    "server.port": 8080,
+    "cache.hit": true,
+    "sampling.ratio": 0.25,
+  };
+}
+
+/**
+ * An A-tree child's 3 attributes.
+ *
+ * @param c The child's index.
+ * @returns The attributes.
+ */
+export function childAttributes(c: number): Record<string, string | number | boolean> {
+  return { "db.system": "postgresql", "db.rows": c, "db.cached": false };
+}
+
 /** A tracing pipeline: tracer + batch processor + an exporter given by the workload. */
 export interface Pipeline {
   /**

@@ -6,7 +6,16 @@
  * @module
  */
 import type { SpanRecord } from "../src/types.ts";
-import { type BatchSink, type OtelSide, type Pipeline, recordWith } from "./_driver.ts";
+import {
+  type BatchSink,
+  childAttributes,
+  FLAT_EVENT,
+  FLAT_NAME,
+  flatAttributes,
+  type OtelSide,
+  type Pipeline,
+  recordWith,
+} from "./_driver.ts";
 
 type Attributes = Record<string, string | number | boolean>;
 type HrTime = [number, number];
@@ -149,17 +158,10 @@ export function otelSide(pkgs: OtelPackages): OtelSide {
     return {
       flat(n: number): void {
         for (let i = 0; i < n; i++) {
-          const span = tracer.startSpan("GET /api/v1/items", {
-            attributes: {
-              "http.request.method": "GET",
-              "url.path": "/api/v1/items",
-              "http.response.status_code": 200,
-              "server.port": 8080,
-              "cache.hit": true,
-              "sampling.ratio": 0.25,
-            },
+          const span = tracer.startSpan(FLAT_NAME, {
+            attributes: flatAttributes(),
           });
-          span.addEvent("cache.lookup");
+          span.addEvent(FLAT_EVENT);
           span.end();
         }
       },
@@ -169,7 +171,7 @@ export function otelSide(pkgs: OtelPackages): OtelSide {
           const parent = pkgs.activeWith(root);
           for (let c = 0; c < 10; c++) {
             const child = tracer.startSpan("db.query", {
-              attributes: { "db.system": "postgresql", "db.rows": c, "db.cached": false },
+              attributes: childAttributes(c),
             }, parent);
             child.end();
           }

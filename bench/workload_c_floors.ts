@@ -8,7 +8,15 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { BATCH_FLAT, BATCH_SIZE, BATCH_TREES } from "./_driver.ts";
+import {
+  BATCH_FLAT,
+  BATCH_SIZE,
+  BATCH_TREES,
+  childAttributes,
+  FLAT_EVENT,
+  FLAT_NAME,
+  flatAttributes,
+} from "./_driver.ts";
 import { type Mode, type Section, type Stat, timeGroup } from "./_stats.ts";
 
 const pool = new Uint8Array(4096);
@@ -94,18 +102,11 @@ export function floorFlat(n: number): void {
       traceId: traceId(),
       spanId: spanId(),
       parentSpanId: undefined,
-      name: "GET /api/v1/items",
+      name: FLAT_NAME,
       startTime: perf.now(),
       endTime: 0,
-      attributes: {
-        "http.request.method": "GET",
-        "url.path": "/api/v1/items",
-        "http.response.status_code": 200,
-        "server.port": 8080,
-        "cache.hit": true,
-        "sampling.ratio": 0.25,
-      },
-      event: "cache.lookup",
+      attributes: flatAttributes(),
+      event: FLAT_EVENT,
     };
     span.endTime = perf.now();
     push(span);
@@ -138,7 +139,7 @@ export function floorTree(n: number): void {
         name: "db.query",
         startTime: perf.now(),
         endTime: 0,
-        attributes: { "db.system": "postgresql", "db.rows": c, "db.cached": false },
+        attributes: childAttributes(c),
         event: undefined,
       };
       child.endTime = perf.now();

@@ -57,7 +57,7 @@ function jsonEncode(value: unknown): string {
         case "symbol":
           return v.toString();
         case "number":
-          return Number.isFinite(v) ? v : String(v);
+          return finiteOrString(v);
         case "function":
           return `<function ${v.name || "anonymous"}>`;
         case "object": {
@@ -81,19 +81,20 @@ function jsonEncode(value: unknown): string {
   }
 }
 
-function finiteOrString(n: number): number | string {
-  return Number.isFinite(n) ? n : String(n);
+/** A finite number as is; `NaN` and the infinities (and BigInts) as their decimal strings. */
+function finiteOrString(n: number | bigint): number | string {
+  return Number.isFinite(n) ? n as number : String(n);
 }
 
+/** The array itself when it is empty or holds only strings, only booleans or only finite numbers. */
 function homogeneousArray(values: readonly unknown[]): AttributeValue | undefined {
-  if (values.length === 0) return [] as string[];
   const kind = typeof values[0];
-  if (kind !== "string" && kind !== "number" && kind !== "boolean") return undefined;
-  for (let i = 1; i < values.length; i++) {
-    if (typeof values[i] !== typeof values[0]) return undefined;
-  }
-  if (kind === "number" && !values.every((n) => Number.isFinite(n))) return undefined;
-  return values as readonly string[];
+  const primitive = kind === "string" || kind === "boolean" || kind === "number";
+  return values.every((v) =>
+      primitive && typeof v === kind && (kind !== "number" || Number.isFinite(v))
+    )
+    ? values as readonly string[]
+    : undefined;
 }
 
 /**
@@ -113,21 +114,16 @@ export function toAttributeValue(
     case "string":
       return value.length > maxLength ? value.slice(0, maxLength) : value;
     case "number":
+    case "bigint":
       return finiteOrString(value);
     case "boolean":
       return value;
     case "undefined":
       return undefined;
-    case "bigint":
-      return value.toString();
-    default:
-      if (value === null) return undefined;
-      if (Array.isArray(value)) {
-        const array = homogeneousArray(value);
-        if (array !== undefined) return array;
-      }
-      return toAttributeValue(jsonEncode(value), maxLength);
   }
+  if (value === null) return undefined;
+  return (Array.isArray(value) && homogeneousArray(value)) ||
+    toAttributeValue(jsonEncode(value), maxLength);
 }
 
 function isEmpty(target: Attributes): boolean {

@@ -11,6 +11,7 @@ import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
 import { nowNs, toEpochNs } from "./clock.ts";
 import type { TimeInput } from "./clock.ts";
+import type { StartSpanOptions } from "./tracer.ts";
 import { reportOnce } from "./diagnostics.ts";
 import type {
   Attributes,
@@ -62,24 +63,6 @@ export interface SpanPipeline {
   spanEnded(span: Span): void;
 }
 
-/** Everything needed to construct a span. @internal */
-export interface SpanInit {
-  readonly pipeline: SpanPipeline;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string | undefined;
-  readonly traceFlags: number;
-  readonly traceState: string | undefined;
-  readonly name: string;
-  readonly kind: SpanKind;
-  readonly startTime: number;
-  readonly attributes?: Readonly<Record<string, unknown>>;
-  readonly links?: readonly LinkInput[];
-  readonly type?: SpanType;
-  readonly label?: string;
-  readonly tags?: string | readonly string[];
-}
-
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });
 
@@ -99,23 +82,23 @@ const OK: SpanStatus = Object.freeze({ code: "OK" });
  */
 export class Span implements SpanRecord {
   /** 32 lower-case hex characters. */
-  readonly traceId: string;
+  declare readonly traceId: string;
   /** 16 lower-case hex characters. */
-  readonly spanId: string;
+  declare readonly spanId: string;
   /** The parent's span id, or undefined for a root span. */
-  readonly parentSpanId: string | undefined;
+  declare readonly parentSpanId: string | undefined;
   /** W3C trace flags. */
-  readonly traceFlags: number;
+  declare readonly traceFlags: number;
   /** W3C `tracestate`. */
-  readonly traceState: string | undefined;
+  declare readonly traceState: string | undefined;
   /** Span kind. */
-  readonly kind: SpanKind;
+  declare readonly kind: SpanKind;
   /** Start time, epoch nanoseconds. */
-  readonly startTime: number;
+  declare readonly startTime: number;
   /** The resource. */
-  readonly resource: Resource;
+  declare readonly resource: Resource;
   /** The instrumentation scope. */
-  readonly scope: InstrumentationScope;
+  declare readonly scope: InstrumentationScope;
 
   #pipeline: SpanPipeline;
   #name: string;
@@ -135,39 +118,51 @@ export class Span implements SpanRecord {
 
   /**
    * Builds a span; use {@linkcode Tracer.startSpan} instead of calling this directly.
-   * @param init Construction data.
+   *
+   * @param pipeline The tracer that receives the span when it ends.
+   * @param name The span name.
+   * @param traceId The trace id (the parent's, or a new one for a root span).
+   * @param spanId The span id.
+   * @param parent The parent's context; undefined for a root span.
+   * @param options Kind, start time, attributes, links, type, label and tags (the rest of
+   *   {@linkcode StartSpanOptions} is the tracer's business).
    */
-  constructor(init: SpanInit) {
-    this.#pipeline = init.pipeline;
-    this.traceId = init.traceId;
-    this.spanId = init.spanId;
-    this.parentSpanId = init.parentSpanId;
-    this.traceFlags = init.traceFlags;
-    this.traceState = init.traceState;
-    this.#name = init.name;
-    this.kind = init.kind;
-    this.startTime = init.startTime;
-    this.resource = init.pipeline.resource;
-    this.scope = init.pipeline.scope;
-    this.#type = init.type ?? "span";
-    this.#label = init.label === undefined ? "" : cleanStr(init.label);
-    this.#tags = cleanTags(init.tags);
-    this.#described = init.type !== undefined || init.label !== undefined ||
-      this.#tags.length > 0;
-    const limits = init.pipeline.limits;
+  constructor(
+    pipeline: SpanPipeline,
+    name: string,
+    traceId: string,
+    spanId: string,
+    parent: SpanContext | undefined,
+    options: StartSpanOptions,
+  ) {
+    const { type, label, attributes, links } = options;
+    this.#pipeline = pipeline;
+    this.#name = name;
+    this.traceId = traceId;
+    this.spanId = spanId;
+    this.parentSpanId = parent?.spanId;
+    this.traceFlags = parent?.traceFlags ?? 1;
+    this.traceState = parent?.traceState;
+    this.kind = options.kind ?? "INTERNAL";
+    this.startTime = toEpochNs(options.startTime);
+    this.resource = pipeline.resource;
+    this.scope = pipeline.scope;
+    this.#type = type ?? "span";
+    this.#label = label === undefined ? "" : cleanStr(label);
+    this.#tags = cleanTags(options.tags);
+    this.#described = type !== undefined || label !== undefined || this.#tags.length > 0;
     if (this.#described) {
       this.#attributes[ATTR_TYPE] = this.#type;
       this.#attributes[ATTR_LABEL] = this.#label;
     }
-    if (init.attributes !== undefined) {
-      this.#droppedAttributes = mergeAttributes(
-        this.#attributes,
-        init.attributes,
-        limits.attributeCountLimit,
-        limits.attributeValueLengthLimit,
-      );
-    }
-    if (init.links !== undefined) { for (const link of init.links) this.addLink(link); }
+    const limits = pipeline.limits;
+    this.#droppedAttributes = mergeAttributes(
+      this.#attributes,
+      attributes,
+      limits.attributeCountLimit,
+      limits.attributeValueLengthLimit,
+    );
+    if (links !== undefined) { for (const link of links) this.addLink(link); }
   }
 
   /** The span name. */
@@ -253,14 +248,10 @@ export class Span implements SpanRecord {
     };
   }
 
-  #ended(operation: string): boolean {
+  /** Reports (once per method) a call on an ended span, which is ignored. */
+  #ended(method: string): boolean {
     if (this.#endTime === 0) return false;
-    reportOnce(
-      `span_ended:${operation}`,
-      "debug",
-      "span_ended",
-      `Cannot ${operation}: span has already ended`,
-    );
+    reportOnce(`span_ended:${method}`, "debug", "span_ended", `${method}() on an ended span`);
     return true;
   }
 
@@ -272,7 +263,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   setAttribute(key: string, value: unknown): this {
-    if (this.#ended("set an attribute")) return this;
+    if (this.#ended("setAttribute")) return this;
     const limits = this.#pipeline.limits;
     const v = toAttributeValue(value, limits.attributeValueLengthLimit);
     if (v === undefined) return this;
@@ -294,7 +285,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   setAttributes(attributes: Readonly<Record<string, unknown>>): this {
-    if (this.#ended("set attributes")) return this;
+    if (this.#ended("setAttributes")) return this;
     const limits = this.#pipeline.limits;
     this.#droppedAttributes += mergeAttributes(
       this.#attributes,
@@ -314,7 +305,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   addEvent(name: string, attributes?: Readonly<Record<string, unknown>>, time?: TimeInput): this {
-    if (this.#ended("add an event")) return this;
+    if (this.#ended("addEvent")) return this;
     const limits = this.#pipeline.limits;
     if (this.#events.length >= limits.eventCountLimit) {
       this.#droppedEvents++;
@@ -343,7 +334,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   addLink(link: LinkInput): this {
-    if (this.#ended("add a link")) return this;
+    if (this.#ended("addLink")) return this;
     const limits = this.#pipeline.limits;
     if (this.#links.length >= limits.linkCountLimit) {
       this.#droppedLinks++;
@@ -373,7 +364,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   setStatus(status: SpanStatus): this {
-    if (this.#ended("set the status")) return this;
+    if (this.#ended("setStatus")) return this;
     if (status.code === "UNSET" || this.#status.code === "OK") return this;
     this.#status = status.code === "OK" ? OK : {
       code: "ERROR",
@@ -391,7 +382,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   recordException(error: unknown, time?: TimeInput): this {
-    if (this.#ended("record an exception")) return this;
+    if (this.#ended("recordException")) return this;
     this.#exception = error ?? "undefined";
     let type = typeof error;
     let message: string;
@@ -419,7 +410,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   updateName(name: string): this {
-    if (!this.#ended("rename")) this.#name = String(name);
+    if (!this.#ended("updateName")) this.#name = String(name);
     return this;
   }
 
@@ -430,7 +421,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   setTags(tags: string | readonly string[]): this {
-    if (this.#ended("set tags")) return this;
+    if (this.#ended("setTags")) return this;
     this.#tags = cleanTags(tags);
     this.#described = true;
     return this;
@@ -443,8 +434,8 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   addTags(tags: string | readonly string[]): this {
-    if (this.#ended("add tags")) return this;
-    this.#tags = cleanTags([...this.#tags, ...cleanTags(tags)]);
+    if (this.#ended("addTags")) return this;
+    this.#tags = cleanTags(this.#tags.concat(tags));
     this.#described = true;
     return this;
   }
@@ -468,7 +459,7 @@ export class Span implements SpanRecord {
     try {
       this.#pipeline.spanEnded(this);
     } catch (error) {
-      reportOnce("span_pipeline", "error", "processor_failed", "A span processor threw", error);
+      reportOnce("span_pipeline", "error", "processor_failed", "A processor threw", error);
     }
   }
 

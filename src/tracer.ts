@@ -7,13 +7,12 @@
 import { DEFAULT_SPAN_LIMITS } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { ATTR_PROJECT, ATTR_RUN_ID, ATTR_SESSION_ID } from "./attribute_keys.ts";
-import { toEpochNs } from "./clock.ts";
 import type { TimeInput } from "./clock.ts";
-import { Context } from "./context/context.ts";
+import { Context, type ContextKey } from "./context/context.ts";
 import { PROJECT_KEY, RUN_KEY, SESSION_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
 import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
-import { ProcessorFanOut } from "./processor/fan_out.ts";
+import { byHook, notify, type ProcessorsByHook, settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
 import { Span } from "./span.ts";
 import type { LinkInput, SpanPipeline, SpanType } from "./span.ts";
@@ -26,6 +25,13 @@ import type {
 } from "./types.ts";
 import { VERSION } from "./version.ts";
 import { resolveResource } from "./otlp/resource.ts";
+
+/** Context values stamped on every span that starts within them: attribute key, context key. */
+const CONTEXT_ATTRIBUTES: readonly (readonly [string, ContextKey<string>])[] = [
+  [ATTR_SESSION_ID, SESSION_KEY],
+  [ATTR_RUN_ID, RUN_KEY],
+  [ATTR_PROJECT, PROJECT_KEY],
+];
 
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
@@ -89,7 +95,8 @@ export class Tracer implements SpanPipeline {
   readonly resource: Resource;
   /** The instrumentation scope of every span. */
   readonly scope: InstrumentationScope;
-  readonly #fanOut: ProcessorFanOut;
+  #processors: readonly SpanProcessor[] = [];
+  #hooked: ProcessorsByHook = byHook([]);
   readonly #localRoots = new WeakSet<Span>();
   /** Spans added to `#localRoots` and not yet removed (a never-ended root keeps it above 0). */
   #openRoots = 0;
@@ -105,12 +112,12 @@ export class Tracer implements SpanPipeline {
       attributes: options.resource?.attributes,
     });
     this.scope = Object.freeze({ name: "tracelet", version: VERSION, ...options.scope });
-    this.#fanOut = new ProcessorFanOut(options.processors);
+    this.setProcessors(options.processors ?? []);
   }
 
   /** The registered processors. */
   get processors(): readonly SpanProcessor[] {
-    return this.#fanOut.processors;
+    return this.#processors;
   }
 
   /**
@@ -119,7 +126,7 @@ export class Tracer implements SpanPipeline {
    * @param processor The processor.
    */
   addProcessor(processor: SpanProcessor): void {
-    this.#fanOut.add(processor);
+    this.setProcessors([...this.#processors, processor]);
   }
 
   /**
@@ -128,7 +135,8 @@ export class Tracer implements SpanPipeline {
    * @param processors The new processors.
    */
   setProcessors(processors: readonly SpanProcessor[]): void {
-    this.#fanOut.set(processors);
+    this.#processors = [...processors];
+    this.#hooked = byHook(this.#processors);
   }
 
   /**
@@ -140,52 +148,31 @@ export class Tracer implements SpanPipeline {
    * @returns The running span.
    */
   startSpan(name: string, options: StartSpanOptions = {}): Span {
-    const context = options.parent instanceof Context
-      ? options.parent
-      : getContextManager().active();
-    const parent = options.parent === undefined || options.parent instanceof Context
+    const given = options.parent;
+    const context = given instanceof Context ? given : getContextManager().active();
+    const parent = given === undefined || given instanceof Context
       ? context.get(SPAN_KEY)
-      : options.parent ?? undefined;
-    const local = parent instanceof Span ? parent : undefined;
-    const span = new Span({
-      pipeline: this,
-      traceId: parent?.traceId ??
-        (options.traceId !== undefined && isValidTraceId(options.traceId)
-          ? options.traceId
-          : newTraceId()),
-      spanId: options.spanId !== undefined && isValidSpanId(options.spanId)
-        ? options.spanId
-        : newSpanId(),
-      parentSpanId: parent?.spanId,
-      traceFlags: parent?.traceFlags ?? 1,
-      traceState: parent?.traceState,
-      name: String(name),
-      kind: options.kind ?? "INTERNAL",
-      startTime: toEpochNs(options.startTime),
-      attributes: options.attributes,
-      links: options.links,
-      type: options.type,
-      label: options.label,
-      tags: options.tags,
-    });
-    const session = context.get(SESSION_KEY);
-    if (session !== undefined && !(ATTR_SESSION_ID in span.attributes)) {
-      span.setAttribute(ATTR_SESSION_ID, session);
+      : given ?? undefined;
+    const { traceId, spanId } = options;
+    const span = new Span(
+      this,
+      String(name),
+      parent?.traceId ??
+        (traceId !== undefined && isValidTraceId(traceId) ? traceId : newTraceId()),
+      spanId !== undefined && isValidSpanId(spanId) ? spanId : newSpanId(),
+      parent,
+      options,
+    );
+    for (const [key, contextKey] of CONTEXT_ATTRIBUTES) {
+      const value = context.get(contextKey);
+      if (value !== undefined && !(key in span.attributes)) span.setAttribute(key, value);
     }
-    const runId = context.get(RUN_KEY);
-    if (runId !== undefined && !(ATTR_RUN_ID in span.attributes)) {
-      span.setAttribute(ATTR_RUN_ID, runId);
-    }
-    const project = context.get(PROJECT_KEY);
-    if (project !== undefined && !(ATTR_PROJECT in span.attributes)) {
-      span.setAttribute(ATTR_PROJECT, project);
-    }
-    if (local === undefined && this.#fanOut.wantsTraces) {
+    if (!(parent instanceof Span) && this.#wantsTraces()) {
       this.#localRoots.add(span);
       this.#openRoots++;
-      this.#fanOut.traceStarted({ traceId: span.traceId, name: span.name });
+      notify(this.#hooked.onTraceStart, "onTraceStart", { traceId: span.traceId, name: span.name });
     }
-    this.#fanOut.spanStarted(span);
+    notify(this.#hooked.onSpanStart, "onSpanStart", span);
     return span;
   }
 
@@ -204,10 +191,9 @@ export class Tracer implements SpanPipeline {
     optionsOrFn: StartSpanOptions | ((span: Span) => R),
     maybeFn?: (span: Span) => R,
   ): R {
-    const options = typeof optionsOrFn === "function" ? {} : optionsOrFn;
-    const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn!;
-    const span = this.startSpan(name, options);
-    return this.runInSpan(span, fn);
+    return typeof optionsOrFn === "function"
+      ? this.runInSpan(this.startSpan(name), optionsOrFn)
+      : this.runInSpan(this.startSpan(name, optionsOrFn), maybeFn!);
   }
 
   /**
@@ -222,22 +208,13 @@ export class Tracer implements SpanPipeline {
     try {
       result = getContextManager().with(this.contextWith(span), () => fn(span));
     } catch (error) {
-      span.recordException(error);
-      span.end();
-      throw error;
+      return fail(span, error);
     }
     if (isPromiseLike(result)) {
-      return result.then(
-        (value) => {
-          span.end();
-          return value;
-        },
-        (error: unknown) => {
-          span.recordException(error);
-          span.end();
-          throw error;
-        },
-      ) as R;
+      return result.then((value) => {
+        span.end();
+        return value;
+      }, (error: unknown) => fail(span, error)) as R;
     }
     span.end();
     return result;
@@ -269,12 +246,17 @@ export class Tracer implements SpanPipeline {
    * @internal
    */
   spanEnded(span: Span): void {
-    this.#fanOut.spanEnded(span);
+    notify(this.#hooked.onSpanEnd, "onSpanEnd", span);
     // Skip the WeakSet lookup when no root can be open (no processor wants trace events).
     if (this.#openRoots > 0 && this.#localRoots.delete(span)) {
       this.#openRoots--;
-      this.#fanOut.traceEnded({ traceId: span.traceId, name: span.name });
+      notify(this.#hooked.onTraceEnd, "onTraceEnd", { traceId: span.traceId, name: span.name });
     }
+  }
+
+  /** True when any processor wants trace start/end notifications. */
+  #wantsTraces(): boolean {
+    return this.#hooked.onTraceStart.length + this.#hooked.onTraceEnd.length > 0;
   }
 
   /**
@@ -282,7 +264,7 @@ export class Tracer implements SpanPipeline {
    * @returns The merged report of every processor's flush; never rejects.
    */
   forceFlush(): Promise<FlushReport> {
-    return this.#fanOut.settleAll("forceFlush");
+    return settleAll(this.#processors, "forceFlush");
   }
 
   /**
@@ -292,8 +274,15 @@ export class Tracer implements SpanPipeline {
    * @returns The merged final report; never rejects.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    return this.#fanOut.settleAll("shutdown", deadline);
+    return settleAll(this.#processors, "shutdown", deadline);
   }
+}
+
+/** Records `error` on `span`, ends it and rethrows. */
+function fail(span: Span, error: unknown): never {
+  span.recordException(error);
+  span.end();
+  throw error;
 }
 
 function isPromiseLike<T>(value: T): value is T & Promise<Awaited<T>> {

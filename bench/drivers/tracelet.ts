@@ -9,7 +9,16 @@ import type { SpanExporter } from "../../src/processor/types.ts";
 import { Tracer } from "../../src/tracer.ts";
 import type { FlushReport, SpanRecord } from "../../src/types.ts";
 import { VERSION } from "../../src/version.ts";
-import { type BatchSink, type Pipeline, recordWith, type Side } from "../_driver.ts";
+import {
+  type BatchSink,
+  childAttributes,
+  FLAT_EVENT,
+  FLAT_NAME,
+  flatAttributes,
+  type Pipeline,
+  recordWith,
+  type Side,
+} from "../_driver.ts";
 
 function ok(count: number): FlushReport {
   return { exported: count, retried: 0, persisted: 0, dropped: {}, failed: 0 };
@@ -34,17 +43,10 @@ export function traceletPipeline(
     tracer,
     flat(n: number): void {
       for (let i = 0; i < n; i++) {
-        const span = tracer.startSpan("GET /api/v1/items", {
-          attributes: {
-            "http.request.method": "GET",
-            "url.path": "/api/v1/items",
-            "http.response.status_code": 200,
-            "server.port": 8080,
-            "cache.hit": true,
-            "sampling.ratio": 0.25,
-          },
+        const span = tracer.startSpan(FLAT_NAME, {
+          attributes: flatAttributes(),
         });
-        span.addEvent("cache.lookup");
+        span.addEvent(FLAT_EVENT);
         span.end();
       }
     },
@@ -54,7 +56,7 @@ export function traceletPipeline(
         for (let c = 0; c < 10; c++) {
           const child = tracer.startSpan("db.query", {
             parent: root,
-            attributes: { "db.system": "postgresql", "db.rows": c, "db.cached": false },
+            attributes: childAttributes(c),
           });
           child.end();
         }

@@ -1,6 +1,6 @@
 /**
  * Retry policy helpers of the OTLP exporter: which outcomes are retryable, exponential backoff
- * with jitter, an abortable sleep that leaves no timer behind, and a small concurrency limiter.
+ * with jitter, and an abortable sleep that leaves no timer behind.
  *
  * Defaults, compared with peers (reference/peers.md §1): OpenTelemetry JS retries 5 times from
  * 1 s, ×1.5, capped at 5 s, ±20 % jitter; OpenAI Agents makes 3 attempts from 1 s doubling to
@@ -91,42 +91,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     const timer = setTimeout(done, ms, true);
     signal?.addEventListener("abort", onAbort);
   });
-}
-
-/** Allows at most `max` holders at once; waiters are served first come, first served. */
-export class Limiter {
-  readonly #max: number;
-  #active = 0;
-  readonly #waiting: (() => void)[] = [];
-
-  /** @param max Maximum concurrent holders (at least 1). */
-  constructor(max: number) {
-    this.#max = Math.max(1, Math.floor(max));
-  }
-
-  /** How many holders are active. */
-  get active(): number {
-    return this.#active;
-  }
-
-  /**
-   * Waits for a free slot.
-   *
-   * @returns Resolves once the caller holds a slot; release it with {@linkcode Limiter.release}.
-   */
-  acquire(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.#active < this.#max) {
-        this.#active++;
-        resolve();
-      } else this.#waiting.push(resolve);
-    });
-  }
-
-  /** Releases a slot, handing it to the next waiter if any. */
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else if (this.#active > 0) this.#active--;
-  }
 }

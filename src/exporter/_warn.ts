@@ -8,43 +8,31 @@
  */
 import { report } from "../diagnostics.ts";
 
-/** Reports warnings at most once per interval per code, with secrets masked. */
-export class ThrottledWarner {
-  readonly #secrets: readonly string[];
-  readonly #intervalMillis: number;
-  readonly #last = new Map<string, number>();
+/** Reports a warning with a stable code; see {@linkcode throttledWarner}. */
+export type Warn = (code: string, message: string) => void;
 
-  /**
-   * @param secrets Values that must never appear in a diagnostic.
-   * @param intervalMillis Minimum time between two warnings with the same code.
-   */
-  constructor(secrets: readonly string[], intervalMillis = 60_000) {
-    this.#secrets = secrets.filter((s) => s.length > 0);
-    this.#intervalMillis = intervalMillis;
-  }
-
-  /**
-   * Masks every secret in a text.
-   *
-   * @param text Any text.
-   * @returns The text with each secret replaced by `[REDACTED]`.
-   */
-  mask(text: string): string {
-    for (const secret of this.#secrets) text = text.split(secret).join("[REDACTED]");
-    return text;
-  }
-
-  /**
-   * Reports a warning unless one with the same code was reported within the interval.
-   *
-   * @param code Stable diagnostic code.
-   * @param message The sentence (masked before reporting).
-   */
-  warn(code: string, message: string): void {
+/**
+ * A warning reporter that masks secrets and reports each code at most once per interval.
+ *
+ * @param secrets Values that must never appear in a diagnostic (values shorter than 4
+ *   characters are too common to mask and are left alone).
+ * @param intervalMillis Minimum time between two warnings with the same code.
+ * @returns The reporter.
+ * @example
+ * ```ts
+ * import { throttledWarner } from "./_warn.ts";
+ * const warn = throttledWarner(["s3cret-token"]);
+ * warn("export_failed", "401: bad token s3cret-token"); // reported as "401: bad token [REDACTED]"
+ * ```
+ */
+export function throttledWarner(secrets: readonly string[], intervalMillis = 60_000): Warn {
+  const masked = secrets.filter((secret) => secret.length >= 4);
+  const last = new Map<string, number>();
+  return (code, message) => {
     const now = Date.now();
-    if (now - (this.#last.get(code) ?? -Infinity) >= this.#intervalMillis) {
-      this.#last.set(code, now);
-      report("warn", code, this.mask(message));
-    }
-  }
+    if (now - (last.get(code) ?? -Infinity) < intervalMillis) return;
+    last.set(code, now);
+    for (const secret of masked) message = message.split(secret).join("[REDACTED]");
+    report("warn", code, message);
+  };
 }

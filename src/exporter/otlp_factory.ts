@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { TracerError } from "../errors.ts";
 import { OTLP_JSON_ENCODER } from "../otlp/encode_json.ts";
 import type { EnvReader } from "../otlp/resource.ts";
 import type { TraceStorage } from "../storage/types.ts";
@@ -70,6 +71,12 @@ export function createOtlpExporter(
   env?: EnvReader,
 ): OtlpHttpExporter {
   const config = resolveOtlpConfig(options, env);
+  if (options.fetch === undefined && typeof globalThis.fetch !== "function") {
+    throw new TracerError(
+      "WRONG_RUNTIME",
+      "Cannot export over OTLP/HTTP: this runtime has no fetch; pass the `fetch` option",
+    );
+  }
   return new OtlpHttpExporter({
     endpoint: config.url,
     headers: config.headers,

@@ -21,7 +21,6 @@
  * @module
  */
 import { report as diagnose } from "../diagnostics.ts";
-import { TracerError } from "../errors.ts";
 import type { OtlpEncoder } from "../otlp/encoder.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../otlp/encode_protobuf.ts";
 import { parsePartialSuccess, type PartialSuccess } from "../otlp/partial_success.ts";
@@ -34,14 +33,13 @@ import type { OtlpCompression } from "./_otlp_config.ts";
 import {
   backoffDelay,
   isRetryableStatus,
-  Limiter,
   type RetryOptions,
   type RetryPolicy,
   retryPolicy,
   sleep,
 } from "./_retry.ts";
 import { parseRetryAfter } from "./_retry_after.ts";
-import { ThrottledWarner } from "./_warn.ts";
+import { throttledWarner, type Warn } from "./_warn.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
 
 export type { Compressor } from "./_gzip.ts";
@@ -126,70 +124,49 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #timeoutMillis: number;
   readonly #attemptTimeoutMillis: number;
   readonly #retry: RetryPolicy;
-  readonly #limiter: Limiter;
+  readonly #maxRequests: number;
+  /** Requests in flight; a finished request hands its slot to the first waiter. */
+  #requests = 0;
+  readonly #waiting: (() => void)[] = [];
   readonly #encoder: OtlpEncoder;
   readonly #outbox: ExportOutbox | undefined;
   readonly #compress: Compressor | undefined;
-  readonly #warner: ThrottledWarner;
+  readonly #warn: Warn;
   readonly #link: OutboxLink;
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
 
   /**
-   * Creates an exporter from resolved settings.
+   * Creates an exporter from resolved settings (no validation: `createOtlpExporter()` checks
+   * the endpoint and that this runtime has `fetch`).
    *
    * @param options Endpoint, headers, encoder, outbox and transport settings.
-   * @throws {TracerError} `INVALID_CONFIG` for an endpoint that is not an http(s) URL,
-   *   `WRONG_RUNTIME` when this runtime has no `fetch` and none is passed (configuration time,
-   *   never in export).
    */
   constructor(options: OtlpHttpExporterOptions = {}) {
     const url = options.endpoint ?? DEFAULT_OTLP_TRACES_URL;
-    if (!/^https?:\/\/[^/]/i.test(url)) {
-      throw new TracerError(
-        "INVALID_CONFIG",
-        "Cannot export over OTLP/HTTP: `endpoint` is not an http(s) URL",
-      );
-    }
-    const fetch = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch?.bind(globalThis);
-    if (fetch === undefined) {
-      throw new TracerError(
-        "WRONG_RUNTIME",
-        "Cannot export over OTLP/HTTP: this runtime has no fetch; pass the `fetch` option",
-      );
-    }
-    const headers: Record<string, string> = { "user-agent": `tracelet/${VERSION}` };
-    const secrets: string[] = [];
-    for (const key in options.headers) {
-      const value = String(options.headers[key]);
-      headers[key.toLowerCase()] = value;
-      if (value.length >= 4) secrets.push(value);
-    }
+    const headers: Record<string, string> = {};
+    for (const key in options.headers) headers[key.toLowerCase()] = String(options.headers[key]);
     this.url = url;
-    this.#headers = headers;
-    this.#fetch = fetch;
+    this.#headers = { "user-agent": `tracelet/${VERSION}`, ...headers };
+    this.#fetch = options.fetch ?? fetch.bind(globalThis);
     this.#timeoutMillis = options.timeoutMillis ?? 10_000;
     this.#attemptTimeoutMillis = options.attemptTimeoutMillis ?? Infinity;
     this.#retry = retryPolicy(options.retry);
-    this.#limiter = new Limiter(options.maxConcurrentRequests ?? 2);
+    this.#maxRequests = Math.max(1, Math.floor(options.maxConcurrentRequests ?? 2));
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
-    this.#warner = new ThrottledWarner(secrets);
+    this.#warn = throttledWarner(Object.values(headers));
     if (options.compression !== "none") {
       this.#compress = options.compress ?? defaultGzip();
-      if (this.#compress === undefined) {
-        diagnose(
-          "warn",
-          "no_gzip",
-          "Cannot gzip OTLP requests: CompressionStream is missing; sending uncompressed",
-        );
+      if (!this.#compress) {
+        diagnose("warn", "no_gzip", "No CompressionStream: OTLP goes uncompressed");
       }
     }
     this.#link = {
       url,
       send: (body, contentType, deadline, signal) =>
         this.#send(body, contentType, deadline, signal, 1),
-      warn: (code, message) => this.#warner.warn(code, message),
+      warn: this.#warn,
     };
   }
 
@@ -256,40 +233,40 @@ export class OtlpHttpExporter implements SpanExporter {
         await this.#drain(Date.now() + (deadline - Date.now()) / 2, options, false, report);
       }
       if (count === 0) return report;
-      const contentType = this.#encoder.contentType;
+      const { contentType } = this.#encoder;
       const body = this.#encoder.encode(spans);
       const result = this.#closed
         ? { ok: false, attempts: 0, reason: "shutdown", drop: "shutdown" }
         : await this.#send(body, contentType, deadline, options.signal);
       accounted = true;
-      const { ok, partial, reason } = result;
-      const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
-      if (ok) {
+      const { partial, reason } = result;
+      if (result.ok) {
+        const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
         report.exported += count - rejected;
         if (result.attempts > 1) report.retried += count - rejected;
         addDropped(report, "partial_success_rejected", rejected);
         if (partial) {
-          this.#warner.warn(
+          this.#warn(
             "export_partial_success",
-            `The OTLP receiver rejected ${rejected} of ${count} spans: ${partial.errorMessage}`,
+            `OTLP receiver rejected ${rejected} of ${count} spans: ${partial.errorMessage}`,
           );
         }
       } else {
         if (result.attempts > 0) {
-          this.#warner.warn(
+          this.#warn(
             "export_failed",
-            `Cannot deliver ${count} spans to the OTLP endpoint: ${reason}` +
+            `${count} spans not delivered: ${reason}` +
               (result.detail ? ` (${result.detail})` : ""),
           );
         }
-        const batch = { body, contentType, spanCount: count, reason };
         if (this.#outbox) {
+          const batch = { body, contentType, spanCount: count, reason };
           await this.#outbox.park(this.#link, batch, result.retryAfterMillis, report);
         } else addDropped(report, result.drop!, count);
       }
     } catch (error) {
       if (!accounted) report.failed += count;
-      this.#warner.warn("export_failed", `Cannot export ${count} spans: ${error}`);
+      this.#warn("export_failed", `${count} spans not exported: ${error}`);
     }
     return report;
   }
@@ -313,10 +290,7 @@ export class OtlpHttpExporter implements SpanExporter {
         body = await this.#compress(body);
         headers["content-encoding"] = "gzip";
       } catch (error) {
-        this.#warner.warn(
-          "gzip_failed",
-          `Cannot gzip an OTLP request, sending it uncompressed: ${error}`,
-        );
+        this.#warn("gzip_failed", `gzip failed, OTLP request goes uncompressed: ${error}`);
       }
     }
     const max = Math.min(maxAttempts, this.#retry.maxAttempts);
@@ -334,24 +308,21 @@ export class OtlpHttpExporter implements SpanExporter {
       retryAfterMillis,
       detail,
     });
-    for (;;) {
-      if (signal?.aborted) return fail(reason = "aborted");
+    while (!signal?.aborted) {
       attempts++;
       let status = 0;
       let bytes: Uint8Array | undefined;
       let response: Response | undefined;
       reason = "timeout";
       detail = undefined;
-      await this.#limiter.acquire();
+      if (this.#requests < this.#maxRequests) this.#requests++;
+      else await new Promise<void>((resolve) => this.#waiting.push(resolve));
       const timeout = Math.min(this.#attemptTimeoutMillis, deadline - Date.now());
       if (timeout > 0) {
+        // Aborted with the reason it ends with: "timeout" by the timer, "aborted" by the caller.
         const controller = new AbortController();
-        let timedOut = false;
-        const timer = setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, timeout);
-        const onAbort = (): void => controller.abort();
+        const timer = setTimeout(() => controller.abort("timeout"), timeout);
+        const onAbort = (): void => controller.abort("aborted");
         signal?.addEventListener("abort", onAbort);
         try {
           response = await this.#fetch(this.url, {
@@ -364,14 +335,16 @@ export class OtlpHttpExporter implements SpanExporter {
           status = response.status;
           reason = `http_${status}`;
         } catch (error) {
-          reason = timedOut ? "timeout" : signal?.aborted ? "aborted" : "network";
+          reason = controller.signal.aborted ? controller.signal.reason : "network";
           detail = String(error);
         } finally {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
         }
       }
-      this.#limiter.release();
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#requests--;
       if (status >= 200 && status < 300) {
         const partial = parsePartialSuccess(
           bytes!,
@@ -380,7 +353,7 @@ export class OtlpHttpExporter implements SpanExporter {
         );
         return { ok: true, attempts, reason, partial };
       }
-      if (reason === "aborted") return fail(reason);
+      if (reason === "aborted") break;
       detail ??= bytes && utf8.decode(bytes.subarray(0, 512)).replace(/\s+/g, " ").trim()
             .slice(0, 300) || undefined;
       retryable = status === 0 || isRetryableStatus(status);
@@ -389,7 +362,8 @@ export class OtlpHttpExporter implements SpanExporter {
       if (attempts >= max) return fail("retries_exhausted");
       const delay = retryAfterMillis ?? backoffDelay(attempts, this.#retry);
       if (Date.now() + delay >= deadline) return fail("deadline");
-      if (!(await sleep(delay, signal))) return fail(reason = "aborted");
+      if (!(await sleep(delay, signal))) break;
     }
+    return fail(reason = "aborted");
   }
 }

@@ -36,12 +36,13 @@ export interface BatchSpanProcessorOptions {
 }
 
 /** The OpenAI Agents SDK's batch defaults: 8192 queued, batches of 128, 5 s, trigger at 70 %. */
-export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = Object.freeze({
-  maxQueueSize: 8192,
-  maxBatchSize: 128,
-  scheduleDelayMs: 5000,
-  exportTriggerSize: Math.floor(8192 * 0.7),
-});
+export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__PURE__ */ Object
+  .freeze({
+    maxQueueSize: 8192,
+    maxBatchSize: 128,
+    scheduleDelayMs: 5000,
+    exportTriggerSize: 5734, // 70 % of the queue
+  });
 
 /**
  * Estimates the bytes a span occupies, cheaply: its strings plus a fixed overhead.
@@ -125,12 +126,19 @@ export class BatchSpanProcessor implements SpanProcessor {
    * @param span The finished span.
    */
   onSpanEnd(span: SpanRecord): void {
-    if (this.#closed) {
-      addDropped(this.#report, "shutdown", 1);
-      return;
-    }
+    if (this.#closed) return addDropped(this.#report, "shutdown", 1);
     const size = estimateSpanBytes(span);
-    if (!this.#makeRoom(size)) return;
+    if (this.#full(size)) {
+      reportOnce("batch_queue_full", "warn", "queue_full", "Span queue full: dropping spans");
+      if (!this.#dropOldest || size > this.#maxQueueBytes) {
+        return addDropped(this.#report, "queue_full", 1);
+      }
+      do {
+        this.#queue.shift();
+        this.#queueBytes -= this.#sizes.shift()!;
+        addDropped(this.#report, "queue_full", 1);
+      } while (this.#full(size));
+    }
     this.#queue.push(span);
     this.#sizes.push(size);
     this.#queueBytes += size;
@@ -143,63 +151,51 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#queueBytes + size > this.#maxQueueBytes;
   }
 
-  #makeRoom(size: number): boolean {
-    if (!this.#full(size)) return true;
-    reportOnce(
-      "batch_queue_full",
-      "warn",
-      "queue_full",
-      "Span queue is full; spans are being dropped",
-    );
-    if (!this.#dropOldest || size > this.#maxQueueBytes) {
-      addDropped(this.#report, "queue_full", 1);
-      return false;
-    }
-    while (this.#queue.length > 0 && this.#full(size)) {
-      this.#queue.shift();
-      this.#queueBytes -= this.#sizes.shift()!;
-      addDropped(this.#report, "queue_full", 1);
-    }
-    return true;
-  }
-
   #exportSoon(): void {
     if (this.#exportScheduled) return;
     this.#exportScheduled = true;
     queueMicrotask(() => {
       this.#exportScheduled = false;
-      void this.#drain(Date.now() + this.#timeoutMs, this.#maxBatchSize).then(() => this.#arm());
+      void this.#drain(this.#maxBatchSize).then(() => this.#arm());
     });
   }
 
   #arm(): void {
-    if (!this.#timers || this.#timer !== undefined || this.#queue.length === 0 || this.#closed) {
-      return;
+    if (this.#timers && this.#timer === undefined && this.#queue.length && !this.#closed) {
+      this.#timer = setBackgroundTimer(() => {
+        this.#timer = undefined;
+        void this.#drain(1);
+      }, this.#delayMs);
     }
-    this.#timer = setBackgroundTimer(() => {
-      this.#timer = undefined;
-      void this.#drain(Date.now() + this.#timeoutMs, 1);
-    }, this.#delayMs);
   }
 
   /**
    * Exports queued spans in batches, after any export already running, while at least `minimum`
-   * spans are queued (1 drains everything; the batch size exports only full batches). Never rejects.
+   * spans are queued (1 drains everything; the batch size exports only full batches). Never
+   * rejects.
    */
-  #drain(deadline: number, minimum: number): Promise<void> {
-    this.#running = this.#running.then(async () => {
-      while (this.#queue.length >= minimum && this.#queue.length > 0) {
+  #drain(minimum: number, deadline = Date.now() + this.#timeoutMs): Promise<void> {
+    return this.#running = this.#running.then(async () => {
+      while (this.#queue.length && this.#queue.length >= minimum) {
         const batch = this.#queue.splice(0, this.#maxBatchSize);
         for (const size of this.#sizes.splice(0, batch.length)) this.#queueBytes -= size;
-        try {
-          mergeReport(this.#report, await this.#exporter.export(batch, { deadline }));
-        } catch (error) {
-          this.#report.failed += batch.length;
-          report("error", "export_failed", "The exporter rejected a batch", error);
-        }
+        await this.#call("export", batch.length, () => this.#exporter.export(batch, { deadline }));
       }
     });
-    return this.#running;
+  }
+
+  /** Calls the exporter, merging what it reports; a throw or rejection counts `failed` spans. */
+  async #call(
+    method: string,
+    spans: number,
+    fn: () => Promise<FlushReport | void> | undefined,
+  ): Promise<void> {
+    try {
+      mergeReport(this.#report, await fn());
+    } catch (error) {
+      this.#report.failed += spans;
+      report("error", "export_failed", `Exporter ${method} failed`, error);
+    }
   }
 
   /**
@@ -208,19 +204,11 @@ export class BatchSpanProcessor implements SpanProcessor {
    * @returns What happened since the previous flush; always resolves.
    */
   async forceFlush(): Promise<FlushReport> {
-    if (this.#timer !== undefined) {
-      clearBackgroundTimer(this.#timer);
-      this.#timer = undefined;
-    }
+    clearBackgroundTimer(this.#timer);
+    this.#timer = undefined;
     const deadline = Date.now() + this.#timeoutMs;
-    await this.#drain(deadline, 1);
-    try {
-      if (this.#exporter.forceFlush) {
-        mergeReport(this.#report, await this.#exporter.forceFlush({ deadline }));
-      }
-    } catch (error) {
-      report("error", "export_failed", "The exporter failed to flush", error);
-    }
+    await this.#drain(1, deadline);
+    await this.#call("forceFlush", 0, () => this.#exporter.forceFlush?.({ deadline }));
     const result = this.#report;
     this.#report = emptyReport();
     return result;
@@ -233,17 +221,12 @@ export class BatchSpanProcessor implements SpanProcessor {
    * @returns The final flush report.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    this.#shutdown ??= (async () => {
+    return this.#shutdown ??= (async () => {
       this.#closed = true;
       const result = await this.forceFlush();
-      try {
-        await this.#exporter.shutdown?.({ deadline });
-      } catch (error) {
-        report("error", "export_failed", "The exporter failed to shut down", error);
-      }
+      await this.#call("shutdown", 0, () => this.#exporter.shutdown?.({ deadline }));
       return result;
     })();
-    return this.#shutdown;
   }
 }
 

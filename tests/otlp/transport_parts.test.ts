@@ -4,13 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { gunzipSync } from "fflate";
 import { gzipWithCompressionStream } from "../../src/exporter/_gzip.ts";
-import {
-  backoffDelay,
-  isRetryableStatus,
-  Limiter,
-  retryPolicy,
-  sleep,
-} from "../../src/exporter/_retry.ts";
+import { backoffDelay, isRetryableStatus, retryPolicy, sleep } from "../../src/exporter/_retry.ts";
 import { parseRetryAfter } from "../../src/exporter/_retry_after.ts";
 import {
   destinationTag,
@@ -91,26 +85,6 @@ describe("retry policy", () => {
     assert.deepEqual(splitContentType("application/x-protobuf"), {
       type: "application/x-protobuf",
     });
-  });
-
-  it("limits concurrent holders and serves waiters in order", async () => {
-    const limiter = new Limiter(2);
-    const order: number[] = [];
-    await limiter.acquire();
-    await limiter.acquire();
-    const third = limiter.acquire().then(() => order.push(3));
-    const fourth = limiter.acquire().then(() => order.push(4));
-    await sleep(1);
-    assert.deepEqual(order, []);
-    limiter.release();
-    await third;
-    assert.deepEqual(order, [3]);
-    limiter.release();
-    await fourth;
-    assert.deepEqual(order, [3, 4]);
-    limiter.release();
-    limiter.release();
-    assert.equal(limiter.active, 0);
   });
 
   it("sleeps abortably", async () => {
