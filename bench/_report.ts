@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { updateReadme } from "./_readme_block.ts";
 import { fmtRatio, renderSection, type Section } from "./_stats.ts";
 
 /** What one full run on one runtime produced. */
@@ -90,7 +91,8 @@ export function saveRun(run: RunResult): string {
 }
 
 /**
- * Rebuilds bench/RESULTS.md from the runs saved in bench/results/.
+ * Rebuilds bench/RESULTS.md (and the benchmark block of the top-level README) from the runs
+ * saved in bench/results/.
  *
  * @returns The path of RESULTS.md.
  */
@@ -115,5 +117,6 @@ export function renderResults(): string {
   ].join("\n");
   const out = `${HERE}/RESULTS.md`;
   writeFileSync(out, text);
+  updateReadme(runs, summary(runs));
   return out;
 }
