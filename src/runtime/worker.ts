@@ -60,13 +60,17 @@ export interface WorkerConfigureOptions extends ConfigureOptions {
   asyncLocalStorage?: AsyncLocalStorageClass;
 }
 
-/** Options of {@linkcode instrument}. */
-export interface InstrumentOptions extends InvocationOptions {
+/**
+ * Options of {@linkcode instrument}.
+ *
+ * @typeParam Env The Worker's `env` type, as your `configure` callback declares it.
+ */
+export interface InstrumentOptions<Env = unknown> extends InvocationOptions {
   /**
    * How to configure tracing on the first invocation, given the Worker's `env`. Without it, an
    * existing `configure()` is used, or defaults with `env` as the environment.
    */
-  readonly configure?: WorkerConfigureOptions | ((env: unknown) => WorkerConfigureOptions);
+  readonly configure?: WorkerConfigureOptions | ((env: Env) => WorkerConfigureOptions);
 }
 
 function asyncLocalStorageClass(
@@ -144,6 +148,8 @@ export function envReader(env: unknown): (name: string) => string | undefined {
  * response body has been delivered, and a flush through `ctx.waitUntil` once the handler's own
  * `waitUntil` promises have settled. Tracing problems never reach your handler.
  *
+ * @typeParam T The handler object's type (returned unchanged).
+ * @typeParam Env The Worker's `env` type, inferred from your `configure` callback.
  * @param handler Your `export default` object.
  * @param options How to configure on first use, and per-invocation options.
  * @returns A handler object of the same shape.
@@ -156,7 +162,10 @@ export function envReader(env: unknown): (name: string) => string | undefined {
  * console.log(typeof worker.fetch); // "function"
  * ```
  */
-export function instrument<T extends object>(handler: T, options: InstrumentOptions = {}): T {
+export function instrument<T extends object, Env = unknown>(
+  handler: T,
+  options: InstrumentOptions<Env> = {},
+): T {
   let configured: Configured | undefined;
   let failed = false;
   const tracerFor = (env: unknown): Tracer | undefined => {
@@ -167,7 +176,7 @@ export function instrument<T extends object>(handler: T, options: InstrumentOpti
       }
       if (configured === undefined) {
         const chosen = typeof options.configure === "function"
-          ? options.configure(env)
+          ? options.configure(env as Env)
           : options.configure;
         configured = configure({ ...chosen, env: chosen.env ?? envReader(env) });
       }
