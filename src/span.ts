@@ -66,6 +66,9 @@ export interface SpanPipeline {
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });
 
+/** The span's record fields as the span itself writes them. */
+type Writable = { -readonly [K in keyof Span]: Span[K] };
+
 /**
  * A span. Create one with `tracer.startSpan(…)` or `tracer.withSpan(…)`; end it with `end()`,
  * with `using`, or let the callback form end it.
@@ -100,20 +103,34 @@ export class Span implements SpanRecord {
   /** The instrumentation scope. */
   declare readonly scope: InstrumentationScope;
 
+  /** The span name. */
+  declare readonly name: string;
+  /** End time, epoch nanoseconds (0 while the span is running). */
+  declare readonly endTime: number;
+  /** The attributes (a live view while running; frozen once ended). */
+  declare readonly attributes: Readonly<Attributes>;
+  /** The events. */
+  declare readonly events: readonly SpanEvent[];
+  /** The links. */
+  declare readonly links: readonly SpanLink[];
+  /** The status. */
+  declare readonly status: SpanStatus;
+  /** Attributes dropped by the count limit. */
+  declare readonly droppedAttributesCount: number;
+  /** Events dropped by the count limit. */
+  declare readonly droppedEventsCount: number;
+  /** Links dropped by the count limit. */
+  declare readonly droppedLinksCount: number;
+  /** The span type (`span` unless given). */
+  declare readonly type: SpanType;
+  /** The cleaned label (empty when none was given). */
+  declare readonly label: string;
+  /** The cleaned, de-duplicated tags. */
+  declare readonly tags: readonly string[];
+  /** The recorded exception, if any. */
+  declare readonly exception: unknown;
+
   #pipeline: SpanPipeline;
-  #name: string;
-  #endTime = 0;
-  #attributes: Attributes = {};
-  #events: SpanEvent[] = [];
-  #links: SpanLink[] = [];
-  #status: SpanStatus = UNSET;
-  #droppedAttributes = 0;
-  #droppedEvents = 0;
-  #droppedLinks = 0;
-  #exception: unknown = undefined;
-  #type: SpanType;
-  #label: string;
-  #tags: string[];
   #described: boolean;
 
   /**
@@ -136,8 +153,12 @@ export class Span implements SpanRecord {
     options: StartSpanOptions,
   ) {
     const { type, label, attributes, links } = options;
+    const tags = cleanTags(options.tags);
+    const attrs: Attributes = {};
     this.#pipeline = pipeline;
-    this.#name = name;
+    this.#described = type !== undefined || label !== undefined || tags.length > 0;
+    this.name = name;
+    this.endTime = 0;
     this.traceId = traceId;
     this.spanId = spanId;
     this.parentSpanId = parent?.spanId;
@@ -147,17 +168,23 @@ export class Span implements SpanRecord {
     this.startTime = toEpochNs(options.startTime);
     this.resource = pipeline.resource;
     this.scope = pipeline.scope;
-    this.#type = type ?? "span";
-    this.#label = label === undefined ? "" : cleanStr(label);
-    this.#tags = cleanTags(options.tags);
-    this.#described = type !== undefined || label !== undefined || this.#tags.length > 0;
+    this.attributes = attrs;
+    this.events = [];
+    this.links = [];
+    this.status = UNSET;
+    this.droppedEventsCount = 0;
+    this.droppedLinksCount = 0;
+    this.type = type ?? "span";
+    this.label = label === undefined ? "" : cleanStr(label);
+    this.tags = tags;
+    this.exception = undefined;
     if (this.#described) {
-      this.#attributes[ATTR_TYPE] = this.#type;
-      this.#attributes[ATTR_LABEL] = this.#label;
+      attrs[ATTR_TYPE] = this.type;
+      attrs[ATTR_LABEL] = this.label;
     }
     const limits = pipeline.limits;
-    this.#droppedAttributes = mergeAttributes(
-      this.#attributes,
+    this.droppedAttributesCount = mergeAttributes(
+      attrs,
       attributes,
       limits.attributeCountLimit,
       limits.attributeValueLengthLimit,
@@ -165,73 +192,21 @@ export class Span implements SpanRecord {
     if (links !== undefined) { for (const link of links) this.addLink(link); }
   }
 
-  /** The span name. */
-  get name(): string {
-    return this.#name;
-  }
-  /** End time, epoch nanoseconds (0 while the span is running). */
-  get endTime(): number {
-    return this.#endTime;
-  }
-  /** The attributes (a live view while running; frozen once ended). */
-  get attributes(): Readonly<Attributes> {
-    return this.#attributes;
-  }
-  /** The events. */
-  get events(): readonly SpanEvent[] {
-    return this.#events;
-  }
-  /** The links. */
-  get links(): readonly SpanLink[] {
-    return this.#links;
-  }
-  /** The status. */
-  get status(): SpanStatus {
-    return this.#status;
-  }
-  /** Attributes dropped by the count limit. */
-  get droppedAttributesCount(): number {
-    return this.#droppedAttributes;
-  }
-  /** Events dropped by the count limit. */
-  get droppedEventsCount(): number {
-    return this.#droppedEvents;
-  }
-  /** Links dropped by the count limit. */
-  get droppedLinksCount(): number {
-    return this.#droppedLinks;
-  }
-  /** The span type (`span` unless given). */
-  get type(): SpanType {
-    return this.#type;
-  }
-  /** The cleaned label (empty when none was given). */
-  get label(): string {
-    return this.#label;
-  }
-  /** The cleaned, de-duplicated tags. */
-  get tags(): readonly string[] {
-    return this.#tags;
-  }
   /** True while the span has started and not ended. */
   get active(): boolean {
-    return this.#endTime === 0;
+    return this.endTime === 0;
   }
   /** True while the span accepts data (the same as `active`). */
   get isRecording(): boolean {
-    return this.#endTime === 0;
+    return this.endTime === 0;
   }
   /** True when an exception was recorded or the status is `ERROR`. */
   get failed(): boolean {
-    return this.#exception !== undefined || this.#status.code === "ERROR";
-  }
-  /** The recorded exception, if any. */
-  get exception(): unknown {
-    return this.#exception;
+    return this.exception !== undefined || this.status.code === "ERROR";
   }
   /** Duration in seconds; measured up to now while the span is still running. */
   get duration(): number {
-    const end = this.#endTime === 0 ? nowNs() : this.#endTime;
+    const end = this.endTime === 0 ? nowNs() : this.endTime;
     return Math.max(0, end - this.startTime) / 1e9;
   }
 
@@ -250,7 +225,7 @@ export class Span implements SpanRecord {
 
   /** Reports (once per method) a call on an ended span, which is ignored. */
   #ended(method: string): boolean {
-    if (this.#endTime === 0) return false;
+    if (this.endTime === 0) return false;
     reportOnce(`span_ended:${method}`, "debug", "span_ended", `${method}() on an ended span`);
     return true;
   }
@@ -267,14 +242,12 @@ export class Span implements SpanRecord {
     const limits = this.#pipeline.limits;
     const v = toAttributeValue(value, limits.attributeValueLengthLimit);
     if (v === undefined) return this;
-    if (
-      !(key in this.#attributes) &&
-      Object.keys(this.#attributes).length >= limits.attributeCountLimit
-    ) {
-      this.#droppedAttributes++;
+    const attrs = this.attributes as Attributes;
+    if (!(key in attrs) && Object.keys(attrs).length >= limits.attributeCountLimit) {
+      (this as Writable).droppedAttributesCount++;
       return this;
     }
-    this.#attributes[key] = v;
+    attrs[key] = v;
     return this;
   }
 
@@ -287,8 +260,8 @@ export class Span implements SpanRecord {
   setAttributes(attributes: Readonly<Record<string, unknown>>): this {
     if (this.#ended("setAttributes")) return this;
     const limits = this.#pipeline.limits;
-    this.#droppedAttributes += mergeAttributes(
-      this.#attributes,
+    (this as Writable).droppedAttributesCount += mergeAttributes(
+      this.attributes as Attributes,
       attributes,
       limits.attributeCountLimit,
       limits.attributeValueLengthLimit,
@@ -307,8 +280,8 @@ export class Span implements SpanRecord {
   addEvent(name: string, attributes?: Readonly<Record<string, unknown>>, time?: TimeInput): this {
     if (this.#ended("addEvent")) return this;
     const limits = this.#pipeline.limits;
-    if (this.#events.length >= limits.eventCountLimit) {
-      this.#droppedEvents++;
+    if (this.events.length >= limits.eventCountLimit) {
+      (this as Writable).droppedEventsCount++;
       return this;
     }
     const attrs: Attributes = {};
@@ -318,7 +291,7 @@ export class Span implements SpanRecord {
       limits.attributePerEventCountLimit,
       limits.attributeValueLengthLimit,
     );
-    this.#events.push({
+    (this.events as SpanEvent[]).push({
       name: String(name),
       time: toEpochNs(time),
       attributes: attrs,
@@ -336,8 +309,8 @@ export class Span implements SpanRecord {
   addLink(link: LinkInput): this {
     if (this.#ended("addLink")) return this;
     const limits = this.#pipeline.limits;
-    if (this.#links.length >= limits.linkCountLimit) {
-      this.#droppedLinks++;
+    if (this.links.length >= limits.linkCountLimit) {
+      (this as Writable).droppedLinksCount++;
       return this;
     }
     const attrs: Attributes = {};
@@ -347,7 +320,7 @@ export class Span implements SpanRecord {
       limits.attributePerEventCountLimit,
       limits.attributeValueLengthLimit,
     );
-    this.#links.push({
+    (this.links as SpanLink[]).push({
       traceId: link.context.traceId,
       spanId: link.context.spanId,
       traceState: link.context.traceState,
@@ -365,8 +338,8 @@ export class Span implements SpanRecord {
    */
   setStatus(status: SpanStatus): this {
     if (this.#ended("setStatus")) return this;
-    if (status.code === "UNSET" || this.#status.code === "OK") return this;
-    this.#status = status.code === "OK" ? OK : {
+    if (status.code === "UNSET" || this.status.code === "OK") return this;
+    (this as Writable).status = status.code === "OK" ? OK : {
       code: "ERROR",
       message: status.message === undefined ? undefined : String(status.message),
     };
@@ -383,7 +356,7 @@ export class Span implements SpanRecord {
    */
   recordException(error: unknown, time?: TimeInput): this {
     if (this.#ended("recordException")) return this;
-    this.#exception = error ?? "undefined";
+    (this as Writable).exception = error ?? "undefined";
     let type = typeof error;
     let message: string;
     let stack: string | undefined;
@@ -399,7 +372,7 @@ export class Span implements SpanRecord {
       "exception.message": message,
       "exception.stacktrace": stack,
     }, time);
-    if (this.#status.code !== "OK") this.#status = { code: "ERROR", message };
+    if (this.status.code !== "OK") (this as Writable).status = { code: "ERROR", message };
     return this;
   }
 
@@ -410,7 +383,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   updateName(name: string): this {
-    if (!this.#ended("updateName")) this.#name = String(name);
+    if (!this.#ended("updateName")) (this as Writable).name = String(name);
     return this;
   }
 
@@ -422,7 +395,7 @@ export class Span implements SpanRecord {
    */
   setTags(tags: string | readonly string[]): this {
     if (this.#ended("setTags")) return this;
-    this.#tags = cleanTags(tags);
+    (this as Writable).tags = cleanTags(tags);
     this.#described = true;
     return this;
   }
@@ -435,7 +408,7 @@ export class Span implements SpanRecord {
    */
   addTags(tags: string | readonly string[]): this {
     if (this.#ended("addTags")) return this;
-    this.#tags = cleanTags(this.#tags.concat(tags));
+    (this as Writable).tags = cleanTags(this.tags.concat(tags));
     this.#described = true;
     return this;
   }
@@ -447,15 +420,16 @@ export class Span implements SpanRecord {
    */
   end(endTime?: TimeInput): void {
     if (this.#ended("end")) return;
+    const attrs = this.attributes as Attributes;
     if (this.#described) {
-      this.#attributes[ATTR_TYPE] = this.#type;
-      this.#attributes[ATTR_LABEL] = this.#label;
-      this.#attributes[ATTR_TAGS] = this.#tags;
+      attrs[ATTR_TYPE] = this.type;
+      attrs[ATTR_LABEL] = this.label;
+      attrs[ATTR_TAGS] = this.tags;
     }
     const end = toEpochNs(endTime);
     // Never before the start; never 0, which marks a running span.
-    this.#endTime = Math.max(end, this.startTime, 1);
-    Object.freeze(this.#attributes);
+    (this as Writable).endTime = Math.max(end, this.startTime, 1);
+    Object.freeze(attrs);
     try {
       this.#pipeline.spanEnded(this);
     } catch (error) {
@@ -465,6 +439,6 @@ export class Span implements SpanRecord {
 
   /** Ends the span when a `using` block exits. */
   [Symbol.dispose](): void {
-    if (this.#endTime === 0) this.end();
+    if (this.endTime === 0) this.end();
   }
 }

@@ -26,14 +26,3 @@ export async function gzipWithCompressionStream(bytes: Uint8Array): Promise<Uint
     .pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
-
-/**
- * The built-in gzip codec where this runtime has `CompressionStream`.
- *
- * @returns The codec, or undefined when `CompressionStream` is missing.
- */
-export function defaultGzip(): Compressor | undefined {
-  return typeof (globalThis as { CompressionStream?: unknown }).CompressionStream === "function"
-    ? gzipWithCompressionStream
-    : undefined;
-}

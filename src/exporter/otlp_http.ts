@@ -20,15 +20,14 @@
  *
  * @module
  */
-import { report as diagnose } from "../diagnostics.ts";
 import type { OtlpEncoder } from "../otlp/encoder.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../otlp/encode_protobuf.ts";
-import { parsePartialSuccess, type PartialSuccess } from "../otlp/partial_success.ts";
+import type { PartialSuccess } from "../otlp/partial_success.ts";
 import { addDropped, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { VERSION } from "../version.ts";
-import { type Compressor, defaultGzip } from "./_gzip.ts";
+import { type Compressor, gzipWithCompressionStream } from "./_gzip.ts";
 import type { OtlpCompression } from "./_otlp_config.ts";
 import {
   backoffDelay,
@@ -92,7 +91,10 @@ export interface OtlpHttpExporterOptions {
   encoder?: OtlpEncoder;
   /** Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. */
   outbox?: ExportOutbox;
-  /** gzip codec; default `CompressionStream("gzip")` (uncompressed, reported once, where missing). */
+  /**
+   * gzip codec; default `CompressionStream("gzip")`. Where it is missing or fails, the body goes
+   * uncompressed and a throttled `gzip_failed` warning is reported.
+   */
   compress?: Compressor;
   /** The fetch used for export requests. Default: the global `fetch` at construction time. */
   fetch?: FetchLike;
@@ -156,12 +158,9 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
     this.#warn = throttledWarner(Object.values(headers));
-    if (options.compression !== "none") {
-      this.#compress = options.compress ?? defaultGzip();
-      if (!this.#compress) {
-        diagnose("warn", "no_gzip", "No CompressionStream: OTLP goes uncompressed");
-      }
-    }
+    this.#compress = options.compression === "none"
+      ? undefined
+      : options.compress ?? gzipWithCompressionStream;
     this.#link = {
       url,
       send: (body, contentType, deadline, signal) =>
@@ -346,12 +345,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (next) next();
       else this.#requests--;
       if (status >= 200 && status < 300) {
-        const partial = parsePartialSuccess(
-          bytes!,
-          response!.headers.get("content-type"),
-          contentType.includes("json"),
-        );
-        return { ok: true, attempts, reason, partial };
+        return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
       if (reason === "aborted") break;
       detail ??= bytes && utf8.decode(bytes.subarray(0, 512)).replace(/\s+/g, " ").trim()

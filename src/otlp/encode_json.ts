@@ -32,6 +32,7 @@ import {
   valueKind,
 } from "./mapping.ts";
 import type { OtlpEncoder } from "./encoder.ts";
+import { parseJsonPartialSuccess } from "./partial_success.ts";
 
 /** The content type of OTLP/JSON request bodies. */
 export const JSON_CONTENT_TYPE = "application/json";
@@ -239,5 +240,6 @@ export function encodeTracesJson(spans: readonly SpanRecord[]): Uint8Array {
  */
 export const OTLP_JSON_ENCODER: OtlpEncoder = {
   contentType: JSON_CONTENT_TYPE,
+  parseResponse: parseJsonPartialSuccess,
   encode: encodeTracesJson,
 };

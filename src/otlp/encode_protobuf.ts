@@ -10,25 +10,16 @@
  */
 import type { Attributes, SpanRecord } from "../types.ts";
 import type { OtlpEncoder } from "./encoder.ts";
-import {
-  groupSpans,
-  spanFlags,
-  spanKindCode,
-  statusCodeOf,
-  VALUE_ARRAY,
-  VALUE_BOOL,
-  VALUE_DOUBLE,
-  VALUE_INT,
-  VALUE_SKIP,
-  VALUE_STRING,
-  valueKind,
-} from "./mapping.ts";
+import { groupSpans, spanFlags, spanKindCode, statusCodeOf } from "./mapping.ts";
+import { parseProtobufPartialSuccess } from "./partial_success.ts";
 import { ProtobufWriter } from "./protobuf_writer.ts";
 
 /** The content type of OTLP/protobuf request bodies. */
 export const PROTOBUF_CONTENT_TYPE = "application/x-protobuf";
 
 const MAX_KEPT_BUFFER = 4 * 1024 * 1024;
+/** Integers of magnitude below 2^63 are `int_value`; other numbers are `double_value`. */
+const TWO_POW_63 = 9223372036854775808;
 let shared: ProtobufWriter | undefined;
 
 /** Writes a field tag and starts its length-delimited message. */
@@ -69,45 +60,56 @@ function time(w: ProtobufWriter, tag: number, ns: number): void {
   }
 }
 
-/** The variant of an `AnyValue` (its body, without the enclosing tag and length). */
-function anyValue(w: ProtobufWriter, value: unknown, kind: number): void {
-  if (kind === VALUE_STRING) {
-    w.uint32(0x0a);
-    w.string(value as string);
-  } else if (kind === VALUE_BOOL) {
-    w.uint32(0x10);
-    w.uint32(value ? 1 : 0);
-  } else if (kind === VALUE_INT) {
-    w.uint32(0x18);
-    w.int64(value as number);
-  } else if (kind === VALUE_DOUBLE) {
-    w.uint32(0x21);
-    w.double(value as number);
-  } else if (kind === VALUE_ARRAY) {
-    const array = open(w, 0x2a);
-    for (const item of value as readonly unknown[]) {
-      const start = open(w, 0x0a); // ArrayValue.values
-      const itemKind = valueKind(item);
-      if (itemKind !== VALUE_SKIP) anyValue(w, item, itemKind);
-      w.join(start);
+/**
+ * The variant of an `AnyValue` (its body, without the enclosing tag and length).
+ *
+ * @returns False, having written nothing, for a value OTLP cannot represent (skipped).
+ */
+function anyValue(w: ProtobufWriter, value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+      w.uint32(0x0a);
+      w.string(value);
+      break;
+    case "boolean":
+      w.uint32(0x10);
+      w.uint32(value ? 1 : 0);
+      break;
+    case "number":
+      if (Number.isInteger(value) && value < TWO_POW_63 && value >= -TWO_POW_63) {
+        w.uint32(0x18);
+        w.int64(value);
+      } else {
+        w.uint32(0x21);
+        w.double(value);
+      }
+      break;
+    default: {
+      if (!Array.isArray(value)) return false;
+      const array = open(w, 0x2a);
+      for (const item of value) {
+        const start = open(w, 0x0a); // ArrayValue.values; an unrepresentable item stays empty
+        anyValue(w, item);
+        w.join(start);
+      }
+      w.join(array);
     }
-    w.join(array);
   }
+  return true;
 }
 
 /** Every representable attribute as a repeated `KeyValue` field with the given tag. */
 function attributes(w: ProtobufWriter, tag: number, attributes: Readonly<Attributes>): void {
   for (const key in attributes) {
-    const value = attributes[key];
-    const kind = valueKind(value);
-    if (kind === VALUE_SKIP) continue;
+    const mark = w.pos;
     const kv = open(w, tag);
     w.uint32(0x0a);
     w.string(key);
     const any = open(w, 0x12); // KeyValue.value
-    anyValue(w, value, kind);
-    w.join(any);
-    w.join(kv);
+    if (anyValue(w, attributes[key])) {
+      w.join(any);
+      w.join(kv);
+    } else w.pos = mark; // not representable: nothing written
   }
 }
 
@@ -203,4 +205,5 @@ export function encodeTracesProtobuf(spans: readonly SpanRecord[]): Uint8Array {
 export const OTLP_PROTOBUF_ENCODER: OtlpEncoder = {
   contentType: PROTOBUF_CONTENT_TYPE,
   encode: encodeTracesProtobuf,
+  parseResponse: parseProtobufPartialSuccess,
 };

@@ -6,6 +6,7 @@
  * @module
  */
 import type { SpanRecord } from "../types.ts";
+import type { PartialSuccess } from "./partial_success.ts";
 
 /** Encodes a span batch as an OTLP `ExportTraceServiceRequest` body. */
 export interface OtlpEncoder {
@@ -18,4 +19,12 @@ export interface OtlpEncoder {
    * @returns The uncompressed request body.
    */
   encode(spans: readonly SpanRecord[]): Uint8Array;
+  /**
+   * Reads the partial success of a 2xx response body (in this encoding). Optional: without it
+   * every accepted span counts as delivered. Must not throw.
+   *
+   * @param body The response body.
+   * @returns What the receiver rejected, or `undefined` for a full success.
+   */
+  parseResponse?(body: Uint8Array): PartialSuccess | undefined;
 }

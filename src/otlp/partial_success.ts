@@ -1,8 +1,10 @@
 /**
- * Reads the `partial_success` of an OTLP `ExportTraceServiceResponse`, in protobuf or JSON form,
- * so rejected spans are reported instead of being counted as delivered. Only the two fields that
- * matter are read (`rejected_spans`, `error_message`); everything else is skipped. Parsing never
- * throws: a body that cannot be read counts as full success, as the OTLP specification asks.
+ * Reads the `partial_success` of an OTLP `ExportTraceServiceResponse`, so rejected spans are
+ * reported instead of being counted as delivered. One reader per encoding, each carried by its
+ * encoder (`OtlpEncoder.parseResponse`), so a program bundles only the one it sends with: the
+ * response comes in the request's encoding, as the OTLP specification requires. Only the two
+ * fields that matter are read (`rejected_spans`, `error_message`). Parsing never throws: a body
+ * that cannot be read counts as full success, as the OTLP specification asks.
  *
  * @module
  */
@@ -16,6 +18,14 @@ export interface PartialSuccess {
 }
 
 const utf8 = new TextDecoder();
+
+/** The partial success from the two raw fields, or `undefined` when it reports nothing. */
+function partialSuccess(rejected: unknown, message: unknown): PartialSuccess | undefined {
+  const count = Math.floor(Number(rejected ?? 0));
+  const rejectedSpans = count > 0 && count < Infinity ? count : 0;
+  const errorMessage = typeof message === "string" ? message : "";
+  return rejectedSpans || errorMessage ? { rejectedSpans, errorMessage } : undefined;
+}
 
 /**
  * The fields of one protobuf message by field number, the last occurrence winning: varints as
@@ -42,7 +52,7 @@ function protoFields(b: Uint8Array): (number | Uint8Array)[] {
     else if (type === 2) {
       const length = varint();
       value = b.subarray(pos, pos += length);
-    } else if (type === 1 || type === 5) pos += type === 1 ? 8 : 4;
+    } else if (type === 1 || type === 5) pos += 9 - type; // fixed64 or fixed32: skipped
     else throw 0;
     if (pos > b.length) throw 0;
     fields[tag >> 3] = value;
@@ -51,43 +61,49 @@ function protoFields(b: Uint8Array): (number | Uint8Array)[] {
 }
 
 /**
- * Parses the partial success of a 2xx OTLP response body.
+ * Parses the partial success of a 2xx OTLP/protobuf response body.
  *
  * @param body The response body.
- * @param contentType The response's `Content-Type` (null when absent).
- * @param requestWasJson Whether the request was OTLP/JSON (used when the content type is absent).
  * @returns The partial success, or `undefined` when the body reports none or cannot be read.
  * @example
  * ```ts
- * import { parsePartialSuccess } from "./partial_success.ts";
- * const body = new TextEncoder().encode('{"partialSuccess":{"rejectedSpans":"2"}}');
- * parsePartialSuccess(body, "application/json", true); // { rejectedSpans: 2, errorMessage: "" }
+ * import { parseProtobufPartialSuccess } from "./partial_success.ts";
+ * // partial_success { rejected_spans: 3, error_message: "bad" }
+ * const body = new Uint8Array([0x0a, 0x07, 0x08, 0x03, 0x12, 0x03, 0x62, 0x61, 0x64]);
+ * parseProtobufPartialSuccess(body); // { rejectedSpans: 3, errorMessage: "bad" }
  * ```
  */
-export function parsePartialSuccess(
-  body: Uint8Array,
-  contentType: string | null,
-  requestWasJson: boolean,
-): PartialSuccess | undefined {
+export function parseProtobufPartialSuccess(body: Uint8Array): PartialSuccess | undefined {
   try {
-    const type = contentType?.toLowerCase() ?? "";
-    let rejected: unknown;
-    let message: unknown;
-    if (type.includes("json") || (!type.includes("protobuf") && requestWasJson)) {
-      // deno-lint-ignore no-explicit-any
-      const doc: any = JSON.parse(utf8.decode(body));
-      const partial = doc.partialSuccess ?? doc.partial_success;
-      rejected = partial.rejectedSpans ?? partial.rejected_spans;
-      message = partial.errorMessage ?? partial.error_message;
-    } else {
-      const fields = protoFields(protoFields(body)[1] as Uint8Array);
-      rejected = fields[1];
-      message = fields[2] && utf8.decode(fields[2] as Uint8Array);
-    }
-    const count = Math.floor(Number(rejected ?? 0));
-    const rejectedSpans = count > 0 && count < Infinity ? count : 0;
-    const errorMessage = typeof message === "string" ? message : "";
-    return rejectedSpans || errorMessage ? { rejectedSpans, errorMessage } : undefined;
+    const fields = protoFields(protoFields(body)[1] as Uint8Array);
+    return partialSuccess(fields[1], fields[2] && utf8.decode(fields[2] as Uint8Array));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parses the partial success of a 2xx OTLP/JSON response body (camelCase or snake_case keys,
+ * counts as numbers or strings).
+ *
+ * @param body The response body.
+ * @returns The partial success, or `undefined` when the body reports none or cannot be read.
+ * @example
+ * ```ts
+ * import { parseJsonPartialSuccess } from "./partial_success.ts";
+ * const body = new TextEncoder().encode('{"partialSuccess":{"rejectedSpans":"2"}}');
+ * parseJsonPartialSuccess(body); // { rejectedSpans: 2, errorMessage: "" }
+ * ```
+ */
+export function parseJsonPartialSuccess(body: Uint8Array): PartialSuccess | undefined {
+  try {
+    // deno-lint-ignore no-explicit-any
+    const doc: any = JSON.parse(utf8.decode(body));
+    const partial = doc.partialSuccess ?? doc.partial_success;
+    return partialSuccess(
+      partial.rejectedSpans ?? partial.rejected_spans,
+      partial.errorMessage ?? partial.error_message,
+    );
   } catch {
     return undefined;
   }

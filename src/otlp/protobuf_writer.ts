@@ -97,13 +97,7 @@ export class ProtobufWriter {
    */
   fixed32(value: number): void {
     this.ensure(4);
-    const buf = this.buf;
-    const pos = this.pos;
-    buf[pos] = value & 255;
-    buf[pos + 1] = (value >>> 8) & 255;
-    buf[pos + 2] = (value >>> 16) & 255;
-    buf[pos + 3] = (value >>> 24) & 255;
-    this.pos = pos + 4;
+    for (let shift = 0; shift < 32; shift += 8) this.buf[this.pos++] = value >>> shift;
   }
 
   /**

@@ -19,16 +19,14 @@ interface DenoTimers {
  * @returns The handle for {@linkcode clearBackgroundTimer}.
  */
 export function setBackgroundTimer(fn: () => void, ms: number): TimerHandle {
-  const handle: unknown = setTimeout(fn, ms);
-  if (typeof handle === "object" && handle !== null) {
-    (handle as { unref?: () => void }).unref?.();
-  } else if (typeof handle === "number") {
-    const deno = (globalThis as { Deno?: DenoTimers }).Deno;
-    try {
-      deno?.unrefTimer?.(handle);
-    } catch {
-      // Not unref-able here; the timer is short-lived anyway.
-    }
+  const handle = setTimeout(fn, ms) as unknown as { unref?: () => void };
+  try {
+    // Node and Bun return an object with `unref()`; Deno a number for `Deno.unrefTimer`.
+    if (typeof handle === "number") {
+      (globalThis as { Deno?: DenoTimers }).Deno?.unrefTimer?.(handle);
+    } else handle.unref?.();
+  } catch {
+    // Not unref-able here; the timer is short-lived anyway.
   }
   return handle;
 }

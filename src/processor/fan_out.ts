@@ -28,13 +28,10 @@ function failed(method: string, error: unknown): void {
  * @returns One list per notification.
  */
 export function byHook(processors: readonly SpanProcessor[]): ProcessorsByHook {
-  const has = (hook: ProcessorHook) => processors.filter((p) => typeof p[hook] === "function");
-  return {
-    onSpanStart: has("onSpanStart"),
-    onSpanEnd: has("onSpanEnd"),
-    onTraceStart: has("onTraceStart"),
-    onTraceEnd: has("onTraceEnd"),
-  };
+  const hooks: ProcessorHook[] = ["onSpanStart", "onSpanEnd", "onTraceStart", "onTraceEnd"];
+  return Object.fromEntries(
+    hooks.map((hook) => [hook, processors.filter((p) => typeof p[hook] === "function")]),
+  ) as ProcessorsByHook;
 }
 
 /**

@@ -36,7 +36,7 @@ export function mergeReport(
   target: FlushReport,
   source: Partial<FlushReport> | void | undefined,
 ): FlushReport {
-  if (source === undefined || source === null || typeof source !== "object") return target;
+  if (typeof source !== "object" || source === null) return target;
   target.exported += source.exported ?? 0;
   target.retried += source.retried ?? 0;
   target.persisted += source.persisted ?? 0;

@@ -12,8 +12,12 @@ import {
   outboxRetryPolicy,
   splitContentType,
 } from "../../src/exporter/_outbox.ts";
-import { encodeTracesProtobuf } from "../../src/otlp/encode_protobuf.ts";
-import { parsePartialSuccess } from "../../src/otlp/partial_success.ts";
+import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
+import { encodeTracesProtobuf, OTLP_PROTOBUF_ENCODER } from "../../src/otlp/encode_protobuf.ts";
+import {
+  parseJsonPartialSuccess,
+  parseProtobufPartialSuccess,
+} from "../../src/otlp/partial_success.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
 
 describe("Retry-After", () => {
@@ -97,47 +101,53 @@ describe("retry policy", () => {
 });
 
 describe("partial success", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+
   it("parses a protobuf ExportTraceServiceResponse", () => {
     // partial_success { rejected_spans: 3, error_message: "bad" }
     const body = new Uint8Array([0x0a, 0x07, 0x08, 0x03, 0x12, 0x03, 0x62, 0x61, 0x64]);
-    assert.deepEqual(parsePartialSuccess(body, "application/x-protobuf", false), {
-      rejectedSpans: 3,
-      errorMessage: "bad",
-    });
+    assert.deepEqual(parseProtobufPartialSuccess(body), { rejectedSpans: 3, errorMessage: "bad" });
+  });
+
+  it("skips unknown protobuf fields of every wire type", () => {
+    // field 5 fixed64, field 6 fixed32, then partial_success { rejected_spans: 1 }, field 7 varint
+    const body = new Uint8Array([
+      ...[0x29, 1, 2, 3, 4, 5, 6, 7, 8],
+      ...[0x35, 1, 2, 3, 4],
+      ...[0x0a, 0x02, 0x08, 0x01],
+      ...[0x38, 0x96, 0x01],
+    ]);
+    assert.deepEqual(parseProtobufPartialSuccess(body), { rejectedSpans: 1, errorMessage: "" });
   });
 
   it("parses OTLP/JSON with string or number counts", () => {
-    const enc = (s: string) => new TextEncoder().encode(s);
     assert.deepEqual(
-      parsePartialSuccess(
-        enc('{"partialSuccess":{"rejectedSpans":"2","errorMessage":"x"}}'),
-        "application/json",
-        true,
-      ),
+      parseJsonPartialSuccess(enc('{"partialSuccess":{"rejectedSpans":"2","errorMessage":"x"}}')),
       { rejectedSpans: 2, errorMessage: "x" },
     );
-    assert.deepEqual(
-      parsePartialSuccess(enc('{"partialSuccess":{"rejectedSpans":4}}'), null, true),
-      { rejectedSpans: 4, errorMessage: "" },
-    );
+    assert.deepEqual(parseJsonPartialSuccess(enc('{"partialSuccess":{"rejectedSpans":4}}')), {
+      rejectedSpans: 4,
+      errorMessage: "",
+    });
+    assert.deepEqual(parseJsonPartialSuccess(enc('{"partial_success":{"rejected_spans":1}}')), {
+      rejectedSpans: 1,
+      errorMessage: "",
+    });
   });
 
   it("treats empty, full-success and unreadable bodies as full success", () => {
-    const enc = (s: string) => new TextEncoder().encode(s);
-    assert.equal(
-      parsePartialSuccess(new Uint8Array(0), "application/x-protobuf", false),
-      undefined,
-    );
-    assert.equal(parsePartialSuccess(enc("{}"), "application/json", true), undefined);
-    assert.equal(
-      parsePartialSuccess(enc('{"partialSuccess":{}}'), "application/json", true),
-      undefined,
-    );
-    assert.equal(parsePartialSuccess(enc("<html>oops</html>"), "text/html", true), undefined);
-    assert.equal(
-      parsePartialSuccess(new Uint8Array([0x0a, 0x50, 0x08]), "application/x-protobuf", false),
-      undefined,
-    );
+    assert.equal(parseProtobufPartialSuccess(new Uint8Array(0)), undefined);
+    assert.equal(parseJsonPartialSuccess(enc("{}")), undefined);
+    assert.equal(parseJsonPartialSuccess(enc('{"partialSuccess":{}}')), undefined);
+    assert.equal(parseJsonPartialSuccess(enc("<html>oops</html>")), undefined);
+    assert.equal(parseProtobufPartialSuccess(new Uint8Array([0x0a, 0x50, 0x08])), undefined);
+    assert.equal(parseProtobufPartialSuccess(new Uint8Array([0x0b, 0x01])), undefined); // group
+    assert.equal(parseProtobufPartialSuccess(enc("<html>oops</html>")), undefined);
+  });
+
+  it("is read by each encoder in its own encoding", () => {
+    assert.equal(OTLP_PROTOBUF_ENCODER.parseResponse, parseProtobufPartialSuccess);
+    assert.equal(OTLP_JSON_ENCODER.parseResponse, parseJsonPartialSuccess);
   });
 });
 
