@@ -120,7 +120,25 @@ const EXTRA_STEPS = [
       return m ? { passed: +m[1], failed: +m[2], skipped: +m[3] } : null;
     },
   },
-  { name: "bundle-budget", cmd: "node", args: ["scripts/bundle_budget.mjs"] },
+  {
+    // Passes while the core stays under its ratchet ceiling; an unmet size target is shown as a
+    // note on the summary line, never hidden.
+    name: "bundle-budget",
+    cmd: "node",
+    args: ["scripts/bundle_budget.mjs"],
+    parse: (output) => {
+      const ratchet = /^ratchet: (ok|FAILED)/m.exec(output);
+      if (!ratchet) return null;
+      const ok = ratchet[1] === "ok";
+      const target = /^target: NOT MET, (.*?) min\+gzip, (\d+ B) above the (\d+ B) target/m.exec(
+        output,
+      );
+      const notes = target
+        ? [`size target not met: ${target[1]}, ${target[2]} over ${target[3]}`]
+        : [];
+      return { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0, notes };
+    },
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
