@@ -169,9 +169,11 @@ async function main() {
     console.log(`largest modules of ${core.name} (minified bytes):`);
     for (const [path, bytes] of core.top) console.log(`  ${String(bytes).padStart(6)}  ${path}`);
   }
+  // With --json, stdout carries only the JSON; the verdict lines go to stderr.
+  const say = process.argv.includes("--json") ? console.error : console.log;
   let grew = false;
   for (const r of results.filter((r) => r.budget !== undefined)) {
-    console.log(
+    say(
       r.gzip <= r.budget
         ? `target: met, ${r.name} is ${r.gzip} B min+gzip, within ${r.budget} B`
         : `target: NOT MET, ${r.name} is ${r.gzip} B min+gzip, ${r.gzip - r.budget} B above ` +
@@ -179,8 +181,8 @@ async function main() {
     );
     if (r.gzip > r.ceiling) {
       grew = true;
-      console.log(`ratchet: FAILED, ${r.name} grew past its ${r.ceiling} B ceiling`);
-    } else console.log(`ratchet: ok, ${r.name} is within its ${r.ceiling} B ceiling`);
+      say(`ratchet: FAILED, ${r.name} grew past its ${r.ceiling} B ceiling`);
+    } else say(`ratchet: ok, ${r.name} is within its ${r.ceiling} B ceiling`);
   }
   return grew ? 1 : 0;
 }
