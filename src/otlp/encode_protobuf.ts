@@ -23,9 +23,9 @@ const TWO_POW_63 = 9223372036854775808;
 let shared: ProtobufWriter | undefined;
 
 /** Writes a field tag and starts its length-delimited message. */
-function open(w: ProtobufWriter, tag: number): number {
+function open(w: ProtobufWriter, tag: number, reserve?: number): number {
   w.uint32(tag);
-  return w.fork();
+  return w.fork(reserve);
 }
 
 /** A string field, omitted when empty. */
@@ -186,10 +186,10 @@ export function encodeTracesProtobuf(spans: readonly SpanRecord[]): Uint8Array {
         str(w, 0x0a, scope.name);
         str(w, 0x12, scope.version);
         w.join(scopeStart);
-        for (let i = 0; i < spans.length; i++) {
-          const start = open(w, 0x12);
+        for (let i = 0, reserve = 2; i < spans.length; i++) {
+          const start = open(w, 0x12, reserve);
           writeSpan(w, spans[i]);
-          w.join(start);
+          reserve = w.join(start, reserve); // the next span likely needs the same length size
         }
         w.join(scopeSpans);
       }

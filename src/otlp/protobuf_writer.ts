@@ -1,9 +1,10 @@
 /**
  * A minimal protobuf wire-format writer: one growable `Uint8Array`, no schema, no code
- * generation, no `eval`. Nested messages reserve one length byte and are shifted in place only
- * when they turn out to be 128 bytes or longer. Kept small on purpose (it is on the default
- * Worker path): numbers go through one exact varint routine, and strings take an inline loop
- * while they are short ASCII, `encodeInto` otherwise.
+ * generation, no `eval`. A nested message reserves room for its length (one byte unless the
+ * caller expects more) and is shifted in place only when the length turns out to need a
+ * different number of bytes. Kept small on purpose (it is on the default Worker path): numbers
+ * go through one exact varint routine, and strings take an inline loop while they are short
+ * ASCII, `encodeInto` otherwise.
  *
  * @module
  */
@@ -51,11 +52,19 @@ export class ProtobufWriter {
    * @param n Bytes needed.
    */
   ensure(n: number): void {
-    if (this.pos + n > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-      next.set(this.buf.subarray(0, this.pos));
-      this.buf = next;
-    }
+    if (this.pos + n > this.buf.length) this.grow(n);
+  }
+
+  /**
+   * Replaces the buffer with one of at least twice the size (kept out of
+   * {@linkcode ProtobufWriter.ensure} so that the check stays small enough to inline).
+   *
+   * @param n Bytes needed after `pos`.
+   */
+  grow(n: number): void {
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
   }
 
   /**
@@ -143,7 +152,7 @@ export class ProtobufWriter {
       return;
     }
     this.pos += i;
-    this.pos += utf8.encodeInto(i > 0 ? s.slice(i) : s, buf.subarray(this.pos)).written;
+    this.pos += utf8.encodeInto(s.slice(i), buf.subarray(this.pos)).written;
     this.join(start);
   }
 
@@ -158,45 +167,56 @@ export class ProtobufWriter {
     this.uint32(n);
     this.ensure(n);
     const buf = this.buf;
-    const pos = this.pos;
-    for (let i = 0; i < n; i++) {
-      const a = hex.charCodeAt(2 * i);
-      const b = hex.charCodeAt(2 * i + 1);
-      // '0'-'9' → 0-9; 'a'-'f' and 'A'-'F' → 10-15.
-      buf[pos + i] = (((a & 15) + (a > 64 ? 9 : 0)) << 4) | ((b & 15) + (b > 64 ? 9 : 0));
+    let pos = this.pos;
+    for (let i = 0; i < 2 * n; i += 2) {
+      const a = hex.charCodeAt(i);
+      const b = hex.charCodeAt(i + 1);
+      // '0'-'9' (0x3_) → 0-9; 'a'-'f' (0x6_) and 'A'-'F' (0x4_) → 1-6, plus 9.
+      buf[pos++] = (((a & 15) + 9 * (a >> 6)) << 4) | ((b & 15) + 9 * (b >> 6));
     }
-    this.pos = pos + n;
+    this.pos = pos;
   }
 
   /**
-   * Starts a length-delimited sub-message (after its tag): reserves one length byte.
+   * Starts a length-delimited sub-message (after its tag) by reserving room for its length.
    *
-   * @returns The position to pass to {@linkcode ProtobufWriter.join}.
+   * @param reserve Bytes to reserve: the expected size of the length's varint (1 to 5). A wrong
+   *   guess costs one shift of the content in `join`, never a wrong encoding.
+   * @returns The position to pass to {@linkcode ProtobufWriter.join} (with the same `reserve`).
    */
-  fork(): number {
-    this.ensure(1);
-    return this.pos++;
+  fork(reserve = 1): number {
+    this.ensure(reserve);
+    const start = this.pos;
+    this.pos += reserve;
+    return start;
   }
 
   /**
-   * Ends a sub-message started with {@linkcode ProtobufWriter.fork}, writing its length and
-   * shifting the content when the length needs more than one byte.
+   * Ends a sub-message started with {@linkcode ProtobufWriter.fork}: writes its length, first
+   * moving the content when the length's varint size differs from the reservation.
    *
    * @param start The value `fork()` returned.
+   * @param reserve The reservation passed to `fork()`.
+   * @returns The length's varint size, a good reservation for a similar next message.
    */
-  join(start: number): void {
-    const len = this.pos - start - 1;
-    if (len < 128) {
+  join(start: number, reserve = 1): number {
+    const len = this.pos - start - reserve;
+    if (len < 128 && reserve === 1) {
       this.buf[start] = len;
-      return;
+      return 1;
     }
-    const extra = len < 16384 ? 1 : len < 2097152 ? 2 : len < 268435456 ? 3 : 4;
-    this.ensure(extra);
-    this.buf.copyWithin(start + 1 + extra, start + 1, this.pos);
-    const end = this.pos + extra;
+    let size = 1;
+    for (let v = len; v >= 128; v /= 128) size++; // exact: division by a power of two
+    if (size !== reserve) {
+      this.ensure(size - reserve);
+      this.buf.copyWithin(start + size, start + reserve, this.pos);
+      this.pos += size - reserve;
+    }
+    const end = this.pos;
     this.pos = start;
     this.uint32(len);
     this.pos = end;
+    return size;
   }
 
   /**
