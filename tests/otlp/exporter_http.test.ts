@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import { setTracer } from "../../src/global.ts";
+import { BatchSpanProcessor } from "../../src/processor/batch.ts";
+import { Tracer } from "../../src/tracer.ts";
 import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
 import { assertArrived, captureDiagnostics } from "../_support/otlp_helpers.ts";
 import { OtlpReceiver } from "../_support/otlp_receiver.ts";
@@ -199,6 +202,34 @@ describe("OTLP/HTTP exporter", { skip }, () => {
       assert.deepEqual(reports.map((r) => r.exported), [3, 3, 3, 3, 3, 3]);
       assert.equal(receiver.maxConcurrent, 2);
       assertArrived(receiver, batches.flat(), 0);
+    }));
+
+  it("creates no spans of its own, even when retrying inside an active span", () =>
+    scenario(async (receiver, make) => {
+      receiver.plan({ status: 503 });
+      const started: string[] = [];
+      const tracer = new Tracer({
+        processors: [
+          { onSpanStart: (span) => void started.push(span.spanId) },
+          new BatchSpanProcessor(make(), { timers: false }),
+        ],
+      });
+      // The default tracer too, so a span the exporter made through getTracer() would show.
+      const previous = setTracer(tracer);
+      try {
+        await tracer.withSpan("request", async () => {
+          tracer.startSpan("work").end();
+          assert.equal((await tracer.forceFlush()).exported, 1);
+        });
+        assert.equal((await tracer.forceFlush()).exported, 1);
+      } finally {
+        setTracer(previous ?? new Tracer());
+        await tracer.shutdown();
+      }
+      assert.equal(started.length, 2);
+      const sent = receiver.requests.flatMap((r) => r.spanIds);
+      assert.deepEqual([...new Set(sent)].sort(), [...started].sort());
+      assert.equal(sent.length, 3); // "work" twice (503, then accepted), "request" once
     }));
 
   it("never rejects: an aborted export and a throwing fetch are reported", async () => {
