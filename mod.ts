@@ -67,6 +67,7 @@ export type { LocalFiles, TraceletConfig } from "./src/config_state.ts";
 // Context
 export { Context, createContextKey } from "./src/context/context.ts";
 export type { ContextKey } from "./src/context/context.ts";
+export { contextWithAttributes, INHERITED_ATTRIBUTES_KEY } from "./src/context/keys.ts";
 export { activeContext, getContextManager, setContextManager } from "./src/context/manager.ts";
 export type { ContextManager } from "./src/context/manager.ts";
 export { SyncContextManager } from "./src/context/sync_manager.ts";

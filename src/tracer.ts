@@ -6,10 +6,9 @@
  */
 import { DEFAULT_SPAN_LIMITS } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
-import { ATTR_PROJECT, ATTR_RUN_ID, ATTR_SESSION_ID } from "./attribute_keys.ts";
 import type { TimeInput } from "./clock.ts";
-import { Context, type ContextKey } from "./context/context.ts";
-import { PROJECT_KEY, RUN_KEY, SESSION_KEY, SPAN_KEY } from "./context/keys.ts";
+import { Context } from "./context/context.ts";
+import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
 import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
 import { byHook, notify, type ProcessorsByHook, settleAll } from "./processor/fan_out.ts";
@@ -25,13 +24,6 @@ import type {
 } from "./types.ts";
 import { VERSION } from "./version.ts";
 import { resolveResource } from "./otlp/resource.ts";
-
-/** Context values stamped on every span that starts within them: attribute key, context key. */
-const CONTEXT_ATTRIBUTES: readonly (readonly [string, ContextKey<string>])[] = [
-  [ATTR_SESSION_ID, SESSION_KEY],
-  [ATTR_RUN_ID, RUN_KEY],
-  [ATTR_PROJECT, PROJECT_KEY],
-];
 
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
@@ -163,9 +155,9 @@ export class Tracer implements SpanPipeline {
       parent,
       options,
     );
-    for (const [key, contextKey] of CONTEXT_ATTRIBUTES) {
-      const value = context.get(contextKey);
-      if (value !== undefined && !(key in span.attributes)) span.setAttribute(key, value);
+    const inherited = context.get(INHERITED_ATTRIBUTES_KEY);
+    for (const key in inherited) {
+      if (!(key in span.attributes)) span.setAttribute(key, inherited[key]);
     }
     if (!(parent instanceof Span) && this.#wantsTraces()) {
       this.#localRoots.add(span);

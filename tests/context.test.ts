@@ -2,8 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import {
+  activeContext,
   AsyncLocalStorageContextManager,
+  contextWithAttributes,
   getContextManager,
+  INHERITED_ATTRIBUTES_KEY,
   setContextManager,
   SyncContextManager,
   Tracer,
@@ -94,5 +97,29 @@ describe("context", () => {
       assert.equal(collector.byName("after").parentSpanId, collector.byName("outer").spanId);
       assert.equal(tracer.activeSpan(), undefined);
     });
+  });
+});
+
+describe("inherited attributes", () => {
+  it("are stamped on spans started in the context; a span's own values win", () => {
+    const processor = new CollectingProcessor();
+    const tracer = new Tracer({ processors: [processor] });
+    const outer = contextWithAttributes(activeContext(), {
+      "tenant.id": "acme",
+      "app.tier": "free",
+    });
+    const inner = contextWithAttributes(outer, { "app.tier": "pro" });
+    getContextManager().with(inner, () => {
+      tracer.startSpan("query").end();
+      tracer.startSpan("own", { attributes: { "tenant.id": "other" } }).end();
+    });
+    tracer.startSpan("outside").end();
+    const [query, own, outside] = processor.ended;
+    assert.equal(query.attributes["tenant.id"], "acme");
+    assert.equal(query.attributes["app.tier"], "pro");
+    assert.equal(own.attributes["tenant.id"], "other");
+    assert.equal(outside.attributes["tenant.id"], undefined);
+    assert.ok(Object.isFrozen(inner.get(INHERITED_ATTRIBUTES_KEY)));
+    assert.equal(outer.get(INHERITED_ATTRIBUTES_KEY)?.["app.tier"], "free");
   });
 });

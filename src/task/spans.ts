@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { SESSION_KEY } from "../context/keys.ts";
+import { ATTR_SESSION_ID } from "../attribute_keys.ts";
+import { contextWithAttributes } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
 import type { Span, SpanType } from "../span.ts";
@@ -294,5 +295,8 @@ export function bindSessionId<R>(sessionId: string, fn: () => R): R {
     report("warn", "invalid_session_id", "Cannot bind session id: it must be a non-empty string");
     return fn();
   }
-  return manager.with(manager.active().set(SESSION_KEY, sessionId), fn);
+  return manager.with(
+    contextWithAttributes(manager.active(), { [ATTR_SESSION_ID]: sessionId }),
+    fn,
+  );
 }

@@ -1,14 +1,15 @@
 /**
  * The current task, tracked in the immutable context alongside the active span: making a task
- * current also makes its span the active span and sets `RUN_KEY`/`PROJECT_KEY`, so every span
- * started inside (plain spans included) carries the run id and project and lands in the run's
- * `spans.jsonl`. Concurrent runs stay apart when an AsyncLocalStorage context manager is installed.
+ * current also makes its span the active span and passes the run id and project down as
+ * inherited attributes, so every span started inside (plain spans included) carries them and
+ * lands in the run's `spans.jsonl`. Concurrent runs stay apart when an AsyncLocalStorage context manager is installed.
  *
  * @module
  */
 import { createContextKey } from "../context/context.ts";
 import type { Context, ContextKey } from "../context/context.ts";
-import { PROJECT_KEY, RUN_KEY, SPAN_KEY } from "../context/keys.ts";
+import { contextWithAttributes, SPAN_KEY } from "../context/keys.ts";
+import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
 import type { TaskSpan } from "./task_span.ts";
@@ -69,8 +70,10 @@ export function findSpanByType(type: string): TaskSpan | undefined {
  */
 export function contextForTask(task: TaskSpan, base?: Context): Context {
   const from = base ?? getContextManager().active();
-  return from.set(SPAN_KEY, task.span).set(TASK_KEY, task).set(RUN_KEY, task.runId)
-    .set(PROJECT_KEY, task.project);
+  return contextWithAttributes(from.set(SPAN_KEY, task.span).set(TASK_KEY, task), {
+    [ATTR_RUN_ID]: task.runId,
+    [ATTR_PROJECT]: task.project,
+  });
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
