@@ -6,12 +6,12 @@
  * @module
  */
 import { mergeAttributes, toAttributeValue } from "./attributes.ts";
-import type { SpanLimits } from "./attributes.ts";
 import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
 import { nowNs, toEpochNs } from "./clock.ts";
 import type { TimeInput } from "./clock.ts";
 import type { StartSpanOptions } from "./tracer.ts";
+import type { LinkInput, SpanPipeline, SpanType } from "./span_types.ts";
 import { reportOnce } from "./diagnostics.ts";
 import type {
   Attributes,
@@ -24,44 +24,6 @@ import type {
   SpanRecord,
   SpanStatus,
 } from "./types.ts";
-
-/** The span types of the seeds (dreadnode's `SpanType`); any other string is accepted too. */
-export type SpanType =
-  | "run"
-  | "task"
-  | "evaluation"
-  | "agent"
-  | "study"
-  | "tool"
-  | "span"
-  | "run_update"
-  | "run_fragment"
-  | "task_fragment"
-  | "generation"
-  | "scorer"
-  | "trial"
-  | "sample"
-  | (string & Record<never, never>);
-
-/** A link given by a caller. */
-export interface LinkInput {
-  /** The linked span, or its context. */
-  readonly context: SpanContext;
-  /** Attributes of the link. */
-  readonly attributes?: Readonly<Record<string, unknown>>;
-}
-
-/** What a span needs from the tracer that created it. @internal */
-export interface SpanPipeline {
-  /** Limits applied to attributes, events and links. */
-  readonly limits: SpanLimits;
-  /** The resource of every span. */
-  readonly resource: Resource;
-  /** The instrumentation scope of every span. */
-  readonly scope: InstrumentationScope;
-  /** Called once when the span ends. */
-  spanEnded(span: Span): void;
-}
 
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });

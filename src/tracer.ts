@@ -14,7 +14,7 @@ import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
 import { byHook, notify, type ProcessorsByHook, settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
 import { Span } from "./span.ts";
-import type { LinkInput, SpanPipeline, SpanType } from "./span.ts";
+import type { LinkInput, SpanPipeline, SpanType } from "./span_types.ts";
 import type {
   FlushReport,
   InstrumentationScope,

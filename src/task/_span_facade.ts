@@ -7,7 +7,7 @@
  */
 import type { TimeInput } from "../clock.ts";
 import { Span } from "../span.ts";
-import type { SpanType } from "../span.ts";
+import type { SpanType } from "../span_types.ts";
 import type { Attributes, SpanContext, SpanEvent, SpanStatus } from "../types.ts";
 
 /** A wrapper that forwards the span API to a real tracelet span. */

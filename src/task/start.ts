@@ -8,7 +8,7 @@
 import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { reportOnce } from "../diagnostics.ts";
 import { newUuid } from "../ids.ts";
-import type { SpanType } from "../span.ts";
+import type { SpanType } from "../span_types.ts";
 import type { SpanContext, SpanKind } from "../types.ts";
 import { taskEnv } from "./_env.ts";
 import { getCurrentTask } from "./task_context.ts";

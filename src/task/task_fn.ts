@@ -7,7 +7,7 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
-import type { SpanType } from "../span.ts";
+import type { SpanType } from "../span_types.ts";
 import { startTask } from "./start.ts";
 import { runTask } from "./task_context.ts";
 import type { TaskSpan } from "./task_span.ts";
