@@ -12,7 +12,7 @@
  */
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
-import type { EnvReader } from "../otlp/resource.ts";
+import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
 
 /** The OTLP/HTTP body encodings tracelet speaks. */
@@ -60,15 +60,6 @@ export interface OtlpConfig {
 
 const DEFAULT_TIMEOUT = 10_000;
 const DREADNODE_TIMEOUT = 30_000;
-
-function readEnv(env: EnvReader | undefined, name: string): string | undefined {
-  try {
-    const value = env?.(name)?.trim();
-    return value ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function isHttpUrl(text: string): boolean {
   try {

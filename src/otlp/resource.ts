@@ -38,6 +38,22 @@ export function nonBlank(value: unknown): string | undefined {
 }
 
 /**
+ * Reads an environment variable through a reader that may throw (a denied permission, for
+ * example).
+ *
+ * @param env The reader, if any.
+ * @param name The variable.
+ * @returns Its trimmed value, or undefined when unset, blank or unreadable.
+ */
+export function readEnv(env: EnvReader | undefined, name: string): string | undefined {
+  try {
+    return nonBlank(env?.(name));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Builds a resource from explicit settings. Attribute precedence, lowest first:
  * `telemetry.sdk.*`, `options.attributes`; `service.name` comes from `options.serviceName`,
  * else `options.attributes`, else `unknown_service`. No environment is read (see

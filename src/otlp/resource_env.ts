@@ -7,7 +7,13 @@
  */
 import { report } from "../diagnostics.ts";
 import type { Attributes, Resource } from "../types.ts";
-import { type EnvReader, nonBlank, resolveResource, type ResourceOptions } from "./resource.ts";
+import {
+  type EnvReader,
+  nonBlank,
+  readEnv,
+  resolveResource,
+  type ResourceOptions,
+} from "./resource.ts";
 
 /**
  * Parses an `OTEL_RESOURCE_ATTRIBUTES` value: comma-separated `key=value` pairs with
@@ -67,20 +73,13 @@ export function parseResourceAttributes(text: string): Attributes | undefined {
  * ```
  */
 export function resolveResourceFromEnv(options: ResourceOptions = {}, env?: EnvReader): Resource {
-  const read = (name: string): string | undefined => {
-    try {
-      return nonBlank(env?.(name));
-    } catch {
-      return undefined;
-    }
-  };
-  const text = read("OTEL_RESOURCE_ATTRIBUTES");
+  const text = readEnv(env, "OTEL_RESOURCE_ATTRIBUTES");
   const fromEnv = text === undefined ? undefined : parseResourceAttributes(text);
   return resolveResource({
     sdkLanguage: options.sdkLanguage,
     serviceName: nonBlank(options.serviceName) ??
       nonBlank(options.attributes?.["service.name"]) ??
-      read("OTEL_SERVICE_NAME") ??
+      readEnv(env, "OTEL_SERVICE_NAME") ??
       nonBlank(fromEnv?.["service.name"]),
     attributes: { ...fromEnv, ...options.attributes },
   });
