@@ -45,6 +45,29 @@ export function childAttributes(c: number): Record<string, string | number | boo
   return { "db.system": "postgresql", "db.rows": c, "db.cached": false };
 }
 
+/** The part of any side's tracer that A-flat uses. */
+export interface FlatTracer {
+  startSpan(
+    name: string,
+    options: { attributes: Record<string, string | number | boolean> },
+  ): { addEvent(name: string): unknown; end(): void };
+}
+
+/**
+ * Makes `n` A-flat spans with any side's tracer: one loop for every side, so no side gets call
+ * sites of its own (measured: sharing them costs the OpenTelemetry sides nothing measurable).
+ *
+ * @param tracer The side's tracer.
+ * @param n How many spans.
+ */
+export function flatSpans(tracer: FlatTracer, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const span = tracer.startSpan(FLAT_NAME, { attributes: flatAttributes() });
+    span.addEvent(FLAT_EVENT);
+    span.end();
+  }
+}
+
 /** A tracing pipeline: tracer + batch processor + an exporter given by the workload. */
 export interface Pipeline {
   /**

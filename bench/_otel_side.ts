@@ -9,9 +9,7 @@ import type { SpanRecord } from "../src/types.ts";
 import {
   type BatchSink,
   childAttributes,
-  FLAT_EVENT,
-  FLAT_NAME,
-  flatAttributes,
+  flatSpans,
   type OtelSide,
   type Pipeline,
   recordWith,
@@ -157,13 +155,7 @@ export function otelSide(pkgs: OtelPackages): OtelSide {
     const tracer = provider.getTracer("bench", "1.0.0");
     return {
       flat(n: number): void {
-        for (let i = 0; i < n; i++) {
-          const span = tracer.startSpan(FLAT_NAME, {
-            attributes: flatAttributes(),
-          });
-          span.addEvent(FLAT_EVENT);
-          span.end();
-        }
+        flatSpans(tracer, n);
       },
       tree(n: number): void {
         for (let i = 0; i < n; i++) {

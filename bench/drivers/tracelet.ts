@@ -12,9 +12,7 @@ import { VERSION } from "../../src/version.ts";
 import {
   type BatchSink,
   childAttributes,
-  FLAT_EVENT,
-  FLAT_NAME,
-  flatAttributes,
+  flatSpans,
   type Pipeline,
   recordWith,
   type Side,
@@ -42,13 +40,7 @@ export function traceletPipeline(
     processor,
     tracer,
     flat(n: number): void {
-      for (let i = 0; i < n; i++) {
-        const span = tracer.startSpan(FLAT_NAME, {
-          attributes: flatAttributes(),
-        });
-        span.addEvent(FLAT_EVENT);
-        span.end();
-      }
+      flatSpans(tracer, n);
     },
     tree(n: number): void {
       for (let i = 0; i < n; i++) {
