@@ -24,6 +24,7 @@ import type {
 } from "./types.ts";
 import { VERSION } from "./version.ts";
 import { resolveResource } from "./otlp/resource.ts";
+import { isPromiseLike } from "./promise_like.ts";
 
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
@@ -275,8 +276,4 @@ function fail(span: Span, error: unknown): never {
   span.recordException(error);
   span.end();
   throw error;
-}
-
-function isPromiseLike<T>(value: T): value is T & Promise<Awaited<T>> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }

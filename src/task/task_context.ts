@@ -13,6 +13,7 @@ import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
 import type { TaskSpan } from "./task_span.ts";
+import { isPromiseLike } from "../promise_like.ts";
 
 /** The current (innermost) task. */
 export const TASK_KEY: ContextKey<TaskSpan> = createContextKey("tracelet.task");
@@ -74,10 +75,6 @@ export function contextForTask(task: TaskSpan, base?: Context): Context {
     [ATTR_RUN_ID]: task.runId,
     [ATTR_PROJECT]: task.project,
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /**

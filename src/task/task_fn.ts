@@ -11,6 +11,7 @@ import type { SpanType } from "../span_types.ts";
 import { startTask } from "./start.ts";
 import { runTask } from "./task_context.ts";
 import type { TaskSpan } from "./task_span.ts";
+import { isPromiseLike } from "../promise_like.ts";
 
 /** A score: a number, or a boolean logged as 1/0. */
 export type Score = number | boolean;
@@ -65,10 +66,6 @@ export function parameterNames(fn: (...args: never[]) => unknown): string[] {
     const name = part.replace(/\/\*[\s\S]*?\*\//g, "").split("=")[0].trim().replace(/^\.\.\./, "");
     return IDENT.test(name) ? name : `arg${i}`;
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 function loggable(value: unknown): boolean {
