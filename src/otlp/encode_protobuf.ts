@@ -10,7 +10,7 @@
  */
 import type { Attributes, SpanRecord } from "../types.ts";
 import type { OtlpEncoder } from "./encoder.ts";
-import { groupSpans, spanFlags, spanKindCode, statusCodeOf } from "./mapping.ts";
+import { groupSpans, isInt64, spanFlags, spanKindCode, statusCodeOf } from "./mapping.ts";
 import { parseProtobufPartialSuccess } from "./partial_success.ts";
 import { ProtobufWriter } from "./protobuf_writer.ts";
 
@@ -18,8 +18,6 @@ import { ProtobufWriter } from "./protobuf_writer.ts";
 export const PROTOBUF_CONTENT_TYPE = "application/x-protobuf";
 
 const MAX_KEPT_BUFFER = 4 * 1024 * 1024;
-/** Integers of magnitude below 2^63 are `int_value`; other numbers are `double_value`. */
-const TWO_POW_63 = 9223372036854775808;
 let shared: ProtobufWriter | undefined;
 
 /** Writes a field tag and starts its length-delimited message. */
@@ -61,7 +59,8 @@ function time(w: ProtobufWriter, tag: number, ns: number): void {
 }
 
 /**
- * The variant of an `AnyValue` (its body, without the enclosing tag and length).
+ * The variant of an `AnyValue` (its body, without the enclosing tag and length), chosen as
+ * `valueKind()` of mapping.ts chooses it for OTLP/JSON (numbers through the same `isInt64`).
  *
  * @returns False, having written nothing, for a value OTLP cannot represent (skipped).
  */
@@ -76,7 +75,7 @@ function anyValue(w: ProtobufWriter, value: unknown): boolean {
       w.uint32(value ? 1 : 0);
       break;
     case "number":
-      if (Number.isInteger(value) && value < TWO_POW_63 && value >= -TWO_POW_63) {
+      if (isInt64(value)) {
         w.uint32(0x18);
         w.int64(value);
       } else {

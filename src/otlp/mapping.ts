@@ -10,22 +10,7 @@
  */
 import type { InstrumentationScope, Resource, SpanKind, SpanRecord, StatusCode } from "../types.ts";
 
-/** OTLP `Span.SpanKind` codes: our kind names mapped to the protobuf enum numbers. */
-export const SPAN_KIND_CODES: Readonly<Record<SpanKind, number>> = /* @__PURE__ */ Object.freeze({
-  INTERNAL: 1,
-  SERVER: 2,
-  CLIENT: 3,
-  PRODUCER: 4,
-  CONSUMER: 5,
-});
-
-/** OTLP `Status.StatusCode` codes. */
-export const STATUS_CODES: Readonly<Record<StatusCode, number>> = /* @__PURE__ */ Object.freeze({
-  UNSET: 0,
-  OK: 1,
-  ERROR: 2,
-});
-
+/** OTLP `Span.SpanKind` names in enum order (`INTERNAL` = 1 … `CONSUMER` = 5). */
 const KINDS: readonly string[] = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
 /**
@@ -76,6 +61,17 @@ export const VALUE_SKIP = 0;
 const TWO_POW_63 = 9223372036854775808;
 
 /**
+ * Tells whether a number is written as OTLP `int_value` (an integer of magnitude below 2^63)
+ * rather than `double_value`.
+ *
+ * @param value The number.
+ * @returns True for an int64.
+ */
+export function isInt64(value: number): boolean {
+  return Number.isInteger(value) && value < TWO_POW_63 && value >= -TWO_POW_63;
+}
+
+/**
  * Classifies an attribute value into its OTLP `AnyValue` variant.
  *
  * @param value The value.
@@ -88,9 +84,7 @@ export function valueKind(value: unknown): number {
     case "boolean":
       return VALUE_BOOL;
     case "number":
-      return Number.isInteger(value) && value < TWO_POW_63 && value >= -TWO_POW_63
-        ? VALUE_INT
-        : VALUE_DOUBLE;
+      return isInt64(value) ? VALUE_INT : VALUE_DOUBLE;
     default:
       return Array.isArray(value) ? VALUE_ARRAY : VALUE_SKIP;
   }
