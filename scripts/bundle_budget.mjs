@@ -32,7 +32,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 8756 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 8788 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new code.
  */
 const CEILING_GZIP_BYTES = 8800;

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { setOwn } from "./own_property.ts";
 import type { Attributes, AttributeValue } from "./types.ts";
 
 /** Limits applied to every span (OpenTelemetry's defaults). */
@@ -126,13 +127,9 @@ export function toAttributeValue(
     toAttributeValue(jsonEncode(value), maxLength);
 }
 
-function isEmpty(target: Attributes): boolean {
-  for (const _ in target) return false;
-  return true;
-}
-
 /**
- * Copies `input` into `target` under a count limit.
+ * Copies `input` into `target` under a count limit: keys already in `target` are overwritten,
+ * new keys past the limit are dropped (and counted), `undefined`/`null` values are skipped.
  *
  * @param target The attribute map to fill.
  * @param input Raw caller attributes.
@@ -147,31 +144,22 @@ export function mergeAttributes(
   maxLength: number,
 ): number {
   if (input === undefined) return 0;
-  // Fast path: into an empty map, at most `countLimit` keys can never hit the limit, so the
-  // per-key "is it new?" bookkeeping below (a prototype-chain miss each) can be skipped.
-  let keys = 0;
-  for (const _ in input) keys++;
-  if (keys <= countLimit && isEmpty(target)) {
-    for (const key in input) {
-      const value = toAttributeValue(input[key], maxLength);
-      if (value !== undefined) target[key] = value;
-    }
-    return 0;
-  }
+  // Into an empty map every key is new (for…in never repeats one), so the per-key "is it new?"
+  // lookup is skipped on the common path: attributes given at start, event and link attributes.
+  let count = Object.keys(target).length;
+  const fresh = count === 0;
   let dropped = 0;
-  let count = -1;
   for (const key in input) {
     const value = toAttributeValue(input[key], maxLength);
     if (value === undefined) continue;
-    if (!(key in target)) {
-      if (count < 0) count = Object.keys(target).length;
+    if (fresh || !Object.hasOwn(target, key)) {
       if (count >= countLimit) {
         dropped++;
         continue;
       }
       count++;
     }
-    target[key] = value;
+    setOwn(target, key, value);
   }
   return dropped;
 }

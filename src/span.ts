@@ -24,6 +24,7 @@ import type {
   SpanRecord,
   SpanStatus,
 } from "./types.ts";
+import { setOwn } from "./own_property.ts";
 
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });
@@ -205,11 +206,11 @@ export class Span implements SpanRecord {
     const v = toAttributeValue(value, limits.attributeValueLengthLimit);
     if (v === undefined) return this;
     const attrs = this.attributes as Attributes;
-    if (!(key in attrs) && Object.keys(attrs).length >= limits.attributeCountLimit) {
+    if (!Object.hasOwn(attrs, key) && Object.keys(attrs).length >= limits.attributeCountLimit) {
       (this as Writable).droppedAttributesCount++;
       return this;
     }
-    attrs[key] = v;
+    setOwn(attrs, key, v);
     return this;
   }
 

@@ -158,7 +158,7 @@ export class Tracer implements SpanPipeline {
     );
     const inherited = context.get(INHERITED_ATTRIBUTES_KEY);
     for (const key in inherited) {
-      if (!(key in span.attributes)) span.setAttribute(key, inherited[key]);
+      if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
     }
     if (!(parent instanceof Span) && this.#wantsTraces()) {
       this.#localRoots.add(span);

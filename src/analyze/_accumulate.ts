@@ -7,6 +7,7 @@
 import type { AnalysisReport, ModelStats, NamedSummary, ToolStats } from "./report.ts";
 import { asInt, summarize } from "./summary.ts";
 import { OBSERVED_EVENT_TYPES } from "../events/event.ts";
+import { setOwn } from "../own_property.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ export function errorString(error: unknown): string | undefined {
 }
 
 function bump(map: Record<string, number>, key: string, by = 1): void {
-  map[key] = (map[key] ?? 0) + by;
+  setOwn(map, key, (Object.hasOwn(map, key) ? map[key] : 0) + by);
 }
 
 function topCounts(map: Record<string, number>, n: number): { error: string; count: number }[] {

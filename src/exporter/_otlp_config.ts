@@ -14,6 +14,7 @@ import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
+import { setOwn } from "../own_property.ts";
 
 /** The OTLP/HTTP body encodings tracelet speaks. */
 export type OtlpProtocol = "http/protobuf" | "http/json";
@@ -95,7 +96,7 @@ export function parseOtlpHeaders(text: string, name = "headers"): Record<string,
       continue;
     }
     try {
-      out[key] = decodeURIComponent(entry.slice(eq + 1).trim());
+      setOwn(out, key, decodeURIComponent(entry.slice(eq + 1).trim()));
     } catch {
       envWarn(`${name} entry ${i + 1}`, "bad percent-encoding");
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
-import type { Attributes, Resource } from "../types.ts";
+import type { Attributes, AttributeValue, Resource } from "../types.ts";
 import {
   type EnvReader,
   nonBlank,
@@ -14,6 +14,7 @@ import {
   resolveResource,
   type ResourceOptions,
 } from "./resource.ts";
+import { setOwn } from "../own_property.ts";
 
 /**
  * Parses an `OTEL_RESOURCE_ATTRIBUTES` value: comma-separated `key=value` pairs with
@@ -40,7 +41,7 @@ export function parseResourceAttributes(text: string): Attributes | undefined {
     let problem = "is not key=value";
     if (key !== "") {
       try {
-        out[key] = decodeURIComponent(entry.slice(eq + 1).trim());
+        setOwn<AttributeValue>(out, key, decodeURIComponent(entry.slice(eq + 1).trim()));
         continue;
       } catch {
         problem = "has a bad percent-encoding";

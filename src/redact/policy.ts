@@ -16,6 +16,7 @@
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
 import { truncateString } from "./truncate.ts";
+import { setOwn } from "../own_property.ts";
 
 /** The default sensitive keys: design-research-agents' list plus common variants. */
 export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
@@ -277,17 +278,17 @@ export class RedactionPolicy {
     const out: Record<string, string | string[]> = {};
     const put = (name: string, value: string | readonly string[] | number | undefined) => {
       if (value === undefined) return;
-      if (this.enabled && this.isSensitiveKey(name)) out[name] = this.replacement;
-      else if (Array.isArray(value)) out[name] = value.map((v) => this.truncate(String(v)));
-      else out[name] = this.truncate(String(value));
+      if (this.enabled && this.isSensitiveKey(name)) setOwn(out, name, this.replacement);
+      else if (Array.isArray(value)) setOwn(out, name, value.map((v) => this.truncate(String(v))));
+      else setOwn(out, name, this.truncate(String(value)));
     };
     const iterable = headers as Partial<Iterable<readonly [string, string]>>;
     if (typeof iterable[Symbol.iterator] === "function") {
       for (const [name, value] of headers as Iterable<readonly [string, string]>) {
-        const previous = out[name];
+        const previous = Object.hasOwn(out, name) ? out[name] : undefined;
         put(name, value);
         if (typeof previous === "string" && previous !== this.replacement) {
-          out[name] = `${previous}, ${out[name]}`;
+          setOwn(out, name, `${previous}, ${out[name]}`);
         }
       }
     } else {

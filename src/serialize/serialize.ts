@@ -29,6 +29,7 @@ import {
 } from "./limits.ts";
 import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType } from "./schema.ts";
 import type { JsonObject, JsonSchema, JsonValue, Serialized, SerializeOptions } from "./types.ts";
+import { setOwn } from "../own_property.ts";
 
 const NON_FINITE_SCHEMA: JsonSchema = { type: "string", format: "non-finite-number" };
 const BIGINT_SCHEMA: JsonSchema = { type: "string", format: "bigint" };
@@ -232,13 +233,13 @@ class Walker {
       try {
         raw = read(key);
       } catch (error) {
-        out[key] = this.#string(errorMarker(error));
+        setOwn(out, key, this.#string(errorMarker(error)));
         continue;
       }
       if (raw === undefined) continue;
       this.#budget -= key.length + 4;
-      out[key] = this.walk(raw, depth + 1);
-      if (this.#schemas && !isEmptySchema(this.s)) (props ??= {})[key] = this.s;
+      setOwn(out, key, this.walk(raw, depth + 1));
+      if (this.#schemas && !isEmptySchema(this.s)) setOwn(props ??= {}, key, this.s);
     }
     this.#out(objectSchema(props, title));
     return out;

@@ -18,6 +18,7 @@ import { localSpan } from "./_span_facade.ts";
 import { TaskTree } from "./_task_tree.ts";
 import { ObjectStore } from "./objects.ts";
 import type { ObjectRef, StoredObject } from "./objects.ts";
+import { setOwn } from "../own_property.ts";
 
 /** Options of `logInput` / `logOutput`. */
 export interface LogObjectRefOptions {
@@ -91,7 +92,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   }
   #refMap(refs: readonly ObjectRef[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const ref of refs) out[ref.name] = this.#objects.runtimeValue(ref.hash);
+    for (const ref of refs) setOwn(out, ref.name, this.#objects.runtimeValue(ref.hash));
     return out;
   }
 

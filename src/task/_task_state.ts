@@ -14,6 +14,7 @@ import type { ArtifactRecord } from "./artifacts.ts";
 import { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
 import type { MetricAggMode } from "./metrics.ts";
 import type { ObjectRef, ObjectStore } from "./objects.ts";
+import { setOwn } from "../own_property.ts";
 
 /** The most metric names one task keeps. */
 export const MAX_METRIC_SERIES = 10_000;
@@ -148,7 +149,7 @@ export interface TaskState {
  */
 export function stateAttributes(state: TaskState): Record<string, string | string[]> {
   const metrics: Record<string, unknown> = {};
-  for (const [key, s] of state.metrics) metrics[key] = s.toJSON();
+  for (const [key, s] of state.metrics) setOwn(metrics, key, s.toJSON());
   const out: Record<string, string | string[]> = {
     "dreadnode.params": JSON.stringify(state.params),
     "dreadnode.inputs": JSON.stringify(state.inputs),
