@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { reportOnce } from "./diagnostics.ts";
 import { setOwn } from "./own_property.ts";
 import type { Attributes, AttributeValue } from "./types.ts";
 
@@ -87,14 +88,18 @@ function finiteOrString(n: number | bigint): number | string {
   return Number.isFinite(n) ? n as number : String(n);
 }
 
-/** The array itself when it is empty or holds only strings, only booleans or only finite numbers. */
+/**
+ * A copy of the array when it is empty or holds only strings, only booleans or only finite
+ * numbers (a copy, so later changes to the caller's array never reach a recorded span).
+ */
 function homogeneousArray(values: readonly unknown[]): AttributeValue | undefined {
-  const kind = typeof values[0];
+  const copy = Array.from(values);
+  const kind = typeof copy[0];
   const primitive = kind === "string" || kind === "boolean" || kind === "number";
-  return values.every((v) =>
+  return copy.every((v) =>
       primitive && typeof v === kind && (kind !== "number" || Number.isFinite(v))
     )
-    ? values as readonly string[]
+    ? copy as AttributeValue
     : undefined;
 }
 
@@ -123,13 +128,20 @@ export function toAttributeValue(
       return undefined;
   }
   if (value === null) return undefined;
-  return (Array.isArray(value) && homogeneousArray(value)) ||
-    toAttributeValue(jsonEncode(value), maxLength);
+  let array: AttributeValue | undefined;
+  try {
+    array = Array.isArray(value) ? homogeneousArray(value) : undefined;
+  } catch {
+    // An unreadable array (a hostile proxy): the JSON fallback below records the error.
+  }
+  return array ?? toAttributeValue(jsonEncode(value), maxLength);
 }
 
 /**
  * Copies `input` into `target` under a count limit: keys already in `target` are overwritten,
  * new keys past the limit are dropped (and counted), `undefined`/`null` values are skipped.
+ * Never throws: when `input` cannot be read (a throwing getter or proxy trap), the attributes
+ * read before the failure are kept and a diagnostic is reported.
  *
  * @param target The attribute map to fill.
  * @param input Raw caller attributes.
@@ -149,17 +161,27 @@ export function mergeAttributes(
   let count = Object.keys(target).length;
   const fresh = count === 0;
   let dropped = 0;
-  for (const key in input) {
-    const value = toAttributeValue(input[key], maxLength);
-    if (value === undefined) continue;
-    if (fresh || !Object.hasOwn(target, key)) {
-      if (count >= countLimit) {
-        dropped++;
-        continue;
+  try {
+    for (const key in input) {
+      const value = toAttributeValue(input[key], maxLength);
+      if (value === undefined) continue;
+      if (fresh || !Object.hasOwn(target, key)) {
+        if (count >= countLimit) {
+          dropped++;
+          continue;
+        }
+        count++;
       }
-      count++;
+      setOwn(target, key, value);
     }
-    setOwn(target, key, value);
+  } catch (error) {
+    reportOnce(
+      "attributes",
+      "warn",
+      "invalid_attributes",
+      "Unreadable attributes",
+      error,
+    );
   }
   return dropped;
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { safeString } from "./safe_string.ts";
+
 const OUTSIDE = /[^a-z0-9/@.]+/g;
 const EDGE_UNDERSCORES = /^_+|_+$/g;
 
@@ -15,23 +17,30 @@ const EDGE_UNDERSCORES = /^_+|_+$/g;
  * @returns The cleaned text.
  */
 export function cleanStr(text: string): string {
-  return String(text).toLowerCase().replace(OUTSIDE, "_").replace(EDGE_UNDERSCORES, "");
+  return safeString(text).toLowerCase().replace(OUTSIDE, "_").replace(EDGE_UNDERSCORES, "");
 }
 
 /**
  * Cleans and de-duplicates tags, keeping the first occurrence; a lone string is one tag and empty
- * results are dropped.
+ * results are dropped. Never throws: what cannot be iterated yields the tags read so far.
  *
  * @param tags A tag or list of tags.
+ * @param existing Tags already cleaned, kept first (for adding to a span's tags).
  * @returns The cleaned, de-duplicated tags.
  */
-export function cleanTags(tags: string | readonly string[] | undefined): string[] {
-  if (tags === undefined) return [];
-  const list = typeof tags === "string" ? [tags] : tags;
-  const out: string[] = [];
-  for (const tag of list) {
-    const cleaned = cleanStr(tag);
-    if (cleaned !== "" && !out.includes(cleaned)) out.push(cleaned);
+export function cleanTags(
+  tags: string | readonly string[] | undefined,
+  existing: readonly string[] = [],
+): string[] {
+  const out = existing.slice();
+  if (tags === undefined) return out;
+  try {
+    for (const tag of typeof tags === "string" ? [tags] : tags) {
+      const cleaned = cleanStr(tag);
+      if (cleaned !== "" && !out.includes(cleaned)) out.push(cleaned);
+    }
+  } catch {
+    // Not iterable: keep what was read.
   }
   return out;
 }

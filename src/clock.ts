@@ -41,14 +41,20 @@ export function nowNs(): number {
 export type TimeInput = Date | number;
 
 /**
- * Converts a caller's time to epoch nanoseconds.
+ * Converts a caller's time to epoch nanoseconds. Never throws: anything that is not a finite
+ * number of milliseconds or a valid `Date` means now.
  *
  * @param time A `Date` or epoch milliseconds; `undefined` means now.
  * @returns Epoch nanoseconds.
  */
 export function toEpochNs(time: TimeInput | undefined): number {
   if (time === undefined) return nowNs();
-  const ms = typeof time === "number" ? time : time.getTime();
+  let ms = NaN;
+  try {
+    ms = typeof time === "number" ? time : time.getTime();
+  } catch {
+    // Not a Date.
+  }
   return Number.isFinite(ms) ? Math.round(ms * 1e6) : nowNs();
 }
 

@@ -25,6 +25,8 @@ import type {
   SpanStatus,
 } from "./types.ts";
 import { setOwn } from "./own_property.ts";
+import { safeString } from "./safe_string.ts";
+import { isValidSpanId, isValidTraceId } from "./ids.ts";
 
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });
@@ -126,7 +128,7 @@ export class Span implements SpanRecord {
     this.spanId = spanId;
     this.parentSpanId = parent?.spanId;
     this.traceFlags = parent?.traceFlags ?? 1;
-    this.traceState = parent?.traceState;
+    this.traceState = typeof parent?.traceState === "string" ? parent.traceState : undefined;
     this.kind = options.kind ?? "INTERNAL";
     this.startTime = toEpochNs(options.startTime);
     this.resource = pipeline.resource;
@@ -255,7 +257,7 @@ export class Span implements SpanRecord {
       limits.attributeValueLengthLimit,
     );
     (this.events as SpanEvent[]).push({
-      name: String(name),
+      name: safeString(name),
       time: toEpochNs(time),
       attributes: attrs,
       droppedAttributesCount: dropped,
@@ -276,20 +278,29 @@ export class Span implements SpanRecord {
       (this as Writable).droppedLinksCount++;
       return this;
     }
-    const attrs: Attributes = {};
-    const dropped = mergeAttributes(
-      attrs,
-      link.attributes,
-      limits.attributePerEventCountLimit,
-      limits.attributeValueLengthLimit,
-    );
-    (this.links as SpanLink[]).push({
-      traceId: link.context.traceId,
-      spanId: link.context.spanId,
-      traceState: link.context.traceState,
-      attributes: attrs,
-      droppedAttributesCount: dropped,
-    });
+    try {
+      const { traceId, spanId, traceState } = link.context;
+      if (isValidTraceId(traceId) && isValidSpanId(spanId)) {
+        const attrs: Attributes = {};
+        const dropped = mergeAttributes(
+          attrs,
+          link.attributes,
+          limits.attributePerEventCountLimit,
+          limits.attributeValueLengthLimit,
+        );
+        (this.links as SpanLink[]).push({
+          traceId,
+          spanId,
+          traceState: typeof traceState === "string" ? traceState : undefined,
+          attributes: attrs,
+          droppedAttributesCount: dropped,
+        });
+        return this;
+      }
+    } catch {
+      // Unreadable link: reported below.
+    }
+    reportOnce("span_link", "warn", "invalid_link", "Link ignored: no valid span context");
     return this;
   }
 
@@ -301,10 +312,17 @@ export class Span implements SpanRecord {
    */
   setStatus(status: SpanStatus): this {
     if (this.#ended("setStatus")) return this;
-    if (status.code === "UNSET" || this.status.code === "OK") return this;
-    (this as Writable).status = status.code === "OK" ? OK : {
+    let code: unknown;
+    let message: unknown;
+    try {
+      ({ code, message } = status);
+    } catch {
+      // Unreadable: ignored.
+    }
+    if (code === undefined || code === "UNSET" || this.status.code === "OK") return this;
+    (this as Writable).status = code === "OK" ? OK : {
       code: "ERROR",
-      message: status.message === undefined ? undefined : String(status.message),
+      message: message === undefined ? undefined : safeString(message),
     };
     return this;
   }
@@ -320,22 +338,21 @@ export class Span implements SpanRecord {
   recordException(error: unknown, time?: TimeInput): this {
     if (this.#ended("recordException")) return this;
     (this as Writable).exception = error ?? "undefined";
-    let type = typeof error;
-    let message: string;
-    let stack: string | undefined;
-    if (error instanceof Error) {
-      type = error.name as typeof type;
-      message = error.message;
-      stack = error.stack;
-    } else {
-      message = String(error);
+    let type: unknown = typeof error;
+    let message: unknown = error;
+    let stack: unknown;
+    try {
+      if (error instanceof Error) ({ name: type, message, stack } = error);
+    } catch {
+      // A hostile error object (throwing getters, a revoked proxy): record what was read.
     }
+    const text = safeString(message);
     this.addEvent("exception", {
       "exception.type": type,
-      "exception.message": message,
+      "exception.message": text,
       "exception.stacktrace": stack,
     }, time);
-    if (this.status.code !== "OK") (this as Writable).status = { code: "ERROR", message };
+    if (this.status.code !== "OK") (this as Writable).status = { code: "ERROR", message: text };
     return this;
   }
 
@@ -346,7 +363,7 @@ export class Span implements SpanRecord {
    * @returns This span.
    */
   updateName(name: string): this {
-    if (!this.#ended("updateName")) (this as Writable).name = String(name);
+    if (!this.#ended("updateName")) (this as Writable).name = safeString(name);
     return this;
   }
 
@@ -371,7 +388,7 @@ export class Span implements SpanRecord {
    */
   addTags(tags: string | readonly string[]): this {
     if (this.#ended("addTags")) return this;
-    (this as Writable).tags = cleanTags(this.tags.concat(tags));
+    (this as Writable).tags = cleanTags(tags, this.tags);
     this.#described = true;
     return this;
   }

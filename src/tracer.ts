@@ -25,6 +25,8 @@ import type {
 import { VERSION } from "./version.ts";
 import { resolveResource } from "./otlp/resource.ts";
 import { isPromiseLike } from "./promise_like.ts";
+import { reportOnce } from "./diagnostics.ts";
+import { safeString } from "./safe_string.ts";
 
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
@@ -137,19 +139,41 @@ export class Tracer implements SpanPipeline {
    * {@linkcode Tracer.contextWith} for that.
    *
    * @param name The span name.
-   * @param options Kind, attributes, parent, type, label, tags, …
+   * @param options Kind, attributes, parent, type, label, tags, … (options that cannot be read,
+   *   such as a throwing getter, are reported and ignored: starting a span never throws).
    * @returns The running span.
    */
   startSpan(name: string, options: StartSpanOptions = {}): Span {
+    try {
+      return this.#start(name, options);
+    } catch (error) {
+      reportOnce(
+        "start_span",
+        "warn",
+        "invalid_span_options",
+        "Unreadable span options",
+        error,
+      );
+      return this.#start(name, {});
+    }
+  }
+
+  #start(name: string, options: StartSpanOptions): Span {
     const given = options.parent;
     const context = given instanceof Context ? given : getContextManager().active();
-    const parent = given === undefined || given instanceof Context
+    const found = given === undefined || given instanceof Context
       ? context.get(SPAN_KEY)
       : given ?? undefined;
+    // A remote parent with malformed ids would make every batch it lands in unencodable: such a
+    // span starts a new trace instead.
+    const parent = found instanceof Span ||
+        found !== undefined && isValidTraceId(found.traceId) && isValidSpanId(found.spanId)
+      ? found
+      : undefined;
     const { traceId, spanId } = options;
     const span = new Span(
       this,
-      String(name),
+      safeString(name),
       parent?.traceId ??
         (traceId !== undefined && isValidTraceId(traceId) ? traceId : newTraceId()),
       spanId !== undefined && isValidSpanId(spanId) ? spanId : newSpanId(),

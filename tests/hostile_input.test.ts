@@ -1,0 +1,135 @@
+// Tracing must never crash the program it traces: span methods never throw, whatever they are
+// given, and no input they accept can make a batch unencodable (which would lose every span in it).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { encodeTracesJson, encodeTracesProtobuf, Tracer } from "../mod.ts";
+import type { SpanContext, SpanRecord } from "../mod.ts";
+import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
+
+/** Values that throw when read, converted to a string, or inspected. */
+function hostile() {
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return {
+    revoked: revoked as never,
+    noPrototype: Object.create(null) as never,
+    throwingToString: {
+      toString: () => {
+        throw new Error("toString");
+      },
+    } as never,
+    throwingKeys: new Proxy({}, {
+      ownKeys: () => {
+        throw new Error("ownKeys");
+      },
+    }) as never,
+    throwingGetter: {
+      first: 1,
+      get second(): number {
+        throw new Error("getter");
+      },
+      third: 3,
+    },
+  };
+}
+
+function setup() {
+  const collector = new CollectingProcessor();
+  return { collector, tracer: new Tracer({ processors: [collector] }) };
+}
+
+function assertEncodable(spans: readonly SpanRecord[]): void {
+  assert.ok(encodeTracesProtobuf(spans).length > 0);
+  assert.ok(JSON.parse(new TextDecoder().decode(encodeTracesJson(spans))).resourceSpans);
+}
+
+describe("span methods given hostile input", () => {
+  it("never throw, and the span still ends, reaches the processors and encodes", async () => {
+    const h = hostile();
+    const { tracer, collector } = setup();
+    const { diagnostics } = await captureDiagnostics(() => {
+      for (const bad of [h.revoked, h.noPrototype, h.throwingToString, h.throwingKeys]) {
+        const span = tracer.startSpan(bad, bad);
+        span.setAttribute("k", bad).setAttributes(bad).addEvent(bad, bad, bad);
+        span.addLink(bad).addLink({ context: bad, attributes: bad }).setStatus(bad);
+        span.setStatus({ code: "ERROR", message: bad }).recordException(bad);
+        span.updateName(bad).setTags(bad).addTags(bad);
+        span.end(bad);
+      }
+      tracer.startSpan("tags", { tags: [h.throwingToString, "ok"] as never, label: h.noPrototype })
+        .end();
+    });
+    assert.equal(collector.ended.length, 5);
+    for (const span of collector.ended) assert.ok(span.endTime >= span.startTime);
+    assertEncodable(collector.ended);
+    const codes = new Set(diagnostics.map((d) => d.code));
+    for (const code of ["invalid_attributes", "invalid_link", "invalid_span_options"]) {
+      assert.ok(codes.has(code), `reported ${code}`);
+    }
+  });
+
+  it("record an unprintable exception as ERROR with a placeholder message", () => {
+    const { tracer, collector } = setup();
+    const span = tracer.startSpan("s");
+    span.recordException(Object.create(null));
+    span.end();
+    const record = collector.byName("s");
+    assert.deepEqual(record.status, { code: "ERROR", message: "<unprintable>" });
+    assert.equal(record.events[0].attributes["exception.message"], "<unprintable>");
+    assert.equal(record.events[0].attributes["exception.type"], "object");
+  });
+
+  it("keep the attributes read before a throwing getter", async () => {
+    const { tracer, collector } = setup();
+    await captureDiagnostics(() => {
+      tracer.startSpan("s", { attributes: hostile().throwingGetter }).end();
+    });
+    assert.deepEqual({ ...collector.byName("s").attributes }, { first: 1 });
+  });
+
+  it("take a snapshot of array attributes", () => {
+    const { tracer, collector } = setup();
+    const list = ["a", "b"];
+    const span = tracer.startSpan("s", { attributes: { list } });
+    list.push("c");
+    span.end();
+    list.push("d");
+    assert.deepEqual(collector.byName("s").attributes.list, ["a", "b"]);
+  });
+
+  it("treat a time that is not a finite number or valid Date as now", () => {
+    const { tracer, collector } = setup();
+    const before = Date.now() * 1e6;
+    tracer.startSpan("s", { startTime: "soon" as never }).end({ getTime: "no" } as never);
+    const record = collector.byName("s");
+    assert.ok(record.startTime >= before - 1e6 && record.endTime >= record.startTime);
+  });
+});
+
+describe("malformed span contexts", () => {
+  it("a remote parent with malformed ids starts a new trace instead", () => {
+    const { tracer, collector } = setup();
+    const parent = { traceId: 42, spanId: "nope", traceFlags: 1 } as unknown as SpanContext;
+    tracer.startSpan("child", { parent }).end();
+    const record = collector.byName("child");
+    assert.match(record.traceId, /^[0-9a-f]{32}$/);
+    assert.equal(record.parentSpanId, undefined);
+    assertEncodable(collector.ended);
+  });
+
+  it("a link with malformed ids is ignored; a valid one keeps only a string traceState", async () => {
+    const { tracer, collector } = setup();
+    const valid = tracer.startSpan("valid").spanContext();
+    await captureDiagnostics(() => {
+      const span = tracer.startSpan("s");
+      span.addLink({ context: { ...valid, traceId: "xyz" } });
+      span.addLink({ context: { ...valid, traceState: 7 as never } });
+      span.end();
+    });
+    const record = collector.byName("s");
+    assert.equal(record.links.length, 1);
+    assert.equal(record.links[0].spanId, valid.spanId);
+    assert.equal(record.links[0].traceState, undefined);
+    assertEncodable(collector.ended);
+  });
+});
