@@ -7,9 +7,14 @@
  * Calling `configure()` again applies the new configuration: the previous pipeline is flushed and
  * shut down in the background and a diagnostic says so. It is never silently ignored.
  *
+ * Invalid options (a wrong type, a NaN or negative number, an empty project or root) throw a
+ * `TracerError` with code `INVALID_CONFIG` before anything changes. Environment variables that
+ * are blank count as unset.
+ *
  * @module
  */
 import { setConfig, setConfigFallback } from "./config_state.ts";
+import { checkConfigureOptions } from "./configure_checks.ts";
 import type { LocalFiles, TraceletConfig } from "./config_state.ts";
 import { setContextManager } from "./context/manager.ts";
 import type { ContextManager } from "./context/manager.ts";
@@ -20,6 +25,7 @@ import type { SpanLimits } from "./attributes.ts";
 import { buildPipeline } from "./pipeline.ts";
 import type { PipelineOptions } from "./pipeline.ts";
 import { peekConfig } from "./config_state.ts";
+import { readEnv } from "./otlp/resource.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
 import type { FlushReport } from "./types.ts";
@@ -28,9 +34,15 @@ import type { FlushReport } from "./types.ts";
 export interface ConfigureOptions extends PipelineOptions {
   /** The storage adapter. Default: the preset's (files under `storageRoot`, or memory). */
   storage?: TraceStorage;
-  /** Root directory of file storage. Default `TRACELET_HOME`, else `.tracelet` in the cwd. */
+  /**
+   * Root directory of file storage (a non-empty path). Default `TRACELET_HOME`, else `.tracelet`
+   * in the cwd.
+   */
   storageRoot?: string;
-  /** Default project for runs. Env `TRACELET_PROJECT`, then `DREADNODE_PROJECT`, else `default`. */
+  /**
+   * Default project for runs (a non-empty string). Env `TRACELET_PROJECT`, then
+   * `DREADNODE_PROJECT`, else `default`.
+   */
   project?: string;
   /** Receives tracelet's own diagnostics instead of the console. */
   diagnostics?: DiagnosticsHook;
@@ -82,14 +94,17 @@ let unregisterExit: (() => void) | undefined;
  *   `INVALID_CONFIG` for malformed options.
  */
 export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {}): Configured {
-  if (options.diagnostics !== undefined) setDiagnosticsHook(options.diagnostics);
+  checkConfigureOptions(options);
   const env = options.env ?? parts.env;
-  const project = options.project ?? env("TRACELET_PROJECT") ?? env("DREADNODE_PROJECT") ??
-    "default";
-  const storage = options.storage ?? parts.storage(options.storageRoot ?? env("TRACELET_HOME"));
+  // Trimmed, never throwing, and blank means unset (`X=` in an env file does not turn X on).
+  const setting = (name: string) => readEnv(env, name);
+  const project = options.project ?? setting("TRACELET_PROJECT") ??
+    setting("DREADNODE_PROJECT") ?? "default";
+  const storage = options.storage ?? parts.storage(options.storageRoot ?? setting("TRACELET_HOME"));
+  if (options.diagnostics !== undefined) setDiagnosticsHook(options.diagnostics);
   const tracer = buildPipeline({ ...options, project }, {
     storage,
-    env,
+    env: setting,
     compress: parts.compress,
     timers: parts.timers,
     sdkLanguage: parts.sdkLanguage,

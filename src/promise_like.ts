@@ -6,11 +6,16 @@
  */
 
 /**
- * Tells whether a value is a thenable.
+ * Tells whether a value is a thenable. Never throws: a value whose `then` cannot be read (a
+ * revoked proxy, a throwing getter) is not a thenable, so the callback forms still end their span.
  *
  * @param value Any value.
  * @returns True when `value.then` is a function.
  */
 export function isPromiseLike<T>(value: T): value is T & Promise<Awaited<T>> {
-  return typeof (value as { then?: unknown } | null)?.then === "function";
+  try {
+    return typeof (value as { then?: unknown } | null)?.then === "function";
+  } catch {
+    return false;
+  }
 }

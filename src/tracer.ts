@@ -228,7 +228,8 @@ export class Tracer implements SpanPipeline {
       return fail(span, error);
     }
     if (isPromiseLike(result)) {
-      return result.then((value) => {
+      // Promise.resolve: a thenable whose `then` throws becomes a rejection, not a throw here.
+      return Promise.resolve(result).then((value) => {
         span.end();
         return value;
       }, (error: unknown) => fail(span, error)) as R;

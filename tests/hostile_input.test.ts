@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encodeTracesJson, encodeTracesProtobuf, Tracer } from "../mod.ts";
+import { resetReportedOnce } from "../src/diagnostics.ts";
 import type { SpanContext, SpanRecord } from "../mod.ts";
 import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
 
@@ -47,6 +48,7 @@ describe("span methods given hostile input", () => {
   it("never throw, and the span still ends, reaches the processors and encodes", async () => {
     const h = hostile();
     const { tracer, collector } = setup();
+    resetReportedOnce(); // other test files may have used up the once-only diagnostics
     const { diagnostics } = await captureDiagnostics(() => {
       for (const bad of [h.revoked, h.noPrototype, h.throwingToString, h.throwingKeys]) {
         const span = tracer.startSpan(bad, bad);
@@ -103,6 +105,29 @@ describe("span methods given hostile input", () => {
     tracer.startSpan("s", { startTime: "soon" as never }).end({ getTime: "no" } as never);
     const record = collector.byName("s");
     assert.ok(record.startTime >= before - 1e6 && record.endTime >= record.startTime);
+  });
+});
+
+describe("withSpan given a hostile result", () => {
+  it("ends the span when the result's then cannot be read", () => {
+    const { tracer, collector } = setup();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    assert.equal(tracer.withSpan("s", () => proxy), proxy);
+    assert.ok(collector.byName("s").endTime > 0);
+  });
+
+  it("turns a thenable whose then throws into a rejection recorded on the span", async () => {
+    const { tracer, collector } = setup();
+    const thenable = {
+      then() {
+        throw new Error("then failed");
+      },
+    };
+    await assert.rejects(Promise.resolve(tracer.withSpan("s", () => thenable)), /then failed/);
+    const record = collector.byName("s");
+    assert.equal(record.status.code, "ERROR");
+    assert.equal(record.status.message, "then failed");
   });
 });
 

@@ -26,6 +26,19 @@ export function redacted(
 }
 
 /**
+ * A JSON-safe snapshot of a value, not redacted (for the exported OpenAI records, which carry the
+ * caller's values): cycles, BigInts, throwing getters and hostile proxies become markers, so
+ * `JSON.stringify` of the result cannot throw.
+ *
+ * @param value Any value.
+ * @returns The JSON-safe value.
+ * @internal
+ */
+export function jsonSafe(value: unknown): JsonValue {
+  return serialize(value, { schema: false }).value;
+}
+
+/**
  * Serializes and redacts a value into compact JSON text.
  *
  * @param value Any value.

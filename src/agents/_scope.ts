@@ -7,6 +7,7 @@
 import type { Context } from "../context/context.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
+import { isPromiseLike } from "../promise_like.ts";
 
 /** The completion hook: `failed` is true when `fn` threw or rejected with `error`. */
 export type ScopeDone = (error: unknown, failed: boolean) => void;
@@ -21,7 +22,8 @@ function safeDone(done: ScopeDone, error: unknown, failed: boolean): void {
 
 /**
  * Runs `fn` with `context` active, then calls `done` (for promises: after they settle). The
- * result or error of `fn` passes through unchanged; `done` never throws into the caller.
+ * result or error of `fn` passes through unchanged (a thenable as the promise that follows it);
+ * `done` never throws into the caller, and is called once whatever `fn` returns.
  *
  * @param context The context to activate.
  * @param fn The callback.
@@ -37,8 +39,9 @@ export function runScoped<R>(context: Context, fn: () => R, done: ScopeDone): R 
     safeDone(done, error, true);
     throw error;
   }
-  if (typeof (result as { then?: unknown } | null)?.then === "function") {
-    return (result as unknown as Promise<unknown>).then(
+  if (isPromiseLike(result)) {
+    // Promise.resolve follows a thenable whose `then` throws as a rejection.
+    return Promise.resolve(result).then(
       (value) => {
         safeDone(done, undefined, false);
         return value;

@@ -10,15 +10,17 @@ import { isoFromNs, nowNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
+import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import { redactedJson } from "./_redact.ts";
+import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
+import { jsonSafe, redactedJson } from "./_redact.ts";
 import { runScoped } from "./_scope.ts";
 import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
 import type { AgentCell } from "./_state.ts";
-import { genAiAttributes, spanKindFor, spanNameFor } from "./genai_attributes.ts";
+import { genAiAttributesOf, spanKindFor, spanNameOf } from "./genai_attributes.ts";
 import { NOOP_ID, toW3CSpanId } from "./ids.ts";
-import { exportSpanData } from "./span_data.ts";
+import { exportedFields, exportSpanData } from "./span_data.ts";
 import type { SpanData, SpanError } from "./span_data.ts";
 import type { AgentTrace } from "./trace.ts";
 
@@ -51,9 +53,9 @@ export interface SpanExport {
   started_at: string | null;
   /** End time as an ISO string, or null before finish. */
   ended_at: string | null;
-  /** The span data as exported (no `_`-prefixed fields, no `undefined` values). */
+  /** The span data as exported (no `_`-prefixed fields, no `undefined` values), JSON-safe. */
   span_data: Record<string, unknown>;
-  /** The error set on the span, or null. */
+  /** The error set on the span (its data JSON-safe), or null. */
   error: SpanError | null;
 }
 
@@ -97,8 +99,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
     this.#parent = init.parent;
     this.#explicitParent = init.explicitParent;
     this.#tracer = init.tracer;
-    this.#startTime = init.startTime;
-    this.spanId = init.spanId;
+    this.#startTime = epochMsOf(init.startTime);
+    this.spanId = safeString(init.spanId);
     this.traceId = init.tracer === undefined ? NOOP_ID : init.trace?.traceId ?? NOOP_ID;
     this.parentId = init.parent instanceof AgentSpan ? init.parent.spanId : null;
     this.toolCallId = init.toolCallId;
@@ -133,13 +135,20 @@ export class AgentSpan<D extends SpanData = SpanData> {
   }
 
   /**
-   * Attaches an error (OpenAI's `set_error`): the tracelet span gets status `ERROR`.
+   * Attaches an error (OpenAI's `set_error`): the tracelet span gets status `ERROR`. A message
+   * that is not a string is kept in its string form; a bare string (or other non-object) given
+   * instead of `{message}` is the message.
    *
    * @param error A message and optional structured data.
    * @returns This span.
    */
   setError(error: SpanError): this {
-    this.#error = { message: String(error?.message), data: error?.data };
+    const structured = typeof error === "object" && error !== null;
+    const message = structured ? field(error, "message") : error;
+    this.#error = {
+      message: typeof message === "string" ? message : safeString(message),
+      data: structured ? field(error, "data") as SpanError["data"] : undefined,
+    };
     return this;
   }
 
@@ -165,15 +174,20 @@ export class AgentSpan<D extends SpanData = SpanData> {
     const tracer = this.#tracer;
     if (tracer !== undefined) {
       const state = agentsState();
+      const shape = readOrCopy(this.spanData, (data) => ({
+        name: spanNameOf(data as D),
+        kind: spanKindFor(data as D),
+        attributes: this.#attributes(data as D),
+      }));
       state.pending = this;
       try {
-        this.#span = tracer.startSpan(spanNameFor(this.spanData), {
+        this.#span = tracer.startSpan(shape.name, {
           parent: this.#traceletParent(),
           traceId: this.trace?.w3cTraceId,
           spanId: toW3CSpanId(this.spanId),
-          kind: spanKindFor(this.spanData),
+          kind: shape.kind,
           startTime: this.#startNs / 1e6,
-          attributes: this.#attributes(),
+          attributes: shape.attributes,
         });
       } finally {
         state.pending = undefined;
@@ -193,7 +207,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
    * and ends it. Finishing twice, or before start, is ignored.
    *
    * @param resetCurrent Restore the current span that `start(true)` replaced.
-   * @param endTime End time in epoch ms (default now).
+   * @param endTime End time in epoch ms (default, and for anything that is not a finite number or
+   *   a valid `Date`: now).
    * @returns This span.
    */
   finish(resetCurrent: boolean = false, endTime?: number): this {
@@ -201,10 +216,11 @@ export class AgentSpan<D extends SpanData = SpanData> {
     this.#state = "finished";
     if (resetCurrent && this.#cell !== undefined) this.#cell.span = this.#saved;
     this.#cell = this.#saved = undefined;
-    this.#endNs = endTime !== undefined ? Math.round(endTime * 1e6) : nowNs();
+    const endMs = epochMsOf(endTime);
+    this.#endNs = endMs !== undefined ? Math.round(endMs * 1e6) : nowNs();
     const span = this.#span;
     if (span !== undefined) {
-      span.setAttributes(this.#attributes());
+      span.setAttributes(readOrCopy(this.spanData, (data) => this.#attributes(data as D)));
       if (this.#error !== null) {
         span.setAttribute("openai.error", redactedJson(this.#error));
         span.setAttribute("error.type", this.#errorType ?? "_OTHER");
@@ -240,12 +256,9 @@ export class AgentSpan<D extends SpanData = SpanData> {
     if (span !== undefined) context = context.set(SPAN_KEY, span);
     return runScoped(context, () => fn(this), (error, failed) => {
       if (failed && span !== undefined) {
-        const type = error instanceof Error ? error.name : typeof error;
+        const type = errorType(error);
         if (this.#error === null) {
-          this.setError({
-            message: error instanceof Error ? error.message : String(error),
-            data: { type },
-          });
+          this.setError({ message: errorText(error) ?? safeString(error), data: { type } });
         }
         this.#errorType ??= type;
         span.recordException(error);
@@ -255,7 +268,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
   }
 
   /**
-   * The span in the OpenAI Agents backend format.
+   * The span in the OpenAI Agents backend format. Its values are JSON-safe (see `serialize`), so
+   * `JSON.stringify` of the record never throws, whatever the span data holds.
    *
    * @returns The exported record, or null for a no-op span.
    */
@@ -268,8 +282,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
       parent_id: this.parentId,
       started_at: this.startedAt,
       ended_at: this.endedAt,
-      span_data: exportSpanData(this.spanData),
-      error: this.#error,
+      span_data: jsonSafe(exportSpanData(this.spanData)) as Record<string, unknown>,
+      error: this.#error === null ? null : jsonSafe(this.#error) as unknown as SpanError,
     };
   }
 
@@ -313,15 +327,15 @@ export class AgentSpan<D extends SpanData = SpanData> {
     return root;
   }
 
-  #attributes(): Record<string, unknown> {
-    const data = this.spanData;
+  /** The span's attributes from its span data (read through `readOrCopy`, so it may throw). */
+  #attributes(data: D): Record<string, unknown> {
     const attributes: Record<string, unknown> = {
       "openai.trace_id": this.traceId,
       "openai.span_id": this.spanId,
       "openai.parent_id": this.parentId ?? undefined,
       "openai.span.type": data.type,
-      "openai.span_data": redactedJson(exportSpanData(data)),
-      ...genAiAttributes(data, this.toolCallId),
+      "openai.span_data": redactedJson(exportedFields(data)),
+      ...genAiAttributesOf(data, this.toolCallId),
     };
     if (data.type === "handoff") {
       attributes["openai.handoff.from_agent"] = data.from_agent;

@@ -13,6 +13,7 @@
  */
 import { report } from "../diagnostics.ts";
 import type { Tracer } from "../tracer.ts";
+import { limitOf, ownFields } from "./_input.ts";
 import { AgentSpan } from "./agent_span.ts";
 import { getAgentTracer } from "./provider.ts";
 import type { SpanData } from "./span_data.ts";
@@ -57,13 +58,14 @@ export interface TraceletAgentsProcessorOptions {
 }
 
 function epochMs(iso: string | null): number | undefined {
-  if (iso === null) return undefined;
+  if (typeof iso !== "string") return undefined;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** A copy of the SDK span's data (the fields that can be read). */
 function copyData(span: AgentsCoreSpanLike): SpanData {
-  return { ...(span.spanData as Record<string, unknown>) } as unknown as SpanData;
+  return ownFields(span.spanData) as SpanData;
 }
 
 /**
@@ -90,9 +92,10 @@ export class TraceletAgentsProcessor {
    *
    * @param options Tracer and bound on open traces and spans.
    */
-  constructor(options: TraceletAgentsProcessorOptions = {}) {
-    this.#tracer = options.tracer;
-    this.#maxOpen = Math.max(1, options.maxOpen ?? 10_000);
+  constructor(options?: TraceletAgentsProcessorOptions) {
+    const o = ownFields(options);
+    this.#tracer = o.tracer;
+    this.#maxOpen = limitOf(o.maxOpen, 10_000);
   }
 
   /** Traces and spans dropped because too many were open. */

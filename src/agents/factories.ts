@@ -8,7 +8,9 @@
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
+import { safeString } from "../safe_string.ts";
 import type { Tracer } from "../tracer.ts";
+import { isInstance, readOrCopy } from "./_input.ts";
 import { activeCell } from "./_state.ts";
 import { AgentSpan, NoOpSpan } from "./agent_span.ts";
 import { genSpanId, genTraceId, NOOP_ID } from "./ids.ts";
@@ -46,6 +48,8 @@ export interface AgentSpanOptions {
 
 /**
  * Creates a trace (not started). If a trace is already current, a new one is still created.
+ * Options that cannot be read are ignored; a name or id that is not a string is kept in its
+ * string form.
  *
  * @param workflowName The workflow's name, e.g. `"customer_support_agent"`.
  * @param options Trace id, group id, metadata, disabled, tracer.
@@ -60,7 +64,14 @@ export interface AgentSpanOptions {
  * });
  * ```
  */
-export function trace(workflowName: string, options: AgentTraceOptions = {}): AgentTrace {
+export function trace(workflowName: string, options?: AgentTraceOptions): AgentTrace {
+  const o = readOrCopy(options, (o) => ({
+    traceId: o.traceId,
+    groupId: o.groupId,
+    metadata: o.metadata,
+    disabled: o.disabled,
+    tracer: o.tracer,
+  }));
   if (activeCell().trace !== undefined && !activeCell().trace!.finished) {
     reportOnce(
       "agent_trace_exists",
@@ -69,15 +80,15 @@ export function trace(workflowName: string, options: AgentTraceOptions = {}): Ag
       "A trace is already current; creating a new trace anyway",
     );
   }
-  if (options.disabled === true || isTracingDisabled() || options.traceId === NOOP_ID) {
-    return new NoOpTrace(String(workflowName));
+  if (o.disabled === true || isTracingDisabled() || o.traceId === NOOP_ID) {
+    return new NoOpTrace(safeString(workflowName));
   }
   return new AgentTrace({
-    name: String(workflowName),
-    traceId: options.traceId ?? genTraceId(),
-    groupId: options.groupId,
-    metadata: options.metadata,
-    tracer: getAgentTracer(options.tracer),
+    name: safeString(workflowName),
+    traceId: o.traceId ?? genTraceId(),
+    groupId: o.groupId,
+    metadata: o.metadata,
+    tracer: getAgentTracer(o.tracer),
   });
 }
 
@@ -85,7 +96,7 @@ export function trace(workflowName: string, options: AgentTraceOptions = {}): Ag
  * Runs `fn` inside a trace (created from a name, or given) that is current for `fn` and finished
  * when `fn` settles.
  *
- * @param nameOrTrace A workflow name or a trace.
+ * @param nameOrTrace A workflow name or a trace (anything else is a name, in its string form).
  * @param fn The function; receives the trace.
  * @param options Trace options when a name is given.
  * @returns What `fn` returned.
@@ -95,7 +106,7 @@ export function withTrace<R>(
   fn: (trace: AgentTrace) => R,
   options?: AgentTraceOptions,
 ): R {
-  const t = typeof nameOrTrace === "string" ? trace(nameOrTrace, options) : nameOrTrace;
+  const t = isInstance(nameOrTrace, AgentTrace) ? nameOrTrace : trace(nameOrTrace, options);
   return t.run(fn);
 }
 
@@ -117,8 +128,23 @@ export function getCurrentSpan(): AgentSpan | null {
   return activeCell().span ?? null;
 }
 
+/** The `parent` option when it is an agent trace or span; anything else is ignored. */
+function parentOf(parent: unknown): AgentTrace | AgentSpan | undefined {
+  if (parent === undefined || isInstance(parent, AgentTrace) || isInstance(parent, AgentSpan)) {
+    return parent;
+  }
+  reportOnce(
+    "agent_invalid_parent",
+    "warn",
+    "invalid_input",
+    "A span's parent is not an agent trace or span: it is ignored",
+  );
+  return undefined;
+}
+
 /**
- * Creates a span of any span data (the factories below call this).
+ * Creates a span of any span data (the factories below call this). Options that cannot be read
+ * are ignored, and so is a `parent` that is not an agent trace or span.
  *
  * @param data The span data.
  * @param options Span id, parent, disabled, tool call id.
@@ -126,12 +152,20 @@ export function getCurrentSpan(): AgentSpan | null {
  */
 export function createSpan<D extends SpanData>(
   data: D,
-  options: AgentSpanOptions = {},
+  options?: AgentSpanOptions,
 ): AgentSpan<D> {
+  const o = readOrCopy(options, (o) => ({
+    spanId: o.spanId,
+    parent: o.parent,
+    disabled: o.disabled,
+    toolCallId: o.toolCallId,
+    startTime: o.startTime,
+  }));
+  const explicit = parentOf(o.parent);
   const cell = activeCell();
-  const parent = options.parent ?? cell.span ?? cell.trace;
+  const parent = explicit ?? cell.span ?? cell.trace;
   const trace = parent instanceof AgentSpan ? parent.trace : parent;
-  if (options.disabled === true || isTracingDisabled() || options.spanId === NOOP_ID) {
+  if (o.disabled === true || isTracingDisabled() || o.spanId === NOOP_ID) {
     return new NoOpSpan(data, trace);
   }
   if (parent === undefined || trace === undefined) {
@@ -148,10 +182,10 @@ export function createSpan<D extends SpanData>(
     data,
     trace,
     parent,
-    spanId: options.spanId ?? genSpanId(),
-    explicitParent: options.parent !== undefined,
+    spanId: o.spanId ?? genSpanId(),
+    explicitParent: explicit !== undefined,
     tracer: getAgentTracer(trace.tracer),
-    toolCallId: options.toolCallId,
-    startTime: options.startTime,
+    toolCallId: o.toolCallId,
+    startTime: o.startTime,
   });
 }

@@ -14,8 +14,10 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
 import type { SpanKind } from "../types.ts";
-import type { GenerationUsage, SpanData } from "./span_data.ts";
+import { field, ownFields, readOrCopy } from "./_input.ts";
+import type { SpanData } from "./span_data.ts";
 
 /** `gen_ai.operation.name` */
 export const GEN_AI_OPERATION_NAME = "gen_ai.operation.name";
@@ -63,18 +65,29 @@ function finite(value: unknown): number | undefined {
 /**
  * Input and output token counts from a usage object in OpenAI Responses style
  * (`input_tokens`/`output_tokens`), Chat Completions style (`prompt_tokens`/`completion_tokens`)
- * or camelCase (`inputTokens`/`outputTokens`).
+ * or camelCase (`inputTokens`/`outputTokens`). Counts that are not finite numbers, or cannot be
+ * read, are not found.
  *
  * @param usage The usage object.
  * @returns The counts found.
  */
 export function usageTokens(usage: unknown): { input?: number; output?: number } {
   if (typeof usage !== "object" || usage === null) return {};
-  const u = usage as GenerationUsage;
   return {
-    input: finite(u.input_tokens) ?? finite(u.prompt_tokens) ?? finite(u.inputTokens),
-    output: finite(u.output_tokens) ?? finite(u.completion_tokens) ?? finite(u.outputTokens),
+    input: count(usage, "input_tokens") ?? count(usage, "prompt_tokens") ??
+      count(usage, "inputTokens"),
+    output: count(usage, "output_tokens") ?? count(usage, "completion_tokens") ??
+      count(usage, "outputTokens"),
   };
+}
+
+/** A finite token count read from a usage object; undefined when absent or unreadable. */
+function count(usage: object, name: string): number | undefined {
+  try {
+    return finite((usage as Record<string, unknown>)[name]);
+  } catch {
+    return undefined;
+  }
 }
 
 function addUsage(out: Record<string, unknown>, usage: unknown): void {
@@ -84,22 +97,37 @@ function addUsage(out: Record<string, unknown>, usage: unknown): void {
 }
 
 function addModelConfig(out: Record<string, unknown>, config: unknown): void {
-  if (typeof config !== "object" || config === null) return;
-  for (const [key, value] of Object.entries(config)) {
-    const attr = REQUEST_PARAMS[key];
-    if (attr !== undefined && finite(value) !== undefined) out[attr] = value;
+  const fields = ownFields(config as Record<string, unknown>);
+  for (const key of Object.keys(fields)) {
+    // Only the table's own keys: `constructor` or `toString` must not map to Object's members.
+    const value = finite(fields[key]);
+    if (value !== undefined && Object.hasOwn(REQUEST_PARAMS, key)) out[REQUEST_PARAMS[key]] = value;
   }
 }
 
 /**
  * The GenAI semantic-convention attributes of some span data. Keys whose value is unknown are
- * present with `undefined` (span attribute setters skip them).
+ * present with `undefined` (span attribute setters skip them). Fields that cannot be read count
+ * as unknown.
+ *
+ * @param spanData The span data.
+ * @param toolCallId The tool call id of a function span, when known.
+ * @returns Attribute key/value pairs.
+ */
+export function genAiAttributes(spanData: SpanData, toolCallId?: string): Record<string, unknown> {
+  return readOrCopy(spanData, (data) => genAiAttributesOf(data as SpanData, toolCallId));
+}
+
+/**
+ * {@linkcode genAiAttributes} without the guard against span data that cannot be read: reading
+ * `data` may throw (the caller uses `readOrCopy`).
  *
  * @param data The span data.
  * @param toolCallId The tool call id of a function span, when known.
  * @returns Attribute key/value pairs.
+ * @internal
  */
-export function genAiAttributes(data: SpanData, toolCallId?: string): Record<string, unknown> {
+export function genAiAttributesOf(data: SpanData, toolCallId?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   switch (data.type) {
     case "agent":
@@ -113,14 +141,15 @@ export function genAiAttributes(data: SpanData, toolCallId?: string): Record<str
       addUsage(out, data.usage);
       break;
     case "response": {
-      const raw = data._response as { model?: unknown; id?: unknown; usage?: unknown } | undefined;
-      const model = data.model ?? (typeof raw?.model === "string" ? raw.model : undefined);
+      const raw = data._response;
+      const rawModel = field(raw, "model");
+      const rawId = field(raw, "id");
+      const model = data.model ?? (typeof rawModel === "string" ? rawModel : undefined);
       out[GEN_AI_OPERATION_NAME] = "chat";
       out[GEN_AI_REQUEST_MODEL] = model;
       out[GEN_AI_RESPONSE_MODEL] = model;
-      out[GEN_AI_RESPONSE_ID] = data.response_id ??
-        (typeof raw?.id === "string" ? raw.id : undefined);
-      addUsage(out, data.usage ?? raw?.usage);
+      out[GEN_AI_RESPONSE_ID] = data.response_id ?? (typeof rawId === "string" ? rawId : undefined);
+      addUsage(out, data.usage ?? field(raw, "usage"));
       break;
     }
     case "function":
@@ -146,29 +175,44 @@ export function genAiAttributes(data: SpanData, toolCallId?: string): Record<str
 }
 
 /**
- * The span name for some span data, following the GenAI conventions where they apply.
+ * The span name for some span data, following the GenAI conventions where they apply. Names
+ * and models that are not strings appear in their string form.
+ *
+ * @param spanData The span data.
+ * @returns The span name.
+ */
+export function spanNameFor(spanData: SpanData): string {
+  return readOrCopy(spanData, (data) => spanNameOf(data as SpanData));
+}
+
+/**
+ * {@linkcode spanNameFor} without the guard against span data that cannot be read: reading
+ * `data` may throw (the caller uses `readOrCopy`).
  *
  * @param data The span data.
  * @returns The span name.
+ * @internal
  */
-export function spanNameFor(data: SpanData): string {
-  const suffix = (value: string | undefined) => (value ? ` ${value}` : "");
+export function spanNameOf(data: SpanData): string {
+  const suffix = (value: unknown) => (value ? ` ${safeString(value)}` : "");
   switch (data.type) {
     case "agent":
       return `invoke_agent${suffix(data.name)}`;
     case "generation":
       return `chat${suffix(data.model)}`;
     case "response":
-      return data.model ? `chat ${data.model}` : "response";
+      return data.model ? `chat${suffix(data.model)}` : "response";
     case "function":
       return `execute_tool${suffix(data.name)}`;
     case "transcription":
     case "speech":
       return `${data.type}${suffix(data.model)}`;
     case "handoff":
-      return `handoff${suffix(data.from_agent)}${data.to_agent ? ` -> ${data.to_agent}` : ""}`;
+      return `handoff${suffix(data.from_agent)}${
+        data.to_agent ? ` ->${suffix(data.to_agent)}` : ""
+      }`;
     case "custom":
-      return data.name || "custom";
+      return data.name ? safeString(data.name) : "custom";
     case "guardrail":
       return `guardrail${suffix(data.name)}`;
     case "mcp_tools":
@@ -176,9 +220,9 @@ export function spanNameFor(data: SpanData): string {
     case "task":
       return `task${suffix(data.name)}`;
     case "turn":
-      return `turn ${data.turn}${suffix(data.agent_name)}`;
+      return `turn ${safeString(data.turn)}${suffix(data.agent_name)}`;
     default:
-      return (data as { type: string }).type;
+      return safeString((data as { type?: unknown }).type ?? "span");
   }
 }
 
@@ -189,7 +233,7 @@ export function spanNameFor(data: SpanData): string {
  * @returns The span kind.
  */
 export function spanKindFor(data: SpanData): SpanKind {
-  switch (data.type) {
+  switch (field(data, "type")) {
     case "generation":
     case "response":
     case "transcription":

@@ -15,6 +15,7 @@
  */
 import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "../ids.ts";
 import { sha1Hex } from "../hash/sha1.ts";
+import { safeString } from "../safe_string.ts";
 
 /** The id of every no-op trace and span (`"no-op"`, as in the seeds). */
 export const NOOP_ID = "no-op";
@@ -65,10 +66,12 @@ function derivedHex(text: string, length: number): string {
 /**
  * The W3C trace id an agent trace id maps to.
  *
- * @param traceId An agent trace id (`trace_<32 hex>`), a bare W3C trace id, or any other text.
+ * @param traceId An agent trace id (`trace_<32 hex>`), a bare W3C trace id, or any other text
+ *   (any other value maps through its string form).
  * @returns 32 lower-case hex digits, never all zero.
  */
 export function toW3CTraceId(traceId: string): string {
+  if (typeof traceId !== "string") traceId = safeString(traceId);
   const match = AGENT_TRACE.exec(traceId);
   if (match !== null) {
     const hex = match[1].toLowerCase();
@@ -81,10 +84,12 @@ export function toW3CTraceId(traceId: string): string {
 /**
  * The W3C span id an agent span id maps to.
  *
- * @param spanId An agent span id (`span_<24 hex>`), a bare W3C span id, or any other text.
+ * @param spanId An agent span id (`span_<24 hex>`), a bare W3C span id, or any other text (any
+ *   other value maps through its string form).
  * @returns 16 lower-case hex digits, never all zero.
  */
 export function toW3CSpanId(spanId: string): string {
+  if (typeof spanId !== "string") spanId = safeString(spanId);
   const match = AGENT_SPAN.exec(spanId);
   if (match !== null) {
     const hex = match[1].toLowerCase();

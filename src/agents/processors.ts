@@ -145,6 +145,14 @@ export class TracingProcessorBridge implements SpanProcessor {
   }
 }
 
+/** Throws a `TypeError` unless `processor` is an object (a caller's programming error). */
+function assertProcessor(processor: unknown): void {
+  if ((typeof processor !== "object" && typeof processor !== "function") || processor === null) {
+    const kind = processor === null ? "null" : typeof processor;
+    throw new TypeError(`A trace processor must be an object, not ${kind}`);
+  }
+}
+
 function bridge(processor: TracingProcessor): TracingProcessorBridge {
   try {
     processor.start?.();
@@ -155,9 +163,11 @@ function bridge(processor: TracingProcessor): TracingProcessorBridge {
 }
 
 /**
- * Adds a processor: it receives every agent-layer trace and span from now on.
+ * Adds a processor: it receives every agent-layer trace and span from now on. A processor that
+ * throws or rejects is reported through diagnostics and never reaches the caller.
  *
  * @param processor The processor (tracelet's or `@openai/agents-core`'s shape).
+ * @throws {TypeError} When `processor` is not an object.
  * @example
  * ```ts
  * import { addTraceProcessor } from "@tracelet/tracelet/agents";
@@ -167,6 +177,7 @@ function bridge(processor: TracingProcessor): TracingProcessorBridge {
  * ```
  */
 export function addTraceProcessor(processor: TracingProcessor): void {
+  assertProcessor(processor);
   const state = agentsState();
   state.bridges = [...state.bridges, bridge(processor)];
   state.version++;
@@ -178,10 +189,16 @@ export function addTraceProcessor(processor: TracingProcessor): void {
  * exporters (set up by `configure()` or on the tracer) are kept.
  *
  * @param processors The new list.
+ * @throws {TypeError} When `processors` is not an array of objects (nothing is replaced then).
  */
 export function setTraceProcessors(processors: readonly TracingProcessor[]): void {
+  if (!Array.isArray(processors)) {
+    throw new TypeError("setTraceProcessors expects an array of trace processors");
+  }
+  processors.forEach(assertProcessor);
+  const bridges = processors.map(bridge);
   const state = agentsState();
-  state.bridges = processors.map(bridge);
+  state.bridges = bridges;
   state.version++;
   getAgentTracer();
 }

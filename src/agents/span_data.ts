@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readOrCopy } from "./_input.ts";
 
 /** Data of an agent span (one agent's run). */
 export interface AgentSpanData {
@@ -203,16 +204,28 @@ export interface SpanError {
 
 /**
  * The exported form of span data: a shallow copy without private (`_`-prefixed) fields and
- * without `undefined` values.
+ * without `undefined` values. Fields that cannot be read are left out (see `ownFields`).
  *
  * @param data The span data.
- * @returns A plain object ready for JSON.
+ * @returns A plain object.
  */
 export function exportSpanData(data: SpanData): Record<string, unknown> {
+  return readOrCopy(data, exportedFields);
+}
+
+/**
+ * {@linkcode exportSpanData} without the guard against span data that cannot be read: reading
+ * `data` may throw (callers use `readOrCopy`).
+ *
+ * @param data The span data.
+ * @returns A plain object without `_`-prefixed fields and `undefined` values.
+ * @internal
+ */
+export function exportedFields(data: object): Record<string, unknown> {
+  const fields = data as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) {
-    if (key.startsWith("_") || value === undefined) continue;
-    out[key] = value;
+  for (const key of Object.keys(fields)) {
+    if (!key.startsWith("_") && fields[key] !== undefined) out[key] = fields[key];
   }
   return out;
 }

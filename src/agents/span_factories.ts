@@ -5,6 +5,9 @@
  * @module
  */
 import type { AgentSpan } from "./agent_span.ts";
+import { safeString } from "../safe_string.ts";
+import { field, readOrCopy } from "./_input.ts";
+import { jsonSafe } from "./_redact.ts";
 import { createSpan } from "./factories.ts";
 import type { AgentSpanOptions } from "./factories.ts";
 import type {
@@ -22,13 +25,18 @@ import type {
   TranscriptionSpanData,
 } from "./span_data.ts";
 
+/**
+ * A function span's input or output as text: strings as is, anything else as JSON (its JSON-safe
+ * form when `JSON.stringify` throws: a cycle, a BigInt, a throwing getter), or else its string
+ * form.
+ */
 function text(value: unknown): string {
   if (value === undefined || value === null) return "";
   if (typeof value === "string") return value;
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? safeString(value);
   } catch {
-    return String(value);
+    return JSON.stringify(jsonSafe(value));
   }
 }
 
@@ -54,13 +62,16 @@ export function agentSpan(
   name: string,
   options: AgentSpanOptions & { handoffs?: string[]; tools?: string[]; outputType?: string } = {},
 ): AgentSpan<AgentSpanData> {
-  return createSpan({
-    type: "agent",
-    name,
-    handoffs: options.handoffs,
-    tools: options.tools,
-    output_type: options.outputType,
-  }, options);
+  return createSpan(
+    readOrCopy(options, (o): AgentSpanData => ({
+      type: "agent",
+      name,
+      handoffs: o.handoffs,
+      tools: o.tools,
+      output_type: o.outputType,
+    })),
+    options,
+  );
 }
 
 /**
@@ -74,13 +85,16 @@ export function functionSpan(
   name: string,
   options: AgentSpanOptions & { input?: unknown; output?: unknown; mcpData?: unknown } = {},
 ): AgentSpan<FunctionSpanData> {
-  return createSpan({
-    type: "function",
-    name,
-    input: text(options.input),
-    output: text(options.output),
-    mcp_data: options.mcpData === undefined ? undefined : text(options.mcpData),
-  }, options);
+  return createSpan(
+    readOrCopy(options, (o): FunctionSpanData => ({
+      type: "function",
+      name,
+      input: text(o.input),
+      output: text(o.output),
+      mcp_data: o.mcpData === undefined ? undefined : text(o.mcpData),
+    })),
+    options,
+  );
 }
 
 /**
@@ -98,14 +112,17 @@ export function generationSpan(
     usage?: GenerationUsage;
   } = {},
 ): AgentSpan<GenerationSpanData> {
-  return createSpan({
-    type: "generation",
-    input: options.input,
-    output: options.output,
-    model: options.model,
-    model_config: options.modelConfig,
-    usage: options.usage,
-  }, options);
+  return createSpan(
+    readOrCopy(options, (o): GenerationSpanData => ({
+      type: "generation",
+      input: o.input,
+      output: o.output,
+      model: o.model,
+      model_config: o.modelConfig,
+      usage: o.usage,
+    })),
+    options,
+  );
 }
 
 /**
@@ -120,15 +137,17 @@ export function responseSpan(
     input?: string | Record<string, unknown>[];
   } = {},
 ): AgentSpan<ResponseSpanData> {
-  const response = options.response;
-  return createSpan({
-    type: "response",
-    response_id: response?.id,
-    usage: response?.usage,
-    model: response?.model,
-    _input: options.input,
-    _response: response,
-  }, options);
+  return createSpan(
+    readOrCopy(options, (o): ResponseSpanData => ({
+      type: "response",
+      response_id: field(o.response, "id") as string | undefined,
+      usage: field(o.response, "usage") as GenerationUsage | undefined,
+      model: field(o.response, "model") as string | undefined,
+      _input: o.input,
+      _response: o.response,
+    })),
+    options,
+  );
 }
 
 /**
@@ -141,7 +160,10 @@ export function handoffSpan(
   options: AgentSpanOptions & { fromAgent?: string; toAgent?: string } = {},
 ): AgentSpan<HandoffSpanData> {
   return createSpan(
-    { type: "handoff", from_agent: options.fromAgent, to_agent: options.toAgent },
+    readOrCopy(
+      options,
+      (o): HandoffSpanData => ({ type: "handoff", from_agent: o.fromAgent, to_agent: o.toAgent }),
+    ),
     options,
   );
 }
@@ -157,7 +179,10 @@ export function customSpan(
   name: string,
   options: AgentSpanOptions & { data?: Record<string, unknown> } = {},
 ): AgentSpan<CustomSpanData> {
-  return createSpan({ type: "custom", name, data: options.data ?? {} }, options);
+  return createSpan(
+    readOrCopy(options, (o): CustomSpanData => ({ type: "custom", name, data: o.data ?? {} })),
+    options,
+  );
 }
 
 /**
@@ -171,7 +196,13 @@ export function guardrailSpan(
   name: string,
   options: AgentSpanOptions & { triggered?: boolean } = {},
 ): AgentSpan<GuardrailSpanData> {
-  return createSpan({ type: "guardrail", name, triggered: options.triggered ?? false }, options);
+  return createSpan(
+    readOrCopy(
+      options,
+      (o): GuardrailSpanData => ({ type: "guardrail", name, triggered: o.triggered ?? false }),
+    ),
+    options,
+  );
 }
 
 /**
@@ -189,13 +220,16 @@ export function transcriptionSpan(
     modelConfig?: Record<string, unknown>;
   } = {},
 ): AgentSpan<TranscriptionSpanData> {
-  return createSpan({
-    type: "transcription",
-    input: { data: options.input ?? "", format: options.inputFormat ?? "pcm" },
-    output: options.output,
-    model: options.model,
-    model_config: options.modelConfig,
-  }, options);
+  return createSpan(
+    readOrCopy(options, (o): TranscriptionSpanData => ({
+      type: "transcription",
+      input: { data: o.input ?? "", format: o.inputFormat ?? "pcm" },
+      output: o.output,
+      model: o.model,
+      model_config: o.modelConfig,
+    })),
+    options,
+  );
 }
 
 /**
@@ -215,14 +249,17 @@ export function speechSpan(
     firstContentAt?: string;
   } = {},
 ): AgentSpan<SpeechSpanData> {
-  return createSpan({
-    type: "speech",
-    input: options.input,
-    output: { data: options.output ?? "", format: options.outputFormat ?? "pcm" },
-    model: options.model,
-    model_config: options.modelConfig,
-    first_content_at: options.firstContentAt,
-  }, options);
+  return createSpan(
+    readOrCopy(options, (o): SpeechSpanData => ({
+      type: "speech",
+      input: o.input,
+      output: { data: o.output ?? "", format: o.outputFormat ?? "pcm" },
+      model: o.model,
+      model_config: o.modelConfig,
+      first_content_at: o.firstContentAt,
+    })),
+    options,
+  );
 }
 
 /**
@@ -234,7 +271,10 @@ export function speechSpan(
 export function speechGroupSpan(
   options: AgentSpanOptions & { input?: string } = {},
 ): AgentSpan<SpeechGroupSpanData> {
-  return createSpan({ type: "speech_group", input: options.input }, options);
+  return createSpan(
+    readOrCopy(options, (o): SpeechGroupSpanData => ({ type: "speech_group", input: o.input })),
+    options,
+  );
 }
 
 /**
@@ -246,5 +286,11 @@ export function speechGroupSpan(
 export function mcpToolsSpan(
   options: AgentSpanOptions & { server?: string; result?: string[] } = {},
 ): AgentSpan<MCPListToolsSpanData> {
-  return createSpan({ type: "mcp_tools", server: options.server, result: options.result }, options);
+  return createSpan(
+    readOrCopy(
+      options,
+      (o): MCPListToolsSpanData => ({ type: "mcp_tools", server: o.server, result: o.result }),
+    ),
+    options,
+  );
 }

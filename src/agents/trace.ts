@@ -9,6 +9,7 @@ import { isoFromNs, nowNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
+import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
@@ -16,7 +17,7 @@ import type { AgentCell } from "./_state.ts";
 import { runScoped } from "./_scope.ts";
 import { GEN_AI_CONVERSATION_ID } from "./genai_attributes.ts";
 import { NOOP_ID, toW3CTraceId } from "./ids.ts";
-import { redactedJson } from "./_redact.ts";
+import { jsonSafe, redactedJson } from "./_redact.ts";
 
 /** Construction data of an {@linkcode AgentTrace}. @internal */
 export interface AgentTraceInit {
@@ -40,7 +41,7 @@ export interface TraceExport {
   workflow_name: string;
   /** The group id (e.g. a chat thread id), or null. */
   group_id: string | null;
-  /** Free-form metadata, or null when none was given. */
+  /** Free-form metadata (JSON-safe), or null when none was given. */
   metadata: Record<string, unknown> | null;
 }
 
@@ -69,18 +70,21 @@ export class AgentTrace {
   #saved: { trace: AgentCell["trace"]; span: AgentCell["span"] } | undefined;
 
   /**
-   * Creates an unstarted trace; prefer `trace(workflowName, options)`.
+   * Creates an unstarted trace; prefer `trace(workflowName, options)`. A trace id, name or group
+   * id that is not a string is kept in its string form.
    *
    * @param init Construction data.
    */
   constructor(init: AgentTraceInit) {
-    this.traceId = init.traceId;
-    this.name = init.name;
-    this.groupId = init.groupId ?? null;
+    this.traceId = safeString(init.traceId);
+    this.name = safeString(init.name);
+    this.groupId = init.groupId === undefined || init.groupId === null
+      ? null
+      : safeString(init.groupId);
     this.metadata = init.metadata;
     this.#tracer = init.tracer;
     this.#startTime = init.startTime;
-    this.w3cTraceId = toW3CTraceId(init.traceId);
+    this.w3cTraceId = toW3CTraceId(this.traceId);
   }
 
   /** True for a no-op trace (tracing disabled): it nests but is never recorded. */
@@ -198,7 +202,8 @@ export class AgentTrace {
   }
 
   /**
-   * The trace in the OpenAI Agents backend format.
+   * The trace in the OpenAI Agents backend format. Its metadata is JSON-safe (see `serialize`),
+   * so `JSON.stringify` of the record never throws.
    *
    * @returns The exported record, or null for a no-op trace.
    */
@@ -209,7 +214,9 @@ export class AgentTrace {
       id: this.traceId,
       workflow_name: this.name,
       group_id: this.groupId,
-      metadata: this.metadata ?? null,
+      metadata: this.metadata === undefined || this.metadata === null
+        ? null
+        : jsonSafe(this.metadata) as Record<string, unknown>,
     };
   }
 

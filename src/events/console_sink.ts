@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { TraceEvent } from "./event.ts";
 import type { EventSink } from "./sinks.ts";
@@ -30,8 +31,9 @@ export function lineStream(writeLine: (line: string) => void): ConsoleStream {
       buffer += text;
       let newline = buffer.indexOf("\n");
       while (newline >= 0) {
-        writeLine(buffer.slice(0, newline));
+        const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
+        writeLine(line); // if it throws, the line is not written again with the next one
         newline = buffer.indexOf("\n");
       }
     },
@@ -56,9 +58,9 @@ export function preview(value: unknown, max: number = 120): string {
   if (typeof value === "string") text = value;
   else {
     try {
-      text = JSON.stringify(value) ?? String(value);
+      text = JSON.stringify(value) ?? safeString(value);
     } catch {
-      text = String(value);
+      text = safeString(value);
     }
   }
   text = text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
@@ -186,16 +188,19 @@ const FORMATS: Readonly<Record<string, readonly [string, readonly (readonly [str
  */
 export function formatEvent(event: TraceEvent): string {
   const attrs = event.attributes as Attrs;
-  const format = FORMATS[event.event_type];
+  const type = event.event_type;
+  const format = typeof type === "string" && Object.hasOwn(FORMATS, type)
+    ? FORMATS[type]
+    : undefined;
   if (format !== undefined) {
     const detail = pairs(attrs, format[1]);
     return `${format[0]}${detail === "" ? "" : ` ${detail}`}${duration(event)}`;
   }
   const keys = Object.keys(attrs).map((k) => [k, k] as const);
   const detail = pairs(attrs, keys);
-  return `[event] ${event.event_type} span=${event.span_id}${detail === "" ? "" : ` ${detail}`}${
-    duration(event)
-  }`;
+  return `[event] ${safeString(type)} span=${safeString(event.span_id)}${
+    detail === "" ? "" : ` ${detail}`
+  }${duration(event)}`;
 }
 
 /** Prints every event as a readable line; model token deltas stream inline. */

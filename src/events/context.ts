@@ -11,9 +11,11 @@ import { createContextKey } from "../context/context.ts";
 import type { ContextKey } from "../context/context.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
-import type { Span } from "../span.ts";
+import { errorText, field, ownFields } from "../agents/_input.ts";
 import { runScoped } from "../agents/_scope.ts";
-import { errorText } from "./event.ts";
+import { safeString } from "../safe_string.ts";
+import type { Span } from "../span.ts";
+import { sortedNames } from "./event.ts";
 import type { EventTracer } from "./event_tracer.ts";
 import { TraceSession } from "./session.ts";
 
@@ -86,19 +88,21 @@ export interface StartTraceRunOptions {
 
 /**
  * Starts a run: with no active session, a new session (root scope, `RunStarted`); inside one, a
- * nested agent span (`AgentRunStarted`) under the current span. The scope becomes current.
+ * nested agent span (`AgentRunStarted`) under the current span. The scope becomes current. An
+ * agent name or request id that is not a string is recorded in its string form.
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @returns The scope, or undefined when tracing is off (no tracer, or disabled).
  */
 export function startTraceRun(options: StartTraceRunOptions): TraceScope | undefined {
-  const tracer = options.tracer;
-  if (tracer === undefined || !tracer.enabled) return undefined;
+  const o = ownFields(options);
+  const tracer = o.tracer;
+  if (tracer === undefined || !field(tracer, "enabled")) return undefined;
   const cell = activeCell();
   const previous = { session: cell.session, spanId: cell.spanId };
-  const dependencyKeys = Object.keys(options.dependencies ?? {}).sort();
-  const agent = String(options.agentName);
-  const requestId = String(options.requestId);
+  const dependencyKeys = sortedNames(o.dependencies, false);
+  const agent = safeString(o.agentName);
+  const requestId = safeString(o.requestId);
   const active = currentTraceSession();
   if (active === undefined) {
     const tracePath = tracer.buildTracePath(requestId);
@@ -111,7 +115,7 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
     const attributes = {
       agent,
       request_id: requestId,
-      input: options.inputPayload ?? null,
+      input: o.inputPayload ?? null,
       dependency_keys: dependencyKeys,
       trace_path: tracePath ?? null,
     };
@@ -139,7 +143,7 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
   const spanId = active.startSpan("AgentRunStarted", parent, {
     agent,
     request_id: requestId,
-    input: options.inputPayload ?? null,
+    input: o.inputPayload ?? null,
     dependency_keys: dependencyKeys,
   }, {
     name: `invoke_agent ${agent}`,
@@ -169,7 +173,8 @@ export interface FinishTraceRunOptions {
 
 /**
  * Finishes a run scope: `RunFinished` (root; closes the sinks) or `AgentRunFinished` (nested),
- * and restores the previous current session and span. An undefined scope does nothing.
+ * and restores the previous current session and span. An undefined scope does nothing. Any
+ * result and error are recorded as far as they can be read.
  *
  * @param scope The scope from {@linkcode startTraceRun}.
  * @param outcome The result or error.
@@ -177,14 +182,14 @@ export interface FinishTraceRunOptions {
  */
 export function finishTraceRun(
   scope: TraceScope | undefined,
-  outcome: FinishTraceRunOptions = {},
+  outcome?: FinishTraceRunOptions,
 ): Promise<void> {
   if (scope === undefined) return Promise.resolve();
-  const error = errorText(outcome.error);
-  const resultSuccess = (outcome.result as { success?: unknown } | null | undefined)?.success;
-  const success = error === null && resultSuccess === true;
   scope.cell.session = scope.previous.session;
   scope.cell.spanId = scope.previous.spanId;
+  const result = field(outcome, "result");
+  const error = errorText(field(outcome, "error"));
+  const success = error === null && field(result, "success") === true;
   if (!scope.isRoot) {
     scope.session.finishSpan("AgentRunFinished", scope.spanId, {
       success,
@@ -196,7 +201,7 @@ export function finishTraceRun(
   scope.session.finishSpan("RunFinished", scope.spanId, {
     success,
     error,
-    result: outcome.result ?? null,
+    result: result ?? null,
   }, { error });
   return scope.session.close();
 }
@@ -209,12 +214,16 @@ export function finishTraceRun(
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @param fn The function.
- * @returns What `fn` returned, once the run's events are written.
+ * @returns What `fn` returned, once the run's events are written; rejects with a `TypeError`
+ *   (and traces nothing) when `fn` is not a function.
  */
 export function withTraceRun<R>(
   options: StartTraceRunOptions,
   fn: () => R | Promise<R>,
 ): Promise<R> {
+  if (typeof fn !== "function") {
+    return Promise.reject(new TypeError("withTraceRun needs a function to run"));
+  }
   const outer = activeCell();
   const cell: EventCell = { session: outer.session, spanId: outer.spanId };
   const manager = getContextManager();

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readOrCopy } from "../agents/_input.ts";
 import { emitOnCurrent } from "./emitters.ts";
 
 /**
@@ -20,14 +21,17 @@ export function emitRouterDecision(options: {
   reason?: string | null;
   parsedRoute?: unknown;
 }): void {
-  emitOnCurrent("RouterDecision", {
-    source: options.source,
-    alternatives: options.alternatives,
-    selected_tool_name: options.selectedToolName ?? null,
-    selected_index: options.selectedIndex ?? null,
-    reason: options.reason ?? null,
-    parsed_route: options.parsedRoute ?? null,
-  });
+  emitOnCurrent(
+    "RouterDecision",
+    readOrCopy(options, (o) => ({
+      source: o.source,
+      alternatives: o.alternatives,
+      selected_tool_name: o.selectedToolName ?? null,
+      selected_index: o.selectedIndex ?? null,
+      reason: o.reason ?? null,
+      parsed_route: o.parsedRoute ?? null,
+    })),
+  );
 }
 
 /**
@@ -47,18 +51,21 @@ export function emitModelSelectionDecision(options: {
   hardwareProfile?: unknown;
   candidateCount?: number;
 }): void {
-  emitOnCurrent("ModelSelectionDecision", {
-    model_id: options.modelId,
-    provider: options.provider,
-    rationale: options.rationale ?? null,
-    policy_id: options.policyId ?? null,
-    policy_config: options.policyConfig ?? null,
-    catalog_signature: options.catalogSignature ?? null,
-    intent: options.intent ?? null,
-    constraints: options.constraints ?? null,
-    hardware_profile: options.hardwareProfile ?? null,
-    candidate_count: options.candidateCount ?? null,
-  });
+  emitOnCurrent(
+    "ModelSelectionDecision",
+    readOrCopy(options, (o) => ({
+      model_id: o.modelId,
+      provider: o.provider,
+      rationale: o.rationale ?? null,
+      policy_id: o.policyId ?? null,
+      policy_config: o.policyConfig ?? null,
+      catalog_signature: o.catalogSignature ?? null,
+      intent: o.intent ?? null,
+      constraints: o.constraints ?? null,
+      hardware_profile: o.hardwareProfile ?? null,
+      candidate_count: o.candidateCount ?? null,
+    })),
+  );
 }
 
 /**
@@ -72,12 +79,15 @@ export function emitToolSelectionDecision(options: {
   reason?: string | null;
   parsedToolCall?: unknown;
 }): void {
-  emitOnCurrent("ToolSelectionDecision", {
-    source: options.source,
-    tool_name: options.toolName,
-    reason: options.reason ?? null,
-    parsed_tool_call: options.parsedToolCall ?? null,
-  });
+  emitOnCurrent(
+    "ToolSelectionDecision",
+    readOrCopy(options, (o) => ({
+      source: o.source,
+      tool_name: o.toolName,
+      reason: o.reason ?? null,
+      parsed_tool_call: o.parsedToolCall ?? null,
+    })),
+  );
 }
 
 /**
@@ -91,12 +101,15 @@ export function emitContinuationDecision(options: {
   reason?: string | null;
   source: string;
 }): void {
-  emitOnCurrent("ContinuationDecision", {
-    step: options.step,
-    continue: options.shouldContinue,
-    reason: options.reason ?? null,
-    source: options.source,
-  });
+  emitOnCurrent(
+    "ContinuationDecision",
+    readOrCopy(options, (o) => ({
+      step: o.step,
+      continue: o.shouldContinue,
+      reason: o.reason ?? null,
+      source: o.source,
+    })),
+  );
 }
 
 /**
@@ -110,10 +123,13 @@ export function emitGuardrailDecision(options: {
   reason?: string | null;
   details?: unknown;
 }): void {
-  emitOnCurrent("GuardrailDecision", {
-    guardrail: options.guardrail,
-    decision: options.decision,
-    reason: options.reason ?? null,
-    ...(options.details === undefined ? {} : { details: options.details }),
-  });
+  emitOnCurrent(
+    "GuardrailDecision",
+    readOrCopy(options, (o) => ({
+      guardrail: o.guardrail,
+      decision: o.decision,
+      reason: o.reason ?? null,
+      ...(o.details === undefined ? {} : { details: o.details }),
+    })),
+  );
 }

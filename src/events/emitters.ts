@@ -7,9 +7,11 @@
  *
  * @module
  */
+import { errorText, field, ownFields, readOrCopy } from "../agents/_input.ts";
 import { usageTokens } from "../agents/genai_attributes.ts";
+import { safeString } from "../safe_string.ts";
 import { currentSpanId, currentTraceSession } from "./context.ts";
-import { errorText, field } from "./event.ts";
+import { sortedNames } from "./event.ts";
 
 function parentOf(): string | null {
   return currentSpanId() ?? currentTraceSession()?.rootSpanId ?? null;
@@ -28,7 +30,8 @@ export interface StartModelCallOptions {
 }
 
 /**
- * Emits `ModelCallStarted` and opens the model call's span.
+ * Emits `ModelCallStarted` and opens the model call's span. Like every emitter it never throws:
+ * options and values that cannot be read are recorded as far as they can be.
  *
  * @param options Model, messages, params, metadata.
  * @returns The span id, or undefined when tracing is off.
@@ -36,17 +39,24 @@ export interface StartModelCallOptions {
 export function startModelCall(options: StartModelCallOptions): string | undefined {
   const session = currentTraceSession();
   if (session === undefined) return undefined;
-  const messages = options.messages ?? [];
-  return session.startSpan("ModelCallStarted", parentOf(), {
-    model: options.model,
-    message_count: messages.length,
-    messages,
-    params: options.params ?? {},
-    ...options.metadata,
-  }, {
-    name: `chat ${options.model}`,
+  const { model, attributes } = readOrCopy(options, (o) => {
+    const messages = o.messages ?? [];
+    const count = field(messages, "length");
+    return {
+      model: o.model,
+      attributes: {
+        model: o.model,
+        message_count: typeof count === "number" ? count : 0,
+        messages,
+        params: o.params ?? {},
+        ...ownFields(o.metadata),
+      },
+    };
+  });
+  return session.startSpan("ModelCallStarted", parentOf(), attributes, {
+    name: `chat ${safeString(model)}`,
     kind: "CLIENT",
-    attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": options.model },
+    attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": model },
   });
 }
 
@@ -72,11 +82,12 @@ export function finishModelCall(
 ): void {
   const session = currentTraceSession();
   if (session === undefined || spanId === undefined) return;
-  const response = options.response;
-  const model = field(response, "model") ?? options.model ?? null;
+  const o = readOrCopy(options, (o) => ({ response: o.response, model: o.model, error: o.error }));
+  const response = o.response;
+  const model = field(response, "model") ?? o.model ?? null;
   const usage = field(response, "usage") ?? null;
   const latency = field(response, "latency_ms", "latencyMs") ?? null;
-  const error = errorText(options.error);
+  const error = errorText(o.error);
   const tokens = usageTokens(usage);
   const genAi = {
     "gen_ai.response.model": typeof model === "string" ? model : undefined,
@@ -141,17 +152,23 @@ export interface StartToolCallOptions {
 export function startToolCall(options: StartToolCallOptions): string | undefined {
   const session = currentTraceSession();
   if (session === undefined) return undefined;
+  const o = readOrCopy(options, (o) => ({
+    toolName: o.toolName,
+    toolInput: o.toolInput,
+    requestId: o.requestId,
+    dependencies: o.dependencies,
+  }));
   return session.startSpan("ToolCallStarted", parentOf(), {
-    tool_name: options.toolName,
-    tool_input: options.toolInput ?? {},
-    request_id: options.requestId ?? null,
-    dependency_keys: Object.keys(options.dependencies ?? {}).sort(),
+    tool_name: o.toolName,
+    tool_input: o.toolInput ?? {},
+    request_id: o.requestId ?? null,
+    dependency_keys: sortedNames(o.dependencies, false),
   }, {
-    name: `execute_tool ${options.toolName}`,
+    name: `execute_tool ${safeString(o.toolName)}`,
     attributes: {
       "gen_ai.operation.name": "execute_tool",
-      "gen_ai.tool.name": options.toolName,
-      "gen_ai.tool.call.id": options.requestId,
+      "gen_ai.tool.name": o.toolName,
+      "gen_ai.tool.call.id": o.requestId,
     },
   });
 }
@@ -168,11 +185,11 @@ export function finishToolCall(
 ): void {
   const session = currentTraceSession();
   if (session === undefined || spanId === undefined) return;
-  session.finishSpan("ToolCallFinished", spanId, {
-    tool_name: options.toolName,
-    ok: true,
-    result: options.result ?? null,
-  });
+  session.finishSpan(
+    "ToolCallFinished",
+    spanId,
+    readOrCopy(options, (o) => ({ tool_name: o.toolName, ok: true, result: o.result ?? null })),
+  );
 }
 
 /**
@@ -187,8 +204,9 @@ export function failToolCall(
 ): void {
   const session = currentTraceSession();
   if (session === undefined || spanId === undefined) return;
-  const error = errorText(options.error) ?? "error";
-  session.finishSpan("ToolCallFailed", spanId, { tool_name: options.toolName, ok: false, error }, {
+  const o = readOrCopy(options, (o) => ({ toolName: o.toolName, error: o.error }));
+  const error = errorText(o.error) ?? "error";
+  session.finishSpan("ToolCallFailed", spanId, { tool_name: o.toolName, ok: false, error }, {
     error,
   });
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 
 /** The event types the emitters produce (any other string is accepted too). */
@@ -68,39 +69,24 @@ export interface TraceEvent {
 }
 
 /**
- * Reads a field of a response-like object under its snake_case or camelCase name.
+ * The sorted key names of a dependencies map, or of a list of names (both are recorded as
+ * `dependency_keys`). Names that are not strings appear in their string form; a value that
+ * cannot be read gives no keys.
  *
- * @param value An object (or anything).
- * @param names Candidate field names, tried in order.
- * @returns The first defined value.
+ * @param value A dependencies object, or an iterable of names.
+ * @param list True when `value` is a list of names rather than an object whose keys are names.
+ * @returns The sorted names.
  * @internal
  */
-export function field(value: unknown, ...names: string[]): unknown {
-  if (typeof value !== "object" || value === null) return undefined;
-  for (const name of names) {
-    try {
-      const v = (value as Record<string, unknown>)[name];
-      if (v !== undefined) return v;
-    } catch {
-      // A throwing getter counts as absent.
-    }
+export function sortedNames(value: unknown, list: boolean): string[] {
+  if (typeof value !== "object" || value === null) return [];
+  let names: unknown[];
+  try {
+    names = list ? [...(value as Iterable<unknown>)] : Object.keys(value);
+  } catch {
+    return [];
   }
-  return undefined;
-}
-
-/**
- * The error text of an error value: a string as is, `{message}`'s message, else its string form.
- *
- * @param error The error.
- * @returns The text, or null when there is no error.
- * @internal
- */
-export function errorText(error: unknown): string | null {
-  if (error === undefined || error === null) return null;
-  if (typeof error === "string") return error;
-  if (error instanceof Error) return error.message || error.name;
-  const message = field(error, "message");
-  return typeof message === "string" ? message : String(error);
+  return names.map(safeString).sort();
 }
 
 /** A JSON value that is an object, or an empty object. @internal */

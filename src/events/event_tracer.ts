@@ -8,8 +8,10 @@
  *
  * @module
  */
+import { ownFields } from "../agents/_input.ts";
 import { getConfig } from "../config_state.ts";
-import { report } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { safeString } from "../safe_string.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import type { TraceStorage } from "../storage/types.ts";
@@ -67,13 +69,13 @@ export interface TraceInfoPayload {
 
 /**
  * Keeps Unicode letters and digits, `-` and `_`; every other character becomes `_`; an empty
- * result becomes a random 32-hex id.
+ * result becomes a random 32-hex id. An id that is not a string is sanitized in its string form.
  *
  * @param id A run or request id.
  * @returns The sanitized id.
  */
 export function sanitizeRunId(id: string): string {
-  const cleaned = String(id).replace(/[^\p{L}\p{N}_-]/gu, "_");
+  const cleaned = safeString(id).replace(/[^\p{L}\p{N}_-]/gu, "_");
   return cleaned === "" ? crypto.randomUUID().replace(/-/g, "") : cleaned;
 }
 
@@ -85,6 +87,19 @@ export function sanitizeRunId(id: string): string {
  */
 export function utcStamp(date: Date = new Date()): string {
   return date.toISOString().slice(0, 19).replace(/[-:]/g, "") + "Z";
+}
+
+/** The `traceDir` option: a string, else (reported unless absent) the default `traces`. */
+function traceDirOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "traces";
+  reportOnce(
+    "events_trace_dir",
+    "warn",
+    "invalid_input",
+    "An EventTracer's traceDir is not a string: trace files go to `traces`",
+  );
+  return "traces";
 }
 
 /**
@@ -125,19 +140,21 @@ export class EventTracer {
   readonly #latest = new Map<string, string>();
 
   /**
-   * Creates a tracer. Defaults: enabled, directory `traces`, JSONL and console on.
+   * Creates a tracer. Defaults: enabled, directory `traces`, JSONL and console on. A `traceDir`
+   * that is not a string is ignored (reported), so runs still write to the default directory.
    *
    * @param options The configuration.
    */
-  constructor(options: EventTracerOptions = {}) {
-    this.enabled = options.enabled ?? true;
-    this.traceDir = options.traceDir ?? "traces";
-    this.enableJsonl = options.enableJsonl ?? true;
-    this.enableConsole = options.enableConsole ?? true;
-    this.consoleStream = options.consoleStream ?? stderrStream();
-    this.redaction = options.redaction ?? getRedactionPolicy();
-    this.#storage = options.storage;
-    this.#spanTracer = options.spanTracer;
+  constructor(options?: EventTracerOptions) {
+    const o = ownFields(options);
+    this.enabled = o.enabled ?? true;
+    this.traceDir = traceDirOf(o.traceDir);
+    this.enableJsonl = o.enableJsonl ?? true;
+    this.enableConsole = o.enableConsole ?? true;
+    this.consoleStream = o.consoleStream ?? stderrStream();
+    this.redaction = o.redaction ?? getRedactionPolicy();
+    this.#storage = o.storage;
+    this.#spanTracer = o.spanTracer;
   }
 
   /** The tracelet tracer recording spans, or undefined for events only. */
@@ -224,9 +241,11 @@ export class EventTracer {
    * session is closed on every exit path.
    *
    * @param options Agent name, request id, input, dependencies, function.
-   * @returns What the function returned, once the run's events are written.
+   * @returns What the function returned, once the run's events are written; rejects with a
+   *   `TypeError` when `fn` is not a function.
    */
   runCallable<R>(options: RunCallableOptions<R>): Promise<R> {
-    return withTraceRun({ ...options, tracer: this }, options.fn);
+    const o = ownFields(options);
+    return withTraceRun({ ...o, tracer: this } as RunCallableOptions<R>, o.fn!);
   }
 }

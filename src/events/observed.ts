@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { errorText, field, readOrCopy } from "../agents/_input.ts";
 import { emitOnCurrent } from "./emitters.ts";
-import { errorText, field } from "./event.ts";
+import { sortedNames } from "./event.ts";
 
 function withMetadata(
   attributes: Record<string, unknown>,
@@ -29,11 +30,12 @@ export function emitModelRequestObserved(options: {
 }): void {
   emitOnCurrent(
     "ModelRequestObserved",
-    withMetadata({
-      source: options.source,
-      model: options.model ?? null,
-      request: options.requestPayload,
-    }, options.metadata),
+    readOrCopy(options, (o) =>
+      withMetadata({
+        source: o.source,
+        model: o.model ?? null,
+        request: o.requestPayload,
+      }, o.metadata)),
   );
 }
 
@@ -49,11 +51,17 @@ export function emitModelResponseObserved(options: {
   error?: unknown;
   metadata?: Readonly<Record<string, unknown>>;
 }): void {
-  const response = options.responsePayload;
+  const o = readOrCopy(options, (o) => ({
+    source: o.source,
+    response: o.responsePayload,
+    error: o.error,
+    metadata: o.metadata,
+  }));
+  const response = o.response;
   const attributes: Record<string, unknown> = {
-    source: options.source,
+    source: o.source,
     response: response ?? null,
-    error: errorText(options.error),
+    error: errorText(o.error),
   };
   if (typeof response === "object" && response !== null) {
     attributes.usage = field(response, "usage") ?? null;
@@ -62,7 +70,7 @@ export function emitModelResponseObserved(options: {
     attributes.provider = field(response, "provider") ?? null;
     attributes.model = field(response, "model") ?? null;
   }
-  emitOnCurrent("ModelResponseObserved", withMetadata(attributes, options.metadata));
+  emitOnCurrent("ModelResponseObserved", withMetadata(attributes, o.metadata));
 }
 
 /**
@@ -80,13 +88,14 @@ export function emitToolInvocationObserved(options: {
 }): void {
   emitOnCurrent(
     "ToolInvocationObserved",
-    withMetadata({
-      tool_name: options.toolName,
-      source_id: options.sourceId,
-      request_id: options.requestId,
-      tool_input: options.toolInput,
-      dependency_keys: [...(options.dependencyKeys ?? [])].sort(),
-    }, options.metadata),
+    readOrCopy(options, (o) =>
+      withMetadata({
+        tool_name: o.toolName,
+        source_id: o.sourceId,
+        request_id: o.requestId,
+        tool_input: o.toolInput,
+        dependency_keys: sortedNames(o.dependencyKeys, true),
+      }, o.metadata)),
   );
 }
 
@@ -105,13 +114,14 @@ export function emitToolResultObserved(options: {
 }): void {
   emitOnCurrent(
     "ToolResultObserved",
-    withMetadata({
-      tool_name: options.toolName,
-      source_id: options.sourceId,
-      ok: options.ok ?? null,
-      result: options.resultPayload ?? null,
-      error: errorText(options.error),
-    }, options.metadata),
+    readOrCopy(options, (o) =>
+      withMetadata({
+        tool_name: o.toolName,
+        source_id: o.sourceId,
+        ok: o.ok ?? null,
+        result: o.resultPayload ?? null,
+        error: errorText(o.error),
+      }, o.metadata)),
   );
 }
 
@@ -123,11 +133,14 @@ export function emitToolResultObserved(options: {
 export function emitWorkflowStepContext(
   options: { stepId: string; stepType: string; context: unknown },
 ): void {
-  emitOnCurrent("WorkflowStepContextObserved", {
-    step_id: options.stepId,
-    step_type: options.stepType,
-    context: options.context,
-  });
+  emitOnCurrent(
+    "WorkflowStepContextObserved",
+    readOrCopy(options, (o) => ({
+      step_id: o.stepId,
+      step_type: o.stepType,
+      context: o.context,
+    })),
+  );
 }
 
 /**
@@ -144,13 +157,16 @@ export function emitWorkflowStepResult(options: {
   error?: unknown;
   metadata?: Readonly<Record<string, unknown>>;
 }): void {
-  emitOnCurrent("WorkflowStepResultObserved", {
-    step_id: options.stepId,
-    step_type: options.stepType,
-    status: options.status,
-    success: options.success,
-    output: options.output ?? null,
-    error: errorText(options.error),
-    metadata: options.metadata ?? {},
-  });
+  emitOnCurrent(
+    "WorkflowStepResultObserved",
+    readOrCopy(options, (o) => ({
+      step_id: o.stepId,
+      step_type: o.stepType,
+      status: o.status,
+      success: o.success,
+      output: o.output ?? null,
+      error: errorText(o.error),
+      metadata: o.metadata ?? {},
+    })),
+  );
 }

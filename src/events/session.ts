@@ -21,7 +21,9 @@ import type { JsonObject } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import type { SpanKind } from "../types.ts";
+import { limitOf, ownFields, readOrCopy } from "../agents/_input.ts";
 import { redacted } from "../agents/_redact.ts";
+import { safeString } from "../safe_string.ts";
 import { asObject } from "./event.ts";
 import type { EventType, TraceEvent } from "./event.ts";
 import type { EventSink } from "./sinks.ts";
@@ -78,12 +80,12 @@ export class TraceSession {
    * @param options Run id, sinks, tracer, redaction policy, open-span bound.
    */
   constructor(options: TraceSessionOptions) {
-    this.runId = String(options.runId);
+    this.runId = safeString(options.runId);
     this.rootSpanId = newSpanId();
     this.#sinks = options.sinks;
     this.#tracer = options.spanTracer;
     this.#policy = options.redaction ?? getRedactionPolicy();
-    this.#maxOpen = Math.max(1, options.maxOpenSpans ?? 10_000);
+    this.#maxOpen = limitOf(options.maxOpenSpans, 10_000);
   }
 
   /** The number of events emitted so far. */
@@ -124,12 +126,13 @@ export class TraceSession {
   ): void {
     let span: Span | undefined;
     if (this.#tracer !== undefined) {
+      const s = readOrCopy(shape, (s) => ({ name: s.name, kind: s.kind, extra: s.attributes }));
       const parentSpan = this.spanOf(parent);
-      span = this.#tracer.startSpan(shape?.name ?? "span", {
+      span = this.#tracer.startSpan(s.name ?? "span", {
         spanId,
-        kind: shape?.kind,
+        kind: s.kind,
         ...(root || parentSpan === undefined ? {} : { parent: parentSpan }),
-        attributes: { "dra.run_id": this.runId, ...prefixed(attrs), ...shape?.attributes },
+        attributes: { "dra.run_id": this.runId, ...prefixed(attrs), ...ownFields(s.extra) },
       });
     }
     if (this.#open.size >= this.#maxOpen) {
@@ -201,11 +204,12 @@ export class TraceSession {
     this.#emit(eventType, spanId, open?.parent ?? null, attrs, duration);
     const span = open?.span;
     if (span === undefined) return;
+    const s = readOrCopy(shape, (s) => ({ attributes: s.attributes, error: s.error }));
     span.setAttributes(prefixed(attrs));
-    if (shape?.attributes !== undefined) span.setAttributes(shape.attributes);
-    if (shape?.error) {
+    if (s.attributes !== undefined) span.setAttributes(s.attributes);
+    if (s.error) {
       span.setAttribute("error.type", "_OTHER");
-      span.setStatus({ code: "ERROR", message: shape.error });
+      span.setStatus({ code: "ERROR", message: s.error });
     }
     span.end();
   }
@@ -266,10 +270,12 @@ export class TraceSession {
     }
     const ns = nowNs();
     const event: TraceEvent = {
-      event_type: type,
+      event_type: typeof type === "string" ? type : safeString(type),
       run_id: this.runId,
-      span_id: spanId,
-      parent_span_id: parent,
+      span_id: typeof spanId === "string" ? spanId : safeString(spanId),
+      parent_span_id: parent === null || parent === undefined || typeof parent === "string"
+        ? parent ?? null
+        : safeString(parent),
       timestamp: isoFromNs(ns),
       timestamp_ms: Math.floor(ns / 1e6),
       duration_ms: duration,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { limitOf } from "../agents/_input.ts";
 import { report } from "../diagnostics.ts";
 import { pythonJson } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
@@ -69,7 +70,7 @@ export class JsonlEventSink implements EventSink {
   constructor(storage: TraceStorage, path: StoragePath, options: JsonlEventSinkOptions = {}) {
     this.#storage = storage;
     this.path = [...path];
-    this.#maxPending = Math.max(1, options.maxPending ?? 10_000);
+    this.#maxPending = limitOf(options?.maxPending, 10_000);
   }
 
   /** Events dropped because too many lines were waiting. */

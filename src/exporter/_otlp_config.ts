@@ -71,6 +71,17 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
+const HEADER_VALUE = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
+
+/**
+ * Whether `fetch` accepts a header value: Latin-1 text without control characters other than tab
+ * (a newline or a character past U+00FF makes every request fail).
+ */
+function isHeaderValue(value: unknown): value is string {
+  return typeof value === "string" && HEADER_VALUE.test(value);
+}
+
 function envWarn(name: string, problem: string): void {
   report("warn", "invalid_env", `Cannot use ${name}: ${problem}; ignoring it`);
 }
@@ -91,15 +102,19 @@ export function parseOtlpHeaders(text: string, name = "headers"): Record<string,
     if (entry === "") continue;
     const eq = entry.indexOf("=");
     const key = eq > 0 ? entry.slice(0, eq).trim().toLowerCase() : "";
-    if (key === "" || !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(key)) {
+    if (!HEADER_NAME.test(key)) {
       envWarn(`${name} entry ${i + 1}`, "it is not key=value with a valid header name");
       continue;
     }
+    let value: string;
     try {
-      setOwn(out, key, decodeURIComponent(entry.slice(eq + 1).trim()));
+      value = decodeURIComponent(entry.slice(eq + 1).trim());
     } catch {
       envWarn(`${name} entry ${i + 1}`, "bad percent-encoding");
+      continue;
     }
+    if (isHeaderValue(value)) setOwn(out, key, value);
+    else envWarn(`${name} entry ${i + 1}`, "the value has characters a header cannot carry");
   }
   return out;
 }
@@ -147,6 +162,25 @@ function invalid(message: string): never {
   throw new TracerError("INVALID_CONFIG", message);
 }
 
+const HEADER_TEXT = "a string without control or non-Latin-1 characters";
+
+/** Validates the explicit `headers` option and adds it, names lower-cased (`__proto__` too). */
+function addExplicitHeaders(out: Record<string, string>, given: unknown): void {
+  if (given === undefined) return;
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    invalid("Cannot configure OTLP export: `headers` must be an object of header names to values");
+  }
+  for (const [name, value] of Object.entries(given)) {
+    if (!HEADER_NAME.test(name)) {
+      invalid(`Cannot configure OTLP export: ${JSON.stringify(name)} is not a header name`);
+    }
+    if (!isHeaderValue(value)) {
+      invalid(`Cannot configure OTLP export: header \`${name}\` must be ${HEADER_TEXT}`);
+    }
+    setOwn(out, name.toLowerCase(), value);
+  }
+}
+
 function dreadnodeUrl(server: string, organization: string): string {
   if (!isHttpUrl(server)) invalid("Cannot configure OTLP export: `server` is not an http(s) URL");
   const base = server.replace(/\/+$/, "");
@@ -175,6 +209,12 @@ function dreadnodeUrl(server: string, organization: string): string {
  */
 export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvReader): OtlpConfig {
   const { server, organization, apiKey } = options;
+  if (organization !== undefined && (typeof organization !== "string" || organization === "")) {
+    invalid("Cannot configure OTLP export: `organization` must be a non-empty string");
+  }
+  if (apiKey !== undefined && !isHeaderValue(apiKey)) {
+    invalid(`Cannot configure OTLP export: \`apiKey\` must be ${HEADER_TEXT}`);
+  }
   if ((server !== undefined) !== (organization !== undefined)) {
     throw new TracerError(
       "MISSING_CREDENTIALS",
@@ -212,7 +252,7 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
     ...(generic === undefined ? {} : parseOtlpHeaders(generic, "OTEL_EXPORTER_OTLP_HEADERS")),
     ...(traces === undefined ? {} : parseOtlpHeaders(traces, "OTEL_EXPORTER_OTLP_TRACES_HEADERS")),
   };
-  for (const key in options.headers) headers[key.toLowerCase()] = String(options.headers[key]);
+  addExplicitHeaders(headers, options.headers);
   if (apiKey !== undefined && apiKey !== "") headers["x-api-key"] = apiKey;
   const secrets = Object.values(headers).filter((value) => value.length >= 4);
   return {

@@ -11,35 +11,46 @@
  *
  * @module
  */
+import { checkRules, isFiniteAtLeast, isPositiveInteger, type Rule } from "../option_rules.ts";
 import { addDropped } from "../processor/report.ts";
+import { safeString } from "../safe_string.ts";
 import type { Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./otlp_http.ts";
 
 /** Outbox retry settings. */
 export interface OutboxRetryOptions {
-  /** First delay after a batch is parked, in ms. Default 5000. */
+  /** First delay after a batch is parked, in ms (finite, >= 0). Default 5000. */
   initialBackoffMillis?: number;
-  /** Largest delay, in ms. Default 3 600 000 (1 h). */
+  /** Largest delay, in ms (finite, >= 0). Default 3 600 000 (1 h). */
   maxBackoffMillis?: number;
-  /** Delivery attempts from the outbox before an entry is given up. Default 20. */
+  /** Delivery attempts from the outbox before an entry is given up (integer >= 1). Default 20. */
   maxAttempts?: number;
 }
 
 /** Outbox retry settings with the defaults filled in. */
 export type OutboxRetryPolicy = Required<OutboxRetryOptions>;
 
+const CONTEXT = "Cannot configure the export outbox";
+const POLICY_RULES: readonly Rule[] = [
+  [["initialBackoffMillis", "maxBackoffMillis"], isFiniteAtLeast(0), "a finite number >= 0"],
+  [["maxAttempts"], isPositiveInteger, "an integer >= 1"],
+];
+
 /**
  * Fills in the outbox retry defaults.
  *
  * @param options Partial settings.
  * @returns The complete policy.
+ * @throws {TracerError} `INVALID_CONFIG` for a delay that is not a finite number >= 0 or a
+ *   `maxAttempts` that is not an integer >= 1 (a NaN delay would make every parked batch fail).
  */
 export function outboxRetryPolicy(options: OutboxRetryOptions = {}): OutboxRetryPolicy {
+  checkRules(options, POLICY_RULES, CONTEXT);
   return {
-    initialBackoffMillis: Math.max(0, options.initialBackoffMillis ?? 5000),
-    maxBackoffMillis: Math.max(0, options.maxBackoffMillis ?? 3_600_000),
-    maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? 20)),
+    initialBackoffMillis: options.initialBackoffMillis ?? 5000,
+    maxBackoffMillis: options.maxBackoffMillis ?? 3_600_000,
+    maxAttempts: options.maxAttempts ?? 20,
   };
 }
 
@@ -229,7 +240,7 @@ export async function parkBatch(
     return { notBefore };
   } catch (error) {
     report.failed += count;
-    const message = `Cannot write ${count} spans to the export outbox: ${String(error)}`;
+    const message = `Cannot write ${count} spans to the export outbox: ${safeString(error)}`;
     return { problem: { code: "outbox_failed", message } };
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -12,20 +13,29 @@ import type { FlushReport, SpanRecord } from "../types.ts";
 export interface ConsoleSpanExporterOptions {
   /** Where lines go. Default `console.log`. */
   write?: (line: string) => void;
-  /** Maximum characters shown per attribute value. Default 80. */
+  /** Maximum characters shown per attribute value (a number >= 0). Default 80. */
   maxValueLength?: number;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** The text with control characters escaped: one line, and no terminal escape sequences. */
+function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 function preview(value: unknown, max: number): string {
   const text = typeof value === "string"
     ? JSON.stringify(value)
     : JSON.stringify(value) ?? String(value);
-  const oneLine = text.replace(/\n/g, "\\n");
-  return oneLine.length > max ? `${oneLine.slice(0, max)}...` : oneLine;
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 /**
- * Formats one span as a readable line.
+ * Formats one span as a readable line. Control characters anywhere in it (a newline or a terminal
+ * escape sequence in a span name, an attribute key or value) are escaped as `\uXXXX`, so a span
+ * is always one line and never styles or clears the terminal.
  *
  * @param span The span.
  * @param maxValueLength Maximum characters per attribute value.
@@ -47,7 +57,7 @@ export function formatSpanLine(span: SpanRecord, maxValueLength: number = 80): s
     parts.push(`${key}=${preview(span.attributes[key], maxValueLength)}`);
   }
   for (const event of span.events) parts.push(`event:${event.name}`);
-  return parts.join(" ");
+  return printable(parts.join(" "));
 }
 
 /**
@@ -70,10 +80,25 @@ export class ConsoleSpanExporter implements SpanExporter {
    * characters per attribute value.
    *
    * @param options Output function and preview length.
+   * @throws {TracerError} `INVALID_CONFIG` when `write` is not a function or `maxValueLength`
+   *   is not a number >= 0.
    */
   constructor(options: ConsoleSpanExporterOptions = {}) {
-    this.#write = options.write ?? ((line) => console.log(line));
-    this.#max = options.maxValueLength ?? 80;
+    const { write = (line: string) => console.log(line), maxValueLength = 80 } = options;
+    if (typeof write !== "function") {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot create the console exporter: `write` must be a function",
+      );
+    }
+    if (typeof maxValueLength !== "number" || !(maxValueLength >= 0)) {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot create the console exporter: `maxValueLength` must be a number >= 0",
+      );
+    }
+    this.#write = write;
+    this.#max = maxValueLength;
   }
 
   /**

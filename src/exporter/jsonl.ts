@@ -16,6 +16,7 @@ import {
 } from "../attribute_keys.ts";
 import { isoFromNs } from "../clock.ts";
 import { report } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
@@ -102,7 +103,7 @@ export function spanLogPath(span: SpanRecord, project: string): StoragePath {
 export interface JsonlSpanExporterOptions {
   /** Where lines are written. */
   storage: TraceStorage;
-  /** Project for spans that name none. Default `default`. */
+  /** Project for spans that name none: a non-empty string. Default `default`. */
   project?: string;
 }
 
@@ -126,14 +127,28 @@ export class JsonlSpanExporter implements SpanExporter {
    * Creates an exporter writing into `options.storage`.
    *
    * @param options Storage and default project (default `default`).
+   * @throws {TracerError} `INVALID_CONFIG` without a storage, or for a project that is not a
+   *   non-empty string.
    */
   constructor(options: JsonlSpanExporterOptions) {
-    this.#storage = options.storage;
-    this.#project = options.project ?? "default";
+    const { storage, project = "default" } = options ?? {};
+    if (typeof storage?.appendLines !== "function") {
+      throw new TracerError("INVALID_CONFIG", "Cannot create the JSONL exporter: no storage");
+    }
+    if (typeof project !== "string" || project === "") {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot create the JSONL exporter: `project` must be a non-empty string",
+      );
+    }
+    this.#storage = storage;
+    this.#project = project;
   }
 
   /**
-   * Appends the spans' lines, one storage append per log.
+   * Appends the spans' lines, one storage append per log. A span that cannot be encoded, or
+   * whose log cannot be written, is counted as failed (with one diagnostic per kind of problem
+   * per export, so a full disk does not print a line per log); the other spans are written.
    *
    * @param spans The batch.
    * @returns What was written; never rejects.
@@ -141,37 +156,49 @@ export class JsonlSpanExporter implements SpanExporter {
   async export(spans: readonly SpanRecord[]): Promise<FlushReport> {
     const result = emptyReport();
     const byLog = new Map<string, { path: StoragePath; lines: string[] }>();
+    let unencodable = 0;
+    let encodeError: unknown;
     for (const span of spans) {
-      const path = spanLogPath(span, this.#project);
-      const key = path.join("\u0000");
-      let entry = byLog.get(key);
-      if (entry === undefined) byLog.set(key, entry = { path, lines: [] });
       try {
-        entry.lines.push(JSON.stringify(toFlatSpan(span)));
+        const line = JSON.stringify(toFlatSpan(span));
+        const path = spanLogPath(span, this.#project);
+        const key = JSON.stringify(path); // distinct paths, distinct keys (a join could collide)
+        let entry = byLog.get(key);
+        if (entry === undefined) byLog.set(key, entry = { path, lines: [] });
+        entry.lines.push(line);
       } catch (error) {
-        result.failed++;
-        report(
-          "error",
-          "jsonl_encode_failed",
-          "Cannot write a span line: it is not serializable",
-          error,
-        );
+        if (unencodable++ === 0) encodeError = error;
       }
     }
+    let unwritable = 0;
+    let failedLogs = 0;
+    let writeError: unknown;
     await Promise.all([...byLog.values()].map(async ({ path, lines }) => {
       try {
         await this.#storage.appendLines(path, lines);
         result.exported += lines.length;
       } catch (error) {
-        result.failed += lines.length;
-        report(
-          "error",
-          "jsonl_write_failed",
-          `Cannot append span lines to ${path.join("/")}`,
-          error,
-        );
+        if (failedLogs++ === 0) writeError = error;
+        unwritable += lines.length;
       }
     }));
+    result.failed += unencodable + unwritable;
+    if (unencodable > 0) {
+      report(
+        "error",
+        "jsonl_encode_failed",
+        `Cannot write ${unencodable} span lines: the spans cannot be encoded`,
+        encodeError,
+      );
+    }
+    if (unwritable > 0) {
+      report(
+        "error",
+        "jsonl_write_failed",
+        `Cannot append ${unwritable} span lines to ${failedLogs} logs in storage`,
+        writeError,
+      );
+    }
     return result;
   }
 }

@@ -12,6 +12,14 @@
  * @module
  */
 import { TracerError } from "../errors.ts";
+import {
+  checkRules,
+  isFiniteAtLeast,
+  isFunction,
+  isObject,
+  isPositiveInteger,
+  type Rule,
+} from "../option_rules.ts";
 import { OTLP_JSON_ENCODER } from "../otlp/encode_json.ts";
 import type { EnvReader } from "../otlp/resource.ts";
 import type { TraceStorage } from "../storage/types.ts";
@@ -43,6 +51,22 @@ export interface OtlpExporterOptions extends
   outbox?: OutboxRetryOptions;
 }
 
+const CONTEXT = "Cannot configure OTLP export";
+
+/** The transport options the raw exporter takes as given (a NaN there makes it spin or stall). */
+const TRANSPORT_RULES: readonly Rule[] = [
+  [["fetch", "compress"], isFunction, "a function"],
+  [["attemptTimeoutMillis"], (v) => typeof v === "number" && v >= 1, "a number >= 1"],
+  [["maxConcurrentRequests"], isPositiveInteger, "an integer >= 1"],
+  [["retry", "outbox"], isObject, "an object"],
+];
+
+const RETRY_RULES: readonly Rule[] = [
+  [["maxAttempts"], isPositiveInteger, "an integer >= 1"],
+  [["initialDelayMillis", "maxDelayMillis"], isFiniteAtLeast(0), "a finite number >= 0"],
+  [["multiplier"], isFiniteAtLeast(1), "a finite number >= 1"],
+];
+
 /**
  * Builds an OTLP/HTTP exporter from explicit options and the environment. Endpoint precedence:
  * `endpoint`, then `{server}/api/v1/org/{organization}/otel/traces`, then
@@ -55,8 +79,10 @@ export interface OtlpExporterOptions extends
  * @param env Environment reader (presets pass `Deno.env` / `process.env` readers); none by
  *   default.
  * @returns The exporter.
- * @throws {TracerError} For an invalid explicit option, `server` without `organization` (or the
- *   reverse), or no `fetch` on this runtime (configuration time, never in export).
+ * @throws {TracerError} `INVALID_CONFIG` for an invalid explicit option (a NaN, negative or
+ *   wrongly typed number, a header `fetch` cannot send, …), `MISSING_CREDENTIALS` for `server`
+ *   without `organization` (or the reverse), `WRONG_RUNTIME` without `fetch` on this runtime
+ *   (configuration time, never in export).
  * @example
  * ```ts
  * import { createOtlpExporter } from "./otlp_factory.ts";
@@ -71,6 +97,8 @@ export function createOtlpExporter(
   env?: EnvReader,
 ): OtlpHttpExporter {
   const config = resolveOtlpConfig(options, env);
+  checkRules(options, TRANSPORT_RULES, CONTEXT);
+  if (isObject(options.retry)) checkRules(options.retry, RETRY_RULES, CONTEXT, "retry.");
   if (options.fetch === undefined && typeof globalThis.fetch !== "function") {
     throw new TracerError(
       "WRONG_RUNTIME",

@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { TracerError } from "../errors.ts";
+import { safeString } from "../safe_string.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./otlp_http.ts";
@@ -134,8 +136,16 @@ export class OtlpOutbox implements ExportOutbox {
    *
    * @param storage The storage whose `outbox` keeps the batches.
    * @param options Redelivery backoff.
+   * @throws {TracerError} `INVALID_CONFIG` for a storage without an outbox or an invalid backoff
+   *   setting.
    */
   constructor(storage: TraceStorage, options?: OutboxRetryOptions) {
+    if (typeof storage?.outbox?.enqueue !== "function") {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot create the export outbox: the storage has no outbox",
+      );
+    }
     this.#storage = storage;
     this.#policy = outboxRetryPolicy(options);
   }
@@ -215,7 +225,7 @@ export class OtlpOutbox implements ExportOutbox {
         state.nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);
       } catch (error) {
         state.nextDrainAt = Date.now() + this.#policy.initialBackoffMillis;
-        link.warn("outbox_failed", `Cannot read the export outbox: ${String(error)}`);
+        link.warn("outbox_failed", `Cannot read the export outbox: ${safeString(error)}`);
       }
     };
     state.draining = run();

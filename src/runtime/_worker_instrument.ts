@@ -9,6 +9,7 @@
 import { Context } from "../context/context.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
 import type { Span } from "../span.ts";
 import { extractTraceContext } from "../task/trace_context.ts";
 import type { StartSpanOptions, Tracer } from "../tracer.ts";
@@ -42,6 +43,31 @@ export interface InvocationOptions {
   readonly onFlush?: (report: FlushReport) => void;
 }
 
+const FLAGS = ["trustTraceparent", "recordQuery", "waitForBody", "flush"] as const;
+
+/**
+ * Checks what `instrument()` is given, so a mistake fails at module load, not per request.
+ *
+ * @param handler The handler object.
+ * @param options The invocation options.
+ * @throws {TracerError} `INVALID_CONFIG` when the handler is not an object, a flag is not a
+ *   boolean or `onFlush` is not a function.
+ */
+export function checkInvocationOptions(handler: unknown, options: InvocationOptions): void {
+  const fail = (what: string): never => {
+    throw new TracerError("INVALID_CONFIG", `Cannot instrument the handler: ${what}`);
+  };
+  if (typeof handler !== "object" || handler === null) fail("it must be an object");
+  if (typeof options !== "object" || options === null) fail("the options must be an object");
+  for (const flag of FLAGS) {
+    const value: unknown = options[flag];
+    if (value !== undefined && typeof value !== "boolean") fail(`\`${flag}\` must be a boolean`);
+  }
+  if (options.onFlush !== undefined && typeof options.onFlush !== "function") {
+    fail("`onFlush` must be a function");
+  }
+}
+
 /** What `instrument()` needs from the preset: the tracer to use for this invocation's `env`. */
 export type TracerFor = (env: unknown) => Tracer | undefined;
 
@@ -68,35 +94,63 @@ interface Handlers {
 }
 
 interface Invocation {
+  readonly tracer: Tracer;
   readonly span: Span;
   readonly tracker: WaitUntilTracker;
   /** Ends the root span (once) and lets the flush proceed. */
   readonly end: () => void;
 }
 
+/** The root span's name, kind, attributes and parent. */
+interface Root {
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly attributes: Attributes;
+  readonly parent: StartSpanOptions["parent"];
+  /** The invocation's own object (request, controller, batch) for `invocationSpan()`. */
+  readonly key: unknown;
+}
+
+/**
+ * Starts an invocation's root span and schedules its flush, or gives undefined when it runs
+ * untraced (no tracer, or tracing it failed: that is reported, never thrown at the handler).
+ */
 function start(
-  tracer: Tracer,
+  tracerFor: TracerFor,
+  env: unknown,
   ctx: ExecutionContextLike,
   options: InvocationOptions,
-  name: string,
-  kind: SpanKind,
-  attributes: Attributes,
-  parent: StartSpanOptions["parent"],
-): Invocation {
-  attributes["faas.coldstart"] = invocations++ === 0;
-  attributes["cloud.provider"] = "cloudflare";
-  attributes["cloud.platform"] = "cloudflare.workers";
-  const span = tracer.startSpan(name, { kind, attributes, parent });
-  const tracker = new WaitUntilTracker(ctx);
-  let markEnded!: () => void;
-  const ended = new Promise<void>((resolve) => (markEnded = resolve));
-  const end = () => {
-    span.end();
-    markEnded();
-  };
-  invocationSpans.set(tracker.ctx, span);
-  if (options.flush !== false) ctx.waitUntil(flushAfter(tracer, ended, tracker, options));
-  return { span, tracker, end };
+  root: () => Root,
+): Invocation | undefined {
+  try {
+    const tracer = tracerFor(env);
+    if (tracer === undefined) return undefined;
+    const { name, kind, attributes, parent, key } = root();
+    attributes["faas.coldstart"] = invocations++ === 0;
+    attributes["cloud.provider"] = "cloudflare";
+    attributes["cloud.platform"] = "cloudflare.workers";
+    const tracker = new WaitUntilTracker(ctx);
+    const span = tracer.startSpan(name, { kind, attributes, parent });
+    let markEnded!: () => void;
+    const ended = new Promise<void>((resolve) => (markEnded = resolve));
+    const end = () => {
+      span.end();
+      markEnded();
+    };
+    for (const object of [key, tracker.ctx]) {
+      if (typeof object === "object" && object !== null) invocationSpans.set(object, span);
+    }
+    if (options.flush !== false) {
+      const flushed = flushAfter(tracer, ended, tracker, options);
+      // Without an execution context (a handler called directly, as in unit tests) the flush
+      // still runs, only nothing extends the invocation for it.
+      if (typeof ctx?.waitUntil === "function") ctx.waitUntil(flushed);
+    }
+    return { tracer, span, tracker, end };
+  } catch (error) {
+    report("error", "worker_trace_failed", "Cannot trace an invocation; it runs untraced", error);
+    return undefined;
+  }
 }
 
 /** Waits for the root span and the user's `waitUntil` work, then flushes. Never rejects. */
@@ -117,8 +171,27 @@ async function flushAfter(
 }
 
 /** Runs the user's handler with the root span active. */
-function runActive<R>(tracer: Tracer, span: Span, fn: () => R): R {
+function runActive<R>({ tracer, span }: Invocation, fn: () => R): R {
   return getContextManager().with(tracer.contextWith(span, Context.ROOT), fn);
+}
+
+/**
+ * The response with a body that ends the root span when delivered; the response itself, with the
+ * span ended now, when its body cannot be observed (for example a locked stream).
+ */
+function observed(invocation: Invocation, response: Response): Response {
+  try {
+    return observeResponse(response, (outcome) => {
+      invocation.span.setAttribute("http.response.body.size", outcome.bytes);
+      if (outcome.state === "error") invocation.span.recordException(outcome.error);
+      if (outcome.state === "cancelled") invocation.span.addEvent("http.response.cancelled");
+      invocation.end();
+    });
+  } catch (error) {
+    report("warn", "worker_body_unobserved", "Cannot observe the response body", error);
+    invocation.end();
+    return response;
+  }
 }
 
 /** Awaits a handler result; on a throw or rejection records it and ends the span. */
@@ -150,23 +223,22 @@ export function instrumentHandler<T extends object>(
   const wrapped: Handlers = {};
   if (typeof h.fetch === "function") {
     wrapped.fetch = (request, env, ctx) => {
-      const tracer = tracerFor(env);
-      if (tracer === undefined) return h.fetch!(request, env, ctx);
-      const parent = options.trustTraceparent === false ? null : extractTraceContext({
-        traceparent: request.headers.get("traceparent") ?? undefined,
-        tracestate: request.headers.get("tracestate") ?? undefined,
-      }).context ?? null;
-      const attributes: Attributes = {
-        ...requestAttributes(request, options.recordQuery === true),
-        "faas.trigger": "http",
-      };
-      const name = String(attributes["http.request.method"]);
-      const invocation = start(tracer, ctx, options, name, "SERVER", attributes, parent);
-      invocationSpans.set(request, invocation.span);
+      const invocation = start(tracerFor, env, ctx, options, () => {
+        const parent = options.trustTraceparent === false ? null : extractTraceContext({
+          traceparent: request.headers.get("traceparent") ?? undefined,
+          tracestate: request.headers.get("tracestate") ?? undefined,
+        }).context ?? null;
+        const attributes: Attributes = {
+          ...requestAttributes(request, options.recordQuery === true),
+          "faas.trigger": "http",
+        };
+        const name = String(attributes["http.request.method"]);
+        return { name, kind: "SERVER", attributes, parent, key: request };
+      });
+      if (invocation === undefined) return h.fetch!(request, env, ctx);
       return settle(
         invocation,
-        () =>
-          runActive(tracer, invocation.span, () => h.fetch!(request, env, invocation.tracker.ctx)),
+        () => runActive(invocation, () => h.fetch!(request, env, invocation.tracker.ctx)),
       )
         .then((response) => {
           if (!(response instanceof Response)) {
@@ -179,33 +251,23 @@ export function instrumentHandler<T extends object>(
             invocation.end();
             return response;
           }
-          return observeResponse(response, (outcome) => {
-            invocation.span.setAttribute("http.response.body.size", outcome.bytes);
-            if (outcome.state === "error") invocation.span.recordException(outcome.error);
-            if (outcome.state === "cancelled") invocation.span.addEvent("http.response.cancelled");
-            invocation.end();
-          });
+          return observed(invocation, response);
         });
     };
   }
   if (typeof h.scheduled === "function") {
     wrapped.scheduled = (controller, env, ctx) => {
-      const tracer = tracerFor(env);
-      if (tracer === undefined) return h.scheduled!(controller, env, ctx);
-      const attributes = scheduledAttributes(controller);
-      const name = `scheduled ${controller?.cron ?? ""}`.trim();
-      const invocation = start(tracer, ctx, options, name, "INTERNAL", attributes, null);
-      if (typeof controller === "object" && controller !== null) {
-        invocationSpans.set(controller, invocation.span);
-      }
+      const invocation = start(tracerFor, env, ctx, options, () => ({
+        name: `scheduled ${controller?.cron ?? ""}`.trim(),
+        kind: "INTERNAL",
+        attributes: scheduledAttributes(controller),
+        parent: null,
+        key: controller,
+      }));
+      if (invocation === undefined) return h.scheduled!(controller, env, ctx);
       return settle(
         invocation,
-        () =>
-          runActive(
-            tracer,
-            invocation.span,
-            () => h.scheduled!(controller, env, invocation.tracker.ctx),
-          ),
+        () => runActive(invocation, () => h.scheduled!(controller, env, invocation.tracker.ctx)),
       )
         .then((value) => {
           invocation.end();
@@ -215,23 +277,17 @@ export function instrumentHandler<T extends object>(
   }
   if (typeof h.queue === "function") {
     wrapped.queue = (batch, env, ctx) => {
-      const tracer = tracerFor(env);
-      if (tracer === undefined) return h.queue!(batch, env, ctx);
-      const name = `${batch?.queue ?? "queue"} process`;
-      const invocation = start(
-        tracer,
-        ctx,
-        options,
-        name,
-        "CONSUMER",
-        queueAttributes(batch),
-        null,
-      );
-      if (typeof batch === "object" && batch !== null) invocationSpans.set(batch, invocation.span);
+      const invocation = start(tracerFor, env, ctx, options, () => ({
+        name: `${batch?.queue ?? "queue"} process`,
+        kind: "CONSUMER",
+        attributes: queueAttributes(batch),
+        parent: null,
+        key: batch,
+      }));
+      if (invocation === undefined) return h.queue!(batch, env, ctx);
       return settle(
         invocation,
-        () =>
-          runActive(tracer, invocation.span, () => h.queue!(batch, env, invocation.tracker.ctx)),
+        () => runActive(invocation, () => h.queue!(batch, env, invocation.tracker.ctx)),
       )
         .then((value) => {
           invocation.end();

@@ -25,8 +25,15 @@ export class WaitUntilTracker {
   readonly #pending = new Set<Promise<unknown>>();
   #untracked = 0;
 
-  /** @param ctx The real execution context. */
+  /**
+   * @param ctx The real execution context. Without one (a handler called directly, as in unit
+   *   tests) it is handed on as it is and nothing is tracked.
+   */
   constructor(ctx: ExecutionContextLike) {
+    if (typeof ctx?.waitUntil !== "function") {
+      this.ctx = ctx;
+      return;
+    }
     const track = (promise: Promise<unknown>) => this.#track(promise);
     this.ctx = new Proxy(ctx, {
       get(target, key) {

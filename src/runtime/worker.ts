@@ -43,12 +43,14 @@ import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
 import type { AsyncLocalStorageClass } from "../context/als_manager.ts";
 import { SyncContextManager } from "../context/sync_manager.ts";
 import { configureWith, registerDefaultParts } from "../configure.ts";
+import { checkConfigureOptions } from "../configure_checks.ts";
+import { TracerError } from "../errors.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { peekConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { MemoryStorage } from "../storage/memory.ts";
 import type { Tracer } from "../tracer.ts";
-import { instrumentHandler } from "./_worker_instrument.ts";
+import { checkInvocationOptions, instrumentHandler } from "./_worker_instrument.ts";
 import type { InvocationOptions } from "./_worker_instrument.ts";
 
 /** Options of the Workers preset's `configure()`: the common options plus the context class. */
@@ -114,6 +116,8 @@ registerDefaultParts(workerParts());
  *
  * @param options The common `configure()` options, plus `asyncLocalStorage`.
  * @returns The configured pipeline (tracer, storage, flush, shutdown).
+ * @throws {TracerError} `INVALID_CONFIG` for malformed options (see `configureWith`), or an
+ *   `asyncLocalStorage` that is not a class.
  * @example
  * ```ts
  * import { cloudflareStorage, configure } from "@tracelet/tracelet/worker";
@@ -123,7 +127,14 @@ registerDefaultParts(workerParts());
  * ```
  */
 export function configure(options: WorkerConfigureOptions = {}): Configured {
+  checkConfigureOptions(options);
   const { asyncLocalStorage, ...common } = options;
+  if (asyncLocalStorage !== undefined && typeof asyncLocalStorage !== "function") {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      "Cannot configure tracing: `asyncLocalStorage` must be the AsyncLocalStorage class",
+    );
+  }
   return configureWith(workerParts(asyncLocalStorage), common);
 }
 
@@ -153,6 +164,8 @@ export function envReader(env: unknown): (name: string) => string | undefined {
  * @param handler Your `export default` object.
  * @param options How to configure on first use, and per-invocation options.
  * @returns A handler object of the same shape.
+ * @throws {TracerError} `INVALID_CONFIG` when `handler` is not an object or an option has the
+ *   wrong type (checked here, at module load, not on the first request).
  * @example
  * ```ts
  * import { instrument } from "@tracelet/tracelet/worker";
@@ -166,6 +179,15 @@ export function instrument<T extends object, Env = unknown>(
   handler: T,
   options: InstrumentOptions<Env> = {},
 ): T {
+  checkInvocationOptions(handler, options);
+  const chooser: unknown = options.configure;
+  const isObject = typeof chooser === "object" && chooser !== null;
+  if (chooser !== undefined && typeof chooser !== "function" && !isObject) {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      "Cannot instrument the handler: `configure` must be options or a function of env",
+    );
+  }
   let configured: Configured | undefined;
   let failed = false;
   const tracerFor = (env: unknown): Tracer | undefined => {

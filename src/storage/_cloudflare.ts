@@ -26,7 +26,9 @@ export const DEFAULT_PREFIX = "tracelet/";
 const MAX_LOG_KEY = 240;
 
 /**
- * Validates a key prefix: a string of at most 128 characters without control characters.
+ * Validates a key prefix: a string of at most 128 UTF-8 bytes, without control characters or
+ * unpaired surrogates (two such prefixes would become the same key), so that every key tracelet
+ * builds on it stays within KV's 512-byte key limit.
  *
  * @param prefix The user's prefix, or undefined for the default.
  * @param adapter The adapter name, for the error message.
@@ -35,11 +37,14 @@ const MAX_LOG_KEY = 240;
  */
 export function checkPrefix(prefix: string | undefined, adapter: string): string {
   const value = prefix ?? DEFAULT_PREFIX;
-  // deno-lint-ignore no-control-regex
-  if (typeof value !== "string" || value.length > 128 || /[\u0000-\u001f]/.test(value)) {
+  if (
+    typeof value !== "string" || new TextEncoder().encode(value).byteLength > 128 ||
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f]|\p{Cs}/u.test(value)
+  ) {
     throw new TracerError(
       "INVALID_CONFIG",
-      `Cannot create ${adapter} storage: prefix must be a string of at most 128 printable characters`,
+      `Cannot create ${adapter} storage: prefix must be a string of at most 128 bytes of printable characters`,
     );
   }
   return value;

@@ -8,12 +8,15 @@
  * - outbox: `outbox/<id>.bin` + `outbox/<id>.json` (see `_fs_outbox.ts`).
  *
  * Appends to one file go through a per-path promise chain, one `appendFile` per call, so a batch is
- * never interleaved with another batch of this process. No file handle stays open between calls.
- * Blobs and outbox files are written to a temporary file in the same directory and renamed.
+ * never interleaved with another batch of this process. No file handle stays open between calls,
+ * and at most 16 log and blob operations run at once (a batch spread over many logs must not run
+ * out of file descriptors). Blobs and outbox files are written to a temporary file in the same
+ * directory and renamed.
  *
  * @module
  */
 
+import { TracerError } from "../errors.ts";
 import { getCwd, getEnv } from "../runtime/_globals.ts";
 import {
   exists,
@@ -25,15 +28,19 @@ import {
 } from "./_fs.ts";
 import { BoundedOutbox, outboxLimits } from "./_outbox.ts";
 import { FsOutboxStore } from "./_fs_outbox.ts";
+import { ConcurrencyLimit } from "./_limit.ts";
 import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
 import { SerialQueue } from "./_serial.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 
 /** Options of the file-system adapters. */
 export interface FsStorageOptions extends OutboxOptions {
-  /** Root directory. Default: {@linkcode defaultStorageRoot}. */
+  /** Root directory: a non-empty path. Default: {@linkcode defaultStorageRoot}. */
   readonly root?: string;
 }
+
+/** The most log and blob operations in flight per adapter. */
+const MAX_OPEN_FILES = 16;
 
 /**
  * The default root: the `TRACELET_HOME` environment variable when set and non-empty, else
@@ -62,6 +69,7 @@ export class FsStorage implements TraceStorage {
   readonly #outbox: BoundedOutbox;
   readonly #fs: FileSystem;
   readonly #serial = new SerialQueue();
+  readonly #limit = new ConcurrencyLimit(MAX_OPEN_FILES);
 
   /**
    * Creates the adapter over a file system; nothing is touched on disk until the first write.
@@ -69,17 +77,31 @@ export class FsStorage implements TraceStorage {
    * @param fs The file operations.
    * @param kind The adapter name.
    * @param options Root and outbox bounds.
+   * @throws {TracerError} `INVALID_CONFIG` for a root that is not a non-empty string without NUL
+   *   characters, or a bad outbox bound.
    */
   constructor(fs: FileSystem, kind: string, options: FsStorageOptions = {}) {
+    const root = options.root ?? defaultStorageRoot();
+    if (typeof root !== "string" || root === "" || root.includes("\u0000")) {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        `Cannot create ${kind} storage: the root (\`root\` or TRACELET_HOME) must be a non-empty path without NUL characters`,
+      );
+    }
     this.#fs = fs;
     this.kind = kind;
-    this.root = trimSeparators(fs.resolve(options.root ?? defaultStorageRoot()));
+    this.root = trimSeparators(fs.resolve(root));
     const store = new FsOutboxStore(fs, `${this.root}/outbox`);
     this.outbox = this.#outbox = new BoundedOutbox(store, outboxLimits(options));
   }
 
   #file(segments: readonly string[]): string {
     return `${this.root}/${segments.join("/")}`;
+  }
+
+  /** Runs a file operation after earlier ones on the same file, within the open-file limit. */
+  #run<T>(file: string, task: () => Promise<T>): Promise<T> {
+    return this.#serial.run(file, () => this.#limit.run(task));
   }
 
   /**
@@ -94,7 +116,7 @@ export class FsStorage implements TraceStorage {
       const file = this.#file(sanitizePath(path));
       if (checkLines(lines).length === 0) return Promise.resolve();
       const data = encoder.encode(lines.join("\n") + "\n");
-      return this.#serial.run(
+      return this.#run(
         file,
         () => inDirectory(this.#fs, file, () => this.#fs.appendFile(file, data)),
       );
@@ -112,7 +134,7 @@ export class FsStorage implements TraceStorage {
   readLines(path: StoragePath): Promise<string[]> {
     try {
       const file = this.#file(sanitizePath(path));
-      return this.#serial.run(file, async () => {
+      return this.#run(file, async () => {
         const text = decoder.decode(await readIfExists(this.#fs, file) ?? new Uint8Array());
         if (text === "") return [];
         const lines = text.split("\n");
@@ -138,7 +160,7 @@ export class FsStorage implements TraceStorage {
       }
       const file = this.#file(blobSegments(key));
       const data = new Uint8Array(bytes);
-      return this.#serial.run(file, async () => {
+      return this.#run(file, async () => {
         if (!(await exists(this.#fs, file))) await writeAtomic(this.#fs, file, data);
       });
     } catch (error) {
@@ -155,7 +177,7 @@ export class FsStorage implements TraceStorage {
   getBlob(key: string): Promise<Uint8Array | undefined> {
     try {
       const file = this.#file(blobSegments(key));
-      return this.#serial.run(file, () => readIfExists(this.#fs, file));
+      return this.#run(file, () => readIfExists(this.#fs, file));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -170,7 +192,7 @@ export class FsStorage implements TraceStorage {
   hasBlob(key: string): Promise<boolean> {
     try {
       const file = this.#file(blobSegments(key));
-      return this.#serial.run(file, () => exists(this.#fs, file));
+      return this.#run(file, () => exists(this.#fs, file));
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,0 +1,79 @@
+/**
+ * Validation of `configure()` options, so a wrong type, a negative number, a NaN or an empty
+ * string is a {@linkcode TracerError} when tracing is configured, never a crash, a silent no-op
+ * or lost spans later, at span or export time.
+ *
+ * @module
+ */
+import {
+  checkRules,
+  isBoolean,
+  isFunction,
+  isObject,
+  isPositiveInteger,
+  type Rule,
+} from "./option_rules.ts";
+
+const CONTEXT = "Cannot configure tracing";
+const isString = (value: unknown): boolean => typeof value === "string";
+const STORAGE_METHODS = ["appendLines", "readLines", "putBlob", "getBlob", "hasBlob"];
+
+const OPTION_RULES: readonly Rule[] = [
+  [["project", "storageRoot"], (v) => isString(v) && v !== "", "a non-empty string"],
+  [["serviceName", "server", "apiKey", "organization"], isString, "a string"],
+  [["env", "diagnostics"], isFunction, "a function"],
+  [["local", "console"], isBoolean, "a boolean"],
+  [["resourceAttributes", "limits", "batch"], isObject, "an object"],
+  [
+    ["storage"],
+    (v) => isObject(v) && STORAGE_METHODS.every((m) => isFunction(v[m])) && isObject(v.outbox),
+    "a storage adapter (appendLines, readLines, putBlob, getBlob, hasBlob, outbox)",
+  ],
+  [["processors"], (v) => Array.isArray(v) && v.every(isObject), "an array of processors"],
+  [["redaction"], (v) => v === false || isObject(v), "false or redaction options"],
+  [["otlp"], (v) => isBoolean(v) || isObject(v), "a boolean or OTLP options"],
+];
+
+const BATCH_RULES: readonly Rule[] = [
+  [
+    ["maxQueueSize", "maxQueueBytes", "maxBatchSize", "exportTriggerSize"],
+    isPositiveInteger,
+    "an integer >= 1",
+  ],
+  [
+    ["scheduleDelayMs", "exportTimeoutMs"],
+    (v) => typeof v === "number" && Number.isFinite(v) && v > 0,
+    "a finite number > 0",
+  ],
+  [["timers"], isBoolean, "a boolean"],
+  [["dropPolicy"], (v) => v === "newest" || v === "oldest", '"newest" or "oldest"'],
+];
+
+const LIMIT_RULES: readonly Rule[] = [
+  [
+    [
+      "attributeCountLimit",
+      "attributeValueLengthLimit",
+      "eventCountLimit",
+      "linkCountLimit",
+      "attributePerEventCountLimit",
+    ],
+    (v) => typeof v === "number" && v >= 0, // Infinity is "no limit"; NaN would be one too
+    "a number >= 0",
+  ],
+];
+
+/**
+ * Checks the options of `configure()` (every preset's). Environment variables are not checked
+ * here: a blank one counts as unset and a malformed one is reported and ignored where it is read.
+ *
+ * @param options The user's options.
+ * @throws {TracerError} `INVALID_CONFIG` naming the first invalid option (never its value).
+ */
+export function checkConfigureOptions(options: unknown): void {
+  checkRules({ options }, [[["options"], isObject, "an object"]], CONTEXT);
+  if (!isObject(options)) return; // undefined: every default
+  checkRules(options, OPTION_RULES, CONTEXT);
+  if (isObject(options.batch)) checkRules(options.batch, BATCH_RULES, CONTEXT, "batch.");
+  if (isObject(options.limits)) checkRules(options.limits, LIMIT_RULES, CONTEXT, "limits.");
+}
