@@ -155,7 +155,7 @@ export function mergeAttributes(
   countLimit: number,
   maxLength: number,
 ): number {
-  if (input === undefined) return 0;
+  if (typeof input !== "object" || input === null) return 0;
   // Into an empty map every key is new (for…in never repeats one), so the per-key "is it new?"
   // lookup is skipped on the common path: attributes given at start, event and link attributes.
   let count = Object.keys(target).length;

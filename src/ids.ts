@@ -112,7 +112,7 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
  * @returns Whether it is valid.
  */
 export function isValidTraceId(id: string): boolean {
-  return TRACE_ID.test(id) && id !== "00000000000000000000000000000000";
+  return typeof id === "string" && TRACE_ID.test(id) && id !== "00000000000000000000000000000000";
 }
 
 /**
@@ -122,5 +122,5 @@ export function isValidTraceId(id: string): boolean {
  * @returns Whether it is valid.
  */
 export function isValidSpanId(id: string): boolean {
-  return SPAN_ID.test(id) && id !== "0000000000000000";
+  return typeof id === "string" && SPAN_ID.test(id) && id !== "0000000000000000";
 }

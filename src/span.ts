@@ -26,6 +26,7 @@ import type {
 } from "./types.ts";
 import { setOwn } from "./own_property.ts";
 import { safeString } from "./safe_string.ts";
+import { spanKindCode } from "./otlp/mapping.ts";
 import { isValidSpanId, isValidTraceId } from "./ids.ts";
 
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
@@ -129,7 +130,7 @@ export class Span implements SpanRecord {
     this.parentSpanId = parent?.spanId;
     this.traceFlags = parent?.traceFlags ?? 1;
     this.traceState = typeof parent?.traceState === "string" ? parent.traceState : undefined;
-    this.kind = options.kind ?? "INTERNAL";
+    this.kind = spanKindCode(options.kind!) > 0 ? options.kind! : "INTERNAL";
     this.startTime = toEpochNs(options.startTime);
     this.resource = pipeline.resource;
     this.scope = pipeline.scope;
@@ -139,7 +140,7 @@ export class Span implements SpanRecord {
     this.status = UNSET;
     this.droppedEventsCount = 0;
     this.droppedLinksCount = 0;
-    this.type = type ?? "span";
+    this.type = typeof type === "string" ? type : "span";
     this.label = label === undefined ? "" : cleanStr(label);
     this.tags = tags;
     this.exception = undefined;
@@ -204,6 +205,7 @@ export class Span implements SpanRecord {
    */
   setAttribute(key: string, value: unknown): this {
     if (this.#ended("setAttribute")) return this;
+    key = safeString(key);
     const limits = this.#pipeline.limits;
     const v = toAttributeValue(value, limits.attributeValueLengthLimit);
     if (v === undefined) return this;

@@ -2,7 +2,7 @@
 // given, and no input they accept can make a batch unencodable (which would lose every span in it).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { encodeTracesJson, encodeTracesProtobuf, Tracer } from "../mod.ts";
+import { encodeTracesJson, encodeTracesProtobuf, isValidTraceId, Tracer } from "../mod.ts";
 import { resetReportedOnce } from "../src/diagnostics.ts";
 import type { SpanContext, SpanRecord } from "../mod.ts";
 import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
@@ -87,6 +87,28 @@ describe("span methods given hostile input", () => {
       tracer.startSpan("s", { attributes: hostile().throwingGetter }).end();
     });
     assert.deepEqual({ ...collector.byName("s").attributes }, { first: 1 });
+  });
+
+  it("store only strings as type and known kinds, string keys, and ignore a string as a record", () => {
+    const { tracer, collector } = setup();
+    const span = tracer.startSpan("s", { type: 5 as never, kind: "SIDEWAYS" as never });
+    span.setAttribute(Object.create(null), 1).setAttribute(7 as never, "seven");
+    span.setAttributes("abc" as never);
+    span.addEvent("e", "xyz" as never);
+    span.end();
+    const record = collector.byName("s");
+    assert.equal(record.kind, "INTERNAL");
+    assert.equal(record.attributes["dreadnode.type"], "span");
+    assert.deepEqual({ ...record.attributes }, {
+      "dreadnode.type": "span",
+      "dreadnode.label": "",
+      "<unprintable>": 1,
+      "7": "seven",
+      "dreadnode.tags": [],
+    });
+    assert.deepEqual(record.events[0].attributes, {});
+    assert.equal(isValidTraceId(Object.create(null)), false);
+    assertEncodable(collector.ended);
   });
 
   it("take a snapshot of array attributes", () => {

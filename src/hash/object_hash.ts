@@ -63,7 +63,12 @@ export function hashedText(value: JsonValue): string | undefined {
  * @returns The schema hash.
  */
 export function schemaHash(schema: JsonSchema): string {
-  return isEmptySchema(schema) ? EMPTY_HASH : short(pythonJson(schema));
+  try {
+    if (isEmptySchema(schema)) return EMPTY_HASH;
+  } catch {
+    // Unreadable: hashed in its serialized form (see pythonJson).
+  }
+  return short(pythonJson(schema));
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
 
 const W = new Int32Array(80);
 const HEX: string[] = [];
@@ -13,15 +14,18 @@ for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
 let encoder: TextEncoder | undefined;
 
 function toBytes(input: Uint8Array | string): Uint8Array {
-  if (typeof input !== "string") return input;
+  if (ArrayBuffer.isView(input)) {
+    return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  }
   encoder ??= new TextEncoder();
-  return encoder.encode(input);
+  return encoder.encode(typeof input === "string" ? input : safeString(input));
 }
 
 /**
  * Computes the SHA-1 digest of bytes or of the UTF-8 encoding of a string.
  *
- * @param input Bytes, or a string (hashed as UTF-8).
+ * @param input Bytes (any typed array or `DataView`), or a string (hashed as UTF-8); anything
+ *   else is hashed as its string form.
  * @returns The 20-byte digest.
  */
 export function sha1(input: Uint8Array | string): Uint8Array {
@@ -119,7 +123,7 @@ export function toHex(bytes: Uint8Array): string {
 /**
  * Computes the SHA-1 digest as 40 lower-case hex characters, synchronously.
  *
- * @param input Bytes, or a string (hashed as UTF-8).
+ * @param input Bytes, or a string (hashed as UTF-8); see {@linkcode sha1}.
  * @returns The hex digest.
  * @example
  * ```ts

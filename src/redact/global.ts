@@ -41,8 +41,16 @@ export function setRedactionPolicy(
   const previous = getRedactionPolicy();
   slot.policy = policy === undefined
     ? undefined
-    : policy instanceof RedactionPolicy
+    : isPolicy(policy)
     ? policy
     : new RedactionPolicy(policy);
   return previous;
+}
+
+function isPolicy(value: unknown): value is RedactionPolicy {
+  try {
+    return value instanceof RedactionPolicy;
+  } catch {
+    return false; // A revoked proxy: read as (unreadable) options.
+  }
 }

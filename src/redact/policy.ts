@@ -13,10 +13,14 @@
  *
  * @module
  */
+import { reportOnce } from "../diagnostics.ts";
+import { setOwn } from "../own_property.ts";
+import { safeString } from "../safe_string.ts";
+import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
+import { ownEntries } from "../serialize/own_entries.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
 import { truncateString } from "./truncate.ts";
-import { setOwn } from "../own_property.ts";
 
 /** The default sensitive keys: design-research-agents' list plus common variants. */
 export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
@@ -67,15 +71,25 @@ export type HeadersInput =
 
 const MAX_DEPTH = 64;
 const CACHE_LIMIT = 4096;
+/** The most objects one `redactValue` walks; past it, values become the replacement. */
+const MAX_OBJECTS = 1_000_000;
+
+/** The state of one walk over a value (see `RedactionPolicy.redactValue`). */
+interface Walk {
+  /** The objects from the root to the current one. */
+  readonly path: object[];
+  /** Objects visited so far. */
+  objects: number;
+}
 
 /**
  * Normalizes a key for matching: lower-case, with every `-` and `_` removed.
  *
- * @param key A key.
+ * @param key A key (anything else is normalized by its string form).
  * @returns The normalized key.
  */
 export function normalizeKey(key: string): string {
-  const lower = key.toLowerCase();
+  const lower = (typeof key === "string" ? key : safeString(key)).toLowerCase();
   return lower.includes("-") || lower.includes("_") ? lower.replace(/[-_]/g, "") : lower;
 }
 
@@ -106,19 +120,28 @@ export class RedactionPolicy {
   readonly #cache = new Map<string, boolean>();
 
   /**
-   * Creates a policy.
+   * Creates a policy. Options of the wrong type (or that cannot be read) keep their defaults;
+   * a lone string is accepted as a one-key list.
    *
    * @param options Keys, matcher, mode, replacement, length limit.
    */
   constructor(options: RedactionOptions = {}) {
-    this.enabled = options.enabled ?? true;
-    this.replacement = options.replacement ?? DEFAULT_REPLACEMENT;
-    this.maxStringLength = options.maxStringLength ?? DEFAULT_MAX_STRING_LENGTH;
-    this.mode = options.mode ?? "exact";
-    const keys = [...(options.keys ?? DEFAULT_REDACTED_KEYS), ...(options.extraKeys ?? [])];
+    const read = (key: keyof RedactionOptions): unknown => option(options, key);
+    const enabled = read("enabled");
+    const replacement = read("replacement");
+    const maxLength = read("maxStringLength");
+    const matcher = read("matcher");
+    this.enabled = typeof enabled === "boolean" ? enabled : true;
+    this.replacement = typeof replacement === "string" ? replacement : DEFAULT_REPLACEMENT;
+    this.maxStringLength = typeof maxLength === "number" && maxLength >= 0
+      ? maxLength
+      : DEFAULT_MAX_STRING_LENGTH;
+    this.mode = read("mode") === "substring" ? "substring" : "exact";
+    const keys = [...(keyList(read("keys")) ?? DEFAULT_REDACTED_KEYS)];
+    keys.push(...(keyList(read("extraKeys")) ?? []));
     this.#keys = new Set(keys.map(normalizeKey).filter((k) => k !== ""));
     this.#hints = [...this.#keys];
-    this.#matcher = options.matcher;
+    this.#matcher = typeof matcher === "function" ? matcher as (key: string) => boolean : undefined;
   }
 
   /** The normalized sensitive keys. */
@@ -129,10 +152,12 @@ export class RedactionPolicy {
   /**
    * Tells whether a key's value must be redacted (see the module documentation for the rule).
    *
-   * @param key An object key, attribute key or header name.
+   * @param key An object key, attribute key or header name (anything else is matched by its
+   *   string form).
    * @returns True when the key is sensitive.
    */
   isSensitiveKey(key: string): boolean {
+    if (typeof key !== "string") key = safeString(key);
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const result = this.#match(key);
@@ -162,10 +187,11 @@ export class RedactionPolicy {
    * Truncates a string longer than `maxStringLength` code points (see
    * {@linkcode truncateString}).
    *
-   * @param text A string.
+   * @param text A string (anything else is truncated as its string form).
    * @returns The string, or its truncated form.
    */
   truncate(text: string): string {
+    if (typeof text !== "string") text = safeString(text);
     return this.enabled ? truncateString(text, this.maxStringLength) : text;
   }
 
@@ -173,39 +199,65 @@ export class RedactionPolicy {
    * Redacts a JSON value recursively: values under sensitive keys become the replacement, long
    * strings are truncated, and strings holding JSON objects or arrays are redacted inside.
    *
-   * @param value A JSON value (for example the output of `serialize`).
+   * @param value A JSON value (for example the output of `serialize`). Never throws: an object
+   *   that cannot be read becomes `"<error: message>"`, a cycle `"<circular reference>"`, and
+   *   past a million objects values become the replacement.
    * @param options `truncate: false` masks sensitive keys but leaves string lengths alone (for
    *   values kept in full, such as blobs). Default true.
    * @returns The redacted value; the same reference when nothing changed.
    */
   redactValue(value: JsonValue, options?: { truncate?: boolean }): JsonValue {
-    return this.enabled ? this.#value(value, 0, options?.truncate ?? true) : value;
+    if (!this.enabled) return value;
+    return this.#value(value, 0, options?.truncate ?? true, undefined);
   }
 
   #cut(text: string, truncate: boolean): string {
     return truncate ? truncateString(text, this.maxStringLength) : text;
   }
 
-  #value(value: JsonValue, depth: number, truncate: boolean): JsonValue {
+  /**
+   * `walk` holds the objects on the current path (one seen again is a cycle, written as a
+   * marker) and counts the objects visited, so that shared references cannot make the walk
+   * exponential. It is created at the first object.
+   */
+  #value(value: JsonValue, depth: number, truncate: boolean, walk: Walk | undefined): JsonValue {
     if (typeof value === "string") return this.#text(value, depth, truncate);
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return this.replacement;
-    if (Array.isArray(value)) {
-      let out: JsonValue[] | undefined;
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i];
-        const redacted = this.#value(item, depth + 1, truncate);
-        if (redacted !== item) (out ??= value.slice())[i] = redacted;
-      }
-      return out ?? value;
+    walk ??= { path: [], objects: 0 };
+    if (walk.path.includes(value)) return CIRCULAR_MARKER;
+    if (++walk.objects > MAX_OBJECTS) return this.replacement;
+    walk.path.push(value);
+    let result: JsonValue;
+    try {
+      result = Array.isArray(value)
+        ? this.#array(value, depth, truncate, walk)
+        : this.#object(value, depth, truncate, walk);
+    } catch (error) {
+      result = errorMarker(error); // Not JSON: a throwing getter, a revoked proxy.
     }
+    walk.path.pop();
+    return result;
+  }
+
+  #array(value: JsonValue[], depth: number, truncate: boolean, walk: Walk): JsonValue {
+    let out: JsonValue[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      const redacted = this.#value(item, depth + 1, truncate, walk);
+      if (redacted !== item) (out ??= value.slice())[i] = redacted;
+    }
+    return out ?? value;
+  }
+
+  #object(value: JsonObject, depth: number, truncate: boolean, walk: Walk): JsonValue {
     let out: JsonObject | undefined;
     for (const key of Object.keys(value)) {
       const item = value[key];
       const redacted = this.isSensitiveKey(key)
         ? this.replacement
-        : this.#value(item, depth + 1, truncate);
-      if (redacted !== item) (out ??= { ...value })[key] = redacted;
+        : this.#value(item, depth + 1, truncate, walk);
+      if (redacted !== item) setOwn(out ??= { ...value }, key, redacted);
     }
     return out ?? value;
   }
@@ -220,7 +272,7 @@ export class RedactionPolicy {
       } catch {
         return this.#cut(text, truncate);
       }
-      const redacted = this.#value(parsed, depth + 1, truncate);
+      const redacted = this.#value(parsed, depth + 1, truncate, undefined);
       return redacted === parsed ? text : JSON.stringify(redacted);
     }
     return this.#cut(text, truncate);
@@ -241,11 +293,22 @@ export class RedactionPolicy {
    * strings truncated, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`)
    * redacted inside and re-encoded.
    *
-   * @param attributes The attributes.
+   * @param attributes The attributes (of attributes that cannot be read, the readable string,
+   *   number and boolean values are kept; anything that is not an object is no attributes).
    * @returns Redacted attributes; the same object when nothing changed.
    */
   redactAttributes(attributes: Readonly<Attributes>): Attributes {
     if (!this.enabled) return attributes as Attributes;
+    if (typeof attributes !== "object" || attributes === null) return {};
+    try {
+      return this.#attributes(attributes);
+    } catch {
+      // Unreadable attributes (a throwing getter, a revoked proxy): the readable scalars.
+      return this.#attributes(readableScalars(attributes));
+    }
+  }
+
+  #attributes(attributes: Readonly<Attributes>): Attributes {
     let out: Attributes | undefined;
     for (const key in attributes) {
       const value = attributes[key];
@@ -271,34 +334,99 @@ export class RedactionPolicy {
   /**
    * Redacts HTTP headers (a `Headers` object, `[name, value]` pairs or a plain record).
    *
-   * @param headers The headers.
+   * @param headers The headers (names and values that are not strings are taken as their
+   *   string form; what cannot be read is left out).
    * @returns A new plain record with sensitive values replaced (names kept as given).
    */
   redactHeaders(headers: HeadersInput): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
-    const put = (name: string, value: string | readonly string[] | number | undefined) => {
+    const put = (name: string, value: unknown) => {
       if (value === undefined) return;
       if (this.enabled && this.isSensitiveKey(name)) setOwn(out, name, this.replacement);
-      else if (Array.isArray(value)) setOwn(out, name, value.map((v) => this.truncate(String(v))));
-      else setOwn(out, name, this.truncate(String(value)));
+      else if (isArray(value)) setOwn(out, name, value.map((v) => this.truncate(v as string)));
+      else setOwn(out, name, this.truncate(value as string));
     };
-    const iterable = headers as Partial<Iterable<readonly [string, string]>>;
-    if (typeof iterable[Symbol.iterator] === "function") {
-      for (const [name, value] of headers as Iterable<readonly [string, string]>) {
-        const previous = Object.hasOwn(out, name) ? out[name] : undefined;
-        put(name, value);
-        if (typeof previous === "string" && previous !== this.replacement) {
-          setOwn(out, name, `${previous}, ${out[name]}`);
+    try {
+      const iterable = headers as Partial<Iterable<readonly [string, string]>>;
+      if (typeof iterable[Symbol.iterator] === "function") {
+        for (const pair of headers as Iterable<readonly [string, string]>) {
+          const [name, value] = readPair(pair);
+          if (name === undefined) continue;
+          const previous = Object.hasOwn(out, name) ? out[name] : undefined;
+          put(name, value);
+          if (typeof previous === "string" && previous !== this.replacement) {
+            setOwn(out, name, `${previous}, ${out[name]}`);
+          }
         }
+      } else {
+        const record = ownEntries(headers) ?? {};
+        for (const name of Object.keys(record)) put(name, record[name]);
       }
-    } else {
-      const record = headers as Readonly<
-        Record<string, string | readonly string[] | number | undefined>
-      >;
-      for (const name of Object.keys(record)) put(name, record[name]);
+    } catch {
+      // Headers that cannot be read (further): the ones read so far.
     }
     return out;
   }
+}
+
+/** The string, number and boolean values of an object's readable own properties. */
+function readableScalars(attributes: object): Attributes {
+  const copy = ownEntries(attributes) ?? {};
+  const out: Attributes = {};
+  for (const key of Object.keys(copy)) {
+    const value = copy[key];
+    const type = typeof value;
+    if (type === "string" || type === "number" || type === "boolean") {
+      setOwn(out, key, value as AttributeValue);
+    }
+  }
+  return out;
+}
+
+/** A header `[name, value]` pair with the name as a string; no name when it cannot be read. */
+function readPair(pair: unknown): [string | undefined, unknown] {
+  try {
+    const [name, value] = pair as readonly [unknown, unknown];
+    return [typeof name === "string" ? name : safeString(name), value];
+  } catch {
+    return [undefined, undefined];
+  }
+}
+
+function isArray(value: unknown): value is readonly unknown[] {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false; // A revoked proxy.
+  }
+}
+
+/** An option's value; `undefined` when the options are not an object or cannot be read. */
+function option(options: unknown, key: keyof RedactionOptions): unknown {
+  if (typeof options !== "object" || options === null) return undefined;
+  try {
+    return (options as RedactionOptions)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A key list option: a lone string is one key, items are strings; else `undefined`. */
+function keyList(value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return [value];
+  try {
+    if (Array.isArray(value)) return Array.from(value); // normalizeKey reads any item
+  } catch {
+    // An unreadable list: ignored below.
+  }
+  reportOnce(
+    "redaction_keys",
+    "warn",
+    "invalid_redaction_options",
+    "Redaction keys must be a list of strings; the option was ignored",
+  );
+  return undefined;
 }
 
 /**

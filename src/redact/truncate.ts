@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
 
 /** How many code points of the limit are reserved for the truncation note (as in DRA). */
 export const TRUNCATION_RESERVE = 16;
@@ -36,7 +37,7 @@ export function codePointLength(text: string): number {
  * points plus `...[truncated:<original length in code points>]`. Shorter strings are returned
  * unchanged (the same string).
  *
- * @param text The string.
+ * @param text The string (anything else is truncated as its string form).
  * @param maxLength The limit in code points (default 2048).
  * @returns The string or its truncated form.
  * @example
@@ -46,6 +47,7 @@ export function codePointLength(text: string): number {
  * ```
  */
 export function truncateString(text: string, maxLength: number = 2048): string {
+  if (typeof text !== "string") text = safeString(text);
   if (text.length <= maxLength) return text;
   const length = codePointLength(text);
   if (length <= maxLength) return text;

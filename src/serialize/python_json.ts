@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
+import { serialize } from "./serialize.ts";
 import type { JsonValue } from "./types.ts";
 
 /**
@@ -37,13 +39,13 @@ export function pythonNumber(n: number): string {
  * Python's `str()` of a scalar: strings unchanged, `True`/`False`, numbers per
  * {@linkcode pythonNumber}.
  *
- * @param value A string, number or boolean.
+ * @param value A string, number or boolean (anything else gives its JavaScript string form).
  * @returns Python's text for it.
  */
 export function pythonStr(value: string | number | boolean): string {
   if (typeof value === "string") return value;
   if (typeof value === "boolean") return value ? "True" : "False";
-  return pythonNumber(value);
+  return typeof value === "number" ? pythonNumber(value) : safeString(value);
 }
 
 // deno-lint-ignore no-control-regex
@@ -85,12 +87,22 @@ export function asciiJsonString(text: string): string {
  * Python's `json.dumps(value, separators=(",", ":"))` of a JSON value: compact, ASCII-only,
  * keys in insertion order (JavaScript orders integer-like keys first; that is the one ordering
  * difference from Python dicts). Non-finite numbers are written as Python does (`NaN`,
- * `Infinity`), though {@linkcode serialize} never produces them.
+ * `Infinity`), though {@linkcode serialize} never produces them. Never throws: a value that is
+ * not an acyclic JSON value is written in its serialized form.
  *
- * @param value A JSON value (must be acyclic).
+ * @param value A JSON value.
  * @returns The compact ASCII JSON text.
  */
 export function pythonJson(value: JsonValue): string {
+  try {
+    return encode(value);
+  } catch {
+    // Not an acyclic JSON value (a cycle, a throwing getter): its serialized form.
+    return encode(serialize(value, { schema: false }).value);
+  }
+}
+
+function encode(value: JsonValue): string {
   switch (typeof value) {
     case "string":
       return asciiJsonString(value);
@@ -106,7 +118,7 @@ export function pythonJson(value: JsonValue): string {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ",";
-          out += pythonJson(value[i] ?? null);
+          out += encode(value[i] ?? null);
         }
         return out + "]";
       }
@@ -117,7 +129,7 @@ export function pythonJson(value: JsonValue): string {
         if (item === undefined) continue;
         if (!first) out += ",";
         first = false;
-        out += asciiJsonString(key) + ":" + pythonJson(item);
+        out += asciiJsonString(key) + ":" + encode(item);
       }
       return out + "}";
     }

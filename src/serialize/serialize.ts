@@ -14,7 +14,8 @@
  * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed);
  * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`;
  * - functions → `"<function name>"`, symbols → `"Symbol(desc)"`;
- * - a throwing getter → `"<error: message>"` for that property, a cycle → `"<circular reference>"`.
+ * - a throwing getter (or array item, or function `name`) → `"<error: message>"` for that
+ *   property (`<function anonymous>`), a cycle → `"<circular reference>"`.
  *
  * @module
  */
@@ -47,6 +48,20 @@ function className(o: object): string | undefined {
   }
 }
 
+/** A size or depth limit: a non-negative number, else the default. */
+function limit(value: unknown, fallback: number): number {
+  return typeof value === "number" && value >= 0 ? value : fallback;
+}
+
+function functionName(fn: unknown): string {
+  try {
+    const name = (fn as { name?: unknown }).name;
+    return typeof name === "string" && name !== "" ? name : "anonymous";
+  } catch {
+    return "anonymous"; // A proxy whose `name` cannot be read.
+  }
+}
+
 function isPlainObject(o: object): boolean {
   const proto = Object.getPrototypeOf(o);
   return proto === null || proto === Object.prototype || className(o) === "Object";
@@ -65,11 +80,23 @@ class Walker {
   #budget: number;
 
   constructor(options: SerializeOptions | undefined) {
-    this.#maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.#budget = options?.maxBytes ?? DEFAULT_MAX_BYTES;
-    this.#maxString = options?.maxStringLength ?? Infinity;
-    this.#stack = options?.includeStack ?? true;
-    this.#schemas = options?.schema ?? true;
+    let o: SerializeOptions | undefined;
+    try {
+      o = {
+        maxDepth: options?.maxDepth,
+        maxBytes: options?.maxBytes,
+        maxStringLength: options?.maxStringLength,
+        includeStack: options?.includeStack,
+        schema: options?.schema,
+      };
+    } catch {
+      o = undefined; // Unreadable options: the defaults.
+    }
+    this.#maxDepth = limit(o?.maxDepth, DEFAULT_MAX_DEPTH);
+    this.#budget = limit(o?.maxBytes, DEFAULT_MAX_BYTES);
+    this.#maxString = limit(o?.maxStringLength, Infinity);
+    this.#stack = o?.includeStack !== false;
+    this.#schemas = o?.schema !== false;
   }
 
   #out(schema: JsonSchema): void {
@@ -102,7 +129,7 @@ class Walker {
         return this.#string(value.toString());
       case "function":
         this.#out(FUNCTION_SCHEMA);
-        return this.#string(`<function ${(value as { name?: string }).name || "anonymous"}>`);
+        return this.#string(`<function ${functionName(value)}>`);
       default:
         if (value === null) {
           this.#budget -= 4;
@@ -206,7 +233,15 @@ class Walker {
         schemas.push(EMPTY_SCHEMA);
         break;
       }
-      out.push(this.walk(items[i], depth + 1));
+      let item: unknown;
+      try {
+        item = items[i];
+      } catch (error) {
+        out.push(this.#string(errorMarker(error)));
+        schemas.push(EMPTY_SCHEMA);
+        continue;
+      }
+      out.push(this.walk(item, depth + 1));
       schemas.push(this.s);
       this.#budget -= 1;
     }
@@ -303,7 +338,8 @@ function isSharedBuffer(o: object): boolean {
  * that cannot be read becomes an `"<error: message>"` string.
  *
  * @param value Any value.
- * @param options Depth and size limits, schema generation.
+ * @param options Depth and size limits, schema generation (a limit that is not a non-negative
+ *   number, or options that cannot be read, mean the defaults).
  * @returns The JSON-safe value, its schema and whether a limit cut something out.
  * @example
  * ```ts
@@ -338,7 +374,13 @@ export function serialize(value: unknown, options?: SerializeOptions): Serialize
  * ```
  */
 export function serializeToJson(value: unknown, options?: SerializeOptions): string {
-  const { value: json } = serialize(value, { ...options, schema: false });
+  let settings: SerializeOptions;
+  try {
+    settings = { ...options, schema: false };
+  } catch {
+    settings = { schema: false }; // Unreadable options: the defaults.
+  }
+  const { value: json } = serialize(value, settings);
   try {
     return JSON.stringify(json);
   } catch (error) {

@@ -9,6 +9,14 @@ import type { TimeInput } from "../clock.ts";
 import { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
 import type { Attributes, SpanContext, SpanEvent, SpanStatus } from "../types.ts";
+import { nameOf } from "./_read.ts";
+
+/** Attributes as given when they are an object; anything else is no attributes. */
+function record(
+  attributes: Readonly<Record<string, unknown>> | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  return typeof attributes === "object" && attributes !== null ? attributes : undefined;
+}
 
 /** A wrapper that forwards the span API to a real tracelet span. */
 export abstract class SpanFacade {
@@ -97,23 +105,25 @@ export abstract class SpanFacade {
   /**
    * Sets a span attribute.
    *
-   * @param key The key.
+   * @param key The key (a key that is not a string is set under its string form).
    * @param value The value.
    * @returns This task.
    */
   setAttribute(key: string, value: unknown): this {
-    this.span.setAttribute(key, value);
+    this.span.setAttribute(nameOf(key), value);
     return this;
   }
 
   /**
    * Sets span attributes.
    *
-   * @param attributes Key/value pairs.
+   * @param attributes Key/value pairs (anything but an object is ignored: a string is not a set
+   *   of one attribute per character).
    * @returns This task.
    */
   setAttributes(attributes: Readonly<Record<string, unknown>>): this {
-    this.span.setAttributes(attributes);
+    const given = record(attributes);
+    if (given !== undefined) this.span.setAttributes(given);
     return this;
   }
 
@@ -121,12 +131,12 @@ export abstract class SpanFacade {
    * Adds a span event.
    *
    * @param name The event name.
-   * @param attributes Event attributes.
+   * @param attributes Event attributes (anything but an object is ignored).
    * @param time When (default now).
    * @returns This task.
    */
   addEvent(name: string, attributes?: Readonly<Record<string, unknown>>, time?: TimeInput): this {
-    this.span.addEvent(name, attributes, time);
+    this.span.addEvent(name, record(attributes), time);
     return this;
   }
 

@@ -14,6 +14,7 @@ import type { JsonValue } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { redactForSpan } from "./_redact.ts";
+import { nameOf, readOptions, readRecord } from "./_read.ts";
 import { localSpan } from "./_span_facade.ts";
 import { TaskTree } from "./_task_tree.ts";
 import { ObjectStore } from "./objects.ts";
@@ -43,6 +44,8 @@ export interface ObjectState {
   readonly outputs: readonly ObjectRef[];
   readonly objects: ObjectStore;
 }
+
+const REF_OPTION_KEYS: readonly (keyof LogObjectRefOptions)[] = ["label", "attributes"];
 
 function serializedAttributes(
   attributes: Record<string, unknown> | undefined,
@@ -138,7 +141,8 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   logParam(key: string, value: unknown): this {
     if (!this.ensureActive("log a param")) return this;
     try {
-      this.#params.set(key, { value, json: redactForSpan(serialize(value).value, key) });
+      const name = nameOf(key);
+      this.#params.set(name, { value, json: redactForSpan(serialize(value).value, name) });
     } catch (error) {
       report("error", "task_internal", "Cannot log a param", error);
     }
@@ -152,7 +156,8 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
    * @returns This task.
    */
   logParams(params: Readonly<Record<string, unknown>>): this {
-    for (const key of Object.keys(params ?? {})) this.logParam(key, params[key]);
+    const record = readRecord(params, "params");
+    for (const key of Object.keys(record)) this.logParam(key, record[key]);
     return this;
   }
 
@@ -175,15 +180,21 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   #logRef(
     list: ObjectRef[],
     what: string,
-    name: string,
+    key: string,
     value: unknown,
     options?: LogObjectRefOptions,
   ): string {
     if (!this.ensureActive(`log an ${what}`)) return "";
     try {
+      const name = nameOf(key);
+      const { label, attributes } = readOptions(options, REF_OPTION_KEYS, what);
       const hash = this.#objects.log(value, name);
-      const label = cleanStr(options?.label ?? name);
-      list.push({ name, label, hash, attributes: serializedAttributes(options?.attributes) });
+      list.push({
+        name,
+        label: cleanStr(label ?? name),
+        hash,
+        attributes: serializedAttributes(attributes),
+      });
       return hash;
     } catch (error) {
       report("error", "task_internal", `Cannot log an ${what}`, error);

@@ -9,6 +9,8 @@
 import { cleanStr } from "../clean.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { serialize } from "../serialize/serialize.ts";
+import { safeString } from "../safe_string.ts";
+import { isInstance, nameOf, readArray, readOptions, readRecord } from "./_read.ts";
 import { redactForSpan } from "./_redact.ts";
 import type { ArtifactRecord } from "./artifacts.ts";
 import { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
@@ -43,8 +45,21 @@ export interface MetricEntry extends LogMetricOptions {
   value: number | boolean;
 }
 
+/** Every field of {@linkcode LogMetricOptions}, read once each from what the caller passed. */
+export const METRIC_OPTION_KEYS: readonly (keyof LogMetricOptions)[] = [
+  "step",
+  "timestamp",
+  "aggregation",
+  "prefix",
+  "origin",
+  "attributes",
+];
+
+const ENTRY_KEYS: readonly (keyof MetricEntry)[] = ["name", "value", ...METRIC_OPTION_KEYS];
+
 /**
- * Normalizes the record and list forms of `logMetrics`.
+ * Normalizes the record and list forms of `logMetrics`. Never throws: a record keeps its
+ * readable entries, and list entries that are not objects are reported and left out.
  *
  * @param metrics `{name: value}` or a list of entries.
  * @returns The entries.
@@ -52,12 +67,30 @@ export interface MetricEntry extends LogMetricOptions {
 export function metricEntries(
   metrics: Readonly<Record<string, number | boolean>> | readonly MetricEntry[],
 ): readonly MetricEntry[] {
-  if (Array.isArray(metrics)) return metrics as readonly MetricEntry[];
-  return Object.entries(metrics ?? {}).map(([name, value]) => ({ name, value }));
+  const items = readArray(metrics);
+  if (items === undefined) {
+    const record = readRecord(metrics, "metrics");
+    return Object.keys(record).map((name) => ({ name, value: record[name] as number }));
+  }
+  const out: MetricEntry[] = [];
+  for (const item of items) {
+    if (typeof item === "object" && item !== null) {
+      out.push(readOptions(item as MetricEntry, ENTRY_KEYS, "metric") as MetricEntry);
+    } else {
+      reportOnce(
+        "metric_entry",
+        "warn",
+        "invalid_task_input",
+        `Cannot log a metric entry of type ${typeof item}: expected {name, value, …}`,
+      );
+    }
+  }
+  return out;
 }
 
 /**
- * Validates and stores one metric point.
+ * Validates and stores one metric point. Never throws on what the caller gave: an unreadable
+ * option is ignored, a value that is not a finite number or boolean is rejected (reported).
  *
  * @param series The task's series.
  * @param name The raw name.
@@ -73,40 +106,42 @@ export function logMetricTo(
   options: LogMetricOptions,
   logOrigin: (origin: unknown) => string,
 ): Metric | undefined {
-  const given = value instanceof Metric ? value : undefined;
+  const given = isInstance(value, Metric) ? value : undefined;
   const number = toMetricValue(given === undefined ? value : given.value);
   if (number === undefined) {
     report(
       "warn",
       "metric_invalid",
-      `Cannot log metric ${name}: ${
-        String(given?.value ?? value)
+      `Cannot log metric ${nameOf(name)}: ${
+        safeString(given?.value ?? value)
       } is not a finite number or boolean`,
     );
     return undefined;
   }
+  const o = readOptions(options, METRIC_OPTION_KEYS, "metric");
   let key = cleanStr(name);
-  if (options.prefix !== undefined && options.prefix !== "") key = `${options.prefix}.${key}`;
-  let mode = options.aggregation;
+  if (o.prefix !== undefined && o.prefix !== "") key = `${nameOf(o.prefix)}.${key}`;
+  let mode = o.aggregation;
   if (mode !== undefined && !METRIC_AGG_MODES.includes(mode)) {
+    const text = safeString(mode);
     reportOnce(
-      `metric_mode:${String(mode)}`,
+      `metric_mode:${text}`,
       "warn",
       "metric_invalid_mode",
-      `Unknown metric aggregation ${String(mode)}; using direct`,
+      `Unknown metric aggregation ${text}; using direct`,
     );
     mode = undefined;
   }
-  const raw = given?.attributes ?? options.attributes;
+  const raw = given?.attributes ?? o.attributes;
   const attrsJson = raw === undefined ? {} : redactForSpan(serialize(raw).value);
   const attributes: Record<string, unknown> =
     attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
       ? { ...attrsJson }
       : {};
-  if (options.origin !== undefined) attributes["dreadnode.origin.hash"] = logOrigin(options.origin);
+  if (o.origin !== undefined) attributes["dreadnode.origin.hash"] = logOrigin(o.origin);
   const metric = new Metric(number, {
-    step: given?.step ?? options.step,
-    timestamp: given?.timestamp ?? options.timestamp,
+    step: given?.step ?? o.step,
+    timestamp: given?.timestamp ?? o.timestamp,
     attributes,
   });
   let s = series.get(key);

@@ -9,6 +9,11 @@ import { reportOnce } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import { SpanFacade } from "./_span_facade.ts";
 
+/** Attribute key of a task's own id (tracelet addition; dreadnode exports only the run id). */
+export const ATTR_TASK_ID = "dreadnode.task.id";
+/** Attribute key of the parent task's id. */
+export const ATTR_TASK_PARENT_ID = "dreadnode.task.parent_id";
+
 /** The most direct children a task remembers (all still export; only the in-memory list stops). */
 export const MAX_CHILD_TASKS = 10_000;
 

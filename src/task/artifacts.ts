@@ -12,6 +12,7 @@ import type { LocalFiles } from "../config_state.ts";
 import { report } from "../diagnostics.ts";
 import { bytesToHex } from "../ids.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
+import { nameOf, readOptions } from "./_read.ts";
 import { guessMimeType } from "./mime.ts";
 
 /** dreadnode's artifact metadata record. */
@@ -126,7 +127,8 @@ function fail(code: string, message: string, cause?: unknown): undefined {
 
 /**
  * Logs an artifact for a task. Never rejects: problems (no storage, no file system, missing
- * path, I/O errors) are reported as diagnostics and resolve to `undefined`.
+ * path, I/O errors, a source that cannot be read) are reported as diagnostics and resolve to
+ * `undefined`. A name that is not a string is recorded as its string form.
  *
  * @param sink The task.
  * @param source A path or bytes.
@@ -145,9 +147,11 @@ export async function logArtifactTo(
   try {
     const records: ArtifactRecord[] = [];
     let result: ArtifactRecord | DirectoryArtifact;
+    const given = readOptions(options, ["name"], "artifact").name;
+    const chosen = given === undefined ? undefined : nameOf(given);
     if (typeof source !== "string") {
       const fileName = (source as { name?: unknown }).name;
-      const name = options.name ??
+      const name = chosen ??
         (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
       result = await store(sink, storage, await toBytes(source), name, null);
       records.push(result);
@@ -165,7 +169,7 @@ export async function logArtifactTo(
         return fail("artifact_not_found", `Cannot log artifact: ${path} does not exist`);
       }
       if (info.isDirectory) {
-        const dirName = options.name ?? baseName(path);
+        const dirName = chosen ?? baseName(path);
         for (const relative of await files.listFiles(path)) {
           const file = files.resolve(`${path}/${relative}`);
           records.push(
@@ -178,7 +182,7 @@ export async function logArtifactTo(
           sink,
           storage,
           await files.readFile(path),
-          options.name ?? baseName(path),
+          chosen ?? baseName(path),
           path,
         );
         records.push(result);

@@ -15,10 +15,11 @@
 import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { taskEnv } from "./_env.ts";
+import { isInstance, readOptions } from "./_read.ts";
 import type { TaskBody } from "./spans.ts";
 import { startTask } from "./start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";
-import type { TaskSpan } from "./task_span.ts";
+import { TaskSpan } from "./task_span.ts";
 import {
   extractTraceContext,
   injectTraceContext,
@@ -46,7 +47,8 @@ export interface TaskContext {
  * Captures the current task (or `task`) for continuation elsewhere.
  *
  * @param task The task (default the current one).
- * @returns The context, or undefined outside a task (reported once).
+ * @returns The context, or undefined outside a task or when `task` is not a task (reported
+ *   once).
  * @example
  * ```ts
  * import { continueTask, getTaskContext, run } from "@tracelet/tracelet";
@@ -67,6 +69,15 @@ export function getTaskContext(
     );
     return undefined;
   }
+  if (!isInstance(task, TaskSpan)) {
+    reportOnce(
+      "task_context_not_task",
+      "warn",
+      "invalid_task_options",
+      "getTaskContext() was given something that is not a task",
+    );
+    return undefined;
+  }
   return {
     task_id: task.taskId,
     task_name: task.name,
@@ -81,33 +92,49 @@ export function getTaskContext(
  * @param value A received context.
  * @returns The same value, typed.
  * @throws {TracerError} `INVALID_TRACE_CONTEXT` when the task id, project, `traceparent` or
- *   `tracestate` is missing or malformed.
+ *   `tracestate` is missing or malformed, or the context cannot be read.
  */
 export function validateTaskContext(value: unknown): TaskContext {
-  const fail = (why: string): never => {
-    throw new TracerError("INVALID_TRACE_CONTEXT", `Cannot continue task: ${why}`);
-  };
-  if (typeof value !== "object" || value === null) return fail("the context is not an object");
-  const ctx = value as Partial<TaskContext>;
-  if (typeof ctx.task_id !== "string" || ctx.task_id === "") {
-    fail("task_id must be a non-empty string");
+  let problem: string | undefined;
+  try {
+    problem = contextProblem(value);
+  } catch {
+    problem = "the context cannot be read";
   }
-  if (ctx.project !== undefined && typeof ctx.project !== "string") {
-    fail("project must be a string");
+  if (problem !== undefined) {
+    throw new TracerError("INVALID_TRACE_CONTEXT", `Cannot continue task: ${problem}`);
   }
-  const carrier = ctx.trace_context;
-  if (typeof carrier !== "object" || carrier === null) return fail("trace_context is missing");
-  if (parseTraceparent(carrier.traceparent) === undefined) fail("traceparent is malformed");
-  if (carrier.tracestate !== undefined && parseTracestate(carrier.tracestate) === undefined) {
-    fail("tracestate is malformed");
-  }
-  return ctx as TaskContext;
+  return value as TaskContext;
 }
 
+/** What is wrong with a received context, or undefined when it is valid. */
+function contextProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return "the context is not an object";
+  const ctx = value as Partial<TaskContext>;
+  if (typeof ctx.task_id !== "string" || ctx.task_id === "") {
+    return "task_id must be a non-empty string";
+  }
+  if (ctx.project !== undefined && typeof ctx.project !== "string") {
+    return "project must be a string";
+  }
+  const carrier = ctx.trace_context;
+  if (typeof carrier !== "object" || carrier === null) return "trace_context is missing";
+  if (parseTraceparent(carrier.traceparent) === undefined) return "traceparent is malformed";
+  if (carrier.tracestate !== undefined && parseTracestate(carrier.tracestate) === undefined) {
+    return "tracestate is malformed";
+  }
+  return undefined;
+}
+
+const CONTEXT_KEYS: readonly (keyof TaskContext)[] = [
+  "task_id",
+  "task_name",
+  "project",
+  "trace_context",
+];
+
 function startFragment(context: TaskContext): TaskSpan {
-  const ctx = (typeof context === "object" && context !== null ? context : {}) as Partial<
-    TaskContext
-  >;
+  const ctx = readOptions(context, CONTEXT_KEYS, "task context");
   const taskId = typeof ctx.task_id === "string" && ctx.task_id !== "" ? ctx.task_id : undefined;
   if (taskId === undefined) {
     report(

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { nameOf, readOptions, readStrings } from "./_read.ts";
 
 /** What the graph reads from a task (a `TaskSpan` satisfies it). */
 export interface GraphTask {
@@ -74,23 +75,51 @@ export interface TaskGraph {
   edges: TaskGraphEdge[];
 }
 
-function node(task: GraphTask): TaskGraphNode {
+/** The fields a node is built from, read without trusting the task. */
+const NODE_KEYS: readonly (keyof GraphTask)[] = [
+  "spanId",
+  "taskId",
+  "name",
+  "label",
+  "type",
+  "startTime",
+  "endTime",
+  "duration",
+  "failed",
+  "active",
+  "tags",
+];
+
+function finite(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+function node(task: Partial<GraphTask>, id: string): TaskGraphNode {
   return {
-    id: task.spanId,
-    taskId: task.taskId,
-    name: task.name,
-    label: task.label,
-    type: task.type,
-    startTime: task.startTime,
-    endTime: task.endTime,
-    duration: task.duration,
+    id,
+    taskId: nameOf(task.taskId ?? ""),
+    name: nameOf(task.name ?? ""),
+    label: nameOf(task.label ?? ""),
+    type: nameOf(task.type ?? ""),
+    startTime: finite(task.startTime),
+    endTime: finite(task.endTime),
+    duration: finite(task.duration),
     status: task.failed ? "failed" : task.active ? "running" : "completed",
-    tags: [...task.tags],
+    tags: readStrings(task.tags),
   };
 }
 
+function readChildren(task: unknown): unknown[] {
+  try {
+    return Array.from((task as GraphTask).tasks);
+  } catch {
+    return []; // No readable list of children.
+  }
+}
+
 /**
- * Converts a task and its descendants to a graph.
+ * Converts a task and its descendants to a graph. Never throws: what is not a task (has no
+ * string `spanId`) is left out, and fields that cannot be read are empty.
  *
  * @param root The root task.
  * @returns `{nodes, edges}` keyed by span id.
@@ -108,23 +137,43 @@ export function taskSpanToGraph(root: GraphTask): TaskGraph {
   const nodes: TaskGraphNode[] = [];
   const edges: TaskGraphEdge[] = [];
   const seen = new Set<string>();
-  const visit = (task: GraphTask, parent: string | undefined): void => {
-    if (seen.has(task.spanId)) return;
-    seen.add(task.spanId);
-    nodes.push(node(task));
-    if (parent !== undefined) edges.push({ from: parent, to: task.spanId });
-    for (const child of task.tasks) visit(child, task.spanId);
+  const visit = (task: unknown, parent: string | undefined): void => {
+    const fields = readOptions(task as GraphTask, NODE_KEYS, "graph");
+    const id = fields.spanId;
+    if (typeof id !== "string" || seen.has(id)) return; // not a task, or already visited
+    seen.add(id);
+    nodes.push(node(fields, id));
+    if (parent !== undefined) edges.push({ from: parent, to: id });
+    for (const child of readChildren(task)) visit(child, id);
   };
   visit(root, undefined);
   return { nodes, edges };
 }
 
-function dotString(text: string): string {
+function dotString(value: unknown): string {
+  const text = nameOf(value);
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;
 }
 
+/** The nodes or edges of a graph with the fields rendering reads, as far as they can be read. */
+function readItems<T extends object>(
+  graph: TaskGraph,
+  list: "nodes" | "edges",
+  keys: readonly (keyof T & string)[],
+): Partial<T>[] {
+  try {
+    return Array.from(graph[list] as Iterable<T>, (item) => readOptions(item, keys, "graph"));
+  } catch {
+    return []; // Not a readable graph.
+  }
+}
+
+const NODE_FIELDS: readonly (keyof TaskGraphNode)[] = ["id", "name", "type", "status"];
+const EDGE_FIELDS: readonly (keyof TaskGraphEdge)[] = ["from", "to"];
+
 /**
- * Renders a task graph as Graphviz DOT.
+ * Renders a task graph as Graphviz DOT (what cannot be read renders as `<unprintable>` or is
+ * left out; never throws).
  *
  * @param graph The graph.
  * @param name The digraph name (default `tasks`).
@@ -132,13 +181,17 @@ function dotString(text: string): string {
  */
 export function toDot(graph: TaskGraph, name: string = "tasks"): string {
   const lines = [`digraph ${dotString(name)} {`];
-  for (const n of graph.nodes) {
+  for (const n of readItems(graph, "nodes", NODE_FIELDS)) {
     const color = n.status === "failed" ? "red" : n.status === "running" ? "orange" : "black";
     lines.push(
-      `  ${dotString(n.id)} [label=${dotString(`${n.name}\n${n.type}`)}, color=${color}];`,
+      `  ${dotString(n.id)} [label=${
+        dotString(`${nameOf(n.name)}\n${nameOf(n.type)}`)
+      }, color=${color}];`,
     );
   }
-  for (const e of graph.edges) lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)};`);
+  for (const e of readItems(graph, "edges", EDGE_FIELDS)) {
+    lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)};`);
+  }
   lines.push("}");
   return lines.join("\n");
 }
@@ -149,17 +202,21 @@ function mermaidText(text: string): string {
 }
 
 /**
- * Renders a task graph as a Mermaid flowchart.
+ * Renders a task graph as a Mermaid flowchart (what cannot be read renders as `<unprintable>` or
+ * is left out; never throws).
  *
  * @param graph The graph.
  * @returns Mermaid source (`flowchart TD …`).
  */
 export function toMermaid(graph: TaskGraph): string {
   const lines = ["flowchart TD"];
-  for (const n of graph.nodes) {
-    lines.push(`  n${n.id}[${mermaidText(`${n.name} (${n.type})`)}]`);
-    if (n.status === "failed") lines.push(`  style n${n.id} stroke:#d00`);
+  for (const n of readItems(graph, "nodes", NODE_FIELDS)) {
+    const id = nameOf(n.id);
+    lines.push(`  n${id}[${mermaidText(`${nameOf(n.name)} (${nameOf(n.type)})`)}]`);
+    if (n.status === "failed") lines.push(`  style n${id} stroke:#d00`);
   }
-  for (const e of graph.edges) lines.push(`  n${e.from} --> n${e.to}`);
+  for (const e of readItems(graph, "edges", EDGE_FIELDS)) {
+    lines.push(`  n${nameOf(e.from)} --> n${nameOf(e.to)}`);
+  }
   return lines.join("\n");
 }

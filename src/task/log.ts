@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readRecord } from "./_read.ts";
 import { within } from "./_within.ts";
 import type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 import type {
@@ -66,7 +67,8 @@ export function logInput(
  */
 export function logInputs(inputs: Readonly<Record<string, unknown>>): void {
   within("logInputs", undefined, (t) => {
-    for (const key of Object.keys(inputs)) t.logInput(key, inputs[key]);
+    const record = readRecord(inputs, "inputs");
+    for (const key of Object.keys(record)) t.logInput(key, record[key]);
   });
 }
 
@@ -93,7 +95,8 @@ export function logOutput(
  */
 export function logOutputs(outputs: Readonly<Record<string, unknown>>): void {
   within("logOutputs", undefined, (t) => {
-    for (const key of Object.keys(outputs)) t.logOutput(key, outputs[key]);
+    const record = readRecord(outputs, "outputs");
+    for (const key of Object.keys(record)) t.logOutput(key, record[key]);
   });
 }
 

@@ -13,6 +13,7 @@
  */
 import { isoFromNs } from "../clock.ts";
 import { reportOnce } from "../diagnostics.ts";
+import { readOptions, readRecord } from "./_read.ts";
 
 /** How a logged value is combined with the earlier values of its series. */
 export type MetricAggMode = "direct" | "min" | "max" | "avg" | "sum" | "count";
@@ -42,6 +43,25 @@ export interface MetricPoint {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
+/** The largest distance from the epoch, in milliseconds, that a `Date` can hold. */
+const MAX_DATE_MS = 8.64e15;
+
+const POINT_KEYS = ["step", "timestamp", "attributes"] as const;
+
+/**
+ * A metric timestamp in epoch milliseconds: a valid `Date` or a number a `Date` can hold, else
+ * now (a timestamp no `Date` can hold could not be written as ISO-8601 when the task ends).
+ */
+function epochMs(value: unknown): number {
+  let ms = value;
+  try {
+    if (value instanceof Date) ms = value.getTime();
+  } catch {
+    ms = undefined; // A revoked proxy or a throwing getTime.
+  }
+  return typeof ms === "number" && Math.abs(ms) <= MAX_DATE_MS ? ms : Date.now();
+}
+
 /** A metric value as logged. */
 export class Metric implements MetricPoint {
   /** The value. */
@@ -57,18 +77,19 @@ export class Metric implements MetricPoint {
    * Creates a metric point.
    *
    * @param value A finite number (validate with {@linkcode toMetricValue} first).
-   * @param options Step, timestamp (`Date` or epoch ms) and attributes.
+   * @param options Step, timestamp (`Date` or epoch ms; now when missing or outside the range
+   *   of a `Date`) and attributes.
    */
   constructor(
     value: number,
     options: { step?: number; timestamp?: Date | number; attributes?: Record<string, unknown> } =
       {},
   ) {
+    const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");
     this.value = value;
-    this.step = Number.isFinite(options.step) ? options.step as number : 0;
-    const ts = options.timestamp instanceof Date ? options.timestamp.getTime() : options.timestamp;
-    this.timestamp = typeof ts === "number" && Number.isFinite(ts) ? ts : Date.now();
-    this.attributes = Object.freeze({ ...options.attributes });
+    this.step = Number.isFinite(step) ? step as number : 0;
+    this.timestamp = epochMs(timestamp);
+    this.attributes = Object.freeze(readRecord(attributes, "metric attributes"));
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { safeString } from "../safe_string.ts";
 
 const TYPES: Readonly<Record<string, string>> = {
   txt: "text/plain",
@@ -65,7 +66,7 @@ const TYPES: Readonly<Record<string, string>> = {
  * ```
  */
 export function guessMimeType(name: string): string | null {
-  const base = String(name).split(/[\\/]/).pop() ?? "";
+  const base = safeString(name).split(/[\\/]/).pop() ?? "";
   const dot = base.lastIndexOf(".");
   if (dot <= 0 || dot === base.length - 1) return null;
   return TYPES[base.slice(dot + 1).toLowerCase()] ?? null;

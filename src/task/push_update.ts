@@ -3,11 +3,10 @@
  *
  * @module
  */
-import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { report } from "../diagnostics.ts";
 import { taskEnv } from "./_env.ts";
-import { ATTR_TASK_ID } from "./start.ts";
 import { getCurrentTask } from "./task_context.ts";
+import { writeStateSnapshot } from "./task_span.ts";
 
 /**
  * Pushes the current task's state out now: writes a `run_update` snapshot span (child of the
@@ -22,17 +21,7 @@ export async function pushUpdate(): Promise<void> {
     const task = getCurrentTask();
     const env = taskEnv();
     if (task?.active) {
-      env.tracer.startSpan(`${task.name}.update`, {
-        parent: task.span,
-        type: "run_update",
-        label: task.label,
-        attributes: {
-          ...task.stateAttributes(),
-          [ATTR_TASK_ID]: task.taskId,
-          [ATTR_RUN_ID]: task.runId,
-          [ATTR_PROJECT]: task.project,
-        },
-      }).end();
+      writeStateSnapshot(task, env.tracer);
       await task.settled();
     }
     await env.flush();

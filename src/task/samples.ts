@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { report } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { nameOf, readOptions, readRecord } from "./_read.ts";
 import { within } from "./_within.ts";
 import type { MetricAggMode } from "./metrics.ts";
 import { startTask } from "./start.ts";
@@ -21,6 +22,29 @@ export interface LogSampleOptions {
   aggregation?: MetricAggMode;
 }
 
+const SAMPLE_OPTION_KEYS: readonly (keyof LogSampleOptions)[] = ["metrics", "step", "aggregation"];
+
+/** The samples of an iterable object (not a string), or undefined when they cannot be read. */
+function sampleList(samples: unknown): unknown[] | undefined {
+  if (typeof samples !== "object" || samples === null) return undefined;
+  try {
+    const iterable = samples as Iterable<unknown>;
+    return typeof iterable[Symbol.iterator] === "function" ? Array.from(iterable) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A sample's `[input, output, metrics?]`, or undefined when it is not such an array. */
+function samplePair(sample: unknown): readonly unknown[] | undefined {
+  try {
+    if (!Array.isArray(sample) || (sample.length !== 2 && sample.length !== 3)) return undefined;
+    return [sample[0], sample[1], sample[2]];
+  } catch {
+    return undefined; // An unreadable proxy.
+  }
+}
+
 function sampleTask(
   parent: TaskSpan,
   label: string,
@@ -28,17 +52,15 @@ function sampleTask(
   output: unknown,
   options: LogSampleOptions,
 ): void {
+  const { metrics, step, aggregation } = readOptions(options, SAMPLE_OPTION_KEYS, "sample");
   const child = startTask(label, { type: "sample", parent });
   runTask(child, (t) => {
     const inHash = t.logInput("input", input);
     const outHash = t.logOutput("output", output);
     t.linkObjects(outHash, inHash);
-    for (const [name, value] of Object.entries(options.metrics ?? {})) {
-      t.logMetric(name, value, {
-        step: options.step,
-        aggregation: options.aggregation,
-        origin: output,
-      });
+    const record = readRecord(metrics, "sample metrics");
+    for (const name of Object.keys(record)) {
+      t.logMetric(name, record[name] as number, { step, aggregation, origin: output });
     }
   });
 }
@@ -72,23 +94,37 @@ export type Sample =
 
 /**
  * Logs several samples as child tasks named `name`. A malformed sample (not a 2- or 3-element
- * array) is reported and skipped.
+ * array) is reported and skipped; so is `samples` when it is not an iterable object (a string
+ * is not taken one character at a time).
  *
  * @param name The samples' name.
  * @param samples The samples.
  */
 export function logSamples(name: string, samples: Iterable<Sample>): void {
   within("logSamples", undefined, (t) => {
+    const list = sampleList(samples);
+    if (list === undefined) {
+      reportOnce(
+        "samples",
+        "warn",
+        "invalid_task_input",
+        `Cannot log samples of ${nameOf(name)}: expected a list of samples`,
+      );
+      return;
+    }
     let index = 0;
-    for (const sample of samples) {
-      if (!Array.isArray(sample) || (sample.length !== 2 && sample.length !== 3)) {
+    for (const sample of list) {
+      const pair = samplePair(sample);
+      if (pair === undefined) {
         report(
           "warn",
           "invalid_sample",
-          `Cannot log sample ${index} of ${name}: expected [input, output] or [input, output, metrics]`,
+          `Cannot log sample ${index} of ${
+            nameOf(name)
+          }: expected [input, output] or [input, output, metrics]`,
         );
       } else {
-        sampleTask(t, name, sample[0], sample[1], { metrics: sample[2] });
+        sampleTask(t, name, pair[0], pair[1], { metrics: pair[2] as Sample[2] });
       }
       index++;
     }

@@ -14,10 +14,11 @@ import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
 import { taskEnv } from "./_env.ts";
-import { newRunId, startTask } from "./start.ts";
+import { isInstance, nameOf, readOptions } from "./_read.ts";
+import { newRunId, startTask, TASK_OPTION_KEYS } from "./start.ts";
 import type { TaskSpanOptions } from "./start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";
-import type { TaskSpan } from "./task_span.ts";
+import { TaskSpan } from "./task_span.ts";
 
 /** A callback run inside a task. */
 export type TaskBody<R> = (task: TaskSpan) => R;
@@ -84,9 +85,14 @@ export interface RunOptions extends Omit<TaskSpanOptions, "taskId"> {
   namePrefix?: string;
 }
 
-function generatedName(prefix: string | undefined): string {
+const RUN_OPTION_KEYS = [
+  ...TASK_OPTION_KEYS.filter((key) => key !== "taskId"),
+  "namePrefix",
+] as (keyof RunOptions)[];
+
+function generatedName(prefix: unknown): string {
   const n = crypto.getRandomValues(new Uint16Array(1))[0] % 900 + 100;
-  return `${prefix ?? "run"}-${n}`;
+  return `${prefix === undefined ? "run" : nameOf(prefix)}-${n}`;
 }
 
 /**
@@ -141,10 +147,10 @@ export function run<R>(
   maybeFn?: TaskBody<R>,
 ): R | TaskSpan {
   if (typeof nameOrFn === "function") return run(undefined, {}, nameOrFn);
-  const [options = {}, fn] = split(optionsOrFn, maybeFn);
-  const task = startTask(nameOrFn ?? generatedName(options.namePrefix), {
+  const [given, fn] = split(optionsOrFn, maybeFn);
+  const { namePrefix, ...options } = readOptions(given, RUN_OPTION_KEYS, "run");
+  const task = startTask(nameOrFn ?? generatedName(namePrefix), {
     ...options,
-    type: options.type ?? "task",
     taskId: newRunId(),
   });
   return fn === undefined ? task : runTask(task, fn);
@@ -157,6 +163,12 @@ export interface TaskAndRunOptions extends Omit<TaskSpanOptions, "type" | "taskI
   /** The task's type (default `task`). */
   taskType?: SpanType;
 }
+
+const TASK_AND_RUN_OPTION_KEYS: readonly (keyof TaskAndRunOptions)[] = [
+  ...TASK_OPTION_KEYS.filter((key) => key !== "type" && key !== "taskId"),
+  "taskName",
+  "taskType",
+] as (keyof TaskAndRunOptions)[];
 
 /**
  * A task that is also the run when no task is current: the task's own id is then the run id
@@ -199,13 +211,13 @@ export function taskAndRun<R>(
   optionsOrFn?: TaskAndRunOptions | TaskBody<R>,
   maybeFn?: TaskBody<R>,
 ): R | TaskSpan {
-  const [options = {}, fn] = split(optionsOrFn, maybeFn);
-  const { taskName, taskType, ...rest } = options;
+  const [given, fn] = split(optionsOrFn, maybeFn);
+  const { taskName, taskType, ...rest } = readOptions(given, TASK_AND_RUN_OPTION_KEYS, "task");
   const root = rest.parent === null ||
-    (rest.parent === undefined && getCurrentTask() === undefined);
+    (!isInstance(rest.parent, TaskSpan) && getCurrentTask() === undefined);
   const task = startTask(taskName ?? name, {
     ...rest,
-    type: taskType ?? "task",
+    type: taskType,
     taskId: root ? newRunId() : undefined,
   });
   return fn === undefined ? task : runTask(task, fn);
@@ -222,6 +234,8 @@ export interface SpanOptions {
   /** Type (default `span`). */
   type?: SpanType;
 }
+
+const SPAN_OPTION_KEYS: readonly (keyof SpanOptions)[] = ["tags", "attributes", "label", "type"];
 
 /**
  * A lightweight span for timing and tags (no task state). Inside a run it carries the run id and
@@ -260,11 +274,12 @@ export function span<R>(
   optionsOrFn?: SpanOptions | ((span: Span) => R),
   maybeFn?: (span: Span) => R,
 ): R | Span {
-  const options = typeof optionsOrFn === "function" ? {} : optionsOrFn ?? {};
   const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn;
+  const given = typeof optionsOrFn === "function" ? undefined : optionsOrFn;
+  const options = readOptions(given, SPAN_OPTION_KEYS, "span");
   const tracer = taskEnv().tracer;
   const s = tracer.startSpan(name, {
-    type: options.type ?? "span",
+    type: typeof options.type === "string" ? options.type : "span",
     label: options.label,
     tags: options.tags,
     attributes: options.attributes,

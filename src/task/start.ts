@@ -10,15 +10,17 @@ import { reportOnce } from "../diagnostics.ts";
 import { newUuid } from "../ids.ts";
 import type { SpanType } from "../span_types.ts";
 import type { SpanContext, SpanKind } from "../types.ts";
+import { setOwn } from "../own_property.ts";
 import { taskEnv } from "./_env.ts";
+import { isInstance, nameOf, readOptions, readRecord } from "./_read.ts";
+import { ATTR_TASK_ID, ATTR_TASK_PARENT_ID } from "./_task_tree.ts";
 import { getCurrentTask } from "./task_context.ts";
 import { TaskSpan } from "./task_span.ts";
 import type { TaskArguments } from "./task_span.ts";
 
-/** Attribute key of a task's own id (tracelet addition; dreadnode exports only the run id). */
-export const ATTR_TASK_ID = "dreadnode.task.id";
-/** Attribute key of the parent task's id. */
-export const ATTR_TASK_PARENT_ID = "dreadnode.task.parent_id";
+export { ATTR_TASK_ID, ATTR_TASK_PARENT_ID } from "./_task_tree.ts";
+
+const SPAN_KINDS: readonly SpanKind[] = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
 /** Options of `taskSpan` (and the base of the other task factories). */
 export interface TaskSpanOptions {
@@ -52,6 +54,20 @@ export interface StartTaskExtras {
   arguments?: TaskArguments;
 }
 
+/** Every field of {@linkcode TaskSpanOptions}, read once each from what the caller passed. */
+export const TASK_OPTION_KEYS: readonly (keyof TaskSpanOptions)[] = [
+  "type",
+  "label",
+  "tags",
+  "attributes",
+  "project",
+  "taskId",
+  "parent",
+  "params",
+  "inputs",
+  "kind",
+];
+
 /**
  * A 32-hex run id (a UUID v4 without dashes, like dreadnode's `run()`).
  *
@@ -62,7 +78,10 @@ export function newRunId(): string {
 }
 
 /**
- * Starts a task span (not made current; see `runTask` / `inContext`).
+ * Starts a task span (not made current; see `runTask` / `inContext`). Never throws: options that
+ * cannot be read, a `parent` that is not a task, a `type` that is not a string or an unknown
+ * `kind` are reported or ignored, and records (`params`, `inputs`, `attributes`) keep every entry
+ * that can be read.
  *
  * @param name The span name.
  * @param options Type, label, tags, project, parent, ….
@@ -74,37 +93,34 @@ export function startTask(
   options: TaskSpanOptions = {},
   extras: StartTaskExtras = {},
 ): TaskSpan {
+  const o = readOptions(options, TASK_OPTION_KEYS, "task");
+  const taskName = nameOf(name);
   const env = taskEnv();
-  const parent = options.parent === undefined ? getCurrentTask() : options.parent ?? undefined;
-  let project = parent?.project ?? options.project ?? env.project;
-  if (parent !== undefined && options.project !== undefined && options.project !== parent.project) {
+  const chosen = taskParent(o.parent);
+  const parent = chosen === undefined ? getCurrentTask() : chosen ?? undefined;
+  let project = parent?.project ?? o.project ?? env.project;
+  if (parent !== undefined && o.project !== undefined && o.project !== parent.project) {
     reportOnce(
       "task_project_ignored",
       "warn",
       "task_project_ignored",
-      `Task ${name} runs inside project ${parent.project}: a child task keeps its run's project`,
+      `Task ${taskName} runs inside project ${parent.project}: a child task keeps its run's project`,
     );
   }
   if (typeof project !== "string" || project === "") project = "default";
-  const taskId = options.taskId !== undefined && options.taskId !== ""
-    ? String(options.taskId)
-    : newUuid();
+  const taskId = o.taskId !== undefined && o.taskId !== "" ? nameOf(o.taskId) : newUuid();
   const runId = parent?.runId ?? taskId;
-  const spanParent = extras.remoteParent ??
-    (options.parent === null ? null : options.parent?.span);
-  const span = env.tracer.startSpan(name, {
-    parent: spanParent,
-    kind: options.kind,
-    type: options.type ?? "task",
-    label: options.label ?? name,
-    tags: options.tags,
-    attributes: {
-      ...options.attributes,
-      [ATTR_PROJECT]: project,
-      [ATTR_RUN_ID]: runId,
-      [ATTR_TASK_ID]: taskId,
-      [ATTR_TASK_PARENT_ID]: parent?.taskId,
-    },
+  const span = env.tracer.startSpan(taskName, {
+    parent: extras.remoteParent ?? (chosen === null ? null : chosen?.span),
+    kind: SPAN_KINDS.includes(o.kind as SpanKind) ? o.kind : undefined,
+    type: typeof o.type === "string" ? o.type : "task",
+    label: o.label ?? taskName,
+    tags: o.tags,
+    attributes: startAttributes(
+      { [ATTR_PROJECT]: project, [ATTR_RUN_ID]: runId, [ATTR_TASK_ID]: taskId },
+      parent?.taskId,
+      readRecord(o.attributes, "task attributes"),
+    ),
   });
   const task = new TaskSpan({
     span,
@@ -116,9 +132,39 @@ export function startTask(
     files: env.files,
     arguments: extras.arguments,
   });
-  if (options.inputs !== undefined) {
-    for (const key of Object.keys(options.inputs)) task.logInput(key, options.inputs[key]);
-  }
-  if (options.params !== undefined) task.logParams(options.params);
+  const inputs = readRecord(o.inputs, "task inputs");
+  for (const key of Object.keys(inputs)) task.logInput(key, inputs[key]);
+  if (o.params !== undefined) task.logParams(o.params);
   return task;
+}
+
+/**
+ * A task's attributes at start: its identity first, so that the span's attribute count limit
+ * never drops it (it routes the task's line to its run), then the caller's attributes, which
+ * cannot override it.
+ */
+function startAttributes(
+  identity: Record<string, string>,
+  parentId: string | undefined,
+  given: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...identity };
+  if (parentId !== undefined) out[ATTR_TASK_PARENT_ID] = parentId;
+  for (const key of Object.keys(given)) if (!Object.hasOwn(out, key)) setOwn(out, key, given[key]);
+  return out;
+}
+
+/**
+ * The `parent` option: a task, `null` (a new root) or `undefined` (the current task). Anything
+ * else is reported and read as `undefined`.
+ */
+function taskParent(parent: unknown): TaskSpan | null | undefined {
+  if (parent === undefined || parent === null || isInstance(parent, TaskSpan)) return parent;
+  reportOnce(
+    "task_parent",
+    "warn",
+    "invalid_task_options",
+    "The parent option is not a task (nor null): the task starts under the current task",
+  );
+  return undefined;
 }

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { cleanTags } from "../clean.ts";
+import { nameOf, readOptions, readRecord, readStrings } from "./_read.ts";
 import type { TaskBody } from "./spans.ts";
 import { startTask } from "./start.ts";
 import type { TaskSpanOptions } from "./start.ts";
@@ -97,8 +99,11 @@ const FIELDS: readonly (readonly [string, string])[] = [
   ["originalClass", "original_class"],
 ];
 
+const FIELD_NAMES: readonly string[] = FIELDS.map(([camel]) => camel);
+
 /**
  * The AIRT attributes of a set of fields: every non-null field, under `<prefix><snake_case>`.
+ * Never throws: a field that cannot be read is left out (reported).
  *
  * @param fields The fields.
  * @param prefix The prefix (default `airt.`).
@@ -109,15 +114,46 @@ export function airtAttributes(
   prefix: string = AIRT_ATTRIBUTE_PREFIX,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const record = fields as Record<string, unknown>;
+  const record = readOptions(fields as Record<string, unknown>, FIELD_NAMES, "AIRT");
+  const text = nameOf(prefix);
   for (const [camel, snake] of FIELDS) {
     const value = record[camel];
-    if (value !== undefined && value !== null) {
-      out[prefix + snake] = Array.isArray(value) ? [...value] : value;
-    }
+    if (value !== undefined && value !== null) out[text + snake] = snapshot(value);
   }
   return out;
 }
+
+/** A copy of an array value (attributes are snapshots), or the value itself. */
+function snapshot(value: unknown): unknown {
+  try {
+    return Array.isArray(value) ? [...value] : value;
+  } catch {
+    return value; // An unreadable array proxy: the span records it as a placeholder.
+  }
+}
+
+const STUDY_OPTION_KEYS = [
+  ...FIELD_NAMES,
+  "parent",
+  "attributes",
+  "label",
+  "tags",
+  "perturbationBudget",
+  "originalClass",
+  "attributePrefix",
+] as (keyof StudySpanOptions)[];
+
+const TRIAL_OPTION_KEYS = [
+  ...FIELD_NAMES,
+  "parent",
+  "attributes",
+  "step",
+  "taskName",
+  "label",
+  "tags",
+  "trialIndex",
+  "attributePrefix",
+] as (keyof TrialSpanOptions)[];
 
 function finish<R>(task: TaskSpan, fn: TaskBody<R> | undefined): R | TaskSpan {
   return fn === undefined ? task : runTask(task, fn);
@@ -153,14 +189,18 @@ export function studySpan<R>(
   options: StudySpanOptions = {},
   fn?: TaskBody<R>,
 ): R | TaskSpan {
-  const transforms = options.transforms ?? [];
+  const o = readOptions(options, STUDY_OPTION_KEYS, "study");
+  const transforms = readStrings(o.transforms);
   const suffix = transforms.length > 0 ? ` [${transforms.join(", ")}]` : "";
-  const task = startTask(`study:${name}${suffix}`, {
+  const task = startTask(`study:${nameOf(name)}${suffix}`, {
     type: "study",
-    label: (options.label ?? name) + suffix,
-    tags: ["study", "optimization", ...(options.tags ?? [])],
-    parent: options.parent,
-    attributes: { ...options.attributes, ...airtAttributes(options, options.attributePrefix) },
+    label: nameOf(o.label ?? name) + suffix,
+    tags: cleanTags(o.tags, ["study", "optimization"]),
+    parent: o.parent,
+    attributes: {
+      ...readRecord(o.attributes, "study attributes"),
+      ...airtAttributes(o, o.attributePrefix),
+    },
   });
   return finish(task, fn);
 }
@@ -189,19 +229,20 @@ export function trialSpan<R>(
   options: TrialSpanOptions,
   fn?: TaskBody<R>,
 ): R | TaskSpan {
-  const id = String(trialId);
-  const label = options.label ??
-    (options.taskName ? `${options.taskName} [${options.step}]` : `trial_${options.step}`);
+  const o = readOptions(options, TRIAL_OPTION_KEYS, "trial");
+  const id = nameOf(trialId);
+  const step = nameOf(o.step);
+  const label = o.label ?? (o.taskName ? `${nameOf(o.taskName)} [${step}]` : `trial_${step}`);
   const task = startTask(`trial:${id.slice(0, 8)}`, {
     type: "trial",
     label,
-    tags: ["trial", ...(options.tags ?? [])],
-    parent: options.parent,
+    tags: cleanTags(o.tags, ["trial"]),
+    parent: o.parent,
     attributes: {
-      ...options.attributes,
+      ...readRecord(o.attributes, "trial attributes"),
       "dreadnode.trial.id": id,
-      "dreadnode.trial.step": options.step,
-      ...airtAttributes(options, options.attributePrefix),
+      "dreadnode.trial.step": o.step,
+      ...airtAttributes(o, o.attributePrefix),
     },
   });
   return finish(task, fn);

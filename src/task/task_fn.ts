@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { report } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
+import { nameOf, readArray, readOptions, readStrings } from "./_read.ts";
 import type { SpanType } from "../span_types.ts";
 import { startTask } from "./start.ts";
 import { runTask } from "./task_context.ts";
@@ -73,9 +74,34 @@ function loggable(value: unknown): boolean {
 }
 
 function scorerName(scorer: Scorer<never>, index: number): string {
-  const name = typeof scorer === "function" ? scorer.name : scorer.name;
-  return name !== "" && name !== undefined ? name : `scorer_${index}`;
+  try {
+    const name: unknown = scorer.name;
+    if (typeof name === "string" && name !== "") return name;
+  } catch {
+    // Not an object, or a proxy whose `name` cannot be read.
+  }
+  return `scorer_${index}`;
 }
+
+function functionName(fn: (...args: never[]) => unknown): string {
+  try {
+    return typeof fn.name === "string" && fn.name !== "" ? fn.name : "task";
+  } catch {
+    return "task"; // A proxy whose `name` cannot be read.
+  }
+}
+
+const TASK_FN_OPTION_KEYS: readonly (keyof TaskOptions)[] = [
+  "name",
+  "label",
+  "type",
+  "tags",
+  "attributes",
+  "scorers",
+  "logInputs",
+  "logOutput",
+  "argNames",
+];
 
 /** Runs scorers; returns a promise only when some scorer is async. */
 function runScorers<T>(
@@ -111,11 +137,13 @@ function runScorers<T>(
 }
 
 /**
- * Wraps a function as a traced task.
+ * Wraps a function as a traced task. Options that cannot be read (or scorers that are not a
+ * list) are reported and ignored.
  *
  * @param fn The function (sync or async).
  * @param options Name, label, type, tags, scorers, input/output logging.
  * @returns A function with the same signature, whose `name` is the task name.
+ * @throws {TypeError} When `fn` is not a function.
  * @example
  * ```ts
  * import { run, task } from "@tracelet/tracelet";
@@ -130,24 +158,34 @@ export function task<A extends unknown[], R>(
   fn: (...args: A) => R,
   options: TaskOptions<Awaited<R>> = {},
 ): (...args: A) => R {
-  const name = options.name ?? (fn.name !== "" ? fn.name : "task");
-  const names = options.argNames ?? parameterNames(fn as (...args: never[]) => unknown);
-  const scorers = options.scorers ?? [];
+  if (typeof fn !== "function") {
+    throw new TypeError(`task() needs a function to wrap, got ${typeof fn}`);
+  }
+  const o = readOptions(options, TASK_FN_OPTION_KEYS, "task()");
+  const name = o.name === undefined ? functionName(fn) : nameOf(o.name);
+  const names = o.argNames === undefined
+    ? parameterNames(fn as (...args: never[]) => unknown)
+    : readStrings(o.argNames);
+  const scorers = readArray(o.scorers) as Scorer<Awaited<R>>[] | undefined;
+  if (scorers === undefined && o.scorers !== undefined) {
+    reportOnce("task_scorers", "warn", "invalid_task_options", "task() scorers must be a list");
+  }
+  const selected = o.logInputs === undefined || o.logInputs === true
+    ? true
+    : readStrings(o.logInputs);
   const traced = function (this: unknown, ...args: A): R {
     const argNames = args.map((_, i) => names[i] ?? `arg${i}`);
     const t = startTask(name, {
-      type: options.type ?? "task",
-      label: options.label,
-      tags: options.tags,
-      attributes: options.attributes,
+      type: o.type,
+      label: o.label,
+      tags: o.tags,
+      attributes: o.attributes,
     }, { arguments: { args, names: argNames } });
     return runTask(t, (t) => {
       const inputs: string[] = [];
-      const selected = options.logInputs ?? true;
       try {
         args.forEach((value, i) => {
-          const wanted = selected === true ||
-            (Array.isArray(selected) && selected.includes(argNames[i]));
+          const wanted = selected === true || selected.includes(argNames[i]);
           if (wanted && loggable(value)) inputs.push(t.logInput(argNames[i], value));
         });
       } catch (error) {
@@ -156,11 +194,11 @@ export function task<A extends unknown[], R>(
       const after = (output: Awaited<R>, sync: boolean): Promise<void> | void => {
         try {
           t.setOutput(output);
-          if (options.logOutput !== false && output !== undefined) {
+          if (o.logOutput !== false && output !== undefined) {
             const out = t.logOutput("output", output);
             for (const input of inputs) t.linkObjects(out, input);
           }
-          return runScorers(t, scorers, output, sync);
+          return runScorers(t, scorers ?? [], output, sync);
         } catch (error) {
           report("error", "internal_error", `Cannot record the output of task ${name}`, error);
         }

@@ -5,15 +5,18 @@
  *
  * @module
  */
-import { ATTR_RUN_ID } from "../attribute_keys.ts";
+import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
+import type { Tracer } from "../tracer.ts";
+import { taskEnv } from "./_env.ts";
 import { TaskData } from "./_task_data.ts";
-import { logMetricTo, metricEntries, stateAttributes } from "./_task_state.ts";
+import { readOptions } from "./_read.ts";
+import { logMetricTo, METRIC_OPTION_KEYS, metricEntries, stateAttributes } from "./_task_state.ts";
 import type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 import { logArtifactTo } from "./artifacts.ts";
 import type {
@@ -26,6 +29,7 @@ import type { Metric, MetricSeries } from "./metrics.ts";
 import { contextForTask } from "./task_context.ts";
 
 export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
+import { ATTR_TASK_ID } from "./_task_tree.ts";
 export { MAX_CHILD_TASKS } from "./_task_tree.ts";
 
 /** Bound call arguments of a function task. */
@@ -145,8 +149,9 @@ export class TaskSpan extends TaskData<TaskSpan> {
     defaults: LogMetricOptions = {},
   ): Metric[] {
     const out: Metric[] = [];
+    const shared = readOptions(defaults, METRIC_OPTION_KEYS, "metric");
     for (const { name, value, ...rest } of metricEntries(metrics)) {
-      const m = this.logMetric(name, value, { ...defaults, ...rest });
+      const m = this.logMetric(name, value, { ...shared, ...rest });
       if (m !== undefined) out.push(m);
     }
     return out;
@@ -236,15 +241,26 @@ export class TaskSpan extends TaskData<TaskSpan> {
   }
 
   /**
-   * Writes the task state onto the span and ends it (once).
+   * Writes the task state onto the span and ends it (once). When the span's attribute count
+   * limit leaves no room for the state, the state goes to a `run_update` child span (as with
+   * `pushUpdate`) instead of being lost.
    *
    * @param endTime When it ended (default now).
    */
   end(endTime?: TimeInput): void {
     if (!this.span.active) return;
     try {
-      this.span.setAttributes(this.stateAttributes());
+      const state = this.stateAttributes();
+      this.span.setAttributes(state);
       this.span.setAttribute(ATTR_RUN_ID, this.runId);
+      if (Object.keys(state).some((key) => !Object.hasOwn(this.span.attributes, key))) {
+        report(
+          "warn",
+          "task_state_overflow",
+          `Task ${this.name} has no room left for its state under the attribute count limit: it is written on a ${this.name}.update span instead`,
+        );
+        writeStateSnapshot(this, taskEnv().tracer, state);
+      }
     } catch (error) {
       report("error", "task_internal", `Cannot write the state of task ${this.name}`, error);
     }
@@ -257,4 +273,32 @@ export class TaskSpan extends TaskData<TaskSpan> {
     }
     this.span.end(endTime);
   }
+}
+
+/**
+ * Writes a task's state on a `run_update` child span named `<task>.update`, with the task's
+ * identity so that it lands in the run's files (what `pushUpdate` sends, and where the state goes
+ * when the task's own span has no room for it).
+ *
+ * @internal
+ * @param task The task.
+ * @param tracer The tracer to start the span with.
+ * @param state The state attributes (default: the task's state now).
+ */
+export function writeStateSnapshot(
+  task: TaskSpan,
+  tracer: Tracer,
+  state: Record<string, string | string[]> = task.stateAttributes(),
+): void {
+  tracer.startSpan(`${task.name}.update`, {
+    parent: task.span,
+    type: "run_update",
+    label: task.label,
+    attributes: {
+      ...state,
+      [ATTR_TASK_ID]: task.taskId,
+      [ATTR_RUN_ID]: task.runId,
+      [ATTR_PROJECT]: task.project,
+    },
+  }).end();
 }

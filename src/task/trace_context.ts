@@ -2,11 +2,13 @@
  * W3C Trace Context (`traceparent` / `tracestate`, https://www.w3.org/TR/trace-context/) parsing
  * and formatting, strict as the recommendation requires: lower-case hex only, non-zero ids,
  * version `ff` forbidden, tracestate keys and values checked character by character, at most 32
- * list members and no duplicate keys. Parsers return `undefined` for invalid input and never throw.
+ * list members and no duplicate keys. Parsers return `undefined` for invalid input, and no function
+ * here throws, whatever it is given (an unreadable carrier or context is invalid).
  *
  * @module
  */
 import { isValidSpanId, isValidTraceId } from "../ids.ts";
+import { safeString } from "../safe_string.ts";
 import type { SpanContext } from "../types.ts";
 
 /** The most list members a `tracestate` may carry. */
@@ -64,9 +66,23 @@ export function parseTraceparent(header: unknown): Traceparent | undefined {
  * @returns The header value, or `undefined` when the ids are not valid W3C ids.
  */
 export function formatTraceparent(context: SpanContext): string | undefined {
-  if (!isValidTraceId(context.traceId) || !isValidSpanId(context.spanId)) return undefined;
-  const flags = Number.isInteger(context.traceFlags) ? context.traceFlags & 0xff : 0;
-  return `00-${context.traceId}-${context.spanId}-${flags.toString(16).padStart(2, "0")}`;
+  let traceId: unknown, spanId: unknown, traceFlags: unknown;
+  try {
+    ({ traceId, spanId, traceFlags } = context);
+  } catch {
+    return undefined; // Not a readable object.
+  }
+  if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
+  const flags = Number.isInteger(traceFlags) ? (traceFlags as number) & 0xff : 0;
+  return `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, "0")}`;
+}
+
+function isTraceId(id: unknown): id is string {
+  return typeof id === "string" && isValidTraceId(id);
+}
+
+function isSpanId(id: unknown): id is string {
+  return typeof id === "string" && isValidSpanId(id);
 }
 
 /** One `tracestate` list member. */
@@ -84,7 +100,7 @@ export interface TracestateMember {
  * @returns Whether it is valid.
  */
 export function isValidTracestateKey(key: string): boolean {
-  return SIMPLE_KEY.test(key) || TENANT_KEY.test(key);
+  return typeof key === "string" && (SIMPLE_KEY.test(key) || TENANT_KEY.test(key));
 }
 
 /**
@@ -94,7 +110,7 @@ export function isValidTracestateKey(key: string): boolean {
  * @returns Whether it is valid.
  */
 export function isValidTracestateValue(value: string): boolean {
-  return VALUE.test(value);
+  return typeof value === "string" && VALUE.test(value);
 }
 
 /**
@@ -135,13 +151,28 @@ export function parseTracestate(header: unknown): TracestateMember[] | undefined
 export function formatTracestate(members: readonly TracestateMember[]): string {
   const out: string[] = [];
   const seen = new Set<string>();
-  for (const { key, value } of members) {
-    if (out.length === MAX_TRACESTATE_MEMBERS) break;
-    if (!isValidTracestateKey(key) || !isValidTracestateValue(value) || seen.has(key)) continue;
-    seen.add(key);
-    out.push(`${key}=${value}`);
+  try {
+    for (const member of members) {
+      if (out.length === MAX_TRACESTATE_MEMBERS) break;
+      const { key, value } = readMember(member);
+      if (!isValidTracestateKey(key) || !isValidTracestateValue(value) || seen.has(key)) continue;
+      seen.add(key);
+      out.push(`${key}=${value}`);
+    }
+  } catch {
+    // Not iterable: the members read so far.
   }
   return out.join(",");
+}
+
+/** A member's key and value, or empty ones (invalid) when it cannot be read. */
+function readMember(member: unknown): TracestateMember {
+  try {
+    const { key, value } = member as TracestateMember;
+    return { key, value };
+  } catch {
+    return { key: "", value: "" };
+  }
 }
 
 /** A W3C carrier as sent between processes. */
@@ -161,10 +192,20 @@ export interface TraceCarrier {
 export function injectTraceContext(context: SpanContext): TraceCarrier | undefined {
   const traceparent = formatTraceparent(context);
   if (traceparent === undefined) return undefined;
-  const state = context.traceState === undefined ? undefined : parseTracestate(context.traceState);
+  const state = parseTracestate(readField(context, "traceState"));
   return state === undefined || state.length === 0
     ? { traceparent }
     : { traceparent, tracestate: formatTracestate(state) };
+}
+
+/** A field of a carrier or context; undefined when it is not an object or cannot be read. */
+function readField(source: unknown, key: string): unknown {
+  if (typeof source !== "object" || source === null) return undefined;
+  try {
+    return (source as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result of {@linkcode extractTraceContext}. */
@@ -184,15 +225,16 @@ export interface ExtractedTraceContext {
  */
 export function extractTraceContext(carrier: unknown): ExtractedTraceContext {
   const problems: string[] = [];
-  const c = typeof carrier === "object" && carrier !== null ? carrier as TraceCarrier : {};
-  const parent = parseTraceparent(c.traceparent);
+  const traceparent = readField(carrier, "traceparent");
+  const parent = parseTraceparent(traceparent);
   if (parent === undefined) {
-    problems.push(`invalid traceparent ${JSON.stringify(String(c.traceparent)).slice(0, 80)}`);
+    problems.push(`invalid traceparent ${JSON.stringify(safeString(traceparent)).slice(0, 80)}`);
     return { context: undefined, problems };
   }
   let traceState: string | undefined;
-  if (c.tracestate !== undefined) {
-    const members = parseTracestate(c.tracestate);
+  const tracestate = readField(carrier, "tracestate");
+  if (tracestate !== undefined) {
+    const members = parseTracestate(tracestate);
     if (members === undefined) problems.push("invalid tracestate discarded");
     else if (members.length > 0) traceState = formatTracestate(members);
   }
