@@ -5,25 +5,13 @@ import assert from "node:assert/strict";
 import { encodeTracesJson, encodeTracesProtobuf, isValidTraceId, Tracer } from "../mod.ts";
 import { resetReportedOnce } from "../src/diagnostics.ts";
 import type { SpanContext, SpanRecord } from "../mod.ts";
+import { hostile } from "./_support/hostile.ts";
 import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
 
-/** Values that throw when read, converted to a string, or inspected. */
-function hostile() {
-  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
-  revoke();
+/** The shared hostile values, plus an attribute record whose second getter throws. */
+function hostileInputs() {
   return {
-    revoked: revoked as never,
-    noPrototype: Object.create(null) as never,
-    throwingToString: {
-      toString: () => {
-        throw new Error("toString");
-      },
-    } as never,
-    throwingKeys: new Proxy({}, {
-      ownKeys: () => {
-        throw new Error("ownKeys");
-      },
-    }) as never,
+    ...hostile(),
     throwingGetter: {
       first: 1,
       get second(): number {
@@ -46,7 +34,7 @@ function assertEncodable(spans: readonly SpanRecord[]): void {
 
 describe("span methods given hostile input", () => {
   it("never throw, and the span still ends, reaches the processors and encodes", async () => {
-    const h = hostile();
+    const h = hostileInputs();
     const { tracer, collector } = setup();
     resetReportedOnce(); // other test files may have used up the once-only diagnostics
     const { diagnostics } = await captureDiagnostics(() => {
@@ -84,7 +72,7 @@ describe("span methods given hostile input", () => {
   it("keep the attributes read before a throwing getter", async () => {
     const { tracer, collector } = setup();
     await captureDiagnostics(() => {
-      tracer.startSpan("s", { attributes: hostile().throwingGetter }).end();
+      tracer.startSpan("s", { attributes: hostileInputs().throwingGetter }).end();
     });
     assert.deepEqual({ ...collector.byName("s").attributes }, { first: 1 });
   });

@@ -34,28 +34,9 @@ import {
   withTrace,
 } from "../../src/agents/mod.ts";
 import type { AgentsCoreSpanLike, SpanData, TracingProcessor } from "../../src/agents/mod.ts";
+import { hostile } from "../_support/hostile.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup, byType } from "./_helpers.ts";
-
-/** Values that throw when read, converted to a string, or inspected. */
-function hostile() {
-  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return {
-    revoked: revoked as never,
-    noPrototype: Object.create(null) as never,
-    throwingToString: {
-      toString: () => {
-        throw new Error("toString");
-      },
-    } as never,
-    throwingKeys: new Proxy({}, {
-      ownKeys: () => {
-        throw new Error("ownKeys");
-      },
-    }) as never,
-  };
-}
 
 /** Each hostile value, and the wrong types a caller may pass instead of a string. */
 function unprintables(): unknown[] {

@@ -38,28 +38,9 @@ import {
   withTraceRun,
 } from "../../src/events/mod.ts";
 import type { EventSink, TraceEvent } from "../../src/events/mod.ts";
+import { hostile } from "../_support/hostile.ts";
 import { captureDiagnostics, CollectingProcessor } from "../_support/collect.ts";
 import { eventSetup } from "./_helpers.ts";
-
-/** Values that throw when read, converted to a string, or inspected. */
-function hostile() {
-  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
-  revoke();
-  return {
-    revoked: revoked as never,
-    noPrototype: Object.create(null) as never,
-    throwingToString: {
-      toString: () => {
-        throw new Error("toString");
-      },
-    } as never,
-    throwingKeys: new Proxy({}, {
-      ownKeys: () => {
-        throw new Error("ownKeys");
-      },
-    }) as never,
-  };
-}
 
 /** Each hostile value, and the wrong types a caller may pass instead of a string or object. */
 function unprintables(): unknown[] {
