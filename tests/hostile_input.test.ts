@@ -6,6 +6,8 @@ import { encodeTracesJson, encodeTracesProtobuf, isValidTraceId, Tracer } from "
 import { resetReportedOnce } from "../src/diagnostics.ts";
 import type { SpanContext, SpanRecord } from "../mod.ts";
 import { hostile } from "./_support/hostile.ts";
+import { makeSpanBatch } from "./_support/span_records.ts";
+import { OtlpHttpExporter } from "../src/exporter/otlp_http.ts";
 import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
 
 /** The shared hostile values, plus an attribute record whose second getter throws. */
@@ -166,5 +168,23 @@ describe("malformed span contexts", () => {
     assert.equal(record.links[0].spanId, valid.spanId);
     assert.equal(record.links[0].traceState, undefined);
     assertEncodable(collector.ended);
+  });
+});
+
+describe("OTLP export given hostile failures", () => {
+  it("resolves and accounts for every span when fetch and gzip fail with unprintable values", async () => {
+    const unprintable = Object.create(null);
+    const exporter = new OtlpHttpExporter({
+      endpoint: "http://127.0.0.1:9/v1/traces",
+      fetch: () => Promise.reject(unprintable),
+      compress: () => Promise.reject(unprintable),
+      retry: { maxAttempts: 1 },
+    });
+    const spans = makeSpanBatch(3);
+    const { result: report, diagnostics } = await captureDiagnostics(() => exporter.export(spans));
+    assert.equal(report.exported, 0);
+    assert.equal(report.failed, 0);
+    assert.equal(Object.values(report.dropped).reduce((a, b) => a + b, 0), 3);
+    assert.ok(diagnostics.some((d) => d.message.includes("<unprintable>")));
   });
 });

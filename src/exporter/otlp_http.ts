@@ -40,6 +40,7 @@ import {
 import { parseRetryAfter } from "./_retry_after.ts";
 import { throttledWarner, type Warn } from "./_warn.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
+import { safeString } from "../safe_string.ts";
 
 export type { Compressor } from "./_gzip.ts";
 export type { RetryOptions } from "./_retry.ts";
@@ -265,7 +266,7 @@ export class OtlpHttpExporter implements SpanExporter {
       }
     } catch (error) {
       if (!accounted) report.failed += count;
-      this.#warn("export_failed", `${count} spans not exported: ${error}`);
+      this.#warn("export_failed", `${count} spans not exported: ${safeString(error)}`);
     }
     return report;
   }
@@ -289,7 +290,10 @@ export class OtlpHttpExporter implements SpanExporter {
         body = await this.#compress(body);
         headers["content-encoding"] = "gzip";
       } catch (error) {
-        this.#warn("gzip_failed", `gzip failed, OTLP request goes uncompressed: ${error}`);
+        this.#warn(
+          "gzip_failed",
+          `gzip failed, OTLP request goes uncompressed: ${safeString(error)}`,
+        );
       }
     }
     const max = Math.min(maxAttempts, this.#retry.maxAttempts);
@@ -335,7 +339,7 @@ export class OtlpHttpExporter implements SpanExporter {
           reason = `http_${status}`;
         } catch (error) {
           reason = controller.signal.aborted ? controller.signal.reason : "network";
-          detail = String(error);
+          detail = safeString(error);
         } finally {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
