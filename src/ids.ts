@@ -111,7 +111,7 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
  * @param id The candidate.
  * @returns Whether it is valid.
  */
-export function isValidTraceId(id: string): boolean {
+export function isValidTraceId(id: unknown): id is string {
   return typeof id === "string" && TRACE_ID.test(id) && id !== "00000000000000000000000000000000";
 }
 
@@ -121,6 +121,6 @@ export function isValidTraceId(id: string): boolean {
  * @param id The candidate.
  * @returns Whether it is valid.
  */
-export function isValidSpanId(id: string): boolean {
+export function isValidSpanId(id: unknown): id is string {
   return typeof id === "string" && SPAN_ID.test(id) && id !== "0000000000000000";
 }

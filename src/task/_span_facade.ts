@@ -9,14 +9,6 @@ import type { TimeInput } from "../clock.ts";
 import { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
 import type { Attributes, SpanContext, SpanEvent, SpanStatus } from "../types.ts";
-import { nameOf } from "./_read.ts";
-
-/** Attributes as given when they are an object; anything else is no attributes. */
-function record(
-  attributes: Readonly<Record<string, unknown>> | undefined,
-): Readonly<Record<string, unknown>> | undefined {
-  return typeof attributes === "object" && attributes !== null ? attributes : undefined;
-}
 
 /** A wrapper that forwards the span API to a real tracelet span. */
 export abstract class SpanFacade {
@@ -110,7 +102,7 @@ export abstract class SpanFacade {
    * @returns This task.
    */
   setAttribute(key: string, value: unknown): this {
-    this.span.setAttribute(nameOf(key), value);
+    this.span.setAttribute(key, value);
     return this;
   }
 
@@ -122,8 +114,7 @@ export abstract class SpanFacade {
    * @returns This task.
    */
   setAttributes(attributes: Readonly<Record<string, unknown>>): this {
-    const given = record(attributes);
-    if (given !== undefined) this.span.setAttributes(given);
+    this.span.setAttributes(attributes);
     return this;
   }
 
@@ -136,7 +127,7 @@ export abstract class SpanFacade {
    * @returns This task.
    */
   addEvent(name: string, attributes?: Readonly<Record<string, unknown>>, time?: TimeInput): this {
-    this.span.addEvent(name, record(attributes), time);
+    this.span.addEvent(name, attributes, time);
     return this;
   }
 

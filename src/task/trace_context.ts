@@ -72,17 +72,9 @@ export function formatTraceparent(context: SpanContext): string | undefined {
   } catch {
     return undefined; // Not a readable object.
   }
-  if (!isTraceId(traceId) || !isSpanId(spanId)) return undefined;
+  if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return undefined;
   const flags = Number.isInteger(traceFlags) ? (traceFlags as number) & 0xff : 0;
   return `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, "0")}`;
-}
-
-function isTraceId(id: unknown): id is string {
-  return typeof id === "string" && isValidTraceId(id);
-}
-
-function isSpanId(id: unknown): id is string {
-  return typeof id === "string" && isValidSpanId(id);
 }
 
 /** One `tracestate` list member. */
