@@ -156,15 +156,14 @@ export { pythonJson, pythonStr } from "./src/serialize/python_json.ts";
 export { sha1, sha1Hex } from "./src/hash/sha1.ts";
 export { EMPTY_HASH, hashSerialized, objectHashes, schemaHash } from "./src/hash/object_hash.ts";
 export type { ObjectHashes } from "./src/hash/object_hash.ts";
+export { createRedactionPolicy, normalizeKey, RedactionPolicy } from "./src/redact/policy.ts";
+export type { HeadersInput } from "./src/redact/policy.ts";
 export {
-  createRedactionPolicy,
   DEFAULT_MAX_STRING_LENGTH,
   DEFAULT_REDACTED_KEYS,
   DEFAULT_REPLACEMENT,
-  normalizeKey,
-  RedactionPolicy,
-} from "./src/redact/policy.ts";
-export type { HeadersInput, RedactionOptions } from "./src/redact/policy.ts";
+} from "./src/redact/options.ts";
+export type { RedactionOptions } from "./src/redact/options.ts";
 export { getRedactionPolicy, setRedactionPolicy } from "./src/redact/global.ts";
 export { codePointLength, truncateString } from "./src/redact/truncate.ts";
 export { RedactingExporter, redactSpan } from "./src/redact/redacting_exporter.ts";

@@ -9,6 +9,7 @@
 import { reportOnce } from "../diagnostics.ts";
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
+import { isInstance } from "../safe_read.ts";
 
 /**
  * Reads a field of a response-like object under its snake_case or camelCase name.
@@ -97,26 +98,6 @@ function unreadable(error: unknown): void {
     "Cannot read a value given to the agent or events layer: it is ignored",
     error,
   );
-}
-
-/**
- * `value instanceof type`, false instead of throwing (a revoked proxy throws on `instanceof`).
- *
- * @param value Any value.
- * @param type A class.
- * @returns True for an instance.
- * @internal
- */
-export function isInstance<T>(
-  value: unknown,
-  // deno-lint-ignore no-explicit-any
-  type: abstract new (...args: any[]) => T,
-): value is T {
-  try {
-    return value instanceof type;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -10,7 +10,8 @@
 import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import type { Tracer } from "../tracer.ts";
-import { isInstance, readOrCopy } from "./_input.ts";
+import { isInstance } from "../safe_read.ts";
+import { readOrCopy } from "./_input.ts";
 import { activeCell } from "./_state.ts";
 import { AgentSpan, NoOpSpan } from "./agent_span.ts";
 import { genSpanId, genTraceId, NOOP_ID } from "./ids.ts";

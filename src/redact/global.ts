@@ -5,7 +5,7 @@
  * @module
  */
 import { RedactionPolicy } from "./policy.ts";
-import type { RedactionOptions } from "./policy.ts";
+import type { RedactionOptions } from "./options.ts";
 
 interface RedactionSlot {
   policy: RedactionPolicy | undefined;

@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { reportOnce } from "../diagnostics.ts";
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
 import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
@@ -21,48 +20,8 @@ import { ownEntries } from "../serialize/own_entries.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
 import { truncateString } from "./truncate.ts";
-
-/** The default sensitive keys: design-research-agents' list plus common variants. */
-export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
-  "api_key",
-  "token",
-  "authorization",
-  "password",
-  "secret",
-  "access_token",
-  "refresh_token",
-  "apiKey",
-  "api-key",
-  "x-api-key",
-  "cookie",
-  "set-cookie",
-  "client_secret",
-  "private_key",
-]);
-
-/** The default replacement value: `***REDACTED***` (the key itself is kept). */
-export const DEFAULT_REPLACEMENT = "***REDACTED***";
-
-/** The default maximum string length, in code points. */
-export const DEFAULT_MAX_STRING_LENGTH = 2048;
-
-/** Options of a {@linkcode RedactionPolicy}. */
-export interface RedactionOptions {
-  /** Sensitive keys, replacing {@linkcode DEFAULT_REDACTED_KEYS}. */
-  keys?: readonly string[];
-  /** Sensitive keys added to `keys` (or to the defaults). */
-  extraKeys?: readonly string[];
-  /** An extra rule: returns true for further sensitive keys (receives the original key). */
-  matcher?: (key: string) => boolean;
-  /** `"exact"` (default) or `"substring"` matching of normalized keys. */
-  mode?: "exact" | "substring";
-  /** What sensitive values become. Default `***REDACTED***`. */
-  replacement?: string;
-  /** Strings longer than this many code points are truncated. Default 2048. */
-  maxStringLength?: number;
-  /** False turns redaction and truncation off entirely. Default true. */
-  enabled?: boolean;
-}
+import { readArray } from "../safe_read.ts";
+import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
 /** Header collections accepted by {@linkcode RedactionPolicy.redactHeaders}. */
 export type HeadersInput =
@@ -126,22 +85,14 @@ export class RedactionPolicy {
    * @param options Keys, matcher, mode, replacement, length limit.
    */
   constructor(options: RedactionOptions = {}) {
-    const read = (key: keyof RedactionOptions): unknown => option(options, key);
-    const enabled = read("enabled");
-    const replacement = read("replacement");
-    const maxLength = read("maxStringLength");
-    const matcher = read("matcher");
-    this.enabled = typeof enabled === "boolean" ? enabled : true;
-    this.replacement = typeof replacement === "string" ? replacement : DEFAULT_REPLACEMENT;
-    this.maxStringLength = typeof maxLength === "number" && maxLength >= 0
-      ? maxLength
-      : DEFAULT_MAX_STRING_LENGTH;
-    this.mode = read("mode") === "substring" ? "substring" : "exact";
-    const keys = [...(keyList(read("keys")) ?? DEFAULT_REDACTED_KEYS)];
-    keys.push(...(keyList(read("extraKeys")) ?? []));
-    this.#keys = new Set(keys.map(normalizeKey).filter((k) => k !== ""));
+    const resolved = resolveRedactionOptions(options);
+    this.enabled = resolved.enabled;
+    this.replacement = resolved.replacement;
+    this.maxStringLength = resolved.maxStringLength;
+    this.mode = resolved.mode;
+    this.#keys = new Set(resolved.keys.map(normalizeKey).filter((k) => k !== ""));
     this.#hints = [...this.#keys];
-    this.#matcher = typeof matcher === "function" ? matcher as (key: string) => boolean : undefined;
+    this.#matcher = resolved.matcher;
   }
 
   /** The normalized sensitive keys. */
@@ -343,8 +294,11 @@ export class RedactionPolicy {
     const put = (name: string, value: unknown) => {
       if (value === undefined) return;
       if (this.enabled && this.isSensitiveKey(name)) setOwn(out, name, this.replacement);
-      else if (isArray(value)) setOwn(out, name, value.map((v) => this.truncate(v as string)));
-      else setOwn(out, name, this.truncate(value as string));
+      else {
+        const items = readArray(value);
+        const text = (v: unknown) => this.truncate(v as string);
+        setOwn(out, name, items === undefined ? text(value) : items.map(text));
+      }
     };
     try {
       const iterable = headers as Partial<Iterable<readonly [string, string]>>;
@@ -391,42 +345,6 @@ function readPair(pair: unknown): [string | undefined, unknown] {
   } catch {
     return [undefined, undefined];
   }
-}
-
-function isArray(value: unknown): value is readonly unknown[] {
-  try {
-    return Array.isArray(value);
-  } catch {
-    return false; // A revoked proxy.
-  }
-}
-
-/** An option's value; `undefined` when the options are not an object or cannot be read. */
-function option(options: unknown, key: keyof RedactionOptions): unknown {
-  if (typeof options !== "object" || options === null) return undefined;
-  try {
-    return (options as RedactionOptions)[key];
-  } catch {
-    return undefined;
-  }
-}
-
-/** A key list option: a lone string is one key, items are strings; else `undefined`. */
-function keyList(value: unknown): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === "string") return [value];
-  try {
-    if (Array.isArray(value)) return Array.from(value); // normalizeKey reads any item
-  } catch {
-    // An unreadable list: ignored below.
-  }
-  reportOnce(
-    "redaction_keys",
-    "warn",
-    "invalid_redaction_options",
-    "Redaction keys must be a list of strings; the option was ignored",
-  );
-  return undefined;
 }
 
 /**

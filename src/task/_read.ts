@@ -9,59 +9,17 @@
 import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { ownEntries } from "../serialize/own_entries.ts";
+import { readArray } from "../safe_read.ts";
 
 /**
- * A name or key as a string: strings unchanged, anything else through `safeString` (so `42`
- * becomes `"42"` and an unprintable object `"<unprintable>"`).
- *
- * @param value The name as given.
- * @returns Its string form.
- */
-export function nameOf(value: unknown): string {
-  return typeof value === "string" ? value : safeString(value);
-}
-
-/**
- * `value instanceof type`, false when the check itself throws (a revoked proxy).
- *
- * @param value Any value.
- * @param type A class.
- * @returns Whether `value` is an instance of `type`.
- */
-export function isInstance<T>(
-  value: unknown,
-  type: abstract new (...args: never[]) => T,
-): value is T {
-  try {
-    return value instanceof type;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A copy of an array, or undefined when `value` is not an array or cannot be read.
- *
- * @param value The list as given.
- * @returns Its items.
- */
-export function readArray(value: unknown): unknown[] | undefined {
-  try {
-    return Array.isArray(value) ? Array.from(value) : undefined;
-  } catch {
-    return undefined; // An unreadable proxy.
-  }
-}
-
-/**
- * The items of an array as strings (see {@linkcode nameOf}); `[]` when `value` is not an array
+ * The items of an array as strings (through `safeString`); `[]` when `value` is not an array
  * or cannot be read.
  *
  * @param value The list as given.
  * @returns Its items as strings.
  */
 export function readStrings(value: unknown): string[] {
-  return readArray(value)?.map(nameOf) ?? [];
+  return readArray(value)?.map(safeString) ?? [];
 }
 
 /**

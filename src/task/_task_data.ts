@@ -14,7 +14,8 @@ import type { JsonValue } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { redactForSpan } from "./_redact.ts";
-import { nameOf, readOptions, readRecord } from "./_read.ts";
+import { readOptions, readRecord } from "./_read.ts";
+import { safeString } from "../safe_string.ts";
 import { localSpan } from "./_span_facade.ts";
 import { TaskTree } from "./_task_tree.ts";
 import { ObjectStore } from "./objects.ts";
@@ -141,7 +142,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   logParam(key: string, value: unknown): this {
     if (!this.ensureActive("log a param")) return this;
     try {
-      const name = nameOf(key);
+      const name = safeString(key);
       this.#params.set(name, { value, json: redactForSpan(serialize(value).value, name) });
     } catch (error) {
       report("error", "task_internal", "Cannot log a param", error);
@@ -186,7 +187,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   ): string {
     if (!this.ensureActive(`log an ${what}`)) return "";
     try {
-      const name = nameOf(key);
+      const name = safeString(key);
       const { label, attributes } = readOptions(options, REF_OPTION_KEYS, what);
       const hash = this.#objects.log(value, name);
       list.push({

@@ -10,7 +10,8 @@ import { cleanStr } from "../clean.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { serialize } from "../serialize/serialize.ts";
 import { safeString } from "../safe_string.ts";
-import { isInstance, nameOf, readArray, readOptions, readRecord } from "./_read.ts";
+import { readOptions, readRecord } from "./_read.ts";
+import { isInstance, readArray } from "../safe_read.ts";
 import { redactForSpan } from "./_redact.ts";
 import type { ArtifactRecord } from "./artifacts.ts";
 import { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
@@ -112,7 +113,7 @@ export function logMetricTo(
     report(
       "warn",
       "metric_invalid",
-      `Cannot log metric ${nameOf(name)}: ${
+      `Cannot log metric ${safeString(name)}: ${
         safeString(given?.value ?? value)
       } is not a finite number or boolean`,
     );
@@ -120,7 +121,7 @@ export function logMetricTo(
   }
   const o = readOptions(options, METRIC_OPTION_KEYS, "metric");
   let key = cleanStr(name);
-  if (o.prefix !== undefined && o.prefix !== "") key = `${nameOf(o.prefix)}.${key}`;
+  if (o.prefix !== undefined && o.prefix !== "") key = `${safeString(o.prefix)}.${key}`;
   let mode = o.aggregation;
   if (mode !== undefined && !METRIC_AGG_MODES.includes(mode)) {
     const text = safeString(mode);

@@ -12,7 +12,8 @@ import type { LocalFiles } from "../config_state.ts";
 import { report } from "../diagnostics.ts";
 import { bytesToHex } from "../ids.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
-import { nameOf, readOptions } from "./_read.ts";
+import { readOptions } from "./_read.ts";
+import { safeString } from "../safe_string.ts";
 import { guessMimeType } from "./mime.ts";
 
 /** dreadnode's artifact metadata record. */
@@ -148,7 +149,7 @@ export async function logArtifactTo(
     const records: ArtifactRecord[] = [];
     let result: ArtifactRecord | DirectoryArtifact;
     const given = readOptions(options, ["name"], "artifact").name;
-    const chosen = given === undefined ? undefined : nameOf(given);
+    const chosen = given === undefined ? undefined : safeString(given);
     if (typeof source !== "string") {
       const fileName = (source as { name?: unknown }).name;
       const name = chosen ??

@@ -15,7 +15,8 @@
 import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { taskEnv } from "./_env.ts";
-import { isInstance, readOptions } from "./_read.ts";
+import { readOptions } from "./_read.ts";
+import { isInstance } from "../safe_read.ts";
 import type { TaskBody } from "./spans.ts";
 import { startTask } from "./start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";

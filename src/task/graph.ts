@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { nameOf, readOptions, readStrings } from "./_read.ts";
+import { readOptions, readStrings } from "./_read.ts";
+import { safeString } from "../safe_string.ts";
 
 /** What the graph reads from a task (a `TaskSpan` satisfies it). */
 export interface GraphTask {
@@ -97,10 +98,10 @@ function finite(value: unknown): number {
 function node(task: Partial<GraphTask>, id: string): TaskGraphNode {
   return {
     id,
-    taskId: nameOf(task.taskId ?? ""),
-    name: nameOf(task.name ?? ""),
-    label: nameOf(task.label ?? ""),
-    type: nameOf(task.type ?? ""),
+    taskId: safeString(task.taskId ?? ""),
+    name: safeString(task.name ?? ""),
+    label: safeString(task.label ?? ""),
+    type: safeString(task.type ?? ""),
     startTime: finite(task.startTime),
     endTime: finite(task.endTime),
     duration: finite(task.duration),
@@ -151,7 +152,7 @@ export function taskSpanToGraph(root: GraphTask): TaskGraph {
 }
 
 function dotString(value: unknown): string {
-  const text = nameOf(value);
+  const text = safeString(value);
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;
 }
 
@@ -185,7 +186,7 @@ export function toDot(graph: TaskGraph, name: string = "tasks"): string {
     const color = n.status === "failed" ? "red" : n.status === "running" ? "orange" : "black";
     lines.push(
       `  ${dotString(n.id)} [label=${
-        dotString(`${nameOf(n.name)}\n${nameOf(n.type)}`)
+        dotString(`${safeString(n.name)}\n${safeString(n.type)}`)
       }, color=${color}];`,
     );
   }
@@ -211,12 +212,12 @@ function mermaidText(text: string): string {
 export function toMermaid(graph: TaskGraph): string {
   const lines = ["flowchart TD"];
   for (const n of readItems(graph, "nodes", NODE_FIELDS)) {
-    const id = nameOf(n.id);
-    lines.push(`  n${id}[${mermaidText(`${nameOf(n.name)} (${nameOf(n.type)})`)}]`);
+    const id = safeString(n.id);
+    lines.push(`  n${id}[${mermaidText(`${safeString(n.name)} (${safeString(n.type)})`)}]`);
     if (n.status === "failed") lines.push(`  style n${id} stroke:#d00`);
   }
   for (const e of readItems(graph, "edges", EDGE_FIELDS)) {
-    lines.push(`  n${nameOf(e.from)} --> n${nameOf(e.to)}`);
+    lines.push(`  n${safeString(e.from)} --> n${safeString(e.to)}`);
   }
   return lines.join("\n");
 }

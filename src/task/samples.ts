@@ -5,7 +5,8 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
-import { nameOf, readOptions, readRecord } from "./_read.ts";
+import { readOptions, readRecord } from "./_read.ts";
+import { safeString } from "../safe_string.ts";
 import { within } from "./_within.ts";
 import type { MetricAggMode } from "./metrics.ts";
 import { startTask } from "./start.ts";
@@ -108,7 +109,7 @@ export function logSamples(name: string, samples: Iterable<Sample>): void {
         "samples",
         "warn",
         "invalid_task_input",
-        `Cannot log samples of ${nameOf(name)}: expected a list of samples`,
+        `Cannot log samples of ${safeString(name)}: expected a list of samples`,
       );
       return;
     }
@@ -120,7 +121,7 @@ export function logSamples(name: string, samples: Iterable<Sample>): void {
           "warn",
           "invalid_sample",
           `Cannot log sample ${index} of ${
-            nameOf(name)
+            safeString(name)
           }: expected [input, output] or [input, output, metrics]`,
         );
       } else {

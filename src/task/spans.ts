@@ -14,7 +14,9 @@ import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
 import { taskEnv } from "./_env.ts";
-import { isInstance, nameOf, readOptions } from "./_read.ts";
+import { readOptions } from "./_read.ts";
+import { isInstance } from "../safe_read.ts";
+import { safeString } from "../safe_string.ts";
 import { newRunId, startTask, TASK_OPTION_KEYS } from "./start.ts";
 import type { TaskSpanOptions } from "./start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";
@@ -92,7 +94,7 @@ const RUN_OPTION_KEYS = [
 
 function generatedName(prefix: unknown): string {
   const n = crypto.getRandomValues(new Uint16Array(1))[0] % 900 + 100;
-  return `${prefix === undefined ? "run" : nameOf(prefix)}-${n}`;
+  return `${prefix === undefined ? "run" : safeString(prefix)}-${n}`;
 }
 
 /**

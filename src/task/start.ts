@@ -12,7 +12,9 @@ import type { SpanType } from "../span_types.ts";
 import type { SpanContext, SpanKind } from "../types.ts";
 import { setOwn } from "../own_property.ts";
 import { taskEnv } from "./_env.ts";
-import { isInstance, nameOf, readOptions, readRecord } from "./_read.ts";
+import { readOptions, readRecord } from "./_read.ts";
+import { isInstance } from "../safe_read.ts";
+import { safeString } from "../safe_string.ts";
 import { ATTR_TASK_ID, ATTR_TASK_PARENT_ID } from "./_task_tree.ts";
 import { getCurrentTask } from "./task_context.ts";
 import { TaskSpan } from "./task_span.ts";
@@ -94,7 +96,7 @@ export function startTask(
   extras: StartTaskExtras = {},
 ): TaskSpan {
   const o = readOptions(options, TASK_OPTION_KEYS, "task");
-  const taskName = nameOf(name);
+  const taskName = safeString(name);
   const env = taskEnv();
   const chosen = taskParent(o.parent);
   const parent = chosen === undefined ? getCurrentTask() : chosen ?? undefined;
@@ -108,7 +110,7 @@ export function startTask(
     );
   }
   if (typeof project !== "string" || project === "") project = "default";
-  const taskId = o.taskId !== undefined && o.taskId !== "" ? nameOf(o.taskId) : newUuid();
+  const taskId = o.taskId !== undefined && o.taskId !== "" ? safeString(o.taskId) : newUuid();
   const runId = parent?.runId ?? taskId;
   const span = env.tracer.startSpan(taskName, {
     parent: extras.remoteParent ?? (chosen === null ? null : chosen?.span),

@@ -8,7 +8,8 @@
  * @module
  */
 import { cleanTags } from "../clean.ts";
-import { nameOf, readOptions, readRecord, readStrings } from "./_read.ts";
+import { readOptions, readRecord, readStrings } from "./_read.ts";
+import { safeString } from "../safe_string.ts";
 import type { TaskBody } from "./spans.ts";
 import { startTask } from "./start.ts";
 import type { TaskSpanOptions } from "./start.ts";
@@ -115,7 +116,7 @@ export function airtAttributes(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const record = readOptions(fields as Record<string, unknown>, FIELD_NAMES, "AIRT");
-  const text = nameOf(prefix);
+  const text = safeString(prefix);
   for (const [camel, snake] of FIELDS) {
     const value = record[camel];
     if (value !== undefined && value !== null) out[text + snake] = snapshot(value);
@@ -192,9 +193,9 @@ export function studySpan<R>(
   const o = readOptions(options, STUDY_OPTION_KEYS, "study");
   const transforms = readStrings(o.transforms);
   const suffix = transforms.length > 0 ? ` [${transforms.join(", ")}]` : "";
-  const task = startTask(`study:${nameOf(name)}${suffix}`, {
+  const task = startTask(`study:${safeString(name)}${suffix}`, {
     type: "study",
-    label: nameOf(o.label ?? name) + suffix,
+    label: safeString(o.label ?? name) + suffix,
     tags: cleanTags(o.tags, ["study", "optimization"]),
     parent: o.parent,
     attributes: {
@@ -230,9 +231,9 @@ export function trialSpan<R>(
   fn?: TaskBody<R>,
 ): R | TaskSpan {
   const o = readOptions(options, TRIAL_OPTION_KEYS, "trial");
-  const id = nameOf(trialId);
-  const step = nameOf(o.step);
-  const label = o.label ?? (o.taskName ? `${nameOf(o.taskName)} [${step}]` : `trial_${step}`);
+  const id = safeString(trialId);
+  const step = safeString(o.step);
+  const label = o.label ?? (o.taskName ? `${safeString(o.taskName)} [${step}]` : `trial_${step}`);
   const task = startTask(`trial:${id.slice(0, 8)}`, {
     type: "trial",
     label,

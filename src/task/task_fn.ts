@@ -7,7 +7,9 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
-import { nameOf, readArray, readOptions, readStrings } from "./_read.ts";
+import { readOptions, readStrings } from "./_read.ts";
+import { readArray } from "../safe_read.ts";
+import { safeString } from "../safe_string.ts";
 import type { SpanType } from "../span_types.ts";
 import { startTask } from "./start.ts";
 import { runTask } from "./task_context.ts";
@@ -162,7 +164,7 @@ export function task<A extends unknown[], R>(
     throw new TypeError(`task() needs a function to wrap, got ${typeof fn}`);
   }
   const o = readOptions(options, TASK_FN_OPTION_KEYS, "task()");
-  const name = o.name === undefined ? functionName(fn) : nameOf(o.name);
+  const name = o.name === undefined ? functionName(fn) : safeString(o.name);
   const names = o.argNames === undefined
     ? parameterNames(fn as (...args: never[]) => unknown)
     : readStrings(o.argNames);

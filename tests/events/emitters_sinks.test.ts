@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_REDACTED_KEYS } from "../../src/redact/policy.ts";
+import { DEFAULT_REDACTED_KEYS } from "../../src/redact/options.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import {
   currentTraceSession,
