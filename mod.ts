@@ -137,6 +137,7 @@ export type {
   OutboxEntryInfo,
   OutboxInput,
   OutboxOptions,
+  OutboxPeekOptions,
   StoragePath,
   TraceStorage,
 } from "./src/storage/types.ts";

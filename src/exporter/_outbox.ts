@@ -117,23 +117,28 @@ const PEEK = 32;
 const MAX_PER_DRAIN = 256;
 
 /**
- * Drains due outbox entries.
+ * Drains due outbox entries, oldest first. It pages through the outbox with a cursor and asks
+ * only for entries due now, so entries that are not due yet, or that belong to another exporter's
+ * destination, never hide newer due ones (an outbox that ignores the peek options still works:
+ * what it returns twice or early is skipped here).
  *
  * @param ctx The drain context.
- * @returns The earliest epoch ms at which another drain could deliver something (`Infinity` when
- *   the outbox looked empty; `Date.now()` when the drain stopped early).
+ * @returns The earliest epoch ms at which another drain could deliver something that this drain
+ *   knows of (`Infinity` when it knows of nothing; entries not due yet are not read, so the
+ *   caller rechecks on its own schedule); `Date.now()` when the drain stopped early.
  */
 export async function drainOutbox(ctx: DrainContext): Promise<number> {
   const { outbox, policy, report } = ctx;
-  const seen = new Set<string>();
+  let after: string | undefined;
   let nextDue = Infinity;
   let processed = 0;
   for (;;) {
-    const entries = await outbox.peek(PEEK);
-    let progressed = false;
+    const entries = await outbox.peek(PEEK, { after, dueBy: Date.now() });
+    let advanced = false;
     for (const entry of entries) {
-      if (seen.has(entry.id)) continue;
-      seen.add(entry.id);
+      if (after !== undefined && !(entry.id > after)) continue;
+      after = entry.id;
+      advanced = true;
       const { type, destination } = splitContentType(entry.contentType);
       if (destination !== undefined && destination !== ctx.destination) continue;
       const now = Date.now();
@@ -142,7 +147,6 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
         continue;
       }
       if (ctx.signal?.aborted || now >= ctx.deadline || processed >= MAX_PER_DRAIN) return now;
-      progressed = true;
       processed++;
       const result = await ctx.deliver(entry, type);
       if (result.ok) {
@@ -176,12 +180,7 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       nextDue = Math.min(nextDue, notBefore);
       if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
     }
-    if (!progressed) {
-      if (entries.length >= PEEK) {
-        nextDue = Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
-      }
-      return nextDue;
-    }
+    if (!advanced || entries.length < PEEK) return nextDue;
   }
 }
 

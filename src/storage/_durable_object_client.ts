@@ -14,13 +14,14 @@ import {
   reviveError,
   RPC_URL,
 } from "./_durable_object_protocol.ts";
-import { outboxLimits } from "./_outbox.ts";
+import { checkPeekOptions, outboxLimits } from "./_outbox.ts";
 import type {
   EnqueueResult,
   Outbox,
   OutboxEntry,
   OutboxInput,
   OutboxOptions,
+  OutboxPeekOptions,
   StoragePath,
   TraceStorage,
 } from "./types.ts";
@@ -110,9 +111,15 @@ export class DurableObjectStubStorage implements TraceStorage {
         const { body, ...fields } = input;
         return (await this.#call("enqueue", [fields], body)).header.result as EnqueueResult;
       },
-      peek: async (limit: number): Promise<OutboxEntry[]> => {
+      peek: async (limit: number, options?: OutboxPeekOptions): Promise<OutboxEntry[]> => {
         const count = limit > 0 ? Math.min(limit, Number.MAX_SAFE_INTEGER) : 0; // JSON has no Infinity
-        const { header, payload } = await this.#call("peek", [count]);
+        const { after, dueBy } = checkPeekOptions(options);
+        // Nor for dueBy: clamp to the finite range.
+        const wire = {
+          after,
+          dueBy: Math.max(-Number.MAX_VALUE, Math.min(dueBy, Number.MAX_VALUE)),
+        };
+        const { header, payload } = await this.#call("peek", [count, wire]);
         let offset = 0;
         return (header.result as (Omit<OutboxEntry, "body"> & { size: number })[]).map(
           ({ size, ...fields }) => {

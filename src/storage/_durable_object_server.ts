@@ -124,7 +124,7 @@ export class TraceletDurableObject {
           },
         };
       case "peek":
-        return entriesReply(await storage.outbox.peek(args[0]));
+        return entriesReply(await storage.outbox.peek(args[0], args[1]));
       case "update":
         await storage.outbox.update(args[0], args[1]);
         return { header: {} };

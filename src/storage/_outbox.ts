@@ -16,6 +16,7 @@ import type {
   OutboxEntryInfo,
   OutboxInput,
   OutboxOptions,
+  OutboxPeekOptions,
 } from "./types.ts";
 
 /** Default outbox byte bound: 8 MiB of bodies. */
@@ -74,6 +75,28 @@ export function newOutboxId(): string {
  */
 export function isOutboxId(id: unknown): id is string {
   return typeof id === "string" && ID_PATTERN.test(id);
+}
+
+/**
+ * Reads {@linkcode OutboxPeekOptions} given by a caller (possibly over a Durable Object RPC).
+ *
+ * @param options The options.
+ * @returns The cursor (`""` sorts before every id) and the due time (`Infinity` when absent).
+ * @throws {TypeError} When `after` is not a string or `dueBy` is not a number.
+ */
+export function checkPeekOptions(options: unknown): { after: string; dueBy: number } {
+  if (options === undefined || options === null) return { after: "", dueBy: Infinity };
+  if (typeof options !== "object") {
+    throw new TypeError("Cannot peek the outbox: options must be an object");
+  }
+  const { after, dueBy } = options as OutboxPeekOptions;
+  if (after !== undefined && typeof after !== "string") {
+    throw new TypeError("Cannot peek the outbox: after must be an outbox entry id");
+  }
+  if (dueBy !== undefined && (typeof dueBy !== "number" || Number.isNaN(dueBy))) {
+    throw new TypeError("Cannot peek the outbox: dueBy must be epoch milliseconds");
+  }
+  return { after: after ?? "", dueBy: dueBy ?? Infinity };
 }
 
 function isCount(value: unknown): boolean {
@@ -236,18 +259,28 @@ export class BoundedOutbox implements Outbox {
   }
 
   /**
-   * Reads entries oldest first.
+   * Reads entries oldest first, optionally only those after a cursor and due by a time (their
+   * metadata decides; bodies are read only for the entries returned).
    *
    * @param limit How many at most.
+   * @param options `after` (an id) and `dueBy` (epoch ms).
    * @returns The entries.
    */
-  peek(limit: number): Promise<OutboxEntry[]> {
+  peek(limit: number, options: OutboxPeekOptions = {}): Promise<OutboxEntry[]> {
     const count = limit > 0 ? Math.floor(limit) : 0;
+    let after: string;
+    let dueBy: number;
+    try {
+      ({ after, dueBy } = checkPeekOptions(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#run(async () => {
       if (count === 0) return [];
       const entries: OutboxEntry[] = [];
       for (const info of await this.#sorted()) {
         if (entries.length >= count) break;
+        if (info.id <= after || info.notBefore > dueBy) continue;
         const body = await this.#store.readBody(info.id);
         if (body === undefined) continue; // removed by another process meanwhile
         const { size: _size, ...fields } = info;

@@ -68,6 +68,20 @@ export interface EnqueueResult {
   readonly evicted: readonly OutboxEntryInfo[];
 }
 
+/** Which entries {@linkcode Outbox.peek} returns. */
+export interface OutboxPeekOptions {
+  /**
+   * A cursor: only entries whose id sorts after this id (an id an earlier `peek` returned), so a
+   * reader can page through an outbox whose oldest entries it cannot use yet.
+   */
+  readonly after?: string;
+  /**
+   * Only entries due by this epoch-ms time (`notBefore <= dueBy`); the others are skipped
+   * without reading their bodies.
+   */
+  readonly dueBy?: number;
+}
+
 /**
  * A durable FIFO of unsent export batches with a byte bound and an entry bound. Ids sort in
  * enqueue order, so `peek` returns entries oldest first. Read-your-writes: an entry is visible to
@@ -79,8 +93,11 @@ export interface Outbox {
    * bound requires it. Rejects with a `TypeError` for a malformed entry, or on I/O failure.
    */
   enqueue(entry: OutboxInput): Promise<EnqueueResult>;
-  /** Up to `limit` entries, oldest first (`limit <= 0` gives none). */
-  peek(limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Up to `limit` entries, oldest first (`limit <= 0` gives none), optionally only those after a
+   * cursor and due by a time. Rejects with a `TypeError` for malformed options.
+   */
+  peek(limit: number, options?: OutboxPeekOptions): Promise<OutboxEntry[]>;
   /** Replaces an entry's retry bookkeeping (attempts, notBefore, reason); ignores unknown ids. */
   update(
     id: string,

@@ -80,6 +80,31 @@ export function outboxConformance(name: string, run: Run, skip: boolean | undefi
     );
 
     it(
+      "peek pages after a cursor and skips entries not due yet",
+      run(async (s) => {
+        for (const fill of [1, 2, 3, 4, 5]) {
+          await s.outbox.enqueue(batch(5, fill, { notBefore: fill % 2 === 0 ? 5000 : 1000 }));
+        }
+        const all = await s.outbox.peek(10);
+        const page1 = await s.outbox.peek(2, {});
+        assert.deepEqual(fills(page1), [1, 2]);
+        assert.deepEqual(fills(await s.outbox.peek(2, { after: page1[1].id })), [3, 4]);
+        assert.deepEqual(fills(await s.outbox.peek(10, { after: all[4].id })), []);
+        // Due by 1000 ms: the odd fills only; the even ones (due at 5000) are skipped, not counted.
+        assert.deepEqual(fills(await s.outbox.peek(2, { dueBy: 1000 })), [1, 3]);
+        assert.deepEqual(
+          fills(await s.outbox.peek(10, { after: all[0].id, dueBy: 1000 })),
+          [3, 5],
+        );
+        assert.deepEqual(fills(await s.outbox.peek(10, { dueBy: 999 })), []);
+        assert.deepEqual(fills(await s.outbox.peek(10, { dueBy: Infinity })), [1, 2, 3, 4, 5]);
+        await assert.rejects(s.outbox.peek(1, { after: 5 as never }), TypeError);
+        await assert.rejects(s.outbox.peek(1, { dueBy: "soon" as never }), TypeError);
+        await assert.rejects(s.outbox.peek(1, { dueBy: NaN }), TypeError);
+      }),
+    );
+
+    it(
       "update replaces the retry bookkeeping and keeps body and order",
       run(async (s) => {
         await s.outbox.enqueue(batch(5, 1));

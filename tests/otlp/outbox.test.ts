@@ -264,6 +264,104 @@ describe("OTLP exporter outbox", { skip }, () => {
       }
     }));
 
+  it("redelivers a due batch parked behind more than a page of another endpoint's entries", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      // 40 due entries (more than one 32-entry page) that belong to some other endpoint.
+      for (let i = 0; i < 40; i++) {
+        await storage.outbox.enqueue({
+          body: new Uint8Array([i]),
+          contentType: "application/x-protobuf; tracelet-destination=0badc0de",
+          spanCount: 1,
+          reason: "network",
+          createdAt: Date.now(),
+          notBefore: 0,
+          attempts: 0,
+        });
+      }
+      const exporter = createOtlpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 400 });
+        const spans = makeSpanBatch(2, "mine");
+        assert.equal((await exporter.export(spans)).persisted, 2);
+        await delay(BACKOFF + 10);
+        assert.equal((await exporter.forceFlush()).exported, 2);
+        assertArrived(receiver, spans, 0);
+        assert.equal((await entries(storage)).length, 40); // the other endpoint's are left alone
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("redelivers a due batch parked behind more than a page of entries not due yet", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      for (let i = 0; i < 40; i++) {
+        await storage.outbox.enqueue({
+          body: new Uint8Array([i]),
+          contentType: "application/x-protobuf",
+          spanCount: 1,
+          reason: "http_503",
+          createdAt: Date.now(),
+          notBefore: Date.now() + 3_600_000,
+          attempts: 1,
+        });
+      }
+      const exporter = createOtlpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 400 });
+        const spans = makeSpanBatch(3, "due");
+        assert.equal((await exporter.export(spans)).persisted, 3);
+        await delay(BACKOFF + 10);
+        assert.equal((await exporter.forceFlush()).exported, 3);
+        assertArrived(receiver, spans, 0);
+        assert.equal((await entries(storage)).length, 40);
+        assert.equal(receiver.requests.length, 2); // the parked try and the redelivery only
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("drains an outbox that ignores the peek options without looping or redelivering twice", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const memory = new MemoryStorage();
+      const legacy: TraceStorage = {
+        kind: "legacy",
+        appendLines: (p, l) => memory.appendLines(p, l),
+        readLines: (p) => memory.readLines(p),
+        putBlob: (k, b) => memory.putBlob(k, b),
+        getBlob: (k) => memory.getBlob(k),
+        hasBlob: (k) => memory.hasBlob(k),
+        outbox: {
+          enqueue: (input) => memory.outbox.enqueue(input),
+          peek: (limit: number) => memory.outbox.peek(limit), // an Outbox written before options
+          update: (id, changes) => memory.outbox.update(id, changes),
+          ack: (id) => memory.outbox.ack(id),
+          bytes: () => memory.outbox.bytes(),
+        },
+      };
+      const exporter = createOtlpExporter(options(receiver.url, legacy));
+      try {
+        receiver.plan({ status: 400 }, { status: 400 });
+        const first = makeSpanBatch(2, "first");
+        const second = makeSpanBatch(1, "second");
+        await exporter.export(first);
+        await exporter.export(second);
+        await delay(BACKOFF + 10);
+        assert.equal((await exporter.forceFlush()).exported, 3);
+        assertArrived(receiver, [...first, ...second], 0);
+        assert.deepEqual(await entries(memory), []);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
   it("counts spans as failed when the outbox itself cannot be written", () =>
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
