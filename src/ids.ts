@@ -102,8 +102,9 @@ export function bytesToHex(bytes: Uint8Array): string {
   return hex;
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
-const SPAN_ID = /^[0-9a-f]{16}$/;
+// Lower-case hex of the right length that is not all zeros (the lookahead rejects those).
+const TRACE_ID = /^(?!0+$)[0-9a-f]{32}$/;
+const SPAN_ID = /^(?!0+$)[0-9a-f]{16}$/;
 
 /**
  * True for a valid W3C trace id (32 lower-case hex, not all zero).
@@ -112,7 +113,7 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
  * @returns Whether it is valid.
  */
 export function isValidTraceId(id: unknown): id is string {
-  return typeof id === "string" && TRACE_ID.test(id) && id !== "00000000000000000000000000000000";
+  return typeof id === "string" && TRACE_ID.test(id);
 }
 
 /**
@@ -122,5 +123,5 @@ export function isValidTraceId(id: unknown): id is string {
  * @returns Whether it is valid.
  */
 export function isValidSpanId(id: unknown): id is string {
-  return typeof id === "string" && SPAN_ID.test(id) && id !== "0000000000000000";
+  return typeof id === "string" && SPAN_ID.test(id);
 }

@@ -8,6 +8,7 @@ import { TracerError } from "../src/errors.ts";
 import { ConsoleSpanExporter } from "../src/exporter/console.ts";
 import { JsonlSpanExporter, spanLogPath } from "../src/exporter/jsonl.ts";
 import { createOtlpExporter, resolveOtlpConfig } from "../src/exporter/otlp_factory.ts";
+import { OtlpHttpExporter } from "../src/exporter/otlp_http.ts";
 import { OtlpOutbox } from "../src/exporter/otlp_outbox.ts";
 import type { OutboxLink } from "../src/exporter/otlp_outbox.ts";
 import { emptyReport } from "../src/processor/report.ts";
@@ -17,7 +18,9 @@ import { MemoryStorage } from "../src/storage/memory.ts";
 import type { StoragePath } from "../src/storage/types.ts";
 import type { SpanRecord } from "../src/types.ts";
 import { captureDiagnostics } from "./_support/collect.ts";
-import { makeSpanRecord } from "./_support/span_records.ts";
+import { OtlpReceiver } from "./_support/otlp_receiver.ts";
+import { isWorkerd } from "./_support/runtime.ts";
+import { makeSpanBatch, makeSpanRecord } from "./_support/span_records.ts";
 
 function isInvalidConfig(error: unknown): boolean {
   return error instanceof TracerError && error.code === "INVALID_CONFIG";
@@ -296,6 +299,59 @@ describe("createOtlpExporter given bad settings", () => {
         isInvalidConfig,
         JSON.stringify(options),
       );
+    }
+  });
+});
+
+// The raw constructor takes options as given (createOtlpExporter/configure reject bad ones up
+// front); a NaN or negative setting must fall back to its default, never stall or spin.
+describe("OtlpHttpExporter constructed directly with bad numbers", { skip: isWorkerd }, () => {
+  it("delivers with NaN, negative and infinite transport settings (their defaults apply)", async () => {
+    const receiver = await OtlpReceiver.start();
+    const exporter = new OtlpHttpExporter({
+      endpoint: receiver.url,
+      maxConcurrentRequests: NaN,
+      timeoutMillis: NaN,
+      attemptTimeoutMillis: -1,
+      retry: { maxAttempts: NaN, initialDelayMillis: NaN, maxDelayMillis: -1, multiplier: NaN },
+    });
+    try {
+      receiver.plan({ status: 503 });
+      const spans = makeSpanBatch(3);
+      const report = await exporter.export(spans);
+      assert.deepEqual(report, { exported: 3, retried: 3, persisted: 0, dropped: {}, failed: 0 });
+      assert.equal(receiver.requests.length, 2); // a 503, then the retry after the default backoff
+      const second = await Promise.all([exporter.export(makeSpanBatch(1)), exporter.export([])]);
+      assert.equal(second[0].exported, 1);
+    } finally {
+      await exporter.shutdown();
+      await receiver.close();
+    }
+  });
+
+  it("sends nothing for an export aborted while it waited for a request slot", async () => {
+    const receiver = await OtlpReceiver.start();
+    const exporter = new OtlpHttpExporter({
+      endpoint: receiver.url,
+      maxConcurrentRequests: 1,
+      compression: "none",
+    });
+    try {
+      receiver.plan({ status: 200, delayMs: 300 });
+      const first = exporter.export(makeSpanBatch(2, "first"));
+      const controller = new AbortController();
+      const second = exporter.export(makeSpanBatch(1, "second"), { signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      controller.abort();
+      assert.equal((await first).exported, 2);
+      const report = await second;
+      assert.equal(report.exported, 0);
+      assert.equal(report.dropped.aborted, 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(receiver.requests.length, 1); // the aborted batch never went out
+    } finally {
+      await exporter.shutdown();
+      await receiver.close();
     }
   });
 });

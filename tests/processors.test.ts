@@ -110,6 +110,25 @@ describe("processors", () => {
     await tracer.shutdown();
   });
 
+  it("a bound below 1, NaN or infinite means the default bound, never an empty or unbounded queue", async () => {
+    for (const bad of [0.5, NaN, Infinity, -1]) {
+      const exporter = new MemoryExporter();
+      const processor = new BatchSpanProcessor(exporter, {
+        maxQueueSize: bad,
+        maxBatchSize: bad,
+        exportTriggerSize: bad,
+        timers: false,
+      });
+      const tracer = new Tracer({ processors: [processor] });
+      for (let i = 0; i < 3000; i++) tracer.startSpan(`s${i}`).end();
+      const report = await tracer.forceFlush();
+      // Default queue bound 2048 (the eager export at the default batch size of 512 frees room).
+      assert.ok(report.exported >= 2048 && report.exported < 3000, `${bad}: ${report.exported}`);
+      assert.equal(report.exported + (report.dropped.queue_full ?? 0), 3000, String(bad));
+      await tracer.shutdown();
+    }
+  });
+
   it("drop-oldest policy keeps the newest spans", async () => {
     const exporter = new MemoryExporter();
     const tracer = new Tracer({

@@ -10,6 +10,7 @@ import { peekConfig } from "../config_state.ts";
 import { Accumulator } from "./_accumulate.ts";
 import { globIsRecursive, globToRegExp } from "./glob.ts";
 import type { AnalysisReport } from "./report.ts";
+import { utf8Decoder } from "../utf8.ts";
 
 /** The default glob: DRA's run files. */
 export const DEFAULT_GLOB = "run_*.jsonl";
@@ -97,10 +98,9 @@ export function analyzeTraceFiles(
 function configuredReader(): TraceDirReader | undefined {
   const files = peekConfig()?.files;
   if (files === undefined) return undefined;
-  const decoder = new TextDecoder();
   return {
     listFiles: (dir) => files.listFiles(dir),
-    readText: async (path) => decoder.decode(await files.readFile(path)),
+    readText: async (path) => utf8Decoder.decode(await files.readFile(path)),
   };
 }
 

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { numberAtLeast } from "../number_option.ts";
+
 /** Backoff settings. */
 export interface RetryOptions {
   /** Maximum attempts per export, the first included. Default 6. */
@@ -35,10 +37,10 @@ export type RetryPolicy = Required<RetryOptions>;
  */
 export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
   return {
-    maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? 6)),
-    initialDelayMillis: Math.max(0, options.initialDelayMillis ?? 1000),
-    maxDelayMillis: Math.max(0, options.maxDelayMillis ?? 16_000),
-    multiplier: Math.max(1, options.multiplier ?? 2),
+    maxAttempts: Math.floor(numberAtLeast(options.maxAttempts, 1, 6)),
+    initialDelayMillis: numberAtLeast(options.initialDelayMillis, 0, 1000),
+    maxDelayMillis: numberAtLeast(options.maxDelayMillis, 0, 16_000),
+    multiplier: numberAtLeast(options.multiplier, 1, 2),
   };
 }
 

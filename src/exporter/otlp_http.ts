@@ -40,7 +40,9 @@ import {
 import { parseRetryAfter } from "./_retry_after.ts";
 import { throttledWarner, type Warn } from "./_warn.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
+import { numberAtLeast } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
+import { utf8Decoder } from "../utf8.ts";
 
 export type { Compressor } from "./_gzip.ts";
 export type { RetryOptions } from "./_retry.ts";
@@ -75,8 +77,6 @@ export interface SendResult {
 
 /** The default OTLP/HTTP traces endpoint (a local collector). */
 export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
-
-const utf8 = new TextDecoder();
 
 /** Options of {@linkcode OtlpHttpExporter}: resolved settings, no environment. */
 export interface OtlpHttpExporterOptions {
@@ -152,10 +152,10 @@ export class OtlpHttpExporter implements SpanExporter {
     this.url = url;
     this.#headers = { "user-agent": `tracelet/${VERSION}`, ...headers };
     this.#fetch = options.fetch ?? fetch.bind(globalThis);
-    this.#timeoutMillis = options.timeoutMillis ?? 10_000;
-    this.#attemptTimeoutMillis = options.attemptTimeoutMillis ?? Infinity;
+    this.#timeoutMillis = numberAtLeast(options.timeoutMillis, 0, 10_000);
+    this.#attemptTimeoutMillis = numberAtLeast(options.attemptTimeoutMillis, 0, Infinity);
     this.#retry = retryPolicy(options.retry);
-    this.#maxRequests = Math.max(1, Math.floor(options.maxConcurrentRequests ?? 2));
+    this.#maxRequests = Math.floor(numberAtLeast(options.maxConcurrentRequests, 1, 2));
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
     this.#warn = throttledWarner(Object.values(headers));
@@ -321,7 +321,8 @@ export class OtlpHttpExporter implements SpanExporter {
       if (this.#requests < this.#maxRequests) this.#requests++;
       else await new Promise<void>((resolve) => this.#waiting.push(resolve));
       const timeout = Math.min(this.#attemptTimeoutMillis, deadline - Date.now());
-      if (timeout > 0) {
+      if (signal?.aborted) reason = "aborted"; // while waiting for a request slot
+      else if (timeout > 0) {
         // Aborted with the reason it ends with: "timeout" by the timer, "aborted" by the caller.
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort("timeout"), timeout);
@@ -352,7 +353,7 @@ export class OtlpHttpExporter implements SpanExporter {
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
       if (reason === "aborted") break;
-      detail ??= bytes && utf8.decode(bytes.subarray(0, 512)).replace(/\s+/g, " ").trim()
+      detail ??= bytes && utf8Decoder.decode(bytes.subarray(0, 512)).replace(/\s+/g, " ").trim()
             .slice(0, 300) || undefined;
       retryable = status === 0 || isRetryableStatus(status);
       if (!retryable) return fail(reason);

@@ -18,6 +18,7 @@ import { isEmptySchema } from "../serialize/schema.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
 import { sha1Hex } from "./sha1.ts";
+import { utf8Encoder } from "../utf8.ts";
 
 /** The hash of "nothing": the data hash of `null` and the schema hash of the empty schema. */
 export const EMPTY_HASH = "0000000000000000";
@@ -35,8 +36,6 @@ export interface ObjectHashes {
   /** The bytes that were hashed (also what a blob store should hold), or `undefined` for null. */
   bytes: Uint8Array | undefined;
 }
-
-let encoder: TextEncoder | undefined;
 
 function short(input: Uint8Array | string): string {
   return sha1Hex(input).slice(0, 16);
@@ -87,8 +86,7 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
   let bytes: Uint8Array | undefined;
   let dataHash = EMPTY_HASH;
   if (text !== undefined) {
-    encoder ??= new TextEncoder();
-    bytes = encoder.encode(text);
+    bytes = utf8Encoder.encode(text);
     dataHash = short(bytes);
   }
   const schema = schemaHash(serialized.schema);

@@ -6,19 +6,17 @@
  * @module
  */
 import { safeString } from "../safe_string.ts";
+import { utf8Encoder } from "../utf8.ts";
 
 const W = new Int32Array(80);
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
 
-let encoder: TextEncoder | undefined;
-
 function toBytes(input: Uint8Array | string): Uint8Array {
   if (ArrayBuffer.isView(input)) {
     return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   }
-  encoder ??= new TextEncoder();
-  return encoder.encode(typeof input === "string" ? input : safeString(input));
+  return utf8Encoder.encode(typeof input === "string" ? input : safeString(input));
 }
 
 /**

@@ -33,6 +33,7 @@ import {
 } from "./mapping.ts";
 import type { OtlpEncoder } from "./encoder.ts";
 import { parseJsonPartialSuccess } from "./partial_success.ts";
+import { utf8Encoder } from "../utf8.ts";
 
 /** The content type of OTLP/JSON request bodies. */
 export const JSON_CONTENT_TYPE = "application/json";
@@ -48,7 +49,6 @@ export interface OtlpJsonRequest {
 
 const resourceCache = new WeakMap<Resource, OtlpJsonObject>();
 const scopeCache = new WeakMap<InstrumentationScope, OtlpJsonObject>();
-const utf8 = new TextEncoder();
 
 function doubleJson(value: number): number | string {
   if (Number.isFinite(value)) return value;
@@ -220,7 +220,7 @@ export function toOtlpJson(spans: readonly SpanRecord[]): OtlpJsonRequest {
  * ```
  */
 export function encodeTracesJson(spans: readonly SpanRecord[]): Uint8Array {
-  return utf8.encode(JSON.stringify(toOtlpJson(spans)));
+  return utf8Encoder.encode(JSON.stringify(toOtlpJson(spans)));
 }
 
 /**

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { utf8Decoder } from "../utf8.ts";
 
 /** What a receiver rejected from an otherwise successful request. */
 export interface PartialSuccess {
@@ -16,8 +17,6 @@ export interface PartialSuccess {
   /** The receiver's explanation (may be empty). */
   readonly errorMessage: string;
 }
-
-const utf8 = new TextDecoder();
 
 /** The partial success from the two raw fields, or `undefined` when it reports nothing. */
 function partialSuccess(rejected: unknown, message: unknown): PartialSuccess | undefined {
@@ -76,7 +75,7 @@ function protoFields(b: Uint8Array): (number | Uint8Array)[] {
 export function parseProtobufPartialSuccess(body: Uint8Array): PartialSuccess | undefined {
   try {
     const fields = protoFields(protoFields(body)[1] as Uint8Array);
-    return partialSuccess(fields[1], fields[2] && utf8.decode(fields[2] as Uint8Array));
+    return partialSuccess(fields[1], fields[2] && utf8Decoder.decode(fields[2] as Uint8Array));
   } catch {
     return undefined;
   }
@@ -98,7 +97,7 @@ export function parseProtobufPartialSuccess(body: Uint8Array): PartialSuccess | 
 export function parseJsonPartialSuccess(body: Uint8Array): PartialSuccess | undefined {
   try {
     // deno-lint-ignore no-explicit-any
-    const doc: any = JSON.parse(utf8.decode(body));
+    const doc: any = JSON.parse(utf8Decoder.decode(body));
     const partial = doc.partialSuccess ?? doc.partial_success;
     return partialSuccess(
       partial.rejectedSpans ?? partial.rejected_spans,

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { utf8Encoder } from "../utf8.ts";
 
 /** Wire type 0: varint. */
 export const WIRE_VARINT = 0;
@@ -19,7 +20,6 @@ export const WIRE_LEN = 2;
 export const WIRE_I32 = 5;
 
 const TWO_POW_32 = 4294967296;
-const utf8 = new TextEncoder();
 const f64 = new DataView(new ArrayBuffer(8));
 const f64Bytes = new Uint8Array(f64.buffer);
 
@@ -152,7 +152,7 @@ export class ProtobufWriter {
       return;
     }
     this.pos += i;
-    this.pos += utf8.encodeInto(s.slice(i), buf.subarray(this.pos)).written;
+    this.pos += utf8Encoder.encodeInto(s.slice(i), buf.subarray(this.pos)).written;
     this.join(start);
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
+import { numberAtLeast } from "../number_option.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
@@ -231,7 +232,5 @@ export class BatchSpanProcessor implements SpanProcessor {
 }
 
 function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && value > 0 && Number.isFinite(value)
-    ? Math.floor(value)
-    : fallback;
+  return Math.floor(numberAtLeast(value, 1, fallback));
 }

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { numberAtLeast } from "../number_option.ts";
 import { bytesToBase64 } from "./_base64.ts";
 import {
   CIRCULAR_MARKER,
@@ -46,11 +47,6 @@ function className(o: object): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A size or depth limit: a non-negative number, else the default. */
-function limit(value: unknown, fallback: number): number {
-  return typeof value === "number" && value >= 0 ? value : fallback;
 }
 
 function functionName(fn: unknown): string {
@@ -92,9 +88,9 @@ class Walker {
     } catch {
       o = undefined; // Unreadable options: the defaults.
     }
-    this.#maxDepth = limit(o?.maxDepth, DEFAULT_MAX_DEPTH);
-    this.#budget = limit(o?.maxBytes, DEFAULT_MAX_BYTES);
-    this.#maxString = limit(o?.maxStringLength, Infinity);
+    this.#maxDepth = numberAtLeast(o?.maxDepth, 0, DEFAULT_MAX_DEPTH);
+    this.#budget = numberAtLeast(o?.maxBytes, 0, DEFAULT_MAX_BYTES);
+    this.#maxString = numberAtLeast(o?.maxStringLength, 0, Infinity);
     this.#stack = o?.includeStack !== false;
     this.#schemas = o?.schema !== false;
   }

@@ -18,6 +18,7 @@ import { TracerError } from "../errors.ts";
 import { newOutboxId, toOutboxInfo } from "./_outbox.ts";
 import { blobSegments, checkLines, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
 import type { OutboxEntryInfo, StoragePath } from "./types.ts";
+import { utf8Encoder } from "../utf8.ts";
 
 /** The default key prefix of the Cloudflare adapters. */
 export const DEFAULT_PREFIX = "tracelet/";
@@ -38,7 +39,7 @@ const MAX_LOG_KEY = 240;
 export function checkPrefix(prefix: string | undefined, adapter: string): string {
   const value = prefix ?? DEFAULT_PREFIX;
   if (
-    typeof value !== "string" || new TextEncoder().encode(value).byteLength > 128 ||
+    typeof value !== "string" || utf8Encoder.encode(value).byteLength > 128 ||
     // deno-lint-ignore no-control-regex
     /[\u0000-\u001f]|\p{Cs}/u.test(value)
   ) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 
 /** The storage calls the Durable Object serves. */
 export type DurableObjectOp =
@@ -42,7 +43,7 @@ export function encodeFrame(
   header: Record<string, unknown>,
   parts: readonly Uint8Array[] = [],
 ): Uint8Array<ArrayBuffer> {
-  const head = new TextEncoder().encode(JSON.stringify(header));
+  const head = utf8Encoder.encode(JSON.stringify(header));
   let size = 4 + head.byteLength;
   for (const part of parts) size += part.byteLength;
   const frame = new Uint8Array(size);
@@ -67,7 +68,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (bytes.byteLength < 4) throw new TypeError("Cannot decode frame: it is shorter than 4 bytes");
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
   if (4 + length > bytes.byteLength) throw new TypeError("Cannot decode frame: header overruns it");
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  const header = JSON.parse(utf8Decoder.decode(bytes.subarray(4, 4 + length)));
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     throw new TypeError("Cannot decode frame: header is not an object");
   }

@@ -25,6 +25,7 @@ import {
 } from "./_cloudflare.ts";
 import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
+import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 
 /** The part of a Durable Object's storage API (`DurableObjectStorage`) tracelet uses. */
 export interface DurableObjectStorageLike {
@@ -186,7 +187,7 @@ export class DurableObjectTraceStorage implements TraceStorage {
   async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
     const key = newChunkKey(this.#prefix, path, lines);
     if (key === undefined) return;
-    await putAll(this.#storage, partEntries(key, new TextEncoder().encode(joinLines(lines))));
+    await putAll(this.#storage, partEntries(key, utf8Encoder.encode(joinLines(lines))));
   }
 
   /**
@@ -204,8 +205,7 @@ export class DurableObjectTraceStorage implements TraceStorage {
       if (parts === undefined) chunks.set(chunk, [value]);
       else parts.push(value);
     }
-    const decoder = new TextDecoder();
-    return [...chunks.values()].flatMap((parts) => splitLines(decoder.decode(concat(parts))));
+    return [...chunks.values()].flatMap((parts) => splitLines(utf8Decoder.decode(concat(parts))));
   }
 
   /**

@@ -18,10 +18,9 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { type FileSystem, isNotFound, readIfExists, removeIfExists, writeAtomic } from "./_fs.ts";
 import { isOutboxId, type OutboxStore, toOutboxInfo } from "./_outbox.ts";
 import type { OutboxEntryInfo } from "./types.ts";
+import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 
 const ORPHAN_AGE_MS = 10 * 60 * 1000;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** An {@linkcode OutboxStore} in a directory. */
 export class FsOutboxStore implements OutboxStore {
@@ -99,7 +98,7 @@ export class FsOutboxStore implements OutboxStore {
     const bytes = await readIfExists(this.#fs, path);
     if (bytes === undefined) return undefined;
     try {
-      return toOutboxInfo(id, JSON.parse(decoder.decode(bytes)), "read");
+      return toOutboxInfo(id, JSON.parse(utf8Decoder.decode(bytes)), "read");
     } catch (error) {
       reportOnce(
         path,
@@ -141,7 +140,11 @@ export class FsOutboxStore implements OutboxStore {
    * @returns When written.
    */
   rewrite(info: OutboxEntryInfo): Promise<void> {
-    return writeAtomic(this.#fs, this.#path(info.id, "json"), encoder.encode(JSON.stringify(info)));
+    return writeAtomic(
+      this.#fs,
+      this.#path(info.id, "json"),
+      utf8Encoder.encode(JSON.stringify(info)),
+    );
   }
 
   /**

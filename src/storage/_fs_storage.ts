@@ -32,6 +32,7 @@ import { ConcurrencyLimit } from "./_limit.ts";
 import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
 import { SerialQueue } from "./_serial.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
+import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 
 /** Options of the file-system adapters. */
 export interface FsStorageOptions extends OutboxOptions {
@@ -54,9 +55,6 @@ export function defaultStorageRoot(): string {
   const cwd = getCwd();
   return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A {@linkcode TraceStorage} on a directory tree, over any {@linkcode FileSystem}. */
 export class FsStorage implements TraceStorage {
@@ -115,7 +113,7 @@ export class FsStorage implements TraceStorage {
     try {
       const file = this.#file(sanitizePath(path));
       if (checkLines(lines).length === 0) return Promise.resolve();
-      const data = encoder.encode(lines.join("\n") + "\n");
+      const data = utf8Encoder.encode(lines.join("\n") + "\n");
       return this.#run(
         file,
         () => inDirectory(this.#fs, file, () => this.#fs.appendFile(file, data)),
@@ -135,7 +133,7 @@ export class FsStorage implements TraceStorage {
     try {
       const file = this.#file(sanitizePath(path));
       return this.#run(file, async () => {
-        const text = decoder.decode(await readIfExists(this.#fs, file) ?? new Uint8Array());
+        const text = utf8Decoder.decode(await readIfExists(this.#fs, file) ?? new Uint8Array());
         if (text === "") return [];
         const lines = text.split("\n");
         if (lines[lines.length - 1] === "") lines.pop();

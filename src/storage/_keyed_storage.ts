@@ -22,6 +22,7 @@ import { KeyedOutboxStore } from "./_keyed_outbox.ts";
 import { type KeyedStore, listAll } from "./_keyed_store.ts";
 import { BoundedOutbox, outboxLimits } from "./_outbox.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
+import { utf8Decoder } from "../utf8.ts";
 
 /** Options of the keyed adapters. */
 export interface KeyedStorageOptions extends OutboxOptions {
@@ -80,10 +81,9 @@ export class KeyedStorage implements TraceStorage {
   async readLines(path: StoragePath): Promise<string[]> {
     const chunks = await listAll(this.#store, this.#prefix + logPrefix(path));
     const values = await mapLimit(chunks, READ_CONCURRENCY, ({ key }) => this.#store.get(key));
-    const decoder = new TextDecoder();
     return values.flatMap((
       value,
-    ) => (value === undefined ? [] : splitLines(decoder.decode(value))));
+    ) => (value === undefined ? [] : splitLines(utf8Decoder.decode(value))));
   }
 
   /**

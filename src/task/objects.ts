@@ -12,6 +12,7 @@ import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue } from "../serialize/types.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { redactForSpan, redactKeys } from "./_redact.ts";
+import { utf8Decoder } from "../utf8.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
 export const INLINE_OBJECT_LIMIT: number = 10 * 1024;
@@ -213,7 +214,7 @@ export async function loadObjectValue(
   try {
     const bytes = await storage.getBlob(record.uri.slice(OBJECT_URI_PREFIX.length));
     if (bytes === undefined) return undefined;
-    const text = new TextDecoder().decode(bytes);
+    const text = utf8Decoder.decode(bytes);
     return record.schema_hash === "0000000000000000" ? text : JSON.parse(text) as JsonValue;
   } catch (error) {
     reportOnce(
