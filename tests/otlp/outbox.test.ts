@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
-import type { OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
+import type { Outbox, OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
 import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
 import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
 import { OtlpReceiver } from "../_support/otlp_receiver.ts";
@@ -33,6 +33,27 @@ function options(
 
 async function entries(storage: TraceStorage): Promise<OutboxEntry[]> {
   return await storage.outbox.peek(100);
+}
+
+/** `memory` with some outbox methods replaced (the rest forwarded to its own outbox). */
+function withOutbox(memory: MemoryStorage, replaced: Partial<Outbox>): TraceStorage {
+  const outbox = memory.outbox;
+  return {
+    kind: "wrapped",
+    appendLines: (p, l) => memory.appendLines(p, l),
+    readLines: (p) => memory.readLines(p),
+    putBlob: (k, b) => memory.putBlob(k, b),
+    getBlob: (k) => memory.getBlob(k),
+    hasBlob: (k) => memory.hasBlob(k),
+    outbox: {
+      enqueue: (input) => outbox.enqueue(input),
+      peek: (limit, options) => outbox.peek(limit, options),
+      update: (id, changes) => outbox.update(id, changes),
+      ack: (id) => outbox.ack(id),
+      bytes: () => outbox.bytes(),
+      ...replaced,
+    },
+  };
 }
 
 async function withCapture(fn: () => Promise<void>): Promise<void> {
@@ -264,87 +285,55 @@ describe("OTLP exporter outbox", { skip }, () => {
       }
     }));
 
-  it("redelivers a due batch parked behind more than a page of another endpoint's entries", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
-      const storage = new MemoryStorage();
-      // 40 due entries (more than one 32-entry page) that belong to some other endpoint.
-      for (let i = 0; i < 40; i++) {
-        await storage.outbox.enqueue({
-          body: new Uint8Array([i]),
-          contentType: "application/x-protobuf; tracelet-destination=0badc0de",
-          spanCount: 1,
-          reason: "network",
-          createdAt: Date.now(),
-          notBefore: 0,
-          attempts: 0,
-        });
-      }
-      const exporter = createOtlpExporter(options(receiver.url, storage));
-      try {
-        receiver.plan({ status: 400 });
-        const spans = makeSpanBatch(2, "mine");
-        assert.equal((await exporter.export(spans)).persisted, 2);
-        await delay(BACKOFF + 10);
-        assert.equal((await exporter.forceFlush()).exported, 2);
-        assertArrived(receiver, spans, 0);
-        assert.equal((await entries(storage)).length, 40); // the other endpoint's are left alone
-      } finally {
-        await exporter.shutdown();
-        await receiver.close();
-      }
-    }));
-
-  it("redelivers a due batch parked behind more than a page of entries not due yet", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
-      const storage = new MemoryStorage();
-      for (let i = 0; i < 40; i++) {
-        await storage.outbox.enqueue({
-          body: new Uint8Array([i]),
-          contentType: "application/x-protobuf",
-          spanCount: 1,
-          reason: "http_503",
-          createdAt: Date.now(),
-          notBefore: Date.now() + 3_600_000,
-          attempts: 1,
-        });
-      }
-      const exporter = createOtlpExporter(options(receiver.url, storage));
-      try {
-        receiver.plan({ status: 400 });
-        const spans = makeSpanBatch(3, "due");
-        assert.equal((await exporter.export(spans)).persisted, 3);
-        await delay(BACKOFF + 10);
-        assert.equal((await exporter.forceFlush()).exported, 3);
-        assertArrived(receiver, spans, 0);
-        assert.equal((await entries(storage)).length, 40);
-        assert.equal(receiver.requests.length, 2); // the parked try and the redelivery only
-      } finally {
-        await exporter.shutdown();
-        await receiver.close();
-      }
-    }));
+  for (
+    const [what, backlog] of [
+      // Due, but tagged for some other endpoint.
+      ["another endpoint's entries", {
+        contentType: "application/x-protobuf; tracelet-destination=0badc0de",
+        notBefore: 0,
+      }],
+      ["entries not due yet", { notBefore: Date.now() + 3_600_000 }],
+    ] as const
+  ) {
+    it(`redelivers a due batch parked behind more than a page of ${what}`, () =>
+      withCapture(async () => {
+        const receiver = await OtlpReceiver.start();
+        const storage = new MemoryStorage();
+        for (let i = 0; i < 40; i++) { // more than one 32-entry page
+          await storage.outbox.enqueue({
+            body: new Uint8Array([i]),
+            contentType: "application/x-protobuf",
+            spanCount: 1,
+            reason: "network",
+            createdAt: Date.now(),
+            attempts: 0,
+            ...backlog,
+          });
+        }
+        const exporter = createOtlpExporter(options(receiver.url, storage));
+        try {
+          receiver.plan({ status: 400 });
+          const spans = makeSpanBatch(2, "mine");
+          assert.equal((await exporter.export(spans)).persisted, 2);
+          await delay(BACKOFF + 10);
+          assert.equal((await exporter.forceFlush()).exported, 2);
+          assertArrived(receiver, spans, 0);
+          assert.equal(receiver.requests.length, 2); // the parked try and the redelivery only
+          assert.equal((await entries(storage)).length, 40); // the backlog is left alone
+        } finally {
+          await exporter.shutdown();
+          await receiver.close();
+        }
+      }));
+  }
 
   it("drains an outbox that ignores the peek options without looping or redelivering twice", () =>
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const memory = new MemoryStorage();
-      const legacy: TraceStorage = {
-        kind: "legacy",
-        appendLines: (p, l) => memory.appendLines(p, l),
-        readLines: (p) => memory.readLines(p),
-        putBlob: (k, b) => memory.putBlob(k, b),
-        getBlob: (k) => memory.getBlob(k),
-        hasBlob: (k) => memory.hasBlob(k),
-        outbox: {
-          enqueue: (input) => memory.outbox.enqueue(input),
-          peek: (limit: number) => memory.outbox.peek(limit), // an Outbox written before options
-          update: (id, changes) => memory.outbox.update(id, changes),
-          ack: (id) => memory.outbox.ack(id),
-          bytes: () => memory.outbox.bytes(),
-        },
-      };
+      const legacy = withOutbox(memory, {
+        peek: (limit: number) => memory.outbox.peek(limit), // an Outbox written before options
+      });
       const exporter = createOtlpExporter(options(receiver.url, legacy));
       try {
         receiver.plan({ status: 400 }, { status: 400 });
@@ -366,22 +355,10 @@ describe("OTLP exporter outbox", { skip }, () => {
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
       const memory = new MemoryStorage();
-      const broken: TraceStorage = {
-        ...memory,
-        kind: "broken",
-        appendLines: (p, l) => memory.appendLines(p, l),
-        readLines: (p) => memory.readLines(p),
-        putBlob: (k, b) => memory.putBlob(k, b),
-        getBlob: (k) => memory.getBlob(k),
-        hasBlob: (k) => memory.hasBlob(k),
-        outbox: {
-          enqueue: () => Promise.reject(new Error("disk full")),
-          peek: () => Promise.resolve([]),
-          update: () => Promise.resolve(),
-          ack: () => Promise.resolve(),
-          bytes: () => Promise.resolve(0),
-        },
-      };
+      const broken = withOutbox(memory, {
+        enqueue: () => Promise.reject(new Error("disk full")),
+        peek: () => Promise.resolve([]),
+      });
       const exporter = createOtlpExporter(options(receiver.url, broken));
       try {
         receiver.plan({ status: 400 });
