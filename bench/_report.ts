@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { updateReadme } from "./_readme_block.ts";
-import { fmtRatio, renderSection, type Section } from "./_stats.ts";
+import { fmtTargetValue, renderSection, type Section } from "./_stats.ts";
 
 /** What one full run on one runtime produced. */
 export interface RunResult {
@@ -58,7 +58,7 @@ export function summary(runs: readonly RunResult[]): string[] {
       for (const t of section.targets) {
         if (t.need.startsWith("(")) continue;
         const row = rows.get(t.what) ?? { need: t.need, cells: new Map<string, string>() };
-        row.cells.set(run.runtime, `${fmtRatio(t.value)} ${t.met ? "✓" : "**✗**"}`);
+        row.cells.set(run.runtime, `${fmtTargetValue(t)} ${t.met ? "✓" : "**✗**"}`);
         rows.set(t.what, row);
       }
     }

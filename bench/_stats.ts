@@ -30,6 +30,8 @@ export interface Stat {
   readonly mean: number;
   /** Samples taken. */
   readonly samples: number;
+  /** The median ns per unit of each round (the cases of a group take turns, round by round). */
+  readonly rounds?: readonly number[];
   /** Extra columns (bytes, MB/s, …). */
   readonly extra?: Readonly<Record<string, string | number>>;
 }
@@ -44,6 +46,11 @@ export interface Target {
   readonly need: string;
   /** Whether it is met. */
   readonly met: boolean;
+  /**
+   * The lowest and highest value of the same ratio taken round by round (each round's medians of
+   * the two cases, which ran back to back): how much of the verdict the machine's noise can move.
+   */
+  readonly range?: readonly [number, number];
 }
 
 /** The results of one workload. */
@@ -61,9 +68,9 @@ export interface Section {
 }
 
 /** Rounds per group in full mode: the cases of a group take turns, round after round. */
-const ROUNDS = 4;
+const ROUNDS = 8;
 /** CPU time per case per round in full mode, ns. */
-const ROUND_NS = 400 * 1e6;
+const ROUND_NS = 200 * 1e6;
 
 /** Which clock the samples use. */
 export type Clock = "cpu" | "wall";
@@ -132,6 +139,7 @@ function percentile(sorted: readonly number[], q: number): number {
 export async function timeGroup(cases: readonly Case[], mode: Mode): Promise<Stat[]> {
   const rounds = mode === "smoke" ? 1 : ROUNDS;
   const pooled: number[][] = cases.map(() => []);
+  const roundMedians: number[][] = cases.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < cases.length; i++) {
       const s = await measure(
@@ -139,6 +147,8 @@ export async function timeGroup(cases: readonly Case[], mode: Mode): Promise<Sta
         options(mode) as unknown as Parameters<typeof measure>[1],
       );
       for (const v of s.samples) pooled[i].push(v);
+      const sorted = [...s.samples].sort((a, b) => a - b);
+      roundMedians[i].push(percentile(sorted, 0.5) / (cases[i].opts.perOp ?? 1));
     }
   }
   return cases.map((c, i) => {
@@ -154,6 +164,7 @@ export async function timeGroup(cases: readonly Case[], mode: Mode): Promise<Sta
       p75: percentile(samples, 0.75) / perOp,
       mean: mean / perOp,
       samples: samples.length,
+      rounds: roundMedians[i],
       extra: c.opts.extra,
     };
   });
@@ -299,10 +310,13 @@ export function renderSection(section: Section): string {
     lines.push("");
   }
   if (section.targets.length > 0) {
-    lines.push("| target | measured | required | met |", "|---|---:|---:|:---:|");
+    lines.push(
+      "| target | measured (per-round min–max) | required | met |",
+      "|---|---:|---:|:---:|",
+    );
     for (const t of section.targets) {
       const met = t.need.startsWith("(") ? "—" : t.met ? "yes" : "**no**";
-      lines.push(`| ${t.what} | ${fmtRatio(t.value)} | ${t.need} | ${met} |`);
+      lines.push(`| ${t.what} | ${fmtTargetValue(t)} | ${t.need} | ${met} |`);
     }
     lines.push("");
   }
@@ -320,7 +334,35 @@ export function renderSection(section: Section): string {
  */
 export function fasterBy(what: string, slow: Stat, fast: Stat, need: number): Target {
   const value = slow.median / fast.median;
-  return { what, value, need: `>= ${need}×`, met: value >= need };
+  return { what, value, need: `>= ${need}×`, met: value >= need, range: roundRange(slow, fast) };
+}
+
+/**
+ * The range of `a / b` over the rounds both were measured in.
+ *
+ * @param a The numerator's stat.
+ * @param b The denominator's stat.
+ * @returns `[min, max]`, or undefined when the two were not measured in the same rounds.
+ */
+function roundRange(a: Stat, b: Stat): [number, number] | undefined {
+  const x = a.rounds;
+  const y = b.rounds;
+  if (x === undefined || y === undefined || x.length !== y.length || x.length < 2) return undefined;
+  const ratios = x.map((v, i) => v / y[i]);
+  return [Math.min(...ratios), Math.max(...ratios)];
+}
+
+/**
+ * Formats a target's value with its per-round range.
+ *
+ * @param t The target.
+ * @returns E.g. `3.73× (3.41–4.02)`.
+ */
+export function fmtTargetValue(t: Target): string {
+  const range = t.range === undefined
+    ? ""
+    : ` (${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)})`;
+  return `${fmtRatio(t.value)}${range}`;
 }
 
 /**
@@ -334,5 +376,5 @@ export function fasterBy(what: string, slow: Stat, fast: Stat, need: number): Ta
  */
 export function atMost(what: string, a: Stat, b: Stat, need: number): Target {
   const value = a.median / b.median;
-  return { what, value, need: `<= ${need}×`, met: value <= need };
+  return { what, value, need: `<= ${need}×`, met: value <= need, range: roundRange(a, b) };
 }
