@@ -359,9 +359,7 @@ function roundRange(a: Stat, b: Stat): [number, number] | undefined {
  * @returns E.g. `3.73× (3.41–4.02)`.
  */
 export function fmtTargetValue(t: Target): string {
-  const range = t.range === undefined
-    ? ""
-    : ` (${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)})`;
+  const range = t.range === undefined ? "" : ` (${t.range[0].toFixed(2)}–${t.range[1].toFixed(2)})`;
   return `${fmtRatio(t.value)}${range}`;
 }
 
