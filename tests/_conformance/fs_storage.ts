@@ -16,6 +16,7 @@ import { defaultStorageRoot, type FsStorageOptions } from "../../src/storage/_fs
 import type { TraceStorage } from "../../src/storage/types.ts";
 import { HOSTILE_IDS, storageConformance, withStorage } from "./storage.ts";
 import { batch } from "./_storage_outbox.ts";
+import { walk } from "../_support/files.ts";
 
 /** An fs adapter constructor. */
 export type CreateFsStorage = (
@@ -25,17 +26,6 @@ export type CreateFsStorage = (
 async function tempRoot(): Promise<{ parent: string; root: string }> {
   const parent = await mkdtemp(join(tmpdir(), "tracelet-storage-"));
   return { parent, root: join(parent, "root") };
-}
-
-/** Every file under `dir`, as absolute paths. */
-async function walk(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...await walk(path));
-    else files.push(path);
-  }
-  return files;
 }
 
 /**

@@ -4,7 +4,7 @@
 // whole JSONL route on a real directory, and roots and key prefixes that are rejected up front.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { TracerError } from "../../src/errors.ts";
@@ -19,6 +19,7 @@ import { FakeKVNamespace, FakeR2Bucket } from "../_fakes/cloudflare.ts";
 import { HOSTILE_IDS } from "../_conformance/storage.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
+import { walk } from "../_support/files.ts";
 
 /** Names not in HOSTILE_IDS that some file system or path API treats specially. */
 const MORE_HOSTILE_IDS: readonly string[] = [
@@ -101,17 +102,6 @@ describe("hostile ids: JSONL spans on disk", { skip: !hasFileSystem }, () => {
     }
   });
 });
-
-/** Every file under `dir`, as absolute paths. */
-async function walk(dir: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...await walk(path));
-    else files.push(path);
-  }
-  return files;
-}
 
 describe("hostile roots and key prefixes", () => {
   it("a file storage root that is empty, not a string or holds a NUL is a configuration error", () => {

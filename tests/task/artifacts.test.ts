@@ -18,21 +18,12 @@ import {
 } from "../../src/task/mod.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { jsonAttr, withTaskEnv } from "../_support/task_env.ts";
+import { walk } from "../_support/files.ts";
 
 const encoder = new TextEncoder();
 
 async function tempDir(): Promise<string> {
   return await mkdtemp(join(tmpdir(), "tracelet-artifacts-"));
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...await walk(path));
-    else out.push(path);
-  }
-  return out;
 }
 
 describe("artifacts", () => {
