@@ -32,14 +32,14 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9048 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9041 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
  * It was raised once, from 8800 to 9050, for a correctness fix: span methods that threw on
  * hostile input (a revoked proxy, an object without a prototype, a throwing getter), span data
  * that could make a whole batch unencodable, and an export that rejected on an unprintable
  * fetch error (+262 B).
  */
-const CEILING_GZIP_BYTES = 9048;
+const CEILING_GZIP_BYTES = 9041;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

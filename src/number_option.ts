@@ -18,3 +18,15 @@
 export function numberAtLeast(value: unknown, min: number, fallback: number): number {
   return typeof value === "number" && value >= min && value < Infinity ? value : fallback;
 }
+
+/**
+ * A count option (a bound, an attempt count, a number of requests): a finite number of at least
+ * 1, rounded down, else `fallback` (so `0.5` means the default, not an empty bound).
+ *
+ * @param value The option as given.
+ * @param fallback The default.
+ * @returns The count to use.
+ */
+export function countAtLeastOne(value: unknown, fallback: number): number {
+  return Math.floor(numberAtLeast(value, 1, fallback));
+}

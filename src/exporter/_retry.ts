@@ -12,7 +12,7 @@
  * @module
  */
 
-import { numberAtLeast } from "../number_option.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 
 /** Backoff settings. */
 export interface RetryOptions {
@@ -37,7 +37,7 @@ export type RetryPolicy = Required<RetryOptions>;
  */
 export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
   return {
-    maxAttempts: Math.floor(numberAtLeast(options.maxAttempts, 1, 6)),
+    maxAttempts: countAtLeastOne(options.maxAttempts, 6),
     initialDelayMillis: numberAtLeast(options.initialDelayMillis, 0, 1000),
     maxDelayMillis: numberAtLeast(options.maxDelayMillis, 0, 16_000),
     multiplier: numberAtLeast(options.multiplier, 1, 2),

@@ -40,7 +40,7 @@ import {
 import { parseRetryAfter } from "./_retry_after.ts";
 import { throttledWarner, type Warn } from "./_warn.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
-import { numberAtLeast } from "../number_option.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
 
@@ -155,7 +155,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#timeoutMillis = numberAtLeast(options.timeoutMillis, 0, 10_000);
     this.#attemptTimeoutMillis = numberAtLeast(options.attemptTimeoutMillis, 0, Infinity);
     this.#retry = retryPolicy(options.retry);
-    this.#maxRequests = Math.floor(numberAtLeast(options.maxConcurrentRequests, 1, 2));
+    this.#maxRequests = countAtLeastOne(options.maxConcurrentRequests, 2);
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
     this.#warn = throttledWarner(Object.values(headers));

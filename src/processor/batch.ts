@@ -6,7 +6,7 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
-import { numberAtLeast } from "../number_option.ts";
+import { countAtLeastOne } from "../number_option.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
@@ -104,15 +104,15 @@ export class BatchSpanProcessor implements SpanProcessor {
    */
   constructor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}) {
     this.#exporter = exporter;
-    this.#maxQueueSize = positive(options.maxQueueSize, 2048);
-    this.#maxQueueBytes = positive(options.maxQueueBytes, 16 * 1024 * 1024);
-    this.#maxBatchSize = Math.min(positive(options.maxBatchSize, 512), this.#maxQueueSize);
+    this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, 2048);
+    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 16 * 1024 * 1024);
+    this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 512), this.#maxQueueSize);
     this.#triggerSize = Math.min(
-      positive(options.exportTriggerSize, this.#maxBatchSize),
+      countAtLeastOne(options.exportTriggerSize, this.#maxBatchSize),
       this.#maxQueueSize,
     );
-    this.#delayMs = positive(options.scheduleDelayMs, 5000);
-    this.#timeoutMs = positive(options.exportTimeoutMs, 30_000);
+    this.#delayMs = countAtLeastOne(options.scheduleDelayMs, 5000);
+    this.#timeoutMs = countAtLeastOne(options.exportTimeoutMs, 30_000);
     this.#timers = options.timers ?? true;
     this.#dropOldest = options.dropPolicy === "oldest";
   }
@@ -229,8 +229,4 @@ export class BatchSpanProcessor implements SpanProcessor {
       return result;
     })();
   }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return Math.floor(numberAtLeast(value, 1, fallback));
 }
