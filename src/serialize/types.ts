@@ -30,13 +30,14 @@ export type JsonSchema = JsonObject;
 export interface SerializeOptions {
   /**
    * Maximum nesting depth of arrays and objects. A container deeper than this becomes the string
-   * `"<max depth exceeded>"`. Default 32.
+   * `"<max depth exceeded>"`. Default 32 (also for a value that is not a finite number >= 0).
    */
   maxDepth?: number;
   /**
    * Approximate budget for the output size (string lengths in UTF-16 code units plus JSON
    * punctuation). Once it is spent, remaining items are replaced by `"<truncated>"` markers and
-   * the result is flagged `truncated`. Default 1 MiB.
+   * the result is flagged `truncated`. Default 1 MiB (also for a value that is not a finite number
+   * >= 0: the budget cannot be lifted).
    */
   maxBytes?: number;
   /**
