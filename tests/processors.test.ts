@@ -129,6 +129,21 @@ describe("processors", () => {
     }
   });
 
+  it("simple processor: a maxPending of NaN, Infinity or 0.5 means the default 256 exports in flight", async () => {
+    for (const bad of [NaN, Infinity, 0.5]) {
+      const exporter = new MemoryExporter();
+      exporter.delayMs = 5;
+      const tracer = new Tracer({
+        processors: [new SimpleSpanProcessor(exporter, { maxPending: bad })],
+      });
+      for (let i = 0; i < 300; i++) tracer.startSpan(`s${i}`).end();
+      const report = await tracer.forceFlush();
+      assert.equal(report.exported, 256, String(bad));
+      assert.deepEqual(report.dropped, { too_many_pending: 44 }, String(bad));
+      await tracer.shutdown();
+    }
+  });
+
   it("drop-oldest policy keeps the newest spans", async () => {
     const exporter = new MemoryExporter();
     const tracer = new Tracer({

@@ -150,18 +150,3 @@ export function epochMsOf(value: unknown): number | undefined {
     return undefined;
   }
 }
-
-/**
- * A count limit (a queue bound, a maximum of open spans): at least 1.
- *
- * @param value The limit given.
- * @param fallback Used when `value` is not a number, or `NaN` (which would disable the bound or
- *   drop everything).
- * @returns The limit.
- * @internal
- */
-export function limitOf(value: unknown, fallback: number): number {
-  return typeof value === "number" && !Number.isNaN(value)
-    ? Math.max(1, Math.floor(value))
-    : fallback;
-}

@@ -13,7 +13,8 @@
  */
 import { report } from "../diagnostics.ts";
 import type { Tracer } from "../tracer.ts";
-import { limitOf, ownFields } from "./_input.ts";
+import { countAtLeastOne } from "../number_option.ts";
+import { ownFields } from "./_input.ts";
 import { AgentSpan } from "./agent_span.ts";
 import { getAgentTracer } from "./provider.ts";
 import type { SpanData } from "./span_data.ts";
@@ -53,7 +54,10 @@ export interface AgentsCoreSpanLike {
 export interface TraceletAgentsProcessorOptions {
   /** The tracer to record into (default: the agent layer's tracer). */
   tracer?: Tracer;
-  /** Maximum traces and spans open at once; beyond it new ones are dropped and counted. Default 10000. */
+  /**
+   * Maximum traces and spans open at once; beyond it new ones are dropped and counted. Default
+   * 10000; anything but a finite number of at least 1 means the default.
+   */
   maxOpen?: number;
 }
 
@@ -95,7 +99,7 @@ export class TraceletAgentsProcessor {
   constructor(options?: TraceletAgentsProcessorOptions) {
     const o = ownFields(options);
     this.#tracer = o.tracer;
-    this.#maxOpen = limitOf(o.maxOpen, 10_000);
+    this.#maxOpen = countAtLeastOne(o.maxOpen, 10_000);
   }
 
   /** Traces and spans dropped because too many were open. */

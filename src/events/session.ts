@@ -21,8 +21,9 @@ import type { JsonObject } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import type { SpanKind } from "../types.ts";
-import { limitOf, ownFields, readOrCopy } from "../agents/_input.ts";
+import { ownFields, readOrCopy } from "../agents/_input.ts";
 import { redacted } from "../agents/_redact.ts";
+import { countAtLeastOne } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import { asObject } from "./event.ts";
 import type { EventType, TraceEvent } from "./event.ts";
@@ -38,7 +39,10 @@ export interface TraceSessionOptions {
   spanTracer?: Tracer;
   /** The redaction policy applied to every event (default: the process-wide policy). */
   redaction?: RedactionPolicy;
-  /** Maximum spans open at once; beyond it spans are not tracked (no duration). Default 10000. */
+  /**
+   * Maximum spans open at once; beyond it spans are not tracked (no duration). Default 10000;
+   * anything but a finite number of at least 1 means the default.
+   */
   maxOpenSpans?: number;
 }
 
@@ -85,7 +89,7 @@ export class TraceSession {
     this.#sinks = options.sinks;
     this.#tracer = options.spanTracer;
     this.#policy = options.redaction ?? getRedactionPolicy();
-    this.#maxOpen = limitOf(options.maxOpenSpans, 10_000);
+    this.#maxOpen = countAtLeastOne(options.maxOpenSpans, 10_000);
   }
 
   /** The number of events emitted so far. */

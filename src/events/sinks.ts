@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { limitOf } from "../agents/_input.ts";
 import { report } from "../diagnostics.ts";
+import { countAtLeastOne } from "../number_option.ts";
 import { pythonJson } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
@@ -33,7 +33,10 @@ export function eventLine(event: TraceEvent): string {
 
 /** Options of {@linkcode JsonlEventSink}. */
 export interface JsonlEventSinkOptions {
-  /** Maximum lines waiting to be written; beyond it new events are dropped and counted. Default 10000. */
+  /**
+   * Maximum lines waiting to be written; beyond it new events are dropped and counted. Default
+   * 10000; anything but a finite number of at least 1 means the default.
+   */
   maxPending?: number;
 }
 
@@ -70,7 +73,7 @@ export class JsonlEventSink implements EventSink {
   constructor(storage: TraceStorage, path: StoragePath, options: JsonlEventSinkOptions = {}) {
     this.#storage = storage;
     this.path = [...path];
-    this.#maxPending = limitOf(options?.maxPending, 10_000);
+    this.#maxPending = countAtLeastOne(options?.maxPending, 10_000);
   }
 
   /** Events dropped because too many lines were waiting. */

@@ -5,13 +5,17 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
+import { countAtLeastOne } from "../number_option.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
 import type { SpanExporter, SpanProcessor } from "./types.ts";
 
 /** Options of {@linkcode SimpleSpanProcessor}. */
 export interface SimpleSpanProcessorOptions {
-  /** Maximum exports in flight before new spans are dropped. Default 256. */
+  /**
+   * Maximum exports in flight before new spans are dropped. Default 256; anything but a finite
+   * number of at least 1 means the default (never an unbounded or empty limit).
+   */
   maxPending?: number;
 }
 
@@ -46,7 +50,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
    */
   constructor(exporter: SpanExporter, options: SimpleSpanProcessorOptions = {}) {
     this.#exporter = exporter;
-    this.#maxPending = options.maxPending ?? 256;
+    this.#maxPending = countAtLeastOne(options.maxPending, 256);
   }
 
   /**

@@ -560,16 +560,24 @@ describe("TraceletAgentsProcessor given hostile SDK objects", () => {
     }
   });
 
-  it("a maxOpen of NaN keeps the default bound instead of dropping everything", async () => {
-    const { collector, done } = agentSetup();
-    try {
-      const processor = new TraceletAgentsProcessor({ maxOpen: NaN });
-      await processor.onTraceStart({ traceId: "trace_" + "c".repeat(32), name: "t" });
-      await processor.onTraceEnd({ traceId: "trace_" + "c".repeat(32), name: "t" });
-      assert.equal(processor.dropped, 0);
-      assert.equal(collector.ended.length, 1);
-    } finally {
-      await done();
+  it("a maxOpen of NaN, Infinity or 0 keeps the default bound (never none, never unbounded)", async () => {
+    for (const maxOpen of [NaN, Infinity, 0]) {
+      const { collector, done } = agentSetup();
+      try {
+        const processor = new TraceletAgentsProcessor({ maxOpen });
+        const ids = Array.from(
+          { length: 10_001 },
+          (_, i) => `trace_${i.toString(16).padStart(32, "0")}`,
+        );
+        await captureDiagnostics(async () => {
+          for (const traceId of ids) await processor.onTraceStart({ traceId, name: "t" });
+        });
+        assert.equal(processor.dropped, 1, String(maxOpen)); // the 10001st open trace
+        await processor.onTraceEnd({ traceId: ids[0], name: "t" });
+        assert.equal(collector.ended.length, 1, String(maxOpen));
+      } finally {
+        await done();
+      }
     }
   });
 });

@@ -386,25 +386,32 @@ describe("sessions and sinks", () => {
     await spans.shutdown();
   });
 
-  it("a maxOpenSpans of NaN keeps the default bound", async () => {
-    const sink = new MemoryEventSink();
-    const session = new TraceSession({ runId: "r", sinks: [sink], maxOpenSpans: NaN });
-    let last = "";
-    await captureDiagnostics(() => {
-      for (let i = 0; i <= 10_000; i++) last = session.startSpan("S", null, {});
-    });
-    session.finishSpan("F", last, {});
-    assert.equal(sink.events.at(-1)?.duration_ms, null); // the 10001st span was not tracked
+  it("a maxOpenSpans of NaN, Infinity or 0 keeps the default bound", async () => {
+    for (const maxOpenSpans of [NaN, Infinity, 0]) {
+      const sink = new MemoryEventSink();
+      const session = new TraceSession({ runId: "r", sinks: [sink], maxOpenSpans });
+      const ids: string[] = [];
+      await captureDiagnostics(() => {
+        for (let i = 0; i <= 10_000; i++) ids.push(session.startSpan("S", null, {}));
+      });
+      session.finishSpan("F", ids[0], {});
+      session.finishSpan("F", ids[10_000], {});
+      const [first, last] = sink.events.slice(-2);
+      assert.equal(typeof first.duration_ms, "number", String(maxOpenSpans)); // tracked
+      assert.equal(last.duration_ms, null, String(maxOpenSpans)); // the 10001st was not
+    }
   });
 
-  it("a JSONL sink with a maxPending of NaN keeps the default bound", async () => {
-    const sink = new JsonlEventSink(new MemoryStorage(), ["t.jsonl"], { maxPending: NaN });
-    const session = new TraceSession({ runId: "r", sinks: [sink] });
-    await captureDiagnostics(() => {
-      for (let i = 0; i <= 10_000; i++) session.emitEvent("E", "s", null, {});
-    });
-    assert.equal(sink.dropped, 1);
-    await session.close();
+  it("a JSONL sink with a maxPending of NaN, Infinity or 0 keeps the default bound", async () => {
+    for (const maxPending of [NaN, Infinity, 0]) {
+      const sink = new JsonlEventSink(new MemoryStorage(), ["t.jsonl"], { maxPending });
+      const session = new TraceSession({ runId: "r", sinks: [sink] });
+      await captureDiagnostics(() => {
+        for (let i = 0; i <= 10_000; i++) session.emitEvent("E", "s", null, {});
+      });
+      assert.equal(sink.dropped, 1, String(maxPending));
+      await session.close();
+    }
   });
 
   it("the console prints event types named like Object members", async () => {
