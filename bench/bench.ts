@@ -171,7 +171,7 @@ async function main(): Promise<number> {
       notes: [
         "The batch: 44 A-trees + 28 A-flat spans recorded by each side's SDK; the OpenTelemetry spans then carry tracelet's ids, timestamps and resource, so all encoders write identical data.",
         "Encoders: tracelet `encodeTracesProtobuf` / `encodeTracesJson` vs `ProtobufTraceSerializer` / `JsonTraceSerializer` of otlp-transformer 0.223.1 (pairs with sdk-trace-base 2.12.1) and 0.301.1 (pairs with sdk-trace 3.1.1). gzip: `node:zlib` `gzipSync`, level 6, for every side. MB/s counts uncompressed output bytes.",
-        "Codec rows: the same tracelet protobuf body through `gzipSync`, async `gzip` (thread pool; CPU time counts the pool's work) and `CompressionStream` (the core's default seam).",
+        "Codec rows: the same tracelet protobuf body through `gzipSync` at zlib's default level 6 and at level 2, through the Node/Deno/Bun presets' codec (async `node:zlib` gzip at level 2; thread pool, CPU time counts the pool's work) and through `CompressionStream` (the core's default seam, no level to choose).",
       ],
       stats: b.stats,
       targets,
@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     sections.push({
       title: "End to end: A + encode + gzip (512 A-flat spans per batch)",
       notes: [
-        "512 A-flat spans → batch processor → exporter that encodes (each side's protobuf; tracelet JSON too) + `gzipSync`, then flush. Floor: C's 512 span floors + `JSON.stringify` + gzip. All take turns, round after round.",
+        "512 A-flat spans → batch processor → exporter that encodes (each side's protobuf; tracelet JSON too) + `gzipSync` at the level each side ships with (tracelet: its presets' level 2; OpenTelemetry: zlib's default 6, as its exporter's `createGzip()`), then flush. Floor: C's 512 span floors + `JSON.stringify` + gzip at tracelet's level 2. All take turns, round after round.",
       ],
       stats: e2e.stats,
       targets: [

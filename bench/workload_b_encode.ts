@@ -10,9 +10,10 @@
  *
  * @module
  */
-import { gzip, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { encodeTracesJson, toOtlpJson } from "../src/otlp/encode_json.ts";
 import { encodeTracesProtobuf } from "../src/otlp/encode_protobuf.ts";
+import { NODE_GZIP_LEVEL, nodeGzip } from "../src/runtime/_node_gzip.ts";
 import type { SpanRecord } from "../src/types.ts";
 import { BATCH_SIZE, type OtelSide, type Side } from "./_driver.ts";
 import { type Case, type Mode, type Stat, timeGroup } from "./_stats.ts";
@@ -28,10 +29,6 @@ export interface EncodeResult {
   readonly stringifyDocUtf8: Stat;
   /** Bytes per span: raw and gzipped, per encoder name. */
   readonly sizes: Map<string, { raw: number; gz: number }>;
-}
-
-function gzipAsync(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => gzip(bytes, (e, r) => (e ? reject(e) : resolve(r))));
 }
 
 async function compressionStream(bytes: Uint8Array): Promise<Uint8Array> {
@@ -139,15 +136,33 @@ export async function runEncode(
 
   // The codec seam: the same protobuf body through each gzip implementation.
   const body = encodeTracesProtobuf(spans);
-  const codec = { unit: "batch", group: "codec" };
+  const codec = (level?: number) => ({
+    unit: "batch",
+    group: "codec",
+    extra: { "bytes/span gz": (gzipSync(body, { level }).length / BATCH_SIZE).toFixed(1) },
+  });
   const codecs: Case[] = [
-    { name: "gzip protobuf body: node:zlib gzipSync", opts: codec, fn: () => gzipSync(body) },
-    { name: "gzip protobuf body: node:zlib gzip (async)", opts: codec, fn: () => gzipAsync(body) },
+    {
+      name: "gzip protobuf body: node:zlib gzipSync, level 6 (zlib's default)",
+      opts: codec(6),
+      fn: () => gzipSync(body, { level: 6 }),
+    },
+    {
+      name: `gzip protobuf body: node:zlib gzipSync, level ${NODE_GZIP_LEVEL} (tracelet's presets)`,
+      opts: codec(NODE_GZIP_LEVEL),
+      fn: () => gzipSync(body, { level: NODE_GZIP_LEVEL }),
+    },
+    {
+      name:
+        `gzip protobuf body: the presets' codec (node:zlib async gzip, level ${NODE_GZIP_LEVEL})`,
+      opts: codec(NODE_GZIP_LEVEL),
+      fn: () => nodeGzip(body),
+    },
   ];
   if (typeof CompressionStream === "function") {
     codecs.push({
       name: "gzip protobuf body: CompressionStream",
-      opts: codec,
+      opts: { unit: "batch", group: "codec" },
       fn: () => compressionStream(body),
     });
   }

@@ -8,6 +8,7 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
+import { NODE_GZIP_LEVEL } from "../src/runtime/_node_gzip.ts";
 import {
   BATCH_FLAT,
   BATCH_SIZE,
@@ -164,11 +165,14 @@ export interface Floors {
   readonly stringifyGzipRecords: Stat;
 }
 
-/** The end-to-end floor: 512 A-flat span floors + `JSON.stringify` + UTF-8 + gzip. */
+/**
+ * The end-to-end floor: 512 A-flat span floors + `JSON.stringify` + UTF-8 + gzip, at the level
+ * tracelet's presets gzip at (so the floor compresses as tracelet does).
+ */
 export function floorPipeline(): Uint8Array {
   batch = [];
   floorFlat(BATCH_SIZE);
-  return gzipSync(new TextEncoder().encode(JSON.stringify(lastBatch)));
+  return gzipSync(new TextEncoder().encode(JSON.stringify(lastBatch)), { level: NODE_GZIP_LEVEL });
 }
 
 /**
@@ -214,8 +218,8 @@ export function floorsSection(flat: Stat, tree: Stat, floors: Floors, pipeline?:
     title: "C. Floors (same process, same data)",
     notes: [
       "Span floor: two pooled `crypto.getRandomValues` hex ids (one `String.fromCharCode` each, as tracelet does), two `performance.now()` reads, one object holding the caller's attribute literal (+ the event name), pushed to a 512-entry batch. Measured in the same rounds as A.",
-      "Payload floor: `JSON.stringify` of a 512-record batch shaped like B (44 A-trees + 28 A-flat spans), then UTF-8 and `node:zlib` gzip (level 6, as everywhere here).",
-      "End-to-end floor: 512 A-flat span floors + `JSON.stringify` + gzip of them.",
+      "Payload floor: `JSON.stringify` of a 512-record batch shaped like B (44 A-trees + 28 A-flat spans), then UTF-8 and `node:zlib` gzip (level 6, as in B's encode + gzip rows).",
+      `End-to-end floor: 512 A-flat span floors + \`JSON.stringify\` + gzip of them at level ${NODE_GZIP_LEVEL}, the level tracelet's Node, Deno and Bun presets ship with.`,
     ],
     stats: [
       { ...flat, name: "floor: A-flat span", group: "c-flat" },
