@@ -15,12 +15,16 @@
  * @module
  */
 import { reportOnce } from "./diagnostics.ts";
+import { numberAtLeast } from "./number_option.ts";
 import { setOwn } from "./own_property.ts";
 import type { Attributes, AttributeValue } from "./types.ts";
 
 /** Limits applied to every span (OpenTelemetry's defaults). */
 export interface SpanLimits {
-  /** Maximum attributes per span; further keys are dropped and counted. Default 128. */
+  /**
+   * Maximum attributes per span; further keys are dropped and counted. Default 128. Every limit
+   * is a finite number >= 0; anything else means the default.
+   */
   attributeCountLimit: number;
   /** Maximum length of a string attribute value (characters); longer ones are cut. Default unlimited. */
   attributeValueLengthLimit: number;
@@ -40,6 +44,23 @@ export const DEFAULT_SPAN_LIMITS: Readonly<SpanLimits> = Object.freeze({
   linkCountLimit: 128,
   attributePerEventCountLimit: 128,
 });
+
+/**
+ * Span limits with the defaults filled in. Each limit is a finite number of at least 0 (rounded
+ * down); anything else (`NaN`, `Infinity`, a string, a negative number) means its default, so a
+ * bad option can never lift the bound on a span's attributes, events or links.
+ *
+ * @param given The limits given, possibly partial.
+ * @returns The complete limits.
+ */
+export function spanLimits(given?: Partial<SpanLimits>): SpanLimits {
+  const limits = { ...DEFAULT_SPAN_LIMITS };
+  for (const key in limits) {
+    const k = key as keyof SpanLimits;
+    limits[k] = Math.floor(numberAtLeast(given?.[k], 0, limits[k]));
+  }
+  return limits;
+}
 
 /**
  * Compact JSON of any value, cycle-safe and never throwing (see the module doc for the rules).

@@ -97,7 +97,10 @@ export function reportOnce(
   cause?: unknown,
 ): void {
   if (state.once.has(key)) return;
-  if (state.once.size < 10_000) state.once.add(key);
+  // Bounded: when 10,000 keys are remembered, start over (a key is then reported again only
+  // after 10,000 other keys, instead of on every call once the set is full).
+  if (state.once.size >= 10_000) state.once.clear();
+  state.once.add(key);
   report(level, code, message, cause);
 }
 

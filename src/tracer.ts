@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DEFAULT_SPAN_LIMITS } from "./attributes.ts";
+import { spanLimits } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
 import type { TimeInput } from "./clock.ts";
 import { Context } from "./context/context.ts";
@@ -101,7 +101,7 @@ export class Tracer implements SpanPipeline {
    * @param options Processors, resource, scope and limits.
    */
   constructor(options: TracerOptions = {}) {
-    this.limits = { ...DEFAULT_SPAN_LIMITS, ...options.limits };
+    this.limits = spanLimits(options.limits);
     this.resource = resolveResource({
       serviceName: options.serviceName,
       attributes: options.resource?.attributes,

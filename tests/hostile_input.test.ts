@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { encodeTracesJson, encodeTracesProtobuf, isValidTraceId, Tracer } from "../mod.ts";
-import { resetReportedOnce } from "../src/diagnostics.ts";
+import { reportOnce, resetReportedOnce } from "../src/diagnostics.ts";
 import type { SpanContext, SpanRecord } from "../mod.ts";
 import { hostile } from "./_support/hostile.ts";
 import { makeSpanBatch } from "./_support/span_records.ts";
@@ -186,5 +186,17 @@ describe("OTLP export given hostile failures", () => {
     assert.equal(report.failed, 0);
     assert.equal(Object.values(report.dropped).reduce((a, b) => a + b, 0), 3);
     assert.ok(diagnostics.some((d) => d.message.includes("<unprintable>")));
+  });
+});
+
+describe("once-only diagnostics", () => {
+  it("stay once-only after 10,000 distinct keys (no flood of repeats)", async () => {
+    resetReportedOnce();
+    const { diagnostics } = await captureDiagnostics(() => {
+      for (let i = 0; i < 10_000; i++) reportOnce(`key-${i}`, "warn", "filler", "filler");
+      for (let i = 0; i < 5; i++) reportOnce("late-key", "warn", "late", "reported once");
+    });
+    assert.equal(diagnostics.filter((d) => d.code === "late").length, 1);
+    resetReportedOnce();
   });
 });

@@ -53,6 +53,37 @@ describe("Span", () => {
     );
   });
 
+  it("a span limit that is NaN, infinite, negative or not a number means its default bound", () => {
+    for (const bad of [NaN, Infinity, -1, "5"]) {
+      const { tracer, collector } = setup({
+        limits: {
+          attributeCountLimit: bad as number,
+          eventCountLimit: bad as number,
+          attributeValueLengthLimit: bad as number,
+        },
+      });
+      const span = tracer.startSpan("bounded");
+      for (let i = 0; i < 200; i++) span.setAttribute(`k${i}`, "v".repeat(50)).addEvent(`e${i}`);
+      span.end();
+      const rec = collector.byName("bounded");
+      assert.equal(Object.keys(rec.attributes).length, 128, String(bad));
+      assert.equal(rec.droppedAttributesCount, 72, String(bad));
+      assert.equal(rec.events.length, 128, String(bad));
+      assert.equal(rec.attributes.k0, "v".repeat(50), String(bad)); // no value length limit
+    }
+  });
+
+  it("limits of 0 keep no attributes or events, and fractions round down", () => {
+    const { tracer, collector } = setup({
+      limits: { attributeCountLimit: 0, eventCountLimit: 1.9 },
+    });
+    tracer.startSpan("zero", { attributes: { a: "abc" } }).addEvent("e1").addEvent("e2").end();
+    const rec = collector.byName("zero");
+    assert.deepEqual({ ...rec.attributes }, {});
+    assert.equal(rec.droppedAttributesCount, 1);
+    assert.equal(rec.events.length, 1);
+  });
+
   it("applies attribute, event and link limits and counts what it dropped", () => {
     const { tracer, collector } = setup({
       limits: {
