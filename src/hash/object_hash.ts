@@ -13,7 +13,7 @@
  * @module
  */
 import { pythonJson, pythonStr } from "../serialize/python_json.ts";
-import { errorMarker } from "../serialize/limits.ts";
+import { errorMarker, MAX_OBJECT_BYTES } from "../serialize/limits.ts";
 import { isEmptySchema } from "../serialize/schema.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
@@ -100,11 +100,35 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
 }
 
 /**
+ * Serializer options for hashing: the caller's, with the output budget defaulting to
+ * {@linkcode MAX_OBJECT_BYTES} (unreadable options become that default alone).
+ *
+ * @param options The caller's options.
+ * @returns Options to pass to {@linkcode serialize}.
+ */
+export function objectSerializeOptions(options?: SerializeOptions): SerializeOptions {
+  try {
+    const o: SerializeOptions = {
+      maxDepth: options?.maxDepth,
+      maxBytes: options?.maxBytes,
+      maxStringLength: options?.maxStringLength,
+      includeStack: options?.includeStack,
+      schema: options?.schema,
+    };
+    o.maxBytes ??= MAX_OBJECT_BYTES;
+    return o;
+  } catch {
+    return { maxBytes: MAX_OBJECT_BYTES };
+  }
+}
+
+/**
  * Serializes a value and computes its dreadnode-compatible hashes, synchronously. Never throws.
  *
  * @param value Any value.
- * @param options Serializer limits (defaults as in {@linkcode serialize}); if a limit cut the
- *   value, `serialized.truncated` is true and the hash is that of the cut value.
+ * @param options Serializer limits (as in {@linkcode serialize}, except that the output budget
+ *   defaults to {@linkcode MAX_OBJECT_BYTES}, 16 MiB, so the whole value is hashed); if a limit
+ *   cut the value, `serialized.truncated` is true and the hash is that of the cut value.
  * @returns Data, schema and object hashes, the serialized value and the hashed bytes.
  * @example
  * ```ts
@@ -115,5 +139,5 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
  * ```
  */
 export function objectHashes(value: unknown, options?: SerializeOptions): ObjectHashes {
-  return hashSerialized(serialize(value, options));
+  return hashSerialized(serialize(value, objectSerializeOptions(options)));
 }

@@ -11,6 +11,15 @@ export const DEFAULT_MAX_DEPTH = 32;
 /** Default output budget of {@linkcode serialize}: 1 MiB. */
 export const DEFAULT_MAX_BYTES: number = 1024 * 1024;
 
+/**
+ * Output budget used when a value is hashed as an object (`objectHashes`, task inputs, outputs
+ * and objects) and when it is written to the blob store: 16 MiB. Values up to this size hash
+ * and store in full, so two values that differ anywhere within it get different hashes; a value
+ * past it is cut (`<truncated>` markers) before hashing, so values that differ only beyond
+ * 16 MiB share one hash.
+ */
+export const MAX_OBJECT_BYTES: number = 16 * 1024 * 1024;
+
 /** Written in place of an object that is one of its own ancestors. */
 export const CIRCULAR_MARKER = "<circular reference>";
 

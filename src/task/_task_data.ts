@@ -1,6 +1,8 @@
 /**
  * The object half of a `TaskSpan`: params, content-addressed objects, inputs and outputs, and
- * object links. Values are serialized and redacted when logged; live values stay in memory.
+ * object links. Values are serialized and redacted when logged; live values stay in memory, one
+ * per param, input and output name. Each of params, inputs and outputs is capped at
+ * {@linkcode MAX_REFS_PER_TASK} (reported once, counted in `droppedCounts`).
  *
  * @internal
  * @module
@@ -46,6 +48,42 @@ export interface ObjectState {
   readonly objects: ObjectStore;
 }
 
+/** The most params, and the most inputs and outputs (each), one task keeps. */
+export const MAX_REFS_PER_TASK = 10_000;
+
+/** What a task did not keep because one of its in-memory caps was reached. */
+export interface DroppedCounts {
+  /** New param names past {@linkcode MAX_REFS_PER_TASK}. */
+  readonly params: number;
+  /** Inputs past {@linkcode MAX_REFS_PER_TASK}. */
+  readonly inputs: number;
+  /** Outputs past {@linkcode MAX_REFS_PER_TASK}. */
+  readonly outputs: number;
+  /** Objects past the object store's 10,000 (hashed, not stored). */
+  readonly objects: number;
+}
+
+/** The references of one kind (inputs or outputs) with the live value of each name. */
+interface RefList {
+  readonly kind: "input" | "output";
+  readonly refs: ObjectRef[];
+  readonly values: Map<string, unknown>;
+  dropped: number;
+}
+
+function refList(kind: "input" | "output"): RefList {
+  return { kind, refs: [], values: new Map(), dropped: 0 };
+}
+
+function reportFull(what: string): void {
+  reportOnce(
+    `task_${what}_full`,
+    "warn",
+    "task_refs_full",
+    `Cannot log more ${what}: the task holds ${MAX_REFS_PER_TASK}; further ones are dropped`,
+  );
+}
+
 const REF_OPTION_KEYS: readonly (keyof LogObjectRefOptions)[] = ["label", "attributes"];
 
 function serializedAttributes(
@@ -62,8 +100,9 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   readonly storage: TraceStorage | undefined;
   readonly #params = new Map<string, { value: unknown; json: JsonValue }>();
   readonly #objects: ObjectStore;
-  readonly #inputs: ObjectRef[] = [];
-  readonly #outputs: ObjectRef[] = [];
+  readonly #inputs = refList("input");
+  readonly #outputs = refList("output");
+  #droppedParams = 0;
 
   /**
    * @param span The started span.
@@ -94,10 +133,20 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   get outputs(): Record<string, unknown> {
     return this.#refMap(this.#outputs);
   }
-  #refMap(refs: readonly ObjectRef[]): Record<string, unknown> {
+  #refMap(list: RefList): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const ref of refs) setOwn(out, ref.name, this.#objects.runtimeValue(ref.hash));
+    for (const [name, value] of list.values) setOwn(out, name, value);
     return out;
+  }
+
+  /** What was not kept because a cap was reached (each cap is also reported once). */
+  get droppedCounts(): DroppedCounts {
+    return {
+      params: this.#droppedParams,
+      inputs: this.#inputs.dropped,
+      outputs: this.#outputs.dropped,
+      objects: this.#objects.dropped,
+    };
   }
 
   /** The object store (for subclasses). */
@@ -109,8 +158,8 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   protected objectState(): ObjectState {
     return {
       params: Object.fromEntries([...this.#params].map(([k, v]) => [k, v.json])),
-      inputs: this.#inputs,
-      outputs: this.#outputs,
+      inputs: this.#inputs.refs,
+      outputs: this.#outputs.refs,
       objects: this.#objects,
     };
   }
@@ -133,7 +182,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   }
 
   /**
-   * Logs a parameter (last write wins).
+   * Logs a parameter (last write wins; a new name past {@linkcode MAX_REFS_PER_TASK} is dropped).
    *
    * @param key The name.
    * @param value Any value (serialized and redacted for export).
@@ -143,6 +192,11 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
     if (!this.ensureActive("log a param")) return this;
     try {
       const name = safeString(key);
+      if (!this.#params.has(name) && this.#params.size >= MAX_REFS_PER_TASK) {
+        this.#droppedParams++;
+        reportFull("params");
+        return this;
+      }
       this.#params.set(name, { value, json: redactForSpan(serialize(value).value, name) });
     } catch (error) {
       report("error", "task_internal", "Cannot log a param", error);
@@ -178,24 +232,25 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
     }
   }
 
-  #logRef(
-    list: ObjectRef[],
-    what: string,
-    key: string,
-    value: unknown,
-    options?: LogObjectRefOptions,
-  ): string {
+  #logRef(list: RefList, key: string, value: unknown, options?: LogObjectRefOptions): string {
+    const what = list.kind;
     if (!this.ensureActive(`log an ${what}`)) return "";
     try {
+      if (list.refs.length >= MAX_REFS_PER_TASK) {
+        list.dropped++;
+        reportFull(`${what}s`);
+        return "";
+      }
       const name = safeString(key);
       const { label, attributes } = readOptions(options, REF_OPTION_KEYS, what);
       const hash = this.#objects.log(value, name);
-      list.push({
+      list.refs.push({
         name,
         label: cleanStr(label ?? name),
         hash,
         attributes: serializedAttributes(attributes),
       });
+      list.values.set(name, value);
       return hash;
     } catch (error) {
       report("error", "task_internal", `Cannot log an ${what}`, error);
@@ -209,10 +264,11 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
    * @param name The input name.
    * @param value Any value.
    * @param options Label and attributes.
-   * @returns The object hash.
+   * @returns The object hash (`""` when the task has ended or holds
+   *   {@linkcode MAX_REFS_PER_TASK} inputs).
    */
   logInput(name: string, value: unknown, options?: LogObjectRefOptions): string {
-    return this.#logRef(this.#inputs, "input", name, value, options);
+    return this.#logRef(this.#inputs, name, value, options);
   }
 
   /**
@@ -221,10 +277,11 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
    * @param name The output name.
    * @param value Any value.
    * @param options Label and attributes.
-   * @returns The object hash.
+   * @returns The object hash (`""` when the task has ended or holds
+   *   {@linkcode MAX_REFS_PER_TASK} outputs).
    */
   logOutput(name: string, value: unknown, options?: LogObjectRefOptions): string {
-    return this.#logRef(this.#outputs, "output", name, value, options);
+    return this.#logRef(this.#outputs, name, value, options);
   }
 
   /**

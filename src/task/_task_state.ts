@@ -92,6 +92,8 @@ export function metricEntries(
 /**
  * Validates and stores one metric point. Never throws on what the caller gave: an unreadable
  * option is ignored, a value that is not a finite number or boolean is rejected (reported).
+ * With a {@linkcode Metric} value, the `step`, `timestamp` and `attributes` options that are
+ * given win over the Metric's own (attributes are merged, the options' keys winning).
  *
  * @param series The task's series.
  * @param name The raw name.
@@ -133,7 +135,10 @@ export function logMetricTo(
     );
     mode = undefined;
   }
-  const raw = given?.attributes ?? o.attributes;
+  // Options passed with a Metric win over its fields (which are defaults: step 0, now, {}).
+  const raw = given === undefined || o.attributes === undefined
+    ? o.attributes ?? given?.attributes
+    : { ...given.attributes, ...readRecord(o.attributes, "metric attributes") };
   const attrsJson = raw === undefined ? {} : redactForSpan(serialize(raw).value);
   const attributes: Record<string, unknown> =
     attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
@@ -141,8 +146,8 @@ export function logMetricTo(
       : {};
   if (o.origin !== undefined) attributes["dreadnode.origin.hash"] = logOrigin(o.origin);
   const metric = new Metric(number, {
-    step: given?.step ?? o.step,
-    timestamp: given?.timestamp ?? o.timestamp,
+    step: o.step ?? given?.step,
+    timestamp: o.timestamp ?? given?.timestamp,
     attributes,
   });
   let s = series.get(key);

@@ -1,17 +1,22 @@
 /**
  * The object store of one task: content-addressed objects (inputs, outputs, `logObject`, metric
- * origins) keyed by dreadnode's synchronous 16-hex object hash. Objects whose hashed bytes are at
- * most 10 KiB are kept inline on the span; larger ones are written to the storage adapter's blob
- * store (key = data hash) and referenced as `{type: "uri", uri, size}`.
+ * origins) keyed by dreadnode's synchronous 16-hex object hash. Values are redacted before they
+ * are hashed (the whole policy, except string truncation), and hashed in full up to
+ * `MAX_OBJECT_BYTES` (16 MiB). Objects whose hashed bytes are at most 10 KiB are kept inline on
+ * the span; larger ones are written to the storage adapter's blob store (key = data hash, bytes =
+ * exactly what was hashed) and referenced as `{type: "uri", uri, size}` once the write has
+ * succeeded. Until then, and when it fails, the object is exported inline (its strings cut by the
+ * redaction policy), so an exported reference always points to a stored blob.
  *
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
-import { hashSerialized } from "../hash/object_hash.ts";
+import { hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
+import { DEFAULT_MAX_BYTES } from "../serialize/limits.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue } from "../serialize/types.ts";
 import type { TraceStorage } from "../storage/types.ts";
-import { redactForSpan, redactKeys } from "./_redact.ts";
+import { redactForSpan, redactStored } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
@@ -88,6 +93,11 @@ export class ObjectStore {
     return this.#objects.size;
   }
 
+  /** Number of blob writes not finished yet. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /**
    * Stores a value (first value wins per hash) and returns its object hash. Never throws.
    *
@@ -96,9 +106,9 @@ export class ObjectStore {
    * @returns The 16-hex object hash.
    */
   log(value: unknown, name?: string): string {
-    const serialized = serialize(value);
-    const redacted = redactKeys(serialized.value, name);
-    const hashes = hashSerialized({ ...serialized, value: redacted });
+    const serialized = serialize(value, objectSerializeOptions());
+    const stored = redactStored(serialized.value, name);
+    const hashes = hashSerialized({ ...serialized, value: stored });
     const hash = hashes.objectHash;
     if (this.#objects.has(hash)) return hash;
     if (this.#objects.size >= MAX_OBJECTS_PER_TASK) {
@@ -115,39 +125,47 @@ export class ObjectStore {
       this.#schemas.set(hashes.schemaHash, serialized.schema);
     }
     const bytes = hashes.bytes;
-    const inline: InlineObject = {
-      hash,
-      schema_hash: hashes.schemaHash,
-      value: redactForSpan(redacted),
-      type: "val",
+    // The span copy: from the same redacted value, or from one cut at the usual 1 MiB budget
+    // when the full value is larger (a span attribute is no place for 16 MiB).
+    const onSpan = bytes !== undefined && bytes.length > DEFAULT_MAX_BYTES
+      ? serialize(value).value
+      : stored;
+    const entry: Entry = {
+      record: {
+        hash,
+        schema_hash: hashes.schemaHash,
+        value: redactForSpan(onSpan, name),
+        type: "val",
+      },
+      runtime: value,
     };
-    const entry: Entry = { record: inline, runtime: value };
     if (this.#storage !== undefined && bytes !== undefined && bytes.length > INLINE_OBJECT_LIMIT) {
-      entry.record = {
+      this.#write(bytes, entry, {
         hash,
         schema_hash: hashes.schemaHash,
         uri: OBJECT_URI_PREFIX + hashes.dataHash,
         size: bytes.length,
         type: "uri",
-      };
-      this.#write(hashes.dataHash, bytes, entry, inline);
+      });
     }
     this.#objects.set(hash, entry);
     return hash;
   }
 
-  #write(key: string, bytes: Uint8Array, entry: Entry, fallback: InlineObject): void {
+  /** Writes a blob; the entry switches to `stored` only once the blob is known to exist. */
+  #write(bytes: Uint8Array, entry: Entry, stored: UriObject): void {
     const storage = this.#storage!;
+    const key = stored.uri.slice(OBJECT_URI_PREFIX.length);
     const p = (async () => {
       try {
         if (!(await storage.hasBlob(key))) await storage.putBlob(key, bytes);
+        entry.record = stored;
       } catch (error) {
-        entry.record = fallback;
         reportOnce(
           "object_blob_failed",
           "warn",
           "object_blob_failed",
-          `Cannot store object ${fallback.hash} in the blob store; keeping it inline`,
+          `Cannot store object ${stored.hash} in the blob store: it is exported inline, with its strings cut to the redaction policy's length`,
           error,
         );
       }

@@ -80,7 +80,8 @@ export function contextForTask(task: TaskSpan, base?: Context): Context {
 /**
  * Runs `fn` with `task` current, then ends the task: a thrown error or rejection is recorded on
  * the task and rethrown; for async functions the task's pending writes (large objects,
- * artifacts) are awaited before it ends.
+ * artifacts) are awaited before it ends. A sync function's task ends at once: large objects whose
+ * blob write is still running are then exported inline (see `TaskSpan.end`).
  *
  * @param task A started task.
  * @param fn The body.

@@ -9,7 +9,7 @@ import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { getContextManager } from "../context/manager.ts";
-import { report } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
@@ -243,7 +243,10 @@ export class TaskSpan extends TaskData<TaskSpan> {
   /**
    * Writes the task state onto the span and ends it (once). When the span's attribute count
    * limit leaves no room for the state, the state goes to a `run_update` child span (as with
-   * `pushUpdate`) instead of being lost.
+   * `pushUpdate`) instead of being lost. A state value cut by the attribute value length limit
+   * is reported (`task_state_truncated`). Large objects whose blob write has not finished are
+   * exported inline (reported once as `task_pending_writes`): end an async task body, or await
+   * {@linkcode TaskSpan.settled} before `end()`, to export them as blob references.
    *
    * @param endTime When it ended (default now).
    */
@@ -253,7 +256,8 @@ export class TaskSpan extends TaskData<TaskSpan> {
       const state = this.stateAttributes();
       this.span.setAttributes(state);
       this.span.setAttribute(ATTR_RUN_ID, this.runId);
-      if (Object.keys(state).some((key) => !Object.hasOwn(this.span.attributes, key))) {
+      const written = this.span.attributes;
+      if (Object.keys(state).some((key) => !Object.hasOwn(written, key))) {
         report(
           "warn",
           "task_state_overflow",
@@ -261,8 +265,18 @@ export class TaskSpan extends TaskData<TaskSpan> {
         );
         writeStateSnapshot(this, taskEnv().tracer, state);
       }
+      reportCutState(this.name, state, written);
     } catch (error) {
       report("error", "task_internal", `Cannot write the state of task ${this.name}`, error);
+    }
+    const objects = this.objectStore.pending;
+    if (objects > 0) {
+      reportOnce(
+        "task_pending_objects",
+        "warn",
+        "task_pending_writes",
+        `Task ${this.name} ended with ${objects} large object(s) still being written to the blob store: they are exported inline, with strings cut to the redaction policy's length; use an async task body or await task.settled() before end() to export them as blob references`,
+      );
     }
     if (this.#pending.size > 0) {
       report(
@@ -273,6 +287,33 @@ export class TaskSpan extends TaskData<TaskSpan> {
     }
     this.span.end(endTime);
   }
+}
+
+/**
+ * Reports state attributes that the span holds in a shorter form than given (cut by the
+ * attribute value length limit, so no longer valid JSON).
+ */
+function reportCutState(
+  name: string,
+  state: Record<string, string | string[]>,
+  written: Readonly<Record<string, unknown>>,
+): void {
+  const cut: string[] = [];
+  for (const [key, value] of Object.entries(state)) {
+    if (typeof value !== "string" || !Object.hasOwn(written, key)) continue;
+    const kept = written[key];
+    if (kept !== value) {
+      cut.push(`${key} (${value.length} characters, ${String(kept).length} kept)`);
+    }
+  }
+  if (cut.length === 0) return;
+  report(
+    "warn",
+    "task_state_truncated",
+    `Task ${name}: the attribute value length limit cut ${
+      cut.join(", ")
+    }, so the span holds invalid JSON for them; raise limits.attributeValueLengthLimit to export the task state whole`,
+  );
 }
 
 /**
@@ -290,7 +331,7 @@ export function writeStateSnapshot(
   tracer: Tracer,
   state: Record<string, string | string[]> = task.stateAttributes(),
 ): void {
-  tracer.startSpan(`${task.name}.update`, {
+  const span = tracer.startSpan(`${task.name}.update`, {
     parent: task.span,
     type: "run_update",
     label: task.label,
@@ -300,5 +341,7 @@ export function writeStateSnapshot(
       [ATTR_RUN_ID]: task.runId,
       [ATTR_PROJECT]: task.project,
     },
-  }).end();
+  });
+  reportCutState(span.name, state, span.attributes);
+  span.end();
 }

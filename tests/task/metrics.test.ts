@@ -43,6 +43,29 @@ describe("metrics", () => {
     });
   });
 
+  it("options passed with a Metric value win over its default fields", async () => {
+    await withTaskEnv(() => {
+      const t = taskSpan("m");
+      t.logMetric("loss", new Metric(0.5), {
+        step: 7,
+        attributes: { split: "dev" },
+        timestamp: 1000,
+      });
+      const own = new Metric(0.25, { step: 3, timestamp: 2000, attributes: { a: 1, split: "x" } });
+      t.logMetric("loss", own, { attributes: { split: "test" } });
+      const [first, second] = t.metrics.loss.points;
+      assert.deepEqual([first.step, first.timestamp, first.attributes], [7, 1000, {
+        split: "dev",
+      }]);
+      assert.deepEqual([second.step, second.timestamp, second.attributes], [
+        3,
+        2000,
+        { a: 1, split: "test" },
+      ]);
+      t.end();
+    });
+  });
+
   it("turns booleans into 1/0 and rejects NaN and ±Infinity with a diagnostic", async () => {
     await withTaskEnv(async (env) => {
       const t = taskSpan("m");

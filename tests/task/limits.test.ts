@@ -1,0 +1,50 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Tracer } from "../../mod.ts";
+import { MAX_REFS_PER_TASK } from "../../src/task/_task_data.ts";
+import { TaskSpan, taskSpan } from "../../src/task/mod.ts";
+import { withTaskEnv } from "../_support/task_env.ts";
+
+describe("task limits", () => {
+  it("caps params, inputs and outputs at 10,000 each, counting and reporting what is dropped", async () => {
+    await withTaskEnv(() => {
+      const t = taskSpan("long-lived");
+      for (let i = 0; i <= MAX_REFS_PER_TASK; i++) {
+        t.logOutput("status", "ok", { attributes: { i } });
+        t.logInput(`in${i}`, "same");
+        t.logParam(`p${i}`, i);
+      }
+      t.logParam("p0", "updated");
+      const state = t.stateAttributes();
+      assert.equal(JSON.parse(state["dreadnode.outputs"] as string).length, MAX_REFS_PER_TASK);
+      assert.equal(JSON.parse(state["dreadnode.inputs"] as string).length, MAX_REFS_PER_TASK);
+      assert.equal(Object.keys(t.params).length, MAX_REFS_PER_TASK);
+      assert.equal(t.params.p0, "updated", "a known param name still updates");
+      assert.equal(t.inputs[`in${MAX_REFS_PER_TASK}`], undefined);
+      assert.deepEqual(t.droppedCounts, { params: 1, inputs: 1, outputs: 1, objects: 0 });
+      t.end();
+    });
+  });
+
+  it("reports state attributes cut by the attribute value length limit", async () => {
+    await withTaskEnv((env) => {
+      const tracer = new Tracer({ limits: { attributeValueLengthLimit: 256 } });
+      const t = new TaskSpan({
+        span: tracer.startSpan("limited"),
+        taskId: "t1",
+        runId: "t1",
+        project: "default",
+        parent: undefined,
+        storage: undefined,
+        files: undefined,
+      });
+      for (let i = 0; i < 20; i++) t.logMetric("loss", 1 / (i + 1), { step: i });
+      t.logInput("prompt", "short");
+      t.end();
+      const cut = env.diagnostics.filter((d) => d.code === "task_state_truncated");
+      assert.equal(cut.length, 1);
+      assert.match(cut[0].message, /dreadnode\.metrics/);
+      assert.doesNotMatch(cut[0].message, /dreadnode\.inputs/);
+    });
+  });
+});
