@@ -116,6 +116,64 @@ export interface DrainContext {
 const PEEK = 32;
 const MAX_PER_DRAIN = 256;
 
+/** One redelivery from an outbox, as an enqueue that evicts the entry meanwhile sees it. */
+interface Delivery {
+  /** The attempt is over. */
+  done: boolean;
+  /** It succeeded: the drain counts the spans exported. */
+  exported: boolean;
+  /** An enqueue evicted the entry during the attempt: the drain counts it if the attempt fails. */
+  evicted: boolean;
+}
+
+/** Finished deliveries remembered per outbox (an eviction can be reported after they end). */
+const REMEMBERED = 256;
+const deliveries = new WeakMap<Outbox, Map<string, Delivery>>();
+
+/** Runs one attempt, recorded so a concurrent eviction of the entry is counted only once. */
+async function deliverTracked(
+  ctx: DrainContext,
+  entry: OutboxEntry,
+  type: string,
+): Promise<{ result: SendResult; evicted: boolean }> {
+  let known = deliveries.get(ctx.outbox);
+  if (known === undefined) deliveries.set(ctx.outbox, known = new Map());
+  for (const [id, old] of known) {
+    if (known.size < REMEMBERED) break;
+    if (old.done) known.delete(id);
+  }
+  const delivery: Delivery = { done: false, exported: false, evicted: false };
+  known.set(entry.id, delivery);
+  try {
+    const result = await ctx.deliver(entry, type);
+    delivery.exported = result.ok;
+    return { result, evicted: delivery.evicted };
+  } finally {
+    delivery.done = true;
+  }
+}
+
+/** Counts a failed attempt at an entry evicted meanwhile (`parkBatch` left it to the drain). */
+function countEvicted(ctx: DrainContext, entry: OutboxEntry): void {
+  addDropped(ctx.report, "outbox_full", entry.spanCount);
+  ctx.onProblem?.("outbox_full", OUTBOX_FULL);
+}
+
+const OUTBOX_FULL = "Cannot keep every undelivered batch: the export outbox is full";
+
+/**
+ * Tells whether an evicted entry's spans are dropped by the eviction: not when a drain delivered
+ * them (counted exported), nor while a drain is delivering them (the drain counts them dropped if
+ * the attempt fails).
+ */
+function evictionDrops(outbox: Outbox, id: string): boolean {
+  const delivery = deliveries.get(outbox)?.get(id);
+  if (delivery === undefined) return true;
+  if (delivery.done) return !delivery.exported;
+  delivery.evicted = true;
+  return false;
+}
+
 /**
  * Drains due outbox entries, oldest first. It pages through the outbox with a cursor and asks
  * only for entries due now, so entries that are not due yet, or that belong to another exporter's
@@ -148,7 +206,7 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       }
       if (ctx.signal?.aborted || now >= ctx.deadline || processed >= MAX_PER_DRAIN) return now;
       processed++;
-      const result = await ctx.deliver(entry, type);
+      const { result, evicted } = await deliverTracked(ctx, entry, type);
       if (result.ok) {
         await outbox.ack(entry.id);
         const rejected = Math.min(entry.spanCount, result.partial?.rejectedSpans ?? 0);
@@ -163,21 +221,24 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
         }
         continue;
       }
+      if (evicted) countEvicted(ctx, entry);
       if (result.reason === "aborted") return Date.now();
-      const attempts = entry.attempts + 1;
-      if (attempts >= policy.maxAttempts) {
-        await outbox.ack(entry.id);
-        addDropped(report, "outbox_expired", entry.spanCount);
-        ctx.onProblem?.(
-          "export_dropped",
-          `Cannot deliver ${entry.spanCount} spans from the outbox after ${attempts} attempts (${result.reason}); giving up`,
-        );
-        continue;
+      if (!evicted) { // an evicted entry is gone: nothing to give up or back off
+        const attempts = entry.attempts + 1;
+        if (attempts >= policy.maxAttempts) {
+          await outbox.ack(entry.id);
+          addDropped(report, "outbox_expired", entry.spanCount);
+          ctx.onProblem?.(
+            "export_dropped",
+            `Cannot deliver ${entry.spanCount} spans from the outbox after ${attempts} attempts (${result.reason}); giving up`,
+          );
+          continue;
+        }
+        const notBefore = Date.now() +
+          Math.max(outboxDelay(attempts, policy), result.retryAfterMillis ?? 0);
+        await outbox.update(entry.id, { attempts, notBefore, reason: result.reason });
+        nextDue = Math.min(nextDue, notBefore);
       }
-      const notBefore = Date.now() +
-        Math.max(outboxDelay(attempts, policy), result.retryAfterMillis ?? 0);
-      await outbox.update(entry.id, { attempts, notBefore, reason: result.reason });
-      nextDue = Math.min(nextDue, notBefore);
       if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
     }
     if (!advanced || entries.length < PEEK) return nextDue;
@@ -195,7 +256,9 @@ export interface ParkResult {
 /**
  * Stores an undeliverable batch in the outbox (body uncompressed, no headers), counting it as
  * persisted, and counting what the outbox's bounds refused or evicted as dropped
- * (`outbox_too_large`, `outbox_full`). An outbox that fails to write counts the batch as failed.
+ * (`outbox_too_large`, `outbox_full`). An evicted entry that a drain in this process is
+ * redelivering right then is counted once, by the drain: exported if the attempt succeeds, else
+ * `outbox_full`. An outbox that fails to write counts the batch as failed.
  *
  * @param outbox The outbox.
  * @param batch The batch: body, content type, span count and reason.
@@ -231,10 +294,10 @@ export async function parkBatch(
         result.rejected === "too_large" ? "outbox_too_large" : "outbox_full",
         count,
       );}
-    for (const evicted of result.evicted) addDropped(report, "outbox_full", evicted.spanCount);
-    if (!result.accepted || result.evicted.length > 0) {
-      const message = "Cannot keep every undelivered batch: the export outbox is full";
-      return { notBefore, problem: { code: "outbox_full", message } };
+    const lost = result.evicted.filter((evicted) => evictionDrops(outbox, evicted.id));
+    for (const evicted of lost) addDropped(report, "outbox_full", evicted.spanCount);
+    if (!result.accepted || lost.length > 0) {
+      return { notBefore, problem: { code: "outbox_full", message: OUTBOX_FULL } };
     }
     return { notBefore };
   } catch (error) {

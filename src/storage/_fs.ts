@@ -6,11 +6,17 @@
  * @module
  */
 
+import { reportOnce } from "../diagnostics.ts";
+
 /** The file operations the fs adapter needs. Errors are the runtime's own (see `isNotFound`). */
 export interface FileSystem {
   /** Makes a path absolute against the current working directory. */
   resolve(path: string): string;
-  /** Appends bytes, creating the file (not its directory). */
+  /**
+   * Appends bytes as one write on an append-mode handle, creating the file (not its directory).
+   * The runtime adapters go through {@linkcode appendToHandle} (a line torn by a crash is ended
+   * first) and never write through a symbolic link: they reject with {@linkcode symlinkRefused}.
+   */
   appendFile(path: string, data: Uint8Array): Promise<void>;
   /** Creates or truncates a file with these bytes. */
   writeFile(path: string, data: Uint8Array): Promise<void>;
@@ -26,6 +32,64 @@ export interface FileSystem {
   readDir(path: string): Promise<string[]>;
   /** Last modification time in epoch ms. */
   mtime(path: string): Promise<number>;
+}
+
+/** A file opened for appending (and reading), as {@linkcode appendToHandle} uses it. */
+export interface AppendHandle {
+  /** The file's size in bytes. */
+  size(): Promise<number>;
+  /** The byte at a position (`undefined` past the end). */
+  byteAt(position: number): Promise<number | undefined>;
+  /** Writes at the end of the file; returns how many bytes were written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Closes the handle. */
+  close(): Promise<void>;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Appends bytes through an open append-mode handle, then closes it. When the file is non-empty
+ * and does not end with `\n` (an append torn by a crash), a `\n` goes first, in the same write:
+ * the torn piece stays a malformed line of its own instead of swallowing the first new line.
+ *
+ * @param handle The open file.
+ * @param data The bytes (whole lines).
+ * @returns When written and closed.
+ */
+export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Promise<void> {
+  try {
+    const size = await handle.size();
+    let bytes = data;
+    if (size > 0 && (await handle.byteAt(size - 1)) !== NEWLINE) {
+      bytes = new Uint8Array(data.byteLength + 1);
+      bytes[0] = NEWLINE;
+      bytes.set(data, 1);
+    }
+    // One write for the whole batch; the loop only continues after a short write.
+    for (let done = 0; done < bytes.byteLength;) {
+      const written = await handle.write(bytes.subarray(done));
+      if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+      done += written;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The error an append to a symbolic link rejects with (and its once-per-path diagnostic,
+ * `storage_symlink_refused`): the link may point outside the storage root.
+ *
+ * @param path The link's path.
+ * @param cause The runtime's error, if any.
+ * @returns The error to throw.
+ */
+export function symlinkRefused(path: string, cause?: unknown): Error {
+  const message = `Cannot append to ${path}: it is a symbolic link (or a loop of them), and ` +
+    "tracelet never writes through one, since it may point outside the storage root; remove it";
+  reportOnce(path, "warn", "storage_symlink_refused", message);
+  return new Error(message, { cause });
 }
 
 /**

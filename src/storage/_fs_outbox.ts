@@ -6,16 +6,26 @@
  *
  * Ids come from `newOutboxId`, so file names sort oldest first and are safe. Both files are written
  * atomically (temporary file + rename), the body first: the `.json` file is the commit marker, so
- * an entry exists exactly when its metadata file does. Removal deletes the metadata first. A crash
- * between the two steps leaves an orphan body (or a temporary file); orphans and corrupt metadata
- * files are deleted by the first listing of a later instance once older than ten minutes. Nothing
- * is cached in memory, so several instances (or processes) on one root see each other's entries.
+ * an entry exists exactly when its metadata file does and its body is still there. Removal
+ * deletes the metadata first. A crash between the two steps leaves an orphan body (or a temporary
+ * file); orphans and corrupt metadata files are deleted by the first listing of a later instance
+ * once older than ten minutes. Updating an entry rewrites its metadata only while its body
+ * exists; a metadata file whose body is gone (an update that raced an ack in another instance)
+ * is never an entry, and every listing deletes it. Nothing is cached in memory, so several
+ * instances (or processes) on one root see each other's entries.
  *
  * @module
  */
 
 import { report, reportOnce } from "../diagnostics.ts";
-import { type FileSystem, isNotFound, readIfExists, removeIfExists, writeAtomic } from "./_fs.ts";
+import {
+  exists,
+  type FileSystem,
+  isNotFound,
+  readIfExists,
+  removeIfExists,
+  writeAtomic,
+} from "./_fs.ts";
 import { isOutboxId, type OutboxStore, toOutboxInfo } from "./_outbox.ts";
 import type { OutboxEntryInfo } from "./types.ts";
 import { utf8Decoder, utf8Encoder } from "../utf8.ts";
@@ -57,11 +67,19 @@ export class FsOutboxStore implements OutboxStore {
       throw error;
     }
     const infos: OutboxEntryInfo[] = [];
+    const listed = new Set(names);
     for (const name of names) {
       const id = name.slice(0, -".json".length);
       if (!name.endsWith(".json") || !isOutboxId(id)) continue;
       const info = await this.get(id);
-      if (info !== undefined) infos.push(info);
+      if (info === undefined) continue;
+      // The body is written before the metadata, so it is missing only once removed (a listing
+      // can also miss a file created while it runs: look again before deleting anything).
+      if (!listed.has(`${id}.bin`) && !(await exists(this.#fs, this.#path(id, "bin")))) {
+        await removeIfExists(this.#fs, this.#path(id, "json"));
+        continue;
+      }
+      infos.push(info);
     }
     if (!this.#swept) {
       this.#swept = true;
@@ -130,21 +148,23 @@ export class FsOutboxStore implements OutboxStore {
    */
   async write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {
     await writeAtomic(this.#fs, this.#path(info.id, "bin"), body);
-    await this.rewrite(info);
+    await this.#writeInfo(info);
+  }
+
+  #writeInfo(info: OutboxEntryInfo): Promise<void> {
+    const bytes = utf8Encoder.encode(JSON.stringify(info));
+    return writeAtomic(this.#fs, this.#path(info.id, "json"), bytes);
   }
 
   /**
-   * Replaces the metadata file.
+   * Replaces the metadata file, unless the body is gone (the entry was removed meanwhile, maybe
+   * by another instance: writing the metadata again would bring back an entry without a body).
    *
    * @param info The metadata.
-   * @returns When written.
+   * @returns When written, or skipped.
    */
-  rewrite(info: OutboxEntryInfo): Promise<void> {
-    return writeAtomic(
-      this.#fs,
-      this.#path(info.id, "json"),
-      utf8Encoder.encode(JSON.stringify(info)),
-    );
+  async rewrite(info: OutboxEntryInfo): Promise<void> {
+    if (await exists(this.#fs, this.#path(info.id, "bin"))) await this.#writeInfo(info);
   }
 
   /**

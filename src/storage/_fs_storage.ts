@@ -7,10 +7,14 @@
  * - blobs: `artifacts/sha256/<h[0:2]>/<h[2:4]>/<h>` and `objects/<key>`;
  * - outbox: `outbox/<id>.bin` + `outbox/<id>.json` (see `_fs_outbox.ts`).
  *
- * Appends to one file go through a per-path promise chain, one `appendFile` per call, so a batch is
- * never interleaved with another batch of this process. No file handle stays open between calls,
- * and at most 16 log and blob operations run at once (a batch spread over many logs must not run
- * out of file descriptors). Blobs and outbox files are written to a temporary file in the same
+ * Operations on one file go through one promise chain per absolute path, shared by every fs
+ * storage object of the process (two objects on one root, as when `configure()` replaces a
+ * pipeline, still append one batch after the other). Each batch is one write on an append-mode
+ * handle, so even another process's batches never land in the middle of it; a last line torn by
+ * a crash is ended before the next batch (see `appendToHandle`), and symbolic links are never
+ * written through. No file handle stays open between calls, and at most 16 log and blob
+ * operations of one storage object run at once (a batch spread over many logs must not run out
+ * of file descriptors). Blobs and outbox files are written to a temporary file in the same
  * directory and renamed.
  *
  * @module
@@ -32,7 +36,7 @@ import { ConcurrencyLimit } from "./_limit.ts";
 import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
 import { SerialQueue } from "./_serial.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
-import { utf8Decoder, utf8Encoder } from "../utf8.ts";
+import { utf8Encoder } from "../utf8.ts";
 
 /** Options of the file-system adapters. */
 export interface FsStorageOptions extends OutboxOptions {
@@ -42,6 +46,14 @@ export interface FsStorageOptions extends OutboxOptions {
 
 /** The most log and blob operations in flight per adapter. */
 const MAX_OPEN_FILES = 16;
+
+/** Decoded and split this many bytes at a time, so no string is as large as the file. */
+const READ_CHUNK = 1024 * 1024;
+
+/** The per-file chains of every fs storage object in this process (idle chains are dropped). */
+const files = new SerialQueue();
+
+const ignore = (): void => {};
 
 /**
  * The default root: the `TRACELET_HOME` environment variable when set and non-empty, else
@@ -56,6 +68,39 @@ export function defaultStorageRoot(): string {
   return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
 }
 
+/**
+ * Splits a log's bytes into lines, decoding a chunk at a time: a file larger than the longest
+ * string the runtime allows (about 512 MiB in V8) still reads, line by line.
+ *
+ * @param bytes The file's bytes.
+ * @param file Its path, for the error message.
+ * @returns The lines, without the empty string after a final `\n`.
+ * @throws {RangeError} When a single line is longer than the runtime's longest string.
+ */
+function splitLines(bytes: Uint8Array, file: string): string[] {
+  const decoder = new TextDecoder();
+  const lines: string[] = [];
+  let rest = "";
+  for (let start = 0;; start += READ_CHUNK) {
+    const end = Math.min(start + READ_CHUNK, bytes.byteLength);
+    const last = end === bytes.byteLength;
+    const parts = decoder.decode(bytes.subarray(start, end), { stream: !last }).split("\n");
+    try {
+      parts[0] = rest + parts[0];
+    } catch (error) {
+      throw new RangeError(
+        `Cannot read ${file}: a line is longer than the longest string this runtime allows`,
+        { cause: error },
+      );
+    }
+    rest = parts.pop()!;
+    for (const line of parts) lines.push(line);
+    if (last) break;
+  }
+  if (rest !== "") lines.push(rest);
+  return lines;
+}
+
 /** A {@linkcode TraceStorage} on a directory tree, over any {@linkcode FileSystem}. */
 export class FsStorage implements TraceStorage {
   /** The adapter name, `node-fs` or `deno-fs`. */
@@ -66,7 +111,7 @@ export class FsStorage implements TraceStorage {
   readonly outbox: Outbox;
   readonly #outbox: BoundedOutbox;
   readonly #fs: FileSystem;
-  readonly #serial = new SerialQueue();
+  readonly #pending = new Set<Promise<void>>();
   readonly #limit = new ConcurrencyLimit(MAX_OPEN_FILES);
 
   /**
@@ -97,9 +142,16 @@ export class FsStorage implements TraceStorage {
     return `${this.root}/${segments.join("/")}`;
   }
 
-  /** Runs a file operation after earlier ones on the same file, within the open-file limit. */
+  /**
+   * Runs a file operation after earlier ones on the same file (by any fs storage object of this
+   * process), within this object's open-file limit.
+   */
   #run<T>(file: string, task: () => Promise<T>): Promise<T> {
-    return this.#serial.run(file, () => this.#limit.run(task));
+    const result = files.run(file, () => this.#limit.run(task));
+    const settled = result.then(ignore, ignore);
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
+    return result;
   }
 
   /**
@@ -133,11 +185,8 @@ export class FsStorage implements TraceStorage {
     try {
       const file = this.#file(sanitizePath(path));
       return this.#run(file, async () => {
-        const text = utf8Decoder.decode(await readIfExists(this.#fs, file) ?? new Uint8Array());
-        if (text === "") return [];
-        const lines = text.split("\n");
-        if (lines[lines.length - 1] === "") lines.pop();
-        return lines;
+        const bytes = await readIfExists(this.#fs, file);
+        return bytes === undefined ? [] : splitLines(bytes, file);
       });
     } catch (error) {
       return Promise.reject(error);
@@ -202,6 +251,10 @@ export class FsStorage implements TraceStorage {
    * @returns When idle. Idempotent.
    */
   async close(): Promise<void> {
-    await Promise.all([this.#serial.idle(), this.#outbox.idle()]);
+    await Promise.all([this.#idle(), this.#outbox.idle()]);
+  }
+
+  async #idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
   }
 }

@@ -22,13 +22,33 @@
 
 import { TracerError } from "../errors.ts";
 import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
-import { type FileSystem, trimSeparators } from "./_fs.ts";
+import {
+  appendToHandle,
+  type FileSystem,
+  isNotFound,
+  symlinkRefused,
+  trimSeparators,
+} from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
+/** The part of `Deno.FsFile` an append uses. */
+interface DenoFile {
+  stat(): Promise<{ readonly size: number }>;
+  seek(offset: number, whence: 0): Promise<number>;
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  close(): void;
+}
+
 /** The Deno file APIs this adapter calls (a structural subset of the `Deno` namespace). */
 interface DenoFileApi extends DenoGlobal {
+  open(
+    path: string,
+    options: { read: boolean; append: boolean; create: boolean },
+  ): Promise<DenoFile>;
+  lstat(path: string): Promise<{ readonly isSymlink: boolean }>;
   writeFile(path: string, data: Uint8Array, options?: { append?: boolean }): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
@@ -40,10 +60,39 @@ interface DenoFileApi extends DenoGlobal {
 
 const ABSOLUTE = /^(?:[\\/]|[A-Za-z]:[\\/])/;
 
+async function isSymlink(deno: DenoFileApi, path: string): Promise<boolean> {
+  try {
+    return (await deno.lstat(path)).isSymlink;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Appends with one write on a handle opened in append mode. Deno cannot open a file with
+ * `O_NOFOLLOW`, so a symbolic link is refused by an `lstat` just before opening (a link created
+ * in between is still followed).
+ */
+async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
+  if (await isSymlink(deno, path)) throw symlinkRefused(path);
+  const file = await deno.open(path, { read: true, append: true, create: true });
+  const one = new Uint8Array(1);
+  await appendToHandle({
+    size: async () => (await file.stat()).size,
+    async byteAt(position) {
+      await file.seek(position, 0);
+      return (await file.read(one)) === 1 ? one[0] : undefined;
+    },
+    write: (bytes) => file.write(bytes),
+    close: () => Promise.resolve(file.close()),
+  }, data);
+}
+
 function denoFileSystem(deno: DenoFileApi): FileSystem {
   return {
     resolve: (path) => ABSOLUTE.test(path) ? path : `${trimSeparators(deno.cwd())}/${path}`,
-    appendFile: (path, data) => deno.writeFile(path, data, { append: true }),
+    appendFile: (path, data) => append(deno, path, data),
     writeFile: (path, data) => deno.writeFile(path, data),
     readFile: (path) => deno.readFile(path),
     rename: (from, to) => deno.rename(from, to),

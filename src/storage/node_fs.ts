@@ -15,9 +15,12 @@
  * @module
  */
 
+import { constants } from "node:fs";
 import {
-  appendFile,
+  type FileHandle,
+  lstat,
   mkdir,
+  open,
   readdir,
   readFile,
   rename,
@@ -26,14 +29,55 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { FileSystem } from "./_fs.ts";
+import { appendToHandle, type FileSystem, isNotFound, symlinkRefused } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
+/** `O_NOFOLLOW` where the platform has it (not on Windows). */
+const NO_FOLLOW: number | undefined = constants.O_NOFOLLOW;
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | (NO_FOLLOW ?? 0);
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Appends with one write on a handle opened with `O_APPEND` and `O_NOFOLLOW`, so a batch lands
+ * whole even when another storage object or process appends to the same file (Node's own
+ * `appendFile` writes in 512 KiB pieces), and a symbolic link is never followed. Without
+ * `O_NOFOLLOW` (Windows) the link check is an `lstat` before opening.
+ */
+async function appendNoFollow(path: string, data: Uint8Array): Promise<void> {
+  const handle = await openNoFollow(path);
+  const one = new Uint8Array(1);
+  await appendToHandle({
+    size: async () => (await handle.stat()).size,
+    byteAt: async (position) =>
+      (await handle.read(one, 0, 1, position)).bytesRead === 1 ? one[0] : undefined,
+    write: async (bytes) => (await handle.write(bytes, 0, bytes.byteLength, null)).bytesWritten,
+    close: () => handle.close(),
+  }, data);
+}
+
+async function openNoFollow(path: string): Promise<FileHandle> {
+  if (NO_FOLLOW === undefined && await isSymlink(path)) throw symlinkRefused(path);
+  try {
+    return await open(path, APPEND_FLAGS, 0o666);
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === "ELOOP") throw symlinkRefused(path, error);
+    throw error;
+  }
+}
+
 const nodeFileSystem: FileSystem = {
   resolve: (path) => resolve(path),
-  appendFile: (path, data) => appendFile(path, data),
+  appendFile: appendNoFollow,
   writeFile: (path, data) => writeFile(path, data),
   async readFile(path) {
     const buffer = await readFile(path);

@@ -1,7 +1,8 @@
 /**
  * The file-system storage suite shared by node_fs.test.ts and deno_fs.test.ts: the conformance
  * suite over real temp directories, plus on-disk checks (layout, path safety, orphans, default
- * root). Uses node:fs/node:os/node:path, which Deno, Node and Bun all provide.
+ * root), and the checks of other writers on the same root (fs_storage_sharing.ts). Uses
+ * node:fs/node:os/node:path, which Deno, Node and Bun all provide.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { defaultStorageRoot, type FsStorageOptions } from "../../src/storage/_fs
 import type { TraceStorage } from "../../src/storage/types.ts";
 import { HOSTILE_IDS, storageConformance, withStorage } from "./storage.ts";
 import { batch } from "./_storage_outbox.ts";
+import { fsSharingSuite } from "./fs_storage_sharing.ts";
 import { walk } from "../_support/files.ts";
 
 /** An fs adapter constructor. */
@@ -58,6 +60,8 @@ export function fsStorageSuite(name: string, create: CreateFsStorage, skip: bool
         await rm(parent, { recursive: true, force: true });
       }
     };
+
+  fsSharingSuite(name, create, inTemp, skip);
 
   describe(`${name} on disk`, { skip }, () => {
     it(

@@ -255,6 +255,41 @@ describe("OTLP exporter outbox", { skip }, () => {
       }
     }));
 
+  for (const redelivery of [200, 400]) {
+    it(`counts a batch evicted while it is redelivered once (redelivery answered ${redelivery})`, () =>
+      withCapture(async () => {
+        const receiver = await OtlpReceiver.start();
+        const storage = new MemoryStorage({ outboxMaxEntries: 1 });
+        const exporter = createOtlpExporter(
+          options(receiver.url, storage, { outbox: { initialBackoffMillis: 0 } }),
+        );
+        const [a, b, c] = ["a", "b", "c"].map((name) => makeSpanBatch(2, name));
+        try {
+          // a is parked; exporting b redelivers a slowly; meanwhile c is parked and evicts a.
+          receiver.plan({ status: 400 }, { status: redelivery, delayMs: 300 }, { status: 400 });
+          const first = await exporter.export(a);
+          const second = exporter.export(b);
+          await delay(100);
+          const third = await exporter.export(c);
+          const reports = [first, await second, third];
+          const sum = (pick: (r: typeof first) => number) =>
+            reports.reduce((total, r) => total + pick(r), 0);
+          const dropped = sum((r) => r.dropped.outbox_full ?? 0);
+          if (redelivery === 200) {
+            assert.deepEqual([sum((r) => r.exported), dropped], [4, 0]); // a and b, not a drop
+            assertArrived(receiver, a, 0);
+          } else {
+            assert.deepEqual([sum((r) => r.exported), dropped], [2, 2]); // b; a lost, once
+          }
+          assert.equal(sum((r) => r.persisted), 4); // a, then c
+          assert.deepEqual((await entries(storage)).map((e) => e.spanCount), [2]);
+        } finally {
+          await exporter.shutdown();
+          await receiver.close();
+        }
+      }));
+  }
+
   it("redelivers each parked batch only to its own endpoint when exporters share a storage", () =>
     withCapture(async () => {
       const a = await OtlpReceiver.start();
