@@ -3,7 +3,9 @@
  * `ReadableStream` that reports when the client has read the last byte, when the stream failed,
  * or when the client went away (cancel). The wrapper pulls one chunk per client read
  * (`highWaterMark: 0`), so "done" means the body was consumed, not merely produced. On workerd a
- * response with a `Content-Length` keeps it, through a `FixedLengthStream`.
+ * response with a `Content-Length` and no `Content-Encoding` keeps its length, through a
+ * `FixedLengthStream`. An encoded response is sent chunked instead: workerd hands a handler the
+ * decoded body of an encoded `fetch()` response but keeps the encoded length in its headers.
  *
  * @module
  */
@@ -12,7 +14,10 @@
 export interface BodyOutcome {
   /** Bytes handed to the client. */
   readonly bytes: number;
-  /** `done` (fully read), `cancelled` (client went away) or `error` (the source failed). */
+  /**
+   * `done` (fully read), `cancelled` (client went away) or `error` (the source failed, or its
+   * length did not match the declared one).
+   */
   readonly state: "done" | "cancelled" | "error";
   /** The source's error, for `error`. */
   readonly error?: unknown;
@@ -23,11 +28,14 @@ export interface BodyOutcome {
  *
  * @param body The original body.
  * @param onEnd Called once with the outcome; must not throw (errors are ignored).
+ * @param length The declared length, if any: a body that turns out longer or shorter fails
+ *   with a `RangeError` (before the extra chunk is passed on) instead of ending `done`.
  * @returns A stream with the same chunks.
  */
 export function observeBody(
   body: ReadableStream<Uint8Array>,
   onEnd: (outcome: BodyOutcome) => void,
+  length?: number,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let bytes = 0;
@@ -51,12 +59,22 @@ export function observeBody(
         controller.error(error);
         return;
       }
+      const size = result.done ? 0 : result.value?.byteLength ?? 0;
+      if (length !== undefined && (result.done ? bytes !== length : bytes + size > length)) {
+        const error = new RangeError(
+          `The response body does not match its Content-Length of ${length} bytes`,
+        );
+        end("error", error);
+        controller.error(error);
+        reader.cancel(error).catch(() => {});
+        return;
+      }
       if (result.done) {
         controller.close();
         end("done");
         return;
       }
-      bytes += result.value?.byteLength ?? 0;
+      bytes += size;
       controller.enqueue(result.value);
     },
     cancel(reason) {
@@ -86,13 +104,15 @@ export function observeResponse(
     }
     return response;
   }
-  let body = observeBody(response.body, onEnd);
   const fixed = fixedLength(response);
+  // With a declared length the body is checked against it on the way, so a wrong length is
+  // recorded as an error (not as a cancelled body) before the extra bytes reach the stream.
+  let body = observeBody(response.body, onEnd, fixed?.length);
   if (fixed !== undefined) {
     // Keeps `Content-Length` on the wire (a plain stream would be sent chunked). Identity
     // streams hand a chunk on only when it is read, so the end is still detected at delivery.
-    body.pipeTo(fixed.writable).catch(() => {});
-    body = fixed.readable;
+    body.pipeTo(fixed.stream.writable).catch(() => {});
+    body = fixed.stream.readable;
   }
   // Passing the response as init copies status, statusText and headers (and, on workerd, its
   // `webSocket`, `cf` and `encodeBody` fields).
@@ -101,15 +121,26 @@ export function observeResponse(
 
 type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
 
-/** workerd's `FixedLengthStream` for a response with a valid `Content-Length`, if available. */
-function fixedLength(response: Response): TransformStream<Uint8Array, Uint8Array> | undefined {
+/**
+ * workerd's `FixedLengthStream` for a response with a valid `Content-Length` and no
+ * `Content-Encoding`, if available. An encoded response's length is not trusted: for a `fetch()`
+ * response workerd decodes the body but keeps the encoded length (and `encodeBody: "manual"`
+ * cannot be read back from a response).
+ */
+function fixedLength(
+  response: Response,
+): { stream: TransformStream<Uint8Array, Uint8Array>; length: number } | undefined {
   const Fixed = (globalThis as { FixedLengthStream?: FixedLengthStreamClass }).FixedLengthStream;
   const header = response.headers.get("content-length");
-  if (typeof Fixed !== "function" || header === null || !/^\d{1,15}$/.test(header)) {
+  if (
+    typeof Fixed !== "function" || header === null || !/^\d{1,15}$/.test(header) ||
+    response.headers.has("content-encoding")
+  ) {
     return undefined;
   }
   try {
-    return new Fixed(Number(header));
+    const length = Number(header);
+    return { stream: new Fixed(length), length };
   } catch {
     return undefined;
   }

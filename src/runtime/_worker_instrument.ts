@@ -33,7 +33,9 @@ export interface InvocationOptions {
   /**
    * End the fetch root span when the response body has been delivered. Default true. The body is
    * then re-wrapped: on workerd a response keeps its length only with an explicit
-   * `Content-Length` header, others are sent chunked. `false` ends the span at the headers and
+   * `Content-Length` header and no `Content-Encoding` (a proxied compressed response is sent
+   * chunked, still compressed), others are sent chunked. A body that does not match the length it
+   * keeps fails and is recorded as an error on the span. `false` ends the span at the headers and
    * returns the handler's response untouched.
    */
   readonly waitForBody?: boolean;
@@ -207,7 +209,8 @@ async function settle(invocation: Invocation, run: () => unknown): Promise<unkno
 
 /**
  * Wraps an exported Workers handler object. Handlers other than `fetch`, `scheduled` and `queue`
- * and every other property are passed through unchanged.
+ * and every other property are passed through unchanged: the result is a view of the handler
+ * (reads and writes reach the handler), not a copy.
  *
  * @param handler The handler object (`export default { fetch, scheduled, queue }`).
  * @param tracerFor Gives the tracer for an invocation's `env` (undefined: run untraced).
@@ -232,7 +235,9 @@ export function instrumentHandler<T extends object>(
           ...requestAttributes(request, options.recordQuery === true),
           "faas.trigger": "http",
         };
-        const name = String(attributes["http.request.method"]);
+        // Semantic conventions: an unknown method (`_OTHER`) names the span `HTTP`.
+        const method = attributes["http.request.method"];
+        const name = method === "_OTHER" ? "HTTP" : String(method);
         return { name, kind: "SERVER", attributes, parent, key: request };
       });
       if (invocation === undefined) return h.fetch!(request, env, ctx);
@@ -295,10 +300,18 @@ export function instrumentHandler<T extends object>(
         });
     };
   }
-  // A copy with the same prototype and property descriptors, the three handlers replaced.
-  const copy = Object.create(
-    Object.getPrototypeOf(handler),
-    Object.getOwnPropertyDescriptors(handler),
-  );
-  return Object.assign(copy, wrapped) as T;
+  // A view of the handler with the three methods replaced: every other read and every write goes
+  // to the handler itself, so all its methods share one state, whichever are wrapped. A proxy may
+  // not report another value for a read-only, non-configurable property (a frozen handler); then
+  // the view is of an object that inherits from the handler.
+  const readOnly = Object.keys(wrapped).some((key) => {
+    const descriptor = Object.getOwnPropertyDescriptor(handler, key);
+    return descriptor?.configurable === false && descriptor.writable === false;
+  });
+  return new Proxy(readOnly ? Object.create(handler) : handler, {
+    get: (target, key, receiver) =>
+      Object.hasOwn(wrapped, key)
+        ? wrapped[key as keyof Handlers]
+        : Reflect.get(target, key, receiver),
+  });
 }

@@ -163,7 +163,9 @@ export function envReader(env: unknown): (name: string) => string | undefined {
  * @typeParam Env The Worker's `env` type, inferred from your `configure` callback.
  * @param handler Your `export default` object.
  * @param options How to configure on first use, and per-invocation options.
- * @returns A handler object of the same shape.
+ * @returns A handler object of the same shape: a view of `handler` whose `fetch`, `scheduled` and
+ *   `queue` are traced, while every other property read or write reaches `handler` itself (all
+ *   methods share one state).
  * @throws {TracerError} `INVALID_CONFIG` when `handler` is not an object or an option has the
  *   wrong type (checked here, at module load, not on the first request).
  * @example

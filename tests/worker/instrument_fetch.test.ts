@@ -43,6 +43,22 @@ describe("instrument(): fetch", () => {
       assert.equal(root.status.code, "UNSET");
     }));
 
+  it("names the span HTTP for an unknown method, and keeps the original method", () =>
+    isolated(async () => {
+      const { exporter, options } = setup();
+      const worker = traced({ fetch: () => new Response("ok") }, options);
+      const ctx = new RecordingContext();
+      for (const method of ["PROPFIND", "patch"]) {
+        await (await worker.fetch(new Request("https://x.test/", { method }), {}, ctx)).text();
+      }
+      await ctx.drain();
+      const [other, patch] = exporter.spans;
+      assert.equal(other.name, "HTTP");
+      assert.equal(other.attributes["http.request.method"], "_OTHER");
+      assert.equal(other.attributes["http.request.method_original"], "PROPFIND");
+      assert.equal(patch.name, "PATCH");
+    }));
+
   it("continues the caller's trace from traceparent and tracestate", () =>
     isolated(async () => {
       const { exporter, options } = setup();

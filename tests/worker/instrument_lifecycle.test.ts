@@ -296,6 +296,50 @@ describe("instrument(): scheduled, queue and the handler object", () => {
       await ctx.drain();
     }));
 
+  it("gives wrapped and passed-through methods one `this`: state written by one is seen by all", () =>
+    isolated(async () => {
+      const { options } = setup();
+      const handler = {
+        count: 0,
+        fetch(this: { count: number }) {
+          this.count++;
+          return new Response(String(this.count));
+        },
+        email(this: { count: number }) {
+          return ++this.count;
+        },
+      };
+      const worker = instrument(handler, options);
+      const ctx = new RecordingContext();
+      const fetch = (worker as unknown as Traced).fetch;
+      await (await fetch.call(worker, new Request("https://x.test/"), {}, ctx)).text();
+      assert.equal(worker.email(), 2, "email sees the request fetch counted");
+      const response = await fetch.call(worker, new Request("https://x.test/"), {}, ctx);
+      assert.equal(await response.text(), "3", "fetch sees what email counted");
+      assert.equal(worker.count, 3);
+      assert.equal(handler.count, 3);
+      await ctx.drain();
+    }));
+
+  it("instruments a frozen handler and a handler whose fetch is a getter", () =>
+    isolated(async () => {
+      const frozen = Object.freeze({ fetch: () => new Response("frozen") });
+      const getter = {
+        get fetch() {
+          return () => new Response("getter");
+        },
+      };
+      for (const [handler, text] of [[frozen, "frozen"], [getter, "getter"]] as const) {
+        const { exporter, options } = setup();
+        const worker = instrument(handler, options) as unknown as Traced;
+        const ctx = new RecordingContext();
+        const response = await worker.fetch(new Request("https://x.test/"), {}, ctx);
+        assert.equal(await response.text(), text);
+        await ctx.drain();
+        assert.equal(exporter.spans.length, 1, `the ${text} handler is traced`);
+      }
+    }));
+
   it("runs the handler untraced when configuring fails, and says why", () =>
     isolated(async () => {
       const worker = traced({ fetch: () => new Response("still serving") }, {

@@ -1,0 +1,145 @@
+// instrument() in a real workerd (Miniflare) serving a Worker that proxies a loopback origin with
+// `return fetch(origin)`. The origin gzips with a Content-Length, as most origins do for Workers
+// subrequests (they send Accept-Encoding): GET must return the whole body and HEAD must not fail.
+// An origin without an encoding keeps its Content-Length. Node only: it starts Miniflare and a
+// node:http origin itself (skipped elsewhere, including inside the workerd test run).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { isNode } from "../_support/runtime.ts";
+
+interface Bundler {
+  build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
+}
+interface MiniflareLike {
+  readonly ready: Promise<URL>;
+  dispose(): Promise<void>;
+}
+type MiniflareClass = new (options: Record<string, unknown>) => MiniflareLike;
+
+/** Hidden from the workerd test bundler, which must not pull these packages in. */
+const load = <T>(specifier: string): Promise<T> =>
+  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<T>)(specifier);
+
+const TEXT = "abcdefghij".repeat(2000);
+
+/** The Worker: proxies `/gzip` and `/plain` to the origin, and reports its ended root spans. */
+const WORKER = `
+import { instrument } from "./src/runtime/worker.ts";
+const spans = [];
+const watcher = {
+  onSpanEnd: (s) => void spans.push({
+    method: s.attributes["http.request.method"],
+    path: s.attributes["url.path"],
+    size: s.attributes["http.response.body.size"],
+    events: s.events.map((e) => e.name),
+  }),
+};
+const worker = instrument({
+  fetch: (request, env) => fetch(env.ORIGIN + new URL(request.url).pathname),
+}, { configure: { local: false, processors: [watcher] } });
+export default {
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === "/spans") return Response.json(spans);
+    return worker.fetch(request, env, ctx);
+  },
+};`;
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/** One request without Accept-Encoding; a gzip answer is decoded here. */
+function request(base: URL, method: string, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), { method }, (res) => {
+      const chunks: Uint8Array[] = [];
+      res.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        let body = Buffer.concat(chunks);
+        if (res.headers["content-encoding"] === "gzip" && body.length > 0) body = gunzipSync(body);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: body.toString() });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("instrument() in workerd, proxying an origin", () => {
+  it(
+    "returns a gzip origin's whole body to GET, answers HEAD, and keeps a plain length",
+    { skip: !isNode && "starts Miniflare and a node:http origin (Node only)" },
+    async () => {
+      const gz = gzipSync(TEXT);
+      const origin = http.createServer((req, res) => {
+        if (req.url === "/gzip") {
+          res.writeHead(200, { "content-encoding": "gzip", "content-length": gz.length });
+          res.end(gz);
+        } else {
+          res.writeHead(200, { "content-length": 5 });
+          res.end("plain");
+        }
+      });
+      await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
+      const { port } = origin.address() as AddressInfo;
+      let mf: MiniflareLike | undefined;
+      try {
+        const esbuild = await load<Bundler>("esbuild");
+        const { Miniflare } = await load<{ Miniflare: MiniflareClass }>("miniflare");
+        const built = await esbuild.build({
+          stdin: {
+            contents: WORKER,
+            resolveDir: fileURLToPath(new URL("../../", import.meta.url)),
+            sourcefile: "proxy_worker.js",
+          },
+          bundle: true,
+          write: false,
+          format: "esm",
+          platform: "browser",
+          target: "es2022",
+          conditions: ["workerd", "worker", "browser"],
+          logLevel: "error",
+        });
+        mf = new Miniflare({
+          modules: true,
+          script: built.outputFiles[0].text,
+          compatibilityDate: "2026-04-01",
+          bindings: { ORIGIN: `http://127.0.0.1:${port}` },
+        });
+        const base = await mf.ready;
+
+        const get = await request(base, "GET", "/gzip");
+        assert.equal(get.status, 200);
+        assert.equal(get.text, TEXT, "the whole decoded body arrives");
+        const head = await request(base, "HEAD", "/gzip");
+        assert.equal(head.status, 200);
+        const plain = await request(base, "GET", "/plain");
+        assert.equal(plain.text, "plain");
+        assert.equal(plain.headers["content-length"], "5", "an unencoded length is kept");
+
+        let spans: { method: string; path: string; size: number; events: string[] }[] = [];
+        for (let i = 0; i < 100 && spans.length < 3; i++) {
+          spans = JSON.parse((await request(base, "GET", "/spans")).text);
+          if (spans.length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.deepEqual(spans.map((s) => [s.method, s.path, s.events]), [
+          ["GET", "/gzip", []],
+          ["HEAD", "/gzip", []],
+          ["GET", "/plain", []],
+        ], "no span records a cancelled body or an error");
+        assert.deepEqual([spans[0].size, spans[2].size], [TEXT.length, 5]);
+      } finally {
+        await mf?.dispose();
+        origin.close();
+      }
+    },
+  );
+});
