@@ -13,7 +13,7 @@ import {
   Tracer,
   truncateString,
 } from "../mod.ts";
-import type { Attributes, JsonObject, SpanRecord } from "../mod.ts";
+import type { Attributes, JsonObject, JsonValue, SpanRecord } from "../mod.ts";
 import { captureDiagnostics, MemoryExporter } from "./_support/collect.ts";
 
 const R = "***REDACTED***";
@@ -241,6 +241,63 @@ describe("redactAttributes", () => {
   });
 });
 
+describe("redacting JSON text that does not parse or hides its keys", () => {
+  const policy = new RedactionPolicy();
+
+  it("masks every secret in JSON cut at any length, keeping the rest", () => {
+    // Every secret is made of "Q"s (or 9s), which appear nowhere else in the text.
+    const text = JSON.stringify({
+      a: 1,
+      headers: { authorization: 'Bearer QQ"Q\\QQ\u00e9Q' },
+      token: 99999,
+      secret: { nested: ["QQ", { x: "QQQ" }] },
+      body: JSON.stringify({ api_key: "QQQQ", note: "hi" }),
+      deep: JSON.stringify({ inner: JSON.stringify({ client_secret: "QQQQ" }) }),
+      entries: [[1, "a"], ["password", "QQQQ"]],
+      "x-api-key": "QQQ",
+      tail: "kept",
+    });
+    for (let length = 0; length <= text.length; length++) {
+      const out = policy.redactAttributes({ v: text.slice(0, length) }).v as string;
+      assert.ok(!/Q|99/.test(out), `cut at ${length}: ${out}`);
+    }
+    const cut = policy.redactAttributes({ v: text.slice(0, -2) }).v as string;
+    assert.ok(cut.startsWith(`{"a":1,"headers":{"authorization":"${R}"},"token":"${R}"`), cut);
+    assert.ok(cut.includes(`"note\\":\\"hi\\"`), cut);
+    assert.ok(cut.endsWith('"tail":"kept'), cut);
+  });
+
+  it("leaves text that only looks like JSON alone", () => {
+    for (const text of ["[INFO] token expired", '{"a":"b", "c":', "[1, 2"]) {
+      assert.equal(policy.redactAttributes({ v: text }).v, text);
+    }
+  });
+
+  it("redacts JSON strings inside string-array attributes", () => {
+    const out = policy.redactAttributes({
+      "llm.prompts": ['{"api_key":"sk-A"}', "plain", " [1]"],
+    });
+    assert.deepEqual(out["llm.prompts"], [`{"api_key":"${R}"}`, "plain", " [1]"]);
+  });
+
+  it("parses JSON text with leading whitespace", () => {
+    const out = policy.redactAttributes({ req: ' \n {"password":"sk-C"}' });
+    assert.deepEqual(JSON.parse(out.req as string), { password: R });
+  });
+
+  it("finds sensitive keys spelled with escapes", () => {
+    const out = policy.redactAttributes({ x: '{"api\\u005fkey":"sk-J"}' });
+    assert.deepEqual(JSON.parse(out.x as string), { api_key: R });
+  });
+
+  it("masks the value of a [key, value] pair with a sensitive key (a serialized Map entry)", () => {
+    const out = policy.redactValue({ m: [[1, "a"], ["password", "sk-D"], ["name", "x"]] });
+    assert.deepEqual(out, { m: [[1, "a"], ["password", R], ["name", "x"]] });
+    const three = ["token", "a", "b"];
+    assert.equal((policy.redactValue([three]) as JsonValue[])[0], three);
+  });
+});
+
 describe("redactHeaders", () => {
   it("redacts a Headers object, pairs and a record", () => {
     const policy = new RedactionPolicy();
@@ -318,6 +375,24 @@ describe("RedactingExporter", () => {
     assert.ok(call.endTime >= call.startTime);
     assert.ok(!JSON.stringify(inner.spans).includes("sk-live-123"));
     assert.ok(!JSON.stringify(inner.spans).includes("hunter2"));
+  });
+
+  it("never exports a secret of a JSON attribute cut by the span's length limit", async () => {
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      limits: { attributeValueLengthLimit: 1024 },
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner))],
+    });
+    tracer.withSpan("call", (span) => {
+      span.setAttribute("http.request", {
+        headers: { authorization: "Bearer sk-LEAKED-1" },
+        body: "x".repeat(3000),
+      });
+    });
+    await tracer.shutdown();
+    const value = inner.spans[0].attributes["http.request"] as string;
+    assert.ok(!value.includes("sk-LEAKED"), value.slice(0, 80));
+    assert.ok(value.startsWith(`{"headers":{"authorization":"${R}"},"body":"xxx`));
   });
 
   it("passes spans with nothing to redact through unchanged (same objects)", async () => {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { numberAtLeast } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { TraceEvent } from "./event.ts";
@@ -17,25 +18,52 @@ export interface ConsoleStream {
   write(text: string): void;
 }
 
+/** The default longest line {@linkcode lineStream} holds: 64 KiB (in UTF-16 code units). */
+const MAX_PENDING_LINE = 65_536;
+
 /**
  * A stream over a line function such as `console.error`: text is buffered until a newline, so
- * streamed token deltas appear when their line closes.
+ * streamed token deltas appear when their line closes. Each write costs time in proportion to
+ * its own text only, and the line held back is bounded: once it is longer than
+ * `maxLineLength`, it is written as a line of its own (nothing is dropped).
  *
  * @param writeLine Receives complete lines (without the newline).
+ * @param maxLineLength The longest line held back, in UTF-16 code units (default 64 KiB; a value
+ *   that is not a finite number of at least 1 means the default).
  * @returns The stream.
  */
-export function lineStream(writeLine: (line: string) => void): ConsoleStream {
-  let buffer = "";
+export function lineStream(
+  writeLine: (line: string) => void,
+  maxLineLength: number = MAX_PENDING_LINE,
+): ConsoleStream {
+  const max = numberAtLeast(maxLineLength, 1, MAX_PENDING_LINE);
+  let pending: string[] = [];
+  let size = 0;
+  const keep = (piece: string) => {
+    if (piece === "") return;
+    pending.push(piece);
+    size += piece.length;
+  };
+  const flush = () => {
+    const line = pending.join("");
+    pending = [];
+    size = 0;
+    writeLine(line); // if it throws, the line is not written again with the next one
+  };
   return {
     write(text: string): void {
-      buffer += text;
-      let newline = buffer.indexOf("\n");
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        writeLine(line); // if it throws, the line is not written again with the next one
-        newline = buffer.indexOf("\n");
+      if (typeof text !== "string") text = safeString(text);
+      let start = 0;
+      try {
+        for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
+          keep(text.slice(start, newline));
+          start = newline + 1;
+          flush();
+        }
+      } finally {
+        keep(text.slice(start)); // also when writeLine threw: the rest waits for the next write
       }
+      if (size > max) flush();
     },
   };
 }

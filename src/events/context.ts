@@ -2,8 +2,18 @@
  * Run scopes of the events layer (design_research_agents' `start_trace_run` /
  * `finish_trace_run`): the current trace session and span id live in a small mutable cell stored
  * in tracelet's context. `EventTracer.runCallable` / {@linkcode withTraceRun} give each run its own
- * cell (isolated across concurrent async work); the imperative `startTraceRun` / `finishTraceRun`
- * pair mutates the innermost cell (or a process-wide one outside any scope).
+ * cell (isolated across concurrent async work, like DRA's per-task ContextVars); the imperative
+ * `startTraceRun` / `finishTraceRun` pair works in the innermost cell (or a process-wide one
+ * outside any scope).
+ *
+ * A cell keeps the scopes started in it and not finished yet, so scopes may finish in any order:
+ * the current one is always the latest still open. A run's session is closed once its root
+ * scope and every scope nested in it have finished, so the events of a nested run that outlives
+ * its parent are still written. Runs started imperatively outside any scope share the
+ * process-wide cell, so concurrent ones cannot be told from nested ones: a second run started
+ * while the first is open nests in it (reported once as `events_runs_overlap` when they finish
+ * out of order); a run started there after the open run's root has finished gets a session of
+ * its own. Use `runCallable` or `withTraceRun` for concurrent runs.
  *
  * @module
  */
@@ -11,6 +21,7 @@ import { createContextKey } from "../context/context.ts";
 import type { ContextKey } from "../context/context.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
+import { reportOnce } from "../diagnostics.ts";
 import { errorText, field, ownFields } from "../agents/_input.ts";
 import { runScoped } from "../agents/_scope.ts";
 import { safeString } from "../safe_string.ts";
@@ -19,18 +30,58 @@ import { sortedNames } from "./event.ts";
 import type { EventTracer } from "./event_tracer.ts";
 import { TraceSession } from "./session.ts";
 
-interface EventCell {
-  session: TraceSession | undefined;
-  spanId: string | undefined;
+/** A session and the span id events nest under. */
+interface Current {
+  readonly session: TraceSession | undefined;
+  readonly spanId: string | undefined;
 }
 
+interface EventCell {
+  /** What was current when the cell was made (current again once its scopes finish). */
+  readonly base: Current;
+  /** The scopes started in this cell and not finished yet, oldest first (bounded). */
+  readonly scopes: TraceScope[];
+}
+
+/** Per run: how many of its scopes (root and nested) are open, and whether the root finished. */
+interface RunState {
+  open: number;
+  rootFinished: boolean;
+}
+
+/** The most unfinished scopes a cell keeps; past it the oldest is forgotten. */
+const MAX_SCOPES = 1000;
+const NONE: Current = { session: undefined, spanId: undefined };
 const CELL_KEY: ContextKey<EventCell> = createContextKey("tracelet.events.cell");
-const SLOT = Symbol.for("tracelet.events.rootCell");
+const SLOT = Symbol.for("tracelet.events.rootCell.v2");
 const globals = globalThis as unknown as Record<symbol, EventCell | undefined>;
+const runs = new WeakMap<TraceSession, RunState>();
+const finished = new WeakSet<TraceScope>();
+
+function sharedCell(): EventCell {
+  return globals[SLOT] ??= { base: NONE, scopes: [] };
+}
 
 function activeCell(): EventCell {
-  return getContextManager().active().get(CELL_KEY) ??
-    (globals[SLOT] ??= { session: undefined, spanId: undefined });
+  return getContextManager().active().get(CELL_KEY) ?? sharedCell();
+}
+
+function currentOf(cell: EventCell): Current {
+  return cell.scopes[cell.scopes.length - 1] ?? cell.base;
+}
+
+function push(cell: EventCell, scope: TraceScope): void {
+  if (cell.scopes.length >= MAX_SCOPES) {
+    cell.scopes.shift();
+    reportOnce(
+      "events_scopes_full",
+      "warn",
+      "events_scopes_full",
+      `More than ${MAX_SCOPES} runs are open at once in one context: finish each startTraceRun ` +
+        "scope with finishTraceRun",
+    );
+  }
+  cell.scopes.push(scope);
 }
 
 /**
@@ -39,7 +90,7 @@ function activeCell(): EventCell {
  * @returns The active trace session, or undefined when no run is being traced.
  */
 export function currentTraceSession(): TraceSession | undefined {
-  const session = activeCell().session;
+  const session = currentOf(activeCell()).session;
   return session === undefined || session.closed ? undefined : session;
 }
 
@@ -49,7 +100,7 @@ export function currentTraceSession(): TraceSession | undefined {
  * @returns The current span id, or undefined when no run is being traced.
  */
 export function currentSpanId(): string | undefined {
-  return currentTraceSession() === undefined ? undefined : activeCell().spanId;
+  return currentTraceSession() === undefined ? undefined : currentOf(activeCell()).spanId;
 }
 
 /** The payload of an active run scope (returned by {@linkcode startTraceRun}). */
@@ -68,8 +119,6 @@ export interface TraceScope {
   readonly tracePath: string | undefined;
   /** @internal */
   readonly cell: EventCell;
-  /** @internal */
-  readonly previous: { session: TraceSession | undefined; spanId: string | undefined };
 }
 
 /** Options of {@linkcode startTraceRun}. */
@@ -89,7 +138,9 @@ export interface StartTraceRunOptions {
 /**
  * Starts a run: with no active session, a new session (root scope, `RunStarted`); inside one, a
  * nested agent span (`AgentRunStarted`) under the current span. The scope becomes current. An
- * agent name or request id that is not a string is recorded in its string form.
+ * agent name or request id that is not a string is recorded in its string form. Outside any
+ * `withTraceRun` / `runCallable` scope, a run whose root has finished while runs nested in it
+ * are still open is not nested into: the new run gets a session of its own.
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @returns The scope, or undefined when tracing is off (no tracer, or disabled).
@@ -99,12 +150,13 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
   const tracer = o.tracer;
   if (tracer === undefined || !field(tracer, "enabled")) return undefined;
   const cell = activeCell();
-  const previous = { session: cell.session, spanId: cell.spanId };
   const dependencyKeys = sortedNames(o.dependencies, false);
   const agent = safeString(o.agentName);
   const requestId = safeString(o.requestId);
   const active = currentTraceSession();
-  if (active === undefined) {
+  const draining = active !== undefined && cell === sharedCell() &&
+    runs.get(active)?.rootFinished === true;
+  if (active === undefined || draining) {
     const tracePath = tracer.buildTracePath(requestId);
     const session = new TraceSession({
       runId: requestId,
@@ -125,21 +177,20 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
       redacted,
     );
     session.emitEvent("RunStarted", session.rootSpanId, null, attributes);
-    cell.session = session;
-    cell.spanId = session.rootSpanId;
-    const span = session.spanOf(session.rootSpanId);
-    return {
+    runs.set(session, { open: 1, rootFinished: false });
+    const root: TraceScope = {
       session,
       spanId: session.rootSpanId,
       isRoot: true,
       agentName: agent,
-      span,
+      span: session.spanOf(session.rootSpanId),
       tracePath,
       cell,
-      previous,
     };
+    push(cell, root);
+    return root;
   }
-  const parent = cell.spanId ?? active.rootSpanId;
+  const parent = currentOf(cell).spanId ?? active.rootSpanId;
   const spanId = active.startSpan("AgentRunStarted", parent, {
     agent,
     request_id: requestId,
@@ -149,18 +200,19 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
     name: `invoke_agent ${agent}`,
     attributes: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent },
   });
-  cell.spanId = spanId;
-  const span = active.spanOf(spanId);
-  return {
+  const run = runs.get(active);
+  if (run !== undefined) run.open++;
+  const nested: TraceScope = {
     session: active,
     spanId,
     isRoot: false,
     agentName: agent,
-    span,
+    span: active.spanOf(spanId),
     tracePath: undefined,
     cell,
-    previous,
   };
+  push(cell, nested);
+  return nested;
 }
 
 /** The outcome passed to {@linkcode finishTraceRun}. */
@@ -172,38 +224,62 @@ export interface FinishTraceRunOptions {
 }
 
 /**
- * Finishes a run scope: `RunFinished` (root; closes the sinks) or `AgentRunFinished` (nested),
- * and restores the previous current session and span. An undefined scope does nothing. Any
- * result and error are recorded as far as they can be read.
+ * Finishes a run scope: `RunFinished` (root) or `AgentRunFinished` (nested), written to the
+ * scope's own session whatever is current now, and makes the latest scope still open in its
+ * context current again. The run's sinks are closed once its root and every scope nested in it
+ * have finished. An undefined scope does nothing. Any result and error are recorded as far as
+ * they can be read.
  *
- * @param scope The scope from {@linkcode startTraceRun}.
+ * @param scope The scope from {@linkcode startTraceRun} (anything but an object does nothing).
  * @param outcome The result or error.
- * @returns Resolves when the root run's sinks have written everything; never rejects.
+ * @returns Resolves when the root run's sinks have written everything (when runs nested in it
+ *   are still open: everything so far; the sinks close after the last of them); never rejects.
  */
 export function finishTraceRun(
   scope: TraceScope | undefined,
   outcome?: FinishTraceRunOptions,
 ): Promise<void> {
-  if (scope === undefined) return Promise.resolve();
-  scope.cell.session = scope.previous.session;
-  scope.cell.spanId = scope.previous.spanId;
+  if (typeof scope !== "object" || scope === null) return Promise.resolve();
+  const first = !finished.has(scope);
+  finished.add(scope);
+  const scopes = scope.cell.scopes;
+  const at = scopes.lastIndexOf(scope);
+  if (at >= 0) {
+    if (at < scopes.length - 1) {
+      reportOnce(
+        "events_runs_overlap",
+        "warn",
+        "events_runs_overlap",
+        "A run finished before runs started after it in the same context: their events were " +
+          "recorded in one run. Trace concurrent runs with runCallable or withTraceRun",
+      );
+    }
+    scopes.splice(at, 1);
+  }
   const result = field(outcome, "result");
   const error = errorText(field(outcome, "error"));
   const success = error === null && field(result, "success") === true;
-  if (!scope.isRoot) {
+  if (scope.isRoot) {
+    scope.session.finishSpan("RunFinished", scope.spanId, {
+      success,
+      error,
+      result: result ?? null,
+    }, { error });
+  } else {
     scope.session.finishSpan("AgentRunFinished", scope.spanId, {
       success,
       error,
       agent: scope.agentName,
     }, { error });
-    return Promise.resolve();
   }
-  scope.session.finishSpan("RunFinished", scope.spanId, {
-    success,
-    error,
-    result: result ?? null,
-  }, { error });
-  return scope.session.close();
+  const run = runs.get(scope.session);
+  if (run === undefined) return scope.isRoot ? scope.session.close() : Promise.resolve();
+  if (first) {
+    run.open--;
+    if (scope.isRoot) run.rootFinished = true;
+  }
+  if (run.rootFinished && run.open <= 0) return scope.session.close();
+  return scope.isRoot ? scope.session.flush() : Promise.resolve();
 }
 
 /**
@@ -224,8 +300,8 @@ export function withTraceRun<R>(
   if (typeof fn !== "function") {
     return Promise.reject(new TypeError("withTraceRun needs a function to run"));
   }
-  const outer = activeCell();
-  const cell: EventCell = { session: outer.session, spanId: outer.spanId };
+  const outer = currentOf(activeCell());
+  const cell: EventCell = { base: { session: outer.session, spanId: outer.spanId }, scopes: [] };
   const manager = getContextManager();
   const context = manager.active().set(CELL_KEY, cell);
   return manager.with(context, () => {

@@ -1,9 +1,10 @@
 /**
  * Event emitters for model calls, tool calls and decisions (design_research_agents'
  * `_emitters`). Every emitter is a no-op without an active trace session. Model and tool spans
- * are children of the current span but do not become current themselves (as in DRA). Each model
- * call is also a tracelet `chat` span and each tool call an `execute_tool` span with GenAI
- * semantic-convention attributes.
+ * are children of the current span but do not become current themselves (as in DRA). Emitters
+ * given a span id write to the session that opened the span, even where another run (or none)
+ * is current. Each model call is also a tracelet `chat` span and each tool call an
+ * `execute_tool` span with GenAI semantic-convention attributes.
  *
  * @module
  */
@@ -12,9 +13,16 @@ import { usageTokens } from "../agents/genai_attributes.ts";
 import { safeString } from "../safe_string.ts";
 import { currentSpanId, currentTraceSession } from "./context.ts";
 import { sortedNames } from "./event.ts";
+import { sessionOfSpan } from "./session.ts";
+import type { TraceSession } from "./session.ts";
 
 function parentOf(): string | null {
   return currentSpanId() ?? currentTraceSession()?.rootSpanId ?? null;
+}
+
+/** The session that opened a span, else the current one. */
+function sessionFor(spanId: string | undefined): TraceSession | undefined {
+  return sessionOfSpan(spanId) ?? currentTraceSession();
 }
 
 /** Options of {@linkcode startModelCall}. */
@@ -80,7 +88,7 @@ export function finishModelCall(
   spanId: string | undefined,
   options: FinishModelCallOptions = {},
 ): void {
-  const session = currentTraceSession();
+  const session = sessionFor(spanId);
   if (session === undefined || spanId === undefined) return;
   const o = readOrCopy(options, (o) => ({ response: o.response, model: o.model, error: o.error }));
   const response = o.response;
@@ -126,7 +134,7 @@ export function finishModelCall(
  * @param deltaText The text delta.
  */
 export function emitModelToken(spanId: string | undefined, deltaText: string): void {
-  const session = currentTraceSession();
+  const session = sessionFor(spanId);
   if (session === undefined || spanId === undefined || !deltaText) return;
   session.emitSpanEvent("ModelCallToken", spanId, { delta_text: deltaText });
 }
@@ -183,7 +191,7 @@ export function finishToolCall(
   spanId: string | undefined,
   options: { toolName: string; result?: unknown },
 ): void {
-  const session = currentTraceSession();
+  const session = sessionFor(spanId);
   if (session === undefined || spanId === undefined) return;
   session.finishSpan(
     "ToolCallFinished",
@@ -202,7 +210,7 @@ export function failToolCall(
   spanId: string | undefined,
   options: { toolName: string; error: unknown },
 ): void {
-  const session = currentTraceSession();
+  const session = sessionFor(spanId);
   if (session === undefined || spanId === undefined) return;
   const o = readOrCopy(options, (o) => ({ toolName: o.toolName, error: o.error }));
   const error = errorText(o.error) ?? "error";

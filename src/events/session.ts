@@ -8,7 +8,8 @@
  * events, so the run reaches the same processors, JSONL span files and OTLP exporter as the rest
  * of tracelet. Those spans carry `dra.run_id` (the analysis CLI uses it to avoid double counting).
  *
- * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics).
+ * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics), and
+ * an event that arrives after its session closed is counted and reported, not silently lost.
  *
  * @module
  */
@@ -58,6 +59,24 @@ export interface SpanShape {
   error?: string | null;
 }
 
+/** The most span ids {@linkcode sessionOfSpan} remembers; past it the oldest are forgotten. */
+const MAX_OWNERS = 10_000;
+/** The session that opened each tracked span id (until the span finishes). */
+const owners = new Map<string, TraceSession>();
+
+/**
+ * The session that opened a span and has not finished it yet, whether or not it is current (so
+ * a model or tool call finished outside its run's context is still written to its run). A
+ * session that has closed since is returned too, so that what is sent to it is reported.
+ *
+ * @param spanId A span id from `startSpan` (anything else has no session).
+ * @returns The session, or undefined when the id is unknown (or was forgotten).
+ * @internal
+ */
+export function sessionOfSpan(spanId: unknown): TraceSession | undefined {
+  return typeof spanId === "string" ? owners.get(spanId) : undefined;
+}
+
 interface OpenSpan {
   readonly start: number;
   readonly parent: string | null;
@@ -76,6 +95,7 @@ export class TraceSession {
   readonly #maxOpen: number;
   readonly #open = new Map<string, OpenSpan>();
   #index = 0;
+  #dropped = 0;
   #closed: Promise<void> | undefined;
 
   /**
@@ -99,6 +119,10 @@ export class TraceSession {
   /** True once closed. */
   get closed(): boolean {
     return this.#closed !== undefined;
+  }
+  /** Events that arrived after the session closed, which were not written. */
+  get droppedEvents(): number {
+    return this.#dropped;
   }
 
   /**
@@ -150,6 +174,8 @@ export class TraceSession {
       return;
     }
     this.#open.set(spanId, { start: performance.now(), parent, span });
+    if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value!);
+    owners.set(spanId, this);
   }
 
   /**
@@ -201,6 +227,7 @@ export class TraceSession {
   ): void {
     const open = this.#open.get(spanId);
     this.#open.delete(spanId);
+    if (owners.get(spanId) === this) owners.delete(spanId);
     const attrs = this.redact(attributes);
     const duration = open === undefined
       ? null
@@ -264,11 +291,13 @@ export class TraceSession {
     duration: number | null,
   ): void {
     if (this.#closed !== undefined) {
+      this.#dropped++;
       reportOnce(
         "events_closed",
-        "debug",
+        "warn",
         "events_closed",
-        "Cannot emit an event: the trace session is closed",
+        `Cannot record a ${safeString(type)} event of run ${this.runId}: its trace session is ` +
+          "closed (finish model calls, tool calls and nested runs before their run)",
       );
       return;
     }
@@ -293,6 +322,21 @@ export class TraceSession {
         report("error", "event_sink_failed", `Cannot deliver a ${type} event: a sink threw`, error);
       }
     }
+  }
+
+  /**
+   * Waits until every sink that can flush has written what it holds; the session stays open.
+   *
+   * @returns Resolves when the sinks are flushed; never rejects.
+   */
+  async flush(): Promise<void> {
+    await Promise.all(this.#sinks.map(async (sink) => {
+      try {
+        if (typeof sink.flush === "function") await sink.flush();
+      } catch (error) {
+        report("error", "event_sink_failed", "Cannot flush an event sink", error);
+      }
+    }));
   }
 
   /**

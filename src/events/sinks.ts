@@ -18,6 +18,8 @@ export interface EventSink {
   emit(event: TraceEvent): void;
   /** Writes what is pending and releases resources. */
   close(): void | Promise<void>;
+  /** Writes what is pending but stays open (optional). */
+  flush?(): void | Promise<void>;
 }
 
 /**
@@ -158,10 +160,11 @@ export class MemoryEventSink implements EventSink {
   /**
    * Creates an empty sink.
    *
-   * @param max Maximum events kept; further ones are counted as dropped. Default 100000.
+   * @param max Maximum events kept; further ones are counted as dropped. Default 100000;
+   *   anything but a finite number of at least 1 means the default.
    */
   constructor(max: number = 100_000) {
-    this.#max = max;
+    this.#max = countAtLeastOne(max, 100_000);
   }
 
   /** Events dropped by the bound. */

@@ -19,6 +19,7 @@ import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
 import { ownEntries } from "../serialize/own_entries.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
+import { maskJsonText } from "./json_scan.ts";
 import { truncateString } from "./truncate.ts";
 import { readArray } from "../safe_read.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
@@ -147,8 +148,10 @@ export class RedactionPolicy {
   }
 
   /**
-   * Redacts a JSON value recursively: values under sensitive keys become the replacement, long
-   * strings are truncated, and strings holding JSON objects or arrays are redacted inside.
+   * Redacts a JSON value recursively: values under sensitive keys become the replacement (so do
+   * the values of `[key, value]` pairs, the shape of a serialized Map entry), long strings are
+   * truncated, and strings holding JSON objects or arrays are redacted inside (JSON cut short,
+   * for example by a length limit, has the value after each sensitive key masked).
    *
    * @param value A JSON value (for example the output of `serialize`). Never throws: an object
    *   that cannot be read becomes `"<error: message>"`, a cycle `"<circular reference>"`, and
@@ -195,10 +198,22 @@ export class RedactionPolicy {
     let out: JsonValue[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      const redacted = this.#value(item, depth + 1, truncate, walk);
+      const redacted = this.#sensitivePair(item) ?? this.#value(item, depth + 1, truncate, walk);
       if (redacted !== item) (out ??= value.slice())[i] = redacted;
     }
     return out ?? value;
+  }
+
+  /** A `[key, value]` pair under a sensitive key (a Map entry) with its value masked. */
+  #sensitivePair(item: JsonValue): JsonValue[] | undefined {
+    try {
+      if (!Array.isArray(item) || item.length !== 2) return undefined;
+      const [key, value] = item;
+      if (typeof key !== "string" || !this.isSensitiveKey(key)) return undefined;
+      return value === this.replacement ? item : [key, this.replacement];
+    } catch {
+      return undefined; // An array that cannot be read is walked (and marked) as a value.
+    }
   }
 
   #object(value: JsonObject, depth: number, truncate: boolean, walk: Walk): JsonValue {
@@ -213,15 +228,21 @@ export class RedactionPolicy {
     return out ?? value;
   }
 
-  /** Redacts inside a JSON-looking string, or truncates a plain one. */
+  /**
+   * Redacts inside a JSON-looking string (leading JSON whitespace allowed), or truncates a plain
+   * one. JSON that does not parse (cut short) has the values of its sensitive keys masked.
+   */
   #text(text: string, depth: number, truncate: boolean): string {
-    const first = text.charCodeAt(0);
+    let start = 0;
+    while (isJsonSpace(text.charCodeAt(start))) start++;
+    const first = text.charCodeAt(start);
     if ((first === 0x7b || first === 0x5b) && this.#mayNeedParse(text, truncate)) {
+      if (depth >= MAX_DEPTH) return this.replacement;
       let parsed: JsonValue;
       try {
         parsed = JSON.parse(text) as JsonValue;
       } catch {
-        return this.#cut(text, truncate);
+        return this.#cut(this.#mask(text, depth), truncate);
       }
       const redacted = this.#value(parsed, depth + 1, truncate, undefined);
       return redacted === parsed ? text : JSON.stringify(redacted);
@@ -229,11 +250,26 @@ export class RedactionPolicy {
     return this.#cut(text, truncate);
   }
 
+  /** Masks sensitive values in JSON-like text that does not parse (see `maskJsonText`). */
+  #mask(text: string, depth: number): string {
+    return maskJsonText(text, {
+      isSensitive: (key) => this.isSensitiveKey(key),
+      replacement: this.replacement,
+      redactString: (value) => this.#text(value, depth + 1, false),
+    });
+  }
+
   /** A cheap necessary condition for a JSON string to contain something to redact. */
   #mayNeedParse(text: string, truncate: boolean): boolean {
     if (this.#matcher !== undefined || (truncate && text.length > this.maxStringLength)) {
       return true;
     }
+    if (this.#hasHint(text)) return true;
+    // A key may be spelled with escapes (`"api\u005fkey"`): look again with them decoded.
+    return text.includes("\\u") && this.#hasHint(text.replace(UNICODE_ESCAPE, unescapeCode));
+  }
+
+  #hasHint(text: string): boolean {
     const normalized = normalizeKey(text);
     for (const hint of this.#hints) if (normalized.includes(hint)) return true;
     return false;
@@ -241,8 +277,9 @@ export class RedactionPolicy {
 
   /**
    * Redacts span (or event, link) attributes: values of sensitive keys are replaced, long
-   * strings truncated, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`)
-   * redacted inside and re-encoded.
+   * strings truncated, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`),
+   * also as items of string arrays, redacted inside and re-encoded. JSON cut short (by a span's
+   * `attributeValueLengthLimit`) cannot be parsed: the value after each sensitive key is masked.
    *
    * @param attributes The attributes (of attributes that cannot be read, the readable string,
    *   number and boolean values are kept; anything that is not an object is no attributes).
@@ -272,8 +309,11 @@ export class RedactionPolicy {
         let copy: string[] | undefined;
         const strings = value as readonly string[];
         for (let i = 0; i < strings.length; i++) {
-          const cut = truncateString(strings[i], this.maxStringLength);
-          if (cut !== strings[i]) (copy ??= strings.slice())[i] = cut;
+          const item = strings[i];
+          const cut = typeof item === "string"
+            ? this.#text(item, 0, true)
+            : truncateString(item, this.maxStringLength);
+          if (cut !== item) (copy ??= strings.slice())[i] = cut;
         }
         if (copy !== undefined) redacted = copy;
       }
@@ -321,6 +361,18 @@ export class RedactionPolicy {
     }
     return out;
   }
+}
+
+/** A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). */
+const UNICODE_ESCAPE = /\\+u([0-9a-fA-F]{4})/g;
+
+function unescapeCode(_match: string, hex: string): string {
+  return String.fromCharCode(parseInt(hex, 16));
+}
+
+/** JSON whitespace: space, tab, line feed, carriage return. */
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /** The string, number and boolean values of an object's readable own properties. */

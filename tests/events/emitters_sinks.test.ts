@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DEFAULT_REDACTED_KEYS } from "../../src/redact/options.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import {
+  ConsoleEventSink,
   currentTraceSession,
   emitContinuationDecision,
   emitGuardrailDecision,
@@ -26,6 +27,7 @@ import {
   finishModelCall,
   finishToolCall,
   formatEvent,
+  lineStream,
   startModelCall,
   startToolCall,
 } from "../../src/events/mod.ts";
@@ -330,6 +332,19 @@ describe("sinks", () => {
     } finally {
       await done();
     }
+  });
+
+  it("the default console stream takes streamed tokens in linear time, holding back at most 64 KiB", () => {
+    const lines: string[] = [];
+    const sink = new ConsoleEventSink(lineStream((line) => lines.push(line)));
+    const token = { event_type: "ModelCallToken", attributes: { delta_text: "tok " } };
+    const started = performance.now();
+    for (let i = 0; i < 100_000; i++) sink.emit(token as unknown as TraceEvent);
+    sink.close();
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 2000, `${elapsed} ms`); // quadratic before: about 15 s
+    assert.equal(lines.join(""), "[model] " + "tok ".repeat(100_000));
+    assert.ok(lines.length > 1 && lines.every((l) => l.length <= 65_536 + 4), "bounded");
   });
 
   it("formatEvent escapes newlines and shows unknown types with their attributes", () => {

@@ -414,6 +414,19 @@ describe("sessions and sinks", () => {
     }
   });
 
+  it("a MemoryEventSink with a max of NaN, Infinity or 0 keeps the default bound", () => {
+    const event = { event_type: "E" } as TraceEvent;
+    for (const max of [NaN, Infinity, 0]) {
+      const sink = new MemoryEventSink(max);
+      for (let i = 0; i <= 100_000; i++) sink.emit(event);
+      assert.equal(sink.events.length, 100_000, String(max));
+      assert.equal(sink.dropped, 1, String(max));
+    }
+    const small = new MemoryEventSink(2.5);
+    for (let i = 0; i < 5; i++) small.emit(event);
+    assert.deepEqual([small.events.length, small.dropped], [2, 3]);
+  });
+
   it("the console prints event types named like Object members", async () => {
     const { tracer, console: output, done } = eventSetup();
     try {
@@ -452,6 +465,21 @@ describe("sessions and sinks", () => {
     assert.throws(() => stream.write("first\n"));
     stream.write("second\n");
     assert.deepEqual(lines, ["second"]);
+  });
+
+  it("a line held back longer than maxLineLength is written as its own line, never dropped", () => {
+    const lines: string[] = [];
+    const stream = lineStream((line) => lines.push(line), 10);
+    stream.write("abcdefgh");
+    stream.write("ijkl");
+    stream.write("m\nn");
+    assert.deepEqual(lines, ["abcdefghijkl", "m"]);
+    stream.write("\n");
+    assert.deepEqual(lines, ["abcdefghijkl", "m", "n"]);
+    const fallback: string[] = [];
+    const stream2 = lineStream((line) => fallback.push(line), NaN);
+    stream2.write("x".repeat(1000));
+    assert.deepEqual(fallback, []); // NaN means the default 64 KiB
   });
 
   it("sinks and storage that throw or reject never reach the caller; the other sinks get every event", async () => {

@@ -2,19 +2,23 @@
 // normalized event line.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { resetReportedOnce } from "../../src/diagnostics.ts";
 import {
   currentSpanId,
   currentTraceSession,
   EventTracer,
   finishModelCall,
+  finishToolCall,
   finishTraceRun,
   MemoryEventSink,
   sanitizeRunId,
   startModelCall,
+  startToolCall,
   startTraceRun,
   TraceSession,
   utcStamp,
 } from "../../src/events/mod.ts";
+import type { TraceEvent } from "../../src/events/mod.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { eventSetup } from "./_helpers.ts";
 
@@ -245,6 +249,165 @@ describe("startTraceRun / finishTraceRun", () => {
         "RunFinished",
       ]);
       assert.equal(events[2].attributes.success, true);
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("runs that overlap or outlive their parent", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const summary = (events: TraceEvent[]) =>
+    events.map((e) => `${e.event_type} ${e.attributes.request_id ?? e.attributes.tool_name ?? ""}`);
+
+  it("concurrent imperative runs outside a scope lose no event, and the overlap is reported", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    async function handle(request: string, ms: number): Promise<void> {
+      const scope = startTraceRun({ agentName: "bot", requestId: request, tracer });
+      await sleep(ms);
+      const tool = startToolCall({ toolName: `search-${request}` });
+      finishToolCall(tool, { toolName: `search-${request}`, result: 1 });
+      await finishTraceRun(scope, { result: { success: true } });
+    }
+    try {
+      resetReportedOnce();
+      const { diagnostics } = await captureDiagnostics(() =>
+        Promise.all([handle("req-1", 5), handle("req-2", 40)])
+      );
+      // Without an async scope the second request cannot be told from a nested run: it is
+      // recorded inside the first one's file, but every event is there.
+      const { events } = await readEvents("req-1");
+      assert.deepEqual(summary(events), [
+        "RunStarted req-1",
+        "AgentRunStarted req-2",
+        "ToolCallStarted search-req-1",
+        "ToolCallFinished search-req-1",
+        "RunFinished ",
+        "ToolCallStarted search-req-2",
+        "ToolCallFinished search-req-2",
+        "AgentRunFinished ",
+      ]);
+      assert.equal(currentTraceSession(), undefined);
+      assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [
+        ["warn", "events_runs_overlap"],
+      ]);
+    } finally {
+      await done();
+    }
+  });
+
+  it("a run started after an overlapping run's root finished gets a session of its own", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    try {
+      await captureDiagnostics(async () => {
+        const first = startTraceRun({ agentName: "a", requestId: "o-1", tracer })!;
+        const second = startTraceRun({ agentName: "a", requestId: "o-2", tracer })!;
+        await finishTraceRun(first, { result: { success: true } });
+        assert.equal(first.session.closed, false); // o-2 is still open in it
+        const third = startTraceRun({ agentName: "a", requestId: "o-3", tracer })!;
+        assert.equal(third.isRoot, true);
+        await finishTraceRun(third, { result: { success: true } });
+        await finishTraceRun(second, { result: { success: true } });
+        assert.equal(first.session.closed, true);
+      });
+      assert.equal(currentTraceSession(), undefined);
+      assert.deepEqual(summary((await readEvents("o-3")).events), [
+        "RunStarted o-3",
+        "RunFinished ",
+      ]);
+      assert.equal((await readEvents("o-1")).events.length, 4);
+    } finally {
+      await done();
+    }
+  });
+
+  it("a nested run that outlives its parent (not awaited) still writes its events", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    try {
+      let inner: Promise<unknown> | undefined;
+      const { diagnostics } = await captureDiagnostics(async () => {
+        await tracer.runCallable({
+          agentName: "outer",
+          requestId: "late",
+          fn: () => {
+            inner = tracer.runCallable({
+              agentName: "inner",
+              requestId: "late-inner",
+              fn: async () => {
+                await sleep(20);
+                finishToolCall(startToolCall({ toolName: "slow" }), { toolName: "slow" });
+              },
+            });
+          },
+        });
+        await inner;
+      });
+      assert.deepEqual(summary((await readEvents("late")).events), [
+        "RunStarted late",
+        "AgentRunStarted late-inner",
+        "RunFinished ",
+        "ToolCallStarted slow",
+        "ToolCallFinished slow",
+        "AgentRunFinished ",
+      ]);
+      assert.deepEqual(diagnostics.filter((d) => d.level !== "debug"), []);
+    } finally {
+      await done();
+    }
+  });
+
+  it("a model call finished where another run is current is written to its own run", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    try {
+      let id: string | undefined;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => release = resolve);
+      const first = tracer.runCallable({
+        agentName: "a",
+        requestId: "own-1",
+        fn: async () => {
+          id = startModelCall({ model: "m" });
+          await gate;
+        },
+      });
+      await tracer.runCallable({
+        agentName: "b",
+        requestId: "own-2",
+        fn: () => finishModelCall(id, { response: { text: "ok" } }),
+      });
+      release();
+      await first;
+      const own = (await readEvents("own-1")).events;
+      assert.deepEqual(own.map((e) => e.event_type), [
+        "RunStarted",
+        "ModelCallStarted",
+        "ModelCallFinished",
+        "RunFinished",
+      ]);
+      assert.equal(typeof own[2].duration_ms, "number");
+      assert.equal((await readEvents("own-2")).events.length, 2);
+    } finally {
+      await done();
+    }
+  });
+
+  it("an event that arrives after its run closed is counted and reported as a warning", async () => {
+    const { tracer, done } = eventSetup({ enableConsole: false });
+    try {
+      resetReportedOnce();
+      let id: string | undefined;
+      let session: TraceSession | undefined;
+      await tracer.runCallable({
+        agentName: "a",
+        requestId: "closed",
+        fn: () => {
+          id = startModelCall({ model: "m" });
+          session = currentTraceSession();
+        },
+      });
+      const { diagnostics } = await captureDiagnostics(() => finishModelCall(id, {}));
+      assert.equal(session!.droppedEvents, 1);
+      assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [["warn", "events_closed"]]);
     } finally {
       await done();
     }

@@ -1,0 +1,148 @@
+/**
+ * Masking inside text that looks like JSON but does not parse, typically JSON cut at a length
+ * limit (a span's `attributeValueLengthLimit` slices the JSON encoding of an object attribute).
+ * The text is scanned token by token, as leniently as possible: the value after every sensitive
+ * `"key":` is replaced, whether it is a string (with escapes), a number, a literal, a nested
+ * object or array, or a value cut off at the end of the text. A `["key", value]` pair (how a Map
+ * with non-string keys is serialized) is masked the same way. Strings that are not keys are
+ * handed to a callback, so JSON nested inside them is redacted too.
+ *
+ * @module
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+
+/** Options of {@linkcode maskJsonText}. */
+export interface JsonScanOptions {
+  /** Tells whether a key's value must be masked. */
+  readonly isSensitive: (key: string) => boolean;
+  /** What a masked value becomes (written as a JSON string). */
+  readonly replacement: string;
+  /** Redacts a string value that is not a key; returns it unchanged when nothing changes. */
+  readonly redactString: (value: string) => string;
+}
+
+/**
+ * Masks the values of sensitive keys in JSON-like text that `JSON.parse` rejects.
+ *
+ * @param text The text (usually starting with `{` or `[`).
+ * @param options The key rule, the replacement and the string callback.
+ * @returns The masked text; the same string when nothing was masked.
+ * @internal
+ */
+export function maskJsonText(text: string, options: JsonScanOptions): string {
+  const n = text.length;
+  const parts: string[] = [];
+  let last = 0;
+  let i = 0;
+  while (i < n) {
+    if (text.charCodeAt(i) !== QUOTE) {
+      i++;
+      continue;
+    }
+    const close = closingQuote(text, i);
+    const end = close < 0 ? n : close + 1;
+    const raw = text.slice(i + 1, close < 0 ? n : close);
+    const next = skipSpace(text, end);
+    const after = text.charCodeAt(next);
+    const isKey = after === COLON ||
+      (after === COMMA && text.charCodeAt(skipSpaceBack(text, i - 1)) === OPEN_BRACKET);
+    if (isKey && options.isSensitive(decode(raw) ?? raw)) {
+      const start = skipSpace(text, next + 1);
+      parts.push(text.slice(last, start), JSON.stringify(options.replacement));
+      last = i = valueEnd(text, start);
+      continue;
+    }
+    const decoded = isKey ? undefined : decode(raw);
+    if (decoded !== undefined) {
+      const redacted = options.redactString(decoded);
+      if (redacted !== decoded) {
+        const encoded = JSON.stringify(redacted);
+        parts.push(text.slice(last, i), close < 0 ? encoded.slice(0, -1) : encoded);
+        last = end;
+      }
+    }
+    i = end;
+  }
+  if (last === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join("");
+}
+
+/** The index of the quote closing the string opened at `open`, or -1 when it is cut off. */
+function closingQuote(text: string, open: number): number {
+  for (let j = open + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j;
+  }
+  return -1;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function skipSpaceBack(text: string, i: number): number {
+  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
+  return i;
+}
+
+/**
+ * The end (exclusive) of the value starting at `start`: a string, a bracketed value (strings
+ * inside skipped) or a bare token up to `,`, `}`, `]` or a line break; the end of the text when
+ * the value is cut off.
+ */
+function valueEnd(text: string, start: number): number {
+  const n = text.length;
+  if (start >= n) return n;
+  const first = text.charCodeAt(start);
+  if (first === QUOTE) {
+    const close = closingQuote(text, start);
+    return close < 0 ? n : close + 1;
+  }
+  if (first === OPEN_BRACKET || first === 0x7b) {
+    let depth = 0;
+    for (let j = start; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (c === QUOTE) {
+        j = closingQuote(text, j);
+        if (j < 0) return n;
+      } else if (c === OPEN_BRACKET || c === 0x7b) depth++;
+      else if ((c === 0x5d || c === 0x7d) && --depth === 0) return j + 1;
+    }
+    return n;
+  }
+  let j = start;
+  while (j < n) {
+    const c = text.charCodeAt(j);
+    if (c === COMMA || c === 0x7d || c === 0x5d || c === 0x0a || c === 0x0d) break;
+    j++;
+  }
+  return j;
+}
+
+/**
+ * The text of a JSON string body (without quotes); a body cut inside an escape loses the partial
+ * escape. Undefined when it cannot be decoded.
+ */
+function decode(raw: string): string | undefined {
+  // A partial escape is at most `\uXXX` (5 characters).
+  for (let cut = 0; cut <= 5 && cut <= raw.length; cut++) {
+    try {
+      return JSON.parse(`"${raw.slice(0, raw.length - cut)}"`) as string;
+    } catch {
+      // Try without the last character(s).
+    }
+  }
+  return undefined;
+}
