@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { readdir, readFile } from "node:fs/promises";
+import { open, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
@@ -68,15 +68,39 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
   }
 }
 
-/** A reader over `node:fs`. */
-export const nodeReader: TraceDirReader = {
-  async listFiles(dir: string): Promise<string[]> {
-    const out: string[] = [];
-    await walk(dir, "", out);
-    return out;
-  },
-  readText: (path: string): Promise<string> => readFile(path, "utf8"),
-};
+/**
+ * A reader over `node:fs` that reads each file in chunks, so memory is bounded by the longest
+ * line and files larger than a string can hold are analyzed.
+ *
+ * @param chunkBytes Bytes per read (at least 1). Default 64 KiB.
+ * @returns The reader.
+ */
+export function createNodeReader(chunkBytes: number = 64 * 1024): TraceDirReader {
+  const size = Math.max(1, Math.trunc(chunkBytes) || 1);
+  return {
+    async listFiles(dir: string): Promise<string[]> {
+      const out: string[] = [];
+      await walk(dir, "", out);
+      return out;
+    },
+    async *readChunks(path: string): AsyncGenerator<Uint8Array> {
+      const handle = await open(path, "r");
+      try {
+        for (;;) {
+          const buffer = new Uint8Array(size);
+          const { bytesRead } = await handle.read(buffer, 0, size, null);
+          if (bytesRead === 0) return;
+          yield buffer.subarray(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+/** The CLI's reader: {@linkcode createNodeReader} with 64 KiB chunks. */
+export const nodeReader: TraceDirReader = createNodeReader();
 
 interface Writable {
   once(event: "error", listener: () => void): unknown;

@@ -1,6 +1,8 @@
 /**
- * The aggregation behind the trace analysis: event lines (design_research_agents' rules) and
- * tracelet span lines (GenAI attributes), folded into one {@linkcode AnalysisReport}.
+ * The aggregation behind the trace analysis: event lines (design_research_agents' rules),
+ * tracelet span lines (GenAI attributes) and artifact records, folded line by line into one
+ * {@linkcode AnalysisReport}. Only counters, distinct ids and error texts, and the numbers that
+ * latency summaries need are kept, never the lines themselves.
  *
  * @module
  */
@@ -14,12 +16,33 @@ type Obj = Record<string, unknown>;
 const OBSERVED = new Set(OBSERVED_EVENT_TYPES);
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
 
-interface EventLine {
-  readonly type: string;
-  readonly run: string | undefined;
-  readonly attrs: Obj;
-  readonly duration: unknown;
+/** The event types one family (Observed or legacy) counts calls, results and steps with. */
+interface Family {
+  readonly call: string;
+  readonly response: string;
+  readonly failed: string;
+  readonly invocation: string;
+  readonly results: readonly string[];
+  readonly step: string;
 }
+
+const OBSERVED_FAMILY: Family = {
+  call: "ModelRequestObserved",
+  response: "ModelResponseObserved",
+  failed: "ModelResponseObserved",
+  invocation: "ToolInvocationObserved",
+  results: ["ToolResultObserved"],
+  step: "WorkflowStepResultObserved",
+};
+
+const LEGACY_FAMILY: Family = {
+  call: "ModelCallStarted",
+  response: "ModelCallFinished",
+  failed: "ModelCallFailed",
+  invocation: "ToolCallStarted",
+  results: ["ToolCallFinished", "ToolCallFailed"],
+  step: "WorkflowStepFinished",
+};
 
 function obj(value: unknown): Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Obj : {};
@@ -52,9 +75,17 @@ function bump(map: Record<string, number>, key: string, by = 1): void {
   setOwn(map, key, (Object.hasOwn(map, key) ? map[key] : 0) + by);
 }
 
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 function topCounts(map: Record<string, number>, n: number): { error: string; count: number }[] {
   return Object.entries(map)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .sort((a, b) => b[1] - a[1] || byName(a[0], b[0]))
     .slice(0, n)
     .map(([error, count]) => ({ error, count }));
 }
@@ -62,7 +93,7 @@ function topCounts(map: Record<string, number>, n: number): { error: string; cou
 function namedSummaries(values: Map<string, number[]>, n: number): NamedSummary[] {
   return [...values.entries()]
     .map(([name, list]) => ({ name, ...summarize(list) }))
-    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort((a, b) => b.count - a.count || byName(a.name, b.name))
     .slice(0, n);
 }
 
@@ -89,27 +120,249 @@ function spanError(span: Obj, attrs: Obj): string {
   return str(attrs["dra.error"]) ?? "error";
 }
 
-/** Collects lines, then builds the report. */
+const modelName = (a: Obj) =>
+  str(a.model) ?? str(obj(a.response).model) ?? str(obj(a.request).model) ?? "unknown";
+
+/** Model, tool and workflow-step statistics: one event family's, plus every span's. */
+class Tally {
+  modelCalls = 0;
+  modelFailures = 0;
+  toolCalls = 0;
+  toolOk = 0;
+  toolFailed = 0;
+  readonly tokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  readonly latencies: number[] = [];
+  readonly perModel = new Map<string, ModelStats & { latencies: number[] }>();
+  readonly perTool = new Map<string, ToolStats>();
+  readonly steps = {
+    step_execution_count: 0,
+    counts_by_step_type: {} as Record<string, number>,
+    counts_by_status: {} as Record<string, number>,
+  };
+
+  model(name: string): ModelStats & { latencies: number[] } {
+    let m = this.perModel.get(name);
+    if (m === undefined) {
+      m = {
+        model: name,
+        call_count: 0,
+        failure_count: 0,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        total_tokens: 0,
+        latency_ms: summarize([]),
+        latencies: [],
+      };
+      this.perModel.set(name, m);
+    }
+    return m;
+  }
+
+  tool(name: string): ToolStats {
+    let t = this.perTool.get(name);
+    if (t === undefined) {
+      t = { tool_name: name, invocation_count: 0, success_count: 0, failure_count: 0 };
+      this.perTool.set(name, t);
+    }
+    return t;
+  }
+
+  /** A model call (or response) with its usage and latency. */
+  modelResult(name: string, usage: Obj, latency: unknown, failed: boolean): void {
+    const m = this.model(name);
+    const prompt = asInt(usage.prompt_tokens) ?? asInt(usage.input_tokens) ?? 0;
+    const completion = asInt(usage.completion_tokens) ?? asInt(usage.output_tokens) ?? 0;
+    const total = asInt(usage.total_tokens) ?? prompt + completion;
+    for (const t of [m, this.tokens]) {
+      t.prompt_tokens += prompt;
+      t.completion_tokens += completion;
+      t.total_tokens += total;
+    }
+    const ms = asInt(latency);
+    if (ms !== undefined) (m.latencies.push(ms), this.latencies.push(ms));
+    if (failed) (this.modelFailures++, m.failure_count++);
+  }
+
+  toolResult(name: string, ok: boolean): void {
+    const t = this.tool(name);
+    if (ok) (this.toolOk++, t.success_count++);
+    else (this.toolFailed++, t.failure_count++);
+  }
+
+  /** One event, counted by the family's rules. */
+  event(f: Family, type: string, a: Obj, error: string | undefined, duration: unknown): void {
+    if (type === f.call) (this.modelCalls++, this.model(modelName(a)).call_count++);
+    const failed = error !== undefined && type === f.failed;
+    if (type === f.response || failed) {
+      const latency = a.latency_ms ?? obj(a.response).latency_ms ?? duration;
+      this.modelResult(modelName(a), obj(a.usage ?? obj(a.response).usage), latency, failed);
+    }
+    if (type === f.invocation) {
+      (this.toolCalls++, this.tool(str(a.tool_name) ?? "unknown").invocation_count++);
+    }
+    if (f.results.includes(type)) {
+      const ok = typeof a.ok === "boolean" ? a.ok : error === undefined;
+      this.toolResult(str(a.tool_name) ?? "unknown", ok);
+    }
+    if (type === f.step) {
+      this.steps.step_execution_count++;
+      bump(this.steps.counts_by_step_type, str(a.step_type) ?? "unknown");
+      bump(this.steps.counts_by_status, str(a.status) ?? "unknown");
+    }
+  }
+
+  sections(topN: number): Pick<AnalysisReport, "models" | "tools" | "workflow_steps"> {
+    return {
+      models: {
+        model_call_count: this.modelCalls,
+        model_failure_count: this.modelFailures,
+        tokens: { ...this.tokens },
+        per_model: [...this.perModel.values()]
+          .sort((a, b) => b.call_count - a.call_count || byName(a.model, b.model))
+          .slice(0, topN)
+          .map(({ latencies, ...m }) => ({ ...m, latency_ms: summarize(latencies) })),
+        latency_ms: summarize(this.latencies),
+      },
+      tools: {
+        tool_invocation_count: this.toolCalls,
+        tool_success_count: this.toolOk,
+        tool_failure_count: this.toolFailed,
+        per_tool: [...this.perTool.values()]
+          .sort((a, b) =>
+            b.invocation_count - a.invocation_count || byName(a.tool_name, b.tool_name)
+          )
+          .slice(0, topN)
+          .map((t) => ({ ...t })),
+      },
+      workflow_steps: {
+        step_execution_count: this.steps.step_execution_count,
+        counts_by_step_type: { ...this.steps.counts_by_step_type },
+        counts_by_status: { ...this.steps.counts_by_status },
+      },
+    };
+  }
+}
+
+/**
+ * Folds lines into counts as they are added, then builds the report.
+ *
+ * Which event family counts model calls, tools and steps is known only at the end (the Observed
+ * family when any Observed event exists), so both are tallied; spans count in both.
+ */
 export class Accumulator {
-  readonly #events: EventLine[] = [];
-  readonly #spans: Obj[] = [];
+  readonly #observed = new Tally();
+  readonly #legacy = new Tally();
+  #anyObserved = false;
+  #events = 0;
+  readonly #countsByType: Record<string, number> = {};
+  readonly #runIds = new Set<string>();
+  /** Event runs' success: `RunFinished` wins over `AgentRunFinished`. */
+  readonly #eventTerminal = new Map<string, { fromRun: boolean; success: boolean }>();
+  /** Span runs' success: a run succeeds when none of its root spans failed. */
+  readonly #spanTerminal = new Map<string, boolean>();
+  readonly #toolDurations: number[] = [];
+  readonly #eventDurations = new Map<string, number[]>();
+  readonly #errorCounts: Record<string, number> = {};
+  #errors = 0;
+  #spans = 0;
+  #errorSpans = 0;
+  readonly #traces = new Set<string>();
+  readonly #spanOps: Record<string, number> = {};
+  readonly #spanDurations = new Map<string, number[]>();
+  #artifacts = 0;
+  #artifactBytes = 0;
+  /** Lines that were not JSON objects. */
   malformed = 0;
 
   /**
-   * Adds one parsed line.
+   * Adds one parsed line: an event (anything with a string `event_type`, or neither a span nor
+   * an artifact record), a span (`span_id` and `trace_id`) or an artifact record (`oid` and
+   * `task_id`, as in a run's `artifacts.jsonl`).
    *
    * @param line A parsed JSON object.
    */
   add(line: Obj): void {
-    if (typeof line.event_type === "string" || !("span_id" in line && "trace_id" in line)) {
-      this.#events.push({
-        type: str(line.event_type) ?? "unknown",
-        run: str(line.run_id),
-        attrs: obj(line.attributes),
-        duration: line.duration_ms,
-      });
-    } else {
-      this.#spans.push(line);
+    if (typeof line.event_type === "string") this.#addEvent(line);
+    else if ("span_id" in line && "trace_id" in line) this.#addSpan(line);
+    else if (typeof line.oid === "string" && "task_id" in line) {
+      this.#artifacts++;
+      this.#artifactBytes += Math.max(0, asInt(line.size) ?? 0);
+    } else this.#addEvent(line);
+  }
+
+  #error(message: string): void {
+    this.#errors++;
+    bump(this.#errorCounts, message);
+  }
+
+  #addEvent(line: Obj): void {
+    const type = str(line.event_type) ?? "unknown";
+    const run = str(line.run_id);
+    const a = obj(line.attributes);
+    this.#events++;
+    bump(this.#countsByType, type);
+    if (OBSERVED.has(type)) this.#anyObserved = true;
+    if (run !== undefined) this.#runIds.add(run);
+    if (
+      (type === "RunFinished" || type === "AgentRunFinished") && run !== undefined &&
+      typeof a.success === "boolean"
+    ) {
+      const fromRun = type === "RunFinished";
+      if (fromRun || !this.#eventTerminal.get(run)?.fromRun) {
+        this.#eventTerminal.set(run, { fromRun, success: a.success });
+      }
+    }
+    const duration = asInt(line.duration_ms);
+    if (duration !== undefined) push(this.#eventDurations, type, duration);
+    const error = errorString(a.error);
+    if (error !== undefined) this.#error(error);
+    this.#observed.event(OBSERVED_FAMILY, type, a, error, line.duration_ms);
+    this.#legacy.event(LEGACY_FAMILY, type, a, error, line.duration_ms);
+    if ((type === "ToolCallFinished" || type === "ToolCallFailed") && duration !== undefined) {
+      this.#toolDurations.push(duration);
+    }
+  }
+
+  // Spans mirrored from event runs (`dra.run_id`) count only as spans, so a directory holding
+  // both never counts a call twice. A run is one `dreadnode.run.id` (a `run()` can hold several
+  // traces, each with its own root span), else one trace.
+  #addSpan(span: Obj): void {
+    const attrs = obj(span.attributes);
+    const traceId = str(span.trace_id) ?? "unknown";
+    this.#spans++;
+    this.#traces.add(traceId);
+    const op = str(attrs["gen_ai.operation.name"]) ?? str(attrs["openai.span.type"]) ??
+      str(attrs["dreadnode.type"]) ?? "span";
+    bump(this.#spanOps, op);
+    const ms = spanDurationMs(span);
+    if (ms !== undefined) push(this.#spanDurations, op, ms);
+    const isError = span.status === "ERROR";
+    if (isError) this.#errorSpans++;
+    if (attrs["dra.run_id"] !== undefined) return;
+    if (isError) this.#error(spanError(span, attrs));
+    if (span.parent_id === null || span.parent_id === undefined) {
+      const run = str(attrs["dreadnode.run.id"]) ?? traceId;
+      this.#runIds.add(run);
+      this.#spanTerminal.set(run, (this.#spanTerminal.get(run) ?? true) && !isError);
+    }
+    if (MODEL_OPERATIONS.has(op)) {
+      const name = str(attrs["gen_ai.request.model"]) ?? str(attrs["gen_ai.response.model"]) ??
+        "unknown";
+      const usage = {
+        input_tokens: attrs["gen_ai.usage.input_tokens"],
+        output_tokens: attrs["gen_ai.usage.output_tokens"],
+      };
+      for (const t of [this.#observed, this.#legacy]) {
+        (t.modelCalls++, t.model(name).call_count++);
+        t.modelResult(name, usage, ms, isError);
+      }
+    } else if (op === "execute_tool") {
+      const name = str(attrs["gen_ai.tool.name"]) ?? "unknown";
+      for (const t of [this.#observed, this.#legacy]) {
+        (t.toolCalls++, t.tool(name).invocation_count++);
+        t.toolResult(name, !isError);
+      }
+      if (ms !== undefined) this.#toolDurations.push(ms);
     }
   }
 
@@ -120,229 +373,37 @@ export class Accumulator {
    * @returns The report sections.
    */
   build(topN: number): Omit<AnalysisReport, "inputs" | "warnings"> {
-    const events = this.#events;
-    const observed = events.some((e) => OBSERVED.has(e.type));
-    const countsByType: Record<string, number> = {};
-    const runIds = new Set<string>();
-    const terminal = new Map<string, { fromRun: boolean; success: boolean }>();
-    const perModel = new Map<string, ModelStats & { latencies: number[] }>();
-    const perTool = new Map<string, ToolStats>();
-    const tokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-    const modelLatencies: number[] = [];
-    const toolDurations: number[] = [];
-    const eventDurations = new Map<string, number[]>();
-    const steps = {
-      step_execution_count: 0,
-      counts_by_step_type: {} as Record<string, number>,
-      counts_by_status: {} as Record<string, number>,
-    };
-    const errorCounts: Record<string, number> = {};
-    let modelCalls = 0,
-      modelFailures = 0,
-      toolCalls = 0,
-      toolOk = 0,
-      toolFailed = 0,
-      errorEvents = 0;
-
-    const model = (name: string) => {
-      let m = perModel.get(name);
-      if (m === undefined) {
-        m = {
-          model: name,
-          call_count: 0,
-          failure_count: 0,
-          prompt_tokens: 0,
-          completion_tokens: 0,
-          total_tokens: 0,
-          latency_ms: summarize([]),
-          latencies: [],
-        };
-        perModel.set(name, m);
-      }
-      return m;
-    };
-    const tool = (name: string) => {
-      let t = perTool.get(name);
-      if (t === undefined) {
-        perTool.set(
-          name,
-          t = { tool_name: name, invocation_count: 0, success_count: 0, failure_count: 0 },
-        );
-      }
-      return t;
-    };
-    const addUsage = (m: ModelStats, usage: Obj) => {
-      const prompt = asInt(usage.prompt_tokens) ?? asInt(usage.input_tokens) ?? 0;
-      const completion = asInt(usage.completion_tokens) ?? asInt(usage.output_tokens) ?? 0;
-      const total = asInt(usage.total_tokens) ?? prompt + completion;
-      m.prompt_tokens += prompt;
-      m.completion_tokens += completion;
-      m.total_tokens += total;
-      tokens.prompt_tokens += prompt;
-      tokens.completion_tokens += completion;
-      tokens.total_tokens += total;
-    };
-    const addLatency = (m: { latencies: number[] }, value: unknown) => {
-      const ms = asInt(value);
-      if (ms === undefined) return;
-      m.latencies.push(ms);
-      modelLatencies.push(ms);
-    };
-    const modelName = (a: Obj) =>
-      str(a.model) ?? str(obj(a.response).model) ?? str(obj(a.request).model) ?? "unknown";
-    const toolResult = (name: string, ok: boolean) => {
-      const t = tool(name);
-      if (ok) (toolOk++, t.success_count++);
-      else (toolFailed++, t.failure_count++);
-    };
-
-    const callType = observed ? "ModelRequestObserved" : "ModelCallStarted";
-    const responseType = observed ? "ModelResponseObserved" : "ModelCallFinished";
-    const invocationType = observed ? "ToolInvocationObserved" : "ToolCallStarted";
-    const stepType = observed ? "WorkflowStepResultObserved" : "WorkflowStepFinished";
-    for (const e of events) {
-      const a = e.attrs;
-      bump(countsByType, e.type);
-      if (e.run !== undefined) runIds.add(e.run);
-      if (
-        (e.type === "RunFinished" || e.type === "AgentRunFinished") && e.run !== undefined &&
-        typeof a.success === "boolean"
-      ) {
-        const fromRun = e.type === "RunFinished";
-        if (fromRun || !terminal.get(e.run)?.fromRun) {
-          terminal.set(e.run, { fromRun, success: a.success });
-        }
-      }
-      const duration = asInt(e.duration);
-      if (duration !== undefined) {
-        if (!eventDurations.has(e.type)) eventDurations.set(e.type, []);
-        eventDurations.get(e.type)!.push(duration);
-      }
-      const error = errorString(a.error);
-      if (error !== undefined) (errorEvents++, bump(errorCounts, error));
-      if (e.type === callType) (modelCalls++, model(modelName(a)).call_count++);
-      const failed = error !== undefined &&
-        (e.type === (observed ? "ModelResponseObserved" : "ModelCallFailed"));
-      if (e.type === responseType || failed) {
-        const m = model(modelName(a));
-        addUsage(m, obj(a.usage ?? obj(a.response).usage));
-        addLatency(m, a.latency_ms ?? obj(a.response).latency_ms ?? e.duration);
-        if (failed) (modelFailures++, m.failure_count++);
-      }
-      if (e.type === invocationType) {
-        (toolCalls++, tool(str(a.tool_name) ?? "unknown").invocation_count++);
-      }
-      const isResult = observed
-        ? e.type === "ToolResultObserved"
-        : e.type === "ToolCallFinished" || e.type === "ToolCallFailed";
-      if (isResult) {
-        toolResult(
-          str(a.tool_name) ?? "unknown",
-          typeof a.ok === "boolean" ? a.ok : error === undefined,
-        );
-      }
-      if (
-        (e.type === "ToolCallFinished" || e.type === "ToolCallFailed") && duration !== undefined
-      ) toolDurations.push(duration);
-      if (e.type === stepType) {
-        steps.step_execution_count++;
-        bump(steps.counts_by_step_type, str(a.step_type) ?? "unknown");
-        bump(steps.counts_by_status, str(a.status) ?? "unknown");
-      }
-    }
-
-    // Tracelet span lines. Spans mirrored from event runs (`dra.run_id`) are counted only here,
-    // so a directory holding both never counts a call twice.
-    const traces = new Set<string>();
-    const spanOps: Record<string, number> = {};
-    const spanDurations = new Map<string, number[]>();
-    let errorSpans = 0;
-    for (const span of this.#spans) {
-      const attrs = obj(span.attributes);
-      const traceId = str(span.trace_id) ?? "unknown";
-      traces.add(traceId);
-      const op = str(attrs["gen_ai.operation.name"]) ?? str(attrs["openai.span.type"]) ??
-        str(attrs["dreadnode.type"]) ?? "span";
-      bump(spanOps, op);
-      const ms = spanDurationMs(span);
-      if (ms !== undefined) {
-        if (!spanDurations.has(op)) spanDurations.set(op, []);
-        spanDurations.get(op)!.push(ms);
-      }
-      const isError = span.status === "ERROR";
-      if (isError) errorSpans++;
-      if (attrs["dra.run_id"] !== undefined) continue;
-      if (isError) (errorEvents++, bump(errorCounts, spanError(span, attrs)));
-      if (span.parent_id === null || span.parent_id === undefined) {
-        runIds.add(traceId);
-        terminal.set(traceId, { fromRun: true, success: !isError });
-      }
-      if (MODEL_OPERATIONS.has(op)) {
-        const m = model(
-          str(attrs["gen_ai.request.model"]) ?? str(attrs["gen_ai.response.model"]) ?? "unknown",
-        );
-        modelCalls++;
-        m.call_count++;
-        addUsage(m, {
-          input_tokens: attrs["gen_ai.usage.input_tokens"],
-          output_tokens: attrs["gen_ai.usage.output_tokens"],
-        });
-        addLatency(m, ms);
-        if (isError) (modelFailures++, m.failure_count++);
-      } else if (op === "execute_tool") {
-        const name = str(attrs["gen_ai.tool.name"]) ?? "unknown";
-        toolCalls++;
-        tool(name).invocation_count++;
-        toolResult(name, !isError);
-        if (ms !== undefined) toolDurations.push(ms);
-      }
-    }
-
-    const byCount = <T>(list: T[], count: (t: T) => number, name: (t: T) => string) =>
-      list.sort((a, b) =>
-        count(b) - count(a) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0)
-      ).slice(0, topN);
-    let success = 0, failure = 0;
-    for (const t of terminal.values()) t.success ? success++ : failure++;
+    const terminal = new Map<string, boolean>();
+    for (const [run, t] of this.#eventTerminal) terminal.set(run, t.success);
+    for (const [run, success] of this.#spanTerminal) terminal.set(run, success);
+    let success = 0;
+    for (const ok of terminal.values()) if (ok) success++;
     return {
       runs: {
-        unique_run_count: runIds.size,
+        unique_run_count: this.#runIds.size,
         runs_with_terminal_status: terminal.size,
         success_count: success,
-        failure_count: failure,
+        failure_count: terminal.size - success,
       },
       events: {
-        total: events.length,
-        counts_by_type: countsByType,
+        total: this.#events,
+        counts_by_type: { ...this.#countsByType },
         malformed_lines: this.malformed,
       },
-      models: {
-        model_call_count: modelCalls,
-        model_failure_count: modelFailures,
-        tokens,
-        per_model: byCount([...perModel.values()], (m) => m.call_count, (m) => m.model)
-          .map(({ latencies, ...m }) => ({ ...m, latency_ms: summarize(latencies) })),
-        latency_ms: summarize(modelLatencies),
-      },
-      tools: {
-        tool_invocation_count: toolCalls,
-        tool_success_count: toolOk,
-        tool_failure_count: toolFailed,
-        per_tool: byCount([...perTool.values()], (t) => t.invocation_count, (t) => t.tool_name),
-      },
-      workflow_steps: steps,
+      ...(this.#anyObserved ? this.#observed : this.#legacy).sections(topN),
       latency: {
-        tool_duration_ms: summarize(toolDurations),
-        event_duration_ms: namedSummaries(eventDurations, topN),
+        tool_duration_ms: summarize(this.#toolDurations),
+        event_duration_ms: namedSummaries(this.#eventDurations, topN),
       },
-      errors: { error_event_count: errorEvents, top_errors: topCounts(errorCounts, topN) },
+      errors: { error_event_count: this.#errors, top_errors: topCounts(this.#errorCounts, topN) },
       spans: {
-        span_count: this.#spans.length,
-        trace_count: traces.size,
-        error_span_count: errorSpans,
-        counts_by_operation: spanOps,
-        duration_ms: namedSummaries(spanDurations, topN),
+        span_count: this.#spans,
+        trace_count: this.#traces.size,
+        error_span_count: this.#errorSpans,
+        counts_by_operation: { ...this.#spanOps },
+        duration_ms: namedSummaries(this.#spanDurations, topN),
       },
+      artifacts: { artifact_count: this.#artifacts, total_bytes: this.#artifactBytes },
     };
   }
 }

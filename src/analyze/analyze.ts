@@ -1,26 +1,40 @@
 /**
  * Trace analysis (design_research_agents' `analyze_trace_dir`): reads JSONL trace files (event
- * lines and tracelet span lines) and summarizes runs, model calls, tokens, tools, workflow
- * steps, latencies and errors. Blank lines are skipped; unparsable or non-object lines are
- * counted as `malformed_lines` and never stop the analysis.
+ * lines, tracelet span lines and artifact records) and summarizes runs, model calls, tokens,
+ * tools, workflow steps, latencies and errors. Blank lines are skipped; unparsable or non-object
+ * lines are counted as `malformed_lines` and never stop the analysis.
+ *
+ * Files are read one at a time, in byte chunks when the reader can, and each line is folded into
+ * the counts as it is read: memory is bounded by the longest line, not by the file or directory.
  *
  * @module
  */
 import { peekConfig } from "../config_state.ts";
 import { Accumulator } from "./_accumulate.ts";
 import { globIsRecursive, globToRegExp } from "./glob.ts";
+import { utf8Lines } from "./lines.ts";
 import type { AnalysisReport } from "./report.ts";
-import { utf8Decoder } from "../utf8.ts";
 
 /** The default glob: DRA's run files. */
 export const DEFAULT_GLOB = "run_*.jsonl";
 
-/** Reads a trace directory (the CLI passes one built on `node:fs`). */
+/** Bytes per chunk when the configured local files are read. */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Reads a trace directory (the CLI passes one built on `node:fs`). A reader needs `readChunks` or
+ * `readText`; `readChunks` is used when both exist.
+ */
 export interface TraceDirReader {
   /** Every file below `dir`, recursively, as `/`-separated relative paths. */
   listFiles(dir: string): Promise<string[]>;
-  /** A file's text. */
-  readText(path: string): Promise<string>;
+  /**
+   * A file's bytes in order, in chunks of any size. Preferred: memory stays bounded by the
+   * longest line, and files larger than a string can hold are read.
+   */
+  readChunks?(path: string): AsyncIterable<Uint8Array>;
+  /** A file's whole text (used only without `readChunks`). */
+  readText?(path: string): Promise<string>;
 }
 
 /** Options of {@linkcode analyzeTraceDir} and {@linkcode analyzeTraceFiles}. */
@@ -45,6 +59,45 @@ function topNOf(value: number | undefined): number {
   return Math.max(1, Math.trunc(Number.isFinite(value) ? value! : 10));
 }
 
+/** Parses one line into the accumulator; a blank line is skipped, a bad one counted. */
+function addLine(acc: Accumulator, raw: string): void {
+  const line = raw.trim();
+  if (line === "") return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    acc.malformed++;
+    return;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) acc.malformed++;
+  else acc.add(parsed as Record<string, unknown>);
+}
+
+function report(
+  acc: Accumulator,
+  files: string[],
+  noneMatched: boolean,
+  options: AnalyzeOptions,
+  warnings: string[],
+): AnalysisReport {
+  const glob = options.glob ?? DEFAULT_GLOB;
+  const topN = topNOf(options.topN);
+  if (noneMatched) warnings.push(`No trace files matched ${glob}`);
+  if (acc.malformed > 0) warnings.push(`${acc.malformed} malformed line(s) skipped`);
+  return {
+    inputs: {
+      trace_dir: options.traceDir,
+      glob,
+      top_n: topN,
+      files_scanned: files.length,
+      files,
+    },
+    ...acc.build(topN),
+    warnings,
+  };
+}
+
 /**
  * Analyzes file texts already read (sorted by name here).
  *
@@ -59,39 +112,9 @@ export function analyzeTraceFiles(
   const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const acc = new Accumulator();
   for (const file of sorted) {
-    for (const raw of file.text.split("\n")) {
-      const line = raw.trim();
-      if (line === "") continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        acc.malformed++;
-        continue;
-      }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        acc.malformed++;
-        continue;
-      }
-      acc.add(parsed as Record<string, unknown>);
-    }
+    for (const line of file.text.split("\n")) addLine(acc, line);
   }
-  const topN = topNOf(options.topN);
-  const sections = acc.build(topN);
-  const warnings: string[] = [];
-  if (sorted.length === 0) warnings.push(`No trace files matched ${options.glob ?? DEFAULT_GLOB}`);
-  if (acc.malformed > 0) warnings.push(`${acc.malformed} malformed line(s) skipped`);
-  return {
-    inputs: {
-      trace_dir: options.traceDir,
-      glob: options.glob ?? DEFAULT_GLOB,
-      top_n: topN,
-      files_scanned: sorted.length,
-      files: sorted.map((f) => f.name),
-    },
-    ...sections,
-    warnings,
-  };
+  return report(acc, sorted.map((f) => f.name), sorted.length === 0, options, []);
 }
 
 /** A reader over the configured `LocalFiles` (file-system presets), if any. */
@@ -100,13 +123,41 @@ function configuredReader(): TraceDirReader | undefined {
   if (files === undefined) return undefined;
   return {
     listFiles: (dir) => files.listFiles(dir),
-    readText: async (path) => utf8Decoder.decode(await files.readFile(path)),
+    // LocalFiles reads whole files as bytes; decoding them chunk by chunk still never builds one
+    // string of the file.
+    async *readChunks(path) {
+      const bytes = await files.readFile(path);
+      for (let i = 0; i < bytes.length; i += CHUNK_BYTES) {
+        yield bytes.subarray(i, i + CHUNK_BYTES);
+      }
+    },
   };
 }
 
+const message = (error: unknown) => error instanceof Error ? error.message : String(error);
+
+/** Folds one file's lines into `acc`, counting in `progress` the lines read before any error. */
+async function addFile(
+  acc: Accumulator,
+  reader: TraceDirReader,
+  path: string,
+  progress: { lines: number },
+): Promise<void> {
+  if (reader.readChunks !== undefined) {
+    for await (const line of utf8Lines(reader.readChunks(path))) {
+      progress.lines++;
+      addLine(acc, line);
+    }
+  } else if (reader.readText !== undefined) {
+    for (const line of (await reader.readText(path)).split("\n")) addLine(acc, line);
+  } else {
+    throw new Error("the reader has neither readChunks nor readText");
+  }
+}
+
 /**
- * Analyzes the JSONL files of a directory that match a glob. Never rejects for bad content: an
- * unreadable directory or file becomes a warning.
+ * Analyzes the JSONL files of a directory that match a glob, one file at a time. Never rejects
+ * for bad content: an unreadable directory or file becomes a warning.
  *
  * @param options Directory, glob, top n, and a reader (default: the configured local files).
  * @returns The report.
@@ -123,38 +174,37 @@ export async function analyzeTraceDir(
   const glob = options.glob ?? DEFAULT_GLOB;
   const reader = options.reader ?? configuredReader();
   const warnings: string[] = [];
-  const files: TraceFileText[] = [];
+  const acc = new Accumulator();
+  const files: string[] = [];
+  let matched = 0;
   if (reader === undefined) {
     warnings.push("Cannot read trace files: no file access is configured on this runtime");
-  } else {
-    let names: string[] = [];
+    return report(acc, files, false, { ...options, glob }, warnings);
+  }
+  let names: string[] = [];
+  try {
+    names = await reader.listFiles(options.traceDir);
+  } catch (error) {
+    warnings.push(`Cannot list ${options.traceDir}: ${message(error)}`);
+  }
+  const pattern = globToRegExp(glob);
+  const recursive = globIsRecursive(glob);
+  const dir = options.traceDir.replace(/[\\/]+$/, "");
+  // Names are `/`-separated already: a `\` is part of a file name on POSIX systems.
+  for (const name of [...names].sort()) {
+    if (!recursive && name.includes("/")) continue;
+    if (!pattern.test(name)) continue;
+    matched++;
+    const progress = { lines: 0 };
     try {
-      names = await reader.listFiles(options.traceDir);
+      await addFile(acc, reader, `${dir}/${name}`, progress);
+      files.push(name);
     } catch (error) {
-      warnings.push(
-        `Cannot list ${options.traceDir}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-    }
-    const pattern = globToRegExp(glob);
-    const recursive = globIsRecursive(glob);
-    for (const name of names.map((n) => n.replace(/\\/g, "/")).sort()) {
-      if (!recursive && name.includes("/")) continue;
-      if (!pattern.test(name)) continue;
-      try {
-        files.push({
-          name,
-          text: await reader.readText(`${options.traceDir.replace(/[\\/]+$/, "")}/${name}`),
-        });
-      } catch (error) {
-        warnings.push(
-          `Cannot read ${name}: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
+      const counted = progress.lines > 0
+        ? ` (its first ${progress.lines} line(s) were counted)`
+        : "";
+      warnings.push(`Cannot read ${name}: ${message(error)}${counted}`);
     }
   }
-  const report = analyzeTraceFiles(files, { ...options, glob });
-  report.warnings.unshift(...warnings);
-  return report;
+  return report(acc, files, matched === 0, { ...options, glob }, warnings);
 }

@@ -82,6 +82,9 @@ export function formatReportText(report: AnalysisReport): string {
   );
   if (r.spans.span_count > 0) lines.push(`  by operation: ${counts(r.spans.counts_by_operation)}`);
   for (const s of r.spans.duration_ms) lines.push(`  - ${s.name}: ${summary(s)}`);
+  if (r.artifacts.artifact_count > 0) {
+    lines.push(`Artifacts: ${r.artifacts.artifact_count} (${r.artifacts.total_bytes} bytes)`);
+  }
   lines.push(`Errors: ${r.errors.error_event_count}`);
   for (const e of r.errors.top_errors) lines.push(`  - (${e.count}) ${e.error}`);
   if (r.warnings.length > 0) {

@@ -52,14 +52,21 @@ export interface AnalysisReport {
     files_scanned: number;
     files: string[];
   };
-  /** Runs seen (event `run_id`s and root spans) and their terminal success or failure. */
+  /**
+   * Runs seen and their terminal success or failure. A run is an event `run_id`, or the
+   * `dreadnode.run.id` of root spans (one `run()` may hold several traces), or else a root span's
+   * trace; a span run fails when one of its root spans has status `ERROR`.
+   */
   runs: {
     unique_run_count: number;
     runs_with_terminal_status: number;
     success_count: number;
     failure_count: number;
   };
-  /** Event line counts, by `event_type`, plus lines that were not JSON objects. */
+  /**
+   * Event line counts, by `event_type`, plus lines that were not JSON objects. Span lines and
+   * artifact records are not events.
+   */
   events: {
     total: number;
     counts_by_type: Record<string, number>;
@@ -103,6 +110,11 @@ export interface AnalysisReport {
     error_span_count: number;
     counts_by_operation: Record<string, number>;
     duration_ms: NamedSummary[];
+  };
+  /** Artifact records (a run's `artifacts.jsonl` lines): how many, and their summed `size`. */
+  artifacts: {
+    artifact_count: number;
+    total_bytes: number;
   };
   /** Problems that did not stop the analysis (no matching files, malformed lines, read errors). */
   warnings: string[];

@@ -3,7 +3,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -17,13 +18,15 @@ import {
   summarize,
 } from "../../src/analyze/mod.ts";
 import type { TraceDirReader } from "../../src/analyze/mod.ts";
+import { nodeReader } from "../../scripts/analyze.ts";
 import { hasFileSystem, isBun, isDeno, isNode } from "../_support/runtime.ts";
 
 const ROOT = hasFileSystem ? fileURLToPath(new URL("../../", import.meta.url)) : "";
 const FIXTURE = "tests/fixtures/analyze";
 
-const reader: TraceDirReader = {
-  async listFiles(dir) {
+/** A reader that reads whole texts (`readText`); the CLI's reader reads chunks. */
+const reader = {
+  async listFiles(dir: string) {
     const out: string[] = [];
     const walk = async (rel: string) => {
       for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
@@ -35,7 +38,7 @@ const reader: TraceDirReader = {
     await walk("");
     return out;
   },
-  readText: (path) => readFile(path, "utf8"),
+  readText: (path: string) => readFile(path, "utf8"),
 };
 
 const line = (
@@ -215,6 +218,26 @@ describe("analyzeTraceDir on the fixture directory", { skip: !hasFileSystem }, (
     assert.equal(report.errors.error_event_count, 5);
   });
 
+  it("reads files whose names contain a backslash (a name character on POSIX)", {
+    skip: process.platform === "win32",
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tracelet-analyze-"));
+    try {
+      await writeFile(join(dir, "run_a\\b.jsonl"), line("RunStarted", "r1", {}) + "\n");
+      await mkdir(join(dir, "sub\\dir"));
+      await writeFile(join(dir, "sub\\dir", "run_c.jsonl"), line("RunStarted", "r2", {}) + "\n");
+      const top = await analyzeTraceDir({ traceDir: dir, reader: nodeReader });
+      assert.deepEqual(top.inputs.files, ["run_a\\b.jsonl"]);
+      assert.deepEqual(top.warnings, []);
+      assert.equal(top.events.total, 1);
+      const all = await analyzeTraceDir({ traceDir: dir, glob: "**/*.jsonl", reader: nodeReader });
+      assert.deepEqual(all.inputs.files, ["run_a\\b.jsonl", "sub\\dir/run_c.jsonl"]);
+      assert.equal(all.runs.unique_run_count, 2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reports an unreadable directory as a warning", async () => {
     const report = await analyzeTraceDir({ traceDir: join(ROOT, FIXTURE, "missing"), reader });
     assert.equal(report.inputs.files_scanned, 0);
@@ -281,7 +304,7 @@ describe("analysis CLI", { skip: !(isDeno || isNode || isBun) }, () => {
 });
 
 /** The same reader, resolving repo-relative paths against the repo root. */
-function prefixed(base: TraceDirReader): TraceDirReader {
+function prefixed(base: typeof reader): TraceDirReader {
   return {
     listFiles: (dir) => base.listFiles(join(ROOT, dir)),
     readText: (path) => base.readText(join(ROOT, path)),
