@@ -6,7 +6,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
 
 async function walk(root: string, directory: string, out: string[]): Promise<void> {
@@ -15,7 +15,7 @@ async function walk(root: string, directory: string, out: string[]): Promise<voi
   for (const entry of entries) {
     const full = join(directory, entry.name);
     if (entry.isDirectory()) await walk(root, full, out);
-    else if (entry.isFile()) out.push(relative(root, full).split(/[\\/]/).join("/"));
+    else if (entry.isFile()) out.push(relative(root, full).split(sep).join("/")); // a backslash is a name character on POSIX
   }
 }
 

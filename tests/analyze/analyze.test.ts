@@ -19,6 +19,7 @@ import {
 } from "../../src/analyze/mod.ts";
 import type { TraceDirReader } from "../../src/analyze/mod.ts";
 import { nodeReader } from "../../scripts/analyze.ts";
+import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem, isBun, isDeno, isNode } from "../_support/runtime.ts";
 
 const ROOT = hasFileSystem ? fileURLToPath(new URL("../../", import.meta.url)) : "";
@@ -233,6 +234,11 @@ describe("analyzeTraceDir on the fixture directory", { skip: !hasFileSystem }, (
       const all = await analyzeTraceDir({ traceDir: dir, glob: "**/*.jsonl", reader: nodeReader });
       assert.deepEqual(all.inputs.files, ["run_a\\b.jsonl", "sub\\dir/run_c.jsonl"]);
       assert.equal(all.runs.unique_run_count, 2);
+      // The file-system presets' own listing keeps them too.
+      assert.deepEqual(await nodeLocalFiles.listFiles(dir), [
+        "run_a\\b.jsonl",
+        "sub\\dir/run_c.jsonl",
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
