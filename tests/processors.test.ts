@@ -1,8 +1,47 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { BatchSpanProcessor, SimpleSpanProcessor, Tracer } from "../mod.ts";
-import type { SpanProcessor } from "../mod.ts";
+import type {
+  ExportOptions,
+  FlushReport,
+  SpanExporter,
+  SpanProcessor,
+  SpanRecord,
+} from "../mod.ts";
 import { captureDiagnostics, CollectingProcessor, MemoryExporter } from "./_support/collect.ts";
+import { makeSpanRecord } from "./_support/span_records.ts";
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settles with `promise`, or with "pending" when it has not settled after `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"pending">((resolve) => {
+    timer = setTimeout(resolve, ms, "pending");
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** An exporter that takes `ms` per call and records every call's options. */
+class SlowExporter implements SpanExporter {
+  readonly spans: SpanRecord[] = [];
+  readonly options: { method: string; deadline?: number }[] = [];
+  constructor(readonly ms: number) {}
+  async export(spans: readonly SpanRecord[], options: ExportOptions = {}): Promise<FlushReport> {
+    this.options.push({ method: "export", deadline: options.deadline });
+    await delay(this.ms);
+    this.spans.push(...spans);
+    return { exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 };
+  }
+  forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
+    this.options.push({ method: "forceFlush", deadline: options.deadline });
+    return Promise.resolve({ exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 });
+  }
+  shutdown(options: ExportOptions = {}): Promise<void> {
+    this.options.push({ method: "shutdown", deadline: options.deadline });
+    return Promise.resolve();
+  }
+}
 
 describe("processors", () => {
   it("isolates a throwing or rejecting processor from the others and from the host", async () => {
@@ -189,5 +228,151 @@ describe("processors", () => {
     const late = await processor.forceFlush();
     assert.deepEqual(late.dropped, { shutdown: 1 });
     assert.equal(exporter.spans.length, 1);
+  });
+
+  it("batch flush ends under a steady stream of spans, having exported what was queued before it", async () => {
+    const exporter = new SlowExporter(20);
+    const processor = new BatchSpanProcessor(exporter, { exportTimeoutMs: 200 });
+    const tracer = new Tracer({ processors: [processor] });
+    const producer = setInterval(() => tracer.startSpan("tick").end(), 5);
+    try {
+      tracer.startSpan("before").end();
+      const report = await within(processor.forceFlush(), 2000);
+      assert.notEqual(report, "pending", "the flush must settle");
+      assert.ok(exporter.spans.some((s) => s.name === "before"));
+    } finally {
+      clearInterval(producer);
+      await tracer.shutdown();
+    }
+  });
+
+  it("batch flush stops at its time budget; what is left stays queued for the next export", async () => {
+    const exporter = new SlowExporter(150);
+    const processor = new BatchSpanProcessor(exporter, {
+      maxBatchSize: 1,
+      exportTriggerSize: 100, // no export starts on its own
+      exportTimeoutMs: 250,
+      timers: false,
+    });
+    for (let i = 0; i < 10; i++) processor.onSpanEnd(makeSpanRecord({ name: `s${i}` }));
+    const started = Date.now();
+    const first = await processor.forceFlush();
+    assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+    assert.ok(first.exported >= 1 && first.exported < 10, `exported ${first.exported}`);
+    assert.equal(processor.queueLength, 10 - first.exported);
+    let total = first.exported;
+    while (processor.queueLength > 0) total += (await processor.forceFlush()).exported;
+    assert.equal(total, 10);
+    assert.deepEqual(
+      exporter.spans.map((s) => s.name),
+      Array.from({ length: 10 }, (_, i) => `s${i}`),
+    );
+  });
+
+  it("batch shutdown(deadline) gives the exporter that deadline, not exportTimeoutMs from now", async () => {
+    const exporter = new SlowExporter(0);
+    const processor = new BatchSpanProcessor(exporter, { timers: false });
+    processor.onSpanEnd(makeSpanRecord());
+    const deadline = Date.now() + 500;
+    const report = await processor.shutdown(deadline);
+    assert.equal(report.exported, 1);
+    assert.deepEqual(exporter.options.map((o) => o.method), ["export", "forceFlush", "shutdown"]);
+    for (const { method, deadline: given } of exporter.options) {
+      assert.equal(given, deadline, method);
+    }
+  });
+
+  it("batch flush with a deadline that is not a number flushes within exportTimeoutMs", async () => {
+    const exporter = new SlowExporter(0);
+    const processor = new BatchSpanProcessor(exporter, { exportTimeoutMs: 1000, timers: false });
+    processor.onSpanEnd(makeSpanRecord());
+    const before = Date.now();
+    assert.equal((await processor.forceFlush(NaN)).exported, 1);
+    const given = exporter.options[0].deadline!;
+    assert.ok(given >= before + 1000 && given <= Date.now() + 1000, String(given));
+  });
+
+  it("batch shutdown past its deadline still hands every queued span to the exporter", async () => {
+    const exporter = new SlowExporter(0);
+    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2, timers: false });
+    for (let i = 0; i < 5; i++) processor.onSpanEnd(makeSpanRecord());
+    const report = await processor.shutdown(Date.now() - 1);
+    assert.equal(report.exported, 5);
+    assert.equal(processor.queueLength, 0);
+  });
+
+  it("the byte bound counts strings in event and link attributes and inside arrays", () => {
+    const big = "x".repeat(100_000);
+    const records = [
+      makeSpanRecord({ attributes: { messages: [big] } }),
+      makeSpanRecord({
+        events: [{
+          name: "gen_ai.prompt",
+          time: 0,
+          attributes: { content: big },
+          droppedAttributesCount: 0,
+        }],
+      }),
+      makeSpanRecord({
+        links: [{
+          traceId: "1".repeat(32),
+          spanId: "2".repeat(16),
+          attributes: { note: big },
+          droppedAttributesCount: 0,
+        }],
+      }),
+    ];
+    for (const record of records) {
+      const processor = new BatchSpanProcessor(new MemoryExporter(), {
+        maxQueueBytes: 1_000_000,
+        timers: false,
+      });
+      for (let i = 0; i < 100; i++) processor.onSpanEnd(record);
+      assert.ok(processor.queueLength <= 10, `queued ${processor.queueLength} spans of 100 kB`);
+    }
+  });
+
+  it("batch scheduleDelayMs beyond 2^31 - 1 ms waits instead of firing at once", async () => {
+    const exporter = new MemoryExporter();
+    const processor = new BatchSpanProcessor(exporter, { scheduleDelayMs: 2 ** 31 + 1000 });
+    processor.onSpanEnd(makeSpanRecord());
+    await delay(50);
+    assert.equal(exporter.spans.length, 0, "exported by an overflowing timer");
+    assert.equal((await processor.shutdown()).exported, 1);
+  });
+
+  it("simple processor counts a span as failed when the exporter throws synchronously", async () => {
+    const exporter: SpanExporter = {
+      export: () => {
+        throw new Error("sync boom");
+      },
+    };
+    const processor = new SimpleSpanProcessor(exporter);
+    const { result } = await captureDiagnostics(async () => {
+      processor.onSpanEnd(makeSpanRecord());
+      return await processor.forceFlush();
+    });
+    assert.equal(result.failed, 1);
+  });
+
+  it("simple processor shutdown accounts for a span that ends while it flushes", async () => {
+    const exporter = new SlowExporter(100);
+    exporter.forceFlush = () =>
+      delay(20).then(() => ({
+        exported: 0,
+        retried: 0,
+        persisted: 0,
+        dropped: {},
+        failed: 0,
+      }));
+    const processor = new SimpleSpanProcessor(exporter);
+    processor.onSpanEnd(makeSpanRecord({ name: "before" }));
+    const shutdown = processor.shutdown();
+    await delay(110); // the first export is done; the exporter's flush is running
+    processor.onSpanEnd(makeSpanRecord({ name: "during" }));
+    const report = await shutdown;
+    assert.equal(report.exported, 1);
+    assert.deepEqual(report.dropped, { shutdown: 1 });
+    assert.deepEqual(exporter.spans.map((s) => s.name), ["before"]);
   });
 });

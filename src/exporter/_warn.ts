@@ -14,8 +14,9 @@ export type Warn = (code: string, message: string) => void;
 /**
  * A warning reporter that masks secrets and reports each code at most once per interval.
  *
- * @param secrets Values that must never appear in a diagnostic (values shorter than 4
- *   characters are too common to mask and are left alone).
+ * @param secrets Values that must never appear in a diagnostic. Each is masked whole, trimmed,
+ *   and by its credential alone (what follows the first space, as in `Bearer <token>`); a part
+ *   shorter than 4 characters is too common to mask and is left alone.
  * @param intervalMillis Minimum time between two warnings with the same code.
  * @returns The reporter.
  * @example
@@ -23,10 +24,16 @@ export type Warn = (code: string, message: string) => void;
  * import { throttledWarner } from "./_warn.ts";
  * const warn = throttledWarner(["s3cret-token"]);
  * warn("export_failed", "401: bad token s3cret-token"); // reported as "401: bad token [REDACTED]"
+ * const auth = throttledWarner(["Bearer sk-live-123"]);
+ * auth("export_failed", "401: no key sk-live-123"); // reported as "401: no key [REDACTED]"
  * ```
  */
 export function throttledWarner(secrets: readonly string[], intervalMillis = 60_000): Warn {
-  const masked = secrets.filter((secret) => secret.length >= 4);
+  const masked = secrets.flatMap((secret) => [
+    secret,
+    secret = secret.trim(),
+    secret.slice(secret.indexOf(" ") + 1).trim(),
+  ]).filter((secret) => secret.length >= 4);
   const last = new Map<string, number>();
   return (code, message) => {
     const now = Date.now();

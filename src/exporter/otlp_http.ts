@@ -86,7 +86,7 @@ export interface OtlpHttpExporterOptions {
   headers?: Readonly<Record<string, string>>;
   /** Body compression. Default `gzip`. */
   compression?: OtlpCompression;
-  /** Overall time limit of one export, retries included, in ms. Default 10 000. */
+  /** Time limit of one export, retries included, in ms (at most 2^31 - 1). Default 10 000. */
   timeoutMillis?: number;
   /** Body encoding. Default OTLP/protobuf; pass `OTLP_JSON_ENCODER` for OTLP/JSON. */
   encoder?: OtlpEncoder;
@@ -128,9 +128,9 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #attemptTimeoutMillis: number;
   readonly #retry: RetryPolicy;
   readonly #maxRequests: number;
-  /** Requests in flight; a finished request hands its slot to the first waiter. */
+  /** Requests in flight; a finished request wakes every attempt waiting for a slot. */
   #requests = 0;
-  readonly #waiting: (() => void)[] = [];
+  readonly #waiting: ((value?: unknown) => void)[] = [];
   readonly #encoder: OtlpEncoder;
   readonly #outbox: ExportOutbox | undefined;
   readonly #compress: Compressor | undefined;
@@ -152,7 +152,9 @@ export class OtlpHttpExporter implements SpanExporter {
     this.url = url;
     this.#headers = { "user-agent": `tracelet/${VERSION}`, ...headers };
     this.#fetch = options.fetch ?? fetch.bind(globalThis);
-    this.#timeoutMillis = numberAtLeast(options.timeoutMillis, 0, 10_000);
+    // Capped where timers still work (2^31 - 1 ms, 24.8 days): every deadline, attempt timeout
+    // and backoff is at most this far ahead, and a longer timer delay would fire at once.
+    this.#timeoutMillis = Math.min(numberAtLeast(options.timeoutMillis, 0, 10_000), 2 ** 31 - 1);
     this.#attemptTimeoutMillis = numberAtLeast(options.attemptTimeoutMillis, 0, Infinity);
     this.#retry = retryPolicy(options.retry);
     this.#maxRequests = countAtLeastOne(options.maxConcurrentRequests, 2);
@@ -210,7 +212,7 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   #deadline(options: ExportOptions): number {
-    return Math.min(Date.now() + this.#timeoutMillis, options.deadline ?? Infinity);
+    return Math.min(Date.now() + this.#timeoutMillis, numberAtLeast(options.deadline, 0, Infinity));
   }
 
   async #drain(
@@ -318,37 +320,44 @@ export class OtlpHttpExporter implements SpanExporter {
       let response: Response | undefined;
       reason = "timeout";
       detail = undefined;
-      if (this.#requests < this.#maxRequests) this.#requests++;
-      else await new Promise<void>((resolve) => this.#waiting.push(resolve));
       const timeout = Math.min(this.#attemptTimeoutMillis, deadline - Date.now());
-      if (signal?.aborted) reason = "aborted"; // while waiting for a request slot
-      else if (timeout > 0) {
+      if (timeout > 0) {
         // Aborted with the reason it ends with: "timeout" by the timer, "aborted" by the caller.
+        // That also ends a wait for a request slot (the attempt then sends nothing).
         const controller = new AbortController();
+        const { signal: stop } = controller;
         const timer = setTimeout(() => controller.abort("timeout"), timeout);
         const onAbort = (): void => controller.abort("aborted");
         signal?.addEventListener("abort", onAbort);
         try {
+          // Every finished request wakes every waiter; the first to run takes the slot.
+          while (this.#requests >= this.#maxRequests && !stop.aborted) {
+            await new Promise((wake) => {
+              this.#waiting.push(wake);
+              stop.addEventListener("abort", wake);
+            });
+          }
+          this.#requests++; // released in `finally`, so counted even when aborted just now
+          stop.throwIfAborted();
           response = await this.#fetch(this.url, {
             method: "POST",
             headers,
             body: body as Uint8Array<ArrayBuffer>,
-            signal: controller.signal,
+            signal: stop,
           });
           bytes = new Uint8Array(await response.arrayBuffer());
           status = response.status;
           reason = `http_${status}`;
         } catch (error) {
-          reason = controller.signal.aborted ? controller.signal.reason : "network";
+          reason = stop.aborted ? stop.reason : "network";
           detail = safeString(error);
         } finally {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
+          this.#requests--;
+          for (const wake of this.#waiting.splice(0)) wake();
         }
       }
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#requests--;
       if (status >= 200 && status < 300) {
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }

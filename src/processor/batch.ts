@@ -6,8 +6,8 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
-import { countAtLeastOne } from "../number_option.ts";
-import type { FlushReport, SpanRecord } from "../types.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
 import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
@@ -23,7 +23,7 @@ export interface BatchSpanProcessorOptions {
   maxBatchSize?: number;
   /** Queue length that triggers an export without waiting for the timer. Default `maxBatchSize`. */
   exportTriggerSize?: number;
-  /** Delay before queued spans are exported, in ms. Default 5000. */
+  /** Delay before queued spans are exported, in ms (at most 2^31 - 1). Default 5000. */
   scheduleDelayMs?: number;
   /** Time budget of one flush, in ms. Default 30000. */
   exportTimeoutMs?: number;
@@ -45,20 +45,32 @@ export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__
     exportTriggerSize: 5734, // 70 % of the queue
   });
 
+/** Estimated bytes of an attribute map: keys and strings (in arrays too), 16 per value or item. */
+function attributeBytes(attributes: Readonly<Attributes>): number {
+  let bytes = 0;
+  for (const key in attributes) {
+    const value = attributes[key];
+    bytes += key.length + 16;
+    if (typeof value === "string") bytes += value.length;
+    else if (Array.isArray(value)) {
+      for (const item of value) bytes += typeof item === "string" ? item.length : 16;
+    }
+  }
+  return bytes;
+}
+
 /**
- * Estimates the bytes a span occupies, cheaply: its strings plus a fixed overhead.
+ * Estimates the bytes a span occupies, cheaply: a fixed overhead per span, event and link, plus
+ * the strings of its name and of the attributes of the span, its events and its links.
  *
  * @param span The span.
  * @returns Estimated bytes.
  */
 export function estimateSpanBytes(span: SpanRecord): number {
-  let bytes = 200 + span.name.length;
-  const attributes = span.attributes;
-  for (const key in attributes) {
-    const value = attributes[key];
-    bytes += key.length + (typeof value === "string" ? value.length : 16);
-  }
-  return bytes + span.events.length * 120 + span.links.length * 60;
+  let bytes = 200 + span.name.length + attributeBytes(span.attributes);
+  for (const event of span.events) bytes += 120 + attributeBytes(event.attributes);
+  for (const link of span.links) bytes += 60 + attributeBytes(link.attributes);
+  return bytes;
 }
 
 /**
@@ -111,7 +123,8 @@ export class BatchSpanProcessor implements SpanProcessor {
       countAtLeastOne(options.exportTriggerSize, this.#maxBatchSize),
       this.#maxQueueSize,
     );
-    this.#delayMs = countAtLeastOne(options.scheduleDelayMs, 5000);
+    // A longer timer delay would overflow and fire at once (2^31 - 1 ms is 24.8 days).
+    this.#delayMs = Math.min(countAtLeastOne(options.scheduleDelayMs, 5000), 2 ** 31 - 1);
     this.#timeoutMs = countAtLeastOne(options.exportTimeoutMs, 30_000);
     this.#timers = options.timers ?? true;
     this.#dropOldest = options.dropPolicy === "oldest";
@@ -157,7 +170,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#exportScheduled = true;
     queueMicrotask(() => {
       this.#exportScheduled = false;
-      void this.#drain(this.#maxBatchSize).then(() => this.#arm());
+      void this.#drain(this.#maxBatchSize);
     });
   }
 
@@ -171,17 +184,26 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Exports queued spans in batches, after any export already running, while at least `minimum`
-   * spans are queued (1 drains everything; the batch size exports only full batches). Never
+   * After any export already running, exports in batches the spans queued when it starts (not
+   * those that arrive meanwhile, so it ends under a steady stream of spans) while at least
+   * `minimum` are queued (1 drains everything; the batch size exports only full batches) and
+   * the deadline has not passed. What is left stays queued for the timer; after shutdown nothing
+   * is left: the exporter gets every span, with the deadline, and parks or counts it. Never
    * rejects.
    */
-  #drain(minimum: number, deadline = Date.now() + this.#timeoutMs): Promise<void> {
+  #drain(minimum: number, deadline?: number): Promise<void> {
     return this.#running = this.#running.then(async () => {
-      while (this.#queue.length && this.#queue.length >= minimum) {
+      deadline ??= Date.now() + this.#timeoutMs;
+      for (
+        let left = this.#queue.length;
+        left > 0 && this.#queue.length >= minimum && (this.#closed || Date.now() < deadline);
+      ) {
         const batch = this.#queue.splice(0, this.#maxBatchSize);
+        left -= batch.length;
         for (const size of this.#sizes.splice(0, batch.length)) this.#queueBytes -= size;
         await this.#call("export", batch.length, () => this.#exporter.export(batch, { deadline }));
       }
+      this.#arm();
     });
   }
 
@@ -200,14 +222,18 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Exports everything queued, then lets the exporter deliver what it holds (e.g. its outbox).
+   * Exports the spans already queued (not those that keep arriving meanwhile), then lets the
+   * exporter deliver what it holds (e.g. its outbox), within `exportTimeoutMs` and `deadline`.
+   * Spans it has not exported by then stay queued for the next export.
    *
+   * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMs` from now.
    * @returns What happened since the previous flush; always resolves.
    */
-  async forceFlush(): Promise<FlushReport> {
+  async forceFlush(deadline?: number): Promise<FlushReport> {
     clearBackgroundTimer(this.#timer);
     this.#timer = undefined;
-    const deadline = Date.now() + this.#timeoutMs;
+    // A deadline that is not a number (NaN, a string) means none, as a bad option does.
+    deadline = Math.min(numberAtLeast(deadline, 0, Infinity), Date.now() + this.#timeoutMs);
     await this.#drain(1, deadline);
     await this.#call("forceFlush", 0, () => this.#exporter.forceFlush?.({ deadline }));
     const result = this.#report;
@@ -218,13 +244,13 @@ export class BatchSpanProcessor implements SpanProcessor {
   /**
    * Flushes, stops accepting spans and shuts the exporter down. Idempotent.
    *
-   * @param deadline Epoch-ms limit for the final export.
+   * @param deadline Epoch-ms limit for the final export and the exporter's shutdown.
    * @returns The final flush report.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
     return this.#shutdown ??= (async () => {
       this.#closed = true;
-      const result = await this.forceFlush();
+      const result = await this.forceFlush(deadline);
       await this.#call("shutdown", 0, () => this.#exporter.shutdown?.({ deadline }));
       return result;
     })();

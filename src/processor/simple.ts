@@ -64,7 +64,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
     if (this.#pending.size >= this.#maxPending) {
       return addDropped(this.#report, "too_many_pending", 1);
     }
-    const task = this.#exporter.export([span]).then(
+    // The executor turns an exporter that throws synchronously into a rejection.
+    const task = new Promise<FlushReport>((resolve) => resolve(this.#exporter.export([span]))).then(
       (result) => void mergeReport(this.#report, result),
       (error) => {
         this.#report.failed++;
@@ -77,12 +78,15 @@ export class SimpleSpanProcessor implements SpanProcessor {
   /**
    * Waits for every export in flight, then flushes the exporter.
    *
+   * @param deadline Epoch-ms limit passed to the exporter's flush.
    * @returns What happened since the last flush; never rejects.
    */
-  async forceFlush(): Promise<FlushReport> {
+  async forceFlush(deadline?: number): Promise<FlushReport> {
     while (this.#pending.size > 0) await Promise.all(this.#pending);
     try {
-      if (this.#exporter.forceFlush) mergeReport(this.#report, await this.#exporter.forceFlush());
+      if (this.#exporter.forceFlush) {
+        mergeReport(this.#report, await this.#exporter.forceFlush({ deadline }));
+      }
     } catch (error) {
       report("error", "export_failed", "The exporter failed to flush", error);
     }
@@ -92,16 +96,18 @@ export class SimpleSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Flushes, stops accepting spans and shuts the exporter down. Idempotent.
+   * Stops accepting spans (later ones are counted as dropped, `shutdown`), flushes and shuts the
+   * exporter down. Idempotent.
    *
+   * @param deadline Epoch-ms limit passed to the exporter's flush and shutdown.
    * @returns The final flush report (the same promise on every call).
    */
-  shutdown(): Promise<FlushReport> {
+  shutdown(deadline?: number): Promise<FlushReport> {
     this.#shutdown ??= (async () => {
-      const result = await this.forceFlush();
       this.#closed = true;
+      const result = await this.forceFlush(deadline);
       try {
-        await this.#exporter.shutdown?.();
+        await this.#exporter.shutdown?.({ deadline });
       } catch (error) {
         report("error", "export_failed", "The exporter failed to shut down", error);
       }

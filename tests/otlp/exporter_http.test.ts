@@ -255,4 +255,32 @@ describe("OTLP/HTTP exporter", { skip }, () => {
       capture.restore();
     }
   });
+
+  it("masks a Bearer token in diagnostics even when the server echoes only the token", async () => {
+    const token = "sk-live-0123456789abcdef";
+    const headerSources: { env?: Record<string, string>; headers?: Record<string, string> }[] = [
+      { env: { OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${token}` } },
+      { headers: { Authorization: `Bearer ${token}` } },
+      { headers: { "X-Auth": `  Token   ${token} ` } },
+    ];
+    for (const { env, headers } of headerSources) {
+      await scenario(async (receiver) => {
+        const capture = captureDiagnostics();
+        try {
+          receiver.plan({ status: 401, body: `invalid API token: ${token}` });
+          const exporter = createOtlpExporter(
+            { endpoint: receiver.url, compression: "none", headers },
+            (name) => env?.[name],
+          );
+          assert.deepEqual((await exporter.export(makeSpanBatch(1))).dropped, { http_401: 1 });
+          await exporter.shutdown();
+          const text = capture.list.map((d) => `${d.code} ${d.message}`).join("\n");
+          assert.ok(text.includes("invalid API token: [REDACTED]"), text);
+          assert.ok(!text.includes(token.slice(4)), `the token leaks: ${text}`);
+        } finally {
+          capture.restore();
+        }
+      });
+    }
+  });
 });
