@@ -32,14 +32,19 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9041 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9200 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised once, from 8800 to 9050, for a correctness fix: span methods that threw on
- * hostile input (a revoked proxy, an object without a prototype, a throwing getter), span data
- * that could make a whole batch unencodable, and an export that rejected on an unprintable
- * fetch error (+262 B).
+ * It was raised twice, both times for correctness fixes only:
+ * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
+ *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
+ *   export that rejected on an unprintable fetch error (+262 B);
+ * - 9041 → 9200: a batch flush that never resolved under steady traffic, shutdown deadlines
+ *   that did not reach the export, a wait for a request slot that ignored the deadline and the
+ *   abort signal, a Bearer token printed in a diagnostic, a queue byte bound blind to event
+ *   attributes, timer delays past 2^31 - 1 ms firing at once, span limits that NaN disabled
+ *   (+159 B).
  */
-const CEILING_GZIP_BYTES = 9041;
+const CEILING_GZIP_BYTES = 9200;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
