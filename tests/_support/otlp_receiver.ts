@@ -10,6 +10,7 @@ import { Buffer } from "node:buffer";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { captureDiagnostics } from "./otlp_helpers.ts";
 import {
   type Decoded,
   decodeTraceRequest,
@@ -219,5 +220,21 @@ export class OtlpReceiver {
       accepted: accept ? spanIds.slice(skip) : [],
       outcome,
     });
+  }
+}
+
+/**
+ * Runs `fn` with a started receiver while diagnostics are captured, closing both afterwards.
+ *
+ * @param fn The test body.
+ */
+export async function withReceiver(fn: (receiver: OtlpReceiver) => Promise<void>): Promise<void> {
+  const receiver = await OtlpReceiver.start();
+  const capture = captureDiagnostics();
+  try {
+    await fn(receiver);
+  } finally {
+    await receiver.close();
+    capture.restore();
   }
 }

@@ -8,22 +8,10 @@ import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
-import { captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
-import { OtlpReceiver } from "../_support/otlp_receiver.ts";
+import { delay } from "../_support/otlp_helpers.ts";
+import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
-
-/** Runs `fn` with a receiver and captured diagnostics, closing both afterwards. */
-async function withReceiver(fn: (receiver: OtlpReceiver) => Promise<void>): Promise<void> {
-  const receiver = await OtlpReceiver.start();
-  const capture = captureDiagnostics();
-  try {
-    await fn(receiver);
-  } finally {
-    await receiver.close();
-    capture.restore();
-  }
-}
 
 describe("OTLP/HTTP exporter deadlines", { skip: isWorkerd }, () => {
   for (const cause of ["deadline", "abort"] as const) {

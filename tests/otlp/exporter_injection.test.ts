@@ -9,23 +9,12 @@ import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { OtlpOutbox } from "../../src/exporter/otlp_outbox.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
-import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
-import { OtlpReceiver } from "../_support/otlp_receiver.ts";
+import { assertArrived, delay } from "../_support/otlp_helpers.ts";
+import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
 
 const FAST_RETRY = { initialDelayMillis: 5, maxDelayMillis: 20, maxAttempts: 2 };
-
-async function withReceiver(fn: (receiver: OtlpReceiver) => Promise<void>): Promise<void> {
-  const receiver = await OtlpReceiver.start();
-  const capture = captureDiagnostics();
-  try {
-    await fn(receiver);
-  } finally {
-    await receiver.close();
-    capture.restore();
-  }
-}
 
 describe("raw OtlpHttpExporter", () => {
   it("sends to a local collector by default", () => {
