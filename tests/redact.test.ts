@@ -45,6 +45,8 @@ describe("RedactionPolicy keys", () => {
         "set-cookie",
         "client_secret",
         "private_key",
+        "proxy-authorization",
+        "x-auth-token",
       ]
     ) {
       assert.ok(DEFAULT_REDACTED_KEYS.includes(key), key);

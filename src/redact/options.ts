@@ -24,6 +24,8 @@ export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
   "set-cookie",
   "client_secret",
   "private_key",
+  "proxy-authorization",
+  "x-auth-token",
 ]);
 
 /** The default replacement value: `***REDACTED***` (the key itself is kept). */
