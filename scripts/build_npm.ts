@@ -7,7 +7,8 @@
  * 2. the same rewrite is applied to the `.d.ts` files (tsc leaves `.ts` there, which TypeScript
  *    before 5.0 rejects);
  * 3. `npm/package.json` is generated from `deno.json` (name, version, license, exports): ESM only,
- *    `sideEffects: false`, `engines.node >= 20`, `{ types, default }` for every `deno.json`
+ *    `sideEffects` listing only the presets (`scripts/side_effect_modules.json`: importing one
+ *    registers its runtime as the fallback configuration), `engines.node >= 20`, `{ types, default }` for every `deno.json`
  *    export, plus the npm-only `./auto` entry chosen by export conditions, and a `tracelet` bin
  *    (a launcher in `esm/bin/`) for the analysis CLI when `scripts/analyze.ts` exists;
  * 4. README.md and LICENSE are copied.
@@ -26,7 +27,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 
@@ -45,6 +46,34 @@ export const AUTO_CONDITIONS: readonly (readonly [string, string])[] = [
   ["node", "src/runtime/auto_node"],
   ["default", "src/runtime/auto_default"],
 ];
+
+/**
+ * The modules with an effect at import (each preset registers its runtime parts as the fallback
+ * configuration, so `run()` works without `configure()`); every other module is side-effect free.
+ * The bundle-budget script reads the same list.
+ */
+const SIDE_EFFECT_MODULES: readonly string[] = JSON.parse(
+  readFileSync(join(ROOT, "scripts", "side_effect_modules.json"), "utf8"),
+);
+
+/**
+ * The package's `sideEffects` list, checked against the sources: a module that registers default
+ * parts at its top level must be listed, or bundlers would drop the registration.
+ *
+ * @returns The built paths of the side-effect modules.
+ */
+function sideEffects(): string[] {
+  for (const file of walk(join(ROOT, "src"))) {
+    const module = relative(ROOT, file).split("\\").join("/");
+    if (!module.endsWith(".ts") || SIDE_EFFECT_MODULES.includes(module)) continue;
+    if (/^registerDefaultParts\(/m.test(readFileSync(file, "utf8"))) {
+      throw new Error(
+        `Cannot build npm package: ${module} registers default parts at import; list it in scripts/side_effect_modules.json`,
+      );
+    }
+  }
+  return SIDE_EFFECT_MODULES.map((module) => builtPath(`./${module}`, "js"));
+}
 
 /** The analysis CLI, published as a `bin` when present. */
 const CLI_SOURCE = "scripts/analyze.ts";
@@ -140,7 +169,7 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
       "Portable tracing for AI agents and services on Deno, Node, Bun and Cloudflare Workers, with zero runtime dependencies",
     license: deno.license ?? "MIT",
     type: "module",
-    sideEffects: false,
+    sideEffects: sideEffects(),
     engines: { node: ">=20" },
     files: ["esm", "README.md", "LICENSE"],
     types: exports["."]?.types,

@@ -15,12 +15,12 @@
 //   OpenTelemetry JS   @opentelemetry/sdk-trace-base BasicTracerProvider + BatchSpanProcessor +
 //                      @opentelemetry/exporter-trace-otlp-http (JSON, no gzip on this path)
 //
-// tracelet is bundled from source with every src/ module marked side-effect free, exactly what
-// the npm package's `sideEffects: false` tells bundlers.
+// tracelet is bundled from source with every src/ module but the presets marked side-effect free,
+// exactly what the npm package's `sideEffects` list tells bundlers.
 //
 //   node scripts/bundle_budget.mjs            # add --json for machine-readable output
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
@@ -97,7 +97,12 @@ export default {
   },
 ];
 
-/** Marks tracelet's own source modules side-effect free (as `sideEffects: false` does on npm). */
+/** The modules with an effect at import (the presets), as in the npm package's `sideEffects`. */
+const SIDE_EFFECT_MODULES = JSON.parse(
+  readFileSync(join(ROOT, "scripts", "side_effect_modules.json"), "utf8"),
+).map((module) => join(ROOT, module));
+
+/** Marks tracelet's other source modules side-effect free (as the npm package does). */
 const sideEffectFree = {
   name: "tracelet-side-effect-free",
   setup(build) {
@@ -105,7 +110,8 @@ const sideEffectFree = {
     build.onResolve({ filter: /\.ts$/ }, (args) => {
       if (args.kind === "entry-point") return undefined;
       const path = resolve(args.resolveDir, args.path);
-      return path.startsWith(srcDir) ? { path, sideEffects: false } : undefined;
+      if (!path.startsWith(srcDir) || SIDE_EFFECT_MODULES.includes(path)) return undefined;
+      return { path, sideEffects: false };
     });
   },
 };

@@ -15,7 +15,15 @@
 //   node scripts/smoke_consumers.mjs            # prints `smoke: N passed, N failed, N skipped`
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import process from "node:process";
@@ -255,6 +263,41 @@ async function browserConsumer(ctx) {
   return "auto → web (esbuild --platform=browser)";
 }
 
+/**
+ * A Node program bundled by esbuild that uses the node preset without calling configure(): the
+ * preset's import-time registration (listed in the package's `sideEffects`) must survive
+ * bundling, so the run's JSONL is still written.
+ */
+async function bundledNodeConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "node-bundled", ctx.tarball);
+  writeFileSync(
+    join(dir, "entry.mjs"),
+    `import { logMetric, run } from "${PKG}/node";
+await run("bundled", { project: "smoke" }, async () => {
+  logMetric("answer", 42);
+});
+`,
+  );
+  const bundle = join(dir, "bundle.mjs");
+  await esbuild.build({
+    entryPoints: [join(dir, "entry.mjs")],
+    absWorkingDir: dir,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile: bundle,
+    logLevel: "error",
+  });
+  const home = join(dir, "home");
+  await mustRun("node", [bundle], { cwd: dir, env: { TRACELET_HOME: home } });
+  const projects = join(home, "projects", "smoke");
+  expect(existsSync(projects), `the bundled program wrote under ${projects}`);
+  const runs = readdirSync(projects);
+  const lines = readFileSync(join(projects, runs[0], "spans.jsonl"), "utf8").trim().split("\n");
+  expect(lines.some((l) => l.includes("answer")), "the run's spans.jsonl holds the metric");
+  return "esbuild --platform=node bundle without configure() wrote its run";
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -301,6 +344,7 @@ async function main() {
         })],
       ["workerd", () => workerConsumer(ctx)],
       ["browser", () => browserConsumer(ctx)],
+      ["node-bundled", () => bundledNodeConsumer(ctx)],
     ];
     for (const [name, check] of consumers) {
       const started = Date.now();
