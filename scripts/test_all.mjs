@@ -37,9 +37,9 @@ const STATIC_CHECKS = [
   { name: "deno check", cmd: "deno", args: () => ["check", ...existing(CHECK_TARGETS)] },
   { name: "deno publish --dry-run", cmd: "deno", args: ["publish", "--dry-run", "--allow-dirty"] },
   {
-    name: "deno check --doc (JSDoc and README examples)",
+    name: "deno check --doc (JSDoc examples of every module, README examples)",
     cmd: "deno",
-    args: ["check", "--doc-only", "mod.ts", "README.md"],
+    args: ["check", "--doc-only", "mod.ts", "src/", "README.md"],
   },
   {
     name: "deno doc --lint",

@@ -164,7 +164,7 @@ async function addFile(
  * @example
  * ```ts
  * import { analyzeTraceDir } from "@tracelet/tracelet/events";
- * const report = await analyzeTraceDir({ traceDir: ".tracelet/traces", topN: 5, reader });
+ * const report = await analyzeTraceDir({ traceDir: ".tracelet/traces", topN: 5 });
  * console.log(report.models.model_call_count, report.events.malformed_lines);
  * ```
  */

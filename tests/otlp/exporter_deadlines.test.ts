@@ -9,7 +9,7 @@ import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
 import { delay } from "../_support/otlp_helpers.ts";
-import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
+import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
 

@@ -10,7 +10,7 @@ import { OtlpOutbox } from "../../src/exporter/otlp_outbox.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { assertArrived, delay } from "../_support/otlp_helpers.ts";
-import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
+import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
 
