@@ -32,9 +32,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9200 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9338 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised twice, both times for correctness fixes only:
+ * It was raised three times, each time for correctness fixes only:
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -42,9 +42,14 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   that did not reach the export, a wait for a request slot that ignored the deadline and the
  *   abort signal, a Bearer token printed in a diagnostic, a queue byte bound blind to event
  *   attributes, timer delays past 2^31 - 1 ms firing at once, span limits that NaN disabled
- *   (+159 B).
+ *   (+159 B);
+ * - 9200 → 9338: times in microseconds or beyond 2^64 ns that made a batch unexportable, a
+ *   tracer flush or shutdown that never settled when one processor hung, strings in array
+ *   attributes that escaped the length limit, a links option that lost the span's parent,
+ *   errors from another realm recorded without type or stack, OpenTelemetry's numeric status
+ *   codes taken as ERROR (+138 B).
  */
-const CEILING_GZIP_BYTES = 9200;
+const CEILING_GZIP_BYTES = 9338;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -113,8 +113,14 @@ function finiteOrString(n: number | bigint): number | string {
  * A copy of the array when it is empty or holds only strings, only booleans or only finite
  * numbers (a copy, so later changes to the caller's array never reach a recorded span).
  */
-function homogeneousArray(values: readonly unknown[]): AttributeValue | undefined {
-  const copy = Array.from(values);
+function homogeneousArray(
+  values: readonly unknown[],
+  maxLength: number,
+): AttributeValue | undefined {
+  const copy = Array.from(
+    values,
+    (v) => typeof v === "string" && v.length > maxLength ? v.slice(0, maxLength) : v,
+  );
   const kind = typeof copy[0];
   const primitive = kind === "string" || kind === "boolean" || kind === "number";
   return copy.every((v) =>
@@ -151,7 +157,7 @@ export function toAttributeValue(
   if (value === null) return undefined;
   let array: AttributeValue | undefined;
   try {
-    array = Array.isArray(value) ? homogeneousArray(value) : undefined;
+    array = Array.isArray(value) ? homogeneousArray(value, maxLength) : undefined;
   } catch {
     // An unreadable array (a hostile proxy): the JSON fallback below records the error.
   }

@@ -41,8 +41,9 @@ export function nowNs(): number {
 export type TimeInput = Date | number;
 
 /**
- * Converts a caller's time to epoch nanoseconds. Never throws: anything that is not a finite
- * number of milliseconds or a valid `Date` means now.
+ * Converts a caller's time to epoch nanoseconds. Never throws: anything that is not a number of
+ * milliseconds or a valid `Date` between 1970 and 2540 (what OTLP's unsigned 64-bit nanoseconds
+ * hold; a time in microseconds or seconds by mistake is far outside) means now.
  *
  * @param time A `Date` or epoch milliseconds; `undefined` means now.
  * @returns Epoch nanoseconds.
@@ -55,7 +56,7 @@ export function toEpochNs(time: TimeInput | undefined): number {
   } catch {
     // Not a Date.
   }
-  return Number.isFinite(ms) ? Math.round(ms * 1e6) : nowNs();
+  return ms >= 0 && ms < 1.8e13 ? Math.round(ms * 1e6) : nowNs();
 }
 
 /**

@@ -128,7 +128,7 @@ export class Span implements SpanRecord {
     this.traceId = traceId;
     this.spanId = spanId;
     this.parentSpanId = parent?.spanId;
-    this.traceFlags = parent?.traceFlags ?? 1;
+    this.traceFlags = (parent?.traceFlags ?? 1) & 255;
     this.traceState = typeof parent?.traceState === "string" ? parent.traceState : undefined;
     this.kind = spanKindCode(options.kind!) > 0 ? options.kind! : "INTERNAL";
     this.startTime = toEpochNs(options.startTime);
@@ -155,7 +155,13 @@ export class Span implements SpanRecord {
       limits.attributeCountLimit,
       limits.attributeValueLengthLimit,
     );
-    if (links !== undefined) { for (const link of links) this.addLink(link); }
+    try {
+      if (links !== undefined) { for (const link of links) this.addLink(link); }
+    } catch {
+      // Not iterable (one link instead of an array): only the links are lost, not the span's
+      // parent, kind, attributes and start time.
+      reportOnce("span_link", "warn", "invalid_link", "Link ignored: no valid span context");
+    }
   }
 
   /** True while the span has started and not ended. */
@@ -321,11 +327,16 @@ export class Span implements SpanRecord {
     } catch {
       // Unreadable: ignored.
     }
-    if (code === undefined || code === "UNSET" || this.status.code === "OK") return this;
-    (this as Writable).status = code === "OK" ? OK : {
-      code: "ERROR",
-      message: message === undefined ? undefined : safeString(message),
-    };
+    // OpenTelemetry's numeric codes (1 OK, 2 ERROR) are understood; UNSET and unknown codes are
+    // ignored rather than taken as an error.
+    if (this.status.code === "OK") return this;
+    if (code === "OK" || code === 1) (this as Writable).status = OK;
+    else if (code === "ERROR" || code === 2) {
+      (this as Writable).status = {
+        code: "ERROR",
+        message: message === undefined ? undefined : safeString(message),
+      };
+    }
     return this;
   }
 
@@ -344,7 +355,10 @@ export class Span implements SpanRecord {
     let message: unknown = error;
     let stack: unknown;
     try {
-      if (error instanceof Error) ({ name: type, message, stack } = error);
+      // An Error of any realm (a vm context, a worker), or an error-like object: a string
+      // `message` is what makes one.
+      const e = error as { name?: unknown; message?: unknown; stack?: unknown } | undefined;
+      if (typeof e?.message === "string") ({ name: type = type, message, stack } = e);
     } catch {
       // A hostile error object (throwing getters, a revoked proxy): record what was read.
     }

@@ -341,6 +341,26 @@ describe("processors", () => {
     assert.equal((await processor.shutdown()).exported, 1);
   });
 
+  it("tracer flush and shutdown settle by their deadline when a processor never settles", async () => {
+    const collector = new CollectingProcessor();
+    const stuck: SpanProcessor = {
+      forceFlush: () => new Promise(() => {}),
+      shutdown: () => new Promise(() => {}),
+    };
+    const exporter = new MemoryExporter();
+    const tracer = new Tracer({
+      processors: [stuck, collector, new SimpleSpanProcessor(exporter)],
+    });
+    tracer.startSpan("s").end();
+    const { diagnostics } = await captureDiagnostics(async () => {
+      const started = Date.now();
+      const report = await tracer.shutdown(Date.now() + 200);
+      assert.ok(Date.now() - started < 2000, `settled after ${Date.now() - started} ms`);
+      assert.equal(report.exported, 1); // the others' reports are kept
+    });
+    assert.ok(diagnostics.some((d) => d.code === "processor_failed"));
+  });
+
   it("simple processor counts a span as failed when the exporter throws synchronously", async () => {
     const exporter: SpanExporter = {
       export: () => {

@@ -240,4 +240,79 @@ describe("Span", () => {
     assert.equal(collector.byName("c").parentSpanId, undefined);
     assert.notEqual(collector.byName("c").traceId, a.traceId);
   });
+
+  it("takes a time outside 1970-2540 (microseconds or seconds by mistake, 1e300, negative) as now", () => {
+    const { tracer, collector } = setup();
+    const before = Date.now() * 1e6;
+    tracer.startSpan("micros").end(Date.now() * 1000);
+    tracer.startSpan("huge", { startTime: 1e300 }).addEvent("e", {}, -5000).end();
+    tracer.startSpan("negative", { startTime: -5000 }).end(new Date(8.64e15));
+    const after = Date.now() * 1e6 + 1e9;
+    for (const name of ["micros", "huge", "negative"]) {
+      const rec = collector.byName(name);
+      for (const t of [rec.startTime, rec.endTime, ...rec.events.map((e) => e.time)]) {
+        assert.ok(t >= before && t <= after, `${name}: ${t}`);
+      }
+    }
+  });
+
+  it("cuts strings inside array attributes to the value length limit", () => {
+    const { tracer, collector } = setup({ limits: { attributeValueLengthLimit: 8 } });
+    tracer.startSpan("arr", { attributes: { arr: ["a".repeat(100), "short"], n: [1, 2] } }).end();
+    assert.deepEqual(collector.byName("arr").attributes.arr, ["aaaaaaaa", "short"]);
+    assert.deepEqual(collector.byName("arr").attributes.n, [1, 2]);
+  });
+
+  it("a links option that is not iterable loses only the links, not parent, kind or attributes", () => {
+    const { tracer, collector } = setup();
+    const remote = { traceId: "a".repeat(32), spanId: "b".repeat(16), traceFlags: 1 };
+    tracer.startSpan("server", {
+      parent: remote,
+      kind: "SERVER",
+      attributes: { k: "v" },
+      links: { context: remote } as never,
+    }).end();
+    const rec = collector.byName("server");
+    assert.equal(rec.traceId, remote.traceId);
+    assert.equal(rec.parentSpanId, remote.spanId);
+    assert.equal(rec.kind, "SERVER");
+    assert.equal(rec.attributes.k, "v");
+    assert.equal(rec.links.length, 0);
+  });
+
+  it("records error-like objects and Errors of other realms with their type, message and stack", () => {
+    const { tracer, collector } = setup();
+    const span = tracer.startSpan("boom");
+    span.recordException({ name: "MyErr", message: "plain", stack: "at x" }).end();
+    assert.deepEqual(collector.byName("boom").events[0].attributes, {
+      "exception.type": "MyErr",
+      "exception.message": "plain",
+      "exception.stacktrace": "at x",
+    });
+    const other = tracer.startSpan("string");
+    other.recordException("just text").end();
+    assert.deepEqual(collector.byName("string").events[0].attributes, {
+      "exception.type": "string",
+      "exception.message": "just text",
+    });
+  });
+
+  it("understands OpenTelemetry's numeric status codes and ignores unknown ones", () => {
+    const { tracer, collector } = setup();
+    tracer.startSpan("one").setStatus({ code: 1 } as never).end();
+    tracer.startSpan("two").setStatus({ code: 2, message: "bad" } as never).end();
+    tracer.startSpan("zero").setStatus({ code: 0 } as never).end();
+    tracer.startSpan("bogus").setStatus({ code: "ok" } as never).end();
+    assert.equal(collector.byName("one").status.code, "OK");
+    assert.deepEqual(collector.byName("two").status, { code: "ERROR", message: "bad" });
+    assert.equal(collector.byName("zero").status.code, "UNSET");
+    assert.equal(collector.byName("bogus").status.code, "UNSET");
+  });
+
+  it('keeps a remote parent\'s trace flags as a number (a string "01" is sampled)', () => {
+    const { tracer, collector } = setup();
+    const remote = { traceId: "c".repeat(32), spanId: "d".repeat(16), traceFlags: "01" };
+    tracer.startSpan("child", { parent: remote as never }).end();
+    assert.equal(collector.byName("child").traceFlags, 1);
+  });
 });

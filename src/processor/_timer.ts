@@ -19,7 +19,8 @@ interface DenoTimers {
  * @returns The handle for {@linkcode clearBackgroundTimer}.
  */
 export function setBackgroundTimer(fn: () => void, ms: number): TimerHandle {
-  const handle = setTimeout(fn, ms) as unknown as { unref?: () => void };
+  // Capped where timers still work: a delay past 2^31 - 1 ms (24.8 days) would fire at once.
+  const handle = setTimeout(fn, Math.min(ms, 2 ** 31 - 1)) as unknown as { unref?: () => void };
   try {
     // Node and Bun return an object with `unref()`; Deno a number for `Deno.unrefTimer`.
     if (typeof handle === "number") {

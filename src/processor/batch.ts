@@ -123,8 +123,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       countAtLeastOne(options.exportTriggerSize, this.#maxBatchSize),
       this.#maxQueueSize,
     );
-    // A longer timer delay would overflow and fire at once (2^31 - 1 ms is 24.8 days).
-    this.#delayMs = Math.min(countAtLeastOne(options.scheduleDelayMs, 5000), 2 ** 31 - 1);
+    this.#delayMs = countAtLeastOne(options.scheduleDelayMs, 5000);
     this.#timeoutMs = countAtLeastOne(options.exportTimeoutMs, 30_000);
     this.#timers = options.timers ?? true;
     this.#dropOldest = options.dropPolicy === "oldest";

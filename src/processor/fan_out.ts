@@ -8,6 +8,7 @@
 import { report } from "../diagnostics.ts";
 import type { FlushReport } from "../types.ts";
 import { emptyReport, mergeReport } from "./report.ts";
+import { numberAtLeast } from "../number_option.ts";
 import type { SpanProcessor } from "./types.ts";
 
 /** The notification methods of a {@linkcode SpanProcessor}. */
@@ -60,7 +61,9 @@ export function notify<H extends ProcessorHook>(
 }
 
 /**
- * Flushes (or shuts down) every processor concurrently.
+ * Flushes (or shuts down) every processor concurrently, waiting at most until the deadline (one
+ * minute without one): a processor whose promise never settles is reported, and the reports of
+ * the others are returned.
  *
  * @param processors The processors.
  * @param method `forceFlush` or `shutdown`.
@@ -73,12 +76,22 @@ export async function settleAll(
   deadline?: number,
 ): Promise<FlushReport> {
   const total = emptyReport();
-  await Promise.all(processors.map(async (p) => {
-    try {
-      mergeReport(total, await p[method]?.(deadline));
-    } catch (error) {
-      failed(method, error);
-    }
-  }));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = await Promise.race([
+    Promise.all(processors.map(async (p) => {
+      try {
+        mergeReport(total, await p[method]?.(deadline));
+      } catch (error) {
+        failed(method, error);
+      }
+    })),
+    new Promise((late) => {
+      // A plain timer: the program awaiting this goes on at the deadline instead of exiting.
+      const ms = numberAtLeast(deadline, 0, Date.now() + 60_000) - Date.now();
+      timer = setTimeout(() => late(true), Math.min(ms, 2 ** 31 - 1));
+    }),
+  ]);
+  clearTimeout(timer);
+  if (late) failed(method, "it did not settle by its deadline");
   return total;
 }
