@@ -361,6 +361,14 @@ describe("processors", () => {
     assert.ok(diagnostics.some((d) => d.code === "processor_failed"));
   });
 
+  it("a flush whose processors all settle reports no processor failure", async () => {
+    const tracer = new Tracer({ processors: [new CollectingProcessor()] });
+    tracer.startSpan("s").end();
+    const { diagnostics } = await captureDiagnostics(() => tracer.forceFlush());
+    assert.deepEqual(diagnostics.filter((d) => d.code === "processor_failed"), []);
+    await tracer.shutdown();
+  });
+
   it("simple processor counts a span as failed when the exporter throws synchronously", async () => {
     const exporter: SpanExporter = {
       export: () => {

@@ -84,11 +84,11 @@ export async function settleAll(
       } catch (error) {
         failed(method, error);
       }
-    })),
+    })).then(() => false),
     new Promise((late) => {
       // A plain timer: the program awaiting this goes on at the deadline instead of exiting.
       const ms = numberAtLeast(deadline, 0, Date.now() + 60_000) - Date.now();
-      timer = setTimeout(() => late(true), Math.min(ms, 2 ** 31 - 1));
+      timer = setTimeout(late, Math.min(ms, 2 ** 31 - 1), true);
     }),
   ]);
   clearTimeout(timer);
