@@ -4,28 +4,34 @@
  * {@linkcode configureWith} with their runtime parts (context manager, storage, file access, env,
  * gzip codec, timers) and export `configure(options)` with the same signature.
  *
- * Calling `configure()` again applies the new configuration: the previous pipeline is flushed and
- * shut down in the background and a diagnostic says so. It is never silently ignored.
+ * Calling `configure()` again applies the new configuration, options left out included (no
+ * `redaction` means the default policy again): the previous pipeline is flushed and shut down in
+ * the background and a diagnostic says so. Spans of the previous tracer that end later go to the
+ * new pipeline. It is never silently ignored.
  *
- * Invalid options (a wrong type, a NaN or negative number, an empty project or root) throw a
- * `TracerError` with code `INVALID_CONFIG` before anything changes. Environment variables that
- * are blank count as unset.
+ * Invalid options (a wrong type, a NaN or negative number, an empty project or root, a bad
+ * exporter option, missing remote credentials) throw a `TracerError` before anything changes:
+ * the pipeline, the redaction policy, the diagnostics hook and the context manager are installed
+ * only once everything was built. Environment variables that are blank count as unset.
  *
  * @module
  */
 import { setConfig, setConfigFallback } from "./config_state.ts";
 import { checkConfigureOptions } from "./configure_checks.ts";
 import type { LocalFiles, TraceletConfig } from "./config_state.ts";
-import { setContextManager } from "./context/manager.ts";
+import { AsyncLocalStorageContextManager } from "./context/als_manager.ts";
+import { getContextManager, setContextManager } from "./context/manager.ts";
 import type { ContextManager } from "./context/manager.ts";
+import { SyncContextManager } from "./context/sync_manager.ts";
 import { report, setDiagnosticsHook } from "./diagnostics.ts";
 import type { DiagnosticsHook } from "./diagnostics.ts";
 import { setTracer } from "./global.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { buildPipeline } from "./pipeline.ts";
-import type { PipelineOptions } from "./pipeline.ts";
-import { peekConfig } from "./config_state.ts";
+import type { Pipeline, PipelineOptions } from "./pipeline.ts";
+import { retirement, retireTracer } from "./pipeline_handoff.ts";
 import { readEnv } from "./otlp/resource.ts";
+import { setRedactionPolicy } from "./redact/global.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
 import type { FlushReport } from "./types.ts";
@@ -71,7 +77,7 @@ export interface RuntimeParts {
   /** `telemetry.sdk.language` for the resource. Default `webjs`. */
   readonly sdkLanguage?: string;
   /** Registers a best-effort flush at process exit; returns an unregister function. */
-  onExit?(flush: () => Promise<unknown>): () => void;
+  onExit?(flush: () => Promise<FlushReport>): () => void;
 }
 
 /** The configured tracing pipeline returned by `configure()`. */
@@ -101,30 +107,59 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
   const project = options.project ?? setting("TRACELET_PROJECT") ??
     setting("DREADNODE_PROJECT") ?? "default";
   const storage = options.storage ?? parts.storage(options.storageRoot ?? setting("TRACELET_HOME"));
-  if (options.diagnostics !== undefined) setDiagnosticsHook(options.diagnostics);
-  const tracer = buildPipeline({ ...options, project }, {
-    storage,
-    env: setting,
-    compress: parts.compress,
-    timers: parts.timers,
-    sdkLanguage: parts.sdkLanguage,
-  });
-  const previous = peekConfig() as Configured | undefined;
+  // The new hook already hears what building reports (invalid_env, …); a failed build puts the
+  // previous one back, so a configure() that throws changes nothing.
+  const hook = options.diagnostics;
+  const previousHook = hook === undefined ? undefined : setDiagnosticsHook(hook);
+  let pipeline: Pipeline;
+  let manager: ContextManager;
+  try {
+    pipeline = buildPipeline({ ...options, project }, {
+      storage,
+      env: setting,
+      compress: parts.compress,
+      timers: parts.timers,
+      sdkLanguage: parts.sdkLanguage,
+    });
+    manager = reuseManager(getContextManager(), parts.contextManager());
+  } catch (error) {
+    if (hook !== undefined) setDiagnosticsHook(previousHook);
+    throw error;
+  }
+  const { tracer } = pipeline;
+  setRedactionPolicy(pipeline.redaction);
+  setContextManager(manager);
+  setTracer(tracer);
+  const config = makeConfigured(tracer, storage, project, parts.files, env);
+  const previous = setConfig(config);
   if (previous !== undefined) {
     report(
       "info",
       "reconfigured",
       "configure() called again: the new configuration replaces the previous one",
     );
-    void previous.shutdown();
+    void retireTracer(previous.tracer, tracer.processors);
   }
-  setContextManager(parts.contextManager());
-  setTracer(tracer);
-  const config = makeConfigured(tracer, storage, project, parts.files, env);
-  setConfig(config);
   unregisterExit?.();
   unregisterExit = parts.onExit?.(() => config.forceFlush());
   return config;
+}
+
+/**
+ * The context manager to install: the current one when it is of the same kind as the preset's
+ * (the same AsyncLocalStorage class, or both synchronous stacks), so a `configure()` inside an
+ * active span keeps that span the parent of what follows; the preset's otherwise.
+ */
+function reuseManager(current: ContextManager, next: ContextManager): ContextManager {
+  if (current instanceof AsyncLocalStorageContextManager) {
+    return next instanceof AsyncLocalStorageContextManager &&
+        current.storageClass === next.storageClass
+      ? current
+      : next;
+  }
+  return current instanceof SyncContextManager && next instanceof SyncContextManager
+    ? current
+    : next;
 }
 
 function makeConfigured(
@@ -134,15 +169,17 @@ function makeConfigured(
   files: LocalFiles | undefined,
   env: (name: string) => string | undefined,
 ): Configured {
+  // Once replaced, its processors' final report is what flushing or shutting it down gives.
+  const forceFlush = () => retirement(tracer) ?? tracer.forceFlush();
   return {
     tracer,
     storage,
     project,
     files,
     env,
-    flush: async () => void await tracer.forceFlush(),
-    forceFlush: () => tracer.forceFlush(),
-    shutdown: (deadline?: number) => tracer.shutdown(deadline),
+    flush: async () => void await forceFlush(),
+    forceFlush,
+    shutdown: (deadline?: number) => retirement(tracer) ?? tracer.shutdown(deadline),
   };
 }
 

@@ -15,13 +15,13 @@ import type { SpanExporter, SpanProcessor } from "./processor/types.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import { Tracer } from "./tracer.ts";
 import { RedactingExporter } from "./redact/redacting_exporter.ts";
-import { setRedactionPolicy } from "./redact/global.ts";
 import type { RedactionOptions } from "./redact/options.ts";
-import type { RedactionPolicy } from "./redact/policy.ts";
+import { RedactionPolicy } from "./redact/policy.ts";
 import type { Attributes } from "./types.ts";
 import { resolveResourceFromEnv } from "./otlp/resource_env.ts";
 import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
+import { isSdkDisabled, otlpEnvEndpoint, resolveCredentials } from "./exporter/_otlp_config.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {
@@ -80,21 +80,37 @@ export interface PipelineParts {
   readonly sdkLanguage?: string;
 }
 
+/** What {@linkcode buildPipeline} built; nothing of it is installed yet. */
+export interface Pipeline {
+  /** The tracer with its processors. */
+  readonly tracer: Tracer;
+  /** The process-wide redaction policy to install (undefined: the default policy). */
+  readonly redaction: RedactionPolicy | undefined;
+}
+
+type OtlpOptions = Omit<OtlpExporterOptions, "storage" | "compress">;
+
 /**
- * Builds the configured tracer.
+ * Builds the configured tracer without changing any process-wide state, so a configuration
+ * error (it throws) leaves the installed pipeline, redaction policy and hook as they were.
+ *
+ * Two exporters can be built. The dreadnode exporter (`server` + `apiKey` + `organization`,
+ * options else `DREADNODE_*`) is configured by those alone; the generic OTLP exporter reads the
+ * `OTEL_EXPORTER_OTLP_*` variables. `OTEL_SDK_DISABLED=true` turns both automatic choices off
+ * (explicit `otlp` or `traceBackend: "remote"` options still export); local JSONL, the console
+ * and your processors stay on.
  *
  * @param options The user's options, with the project resolved.
  * @param parts Runtime facts.
- * @returns The tracer.
+ * @returns The tracer and the redaction policy to install.
+ * @throws {TracerError} For invalid exporter options or missing remote credentials.
  */
 export function buildPipeline(
   options: PipelineOptions & { project: string },
   parts: PipelineParts,
-): Tracer {
+): Pipeline {
   const processors: SpanProcessor[] = [];
-  if (options.redaction !== undefined) {
-    setRedactionPolicy(options.redaction === false ? { enabled: false } : options.redaction);
-  }
+  const redaction = resolveRedaction(options.redaction);
   // Exporters read the process-wide policy at every export, so later changes apply too.
   const batched = (exporter: SpanExporter) =>
     new BatchSpanProcessor(new RedactingExporter(exporter), {
@@ -106,28 +122,28 @@ export function buildPipeline(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
-  const otlp = (extra: Omit<OtlpExporterOptions, "storage" | "compress">) =>
-    createOtlpExporter({ ...extra, storage: parts.storage, compress: parts.compress }, parts.env);
-  const credentials = {
-    server: options.server ?? parts.env("DREADNODE_SERVER"),
-    apiKey: options.apiKey ?? parts.env("DREADNODE_API_KEY"),
-    organization: options.organization ?? parts.env("DREADNODE_ORGANIZATION"),
-  };
-  if (resolveTraceBackend(options.traceBackend, credentials) === "remote") {
-    processors.push(batched(otlp(credentials)));
+  const otlp = (extra: OtlpOptions, env = parts.env) =>
+    createOtlpExporter({ ...extra, storage: parts.storage, compress: parts.compress }, env);
+  const disabled = isSdkDisabled(parts.env);
+  const backend = options.traceBackend ?? (disabled ? "local" : undefined);
+  const credentials = backend === "local" ? {} : resolveCredentials(options, parts.env);
+  if (resolveTraceBackend(backend, credentials) === "remote") {
+    processors.push(batched(otlp(credentials, () => undefined)));
   }
-  const otlpFromEnv = parts.env("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined ||
-    parts.env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined;
-  if (options.otlp === true || (options.otlp === undefined && otlpFromEnv)) {
+  if (options.otlp === true) {
     processors.push(batched(otlp({})));
   } else if (typeof options.otlp === "object") {
     processors.push(batched(otlp(options.otlp)));
+  } else if (options.otlp === undefined && !disabled) {
+    // Auto: on only when an endpoint variable holds a usable URL (an unusable one is reported).
+    const endpoint = otlpEnvEndpoint(parts.env);
+    if (endpoint !== undefined) processors.push(batched(otlp({ endpoint })));
   }
   if (options.console === true) {
     processors.push(new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter())));
   }
   if (options.processors) processors.push(...options.processors);
-  return new Tracer({
+  const tracer = new Tracer({
     processors,
     resource: resolveResourceFromEnv(
       {
@@ -139,4 +155,19 @@ export function buildPipeline(
     ),
     limits: options.limits,
   });
+  return { tracer, redaction };
+}
+
+/** The policy a `redaction` option asks for; undefined (unset) means the default policy. */
+function resolveRedaction(
+  option: RedactionPolicy | RedactionOptions | false | undefined,
+): RedactionPolicy | undefined {
+  if (option === undefined) return undefined;
+  if (option === false) return new RedactionPolicy({ enabled: false });
+  try {
+    if (option instanceof RedactionPolicy) return option;
+  } catch {
+    // A revoked proxy: read as (unreadable) options.
+  }
+  return new RedactionPolicy(option);
 }

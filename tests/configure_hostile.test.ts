@@ -130,3 +130,160 @@ describe("configure() given blank environment variables", () => {
       await tracing.shutdown();
     }));
 });
+
+interface Sent {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+}
+
+/** Runs `fn` with a fake `fetch` that records every request and answers 200. */
+async function withFakeFetch(fn: (sent: Sent[]) => Promise<void>): Promise<void> {
+  const saved = globalThis.fetch;
+  const sent: Sent[] = [];
+  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, key) => headers[key] = value);
+    sent.push({ url: String(input), headers });
+    return Promise.resolve(new Response(null, { status: 200 }));
+  };
+  try {
+    await fn(sent);
+  } finally {
+    globalThis.fetch = saved;
+  }
+}
+
+/** configure() from the portable preset with a fake environment and collected diagnostics. */
+function configureWithEnv(vars: Record<string, string>, diagnostics: string[] = []) {
+  const storage = new MemoryStorage();
+  const tracing = configure({
+    storage,
+    env: (name) => vars[name],
+    diagnostics: (d) => void diagnostics.push(`${d.code}: ${d.message}`),
+  });
+  return { tracing, storage };
+}
+
+async function endOneSpan(tracing: ReturnType<typeof configure>, storage: MemoryStorage) {
+  const span = tracing.tracer.startSpan("work");
+  span.end();
+  await tracing.forceFlush();
+  return (await storage.readLines(["projects", "default", span.traceId, "spans.jsonl"])).length;
+}
+
+const DREADNODE_ENV = {
+  DREADNODE_SERVER: "https://dn.example",
+  DREADNODE_API_KEY: "dn_live_key_123",
+  DREADNODE_ORGANIZATION: "acme",
+};
+
+describe("configure() with the environment", () => {
+  it("never sends the generic collector's OTEL_EXPORTER_OTLP_HEADERS to the dreadnode server", () =>
+    isolated(() =>
+      withFakeFetch(async (sent) => {
+        const { tracing, storage } = configureWithEnv({
+          ...DREADNODE_ENV,
+          OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example",
+          OTEL_EXPORTER_OTLP_HEADERS: "x-team=COLLECTOR_SECRET,authorization=Bearer%20TOKEN",
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-traces=TRACES_SECRET",
+        });
+        assert.equal(await endOneSpan(tracing, storage), 1);
+        const dreadnode = sent.find((r) => r.url.startsWith("https://dn.example/"));
+        const collector = sent.find((r) => r.url.startsWith("https://otlp.example/"));
+        assert.equal(dreadnode?.url, "https://dn.example/api/v1/org/acme/otel/traces");
+        assert.equal(dreadnode.headers["x-api-key"], "dn_live_key_123");
+        assert.ok(
+          !JSON.stringify(dreadnode.headers).includes("SECRET"),
+          "collector headers leaked",
+        );
+        assert.ok(!("authorization" in dreadnode.headers));
+        assert.equal(collector?.headers["x-team"], "COLLECTOR_SECRET");
+        assert.ok(!("x-api-key" in collector.headers));
+        await tracing.shutdown();
+      })
+    ));
+
+  it("reports an unusable DREADNODE_* variable and stays local instead of throwing", () =>
+    isolated(() =>
+      withFakeFetch(async (sent) => {
+        const cases = [
+          { DREADNODE_SERVER: "dn.example", name: "DREADNODE_SERVER" },
+          { DREADNODE_SERVER: "https://user:pw-secret@dn.example", name: "DREADNODE_SERVER" },
+          { DREADNODE_API_KEY: "dn_key\r\nsecret", name: "DREADNODE_API_KEY" },
+        ];
+        for (const { name, ...bad } of cases) {
+          const diagnostics: string[] = [];
+          const { tracing, storage } = configureWithEnv({ ...DREADNODE_ENV, ...bad }, diagnostics);
+          assert.equal(await endOneSpan(tracing, storage), 1, "JSONL is still written");
+          const warning = diagnostics.find((d) => d.startsWith("invalid_env"));
+          assert.ok(warning?.includes(name), `${name}: ${diagnostics}`);
+          assert.ok(!diagnostics.join().includes("secret"));
+          await tracing.shutdown();
+        }
+        assert.equal(sent.length, 0, "nothing goes to a half-configured server");
+        assert.throws(
+          () => configure({ server: "dn.example", apiKey: "k-123456", organization: "acme" }),
+          (error: unknown) => error instanceof TracerError && error.code === "INVALID_CONFIG",
+        );
+      })
+    ));
+
+  it("creates no OTLP exporter from an endpoint variable it reports as unusable", () =>
+    isolated(() =>
+      withFakeFetch(async (sent) => {
+        for (const endpoint of ["collector:4318", "http://otel:pw-secret@collector:4318"]) {
+          const diagnostics: string[] = [];
+          const { tracing, storage } = configureWithEnv(
+            { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+            diagnostics,
+          );
+          assert.equal(await endOneSpan(tracing, storage), 1);
+          assert.ok(diagnostics.some((d) => d.includes("OTEL_EXPORTER_OTLP_ENDPOINT")));
+          assert.ok(!diagnostics.join().includes("pw-secret"));
+          await tracing.shutdown();
+        }
+        assert.deepEqual(sent, [], "no request to a default localhost collector");
+      })
+    ));
+
+  it("refuses an explicit endpoint with a password, without echoing it", () =>
+    isolated(() => {
+      assert.throws(
+        () => configure({ otlp: { endpoint: "https://otel:pw-secret@collector.example" } }),
+        (error: unknown) =>
+          error instanceof TracerError && error.code === "INVALID_CONFIG" &&
+          !error.message.includes("pw-secret"),
+      );
+    }));
+
+  it("OTEL_SDK_DISABLED=true turns automatic OTLP export off; explicit options still export", () =>
+    isolated(() =>
+      withFakeFetch(async (sent) => {
+        const env = {
+          ...DREADNODE_ENV,
+          OTEL_SDK_DISABLED: "TRUE",
+          OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example",
+        };
+        const off = configureWithEnv(env);
+        assert.equal(await endOneSpan(off.tracing, off.storage), 1, "local JSONL stays on");
+        assert.equal(sent.length, 0);
+        await off.tracing.shutdown();
+        const storage = new MemoryStorage();
+        const explicit = configure({
+          storage,
+          env: (name) => (env as Record<string, string>)[name],
+          otlp: { endpoint: "https://explicit.example/v1/traces" },
+          diagnostics: () => {},
+        });
+        assert.equal(await endOneSpan(explicit, storage), 1);
+        assert.deepEqual(sent.map((r) => r.url), ["https://explicit.example/v1/traces"]);
+        await explicit.shutdown();
+        const diagnostics: string[] = [];
+        const unknown = configureWithEnv({ ...env, OTEL_SDK_DISABLED: "yes" }, diagnostics);
+        assert.ok(diagnostics.some((d) => d.includes("OTEL_SDK_DISABLED")));
+        await endOneSpan(unknown.tracing, unknown.storage);
+        assert.equal(sent.length, 3, "any other value means enabled: both exporters send");
+        await unknown.tracing.shutdown();
+      })
+    ));
+});

@@ -34,6 +34,8 @@ export class AsyncLocalStorageContextManager implements ContextManager {
   readonly name: string = "async-local-storage";
   /** Async work keeps its context across `await`. */
   readonly isolatesAsync: boolean = true;
+  /** The `AsyncLocalStorage` class the manager was built with. */
+  readonly storageClass: AsyncLocalStorageClass;
   readonly #storage: AsyncLocalStorageLike<Context>;
 
   /**
@@ -42,6 +44,7 @@ export class AsyncLocalStorageContextManager implements ContextManager {
    * @param storageClass The `AsyncLocalStorage` class to use.
    */
   constructor(storageClass: AsyncLocalStorageClass) {
+    this.storageClass = storageClass;
     this.#storage = new storageClass<Context>();
   }
 

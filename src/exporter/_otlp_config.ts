@@ -62,13 +62,22 @@ export interface OtlpConfig {
 const DEFAULT_TIMEOUT = 10_000;
 const DREADNODE_TIMEOUT = 30_000;
 
-function isHttpUrl(text: string): boolean {
+const USERINFO = "it contains a user name or password";
+
+/**
+ * What is wrong with an endpoint URL, or undefined when it can be used. A URL with a user name or
+ * password is refused: `fetch` rejects it with an error that quotes the whole URL (password
+ * included), so it would only ever fail, and leak the password into diagnostics.
+ */
+function urlProblem(text: string): string | undefined {
+  let url: URL;
   try {
-    const url = new URL(text);
-    return url.protocol === "http:" || url.protocol === "https:";
+    url = new URL(text);
   } catch {
-    return false;
+    return "not an http(s) URL";
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "not an http(s) URL";
+  return url.username !== "" || url.password !== "" ? USERINFO : undefined;
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
@@ -119,18 +128,32 @@ export function parseOtlpHeaders(text: string, name = "headers"): Record<string,
   return out;
 }
 
-function envEndpoint(env: EnvReader | undefined): string | undefined {
-  const traces = readEnv(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-  if (traces !== undefined) {
-    if (isHttpUrl(traces)) return traces;
-    envWarn("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "not an http(s) URL");
-  }
-  const base = readEnv(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
-  if (base !== undefined) {
-    if (isHttpUrl(base)) return base.endsWith("/") ? `${base}v1/traces` : `${base}/v1/traces`;
-    envWarn("OTEL_EXPORTER_OTLP_ENDPOINT", "not an http(s) URL");
-  }
+/** Reads a URL variable; an unusable one is reported (never its value) and ignored. */
+function envUrl(env: EnvReader | undefined, name: string): string | undefined {
+  const value = readEnv(env, name);
+  if (value === undefined) return undefined;
+  const problem = urlProblem(value);
+  if (problem === undefined) return value;
+  envWarn(name, problem === USERINFO ? `${problem} (send credentials as headers)` : problem);
   return undefined;
+}
+
+/**
+ * The traces URL from `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (as is), else
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces` appended to its path (a query string stays at
+ * the end). Unusable values are reported as `invalid_env` and skipped.
+ *
+ * @param env Environment reader.
+ * @returns The URL, or undefined when neither variable holds a usable one.
+ */
+export function otlpEnvEndpoint(env: EnvReader | undefined): string | undefined {
+  const traces = envUrl(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (traces !== undefined) return traces;
+  const base = envUrl(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+  if (base === undefined) return undefined;
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/traces`;
+  return url.href;
 }
 
 function envChoice<T extends string>(
@@ -181,8 +204,21 @@ function addExplicitHeaders(out: Record<string, string>, given: unknown): void {
   }
 }
 
+/** Throws for an explicit URL option that cannot be used, naming the option, never the value. */
+function checkUrlOption(name: string, value: string): void {
+  const problem = urlProblem(value);
+  if (problem === USERINFO) {
+    invalid(
+      `Cannot configure OTLP export: \`${name}\` must not contain a user name or password; send credentials in \`headers\``,
+    );
+  }
+  if (problem !== undefined) {
+    invalid(`Cannot configure OTLP export: \`${name}\` is not an http(s) URL`);
+  }
+}
+
 function dreadnodeUrl(server: string, organization: string): string {
-  if (!isHttpUrl(server)) invalid("Cannot configure OTLP export: `server` is not an http(s) URL");
+  checkUrlOption("server", server);
   const base = server.replace(/\/+$/, "");
   return `${base}/api/v1/org/${encodeURIComponent(organization)}/otel/traces`;
 }
@@ -191,9 +227,12 @@ function dreadnodeUrl(server: string, organization: string): string {
  * Resolves the OTLP/HTTP exporter configuration. Endpoint precedence: `endpoint`, then the
  * dreadnode URL from `server` + `organization`, then `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (as is),
  * then `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`, then `http://localhost:4318/v1/traces`.
- * Headers merge generic env < traces env < `headers` < `X-Api-Key` from `apiKey`. Invalid
+ * Headers merge generic env < traces env < `headers` < `X-Api-Key` from `apiKey`. With `server`
+ * (a dreadnode exporter) no `OTEL_EXPORTER_OTLP_*` variable is read at all: those configure the
+ * generic collector, and its headers must never be sent to the dreadnode server. Invalid
  * explicit options throw a {@linkcode TracerError}; invalid environment values are reported and
- * ignored (an unknown protocol never crashes the host).
+ * ignored (an unknown protocol never crashes the host). URLs with a user name or password are
+ * refused (an explicit one throws, an environment one is ignored): send credentials as headers.
  *
  * @param options Explicit settings.
  * @param env Environment reader (presets pass `Deno.env` / `process.env` readers).
@@ -223,16 +262,17 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
       }\` is missing`,
     );
   }
+  // A dreadnode exporter is configured by its own options only: the OTEL_EXPORTER_OTLP_*
+  // variables (headers above all) belong to the generic collector and must never reach it.
+  if (server !== undefined) env = undefined;
   let url: string;
   if (options.endpoint !== undefined) {
-    if (!isHttpUrl(options.endpoint)) {
-      invalid("Cannot configure OTLP export: `endpoint` is not an http(s) URL");
-    }
+    checkUrlOption("endpoint", options.endpoint);
     url = options.endpoint;
   } else if (server !== undefined && organization !== undefined) {
     url = dreadnodeUrl(server, organization);
   } else {
-    url = envEndpoint(env) ?? DEFAULT_OTLP_TRACES_URL;
+    url = otlpEnvEndpoint(env) ?? DEFAULT_OTLP_TRACES_URL;
   }
   const protocols: OtlpProtocol[] = ["http/protobuf", "http/json"];
   if (options.protocol !== undefined && !protocols.includes(options.protocol)) {
@@ -264,6 +304,50 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
       (server !== undefined ? DREADNODE_TIMEOUT : DEFAULT_TIMEOUT),
     secrets,
   };
+}
+
+/**
+ * The dreadnode credentials: each explicit one, else its `DREADNODE_SERVER`,
+ * `DREADNODE_API_KEY` or `DREADNODE_ORGANIZATION` variable. A variable that cannot be used (a
+ * server that is not an http(s) URL or carries a password, a key a header cannot carry) is
+ * reported as `invalid_env`, never with its value, and ignored, so tracing stays local instead of
+ * failing. Explicit values are not checked here: {@linkcode resolveOtlpConfig} throws for them.
+ *
+ * @param given The explicit credentials.
+ * @param env Environment reader.
+ * @returns The credentials to use.
+ */
+export function resolveCredentials(
+  given: BackendCredentials,
+  env: EnvReader | undefined,
+): BackendCredentials {
+  const server = given.server ?? envUrl(env, "DREADNODE_SERVER");
+  let apiKey = given.apiKey;
+  if (apiKey === undefined) {
+    apiKey = readEnv(env, "DREADNODE_API_KEY");
+    if (apiKey !== undefined && !isHeaderValue(apiKey)) {
+      envWarn("DREADNODE_API_KEY", `it must be ${HEADER_TEXT}`);
+      apiKey = undefined;
+    }
+  }
+  const organization = given.organization ?? readEnv(env, "DREADNODE_ORGANIZATION");
+  return { server, apiKey, organization };
+}
+
+/**
+ * Whether `OTEL_SDK_DISABLED` is `true` (case-insensitive, as the OpenTelemetry specification
+ * defines booleans). A value other than `true` or `false` is reported as `invalid_env` and
+ * ignored (false).
+ *
+ * @param env Environment reader.
+ * @returns True when the variable asks for no export.
+ */
+export function isSdkDisabled(env: EnvReader | undefined): boolean {
+  const value = readEnv(env, "OTEL_SDK_DISABLED")?.toLowerCase();
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  envWarn("OTEL_SDK_DISABLED", 'only "true" and "false" are understood');
+  return false;
 }
 
 /** The dreadnode credentials {@linkcode resolveTraceBackend} looks at. */

@@ -73,7 +73,9 @@ const RETRY_RULES: readonly Rule[] = [
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` (as is), then `OTEL_EXPORTER_OTLP_ENDPOINT` +
  * `/v1/traces`, then `http://localhost:4318/v1/traces`. `protocol`, `compression`,
  * `timeoutMillis` and headers fall back to their `OTEL_EXPORTER_OTLP_(TRACES_)*` variables (see
- * {@linkcode resolveOtlpConfig}).
+ * {@linkcode resolveOtlpConfig}), except for a dreadnode exporter (`server` given), which reads no
+ * `OTEL_EXPORTER_OTLP_*` variable at all. An endpoint or server URL with a user name or password
+ * is refused (`INVALID_CONFIG`, without the value): send credentials as `headers`.
  *
  * @param options Explicit settings; they win over the environment.
  * @param env Environment reader (presets pass `Deno.env` / `process.env` readers); none by

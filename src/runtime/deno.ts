@@ -1,7 +1,9 @@
 /**
  * The Deno preset: AsyncLocalStorage context (from `node:async_hooks`), file storage through
  * Deno's file APIs under `TRACELET_HOME` or `./.tracelet`, node:zlib gzip, timers that never keep
- * the process alive, and a flush on `beforeunload`. Re-exports the whole runtime-neutral API.
+ * the process alive, and a flush on `beforeunload` (each time the event loop empties). Signals
+ * and `Deno.exit()` end the process without it: call `await tracing.shutdown()` in your signal
+ * handler and before `Deno.exit()`. Re-exports the whole runtime-neutral API.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { DenoFsStorage } from "../storage/deno_fs.ts";
+import { didWork } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
 
 interface UnloadTarget {
@@ -30,14 +33,22 @@ export const denoParts: RuntimeParts = serverParts({
   onExit(flush) {
     const target = globalThis as unknown as UnloadTarget;
     if (typeof target.addEventListener !== "function") return () => {};
-    let flushed = false;
+    // `beforeunload` comes each time the event loop empties. Flush again only after a flush that
+    // did something, so later work is flushed too and an idle program still exits.
+    let flushing = false;
+    let active = true;
     const listener = () => {
-      if (flushed) return;
-      flushed = true;
-      void flush();
+      if (flushing) return;
+      flushing = true;
+      void flush().then((report) => {
+        if (active && didWork(report)) flushing = false;
+      }, () => {});
     };
     target.addEventListener("beforeunload", listener);
-    return () => target.removeEventListener("beforeunload", listener);
+    return () => {
+      active = false;
+      target.removeEventListener("beforeunload", listener);
+    };
   },
 });
 

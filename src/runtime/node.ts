@@ -1,7 +1,10 @@
 /**
  * The Node.js (and Bun) preset: AsyncLocalStorage context, file storage under `TRACELET_HOME` or
  * `./.tracelet`, node:zlib gzip, background timers that never keep the process alive, and a flush
- * before the process exits. Re-exports the whole runtime-neutral API.
+ * when the event loop empties (`beforeExit`) and on `SIGTERM` / `SIGINT` when the program has no
+ * handler of its own for them (at most 2 s, then the signal ends the process as usual).
+ * `process.exit()` exits synchronously and cannot be waited for: call `await tracing.shutdown()`
+ * before it (and in your own signal handlers). Re-exports the whole runtime-neutral API.
  *
  * @example
  * ```ts
@@ -17,23 +20,20 @@ import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { NodeFsStorage } from "../storage/node_fs.ts";
 import { getProcess } from "./_globals.ts";
+import { type ExitProcess, hookProcessExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
-
-interface ProcessEvents {
-  once(event: "beforeExit", listener: () => void): unknown;
-  off(event: "beforeExit", listener: () => void): unknown;
-}
 
 /** The Node.js runtime parts. */
 export const nodeParts: RuntimeParts = serverParts({
   runtime: "node",
   storage: (root) => new NodeFsStorage({ root }),
   onExit(flush) {
-    const proc = getProcess() as unknown as ProcessEvents | undefined;
-    if (typeof proc?.once !== "function") return () => {};
-    const listener = () => void flush();
-    proc.once("beforeExit", listener);
-    return () => void proc.off("beforeExit", listener);
+    const proc = getProcess() as unknown as Partial<ExitProcess> | undefined;
+    const methods = ["on", "once", "off", "listeners", "kill"] as const;
+    if (proc === undefined || !methods.every((name) => typeof proc[name] === "function")) {
+      return () => {};
+    }
+    return hookProcessExit(proc as ExitProcess, flush);
   },
 });
 

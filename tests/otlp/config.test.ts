@@ -138,6 +138,58 @@ describe("resolveOtlpConfig", () => {
     assert.ok(config.secrets.includes("dn_key_123456"));
   });
 
+  it("never applies OTEL_EXPORTER_OTLP_* variables to a dreadnode exporter", () => {
+    const { result } = capture(() =>
+      resolveOtlpConfig(
+        { server: "https://dn.example", apiKey: "dn_key_123456", organization: "acme" },
+        envOf({
+          OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20GRAFANA_TOKEN,x-team=generic",
+          OTEL_EXPORTER_OTLP_TRACES_HEADERS: "x-honeycomb-team=HONEYCOMB_SECRET",
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          OTEL_EXPORTER_OTLP_COMPRESSION: "none",
+          OTEL_EXPORTER_OTLP_TIMEOUT: "1000",
+        }),
+      )
+    );
+    assert.deepEqual(result.headers, { "x-api-key": "dn_key_123456" });
+    assert.equal(result.protocol, "http/protobuf");
+    assert.equal(result.compression, "gzip");
+    assert.equal(result.timeoutMillis, 30_000);
+  });
+
+  it("appends /v1/traces to the path of a base endpoint, keeping its query string last", () => {
+    const env = envOf({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://c.example/otlp?tenant=a" });
+    assert.equal(resolveOtlpConfig({}, env).url, "https://c.example/otlp/v1/traces?tenant=a");
+  });
+
+  it("refuses endpoint URLs with a user name or password, never echoing the password", () => {
+    for (
+      const options of [{ endpoint: "https://otel:hunter2pass@c.example/v1/traces" }, {
+        server: "https://otel:hunter2pass@dn.example",
+        organization: "acme",
+      }]
+    ) {
+      assert.throws(() => resolveOtlpConfig(options), (error: unknown) => {
+        assert.ok(error instanceof TracerError);
+        assert.equal(error.code, "INVALID_CONFIG");
+        assert.match(error.message, /user name or password/);
+        assert.ok(!error.message.includes("hunter2pass"));
+        return true;
+      });
+    }
+    const { result, diagnostics } = capture(() =>
+      resolveOtlpConfig(
+        {},
+        envOf({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://otel:hunter2pass@c.example:4318" }),
+      )
+    );
+    assert.equal(result.url, "http://localhost:4318/v1/traces");
+    assert.equal(diagnostics.length, 1);
+    assert.equal(diagnostics[0].code, "invalid_env");
+    assert.match(diagnostics[0].message, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+    assert.ok(!JSON.stringify(diagnostics).includes("hunter2pass"));
+  });
+
   it("throws TracerError for invalid explicit options, naming no values", () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ endpoint: "ftp://x" }, "INVALID_CONFIG"],

@@ -1,0 +1,104 @@
+/**
+ * The Node (and Bun) exit flush: on `beforeExit`, and on `SIGTERM` / `SIGINT` when the program
+ * has no handler of its own for that signal.
+ *
+ * On a signal, spans still queued are flushed for at most {@linkcode SIGNAL_FLUSH_MS}, then the
+ * signal is raised again with tracelet's listeners removed, so the process ends exactly as it
+ * would have without tracelet (same signal, same exit status). A second signal during the flush
+ * ends it at once. When the program listens for the signal itself, tracelet does nothing and the
+ * program decides when to exit (call `await tracing.shutdown()` there).
+ *
+ * `process.exit()` cannot be waited for: it exits synchronously. Call `await tracing.shutdown()`
+ * before it.
+ *
+ * @module
+ */
+import type { FlushReport } from "../types.ts";
+
+/** The part of Node's `process` the exit hook uses. */
+export interface ExitProcess {
+  /** The process id, to raise a signal again. */
+  readonly pid: number;
+  /** Adds a listener. */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Adds a listener called once. */
+  once(event: string, listener: (...args: never[]) => void): unknown;
+  /** Removes a listener. */
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  /** The listeners of an event. */
+  listeners(event: string): readonly unknown[];
+  /** Sends a signal. */
+  kill(pid: number, signal: string): unknown;
+}
+
+/** How long a signal waits for the flush before the process ends as the signal asks. */
+export const SIGNAL_FLUSH_MS = 2_000;
+
+const SIGNALS = ["SIGTERM", "SIGINT"] as const;
+const OURS = Symbol.for("tracelet.exitListener");
+
+/**
+ * Whether a flush did anything (so the next idle moment may have more to flush).
+ *
+ * @param report A flush report.
+ * @returns True when any span was exported, retried, persisted, dropped or failed.
+ */
+export function didWork(report: FlushReport): boolean {
+  return report.exported + report.retried + report.persisted + report.failed > 0 ||
+    Object.keys(report.dropped).length > 0;
+}
+
+/**
+ * Registers the exit flush on a process.
+ *
+ * @param proc The process (Node's or Bun's).
+ * @param flush Flushes the pipeline.
+ * @param waitMs How long a signal waits for the flush (default {@linkcode SIGNAL_FLUSH_MS}).
+ * @returns Removes every listener it added.
+ */
+export function hookProcessExit(
+  proc: ExitProcess,
+  flush: () => Promise<FlushReport>,
+  waitMs: number = SIGNAL_FLUSH_MS,
+): () => void {
+  let active = true;
+  // `beforeExit` comes each time the event loop empties. Flush again only after a flush that did
+  // something, so work done after the first flush is not lost and an idle process still exits.
+  const beforeExit = () => {
+    void flush().then((report) => {
+      if (active && didWork(report)) proc.once("beforeExit", beforeExit);
+    }, () => {});
+  };
+  const onSignal = (signal: string) => () => {
+    const others = proc.listeners(signal).filter((listener) =>
+      (listener as { [OURS]?: boolean })[OURS] !== true
+    );
+    if (others.length > 0) return; // The program handles it and decides when to exit.
+    remove();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
+    void Promise.race([flush().catch(() => {}), waited]).then(() => {
+      clearTimeout(timer);
+      proc.kill(proc.pid, signal);
+    });
+  };
+  const listeners = SIGNALS.map((signal) => {
+    const listener = onSignal(signal);
+    Object.defineProperty(listener, OURS, { value: true });
+    return [signal, listener] as const;
+  });
+  const remove = () => {
+    active = false;
+    proc.off("beforeExit", beforeExit);
+    for (const [signal, listener] of listeners) proc.off(signal, listener);
+  };
+  proc.once("beforeExit", beforeExit);
+  for (const [signal, listener] of listeners) {
+    try {
+      proc.on(signal, listener);
+    } catch {
+      // A runtime that cannot listen for this signal (SIGTERM on Windows under Deno).
+    }
+  }
+  return remove;
+}
