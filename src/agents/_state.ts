@@ -45,8 +45,6 @@ export interface AgentsState {
   objects: WeakMap<object, AgentTrace | AgentSpan>;
   /** The agent object whose tracelet span is being started right now. */
   pending: AgentTrace | AgentSpan | undefined;
-  /** W3C trace ids of agent traces whose root span is open. */
-  liveTraceIds: Set<string>;
   /** The cell used outside any scope. */
   rootCell: AgentCell;
 }
@@ -64,7 +62,6 @@ export function agentsState(): AgentsState {
     synced: new WeakMap(),
     objects: new WeakMap(),
     pending: undefined,
-    liveTraceIds: new Set(),
     rootCell: { trace: undefined, span: undefined, scopeSpan: undefined },
   };
 }

@@ -18,7 +18,12 @@ import { jsonSafe, redactedJson } from "./_redact.ts";
 import { runScoped } from "./_scope.ts";
 import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
 import type { AgentCell } from "./_state.ts";
-import { genAiAttributesOf, spanKindFor, spanNameOf } from "./genai_attributes.ts";
+import {
+  GEN_AI_CONVERSATION_ID,
+  genAiAttributesOf,
+  spanKindFor,
+  spanNameOf,
+} from "./genai_attributes.ts";
 import { NOOP_ID, toW3CSpanId } from "./ids.ts";
 import { exportedFields, exportSpanData } from "./span_data.ts";
 import type { SpanData, SpanError } from "./span_data.ts";
@@ -35,6 +40,8 @@ export interface AgentSpanInit<D extends SpanData> {
   /** Undefined for a no-op span. */
   readonly tracer: Tracer | undefined;
   readonly toolCallId?: string;
+  /** `gen_ai.provider.name` (default: the trace's, else `"openai"`). */
+  readonly providerName?: string;
   /** Start time in epoch ms (when converting spans of another SDK). */
   readonly startTime?: number;
 }
@@ -75,6 +82,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
   readonly trace: AgentTrace | undefined;
   /** The tool call id (function spans), recorded as `gen_ai.tool.call.id`. */
   toolCallId: string | undefined;
+  /** `gen_ai.provider.name` of agent, generation and response spans (undefined: `"openai"`). */
+  readonly providerName: string | undefined;
   readonly #parent: AgentTrace | AgentSpan | undefined;
   readonly #explicitParent: boolean;
   readonly #tracer: Tracer | undefined;
@@ -104,6 +113,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
     this.traceId = init.tracer === undefined ? NOOP_ID : init.trace?.traceId ?? NOOP_ID;
     this.parentId = init.parent instanceof AgentSpan ? init.parent.spanId : null;
     this.toolCallId = init.toolCallId;
+    const provider = init.providerName ?? init.trace?.providerName;
+    this.providerName = provider === undefined ? undefined : safeString(provider);
   }
 
   /** True for a no-op span: it nests but is never recorded. */
@@ -203,8 +214,9 @@ export class AgentSpan<D extends SpanData = SpanData> {
   }
 
   /**
-   * Finishes the span: writes the (possibly updated) span data and error onto the tracelet span
-   * and ends it. Finishing twice, or before start, is ignored.
+   * Finishes the span: writes the (possibly updated) span data and error onto the tracelet span,
+   * renames it when its data now gives another name (a model known only after the call), and
+   * ends it. Finishing twice, or before start, is ignored.
    *
    * @param resetCurrent Restore the current span that `start(true)` replaced.
    * @param endTime End time in epoch ms (default, and for anything that is not a finite number or
@@ -220,7 +232,13 @@ export class AgentSpan<D extends SpanData = SpanData> {
     this.#endNs = endMs !== undefined ? Math.round(endMs * 1e6) : nowNs();
     const span = this.#span;
     if (span !== undefined) {
-      span.setAttributes(readOrCopy(this.spanData, (data) => this.#attributes(data as D)));
+      const shape = readOrCopy(this.spanData, (data) => ({
+        // Data without a readable type (replaced by something else) keeps the name it started with.
+        name: typeof data.type === "string" ? spanNameOf(data as D) : span.name,
+        attributes: this.#attributes(data as D),
+      }));
+      if (shape.name !== span.name) span.updateName(shape.name);
+      span.setAttributes(shape.attributes);
       if (this.#error !== null) {
         span.setAttribute("openai.error", redactedJson(this.#error));
         span.setAttribute("error.type", this.#errorType ?? "_OTHER");
@@ -335,7 +353,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
       "openai.parent_id": this.parentId ?? undefined,
       "openai.span.type": data.type,
       "openai.span_data": redactedJson(exportedFields(data)),
-      ...genAiAttributesOf(data, this.toolCallId),
+      [GEN_AI_CONVERSATION_ID]: this.trace?.groupId ?? undefined,
+      ...genAiAttributesOf(data, this.toolCallId, this.providerName),
     };
     if (data.type === "handoff") {
       attributes["openai.handoff.from_agent"] = data.from_agent;

@@ -59,7 +59,18 @@ export interface TraceletAgentsProcessorOptions {
    * 10000; anything but a finite number of at least 1 means the default.
    */
   maxOpen?: number;
+  /** `gen_ai.provider.name` of agent, generation and response spans (default `"openai"`). */
+  providerName?: string;
 }
+
+/** How many ended traces are remembered, so that spans arriving after their trace ended join it. */
+const ENDED_TRACES = 1024;
+
+/**
+ * Attribute set on a span that was still open when its trace ended (or was forgotten), and that
+ * was therefore ended with it.
+ */
+export const AGENT_SPAN_ENDED_WITH_TRACE = "tracelet.agents.ended_with_trace";
 
 function epochMs(iso: string | null): number | undefined {
   if (typeof iso !== "string") return undefined;
@@ -76,6 +87,14 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
  * A `TracingProcessor` for `@openai/agents-core` that records the SDK's traces and spans in
  * tracelet. Its methods never throw or reject.
  *
+ * Spans are kept per trace. When a trace ends, its spans that are still open are ended with it
+ * (marked with the attribute `tracelet.agents.ended_with_trace`), so a span the SDK never ends
+ * (a cancelled stream) holds no memory and no slot of `maxOpen`. A span that starts after its
+ * trace ended (streamed runs of some SDK versions end the trace first) joins the ended trace,
+ * whose id is remembered for the last 1024 ended traces. A span of a trace that this processor
+ * never saw start (registered mid-run) gets an implicit trace named `agents-core`, which ends
+ * when its last open span ends.
+ *
  * @example
  * ```ts
  * import { setTraceProcessors } from "@openai/agents-core";
@@ -87,19 +106,29 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
 export class TraceletAgentsProcessor {
   readonly #tracer: Tracer | undefined;
   readonly #maxOpen: number;
+  readonly #providerName: string | undefined;
+  /** Open traces by id. */
   readonly #traces = new Map<string, AgentTrace>();
+  /** Open spans by id. */
   readonly #spans = new Map<string, AgentSpan>();
+  /** Ids of the open spans of each trace, in start order. */
+  readonly #spansOf = new Map<string, Set<string>>();
+  /** Ids of the open traces that were created implicitly (for spans of an unseen trace). */
+  readonly #implicit = new Set<string>();
+  /** Recently ended traces, oldest first (at most {@linkcode ENDED_TRACES}). */
+  readonly #ended = new Map<string, AgentTrace>();
   #dropped = 0;
 
   /**
    * Creates the processor; register it with `setTraceProcessors` or `addTraceProcessor`.
    *
-   * @param options Tracer and bound on open traces and spans.
+   * @param options Tracer, bound on open traces and spans, provider name.
    */
   constructor(options?: TraceletAgentsProcessorOptions) {
     const o = ownFields(options);
     this.#tracer = o.tracer;
     this.#maxOpen = countAtLeastOne(o.maxOpen, 10_000);
+    this.#providerName = o.providerName;
   }
 
   /** Traces and spans dropped because too many were open. */
@@ -121,6 +150,49 @@ export class TraceletAgentsProcessor {
     return true;
   }
 
+  #openTrace(traceId: string, name: string, trace?: AgentsCoreTraceLike): AgentTrace {
+    const t = new AgentTrace({
+      name,
+      traceId,
+      groupId: trace?.groupId ?? null,
+      metadata: trace?.metadata,
+      providerName: this.#providerName,
+      tracer: getAgentTracer(this.#tracer),
+    });
+    this.#traces.set(traceId, t.start());
+    return t;
+  }
+
+  /** Ends a trace (if open) and its open spans, and remembers it for late spans. */
+  #closeTrace(traceId: string): void {
+    const t = this.#traces.get(traceId);
+    this.#traces.delete(traceId);
+    this.#implicit.delete(traceId);
+    this.#endOpenSpans(traceId);
+    if (t === undefined) return;
+    t.finish();
+    this.#ended.delete(traceId);
+    this.#ended.set(traceId, t);
+    if (this.#ended.size > ENDED_TRACES) {
+      const oldest = this.#ended.keys().next().value as string;
+      this.#ended.delete(oldest);
+      this.#endOpenSpans(oldest); // late spans that never ended
+    }
+  }
+
+  /** Ends the spans of a trace that are still open (innermost first), marked as such. */
+  #endOpenSpans(traceId: string): void {
+    const ids = this.#spansOf.get(traceId);
+    if (ids === undefined) return;
+    this.#spansOf.delete(traceId);
+    for (const id of [...ids].reverse()) {
+      const s = this.#spans.get(id);
+      this.#spans.delete(id);
+      s?.span?.setAttribute(AGENT_SPAN_ENDED_WITH_TRACE, true);
+      s?.finish();
+    }
+  }
+
   /**
    * Starts the matching agent trace (a root tracelet span). A known id is ignored; beyond
    * `maxOpen` the trace is dropped and counted in {@linkcode TraceletAgentsProcessor.dropped}.
@@ -131,14 +203,7 @@ export class TraceletAgentsProcessor {
   onTraceStart(trace: AgentsCoreTraceLike): Promise<void> {
     try {
       if (this.#traces.has(trace.traceId) || this.#full("trace")) return Promise.resolve();
-      const t = new AgentTrace({
-        name: trace.name,
-        traceId: trace.traceId,
-        groupId: trace.groupId ?? null,
-        metadata: trace.metadata,
-        tracer: getAgentTracer(this.#tracer),
-      });
-      this.#traces.set(trace.traceId, t.start());
+      this.#openTrace(trace.traceId, trace.name, trace);
     } catch (error) {
       report("error", "agents_core_failed", "Cannot record an @openai/agents-core trace", error);
     }
@@ -146,16 +211,15 @@ export class TraceletAgentsProcessor {
   }
 
   /**
-   * Finishes the matching agent trace, if it was recorded.
+   * Finishes the matching agent trace, if it was recorded, and ends its spans that are still
+   * open (see the class description).
    *
    * @param trace The SDK's trace that ended.
    * @returns A resolved promise; never rejects.
    */
   onTraceEnd(trace: AgentsCoreTraceLike): Promise<void> {
     try {
-      const t = this.#traces.get(trace.traceId);
-      this.#traces.delete(trace.traceId);
-      t?.finish();
+      this.#closeTrace(trace.traceId);
     } catch (error) {
       report("error", "agents_core_failed", "Cannot finish an @openai/agents-core trace", error);
     }
@@ -163,8 +227,8 @@ export class TraceletAgentsProcessor {
   }
 
   /**
-   * Starts the matching agent span under its parent (recording its trace implicitly when the
-   * processor was registered mid-trace).
+   * Starts the matching agent span under its parent: in its open trace, else in its recently
+   * ended trace, else in an implicit trace (the processor was registered mid-trace).
    *
    * @param span The SDK's span that started.
    * @returns A resolved promise; never rejects.
@@ -172,15 +236,11 @@ export class TraceletAgentsProcessor {
   onSpanStart(span: AgentsCoreSpanLike): Promise<void> {
     try {
       if (this.#spans.has(span.spanId) || this.#full("span")) return Promise.resolve();
-      let trace = this.#traces.get(span.traceId);
+      const traceId = span.traceId;
+      let trace = this.#traces.get(traceId) ?? this.#ended.get(traceId);
       if (trace === undefined) {
-        // The processor was registered in the middle of a trace: record the trace implicitly.
-        trace = new AgentTrace({
-          name: "agents-core",
-          traceId: span.traceId,
-          tracer: getAgentTracer(this.#tracer),
-        });
-        this.#traces.set(span.traceId, trace.start());
+        trace = this.#openTrace(traceId, "agents-core");
+        this.#implicit.add(traceId);
       }
       const parent = (span.parentId === null ? undefined : this.#spans.get(span.parentId)) ?? trace;
       const s = new AgentSpan({
@@ -193,6 +253,9 @@ export class TraceletAgentsProcessor {
         startTime: epochMs(span.startedAt),
       });
       this.#spans.set(span.spanId, s.start());
+      let ids = this.#spansOf.get(traceId);
+      if (ids === undefined) this.#spansOf.set(traceId, ids = new Set());
+      ids.add(span.spanId);
     } catch (error) {
       report("error", "agents_core_failed", "Cannot record an @openai/agents-core span", error);
     }
@@ -200,7 +263,8 @@ export class TraceletAgentsProcessor {
   }
 
   /**
-   * Copies the final span data and error onto the agent span and finishes it at `endedAt`.
+   * Copies the final span data and error onto the agent span and finishes it at `endedAt`. The
+   * last span of an implicit trace also finishes that trace.
    *
    * @param span The SDK's span that ended.
    * @returns A resolved promise; never rejects.
@@ -208,12 +272,16 @@ export class TraceletAgentsProcessor {
   onSpanEnd(span: AgentsCoreSpanLike): Promise<void> {
     try {
       const s = this.#spans.get(span.spanId);
+      if (s === undefined) return Promise.resolve();
       this.#spans.delete(span.spanId);
-      if (s !== undefined) {
-        s.spanData = copyData(span);
-        if (span.error !== null && span.error !== undefined) s.setError(span.error);
-        s.finish(false, epochMs(span.endedAt));
-      }
+      const traceId = span.traceId;
+      const ids = this.#spansOf.get(traceId);
+      ids?.delete(span.spanId);
+      if (ids?.size === 0) this.#spansOf.delete(traceId);
+      s.spanData = copyData(span);
+      if (span.error !== null && span.error !== undefined) s.setError(span.error);
+      s.finish(false, epochMs(span.endedAt));
+      if (this.#implicit.has(traceId) && !this.#spansOf.has(traceId)) this.#closeTrace(traceId);
     } catch (error) {
       report("error", "agents_core_failed", "Cannot finish an @openai/agents-core span", error);
     }

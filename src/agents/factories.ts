@@ -31,6 +31,11 @@ export interface AgentTraceOptions {
   disabled?: boolean;
   /** Record into this tracer instead of the agent layer's tracer. */
   tracer?: Tracer;
+  /**
+   * `gen_ai.provider.name` of the trace's agent, generation and response spans (default
+   * `"openai"`), e.g. `"anthropic"` when the agents call another provider's models.
+   */
+  providerName?: string;
 }
 
 /** Options shared by every span factory. */
@@ -45,6 +50,8 @@ export interface AgentSpanOptions {
   toolCallId?: string;
   /** Start time in epoch ms, used when the span starts (default: the moment of `start()`). */
   startTime?: number;
+  /** `gen_ai.provider.name` of an agent, generation or response span (default: the trace's). */
+  providerName?: string;
 }
 
 /**
@@ -53,7 +60,7 @@ export interface AgentSpanOptions {
  * string form.
  *
  * @param workflowName The workflow's name, e.g. `"customer_support_agent"`.
- * @param options Trace id, group id, metadata, disabled, tracer.
+ * @param options Trace id, group id, metadata, disabled, tracer, provider name.
  * @returns The trace (a {@linkcode NoOpTrace} when tracing is disabled).
  * @example
  * ```ts
@@ -72,6 +79,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
     metadata: o.metadata,
     disabled: o.disabled,
     tracer: o.tracer,
+    providerName: o.providerName,
   }));
   if (activeCell().trace !== undefined && !activeCell().trace!.finished) {
     reportOnce(
@@ -89,6 +97,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
     traceId: o.traceId ?? genTraceId(),
     groupId: o.groupId,
     metadata: o.metadata,
+    providerName: o.providerName,
     tracer: getAgentTracer(o.tracer),
   });
 }
@@ -148,7 +157,7 @@ function parentOf(parent: unknown): AgentTrace | AgentSpan | undefined {
  * are ignored, and so is a `parent` that is not an agent trace or span.
  *
  * @param data The span data.
- * @param options Span id, parent, disabled, tool call id.
+ * @param options Span id, parent, disabled, tool call id, start time, provider name.
  * @returns The span (a {@linkcode NoOpSpan} when it cannot be recorded).
  */
 export function createSpan<D extends SpanData>(
@@ -161,6 +170,7 @@ export function createSpan<D extends SpanData>(
     disabled: o.disabled,
     toolCallId: o.toolCallId,
     startTime: o.startTime,
+    providerName: o.providerName,
   }));
   const explicit = parentOf(o.parent);
   const cell = activeCell();
@@ -188,5 +198,6 @@ export function createSpan<D extends SpanData>(
     tracer: getAgentTracer(trace.tracer),
     toolCallId: o.toolCallId,
     startTime: o.startTime,
+    providerName: o.providerName,
   });
 }

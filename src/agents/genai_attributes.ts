@@ -12,6 +12,10 @@
  * | transcription / speech | — | `transcription {model}` / `speech {model}` | CLIENT |
  * | others | — | the type, plus its name | INTERNAL |
  *
+ * Agent, generation and response spans also carry `gen_ai.provider.name` (default `"openai"`).
+ * A response span's model is the one the response reports (often a dated version of the
+ * requested model), so it is recorded as `gen_ai.response.model` only.
+ *
  * @module
  */
 import { safeString } from "../safe_string.ts";
@@ -39,6 +43,10 @@ export const GEN_AI_TOOL_CALL_ID = "gen_ai.tool.call.id";
 export const GEN_AI_TOOL_TYPE = "gen_ai.tool.type";
 /** `gen_ai.agent.name` */
 export const GEN_AI_AGENT_NAME = "gen_ai.agent.name";
+/** `gen_ai.provider.name` */
+export const GEN_AI_PROVIDER_NAME = "gen_ai.provider.name";
+/** The default `gen_ai.provider.name`. */
+export const DEFAULT_PROVIDER_NAME = "openai";
 /** `gen_ai.conversation.id` (the agent trace's group id). */
 export const GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id";
 
@@ -112,10 +120,19 @@ function addModelConfig(out: Record<string, unknown>, config: unknown): void {
  *
  * @param spanData The span data.
  * @param toolCallId The tool call id of a function span, when known.
+ * @param providerName `gen_ai.provider.name` of agent, generation and response spans (default
+ *   `"openai"`).
  * @returns Attribute key/value pairs.
  */
-export function genAiAttributes(spanData: SpanData, toolCallId?: string): Record<string, unknown> {
-  return readOrCopy(spanData, (data) => genAiAttributesOf(data as SpanData, toolCallId));
+export function genAiAttributes(
+  spanData: SpanData,
+  toolCallId?: string,
+  providerName?: string,
+): Record<string, unknown> {
+  return readOrCopy(
+    spanData,
+    (data) => genAiAttributesOf(data as SpanData, toolCallId, providerName),
+  );
 }
 
 /**
@@ -124,30 +141,36 @@ export function genAiAttributes(spanData: SpanData, toolCallId?: string): Record
  *
  * @param data The span data.
  * @param toolCallId The tool call id of a function span, when known.
+ * @param providerName `gen_ai.provider.name` of agent, generation and response spans.
  * @returns Attribute key/value pairs.
  * @internal
  */
-export function genAiAttributesOf(data: SpanData, toolCallId?: string): Record<string, unknown> {
+export function genAiAttributesOf(
+  data: SpanData,
+  toolCallId?: string,
+  providerName: string = DEFAULT_PROVIDER_NAME,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   switch (data.type) {
     case "agent":
       out[GEN_AI_OPERATION_NAME] = "invoke_agent";
+      out[GEN_AI_PROVIDER_NAME] = providerName;
       out[GEN_AI_AGENT_NAME] = data.name;
       break;
     case "generation":
       out[GEN_AI_OPERATION_NAME] = "chat";
+      out[GEN_AI_PROVIDER_NAME] = providerName;
       out[GEN_AI_REQUEST_MODEL] = data.model;
       addModelConfig(out, data.model_config);
       addUsage(out, data.usage);
       break;
     case "response": {
       const raw = data._response;
-      const rawModel = field(raw, "model");
       const rawId = field(raw, "id");
-      const model = data.model ?? (typeof rawModel === "string" ? rawModel : undefined);
       out[GEN_AI_OPERATION_NAME] = "chat";
-      out[GEN_AI_REQUEST_MODEL] = model;
-      out[GEN_AI_RESPONSE_MODEL] = model;
+      out[GEN_AI_PROVIDER_NAME] = providerName;
+      // The model a response reports is the one that answered, not necessarily the one asked for.
+      out[GEN_AI_RESPONSE_MODEL] = responseModel(data);
       out[GEN_AI_RESPONSE_ID] = data.response_id ?? (typeof rawId === "string" ? rawId : undefined);
       addUsage(out, data.usage ?? field(raw, "usage"));
       break;
@@ -200,8 +223,10 @@ export function spanNameOf(data: SpanData): string {
       return `invoke_agent${suffix(data.name)}`;
     case "generation":
       return `chat${suffix(data.model)}`;
-    case "response":
-      return data.model ? `chat${suffix(data.model)}` : "response";
+    case "response": {
+      const model = responseModel(data);
+      return model ? `chat${suffix(model)}` : "response";
+    }
     case "function":
       return `execute_tool${suffix(data.name)}`;
     case "transcription":
@@ -224,6 +249,12 @@ export function spanNameOf(data: SpanData): string {
     default:
       return safeString((data as { type?: unknown }).type ?? "span");
   }
+}
+
+/** A response span's model: its `model` field, else the raw response's `model` string. */
+function responseModel(data: { model?: unknown; _response?: unknown }): unknown {
+  const raw = field(data._response, "model");
+  return data.model ?? (typeof raw === "string" ? raw : undefined);
 }
 
 /**

@@ -66,14 +66,19 @@ export {
   setTraceProcessors,
   TracingProcessorBridge,
 } from "./processors.ts";
-export type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
+export type {
+  SpanView,
+  TraceView,
+  TracingProcessor,
+  TracingProcessorBridgeOptions,
+} from "./processors.ts";
 export {
   getAgentTracer,
   isTracingDisabled,
   setAgentTracer,
   setTracingDisabled,
 } from "./provider.ts";
-export { TraceletAgentsProcessor } from "./agents_core.ts";
+export { AGENT_SPAN_ENDED_WITH_TRACE, TraceletAgentsProcessor } from "./agents_core.ts";
 export type {
   AgentsCoreSpanLike,
   AgentsCoreTraceLike,

@@ -13,12 +13,17 @@
  *
  * @module
  */
+import { report } from "../diagnostics.ts";
+import { countAtLeastOne } from "../number_option.ts";
 import type { SpanProcessor } from "../processor/types.ts";
+import { isPromiseLike } from "../promise_like.ts";
 import type { Span } from "../span.ts";
+import type { Tracer } from "../tracer.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
+import { ownFields } from "./_input.ts";
 import { agentObjectOf, agentsState } from "./_state.ts";
 import { AgentSpan } from "./agent_span.ts";
-import { getAgentTracer } from "./provider.ts";
+import { currentAgentTracer, getAgentTracer } from "./provider.ts";
 import type { SpanData, SpanError } from "./span_data.ts";
 import { AgentTrace } from "./trace.ts";
 
@@ -82,20 +87,43 @@ export interface TracingProcessor {
   forceFlush?(): void | Promise<void>;
 }
 
-/** A tracelet span processor that feeds one {@linkcode TracingProcessor}. */
+/** Options of a {@linkcode TracingProcessorBridge}. */
+export interface TracingProcessorBridgeOptions {
+  /**
+   * Longest wait in ms for the processor's `forceFlush`, and for its `shutdown` when no deadline
+   * is given. Default 30000; anything but a finite number of at least 1 means the default.
+   */
+  timeoutMs?: number;
+}
+
+/** Default of {@linkcode TracingProcessorBridgeOptions.timeoutMs}. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * A tracelet span processor that feeds one {@linkcode TracingProcessor}.
+ *
+ * Waiting on the processor is bounded: `forceFlush` and `shutdown` resolve at the deadline (or
+ * after `timeoutMs`) even when the processor's promise never settles, with a diagnostic
+ * (`agent_processor_timeout`). The processor's `shutdown` is called at most once per bridge.
+ */
 export class TracingProcessorBridge implements SpanProcessor {
   /** Brand recognized by the agent layer when it replaces its bridges. */
   readonly agentLayerBridge: true = true;
   /** The wrapped processor. */
   readonly processor: TracingProcessor;
+  readonly #timeoutMs: number;
+  #shutdown: Promise<void> | undefined;
+  readonly #bindings = new WeakMap<Tracer, SpanProcessor>();
 
   /**
    * Wraps a processor; `addTraceProcessor` and `setTraceProcessors` do this for you.
    *
    * @param processor The OpenAI-shaped processor.
+   * @param options The longest wait for the processor's flush and shutdown.
    */
-  constructor(processor: TracingProcessor) {
+  constructor(processor: TracingProcessor, options?: TracingProcessorBridgeOptions) {
     this.processor = processor;
+    this.#timeoutMs = countAtLeastOne(ownFields(options).timeoutMs, DEFAULT_TIMEOUT_MS);
   }
 
   /**
@@ -127,21 +155,88 @@ export class TracingProcessorBridge implements SpanProcessor {
   /**
    * Calls the processor's `forceFlush`, if it has one.
    *
-   * @returns Resolves when the processor's flush has settled.
+   * @param deadline Epoch-ms limit (at most `timeoutMs` from now either way).
+   * @returns Resolves when the processor's flush has settled, or at the deadline.
    */
-  async forceFlush(): Promise<void> {
-    await this.processor.forceFlush?.();
+  forceFlush(deadline?: number): Promise<void> {
+    return this.#bounded("forceFlush", deadline, () => this.processor.forceFlush?.());
   }
 
   /**
-   * Calls the processor's `shutdown`, if it has one.
+   * Calls the processor's `shutdown`, if it has one, the first time only; later calls return
+   * the first call's promise.
    *
-   * @param deadline Epoch-ms limit, passed on as the remaining timeout in ms.
-   * @returns Resolves when the processor's shutdown has settled.
+   * @param deadline Epoch-ms limit, passed on as the remaining timeout in ms (the wait ends at
+   *   the deadline, and after `timeoutMs` at the latest).
+   * @returns Resolves when the processor's shutdown has settled, or at the deadline.
    */
-  async shutdown(deadline?: number): Promise<void> {
-    const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-    await this.processor.shutdown?.(timeout);
+  shutdown(deadline?: number): Promise<void> {
+    return this.#shutdown ??= this.#bounded("shutdown", deadline, () => {
+      const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+      return this.processor.shutdown?.(timeout);
+    });
+  }
+
+  /**
+   * The processor the agent layer installs on `tracer` for this bridge (one per tracer). It
+   * knows its tracer, so when that tracer is shut down only because the agent layer moved to
+   * another one (`configure()` again, `setAgentTracer`), the processor, still registered, is
+   * flushed instead of shut down.
+   *
+   * @param tracer The tracer.
+   * @returns The per-tracer processor.
+   * @internal
+   */
+  bindTo(tracer: Tracer): SpanProcessor {
+    let binding = this.#bindings.get(tracer);
+    if (binding === undefined) {
+      binding = {
+        agentLayerBridge: true,
+        onSpanStart: (span) => this.onSpanStart(span),
+        onSpanEnd: (span) => this.onSpanEnd(span),
+        forceFlush: () => this.forceFlush(),
+        shutdown: (deadline) => this.#shutdownFrom(tracer, deadline),
+      } as SpanProcessor;
+      this.#bindings.set(tracer, binding);
+    }
+    return binding;
+  }
+
+  async #shutdownFrom(tracer: Tracer, deadline?: number): Promise<void> {
+    // configure() shuts its old tracer down just before it installs the new one: decide after.
+    await Promise.resolve();
+    const registered = agentsState().bridges.includes(this);
+    const current = currentAgentTracer();
+    if (registered && current !== undefined && current !== tracer) {
+      await this.forceFlush(deadline);
+    } else {
+      await this.shutdown(deadline);
+    }
+  }
+
+  /** Runs `call` and waits for its promise until the deadline at most (then reports it). */
+  async #bounded(method: string, deadline: number | undefined, call: () => unknown): Promise<void> {
+    const result = call();
+    if (!isPromiseLike(result)) return;
+    const limit = Date.now() + this.#timeoutMs;
+    const ms = Math.max(0, Math.min(deadline ?? limit, limit) - Date.now());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      // A plain timer: a program awaiting the flush goes on at the deadline instead of exiting.
+      timer = setTimeout(() => resolve(true), ms);
+    });
+    try {
+      const late = await Promise.race([Promise.resolve(result).then(() => false), timedOut]);
+      if (late) {
+        report(
+          "warn",
+          "agent_processor_timeout",
+          `A trace processor's ${method} did not settle within ${ms} ms: no longer waiting for it`,
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -186,7 +281,8 @@ export function addTraceProcessor(processor: TracingProcessor): void {
 
 /**
  * Replaces every processor added through the agent layer. Tracelet's own processors and
- * exporters (set up by `configure()` or on the tracer) are kept.
+ * exporters (set up by `configure()` or on the tracer) are kept. Processors that are not in the
+ * new list are shut down (as `@openai/agents-core` does), in the background.
  *
  * @param processors The new list.
  * @throws {TypeError} When `processors` is not an array of objects (nothing is replaced then).
@@ -196,11 +292,23 @@ export function setTraceProcessors(processors: readonly TracingProcessor[]): voi
     throw new TypeError("setTraceProcessors expects an array of trace processors");
   }
   processors.forEach(assertProcessor);
-  const bridges = processors.map(bridge);
   const state = agentsState();
+  // A processor that stays keeps its bridge (it is not started, nor shut down, again).
+  const kept = (p: TracingProcessor) => state.bridges.find((b) => processorOf(b) === p);
+  const bridges = processors.map((p) => kept(p) ?? bridge(p));
+  const removed = state.bridges.filter((b) => !bridges.includes(b));
   state.bridges = bridges;
   state.version++;
   getAgentTracer();
+  for (const old of removed) {
+    Promise.resolve(old.shutdown?.()).then(undefined, (error) => {
+      report("error", "processor_failed", "A trace processor failed in shutdown", error);
+    });
+  }
+}
+
+function processorOf(bridge: SpanProcessor): TracingProcessor | undefined {
+  return (bridge as Partial<TracingProcessorBridge>).processor;
 }
 
 /**
@@ -209,12 +317,12 @@ export function setTraceProcessors(processors: readonly TracingProcessor[]): voi
  * @returns The processors, in the order they were added.
  */
 export function getTraceProcessors(): TracingProcessor[] {
-  return agentsState().bridges.map((b) => (b as TracingProcessorBridge).processor);
+  return agentsState().bridges.map((b) => processorOf(b)!);
 }
 
 /**
  * Flushes the agent layer's tracer: every processor (agent-layer and tracelet) exports what it
- * holds.
+ * holds. A processor added through the agent layer is waited for 30 s at most.
  *
  * @returns The merged flush report; never rejects.
  */

@@ -10,12 +10,19 @@
 import { configuredTracer } from "../config_state.ts";
 import { peekConfig } from "../config_state.ts";
 import { getEnv } from "../runtime/_globals.ts";
+import type { SpanProcessor } from "../processor/types.ts";
 import type { Tracer } from "../tracer.ts";
 import { agentsState } from "./_state.ts";
 
 /** True for a processor that is a bridge installed by the agent layer. @internal */
 function isBridge(processor: object): boolean {
   return (processor as { agentLayerBridge?: unknown }).agentLayerBridge === true;
+}
+
+/** The processor installed on `tracer` for a bridge: its per-tracer binding when it has one. */
+function bound(bridge: SpanProcessor, tracer: Tracer): SpanProcessor {
+  const bindTo = (bridge as { bindTo?: (tracer: Tracer) => SpanProcessor }).bindTo;
+  return typeof bindTo === "function" ? bindTo.call(bridge, tracer) : bridge;
 }
 
 /**
@@ -29,7 +36,7 @@ export function syncBridges(tracer: Tracer): Tracer {
   const state = agentsState();
   if (state.synced.get(tracer) === state.version) return tracer;
   const own = tracer.processors.filter((p) => !isBridge(p));
-  tracer.setProcessors([...own, ...state.bridges]);
+  tracer.setProcessors([...own, ...state.bridges.map((b) => bound(b, tracer))]);
   state.synced.set(tracer, state.version);
   return tracer;
 }
@@ -43,6 +50,16 @@ export function syncBridges(tracer: Tracer): Tracer {
  */
 export function getAgentTracer(explicit?: Tracer): Tracer {
   return syncBridges(explicit ?? agentsState().tracer ?? configuredTracer());
+}
+
+/**
+ * The tracer the agent layer records into now, without configuring defaults or syncing bridges.
+ *
+ * @returns The tracer set with {@linkcode setAgentTracer}, else the configured one, if any.
+ * @internal
+ */
+export function currentAgentTracer(): Tracer | undefined {
+  return agentsState().tracer ?? peekConfig()?.tracer;
 }
 
 /**

@@ -204,7 +204,10 @@ export interface SpanError {
 
 /**
  * The exported form of span data: a shallow copy without private (`_`-prefixed) fields and
- * without `undefined` values. Fields that cannot be read are left out (see `ownFields`).
+ * without `undefined` values. Task and turn data are exported the way the OpenAI Agents SDK
+ * exports them, as custom span data: `{type: "custom", name: "task", data: {sdk_span_type:
+ * "task", name, usage}}` (and `name: "turn"` with `turn`, `agent_name`, `usage`). Fields that
+ * cannot be read are left out (see `ownFields`).
  *
  * @param data The span data.
  * @returns A plain object.
@@ -227,5 +230,8 @@ export function exportedFields(data: object): Record<string, unknown> {
   for (const key of Object.keys(fields)) {
     if (!key.startsWith("_") && fields[key] !== undefined) out[key] = fields[key];
   }
-  return out;
+  const type = out.type;
+  if (type !== "task" && type !== "turn") return out;
+  delete out.type;
+  return { type: "custom", name: type, data: { sdk_span_type: type, ...out } };
 }

@@ -25,6 +25,8 @@ export interface AgentTraceInit {
   readonly traceId: string;
   readonly groupId?: string | null;
   readonly metadata?: Record<string, unknown>;
+  /** `gen_ai.provider.name` of its agent, generation and response spans (default `"openai"`). */
+  readonly providerName?: string;
   /** Undefined for a no-op trace. */
   readonly tracer: Tracer | undefined;
   /** Start time in epoch ms (used when converting traces of another SDK). */
@@ -62,6 +64,8 @@ export class AgentTrace {
   readonly metadata: Record<string, unknown> | undefined;
   /** The W3C trace id on the wire (see `toW3CTraceId`). */
   readonly w3cTraceId: string;
+  /** `gen_ai.provider.name` of its spans, unless a span gives its own (undefined: `"openai"`). */
+  readonly providerName: string | undefined;
   readonly #tracer: Tracer | undefined;
   readonly #startTime: number | undefined;
   #span: Span | undefined;
@@ -82,6 +86,7 @@ export class AgentTrace {
       ? null
       : safeString(init.groupId);
     this.metadata = init.metadata;
+    this.providerName = init.providerName === undefined ? undefined : safeString(init.providerName);
     this.#tracer = init.tracer;
     this.#startTime = init.startTime;
     this.w3cTraceId = toW3CTraceId(this.traceId);
@@ -133,7 +138,6 @@ export class AgentTrace {
     if (tracer !== undefined) {
       const state = agentsState();
       const active = getContextManager().active().get(SPAN_KEY);
-      if (state.liveTraceIds.size < 100_000) state.liveTraceIds.add(this.w3cTraceId);
       state.pending = this;
       try {
         this.#span = tracer.startSpan(this.name, {
@@ -172,10 +176,7 @@ export class AgentTrace {
       this.#cell.span = this.#saved.span;
     }
     this.#cell = this.#saved = undefined;
-    if (this.#span !== undefined) {
-      this.#span.end(endTime);
-      agentsState().liveTraceIds.delete(this.w3cTraceId);
-    }
+    this.#span?.end(endTime);
     return this;
   }
 
