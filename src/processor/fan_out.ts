@@ -8,7 +8,6 @@
 import { report } from "../diagnostics.ts";
 import type { FlushReport } from "../types.ts";
 import { emptyReport, mergeReport } from "./report.ts";
-import { numberAtLeast } from "../number_option.ts";
 import type { SpanProcessor } from "./types.ts";
 
 /** The notification methods of a {@linkcode SpanProcessor}. */
@@ -61,13 +60,15 @@ export function notify<H extends ProcessorHook>(
 }
 
 /**
- * Flushes (or shuts down) every processor concurrently, waiting at most until the deadline (one
- * minute without one): a processor whose promise never settles is reported, and the reports of
- * the others are returned.
+ * Flushes (or shuts down) every processor concurrently. With a deadline, it waits at most one
+ * second past it (each processor gets the deadline and should keep it; the second lets a report
+ * made right at the deadline arrive): a processor whose promise never settles is reported, and
+ * the reports of the others are returned. Without a deadline it sets no timer (the Workers
+ * preset uses none) and waits for every processor.
  *
  * @param processors The processors.
  * @param method `forceFlush` or `shutdown`.
- * @param deadline Epoch-ms deadline passed to `shutdown`.
+ * @param deadline Epoch-ms deadline passed to each processor.
  * @returns The merged report; never rejects.
  */
 export async function settleAll(
@@ -77,21 +78,21 @@ export async function settleAll(
 ): Promise<FlushReport> {
   const total = emptyReport();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = await Promise.race([
-    Promise.all(processors.map(async (p) => {
-      try {
-        mergeReport(total, await p[method]?.(deadline));
-      } catch (error) {
-        failed(method, error);
-      }
-    })).then(() => false),
+  const all = Promise.all(processors.map(async (p) => {
+    try {
+      mergeReport(total, await p[method]?.(deadline));
+    } catch (error) {
+      failed(method, error);
+    }
+  }));
+  const late = deadline! < Infinity && await Promise.race([
+    all.then(() => false),
     new Promise((late) => {
-      // A plain timer: the program awaiting this goes on at the deadline instead of exiting.
-      const ms = numberAtLeast(deadline, 0, Date.now() + 60_000) - Date.now();
-      timer = setTimeout(late, Math.min(ms, 2 ** 31 - 1), true);
+      timer = setTimeout(late, Math.min(deadline! + 1000 - Date.now(), 2 ** 31 - 1), true);
     }),
   ]);
   clearTimeout(timer);
   if (late) failed(method, "it did not settle by its deadline");
+  else await all;
   return total;
 }
