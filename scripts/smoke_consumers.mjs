@@ -239,22 +239,28 @@ async function workerConsumer(ctx) {
   }
 }
 
-async function browserConsumer(ctx) {
-  const dir = await makeProject(ctx.base, "browser", ctx.tarball);
-  writeFileSync(
-    join(dir, "entry.mjs"),
-    `import { preset } from "${PKG}/auto";\nconsole.log(JSON.stringify({ preset }));\n`,
-  );
+/** Bundles a project's `entry.mjs` with esbuild into `bundle.mjs`; returns the bundle's path. */
+async function bundleEntry(dir, platform) {
   const bundle = join(dir, "bundle.mjs");
   await esbuild.build({
     entryPoints: [join(dir, "entry.mjs")],
     absWorkingDir: dir,
     bundle: true,
     format: "esm",
-    platform: "browser",
+    platform,
     outfile: bundle,
     logLevel: "error",
   });
+  return bundle;
+}
+
+async function browserConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "browser", ctx.tarball);
+  writeFileSync(
+    join(dir, "entry.mjs"),
+    `import { preset } from "${PKG}/auto";\nconsole.log(JSON.stringify({ preset }));\n`,
+  );
+  const bundle = await bundleEntry(dir, "browser");
   const result = lastJson(await mustRun("node", [bundle], { cwd: dir }));
   expect(
     result.preset === "web",
@@ -278,16 +284,7 @@ await run("bundled", { project: "smoke" }, async () => {
 });
 `,
   );
-  const bundle = join(dir, "bundle.mjs");
-  await esbuild.build({
-    entryPoints: [join(dir, "entry.mjs")],
-    absWorkingDir: dir,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile: bundle,
-    logLevel: "error",
-  });
+  const bundle = await bundleEntry(dir, "node");
   const home = join(dir, "home");
   await mustRun("node", [bundle], { cwd: dir, env: { TRACELET_HOME: home } });
   const projects = join(home, "projects", "smoke");

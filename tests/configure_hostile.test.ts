@@ -3,34 +3,16 @@
 // documented fallback, never a crash, silently dropped spans or a surprise exporter later.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { peekConfig, setConfig } from "../src/config_state.ts";
-import { getContextManager, setContextManager } from "../src/context/manager.ts";
+import { peekConfig } from "../src/config_state.ts";
 import { setDiagnosticsHook } from "../src/diagnostics.ts";
-import type { DiagnosticsHook } from "../src/diagnostics.ts";
 import { TracerError } from "../src/errors.ts";
-import { getTracer, setTracer } from "../src/global.ts";
+import { getTracer } from "../src/global.ts";
 import { configure } from "../src/portable.ts";
 import { configure as configureNode } from "../src/runtime/node.ts";
 import { defaultStorageRoot } from "../src/storage/_fs_storage.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
-
-/** Runs `fn`, then restores the process-wide tracer, config, context manager and hook. */
-async function isolated(fn: (hook: DiagnosticsHook) => Promise<void> | void): Promise<void> {
-  const manager = getContextManager();
-  const config = peekConfig();
-  const tracer = getTracer();
-  const hook: DiagnosticsHook = () => {};
-  const previous = setDiagnosticsHook(hook);
-  try {
-    await fn(hook);
-  } finally {
-    setDiagnosticsHook(previous);
-    setContextManager(manager);
-    setConfig(config);
-    setTracer(tracer);
-  }
-}
+import { isolated } from "./_support/global_state.ts";
 
 describe("configure() given bad options", () => {
   it("throws INVALID_CONFIG naming the option, and changes nothing", () =>

@@ -8,36 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { peekConfig, setConfig } from "../src/config_state.ts";
-import { getContextManager, setContextManager } from "../src/context/manager.ts";
-import { setDiagnosticsHook } from "../src/diagnostics.ts";
+import { peekConfig } from "../src/config_state.ts";
 import type { Diagnostic, DiagnosticsHook } from "../src/diagnostics.ts";
-import { getTracer, setTracer } from "../src/global.ts";
 import { configure } from "../src/portable.ts";
-import { setRedactionPolicy } from "../src/redact/global.ts";
 import { configure as configureNode } from "../src/runtime/node.ts";
 import { type ExitProcess, hookProcessExit } from "../src/runtime/_exit_hook.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import type { Tracer } from "../src/tracer.ts";
 import type { FlushReport } from "../src/types.ts";
 import { isBun, isNode, isWorkerd } from "./_support/runtime.ts";
-
-/** Runs `fn`, then restores the process-wide tracer, config, context manager, hook and policy. */
-async function isolated(fn: () => Promise<void> | void): Promise<void> {
-  const manager = getContextManager();
-  const config = peekConfig();
-  const tracer = getTracer();
-  const hook = setDiagnosticsHook(() => {});
-  try {
-    await fn();
-  } finally {
-    setDiagnosticsHook(hook);
-    setContextManager(manager);
-    setConfig(config);
-    setTracer(tracer);
-    setRedactionPolicy(undefined);
-  }
-}
+import { isolated } from "./_support/global_state.ts";
 
 /** Ends a span with an API key attribute and returns its JSONL line. */
 async function secretLine(

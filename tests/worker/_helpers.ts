@@ -9,10 +9,6 @@ import assert from "node:assert/strict";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import type { SpanProcessor } from "../../src/processor/types.ts";
 import type { SpanRecord } from "../../src/types.ts";
-import { getContextManager, setContextManager } from "../../src/context/manager.ts";
-import { peekConfig, setConfig } from "../../src/config_state.ts";
-import { getTracer, setTracer } from "../../src/global.ts";
-import { setDiagnosticsHook } from "../../src/diagnostics.ts";
 import { instrument } from "../../src/runtime/worker.ts";
 import type {
   InstrumentOptions,
@@ -21,6 +17,7 @@ import type {
   WorkerConfigureOptions,
 } from "../../src/runtime/worker.ts";
 import { MemoryExporter } from "../_support/collect.ts";
+export { isolated } from "../_support/global_state.ts";
 
 /** The handler methods as workerd calls them. */
 export interface Handlers {
@@ -43,22 +40,6 @@ export interface Traced {
 /** instrument() with the handler typed as workerd calls it. */
 export function traced(handler: Partial<Handlers>, options: InstrumentOptions): Traced {
   return instrument(handler, options) as unknown as Traced;
-}
-
-/** Runs `fn` and restores the process-wide tracer, config and context manager afterwards. */
-export async function isolated(fn: () => Promise<void>): Promise<void> {
-  const manager = getContextManager();
-  const config = peekConfig();
-  const tracer = getTracer();
-  const hook = setDiagnosticsHook(() => {});
-  try {
-    await fn();
-  } finally {
-    setDiagnosticsHook(hook);
-    setContextManager(manager);
-    setConfig(config);
-    setTracer(tracer);
-  }
 }
 
 /** An execution context that records what is passed to waitUntil. */
