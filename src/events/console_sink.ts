@@ -1,8 +1,9 @@
 /**
  * The console sink: one readable line per event, for **every** event type (design_research_agents
  * prints nothing for the *Observed* events and unknown types; tracelet prints them all). Model
- * token deltas stream inline on one open line, closed by the next event. Values are previewed
- * (JSON, newlines escaped, at most 120 characters + `...`); events arrive already redacted.
+ * token deltas are gathered on one `[model] ` line, written whole when the next event of the run
+ * closes it (DRA writes each delta as it comes). Values are previewed (JSON, newlines escaped, at
+ * most 120 characters + `...`); events arrive already redacted.
  *
  * @module
  */
@@ -25,7 +26,8 @@ const MAX_PENDING_LINE = 65_536;
  * A stream over a line function such as `console.error`: text is buffered until a newline, so
  * streamed token deltas appear when their line closes. Each write costs time in proportion to
  * its own text only, and the line held back is bounded: once it is longer than
- * `maxLineLength`, it is written as a line of its own (nothing is dropped).
+ * `maxLineLength`, it is written as a line of its own (nothing is dropped, and a character
+ * outside the BMP is never split between two lines).
  *
  * @param writeLine Receives complete lines (without the newline).
  * @param maxLineLength The longest line held back, in UTF-16 code units (default 64 KiB; a value
@@ -44,10 +46,14 @@ export function lineStream(
     pending.push(piece);
     size += piece.length;
   };
-  const flush = () => {
-    const line = pending.join("");
+  const flush = (whole: boolean) => {
+    let line = pending.join("");
     pending = [];
     size = 0;
+    if (!whole && isHighSurrogate(line.charCodeAt(line.length - 1))) {
+      keep(line.slice(-1)); // a character split by the cap: its low half comes with the next write
+      line = line.slice(0, -1);
+    }
     writeLine(line); // if it throws, the line is not written again with the next one
   };
   return {
@@ -58,14 +64,18 @@ export function lineStream(
         for (let newline = text.indexOf("\n"); newline >= 0; newline = text.indexOf("\n", start)) {
           keep(text.slice(start, newline));
           start = newline + 1;
-          flush();
+          flush(true);
         }
       } finally {
         keep(text.slice(start)); // also when writeLine threw: the rest waits for the next write
       }
-      if (size > max) flush();
+      if (size > max) flush(false);
     },
   };
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** The default stream: lines to `console.error` (standard error, like DRA). */
@@ -231,9 +241,15 @@ export function formatEvent(event: TraceEvent): string {
   }${duration(event)}`;
 }
 
-/** Prints every event as a readable line; model token deltas stream inline. */
+/**
+ * Prints every event as a readable line; model token deltas are gathered on one `[model] ` line,
+ * written whole when the next event closes it (or, past 64 KiB, in 64 KiB lines), so the lines of
+ * runs printing to one stream at the same time never mix.
+ */
 export class ConsoleEventSink implements EventSink {
   readonly #stream: ConsoleStream;
+  #streamed: string[] = [];
+  #size = 0;
   #streaming = false;
 
   /**
@@ -247,7 +263,7 @@ export class ConsoleEventSink implements EventSink {
 
   /**
    * Prints one event as a line; `ModelCallToken` deltas are appended to the current
-   * `[model] ` line instead.
+   * `[model] ` line instead, which the next event writes first.
    *
    * @param event The event to print.
    */
@@ -255,22 +271,40 @@ export class ConsoleEventSink implements EventSink {
     if (event.event_type === "ModelCallToken") {
       const delta = event.attributes.delta_text;
       if (typeof delta !== "string" || delta === "") return;
-      if (!this.#streaming) this.#stream.write("[model] ");
+      if (!this.#streaming) this.#hold("[model] ");
       this.#streaming = true;
-      this.#stream.write(delta);
+      this.#hold(delta);
+      if (this.#size > MAX_PENDING_LINE) this.#writeHeld(false);
       return;
     }
     this.#closeLine();
     this.#stream.write(`${formatEvent(event)}\n`);
   }
 
+  #hold(text: string): void {
+    this.#streamed.push(text);
+    this.#size += text.length;
+  }
+
+  /** Writes the held text as one line (a split character's first half waits unless `whole`). */
+  #writeHeld(whole: boolean): void {
+    let line = this.#streamed.join("");
+    this.#streamed = [];
+    this.#size = 0;
+    if (!whole && isHighSurrogate(line.charCodeAt(line.length - 1))) {
+      this.#hold(line.slice(-1));
+      line = line.slice(0, -1);
+    }
+    this.#stream.write(`${line}\n`);
+  }
+
   #closeLine(): void {
     if (!this.#streaming) return;
     this.#streaming = false;
-    this.#stream.write("\n");
+    if (this.#size > 0) this.#writeHeld(true);
   }
 
-  /** Closes an open streaming line. */
+  /** Writes an open streaming line. */
   close(): void {
     this.#closeLine();
   }

@@ -9,11 +9,13 @@
  * A cell keeps the scopes started in it and not finished yet, so scopes may finish in any order:
  * the current one is always the latest still open. A run's session is closed once its root
  * scope and every scope nested in it have finished, so the events of a nested run that outlives
- * its parent are still written. Runs started imperatively outside any scope share the
- * process-wide cell, so concurrent ones cannot be told from nested ones: a second run started
- * while the first is open nests in it (reported once as `events_runs_overlap` when they finish
- * out of order); a run started there after the open run's root has finished gets a session of
- * its own. Use `runCallable` or `withTraceRun` for concurrent runs.
+ * its parent in another context (a `runCallable` / `withTraceRun` still running) are still
+ * written. A scope left open in the context that finishes (the root's, or the one
+ * `withTraceRun` made) cannot be finished by anyone later: it is finished with it, as failed
+ * (`events_run_not_finished`), so the run's session still closes. Runs started imperatively
+ * outside any scope share the process-wide cell, so concurrent ones cannot be told from nested
+ * ones: a second run started while the first is open nests in it and is finished with it. Use
+ * `runCallable` or `withTraceRun` for concurrent runs.
  *
  * @module
  */
@@ -41,6 +43,8 @@ interface EventCell {
   readonly base: Current;
   /** The scopes started in this cell and not finished yet, oldest first (bounded). */
   readonly scopes: TraceScope[];
+  /** The scope `withTraceRun` started in this cell (none in the process-wide cell). */
+  owner?: TraceScope;
 }
 
 /** Per run: how many of its scopes (root and nested) are open, and whether the root finished. */
@@ -57,6 +61,10 @@ const SLOT = Symbol.for("tracelet.events.rootCell.v2");
 const globals = globalThis as unknown as Record<symbol, EventCell | undefined>;
 const runs = new WeakMap<TraceSession, RunState>();
 const finished = new WeakSet<TraceScope>();
+/** Scopes finished automatically (their own finish comes too late and does nothing). */
+const abandoned = new WeakSet<TraceScope>();
+/** The error recorded on a scope finished automatically. */
+const NOT_FINISHED = "run not finished: the run or scope it was started in finished first";
 
 function sharedCell(): EventCell {
   return globals[SLOT] ??= { base: NONE, scopes: [] };
@@ -72,7 +80,11 @@ function currentOf(cell: EventCell): Current {
 
 function push(cell: EventCell, scope: TraceScope): void {
   if (cell.scopes.length >= MAX_SCOPES) {
-    cell.scopes.shift();
+    const oldest = cell.scopes.shift()!;
+    if (!oldest.isRoot) {
+      abandon(oldest); // else its session could never close
+      void settle(oldest.session, false);
+    }
     reportOnce(
       "events_scopes_full",
       "warn",
@@ -138,9 +150,7 @@ export interface StartTraceRunOptions {
 /**
  * Starts a run: with no active session, a new session (root scope, `RunStarted`); inside one, a
  * nested agent span (`AgentRunStarted`) under the current span. The scope becomes current. An
- * agent name or request id that is not a string is recorded in its string form. Outside any
- * `withTraceRun` / `runCallable` scope, a run whose root has finished while runs nested in it
- * are still open is not nested into: the new run gets a session of its own.
+ * agent name or request id that is not a string is recorded in its string form.
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @returns The scope, or undefined when tracing is off (no tracer, or disabled).
@@ -154,9 +164,7 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
   const agent = safeString(o.agentName);
   const requestId = safeString(o.requestId);
   const active = currentTraceSession();
-  const draining = active !== undefined && cell === sharedCell() &&
-    runs.get(active)?.rootFinished === true;
-  if (active === undefined || draining) {
+  if (active === undefined) {
     const tracePath = tracer.buildTracePath(requestId);
     const session = new TraceSession({
       runId: requestId,
@@ -226,9 +234,11 @@ export interface FinishTraceRunOptions {
 /**
  * Finishes a run scope: `RunFinished` (root) or `AgentRunFinished` (nested), written to the
  * scope's own session whatever is current now, and makes the latest scope still open in its
- * context current again. The run's sinks are closed once its root and every scope nested in it
- * have finished. An undefined scope does nothing. Any result and error are recorded as far as
- * they can be read.
+ * context current again. A root (and the scope `withTraceRun` started) first finishes the scopes
+ * of its run still open in its own context (as failed, reported once as
+ * `events_run_not_finished`); the finish of such a scope, when it comes, does nothing. The run's sinks are closed once its root and every scope nested
+ * in it have finished. An undefined scope does nothing. Any result and error are recorded as far
+ * as they can be read.
  *
  * @param scope The scope from {@linkcode startTraceRun} (anything but an object does nothing).
  * @param outcome The result or error.
@@ -240,6 +250,16 @@ export function finishTraceRun(
   outcome?: FinishTraceRunOptions,
 ): Promise<void> {
   if (typeof scope !== "object" || scope === null) return Promise.resolve();
+  if (abandoned.has(scope)) return settle(scope.session, false);
+  const result = field(outcome, "result");
+  const error = errorText(field(outcome, "error"));
+  if (scope.isRoot || scope.cell.owner === scope) finishLeftOpen(scope);
+  end(scope, error === null && field(result, "success") === true, error, result);
+  return settle(scope.session, scope.isRoot);
+}
+
+/** Takes a scope out of its context, writes its finishing event and counts it as finished. */
+function end(scope: TraceScope, success: boolean, error: string | null, result: unknown): void {
   const first = !finished.has(scope);
   finished.add(scope);
   const scopes = scope.cell.scopes;
@@ -256,9 +276,6 @@ export function finishTraceRun(
     }
     scopes.splice(at, 1);
   }
-  const result = field(outcome, "result");
-  const error = errorText(field(outcome, "error"));
-  const success = error === null && field(result, "success") === true;
   if (scope.isRoot) {
     scope.session.finishSpan("RunFinished", scope.spanId, {
       success,
@@ -273,13 +290,43 @@ export function finishTraceRun(
     }, { error });
   }
   const run = runs.get(scope.session);
-  if (run === undefined) return scope.isRoot ? scope.session.close() : Promise.resolve();
-  if (first) {
+  if (run !== undefined && first) {
     run.open--;
     if (scope.isRoot) run.rootFinished = true;
   }
-  if (run.rootFinished && run.open <= 0) return scope.session.close();
-  return scope.isRoot ? scope.session.flush() : Promise.resolve();
+}
+
+/** Finishes a nested scope nobody can finish any more (as failed); its own finish does nothing. */
+function abandon(scope: TraceScope): void {
+  abandoned.add(scope);
+  end(scope, false, NOT_FINISHED, null);
+}
+
+/**
+ * Before a root (or the scope `withTraceRun` started) finishes: finishes the scopes of its run
+ * still open in its context, latest first, so none of them keeps the run's session open.
+ */
+function finishLeftOpen(scope: TraceScope): void {
+  const left = scope.cell.scopes.filter((s) =>
+    s !== scope && s.session === scope.session && !s.isRoot
+  );
+  if (left.length === 0) return;
+  reportOnce(
+    "events_run_not_finished",
+    "warn",
+    "events_run_not_finished",
+    "A run finished while runs started in its context were still open: they were finished " +
+      "with it, as failed. Finish each startTraceRun scope with finishTraceRun (in a finally " +
+      "block), and trace concurrent runs with runCallable or withTraceRun",
+  );
+  for (const s of left.reverse()) abandon(s);
+}
+
+/** Closes the session once its root and every scope nested in it finished; else flushes a root. */
+function settle(session: TraceSession, isRoot: boolean): Promise<void> {
+  const run = runs.get(session);
+  if (run === undefined ? isRoot : run.rootFinished && run.open <= 0) return session.close();
+  return isRoot ? session.flush() : Promise.resolve();
 }
 
 /**
@@ -307,6 +354,7 @@ export function withTraceRun<R>(
   return manager.with(context, () => {
     const scope = startTraceRun(options);
     if (scope === undefined) return Promise.resolve().then(fn);
+    cell.owner = scope;
     const inner = scope.span === undefined
       ? manager.active()
       : manager.active().set(SPAN_KEY, scope.span);

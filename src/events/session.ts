@@ -8,8 +8,9 @@
  * events, so the run reaches the same processors, JSONL span files and OTLP exporter as the rest
  * of tracelet. Those spans carry `dra.run_id` (the analysis CLI uses it to avoid double counting).
  *
- * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics), and
- * an event that arrives after its session closed is counted and reported, not silently lost.
+ * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics, also
+ * when its `emit` returns a promise that rejects), and an event that arrives after its session
+ * closed is counted and reported, not silently lost.
  *
  * @module
  */
@@ -25,6 +26,7 @@ import type { SpanKind } from "../types.ts";
 import { ownFields, readOrCopy } from "../agents/_input.ts";
 import { redacted } from "../agents/_redact.ts";
 import { countAtLeastOne } from "../number_option.ts";
+import { isPromiseLike } from "../promise_like.ts";
 import { safeString } from "../safe_string.ts";
 import { asObject } from "./event.ts";
 import type { EventType, TraceEvent } from "./event.ts";
@@ -317,9 +319,13 @@ export class TraceSession {
     };
     for (const sink of this.#sinks) {
       try {
-        sink.emit(event);
+        const pending: unknown = sink.emit(event);
+        // An async emit is not awaited, but its rejection is reported, never left unhandled.
+        if (isPromiseLike(pending)) {
+          Promise.resolve(pending).catch((error) => sinkFailed(event.event_type, error));
+        }
       } catch (error) {
-        report("error", "event_sink_failed", `Cannot deliver a ${type} event: a sink threw`, error);
+        sinkFailed(event.event_type, error);
       }
     }
   }
@@ -356,6 +362,10 @@ export class TraceSession {
       }
     })).then(() => undefined);
   }
+}
+
+function sinkFailed(type: string, error: unknown): void {
+  report("error", "event_sink_failed", `Cannot deliver a ${type} event: a sink failed`, error);
 }
 
 /** Event attributes as tracelet span attributes: `dra.<key>`. */

@@ -14,7 +14,10 @@ import type { TraceEvent } from "./event.ts";
 
 /** Receives normalized events (design_research_agents' `TraceSink` protocol). */
 export interface EventSink {
-  /** Handles one event; must not block. */
+  /**
+   * Handles one event; must not block. A promise it returns is not awaited (events are not held
+   * up), but its rejection is reported as `event_sink_failed`, as a throw is.
+   */
   emit(event: TraceEvent): void;
   /** Writes what is pending and releases resources. */
   close(): void | Promise<void>;
@@ -22,15 +25,22 @@ export interface EventSink {
   flush?(): void | Promise<void>;
 }
 
+/** A JSON string literal (ASCII only, as `pythonJson` writes it) or a separator outside one. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|[,:]/g;
+
 /**
- * One event as its JSONL line: compact JSON with non-ASCII characters escaped (`ensure_ascii`,
- * as DRA writes it).
+ * One event as its JSONL line, byte for byte as DRA writes it: Python's
+ * `json.dumps(event, ensure_ascii=True)`, with the default separators `", "` and `": "` and every
+ * character outside printable ASCII escaped.
  *
  * @param event The event.
  * @returns The line (no trailing newline).
  */
 export function eventLine(event: TraceEvent): string {
-  return pythonJson(event as unknown as JsonValue);
+  return pythonJson(event as unknown as JsonValue).replace(
+    TOKEN,
+    (t) => t.length === 1 ? `${t} ` : t,
+  );
 }
 
 /** Options of {@linkcode JsonlEventSink}. */

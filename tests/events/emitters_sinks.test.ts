@@ -22,6 +22,7 @@ import {
   emitToolSelectionDecision,
   emitWorkflowStepContext,
   emitWorkflowStepResult,
+  eventLine,
   EventTracer,
   failToolCall,
   finishModelCall,
@@ -345,6 +346,91 @@ describe("sinks", () => {
     assert.ok(elapsed < 2000, `${elapsed} ms`); // quadratic before: about 15 s
     assert.equal(lines.join(""), "[model] " + "tok ".repeat(100_000));
     assert.ok(lines.length > 1 && lines.every((l) => l.length <= 65_536 + 4), "bounded");
+  });
+
+  it("token streams of runs printing to one stream at the same time never mix on one line", () => {
+    const token = (text: string) =>
+      ({ event_type: "ModelCallToken", attributes: { delta_text: text } }) as unknown as TraceEvent;
+    const done = {
+      event_type: "ModelCallFinished",
+      attributes: { model: "m" },
+      duration_ms: null,
+    } as unknown as TraceEvent;
+    const lines: string[] = [];
+    const raw: string[] = [];
+    for (
+      const stream of [lineStream((line) => lines.push(line)), {
+        write: (t: string) => void raw.push(t),
+      }]
+    ) {
+      const a = new ConsoleEventSink(stream);
+      const b = new ConsoleEventSink(stream);
+      a.emit(token("The "));
+      b.emit(token("Hello "));
+      a.emit(token("cat"));
+      b.emit(token("world"));
+      b.emit(done);
+      a.emit(done);
+    }
+    const expected = [
+      "[model] Hello world",
+      "[model] finished model=m",
+      "[model] The cat",
+      "[model] finished model=m",
+    ];
+    assert.deepEqual(lines, expected);
+    assert.deepEqual(raw.join("").split("\n"), [...expected, ""]);
+    assert.ok(raw.every((t) => t.endsWith("\n")), "each write is whole lines");
+
+    // Past 64 KiB the held line is written, never splitting a character outside the BMP.
+    const long: string[] = [];
+    const sink = new ConsoleEventSink(lineStream((line) => long.push(line)));
+    sink.emit(token(`${"x".repeat(65_528)}\uD83D`));
+    sink.emit(token("\uDE00!"));
+    sink.close();
+    assert.deepEqual(long, [`[model] ${"x".repeat(65_528)}`, "\u{1F600}!"]);
+  });
+
+  it("a JSONL line is byte for byte Python's json.dumps(event, ensure_ascii=True), as DRA writes it", async () => {
+    const event: TraceEvent = {
+      event_type: "ToolCallFinished",
+      run_id: "req-\u00e9",
+      span_id: "ab12",
+      parent_span_id: null,
+      timestamp: "2026-01-01T00:00:00.000000+00:00",
+      timestamp_ms: 1767225600000,
+      duration_ms: 12,
+      attributes: {
+        tool_name: 'search, then: "quote" \\ back',
+        ok: true,
+        empty: {},
+        none: [],
+        result: {
+          text: "caf\u00e9 \u{1F600} \u4e2d\n\t\x01\x7f",
+          hits: [1, -2, 0.5, 1e-5, 2.5e-7, 2 ** 60],
+          flag: false,
+          missing: null,
+        },
+      },
+      event_index: 3,
+    };
+    // python3 -c 'import json; print(json.dumps(event, ensure_ascii=True))' for the same event:
+    const python = String
+      .raw`{"event_type": "ToolCallFinished", "run_id": "req-\u00e9", "span_id": "ab12", "parent_span_id": null, "timestamp": "2026-01-01T00:00:00.000000+00:00", "timestamp_ms": 1767225600000, "duration_ms": 12, "attributes": {"tool_name": "search, then: \"quote\" \\ back", "ok": true, "empty": {}, "none": [], "result": {"text": "caf\u00e9 \ud83d\ude00 \u4e2d\n\t\u0001\u007f", "hits": [1, -2, 0.5, 1e-05, 2.5e-07, 1152921504606846976], "flag": false, "missing": null}}, "event_index": 3}`;
+    assert.equal(eventLine(event), python);
+
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    try {
+      await tracer.runCallable({ agentName: "a", requestId: "bytes", fn: () => "ok" });
+      const { lines, events } = await readEvents("bytes");
+      assert.equal(lines.length, 2);
+      for (const [i, line] of lines.entries()) {
+        assert.ok(line.startsWith('{"event_type": "'), line);
+        assert.equal(line, eventLine(events[i]));
+      }
+    } finally {
+      await done();
+    }
   });
 
   it("formatEvent escapes newlines and shows unknown types with their attributes", () => {

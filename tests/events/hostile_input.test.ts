@@ -482,6 +482,49 @@ describe("sessions and sinks", () => {
     assert.deepEqual(fallback, []); // NaN means the default 64 KiB
   });
 
+  it("a line cut at maxLineLength never splits a character outside the BMP", () => {
+    const lines: string[] = [];
+    const stream = lineStream((line) => lines.push(line), 4);
+    stream.write("abc");
+    stream.write("d\uD83D"); // the cap falls between the halves of 😀
+    stream.write("\uDE00 ok\n");
+    assert.deepEqual(lines, ["abcd", "\u{1F600} ok"]);
+  });
+
+  it("a sink whose emit returns a promise that rejects is reported, not left unhandled", async () => {
+    const memory = new MemoryEventSink();
+    const asyncSink = {
+      emit: async () => {
+        await Promise.resolve();
+        throw new Error("collector unreachable");
+      },
+      close: () => {},
+    };
+    const badThenable = {
+      emit: () => ({
+        then() {
+          throw new Error("then");
+        },
+      }),
+      close: () => {},
+    };
+    const session = new TraceSession({ runId: "r", sinks: [asyncSink, badThenable, memory] });
+    const { diagnostics } = await captureDiagnostics(async () => {
+      session.emitEvent("A", "s", null, {});
+      session.emitEvent(Symbol("odd") as never, "s", null, {});
+      await session.close();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+    assert.deepEqual(memory.events.map((e) => e.event_type), ["A", "Symbol(odd)"]);
+    assert.deepEqual(diagnostics.map((d) => `${d.level} ${d.code} ${String(d.cause)}`).sort(), [
+      "error event_sink_failed Error: collector unreachable",
+      "error event_sink_failed Error: collector unreachable",
+      "error event_sink_failed Error: then",
+      "error event_sink_failed Error: then",
+    ]);
+    assert.ok(diagnostics.some((d) => d.message.includes("Symbol(odd)")));
+  });
+
   it("sinks and storage that throw or reject never reach the caller; the other sinks get every event", async () => {
     const memory = new MemoryEventSink();
     const broken: EventSink = {

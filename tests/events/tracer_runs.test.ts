@@ -260,7 +260,7 @@ describe("runs that overlap or outlive their parent", () => {
   const summary = (events: TraceEvent[]) =>
     events.map((e) => `${e.event_type} ${e.attributes.request_id ?? e.attributes.tool_name ?? ""}`);
 
-  it("concurrent imperative runs outside a scope lose no event, and the overlap is reported", async () => {
+  it("concurrent imperative runs outside a scope: the second is finished with the first, as failed", async () => {
     const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
     async function handle(request: string, ms: number): Promise<void> {
       const scope = startTraceRun({ agentName: "bot", requestId: request, tracer });
@@ -274,48 +274,142 @@ describe("runs that overlap or outlive their parent", () => {
       const { diagnostics } = await captureDiagnostics(() =>
         Promise.all([handle("req-1", 5), handle("req-2", 40)])
       );
-      // Without an async scope the second request cannot be told from a nested run: it is
-      // recorded inside the first one's file, but every event is there.
+      // Without an async scope the second request cannot be told from a nested run left open:
+      // it is finished (failed) with the first, which closes; what it does later is not traced.
       const { events } = await readEvents("req-1");
       assert.deepEqual(summary(events), [
         "RunStarted req-1",
         "AgentRunStarted req-2",
         "ToolCallStarted search-req-1",
         "ToolCallFinished search-req-1",
-        "RunFinished ",
-        "ToolCallStarted search-req-2",
-        "ToolCallFinished search-req-2",
         "AgentRunFinished ",
+        "RunFinished ",
       ]);
+      assert.equal(events[4].attributes.success, false);
+      assert.match(String(events[4].attributes.error), /not finished/);
       assert.equal(currentTraceSession(), undefined);
       assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [
-        ["warn", "events_runs_overlap"],
+        ["warn", "events_run_not_finished"],
       ]);
     } finally {
       await done();
     }
   });
 
-  it("a run started after an overlapping run's root finished gets a session of its own", async () => {
-    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+  it("a nested run left open in the process-wide context is finished with its root and stops being current", async () => {
+    const { tracer, readEvents, collector, done } = eventSetup({ enableConsole: false });
     try {
-      await captureDiagnostics(async () => {
-        const first = startTraceRun({ agentName: "a", requestId: "o-1", tracer })!;
-        const second = startTraceRun({ agentName: "a", requestId: "o-2", tracer })!;
-        await finishTraceRun(first, { result: { success: true } });
-        assert.equal(first.session.closed, false); // o-2 is still open in it
-        const third = startTraceRun({ agentName: "a", requestId: "o-3", tracer })!;
+      resetReportedOnce();
+      const { diagnostics } = await captureDiagnostics(async () => {
+        const root = startTraceRun({ agentName: "outer", requestId: "left", tracer })!;
+        const nested = startTraceRun({ agentName: "sub", requestId: "left-sub", tracer })!;
+        await finishTraceRun(root, { error: new Error("boom") }); // nested is never finished
+        assert.equal(root.session.closed, true);
+        assert.equal(currentTraceSession(), undefined);
+        assert.equal(startModelCall({ model: "outside-any-run" }), undefined);
+        await finishTraceRun(nested, { result: { success: true } }); // too late: does nothing
+        const third = startTraceRun({ agentName: "a", requestId: "left-3", tracer })!;
         assert.equal(third.isRoot, true);
         await finishTraceRun(third, { result: { success: true } });
-        await finishTraceRun(second, { result: { success: true } });
-        assert.equal(first.session.closed, true);
       });
-      assert.equal(currentTraceSession(), undefined);
-      assert.deepEqual(summary((await readEvents("o-3")).events), [
-        "RunStarted o-3",
+      const events = (await readEvents("left")).events;
+      assert.deepEqual(summary(events), [
+        "RunStarted left",
+        "AgentRunStarted left-sub",
+        "AgentRunFinished ",
         "RunFinished ",
       ]);
-      assert.equal((await readEvents("o-1")).events.length, 4);
+      assert.deepEqual(events[2].attributes, {
+        success: false,
+        error: "run not finished: the run or scope it was started in finished first",
+        agent: "sub",
+      });
+      assert.equal(typeof events[2].duration_ms, "number");
+      assert.deepEqual(summary((await readEvents("left-3")).events), [
+        "RunStarted left-3",
+        "RunFinished ",
+      ]);
+      // Every tracelet span ended (children first), so all of them are exported.
+      assert.deepEqual(collector.ended.map((s) => s.name), [
+        "invoke_agent sub",
+        "run outer",
+        "run a",
+      ]);
+      assert.equal(collector.byName("invoke_agent sub").status.code, "ERROR");
+      assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [
+        ["warn", "events_run_not_finished"],
+      ]);
+    } finally {
+      await done();
+    }
+  });
+
+  it("a nested run left open by an exception in runCallable does not keep the run open", async () => {
+    const { tracer, readEvents, collector, done } = eventSetup({ enableConsole: false });
+    try {
+      let session: TraceSession | undefined;
+      await captureDiagnostics(async () => {
+        await assert.rejects(
+          tracer.runCallable({
+            agentName: "outer",
+            requestId: "thrown",
+            fn: () =>
+              tracer.runCallable({
+                agentName: "inner",
+                requestId: "thrown-inner",
+                fn: () => {
+                  session = currentTraceSession();
+                  startTraceRun({ agentName: "sub", requestId: "thrown-sub", tracer });
+                  throw new Error("boom"); // before finishTraceRun
+                },
+              }),
+          }),
+          /boom/,
+        );
+      });
+      assert.equal(session!.closed, true);
+      assert.deepEqual(
+        (await readEvents("thrown")).events.map((e) =>
+          `${e.event_type} ${e.attributes.agent ?? ""} ${e.attributes.success}`
+        ),
+        [
+          "RunStarted outer undefined",
+          "AgentRunStarted inner undefined",
+          "AgentRunStarted sub undefined",
+          "AgentRunFinished sub false",
+          "AgentRunFinished inner false",
+          "RunFinished  false",
+        ],
+      );
+      assert.deepEqual(collector.ended.map((s) => s.name), [
+        "invoke_agent sub",
+        "invoke_agent inner",
+        "run outer",
+      ]);
+    } finally {
+      await done();
+    }
+  });
+
+  it("a run whose context forgot a nested run (over 1000 left open) still closes", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false, spanTracer: false });
+    try {
+      resetReportedOnce();
+      const { diagnostics } = await captureDiagnostics(async () => {
+        const root = startTraceRun({ agentName: "loop", requestId: "many", tracer })!;
+        for (let i = 0; i < 1001; i++) {
+          startTraceRun({ agentName: "sub", requestId: `s${i}`, tracer });
+        }
+        await finishTraceRun(root, { result: { success: true } });
+        assert.equal(root.session.closed, true);
+      });
+      const events = (await readEvents("many")).events;
+      assert.equal(events.filter((e) => e.event_type === "AgentRunFinished").length, 1001);
+      assert.equal(events[events.length - 1].event_type, "RunFinished");
+      assert.deepEqual(diagnostics.map((d) => d.code).sort(), [
+        "events_run_not_finished",
+        "events_scopes_full",
+      ]);
     } finally {
       await done();
     }
