@@ -7,13 +7,18 @@
  * A retryable failure (network, timeout, 408/429/5xx) ends the drain, since the server is not
  * healthy right now; a non-retryable one (for example 400) only backs that entry off and the
  * drain goes on with the next. An entry that failed `maxAttempts` times is given up and counted
- * as dropped (`outbox_expired`).
+ * as dropped (`outbox_expired`), as are entries the outbox removes for their age.
+ *
+ * A drain delivers at most `maxDeliveriesPerDrain` entries (default: the outbox's
+ * `deliveriesPerDrain` hint, 16 on Cloudflare, else 256) and leases the entries it reads, so two
+ * drainers of one shared outbox (a Durable Object) do not deliver the same entry twice.
  *
  * @module
  */
 import { checkRules, isFiniteAtLeast, isPositiveInteger, type Rule } from "../option_rules.ts";
 import { addDropped } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
+import { splitContentType } from "../storage/_destination.ts";
 import type { Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./otlp_http.ts";
@@ -26,15 +31,23 @@ export interface OutboxRetryOptions {
   maxBackoffMillis?: number;
   /** Delivery attempts from the outbox before an entry is given up (integer >= 1). Default 20. */
   maxAttempts?: number;
+  /**
+   * Most entries one drain delivers (integer >= 1); the rest wait for the next drain. Default:
+   * what the storage's outbox suggests (16 for the Cloudflare adapters, whose Worker invocations
+   * have a small budget of subrequests and binding operations), else 256.
+   */
+  maxDeliveriesPerDrain?: number;
 }
 
-/** Outbox retry settings with the defaults filled in. */
-export type OutboxRetryPolicy = Required<OutboxRetryOptions>;
+/** Outbox retry settings with the defaults filled in (the drain bound may stay unset). */
+export type OutboxRetryPolicy =
+  & Required<Omit<OutboxRetryOptions, "maxDeliveriesPerDrain">>
+  & Pick<OutboxRetryOptions, "maxDeliveriesPerDrain">;
 
 const CONTEXT = "Cannot configure the export outbox";
 const POLICY_RULES: readonly Rule[] = [
   [["initialBackoffMillis", "maxBackoffMillis"], isFiniteAtLeast(0), "a finite number >= 0"],
-  [["maxAttempts"], isPositiveInteger, "an integer >= 1"],
+  [["maxAttempts", "maxDeliveriesPerDrain"], isPositiveInteger, "an integer >= 1"],
 ];
 
 /**
@@ -43,14 +56,17 @@ const POLICY_RULES: readonly Rule[] = [
  * @param options Partial settings.
  * @returns The complete policy.
  * @throws {TracerError} `INVALID_CONFIG` for a delay that is not a finite number >= 0 or a
- *   `maxAttempts` that is not an integer >= 1 (a NaN delay would make every parked batch fail).
+ *   `maxAttempts` or `maxDeliveriesPerDrain` that is not an integer >= 1 (a NaN delay would make
+ *   every parked batch fail).
  */
 export function outboxRetryPolicy(options: OutboxRetryOptions = {}): OutboxRetryPolicy {
   checkRules(options, POLICY_RULES, CONTEXT);
+  const { maxDeliveriesPerDrain } = options;
   return {
     initialBackoffMillis: options.initialBackoffMillis ?? 5000,
     maxBackoffMillis: options.maxBackoffMillis ?? 3_600_000,
     maxAttempts: options.maxAttempts ?? 20,
+    ...(maxDeliveriesPerDrain === undefined ? {} : { maxDeliveriesPerDrain }),
   };
 }
 
@@ -81,17 +97,7 @@ export function destinationTag(url: string): string {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 
-/**
- * Splits a stored content type into the type to send and its destination tag.
- *
- * @param stored The entry's content type, possibly with a `tracelet-destination` parameter.
- * @returns The plain content type and the tag (undefined for untagged entries).
- */
-export function splitContentType(stored: string): { type: string; destination?: string } {
-  const match = /;\s*tracelet-destination=([0-9a-f]+)\s*$/.exec(stored);
-  if (match === null) return { type: stored };
-  return { type: stored.slice(0, match.index), destination: match[1] };
-}
+export { splitContentType };
 
 /** What a drain needs. */
 export interface DrainContext {
@@ -101,6 +107,11 @@ export interface DrainContext {
   readonly deliver: (entry: OutboxEntry, contentType: string) => Promise<SendResult>;
   /** This exporter's destination tag; entries tagged for another destination are left alone. */
   readonly destination: string;
+  /**
+   * Who leases the entries this drain reads (keep it per drainer, so its next drain is not held
+   * back by its own leases). Default: a new random owner per drain.
+   */
+  readonly leaseOwner?: string;
   /** Retry policy. */
   readonly policy: OutboxRetryPolicy;
   /** Epoch ms after which no new delivery starts. */
@@ -114,7 +125,12 @@ export interface DrainContext {
 }
 
 const PEEK = 32;
+/** Deliveries per drain when neither the options nor the outbox say otherwise. */
 const MAX_PER_DRAIN = 256;
+/** Longest lease a drain takes (past its deadline it starts nothing new anyway). */
+const MAX_LEASE_MILLIS = 120_000;
+/** Kept past the deadline, for an attempt that ends at the deadline to be acked. */
+const LEASE_GRACE_MILLIS = 5_000;
 
 /** One redelivery from an outbox, as an enqueue that evicts the entry meanwhile sees it. */
 interface Delivery {
@@ -122,8 +138,11 @@ interface Delivery {
   done: boolean;
   /** It succeeded: the drain counts the spans exported. */
   exported: boolean;
-  /** An enqueue evicted the entry during the attempt: the drain counts it if the attempt fails. */
-  evicted: boolean;
+  /**
+   * An enqueue removed the entry during the attempt (`outbox_full` or `outbox_expired`): the
+   * drain counts it so if the attempt fails.
+   */
+  evicted?: string;
 }
 
 /** Finished deliveries remembered per outbox (an eviction can be reported after they end). */
@@ -135,14 +154,14 @@ async function deliverTracked(
   ctx: DrainContext,
   entry: OutboxEntry,
   type: string,
-): Promise<{ result: SendResult; evicted: boolean }> {
+): Promise<{ result: SendResult; evicted?: string }> {
   let known = deliveries.get(ctx.outbox);
   if (known === undefined) deliveries.set(ctx.outbox, known = new Map());
   for (const [id, old] of known) {
     if (known.size < REMEMBERED) break;
     if (old.done) known.delete(id);
   }
-  const delivery: Delivery = { done: false, exported: false, evicted: false };
+  const delivery: Delivery = { done: false, exported: false };
   known.set(entry.id, delivery);
   try {
     const result = await ctx.deliver(entry, type);
@@ -154,31 +173,40 @@ async function deliverTracked(
 }
 
 /** Counts a failed attempt at an entry evicted meanwhile (`parkBatch` left it to the drain). */
-function countEvicted(ctx: DrainContext, entry: OutboxEntry): void {
-  addDropped(ctx.report, "outbox_full", entry.spanCount);
-  ctx.onProblem?.("outbox_full", OUTBOX_FULL);
+function countEvicted(ctx: DrainContext, entry: OutboxEntry, reason: string): void {
+  addDropped(ctx.report, reason, entry.spanCount);
+  if (reason === "outbox_full") ctx.onProblem?.("outbox_full", OUTBOX_FULL);
 }
 
 const OUTBOX_FULL = "Cannot keep every undelivered batch: the export outbox is full";
 
 /**
  * Tells whether an evicted entry's spans are dropped by the eviction: not when a drain delivered
- * them (counted exported), nor while a drain is delivering them (the drain counts them dropped if
- * the attempt fails).
+ * them (counted exported), nor while a drain is delivering them (the drain counts them dropped, by
+ * `reason`, if the attempt fails).
  */
-function evictionDrops(outbox: Outbox, id: string): boolean {
+function evictionDrops(outbox: Outbox, id: string, reason: string): boolean {
   const delivery = deliveries.get(outbox)?.get(id);
   if (delivery === undefined) return true;
   if (delivery.done) return !delivery.exported;
-  delivery.evicted = true;
+  delivery.evicted = reason;
   return false;
+}
+
+/** The drain's delivery bound: the option, else the outbox's hint when usable, else 256. */
+function deliveryBudget(ctx: DrainContext): number {
+  const hint = ctx.outbox.deliveriesPerDrain;
+  const usable = typeof hint === "number" && Number.isSafeInteger(hint) && hint >= 1;
+  return ctx.policy.maxDeliveriesPerDrain ?? (usable ? hint : MAX_PER_DRAIN);
 }
 
 /**
  * Drains due outbox entries, oldest first. It pages through the outbox with a cursor and asks
- * only for entries due now, so entries that are not due yet, or that belong to another exporter's
- * destination, never hide newer due ones (an outbox that ignores the peek options still works:
- * what it returns twice or early is skipped here).
+ * only for entries due now and meant for its destination, so entries that are not due yet, or
+ * that belong to another exporter's destination, never hide newer due ones and their bodies are
+ * not read (an outbox that ignores the peek options still works: what it returns twice, early or
+ * for another destination is skipped here). It leases what it reads until shortly after its
+ * deadline, and delivers at most its budget of entries.
  *
  * @param ctx The drain context.
  * @returns The earliest epoch ms at which another drain could deliver something that this drain
@@ -186,25 +214,32 @@ function evictionDrops(outbox: Outbox, id: string): boolean {
  *   caller rechecks on its own schedule); `Date.now()` when the drain stopped early.
  */
 export async function drainOutbox(ctx: DrainContext): Promise<number> {
-  const { outbox, policy, report } = ctx;
+  const { outbox, policy, report, destination } = ctx;
+  const budget = deliveryBudget(ctx);
+  const owner = ctx.leaseOwner ?? crypto.randomUUID();
   let after: string | undefined;
   let nextDue = Infinity;
   let processed = 0;
   for (;;) {
-    const entries = await outbox.peek(PEEK, { after, dueBy: Date.now() });
+    const now = Date.now();
+    if (ctx.signal?.aborted || now >= ctx.deadline || processed >= budget) return now;
+    const page = Math.min(PEEK, budget - processed);
+    const millis = Math.min(ctx.deadline - now, MAX_LEASE_MILLIS) + LEASE_GRACE_MILLIS;
+    const lease = { owner, millis };
+    const entries = await outbox.peek(page, { after, dueBy: now, destination, lease });
     let advanced = false;
     for (const entry of entries) {
       if (after !== undefined && !(entry.id > after)) continue;
       after = entry.id;
       advanced = true;
-      const { type, destination } = splitContentType(entry.contentType);
-      if (destination !== undefined && destination !== ctx.destination) continue;
+      const { type, destination: tag } = splitContentType(entry.contentType);
+      if (tag !== undefined && tag !== destination) continue;
       const now = Date.now();
       if (entry.notBefore > now) {
         nextDue = Math.min(nextDue, entry.notBefore);
         continue;
       }
-      if (ctx.signal?.aborted || now >= ctx.deadline || processed >= MAX_PER_DRAIN) return now;
+      if (ctx.signal?.aborted || now >= ctx.deadline || processed >= budget) return now;
       processed++;
       const { result, evicted } = await deliverTracked(ctx, entry, type);
       if (result.ok) {
@@ -221,9 +256,9 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
         }
         continue;
       }
-      if (evicted) countEvicted(ctx, entry);
+      if (evicted !== undefined) countEvicted(ctx, entry, evicted);
       if (result.reason === "aborted") return Date.now();
-      if (!evicted) { // an evicted entry is gone: nothing to give up or back off
+      if (evicted === undefined) { // an evicted entry is gone: nothing to give up or back off
         const attempts = entry.attempts + 1;
         if (attempts >= policy.maxAttempts) {
           await outbox.ack(entry.id);
@@ -241,7 +276,7 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       }
       if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
     }
-    if (!advanced || entries.length < PEEK) return nextDue;
+    if (!advanced || entries.length < page) return nextDue;
   }
 }
 
@@ -256,9 +291,10 @@ export interface ParkResult {
 /**
  * Stores an undeliverable batch in the outbox (body uncompressed, no headers), counting it as
  * persisted, and counting what the outbox's bounds refused or evicted as dropped
- * (`outbox_too_large`, `outbox_full`). An evicted entry that a drain in this process is
- * redelivering right then is counted once, by the drain: exported if the attempt succeeds, else
- * `outbox_full`. An outbox that fails to write counts the batch as failed.
+ * (`outbox_too_large`, `outbox_full`) and what it removed for its age as `outbox_expired`. An
+ * evicted entry that a drain in this process is redelivering right then is counted once, by the
+ * drain: exported if the attempt succeeds, else dropped. An outbox that fails to write counts the
+ * batch as failed (and has evicted nothing).
  *
  * @param outbox The outbox.
  * @param batch The batch: body, content type, span count and reason.
@@ -294,7 +330,12 @@ export async function parkBatch(
         result.rejected === "too_large" ? "outbox_too_large" : "outbox_full",
         count,
       );}
-    const lost = result.evicted.filter((evicted) => evictionDrops(outbox, evicted.id));
+    for (const expired of result.expired ?? []) {
+      if (evictionDrops(outbox, expired.id, "outbox_expired")) {
+        addDropped(report, "outbox_expired", expired.spanCount);
+      }
+    }
+    const lost = result.evicted.filter((e) => evictionDrops(outbox, e.id, "outbox_full"));
     for (const evicted of lost) addDropped(report, "outbox_full", evicted.spanCount);
     if (!result.accepted || lost.length > 0) {
       return { notBefore, problem: { code: "outbox_full", message: OUTBOX_FULL } };

@@ -105,6 +105,8 @@ const RECHECK_MILLIS = 30_000;
 
 interface DrainState {
   readonly tag: string;
+  /** Leases this exporter's drains take (random, made on first use). */
+  owner?: string;
   nextDrainAt: number;
   draining?: Promise<void>;
 }
@@ -112,7 +114,8 @@ interface DrainState {
 /**
  * The durable outbox over a storage adapter's `outbox`: per-entry backoff from 5 s doubling to
  * 1 h, 20 attempts, then `outbox_expired`. Evictions by the storage's bounds are counted as
- * `outbox_full`.
+ * `outbox_full`, entries the storage removes for their age as `outbox_expired`. A drain delivers
+ * at most `maxDeliveriesPerDrain` entries (16 on the Cloudflare adapters, else 256 by default).
  *
  * @example
  * ```ts
@@ -216,6 +219,7 @@ export class OtlpOutbox implements ExportOutbox {
           outbox: this.#storage.outbox,
           deliver: (entry, type) => link.send(entry.body, type, deadline, signal),
           destination: state.tag,
+          leaseOwner: state.owner ??= crypto.randomUUID(),
           policy: this.#policy,
           deadline,
           signal,

@@ -15,13 +15,20 @@
  */
 
 import { TracerError } from "../errors.ts";
-import { newOutboxId, toOutboxInfo } from "./_outbox.ts";
+import { newOutboxId } from "./_outbox.ts";
 import { blobSegments, checkLines, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
-import type { OutboxEntryInfo, StoragePath } from "./types.ts";
+import type { StoragePath } from "./types.ts";
 import { utf8Encoder } from "../utf8.ts";
 
 /** The default key prefix of the Cloudflare adapters. */
 export const DEFAULT_PREFIX = "tracelet/";
+
+/**
+ * How many outbox entries one drain should deliver at most on Cloudflare (the outbox's
+ * `deliveriesPerDrain` hint): each delivery is a subrequest plus two or three binding operations,
+ * and a Worker invocation may make only 50 subrequests on the Free plan and 1000 KV operations.
+ */
+export const CLOUDFLARE_DELIVERIES_PER_DRAIN = 16;
 
 /** Longest log part of a key before it is replaced by a hash (KV keys are at most 512 bytes). */
 const MAX_LOG_KEY = 240;
@@ -128,35 +135,6 @@ export function joinLines(lines: readonly string[]): string {
  */
 export function splitLines(text: string): string[] {
   return text.split("\n");
-}
-
-/** Longest outbox `reason` kept in object metadata (metadata is small on R2 and KV). */
-const MAX_REASON = 200;
-
-/**
- * Serializes outbox entry metadata for an object store's metadata field.
- *
- * @param info The entry metadata.
- * @returns Compact JSON (the reason is cut to 200 characters).
- */
-export function encodeInfo(info: OutboxEntryInfo): string {
-  return JSON.stringify({ ...info, reason: info.reason.slice(0, MAX_REASON) });
-}
-
-/**
- * Parses metadata written by {@linkcode encodeInfo}.
- *
- * @param text The stored JSON, if any.
- * @returns The metadata, or undefined when missing or malformed.
- */
-export function decodeInfo(text: unknown): OutboxEntryInfo | undefined {
-  if (typeof text !== "string") return undefined;
-  try {
-    const info = JSON.parse(text) as Partial<OutboxEntryInfo> | null;
-    return typeof info?.id === "string" ? toOutboxInfo(info.id, info, "read") : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkPrefix } from "./_cloudflare.ts";
+import { checkPrefix, CLOUDFLARE_DELIVERIES_PER_DRAIN } from "./_cloudflare.ts";
 import {
   decodeFrame,
   type DurableObjectOp,
@@ -57,7 +57,10 @@ interface Call {
 export class DurableObjectStubStorage implements TraceStorage {
   /** Always `durable-object`. */
   readonly kind: string = "durable-object";
-  /** The object's outbox. */
+  /**
+   * The object's outbox. Leases taken by `peek` are kept in the object, so drainers in different
+   * Workers do not deliver the same entry twice; a drain should deliver at most 16 entries.
+   */
   readonly outbox: Outbox;
   readonly #stub: DurableObjectStubLike;
   readonly #common: Record<string, unknown>;
@@ -80,6 +83,7 @@ export class DurableObjectStubStorage implements TraceStorage {
         outboxMaxBytes: limits.maxBytes,
         outboxMaxEntries: limits.maxEntries,
         outboxPolicy: limits.policy,
+        outboxMaxAgeMillis: limits.maxAgeMillis,
       },
     };
     this.#stub = "idFromName" in target
@@ -104,6 +108,7 @@ export class DurableObjectStubStorage implements TraceStorage {
 
   #makeOutbox(): Outbox {
     return {
+      deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
       enqueue: async (input: OutboxInput): Promise<EnqueueResult> => {
         if (!(input?.body instanceof Uint8Array)) {
           throw new TypeError("Cannot enqueue outbox entry: body must be a Uint8Array");
@@ -113,12 +118,10 @@ export class DurableObjectStubStorage implements TraceStorage {
       },
       peek: async (limit: number, options?: OutboxPeekOptions): Promise<OutboxEntry[]> => {
         const count = limit > 0 ? Math.min(limit, Number.MAX_SAFE_INTEGER) : 0; // JSON has no Infinity
-        const { after, dueBy } = checkPeekOptions(options);
+        const filter = checkPeekOptions(options);
         // Nor for dueBy: clamp to the finite range.
-        const wire = {
-          after,
-          dueBy: Math.max(-Number.MAX_VALUE, Math.min(dueBy, Number.MAX_VALUE)),
-        };
+        const dueBy = Math.max(-Number.MAX_VALUE, Math.min(filter.dueBy, Number.MAX_VALUE));
+        const wire = { ...filter, dueBy };
         const { header, payload } = await this.#call("peek", [count, wire]);
         let offset = 0;
         return (header.result as (Omit<OutboxEntry, "body"> & { size: number })[]).map(

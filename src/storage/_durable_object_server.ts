@@ -85,6 +85,7 @@ export class TraceletDurableObject {
       limits.outboxMaxBytes,
       limits.outboxMaxEntries,
       limits.outboxPolicy,
+      limits.outboxMaxAgeMillis,
     ]);
     let storage = this.#storages.get(key);
     if (storage === undefined) {

@@ -17,6 +17,7 @@
 import {
   blobKey,
   checkPrefix,
+  CLOUDFLARE_DELIVERIES_PER_DRAIN,
   copyBlob,
   joinLines,
   logPrefix,
@@ -24,6 +25,7 @@ import {
   splitLines,
 } from "./_cloudflare.ts";
 import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
+import { OutboxLeases } from "./_outbox_leases.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 
@@ -153,11 +155,26 @@ class DurableObjectOutboxStore implements OutboxStore {
   }
 }
 
-/** A {@linkcode TraceStorage} on a Durable Object's own storage (`state.storage`). */
+/** Outbox leases per Durable Object storage and prefix, shared by every outbox over them. */
+const leaseTables = new WeakMap<object, Map<string, OutboxLeases>>();
+
+function leasesFor(storage: object, prefix: string): OutboxLeases {
+  let byPrefix = leaseTables.get(storage);
+  if (byPrefix === undefined) leaseTables.set(storage, byPrefix = new Map());
+  let leases = byPrefix.get(prefix);
+  if (leases === undefined) byPrefix.set(prefix, leases = new OutboxLeases());
+  return leases;
+}
+
+/**
+ * A {@linkcode TraceStorage} on a Durable Object's own storage (`state.storage`). Outbox leases
+ * (`peek`'s `lease` option) are kept in the object's memory, shared by every instance over the
+ * same storage and prefix, so every Worker that drains through the object sees them.
+ */
 export class DurableObjectTraceStorage implements TraceStorage {
   /** Always `durable-object`. */
   readonly kind: string = "durable-object";
-  /** The outbox: strongly consistent and transactional. */
+  /** The outbox: strongly consistent and transactional; a drain should deliver at most 16. */
   readonly outbox: Outbox;
   readonly #outbox: BoundedOutbox;
   readonly #storage: DurableObjectStorageLike;
@@ -174,7 +191,10 @@ export class DurableObjectTraceStorage implements TraceStorage {
     this.#storage = storage;
     this.#prefix = checkPrefix(options.prefix, "Durable Object");
     const outbox = new DurableObjectOutboxStore(storage, this.#prefix);
-    this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options));
+    this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
+      leases: leasesFor(storage, this.#prefix),
+      deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+    });
   }
 
   /**

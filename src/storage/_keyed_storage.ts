@@ -5,12 +5,16 @@
  * order. A blob is one value; the outbox is one value per entry (`_keyed_outbox.ts`). The key
  * layout is described in `_cloudflare.ts`.
  *
+ * Outbox leases (`peek`'s `lease` option) live in this storage object, so they keep drainers in
+ * this isolate apart, not drainers in other isolates: for those, use the Durable Object adapter.
+ *
  * @module
  */
 
 import {
   blobKey,
   checkPrefix,
+  CLOUDFLARE_DELIVERIES_PER_DRAIN,
   copyBlob,
   joinLines,
   logPrefix,
@@ -37,7 +41,7 @@ const READ_CONCURRENCY = 8;
 export class KeyedStorage implements TraceStorage {
   /** The adapter name, `cloudflare-r2` or `cloudflare-kv`. */
   readonly kind: string;
-  /** The outbox: one value per batch under `<prefix>o/`. */
+  /** The outbox: one value per batch under `<prefix>o/`; a drain should deliver at most 16. */
   readonly outbox: Outbox;
   readonly #outbox: BoundedOutbox;
   readonly #store: KeyedStore;
@@ -57,7 +61,9 @@ export class KeyedStorage implements TraceStorage {
     this.#store = store;
     this.#prefix = checkPrefix(options.prefix, label);
     const outbox = new KeyedOutboxStore(store, this.#prefix);
-    this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options));
+    this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
+      deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+    });
   }
 
   /**

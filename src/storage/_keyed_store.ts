@@ -32,6 +32,8 @@ export interface KeyedStore {
   put(key: string, value: ArrayBuffer | string, metadata?: KeyedMetadata): Promise<void>;
   /** Reads a value, or undefined when absent. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Reads a value and its metadata (`{}` when it has none) in one operation, or undefined. */
+  read(key: string): Promise<{ value: Uint8Array; metadata: KeyedMetadata } | undefined>;
   /** Reads a key's metadata (`{}` when it has none), or undefined when the key is absent. */
   head(key: string): Promise<KeyedMetadata | undefined>;
   /** Lists one page of keys under a prefix; `metadata` asks for each key's metadata. */

@@ -7,7 +7,12 @@
  * KV is eventually consistent: a write can take 60 s or more to be visible in other locations,
  * and a key can be written about once per second. That is fine for write-once blobs and for an
  * outbox drained from one place; for a strongly consistent outbox shared by many Workers use the
- * Durable Object adapter, and for large line logs prefer R2.
+ * Durable Object adapter (its leases keep two Workers from delivering one batch twice; here they
+ * only keep drainers of one isolate apart), and for large line logs prefer R2.
+ *
+ * KV cannot change metadata alone: a failed redelivery reads the entry and writes it back (two
+ * operations). A drain should deliver at most 16 entries (`outbox.deliveriesPerDrain`), so it
+ * stays well within a Worker invocation's 1000 KV operations.
  *
  * @example
  * ```ts
@@ -82,6 +87,12 @@ function kvStore(kv: KVNamespaceLike): KeyedStore {
     get: async (key) => {
       const value = await kv.get(key, "arrayBuffer");
       return value === null ? undefined : new Uint8Array(value);
+    },
+    read: async (key) => {
+      const { value, metadata } = await kv.getWithMetadata(key, "arrayBuffer");
+      return value === null
+        ? undefined
+        : { value: new Uint8Array(value), metadata: metadataOf(metadata) };
     },
     head: async (key) => {
       const { value, metadata } = await kv.getWithMetadata(key, "arrayBuffer");

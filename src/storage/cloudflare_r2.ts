@@ -4,7 +4,9 @@
  * concatenates them in order. Blobs are one object each (R2 is the natural home for large objects
  * and artifacts). The outbox is one object per batch, its metadata in the object's custom
  * metadata; R2 is strongly consistent, so it works with a single consumer. For several Workers
- * draining one outbox, prefer the Durable Object adapter.
+ * draining one outbox, prefer the Durable Object adapter: its leases keep two Workers from
+ * delivering one batch twice, while R2's leases only keep drainers of one isolate apart. R2
+ * cannot change custom metadata alone, so a failed redelivery reads the object and writes it back.
  *
  * The binding is described by a local structural type ({@linkcode R2BucketLike}): no Workers
  * types package is needed and nothing is looked up on `globalThis`.
@@ -95,6 +97,14 @@ function r2Store(bucket: R2BucketLike): KeyedStore {
     get: async (key) => {
       const object = await bucket.get(key);
       return object === null ? undefined : new Uint8Array(await object.arrayBuffer());
+    },
+    read: async (key) => {
+      const object = await bucket.get(key);
+      if (object === null) return undefined;
+      return {
+        value: new Uint8Array(await object.arrayBuffer()),
+        metadata: object.customMetadata ?? {},
+      };
     },
     head: async (key) => {
       const object = await bucket.head(key);

@@ -53,6 +53,11 @@ export interface OutboxOptions {
   readonly outboxMaxEntries?: number;
   /** What to drop when full. Default `drop-oldest`. */
   readonly outboxPolicy?: OutboxDropPolicy;
+  /**
+   * Entries created longer ago than this (ms, by their `createdAt`) are removed by the next
+   * enqueue, whatever endpoint they were meant for, and reported as `expired`. Default 7 days.
+   */
+  readonly outboxMaxAgeMillis?: number;
 }
 
 /** The result of an outbox enqueue. */
@@ -66,6 +71,11 @@ export interface EnqueueResult {
   readonly rejected?: "too_large" | "full";
   /** Older entries evicted to make room (oldest first), with their span counts and sizes. */
   readonly evicted: readonly OutboxEntryInfo[];
+  /**
+   * Entries removed because they were older than the outbox's maximum age (oldest first).
+   * Absent from outboxes that do not expire entries.
+   */
+  readonly expired?: readonly OutboxEntryInfo[];
 }
 
 /** Which entries {@linkcode Outbox.peek} returns. */
@@ -80,6 +90,21 @@ export interface OutboxPeekOptions {
    * without reading their bodies.
    */
   readonly dueBy?: number;
+  /**
+   * Only entries meant for this destination: those whose content type carries the parameter
+   * `tracelet-destination=<destination>`, and those that carry none. The others are skipped
+   * without reading their bodies.
+   */
+  readonly destination?: string;
+  /**
+   * Claims the returned entries for `owner` for `millis` ms: until the claim ends, or the entry is
+   * acked or updated, peeks that claim entries for another owner skip it (peeks without `lease`
+   * still see it). So several drainers of one outbox do not deliver the same entry twice. The
+   * claim lives in the process that runs the outbox: the Durable Object for
+   * `DurableObjectStubStorage`, this process for the other adapters. `owner` is any non-empty
+   * string (e.g. a random id per drainer); `millis` is finite and >= 0.
+   */
+  readonly lease?: { readonly owner: string; readonly millis: number };
 }
 
 /**
@@ -88,6 +113,12 @@ export interface OutboxPeekOptions {
  * `peek` as soon as `enqueue` resolves.
  */
 export interface Outbox {
+  /**
+   * A hint for drainers: how many entries one drain should deliver at most. The Cloudflare
+   * adapters give 16 (a Worker invocation has a small budget of subrequests and binding
+   * operations); absent means no particular bound.
+   */
+  readonly deliveriesPerDrain?: number;
   /**
    * Stores an entry (its body is copied before the call returns); applies the drop policy if a
    * bound requires it. Rejects with a `TypeError` for a malformed entry, or on I/O failure.
@@ -98,7 +129,10 @@ export interface Outbox {
    * cursor and due by a time. Rejects with a `TypeError` for malformed options.
    */
   peek(limit: number, options?: OutboxPeekOptions): Promise<OutboxEntry[]>;
-  /** Replaces an entry's retry bookkeeping (attempts, notBefore, reason); ignores unknown ids. */
+  /**
+   * Replaces an entry's retry bookkeeping (attempts, notBefore, reason) and ends its lease;
+   * ignores unknown ids.
+   */
   update(
     id: string,
     changes: Pick<OutboxEntry, "attempts" | "notBefore" | "reason">,

@@ -12,6 +12,10 @@ import type {
   TraceStorage,
 } from "../../src/storage/types.ts";
 
+/** When the suite's entries were created (recent: outboxes expire entries older than 7 days). */
+const CREATED = Date.now();
+const DAY = 24 * 60 * 60 * 1000;
+
 /** An outbox input with a body of `size` bytes filled with `fill`. */
 export function batch(size: number, fill = 1, overrides: Partial<OutboxInput> = {}): OutboxInput {
   return {
@@ -19,7 +23,7 @@ export function batch(size: number, fill = 1, overrides: Partial<OutboxInput> = 
     contentType: "application/x-protobuf",
     spanCount: fill,
     reason: "network",
-    createdAt: 1_700_000_000_000 + fill,
+    createdAt: CREATED + fill,
     notBefore: 0,
     attempts: 0,
     ...overrides,
@@ -101,6 +105,100 @@ export function outboxConformance(name: string, run: Run, skip: boolean | undefi
         await assert.rejects(s.outbox.peek(1, { after: 5 as never }), TypeError);
         await assert.rejects(s.outbox.peek(1, { dueBy: "soon" as never }), TypeError);
         await assert.rejects(s.outbox.peek(1, { dueBy: NaN }), TypeError);
+        await assert.rejects(s.outbox.peek(1, { destination: 7 as never }), TypeError);
+        for (const lease of [{ owner: "", millis: 1 }, { owner: "a", millis: NaN }, "a"]) {
+          await assert.rejects(s.outbox.peek(1, { lease: lease as never }), TypeError);
+        }
+      }),
+    );
+
+    it(
+      "peek for a destination returns its entries and untagged ones, not other destinations'",
+      run(async (s) => {
+        const tagged = (tag: string) => ({
+          contentType: `application/json; tracelet-destination=${tag}`,
+        });
+        await s.outbox.enqueue(batch(5, 1, tagged("0badc0de")));
+        await s.outbox.enqueue(batch(5, 2, tagged("aaaaaaaa")));
+        await s.outbox.enqueue(batch(5, 3));
+        await s.outbox.enqueue(batch(5, 4, tagged("0badc0de")));
+        await s.outbox.enqueue(batch(5, 5, tagged("aaaaaaaa")));
+        assert.deepEqual(fills(await s.outbox.peek(10, { destination: "aaaaaaaa" })), [2, 3, 5]);
+        assert.deepEqual(fills(await s.outbox.peek(2, { destination: "0badc0de" })), [1, 3]);
+        assert.deepEqual(fills(await s.outbox.peek(10)), [1, 2, 3, 4, 5]);
+      }),
+    );
+
+    it(
+      "a lease hides entries from other owners' leasing peeks until ack, update or its end",
+      run(async (s) => {
+        for (const fill of [1, 2, 3]) await s.outbox.enqueue(batch(5, fill));
+        const a = { owner: "drainer-a", millis: 600_000 };
+        const b = { owner: "drainer-b", millis: 600_000 };
+        const leased = await s.outbox.peek(2, { lease: a });
+        assert.deepEqual(fills(leased), [1, 2]);
+        assert.deepEqual(fills(await s.outbox.peek(10, { lease: b })), [3]);
+        assert.deepEqual(fills(await s.outbox.peek(10, { lease: a })), [1, 2]); // its own
+        assert.deepEqual(fills(await s.outbox.peek(10)), [1, 2, 3]); // no lease: sees all
+        await s.outbox.update(leased[1].id, { attempts: 1, notBefore: 0, reason: "http_400" });
+        assert.deepEqual(fills(await s.outbox.peek(10, { lease: b })), [2, 3]);
+        await s.outbox.ack(leased[0].id);
+        assert.deepEqual(fills(await s.outbox.peek(10, { lease: a })), []); // b holds 2 and 3
+        // b takes them again for 0 ms: that lease ends at once.
+        assert.deepEqual(fills(await s.outbox.peek(10, { lease: { ...b, millis: 0 } })), [2, 3]);
+        assert.deepEqual(fills(await s.outbox.peek(10, { lease: a })), [2, 3]);
+      }),
+    );
+
+    it(
+      "enqueue removes entries older than the maximum age, whatever their destination",
+      run(async (s) => {
+        const old = { createdAt: Date.now() - 8 * DAY, contentType: "x; tracelet-destination=01" };
+        assert.deepEqual(await s.outbox.enqueue(batch(5, 1, old)), { accepted: true, evicted: [] });
+        // Full (1 entry, drop-newest), but the stored entry is too old: it goes, this one stays.
+        const result = await s.outbox.enqueue(batch(5, 2));
+        assert.equal(result.accepted, true);
+        assert.deepEqual(result.evicted, []);
+        assert.deepEqual(result.expired?.map((e) => [e.spanCount, e.size]), [[1, 5]]);
+        assert.deepEqual(fills(await s.outbox.peek(10)), [2]);
+        assert.equal(await s.outbox.bytes(), 5);
+        const refused = await s.outbox.enqueue(batch(5, 3));
+        assert.deepEqual(refused, { accepted: false, rejected: "full", evicted: [] });
+      }, { outboxMaxEntries: 1, outboxPolicy: "drop-newest" }),
+    );
+
+    it(
+      "honours outboxMaxAgeMillis",
+      run(async (s) => {
+        await s.outbox.enqueue(batch(5, 1, { createdAt: Date.now() - 120_000 }));
+        const result = await s.outbox.enqueue(batch(5, 2, { createdAt: Date.now() - 30_000 }));
+        assert.deepEqual(result.expired?.map((e) => e.spanCount), [1]);
+        assert.equal((await s.outbox.enqueue(batch(5, 3))).expired, undefined);
+        assert.deepEqual(fills(await s.outbox.peek(10)), [2, 3]);
+      }, { outboxMaxAgeMillis: 60_000 }),
+    );
+
+    it(
+      "stores an entry whatever its reason, keeping the reason or a prefix of it",
+      run(async (s) => {
+        const reasons = [
+          '"'.repeat(300),
+          "\u0001".repeat(300),
+          "\u65e5".repeat(300),
+          "\u{1f389}".repeat(300),
+          "\ud800x".repeat(150),
+        ];
+        for (const [i, reason] of reasons.entries()) {
+          assert.equal((await s.outbox.enqueue(batch(3, i + 1, { reason }))).accepted, true);
+        }
+        const entries = await s.outbox.peek(10);
+        assert.deepEqual(fills(entries), [1, 2, 3, 4, 5]);
+        for (const [i, entry] of entries.entries()) {
+          assert.ok(reasons[i].startsWith(entry.reason), `reason ${i} is a prefix`);
+          assert.ok(entry.reason.length >= 50, `reason ${i} keeps at least 50 characters`);
+          await s.outbox.update(entry.id, { attempts: 1, notBefore: 0, reason: reasons[i] });
+        }
+        assert.equal((await s.outbox.peek(10)).filter((e) => e.attempts === 1).length, 5);
       }),
     );
 

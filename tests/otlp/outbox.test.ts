@@ -4,7 +4,9 @@
 // arrived twice. Skipped in workerd (no node:http server there).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { TracerError } from "../../src/errors.ts";
 import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
+import { OtlpOutbox } from "../../src/exporter/otlp_outbox.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import type { Outbox, OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
 import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
@@ -362,6 +364,68 @@ describe("OTLP exporter outbox", { skip }, () => {
       }));
   }
 
+  it("parks again in a drop-newest outbox full of an old endpoint's expired batches", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage({ outboxMaxEntries: 1, outboxPolicy: "drop-newest" });
+      const old = Date.now() - 8 * 24 * 60 * 60 * 1000;
+      const parked = await storage.outbox.enqueue({
+        body: new Uint8Array([1]),
+        contentType: "application/x-protobuf; tracelet-destination=0badc0de",
+        spanCount: 5,
+        reason: "http_401",
+        createdAt: old,
+        notBefore: 0,
+        attempts: 0,
+      });
+      assert.equal(parked.accepted, true);
+      const exporter = createOtlpExporter(options(receiver.url, storage));
+      try {
+        receiver.plan({ status: 400 });
+        const report = await exporter.export(makeSpanBatch(2));
+        assert.deepEqual(report, {
+          exported: 0,
+          retried: 0,
+          persisted: 2,
+          dropped: { outbox_expired: 5 },
+          failed: 0,
+        });
+        assert.deepEqual((await entries(storage)).map((e) => e.spanCount), [2]);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
+  it("redelivers at most maxDeliveriesPerDrain batches per drain, oldest first", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const storage = new MemoryStorage();
+      const exporter = createOtlpExporter(
+        options(receiver.url, storage, {
+          outbox: { initialBackoffMillis: BACKOFF, maxDeliveriesPerDrain: 2 },
+        }),
+      );
+      try {
+        receiver.plan({ status: 400 }, { status: 400 }, { status: 400 });
+        const batches = ["a", "b", "c"].map((name) => makeSpanBatch(1, name));
+        for (const batch of batches) await exporter.export(batch);
+        await delay(BACKOFF + 10);
+        assert.equal((await exporter.forceFlush()).exported, 2);
+        assert.equal((await entries(storage)).length, 1);
+        assert.equal((await exporter.forceFlush()).exported, 1);
+        assertArrived(receiver, batches.flat(), 0);
+        assert.deepEqual(receiver.requests.slice(3).map((r) => r.spanIds), [
+          batches[0].map((s) => s.spanId),
+          batches[1].map((s) => s.spanId),
+          batches[2].map((s) => s.spanId),
+        ]);
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
   it("drains an outbox that ignores the peek options without looping or redelivering twice", () =>
     withCapture(async () => {
       const receiver = await OtlpReceiver.start();
@@ -409,4 +473,15 @@ describe("OTLP exporter outbox", { skip }, () => {
         await receiver.close();
       }
     }));
+});
+
+describe("OtlpOutbox settings", () => {
+  it("rejects a maxDeliveriesPerDrain that is not an integer >= 1", () => {
+    for (const maxDeliveriesPerDrain of [0, 1.5, -1, NaN, "3"]) {
+      assert.throws(
+        () => new OtlpOutbox(new MemoryStorage(), { maxDeliveriesPerDrain } as never),
+        (e) => e instanceof TracerError && e.code === "INVALID_CONFIG",
+      );
+    }
+  });
 });

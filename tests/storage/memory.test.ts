@@ -62,7 +62,14 @@ describe("MemoryStorage bounds", () => {
 
   it("rejects invalid bounds with INVALID_CONFIG", () => {
     for (
-      const options of [{ maxLineBytes: 0 }, { outboxMaxBytes: -1 }, { outboxMaxEntries: 1.5 }]
+      const options of [
+        { maxLineBytes: 0 },
+        { outboxMaxBytes: -1 },
+        { outboxMaxEntries: 1.5 },
+        { outboxMaxAgeMillis: 0 },
+        { outboxMaxAgeMillis: NaN },
+        { outboxMaxAgeMillis: Infinity },
+      ]
     ) {
       assert.throws(
         () => new MemoryStorage(options),

@@ -1,0 +1,33 @@
+/**
+ * The destination tag of an outbox entry: exporters append `; tracelet-destination=<tag>` to the
+ * content type they park, so the outbox can pick an endpoint's entries from their metadata alone
+ * (`peek`'s `destination` option) and the exporter can strip the tag before sending.
+ *
+ * @module
+ */
+
+const TAG = /;\s*tracelet-destination=([0-9a-f]+)\s*$/;
+
+/**
+ * Splits a stored content type into the type to send and its destination tag.
+ *
+ * @param stored The entry's content type, possibly with a `tracelet-destination` parameter.
+ * @returns The plain content type and the tag (undefined for untagged entries).
+ */
+export function splitContentType(stored: string): { type: string; destination?: string } {
+  const match = TAG.exec(stored);
+  if (match === null) return { type: stored };
+  return { type: stored.slice(0, match.index), destination: match[1] };
+}
+
+/**
+ * Tells whether an entry is meant for a destination: tagged for it, or not tagged at all.
+ *
+ * @param contentType The entry's stored content type.
+ * @param destination The destination tag asked for.
+ * @returns Whether the entry belongs to that destination.
+ */
+export function isForDestination(contentType: string, destination: string): boolean {
+  const tag = splitContentType(contentType).destination;
+  return tag === undefined || tag === destination;
+}
