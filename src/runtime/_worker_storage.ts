@@ -13,6 +13,7 @@ import type { KVNamespaceLike } from "../storage/cloudflare_kv.ts";
 import { DurableObjectStubStorage } from "../storage/_durable_object_client.ts";
 import type { DurableObjectNamespaceLike } from "../storage/_durable_object_client.ts";
 import { MemoryStorage } from "../storage/memory.ts";
+import { CLOUDFLARE_DELIVERIES_PER_DRAIN } from "../storage/_cloudflare.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "../storage/types.ts";
 
 /** The bindings and options of {@linkcode cloudflareStorage}. */
@@ -90,6 +91,8 @@ export function cloudflareStorage(options: CloudflareStorageOptions = {}): Trace
   };
   const data = adapters.r2 ?? adapters.kv ?? adapters.durableObject;
   const queue = adapters.durableObject ?? adapters.kv ?? adapters.r2;
-  if (data === undefined || queue === undefined) return new MemoryStorage(rest);
+  if (data === undefined || queue === undefined) {
+    return new MemoryStorage({ deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN, ...rest });
+  }
   return data === queue ? data : new CombinedStorage(data, queue);
 }

@@ -49,6 +49,7 @@ import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts
 import { peekConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { MemoryStorage } from "../storage/memory.ts";
+import { CLOUDFLARE_DELIVERIES_PER_DRAIN } from "../storage/_cloudflare.ts";
 import type { Tracer } from "../tracer.ts";
 import { checkInvocationOptions, instrumentHandler } from "./_worker_instrument.ts";
 import type { InvocationOptions } from "./_worker_instrument.ts";
@@ -103,7 +104,7 @@ export function workerParts(asyncLocalStorage?: AsyncLocalStorageClass): Runtime
       );
       return new SyncContextManager();
     },
-    storage: () => new MemoryStorage(),
+    storage: () => new MemoryStorage({ deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN }),
     env: () => undefined,
     timers: false,
   };

@@ -27,6 +27,12 @@ export interface MemoryStorageOptions extends OutboxOptions {
   readonly maxLineBytes?: number;
   /** Bound on the bytes of all blobs together; oldest blobs go first. Default 32 MiB. */
   readonly maxBlobBytes?: number;
+  /**
+   * How many outbox entries one drain should deliver at most (the outbox's `deliveriesPerDrain`
+   * hint; the Workers preset sets 16, since every delivery is a subrequest). Default: the
+   * exporter's own (256).
+   */
+  readonly deliveriesPerDrain?: number;
 }
 
 /** What a {@linkcode MemoryStorage} holds and what its bounds dropped. */
@@ -133,7 +139,9 @@ export class MemoryStorage implements TraceStorage {
   constructor(options: MemoryStorageOptions = {}) {
     this.#maxLineBytes = positive(options.maxLineBytes, 16 * 1024 * 1024, "maxLineBytes");
     this.#maxBlobBytes = positive(options.maxBlobBytes, 32 * 1024 * 1024, "maxBlobBytes");
-    this.outbox = this.#outbox = new BoundedOutbox(new MemoryOutboxStore(), outboxLimits(options));
+    this.outbox = this.#outbox = new BoundedOutbox(new MemoryOutboxStore(), outboxLimits(options), {
+      deliveriesPerDrain: options.deliveriesPerDrain,
+    });
   }
 
   /**

@@ -14,7 +14,7 @@ import {
 } from "../../src/storage/durable_object.ts";
 import type { DurableObjectNamespaceLike } from "../../src/storage/durable_object.ts";
 import { TracerError } from "../../src/errors.ts";
-import { cloudflareStorage } from "../../src/runtime/worker.ts";
+import { cloudflareStorage, workerParts } from "../../src/runtime/worker.ts";
 import { storageConformance } from "../_conformance/storage.ts";
 import type { MakeStorage } from "../_conformance/storage.ts";
 import {
@@ -302,5 +302,14 @@ describe("cloudflareStorage()", () => {
     await withKv.outbox.enqueue(entry);
     assert.equal(kv.values.size, 1);
     assert.equal(cloudflareStorage().kind, "memory");
+  });
+
+  it("the preset's memory storage asks drains for 16 deliveries at most (each is a subrequest)", () => {
+    assert.equal(cloudflareStorage().outbox.deliveriesPerDrain, 16);
+    assert.equal(workerParts().storage(undefined).outbox.deliveriesPerDrain, 16);
+    assert.equal(
+      cloudflareStorage({ deliveriesPerDrain: 4 } as never).outbox.deliveriesPerDrain,
+      4,
+    );
   });
 });
