@@ -60,16 +60,27 @@ export function toEpochNs(time: TimeInput | undefined): number {
 }
 
 /**
- * Formats epoch nanoseconds the way Python's `datetime.isoformat()` does for UTC, as dreadnode's
- * JSONL lines do: microsecond precision, `+00:00`, and no fraction when it is exactly zero.
+ * Formats epoch nanoseconds exactly as dreadnode's JSONL lines do, with Python's
+ * `datetime.fromtimestamp(ns / 1e9, tz=UTC).isoformat()`: the seconds as a double, whose fraction
+ * is rounded half to even to microseconds; `+00:00`; no fraction when it is exactly zero.
  *
  * @param ns Epoch nanoseconds.
  * @returns For example `2026-01-02T03:04:05.123456+00:00`.
+ * @throws {RangeError} For a time that is not a calendar date (NaN, or too far from 1970).
  */
 export function isoFromNs(ns: number): string {
-  const micros = Math.floor(ns / 1000);
-  const ms = Math.floor(micros / 1000);
-  const base = new Date(ms).toISOString().slice(0, 19);
-  const fraction = micros - Math.floor(micros / 1e6) * 1e6;
-  return fraction === 0 ? `${base}+00:00` : `${base}.${String(fraction).padStart(6, "0")}+00:00`;
+  const seconds = ns / 1e9;
+  let whole = Math.trunc(seconds);
+  const scaled = (seconds - whole) * 1e6;
+  let micros = Math.round(scaled);
+  if (micros - scaled === 0.5 && micros % 2 !== 0) micros -= 1; // a tie goes to the even side
+  if (micros >= 1e6) {
+    micros -= 1e6;
+    whole += 1;
+  } else if (micros < 0) {
+    micros += 1e6;
+    whole -= 1;
+  }
+  const base = new Date(whole * 1000).toISOString().slice(0, 19);
+  return micros === 0 ? `${base}+00:00` : `${base}.${String(micros).padStart(6, "0")}+00:00`;
 }

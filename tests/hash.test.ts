@@ -167,6 +167,55 @@ const PYTHON_VECTORS: [string, unknown, string, string, string][] = [
     "69bc36f951c7a063",
   ],
   ["[null, null]", [null, null], "68567fedebf6955c", "a753000b1e753670", "507edda560422f18"],
+  // Python floats nan / inf: `str()` alone, `NaN` / `Infinity` inside JSON, the empty schema.
+  ["NaN", NaN, "11e623a37e87cf79", "0000000000000000", "1c00a8b2db7ec27e"],
+  ["Infinity", Infinity, "aa3dfef42e0c22b5", "0000000000000000", "ae49e68316679f1c"],
+  ["-Infinity", -Infinity, "388f36165bc88736", "0000000000000000", "11c6eb75df7c5725"],
+  ["{ x: NaN }", { x: NaN }, "28f046715843ee30", "fe90370d99c36e53", "403dc1244086c713"],
+  [
+    "[1.5, NaN, -Infinity]",
+    [1.5, NaN, -Infinity],
+    "48954a564fe34358",
+    "f1e13a9229fd5236",
+    "9a50f6f063e08955",
+  ],
+  // Dates as Python's isoformat() of a UTC datetime.
+  [
+    "a Date with milliseconds",
+    new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 123)),
+    "fa5d3e96bbc8d9f2",
+    "c824b4e5d2c56ad5",
+    "0392920b443b894f",
+  ],
+  [
+    "a Date on a whole second",
+    new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+    "eb90dd030b12099a",
+    "c824b4e5d2c56ad5",
+    "f9494ff4a05e8a9b",
+  ],
+  [
+    "{ when: new Date(0) }",
+    { when: new Date(0) },
+    "fc8c6178b8e3f779",
+    "7e5c289c57af2b28",
+    "fc80d024808ee696",
+  ],
+  // Item schemas compared as Python compares dicts: key order does not matter.
+  [
+    "[{ a: [1], b: [2] }, { b: [2], a: [1] }]",
+    [{ a: [1], b: [2] }, { b: [2], a: [1] }],
+    "752af1b3970533fe",
+    "fbc51c22ff1bdb37",
+    "0e74793c782c641b",
+  ],
+  [
+    '[{ p: { x: [1], y: ["s"] } }, { p: { y: ["t"], x: [2] } }]',
+    [{ p: { x: [1], y: ["s"] } }, { p: { y: ["t"], x: [2] } }],
+    "1d6bc5bd4a456a54",
+    "22850ca89d16628d",
+    "8dd17f260a587670",
+  ],
 ];
 
 describe("objectHashes", () => {
@@ -219,7 +268,7 @@ describe("objectHashes", () => {
 
   it("hashes JavaScript-only types through the serializer", () => {
     const h = objectHashes(new Map([["k", new Date(0)]]));
-    assert.deepEqual(h.serialized.value, { k: "1970-01-01T00:00:00.000Z" });
+    assert.deepEqual(h.serialized.value, { k: "1970-01-01T00:00:00+00:00" });
     assert.equal(
       h.schemaHash,
       sha1Hex(
@@ -227,6 +276,18 @@ describe("objectHashes", () => {
       )
         .slice(0, 16),
     );
+  });
+
+  it("hashes the bytes Python hashes for NaN and Dates", () => {
+    assert.equal(new TextDecoder().decode(objectHashes(NaN).bytes), "nan");
+    assert.equal(new TextDecoder().decode(objectHashes([NaN, Infinity]).bytes), "[NaN,Infinity]");
+    assert.equal(
+      new TextDecoder().decode(objectHashes(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 7))).bytes),
+      "2026-01-02T03:04:05.007000+00:00",
+    );
+    // Opting out gives the serializer's JavaScript forms.
+    const js = objectHashes({ n: NaN, d: new Date(0) }, { pythonCompatible: false });
+    assert.deepEqual(js.serialized.value, { n: "NaN", d: "1970-01-01T00:00:00.000Z" });
   });
 
   it("hashSerialized gives the same result as objectHashes", () => {

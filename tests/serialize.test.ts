@@ -83,6 +83,24 @@ describe("serialize: containers", () => {
     });
   });
 
+  it("compares item schemas regardless of key order, as Python compares dicts", () => {
+    const items = {
+      type: "object",
+      properties: {
+        a: { type: "array", items: { type: "integer" } },
+        b: { type: "array", items: { type: "string" } },
+      },
+    };
+    assert.deepEqual(serialize([{ a: [1], b: ["x"] }, { b: ["y"], a: [2] }]).schema, {
+      type: "array",
+      items,
+    });
+    // Nested objects too; arrays stay order-sensitive.
+    const schema = serialize([{ p: { a: [1], b: ["x"] } }, { p: { b: ["y"], a: [2] } }]).schema;
+    assert.ok("items" in schema && !("prefixItems" in schema));
+    assert.ok("prefixItems" in serialize([[[1], ["x"]], [["x"], [1]]]).schema);
+  });
+
   it("serializes Maps with string keys as objects and other Maps as [key, value] pairs", () => {
     assert.deepEqual(serialize(new Map([["a", 1], ["b", 2]])), {
       value: { a: 1, b: 2 },
@@ -110,6 +128,24 @@ describe("serialize: containers", () => {
       truncated: false,
     });
     assert.equal(serialize(new Date(NaN)).value, "Invalid Date");
+  });
+
+  it("with pythonCompatible, writes Dates and non-finite numbers as dreadnode's Python does", () => {
+    const python = { pythonCompatible: true };
+    assert.deepEqual(serialize(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678)), python), {
+      value: "2026-01-02T03:04:05.678000+00:00",
+      schema: { type: "string", format: "date-time" },
+      truncated: false,
+    });
+    assert.equal(
+      serialize(new Date(Date.UTC(2026, 0, 2)), python).value,
+      "2026-01-02T00:00:00+00:00",
+    );
+    assert.equal(serialize(new Date(NaN), python).value, "Invalid Date");
+    const numbers = serialize([NaN, Infinity, -Infinity], python);
+    assert.deepEqual(numbers.value, [NaN, Infinity, -Infinity]);
+    assert.deepEqual(numbers.schema, { type: "array", items: { type: "number" } });
+    assert.deepEqual(serialize({ x: NaN }, python).schema, { type: "object" });
   });
 
   it("serializes RegExps and boxed primitives by value", () => {

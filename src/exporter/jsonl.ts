@@ -2,6 +2,10 @@
  * The JSONL exporter: one flat JSON line per finished span, in dreadnode's `span_to_flat_dict`
  * shape, appended to the run's or the session's log in a storage adapter.
  *
+ * Each line is byte for byte what dreadnode writes, `json.dumps(span_to_flat_dict(span))`: keys
+ * in dreadnode's order, separators `", "` and `": "`, non-ASCII escaped as `\uXXXX`, numbers in
+ * Python's forms (`1e-07`) and times in Python's `isoformat()` (see {@linkcode toFlatSpan}).
+ *
  * Routing: a span with a session id goes to `sessions/<id>/chat_<id>.jsonl`; otherwise to
  * `projects/<project>/<run id>/spans.jsonl`, where the run id is `dreadnode.run.id` or, for spans
  * outside any run, the trace id (dreadnode silently drops those; tracelet keeps them).
@@ -18,6 +22,8 @@ import { isoFromNs } from "../clock.ts";
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
+import { pythonJsonDumps } from "../serialize/python_json.ts";
+import type { JsonValue } from "../serialize/types.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
@@ -74,9 +80,14 @@ export function toFlatSpan(span: SpanRecord): FlatSpan {
   };
 }
 
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** The session id: the first of the two session keys holding a non-empty string (Python `or`). */
 function sessionOf(span: SpanRecord): string | undefined {
-  const id = span.attributes[ATTR_SESSION_ID] ?? span.attributes[ATTR_AGENT_SESSION_ID];
-  return typeof id === "string" && id !== "" ? id : undefined;
+  return nonEmptyString(span.attributes[ATTR_SESSION_ID]) ??
+    nonEmptyString(span.attributes[ATTR_AGENT_SESSION_ID]);
 }
 
 /**
@@ -89,12 +100,10 @@ function sessionOf(span: SpanRecord): string | undefined {
 export function spanLogPath(span: SpanRecord, project: string): StoragePath {
   const session = sessionOf(span);
   if (session !== undefined) return ["sessions", session, `chat_${session}.jsonl`];
-  const run = span.attributes[ATTR_RUN_ID];
-  const spanProject = span.attributes[ATTR_PROJECT];
   return [
     "projects",
-    typeof spanProject === "string" && spanProject !== "" ? spanProject : project,
-    typeof run === "string" && run !== "" ? run : span.traceId,
+    nonEmptyString(span.attributes[ATTR_PROJECT]) ?? project,
+    nonEmptyString(span.attributes[ATTR_RUN_ID]) ?? span.traceId,
     "spans.jsonl",
   ];
 }
@@ -160,7 +169,7 @@ export class JsonlSpanExporter implements SpanExporter {
     let encodeError: unknown;
     for (const span of spans) {
       try {
-        const line = JSON.stringify(toFlatSpan(span));
+        const line = pythonJsonDumps(toFlatSpan(span) as unknown as JsonValue);
         const path = spanLogPath(span, this.#project);
         const key = JSON.stringify(path); // distinct paths, distinct keys (a join could collide)
         let entry = byLog.get(key);

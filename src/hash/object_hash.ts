@@ -5,10 +5,11 @@
  * Bytes hashed: for a string, number or boolean, the UTF-8 of Python's `str(value)` (`True`,
  * `False`, `1`, `1.5`); for `null`/`undefined` nothing (data hash all zeros); for anything else
  * the compact, ASCII-escaped JSON of the serialized value (Python's
- * `json.dumps(separators=(",", ":"))`). Differences from the Python values that cannot be avoided:
- * an integer-valued JavaScript number hashes like a Python `int` (`1.0` → `"1"`), integer-like
- * object keys come first (JavaScript key order), and JavaScript-only types (Map, BigInt, typed
- * arrays, …) have their own schemas.
+ * `json.dumps(separators=(",", ":"))`). `NaN`, `±Infinity` and Dates hash as Python's float and
+ * datetime do. Differences from the Python values that cannot be avoided: an integer-valued
+ * JavaScript number hashes like a Python `int` (`1.0` → `"1"`), integer-like object keys come
+ * first (JavaScript key order), and JavaScript-only types (Map, BigInt, typed arrays, …) have
+ * their own schemas. Arrays keep their order (dreadnode sorts sortable lists before hashing).
  *
  * @module
  */
@@ -101,7 +102,8 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
 
 /**
  * Serializer options for hashing: the caller's, with the output budget defaulting to
- * {@linkcode MAX_OBJECT_BYTES} (unreadable options become that default alone).
+ * {@linkcode MAX_OBJECT_BYTES} and `pythonCompatible` to true (unreadable options become those
+ * defaults alone).
  *
  * @param options The caller's options.
  * @returns Options to pass to {@linkcode serialize}.
@@ -114,11 +116,13 @@ export function objectSerializeOptions(options?: SerializeOptions): SerializeOpt
       maxStringLength: options?.maxStringLength,
       includeStack: options?.includeStack,
       schema: options?.schema,
+      pythonCompatible: options?.pythonCompatible,
     };
     o.maxBytes ??= MAX_OBJECT_BYTES;
+    o.pythonCompatible ??= true;
     return o;
   } catch {
-    return { maxBytes: MAX_OBJECT_BYTES };
+    return { maxBytes: MAX_OBJECT_BYTES, pythonCompatible: true };
   }
 }
 
@@ -127,8 +131,9 @@ export function objectSerializeOptions(options?: SerializeOptions): SerializeOpt
  *
  * @param value Any value.
  * @param options Serializer limits (as in {@linkcode serialize}, except that the output budget
- *   defaults to {@linkcode MAX_OBJECT_BYTES}, 16 MiB, so the whole value is hashed); if a limit
- *   cut the value, `serialized.truncated` is true and the hash is that of the cut value.
+ *   defaults to {@linkcode MAX_OBJECT_BYTES}, 16 MiB, so the whole value is hashed, and
+ *   `pythonCompatible` to true, so `NaN` and Dates hash as in Python); if a limit cut the value,
+ *   `serialized.truncated` is true and the hash is that of the cut value.
  * @returns Data, schema and object hashes, the serialized value and the hashed bytes.
  * @example
  * ```ts

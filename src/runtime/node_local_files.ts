@@ -9,13 +9,29 @@ import { homedir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
 
+/** Whether a symbolic link leads to a regular file (false when broken). */
+async function linksToFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Lists files under `directory` as dreadnode's `rglob("*")` + `is_file()` does: a symbolic link
+ * to a file is listed, a symbolic link to a directory is not descended into (so a link cycle
+ * cannot loop).
+ */
 async function walk(root: string, directory: string, out: string[]): Promise<void> {
   const entries = await readdir(directory, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = join(directory, entry.name);
     if (entry.isDirectory()) await walk(root, full, out);
-    else if (entry.isFile()) out.push(relative(root, full).split(sep).join("/")); // a backslash is a name character on POSIX
+    else if (entry.isFile() || (entry.isSymbolicLink() && await linksToFile(full))) {
+      out.push(relative(root, full).split(sep).join("/")); // a backslash is a name character on POSIX
+    }
   }
 }
 

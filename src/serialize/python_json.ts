@@ -1,7 +1,8 @@
 /**
- * Text forms that match Python's, so content hashes agree with dreadnode's:
- * `str(value)` for scalars and `json.dumps(value, separators=(",", ":"))` (compact,
- * `ensure_ascii`, insertion key order) for everything else.
+ * Text forms that match Python's, so content hashes and JSONL lines agree byte for byte with
+ * dreadnode's: `str(value)` for scalars, `json.dumps(value, separators=(",", ":"))` (compact,
+ * `ensure_ascii`, insertion key order) for hashed values, and `json.dumps(value)` (separators
+ * `", "` and `": "`) for JSONL lines.
  *
  * JavaScript has one number type, so an integer-valued number is always written the way Python
  * writes an `int` (`1`, never `1.0`), and other numbers the way Python writes a `float` (`repr`:
@@ -50,15 +51,11 @@ export function pythonStr(value: string | number | boolean): string {
 
 // deno-lint-ignore no-control-regex
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\uffff]/;
-const SHORT: Record<number, string> = {
-  0x22: '\\"',
-  0x5c: "\\\\",
-  0x0a: "\\n",
-  0x0d: "\\r",
-  0x09: "\\t",
-  0x08: "\\b",
-  0x0c: "\\f",
-};
+const NOT_ASCII = /[\u007f-\uffff]/g;
+
+function escapeUnit(unit: string): string {
+  return `\\u${unit.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
 
 /**
  * A JSON string literal with Python's `ensure_ascii` escaping: every character outside
@@ -70,39 +67,47 @@ const SHORT: Record<number, string> = {
  */
 export function asciiJsonString(text: string): string {
   if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
-  let out = '"';
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) continue;
-    if (i > start) out += text.slice(start, i);
-    out += SHORT[c] ?? `\\u${c.toString(16).padStart(4, "0")}`;
-    start = i + 1;
-  }
-  if (start < text.length) out += text.slice(start);
-  return out + '"';
+  // JSON.stringify already escapes as Python does below U+0020, `"`, `\` and lone surrogates
+  // (lower-case `\u00XX` / `\udXXX`); what is left is DEL and everything above ASCII.
+  return JSON.stringify(text).replace(NOT_ASCII, escapeUnit);
 }
 
 /**
  * Python's `json.dumps(value, separators=(",", ":"))` of a JSON value: compact, ASCII-only,
  * keys in insertion order (JavaScript orders integer-like keys first; that is the one ordering
  * difference from Python dicts). Non-finite numbers are written as Python does (`NaN`,
- * `Infinity`), though {@linkcode serialize} never produces them. Never throws: a value that is
- * not an acyclic JSON value is written in its serialized form.
+ * `Infinity`). Never throws: a value that is not an acyclic JSON value is written in its
+ * serialized form.
  *
  * @param value A JSON value.
  * @returns The compact ASCII JSON text.
  */
 export function pythonJson(value: JsonValue): string {
+  return dumps(value, ",", ":");
+}
+
+/**
+ * Python's `json.dumps(value)` with its default separators `", "` and `": "`: the form of
+ * dreadnode's JSONL lines (`spans.jsonl`, `artifacts.jsonl`). Otherwise as
+ * {@linkcode pythonJson}: ASCII-only, Python number forms, never throws.
+ *
+ * @param value A JSON value.
+ * @returns The JSON text, for example `{"a": [1, 1e-07], "b": "\u00e9"}`.
+ */
+export function pythonJsonDumps(value: JsonValue): string {
+  return dumps(value, ", ", ": ");
+}
+
+function dumps(value: JsonValue, comma: string, colon: string): string {
   try {
-    return encode(value);
+    return encode(value, comma, colon);
   } catch {
     // Not an acyclic JSON value (a cycle, a throwing getter): its serialized form.
-    return encode(serialize(value, { schema: false }).value);
+    return encode(serialize(value, { schema: false }).value, comma, colon);
   }
 }
 
-function encode(value: JsonValue): string {
+function encode(value: JsonValue, comma: string, colon: string): string {
   switch (typeof value) {
     case "string":
       return asciiJsonString(value);
@@ -117,8 +122,8 @@ function encode(value: JsonValue): string {
       if (Array.isArray(value)) {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
-          if (i > 0) out += ",";
-          out += encode(value[i] ?? null);
+          if (i > 0) out += comma;
+          out += encode(value[i] ?? null, comma, colon);
         }
         return out + "]";
       }
@@ -127,9 +132,9 @@ function encode(value: JsonValue): string {
       for (const key in value) {
         const item = value[key];
         if (item === undefined) continue;
-        if (!first) out += ",";
+        if (!first) out += comma;
         first = false;
-        out += asciiJsonString(key) + ":" + encode(item);
+        out += asciiJsonString(key) + colon + encode(item, comma, colon);
       }
       return out + "}";
     }

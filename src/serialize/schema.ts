@@ -43,8 +43,24 @@ export function primitiveType(value: JsonValue): string | undefined {
   }
 }
 
-function sameSchema(a: JsonSchema, b: JsonSchema): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Deep equality of two JSON values as Python compares dicts and lists: object key order does not
+ * matter, array order does.
+ */
+function sameJson(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.hasOwn(b, key) || !sameJson(a[key], b[key])) return false;
+  }
+  return true;
 }
 
 /**
@@ -77,7 +93,7 @@ export function arraySchema(
     return schema;
   }
   for (const s of schemas) {
-    if (!isEmptySchema(s) && !sameSchema(s, firstReal)) {
+    if (!isEmptySchema(s) && !sameJson(s, firstReal)) {
       schema.prefixItems = schemas as JsonSchema[];
       return schema;
     }

@@ -5,9 +5,11 @@
  * Rules (values / schemas):
  * - strings, finite numbers, booleans, `null` → themselves / `{}`; `undefined` → `null` (object
  *   properties whose value is `undefined` are left out, as `JSON.stringify` does);
- * - `NaN`, `±Infinity` → `"NaN"`, `"Infinity"`, `"-Infinity"` / `{type: "string", format: "non-finite-number"}`;
+ * - `NaN`, `±Infinity` → `"NaN"`, `"Infinity"`, `"-Infinity"` / `{type: "string", format: "non-finite-number"}`
+ *   (with `pythonCompatible`: the numbers themselves / `{}`, as in Python);
  * - BigInt → decimal string / `{type: "string", format: "bigint"}`;
- * - Date → ISO string / `{type: "string", format: "date-time"}`;
+ * - Date → ISO string (with `pythonCompatible`: Python's `isoformat()`,
+ *   `2026-01-02T03:04:05.123000+00:00`) / `{type: "string", format: "date-time"}`;
  * - arrays and Sets → arrays; Maps → objects (all keys strings) or `[key, value]` pairs;
  * - plain objects → objects; class instances → `toJSON()` when present, else own enumerable
  *   properties with `title: <class name>`;
@@ -58,6 +60,17 @@ function functionName(fn: unknown): string {
   }
 }
 
+/**
+ * Python's `isoformat()` of the UTC datetime of a valid `Date`: microseconds (or no fraction when
+ * they are zero) and `+00:00`. Years outside 0–9999 (no Python datetime) keep the ISO form.
+ */
+function pythonIsoformat(date: Date): string {
+  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  if (iso.length !== 24) return iso;
+  const ms = iso.slice(20, 23);
+  return `${iso.slice(0, 19)}${ms === "000" ? "" : `.${ms}000`}+00:00`;
+}
+
 function isPlainObject(o: object): boolean {
   const proto = Object.getPrototypeOf(o);
   return proto === null || proto === Object.prototype || className(o) === "Object";
@@ -73,6 +86,7 @@ class Walker {
   readonly #maxString: number;
   readonly #stack: boolean;
   readonly #schemas: boolean;
+  readonly #python: boolean;
   #budget: number;
 
   constructor(options: SerializeOptions | undefined) {
@@ -84,6 +98,7 @@ class Walker {
         maxStringLength: options?.maxStringLength,
         includeStack: options?.includeStack,
         schema: options?.schema,
+        pythonCompatible: options?.pythonCompatible,
       };
     } catch {
       o = undefined; // Unreadable options: the defaults.
@@ -93,6 +108,7 @@ class Walker {
     this.#maxString = numberAtLeast(o?.maxStringLength, 0, Infinity);
     this.#stack = o?.includeStack !== false;
     this.#schemas = o?.schema !== false;
+    this.#python = o?.pythonCompatible === true;
   }
 
   #out(schema: JsonSchema): void {
@@ -105,7 +121,7 @@ class Walker {
       case "string":
         return this.#string(value);
       case "number":
-        if (Number.isFinite(value)) {
+        if (Number.isFinite(value) || this.#python) {
           this.#budget -= 8;
           return value;
         }
@@ -178,7 +194,8 @@ class Walker {
     if (o instanceof Date) {
       const time = o.getTime();
       this.#out(DATE_SCHEMA);
-      return this.#string(Number.isNaN(time) ? "Invalid Date" : o.toISOString());
+      if (Number.isNaN(time)) return this.#string("Invalid Date");
+      return this.#string(this.#python ? pythonIsoformat(o) : o.toISOString());
     }
     if (o instanceof Map) return this.#map(o, depth);
     if (o instanceof Set) return this.#array([...o], depth, "Set");

@@ -15,8 +15,9 @@ export interface JsonObject {
 export type JsonArray = JsonValue[];
 
 /**
- * Any JSON-safe value: what {@linkcode serialize} produces. Numbers are always finite (non-finite
- * numbers become the strings `"NaN"`, `"Infinity"` and `"-Infinity"`).
+ * Any JSON-safe value: what {@linkcode serialize} produces. Numbers are finite (non-finite
+ * numbers become the strings `"NaN"`, `"Infinity"` and `"-Infinity"`), except with the
+ * `pythonCompatible` option.
  */
 export type JsonValue = string | number | boolean | null | JsonArray | JsonObject;
 
@@ -49,6 +50,14 @@ export interface SerializeOptions {
   includeStack?: boolean;
   /** Build the JSON schema. Default true; `false` returns `{}` schemas and is faster. */
   schema?: boolean;
+  /**
+   * Serialize as dreadnode's Python serializer does where the two differ, so that object hashes
+   * match (object hashing turns it on): `NaN` and `±Infinity` stay numbers with the empty schema
+   * (Python writes them `nan` / `inf` alone and `NaN` / `Infinity` inside JSON), and a `Date`
+   * becomes Python's `isoformat()` of a UTC datetime (`2026-01-02T03:04:05.123000+00:00`).
+   * Default false.
+   */
+  pythonCompatible?: boolean;
 }
 
 /** The result of {@linkcode serialize}: a JSON-safe value and the schema describing it. */

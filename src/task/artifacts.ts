@@ -2,8 +2,9 @@
  * Artifacts: files, directories (recursively) or in-memory bytes stored content-addressed in the
  * storage adapter's blob store under `sha256:<hex>` (SHA-256 via `crypto.subtle`), described by
  * dreadnode's metadata record (§2.6) on the task span and, one line per file, in the run's
- * `projects/<project>/<run id>/artifacts.jsonl`. An artifact's name is only metadata: it never
- * becomes a storage path, so a hostile name cannot escape the storage root.
+ * `projects/<project>/<run id>/artifacts.jsonl` (written as dreadnode's `json.dumps` writes it).
+ * An artifact's name is only metadata: it never becomes a storage path, so a hostile name cannot
+ * escape the storage root.
  *
  * @module
  */
@@ -14,6 +15,8 @@ import { bytesToHex } from "../ids.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import { readOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
+import { pythonJsonDumps } from "../serialize/python_json.ts";
+import type { JsonValue } from "../serialize/types.ts";
 import { guessMimeType } from "./mime.ts";
 
 /** dreadnode's artifact metadata record. */
@@ -94,10 +97,22 @@ function baseName(path: string): string {
   return parts.at(-1) ?? "artifact";
 }
 
-async function toBytes(source: Exclude<ArtifactSource, string>): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  return new Uint8Array(await source.arrayBuffer());
+/**
+ * A private copy of in-memory bytes, taken synchronously when `logArtifact` is called: the caller
+ * may reuse its buffer as soon as the call returns, and the hash and the stored blob must both
+ * come from the bytes it passed. A `Blob` is immutable, so it is read later.
+ */
+function snapshot(source: Exclude<ArtifactSource, string>): Uint8Array | Blob {
+  if (source instanceof Uint8Array) {
+    // Through a plain view: `Buffer#slice` would return a view, not a copy.
+    return new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice();
+  }
+  if (source instanceof ArrayBuffer) return new Uint8Array(source.slice(0));
+  return source;
+}
+
+async function toBytes(source: Uint8Array | Blob): Promise<Uint8Array> {
+  return source instanceof Uint8Array ? source : new Uint8Array(await source.arrayBuffer());
 }
 
 async function store(
@@ -129,7 +144,8 @@ function fail(code: string, message: string, cause?: unknown): undefined {
 /**
  * Logs an artifact for a task. Never rejects: problems (no storage, no file system, missing
  * path, I/O errors, a source that cannot be read) are reported as diagnostics and resolve to
- * `undefined`. A name that is not a string is recorded as its string form.
+ * `undefined`. A name that is not a string is recorded as its string form. Bytes are copied
+ * before it returns, so the caller may reuse its buffer at once.
  *
  * @param sink The task.
  * @param source A path or bytes.
@@ -151,10 +167,11 @@ export async function logArtifactTo(
     const given = readOptions(options, ["name"], "artifact").name;
     const chosen = given === undefined ? undefined : safeString(given);
     if (typeof source !== "string") {
+      const bytes = snapshot(source); // before the first await
       const fileName = (source as { name?: unknown }).name;
       const name = chosen ??
         (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
-      result = await store(sink, storage, await toBytes(source), name, null);
+      result = await store(sink, storage, await toBytes(bytes), name, null);
       records.push(result);
     } else {
       const files = sink.files;
@@ -193,7 +210,7 @@ export async function logArtifactTo(
     if (records.length > 0) {
       await storage.appendLines(
         artifactsLogPath(sink.project, sink.runId),
-        records.map((r) => JSON.stringify(r)),
+        records.map((r) => pythonJsonDumps(r as unknown as JsonValue)), // dreadnode's bytes
       );
     }
     return result;

@@ -138,16 +138,23 @@ export function taskSpanToGraph(root: GraphTask): TaskGraph {
   const nodes: TaskGraphNode[] = [];
   const edges: TaskGraphEdge[] = [];
   const seen = new Set<string>();
-  const visit = (task: unknown, parent: string | undefined): void => {
+  // An explicit stack, not recursion: a chain of many thousand nested tasks must not overflow.
+  // Children are pushed in reverse so they are visited in order (depth-first pre-order).
+  const stack: { task: unknown; parent: string | undefined }[] = [{
+    task: root,
+    parent: undefined,
+  }];
+  while (stack.length > 0) {
+    const { task, parent } = stack.pop()!;
     const fields = readOptions(task as GraphTask, NODE_KEYS, "graph");
     const id = fields.spanId;
-    if (typeof id !== "string" || seen.has(id)) return; // not a task, or already visited
+    if (typeof id !== "string" || seen.has(id)) continue; // not a task, or already visited
     seen.add(id);
     nodes.push(node(fields, id));
     if (parent !== undefined) edges.push({ from: parent, to: id });
-    for (const child of readChildren(task)) visit(child, id);
-  };
-  visit(root, undefined);
+    const children = readChildren(task);
+    for (let i = children.length - 1; i >= 0; i--) stack.push({ task: children[i], parent: id });
+  }
   return { nodes, edges };
 }
 

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
@@ -57,6 +57,69 @@ describe("artifacts", () => {
       assert.deepEqual(logged, records, "same run id for spans.jsonl and artifacts.jsonl");
       assert.equal(bin?.task_id, runId);
       assert.equal(bin?.span_id, lines[0].span_id);
+    });
+  });
+
+  it("copies bytes at call time: a caller reusing its buffer changes neither the oid nor the blob", async () => {
+    await withTaskEnv(async (env) => {
+      await run("reuse", {}, async () => {
+        const originals: string[] = [];
+        for (let ticks = 0; ticks < 8; ticks++) {
+          for (const kind of ["Uint8Array", "ArrayBuffer", "subarray"] as const) {
+            const original = `weights v${ticks} ${kind}`;
+            originals.push(original);
+            const bytes = encoder.encode(original);
+            // The caller's memory: a larger buffer holding the bytes at offset 2.
+            const memory = new Uint8Array(bytes.length + 4);
+            memory.set(bytes, 2);
+            const view = memory.subarray(2, 2 + bytes.length);
+            const source = kind === "subarray"
+              ? view
+              : kind === "Uint8Array"
+              ? memory.slice(2, 2 + bytes.length)
+              : view.slice().buffer;
+            const pending = logArtifact(source, { name: "chunk.bin" });
+            for (let i = 0; i < ticks; i++) await Promise.resolve();
+            // The caller recycles its buffer before the promise settles.
+            (source instanceof ArrayBuffer ? new Uint8Array(source) : source).fill(0x41);
+            memory.fill(0x41);
+            const record = await pending as ArtifactRecord;
+            const label = `${kind} reused after ${ticks} ticks`;
+            assert.equal(record.oid, `sha256:${await sha256Hex(bytes)}`, label);
+            assert.equal(record.size, bytes.length, label);
+            assert.deepEqual(await env.storage.getBlob(record.oid), bytes, label);
+          }
+        }
+        // The same contents logged later from fresh buffers find the right blobs.
+        for (const original of originals) {
+          const record = await logArtifact(encoder.encode(original), { name: "again" });
+          assert.deepEqual(
+            await env.storage.getBlob((record as ArtifactRecord).oid),
+            encoder.encode(original),
+          );
+        }
+      });
+    });
+  });
+
+  it("writes artifacts.jsonl lines as dreadnode's json.dumps does", async () => {
+    await withTaskEnv(async (env) => {
+      let record: ArtifactRecord | undefined;
+      const runId = await run("lines", {}, async (r) => {
+        record = await logArtifact(encoder.encode("hello"), {
+          name: "résumé ✓.txt",
+        }) as ArtifactRecord;
+        return r.runId;
+      });
+      const [line] = await env.storage.readLines(artifactsLogPath("default", runId));
+      const r = record!;
+      assert.equal(
+        line,
+        `{"task_id": "${r.task_id}", "span_id": "${r.span_id}", ` +
+          `"name": "r\\u00e9sum\\u00e9 \\u2713.txt", "oid": "${r.oid}", "path": null, ` +
+          `"size": 5, "mime_type": "text/plain", "timestamp": "${r.timestamp}"}`,
+      );
+      assert.deepEqual(JSON.parse(line), r);
     });
   });
 
@@ -133,6 +196,36 @@ describe("artifacts", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it(
+    "logs files reached through symbolic links in a directory, never following linked directories",
+    { skip: !hasFileSystem },
+    async () => {
+      const dir = await tempDir();
+      try {
+        await mkdir(join(dir, "logged", "sub"), { recursive: true });
+        await writeFile(join(dir, "outside.txt"), "outside");
+        await writeFile(join(dir, "logged", "a.txt"), "a");
+        await writeFile(join(dir, "logged", "sub", "c.txt"), "c");
+        await symlink(join(dir, "outside.txt"), join(dir, "logged", "link.txt"));
+        await symlink(join(dir, "logged"), join(dir, "logged", "sub", "loop")); // a cycle
+        await symlink(join(dir, "missing.txt"), join(dir, "logged", "broken.txt"));
+        await withTaskEnv(async () => {
+          const folder = await taskSpan("t", {}, (t) => t.logArtifact(join(dir, "logged")));
+          const files = (folder as DirectoryArtifact).files;
+          assert.deepEqual(files.map((f) => f.name), [
+            "logged/a.txt",
+            "logged/link.txt",
+            "logged/sub/c.txt",
+          ]);
+          assert.equal(files[1].size, "outside".length);
+          assert.equal(files[1].oid, `sha256:${await sha256Hex(encoder.encode("outside"))}`);
+        }, { files: nodeLocalFiles });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it(
     "hostile names and projects cannot escape the storage root",

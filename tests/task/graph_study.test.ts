@@ -43,6 +43,39 @@ describe("taskSpanToGraph", () => {
     });
   });
 
+  it("does not throw on a very deep chain of tasks (keeps depth-first pre-order)", () => {
+    const depth = 100_000;
+    const make = (i: number) => ({
+      spanId: i.toString(16).padStart(16, "0"),
+      taskId: `t${i}`,
+      name: `n${i}`,
+      label: "",
+      type: "task",
+      tags: [],
+      startTime: 0,
+      endTime: 0,
+      duration: 0,
+      failed: false,
+      active: false,
+      tasks: [] as unknown[],
+    });
+    const root = make(0);
+    let current = root;
+    for (let i = 1; i < depth; i++) {
+      const child = make(i);
+      current.tasks.push(child);
+      current = child;
+    }
+    root.tasks.push(make(depth)); // a second child of the root comes after the whole chain
+    const g = taskSpanToGraph(root as unknown as Parameters<typeof taskSpanToGraph>[0]);
+    assert.equal(g.nodes.length, depth + 1);
+    assert.equal(g.edges.length, depth);
+    assert.deepEqual(g.nodes.slice(0, 3).map((n) => n.name), ["n0", "n1", "n2"]);
+    assert.equal(g.nodes[depth - 1].name, `n${depth - 1}`);
+    assert.equal(g.nodes[depth].name, `n${depth}`);
+    assert.deepEqual(g.edges[depth - 1], { from: root.spanId, to: make(depth).spanId });
+  });
+
   it("renders DOT and Mermaid with escaped labels", async () => {
     await withTaskEnv(() => {
       const g = run('say "hi"', {}, (r) => {
