@@ -255,7 +255,7 @@ describe("a Node process ended by SIGTERM", { skip: !(isNode || isBun) }, () => 
       `setInterval(() => {}, 1000);\nprocess.kill(process.pid, "SIGTERM");`,
     );
     assert.equal(child.signal, "SIGTERM", String(child.stderr));
-    assert.match(text, /"name":"before-sigterm"/);
+    assert.match(text, /"name": "before-sigterm"/);
   });
 
   it("with its own SIGTERM handler exits as that handler says", async () => {

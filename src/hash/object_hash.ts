@@ -16,7 +16,7 @@
 import { pythonJson, pythonStr } from "../serialize/python_json.ts";
 import { errorMarker, MAX_OBJECT_BYTES } from "../serialize/limits.ts";
 import { isEmptySchema } from "../serialize/schema.ts";
-import { serialize } from "../serialize/serialize.ts";
+import { readSerializeOptions, serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
 import { sha1Hex } from "./sha1.ts";
 import { utf8Encoder } from "../utf8.ts";
@@ -109,21 +109,10 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
  * @returns Options to pass to {@linkcode serialize}.
  */
 export function objectSerializeOptions(options?: SerializeOptions): SerializeOptions {
-  try {
-    const o: SerializeOptions = {
-      maxDepth: options?.maxDepth,
-      maxBytes: options?.maxBytes,
-      maxStringLength: options?.maxStringLength,
-      includeStack: options?.includeStack,
-      schema: options?.schema,
-      pythonCompatible: options?.pythonCompatible,
-    };
-    o.maxBytes ??= MAX_OBJECT_BYTES;
-    o.pythonCompatible ??= true;
-    return o;
-  } catch {
-    return { maxBytes: MAX_OBJECT_BYTES, pythonCompatible: true };
-  }
+  const o: SerializeOptions = readSerializeOptions(options) ?? {};
+  o.maxBytes ??= MAX_OBJECT_BYTES;
+  o.pythonCompatible ??= true;
+  return o;
 }
 
 /**

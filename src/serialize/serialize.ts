@@ -90,19 +90,7 @@ class Walker {
   #budget: number;
 
   constructor(options: SerializeOptions | undefined) {
-    let o: SerializeOptions | undefined;
-    try {
-      o = {
-        maxDepth: options?.maxDepth,
-        maxBytes: options?.maxBytes,
-        maxStringLength: options?.maxStringLength,
-        includeStack: options?.includeStack,
-        schema: options?.schema,
-        pythonCompatible: options?.pythonCompatible,
-      };
-    } catch {
-      o = undefined; // Unreadable options: the defaults.
-    }
+    const o = readSerializeOptions(options);
     this.#maxDepth = numberAtLeast(o?.maxDepth, 0, DEFAULT_MAX_DEPTH);
     this.#budget = numberAtLeast(o?.maxBytes, 0, DEFAULT_MAX_BYTES);
     this.#maxString = numberAtLeast(o?.maxStringLength, 0, Infinity);
@@ -398,5 +386,29 @@ export function serializeToJson(value: unknown, options?: SerializeOptions): str
     return JSON.stringify(json);
   } catch (error) {
     return JSON.stringify(errorMarker(error));
+  }
+}
+
+/**
+ * A plain copy of the caller's serializer options, read once (an options object with throwing
+ * getters, or a revoked proxy, yields `undefined`: the defaults).
+ *
+ * @param options The caller's options.
+ * @returns The copy, or undefined when they cannot be read.
+ */
+export function readSerializeOptions(
+  options: SerializeOptions | undefined,
+): SerializeOptions | undefined {
+  try {
+    return {
+      maxDepth: options?.maxDepth,
+      maxBytes: options?.maxBytes,
+      maxStringLength: options?.maxStringLength,
+      includeStack: options?.includeStack,
+      schema: options?.schema,
+      pythonCompatible: options?.pythonCompatible,
+    };
+  } catch {
+    return undefined;
   }
 }
