@@ -23,7 +23,7 @@ import type { FlushReport, SpanRecord } from "../types.ts";
 import { ownFields } from "./_input.ts";
 import { agentObjectOf, agentsState } from "./_state.ts";
 import { AgentSpan } from "./agent_span.ts";
-import { currentAgentTracer, getAgentTracer } from "./provider.ts";
+import { currentAgentTracer, getAgentTracer, syncBridges } from "./provider.ts";
 import type { SpanData, SpanError } from "./span_data.ts";
 import { AgentTrace } from "./trace.ts";
 
@@ -181,7 +181,7 @@ export class TracingProcessorBridge implements SpanProcessor {
    * The processor the agent layer installs on `tracer` for this bridge (one per tracer). It
    * knows its tracer, so when that tracer is shut down only because the agent layer moved to
    * another one (`configure()` again, `setAgentTracer`), the processor, still registered, is
-   * flushed instead of shut down.
+   * flushed instead of shut down, and installed on the new tracer, whose shutdown shuts it down.
    *
    * @param tracer The tracer.
    * @returns The per-tracer processor.
@@ -208,6 +208,9 @@ export class TracingProcessorBridge implements SpanProcessor {
     const registered = agentsState().bridges.includes(this);
     const current = currentAgentTracer();
     if (registered && current !== undefined && current !== tracer) {
+      // Installed on the new tracer now, not at the next agent-layer call (there may be none
+      // before exit): that tracer's shutdown then reaches the processor.
+      syncBridges(current);
       await this.forceFlush(deadline);
     } else {
       await this.shutdown(deadline);

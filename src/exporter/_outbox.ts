@@ -143,6 +143,11 @@ interface Delivery {
    * drain counts it so if the attempt fails.
    */
   evicted?: string;
+  /**
+   * The spans were counted dropped, by the drain (giving the entry up) or by an eviction reported
+   * after the attempt failed: whichever comes second counts nothing.
+   */
+  dropped?: boolean;
 }
 
 /** Finished deliveries remembered per outbox (an eviction can be reported after they end). */
@@ -154,7 +159,7 @@ async function deliverTracked(
   ctx: DrainContext,
   entry: OutboxEntry,
   type: string,
-): Promise<{ result: SendResult; evicted?: string }> {
+): Promise<{ result: SendResult; delivery: Delivery }> {
   let known = deliveries.get(ctx.outbox);
   if (known === undefined) deliveries.set(ctx.outbox, known = new Map());
   for (const [id, old] of known) {
@@ -166,29 +171,44 @@ async function deliverTracked(
   try {
     const result = await ctx.deliver(entry, type);
     delivery.exported = result.ok;
-    return { result, evicted: delivery.evicted };
+    return { result, delivery };
   } finally {
     delivery.done = true;
   }
 }
 
 /** Counts a failed attempt at an entry evicted meanwhile (`parkBatch` left it to the drain). */
-function countEvicted(ctx: DrainContext, entry: OutboxEntry, reason: string): void {
+function countEvicted(
+  ctx: DrainContext,
+  entry: OutboxEntry,
+  delivery: Delivery,
+  reason: string,
+): void {
+  if (!claimDrop(delivery)) return;
   addDropped(ctx.report, reason, entry.spanCount);
   if (reason === "outbox_full") ctx.onProblem?.("outbox_full", OUTBOX_FULL);
 }
 
 const OUTBOX_FULL = "Cannot keep every undelivered batch: the export outbox is full";
 
+/** Marks a delivery's spans counted dropped; false when they already were. */
+function claimDrop(delivery: Delivery): boolean {
+  if (delivery.dropped) return false;
+  delivery.dropped = true;
+  return true;
+}
+
 /**
  * Tells whether an evicted entry's spans are dropped by the eviction: not when a drain delivered
  * them (counted exported), nor while a drain is delivering them (the drain counts them dropped, by
- * `reason`, if the attempt fails).
+ * `reason`, if the attempt fails), nor when the drain already gave them up (counted
+ * `outbox_expired`). The enqueue's result may arrive well after the entry was removed (over a
+ * Durable Object RPC), so the attempt may have ended meanwhile.
  */
 function evictionDrops(outbox: Outbox, id: string, reason: string): boolean {
   const delivery = deliveries.get(outbox)?.get(id);
   if (delivery === undefined) return true;
-  if (delivery.done) return !delivery.exported;
+  if (delivery.done) return !delivery.exported && claimDrop(delivery);
   delivery.evicted = reason;
   return false;
 }
@@ -241,7 +261,8 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       }
       if (ctx.signal?.aborted || now >= ctx.deadline || processed >= budget) return now;
       processed++;
-      const { result, evicted } = await deliverTracked(ctx, entry, type);
+      const { result, delivery } = await deliverTracked(ctx, entry, type);
+      const evicted = delivery.evicted;
       if (result.ok) {
         await outbox.ack(entry.id);
         const rejected = Math.min(entry.spanCount, result.partial?.rejectedSpans ?? 0);
@@ -256,12 +277,15 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
         }
         continue;
       }
-      if (evicted !== undefined) countEvicted(ctx, entry, evicted);
+      if (evicted !== undefined) countEvicted(ctx, entry, delivery, evicted);
       if (result.reason === "aborted") return Date.now();
       if (evicted === undefined) { // an evicted entry is gone: nothing to give up or back off
         const attempts = entry.attempts + 1;
         if (attempts >= policy.maxAttempts) {
+          // Claimed before the ack: an enqueue that evicted the entry may report it meanwhile.
+          const mine = claimDrop(delivery);
           await outbox.ack(entry.id);
+          if (!mine) continue; // that eviction counted it (outbox_full)
           addDropped(report, "outbox_expired", entry.spanCount);
           ctx.onProblem?.(
             "export_dropped",
@@ -292,8 +316,8 @@ export interface ParkResult {
  * Stores an undeliverable batch in the outbox (body uncompressed, no headers), counting it as
  * persisted, and counting what the outbox's bounds refused or evicted as dropped
  * (`outbox_too_large`, `outbox_full`) and what it removed for its age as `outbox_expired`. An
- * evicted entry that a drain in this process is redelivering right then is counted once, by the
- * drain: exported if the attempt succeeds, else dropped. An outbox that fails to write counts the
+ * evicted entry that a drain in this process is redelivering right then (or was, when the enqueue's
+ * result arrives late) is counted once: exported if the attempt succeeds, else dropped. An outbox that fails to write counts the
  * batch as failed (and has evicted nothing).
  *
  * @param outbox The outbox.

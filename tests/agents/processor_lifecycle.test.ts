@@ -149,4 +149,34 @@ describe("shutdown of an agent-layer processor", () => {
       setRedactionPolicy(undefined);
     }
   });
+
+  it("is called by the new pipeline's shutdown after configure() again, with no agent activity since", async () => {
+    const manager = getContextManager();
+    const config = peekConfig();
+    const global = getTracer();
+    const previous = setAgentTracer(undefined);
+    const hook = setDiagnosticsHook(() => {});
+    const quiet = () => {};
+    try {
+      const { processor, calls } = counting();
+      configure({ storage: new MemoryStorage(), diagnostics: quiet });
+      addTraceProcessor(processor);
+      trace("wf1").run(() => agentSpan("a").run(() => {}));
+      const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+      await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
+      assert.equal(calls.shutdowns, 0);
+      await tracing.shutdown(); // exit: an OpenAI batch processor must stop its timer here
+      assert.equal(calls.shutdowns, 1);
+      await tracing.shutdown();
+      assert.equal(calls.shutdowns, 1);
+    } finally {
+      setTraceProcessors([]);
+      setAgentTracer(previous);
+      setContextManager(manager);
+      setConfig(config);
+      setTracer(global);
+      setDiagnosticsHook(hook);
+      setRedactionPolicy(undefined);
+    }
+  });
 });

@@ -292,6 +292,43 @@ describe("OTLP exporter outbox", { skip }, () => {
       }));
   }
 
+  it("counts a batch given up while an enqueue evicts it once, when the eviction is reported late", () =>
+    withCapture(async () => {
+      const receiver = await OtlpReceiver.start();
+      const memory = new MemoryStorage({ outboxMaxEntries: 1 });
+      // The enqueue's result arrives well after the store changed, as over a Durable Object RPC.
+      const storage = withOutbox(memory, {
+        enqueue: async (input) => {
+          const result = await memory.outbox.enqueue(input);
+          await delay(400);
+          return result;
+        },
+      });
+      const exporter = createOtlpExporter(
+        options(receiver.url, storage, { outbox: { initialBackoffMillis: 0, maxAttempts: 1 } }),
+      );
+      const [a, b, c] = ["a", "b", "c"].map((name) => makeSpanBatch(2, name));
+      try {
+        // a is parked; exporting b redelivers a (answered 400 after 300 ms: a is given up);
+        // meanwhile c is parked and evicts a, and that is reported only after the give-up.
+        receiver.plan({ status: 400 }, { status: 400, delayMs: 300 }, { status: 400 });
+        const first = await exporter.export(a);
+        const second = exporter.export(b);
+        await delay(100);
+        const third = await exporter.export(c);
+        const reports = [first, await second, third];
+        const dropped = reports.reduce(
+          (total, r) => total + Object.values(r.dropped).reduce((sum, n) => sum + n, 0),
+          0,
+        );
+        assert.equal(dropped, 2); // a, once
+        assert.equal(reports.reduce((total, r) => total + r.persisted, 0), 4); // a, then c
+      } finally {
+        await exporter.shutdown();
+        await receiver.close();
+      }
+    }));
+
   it("redelivers each parked batch only to its own endpoint when exporters share a storage", () =>
     withCapture(async () => {
       const a = await OtlpReceiver.start();
