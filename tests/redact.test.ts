@@ -298,6 +298,23 @@ describe("redacting JSON text that does not parse or hides its keys", () => {
     const three = ["token", "a", "b"];
     assert.equal((policy.redactValue([three]) as JsonValue[])[0], three);
   });
+
+  it("in cut JSON, masks [key, value] pairs but leaves other arrays of strings alone", () => {
+    const scopes = JSON.stringify({ scopes: ["token", "openid", "profile"], x: "y".repeat(50) });
+    const nested = JSON.stringify({ lists: [["password", "a", "b"], ["token", "c", "d"], "z"] });
+    for (const text of [scopes, nested]) {
+      const cut = text.slice(0, -5);
+      assert.equal(policy.redactAttributes({ v: cut }).v, cut);
+    }
+    const map = JSON.stringify({ m: [[1, "a"], ["password", "sk-E"], ["name", "x"]], x: "yyyy" });
+    for (const length of [map.length - 3, map.indexOf("sk-E") + 2]) {
+      const out = policy.redactAttributes({ v: map.slice(0, length) }).v as string;
+      assert.ok(out.startsWith(`{"m":[[1,"a"],["password","${R}"`), out);
+      assert.ok(!out.includes("sk-"), out);
+    }
+    const top = policy.redactAttributes({ v: '[["token", "sk-F"], ["x"' }).v;
+    assert.equal(top, `[["token", "${R}"], ["x"`);
+  });
 });
 
 describe("redactHeaders", () => {

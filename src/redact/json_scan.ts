@@ -4,7 +4,8 @@
  * The text is scanned token by token, as leniently as possible: the value after every sensitive
  * `"key":` is replaced, whether it is a string (with escapes), a number, a literal, a nested
  * object or array, or a value cut off at the end of the text. A `["key", value]` pair (how a Map
- * with non-string keys is serialized) is masked the same way. Strings that are not keys are
+ * with non-string keys is serialized: a two-item array that is itself an item of an array) is
+ * masked the same way; other arrays of strings are left alone. Strings that are not keys are
  * handed to a callback, so JSON nested inside them is redacted too.
  *
  * @module
@@ -15,6 +16,7 @@ const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
 /** Options of {@linkcode maskJsonText}. */
 export interface JsonScanOptions {
@@ -49,8 +51,7 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
     const raw = text.slice(i + 1, close < 0 ? n : close);
     const next = skipSpace(text, end);
     const after = text.charCodeAt(next);
-    const isKey = after === COLON ||
-      (after === COMMA && text.charCodeAt(skipSpaceBack(text, i - 1)) === OPEN_BRACKET);
+    const isKey = after === COLON || (after === COMMA && isPairKey(text, i, next));
     if (isKey && options.isSensitive(decode(raw) ?? raw)) {
       const start = skipSpace(text, next + 1);
       parts.push(text.slice(last, start), JSON.stringify(options.replacement));
@@ -71,6 +72,20 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
   if (last === 0) return text;
   parts.push(text.slice(last));
   return parts.join("");
+}
+
+/**
+ * Whether the string opened at `open` (followed by the comma at `comma`) is the key of a
+ * `["key", value]` pair: its `[` is an item of an array (it follows `[` or `,`), and the value is
+ * the pair's last item (followed by `]`, or cut off at the end of the text).
+ */
+function isPairKey(text: string, open: number, comma: number): boolean {
+  const bracket = skipSpaceBack(text, open - 1);
+  if (text.charCodeAt(bracket) !== OPEN_BRACKET) return false;
+  const before = text.charCodeAt(skipSpaceBack(text, bracket - 1));
+  if (before !== OPEN_BRACKET && before !== COMMA) return false;
+  const end = skipSpace(text, valueEnd(text, skipSpace(text, comma + 1)));
+  return end >= text.length || text.charCodeAt(end) === CLOSE_BRACKET;
 }
 
 /** The index of the quote closing the string opened at `open`, or -1 when it is cut off. */
@@ -118,14 +133,14 @@ function valueEnd(text: string, start: number): number {
         j = closingQuote(text, j);
         if (j < 0) return n;
       } else if (c === OPEN_BRACKET || c === 0x7b) depth++;
-      else if ((c === 0x5d || c === 0x7d) && --depth === 0) return j + 1;
+      else if ((c === CLOSE_BRACKET || c === 0x7d) && --depth === 0) return j + 1;
     }
     return n;
   }
   let j = start;
   while (j < n) {
     const c = text.charCodeAt(j);
-    if (c === COMMA || c === 0x7d || c === 0x5d || c === 0x0a || c === 0x0d) break;
+    if (c === COMMA || c === 0x7d || c === CLOSE_BRACKET || c === 0x0a || c === 0x0d) break;
     j++;
   }
   return j;

@@ -4,18 +4,21 @@
  * are hashed (the whole policy, except string truncation), and hashed in full up to
  * `MAX_OBJECT_BYTES` (16 MiB). Objects whose hashed bytes are at most 10 KiB are kept inline on
  * the span; larger ones are written to the storage adapter's blob store (key = data hash, bytes =
- * exactly what was hashed) and referenced as `{type: "uri", uri, size}` once the write has
- * succeeded. Until then, and when it fails, the object is exported inline (its strings cut by the
- * redaction policy), so an exported reference always points to a stored blob.
+ * exactly what was hashed: Python's JSON, with bare `NaN`/`Infinity` as dreadnode writes them)
+ * and referenced as `{type: "uri", uri, size}` once the write has succeeded. Until then, and when
+ * it fails, the object is exported inline (its strings cut by the redaction policy), so an
+ * exported reference always points to a stored blob. The inline copy is the default
+ * serialization (cut at 1 MiB), which JSON can hold: non-finite numbers are the strings `"NaN"`,
+ * `"Infinity"` and `"-Infinity"`, dates ISO strings.
  *
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
 import { hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
-import { DEFAULT_MAX_BYTES } from "../serialize/limits.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue } from "../serialize/types.ts";
 import type { TraceStorage } from "../storage/types.ts";
+import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { redactForSpan, redactStored } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
@@ -125,16 +128,13 @@ export class ObjectStore {
       this.#schemas.set(hashes.schemaHash, serialized.schema);
     }
     const bytes = hashes.bytes;
-    // The span copy: from the same redacted value, or from one cut at the usual 1 MiB budget
-    // when the full value is larger (a span attribute is no place for 16 MiB).
-    const onSpan = bytes !== undefined && bytes.length > DEFAULT_MAX_BYTES
-      ? serialize(value).value
-      : stored;
+    // The span copy: the default serialization (NaN, ±Infinity as strings, which JSON keeps, and
+    // ISO dates), cut at the usual 1 MiB budget (a span attribute is no place for 16 MiB).
     const entry: Entry = {
       record: {
         hash,
         schema_hash: hashes.schemaHash,
-        value: redactForSpan(onSpan, name),
+        value: redactForSpan(serialize(value).value, name),
         type: "val",
       },
       runtime: value,
@@ -222,7 +222,8 @@ export class ObjectStore {
  *
  * @param storage The storage adapter.
  * @param record The object record.
- * @returns The value (a string for primitive-schema objects, parsed JSON otherwise), or undefined.
+ * @returns The value (a string for primitive-schema objects, parsed JSON otherwise, with the bare
+ *   `NaN`, `Infinity` and `-Infinity` that Python's JSON writes read as numbers), or undefined.
  */
 export async function loadObjectValue(
   storage: TraceStorage,
@@ -233,7 +234,7 @@ export async function loadObjectValue(
     const bytes = await storage.getBlob(record.uri.slice(OBJECT_URI_PREFIX.length));
     if (bytes === undefined) return undefined;
     const text = utf8Decoder.decode(bytes);
-    return record.schema_hash === "0000000000000000" ? text : JSON.parse(text) as JsonValue;
+    return record.schema_hash === "0000000000000000" ? text : parsePythonJson(text);
   } catch (error) {
     reportOnce(
       "object_load_failed",

@@ -9,6 +9,7 @@ import {
   type TaskSpan,
   taskSpan,
 } from "../../src/task/mod.ts";
+import { parsePythonJson } from "../../src/serialize/parse_python_json.ts";
 import { jsonAttr, type TaskEnv, withTaskEnv } from "../_support/task_env.ts";
 
 /** A storage whose blob writes always fail. */
@@ -117,5 +118,65 @@ describe("task objects", () => {
       assert.equal(t.outputs.flag, true);
       t.end();
     });
+  });
+  it("keeps NaN and ±Infinity on the span as strings, hashed as Python does", async () => {
+    await withTaskEnv(async (env) => {
+      const stats = { ratio: Infinity, mean: NaN, low: -Infinity, name: "NaN" };
+      const t = await taskSpan("t", (t) => {
+        t.logOutput("score", NaN);
+        t.logOutput("stats", stats);
+        return t;
+      });
+      const objects = jsonAttr<Record<string, StoredObject>>(
+        (await env.runLines(t.runId))[0],
+        "dreadnode.objects",
+      );
+      const score = objects[objectHashes(NaN).objectHash];
+      assert.ok(score?.type === "val" && score.value === "NaN", JSON.stringify(score));
+      const record = objects[objectHashes(stats).objectHash];
+      assert.ok(record?.type === "val", "hash matches the Python-form hash");
+      assert.deepEqual(record.value, {
+        ratio: "Infinity",
+        mean: "NaN",
+        low: "-Infinity",
+        name: "NaN",
+      });
+      assert.deepEqual(t.outputs.stats, stats, "live value kept");
+    });
+  });
+
+  it("reads back a large object holding NaN and ±Infinity from its blob", async () => {
+    await withTaskEnv(async (env) => {
+      const rows = Array.from({ length: 3000 }, (_, i) => i);
+      const value = { rows, missing: NaN, hi: Infinity, lo: [-Infinity], note: 'NaN "Infinity"' };
+      const t = await taskSpan("t", async (t) => {
+        await Promise.resolve();
+        t.logOutput("table", value);
+        return t;
+      });
+      const [record] = await exportedObjects(env, t);
+      assert.equal(record.type, "uri");
+      const blob = await env.storage.getBlob(record.type === "uri" ? record.uri.slice(16) : "");
+      assert.ok(new TextDecoder().decode(blob).includes('"missing":NaN'), "Python form stored");
+      const loaded = await loadObjectValue(env.storage, record);
+      assert.deepEqual(loaded, value);
+      assert.ok(!env.codes().includes("object_load_failed"));
+    });
+  });
+
+  it("parses Python JSON: bare NaN and ±Infinity outside strings only", () => {
+    const text =
+      '{"a":NaN,"b":[Infinity, -Infinity],"NaN":"NaN \\" Infinity","c":"\ue000NaN","d":"\\ue001NaN"}';
+    assert.deepEqual(parsePythonJson(text), {
+      a: NaN,
+      b: [Infinity, -Infinity],
+      NaN: 'NaN " Infinity',
+      c: "\ue000NaN",
+      d: "\ue001NaN",
+    });
+    assert.deepEqual(parsePythonJson("[1]"), [1]);
+    assert.ok(Number.isNaN(parsePythonJson("NaN")));
+    assert.throws(() => parsePythonJson('{"a":NaN'), SyntaxError);
+    assert.throws(() => parsePythonJson("nope"), SyntaxError);
   });
 });
