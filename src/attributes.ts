@@ -117,17 +117,17 @@ function homogeneousArray(
   values: readonly unknown[],
   maxLength: number,
 ): AttributeValue | undefined {
-  const copy = Array.from(
-    values,
-    (v) => typeof v === "string" && v.length > maxLength ? v.slice(0, maxLength) : v,
-  );
+  const copy = Array.from(values);
   const kind = typeof copy[0];
   const primitive = kind === "string" || kind === "boolean" || kind === "number";
-  return copy.every((v) =>
-      primitive && typeof v === kind && (kind !== "number" || Number.isFinite(v))
-    )
-    ? copy as AttributeValue
-    : undefined;
+  if (
+    !copy.every((v) => primitive && typeof v === kind && (kind !== "number" || Number.isFinite(v)))
+  ) return undefined;
+  // Strings cut to the value length limit (a loop: `Array.from` with a map function is slow).
+  if (kind === "string" && maxLength < Infinity) {
+    for (let i = 0; i < copy.length; i++) copy[i] = (copy[i] as string).slice(0, maxLength);
+  }
+  return copy as AttributeValue;
 }
 
 /**

@@ -258,6 +258,25 @@ describe("a Node process ended by SIGTERM", { skip: !(isNode || isBun) }, () => 
     assert.match(text, /"name": "before-sigterm"/);
   });
 
+  it("with a library that re-raises the signal only when alone (signal-exit), still ends by it", async () => {
+    const { child } = await runChild(
+      `const onTerm = () => {\n` +
+        `  if (process.listeners("SIGTERM").some((l) => l !== onTerm)) return;\n` +
+        `  process.off("SIGTERM", onTerm);\n  process.kill(process.pid, "SIGTERM");\n};\n` +
+        `process.on("SIGTERM", onTerm);\nsetInterval(() => {}, 1000);\n` +
+        `process.kill(process.pid, "SIGTERM");`,
+    );
+    assert.equal(child.signal, "SIGTERM", `${child.status} ${child.stderr}`);
+  });
+
+  it("with its own once() SIGTERM handler lets that handler finish and choose the exit", async () => {
+    const { child } = await runChild(
+      `process.once("SIGTERM", () => setTimeout(() => process.exit(0), 200));\n` +
+        `setInterval(() => {}, 1000);\nprocess.kill(process.pid, "SIGTERM");`,
+    );
+    assert.equal(child.status, 0, `${child.signal} ${child.stderr}`);
+  });
+
   it("with its own SIGTERM handler exits as that handler says", async () => {
     const { child } = await runChild(
       `process.on("SIGTERM", () => process.exit(7));\nsetInterval(() => {}, 1000);\n` +

@@ -21,6 +21,8 @@ export interface ExitProcess {
   readonly pid: number;
   /** Adds a listener. */
   on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Adds a listener before the others (Node and Bun have it; `on` is used otherwise). */
+  prependListener?(event: string, listener: (...args: never[]) => void): unknown;
   /** Adds a listener called once. */
   once(event: string, listener: (...args: never[]) => void): unknown;
   /** Removes a listener. */
@@ -69,12 +71,16 @@ export function hookProcessExit(
       if (active && didWork(report)) proc.once("beforeExit", beforeExit);
     }, () => {});
   };
+  // Runs first (prepended) and removes itself before looking at the others: a `once` handler of
+  // the program is still registered then, and a library that applies the same rule (signal-exit:
+  // re-raise only when alone) sees itself alone and ends the process, instead of each leaving
+  // the exit to the other.
   const onSignal = (signal: string) => () => {
+    remove();
     const others = proc.listeners(signal).filter((listener) =>
       (listener as { [OURS]?: boolean })[OURS] !== true
     );
     if (others.length > 0) return; // The program handles it and decides when to exit.
-    remove();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
     void Promise.race([flush().catch(() => {}), waited]).then(() => {
@@ -95,7 +101,8 @@ export function hookProcessExit(
   proc.once("beforeExit", beforeExit);
   for (const [signal, listener] of listeners) {
     try {
-      proc.on(signal, listener);
+      if (proc.prependListener) proc.prependListener(signal, listener);
+      else proc.on(signal, listener);
     } catch {
       // A runtime that cannot listen for this signal (SIGTERM on Windows under Deno).
     }
