@@ -13,14 +13,10 @@ import {
   TracingProcessorBridge,
 } from "../../src/agents/mod.ts";
 import type { TracingProcessor } from "../../src/agents/mod.ts";
-import { peekConfig, setConfig } from "../../src/config_state.ts";
-import { getContextManager, setContextManager } from "../../src/context/manager.ts";
-import { setDiagnosticsHook } from "../../src/diagnostics.ts";
-import { getTracer, setTracer } from "../../src/global.ts";
 import { configure } from "../../src/portable.ts";
-import { setRedactionPolicy } from "../../src/redact/global.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup } from "./_helpers.ts";
+import { isolated } from "../_support/global_state.ts";
 
 /** A processor that counts calls; `hang` makes its flush and shutdown never settle. */
 function counting(hang = false) {
@@ -121,62 +117,48 @@ describe("shutdown of an agent-layer processor", () => {
   });
 
   it("is not called when configure() is called again (openai-agents processors keep working)", async () => {
-    const manager = getContextManager();
-    const config = peekConfig();
-    const global = getTracer();
-    const previous = setAgentTracer(undefined);
-    const hook = setDiagnosticsHook(() => {});
-    const quiet = () => {};
-    try {
-      const { processor, calls } = counting();
-      configure({ storage: new MemoryStorage(), diagnostics: quiet });
-      addTraceProcessor(processor);
-      trace("wf1").run(() => agentSpan("a").run(() => {}));
-      const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
-      await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
-      trace("wf2").run(() => agentSpan("b").run(() => {}));
-      assert.equal(calls.spans, 2);
-      assert.equal(calls.shutdowns, 0);
-      await tracing.shutdown();
-      assert.equal(calls.shutdowns, 1);
-    } finally {
-      setTraceProcessors([]);
-      setAgentTracer(previous);
-      setContextManager(manager);
-      setConfig(config);
-      setTracer(global);
-      setDiagnosticsHook(hook);
-      setRedactionPolicy(undefined);
-    }
+    await isolated(async () => {
+      const previous = setAgentTracer(undefined);
+      const quiet = () => {};
+      try {
+        const { processor, calls } = counting();
+        configure({ storage: new MemoryStorage(), diagnostics: quiet });
+        addTraceProcessor(processor);
+        trace("wf1").run(() => agentSpan("a").run(() => {}));
+        const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+        await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
+        trace("wf2").run(() => agentSpan("b").run(() => {}));
+        assert.equal(calls.spans, 2);
+        assert.equal(calls.shutdowns, 0);
+        await tracing.shutdown();
+        assert.equal(calls.shutdowns, 1);
+      } finally {
+        setTraceProcessors([]);
+        setAgentTracer(previous);
+      }
+    });
   });
 
   it("is called by the new pipeline's shutdown after configure() again, with no agent activity since", async () => {
-    const manager = getContextManager();
-    const config = peekConfig();
-    const global = getTracer();
-    const previous = setAgentTracer(undefined);
-    const hook = setDiagnosticsHook(() => {});
-    const quiet = () => {};
-    try {
-      const { processor, calls } = counting();
-      configure({ storage: new MemoryStorage(), diagnostics: quiet });
-      addTraceProcessor(processor);
-      trace("wf1").run(() => agentSpan("a").run(() => {}));
-      const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
-      await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
-      assert.equal(calls.shutdowns, 0);
-      await tracing.shutdown(); // exit: an OpenAI batch processor must stop its timer here
-      assert.equal(calls.shutdowns, 1);
-      await tracing.shutdown();
-      assert.equal(calls.shutdowns, 1);
-    } finally {
-      setTraceProcessors([]);
-      setAgentTracer(previous);
-      setContextManager(manager);
-      setConfig(config);
-      setTracer(global);
-      setDiagnosticsHook(hook);
-      setRedactionPolicy(undefined);
-    }
+    await isolated(async () => {
+      const previous = setAgentTracer(undefined);
+      const quiet = () => {};
+      try {
+        const { processor, calls } = counting();
+        configure({ storage: new MemoryStorage(), diagnostics: quiet });
+        addTraceProcessor(processor);
+        trace("wf1").run(() => agentSpan("a").run(() => {}));
+        const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+        await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
+        assert.equal(calls.shutdowns, 0);
+        await tracing.shutdown(); // exit: an OpenAI batch processor must stop its timer here
+        assert.equal(calls.shutdowns, 1);
+        await tracing.shutdown();
+        assert.equal(calls.shutdowns, 1);
+      } finally {
+        setTraceProcessors([]);
+        setAgentTracer(previous);
+      }
+    });
   });
 });
