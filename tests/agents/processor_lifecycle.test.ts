@@ -14,6 +14,7 @@ import {
 } from "../../src/agents/mod.ts";
 import type { TracingProcessor } from "../../src/agents/mod.ts";
 import { configure } from "../../src/portable.ts";
+import type { Configured } from "../../src/configure.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup } from "./_helpers.ts";
 import { isolated } from "../_support/global_state.ts";
@@ -116,8 +117,14 @@ describe("shutdown of an agent-layer processor", () => {
     }
   });
 
-  it("is not called when configure() is called again (openai-agents processors keep working)", async () => {
-    await isolated(async () => {
+  /**
+   * A processor added under one configure(), then configure() again and the old pipeline's
+   * background shutdown awaited; `fn` gets the processor's call counts and the new pipeline.
+   */
+  function afterReconfigure(
+    fn: (calls: ReturnType<typeof counting>["calls"], tracing: Configured) => Promise<void>,
+  ): Promise<void> {
+    return isolated(async () => {
       const previous = setAgentTracer(undefined);
       const quiet = () => {};
       try {
@@ -127,38 +134,29 @@ describe("shutdown of an agent-layer processor", () => {
         trace("wf1").run(() => agentSpan("a").run(() => {}));
         const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
         await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
-        trace("wf2").run(() => agentSpan("b").run(() => {}));
-        assert.equal(calls.spans, 2);
-        assert.equal(calls.shutdowns, 0);
-        await tracing.shutdown();
-        assert.equal(calls.shutdowns, 1);
+        await fn(calls, tracing);
       } finally {
         setTraceProcessors([]);
         setAgentTracer(previous);
       }
     });
-  });
+  }
 
-  it("is called by the new pipeline's shutdown after configure() again, with no agent activity since", async () => {
-    await isolated(async () => {
-      const previous = setAgentTracer(undefined);
-      const quiet = () => {};
-      try {
-        const { processor, calls } = counting();
-        configure({ storage: new MemoryStorage(), diagnostics: quiet });
-        addTraceProcessor(processor);
-        trace("wf1").run(() => agentSpan("a").run(() => {}));
-        const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
-        await new Promise((r) => setTimeout(r, 50)); // the old pipeline shuts down in the background
-        assert.equal(calls.shutdowns, 0);
-        await tracing.shutdown(); // exit: an OpenAI batch processor must stop its timer here
-        assert.equal(calls.shutdowns, 1);
-        await tracing.shutdown();
-        assert.equal(calls.shutdowns, 1);
-      } finally {
-        setTraceProcessors([]);
-        setAgentTracer(previous);
-      }
-    });
-  });
+  it("is not called when configure() is called again (openai-agents processors keep working)", () =>
+    afterReconfigure(async (calls, tracing) => {
+      trace("wf2").run(() => agentSpan("b").run(() => {}));
+      assert.equal(calls.spans, 2);
+      assert.equal(calls.shutdowns, 0);
+      await tracing.shutdown();
+      assert.equal(calls.shutdowns, 1);
+    }));
+
+  it("is called by the new pipeline's shutdown after configure() again, with no agent activity since", () =>
+    afterReconfigure(async (calls, tracing) => {
+      assert.equal(calls.shutdowns, 0);
+      await tracing.shutdown(); // exit: an OpenAI batch processor must stop its timer here
+      assert.equal(calls.shutdowns, 1);
+      await tracing.shutdown();
+      assert.equal(calls.shutdowns, 1);
+    }));
 });
