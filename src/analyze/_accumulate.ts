@@ -2,55 +2,27 @@
  * The aggregation behind the trace analysis: event lines (design_research_agents' rules),
  * tracelet span lines (GenAI attributes) and artifact records, folded line by line into one
  * {@linkcode AnalysisReport}. Only counters, distinct ids and error texts, and the numbers that
- * latency summaries need are kept, never the lines themselves.
+ * latency summaries need are kept, never the lines themselves. Model, tool and workflow-step
+ * statistics are counted by a {@linkcode Tally} per event family.
  *
  * @module
  */
-import type { AnalysisReport, ModelStats, NamedSummary, ToolStats } from "./report.ts";
+import type { AnalysisReport, NamedSummary } from "./report.ts";
 import { asInt, summarize } from "./summary.ts";
+import {
+  bump,
+  byName,
+  LEGACY_FAMILY,
+  type Obj,
+  obj,
+  OBSERVED_FAMILY,
+  str,
+  Tally,
+} from "./_tally.ts";
 import { OBSERVED_EVENT_TYPES } from "../events/event.ts";
-import { setOwn } from "../own_property.ts";
-
-type Obj = Record<string, unknown>;
 
 const OBSERVED = new Set(OBSERVED_EVENT_TYPES);
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
-
-/** The event types one family (Observed or legacy) counts calls, results and steps with. */
-interface Family {
-  readonly call: string;
-  readonly response: string;
-  readonly failed: string;
-  readonly invocation: string;
-  readonly results: readonly string[];
-  readonly step: string;
-}
-
-const OBSERVED_FAMILY: Family = {
-  call: "ModelRequestObserved",
-  response: "ModelResponseObserved",
-  failed: "ModelResponseObserved",
-  invocation: "ToolInvocationObserved",
-  results: ["ToolResultObserved"],
-  step: "WorkflowStepResultObserved",
-};
-
-const LEGACY_FAMILY: Family = {
-  call: "ModelCallStarted",
-  response: "ModelCallFinished",
-  failed: "ModelCallFailed",
-  invocation: "ToolCallStarted",
-  results: ["ToolCallFinished", "ToolCallFailed"],
-  step: "WorkflowStepFinished",
-};
-
-function obj(value: unknown): Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Obj : {};
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
 
 /** Error text: a string, an object's `message`, else its JSON with sorted keys. */
 export function errorString(error: unknown): string | undefined {
@@ -71,17 +43,11 @@ export function errorString(error: unknown): string | undefined {
   }
 }
 
-function bump(map: Record<string, number>, key: string, by = 1): void {
-  setOwn(map, key, (Object.hasOwn(map, key) ? map[key] : 0) + by);
-}
-
 function push(map: Map<string, number[]>, key: string, value: number): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);
 }
-
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function topCounts(map: Record<string, number>, n: number): { error: string; count: number }[] {
   return Object.entries(map)
@@ -118,129 +84,6 @@ function spanError(span: Obj, attrs: Obj): string {
     }
   }
   return str(attrs["dra.error"]) ?? "error";
-}
-
-const modelName = (a: Obj) =>
-  str(a.model) ?? str(obj(a.response).model) ?? str(obj(a.request).model) ?? "unknown";
-
-/** Model, tool and workflow-step statistics: one event family's, plus every span's. */
-class Tally {
-  modelCalls = 0;
-  modelFailures = 0;
-  toolCalls = 0;
-  toolOk = 0;
-  toolFailed = 0;
-  readonly tokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-  readonly latencies: number[] = [];
-  readonly perModel = new Map<string, ModelStats & { latencies: number[] }>();
-  readonly perTool = new Map<string, ToolStats>();
-  readonly steps = {
-    step_execution_count: 0,
-    counts_by_step_type: {} as Record<string, number>,
-    counts_by_status: {} as Record<string, number>,
-  };
-
-  model(name: string): ModelStats & { latencies: number[] } {
-    let m = this.perModel.get(name);
-    if (m === undefined) {
-      m = {
-        model: name,
-        call_count: 0,
-        failure_count: 0,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        total_tokens: 0,
-        latency_ms: summarize([]),
-        latencies: [],
-      };
-      this.perModel.set(name, m);
-    }
-    return m;
-  }
-
-  tool(name: string): ToolStats {
-    let t = this.perTool.get(name);
-    if (t === undefined) {
-      t = { tool_name: name, invocation_count: 0, success_count: 0, failure_count: 0 };
-      this.perTool.set(name, t);
-    }
-    return t;
-  }
-
-  /** A model call (or response) with its usage and latency. */
-  modelResult(name: string, usage: Obj, latency: unknown, failed: boolean): void {
-    const m = this.model(name);
-    const prompt = asInt(usage.prompt_tokens) ?? asInt(usage.input_tokens) ?? 0;
-    const completion = asInt(usage.completion_tokens) ?? asInt(usage.output_tokens) ?? 0;
-    const total = asInt(usage.total_tokens) ?? prompt + completion;
-    for (const t of [m, this.tokens]) {
-      t.prompt_tokens += prompt;
-      t.completion_tokens += completion;
-      t.total_tokens += total;
-    }
-    const ms = asInt(latency);
-    if (ms !== undefined) (m.latencies.push(ms), this.latencies.push(ms));
-    if (failed) (this.modelFailures++, m.failure_count++);
-  }
-
-  toolResult(name: string, ok: boolean): void {
-    const t = this.tool(name);
-    if (ok) (this.toolOk++, t.success_count++);
-    else (this.toolFailed++, t.failure_count++);
-  }
-
-  /** One event, counted by the family's rules. */
-  event(f: Family, type: string, a: Obj, error: string | undefined, duration: unknown): void {
-    if (type === f.call) (this.modelCalls++, this.model(modelName(a)).call_count++);
-    const failed = error !== undefined && type === f.failed;
-    if (type === f.response || failed) {
-      const latency = a.latency_ms ?? obj(a.response).latency_ms ?? duration;
-      this.modelResult(modelName(a), obj(a.usage ?? obj(a.response).usage), latency, failed);
-    }
-    if (type === f.invocation) {
-      (this.toolCalls++, this.tool(str(a.tool_name) ?? "unknown").invocation_count++);
-    }
-    if (f.results.includes(type)) {
-      const ok = typeof a.ok === "boolean" ? a.ok : error === undefined;
-      this.toolResult(str(a.tool_name) ?? "unknown", ok);
-    }
-    if (type === f.step) {
-      this.steps.step_execution_count++;
-      bump(this.steps.counts_by_step_type, str(a.step_type) ?? "unknown");
-      bump(this.steps.counts_by_status, str(a.status) ?? "unknown");
-    }
-  }
-
-  sections(topN: number): Pick<AnalysisReport, "models" | "tools" | "workflow_steps"> {
-    return {
-      models: {
-        model_call_count: this.modelCalls,
-        model_failure_count: this.modelFailures,
-        tokens: { ...this.tokens },
-        per_model: [...this.perModel.values()]
-          .sort((a, b) => b.call_count - a.call_count || byName(a.model, b.model))
-          .slice(0, topN)
-          .map(({ latencies, ...m }) => ({ ...m, latency_ms: summarize(latencies) })),
-        latency_ms: summarize(this.latencies),
-      },
-      tools: {
-        tool_invocation_count: this.toolCalls,
-        tool_success_count: this.toolOk,
-        tool_failure_count: this.toolFailed,
-        per_tool: [...this.perTool.values()]
-          .sort((a, b) =>
-            b.invocation_count - a.invocation_count || byName(a.tool_name, b.tool_name)
-          )
-          .slice(0, topN)
-          .map((t) => ({ ...t })),
-      },
-      workflow_steps: {
-        step_execution_count: this.steps.step_execution_count,
-        counts_by_step_type: { ...this.steps.counts_by_step_type },
-        counts_by_status: { ...this.steps.counts_by_status },
-      },
-    };
-  }
 }
 
 /**

@@ -6,7 +6,9 @@
  * object or array, or a value cut off at the end of the text. A `["key", value]` pair (how a Map
  * with non-string keys is serialized: a two-item array that is itself an item of an array) is
  * masked the same way; other arrays of strings are left alone. Strings that are not keys are
- * handed to a callback, so JSON nested inside them is redacted too.
+ * handed to a callback, so JSON nested inside them is redacted too. Also the small JSON-text
+ * helpers the redaction policy uses on strings before parsing them: JSON whitespace and `\uXXXX`
+ * escapes.
  *
  * @module
  */
@@ -98,17 +100,13 @@ function closingQuote(text: string, open: number): number {
   return -1;
 }
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
 function skipSpace(text: string, i: number): number {
-  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
   return i;
 }
 
 function skipSpaceBack(text: string, i: number): number {
-  while (i >= 0 && isSpace(text.charCodeAt(i))) i--;
+  while (i >= 0 && isJsonSpace(text.charCodeAt(i))) i--;
   return i;
 }
 
@@ -160,4 +158,28 @@ function decode(raw: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). */
+export const UNICODE_ESCAPE: RegExp = /\\+u([0-9a-fA-F]{4})/g;
+
+/**
+ * The character of a {@linkcode UNICODE_ESCAPE} match (a `String.prototype.replace` callback).
+ *
+ * @param _match The whole escape.
+ * @param hex Its four hex digits.
+ * @returns The UTF-16 code unit they encode.
+ */
+export function unescapeCode(_match: string, hex: string): string {
+  return String.fromCharCode(parseInt(hex, 16));
+}
+
+/**
+ * JSON whitespace: space, tab, line feed, carriage return.
+ *
+ * @param c A UTF-16 code unit (`NaN` past the end of a string).
+ * @returns Whether it is JSON whitespace.
+ */
+export function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

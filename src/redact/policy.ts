@@ -19,7 +19,8 @@ import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
 import { ownEntries } from "../serialize/own_entries.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
-import { maskJsonText } from "./json_scan.ts";
+import { isJsonSpace, maskJsonText, unescapeCode, UNICODE_ESCAPE } from "./json_scan.ts";
+import { readableScalars, readPair } from "./readable.ts";
 import { truncateString } from "./truncate.ts";
 import { readArray } from "../safe_read.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
@@ -360,42 +361,6 @@ export class RedactionPolicy {
       // Headers that cannot be read (further): the ones read so far.
     }
     return out;
-  }
-}
-
-/** A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). */
-const UNICODE_ESCAPE = /\\+u([0-9a-fA-F]{4})/g;
-
-function unescapeCode(_match: string, hex: string): string {
-  return String.fromCharCode(parseInt(hex, 16));
-}
-
-/** JSON whitespace: space, tab, line feed, carriage return. */
-function isJsonSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-/** The string, number and boolean values of an object's readable own properties. */
-function readableScalars(attributes: object): Attributes {
-  const copy = ownEntries(attributes) ?? {};
-  const out: Attributes = {};
-  for (const key of Object.keys(copy)) {
-    const value = copy[key];
-    const type = typeof value;
-    if (type === "string" || type === "number" || type === "boolean") {
-      setOwn(out, key, value as AttributeValue);
-    }
-  }
-  return out;
-}
-
-/** A header `[name, value]` pair with the name as a string; no name when it cannot be read. */
-function readPair(pair: unknown): [string | undefined, unknown] {
-  try {
-    const [name, value] = pair as readonly [unknown, unknown];
-    return [typeof name === "string" ? name : safeString(name), value];
-  } catch {
-    return [undefined, undefined];
   }
 }
 
