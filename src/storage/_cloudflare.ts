@@ -15,7 +15,7 @@
  */
 
 import { TracerError } from "../errors.ts";
-import { newOutboxId } from "./_outbox.ts";
+import { newOutboxId } from "./_outbox_entries.ts";
 import { blobSegments, checkLines, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
 import type { StoragePath } from "./types.ts";
 import { utf8Encoder } from "../utf8.ts";

@@ -14,7 +14,7 @@ import {
   reviveError,
   RPC_URL,
 } from "./_durable_object_protocol.ts";
-import { checkPeekOptions, outboxLimits } from "./_outbox.ts";
+import { checkPeekOptions, outboxLimits } from "./_outbox_entries.ts";
 import type {
   EnqueueResult,
   Outbox,

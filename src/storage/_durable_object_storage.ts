@@ -24,7 +24,8 @@ import {
   newChunkKey,
   splitLines,
 } from "./_cloudflare.ts";
-import { BoundedOutbox, isOutboxId, outboxLimits, type OutboxStore } from "./_outbox.ts";
+import { BoundedOutbox, type OutboxStore } from "./_outbox.ts";
+import { isOutboxId, outboxLimits } from "./_outbox_entries.ts";
 import { OutboxLeases } from "./_outbox_leases.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 import { utf8Decoder, utf8Encoder } from "../utf8.ts";

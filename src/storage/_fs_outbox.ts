@@ -26,7 +26,8 @@ import {
   removeIfExists,
   writeAtomic,
 } from "./_fs.ts";
-import { isOutboxId, type OutboxStore, toOutboxInfo } from "./_outbox.ts";
+import type { OutboxStore } from "./_outbox.ts";
+import { isOutboxId, toOutboxInfo } from "./_outbox_entries.ts";
 import type { OutboxEntryInfo } from "./types.ts";
 import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 

@@ -30,7 +30,8 @@ import {
   trimSeparators,
   writeAtomic,
 } from "./_fs.ts";
-import { BoundedOutbox, outboxLimits } from "./_outbox.ts";
+import { BoundedOutbox } from "./_outbox.ts";
+import { outboxLimits } from "./_outbox_entries.ts";
 import { FsOutboxStore } from "./_fs_outbox.ts";
 import { ConcurrencyLimit } from "./_limit.ts";
 import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";

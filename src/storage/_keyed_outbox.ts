@@ -12,7 +12,8 @@
 
 import { toArrayBuffer } from "./_cloudflare.ts";
 import { type KeyedMetadata, type KeyedStore, listAll } from "./_keyed_store.ts";
-import { isOutboxId, type OutboxStore, toOutboxInfo } from "./_outbox.ts";
+import type { OutboxStore } from "./_outbox.ts";
+import { isOutboxId, toOutboxInfo } from "./_outbox_entries.ts";
 import type { OutboxEntryInfo } from "./types.ts";
 import { utf8Encoder } from "../utf8.ts";
 

@@ -24,7 +24,8 @@ import {
 } from "./_cloudflare.ts";
 import { KeyedOutboxStore } from "./_keyed_outbox.ts";
 import { type KeyedStore, listAll } from "./_keyed_store.ts";
-import { BoundedOutbox, outboxLimits } from "./_outbox.ts";
+import { BoundedOutbox } from "./_outbox.ts";
+import { outboxLimits } from "./_outbox_entries.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 import { utf8Decoder } from "../utf8.ts";
 

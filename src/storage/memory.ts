@@ -17,7 +17,8 @@
 
 import { reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
-import { BoundedOutbox, outboxLimits, type OutboxStore } from "./_outbox.ts";
+import { BoundedOutbox, type OutboxStore } from "./_outbox.ts";
+import { outboxLimits } from "./_outbox_entries.ts";
 import { checkLines, checkPath } from "./_sanitize.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 
