@@ -32,7 +32,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9351 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9350 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
  * It was raised three times, each time for correctness fixes only:
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
@@ -43,13 +43,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   abort signal, a Bearer token printed in a diagnostic, a queue byte bound blind to event
  *   attributes, timer delays past 2^31 - 1 ms firing at once, span limits that NaN disabled
  *   (+159 B);
- * - 9200 → 9351: times in microseconds or beyond 2^64 ns that made a batch unexportable, a
+ * - 9200 → 9350: times in microseconds or beyond 2^64 ns that made a batch unexportable, a
  *   tracer flush or shutdown that never settled when one processor hung, strings in array
  *   attributes that escaped the length limit, a links option that lost the span's parent,
  *   errors from another realm recorded without type or stack, OpenTelemetry's numeric status
- *   codes taken as ERROR (+151 B).
+ *   codes taken as ERROR (+151 B; 9351, lowered to 9350 when three timed races became one).
  */
-const CEILING_GZIP_BYTES = 9351;
+const CEILING_GZIP_BYTES = 9350;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

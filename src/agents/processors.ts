@@ -17,6 +17,7 @@ import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import { isPromiseLike } from "../promise_like.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -223,22 +224,12 @@ export class TracingProcessorBridge implements SpanProcessor {
     if (!isPromiseLike(result)) return;
     const limit = Date.now() + this.#timeoutMs;
     const ms = Math.max(0, Math.min(deadline ?? limit, limit) - Date.now());
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      // A plain timer: a program awaiting the flush goes on at the deadline instead of exiting.
-      timer = setTimeout(() => resolve(true), ms);
-    });
-    try {
-      const late = await Promise.race([Promise.resolve(result).then(() => false), timedOut]);
-      if (late) {
-        report(
-          "warn",
-          "agent_processor_timeout",
-          `A trace processor's ${method} did not settle within ${ms} ms: no longer waiting for it`,
-        );
-      }
-    } finally {
-      clearTimeout(timer);
+    if (!await settlesWithin(result, ms)) {
+      report(
+        "warn",
+        "agent_processor_timeout",
+        `A trace processor's ${method} did not settle within ${ms} ms: no longer waiting for it`,
+      );
     }
   }
 }

@@ -43,6 +43,7 @@ import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
+import { MAX_TIMER_MS } from "../processor/_timer.ts";
 
 export type { Compressor } from "./_gzip.ts";
 export type { RetryOptions } from "./_retry.ts";
@@ -152,9 +153,9 @@ export class OtlpHttpExporter implements SpanExporter {
     this.url = url;
     this.#headers = { "user-agent": `tracelet/${VERSION}`, ...headers };
     this.#fetch = options.fetch ?? fetch.bind(globalThis);
-    // Capped where timers still work (2^31 - 1 ms, 24.8 days): every deadline, attempt timeout
-    // and backoff is at most this far ahead, and a longer timer delay would fire at once.
-    this.#timeoutMillis = Math.min(numberAtLeast(options.timeoutMillis, 0, 10_000), 2 ** 31 - 1);
+    // Capped where timers still work: every deadline, attempt timeout and backoff is at most this
+    // far ahead, and a longer timer delay would fire at once.
+    this.#timeoutMillis = Math.min(numberAtLeast(options.timeoutMillis, 0, 10_000), MAX_TIMER_MS);
     this.#attemptTimeoutMillis = numberAtLeast(options.attemptTimeoutMillis, 0, Infinity);
     this.#retry = retryPolicy(options.retry);
     this.#maxRequests = countAtLeastOne(options.maxConcurrentRequests, 2);

@@ -4,6 +4,12 @@
  * @module
  */
 
+/**
+ * The longest delay timers honour (2^31 − 1 ms, 24.8 days): a longer one fires at once, so every
+ * delay and deadline the library turns into a timer is capped here.
+ */
+export const MAX_TIMER_MS: number = 2 ** 31 - 1;
+
 /** An opaque timer handle. */
 export type TimerHandle = unknown;
 
@@ -19,8 +25,7 @@ interface DenoTimers {
  * @returns The handle for {@linkcode clearBackgroundTimer}.
  */
 export function setBackgroundTimer(fn: () => void, ms: number): TimerHandle {
-  // Capped where timers still work: a delay past 2^31 - 1 ms (24.8 days) would fire at once.
-  const handle = setTimeout(fn, Math.min(ms, 2 ** 31 - 1)) as unknown as { unref?: () => void };
+  const handle = setTimeout(fn, Math.min(ms, MAX_TIMER_MS)) as unknown as { unref?: () => void };
   try {
     // Node and Bun return an object with `unref()`; Deno a number for `Deno.unrefTimer`.
     if (typeof handle === "number") {

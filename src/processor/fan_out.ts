@@ -8,6 +8,7 @@
 import { report } from "../diagnostics.ts";
 import type { FlushReport } from "../types.ts";
 import { emptyReport, mergeReport } from "./report.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { SpanProcessor } from "./types.ts";
 
 /** The notification methods of a {@linkcode SpanProcessor}. */
@@ -77,7 +78,6 @@ export async function settleAll(
   deadline?: number,
 ): Promise<FlushReport> {
   const total = emptyReport();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const all = Promise.all(processors.map(async (p) => {
     try {
       mergeReport(total, await p[method]?.(deadline));
@@ -85,14 +85,9 @@ export async function settleAll(
       failed(method, error);
     }
   }));
-  const late = deadline! < Infinity && await Promise.race([
-    all.then(() => false),
-    new Promise((late) => {
-      timer = setTimeout(late, Math.min(deadline! + 1000 - Date.now(), 2 ** 31 - 1), true);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (late) failed(method, "it did not settle by its deadline");
-  else await all;
+  if (!(deadline! < Infinity)) await all;
+  else if (!await settlesWithin(all, deadline! + 1000 - Date.now())) {
+    failed(method, "it did not settle by its deadline");
+  }
   return total;
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport } from "../types.ts";
 
 /** The part of Node's `process` the exit hook uses. */
@@ -81,12 +82,7 @@ export function hookProcessExit(
       (listener as { [OURS]?: boolean })[OURS] !== true
     );
     if (others.length > 0) return; // The program handles it and decides when to exit.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waited = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
-    void Promise.race([flush().catch(() => {}), waited]).then(() => {
-      clearTimeout(timer);
-      proc.kill(proc.pid, signal);
-    });
+    void settlesWithin(flush().catch(() => {}), waitMs).then(() => proc.kill(proc.pid, signal));
   };
   const listeners = SIGNALS.map((signal) => {
     const listener = onSignal(signal);
