@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Utf8LineSplitter } from "../utf8_lines.ts";
 
 /**
  * The lines of UTF-8 bytes read in chunks of any size, in order.
@@ -22,23 +23,12 @@
  * ```
  */
 export async function* utf8Lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  // The unfinished line as pieces, joined once at its `\n` (concatenating and searching a
-  // growing string at every chunk would be quadratic in the line length).
-  let pieces: string[] = [];
+  const splitter = new Utf8LineSplitter();
+  const lines: string[] = [];
   for await (const chunk of chunks) {
-    const text = decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-      pieces.push(text.slice(start, end));
-      const line = pieces.join("");
-      pieces = [];
-      start = end + 1;
-      yield line;
-    }
-    if (start < text.length) pieces.push(text.slice(start));
+    splitter.push(chunk, lines);
+    yield* lines.splice(0);
   }
-  const rest = decoder.decode();
-  if (rest !== "") pieces.push(rest);
-  if (pieces.length > 0) yield pieces.join("");
+  splitter.end(lines);
+  yield* lines;
 }

@@ -38,6 +38,7 @@ import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
 import { SerialQueue } from "./_serial.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
 import { utf8Encoder } from "../utf8.ts";
+import { Utf8LineSplitter } from "../utf8_lines.ts";
 
 /** Options of the file-system adapters. */
 export interface FsStorageOptions extends OutboxOptions {
@@ -79,26 +80,20 @@ export function defaultStorageRoot(): string {
  * @throws {RangeError} When a single line is longer than the runtime's longest string.
  */
 function splitLines(bytes: Uint8Array, file: string): string[] {
-  const decoder = new TextDecoder();
+  const splitter = new Utf8LineSplitter();
   const lines: string[] = [];
-  let rest = "";
-  for (let start = 0;; start += READ_CHUNK) {
-    const end = Math.min(start + READ_CHUNK, bytes.byteLength);
-    const last = end === bytes.byteLength;
-    const parts = decoder.decode(bytes.subarray(start, end), { stream: !last }).split("\n");
-    try {
-      parts[0] = rest + parts[0];
-    } catch (error) {
-      throw new RangeError(
-        `Cannot read ${file}: a line is longer than the longest string this runtime allows`,
-        { cause: error },
-      );
+  try {
+    for (let start = 0; start < bytes.byteLength; start += READ_CHUNK) {
+      splitter.push(bytes.subarray(start, start + READ_CHUNK), lines);
     }
-    rest = parts.pop()!;
-    for (const line of parts) lines.push(line);
-    if (last) break;
+    splitter.end(lines);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new RangeError(
+      `Cannot read ${file}: a line is longer than the longest string this runtime allows`,
+      { cause: error },
+    );
   }
-  if (rest !== "") lines.push(rest);
   return lines;
 }
 
