@@ -18,7 +18,7 @@
 import { checkRules, isFiniteAtLeast, isPositiveInteger, type Rule } from "../option_rules.ts";
 import { addDropped } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
-import { splitContentType } from "../storage/_destination.ts";
+import { splitContentType, tagContentType } from "../storage/_destination.ts";
 import type { Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./otlp_http.ts";
@@ -80,24 +80,6 @@ export function outboxRetryPolicy(options: OutboxRetryOptions = {}): OutboxRetry
 export function outboxDelay(attempts: number, policy: OutboxRetryPolicy): number {
   return Math.min(policy.maxBackoffMillis, policy.initialBackoffMillis * Math.pow(2, attempts));
 }
-
-/**
- * A short, non-reversible tag of an endpoint URL (FNV-1a, 32 bits, hex), so outbox entries can
- * be matched to their exporter without storing the URL (which may carry credentials).
- *
- * @param url The endpoint URL.
- * @returns Eight hex characters.
- */
-export function destinationTag(url: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < url.length; i++) {
-    hash ^= url.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-export { splitContentType };
 
 /** What a drain needs. */
 export interface DrainContext {
@@ -322,7 +304,7 @@ export interface ParkResult {
  *
  * @param outbox The outbox.
  * @param batch The batch: body, content type, span count and reason.
- * @param destination The exporter's destination tag (see {@linkcode destinationTag}).
+ * @param destination The exporter's destination tag (`destinationTag` of its URL).
  * @param retryAfterMillis The server's `Retry-After`, if any (a lower bound of the first delay).
  * @param policy Retry policy (its initial backoff is the first delay).
  * @param report Receives persisted / dropped / failed counts.
@@ -340,7 +322,7 @@ export async function parkBatch(
   const now = Date.now();
   const notBefore = now + Math.max(policy.initialBackoffMillis, retryAfterMillis ?? 0);
   try {
-    const contentType = `${batch.contentType}; tracelet-destination=${destination}`;
+    const contentType = tagContentType(batch.contentType, destination);
     const result = await outbox.enqueue({
       ...batch,
       contentType,

@@ -13,8 +13,8 @@ import { safeString } from "../safe_string.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./otlp_http.ts";
+import { destinationTag } from "../storage/_destination.ts";
 import {
-  destinationTag,
   drainOutbox,
   type OutboxRetryOptions,
   type OutboxRetryPolicy,

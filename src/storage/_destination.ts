@@ -9,6 +9,33 @@
 const TAG = /;\s*tracelet-destination=([0-9a-f]+)\s*$/;
 
 /**
+ * A short, non-reversible tag of an endpoint URL (FNV-1a, 32 bits, hex), so outbox entries can
+ * be matched to their exporter without storing the URL (which may carry credentials).
+ *
+ * @param url The endpoint URL.
+ * @returns Eight hex characters.
+ */
+export function destinationTag(url: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < url.length; i++) {
+    hash ^= url.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * Tags a content type with a destination, for parking in the outbox.
+ *
+ * @param contentType The content type the body is sent with.
+ * @param destination The destination tag ({@linkcode destinationTag}).
+ * @returns The content type to store.
+ */
+export function tagContentType(contentType: string, destination: string): string {
+  return `${contentType}; tracelet-destination=${destination}`;
+}
+
+/**
  * Splits a stored content type into the type to send and its destination tag.
  *
  * @param stored The entry's content type, possibly with a `tracelet-destination` parameter.

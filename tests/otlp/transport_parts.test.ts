@@ -6,12 +6,8 @@ import { gunzipSync } from "fflate";
 import { gzipWithCompressionStream } from "../../src/exporter/_gzip.ts";
 import { backoffDelay, isRetryableStatus, retryPolicy, sleep } from "../../src/exporter/_retry.ts";
 import { parseRetryAfter } from "../../src/exporter/_retry_after.ts";
-import {
-  destinationTag,
-  outboxDelay,
-  outboxRetryPolicy,
-  splitContentType,
-} from "../../src/exporter/_outbox.ts";
+import { outboxDelay, outboxRetryPolicy } from "../../src/exporter/_outbox.ts";
+import { destinationTag, splitContentType } from "../../src/storage/_destination.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
 import { encodeTracesProtobuf, OTLP_PROTOBUF_ENCODER } from "../../src/otlp/encode_protobuf.ts";
 import {
