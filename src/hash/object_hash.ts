@@ -14,9 +14,9 @@
  * @module
  */
 import { pythonJson, pythonStr } from "../serialize/python_json.ts";
-import { errorMarker, MAX_OBJECT_BYTES } from "../serialize/limits.ts";
+import { errorMarker, MAX_OBJECT_BYTES, readSerializeOptions } from "../serialize/limits.ts";
 import { isEmptySchema } from "../serialize/schema.ts";
-import { readSerializeOptions, serialize } from "../serialize/serialize.ts";
+import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
 import { sha1Hex } from "./sha1.ts";
 import { utf8Encoder } from "../utf8.ts";

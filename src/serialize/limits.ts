@@ -1,9 +1,10 @@
 /**
- * Default limits of the serializer and the marker strings it writes in place of values it could
- * not (or would not) expand.
+ * The serializer's options and limits: reading a caller's options, the default limits, and the
+ * marker strings it writes in place of values it could not (or would not) expand.
  *
  * @module
  */
+import type { SerializeOptions } from "./types.ts";
 
 /** Default maximum nesting depth of {@linkcode serialize}. */
 export const DEFAULT_MAX_DEPTH = 32;
@@ -43,4 +44,28 @@ export function errorMarker(error: unknown): string {
     message = "unknown";
   }
   return `<error: ${message}>`;
+}
+
+/**
+ * A plain copy of the caller's serializer options, read once (an options object with throwing
+ * getters, or a revoked proxy, yields `undefined`: the defaults).
+ *
+ * @param options The caller's options.
+ * @returns The copy, or undefined when they cannot be read.
+ */
+export function readSerializeOptions(
+  options: SerializeOptions | undefined,
+): SerializeOptions | undefined {
+  try {
+    return {
+      maxDepth: options?.maxDepth,
+      maxBytes: options?.maxBytes,
+      maxStringLength: options?.maxStringLength,
+      includeStack: options?.includeStack,
+      schema: options?.schema,
+      pythonCompatible: options?.pythonCompatible,
+    };
+  } catch {
+    return undefined;
+  }
 }

@@ -29,6 +29,7 @@ import {
   DEFAULT_MAX_DEPTH,
   errorMarker,
   MAX_DEPTH_MARKER,
+  readSerializeOptions,
   TRUNCATED_MARKER,
 } from "./limits.ts";
 import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType } from "./schema.ts";
@@ -386,29 +387,5 @@ export function serializeToJson(value: unknown, options?: SerializeOptions): str
     return JSON.stringify(json);
   } catch (error) {
     return JSON.stringify(errorMarker(error));
-  }
-}
-
-/**
- * A plain copy of the caller's serializer options, read once (an options object with throwing
- * getters, or a revoked proxy, yields `undefined`: the defaults).
- *
- * @param options The caller's options.
- * @returns The copy, or undefined when they cannot be read.
- */
-export function readSerializeOptions(
-  options: SerializeOptions | undefined,
-): SerializeOptions | undefined {
-  try {
-    return {
-      maxDepth: options?.maxDepth,
-      maxBytes: options?.maxBytes,
-      maxStringLength: options?.maxStringLength,
-      includeStack: options?.includeStack,
-      schema: options?.schema,
-      pythonCompatible: options?.pythonCompatible,
-    };
-  } catch {
-    return undefined;
   }
 }
