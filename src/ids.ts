@@ -5,11 +5,6 @@
  * @module
  */
 
-/** Two lower-case hex characters for every byte value. */
-const HEX: readonly string[] = Array.from(
-  { length: 256 },
-  (_, i) => i.toString(16).padStart(2, "0"),
-);
 const POOL_SIZE = 4096;
 const pool = new Uint8Array(POOL_SIZE);
 let offset = POOL_SIZE;
@@ -18,8 +13,8 @@ let offset = POOL_SIZE;
 const HIGH = new Uint16Array(256);
 const LOW = new Uint16Array(256);
 for (let i = 0; i < 256; i++) {
-  HIGH[i] = HEX[i].charCodeAt(0);
-  LOW[i] = HEX[i].charCodeAt(1);
+  HIGH[i] = "0123456789abcdef".charCodeAt(i >> 4);
+  LOW[i] = "0123456789abcdef".charCodeAt(i & 15);
 }
 const fromCharCode = String.fromCharCode;
 
@@ -32,9 +27,8 @@ function takeNonZero(byteCount: number): number {
     }
     const start = offset;
     offset += byteCount;
-    let nonZero = 0;
-    for (let i = start; i < start + byteCount; i++) nonZero |= pool[i];
-    if (nonZero !== 0) return start;
+    // The first byte is non-zero 255 times in 256: the scan almost always stops there.
+    for (let i = start; i < offset; i++) if (pool[i] !== 0) return start;
   }
 }
 
@@ -98,7 +92,7 @@ export function newUuid(): string {
  */
 export function bytesToHex(bytes: Uint8Array): string {
   let hex = "";
-  for (let i = 0; i < bytes.length; i++) hex += HEX[bytes[i]];
+  for (let i = 0; i < bytes.length; i++) hex += fromCharCode(HIGH[bytes[i]], LOW[bytes[i]]);
   return hex;
 }
 

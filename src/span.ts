@@ -118,8 +118,8 @@ export class Span implements SpanRecord {
     parent: SpanContext | undefined,
     options: StartSpanOptions,
   ) {
-    const { type, label, attributes, links } = options;
-    const tags = cleanTags(options.tags);
+    const { type, label, attributes, links, tags: given } = options;
+    const tags = given === undefined ? [] : cleanTags(given);
     const attrs: Attributes = {};
     this.#pipeline = pipeline;
     this.#described = type !== undefined || label !== undefined || tags.length > 0;
