@@ -11,7 +11,7 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { encodeTracesJson, toOtlpJson } from "../src/otlp/encode_json.ts";
+import { encodeTracesJson } from "../src/otlp/encode_json.ts";
 import { encodeTracesProtobuf } from "../src/otlp/encode_protobuf.ts";
 import { NODE_GZIP_LEVEL, nodeGzip } from "../src/runtime/_node_gzip.ts";
 import type { SpanRecord } from "../src/types.ts";
@@ -93,7 +93,7 @@ export async function runEncode(
     ),
   ]);
   // The floor: the same document tracelet writes, as plain objects, through JSON.stringify.
-  const doc = JSON.parse(JSON.stringify(toOtlpJson(spans)));
+  const doc = JSON.parse(new TextDecoder().decode(encodeTracesJson(spans)));
   const utf8 = new TextEncoder();
   const json = await group([
     encodeCase("tracelet JSON", "json", () => encodeTracesJson(spans)),

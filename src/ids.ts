@@ -32,8 +32,19 @@ function takeNonZero(byteCount: number): number {
   }
 }
 
-// The ids are built by one `String.fromCharCode` call with every character code as an argument:
-// one flat string allocation instead of a chain of concatenations (2-3x faster on V8 and JSC).
+// The ids are built by `String.fromCharCode` calls with every character code as an argument:
+// flat string allocations instead of a chain of concatenations (2-3x faster on V8 and JSC).
+
+/** 16 hex characters of the 8 pool bytes at `o`. */
+function hex8(o: number): string {
+  const p = pool;
+  // deno-fmt-ignore
+  return fromCharCode(
+    HIGH[p[o]], LOW[p[o]], HIGH[p[o + 1]], LOW[p[o + 1]], HIGH[p[o + 2]], LOW[p[o + 2]],
+    HIGH[p[o + 3]], LOW[p[o + 3]], HIGH[p[o + 4]], LOW[p[o + 4]], HIGH[p[o + 5]], LOW[p[o + 5]],
+    HIGH[p[o + 6]], LOW[p[o + 6]], HIGH[p[o + 7]], LOW[p[o + 7]],
+  );
+}
 
 /**
  * A new random W3C trace id: 32 lower-case hex characters, never all zero.
@@ -46,17 +57,8 @@ function takeNonZero(byteCount: number): number {
  * ```
  */
 export function newTraceId(): string {
-  const p = pool;
   const o = takeNonZero(16);
-  // deno-fmt-ignore
-  return fromCharCode(
-    HIGH[p[o]], LOW[p[o]], HIGH[p[o + 1]], LOW[p[o + 1]], HIGH[p[o + 2]], LOW[p[o + 2]],
-    HIGH[p[o + 3]], LOW[p[o + 3]], HIGH[p[o + 4]], LOW[p[o + 4]], HIGH[p[o + 5]], LOW[p[o + 5]],
-    HIGH[p[o + 6]], LOW[p[o + 6]], HIGH[p[o + 7]], LOW[p[o + 7]], HIGH[p[o + 8]], LOW[p[o + 8]],
-    HIGH[p[o + 9]], LOW[p[o + 9]], HIGH[p[o + 10]], LOW[p[o + 10]], HIGH[p[o + 11]], LOW[p[o + 11]],
-    HIGH[p[o + 12]], LOW[p[o + 12]], HIGH[p[o + 13]], LOW[p[o + 13]], HIGH[p[o + 14]],
-    LOW[p[o + 14]], HIGH[p[o + 15]], LOW[p[o + 15]],
-  );
+  return hex8(o) + hex8(o + 8);
 }
 
 /**
@@ -65,14 +67,7 @@ export function newTraceId(): string {
  * @returns The span id.
  */
 export function newSpanId(): string {
-  const p = pool;
-  const o = takeNonZero(8);
-  // deno-fmt-ignore
-  return fromCharCode(
-    HIGH[p[o]], LOW[p[o]], HIGH[p[o + 1]], LOW[p[o + 1]], HIGH[p[o + 2]], LOW[p[o + 2]],
-    HIGH[p[o + 3]], LOW[p[o + 3]], HIGH[p[o + 4]], LOW[p[o + 4]], HIGH[p[o + 5]], LOW[p[o + 5]],
-    HIGH[p[o + 6]], LOW[p[o + 6]], HIGH[p[o + 7]], LOW[p[o + 7]],
-  );
+  return hex8(takeNonZero(8));
 }
 
 /**

@@ -3,212 +3,276 @@
  * specification's JSON rules: camelCase keys, trace and span ids as lower-case hex (not base64),
  * 64-bit integers and nanosecond timestamps as decimal strings, enums as integers, fields holding
  * their default value omitted. Non-finite doubles are written as `"NaN"`, `"Infinity"`,
- * `"-Infinity"` (the proto3 JSON mapping). A minimal object tree is built and serialized by one
- * `JSON.stringify`; resources and scopes are converted once per object and reused.
+ * `"-Infinity"` (the proto3 JSON mapping). The UTF-8 bytes are written directly by a
+ * {@linkcode JsonWriter}, exactly as `JSON.stringify` would print the same document: no object
+ * tree, no intermediate string. Each resource and scope is written once and its bytes reused; the
+ * writer's buffer is reused from batch to batch (up to 4 MiB).
  *
  * @module
  */
-import type {
-  Attributes,
-  InstrumentationScope,
-  Resource,
-  SpanEvent,
-  SpanLink,
-  SpanRecord,
-} from "../types.ts";
-import {
-  groupSpans,
-  int64Decimal,
-  spanFlags,
-  spanKindCode,
-  statusCodeOf,
-  uint64Decimal,
-  VALUE_ARRAY,
-  VALUE_BOOL,
-  VALUE_DOUBLE,
-  VALUE_INT,
-  VALUE_SKIP,
-  VALUE_STRING,
-  valueKind,
-} from "./mapping.ts";
+import type { Attributes, InstrumentationScope, Resource, SpanRecord } from "../types.ts";
 import type { OtlpEncoder } from "./encoder.ts";
+import { type Fragment, fragment, JsonWriter } from "./json_writer.ts";
+import { groupSpans, isInt64, spanFlags, spanKindCode, statusCodeOf } from "./mapping.ts";
 import { parseJsonPartialSuccess } from "./partial_success.ts";
-import { utf8Encoder } from "../utf8.ts";
 
 /** The content type of OTLP/JSON request bodies. */
 export const JSON_CONTENT_TYPE = "application/json";
 
-/** A JSON object of the OTLP/JSON document. */
-export type OtlpJsonObject = Record<string, unknown>;
+const MAX_KEPT_BUFFER = 4 * 1024 * 1024;
+let shared: JsonWriter | undefined;
+const resourceCache = new WeakMap<Resource, Uint8Array>();
+const scopeCache = new WeakMap<InstrumentationScope, Uint8Array>();
 
-/** The OTLP/JSON `ExportTraceServiceRequest` document. */
-export interface OtlpJsonRequest {
-  /** One entry per resource. */
-  resourceSpans: OtlpJsonObject[];
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const OPEN_LIST = 0x5b;
+const CLOSE_LIST = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
+// Every field of an object is written with a leading comma; `close` turns the first into `{`.
+const REQUEST = /* @__PURE__ */ fragment('{"resourceSpans":[');
+const RESOURCE = /* @__PURE__ */ fragment('{"resource":');
+const SCOPE_SPANS = /* @__PURE__ */ fragment(',"scopeSpans":[');
+const SCOPE = /* @__PURE__ */ fragment('{"scope":');
+const SPANS = /* @__PURE__ */ fragment(',"spans":[');
+const END_LIST_OBJECT = /* @__PURE__ */ fragment("]}");
+const TRACE_ID = /* @__PURE__ */ fragment(',"traceId":');
+const SPAN_ID = /* @__PURE__ */ fragment(',"spanId":');
+const TRACE_STATE = /* @__PURE__ */ fragment(',"traceState":');
+const PARENT_SPAN_ID = /* @__PURE__ */ fragment(',"parentSpanId":');
+const FLAGS = /* @__PURE__ */ fragment(',"flags":');
+const NAME = /* @__PURE__ */ fragment(',"name":');
+const VERSION = /* @__PURE__ */ fragment(',"version":');
+const KIND = /* @__PURE__ */ fragment(',"kind":');
+const START_TIME = /* @__PURE__ */ fragment(',"startTimeUnixNano":"');
+const END_TIME = /* @__PURE__ */ fragment(',"endTimeUnixNano":"');
+const TIME = /* @__PURE__ */ fragment(',"timeUnixNano":"');
+const ATTRIBUTES = /* @__PURE__ */ fragment(',"attributes":');
+const DROPPED_ATTRIBUTES = /* @__PURE__ */ fragment(',"droppedAttributesCount":');
+const EVENTS = /* @__PURE__ */ fragment(',"events":');
+const DROPPED_EVENTS = /* @__PURE__ */ fragment(',"droppedEventsCount":');
+const LINKS = /* @__PURE__ */ fragment(',"links":');
+const DROPPED_LINKS = /* @__PURE__ */ fragment(',"droppedLinksCount":');
+const STATUS = /* @__PURE__ */ fragment(',"status":');
+const MESSAGE = /* @__PURE__ */ fragment(',"message":');
+const CODE = /* @__PURE__ */ fragment(',"code":');
+const KEY = /* @__PURE__ */ fragment('{"key":');
+const VALUE = /* @__PURE__ */ fragment(',"value":');
+const STRING_VALUE = /* @__PURE__ */ fragment('{"stringValue":');
+const TRUE_VALUE = /* @__PURE__ */ fragment('{"boolValue":true}');
+const FALSE_VALUE = /* @__PURE__ */ fragment('{"boolValue":false}');
+const INT_VALUE = /* @__PURE__ */ fragment('{"intValue":"');
+const DOUBLE_VALUE = /* @__PURE__ */ fragment('{"doubleValue":');
+const NAN = /* @__PURE__ */ fragment('"NaN"');
+const INFINITY = /* @__PURE__ */ fragment('"Infinity"');
+const MINUS_INFINITY = /* @__PURE__ */ fragment('"-Infinity"');
+const ARRAY_VALUE = /* @__PURE__ */ fragment('{"arrayValue":');
+const EMPTY_OBJECT = /* @__PURE__ */ fragment("{}");
+const VALUES = /* @__PURE__ */ fragment('{"values":[');
+
+/**
+ * Closes an object whose fields were each written with a leading comma from `start` on: the first
+ * comma becomes the opening brace (or `{}` when no field was written).
+ */
+function close(w: JsonWriter, start: number): void {
+  if (w.pos === start) w.fragment(EMPTY_OBJECT);
+  else {
+    w.buf[start] = OPEN_OBJECT;
+    w.byte(CLOSE_OBJECT);
+  }
 }
 
-const resourceCache = new WeakMap<Resource, OtlpJsonObject>();
-const scopeCache = new WeakMap<InstrumentationScope, OtlpJsonObject>();
-
-function doubleJson(value: number): number | string {
-  if (Number.isFinite(value)) return value;
-  return value !== value ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+/** A string field, omitted when empty. */
+function str(w: JsonWriter, field: Fragment, s: string | undefined): void {
+  if (s) {
+    w.fragment(field);
+    w.string(s);
+  }
 }
 
-function anyValueJson(value: unknown, kind: number): OtlpJsonObject {
-  switch (kind) {
-    case VALUE_STRING:
-      return { stringValue: value };
-    case VALUE_BOOL:
-      return { boolValue: value };
-    case VALUE_INT:
-      return { intValue: int64Decimal(value as number) };
-    case VALUE_DOUBLE:
-      return { doubleValue: doubleJson(value as number) };
-    case VALUE_ARRAY: {
-      const items = value as readonly unknown[];
-      if (items.length === 0) return { arrayValue: {} };
-      const values: OtlpJsonObject[] = new Array(items.length);
-      for (let i = 0; i < items.length; i++) {
-        const itemKind = valueKind(items[i]);
-        values[i] = itemKind === VALUE_SKIP ? {} : anyValueJson(items[i], itemKind);
+/** A trace or span id, written even when empty (only `undefined` is omitted, as by JSON). */
+function id(w: JsonWriter, field: Fragment, s: string): void {
+  if (typeof s === "string") {
+    w.fragment(field);
+    w.string(s);
+  }
+}
+
+/** A number field (count or enum), omitted unless positive. */
+function num(w: JsonWriter, field: Fragment, n: number): void {
+  if (n > 0) {
+    w.fragment(field);
+    w.number(n);
+  }
+}
+
+/** An epoch-nanosecond time as an exact decimal string, omitted when below 1 (or infinite). */
+function time(w: JsonWriter, field: Fragment, ns: number): void {
+  if (ns >= 1 && ns !== Infinity) {
+    w.fragment(field);
+    w.uint(Math.floor(ns));
+    w.byte(QUOTE);
+  }
+}
+
+/**
+ * An `AnyValue` object, its variant chosen as mapping.ts's `valueKind()` chooses it.
+ *
+ * @returns False, having written nothing, for a value OTLP cannot represent.
+ */
+function anyValue(w: JsonWriter, value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+      w.fragment(STRING_VALUE);
+      w.string(value);
+      break;
+    case "boolean":
+      w.fragment(value ? TRUE_VALUE : FALSE_VALUE);
+      return true;
+    case "number":
+      if (isInt64(value)) {
+        w.fragment(INT_VALUE);
+        if (value < 0) {
+          w.byte(0x2d); // -
+          w.uint(-value);
+        } else w.uint(value);
+        w.byte(QUOTE);
+      } else {
+        w.fragment(DOUBLE_VALUE);
+        if (Number.isFinite(value)) w.number(value);
+        else w.fragment(value !== value ? NAN : value > 0 ? INFINITY : MINUS_INFINITY);
       }
-      return { arrayValue: { values } };
+      break;
+    default: {
+      if (!Array.isArray(value)) return false;
+      w.fragment(ARRAY_VALUE);
+      const n = value.length;
+      if (n === 0) w.fragment(EMPTY_OBJECT);
+      else {
+        w.fragment(VALUES);
+        for (let i = 0; i < n; i++) {
+          if (i > 0) w.byte(COMMA);
+          if (!anyValue(w, value[i])) w.fragment(EMPTY_OBJECT); // an unrepresentable item stays empty
+        }
+        w.fragment(END_LIST_OBJECT);
+      }
     }
-    default:
-      return {};
   }
+  w.byte(CLOSE_OBJECT);
+  return true;
 }
 
-/**
- * Converts attributes to OTLP/JSON `KeyValue`s, skipping values that have no OTLP form.
- *
- * @param attributes The attributes.
- * @returns The key-value list (empty when there is nothing to write).
- */
-export function attributesJson(attributes: Readonly<Attributes>): OtlpJsonObject[] {
-  const out: OtlpJsonObject[] = [];
+/** The `attributes` field: every representable attribute as a `KeyValue`, omitted when none. */
+function attributes(w: JsonWriter, attributes: Readonly<Attributes>): void {
+  const mark = w.pos;
+  w.fragment(ATTRIBUTES);
+  const list = w.pos;
   for (const key in attributes) {
-    const value = attributes[key];
-    const kind = valueKind(value);
-    if (kind !== VALUE_SKIP) out.push({ key, value: anyValueJson(value, kind) });
+    const item = w.pos;
+    w.byte(COMMA);
+    w.fragment(KEY);
+    w.string(key);
+    w.fragment(VALUE);
+    if (anyValue(w, attributes[key])) w.byte(CLOSE_OBJECT);
+    else w.pos = item; // not representable: nothing written
   }
-  return out;
+  if (w.pos === list) w.pos = mark;
+  else {
+    w.buf[list] = OPEN_LIST;
+    w.byte(CLOSE_LIST);
+  }
 }
 
-function eventJson(event: SpanEvent): OtlpJsonObject {
-  const out: OtlpJsonObject = {};
-  const time = uint64Decimal(event.time);
-  if (time !== "0") out.timeUnixNano = time;
-  if (event.name) out.name = event.name;
-  const attributes = attributesJson(event.attributes);
-  if (attributes.length > 0) out.attributes = attributes;
-  if (event.droppedAttributesCount > 0) out.droppedAttributesCount = event.droppedAttributesCount;
-  return out;
-}
-
-function linkJson(link: SpanLink): OtlpJsonObject {
-  const out: OtlpJsonObject = { traceId: link.traceId, spanId: link.spanId };
-  if (link.traceState) out.traceState = link.traceState;
-  const attributes = attributesJson(link.attributes);
-  if (attributes.length > 0) out.attributes = attributes;
-  if (link.droppedAttributesCount > 0) out.droppedAttributesCount = link.droppedAttributesCount;
-  return out;
-}
-
-/**
- * Converts one span to its OTLP/JSON `Span` object.
- *
- * @param span The span.
- * @returns The JSON object.
- */
-export function spanJson(span: SpanRecord): OtlpJsonObject {
-  const out: OtlpJsonObject = { traceId: span.traceId, spanId: span.spanId };
-  if (span.traceState) out.traceState = span.traceState;
-  if (span.parentSpanId) out.parentSpanId = span.parentSpanId;
-  const flags = spanFlags(span.traceFlags);
-  if (flags !== 0) out.flags = flags;
-  if (span.name) out.name = span.name;
-  const kind = spanKindCode(span.kind);
-  if (kind !== 0) out.kind = kind;
-  const start = uint64Decimal(span.startTime);
-  if (start !== "0") out.startTimeUnixNano = start;
-  const end = uint64Decimal(span.endTime);
-  if (end !== "0") out.endTimeUnixNano = end;
-  const attributes = attributesJson(span.attributes);
-  if (attributes.length > 0) out.attributes = attributes;
-  if (span.droppedAttributesCount > 0) out.droppedAttributesCount = span.droppedAttributesCount;
+function writeSpan(w: JsonWriter, span: SpanRecord): void {
+  const start = w.pos;
+  id(w, TRACE_ID, span.traceId);
+  id(w, SPAN_ID, span.spanId);
+  str(w, TRACE_STATE, span.traceState);
+  str(w, PARENT_SPAN_ID, span.parentSpanId);
+  num(w, FLAGS, spanFlags(span.traceFlags));
+  str(w, NAME, span.name);
+  num(w, KIND, spanKindCode(span.kind));
+  time(w, START_TIME, span.startTime);
+  time(w, END_TIME, span.endTime);
+  attributes(w, span.attributes);
+  num(w, DROPPED_ATTRIBUTES, span.droppedAttributesCount);
   const events = span.events;
   if (events.length > 0) {
-    const list: OtlpJsonObject[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) list[i] = eventJson(events[i]);
-    out.events = list;
+    w.fragment(EVENTS);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      w.byte(i === 0 ? OPEN_LIST : COMMA);
+      const item = w.pos;
+      time(w, TIME, event.time);
+      str(w, NAME, event.name);
+      attributes(w, event.attributes);
+      num(w, DROPPED_ATTRIBUTES, event.droppedAttributesCount);
+      close(w, item);
+    }
+    w.byte(CLOSE_LIST);
   }
-  if (span.droppedEventsCount > 0) out.droppedEventsCount = span.droppedEventsCount;
+  num(w, DROPPED_EVENTS, span.droppedEventsCount);
   const links = span.links;
   if (links.length > 0) {
-    const list: OtlpJsonObject[] = new Array(links.length);
-    for (let i = 0; i < links.length; i++) list[i] = linkJson(links[i]);
-    out.links = list;
+    w.fragment(LINKS);
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i];
+      w.byte(i === 0 ? OPEN_LIST : COMMA);
+      const item = w.pos;
+      id(w, TRACE_ID, link.traceId);
+      id(w, SPAN_ID, link.spanId);
+      str(w, TRACE_STATE, link.traceState);
+      attributes(w, link.attributes);
+      num(w, DROPPED_ATTRIBUTES, link.droppedAttributesCount);
+      close(w, item);
+    }
+    w.byte(CLOSE_LIST);
   }
-  if (span.droppedLinksCount > 0) out.droppedLinksCount = span.droppedLinksCount;
+  num(w, DROPPED_LINKS, span.droppedLinksCount);
   const code = statusCodeOf(span.status.code);
   const message = span.status.message;
   if (code !== 0 || message) {
-    const status: OtlpJsonObject = {};
-    if (message) status.message = message;
-    if (code !== 0) status.code = code;
-    out.status = status;
+    w.fragment(STATUS);
+    const item = w.pos;
+    str(w, MESSAGE, message);
+    num(w, CODE, code);
+    close(w, item);
   }
-  return out;
+  close(w, start);
 }
 
-function resourceJson(resource: Resource): OtlpJsonObject {
-  let out = resourceCache.get(resource);
-  if (out === undefined) {
-    const attributes = attributesJson(resource.attributes);
-    out = attributes.length > 0 ? { attributes } : {};
-    resourceCache.set(resource, out);
-  }
-  return out;
+/** Writes a resource's or scope's object, from its cached bytes after the first time. */
+function cached<T extends object>(
+  w: JsonWriter,
+  cache: WeakMap<T, Uint8Array>,
+  key: T,
+  write: (w: JsonWriter, key: T) => void,
+): void {
+  const bytes = cache.get(key);
+  if (bytes !== undefined) return w.raw(bytes);
+  const start = w.pos;
+  write(w, key);
+  cache.set(key, w.buf.slice(start, w.pos));
 }
 
-function scopeJson(scope: InstrumentationScope): OtlpJsonObject {
-  let out = scopeCache.get(scope);
-  if (out === undefined) {
-    out = {};
-    if (scope.name) out.name = scope.name;
-    if (scope.version) out.version = scope.version;
-    scopeCache.set(scope, out);
-  }
-  return out;
+function writeResource(w: JsonWriter, resource: Resource): void {
+  const start = w.pos;
+  attributes(w, resource.attributes);
+  close(w, start);
 }
 
-/**
- * Builds the OTLP/JSON document for a batch, grouped by resource and instrumentation scope.
- *
- * @param spans The batch.
- * @returns The `ExportTraceServiceRequest` object (ready for `JSON.stringify`).
- */
-export function toOtlpJson(spans: readonly SpanRecord[]): OtlpJsonRequest {
-  const groups = groupSpans(spans);
-  const resourceSpans: OtlpJsonObject[] = new Array(groups.length);
-  for (let g = 0; g < groups.length; g++) {
-    const group = groups[g];
-    const scopeSpans: OtlpJsonObject[] = new Array(group.scopes.length);
-    for (let s = 0; s < group.scopes.length; s++) {
-      const list = group.scopes[s].spans;
-      const out: OtlpJsonObject[] = new Array(list.length);
-      for (let i = 0; i < list.length; i++) out[i] = spanJson(list[i]);
-      scopeSpans[s] = { scope: scopeJson(group.scopes[s].scope), spans: out };
-    }
-    resourceSpans[g] = { resource: resourceJson(group.resource), scopeSpans };
-  }
-  return { resourceSpans };
+function writeScope(w: JsonWriter, scope: InstrumentationScope): void {
+  const start = w.pos;
+  str(w, NAME, scope.name);
+  str(w, VERSION, scope.version);
+  close(w, start);
 }
 
 /**
- * Encodes spans as an OTLP/JSON request body (UTF-8).
+ * Encodes spans as an OTLP/JSON request body (UTF-8), grouped by resource and instrumentation
+ * scope.
  *
  * @param spans The batch.
  * @returns The request body (uncompressed).
@@ -220,7 +284,37 @@ export function toOtlpJson(spans: readonly SpanRecord[]): OtlpJsonRequest {
  * ```
  */
 export function encodeTracesJson(spans: readonly SpanRecord[]): Uint8Array {
-  return utf8Encoder.encode(JSON.stringify(toOtlpJson(spans)));
+  const w = shared ?? new JsonWriter(spans.length * 512 + 256);
+  shared = undefined; // a re-entrant call gets its own writer
+  w.pos = 0;
+  try {
+    w.fragment(REQUEST);
+    const groups = groupSpans(spans);
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g];
+      if (g > 0) w.byte(COMMA);
+      w.fragment(RESOURCE);
+      cached(w, resourceCache, group.resource, writeResource);
+      w.fragment(SCOPE_SPANS);
+      for (let s = 0; s < group.scopes.length; s++) {
+        const { scope, spans } = group.scopes[s];
+        if (s > 0) w.byte(COMMA);
+        w.fragment(SCOPE);
+        cached(w, scopeCache, scope, writeScope);
+        w.fragment(SPANS);
+        for (let i = 0; i < spans.length; i++) {
+          if (i > 0) w.byte(COMMA);
+          writeSpan(w, spans[i]);
+        }
+        w.fragment(END_LIST_OBJECT);
+      }
+      w.fragment(END_LIST_OBJECT);
+    }
+    w.fragment(END_LIST_OBJECT);
+    return w.finish();
+  } finally {
+    if (w.buf.length <= MAX_KEPT_BUFFER) shared = w;
+  }
 }
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 import { utf8Encoder } from "../utf8.ts";
+import { ByteBuffer } from "./byte_buffer.ts";
 
 /** Wire type 0: varint. */
 export const WIRE_VARINT = 0;
@@ -35,38 +36,7 @@ const f64Bytes = new Uint8Array(f64.buffer);
  * const bytes: Uint8Array = w.finish();
  * ```
  */
-export class ProtobufWriter {
-  /** The buffer; valid bytes are `[0, pos)`. */
-  buf: Uint8Array;
-  /** The write position. */
-  pos = 0;
-
-  /** @param initialSize Initial capacity in bytes. */
-  constructor(initialSize = 1024) {
-    this.buf = new Uint8Array(Math.max(16, initialSize));
-  }
-
-  /**
-   * Makes room for `n` more bytes.
-   *
-   * @param n Bytes needed.
-   */
-  ensure(n: number): void {
-    if (this.pos + n > this.buf.length) this.grow(n);
-  }
-
-  /**
-   * Replaces the buffer with one of at least twice the size (kept out of
-   * {@linkcode ProtobufWriter.ensure} so that the check stays small enough to inline).
-   *
-   * @param n Bytes needed after `pos`.
-   */
-  grow(n: number): void {
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-
+export class ProtobufWriter extends ByteBuffer {
   /**
    * Writes an unsigned varint (a tag, a length, a `uint32`, or any non-negative integer-valued
    * number below 2^64, exactly: `& 127` and division by 128 are exact on integer doubles).
@@ -217,14 +187,5 @@ export class ProtobufWriter {
     this.uint32(len);
     this.pos = end;
     return size;
-  }
-
-  /**
-   * The written bytes, as a copy sized exactly.
-   *
-   * @returns The encoded message.
-   */
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
   }
 }

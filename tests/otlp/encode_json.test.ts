@@ -3,8 +3,114 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeTracesJson, JSON_CONTENT_TYPE } from "../../src/otlp/encode_json.ts";
-import type { SpanKind } from "../../src/types.ts";
+import type { Attributes, SpanKind, SpanRecord } from "../../src/types.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
+
+// A test-local oracle: the OTLP/JSON document as plain objects, then JSON.stringify + UTF-8. The
+// encoder must produce exactly these bytes.
+type Doc = Record<string, unknown>;
+function oracleValue(value: unknown): Doc | undefined {
+  if (typeof value === "string") return { stringValue: value };
+  if (typeof value === "boolean") return { boolValue: value };
+  if (typeof value === "number") {
+    if (Number.isInteger(value) && Math.abs(value) <= 2 ** 63 && value !== 2 ** 63) {
+      return { intValue: BigInt(value).toString() };
+    }
+    return { doubleValue: Number.isFinite(value) ? value : String(value) };
+  }
+  if (!Array.isArray(value)) return undefined;
+  if (value.length === 0) return { arrayValue: {} };
+  return { arrayValue: { values: Array.from(value, (item) => oracleValue(item) ?? {}) } };
+}
+function oracleAttributes(out: Doc, attributes: Readonly<Attributes>): void {
+  const list = [];
+  for (const key in attributes) {
+    const value = oracleValue(attributes[key]);
+    if (value !== undefined) list.push({ key, value });
+  }
+  if (list.length > 0) out.attributes = list;
+}
+function oracleTime(ns: number): string | undefined {
+  return ns >= 1 && ns !== Infinity ? BigInt(Math.floor(ns)).toString() : undefined;
+}
+function oracleSpan(span: SpanRecord): Doc {
+  const kind = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"].indexOf(span.kind) + 1;
+  const out: Doc = { traceId: span.traceId, spanId: span.spanId };
+  if (span.traceState) out.traceState = span.traceState;
+  if (span.parentSpanId) out.parentSpanId = span.parentSpanId;
+  if (span.traceFlags & 0xff) out.flags = span.traceFlags & 0xff;
+  if (span.name) out.name = span.name;
+  if (kind) out.kind = kind;
+  out.startTimeUnixNano = oracleTime(span.startTime);
+  out.endTimeUnixNano = oracleTime(span.endTime);
+  oracleAttributes(out, span.attributes);
+  if (span.droppedAttributesCount > 0) out.droppedAttributesCount = span.droppedAttributesCount;
+  if (span.events.length > 0) {
+    out.events = span.events.map((event) => {
+      const e: Doc = { timeUnixNano: oracleTime(event.time) };
+      if (event.name) e.name = event.name;
+      oracleAttributes(e, event.attributes);
+      if (event.droppedAttributesCount > 0) e.droppedAttributesCount = event.droppedAttributesCount;
+      return e;
+    });
+  }
+  if (span.droppedEventsCount > 0) out.droppedEventsCount = span.droppedEventsCount;
+  if (span.links.length > 0) {
+    out.links = span.links.map((link) => {
+      const l: Doc = { traceId: link.traceId, spanId: link.spanId };
+      if (link.traceState) l.traceState = link.traceState;
+      oracleAttributes(l, link.attributes);
+      if (link.droppedAttributesCount > 0) l.droppedAttributesCount = link.droppedAttributesCount;
+      return l;
+    });
+  }
+  if (span.droppedLinksCount > 0) out.droppedLinksCount = span.droppedLinksCount;
+  const code = span.status.code === "OK" ? 1 : span.status.code === "ERROR" ? 2 : 0;
+  if (code || span.status.message) {
+    const status: Doc = {};
+    if (span.status.message) status.message = span.status.message;
+    if (code) status.code = code;
+    out.status = status;
+  }
+  return out;
+}
+function oracle(spans: readonly SpanRecord[]): Uint8Array {
+  const resourceSpans: { resource: unknown; scopeSpans: { scope: Doc; spans: Doc[] }[] }[] = [];
+  const resources: unknown[] = [];
+  for (const span of spans) {
+    let r = resources.indexOf(span.resource);
+    if (r < 0) {
+      r = resources.push(span.resource) - 1;
+      const resource: Doc = {};
+      oracleAttributes(resource, span.resource.attributes);
+      resourceSpans.push({ resource, scopeSpans: [] });
+    }
+    const scopeSpans = resourceSpans[r].scopeSpans;
+    const name = span.scope.name;
+    const version = span.scope.version;
+    let group = scopeSpans.find((g) =>
+      (g.scope.name ?? "") === (name ?? "") && (g.scope.version ?? "") === (version ?? "")
+    );
+    if (group === undefined) {
+      const scope: Doc = {};
+      if (name) scope.name = name;
+      if (version) scope.version = version;
+      scopeSpans.push(group = { scope, spans: [] });
+    }
+    group.spans.push(oracleSpan(span));
+  }
+  return new TextEncoder().encode(JSON.stringify({ resourceSpans }));
+}
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 // deno-lint-ignore no-explicit-any
 function parse(bytes: Uint8Array): any {
@@ -209,5 +315,105 @@ describe("OTLP JSON encoder", () => {
   it("encodes an empty batch and names its content type", () => {
     assert.equal(new TextDecoder().decode(encodeTracesJson([])), '{"resourceSpans":[]}');
     assert.equal(JSON_CONTENT_TYPE, "application/json");
+  });
+
+  it("writes exactly the bytes of JSON.stringify of the OTLP document, on random batches", () => {
+    const rnd = random(4318);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
+    const text = (): string => {
+      let s = "";
+      for (let n = Math.floor(rnd() * 10); n > 0; n--) {
+        s += String.fromCharCode(
+          pick([
+            () => 0x20 + Math.floor(rnd() * 0x5f),
+            () => Math.floor(rnd() * 0x20),
+            () => 0xd800 + Math.floor(rnd() * 0x800),
+            () => 0x80 + Math.floor(rnd() * 0xff80),
+          ])(),
+        );
+      }
+      return s;
+    };
+    const numbers = [0, -0, 1, -7, 2 ** 31, 2 ** 53, 2 ** 53 + 2, 2 ** 60, 2 ** 63, -(2 ** 63)]
+      .concat([2 ** 64, 1e21, 1.5, -2.5, 5e-7, 0.1, NaN, Infinity, -Infinity, Number.MAX_VALUE]);
+    const value = (depth: number): unknown => {
+      const r = rnd();
+      if (r < 0.3) return text();
+      if (r < 0.4) return rnd() < 0.5;
+      if (r < 0.7) return pick(numbers);
+      if (r < 0.85 && depth < 3) {
+        return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
+      }
+      return pick([null, undefined, {}, 1n, () => 1]);
+    };
+    const attributes = (): Attributes => {
+      const out: Record<string, unknown> = {};
+      for (let n = Math.floor(rnd() * 5); n > 0; n--) {
+        out[rnd() < 0.5 ? text() : `k${n}`] = value(0);
+      }
+      return out as Attributes;
+    };
+    const times = [0, 0.5, 1, 1.5, 123, 2 ** 53 - 1, 2 ** 53, 1_767_225_600_123_456_768]
+      .concat([18_446_744_073_709_549_568, 2 ** 64, 1e20, NaN, Infinity, -5]);
+    const resources = [{ attributes: attributes() }, { attributes: {} }, {
+      attributes: { a: "b" },
+    }];
+    const scopes = [{ name: "a" }, { name: "a", version: "1" }, { name: "" }, { name: text() }];
+    const kinds = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER", "OTHER"] as SpanKind[];
+    const span = (): SpanRecord =>
+      makeSpanRecord({
+        traceId: pick(["4bf92f3577b34da6a3ce929d0e0e4736", "", text()]),
+        spanId: pick(["00f067aa0ba902b7", ""]),
+        parentSpanId: pick([undefined, "", "b7ad6b7169203331"]),
+        traceFlags: pick([0, 1, 3, 257]),
+        traceState: pick([undefined, "", "a=b", text()]),
+        name: pick(["", "op", text()]),
+        kind: pick(kinds),
+        startTime: pick(times),
+        endTime: pick(times),
+        attributes: attributes(),
+        events: Array.from({ length: Math.floor(rnd() * 3) }, () => ({
+          name: pick(["", "e", text()]),
+          time: pick(times),
+          attributes: attributes(),
+          droppedAttributesCount: pick([0, 1, 2.5, Infinity, NaN, -1]),
+        })),
+        links: Array.from({ length: Math.floor(rnd() * 3) }, () => ({
+          traceId: "0af7651916cd43dd8448eb211c80319c",
+          spanId: pick(["00f067aa0ba902b7", ""]),
+          traceState: pick([undefined, "", "x=y"]),
+          attributes: attributes(),
+          droppedAttributesCount: pick([0, 3]),
+        })),
+        status: pick([
+          { code: "UNSET" as const },
+          { code: "OK" as const },
+          { code: "ERROR" as const, message: "boom" },
+          { code: "UNSET" as const, message: text() },
+          { code: "ERROR" as const, message: "" },
+        ]),
+        resource: pick(resources),
+        scope: pick(scopes),
+        droppedAttributesCount: pick([0, 1, 1e300, Infinity]),
+        droppedEventsCount: pick([0, 2]),
+        droppedLinksCount: pick([0, 3, 0.5]),
+      });
+    for (let round = 0; round < 400; round++) {
+      const spans = Array.from({ length: Math.floor(rnd() * 8) }, span);
+      const bytes = encodeTracesJson(spans);
+      assert.deepEqual(bytes, oracle(spans), `round ${round}`);
+      assert.doesNotThrow(() =>
+        JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes))
+      );
+    }
+  });
+
+  it("returns a body of its own on every call", () => {
+    const first = encodeTracesJson([makeSpanRecord({ name: "first" })]);
+    const copy = first.slice();
+    const second = encodeTracesJson([makeSpanRecord({ name: "second", attributes: { a: 1 } })]);
+    assert.deepEqual(first, copy);
+    assert.notEqual(first.buffer, second.buffer);
+    assert.equal(parse(second).resourceSpans[0].scopeSpans[0].spans[0].name, "second");
   });
 });
