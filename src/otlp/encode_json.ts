@@ -10,7 +10,14 @@
  *
  * @module
  */
-import type { Attributes, InstrumentationScope, Resource, SpanRecord } from "../types.ts";
+import type {
+  Attributes,
+  InstrumentationScope,
+  Resource,
+  SpanEvent,
+  SpanLink,
+  SpanRecord,
+} from "../types.ts";
 import type { OtlpEncoder } from "./encoder.ts";
 import { type Fragment, fragment, JsonWriter } from "./json_writer.ts";
 import { groupSpans, isInt64, spanFlags, spanKindCode, statusCodeOf } from "./mapping.ts";
@@ -185,6 +192,39 @@ function attributes(w: JsonWriter, attributes: Readonly<Attributes>): void {
   }
 }
 
+/** A list field of objects, each written by `write` with leading commas; omitted when empty. */
+function list<T>(
+  w: JsonWriter,
+  field: Fragment,
+  items: readonly T[],
+  write: (w: JsonWriter, item: T) => void,
+): void {
+  if (items.length === 0) return;
+  w.fragment(field);
+  for (let i = 0; i < items.length; i++) {
+    w.byte(i === 0 ? OPEN_LIST : COMMA);
+    const start = w.pos;
+    write(w, items[i]);
+    close(w, start);
+  }
+  w.byte(CLOSE_LIST);
+}
+
+function writeEvent(w: JsonWriter, event: SpanEvent): void {
+  time(w, TIME, event.time);
+  str(w, NAME, event.name);
+  attributes(w, event.attributes);
+  num(w, DROPPED_ATTRIBUTES, event.droppedAttributesCount);
+}
+
+function writeLink(w: JsonWriter, link: SpanLink): void {
+  id(w, TRACE_ID, link.traceId);
+  id(w, SPAN_ID, link.spanId);
+  str(w, TRACE_STATE, link.traceState);
+  attributes(w, link.attributes);
+  num(w, DROPPED_ATTRIBUTES, link.droppedAttributesCount);
+}
+
 function writeSpan(w: JsonWriter, span: SpanRecord): void {
   const start = w.pos;
   id(w, TRACE_ID, span.traceId);
@@ -198,38 +238,9 @@ function writeSpan(w: JsonWriter, span: SpanRecord): void {
   time(w, END_TIME, span.endTime);
   attributes(w, span.attributes);
   num(w, DROPPED_ATTRIBUTES, span.droppedAttributesCount);
-  const events = span.events;
-  if (events.length > 0) {
-    w.fragment(EVENTS);
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      w.byte(i === 0 ? OPEN_LIST : COMMA);
-      const item = w.pos;
-      time(w, TIME, event.time);
-      str(w, NAME, event.name);
-      attributes(w, event.attributes);
-      num(w, DROPPED_ATTRIBUTES, event.droppedAttributesCount);
-      close(w, item);
-    }
-    w.byte(CLOSE_LIST);
-  }
+  list(w, EVENTS, span.events, writeEvent);
   num(w, DROPPED_EVENTS, span.droppedEventsCount);
-  const links = span.links;
-  if (links.length > 0) {
-    w.fragment(LINKS);
-    for (let i = 0; i < links.length; i++) {
-      const link = links[i];
-      w.byte(i === 0 ? OPEN_LIST : COMMA);
-      const item = w.pos;
-      id(w, TRACE_ID, link.traceId);
-      id(w, SPAN_ID, link.spanId);
-      str(w, TRACE_STATE, link.traceState);
-      attributes(w, link.attributes);
-      num(w, DROPPED_ATTRIBUTES, link.droppedAttributesCount);
-      close(w, item);
-    }
-    w.byte(CLOSE_LIST);
-  }
+  list(w, LINKS, span.links, writeLink);
   num(w, DROPPED_LINKS, span.droppedLinksCount);
   const code = statusCodeOf(span.status.code);
   const message = span.status.message;

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { encodeTracesJson, JSON_CONTENT_TYPE } from "../../src/otlp/encode_json.ts";
 import type { Attributes, SpanKind, SpanRecord } from "../../src/types.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
+import { seededRandom } from "../_support/seeded_random.ts";
 
 // A test-local oracle: the OTLP/JSON document as plain objects, then JSON.stringify + UTF-8. The
 // encoder must produce exactly these bytes.
@@ -100,16 +101,6 @@ function oracle(spans: readonly SpanRecord[]): Uint8Array {
     group.spans.push(oracleSpan(span));
   }
   return new TextEncoder().encode(JSON.stringify({ resourceSpans }));
-}
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -318,7 +309,7 @@ describe("OTLP JSON encoder", () => {
   });
 
   it("writes exactly the bytes of JSON.stringify of the OTLP document, on random batches", () => {
-    const rnd = random(4318);
+    const rnd = seededRandom(4318);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
     const text = (): string => {
       let s = "";

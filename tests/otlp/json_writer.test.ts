@@ -2,19 +2,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fragment, JsonWriter } from "../../src/otlp/json_writer.ts";
+import { seededRandom } from "../_support/seeded_random.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function written(write: (w: JsonWriter) => void, initialSize = 16): Uint8Array {
   const w = new JsonWriter(initialSize);
@@ -65,7 +56,7 @@ describe("JsonWriter", () => {
   });
 
   it("matches JSON.stringify on random code units, growing from a tiny buffer", () => {
-    const rnd = random(20261122);
+    const rnd = seededRandom(20261122);
     const pools = [
       () => 0x20 + Math.floor(rnd() * 0x5f), // printable ASCII
       () => Math.floor(rnd() * 0x20), // controls
@@ -117,7 +108,7 @@ describe("JsonWriter", () => {
   });
 
   it("writes the exact decimal of integers up to and beyond 2^64", () => {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const values = [
       0,
       9,
