@@ -106,7 +106,13 @@ export class Tracer implements SpanPipeline {
       serviceName: options.serviceName,
       attributes: options.resource?.attributes,
     });
-    this.scope = Object.freeze({ name: "tracelet", version: VERSION, ...options.scope });
+    // A given scope's name and version as text: a number or an array would make every batch of
+    // this tracer unencodable.
+    const { name = "tracelet", version } = options.scope ?? { version: VERSION };
+    this.scope = Object.freeze({
+      name: safeString(name),
+      version: version === undefined ? version : safeString(version),
+    });
     this.setProcessors(options.processors ?? []);
   }
 

@@ -120,6 +120,28 @@ describe("span methods given hostile input", () => {
   });
 });
 
+describe("a tracer's instrumentation scope", () => {
+  it("keeps a name and version that are not strings as text, so every batch still encodes", () => {
+    const scope = { name: 7, version: ["1", "2"] } as unknown as { name: string; version: string };
+    const collector = new CollectingProcessor();
+    new Tracer({ scope, processors: [collector] }).startSpan("s").end();
+    const [span] = collector.ended;
+    assert.deepEqual({ ...span.scope }, { name: "7", version: "1,2" });
+    assertEncodable([span]);
+    const json = new TextDecoder().decode(encodeTracesJson([span]));
+    assert.match(json, /"scope":\{"name":"7","version":"1,2"\}/);
+  });
+
+  it("has no version when a scope is given without one, tracelet's own when none is given", () => {
+    assert.deepEqual({ ...new Tracer({ scope: { name: "svc" } }).scope }, {
+      name: "svc",
+      version: undefined,
+    });
+    assert.equal(new Tracer().scope.name, "tracelet");
+    assert.match(String(new Tracer().scope.version), /^\d+\.\d+\.\d+/);
+  });
+});
+
 describe("withSpan given a hostile result", () => {
   it("ends the span when the result's then cannot be read", () => {
     const { tracer, collector } = setup();
