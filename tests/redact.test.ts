@@ -14,7 +14,9 @@ import {
   truncateString,
 } from "../mod.ts";
 import type { Attributes, JsonObject, JsonValue, SpanRecord } from "../mod.ts";
+import { taskSpan } from "../src/task/mod.ts";
 import { captureDiagnostics, MemoryExporter } from "./_support/collect.ts";
+import { withTaskEnv } from "./_support/task_env.ts";
 
 const R = "***REDACTED***";
 
@@ -314,6 +316,121 @@ describe("redacting JSON text that does not parse or hides its keys", () => {
     }
     const top = policy.redactAttributes({ v: '[["token", "sk-F"], ["x"' }).v;
     assert.equal(top, `[["token", "${R}"], ["x"`);
+  });
+});
+
+describe("attributes keyed by names (dreadnode.metrics, dreadnode.object_schemas)", () => {
+  const substring = new RedactionPolicy({ mode: "substring" });
+  const series = (value: number, attributes: JsonObject = {}) => ({
+    values: [value],
+    steps: [0],
+    timestamps: ["2026-01-02T03:04:05.123000+00:00"],
+    attributes: [attributes],
+  });
+  const metrics = (policy: RedactionPolicy, value: JsonObject) =>
+    JSON.parse(
+      policy.redactAttributes({ "dreadnode.metrics": JSON.stringify(value) })[
+        "dreadnode.metrics"
+      ] as string,
+    );
+
+  it("keeps the series of a metric named token, masking secrets in its point attributes", () => {
+    const policy = new RedactionPolicy();
+    const out = metrics(policy, {
+      token: series(512),
+      "train.password": series(1),
+      loss: series(0.5, { token: "sk-P", n: 1, auth: { api_key: "sk-Q" } }),
+    });
+    assert.deepEqual(out.token, series(512));
+    assert.deepEqual(out["train.password"], series(1));
+    assert.deepEqual(out.loss.attributes, [{ token: R, n: 1, auth: { api_key: R } }]);
+  });
+
+  it("keeps total_tokens and output_tokens in substring mode", () => {
+    const out = metrics(substring, {
+      total_tokens: series(1234),
+      output_tokens: series(99, { max_tokens: 256, split: "dev" }),
+    });
+    assert.deepEqual(out.total_tokens, series(1234));
+    assert.deepEqual(out.output_tokens, series(99, { max_tokens: R, split: "dev" }));
+  });
+
+  it("still masks anything but a series under a sensitive name, and only in these attributes", () => {
+    const policy = new RedactionPolicy();
+    const wrong = { token: "sk-R", secret: [1, 2], password: 3, loss: series(1) };
+    assert.deepEqual(metrics(policy, wrong), { token: R, secret: R, password: R, loss: series(1) });
+    const text = JSON.stringify({ token: series(1), api_key: { value: "sk-S" } });
+    const out = policy.redactAttributes({
+      "dreadnode.params": text,
+      "dreadnode.inputs": text,
+      "my.metrics": text,
+      "dreadnode.params.x": JSON.stringify({ api_key: "sk-T" }),
+    });
+    for (const key of ["dreadnode.params", "dreadnode.inputs", "my.metrics"]) {
+      assert.deepEqual(JSON.parse(out[key] as string), { token: R, api_key: R }, key);
+    }
+    assert.deepEqual(JSON.parse(out["dreadnode.params.x"] as string), { api_key: R });
+  });
+
+  it("treats metrics JSON cut by a length limit the same way", () => {
+    const text = JSON.stringify({
+      token: series(512),
+      total_tokens: series(7, { token: "QQQQ", note: JSON.stringify({ secret: "QQ" }) }),
+      loss: series(0.5),
+    });
+    const head = JSON.stringify({ token: series(512) }).slice(0, -1);
+    for (const policy of [new RedactionPolicy(), substring]) {
+      for (let length = 1; length < text.length; length++) {
+        const out = policy.redactAttributes({ "dreadnode.metrics": text.slice(0, length) })[
+          "dreadnode.metrics"
+        ] as string;
+        assert.ok(!out.includes("QQ"), `${policy.mode}, cut at ${length}: ${out}`);
+        if (length >= head.length) assert.ok(out.startsWith(head), `cut at ${length}: ${out}`);
+        if (length > text.indexOf('"loss"')) {
+          assert.ok(out.includes(`"total_tokens":{"values":[7]`), `cut at ${length}: ${out}`);
+        }
+      }
+    }
+  });
+
+  it("leaves JSON schemas whole when properties are named like sensitive keys", () => {
+    const schemas = JSON.stringify({
+      "13ea03080899228d": {
+        type: "object",
+        properties: {
+          password: { type: "object", properties: { salt: { type: "array" } } },
+          total_tokens: { type: "array", items: { type: "integer" } },
+          pairs: { type: "array", prefixItems: [{ type: "object", title: "Token" }] },
+        },
+      },
+    });
+    for (const policy of [new RedactionPolicy(), substring]) {
+      for (const text of [schemas, schemas.slice(0, -7)]) {
+        const out = policy.redactAttributes({ "dreadnode.object_schemas": text });
+        assert.equal(out["dreadnode.object_schemas"], text, policy.mode);
+      }
+    }
+  });
+
+  it("exports a task's metric named token and its input's schema intact", async () => {
+    await withTaskEnv(() => {
+      const t = taskSpan("t");
+      t.logMetric("token", 512);
+      t.logMetric("loss", 0.5, { attributes: { token: "sk-U" } });
+      t.logInput("creds", { user: "u", password: { hash: "sk-V", salt: [1, 2] } });
+      const state = t.stateAttributes();
+      t.end();
+      const out = new RedactionPolicy().redactAttributes(state);
+      const json = (key: string) => JSON.parse(out[key] as string);
+      assert.deepEqual(json("dreadnode.metrics").token.values, [512]);
+      assert.deepEqual(json("dreadnode.metrics").loss.attributes, [{ token: R }]);
+      const [schema] = Object.values(json("dreadnode.object_schemas")) as JsonObject[];
+      assert.deepEqual(Object.keys((schema.properties as JsonObject).password as JsonObject), [
+        "type",
+        "properties",
+      ]);
+      assert.ok(!JSON.stringify(out).includes("sk-"));
+    });
   });
 });
 

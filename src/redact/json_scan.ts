@@ -5,7 +5,9 @@
  * `"key":` is replaced, whether it is a string (with escapes), a number, a literal, a nested
  * object or array, or a value cut off at the end of the text. A `["key", value]` pair (how a Map
  * with non-string keys is serialized: a two-item array that is itself an item of an array) is
- * masked the same way; other arrays of strings are left alone. Strings that are not keys are
+ * masked the same way; other arrays of strings are left alone. Keys nested no deeper than
+ * `nameDepth` whose value is an object are names: the object is scanned, not masked (the policy's
+ * rule for `dreadnode.metrics` and `dreadnode.object_schemas`). Strings that are not keys are
  * handed to a callback, so JSON nested inside them is redacted too. Also the small JSON-text
  * helpers the redaction policy uses on strings before parsing them: JSON whitespace and `\uXXXX`
  * escapes.
@@ -19,11 +21,19 @@ const COLON = 0x3a;
 const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /** Options of {@linkcode maskJsonText}. */
 export interface JsonScanOptions {
   /** Tells whether a key's value must be masked. */
   readonly isSensitive: (key: string) => boolean;
+  /**
+   * How many levels of keys are names (1: the keys of the outermost object, or of the pairs in
+   * the outermost array): a sensitive key at those levels whose value is an object is not masked.
+   * Default 0 (none).
+   */
+  readonly nameDepth?: number;
   /** What a masked value becomes (written as a JSON string). */
   readonly replacement: string;
   /** Redacts a string value that is not a key; returns it unchanged when nothing changes. */
@@ -41,10 +51,15 @@ export interface JsonScanOptions {
 export function maskJsonText(text: string, options: JsonScanOptions): string {
   const n = text.length;
   const parts: string[] = [];
+  const nameDepth = options.nameDepth ?? 0;
   let last = 0;
   let i = 0;
+  let depth = 0; // Brackets open at `i`, outside strings.
   while (i < n) {
-    if (text.charCodeAt(i) !== QUOTE) {
+    const c = text.charCodeAt(i);
+    if (c !== QUOTE) {
+      if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
+      else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
       i++;
       continue;
     }
@@ -56,6 +71,10 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
     const isKey = after === COLON || (after === COMMA && isPairKey(text, i, next));
     if (isKey && options.isSensitive(decode(raw) ?? raw)) {
       const start = skipSpace(text, next + 1);
+      if (depth <= nameDepth && text.charCodeAt(start) === OPEN_BRACE) {
+        i = end; // A name (a metric's, a schema property's): its object is scanned.
+        continue;
+      }
       parts.push(text.slice(last, start), JSON.stringify(options.replacement));
       last = i = valueEnd(text, start);
       continue;
@@ -123,22 +142,22 @@ function valueEnd(text: string, start: number): number {
     const close = closingQuote(text, start);
     return close < 0 ? n : close + 1;
   }
-  if (first === OPEN_BRACKET || first === 0x7b) {
+  if (first === OPEN_BRACKET || first === OPEN_BRACE) {
     let depth = 0;
     for (let j = start; j < n; j++) {
       const c = text.charCodeAt(j);
       if (c === QUOTE) {
         j = closingQuote(text, j);
         if (j < 0) return n;
-      } else if (c === OPEN_BRACKET || c === 0x7b) depth++;
-      else if ((c === CLOSE_BRACKET || c === 0x7d) && --depth === 0) return j + 1;
+      } else if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
+      else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && --depth === 0) return j + 1;
     }
     return n;
   }
   let j = start;
   while (j < n) {
     const c = text.charCodeAt(j);
-    if (c === COMMA || c === 0x7d || c === CLOSE_BRACKET || c === 0x0a || c === 0x0d) break;
+    if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 0x0a || c === 0x0d) break;
     j++;
   }
   return j;

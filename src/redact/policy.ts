@@ -11,6 +11,9 @@
  * (`openai_api_key` contains `apikey`; beware that `max_tokens` then contains `token`). A custom
  * `matcher` (given the original key) can mark further keys sensitive.
  *
+ * One exception, for span attributes only: in the attributes of `NAME_KEYED_ATTRIBUTES`
+ * (`dreadnode.metrics`, `dreadnode.object_schemas`) some keys are names, not secret-bearing keys.
+ *
  * @module
  */
 import { setOwn } from "../own_property.ts";
@@ -34,6 +37,33 @@ const MAX_DEPTH = 64;
 const CACHE_LIMIT = 4096;
 /** The most objects one `redactValue` walks; past it, values become the replacement. */
 const MAX_OBJECTS = 1_000_000;
+
+/**
+ * JSON-string span attributes of the dreadnode wire schema whose keys are *names* (of metrics, of
+ * schema properties) rather than keys holding a secret, each mapped to how many levels deep that
+ * holds (1: the keys of the outermost object). At those levels a sensitive key whose value is a
+ * JSON object is not replaced: the object is walked and redacted as usual. Any other value under a
+ * sensitive key (a string, a number, an array) is still replaced. The same rule applies to JSON
+ * cut short by a length limit.
+ *
+ * - `dreadnode.metrics`: metric name → series `{values, steps, timestamps, attributes}`. A metric
+ *   named `token` (or, in substring mode, `total_tokens`) keeps its series; sensitive keys inside
+ *   the point `attributes` are still masked.
+ * - `dreadnode.object_schemas`: schema hash → JSON schema. The schemas tracelet builds hold
+ *   property names, types, formats and titles, never values, so every level is names.
+ *
+ * Every other attribute (`dreadnode.params`, `dreadnode.inputs`, `dreadnode.outputs`,
+ * `dreadnode.objects`, …) is redacted by the usual rule: a param named `api_key` is masked.
+ */
+const NAME_KEYED_ATTRIBUTES: ReadonlyMap<string, number> = new Map([
+  ["dreadnode.metrics", 1],
+  ["dreadnode.object_schemas", Infinity],
+]);
+
+/** Whether a JSON value is an object (not an array, not null). */
+function isObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** The state of one walk over a value (see `RedactionPolicy.redactValue`). */
 interface Walk {
@@ -173,9 +203,16 @@ export class RedactionPolicy {
   /**
    * `walk` holds the objects on the current path (one seen again is a cycle, written as a
    * marker) and counts the objects visited, so that shared references cannot make the walk
-   * exponential. It is created at the first object.
+   * exponential. It is created at the first object. `names` is how many levels, from this value
+   * down, have name keys (see `NAME_KEYED_ATTRIBUTES`); 0 or less: none.
    */
-  #value(value: JsonValue, depth: number, truncate: boolean, walk: Walk | undefined): JsonValue {
+  #value(
+    value: JsonValue,
+    depth: number,
+    truncate: boolean,
+    walk: Walk | undefined,
+    names = 0,
+  ): JsonValue {
     if (typeof value === "string") return this.#text(value, depth, truncate);
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return this.replacement;
@@ -186,8 +223,8 @@ export class RedactionPolicy {
     let result: JsonValue;
     try {
       result = Array.isArray(value)
-        ? this.#array(value, depth, truncate, walk)
-        : this.#object(value, depth, truncate, walk);
+        ? this.#array(value, depth, truncate, walk, names)
+        : this.#object(value, depth, truncate, walk, names);
     } catch (error) {
       result = errorMarker(error); // Not JSON: a throwing getter, a revoked proxy.
     }
@@ -195,35 +232,52 @@ export class RedactionPolicy {
     return result;
   }
 
-  #array(value: JsonValue[], depth: number, truncate: boolean, walk: Walk): JsonValue {
+  #array(
+    value: JsonValue[],
+    depth: number,
+    truncate: boolean,
+    walk: Walk,
+    names: number,
+  ): JsonValue {
     let out: JsonValue[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      const redacted = this.#sensitivePair(item) ?? this.#value(item, depth + 1, truncate, walk);
+      const redacted = this.#sensitivePair(item, names - 1) ??
+        this.#value(item, depth + 1, truncate, walk, names - 1);
       if (redacted !== item) (out ??= value.slice())[i] = redacted;
     }
     return out ?? value;
   }
 
-  /** A `[key, value]` pair under a sensitive key (a Map entry) with its value masked. */
-  #sensitivePair(item: JsonValue): JsonValue[] | undefined {
+  /**
+   * A `[key, value]` pair under a sensitive key (a Map entry) with its value masked; undefined
+   * for anything else, and for an object value when the pair's keys are names (`names` > 0).
+   */
+  #sensitivePair(item: JsonValue, names: number): JsonValue[] | undefined {
     try {
       if (!Array.isArray(item) || item.length !== 2) return undefined;
       const [key, value] = item;
       if (typeof key !== "string" || !this.isSensitiveKey(key)) return undefined;
+      if (names > 0 && isObject(value)) return undefined;
       return value === this.replacement ? item : [key, this.replacement];
     } catch {
       return undefined; // An array that cannot be read is walked (and marked) as a value.
     }
   }
 
-  #object(value: JsonObject, depth: number, truncate: boolean, walk: Walk): JsonValue {
+  #object(
+    value: JsonObject,
+    depth: number,
+    truncate: boolean,
+    walk: Walk,
+    names: number,
+  ): JsonValue {
     let out: JsonObject | undefined;
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const redacted = this.isSensitiveKey(key)
+      const redacted = this.isSensitiveKey(key) && !(names > 0 && isObject(item))
         ? this.replacement
-        : this.#value(item, depth + 1, truncate, walk);
+        : this.#value(item, depth + 1, truncate, walk, names - 1);
       if (redacted !== item) setOwn(out ??= { ...value }, key, redacted);
     }
     return out ?? value;
@@ -232,8 +286,9 @@ export class RedactionPolicy {
   /**
    * Redacts inside a JSON-looking string (leading JSON whitespace allowed), or truncates a plain
    * one. JSON that does not parse (cut short) has the values of its sensitive keys masked.
+   * `names`: levels of name keys (see `NAME_KEYED_ATTRIBUTES`).
    */
-  #text(text: string, depth: number, truncate: boolean): string {
+  #text(text: string, depth: number, truncate: boolean, names = 0): string {
     let start = 0;
     while (isJsonSpace(text.charCodeAt(start))) start++;
     const first = text.charCodeAt(start);
@@ -243,18 +298,19 @@ export class RedactionPolicy {
       try {
         parsed = JSON.parse(text) as JsonValue;
       } catch {
-        return this.#cut(this.#mask(text, depth), truncate);
+        return this.#cut(this.#mask(text, depth, names), truncate);
       }
-      const redacted = this.#value(parsed, depth + 1, truncate, undefined);
+      const redacted = this.#value(parsed, depth + 1, truncate, undefined, names);
       return redacted === parsed ? text : JSON.stringify(redacted);
     }
     return this.#cut(text, truncate);
   }
 
   /** Masks sensitive values in JSON-like text that does not parse (see `maskJsonText`). */
-  #mask(text: string, depth: number): string {
+  #mask(text: string, depth: number, names: number): string {
     return maskJsonText(text, {
       isSensitive: (key) => this.isSensitiveKey(key),
+      nameDepth: names,
       replacement: this.replacement,
       redactString: (value) => this.#text(value, depth + 1, false),
     });
@@ -281,6 +337,8 @@ export class RedactionPolicy {
    * strings truncated, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`),
    * also as items of string arrays, redacted inside and re-encoded. JSON cut short (by a span's
    * `attributeValueLengthLimit`) cannot be parsed: the value after each sensitive key is masked.
+   * In `dreadnode.metrics` and `dreadnode.object_schemas` a metric or property *named* like a
+   * sensitive key keeps its series or sub-schema (see `NAME_KEYED_ATTRIBUTES`).
    *
    * @param attributes The attributes (of attributes that cannot be read, the readable string,
    *   number and boolean values are kept; anything that is not an object is no attributes).
@@ -305,7 +363,7 @@ export class RedactionPolicy {
       if (this.isSensitiveKey(key)) {
         redacted = this.replacement;
       } else if (typeof value === "string") {
-        redacted = this.#text(value, 0, true);
+        redacted = this.#text(value, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
       } else if (Array.isArray(value) && typeof value[0] === "string") {
         let copy: string[] | undefined;
         const strings = value as readonly string[];
