@@ -56,8 +56,12 @@ export function toEpochNs(time: TimeInput | undefined): number {
   } catch {
     // Not a Date.
   }
-  return ms >= 0 && ms < 1.8e13 ? Math.round(ms * 1e6) : nowNs();
+  return ms >= 0 && ms < 1.8e13 ? Math.round(ms * 1e6) : nowNs(); // 1.8e13: MAX_TIME_MS
 }
+
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in epoch seconds: the four-digit years. */
+const FIRST_ISO_S = -62_135_596_800;
+const LAST_ISO_S = 253_402_300_799;
 
 /**
  * Formats epoch nanoseconds exactly as dreadnode's JSONL lines do, with Python's
@@ -66,7 +70,8 @@ export function toEpochNs(time: TimeInput | undefined): number {
  *
  * @param ns Epoch nanoseconds.
  * @returns For example `2026-01-02T03:04:05.123456+00:00`.
- * @throws {RangeError} For a time that is not a calendar date (NaN, or too far from 1970).
+ * @throws {RangeError} For a time outside the years 1–9999 (or NaN), which has no such form (a
+ *   `Date` would write `+012000-…`); every time tracelet records is within 1970–2540.
  */
 export function isoFromNs(ns: number): string {
   const seconds = ns / 1e9;
@@ -81,6 +86,26 @@ export function isoFromNs(ns: number): string {
     micros += 1e6;
     whole -= 1;
   }
+  if (!(whole >= FIRST_ISO_S && whole <= LAST_ISO_S)) {
+    throw new RangeError(`Cannot format ${ns} ns as ISO-8601: outside the years 1-9999`);
+  }
   const base = new Date(whole * 1000).toISOString().slice(0, 19);
   return micros === 0 ? `${base}+00:00` : `${base}.${String(micros).padStart(6, "0")}+00:00`;
+}
+
+/**
+ * The end (exclusive) of the times tracelet accepts, in epoch milliseconds: a day in 2540, within
+ * what OTLP's unsigned 64-bit nanoseconds hold (up to 2554).
+ */
+export const MAX_TIME_MS = 1.8e13;
+
+/**
+ * Whether a value is epoch milliseconds in the range tracelet accepts (1970 to 2540, as
+ * {@linkcode toEpochNs} takes them; a time in microseconds or seconds by mistake is far outside).
+ *
+ * @param ms The value.
+ * @returns True for a number in `[0, MAX_TIME_MS)`.
+ */
+export function isTimeInRange(ms: unknown): ms is number {
+  return typeof ms === "number" && ms >= 0 && ms < MAX_TIME_MS;
 }

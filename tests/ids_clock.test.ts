@@ -9,6 +9,7 @@ import {
   newUuid,
   nowNs,
 } from "../mod.ts";
+import { isTimeInRange, MAX_TIME_MS, toEpochNs } from "../src/clock.ts";
 
 describe("ids", () => {
   it("generates lower-case hex W3C ids of the right length, unique across many draws", () => {
@@ -69,5 +70,21 @@ describe("clock", () => {
       isoFromNs(Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6 + 1000),
       "2026-01-02T03:04:05.000001+00:00",
     );
+  });
+
+  it("never writes a malformed ISO time: years outside 1-9999 throw a RangeError", () => {
+    assert.equal(isoFromNs(Date.UTC(9999, 11, 31, 23, 59, 59) * 1e6), "9999-12-31T23:59:59+00:00");
+    assert.equal(isoFromNs(-62_135_596_800 * 1e9), "0001-01-01T00:00:00+00:00");
+    const years = [Date.UTC(10000, 0, 1) * 1e6, Date.UTC(12000, 0, 1) * 1e6, -62_135_596_801 * 1e9];
+    for (const ns of [...years, -1e23, NaN]) {
+      assert.throws(() => isoFromNs(ns), RangeError);
+    }
+    // Every time tracelet accepts (1970-2540, else now) has a four-digit year.
+    assert.ok(isTimeInRange(Date.UTC(2539, 11, 31)));
+    for (const ms of [-1, MAX_TIME_MS, Date.UTC(12000, 0, 1), Date.now() * 1000, NaN, "1"]) {
+      assert.equal(isTimeInRange(ms), false);
+    }
+    assert.match(isoFromNs((MAX_TIME_MS - 1) * 1e6), /^2540-/);
+    assert.equal(toEpochNs(Date.UTC(12000, 0, 1)) < MAX_TIME_MS * 1e6, true);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The object half of a `TaskSpan`: params, content-addressed objects, inputs and outputs, and
  * object links. Values are serialized and redacted when logged; live values stay in memory, one
- * per param, input and output name. Each of params, inputs and outputs is capped at
- * {@linkcode MAX_REFS_PER_TASK} (reported once, counted in `droppedCounts`).
+ * per param, input and output name. Each of params, inputs, outputs and artifact records is
+ * capped at {@linkcode MAX_REFS_PER_TASK} (reported once, counted in `droppedCounts`).
  *
  * @internal
  * @module
@@ -48,7 +48,7 @@ export interface ObjectState {
   readonly objects: ObjectStore;
 }
 
-/** The most params, and the most inputs and outputs (each), one task keeps. */
+/** The most params, and the most inputs, outputs and artifact records (each), one task keeps. */
 export const MAX_REFS_PER_TASK = 10_000;
 
 /** What a task did not keep because one of its in-memory caps was reached. */
@@ -61,6 +61,11 @@ export interface DroppedCounts {
   readonly outputs: number;
   /** Objects past the object store's 10,000 (hashed, not stored). */
   readonly objects: number;
+  /**
+   * Artifact records past {@linkcode MAX_REFS_PER_TASK}, left out of `dreadnode.artifacts` (their
+   * files are stored and their `artifacts.jsonl` lines written all the same).
+   */
+  readonly artifacts: number;
 }
 
 /** The references of one kind (inputs or outputs) with the live value of each name. */
@@ -75,12 +80,12 @@ function refList(kind: "input" | "output"): RefList {
   return { kind, refs: [], values: new Map(), dropped: 0 };
 }
 
-function reportFull(what: string): void {
+function reportFull(what: string, dropped = "further ones are dropped"): void {
   reportOnce(
     `task_${what}_full`,
     "warn",
     "task_refs_full",
-    `Cannot log more ${what}: the task holds ${MAX_REFS_PER_TASK}; further ones are dropped`,
+    `Cannot log more ${what}: the task holds ${MAX_REFS_PER_TASK}; ${dropped}`,
   );
 }
 
@@ -103,6 +108,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   readonly #inputs = refList("input");
   readonly #outputs = refList("output");
   #droppedParams = 0;
+  #droppedArtifacts = 0;
 
   /**
    * @param span The started span.
@@ -146,7 +152,25 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
       inputs: this.#inputs.dropped,
       outputs: this.#outputs.dropped,
       objects: this.#objects.dropped,
+      artifacts: this.#droppedArtifacts,
     };
+  }
+
+  /**
+   * Whether a task holding `held` artifact records has room for one more; when it has not, the
+   * record is counted as dropped (and the cap reported once).
+   *
+   * @param held The artifact records the task holds.
+   * @returns True when there is room.
+   */
+  protected roomForArtifact(held: number): boolean {
+    if (held < MAX_REFS_PER_TASK) return true;
+    this.#droppedArtifacts++;
+    reportFull(
+      "artifacts",
+      "further ones are stored and written to artifacts.jsonl, but left out of the span",
+    );
+    return false;
   }
 
   /** The object store (for subclasses). */

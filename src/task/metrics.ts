@@ -6,13 +6,15 @@
  *   running `min`/`max`/`avg`/`sum`/`count` over every raw value logged to the series so far,
  *   and the raw value is kept in `attributes.original` (the mode in `attributes.aggregation`).
  *   dreadnode's running sum added the *largest* prior value; tracelet adds the previous running
- *   total over the raw values, which is the documented intent.
+ *   total over the raw values, which is the documented intent. The running mean is kept
+ *   incrementally, so it is finite for finite values; a point whose running aggregate would not be
+ *   finite (a sum past ±1.8e308) is rejected (`metric_invalid`), the earlier points kept.
  * - **read time** (v2): {@linkcode MetricSeries.aggregate} over the raw values of a series.
  *
  * @module
  */
-import { isoFromNs } from "../clock.ts";
-import { reportOnce } from "../diagnostics.ts";
+import { isoFromNs, isTimeInRange } from "../clock.ts";
+import { report, reportOnce } from "../diagnostics.ts";
 import { readOptions, readRecord } from "./_read.ts";
 
 /** How a logged value is combined with the earlier values of its series. */
@@ -43,14 +45,12 @@ export interface MetricPoint {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
-/** The largest distance from the epoch, in milliseconds, that a `Date` can hold. */
-const MAX_DATE_MS = 8.64e15;
-
 const POINT_KEYS = ["step", "timestamp", "attributes"] as const;
 
 /**
- * A metric timestamp in epoch milliseconds: a valid `Date` or a number a `Date` can hold, else
- * now (a timestamp no `Date` can hold could not be written as ISO-8601 when the task ends).
+ * A metric timestamp in epoch milliseconds: a valid `Date` or a number between 1970 and 2540,
+ * else now, as for span times (a time in microseconds or seconds by mistake is far outside, and
+ * a year past 9999 has no ISO-8601 form to write when the task ends).
  */
 function epochMs(value: unknown): number {
   let ms = value;
@@ -59,7 +59,7 @@ function epochMs(value: unknown): number {
   } catch {
     ms = undefined; // A revoked proxy or a throwing getTime.
   }
-  return typeof ms === "number" && Math.abs(ms) <= MAX_DATE_MS ? ms : Date.now();
+  return isTimeInRange(ms) ? ms : Date.now();
 }
 
 /** A metric value as logged. */
@@ -77,8 +77,8 @@ export class Metric implements MetricPoint {
    * Creates a metric point.
    *
    * @param value A finite number (validate with {@linkcode toMetricValue} first).
-   * @param options Step, timestamp (`Date` or epoch ms; now when missing or outside the range
-   *   of a `Date`) and attributes.
+   * @param options Step, timestamp (`Date` or epoch ms; now when missing or outside 1970–2540)
+   *   and attributes.
    */
   constructor(
     value: number,
@@ -118,11 +118,22 @@ export interface MetricSeriesJson {
   attributes: Record<string, unknown>[];
 }
 
+/**
+ * The running mean after a value, as dreadnode v1 computes it (`prev + (x - prev) / n`); when
+ * `x - prev` overflows (values near ±1.8e308 of opposite signs), the same mean without that
+ * difference, which stays finite.
+ */
+function nextMean(prev: number, x: number, n: number): number {
+  const mean = prev + (x - prev) / n;
+  return Number.isFinite(mean) ? mean : prev + (x / n - prev / n);
+}
+
 /** One named series with raw values kept for read-time aggregation. */
 export class MetricSeries {
   readonly #points: MetricPoint[] = [];
   readonly #raw: number[] = [];
   #sum = 0;
+  #mean = 0;
   #min = Infinity;
   #max = -Infinity;
   #mode: MetricAggMode | undefined;
@@ -159,12 +170,14 @@ export class MetricSeries {
   }
 
   /**
-   * Adds a point, applying a log-time aggregation mode. Never throws.
+   * Adds a point, applying a log-time aggregation mode. Never throws. A point whose value is not
+   * finite, or whose running aggregate would not be (a sum past ±1.8e308), is rejected
+   * (`metric_invalid`); the points already stored stay. A timestamp outside 1970–2540 means now.
    *
    * @param metric The raw metric.
    * @param mode The aggregation mode (`direct` or undefined: stored as is).
    * @param name The series name (for diagnostics).
-   * @returns The stored point, or undefined when the series is full.
+   * @returns The stored point, or undefined when the series is full or the point is rejected.
    */
   add(metric: MetricPoint, mode: MetricAggMode | undefined, name: string): MetricPoint | undefined {
     if (this.#points.length >= MAX_POINTS_PER_SERIES) {
@@ -178,6 +191,26 @@ export class MetricSeries {
       return undefined;
     }
     const effective = mode === "direct" ? undefined : mode;
+    const raw = metric.value;
+    const n = this.#raw.length + 1;
+    const next = {
+      sum: this.#sum + raw,
+      mean: nextMean(this.#mean, raw, n),
+      min: Math.min(this.#min, raw),
+      max: Math.max(this.#max, raw),
+      count: n,
+    };
+    const value = effective === undefined ? raw : next[effective === "avg" ? "mean" : effective];
+    if (!Number.isFinite(raw) || !Number.isFinite(value)) {
+      report(
+        "warn",
+        "metric_invalid",
+        `Cannot log metric ${name}: ${
+          Number.isFinite(raw) ? `its running ${effective} would not be` : `${raw} is not`
+        } a finite number`,
+      );
+      return undefined;
+    }
     if (this.#points.length > 0 && effective !== this.#mode) {
       reportOnce(
         `metric_mode_changed:${name}`,
@@ -189,41 +222,21 @@ export class MetricSeries {
       );
     }
     this.#mode = effective;
-    const raw = metric.value;
     this.#raw.push(raw);
-    this.#sum += raw;
-    this.#min = Math.min(this.#min, raw);
-    this.#max = Math.max(this.#max, raw);
-    let value = raw;
-    let attributes = metric.attributes;
-    if (effective !== undefined) {
-      value = this.#running(effective);
-      attributes = { ...attributes, original: raw, aggregation: effective };
-    }
+    this.#sum = next.sum;
+    this.#mean = next.mean;
+    this.#min = next.min;
+    this.#max = next.max;
     const point: MetricPoint = {
       value,
       step: metric.step,
-      timestamp: metric.timestamp,
-      attributes,
+      timestamp: epochMs(metric.timestamp),
+      attributes: effective === undefined
+        ? metric.attributes
+        : { ...metric.attributes, original: raw, aggregation: effective },
     };
     this.#points.push(point);
     return point;
-  }
-
-  #running(mode: Exclude<MetricAggMode, "direct">): number {
-    const n = this.#raw.length;
-    switch (mode) {
-      case "min":
-        return this.#min;
-      case "max":
-        return this.#max;
-      case "sum":
-        return this.#sum;
-      case "count":
-        return n;
-      case "avg":
-        return this.#sum / n;
-    }
   }
 
   /**
@@ -236,11 +249,12 @@ export class MetricSeries {
   aggregate(mode: MetricAggMode = "avg"): number | undefined {
     const raw = this.#raw;
     if (mode === "count") return raw.length;
-    if (mode === "sum") return raw.reduce((a, b) => a + b, 0);
+    if (mode === "sum") return this.#sum;
     if (raw.length === 0) return undefined;
-    if (mode === "min") return Math.min(...raw);
-    if (mode === "max") return Math.max(...raw);
-    if (mode === "avg") return raw.reduce((a, b) => a + b, 0) / raw.length;
+    if (mode === "min") return this.#min;
+    if (mode === "max") return this.#max;
+    // The plain mean where the sum is finite (dreadnode's), else the running one (still finite).
+    if (mode === "avg") return Number.isFinite(this.#sum) ? this.#sum / raw.length : this.#mean;
     return raw[raw.length - 1];
   }
 
@@ -264,13 +278,13 @@ export class MetricSeries {
    *
    * @param mode The aggregation (default `avg`).
    * @returns A metric at the last step and timestamp with `{aggregation, count}` attributes, or
-   *   undefined for an empty series.
+   *   undefined for an empty series or an aggregate that is not finite (a sum past ±1.8e308).
    */
   toMetric(mode: MetricAggMode = "avg"): Metric | undefined {
     const value = this.aggregate(mode);
     const last = this.#points.at(-1);
-    if (value === undefined || last === undefined) return undefined;
-    return new Metric(value, {
+    if (!Number.isFinite(value) || last === undefined) return undefined;
+    return new Metric(value as number, {
       step: last.step,
       timestamp: last.timestamp,
       attributes: { aggregation: mode, count: this.#points.length },

@@ -1,6 +1,11 @@
 /**
  * Samples: input/output pairs logged as short child tasks of type `sample`, each linking its
- * output to its input and carrying optional metrics whose origin is the output.
+ * output to its input and carrying optional metrics whose origin is the output. A sample task
+ * ends when it is logged, but is exported once the blob writes of its large (over 10 KiB) input
+ * and output have finished, so that they are blob references, as in any async task. The calling
+ * task waits for it: an async task body does before its task ends, as does
+ * `await task.settled()`. A calling task that ends first (a sync body) exports it at once, with
+ * those values inline.
  *
  * @module
  */
@@ -10,7 +15,6 @@ import { safeString } from "../safe_string.ts";
 import { within } from "./_within.ts";
 import type { MetricAggMode } from "./metrics.ts";
 import { startTask } from "./start.ts";
-import { runTask } from "./task_context.ts";
 import type { TaskSpan } from "./task_span.ts";
 
 /** Options of {@linkcode logSample}. */
@@ -55,19 +59,26 @@ function sampleTask(
 ): void {
   const { metrics, step, aggregation } = readOptions(options, SAMPLE_OPTION_KEYS, "sample");
   const child = startTask(label, { type: "sample", parent });
-  runTask(child, (t) => {
-    const inHash = t.logInput("input", input);
-    const outHash = t.logOutput("output", output);
-    t.linkObjects(outHash, inHash);
-    const record = readRecord(metrics, "sample metrics");
-    for (const name of Object.keys(record)) {
-      t.logMetric(name, record[name] as number, { step, aggregation, origin: output });
-    }
-  });
+  try {
+    child.inContext((t) => {
+      const inHash = t.logInput("input", input);
+      const outHash = t.logOutput("output", output);
+      t.linkObjects(outHash, inHash);
+      const record = readRecord(metrics, "sample metrics");
+      for (const name of Object.keys(record)) {
+        t.logMetric(name, record[name] as number, { step, aggregation, origin: output });
+      }
+    });
+  } finally {
+    // A large input or output is exported as a blob reference once written, not cut inline.
+    child.endWhenSettled();
+  }
 }
 
 /**
  * Logs an input/output pair as a short child task of type `sample`, linking output → input.
+ * A large input or output is exported as a blob reference once written, when the calling task
+ * ends after that write (an async body; see the module notes).
  *
  * @param label The sample's name.
  * @param input The input.

@@ -6,6 +6,7 @@
  * @module
  */
 import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
+import { nowNs } from "../clock.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { getContextManager } from "../context/manager.ts";
@@ -73,6 +74,8 @@ export class TaskSpan extends TaskData<TaskSpan> {
   readonly #metrics = new Map<string, MetricSeries>();
   readonly #artifacts: ArtifactRecord[] = [];
   readonly #pending = new Set<Promise<unknown>>();
+  /** Child tasks that end once their writes settle: their end times and when they end. */
+  readonly #ending = new Map<TaskSpan, { readonly time: number; readonly done: Promise<void> }>();
   #output: unknown;
 
   /**
@@ -90,7 +93,10 @@ export class TaskSpan extends TaskData<TaskSpan> {
   get metrics(): Record<string, MetricSeries> {
     return Object.fromEntries(this.#metrics);
   }
-  /** Artifact records logged so far. */
+  /**
+   * Artifact records logged so far: at most `MAX_REFS_PER_TASK` (10,000); later ones are counted
+   * in `droppedCounts.artifacts`, their `artifacts.jsonl` lines still written.
+   */
   get artifacts(): readonly ArtifactRecord[] {
     return this.#artifacts;
   }
@@ -169,7 +175,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
 
   #addArtifact(record: ArtifactRecord): void {
     if (this.span.active) {
-      this.#artifacts.push(record);
+      if (this.roomForArtifact(this.#artifacts.length)) this.#artifacts.push(record);
       return;
     }
     report(
@@ -207,13 +213,43 @@ export class TaskSpan extends TaskData<TaskSpan> {
   }
 
   /**
-   * Waits for this task's pending writes (large objects, artifacts).
+   * Waits for this task's pending writes (large objects, artifacts), and for child tasks that
+   * end once their own writes settle (samples; see {@linkcode TaskSpan.endWhenSettled}).
    *
    * @returns Resolves when they have finished, successfully or not.
    */
   async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0 || this.#ending.size > 0) {
+      const children = [...this.#ending.values()].map((e) => e.done);
+      await Promise.allSettled([...this.#pending, ...children]);
+    }
     await this.objectStore.settled();
+  }
+
+  /**
+   * Ends the task with the time now, but hands it to the processors only once its pending writes
+   * have settled, so that its large objects are exported as blob references (as an async task's
+   * are) rather than inline. Its parent's {@linkcode TaskSpan.settled} waits for it, and ending
+   * the parent first ends it at once, as {@linkcode TaskSpan.end} would have. Without a running
+   * parent or pending writes, it is `end()`. Used by `logSample`.
+   *
+   * @internal
+   */
+  endWhenSettled(): void {
+    const parent = this.parentTask;
+    const time = nowNs() / 1e6; // epoch ms, to the nanosecond
+    const idle = this.#pending.size === 0 && this.objectStore.pending === 0;
+    if (!this.span.active || idle || parent === undefined || !parent.span.active) {
+      this.end(time);
+      return;
+    }
+    const done = this.settled().then(undefined, (error: unknown) => {
+      report("warn", "task_settle_failed", "Cannot finish pending task writes", error);
+    }).then(() => {
+      parent.#ending.delete(this);
+      this.end(time);
+    });
+    parent.#ending.set(this, { time, done });
   }
 
   /**
@@ -246,12 +282,17 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * `pushUpdate`) instead of being lost. A state value cut by the attribute value length limit
    * is reported (`task_state_truncated`). Large objects whose blob write has not finished are
    * exported inline (reported once as `task_pending_writes`): end an async task body, or await
-   * {@linkcode TaskSpan.settled} before `end()`, to export them as blob references.
+   * {@linkcode TaskSpan.settled} before `end()`, to export them as blob references. Child tasks
+   * still waiting for their writes (see {@linkcode TaskSpan.endWhenSettled}) end first, the same
+   * way.
    *
    * @param endTime When it ended (default now).
    */
   end(endTime?: TimeInput): void {
     if (!this.span.active) return;
+    // Children still waiting for their writes end now, before this task (their objects inline).
+    for (const [child, { time }] of this.#ending) child.end(time);
+    this.#ending.clear();
     try {
       const state = this.stateAttributes();
       this.span.setAttributes(state);

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Tracer } from "../../mod.ts";
 import { MAX_REFS_PER_TASK } from "../../src/task/_task_data.ts";
-import { TaskSpan, taskSpan } from "../../src/task/mod.ts";
+import { artifactsLogPath, run, TaskSpan, taskSpan } from "../../src/task/mod.ts";
 import { withTaskEnv } from "../_support/task_env.ts";
 
 describe("task limits", () => {
@@ -21,8 +21,40 @@ describe("task limits", () => {
       assert.equal(Object.keys(t.params).length, MAX_REFS_PER_TASK);
       assert.equal(t.params.p0, "updated", "a known param name still updates");
       assert.equal(t.inputs[`in${MAX_REFS_PER_TASK}`], undefined);
-      assert.deepEqual(t.droppedCounts, { params: 1, inputs: 1, outputs: 1, objects: 0 });
+      assert.deepEqual(t.droppedCounts, {
+        params: 1,
+        inputs: 1,
+        outputs: 1,
+        objects: 0,
+        artifacts: 0,
+      });
       t.end();
+    });
+  });
+
+  it("caps artifact records on the span at 10,000, still writing every artifacts.jsonl line", async () => {
+    await withTaskEnv(async (env) => {
+      const bytes = new TextEncoder().encode("x");
+      let task: TaskSpan | undefined;
+      await run("r", {}, async (r) => {
+        task = r;
+        for (let i = 0; i <= MAX_REFS_PER_TASK; i += 1000) {
+          const n = Math.min(1000, MAX_REFS_PER_TASK + 1 - i);
+          await Promise.all(
+            Array.from({ length: n }, (_, j) => r.logArtifact(bytes, { name: `a${i + j}` })),
+          );
+        }
+        assert.equal(r.artifacts.length, MAX_REFS_PER_TASK);
+        assert.equal(r.droppedCounts.artifacts, 1);
+      });
+      const full = env.diagnostics.filter((d) => d.code === "task_refs_full");
+      assert.equal(full.length, 1);
+      assert.match(full[0].message, /artifacts/);
+      const [line] = await env.runLines(task!.runId);
+      const exported = JSON.parse(line.attributes["dreadnode.artifacts"] as string) as unknown[];
+      assert.equal(exported.length, MAX_REFS_PER_TASK);
+      const logged = await env.storage.readLines(artifactsLogPath("default", task!.runId));
+      assert.equal(logged.length, MAX_REFS_PER_TASK + 1, "every artifacts.jsonl line is written");
     });
   });
 

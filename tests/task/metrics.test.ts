@@ -98,6 +98,57 @@ describe("metrics", () => {
     assert.deepEqual(series([5, 10, -3, 1], "sum"), [5, 15, 12, 13]);
   });
 
+  it("keeps running avg finite and rejects a point whose running sum would overflow", async () => {
+    await withTaskEnv(async (env) => {
+      const t = taskSpan("m");
+      t.logMetric("avg", 1e308, { aggregation: "avg" });
+      t.logMetric("avg", 1e308, { aggregation: "avg" });
+      t.logMetric("avg", -1e308, { aggregation: "avg" }); // x - prev overflows
+      t.logMetric("sum", 1.7e308, { aggregation: "sum" });
+      assert.equal(t.logMetric("sum", 1.7e308, { aggregation: "sum" }), undefined);
+      assert.ok(env.codes().includes("metric_invalid"));
+      assert.equal(t.logMetric("sum", -1.7e308, { aggregation: "sum" })?.value, 0);
+      t.logMetric("direct", 1.7e308);
+      t.logMetric("direct", 1.7e308);
+      assert.equal(t.getAverageMetricValue("direct"), 1.7e308, "the mean of finite values");
+      assert.equal(t.metrics.direct.toMetric("sum"), undefined, "no Infinity metric");
+      t.end();
+      const [line] = await env.runLines(t.runId);
+      const json = jsonAttr<Record<string, MetricSeriesJson>>(line, "dreadnode.metrics");
+      assert.deepEqual(json.avg.values.slice(0, 2), [1e308, 1e308]);
+      assert.ok(Math.abs(json.avg.values[2] - 1e308 / 3) < 1e294, String(json.avg.values[2]));
+      assert.deepEqual(json.sum.values, [1.7e308, 0], "the accepted points stay");
+      assert.deepEqual(json.sum.attributes.map((a) => a.original), [1.7e308, -1.7e308]);
+      assert.deepEqual(json.direct.values, [1.7e308, 1.7e308]);
+    });
+  });
+
+  it("a metric timestamp outside 1970-2540 means now, as a span time does", async () => {
+    await withTaskEnv(async (env) => {
+      const before = Date.now();
+      const t = taskSpan("m");
+      const inRange = Date.UTC(2539, 0, 1);
+      t.logMetric("t", 1, { timestamp: Date.UTC(12000, 0, 1) });
+      t.logMetric("t", 2, { timestamp: new Date(Date.UTC(12000, 0, 1)) });
+      t.logMetric("t", 3, { timestamp: Date.now() * 1000 }); // microseconds by mistake
+      t.logMetric("t", 4, { timestamp: Date.UTC(1960, 0, 1) });
+      t.logMetric("t", 5, { timestamp: inRange });
+      const s = new MetricSeries(); // a plain point added directly
+      s.add({ value: 1, step: 0, timestamp: 8e15, attributes: {} }, undefined, "p");
+      assert.ok(s.points[0].timestamp >= before);
+      const stamps = t.metrics.t.points.map((p) => p.timestamp);
+      for (const time of stamps.slice(0, 4)) assert.ok(time >= before && time <= Date.now());
+      assert.equal(stamps[4], inRange);
+      t.end();
+      const [line] = await env.runLines(t.runId);
+      const json = jsonAttr<Record<string, MetricSeriesJson>>(line, "dreadnode.metrics");
+      for (const time of json.t.timestamps) {
+        assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/);
+      }
+      assert.equal(json.t.timestamps[4], "2539-01-01T00:00:00+00:00");
+    });
+  });
+
   it("keeps the raw value and mode in the point attributes", () => {
     const s = new MetricSeries();
     s.add(new Metric(4, { attributes: { k: "v" } }), "sum", "m");

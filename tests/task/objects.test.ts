@@ -5,6 +5,9 @@ import { MemoryStorage } from "../../src/storage/memory.ts";
 import {
   INLINE_OBJECT_LIMIT,
   loadObjectValue,
+  logSample,
+  logSamples,
+  run,
   type StoredObject,
   type TaskSpan,
   taskSpan,
@@ -17,6 +20,30 @@ class FailingBlobs extends MemoryStorage {
   override putBlob(_key: string, _bytes: Uint8Array): Promise<void> {
     return Promise.reject(new Error("disk full"));
   }
+}
+
+/** A storage whose blob writes take `ms` milliseconds, or never finish (`Infinity`). */
+class SlowBlobs extends MemoryStorage {
+  readonly ms: number;
+  constructor(ms: number) {
+    super();
+    this.ms = ms;
+  }
+  override async putBlob(key: string, bytes: Uint8Array): Promise<void> {
+    if (this.ms === Infinity) return new Promise<void>(() => {});
+    await new Promise((resolve) => setTimeout(resolve, this.ms));
+    return super.putBlob(key, bytes);
+  }
+}
+
+/** The sample lines of a run, in export order, with their objects. */
+async function sampleLines(env: TaskEnv, runId: string) {
+  const lines = await env.runLines(runId);
+  return lines.filter((l) => l.attributes["dreadnode.type"] === "sample").map((line) => ({
+    line,
+    index: lines.indexOf(line),
+    objects: Object.values(jsonAttr<Record<string, StoredObject>>(line, "dreadnode.objects")),
+  }));
 }
 
 async function exportedObjects(env: TaskEnv, task: TaskSpan): Promise<StoredObject[]> {
@@ -64,6 +91,56 @@ describe("task objects", () => {
       const failed = env.diagnostics.find((d) => d.code === "object_blob_failed");
       assert.match(failed?.message ?? "", /exported inline/);
     }, { storage });
+  });
+
+  it("logSample/logSamples in an async run export a large input as a blob reference, before the run", async () => {
+    await withTaskEnv(async (env) => {
+      const big = "lorem ipsum ".repeat(2000);
+      let loggedAt = 0;
+      const runId = await run("r", {}, async (r) => {
+        await Promise.resolve();
+        logSample("s1", big, "ok", { metrics: { acc: 1 } });
+        logSamples("set", [[big + "2", "ok"]]);
+        loggedAt = Date.now();
+        return r.runId;
+      });
+      const writtenAt = Date.now();
+      const lines = await env.runLines(runId);
+      const samples = await sampleLines(env, runId);
+      assert.deepEqual(samples.map((s) => s.line.name), ["s1", "set"]);
+      for (const [i, sample] of samples.entries()) {
+        const input = sample.objects.find((o) => o.type === "uri");
+        assert.ok(input?.type === "uri", "the large input is a blob reference");
+        assert.equal(await loadObjectValue(env.storage, input), i === 0 ? big : big + "2");
+        assert.ok(sample.index < lines.findIndex((l) => l.name === "r"), "exported before run");
+        // Ended when logged (the writes took 300 ms), not when its writes finished.
+        assert.ok(Date.parse(sample.line.end_time) <= loggedAt + 100);
+      }
+      assert.ok(writtenAt - loggedAt >= 250, "the run waited for the sample's writes");
+      assert.ok(!env.codes().includes("task_pending_writes"));
+    }, { storage: new SlowBlobs(300) });
+  });
+
+  it("a sample still writing ends with its task: inline, never lost, never hanging", async () => {
+    await withTaskEnv(async (env) => {
+      const big = "x".repeat(INLINE_OBJECT_LIMIT * 2);
+      const syncRun = run("sync", {}, (r) => {
+        logSample("s", big, "ok");
+        return r;
+      });
+      assert.equal(syncRun.tasks[0].span.active, false, "ended with its sync run");
+      const plain = run("plain");
+      plain.inContext(() => logSample("s", big, "ok"));
+      assert.equal(plain.tasks[0].span.active, true, "waits for its write");
+      plain.end();
+      assert.equal(plain.tasks[0].span.active, false, "ended with its run");
+      for (const r of [syncRun, plain]) {
+        const [sample] = await sampleLines(env, r.runId);
+        const input = sample.objects.find((o) => o.type === "val" && String(o.value).length > 2);
+        assert.ok(input?.type === "val" && String(input.value).startsWith("xxxx"));
+      }
+      assert.ok(env.codes().includes("task_pending_writes"));
+    }, { storage: new SlowBlobs(Infinity) });
   });
 
   it("switches an object to its blob reference only once the write succeeded", async () => {
