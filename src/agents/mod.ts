@@ -18,6 +18,11 @@
  * });
  * ```
  *
+ * Nothing is sent to OpenAI unless you opt in: tracelet registers no OpenAI processor by itself
+ * (the OpenAI SDKs do). To send agent traces to the OpenAI Traces dashboard, add
+ * `addTraceProcessor(new BatchTraceProcessor(new BackendSpanExporter()))` (key from
+ * `OPENAI_API_KEY`, `setTracingExportApiKey()` or the exporter's `apiKey` option).
+ *
  * @module
  */
 
@@ -77,7 +82,16 @@ export {
   isTracingDisabled,
   setAgentTracer,
   setTracingDisabled,
+  setTracingExportApiKey,
 } from "./provider.ts";
+export { BackendSpanExporter, OPENAI_TRACES_ENDPOINT } from "./backend_exporter.ts";
+export type {
+  BackendFetch,
+  BackendSpanExporterOptions,
+  ExportableTraceItem,
+} from "./backend_exporter.ts";
+export { BatchTraceProcessor } from "./batch_trace_processor.ts";
+export type { BatchTraceProcessorOptions, TracingExporter } from "./batch_trace_processor.ts";
 export { AGENT_SPAN_ENDED_WITH_TRACE, TraceletAgentsProcessor } from "./agents_core.ts";
 export type {
   AgentsCoreSpanLike,

@@ -100,3 +100,37 @@ export function isTracingDisabled(): boolean {
   }
   return state.disabled;
 }
+
+const EXPORT_KEY_SLOT = Symbol.for("tracelet.agents.exportApiKey");
+const keySlots = globalThis as unknown as Record<symbol, string | undefined>;
+
+/**
+ * Sets the API key `BackendSpanExporter` uses when it was given none (`apiKey` option): the
+ * OpenAI SDKs' `set_tracing_export_api_key` / `setTracingExportApiKey`. Without it the exporter
+ * falls back to the `OPENAI_API_KEY` environment variable. Setting a key sends nothing by itself:
+ * traces go to OpenAI only through a processor you add (see `BackendSpanExporter`).
+ *
+ * @param apiKey The key, or undefined (or `""`) to go back to the environment variable.
+ * @throws {TypeError} When `apiKey` is neither a string nor undefined.
+ * @example
+ * ```ts
+ * import { setTracingExportApiKey } from "@tracelet/tracelet/agents";
+ * setTracingExportApiKey("sk-tracing-only-key");
+ * ```
+ */
+export function setTracingExportApiKey(apiKey: string | undefined): void {
+  if (apiKey !== undefined && apiKey !== null && typeof apiKey !== "string") {
+    throw new TypeError(`A tracing export API key must be a string, not ${typeof apiKey}`);
+  }
+  keySlots[EXPORT_KEY_SLOT] = apiKey || undefined;
+}
+
+/**
+ * The key set with {@linkcode setTracingExportApiKey}.
+ *
+ * @returns The key, or undefined.
+ * @internal
+ */
+export function getTracingExportApiKey(): string | undefined {
+  return keySlots[EXPORT_KEY_SLOT];
+}

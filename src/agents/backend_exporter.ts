@@ -1,0 +1,363 @@
+/**
+ * The OpenAI traces backend exporter (the OpenAI Agents SDK's `BackendSpanExporter`): posts trace
+ * and span records to `https://api.openai.com/v1/traces/ingest`, so agent-layer traces show up
+ * in the OpenAI Traces dashboard.
+ *
+ * Nothing is sent unless you opt in: tracelet registers no OpenAI processor by itself. Opt in with
+ * `addTraceProcessor(new BatchTraceProcessor(new BackendSpanExporter()))`.
+ *
+ * @module
+ */
+import { peekConfig } from "../config_state.ts";
+import { report } from "../diagnostics.ts";
+import type { DiagnosticLevel } from "../diagnostics.ts";
+import { sleep } from "../exporter/_retry.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { MAX_TIMER_MS } from "../processor/_timer.ts";
+import { getEnv } from "../runtime/_globals.ts";
+import { safeString } from "../safe_string.ts";
+import { getRedactionPolicy } from "../redact/global.ts";
+import type { RedactionPolicy } from "../redact/policy.ts";
+import type { JsonValue } from "../serialize/types.ts";
+import { sanitizeForBackend } from "./_sanitize.ts";
+import { getTracingExportApiKey } from "./provider.ts";
+
+/** The OpenAI traces ingest endpoint (the default). */
+export const OPENAI_TRACES_ENDPOINT = "https://api.openai.com/v1/traces/ingest";
+
+/** Minimum time between two diagnostics with the same code from one exporter, in ms. */
+const WARN_INTERVAL_MS = 60_000;
+
+/** The subset of `fetch` the exporter uses. */
+export type BackendFetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * What the exporter accepts: an agent-layer trace or span (`export()`), or anything with
+ * `toJSON()` (an `@openai/agents-core` trace or span). Its own `tracingApiKey`, when set, is used
+ * instead of the exporter's key.
+ */
+export interface ExportableTraceItem {
+  /** The backend record, or null/undefined to skip the item. */
+  export?(): unknown;
+  /** Used when there is no `export()`. */
+  toJSON?(): unknown;
+  /** The API key this item must be sent with (`@openai/agents-core` traces and spans). */
+  readonly tracingApiKey?: string;
+}
+
+/** Options of {@linkcode BackendSpanExporter}. Every one is optional. */
+export interface BackendSpanExporterOptions {
+  /**
+   * The API key. Default: the key set with `setTracingExportApiKey`, else the `OPENAI_API_KEY`
+   * environment variable (read at each export). Never written to diagnostics.
+   */
+  apiKey?: string;
+  /** Sent as `OpenAI-Organization`. Default: the `OPENAI_ORG_ID` environment variable. */
+  organization?: string;
+  /** Sent as `OpenAI-Project`. Default: the `OPENAI_PROJECT_ID` environment variable. */
+  project?: string;
+  /** Where records are posted. Default {@linkcode OPENAI_TRACES_ENDPOINT}. */
+  endpoint?: string;
+  /** Attempts per request, the first included (4xx answers are never retried). Default 3. */
+  maxRetries?: number;
+  /** Delay before the first retry in ms; doubled after each retry, plus 0–10 % jitter. Default 1000. */
+  baseDelayMs?: number;
+  /** Upper bound of the doubled delay in ms. Default 30000. */
+  maxDelayMs?: number;
+  /** Time limit of one HTTP attempt in ms. Default 60000. */
+  requestTimeoutMs?: number;
+  /**
+   * Shrink records to what the backend accepts: `span_data.input` / `output` cut to
+   * `maxFieldBytes`, `usage` kept only on generation spans, as finite `input_tokens` /
+   * `output_tokens` with the other keys under `details`. Default: only when posting to
+   * {@linkcode OPENAI_TRACES_ENDPOINT}.
+   */
+  sanitize?: boolean;
+  /** Most UTF-8 bytes of compact JSON of `input` and of `output` when sanitizing. Default 100000. */
+  maxFieldBytes?: number;
+  /**
+   * Reads environment variables. Default: the environment `configure()` was given, else
+   * `process.env` / `Deno.env`. On Workers pass `(name) => env[name]` for your bindings.
+   */
+  env?: (name: string) => string | undefined;
+  /** The fetch used for requests (e.g. an un-instrumented one, or a fake in tests). */
+  fetch?: BackendFetch;
+  /**
+   * The redaction applied to every record before it leaves the process: values under sensitive
+   * keys (`api_key`, `authorization`, …, also inside JSON strings) are masked; string lengths are
+   * left to `sanitize`. Default: the process-wide policy at export time (`configure({ redaction })`
+   * / `setRedactionPolicy`). `false` posts the records as given.
+   */
+  redaction?: RedactionPolicy | false;
+}
+
+/** The default environment reader: the configured one, else the runtime's. */
+function defaultEnv(name: string): string | undefined {
+  return peekConfig()?.env(name) ?? getEnv(name);
+}
+
+/** A string option: undefined when not a non-blank string. */
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/**
+ * Posts agent traces and spans to the OpenAI traces backend, grouped by API key, as
+ * `{"data": [...]}` with `Authorization: Bearer <key>`, `OpenAI-Beta: traces=v1` and the
+ * organization and project headers when set.
+ *
+ * A request is tried up to `maxRetries` times: 2xx is success, 4xx is reported and not retried,
+ * 5xx and network errors are retried after 1 s, 2 s, … (capped at 30 s, plus up to 10 % jitter).
+ * A back-off never outlasts the caller's deadline or abort signal, nor `shutdown()`. Without an
+ * API key nothing is sent (reported as `openai_export_no_key`). `export()` never rejects;
+ * problems are reported through diagnostics (at most once a minute per code), with every key
+ * replaced by `[REDACTED]`.
+ *
+ * @example
+ * ```ts
+ * import { addTraceProcessor, BackendSpanExporter, BatchTraceProcessor } from "@tracelet/tracelet/agents";
+ * // Opt in: agent-layer traces now also go to the OpenAI Traces dashboard (OPENAI_API_KEY).
+ * addTraceProcessor(new BatchTraceProcessor(new BackendSpanExporter()));
+ * ```
+ */
+export class BackendSpanExporter {
+  /** The URL records are posted to. */
+  readonly endpoint: string;
+  readonly #apiKey: string | undefined;
+  readonly #organization: string | undefined;
+  readonly #project: string | undefined;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #sanitize: boolean;
+  readonly #redaction: RedactionPolicy | false | undefined;
+  readonly #maxFieldBytes: number;
+  readonly #env: (name: string) => string | undefined;
+  readonly #fetch: BackendFetch;
+  readonly #closed = new AbortController();
+  readonly #warned = new Map<string, number>();
+
+  /**
+   * Creates an exporter.
+   *
+   * @param options Key, endpoint, retry and transport settings.
+   * @throws {TypeError} When `endpoint` is not an http(s) URL, or there is no `fetch`.
+   */
+  constructor(options: BackendSpanExporterOptions = {}) {
+    const endpoint = text(options.endpoint) ?? OPENAI_TRACES_ENDPOINT;
+    if (!/^https?:\/\/[^/]/i.test(endpoint)) {
+      throw new TypeError(`BackendSpanExporter: endpoint must be an http(s) URL: ${endpoint}`);
+    }
+    const fetcher = options.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : null);
+    if (typeof fetcher !== "function") {
+      throw new TypeError("BackendSpanExporter: no fetch in this runtime; pass options.fetch");
+    }
+    this.endpoint = endpoint;
+    this.#apiKey = text(options.apiKey);
+    this.#organization = text(options.organization);
+    this.#project = text(options.project);
+    this.#maxAttempts = countAtLeastOne(options.maxRetries, 3);
+    this.#baseDelayMs = Math.min(numberAtLeast(options.baseDelayMs, 0, 1000), MAX_TIMER_MS);
+    this.#maxDelayMs = Math.min(numberAtLeast(options.maxDelayMs, 0, 30_000), MAX_TIMER_MS);
+    this.#requestTimeoutMs = Math.min(
+      numberAtLeast(options.requestTimeoutMs, 1, 60_000),
+      MAX_TIMER_MS,
+    );
+    this.#sanitize = options.sanitize ?? endpoint === OPENAI_TRACES_ENDPOINT;
+    this.#maxFieldBytes = countAtLeastOne(options.maxFieldBytes, 100_000);
+    this.#env = typeof options.env === "function" ? options.env : defaultEnv;
+    this.#fetch = fetcher;
+    this.#redaction = options.redaction;
+  }
+
+  /**
+   * Posts the records of `items` (items whose record is null or undefined are skipped), one
+   * request per API key.
+   *
+   * @param items Traces and spans.
+   * @param signal Aborts requests and back-off (e.g. at shutdown).
+   * @param deadline Epoch-ms limit: requests end by then, and no retry starts that would not.
+   * @returns Resolves when every request is done or given up; never rejects.
+   */
+  async export(
+    items: readonly ExportableTraceItem[],
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<void> {
+    try {
+      const groups = this.#group(items);
+      for (const [ownKey, data] of groups) {
+        const key = ownKey ?? this.#defaultKey();
+        if (key === undefined) {
+          this.#warn(
+            "warn",
+            "openai_export_no_key",
+            `OPENAI_API_KEY is not set: ${data.length} trace items not sent to OpenAI ` +
+              "(pass apiKey or call setTracingExportApiKey)",
+            [],
+          );
+          continue;
+        }
+        try {
+          await this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity));
+        } catch (error) {
+          const why = `${data.length} trace items not sent to OpenAI: ${safeString(error)}`;
+          this.#warn("error", "openai_export_failed", why, [key]);
+        }
+      }
+    } catch (error) {
+      this.#warn("error", "openai_export_failed", `Trace export failed: ${safeString(error)}`, []);
+    }
+  }
+
+  /**
+   * Ends every back-off and request in progress at once; later exports send nothing.
+   * Idempotent.
+   */
+  shutdown(): Promise<void> {
+    this.#closed.abort();
+    return Promise.resolve();
+  }
+
+  /** Records by API key (undefined: the exporter's key). */
+  #group(items: readonly ExportableTraceItem[]): Map<string | undefined, unknown[]> {
+    const groups = new Map<string | undefined, unknown[]>();
+    for (const item of Array.isArray(items) ? items : []) {
+      let record: unknown;
+      let key: string | undefined;
+      try {
+        record = typeof item.export === "function" ? item.export() : item.toJSON?.();
+        key = text(item.tracingApiKey);
+      } catch (error) {
+        this.#warn(
+          "warn",
+          "openai_export_item",
+          `A trace item has no record: ${safeString(error)}`,
+          [],
+        );
+        continue;
+      }
+      if (record === null || record === undefined) continue;
+      const policy = this.#redaction ?? getRedactionPolicy();
+      if (policy !== false) record = policy.redactValue(record as JsonValue, { truncate: false });
+      if (this.#sanitize) record = sanitizeForBackend(record, this.#maxFieldBytes);
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [record]);
+      else group.push(record);
+    }
+    return groups;
+  }
+
+  #defaultKey(): string | undefined {
+    return this.#apiKey ?? getTracingExportApiKey() ?? this.#setting("OPENAI_API_KEY");
+  }
+
+  #setting(name: string): string | undefined {
+    try {
+      return text(this.#env(name));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One request with its retries. */
+  async #post(
+    key: string,
+    data: unknown[],
+    signal: AbortSignal | undefined,
+    deadline: number,
+  ): Promise<void> {
+    const secrets = [key, this.#apiKey ?? ""];
+    const what = `${data.length} trace items`;
+    const giveUp = (why: string) =>
+      this.#warn("error", "openai_export_failed", `${what} not sent to OpenAI: ${why}`, secrets);
+    const body = JSON.stringify({ data });
+    const headers: Record<string, string> = {
+      "authorization": `Bearer ${key}`,
+      "content-type": "application/json",
+      "openai-beta": "traces=v1",
+    };
+    const organization = this.#organization ?? this.#setting("OPENAI_ORG_ID");
+    const project = this.#project ?? this.#setting("OPENAI_PROJECT_ID");
+    if (organization !== undefined) headers["openai-organization"] = organization;
+    if (project !== undefined) headers["openai-project"] = project;
+    // Aborted by the caller's signal or by shutdown(); ends the attempt and the back-off.
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    for (const s of [signal, this.#closed.signal]) s?.addEventListener("abort", onAbort);
+    if (signal?.aborted || this.#closed.signal.aborted) stop.abort();
+    let delay = this.#baseDelayMs;
+    try {
+      for (let attempt = 1;; attempt++) {
+        const timeout = Math.min(this.#requestTimeoutMs, deadline - Date.now());
+        if (stop.signal.aborted) return giveUp("aborted (shutdown or signal)");
+        if (timeout <= 0) return giveUp("deadline passed");
+        const outcome = await this.#attempt(headers, body, timeout, stop.signal);
+        if (outcome === "ok") return;
+        if (/^HTTP 4/.test(outcome)) {
+          return this.#warn(
+            "error",
+            "openai_export_rejected",
+            `OpenAI rejected ${what} (not retried): ${outcome}`,
+            secrets,
+          );
+        }
+        if (stop.signal.aborted) return giveUp(`${outcome}; aborted (shutdown or signal)`);
+        if (attempt >= this.#maxAttempts) return giveUp(`${outcome} after ${attempt} attempts`);
+        const wait = Math.min(delay * (1 + 0.1 * Math.random()), MAX_TIMER_MS);
+        if (Date.now() + wait >= deadline) return giveUp(`${outcome}; no time left to retry`);
+        if (!await sleep(wait, stop.signal)) {
+          return giveUp(`${outcome}; retry aborted (shutdown or signal)`);
+        }
+        delay = Math.min(delay * 2, this.#maxDelayMs);
+      }
+    } finally {
+      for (const s of [signal, this.#closed.signal]) s?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** One HTTP attempt: `"ok"`, `"HTTP <status>: <body start>"`, or why it failed. */
+  async #attempt(
+    headers: Record<string, string>,
+    body: string,
+    timeout: number,
+    stop: AbortSignal,
+  ): Promise<string> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeout);
+    const onStop = (): void => controller.abort();
+    stop.addEventListener("abort", onStop);
+    try {
+      const response = await this.#fetch(this.endpoint, {
+        method: "POST",
+        headers,
+        body,
+        signal: controller.signal,
+      });
+      const answer = await response.text().catch(() => "");
+      if (response.status < 300) return "ok";
+      return `HTTP ${response.status}: ${answer.replace(/\s+/g, " ").trim().slice(0, 300)}`;
+    } catch (error) {
+      return stop.aborted
+        ? "aborted"
+        : controller.signal.aborted
+        ? `no answer within ${Math.round(timeout)} ms`
+        : `network error: ${safeString(error)}`;
+    } finally {
+      clearTimeout(timer);
+      stop.removeEventListener("abort", onStop);
+    }
+  }
+
+  /** Reports at most once per interval per code, with every secret masked. */
+  #warn(level: DiagnosticLevel, code: string, message: string, secrets: string[]): void {
+    const now = Date.now();
+    if (now - (this.#warned.get(code) ?? -Infinity) < WARN_INTERVAL_MS) return;
+    this.#warned.set(code, now);
+    for (const secret of secrets) {
+      if (secret.length >= 4) message = message.split(secret).join("[REDACTED]");
+    }
+    report(level, code, message);
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The OpenAI Agents SDK's `BatchTraceProcessor`: a {@linkcode TracingProcessor} that queues each
+ * trace when it starts and each span when it ends, and hands them to a {@linkcode TracingExporter}
+ * (such as `BackendSpanExporter`) in batches.
+ *
+ * @module
+ */
+import { report } from "../diagnostics.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
+import type { TimerHandle } from "../processor/_timer.ts";
+import { runtimeKey } from "../runtime/_globals.ts";
+import { settlesWithin } from "../settles_within.ts";
+import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
+
+/**
+ * Receives batches of traces and spans (the OpenAI SDKs' `TracingExporter`). `BackendSpanExporter`
+ * is one; so is any `@openai/agents-core` exporter.
+ */
+export interface TracingExporter {
+  /**
+   * Exports one batch. May return a promise; a throw or rejection is reported and the batch
+   * dropped.
+   *
+   * @param items Traces and spans, in the order they were queued.
+   * @param signal Aborted at the shutdown deadline.
+   * @param deadline Epoch-ms limit of a flush or shutdown, when there is one.
+   */
+  export(
+    items: (TraceView | SpanView)[],
+    signal?: AbortSignal,
+    deadline?: number,
+  ): void | Promise<void>;
+}
+
+/** Options of {@linkcode BatchTraceProcessor}; the defaults are the OpenAI Agents SDK's. */
+export interface BatchTraceProcessorOptions {
+  /** Most traces and spans waiting; beyond it new ones are dropped. Default 8192. */
+  maxQueueSize?: number;
+  /** Most items per export. Default 128. */
+  maxBatchSize?: number;
+  /** Delay before queued items are exported, in ms. Default 5000. */
+  scheduleDelayMs?: number;
+  /** Share of `maxQueueSize` that triggers an export without waiting (0–1]. Default 0.7. */
+  exportTriggerRatio?: number;
+  /** Longest `forceFlush()`, and `shutdown()` without a timeout, in ms. Default 30000. */
+  timeoutMs?: number;
+  /**
+   * Whether to export on a timer (which never keeps a process alive). Default: true, except on
+   * Cloudflare Workers, where timers do not run outside a request: there call `flushTraces()`
+   * in `ctx.waitUntil` (items are also exported when the trigger size is reached).
+   */
+  timers?: boolean;
+}
+
+/**
+ * Queues traces (on start) and spans (on end) and exports them in batches: after
+ * `scheduleDelayMs`, as soon as `exportTriggerRatio` of the queue is filled, on `forceFlush()`
+ * and on `shutdown()`. A trace is therefore exported before its spans. The queue is bounded: when
+ * it is full the new item is dropped (reported once as `agent_queue_full` until the queue drains).
+ * Exports run one at a time; an exporter that throws loses only its batch (reported as
+ * `agent_export_failed`).
+ *
+ * @example
+ * ```ts
+ * import { addTraceProcessor, BatchTraceProcessor } from "@tracelet/tracelet/agents";
+ * addTraceProcessor(new BatchTraceProcessor({
+ *   export: (items) => console.log(items.map((item) => item.toJSON())),
+ * }, { scheduleDelayMs: 1000 }));
+ * ```
+ */
+export class BatchTraceProcessor implements TracingProcessor {
+  readonly #exporter: TracingExporter;
+  readonly #maxQueueSize: number;
+  readonly #maxBatchSize: number;
+  readonly #triggerSize: number;
+  readonly #delayMs: number;
+  readonly #timeoutMs: number;
+  readonly #timers: boolean;
+  readonly #stop = new AbortController();
+  #queue: (TraceView | SpanView)[] = [];
+  #timer: TimerHandle | undefined;
+  #running: Promise<void> = Promise.resolve();
+  #exportScheduled = false;
+  #dropping = false;
+  #closed = false;
+  #shutdown: Promise<void> | undefined;
+
+  /**
+   * Creates a batch processor; add it with `addTraceProcessor`.
+   *
+   * @param exporter Where batches go.
+   * @param options Queue and schedule settings.
+   * @throws {TypeError} When `exporter` has no `export` method.
+   */
+  constructor(exporter: TracingExporter, options: BatchTraceProcessorOptions = {}) {
+    if (typeof exporter?.export !== "function") {
+      throw new TypeError("BatchTraceProcessor needs an exporter with an export(items) method");
+    }
+    this.#exporter = exporter;
+    this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, 8192);
+    this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 128), this.#maxQueueSize);
+    const ratio = numberAtLeast(options.exportTriggerRatio, 0, 0.7);
+    this.#triggerSize = Math.max(1, Math.floor(this.#maxQueueSize * Math.min(ratio || 0.7, 1)));
+    this.#delayMs = Math.min(countAtLeastOne(options.scheduleDelayMs, 5000), MAX_TIMER_MS);
+    this.#timeoutMs = Math.min(numberAtLeast(options.timeoutMs, 0, 30_000), MAX_TIMER_MS);
+    this.#timers = options.timers ?? runtimeKey() !== "workerd";
+  }
+
+  /** Traces and spans waiting to be exported. */
+  get queueLength(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Queues the trace (its header is exported before its spans).
+   *
+   * @param trace The trace that started.
+   */
+  onTraceStart(trace: TraceView): void {
+    this.#add(trace);
+  }
+
+  /**
+   * Queues the span.
+   *
+   * @param span The span that ended.
+   */
+  onSpanEnd(span: SpanView): void {
+    this.#add(span);
+  }
+
+  /**
+   * Exports what is queued now, in batches, after any export in progress.
+   *
+   * @returns Resolves when done, or after `timeoutMs` (what is left stays queued).
+   */
+  async forceFlush(): Promise<void> {
+    this.#clearTimer();
+    await this.#within(this.#drain(Date.now() + this.#timeoutMs), this.#timeoutMs, "forceFlush");
+  }
+
+  /**
+   * Stops accepting items and exports what is queued within `timeout`; at the deadline requests
+   * and back-offs are aborted and what is still queued is dropped (reported as
+   * `agent_queue_dropped`). Idempotent.
+   *
+   * @param timeout Time limit in ms (default `timeoutMs`).
+   * @returns Resolves when done, at the deadline at the latest.
+   */
+  shutdown(timeout?: number): Promise<void> {
+    return this.#shutdown ??= (async () => {
+      this.#closed = true;
+      this.#clearTimer();
+      const ms = Math.min(numberAtLeast(timeout, 0, this.#timeoutMs), MAX_TIMER_MS);
+      const abort = setBackgroundTimer(() => this.#stop.abort(), ms);
+      const done = await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
+      clearBackgroundTimer(abort);
+      if (!done) this.#stop.abort();
+      const left = this.#queue.length;
+      this.#queue = [];
+      if (left > 0) {
+        report(
+          "warn",
+          "agent_queue_dropped",
+          `${left} traces and spans were not exported before the shutdown deadline: dropped`,
+        );
+      }
+    })();
+  }
+
+  #add(item: TraceView | SpanView): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= this.#maxQueueSize) {
+      if (!this.#dropping) {
+        this.#dropping = true;
+        report("warn", "agent_queue_full", "Trace queue is full: dropping new traces and spans");
+      }
+      return;
+    }
+    this.#queue.push(item);
+    if (this.#queue.length >= this.#triggerSize) this.#exportSoon();
+    else this.#arm();
+  }
+
+  #exportSoon(): void {
+    if (this.#exportScheduled) return;
+    this.#exportScheduled = true;
+    queueMicrotask(() => {
+      this.#exportScheduled = false;
+      void this.#drain();
+    });
+  }
+
+  #arm(): void {
+    if (this.#timers && this.#timer === undefined && this.#queue.length > 0 && !this.#closed) {
+      this.#timer = setBackgroundTimer(() => {
+        this.#timer = undefined;
+        void this.#drain();
+      }, this.#delayMs);
+    }
+  }
+
+  #clearTimer(): void {
+    clearBackgroundTimer(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * After any export in progress, exports in batches the items queued when it starts (not those
+   * arriving meanwhile, so it ends under a steady stream) until the deadline. Never rejects.
+   */
+  #drain(deadline?: number): Promise<void> {
+    return this.#running = this.#running.then(async () => {
+      for (let left = this.#queue.length; left > 0 && this.#queue.length > 0;) {
+        if (deadline !== undefined && Date.now() >= deadline) break;
+        const batch = this.#queue.splice(0, Math.min(this.#maxBatchSize, left));
+        left -= batch.length;
+        try {
+          await this.#exporter.export(batch, this.#stop.signal, deadline);
+        } catch (error) {
+          report(
+            "error",
+            "agent_export_failed",
+            `A trace exporter failed: ${batch.length} traces and spans dropped`,
+            error,
+          );
+        }
+      }
+      if (this.#queue.length < this.#maxQueueSize) this.#dropping = false;
+      this.#arm();
+    });
+  }
+
+  /** Waits for `work` at most `ms`; reports when it did not finish in time. */
+  async #within(work: Promise<void>, ms: number, method: string): Promise<boolean> {
+    const done = await settlesWithin(work, ms);
+    if (!done) {
+      report(
+        "warn",
+        "agent_processor_timeout",
+        `BatchTraceProcessor ${method} did not finish within ${ms} ms`,
+      );
+    }
+    return done;
+  }
+}

@@ -1,0 +1,372 @@
+// The OpenAI traces backend exporter against a real loopback receiver (skipped in workerd, which
+// has no node:http server) and an injected fetch (everywhere): headers, body from real traces and
+// spans, retries, no retry on 4xx, key fallback and grouping, sanitizing, deadlines, shutdown,
+// and the key never appearing in a diagnostic.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Diagnostic } from "../../mod.ts";
+import {
+  BackendSpanExporter,
+  functionSpan,
+  generationSpan,
+  OPENAI_TRACES_ENDPOINT,
+  responseSpan,
+  setTracingExportApiKey,
+  trace,
+} from "../../src/agents/mod.ts";
+import type {
+  AgentSpan,
+  AgentTrace,
+  FunctionSpanData,
+  GenerationSpanData,
+} from "../../src/agents/mod.ts";
+import { captureDiagnostics } from "../_support/otlp_helpers.ts";
+import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
+import { isWorkerd } from "../_support/runtime.ts";
+import { agentSetup } from "./_helpers.ts";
+
+const KEY = "sk-test-backend-secret-0123456789";
+const noEnv = () => undefined;
+
+/** Runs `fn` with a receiver and the diagnostics it produced; no diagnostic may hold a key. */
+async function withBackend(
+  fn: (receiver: OtlpReceiver, diagnostics: Diagnostic[]) => Promise<void>,
+): Promise<void> {
+  await withReceiver(async (receiver) => {
+    const capture = captureDiagnostics();
+    try {
+      await fn(receiver, capture.list);
+    } finally {
+      capture.restore();
+    }
+    assertNoKey(capture.list);
+  });
+}
+
+function assertNoKey(diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const text = `${d.message} ${JSON.stringify(d.cause ?? null)}`;
+    assert.ok(!text.includes(KEY) && !text.includes("sk-other-key-987"), `key in: ${text}`);
+  }
+}
+
+function bodyOf(receiver: OtlpReceiver, index = 0): { data: Record<string, unknown>[] } {
+  return JSON.parse(new TextDecoder().decode(receiver.requests[index].body));
+}
+
+/** A recorded trace with a function span and a generation span. */
+async function recorded(
+  input = '{"city":"Oslo"}',
+): Promise<[AgentTrace, AgentSpan<FunctionSpanData>, AgentSpan<GenerationSpanData>]> {
+  const t = trace("weather_bot", { groupId: "thread_1", metadata: { user: "u1" } });
+  let fn: AgentSpan<FunctionSpanData> | undefined;
+  let gen: AgentSpan<GenerationSpanData> | undefined;
+  await t.run(async () => {
+    fn = functionSpan("get_weather", { input });
+    fn.run((span) => void (span.spanData.output = "sunny"));
+    gen = generationSpan({ model: "gpt-4o", usage: { input_tokens: 12, output_tokens: 3 } });
+    await gen.run(async () => {});
+  });
+  return [t, fn!, gen!];
+}
+
+describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
+  it("posts {data:[...]} from real traces and spans with the OpenAI headers", async () => {
+    const { done } = agentSetup();
+    try {
+      await withBackend(async (receiver, diagnostics) => {
+        const items = await recorded();
+        const exporter = new BackendSpanExporter({
+          endpoint: receiver.url,
+          apiKey: KEY,
+          organization: "org_1",
+          project: "proj_1",
+          env: noEnv,
+        });
+        await exporter.export(items);
+        assert.equal(receiver.requests.length, 1);
+        const { headers } = receiver.requests[0];
+        assert.equal(headers.authorization, `Bearer ${KEY}`);
+        assert.equal(headers["content-type"], "application/json");
+        assert.equal(headers["openai-beta"], "traces=v1");
+        assert.equal(headers["openai-organization"], "org_1");
+        assert.equal(headers["openai-project"], "proj_1");
+        const { data } = bodyOf(receiver);
+        assert.deepEqual(data, items.map((item) => JSON.parse(JSON.stringify(item.export()))));
+        assert.equal(data[0].object, "trace");
+        assert.equal(data[0].workflow_name, "weather_bot");
+        assert.equal(data[0].group_id, "thread_1");
+        assert.equal(data[1].object, "trace.span");
+        assert.equal(data[1].trace_id, items[0].traceId);
+        assert.deepEqual(diagnostics.map((d) => d.code), []);
+      });
+    } finally {
+      await done();
+    }
+  });
+
+  it("retries a 500 and succeeds on the third attempt", () =>
+    withBackend(async (receiver, diagnostics) => {
+      receiver.plan({ status: 500 }, { status: 503 }, { status: 200 });
+      const exporter = new BackendSpanExporter({
+        endpoint: receiver.url,
+        apiKey: KEY,
+        baseDelayMs: 10,
+        env: noEnv,
+      });
+      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      assert.equal(receiver.requests.length, 3);
+      assert.deepEqual(diagnostics.map((d) => d.code), []);
+    }));
+
+  it("gives up after maxRetries attempts, reporting it", () =>
+    withBackend(async (receiver, diagnostics) => {
+      receiver.plan({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
+      const exporter = new BackendSpanExporter({
+        endpoint: receiver.url,
+        apiKey: KEY,
+        baseDelayMs: 5,
+        env: noEnv,
+      });
+      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      assert.equal(receiver.requests.length, 3);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_failed"]);
+      assert.match(diagnostics[0].message, /HTTP 500.*after 3 attempts/);
+    }));
+
+  it("does not retry a 400; the report masks a key the server echoes back", () =>
+    withBackend(async (receiver, diagnostics) => {
+      receiver.plan({ status: 400, body: `{"error":"invalid key ${KEY}"}` });
+      const exporter = new BackendSpanExporter({
+        endpoint: receiver.url,
+        apiKey: KEY,
+        baseDelayMs: 5,
+        env: noEnv,
+      });
+      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      assert.equal(receiver.requests.length, 1);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_rejected"]);
+      assert.match(diagnostics[0].message, /HTTP 400.*invalid key \[REDACTED\]/);
+    }));
+
+  it("skips the export with a diagnostic when there is no key", () =>
+    withBackend(async (receiver, diagnostics) => {
+      setTracingExportApiKey(undefined);
+      const exporter = new BackendSpanExporter({ endpoint: receiver.url, env: noEnv });
+      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      assert.equal(receiver.requests.length, 0);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_no_key"]);
+    }));
+
+  it("takes the key from the option, then setTracingExportApiKey, then OPENAI_API_KEY", () =>
+    withBackend(async (receiver) => {
+      const env = (name: string) =>
+        ({ OPENAI_API_KEY: "sk-env-key", OPENAI_ORG_ID: "org_env" } as Record<string, string>)[
+          name
+        ];
+      const item = { export: () => ({ object: "trace", id: "trace_1" }) };
+      const auth = () => receiver.requests.at(-1)!.headers.authorization;
+      try {
+        await new BackendSpanExporter({ endpoint: receiver.url, env }).export([item]);
+        assert.equal(auth(), "Bearer sk-env-key");
+        assert.equal(receiver.requests.at(-1)!.headers["openai-organization"], "org_env");
+        setTracingExportApiKey("sk-global-key");
+        await new BackendSpanExporter({ endpoint: receiver.url, env }).export([item]);
+        assert.equal(auth(), "Bearer sk-global-key");
+        await new BackendSpanExporter({ endpoint: receiver.url, env, apiKey: KEY }).export([item]);
+        assert.equal(auth(), `Bearer ${KEY}`);
+      } finally {
+        setTracingExportApiKey(undefined);
+      }
+    }));
+
+  it("sends items with their own tracingApiKey in their own request; skips null records", () =>
+    withBackend(async (receiver) => {
+      const exporter = new BackendSpanExporter({ endpoint: receiver.url, apiKey: KEY, env: noEnv });
+      await exporter.export([
+        { export: () => ({ object: "trace", id: "trace_a" }) },
+        { toJSON: () => ({ object: "trace", id: "trace_b" }), tracingApiKey: "sk-other-key-987" },
+        { export: () => null },
+        { export: () => ({ object: "trace.span", id: "span_a" }) },
+      ]);
+      assert.equal(receiver.requests.length, 2);
+      const byAuth = new Map(
+        receiver.requests.map((r, i) => [r.headers.authorization, bodyOf(receiver, i).data]),
+      );
+      assert.deepEqual(byAuth.get(`Bearer ${KEY}`)!.map((d) => d.id), ["trace_a", "span_a"]);
+      assert.deepEqual(byAuth.get("Bearer sk-other-key-987")!.map((d) => d.id), ["trace_b"]);
+    }));
+
+  it("shrinks a 200 kB input to 100,000 bytes and fixes usage when sanitizing", async () => {
+    const { done } = agentSetup();
+    try {
+      await withBackend(async (receiver) => {
+        const big = "é".repeat(100_000); // 200 kB of UTF-8
+        const [t, fn, gen] = await recorded(big);
+        const response = trace("other").run(() =>
+          responseSpan({ response: { id: "resp_1", usage: { input_tokens: 1, output_tokens: 2 } } })
+            .run((span) => span)
+        );
+        assert.deepEqual(response.spanData.usage, { input_tokens: 1, output_tokens: 2 });
+        gen.spanData.usage = { input_tokens: 5, output_tokens: 7, total_tokens: 12 };
+        const exporter = new BackendSpanExporter({
+          endpoint: receiver.url,
+          apiKey: KEY,
+          sanitize: true,
+          env: noEnv,
+        });
+        await exporter.export([t, fn, gen, response]);
+        const [, fnData, genData, responseData] = bodyOf(receiver).data.map((d) =>
+          d.span_data as Record<string, unknown>
+        );
+        const input = fnData.input as string;
+        const bytes = new TextEncoder().encode(JSON.stringify(input)).length;
+        assert.ok(bytes <= 100_000 && bytes > 99_000, `input JSON is ${bytes} bytes`);
+        assert.ok(input.endsWith("... [truncated]") && input.startsWith("éé"));
+        assert.equal(fnData.output, "sunny");
+        assert.deepEqual(genData.usage, {
+          input_tokens: 5,
+          output_tokens: 7,
+          details: { total_tokens: 12 },
+        });
+        assert.equal(responseData.usage, undefined);
+        assert.equal(fn.spanData.input, big, "the span itself is not modified");
+
+        // Not sanitized by default on another endpoint.
+        await new BackendSpanExporter({ endpoint: receiver.url, apiKey: KEY, env: noEnv })
+          .export([fn]);
+        assert.equal((bodyOf(receiver, 1).data[0].span_data as { input: string }).input, big);
+      });
+    } finally {
+      await done();
+    }
+  });
+
+  it("shrinks large objects largest-child-first", () =>
+    withBackend(async (receiver) => {
+      const exporter = new BackendSpanExporter({
+        endpoint: receiver.url,
+        apiKey: KEY,
+        sanitize: true,
+        maxFieldBytes: 1000,
+        env: noEnv,
+      });
+      const input = { small: "keep", big: "x".repeat(5000), list: Array(300).fill(1) };
+      await exporter.export([{
+        export: () => ({
+          object: "trace.span",
+          id: "span_1",
+          span_data: { type: "custom", input },
+        }),
+      }]);
+      const sent = (bodyOf(receiver).data[0].span_data as { input: typeof input }).input;
+      assert.ok(new TextEncoder().encode(JSON.stringify(sent)).length <= 1000);
+      assert.equal(sent.small, "keep");
+      assert.deepEqual(sent.list, input.list);
+      assert.match(sent.big, /^x+\.\.\. \[truncated\]$/);
+    }));
+
+  it("gives up a retry that would end past the deadline", () =>
+    withBackend(async (receiver, diagnostics) => {
+      receiver.plan({ status: 500 }, { status: 500 });
+      const exporter = new BackendSpanExporter({
+        endpoint: receiver.url,
+        apiKey: KEY,
+        baseDelayMs: 5000,
+        env: noEnv,
+      });
+      const started = Date.now();
+      await exporter.export(
+        [{ export: () => ({ object: "trace", id: "t" }) }],
+        undefined,
+        started + 300,
+      );
+      assert.ok(Date.now() - started < 2000);
+      assert.equal(receiver.requests.length, 1);
+      assert.match(diagnostics[0].message, /no time left to retry/);
+    }));
+});
+
+describe("BackendSpanExporter with an injected fetch", () => {
+  const item = { export: () => ({ object: "trace", id: "trace_1" }) };
+
+  it("retries network errors, then succeeds", async () => {
+    let calls = 0;
+    const exporter = new BackendSpanExporter({
+      apiKey: KEY,
+      baseDelayMs: 5,
+      env: noEnv,
+      fetch: () =>
+        ++calls < 3 ? Promise.reject(new TypeError("connection refused")) : Promise
+          .resolve(new Response("{}", { status: 200 })),
+    });
+    assert.equal(exporter.endpoint, OPENAI_TRACES_ENDPOINT);
+    const capture = captureDiagnostics();
+    try {
+      await exporter.export([item]);
+    } finally {
+      capture.restore();
+    }
+    assert.equal(calls, 3);
+    assert.deepEqual(capture.list, []);
+  });
+
+  it("shutdown() ends a back-off at once", async () => {
+    let calls = 0;
+    const exporter = new BackendSpanExporter({
+      apiKey: KEY,
+      baseDelayMs: 10_000,
+      env: noEnv,
+      fetch: () => (calls++, Promise.resolve(new Response("", { status: 502 }))),
+    });
+    const capture = captureDiagnostics();
+    try {
+      const started = Date.now();
+      const pending = exporter.export([item]);
+      setTimeout(() => void exporter.shutdown(), 50);
+      await pending;
+      assert.ok(Date.now() - started < 2000, "the back-off ended at shutdown");
+      assert.equal(calls, 1);
+      await exporter.export([item]);
+      assert.equal(calls, 1, "nothing is sent after shutdown");
+    } finally {
+      capture.restore();
+    }
+    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_failed"]);
+    assertNoKey(capture.list);
+  });
+
+  it("masks secrets the redaction policy covers before posting, unless redaction is false", async () => {
+    const bodies: string[] = [];
+    const options = {
+      apiKey: KEY,
+      env: noEnv,
+      fetch: (_url: string, init: RequestInit) => (
+        bodies.push(String(init.body)), Promise.resolve(new Response("{}", { status: 200 }))
+      ),
+    };
+    const secretItem = {
+      export: () => ({
+        object: "trace.span",
+        span_data: {
+          type: "function",
+          input: '{"query":"weather","api_key":"sk-live-1234"}',
+          output: "x".repeat(5000),
+        },
+        metadata: { authorization: "Bearer abc" },
+      }),
+    };
+    await new BackendSpanExporter(options).export([secretItem]);
+    const [posted] = JSON.parse(bodies[0]).data;
+    assert.ok(!bodies[0].includes("sk-live-1234") && !bodies[0].includes("Bearer abc"));
+    assert.equal(JSON.parse(posted.span_data.input).query, "weather");
+    assert.equal(posted.span_data.output.length, 5000, "lengths are left to sanitizing");
+    await new BackendSpanExporter({ ...options, redaction: false }).export([secretItem]);
+    assert.ok(bodies[1].includes("sk-live-1234"), "redaction: false posts the records as given");
+  });
+
+  it("rejects a bad endpoint and a non-string key with clear errors", () => {
+    assert.throws(() => new BackendSpanExporter({ endpoint: "ftp://x" }), /http\(s\) URL/);
+    assert.throws(() => setTracingExportApiKey(42 as unknown as string), TypeError);
+  });
+});

@@ -1,0 +1,246 @@
+// The OpenAI-style batch processor: traces queued on start and spans on end (so a trace header
+// precedes its spans), batches, trigger size, schedule timer, drop-newest when full, exporter
+// errors isolated, forceFlush/shutdown deadlines, and the end-to-end opt-in path to a loopback
+// "OpenAI" receiver (skipped in workerd, which has no node:http server).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Diagnostic } from "../../mod.ts";
+import {
+  addTraceProcessor,
+  BackendSpanExporter,
+  BatchTraceProcessor,
+  flushTraces,
+  functionSpan,
+  generationSpan,
+  trace,
+} from "../../src/agents/mod.ts";
+import type { SpanView, TraceView, TracingExporter } from "../../src/agents/mod.ts";
+import { captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
+import { withReceiver } from "../_support/otlp_receiver.ts";
+import { isWorkerd } from "../_support/runtime.ts";
+import { agentSetup } from "./_helpers.ts";
+
+type Item = TraceView | SpanView;
+
+/** An exporter that records each batch's records. */
+class Recorder implements TracingExporter {
+  readonly batches: unknown[][] = [];
+  export(items: Item[]): void {
+    this.batches.push(items.map((item) => item.toJSON()));
+  }
+  get ids(): unknown[] {
+    return this.batches.flat().map((r) => (r as { id: unknown }).id);
+  }
+}
+
+/** A fake span-like item. */
+function item(id: string): SpanView {
+  return { toJSON: () => ({ id }) } as unknown as SpanView;
+}
+
+async function withDiagnostics(fn: (list: Diagnostic[]) => Promise<void>): Promise<void> {
+  const capture = captureDiagnostics();
+  try {
+    await fn(capture.list);
+  } finally {
+    capture.restore();
+  }
+}
+
+describe("BatchTraceProcessor", () => {
+  it("exports a trace on start and spans on end, the trace header first", async () => {
+    const { done } = agentSetup();
+    try {
+      const exporter = new Recorder();
+      addTraceProcessor(new BatchTraceProcessor(exporter, { timers: false }));
+      const t = trace("bot");
+      t.run(() => {
+        generationSpan({ model: "m" }).run(() => {
+          functionSpan("tool").run(() => {});
+        });
+      });
+      await flushTraces();
+      const records = exporter.batches.flat() as { object: string; span_data?: { type: string } }[];
+      assert.deepEqual(records.map((r) => r.span_data?.type ?? r.object), [
+        "trace",
+        "function",
+        "generation",
+      ]);
+      assert.equal((records[0] as unknown as { id: string }).id, t.traceId);
+    } finally {
+      await done();
+    }
+  });
+
+  it("exports in batches of maxBatchSize, in queue order", async () => {
+    const exporter = new Recorder();
+    const processor = new BatchTraceProcessor(exporter, { maxBatchSize: 2, timers: false });
+    for (const id of ["a", "b", "c", "d", "e"]) processor.onSpanEnd(item(id));
+    await processor.forceFlush();
+    assert.deepEqual(exporter.batches.map((b) => b.length), [2, 2, 1]);
+    assert.deepEqual(exporter.ids, ["a", "b", "c", "d", "e"]);
+    assert.equal(processor.queueLength, 0);
+  });
+
+  it("drops the newest items when the queue is full, reporting once", () =>
+    withDiagnostics(async (diagnostics) => {
+      const exporter = new Recorder();
+      const processor = new BatchTraceProcessor(exporter, {
+        maxQueueSize: 3,
+        exportTriggerRatio: 1,
+        timers: false,
+      });
+      for (const id of ["a", "b", "c", "d", "e"]) processor.onSpanEnd(item(id));
+      assert.equal(processor.queueLength, 3);
+      await processor.forceFlush();
+      assert.deepEqual(exporter.ids, ["a", "b", "c"]);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["agent_queue_full"]);
+    }));
+
+  it("exports without a flush when the trigger size is reached (no timers needed)", async () => {
+    const exporter = new Recorder();
+    const processor = new BatchTraceProcessor(exporter, {
+      maxQueueSize: 10,
+      exportTriggerRatio: 0.5,
+      timers: false,
+    });
+    for (const id of ["a", "b", "c", "d"]) processor.onSpanEnd(item(id));
+    await delay(20);
+    assert.deepEqual(exporter.ids, [], "below the trigger size nothing is exported");
+    processor.onSpanEnd(item("e"));
+    await delay(20);
+    assert.deepEqual(exporter.ids, ["a", "b", "c", "d", "e"]);
+  });
+
+  it("exports after scheduleDelayMs on its own", async () => {
+    const exporter = new Recorder();
+    const processor = new BatchTraceProcessor(exporter, { scheduleDelayMs: 20, timers: true });
+    processor.onTraceStart(item("t") as unknown as TraceView);
+    const started = Date.now();
+    while (exporter.ids.length === 0 && Date.now() - started < 2000) await delay(10);
+    assert.deepEqual(exporter.ids, ["t"]);
+    await processor.shutdown();
+  });
+
+  it("isolates an exporter that throws: the next batch is still exported", () =>
+    withDiagnostics(async (diagnostics) => {
+      const exported: unknown[] = [];
+      let calls = 0;
+      const processor = new BatchTraceProcessor({
+        export(items) {
+          if (++calls === 1) throw new Error("boom");
+          exported.push(...items.map((i) => i.toJSON()));
+        },
+      }, { maxBatchSize: 1, timers: false });
+      processor.onSpanEnd(item("a"));
+      processor.onSpanEnd(item("b"));
+      await processor.forceFlush();
+      assert.deepEqual(exported, [{ id: "b" }]);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["agent_export_failed"]);
+    }));
+
+  it("forceFlush gives up waiting at timeoutMs when the exporter hangs", () =>
+    withDiagnostics(async (diagnostics) => {
+      const processor = new BatchTraceProcessor(
+        { export: () => new Promise<void>(() => {}) },
+        { timeoutMs: 200, timers: false },
+      );
+      processor.onSpanEnd(item("a"));
+      const started = Date.now();
+      await processor.forceFlush();
+      assert.ok(Date.now() - started < 2000);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["agent_processor_timeout"]);
+    }));
+
+  it("shutdown(timeout) aborts the export at the deadline and drops what is left", () =>
+    withDiagnostics(async (diagnostics) => {
+      const signals: AbortSignal[] = [];
+      const processor = new BatchTraceProcessor({
+        export: (_items, signal) =>
+          new Promise<void>((resolve) => {
+            signals.push(signal!);
+            signal!.addEventListener("abort", () => resolve());
+          }),
+      }, { maxBatchSize: 1, timers: false });
+      for (const id of ["a", "b", "c"]) processor.onSpanEnd(item(id));
+      const started = Date.now();
+      await processor.shutdown(200);
+      assert.ok(Date.now() - started < 2000, "settles soon after the deadline");
+      assert.equal(signals.length >= 1 && signals[0].aborted, true);
+      assert.equal(processor.queueLength, 0);
+      assert.ok(diagnostics.some((d) => d.code === "agent_queue_dropped"));
+      processor.onSpanEnd(item("late"));
+      assert.equal(processor.queueLength, 0, "nothing is queued after shutdown");
+      assert.equal(await Promise.race([processor.shutdown(), "again"]), undefined);
+    }));
+
+  it("shutdown interrupts the back-off of an export already running", () =>
+    withDiagnostics(async (diagnostics) => {
+      let calls = 0;
+      const exporter = new BackendSpanExporter({
+        apiKey: "sk-test-key-123456",
+        baseDelayMs: 10_000,
+        env: () => undefined,
+        fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
+      });
+      const processor = new BatchTraceProcessor(exporter, {
+        maxQueueSize: 1,
+        exportTriggerRatio: 1,
+        timers: false,
+      });
+      processor.onSpanEnd({ export: () => ({ object: "trace.span", id: "s" }) } as never);
+      await delay(50); // the triggered export got a 500 and is backing off for 10 s
+      assert.equal(calls, 1);
+      const started = Date.now();
+      await processor.shutdown(300);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      assert.equal(calls, 1);
+      assert.match(diagnostics.map((d) => d.message).join(), /retry aborted/);
+    }));
+
+  it("shutdown ends a BackendSpanExporter back-off at its deadline", () =>
+    withDiagnostics(async () => {
+      let calls = 0;
+      const exporter = new BackendSpanExporter({
+        apiKey: "sk-test-key-123456",
+        baseDelayMs: 10_000,
+        env: () => undefined,
+        fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
+      });
+      const processor = new BatchTraceProcessor(exporter, { timers: false });
+      processor.onSpanEnd({ export: () => ({ object: "trace.span", id: "s" }) } as never);
+      const started = Date.now();
+      await processor.shutdown(300);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      assert.equal(calls, 1);
+    }));
+});
+
+describe("Opt-in to the OpenAI backend end to end", { skip: isWorkerd }, () => {
+  it("addTraceProcessor(new BatchTraceProcessor(new BackendSpanExporter())) posts the trace before its spans", async () => {
+    const { done } = agentSetup();
+    try {
+      await withReceiver(async (receiver) => {
+        addTraceProcessor(
+          new BatchTraceProcessor(
+            new BackendSpanExporter({ endpoint: receiver.url, apiKey: "sk-e2e-key-1234" }),
+            { timers: false },
+          ),
+        );
+        trace("bot", { groupId: "g1" }).run(() => {
+          functionSpan("tool", { input: "{}" }).run(() => {});
+        });
+        await flushTraces();
+        assert.equal(receiver.requests.length, 1);
+        const body = JSON.parse(new TextDecoder().decode(receiver.requests[0].body));
+        assert.deepEqual(body.data.map((d: { object: string }) => d.object), [
+          "trace",
+          "trace.span",
+        ]);
+        assert.equal(body.data[1].trace_id, body.data[0].id);
+      });
+    } finally {
+      await done();
+    }
+  });
+});
