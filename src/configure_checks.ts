@@ -19,7 +19,7 @@ const isString = (value: unknown): boolean => typeof value === "string";
 const STORAGE_METHODS = ["appendLines", "readLines", "putBlob", "getBlob", "hasBlob"];
 
 const OPTION_RULES: readonly Rule[] = [
-  [["project", "storageRoot"], (v) => isString(v) && v !== "", "a non-empty string"],
+  [["project", "storageRoot", "otelScope"], (v) => isString(v) && v !== "", "a non-empty string"],
   [["serviceName", "server", "apiKey", "organization"], isString, "a string"],
   [["env", "diagnostics"], isFunction, "a function"],
   [["local", "console"], isBoolean, "a boolean"],

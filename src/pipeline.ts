@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { VERSION } from "./version.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { ConsoleSpanExporter } from "./exporter/console.ts";
 import { JsonlSpanExporter } from "./exporter/jsonl.ts";
@@ -39,6 +40,11 @@ export interface PipelineOptions {
   processors?: readonly SpanProcessor[];
   /** Attribute, event and link limits. */
   limits?: Partial<SpanLimits>;
+  /**
+   * The instrumentation scope name of the configured tracer (dreadnode's `otel_scope`), with
+   * tracelet's version. Default `"tracelet"`.
+   */
+  otelScope?: string;
   /**
    * The redaction policy applied before every exporter (and to logged task data): a policy,
    * options for one (e.g. `{ extraKeys: ["session_key"] }`), or `false` to turn it off.
@@ -154,6 +160,9 @@ export function buildPipeline(
       parts.env,
     ),
     limits: options.limits,
+    scope: options.otelScope === undefined
+      ? undefined
+      : { name: options.otelScope, version: VERSION },
   });
   return { tracer, redaction };
 }

@@ -10,6 +10,20 @@ import { hasFileSystem, isWorkerd } from "./_support/runtime.ts";
 import { OtlpReceiver } from "./_support/otlp_receiver.ts";
 
 describe("configure", () => {
+  it("names the tracer's instrumentation scope after otelScope (dreadnode's otel_scope)", async () => {
+    const scoped = configure({ storage: new MemoryStorage(), otelScope: "my-agent" });
+    assert.equal(scoped.tracer.scope.name, "my-agent");
+    assert.match(String(scoped.tracer.scope.version), /^\d+\.\d+\.\d+/);
+    await scoped.shutdown();
+    const plain = configure({ storage: new MemoryStorage() });
+    assert.equal(plain.tracer.scope.name, "tracelet");
+    await plain.shutdown();
+    assert.throws(
+      () => configure({ otelScope: 7 as unknown as string }),
+      /otelScope.*non-empty string|non-empty string.*otelScope/,
+    );
+  });
+
   it("wires JSONL into the given storage and installs the tracer globally", async () => {
     const storage = new MemoryStorage();
     const tracing = configure({ storage, project: "proj", serviceName: "svc" });

@@ -1,13 +1,14 @@
 /**
  * Distributed continuation: capture the current task as a {@linkcode TaskContext} (W3C
- * `traceparent`/`tracestate` carrier plus task id, name and project), send it to another
+ * `traceparent`/`tracestate`/`baggage` carrier plus task id, name and project), send it to another
  * process, and continue the task there with {@linkcode continueTask}.
  *
  * The continued fragment starts when `continueTask` is called (as a child of the remote span), so
  * it has a real duration and accepts child tasks and artifacts — dreadnode started it only at
  * exit. Invalid input never throws: a malformed `traceparent` starts the fragment as the root of a
- * new trace, an invalid `tracestate` is discarded (both as the W3C recommendation requires), and
- * each problem is reported as an `invalid_trace_context` diagnostic. Callers that prefer to reject
+ * new trace, an invalid `tracestate` or `baggage` is discarded (as the W3C recommendations
+ * require), baggage members past the W3C limits (64 members, 8192 bytes) are dropped, and each
+ * problem is reported as an `invalid_trace_context` diagnostic. Callers that prefer to reject
  * bad input can call {@linkcode validateTaskContext} first.
  *
  * @module
@@ -28,6 +29,7 @@ import {
   parseTracestate,
 } from "./trace_context.ts";
 import type { TraceCarrier } from "./trace_context.ts";
+import { limitBaggage, parseBaggage } from "./baggage.ts";
 
 /**
  * A serializable task context. Keys are snake_case on purpose: this is dreadnode's wire format
@@ -40,7 +42,7 @@ export interface TaskContext {
   task_name: string;
   /** The task's project. */
   project: string;
-  /** W3C carrier: `traceparent` and optional `tracestate`. */
+  /** W3C carrier: `traceparent`, and `tracestate` and `baggage` when present. */
   trace_context: TraceCarrier;
 }
 
@@ -79,11 +81,13 @@ export function getTaskContext(
     );
     return undefined;
   }
+  const carrier: TraceCarrier = injectTraceContext(task.spanContext()) ?? {};
+  if (task.baggage !== undefined) carrier.baggage = task.baggage;
   return {
     task_id: task.taskId,
     task_name: task.name,
     project: task.project,
-    trace_context: injectTraceContext(task.spanContext()) ?? {},
+    trace_context: carrier,
   };
 }
 
@@ -92,8 +96,8 @@ export function getTaskContext(
  *
  * @param value A received context.
  * @returns The same value, typed.
- * @throws {TracerError} `INVALID_TRACE_CONTEXT` when the task id, project, `traceparent` or
- *   `tracestate` is missing or malformed, or the context cannot be read.
+ * @throws {TracerError} `INVALID_TRACE_CONTEXT` when the task id, project, `traceparent`,
+ *   `tracestate` or `baggage` is missing or malformed, or the context cannot be read.
  */
 export function validateTaskContext(value: unknown): TaskContext {
   let problem: string | undefined;
@@ -124,6 +128,9 @@ function contextProblem(value: unknown): string | undefined {
   if (carrier.tracestate !== undefined && parseTracestate(carrier.tracestate) === undefined) {
     return "tracestate is malformed";
   }
+  if (carrier.baggage !== undefined && parseBaggage(carrier.baggage) === undefined) {
+    return "baggage is malformed";
+  }
   return undefined;
 }
 
@@ -133,6 +140,40 @@ const CONTEXT_KEYS: readonly (keyof TaskContext)[] = [
   "project",
   "trace_context",
 ];
+
+/**
+ * The `baggage` of a received carrier that can be passed on: undefined when there is none or it
+ * is invalid; members past the W3C limits dropped. Problems are reported.
+ */
+function receivedBaggage(carrier: unknown): string | undefined {
+  let header: unknown = null; // Unreadable: invalid.
+  try {
+    header = typeof carrier === "object" && carrier !== null
+      ? (carrier as TraceCarrier).baggage
+      : undefined;
+  } catch {
+    // A throwing getter or a revoked proxy.
+  }
+  if (header === undefined) return undefined;
+  const members = parseBaggage(header);
+  if (members === undefined) {
+    report(
+      "warn",
+      "invalid_trace_context",
+      "Cannot use the received trace context (invalid baggage discarded); continuing without it",
+    );
+    return undefined;
+  }
+  const { header: kept, dropped } = limitBaggage(members);
+  if (dropped > 0) {
+    report(
+      "warn",
+      "invalid_trace_context",
+      `Cannot use all of the received baggage: ${dropped} member(s) past the W3C limits (64 members, 8192 bytes) dropped`,
+    );
+  }
+  return kept;
+}
 
 function startFragment(context: TaskContext): TaskSpan {
   const ctx = readOptions(context, CONTEXT_KEYS, "task context");
@@ -164,7 +205,7 @@ function startFragment(context: TaskContext): TaskSpan {
     taskId,
     project,
     parent: null,
-  }, { remoteParent: extracted.context });
+  }, { remoteParent: extracted.context, baggage: receivedBaggage(ctx.trace_context) });
 }
 
 /**

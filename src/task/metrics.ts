@@ -9,7 +9,9 @@
  *   total over the raw values, which is the documented intent. The running mean is kept
  *   incrementally, so it is finite for finite values; a point whose running aggregate would not be
  *   finite (a sum past ±1.8e308) is rejected (`metric_invalid`), the earlier points kept.
- * - **read time** (v2): {@linkcode MetricSeries.aggregate} over the raw values of a series.
+ * - **read time** (v2): {@linkcode MetricSeries.aggregate} (and `mean`, `min`, `max`, `sum`) over
+ *   the raw values of a series; `first`, `last`, `value`, `atStep` and `valuesAtSteps` read the
+ *   stored values.
  *
  * @module
  */
@@ -262,6 +264,22 @@ export class MetricSeries {
   get mean(): number | undefined {
     return this.aggregate("avg");
   }
+  /** Smallest raw value, or undefined when empty. */
+  get min(): number | undefined {
+    return this.aggregate("min");
+  }
+  /** Largest raw value, or undefined when empty. */
+  get max(): number | undefined {
+    return this.aggregate("max");
+  }
+  /** Sum of the raw values (0 when empty). */
+  get sum(): number {
+    return this.#sum;
+  }
+  /** The value of a single-value series: the last stored value (as {@linkcode last}). */
+  get value(): number | undefined {
+    return this.last;
+  }
 
   /**
    * The first stored value at a step.
@@ -271,6 +289,20 @@ export class MetricSeries {
    */
   atStep(step: number): number | undefined {
     return this.#points.find((p) => p.step === step)?.value;
+  }
+
+  /**
+   * The first stored value at each of several steps (dreadnode's `values_at_steps`).
+   *
+   * @param steps The steps.
+   * @returns One entry per step, undefined where the series has no point at that step.
+   */
+  valuesAtSteps(steps: readonly number[]): (number | undefined)[] {
+    try {
+      return Array.from(steps, (step) => this.atStep(step));
+    } catch {
+      return []; // Not iterable.
+    }
   }
 
   /**

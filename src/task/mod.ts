@@ -25,7 +25,9 @@ export {
   contextForTask,
   findSpanByType,
   getCurrentRun,
+  getCurrentRunSpan,
   getCurrentTask,
+  getCurrentTaskSpan,
   runTask,
   TASK_KEY,
 } from "./task_context.ts";
@@ -47,7 +49,8 @@ export {
 export { logSample, logSamples } from "./samples.ts";
 export type { LogSampleOptions, Sample } from "./samples.ts";
 export { pushUpdate } from "./push_update.ts";
-export { parameterNames, task } from "./task_fn.ts";
+export { parameterNames } from "./parameter_names.ts";
+export { task } from "./task_fn.ts";
 export type { Score, Scorer, TaskOptions } from "./task_fn.ts";
 export { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
 export type { MetricAggMode, MetricPoint, MetricSeriesJson } from "./metrics.ts";
@@ -81,6 +84,8 @@ export type {
 } from "./trace_context.ts";
 export { continueTask, getTaskContext, validateTaskContext } from "./continuation.ts";
 export type { TaskContext } from "./continuation.ts";
+export { limitBaggage, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_MEMBERS, parseBaggage } from "./baggage.ts";
+export type { LimitedBaggage } from "./baggage.ts";
 export { AIRT_ATTRIBUTE_PREFIX, airtAttributes, studySpan, trialSpan } from "./study.ts";
 export type { AirtFields, StudySpanOptions, TrialSpanOptions } from "./study.ts";
 export { taskSpanToGraph, toDot, toMermaid } from "./graph.ts";

@@ -19,6 +19,7 @@ import { ATTR_TASK_ID, ATTR_TASK_PARENT_ID } from "./_task_tree.ts";
 import { getCurrentTask } from "./task_context.ts";
 import { TaskSpan } from "./task_span.ts";
 import type { TaskArguments } from "./task_span.ts";
+import type { MetricEntry } from "./_task_state.ts";
 
 export { ATTR_TASK_ID, ATTR_TASK_PARENT_ID } from "./_task_tree.ts";
 
@@ -44,6 +45,11 @@ export interface TaskSpanOptions {
   params?: Record<string, unknown>;
   /** Inputs logged at start. */
   inputs?: Record<string, unknown>;
+  /**
+   * Metrics logged at start, as `logMetrics` takes them: `{name: value}` or a list of entries
+   * (dreadnode's `TaskSpan(metrics=…)`).
+   */
+  metrics?: Readonly<Record<string, number | boolean>> | readonly MetricEntry[];
   /** Span kind (default `INTERNAL`). */
   kind?: SpanKind;
 }
@@ -54,6 +60,8 @@ export interface StartTaskExtras {
   remoteParent?: SpanContext;
   /** Function-call arguments. */
   arguments?: TaskArguments;
+  /** A W3C `baggage` header received with a continued task (inherited by child tasks). */
+  baggage?: string;
 }
 
 /** Every field of {@linkcode TaskSpanOptions}, read once each from what the caller passed. */
@@ -67,6 +75,7 @@ export const TASK_OPTION_KEYS: readonly (keyof TaskSpanOptions)[] = [
   "parent",
   "params",
   "inputs",
+  "metrics",
   "kind",
 ];
 
@@ -133,10 +142,12 @@ export function startTask(
     storage: parent?.storage ?? env.storage,
     files: env.files,
     arguments: extras.arguments,
+    baggage: extras.baggage ?? parent?.baggage,
   });
   const inputs = readRecord(o.inputs, "task inputs");
   for (const key of Object.keys(inputs)) task.logInput(key, inputs[key]);
   if (o.params !== undefined) task.logParams(o.params);
+  if (o.metrics !== undefined) task.logMetrics(o.metrics);
   return task;
 }
 

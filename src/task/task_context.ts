@@ -49,6 +49,27 @@ export function getCurrentRun(): TaskSpan | undefined {
 }
 
 /**
+ * The innermost current task: dreadnode's `get_current_task_span()`, the same as
+ * {@linkcode getCurrentTask}.
+ *
+ * @returns The task, or undefined outside any task.
+ */
+export function getCurrentTaskSpan(): TaskSpan | undefined {
+  return getCurrentTask();
+}
+
+/**
+ * The innermost current task, as dreadnode's `get_current_run_span()` returns it ("the current
+ * task span, backwards compatibility"): the same as {@linkcode getCurrentTask}. For the root run,
+ * use {@linkcode getCurrentRun}.
+ *
+ * @returns The task, or undefined outside any task.
+ */
+export function getCurrentRunSpan(): TaskSpan | undefined {
+  return getCurrentTask();
+}
+
+/**
  * The nearest task, starting at the current one and walking up its parents, whose type is
  * `type` (for example `agent`, `evaluation`, `study`).
  *

@@ -15,6 +15,9 @@ import { startTask } from "./start.ts";
 import { runTask } from "./task_context.ts";
 import type { TaskSpan } from "./task_span.ts";
 import { isPromiseLike } from "../promise_like.ts";
+import { parameterNames } from "./parameter_names.ts";
+
+export { parameterNames } from "./parameter_names.ts";
 
 /** A score: a number, or a boolean logged as 1/0. */
 export type Score = number | boolean;
@@ -44,31 +47,6 @@ export interface TaskOptions<T = unknown> {
   logOutput?: boolean;
   /** Parameter names (default: read from the function's source, else `arg<i>`). */
   argNames?: readonly string[];
-}
-
-const IDENT = /^[A-Za-z_$][\w$]*$/;
-
-/**
- * Best-effort parameter names of a function, read from its source. Destructured or otherwise
- * complex parameters get `arg<i>`.
- *
- * @param fn The function.
- * @returns One name per declared parameter that could be read.
- */
-export function parameterNames(fn: (...args: never[]) => unknown): string[] {
-  let source: string;
-  try {
-    source = Function.prototype.toString.call(fn);
-  } catch {
-    return [];
-  }
-  const single = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(source);
-  const list = single ? single[1] : /^[^(]*\(([^)]*)\)/.exec(source)?.[1];
-  if (list === undefined || list.trim() === "") return [];
-  return list.split(",").map((part, i) => {
-    const name = part.replace(/\/\*[\s\S]*?\*\//g, "").split("=")[0].trim().replace(/^\.\.\./, "");
-    return IDENT.test(name) ? name : `arg${i}`;
-  });
 }
 
 function loggable(value: unknown): boolean {

@@ -28,6 +28,8 @@ import type {
 } from "./artifacts.ts";
 import type { Metric, MetricSeries } from "./metrics.ts";
 import { contextForTask } from "./task_context.ts";
+import { continueTask } from "./continuation.ts";
+import type { TaskContext } from "./continuation.ts";
 
 export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
 import { ATTR_TASK_ID } from "./_task_tree.ts";
@@ -51,6 +53,7 @@ export interface TaskSpanInit {
   readonly storage: TraceStorage | undefined;
   readonly files: LocalFiles | undefined;
   readonly arguments?: TaskArguments;
+  readonly baggage?: string;
 }
 
 /**
@@ -70,6 +73,11 @@ export interface TaskSpanInit {
 export class TaskSpan extends TaskData<TaskSpan> {
   /** Bound call arguments when created by `task()`. */
   readonly arguments: TaskArguments | undefined;
+  /**
+   * The W3C `baggage` header received with a continued task (`continueTask`), inherited by its
+   * child tasks and sent on by `getTaskContext`; undefined otherwise.
+   */
+  readonly baggage: string | undefined;
   readonly #files: LocalFiles | undefined;
   readonly #metrics = new Map<string, MetricSeries>();
   readonly #artifacts: ArtifactRecord[] = [];
@@ -86,6 +94,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
   constructor(init: TaskSpanInit) {
     super(init.span, init, init.parent, init.storage);
     this.arguments = init.arguments;
+    this.baggage = init.baggage;
     this.#files = init.files;
   }
 
@@ -103,6 +112,29 @@ export class TaskSpan extends TaskData<TaskSpan> {
   /** The function result when created by `task()` (undefined until set). */
   get output(): unknown {
     return this.#output;
+  }
+
+  /**
+   * Continues a task received from another process (dreadnode's `TaskSpan.from_context`): the
+   * plain form of `continueTask(context)`, with the configured tracer and storage.
+   *
+   * @param context The received context.
+   * @returns The started `task_fragment` task (not current; end it, or use `inContext`).
+   */
+  static fromContext(context: TaskContext): TaskSpan {
+    return continueTask(context);
+  }
+
+  /**
+   * Rethrows the exception recorded on this task, if any (dreadnode's `raise_if_failed`): a
+   * `task()` call or callback body that threw, or `recordException(error)`. A task marked failed
+   * only through `setStatus({ code: "ERROR" })` has no exception and does not throw.
+   *
+   * @throws The recorded exception, as it was thrown.
+   */
+  raiseIfFailed(): void {
+    const error = this.span.exception;
+    if (error !== undefined) throw error;
   }
 
   /**

@@ -173,6 +173,8 @@ export interface TraceCarrier {
   traceparent?: string;
   /** The `tracestate` header. */
   tracestate?: string;
+  /** The W3C `baggage` header (carried by task continuation; see `continueTask`). */
+  baggage?: string;
 }
 
 /**
