@@ -85,6 +85,12 @@ export { JsonlSpanExporter, spanLogPath, toFlatSpan } from "./src/exporter/jsonl
 export type { FlatSpan, JsonlSpanExporterOptions } from "./src/exporter/jsonl.ts";
 export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";
 export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";
+export { DEFAULT_MCP_PORT, WebSocketSpanExporter } from "./src/exporter/websocket.ts";
+export type {
+  WebSocketConstructor,
+  WebSocketLike,
+  WebSocketSpanExporterOptions,
+} from "./src/exporter/websocket.ts";
 export { DEFAULT_OTLP_TRACES_URL, OtlpHttpExporter } from "./src/exporter/otlp_http.ts";
 export type {
   Compressor,

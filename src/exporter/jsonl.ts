@@ -55,6 +55,17 @@ export interface FlatSpan {
 }
 
 /**
+ * A finished span's JSONL line, without the newline: its flat object as Python's `json.dumps`
+ * writes it (the line of `spans.jsonl`, and the message of the WebSocket exporter).
+ *
+ * @param span The span.
+ * @returns The line.
+ */
+export function flatSpanLine(span: SpanRecord): string {
+  return pythonJsonDumps(toFlatSpan(span) as unknown as JsonValue);
+}
+
+/**
  * Converts a finished span to its flat JSONL object.
  *
  * @param span The span.
@@ -169,7 +180,7 @@ export class JsonlSpanExporter implements SpanExporter {
     let encodeError: unknown;
     for (const span of spans) {
       try {
-        const line = pythonJsonDumps(toFlatSpan(span) as unknown as JsonValue);
+        const line = flatSpanLine(span);
         const path = spanLogPath(span, this.#project);
         const key = JSON.stringify(path); // distinct paths, distinct keys (a join could collide)
         let entry = byLog.get(key);

@@ -1,0 +1,399 @@
+// The WebSocket span exporter (dreadnode's `WebSocketSpanExporter`) against a real `ws` server on
+// 127.0.0.1: the URL, one message per span equal to its JSONL line, queueing while connecting,
+// a server that is down or restarts, deadlines, bounds and shutdown. Each case runs with the
+// global WebSocket (Deno, Bun) and with `ws`'s client (the one Node 20 needs). The server cases
+// are skipped in workerd, which cannot run a WebSocket server.
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import { WebSocket as WsClient, WebSocketServer } from "ws";
+import { JsonlSpanExporter, spanLogPath } from "../src/exporter/jsonl.ts";
+import {
+  DEFAULT_MCP_PORT,
+  type WebSocketConstructor,
+  WebSocketSpanExporter,
+  type WebSocketSpanExporterOptions,
+} from "../src/exporter/websocket.ts";
+import { RedactingExporter } from "../src/redact/redacting_exporter.ts";
+import { MemoryStorage } from "../src/storage/memory.ts";
+import type { SpanRecord } from "../src/types.ts";
+import { captureDiagnostics, delay } from "./_support/otlp_helpers.ts";
+import { isWorkerd } from "./_support/runtime.ts";
+import { makeSpanBatch, makeSpanRecord } from "./_support/span_records.ts";
+
+/** A `ws` server that records every connection's path and messages. */
+class SpanServer {
+  readonly paths: string[] = [];
+  readonly messages: string[] = [];
+  closes = 0;
+  readonly #server: WebSocketServer;
+
+  private constructor(server: WebSocketServer) {
+    this.#server = server;
+    server.on("connection", (socket: WsClient, request: { url?: string }) => {
+      this.paths.push(request.url ?? "");
+      socket.on("message", (data: unknown) => void this.messages.push(String(data)));
+      socket.on("close", () => void this.closes++);
+    });
+  }
+
+  /** Starts a server; `handshakeDelayMs` holds every connection that long before it opens. */
+  static start(port = 0, handshakeDelayMs = 0): Promise<SpanServer> {
+    return new Promise((resolve, reject) => {
+      const server = new WebSocketServer({
+        host: "127.0.0.1",
+        port,
+        verifyClient: (_info: unknown, done: (ok: boolean) => void) =>
+          void setTimeout(() => done(true), handshakeDelayMs),
+      });
+      server.once("listening", () => resolve(new SpanServer(server)));
+      server.once("error", reject);
+    });
+  }
+
+  get port(): number {
+    return (this.#server.address() as { port: number }).port;
+  }
+
+  /** Waits (at most 5 s) until `test()` holds. */
+  async until(test: () => boolean, what: string): Promise<void> {
+    for (let waited = 0; !test(); waited += 20) {
+      if (waited > 5000) assert.fail(`timed out waiting for ${what}`);
+      await delay(20);
+    }
+  }
+
+  stop(): Promise<void> {
+    for (const client of this.#server.clients) client.terminate();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** The line the JSONL exporter writes for each span, without the newline. */
+async function jsonlLines(spans: readonly SpanRecord[]): Promise<string[]> {
+  const storage = new MemoryStorage();
+  await new JsonlSpanExporter({ storage }).export(spans);
+  const lines: string[] = [];
+  for (const span of spans) lines.push(...await storage.readLines(spanLogPath(span, "default")));
+  return [...new Set(lines)];
+}
+
+const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+const clients: [string, WebSocketConstructor | undefined][] = [["ws", WsClient]];
+if (globalWebSocket !== undefined) clients.push(["global WebSocket", undefined]);
+
+const exporters: WebSocketSpanExporter[] = [];
+after(() => Promise.all(exporters.map((e) => e.shutdown({ deadline: Date.now() + 1000 }))));
+
+for (const [client, webSocket] of clients) {
+  const make = (
+    server: SpanServer | number,
+    options: Partial<WebSocketSpanExporterOptions> = {},
+  ) => {
+    const port = typeof server === "number" ? server : server.port;
+    const exporter = new WebSocketSpanExporter({ runId: "run-1", port, webSocket, ...options });
+    exporters.push(exporter);
+    return exporter;
+  };
+
+  describe(`WebSocket exporter with ${client}`, { skip: isWorkerd }, () => {
+    it("sends one message per span, equal to its JSONL line, in order, to /ws/spans/<runId>", async () => {
+      const server = await SpanServer.start();
+      try {
+        const exporter = make(server, { runId: "../x?y#z/é" });
+        const spans = [
+          makeSpanRecord({ name: "héllo ✓", attributes: { lr: 1e-7, list: [1, 2], s: "a\nb" } }),
+          ...makeSpanBatch(4, "ordered"),
+        ];
+        const report = await exporter.export(spans);
+        assert.equal(report.exported, 5);
+        assert.equal(report.failed, 0);
+        await server.until(() => server.messages.length === 5, "5 messages");
+        assert.deepEqual(server.paths, ["/ws/spans/..%2Fx%3Fy%23z%2F%C3%A9"]);
+        assert.deepEqual(server.messages, await jsonlLines(spans));
+        assert.ok(server.messages.every((m) => !m.endsWith("\n")));
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("queues spans exported while connecting and sends them in order on one connection", async () => {
+      const server = await SpanServer.start(0, 300);
+      try {
+        const exporter = make(server);
+        const batches = [makeSpanBatch(2, "a"), makeSpanBatch(3, "b"), makeSpanBatch(1, "c")];
+        const reports = await Promise.all(batches.map((batch) => exporter.export(batch)));
+        assert.deepEqual(reports.map((r) => r.exported), [2, 3, 1]);
+        await server.until(() => server.messages.length === 6, "6 messages");
+        assert.deepEqual(server.messages, await jsonlLines(batches.flat()));
+        assert.equal(server.paths.length, 1, "one connection");
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("bounds the queue while connecting: the rest is dropped as queue_full, once reported", async () => {
+      const server = await SpanServer.start(0, 300);
+      const diagnostics = captureDiagnostics();
+      try {
+        const exporter = make(server, { maxQueuedMessages: 2 });
+        const [first, second] = await Promise.all([
+          exporter.export(makeSpanBatch(5, "over")),
+          exporter.export(makeSpanBatch(2, "more")),
+        ]);
+        assert.deepEqual([first.exported, first.dropped], [2, { queue_full: 3 }]);
+        assert.deepEqual([second.exported, second.dropped], [0, { queue_full: 2 }]);
+        const full = diagnostics.list.filter((d) => d.code === "websocket_queue_full");
+        assert.equal(full.length, 1);
+        // Once open, a large batch is not limited by the connecting queue.
+        assert.equal((await exporter.export(makeSpanBatch(10, "open"))).exported, 10);
+        await server.until(() => server.messages.length === 12, "12 messages");
+      } finally {
+        diagnostics.restore();
+        await server.stop();
+      }
+    });
+
+    it("counts a batch as failed when the server is down, then reconnects once it is back", async () => {
+      const first = await SpanServer.start();
+      const port = first.port;
+      await first.stop();
+      const diagnostics = captureDiagnostics();
+      let server: SpanServer | undefined;
+      try {
+        const exporter = make(port);
+        const down = await exporter.export(makeSpanBatch(3, "down"));
+        assert.deepEqual([down.exported, down.failed], [0, 3]);
+        const again = await exporter.export(makeSpanBatch(2, "still-down"));
+        assert.equal(again.failed, 2);
+        assert.equal(
+          diagnostics.list.filter((d) => d.code === "websocket_send_failed").length,
+          1,
+          "a server that stays down is reported once",
+        );
+        server = await SpanServer.start(port);
+        const spans = makeSpanBatch(2, "back");
+        assert.equal((await exporter.export(spans)).exported, 2);
+        await server.until(() => server!.messages.length === 2, "2 messages");
+        assert.deepEqual(server.messages, await jsonlLines(spans));
+      } finally {
+        diagnostics.restore();
+        await server?.stop();
+      }
+    });
+
+    it("reconnects after the server restarts and drops the connection", async () => {
+      let server = await SpanServer.start();
+      const port = server.port;
+      const diagnostics = captureDiagnostics();
+      try {
+        const exporter = make(port);
+        assert.equal((await exporter.export(makeSpanBatch(1, "before"))).exported, 1);
+        await server.until(() => server.messages.length === 1, "1 message");
+        await server.stop();
+        server = await SpanServer.start(port);
+        // Spans sent before the client sees the old connection close are lost (WebSocket has no
+        // acknowledgements); once it has, the next export reconnects and delivers.
+        for (let i = 0; i < 100 && server.messages.length === 0; i++) {
+          await exporter.export(makeSpanBatch(1, `after-${i}`));
+          await delay(50);
+        }
+        assert.equal(server.paths.length, 1, "reconnected once");
+        const spans = makeSpanBatch(2, "settled");
+        assert.equal((await exporter.export(spans)).exported, 2);
+        await server.until(() => server.messages.length >= 3, "messages after restart");
+        assert.deepEqual(server.messages.slice(-2), await jsonlLines(spans));
+      } finally {
+        diagnostics.restore();
+        await server.stop();
+      }
+    });
+
+    it("drops spans still waiting for the connection at the export's deadline", async () => {
+      const server = await SpanServer.start(0, 3000);
+      try {
+        const exporter = make(server);
+        const started = Date.now();
+        const report = await exporter.export(makeSpanBatch(2, "late"), {
+          deadline: Date.now() + 200,
+        });
+        assert.ok(Date.now() - started < 2000, "settles well before the handshake");
+        assert.deepEqual([report.exported, report.dropped], [0, { deadline: 2 }]);
+        const past = await exporter.export(makeSpanBatch(1), { deadline: Date.now() - 1 });
+        assert.deepEqual(past.dropped, { deadline: 1 });
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("fails the waiting spans when the connection does not open in connectTimeoutMillis", async () => {
+      const server = await SpanServer.start(0, 3000);
+      const diagnostics = captureDiagnostics();
+      try {
+        const exporter = make(server, { connectTimeoutMillis: 200 });
+        const started = Date.now();
+        const report = await exporter.export(makeSpanBatch(2, "slow"));
+        assert.ok(Date.now() - started < 2000, "settles well before the handshake");
+        assert.deepEqual([report.exported, report.failed], [0, 2]);
+      } finally {
+        diagnostics.restore();
+        await server.stop();
+      }
+    });
+
+    it("shutdown sends what is queued, closes the connection and drops later spans", async () => {
+      const server = await SpanServer.start(0, 200);
+      try {
+        const exporter = make(server);
+        const pending = exporter.export(makeSpanBatch(2, "queued"));
+        await exporter.shutdown({ deadline: Date.now() + 5000 });
+        assert.equal((await pending).exported, 2);
+        await server.until(() => server.closes === 1, "the connection to close");
+        assert.equal(server.messages.length, 2);
+        const late = await exporter.export(makeSpanBatch(1, "late"));
+        assert.deepEqual(late.dropped, { shutdown: 1 });
+        await exporter.shutdown(); // idempotent
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("closes an idle connection and reconnects at the next export", async () => {
+      const server = await SpanServer.start();
+      try {
+        const exporter = make(server, { idleTimeoutMillis: 100 });
+        assert.equal((await exporter.export(makeSpanBatch(1, "one"))).exported, 1);
+        await server.until(() => server.closes === 1, "the idle connection to close");
+        assert.equal((await exporter.export(makeSpanBatch(1, "two"))).exported, 1);
+        await server.until(() => server.messages.length === 2, "2 messages");
+        assert.equal(server.paths.length, 2);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it("sends redacted spans when wrapped in RedactingExporter", async () => {
+      const server = await SpanServer.start();
+      try {
+        const exporter = new RedactingExporter(make(server));
+        const span = makeSpanRecord({ attributes: { api_key: "sk-secret-123", ok: 1 } });
+        assert.equal((await exporter.export([span])).exported, 1);
+        await server.until(() => server.messages.length === 1, "1 message");
+        assert.ok(!server.messages[0].includes("sk-secret-123"));
+        assert.match(server.messages[0], /"api_key": "\*\*\*REDACTED\*\*\*"/);
+      } finally {
+        await server.stop();
+      }
+    });
+  });
+}
+
+describe("WebSocket exporter configuration", () => {
+  const webSocket = WsClient as unknown as WebSocketConstructor;
+  const invalid = (options: unknown, pattern: RegExp) =>
+    assert.throws(
+      () => new WebSocketSpanExporter(options as WebSocketSpanExporterOptions),
+      (e: unknown) =>
+        e instanceof Error && (e as { code?: string }).code === "INVALID_CONFIG" &&
+        pattern.test(e.message),
+    );
+
+  it("builds ws://127.0.0.1:<MCP_SERVER_PORT or 8787>/ws/spans/<runId>", () => {
+    const env = (port?: string) => (name: string) => name === "MCP_SERVER_PORT" ? port : undefined;
+    assert.equal(DEFAULT_MCP_PORT, 8787);
+    const url = (options: Partial<WebSocketSpanExporterOptions>) =>
+      new WebSocketSpanExporter({ runId: "r 1", webSocket, ...options }).url;
+    assert.equal(url({ env: env() }), "ws://127.0.0.1:8787/ws/spans/r%201");
+    assert.equal(url({ env: env("9999") }), "ws://127.0.0.1:9999/ws/spans/r%201");
+    assert.equal(url({ env: env("9999"), port: 1234 }), "ws://127.0.0.1:1234/ws/spans/r%201");
+    assert.equal(url({ host: "::1", port: 81 }), "ws://[::1]:81/ws/spans/r%201");
+    assert.equal(
+      url({ url: "wss://example.com/armada/" }),
+      "wss://example.com/armada/ws/spans/r%201",
+    );
+    const diagnostics = captureDiagnostics();
+    try {
+      assert.equal(url({ env: env("99999") }), "ws://127.0.0.1:8787/ws/spans/r%201");
+      assert.deepEqual(diagnostics.list.map((d) => d.code), ["invalid_env"]);
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("rejects a bad port, host, URL, run id or bound with INVALID_CONFIG", () => {
+    for (const port of [0, 65536, 1.5, NaN, "8787", -1]) {
+      invalid({ runId: "r", port, webSocket }, /port/);
+    }
+    for (const host of ["", "a/b", "a b", "user@h", 7]) {
+      invalid({ runId: "r", host, webSocket }, /host/);
+    }
+    for (const url of ["http://x", "ws://x/?q=1", "not a url"]) {
+      invalid({ runId: "r", url, webSocket }, /url/);
+    }
+    for (const runId of [undefined, "", 5, ".", ".."]) invalid({ runId, webSocket }, /runId/);
+    invalid({ runId: "r", webSocket, maxQueuedMessages: 0 }, /maxQueuedMessages/);
+    invalid({ runId: "r", webSocket, connectTimeoutMillis: NaN }, /connectTimeoutMillis/);
+    invalid({ runId: "r", webSocket: 42 }, /webSocket/);
+    invalid(undefined, /options/);
+  });
+
+  it("asks for a WebSocket class where the runtime has none (Node 20)", {
+    skip: globalWebSocket !== undefined,
+  }, () => {
+    invalid({ runId: "r" }, /no global WebSocket; pass `webSocket`.*`ws`/);
+  });
+
+  it("a send error drops the connection, fails the rest of the batch; the next export reconnects", async () => {
+    const sockets: { sent: string[] }[] = [];
+    class FlakySocket {
+      readyState = 0;
+      readonly sent: string[] = [];
+      readonly #listeners: Record<string, (() => void)[]> = {};
+      constructor() {
+        sockets.push(this);
+        setTimeout(() => {
+          this.readyState = 1;
+          for (const listener of this.#listeners.open ?? []) listener();
+        }, 10);
+      }
+      addEventListener(type: string, listener: () => void) {
+        (this.#listeners[type] ??= []).push(listener);
+      }
+      send(data: string) {
+        if (this.sent.length === 1) throw new Error("broken pipe");
+        this.sent.push(data);
+      }
+      close() {
+        this.readyState = 3;
+      }
+    }
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FlakySocket });
+      const broken = await exporter.export(makeSpanBatch(3, "broken"));
+      assert.deepEqual([broken.exported, broken.failed], [1, 2]);
+      assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_send_failed"]);
+      const next = await exporter.export(makeSpanBatch(1, "next"));
+      assert.deepEqual([next.exported, next.failed, sockets.length], [1, 0, 2]);
+      await exporter.shutdown();
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("never rejects: an unusable WebSocket class fails the batch", async () => {
+    const diagnostics = captureDiagnostics();
+    try {
+      const throwing = class {
+        constructor() {
+          throw new Error("SecurityError");
+        }
+      } as unknown as WebSocketConstructor;
+      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: throwing, port: 1 });
+      const report = await exporter.export(makeSpanBatch(2));
+      assert.deepEqual([report.exported, report.failed], [0, 2]);
+      await exporter.shutdown();
+    } finally {
+      diagnostics.restore();
+    }
+  });
+});
