@@ -32,9 +32,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9350 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9462 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised three times, each time for correctness fixes only:
+ * It was raised four times, each time for correctness fixes only:
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -47,9 +47,14 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   tracer flush or shutdown that never settled when one processor hung, strings in array
  *   attributes that escaped the length limit, a links option that lost the span's parent,
  *   errors from another realm recorded without type or stack, OpenTelemetry's numeric status
- *   codes taken as ERROR (+151 B; 9351, lowered to 9350 when three timed races became one).
+ *   codes taken as ERROR (+151 B; 9351, lowered to 9350 when three timed races became one);
+ * - 9350 → 9462 (2026-12-04): span times that drifted from the wall clock as a process ran
+ *   (`performance.timeOrigin + now()` alone: 20 ppm measured, 1.7 s a day; the clock now slews
+ *   toward `Date.now()` without jumps, +118 B), and a tracer scope whose name or version was not a
+ *   string making every batch unencodable (+22 B); the faster id generation of the same day had
+ *   saved 29 B of it.
  */
-const CEILING_GZIP_BYTES = 9350;
+const CEILING_GZIP_BYTES = 9462;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

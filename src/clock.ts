@@ -1,6 +1,6 @@
 /**
- * The clock: epoch nanoseconds from `performance.timeOrigin + performance.now()`, stored as
- * integer-valued numbers. Doubles hold present-day epoch nanoseconds to about 0.25 µs, which is
+ * The clock: epoch nanoseconds from `performance.timeOrigin + performance.now()`, kept in step
+ * with the wall clock without jumps (see `epoch_clock.ts`), stored as integer-valued numbers. Doubles hold present-day epoch nanoseconds to about 0.25 µs, which is
  * finer than `performance.now()` resolution on every runtime tracelet supports.
  *
  * On Cloudflare Workers the clock only advances across I/O (a Spectre mitigation), so a span that
@@ -8,6 +8,8 @@
  *
  * @module
  */
+
+import { createEpochClock } from "./epoch_clock.ts";
 
 /**
  * The `performance` object, read once: on Node the global is a lazy getter, and going through it
@@ -25,15 +27,20 @@ const ORIGIN_MS: number | undefined = typeof perf.timeOrigin === "number" &&
   ? perf.timeOrigin
   : undefined;
 
+/** Epoch milliseconds from the performance clock, following the wall clock (see epoch_clock.ts). */
+const epochMs: (() => number) | undefined = ORIGIN_MS === undefined
+  ? undefined
+  : createEpochClock(() => perf.now(), Date.now, ORIGIN_MS);
+
 /**
  * The current time in epoch nanoseconds.
  *
  * @returns An integer-valued number of nanoseconds since the Unix epoch.
  */
 export function nowNs(): number {
-  const now = perf.now();
-  if (ORIGIN_MS !== undefined) return Math.round((ORIGIN_MS + now) * 1e6);
+  if (epochMs !== undefined) return Math.round(epochMs() * 1e6);
   // No time origin (workerd): an epoch-based performance clock, else the wall clock.
+  const now = perf.now();
   return Math.round((now > 1e12 ? now : Date.now()) * 1e6);
 }
 

@@ -116,7 +116,7 @@ describe("span methods given hostile input", () => {
     const before = Date.now() * 1e6;
     tracer.startSpan("s", { startTime: "soon" as never }).end({ getTime: "no" } as never);
     const record = collector.byName("s");
-    assert.ok(record.startTime >= before - 1e6 && record.endTime >= record.startTime);
+    assert.ok(record.startTime >= before - 50e6 && record.endTime >= record.startTime);
   });
 });
 

@@ -281,7 +281,7 @@ describe("span methods given hostile values", () => {
     const timed = spans.filter((s) => s.name === "timed");
     assert.equal(timed.length, times.length);
     for (const span of timed) {
-      assert.ok(span.startTime >= before - 1e6 && span.endTime >= span.startTime);
+      assert.ok(span.startTime >= before - 50e6 && span.endTime >= span.startTime);
     }
     assert.equal(spans.find((s) => s.name === "dated")?.startTime, 1000 * 1e6);
   });
