@@ -3,6 +3,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parameterNames, run, task, type TaskSpan } from "../../src/task/mod.ts";
 import { withTaskEnv } from "../_support/task_env.ts";
+import { isWorkerd } from "../_support/runtime.ts";
+
+// The workerd run bundles the tests with esbuild, which renames parameters that collide with other
+// names (the reason the README tells bundled code to pass `argNames`): the tests that read the
+// source of functions written here run unbundled only.
+const unbundled = { skip: isWorkerd };
 
 type AnyFn = (...args: never[]) => unknown;
 
@@ -17,66 +23,74 @@ function fromSource(source: string): AnyFn | undefined {
 }
 
 describe("parameterNames", () => {
-  it("does not split a parameter at commas or parentheses inside its default value", () => {
-    const cases: [AnyFn, string[]][] = [
-      [function f(a: unknown, b = Math.max(1, 2), c: unknown) {}, ["a", "b", "c"]],
-      [function g(a: unknown, opts = { x: 1, y: 2 }, c: unknown) {}, ["a", "opts", "c"]],
-      [(a: unknown, b = [1, 2], c?: unknown) => {}, ["a", "b", "c"]],
-      [function h(sep = ",", text: unknown) {}, ["sep", "text"]],
-      [function i(open = "(", close = ")", s: unknown) {}, ["open", "close", "s"]],
-      [function j(q = "it's, (ok)", r: unknown) {}, ["q", "r"]],
-      [function k(t = `a,${[1, 2].join(",")})`, u: unknown) {}, ["t", "u"]],
-      [function l(re = /[,)]/g, v: unknown) {}, ["re", "v"]],
-      [function m(f = (x: number, y: number) => x + y, w: unknown) {}, ["f", "w"]],
-      [function n(d = { a: [1, { b: 2 }] }, e = new Map([[1, 2]]), z: unknown) {}, [
-        "d",
-        "e",
-        "z",
-      ]],
-      [(query: string, userId = Math.max(1, 2)) => [query, userId], ["query", "userId"]],
-    ];
-    for (const [fn, expected] of cases) {
-      assert.deepEqual(parameterNames(fn), expected, String(fn));
-    }
-  });
-
-  it("reads every function form: arrows, async, generators, methods, class methods", () => {
-    const obj = {
-      m(x: unknown, y = [1, 2]) {},
-      async am(x: unknown, y: unknown) {},
-      *gen(a: unknown, b = "}") {},
-      ["comp" + "uted"](p: unknown, q: unknown) {},
-    };
-    class C {
-      method(a: unknown, b = { k: 1 }) {}
-      static s(c: unknown, d: unknown) {}
-      async #priv(e: unknown) {}
-      get priv() {
-        return this.#priv;
+  it(
+    "does not split a parameter at commas or parentheses inside its default value",
+    unbundled,
+    () => {
+      const cases: [AnyFn, string[]][] = [
+        [function f(a: unknown, b = Math.max(1, 2), c: unknown) {}, ["a", "b", "c"]],
+        [function g(a: unknown, opts = { x: 1, y: 2 }, c: unknown) {}, ["a", "opts", "c"]],
+        [(a: unknown, b = [1, 2], c?: unknown) => {}, ["a", "b", "c"]],
+        [function h(sep = ",", text: unknown) {}, ["sep", "text"]],
+        [function i(open = "(", close = ")", s: unknown) {}, ["open", "close", "s"]],
+        [function j(q = "it's, (ok)", r: unknown) {}, ["q", "r"]],
+        [function k(t = `a,${[1, 2].join(",")})`, u: unknown) {}, ["t", "u"]],
+        [function l(re = /[,)]/g, v: unknown) {}, ["re", "v"]],
+        [function m(f = (x: number, y: number) => x + y, w: unknown) {}, ["f", "w"]],
+        [function n(d = { a: [1, { b: 2 }] }, e = new Map([[1, 2]]), z: unknown) {}, [
+          "d",
+          "e",
+          "z",
+        ]],
+        [(query: string, userId = Math.max(1, 2)) => [query, userId], ["query", "userId"]],
+      ];
+      for (const [fn, expected] of cases) {
+        assert.deepEqual(parameterNames(fn), expected, String(fn));
       }
-    }
-    const cases: [AnyFn, string[]][] = [
-      [(x: unknown) => x, ["x"]],
-      [async (query: string, k: number) => {}, ["query", "k"]],
-      [async function named(a: unknown, b: unknown) {}, ["a", "b"]],
-      [function* g(a: unknown) {}, ["a"]],
-      [async function* ag(a: unknown, b = 1) {}, ["a", "b"]],
-      [obj.m, ["x", "y"]],
-      [obj.am, ["x", "y"]],
-      [obj.gen, ["a", "b"]],
-      [obj.computed, ["p", "q"]],
-      [C.prototype.method, ["a", "b"]],
-      [C.s, ["c", "d"]],
-      [new C().priv, ["e"]],
-      [() => {}, []],
-      [function none() {}, []],
-      [function café(größe: unknown, $x: unknown, _y: unknown) {}, ["größe", "$x", "_y"]],
-      [function esc(étéx: unknown, 𝒳: unknown) {}, ["étéx", "\u{1d4b3}"]],
-    ];
-    for (const [fn, expected] of cases) {
-      assert.deepEqual(parameterNames(fn), expected, String(fn));
-    }
-  });
+    },
+  );
+
+  it(
+    "reads every function form: arrows, async, generators, methods, class methods",
+    unbundled,
+    () => {
+      const obj = {
+        m(x: unknown, y = [1, 2]) {},
+        async am(x: unknown, y: unknown) {},
+        *gen(a: unknown, b = "}") {},
+        ["comp" + "uted"](p: unknown, q: unknown) {},
+      };
+      class C {
+        method(a: unknown, b = { k: 1 }) {}
+        static s(c: unknown, d: unknown) {}
+        async #priv(e: unknown) {}
+        get priv() {
+          return this.#priv;
+        }
+      }
+      const cases: [AnyFn, string[]][] = [
+        [(x: unknown) => x, ["x"]],
+        [async (query: string, k: number) => {}, ["query", "k"]],
+        [async function named(a: unknown, b: unknown) {}, ["a", "b"]],
+        [function* g(a: unknown) {}, ["a"]],
+        [async function* ag(a: unknown, b = 1) {}, ["a", "b"]],
+        [obj.m, ["x", "y"]],
+        [obj.am, ["x", "y"]],
+        [obj.gen, ["a", "b"]],
+        [obj.computed, ["p", "q"]],
+        [C.prototype.method, ["a", "b"]],
+        [C.s, ["c", "d"]],
+        [new C().priv, ["e"]],
+        [() => {}, []],
+        [function none() {}, []],
+        [function café(größe: unknown, $x: unknown, _y: unknown) {}, ["größe", "$x", "_y"]],
+        [function esc(étéx: unknown, 𝒳: unknown) {}, ["étéx", "\u{1d4b3}"]],
+      ];
+      for (const [fn, expected] of cases) {
+        assert.deepEqual(parameterNames(fn), expected, String(fn));
+      }
+    },
+  );
 
   it("names rest parameters and gives destructured ones arg<i>", () => {
     assert.deepEqual(parameterNames(function r(first: unknown, ...rest: unknown[]) {}), [
@@ -133,25 +147,29 @@ describe("parameterNames", () => {
     assert.deepEqual(parameterNames(42 as unknown as AnyFn), []);
   });
 
-  it("task() logs inputs under their own names when a default holds a comma or a call", async () => {
-    let tasks: readonly TaskSpan[] = [];
-    await withTaskEnv(async () => {
-      const search = task(
-        function search(query: string, opts = { k: 1, lang: "en" }, userId = String(1)) {
-          return [query, opts, userId].length;
-        },
-        { logInputs: ["query", "userId"] },
-      );
-      const fmt = task(function fmt(value: number, sep = ",", suffix = "") {
-        return `${value}${sep}${suffix}`;
+  it(
+    "task() logs inputs under their own names when a default holds a comma or a call",
+    unbundled,
+    async () => {
+      let tasks: readonly TaskSpan[] = [];
+      await withTaskEnv(async () => {
+        const search = task(
+          function search(query: string, opts = { k: 1, lang: "en" }, userId = String(1)) {
+            return [query, opts, userId].length;
+          },
+          { logInputs: ["query", "userId"] },
+        );
+        const fmt = task(function fmt(value: number, sep = ",", suffix = "") {
+          return `${value}${sep}${suffix}`;
+        });
+        await run("r", {}, (r) => {
+          search("cats", { k: 5, lang: "de" }, "u-42");
+          fmt(3, ";", "px");
+          tasks = r.tasks;
+        });
       });
-      await run("r", {}, (r) => {
-        search("cats", { k: 5, lang: "de" }, "u-42");
-        fmt(3, ";", "px");
-        tasks = r.tasks;
-      });
-    });
-    assert.deepEqual(tasks[0].inputs, { query: "cats", userId: "u-42" });
-    assert.deepEqual(tasks[1].inputs, { value: 3, sep: ";", suffix: "px" });
-  });
+      assert.deepEqual(tasks[0].inputs, { query: "cats", userId: "u-42" });
+      assert.deepEqual(tasks[1].inputs, { value: 3, sep: ";", suffix: "px" });
+    },
+  );
 });
