@@ -43,6 +43,19 @@ async function withBackend(
   });
 }
 
+/** A trace item whose record is a minimal trace. */
+const TRACE_ITEM = { export: () => ({ object: "trace", id: "trace_1" }) };
+
+/** An exporter posting to the receiver with the test key, short back-off and no environment. */
+function exporterAt(receiver: OtlpReceiver): BackendSpanExporter {
+  return new BackendSpanExporter({
+    endpoint: receiver.url,
+    apiKey: KEY,
+    baseDelayMs: 5,
+    env: noEnv,
+  });
+}
+
 function assertNoKey(diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {
     const text = `${d.message} ${JSON.stringify(d.cause ?? null)}`;
@@ -114,7 +127,7 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
         baseDelayMs: 10,
         env: noEnv,
       });
-      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      await exporter.export([TRACE_ITEM]);
       assert.equal(receiver.requests.length, 3);
       assert.deepEqual(diagnostics.map((d) => d.code), []);
     }));
@@ -122,13 +135,8 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
   it("gives up after maxRetries attempts, reporting it", () =>
     withBackend(async (receiver, diagnostics) => {
       receiver.plan({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
-      const exporter = new BackendSpanExporter({
-        endpoint: receiver.url,
-        apiKey: KEY,
-        baseDelayMs: 5,
-        env: noEnv,
-      });
-      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      const exporter = exporterAt(receiver);
+      await exporter.export([TRACE_ITEM]);
       assert.equal(receiver.requests.length, 3);
       assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_failed"]);
       assert.match(diagnostics[0].message, /HTTP 500.*after 3 attempts/);
@@ -137,13 +145,8 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
   it("does not retry a 400; the report masks a key the server echoes back", () =>
     withBackend(async (receiver, diagnostics) => {
       receiver.plan({ status: 400, body: `{"error":"invalid key ${KEY}"}` });
-      const exporter = new BackendSpanExporter({
-        endpoint: receiver.url,
-        apiKey: KEY,
-        baseDelayMs: 5,
-        env: noEnv,
-      });
-      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      const exporter = exporterAt(receiver);
+      await exporter.export([TRACE_ITEM]);
       assert.equal(receiver.requests.length, 1);
       assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_rejected"]);
       assert.match(diagnostics[0].message, /HTTP 400.*invalid key \[REDACTED\]/);
@@ -153,7 +156,7 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
     withBackend(async (receiver, diagnostics) => {
       setTracingExportApiKey(undefined);
       const exporter = new BackendSpanExporter({ endpoint: receiver.url, env: noEnv });
-      await exporter.export([{ export: () => ({ object: "trace", id: "trace_1" }) }]);
+      await exporter.export([TRACE_ITEM]);
       assert.equal(receiver.requests.length, 0);
       assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_no_key"]);
     }));
@@ -164,16 +167,17 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
         ({ OPENAI_API_KEY: "sk-env-key", OPENAI_ORG_ID: "org_env" } as Record<string, string>)[
           name
         ];
-      const item = { export: () => ({ object: "trace", id: "trace_1" }) };
       const auth = () => receiver.requests.at(-1)!.headers.authorization;
       try {
-        await new BackendSpanExporter({ endpoint: receiver.url, env }).export([item]);
+        await new BackendSpanExporter({ endpoint: receiver.url, env }).export([TRACE_ITEM]);
         assert.equal(auth(), "Bearer sk-env-key");
         assert.equal(receiver.requests.at(-1)!.headers["openai-organization"], "org_env");
         setTracingExportApiKey("sk-global-key");
-        await new BackendSpanExporter({ endpoint: receiver.url, env }).export([item]);
+        await new BackendSpanExporter({ endpoint: receiver.url, env }).export([TRACE_ITEM]);
         assert.equal(auth(), "Bearer sk-global-key");
-        await new BackendSpanExporter({ endpoint: receiver.url, env, apiKey: KEY }).export([item]);
+        await new BackendSpanExporter({ endpoint: receiver.url, env, apiKey: KEY }).export([
+          TRACE_ITEM,
+        ]);
         assert.equal(auth(), `Bearer ${KEY}`);
       } finally {
         setTracingExportApiKey(undefined);
@@ -288,8 +292,6 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
 });
 
 describe("BackendSpanExporter with an injected fetch", () => {
-  const item = { export: () => ({ object: "trace", id: "trace_1" }) };
-
   it("retries network errors, then succeeds", async () => {
     let calls = 0;
     const exporter = new BackendSpanExporter({
@@ -303,7 +305,7 @@ describe("BackendSpanExporter with an injected fetch", () => {
     assert.equal(exporter.endpoint, OPENAI_TRACES_ENDPOINT);
     const capture = captureDiagnostics();
     try {
-      await exporter.export([item]);
+      await exporter.export([TRACE_ITEM]);
     } finally {
       capture.restore();
     }
@@ -322,12 +324,12 @@ describe("BackendSpanExporter with an injected fetch", () => {
     const capture = captureDiagnostics();
     try {
       const started = Date.now();
-      const pending = exporter.export([item]);
+      const pending = exporter.export([TRACE_ITEM]);
       setTimeout(() => void exporter.shutdown(), 50);
       await pending;
       assert.ok(Date.now() - started < 2000, "the back-off ended at shutdown");
       assert.equal(calls, 1);
-      await exporter.export([item]);
+      await exporter.export([TRACE_ITEM]);
       assert.equal(calls, 1, "nothing is sent after shutdown");
     } finally {
       capture.restore();
