@@ -1,11 +1,12 @@
 /**
  * An epoch clock that keeps the monotonic clock's resolution and order but follows the wall
  * clock. `performance.timeOrigin + performance.now()` drifts away from `Date.now()` as a process
- * runs (measured here: 20 ppm, about 1.7 s a day), and the wall clock may be stepped; times taken
- * from the monotonic clock alone then disagree with logs and with other hosts. Once a second the
- * clock compares itself with the wall clock and changes its rate by at most 100 ppm to close the
- * gap: it never jumps and never runs backwards. A gap of more than a second (the wall clock was
- * set, the machine slept) is closed at once.
+ * runs (measured here: 20 ppm, about 1.7 s a day), and the wall clock may be adjusted; times taken
+ * from the monotonic clock alone then disagree with logs and with other hosts. Once a second (at
+ * the first reading after it) the clock measures its gap to the wall clock and closes it at most
+ * 100 ppm at a time, stopping when it is closed, so it never jumps and an idle process does not
+ * overshoot. A gap over a second (the wall clock was set, the machine slept) is closed at once:
+ * the one case in which the clock jumps, backwards too if the wall clock was set back.
  *
  * @module
  */
@@ -38,20 +39,22 @@ export function createEpochClock(
 ): () => number {
   let base = monotonic();
   let epoch = originMs + base;
-  let rate = 1;
+  let gap = 0;
   let nextCheck = base;
   return () => {
     const now = monotonic();
-    if (now >= nextCheck) {
-      const current = epoch + (now - base) * rate;
-      // The wall clock counts whole milliseconds: its true time is half a millisecond later.
-      const gap = wall() + 0.5 - current;
-      epoch = Math.abs(gap) > STEP_THRESHOLD_MS ? current + gap : current;
-      base = now;
-      nextCheck = now + CHECK_INTERVAL_MS;
-      // Close a tenth of the gap per second: smooth over the wall clock's millisecond steps.
-      rate = 1 + Math.max(-MAX_RATE_CHANGE, Math.min(MAX_RATE_CHANGE, gap / 1e4));
-    }
-    return epoch + (now - base) * rate;
+    // The monotonic time plus as much of the gap as 100 ppm of the time since the check allows.
+    const most = (now - base) * MAX_RATE_CHANGE;
+    const current = epoch + (now - base) + Math.max(-most, Math.min(most, gap));
+    if (now < nextCheck) return current;
+    nextCheck = now + CHECK_INTERVAL_MS;
+    // The wall clock counts whole milliseconds: its true time is half a millisecond later.
+    const measured = wall() + 0.5 - current;
+    if (!(Math.abs(measured) < Infinity)) return current; // an unusable wall clock reading
+    const step = Math.abs(measured) > STEP_THRESHOLD_MS;
+    epoch = step ? current + measured : current;
+    gap = step ? 0 : measured;
+    base = now;
+    return epoch;
   };
 }

@@ -1,5 +1,6 @@
 // The epoch clock follows the wall clock without jumping or running backwards, whatever the
-// monotonic clock's drift; a large gap (the wall clock was set) is closed at once.
+// monotonic clock's drift, and without overshooting after a long idle time; a gap over a second
+// (the wall clock was set) is closed at once, the one case in which it jumps.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createEpochClock } from "../src/epoch_clock.ts";
@@ -50,6 +51,27 @@ describe("the epoch clock", () => {
     state.wallExact += 3_600_000; // the system clock moved an hour forward
     advance(1000);
     assert.ok(Math.abs(clock() - state.wallExact) < 2);
+  });
+
+  it("does not overshoot after hours without a reading", () => {
+    const { state, clock, advance } = fakeClocks(0.9);
+    clock();
+    advance(1000);
+    clock();
+    advance(4 * 3_600_000);
+    assert.ok(Math.abs(clock() - state.wallExact) < 1, `${clock() - state.wallExact} ms`);
+  });
+
+  it("follows a wall clock set back by more than a second, and ignores an unusable reading", () => {
+    const { state, clock, advance } = fakeClocks(0);
+    clock();
+    advance(1000);
+    state.wallExact -= 5000;
+    assert.ok(Math.abs(clock() - state.wallExact) < 2);
+    const nan = createEpochClock(() => state.mono, () => NaN, 1.7e12);
+    const first = nan();
+    advance(2000);
+    assert.ok(Math.abs(nan() - first - 2000) < 0.001, "runs on the monotonic clock");
   });
 
   it("slews a small gap instead of jumping: at most 100 ppm faster or slower", () => {
