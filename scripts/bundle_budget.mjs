@@ -32,9 +32,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9462 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9496 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised four times, each time for correctness fixes only:
+ * It was raised five times, each time for correctness fixes only:
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -52,9 +52,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   (`performance.timeOrigin + now()` alone: 20 ppm measured, 1.7 s a day; the clock now slews
  *   toward `Date.now()` without jumps, +118 B), and a tracer scope whose name or version was not a
  *   string making every batch unencodable (+22 B); the faster id generation of the same day had
- *   saved 29 B of it.
+ *   saved 29 B of it;
+ * - 9462 → 9496 (2026-12-04): a review of that clock found it overshooting after an idle time
+ *   (161 ms after an hour; the slew now stops when the gap is closed, +19 B), and a secret echoed
+ *   in an error body leaked its start when the body was cut before it was masked (now masked whole,
+ *   then cut, +15 B).
  */
-const CEILING_GZIP_BYTES = 9462;
+const CEILING_GZIP_BYTES = 9496;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

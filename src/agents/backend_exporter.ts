@@ -9,9 +9,8 @@
  * @module
  */
 import { peekConfig } from "../config_state.ts";
-import { report } from "../diagnostics.ts";
-import type { DiagnosticLevel } from "../diagnostics.ts";
 import { sleep } from "../exporter/_retry.ts";
+import { maskSecrets, throttledWarner, type Warn } from "../exporter/_warn.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
@@ -24,9 +23,6 @@ import { getTracingExportApiKey } from "./provider.ts";
 
 /** The OpenAI traces ingest endpoint (the default). */
 export const OPENAI_TRACES_ENDPOINT = "https://api.openai.com/v1/traces/ingest";
-
-/** Minimum time between two diagnostics with the same code from one exporter, in ms. */
-const WARN_INTERVAL_MS = 60_000;
 
 /** The subset of `fetch` the exporter uses. */
 export type BackendFetch = (url: string, init: RequestInit) => Promise<Response>;
@@ -58,7 +54,10 @@ export interface BackendSpanExporterOptions {
   project?: string;
   /** Where records are posted. Default {@linkcode OPENAI_TRACES_ENDPOINT}. */
   endpoint?: string;
-  /** Attempts per request, the first included (4xx answers are never retried). Default 3. */
+  /**
+   * Attempts per request, the first included (4xx answers are never retried); 0 also means one
+   * attempt, as in the OpenAI Agents SDK. Default 3.
+   */
   maxRetries?: number;
   /** Delay before the first retry in ms; doubled after each retry, plus 0–10 % jitter. Default 1000. */
   baseDelayMs?: number;
@@ -136,7 +135,8 @@ export class BackendSpanExporter {
   readonly #env: (name: string) => string | undefined;
   readonly #fetch: BackendFetch;
   readonly #closed = new AbortController();
-  readonly #warned = new Map<string, number>();
+  /** Reports at most once a minute per code, with every key masked. */
+  readonly #warn: Warn = throttledWarner([]);
 
   /**
    * Creates an exporter.
@@ -157,7 +157,7 @@ export class BackendSpanExporter {
     this.#apiKey = text(options.apiKey);
     this.#organization = text(options.organization);
     this.#project = text(options.project);
-    this.#maxAttempts = countAtLeastOne(options.maxRetries, 3);
+    this.#maxAttempts = Math.max(1, Math.floor(numberAtLeast(options.maxRetries, 0, 3)));
     this.#baseDelayMs = Math.min(numberAtLeast(options.baseDelayMs, 0, 1000), MAX_TIMER_MS);
     this.#maxDelayMs = Math.min(numberAtLeast(options.maxDelayMs, 0, 30_000), MAX_TIMER_MS);
     this.#requestTimeoutMs = Math.min(
@@ -191,11 +191,9 @@ export class BackendSpanExporter {
         const key = ownKey ?? this.#defaultKey();
         if (key === undefined) {
           this.#warn(
-            "warn",
             "openai_export_no_key",
             `OPENAI_API_KEY is not set: ${data.length} trace items not sent to OpenAI ` +
               "(pass apiKey or call setTracingExportApiKey)",
-            [],
           );
           continue;
         }
@@ -203,11 +201,11 @@ export class BackendSpanExporter {
           await this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity));
         } catch (error) {
           const why = `${data.length} trace items not sent to OpenAI: ${safeString(error)}`;
-          this.#warn("error", "openai_export_failed", why, [key]);
+          this.#warn("openai_export_failed", why, "error", [key]);
         }
       }
     } catch (error) {
-      this.#warn("error", "openai_export_failed", `Trace export failed: ${safeString(error)}`, []);
+      this.#warn("openai_export_failed", `Trace export failed: ${safeString(error)}`, "error");
     }
   }
 
@@ -220,28 +218,31 @@ export class BackendSpanExporter {
     return Promise.resolve();
   }
 
-  /** Records by API key (undefined: the exporter's key). */
-  #group(items: readonly ExportableTraceItem[]): Map<string | undefined, unknown[]> {
-    const groups = new Map<string | undefined, unknown[]>();
+  /**
+   * JSON records by API key (undefined: the exporter's key). An item whose record cannot be
+   * made, redacted or serialized (a throwing getter, a BigInt) is skipped alone.
+   */
+  #group(items: readonly ExportableTraceItem[]): Map<string | undefined, string[]> {
+    const groups = new Map<string | undefined, string[]>();
     for (const item of Array.isArray(items) ? items : []) {
       let record: unknown;
       let key: string | undefined;
       try {
         record = typeof item.export === "function" ? item.export() : item.toJSON?.();
         key = text(item.tracingApiKey);
+        if (record === null || record === undefined) continue;
+        const policy = this.#redaction ?? getRedactionPolicy();
+        if (policy !== false) record = policy.redactValue(record as JsonValue, { truncate: false });
+        if (this.#sanitize) record = sanitizeForBackend(record, this.#maxFieldBytes);
+        record = JSON.stringify(record);
       } catch (error) {
         this.#warn(
-          "warn",
           "openai_export_item",
-          `A trace item has no record: ${safeString(error)}`,
-          [],
+          `A trace item was skipped, its record cannot be sent: ${safeString(error)}`,
         );
         continue;
       }
-      if (record === null || record === undefined) continue;
-      const policy = this.#redaction ?? getRedactionPolicy();
-      if (policy !== false) record = policy.redactValue(record as JsonValue, { truncate: false });
-      if (this.#sanitize) record = sanitizeForBackend(record, this.#maxFieldBytes);
+      if (typeof record !== "string") continue;
       const group = groups.get(key);
       if (group === undefined) groups.set(key, [record]);
       else group.push(record);
@@ -264,15 +265,15 @@ export class BackendSpanExporter {
   /** One request with its retries. */
   async #post(
     key: string,
-    data: unknown[],
+    data: string[],
     signal: AbortSignal | undefined,
     deadline: number,
   ): Promise<void> {
     const secrets = [key, this.#apiKey ?? ""];
     const what = `${data.length} trace items`;
     const giveUp = (why: string) =>
-      this.#warn("error", "openai_export_failed", `${what} not sent to OpenAI: ${why}`, secrets);
-    const body = JSON.stringify({ data });
+      this.#warn("openai_export_failed", `${what} not sent to OpenAI: ${why}`, "error", secrets);
+    const body = `{"data":[${data.join(",")}]}`;
     const headers: Record<string, string> = {
       "authorization": `Bearer ${key}`,
       "content-type": "application/json",
@@ -293,13 +294,13 @@ export class BackendSpanExporter {
         const timeout = Math.min(this.#requestTimeoutMs, deadline - Date.now());
         if (stop.signal.aborted) return giveUp("aborted (shutdown or signal)");
         if (timeout <= 0) return giveUp("deadline passed");
-        const outcome = await this.#attempt(headers, body, timeout, stop.signal);
+        const outcome = await this.#attempt(headers, body, timeout, stop.signal, secrets);
         if (outcome === "ok") return;
         if (/^HTTP 4/.test(outcome)) {
           return this.#warn(
-            "error",
             "openai_export_rejected",
             `OpenAI rejected ${what} (not retried): ${outcome}`,
+            "error",
             secrets,
           );
         }
@@ -317,12 +318,13 @@ export class BackendSpanExporter {
     }
   }
 
-  /** One HTTP attempt: `"ok"`, `"HTTP <status>: <body start>"`, or why it failed. */
+  /** One HTTP attempt: `"ok"`, `"HTTP <status>: <body start, secrets masked>"`, or why it failed. */
   async #attempt(
     headers: Record<string, string>,
     body: string,
     timeout: number,
     stop: AbortSignal,
+    secrets: string[],
   ): Promise<string> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeout);
@@ -337,7 +339,10 @@ export class BackendSpanExporter {
       });
       const answer = await response.text().catch(() => "");
       if (response.status < 300) return "ok";
-      return `HTTP ${response.status}: ${answer.replace(/\s+/g, " ").trim().slice(0, 300)}`;
+      // Masked before it is cut: a key echoed across the cut leaves no prefix behind.
+      return `HTTP ${response.status}: ${
+        maskSecrets(answer.replace(/\s+/g, " ").trim(), secrets, 300)
+      }`;
     } catch (error) {
       return stop.aborted
         ? "aborted"
@@ -348,16 +353,5 @@ export class BackendSpanExporter {
       clearTimeout(timer);
       stop.removeEventListener("abort", onStop);
     }
-  }
-
-  /** Reports at most once per interval per code, with every secret masked. */
-  #warn(level: DiagnosticLevel, code: string, message: string, secrets: string[]): void {
-    const now = Date.now();
-    if (now - (this.#warned.get(code) ?? -Infinity) < WARN_INTERVAL_MS) return;
-    this.#warned.set(code, now);
-    for (const secret of secrets) {
-      if (secret.length >= 4) message = message.split(secret).join("[REDACTED]");
-    }
-    report(level, code, message);
   }
 }

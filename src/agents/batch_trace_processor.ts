@@ -39,7 +39,10 @@ export interface BatchTraceProcessorOptions {
   maxQueueSize?: number;
   /** Most items per export. Default 128. */
   maxBatchSize?: number;
-  /** Delay before queued items are exported, in ms. Default 5000. */
+  /**
+   * Delay before queued items are exported, in ms; 0 exports right after the current task, with
+   * everything queued by then. Default 5000.
+   */
   scheduleDelayMs?: number;
   /** Share of `maxQueueSize` that triggers an export without waiting (0–1]. Default 0.7. */
   exportTriggerRatio?: number;
@@ -102,7 +105,7 @@ export class BatchTraceProcessor implements TracingProcessor {
     this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 128), this.#maxQueueSize);
     const ratio = numberAtLeast(options.exportTriggerRatio, 0, 0.7);
     this.#triggerSize = Math.max(1, Math.floor(this.#maxQueueSize * Math.min(ratio || 0.7, 1)));
-    this.#delayMs = Math.min(countAtLeastOne(options.scheduleDelayMs, 5000), MAX_TIMER_MS);
+    this.#delayMs = Math.min(numberAtLeast(options.scheduleDelayMs, 0, 5000), MAX_TIMER_MS);
     this.#timeoutMs = Math.min(numberAtLeast(options.timeoutMs, 0, 30_000), MAX_TIMER_MS);
     this.#timers = options.timers ?? runtimeKey() !== "workerd";
   }

@@ -1,24 +1,60 @@
 /**
- * Rate-limited, secret-masking warnings for the OTLP exporter: at most one diagnostic per code
- * per interval (a collector that is down must not flood the host's logs), and every configured
- * secret value (API key, header values) replaced by `[REDACTED]` before anything is reported,
- * even when a server echoes it back in an error body.
+ * Rate-limited, secret-masking warnings for the exporters: at most one diagnostic per code per
+ * interval (a collector that is down must not flood the host's logs), and every configured secret
+ * value (API key, header values) replaced by `[REDACTED]` before anything is reported, even when a
+ * server echoes it back in an error body.
  *
  * @module
  */
 import { report } from "../diagnostics.ts";
-
-/** Reports a warning with a stable code; see {@linkcode throttledWarner}. */
-export type Warn = (code: string, message: string) => void;
+import type { DiagnosticLevel } from "../diagnostics.ts";
 
 /**
- * A warning reporter that masks secrets and reports each code at most once per interval.
+ * Reports a diagnostic with a stable code (level `"warn"` unless given), masking `secrets` too;
+ * see {@linkcode throttledWarner}.
+ */
+export type Warn = (
+  code: string,
+  message: string,
+  level?: DiagnosticLevel,
+  secrets?: readonly string[],
+) => void;
+
+/**
+ * Replaces every secret in `text` by `[REDACTED]`, then cuts the text to `max` characters: masked
+ * first, so a secret straddling the cut leaks no prefix (pass the whole text: a text cut before it
+ * is masked could end with a secret's start). Each secret is masked whole, trimmed, and by its
+ * credential alone (what follows the first space, as in `Bearer <token>`); a part shorter than 4
+ * characters is too common to mask and is left alone.
  *
- * @param secrets Values that must never appear in a diagnostic. Each is masked whole, trimmed,
- *   and by its credential alone (what follows the first space, as in `Bearer <token>`); a part
- *   shorter than 4 characters is too common to mask and is left alone.
+ * @param text The whole text, e.g. a message with an error body.
+ * @param secrets Values that must not appear in the result.
+ * @param max Most characters kept.
+ * @returns The masked text.
+ * @example
+ * ```ts
+ * import { maskSecrets } from "./_warn.ts";
+ * maskSecrets("bad key sk-live-123 (got sk-live-123)", ["Bearer sk-live-123"], 100);
+ * // "bad key [REDACTED] (got [REDACTED])"
+ * ```
+ */
+export function maskSecrets(text: string, secrets: readonly string[], max: number): string {
+  const masked = secrets.flatMap((secret) => [
+    secret,
+    secret = secret.trim(),
+    secret.slice(secret.indexOf(" ") + 1).trim(),
+  ]).filter((secret) => secret.length > 3);
+  for (const secret of masked) text = text.split(secret).join("[REDACTED]");
+  return text.slice(0, max);
+}
+
+/**
+ * A warning reporter that masks secrets (see {@linkcode maskSecrets}), keeps at most 600
+ * characters of a message, and reports each code at most once per interval.
+ *
+ * @param secrets Values that must never appear in a diagnostic.
  * @param intervalMillis Minimum time between two warnings with the same code.
- * @returns The reporter.
+ * @returns The reporter; its own `secrets` argument adds values for one message.
  * @example
  * ```ts
  * import { throttledWarner } from "./_warn.ts";
@@ -29,17 +65,11 @@ export type Warn = (code: string, message: string) => void;
  * ```
  */
 export function throttledWarner(secrets: readonly string[], intervalMillis = 60_000): Warn {
-  const masked = secrets.flatMap((secret) => [
-    secret,
-    secret = secret.trim(),
-    secret.slice(secret.indexOf(" ") + 1).trim(),
-  ]).filter((secret) => secret.length >= 4);
   const last = new Map<string, number>();
-  return (code, message) => {
+  return (code, message, level = "warn", more = []) => {
     const now = Date.now();
     if (now - (last.get(code) ?? -Infinity) < intervalMillis) return;
     last.set(code, now);
-    for (const secret of masked) message = message.split(secret).join("[REDACTED]");
-    report("warn", code, message);
+    report(level, code, maskSecrets(message, secrets.concat(more), 600));
   };
 }

@@ -363,8 +363,8 @@ export class OtlpHttpExporter implements SpanExporter {
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
       if (reason === "aborted") break;
-      detail ??= bytes && utf8Decoder.decode(bytes.subarray(0, 512)).replace(/\s+/g, " ").trim()
-            .slice(0, 300) || undefined;
+      // Whole: the warner masks secrets before it cuts the message.
+      detail ??= bytes && utf8Decoder.decode(bytes).replace(/\s+/g, " ").trim() || undefined;
       retryable = status === 0 || isRetryableStatus(status);
       if (!retryable) return fail(reason);
       retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());

@@ -367,6 +367,76 @@ describe("BackendSpanExporter with an injected fetch", () => {
     assert.ok(bodies[1].includes("sk-live-1234"), "redaction: false posts the records as given");
   });
 
+  it("masks a key echoed across the cut of an error body: not even its start is reported", async () => {
+    const capture = captureDiagnostics();
+    try {
+      // The body is cut to 300 characters; the echoed key starts anywhere around the cut.
+      for (let at = 260; at <= 300; at += 4) {
+        const body = `{"error":"${"x".repeat(at - 10)} Incorrect API key provided: Bearer ${KEY}"}`;
+        await new BackendSpanExporter({
+          apiKey: KEY,
+          env: noEnv,
+          fetch: () => Promise.resolve(new Response(body, { status: 401 })),
+        }).export([TRACE_ITEM]);
+      }
+    } finally {
+      capture.restore();
+    }
+    assert.equal(capture.list.length, 11);
+    for (const d of capture.list) {
+      assert.equal(d.code, "openai_export_rejected");
+      assert.ok(!d.message.includes(KEY.slice(0, 4)), `part of the key in: ${d.message}`);
+    }
+  });
+
+  it("skips only the record that cannot be serialized; the rest of its group is posted", async () => {
+    const posted: string[][] = [];
+    const capture = captureDiagnostics();
+    try {
+      for (const redaction of [undefined, false] as const) {
+        await new BackendSpanExporter({
+          apiKey: KEY,
+          env: noEnv,
+          redaction,
+          fetch: (_url, init) => (
+            posted.push(JSON.parse(String(init.body)).data.map((r: { id: string }) => r.id)),
+              Promise.resolve(new Response("{}", { status: 200 }))
+          ),
+        }).export([
+          TRACE_ITEM,
+          { export: () => ({ object: "trace.span", id: "span_big", span_data: { n: 10n } }) },
+          {
+            export: () => ({ object: "trace.span", id: "span_ok", span_data: { type: "custom" } }),
+          },
+        ]);
+      }
+    } finally {
+      capture.restore();
+    }
+    assert.deepEqual(posted, [["trace_1", "span_ok"], ["trace_1", "span_ok"]]);
+    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_item", "openai_export_item"]);
+    assert.match(capture.list[0].message, /BigInt/);
+  });
+
+  it("maxRetries: 0 makes one attempt; a bad maxRetries keeps the default 3", async () => {
+    const capture = captureDiagnostics();
+    try {
+      for (const [maxRetries, expected] of [[0, 1], [1, 1], [2, 2], [NaN, 3], [-1, 3], ["2", 3]]) {
+        let calls = 0;
+        await new BackendSpanExporter({
+          apiKey: KEY,
+          env: noEnv,
+          baseDelayMs: 0,
+          maxRetries: maxRetries as number,
+          fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
+        }).export([TRACE_ITEM]);
+        assert.equal(calls, expected, `maxRetries: ${String(maxRetries)}`);
+      }
+    } finally {
+      capture.restore();
+    }
+  });
+
   it("rejects a bad endpoint and a non-string key with clear errors", () => {
     assert.throws(() => new BackendSpanExporter({ endpoint: "ftp://x" }), /http\(s\) URL/);
     assert.throws(() => setTracingExportApiKey(42 as unknown as string), TypeError);

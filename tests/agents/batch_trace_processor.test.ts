@@ -122,6 +122,18 @@ describe("BatchTraceProcessor", () => {
     await processor.shutdown();
   });
 
+  it("scheduleDelayMs: 0 exports right after the current task, everything queued by then", async () => {
+    const exporter = new Recorder();
+    const processor = new BatchTraceProcessor(exporter, { scheduleDelayMs: 0, timers: true });
+    processor.onTraceStart(item("t") as unknown as TraceView);
+    processor.onSpanEnd(item("s"));
+    assert.deepEqual(exporter.ids, [], "not exported synchronously");
+    const started = Date.now();
+    while (exporter.ids.length < 2 && Date.now() - started < 2000) await delay(10);
+    assert.deepEqual(exporter.batches, [[{ id: "t" }, { id: "s" }]], "one batch, well before 5 s");
+    await processor.shutdown();
+  });
+
   it("isolates an exporter that throws: the next batch is still exported", () =>
     withDiagnostics(async (diagnostics) => {
       const exported: unknown[] = [];

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import { maskSecrets } from "../../src/exporter/_warn.ts";
 import { setTracer } from "../../src/global.ts";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
@@ -282,5 +283,45 @@ describe("OTLP/HTTP exporter", { skip }, () => {
         }
       });
     }
+  });
+
+  it("masks a key echoed across the cut of a long error body: not even its start is reported", async () => {
+    const token = "sk-live-" + "A1b2C3d4".repeat(20);
+    // The key straddles the old cuts: 300 characters, and 512 bytes of which whitespace is most.
+    const bodies = [260, 280, 300].map((at) => `${"x".repeat(at)} bad key: Bearer ${token}`)
+      .concat(`${"x ".repeat(100)}${" ".repeat(280)} bad key: Bearer ${token}`);
+    for (const body of bodies) {
+      await scenario(async (receiver) => {
+        const capture = captureDiagnostics();
+        try {
+          receiver.plan({ status: 401, body });
+          const exporter = createOtlpExporter({
+            endpoint: receiver.url,
+            compression: "none",
+            headers: { Authorization: `Bearer ${token}` },
+          });
+          assert.deepEqual((await exporter.export(makeSpanBatch(1))).dropped, { http_401: 1 });
+          await exporter.shutdown();
+          const text = capture.list.map((d) => `${d.code} ${d.message}`).join("\n");
+          assert.match(text, /export_failed/);
+          assert.ok(!text.includes(token.slice(0, 4)), `part of the key leaks: ${text}`);
+        } finally {
+          capture.restore();
+        }
+      });
+    }
+  });
+});
+
+describe("maskSecrets", () => {
+  it("masks whole secrets before it cuts, so a secret at the cut leaves no start behind", () => {
+    const secrets = ["Bearer sk-live-0123456789"];
+    assert.equal(maskSecrets("a sk-live-0123456789 b", secrets, 100), "a [REDACTED] b");
+    // Masked before the cut: 30 characters would have cut the secret.
+    assert.equal(
+      maskSecrets("key Bearer sk-live-0123456789 is wrong", secrets, 20),
+      "key [REDACTED] is wr",
+    );
+    assert.equal(maskSecrets("short sk-l", secrets, 100), "short sk-l", "an uncut text is whole");
   });
 });
