@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { listMembers, trimOws } from "./_list_members.ts";
 
 /** The most list members kept from a received `baggage` header (W3C Baggage, Limits). */
 export const MAX_BAGGAGE_MEMBERS = 64;
@@ -15,9 +16,16 @@ export const MAX_BAGGAGE_BYTES = 8192;
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const VALUE = "[\\x21\\x23-\\x2b\\x2d-\\x3a\\x3c-\\x5b\\x5d-\\x7e]*";
 const OWS = "[ \\t]*";
-const MEMBER = new RegExp(
-  `^${TOKEN}${OWS}=${OWS}${VALUE}(?:${OWS};${OWS}${TOKEN}(?:${OWS}=${OWS}${VALUE})?)*$`,
-);
+// Each `;`-separated part of a member, trimmed: the first is `key=value`, the others properties.
+// (One pattern for a whole member backtracks quadratically on runs of spaces.)
+const KEY_VALUE = new RegExp(`^${TOKEN}${OWS}=${OWS}${VALUE}$`);
+const PROPERTY = new RegExp(`^${TOKEN}(?:${OWS}=${OWS}${VALUE})?$`);
+
+/** Whether a trimmed list member is valid. */
+function isMember(member: string): boolean {
+  const [pair, ...properties] = member.split(";").map(trimOws);
+  return KEY_VALUE.test(pair) && properties.every((part) => PROPERTY.test(part));
+}
 
 /**
  * Parses a `baggage` header into its list members (each trimmed of surrounding spaces and tabs;
@@ -35,14 +43,8 @@ const MEMBER = new RegExp(
  */
 export function parseBaggage(header: unknown): string[] | undefined {
   if (typeof header !== "string") return undefined;
-  const members: string[] = [];
-  for (const raw of header.split(",")) {
-    const item = raw.replace(/^[ \t]+|[ \t]+$/g, "");
-    if (item === "") continue;
-    if (!MEMBER.test(item)) return undefined;
-    members.push(item);
-  }
-  return members;
+  const members = listMembers(header);
+  return members.every(isMember) ? members : undefined;
 }
 
 /** The result of {@linkcode limitBaggage}. */

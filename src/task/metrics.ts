@@ -7,8 +7,9 @@
  *   and the raw value is kept in `attributes.original` (the mode in `attributes.aggregation`).
  *   dreadnode's running sum added the *largest* prior value; tracelet adds the previous running
  *   total over the raw values, which is the documented intent. The running mean is kept
- *   incrementally, so it is finite for finite values; a point whose running aggregate would not be
- *   finite (a sum past ±1.8e308) is rejected (`metric_invalid`), the earlier points kept.
+ *   incrementally, so it is finite for finite values, and the running sum survives an overflow on
+ *   the way (`1.5e308 + 1.5e308 - 1.5e308` is `1.5e308`); a point whose running aggregate would
+ *   not be finite (a sum past ±1.8e308) is rejected (`metric_invalid`), the earlier points kept.
  * - **read time** (v2): {@linkcode MetricSeries.aggregate} (and `mean`, `min`, `max`, `sum`) over
  *   the raw values of a series; `first`, `last`, `value`, `atStep` and `valuesAtSteps` read the
  *   stored values.
@@ -130,11 +131,19 @@ function nextMean(prev: number, x: number, n: number): number {
   return Number.isFinite(mean) ? mean : prev + (x / n - prev / n);
 }
 
+/**
+ * The running sums of a series are also kept scaled by this power of two (exact, bar subnormals):
+ * {@linkcode MAX_POINTS_PER_SERIES} values of at most ±1.8e308 then sum to a finite number, so a
+ * plain running sum that overflowed on the way (`1.5e308 + 1.5e308 - 1.5e308`) is recovered.
+ */
+const SUM_SCALE = 2 ** -14;
+
 /** One named series with raw values kept for read-time aggregation. */
 export class MetricSeries {
   readonly #points: MetricPoint[] = [];
   readonly #raw: number[] = [];
-  #sum = 0;
+  #sum = 0; // ±Infinity only while the true sum is past ±1.8e308.
+  #scaledSum = 0; // The sum times SUM_SCALE: always finite.
   #mean = 0;
   #min = Infinity;
   #max = -Infinity;
@@ -195,8 +204,10 @@ export class MetricSeries {
     const effective = mode === "direct" ? undefined : mode;
     const raw = metric.value;
     const n = this.#raw.length + 1;
+    const scaledSum = this.#scaledSum + raw * SUM_SCALE;
+    const plainSum = this.#sum + raw;
     const next = {
-      sum: this.#sum + raw,
+      sum: Number.isFinite(plainSum) ? plainSum : scaledSum / SUM_SCALE,
       mean: nextMean(this.#mean, raw, n),
       min: Math.min(this.#min, raw),
       max: Math.max(this.#max, raw),
@@ -226,6 +237,7 @@ export class MetricSeries {
     this.#mode = effective;
     this.#raw.push(raw);
     this.#sum = next.sum;
+    this.#scaledSum = scaledSum;
     this.#mean = next.mean;
     this.#min = next.min;
     this.#max = next.max;

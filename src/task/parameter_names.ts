@@ -13,8 +13,9 @@ const ESCAPE = String.raw`\\u(?:[0-9a-fA-F]{4}|\{[0-9a-fA-F]{1,6}\})`;
 const NAME = String
   .raw`(?:[\p{ID_Start}$_]|${ESCAPE})(?:[\p{ID_Continue}$\u200c\u200d]|${ESCAPE})*`;
 const IDENT = new RegExp(`^${NAME}`, "u");
-const IDENT_CHAR = /[\p{ID_Continue}$\u200c\u200d]/u;
-const SINGLE_ARROW = new RegExp(String.raw`^(?:async\s+)?(${NAME})\s*=>`, "u");
+const IDENT_AT = new RegExp(NAME, "uy");
+const NUMBER_AT = /\.?[0-9][0-9A-Za-z_.]*/y;
+const SPACE = /\s/;
 /** Words after which `/` starts a regular expression rather than a division. */
 const BEFORE_REGEX = new Set([
   "return",
@@ -37,17 +38,21 @@ function closerOf(c: string): string | undefined {
   return c === "(" ? ")" : c === "[" ? "]" : c === "{" ? "}" : undefined;
 }
 
-/** Whether a `/` at `i` starts a regular expression (by the token before it). */
-function regexAllowed(src: string, i: number): boolean {
-  let j = i - 1;
-  while (j >= 0 && /\s/.test(src[j])) j--;
-  if (j < 0) return true;
-  if (IDENT_CHAR.test(src[j])) {
-    let k = j;
-    while (k > 0 && IDENT_CHAR.test(src[k - 1])) k--;
-    return BEFORE_REGEX.has(src.slice(k, j + 1));
-  }
-  return !")]}".includes(src[j]);
+/** Whether a character is white space or a line terminator. */
+function isSpace(code: number, c: string): boolean {
+  return code === 32 || code >= 9 && code <= 13 || code > 127 && SPACE.test(c);
+}
+
+/** Whether a name may start with this character code (`$`, `_`, `\\`, a letter, non-ASCII). */
+function isNameStart(code: number): boolean {
+  return (code | 32) >= 97 && (code | 32) <= 122 || code === 36 || code === 95 || code === 92 ||
+    code > 127;
+}
+
+/** Index just past the token `pattern` matches at `i` (a sticky pattern), or -1. */
+function matchAt(pattern: RegExp, src: string, i: number): number {
+  pattern.lastIndex = i;
+  return pattern.test(src) ? pattern.lastIndex : -1;
 }
 
 function skipQuoted(src: string, i: number, quote: string): number {
@@ -89,15 +94,9 @@ function skipRegex(src: string, i: number): number {
   return -1;
 }
 
-/**
- * Index just past the string, template, comment or regular expression starting at `i`; `i` when
- * none starts there; -1 when it never ends.
- */
-function skipAtom(src: string, i: number): number {
-  const c = src[i];
-  if (c === '"' || c === "'") return skipQuoted(src, i + 1, c);
-  if (c === "`") return skipTemplate(src, i + 1);
-  if (c !== "/") return i;
+/** Index just past the comment starting at `i`; `i` when none starts there; -1 when unclosed. */
+function skipComment(src: string, i: number): number {
+  if (src[i] !== "/") return i;
   if (src[i + 1] === "/") {
     const end = src.indexOf("\n", i);
     return end < 0 ? src.length : end;
@@ -106,34 +105,74 @@ function skipAtom(src: string, i: number): number {
     const end = src.indexOf("*/", i + 2);
     return end < 0 ? -1 : end + 2;
   }
-  return regexAllowed(src, i) ? skipRegex(src, i + 1) : i;
+  return i;
+}
+
+/**
+ * Index just past the string, template or (when `regexOk`) regular expression starting at `i`;
+ * `i` when none starts there; -1 when it never ends.
+ */
+function skipLiteral(src: string, i: number, regexOk: boolean): number {
+  const c = src[i];
+  if (c === '"' || c === "'") return skipQuoted(src, i + 1, c);
+  if (c === "`") return skipTemplate(src, i + 1);
+  return c === "/" && regexOk ? skipRegex(src, i + 1) : i;
 }
 
 /**
  * Index of the `close` character ending the code that starts at `i` (nested brackets, strings,
  * templates, comments and regular expressions skipped), or -1 when the code is unbalanced.
  * `commas` collects the positions of the commas at this level.
+ *
+ * A `/` starts a regular expression unless it follows an operand: a literal, a closing bracket,
+ * a number, a name other than an operator keyword (`return`, `typeof`, …; a property name such
+ * as `x.in` is an operand), or a postfix `++`/`--` (one after an operand).
  */
 function scanTo(src: string, i: number, close: string, commas?: number[]): number {
+  let regexOk = true; // Whether a `/` here starts a regular expression.
+  let afterDot = false; // Whether the previous token is `.` (a name here is a property).
   while (i < src.length) {
     const c = src[i];
     if (c === close) return i;
-    const skipped = skipAtom(src, i);
-    if (skipped !== i) {
-      if (skipped < 0) return -1;
-      i = skipped;
+    const code = src.charCodeAt(i);
+    let next = skipComment(src, i);
+    if (next === i && isSpace(code, c)) next = i + 1;
+    if (next !== i) { // Comments and white space leave the state as it is.
+      if (next < 0) return -1;
+      i = next;
       continue;
     }
+    next = skipLiteral(src, i, regexOk);
     const closer = closerOf(c);
-    if (closer !== undefined) {
-      const end = scanTo(src, i + 1, closer);
-      if (end < 0) return -1;
-      i = end + 1;
+    if (next === i && closer !== undefined) {
+      next = scanTo(src, i + 1, closer);
+      if (next >= 0) next++;
+    }
+    if (next === i && (code >= 48 && code <= 57 || code === 46)) {
+      next = Math.max(i, matchAt(NUMBER_AT, src, i));
+    }
+    if (next < 0) return -1; // Unclosed or unbalanced.
+    if (next > i) { // A literal, bracketed code or a number: an operand.
+      regexOk = afterDot = false;
+      i = next;
+      continue;
+    }
+    next = isNameStart(code) ? matchAt(IDENT_AT, src, i) : -1;
+    if (next >= 0) {
+      regexOk = !afterDot && next - i <= 10 && BEFORE_REGEX.has(src.slice(i, next));
+      afterDot = false;
+      i = next;
       continue;
     }
     if (c === ")" || c === "]" || c === "}") return -1;
     if (c === "," && commas !== undefined) commas.push(i);
-    i++;
+    if ((c === "+" || c === "-") && src[i + 1] === c) {
+      i += 2; // `++`/`--`: postfix after an operand, prefix otherwise; `regexOk` stays.
+    } else {
+      regexOk = true;
+      i++;
+    }
+    afterDot = c === ".";
   }
   return -1;
 }
@@ -150,7 +189,8 @@ function listStart(src: string): number {
       if (i === 0) return -1;
       continue;
     }
-    const skipped = skipAtom(src, i);
+    let skipped = skipComment(src, i);
+    if (skipped === i) skipped = skipLiteral(src, i, false);
     if (skipped < 0) return -1;
     if (skipped !== i) {
       i = skipped;
@@ -197,13 +237,28 @@ function decodeEscapes(name: string): string {
   );
 }
 
+/** The parameter of an arrow function without parentheses (`x => …`, `async x => …`). */
+function singleArrowParameter(src: string): string | undefined {
+  let rest = src;
+  for (let words = 0; words < 2; words++) {
+    const name = IDENT.exec(rest)?.[0];
+    if (name === undefined) return undefined;
+    const after = skipSpace(rest.slice(name.length));
+    if (after.startsWith("=>")) return decodeEscapes(name);
+    // Only `async` may come first, and it must be apart from the name (`async x`, not `asyncx`).
+    if (name !== "async" || after.length === rest.length - name.length) return undefined;
+    rest = after;
+  }
+  return undefined;
+}
+
 /**
  * The source texts of a function's parameters (comments kept), or undefined when the source
  * cannot be read.
  */
 function parameterTexts(src: string): string[] | undefined {
-  const single = SINGLE_ARROW.exec(src);
-  if (single) return [decodeEscapes(single[1])];
+  const single = singleArrowParameter(src);
+  if (single !== undefined) return [single];
   const start = listStart(src);
   if (start < 0) return undefined;
   const commas: number[] = [];

@@ -10,6 +10,7 @@
 import { isValidSpanId, isValidTraceId } from "../ids.ts";
 import { safeString } from "../safe_string.ts";
 import type { SpanContext } from "../types.ts";
+import { listMembers } from "./_list_members.ts";
 
 /** The most list members a `tracestate` may carry. */
 export const MAX_TRACESTATE_MEMBERS = 32;
@@ -117,9 +118,9 @@ export function parseTracestate(header: unknown): TracestateMember[] | undefined
   if (typeof header !== "string") return undefined;
   const members: TracestateMember[] = [];
   const seen = new Set<string>();
-  for (const raw of header.split(",")) {
-    const item = raw.replace(/^[ \t]+|[ \t]+$/g, "");
-    if (item === "") continue;
+  const items = listMembers(header, MAX_TRACESTATE_MEMBERS + 1);
+  if (items.length > MAX_TRACESTATE_MEMBERS) return undefined;
+  for (const item of items) {
     const eq = item.indexOf("=");
     if (eq <= 0) return undefined;
     const key = item.slice(0, eq);
@@ -129,7 +130,6 @@ export function parseTracestate(header: unknown): TracestateMember[] | undefined
     }
     seen.add(key);
     members.push({ key, value });
-    if (members.length > MAX_TRACESTATE_MEMBERS) return undefined;
   }
   return members;
 }

@@ -57,6 +57,24 @@ describe("W3C baggage", () => {
     }
   });
 
+  it("parses crafted 200k-character headers in linear time", () => {
+    // Runs of spaces once made trimming and member matching quadratic (seconds per header). The
+    // 1 s bound is generous (linear parsing takes a few ms); it only guards against that.
+    const spaces = " ".repeat(200_000);
+    const cases: [string, string[] | undefined][] = [
+      [`k=v${spaces}x`, undefined],
+      [`k=v;p${spaces}=${spaces}x y`, undefined],
+      [`k${spaces}=v${spaces};p`, [`k${spaces}=v${spaces};p`]],
+      [`${spaces}k=v${spaces},${spaces}`, ["k=v"]],
+      [`k=v${";p".repeat(100_000)}`, [`k=v${";p".repeat(100_000)}`]],
+    ];
+    for (const [header, expected] of cases) {
+      const started = performance.now();
+      assert.deepEqual(parseBaggage(header), expected);
+      assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+    }
+  });
+
   it("keeps the leading members within 64 members and 8192 bytes", () => {
     const many = Array.from({ length: 70 }, (_, i) => `k${i}=v`);
     assert.deepEqual(limitBaggage(many), {
@@ -119,6 +137,17 @@ describe("continueTask carries baggage", () => {
       fragment.end();
       assert.equal(fragment.baggage!.split(",").length, MAX_BAGGAGE_MEMBERS);
       assert.ok(env.diagnostics.some((d) => /36 member\(s\) past the W3C limits/.test(d.message)));
+    });
+  });
+
+  it("a crafted 200k-character baggage in a received context does not block continueTask", async () => {
+    await withTaskEnv((env) => {
+      const started = performance.now();
+      const fragment = continueTask(received(`k=v${" ".repeat(200_000)}x`));
+      fragment.end();
+      assert.ok(performance.now() - started < 1000); // Generous: linear parsing takes a few ms.
+      assert.equal(fragment.baggage, undefined);
+      assert.ok(env.codes().includes("invalid_trace_context"));
     });
   });
 

@@ -123,6 +123,26 @@ describe("metrics", () => {
     });
   });
 
+  it("a running sum that overflows on the way recovers when the true sum is finite", async () => {
+    await withTaskEnv(() => { // Collects the mode-change warnings.
+      const s = new MetricSeries();
+      s.add(new Metric(1.5e308), undefined, "m");
+      s.add(new Metric(1.5e308), undefined, "m"); // The sum is past 1.8e308 here...
+      assert.equal(s.sum, Infinity);
+      assert.equal(s.toMetric("sum"), undefined);
+      s.add(new Metric(-1.5e308), "avg", "m"); // ...and back to 1.5e308 here.
+      assert.equal(s.sum, 1.5e308);
+      assert.equal(s.mean, 5e307);
+      assert.equal(s.toMetric("sum")?.value, 1.5e308);
+      assert.equal(s.add(new Metric(1), "sum", "m")?.value, 1.5e308 + 1);
+      assert.equal(s.add(new Metric(-1.5e308), "sum", "m")?.value, 0);
+      assert.equal(s.add(new Metric(2), "sum", "m")?.value, 2, "plain arithmetic again");
+      assert.equal(s.add(new Metric(1.7e308), "sum", "m")?.value, 1.7e308 + 2);
+      assert.equal(s.add(new Metric(1.7e308), "sum", "m"), undefined, "the true sum is not finite");
+      assert.equal(s.sum, 1.7e308 + 2, "a rejected point leaves the sum as it was");
+    });
+  });
+
   it("a metric timestamp outside 1970-2540 means now, as a span time does", async () => {
     await withTaskEnv(async (env) => {
       const before = Date.now();

@@ -73,6 +73,23 @@ describe("W3C tracestate", () => {
     assert.deepEqual(parseTracestate(""), []);
   });
 
+  it("parses crafted 200k-character headers in linear time", () => {
+    // Runs of spaces once made trimming quadratic (seconds per header). The 1 s bound is
+    // generous (linear parsing takes a few ms); it only guards against that.
+    const spaces = " ".repeat(200_000);
+    const cases: [string, { key: string; value: string }[] | undefined][] = [
+      [`k=v${spaces}x`, undefined],
+      [`${spaces}k=v${spaces},${"\t".repeat(200_000)}`, [{ key: "k", value: "v" }]],
+      [",".repeat(200_000), []],
+      [`${"a=1,".repeat(50_000)}`, undefined], // Duplicates and far more than 32 members.
+    ];
+    for (const [header, expected] of cases) {
+      const started = performance.now();
+      assert.deepEqual(parseTracestate(header), expected);
+      assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+    }
+  });
+
   it("rejects invalid keys, values, duplicates and more than 32 members", () => {
     for (
       const header of [
