@@ -412,6 +412,59 @@ describe("attributes keyed by names (dreadnode.metrics, dreadnode.object_schemas
     }
   });
 
+  it("masks anything but a series or a schema under a sensitive name, parsed or cut", () => {
+    const policy = new RedactionPolicy();
+    const redact = (key: string, text: string) =>
+      policy.redactAttributes({ [key]: text })[key] as string;
+    const leaks: [string, JsonValue][] = [
+      ["dreadnode.metrics", { password: { value: "hunter2" } }],
+      ["dreadnode.metrics", { token: { values: ["hunter2"] } }],
+      ["dreadnode.metrics", { token: { values: [1], attributes: "hunter2" } }],
+      ["dreadnode.metrics", { token: { ...series(1), timestamps: ["hunter2"] } }],
+      ["dreadnode.metrics", { token: { ...series(1), note: "hunter2" } }],
+      ["dreadnode.object_schemas", { h: { properties: { password: { default: "hunter2" } } } }],
+      ["dreadnode.object_schemas", { h: { properties: { token: { type: "hunter2" } } } }],
+      ["dreadnode.object_schemas", { token: { properties: { x: { const: "hunter2" } } } }],
+      ["dreadnode.object_schemas", { token: { items: { examples: ["hunter2"] } } }],
+    ];
+    for (const [key, value] of leaks) {
+      const text = JSON.stringify(value);
+      for (const cut of [text, text.slice(0, -1), text.slice(0, -2)]) {
+        const out = redact(key, cut);
+        assert.ok(!out.includes("hunter2"), `${key} ${cut}: ${out}`);
+        assert.ok(out.includes(R), `${key} ${cut}: ${out}`);
+      }
+    }
+    const kept = JSON.stringify({ token: series(1), loss: series(2) });
+    assert.equal(redact("dreadnode.metrics", kept), kept);
+  });
+
+  it("in cut JSON, masks a name's value cut off and never counts stray brackets as levels", () => {
+    const policy = new RedactionPolicy();
+    const redact = (text: string) =>
+      policy.redactAttributes({ "dreadnode.metrics": text })["dreadnode.metrics"];
+    const cutSeries = JSON.stringify({ token: series(1) }).slice(0, 30);
+    assert.equal(redact(cutSeries), `{"token":"${R}"`);
+    const stray = '{"a":{"b":1}}}}{"x":{"password":{"v":"hunter2"';
+    assert.equal(redact(stray), `{"a":{"b":1}}}}{"x":{"password":"${R}"`);
+    // Below the first level a series under a sensitive key is masked, as in parsed JSON.
+    const deeper = JSON.stringify({ x: { token: series(1) } });
+    assert.equal(JSON.parse(redact(deeper) as string).x.token, R);
+    const strayDeeper = `{"a":1}}}${deeper.slice(0, -1)},"y":"`;
+    assert.ok((redact(strayDeeper) as string).includes(`"x":{"token":"${R}"}`));
+  });
+
+  it("never treats [key, value] pairs as names", () => {
+    const policy = new RedactionPolicy();
+    for (const key of ["dreadnode.metrics", "dreadnode.object_schemas"]) {
+      const text = JSON.stringify([["token", series(1)], ["password", { type: "string" }]]);
+      for (const cut of [text, text.slice(0, -1)]) {
+        const out = policy.redactAttributes({ [key]: cut })[key] as string;
+        assert.ok(out.startsWith(`[["token","${R}"],["password","${R}"`), `${key}: ${out}`);
+      }
+    }
+  });
+
   it("exports a task's metric named token and its input's schema intact", async () => {
     await withTaskEnv(() => {
       const t = taskSpan("t");

@@ -5,9 +5,11 @@
  * `"key":` is replaced, whether it is a string (with escapes), a number, a literal, a nested
  * object or array, or a value cut off at the end of the text. A `["key", value]` pair (how a Map
  * with non-string keys is serialized: a two-item array that is itself an item of an array) is
- * masked the same way; other arrays of strings are left alone. Keys nested no deeper than
- * `nameDepth` whose value is an object are names: the object is scanned, not masked (the policy's
- * rule for `dreadnode.metrics` and `dreadnode.object_schemas`). Strings that are not keys are
+ * masked the same way; other arrays of strings are left alone. Optionally some keys are names
+ * (the policy's rule for `dreadnode.metrics` and `dreadnode.object_schemas`): a sensitive key no
+ * deeper than `names.levels` whose value is complete in the text, parses, and has the shape
+ * `names.holds` accepts is not masked, and its value is scanned; a value cut off at the end of the
+ * text cannot be checked, so it is masked. Strings that are not keys are
  * handed to a callback, so JSON nested inside them is redacted too. Also the small JSON-text
  * helpers the redaction policy uses on strings before parsing them: JSON whitespace and `\uXXXX`
  * escapes.
@@ -24,16 +26,26 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
+/** Keys that are names (of metrics, of schema properties) rather than keys holding a secret. */
+export interface NameKeys {
+  /**
+   * How many levels of keys are names: 1 is the keys of the outermost object, and an array counts
+   * as a level. `["key", value]` pairs are never names.
+   */
+  readonly levels: number;
+  /**
+   * Whether a name's value, as parsed JSON, has the expected shape. A sensitive key at those
+   * levels is kept only when this returns true; its value is then redacted as usual.
+   */
+  readonly holds: (value: unknown) => boolean;
+}
+
 /** Options of {@linkcode maskJsonText}. */
 export interface JsonScanOptions {
   /** Tells whether a key's value must be masked. */
   readonly isSensitive: (key: string) => boolean;
-  /**
-   * How many levels of keys are names (1: the keys of the outermost object, or of the pairs in
-   * the outermost array): a sensitive key at those levels whose value is an object is not masked.
-   * Default 0 (none).
-   */
-  readonly nameDepth?: number;
+  /** Keys that are names, not secret-bearing keys (default: none). */
+  readonly names?: NameKeys;
   /** What a masked value becomes (written as a JSON string). */
   readonly replacement: string;
   /** Redacts a string value that is not a key; returns it unchanged when nothing changes. */
@@ -51,15 +63,15 @@ export interface JsonScanOptions {
 export function maskJsonText(text: string, options: JsonScanOptions): string {
   const n = text.length;
   const parts: string[] = [];
-  const nameDepth = options.nameDepth ?? 0;
+  const names = options.names;
   let last = 0;
   let i = 0;
-  let depth = 0; // Brackets open at `i`, outside strings.
+  let depth = 0; // Brackets open at `i`, outside strings; stray closing ones leave it at 0.
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c !== QUOTE) {
       if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
-      else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+      else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && depth > 0) depth--;
       i++;
       continue;
     }
@@ -71,12 +83,15 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
     const isKey = after === COLON || (after === COMMA && isPairKey(text, i, next));
     if (isKey && options.isSensitive(decode(raw) ?? raw)) {
       const start = skipSpace(text, next + 1);
-      if (depth <= nameDepth && text.charCodeAt(start) === OPEN_BRACE) {
-        i = end; // A name (a metric's, a schema property's): its object is scanned.
-        continue;
+      const stop = valueEnd(text, start);
+      if (after === COLON && names !== undefined && depth <= names.levels) {
+        if (names.holds(parseOrUndefined(text.slice(start, stop)))) {
+          i = end; // A name (a metric's, a schema property's): its value is scanned.
+          continue;
+        }
       }
       parts.push(text.slice(last, start), JSON.stringify(options.replacement));
-      last = i = valueEnd(text, start);
+      last = i = stop;
       continue;
     }
     const decoded = isKey ? undefined : decode(raw);
@@ -161,6 +176,15 @@ function valueEnd(text: string, start: number): number {
     j++;
   }
   return j;
+}
+
+/** The value of a JSON text; undefined when it does not parse (for example when it is cut off). */
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -12,7 +12,8 @@
  * `matcher` (given the original key) can mark further keys sensitive.
  *
  * One exception, for span attributes only: in the attributes of `NAME_KEYED_ATTRIBUTES`
- * (`dreadnode.metrics`, `dreadnode.object_schemas`) some keys are names, not secret-bearing keys.
+ * (`dreadnode.metrics`, `dreadnode.object_schemas`) some keys are names, not secret-bearing keys:
+ * a sensitive name is kept when its value is a metric series or a JSON schema.
  *
  * @module
  */
@@ -22,7 +23,14 @@ import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
 import { ownEntries } from "../serialize/own_entries.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
-import { isJsonSpace, maskJsonText, unescapeCode, UNICODE_ESCAPE } from "./json_scan.ts";
+import {
+  isJsonSpace,
+  maskJsonText,
+  type NameKeys,
+  unescapeCode,
+  UNICODE_ESCAPE,
+} from "./json_scan.ts";
+import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars, readPair } from "./readable.ts";
 import { truncateString } from "./truncate.ts";
 import { readArray } from "../safe_read.ts";
@@ -37,33 +45,6 @@ const MAX_DEPTH = 64;
 const CACHE_LIMIT = 4096;
 /** The most objects one `redactValue` walks; past it, values become the replacement. */
 const MAX_OBJECTS = 1_000_000;
-
-/**
- * JSON-string span attributes of the dreadnode wire schema whose keys are *names* (of metrics, of
- * schema properties) rather than keys holding a secret, each mapped to how many levels deep that
- * holds (1: the keys of the outermost object). At those levels a sensitive key whose value is a
- * JSON object is not replaced: the object is walked and redacted as usual. Any other value under a
- * sensitive key (a string, a number, an array) is still replaced. The same rule applies to JSON
- * cut short by a length limit.
- *
- * - `dreadnode.metrics`: metric name → series `{values, steps, timestamps, attributes}`. A metric
- *   named `token` (or, in substring mode, `total_tokens`) keeps its series; sensitive keys inside
- *   the point `attributes` are still masked.
- * - `dreadnode.object_schemas`: schema hash → JSON schema. The schemas tracelet builds hold
- *   property names, types, formats and titles, never values, so every level is names.
- *
- * Every other attribute (`dreadnode.params`, `dreadnode.inputs`, `dreadnode.outputs`,
- * `dreadnode.objects`, …) is redacted by the usual rule: a param named `api_key` is masked.
- */
-const NAME_KEYED_ATTRIBUTES: ReadonlyMap<string, number> = new Map([
-  ["dreadnode.metrics", 1],
-  ["dreadnode.object_schemas", Infinity],
-]);
-
-/** Whether a JSON value is an object (not an array, not null). */
-function isObject(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The state of one walk over a value (see `RedactionPolicy.redactValue`). */
 interface Walk {
@@ -203,15 +184,15 @@ export class RedactionPolicy {
   /**
    * `walk` holds the objects on the current path (one seen again is a cycle, written as a
    * marker) and counts the objects visited, so that shared references cannot make the walk
-   * exponential. It is created at the first object. `names` is how many levels, from this value
-   * down, have name keys (see `NAME_KEYED_ATTRIBUTES`); 0 or less: none.
+   * exponential. It is created at the first object. `names`: the name keys of this value's keys,
+   * if any (see `NAME_KEYED_ATTRIBUTES`).
    */
   #value(
     value: JsonValue,
     depth: number,
     truncate: boolean,
     walk: Walk | undefined,
-    names = 0,
+    names?: NameKeys,
   ): JsonValue {
     if (typeof value === "string") return this.#text(value, depth, truncate);
     if (value === null || typeof value !== "object") return value;
@@ -237,13 +218,14 @@ export class RedactionPolicy {
     depth: number,
     truncate: boolean,
     walk: Walk,
-    names: number,
+    names: NameKeys | undefined,
   ): JsonValue {
     let out: JsonValue[] | undefined;
+    const inner = innerNames(names);
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      const redacted = this.#sensitivePair(item, names - 1) ??
-        this.#value(item, depth + 1, truncate, walk, names - 1);
+      const redacted = this.#sensitivePair(item) ??
+        this.#value(item, depth + 1, truncate, walk, inner);
       if (redacted !== item) (out ??= value.slice())[i] = redacted;
     }
     return out ?? value;
@@ -251,14 +233,13 @@ export class RedactionPolicy {
 
   /**
    * A `[key, value]` pair under a sensitive key (a Map entry) with its value masked; undefined
-   * for anything else, and for an object value when the pair's keys are names (`names` > 0).
+   * for anything else.
    */
-  #sensitivePair(item: JsonValue, names: number): JsonValue[] | undefined {
+  #sensitivePair(item: JsonValue): JsonValue[] | undefined {
     try {
       if (!Array.isArray(item) || item.length !== 2) return undefined;
       const [key, value] = item;
       if (typeof key !== "string" || !this.isSensitiveKey(key)) return undefined;
-      if (names > 0 && isObject(value)) return undefined;
       return value === this.replacement ? item : [key, this.replacement];
     } catch {
       return undefined; // An array that cannot be read is walked (and marked) as a value.
@@ -270,14 +251,15 @@ export class RedactionPolicy {
     depth: number,
     truncate: boolean,
     walk: Walk,
-    names: number,
+    names: NameKeys | undefined,
   ): JsonValue {
     let out: JsonObject | undefined;
+    const inner = innerNames(names);
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const redacted = this.isSensitiveKey(key) && !(names > 0 && isObject(item))
+      const redacted = this.isSensitiveKey(key) && !(names?.holds(item) ?? false)
         ? this.replacement
-        : this.#value(item, depth + 1, truncate, walk, names - 1);
+        : this.#value(item, depth + 1, truncate, walk, inner);
       if (redacted !== item) setOwn(out ??= { ...value }, key, redacted);
     }
     return out ?? value;
@@ -286,9 +268,9 @@ export class RedactionPolicy {
   /**
    * Redacts inside a JSON-looking string (leading JSON whitespace allowed), or truncates a plain
    * one. JSON that does not parse (cut short) has the values of its sensitive keys masked.
-   * `names`: levels of name keys (see `NAME_KEYED_ATTRIBUTES`).
+   * `names`: the name keys of the outermost object, if any (see `NAME_KEYED_ATTRIBUTES`).
    */
-  #text(text: string, depth: number, truncate: boolean, names = 0): string {
+  #text(text: string, depth: number, truncate: boolean, names?: NameKeys): string {
     let start = 0;
     while (isJsonSpace(text.charCodeAt(start))) start++;
     const first = text.charCodeAt(start);
@@ -307,10 +289,10 @@ export class RedactionPolicy {
   }
 
   /** Masks sensitive values in JSON-like text that does not parse (see `maskJsonText`). */
-  #mask(text: string, depth: number, names: number): string {
+  #mask(text: string, depth: number, names: NameKeys | undefined): string {
     return maskJsonText(text, {
       isSensitive: (key) => this.isSensitiveKey(key),
-      nameDepth: names,
+      names,
       replacement: this.replacement,
       redactString: (value) => this.#text(value, depth + 1, false),
     });
@@ -338,7 +320,8 @@ export class RedactionPolicy {
    * also as items of string arrays, redacted inside and re-encoded. JSON cut short (by a span's
    * `attributeValueLengthLimit`) cannot be parsed: the value after each sensitive key is masked.
    * In `dreadnode.metrics` and `dreadnode.object_schemas` a metric or property *named* like a
-   * sensitive key keeps its series or sub-schema (see `NAME_KEYED_ATTRIBUTES`).
+   * sensitive key keeps its value when that is a metric series or a JSON schema in tracelet's
+   * vocabulary; anything else under such a name is replaced (see `NAME_KEYED_ATTRIBUTES`).
    *
    * @param attributes The attributes (of attributes that cannot be read, the readable string,
    *   number and boolean values are kept; anything that is not an object is no attributes).
