@@ -15,9 +15,9 @@ import {
 } from "../src/exporter/websocket.ts";
 import { RedactingExporter } from "../src/redact/redacting_exporter.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
-import type { SpanRecord } from "../src/types.ts";
+import type { FlushReport, SpanRecord } from "../src/types.ts";
 import { captureDiagnostics, delay } from "./_support/otlp_helpers.ts";
-import { isWorkerd } from "./_support/runtime.ts";
+import { isBun, isWorkerd } from "./_support/runtime.ts";
 import { makeSpanBatch, makeSpanRecord } from "./_support/span_records.ts";
 
 /** A `ws` server that records every connection's path and messages. */
@@ -25,6 +25,8 @@ class SpanServer {
   readonly paths: string[] = [];
   readonly messages: string[] = [];
   closes = 0;
+  /** Called with each new server-side socket. */
+  onSocket: (socket: WsClient) => void = () => {};
   readonly #server: WebSocketServer;
 
   private constructor(server: WebSocketServer) {
@@ -33,6 +35,7 @@ class SpanServer {
       this.paths.push(request.url ?? "");
       socket.on("message", (data: unknown) => void this.messages.push(String(data)));
       socket.on("close", () => void this.closes++);
+      this.onSocket(socket);
     });
   }
 
@@ -75,6 +78,61 @@ async function jsonlLines(spans: readonly SpanRecord[]): Promise<string[]> {
   const lines: string[] = [];
   for (const span of spans) lines.push(...await storage.readLines(spanLogPath(span, "default")));
   return [...new Set(lines)];
+}
+
+/**
+ * A scripted client socket: opens 10 ms after it is made, records what it sends, and reports a
+ * huge `bufferedAmount` while `full`. `hangOnClose` makes `close()` never finish (a server that
+ * does not answer the closing handshake); `terminate()` always does. Subclasses override
+ * `check()`, run before every property read and call.
+ */
+class FakeSocket {
+  static made: FakeSocket[] = [];
+  full = false;
+  hangOnClose = false;
+  terminated = false;
+  readonly sent: string[] = [];
+  #state = 0;
+  readonly #listeners: Record<string, (() => void)[]> = {};
+
+  constructor() {
+    FakeSocket.made.push(this);
+    setTimeout(() => {
+      this.#state = 1;
+      this.#emit("open");
+    }, 10);
+  }
+  check(): void {}
+  get readyState(): number {
+    this.check();
+    return this.#state;
+  }
+  get bufferedAmount(): number {
+    this.check();
+    return this.full ? 2 ** 40 : 0;
+  }
+  addEventListener(type: string, listener: () => void) {
+    this.check();
+    (this.#listeners[type] ??= []).push(listener);
+  }
+  send(data: string) {
+    this.check();
+    this.sent.push(data);
+  }
+  close() {
+    this.check();
+    this.#state = this.hangOnClose ? 2 : 3;
+    if (!this.hangOnClose) this.#emit("close");
+  }
+  terminate() {
+    this.check();
+    this.terminated = true;
+    this.#state = 3;
+    this.#emit("close");
+  }
+  #emit(type: string) {
+    for (const listener of this.#listeners[type] ?? []) listener();
+  }
 }
 
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -271,6 +329,41 @@ for (const [client, webSocket] of clients) {
       }
     });
 
+    it("drops a connection whose server stops reading (buffer full) and reconnects", {
+      // Bun's `ws` is its own client, whose bufferedAmount stays 0 here.
+      skip: (client !== "ws" || isBun) && "needs a client that reports bufferedAmount",
+    }, async () => {
+      const server = await SpanServer.start();
+      const diagnostics = captureDiagnostics();
+      const paused: { resume(): void }[] = [];
+      try {
+        // The server reads nothing on its first connection, then reads normally.
+        server.onSocket = (socket) => {
+          const raw = (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+          if (paused.length === 0) raw.pause();
+          if (paused.length === 0) paused.push(raw);
+        };
+        const exporter = make(server, { maxBufferedBytes: 256 * 1024, idleTimeoutMillis: 200 });
+        const big = "x".repeat(64 * 1024);
+        const reports: FlushReport[] = [];
+        for (let i = 0; i < 100 && server.paths.length < 2; i++) {
+          const spans = Array.from({ length: 20 }, () => makeSpanRecord({ attributes: { big } }));
+          reports.push(await exporter.export(spans));
+          await delay(20);
+        }
+        assert.ok(reports.some((r) => (r.dropped.buffer_full ?? 0) > 0), "the buffer filled");
+        assert.equal(server.paths.length, 2, "reconnected");
+        const spans = makeSpanBatch(1, "after");
+        assert.equal((await exporter.export(spans)).exported, 1);
+        const [line] = await jsonlLines(spans);
+        await server.until(() => server.messages.includes(line), "the span after reconnecting");
+      } finally {
+        diagnostics.restore();
+        for (const socket of paused) socket.resume();
+        await server.stop();
+      }
+    });
+
     it("sends redacted spans when wrapped in RedactingExporter", async () => {
       const server = await SpanServer.start();
       try {
@@ -395,5 +488,90 @@ describe("WebSocket exporter configuration", () => {
     } finally {
       diagnostics.restore();
     }
+  });
+
+  it("a socket unusable outside the request that opened it (workerd) is replaced at the next export", async () => {
+    // workerd throws on every use of a socket outside the request that opened it.
+    let request = 1;
+    class RequestBoundSocket extends FakeSocket {
+      readonly request = request;
+      override check() {
+        if (request !== this.request) {
+          throw new Error("Cannot perform I/O on behalf of a different request");
+        }
+      }
+    }
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: RequestBoundSocket });
+      for (; request <= 3; request++) {
+        const report = await exporter.export(makeSpanBatch(2, `request-${request}`));
+        assert.deepEqual([report.exported, report.failed, report.dropped], [2, 0, {}]);
+        assert.equal(FakeSocket.made.length, request, "one connection per request");
+      }
+      assert.deepEqual(FakeSocket.made.map((s) => s.sent.length), [2, 2, 2]);
+      assert.deepEqual(diagnostics.list.map((d) => d.code), []);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("counts every span of an export that throws (an unusable signal) as failed", async () => {
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket });
+      const signal = {
+        get aborted(): boolean {
+          throw new Error("hostile signal");
+        },
+      } as unknown as AbortSignal;
+      const report = await exporter.export(makeSpanBatch(3), { signal });
+      assert.deepEqual([report.exported, report.failed, report.dropped], [0, 3, {}]);
+      assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_export_failed"]);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("a buffer full for the idle timeout ends the connection (terminated); the next export reconnects", async () => {
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({
+        runId: "r",
+        webSocket: FakeSocket,
+        idleTimeoutMillis: 100,
+      });
+      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
+      FakeSocket.made[0].full = true; // the server stops reading
+      // Spans exported while it is full are dropped; exporting keeps no stalled connection alive.
+      let dropped = 0;
+      for (let i = 0; i < 100 && FakeSocket.made.length < 2; i++) {
+        const report = await exporter.export(makeSpanBatch(1, `full-${i}`));
+        dropped += report.dropped.buffer_full ?? 0;
+        await delay(20);
+      }
+      assert.ok(dropped > 0, "spans were dropped as buffer_full");
+      assert.equal(FakeSocket.made.length, 2, "reconnected");
+      assert.ok(FakeSocket.made[0].terminated, "the stalled connection was ended at once");
+      assert.equal((await exporter.export(makeSpanBatch(1, "after"))).exported, 1);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("shutdown ends a connection whose close does not finish by the deadline", async () => {
+    FakeSocket.made = [];
+    const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket });
+    assert.equal((await exporter.export(makeSpanBatch(1))).exported, 1);
+    FakeSocket.made[0].hangOnClose = true;
+    const started = Date.now();
+    await exporter.shutdown({ deadline: Date.now() + 200 });
+    assert.ok(Date.now() - started < 2000, "settles near the deadline");
+    assert.equal(FakeSocket.made[0].terminated, true);
   });
 });

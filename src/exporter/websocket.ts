@@ -9,67 +9,25 @@
  * `auto_start` (asking its CLI to start the server) is not provided: start `dreadnode serve`
  * yourself.
  *
+ * This file keeps the queue and the accounting of every span; the connection (timeouts, idle
+ * and stalled connections, sockets that throw) is `_reconnecting_socket.ts`, the options and
+ * the URL `_websocket_config.ts`.
+ *
  * @module
  */
 import { report } from "../diagnostics.ts";
-import { TracerError } from "../errors.ts";
 import { numberAtLeast } from "../number_option.ts";
-import { checkRules, isFiniteAtLeast, isFunction, isPositiveInteger } from "../option_rules.ts";
-import { type EnvReader, readEnv } from "../otlp/resource.ts";
-import { addDropped, emptyReport } from "../processor/report.ts";
+import { addDropped, droppedTotal, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
-import { clearBackgroundTimer, setBackgroundTimer, type TimerHandle } from "../processor/_timer.ts";
-import { getEnv } from "../runtime/_globals.ts";
+import { clearBackgroundTimer, setBackgroundTimer } from "../processor/_timer.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { flatSpanLine } from "./jsonl.ts";
+import { ReconnectingSocket } from "./_reconnecting_socket.ts";
+import { websocketSettings, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
 
-/** The port used when neither the `port` option nor env `MCP_SERVER_PORT` gives one. */
-export const DEFAULT_MCP_PORT = 8787;
-
-/** The part of a WebSocket client the exporter uses (the standard `WebSocket`, or `ws`'s). */
-export interface WebSocketLike {
-  /** 0 connecting, 1 open, 2 closing, 3 closed. */
-  readonly readyState: number;
-  /** Bytes accepted by `send` but not yet written to the network. */
-  readonly bufferedAmount?: number;
-  /** Sends one text message. */
-  send(data: string): void;
-  /** Closes the connection. */
-  close(code?: number): void;
-  /** Listens for `open`, `error` and `close`. */
-  addEventListener(type: "open" | "error" | "close", listener: () => void): void;
-}
-
-/** A WebSocket client class, such as `globalThis.WebSocket` or `WebSocket` from the `ws` package. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** Options of {@linkcode WebSocketSpanExporter}. */
-export interface WebSocketSpanExporterOptions {
-  /** The run the spans belong to; percent-encoded into the URL path. Required. */
-  runId: string;
-  /** Server host. Default `127.0.0.1`. */
-  host?: string;
-  /** Server port (an integer 1–65535). Default: env `MCP_SERVER_PORT`, else 8787. */
-  port?: number;
-  /**
-   * A `ws:` or `wss:` base URL used instead of `host` and `port` (e.g. `wss://example.com/armada`);
-   * `/ws/spans/<run id>` is appended to its path.
-   */
-  url?: string;
-  /** The client class. Default `globalThis.WebSocket` (Node 20 has none: pass `ws`'s). */
-  webSocket?: WebSocketConstructor;
-  /** Reads `MCP_SERVER_PORT`. Default: the runtime's environment. */
-  env?: EnvReader;
-  /** Messages held while connecting; beyond it spans are dropped (`queue_full`). Default 1024. */
-  maxQueuedMessages?: number;
-  /** Bytes the socket may hold unsent; beyond it spans are dropped (`buffer_full`). Default 16 MiB. */
-  maxBufferedBytes?: number;
-  /** Time allowed to open a connection. Default 10,000 ms. */
-  connectTimeoutMillis?: number;
-  /** An open connection unused this long is closed (the next export reconnects). Default 5,000 ms. */
-  idleTimeoutMillis?: number;
-}
+export type { WebSocketConstructor, WebSocketLike } from "./_reconnecting_socket.ts";
+export { DEFAULT_MCP_PORT, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
 
 interface Batch {
   readonly report: FlushReport;
@@ -82,48 +40,6 @@ interface Entry {
   readonly batch: Batch;
 }
 
-const OPEN = 1;
-const CONTEXT = "Cannot create the WebSocket exporter";
-
-function invalid(message: string): never {
-  throw new TracerError("INVALID_CONFIG", `${CONTEXT}: ${message}`);
-}
-
-function isPort(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;
-}
-
-function envPort(env: EnvReader | undefined): number {
-  const value = readEnv(env, "MCP_SERVER_PORT");
-  if (value === undefined) return DEFAULT_MCP_PORT;
-  if (/^\d+$/.test(value) && isPort(Number(value))) return Number(value);
-  report("warn", "invalid_env", "Cannot use MCP_SERVER_PORT: not a port (1-65535); ignoring it");
-  return DEFAULT_MCP_PORT;
-}
-
-function serverUrl(options: WebSocketSpanExporterOptions): URL {
-  const { host = "127.0.0.1", port, url } = options;
-  if (url !== undefined) {
-    let base: URL | undefined;
-    try {
-      base = new URL(url);
-    } catch { /* reported below */ }
-    if ((base?.protocol !== "ws:" && base?.protocol !== "wss:") || base.search || base.hash) {
-      invalid("`url` must be a ws: or wss: URL without query or fragment");
-    }
-    return base;
-  }
-  if (typeof host !== "string" || !/^(\[[0-9a-fA-F:.]+\]|[^\s/?#@[\]\\]+)$/.test(host)) {
-    invalid("`host` must be a host name or IP address");
-  }
-  const bracketed = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  try {
-    return new URL(`ws://${bracketed}:${port ?? envPort(options.env ?? getEnv)}`);
-  } catch {
-    return invalid("`host` must be a host name or IP address");
-  }
-}
-
 /**
  * Sends each finished span as one WebSocket text message: the span's JSONL line (see
  * {@linkcode toFlatSpan}) without the newline, in export order.
@@ -131,7 +47,11 @@ function serverUrl(options: WebSocketSpanExporterOptions): URL {
  * A span counts as exported once handed to an open socket (the protocol has no acknowledgement:
  * what the socket still buffers when the connection breaks is lost). A failed or closed
  * connection fails the spans still waiting for it; the next export reconnects. Spans waiting
- * past an export's deadline are dropped (`deadline`). `export` never rejects.
+ * past an export's deadline are dropped (`deadline`). `export` never rejects. While the socket
+ * holds more than `maxBufferedBytes` unsent, spans are dropped (`buffer_full`); a connection
+ * that stays so for `idleTimeoutMillis` is ended and the next export reconnects. On Cloudflare
+ * Workers a socket cannot be used outside the request that opened it, so each request that
+ * exports opens its own connection.
  *
  * The exporter does not redact: behind `configure()` or any tracer you build, wrap it in
  * `RedactingExporter` so spans get the same redaction as the JSONL log. Call `shutdown()` (the
@@ -149,19 +69,13 @@ function serverUrl(options: WebSocketSpanExporterOptions): URL {
 export class WebSocketSpanExporter implements SpanExporter {
   /** The URL the exporter connects to. */
   readonly url: string;
-  readonly #webSocket: WebSocketConstructor;
   readonly #maxQueued: number;
-  readonly #maxBuffered: number;
-  readonly #connectTimeout: number;
-  readonly #idleTimeout: number;
+  readonly #connection: ReconnectingSocket;
   readonly #queue: Entry[] = [];
   #drained: (() => void)[] = [];
-  #socket: WebSocketLike | undefined;
-  #timer: TimerHandle | undefined;
   #shutdown = false;
   #warnedFull = false;
   #warnedDown = false;
-  #lastSend = 0;
 
   /**
    * Creates the exporter; nothing connects until the first export.
@@ -171,37 +85,16 @@ export class WebSocketSpanExporter implements SpanExporter {
    *   or when there is no `WebSocket` class (Node 20: pass `webSocket` from the `ws` package).
    */
   constructor(options: WebSocketSpanExporterOptions) {
-    if (typeof options !== "object" || options === null) invalid("options are required");
-    checkRules(options, [
-      [["runId"], (v) => typeof v === "string" && v !== "", "a non-empty string"],
-      [["port"], isPort, "an integer from 1 to 65535"],
-      [["url"], (v) => typeof v === "string", "a string"],
-      [["webSocket", "env"], isFunction, "a function"],
-      [["maxQueuedMessages", "maxBufferedBytes"], isPositiveInteger, "an integer >= 1"],
-      [["connectTimeoutMillis", "idleTimeoutMillis"], isFiniteAtLeast(1), "a number >= 1"],
-    ], CONTEXT);
-    if (options.runId === undefined) invalid("`runId` is required");
-    // URLs resolve `.` and `..` segments (also percent-encoded): they would change the path.
-    if (/^(\.|%2e){1,2}$/i.test(encodeURIComponent(options.runId))) {
-      invalid("`runId` cannot be `.` or `..`");
-    }
-    const webSocket = options.webSocket ??
-      (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (typeof webSocket !== "function") {
-      invalid(
-        "this runtime has no global WebSocket; pass `webSocket` (e.g. from the `ws` package)",
-      );
-    }
-    const base = serverUrl(options);
-    base.pathname = `${base.pathname.replace(/\/+$/, "")}/ws/spans/${
-      encodeURIComponent(options.runId)
-    }`;
-    this.url = base.href;
-    this.#webSocket = webSocket;
-    this.#maxQueued = options.maxQueuedMessages ?? 1024;
-    this.#maxBuffered = options.maxBufferedBytes ?? 16 * 1024 * 1024;
-    this.#connectTimeout = options.connectTimeoutMillis ?? 10_000;
-    this.#idleTimeout = options.idleTimeoutMillis ?? 5_000;
+    const settings = websocketSettings(options);
+    this.url = settings.url;
+    this.#maxQueued = settings.maxQueued;
+    this.#connection = new ReconnectingSocket(settings, {
+      open: () => {
+        this.#warnedDown = false;
+        this.#pump();
+      },
+      lost: (cause) => this.#fail(cause),
+    });
   }
 
   /**
@@ -219,8 +112,10 @@ export class WebSocketSpanExporter implements SpanExporter {
       else this.#enqueue(spans, batch, options);
     } catch (error) {
       report("error", "websocket_export_failed", "Cannot export spans over WebSocket", error);
-      result.failed += batch.pending;
+      // Every span not counted yet fails, including this batch's queued ones.
+      this.#remove(batch);
       batch.pending = 0;
+      result.failed += spans.length - result.exported - result.failed - droppedTotal(result);
     }
     if (batch.pending === 0) return Promise.resolve(result);
     return new Promise((resolve) => {
@@ -244,7 +139,9 @@ export class WebSocketSpanExporter implements SpanExporter {
 
   /**
    * Stops accepting spans (later ones are dropped, `shutdown`), waits for queued spans until
-   * `options.deadline` (dropping the rest, `shutdown`), then closes the connection. Idempotent.
+   * `options.deadline` (dropping the rest, `shutdown`), then closes the connection, ending it at
+   * once (`ws`'s `terminate()`) if the close has not finished by the deadline or within the
+   * connect timeout, whichever comes first. Idempotent.
    *
    * @param options Deadline.
    */
@@ -252,11 +149,7 @@ export class WebSocketSpanExporter implements SpanExporter {
     this.#shutdown = true;
     await this.#whenDrained(options.deadline);
     this.#failQueue("shutdown");
-    const socket = this.#socket;
-    this.#drop();
-    try {
-      socket?.close(1000);
-    } catch { /* already closed */ }
+    await this.#connection.close(numberAtLeast(options.deadline, 0, Infinity));
   }
 
   #enqueue(spans: readonly SpanRecord[], batch: Batch, options: ExportOptions): void {
@@ -267,7 +160,7 @@ export class WebSocketSpanExporter implements SpanExporter {
       ? "deadline"
       : undefined;
     if (expired !== undefined) return addDropped(result, expired, spans.length);
-    if ((this.#socket?.readyState ?? OPEN) > OPEN) this.#lost(this.#socket, "closed");
+    this.#connection.state(); // a broken connection is dropped now: this batch gets a new one
     let unencodable = 0;
     for (const span of spans) {
       let line: string;
@@ -309,10 +202,7 @@ export class WebSocketSpanExporter implements SpanExporter {
     const { signal } = options;
     const deadline = numberAtLeast(options.deadline, 0, Infinity);
     const expire = (reason: string) => {
-      const kept = this.#queue.filter((entry) => entry.batch !== batch);
-      const expired = this.#queue.length - kept.length;
-      this.#queue.splice(0, this.#queue.length, ...kept);
-      this.#settle(batch, reason, expired);
+      this.#settle(batch, reason, this.#remove(batch));
       this.#notifyIfDrained();
     };
     const onAbort = () => expire("aborted");
@@ -328,6 +218,14 @@ export class WebSocketSpanExporter implements SpanExporter {
     };
   }
 
+  /** Takes the batch's spans out of the queue; returns how many there were. */
+  #remove(batch: Batch): number {
+    const kept = this.#queue.filter((entry) => entry.batch !== batch);
+    const removed = this.#queue.length - kept.length;
+    this.#queue.splice(0, this.#queue.length, ...kept);
+    return removed;
+  }
+
   /** Counts `count` spans of `batch` as `outcome` and resolves its export once none is left. */
   #settle(batch: Batch, outcome: string, count = 1): void {
     if (count <= 0 || batch.pending <= 0) return;
@@ -338,71 +236,25 @@ export class WebSocketSpanExporter implements SpanExporter {
     if (batch.pending === 0) batch.done();
   }
 
-  /** Sends what is queued if the socket is open; connects if there is none. */
+  /** Sends what is queued if the connection is open; connects if there is none. */
   #pump(): void {
-    const socket = this.#socket;
-    if (socket === undefined) return this.#connect();
-    if (socket.readyState !== OPEN) return;
-    const entries = this.#queue.splice(0);
-    for (let i = 0; i < entries.length; i++) {
-      const { line, batch } = entries[i];
-      if ((socket.bufferedAmount ?? 0) > this.#maxBuffered) {
+    const state = this.#connection.state();
+    if (state === "none" && this.#queue.length > 0) this.#connection.connect();
+    if (state !== "open") return;
+    const queue = this.#queue;
+    while (queue.length > 0) {
+      const { line, batch } = queue[0];
+      // A lost connection has already failed the queue, this span included.
+      const outcome = this.#connection.send(line);
+      if (outcome === "lost") return;
+      queue.shift();
+      if (outcome === "sent") this.#settle(batch, "exported");
+      else {
         this.#settle(batch, "buffer_full");
         this.#warnFull("buffer_full", "is not reading fast enough");
-        continue;
       }
-      try {
-        socket.send(line);
-      } catch (error) {
-        this.#queue.push(...entries.slice(i)); // failed (and reported) with the connection
-        return this.#lost(socket, error);
-      }
-      this.#settle(batch, "exported");
     }
-    this.#lastSend = Date.now();
     this.#notifyIfDrained();
-  }
-
-  /** Closes an open connection unused for the idle timeout (checked when the timer fires). */
-  #idle(socket: WebSocketLike): void {
-    if (this.#socket !== socket) return;
-    const wait = this.#lastSend + this.#idleTimeout - Date.now();
-    if (wait > 0) return this.#arm(wait, () => this.#idle(socket));
-    this.#drop();
-    try {
-      socket.close(1000);
-    } catch { /* already closed */ }
-  }
-
-  #connect(): void {
-    let socket: WebSocketLike;
-    try {
-      socket = new this.#webSocket(this.url);
-    } catch (error) {
-      this.#socket = undefined;
-      return this.#fail(error);
-    }
-    this.#socket = socket;
-    this.#arm(this.#connectTimeout, () => this.#lost(socket, "connect timeout"));
-    socket.addEventListener("open", () => {
-      if (this.#socket !== socket) return;
-      this.#warnedDown = false;
-      this.#lastSend = Date.now();
-      this.#arm(this.#idleTimeout, () => this.#idle(socket));
-      this.#pump();
-    });
-    socket.addEventListener("error", () => this.#lost(socket, "error"));
-    socket.addEventListener("close", () => this.#lost(socket, "closed"));
-  }
-
-  /** Forgets a broken socket (once) and fails the spans waiting for it. */
-  #lost(socket: WebSocketLike | undefined, cause: unknown): void {
-    if (socket === undefined || socket !== this.#socket) return;
-    this.#drop();
-    try {
-      socket.close();
-    } catch { /* already closed */ }
-    this.#fail(cause);
   }
 
   #fail(cause: unknown): void {
@@ -419,17 +271,6 @@ export class WebSocketSpanExporter implements SpanExporter {
     for (const entry of entries) this.#settle(entry.batch, outcome);
     this.#notifyIfDrained();
     return entries.length;
-  }
-
-  #drop(): void {
-    this.#socket = undefined;
-    this.#arm(0);
-  }
-
-  /** Replaces the single timer (connect timeout or idle close); `ms` 0 only clears it. */
-  #arm(ms: number, fn?: () => void): void {
-    if (this.#timer !== undefined) clearBackgroundTimer(this.#timer);
-    this.#timer = fn === undefined ? undefined : setBackgroundTimer(fn, ms);
   }
 
   #notifyIfDrained(): void {

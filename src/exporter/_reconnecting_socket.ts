@@ -1,0 +1,221 @@
+/**
+ * The WebSocket exporter's connection: one socket at a time, opened on demand, dropped on any
+ * error, closed when idle, and never trusted to behave. Every read of a socket property and every
+ * call on it is guarded: a throw counts as a lost connection. workerd throws so when a socket is
+ * used outside the request that opened it (its I/O context is gone); the next use then opens a
+ * new socket in the current request, so each Worker invocation uses its own connection.
+ *
+ * @module
+ */
+import { clearBackgroundTimer, setBackgroundTimer, type TimerHandle } from "../processor/_timer.ts";
+import { settlesWithin } from "../settles_within.ts";
+
+/** The part of a WebSocket client the exporter uses (the standard `WebSocket`, or `ws`'s). */
+export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Bytes accepted by `send` but not yet written to the network. */
+  readonly bufferedAmount?: number;
+  /** Sends one text message. */
+  send(data: string): void;
+  /** Closes the connection. */
+  close(code?: number): void;
+  /** Ends the connection at once, without the closing handshake (`ws` has it). */
+  terminate?(): void;
+  /** Listens for `open`, `error` and `close`. */
+  addEventListener(type: "open" | "error" | "close", listener: () => void): void;
+}
+
+/** A WebSocket client class, such as `globalThis.WebSocket` or `WebSocket` from the `ws` package. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Where and how {@linkcode ReconnectingSocket} connects. */
+export interface SocketSettings {
+  /** The URL. */
+  readonly url: string;
+  /** The client class. */
+  readonly webSocket: WebSocketConstructor;
+  /** Bytes the socket may hold unsent before `send` answers `full`. */
+  readonly maxBuffered: number;
+  /** Time allowed to open a connection. */
+  readonly connectTimeout: number;
+  /** An open connection that sent nothing this long is closed; full this long, dropped. */
+  readonly idleTimeout: number;
+}
+
+/** What a {@linkcode ReconnectingSocket} tells its owner. */
+export interface SocketHandlers {
+  /** The connection opened: send what waits. */
+  open(): void;
+  /** The connection broke (error, close, timeout, stall, a throwing socket): fail what waits. */
+  lost(cause: unknown): void;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 3;
+
+/**
+ * One WebSocket connection at a time. Methods never throw; a connection found broken is
+ * forgotten and reported through `handlers.lost` (at most once per socket), and the next
+ * {@linkcode ReconnectingSocket.connect} opens a new one.
+ */
+export class ReconnectingSocket {
+  readonly #settings: SocketSettings;
+  readonly #handlers: SocketHandlers;
+  #socket: WebSocketLike | undefined;
+  #timer: TimerHandle | undefined;
+  #lastSend = 0;
+
+  /**
+   * Creates the holder; nothing connects until {@linkcode ReconnectingSocket.connect}.
+   *
+   * @param settings Where and how to connect.
+   * @param handlers Told when a connection opens or is lost.
+   */
+  constructor(settings: SocketSettings, handlers: SocketHandlers) {
+    this.#settings = settings;
+    this.#handlers = handlers;
+  }
+
+  /**
+   * The connection's state. A socket found closing, closed or unusable is forgotten first (and
+   * reported lost), so the answer is then `none`.
+   *
+   * @returns `none`, `connecting` or `open`.
+   */
+  state(): "none" | "connecting" | "open" {
+    const socket = this.#socket;
+    if (socket === undefined) return "none";
+    try {
+      const state = socket.readyState;
+      if (state === OPEN) return "open";
+      if (state === CONNECTING) return "connecting";
+      this.#lose(socket, "closed");
+    } catch (error) {
+      this.#lose(socket, error);
+    }
+    return "none";
+  }
+
+  /** Opens a connection (when there is none); a client that throws is reported lost at once. */
+  connect(): void {
+    if (this.#socket !== undefined) return;
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#settings.webSocket(this.#settings.url);
+    } catch (error) {
+      return this.#handlers.lost(error);
+    }
+    this.#socket = socket;
+    this.#lastSend = Date.now();
+    this.#arm(this.#settings.connectTimeout, () => this.#lose(socket, "connect timeout", true));
+    try {
+      socket.addEventListener("open", () => {
+        if (this.#socket !== socket) return;
+        this.#lastSend = Date.now();
+        this.#arm(this.#settings.idleTimeout, () => this.#idle(socket));
+        this.#handlers.open();
+      });
+      socket.addEventListener("error", () => this.#lose(socket, "error"));
+      socket.addEventListener("close", () => this.#lose(socket, "closed"));
+    } catch (error) {
+      this.#lose(socket, error);
+    }
+  }
+
+  /**
+   * Sends one message on the open connection. While its buffer holds more than `maxBuffered`
+   * bytes nothing is sent (`full`); a buffer full for the idle timeout is a stalled connection,
+   * dropped like a broken one.
+   *
+   * @param line The message.
+   * @returns `sent`, `full`, or `lost` (the connection is gone and `handlers.lost` was called).
+   */
+  send(line: string): "sent" | "full" | "lost" {
+    const socket = this.#socket;
+    if (socket === undefined) return "lost";
+    try {
+      if ((socket.bufferedAmount ?? 0) > this.#settings.maxBuffered) {
+        if (Date.now() - this.#lastSend < this.#settings.idleTimeout) return "full";
+        this.#lose(
+          socket,
+          new Error("stalled: the server has not read for the idle timeout"),
+          true,
+        );
+        return "lost";
+      }
+      socket.send(line);
+    } catch (error) {
+      this.#lose(socket, error);
+      return "lost";
+    }
+    this.#lastSend = Date.now();
+    return "sent";
+  }
+
+  /**
+   * Closes the connection (the next `connect` opens a new one), forcing it (`terminate()`,
+   * where the client has it) when the closing handshake has not finished by `deadline`, or
+   * within the connect timeout when that comes first.
+   *
+   * @param deadline Epoch-ms time limit for the closing handshake.
+   */
+  async close(deadline: number): Promise<void> {
+    const socket = this.#socket;
+    if (socket === undefined) return;
+    this.#forget();
+    let closed: Promise<void>;
+    try {
+      if (socket.readyState === CLOSED) return;
+      closed = new Promise((resolve) => socket.addEventListener("close", () => resolve()));
+    } catch {
+      return; // unusable here (workerd, another request): nothing to wait for
+    }
+    closeSocket(socket, false);
+    const limit = Math.min(deadline - Date.now(), this.#settings.connectTimeout);
+    if (!await settlesWithin(closed, limit)) closeSocket(socket, true);
+  }
+
+  /** Closes an open connection that sent nothing for the idle timeout. */
+  #idle(socket: WebSocketLike): void {
+    if (this.#socket !== socket) return;
+    const wait = this.#lastSend + this.#settings.idleTimeout - Date.now();
+    if (wait > 0) return this.#arm(wait, () => this.#idle(socket));
+    this.#forget();
+    let full = true;
+    try {
+      full = (socket.bufferedAmount ?? 0) > this.#settings.maxBuffered;
+    } catch { /* unusable: force it */ }
+    closeSocket(socket, full); // a full buffer would hold up the closing handshake
+  }
+
+  /** Forgets a broken socket (once), closes it and reports it lost. */
+  #lose(socket: WebSocketLike, cause: unknown, force = false): void {
+    if (socket !== this.#socket) return;
+    this.#forget();
+    closeSocket(socket, force);
+    this.#handlers.lost(cause);
+  }
+
+  #forget(): void {
+    this.#socket = undefined;
+    this.#arm(0);
+  }
+
+  /** Replaces the single timer (connect timeout or idle close); without `fn` only clears it. */
+  #arm(ms: number, fn?: () => void): void {
+    try {
+      if (this.#timer !== undefined) clearBackgroundTimer(this.#timer);
+    } catch { /* a timer of another request (workerd): it cannot fire here */ }
+    this.#timer = fn === undefined ? undefined : setBackgroundTimer(fn, ms);
+  }
+}
+
+/** Closes a socket (`force`: terminates it where the client can), ignoring every error. */
+function closeSocket(socket: WebSocketLike, force: boolean): void {
+  try {
+    if (force && typeof socket.terminate === "function") socket.terminate();
+    else socket.close(1000);
+  } catch { /* already closed, or unusable here */ }
+}
