@@ -8,22 +8,9 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { isNode } from "../_support/runtime.ts";
-
-interface Bundler {
-  build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
-}
-interface MiniflareLike {
-  readonly ready: Promise<URL>;
-  dispose(): Promise<void>;
-}
-type MiniflareClass = new (options: Record<string, unknown>) => MiniflareLike;
-
-/** Hidden from the workerd test bundler, which must not pull these packages in. */
-const load = <T>(specifier: string): Promise<T> =>
-  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<T>)(specifier);
+import { type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
 
 const TEXT = "abcdefghij".repeat(2000);
 
@@ -90,30 +77,9 @@ describe("instrument() in workerd, proxying an origin", () => {
       });
       await new Promise<void>((resolve) => origin.listen(0, "127.0.0.1", resolve));
       const { port } = origin.address() as AddressInfo;
-      let mf: MiniflareLike | undefined;
+      let mf: MiniflareWorker | undefined;
       try {
-        const esbuild = await load<Bundler>("esbuild");
-        const { Miniflare } = await load<{ Miniflare: MiniflareClass }>("miniflare");
-        const built = await esbuild.build({
-          stdin: {
-            contents: WORKER,
-            resolveDir: fileURLToPath(new URL("../../", import.meta.url)),
-            sourcefile: "proxy_worker.js",
-          },
-          bundle: true,
-          write: false,
-          format: "esm",
-          platform: "browser",
-          target: "es2022",
-          conditions: ["workerd", "worker", "browser"],
-          logLevel: "error",
-        });
-        mf = new Miniflare({
-          modules: true,
-          script: built.outputFiles[0].text,
-          compatibilityDate: "2026-04-01",
-          bindings: { ORIGIN: `http://127.0.0.1:${port}` },
-        });
+        mf = await startWorker(WORKER, "proxy_worker.js", { ORIGIN: `http://127.0.0.1:${port}` });
         const base = await mf.ready;
 
         const get = await request(base, "GET", "/gzip");

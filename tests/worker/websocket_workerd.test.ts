@@ -5,17 +5,9 @@
 // inside the workerd test run).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { isNode } from "../_support/runtime.ts";
+import { loadHidden, type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
 
-interface Bundler {
-  build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
-}
-interface MiniflareLike {
-  dispatchFetch(url: string): Promise<{ json(): Promise<unknown> }>;
-  dispose(): Promise<void>;
-}
-type MiniflareClass = new (options: Record<string, unknown>) => MiniflareLike;
 interface ServerLike {
   on(event: string, listener: (socket: { on(e: string, l: () => void): void }) => void): void;
   once(event: string, listener: () => void): void;
@@ -23,10 +15,6 @@ interface ServerLike {
   close(): void;
 }
 type ServerClass = new (options: Record<string, unknown>) => ServerLike;
-
-/** Hidden from the workerd test bundler, which must not pull these packages in. */
-const load = <T>(specifier: string): Promise<T> =>
-  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<T>)(specifier);
 
 /** The Worker: each request exports two spans with the one module-level exporter. */
 const WORKER = `
@@ -51,34 +39,15 @@ describe("WebSocket exporter in workerd", () => {
     "exports every request's spans over that request's own connection",
     { skip: !isNode && "starts Miniflare and a ws server (Node only)" },
     async () => {
-      const { WebSocketServer } = await load<{ WebSocketServer: ServerClass }>("ws");
+      const { WebSocketServer } = await loadHidden<{ WebSocketServer: ServerClass }>("ws");
       const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
       await new Promise<void>((resolve) => server.once("listening", resolve));
       let messages = 0;
       server.on("connection", (socket) => socket.on("message", () => void messages++));
-      let mf: MiniflareLike | undefined;
+      let mf: MiniflareWorker | undefined;
       try {
-        const esbuild = await load<Bundler>("esbuild");
-        const { Miniflare } = await load<{ Miniflare: MiniflareClass }>("miniflare");
-        const built = await esbuild.build({
-          stdin: {
-            contents: WORKER,
-            resolveDir: fileURLToPath(new URL("../../", import.meta.url)),
-            sourcefile: "websocket_worker.js",
-          },
-          bundle: true,
-          write: false,
-          format: "esm",
-          platform: "browser",
-          target: "es2022",
-          conditions: ["workerd", "worker", "browser"],
-          logLevel: "error",
-        });
-        mf = new Miniflare({
-          modules: true,
-          script: built.outputFiles[0].text,
-          compatibilityDate: "2026-04-01",
-          bindings: { SERVER: `ws://127.0.0.1:${server.address().port}` },
+        mf = await startWorker(WORKER, "websocket_worker.js", {
+          SERVER: `ws://127.0.0.1:${server.address().port}`,
         });
         for (let i = 1; i <= 3; i++) {
           const answer = await (await mf.dispatchFetch(`http://worker.test/r${i}`)).json();
