@@ -16,13 +16,15 @@ const IDENT = new RegExp(`^${NAME}`, "u");
 const IDENT_AT = new RegExp(NAME, "uy");
 const NUMBER_AT = /\.?[0-9][0-9A-Za-z_.]*/y;
 const SPACE = /\s/;
-/** Words after which `/` starts a regular expression rather than a division. */
+/**
+ * Words after which `/` starts a regular expression rather than a division. Not `of`: it is also
+ * a common variable name (`total / of`), and `for (x of /re/…)` inside a default value is rare.
+ */
 const BEFORE_REGEX = new Set([
   "return",
   "typeof",
   "instanceof",
   "in",
-  "of",
   "new",
   "delete",
   "void",

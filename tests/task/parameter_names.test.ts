@@ -151,6 +151,11 @@ describe("parameterNames", () => {
       ["function (a = \u{1d465} / 2, b = 3 / 4) {}", ["a", "b"]], // 𝑥: two UTF-16 code units.
       ["function (a = /a*/ / 2, c) {}", ["a", "c"]],
       ["function (a = 1 /* c */ / 2, c = 'x' / 2) {}", ["a", "c"]],
+      ["function page(offset = total / of, limit = of / 2, label = 'p') {}", [
+        "offset",
+        "limit",
+        "label",
+      ]], // `of` as a variable
       ["async /* c */ x => x", ["x"]],
       ["async /* a */ y /* b */ => y", ["y"]],
     ];
