@@ -32,9 +32,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9496 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9527 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised five times, each time for correctness fixes only:
+ * It was raised six times, each time for correctness fixes only:
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -56,9 +56,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  * - 9462 → 9496 (2026-12-04): a review of that clock found it overshooting after an idle time
  *   (161 ms after an hour; the slew now stops when the gap is closed, +19 B), and a secret echoed
  *   in an error body leaked its start when the body was cut before it was masked (now masked whole,
- *   then cut, +15 B).
+ *   then cut, +15 B);
+ * - 9496 → 9527 (2026-12-04): a second review found a short header value (an org id) masked inside
+ *   a longer token first, leaving the rest of the token in the diagnostic, and secrets holding
+ *   whitespace escaping because the body was reformatted before masking (now longest first, masked
+ *   before whitespace is collapsed; the decoded error body is capped at 64 KiB again, +31 B).
  */
-const CEILING_GZIP_BYTES = 9496;
+const CEILING_GZIP_BYTES = 9527;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

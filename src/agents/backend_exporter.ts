@@ -340,9 +340,7 @@ export class BackendSpanExporter {
       const answer = await response.text().catch(() => "");
       if (response.status < 300) return "ok";
       // Masked before it is cut: a key echoed across the cut leaves no prefix behind.
-      return `HTTP ${response.status}: ${
-        maskSecrets(answer.replace(/\s+/g, " ").trim(), secrets, 300)
-      }`;
+      return `HTTP ${response.status}: ${maskSecrets(answer.slice(0, 65536), secrets, 300)}`;
     } catch (error) {
       return stop.aborted
         ? "aborted"

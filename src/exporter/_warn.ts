@@ -21,15 +21,16 @@ export type Warn = (
 ) => void;
 
 /**
- * Replaces every secret in `text` by `[REDACTED]`, then cuts the text to `max` characters: masked
- * first, so a secret straddling the cut leaks no prefix (pass the whole text: a text cut before it
- * is masked could end with a secret's start). Each secret is masked whole, trimmed, and by its
- * credential alone (what follows the first space, as in `Bearer <token>`); a part shorter than 4
+ * Replaces every secret in `text` by `[REDACTED]`, longest first, then cuts the text to `max`
+ * characters and collapses its whitespace: masked first, so a secret straddling the cut or holding
+ * whitespace leaks nothing (pass the text as received: a text cut or reformatted before it is
+ * masked could hold part of a secret). Each secret is masked whole, trimmed, and by its credential
+ * alone (what follows the first whitespace, as in `Bearer <token>`); a part shorter than 4
  * characters is too common to mask and is left alone.
  *
  * @param text The whole text, e.g. a message with an error body.
  * @param secrets Values that must not appear in the result.
- * @param max Most characters kept.
+ * @param max Most characters kept (before whitespace is collapsed).
  * @returns The masked text.
  * @example
  * ```ts
@@ -42,10 +43,12 @@ export function maskSecrets(text: string, secrets: readonly string[], max: numbe
   const masked = secrets.flatMap((secret) => [
     secret,
     secret = secret.trim(),
-    secret.slice(secret.indexOf(" ") + 1).trim(),
-  ]).filter((secret) => secret.length > 3);
+    secret.slice(secret.search(/\s/) + 1).trim(),
+  ]).filter((secret) => secret.length > 3)
+    // Longest first: a short secret masked inside a longer one would leave the rest of it.
+    .sort((a, b) => b.length - a.length);
   for (const secret of masked) text = text.split(secret).join("[REDACTED]");
-  return text.slice(0, max);
+  return text.slice(0, max).replace(/\s+/g, " ").trim();
 }
 
 /**

@@ -363,8 +363,9 @@ export class OtlpHttpExporter implements SpanExporter {
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
       if (reason === "aborted") break;
-      // Whole: the warner masks secrets before it cuts the message.
-      detail ??= bytes && utf8Decoder.decode(bytes).replace(/\s+/g, " ").trim() || undefined;
+      // As received (up to 64 KiB, far past the 600 characters a diagnostic keeps): the warner
+      // masks secrets before it cuts the message and collapses its whitespace.
+      detail ??= bytes && utf8Decoder.decode(bytes.subarray(0, 65536)).trim() || undefined;
       retryable = status === 0 || isRetryableStatus(status);
       if (!retryable) return fail(reason);
       retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());

@@ -324,4 +324,29 @@ describe("maskSecrets", () => {
     );
     assert.equal(maskSecrets("short sk-l", secrets, 100), "short sk-l", "an uncut text is whole");
   });
+
+  it("masks a longer secret before a shorter one inside it, and secrets holding whitespace", () => {
+    const headers = ["acme", "Bearer acme-7f3kL9sQxZpW2vN"];
+    assert.equal(
+      maskSecrets("bad credentials: Bearer acme-7f3kL9sQxZpW2vN for acme", headers, 100),
+      "bad credentials: [REDACTED] for [REDACTED]",
+    );
+    assert.equal(
+      maskSecrets("bad key: Bearer\tsk-live-7f3kL9sQxZ", ["Bearer\tsk-live-7f3kL9sQxZ"], 100),
+      "bad key: [REDACTED]",
+    );
+    assert.equal(
+      maskSecrets(
+        "bad key: correct  horse battery staple 42",
+        ["correct  horse battery staple 42"],
+        100,
+      ),
+      "bad key: [REDACTED]",
+    );
+    assert.equal(
+      maskSecrets("a\n\n  b   c ", [], 100),
+      "a b c",
+      "whitespace collapsed after masking",
+    );
+  });
 });
