@@ -317,6 +317,38 @@ describe("redacting JSON text that does not parse or hides its keys", () => {
     const top = policy.redactAttributes({ v: '[["token", "sk-F"], ["x"' }).v;
     assert.equal(top, `[["token", "${R}"], ["x"`);
   });
+
+  it("scans cut JSON in linear time, even with deeply nested [key, value] candidates", () => {
+    const small = "[" + '["a",'.repeat(3) + '"token"';
+    assert.equal(policy.redactAttributes({ v: small }).v, small);
+    const pairs = "[" + '["a",'.repeat(3) + '["token","sk-G"],["b"';
+    const masked = "[" + '["a",'.repeat(3) + `["token","${R}"],["b"`;
+    assert.equal(policy.redactAttributes({ v: pairs }).v, masked);
+    // A 200k-character text that does not parse: a quadratic scan took many seconds; a linear
+    // one takes milliseconds (the bound is a generous guard, not a benchmark).
+    const crafted = "[" + '["a",'.repeat(40_000) + '["token","sk-H"]';
+    const started = performance.now();
+    const out = policy.redactAttributes({ v: crafted }).v as string;
+    const elapsed = performance.now() - started;
+    assert.ok(!out.includes("sk-H"));
+    assert.ok(elapsed < 2000, `took ${elapsed} ms`);
+  });
+
+  it("masks a secret under an earlier copy of a repeated key (JSON.parse keeps the last)", () => {
+    const text = '{"auth":{"api_key":"hunter2"},"auth":null}';
+    const masked = `{"auth":{"api_key":"${R}"},"auth":null}`;
+    assert.equal(policy.redactAttributes({ body: text }).body, masked);
+    assert.deepEqual(policy.redactValue({ body: text }), { body: masked });
+    const args = '{"config":{"api_key":"sk-live-123"},"config":{"model":"gpt"}}';
+    assert.ok(!(policy.redactAttributes({ args }).args as string).includes("sk-live"));
+    const matcher = new RedactionPolicy({ matcher: (key) => key === "mine" });
+    const own = '{"a":{"mine":"sk-K"},"a":1}';
+    assert.equal(matcher.redactAttributes({ v: own }).v, `{"a":{"mine":"${R}"},"a":1}`);
+    // Text without a sensitive key is kept byte for byte, repeated keys and spacing included.
+    for (const kept of ['{"a": 1, "a": 2}', '{ "note": "token expired", "note": "x" }']) {
+      assert.equal(policy.redactAttributes({ v: kept }).v, kept);
+    }
+  });
 });
 
 describe("attributes keyed by names (dreadnode.metrics, dreadnode.object_schemas)", () => {
@@ -437,6 +469,33 @@ describe("attributes keyed by names (dreadnode.metrics, dreadnode.object_schemas
     }
     const kept = JSON.stringify({ token: series(1), loss: series(2) });
     assert.equal(redact("dreadnode.metrics", kept), kept);
+  });
+
+  it("never keeps an earlier copy of a repeated key inside a name's value, parsed or cut", () => {
+    const policy = new RedactionPolicy();
+    const redact = (key: string, text: string) =>
+      policy.redactAttributes({ [key]: text })[key] as string;
+    const cases: [string, string, string][] = [
+      [
+        "dreadnode.metrics",
+        '{"token":{"values":["hunter2"],"values":[1]},"loss":{"values":[0.5]}}',
+        '{"token":{"values":[1]},"loss":{"values":[0.5]}}',
+      ],
+      [
+        "dreadnode.metrics",
+        '{"token":{"attributes":"hunter2","attributes":[]},"x":"y"}',
+        '{"token":{"attributes":[]},"x":"y"}',
+      ],
+      [
+        "dreadnode.object_schemas",
+        '{"h":{"properties":{"password":{"type":"hunter2","type":"string"}},"title":"x"}}',
+        '{"h":{"properties":{"password":{"type":"string"}},"title":"x"}}',
+      ],
+    ];
+    for (const [key, text, expected] of cases) {
+      assert.equal(redact(key, text), expected, text);
+      assert.equal(redact(key, text.slice(0, -2)), expected.slice(0, -2), text);
+    }
   });
 
   it("in cut JSON, masks a name's value cut off and never counts stray brackets as levels", () => {

@@ -8,11 +8,13 @@
  * masked the same way; other arrays of strings are left alone. Optionally some keys are names
  * (the policy's rule for `dreadnode.metrics` and `dreadnode.object_schemas`): a sensitive key no
  * deeper than `names.levels` whose value is complete in the text, parses, and has the shape
- * `names.holds` accepts is not masked, and its value is scanned; a value cut off at the end of the
- * text cannot be checked, so it is masked. Strings that are not keys are
- * handed to a callback, so JSON nested inside them is redacted too. Also the small JSON-text
- * helpers the redaction policy uses on strings before parsing them: JSON whitespace and `\uXXXX`
- * escapes.
+ * `names.holds` accepts is not masked: its parsed value is redacted by a callback and written in
+ * canonical form (so a key repeated inside it, of which `JSON.parse` keeps the last copy, cannot
+ * carry an earlier copy through); a value cut off at the end of the text cannot be checked, so it
+ * is masked. Strings that are not keys are handed to a callback, so JSON nested inside them is
+ * redacted too. The scan takes time linear in the text's length: where each bracket closes is
+ * found once, in one pass. Also the small JSON-text helpers the redaction policy uses on strings
+ * before parsing them: JSON whitespace and `\uXXXX` escapes.
  *
  * @module
  */
@@ -50,6 +52,11 @@ export interface JsonScanOptions {
   readonly replacement: string;
   /** Redacts a string value that is not a key; returns it unchanged when nothing changes. */
   readonly redactString: (value: string) => string;
+  /**
+   * Redacts the parsed value of a name that is kept (see {@linkcode NameKeys}); `names`: the name
+   * keys of that value's keys, if any. Only called when `names` is given.
+   */
+  readonly redactName: (value: unknown, names: NameKeys | undefined) => unknown;
 }
 
 /**
@@ -67,6 +74,8 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
   let last = 0;
   let i = 0;
   let depth = 0; // Brackets open at `i`, outside strings; stray closing ones leave it at 0.
+  let ends: Int32Array | undefined; // See `bracketEnds`, made when first needed.
+  const endOf = (start: number) => valueEnd(text, start, () => ends ??= bracketEnds(text));
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c !== QUOTE) {
@@ -80,13 +89,23 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
     const raw = text.slice(i + 1, close < 0 ? n : close);
     const next = skipSpace(text, end);
     const after = text.charCodeAt(next);
-    const isKey = after === COLON || (after === COMMA && isPairKey(text, i, next));
+    const isKey = after === COLON || (after === COMMA && isPairKey(text, i, next, endOf));
     if (isKey && options.isSensitive(decode(raw) ?? raw)) {
       const start = skipSpace(text, next + 1);
-      const stop = valueEnd(text, start);
+      const stop = endOf(start);
       if (after === COLON && names !== undefined && depth <= names.levels) {
-        if (names.holds(parseOrUndefined(text.slice(start, stop)))) {
-          i = end; // A name (a metric's, a schema property's): its value is scanned.
+        const slice = text.slice(start, stop);
+        const value = parseOrUndefined(slice); // Cut off: does not parse, so it is masked.
+        if (names.holds(value)) {
+          // A name (a metric's, a schema property's): its value, redacted, in canonical form.
+          const rest = names.levels - depth;
+          const inner = rest >= 1 ? { levels: rest, holds: names.holds } : undefined;
+          const kept = JSON.stringify(options.redactName(value, inner));
+          if (kept !== slice) {
+            parts.push(text.slice(last, start), kept);
+            last = stop;
+          }
+          i = stop;
           continue;
         }
       }
@@ -115,13 +134,40 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
  * `["key", value]` pair: its `[` is an item of an array (it follows `[` or `,`), and the value is
  * the pair's last item (followed by `]`, or cut off at the end of the text).
  */
-function isPairKey(text: string, open: number, comma: number): boolean {
+function isPairKey(
+  text: string,
+  open: number,
+  comma: number,
+  endOf: (start: number) => number,
+): boolean {
   const bracket = skipSpaceBack(text, open - 1);
   if (text.charCodeAt(bracket) !== OPEN_BRACKET) return false;
   const before = text.charCodeAt(skipSpaceBack(text, bracket - 1));
   if (before !== OPEN_BRACKET && before !== COMMA) return false;
-  const end = skipSpace(text, valueEnd(text, skipSpace(text, comma + 1)));
+  const end = skipSpace(text, endOf(skipSpace(text, comma + 1)));
   return end >= text.length || text.charCodeAt(end) === CLOSE_BRACKET;
+}
+
+/**
+ * Where each bracket of the text closes, in one pass (strings skipped): at the index of an
+ * opening `[` or `{`, the end (exclusive) of the bracketed value; 0 when it is not closed (cut
+ * off). Closing brackets of either kind match the last open one; stray ones are ignored.
+ */
+function bracketEnds(text: string): Int32Array {
+  const n = text.length;
+  const ends = new Int32Array(n);
+  const open: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c === QUOTE) {
+      j = closingQuote(text, j);
+      if (j < 0) break;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) open.push(j);
+    else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && open.length > 0) {
+      ends[open.pop() as number] = j + 1;
+    }
+  }
+  return ends;
 }
 
 /** The index of the quote closing the string opened at `open`, or -1 when it is cut off. */
@@ -145,11 +191,12 @@ function skipSpaceBack(text: string, i: number): number {
 }
 
 /**
- * The end (exclusive) of the value starting at `start`: a string, a bracketed value (strings
- * inside skipped) or a bare token up to `,`, `}`, `]` or a line break; the end of the text when
- * the value is cut off.
+ * The end (exclusive) of the value starting at `start`: a string, a bracketed value (looked up in
+ * `ends`, see `bracketEnds`) or a bare token up to `,`, `}`, `]` or a line break; the end of the
+ * text when the value is cut off, or when a bare token holds a quote (not JSON: the rest of the
+ * text is the value, so that the scan never resumes inside a string).
  */
-function valueEnd(text: string, start: number): number {
+function valueEnd(text: string, start: number, ends: () => Int32Array): number {
   const n = text.length;
   if (start >= n) return n;
   const first = text.charCodeAt(start);
@@ -157,21 +204,11 @@ function valueEnd(text: string, start: number): number {
     const close = closingQuote(text, start);
     return close < 0 ? n : close + 1;
   }
-  if (first === OPEN_BRACKET || first === OPEN_BRACE) {
-    let depth = 0;
-    for (let j = start; j < n; j++) {
-      const c = text.charCodeAt(j);
-      if (c === QUOTE) {
-        j = closingQuote(text, j);
-        if (j < 0) return n;
-      } else if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
-      else if ((c === CLOSE_BRACKET || c === CLOSE_BRACE) && --depth === 0) return j + 1;
-    }
-    return n;
-  }
+  if (first === OPEN_BRACKET || first === OPEN_BRACE) return ends()[start] || n;
   let j = start;
   while (j < n) {
     const c = text.charCodeAt(j);
+    if (c === QUOTE) return n;
     if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 0x0a || c === 0x0d) break;
     j++;
   }

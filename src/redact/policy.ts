@@ -274,35 +274,41 @@ export class RedactionPolicy {
     let start = 0;
     while (isJsonSpace(text.charCodeAt(start))) start++;
     const first = text.charCodeAt(start);
-    if ((first === 0x7b || first === 0x5b) && this.#mayNeedParse(text, truncate)) {
-      if (depth >= MAX_DEPTH) return this.replacement;
-      let parsed: JsonValue;
-      try {
-        parsed = JSON.parse(text) as JsonValue;
-      } catch {
-        return this.#cut(this.#mask(text, depth, names), truncate);
-      }
-      const redacted = this.#value(parsed, depth + 1, truncate, undefined, names);
-      return redacted === parsed ? text : JSON.stringify(redacted);
+    if (first !== 0x7b && first !== 0x5b) return this.#cut(text, truncate);
+    const long = truncate && text.length > this.maxStringLength;
+    if (!long && !this.#mayHoldKey(text)) return text;
+    if (depth >= MAX_DEPTH) return this.replacement;
+    let parsed: JsonValue;
+    try {
+      parsed = JSON.parse(text) as JsonValue;
+    } catch {
+      return this.#cut(this.#mask(text, depth, names), truncate);
     }
-    return this.#cut(text, truncate);
+    const redacted = this.#value(parsed, depth + 1, truncate, undefined, names);
+    if (redacted !== parsed) return JSON.stringify(redacted);
+    // `JSON.parse` keeps only the last copy of a repeated key, so a secret under an earlier copy
+    // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
+    return long && !this.#mayHoldKey(text) ? text : this.#mask(text, depth, names);
   }
 
-  /** Masks sensitive values in JSON-like text that does not parse (see `maskJsonText`). */
+  /**
+   * Masks sensitive values in JSON-like text that does not parse, or whose keys repeat (see
+   * `maskJsonText`).
+   */
   #mask(text: string, depth: number, names: NameKeys | undefined): string {
     return maskJsonText(text, {
       isSensitive: (key) => this.isSensitiveKey(key),
       names,
       replacement: this.replacement,
       redactString: (value) => this.#text(value, depth + 1, false),
+      redactName: (value, inner) =>
+        this.#value(value as JsonValue, depth + 1, false, undefined, inner),
     });
   }
 
-  /** A cheap necessary condition for a JSON string to contain something to redact. */
-  #mayNeedParse(text: string, truncate: boolean): boolean {
-    if (this.#matcher !== undefined || (truncate && text.length > this.maxStringLength)) {
-      return true;
-    }
+  /** A cheap necessary condition for a JSON string to hold a sensitive key. */
+  #mayHoldKey(text: string): boolean {
+    if (this.#matcher !== undefined) return true;
     if (this.#hasHint(text)) return true;
     // A key may be spelled with escapes (`"api\u005fkey"`): look again with them decoded.
     return text.includes("\\u") && this.#hasHint(text.replace(UNICODE_ESCAPE, unescapeCode));
