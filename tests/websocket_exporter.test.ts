@@ -83,8 +83,8 @@ async function jsonlLines(spans: readonly SpanRecord[]): Promise<string[]> {
 /**
  * A scripted client socket: opens 10 ms after it is made, records what it sends, and reports a
  * huge `bufferedAmount` while `full`. `hangOnClose` makes `close()` never finish (a server that
- * does not answer the closing handshake); `terminate()` always does. Subclasses override
- * `check()`, run before every property read and call.
+ * does not answer the closing handshake) until `finishClose()`; `terminate()` always does.
+ * Subclasses override `check()`, run before every property read and call.
  */
 class FakeSocket {
   static made: FakeSocket[] = [];
@@ -127,6 +127,10 @@ class FakeSocket {
   terminate() {
     this.check();
     this.terminated = true;
+    this.finishClose();
+  }
+  /** The connection closes (e.g. the server or the OS ends it at last). */
+  finishClose() {
     this.#state = 3;
     this.#emit("close");
   }
@@ -134,6 +138,10 @@ class FakeSocket {
     for (const listener of this.#listeners[type] ?? []) listener();
   }
 }
+
+/** A {@linkcode FakeSocket} without `terminate()`, like the global WebSocket of Deno and Bun. */
+class NoTerminateSocket extends FakeSocket {}
+Object.defineProperty(NoTerminateSocket.prototype, "terminate", { value: undefined });
 
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 const clients: [string, WebSocketConstructor | undefined][] = [["ws", WsClient]];
@@ -467,7 +475,7 @@ describe("WebSocket exporter configuration", () => {
       assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_send_failed"]);
       const next = await exporter.export(makeSpanBatch(1, "next"));
       assert.deepEqual([next.exported, next.failed, sockets.length], [1, 0, 2]);
-      await exporter.shutdown();
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
     } finally {
       diagnostics.restore();
     }
@@ -573,5 +581,95 @@ describe("WebSocket exporter configuration", () => {
     await exporter.shutdown({ deadline: Date.now() + 200 });
     assert.ok(Date.now() - started < 2000, "settles near the deadline");
     assert.equal(FakeSocket.made[0].terminated, true);
+  });
+
+  it("without terminate(), a stalled connection is not replaced until it closes: spans are dropped as connection_stalled", async () => {
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({
+        runId: "r",
+        webSocket: NoTerminateSocket,
+        idleTimeoutMillis: 100,
+      });
+      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
+      const [stalled] = FakeSocket.made;
+      stalled.full = true; // the server stops reading: close() can never finish
+      stalled.hangOnClose = true;
+      let dropped = 0;
+      for (let i = 0; i < 100 && dropped < 3; i++) {
+        const report = await exporter.export(makeSpanBatch(1, `stalled-${i}`));
+        dropped += report.dropped.connection_stalled ?? 0;
+        await delay(20);
+      }
+      assert.equal(dropped, 3, "spans were dropped as connection_stalled");
+      assert.equal(FakeSocket.made.length, 1, "no second connection while the first is closing");
+      const stalledWarnings = diagnostics.list.filter((d) =>
+        d.code === "websocket_connection_stalled"
+      );
+      assert.equal(stalledWarnings.length, 1);
+      assert.match(stalledWarnings[0].message, /stopped reading.*terminate\(\).*`ws`/);
+      stalled.finishClose(); // the server or the OS ends it at last
+      const spans = makeSpanBatch(2, "after");
+      assert.deepEqual((await exporter.export(spans)).exported, 2);
+      assert.equal(FakeSocket.made.length, 2, "reconnected once the old connection closed");
+      assert.deepEqual(FakeSocket.made[1].sent, await jsonlLines(spans));
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("without terminate(), spans exported while a closed connection finishes closing wait for it, within the connect timeout", async () => {
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({
+        runId: "r",
+        webSocket: NoTerminateSocket,
+        idleTimeoutMillis: 50,
+        connectTimeoutMillis: 300,
+      });
+      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
+      const [old] = FakeSocket.made;
+      old.hangOnClose = true;
+      for (let i = 0; i < 100 && old.readyState !== 2; i++) await delay(20); // idle close
+      assert.equal(old.readyState, 2, "the idle connection is closing");
+      const spans = makeSpanBatch(2, "waiting");
+      const waiting = exporter.export(spans);
+      await delay(50);
+      assert.equal(FakeSocket.made.length, 1, "no second connection while the first is closing");
+      old.finishClose();
+      assert.deepEqual([(await waiting).exported, FakeSocket.made.length], [2, 2]);
+      assert.deepEqual(FakeSocket.made[1].sent, await jsonlLines(spans));
+      // A close that does not finish within the connect timeout counts as stalled.
+      const current = FakeSocket.made[1];
+      current.hangOnClose = true;
+      for (let i = 0; i < 100 && current.readyState !== 2; i++) await delay(20);
+      const started = Date.now();
+      // The exporter's timers never keep a process alive; this one keeps the test running.
+      const keepAlive = setTimeout(() => {}, 5000);
+      const late = await exporter.export(makeSpanBatch(3, "late"));
+      clearTimeout(keepAlive);
+      assert.ok(Date.now() - started < 2000, "settles near the connect timeout");
+      assert.deepEqual([late.exported, late.dropped], [0, { connection_stalled: 3 }]);
+      assert.equal(FakeSocket.made.length, 2);
+      const codes = diagnostics.list.map((d) => d.code);
+      assert.deepEqual(codes, ["websocket_connection_stalled"]);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("without terminate(), shutdown returns by its deadline when the close cannot finish", async () => {
+    FakeSocket.made = [];
+    const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: NoTerminateSocket });
+    assert.equal((await exporter.export(makeSpanBatch(1))).exported, 1);
+    FakeSocket.made[0].hangOnClose = true;
+    const started = Date.now();
+    await exporter.shutdown({ deadline: Date.now() + 200 });
+    assert.ok(Date.now() - started < 2000, "settles near the deadline");
+    assert.equal(FakeSocket.made[0].readyState, 2, "still closing: it cannot be forced");
   });
 });

@@ -5,6 +5,11 @@
  * used outside the request that opened it (its I/O context is gone); the next use then opens a
  * new socket in the current request, so each Worker invocation uses its own connection.
  *
+ * A dropped socket that cannot be forced closed (no `terminate()`: the global WebSocket of Deno,
+ * Bun and Node >= 22) is kept until it reports `close`, and no new socket opens meanwhile: a
+ * server that stopped reading would otherwise leave one open socket, with its unsent buffer, per
+ * reconnect. At most one socket is thus ever closing.
+ *
  * @module
  */
 import { clearBackgroundTimer, setBackgroundTimer, type TimerHandle } from "../processor/_timer.ts";
@@ -49,11 +54,21 @@ export interface SocketHandlers {
   open(): void;
   /** The connection broke (error, close, timeout, stall, a throwing socket): fail what waits. */
   lost(cause: unknown): void;
+  /** The dropped connection finished closing: a new one may open. */
+  closed(): void;
+  /** The dropped connection did not close within the connect timeout: drop what waits. */
+  stalled(): void;
 }
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
+
+/**
+ * How a socket is dropped: `close` it; `force` it closed (`terminate()` where the client has it);
+ * `stalled`: force it, its server having stopped reading; `unusable`: it threw, only try to close.
+ */
+type Drop = "close" | "force" | "stalled" | "unusable";
 
 /**
  * One WebSocket connection at a time. Methods never throw; a connection found broken is
@@ -64,6 +79,10 @@ export class ReconnectingSocket {
   readonly #settings: SocketSettings;
   readonly #handlers: SocketHandlers;
   #socket: WebSocketLike | undefined;
+  /** A dropped socket without `terminate()` that has not reported `close` yet. */
+  #closing: WebSocketLike | undefined;
+  /** `#closing` was dropped as stalled, or has not closed within the connect timeout. */
+  #stalled = false;
   #timer: TimerHandle | undefined;
   #lastSend = 0;
 
@@ -80,27 +99,39 @@ export class ReconnectingSocket {
 
   /**
    * The connection's state. A socket found closing, closed or unusable is forgotten first (and
-   * reported lost), so the answer is then `none`.
+   * reported lost). `closing`: a dropped socket that cannot be forced closed is still closing, so
+   * no new one opens yet; `stalled`: it was dropped as stalled or has not closed within the
+   * connect timeout (a server that stopped reading), so none opens until it does.
    *
-   * @returns `none`, `connecting` or `open`.
+   * @returns `none`, `connecting`, `open`, `closing` or `stalled`.
    */
-  state(): "none" | "connecting" | "open" {
+  state(): "none" | "connecting" | "open" | "closing" | "stalled" {
     const socket = this.#socket;
-    if (socket === undefined) return "none";
-    try {
-      const state = socket.readyState;
-      if (state === OPEN) return "open";
-      if (state === CONNECTING) return "connecting";
-      this.#lose(socket, "closed");
-    } catch (error) {
-      this.#lose(socket, error);
+    if (socket !== undefined) {
+      try {
+        const state = socket.readyState;
+        if (state === OPEN) return "open";
+        if (state === CONNECTING) return "connecting";
+        this.#lose(socket, "closed");
+      } catch (error) {
+        this.#lose(socket, error, "unusable");
+      }
     }
+    const closing = this.#closing;
+    if (closing === undefined) return "none";
+    try {
+      if (closing.readyState !== CLOSED) return this.#stalled ? "stalled" : "closing";
+    } catch { /* unusable here: it cannot be waited for */ }
+    this.#closed(closing, false);
     return "none";
   }
 
-  /** Opens a connection (when there is none); a client that throws is reported lost at once. */
+  /**
+   * Opens a connection (when there is none, and no dropped one is still closing); a client that
+   * throws is reported lost at once.
+   */
   connect(): void {
-    if (this.#socket !== undefined) return;
+    if (this.state() !== "none") return;
     let socket: WebSocketLike;
     try {
       socket = new this.#settings.webSocket(this.#settings.url);
@@ -109,7 +140,7 @@ export class ReconnectingSocket {
     }
     this.#socket = socket;
     this.#lastSend = Date.now();
-    this.#arm(this.#settings.connectTimeout, () => this.#lose(socket, "connect timeout", true));
+    this.#arm(this.#settings.connectTimeout, () => this.#lose(socket, "connect timeout", "force"));
     try {
       socket.addEventListener("open", () => {
         if (this.#socket !== socket) return;
@@ -118,9 +149,12 @@ export class ReconnectingSocket {
         this.#handlers.open();
       });
       socket.addEventListener("error", () => this.#lose(socket, "error"));
-      socket.addEventListener("close", () => this.#lose(socket, "closed"));
+      socket.addEventListener("close", () => {
+        this.#lose(socket, "closed");
+        this.#closed(socket, true);
+      });
     } catch (error) {
-      this.#lose(socket, error);
+      this.#lose(socket, error, "unusable");
     }
   }
 
@@ -141,13 +175,13 @@ export class ReconnectingSocket {
         this.#lose(
           socket,
           new Error("stalled: the server has not read for the idle timeout"),
-          true,
+          "stalled",
         );
         return "lost";
       }
       socket.send(line);
     } catch (error) {
-      this.#lose(socket, error);
+      this.#lose(socket, error, "unusable");
       return "lost";
     }
     this.#lastSend = Date.now();
@@ -157,7 +191,9 @@ export class ReconnectingSocket {
   /**
    * Closes the connection (the next `connect` opens a new one), forcing it (`terminate()`,
    * where the client has it) when the closing handshake has not finished by `deadline`, or
-   * within the connect timeout when that comes first.
+   * within the connect timeout when that comes first. Without `terminate()` a connection whose
+   * server stopped reading stays open (until the server or the OS ends it); this still returns
+   * by then.
    *
    * @param deadline Epoch-ms time limit for the closing handshake.
    */
@@ -183,19 +219,62 @@ export class ReconnectingSocket {
     const wait = this.#lastSend + this.#settings.idleTimeout - Date.now();
     if (wait > 0) return this.#arm(wait, () => this.#idle(socket));
     this.#forget();
-    let full = true;
+    let how: Drop = "close";
     try {
-      full = (socket.bufferedAmount ?? 0) > this.#settings.maxBuffered;
-    } catch { /* unusable: force it */ }
-    closeSocket(socket, full); // a full buffer would hold up the closing handshake
+      // A full buffer would hold up the closing handshake.
+      if ((socket.bufferedAmount ?? 0) > this.#settings.maxBuffered) how = "stalled";
+    } catch {
+      how = "unusable";
+    }
+    this.#drop(socket, how);
   }
 
   /** Forgets a broken socket (once), closes it and reports it lost. */
-  #lose(socket: WebSocketLike, cause: unknown, force = false): void {
+  #lose(
+    socket: WebSocketLike,
+    cause: unknown,
+    how: Drop = "close",
+  ): void {
     if (socket !== this.#socket) return;
     this.#forget();
-    closeSocket(socket, force);
+    this.#drop(socket, how);
     this.#handlers.lost(cause);
+  }
+
+  /**
+   * Closes a forgotten socket: `force` terminates it where the client can, `unusable` (it threw:
+   * another request's socket on workerd) only tries to close it. A socket that cannot be forced
+   * and is not closed yet is kept until it reports `close`; a forced one counts as stalled at
+   * once, another after the connect timeout.
+   */
+  #drop(socket: WebSocketLike, how: Drop): void {
+    try {
+      if (how !== "close" && how !== "unusable" && typeof socket.terminate === "function") {
+        return socket.terminate();
+      }
+      socket.close(1000);
+      if (how === "unusable" || typeof socket.terminate === "function") return;
+      if (socket.readyState === CLOSED) return;
+    } catch {
+      return; // already closed, or unusable here
+    }
+    this.#closing = socket;
+    this.#stalled = how === "stalled";
+    if (this.#stalled) return;
+    this.#arm(this.#settings.connectTimeout, () => {
+      if (this.#closing !== socket) return;
+      this.#stalled = true;
+      this.#handlers.stalled();
+    });
+  }
+
+  /** A kept socket reported `close` (or was found closed): the next `connect` may open one. */
+  #closed(socket: WebSocketLike, notify: boolean): void {
+    if (socket !== this.#closing) return;
+    this.#closing = undefined;
+    this.#stalled = false;
+    this.#arm(0);
+    if (notify) this.#handlers.closed();
   }
 
   #forget(): void {
@@ -203,7 +282,10 @@ export class ReconnectingSocket {
     this.#arm(0);
   }
 
-  /** Replaces the single timer (connect timeout or idle close); without `fn` only clears it. */
+  /**
+   * Replaces the single timer (connect timeout, idle close, or a kept socket's close timeout);
+   * without `fn` only clears it.
+   */
   #arm(ms: number, fn?: () => void): void {
     try {
       if (this.#timer !== undefined) clearBackgroundTimer(this.#timer);

@@ -27,7 +27,13 @@ export interface WebSocketSpanExporterOptions {
    * `/ws/spans/<run id>` is appended to its path.
    */
   url?: string;
-  /** The client class. Default `globalThis.WebSocket` (Node 20 has none: pass `ws`'s). */
+  /**
+   * The client class. Default `globalThis.WebSocket` (Node 20 has none: pass `ws`'s). A class
+   * without `terminate()` (the global one of Deno, Bun and Node >= 22) cannot end a connection
+   * whose server stopped reading: it stays open, keeping the process running, until the server or
+   * the OS closes it, and spans are dropped (`connection_stalled`) until then. Pass `ws`'s
+   * (`npm:ws` on Deno), which has `terminate()`, to get a forced close.
+   */
   webSocket?: WebSocketConstructor;
   /** Reads `MCP_SERVER_PORT`. Default: the runtime's environment. */
   env?: EnvReader;

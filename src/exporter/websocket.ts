@@ -53,6 +53,14 @@ interface Entry {
  * Workers a socket cannot be used outside the request that opened it, so each request that
  * exports opens its own connection.
  *
+ * A WebSocket class without `terminate()` (the global one of Deno, Bun and Node >= 22) cannot end
+ * a connection whose server stopped reading: its close never finishes, and the connection keeps
+ * the process running until the server or the OS closes it. The exporter then opens no other
+ * connection until that one has closed, and drops spans meanwhile (`connection_stalled`), so at
+ * most one such connection and its buffer are held; `shutdown()` still returns by its deadline.
+ * To get a forced close, pass a class that has `terminate()`: `webSocket` from the `ws` package
+ * (`npm:ws` on Deno).
+ *
  * The exporter does not redact: behind `configure()` or any tracer you build, wrap it in
  * `RedactingExporter` so spans get the same redaction as the JSONL log. Call `shutdown()` (the
  * tracer's does) before exit: an open connection keeps Node and Deno running until it idles out.
@@ -76,6 +84,7 @@ export class WebSocketSpanExporter implements SpanExporter {
   #shutdown = false;
   #warnedFull = false;
   #warnedDown = false;
+  #warnedStalled = false;
 
   /**
    * Creates the exporter; nothing connects until the first export.
@@ -94,6 +103,10 @@ export class WebSocketSpanExporter implements SpanExporter {
         this.#pump();
       },
       lost: (cause) => this.#fail(cause),
+      closed: () => this.#pump(),
+      stalled: () => {
+        if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
+      },
     });
   }
 
@@ -141,7 +154,10 @@ export class WebSocketSpanExporter implements SpanExporter {
    * Stops accepting spans (later ones are dropped, `shutdown`), waits for queued spans until
    * `options.deadline` (dropping the rest, `shutdown`), then closes the connection, ending it at
    * once (`ws`'s `terminate()`) if the close has not finished by the deadline or within the
-   * connect timeout, whichever comes first. Idempotent.
+   * connect timeout, whichever comes first. Without `terminate()` (the global WebSocket of Deno,
+   * Bun, Node >= 22) a connection whose server stopped reading cannot be ended: this still
+   * returns by then, but the connection keeps the process running until the server or the OS
+   * closes it. Idempotent.
    *
    * @param options Deadline.
    */
@@ -160,7 +176,12 @@ export class WebSocketSpanExporter implements SpanExporter {
       ? "deadline"
       : undefined;
     if (expired !== undefined) return addDropped(result, expired, spans.length);
-    this.#connection.state(); // a broken connection is dropped now: this batch gets a new one
+    // A broken connection is dropped now: this batch gets a new one, unless the dropped one
+    // cannot be forced closed and its server stopped reading.
+    if (this.#connection.state() === "stalled") {
+      addDropped(result, "connection_stalled", spans.length);
+      return this.#warnStalled();
+    }
     let unencodable = 0;
     for (const span of spans) {
       let line: string;
@@ -195,6 +216,17 @@ export class WebSocketSpanExporter implements SpanExporter {
     if (this.#warnedFull) return;
     this.#warnedFull = true;
     report("warn", `websocket_${code}`, `Dropping spans: ${this.url} ${why}`);
+  }
+
+  #warnStalled(): void {
+    if (this.#warnedStalled) return;
+    this.#warnedStalled = true;
+    report(
+      "warn",
+      "websocket_connection_stalled",
+      `Dropping spans: ${this.url} stopped reading, and this WebSocket has no terminate() to ` +
+        "end the connection; none opens until it closes (pass `webSocket` from the `ws` package)",
+    );
   }
 
   /** Drops the batch's waiting spans at its deadline or abort. */
@@ -236,7 +268,10 @@ export class WebSocketSpanExporter implements SpanExporter {
     if (batch.pending === 0) batch.done();
   }
 
-  /** Sends what is queued if the connection is open; connects if there is none. */
+  /**
+   * Sends what is queued if the connection is open; connects if there is none (and no dropped
+   * one is still closing).
+   */
   #pump(): void {
     const state = this.#connection.state();
     if (state === "none" && this.#queue.length > 0) this.#connection.connect();
