@@ -620,6 +620,37 @@ describe("WebSocket exporter configuration", () => {
     }
   });
 
+  it("without terminate(), a connection found stalled in the middle of an export settles the whole export at once", async () => {
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({
+        runId: "r",
+        webSocket: NoTerminateSocket,
+        idleTimeoutMillis: 50,
+        maxQueuedMessages: 2,
+      });
+      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
+      const [socket] = FakeSocket.made;
+      socket.full = true; // the server stops reading: close() can never finish
+      socket.hangOnClose = true;
+      // The host is busy past the idle timeout, so no timer has noticed the stall yet.
+      const until = Date.now() + 100;
+      while (Date.now() < until) { /* busy */ }
+      const report = await Promise.race([
+        exporter.export(makeSpanBatch(5, "big")),
+        delay(2000).then(() => undefined),
+      ]);
+      assert.ok(report !== undefined, "the export settles");
+      const dropped = Object.values(report.dropped).reduce((a, b) => a + b, 0);
+      assert.equal(report.exported + report.failed + dropped, 5, "every span is counted once");
+      assert.ok((report.dropped.connection_stalled ?? 0) > 0);
+      await exporter.shutdown({ deadline: Date.now() + 200 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
   it("without terminate(), spans exported while a closed connection finishes closing wait for it, within the connect timeout", async () => {
     FakeSocket.made = [];
     const diagnostics = captureDiagnostics();

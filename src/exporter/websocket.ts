@@ -274,6 +274,11 @@ export class WebSocketSpanExporter implements SpanExporter {
    */
   #pump(): void {
     const state = this.#connection.state();
+    if (state === "stalled") {
+      // Found stalled while spans were queued (in the middle of an export): nothing will send them.
+      if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
+      return;
+    }
     if (state === "none" && this.#queue.length > 0) this.#connection.connect();
     if (state !== "open") return;
     const queue = this.#queue;
