@@ -143,6 +143,19 @@ class FakeSocket {
 class NoTerminateSocket extends FakeSocket {}
 Object.defineProperty(NoTerminateSocket.prototype, "terminate", { value: undefined });
 
+/** An exporter over a {@linkcode NoTerminateSocket} that has sent one span; diagnostics captured. */
+async function connectedWithoutTerminate(options: Record<string, number>) {
+  FakeSocket.made = [];
+  const diagnostics = captureDiagnostics();
+  const exporter = new WebSocketSpanExporter({
+    runId: "r",
+    webSocket: NoTerminateSocket,
+    ...options,
+  });
+  assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
+  return { exporter, socket: FakeSocket.made[0], diagnostics };
+}
+
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 const clients: [string, WebSocketConstructor | undefined][] = [["ws", WsClient]];
 if (globalWebSocket !== undefined) clients.push(["global WebSocket", undefined]);
@@ -584,16 +597,10 @@ describe("WebSocket exporter configuration", () => {
   });
 
   it("without terminate(), a stalled connection is not replaced until it closes: spans are dropped as connection_stalled", async () => {
-    FakeSocket.made = [];
-    const diagnostics = captureDiagnostics();
+    const { exporter, socket: stalled, diagnostics } = await connectedWithoutTerminate({
+      idleTimeoutMillis: 100,
+    });
     try {
-      const exporter = new WebSocketSpanExporter({
-        runId: "r",
-        webSocket: NoTerminateSocket,
-        idleTimeoutMillis: 100,
-      });
-      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
-      const [stalled] = FakeSocket.made;
       stalled.full = true; // the server stops reading: close() can never finish
       stalled.hangOnClose = true;
       let dropped = 0;
@@ -621,17 +628,11 @@ describe("WebSocket exporter configuration", () => {
   });
 
   it("without terminate(), a connection found stalled in the middle of an export settles the whole export at once", async () => {
-    FakeSocket.made = [];
-    const diagnostics = captureDiagnostics();
+    const { exporter, socket: socket, diagnostics } = await connectedWithoutTerminate({
+      idleTimeoutMillis: 50,
+      maxQueuedMessages: 2,
+    });
     try {
-      const exporter = new WebSocketSpanExporter({
-        runId: "r",
-        webSocket: NoTerminateSocket,
-        idleTimeoutMillis: 50,
-        maxQueuedMessages: 2,
-      });
-      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
-      const [socket] = FakeSocket.made;
       socket.full = true; // the server stops reading: close() can never finish
       socket.hangOnClose = true;
       // The host is busy past the idle timeout, so no timer has noticed the stall yet.
@@ -652,17 +653,11 @@ describe("WebSocket exporter configuration", () => {
   });
 
   it("without terminate(), spans exported while a closed connection finishes closing wait for it, within the connect timeout", async () => {
-    FakeSocket.made = [];
-    const diagnostics = captureDiagnostics();
+    const { exporter, socket: old, diagnostics } = await connectedWithoutTerminate({
+      idleTimeoutMillis: 50,
+      connectTimeoutMillis: 300,
+    });
     try {
-      const exporter = new WebSocketSpanExporter({
-        runId: "r",
-        webSocket: NoTerminateSocket,
-        idleTimeoutMillis: 50,
-        connectTimeoutMillis: 300,
-      });
-      assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
-      const [old] = FakeSocket.made;
       old.hangOnClose = true;
       for (let i = 0; i < 100 && old.readyState !== 2; i++) await delay(20); // idle close
       assert.equal(old.readyState, 2, "the idle connection is closing");
