@@ -6,7 +6,7 @@
 import { report } from "../diagnostics.ts";
 import { taskEnv } from "./_env.ts";
 import { getCurrentTask } from "./task_context.ts";
-import { writeStateSnapshot } from "./task_span.ts";
+import { writeStateSnapshot } from "./_state_writer.ts";
 
 /**
  * Pushes the current task's state out now: writes a `run_update` snapshot span (child of the

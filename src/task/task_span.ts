@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { nowNs } from "../clock.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
@@ -13,8 +12,6 @@ import { getContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
-import type { Tracer } from "../tracer.ts";
-import { taskEnv } from "./_env.ts";
 import { TaskData } from "./_task_data.ts";
 import { readOptions } from "./_read.ts";
 import { logMetricTo, METRIC_OPTION_KEYS, metricEntries, stateAttributes } from "./_task_state.ts";
@@ -28,11 +25,11 @@ import type {
 } from "./artifacts.ts";
 import type { Metric, MetricSeries } from "./metrics.ts";
 import { contextForTask } from "./task_context.ts";
+import { writeTaskState } from "./_state_writer.ts";
 import { continueTask } from "./continuation.ts";
 import type { TaskContext } from "./continuation.ts";
 
 export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
-import { ATTR_TASK_ID } from "./_task_tree.ts";
 export { MAX_CHILD_TASKS } from "./_task_tree.ts";
 
 /** Bound call arguments of a function task. */
@@ -325,23 +322,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
     // Children still waiting for their writes end now, before this task (their objects inline).
     for (const [child, { time }] of this.#ending) child.end(time);
     this.#ending.clear();
-    try {
-      const state = this.stateAttributes();
-      this.span.setAttributes(state);
-      this.span.setAttribute(ATTR_RUN_ID, this.runId);
-      const written = this.span.attributes;
-      if (Object.keys(state).some((key) => !Object.hasOwn(written, key))) {
-        report(
-          "warn",
-          "task_state_overflow",
-          `Task ${this.name} has no room left for its state under the attribute count limit: it is written on a ${this.name}.update span instead`,
-        );
-        writeStateSnapshot(this, taskEnv().tracer, state);
-      }
-      reportCutState(this.name, state, written);
-    } catch (error) {
-      report("error", "task_internal", `Cannot write the state of task ${this.name}`, error);
-    }
+    writeTaskState(this);
     const objects = this.objectStore.pending;
     if (objects > 0) {
       reportOnce(
@@ -360,61 +341,4 @@ export class TaskSpan extends TaskData<TaskSpan> {
     }
     this.span.end(endTime);
   }
-}
-
-/**
- * Reports state attributes that the span holds in a shorter form than given (cut by the
- * attribute value length limit, so no longer valid JSON).
- */
-function reportCutState(
-  name: string,
-  state: Record<string, string | string[]>,
-  written: Readonly<Record<string, unknown>>,
-): void {
-  const cut: string[] = [];
-  for (const [key, value] of Object.entries(state)) {
-    if (typeof value !== "string" || !Object.hasOwn(written, key)) continue;
-    const kept = written[key];
-    if (kept !== value) {
-      cut.push(`${key} (${value.length} characters, ${String(kept).length} kept)`);
-    }
-  }
-  if (cut.length === 0) return;
-  report(
-    "warn",
-    "task_state_truncated",
-    `Task ${name}: the attribute value length limit cut ${
-      cut.join(", ")
-    }, so the span holds invalid JSON for them; raise limits.attributeValueLengthLimit to export the task state whole`,
-  );
-}
-
-/**
- * Writes a task's state on a `run_update` child span named `<task>.update`, with the task's
- * identity so that it lands in the run's files (what `pushUpdate` sends, and where the state goes
- * when the task's own span has no room for it).
- *
- * @internal
- * @param task The task.
- * @param tracer The tracer to start the span with.
- * @param state The state attributes (default: the task's state now).
- */
-export function writeStateSnapshot(
-  task: TaskSpan,
-  tracer: Tracer,
-  state: Record<string, string | string[]> = task.stateAttributes(),
-): void {
-  const span = tracer.startSpan(`${task.name}.update`, {
-    parent: task.span,
-    type: "run_update",
-    label: task.label,
-    attributes: {
-      ...state,
-      [ATTR_TASK_ID]: task.taskId,
-      [ATTR_RUN_ID]: task.runId,
-      [ATTR_PROJECT]: task.project,
-    },
-  });
-  reportCutState(span.name, state, span.attributes);
-  span.end();
 }
