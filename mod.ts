@@ -164,7 +164,7 @@ export { sha1, sha1Hex } from "./src/hash/sha1.ts";
 export { EMPTY_HASH, hashSerialized, objectHashes, schemaHash } from "./src/hash/object_hash.ts";
 export type { ObjectHashes } from "./src/hash/object_hash.ts";
 export { createRedactionPolicy, normalizeKey, RedactionPolicy } from "./src/redact/policy.ts";
-export type { HeadersInput } from "./src/redact/policy.ts";
+export type { HeadersInput } from "./src/redact/headers.ts";
 export {
   DEFAULT_MAX_STRING_LENGTH,
   DEFAULT_REDACTED_KEYS,

@@ -20,7 +20,6 @@
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
 import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
-import { ownEntries } from "../serialize/own_entries.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
 import {
@@ -31,15 +30,10 @@ import {
   UNICODE_ESCAPE,
 } from "./json_scan.ts";
 import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
-import { readableScalars, readPair } from "./readable.ts";
+import { readableScalars } from "./readable.ts";
+import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { truncateString } from "./truncate.ts";
-import { readArray } from "../safe_read.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
-
-/** Header collections accepted by {@linkcode RedactionPolicy.redactHeaders}. */
-export type HeadersInput =
-  | Iterable<readonly [string, string]>
-  | Readonly<Record<string, string | readonly string[] | number | undefined>>;
 
 const MAX_DEPTH = 64;
 const CACHE_LIMIT = 4096;
@@ -378,36 +372,7 @@ export class RedactionPolicy {
    * @returns A new plain record with sensitive values replaced (names kept as given).
    */
   redactHeaders(headers: HeadersInput): Record<string, string | string[]> {
-    const out: Record<string, string | string[]> = {};
-    const put = (name: string, value: unknown) => {
-      if (value === undefined) return;
-      if (this.enabled && this.isSensitiveKey(name)) setOwn(out, name, this.replacement);
-      else {
-        const items = readArray(value);
-        const text = (v: unknown) => this.truncate(v as string);
-        setOwn(out, name, items === undefined ? text(value) : items.map(text));
-      }
-    };
-    try {
-      const iterable = headers as Partial<Iterable<readonly [string, string]>>;
-      if (typeof iterable[Symbol.iterator] === "function") {
-        for (const pair of headers as Iterable<readonly [string, string]>) {
-          const [name, value] = readPair(pair);
-          if (name === undefined) continue;
-          const previous = Object.hasOwn(out, name) ? out[name] : undefined;
-          put(name, value);
-          if (typeof previous === "string" && previous !== this.replacement) {
-            setOwn(out, name, `${previous}, ${out[name]}`);
-          }
-        }
-      } else {
-        const record = ownEntries(headers) ?? {};
-        for (const name of Object.keys(record)) put(name, record[name]);
-      }
-    } catch {
-      // Headers that cannot be read (further): the ones read so far.
-    }
-    return out;
+    return redactHeaderValues(this, headers);
   }
 }
 
