@@ -27,6 +27,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
+import { WORKER_BUILD } from "./worker_build.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
@@ -141,17 +142,12 @@ async function measure(program, dir) {
     entryPoints: [entry],
     absWorkingDir: ROOT,
     nodePaths: [join(ROOT, "node_modules")],
-    bundle: true,
+    ...WORKER_BUILD,
     minify: true,
     write: false,
     metafile: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
     external: ["node:*"],
     plugins: [sideEffectFree],
-    logLevel: "error",
   });
   const code = result.outputFiles[0].contents;
   const inputs = Object.values(result.metafile.outputs)[0].inputs;

@@ -30,6 +30,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
+import { WORKER_BUILD } from "./worker_build.mjs";
 import {
   checkGzip,
   checkJsonSpans,
@@ -193,13 +194,8 @@ async function workerConsumer(ctx) {
   const result = await esbuild.build({
     entryPoints: [join(dir, "worker.mjs")],
     absWorkingDir: dir,
-    bundle: true,
+    ...WORKER_BUILD,
     write: false,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    logLevel: "error",
   });
   const script = result.outputFiles[0].text;
   expect(!/from\s*["']node:/.test(script), "the Worker bundle imports nothing from node:*");

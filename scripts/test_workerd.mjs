@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { findTestFiles, formatCounts } from "./_summary.mjs";
+import { WORKER_BUILD } from "./worker_build.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const SHIM = resolve(ROOT, "scripts/workerd_node_test_shim.mjs");
@@ -85,17 +86,12 @@ function entrySource(files) {
 async function bundle(files) {
   const result = await esbuild.build({
     stdin: { contents: entrySource(files), resolveDir: ROOT, sourcefile: "workerd_entry.js" },
-    bundle: true,
+    ...WORKER_BUILD,
     write: false,
     outfile: "worker.js",
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
     alias: { "node:test": SHIM },
     external: ["node:*", "cloudflare:*"],
     sourcemap: "external",
-    logLevel: "error",
   });
   const text = (suffix) => result.outputFiles.find((f) => f.path.endsWith(suffix)).text;
   return { script: text("worker.js"), map: new SourceMap(JSON.parse(text("worker.js.map"))) };

@@ -7,6 +7,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { WORKER_BUILD } from "../../scripts/worker_build.mjs";
 
 interface Bundler {
   build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
@@ -54,13 +55,8 @@ export async function startWorker(
       resolveDir: fileURLToPath(new URL("../../", import.meta.url)),
       sourcefile: name,
     },
-    bundle: true,
+    ...WORKER_BUILD,
     write: false,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    logLevel: "error",
   });
   return new Miniflare({
     modules: true,
