@@ -20,6 +20,14 @@ import type {
 } from "../types.ts";
 import type { OtlpEncoder } from "./encoder.ts";
 import { type Fragment, fragment, JsonWriter } from "./json_writer.ts";
+import {
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from "../json_chars.ts";
 import { groupSpans, isInt64, spanFlags, spanKindCode, statusCodeOf } from "./mapping.ts";
 import { parseJsonPartialSuccess } from "./partial_success.ts";
 
@@ -30,13 +38,6 @@ const MAX_KEPT_BUFFER = 4 * 1024 * 1024;
 let shared: JsonWriter | undefined;
 const resourceCache = new WeakMap<Resource, Uint8Array>();
 const scopeCache = new WeakMap<InstrumentationScope, Uint8Array>();
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const OPEN_LIST = 0x5b;
-const CLOSE_LIST = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
 
 // Every field of an object is written with a leading comma; `close` turns the first into `{`.
 const REQUEST = /* @__PURE__ */ fragment('{"resourceSpans":[');
@@ -86,8 +87,8 @@ const VALUES = /* @__PURE__ */ fragment('{"values":[');
 function close(w: JsonWriter, start: number): void {
   if (w.pos === start) w.fragment(EMPTY_OBJECT);
   else {
-    w.buf[start] = OPEN_OBJECT;
-    w.byte(CLOSE_OBJECT);
+    w.buf[start] = OPEN_BRACE;
+    w.byte(CLOSE_BRACE);
   }
 }
 
@@ -167,7 +168,7 @@ function anyValue(w: JsonWriter, value: unknown): boolean {
       }
     }
   }
-  w.byte(CLOSE_OBJECT);
+  w.byte(CLOSE_BRACE);
   return true;
 }
 
@@ -182,13 +183,13 @@ function attributes(w: JsonWriter, attributes: Readonly<Attributes>): void {
     w.fragment(KEY);
     w.string(key);
     w.fragment(VALUE);
-    if (anyValue(w, attributes[key])) w.byte(CLOSE_OBJECT);
+    if (anyValue(w, attributes[key])) w.byte(CLOSE_BRACE);
     else w.pos = item; // not representable: nothing written
   }
   if (w.pos === list) w.pos = mark;
   else {
-    w.buf[list] = OPEN_LIST;
-    w.byte(CLOSE_LIST);
+    w.buf[list] = OPEN_BRACKET;
+    w.byte(CLOSE_BRACKET);
   }
 }
 
@@ -202,12 +203,12 @@ function list<T>(
   if (items.length === 0) return;
   w.fragment(field);
   for (let i = 0; i < items.length; i++) {
-    w.byte(i === 0 ? OPEN_LIST : COMMA);
+    w.byte(i === 0 ? OPEN_BRACKET : COMMA);
     const start = w.pos;
     write(w, items[i]);
     close(w, start);
   }
-  w.byte(CLOSE_LIST);
+  w.byte(CLOSE_BRACKET);
 }
 
 function writeEvent(w: JsonWriter, event: SpanEvent): void {

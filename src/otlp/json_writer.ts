@@ -10,6 +10,7 @@
  * @module
  */
 import { ByteBuffer } from "./byte_buffer.ts";
+import { BACKSLASH, QUOTE } from "../json_chars.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const TWO_POW_32 = 4294967296;
@@ -39,8 +40,8 @@ const ESCAPE = /* @__PURE__ */ (() => {
   table[0x0a] = 0x6e; // n
   table[0x0c] = 0x66; // f
   table[0x0d] = 0x72; // r
-  table[0x22] = 0x22; // "
-  table[0x5c] = 0x5c; // \
+  table[QUOTE] = QUOTE;
+  table[BACKSLASH] = BACKSLASH;
   return table;
 })();
 
@@ -169,7 +170,7 @@ export class JsonWriter extends ByteBuffer {
     this.ensure(n + 2);
     const buf = this.buf;
     let pos = this.pos;
-    buf[pos++] = 0x22;
+    buf[pos++] = QUOTE;
     let i = 0;
     let c = 0;
     for (; i < n; i++) {
@@ -178,7 +179,7 @@ export class JsonWriter extends ByteBuffer {
       buf[pos++] = c;
     }
     if (i < n) pos = this.tail(s, i, pos);
-    this.buf[pos++] = 0x22;
+    this.buf[pos++] = QUOTE;
     this.pos = pos;
   }
 
@@ -200,7 +201,7 @@ export class JsonWriter extends ByteBuffer {
         const e = ESCAPE[c];
         if (e === 0) buf[pos++] = c;
         else {
-          buf[pos++] = 0x5c;
+          buf[pos++] = BACKSLASH;
           buf[pos++] = e;
           if (e === 0x75) {
             buf[pos++] = 0x30;
@@ -226,7 +227,7 @@ export class JsonWriter extends ByteBuffer {
           buf[pos++] = 0x80 | (cp & 63);
           i++;
         } else { // a lone surrogate: JSON.stringify escapes it
-          buf[pos++] = 0x5c;
+          buf[pos++] = BACKSLASH;
           buf[pos++] = 0x75;
           buf[pos++] = 0x64; // d
           buf[pos++] = HEX.charCodeAt((c >> 8) & 15);
