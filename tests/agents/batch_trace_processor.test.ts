@@ -47,6 +47,18 @@ async function withDiagnostics(fn: (list: Diagnostic[]) => Promise<void>): Promi
   }
 }
 
+/** An OpenAI exporter whose every request gets a 500, so it backs off 10 s; `calls` counts them. */
+function failingBackend(): { exporter: BackendSpanExporter; calls: () => number } {
+  let calls = 0;
+  const exporter = new BackendSpanExporter({
+    apiKey: "sk-test-key-123456",
+    baseDelayMs: 10_000,
+    env: () => undefined,
+    fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
+  });
+  return { exporter, calls: () => calls };
+}
+
 describe("BatchTraceProcessor", () => {
   it("exports a trace on start and spans on end, the trace header first", async () => {
     const { done } = agentSetup();
@@ -188,13 +200,7 @@ describe("BatchTraceProcessor", () => {
 
   it("shutdown interrupts the back-off of an export already running", () =>
     withDiagnostics(async (diagnostics) => {
-      let calls = 0;
-      const exporter = new BackendSpanExporter({
-        apiKey: "sk-test-key-123456",
-        baseDelayMs: 10_000,
-        env: () => undefined,
-        fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
-      });
+      const { exporter, calls } = failingBackend();
       const processor = new BatchTraceProcessor(exporter, {
         maxQueueSize: 1,
         exportTriggerRatio: 1,
@@ -202,29 +208,23 @@ describe("BatchTraceProcessor", () => {
       });
       processor.onSpanEnd({ export: () => ({ object: "trace.span", id: "s" }) } as never);
       await delay(50); // the triggered export got a 500 and is backing off for 10 s
-      assert.equal(calls, 1);
+      assert.equal(calls(), 1);
       const started = Date.now();
       await processor.shutdown(300);
       assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
-      assert.equal(calls, 1);
+      assert.equal(calls(), 1);
       assert.match(diagnostics.map((d) => d.message).join(), /retry aborted/);
     }));
 
   it("shutdown ends a BackendSpanExporter back-off at its deadline", () =>
     withDiagnostics(async () => {
-      let calls = 0;
-      const exporter = new BackendSpanExporter({
-        apiKey: "sk-test-key-123456",
-        baseDelayMs: 10_000,
-        env: () => undefined,
-        fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
-      });
+      const { exporter, calls } = failingBackend();
       const processor = new BatchTraceProcessor(exporter, { timers: false });
       processor.onSpanEnd({ export: () => ({ object: "trace.span", id: "s" }) } as never);
       const started = Date.now();
       await processor.shutdown(300);
       assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
-      assert.equal(calls, 1);
+      assert.equal(calls(), 1);
     }));
 });
 
