@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9527 on
  * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised six times, each time for correctness fixes only:
+ * It was raised seven times, each time for correctness fixes only:
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -61,9 +61,14 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  * - 9496 → 9527 (2026-12-04): a second review found a short header value (an org id) masked inside
  *   a longer token first, leaving the rest of the token in the diagnostic, and secrets holding
  *   whitespace escaping because the body was reformatted before masking (now longest first, masked
- *   before whitespace is collapsed; the decoded error body is capped at 64 KiB again, +31 B).
+ *   before whitespace is collapsed; the decoded error body is capped at 64 KiB again, +31 B);
+ * - 9527 → 9585 (2026-12-05): an audit found a redirect from the endpoint followed (a 301 made the
+ *   POST an empty GET whose 200 counted every span exported while none arrived, and a 307 took the
+ *   API key to another origin; redirects are now failures), and the attribute length limit cutting
+ *   an emoji in half (the lone surrogate makes a Collector reject the whole OTLP/JSON request; cuts
+ *   now keep whole characters), +58 B.
  */
-const CEILING_GZIP_BYTES = 9527;
+const CEILING_GZIP_BYTES = 9585;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

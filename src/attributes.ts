@@ -17,6 +17,7 @@
 import { reportOnce } from "./diagnostics.ts";
 import { numberAtLeast } from "./number_option.ts";
 import { setOwn } from "./own_property.ts";
+import { cutText } from "./cut_text.ts";
 import type { Attributes, AttributeValue } from "./types.ts";
 
 /** Limits applied to every span (OpenTelemetry's defaults). */
@@ -125,7 +126,7 @@ function homogeneousArray(
   ) return undefined;
   // Strings cut to the value length limit (a loop: `Array.from` with a map function is slow).
   if (kind === "string" && maxLength < Infinity) {
-    for (let i = 0; i < copy.length; i++) copy[i] = (copy[i] as string).slice(0, maxLength);
+    for (let i = 0; i < copy.length; i++) copy[i] = cutText(copy[i] as string, maxLength);
   }
   return copy as AttributeValue;
 }
@@ -145,7 +146,7 @@ export function toAttributeValue(
 ): AttributeValue | undefined {
   switch (typeof value) {
     case "string":
-      return value.length > maxLength ? value.slice(0, maxLength) : value;
+      return cutText(value, maxLength);
     case "number":
     case "bigint":
       return finiteOrString(value);

@@ -76,3 +76,14 @@ describe("attribute values of non-primitive types", () => {
     assert.match(String(toAttributeValue(root)), /^"<error: /);
   });
 });
+
+describe("attribute value length limit", () => {
+  it("never cuts a character in half: a surrogate pair at the limit is left out whole", () => {
+    // Half a pair is not text: OTLP/JSON would send a lone "\ud83d", which the Collector rejects.
+    assert.equal(toAttributeValue("abc😀def", 4), "abc");
+    assert.equal(toAttributeValue("abc😀def", 5), "abc😀");
+    assert.equal(toAttributeValue("abcdef", 4), "abcd");
+    assert.deepEqual(toAttributeValue(["😀😀", "ab"], 3), ["😀", "ab"]);
+    assert.equal(toAttributeValue({ note: "😀" }, 10), '{"note":"');
+  });
+});

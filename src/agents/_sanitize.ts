@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { cutText } from "../cut_text.ts";
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Encoder } from "../utf8.ts";
@@ -47,9 +48,7 @@ function cutString(text: string, budget: number): string {
     if (jsonBytes(text.slice(0, mid) + SUFFIX) <= budget) low = mid;
     else high = mid - 1;
   }
-  const code = text.charCodeAt(low - 1);
-  if (code >= 0xd800 && code <= 0xdbff) low--; // never keep half a surrogate pair
-  return text.slice(0, low) + SUFFIX;
+  return cutText(text, low) + SUFFIX; // never half a surrogate pair
 }
 
 /** An array or object shrunk largest-child-first until its JSON fits `budget` bytes. */

@@ -55,7 +55,7 @@ export interface BackendSpanExporterOptions {
   /** Where records are posted. Default {@linkcode OPENAI_TRACES_ENDPOINT}. */
   endpoint?: string;
   /**
-   * Attempts per request, the first included (4xx answers are never retried); 0 also means one
+   * Attempts per request, the first included (3xx and 4xx answers are never retried); 0 also means one
    * attempt, as in the OpenAI Agents SDK. Default 3.
    */
   maxRetries?: number;
@@ -105,7 +105,7 @@ function text(value: unknown): string | undefined {
  * `{"data": [...]}` with `Authorization: Bearer <key>`, `OpenAI-Beta: traces=v1` and the
  * organization and project headers when set.
  *
- * A request is tried up to `maxRetries` times: 2xx is success, 4xx is reported and not retried,
+ * A request is tried up to `maxRetries` times: 2xx is success, 3xx (redirects are not followed) and 4xx are reported and not retried,
  * 5xx and network errors are retried after 1 s, 2 s, … (capped at 30 s, plus up to 10 % jitter).
  * A back-off never outlasts the caller's deadline or abort signal, nor `shutdown()`. Without an
  * API key nothing is sent (reported as `openai_export_no_key`). `export()` never rejects;
@@ -296,7 +296,7 @@ export class BackendSpanExporter {
         if (timeout <= 0) return giveUp("deadline passed");
         const outcome = await this.#attempt(headers, body, timeout, stop.signal, secrets);
         if (outcome === "ok") return;
-        if (/^HTTP 4/.test(outcome)) {
+        if (/^HTTP [34]/.test(outcome)) {
           return this.#warn(
             "openai_export_rejected",
             `OpenAI rejected ${what} (not retried): ${outcome}`,
@@ -335,10 +335,11 @@ export class BackendSpanExporter {
         method: "POST",
         headers,
         body,
+        redirect: "manual", // never re-send the key and data elsewhere; a redirect is a failure
         signal: controller.signal,
       });
       const answer = await response.text().catch(() => "");
-      if (response.status < 300) return "ok";
+      if (response.status >= 200 && response.status < 300) return "ok";
       // Masked before it is cut: a key echoed across the cut leaves no prefix behind.
       return `HTTP ${response.status}: ${maskSecrets(answer.slice(0, 65536), secrets, 300)}`;
     } catch (error) {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isHighSurrogate } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import type { JsonValue } from "../serialize/types.ts";
@@ -72,10 +73,6 @@ export function lineStream(
       if (size > max) flush(false);
     },
   };
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** The default stream: lines to `console.error` (standard error, like DRA). */

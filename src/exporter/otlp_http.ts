@@ -344,6 +344,10 @@ export class OtlpHttpExporter implements SpanExporter {
             method: "POST",
             headers,
             body: body as Uint8Array<ArrayBuffer>,
+            // A redirect is a failure: followed, a 301/302 re-sent the POST as an empty GET that
+            // could answer 2xx (spans counted exported, none delivered) and took the headers
+            // (an x-api-key) to another origin.
+            redirect: "manual",
             signal: stop,
           });
           bytes = new Uint8Array(await response.arrayBuffer());

@@ -21,7 +21,7 @@ import {
 /** How the receiver answers one request. */
 export type Behavior =
   /** Answer with this status (and optional `Retry-After` / body). Only 2xx counts as accepted. */
-  | { status: number; retryAfter?: string; body?: string; delayMs?: number }
+  | { status: number; retryAfter?: string; location?: string; body?: string; delayMs?: number }
   /** Process the request (its spans count as accepted) but never answer, like a lost response. */
   | { stall: true }
   /** Destroy the connection as soon as the body starts arriving (nothing accepted). */
@@ -175,6 +175,7 @@ export class OtlpReceiver {
         "content-type": json ? "application/json" : "application/x-protobuf",
       };
       if (behavior.retryAfter !== undefined) headers["retry-after"] = behavior.retryAfter;
+      if (behavior.location !== undefined) headers.location = behavior.location;
       const answer = (): void => {
         res.writeHead(behavior.status, headers);
         res.end(behavior.body ?? (ok && json ? "{}" : ""));

@@ -152,6 +152,15 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
       assert.match(diagnostics[0].message, /HTTP 400.*invalid key \[REDACTED\]/);
     }));
 
+  it("follows no redirect and does not retry it: the key never reaches the new location", () =>
+    withBackend(async (receiver, diagnostics) => {
+      receiver.plan({ status: 307, location: "/elsewhere" });
+      await exporterAt(receiver).export([TRACE_ITEM]);
+      assert.deepEqual(receiver.requests.map((r) => r.path), ["/v1/traces"]);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_rejected"]);
+      assert.match(diagnostics[0].message, /HTTP 307/);
+    }));
+
   it("skips the export with a diagnostic when there is no key", () =>
     withBackend(async (receiver, diagnostics) => {
       setTracingExportApiKey(undefined);

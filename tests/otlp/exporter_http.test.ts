@@ -184,6 +184,20 @@ describe("OTLP/HTTP exporter", { skip }, () => {
       assert.equal(receiver.requests.length, 1);
     }));
 
+  it("follows no redirect: a 301 or 307 drops the batch as http_3xx, nothing goes to the new location", () =>
+    scenario(async (receiver, make) => {
+      for (const status of [301, 307]) {
+        receiver.requests.length = 0;
+        receiver.plan({ status, location: "/elsewhere" });
+        // Followed, a 301 became an empty GET answered 200 (spans counted exported, none sent)
+        // and a 307 re-sent the body and its API key to the redirect's location.
+        const report = await make({ headers: { "x-api-key": "k" } }).export(makeSpanBatch(2));
+        assert.deepEqual(report.dropped, { [`http_${status}`]: 2 });
+        assert.equal(report.exported, 0);
+        assert.deepEqual(receiver.requests.map((r) => r.path), ["/v1/traces"]);
+      }
+    }));
+
   it("stops after maxAttempts retryable failures (retries_exhausted without storage)", () =>
     scenario(async (receiver, make) => {
       receiver.plan({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 });

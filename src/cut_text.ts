@@ -1,0 +1,30 @@
+/**
+ * Cutting text to a length in UTF-16 code units without splitting a character: a cut that would
+ * keep the first half of a surrogate pair (an emoji, most CJK extension characters) stops before
+ * it. Half a pair is not text: OTLP/JSON would carry it as a lone `\ud83d` escape, which strict
+ * JSON decoders (the Collector's among them) reject, failing the whole request.
+ *
+ * @module
+ */
+
+/**
+ * True for the first half of a UTF-16 surrogate pair.
+ *
+ * @param code A UTF-16 code unit.
+ * @returns Whether it is a high (leading) surrogate.
+ */
+export function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/**
+ * `text` cut to at most `max` code units, one shorter when the cut would split a surrogate pair.
+ *
+ * @param text The text.
+ * @param max The most code units to keep.
+ * @returns `text` itself when it fits, else its longest prefix of whole characters within `max`.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return text.slice(0, isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max);
+}
