@@ -44,7 +44,8 @@ export type {
   TraceInfo,
 } from "./src/types.ts";
 export { Span } from "./src/span.ts";
-export type { LinkInput, SpanPipeline, SpanType } from "./src/span_types.ts";
+export type { LinkInput, Sampler, SpanPipeline, SpanType } from "./src/span_types.ts";
+export { alwaysOff, alwaysOn, parentBased, samplerFromEnv, traceIdRatio } from "./src/sampling.ts";
 export { Tracer } from "./src/tracer.ts";
 export type { StartSpanOptions, TracerOptions } from "./src/tracer.ts";
 export { getTracer, setTracer } from "./src/global.ts";

@@ -21,7 +21,7 @@ const STORAGE_METHODS = ["appendLines", "readLines", "putBlob", "getBlob", "hasB
 const OPTION_RULES: readonly Rule[] = [
   [["project", "storageRoot", "otelScope"], (v) => isString(v) && v !== "", "a non-empty string"],
   [["serviceName", "server", "apiKey", "organization"], isString, "a string"],
-  [["env", "diagnostics"], isFunction, "a function"],
+  [["env", "diagnostics", "sampler"], isFunction, "a function"],
   [["local", "console"], isBoolean, "a boolean"],
   [["resourceAttributes", "limits", "batch"], isObject, "an object"],
   [

@@ -19,6 +19,8 @@ import { RedactingExporter } from "./redact/redacting_exporter.ts";
 import type { RedactionOptions } from "./redact/options.ts";
 import { RedactionPolicy } from "./redact/policy.ts";
 import type { Attributes } from "./types.ts";
+import { samplerFromEnv } from "./sampling.ts";
+import type { Sampler } from "./span_types.ts";
 import { resolveResourceFromEnv } from "./otlp/resource_env.ts";
 import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
@@ -40,6 +42,11 @@ export interface PipelineOptions {
   processors?: readonly SpanProcessor[];
   /** Attribute, event and link limits. */
   limits?: Partial<SpanLimits>;
+  /**
+   * Which spans are sampled (reach the exporters and storage). Default: `OTEL_TRACES_SAMPLER` /
+   * `OTEL_TRACES_SAMPLER_ARG`, else follow the parent's sampled flag and sample every root.
+   */
+  sampler?: Sampler;
   /**
    * The instrumentation scope name of the configured tracer (dreadnode's `otel_scope`), with
    * tracelet's version. Default `"tracelet"`.
@@ -160,6 +167,7 @@ export function buildPipeline(
       parts.env,
     ),
     limits: options.limits,
+    sampler: options.sampler ?? samplerFromEnv(parts.env),
     scope: options.otelScope === undefined
       ? undefined
       : { name: options.otelScope, version: VERSION },

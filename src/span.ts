@@ -168,9 +168,12 @@ export class Span implements SpanRecord {
   get active(): boolean {
     return this.endTime === 0;
   }
-  /** True while the span accepts data (the same as `active`). */
+  /**
+   * True while the span runs and is sampled (OpenTelemetry's meaning): the data of an unsampled
+   * span is kept on the span but reaches no processor, so costly attributes can be skipped.
+   */
   get isRecording(): boolean {
-    return this.endTime === 0;
+    return this.endTime === 0 && (this.traceFlags & 1) === 1;
   }
   /** True when an exception was recorded or the status is `ERROR`. */
   get failed(): boolean {

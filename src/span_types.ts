@@ -6,7 +6,7 @@
  */
 import type { SpanLimits } from "./attributes.ts";
 import type { Span } from "./span.ts";
-import type { InstrumentationScope, Resource, SpanContext } from "./types.ts";
+import type { Attributes, InstrumentationScope, Resource, SpanContext } from "./types.ts";
 
 /** The span types of the seeds (dreadnode's `SpanType`); any other string is accepted too. */
 export type SpanType =
@@ -45,3 +45,21 @@ export interface SpanPipeline {
   /** Called once when the span ends. */
   spanEnded(span: Span): void;
 }
+
+/**
+ * Decides whether a new span is sampled: a sampled span reaches the tracer's processors (and so
+ * its exporters and storage) and propagates trace flag `01`; an unsampled one is handed to no
+ * processor and propagates `00`, so the services it calls can follow the decision. Called once
+ * per span with the span's trace id, its parent (undefined for a root), its name and its initial
+ * attributes. A sampler that throws is reported and the span is sampled.
+ *
+ * Without a sampler the tracer follows the parent (OpenTelemetry's default,
+ * `parentbased_always_on`): a span whose parent is unsampled is unsampled, every root is sampled.
+ * Ready-made samplers: `alwaysOn`, `alwaysOff`, `traceIdRatio(ratio)`, `parentBased(root)`.
+ */
+export type Sampler = (
+  traceId: string,
+  parent: SpanContext | undefined,
+  name: string,
+  attributes: Readonly<Attributes>,
+) => boolean;

@@ -14,7 +14,7 @@ import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
 import { byHook, notify, type ProcessorsByHook, settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
 import { Span } from "./span.ts";
-import type { LinkInput, SpanPipeline, SpanType } from "./span_types.ts";
+import type { LinkInput, Sampler, SpanPipeline, SpanType } from "./span_types.ts";
 import type {
   FlushReport,
   InstrumentationScope,
@@ -40,6 +40,11 @@ export interface TracerOptions {
   scope?: InstrumentationScope;
   /** Attribute, event and link limits. */
   limits?: Partial<SpanLimits>;
+  /**
+   * Which spans are sampled (handed to the processors). Default: follow the parent's sampled
+   * flag, sample every root (OpenTelemetry's `parentbased_always_on`).
+   */
+  sampler?: Sampler;
 }
 
 /** Options for starting a span. */
@@ -90,6 +95,7 @@ export class Tracer implements SpanPipeline {
   readonly resource: Resource;
   /** The instrumentation scope of every span. */
   readonly scope: InstrumentationScope;
+  readonly #sampler: Sampler | undefined;
   #processors: readonly SpanProcessor[] = [];
   #hooked: ProcessorsByHook = byHook([]);
   readonly #localRoots = new WeakSet<Span>();
@@ -114,6 +120,7 @@ export class Tracer implements SpanPipeline {
       version: version === undefined ? version : safeString(version),
     });
     this.setProcessors(options.processors ?? []);
+    this.#sampler = options.sampler; // not a function: reported at the first span, which is kept
   }
 
   /** The registered processors. */
@@ -190,6 +197,17 @@ export class Tracer implements SpanPipeline {
     for (const key in inherited) {
       if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
     }
+    const sampler = this.#sampler;
+    if (sampler) {
+      let sampled = true; // a sampler that throws keeps the span
+      try {
+        sampled = !!sampler(span.traceId, parent, span.name, span.attributes);
+      } catch (error) {
+        reportOnce("sampler_failed", "error", "sampler_failed", "The sampler threw", error);
+      }
+      (span as { traceFlags: number }).traceFlags = span.traceFlags & 254 | +sampled;
+    }
+    if ((span.traceFlags & 1) === 0) return span; // not sampled: no processor sees it
     if (!(parent instanceof Span) && this.#wantsTraces()) {
       this.#localRoots.add(span);
       this.#openRoots++;
@@ -270,6 +288,7 @@ export class Tracer implements SpanPipeline {
    * @internal
    */
   spanEnded(span: Span): void {
+    if ((span.traceFlags & 1) === 0) return;
     notify(this.#hooked.onSpanEnd, "onSpanEnd", span);
     // Skip the WeakSet lookup when no root can be open (no processor wants trace events).
     if (this.#openRoots > 0 && this.#localRoots.delete(span)) {

@@ -91,7 +91,13 @@ function isHeaderValue(value: unknown): value is string {
   return typeof value === "string" && HEADER_VALUE.test(value);
 }
 
-function envWarn(name: string, problem: string): void {
+/**
+ * Reports an environment variable that cannot be used (`invalid_env`, without its value).
+ *
+ * @param name The variable.
+ * @param problem What is wrong with it.
+ */
+export function envWarn(name: string, problem: string): void {
   report("warn", "invalid_env", `Cannot use ${name}: ${problem}; ignoring it`);
 }
 
