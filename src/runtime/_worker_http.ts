@@ -22,6 +22,9 @@ const KNOWN_METHODS = new Set([
   "TRACE",
 ]);
 
+/** The port a URL without an explicit one uses, by scheme. */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 };
+
 /** The part of workerd's `request.cf` object the preset reads. */
 interface CfProperties {
   readonly httpProtocol?: unknown;
@@ -58,7 +61,8 @@ export function requestAttributes(request: Request, recordQuery: boolean): Attri
     attributes["url.scheme"] = url.protocol.replace(/:$/, "");
     attributes["url.path"] = url.pathname;
     attributes["server.address"] = url.hostname;
-    if (url.port !== "") attributes["server.port"] = Number(url.port);
+    const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[url.protocol];
+    if (port !== undefined) attributes["server.port"] = port;
     if (recordQuery && url.search !== "") attributes["url.query"] = url.search.slice(1);
   } catch {
     // An unparsable URL leaves the URL attributes out.
@@ -125,6 +129,7 @@ export function queueAttributes(batch: MessageBatchLike | undefined): Attributes
   const attributes: Attributes = {
     "faas.trigger": "pubsub",
     "messaging.system": "cloudflare_queues",
+    "messaging.operation.name": "process",
     "messaging.operation.type": "process",
   };
   if (typeof batch?.queue === "string") attributes["messaging.destination.name"] = batch.queue;

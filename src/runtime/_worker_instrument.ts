@@ -178,22 +178,81 @@ function runActive<R>({ tracer, span }: Invocation, fn: () => R): R {
 }
 
 /**
- * The response with a body that ends the root span when delivered; the response itself, with the
- * span ended now, when its body cannot be observed (for example a locked stream).
+ * `error.type` of a thrown value (semantic conventions): its type's name, e.g. `TypeError`, or
+ * `_OTHER` when it has none. Never throws.
  */
-function observed(invocation: Invocation, response: Response): Response {
+function errorType(error: unknown): string {
+  try {
+    const name = typeof error === "object" && error !== null
+      ? (error as { name?: unknown }).name
+      : undefined;
+    if (typeof name === "string" && name !== "") return name;
+  } catch {
+    // A hostile error object: no type to read.
+  }
+  return "_OTHER";
+}
+
+/**
+ * Records a failure on the span: the exception event, status ERROR and `error.type` (unless the
+ * response's status is a 5xx, which is then the `error.type`).
+ */
+function recordFailure(span: Span, error: unknown, status = 0): void {
+  span.recordException(error);
+  if (status < 500) span.setAttribute("error.type", errorType(error));
+}
+
+/**
+ * The response with a body that ends the root span when delivered; the response itself, with the
+ * span ended now, when its body cannot be observed (for example a locked stream: workerd then
+ * sends the headers and fails the body, so that is recorded as an error).
+ */
+function observed(invocation: Invocation, response: Response, head: boolean): Response {
+  const { span } = invocation;
   try {
     return observeResponse(response, (outcome) => {
-      invocation.span.setAttribute("http.response.body.size", outcome.bytes);
-      if (outcome.state === "error") invocation.span.recordException(outcome.error);
-      if (outcome.state === "cancelled") invocation.span.addEvent("http.response.cancelled");
+      // A HEAD response sends no body, whatever the handler's response holds.
+      if (!head) span.setAttribute("http.response.body.size", outcome.bytes);
+      if (outcome.state === "error") recordFailure(span, outcome.error, response.status);
+      if (outcome.state === "cancelled") span.addEvent("http.response.cancelled");
       invocation.end();
     });
   } catch (error) {
     report("warn", "worker_body_unobserved", "Cannot observe the response body", error);
+    recordFailure(span, error, response.status);
     invocation.end();
     return response;
   }
+}
+
+/** Records the handler's response on the span and gives what to return to the runtime. */
+function responded(
+  invocation: Invocation,
+  response: Response,
+  head: boolean,
+  options: InvocationOptions,
+): Response {
+  const { span } = invocation;
+  if (response.bodyUsed) {
+    // The runtime cannot send a body that was already read: workerd answers 500 instead.
+    span.setAttribute("http.response.status_code", 500);
+    recordFailure(
+      span,
+      new TypeError("Cannot send the response: its body has already been used"),
+    );
+    invocation.end();
+    return response;
+  }
+  span.setAttribute("http.response.status_code", response.status);
+  if (response.status >= 500) {
+    span.setStatus({ code: "ERROR" });
+    span.setAttribute("error.type", String(response.status));
+  }
+  if (options.waitForBody === false) {
+    invocation.end();
+    return response;
+  }
+  return observed(invocation, response, head);
 }
 
 /** Awaits a handler result; on a throw or rejection records it and ends the span. */
@@ -201,7 +260,7 @@ async function settle(invocation: Invocation, run: () => unknown): Promise<unkno
   try {
     return await run();
   } catch (error) {
-    invocation.span.recordException(error);
+    recordFailure(invocation.span, error);
     invocation.end();
     throw error;
   }
@@ -226,6 +285,7 @@ export function instrumentHandler<T extends object>(
   const wrapped: Handlers = {};
   if (typeof h.fetch === "function") {
     wrapped.fetch = (request, env, ctx) => {
+      let head = false;
       const invocation = start(tracerFor, env, ctx, options, () => {
         const parent = options.trustTraceparent === false ? null : extractTraceContext({
           traceparent: request.headers.get("traceparent") ?? undefined,
@@ -238,6 +298,7 @@ export function instrumentHandler<T extends object>(
         // Semantic conventions: an unknown method (`_OTHER`) names the span `HTTP`.
         const method = attributes["http.request.method"];
         const name = method === "_OTHER" ? "HTTP" : String(method);
+        head = method === "HEAD";
         return { name, kind: "SERVER", attributes, parent, key: request };
       });
       if (invocation === undefined) return h.fetch!(request, env, ctx);
@@ -246,17 +307,11 @@ export function instrumentHandler<T extends object>(
         () => runActive(invocation, () => h.fetch!(request, env, invocation.tracker.ctx)),
       )
         .then((response) => {
-          if (!(response instanceof Response)) {
-            invocation.end();
-            return response;
+          if (response instanceof Response) {
+            return responded(invocation, response, head, options);
           }
-          invocation.span.setAttribute("http.response.status_code", response.status);
-          if (response.status >= 500) invocation.span.setStatus({ code: "ERROR" });
-          if (options.waitForBody === false) {
-            invocation.end();
-            return response;
-          }
-          return observed(invocation, response);
+          invocation.end();
+          return response;
         });
     };
   }
@@ -283,7 +338,8 @@ export function instrumentHandler<T extends object>(
   if (typeof h.queue === "function") {
     wrapped.queue = (batch, env, ctx) => {
       const invocation = start(tracerFor, env, ctx, options, () => ({
-        name: `${batch?.queue ?? "queue"} process`,
+        // Messaging semantic conventions: `{operation} {destination}`.
+        name: typeof batch?.queue === "string" ? `process ${batch.queue}` : "process",
         kind: "CONSUMER",
         attributes: queueAttributes(batch),
         parent: null,

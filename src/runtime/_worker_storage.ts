@@ -2,7 +2,7 @@
  * `cloudflareStorage()`: one {@linkcode TraceStorage} built from the Cloudflare bindings you pass
  * in, each used for what it does best: line logs and blobs on R2 (else KV, else the Durable
  * Object), the export outbox on a Durable Object (else KV, else R2). With no binding at all it is
- * in-memory storage.
+ * in-memory storage with bounds sized for a Workers isolate ({@linkcode workerMemoryStorage}).
  *
  * @module
  */
@@ -13,6 +13,7 @@ import type { KVNamespaceLike } from "../storage/cloudflare_kv.ts";
 import { DurableObjectStubStorage } from "../storage/_durable_object_client.ts";
 import type { DurableObjectNamespaceLike } from "../storage/_durable_object_client.ts";
 import { MemoryStorage } from "../storage/memory.ts";
+import type { MemoryStorageOptions } from "../storage/memory.ts";
 import { CLOUDFLARE_DELIVERIES_PER_DRAIN } from "../storage/_cloudflare.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "../storage/types.ts";
 
@@ -28,6 +29,34 @@ export interface CloudflareStorageOptions extends OutboxOptions {
   readonly durableObjectName?: string;
   /** Prefix of every key tracelet writes. Default `tracelet/`. */
   readonly prefix?: string;
+  /** Without any binding (in memory): bound on all line logs' bytes. Default 4 MiB. */
+  readonly maxLineBytes?: number;
+  /** Without any binding (in memory): bound on all blobs' bytes. Default 4 MiB. */
+  readonly maxBlobBytes?: number;
+}
+
+/**
+ * The default bound of each part of in-memory storage on Workers (line logs, blobs, outbox):
+ * 4 MiB, so together they keep well below a 128 MiB isolate's memory.
+ */
+export const WORKER_MEMORY_BOUND_BYTES: number = 4 * 1024 * 1024;
+
+/**
+ * In-memory storage for a Workers isolate: line logs, blobs and the outbox are each bounded to
+ * {@linkcode WORKER_MEMORY_BOUND_BYTES} unless given, and a drain delivers at most 16 entries.
+ *
+ * @param options Bounds that replace the Workers defaults.
+ * @returns The storage.
+ * @throws {TracerError} `INVALID_CONFIG` for a non-positive bound.
+ */
+export function workerMemoryStorage(options: MemoryStorageOptions = {}): MemoryStorage {
+  return new MemoryStorage({
+    ...options,
+    maxLineBytes: options.maxLineBytes ?? WORKER_MEMORY_BOUND_BYTES,
+    maxBlobBytes: options.maxBlobBytes ?? WORKER_MEMORY_BOUND_BYTES,
+    outboxMaxBytes: options.outboxMaxBytes ?? WORKER_MEMORY_BOUND_BYTES,
+    deliveriesPerDrain: options.deliveriesPerDrain ?? CLOUDFLARE_DELIVERIES_PER_DRAIN,
+  });
 }
 
 /** Lines and blobs from one adapter, the outbox from another. */
@@ -68,7 +97,8 @@ class CombinedStorage implements TraceStorage {
 /**
  * Builds storage from Cloudflare bindings.
  *
- * @param options The bindings (`r2`, `kv`, `durableObject`), key prefix and outbox bounds.
+ * @param options The bindings (`r2`, `kv`, `durableObject`), key prefix, outbox bounds, and the
+ *   in-memory bounds used without any binding.
  * @returns The storage; its `kind` names the adapters used, e.g. `cloudflare-r2+durable-object`.
  * @example
  * ```ts
@@ -81,7 +111,7 @@ class CombinedStorage implements TraceStorage {
  * ```
  */
 export function cloudflareStorage(options: CloudflareStorageOptions = {}): TraceStorage {
-  const { r2, kv, durableObject, durableObjectName, ...rest } = options;
+  const { r2, kv, durableObject, durableObjectName, maxLineBytes, maxBlobBytes, ...rest } = options;
   const adapters = {
     r2: r2 === undefined ? undefined : new R2Storage(r2, rest),
     kv: kv === undefined ? undefined : new KvStorage(kv, rest),
@@ -92,7 +122,7 @@ export function cloudflareStorage(options: CloudflareStorageOptions = {}): Trace
   const data = adapters.r2 ?? adapters.kv ?? adapters.durableObject;
   const queue = adapters.durableObject ?? adapters.kv ?? adapters.r2;
   if (data === undefined || queue === undefined) {
-    return new MemoryStorage({ deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN, ...rest });
+    return workerMemoryStorage({ ...rest, maxLineBytes, maxBlobBytes });
   }
   return data === queue ? data : new CombinedStorage(data, queue);
 }

@@ -48,11 +48,10 @@ import { TracerError } from "../errors.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { peekConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
-import { MemoryStorage } from "../storage/memory.ts";
-import { CLOUDFLARE_DELIVERIES_PER_DRAIN } from "../storage/_cloudflare.ts";
 import type { Tracer } from "../tracer.ts";
 import { checkInvocationOptions, instrumentHandler } from "./_worker_instrument.ts";
 import type { InvocationOptions } from "./_worker_instrument.ts";
+import { workerMemoryStorage } from "./_worker_storage.ts";
 
 /** Options of the Workers preset's `configure()`: the common options plus the context class. */
 export interface WorkerConfigureOptions extends ConfigureOptions {
@@ -104,7 +103,7 @@ export function workerParts(asyncLocalStorage?: AsyncLocalStorageClass): Runtime
       );
       return new SyncContextManager();
     },
-    storage: () => new MemoryStorage({ deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN }),
+    storage: () => workerMemoryStorage(), // 4 MiB each for lines, blobs and the outbox
     env: () => undefined,
     timers: false,
   };

@@ -62,13 +62,16 @@ export class DurableObjectStubStorage implements TraceStorage {
    * Workers do not deliver the same entry twice; a drain should deliver at most 16 entries.
    */
   readonly outbox: Outbox;
-  readonly #stub: DurableObjectStubLike;
+  /** Gives a stub for each call: workerd forbids using a stub made in another request. */
+  readonly #stub: () => DurableObjectStubLike;
   readonly #common: Record<string, unknown>;
 
   /**
    * Creates storage that forwards every call to a `TraceletDurableObject`.
    *
    * @param target The Durable Object namespace binding (for example `env.TRACELET_DO`), or a stub.
+   *   Pass the namespace when the storage outlives one request (as with `instrument()`): a stub
+   *   can only be used in the request that created it, so a new one is taken for every call.
    * @param options Object name, key prefix and outbox bounds.
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.
    */
@@ -86,15 +89,16 @@ export class DurableObjectStubStorage implements TraceStorage {
         outboxMaxAgeMillis: limits.maxAgeMillis,
       },
     };
+    const name = options.name ?? "tracelet";
     this.#stub = "idFromName" in target
-      ? target.get(target.idFromName(options.name ?? "tracelet") as never)
-      : target;
+      ? () => target.get(target.idFromName(name) as never)
+      : () => target;
     this.outbox = this.#makeOutbox();
   }
 
   async #call(op: DurableObjectOp, args: unknown[], body?: Uint8Array): Promise<Call> {
     const frame = encodeFrame({ ...this.#common, op, args }, body === undefined ? [] : [body]);
-    const response = await this.#stub.fetch(RPC_URL, { method: "POST", body: frame });
+    const response = await this.#stub().fetch(RPC_URL, { method: "POST", body: frame });
     const bytes = new Uint8Array(await response.arrayBuffer());
     let decoded;
     try {

@@ -5,7 +5,8 @@
  *   `state.storage`: transactional, strongly consistent, the best home for the export outbox.
  * - {@linkcode DurableObjectStubStorage} runs in a **plain Worker** and forwards every call to a
  *   {@linkcode TraceletDurableObject} that you export and bind; one named object then holds one
- *   outbox shared by every isolate.
+ *   outbox shared by every isolate. Give it the namespace binding: it takes a new stub for every
+ *   call, since workerd lets a stub be used only in the request that created it.
  *
  * Durable Object values are small (128 KiB on key-value backed objects; tracelet splits larger
  * ones into parts), so keep large blobs and artifacts in R2.

@@ -40,12 +40,15 @@ export const loadHidden = <T>(specifier: string): Promise<T> =>
  * @param source The Worker module's source, importing repository files as `./src/…`.
  * @param name A file name for the source, shown in errors.
  * @param bindings The Worker's environment bindings.
+ * @param options More Miniflare options, e.g. `{ durableObjects: { DO: "ClassName" } }` (the class
+ *   exported by the source) or `{ kvNamespaces: ["KV"] }`.
  * @returns The running Worker; dispose of it when done.
  */
 export async function startWorker(
   source: string,
   name: string,
   bindings: Record<string, string>,
+  options: Record<string, unknown> = {},
 ): Promise<MiniflareWorker> {
   const esbuild = await loadHidden<Bundler>("esbuild");
   const { Miniflare } = await loadHidden<{ Miniflare: MiniflareClass }>("miniflare");
@@ -62,6 +65,7 @@ export async function startWorker(
     modules: true,
     script: built.outputFiles[0].text,
     compatibilityDate: "2026-04-01",
+    ...options,
     bindings,
   });
 }

@@ -266,8 +266,10 @@ describe("instrument(): scheduled, queue and the handler object", () => {
       assert.equal(cron.attributes["faas.trigger"], "timer");
       assert.equal(cron.attributes["faas.cron"], "*/5 * * * *");
       assert.equal(cron.attributes["faas.time"], "2026-01-01T00:00:00.000Z");
-      const queue = byName(exporter.spans, "jobs process");
+      const queue = byName(exporter.spans, "process jobs");
       assert.equal(queue.kind, "CONSUMER");
+      assert.equal(queue.attributes["messaging.operation.name"], "process");
+      assert.equal(queue.attributes["messaging.operation.type"], "process");
       assert.equal(queue.attributes["messaging.destination.name"], "jobs");
       assert.equal(queue.attributes["messaging.batch.message_count"], 3);
       assert.equal(ctx.waits.length, 2);
