@@ -13,12 +13,13 @@
  *
  * @module
  */
-import { open, readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { open } from "node:fs/promises";
+import { resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { analyzeTraceDir, formatReportJson, formatReportText } from "../src/analyze/mod.ts";
 import type { TraceDirReader } from "../src/analyze/mod.ts";
+import { listFilesBelow } from "../src/runtime/node_local_files.ts";
 
 const USAGE = "usage: analyze --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]";
 
@@ -60,17 +61,11 @@ export function parseArgs(argv: readonly string[]): CliOptions | { error: string
   return options;
 }
 
-async function walk(root: string, dir: string, out: string[]): Promise<void> {
-  for (const entry of await readdir(join(root, dir), { withFileTypes: true })) {
-    const rel = dir === "" ? entry.name : `${dir}/${entry.name}`;
-    if (entry.isDirectory()) await walk(root, rel, out);
-    else if (entry.isFile()) out.push(rel);
-  }
-}
-
 /**
  * A reader over `node:fs` that reads each file in chunks, so memory is bounded by the longest
- * line and files larger than a string can hold are analyzed.
+ * line and files larger than a string can hold are analyzed. It lists with the file-system
+ * presets' `listFilesBelow`: only the top directory for a glob without `/`, and a subdirectory
+ * that cannot be listed is skipped (reported as a warning).
  *
  * @param chunkBytes Bytes per read (at least 1). Default 64 KiB.
  * @returns The reader.
@@ -78,11 +73,7 @@ async function walk(root: string, dir: string, out: string[]): Promise<void> {
 export function createNodeReader(chunkBytes: number = 64 * 1024): TraceDirReader {
   const size = Math.max(1, Math.trunc(chunkBytes) || 1);
   return {
-    async listFiles(dir: string): Promise<string[]> {
-      const out: string[] = [];
-      await walk(dir, "", out);
-      return out;
-    },
+    listFiles: (dir, options) => listFilesBelow(dir, options),
     async *readChunks(path: string): AsyncGenerator<Uint8Array> {
       const handle = await open(path, "r");
       try {

@@ -16,8 +16,15 @@ export interface LocalFiles {
   resolve(path: string): string;
   /** File or directory facts, or undefined when the path does not exist. */
   stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number } | undefined>;
-  /** Every file below a directory, recursively, as paths relative to it (with `/`). */
-  listFiles(directory: string): Promise<string[]>;
+  /**
+   * Every file below a directory, as paths relative to it (with `/`): recursively unless
+   * `recursive` is false; a subdirectory that cannot be read rejects, or is passed to `onSkip`
+   * and skipped when that is given.
+   */
+  listFiles(
+    directory: string,
+    options?: { recursive?: boolean; onSkip?(directory: string, error: unknown): void },
+  ): Promise<string[]>;
   /** The bytes of a file. */
   readFile(path: string): Promise<Uint8Array>;
 }

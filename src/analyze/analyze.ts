@@ -26,8 +26,20 @@ const CHUNK_BYTES = 64 * 1024;
  * `readText`; `readChunks` is used when both exist.
  */
 export interface TraceDirReader {
-  /** Every file below `dir`, recursively, as `/`-separated relative paths. */
-  listFiles(dir: string): Promise<string[]>;
+  /**
+   * The files of `dir` as `/`-separated relative paths, and those below it when
+   * `options.recursive` (the glob has a `/`); a reader that ignores the options may list them
+   * always, and names in subdirectories are then ignored for a glob without `/`. A subdirectory
+   * that cannot be listed is passed to `options.onSkip` (with its path relative to `dir`; it
+   * becomes a warning of the report) and skipped. Rejects when `dir` itself cannot be listed.
+   */
+  listFiles(
+    dir: string,
+    options?: {
+      readonly recursive: boolean;
+      readonly onSkip: (directory: string, error: unknown) => void;
+    },
+  ): Promise<string[]>;
   /**
    * A file's bytes in order, in chunks of any size. Preferred: memory stays bounded by the
    * longest line, and files larger than a string can hold are read.
@@ -122,7 +134,7 @@ function configuredReader(): TraceDirReader | undefined {
   const files = peekConfig()?.files;
   if (files === undefined) return undefined;
   return {
-    listFiles: (dir) => files.listFiles(dir),
+    listFiles: (dir, options) => files.listFiles(dir, options),
     // LocalFiles reads whole files as bytes; decoding them chunk by chunk still never builds one
     // string of the file.
     async *readChunks(path) {
@@ -157,7 +169,8 @@ async function addFile(
 
 /**
  * Analyzes the JSONL files of a directory that match a glob, one file at a time. Never rejects
- * for bad content: an unreadable directory or file becomes a warning.
+ * for bad content: an unreadable directory or file becomes a warning. A glob without `/` lists
+ * only the top directory; a recursive one skips a subdirectory that cannot be listed.
  *
  * @param options Directory, glob, top n, and a reader (default: the configured local files).
  * @returns The report.
@@ -181,15 +194,18 @@ export async function analyzeTraceDir(
     warnings.push("Cannot read trace files: no file access is configured on this runtime");
     return report(acc, files, false, { ...options, glob }, warnings);
   }
-  let names: string[] = [];
-  try {
-    names = await reader.listFiles(options.traceDir);
-  } catch (error) {
-    warnings.push(`Cannot list ${options.traceDir}: ${message(error)}`);
-  }
   const pattern = globToRegExp(glob);
   const recursive = globIsRecursive(glob);
   const dir = options.traceDir.replace(/[\\/]+$/, "");
+  const onSkip = (sub: string, error: unknown) => {
+    warnings.push(`Cannot list ${dir}/${sub}: ${message(error)} (skipped)`);
+  };
+  let names: string[] = [];
+  try {
+    names = await reader.listFiles(options.traceDir, { recursive, onSkip });
+  } catch (error) {
+    warnings.push(`Cannot list ${options.traceDir}: ${message(error)}`);
+  }
   // Names are `/`-separated already: a `\` is part of a file name on POSIX systems.
   for (const name of [...names].sort()) {
     if (!recursive && name.includes("/")) continue;

@@ -5,6 +5,9 @@
  *
  * JSONL files are logs in a storage adapter: `<traceDir>/run_<YYYYMMDDTHHMMSSZ>_<id>.jsonl`
  * relative to the adapter's root (for the file-system adapters, `.tracelet/traces/…` by default).
+ * A file name that the storage would have to rewrite (an id with non-ASCII characters, or a name
+ * over 120 characters) gets an ASCII id part and a hash instead, so it keeps the `run_` prefix and
+ * the `.jsonl` extension (see {@linkcode EventTracer.buildTracePath}).
  *
  * @module
  */
@@ -14,6 +17,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
+import { sanitizeSegment, segmentHash } from "../storage/_sanitize.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
 import { getAgentTracer } from "../agents/provider.ts";
@@ -61,7 +65,10 @@ export interface RunCallableOptions<R> {
 export interface TraceInfoPayload {
   /** The request id asked about. */
   request_id: string;
-  /** The latest JSONL path built for it in this process, or null (none, or JSONL is off). */
+  /**
+   * The latest JSONL path built for it in this process, relative to the storage root as the
+   * file-system adapters write it, or null (none, or JSONL is off).
+   */
   trace_path: string | null;
   /** The tracer's trace directory (relative to the storage root). */
   trace_dir: string;
@@ -87,6 +94,21 @@ export function sanitizeRunId(id: string): string {
  */
 export function utcStamp(date: Date = new Date()): string {
   return date.toISOString().slice(0, 19).replace(/[-:]/g, "") + "Z";
+}
+
+/** The longest id part of a trace file name that holds a hash (`run_<stamp>_<id>_<hash>.jsonl`). */
+const HASHED_ID_LENGTH = 120 - "run_YYYYMMDDTHHMMSSZ__0123456789abcdef.jsonl".length;
+
+/**
+ * The trace file name of a sanitized id: `run_<stamp>_<id>.jsonl` when a storage keeps it as it
+ * is, else `run_<stamp>_<ASCII id>_<16-hex hash of the id>.jsonl` (characters outside
+ * `A-Z a-z 0-9 _ -` become `_`, cut to fit 120 characters).
+ */
+function traceFileName(stamp: string, id: string): string {
+  const name = `run_${stamp}_${id}.jsonl`;
+  if (sanitizeSegment(name) === name) return name;
+  const ascii = id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, HASHED_ID_LENGTH);
+  return `run_${stamp}_${ascii}_${segmentHash(id)}.jsonl`;
 }
 
 /** The `traceDir` option: a string, else (reported unless absent) the default `traces`. */
@@ -138,6 +160,9 @@ export class EventTracer {
   readonly #storage: TraceStorage | undefined;
   readonly #spanTracer: Tracer | false | undefined;
   readonly #latest = new Map<string, string>();
+  /** `traceDir`'s segments, and the same as the storage maps them, joined (`""` for the root). */
+  readonly #dirSegments: string[];
+  readonly #storedDir: string;
 
   /**
    * Creates a tracer. Defaults: enabled, directory `traces`, JSONL and console on. A `traceDir`
@@ -155,6 +180,8 @@ export class EventTracer {
     this.redaction = o.redaction ?? getRedactionPolicy();
     this.#storage = o.storage;
     this.#spanTracer = o.spanTracer;
+    this.#dirSegments = this.traceDir.split("/").filter((s) => s !== "");
+    this.#storedDir = this.#dirSegments.map(sanitizeSegment).join("/");
   }
 
   /** The tracelet tracer recording spans, or undefined for events only. */
@@ -180,15 +207,20 @@ export class EventTracer {
   }
 
   /**
-   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<sanitized id>.jsonl`.
+   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<sanitized id>.jsonl`, relative to the
+   * storage root and exactly as the file-system adapters write it. When that name would not be
+   * kept as it is by a storage (an id with non-ASCII characters, or a name over 120 characters),
+   * the id part is its ASCII form, cut to fit, plus `_` and a 16-hex hash of the id, so the file
+   * still matches `run_*.jsonl`. A `traceDir` segment that a storage rewrites (see
+   * `sanitizeSegment`) appears rewritten.
    *
    * @param runId The run (request) id.
    * @returns The path, or undefined when JSONL output is off.
    */
   buildTracePath(runId: string): string | undefined {
     if (!this.enableJsonl) return undefined;
-    const dir = this.traceDir.replace(/\/+$/, "");
-    const path = `${dir === "" ? "" : `${dir}/`}run_${utcStamp()}_${sanitizeRunId(runId)}.jsonl`;
+    const name = traceFileName(utcStamp(), sanitizeRunId(runId));
+    const path = this.#storedDir === "" ? name : `${this.#storedDir}/${name}`;
     if (this.#latest.size >= 1000 && !this.#latest.has(runId)) this.#latest.clear();
     this.#latest.set(runId, path);
     return path;
@@ -204,10 +236,24 @@ export class EventTracer {
     const sinks: EventSink[] = [];
     const storage = this.enableJsonl && tracePath !== undefined ? this.storage : undefined;
     if (storage !== undefined) {
-      sinks.push(new JsonlEventSink(storage, tracePath!.split("/").filter((s) => s !== "")));
+      sinks.push(new JsonlEventSink(storage, this.#logPath(tracePath!)));
     }
     if (this.enableConsole) sinks.push(new ConsoleEventSink(this.consoleStream));
     return sinks;
+  }
+
+  /**
+   * The storage path of a trace path: one built by {@linkcode EventTracer.buildTracePath} goes
+   * back to `traceDir`'s own segments (the storage maps them again to the same place); any other
+   * is split at `/`.
+   */
+  #logPath(tracePath: string): string[] {
+    const dir = this.#storedDir === "" ? "" : `${this.#storedDir}/`;
+    const name = tracePath.slice(dir.length);
+    if (tracePath.startsWith(dir) && name !== "" && !name.includes("/")) {
+      return [...this.#dirSegments, name];
+    }
+    return tracePath.split("/").filter((s) => s !== "");
   }
 
   /**

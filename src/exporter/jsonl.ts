@@ -8,7 +8,10 @@
  *
  * Routing: a span with a session id goes to `sessions/<id>/chat_<id>.jsonl`; otherwise to
  * `projects/<project>/<run id>/spans.jsonl`, where the run id is `dreadnode.run.id` or, for spans
- * outside any run, the trace id (dreadnode silently drops those; tracelet keeps them).
+ * outside any run, the trace id (dreadnode silently drops those; tracelet keeps them). A storage
+ * rewrites an id it cannot keep as it is (`user@example.com` becomes `_user_example~<hash>.com`,
+ * its file `_chat_user_example.com~<hash>.jsonl`; see `storage/_sanitize.ts`); the file keeps
+ * its `.jsonl` extension.
  *
  * @module
  */

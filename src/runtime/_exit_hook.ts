@@ -5,8 +5,10 @@
  * On a signal, spans still queued are flushed for at most {@linkcode SIGNAL_FLUSH_MS}, then the
  * signal is raised again with tracelet's listeners removed, so the process ends exactly as it
  * would have without tracelet (same signal, same exit status). A second signal during the flush
- * ends it at once. When the program listens for the signal itself, tracelet does nothing and the
- * program decides when to exit (call `await tracing.shutdown()` there).
+ * ends it at once. When the program listens for the signal itself, tracelet stops listening for
+ * that signal and the program decides when to exit (call `await tracing.shutdown()` there before
+ * `process.exit()`); the `beforeExit` flush stays, so a program that stops its work and lets the
+ * process end on its own still has its spans written.
  *
  * `process.exit()` cannot be waited for: it exits synchronously. Call `await tracing.shutdown()`
  * before it.
@@ -72,16 +74,17 @@ export function hookProcessExit(
       if (active && didWork(report)) proc.once("beforeExit", beforeExit);
     }, () => {});
   };
-  // Runs first (prepended) and removes itself before looking at the others: a `once` handler of
-  // the program is still registered then, and a library that applies the same rule (signal-exit:
-  // re-raise only when alone) sees itself alone and ends the process, instead of each leaving
-  // the exit to the other.
+  // Runs first (prepended) and stops listening for the signal before looking at the others: a
+  // `once` handler of the program is still registered then, and a library that applies the same
+  // rule (signal-exit: re-raise only when alone) sees itself alone and ends the process, instead
+  // of each leaving the exit to the other. Only the re-raise removes the `beforeExit` flush too.
   const onSignal = (signal: string) => () => {
-    remove();
+    for (const [name, listener] of listeners) if (name === signal) proc.off(name, listener);
     const others = proc.listeners(signal).filter((listener) =>
       (listener as { [OURS]?: boolean })[OURS] !== true
     );
     if (others.length > 0) return; // The program handles it and decides when to exit.
+    remove();
     void settlesWithin(flush().catch(() => {}), waitMs).then(() => proc.kill(proc.pid, signal));
   };
   const listeners = SIGNALS.map((signal) => {

@@ -1,12 +1,13 @@
 /**
  * Local file access for `logArtifact` through `node:fs/promises`, used by the Node and Deno
- * presets (Deno implements `node:fs`).
+ * presets (Deno implements `node:fs`), and the one directory listing of the file-system code
+ * ({@linkcode listFilesBelow}, also used by the analysis CLI).
  *
  * @module
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, relative, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
 
 /** Whether a symbolic link leads to a regular file (false when broken). */
@@ -18,21 +19,60 @@ async function linksToFile(path: string): Promise<boolean> {
   }
 }
 
+/** Options of {@linkcode listFilesBelow}. */
+export interface ListFilesOptions {
+  /** Whether to descend into subdirectories. Default true. */
+  readonly recursive?: boolean;
+  /**
+   * Called for a subdirectory that cannot be listed (unreadable, or removed meanwhile) with its
+   * path relative to the top directory; it is skipped and the rest is listed. Without it, the
+   * listing rejects.
+   */
+  readonly onSkip?: (directory: string, error: unknown) => void;
+}
+
 /**
- * Lists files under `directory` as dreadnode's `rglob("*")` + `is_file()` does: a symbolic link
- * to a file is listed, a symbolic link to a directory is not descended into (so a link cycle
- * cannot loop).
+ * Lists the files below a directory as dreadnode's `rglob("*")` + `is_file()` does, sorted by name
+ * within each directory: a symbolic link to a file is listed, a symbolic link to a directory is
+ * not descended into (so a link cycle cannot loop). The file-system presets' `logArtifact` and
+ * the analysis CLI both list with it.
+ *
+ * @param directory The top directory.
+ * @param options Whether to descend, and what to do with a subdirectory that cannot be listed.
+ * @returns Paths relative to `directory`, with `/` separators.
+ * @throws When the top directory cannot be listed (or a subdirectory, without `onSkip`).
  */
-async function walk(root: string, directory: string, out: string[]): Promise<void> {
-  const entries = await readdir(directory, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = join(directory, entry.name);
-    if (entry.isDirectory()) await walk(root, full, out);
-    else if (entry.isFile() || (entry.isSymbolicLink() && await linksToFile(full))) {
-      out.push(relative(root, full).split(sep).join("/")); // a backslash is a name character on POSIX
+export async function listFilesBelow(
+  directory: string,
+  options: ListFilesOptions = {},
+): Promise<string[]> {
+  const { recursive = true, onSkip } = options;
+  const out: string[] = [];
+  // `relative` is `/`-separated: a backslash is a name character on POSIX.
+  const walk = async (relative: string): Promise<void> => {
+    const full = relative === "" ? directory : join(directory, ...relative.split("/"));
+    let entries;
+    try {
+      entries = await readdir(full, { withFileTypes: true });
+    } catch (error) {
+      if (relative === "" || onSkip === undefined) throw error;
+      onSkip(relative, error);
+      return;
     }
-  }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (recursive) await walk(path);
+      } else if (
+        entry.isFile() || (entry.isSymbolicLink() && await linksToFile(join(full, entry.name)))
+      ) {
+        out.push(path);
+      }
+    }
+  };
+  await walk("");
+  return out;
 }
 
 /** {@linkcode LocalFiles} over `node:fs/promises`. */
@@ -49,10 +89,8 @@ export const nodeLocalFiles: LocalFiles = {
       return undefined;
     }
   },
-  async listFiles(directory: string): Promise<string[]> {
-    const out: string[] = [];
-    await walk(directory, directory, out);
-    return out;
+  listFiles(directory: string, options?: ListFilesOptions): Promise<string[]> {
+    return listFilesBelow(directory, options);
   },
   async readFile(path: string): Promise<Uint8Array> {
     const buffer = await readFile(path);

@@ -9,13 +9,14 @@
  *
  * Operations on one file go through one promise chain per absolute path, shared by every fs
  * storage object of the process (two objects on one root, as when `configure()` replaces a
- * pipeline, still append one batch after the other). Each batch is one write on an append-mode
- * handle, so even another process's batches never land in the middle of it; a last line torn by
- * a crash is ended before the next batch (see `appendToHandle`), and symbolic links are never
- * written through. No file handle stays open between calls, and at most 16 log and blob
- * operations of one storage object run at once (a batch spread over many logs must not run out
- * of file descriptors). Blobs and outbox files are written to a temporary file in the same
- * directory and renamed.
+ * pipeline, still append one batch after the other); so are outbox leases, per root, so two such
+ * objects never both deliver one batch. Leases are not shared across processes: use one draining
+ * process per storage root. Each batch is one write on an append-mode handle, so even another
+ * process's batches never land in the middle of it; a last line torn by a crash is ended before
+ * the next batch (see `appendToHandle`), and symbolic links are never written through. No file
+ * handle stays open between calls, and at most 16 log and blob operations of one storage object
+ * run at once (a batch spread over many logs must not run out of file descriptors). Blobs and
+ * outbox files are written to a temporary file in the same directory and renamed.
  *
  * @module
  */
@@ -31,6 +32,7 @@ import {
   writeAtomic,
 } from "./_fs.ts";
 import { BoundedOutbox } from "./_outbox.ts";
+import { OutboxLeases } from "./_outbox_leases.ts";
 import { outboxLimits } from "./_outbox_entries.ts";
 import { FsOutboxStore } from "./_fs_outbox.ts";
 import { ConcurrencyLimit } from "./_limit.ts";
@@ -130,8 +132,10 @@ export class FsStorage implements TraceStorage {
     this.#fs = fs;
     this.kind = kind;
     this.root = trimSeparators(fs.resolve(root));
-    const store = new FsOutboxStore(fs, `${this.root}/outbox`);
-    this.outbox = this.#outbox = new BoundedOutbox(store, outboxLimits(options));
+    const dir = `${this.root}/outbox`;
+    const store = new FsOutboxStore(fs, dir);
+    const leases = new OutboxLeases(`fs:${dir}`); // shared with every fs storage on this root
+    this.outbox = this.#outbox = new BoundedOutbox(store, outboxLimits(options), { leases });
   }
 
   #file(segments: readonly string[]): string {

@@ -61,7 +61,10 @@ const sizeOf = (entries: readonly OutboxEntryInfo[]): number =>
 
 /** Optional parts of a {@linkcode BoundedOutbox}. */
 export interface BoundedOutboxOptions {
-  /** Where leases are kept (several outboxes over one store share them). Default: its own. */
+  /**
+   * Where leases are kept: several outboxes over the same entries share one (by object, or by
+   * name, see {@linkcode OutboxLeases}). Default: its own.
+   */
   readonly leases?: OutboxLeases;
   /** The {@linkcode Outbox.deliveriesPerDrain} hint. */
   readonly deliveriesPerDrain?: number;
@@ -193,10 +196,18 @@ export class BoundedOutbox implements Outbox {
         if (entries.length >= count) break;
         if (info.id <= after || info.notBefore > dueBy) continue;
         if (destination !== undefined && !isForDestination(info.contentType, destination)) continue;
-        if (lease !== undefined && this.#leases.heldByOther(info.id, lease.owner, now)) continue;
-        const body = await this.#store.readBody(info.id);
+        if (lease !== undefined) {
+          // Claimed before the read: an outbox sharing these leases may peek meanwhile.
+          if (this.#leases.heldByOther(info.id, lease.owner, now)) continue;
+          this.#leases.take(info.id, lease.owner, now + lease.millis);
+        }
+        let body: Uint8Array | undefined;
+        try {
+          body = await this.#store.readBody(info.id);
+        } finally {
+          if (body === undefined && lease !== undefined) this.#leases.release(info.id);
+        }
         if (body === undefined) continue; // removed by another process meanwhile
-        if (lease !== undefined) this.#leases.take(info.id, lease.owner, now + lease.millis);
         const { size: _size, ...fields } = info;
         entries.push({ ...fields, body });
       }
@@ -224,17 +235,27 @@ export class BoundedOutbox implements Outbox {
     }
     return this.#run(async () => {
       if (!isOutboxId(id)) return;
-      this.#leases.release(id);
-      const store = this.#store;
-      if (store.rewrite) {
-        const info = await store.get(id);
-        if (info !== undefined) await store.rewrite({ ...info, attempts, notBefore, reason });
-        return;
+      try {
+        await this.#rewrite(id, { attempts, notBefore, reason });
+      } finally {
+        // Only now: an outbox sharing these leases must not take it with its old `notBefore`.
+        this.#leases.release(id);
       }
-      const entry = store.read ? await store.read(id) : await this.#read(id);
-      if (entry === undefined) return;
-      await store.write({ ...entry.info, attempts, notBefore, reason }, entry.body);
     });
+  }
+
+  async #rewrite(
+    id: string,
+    changes: Pick<OutboxEntry, "attempts" | "notBefore" | "reason">,
+  ): Promise<void> {
+    const store = this.#store;
+    if (store.rewrite) {
+      const info = await store.get(id);
+      if (info !== undefined) await store.rewrite({ ...info, ...changes });
+      return;
+    }
+    const entry = store.read ? await store.read(id) : await this.#read(id);
+    if (entry !== undefined) await store.write({ ...entry.info, ...changes }, entry.body);
   }
 
   async #read(id: string): Promise<{ info: OutboxEntryInfo; body: Uint8Array } | undefined> {

@@ -1,7 +1,8 @@
 /**
  * {@linkcode OutboxLeases}: who has claimed which outbox entries, and until when (see the `lease`
- * option of `Outbox.peek`). Kept in memory by whoever serializes the outbox's operations: the
- * `BoundedOutbox` of this process, or the Durable Object for every Worker that uses it.
+ * option of `Outbox.peek`). Kept in memory, shared by every outbox over the same entries in this
+ * isolate or process: the Durable Object's outboxes for every Worker that uses it, and every fs
+ * storage object on one root (through a shared name, see the constructor). Not across processes.
  *
  * @module
  */
@@ -9,11 +10,36 @@
 interface Lease {
   readonly owner: string;
   readonly until: number;
+  /** Epoch ms when taken. */
+  readonly since: number;
 }
+
+/** The claims of named leases, per name; a name is forgotten when it holds no claim. */
+const named = new Map<string, Map<string, Lease>>();
 
 /** Claims on outbox entries by id; never more than one per entry, expired ones pruned. */
 export class OutboxLeases {
-  readonly #held = new Map<string, Lease>();
+  readonly #own: Map<string, Lease> | undefined;
+  readonly #name: string | undefined;
+
+  /**
+   * Creates a lease table.
+   *
+   * @param name Shares the claims with every table of this name in the process (for example an
+   *   outbox directory's absolute path); without it, the table is its own.
+   */
+  constructor(name?: string) {
+    this.#name = name;
+    this.#own = name === undefined ? new Map() : undefined;
+  }
+
+  #held(): Map<string, Lease> | undefined {
+    return this.#own ?? named.get(this.#name!);
+  }
+
+  #forgetIfEmpty(held: Map<string, Lease>): void {
+    if (held.size === 0 && this.#own === undefined) named.delete(this.#name!);
+  }
 
   /**
    * Tells whether another owner holds an unexpired claim on an entry.
@@ -24,7 +50,7 @@ export class OutboxLeases {
    * @returns True when the entry is claimed by someone else.
    */
   heldByOther(id: string, owner: string, now: number): boolean {
-    const lease = this.#held.get(id);
+    const lease = this.#held()?.get(id);
     return lease !== undefined && lease.owner !== owner && lease.until > now;
   }
 
@@ -34,9 +60,12 @@ export class OutboxLeases {
    * @param id The entry id.
    * @param owner Who claims it.
    * @param until Epoch ms when the claim ends.
+   * @param now Epoch ms now. Default `Date.now()`.
    */
-  take(id: string, owner: string, until: number): void {
-    this.#held.set(id, { owner, until });
+  take(id: string, owner: string, until: number, now: number = Date.now()): void {
+    let held = this.#held();
+    if (held === undefined) named.set(this.#name!, held = new Map());
+    held.set(id, { owner, until, since: now });
   }
 
   /**
@@ -45,19 +74,28 @@ export class OutboxLeases {
    * @param id The entry id.
    */
   release(id: string): void {
-    this.#held.delete(id);
+    const held = this.#held();
+    if (held === undefined) return;
+    held.delete(id);
+    this.#forgetIfEmpty(held);
   }
 
   /**
-   * Forgets expired claims and claims on entries that no longer exist, so the map never holds
-   * more than the outbox does.
+   * Forgets expired claims, and claims on entries that no longer exist, so the table never holds
+   * more than the outbox does. A claim taken at or after `listedAt` is kept whatever `live` says:
+   * an outbox sharing the table may have written and claimed its entry after the listing that
+   * `live` answers from.
    *
    * @param now Epoch ms.
    * @param live Whether an entry id still exists.
+   * @param listedAt Epoch ms when the listing behind `live` started. Default `now`.
    */
-  prune(now: number, live: (id: string) => boolean): void {
-    for (const [id, lease] of this.#held) {
-      if (lease.until <= now || !live(id)) this.#held.delete(id);
+  prune(now: number, live: (id: string) => boolean, listedAt: number = now): void {
+    const held = this.#held();
+    if (held === undefined) return;
+    for (const [id, lease] of held) {
+      if (lease.until <= now || (lease.since < listedAt && !live(id))) held.delete(id);
     }
+    this.#forgetIfEmpty(held);
   }
 }

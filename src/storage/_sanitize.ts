@@ -12,13 +12,16 @@
  * - it is not a Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM0-9`, `LPT0-9`, in any case,
  *   with or without an extension).
  *
- * Every other segment is **rewritten** to `_` + a readable part + `~` + 16 hex digits: the
- * readable part is the segment with each character outside `A-Z a-z 0-9 . _ -` replaced by `_`,
+ * Every other segment is **rewritten** to `_` + a readable part + `~` + 16 hex digits + its
+ * extension: the extension is a final `.` and 1 to 16 of `A-Z a-z 0-9` (`.jsonl`), kept so that
+ * a rewritten file still matches `*.jsonl` (empty when the segment has none); the readable part
+ * is the rest of the segment with each character outside `A-Z a-z 0-9 . _ -` replaced by `_`,
  * truncated so the whole name is at most 120 characters; the hex digits are a 64-bit hash of the
- * original UTF-16 code units. A verbatim name never contains `~`, so a rewritten name never equals
- * a verbatim one, and two different rewritten segments differ unless their 64-bit hashes collide.
- * Examples: `..` → `_..~<hash>`, `../x` → `_.._x~<hash>`, `C:\x` → `_C__x~<hash>`,
- * `` (empty) → `_~<hash>`, a 10 kB name → `_` + its first 102 characters + `~<hash>`.
+ * whole original segment's UTF-16 code units. A verbatim name never contains `~`, so a rewritten
+ * name never equals a verbatim one, and two different rewritten segments differ unless their
+ * 64-bit hashes collide. Examples: `..` → `_..~<hash>`, `../x` → `_.._x~<hash>`,
+ * `C:\x` → `_C__x~<hash>`, `` (empty) → `_~<hash>`, `chat_a@b.jsonl` → `_chat_a_b~<hash>.jsonl`,
+ * a 10 kB name without extension → `_` + its first 102 characters + `~<hash>`.
  *
  * Slashes, backslashes, NUL and control characters never survive, so a mapped segment is always a
  * single path component strictly inside its parent. Caveat: verbatim names keep their case, so
@@ -35,6 +38,7 @@ export const MAX_SEGMENT_LENGTH = 120;
 const VERBATIM = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 const UNSAFE_CHAR = /[^A-Za-z0-9._-]/g;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+const EXTENSION = /\.[A-Za-z0-9]{1,16}$/;
 const SHA256_KEY = /^sha256:([0-9a-f]{64})$/;
 
 /**
@@ -80,6 +84,7 @@ function hex8(x: number): string {
  * import { sanitizeSegment } from "./_sanitize.ts";
  * sanitizeSegment("spans.jsonl"); // "spans.jsonl"
  * sanitizeSegment("../etc"); // "_.._etc~" + 16 hex digits
+ * sanitizeSegment("chat_a@b.jsonl"); // "_chat_a_b~" + 16 hex digits + ".jsonl"
  * ```
  */
 export function sanitizeSegment(segment: string): string {
@@ -89,9 +94,11 @@ export function sanitizeSegment(segment: string): string {
   ) {
     return segment;
   }
-  const suffix = "~" + segmentHash(segment);
+  const extension = EXTENSION.exec(segment)?.[0] ?? "";
+  const stem = segment.slice(0, segment.length - extension.length);
+  const suffix = "~" + segmentHash(segment) + extension;
   const room = MAX_SEGMENT_LENGTH - 1 - suffix.length;
-  return "_" + segment.slice(0, room).replace(UNSAFE_CHAR, "_") + suffix;
+  return "_" + stem.slice(0, room).replace(UNSAFE_CHAR, "_") + suffix;
 }
 
 /**

@@ -46,8 +46,14 @@ describe("EventTracer options and paths", () => {
 
   it("names trace files run_<UTC stamp>_<sanitized id>.jsonl under traceDir", () => {
     const tracer = new EventTracer({ traceDir: "out/traces", enableConsole: false });
+    assert.match(
+      tracer.buildTracePath("req 1/../x:e")!,
+      /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x_e\.jsonl$/,
+    );
+    // A non-ASCII id is kept in ASCII plus a hash of the id, as a storage can write it.
     const path = tracer.buildTracePath("req 1/../x:é")!;
-    assert.match(path, /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x_é\.jsonl$/);
+    assert.match(path, /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x___[0-9a-f]{16}\.jsonl$/);
+    assert.notEqual(path.slice(-22), tracer.buildTracePath("req 1/../x:è")!.slice(-22));
     assert.equal(tracer.resolveLatestTracePath("req 1/../x:é"), path);
     assert.deepEqual(tracer.traceInfo("req 1/../x:é"), {
       request_id: "req 1/../x:é",

@@ -32,7 +32,7 @@ describe("sanitizeSegment", () => {
     for (const id of [...HOSTILE_IDS.filter((id) => id !== "a_b"), ...EXTRA_HOSTILE]) {
       const mapped = sanitizeSegment(id);
       const label = JSON.stringify(id).slice(0, 40);
-      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{16}$/, label);
+      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{16}(\.[A-Za-z0-9]{1,16})?$/, label);
       assert.ok(mapped.length <= MAX_SEGMENT_LENGTH, label);
     }
     assert.equal(sanitizeSegment("x".repeat(10_000)).length, MAX_SEGMENT_LENGTH);
@@ -43,11 +43,34 @@ describe("sanitizeSegment", () => {
     assert.equal(new Set(inputs.map(sanitizeSegment)).size, new Set(inputs).size);
   });
 
+  it("keeps a rewritten name's extension at its end, so `*.jsonl` still finds the file", () => {
+    const cases: [string, string][] = [
+      ["chat_user@example.com.jsonl", ".jsonl"],
+      ["run_20260102T030405Z_r\u00e9q-2.jsonl", ".jsonl"],
+      ["run_" + "r".repeat(200) + ".jsonl", ".jsonl"],
+      ["my report.md", ".md"],
+      ["con.txt", ".txt"],
+    ];
+    for (const [name, extension] of cases) {
+      const mapped = sanitizeSegment(name);
+      assert.ok(mapped.startsWith("_") && mapped.endsWith(extension), mapped);
+      assert.match(mapped.slice(0, -extension.length), /~[0-9a-f]{16}$/, mapped);
+      assert.ok(mapped.length <= MAX_SEGMENT_LENGTH, mapped);
+    }
+    assert.match(sanitizeSegment("chat_a@b.jsonl"), /^_chat_a_b~[0-9a-f]{16}\.jsonl$/);
+    assert.equal(sanitizeSegment("x".repeat(500) + ".jsonl").length, MAX_SEGMENT_LENGTH);
+    // Not an extension: nothing after the dot, a character outside A-Z a-z 0-9, over 16 long.
+    for (const name of ["a@b.", "a@b.j-s", "a@b." + "x".repeat(17)]) {
+      assert.match(sanitizeSegment(name), /~[0-9a-f]{16}$/, name);
+    }
+  });
+
   it("is stable across versions and runtimes, so existing files are found again", () => {
     assert.equal(sanitizeSegment(".."), "_..~c44feb00aa1faf9e");
     assert.equal(sanitizeSegment(""), "_~681457b67d9723bb");
     assert.equal(sanitizeSegment("C:\\x"), "_C__x~8f53dbc13f08ce0b");
     assert.equal(sanitizeSegment("caf\u00e9"), "_caf_~c7f6df15ece964b1");
+    for (const name of SAFE) assert.equal(sanitizeSegment(name), name);
   });
 });
 
