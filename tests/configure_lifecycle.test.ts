@@ -12,7 +12,8 @@ import { peekConfig } from "../src/config_state.ts";
 import type { Diagnostic, DiagnosticsHook } from "../src/diagnostics.ts";
 import { configure } from "../src/portable.ts";
 import { configure as configureNode } from "../src/runtime/node.ts";
-import { type ExitProcess, hookProcessExit } from "../src/runtime/_exit_hook.ts";
+import { hookProcessExit } from "../src/runtime/_exit_hook.ts";
+import { FakeProcess } from "./_support/fake_process.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import type { Tracer } from "../src/tracer.ts";
 import type { FlushReport } from "../src/types.ts";
@@ -130,35 +131,6 @@ describe("configure() again", () => {
       await peekConfig()?.flush();
     }));
 });
-
-/** A stand-in for Node's `process` that records `kill` calls. */
-class FakeProcess implements ExitProcess {
-  readonly pid = 4242;
-  readonly killed: string[] = [];
-  readonly #listeners = new Map<string, ((...args: never[]) => void)[]>();
-  on(event: string, listener: (...args: never[]) => void): void {
-    this.#listeners.set(event, [...this.listeners(event), listener]);
-  }
-  once(event: string, listener: (...args: never[]) => void): void {
-    const wrapper = () => {
-      this.off(event, wrapper);
-      listener();
-    };
-    this.on(event, wrapper);
-  }
-  off(event: string, listener: (...args: never[]) => void): void {
-    this.#listeners.set(event, this.listeners(event).filter((l) => l !== listener));
-  }
-  listeners(event: string): ((...args: never[]) => void)[] {
-    return this.#listeners.get(event) ?? [];
-  }
-  kill(_pid: number, signal: string): void {
-    this.killed.push(signal);
-  }
-  emit(event: string): void {
-    for (const listener of this.listeners(event)) listener();
-  }
-}
 
 const EMPTY: FlushReport = { exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 };
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));

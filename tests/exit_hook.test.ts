@@ -8,46 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type ExitProcess, hookProcessExit } from "../src/runtime/_exit_hook.ts";
+import { hookProcessExit } from "../src/runtime/_exit_hook.ts";
+import { FakeProcess } from "./_support/fake_process.ts";
 import type { FlushReport } from "../src/types.ts";
 import { isBun, isNode } from "./_support/runtime.ts";
-
-type Listener = (...args: never[]) => void;
-
-/** A stand-in for Node's `process` that records `kill` calls. */
-class FakeProcess implements ExitProcess {
-  readonly pid = 4242;
-  readonly killed: string[] = [];
-  readonly #listeners = new Map<string, Listener[]>();
-  on(event: string, listener: Listener): void {
-    this.#listeners.set(event, [...this.listeners(event), listener]);
-  }
-  once(event: string, listener: Listener): void {
-    const wrapper = Object.assign(() => {
-      this.off(event, wrapper);
-      listener();
-    }, { listener });
-    this.on(event, wrapper);
-  }
-  /** Removes a listener, also one added with `once` (as Node does). */
-  off(event: string, listener: Listener): void {
-    this.#listeners.set(
-      event,
-      this.listeners(event).filter((l) =>
-        l !== listener && (l as { listener?: Listener }).listener !== listener
-      ),
-    );
-  }
-  listeners(event: string): Listener[] {
-    return this.#listeners.get(event) ?? [];
-  }
-  kill(_pid: number, signal: string): void {
-    this.killed.push(signal);
-  }
-  emit(event: string): void {
-    for (const listener of this.listeners(event)) listener();
-  }
-}
 
 const EMPTY: FlushReport = { exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 };
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -17,6 +17,7 @@ import {
 } from "../../src/exporter/_outbox.ts";
 import type { SendResult } from "../../src/exporter/otlp_http.ts";
 import type { FlushReport } from "../../src/types.ts";
+import { slowDrain } from "../_support/outbox_drain.ts";
 import { FakeDurableObjectNamespace, FakeKVNamespace, FakeR2Bucket } from "../_fakes/cloudflare.ts";
 
 const OURS = "aaaaaaaa";
@@ -226,23 +227,10 @@ describe("Cloudflare outbox: several drainers", () => {
       await workerA.outbox.enqueue(entry(OURS, { body: new Uint8Array([i]) }));
     }
     const delivered: number[] = [];
-    const slowDrain = async (storage: TraceStorage): Promise<number> => {
-      const report = emptyReport();
-      await drainOutbox({
-        outbox: storage.outbox,
-        destination: OURS,
-        policy: outboxRetryPolicy(),
-        deadline: Date.now() + 10_000,
-        report,
-        deliver: async (e) => {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-          delivered.push(e.body[0]);
-          return OK;
-        },
-      });
-      return report.exported;
-    };
-    const exported = await Promise.all([slowDrain(workerA), slowDrain(workerB)]);
+    const exported = await Promise.all([
+      slowDrain(workerA, OURS, delivered),
+      slowDrain(workerB, OURS, delivered),
+    ]);
     assert.deepEqual(delivered.sort(), [0, 1, 2, 3, 4]);
     assert.equal(exported[0] + exported[1], 5);
     assert.deepEqual(await workerB.outbox.peek(10), []);

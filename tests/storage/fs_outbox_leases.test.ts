@@ -6,17 +6,14 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { drainOutbox, outboxRetryPolicy } from "../../src/exporter/_outbox.ts";
-import type { SendResult } from "../../src/exporter/otlp_http.ts";
 import { OutboxLeases } from "../../src/storage/_outbox_leases.ts";
 import { DenoFsStorage } from "../../src/storage/deno_fs.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import type { OutboxInput, TraceStorage } from "../../src/storage/types.ts";
-import type { FlushReport } from "../../src/types.ts";
 import { hasFileSystem, isDeno } from "../_support/runtime.ts";
+import { slowDrain } from "../_support/outbox_drain.ts";
 
 const OURS = "aaaaaaaa";
-const OK: SendResult = { ok: true, attempts: 1, reason: "http_200" };
 
 function entry(body: number): OutboxInput {
   return {
@@ -28,24 +25,6 @@ function entry(body: number): OutboxInput {
     notBefore: 0,
     attempts: 0,
   };
-}
-
-/** Drains a storage's outbox with a slow, successful delivery; returns the spans exported. */
-async function slowDrain(storage: TraceStorage, delivered: number[]): Promise<number> {
-  const report: FlushReport = { exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 };
-  await drainOutbox({
-    outbox: storage.outbox,
-    destination: OURS,
-    policy: outboxRetryPolicy(),
-    deadline: Date.now() + 10_000,
-    report,
-    deliver: async (e) => {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      delivered.push(e.body[0]);
-      return OK;
-    },
-  });
-  return report.exported;
 }
 
 describe("fs outbox: two storage objects on one root", { skip: !hasFileSystem }, () => {
@@ -61,7 +40,10 @@ describe("fs outbox: two storage objects on one root", { skip: !hasFileSystem },
       try {
         for (let i = 0; i < 5; i++) await a.outbox.enqueue(entry(i));
         const delivered: number[] = [];
-        const exported = await Promise.all([slowDrain(a, delivered), slowDrain(b, delivered)]);
+        const exported = await Promise.all([
+          slowDrain(a, OURS, delivered),
+          slowDrain(b, OURS, delivered),
+        ]);
         assert.deepEqual(delivered.sort(), [0, 1, 2, 3, 4]);
         assert.equal(exported[0] + exported[1], 5);
         assert.deepEqual(await b.outbox.peek(10), []);
