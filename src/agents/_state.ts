@@ -1,32 +1,61 @@
 /**
  * Process-wide state of the agent layer (behind a `Symbol.for` slot, shared by every copy of
- * tracelet in a process) and the "current trace / current span" cells kept in the context.
+ * tracelet in a process) and the current trace / current span.
  *
- * A cell is a small mutable record `{trace, span}` stored in an immutable context frame. Scoped
- * runs (`trace.run(fn)`, `span.run(fn)`, `withTrace`) create a fresh cell for their callback, so
- * concurrent async work stays isolated. The imperative `start(true)` / `finish(true)` form
- * mutates the innermost cell (or the process-wide root cell outside any scope), like the OpenAI
- * Agents JS SDK mutates its async-local store.
+ * What is current is an immutable frame `{trace, span}` linked to the frame that was current
+ * before it, like a Python `ContextVar` and its reset token. Frames live in two places:
+ *
+ * - Scoped runs (`trace.run(fn)`, `span.run(fn)`, `withTrace`) put a frame in tracelet's context
+ *   for their callback, so concurrent async work stays isolated on every context manager.
+ * - The imperative `start(true)` puts a frame in the current async flow: an `AsyncLocalStorage`
+ *   of the agent layer entered with `enterWith` (as the OpenAI Agents JS SDK does), when the
+ *   context manager is built on an `AsyncLocalStorage` class where it works. Each concurrent
+ *   request then has its own current trace. Without one (workerd, whose `enterWith` throws even
+ *   with `nodejs_compat`; a `SyncContextManager`), one slot per context manager, shared by all
+ *   async flows: `finish` only takes a frame off the slot while the slot still holds it.
+ *
+ * Whatever the store, a frame whose trace or span has finished is never current: the frame
+ * before it is. So nothing finished stays current, even when finishes come out of order or from
+ * another async flow.
  *
  * @module
  */
 import { createContextKey } from "../context/context.ts";
 import type { ContextKey } from "../context/context.ts";
 import { getContextManager } from "../context/manager.ts";
+import type { ContextManager } from "../context/manager.ts";
+import { report, reportOnce } from "../diagnostics.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
+import { field } from "./_input.ts";
 import type { AgentSpan } from "./agent_span.ts";
 import type { AgentTrace } from "./trace.ts";
 
-/** The current agent-layer trace and span of one scope. @internal */
-export interface AgentCell {
+/** What is current (trace and span), and what was current before. @internal */
+export interface AgentFrame {
   /** The current trace (possibly a no-op trace). */
-  trace: AgentTrace | undefined;
+  readonly trace: AgentTrace | undefined;
   /** The current span (possibly a no-op span). */
-  span: AgentSpan | undefined;
-  /** The tracelet span that was made active when this scope was entered. */
+  readonly span: AgentSpan | undefined;
+  /** Scope frames: the tracelet span that `run()` made active together with this frame. */
   readonly scopeSpan: Span | undefined;
+  /** The frame that was current when this one was made. */
+  readonly previous: AgentFrame | undefined;
+  /** True for a frame of `start(true)` (kept in the async flow, not in the context). */
+  readonly manual: boolean;
+  /** Manual frames: the scope frame active when it was made (undefined outside any scope). */
+  readonly scope: AgentFrame | undefined;
+  /** Length of the chain of frames ending here (bounded by {@linkcode MAX_DEPTH}). */
+  readonly depth: number;
+}
+
+/** Where the manual frames of the current async flow are kept. @internal */
+export interface FlowStore {
+  /** The latest manual frame of this flow. */
+  get(): AgentFrame | undefined;
+  /** Makes a frame the latest of this flow (for the rest of it). */
+  set(frame: AgentFrame | undefined): void;
 }
 
 /** The agent layer's process-wide state. @internal */
@@ -45,9 +74,12 @@ export interface AgentsState {
   objects: WeakMap<object, AgentTrace | AgentSpan>;
   /** The agent object whose tracelet span is being started right now. */
   pending: AgentTrace | AgentSpan | undefined;
-  /** The cell used outside any scope. */
-  rootCell: AgentCell;
+  /** The flow store of each context manager. */
+  flows?: WeakMap<ContextManager, FlowStore>;
 }
+
+/** The longest chain of frames; a frame made on a longer one forgets what was current before. */
+const MAX_DEPTH = 1000;
 
 const SLOT = Symbol.for("tracelet.agents");
 const globals = globalThis as unknown as Record<symbol, AgentsState | undefined>;
@@ -62,16 +94,197 @@ export function agentsState(): AgentsState {
     synced: new WeakMap(),
     objects: new WeakMap(),
     pending: undefined,
-    rootCell: { trace: undefined, span: undefined, scopeSpan: undefined },
   };
 }
 
-/** The context key of the agent layer's cell. @internal */
-export const AGENT_CELL_KEY: ContextKey<AgentCell> = createContextKey("tracelet.agents.cell");
+/** The context key of the agent layer's scope frame. @internal */
+export const AGENT_FRAME_KEY: ContextKey<AgentFrame> = createContextKey("tracelet.agents.frame");
 
-/** @returns The innermost cell of the active context, or the root cell. @internal */
-export function activeCell(): AgentCell {
-  return getContextManager().active().get(AGENT_CELL_KEY) ?? agentsState().rootCell;
+/**
+ * A single slot shared by every async flow. One per context manager, like the flow stores: what
+ * `start(true)` left current under one manager (say, a trace a failed request never finished) is
+ * not current under the next.
+ */
+function slotStore(): FlowStore {
+  let slot: AgentFrame | undefined;
+  return {
+    get: () => slot,
+    set: (frame) => {
+      slot = frame;
+    },
+  };
+}
+
+/** The methods of an `AsyncLocalStorage` the flow store uses. */
+interface FlowStorage {
+  getStore(): AgentFrame | undefined;
+  enterWith(frame: AgentFrame | undefined): void;
+}
+
+/**
+ * The store of a manager: a new instance of its AsyncLocalStorage class when `enterWith` works
+ * there (tried once: workerd's throws "not implemented", browser stand-ins ignore it), else a
+ * slot.
+ */
+function storeFor(manager: ContextManager): FlowStore {
+  const storageClass = field(manager, "isolatesAsync") === true
+    ? field(manager, "storageClass")
+    : undefined;
+  if (typeof storageClass !== "function") return slotStore();
+  try {
+    const storage = new (storageClass as new () => Partial<FlowStorage>)();
+    const { getStore, enterWith } = storage;
+    if (typeof getStore !== "function" || typeof enterWith !== "function") return slotStore();
+    const probe = {} as AgentFrame;
+    enterWith.call(storage, probe);
+    const works = getStore.call(storage) === probe;
+    enterWith.call(storage, undefined);
+    if (!works) return slotStore();
+    return {
+      get: () => getStore.call(storage),
+      set: (frame) => enterWith.call(storage, frame),
+    };
+  } catch {
+    return slotStore();
+  }
+}
+
+function flowStore(): FlowStore {
+  const state = agentsState();
+  const manager = getContextManager();
+  const stores = state.flows ??= new WeakMap();
+  let store = stores.get(manager);
+  if (store === undefined) stores.set(manager, store = storeFor(manager));
+  return store;
+}
+
+/** Whether a frame's trace and span are both unfinished. */
+function isLive(frame: AgentFrame): boolean {
+  return frame.trace?.finished !== true && frame.span?.finished !== true;
+}
+
+/** The frame itself, or the nearest frame before it, that is live. */
+function live(frame: AgentFrame | undefined): AgentFrame | undefined {
+  while (frame !== undefined && !isLive(frame)) frame = frame.previous;
+  return frame;
+}
+
+/** @returns The scope frame of the active context (set by `run()`), if any. @internal */
+export function activeScope(): AgentFrame | undefined {
+  return getContextManager().active().get(AGENT_FRAME_KEY);
+}
+
+function resolve(scope: AgentFrame | undefined): AgentFrame | undefined {
+  let frame: AgentFrame | undefined;
+  try {
+    frame = flowStore().get();
+  } catch {
+    frame = undefined;
+  }
+  // A manual frame made in this scope is innermost. Frames made in another scope (one that has
+  // ended, where `enterWith` leaked out of it) are passed over; so is this scope's own frame.
+  while (frame !== undefined && frame !== scope && !(frame.manual && frame.scope === scope)) {
+    frame = frame.previous;
+  }
+  return live(frame ?? scope);
+}
+
+/**
+ * The current frame: the latest live manual frame of this flow made in the active scope, else
+ * the active scope's frame (or the live one before it).
+ *
+ * @returns The frame, or undefined when nothing is current.
+ * @internal
+ */
+export function currentFrame(): AgentFrame | undefined {
+  return resolve(activeScope());
+}
+
+function makeFrame(
+  trace: AgentTrace | undefined,
+  span: AgentSpan | undefined,
+  scopeSpan: Span | undefined,
+  previous: AgentFrame | undefined,
+  manual: boolean,
+  scope: AgentFrame | undefined,
+): AgentFrame {
+  let depth = (previous?.depth ?? 0) + 1;
+  if (depth > MAX_DEPTH) {
+    reportOnce(
+      "agent_frames_deep",
+      "warn",
+      "agent_frames_deep",
+      `More than ${MAX_DEPTH} agent traces and spans are current at once: finish what you start ` +
+        "with start(true); the oldest are no longer current",
+    );
+    previous = undefined;
+    depth = 1;
+  }
+  return { trace, span, scopeSpan, previous, manual, scope, depth };
+}
+
+/**
+ * A frame for a scoped run (`run()`), on top of what is current now; put it in the context.
+ *
+ * @param trace The trace current in the scope.
+ * @param span The span current in the scope.
+ * @param scopeSpan The tracelet span made active with it.
+ * @returns The frame.
+ * @internal
+ */
+export function scopeFrame(
+  trace: AgentTrace | undefined,
+  span: AgentSpan | undefined,
+  scopeSpan: Span | undefined,
+): AgentFrame {
+  return makeFrame(trace, span, scopeSpan, currentFrame(), false, undefined);
+}
+
+/**
+ * Makes a trace or span current for the rest of this async flow (`start(true)`). Never throws.
+ *
+ * @param trace The trace to make current (for a span: undefined, the current trace stays).
+ * @param span The span to make current (for a trace: undefined).
+ * @returns The frame, to hand to {@linkcode leaveFrame} when the object finishes.
+ * @internal
+ */
+export function enterFrame(
+  trace: AgentTrace | undefined,
+  span: AgentSpan | undefined,
+): AgentFrame {
+  const scope = activeScope();
+  const previous = resolve(scope);
+  const frame = makeFrame(
+    span === undefined ? trace : previous?.trace,
+    span,
+    scope?.scopeSpan,
+    previous,
+    true,
+    scope,
+  );
+  try {
+    flowStore().set(frame);
+  } catch (error) {
+    report("error", "agent_context_failed", "Cannot make an agent trace or span current", error);
+  }
+  return frame;
+}
+
+/**
+ * Takes a finished object's frame off this flow, if it is still the latest one there (so a
+ * finish out of order, or from another flow, changes nothing but is still never current).
+ * Never throws.
+ *
+ * @param frame The frame {@linkcode enterFrame} returned.
+ * @internal
+ */
+export function leaveFrame(frame: AgentFrame): void {
+  try {
+    const store = flowStore();
+    if (store.get() === frame) store.set(live(frame.previous));
+  } catch (error) {
+    report("error", "agent_context_failed", "Cannot restore the current agent trace", error);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isoFromNs, nowNs } from "../clock.ts";
+import { isoFromNs, toEpochNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
@@ -16,8 +16,16 @@ import type { Tracer } from "../tracer.ts";
 import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
 import { jsonSafe, redactedJson } from "./_redact.ts";
 import { runScoped } from "./_scope.ts";
-import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
-import type { AgentCell } from "./_state.ts";
+import {
+  activeScope,
+  AGENT_FRAME_KEY,
+  agentsState,
+  currentFrame,
+  enterFrame,
+  leaveFrame,
+  scopeFrame,
+} from "./_state.ts";
+import type { AgentFrame } from "./_state.ts";
 import {
   GEN_AI_CONVERSATION_ID,
   genAiAttributesOf,
@@ -94,8 +102,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
   #startNs = 0;
   #endNs = 0;
   #state: "new" | "started" | "finished" = "new";
-  #cell: AgentCell | undefined;
-  #saved: AgentCell["span"];
+  #frame: AgentFrame | undefined;
 
   /**
    * Creates an unstarted span; prefer a factory (`agentSpan`, `functionSpan`, …).
@@ -124,6 +131,10 @@ export class AgentSpan<D extends SpanData = SpanData> {
   /** The tracelet span, once started (undefined for a no-op span). */
   get span(): Span | undefined {
     return this.#span;
+  }
+  /** True once finished. */
+  get finished(): boolean {
+    return this.#state === "finished";
   }
   /** The error set with `setError` (or recorded by `run`), or null. */
   get error(): SpanError | null {
@@ -167,7 +178,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
    * Starts the span: opens its tracelet span under the parent's (or under a tracelet span opened
    * inside the parent's scope). A second start is ignored.
    *
-   * @param markAsCurrent Also make it the current span of the innermost scope.
+   * @param markAsCurrent Also make it the current span for the rest of this async flow, or of the
+   *   innermost scope (see {@linkcode AgentSpan.finish}).
    * @returns This span.
    */
   start(markAsCurrent: boolean = false): this {
@@ -181,7 +193,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
       return this;
     }
     this.#state = "started";
-    this.#startNs = this.#startTime !== undefined ? Math.round(this.#startTime * 1e6) : nowNs();
+    // A time outside 1970-2540 (microseconds by mistake) means now, as for every tracelet span.
+    this.#startNs = toEpochNs(this.#startTime);
     const tracer = this.#tracer;
     if (tracer !== undefined) {
       const state = agentsState();
@@ -205,31 +218,28 @@ export class AgentSpan<D extends SpanData = SpanData> {
       }
       state.objects.set(this.#span, this);
     }
-    if (markAsCurrent) {
-      const cell = this.#cell = activeCell();
-      this.#saved = cell.span;
-      cell.span = this;
-    }
+    if (markAsCurrent) this.#frame = enterFrame(undefined, this);
     return this;
   }
 
   /**
    * Finishes the span: writes the (possibly updated) span data and error onto the tracelet span,
    * renames it when its data now gives another name (a model known only after the call), and
-   * ends it. Finishing twice, or before start, is ignored.
+   * ends it. Finishing twice, or before start, is ignored. A finished span is never current: what
+   * was current before `start(true)` is current again, whether or not `resetCurrent` is given (the
+   * OpenAI SDKs keep a span finished without it current).
    *
-   * @param resetCurrent Restore the current span that `start(true)` replaced.
-   * @param endTime End time in epoch ms (default, and for anything that is not a finite number or
-   *   a valid `Date`: now).
+   * @param _resetCurrent Accepted for the SDKs' signature; the current span is restored anyway.
+   * @param endTime End time in epoch ms (default, and for anything that is not a number or a
+   *   valid `Date` between 1970 and 2540: now).
    * @returns This span.
    */
-  finish(resetCurrent: boolean = false, endTime?: number): this {
+  finish(_resetCurrent: boolean = false, endTime?: number): this {
     if (this.#state !== "started") return this;
     this.#state = "finished";
-    if (resetCurrent && this.#cell !== undefined) this.#cell.span = this.#saved;
-    this.#cell = this.#saved = undefined;
-    const endMs = epochMsOf(endTime);
-    this.#endNs = endMs !== undefined ? Math.round(endMs * 1e6) : nowNs();
+    if (this.#frame !== undefined) leaveFrame(this.#frame);
+    this.#frame = undefined;
+    this.#endNs = toEpochNs(epochMsOf(endTime));
     const span = this.#span;
     if (span !== undefined) {
       const shape = readOrCopy(this.spanData, (data) => ({
@@ -264,13 +274,11 @@ export class AgentSpan<D extends SpanData = SpanData> {
    */
   run<R>(fn: (span: this) => R): R {
     if (this.#state === "new") this.start();
-    const outer = activeCell();
     const span = this.#span;
-    let context = getContextManager().active().set(AGENT_CELL_KEY, {
-      trace: outer.trace ?? this.trace,
-      span: this,
-      scopeSpan: span ?? outer.scopeSpan,
-    });
+    let context = getContextManager().active().set(
+      AGENT_FRAME_KEY,
+      scopeFrame(currentFrame()?.trace ?? this.trace, this, span ?? activeScope()?.scopeSpan),
+    );
     if (span !== undefined) context = context.set(SPAN_KEY, span);
     return runScoped(context, () => fn(this), (error, failed) => {
       if (failed && span !== undefined) {
@@ -328,7 +336,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
       const active = getContextManager().active().get(SPAN_KEY);
       if (
         active instanceof Span && active.endTime === 0 && active !== own &&
-        active !== activeCell().scopeSpan && active.traceId === this.trace?.w3cTraceId
+        active !== activeScope()?.scopeSpan && active.traceId === this.trace?.w3cTraceId
       ) return active;
     }
     if (own !== undefined) return own; // an ended parent is still the parent

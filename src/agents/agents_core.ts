@@ -16,7 +16,7 @@ import type { Tracer } from "../tracer.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { ownFields } from "./_input.ts";
 import { AgentSpan } from "./agent_span.ts";
-import { getAgentTracer } from "./provider.ts";
+import { getAgentTracer, isTracingDisabled } from "./provider.ts";
 import type { SpanData } from "./span_data.ts";
 import { AgentTrace } from "./trace.ts";
 
@@ -55,8 +55,9 @@ export interface TraceletAgentsProcessorOptions {
   /** The tracer to record into (default: the agent layer's tracer). */
   tracer?: Tracer;
   /**
-   * Maximum traces and spans open at once; beyond it new ones are dropped and counted. Default
-   * 10000; anything but a finite number of at least 1 means the default.
+   * Maximum traces and spans open at once; beyond it the oldest open trace is ended (with its open
+   * spans) as incomplete, and counted. Default 10000; anything but a finite number of at least 1
+   * means the default.
    */
   maxOpen?: number;
   /** `gen_ai.provider.name` of agent, generation and response spans (default `"openai"`). */
@@ -66,11 +67,21 @@ export interface TraceletAgentsProcessorOptions {
 /** How many ended traces are remembered, so that spans arriving after their trace ended join it. */
 const ENDED_TRACES = 1024;
 
+/** How many ended spans are remembered, so that a child starting after its parent ended keeps it. */
+const ENDED_SPANS = 1024;
+
 /**
  * Attribute set on a span that was still open when its trace ended (or was forgotten), and that
  * was therefore ended with it.
  */
 export const AGENT_SPAN_ENDED_WITH_TRACE = "tracelet.agents.ended_with_trace";
+
+/**
+ * Attribute set on the root span of a trace that was ended before its `onTraceEnd` came, because
+ * `maxOpen` traces and spans were open and it was the oldest (its `onTraceEnd` never came, or the
+ * bound is too small).
+ */
+export const AGENT_TRACE_EVICTED = "tracelet.agents.evicted";
 
 function epochMs(iso: string | null): number | undefined {
   if (typeof iso !== "string") return undefined;
@@ -91,9 +102,14 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
  * (marked with the attribute `tracelet.agents.ended_with_trace`), so a span the SDK never ends
  * (a cancelled stream) holds no memory and no slot of `maxOpen`. A span that starts after its
  * trace ended (streamed runs of some SDK versions end the trace first) joins the ended trace,
- * whose id is remembered for the last 1024 ended traces. A span of a trace that this processor
- * never saw start (registered mid-run) gets an implicit trace named `agents-core`, which ends
- * when its last open span ends.
+ * whose id is remembered for the last 1024 ended traces; likewise a span that starts after its
+ * parent ended keeps that parent (the last 1024 ended spans are remembered). A span of a trace
+ * that this processor never saw start (registered mid-run) gets an implicit trace named
+ * `agents-core`, which ends when its last open span ends. When `maxOpen` traces and spans are
+ * open (traces whose `onTraceEnd` never came), the oldest open trace is ended with its spans,
+ * marked with `tracelet.agents.evicted`, to make room. While tracing is disabled
+ * (`setTracingDisabled(true)`, `OPENAI_AGENTS_DISABLE_TRACING`), no new trace or span is
+ * recorded; those already open still finish.
  *
  * @example
  * ```ts
@@ -117,7 +133,9 @@ export class TraceletAgentsProcessor {
   readonly #implicit = new Set<string>();
   /** Recently ended traces, oldest first (at most {@linkcode ENDED_TRACES}). */
   readonly #ended = new Map<string, AgentTrace>();
-  #dropped = 0;
+  /** Recently ended spans, oldest first (at most {@linkcode ENDED_SPANS}). */
+  readonly #endedSpans = new Map<string, AgentSpan>();
+  #evicted = 0;
 
   /**
    * Creates the processor; register it with `setTraceProcessors` or `addTraceProcessor`.
@@ -131,26 +149,36 @@ export class TraceletAgentsProcessor {
     this.#providerName = o.providerName;
   }
 
-  /** Traces and spans dropped because too many were open. */
-  get dropped(): number {
-    return this.#dropped;
+  /** Traces ended early (marked `tracelet.agents.evicted`) because `maxOpen` were open. */
+  get evicted(): number {
+    return this.#evicted;
   }
 
   /** Nothing to start (no background work). */
   start(): void {}
 
-  #full(what: string): boolean {
-    if (this.#traces.size + this.#spans.size < this.#maxOpen) return false;
-    this.#dropped++;
-    report(
-      "warn",
-      "agents_core_dropped",
-      `Cannot record an @openai/agents-core ${what}: ${this.#maxOpen} are open`,
-    );
-    return true;
+  /**
+   * Makes room for one more trace or span when `maxOpen` are open: ends the oldest open trace
+   * (else the spans still open in the oldest ended trace) as incomplete.
+   */
+  #makeRoom(): void {
+    while (this.#traces.size + this.#spans.size >= this.#maxOpen) {
+      const oldest = this.#traces.keys().next().value ?? this.#spansOf.keys().next().value;
+      if (oldest === undefined) return;
+      this.#evicted++;
+      report(
+        "warn",
+        "agents_core_evicted",
+        `${this.#maxOpen} @openai/agents-core traces and spans are open: the oldest trace is ` +
+          "ended as incomplete (did its onTraceEnd never come?)",
+      );
+      this.#traces.get(oldest)?.span?.setAttribute(AGENT_TRACE_EVICTED, true);
+      this.#closeTrace(oldest);
+    }
   }
 
   #openTrace(traceId: string, name: string, trace?: AgentsCoreTraceLike): AgentTrace {
+    this.#makeRoom();
     const t = new AgentTrace({
       name,
       traceId,
@@ -188,22 +216,34 @@ export class TraceletAgentsProcessor {
     for (const id of [...ids].reverse()) {
       const s = this.#spans.get(id);
       this.#spans.delete(id);
-      s?.span?.setAttribute(AGENT_SPAN_ENDED_WITH_TRACE, true);
-      s?.finish();
+      if (s === undefined) continue;
+      s.span?.setAttribute(AGENT_SPAN_ENDED_WITH_TRACE, true);
+      this.#remember(s.finish());
+    }
+  }
+
+  /** Remembers an ended span for children that start after it ended. */
+  #remember(span: AgentSpan): void {
+    this.#endedSpans.delete(span.spanId);
+    this.#endedSpans.set(span.spanId, span);
+    if (this.#endedSpans.size > ENDED_SPANS) {
+      this.#endedSpans.delete(this.#endedSpans.keys().next().value as string);
     }
   }
 
   /**
-   * Starts the matching agent trace (a root tracelet span). A known id is ignored; beyond
-   * `maxOpen` the trace is dropped and counted in {@linkcode TraceletAgentsProcessor.dropped}.
+   * Starts the matching agent trace (a root tracelet span). A known id is ignored, and so is every
+   * trace while tracing is disabled. With `maxOpen` open, the oldest open trace is ended first
+   * (counted in {@linkcode TraceletAgentsProcessor.evicted}).
    *
    * @param trace The SDK's trace that started.
    * @returns A resolved promise; never rejects.
    */
   onTraceStart(trace: AgentsCoreTraceLike): Promise<void> {
     try {
-      if (this.#traces.has(trace.traceId) || this.#full("trace")) return Promise.resolve();
-      this.#openTrace(trace.traceId, trace.name, trace);
+      if (!isTracingDisabled() && !this.#traces.has(trace.traceId)) {
+        this.#openTrace(trace.traceId, trace.name, trace);
+      }
     } catch (error) {
       report("error", "agents_core_failed", "Cannot record an @openai/agents-core trace", error);
     }
@@ -227,22 +267,24 @@ export class TraceletAgentsProcessor {
   }
 
   /**
-   * Starts the matching agent span under its parent: in its open trace, else in its recently
-   * ended trace, else in an implicit trace (the processor was registered mid-trace).
+   * Starts the matching agent span under its parent (open or recently ended): in its open trace,
+   * else in its recently ended trace, else in an implicit trace (the processor was registered
+   * mid-trace). Nothing is recorded while tracing is disabled.
    *
    * @param span The SDK's span that started.
    * @returns A resolved promise; never rejects.
    */
   onSpanStart(span: AgentsCoreSpanLike): Promise<void> {
     try {
-      if (this.#spans.has(span.spanId) || this.#full("span")) return Promise.resolve();
+      if (isTracingDisabled() || this.#spans.has(span.spanId)) return Promise.resolve();
       const traceId = span.traceId;
       let trace = this.#traces.get(traceId) ?? this.#ended.get(traceId);
       if (trace === undefined) {
         trace = this.#openTrace(traceId, "agents-core");
         this.#implicit.add(traceId);
       }
-      const parent = (span.parentId === null ? undefined : this.#spans.get(span.parentId)) ?? trace;
+      this.#makeRoom(); // may end `trace` itself: the span then joins it as a late span
+      const parent = this.#parentOf(span.parentId, traceId) ?? trace;
       const s = new AgentSpan({
         data: copyData(span),
         trace,
@@ -280,12 +322,19 @@ export class TraceletAgentsProcessor {
       if (ids?.size === 0) this.#spansOf.delete(traceId);
       s.spanData = copyData(span);
       if (span.error !== null && span.error !== undefined) s.setError(span.error);
-      s.finish(false, epochMs(span.endedAt));
+      this.#remember(s.finish(false, epochMs(span.endedAt)));
       if (this.#implicit.has(traceId) && !this.#spansOf.has(traceId)) this.#closeTrace(traceId);
     } catch (error) {
       report("error", "agents_core_failed", "Cannot finish an @openai/agents-core span", error);
     }
     return Promise.resolve();
+  }
+
+  /** The open, else recently ended, span with this id in this trace. */
+  #parentOf(parentId: string | null, traceId: string): AgentSpan | undefined {
+    if (parentId === null) return undefined;
+    const parent = this.#spans.get(parentId) ?? this.#endedSpans.get(parentId);
+    return parent?.traceId === traceId ? parent : undefined;
   }
 
   /** Flushes tracelet's pipeline (the shared tracer is not shut down). */

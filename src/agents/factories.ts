@@ -12,7 +12,7 @@ import { safeString } from "../safe_string.ts";
 import type { Tracer } from "../tracer.ts";
 import { isInstance } from "../safe_read.ts";
 import { readOrCopy } from "./_input.ts";
-import { activeCell } from "./_state.ts";
+import { currentFrame } from "./_state.ts";
 import { AgentSpan, NoOpSpan } from "./agent_span.ts";
 import { genSpanId, genTraceId, NOOP_ID } from "./ids.ts";
 import { getAgentTracer, isTracingDisabled } from "./provider.ts";
@@ -81,7 +81,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
     tracer: o.tracer,
     providerName: o.providerName,
   }));
-  if (activeCell().trace !== undefined && !activeCell().trace!.finished) {
+  if (currentFrame()?.trace !== undefined) {
     reportOnce(
       "agent_trace_exists",
       "debug",
@@ -126,7 +126,7 @@ export function withTrace<R>(
  * @returns The current trace (possibly a no-op trace), or null.
  */
 export function getCurrentTrace(): AgentTrace | null {
-  return activeCell().trace ?? null;
+  return currentFrame()?.trace ?? null;
 }
 
 /**
@@ -135,7 +135,7 @@ export function getCurrentTrace(): AgentTrace | null {
  * @returns The current span (possibly a no-op span), or null.
  */
 export function getCurrentSpan(): AgentSpan | null {
-  return activeCell().span ?? null;
+  return currentFrame()?.span ?? null;
 }
 
 /** The `parent` option when it is an agent trace or span; anything else is ignored. */
@@ -173,8 +173,8 @@ export function createSpan<D extends SpanData>(
     providerName: o.providerName,
   }));
   const explicit = parentOf(o.parent);
-  const cell = activeCell();
-  const parent = explicit ?? cell.span ?? cell.trace;
+  const current = explicit === undefined ? currentFrame() : undefined;
+  const parent = explicit ?? current?.span ?? current?.trace;
   const trace = parent instanceof AgentSpan ? parent.trace : parent;
   if (o.disabled === true || isTracingDisabled() || o.spanId === NOOP_ID) {
     return new NoOpSpan(data, trace);

@@ -92,7 +92,11 @@ export type {
 } from "./backend_exporter.ts";
 export { BatchTraceProcessor } from "./batch_trace_processor.ts";
 export type { BatchTraceProcessorOptions, TracingExporter } from "./batch_trace_processor.ts";
-export { AGENT_SPAN_ENDED_WITH_TRACE, TraceletAgentsProcessor } from "./agents_core.ts";
+export {
+  AGENT_SPAN_ENDED_WITH_TRACE,
+  AGENT_TRACE_EVICTED,
+  TraceletAgentsProcessor,
+} from "./agents_core.ts";
 export type {
   AgentsCoreSpanLike,
   AgentsCoreTraceLike,

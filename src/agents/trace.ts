@@ -12,8 +12,8 @@ import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import { activeCell, AGENT_CELL_KEY, agentsState } from "./_state.ts";
-import type { AgentCell } from "./_state.ts";
+import { AGENT_FRAME_KEY, agentsState, enterFrame, leaveFrame, scopeFrame } from "./_state.ts";
+import type { AgentFrame } from "./_state.ts";
 import { runScoped } from "./_scope.ts";
 import { GEN_AI_CONVERSATION_ID } from "./genai_attributes.ts";
 import { NOOP_ID, toW3CTraceId } from "./ids.ts";
@@ -70,8 +70,7 @@ export class AgentTrace {
   readonly #startTime: number | undefined;
   #span: Span | undefined;
   #state: "new" | "started" | "finished" = "new";
-  #cell: AgentCell | undefined;
-  #saved: { trace: AgentCell["trace"]; span: AgentCell["span"] } | undefined;
+  #frame: AgentFrame | undefined;
 
   /**
    * Creates an unstarted trace; prefer `trace(workflowName, options)`. A trace id, name or group
@@ -120,7 +119,8 @@ export class AgentTrace {
   /**
    * Starts the trace (idempotent): opens its root tracelet span.
    *
-   * @param markAsCurrent Also make it the current trace of the innermost scope.
+   * @param markAsCurrent Also make it the current trace (with no current span) for the rest of
+   *   this async flow, or of the innermost scope (see {@linkcode AgentTrace.finish}).
    * @returns This trace.
    */
   start(markAsCurrent: boolean = false): this {
@@ -152,30 +152,25 @@ export class AgentTrace {
       }
       state.objects.set(this.#span, this);
     }
-    if (markAsCurrent) {
-      const cell = this.#cell = activeCell();
-      this.#saved = { trace: cell.trace, span: cell.span };
-      cell.trace = this;
-      cell.span = undefined;
-    }
+    if (markAsCurrent) this.#frame = enterFrame(this, undefined);
     return this;
   }
 
   /**
    * Finishes the trace: ends its root span. Finishing a trace that never started does nothing.
+   * A finished trace is never current: what was current before `start(true)` is current again,
+   * whether or not `resetCurrent` is given (the OpenAI SDKs keep a trace finished without it
+   * current).
    *
-   * @param resetCurrent Restore the current trace/span that `start(true)` replaced.
+   * @param _resetCurrent Accepted for the SDKs' signature; the current trace is restored anyway.
    * @param endTime End time in epoch ms (default now).
    * @returns This trace.
    */
-  finish(resetCurrent: boolean = false, endTime?: number): this {
+  finish(_resetCurrent: boolean = false, endTime?: number): this {
     if (this.#state !== "started") return this;
     this.#state = "finished";
-    if (resetCurrent && this.#cell !== undefined && this.#saved !== undefined) {
-      this.#cell.trace = this.#saved.trace;
-      this.#cell.span = this.#saved.span;
-    }
-    this.#cell = this.#saved = undefined;
+    if (this.#frame !== undefined) leaveFrame(this.#frame);
+    this.#frame = undefined;
     this.#span?.end(endTime);
     return this;
   }
@@ -190,11 +185,10 @@ export class AgentTrace {
   run<R>(fn: (trace: this) => R): R {
     if (this.#state === "new") this.start();
     const span = this.#span;
-    let context = getContextManager().active().set(AGENT_CELL_KEY, {
-      trace: this,
-      span: undefined,
-      scopeSpan: span,
-    });
+    let context = getContextManager().active().set(
+      AGENT_FRAME_KEY,
+      scopeFrame(this, undefined, span),
+    );
     if (span !== undefined) context = context.set(SPAN_KEY, span);
     return runScoped(context, () => fn(this), (error, failed) => {
       if (failed) span?.recordException(error);

@@ -179,7 +179,7 @@ describe("@openai/agents-core → tracelet (TraceletAgentsProcessor)", () => {
       assert.ok(ancestors(g1).includes(agentSpan.spanId));
       assert.ok(ancestors(agentSpan).includes(root.spanId));
       for (const span of spans) assert.ok(span.endTime >= span.startTime);
-      assert.equal(processor.dropped, 0);
+      assert.equal(processor.evicted, 0);
     } finally {
       core.setTraceProcessors([]);
       await done();

@@ -4,12 +4,16 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  addTraceProcessor,
+  AGENT_TRACE_EVICTED,
   genSpanId,
   genTraceId,
+  setTracingDisabled,
   toW3CTraceId,
   TraceletAgentsProcessor,
 } from "../../src/agents/mod.ts";
 import type { AgentsCoreSpanLike, AgentsCoreTraceLike } from "../../src/agents/mod.ts";
+import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup } from "./_helpers.ts";
 
 function sdkTrace(name: string): AgentsCoreTraceLike {
@@ -99,7 +103,7 @@ describe("TraceletAgentsProcessor: spans that never end", () => {
         await p.onSpanStart(sdkSpan(t.traceId, `child ${i}`, parent.spanId));
         await p.onTraceEnd(t);
       }
-      assert.equal(p.dropped, 0);
+      assert.equal(p.evicted, 0);
       const abandoned = collector.byName("invoke_agent abandoned 19");
       assert.equal(abandoned.attributes[ENDED_WITH_TRACE], true);
       assert.equal(collector.byName("invoke_agent child 19").attributes[ENDED_WITH_TRACE], true);
@@ -115,9 +119,119 @@ describe("TraceletAgentsProcessor: spans that never end", () => {
       s.endedAt = new Date().toISOString();
       await p.onSpanEnd(s);
       await p.onTraceEnd(t);
-      assert.equal(p.dropped, 0);
+      assert.equal(p.evicted, 0);
       assert.equal(collector.byName("invoke_agent ok").attributes[ENDED_WITH_TRACE], undefined);
       assert.equal(collector.started.length, collector.ended.length);
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("TraceletAgentsProcessor: a span that starts after its parent ended", () => {
+  it("keeps its parent (exported parent_id and tracelet parent span)", async () => {
+    const { collector, done } = agentSetup();
+    try {
+      const exported: { id: string; parent_id: string | null }[] = [];
+      addTraceProcessor({ onSpanEnd: (s) => void exported.push(s.toJSON() as typeof exported[0]) });
+      const p = new TraceletAgentsProcessor();
+      const t = sdkTrace("wf");
+      await p.onTraceStart(t);
+      const parent = sdkSpan(t.traceId, "parent");
+      await p.onSpanStart(parent);
+      parent.endedAt = new Date().toISOString();
+      await p.onSpanEnd(parent);
+      const child = sdkSpan(t.traceId, "late child", parent.spanId);
+      await p.onSpanStart(child);
+      child.endedAt = new Date().toISOString();
+      await p.onSpanEnd(child);
+      await p.onTraceEnd(t);
+
+      assert.equal(exported.find((e) => e.id === child.spanId)?.parent_id, parent.spanId);
+      assert.equal(
+        collector.byName("invoke_agent late child").parentSpanId,
+        collector.byName("invoke_agent parent").spanId,
+      );
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("TraceletAgentsProcessor: traces whose onTraceEnd never comes", () => {
+  it("the oldest open trace is ended as incomplete to make room, so new traces are still recorded", async () => {
+    const { collector, done } = agentSetup();
+    try {
+      const p = new TraceletAgentsProcessor({ maxOpen: 4 });
+      const { diagnostics } = await captureDiagnostics(async () => {
+        for (let i = 0; i < 10; i++) {
+          const t = sdkTrace(`leaked ${i}`); // no onTraceEnd ever comes
+          await p.onTraceStart(t);
+          await p.onSpanStart(sdkSpan(t.traceId, `open ${i}`));
+        }
+      });
+      assert.ok(diagnostics.some((d) => d.code === "agents_core_evicted"));
+      assert.equal(p.evicted, 8);
+      const leaked0 = collector.byName("leaked 0");
+      assert.equal(leaked0.attributes[AGENT_TRACE_EVICTED], true);
+      assert.equal(collector.byName("invoke_agent open 0").attributes[ENDED_WITH_TRACE], true);
+
+      // A normal run afterwards is recorded in full.
+      const t = sdkTrace("healthy");
+      await p.onTraceStart(t);
+      const s = sdkSpan(t.traceId, "ok");
+      await p.onSpanStart(s);
+      s.endedAt = new Date().toISOString();
+      await p.onSpanEnd(s);
+      await p.onTraceEnd(t);
+      const healthy = collector.byName("healthy");
+      assert.equal(healthy.attributes[AGENT_TRACE_EVICTED], undefined);
+      assert.equal(collector.byName("invoke_agent ok").parentSpanId, healthy.spanId);
+    } finally {
+      await done();
+    }
+  });
+});
+
+describe("TraceletAgentsProcessor while tracing is disabled", () => {
+  it("records no new trace or span; those already open still finish", async () => {
+    const { collector, done } = agentSetup();
+    const seen: string[] = [];
+    addTraceProcessor({
+      onTraceStart: (t) => void seen.push(`trace ${t.name}`),
+      onSpanEnd: (s) => void seen.push(`span ${s.spanData.type}`),
+    });
+    try {
+      const p = new TraceletAgentsProcessor();
+      const open = sdkTrace("open before");
+      await p.onTraceStart(open);
+      const running = sdkSpan(open.traceId, "running");
+      await p.onSpanStart(running);
+
+      setTracingDisabled(true);
+      const t = sdkTrace("while disabled");
+      await p.onTraceStart(t);
+      const generation = sdkSpan(t.traceId, "gen");
+      (generation as { spanData: unknown }).spanData = {
+        type: "generation",
+        input: [{ role: "user", content: "secret prompt" }],
+      };
+      await p.onSpanStart(generation);
+      generation.endedAt = new Date().toISOString();
+      await p.onSpanEnd(generation);
+      await p.onTraceEnd(t);
+      const late = sdkSpan(open.traceId, "started while disabled");
+      await p.onSpanStart(late);
+      late.endedAt = new Date().toISOString();
+      await p.onSpanEnd(late);
+
+      running.endedAt = new Date().toISOString();
+      await p.onSpanEnd(running);
+      await p.onTraceEnd(open);
+      setTracingDisabled(false);
+
+      assert.deepEqual(collector.ended.map((s) => s.name), ["invoke_agent running", "open before"]);
+      assert.deepEqual(seen, ["trace open before", "span agent"]);
     } finally {
       await done();
     }
