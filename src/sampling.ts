@@ -49,7 +49,7 @@ export function traceIdRatio(ratio: number): Sampler {
       `Cannot sample: the ratio must be a number from 0 to 1, not ${String(ratio)}`,
     );
   }
-  const threshold = (1 - ratio) * TWO_POW_56;
+  const threshold = TWO_POW_56 - ratio * TWO_POW_56; // not (1 - ratio) × 2^56: tiny ratios stay > 0
   if (ratio === 0) return alwaysOff;
   return (traceId) => {
     // 14 hex digits = 56 bits: the high 24 and the low 32, each exact as a double.
@@ -68,7 +68,9 @@ export function traceIdRatio(ratio: number): Sampler {
  */
 export function parentBased(root: Sampler): Sampler {
   return (traceId, parent, name, attributes) =>
-    parent === undefined ? root(traceId, parent, name, attributes) : (parent.traceFlags & 1) === 1;
+    parent === undefined
+      ? root(traceId, parent, name, attributes)
+      : ((parent.traceFlags ?? 1) & 1) === 1; // no flags: sampled, as the tracer reads them
 }
 
 /**

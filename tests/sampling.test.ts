@@ -6,6 +6,7 @@ import {
   alwaysOff,
   alwaysOn,
   configure,
+  continueTask,
   MemoryStorage,
   parentBased,
   samplerFromEnv,
@@ -192,5 +193,37 @@ describe("sampling", () => {
       () => configure({ storage, sampler: 0.5 as unknown as Sampler }),
       /sampler.*a function/,
     );
+  });
+});
+
+describe("sampling and the task layer", () => {
+  it("an unsampled task stores no artifact and no blob (nothing of it is exported or stored)", async () => {
+    const storage = new MemoryStorage();
+    const tracing = configure({ storage, project: "p" });
+    const context = {
+      task_id: "t1",
+      task_name: "remote",
+      project: "p",
+      trace_context: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00" },
+    };
+    let artifact: unknown = "not called";
+    await continueTask(context, async (task) => {
+      assert.equal(task.span.isRecording, false);
+      artifact = await task.logArtifact(new TextEncoder().encode("model output"), {
+        name: "out.txt",
+      });
+      task.logInput("large", "x".repeat(50_000)); // would be a blob when sampled
+    });
+    await tracing.shutdown();
+    assert.equal(artifact, undefined);
+    assert.deepEqual(await storage.readLines(["projects", "p", "t1", "artifacts.jsonl"]), []);
+    assert.equal(storage.stats().blobBytes, 0);
+  });
+
+  it("parentBased reads a parent without trace flags as sampled, as the tracer does", () => {
+    const [tracer, collect] = tracerWith(parentBased(alwaysOff));
+    const { traceId, spanId } = REMOTE_SAMPLED;
+    tracer.startSpan("no flags", { parent: { traceId, spanId } as SpanContext }).end();
+    assert.deepEqual(collect.ended.map((s) => [s.name, s.traceFlags]), [["no flags", 1]]);
   });
 });

@@ -124,7 +124,8 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   ) {
     super(span, ids, parent);
     this.storage = storage;
-    this.#objects = new ObjectStore(storage);
+    // An unsampled task is neither exported nor stored: its objects stay inline, no blob is written.
+    this.#objects = new ObjectStore((span.traceFlags & 1) === 1 ? storage : undefined);
   }
 
   /** Logged params (live values). */

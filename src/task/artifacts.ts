@@ -10,7 +10,7 @@
  */
 import { isoFromNs } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
-import { report } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
 import { bytesToHex } from "../ids.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import { readOptions } from "./_read.ts";
@@ -66,6 +66,8 @@ export interface ArtifactSink {
   readonly project: string;
   readonly storage: TraceStorage | undefined;
   readonly files: LocalFiles | undefined;
+  /** The task's span: an unsampled one (trace flags `00`) stores no artifact. */
+  readonly span: { readonly traceFlags: number };
   /** Adds a record to the task's `dreadnode.artifacts`. */
   addArtifact(record: ArtifactRecord): void;
 }
@@ -158,6 +160,16 @@ export async function logArtifactTo(
   options: LogArtifactOptions = {},
 ): Promise<ArtifactRecord | DirectoryArtifact | undefined> {
   const storage = sink.storage;
+  if ((sink.span.traceFlags & 1) === 0) {
+    // Not sampled: nothing of the task is exported or stored, artifacts included.
+    reportOnce(
+      "artifact_not_sampled",
+      "debug",
+      "not_sampled",
+      "Artifact of an unsampled task not stored",
+    );
+    return undefined;
+  }
   if (storage === undefined) {
     return fail("artifact_no_storage", "Cannot log artifact: no storage is configured");
   }

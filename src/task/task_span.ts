@@ -233,6 +233,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
       project: this.project,
       storage: this.storage,
       files: this.#files,
+      span: this.span,
       addArtifact: (record: ArtifactRecord) => this.#addArtifact(record),
     };
     const p = logArtifactTo(sink, source, options);
