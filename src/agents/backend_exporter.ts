@@ -341,7 +341,9 @@ export class BackendSpanExporter {
       const answer = await response.text().catch(() => "");
       if (response.status >= 200 && response.status < 300) return "ok";
       // Masked before it is cut: a key echoed across the cut leaves no prefix behind.
-      return `HTTP ${response.status}: ${maskSecrets(answer.slice(0, 65536), secrets, 300)}`;
+      return `HTTP ${response.status || "3xx (a redirect)"}: ${
+        maskSecrets(answer.slice(0, 65536), secrets, 300)
+      }`;
     } catch (error) {
       return stop.aborted
         ? "aborted"

@@ -1,9 +1,11 @@
 /**
  * A minimal JSON writer that produces UTF-8 bytes directly into one growable `Uint8Array`: no
  * object tree, no intermediate string, no `TextEncoder` pass. Strings are escaped exactly as
- * `JSON.stringify` escapes them (ES2019 well-formed output: `"`, `\`, `\b \f \n \r \t`, other
- * control characters as lower-case `\u00xx`, lone surrogates as lower-case `\udxxx`; every other
- * character as its UTF-8 bytes) and numbers are printed as `JSON.stringify` prints them. The caller
+ * `JSON.stringify` escapes them (`"`, `\`, `\b \f \n \r \t`, other control characters as
+ * lower-case `\u00xx`; every other character as its UTF-8 bytes), except a lone surrogate (half a
+ * character, not text), written as U+FFFD as `TextEncoder` and the protobuf encoder write it:
+ * `JSON.stringify`'s `\udxxx` escape makes strict decoders such as the Collector's reject the
+ * whole request. Numbers are printed as `JSON.stringify` prints them. The caller
  * writes the structure from constant ASCII fragments packed once ({@linkcode fragment}) and written
  * four bytes at a time.
  *
@@ -160,8 +162,8 @@ export class JsonWriter extends ByteBuffer {
   }
 
   /**
-   * Writes a JSON string (with its quotes), byte for byte what `JSON.stringify(s)` encodes to in
-   * UTF-8.
+   * Writes a JSON string (with its quotes), byte for byte what `JSON.stringify(s.toWellFormed())`
+   * encodes to in UTF-8 (a lone surrogate becomes U+FFFD).
    *
    * @param s The string.
    */
@@ -226,13 +228,10 @@ export class JsonWriter extends ByteBuffer {
           buf[pos++] = 0x80 | ((cp >> 6) & 63);
           buf[pos++] = 0x80 | (cp & 63);
           i++;
-        } else { // a lone surrogate: JSON.stringify escapes it
-          buf[pos++] = BACKSLASH;
-          buf[pos++] = 0x75;
-          buf[pos++] = 0x64; // d
-          buf[pos++] = HEX.charCodeAt((c >> 8) & 15);
-          buf[pos++] = HEX.charCodeAt((c >> 4) & 15);
-          buf[pos++] = HEX.charCodeAt(c & 15);
+        } else { // a lone surrogate: U+FFFD, as TextEncoder writes it
+          buf[pos++] = 0xef;
+          buf[pos++] = 0xbf;
+          buf[pos++] = 0xbd;
         }
       }
     }

@@ -301,6 +301,27 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
 });
 
 describe("BackendSpanExporter with an injected fetch", () => {
+  it("takes a browser's opaque redirect (status 0) as a redirect: reported, not retried", async () => {
+    let calls = 0;
+    // What `redirect: "manual"` gives in a browser; a Response with status 0 cannot be built.
+    const opaque = { status: 0, type: "opaqueredirect", text: () => Promise.resolve("") };
+    const exporter = new BackendSpanExporter({
+      apiKey: KEY,
+      baseDelayMs: 5,
+      env: noEnv,
+      fetch: () => (calls++, Promise.resolve(opaque as unknown as Response)),
+    });
+    const capture = captureDiagnostics();
+    try {
+      await exporter.export([TRACE_ITEM]);
+    } finally {
+      capture.restore();
+    }
+    assert.equal(calls, 1);
+    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_rejected"]);
+    assert.match(capture.list[0].message, /HTTP 3xx \(a redirect\)/);
+  });
+
   it("retries network errors, then succeeds", async () => {
     let calls = 0;
     const exporter = new BackendSpanExporter({
