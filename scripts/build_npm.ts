@@ -120,6 +120,9 @@ export function npmExports(exports: Record<string, string>): Record<string, Expo
   return out;
 }
 
+/** Prepended to declarations that use `Symbol.dispose`, so any `lib` setting type-checks them. */
+const DISPOSABLE_LIB = '/// <reference lib="esnext.disposable" />\n';
+
 /**
  * Rewrites relative `.ts` specifiers to `.js` in declaration text (`from`, `import()`, `export`).
  *
@@ -216,7 +219,9 @@ function main(): void {
   for (const file of walk(ESM)) {
     if (!file.endsWith(".d.ts")) continue;
     const text = readFileSync(file, "utf8");
-    const next = fixDeclarationSpecifiers(text);
+    // `[Symbol.dispose]` needs the disposable lib, which `lib: ["es2022", "dom"]` lacks.
+    const next = (text.includes("Symbol.dispose") ? DISPOSABLE_LIB : "") +
+      fixDeclarationSpecifiers(text);
     if (next !== text) {
       writeFileSync(file, next);
       fixed++;

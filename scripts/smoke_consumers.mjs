@@ -291,6 +291,40 @@ await run("bundled", { project: "smoke" }, async () => {
   return "esbuild --platform=node bundle without configure() wrote its run";
 }
 
+/**
+ * A TypeScript user of the web preset with the common browser settings (`lib: ["es2022", "dom"]`,
+ * no `@types/node`, `skipLibCheck: false`): the shipped declarations must type-check there too
+ * (they use `Symbol.dispose`, which those libs lack, so the build references the lib it needs).
+ */
+async function webTypesConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "web-types", ctx.tarball);
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "es2022",
+        lib: ["es2022", "dom"],
+        module: "esnext",
+        moduleResolution: "bundler",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      },
+      files: ["check.ts"],
+    }),
+  );
+  writeFileSync(
+    join(dir, "check.ts"),
+    `import { configure, Tracer } from "${PKG}/web";
+const tracer: Tracer = configure({ serviceName: "web" }).tracer;
+tracer.startSpan("load", { attributes: { rows: 1 } }).end();
+`,
+  );
+  await mustRun("tsc", ["-p", "."], { cwd: dir });
+  return 'tsc with lib ["es2022", "dom"], no @types/node, skipLibCheck false';
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -338,6 +372,7 @@ async function main() {
       ["workerd", () => workerConsumer(ctx)],
       ["browser", () => browserConsumer(ctx)],
       ["node-bundled", () => bundledNodeConsumer(ctx)],
+      ["web-types", () => webTypesConsumer(ctx)],
     ];
     for (const [name, check] of consumers) {
       const started = Date.now();

@@ -210,7 +210,11 @@ export function instrument<T extends object, Env = unknown>(
       report(
         "error",
         "worker_configure_failed",
-        "Cannot configure tracing; the handler runs untraced",
+        // The reason in the message too: the default console hook prints no cause. A
+        // TracerError names the option, never its value.
+        `${
+          error instanceof TracerError ? error.message : "Cannot configure tracing"
+        }; the handler runs untraced`,
         error,
       );
       return undefined;

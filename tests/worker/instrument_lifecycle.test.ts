@@ -357,4 +357,23 @@ describe("instrument(): scheduled, queue and the handler object", () => {
       assert.deepEqual(diagnostics.map((d) => d.code), ["worker_configure_failed"]);
       assert.equal(ctx.waits.length, 0);
     }));
+
+  it("names the invalid option in the message itself (the console hook prints no cause)", () =>
+    isolated(async () => {
+      // The README's Worker without its OTLP_TOKEN binding: the header value is undefined.
+      const worker = traced({ fetch: () => new Response("ok") }, {
+        configure: () => ({
+          otlp: {
+            endpoint: "https://collector.test/v1/traces",
+            headers: { authorization: undefined },
+          },
+        }),
+      });
+      const { diagnostics } = await captureDiagnostics(async () => {
+        await worker.fetch(new Request("https://x.test/"), {}, new RecordingContext());
+      });
+      assert.equal(diagnostics.length, 1);
+      assert.match(diagnostics[0].message, /authorization/);
+      assert.match(diagnostics[0].message, /the handler runs untraced$/);
+    }));
 });
