@@ -365,7 +365,7 @@ describe("instrument(): scheduled, queue and the handler object", () => {
         configure: () => ({
           otlp: {
             endpoint: "https://collector.test/v1/traces",
-            headers: { authorization: undefined },
+            headers: { authorization: undefined as unknown as string },
           },
         }),
       });
