@@ -49,6 +49,15 @@ export { alwaysOff, alwaysOn, parentBased, samplerFromEnv, traceIdRatio } from "
 export { Tracer } from "./src/tracer.ts";
 export type { StartSpanOptions, TracerOptions } from "./src/tracer.ts";
 export { getTracer, setTracer } from "./src/global.ts";
+// HTTP
+export { tracedFetch } from "./src/http/traced_fetch.ts";
+export type {
+  FetchFunction,
+  FetchRequestInfo,
+  TracedFetchOptions,
+} from "./src/http/traced_fetch.ts";
+export { traceFetchHandler } from "./src/http/trace_fetch_handler.ts";
+export type { FetchHandler, TraceFetchHandlerOptions } from "./src/http/trace_fetch_handler.ts";
 export { DEFAULT_SPAN_LIMITS } from "./src/attributes.ts";
 export type { SpanLimits } from "./src/attributes.ts";
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId, newUuid } from "./src/ids.ts";

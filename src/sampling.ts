@@ -21,10 +21,10 @@ import type { Sampler } from "./span_types.ts";
 export type { Sampler } from "./span_types.ts";
 
 /** Samples every span, whatever its parent decided (`always_on`). */
-export const alwaysOn: Sampler = () => true;
+export const alwaysOn: Sampler = (): boolean => true;
 
 /** Samples no span (`always_off`): nothing reaches a processor. */
-export const alwaysOff: Sampler = () => false;
+export const alwaysOff: Sampler = (): boolean => false;
 
 const TWO_POW_32 = 4_294_967_296;
 const TWO_POW_56 = 72_057_594_037_927_936;

@@ -1,29 +1,11 @@
 /**
- * OpenTelemetry HTTP server semantic-convention attributes for the Workers preset's root span:
- * the span name, request attributes (method, URL parts, host, user agent, client address,
- * protocol) and the attributes of invocations that are not HTTP (cron triggers and queues).
- *
- * The query string is left out unless asked for (it often carries tokens), and no header other
- * than `user-agent` and `cf-connecting-ip` is recorded.
+ * Attributes of the Workers preset's root spans that only workerd gives: what `request.cf` and
+ * `cf-connecting-ip` tell about an HTTP request (no other header is recorded), and the attributes
+ * of invocations that are not HTTP (cron triggers and queues).
  *
  * @module
  */
 import type { Attributes } from "../types.ts";
-
-const KNOWN_METHODS = new Set([
-  "CONNECT",
-  "DELETE",
-  "GET",
-  "HEAD",
-  "OPTIONS",
-  "PATCH",
-  "POST",
-  "PUT",
-  "TRACE",
-]);
-
-/** The port a URL without an explicit one uses, by scheme. */
-const DEFAULT_PORTS: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 };
 
 /** The part of workerd's `request.cf` object the preset reads. */
 interface CfProperties {
@@ -32,43 +14,15 @@ interface CfProperties {
 }
 
 /**
- * The semantic-convention method: the method when it is a known HTTP method, else `_OTHER`.
- *
- * @param method The request method.
- * @returns The attribute value.
- */
-export function httpMethod(method: string): string {
-  const upper = method.toUpperCase();
-  return KNOWN_METHODS.has(upper) ? upper : "_OTHER";
-}
-
-/**
- * Request attributes of an HTTP server span.
+ * What workerd tells about a request beyond the request itself, for its server span: the client
+ * address (`cf-connecting-ip`), the protocol version and the Cloudflare data center (`request.cf`).
+ * The other request attributes are the shared server ones (`src/http/_server_span.ts`).
  *
  * @param request The incoming request.
- * @param recordQuery Whether to record `url.query`.
  * @returns The attributes.
  */
-export function requestAttributes(request: Request, recordQuery: boolean): Attributes {
-  const attributes: Attributes = {
-    "http.request.method": httpMethod(request.method),
-  };
-  if (attributes["http.request.method"] === "_OTHER") {
-    attributes["http.request.method_original"] = request.method;
-  }
-  try {
-    const url = new URL(request.url);
-    attributes["url.scheme"] = url.protocol.replace(/:$/, "");
-    attributes["url.path"] = url.pathname;
-    attributes["server.address"] = url.hostname;
-    const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[url.protocol];
-    if (port !== undefined) attributes["server.port"] = port;
-    if (recordQuery && url.search !== "") attributes["url.query"] = url.search.slice(1);
-  } catch {
-    // An unparsable URL leaves the URL attributes out.
-  }
-  const agent = request.headers.get("user-agent");
-  if (agent !== null) attributes["user_agent.original"] = agent;
+export function cloudflareRequestAttributes(request: Request): Attributes {
+  const attributes: Attributes = {};
   const client = request.headers.get("cf-connecting-ip");
   if (client !== null) attributes["client.address"] = client;
   const cf = (request as { cf?: CfProperties }).cf;
@@ -80,8 +34,6 @@ export function requestAttributes(request: Request, recordQuery: boolean): Attri
     attributes["network.protocol.version"] = protocol[1];
   }
   if (typeof cf?.colo === "string") attributes["cloudflare.colo"] = cf.colo;
-  const length = Number(request.headers.get("content-length") ?? NaN);
-  if (Number.isSafeInteger(length) && length >= 0) attributes["http.request.body.size"] = length;
   return attributes;
 }
 

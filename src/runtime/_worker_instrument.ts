@@ -6,19 +6,18 @@
  *
  * @module
  */
-import { Context } from "../context/context.ts";
-import { getContextManager } from "../context/manager.ts";
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
+import { checkRules, isBoolean, isFunction, isObject } from "../option_rules.ts";
 import type { Span } from "../span.ts";
-import { extractTraceContext } from "../task/trace_context.ts";
 import type { StartSpanOptions, Tracer } from "../tracer.ts";
 import type { Attributes, FlushReport, SpanKind } from "../types.ts";
-import { observeResponse } from "./_worker_body.ts";
+import { runTraced, serverSpanStart, serveTraced, type Traced } from "../http/_server_span.ts";
+import { endOnce, type ResponsePolicy } from "../http/_span_response.ts";
 import {
+  cloudflareRequestAttributes,
   type MessageBatchLike,
   queueAttributes,
-  requestAttributes,
   scheduledAttributes,
   type ScheduledControllerLike,
 } from "./_worker_http.ts";
@@ -28,7 +27,10 @@ import { type ExecutionContextLike, WaitUntilTracker } from "./_worker_wait.ts";
 export interface InvocationOptions {
   /** Continue the caller's trace from `traceparent` / `tracestate`. Default true. */
   readonly trustTraceparent?: boolean;
-  /** Record `url.query` (it may carry secrets). Default false. */
+  /**
+   * Record `url.query` (it may carry secrets; the values of signature parameters such as `sig`
+   * are `REDACTED` even then). Default false.
+   */
   readonly recordQuery?: boolean;
   /**
    * End the fetch root span when the response body has been delivered. Default true. The body is
@@ -45,8 +47,6 @@ export interface InvocationOptions {
   readonly onFlush?: (report: FlushReport) => void;
 }
 
-const FLAGS = ["trustTraceparent", "recordQuery", "waitForBody", "flush"] as const;
-
 /**
  * Checks what `instrument()` is given, so a mistake fails at module load, not per request.
  *
@@ -56,18 +56,15 @@ const FLAGS = ["trustTraceparent", "recordQuery", "waitForBody", "flush"] as con
  *   boolean or `onFlush` is not a function.
  */
 export function checkInvocationOptions(handler: unknown, options: InvocationOptions): void {
-  const fail = (what: string): never => {
-    throw new TracerError("INVALID_CONFIG", `Cannot instrument the handler: ${what}`);
-  };
-  if (typeof handler !== "object" || handler === null) fail("it must be an object");
-  if (typeof options !== "object" || options === null) fail("the options must be an object");
-  for (const flag of FLAGS) {
-    const value: unknown = options[flag];
-    if (value !== undefined && typeof value !== "boolean") fail(`\`${flag}\` must be a boolean`);
+  const context = "Cannot instrument the handler";
+  if (typeof handler !== "object" || handler === null) {
+    throw new TracerError("INVALID_CONFIG", `${context}: it must be an object`);
   }
-  if (options.onFlush !== undefined && typeof options.onFlush !== "function") {
-    fail("`onFlush` must be a function");
-  }
+  checkRules({ options }, [[["options"], isObject, "an object"]], context);
+  checkRules(options, [
+    [["trustTraceparent", "recordQuery", "waitForBody", "flush"], isBoolean, "a boolean"],
+    [["onFlush"], isFunction, "a function"],
+  ], context);
 }
 
 /** What `instrument()` needs from the preset: the tracer to use for this invocation's `env`. */
@@ -95,13 +92,17 @@ interface Handlers {
   queue?(batch: MessageBatchLike, env: unknown, ctx: ExecutionContextLike): unknown;
 }
 
-interface Invocation {
-  readonly tracer: Tracer;
-  readonly span: Span;
+/** A running invocation; its `end` ends the root span (once) and lets the flush proceed. */
+interface Invocation extends Traced {
   readonly tracker: WaitUntilTracker;
-  /** Ends the root span (once) and lets the flush proceed. */
-  readonly end: () => void;
 }
+
+/** A fetch invocation fails at a 5xx; its body size is recorded. */
+const POLICY: ResponsePolicy = {
+  errorFrom: 500,
+  bodySize: true,
+  unobserved: "worker_body_unobserved",
+};
 
 /** The root span's name, kind, attributes and parent. */
 interface Root {
@@ -135,10 +136,7 @@ function start(
     const span = tracer.startSpan(name, { kind, attributes, parent });
     let markEnded!: () => void;
     const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    const end = () => {
-      span.end();
-      markEnded();
-    };
+    const end = endOnce(span, markEnded);
     for (const object of [key, tracker.ctx]) {
       if (typeof object === "object" && object !== null) invocationSpans.set(object, span);
     }
@@ -172,100 +170,6 @@ async function flushAfter(
   }
 }
 
-/** Runs the user's handler with the root span active. */
-function runActive<R>({ tracer, span }: Invocation, fn: () => R): R {
-  return getContextManager().with(tracer.contextWith(span, Context.ROOT), fn);
-}
-
-/**
- * `error.type` of a thrown value (semantic conventions): its type's name, e.g. `TypeError`, or
- * `_OTHER` when it has none. Never throws.
- */
-function errorType(error: unknown): string {
-  try {
-    const name = typeof error === "object" && error !== null
-      ? (error as { name?: unknown }).name
-      : undefined;
-    if (typeof name === "string" && name !== "") return name;
-  } catch {
-    // A hostile error object: no type to read.
-  }
-  return "_OTHER";
-}
-
-/**
- * Records a failure on the span: the exception event, status ERROR and `error.type` (unless the
- * response's status is a 5xx, which is then the `error.type`).
- */
-function recordFailure(span: Span, error: unknown, status = 0): void {
-  span.recordException(error);
-  if (status < 500) span.setAttribute("error.type", errorType(error));
-}
-
-/**
- * The response with a body that ends the root span when delivered; the response itself, with the
- * span ended now, when its body cannot be observed (for example a locked stream: workerd then
- * sends the headers and fails the body, so that is recorded as an error).
- */
-function observed(invocation: Invocation, response: Response, head: boolean): Response {
-  const { span } = invocation;
-  try {
-    return observeResponse(response, (outcome) => {
-      // A HEAD response sends no body, whatever the handler's response holds.
-      if (!head) span.setAttribute("http.response.body.size", outcome.bytes);
-      if (outcome.state === "error") recordFailure(span, outcome.error, response.status);
-      if (outcome.state === "cancelled") span.addEvent("http.response.cancelled");
-      invocation.end();
-    });
-  } catch (error) {
-    report("warn", "worker_body_unobserved", "Cannot observe the response body", error);
-    recordFailure(span, error, response.status);
-    invocation.end();
-    return response;
-  }
-}
-
-/** Records the handler's response on the span and gives what to return to the runtime. */
-function responded(
-  invocation: Invocation,
-  response: Response,
-  head: boolean,
-  options: InvocationOptions,
-): Response {
-  const { span } = invocation;
-  if (response.bodyUsed) {
-    // The runtime cannot send a body that was already read: workerd answers 500 instead.
-    span.setAttribute("http.response.status_code", 500);
-    recordFailure(
-      span,
-      new TypeError("Cannot send the response: its body has already been used"),
-    );
-    invocation.end();
-    return response;
-  }
-  span.setAttribute("http.response.status_code", response.status);
-  if (response.status >= 500) {
-    span.setStatus({ code: "ERROR" });
-    span.setAttribute("error.type", String(response.status));
-  }
-  if (options.waitForBody === false) {
-    invocation.end();
-    return response;
-  }
-  return observed(invocation, response, head);
-}
-
-/** Awaits a handler result; on a throw or rejection records it and ends the span. */
-async function settle(invocation: Invocation, run: () => unknown): Promise<unknown> {
-  try {
-    return await run();
-  } catch (error) {
-    recordFailure(invocation.span, error);
-    invocation.end();
-    throw error;
-  }
-}
-
 /**
  * Wraps an exported Workers handler object. Handlers other than `fetch`, `scheduled` and `queue`
  * and every other property are passed through unchanged: the result is a view of the handler
@@ -287,32 +191,23 @@ export function instrumentHandler<T extends object>(
     wrapped.fetch = (request, env, ctx) => {
       let head = false;
       const invocation = start(tracerFor, env, ctx, options, () => {
-        const parent = options.trustTraceparent === false ? null : extractTraceContext({
-          traceparent: request.headers.get("traceparent") ?? undefined,
-          tracestate: request.headers.get("tracestate") ?? undefined,
-        }).context ?? null;
+        const root = serverSpanStart(request, options);
+        head = root.head;
         const attributes: Attributes = {
-          ...requestAttributes(request, options.recordQuery === true),
+          ...root.attributes,
+          ...cloudflareRequestAttributes(request),
           "faas.trigger": "http",
         };
-        // Semantic conventions: an unknown method (`_OTHER`) names the span `HTTP`.
-        const method = attributes["http.request.method"];
-        const name = method === "_OTHER" ? "HTTP" : String(method);
-        head = method === "HEAD";
-        return { name, kind: "SERVER", attributes, parent, key: request };
+        return { name: root.name, kind: "SERVER", attributes, parent: root.parent, key: request };
       });
       if (invocation === undefined) return h.fetch!(request, env, ctx);
-      return settle(
+      return serveTraced(
         invocation,
-        () => runActive(invocation, () => h.fetch!(request, env, invocation.tracker.ctx)),
-      )
-        .then((response) => {
-          if (response instanceof Response) {
-            return responded(invocation, response, head, options);
-          }
-          invocation.end();
-          return response;
-        });
+        head,
+        options,
+        POLICY,
+        () => h.fetch!(request, env, invocation.tracker.ctx),
+      );
     };
   }
   if (typeof h.scheduled === "function") {
@@ -325,10 +220,7 @@ export function instrumentHandler<T extends object>(
         key: controller,
       }));
       if (invocation === undefined) return h.scheduled!(controller, env, ctx);
-      return settle(
-        invocation,
-        () => runActive(invocation, () => h.scheduled!(controller, env, invocation.tracker.ctx)),
-      )
+      return runTraced(invocation, () => h.scheduled!(controller, env, invocation.tracker.ctx))
         .then((value) => {
           invocation.end();
           return value;
@@ -346,10 +238,7 @@ export function instrumentHandler<T extends object>(
         key: batch,
       }));
       if (invocation === undefined) return h.queue!(batch, env, ctx);
-      return settle(
-        invocation,
-        () => runActive(invocation, () => h.queue!(batch, env, invocation.tracker.ctx)),
-      )
+      return runTraced(invocation, () => h.queue!(batch, env, invocation.tracker.ctx))
         .then((value) => {
           invocation.end();
           return value;

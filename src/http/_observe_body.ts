@@ -1,26 +1,38 @@
 /**
- * Response-body end detection for the Workers preset: wraps a response body in a pull-based
- * `ReadableStream` that reports when the client has read the last byte, when the stream failed,
- * or when the client went away (cancel). The wrapper pulls one chunk per client read
- * (`highWaterMark: 0`), so "done" means the body was consumed, not merely produced. On workerd a
- * response with a `Content-Length` and no `Content-Encoding` keeps its length, through a
- * `FixedLengthStream`. An encoded response is sent chunked instead: workerd hands a handler the
- * decoded body of an encoded `fetch()` response but keeps the encoded length in its headers.
+ * Body end detection, for the server span (`instrument()`, `traceFetchHandler`) and the client
+ * span (`tracedFetch`): wraps a body in a pull-based `ReadableStream` that reports when its reader
+ * has read the last byte, when the source failed (noticed even while nobody reads), or when the
+ * reader went away (cancel). The wrapper pulls one chunk per read (`highWaterMark: 0`), so "done"
+ * means the body was consumed, not merely produced. A byte-stream source gets a byte-stream
+ * wrapper, so BYOB readers keep working. On workerd a response with a `Content-Length` and no
+ * `Content-Encoding` keeps its length, through a `FixedLengthStream`. An encoded response is sent
+ * chunked instead: workerd hands a handler the decoded body of an encoded `fetch()` response but
+ * keeps the encoded length in its headers.
  *
  * @module
  */
 
-/** How a response body ended. */
+/** How a body ended. */
 export interface BodyOutcome {
-  /** Bytes handed to the client. */
+  /** Bytes handed to the reader. */
   readonly bytes: number;
   /**
-   * `done` (fully read), `cancelled` (client went away) or `error` (the source failed, or its
+   * `done` (fully read), `cancelled` (the reader went away) or `error` (the source failed, or its
    * length did not match the declared one).
    */
   readonly state: "done" | "cancelled" | "error";
   /** The source's error, for `error`. */
   readonly error?: unknown;
+}
+
+/** True when `body` is a byte stream (it gives BYOB readers). Leaves it unlocked. */
+function isByteStream(body: ReadableStream<Uint8Array>): boolean {
+  try {
+    body.getReader({ mode: "byob" }).releaseLock();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -37,6 +49,7 @@ export function observeBody(
   onEnd: (outcome: BodyOutcome) => void,
   length?: number,
 ): ReadableStream<Uint8Array> {
+  const bytesType = isByteStream(body);
   const reader = body.getReader();
   let bytes = 0;
   let ended = false;
@@ -46,10 +59,14 @@ export function observeBody(
     try {
       onEnd({ bytes, state, error });
     } catch {
-      // The observer must never break the response.
+      // The observer must never break the body.
     }
   };
-  return new ReadableStream<Uint8Array>({
+  // A source that fails while nobody reads (an aborted fetch whose body was never read) ends the
+  // span now; the reader still gets the error at its next read.
+  reader.closed.catch((error: unknown) => end("error", error));
+  const source: UnderlyingSource<Uint8Array> = {
+    type: bytesType ? "bytes" : undefined,
     async pull(controller) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -71,26 +88,31 @@ export function observeBody(
       }
       if (result.done) {
         controller.close();
+        // A pending BYOB read settles (done) only when told so.
+        (controller as ReadableByteStreamController).byobRequest?.respond(0);
         end("done");
         return;
       }
       bytes += size;
-      controller.enqueue(result.value);
+      // A byte stream hands a pending BYOB read what fits and queues the rest.
+      (controller as ReadableStreamDefaultController<Uint8Array>).enqueue(result.value);
     },
     cancel(reason) {
       end("cancelled");
       return reader.cancel(reason);
     },
-  }, { highWaterMark: 0 });
+  };
+  return new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
 }
 
 /**
  * Returns a response whose body reports its end through `onEnd`. Responses without a body, and
  * WebSocket upgrades (status 101), are returned unchanged after calling `onEnd` at once.
  *
- * @param response The handler's response.
+ * @param response The response.
  * @param onEnd Called once when the body has been delivered (or failed, or was cancelled).
- * @returns The response to hand to the runtime.
+ * @returns The response to hand on.
+ * @throws {TypeError} When the body cannot be read (it is locked or was used); the caller decides.
  */
 export function observeResponse(
   response: Response,

@@ -1,0 +1,131 @@
+/**
+ * OpenTelemetry HTTP semantic conventions shared by the server span (`instrument()`,
+ * `traceFetchHandler`) and the client span (`tracedFetch`): the method and the span name it gives,
+ * the server's address and port, `url.full` without secrets, and `error.type` of a thrown value.
+ *
+ * @module
+ */
+import type { Attributes } from "../types.ts";
+
+/** The methods of RFC 9110, PATCH (RFC 5789) and QUERY: the conventions' known methods. */
+const KNOWN_METHODS = new Set([
+  "CONNECT",
+  "DELETE",
+  "GET",
+  "HEAD",
+  "OPTIONS",
+  "PATCH",
+  "POST",
+  "PUT",
+  "QUERY",
+  "TRACE",
+]);
+
+/** The port a URL without an explicit one uses, by scheme. */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 };
+
+/** Query parameters whose values the conventions redact in `url.full`. */
+const SECRET_PARAMS = new Set(["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"]);
+
+/**
+ * `http.request.method`: the canonical (upper-case) method when it is a known one, else `_OTHER`;
+ * plus `http.request.method_original` when that differs from the method as sent.
+ *
+ * @param method The method as sent or received.
+ * @returns The attributes.
+ */
+export function methodAttributes(method: string): Attributes {
+  const upper = method.toUpperCase();
+  const known = KNOWN_METHODS.has(upper) ? upper : "_OTHER";
+  return known === method
+    ? { "http.request.method": known }
+    : { "http.request.method": known, "http.request.method_original": method };
+}
+
+/**
+ * The span name of an HTTP span without a route: its method, or `HTTP` for an unknown one.
+ *
+ * @param attributes Attributes holding `http.request.method`.
+ * @returns The name.
+ */
+export function methodSpanName(attributes: Attributes): string {
+  const method = attributes["http.request.method"];
+  return method === "_OTHER" ? "HTTP" : String(method);
+}
+
+/**
+ * `server.address` (an IPv6 address without brackets) and `server.port` (80 or 443 by scheme
+ * when the URL has none).
+ *
+ * @param url The request's URL.
+ * @param attributes Where to set them.
+ */
+export function setServerAddress(url: URL, attributes: Attributes): void {
+  attributes["server.address"] = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[url.protocol];
+  if (port !== undefined) attributes["server.port"] = port;
+}
+
+/**
+ * `url.full` as the conventions want it on a client span: a user name and password replaced by
+ * `REDACTED`, no fragment (never sent), and the query string only when asked for (see
+ * {@linkcode redactQuery}).
+ *
+ * @param url The request's URL (not changed).
+ * @param recordQuery Whether to keep the query string.
+ * @returns The value.
+ */
+export function fullUrl(url: URL, recordQuery: boolean): string {
+  const copy = new URL(url.href);
+  copy.hash = "";
+  if (copy.username !== "") copy.username = "REDACTED";
+  if (copy.password !== "") copy.password = "REDACTED";
+  copy.search = recordQuery ? redactQuery(copy.search) : "";
+  return copy.href;
+}
+
+/**
+ * A query string (`url.query`, or the query of `url.full`) with the values of signature
+ * parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`) `REDACTED`, as the
+ * conventions require by default.
+ *
+ * @param search The query, with or without its leading `?`.
+ * @returns The query without its leading `?`.
+ */
+export function redactQuery(search: string): string {
+  // Split by hand: URLSearchParams would re-encode the parameters it leaves alone.
+  return search.replace(/^\?/, "").split("&").map((part) => {
+    const eq = part.indexOf("=");
+    return eq > 0 && SECRET_PARAMS.has(decodeKey(part.slice(0, eq)))
+      ? `${part.slice(0, eq)}=REDACTED`
+      : part;
+  }).join("&");
+}
+
+/** A query key as its server reads it (undecodable escapes: as given). */
+function decodeKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, " "));
+  } catch {
+    return key;
+  }
+}
+
+/**
+ * `error.type` of a thrown value (semantic conventions): its type's name, e.g. `TypeError` or
+ * `AbortError`, or `_OTHER` when it has none. Never throws.
+ *
+ * @param error The thrown value.
+ * @returns The value.
+ */
+export function errorType(error: unknown): string {
+  try {
+    const name = typeof error === "object" && error !== null
+      ? (error as { name?: unknown }).name
+      : undefined;
+    if (typeof name === "string" && name !== "") return name;
+  } catch {
+    // A hostile error object: no type to read.
+  }
+  return "_OTHER";
+}

@@ -1,0 +1,160 @@
+/**
+ * The SERVER span of one request, shared by the Workers `instrument()` and `traceFetchHandler`:
+ * its name, attributes and parent (the caller's `traceparent`), the handler run with the span
+ * active, and the span ended when the response body has been delivered. The caller starts the
+ * span (with its runtime's attributes added) and says what ending it does.
+ *
+ * The query string is left out unless asked for (it often carries tokens), and no header other
+ * than `user-agent` is recorded here.
+ *
+ * @module
+ */
+import { Context } from "../context/context.ts";
+import { getContextManager } from "../context/manager.ts";
+import { extractTraceContext } from "../task/trace_context.ts";
+import type { StartSpanOptions, Tracer } from "../tracer.ts";
+import type { Attributes } from "../types.ts";
+import { methodAttributes, methodSpanName, redactQuery, setServerAddress } from "./_semconv.ts";
+import {
+  endAfterBody,
+  recordFailure,
+  recordStatus,
+  type ResponsePolicy,
+  type SpanEnd,
+} from "./_span_response.ts";
+
+/** Per-request options of a server span. */
+export interface ServerSpanOptions {
+  /** Continue the caller's trace from `traceparent` / `tracestate`. Default true. */
+  readonly trustTraceparent?: boolean;
+  /** Record `url.query` (it may carry secrets; signature parameters are redacted). Default false. */
+  readonly recordQuery?: boolean;
+  /**
+   * End the span when the response body has been delivered. Default true: the body is then
+   * re-wrapped. `false` ends the span at the headers and returns the handler's response untouched.
+   */
+  readonly waitForBody?: boolean;
+}
+
+/** A running server span: its tracer, the span, and how to end it. */
+export interface Traced extends SpanEnd {
+  /** The tracer that started the span. */
+  readonly tracer: Tracer;
+}
+
+/** What a server span starts with. */
+export interface ServerSpanStart {
+  /** The span name: the method, or `HTTP`. */
+  readonly name: string;
+  /** The request's attributes (add the runtime's own before starting the span). */
+  readonly attributes: Attributes;
+  /** The caller's span context, or null (a new trace). */
+  readonly parent: NonNullable<StartSpanOptions["parent"]> | null;
+  /** True for a HEAD request (its response sends no body). */
+  readonly head: boolean;
+}
+
+/**
+ * Request attributes of an HTTP server span: method, scheme, path, query (when asked for),
+ * server address and port, user agent and the declared body size.
+ *
+ * @param request The incoming request.
+ * @param recordQuery Whether to record `url.query`.
+ * @returns The attributes.
+ */
+export function requestAttributes(request: Request, recordQuery: boolean): Attributes {
+  const attributes = methodAttributes(request.method);
+  try {
+    const url = new URL(request.url);
+    attributes["url.scheme"] = url.protocol.replace(/:$/, "");
+    attributes["url.path"] = url.pathname;
+    setServerAddress(url, attributes);
+    if (recordQuery && url.search !== "") attributes["url.query"] = redactQuery(url.search);
+  } catch {
+    // An unparsable URL leaves the URL attributes out.
+  }
+  const agent = request.headers.get("user-agent");
+  if (agent !== null) attributes["user_agent.original"] = agent;
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isSafeInteger(length) && length >= 0) attributes["http.request.body.size"] = length;
+  return attributes;
+}
+
+/**
+ * The name, attributes and parent of a request's server span.
+ *
+ * @param request The incoming request.
+ * @param options Whether to trust `traceparent` and record the query.
+ * @returns What to start the span with.
+ */
+export function serverSpanStart(request: Request, options: ServerSpanOptions): ServerSpanStart {
+  const parent = options.trustTraceparent === false ? null : extractTraceContext({
+    traceparent: request.headers.get("traceparent") ?? undefined,
+    tracestate: request.headers.get("tracestate") ?? undefined,
+  }).context ?? null;
+  const attributes = requestAttributes(request, options.recordQuery === true);
+  const name = methodSpanName(attributes);
+  return { name, attributes, parent, head: attributes["http.request.method"] === "HEAD" };
+}
+
+/**
+ * Runs `fn` with the span active (in a context of its own, not the caller's), awaiting its
+ * result; a throw or rejection is recorded, ends the span and is rethrown unchanged.
+ *
+ * @param traced The running span.
+ * @param fn The handler call.
+ * @returns What `fn` gave, awaited.
+ */
+export async function runTraced(traced: Traced, fn: () => unknown): Promise<unknown> {
+  try {
+    return await getContextManager().with(traced.tracer.contextWith(traced.span, Context.ROOT), fn);
+  } catch (error) {
+    recordFailure(traced.span, error, false);
+    traced.end();
+    throw error;
+  }
+}
+
+/**
+ * Runs a fetch handler inside its server span and gives what to return to the runtime: the
+ * handler's response, whose body ends the span when delivered (or the span ends at the headers
+ * with `waitForBody: false`, or at once for anything that is not a `Response`).
+ *
+ * @param traced The running span.
+ * @param head True for a HEAD request.
+ * @param options Whether to wait for the body.
+ * @param policy What to record (server: 5xx fail the span).
+ * @param fn The handler call.
+ * @returns The response to hand to the runtime.
+ */
+export async function serveTraced(
+  traced: Traced,
+  head: boolean,
+  options: ServerSpanOptions,
+  policy: ResponsePolicy,
+  fn: () => unknown,
+): Promise<unknown> {
+  const response = await runTraced(traced, fn);
+  if (!(response instanceof Response)) {
+    traced.end();
+    return response;
+  }
+  const { span } = traced;
+  if (response.bodyUsed) {
+    // A runtime cannot send a body that was already read: workerd answers 500 instead.
+    span.setAttribute("http.response.status_code", 500);
+    recordFailure(
+      span,
+      new TypeError("Cannot send the response: its body has already been used"),
+      false,
+    );
+    traced.end();
+    return response;
+  }
+  recordStatus(span, response.status, policy);
+  if (options.waitForBody === false) {
+    traced.end();
+    return response;
+  }
+  return endAfterBody(traced, response, policy, head);
+}
