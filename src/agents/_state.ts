@@ -7,12 +7,12 @@
  *
  * - Scoped runs (`trace.run(fn)`, `span.run(fn)`, `withTrace`) put a frame in tracelet's context
  *   for their callback, so concurrent async work stays isolated on every context manager.
- * - The imperative `start(true)` puts a frame in the current async flow: an `AsyncLocalStorage`
- *   of the agent layer entered with `enterWith` (as the OpenAI Agents JS SDK does), when the
- *   context manager is built on an `AsyncLocalStorage` class where it works. Each concurrent
- *   request then has its own current trace. Without one (workerd, whose `enterWith` throws even
- *   with `nodejs_compat`; a `SyncContextManager`), one slot per context manager, shared by all
- *   async flows: `finish` only takes a frame off the slot while the slot still holds it.
+ * - The imperative `start(true)` puts a frame in the current async flow (`../context/flow_local.ts`:
+ *   `AsyncLocalStorage.enterWith`, as the OpenAI Agents JS SDK does, where it works), so each
+ *   concurrent request has its own current trace. Where it does not (workerd, whose `enterWith`
+ *   throws even with `nodejs_compat`; a `SyncContextManager`), one slot per context manager,
+ *   shared by all async flows: `finish` only takes a frame off the slot while the slot still
+ *   holds it.
  *
  * Whatever the store, a frame whose trace or span has finished is never current: the frame
  * before it is. So nothing finished stays current, even when finishes come out of order or from
@@ -22,13 +22,13 @@
  */
 import { createContextKey } from "../context/context.ts";
 import type { ContextKey } from "../context/context.ts";
+import { flowLocal } from "../context/flow_local.ts";
+import type { FlowLocal } from "../context/flow_local.ts";
 import { getContextManager } from "../context/manager.ts";
-import type { ContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import { field } from "./_input.ts";
 import type { AgentSpan } from "./agent_span.ts";
 import type { AgentTrace } from "./trace.ts";
 
@@ -50,14 +50,6 @@ export interface AgentFrame {
   readonly depth: number;
 }
 
-/** Where the manual frames of the current async flow are kept. @internal */
-export interface FlowStore {
-  /** The latest manual frame of this flow. */
-  get(): AgentFrame | undefined;
-  /** Makes a frame the latest of this flow (for the rest of it). */
-  set(frame: AgentFrame | undefined): void;
-}
-
 /** The agent layer's process-wide state. @internal */
 export interface AgentsState {
   /** Set by `setTracingDisabled`; undefined means "read the environment once". */
@@ -74,8 +66,6 @@ export interface AgentsState {
   objects: WeakMap<object, AgentTrace | AgentSpan>;
   /** The agent object whose tracelet span is being started right now. */
   pending: AgentTrace | AgentSpan | undefined;
-  /** The flow store of each context manager. */
-  flows?: WeakMap<ContextManager, FlowStore>;
 }
 
 /** The longest chain of frames; a frame made on a longer one forgets what was current before. */
@@ -100,62 +90,9 @@ export function agentsState(): AgentsState {
 /** The context key of the agent layer's scope frame. @internal */
 export const AGENT_FRAME_KEY: ContextKey<AgentFrame> = createContextKey("tracelet.agents.frame");
 
-/**
- * A single slot shared by every async flow. One per context manager, like the flow stores: what
- * `start(true)` left current under one manager (say, a trace a failed request never finished) is
- * not current under the next.
- */
-function slotStore(): FlowStore {
-  let slot: AgentFrame | undefined;
-  return {
-    get: () => slot,
-    set: (frame) => {
-      slot = frame;
-    },
-  };
-}
-
-/** The methods of an `AsyncLocalStorage` the flow store uses. */
-interface FlowStorage {
-  getStore(): AgentFrame | undefined;
-  enterWith(frame: AgentFrame | undefined): void;
-}
-
-/**
- * The store of a manager: a new instance of its AsyncLocalStorage class when `enterWith` works
- * there (tried once: workerd's throws "not implemented", browser stand-ins ignore it), else a
- * slot.
- */
-function storeFor(manager: ContextManager): FlowStore {
-  const storageClass = field(manager, "isolatesAsync") === true
-    ? field(manager, "storageClass")
-    : undefined;
-  if (typeof storageClass !== "function") return slotStore();
-  try {
-    const storage = new (storageClass as new () => Partial<FlowStorage>)();
-    const { getStore, enterWith } = storage;
-    if (typeof getStore !== "function" || typeof enterWith !== "function") return slotStore();
-    const probe = {} as AgentFrame;
-    enterWith.call(storage, probe);
-    const works = getStore.call(storage) === probe;
-    enterWith.call(storage, undefined);
-    if (!works) return slotStore();
-    return {
-      get: () => getStore.call(storage),
-      set: (frame) => enterWith.call(storage, frame),
-    };
-  } catch {
-    return slotStore();
-  }
-}
-
-function flowStore(): FlowStore {
-  const state = agentsState();
-  const manager = getContextManager();
-  const stores = state.flows ??= new WeakMap();
-  let store = stores.get(manager);
-  if (store === undefined) stores.set(manager, store = storeFor(manager));
-  return store;
+/** Where `start(true)` keeps the latest manual frame of the current async flow. */
+function flowStore(): FlowLocal<AgentFrame> {
+  return flowLocal("tracelet.agents.frame");
 }
 
 /** Whether a frame's trace and span are both unfinished. */

@@ -1,10 +1,13 @@
 /**
  * Run scopes of the events layer (design_research_agents' `start_trace_run` /
- * `finish_trace_run`): the current trace session and span id live in a small mutable cell stored
- * in tracelet's context. `EventTracer.runCallable` / {@linkcode withTraceRun} give each run its own
- * cell (isolated across concurrent async work, like DRA's per-task ContextVars); the imperative
- * `startTraceRun` / `finishTraceRun` pair works in the innermost cell (or a process-wide one
- * outside any scope).
+ * `finish_trace_run`): the current trace session and span id live in a small mutable cell.
+ * `EventTracer.runCallable` / {@linkcode withTraceRun} give each run its own cell in tracelet's
+ * context (isolated across concurrent async work, like DRA's per-task ContextVars); the imperative
+ * `startTraceRun` / `finishTraceRun` pair works in the innermost of those, or, outside any scope,
+ * in a cell of the current async flow (`../context/flow_local.ts`: `AsyncLocalStorage.enterWith`,
+ * as the agent layer's `start(true)`), so concurrent requests that start runs imperatively each
+ * have their own. A flow's cell is reused only while a run is open in it: like any `enterWith`
+ * value it may have leaked into flows started later, which must not share it once it is empty.
  *
  * A cell keeps the scopes started in it and not finished yet, so scopes may finish in any order:
  * the current one is always the latest still open. A run's session is closed once its root
@@ -12,18 +15,25 @@
  * its parent in another context (a `runCallable` / `withTraceRun` still running) are still
  * written. A scope left open in the context that finishes (the root's, or the one
  * `withTraceRun` made) cannot be finished by anyone later: it is finished with it, as failed
- * (`events_run_not_finished`), so the run's session still closes. Runs started imperatively
- * outside any scope share the process-wide cell, so concurrent ones cannot be told from nested
- * ones: a second run started while the first is open nests in it and is finished with it. Use
- * `runCallable` or `withTraceRun` for concurrent runs.
+ * (`events_run_not_finished`), so the run's session still closes.
+ *
+ * Where `enterWith` does not work (workerd, whose `enterWith` throws even with `nodejs_compat`; a
+ * `SyncContextManager`) the flow cell is one slot per context manager, shared by every async flow,
+ * so concurrent imperative runs cannot be told from nested ones: a second run started while the
+ * first is open nests in it and is finished with it. As with any `enterWith`, a run started in an
+ * async function before its first `await` is in its caller's flow too, so runs started that way by
+ * sibling functions (`Promise.all([a(), b()])`, or `Deno.serve` handlers) nest in the same way.
+ * Use `runCallable` or `withTraceRun` for concurrent runs there.
  *
  * @module
  */
 import { createContextKey } from "../context/context.ts";
 import type { ContextKey } from "../context/context.ts";
 import { SPAN_KEY } from "../context/keys.ts";
+import { flowLocal } from "../context/flow_local.ts";
+import type { FlowLocal } from "../context/flow_local.ts";
 import { getContextManager } from "../context/manager.ts";
-import { reportOnce } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
 import { errorText, field, ownFields } from "../agents/_input.ts";
 import { runScoped } from "../agents/_scope.ts";
 import { safeString } from "../safe_string.ts";
@@ -43,7 +53,7 @@ interface EventCell {
   readonly base: Current;
   /** The scopes started in this cell and not finished yet, oldest first (bounded). */
   readonly scopes: TraceScope[];
-  /** The scope `withTraceRun` started in this cell (none in the process-wide cell). */
+  /** The scope `withTraceRun` started in this cell (none in a flow's cell). */
   owner?: TraceScope;
 }
 
@@ -57,8 +67,6 @@ interface RunState {
 const MAX_SCOPES = 1000;
 const NONE: Current = { session: undefined, spanId: undefined };
 const CELL_KEY: ContextKey<EventCell> = createContextKey("tracelet.events.cell");
-const SLOT = Symbol.for("tracelet.events.rootCell.v2");
-const globals = globalThis as unknown as Record<symbol, EventCell | undefined>;
 const runs = new WeakMap<TraceSession, RunState>();
 const finished = new WeakSet<TraceScope>();
 /** Scopes finished automatically (their own finish comes too late and does nothing). */
@@ -66,16 +74,39 @@ const abandoned = new WeakSet<TraceScope>();
 /** The error recorded on a scope finished automatically. */
 const NOT_FINISHED = "run not finished: the run or scope it was started in finished first";
 
-function sharedCell(): EventCell {
-  return globals[SLOT] ??= { base: NONE, scopes: [] };
+/** Where imperative runs outside any scope keep their cell: in the current async flow. */
+function flowStore(): FlowLocal<EventCell> {
+  return flowLocal("tracelet.events.cell");
 }
 
-function activeCell(): EventCell {
-  return getContextManager().active().get(CELL_KEY) ?? sharedCell();
+/** The cell of this async flow, while a run is open in it. */
+function flowCell(): EventCell | undefined {
+  try {
+    const cell = flowStore().get();
+    return cell !== undefined && cell.scopes.length > 0 ? cell : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-function currentOf(cell: EventCell): Current {
-  return cell.scopes[cell.scopes.length - 1] ?? cell.base;
+/** A new cell, made current for the rest of this async flow (a run started outside any scope). */
+function newFlowCell(): EventCell {
+  const cell: EventCell = { base: NONE, scopes: [] };
+  try {
+    flowStore().set(cell);
+  } catch (error) {
+    report("error", "events_context_failed", "Cannot make an event run current", error);
+  }
+  return cell;
+}
+
+/** The cell of the innermost scope, else the open cell of this async flow. */
+function activeCell(): EventCell | undefined {
+  return getContextManager().active().get(CELL_KEY) ?? flowCell();
+}
+
+function currentOf(cell: EventCell | undefined): Current {
+  return cell?.scopes[cell.scopes.length - 1] ?? cell?.base ?? NONE;
 }
 
 function push(cell: EventCell, scope: TraceScope): void {
@@ -159,7 +190,7 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
   const o = ownFields(options);
   const tracer = o.tracer;
   if (tracer === undefined || !field(tracer, "enabled")) return undefined;
-  const cell = activeCell();
+  const cell = activeCell() ?? newFlowCell();
   const dependencyKeys = sortedNames(o.dependencies, false);
   const agent = safeString(o.agentName);
   const requestId = safeString(o.requestId);

@@ -5,12 +5,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
-import {
-  AsyncLocalStorageContextManager,
-  setContextManager,
-  SyncContextManager,
-} from "../../mod.ts";
-import type { AsyncLocalStorageClass, ContextManager } from "../../mod.ts";
+import { AsyncLocalStorageContextManager } from "../../mod.ts";
+import type { ContextManager } from "../../mod.ts";
 import {
   addTraceProcessor,
   agentSpan,
@@ -21,6 +17,12 @@ import {
   trace,
 } from "../../src/agents/mod.ts";
 import type { AgentSpan } from "../../src/agents/mod.ts";
+import {
+  allSettled,
+  NO_ENTER_WITH,
+  SLOT_MANAGERS,
+  withManager,
+} from "../_support/flow_managers.ts";
 import { agentSetup } from "./_helpers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,63 +37,6 @@ function recordEnds(): Map<string, { traceId: string; parentId: string | null }>
     },
   });
   return ends;
-}
-
-/** An AsyncLocalStorage whose `enterWith` is missing, throws, or does nothing (stand-ins). */
-function limitedStorage(enterWith: "missing" | "throws" | "ignored"): AsyncLocalStorageClass {
-  class Limited<T> {
-    readonly #storage = new AsyncLocalStorage<T>();
-    getStore(): T | undefined {
-      return this.#storage.getStore();
-    }
-    run<R>(store: T, fn: () => R): R {
-      return this.#storage.run(store, fn);
-    }
-  }
-  if (enterWith !== "missing") {
-    Object.defineProperty(Limited.prototype, "enterWith", {
-      value: () => {
-        if (enterWith === "throws") throw new Error("enterWith is not implemented");
-      },
-    });
-  }
-  return Limited as AsyncLocalStorageClass;
-}
-
-/**
- * Why the isolation tests are skipped here, or false when this runtime's AsyncLocalStorage has a
- * working `enterWith` (workerd's throws "not implemented": start(true) shares one slot there).
- */
-const NO_ENTER_WITH: string | false = (() => {
-  try {
-    const storage = new AsyncLocalStorage<number>();
-    storage.enterWith(1);
-    if (storage.getStore() === 1) return false;
-  } catch {
-    // fall through
-  }
-  return "AsyncLocalStorage has no working enterWith here: concurrent flows share one slot";
-})();
-
-/** The managers without a working enterWith: start(true) uses a slot on every runtime. */
-const SLOT_MANAGERS: ReadonlyArray<readonly [string, () => ContextManager]> = [
-  ["SyncContextManager", () => new SyncContextManager()],
-  ...(["missing", "throws", "ignored"] as const).map((how) =>
-    [
-      `AsyncLocalStorage whose enterWith is ${how}`,
-      () => new AsyncLocalStorageContextManager(limitedStorage(how)),
-    ] as const
-  ),
-];
-
-/**
- * Waits for every task, then throws the first failure: a task that failed does not leave the
- * others running (and finishing spans) into the next test.
- */
-async function allSettled(tasks: Promise<unknown>[]): Promise<void> {
-  for (const result of await Promise.allSettled(tasks)) {
-    if (result.status === "rejected") throw result.reason;
-  }
 }
 
 /** Throws if what is current has finished (checked at every step of the tests below). */
@@ -151,16 +96,6 @@ async function unfinishedForgottenWithManager(make: () => ContextManager): Promi
     assert.equal(getCurrentSpan(), null);
     assert.ok(agentSpan("fresh") instanceof NoOpSpan);
   });
-}
-
-/** Runs `fn` with another context manager installed. */
-async function withManager(manager: ContextManager, fn: () => Promise<void>): Promise<void> {
-  const previous = setContextManager(manager);
-  try {
-    await fn();
-  } finally {
-    setContextManager(previous);
-  }
 }
 
 describe("start(true) outside any scope, with AsyncLocalStorage", () => {
