@@ -23,7 +23,7 @@ describe("attribute values of non-primitive types", () => {
       n: [NaN, -Infinity],
       map: new Map<unknown, unknown>([["k", 1], [2, new Set(["s"])]]),
       when: new Date(0),
-      fn: function named() {},
+      fn: { named() {} }.named, // a method: a bundler renaming colliding functions keeps its name
       anon: [() => 1],
       sym: Symbol("tag"),
       skipped: undefined,
