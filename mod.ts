@@ -91,6 +91,12 @@ export type { SimpleSpanProcessorOptions } from "./src/processor/simple.ts";
 export { BatchSpanProcessor, OPENAI_BATCH_DEFAULTS } from "./src/processor/batch.ts";
 export type { BatchSpanProcessorOptions } from "./src/processor/batch.ts";
 export { emptyReport, mergeReport } from "./src/processor/report.ts";
+export { TailSamplingProcessor } from "./src/processor/tail_sampling.ts";
+export type {
+  TailSamplingOptions,
+  TailSamplingStats,
+  TailSamplingTrace,
+} from "./src/processor/tail_sampling.ts";
 export { JsonlSpanExporter, spanLogPath, toFlatSpan } from "./src/exporter/jsonl.ts";
 export type { FlatSpan, JsonlSpanExporterOptions } from "./src/exporter/jsonl.ts";
 export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";

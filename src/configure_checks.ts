@@ -8,6 +8,7 @@
 import {
   checkRules,
   isBoolean,
+  isFiniteAtLeast,
   isFunction,
   isObject,
   isPositiveInteger,
@@ -32,6 +33,7 @@ const OPTION_RULES: readonly Rule[] = [
   [["processors"], (v) => Array.isArray(v) && v.every(isObject), "an array of processors"],
   [["redaction"], (v) => v === false || isObject(v), "false or redaction options"],
   [["otlp"], (v) => isBoolean(v) || isObject(v), "a boolean or OTLP options"],
+  [["tailSampling"], (v) => v === false || isObject(v), "false or tail-sampling options"],
 ];
 
 const BATCH_RULES: readonly Rule[] = [
@@ -47,6 +49,18 @@ const BATCH_RULES: readonly Rule[] = [
   ],
   [["timers"], isBoolean, "a boolean"],
   [["dropPolicy"], (v) => v === "newest" || v === "oldest", '"newest" or "oldest"'],
+];
+
+const TAIL_SAMPLING_RULES: readonly Rule[] = [
+  [["slowMillis"], isFiniteAtLeast(0), "a finite number >= 0"],
+  [["ratio"], (v) => typeof v === "number" && v >= 0 && v <= 1, "a number from 0 to 1"],
+  [["keep"], isFunction, "a function"],
+  [
+    ["maxTraces", "maxSpansPerTrace", "maxBufferedSpans", "maxBufferedBytes"],
+    isPositiveInteger,
+    "an integer >= 1",
+  ],
+  [["local"], isBoolean, "a boolean"],
 ];
 
 const LIMIT_RULES: readonly Rule[] = [
@@ -76,4 +90,7 @@ export function checkConfigureOptions(options: unknown): void {
   checkRules(options, OPTION_RULES, CONTEXT);
   if (isObject(options.batch)) checkRules(options.batch, BATCH_RULES, CONTEXT, "batch.");
   if (isObject(options.limits)) checkRules(options.limits, LIMIT_RULES, CONTEXT, "limits.");
+  if (isObject(options.tailSampling)) {
+    checkRules(options.tailSampling, TAIL_SAMPLING_RULES, CONTEXT, "tailSampling.");
+  }
 }

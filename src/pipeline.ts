@@ -1,7 +1,8 @@
 /**
  * Builds the span pipeline of `configure()`: a tracer whose processors are a batch processor per
- * exporter (local JSONL, remote OTLP, console), each behind the redaction policy, plus the user's
- * own processors.
+ * exporter (local JSONL, remote OTLP, console), each behind the redaction policy, the remote ones
+ * (and local JSONL when asked) behind one tail-sampling processor when `tailSampling` is set, plus
+ * the user's own processors.
  *
  * @module
  */
@@ -12,6 +13,9 @@ import { JsonlSpanExporter } from "./exporter/jsonl.ts";
 import { BatchSpanProcessor } from "./processor/batch.ts";
 import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
 import { SimpleSpanProcessor } from "./processor/simple.ts";
+import { notify, settleAll } from "./processor/fan_out.ts";
+import { TailSamplingProcessor } from "./processor/tail_sampling.ts";
+import type { TailSamplingOptions } from "./processor/tail_sampling.ts";
 import type { SpanExporter, SpanProcessor } from "./processor/types.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import { Tracer } from "./tracer.ts";
@@ -77,6 +81,13 @@ export interface PipelineOptions {
    * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
    */
   otlp?: Omit<OtlpExporterOptions, "storage" | "compress"> | boolean;
+  /**
+   * Tail sampling of the OTLP and dreadnode exporters: each trace is held until its local root
+   * ends, then kept (when a span failed, the root lasted `slowMillis`, or by `ratio`; or by your
+   * `keep` rule) or dropped, whole. `local: true` samples the local JSONL lines too (by default
+   * they keep every span); the console and your processors always see every span. Default off.
+   */
+  tailSampling?: (TailSamplingOptions & { local?: boolean }) | false;
 }
 
 /** Runtime facts the pipeline needs. */
@@ -123,6 +134,10 @@ export function buildPipeline(
   parts: PipelineParts,
 ): Pipeline {
   const processors: SpanProcessor[] = [];
+  const tail = options.tailSampling || undefined;
+  // The batch processors behind tail sampling, when it is on.
+  const sampled: SpanProcessor[] = [];
+  const remote = tail === undefined ? processors : sampled;
   const redaction = resolveRedaction(options.redaction);
   // Exporters read the process-wide policy at every export, so later changes apply too.
   const batched = (exporter: SpanExporter) =>
@@ -131,7 +146,7 @@ export function buildPipeline(
       ...options.batch,
     });
   if (options.local !== false) {
-    processors.push(
+    (tail?.local === true ? sampled : processors).push(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
@@ -141,16 +156,21 @@ export function buildPipeline(
   const backend = options.traceBackend ?? (disabled ? "local" : undefined);
   const credentials = backend === "local" ? {} : resolveCredentials(options, parts.env);
   if (resolveTraceBackend(backend, credentials) === "remote") {
-    processors.push(batched(otlp(credentials, () => undefined)));
+    remote.push(batched(otlp(credentials, () => undefined)));
   }
   if (options.otlp === true) {
-    processors.push(batched(otlp({})));
+    remote.push(batched(otlp({})));
   } else if (typeof options.otlp === "object") {
-    processors.push(batched(otlp(options.otlp)));
+    remote.push(batched(otlp(options.otlp)));
   } else if (options.otlp === undefined && !disabled) {
     // Auto: on only when an endpoint variable holds a usable URL (an unusable one is reported).
     const endpoint = otlpEnvEndpoint(parts.env);
-    if (endpoint !== undefined) processors.push(batched(otlp({ endpoint })));
+    if (endpoint !== undefined) remote.push(batched(otlp({ endpoint })));
+  }
+  if (sampled.length > 0) {
+    processors.push(
+      new TailSamplingProcessor(sampled.length === 1 ? sampled[0] : fanOut(sampled), tail),
+    );
   }
   if (options.console === true) {
     processors.push(new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter())));
@@ -173,6 +193,15 @@ export function buildPipeline(
       : { name: options.otelScope, version: VERSION },
   });
   return { tracer, redaction };
+}
+
+/** One processor handing kept spans to several (each isolated, as the tracer's are). */
+function fanOut(processors: readonly SpanProcessor[]): SpanProcessor {
+  return {
+    onSpanEnd: (span) => notify(processors, "onSpanEnd", span),
+    forceFlush: () => settleAll(processors, "forceFlush"),
+    shutdown: (deadline) => settleAll(processors, "shutdown", deadline),
+  };
 }
 
 /** The policy a `redaction` option asks for; undefined (unset) means the default policy. */

@@ -51,11 +51,14 @@ export function traceIdRatio(ratio: number): Sampler {
   }
   const threshold = TWO_POW_56 - ratio * TWO_POW_56; // not (1 - ratio) × 2^56: tiny ratios stay > 0
   if (ratio === 0) return alwaysOff;
+  const thresholdHigh = Math.floor(threshold / TWO_POW_32);
+  const thresholdLow = Math.ceil(threshold - thresholdHigh * TWO_POW_32);
   return (traceId) => {
     // 14 hex digits = 56 bits: the high 24 and the low 32, each exact as a double.
     const high = parseInt(traceId.slice(18, 24), 16);
     const low = parseInt(traceId.slice(24, 32), 16);
-    return high * TWO_POW_32 + low >= threshold;
+    // Compared in two exact halves (the 56-bit sum would round past 2^53).
+    return high > thresholdHigh || high === thresholdHigh && low >= thresholdLow;
   };
 }
 

@@ -121,6 +121,9 @@ describe("sampling", () => {
       traceIdRatio(0.999)("ffffffffffffffff0000000000000001", undefined, "x", {}),
       false,
     );
+    // Exact at the threshold: 2^55 - 1 is below 2^55 (a 56-bit sum in a double rounds it up).
+    assert.equal(traceIdRatio(0.5)("0000000000000000007fffffffffffff", undefined, "x", {}), false);
+    assert.equal(traceIdRatio(0.5)("00000000000000000080000000000000", undefined, "x", {}), true);
     for (const bad of [-0.1, 1.5, NaN, "0.5" as unknown as number]) {
       assert.throws(() => traceIdRatio(bad), TracerError);
     }

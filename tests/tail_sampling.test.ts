@@ -1,0 +1,512 @@
+// Tail sampling: whole traces are kept or dropped when their local root ends; failed and slow
+// traces are kept, a ratio share of the others; bounds decide early and never lose a kept span.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { configure, MemoryStorage, traceIdRatio, Tracer } from "../mod.ts";
+import type { Diagnostic, FlushReport, SpanContext, SpanProcessor, SpanRecord } from "../mod.ts";
+import { resetReportedOnce } from "../src/diagnostics.ts";
+import { newTraceId } from "../src/ids.ts";
+import { TailSamplingProcessor } from "../src/processor/tail_sampling.ts";
+import type { TailSamplingOptions } from "../src/processor/tail_sampling.ts";
+import { isolated } from "./_support/global_state.ts";
+import { captureDiagnostics } from "./_support/otlp_helpers.ts";
+import { OtlpReceiver } from "./_support/otlp_receiver.ts";
+import { isWorkerd } from "./_support/runtime.ts";
+
+/** The inner processor: records what reaches it. */
+class Inner implements SpanProcessor {
+  readonly ended: SpanRecord[] = [];
+  readonly calls: string[] = [];
+  onSpanEnd(span: SpanRecord): void {
+    this.ended.push(span);
+  }
+  forceFlush(): FlushReport {
+    this.calls.push("forceFlush");
+    return { exported: this.ended.length, retried: 0, persisted: 0, dropped: {}, failed: 0 };
+  }
+  shutdown(): FlushReport {
+    this.calls.push("shutdown");
+    return { exported: 0, retried: 0, persisted: 0, dropped: { shutdown: 1 }, failed: 0 };
+  }
+  get names(): string[] {
+    return this.ended.map((span) => span.name);
+  }
+}
+
+function setup(options: TailSamplingOptions = {}) {
+  const inner = new Inner();
+  const tail = new TailSamplingProcessor(inner, options);
+  const tracer = new Tracer({ processors: [tail] });
+  return { inner, tail, tracer };
+}
+
+const ERROR = { code: "ERROR", message: "boom" } as const;
+
+/** A trace id whose rightmost 56 bits are `low` (14 hex digits). */
+const idWithLow = (low: string) => "0af7651916cd43dd84" + low;
+
+describe("TailSamplingProcessor", () => {
+  it("keeps every span of a trace with an error anywhere, in end order", () => {
+    const { inner, tracer } = setup();
+    const root = tracer.startSpan("root", { parent: null });
+    const a = tracer.startSpan("a", { parent: root });
+    const b = tracer.startSpan("b", { parent: a });
+    b.setStatus(ERROR);
+    b.end();
+    a.end();
+    assert.deepEqual(inner.names, [], "nothing is handed on before the root ends");
+    root.end();
+    assert.deepEqual(inner.names, ["b", "a", "root"]);
+  });
+
+  it("keeps a trace whose root lasted slowMillis or more", () => {
+    const { inner, tail, tracer } = setup({ slowMillis: 1000 });
+    const slow = tracer.startSpan("slow", { parent: null, startTime: Date.now() - 1500 });
+    tracer.startSpan("child", { parent: slow }).end();
+    slow.end();
+    tracer.startSpan("quick", { parent: null }).end();
+    assert.deepEqual(inner.names, ["child", "slow"]);
+    assert.deepEqual(
+      [tail.stats.keptTraces, tail.stats.droppedTraces, tail.stats.droppedSpans],
+      [1, 1, 1],
+    );
+  });
+
+  it("uses 5 s as the default slow threshold", () => {
+    const { inner, tracer } = setup();
+    tracer.startSpan("4s", { parent: null, startTime: Date.now() - 4000 }).end();
+    tracer.startSpan("6s", { parent: null, startTime: Date.now() - 6000 }).end();
+    assert.deepEqual(inner.names, ["6s"]);
+  });
+
+  it("drops a fast OK trace at ratio 0 (the default) and keeps it at ratio 1", () => {
+    for (const [ratio, expected] of [[undefined, []], [0, []], [1, ["child", "root"]]] as const) {
+      const { inner, tracer } = setup({ ratio });
+      tracer.withSpan("root", { parent: null }, () => tracer.startSpan("child").end());
+      assert.deepEqual(inner.names, expected, `ratio ${ratio}`);
+    }
+  });
+
+  it("keeps a ratio share of the other traces, decided by the trace id as traceIdRatio is", () => {
+    const { inner, tracer } = setup({ ratio: 0.5 });
+    // The rightmost 56 bits decide: at or above half of 2^56 is kept at 0.5.
+    tracer.startSpan("high", { parent: null, traceId: idWithLow("80000000000000") }).end();
+    tracer.startSpan("low", { parent: null, traceId: idWithLow("7f000000000000") }).end();
+    assert.deepEqual(inner.names, ["high"]);
+
+    const quarter = setup({ ratio: 0.25 });
+    const sampler = traceIdRatio(0.25);
+    const ids = Array.from({ length: 1000 }, () => newTraceId());
+    for (const traceId of ids) quarter.tracer.startSpan("t", { parent: null, traceId }).end();
+    const kept = quarter.inner.ended.map((span) => span.traceId);
+    assert.deepEqual(kept, ids.filter((id) => sampler(id, undefined, "t", {})));
+    assert.ok(kept.length > 150 && kept.length < 350, `kept ${kept.length} of 1000`);
+  });
+
+  it("spans that end after their trace was decided follow the decision", () => {
+    const { inner, tail, tracer } = setup();
+    // Dropped trace: a child still open when the root ends, and one started afterwards.
+    const dropped = tracer.startSpan("dropped", { parent: null });
+    const open = tracer.startSpan("open-child", { parent: dropped });
+    dropped.end();
+    const later = tracer.startSpan("later-child", { parent: dropped });
+    open.end();
+    later.end();
+    // Kept trace: the same shape, with an error on the root.
+    const kept = tracer.startSpan("kept", { parent: null });
+    const keptOpen = tracer.startSpan("kept-open-child", { parent: kept });
+    kept.setStatus(ERROR);
+    kept.end();
+    tracer.startSpan("kept-later-child", { parent: keptOpen }).end();
+    keptOpen.end();
+    assert.deepEqual(inner.names, ["kept", "kept-later-child", "kept-open-child"]);
+    assert.equal(tail.stats.droppedSpans, 3);
+    assert.equal(tail.stats.keptSpans, 3);
+  });
+
+  it("a late error in a dropped trace does not bring the trace back", () => {
+    const { inner, tracer } = setup();
+    const root = tracer.startSpan("root", { parent: null });
+    const child = tracer.startSpan("child", { parent: root });
+    root.end();
+    child.setStatus(ERROR);
+    child.end();
+    assert.deepEqual(inner.names, []);
+  });
+
+  it("decides the oldest buffered trace early when maxTraces are open, by the rule", async () => {
+    const { inner, tail, tracer } = setup({ maxTraces: 2 });
+    const { list, restore } = captureDiagnostics();
+    try {
+      resetReportedOnce();
+      const first = tracer.startSpan("first", { parent: null });
+      const failed = tracer.startSpan("first-failed", { parent: first });
+      failed.setStatus(ERROR);
+      failed.end();
+      const second = tracer.startSpan("second", { parent: null });
+      tracer.startSpan("second-child", { parent: second }).end();
+      assert.deepEqual(inner.names, []);
+      const third = tracer.startSpan("third", { parent: null }); // first is decided now: kept
+      assert.deepEqual(inner.names, ["first-failed"]);
+      assert.deepEqual(tail.stats.decidedEarly, { max_traces: 1 });
+      assert.equal(tail.stats.bufferedTraces, 2);
+      first.end(); // follows the early decision
+      assert.deepEqual(inner.names, ["first-failed", "first"]);
+      const fourth = tracer.startSpan("fourth", { parent: null }); // second: fast and OK, dropped
+      assert.deepEqual(tail.stats.decidedEarly, { max_traces: 2 });
+      second.end();
+      third.end();
+      fourth.end();
+      assert.deepEqual(inner.names, ["first-failed", "first"]);
+      assert.deepEqual(
+        [tail.stats.keptTraces, tail.stats.droppedTraces, tail.stats.bufferedTraces],
+        [1, 3, 0],
+      );
+      const early = list.filter((d) => d.code === "tail_sampling_early");
+      assert.equal(early.length, 1, "reported once");
+      assert.equal(early[0].level, "warn");
+    } finally {
+      restore();
+    }
+    await tracer.shutdown();
+  });
+
+  it("decides a trace at once when it reaches maxSpansPerTrace; its later spans follow", () => {
+    const { inner, tail, tracer } = setup({ maxSpansPerTrace: 3 });
+    const root = tracer.startSpan("root", { parent: null });
+    const children = Array.from(
+      { length: 5 },
+      (_, i) => tracer.startSpan(`c${i}`, { parent: root }),
+    );
+    children[1].setStatus(ERROR);
+    for (const child of children) child.end();
+    root.end();
+    assert.deepEqual(inner.names, ["c0", "c1", "c2", "c3", "c4", "root"], "no kept span lost");
+    assert.deepEqual(tail.stats.decidedEarly, { max_spans_per_trace: 1 });
+
+    const quiet = setup({ maxSpansPerTrace: 3 });
+    const r = quiet.tracer.startSpan("root", { parent: null });
+    for (let i = 0; i < 5; i++) quiet.tracer.startSpan(`c${i}`, { parent: r }).end();
+    r.end();
+    assert.deepEqual(quiet.inner.names, []);
+    assert.equal(quiet.tail.stats.droppedSpans, 6);
+    assert.equal(quiet.tail.stats.bufferedSpans, 0);
+  });
+
+  it("bounds the spans buffered over all traces (maxBufferedSpans)", () => {
+    const { inner, tail, tracer } = setup({ maxBufferedSpans: 4, ratio: 1 });
+    const roots = [0, 1, 2].map((i) => tracer.startSpan(`r${i}`, { parent: null }));
+    for (const root of roots) {
+      tracer.startSpan(`${root.name}-a`, { parent: root }).end();
+      tracer.startSpan(`${root.name}-b`, { parent: root }).end();
+    }
+    // The fifth buffered span decided the oldest trace, r0, early (kept by ratio 1).
+    assert.deepEqual(inner.names, ["r0-a", "r0-b"]);
+    assert.deepEqual(tail.stats.decidedEarly, { max_buffered_spans: 1 });
+    assert.equal(tail.stats.bufferedSpans, 4);
+    for (const root of roots) root.end();
+    assert.equal(inner.ended.length, 9, "every span of kept traces arrives");
+  });
+
+  it("treats a span with a remote parent as a local root", () => {
+    const { inner, tracer } = setup();
+    const remote: SpanContext = {
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+      isRemote: true,
+    };
+    const server = tracer.startSpan("server", { parent: remote, kind: "SERVER" });
+    const db = tracer.startSpan("db", { parent: server });
+    db.setStatus(ERROR);
+    db.end();
+    assert.deepEqual(inner.names, [], "held until the local root ends");
+    server.end();
+    assert.deepEqual(inner.names, ["db", "server"]);
+    assert.equal(inner.ended[1].parentSpanId, remote.spanId);
+
+    // A second request of the same trace is a new local root, decided on its own.
+    const again = tracer.startSpan("server-2", { parent: remote, kind: "SERVER" });
+    tracer.startSpan("db-2", { parent: again }).end();
+    again.end();
+    assert.deepEqual(inner.names, ["db", "server"]);
+  });
+
+  it("keeps a trace open while another local root of it is still running", () => {
+    const { inner, tracer } = setup();
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const one = tracer.startSpan("one", { parent: remote });
+    const two = tracer.startSpan("two", { parent: remote });
+    one.end();
+    two.setStatus(ERROR);
+    two.end();
+    assert.deepEqual(inner.names, ["one", "two"]);
+  });
+
+  it("decides interleaved concurrent traces independently", async () => {
+    const { inner, tracer } = setup();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+    const work = async (name: string, fail: boolean) => {
+      const root = tracer.startSpan(name, { parent: null });
+      for (let i = 0; i < 3; i++) {
+        const step = tracer.startSpan(`${name}.${i}`, { parent: root });
+        await tick();
+        if (fail && i === 1) step.setStatus(ERROR);
+        step.end();
+      }
+      root.end();
+    };
+    await Promise.all([work("a", false), work("b", true), work("c", false), work("d", true)]);
+    const byTrace = new Map<string, string[]>();
+    for (const span of inner.ended) {
+      byTrace.set(span.traceId, [...byTrace.get(span.traceId) ?? [], span.name]);
+    }
+    assert.deepEqual([...byTrace.values()].sort(), [
+      ["b.0", "b.1", "b.2", "b"],
+      ["d.0", "d.1", "d.2", "d"],
+    ]);
+  });
+
+  it("forceFlush flushes the inner processor and keeps open traces buffered", async () => {
+    const { inner, tail, tracer } = setup();
+    const root = tracer.startSpan("root", { parent: null });
+    const child = tracer.startSpan("child", { parent: root });
+    child.setStatus(ERROR);
+    child.end();
+    const report = await tracer.forceFlush();
+    assert.deepEqual(inner.calls, ["forceFlush"]);
+    assert.equal(report.exported, 0);
+    assert.deepEqual(inner.names, []);
+    assert.equal(tail.stats.bufferedSpans, 1);
+    root.end();
+    assert.deepEqual(inner.names, ["child", "root"]);
+  });
+
+  it("shutdown decides every open trace by the rule, then shuts the inner processor down", async () => {
+    const { inner, tail, tracer } = setup({ slowMillis: 500 });
+    const old = tracer.startSpan("old", { parent: null });
+    tracer.startSpan("old-child", { parent: old }).end();
+    await new Promise((resolve) => setTimeout(resolve, 600)); // "old" has been open 600 ms
+    const failed = tracer.startSpan("failed", { parent: null });
+    const bad = tracer.startSpan("bad", { parent: failed });
+    bad.setStatus(ERROR);
+    bad.end();
+    const quiet = tracer.startSpan("quiet", { parent: null });
+    tracer.startSpan("fine", { parent: quiet }).end();
+    const report = await tracer.shutdown();
+    assert.deepEqual(inner.names, ["old-child", "bad"], "long-open and failed traces are kept");
+    assert.deepEqual(inner.calls, ["shutdown"]);
+    assert.deepEqual(report.dropped, { shutdown: 1 }, "the inner report is passed on");
+    assert.deepEqual(tail.stats.decidedEarly, { shutdown: 3 });
+    assert.equal(tail.stats.bufferedTraces, 0);
+    failed.end(); // after shutdown: handed to the inner processor, which counts it
+    assert.deepEqual(inner.names, ["old-child", "bad", "failed"]);
+    assert.equal(await tail.shutdown(), await tail.shutdown(), "idempotent");
+  });
+
+  it("a keep rule replaces the default and sees the root and the spans", () => {
+    const seen: { root?: string; spans: string[]; complete: boolean }[] = [];
+    const { inner, tracer } = setup({
+      keep: ({ root, spans, complete }) => {
+        seen.push({ root: root?.name, spans: spans.map((s) => s.name), complete });
+        return root?.attributes["keep.me"] === true;
+      },
+    });
+    const failed = tracer.startSpan("failed", { parent: null });
+    failed.setStatus(ERROR);
+    failed.end();
+    tracer.withSpan("wanted", { parent: null, attributes: { "keep.me": true } }, () => {
+      tracer.startSpan("inner").end();
+    });
+    assert.deepEqual(inner.names, ["inner", "wanted"]);
+    assert.deepEqual(seen, [
+      { root: "failed", spans: ["failed"], complete: true },
+      { root: "wanted", spans: ["inner", "wanted"], complete: true },
+    ]);
+  });
+
+  it("a throwing keep rule keeps the trace and is reported once", async () => {
+    const { inner, tracer } = setup({
+      keep: () => {
+        throw new Error("rule bug");
+      },
+    });
+    const { list, restore } = captureDiagnostics();
+    try {
+      resetReportedOnce();
+      tracer.startSpan("one", { parent: null }).end();
+      tracer.startSpan("two", { parent: null }).end();
+    } finally {
+      restore();
+    }
+    assert.deepEqual(inner.names, ["one", "two"]);
+    const failures = list.filter((d: Diagnostic) => d.code === "sampler_failed");
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0].level, "error");
+    assert.equal((failures[0].cause as Error).message, "rule bug");
+    await tracer.shutdown();
+  });
+
+  it("hands on spans of a trace it never saw start (installed mid-trace)", () => {
+    const inner = new Inner();
+    const tracer = new Tracer();
+    const root = tracer.startSpan("root", { parent: null });
+    tracer.addProcessor(new TailSamplingProcessor(inner));
+    tracer.startSpan("child", { parent: root }).end();
+    root.end();
+    assert.deepEqual(inner.names, ["child", "root"], "undecided spans are not lost");
+  });
+
+  it("isolates a throwing inner processor", async () => {
+    const tail = new TailSamplingProcessor({
+      onSpanEnd: () => {
+        throw new Error("inner bug");
+      },
+      forceFlush: () => Promise.reject(new Error("flush bug")),
+    }, { ratio: 1 });
+    const tracer = new Tracer({ processors: [tail] });
+    const { list, restore } = captureDiagnostics();
+    try {
+      tracer.startSpan("root", { parent: null }).end();
+      const report = await tail.forceFlush();
+      assert.equal(report.exported, 0);
+    } finally {
+      restore();
+    }
+    assert.deepEqual(list.map((d) => d.code), ["processor_failed", "processor_failed"]);
+  });
+
+  it("takes bad numbers as the defaults, never an empty or unbounded buffer", () => {
+    const { inner, tail, tracer } = setup({
+      maxTraces: Number.NaN,
+      maxSpansPerTrace: 0,
+      maxBufferedSpans: -1,
+      maxBufferedBytes: Infinity,
+      slowMillis: Number.NaN,
+      ratio: 7,
+    });
+    const root = tracer.startSpan("root", { parent: null });
+    for (let i = 0; i < 50; i++) tracer.startSpan("c", { parent: root }).end();
+    assert.equal(tail.stats.bufferedSpans, 50);
+    root.end();
+    assert.deepEqual(inner.names, [], "ratio 7 means the default 0");
+  });
+});
+
+describe("configure({ tailSampling })", () => {
+  it("exports only kept traces over OTLP; local JSONL keeps every span unless local: true", {
+    skip: isWorkerd,
+  }, async () => {
+    const receiver = await OtlpReceiver.start();
+    try {
+      await isolated(async () => {
+        for (const local of [false, true]) {
+          const storage = new MemoryStorage();
+          const tracing = configure({
+            storage,
+            env: () => undefined,
+            otlp: { endpoint: receiver.url },
+            tailSampling: { slowMillis: 60_000, local },
+          });
+          const { tracer } = tracing;
+          const fast = tracer.startSpan("fast", { parent: null });
+          tracer.startSpan("fast-child", { parent: fast }).end();
+          fast.end();
+          const failed = tracer.startSpan("failed", { parent: null });
+          const tool = tracer.startSpan("tool", { parent: failed });
+          tool.recordException(new Error("tool failed"));
+          tool.end();
+          failed.end();
+          const before = receiver.requests.length;
+          await tracing.forceFlush();
+          const ids = receiver.requests.slice(before).flatMap((r) => r.accepted);
+          assert.deepEqual(ids.sort(), [tool.spanId, failed.spanId].sort(), `local ${local}`);
+          const lines = async (span: SpanRecord) =>
+            (await storage.readLines(["projects", "default", span.traceId, "spans.jsonl"])).length;
+          assert.equal(await lines(fast), local ? 0 : 2, `fast trace JSONL, local ${local}`);
+          assert.equal(await lines(failed), 2);
+          await tracing.shutdown();
+        }
+      });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("local: true samples the local JSONL lines (no exporter needed, runs on workerd too)", async () => {
+    await isolated(async () => {
+      const storage = new MemoryStorage();
+      const tracing = configure({ storage, env: () => undefined, tailSampling: { local: true } });
+      const fast = tracing.tracer.startSpan("fast", { parent: null });
+      fast.end();
+      const failed = tracing.tracer.startSpan("failed", { parent: null });
+      failed.recordException(new Error("no"));
+      failed.end();
+      const report = await tracing.forceFlush();
+      assert.equal(report.exported, 1);
+      const lines = (span: SpanRecord) =>
+        storage.readLines(["projects", "default", span.traceId, "spans.jsonl"]);
+      assert.equal((await lines(fast)).length, 0);
+      assert.equal((await lines(failed)).length, 1);
+      await tracing.shutdown();
+    });
+  });
+
+  it("does not wrap anything without tailSampling or with tailSampling: false", async () => {
+    await isolated(() => {
+      for (const tailSampling of [undefined, false] as const) {
+        const { tracer } = configure({
+          storage: new MemoryStorage(),
+          env: () => undefined,
+          otlp: { endpoint: "http://127.0.0.1:1/v1/traces" },
+          tailSampling,
+        });
+        assert.ok(!tracer.processors.some((p) => p instanceof TailSamplingProcessor));
+      }
+      const { tracer } = configure({
+        storage: new MemoryStorage(),
+        env: () => undefined,
+        otlp: { endpoint: "http://127.0.0.1:1/v1/traces" },
+        tailSampling: {},
+      });
+      assert.equal(tracer.processors.filter((p) => p instanceof TailSamplingProcessor).length, 1);
+    });
+  });
+
+  it("rejects malformed tailSampling options with INVALID_CONFIG naming the option", async () => {
+    const cases: [unknown, string][] = [
+      [true, "`tailSampling` must be false or tail-sampling options"],
+      ["on", "`tailSampling` must be false or tail-sampling options"],
+      [{ ratio: 1.5 }, "`tailSampling.ratio` must be a number from 0 to 1"],
+      [{ ratio: Number.NaN }, "`tailSampling.ratio` must be a number from 0 to 1"],
+      [{ slowMillis: -1 }, "`tailSampling.slowMillis` must be a finite number >= 0"],
+      [{ slowMillis: Infinity }, "`tailSampling.slowMillis` must be a finite number >= 0"],
+      [{ keep: "errors" }, "`tailSampling.keep` must be a function"],
+      [{ maxTraces: 0 }, "`tailSampling.maxTraces` must be an integer >= 1"],
+      [{ maxSpansPerTrace: 2.5 }, "`tailSampling.maxSpansPerTrace` must be an integer >= 1"],
+      [{ maxBufferedSpans: "9" }, "`tailSampling.maxBufferedSpans` must be an integer >= 1"],
+      [{ maxBufferedBytes: -5 }, "`tailSampling.maxBufferedBytes` must be an integer >= 1"],
+      [{ local: "yes" }, "`tailSampling.local` must be a boolean"],
+    ];
+    await isolated(() => {
+      for (const [tailSampling, message] of cases) {
+        assert.throws(
+          () =>
+            configure({
+              storage: new MemoryStorage(),
+              env: () => undefined,
+              tailSampling: tailSampling as never,
+            }),
+          (error: unknown) =>
+            (error as { code?: string }).code === "INVALID_CONFIG" &&
+            (error as Error).message.includes(message),
+          JSON.stringify(tailSampling),
+        );
+      }
+    });
+  });
+});
