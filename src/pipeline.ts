@@ -199,7 +199,7 @@ export function buildPipeline(
 function fanOut(processors: readonly SpanProcessor[]): SpanProcessor {
   return {
     onSpanEnd: (span) => notify(processors, "onSpanEnd", span),
-    forceFlush: () => settleAll(processors, "forceFlush"),
+    forceFlush: (deadline?: number) => settleAll(processors, "forceFlush", deadline),
     shutdown: (deadline) => settleAll(processors, "shutdown", deadline),
   };
 }

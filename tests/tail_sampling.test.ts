@@ -12,6 +12,7 @@ import { isolated } from "./_support/global_state.ts";
 import { captureDiagnostics } from "./_support/otlp_helpers.ts";
 import { OtlpReceiver } from "./_support/otlp_receiver.ts";
 import { isWorkerd } from "./_support/runtime.ts";
+import { logMetric, pushUpdate, run } from "../src/task/mod.ts";
 
 /** The inner processor: records what reaches it. */
 class Inner implements SpanProcessor {
@@ -286,11 +287,11 @@ describe("TailSamplingProcessor", () => {
     assert.deepEqual(inner.names, ["child", "root"]);
   });
 
-  it("shutdown decides every open trace by the rule, then shuts the inner processor down", async () => {
-    const { inner, tail, tracer } = setup({ slowMillis: 500 });
-    const old = tracer.startSpan("old", { parent: null });
-    tracer.startSpan("old-child", { parent: old }).end();
-    await new Promise((resolve) => setTimeout(resolve, 600)); // "old" has been open 600 ms
+  it("shutdown keeps every buffered trace (it may still fail), then shuts the inner processor down", async () => {
+    const { inner, tail, tracer } = setup();
+    const dropped = tracer.startSpan("dropped", { parent: null });
+    dropped.end(); // decided: dropped
+    const late = tracer.startSpan("late", { parent: dropped });
     const failed = tracer.startSpan("failed", { parent: null });
     const bad = tracer.startSpan("bad", { parent: failed });
     bad.setStatus(ERROR);
@@ -298,13 +299,15 @@ describe("TailSamplingProcessor", () => {
     const quiet = tracer.startSpan("quiet", { parent: null });
     tracer.startSpan("fine", { parent: quiet }).end();
     const report = await tracer.shutdown();
-    assert.deepEqual(inner.names, ["old-child", "bad"], "long-open and failed traces are kept");
+    assert.deepEqual(inner.names, ["bad", "fine"], "nothing of an unfinished trace is lost");
     assert.deepEqual(inner.calls, ["shutdown"]);
     assert.deepEqual(report.dropped, { shutdown: 1 }, "the inner report is passed on");
-    assert.deepEqual(tail.stats.decidedEarly, { shutdown: 3 });
+    assert.deepEqual(tail.stats.decidedEarly, { shutdown: 2 });
     assert.equal(tail.stats.bufferedTraces, 0);
     failed.end(); // after shutdown: handed to the inner processor, which counts it
-    assert.deepEqual(inner.names, ["old-child", "bad", "failed"]);
+    quiet.end();
+    late.end(); // its trace was dropped: still dropped
+    assert.deepEqual(inner.names, ["bad", "fine", "failed", "quiet"]);
     assert.equal(await tail.shutdown(), await tail.shutdown(), "idempotent");
   });
 
@@ -395,6 +398,151 @@ describe("TailSamplingProcessor", () => {
     root.end();
     assert.deepEqual(inner.names, [], "ratio 7 means the default 0");
   });
+
+  it("frees memory by deciding traces that hold spans, never one that holds none", () => {
+    const { inner, tail, tracer } = setup({ maxBufferedSpans: 5 });
+    // Long requests that buffered nothing yet, then two busy traces filling the buffer.
+    const idle = [0, 1, 2].map((i) => tracer.startSpan(`idle-${i}`, { parent: null }));
+    const busyA = tracer.startSpan("busyA", { parent: null });
+    const busyB = tracer.startSpan("busyB", { parent: null });
+    for (let i = 0; i < 3; i++) tracer.startSpan(`A-${i}`, { parent: busyA }).end();
+    for (let i = 0; i < 3; i++) tracer.startSpan(`B-${i}`, { parent: busyB }).end();
+    assert.deepEqual(tail.stats.decidedEarly, { max_buffered_spans: 1 }, "busyA only");
+    assert.equal(tail.stats.bufferedSpans, 3);
+    for (const span of idle) {
+      span.setStatus(ERROR);
+      span.end();
+    }
+    busyA.end();
+    busyB.end();
+    assert.deepEqual(inner.names, ["idle-0", "idle-1", "idle-2"], "their failures are kept");
+  });
+
+  it("decides a trace whose local root's own end reaches a bound as complete, with that root", () => {
+    const seen: unknown[] = [];
+    const { inner, tail, tracer } = setup({
+      maxSpansPerTrace: 3,
+      keep: ({ root, spans, complete }) => {
+        seen.push({ root: root?.name, spans: spans.map((s) => s.name), complete });
+        return root?.attributes["important"] === true;
+      },
+    });
+    const root = tracer.startSpan("root", { parent: null, attributes: { important: true } });
+    tracer.startSpan("a", { parent: root }).end();
+    tracer.startSpan("b", { parent: root }).end();
+    root.end(); // the third span
+    assert.deepEqual(seen, [{ root: "root", spans: ["a", "b", "root"], complete: true }]);
+    assert.deepEqual(inner.names, ["a", "b", "root"]);
+    assert.deepEqual(tail.stats.decidedEarly, {});
+
+    // The default rule measures slowness on the root itself.
+    const slow = setup({ maxSpansPerTrace: 2, slowMillis: 5000 });
+    const long = slow.tracer.startSpan("long", { parent: null, startTime: Date.now() - 6000 });
+    slow.tracer.startSpan("child", { parent: long }).end();
+    long.end();
+    assert.deepEqual(slow.inner.names, ["child", "long"]);
+  });
+
+  it("a bound on a trace with another local root running passes the ended root to the rule", () => {
+    const seen: unknown[] = [];
+    const { tracer } = setup({
+      maxSpansPerTrace: 2,
+      keep: ({ root, complete }) => (seen.push({ root: root?.name, complete }), false),
+    });
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const one = tracer.startSpan("one", { parent: remote });
+    tracer.startSpan("two", { parent: remote });
+    tracer.startSpan("child", { parent: one }).end();
+    one.end();
+    assert.deepEqual(seen, [{ root: "one", complete: false }]);
+  });
+
+  it("a local root reopening a trace decided early is decided when every root has ended", () => {
+    const { inner, tail, tracer } = setup({ maxTraces: 1 });
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const req1 = tracer.startSpan("req1", { parent: remote });
+    tracer.startSpan("other", { parent: null }); // req1's trace is decided early: dropped
+    const req2 = tracer.startSpan("req2", { parent: remote }); // buffers again
+    req1.end();
+    assert.equal(tail.stats.bufferedTraces, 1, "req2 still runs: not decided");
+    const db = tracer.startSpan("req2-db", { parent: req2 });
+    db.setStatus(ERROR);
+    db.end();
+    req2.end();
+    assert.deepEqual(inner.names, ["req1", "req2-db", "req2"]);
+  });
+
+  it("pins the decision of a trace dropped early while its local root runs", () => {
+    const { inner, tail, tracer } = setup({ maxSpansPerTrace: 3, maxTraces: 10 });
+    const run = tracer.startSpan("long-run", { parent: null });
+    for (let i = 0; i < 3; i++) tracer.startSpan(`step-${i}`, { parent: run }).end(); // dropped
+    // Far more decisions than are remembered (4 × maxTraces).
+    for (let i = 0; i < 200; i++) tracer.startSpan("req", { parent: null }).end();
+    tracer.startSpan("step-3", { parent: run }).end();
+    run.end();
+    assert.deepEqual(inner.names, []);
+    assert.equal(tail.stats.droppedSpans, 205);
+  });
+
+  it("keeps the rest of a trace dropped early when it fails after all (default rule)", () => {
+    const { inner, tracer } = setup({ maxSpansPerTrace: 2 });
+    const run = tracer.startSpan("run", { parent: null });
+    tracer.startSpan("step-0", { parent: run }).end();
+    tracer.startSpan("step-1", { parent: run }).end(); // decided early: dropped
+    tracer.startSpan("step-2", { parent: run }).end();
+    const failing = tracer.startSpan("step-3", { parent: run });
+    failing.setStatus(ERROR);
+    failing.end();
+    run.end();
+    assert.deepEqual(inner.names, ["step-3", "run"]);
+  });
+
+  it("remembers decisions at a cost that does not grow with maxTraces", () => {
+    const { tracer } = setup({ maxTraces: 100_000 });
+    // Past the 4 × maxTraces remembered decisions, each new one forgets the oldest.
+    for (let i = 0; i < 400_100; i++) tracer.startSpan("r", { parent: null }).end();
+    const started = Date.now();
+    for (let i = 0; i < 100_000; i++) tracer.startSpan("r", { parent: null }).end();
+    const took = Date.now() - started;
+    // About 0.1 s here; forgetting through a Map's first key took about 4 s.
+    assert.ok(took < 2000, `100 000 one-span traces took ${took} ms`);
+  });
+
+  it("an async keep rule keeps the trace and is reported once (a rule must be synchronous)", () => {
+    const { inner, tracer } = setup({ keep: (() => Promise.resolve(false)) as never });
+    const { list, restore } = captureDiagnostics();
+    try {
+      resetReportedOnce();
+      tracer.startSpan("one", { parent: null }).end();
+      tracer.startSpan("two", { parent: null }).end();
+    } finally {
+      restore();
+    }
+    assert.deepEqual(inner.names, ["one", "two"]);
+    const reported = list.filter((d: Diagnostic) => d.code === "sampler_failed");
+    assert.equal(reported.length, 1);
+    assert.match(reported[0].message, /synchronously/);
+  });
+
+  it("keepTrace keeps a running trace now, and its later spans", () => {
+    const { inner, tail, tracer } = setup();
+    const root = tracer.startSpan("root", { parent: null });
+    tracer.startSpan("before", { parent: root }).end();
+    tail.keepTrace(root.traceId);
+    assert.deepEqual(inner.names, ["before"]);
+    tracer.startSpan("after", { parent: root }).end();
+    root.end();
+    assert.deepEqual(inner.names, ["before", "after", "root"]);
+    assert.deepEqual(tail.stats.decidedEarly, { keep_trace: 1 });
+  });
 });
 
 describe("configure({ tailSampling })", () => {
@@ -475,6 +623,96 @@ describe("configure({ tailSampling })", () => {
       });
       assert.equal(tracer.processors.filter((p) => p instanceof TailSamplingProcessor).length, 1);
     });
+  });
+
+  it("configure() called again mid-trace loses no span of a failed trace", async () => {
+    await isolated(async () => {
+      const first = new MemoryStorage();
+      const t1 = configure({ storage: first, env: () => undefined, tailSampling: { local: true } });
+      const root = t1.tracer.startSpan("request", { parent: null });
+      t1.tracer.startSpan("db-query", { parent: root }).end(); // buffered by the first pipeline
+      const second = new MemoryStorage();
+      const t2 = configure({
+        storage: second,
+        env: () => undefined,
+        tailSampling: { local: true },
+      });
+      const payment = t1.tracer.startSpan("payment", { parent: root });
+      payment.recordException(new Error("card declined"));
+      payment.end();
+      root.end();
+      await t1.shutdown();
+      await t2.forceFlush();
+      const names = async (storage: MemoryStorage) =>
+        (await storage.readLines(["projects", "default", root.traceId, "spans.jsonl"]))
+          .map((line) => JSON.parse(line).name as string);
+      const all = [...await names(first), ...await names(second)];
+      assert.deepEqual(all.sort(), ["db-query", "payment", "request"]);
+      await t2.shutdown();
+    });
+  });
+
+  it("your TailSamplingProcessor kept across configure() decides a trace whose root ends after", async () => {
+    await isolated(async () => {
+      const inner = new Inner();
+      const tail = new TailSamplingProcessor(inner, { ratio: 1 });
+      const options = { storage: new MemoryStorage(), env: () => undefined, processors: [tail] };
+      const t1 = configure({ ...options, local: false });
+      const root = t1.tracer.startSpan("request", { parent: null });
+      const t2 = configure({ ...options, local: false });
+      root.end(); // reaches the tail through the new tracer, which did not see it start
+      assert.deepEqual(inner.names, ["request"]);
+      assert.equal(tail.stats.bufferedTraces, 0);
+      await t2.shutdown();
+    });
+  });
+
+  it("pushUpdate() sends the run's snapshot at once and keeps the run's trace", async () => {
+    await isolated(async () => {
+      const storage = new MemoryStorage();
+      const tracing = configure({ storage, env: () => undefined, tailSampling: { local: true } });
+      let runId = "";
+      await run("training", {}, async (r) => {
+        runId = r.runId;
+        logMetric("loss", 0.5);
+        await pushUpdate();
+        const lines = await storage.readLines(["projects", "default", runId, "spans.jsonl"]);
+        assert.deepEqual(lines.map((line) => JSON.parse(line).name), ["training.update"]);
+      });
+      await tracing.forceFlush();
+      const lines = await storage.readLines(["projects", "default", runId, "spans.jsonl"]);
+      assert.equal(lines.length, 2, "the fast, successful run is kept whole");
+      await tracing.shutdown();
+    });
+  });
+
+  it("forceFlush with a deadline reaches every sampled exporter", {
+    skip: isWorkerd,
+  }, async () => {
+    const receiver = await OtlpReceiver.start();
+    try {
+      await isolated(async () => {
+        receiver.plan({ stall: true });
+        const tracing = configure({
+          storage: new MemoryStorage(),
+          env: () => undefined,
+          otlp: { endpoint: receiver.url },
+          batch: { exportTimeoutMs: 10_000 },
+          tailSampling: { local: true }, // JSONL and OTLP behind one tail sampler
+        });
+        const failed = tracing.tracer.startSpan("failed", { parent: null });
+        failed.setStatus(ERROR);
+        failed.end();
+        const tail = tracing.tracer.processors.find((p) => p instanceof TailSamplingProcessor)!;
+        const started = Date.now();
+        await tail.forceFlush!(started + 200);
+        const took = Date.now() - started;
+        assert.ok(took < 3000, `settled in ${took} ms with a 200 ms deadline`);
+        await tracing.shutdown(Date.now() + 200);
+      });
+    } finally {
+      await receiver.close();
+    }
   });
 
   it("rejects malformed tailSampling options with INVALID_CONFIG naming the option", async () => {

@@ -12,6 +12,8 @@ import type { Sampler } from "../span_types.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
 import { estimateSpanBytes } from "./batch.ts";
 import { notify } from "./fan_out.ts";
+import { OldestFirst } from "./oldest_first.ts";
+import { type Decision, RecentDecisions } from "./recent_decisions.ts";
 import { emptyReport, mergeReport } from "./report.ts";
 import type { SpanProcessor } from "./types.ts";
 
@@ -19,12 +21,12 @@ import type { SpanProcessor } from "./types.ts";
 export interface TailSamplingTrace {
   /**
    * The local root (the span whose parent is not a span of this process) that ended last, or
-   * undefined when the trace is decided before any local root ended (a bound, or shutdown).
+   * undefined when a bound decides the trace before any local root of it ended.
    */
   readonly root: SpanRecord | undefined;
   /** The spans of the trace that have ended, in the order they ended. */
   readonly spans: readonly SpanRecord[];
-  /** True when every local root of the trace has ended; false when it is decided early. */
+  /** True when every local root of the trace has ended; false when a bound decides it early. */
   readonly complete: boolean;
 }
 
@@ -38,11 +40,15 @@ export interface TailSamplingOptions {
    */
   ratio?: number;
   /**
-   * Replaces the default rule (errors, `slowMillis`, `ratio`): true keeps the trace. A rule that
-   * throws keeps the trace and is reported once (`sampler_failed`).
+   * Replaces the default rule (errors, `slowMillis`, `ratio`): true keeps the trace. It must
+   * answer synchronously: a rule that throws or returns a promise keeps the trace and is reported
+   * once (`sampler_failed`).
    */
   keep?: (trace: TailSamplingTrace) => boolean;
-  /** Traces buffered at once; the oldest is decided early past it. Default 1000. */
+  /**
+   * Traces followed at once (buffered, or decided early while a local root of theirs still runs);
+   * past it the oldest is decided early and its decision is no longer pinned. Default 1000.
+   */
   maxTraces?: number;
   /** Ended spans buffered per trace; a trace reaching it is decided at once. Default 1000. */
   maxSpansPerTrace?: number;
@@ -64,7 +70,7 @@ export interface TailSamplingStats {
   droppedSpans: number;
   /**
    * Traces decided before their local root ended, by reason: `max_traces`, `max_spans_per_trace`,
-   * `max_buffered_spans`, `max_buffered_bytes` or `shutdown`.
+   * `max_buffered_spans`, `max_buffered_bytes` (by the rule), `shutdown` or `keep_trace` (kept).
    */
   decidedEarly: Record<string, number>;
   /** Traces waiting for their local root to end. */
@@ -73,18 +79,45 @@ export interface TailSamplingStats {
   bufferedSpans: number;
 }
 
-/** A trace waiting for its decision. */
-interface Pending {
+/** Decisions: dropped; kept; dropped early by the default rule (a later failure keeps the rest). */
+const DROPPED = 0;
+const KEPT = 1;
+const DROPPED_EARLY = 2;
+
+/** A trace with a local root still running, or with spans waiting for its decision. */
+interface Trace {
   readonly id: string;
-  readonly spans: SpanRecord[];
   /** Local roots started and not yet ended. */
   openRoots: number;
+  /** How many of them are known by span id (learned at their start): `rootId`, then `moreRoots`. */
+  knownRoots: number;
+  rootId: string | undefined;
+  moreRoots: Set<string> | undefined;
+  /** The spans waiting for a decision; undefined once decided (then `decision` holds). */
+  buffer: Buffer | undefined;
+  /** The decision, while a local root still runs after it (its later spans follow it). */
+  decision: Decision;
+}
+
+/** The ended spans of a trace waiting for its decision. */
+interface Buffer {
+  readonly trace: Trace;
+  readonly spans: SpanRecord[];
+  bytes: number;
+  /** The local root that ended last. */
   root: SpanRecord | undefined;
   /** The longest duration of its ended local roots, in ms. */
   rootMillis: number;
-  /** Epoch ms when its first local root started. */
-  readonly openedAt: number;
-  bytes: number;
+  /** Epoch ns when its earliest local root started. */
+  startedAt: number;
+}
+
+/** Whether `spanId` is a known open local root of the trace; if so it is one no longer. */
+function endRoot(trace: Trace, spanId: string): boolean {
+  if (trace.rootId === spanId) trace.rootId = undefined;
+  else if (trace.moreRoots?.delete(spanId) !== true) return false;
+  trace.knownRoots--;
+  return true;
 }
 
 /**
@@ -93,13 +126,19 @@ interface Pending {
  * goes to `inner.onSpanEnd`, in end order) or drop. By default it keeps a trace when any of its
  * spans has status `ERROR` or its local root lasted at least `slowMillis`, else a `ratio` share.
  *
- * It learns which spans are local roots from the tracer's `onTraceStart`/`onTraceEnd` (a span
- * whose parent is not a span of this process), so register it on a `Tracer`. A span that ends
- * after its trace was decided follows the decision (the last 4 × `maxTraces` decisions are
- * remembered); a span of a trace it never saw start (one that started before it was installed,
- * or whose decision was forgotten) is handed on. Bounds never drop a span: past one, a trace is
- * decided early by the rule on what it has. The inner processor gets `onSpanEnd` (kept spans only),
- * `forceFlush` and `shutdown`, never `onSpanStart` or trace events. It sets no timers.
+ * It learns which spans are local roots (a span whose parent is not a span of this process) from
+ * the tracer's `onTraceStart` and the `onSpanStart` that follows it, so register it on a `Tracer`;
+ * a local root is known by its span id, so its end decides the trace even when it reaches the
+ * processor through another tracer (after `configure()` was called again). A span that ends after
+ * its trace was decided follows the decision: pinned while a local root of the trace runs, then
+ * among the last 4 × `maxTraces` decisions remembered. A span of a trace it never saw start (one
+ * that started before it was installed, or whose decision was forgotten) is handed on.
+ *
+ * Deciding before a trace is over errs toward keeping. Bounds never drop a span: past one, a trace
+ * is decided early by the rule on what it has, and with the default rule a trace dropped so early
+ * is kept from its first later failed span on. `shutdown` and {@linkcode TailSamplingProcessor.keepTrace} keep what is
+ * buffered. The inner processor gets `onSpanEnd` (kept spans only), `forceFlush` and `shutdown`,
+ * never `onSpanStart` or trace events. It sets no timers.
  *
  * @example
  * ```ts
@@ -125,13 +164,21 @@ export class TailSamplingProcessor implements SpanProcessor {
   readonly #maxSpansPerTrace: number;
   readonly #maxSpans: number;
   readonly #maxBytes: number;
-  /** Buffered traces by trace id, oldest first. */
-  readonly #pending = new Map<string, Pending>();
-  /** Recent decisions by trace id, oldest first. */
-  readonly #decided = new Map<string, boolean>();
+  /** Followed traces by trace id (at most `maxTraces`). */
+  readonly #traces = new Map<string, Trace>();
+  /** The same traces, oldest first (for `max_traces`). */
+  readonly #byAge = new OldestFirst<Trace>((trace) => this.#traces.get(trace.id) === trace);
+  /** Buffers holding spans, oldest first (to free memory, traces holding nothing are skipped). */
+  readonly #holding = new OldestFirst<Buffer>((buffer) => buffer.trace.buffer === buffer);
+  /** Decisions of traces no longer followed. */
+  readonly #decided: RecentDecisions;
+  /** The trace whose local root starts now (its `onSpanStart` comes right after). */
+  #starting: Trace | undefined;
   #spans = 0;
   #bytes = 0;
   #lastEnded: SpanRecord | undefined;
+  /** Whether `#lastEnded` was handled as a local root already (by its span id). */
+  #lastWasRoot = false;
   readonly #stats = { keptTraces: 0, droppedTraces: 0, keptSpans: 0, droppedSpans: 0 };
   readonly #early: Record<string, number> = {};
   #closed = false;
@@ -158,16 +205,31 @@ export class TailSamplingProcessor implements SpanProcessor {
       this.#maxSpans,
     );
     this.#maxBytes = countAtLeastOne(options.maxBufferedBytes, 16 * 1024 * 1024);
+    this.#decided = new RecentDecisions(4 * this.#maxTraces);
   }
 
   /** What it decided so far, and what it holds now. */
   get stats(): TailSamplingStats {
+    let buffered = 0;
+    for (const trace of this.#traces.values()) buffered += +(trace.buffer !== undefined);
     return {
       ...this.#stats,
       decidedEarly: { ...this.#early },
-      bufferedTraces: this.#pending.size,
+      bufferedTraces: buffered,
       bufferedSpans: this.#spans,
     };
+  }
+
+  /**
+   * Keeps a trace now, whatever the rule would say: its buffered spans go on at once, and its
+   * spans that end later follow (`pushUpdate()` does this for the run it updates).
+   * @param traceId The trace id.
+   */
+  keepTrace(traceId: string): void {
+    const trace = this.#traces.get(traceId);
+    if (trace?.buffer !== undefined) this.#decide(trace.buffer, "keep_trace");
+    else if (trace !== undefined) trace.decision = KEPT;
+    else this.#decided.set(traceId, KEPT);
   }
 
   /**
@@ -176,82 +238,145 @@ export class TailSamplingProcessor implements SpanProcessor {
    */
   onTraceStart(trace: TraceInfo): void {
     if (this.#closed) return;
-    let pending = this.#pending.get(trace.traceId);
-    if (pending === undefined) {
-      pending = {
+    let followed = this.#traces.get(trace.traceId);
+    if (followed === undefined) {
+      followed = {
         id: trace.traceId,
-        spans: [],
         openRoots: 0,
-        root: undefined,
-        rootMillis: 0,
-        openedAt: Date.now(),
-        bytes: 0,
+        knownRoots: 0,
+        rootId: undefined,
+        moreRoots: undefined,
+        buffer: undefined,
+        decision: KEPT,
       };
-      this.#pending.set(pending.id, pending);
-      if (this.#pending.size > this.#maxTraces) this.#decideOldest("max_traces");
+      this.#traces.set(followed.id, followed);
+      this.#byAge.push(followed, this.#traces.size);
+      if (this.#traces.size > this.#maxTraces) this.#forgetOldest();
     }
-    pending.openRoots++;
+    // A new local root of a trace decided early buffers again: that request may still fail.
+    followed.buffer ??= {
+      trace: followed,
+      spans: [],
+      bytes: 0,
+      root: undefined,
+      rootMillis: 0,
+      startedAt: Date.now() * 1e6,
+    };
+    followed.openRoots++;
+    this.#starting = followed;
+  }
+
+  /**
+   * Learns the span id of a local root (the tracer calls this right after `onTraceStart`).
+   * @param span The span that started.
+   */
+  onSpanStart(span: SpanRecord): void {
+    const trace = this.#starting;
+    if (trace === undefined) return;
+    this.#starting = undefined;
+    if (span.traceId !== trace.id || this.#traces.get(trace.id) !== trace) return;
+    if (trace.rootId === undefined) trace.rootId = span.spanId;
+    else (trace.moreRoots ??= new Set()).add(span.spanId);
+    trace.knownRoots++;
+    if (trace.buffer !== undefined) {
+      trace.buffer.startedAt = Math.min(trace.buffer.startedAt, span.startTime);
+    }
   }
 
   /**
    * Buffers the span with its trace, or follows the trace's decision when it was already made.
+   * When it is a local root and the last one of its trace, the trace is decided.
    * @param span The finished span.
    */
   onSpanEnd(span: SpanRecord): void {
     this.#lastEnded = span;
-    const pending = this.#closed ? undefined : this.#pending.get(span.traceId);
-    if (pending !== undefined) {
-      const bytes = estimateSpanBytes(span);
-      pending.spans.push(span);
-      pending.bytes += bytes;
-      this.#spans++;
-      this.#bytes += bytes;
-      if (pending.spans.length >= this.#maxSpansPerTrace) {
-        this.#decide(pending, "max_spans_per_trace");
-      } else if (pending.bytes > this.#maxBytes) {
-        this.#decide(pending, "max_buffered_bytes"); // alone over the bound: not the others' fault
-      }
-      while (this.#spans > this.#maxSpans) this.#decideOldest("max_buffered_spans");
-      while (this.#bytes > this.#maxBytes) this.#decideOldest("max_buffered_bytes");
-    } else if (this.#decided.get(span.traceId) === false) {
-      this.#stats.droppedSpans++;
-    } else {
-      // Kept, or undecided here (after shutdown the inner processor counts it as it does).
-      this.#stats.keptSpans++;
-      this.#forward(span);
+    const trace = this.#traces.get(span.traceId);
+    const isRoot = this.#lastWasRoot = trace !== undefined && endRoot(trace, span.spanId);
+    if (isRoot) trace!.openRoots--;
+    const buffer = trace?.buffer;
+    if (buffer === undefined) {
+      this.#follow(trace?.decision ?? this.#decided.get(span.traceId), span);
+      if (isRoot && trace!.openRoots <= 0) this.#forget(trace!);
+      return;
     }
+    const bytes = estimateSpanBytes(span);
+    buffer.spans.push(span);
+    buffer.bytes += bytes;
+    this.#spans++;
+    this.#bytes += bytes;
+    if (buffer.spans.length === 1) this.#holding.push(buffer, this.#traces.size);
+    if (isRoot) this.#rootEnded(buffer, span);
+    if (isRoot && trace!.openRoots <= 0) {
+      this.#decide(buffer);
+    } else if (buffer.spans.length >= this.#maxSpansPerTrace) {
+      this.#decide(buffer, "max_spans_per_trace");
+    } else if (buffer.bytes > this.#maxBytes) {
+      this.#decide(buffer, "max_buffered_bytes"); // alone over the bound: not the others' fault
+    }
+    while (this.#spans > this.#maxSpans && this.#decideOldest("max_buffered_spans"));
+    while (this.#bytes > this.#maxBytes && this.#decideOldest("max_buffered_bytes"));
+  }
+
+  /** Frees memory: decides the trace that has held spans longest (one holding none frees none). */
+  #decideOldest(reason: string): boolean {
+    const oldest = this.#holding.oldest();
+    if (oldest !== undefined) this.#decide(oldest, reason);
+    return oldest !== undefined;
   }
 
   /**
-   * A local root ended (the tracer calls this right after its `onSpanEnd`): when it was the
-   * trace's last open local root, the trace is decided.
+   * A local root ended (the tracer calls this right after its `onSpanEnd`). Local roots known
+   * by span id were handled there; this covers one whose start it did not see whole.
    * @param trace The trace (its id).
    */
   onTraceEnd(trace: TraceInfo): void {
-    const pending = this.#pending.get(trace.traceId);
     const root = this.#lastEnded;
+    const handled = this.#lastWasRoot;
     this.#lastEnded = undefined;
-    if (pending === undefined) return;
-    if (root !== undefined && root.traceId === pending.id) {
-      pending.root = root;
-      pending.rootMillis = Math.max(pending.rootMillis, (root.endTime - root.startTime) / 1e6);
-    }
-    if (--pending.openRoots <= 0) this.#decide(pending);
+    this.#lastWasRoot = false;
+    if (handled) return;
+    const followed = this.#traces.get(trace.traceId);
+    // Only a root not known by id: a known one still running is not this one.
+    if (followed === undefined || followed.openRoots <= followed.knownRoots) return;
+    const buffer = followed.buffer;
+    if (buffer !== undefined && root?.traceId === followed.id) this.#rootEnded(buffer, root);
+    if (--followed.openRoots > 0) return;
+    if (buffer !== undefined) this.#decide(buffer);
+    else this.#forget(followed);
   }
 
-  #decideOldest(reason: string): void {
-    // The counts are sums over #pending, so there is always an oldest trace while they are over.
-    this.#decide(this.#pending.values().next().value!, reason);
+  #rootEnded(buffer: Buffer, root: SpanRecord): void {
+    buffer.root = root;
+    buffer.rootMillis = Math.max(buffer.rootMillis, (root.endTime - root.startTime) / 1e6);
   }
 
-  /** Decides a trace by the rule (`early`: why before its roots ended), forwarding if kept. */
-  #decide(pending: Pending, early?: string): void {
-    this.#pending.delete(pending.id);
-    this.#spans -= pending.spans.length;
-    this.#bytes -= pending.bytes;
+  /** Stops following the oldest trace (`max_traces`), deciding it first when undecided. */
+  #forgetOldest(): void {
+    const oldest = this.#byAge.oldest();
+    if (oldest === undefined) return;
+    if (oldest.buffer !== undefined) this.#decide(oldest.buffer, "max_traces");
+    if (this.#traces.get(oldest.id) === oldest) this.#forget(oldest);
+  }
+
+  /** Stops following a decided trace; its decision is remembered with the recent ones. */
+  #forget(trace: Trace): void {
+    this.#traces.delete(trace.id);
+    this.#decided.set(trace.id, trace.decision);
+  }
+
+  /**
+   * Decides a buffered trace (`early`: why before its roots ended), forwarding its spans if kept.
+   * Shutdown and `keepTrace` keep it whole; a bound asks the rule.
+   */
+  #decide(buffer: Buffer, early?: string): void {
+    const trace = buffer.trace;
+    trace.buffer = undefined;
+    this.#spans -= buffer.spans.length;
+    this.#bytes -= buffer.bytes;
+    const forced = early === "shutdown" || early === "keep_trace";
     if (early !== undefined) {
       this.#early[early] = (this.#early[early] ?? 0) + 1;
-      if (early !== "shutdown") {
+      if (!forced) {
         reportOnce(
           `tail_sampling:${early}`,
           "warn",
@@ -261,42 +386,71 @@ export class TailSamplingProcessor implements SpanProcessor {
       }
     }
     let keep = true;
-    try {
-      keep = this.#rule({ root: pending.root, spans: pending.spans, complete: !early }, pending);
-    } catch (error) {
-      reportOnce(
-        "tail_sampling_rule",
-        "error",
-        "sampler_failed",
-        "The tail-sampling rule threw: the trace is kept",
-        error,
-      );
+    if (!forced) {
+      try {
+        keep = this.#rule(buffer, early === undefined);
+      } catch (error) {
+        reportOnce(
+          "tail_sampling_rule",
+          "error",
+          "sampler_failed",
+          "The tail-sampling rule threw: the trace is kept",
+          error,
+        );
+      }
     }
-    this.#decided.delete(pending.id); // re-inserted as the newest
-    this.#decided.set(pending.id, keep);
-    if (this.#decided.size > 4 * this.#maxTraces) {
-      this.#decided.delete(this.#decided.keys().next().value!);
-    }
-    const count = pending.spans.length;
+    trace.decision = keep ? KEPT : early === undefined || this.#keep ? DROPPED : DROPPED_EARLY;
+    const count = buffer.spans.length;
     if (keep) {
       this.#stats.keptTraces++;
       this.#stats.keptSpans += count;
-      for (let i = 0; i < count; i++) this.#forward(pending.spans[i]);
+      for (let i = 0; i < count; i++) this.#forward(buffer.spans[i]);
     } else {
       this.#stats.droppedTraces++;
       this.#stats.droppedSpans += count;
     }
+    if (trace.openRoots <= 0) this.#forget(trace);
   }
 
-  #rule(trace: TailSamplingTrace, pending: Pending): boolean {
-    if (this.#keep !== undefined) return !!this.#keep(trace);
-    if (trace.spans.some((span) => span.status.code === "ERROR")) return true;
-    // A trace decided early has lasted at least as long as it has been open.
-    const millis = trace.complete
-      ? pending.rootMillis
-      : Math.max(pending.rootMillis, Date.now() - pending.openedAt);
+  #rule(buffer: Buffer, complete: boolean): boolean {
+    const { root, spans } = buffer;
+    if (this.#keep !== undefined) {
+      const keep: unknown = this.#keep({ root, spans, complete });
+      if (typeof (keep as PromiseLike<unknown> | undefined)?.then !== "function") return !!keep;
+      Promise.resolve(keep).catch(() => {}); // its outcome is not waited for
+      reportOnce(
+        "tail_sampling_async",
+        "error",
+        "sampler_failed",
+        "The tail-sampling rule returned a promise; a rule must answer synchronously: the trace is kept",
+      );
+      return true;
+    }
+    if (spans.some((span) => span.status.code === "ERROR")) return true;
+    // A trace decided early has lasted at least as long as its first local root has run.
+    const millis = complete
+      ? buffer.rootMillis
+      : Math.max(buffer.rootMillis, Date.now() - buffer.startedAt / 1e6);
     return millis >= this.#slowMillis ||
-      this.#sample(pending.id, undefined, trace.root?.name ?? "", {});
+      this.#sample(buffer.trace.id, undefined, root?.name ?? "", {});
+  }
+
+  /** Hands on or drops a span of a decided trace (undefined: undecided here, handed on). */
+  #follow(decision: Decision | undefined, span: SpanRecord): void {
+    if (decision === DROPPED_EARLY && span.status.code === "ERROR") {
+      // Dropped on part of the trace, and it failed after all: keep what is left of it.
+      decision = KEPT;
+      const trace = this.#traces.get(span.traceId);
+      if (trace !== undefined) trace.decision = KEPT;
+      else this.#decided.set(span.traceId, KEPT);
+    }
+    if (decision === DROPPED || decision === DROPPED_EARLY) {
+      this.#stats.droppedSpans++;
+    } else {
+      // Kept, or undecided here (after shutdown the inner processor counts it as it does).
+      this.#stats.keptSpans++;
+      this.#forward(span);
+    }
   }
 
   #forward(span: SpanRecord): void {
@@ -327,8 +481,9 @@ export class TailSamplingProcessor implements SpanProcessor {
   }
 
   /**
-   * Decides every buffered trace by the rule (as incomplete), hands the kept spans on, then shuts
-   * the inner processor down. Spans ending later go straight to it. Idempotent.
+   * Keeps every buffered trace (they are not over, so they may still fail: nothing is dropped
+   * unseen), hands their spans on, then shuts the inner processor down. Spans ending later go
+   * straight to it, but those of traces already dropped. Idempotent.
    *
    * @param deadline Epoch-ms limit, passed on.
    * @returns The inner processor's final report; always resolves.
@@ -336,7 +491,11 @@ export class TailSamplingProcessor implements SpanProcessor {
   shutdown(deadline?: number): Promise<FlushReport> {
     return this.#shutdown ??= (() => {
       this.#closed = true;
-      for (const pending of [...this.#pending.values()]) this.#decide(pending, "shutdown");
+      this.#starting = undefined;
+      for (const trace of [...this.#traces.values()]) {
+        if (trace.buffer !== undefined) this.#decide(trace.buffer, "shutdown");
+        if (this.#traces.get(trace.id) === trace) this.#forget(trace);
+      }
       return this.#settle("shutdown", deadline);
     })();
   }
