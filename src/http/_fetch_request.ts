@@ -12,6 +12,25 @@ import type { SpanContext } from "../types.ts";
 /** The methods `fetch` sends in upper case whatever their case (the Fetch standard's list). */
 const NORMALIZED = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
 
+/** The members of `RequestInit` (the Fetch standard's, and Chrome's `priority`). */
+const INIT_MEMBERS: readonly string[] = [
+  "method",
+  "headers",
+  "body",
+  "referrer",
+  "referrerPolicy",
+  "mode",
+  "credentials",
+  "cache",
+  "redirect",
+  "integrity",
+  "keepalive",
+  "signal",
+  "duplex",
+  "priority",
+  "window",
+];
+
 /** The arguments of a `fetch` call. */
 export interface FetchArgs {
   /** The resource: a URL string, a `URL`, or a `Request`. */
@@ -99,10 +118,22 @@ export function withTraceHeaders(
   if (carrier === undefined) return undefined;
   headers.set("traceparent", carrier.traceparent!);
   if (carrier.tracestate !== undefined) headers.set("tracestate", carrier.tracestate);
-  // A key-by-key copy: it keeps what a spread loses, the inherited fields of an init that is an
-  // instance of a class, and options of runtimes (undici's `dispatcher`, workerd's `cf`).
+  // A copy that keeps what a spread loses: the members of an init that is an instance of a
+  // class (getters, read by name), and options of runtimes (undici's `dispatcher`, workerd's
+  // `cf`; enumerable, found by `for...in`).
+  const source = (init ?? {}) as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
-  for (const key in init as object) copy[key] = (init as Record<string, unknown>)[key];
+  for (const key of INIT_MEMBERS) {
+    const value = source[key];
+    if (value !== undefined) copy[key] = value;
+  }
+  for (const key in source) if (!INIT_MEMBERS.includes(key)) copy[key] = source[key];
+  // Any init resets a Request's referrer and referrer policy (the Fetch standard): keep them.
+  const { request } = target;
+  for (const key of ["referrer", "referrerPolicy"] as const) {
+    const value = request?.[key];
+    if (copy[key] === undefined && typeof value === "string") copy[key] = value;
+  }
   copy.headers = headers;
   return { input, init: copy };
 }

@@ -117,8 +117,10 @@ export async function runTraced(traced: Traced, fn: () => unknown): Promise<unkn
 
 /**
  * Runs a fetch handler inside its server span and gives what to return to the runtime: the
- * handler's response, whose body ends the span when delivered (or the span ends at the headers
- * with `waitForBody: false`, or at once for anything that is not a `Response`).
+ * handler's response, whose body ends the span when delivered. The span ends at the headers, and
+ * the response is returned untouched, with `waitForBody: false`, for a HEAD request (no body is
+ * sent) and when the span is not recording (unsampled); at once for anything that is not a
+ * `Response`.
  *
  * @param traced The running span.
  * @param head True for a HEAD request.
@@ -152,9 +154,11 @@ export async function serveTraced(
     return response;
   }
   recordStatus(span, response.status, policy);
-  if (options.waitForBody === false) {
+  // Nothing to time, or nothing to record: the response goes out as the handler made it, so the
+  // runtime keeps its length and its fast paths (static and file bodies).
+  if (options.waitForBody === false || head || !span.isRecording) {
     traced.end();
     return response;
   }
-  return endAfterBody(traced, response, policy, head);
+  return endAfterBody(traced, response, policy);
 }

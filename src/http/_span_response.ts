@@ -85,20 +85,18 @@ export function recordFailure(span: Span, error: unknown, failedByStatus: boolea
  * @param spanEnd The span and how to end it.
  * @param response The response.
  * @param policy What to record.
- * @param head True for the response to a HEAD request (no body is sent, whatever it holds).
  * @returns The response to hand on (a new one whose body reports its end, or `response`).
  */
 export function endAfterBody(
   spanEnd: SpanEnd,
   response: Response,
   policy: ResponsePolicy,
-  head = false,
 ): Response {
   const { span, end } = spanEnd;
   const failed = response.status >= policy.errorFrom;
   try {
     return observeResponse(response, (outcome) => {
-      if (policy.bodySize && !head) span.setAttribute("http.response.body.size", outcome.bytes);
+      if (policy.bodySize) span.setAttribute("http.response.body.size", outcome.bytes);
       if (outcome.state === "error") recordFailure(span, outcome.error, failed);
       if (outcome.state === "cancelled") span.addEvent("http.response.cancelled");
       end();

@@ -33,8 +33,11 @@ export interface TraceFetchHandlerOptions {
   readonly recordQuery?: boolean;
   /**
    * End the span when the response body has been sent (the default): the response is then
-   * handed on with its body wrapped, so a streamed body is timed to its last chunk. `false` ends
-   * the span at the headers and returns the handler's response untouched.
+   * handed on with its body wrapped, so a streamed body is timed to its last chunk. A wrapped
+   * body keeps an explicit `Content-Length` on Deno and Node; without one it is sent chunked,
+   * and Bun sends a large wrapped body (a `Bun.file` too) chunked either way. `false` ends the
+   * span at the headers and returns the handler's response untouched, as HEAD and unsampled
+   * requests always get it.
    */
   readonly waitForBody?: boolean;
 }
@@ -110,7 +113,7 @@ function start(
  * Workers `instrument()` makes: named by the method, with the HTTP semantic-convention
  * attributes, continuing the caller's trace from `traceparent` / `tracestate`, active while the
  * handler runs (through the configured context manager), and ended when the response body has
- * been sent. A 5xx response sets `error.type` to its status code; a handler that throws has its
+ * been sent (at the headers for HEAD; an unsampled request's response is never wrapped). A 5xx response sets `error.type` to its status code; a handler that throws has its
  * error recorded and rethrown unchanged. Nothing is flushed per request: server runtimes export in
  * the background. Tracing problems never reach the handler: it runs untraced and a diagnostic says
  * why.

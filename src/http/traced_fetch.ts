@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { Context } from "../context/context.ts";
+import type { Context, ContextKey } from "../context/context.ts";
+import { activeContext, getContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { getTracer } from "../global.ts";
 import { isBoolean, isFunction } from "../option_rules.ts";
@@ -28,6 +29,14 @@ import {
   type ResponsePolicy,
   type SpanEnd,
 } from "./_span_response.ts";
+
+/**
+ * Set while a traced fetch sends its request, so a traced fetch called meanwhile (by a wrapper
+ * of the global `fetch` that calls on, or by a second `globalThis.fetch = tracedFetch()`) sends
+ * untraced instead of tracing the request again or calling back forever. Shared by every copy
+ * of tracelet in the process.
+ */
+const SENDING: ContextKey<true> = { symbol: Symbol.for("tracelet.http.fetch_sending") };
 
 /** A function with `fetch`'s signature. */
 export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -69,9 +78,11 @@ export interface TracedFetchOptions {
   readonly recordQuery?: boolean;
   /**
    * When the span ends. `"body"` (default): when the response body has been read to its end,
-   * cancelled or failed, so a streamed response is timed to its last chunk. A body nobody reads
-   * or cancels keeps its span open, never exported. `"headers"`: when the response arrives; the
-   * response is then the one `fetch` gave, untouched.
+   * cancelled or failed, so a streamed response is timed to its last chunk. A 2xx body nobody
+   * reads or cancels keeps its span open, never exported. `"headers"`: when the response
+   * arrives; the response is then the one `fetch` gave, untouched. Responses with no body to
+   * time, or that callers often leave unread, end at the headers either way: HEAD, 204, 205,
+   * `Content-Length: 0`, 3xx (`redirect: "manual"`), 4xx and 5xx.
    */
   readonly endAt?: "body" | "headers";
   /**
@@ -160,18 +171,54 @@ function begin(args: FetchArgs, options: TracedFetchOptions): Call | undefined {
   }
 }
 
-/** True when the response has a body that can be observed and is sent (not 204, 205 or 304). */
+/**
+ * True when the response has a body worth timing: a 2xx other than 204 and 205 whose body is not
+ * empty (`Content-Length: 0`) and can be observed. Redirects handed back (`redirect: "manual"`)
+ * and failing statuses end at the headers: their bodies are often never read, and a span that
+ * waits for them would never be exported.
+ */
 function observable(response: Response): boolean {
   const { status, body } = response;
-  return body !== null && !body.locked && !response.bodyUsed && status >= 200 && status <= 599 &&
-    status !== 204 && status !== 205 && status !== 304;
+  return body !== null && !body.locked && !response.bodyUsed && status >= 200 && status <= 299 &&
+    status !== 204 && status !== 205 && response.headers.get("content-length") !== "0";
+}
+
+/** The methods that read a response body. */
+const CONSUMERS = ["arrayBuffer", "blob", "bytes", "formData", "json", "text"] as const;
+
+/**
+ * `method` of `Response.prototype` made to end the span when it rejects (Bun's `formData()`
+ * rejects a response of another type without reading its body, which would keep the span
+ * open), and, for `blob`, to keep the type: Bun gives a stream-bodied response's blob no type.
+ */
+function consumer(
+  name: typeof CONSUMERS[number],
+  original: Response,
+  end: () => void,
+): ((this: Response) => Promise<unknown>) | undefined {
+  const method = (Response.prototype as unknown as Record<string, unknown>)[name];
+  if (typeof method !== "function") return undefined;
+  return function (this: Response) {
+    const result = (method as (this: Response) => Promise<unknown>).call(this).catch((error) => {
+      end();
+      throw error;
+    });
+    if (name !== "blob") return result;
+    return result.then((blob) => {
+      const type = original.headers.get("content-type");
+      if ((blob as Blob).type !== "" || type === null) return blob;
+      // The runtime's own Blob-from-response rule: the type as its fetch would give it.
+      return new Response(blob as Blob, { headers: { "content-type": type } }).blob();
+    });
+  };
 }
 
 /**
  * The observed response made to read as the original does: `url`, `redirected`, `type` and the
- * (immutable) `headers` of the response `fetch` gave, also on its clones.
+ * (immutable) `headers` of the response `fetch` gave, and a blob's type, also on its clones. A
+ * body-reading method that rejects ends the span.
  */
-function asOriginal(copy: Response, original: Response): Response {
+function asOriginal(copy: Response, original: Response, end: () => void): Response {
   const fields = {
     url: original.url,
     redirected: original.redirected,
@@ -181,11 +228,15 @@ function asOriginal(copy: Response, original: Response): Response {
   for (const [key, value] of Object.entries(fields)) {
     Object.defineProperty(copy, key, { value, configurable: true });
   }
-  Object.defineProperty(copy, "clone", {
-    value: () => asOriginal(Response.prototype.clone.call(copy), original),
-    configurable: true,
-    writable: true,
-  });
+  const methods: Record<string, unknown> = {
+    clone: () => asOriginal(Response.prototype.clone.call(copy), original, end),
+  };
+  for (const name of CONSUMERS) methods[name] = consumer(name, original, end);
+  for (const [key, value] of Object.entries(methods)) {
+    if (value !== undefined) {
+      Object.defineProperty(copy, key, { value, configurable: true, writable: true });
+    }
+  }
   return copy;
 }
 
@@ -204,7 +255,7 @@ function responded(call: Call, response: unknown, options: TracedFetchOptions): 
     }
     const observed = endAfterBody(call, response, POLICY);
     try {
-      return observed === response ? response : asOriginal(observed, response);
+      return observed === response ? response : asOriginal(observed, response, end);
     } catch {
       return observed; // Its body is the one to read now, whatever its `url` says.
     }
@@ -232,13 +283,18 @@ function failed(call: Call, error: unknown): void {
  * The request carries `traceparent` (and `tracestate`) of the span, added to a copy of its
  * headers, unless it already has a `traceparent` or `propagate` says no; an unsampled span
  * sends flags `00` and records nothing. The span ends when the response body has been read to
- * its end, cancelled or failed (`endAt: "headers"` ends it at the response); at once for a HEAD
- * request, a 204 or a 304.
+ * its end, cancelled or failed (`endAt: "headers"` ends it at the response). It ends at the
+ * response, which is then `fetch`'s own, for a HEAD request, a 204, 205 or `Content-Length: 0`
+ * response, a 3xx handed back (`redirect: "manual"`), a 4xx or 5xx (bodies callers often leave
+ * unread), and when the span is not recording.
  *
  * Tracing never changes what `fetch` does: the same response (status, headers, `url`,
- * `redirected`, body bytes as they stream; a byte stream stays one) or the same error, for
- * string, `URL` and `Request` inputs. A problem in tracing is reported as a diagnostic and the
- * request is sent untraced.
+ * `redirected`, body bytes as they stream; a byte stream stays one; a blob's type) or the same
+ * error, for string, `URL` and `Request` inputs and any init (a class instance's getters
+ * included). A problem in tracing is reported as a diagnostic and the request is sent untraced.
+ * A traced fetch called while another sends through the global `fetch` (a wrapper of the global
+ * that calls on, or `globalThis.fetch = tracedFetch()` run twice) sends untraced: one span per
+ * request, and no fetch calls itself forever.
  *
  * @param options The underlying `fetch`, tracer, parent, propagation, query, end and name options.
  * @returns A function with `fetch`'s signature.
@@ -269,14 +325,22 @@ export function tracedFetch(options: TracedFetchOptions = {}): FetchFunction {
   // the time it was made.
   const initial = globalThis.fetch;
   const traced: FetchFunction = (input, init) => {
+    const { fetch: own } = options;
+    // Called again while a traced fetch sends through the global fetch (by a wrapper of it that
+    // calls on, or by another traced fetch): the request has its span. Send it on with the
+    // fetch of the time this one was made, as the global may lead back here.
+    const reentered = own === undefined && activeContext().get(SENDING) === true;
+    const global = reentered || globalThis.fetch === traced ? initial : globalThis.fetch;
     const send = ({ input, init }: FetchArgs): Promise<Response> => {
       // Called as a plain function, not as a method of `options`: workerd's own `fetch` fails
       // with "Illegal invocation" when called on another object.
-      const { fetch: own } = options;
       if (own !== undefined) return own(input as RequestInfo, init as RequestInit);
-      const global = globalThis.fetch === traced ? initial : globalThis.fetch;
-      return global.call(globalThis, input as RequestInfo, init as RequestInit);
+      return getContextManager().with(
+        activeContext().set(SENDING, true),
+        () => global.call(globalThis, input as RequestInfo, init as RequestInit),
+      );
     };
+    if (reentered) return send({ input, init });
     const call = begin({ input, init }, options);
     if (call === undefined) return send({ input, init });
     let result: unknown;

@@ -38,7 +38,7 @@ export interface InvocationOptions {
    * `Content-Length` header and no `Content-Encoding` (a proxied compressed response is sent
    * chunked, still compressed), others are sent chunked. A body that does not match the length it
    * keeps fails and is recorded as an error on the span. `false` ends the span at the headers and
-   * returns the handler's response untouched.
+   * returns the handler's response untouched, as HEAD and unsampled requests always get it.
    */
   readonly waitForBody?: boolean;
   /** Flush through `ctx.waitUntil` at the end of every invocation. Default true. */

@@ -7,6 +7,7 @@
  * - `/stream` 200, `first` at once, then `second` when the test calls `release()`;
  * - `/reset` 200, a first chunk, then the connection is destroyed mid-body;
  * - `/redirect` 302 to `/echo`;
+ * - `/empty` 200 with `Content-Length: 0`;
  * - `/big` 200 with 100,000 bytes `0..255` repeated;
  * - anything else 404.
  *
@@ -116,6 +117,9 @@ export class Upstream {
         res.write("partial", () => setTimeout(() => res.socket?.destroy(), 20));
       } else if (path === "/redirect") {
         res.writeHead(302, { location: "/echo" });
+        res.end();
+      } else if (path === "/empty") {
+        res.writeHead(200, { "content-length": "0" });
         res.end();
       } else if (path === "/big") {
         res.writeHead(200, { "content-length": String(BIG.length) });

@@ -123,6 +123,42 @@ describe(
         assert.equal(down.status.code, "ERROR");
         assert.equal(down.attributes["error.type"], "503");
       }));
+
+    it("keeps the length the runtime sends for HEAD, unsampled and Content-Length responses", () =>
+      withTracing(async ({ tracer, collected }) => {
+        const body = new Uint8Array(300_000);
+        const app = (request: Request) =>
+          new URL(request.url).pathname === "/declared"
+            ? new Response("hello", { headers: { "content-length": "5" } })
+            : new Response(body);
+        const cases: [string, string, RequestInit][] = [
+          ["HEAD", "/", { method: "HEAD" }],
+          ["unsampled GET", "/", { headers: { traceparent: traceparent("00") } }],
+          ["GET with Content-Length", "/declared", {}],
+        ];
+        const lengths = async (origin: string) => {
+          const found = [];
+          for (const [, path, init] of cases) {
+            const response = await fetch(origin + path, init);
+            await response.arrayBuffer();
+            found.push(response.headers.get("content-length"));
+          }
+          return found;
+        };
+        let plain: (string | null)[] = [];
+        await withServer(app, async ({ origin }) => void (plain = await lengths(origin)));
+        let traced: (string | null)[] = [];
+        await withServer(
+          traceFetchHandler(app, { tracer }),
+          async ({ origin }) => void (traced = await lengths(origin)),
+        );
+        assert.deepEqual(traced, plain, cases.map(([name]) => name).join(", "));
+        await until(() => collected.ended.length === 2);
+        assert.deepEqual(
+          collected.ended.map((s) => [s.name, s.attributes["http.response.body.size"]]),
+          [["HEAD", undefined], ["GET", 5]],
+        );
+      }));
   },
 );
 
@@ -177,6 +213,22 @@ describe("traceFetchHandler() called directly", () => {
       const head = traceFetchHandler(() => new Response("body"), { tracer });
       await (await head(new Request("https://x.test/", { method: "HEAD" }))).text();
       assert.equal(collected.ended[1].attributes["http.response.body.size"], undefined);
+    }));
+
+  it("hands the handler's response on untouched for HEAD and for an unsampled request", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const made: Response[] = [];
+      const handler = traceFetchHandler(() => {
+        made.push(new Response("body"));
+        return made.at(-1)!;
+      }, { tracer });
+      const head = await handler(new Request("https://x.test/", { method: "HEAD" }));
+      const unsampled = await handler(
+        new Request("https://x.test/", { headers: { traceparent: traceparent("00") } }),
+      );
+      assert.equal(head, made[0]);
+      assert.equal(unsampled, made[1]);
+      assert.deepEqual(collected.ended.map((s) => s.name), ["HEAD"], "ended at the headers");
     }));
 
   it("records methods, IPv6 hosts and queries as the conventions say", () =>

@@ -182,6 +182,62 @@ describe("tracedFetch(): spans and propagation", { skip }, () => {
         assert.deepEqual(collected.ended.map((s) => s.name), ["PUT", "GET"]);
       })
     ));
+
+  it("sends once, with one span, when globalThis.fetch = tracedFetch() runs twice", () =>
+    withUpstream((upstream) =>
+      withTracing(async ({ tracer, collected }) => {
+        const original = globalThis.fetch;
+        try {
+          globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+          globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+          assert.equal((await (await fetch(upstream.url("/echo"))).json()).method, "GET");
+        } finally {
+          globalThis.fetch = original;
+        }
+        const span = only(collected.ended, "GET");
+        assert.equal(upstream.requests.length, 1);
+        assert.equal(
+          upstream.requests[0].headers.traceparent,
+          `00-${span.traceId}-${span.spanId}-01`,
+        );
+      })
+    ));
+
+  it("sends what fetch sends for an init that is a class instance, and a Request's referrer", () =>
+    withUpstream((upstream) =>
+      withTracing(async ({ tracer }) => {
+        class Init {
+          get method() {
+            return "POST";
+          }
+          get body() {
+            return "payload";
+          }
+          get headers() {
+            return { "x-init": "getter" };
+          }
+        }
+        const request = () =>
+          new Request(upstream.url("/echo"), {
+            referrer: upstream.url("/page"),
+            referrerPolicy: "unsafe-url",
+          });
+        for (const send of [globalThis.fetch, tracedFetch({ tracer })]) {
+          await (await send(upstream.url("/echo"), new Init() as RequestInit)).text();
+          await (await send(request())).text();
+        }
+        const [plainInit, plainRequest, tracedInit, tracedRequest] = upstream.requests;
+        for (const seen of [plainInit, tracedInit]) {
+          assert.deepEqual([seen.method, seen.body, seen.headers["x-init"]], [
+            "POST",
+            "payload",
+            "getter",
+          ]);
+        }
+        // Node sends the Referer; Deno and Bun send none, traced or not.
+        assert.equal(tracedRequest.headers.referer, plainRequest.headers.referer);
+      })
+    ));
 });
 
 describe("tracedFetch(): when the span ends", { skip }, () => {
@@ -269,6 +325,37 @@ describe("tracedFetch(): when the span ends", { skip }, () => {
         assert.equal(collected.ended.length, 4, "ended at the headers");
         upstream.release();
         assert.equal(await early.text(), "firstsecond");
+      })
+    ));
+
+  it("ends at the headers for a manual redirect, a 4xx and an empty body", () =>
+    withUpstream((upstream) =>
+      withTracing(async ({ tracer, collected }) => {
+        const fetch = tracedFetch({ tracer });
+        const paths = ["/redirect", "/status/404", "/empty"];
+        const responses = [];
+        for (const path of paths) {
+          responses.push(await fetch(upstream.url(path), { redirect: "manual" }));
+        }
+        assert.deepEqual(
+          collected.ended.map((s) => s.attributes["http.response.status_code"]),
+          [302, 404, 200],
+          "ended without their bodies being read",
+        );
+        assert.equal(await responses[1].text(), "status 404");
+        assert.equal(await responses[2].text(), "");
+      })
+    ));
+
+  it("ends the span when formData() rejects a response that is no form, as fetch's does", () =>
+    withUpstream((upstream) =>
+      withTracing(async ({ tracer, collected }) => {
+        const plain = await globalThis.fetch(upstream.url("/echo"));
+        const expected = await plain.formData().then(() => "read", (e: Error) => e.name);
+        const response = await tracedFetch({ tracer })(upstream.url("/echo"));
+        const got = await response.formData().then(() => "read", (e: Error) => e.name);
+        assert.equal(got, expected);
+        await until(() => collected.ended.length === 1);
       })
     ));
 });
@@ -390,6 +477,18 @@ describe("tracedFetch(): the response reads as fetch's own", { skip }, () => {
         assert.equal(offset, BIG.length);
         assert.deepEqual(received, BIG);
         assert.equal(only(collected.ended, "GET").attributes["http.response.status_code"], 200);
+      })
+    ));
+
+  it("gives blob() the type fetch's response gives, also on a clone", () =>
+    withUpstream((upstream) =>
+      withTracing(async ({ tracer }) => {
+        const expected = (await (await globalThis.fetch(upstream.url("/echo"))).blob()).type;
+        const response = await tracedFetch({ tracer })(upstream.url("/echo"));
+        const copy = response.clone();
+        assert.equal((await response.blob()).type, expected);
+        assert.equal((await copy.blob()).type, expected);
+        assert.match(expected, /^application\/json/);
       })
     ));
 });

@@ -9,7 +9,7 @@ import { traceFetchHandler } from "../../src/http/trace_fetch_handler.ts";
 import { type FetchFunction, tracedFetch } from "../../src/http/traced_fetch.ts";
 import type { Diagnostic } from "../../src/diagnostics.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
-import { TRACEPARENT, withTracing } from "./_helpers.ts";
+import { TRACEPARENT, until, withTracing } from "./_helpers.ts";
 
 /** A fetch that records what it is called with and answers 200 `ok`. */
 function recording(): { fetch: FetchFunction; calls: { input: unknown; init: unknown }[] } {
@@ -96,6 +96,85 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
       assert.deepEqual(second.calls.map((c) => c.input), ["https://example.com/2"]);
     }));
 
+  it("sends once, with one span, when the global fetch is traced twice or wrapped afterwards", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const original = globalThis.fetch;
+      const network = recording();
+      const wrappers: string[] = [];
+      const setups: [string, () => void][] = [
+        ["traced twice", () => {
+          globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+          globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+        }],
+        ["wrapped after", () => {
+          globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+          const inner = globalThis.fetch;
+          globalThis.fetch = (input, init) => {
+            wrappers.push("sync");
+            return inner(input, init);
+          };
+        }],
+        ["wrapped after, awaiting first", () => {
+          globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+          const inner = globalThis.fetch;
+          globalThis.fetch = async (input, init) => {
+            wrappers.push("async");
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            return inner(input, init);
+          };
+        }],
+      ];
+      try {
+        for (const [index, [name, install]] of setups.entries()) {
+          globalThis.fetch = network.fetch as typeof fetch;
+          install();
+          const before = network.calls.length;
+          const response = await globalThis.fetch(`https://example.com/${name}`);
+          assert.equal(await response.text(), "ok", name);
+          assert.equal(network.calls.length, before + 1, `${name}: sent once`);
+          const span = collected.ended.at(-1)!;
+          assert.equal(collected.ended.length, index + 1, `${name}: one span`);
+          assert.equal(
+            sentTraceparent(network.calls.at(-1)!.init),
+            `00-${span.traceId}-${span.spanId}-01`,
+            `${name}: the one span's traceparent`,
+          );
+        }
+      } finally {
+        globalThis.fetch = original;
+      }
+      assert.equal(collected.ended.length, setups.length, "one span per request");
+      // The wrapper runs around the traced fetch, and once more when it sends through the global.
+      assert.deepEqual(wrappers, ["sync", "sync", "async", "async"]);
+    }));
+
+  it("traces the requests of a traced handler reached through the global fetch", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const original = globalThis.fetch;
+      const traced = tracedFetch({ tracer });
+      const handler = traceFetchHandler(async () => {
+        await (await traced("https://db.example.com/")).text();
+        return new Response("served");
+      }, { tracer });
+      try {
+        globalThis.fetch = ((input, init) => {
+          const request = new Request(input, init);
+          return new URL(request.url).hostname === "db.example.com"
+            ? Promise.resolve(new Response("row"))
+            : handler(request);
+        }) as typeof fetch;
+        assert.equal(await (await traced("https://api.example.com/")).text(), "served");
+      } finally {
+        globalThis.fetch = original;
+      }
+      const kinds = collected.ended.map((s) => `${s.kind} ${s.attributes["server.address"]}`);
+      assert.deepEqual(kinds.sort(), [
+        "CLIENT api.example.com",
+        "CLIENT db.example.com",
+        "SERVER api.example.com",
+      ]);
+    }));
+
   it("calls the fetch option as a plain function (workerd's fetch refuses another this)", () =>
     withTracing(async ({ tracer }) => {
       const seen: unknown[] = [];
@@ -128,6 +207,53 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
       assert.equal(calls[1].init, 5, "fetch gets it as given (and throws as it would)");
     }));
 
+  it("copies an init that is an instance of a class, getters included", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const { fetch, calls } = recording();
+      const signal = new AbortController().signal;
+      class Init {
+        extra = "own";
+        get method() {
+          return "POST";
+        }
+        get body() {
+          return "payload";
+        }
+        get signal() {
+          return signal;
+        }
+        get redirect() {
+          return "manual";
+        }
+      }
+      await (await tracedFetch({ tracer, fetch })("https://example.com/", new Init() as never))
+        .text();
+      const sent = calls[0].init as Record<string, unknown>;
+      assert.deepEqual(
+        [sent.method, sent.body, sent.signal, sent.redirect, sent.extra],
+        ["POST", "payload", signal, "manual", "own"],
+      );
+      assert.match(sentTraceparent(sent)!, TRACEPARENT);
+      assert.equal(collected.ended[0].name, "POST");
+    }));
+
+  it("keeps a Request's referrer and referrer policy, which an init would reset", () =>
+    withTracing(async ({ tracer }) => {
+      const { fetch, calls } = recording();
+      const traced = tracedFetch({ tracer, fetch });
+      const request = new Request("https://example.com/", {
+        referrer: "https://example.com/page",
+        referrerPolicy: "unsafe-url",
+      });
+      await traced(request);
+      await traced(request, { referrer: "", referrerPolicy: "no-referrer" });
+      const [first, second] = calls.map((c) => c.init as RequestInit);
+      // Deno, Bun and workerd have no referrer on a Request: nothing to keep there.
+      assert.equal(first.referrer, request.referrer);
+      assert.equal(first.referrerPolicy, request.referrerPolicy);
+      assert.deepEqual([second.referrer, second.referrerPolicy], ["", "no-referrer"]);
+    }));
+
   it("rethrows a synchronous throw of the underlying fetch synchronously, recorded", () =>
     withTracing(({ tracer, collected }) => {
       const failure = new RangeError("sync");
@@ -148,6 +274,50 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
       assert.equal(await traced("https://example.com/"), answer);
       assert.equal(collected.ended[0].attributes["http.response.status_code"], 418);
       assert.equal(collected.ended[0].attributes["error.type"], "418");
+    }));
+});
+
+describe("tracedFetch(): responses that end the span at the headers", () => {
+  it("hands back a redirect, a failing status or an empty body untouched, span ended", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const answers = [
+        new Response(null, { status: 302, headers: { location: "/next" } }),
+        new Response("moved", { status: 301, headers: { location: "/next" } }),
+        new Response("missing", { status: 404 }),
+        new Response("down", { status: 503 }),
+        new Response("", { headers: { "content-length": "0" } }),
+      ];
+      let next = 0;
+      const traced = tracedFetch({ tracer, fetch: () => Promise.resolve(answers[next++]) });
+      for (const answer of answers) {
+        const response = await traced("https://example.com/", { redirect: "manual" });
+        assert.equal(response, answer, `${answer.status}: fetch's own response`);
+        assert.equal(collected.ended.length, next, `${answer.status}: ended at the headers`);
+      }
+      assert.deepEqual(
+        collected.ended.map((s) => s.attributes["http.response.status_code"]),
+        [302, 301, 404, 503, 200],
+      );
+      assert.equal(await answers[2].text(), "missing", "the body is still there to read");
+    }));
+
+  it("ends the span when a body-reading method rejects, read or not", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const traced = tracedFetch({
+        tracer,
+        fetch: () =>
+          Promise.resolve(
+            new Response("not a form", { headers: { "content-type": "text/plain" } }),
+          ),
+      });
+      const response = await traced("https://example.com/");
+      assert.equal(collected.ended.length, 0, "open until the body is read");
+      await assert.rejects(response.formData());
+      await until(() => collected.ended.length === 1, 2000);
+      assert.equal(collected.ended[0].status.code, "UNSET", "the request itself worked");
+      const invalid = await traced("https://example.com/");
+      await assert.rejects(invalid.clone().json());
+      await until(() => collected.ended.length === 2, 2000);
     }));
 });
 

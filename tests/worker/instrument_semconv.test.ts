@@ -133,4 +133,27 @@ describe("instrument(): responses the runtime cannot send as they are", () => {
         [["HEAD", undefined], ["GET", 5]],
       );
     }));
+
+  it("returns the handler's response untouched for HEAD and for an unsampled request", () =>
+    isolated(async () => {
+      const { exporter, options } = setup();
+      const made: Response[] = [];
+      const worker = traced({
+        fetch: () => {
+          made.push(new Response("hello"));
+          return made.at(-1)!;
+        },
+      }, options);
+      const ctx = new RecordingContext();
+      const unsampled = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+      const requests = [
+        new Request("https://x.test/", { method: "HEAD" }),
+        new Request("https://x.test/", { headers: { traceparent: unsampled } }),
+      ];
+      for (const request of requests) {
+        assert.equal(await worker.fetch(request, {}, ctx), made.at(-1));
+      }
+      await ctx.drain();
+      assert.deepEqual(exporter.spans.map((s) => s.name), ["HEAD"]);
+    }));
 });
