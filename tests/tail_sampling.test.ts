@@ -46,6 +46,26 @@ const ERROR = { code: "ERROR", message: "boom" } as const;
 /** A trace id whose rightmost 56 bits are `low` (14 hex digits). */
 const idWithLow = (low: string) => "0af7651916cd43dd84" + low;
 
+/**
+ * Two one-span traces under a keep rule that fails (throws, or answers with a promise): both are
+ * kept; returns the tracer and the `sampler_failed` diagnostics.
+ */
+function twoTracesUnder(
+  keep: NonNullable<TailSamplingOptions["keep"]>,
+): { tracer: Tracer; failures: Diagnostic[] } {
+  const { inner, tracer } = setup({ keep });
+  const { list, restore } = captureDiagnostics();
+  try {
+    resetReportedOnce();
+    tracer.startSpan("one", { parent: null }).end();
+    tracer.startSpan("two", { parent: null }).end();
+  } finally {
+    restore();
+  }
+  assert.deepEqual(inner.names, ["one", "two"]);
+  return { tracer, failures: list.filter((d: Diagnostic) => d.code === "sampler_failed") };
+}
+
 describe("TailSamplingProcessor", () => {
   it("keeps every span of a trace with an error anywhere, in end order", () => {
     const { inner, tracer } = setup();
@@ -333,21 +353,9 @@ describe("TailSamplingProcessor", () => {
   });
 
   it("a throwing keep rule keeps the trace and is reported once", async () => {
-    const { inner, tracer } = setup({
-      keep: () => {
-        throw new Error("rule bug");
-      },
+    const { tracer, failures } = twoTracesUnder(() => {
+      throw new Error("rule bug");
     });
-    const { list, restore } = captureDiagnostics();
-    try {
-      resetReportedOnce();
-      tracer.startSpan("one", { parent: null }).end();
-      tracer.startSpan("two", { parent: null }).end();
-    } finally {
-      restore();
-    }
-    assert.deepEqual(inner.names, ["one", "two"]);
-    const failures = list.filter((d: Diagnostic) => d.code === "sampler_failed");
     assert.equal(failures.length, 1);
     assert.equal(failures[0].level, "error");
     assert.equal((failures[0].cause as Error).message, "rule bug");
@@ -517,17 +525,7 @@ describe("TailSamplingProcessor", () => {
   });
 
   it("an async keep rule keeps the trace and is reported once (a rule must be synchronous)", () => {
-    const { inner, tracer } = setup({ keep: (() => Promise.resolve(false)) as never });
-    const { list, restore } = captureDiagnostics();
-    try {
-      resetReportedOnce();
-      tracer.startSpan("one", { parent: null }).end();
-      tracer.startSpan("two", { parent: null }).end();
-    } finally {
-      restore();
-    }
-    assert.deepEqual(inner.names, ["one", "two"]);
-    const reported = list.filter((d: Diagnostic) => d.code === "sampler_failed");
+    const { failures: reported } = twoTracesUnder((() => Promise.resolve(false)) as never);
     assert.equal(reported.length, 1);
     assert.match(reported[0].message, /synchronously/);
   });
