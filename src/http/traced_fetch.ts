@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Context, ContextKey } from "../context/context.ts";
-import { activeContext, getContextManager } from "../context/manager.ts";
+import type { Context } from "../context/context.ts";
 import { report, reportOnce } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
 import { getTracer } from "../global.ts";
 import { isBoolean, isFunction } from "../option_rules.ts";
 import { isPromiseLike } from "../promise_like.ts";
@@ -31,12 +31,11 @@ import {
 } from "./_span_response.ts";
 
 /**
- * Set while a traced fetch sends its request, so a traced fetch called meanwhile (by a wrapper
- * of the global `fetch` that calls on, or by a second `globalThis.fetch = tracedFetch()`) sends
- * untraced instead of tracing the request again or calling back forever. Shared by every copy
- * of tracelet in the process.
+ * Marks a traced fetch and holds the fetch it sends with, so a traced fetch made from another
+ * (`globalThis.fetch = tracedFetch()` run twice) sends with that one: one span per request.
+ * Shared by every copy of tracelet in the process.
  */
-const SENDING: ContextKey<true> = { symbol: Symbol.for("tracelet.http.fetch_sending") };
+const UNDERLYING: symbol = Symbol.for("tracelet.tracedFetch");
 
 /** A function with `fetch`'s signature. */
 export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -52,8 +51,11 @@ export interface FetchRequestInfo {
 /** Options of {@linkcode tracedFetch}. */
 export interface TracedFetchOptions {
   /**
-   * The `fetch` that sends requests. Default: `globalThis.fetch` at each call. Pass a bound
-   * function (`(input, init) => env.API.fetch(input, init)` for a Workers service binding).
+   * The `fetch` that sends requests, called as a plain function. Default: `globalThis.fetch` as
+   * it is when `tracedFetch()` is called; a later change of the global does not reach it. Pass a
+   * bound function (`(input, init) => env.API.fetch(input, init)` for a Workers service binding).
+   * A traced fetch given here (or found as the global) is unwrapped: its own underlying fetch
+   * sends, so a request gets one span.
    */
   readonly fetch?: FetchFunction;
   /** The tracer. Default: `getTracer()` at each call, so a later `configure()` applies. */
@@ -292,9 +294,12 @@ function failed(call: Call, error: unknown): void {
  * `redirected`, body bytes as they stream; a byte stream stays one; a blob's type) or the same
  * error, for string, `URL` and `Request` inputs and any init (a class instance's getters
  * included). A problem in tracing is reported as a diagnostic and the request is sent untraced.
- * A traced fetch called while another sends through the global `fetch` (a wrapper of the global
- * that calls on, or `globalThis.fetch = tracedFetch()` run twice) sends untraced: one span per
- * request, and no fetch calls itself forever.
+ *
+ * It sends with the `fetch` option or, by default, with `globalThis.fetch` as it is when
+ * `tracedFetch()` is called, never with whatever is global later: `globalThis.fetch =
+ * tracedFetch()` cannot call itself, and a wrapper installed over it afterwards (a retry, a
+ * queue) runs once per call. A traced fetch it would send with is unwrapped to the fetch that one
+ * sends with, so running `globalThis.fetch = tracedFetch()` twice still makes one span per request.
  *
  * @param options The underlying `fetch`, tracer, parent, propagation, query, end and name options.
  * @returns A function with `fetch`'s signature.
@@ -321,26 +326,20 @@ export function tracedFetch(options: TracedFetchOptions = {}): FetchFunction {
     [["endAt"], (value) => value === "body" || value === "headers", '"body" or "headers"'],
     [["parent"], (value) => typeof value === "object", "a span, a span context, a context or null"],
   ]);
-  // `globalThis.fetch = tracedFetch()` must not call itself: it then sends with the fetch of
-  // the time it was made.
-  const initial = globalThis.fetch;
+  const given: unknown = options.fetch ?? globalThis.fetch;
+  if (typeof given !== "function") {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      "Cannot create a traced fetch: there is no `globalThis.fetch`; pass `fetch`",
+    );
+  }
+  const inner: unknown = Reflect.get(given, UNDERLYING);
+  const underlying = (typeof inner === "function" ? inner : given) as FetchFunction;
+  // Called as a plain function: workerd's own `fetch` fails with "Illegal invocation" when
+  // called as a method of another object.
+  const send = ({ input, init }: FetchArgs): Promise<Response> =>
+    underlying(input as RequestInfo, init as RequestInit);
   const traced: FetchFunction = (input, init) => {
-    const { fetch: own } = options;
-    // Called again while a traced fetch sends through the global fetch (by a wrapper of it that
-    // calls on, or by another traced fetch): the request has its span. Send it on with the
-    // fetch of the time this one was made, as the global may lead back here.
-    const reentered = own === undefined && activeContext().get(SENDING) === true;
-    const global = reentered || globalThis.fetch === traced ? initial : globalThis.fetch;
-    const send = ({ input, init }: FetchArgs): Promise<Response> => {
-      // Called as a plain function, not as a method of `options`: workerd's own `fetch` fails
-      // with "Illegal invocation" when called on another object.
-      if (own !== undefined) return own(input as RequestInfo, init as RequestInit);
-      return getContextManager().with(
-        activeContext().set(SENDING, true),
-        () => global.call(globalThis, input as RequestInfo, init as RequestInit),
-      );
-    };
-    if (reentered) return send({ input, init });
     const call = begin({ input, init }, options);
     if (call === undefined) return send({ input, init });
     let result: unknown;
@@ -359,5 +358,5 @@ export function tracedFetch(options: TracedFetchOptions = {}): FetchFunction {
       },
     ) as Promise<Response>;
   };
-  return traced;
+  return Object.defineProperty(traced, UNDERLYING, { value: underlying });
 }

@@ -1,6 +1,7 @@
 // tracedFetch() with an in-process fetch (the `fetch` option), so these run on every runtime,
 // workerd included: what it records for URLs and methods fetch cannot send to a real server,
-// which fetch it calls, bad options, callbacks that throw, underlying fetches that throw
+// which fetch it calls (the one of the time it is made, unwrapped when traced; wrappers over it
+// and requests started inside it), bad options, callbacks that throw, underlying fetches that throw
 // synchronously or answer with something else, and a traced client calling a traced handler.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -21,6 +22,26 @@ function recording(): { fetch: FetchFunction; calls: { input: unknown; init: unk
       return Promise.resolve(new Response("ok"));
     },
   };
+}
+
+/** Runs `fn` with `fetch` as the global fetch, restoring the global afterwards. */
+async function withGlobalFetch(fetch: FetchFunction, fn: () => Promise<void>): Promise<void> {
+  const original = globalThis.fetch;
+  globalThis.fetch = fetch as typeof globalThis.fetch;
+  try {
+    await fn();
+  } finally {
+    globalThis.fetch = original;
+  }
+}
+
+/** `promise`, or a rejection when it has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 const sentTraceparent = (init: unknown): string | null =>
@@ -73,38 +94,40 @@ describe("tracedFetch(): what it records", () => {
 });
 
 describe("tracedFetch(): which fetch it calls, and how", () => {
-  it("calls globalThis.fetch as it is at each call, never itself", () =>
+  it("sends with globalThis.fetch as it was when made, never with the global of the moment", () =>
     withTracing(async ({ tracer }) => {
-      const original = globalThis.fetch;
       const first = recording();
       const second = recording();
-      try {
-        globalThis.fetch = first.fetch as typeof fetch;
+      await withGlobalFetch(first.fetch, async () => {
         const traced = tracedFetch({ tracer });
         await traced("https://example.com/1");
         globalThis.fetch = second.fetch as typeof fetch;
         await traced("https://example.com/2");
-        globalThis.fetch = traced as typeof fetch; // itself: it sends with the fetch it was made with
+        globalThis.fetch = traced as typeof fetch; // itself: still the fetch it was made with
         await traced("https://example.com/3");
-      } finally {
-        globalThis.fetch = original;
-      }
+      });
       assert.deepEqual(first.calls.map((c) => c.input), [
         "https://example.com/1",
+        "https://example.com/2",
         "https://example.com/3",
       ]);
-      assert.deepEqual(second.calls.map((c) => c.input), ["https://example.com/2"]);
+      assert.deepEqual(second.calls, []);
     }));
 
   it("sends once, with one span, when the global fetch is traced twice or wrapped afterwards", () =>
     withTracing(async ({ tracer, collected }) => {
-      const original = globalThis.fetch;
       const network = recording();
       const wrappers: string[] = [];
       const setups: [string, () => void][] = [
         ["traced twice", () => {
           globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
           globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+        }],
+        ["given a traced fetch", () => {
+          globalThis.fetch = tracedFetch({
+            tracer,
+            fetch: tracedFetch({ tracer }),
+          }) as typeof fetch;
         }],
         ["wrapped after", () => {
           globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
@@ -124,9 +147,8 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
           };
         }],
       ];
-      try {
-        for (const [index, [name, install]] of setups.entries()) {
-          globalThis.fetch = network.fetch as typeof fetch;
+      for (const [index, [name, install]] of setups.entries()) {
+        await withGlobalFetch(network.fetch, async () => {
           install();
           const before = network.calls.length;
           const response = await globalThis.fetch(`https://example.com/${name}`);
@@ -139,34 +161,118 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
             `00-${span.traceId}-${span.spanId}-01`,
             `${name}: the one span's traceparent`,
           );
-        }
-      } finally {
-        globalThis.fetch = original;
+        });
       }
-      assert.equal(collected.ended.length, setups.length, "one span per request");
-      // The wrapper runs around the traced fetch, and once more when it sends through the global.
-      assert.deepEqual(wrappers, ["sync", "sync", "async", "async"]);
+      assert.deepEqual(wrappers, ["sync", "async"], "each wrapper runs once per call");
+    }));
+
+  it("lets a queue or a retry wrapped over a traced global send as it means to", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const sent: string[] = [];
+      const network: FetchFunction = (input) => {
+        sent.push(String(input));
+        const busy = String(input).endsWith("/busy");
+        return Promise.resolve(new Response(busy ? "busy" : "ok", { status: busy ? 503 : 200 }));
+      };
+      await withGlobalFetch(network, async () => {
+        globalThis.fetch = tracedFetch({ tracer }) as typeof fetch;
+        const traced = globalThis.fetch;
+        // One request at a time: each waits for the one before it.
+        let tail: Promise<unknown> = Promise.resolve();
+        globalThis.fetch = (input, init) => {
+          const run = tail.then(() => traced(input, init));
+          tail = run.then(() => {}, () => {});
+          return run;
+        };
+        const queued = Promise.all(["a", "b"].map(async (path) => {
+          return await (await fetch(`https://example.com/${path}`)).text();
+        }));
+        assert.deepEqual(await within(queued, 2000), ["ok", "ok"]);
+        // Three attempts while the answer is a 5xx.
+        globalThis.fetch = async (input, init) => {
+          let response = await traced(input, init);
+          for (let attempt = 1; attempt < 3 && response.status >= 500; attempt++) {
+            response = await traced(input, init);
+          }
+          return response;
+        };
+        assert.equal((await within(fetch("https://example.com/busy"), 2000)).status, 503);
+      });
+      assert.deepEqual(sent, [
+        "https://example.com/a",
+        "https://example.com/b",
+        "https://example.com/busy",
+        "https://example.com/busy",
+        "https://example.com/busy",
+      ]);
+      assert.equal(collected.ended.length, 5, "one span per request sent");
+    }));
+
+  it("traces the requests a timer or a body pull started inside its fetch makes later", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const sent: { url: string; traceparent: string | null }[] = [];
+      let traced!: FetchFunction;
+      let timer: Promise<unknown> | undefined;
+      const network: FetchFunction = (input, init) => {
+        const request = new Request(input, init);
+        sent.push({ url: request.url, traceparent: request.headers.get("traceparent") });
+        if (request.url.endsWith("/first")) {
+          timer = new Promise((resolve) =>
+            setTimeout(() => resolve(traced("https://example.com/from-timer")), 5)
+          ).then((response) => (response as Response).text());
+        }
+        if (!request.url.endsWith("/lazy")) return Promise.resolve(new Response("ok"));
+        // A body made when it is pulled, from what another request answers.
+        let pulled = false;
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (pulled) return controller.close();
+            pulled = true;
+            const text = await (await traced("https://example.com/from-pull")).text();
+            controller.enqueue(new TextEncoder().encode(text));
+          },
+        });
+        return Promise.resolve(new Response(body));
+      };
+      await withGlobalFetch(network, async () => {
+        traced = tracedFetch({ tracer });
+        await tracer.withSpan("request", async () => {
+          await (await traced("https://example.com/first")).text();
+          assert.equal(await (await traced("https://example.com/lazy")).text(), "ok");
+        });
+        await within(timer!, 2000);
+      });
+      const urls = sent.map((s) => s.url).sort();
+      assert.deepEqual(urls, [
+        "https://example.com/first",
+        "https://example.com/from-pull",
+        "https://example.com/from-timer",
+        "https://example.com/lazy",
+      ]);
+      for (const { url, traceparent } of sent) {
+        const span = collected.ended.find((s) => s.attributes["url.full"] === url);
+        assert.ok(span !== undefined, `${url}: traced`);
+        assert.equal(traceparent, `00-${span.traceId}-${span.spanId}-01`, url);
+      }
     }));
 
   it("traces the requests of a traced handler reached through the global fetch", () =>
     withTracing(async ({ tracer, collected }) => {
-      const original = globalThis.fetch;
-      const traced = tracedFetch({ tracer });
+      let traced!: FetchFunction;
       const handler = traceFetchHandler(async () => {
         await (await traced("https://db.example.com/")).text();
         return new Response("served");
       }, { tracer });
-      try {
-        globalThis.fetch = ((input, init) => {
-          const request = new Request(input, init);
-          return new URL(request.url).hostname === "db.example.com"
-            ? Promise.resolve(new Response("row"))
-            : handler(request);
-        }) as typeof fetch;
+      const route: FetchFunction = (input, init) => {
+        const request = new Request(input, init);
+        return new URL(request.url).hostname === "db.example.com"
+          ? Promise.resolve(new Response("row"))
+          : handler(request);
+      };
+      await withGlobalFetch(route, async () => {
+        traced = tracedFetch({ tracer }); // made after the global is set: it sends with that one
         assert.equal(await (await traced("https://api.example.com/")).text(), "served");
-      } finally {
-        globalThis.fetch = original;
-      }
+      });
       const kinds = collected.ended.map((s) => `${s.kind} ${s.attributes["server.address"]}`);
       assert.deepEqual(kinds.sort(), [
         "CLIENT api.example.com",
@@ -336,6 +442,14 @@ describe("tracedFetch(): bad options and callbacks", () => {
     ];
     for (const options of cases) {
       assert.throws(() => tracedFetch(options as never), isInvalidConfig, JSON.stringify(options));
+    }
+    const original = globalThis.fetch;
+    try {
+      globalThis.fetch = undefined as never;
+      assert.throws(() => tracedFetch(), isInvalidConfig, "no fetch to send with");
+      assert.equal(typeof tracedFetch({ fetch: recording().fetch }), "function");
+    } finally {
+      globalThis.fetch = original;
     }
   });
 
