@@ -541,6 +541,82 @@ describe("TailSamplingProcessor", () => {
     assert.deepEqual(inner.names, ["before", "after", "root"]);
     assert.deepEqual(tail.stats.decidedEarly, { keep_trace: 1 });
   });
+
+  it("a new local root of a trace kept by keepTrace follows it (the trace is counted once)", () => {
+    const { inner, tail, tracer } = setup();
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const run = tracer.startSpan("run", { parent: remote });
+    tail.keepTrace(run.traceId);
+    const server = tracer.startSpan("server", { parent: remote }); // a second local root
+    tracer.startSpan("after-keep", { parent: run }).end();
+    server.end();
+    run.end();
+    assert.deepEqual(inner.names, ["after-keep", "server", "run"]);
+    assert.equal(tail.stats.keptTraces, 1);
+    assert.equal(tail.stats.droppedTraces, 0);
+  });
+
+  it("a failed trace kept early stays kept when another local root of it starts", () => {
+    const { inner, tail, tracer } = setup({ maxSpansPerTrace: 2 });
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const run = tracer.startSpan("run", { parent: remote });
+    const failed = tracer.startSpan("failed-step", { parent: run });
+    failed.setStatus(ERROR);
+    failed.end();
+    tracer.startSpan("step", { parent: run }).end(); // decided early: kept (an error)
+    const server = tracer.startSpan("server", { parent: remote });
+    tracer.startSpan("step-2", { parent: run }).end();
+    server.end();
+    run.end();
+    assert.deepEqual(inner.names, ["failed-step", "step", "step-2", "server", "run"]);
+    assert.deepEqual([tail.stats.keptTraces, tail.stats.droppedTraces], [1, 0]);
+  });
+
+  it("a local root reopening a trace dropped early is the newest trace for maxTraces", () => {
+    // The rule keeps only whole traces: one decided early is dropped.
+    const { inner, tail, tracer } = setup({
+      maxTraces: 2,
+      maxSpansPerTrace: 2,
+      keep: (trace) => trace.complete,
+    });
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const req1 = tracer.startSpan("req1", { parent: remote });
+    tracer.startSpan("step-1", { parent: req1 }).end();
+    tracer.startSpan("step-2", { parent: req1 }).end(); // decided early: dropped
+    const other = tracer.startSpan("other", { parent: null });
+    const req2 = tracer.startSpan("req2", { parent: remote }); // buffers again, newer than other
+    tracer.startSpan("third", { parent: null }).end(); // 3 traces: the oldest, other, is decided
+    other.end();
+    req2.end();
+    req1.end();
+    assert.deepEqual(inner.names, ["third", "req2", "req1"]);
+    assert.deepEqual(tail.stats.decidedEarly, { max_spans_per_trace: 1, max_traces: 1 });
+    // Each trace once: req1's (dropped first), other (dropped), third (kept).
+    assert.deepEqual([tail.stats.keptTraces, tail.stats.droppedTraces], [1, 2]);
+  });
+
+  it("keepTrace on traces never seen does not push real decisions out", () => {
+    const { inner, tail, tracer } = setup({ maxTraces: 1 }); // 4 decisions remembered
+    const root = tracer.startSpan("root", { parent: null });
+    const late = tracer.startSpan("late", { parent: root });
+    root.end(); // dropped
+    for (let i = 0; i < 10; i++) tail.keepTrace(newTraceId());
+    late.end();
+    assert.deepEqual(inner.names, []);
+    assert.equal(tail.stats.droppedSpans, 2);
+  });
 });
 
 describe("configure({ tailSampling })", () => {

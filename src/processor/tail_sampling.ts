@@ -60,9 +60,9 @@ export interface TailSamplingOptions {
 
 /** What a {@linkcode TailSamplingProcessor} decided so far (counts since it was created). */
 export interface TailSamplingStats {
-  /** Traces kept. */
+  /** Traces kept (each trace is counted once, by its first decision). */
   keptTraces: number;
-  /** Traces dropped by the rule. */
+  /** Traces dropped by the rule (each trace is counted once, by its first decision). */
   droppedTraces: number;
   /** Spans handed on to the inner processor. */
   keptSpans: number;
@@ -95,8 +95,11 @@ interface Trace {
   moreRoots: Set<string> | undefined;
   /** The spans waiting for a decision; undefined once decided (then `decision` holds). */
   buffer: Buffer | undefined;
-  /** The decision, while a local root still runs after it (its later spans follow it). */
-  decision: Decision;
+  /**
+   * The decision, while a local root still runs after it (its later spans follow it); undefined
+   * before the trace was first decided (a trace is counted in the stats once, then).
+   */
+  decision: Decision | undefined;
 }
 
 /** The ended spans of a trace waiting for its decision. */
@@ -131,8 +134,11 @@ function endRoot(trace: Trace, spanId: string): boolean {
  * a local root is known by its span id, so its end decides the trace even when it reaches the
  * processor through another tracer (after `configure()` was called again). A span that ends after
  * its trace was decided follows the decision: pinned while a local root of the trace runs, then
- * among the last 4 × `maxTraces` decisions remembered. A span of a trace it never saw start (one
- * that started before it was installed, or whose decision was forgotten) is handed on.
+ * among the last 4 × `maxTraces` decisions remembered. So do the spans of a local root that starts
+ * while a kept trace's root runs; one that starts in a trace dropped early, or in a trace that is
+ * over, is buffered and decided again (that request may still fail). A span of a trace it never
+ * saw start (one that started before it was installed, or whose decision was forgotten) is handed
+ * on.
  *
  * Deciding before a trace is over errs toward keeping. Bounds never drop a span: past one, a trace
  * is decided early by the rule on what it has, and with the default rule a trace dropped so early
@@ -222,14 +228,17 @@ export class TailSamplingProcessor implements SpanProcessor {
 
   /**
    * Keeps a trace now, whatever the rule would say: its buffered spans go on at once, and its
-   * spans that end later follow (`pushUpdate()` does this for the run it updates).
+   * spans that end later follow (`pushUpdate()` does this for the run it updates). A trace it
+   * never saw (or forgot) is left alone: its spans are handed on anyway.
    * @param traceId The trace id.
    */
   keepTrace(traceId: string): void {
     const trace = this.#traces.get(traceId);
     if (trace?.buffer !== undefined) this.#decide(trace.buffer, "keep_trace");
     else if (trace !== undefined) trace.decision = KEPT;
-    else this.#decided.set(traceId, KEPT);
+    // A trace never seen (or long forgotten) is not remembered: its spans are handed on anyway,
+    // and remembering it would push a real decision out.
+    else if (this.#decided.get(traceId) !== undefined) this.#decided.set(traceId, KEPT);
   }
 
   /**
@@ -238,30 +247,34 @@ export class TailSamplingProcessor implements SpanProcessor {
    */
   onTraceStart(trace: TraceInfo): void {
     if (this.#closed) return;
-    let followed = this.#traces.get(trace.traceId);
-    if (followed === undefined) {
-      followed = {
-        id: trace.traceId,
+    const id = trace.traceId;
+    let followed = this.#traces.get(id);
+    // A new local root of a trace kept while a root of it runs follows the decision (pinned). One
+    // of a trace dropped early buffers again (that request may still fail), as the newest trace.
+    // A trace over is followed anew: only its stats count (once) comes from its old decision.
+    if (followed === undefined || (followed.buffer === undefined && followed.decision !== KEPT)) {
+      const next: Trace = {
+        id,
         openRoots: 0,
         knownRoots: 0,
         rootId: undefined,
         moreRoots: undefined,
+        ...followed, // a copy: its old place in `#byAge` is no longer live
         buffer: undefined,
-        decision: KEPT,
+        decision: followed?.decision ?? this.#decided.get(id),
       };
-      this.#traces.set(followed.id, followed);
-      this.#byAge.push(followed, this.#traces.size);
+      next.buffer = {
+        trace: next,
+        spans: [],
+        bytes: 0,
+        root: undefined,
+        rootMillis: 0,
+        startedAt: Date.now() * 1e6,
+      };
+      this.#traces.set(id, followed = next);
+      this.#byAge.push(next, this.#traces.size);
       if (this.#traces.size > this.#maxTraces) this.#forgetOldest();
     }
-    // A new local root of a trace decided early buffers again: that request may still fail.
-    followed.buffer ??= {
-      trace: followed,
-      spans: [],
-      bytes: 0,
-      root: undefined,
-      rootMillis: 0,
-      startedAt: Date.now() * 1e6,
-    };
     followed.openRoots++;
     this.#starting = followed;
   }
@@ -361,7 +374,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   /** Stops following a decided trace; its decision is remembered with the recent ones. */
   #forget(trace: Trace): void {
     this.#traces.delete(trace.id);
-    this.#decided.set(trace.id, trace.decision);
+    if (trace.decision !== undefined) this.#decided.set(trace.id, trace.decision);
   }
 
   /**
@@ -399,14 +412,15 @@ export class TailSamplingProcessor implements SpanProcessor {
         );
       }
     }
+    const first = +(trace.decision === undefined);
     trace.decision = keep ? KEPT : early === undefined || this.#keep ? DROPPED : DROPPED_EARLY;
     const count = buffer.spans.length;
     if (keep) {
-      this.#stats.keptTraces++;
+      this.#stats.keptTraces += first;
       this.#stats.keptSpans += count;
       for (let i = 0; i < count; i++) this.#forward(buffer.spans[i]);
     } else {
-      this.#stats.droppedTraces++;
+      this.#stats.droppedTraces += first;
       this.#stats.droppedSpans += count;
     }
     if (trace.openRoots <= 0) this.#forget(trace);
