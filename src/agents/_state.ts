@@ -2,9 +2,8 @@
  * Process-wide state of the agent layer (behind a `Symbol.for` slot, shared by every copy of
  * tracelet in a process) and the current trace / current span.
  *
- * What is current is a frame `{trace, span}` linked to the live frame that was current before it,
- * like a Python `ContextVar` and its reset token; finished frames are dropped from the chain as new
- * frames are made, so a flow keeps only live ones. Frames live in two places:
+ * What is current is an immutable frame `{trace, span}` linked to the frame that was current
+ * before it, like a Python `ContextVar` and its reset token. Frames live in two places:
  *
  * - Scoped runs (`trace.run(fn)`, `span.run(fn)`, `withTrace`) put a frame in tracelet's context
  *   for their callback, so concurrent async work stays isolated on every context manager.
@@ -13,9 +12,7 @@
  *   concurrent request has its own current trace. Where it does not (workerd, whose `enterWith`
  *   throws even with `nodejs_compat`; a `SyncContextManager`), one slot per context manager,
  *   shared by all async flows: `finish` only takes a frame off the slot while the slot still
- *   holds it. As with any `enterWith`, a frame made before the first `await` of a handler is
- *   also current in its caller's flow: sibling calls, `Deno.serve` requests, and the later
- *   requests of one keep-alive or pipelined connection on Node's `http` server see it.
+ *   holds it.
  *
  * Whatever the store, a frame whose trace or span has finished is never current: the frame
  * before it is. So nothing finished stays current, even when finishes come out of order or from
@@ -43,15 +40,14 @@ export interface AgentFrame {
   readonly span: AgentSpan | undefined;
   /** Scope frames: the tracelet span that `run()` made active together with this frame. */
   readonly scopeSpan: Span | undefined;
-  /**
-   * The nearest live frame that was current when this one was made (finished frames are dropped
-   * from the chain as new frames are made).
-   */
-  previous: AgentFrame | undefined;
+  /** The frame that was current when this one was made. */
+  readonly previous: AgentFrame | undefined;
   /** True for a frame of `start(true)` (kept in the async flow, not in the context). */
   readonly manual: boolean;
   /** Manual frames: the scope frame active when it was made (undefined outside any scope). */
   readonly scope: AgentFrame | undefined;
+  /** Length of the chain of frames ending here (bounded by {@linkcode MAX_DEPTH}). */
+  readonly depth: number;
 }
 
 /** The agent layer's process-wide state. @internal */
@@ -98,10 +94,6 @@ export const AGENT_FRAME_KEY: ContextKey<AgentFrame> = createContextKey("tracele
 function flowStore(): FlowLocal<AgentFrame> {
   return flowLocal("tracelet.agents.frame");
 }
-
-// Declared at load: the store is made as soon as a context manager is installed (see
-// `../context/flow_local.ts`), so requests already waiting then keep their own flows.
-flowStore();
 
 /** Whether a frame's trace and span are both unfinished. */
 function isLive(frame: AgentFrame): boolean {
@@ -153,24 +145,19 @@ function makeFrame(
   manual: boolean,
   scope: AgentFrame | undefined,
 ): AgentFrame {
-  // Link only live frames: finished ones are dropped from the chain (siblings started from one
-  // loop leave their finished frames in its flow), and only live frames count toward the limit.
-  previous = live(previous);
-  let depth = 1;
-  for (let frame = previous; frame !== undefined; frame = frame.previous) {
-    frame.previous = live(frame.previous);
-    if (++depth === MAX_DEPTH && frame.previous !== undefined) {
-      reportOnce(
-        "agent_frames_deep",
-        "warn",
-        "agent_frames_deep",
-        `More than ${MAX_DEPTH} agent traces and spans are current at once: finish what you ` +
-          "start with start(true); the oldest are no longer current",
-      );
-      frame.previous = undefined;
-    }
+  let depth = (previous?.depth ?? 0) + 1;
+  if (depth > MAX_DEPTH) {
+    reportOnce(
+      "agent_frames_deep",
+      "warn",
+      "agent_frames_deep",
+      `More than ${MAX_DEPTH} agent traces and spans are current at once: finish what you start ` +
+        "with start(true); the oldest are no longer current",
+    );
+    previous = undefined;
+    depth = 1;
   }
-  return { trace, span, scopeSpan, previous, manual, scope };
+  return { trace, span, scopeSpan, previous, manual, scope, depth };
 }
 
 /**

@@ -8,16 +8,10 @@
  * manager is built on), when `enterWith` works there. As with any `enterWith`, a value set in an
  * async function before its first `await` is set in its caller's flow too, for the rest of it:
  * siblings the caller starts next (`Promise.all([a(), b()])`) see it, and so do the requests a
- * server loop that calls handlers without a flow of their own (`Deno.serve`) receives later, and
- * the later requests of one connection on Node's `http` server (keep-alive or pipelined requests
- * run inside that connection's async resource). A value set after the first `await` stays in the
- * function's own flow. Where `enterWith` does not
+ * server loop that calls handlers without a flow of their own (`Deno.serve`) receives later. A
+ * value set after the first `await` stays in the function's own flow. Where `enterWith` does not
  * work (workerd, whose `enterWith` throws even with `nodejs_compat`; browser stand-ins that ignore
  * it; a `SyncContextManager`) it is one slot, shared by every async flow.
- *
- * Node before 24 tracks promise flows only once some `AsyncLocalStorage` is enabled, so the stores
- * of every name declared (at module load) are made, and enabled, as soon as a context manager is
- * installed: requests already waiting when the first value is set still resume in their own flows.
  *
  * Each context manager has its own stores, so what was left in them under one manager is not
  * seen under the next. The stores live behind a `Symbol.for` slot, shared by every copy of
@@ -25,7 +19,7 @@
  *
  * @module
  */
-import { getContextManager, onContextManagerInstalled } from "./manager.ts";
+import { getContextManager } from "./manager.ts";
 import type { ContextManager } from "./manager.ts";
 
 /** A value per async flow (or, where that is not possible, one slot). @internal */
@@ -93,36 +87,19 @@ type Stores = Map<string, WeakMap<ContextManager, FlowLocal<unknown>>>;
 const SLOT = Symbol.for("tracelet.flowLocals.v1");
 const globals = globalThis as unknown as Record<symbol, Stores | undefined>;
 
-function stores(): Stores {
-  return globals[SLOT] ??= new Map();
-}
-
-function storeOf(perManager: WeakMap<ContextManager, FlowLocal<unknown>>, manager: ContextManager) {
-  let store = perManager.get(manager);
-  if (store === undefined) perManager.set(manager, store = storeFor(manager));
-  return store;
-}
-
-// Node before 24 tracks promise flows only once some AsyncLocalStorage is enabled: a store
-// enabled at its first use would leave the requests already waiting then to resume in one shared
-// flow. So every declared store is made (and enabled by its probe) as soon as a manager is
-// installed, and a store declared later is made at once for the manager installed then.
-onContextManagerInstalled((manager) => {
-  for (const perManager of stores().values()) storeOf(perManager, manager);
-});
-
 /**
- * The store named `name` of the active context manager. Declare each name once at module load
- * (call this at the top level): the stores of declared names are made as soon as a context
- * manager is installed, not at their first use.
+ * The store named `name` of the active context manager (made on first use).
  *
  * @param name The store's name (one per use, e.g. `tracelet.agents.frame`).
  * @returns The store; its `get` and `set` may throw only if the runtime's storage does.
  * @internal
  */
 export function flowLocal<T>(name: string): FlowLocal<T> {
-  const all = stores();
-  let perManager = all.get(name);
-  if (perManager === undefined) all.set(name, perManager = new WeakMap());
-  return storeOf(perManager, getContextManager()) as FlowLocal<T>;
+  const all = globals[SLOT] ??= new Map();
+  let stores = all.get(name);
+  if (stores === undefined) all.set(name, stores = new WeakMap());
+  const manager = getContextManager();
+  let store = stores.get(manager);
+  if (store === undefined) stores.set(manager, store = storeFor(manager));
+  return store as FlowLocal<T>;
 }

@@ -26,8 +26,6 @@ export interface ContextManager {
 
 interface ContextSlot {
   manager: ContextManager;
-  /** Called with each manager installed (see {@linkcode onContextManagerInstalled}). */
-  listeners?: Set<(manager: ContextManager) => void>;
 }
 
 const SLOT = Symbol.for("tracelet.context");
@@ -57,25 +55,7 @@ export function setContextManager(manager: ContextManager): ContextManager {
   const s = slot();
   const previous = s.manager;
   s.manager = manager;
-  for (const listener of s.listeners ?? []) {
-    try {
-      listener(manager);
-    } catch {
-      // A listener only prepares; installing the manager still succeeds.
-    }
-  }
   return previous;
-}
-
-/**
- * Calls `listener` with every manager installed from now on (the flow-local stores use it to
- * enable their `AsyncLocalStorage` right away, see `./flow_local.ts`).
- *
- * @param listener Called with the new manager; what it throws is ignored.
- * @internal
- */
-export function onContextManagerInstalled(listener: (manager: ContextManager) => void): void {
-  (slot().listeners ??= new Set()).add(listener);
 }
 
 /**

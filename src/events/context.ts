@@ -22,8 +22,7 @@
  * so concurrent imperative runs cannot be told from nested ones: a second run started while the
  * first is open nests in it and is finished with it. As with any `enterWith`, a run started in an
  * async function before its first `await` is in its caller's flow too, so runs started that way by
- * sibling functions (`Promise.all([a(), b()])`, `Deno.serve` handlers, or the handlers of later
- * requests on one keep-alive or pipelined connection of Node's `http` server) nest in the same way.
+ * sibling functions (`Promise.all([a(), b()])`, or `Deno.serve` handlers) nest in the same way.
  * Use `runCallable` or `withTraceRun` for concurrent runs there.
  *
  * @module
@@ -79,10 +78,6 @@ const NOT_FINISHED = "run not finished: the run or scope it was started in finis
 function flowStore(): FlowLocal<EventCell> {
   return flowLocal("tracelet.events.cell");
 }
-
-// Declared at load: the store is made as soon as a context manager is installed (see
-// `../context/flow_local.ts`), so requests already waiting then keep their own flows.
-flowStore();
 
 /** The cell of this async flow, while a run is open in it. */
 function flowCell(): EventCell | undefined {

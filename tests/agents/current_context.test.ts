@@ -19,14 +19,10 @@ import {
 import type { AgentSpan } from "../../src/agents/mod.ts";
 import {
   allSettled,
-  inFreshProcess,
   NO_ENTER_WITH,
-  NO_FRESH_PROCESS,
   SLOT_MANAGERS,
   withManager,
 } from "../_support/flow_managers.ts";
-import { resetReportedOnce } from "../../src/diagnostics.ts";
-import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup } from "./_helpers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -184,54 +180,6 @@ describe("start(true) outside any scope, with AsyncLocalStorage", () => {
     }
   });
 
-  it("keeps no finished frames from sibling requests started by one loop (no false depth warning)", async () => {
-    // A server loop that calls handlers without a flow of their own: what each sets before its
-    // first await is the loop's too, so each links to the one before; finished ones are dropped.
-    const { done } = agentSetup();
-    try {
-      resetReportedOnce();
-      const { diagnostics } = await captureDiagnostics(async () => {
-        const handler = async (i: number) => {
-          const t = trace(`req-${i}`).start(true);
-          const s = agentSpan(`agent-${i}`).start(true);
-          await null;
-          await null;
-          s.finish(true);
-          t.finish(true);
-        };
-        const inflight: Promise<void>[] = [];
-        for (let i = 0; i < 1200; i++) {
-          inflight.push(handler(i));
-          if (inflight.length >= 2) await inflight.shift();
-        }
-        await allSettled(inflight);
-      });
-      // (Each trace starting inside the previous one's is reported: agent_trace_exists.)
-      assert.deepEqual(diagnostics.filter((d) => d.code === "agent_frames_deep"), []);
-      assertNothingFinishedCurrent();
-    } finally {
-      await done();
-    }
-  });
-
-  it("still warns when more than 1000 traces and spans are current at once", async () => {
-    const { done } = agentSetup();
-    try {
-      resetReportedOnce();
-      const { diagnostics } = await captureDiagnostics(() => {
-        const t = trace("deep").start(true);
-        const spans = Array.from({ length: 1000 }, (_, i) => agentSpan(`s${i}`).start(true));
-        for (const span of spans.reverse()) span.finish(true);
-        t.finish(true);
-        return Promise.resolve();
-      });
-      assert.deepEqual(diagnostics.map((d) => d.code), ["agent_frames_deep"]);
-      assert.equal(getCurrentSpan(), null);
-    } finally {
-      await done();
-    }
-  });
-
   it("does not let a span left open inside run() escape the scope", async () => {
     const { done } = agentSetup();
     try {
@@ -239,31 +187,6 @@ describe("start(true) outside any scope, with AsyncLocalStorage", () => {
     } finally {
       await done();
     }
-  });
-
-  it("keeps the first requests after start-up in their own traces (a new process)", {
-    skip: NO_FRESH_PROCESS,
-  }, async () => {
-    // Node before 24 tracks promise flows only once some AsyncLocalStorage is enabled: requests
-    // already waiting when the first trace starts must still resume in their own flows.
-    const out = await inFreshProcess(
-      `AGENTS.setAgentTracer(new MOD.Tracer({ processors: [] }));\n` +
-        `AGENTS.setTraceProcessors([]);\nAGENTS.setTracingDisabled(false);\n` +
-        `const pause = () => new Promise((resolve) => setTimeout(resolve, 1));\n` +
-        `const wrong = [];\n` +
-        `async function handle(i) {\n` +
-        `  await pause();\n` +
-        `  const before = AGENTS.getCurrentTrace();\n` +
-        `  if (before != null) wrong.push("r" + i + " saw " + before.name);\n` +
-        `  const t = AGENTS.trace("r" + i).start(true);\n` +
-        `  await pause(); await pause();\n` +
-        `  if (AGENTS.getCurrentTrace() !== t) wrong.push("r" + i + " lost its trace");\n` +
-        `  t.finish(true);\n` +
-        `}\n` +
-        `await Promise.all([0, 1, 2, 3].map(handle));\n` +
-        `console.log(JSON.stringify(wrong));\n`,
-    );
-    assert.deepEqual(JSON.parse(out), []);
   });
 
   it("forgets what a request left unfinished once the context manager is replaced", async () => {

@@ -21,9 +21,7 @@ import { captureDiagnostics } from "../_support/collect.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import {
   allSettled,
-  inFreshProcess,
   NO_ENTER_WITH,
-  NO_FRESH_PROCESS,
   SLOT_MANAGERS,
   withManager,
 } from "../_support/flow_managers.ts";
@@ -222,29 +220,6 @@ describe("startTraceRun outside any scope, with AsyncLocalStorage", () => {
     } finally {
       await done();
     }
-  });
-
-  it("gives the first requests after start-up a run each (a new process)", {
-    skip: NO_FRESH_PROCESS,
-  }, async () => {
-    // Node before 24 tracks promise flows only once some AsyncLocalStorage is enabled: requests
-    // already waiting when the first run starts must still resume in their own flows.
-    const out = await inFreshProcess(
-      `const tracer = new EVENTS.EventTracer({ storage: new MOD.MemoryStorage(),\n` +
-        `  spanTracer: new MOD.Tracer({ processors: [] }), enableConsole: false, enableJsonl: false });\n` +
-        `const pause = () => new Promise((resolve) => setTimeout(resolve, 1));\n` +
-        `const nested = [];\n` +
-        `async function handle(i) {\n` +
-        `  await pause();\n` +
-        `  const scope = EVENTS.startTraceRun({ agentName: "bot", requestId: "r" + i, tracer });\n` +
-        `  if (!scope.isRoot) nested.push("r" + i + " in " + scope.session.runId);\n` +
-        `  await pause(); await pause();\n` +
-        `  await EVENTS.finishTraceRun(scope, { result: { success: true } });\n` +
-        `}\n` +
-        `await Promise.all([0, 1, 2, 3].map(handle));\n` +
-        `console.log(JSON.stringify(nested));\n`,
-    );
-    assert.deepEqual(JSON.parse(out), []);
   });
 
   it("sibling async functions that start runs before their first await share their caller's flow", async () => {
