@@ -14,114 +14,20 @@ import { estimateSpanBytes } from "./batch.ts";
 import { notify } from "./fan_out.ts";
 import { OldestFirst } from "./oldest_first.ts";
 import { type Decision, RecentDecisions } from "./recent_decisions.ts";
+import { type Buffer, DROPPED, DROPPED_EARLY, endRoot, KEPT, type Trace } from "./_tail_trace.ts";
+import type {
+  TailSamplingOptions,
+  TailSamplingStats,
+  TailSamplingTrace,
+} from "./tail_sampling_options.ts";
 import { emptyReport, mergeReport } from "./report.ts";
 import type { SpanProcessor } from "./types.ts";
 
-/** A trace as a tail-sampling rule sees it. */
-export interface TailSamplingTrace {
-  /**
-   * The local root (the span whose parent is not a span of this process) that ended last, or
-   * undefined when a bound decides the trace before any local root of it ended.
-   */
-  readonly root: SpanRecord | undefined;
-  /** The spans of the trace that have ended, in the order they ended. */
-  readonly spans: readonly SpanRecord[];
-  /** True when every local root of the trace has ended; false when a bound decides it early. */
-  readonly complete: boolean;
-}
-
-/** Options of {@linkcode TailSamplingProcessor}. */
-export interface TailSamplingOptions {
-  /** A trace whose local root lasted at least this many ms is kept. Default 5000. */
-  slowMillis?: number;
-  /**
-   * The share of the other traces (no error, not slow) kept, from 0 to 1, decided by the trace id
-   * as `traceIdRatio` decides. Default 0.
-   */
-  ratio?: number;
-  /**
-   * Replaces the default rule (errors, `slowMillis`, `ratio`): true keeps the trace. It must
-   * answer synchronously: a rule that throws or returns a promise keeps the trace and is reported
-   * once (`sampler_failed`).
-   */
-  keep?: (trace: TailSamplingTrace) => boolean;
-  /**
-   * Traces followed at once (buffered, or decided early while a local root of theirs still runs);
-   * past it the oldest is decided early and its decision is no longer pinned. Default 1000.
-   */
-  maxTraces?: number;
-  /** Ended spans buffered per trace; a trace reaching it is decided at once. Default 1000. */
-  maxSpansPerTrace?: number;
-  /** Ended spans buffered in all; the oldest traces are decided early past it. Default 10000. */
-  maxBufferedSpans?: number;
-  /** Estimated bytes buffered in all (as the batch queue counts them). Default 16 MiB. */
-  maxBufferedBytes?: number;
-}
-
-/** What a {@linkcode TailSamplingProcessor} decided so far (counts since it was created). */
-export interface TailSamplingStats {
-  /** Traces kept (each trace is counted once, by its first decision). */
-  keptTraces: number;
-  /** Traces dropped by the rule (each trace is counted once, by its first decision). */
-  droppedTraces: number;
-  /** Spans handed on to the inner processor. */
-  keptSpans: number;
-  /** Spans dropped by the rule (with their trace, or ending after it was dropped). */
-  droppedSpans: number;
-  /**
-   * Traces decided before their local root ended, by reason: `max_traces`, `max_spans_per_trace`,
-   * `max_buffered_spans`, `max_buffered_bytes` (by the rule), `shutdown` or `keep_trace` (kept).
-   */
-  decidedEarly: Record<string, number>;
-  /** Traces waiting for their local root to end. */
-  bufferedTraces: number;
-  /** Ended spans waiting for their trace's decision. */
-  bufferedSpans: number;
-}
-
-/** Decisions: dropped; kept; dropped early by the default rule (a later failure keeps the rest). */
-const DROPPED = 0;
-const KEPT = 1;
-const DROPPED_EARLY = 2;
-
-/** A trace with a local root still running, or with spans waiting for its decision. */
-interface Trace {
-  readonly id: string;
-  /** Local roots started and not yet ended. */
-  openRoots: number;
-  /** How many of them are known by span id (learned at their start): `rootId`, then `moreRoots`. */
-  knownRoots: number;
-  rootId: string | undefined;
-  moreRoots: Set<string> | undefined;
-  /** The spans waiting for a decision; undefined once decided (then `decision` holds). */
-  buffer: Buffer | undefined;
-  /**
-   * The decision, while a local root still runs after it (its later spans follow it); undefined
-   * before the trace was first decided (a trace is counted in the stats once, then).
-   */
-  decision: Decision | undefined;
-}
-
-/** The ended spans of a trace waiting for its decision. */
-interface Buffer {
-  readonly trace: Trace;
-  readonly spans: SpanRecord[];
-  bytes: number;
-  /** The local root that ended last. */
-  root: SpanRecord | undefined;
-  /** The longest duration of its ended local roots, in ms. */
-  rootMillis: number;
-  /** Epoch ns when its earliest local root started. */
-  startedAt: number;
-}
-
-/** Whether `spanId` is a known open local root of the trace; if so it is one no longer. */
-function endRoot(trace: Trace, spanId: string): boolean {
-  if (trace.rootId === spanId) trace.rootId = undefined;
-  else if (trace.moreRoots?.delete(spanId) !== true) return false;
-  trace.knownRoots--;
-  return true;
-}
+export type {
+  TailSamplingOptions,
+  TailSamplingStats,
+  TailSamplingTrace,
+} from "./tail_sampling_options.ts";
 
 /**
  * Keeps whole traces by what happened in them: holds the ended spans of each local trace (spans

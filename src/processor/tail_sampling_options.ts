@@ -1,0 +1,69 @@
+/**
+ * The options, the rule's view of a trace and the statistics of a
+ * `TailSamplingProcessor`.
+ *
+ * @module
+ */
+import type { SpanRecord } from "../types.ts";
+
+/** A trace as a tail-sampling rule sees it. */
+export interface TailSamplingTrace {
+  /**
+   * The local root (the span whose parent is not a span of this process) that ended last, or
+   * undefined when a bound decides the trace before any local root of it ended.
+   */
+  readonly root: SpanRecord | undefined;
+  /** The spans of the trace that have ended, in the order they ended. */
+  readonly spans: readonly SpanRecord[];
+  /** True when every local root of the trace has ended; false when a bound decides it early. */
+  readonly complete: boolean;
+}
+
+/** Options of `TailSamplingProcessor`. */
+export interface TailSamplingOptions {
+  /** A trace whose local root lasted at least this many ms is kept. Default 5000. */
+  slowMillis?: number;
+  /**
+   * The share of the other traces (no error, not slow) kept, from 0 to 1, decided by the trace id
+   * as `traceIdRatio` decides. Default 0.
+   */
+  ratio?: number;
+  /**
+   * Replaces the default rule (errors, `slowMillis`, `ratio`): true keeps the trace. It must
+   * answer synchronously: a rule that throws or returns a promise keeps the trace and is reported
+   * once (`sampler_failed`).
+   */
+  keep?: (trace: TailSamplingTrace) => boolean;
+  /**
+   * Traces followed at once (buffered, or decided early while a local root of theirs still runs);
+   * past it the oldest is decided early and its decision is no longer pinned. Default 1000.
+   */
+  maxTraces?: number;
+  /** Ended spans buffered per trace; a trace reaching it is decided at once. Default 1000. */
+  maxSpansPerTrace?: number;
+  /** Ended spans buffered in all; the oldest traces are decided early past it. Default 10000. */
+  maxBufferedSpans?: number;
+  /** Estimated bytes buffered in all (as the batch queue counts them). Default 16 MiB. */
+  maxBufferedBytes?: number;
+}
+
+/** What a `TailSamplingProcessor` decided so far (counts since it was created). */
+export interface TailSamplingStats {
+  /** Traces kept (each trace is counted once, by its first decision). */
+  keptTraces: number;
+  /** Traces dropped by the rule (each trace is counted once, by its first decision). */
+  droppedTraces: number;
+  /** Spans handed on to the inner processor. */
+  keptSpans: number;
+  /** Spans dropped by the rule (with their trace, or ending after it was dropped). */
+  droppedSpans: number;
+  /**
+   * Traces decided before their local root ended, by reason: `max_traces`, `max_spans_per_trace`,
+   * `max_buffered_spans`, `max_buffered_bytes` (by the rule), `shutdown` or `keep_trace` (kept).
+   */
+  decidedEarly: Record<string, number>;
+  /** Traces waiting for their local root to end. */
+  bufferedTraces: number;
+  /** Ended spans waiting for their trace's decision. */
+  bufferedSpans: number;
+}
