@@ -28,7 +28,8 @@ import type { Sampler } from "./span_types.ts";
 import { resolveResourceFromEnv } from "./otlp/resource_env.ts";
 import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
-import { isSdkDisabled, otlpEnvEndpoint, resolveCredentials } from "./exporter/_otlp_config.ts";
+import { isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
+import { resolveCredentials } from "./exporter/_trace_backend.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {

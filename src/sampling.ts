@@ -14,7 +14,7 @@
  * @module
  */
 import { TracerError } from "./errors.ts";
-import { envWarn } from "./exporter/_otlp_config.ts";
+import { envWarn } from "./env_warn.ts";
 import { type EnvReader, readEnv } from "./otlp/resource.ts";
 import type { Sampler } from "./span_types.ts";
 

@@ -1,7 +1,8 @@
 /**
  * Resolution of the OTLP/HTTP exporter's configuration from explicit options and the standard
  * `OTEL_EXPORTER_OTLP_*` environment variables (explicit options win, traces-specific variables
- * win over generic ones), plus the dreadnode-style endpoint and the `traceBackend` choice.
+ * win over generic ones), plus the dreadnode-style endpoint (header rules: `_otlp_headers.ts`; the
+ * `traceBackend` choice: `_trace_backend.ts`).
  * Pure: the environment is read only through the `env` function passed in. Used by
  * `createOtlpExporter()`; the raw `OtlpHttpExporter` takes the resolved settings.
  *
@@ -10,18 +11,21 @@
  *
  * @module
  */
-import { report } from "../diagnostics.ts";
+import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
-import { setOwn } from "../own_property.ts";
+import {
+  addExplicitHeaders,
+  HEADER_TEXT,
+  isHeaderValue,
+  parseOtlpHeaders,
+} from "./_otlp_headers.ts";
 
 /** The OTLP/HTTP body encodings tracelet speaks. */
 export type OtlpProtocol = "http/protobuf" | "http/json";
 /** Request body compression. */
 export type OtlpCompression = "gzip" | "none";
-/** Where traces go: only local storage, or also a remote OTLP backend. */
-export type TraceBackend = "local" | "remote";
 
 /** The explicit settings {@linkcode resolveOtlpConfig} reads. */
 export interface OtlpConfigOptions {
@@ -80,62 +84,8 @@ function urlProblem(text: string): string | undefined {
   return url.username !== "" || url.password !== "" ? USERINFO : undefined;
 }
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/i;
-const HEADER_VALUE = /^[\t\u0020-\u007e\u0080-\u00ff]*$/;
-
-/**
- * Whether `fetch` accepts a header value: Latin-1 text without control characters other than tab
- * (a newline or a character past U+00FF makes every request fail).
- */
-function isHeaderValue(value: unknown): value is string {
-  return typeof value === "string" && HEADER_VALUE.test(value);
-}
-
-/**
- * Reports an environment variable that cannot be used (`invalid_env`, without its value).
- *
- * @param name The variable.
- * @param problem What is wrong with it.
- */
-export function envWarn(name: string, problem: string): void {
-  report("warn", "invalid_env", `Cannot use ${name}: ${problem}; ignoring it`);
-}
-
-/**
- * Parses an `OTEL_EXPORTER_OTLP_*HEADERS` value: comma-separated `key=value` pairs with
- * percent-encoded values. Malformed entries are skipped (and reported without their value).
- *
- * @param text The variable's value.
- * @param name The variable's name, for diagnostics.
- * @returns Headers with lower-cased keys.
- */
-export function parseOtlpHeaders(text: string, name = "headers"): Record<string, string> {
-  const out: Record<string, string> = {};
-  const entries = text.split(",");
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i].trim();
-    if (entry === "") continue;
-    const eq = entry.indexOf("=");
-    const key = eq > 0 ? entry.slice(0, eq).trim().toLowerCase() : "";
-    if (!HEADER_NAME.test(key)) {
-      envWarn(`${name} entry ${i + 1}`, "it is not key=value with a valid header name");
-      continue;
-    }
-    let value: string;
-    try {
-      value = decodeURIComponent(entry.slice(eq + 1).trim());
-    } catch {
-      envWarn(`${name} entry ${i + 1}`, "bad percent-encoding");
-      continue;
-    }
-    if (isHeaderValue(value)) setOwn(out, key, value);
-    else envWarn(`${name} entry ${i + 1}`, "the value has characters a header cannot carry");
-  }
-  return out;
-}
-
 /** Reads a URL variable; an unusable one is reported (never its value) and ignored. */
-function envUrl(env: EnvReader | undefined, name: string): string | undefined {
+export function envUrl(env: EnvReader | undefined, name: string): string | undefined {
   const value = readEnv(env, name);
   if (value === undefined) return undefined;
   const problem = urlProblem(value);
@@ -189,25 +139,6 @@ function envTimeout(env: EnvReader | undefined): number | undefined {
 
 function invalid(message: string): never {
   throw new TracerError("INVALID_CONFIG", message);
-}
-
-const HEADER_TEXT = "a string without control or non-Latin-1 characters";
-
-/** Validates the explicit `headers` option and adds it, names lower-cased (`__proto__` too). */
-function addExplicitHeaders(out: Record<string, string>, given: unknown): void {
-  if (given === undefined) return;
-  if (typeof given !== "object" || given === null || Array.isArray(given)) {
-    invalid("Cannot configure OTLP export: `headers` must be an object of header names to values");
-  }
-  for (const [name, value] of Object.entries(given)) {
-    if (!HEADER_NAME.test(name)) {
-      invalid(`Cannot configure OTLP export: ${JSON.stringify(name)} is not a header name`);
-    }
-    if (!isHeaderValue(value)) {
-      invalid(`Cannot configure OTLP export: header \`${name}\` must be ${HEADER_TEXT}`);
-    }
-    setOwn(out, name.toLowerCase(), value);
-  }
 }
 
 /** Throws for an explicit URL option that cannot be used, naming the option, never the value. */
@@ -313,34 +244,6 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
 }
 
 /**
- * The dreadnode credentials: each explicit one, else its `DREADNODE_SERVER`,
- * `DREADNODE_API_KEY` or `DREADNODE_ORGANIZATION` variable. A variable that cannot be used (a
- * server that is not an http(s) URL or carries a password, a key a header cannot carry) is
- * reported as `invalid_env`, never with its value, and ignored, so tracing stays local instead of
- * failing. Explicit values are not checked here: {@linkcode resolveOtlpConfig} throws for them.
- *
- * @param given The explicit credentials.
- * @param env Environment reader.
- * @returns The credentials to use.
- */
-export function resolveCredentials(
-  given: BackendCredentials,
-  env: EnvReader | undefined,
-): BackendCredentials {
-  const server = given.server ?? envUrl(env, "DREADNODE_SERVER");
-  let apiKey = given.apiKey;
-  if (apiKey === undefined) {
-    apiKey = readEnv(env, "DREADNODE_API_KEY");
-    if (apiKey !== undefined && !isHeaderValue(apiKey)) {
-      envWarn("DREADNODE_API_KEY", `it must be ${HEADER_TEXT}`);
-      apiKey = undefined;
-    }
-  }
-  const organization = given.organization ?? readEnv(env, "DREADNODE_ORGANIZATION");
-  return { server, apiKey, organization };
-}
-
-/**
  * Whether `OTEL_SDK_DISABLED` is `true` (case-insensitive, as the OpenTelemetry specification
  * defines booleans). A value other than `true` or `false` is reported as `invalid_env` and
  * ignored (false).
@@ -354,50 +257,4 @@ export function isSdkDisabled(env: EnvReader | undefined): boolean {
   if (value === "true") return true;
   envWarn("OTEL_SDK_DISABLED", 'only "true" and "false" are understood');
   return false;
-}
-
-/** The dreadnode credentials {@linkcode resolveTraceBackend} looks at. */
-export interface BackendCredentials {
-  /** Server base URL. */
-  server?: string;
-  /** API key. */
-  apiKey?: string;
-  /** Organization key. */
-  organization?: string;
-}
-
-/**
- * Decides where traces go. `"local"` stays local; `"remote"` requires server, API key and
- * organization and is a configuration error without them (never a silent downgrade);
- * `undefined` (auto) is remote exactly when all three are known.
- *
- * @param backend The requested backend, or undefined for auto.
- * @param credentials The known credentials.
- * @returns The effective backend.
- * @throws {TracerError} `MISSING_CREDENTIALS` for `"remote"` without all three credentials,
- *   `INVALID_CONFIG` for an unknown backend name.
- * @example
- * ```ts
- * import { resolveTraceBackend } from "./_otlp_config.ts";
- * resolveTraceBackend(undefined, { server: "https://dn.example" }); // "local"
- * ```
- */
-export function resolveTraceBackend(
-  backend: TraceBackend | undefined,
-  credentials: BackendCredentials,
-): TraceBackend {
-  if (backend !== undefined && backend !== "local" && backend !== "remote") {
-    invalid('Cannot configure tracing: `traceBackend` must be "local", "remote" or undefined');
-  }
-  if (backend === "local") return "local";
-  const missing = (["server", "apiKey", "organization"] as const).filter((key) =>
-    !credentials[key]
-  );
-  if (backend === "remote" && missing.length > 0) {
-    throw new TracerError(
-      "MISSING_CREDENTIALS",
-      `Cannot use the remote trace backend: missing ${missing.join(", ")}`,
-    );
-  }
-  return missing.length === 0 ? "remote" : "local";
 }

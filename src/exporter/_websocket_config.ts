@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { report } from "../diagnostics.ts";
+import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { checkRules, isFiniteAtLeast, isFunction, isPositiveInteger } from "../option_rules.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
@@ -80,7 +80,7 @@ function envPort(env: EnvReader | undefined): number {
   const value = readEnv(env, "MCP_SERVER_PORT");
   if (value === undefined) return DEFAULT_MCP_PORT;
   if (/^\d+$/.test(value) && isPort(Number(value))) return Number(value);
-  report("warn", "invalid_env", "Cannot use MCP_SERVER_PORT: not a port (1-65535); ignoring it");
+  envWarn("MCP_SERVER_PORT", "not a port (1-65535)");
   return DEFAULT_MCP_PORT;
 }
 

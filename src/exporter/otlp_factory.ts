@@ -27,15 +27,16 @@ import { type OtlpConfigOptions, resolveOtlpConfig } from "./_otlp_config.ts";
 import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "./otlp_http.ts";
 import { OtlpOutbox, type OutboxRetryOptions } from "./otlp_outbox.ts";
 
-export { parseOtlpHeaders, resolveOtlpConfig, resolveTraceBackend } from "./_otlp_config.ts";
+export { resolveOtlpConfig } from "./_otlp_config.ts";
+export { parseOtlpHeaders } from "./_otlp_headers.ts";
+export { resolveTraceBackend } from "./_trace_backend.ts";
 export type {
-  BackendCredentials,
   OtlpCompression,
   OtlpConfig,
   OtlpConfigOptions,
   OtlpProtocol,
-  TraceBackend,
 } from "./_otlp_config.ts";
+export type { BackendCredentials, TraceBackend } from "./_trace_backend.ts";
 export type { OutboxRetryOptions } from "./otlp_outbox.ts";
 
 /** Options of {@linkcode createOtlpExporter}. */
