@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { cutText } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
 import { bytesToBase64 } from "./_base64.ts";
 import {
@@ -146,10 +147,7 @@ class Walker {
     this.#budget -= value.length + 2;
     if (value.length <= limit) return value;
     this.truncated = true;
-    let end = limit;
-    const code = value.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff) end--;
-    return `${value.slice(0, end)}...[truncated:${value.length}]`;
+    return `${cutText(value, limit)}...[truncated:${value.length}]`;
   }
 
   #marker(text: string): string {
