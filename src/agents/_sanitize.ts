@@ -7,6 +7,7 @@
  * @module
  */
 import { cutText } from "../cut_text.ts";
+import { isObject } from "../option_rules.ts";
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Encoder } from "../utf8.ts";
@@ -17,10 +18,6 @@ const SUFFIX = "... [truncated]";
 const MAX_DEPTH = 64;
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** UTF-8 bytes of the compact JSON of `value`; -1 when it has none (throws, or undefined). */
 function jsonBytes(value: unknown): number {

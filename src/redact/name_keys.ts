@@ -7,15 +7,11 @@
  *
  * @module
  */
+import { isObject } from "../option_rules.ts";
 import type { NameKeys } from "./json_scan.ts";
 
 /** How deep a schema may nest and still be recognised (deeper: not a schema, so masked). */
 const MAX_SCHEMA_DEPTH = 64;
-
-/** Whether a JSON value is an object (not an array, not null). */
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** An ISO-8601 date-time as tracelet writes it (`2026-01-02T03:04:05.123000+00:00`). */
 const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/;
