@@ -128,7 +128,8 @@ export class Span implements SpanRecord {
     this.traceId = traceId;
     this.spanId = spanId;
     this.parentSpanId = parent?.spanId;
-    this.traceFlags = (parent?.traceFlags ?? 1) & 255;
+    // Sampled and random (W3C Level 2) are the defined bits; the others must be sent as zero.
+    this.traceFlags = (parent?.traceFlags ?? 1) & 3;
     this.traceState = typeof parent?.traceState === "string" ? parent.traceState : undefined;
     this.kind = spanKindCode(options.kind!) > 0 ? options.kind! : "INTERNAL";
     this.startTime = toEpochNs(options.startTime);

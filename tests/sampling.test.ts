@@ -32,6 +32,19 @@ function tracerWith(sampler?: Sampler): [Tracer, CollectingProcessor] {
 }
 
 describe("sampling", () => {
+  it("keeps only the defined flag bits of a caller: reserved bits are not sent on, unsampled stays 00", () => {
+    const [tracer, collect] = tracerWith();
+    const unsampled = tracer.startSpan("a", { parent: { ...REMOTE_UNSAMPLED, traceFlags: 0x80 } });
+    const sampled = tracer.startSpan("b", { parent: { ...REMOTE_UNSAMPLED, traceFlags: 0xff } });
+    const off = new Tracer({ processors: [collect], sampler: alwaysOff });
+    const dropped = off.startSpan("c", { parent: { ...REMOTE_UNSAMPLED, traceFlags: 0xff } });
+    assert.equal(unsampled.spanContext().traceFlags, 0);
+    assert.equal(sampled.spanContext().traceFlags, 3); // sampled + random (W3C Level 2) kept
+    assert.equal(dropped.spanContext().traceFlags, 2);
+    sampled.end();
+    assert.deepEqual(collect.ended.map((s) => [s.name, s.traceFlags]), [["b", 3]]);
+  });
+
   it("follows a caller that did not sample (flags 00): no processor sees the span or its children", () => {
     const [tracer, collect] = tracerWith();
     const span = tracer.startSpan("handle", { parent: REMOTE_UNSAMPLED });

@@ -74,7 +74,8 @@ export function formatTraceparent(context: SpanContext): string | undefined {
     return undefined; // Not a readable object.
   }
   if (!isValidTraceId(traceId) || !isValidSpanId(spanId)) return undefined;
-  const flags = Number.isInteger(traceFlags) ? (traceFlags as number) & 0xff : 0;
+  // Only sampled (1) and random (2) are defined; W3C Trace Context says to send the rest as zero.
+  const flags = Number.isInteger(traceFlags) ? (traceFlags as number) & 3 : 0;
   return `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, "0")}`;
 }
 

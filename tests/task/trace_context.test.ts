@@ -53,6 +53,14 @@ describe("W3C traceparent", () => {
     assert.equal(formatTraceparent({ traceId: "xyz", spanId: SPAN, traceFlags: 1 }), undefined);
   });
 
+  it("writes only the defined flag bits (sampled, random): W3C says to send the others as zero", () => {
+    const format = (traceFlags: number) =>
+      formatTraceparent({ traceId: TRACE, spanId: SPAN, traceFlags });
+    assert.equal(format(0xff), `00-${TRACE}-${SPAN}-03`);
+    assert.equal(format(0x08), `00-${TRACE}-${SPAN}-00`);
+    assert.equal(format(0x81), `00-${TRACE}-${SPAN}-01`);
+  });
+
   it("reads future versions as version 00 when the prefix fits", () => {
     assert.equal(parseTraceparent(`01-${TRACE}-${SPAN}-01-future-data`)?.traceId, TRACE);
     assert.equal(parseTraceparent(`01-${TRACE}-${SPAN}-01`)?.spanId, SPAN);
