@@ -50,7 +50,8 @@ export type TimeInput = Date | number;
 /**
  * Converts a caller's time to epoch nanoseconds. Never throws: anything that is not a number of
  * milliseconds or a valid `Date` between 1970 and 2540 (what OTLP's unsigned 64-bit nanoseconds
- * hold; a time in microseconds or seconds by mistake is far outside) means now.
+ * hold; a time in microseconds by mistake is far outside) means now. Unix seconds by mistake are
+ * inside that range: they are read as milliseconds in January 1970.
  *
  * @param time A `Date` or epoch milliseconds; `undefined` means now.
  * @returns Epoch nanoseconds.

@@ -52,8 +52,9 @@ const POINT_KEYS = ["step", "timestamp", "attributes"] as const;
 
 /**
  * A metric timestamp in epoch milliseconds: a valid `Date` or a number between 1970 and 2540,
- * else now, as for span times (a time in microseconds or seconds by mistake is far outside, and
- * a year past 9999 has no ISO-8601 form to write when the task ends).
+ * else now, as for span times (a year past 9999 has no ISO-8601 form to write when the task
+ * ends). A time in microseconds by mistake is far outside and becomes now; one in seconds (Unix
+ * time, as Python's `time.time()` gives) is inside, and is kept as milliseconds: January 1970.
  */
 function epochMs(value: unknown): number {
   let ms = value;
@@ -80,8 +81,8 @@ export class Metric implements MetricPoint {
    * Creates a metric point.
    *
    * @param value A finite number (validate with {@linkcode toMetricValue} first).
-   * @param options Step, timestamp (`Date` or epoch ms; now when missing or outside 1970–2540)
-   *   and attributes.
+   * @param options Step, timestamp (`Date` or epoch ms; now when missing or outside 1970–2540;
+   *   Unix seconds are read as milliseconds, in January 1970) and attributes.
    */
   constructor(
     value: number,

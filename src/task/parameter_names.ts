@@ -291,10 +291,32 @@ function parameterTexts(src: string): string[] | undefined {
  * ```
  */
 export function parameterNames(fn: (...args: never[]) => unknown): string[] {
+  return parameterList(fn).names;
+}
+
+/** A function's parameter names, and where its rest parameter is. @internal */
+export interface ParameterList {
+  /** One name per declared parameter, as {@linkcode parameterNames} gives them. */
+  readonly names: string[];
+  /** The position of the rest parameter (`...xs`, always the last one), or -1 when none. */
+  readonly rest: number;
+}
+
+/**
+ * {@linkcode parameterNames}, plus the position of the rest parameter, so that `task()` can log
+ * the arguments it gathers as one input.
+ *
+ * @internal
+ * @param fn The function.
+ * @returns The names and the rest position (empty and -1 when the source cannot be read).
+ */
+export function parameterList(fn: (...args: never[]) => unknown): ParameterList {
   try {
-    const texts = parameterTexts(Function.prototype.toString.call(fn));
-    return texts === undefined ? [] : texts.map(nameOf);
+    const texts = parameterTexts(Function.prototype.toString.call(fn)) ?? [];
+    const last = texts.length - 1;
+    const rest = last >= 0 && skipSpace(texts[last]).startsWith("...") ? last : -1;
+    return { names: texts.map(nameOf), rest };
   } catch {
-    return []; // Not a function, or nesting too deep for the scanner's recursion.
+    return { names: [], rest: -1 }; // Not a function, or nesting too deep for the scanner.
   }
 }

@@ -2,7 +2,9 @@
  * `task()`: wraps a function so every call runs as a task span — arguments logged as inputs,
  * the result as output `output` linked to each input, scorers run on the result and logged as
  * metrics. Sync functions stay sync; async functions return a promise. An error is recorded on
- * the task and rethrown.
+ * the task and rethrown. Arguments gathered by a rest parameter are one array input. Around a
+ * generator function (`function*`, `async function*`), the task covers the generator's life, from
+ * its first `next()` to its end (see `_task_generator.ts`).
  *
  * @module
  */
@@ -15,9 +17,16 @@ import { startTask } from "./start.ts";
 import { runTask } from "./task_context.ts";
 import type { TaskSpan } from "./task_span.ts";
 import { isPromiseLike } from "../promise_like.ts";
-import { parameterNames } from "./parameter_names.ts";
+import { parameterList } from "./parameter_names.ts";
+import type { ParameterList } from "./parameter_names.ts";
+import { generatorKind, isGeneratorObject, traceGenerator } from "./_task_generator.ts";
 
 export { parameterNames } from "./parameter_names.ts";
+
+/** What `task()` records as a call's output: the awaited result, or a generator's return value. */
+type TaskOutput<R> = R extends Generator<unknown, infer T, never> ? T
+  : R extends AsyncGenerator<unknown, infer T, never> ? T
+  : Awaited<R>;
 
 /** A score: a number, or a boolean logged as 1/0. */
 export type Score = number | boolean;
@@ -45,7 +54,10 @@ export interface TaskOptions<T = unknown> {
   logInputs?: boolean | readonly string[];
   /** Log the result as output `output` (default true; `undefined` results are skipped). */
   logOutput?: boolean;
-  /** Parameter names (default: read from the function's source, else `arg<i>`). */
+  /**
+   * Parameter names (default: read from the function's source, else `arg<i>`). Write a rest
+   * parameter `...name`: the arguments it gathers are then logged as one array input.
+   */
   argNames?: readonly string[];
 }
 
@@ -82,6 +94,29 @@ const TASK_FN_OPTION_KEYS: readonly (keyof TaskOptions)[] = [
   "logOutput",
   "argNames",
 ];
+
+/** The `argNames` option: a name written `...name` is the rest parameter. */
+function givenNames(given: string[]): ParameterList {
+  const rest = given.findIndex((n) => n.startsWith("..."));
+  if (rest >= 0) given[rest] = given[rest].slice(3);
+  return { names: given, rest };
+}
+
+/**
+ * The arguments of a call bound to their parameters, as `[name, value]` pairs in order: the
+ * arguments a rest parameter gathers are one array under its name (empty when there are none).
+ */
+function boundArguments(
+  args: readonly unknown[],
+  argNames: readonly string[],
+  rest: number,
+  restName: string | undefined,
+): [string, unknown][] {
+  if (rest < 0) return args.map((value, i) => [argNames[i], value]);
+  const pairs = args.slice(0, rest).map((value, i): [string, unknown] => [argNames[i], value]);
+  pairs.push([restName ?? `arg${rest}`, args.slice(rest)]);
+  return pairs;
+}
 
 /** Runs scorers; returns a promise only when some scorer is async. */
 function runScorers<T>(
@@ -120,7 +155,10 @@ function runScorers<T>(
  * Wraps a function as a traced task. Options that cannot be read (or scorers that are not a
  * list) are reported and ignored.
  *
- * @param fn The function (sync or async).
+ * @param fn The function: sync, async, or a (sync or async) generator function, whose task starts
+ *   at the first `next()`, has every step run with it current, and ends when the generator
+ *   returns (its return value is the output), throws, or is closed early (a `for…of` `break`);
+ *   yielded values are not logged, their count is the span attribute `tracelet.task.yielded`.
  * @param options Name, label, type, tags, scorers, input/output logging.
  * @returns A function with the same signature, whose `name` is the task name.
  * @throws {TypeError} When `fn` is not a function.
@@ -136,61 +174,87 @@ function runScorers<T>(
  */
 export function task<A extends unknown[], R>(
   fn: (...args: A) => R,
-  options: TaskOptions<Awaited<R>> = {},
+  // TaskOutput<R>, written out (a type the package does not export cannot appear here):
+  options: TaskOptions<
+    R extends Generator<unknown, infer T, never> ? T
+      : R extends AsyncGenerator<unknown, infer T, never> ? T
+      : Awaited<R>
+  > = {},
 ): (...args: A) => R {
   if (typeof fn !== "function") {
     throw new TypeError(`task() needs a function to wrap, got ${typeof fn}`);
   }
   const o = readOptions(options, TASK_FN_OPTION_KEYS, "task()");
   const name = o.name === undefined ? functionName(fn) : safeString(o.name);
-  const names = o.argNames === undefined
-    ? parameterNames(fn as (...args: never[]) => unknown)
-    : readStrings(o.argNames);
-  const scorers = readArray(o.scorers) as Scorer<Awaited<R>>[] | undefined;
+  const { names, rest } = o.argNames === undefined
+    ? parameterList(fn as (...args: never[]) => unknown)
+    : givenNames(readStrings(o.argNames));
+  const scorers = readArray(o.scorers) as Scorer<TaskOutput<R>>[] | undefined;
   if (scorers === undefined && o.scorers !== undefined) {
     reportOnce("task_scorers", "warn", "invalid_task_options", "task() scorers must be a list");
   }
   const selected = o.logInputs === undefined || o.logInputs === true
     ? true
     : readStrings(o.logInputs);
+  const kind = generatorKind(fn);
   const traced = function (this: unknown, ...args: A): R {
-    const argNames = args.map((_, i) => names[i] ?? `arg${i}`);
-    const t = startTask(name, {
-      type: o.type,
-      label: o.label,
-      tags: o.tags,
-      attributes: o.attributes,
-    }, { arguments: { args, names: argNames } });
-    return runTask(t, (t) => {
-      const inputs: string[] = [];
+    const argNames = args.map((_, i) =>
+      rest >= 0 && i >= rest ? names[rest] : names[i] ?? `arg${i}`
+    );
+    const inputs: string[] = [];
+    const start = (): TaskSpan => {
+      const t = startTask(name, {
+        type: o.type,
+        label: o.label,
+        tags: o.tags,
+        attributes: o.attributes,
+      }, { arguments: { args, names: argNames } });
       try {
-        args.forEach((value, i) => {
-          const wanted = selected === true || selected.includes(argNames[i]);
-          if (wanted && loggable(value)) inputs.push(t.logInput(argNames[i], value));
-        });
+        for (const [argName, value] of boundArguments(args, argNames, rest, names[rest])) {
+          const wanted = selected === true || selected.includes(argName);
+          if (wanted && loggable(value)) inputs.push(t.logInput(argName, value));
+        }
       } catch (error) {
         report("error", "internal_error", `Cannot log the inputs of task ${name}`, error);
       }
-      const after = (output: Awaited<R>, sync: boolean): Promise<void> | void => {
-        try {
-          t.setOutput(output);
-          if (o.logOutput !== false && output !== undefined) {
-            const out = t.logOutput("output", output);
-            for (const input of inputs) t.linkObjects(out, input);
-          }
-          return runScorers(t, scorers ?? [], output, sync);
-        } catch (error) {
-          report("error", "internal_error", `Cannot record the output of task ${name}`, error);
+      return t;
+    };
+    const after = (t: TaskSpan, output: TaskOutput<R>, sync: boolean): Promise<void> | void => {
+      try {
+        t.setOutput(output);
+        if (o.logOutput !== false && output !== undefined) {
+          const out = t.logOutput("output", output);
+          for (const input of inputs) t.linkObjects(out, input);
         }
-      };
+        return runScorers(t, scorers ?? [], output, sync);
+      } catch (error) {
+        report("error", "internal_error", `Cannot record the output of task ${name}`, error);
+      }
+    };
+    if (kind !== undefined) {
+      // The task covers the generator's life: it starts at the first next(), not here.
+      return traceGenerator(fn.apply(this, args), kind === "async", {
+        start,
+        finish: (t, value) => after(t, value as TaskOutput<R>, kind === "sync"),
+      }) as R;
+    }
+    return runTask(start(), (t) => {
       const result = fn.apply(this, args);
       if (isPromiseLike(result)) {
         return Promise.resolve(result).then(async (value) => {
-          await after(value as Awaited<R>, false);
+          await after(t, value as TaskOutput<R>, false);
           return value;
         }) as R;
       }
-      after(result as Awaited<R>, true);
+      if (isGeneratorObject(result)) {
+        reportOnce(
+          `task_generator:${name}`,
+          "warn",
+          "task_generator_result",
+          `Task ${name} returned a generator, so it ended before the generator ran: wrap the generator function (function* or async function*) itself`,
+        );
+      }
+      after(t, result as TaskOutput<R>, true);
       return result;
     });
   };

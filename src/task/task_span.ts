@@ -36,7 +36,10 @@ export { MAX_CHILD_TASKS } from "./_task_tree.ts";
 export interface TaskArguments {
   /** Positional arguments as passed. */
   readonly args: readonly unknown[];
-  /** Parameter names (best effort: from the function source, else `arg<i>`). */
+  /**
+   * Parameter names, one per argument (best effort: from the function source, else `arg<i>`);
+   * the arguments a rest parameter gathers all carry its name.
+   */
   readonly names: readonly string[];
 }
 
@@ -82,6 +85,8 @@ export class TaskSpan extends TaskData<TaskSpan> {
   /** Child tasks that end once their writes settle: their end times and when they end. */
   readonly #ending = new Map<TaskSpan, { readonly time: number; readonly done: Promise<void> }>();
   #output: unknown;
+  /** The last exception recorded, as thrown (the span holds `null` as `"undefined"`). */
+  #thrown: { readonly value: unknown; readonly recorded: unknown } | undefined;
 
   /**
    * Wraps a started span as a task; prefer `taskSpan`, `run` or `task`.
@@ -131,7 +136,25 @@ export class TaskSpan extends TaskData<TaskSpan> {
    */
   raiseIfFailed(): void {
     const error = this.span.exception;
-    if (error !== undefined) throw error;
+    if (error === undefined) return;
+    // What the span holds, unless it is what this task recorded (a thrown `null` stays `null`).
+    throw this.#thrown !== undefined && this.#thrown.recorded === error
+      ? this.#thrown.value
+      : error;
+  }
+
+  /**
+   * Records an exception (status `ERROR`, an `exception` event); {@linkcode TaskSpan.raiseIfFailed}
+   * rethrows it exactly as given, `null` and `undefined` included.
+   *
+   * @param error The thrown value.
+   * @returns This task.
+   */
+  override recordException(error: unknown): this {
+    const active = this.span.active;
+    super.recordException(error);
+    if (active) this.#thrown = { value: error, recorded: this.span.exception };
+    return this;
   }
 
   /**
@@ -254,6 +277,16 @@ export class TaskSpan extends TaskData<TaskSpan> {
       await Promise.allSettled([...this.#pending, ...children]);
     }
     await this.objectStore.settled();
+  }
+
+  /**
+   * Whether writes are pending: large objects, artifacts, or child tasks waiting for theirs (what
+   * {@linkcode TaskSpan.settled} waits for).
+   *
+   * @internal
+   */
+  get writing(): boolean {
+    return this.#pending.size > 0 || this.#ending.size > 0 || this.objectStore.pending > 0;
   }
 
   /**

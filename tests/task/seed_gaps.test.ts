@@ -78,6 +78,23 @@ describe("TaskSpan.raiseIfFailed", () => {
     assert.doesNotThrow(() => fine!.raiseIfFailed());
   });
 
+  it("rethrows a thrown null or undefined as it was thrown", async () => {
+    await withTaskEnv(() => {
+      run("r", {}, (r) => {
+        for (const thrown of [null, undefined]) {
+          const f = task(() => {
+            throw thrown;
+          }, { name: "throws" });
+          assert.throws(() => f(), (e: unknown) => e === thrown);
+        }
+        const [nullTask, undefinedTask] = r.tasks;
+        assert.equal(nullTask.failed, true);
+        assert.throws(() => nullTask.raiseIfFailed(), (e: unknown) => e === null);
+        assert.throws(() => undefinedTask.raiseIfFailed(), (e: unknown) => e === undefined);
+      });
+    });
+  });
+
   it("throws an exception recorded with recordException; a bare ERROR status does not throw", async () => {
     await withTaskEnv(() => {
       const t = taskSpan("t");
