@@ -43,7 +43,10 @@ export interface EventTracerOptions {
   storage?: TraceStorage;
   /** The tracelet tracer recording the runs' spans; `false` for events only. Default: the agent layer's tracer. */
   spanTracer?: Tracer | false;
-  /** The redaction policy for every event. Default: the process-wide policy. */
+  /**
+   * The redaction policy for every event. Default: the process-wide policy at the time a run
+   * starts, so a tracer created before `configure({ redaction })` uses the configured policy.
+   */
   redaction?: RedactionPolicy;
 }
 
@@ -155,8 +158,7 @@ export class EventTracer {
   readonly enableConsole: boolean;
   /** The console stream. */
   readonly consoleStream: ConsoleStream;
-  /** The redaction policy for every event. */
-  readonly redaction: RedactionPolicy;
+  readonly #redaction: RedactionPolicy | undefined;
   readonly #storage: TraceStorage | undefined;
   readonly #spanTracer: Tracer | false | undefined;
   readonly #latest = new Map<string, string>();
@@ -177,11 +179,19 @@ export class EventTracer {
     this.enableJsonl = o.enableJsonl ?? true;
     this.enableConsole = o.enableConsole ?? true;
     this.consoleStream = o.consoleStream ?? stderrStream();
-    this.redaction = o.redaction ?? getRedactionPolicy();
+    this.#redaction = o.redaction;
     this.#storage = o.storage;
     this.#spanTracer = o.spanTracer;
     this.#dirSegments = this.traceDir.split("/").filter((s) => s !== "");
     this.#storedDir = this.#dirSegments.map(sanitizeSegment).join("/");
+  }
+
+  /**
+   * The redaction policy for every event: the `redaction` option, or else the process-wide policy
+   * as it is now (read again each time, so a later `configure({ redaction })` applies).
+   */
+  get redaction(): RedactionPolicy {
+    return this.#redaction ?? getRedactionPolicy();
   }
 
   /** The tracelet tracer recording spans, or undefined for events only. */

@@ -40,7 +40,10 @@ export interface TraceSessionOptions {
   sinks: readonly EventSink[];
   /** Also record the session's spans as tracelet spans in this tracer. */
   spanTracer?: Tracer;
-  /** The redaction policy applied to every event (default: the process-wide policy). */
+  /**
+   * The redaction policy applied to every event (default: the process-wide policy as it is when
+   * each event is redacted, so a later `configure({ redaction })` applies).
+   */
   redaction?: RedactionPolicy;
   /**
    * Maximum spans open at once; beyond it spans are not tracked (no duration). Default 10000;
@@ -93,7 +96,7 @@ export class TraceSession {
   readonly rootSpanId: string;
   readonly #sinks: readonly EventSink[];
   readonly #tracer: Tracer | undefined;
-  readonly #policy: RedactionPolicy;
+  readonly #policy: RedactionPolicy | undefined;
   readonly #maxOpen: number;
   readonly #open = new Map<string, OpenSpan>();
   #index = 0;
@@ -110,7 +113,7 @@ export class TraceSession {
     this.rootSpanId = newSpanId();
     this.#sinks = options.sinks;
     this.#tracer = options.spanTracer;
-    this.#policy = options.redaction ?? getRedactionPolicy();
+    this.#policy = options.redaction;
     this.#maxOpen = countAtLeastOne(options.maxOpenSpans, 10_000);
   }
 
@@ -138,13 +141,14 @@ export class TraceSession {
   }
 
   /**
-   * Redacts attributes with the session's policy.
+   * Redacts attributes with the session's policy (the `redaction` option, else the current
+   * process-wide one).
    *
    * @param attributes Raw attributes.
    * @returns JSON-safe, redacted attributes.
    */
   redact(attributes: Readonly<Record<string, unknown>>): JsonObject {
-    return asObject(redacted(attributes, this.#policy));
+    return asObject(redacted(attributes, this.#policy ?? getRedactionPolicy()));
   }
 
   #track(

@@ -260,15 +260,35 @@ export class RedactionPolicy {
   }
 
   /**
+   * Redacts free text that may embed JSON, such as an error message, a span status message or a
+   * stack trace (`Error: {"api_key":"…"}\n    at …`): a JSON-looking string is redacted as a
+   * string attribute value is; in any other text the value after every sensitive `"key":` (or
+   * in a `["key", value]` pair) is masked wherever it appears, before long text is truncated.
+   *
+   * @param text The text (anything else is redacted in its string form).
+   * @returns The redacted text; the same string when nothing changed.
+   */
+  redactText(text: string): string {
+    if (!this.enabled) return text;
+    return this.#text(typeof text === "string" ? text : safeString(text), 0, true, undefined, true);
+  }
+
+  /**
    * Redacts inside a JSON-looking string (leading JSON whitespace allowed), or truncates a plain
    * one. JSON that does not parse (cut short) has the values of its sensitive keys masked.
    * `names`: the name keys of the outermost object, if any (see `NAME_KEYED_ATTRIBUTES`).
+   * `free`: plain text is free text, whose embedded JSON is masked too (see `redactText`).
    */
-  #text(text: string, depth: number, truncate: boolean, names?: NameKeys): string {
+  #text(text: string, depth: number, truncate: boolean, names?: NameKeys, free = false): string {
     let start = 0;
     while (isJsonSpace(text.charCodeAt(start))) start++;
     const first = text.charCodeAt(start);
-    if (first !== 0x7b && first !== 0x5b) return this.#cut(text, truncate);
+    if (first !== 0x7b && first !== 0x5b) {
+      // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
+      const scan = free && text.includes('"') && this.#mayHoldKey(text);
+      const masked = scan ? this.#mask(text, depth, undefined) : text;
+      return this.#cut(masked, truncate);
+    }
     const long = truncate && text.length > this.maxStringLength;
     if (!long && !this.#mayHoldKey(text)) return text;
     if (depth >= MAX_DEPTH) return this.replacement;

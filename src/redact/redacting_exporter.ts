@@ -5,15 +5,37 @@
  * @module
  */
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
-import type { FlushReport, SpanEvent, SpanLink, SpanRecord } from "../types.ts";
+import type {
+  Attributes,
+  FlushReport,
+  Resource,
+  SpanEvent,
+  SpanLink,
+  SpanRecord,
+  SpanStatus,
+} from "../types.ts";
 import { report } from "../diagnostics.ts";
 import { emptyReport } from "../processor/report.ts";
 import { getRedactionPolicy } from "./global.ts";
 import type { RedactionPolicy } from "./policy.ts";
 
+const MESSAGE = "exception.message";
+const STACK = "exception.stacktrace";
+
+/** Each policy's redacted copy of each resource (resources are frozen and shared by spans). */
+const resources = new WeakMap<RedactionPolicy, WeakMap<Resource, Resource>>();
+/** The last lookup in `resources` (every span of a batch usually has the same resource). */
+let last: { policy: RedactionPolicy; resource: Resource; redacted: Resource } | undefined;
+
 /**
- * Returns a span record with redacted attributes, event attributes and link attributes. When
- * nothing needs redacting the same record is returned; otherwise a new plain object.
+ * Returns a span record with redacted attributes, event and link attributes, status message and
+ * resource attributes. Error text (the status message, and `exception.message` and
+ * `exception.stacktrace` of events) is free text: JSON embedded in it is masked too (see
+ * `RedactionPolicy.redactText`), and where the policy changed an exception's message, the
+ * original message is replaced by the redacted one in the stack trace and the status message, so
+ * that a secret masked in one cannot be read in the other. The span name, event names and the
+ * instrumentation scope are names chosen by the code and are not redacted. When nothing needs
+ * redacting the same record is returned; otherwise a new plain object.
  *
  * @param span A finished span.
  * @param policy The policy to apply.
@@ -22,10 +44,15 @@ import type { RedactionPolicy } from "./policy.ts";
 export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecord {
   if (!policy.enabled) return span;
   const attributes = policy.redactAttributes(span.attributes);
+  /** Each exception message the policy changed, followed by its redacted form. */
+  let messages: string[] | undefined;
   let events: SpanEvent[] | undefined;
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i];
-    const redacted = policy.redactAttributes(event.attributes);
+    const raw = event.attributes;
+    const redacted = hasErrorText(raw)
+      ? redactError(raw, policy, messages ??= [])
+      : policy.redactAttributes(raw);
     if (redacted !== event.attributes) {
       (events ??= span.events.slice())[i] = { ...event, attributes: redacted };
     }
@@ -38,7 +65,12 @@ export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecor
       (links ??= span.links.slice())[i] = { ...link, attributes: redacted };
     }
   }
-  if (attributes === span.attributes && events === undefined && links === undefined) return span;
+  const status = redactStatus(span.status, policy, messages);
+  const resource = redactResource(span.resource, policy);
+  if (
+    attributes === span.attributes && events === undefined && links === undefined &&
+    status === span.status && resource === span.resource
+  ) return span;
   return {
     traceId: span.traceId,
     spanId: span.spanId,
@@ -52,13 +84,84 @@ export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecor
     attributes,
     events: events ?? span.events,
     links: links ?? span.links,
-    status: span.status,
-    resource: span.resource,
+    status,
+    resource,
     scope: span.scope,
     droppedAttributesCount: span.droppedAttributesCount,
     droppedEventsCount: span.droppedEventsCount,
     droppedLinksCount: span.droppedLinksCount,
   };
+}
+
+/** Whether event attributes hold an exception's message or stack trace (false if unreadable). */
+function hasErrorText(raw: Attributes): boolean {
+  try {
+    return typeof raw[MESSAGE] === "string" || typeof raw[STACK] === "string";
+  } catch {
+    return false; // Unreadable attributes: `redactAttributes` keeps what can be read.
+  }
+}
+
+/**
+ * An event's redacted attributes; its `exception.message` and `exception.stacktrace` redacted as
+ * free text, with the message's original text replaced by its redacted form in the stack trace.
+ * Pushes each message the policy changed, then its redacted form, to `messages`.
+ */
+function redactError(raw: Attributes, policy: RedactionPolicy, messages: string[]): Attributes {
+  let out = policy.redactAttributes(raw);
+  const message = raw[MESSAGE];
+  const stack = raw[STACK];
+  let masked = message;
+  if (typeof message === "string" && !policy.isSensitiveKey(MESSAGE)) {
+    masked = policy.redactText(message);
+    if (masked !== message) messages.push(message, masked);
+    if (masked !== out[MESSAGE]) (out = out === raw ? { ...raw } : out)[MESSAGE] = masked;
+  }
+  if (typeof stack === "string" && !policy.isSensitiveKey(STACK)) {
+    // A changed message is never empty (an empty one has nothing to redact).
+    const text = masked === message ? stack : stack.split(message as string).join(masked as string);
+    const redacted = policy.redactText(text);
+    if (redacted !== out[STACK]) (out = out === raw ? { ...raw } : out)[STACK] = redacted;
+  }
+  return out;
+}
+
+/** The status with its message redacted as free text, after the replacements of `messages`. */
+function redactStatus(
+  status: SpanStatus,
+  policy: RedactionPolicy,
+  messages: string[] | undefined,
+): SpanStatus {
+  const message = status?.message;
+  if (typeof message !== "string") return status;
+  let text = message;
+  if (messages !== undefined) {
+    for (let i = 0; i < messages.length; i += 2) {
+      text = text.split(messages[i]).join(messages[i + 1]);
+    }
+  }
+  text = policy.redactText(text);
+  return text === message ? status : { code: status.code, message: text };
+}
+
+/** The resource with redacted attributes, computed once per resource and policy. */
+function redactResource(resource: Resource, policy: RedactionPolicy): Resource {
+  if (last !== undefined && resource === last.resource && policy === last.policy) {
+    return last.redacted;
+  }
+  if (typeof resource !== "object" || resource === null) return resource;
+  let cache = resources.get(policy);
+  if (cache === undefined) resources.set(policy, cache = new WeakMap());
+  let redacted = cache.get(resource);
+  if (redacted === undefined) {
+    const attributes = policy.redactAttributes(resource.attributes);
+    redacted = attributes === resource.attributes
+      ? resource
+      : Object.freeze({ ...resource, attributes: Object.freeze(attributes) });
+    cache.set(resource, redacted);
+  }
+  last = { policy, resource, redacted };
+  return redacted;
 }
 
 /**

@@ -1,0 +1,118 @@
+// Resource attributes (`resourceAttributes`, OTEL_RESOURCE_ATTRIBUTES) go through the redaction
+// policy like span attributes, on the JSONL line and in the OTLP body, and the redacted resource
+// is made once per resource and policy, not once per span.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  configure,
+  getTracer,
+  MemoryStorage,
+  RedactingExporter,
+  RedactionPolicy,
+  SimpleSpanProcessor,
+  Tracer,
+} from "../mod.ts";
+import type { Attributes } from "../mod.ts";
+import { MemoryExporter } from "./_support/collect.ts";
+import { isolated } from "./_support/global_state.ts";
+
+const R = "***REDACTED***";
+
+describe("resource redaction", () => {
+  it("masks sensitive resource attributes from options and the environment", async () => {
+    await isolated(async () => {
+      const bodies: string[] = [];
+      const storage = new MemoryStorage();
+      const env = (name: string) =>
+        name === "OTEL_RESOURCE_ATTRIBUTES"
+          ? "deployment.environment=prod,api_key=SECRET_ENV"
+          : undefined;
+      const tracing = configure({
+        storage,
+        env,
+        diagnostics: () => {},
+        resourceAttributes: { "db.password": "SECRET_OPT", "service.version": "1.2" },
+        otlp: {
+          endpoint: "http://127.0.0.1:9/v1/traces",
+          protocol: "http/json",
+          compression: "none",
+          fetch: (_url, init) => {
+            bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
+            return Promise.resolve(new Response("{}", { status: 200 }));
+          },
+        },
+      });
+      const traceId = getTracer().withSpan("op", (span) => span.traceId);
+      await tracing.shutdown();
+      const [line] = await storage.readLines(["projects", "default", traceId, "spans.jsonl"]);
+      const body = bodies.join("\n");
+      for (const secret of ["SECRET_ENV", "SECRET_OPT"]) {
+        assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
+        assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
+      }
+      const resource = JSON.parse(line).resource;
+      assert.equal(resource.api_key, R);
+      assert.equal(resource["db.password"], R);
+      assert.equal(resource["deployment.environment"], "prod");
+      assert.equal(resource["service.version"], "1.2");
+      const otlp = JSON.parse(bodies[0]).resourceSpans[0].resource.attributes as {
+        key: string;
+        value: { stringValue?: string };
+      }[];
+      assert.equal(otlp.find((a) => a.key === "api_key")?.value.stringValue, R);
+    });
+  });
+
+  it("redacts each resource once per policy and shares the copy between spans", async () => {
+    const policy = new RedactionPolicy();
+    const calls: Attributes[] = [];
+    const redactAttributes = policy.redactAttributes.bind(policy);
+    policy.redactAttributes = (attributes) => {
+      calls.push(attributes as Attributes);
+      return redactAttributes(attributes);
+    };
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      resource: { attributes: { token: "SECRET_RES", "service.name": "svc" } },
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner, policy))],
+    });
+    for (let i = 0; i < 5; i++) tracer.withSpan(`s${i}`, () => {});
+    await tracer.shutdown();
+    assert.equal(inner.spans.length, 5);
+    const first = inner.spans[0].resource;
+    assert.deepEqual(first.attributes.token, R);
+    assert.equal(first.attributes["service.name"], "svc");
+    for (const span of inner.spans) assert.equal(span.resource, first);
+    assert.equal(calls.filter((a) => a === tracer.resource.attributes).length, 1);
+    // The tracer's own resource is not changed.
+    assert.equal(tracer.resource.attributes.token, "SECRET_RES");
+
+    // Another policy gets its own result for the same resource.
+    const other = new MemoryExporter();
+    const own = new RedactionPolicy({ keys: ["region"] });
+    const twin = new Tracer({
+      resource: { attributes: { token: "t", region: "eu" } },
+      processors: [
+        new SimpleSpanProcessor(new RedactingExporter(inner, policy)),
+        new SimpleSpanProcessor(new RedactingExporter(other, own)),
+      ],
+    });
+    twin.withSpan("both", () => {});
+    await twin.shutdown();
+    assert.deepEqual(inner.spans.at(-1)!.resource.attributes.token, R);
+    assert.deepEqual(inner.spans.at(-1)!.resource.attributes.region, "eu");
+    assert.deepEqual(other.spans[0].resource.attributes.token, "t");
+    assert.deepEqual(other.spans[0].resource.attributes.region, R);
+  });
+
+  it("passes a resource with nothing to redact through as the same object", async () => {
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      resource: { attributes: { "service.name": "svc" } },
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner))],
+    });
+    tracer.withSpan("clean", () => {});
+    await tracer.shutdown();
+    assert.equal(inner.spans[0].resource, tracer.resource);
+  });
+});

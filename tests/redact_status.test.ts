@@ -1,0 +1,225 @@
+// Error text is redacted everywhere it is exported: a secret the policy masks in an exception's
+// message must not come out in the span's status message or in the exception's stack trace, on
+// the JSONL line or in the OTLP request body, whichever layer recorded the error (core span,
+// agent span, event log).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  configure,
+  getTracer,
+  MemoryStorage,
+  RedactingExporter,
+  RedactionPolicy,
+  redactSpan,
+  SimpleSpanProcessor,
+  Tracer,
+} from "../mod.ts";
+import type { SpanRecord } from "../mod.ts";
+import { functionSpan, trace } from "../src/agents/mod.ts";
+import { EventTracer, failToolCall, startToolCall } from "../src/events/mod.ts";
+import { MemoryExporter } from "./_support/collect.ts";
+import { isolated } from "./_support/global_state.ts";
+
+const R = "***REDACTED***";
+
+/** A provider error whose message is the JSON error body, which echoes the request. */
+function providerError(secret: string): Error {
+  return new Error(JSON.stringify({ error: "invalid_request", request: { api_key: secret } }));
+}
+
+/** Every JSONL line the storage holds (memory storage keeps them per path; read them all). */
+async function allLines(storage: MemoryStorage, traceIds: Iterable<string>): Promise<string> {
+  const lines: string[] = [];
+  for (const id of traceIds) {
+    lines.push(...await storage.readLines(["projects", "default", id, "spans.jsonl"]));
+  }
+  return lines.join("\n");
+}
+
+describe("redaction of error text", () => {
+  it("masks the secret in status message and stack trace on the JSONL line and the OTLP body", async () => {
+    await isolated(async () => {
+      const bodies: string[] = [];
+      const storage = new MemoryStorage();
+      const tracing = configure({
+        storage,
+        diagnostics: () => {},
+        otlp: {
+          endpoint: "http://127.0.0.1:9/v1/traces",
+          protocol: "http/json",
+          compression: "none",
+          fetch: (_url, init) => {
+            bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
+            return Promise.resolve(new Response("{}", { status: 200 }));
+          },
+        },
+      });
+      const traceIds = new Set<string>();
+      // 1. The core span's recordException.
+      getTracer().withSpan("core", (span) => {
+        traceIds.add(span.traceId);
+        span.recordException(providerError("SECRET_CORE"));
+      });
+      // 2. The agent layer (status set from the error's message, plus the exception event).
+      await trace("wf").run(() => {
+        try {
+          functionSpan("tool").run(() => {
+            throw providerError("SECRET_AGENT");
+          });
+        } catch { /* rethrown by the span */ }
+      });
+      // 3. The events layer (status set from the event's error text).
+      const events = new EventTracer({ storage, enableConsole: false });
+      await events.runCallable({
+        agentName: "a",
+        requestId: "r",
+        fn: () => {
+          const id = startToolCall({ toolName: "t" });
+          failToolCall(id, { toolName: "t", error: providerError("SECRET_EVENTS") });
+        },
+      });
+      await tracing.shutdown();
+
+      const body = bodies.join("\n");
+      const spans = bodies.flatMap((b) =>
+        JSON.parse(b).resourceSpans.flatMap((r: { scopeSpans: { spans: unknown[] }[] }) =>
+          r.scopeSpans.flatMap((s) => s.spans)
+        )
+      ) as { name: string; traceId: string; status?: { message?: string } }[];
+      for (const span of spans) traceIds.add(span.traceId);
+      const lines = await allLines(storage, traceIds);
+      for (const secret of ["SECRET_CORE", "SECRET_AGENT", "SECRET_EVENTS"]) {
+        assert.ok(!body.includes(secret), `${secret} in the OTLP body`);
+        assert.ok(!lines.includes(secret), `${secret} in a JSONL line`);
+      }
+      const failed = spans.filter((s) => s.status?.message !== undefined);
+      assert.equal(failed.length, 3, JSON.stringify(spans.map((s) => s.name)));
+      for (const span of failed) {
+        assert.deepEqual(JSON.parse(span.status!.message!), {
+          error: "invalid_request",
+          request: { api_key: R },
+        });
+      }
+      assert.ok(lines.includes(R) && body.includes(R));
+    });
+  });
+
+  it("replaces the original message in the stack trace and status with its redacted text", () => {
+    const policy = new RedactionPolicy();
+    const message = `{"request":{"api_key":"SECRET_1"},"detail":"quota"}`;
+    const record = recordOf(
+      { code: "ERROR", message: `tool failed: ${message}` },
+      {
+        "exception.type": "ProviderError",
+        "exception.message": message,
+        "exception.stacktrace": `ProviderError: ${message}\n    at call (file:///app.ts:1:1)`,
+      },
+    );
+    const out = redactSpan(record, policy);
+    const masked = `{"request":{"api_key":"${R}"},"detail":"quota"}`;
+    assert.equal(out.events[0].attributes["exception.message"], masked);
+    assert.equal(
+      out.events[0].attributes["exception.stacktrace"],
+      `ProviderError: ${masked}\n    at call (file:///app.ts:1:1)`,
+    );
+    assert.deepEqual(out.status, { code: "ERROR", message: `tool failed: ${masked}` });
+    assert.equal(out.events[0].attributes["exception.type"], "ProviderError");
+    assert.ok(!JSON.stringify(out).includes("SECRET_1"));
+    // The input record is not changed.
+    assert.equal(record.events[0].attributes["exception.message"], message);
+  });
+
+  it("masks JSON embedded in plain error text (message, stack trace, status)", () => {
+    const text = `400 Bad Request: {"error":"bad","headers":{"Authorization":"Bearer SECRET_2"}}`;
+    const record = recordOf({ code: "ERROR", message: text }, {
+      "exception.message": text,
+      "exception.stacktrace": `Error: ${text}\n    at f (x.js:1:1)`,
+    });
+    const out = redactSpan(record, new RedactionPolicy());
+    assert.ok(!JSON.stringify(out).includes("SECRET_2"), JSON.stringify(out));
+    assert.equal(
+      out.status.message,
+      `400 Bad Request: {"error":"bad","headers":{"Authorization":"${R}"}}`,
+    );
+  });
+
+  it("masks a secret of a message cut by the span's attribute length limit in its stack", async () => {
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      limits: { attributeValueLengthLimit: 60 },
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner))],
+    });
+    tracer.withSpan("cut", (span) => {
+      span.recordException(new Error(JSON.stringify({ api_key: "SECRET_3", pad: "x".repeat(99) })));
+    });
+    await tracer.shutdown();
+    assert.ok(!JSON.stringify(inner.spans).includes("SECRET_3"), JSON.stringify(inner.spans));
+  });
+
+  it("leaves error text without secrets, span names and event names as they are", () => {
+    const record = recordOf({ code: "ERROR", message: "timeout after 30 s" }, {
+      "exception.message": "timeout after 30 s",
+      "exception.stacktrace": "Error: timeout after 30 s\n    at f (token_store.ts:1:1)",
+    });
+    assert.equal(redactSpan(record, new RedactionPolicy()), record);
+    const named = {
+      ...record,
+      name: "password reset",
+      events: [{ ...record.events[0], name: "token" }],
+    };
+    const out = redactSpan(named, new RedactionPolicy());
+    assert.equal(out.name, "password reset");
+    assert.equal(out.events[0].name, "token");
+  });
+
+  it("keeps error text as given when redaction is off", () => {
+    const text = JSON.stringify({ api_key: "k" });
+    const record = recordOf({ code: "ERROR", message: text }, { "exception.message": text });
+    assert.equal(redactSpan(record, new RedactionPolicy({ enabled: false })), record);
+  });
+});
+
+describe("RedactionPolicy.redactText", () => {
+  it("masks sensitive values of JSON embedded anywhere in free text, then truncates", () => {
+    const policy = new RedactionPolicy({ maxStringLength: 100 });
+    assert.equal(
+      policy.redactText(`failed: {"token": 42} (retry)`),
+      `failed: {"token": "${R}"} (retry)`,
+    );
+    assert.equal(policy.redactText(`{"password":"p"}`), `{"password":"${R}"}`);
+    assert.equal(policy.redactText("plain text"), "plain text");
+    const long = policy.redactText(`x: {"secret":"s"} ${"y".repeat(200)}`);
+    assert.ok(long.startsWith(`x: {"secret":"${R}"} yyy`) && long.endsWith("...[truncated:231]"));
+    // Attribute values keep their rule: only text that starts as JSON is redacted inside.
+    assert.deepEqual(policy.redactAttributes({ m: `failed: {"token": 42}` }), {
+      m: `failed: {"token": 42}`,
+    });
+  });
+});
+
+/** A finished span record with one `exception` event. */
+function recordOf(
+  status: SpanRecord["status"],
+  exception: Record<string, string>,
+): SpanRecord {
+  return {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    parentSpanId: undefined,
+    traceFlags: 1,
+    traceState: undefined,
+    name: "op",
+    kind: "INTERNAL",
+    startTime: 1e18,
+    endTime: 1e18 + 1,
+    attributes: {},
+    events: [{ name: "exception", time: 1e18, attributes: exception, droppedAttributesCount: 0 }],
+    links: [],
+    status,
+    resource: { attributes: { "service.name": "svc" } },
+    scope: { name: "test" },
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}
