@@ -246,6 +246,36 @@ describe("processors", () => {
     }
   });
 
+  it("batch processor under more load than its exporter takes: one export waits at a time, a flush is not stuck behind a backlog", async () => {
+    // 100 spans a tick against an exporter that takes 512 spans per 20 ms: the queue stays full.
+    // Each tick used to queue one more export behind the running one (a chain growing without
+    // bound, ~1 per ms) and a flush waited behind all of them (about 20 s after 1 s of load).
+    const exporter = new SlowExporter(20);
+    const processor = new BatchSpanProcessor(exporter);
+    const tracer = new Tracer({ processors: [processor] });
+    let producing = true;
+    const producer = (async () => {
+      while (producing) {
+        for (let i = 0; i < 100; i++) tracer.startSpan("load").end();
+        await delay(0);
+      }
+    })();
+    try {
+      await delay(1000);
+      const exportsBefore = exporter.options.length;
+      const started = Date.now();
+      const report = await within(processor.forceFlush(), 5000);
+      assert.notEqual(report, "pending", "the flush must settle while the load goes on");
+      assert.ok(Date.now() - started < 3000, `flush took ${Date.now() - started} ms`);
+      // What ran meanwhile: the export that was running, one queued, and the flush's own.
+      assert.ok(exporter.options.length - exportsBefore <= 16, "no backlog of queued exports");
+    } finally {
+      producing = false;
+      await producer;
+      await tracer.shutdown();
+    }
+  });
+
   it("batch flush stops at its time budget; what is left stays queued for the next export", async () => {
     const exporter = new SlowExporter(150);
     const processor = new BatchSpanProcessor(exporter, {

@@ -105,7 +105,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   #report: FlushReport = emptyReport();
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
-  #exportScheduled = false;
+  #exportQueued = false;
   #closed = false;
   #shutdown: Promise<FlushReport> | undefined;
 
@@ -164,13 +164,15 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#queueBytes + size > this.#maxQueueBytes;
   }
 
+  /**
+   * Queues one export of full batches after the running one. The flag is cleared when a drain
+   * starts, not when it is queued: under load (a slow or unreachable endpoint) every span would
+   * otherwise queue one more drain, a chain growing without bound that a flush waits behind.
+   */
   #exportSoon(): void {
-    if (this.#exportScheduled) return;
-    this.#exportScheduled = true;
-    queueMicrotask(() => {
-      this.#exportScheduled = false;
-      void this.#drain(this.#maxBatchSize);
-    });
+    if (this.#exportQueued) return;
+    this.#exportQueued = true;
+    void this.#drain(this.#maxBatchSize);
   }
 
   #arm(): void {
@@ -192,6 +194,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    */
   #drain(minimum: number, deadline?: number): Promise<void> {
     return this.#running = this.#running.then(async () => {
+      this.#exportQueued = false; // this drain exports what is queued now; later spans queue one more
       deadline ??= Date.now() + this.#timeoutMs;
       for (
         let left = this.#queue.length;
