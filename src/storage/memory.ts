@@ -123,7 +123,7 @@ export class MemoryStorage implements TraceStorage {
   readonly #maxLineBytes: number;
   readonly #maxBlobBytes: number;
   readonly #logs = new Map<string, Chunk[]>();
-  #chunks: Chunk[] = []; // every log's appends, oldest first, from #head on
+  #chunks: (Chunk | undefined)[] = []; // every log's appends, oldest first, from #head on
   #head = 0;
   #lineBytes = 0;
   readonly #blobs = new Map<string, Uint8Array>();
@@ -176,7 +176,8 @@ export class MemoryStorage implements TraceStorage {
   }
 
   #evictOldestChunk(): void {
-    const oldest = this.#chunks[this.#head++];
+    const oldest = this.#chunks[this.#head]!;
+    this.#chunks[this.#head++] = undefined; // an evicted chunk's lines are garbage at once
     const log = this.#logs.get(oldest.key)!;
     log.shift(); // the globally oldest chunk is always the first of its log
     if (log.length === 0) this.#logs.delete(oldest.key);

@@ -43,6 +43,23 @@ describe("MemoryStorage bounds", () => {
     });
   });
 
+  it("lets evicted log lines go: memory stays near maxLineBytes however many appends it evicts", async (t) => {
+    const usage = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } })
+      .process?.memoryUsage;
+    if (typeof usage !== "function") return t.skip("no process.memoryUsage() in this runtime");
+    // Evicted chunks stayed referenced until 1024 of them had piled up: 512 appends of 1 MiB
+    // under a 4 MiB bound held ~512 MiB.
+    const storage = new MemoryStorage({ maxLineBytes: 4 * 1024 * 1024 });
+    const before = usage().heapUsed;
+    let peak = 0;
+    for (let i = 0; i < 512; i++) {
+      await storage.appendLines(["log"], [String(i).padEnd(1024 * 1024 - 1, "x")]);
+      if (i % 32 === 31) peak = Math.max(peak, usage().heapUsed - before);
+    }
+    assert.ok(storage.stats().lineBytes <= 4 * 1024 * 1024);
+    assert.ok(peak < 256 * 1024 * 1024, `heap grew by ${Math.round(peak / 1048576)} MiB`);
+  });
+
   it("drops the oldest blobs beyond maxBlobBytes and counts them", async () => {
     const storage = new MemoryStorage({ maxBlobBytes: 10 });
     await storage.putBlob("one", new Uint8Array(6));
