@@ -84,7 +84,7 @@ export class BatchTraceProcessor implements TracingProcessor {
   #queue: (TraceView | SpanView)[] = [];
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
-  #exportScheduled = false;
+  #exportQueued = false;
   #dropping = false;
   #closed = false;
   #shutdown: Promise<void> | undefined;
@@ -186,13 +186,15 @@ export class BatchTraceProcessor implements TracingProcessor {
     else this.#arm();
   }
 
+  /**
+   * Queues one export after the running one. The flag is cleared when a drain starts, not when
+   * it is queued: under load every item would otherwise queue one more drain, a chain growing
+   * without bound (see the core BatchSpanProcessor).
+   */
   #exportSoon(): void {
-    if (this.#exportScheduled) return;
-    this.#exportScheduled = true;
-    queueMicrotask(() => {
-      this.#exportScheduled = false;
-      void this.#drain();
-    });
+    if (this.#exportQueued) return;
+    this.#exportQueued = true;
+    void this.#drain();
   }
 
   #arm(): void {
@@ -215,6 +217,7 @@ export class BatchTraceProcessor implements TracingProcessor {
    */
   #drain(deadline?: number): Promise<void> {
     return this.#running = this.#running.then(async () => {
+      this.#exportQueued = false;
       for (let left = this.#queue.length; left > 0 && this.#queue.length > 0;) {
         if (deadline !== undefined && Date.now() >= deadline) break;
         const batch = this.#queue.splice(0, Math.min(this.#maxBatchSize, left));

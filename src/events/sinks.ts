@@ -74,6 +74,8 @@ export class JsonlEventSink implements EventSink {
   #writing: Promise<void> | undefined;
   #dropped = 0;
   #failed = 0;
+  /** Dropping since the last append started (reported once). */
+  #overflowing = false;
 
   /**
    * Creates a sink appending to one storage log.
@@ -105,10 +107,13 @@ export class JsonlEventSink implements EventSink {
   emit(event: TraceEvent): void {
     if (this.#pending.length >= this.#maxPending) {
       this.#dropped++;
+      // Once per overflow, not per event: a stalled storage would print a warning per event.
+      if (this.#overflowing) return;
+      this.#overflowing = true;
       report(
         "warn",
         "event_queue_full",
-        `Cannot queue a ${event.event_type} event: ${this.#maxPending} lines are waiting`,
+        `Cannot queue ${event.event_type} events: ${this.#maxPending} lines are waiting (dropping)`,
       );
       return;
     }
@@ -122,6 +127,7 @@ export class JsonlEventSink implements EventSink {
     while (this.#pending.length > 0) {
       const lines = this.#pending;
       this.#pending = [];
+      this.#overflowing = false;
       try {
         await this.#storage.appendLines(this.path, lines);
       } catch (error) {

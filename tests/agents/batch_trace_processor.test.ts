@@ -109,6 +109,43 @@ describe("BatchTraceProcessor", () => {
       assert.deepEqual(diagnostics.map((d) => d.code), ["agent_queue_full"]);
     }));
 
+  it("under more load than its exporter takes, one export waits at a time and a flush is not stuck behind a backlog", async () => {
+    // Each tick used to queue one more export behind the running one (a chain growing without
+    // bound); a flush after 1 s of load waited about 20 s behind it.
+    let exports = 0;
+    const exporter: TracingExporter = {
+      export: () => (exports++, delay(20)),
+    };
+    const processor = new BatchTraceProcessor(exporter, {
+      maxQueueSize: 1000,
+      maxBatchSize: 100,
+      exportTriggerRatio: 0.5,
+      timers: false,
+    });
+    let producing = true;
+    const producer = (async () => {
+      for (let n = 0; producing; n++) {
+        for (let i = 0; i < 200; i++) processor.onSpanEnd(item(`${n}.${i}`));
+        await delay(0);
+      }
+    })();
+    try {
+      await withDiagnostics(async () => {
+        await delay(1000);
+        const before = exports;
+        const started = Date.now();
+        const flushed = await Promise.race([processor.forceFlush().then(() => true), delay(5000)]);
+        assert.equal(flushed, true, "the flush must settle while the load goes on");
+        assert.ok(Date.now() - started < 3000, `flush took ${Date.now() - started} ms`);
+        assert.ok(exports - before <= 40, `${exports - before} exports: no backlog`);
+      });
+    } finally {
+      producing = false;
+      await producer;
+      await processor.shutdown();
+    }
+  });
+
   it("exports without a flush when the trigger size is reached (no timers needed)", async () => {
     const exporter = new Recorder();
     const processor = new BatchTraceProcessor(exporter, {

@@ -414,6 +414,32 @@ describe("sessions and sinks", () => {
     }
   });
 
+  it("a JSONL sink behind a stalled storage warns once per overflow, not once per dropped event", async () => {
+    const storage = new MemoryStorage();
+    const append = storage.appendLines.bind(storage);
+    let release: () => void = () => {};
+    const stalled = new Promise<void>((resolve) => release = resolve);
+    storage.appendLines = async (path, lines) => {
+      await stalled;
+      return append(path, lines);
+    };
+    const sink = new JsonlEventSink(storage, ["t.jsonl"], { maxPending: 5 });
+    const event = { event_type: "E" } as TraceEvent;
+    const { diagnostics } = await captureDiagnostics(async () => {
+      for (let i = 0; i < 5; i++) sink.emit(event);
+      await Promise.resolve(); // the first five are being written (stalled)
+      await Promise.resolve();
+      for (let i = 0; i < 1005; i++) sink.emit(event); // 5 queue, 1000 are dropped
+      release();
+      await sink.flush();
+      for (let i = 0; i < 6; i++) sink.emit(event); // a new overflow: reported again
+      await sink.flush();
+    });
+    assert.equal(sink.dropped, 1001);
+    assert.equal(diagnostics.filter((d) => d.code === "event_queue_full").length, 2);
+    assert.equal((await storage.readLines(["t.jsonl"])).length, 15);
+  });
+
   it("a MemoryEventSink with a max of NaN, Infinity or 0 keeps the default bound", () => {
     const event = { event_type: "E" } as TraceEvent;
     for (const max of [NaN, Infinity, 0]) {
