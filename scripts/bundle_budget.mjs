@@ -33,9 +33,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9527 on
- * 2026-12-04). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised eight times, for correctness fixes only but the last:
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9753 on
+ * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
+ * It was raised nine times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -74,8 +74,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   a feature, an exception to the rule above taken on purpose: a sampling decision can only be
  *   made where spans start, so it cannot live outside the core, and a tracer for services without
  *   head sampling is not one users can run at volume.
+ * - 9688 → 9753 (2026-12-05): a memory audit found the exporter reading a collector's response
+ *   body whole to keep 64 KiB of it (a 512 MiB error page from a proxy took 569 MB of RSS; an
+ *   endless one held the export until its attempt timed out). It now reads at most 64 KiB and
+ *   cancels the rest, +81 B; the same audit's fix of the batch processor's unbounded chain of
+ *   queued exports saved 16 B of it.
  */
-const CEILING_GZIP_BYTES = 9688;
+const CEILING_GZIP_BYTES = 9753;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

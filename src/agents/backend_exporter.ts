@@ -10,11 +10,13 @@
  */
 import { peekConfig } from "../config_state.ts";
 import { sleep } from "../exporter/_retry.ts";
+import { readBodyStart } from "../exporter/_read_body.ts";
 import { maskSecrets, throttledWarner, type Warn } from "../exporter/_warn.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import { safeString } from "../safe_string.ts";
+import { utf8Decoder } from "../utf8.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import type { JsonValue } from "../serialize/types.ts";
@@ -338,12 +340,11 @@ export class BackendSpanExporter {
         redirect: "manual", // never re-send the key and data elsewhere; a redirect is a failure
         signal: controller.signal,
       });
-      const answer = await response.text().catch(() => "");
+      // The first 64 KiB: an error page of any size is not buffered whole.
+      const answer = await readBodyStart(response).then((b) => utf8Decoder.decode(b), () => "");
       if (response.status >= 200 && response.status < 300) return "ok";
       // Masked before it is cut: a key echoed across the cut leaves no prefix behind.
-      return `HTTP ${response.status || "3xx (a redirect)"}: ${
-        maskSecrets(answer.slice(0, 65536), secrets, 300)
-      }`;
+      return `HTTP ${response.status || "3xx (a redirect)"}: ${maskSecrets(answer, secrets, 300)}`;
     } catch (error) {
       return stop.aborted
         ? "aborted"

@@ -37,6 +37,7 @@ import {
   retryPolicy,
   sleep,
 } from "./_retry.ts";
+import { readBodyStart } from "./_read_body.ts";
 import { parseRetryAfter } from "./_retry_after.ts";
 import { throttledWarner, type Warn } from "./_warn.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
@@ -350,7 +351,7 @@ export class OtlpHttpExporter implements SpanExporter {
             redirect: "manual",
             signal: stop,
           });
-          bytes = new Uint8Array(await response.arrayBuffer());
+          bytes = await readBodyStart(response); // the first 64 KiB, not a body of any size
           status = response.status;
           reason = `http_${status}`;
         } catch (error) {
@@ -369,7 +370,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (reason === "aborted") break;
       // As received (up to 64 KiB, far past the 600 characters a diagnostic keeps): the warner
       // masks secrets before it cuts the message and collapses its whitespace.
-      detail ??= bytes && utf8Decoder.decode(bytes.subarray(0, 65536)).trim() || undefined;
+      detail ??= bytes && utf8Decoder.decode(bytes).trim() || undefined;
       retryable = status === 0 || isRetryableStatus(status);
       if (!retryable) return fail(reason);
       retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());
