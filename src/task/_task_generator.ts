@@ -3,9 +3,13 @@
  * generator's life rather than the call that creates it. Nothing starts until the first `next()`
  * (a generator never consumed records nothing); every `next` / `throw` / `return` step runs with
  * the task current; the task ends when the generator returns (its return value recorded by the
- * caller's `finish`), throws (the exception recorded and rethrown unchanged) or is closed early
- * (`return()`, as a `for…of` loop does on `break`: the task ends normally). Yielded values are not
- * logged (a stream can be unbounded); their count is the span attribute `tracelet.task.yielded`.
+ * caller's `finish`, scorers included, with the task current), throws (the exception recorded and
+ * rethrown unchanged) or is closed early: a `return()` from the consumer, as a `for…of` loop does
+ * on `break`, ends the task normally with no output and no scores (a closed stream produced no
+ * return value), whatever the generator does next (a `finally` block that yields again runs
+ * after the task ended). Yielded values are not logged (a stream can be unbounded); their count is
+ * the span attribute `tracelet.task.yielded`. An async generator's step results settle in the
+ * order they were requested: the one that ends the task settles once it has ended.
  *
  * @internal
  * @module
@@ -29,22 +33,37 @@ export interface GeneratorHooks {
 
 type Method = "next" | "throw" | "return";
 type Steps = Record<Method, (arg?: unknown) => unknown>;
+type Kind = "sync" | "async";
+
+/** The functions `task()` returned for generator functions: they return generators too. */
+const tracedGenerators = new WeakMap<object, Kind>();
+
+/**
+ * Marks a function `task()` returned for a generator function, so that a `task()` around it
+ * covers the generator it returns (see {@linkcode generatorKind}).
+ *
+ * @param fn The wrapper.
+ * @param kind What the wrapped function is.
+ */
+export function markGeneratorFunction(fn: object, kind: Kind): void {
+  tracedGenerators.set(fn, kind);
+}
 
 /**
  * Whether a function is a generator function, sync or async (bound ones and those of other
- * realms included: the tag is inherited from their prototype).
+ * realms included: the tag is inherited from their prototype), or a `task()` around one.
  *
  * @param fn The function.
  * @returns `sync`, `async`, or undefined for any other function.
  */
-export function generatorKind(fn: unknown): "sync" | "async" | undefined {
+export function generatorKind(fn: unknown): Kind | undefined {
   try {
     const tag = Object.prototype.toString.call(fn);
     return tag === "[object GeneratorFunction]"
       ? "sync"
       : tag === "[object AsyncGeneratorFunction]"
       ? "async"
-      : undefined;
+      : tracedGenerators.get(fn as object);
   } catch {
     return undefined; // A revoked proxy.
   }
@@ -81,7 +100,7 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
   const inner = gen as Steps;
   let task: TaskSpan | undefined;
   let context: Context | undefined;
-  let closed = false; // Completed, failed or closed: later steps go straight to the generator.
+  let closed = false; // Ended (returned, failed or closed): later steps go straight to the generator.
   let yielded = 0;
   /** Runs one step with the task current; undefined when the step goes straight through. */
   const begin = (method: Method, arg: unknown): { value: unknown } | undefined => {
@@ -97,6 +116,9 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
     }
     return { value: getContextManager().with(context!, () => inner[method](arg)) };
   };
+  /** Records the return value (scorers included) with the task current. */
+  const finish = (value: unknown): Promise<void> | void =>
+    getContextManager().with(context!, () => hooks.finish(task!, value));
   const end = (t: TaskSpan): void => {
     t.span.setAttribute(ATTR_TASK_YIELDED, yielded);
     t.end();
@@ -108,14 +130,18 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
     task.recordException(error);
     return true;
   };
-  /** The step's result: counted when it yielded; the end of the task when it completed. */
-  const completed = (result: IteratorResult<unknown>): boolean => {
-    if (closed) return false;
-    if (result?.done !== true) {
-      yielded++;
-      return false;
-    }
-    return closed = true;
+  /**
+   * What a step's result means for the task, counting a yielded value: `returned` (record the
+   * value, then end), `closed` (the consumer's `return()`: end with no output, whether or not the
+   * generator finished), or undefined (the task goes on, or has already ended).
+   */
+  const outcome = (method: Method, result: IteratorResult<unknown>) => {
+    if (closed) return undefined;
+    const done = result?.done === true;
+    if (!done) yielded++;
+    if (!done && method !== "return") return undefined;
+    closed = true;
+    return method === "return" ? "closed" : "returned";
   };
   const steps = async ? asyncSteps() : syncSteps();
   const wrapper = Object.create(Object.getPrototypeOf(gen));
@@ -139,9 +165,10 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
         if (failed(error)) end(task!);
         throw error;
       }
-      if (completed(result)) {
+      const ending = outcome(method, result);
+      if (ending !== undefined) {
         try {
-          void hooks.finish(task!, result.value);
+          if (ending === "returned") void finish(result.value);
         } finally {
           end(task!);
         }
@@ -159,7 +186,7 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
         report("warn", "task_settle_failed", "Cannot finish pending task writes", error);
       }
     };
-    const step = (method: Method) => async (arg?: unknown): Promise<unknown> => {
+    const run = async (method: Method, arg?: unknown): Promise<unknown> => {
       let result: IteratorResult<unknown>;
       try {
         const ran = begin(method, arg);
@@ -173,14 +200,28 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
         }
         throw error;
       }
-      if (completed(result)) {
+      const ending = outcome(method, result);
+      if (ending !== undefined) {
         try {
-          await hooks.finish(task!, result.value);
+          if (ending === "returned") await finish(result.value);
         } finally {
           await settle(task!);
           end(task!);
         }
       }
+      return result;
+    };
+    // Results settle in the order they were requested, as a generator's do: the step that ends
+    // the task settles later than the generator's own result, and those requested after it wait.
+    let tail: Promise<unknown> = Promise.resolve();
+    const ignore = () => {};
+    const step = (method: Method) => (arg?: unknown): Promise<unknown> => {
+      const own = run(method, arg);
+      const previous = tail;
+      const result = previous.then(() => own);
+      // The same chain again, its rejection ignored, for the next request to wait on: it settles
+      // just after `result`, and a rejected `result` the caller ignores is still reported.
+      tail = previous.then(() => own).then(ignore, ignore);
       return result;
     };
     return { next: step("next"), throw: step("throw"), return: step("return") };

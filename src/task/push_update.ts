@@ -28,7 +28,8 @@ const PUSH_UPDATE_WAIT_MS = 30_000;
  * Outside a task it only flushes. Never rejects.
  *
  * @param options `waitMs`: how long to wait for the task's pending writes before writing the
- *   snapshot anyway, in ms (default 30,000: the batch processor's default export timeout).
+ *   snapshot anyway, in ms (default 30,000: the batch processor's default export timeout; a
+ *   negative time waits not at all).
  * @returns Resolves when the flush finished.
  */
 export async function pushUpdate(options: { waitMs?: number } = {}): Promise<void> {
@@ -37,7 +38,10 @@ export async function pushUpdate(options: { waitMs?: number } = {}): Promise<voi
     const env = taskEnv();
     if (task?.active && task.writing) {
       const { waitMs } = readOptions(options, ["waitMs"], "pushUpdate()");
-      const ms = typeof waitMs === "number" && waitMs >= 0 ? waitMs : PUSH_UPDATE_WAIT_MS;
+      // A spent time budget (negative) waits not at all; NaN or a non-number means the default.
+      const ms = typeof waitMs === "number" && waitMs === waitMs
+        ? Math.max(0, waitMs)
+        : PUSH_UPDATE_WAIT_MS;
       if (!await settlesWithin(task.settled().catch(() => {}), ms)) {
         report(
           "warn",

@@ -19,7 +19,12 @@ import type { TaskSpan } from "./task_span.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { parameterList } from "./parameter_names.ts";
 import type { ParameterList } from "./parameter_names.ts";
-import { generatorKind, isGeneratorObject, traceGenerator } from "./_task_generator.ts";
+import {
+  generatorKind,
+  isGeneratorObject,
+  markGeneratorFunction,
+  traceGenerator,
+} from "./_task_generator.ts";
 
 export { parameterNames } from "./parameter_names.ts";
 
@@ -157,8 +162,9 @@ function runScorers<T>(
  *
  * @param fn The function: sync, async, or a (sync or async) generator function, whose task starts
  *   at the first `next()`, has every step run with it current, and ends when the generator
- *   returns (its return value is the output), throws, or is closed early (a `for…of` `break`);
- *   yielded values are not logged, their count is the span attribute `tracelet.task.yielded`.
+ *   returns (its return value is the output, scored), throws, or is closed early (a `for…of`
+ *   `break`: no output, no scores); yielded values are not logged, their count is the span
+ *   attribute `tracelet.task.yielded`. A `task()` around such a task covers its generator too.
  * @param options Name, label, type, tags, scorers, input/output logging.
  * @returns A function with the same signature, whose `name` is the task name.
  * @throws {TypeError} When `fn` is not a function.
@@ -258,6 +264,8 @@ export function task<A extends unknown[], R>(
       return result;
     });
   };
+  // A task() around this one sees a generator function too, and covers the generator's life.
+  if (kind !== undefined) markGeneratorFunction(traced, kind);
   try {
     Object.defineProperty(traced, "name", { value: name, configurable: true });
   } catch {

@@ -46,4 +46,18 @@ describe("pushUpdate", () => {
       assert.deepEqual(objects.map((o) => o.type), ["val"], "the snapshot is still written");
     }, { storage });
   });
+
+  it("a spent time budget (negative waitMs) waits not at all", async () => {
+    await withTaskEnv(async (env) => {
+      const r = run("r", {});
+      const started = Date.now();
+      await r.inContext(async () => {
+        logInput("big", "y".repeat(20_000));
+        await pushUpdate({ waitMs: -5 });
+      });
+      assert.ok(Date.now() - started < 1_000, "did not fall back to the 30 s default");
+      assert.ok(env.codes().includes("push_update_pending_writes"));
+      r.end();
+    }, { storage: new HungBlobStorage() });
+  });
 });
