@@ -15,6 +15,7 @@ import {
 import type { Attributes } from "../mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
+import { capturingOtlp } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
 
@@ -32,15 +33,7 @@ describe("resource redaction", () => {
         env,
         diagnostics: () => {},
         resourceAttributes: { "db.password": "SECRET_OPT", "service.version": "1.2" },
-        otlp: {
-          endpoint: "http://127.0.0.1:9/v1/traces",
-          protocol: "http/json",
-          compression: "none",
-          fetch: (_url, init) => {
-            bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
-            return Promise.resolve(new Response("{}", { status: 200 }));
-          },
-        },
+        otlp: capturingOtlp(bodies),
       });
       const traceId = getTracer().withSpan("op", (span) => span.traceId);
       await tracing.shutdown();

@@ -19,6 +19,7 @@ import { functionSpan, trace } from "../src/agents/mod.ts";
 import { EventTracer, failToolCall, startToolCall } from "../src/events/mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
+import { capturingOtlp } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
 
@@ -44,15 +45,7 @@ describe("redaction of error text", () => {
       const tracing = configure({
         storage,
         diagnostics: () => {},
-        otlp: {
-          endpoint: "http://127.0.0.1:9/v1/traces",
-          protocol: "http/json",
-          compression: "none",
-          fetch: (_url, init) => {
-            bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
-            return Promise.resolve(new Response("{}", { status: 200 }));
-          },
-        },
+        otlp: capturingOtlp(bodies),
       });
       const traceIds = new Set<string>();
       // 1. The core span's recordException.

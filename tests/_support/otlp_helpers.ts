@@ -54,3 +54,24 @@ export function assertArrived(
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * `otlp` options for `configure()` that send uncompressed OTLP/JSON through a fetch that answers
+ * 200 and keeps each request body's text in `bodies` (no server needed: runs in workerd too).
+ */
+export function capturingOtlp(bodies: string[]): {
+  endpoint: string;
+  protocol: "http/json";
+  compression: "none";
+  fetch: (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
+} {
+  return {
+    endpoint: "http://127.0.0.1:9/v1/traces",
+    protocol: "http/json",
+    compression: "none",
+    fetch: (_url, init) => {
+      bodies.push(new TextDecoder().decode(init?.body as Uint8Array));
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    },
+  };
+}
