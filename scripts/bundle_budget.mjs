@@ -33,7 +33,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9753 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9758 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
  * It was raised nine times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
@@ -78,9 +78,12 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   body whole to keep 64 KiB of it (a 512 MiB error page from a proxy took 569 MB of RSS; an
  *   endless one held the export until its attempt timed out). It now reads at most 64 KiB and
  *   cancels the rest, +81 B; the same audit's fix of the batch processor's unbounded chain of
- *   queued exports saved 16 B of it.
+ *   queued exports saved 16 B of it. 9753 → 9758: a review found an exportTriggerSize below
+ *   maxBatchSize never starting an export without a timer (+5 B); and that a partial-success
+ *   answer over 64 KiB, cut, no longer parsed (spans rejected counted as exported): the bound is
+ *   now 1 MiB.
  */
-const CEILING_GZIP_BYTES = 9753;
+const CEILING_GZIP_BYTES = 9758;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -99,6 +99,19 @@ describe("processors", () => {
     await tracer.shutdown();
   });
 
+  it("batch processor: an exportTriggerSize below maxBatchSize starts an export without timers", async () => {
+    const exporter = new MemoryExporter();
+    const processor = new BatchSpanProcessor(exporter, { exportTriggerSize: 10, timers: false });
+    const tracer = new Tracer({ processors: [processor] });
+    for (let i = 0; i < 9; i++) tracer.startSpan(`s${i}`).end();
+    await delay(20);
+    assert.equal(exporter.batches.flat().length, 0, "below the trigger nothing is exported");
+    tracer.startSpan("s9").end();
+    await delay(20);
+    assert.equal(exporter.batches.flat().length, 10);
+    await tracer.shutdown();
+  });
+
   it("batch processor exports on its schedule without keeping the process alive", async () => {
     const exporter = new MemoryExporter();
     const tracer = new Tracer({

@@ -340,7 +340,7 @@ export class BackendSpanExporter {
         redirect: "manual", // never re-send the key and data elsewhere; a redirect is a failure
         signal: controller.signal,
       });
-      // The first 64 KiB: an error page of any size is not buffered whole.
+      // At most 1 MiB: an error page of any size is not buffered whole.
       const answer = await readBodyStart(response).then((b) => utf8Decoder.decode(b), () => "");
       if (response.status >= 200 && response.status < 300) return "ok";
       // Masked before it is cut: a key echoed across the cut leaves no prefix behind.

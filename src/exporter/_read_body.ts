@@ -1,14 +1,17 @@
 /**
- * Reading a collector's response body with a bound: exporters keep at most the first 64 KiB of
- * an answer (a partial-success message, or the detail of an error), so a proxy or a misconfigured
- * endpoint answering with a huge body cannot make them buffer all of it.
+ * Reading a collector's response body with a bound, so that a proxy or a misconfigured endpoint
+ * answering with a huge or endless body cannot make an exporter buffer all of it.
  *
  * @internal
  * @module
  */
 
-/** The most of a response body an exporter reads. */
-export const MAX_RESPONSE_BYTES = 65536;
+/**
+ * The most of a response body an exporter reads: 1 MiB, room for a partial-success answer with a
+ * long message (a cut one would not parse, and rejected spans would count as exported). An
+ * error's detail is masked and cut to a few hundred characters for its diagnostic.
+ */
+export const MAX_RESPONSE_BYTES: number = 1024 * 1024;
 
 /**
  * Reads at most {@linkcode MAX_RESPONSE_BYTES} of a response body, then cancels the rest (which

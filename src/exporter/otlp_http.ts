@@ -351,7 +351,7 @@ export class OtlpHttpExporter implements SpanExporter {
             redirect: "manual",
             signal: stop,
           });
-          bytes = await readBodyStart(response); // the first 64 KiB, not a body of any size
+          bytes = await readBodyStart(response); // the first 1 MiB, not a body of any size
           status = response.status;
           reason = `http_${status}`;
         } catch (error) {
@@ -368,7 +368,7 @@ export class OtlpHttpExporter implements SpanExporter {
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
       if (reason === "aborted") break;
-      // As received (up to 64 KiB, far past the 600 characters a diagnostic keeps): the warner
+      // As received (up to 1 MiB, far past the 600 characters a diagnostic keeps): the warner
       // masks secrets before it cuts the message and collapses its whitespace.
       detail ??= bytes && utf8Decoder.decode(bytes).trim() || undefined;
       retryable = status === 0 || isRetryableStatus(status);

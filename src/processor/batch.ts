@@ -172,7 +172,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   #exportSoon(): void {
     if (this.#exportQueued) return;
     this.#exportQueued = true;
-    void this.#drain(this.#maxBatchSize);
+    // Full batches; or, with a trigger below the batch size, what reached the trigger.
+    void this.#drain(Math.min(this.#triggerSize, this.#maxBatchSize));
   }
 
   #arm(): void {

@@ -147,27 +147,31 @@ describe("OTLP/HTTP exporter", { skip }, () => {
     }));
 
   for (const protocol of ["http/protobuf", "http/json"] as const) {
-    it(`reports a ${protocol} partial success as dropped spans; the rest arrive once`, () =>
-      scenario(async (receiver, make) => {
-        receiver.plan({ partial: { rejected: 2, message: "2 spans too old" } });
-        const capture = captureDiagnostics();
-        const spans = makeSpanBatch(5);
-        const report = await make({ protocol }).export(spans);
-        capture.restore();
-        assert.deepEqual(report, {
-          exported: 3,
-          retried: 0,
-          persisted: 0,
-          dropped: { partial_success_rejected: 2 },
-          failed: 0,
-        });
-        assertArrived(receiver, spans.slice(2), 0);
-        assert.ok(
-          capture.list.some((d) =>
-            d.code === "export_partial_success" && d.message.includes("too old")
-          ),
-        );
-      }));
+    // A long message too: the answer is read up to 1 MiB (cut at 64 KiB it did not parse, and
+    // the rejected spans counted as exported).
+    for (const message of ["2 spans too old", `2 spans too old: ${"x".repeat(100_000)}`]) {
+      it(`reports a ${protocol} partial success as dropped spans (${message.length}-character message); the rest arrive once`, () =>
+        scenario(async (receiver, make) => {
+          receiver.plan({ partial: { rejected: 2, message } });
+          const capture = captureDiagnostics();
+          const spans = makeSpanBatch(5);
+          const report = await make({ protocol }).export(spans);
+          capture.restore();
+          assert.deepEqual(report, {
+            exported: 3,
+            retried: 0,
+            persisted: 0,
+            dropped: { partial_success_rejected: 2 },
+            failed: 0,
+          });
+          assertArrived(receiver, spans.slice(2), 0);
+          assert.ok(
+            capture.list.some((d) =>
+              d.code === "export_partial_success" && d.message.includes("too old")
+            ),
+          );
+        }));
+    }
   }
 
   it("does not retry a 400 and, without storage, drops the batch as http_400", () =>

@@ -1,5 +1,5 @@
 // A collector (or a proxy in front of it) answering with a body that never ends: the exporters
-// read at most 64 KiB of it, report the failure with the start of the body, and close the
+// read at most 1 MiB of it, report the failure with the start of the body, and close the
 // connection. They used to read the whole body: memory grew with it (a 512 MiB error page took
 // 569 MB of RSS) and an endless one held the export until its attempt timed out.
 import assert from "node:assert/strict";
