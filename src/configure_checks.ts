@@ -44,8 +44,9 @@ const BATCH_RULES: readonly Rule[] = [
   ],
   [
     ["scheduleDelayMs", "exportTimeoutMs"],
-    (v) => typeof v === "number" && Number.isFinite(v) && v > 0,
-    "a finite number > 0",
+    // The processor counts whole milliseconds from 1 (a smaller delay would mean its default).
+    (v) => typeof v === "number" && Number.isFinite(v) && v >= 1,
+    "a finite number of milliseconds >= 1",
   ],
   [["timers"], isBoolean, "a boolean"],
   [["dropPolicy"], (v) => v === "newest" || v === "oldest", '"newest" or "oldest"'],

@@ -46,6 +46,7 @@ describe("configure() given bad options", () => {
         { batch: { maxQueueSize: 0.5 } },
         { batch: { maxBatchSize: 0 } },
         { batch: { scheduleDelayMs: NaN } },
+        { batch: { scheduleDelayMs: 0.5 } }, // below 1 ms the processor would use its default
         { batch: { exportTimeoutMs: -1 } },
         { batch: { timers: "off" } },
         { batch: { dropPolicy: "random" } },
