@@ -9,10 +9,11 @@ import {
   MemoryStorage,
   RedactingExporter,
   RedactionPolicy,
+  redactSpan,
   SimpleSpanProcessor,
   Tracer,
 } from "../mod.ts";
-import type { Attributes } from "../mod.ts";
+import type { Attributes, Resource, SpanRecord } from "../mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
 import { capturingOtlp } from "./_support/otlp_helpers.ts";
@@ -98,6 +99,24 @@ describe("resource redaction", () => {
     assert.deepEqual(other.spans[0].resource.attributes.region, R);
   });
 
+  it("redacts a resource that is not frozen at every span, so a change is never missed", () => {
+    const policy = new RedactionPolicy();
+    // Records built by hand (a custom processor, a replay) may share a mutable resource.
+    const resource = { attributes: { "service.name": "svc" } as Attributes };
+    const first = redactSpan(recordWith(resource), policy);
+    assert.deepEqual(first.resource.attributes, { "service.name": "svc" });
+    resource.attributes.api_key = "SECRET_MUT";
+    const again = redactSpan(recordWith(resource), policy);
+    assert.deepEqual(again.resource.attributes, { "service.name": "svc", api_key: R });
+    redactSpan(recordWith({ attributes: {} }), policy); // Another resource in between.
+    resource.attributes.token = "SECRET_MUT2";
+    const third = redactSpan(recordWith(resource), policy);
+    assert.equal(third.resource.attributes.token, R);
+    assert.ok(!JSON.stringify([again, third]).includes("SECRET_MUT"));
+    // The input is not changed.
+    assert.equal(resource.attributes.api_key, "SECRET_MUT");
+  });
+
   it("passes a resource with nothing to redact through as the same object", async () => {
     const inner = new MemoryExporter();
     const tracer = new Tracer({
@@ -109,3 +128,27 @@ describe("resource redaction", () => {
     assert.equal(inner.spans[0].resource, tracer.resource);
   });
 });
+
+/** A finished span record with the given resource. */
+function recordWith(resource: Resource): SpanRecord {
+  return {
+    traceId: "0af7651916cd43dd8448eb211c80319c",
+    spanId: "b7ad6b7169203331",
+    parentSpanId: undefined,
+    traceFlags: 1,
+    traceState: undefined,
+    name: "op",
+    kind: "INTERNAL",
+    startTime: 1e18,
+    endTime: 1e18 + 1,
+    attributes: {},
+    events: [],
+    links: [],
+    status: { code: "UNSET" },
+    resource,
+    scope: { name: "test" },
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+  };
+}

@@ -165,6 +165,70 @@ describe("redaction of error text", () => {
     assert.equal(out.events[0].name, "token");
   });
 
+  it("replaces a message the policy masks by its key in the stack trace and the status", () => {
+    const message = "cannot connect to postgres://admin:SECRET_B@db:5432";
+    const record = recordOf({ code: "ERROR", message: `query failed: ${message}` }, {
+      "exception.message": message,
+      "exception.stacktrace": `Error: ${message}\n    at connect (db.ts:1:1)`,
+    });
+    const policies = [
+      // The last segment of `exception.message` in "exact" mode, or a matcher.
+      new RedactionPolicy({ extraKeys: ["message"] }),
+      new RedactionPolicy({ matcher: (key) => key === "exception.message" }),
+    ];
+    for (const policy of policies) {
+      const out = redactSpan(record, policy);
+      assert.ok(!JSON.stringify(out).includes("SECRET_B"), JSON.stringify(out));
+      assert.equal(out.events[0].attributes["exception.message"], R);
+      assert.equal(
+        out.events[0].attributes["exception.stacktrace"],
+        `Error: ${R}\n    at connect (db.ts:1:1)`,
+      );
+      assert.deepEqual(out.status, { code: "ERROR", message: `query failed: ${R}` });
+    }
+    // A sensitive stack trace is the replacement; the message it holds is still replaced in the
+    // status message.
+    const both = new RedactionPolicy({ extraKeys: ["message", "stacktrace"] });
+    const out = redactSpan(record, both);
+    assert.equal(out.events[0].attributes["exception.stacktrace"], R);
+    assert.deepEqual(out.status, { code: "ERROR", message: `query failed: ${R}` });
+    // An empty message has nothing to replace.
+    const empty = recordOf({ code: "ERROR", message: "failed" }, {
+      "exception.message": "",
+      "exception.stacktrace": "Error\n    at f (x.ts:1:1)",
+    });
+    const kept = redactSpan(empty, both);
+    assert.deepEqual(kept.status, { code: "ERROR", message: "failed" });
+  });
+
+  it("masks JSON after an unbalanced quote in the message, stack trace and status", async () => {
+    const errors = [
+      new Error(`POST /v1/chat failed: body="{"api_key":"sk-SECRET_A","model":"gpt"}"`),
+      new Error(`config 'x" rejected; response {"api_key":"sk-SECRET_A2"}`),
+    ];
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner))],
+    });
+    for (const error of errors) tracer.withSpan("op", (span) => span.recordException(error));
+    await tracer.shutdown();
+    assert.equal(inner.spans.length, 2);
+    const text = JSON.stringify(inner.spans);
+    assert.ok(!text.includes("SECRET_A"), text);
+    const [first, second] = inner.spans;
+    assert.equal(
+      first.status.message,
+      `POST /v1/chat failed: body="{"api_key":"${R}","model":"gpt"}"`,
+    );
+    assert.equal(second.status.message, `config 'x" rejected; response {"api_key":"${R}"}`);
+    assert.equal(second.events[0].attributes["exception.message"], second.status.message);
+    assert.ok(
+      String(second.events[0].attributes["exception.stacktrace"]).startsWith(
+        `Error: ${second.status.message}\n`,
+      ),
+    );
+  });
+
   it("keeps error text as given when redaction is off", () => {
     const text = JSON.stringify({ api_key: "k" });
     const record = recordOf({ code: "ERROR", message: text }, { "exception.message": text });

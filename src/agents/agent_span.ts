@@ -10,6 +10,7 @@ import { isoFromNs, toEpochNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
+import { getRedactionPolicy } from "../redact/global.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
@@ -250,7 +251,10 @@ export class AgentSpan<D extends SpanData = SpanData> {
       if (shape.name !== span.name) span.updateName(shape.name);
       span.setAttributes(shape.attributes);
       if (this.#error !== null) {
-        span.setAttribute("openai.error", redactedJson(this.#error));
+        // The message is free text: JSON embedded in it (`failed: {"api_key":…}`) is masked too.
+        const policy = getRedactionPolicy();
+        const message = policy.redactText(this.#error.message, { truncate: false });
+        span.setAttribute("openai.error", redactedJson({ ...this.#error, message }, policy));
         span.setAttribute("error.type", this.#errorType ?? "_OTHER");
         span.setStatus({ code: "ERROR", message: this.#error.message });
       }

@@ -13,6 +13,7 @@ import { sleep } from "../exporter/_retry.ts";
 import { readBodyStart } from "../exporter/_read_body.ts";
 import { maskSecrets, throttledWarner, type Warn } from "../exporter/_warn.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { isObject } from "../option_rules.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import { safeString } from "../safe_string.ts";
@@ -85,11 +86,23 @@ export interface BackendSpanExporterOptions {
   fetch?: BackendFetch;
   /**
    * The redaction applied to every record before it leaves the process: values under sensitive
-   * keys (`api_key`, `authorization`, …, also inside JSON strings) are masked; string lengths are
-   * left to `sanitize`. Default: the process-wide policy at export time (`configure({ redaction })`
-   * / `setRedactionPolicy`). `false` posts the records as given.
+   * keys (`api_key`, `authorization`, …, also inside JSON strings) are masked, and a span's error
+   * message is free text (`RedactionPolicy.redactText`: `failed: {"api_key":…}` is masked too);
+   * string lengths are left to `sanitize`. Default: the process-wide policy at export time
+   * (`configure({ redaction })` / `setRedactionPolicy`). `false` posts the records as given.
    */
   redaction?: RedactionPolicy | false;
+}
+
+/**
+ * A record with sensitive values masked; a span's `error.message` is redacted as free text, since
+ * an error's message may embed a JSON body that echoes a secret (`failed: {"api_key":…}`).
+ */
+function redactRecord(record: unknown, policy: RedactionPolicy): unknown {
+  const out = policy.redactValue(record as JsonValue, { truncate: false });
+  if (!isObject(out) || !isObject(out.error) || typeof out.error.message !== "string") return out;
+  const message = policy.redactText(out.error.message, { truncate: false });
+  return message === out.error.message ? out : { ...out, error: { ...out.error, message } };
 }
 
 /** The default environment reader: the configured one, else the runtime's. */
@@ -234,7 +247,7 @@ export class BackendSpanExporter {
         key = text(item.tracingApiKey);
         if (record === null || record === undefined) continue;
         const policy = this.#redaction ?? getRedactionPolicy();
-        if (policy !== false) record = policy.redactValue(record as JsonValue, { truncate: false });
+        if (policy !== false) record = redactRecord(record, policy);
         if (this.#sanitize) record = sanitizeForBackend(record, this.#maxFieldBytes);
         record = JSON.stringify(record);
       } catch (error) {

@@ -115,7 +115,7 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
       last = i = stop;
       continue;
     }
-    const decoded = isKey ? undefined : decode(raw);
+    const decoded = isKey || !mayNestJson(raw) ? undefined : decode(raw);
     if (decoded !== undefined) {
       const redacted = options.redactString(decoded);
       if (redacted !== decoded) {
@@ -135,8 +135,10 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
  * Whether the string opened at `open` (followed by the comma at `comma`) is the key of a
  * `["key", value]` pair: its `[` is an item of an array (it follows `[` or `,`), and the value is
  * the pair's last item (followed by `]`, or cut off at the end of the text).
+ *
+ * @internal
  */
-function isPairKey(
+export function isPairKey(
   text: string,
   open: number,
   comma: number,
@@ -172,8 +174,13 @@ function bracketEnds(text: string): Int32Array {
   return ends;
 }
 
-/** The index of the quote closing the string opened at `open`, or -1 when it is cut off. */
-function closingQuote(text: string, open: number): number {
+/**
+ * The index of the quote closing the string opened at `open`, or -1 when it is cut off. From -1,
+ * the first quote of the text not escaped by a backslash.
+ *
+ * @internal
+ */
+export function closingQuote(text: string, open: number): number {
   for (let j = open + 1; j < text.length; j++) {
     const c = text.charCodeAt(j);
     if (c === BACKSLASH) j++;
@@ -182,7 +189,8 @@ function closingQuote(text: string, open: number): number {
   return -1;
 }
 
-function skipSpace(text: string, i: number): number {
+/** The index of the first character at or after `i` that is not JSON whitespace. @internal */
+export function skipSpace(text: string, i: number): number {
   while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
   return i;
 }
@@ -197,8 +205,10 @@ function skipSpaceBack(text: string, i: number): number {
  * `ends`, see `bracketEnds`) or a bare token up to `,`, `}`, `]` or a line break; the end of the
  * text when the value is cut off, or when a bare token holds a quote (not JSON: the rest of the
  * text is the value, so that the scan never resumes inside a string).
+ *
+ * @internal
  */
-function valueEnd(text: string, start: number, ends: () => Int32Array): number {
+export function valueEnd(text: string, start: number, ends: () => Int32Array): number {
   const n = text.length;
   if (start >= n) return n;
   const first = text.charCodeAt(start);
@@ -228,19 +238,35 @@ function parseOrUndefined(text: string): unknown {
 
 /**
  * The text of a JSON string body (without quotes); a body cut inside an escape loses the partial
- * escape. Undefined when it cannot be decoded.
+ * escape. Undefined when it cannot be decoded (at most two parse attempts: a failed parse is slow,
+ * and free text has many quoted pieces that are not JSON strings).
+ *
+ * @internal
  */
-function decode(raw: string): string | undefined {
-  // A partial escape is at most `\uXXX` (5 characters).
-  for (let cut = 0; cut <= 5 && cut <= raw.length; cut++) {
-    try {
-      return JSON.parse(`"${raw.slice(0, raw.length - cut)}"`) as string;
-    } catch {
-      // Try without the last character(s).
-    }
-  }
-  return undefined;
+export function decode(raw: string): string | undefined {
+  if (CONTROL.test(raw)) return undefined; // Never in a JSON string: free text, not a string.
+  const whole = parseOrUndefined(`"${raw}"`);
+  if (typeof whole === "string") return whole;
+  // A partial escape (`\`, `\u`, up to `\uXXX`) starts at the last backslash.
+  const slash = raw.lastIndexOf("\\");
+  if (slash < 0 || slash < raw.length - 5) return undefined;
+  const cut = parseOrUndefined(`"${raw.slice(0, slash)}"`);
+  return typeof cut === "string" ? cut : undefined;
 }
+
+/**
+ * Whether a JSON string body may decode to JSON text (an object or array, after whitespace): the
+ * only strings whose redaction changes them without truncation. A cheap test before decoding.
+ *
+ * @internal
+ */
+export function mayNestJson(raw: string): boolean {
+  return raw.includes("{") || raw.includes("[") || raw.includes("\\u");
+}
+
+/** A control character, which a JSON string holds only escaped. */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f]/;
 
 /** A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). */
 export const UNICODE_ESCAPE: RegExp = /\\+u([0-9a-fA-F]{4})/g;

@@ -29,6 +29,7 @@ import {
   unescapeCode,
   UNICODE_ESCAPE,
 } from "./json_scan.ts";
+import { maskFreeText } from "./free_text.ts";
 import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
@@ -37,6 +38,8 @@ import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
 const MAX_DEPTH = 64;
 const CACHE_LIMIT = 4096;
+/** Longer keys are not cached (free text makes keys of whatever stands between two quotes). */
+const CACHE_KEY_LENGTH = 256;
 /** The most objects one `redactValue` walks; past it, values become the replacement. */
 const MAX_OBJECTS = 1_000_000;
 
@@ -116,6 +119,7 @@ export class RedactionPolicy {
    */
   isSensitiveKey(key: string): boolean {
     if (typeof key !== "string") key = safeString(key);
+    if (key.length > CACHE_KEY_LENGTH) return this.#match(key);
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     const result = this.#match(key);
@@ -266,11 +270,13 @@ export class RedactionPolicy {
    * in a `["key", value]` pair) is masked wherever it appears, before long text is truncated.
    *
    * @param text The text (anything else is redacted in its string form).
+   * @param options `truncate: false` masks but leaves the length alone. Default true.
    * @returns The redacted text; the same string when nothing changed.
    */
-  redactText(text: string): string {
+  redactText(text: string, options?: { truncate?: boolean }): string {
     if (!this.enabled) return text;
-    return this.#text(typeof text === "string" ? text : safeString(text), 0, true, undefined, true);
+    const value = typeof text === "string" ? text : safeString(text);
+    return this.#text(value, 0, options?.truncate ?? true, undefined, true);
   }
 
   /**
@@ -286,7 +292,7 @@ export class RedactionPolicy {
     if (first !== 0x7b && first !== 0x5b) {
       // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
       const scan = free && text.includes('"') && this.#mayHoldKey(text);
-      const masked = scan ? this.#mask(text, depth, undefined) : text;
+      const masked = scan ? this.#mask(text, depth, undefined, true) : text;
       return this.#cut(masked, truncate);
     }
     const long = truncate && text.length > this.maxStringLength;
@@ -296,7 +302,7 @@ export class RedactionPolicy {
     try {
       parsed = JSON.parse(text) as JsonValue;
     } catch {
-      return this.#cut(this.#mask(text, depth, names), truncate);
+      return this.#cut(this.#mask(text, depth, names, free), truncate);
     }
     const redacted = this.#value(parsed, depth + 1, truncate, undefined, names);
     if (redacted !== parsed) return JSON.stringify(redacted);
@@ -307,14 +313,15 @@ export class RedactionPolicy {
 
   /**
    * Masks sensitive values in JSON-like text that does not parse, or whose keys repeat (see
-   * `maskJsonText`).
+   * `maskJsonText`); in free text, wherever a sensitive `"key":` is, whatever quotes come before
+   * it, and in quoted strings inside it too (see `maskFreeText`).
    */
-  #mask(text: string, depth: number, names: NameKeys | undefined): string {
-    return maskJsonText(text, {
+  #mask(text: string, depth: number, names: NameKeys | undefined, free = false): string {
+    return (free ? maskFreeText : maskJsonText)(text, {
       isSensitive: (key) => this.isSensitiveKey(key),
       names,
       replacement: this.replacement,
-      redactString: (value) => this.#text(value, depth + 1, false),
+      redactString: (value) => this.#text(value, depth + 1, false, undefined, free),
       redactName: (value, inner) =>
         this.#value(value as JsonValue, depth + 1, false, undefined, inner),
     });

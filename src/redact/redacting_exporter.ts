@@ -22,7 +22,7 @@ import type { RedactionPolicy } from "./policy.ts";
 const MESSAGE = "exception.message";
 const STACK = "exception.stacktrace";
 
-/** Each policy's redacted copy of each resource (resources are frozen and shared by spans). */
+/** Each policy's redacted copy of each frozen resource (a tracer's is frozen, shared by spans). */
 const resources = new WeakMap<RedactionPolicy, WeakMap<Resource, Resource>>();
 /** The last lookup in `resources` (every span of a batch usually has the same resource). */
 let last: { policy: RedactionPolicy; resource: Resource; redacted: Resource } | undefined;
@@ -105,21 +105,24 @@ function hasErrorText(raw: Attributes): boolean {
 /**
  * An event's redacted attributes; its `exception.message` and `exception.stacktrace` redacted as
  * free text, with the message's original text replaced by its redacted form in the stack trace.
- * Pushes each message the policy changed, then its redacted form, to `messages`.
+ * A message (or stack trace) under a key the policy finds sensitive becomes the replacement, and
+ * so does its original text in the stack trace. Pushes each message the policy changed, then its
+ * redacted form, to `messages`.
  */
 function redactError(raw: Attributes, policy: RedactionPolicy, messages: string[]): Attributes {
   let out = policy.redactAttributes(raw);
   const message = raw[MESSAGE];
   const stack = raw[STACK];
   let masked = message;
-  if (typeof message === "string" && !policy.isSensitiveKey(MESSAGE)) {
-    masked = policy.redactText(message);
-    if (masked !== message) messages.push(message, masked);
+  if (typeof message === "string") {
+    masked = policy.isSensitiveKey(MESSAGE) ? policy.replacement : policy.redactText(message);
+    if (masked !== message && message !== "") messages.push(message, masked);
     if (masked !== out[MESSAGE]) (out = out === raw ? { ...raw } : out)[MESSAGE] = masked;
   }
   if (typeof stack === "string" && !policy.isSensitiveKey(STACK)) {
-    // A changed message is never empty (an empty one has nothing to redact).
-    const text = masked === message ? stack : stack.split(message as string).join(masked as string);
+    const text = masked === message || message === ""
+      ? stack
+      : stack.split(message as string).join(masked as string);
     const redacted = policy.redactText(text);
     if (redacted !== out[STACK]) (out = out === raw ? { ...raw } : out)[STACK] = redacted;
   }
@@ -144,12 +147,20 @@ function redactStatus(
   return text === message ? status : { code: status.code, message: text };
 }
 
-/** The resource with redacted attributes, computed once per resource and policy. */
+/**
+ * The resource with redacted attributes, computed once per resource and policy when the resource
+ * and its attributes are frozen (a tracer's are); a resource that can still change (built by hand,
+ * in a custom processor or a replay) is redacted every time, so a later change is never missed.
+ */
 function redactResource(resource: Resource, policy: RedactionPolicy): Resource {
   if (last !== undefined && resource === last.resource && policy === last.policy) {
     return last.redacted;
   }
   if (typeof resource !== "object" || resource === null) return resource;
+  if (!isFrozen(resource)) {
+    const attributes = policy.redactAttributes(resource.attributes);
+    return attributes === resource.attributes ? resource : { ...resource, attributes };
+  }
   let cache = resources.get(policy);
   if (cache === undefined) resources.set(policy, cache = new WeakMap());
   let redacted = cache.get(resource);
@@ -162,6 +173,15 @@ function redactResource(resource: Resource, policy: RedactionPolicy): Resource {
   }
   last = { policy, resource, redacted };
   return redacted;
+}
+
+/** Whether a resource and its attributes are frozen (false when they cannot be read). */
+function isFrozen(resource: Resource): boolean {
+  try {
+    return Object.isFrozen(resource) && Object.isFrozen(resource.attributes);
+  } catch {
+    return false;
+  }
 }
 
 /**

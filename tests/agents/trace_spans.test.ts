@@ -438,6 +438,24 @@ describe("errors", () => {
     }
   });
 
+  it("setError: JSON inside the message is masked in the openai.error attribute (free text)", async () => {
+    const { collector, done } = agentSetup();
+    try {
+      trace("t").run(() => {
+        customSpan("call", { data: {} }).run((s) => {
+          s.setError({ message: 'tool failed: {"api_key":"SECRET_MSG","code":7}' });
+        });
+      });
+      const record = collector.byName("call");
+      const error = JSON.parse(record.attributes["openai.error"] as string);
+      assert.equal(error.message, 'tool failed: {"api_key":"***REDACTED***","code":7}');
+      // (The status message carries the raw text to processors; exporters redact it: see
+      // tests/redact_status.test.ts.)
+    } finally {
+      await done();
+    }
+  });
+
   it("setError attaches an error (the seeds' custom_span example)", async () => {
     const { collector, done } = agentSetup();
     try {

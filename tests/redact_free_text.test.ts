@@ -1,0 +1,99 @@
+// Free text (error messages, status messages, stack traces) can hold quotes that are not JSON: a
+// `"key":` of JSON embedded anywhere in it has its value masked, whatever quotes come before, and
+// the scan stays linear in the length of the text.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { RedactionPolicy } from "../mod.ts";
+import { seededRandom } from "./_support/seeded_random.ts";
+
+const R = "***REDACTED***";
+const policy = new RedactionPolicy({ maxStringLength: 100_000 });
+
+describe("RedactionPolicy.redactText with quotes that are not JSON", () => {
+  it("masks the value after a sensitive key whatever quotes come before it", () => {
+    const cases: [string, string][] = [
+      [
+        `POST /v1/chat failed: body="{"api_key":"sk-1","model":"gpt"}"`,
+        `POST /v1/chat failed: body="{"api_key":"${R}","model":"gpt"}"`,
+      ],
+      [
+        `config 'x" rejected; response {"api_key":"sk-2"}`,
+        `config 'x" rejected; response {"api_key":"${R}"}`,
+      ],
+      // Text that starts like JSON but is not.
+      [
+        `{"a":"b"} then 'x" rejected: {"token": {"v": [1, "}"]}, "n": 1}`,
+        `{"a":"b"} then 'x" rejected: {"token": "${R}", "n": 1}`,
+      ],
+      // A number, a pair of a serialized Map, a value cut off at the end of the text.
+      [`a" b {"password": 12345, "x": 1}`, `a" b {"password": "${R}", "x": 1}`],
+      [`a" [["secret", "s-3"]]`, `a" [["secret", "${R}"]]`],
+      [`a" b {"x":1,"token":"s-4`, `a" b {"x":1,"token":"${R}"`],
+      [`a" b {"token":{"v":"s-5"`, `a" b {"token":"${R}"`],
+      // A stray quote right before the key's own quote (`"x"api_key":…` is not JSON either).
+      [`{"token":"t"api_key":"s-6"}`, `{"token":"${R}"api_key":"${R}"}`],
+      // JSON escaped inside a quoted string, after prose.
+      [
+        `Error: "note: {\\"api_key\\":\\"s-7\\"}" at x`,
+        `Error: "note: {\\"api_key\\":\\"${R}\\"}" at x`,
+      ],
+    ];
+    for (const [text, expected] of cases) assert.equal(policy.redactText(text), expected, text);
+  });
+
+  it("leaves text with quotes but no sensitive key as it is", () => {
+    const text = `Error: config 'x" is "bad": {"a": "b"}\n    at f (file:///"app".ts:1:1)`;
+    assert.equal(policy.redactText(text), text);
+    const named = `Error: field "token_count": 3 "x"`; // Not a sensitive key in "exact" mode.
+    assert.equal(policy.redactText(named), named);
+  });
+
+  it("never lets a secret after a sensitive key through, for random free text", () => {
+    const random = seededRandom(0x5eed);
+    const pieces = ['"', '\\"', "\\", " ", "{", "}", "[", "]", ":", ",", "\n", "'", '"a":', "1"];
+    for (let round = 0; round < 3000; round++) {
+      let text = "Error: ";
+      const secrets: string[] = [];
+      const count = 1 + Math.floor(random() * 12);
+      for (let i = 0; i < count; i++) {
+        if (random() < 0.2) {
+          const secret = `SECRET${round}x${i}Z`;
+          const forms = [
+            `"api_key": "${secret}"`,
+            `"token":{"v":"${secret}"}`,
+            `"password":${secret}`,
+            `[["secret", "${secret}"]]`,
+          ];
+          // A quote after an odd number of backslashes is escaped: that key is not a key.
+          const slashes = text.length - text.replace(/\\+$/, "").length;
+          if (slashes % 2 === 0) secrets.push(secret);
+          text += forms[Math.floor(random() * forms.length)];
+        } else {
+          text += pieces[Math.floor(random() * pieces.length)];
+        }
+      }
+      const out = policy.redactText(text);
+      for (const secret of secrets) assert.ok(!out.includes(secret), `${text}\n=> ${out}`);
+    }
+  });
+
+  it("takes time linear in the length of the text", () => {
+    // About 1 MB each: a quote on every stack frame, and many quoted keys, brackets and colons.
+    const frames = Array.from(
+      { length: 20_000 },
+      (_, i) => `    at f${i} [as g] (file:///app/"mod${i}.ts:1:1)`,
+    ).join("\n");
+    const texts = [
+      `Error: {"api_key":"SECRET"}\n${frames}`,
+      `x" ${'"a": [{"b": "c", ["d", {"e": 1}]: '.repeat(25_000)}`,
+      `x" ${'"token": "\\"'.repeat(80_000)}`,
+      `x" ${'[["a", '.repeat(100_000)}`,
+    ];
+    const big = new RedactionPolicy({ maxStringLength: 2_000_000 });
+    const started = performance.now();
+    for (const text of texts) big.redactText(text);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 3000, `${elapsed} ms`);
+    assert.ok(!big.redactText(texts[0]).includes("SECRET"));
+  });
+});
