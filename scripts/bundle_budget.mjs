@@ -33,7 +33,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9758 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9768 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
  * It was raised nine times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
@@ -81,9 +81,11 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   queued exports saved 16 B of it. 9753 → 9758: a review found an exportTriggerSize below
  *   maxBatchSize never starting an export without a timer (+5 B); and that a partial-success
  *   answer over 64 KiB, cut, no longer parsed (spans rejected counted as exported): the bound is
- *   now 1 MiB.
+ *   now 1 MiB. 9758 → 9768: a wire-format audit found resource attributes sent unconverted (a
+ *   Date, BigInt or object dropped from every request, a mixed array sent as OTLP forbids, a
+ *   cyclic array making every batch fail); they are now coerced as span attributes are, +10 B.
  */
-const CEILING_GZIP_BYTES = 9758;
+const CEILING_GZIP_BYTES = 9768;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

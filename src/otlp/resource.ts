@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { mergeAttributes } from "../attributes.ts";
 import type { Attributes, Resource } from "../types.ts";
 import { VERSION } from "../version.ts";
 
@@ -74,8 +75,10 @@ export function resolveResource(options: ResourceOptions = {}): Resource {
     "telemetry.sdk.name": "tracelet",
     "telemetry.sdk.language": options.sdkLanguage ?? "webjs",
     "telemetry.sdk.version": VERSION,
-    ...options.attributes,
   };
+  // Coerced and copied as span attributes are: a Date, a BigInt or an object was dropped from
+  // every request, a mixed array sent as OTLP forbids, and a cyclic one made every batch fail.
+  mergeAttributes(attributes, options.attributes, Infinity, Infinity);
   attributes["service.name"] = nonBlank(options.serviceName) ??
     nonBlank(attributes["service.name"]) ?? DEFAULT_SERVICE_NAME;
   return Object.freeze({ attributes: Object.freeze(attributes) });

@@ -9,6 +9,8 @@ import type { SpanKind } from "../../src/types.ts";
 import { decodeTraceRequest } from "../_support/otlp_proto.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanRecord, TEST_RESOURCE, TEST_SCOPE } from "../_support/span_records.ts";
+import { Tracer } from "../../src/tracer.ts";
+import { CollectingProcessor } from "../_support/collect.ts";
 
 const skip = isWorkerd;
 
@@ -287,6 +289,41 @@ describe("OTLP protobuf encoder", { skip }, () => {
     const fromProtobuf = decodeTraceRequest(encodeTracesProtobuf(spans));
     const fromJson = JSON.parse(new TextDecoder().decode(encodeTracesJson(spans)));
     assert.deepEqual(fromProtobuf, fromJson);
+  });
+
+  it("coerces resource attributes as span attributes: odd values are kept as text, a cyclic array cannot fail every batch", () => {
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    const collect = new CollectingProcessor();
+    const tracer = new Tracer({
+      processors: [collect],
+      resource: {
+        attributes: {
+          "build.time": new Date(0),
+          "host.count": 5n,
+          k8s: { pod: "p1" },
+          mixed: ["a", 1],
+          cyclic,
+          ok: "yes",
+        } as never,
+      },
+    });
+    tracer.startSpan("s").end();
+    const spans = collect.ended;
+    const fromProtobuf = decodeTraceRequest(encodeTracesProtobuf(spans));
+    const fromJson = JSON.parse(new TextDecoder().decode(encodeTracesJson(spans)));
+    assert.deepEqual(fromProtobuf, fromJson);
+    const resource = fromJson.resourceSpans[0].resource.attributes as {
+      key: string;
+      value: { stringValue?: string };
+    }[];
+    const text = (key: string) => resource.find((a) => a.key === key)?.value.stringValue;
+    assert.equal(text("build.time"), '"1970-01-01T00:00:00.000Z"');
+    assert.equal(text("host.count"), "5");
+    assert.equal(text("k8s"), '{"pod":"p1"}');
+    assert.equal(text("mixed"), '["a",1]');
+    assert.equal(typeof text("cyclic"), "string");
+    assert.equal(text("ok"), "yes");
   });
 
   it("encodes an empty batch as an empty request", () => {
