@@ -45,7 +45,9 @@ export function createEpochClock(
     const now = monotonic();
     // The monotonic time plus as much of the gap as 100 ppm of the time since the check allows.
     const most = (now - base) * MAX_RATE_CHANGE;
-    const current = epoch + (now - base) + Math.max(-most, Math.min(most, gap));
+    // The small terms are summed first: added to the epoch one by one, each rounds at the epoch's
+    // magnitude (256 ns) and a shrinking slew could make two close readings go backwards.
+    const current = epoch + (now - base + Math.max(-most, Math.min(most, gap)));
     if (now < nextCheck) return current;
     nextCheck = now + CHECK_INTERVAL_MS;
     // The wall clock counts whole milliseconds: its true time is half a millisecond later.

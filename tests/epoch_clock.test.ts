@@ -88,4 +88,21 @@ describe("the epoch clock", () => {
     }
     assert.ok(last - start > 10_000.5, "the clock ran faster to close the gap");
   });
+
+  it("never goes backwards between close readings while it slows down to close a gap", () => {
+    // The clock ahead of the wall clock (a negative gap) slews slower. Added to the epoch one by
+    // one, the small terms each rounded at the epoch's magnitude (256 ns for 1.8e18 ns), and two
+    // readings tens of nanoseconds apart could go back by 256 ns (seen on Bun under load).
+    const state = { mono: 5000, wall: 1.8e12 + 5000 - 400 };
+    const clock = createEpochClock(() => state.mono, () => state.wall, 1.8e12);
+    let last = Math.round(clock() * 1e6);
+    let backwards = 0;
+    for (let i = 0; i < 200_000; i++) {
+      state.mono += 0.00003; // 30 ns
+      const ns = Math.round(clock() * 1e6);
+      if (ns < last) backwards++;
+      last = ns;
+    }
+    assert.equal(backwards, 0);
+  });
 });
