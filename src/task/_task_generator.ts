@@ -211,18 +211,21 @@ export function traceGenerator(gen: unknown, async: boolean, hooks: GeneratorHoo
       }
       return result;
     };
-    // Results settle in the order they were requested, as a generator's do: the step that ends
-    // the task settles later than the generator's own result, and those requested after it wait.
+    // Requests run one at a time, in the order they were made: a request made while another is
+    // outstanding starts when that one has settled (the step that ends the task settles after the
+    // task ended). The runtime's own queue of requests would resume the body outside the task's
+    // context on Deno, and results would settle before the task ended. With nothing outstanding
+    // a request starts at once, in the caller's synchronous context (which a synchronous context
+    // manager needs to find the task's parent).
     let tail: Promise<unknown> = Promise.resolve();
-    const ignore = () => {};
+    let outstanding = 0;
+    const done = () => void outstanding--;
     const step = (method: Method) => (arg?: unknown): Promise<unknown> => {
-      const own = run(method, arg);
-      const previous = tail;
-      const result = previous.then(() => own);
-      // The same chain again, its rejection ignored, for the next request to wait on: it settles
-      // just after `result`, and a rejected `result` the caller ignores is still reported.
-      tail = previous.then(() => own).then(ignore, ignore);
-      return result;
+      const own = outstanding === 0 ? run(method, arg) : tail.then(() => run(method, arg));
+      outstanding++;
+      tail = own.then(done, done); // what the next request waits on
+      // A promise of its own for the caller: a rejection the caller ignores is still reported.
+      return own.then((value) => value);
     };
     return { next: step("next"), throw: step("throw"), return: step("return") };
   }

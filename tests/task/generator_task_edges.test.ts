@@ -2,7 +2,7 @@
 // without waiting, early close, a task() around a generator task, a finally block that yields.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { getCurrentTask, logMetric, run, task, taskSpan } from "../../src/task/mod.ts";
+import { getCurrentTask, logMetric, logOutput, run, task, taskSpan } from "../../src/task/mod.ts";
 import { withTaskEnv } from "../_support/task_env.ts";
 
 // The workerd run bundles the tests with esbuild, which may rename functions: tasks are named.
@@ -199,6 +199,56 @@ describe("task() around generator functions: edges", () => {
       });
       const lines = await env.runLines(runId);
       assert.deepEqual(lines.map((l) => l.name).sort(), ["acleanup", "cleanup", "r"]);
+    });
+  });
+
+  it("requests made without waiting each run with the task current (Deno's own queue lost it)", async () => {
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+    await withTaskEnv(async (env) => {
+      const pages = task(async function* pages() {
+        try {
+          for (let i = 0; i < 3; i++) {
+            await tick();
+            taskSpan(`child${i}`, {}, () => {});
+            yield getCurrentTask()?.name;
+          }
+        } finally {
+          logOutput("cleanup", getCurrentTask()?.name ?? "no task");
+        }
+      }, { name: "pages" });
+      await run("r", {}, async (r) => {
+        const it = pages();
+        const steps = await Promise.all([it.next(), it.next(), it.return(undefined)]);
+        assert.deepEqual(steps.map((s) => s.value), ["pages", "pages", undefined]);
+        const t = r.tasks.find((x) => x.name === "pages")!;
+        assert.deepEqual(t.tasks.map((c) => c.name), ["child0", "child1"]);
+        assert.deepEqual(Object.keys(t.outputs), ["cleanup"]);
+      });
+      assert.deepEqual(env.codes(), []);
+    });
+  });
+
+  it("a queued request that rejects while the task is still ending reaches the consumer, not the host", async () => {
+    // Its promise had no handler while an earlier step ran a slow scorer: Deno, Bun and Node
+    // with --unhandled-rejections=strict failed on it although the consumer caught it.
+    await withTaskEnv(async () => {
+      const slow = {
+        name: "slow",
+        score: () => new Promise<boolean>((r) => setTimeout(r, 50, true)),
+      };
+      const stream = task(async function* stream() {
+        yield 1;
+        return 2;
+      }, { name: "stream", scorers: [slow] });
+      await run("r", {}, async () => {
+        const it = stream();
+        const a = it.next();
+        const b = it.next(); // ends the task; its scorer takes 50 ms
+        const c = it.throw(new Error("consumer abort")); // queued behind it
+        assert.deepEqual(await a, { value: 1, done: false });
+        assert.deepEqual(await b, { value: 2, done: true });
+        await assert.rejects(c, /consumer abort/);
+      });
     });
   });
 });
