@@ -18,8 +18,11 @@ export interface FileSystem {
    * first) and never write through a symbolic link: they reject with {@linkcode symlinkRefused}.
    */
   appendFile(path: string, data: Uint8Array): Promise<void>;
-  /** Creates or truncates a file with these bytes. */
-  writeFile(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Creates or truncates a file with these bytes; with `sync`, resolves only once they are on the
+   * disk (`fdatasync`), so a power loss cannot leave the file shorter than written.
+   */
+  writeFile(path: string, data: Uint8Array, sync?: boolean): Promise<void>;
   /** Reads a whole file. */
   readFile(path: string): Promise<Uint8Array>;
   /** Renames a file, replacing the target. */
@@ -144,7 +147,13 @@ export function trimSeparators(dir: string): string {
   return dir.replace(/[\\/]+$/, "");
 }
 
-function parentOf(path: string): string {
+/**
+ * The directory part of a path built with `/` separators.
+ *
+ * @param path An absolute path.
+ * @returns Everything before the last `/`.
+ */
+export function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
 }
 
@@ -172,23 +181,70 @@ export async function inDirectory(
 
 /**
  * Writes a file atomically: a temporary `.<name>.<random>.tmp` in the same directory (sanitized
- * names never start with `.`), then a rename over the target. Creates directories on demand.
+ * names never start with `.`), then a rename over the target. Creates directories on demand. When
+ * the write or the rename fails (`ENOSPC`, `EIO`), the temporary file is removed; one left by a
+ * killed process is removed later by {@linkcode removeStaleTemps}.
  *
  * @param fs The file system.
  * @param path Absolute target path built with `/` separators.
  * @param data The bytes.
+ * @param sync Flush the bytes to the disk before the rename (see {@linkcode FileSystem.writeFile}).
  * @returns When the target holds the bytes.
  */
-export async function writeAtomic(fs: FileSystem, path: string, data: Uint8Array): Promise<void> {
+export async function writeAtomic(
+  fs: FileSystem,
+  path: string,
+  data: Uint8Array,
+  sync = false,
+): Promise<void> {
   const dir = parentOf(path);
   const random = crypto.getRandomValues(new Uint32Array(2)).join("");
   const temp = `${dir}/.${path.slice(dir.length + 1)}.${random}.tmp`;
-  await inDirectory(fs, temp, () => fs.writeFile(temp, data));
   try {
+    await inDirectory(fs, temp, () => fs.writeFile(temp, data, sync));
     await fs.rename(temp, path);
   } catch (error) {
     await removeIfExists(fs, temp).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Age after which a temporary file (or an outbox orphan) is taken as left by a killed process:
+ * no write of tracelet's takes that long, so removing it never breaks a write in progress.
+ */
+export const STALE_MILLIS: number = 10 * 60 * 1000;
+
+/**
+ * True for the name of a temporary file of {@linkcode writeAtomic}.
+ *
+ * @param name A directory entry's name.
+ * @returns Whether it is a `.<name>.<random>.tmp` file.
+ */
+export function isTempName(name: string): boolean {
+  return name.startsWith(".") && name.endsWith(".tmp");
+}
+
+/**
+ * Removes the temporary files of {@linkcode writeAtomic} older than {@linkcode STALE_MILLIS} in
+ * one directory (not its subdirectories): one listing, then one `stat` per temporary file. Never
+ * rejects: a missing directory or a file that cannot be removed is left alone.
+ *
+ * @param fs The file system.
+ * @param dir Absolute directory path.
+ * @returns When done.
+ */
+export async function removeStaleTemps(fs: FileSystem, dir: string): Promise<void> {
+  const names = await fs.readDir(dir).catch((): string[] => []);
+  const cutoff = Date.now() - STALE_MILLIS;
+  for (const name of names) {
+    if (!isTempName(name)) continue;
+    const path = `${dir}/${name}`;
+    try {
+      if (await fs.mtime(path) < cutoff) await removeIfExists(fs, path);
+    } catch {
+      // Gone meanwhile, or not ours to remove: left for a later sweep.
+    }
   }
 }
 

@@ -6,7 +6,9 @@
  *
  * Ids come from `newOutboxId`, so file names sort oldest first and are safe. Both files are written
  * atomically (temporary file + rename), the body first: the `.json` file is the commit marker, so
- * an entry exists exactly when its metadata file does and its body is still there. Removal
+ * an entry exists exactly when its metadata file does and its body is still there. The body is
+ * flushed to the disk before its rename, so a power loss does not cut it short under committed
+ * metadata (the outbox's `peek` drops a body whose length differs from `size` anyway). Removal
  * deletes the metadata first. A crash between the two steps leaves an orphan body (or a temporary
  * file); orphans and corrupt metadata files are deleted by the first listing of a later instance
  * once older than ten minutes. Updating an entry rewrites its metadata only while its body
@@ -22,16 +24,16 @@ import {
   exists,
   type FileSystem,
   isNotFound,
+  isTempName,
   readIfExists,
   removeIfExists,
+  STALE_MILLIS,
   writeAtomic,
 } from "./_fs.ts";
 import type { OutboxStore } from "./_outbox.ts";
 import { isOutboxId, toOutboxInfo } from "./_outbox_entries.ts";
 import type { OutboxEntryInfo } from "./types.ts";
 import { utf8Decoder, utf8Encoder } from "../utf8.ts";
-
-const ORPHAN_AGE_MS = 10 * 60 * 1000;
 
 /** An {@linkcode OutboxStore} in a directory. */
 export class FsOutboxStore implements OutboxStore {
@@ -94,10 +96,10 @@ export class FsOutboxStore implements OutboxStore {
     for (const name of names) {
       const id = name.replace(/\.(bin|json)$/, "");
       const orphan = isOutboxId(id) && !live.has(id); // body without metadata, or corrupt metadata
-      if (!orphan && !(name.startsWith(".") && name.endsWith(".tmp"))) continue;
+      if (!orphan && !isTempName(name)) continue;
       const path = `${this.#dir}/${name}`;
       try {
-        if (now - await this.#fs.mtime(path) > ORPHAN_AGE_MS) await removeIfExists(this.#fs, path);
+        if (now - await this.#fs.mtime(path) > STALE_MILLIS) await removeIfExists(this.#fs, path);
       } catch (error) {
         if (!isNotFound(error)) {
           report("warn", "outbox_sweep_failed", `Cannot remove ${path}`, error);
@@ -141,14 +143,16 @@ export class FsOutboxStore implements OutboxStore {
   }
 
   /**
-   * Writes the body, then the metadata (the commit marker).
+   * Writes the body, flushed to the disk, then the metadata (the commit marker): after a power
+   * loss the metadata does not point at a body cut short (where the file system keeps the order
+   * of renames; a body whose length still differs from `size` is dropped by the outbox's `peek`).
    *
    * @param info The metadata.
    * @param body The body.
    * @returns When both files are in place.
    */
   async write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {
-    await writeAtomic(this.#fs, this.#path(info.id, "bin"), body);
+    await writeAtomic(this.#fs, this.#path(info.id, "bin"), body, true);
     await this.#writeInfo(info);
   }
 

@@ -16,7 +16,10 @@
  * the next batch (see `appendToHandle`), and symbolic links are never written through. No file
  * handle stays open between calls, and at most 16 log and blob operations of one storage object
  * run at once (a batch spread over many logs must not run out of file descriptors). Blobs and
- * outbox files are written to a temporary file in the same directory and renamed.
+ * outbox files are written to a temporary file in the same directory and renamed (outbox bodies
+ * flushed to the disk first); a temporary file left by a killed process is removed once older
+ * than ten minutes, by the first blob write of a storage object in its directory (or the first
+ * outbox listing). Empty lines are not read back: a JSONL line is never empty.
  *
  * @module
  */
@@ -27,7 +30,9 @@ import {
   exists,
   type FileSystem,
   inDirectory,
+  parentOf,
   readIfExists,
+  removeStaleTemps,
   trimSeparators,
   writeAtomic,
 } from "./_fs.ts";
@@ -54,6 +59,9 @@ const MAX_OPEN_FILES = 16;
 /** Decoded and split this many bytes at a time, so no string is as large as the file. */
 const READ_CHUNK = 1024 * 1024;
 
+/** Blob directories remembered as swept, per storage object (then the memory starts over). */
+const MAX_SWEPT_DIRS = 4096;
+
 /** The per-file chains of every fs storage object in this process (idle chains are dropped). */
 const files = new SerialQueue();
 
@@ -78,7 +86,8 @@ export function defaultStorageRoot(): string {
  *
  * @param bytes The file's bytes.
  * @param file Its path, for the error message.
- * @returns The lines, without the empty string after a final `\n`.
+ * @returns The lines, without empty ones: a JSONL line is never empty, but two processes that
+ *   each end a line torn by a crash (see `appendToHandle`) leave one.
  * @throws {RangeError} When a single line is longer than the runtime's longest string.
  */
 function splitLines(bytes: Uint8Array, file: string): string[] {
@@ -96,7 +105,7 @@ function splitLines(bytes: Uint8Array, file: string): string[] {
       { cause: error },
     );
   }
-  return lines;
+  return lines.filter((line) => line !== "");
 }
 
 /** A {@linkcode TraceStorage} on a directory tree, over any {@linkcode FileSystem}. */
@@ -111,6 +120,7 @@ export class FsStorage implements TraceStorage {
   readonly #fs: FileSystem;
   readonly #pending = new Set<Promise<void>>();
   readonly #limit = new ConcurrencyLimit(MAX_OPEN_FILES);
+  readonly #swept = new Set<string>();
 
   /**
    * Creates the adapter over a file system; nothing is touched on disk until the first write.
@@ -148,10 +158,28 @@ export class FsStorage implements TraceStorage {
    */
   #run<T>(file: string, task: () => Promise<T>): Promise<T> {
     const result = files.run(file, () => this.#limit.run(task));
-    const settled = result.then(ignore, ignore);
+    this.#track(result);
+    return result;
+  }
+
+  /** Keeps a promise for `close()` to wait for. */
+  #track(promise: Promise<unknown>): void {
+    const settled = promise.then(ignore, ignore);
     this.#pending.add(settled);
     void settled.then(() => this.#pending.delete(settled));
-    return result;
+  }
+
+  /**
+   * Removes, in the background, the temporary files of blob writes killed long ago in a blob's
+   * directory, the first time this object writes a blob there: an artifact's directory holds the
+   * few blobs whose hash starts alike; `objects/` is listed once.
+   */
+  #sweep(file: string): void {
+    const dir = parentOf(file);
+    if (this.#swept.has(dir)) return;
+    if (this.#swept.size >= MAX_SWEPT_DIRS) this.#swept.clear();
+    this.#swept.add(dir);
+    this.#track(this.#limit.run(() => removeStaleTemps(this.#fs, dir)));
   }
 
   /**
@@ -194,7 +222,8 @@ export class FsStorage implements TraceStorage {
   }
 
   /**
-   * Writes a blob atomically unless the file exists.
+   * Writes a blob atomically unless the file exists; then, the first time in its directory,
+   * removes temporary files there older than ten minutes (left by a killed process).
    *
    * @param key `sha256:<hex>` or an object key.
    * @param bytes The content (copied before the call returns).
@@ -208,7 +237,9 @@ export class FsStorage implements TraceStorage {
       const file = this.#file(blobSegments(key));
       const data = new Uint8Array(bytes);
       return this.#run(file, async () => {
-        if (!(await exists(this.#fs, file))) await writeAtomic(this.#fs, file, data);
+        if (await exists(this.#fs, file)) return;
+        await writeAtomic(this.#fs, file, data);
+        this.#sweep(file);
       });
     } catch (error) {
       return Promise.reject(error);

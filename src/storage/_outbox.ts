@@ -7,6 +7,7 @@
  * @module
  */
 
+import { reportOnce } from "../diagnostics.ts";
 import { isForDestination } from "./_destination.ts";
 import {
   checkOutboxFields,
@@ -170,7 +171,8 @@ export class BoundedOutbox implements Outbox {
   /**
    * Reads entries oldest first, optionally only those after a cursor, due by a time, for a
    * destination and not leased by another owner (their metadata decides; bodies are read only for
-   * the entries returned), and optionally leases them.
+   * the entries returned), and optionally leases them. An entry whose body length differs from
+   * its stored `size` is corrupt: it is removed (diagnostic `outbox_corrupt`), never returned.
    *
    * @param limit How many at most.
    * @param options `after` (an id), `dueBy` (epoch ms), `destination` and `lease`.
@@ -208,11 +210,31 @@ export class BoundedOutbox implements Outbox {
           if (body === undefined && lease !== undefined) this.#leases.release(info.id);
         }
         if (body === undefined) continue; // removed by another process meanwhile
+        if (body.byteLength !== info.size) {
+          await this.#dropCorrupt(info, body.byteLength);
+          continue;
+        }
         const { size: _size, ...fields } = info;
         entries.push({ ...fields, body });
       }
       return entries;
     });
+  }
+
+  /**
+   * Removes an entry whose body is not as long as stored (cut short by a power loss before it
+   * reached the disk), so that it is never sent, with a diagnostic once per entry.
+   */
+  async #dropCorrupt(info: OutboxEntryInfo, length: number): Promise<void> {
+    reportOnce(
+      `outbox_corrupt:${info.id}`,
+      "warn",
+      "outbox_corrupt",
+      `Cannot deliver outbox entry ${info.id}: its body has ${length} bytes instead of ` +
+        `${info.size} (cut short by a crash); removed, its ${info.spanCount} spans are lost`,
+    );
+    await this.#removeAll([info]); // one that cannot be removed is dropped again by a later peek
+    this.#leases.release(info.id);
   }
 
   /**

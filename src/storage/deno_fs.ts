@@ -33,12 +33,13 @@ import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
-/** The part of `Deno.FsFile` an append uses. */
+/** The part of `Deno.FsFile` an append and a synced write use. */
 interface DenoFile {
   stat(): Promise<{ readonly size: number }>;
   seek(offset: number, whence: 0): Promise<number>;
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
+  syncData(): Promise<void>;
   close(): void;
 }
 
@@ -46,7 +47,9 @@ interface DenoFile {
 interface DenoFileApi extends DenoGlobal {
   open(
     path: string,
-    options: { read: boolean; append: boolean; create: boolean },
+    options:
+      | { read: boolean; append: boolean; create: boolean }
+      | { write: boolean; truncate: boolean; create: boolean },
   ): Promise<DenoFile>;
   lstat(path: string): Promise<{ readonly isSymlink: boolean }>;
   writeFile(path: string, data: Uint8Array, options?: { append?: boolean }): Promise<void>;
@@ -89,11 +92,27 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
   }, data);
 }
 
+/** Writes a whole file, then waits for `fdatasync` on it. */
+async function writeSynced(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
+  const file = await deno.open(path, { write: true, truncate: true, create: true });
+  try {
+    for (let done = 0; done < data.byteLength;) {
+      const written = await file.write(data.subarray(done));
+      if (written <= 0) throw new Error(`Cannot write ${path}: the file system wrote nothing`);
+      done += written;
+    }
+    await file.syncData();
+  } finally {
+    file.close();
+  }
+}
+
 function denoFileSystem(deno: DenoFileApi): FileSystem {
   return {
     resolve: (path) => ABSOLUTE.test(path) ? path : `${trimSeparators(deno.cwd())}/${path}`,
     appendFile: (path, data) => append(deno, path, data),
-    writeFile: (path, data) => deno.writeFile(path, data),
+    writeFile: (path, data, sync) =>
+      sync ? writeSynced(deno, path, data) : deno.writeFile(path, data),
     readFile: (path) => deno.readFile(path),
     rename: (from, to) => deno.rename(from, to),
     remove: (path) => deno.remove(path),

@@ -75,10 +75,21 @@ async function openNoFollow(path: string): Promise<FileHandle> {
   }
 }
 
+/** Writes a whole file, then waits for `fdatasync` on it. */
+async function writeSynced(path: string, data: Uint8Array): Promise<void> {
+  const handle = await open(path, "w", 0o666);
+  try {
+    await handle.writeFile(data);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
 const nodeFileSystem: FileSystem = {
   resolve: (path) => resolve(path),
   appendFile: appendNoFollow,
-  writeFile: (path, data) => writeFile(path, data),
+  writeFile: (path, data, sync) => sync ? writeSynced(path, data) : writeFile(path, data),
   async readFile(path) {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

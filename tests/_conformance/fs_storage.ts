@@ -45,7 +45,7 @@ export function fsStorageSuite(name: string, create: CreateFsStorage, skip: bool
       cleanup: () => rm(parent, { recursive: true, force: true }),
       reopen: () => Promise.resolve(create({ ...options, root })),
     };
-  }, { skip, reopen: true });
+  }, { skip, reopen: true, skipsEmptyLines: true });
 
   const inTemp =
     (fn: (s: TraceStorage, root: string, parent: string) => Promise<void>) => async () => {
