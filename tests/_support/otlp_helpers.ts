@@ -26,6 +26,20 @@ export function captureDiagnostics(): DiagnosticsCapture {
 }
 
 /**
+ * Runs `fn` with diagnostics routed into the list it is given, restoring the hook after.
+ *
+ * @param fn The test body.
+ */
+export async function withDiagnostics(fn: (list: Diagnostic[]) => Promise<void>): Promise<void> {
+  const capture = captureDiagnostics();
+  try {
+    await fn(capture.list);
+  } finally {
+    capture.restore();
+  }
+}
+
+/**
  * Asserts that every span arrived at the receiver (was accepted at least once) and that exactly
  * `twice` of them arrived more than once.
  *

@@ -4,7 +4,6 @@
 // "OpenAI" receiver (skipped in workerd, which has no node:http server).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Diagnostic } from "../../mod.ts";
 import {
   addTraceProcessor,
   BackendSpanExporter,
@@ -15,7 +14,7 @@ import {
   trace,
 } from "../../src/agents/mod.ts";
 import type { SpanView, TraceView, TracingExporter } from "../../src/agents/mod.ts";
-import { captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
+import { delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { agentSetup } from "./_helpers.ts";
@@ -36,15 +35,6 @@ class Recorder implements TracingExporter {
 /** A fake span-like item. */
 function item(id: string): SpanView {
   return { toJSON: () => ({ id }) } as unknown as SpanView;
-}
-
-async function withDiagnostics(fn: (list: Diagnostic[]) => Promise<void>): Promise<void> {
-  const capture = captureDiagnostics();
-  try {
-    await fn(capture.list);
-  } finally {
-    capture.restore();
-  }
 }
 
 /** An OpenAI exporter whose every request gets a 500, so it backs off 10 s; `calls` counts them. */

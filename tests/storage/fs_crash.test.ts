@@ -18,7 +18,7 @@ import {
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
+import { withDiagnostics } from "../_support/otlp_helpers.ts";
 import type { FileSystem } from "../../src/storage/_fs.ts";
 import { FsStorage } from "../../src/storage/_fs_storage.ts";
 import { DenoFsStorage } from "../../src/storage/deno_fs.ts";
@@ -50,16 +50,6 @@ async function leftover(path: string, age: number): Promise<void> {
   await writeFile(path, "half a blob");
   const then = new Date(Date.now() - age);
   await utimes(path, then, then);
-}
-
-async function withDiagnostics(fn: (seen: Diagnostic[]) => Promise<void>): Promise<void> {
-  const seen: Diagnostic[] = [];
-  const previous = setDiagnosticsHook((d) => void seen.push(d));
-  try {
-    await fn(seen);
-  } finally {
-    setDiagnosticsHook(previous);
-  }
 }
 
 /** node:fs/promises as a FileSystem whose writes of temporary files fail half-way (ENOSPC). */

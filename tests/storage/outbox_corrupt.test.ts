@@ -2,7 +2,7 @@
 // body cut short by a crash), instead of handing it to a drain that would send it.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
+import { withDiagnostics } from "../_support/otlp_helpers.ts";
 import { BoundedOutbox, type OutboxStore } from "../../src/storage/_outbox.ts";
 import { outboxLimits } from "../../src/storage/_outbox_entries.ts";
 import type { OutboxEntryInfo } from "../../src/storage/types.ts";
@@ -27,16 +27,6 @@ class CuttableStore implements OutboxStore {
   cut(id: string, length: number): void {
     const entry = this.entries.get(id)!;
     entry.body = entry.body.subarray(0, length);
-  }
-}
-
-async function withDiagnostics(fn: (seen: Diagnostic[]) => Promise<void>): Promise<void> {
-  const seen: Diagnostic[] = [];
-  const previous = setDiagnosticsHook((d) => void seen.push(d));
-  try {
-    await fn(seen);
-  } finally {
-    setDiagnosticsHook(previous);
   }
 }
 
