@@ -94,3 +94,93 @@ describe("RedactionPolicy.redactText with quotes that are not JSON", () => {
     assert.ok(!big.redactText(texts[0]).includes("SECRET"));
   });
 });
+
+describe("RedactionPolicy.redactText of error text that is JSON", () => {
+  it("masks JSON embedded in the strings of error text that is itself JSON", () => {
+    const cases: [string, string][] = [
+      // An API error body used as the message, whose message echoes the request body.
+      [
+        `{"error":{"message":"Invalid request body: {\\"api_key\\":\\"sk-1\\",\\"model\\":\\"x\\"}"}}`,
+        `{"error":{"message":"Invalid request body: {\\"api_key\\":\\"${R}\\",\\"model\\":\\"x\\"}"}}`,
+      ],
+      [
+        `{"error":"request failed: {\\"api_key\\":\\"sk-2\\"}"}`,
+        `{"error":"request failed: {\\"api_key\\":\\"${R}\\"}"}`,
+      ],
+      [`["bad request: {\\"token\\":\\"sk-3\\"}"]`, `["bad request: {\\"token\\":\\"${R}\\"}"]`],
+      // A quote that is not JSON inside the string, leading space.
+      [
+        ` {"detail":"token \\"x\\" rejected; {\\"token\\":\\"sk-4\\"}"}`,
+        `{"detail":"token \\"x\\" rejected; {\\"token\\":\\"${R}\\"}"}`,
+      ],
+      // A repeated key (`JSON.parse` keeps the last copy): the text itself is masked as free text.
+      [
+        `{"a":"x {\\"token\\":\\"sk-5\\"}","a":1}`,
+        `{"a":"x {\\"token\\":\\"${R}\\"}","a":1}`,
+      ],
+    ];
+    for (const [text, expected] of cases) assert.equal(policy.redactText(text), expected, text);
+    // Attribute values keep their rule: a JSON string's strings are not free text.
+    const attribute = `{"m":"failed: {\\"token\\":1}"}`;
+    assert.deepEqual(policy.redactAttributes({ a: attribute }), { a: attribute });
+  });
+});
+
+describe("RedactionPolicy.redactText: where a masked value ends", () => {
+  const frames = Array.from({ length: 200 }, (_, i) => `    at f${i} (file:///app/m${i}.ts:1:1)`)
+    .join("\n");
+
+  it("ends a bare value holding a quote at the line break, keeping the stack trace", () => {
+    const text = `ValidationError: field "password": must match "^[a-z]+$"\n${frames}`;
+    assert.equal(policy.redactText(text), `ValidationError: field "password": "${R}"\n${frames}`);
+    const next = `Error: "password": a"b, c\n"api_key": k"2\nend`;
+    assert.equal(policy.redactText(next), `Error: "password": "${R}"\n"api_key": "${R}"\nend`);
+  });
+
+  it("ends an object or array value left open where the stack trace starts", () => {
+    const text = `Error: bad {"token": {"note": "5" tall"}} user "bob"\n${frames}`;
+    assert.equal(policy.redactText(text), `Error: bad {"token": "${R}"\n${frames}`);
+    const array = `Error: {"secret": ["a", "b\n    at x (y.ts:1:1)`;
+    assert.equal(policy.redactText(array), `Error: {"secret": "${R}"\n    at x (y.ts:1:1)`);
+  });
+
+  it("masks the rest of an open value that goes on over lines that are no stack frames", () => {
+    // Pretty-printed JSON cut short: the lines after the key are the value's, masked with it.
+    const cut = `Error: {\n  "token": {\n    "a": "S1",\n    "b": "S2`;
+    assert.equal(policy.redactText(cut), `Error: {\n  "token": "${R}"`);
+    const beforeFrames = `Error: {"token": {\n "a": "S3",\n "b": "S4"\n${frames}`;
+    assert.equal(policy.redactText(beforeFrames), `Error: {"token": "${R}"\n${frames}`);
+  });
+});
+
+describe("RedactionPolicy.redactText on hostile text", () => {
+  it("parses no piece of the text that is not JSON (a failed JSON.parse is slow)", () => {
+    const big = new RedactionPolicy({ maxStringLength: 2_000_000 });
+    const texts = [
+      `x${'"{api_key'.repeat(50_000)}`,
+      `x" "${"\\u0022{token".repeat(50_000)}"`,
+      `x${'"{api_key}'.repeat(50_000)}`,
+      `x${'"{\\"api_key\\"}'.repeat(50_000)}`,
+      `x${'"[\\"token\\", 1'.repeat(50_000)}`,
+    ];
+    const parse = JSON.parse;
+    let failed = 0;
+    JSON.parse = (...args: Parameters<typeof parse>) => {
+      try {
+        return parse(...args);
+      } catch (error) {
+        failed++;
+        throw error;
+      }
+    };
+    try {
+      for (const text of texts) {
+        failed = 0;
+        assert.equal(typeof big.redactText(text), "string");
+        assert.ok(failed <= 1, `${failed} failed JSON.parse calls for ${text.slice(0, 30)}…`);
+      }
+    } finally {
+      JSON.parse = parse;
+    }
+  });
+});

@@ -11,12 +11,15 @@ import {
   RedactingExporter,
   RedactionPolicy,
   redactSpan,
+  setRedactionPolicy,
   SimpleSpanProcessor,
   Tracer,
 } from "../mod.ts";
 import type { SpanRecord } from "../mod.ts";
-import { functionSpan, trace } from "../src/agents/mod.ts";
+import { BackendSpanExporter, functionSpan, trace } from "../src/agents/mod.ts";
+import type { AgentSpan, FunctionSpanData } from "../src/agents/mod.ts";
 import { EventTracer, failToolCall, startToolCall } from "../src/events/mod.ts";
+import { agentSetup } from "./agents/_helpers.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
 import { capturingOtlp } from "./_support/otlp_helpers.ts";
@@ -227,6 +230,110 @@ describe("redaction of error text", () => {
         `Error: ${second.status.message}\n`,
       ),
     );
+  });
+
+  it("masks JSON in the message of a JSON error body everywhere (exception, status, agents, OpenAI)", async () => {
+    // An API error body used as the error's message; its message echoes the request body.
+    const body = JSON.stringify({
+      error: { message: `Invalid request body: {"api_key":"SECRET_J","model":"x"}` },
+    });
+    const masked = JSON.stringify({
+      error: { message: `Invalid request body: {"api_key":"${R}","model":"x"}` },
+    });
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner))],
+    });
+    tracer.withSpan("call", (span) => {
+      span.recordException(new Error(body));
+      span.setStatus({ code: "ERROR", message: body });
+    });
+    await tracer.shutdown();
+    const [core] = inner.spans;
+    assert.equal(core.events[0].attributes["exception.message"], masked);
+    assert.equal(core.status.message, masked);
+    assert.ok(!JSON.stringify(core).includes("SECRET_J"), JSON.stringify(core));
+
+    const { collector, done } = agentSetup();
+    try {
+      let span: AgentSpan<FunctionSpanData> | undefined;
+      await trace("wf").run(() => {
+        span = functionSpan("tool");
+        assert.throws(() =>
+          span!.run(() => {
+            throw new Error(body);
+          })
+        );
+      });
+      const record = collector.ended.find((s) => s.attributes["openai.error"] !== undefined)!;
+      assert.deepEqual(JSON.parse(record.attributes["openai.error"] as string), {
+        message: masked,
+        data: { type: "Error" },
+      });
+      const bodies: string[] = [];
+      await new BackendSpanExporter({
+        apiKey: "sk-test-key",
+        env: () => undefined,
+        fetch: (_url: string, init: RequestInit) => (
+          bodies.push(String(init.body)), Promise.resolve(new Response("{}"))
+        ),
+      }).export([span!]);
+      assert.equal(JSON.parse(bodies[0]).data[0].error.message, masked);
+      assert.ok(!bodies[0].includes("SECRET_J"), bodies[0]);
+    } finally {
+      await done();
+    }
+  });
+
+  it("ends an agent span whose error message the redaction policy fails on", async () => {
+    class Failing extends RedactionPolicy {
+      override redactText(): string {
+        throw new RangeError("policy failure");
+      }
+    }
+    await isolated(async () => {
+      const { collector, done } = agentSetup();
+      try {
+        setRedactionPolicy(new Failing());
+        await trace("wf").run(() => {
+          const span = functionSpan("tool");
+          span.start();
+          span.setError({ message: "quota exceeded: SECRET_F" });
+          span.finish(); // Host code: must not throw.
+        });
+        const record = collector.ended.find((s) => s.name !== "wf");
+        assert.ok(record !== undefined, "the tracelet span has ended");
+        assert.equal(JSON.parse(record.attributes["openai.error"] as string).message, R);
+        assert.equal(record.status.code, "ERROR");
+      } finally {
+        await done();
+      }
+    });
+  });
+
+  it("masks JSON in an agent span's openai.error with the exporter's own policy, not only the global one", async () => {
+    const { collector, done } = agentSetup();
+    try {
+      trace("wf").run(() => {
+        const span = functionSpan("tool");
+        try {
+          span.run(() => {
+            throw new Error('tool failed: {"session":"SESS-LEAK"}');
+          });
+        } catch {
+          // rethrown by run()
+        }
+      });
+      const record = collector.ended.find((s) => s.name !== "wf")!;
+      const out = redactSpan(record, new RedactionPolicy({ extraKeys: ["session"] }));
+      assert.ok(!JSON.stringify(out).includes("SESS-LEAK"), JSON.stringify(out.attributes));
+      assert.match(
+        String(out.attributes["openai.error"]),
+        /\\"session\\":\\"\*\*\*REDACTED\*\*\*\\"/,
+      );
+    } finally {
+      await done();
+    }
   });
 
   it("keeps error text as given when redaction is off", () => {

@@ -253,7 +253,12 @@ export class AgentSpan<D extends SpanData = SpanData> {
       if (this.#error !== null) {
         // The message is free text: JSON embedded in it (`failed: {"api_key":…}`) is masked too.
         const policy = getRedactionPolicy();
-        const message = policy.redactText(this.#error.message, { truncate: false });
+        let message: string;
+        try {
+          message = policy.redactText(this.#error.message, { truncate: false });
+        } catch {
+          message = policy.replacement; // A failing policy (a subclass) must not keep the span open.
+        }
         span.setAttribute("openai.error", redactedJson({ ...this.#error, message }, policy));
         span.setAttribute("error.type", this.#errorType ?? "_OTHER");
         span.setStatus({ code: "ERROR", message: this.#error.message });

@@ -5,11 +5,18 @@
  * rejected; {"api_key":"…"}`) would shift that pairing and hide every key after it. Here the text
  * between *any* two consecutive quotes (not escaped by a backslash) that is followed by `:` is a
  * key, so the value after every sensitive `"key":` is masked wherever it is: a string up to its
- * closing quote, a number or literal, an object or array up to its closing bracket (brackets
- * inside strings skipped), or everything up to the end of the text when the value is cut off. A
- * sensitive `["key", value]` pair is masked the same way. The text between two quotes that is not
- * a key is decoded as a JSON string and handed to a callback, so JSON escaped inside a quoted
- * string (`"… {\\"token\\":…}"`) is redacted too. The scan takes time linear in the text's length.
+ * closing quote, a number or literal up to `,`, `}`, `]` or a line break (a bare value holding a
+ * quote, which JSON never has, up to the line break), an object or array up to its closing bracket
+ * (brackets inside strings skipped; one not closed ends where a stack frame line, `    at …`,
+ * starts, or with the text). A sensitive `["key", value]` pair is masked the same way. The text
+ * between two quotes that is not a key, when it may hold a quote (has `\\"` or `\\u` in it), is
+ * decoded as a JSON string and handed to a callback, so JSON escaped inside a quoted string
+ * (`"… {\\"token\\":…}"`) is redacted too. Then, when the text still holds an escaped quote, it
+ * is scanned again with each escaped quote (`\\"` after any number of backslashes, or `\\u0022`)
+ * read as a quote: JSON escaped once or more, inside quotes or not, next to text that is no JSON
+ * string (`body={\\"api_key\\":…}`, `"D:\\data {\\"token…"`); a value found there is masked in
+ * the text, its replacement escaped as much as its quote is. The scans take time linear in the
+ * text's length.
  *
  * @module
  */
@@ -29,10 +36,12 @@ import {
   decode,
   isPairKey,
   type JsonScanOptions,
-  mayNestJson,
   skipSpace,
   valueEnd,
 } from "./json_scan.ts";
+
+/** `text.slice(from, to)` replaced by `by`. */
+type Edit = readonly [from: number, to: number, by: string];
 
 /**
  * Masks the values of sensitive keys of JSON embedded anywhere in free text.
@@ -43,43 +52,137 @@ import {
  * @internal
  */
 export function maskFreeText(text: string, options: JsonScanOptions): string {
-  const n = text.length;
-  const parts: string[] = [];
+  const edits: Edit[] = [];
+  const masked = JSON.stringify(options.replacement);
+  scanFree(text, options.isSensitive, (_key, start, stop) => edits.push([start, stop, masked]), (
+    open,
+    close,
+  ) => {
+    const raw = text.slice(open + 1, close);
+    // Only a string with a quote in it can change (keys are quoted); a failed decode is slow.
+    if (!raw.includes('\\"') && !raw.includes("\\u")) return;
+    const decoded = decode(raw);
+    if (decoded === undefined) return;
+    const redacted = options.redactString(decoded);
+    // Only the body is replaced: its closing quote may open the next key.
+    if (redacted !== decoded) edits.push([open + 1, close, JSON.stringify(redacted).slice(1, -1)]);
+  });
+  const out = applyEdits(text, edits);
+  return out.includes('\\"') || out.includes("\\u0022") ? maskEscaped(out, options) : out;
+}
+
+/**
+ * Masks the values of sensitive keys of JSON escaped in free text: the text is scanned with every
+ * escaped quote (see `ESCAPED_QUOTE`) as a plain quote, and each value found is replaced in the
+ * text.
+ */
+function maskEscaped(text: string, options: JsonScanOptions): string {
+  const view = text.replace(ESCAPED_QUOTE, '"');
+  const found: [quote: number, start: number, stop: number][] = [];
+  scanFree(view, options.isSensitive, (key, start, stop) => {
+    // Written with the quotes of the value (of the key, for a value that is not a string).
+    found.push([view.charCodeAt(start) === QUOTE ? start : key, start, stop]);
+  });
+  if (found.length === 0) return text;
+  // `at[k]`: where the character `k` of the view starts in the text, up to the last value's end.
+  const at = new Int32Array(found[found.length - 1][2] + 1);
+  let k = 0;
   let last = 0;
+  for (const match of text.matchAll(ESCAPED_QUOTE)) {
+    while (last < match.index && k < at.length) at[k++] = last++;
+    if (k === at.length) break;
+    at[k++] = match.index;
+    last += match[0].length;
+  }
+  while (k < at.length) at[k++] = last++;
+  const edits: Edit[] = [];
+  for (const [quote, start, stop] of found) {
+    const by = escapedReplacement(options.replacement, text.slice(at[quote], at[quote + 1]));
+    if (text.slice(at[start], at[stop]) !== by) edits.push([at[start], at[stop], by]);
+  }
+  return applyEdits(text, edits);
+}
+
+/** A quote escaped once or more: after backslashes, or as `\u0022`. */
+const ESCAPED_QUOTE = /\\+(?:"|u0022)/g;
+
+/** The replacement as a JSON string between two `quote`s, escaped as much as they are. */
+function escapedReplacement(replacement: string, quote: string): string {
+  const slashes = quote.lastIndexOf("\\") + 1;
+  let body = JSON.stringify(replacement).slice(1, -1);
+  // One level of escaping more for 1, 3, 7, 15 … backslashes.
+  for (let level = 1; level <= slashes; level = 2 * level + 1) {
+    body = JSON.stringify(body).slice(1, -1);
+  }
+  return quote + body + quote;
+}
+
+/**
+ * Finds the values of sensitive keys in free text (see the module documentation): `onValue` gets
+ * the index of the key's closing quote and the value's range; `onString` gets the opening and
+ * closing quote (the end of the text when cut off) of each quoted piece that is not such a key.
+ */
+function scanFree(
+  text: string,
+  isSensitive: (key: string) => boolean,
+  onValue: (key: number, start: number, stop: number) => void,
+  onString?: (open: number, close: number) => void,
+): void {
+  const n = text.length;
   let ends: Int32Array | undefined; // See `freeBracketEnds`, made when first needed.
-  const endOf = (start: number) => valueEnd(text, start, () => ends ??= freeBracketEnds(text));
+  let from = n; // The last search for a stack frame line started here and found `frame`.
+  let frame = n;
+  const endOf = (start: number) => {
+    const stop = valueEnd(text, start, () => ends ??= freeBracketEnds(text), true);
+    const c = text.charCodeAt(start);
+    if (stop < n || (c !== OPEN_BRACE && c !== OPEN_BRACKET) || ends?.[start] === n) return stop;
+    // Not closed: the value ends where the stack trace starts, if it does.
+    if (start < from || start > frame) {
+      FRAME.lastIndex = from = start;
+      frame = FRAME.exec(text)?.index ?? n;
+    }
+    return frame;
+  };
   let open = closingQuote(text, -1);
   while (open >= 0) {
     const close = closingQuote(text, open);
-    const raw = text.slice(open + 1, close < 0 ? n : close);
-    const next = close < 0 ? n : skipSpace(text, close + 1);
+    const end = close < 0 ? n : close;
+    const next = skipSpace(text, end + 1);
     const after = text.charCodeAt(next);
     if (
       (after === COLON || (after === COMMA && isPairKey(text, open, next, endOf))) &&
-      options.isSensitive(decode(raw) ?? raw)
+      isSensitive(keyText(text.slice(open + 1, end)))
     ) {
       const start = skipSpace(text, next + 1);
       const stop = endOf(start);
-      parts.push(text.slice(last, start), JSON.stringify(options.replacement));
-      last = stop;
+      onValue(end, start, stop);
       // The next quote from the value's last character on: a string value's closing quote may
       // open the next key (`"token":"x"api_key":…` is not JSON, but the key must not escape).
       open = stop < n ? closingQuote(text, stop - 2) : -1;
       continue;
     }
-    // Decoded only when it may hold JSON or quotes: a failed decode is slow.
-    const decoded = mayNestJson(raw) || raw.includes('\\"') ? decode(raw) : undefined;
-    if (decoded !== undefined) {
-      const redacted = options.redactString(decoded);
-      if (redacted !== decoded) {
-        // Only the body is replaced: its closing quote may open the next key.
-        parts.push(text.slice(last, open + 1), JSON.stringify(redacted).slice(1, -1));
-        last = close < 0 ? n : close;
-      }
-    }
+    onString?.(open, end);
     open = close;
   }
-  if (last === 0) return text;
+}
+
+/** A stack frame line (V8, Deno, Bun: `    at f (file.js:1:1)`), from its line break. */
+const FRAME = /\r?\n[ \t]*at /g;
+
+/** A key's text: its quoted body decoded (as it is when it does not decode). */
+function keyText(raw: string): string {
+  return decode(raw) ?? raw;
+}
+
+/** The text with the edits (in order, not overlapping) made; the same string without edits. */
+function applyEdits(text: string, edits: readonly Edit[]): string {
+  if (edits.length === 0) return text;
+  const parts: string[] = [];
+  let last = 0;
+  for (const [from, to, by] of edits) {
+    parts.push(text.slice(last, from), by);
+    last = to;
+  }
   parts.push(text.slice(last));
   return parts.join("");
 }

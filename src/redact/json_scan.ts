@@ -203,12 +203,18 @@ function skipSpaceBack(text: string, i: number): number {
 /**
  * The end (exclusive) of the value starting at `start`: a string, a bracketed value (looked up in
  * `ends`, see `bracketEnds`) or a bare token up to `,`, `}`, `]` or a line break; the end of the
- * text when the value is cut off, or when a bare token holds a quote (not JSON: the rest of the
- * text is the value, so that the scan never resumes inside a string).
+ * text when the value is cut off. A bare token holding a quote is not JSON: in JSON text (`lines`
+ * false) the rest of the text is the value, so that the scan never resumes inside a string; in
+ * free text (`lines` true, where every pair of quotes is tried as a key) it ends at a line break.
  *
  * @internal
  */
-export function valueEnd(text: string, start: number, ends: () => Int32Array): number {
+export function valueEnd(
+  text: string,
+  start: number,
+  ends: () => Int32Array,
+  lines = false,
+): number {
   const n = text.length;
   if (start >= n) return n;
   const first = text.charCodeAt(start);
@@ -217,18 +223,24 @@ export function valueEnd(text: string, start: number, ends: () => Int32Array): n
     return close < 0 ? n : close + 1;
   }
   if (first === OPEN_BRACKET || first === OPEN_BRACE) return ends()[start] || n;
-  let j = start;
-  while (j < n) {
+  let quoted = false;
+  for (let j = start; j < n; j++) {
     const c = text.charCodeAt(j);
-    if (c === QUOTE) return n;
-    if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 0x0a || c === 0x0d) break;
-    j++;
+    if (c === 0x0a || c === 0x0d) return j;
+    if (c === QUOTE) {
+      if (!lines) return n;
+      quoted = true;
+    } else if (!quoted && (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET)) return j;
   }
-  return j;
+  return n;
 }
 
-/** The value of a JSON text; undefined when it does not parse (for example when it is cut off). */
-function parseOrUndefined(text: string): unknown {
+/**
+ * The value of a JSON text; undefined when it does not parse (for example when it is cut off).
+ *
+ * @internal
+ */
+export function parseOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -238,21 +250,41 @@ function parseOrUndefined(text: string): unknown {
 
 /**
  * The text of a JSON string body (without quotes); a body cut inside an escape loses the partial
- * escape. Undefined when it cannot be decoded (at most two parse attempts: a failed parse is slow,
- * and free text has many quoted pieces that are not JSON strings).
+ * escape. Undefined when it cannot be decoded. The body is checked before `JSON.parse` is called,
+ * which then never throws: a failed parse is slow, and free text has many quoted pieces that are
+ * not JSON strings.
  *
  * @internal
  */
 export function decode(raw: string): string | undefined {
-  if (CONTROL.test(raw)) return undefined; // Never in a JSON string: free text, not a string.
-  const whole = parseOrUndefined(`"${raw}"`);
-  if (typeof whole === "string") return whole;
+  if (isStringBody(raw)) return JSON.parse(`"${raw}"`);
   // A partial escape (`\`, `\u`, up to `\uXXX`) starts at the last backslash.
   const slash = raw.lastIndexOf("\\");
   if (slash < 0 || slash < raw.length - 5) return undefined;
-  const cut = parseOrUndefined(`"${raw.slice(0, slash)}"`);
-  return typeof cut === "string" ? cut : undefined;
+  const cut = raw.slice(0, slash);
+  return isStringBody(cut) ? JSON.parse(`"${cut}"`) : undefined;
 }
+
+/** Whether `"${raw}"` is a JSON string: no quote or control character unescaped, valid escapes. */
+function isStringBody(raw: string): boolean {
+  for (let j = 0; j < raw.length; j++) {
+    const c = raw.charCodeAt(j);
+    if (c < 0x20 || c === QUOTE) return false;
+    if (c !== BACKSLASH) continue;
+    const escape = raw.charCodeAt(++j);
+    if (escape === 0x75) { // `\uXXXX`
+      if (!HEX4.test(raw.slice(j + 1, j + 5))) return false;
+      j += 4;
+    } else if (!SIMPLE_ESCAPES.includes(escape)) return false;
+  }
+  return true;
+}
+
+/** Four hex digits. */
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+
+/** What follows the backslash of JSON's one-character escapes: `"`, `\`, `/`, b, f, n, r, t. */
+const SIMPLE_ESCAPES = [0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74];
 
 /**
  * Whether a JSON string body may decode to JSON text (an object or array, after whitespace): the
@@ -263,10 +295,6 @@ export function decode(raw: string): string | undefined {
 export function mayNestJson(raw: string): boolean {
   return raw.includes("{") || raw.includes("[") || raw.includes("\\u");
 }
-
-/** A control character, which a JSON string holds only escaped. */
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f]/;
 
 /** A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). */
 export const UNICODE_ESCAPE: RegExp = /\\+u([0-9a-fA-F]{4})/g;

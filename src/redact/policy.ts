@@ -26,6 +26,7 @@ import {
   isJsonSpace,
   maskJsonText,
   type NameKeys,
+  parseOrUndefined,
   unescapeCode,
   UNICODE_ESCAPE,
 } from "./json_scan.ts";
@@ -49,6 +50,8 @@ interface Walk {
   readonly path: object[];
   /** Objects visited so far. */
   objects: number;
+  /** Whether the value was parsed from free text: its strings are free text too. */
+  readonly free?: boolean;
 }
 
 /**
@@ -192,7 +195,9 @@ export class RedactionPolicy {
     walk: Walk | undefined,
     names?: NameKeys,
   ): JsonValue {
-    if (typeof value === "string") return this.#text(value, depth, truncate);
+    if (typeof value === "string") {
+      return this.#text(value, depth, truncate, undefined, walk?.free);
+    }
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return this.replacement;
     walk ??= { path: [], objects: 0 };
@@ -291,24 +296,31 @@ export class RedactionPolicy {
     const first = text.charCodeAt(start);
     if (first !== 0x7b && first !== 0x5b) {
       // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
-      const scan = free && text.includes('"') && this.#mayHoldKey(text);
+      const quoted = text.includes('"') || text.includes("\\u0022");
+      const scan = free && quoted && this.#mayHoldKey(text);
       const masked = scan ? this.#mask(text, depth, undefined, true) : text;
       return this.#cut(masked, truncate);
     }
     const long = truncate && text.length > this.maxStringLength;
     if (!long && !this.#mayHoldKey(text)) return text;
     if (depth >= MAX_DEPTH) return this.replacement;
-    let parsed: JsonValue;
-    try {
-      parsed = JSON.parse(text) as JsonValue;
-    } catch {
-      return this.#cut(this.#mask(text, depth, names, free), truncate);
-    }
-    const redacted = this.#value(parsed, depth + 1, truncate, undefined, names);
+    // A failed parse is slow, and free text may hold many pieces that look like JSON: only free
+    // text itself is parsed (the scan masks the pieces inside it), and only text that ends with a
+    // bracket, as JSON text that starts with one does.
+    let end = text.length - 1;
+    while (isJsonSpace(text.charCodeAt(end))) end--;
+    const last = text.charCodeAt(end);
+    const json = (last === 0x7d || last === 0x5d) && (!free || depth === 0);
+    const parsed = json ? parseOrUndefined(text) as JsonValue | undefined : undefined;
+    if (parsed === undefined) return this.#cut(this.#mask(text, depth, names, free), truncate);
+    // Strings parsed from free text are free text too (a JSON error body's message can embed
+    // JSON); `walk` carries that down.
+    const walk: Walk | undefined = free ? { path: [], objects: 0, free } : undefined;
+    const redacted = this.#value(parsed, depth + 1, truncate, walk, names);
     if (redacted !== parsed) return JSON.stringify(redacted);
     // `JSON.parse` keeps only the last copy of a repeated key, so a secret under an earlier copy
     // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
-    return long && !this.#mayHoldKey(text) ? text : this.#mask(text, depth, names);
+    return long && !this.#mayHoldKey(text) ? text : this.#mask(text, depth, names, free);
   }
 
   /**

@@ -21,6 +21,7 @@ import type { RedactionPolicy } from "./policy.ts";
 
 const MESSAGE = "exception.message";
 const STACK = "exception.stacktrace";
+const AGENT_ERROR = "openai.error";
 
 /** Each policy's redacted copy of each frozen resource (a tracer's is frozen, shared by spans). */
 const resources = new WeakMap<RedactionPolicy, WeakMap<Resource, Resource>>();
@@ -43,7 +44,14 @@ let last: { policy: RedactionPolicy; resource: Resource; redacted: Resource } | 
  */
 export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecord {
   if (!policy.enabled) return span;
-  const attributes = policy.redactAttributes(span.attributes);
+  let attributes = policy.redactAttributes(span.attributes);
+  // The agent layer's error record: its message is error text, masked as free text by this
+  // policy too (not only by the process-wide one when the span finished).
+  const agentError = span.attributes[AGENT_ERROR];
+  if (typeof agentError === "string" && !policy.isSensitiveKey(AGENT_ERROR)) {
+    const text = policy.redactText(agentError);
+    if (text !== attributes[AGENT_ERROR]) attributes = { ...attributes, [AGENT_ERROR]: text };
+  }
   /** Each exception message the policy changed, followed by its redacted form. */
   let messages: string[] | undefined;
   let events: SpanEvent[] | undefined;
