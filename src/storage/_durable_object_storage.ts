@@ -134,8 +134,11 @@ class DurableObjectOutboxStore implements OutboxStore {
   }
 
   async readBody(id: string): Promise<Uint8Array | undefined> {
-    if ((await this.get(id)) === undefined) return undefined;
-    return readParts(this.#storage, this.#body + id);
+    const info = await this.get(id);
+    if (info === undefined) return undefined;
+    const body = await readParts(this.#storage, this.#body + id);
+    // Removed by another instance between the two reads (an ack): gone, not cut short.
+    return body.length !== info.size && (await this.get(id)) === undefined ? undefined : body;
   }
 
   write(info: OutboxEntryInfo, body: Uint8Array): Promise<void> {

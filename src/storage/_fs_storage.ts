@@ -222,8 +222,9 @@ export class FsStorage implements TraceStorage {
   }
 
   /**
-   * Writes a blob atomically unless the file exists; then, the first time in its directory,
-   * removes temporary files there older than ten minutes (left by a killed process).
+   * Writes a blob atomically unless the file exists; then, the first time in its directory (also
+   * when it existed), removes temporary files there older than ten minutes (left by a killed
+   * process).
    *
    * @param key `sha256:<hex>` or an object key.
    * @param bytes The content (copied before the call returns).
@@ -237,8 +238,9 @@ export class FsStorage implements TraceStorage {
       const file = this.#file(blobSegments(key));
       const data = new Uint8Array(bytes);
       return this.#run(file, async () => {
-        if (await exists(this.#fs, file)) return;
-        await writeAtomic(this.#fs, file, data);
+        // Swept after a write of a blob already stored too: a killed write of the same content
+        // left its temporary file in this directory.
+        if (!(await exists(this.#fs, file))) await writeAtomic(this.#fs, file, data);
         this.#sweep(file);
       });
     } catch (error) {

@@ -116,6 +116,28 @@ describe("fs storage after crashes", { skip: !hasFileSystem }, () => {
       });
     });
 
+    it(`${name}: a write of a blob already stored also removes old temporary files there`, async () => {
+      await inTemp(async (root) => {
+        const artifacts = join(root, "artifacts", "sha256", "ab", "ab");
+        const first = create(root);
+        try {
+          await first.putBlob(`sha256:${HASH}`, new Uint8Array([1, 2, 3]));
+        } finally {
+          await first.close?.();
+        }
+        // A later process was killed writing the same content, long ago; the next one to log it
+        // finds the blob stored.
+        await leftover(join(artifacts, `.${HASH}.1234.tmp`), HOUR);
+        const next = create(root);
+        try {
+          await next.putBlob(`sha256:${HASH}`, new Uint8Array([1, 2, 3]));
+        } finally {
+          await next.close?.();
+        }
+        assert.deepEqual(await readdir(artifacts), [HASH]);
+      });
+    });
+
     it(`${name}: never returns or sends an outbox entry whose body was cut short`, async () => {
       await inTemp(async (root) => {
         const s = create(root);

@@ -7,6 +7,10 @@ import { BoundedOutbox, type OutboxStore } from "../../src/storage/_outbox.ts";
 import { outboxLimits } from "../../src/storage/_outbox_entries.ts";
 import type { OutboxEntryInfo } from "../../src/storage/types.ts";
 import { batch } from "../_conformance/_storage_outbox.ts";
+import {
+  type DurableObjectStorageLike,
+  DurableObjectTraceStorage,
+} from "../../src/storage/_durable_object_storage.ts";
 
 /** A store in a Map, whose bodies a test can cut, and whose removals can be made to fail. */
 class CuttableStore implements OutboxStore {
@@ -61,6 +65,52 @@ describe("outbox: a body cut short", () => {
       store.failRemovals = false;
       assert.deepEqual(await outbox.peek(10), []);
       assert.equal(store.entries.size, 0);
+    });
+  });
+
+  it("an entry acked by another Durable Object instance while this one reads it is gone, not corrupt", async () => {
+    // Two instances over one storage: one acks while the other has read the metadata and lists
+    // the body parts, which are already deleted. That read an empty body and reported the
+    // delivered batch as lost (outbox_corrupt).
+    const map = new Map<string, unknown>();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+    const storage: DurableObjectStorageLike = {
+      async get(key) {
+        await tick();
+        return map.get(key);
+      },
+      async put(entries) {
+        await tick();
+        for (const [key, value] of Object.entries(entries)) map.set(key, value);
+      },
+      async delete(keys) {
+        await tick();
+        let n = 0;
+        for (const key of keys) n += map.delete(key) ? 1 : 0;
+        return n;
+      },
+      async list({ prefix = "", startAfter, limit = Infinity } = {}) {
+        await tick();
+        const keys = [...map.keys()]
+          .filter((k) => k.startsWith(prefix) && (startAfter === undefined || k > startAfter))
+          .sort()
+          .slice(0, limit);
+        return new Map(keys.map((k) => [k, map.get(k)]));
+      },
+    };
+    await withDiagnostics(async (seen) => {
+      for (let delay = 0; delay < 4; delay++) {
+        map.clear();
+        const a = new DurableObjectTraceStorage(storage);
+        const b = new DurableObjectTraceStorage(storage);
+        await a.outbox.enqueue(batch(100));
+        const [entry] = await a.outbox.peek(1);
+        const peeking = b.outbox.peek(10);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await a.outbox.ack(entry.id);
+        await peeking;
+      }
+      assert.deepEqual(seen.map((d) => d.code), []);
     });
   });
 });
