@@ -699,3 +699,92 @@ describe("WebSocket exporter configuration", () => {
     assert.equal(FakeSocket.made[0].readyState, 2, "still closing: it cannot be forced");
   });
 });
+
+describe("WebSocket exporter URL credentials", () => {
+  const url = "wss://bob:s3cr3t-token@collector.example/armada";
+  const shown = "wss://***:***@collector.example/armada/ws/spans/r";
+  /** Everything a diagnostic shows: its message and its cause. */
+  const shownIn = (list: { message: string; cause?: unknown }[]) =>
+    list.map((d) => `${d.message} ${String(d.cause)} ${(d.cause as Error)?.stack ?? ""}`).join(
+      "\n",
+    );
+  const assertHidden = (text: string) => {
+    assert.ok(!text.includes("s3cr3t-token") && !text.includes("bob"), text);
+  };
+
+  it("connects with the credentials but shows `***` in `url`", async () => {
+    const urls: string[] = [];
+    class RecordingSocket extends FakeSocket {
+      constructor(target: string) {
+        super();
+        urls.push(target);
+      }
+    }
+    const exporter = new WebSocketSpanExporter({ runId: "r", url, webSocket: RecordingSocket });
+    assert.equal(exporter.url, shown);
+    assertHidden(JSON.stringify(exporter) + Object.values(exporter).join(" "));
+    assert.equal((await exporter.export(makeSpanBatch(1))).exported, 1);
+    assert.deepEqual(urls, ["wss://bob:s3cr3t-token@collector.example/armada/ws/spans/r"]);
+    await exporter.shutdown({ deadline: Date.now() + 1000 });
+    const userOnly = new WebSocketSpanExporter({
+      runId: "r",
+      url: "ws://tok@h:81",
+      webSocket: FakeSocket,
+    });
+    assert.equal(userOnly.url, "ws://***@h:81/ws/spans/r");
+  });
+
+  it("no diagnostic shows them: send failed (even a client error quoting the URL), queue full, buffer full, stalled", async () => {
+    const diagnostics = captureDiagnostics();
+    try {
+      const failing = class {
+        constructor(target: string) {
+          throw new TypeError(`cannot connect to ${target}`);
+        }
+      } as unknown as WebSocketConstructor;
+      const down = new WebSocketSpanExporter({ runId: "r", url, webSocket: failing });
+      assert.equal((await down.export(makeSpanBatch(1))).failed, 1);
+
+      FakeSocket.made = [];
+      const queued = new WebSocketSpanExporter({
+        runId: "r",
+        url,
+        webSocket: NoTerminateSocket,
+        maxQueuedMessages: 1,
+        idleTimeoutMillis: 100,
+      });
+      const first = await queued.export(makeSpanBatch(2, "q"));
+      assert.deepEqual([first.exported, first.dropped.queue_full], [1, 1]);
+      const socket = FakeSocket.made[0];
+      socket.full = true;
+      socket.hangOnClose = true; // stalled: no terminate(), and the close never finishes
+      let stalled = 0;
+      for (let i = 0; i < 100 && stalled === 0; i++) {
+        stalled = (await queued.export(makeSpanBatch(1, `s${i}`))).dropped.connection_stalled ?? 0;
+        await delay(20);
+      }
+      // One warning per exporter for queue_full and buffer_full: a second exporter for the latter.
+      const full = new WebSocketSpanExporter({ runId: "r", url, webSocket: FakeSocket });
+      assert.equal((await full.export(makeSpanBatch(1, "f"))).exported, 1);
+      FakeSocket.made[FakeSocket.made.length - 1].full = true;
+      assert.equal((await full.export(makeSpanBatch(1, "b"))).dropped.buffer_full, 1);
+      await full.shutdown({ deadline: Date.now() + 1000 });
+      const codes = diagnostics.list.map((d) => d.code);
+      for (
+        const code of [
+          "websocket_send_failed",
+          "websocket_queue_full",
+          "websocket_buffer_full",
+          "websocket_connection_stalled",
+        ]
+      ) assert.ok(codes.includes(code), `${code} in ${codes}`);
+      const text = shownIn(diagnostics.list);
+      assertHidden(text);
+      assert.ok(text.includes(`cannot connect to ${shown}`), text);
+      socket.finishClose();
+      await queued.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+});

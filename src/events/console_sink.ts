@@ -3,12 +3,15 @@
  * prints nothing for the *Observed* events and unknown types; tracelet prints them all). Model
  * token deltas are gathered on one `[model] ` line, written whole when the next event of the run
  * closes it (DRA writes each delta as it comes). Values are previewed (JSON, newlines escaped, at
- * most 120 characters + `...`); events arrive already redacted.
+ * most 120 characters + `...`); events arrive already redacted. Every line printed, token deltas
+ * included, has its control characters (terminal escape sequences, newlines) and bidi overrides
+ * escaped, so recorded data can neither drive the terminal nor forge a line.
  *
  * @module
  */
 import { isHighSurrogate } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
+import { printable } from "../printable.ts";
 import { safeString } from "../safe_string.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { TraceEvent } from "./event.ts";
@@ -81,8 +84,8 @@ export function stderrStream(): ConsoleStream {
 }
 
 /**
- * Previews a value: strings as is, others as JSON; newlines escaped; at most `max` characters
- * followed by `...`.
+ * Previews a value: strings as is, others as JSON; newlines escaped as `\n` and `\r`, other
+ * control characters and bidi overrides as `\uXXXX`; at most `max` characters followed by `...`.
  *
  * @param value The value.
  * @param max Maximum characters. Default 120.
@@ -98,8 +101,13 @@ export function preview(value: unknown, max: number = 120): string {
       text = safeString(value);
     }
   }
-  text = text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+  text = oneLine(text);
   return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+/** The text on one line: newlines escaped as `\n` and `\r`, other controls as `\uXXXX`. */
+function oneLine(text: string): string {
+  return printable(text.replace(/\r/g, "\\r").replace(/\n/g, "\\n"));
 }
 
 type Attrs = Record<string, JsonValue>;
@@ -219,7 +227,8 @@ const FORMATS: Readonly<Record<string, readonly [string, readonly (readonly [str
  * Formats one event as its console line (without newline).
  *
  * @param event The event.
- * @returns The line; unknown types print as `[event] <type> span=<id> key=value …`.
+ * @returns The line, control characters escaped; unknown types print as
+ *   `[event] <type> span=<id> key=value …`.
  */
 export function formatEvent(event: TraceEvent): string {
   const attrs = event.attributes as Attrs;
@@ -229,19 +238,22 @@ export function formatEvent(event: TraceEvent): string {
     : undefined;
   if (format !== undefined) {
     const detail = pairs(attrs, format[1]);
-    return `${format[0]}${detail === "" ? "" : ` ${detail}`}${duration(event)}`;
+    return oneLine(`${format[0]}${detail === "" ? "" : ` ${detail}`}${duration(event)}`);
   }
   const keys = Object.keys(attrs).map((k) => [k, k] as const);
   const detail = pairs(attrs, keys);
-  return `[event] ${safeString(type)} span=${safeString(event.span_id)}${
-    detail === "" ? "" : ` ${detail}`
-  }${duration(event)}`;
+  return oneLine(
+    `[event] ${safeString(type)} span=${safeString(event.span_id)}${
+      detail === "" ? "" : ` ${detail}`
+    }${duration(event)}`,
+  );
 }
 
 /**
  * Prints every event as a readable line; model token deltas are gathered on one `[model] ` line,
  * written whole when the next event closes it (or, past 64 KiB, in 64 KiB lines), so the lines of
- * runs printing to one stream at the same time never mix.
+ * runs printing to one stream at the same time never mix. A newline or control character in a
+ * delta is escaped like any other (`\n`, `\uXXXX`): the deltas stay on their one line.
  */
 export class ConsoleEventSink implements EventSink {
   readonly #stream: ConsoleStream;
@@ -270,7 +282,7 @@ export class ConsoleEventSink implements EventSink {
       if (typeof delta !== "string" || delta === "") return;
       if (!this.#streaming) this.#hold("[model] ");
       this.#streaming = true;
-      this.#hold(delta);
+      this.#hold(oneLine(delta));
       if (this.#size > MAX_PENDING_LINE) this.#writeHeld(false);
       return;
     }

@@ -24,7 +24,8 @@ export interface WebSocketSpanExporterOptions {
   port?: number;
   /**
    * A `ws:` or `wss:` base URL used instead of `host` and `port` (e.g. `wss://example.com/armada`);
-   * `/ws/spans/<run id>` is appended to its path.
+   * `/ws/spans/<run id>` is appended to its path. Credentials in it (`wss://user:token@host`) are
+   * used to connect but never shown: the exporter's `url` and its diagnostics show `***`.
    */
   url?: string;
   /**
@@ -52,8 +53,10 @@ export interface WebSocketSpanExporterOptions {
 
 /** The checked options, defaults applied. */
 export interface WebSocketSettings {
-  /** The full URL, path included. */
+  /** The full URL, path included: the one to connect to (it may hold credentials). */
   readonly url: string;
+  /** The URL to show: `url` with its user name and password, if any, replaced by `***`. */
+  readonly displayUrl: string;
   /** The client class. */
   readonly webSocket: WebSocketConstructor;
   /** `maxQueuedMessages`. */
@@ -139,8 +142,12 @@ export function websocketSettings(options: WebSocketSpanExporterOptions): WebSoc
   base.pathname = `${base.pathname.replace(/\/+$/, "")}/ws/spans/${
     encodeURIComponent(options.runId)
   }`;
+  const url = base.href;
+  if (base.username !== "") base.username = "***";
+  if (base.password !== "") base.password = "***";
   return {
-    url: base.href,
+    url,
+    displayUrl: base.href,
     webSocket,
     maxQueued: options.maxQueuedMessages ?? 1024,
     maxBuffered: options.maxBufferedBytes ?? 16 * 1024 * 1024,

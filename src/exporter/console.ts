@@ -5,6 +5,7 @@
  * @module
  */
 import { TracerError } from "../errors.ts";
+import { printable } from "../printable.ts";
 import { emptyReport } from "../processor/report.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -17,14 +18,6 @@ export interface ConsoleSpanExporterOptions {
   maxValueLength?: number;
 }
 
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
-/** The text with control characters escaped: one line, and no terminal escape sequences. */
-function printable(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
 function preview(value: unknown, max: number): string {
   const text = typeof value === "string"
     ? JSON.stringify(value)
@@ -34,8 +27,8 @@ function preview(value: unknown, max: number): string {
 
 /**
  * Formats one span as a readable line. Control characters anywhere in it (a newline or a terminal
- * escape sequence in a span name, an attribute key or value) are escaped as `\uXXXX`, so a span
- * is always one line and never styles or clears the terminal.
+ * escape sequence in a span name, an attribute key or value) and bidi overrides are escaped as
+ * `\uXXXX`, so a span is always one line and never styles or clears the terminal.
  *
  * @param span The span.
  * @param maxValueLength Maximum characters per attribute value.

@@ -75,8 +75,12 @@ interface Entry {
  * ```
  */
 export class WebSocketSpanExporter implements SpanExporter {
-  /** The URL the exporter connects to. */
+  /**
+   * The URL the exporter connects to, as shown in its diagnostics: a user name and password in it
+   * are replaced by `***`.
+   */
   readonly url: string;
+  readonly #secret: string | undefined;
   readonly #maxQueued: number;
   readonly #connection: ReconnectingSocket;
   readonly #queue: Entry[] = [];
@@ -95,7 +99,8 @@ export class WebSocketSpanExporter implements SpanExporter {
    */
   constructor(options: WebSocketSpanExporterOptions) {
     const settings = websocketSettings(options);
-    this.url = settings.url;
+    this.url = settings.displayUrl;
+    this.#secret = settings.url === settings.displayUrl ? undefined : settings.url;
     this.#maxQueued = settings.maxQueued;
     this.#connection = new ReconnectingSocket(settings, {
       open: () => {
@@ -301,7 +306,26 @@ export class WebSocketSpanExporter implements SpanExporter {
     const count = this.#failQueue("failed");
     if (count > 0 && !this.#warnedDown) {
       this.#warnedDown = true;
-      report("error", "websocket_send_failed", `Cannot send ${count} spans to ${this.url}`, cause);
+      report(
+        "error",
+        "websocket_send_failed",
+        `Cannot send ${count} spans to ${this.url}`,
+        this.#hideUrl(cause),
+      );
+    }
+  }
+
+  /** The cause, or a copy of it with the URL's credentials hidden where its message shows them. */
+  #hideUrl(cause: unknown): unknown {
+    const secret = this.#secret;
+    if (secret === undefined || !(cause instanceof Error)) return cause;
+    try {
+      if (!cause.message.includes(secret)) return cause;
+      const hidden = new Error(cause.message.replaceAll(secret, this.url));
+      hidden.name = cause.name;
+      return hidden;
+    } catch {
+      return "the WebSocket client failed";
     }
   }
 

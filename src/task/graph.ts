@@ -205,26 +205,48 @@ export function toDot(graph: TaskGraph, name: string = "tasks"): string {
 }
 
 function mermaidText(text: string): string {
-  // Mermaid labels are quoted; quotes and markup-breaking characters become entity codes.
-  return `"${text.replace(/[&"<>#]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, " ")}"`;
+  // Mermaid labels are quoted; quotes and markup-breaking characters become entity codes (a
+  // backtick would open a markdown string, `%%` a comment or directive), line breaks spaces.
+  return `"${
+    text.replace(/[&"<>#`%]/g, (c) => `#${c.charCodeAt(0)};`)
+      // deno-lint-ignore no-control-regex
+      .replace(/\r\n|[\u0000-\u001f\u007f\u2028\u2029]/g, " ")
+  }"`;
 }
 
 /**
  * Renders a task graph as a Mermaid flowchart (what cannot be read renders as `<unprintable>` or
- * is left out; never throws).
+ * is left out; never throws). Nodes are named `n0`, `n1`, … in the order of their ids' first
+ * appearance, so no id text reaches the output but through a quoted label.
  *
  * @param graph The graph.
  * @returns Mermaid source (`flowchart TD …`).
  */
 export function toMermaid(graph: TaskGraph): string {
   const lines = ["flowchart TD"];
+  const names = new Map<string, string>();
+  const nameOf = (id: unknown): string => {
+    const key = safeString(id);
+    let name = names.get(key);
+    if (name === undefined) {
+      name = `n${names.size}`;
+      names.set(key, name);
+    }
+    return name;
+  };
   for (const n of readItems(graph, "nodes", NODE_FIELDS)) {
-    const id = safeString(n.id);
-    lines.push(`  n${id}[${mermaidText(`${safeString(n.name)} (${safeString(n.type)})`)}]`);
-    if (n.status === "failed") lines.push(`  style n${id} stroke:#d00`);
+    const id = nameOf(n.id);
+    lines.push(`  ${id}[${mermaidText(`${safeString(n.name)} (${safeString(n.type)})`)}]`);
+    if (n.status === "failed") lines.push(`  style ${id} stroke:#d00`);
   }
   for (const e of readItems(graph, "edges", EDGE_FIELDS)) {
-    lines.push(`  n${safeString(e.from)} --> n${safeString(e.to)}`);
+    for (const end of [e.from, e.to]) {
+      // An edge to a node not in the list: that node shows its id, as Mermaid would.
+      if (!names.has(safeString(end))) {
+        lines.push(`  ${nameOf(end)}[${mermaidText(safeString(end))}]`);
+      }
+    }
+    lines.push(`  ${nameOf(e.from)} --> ${nameOf(e.to)}`);
   }
   return lines.join("\n");
 }
