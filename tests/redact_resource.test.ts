@@ -16,6 +16,7 @@ import {
 import type { Attributes, Resource, SpanRecord } from "../mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
+import { makeSpanRecord } from "./_support/span_records.ts";
 import { capturingOtlp } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
@@ -131,24 +132,5 @@ describe("resource redaction", () => {
 
 /** A finished span record with the given resource. */
 function recordWith(resource: Resource): SpanRecord {
-  return {
-    traceId: "0af7651916cd43dd8448eb211c80319c",
-    spanId: "b7ad6b7169203331",
-    parentSpanId: undefined,
-    traceFlags: 1,
-    traceState: undefined,
-    name: "op",
-    kind: "INTERNAL",
-    startTime: 1e18,
-    endTime: 1e18 + 1,
-    attributes: {},
-    events: [],
-    links: [],
-    status: { code: "UNSET" },
-    resource,
-    scope: { name: "test" },
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
+  return makeSpanRecord({ resource, scope: { name: "test" } });
 }

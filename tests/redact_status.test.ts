@@ -22,6 +22,7 @@ import { EventTracer, failToolCall, startToolCall } from "../src/events/mod.ts";
 import { agentSetup } from "./agents/_helpers.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
+import { makeSpanRecord } from "./_support/span_records.ts";
 import { capturingOtlp } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
@@ -366,24 +367,10 @@ function recordOf(
   status: SpanRecord["status"],
   exception: Record<string, string>,
 ): SpanRecord {
-  return {
-    traceId: "0af7651916cd43dd8448eb211c80319c",
-    spanId: "b7ad6b7169203331",
-    parentSpanId: undefined,
-    traceFlags: 1,
-    traceState: undefined,
-    name: "op",
-    kind: "INTERNAL",
-    startTime: 1e18,
-    endTime: 1e18 + 1,
-    attributes: {},
-    events: [{ name: "exception", time: 1e18, attributes: exception, droppedAttributesCount: 0 }],
-    links: [],
+  return makeSpanRecord({
     status,
+    events: [{ name: "exception", time: 1e18, attributes: exception, droppedAttributesCount: 0 }],
     resource: { attributes: { "service.name": "svc" } },
     scope: { name: "test" },
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
+  });
 }
