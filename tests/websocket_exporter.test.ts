@@ -242,18 +242,71 @@ for (const [client, webSocket] of clients) {
         const exporter = make(port);
         const down = await exporter.export(makeSpanBatch(3, "down"));
         assert.deepEqual([down.exported, down.failed], [0, 3]);
+        // The failed attempt starts a backoff: spans exported during it open no connection.
         const again = await exporter.export(makeSpanBatch(2, "still-down"));
-        assert.equal(again.failed, 2);
+        assert.deepEqual([again.failed, again.dropped], [0, { reconnect_backoff: 2 }]);
+        await delay(150); // the first backoff is at most 100 ms
+        const third = await exporter.export(makeSpanBatch(2, "still-down"));
+        assert.equal(third.failed, 2);
         assert.equal(
           diagnostics.list.filter((d) => d.code === "websocket_send_failed").length,
           1,
           "a server that stays down is reported once",
         );
         server = await SpanServer.start(port);
+        await delay(250); // the second backoff is at most 200 ms
         const spans = makeSpanBatch(2, "back");
         assert.equal((await exporter.export(spans)).exported, 2);
         await server.until(() => server!.messages.length === 2, "2 messages");
         assert.deepEqual(server.messages, await jsonlLines(spans));
+      } finally {
+        diagnostics.restore();
+        await server?.stop();
+      }
+    });
+
+    it("backs off while the server is down: far fewer connections than exports, then delivers once it is back", async () => {
+      const first = await SpanServer.start();
+      const port = first.port;
+      await first.stop();
+      const Client = webSocket ?? globalWebSocket!;
+      let attempts = 0;
+      const Counting = class extends (Client as new (url: string) => object) {
+        constructor(url: string) {
+          super(url);
+          attempts++;
+        }
+      } as unknown as WebSocketConstructor;
+      const diagnostics = captureDiagnostics();
+      let server: SpanServer | undefined;
+      try {
+        const exporter = make(port, { webSocket: Counting });
+        // A SimpleSpanProcessor's pace: one export per span, for about half a second.
+        const totals = { exported: 0, failed: 0, backoff: 0 };
+        const started = Date.now();
+        for (let i = 0; i < 200; i++) {
+          const report = await exporter.export(makeSpanBatch(1, `down-${i}`));
+          totals.exported += report.exported;
+          totals.failed += report.failed;
+          totals.backoff += report.dropped.reconnect_backoff ?? 0;
+          await delay(Math.max(0, started + 2.5 * (i + 1) - Date.now()));
+        }
+        const elapsed = Date.now() - started;
+        assert.ok(
+          attempts <= Math.max(6, elapsed / 100),
+          `${attempts} connections in ${elapsed} ms`,
+        );
+        assert.equal(totals.exported, 0);
+        assert.equal(totals.failed + totals.backoff, 200, "every span is counted");
+        assert.ok(totals.backoff > 150, "most spans are dropped as reconnect_backoff");
+        server = await SpanServer.start(port);
+        const spans = makeSpanBatch(1, "back");
+        for (let i = 0; i < 100 && server.messages.length === 0; i++) {
+          await exporter.export(spans);
+          await delay(50);
+        }
+        const [line] = await jsonlLines(spans);
+        await server.until(() => server!.messages.includes(line), "the span after the backoff");
       } finally {
         diagnostics.restore();
         await server?.stop();
@@ -490,6 +543,82 @@ describe("WebSocket exporter configuration", () => {
       assert.deepEqual([next.exported, next.failed, sockets.length], [1, 0, 2]);
       await exporter.shutdown({ deadline: Date.now() + 1000 });
     } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("a failed connection attempt backs off (reconnect_backoff), longer per failure, reset once one opens", async () => {
+    let up = false;
+    let attempts = 0;
+    const times: number[] = [];
+    /** Opens after 5 ms while `up`; otherwise fails like a refused connection. */
+    class ScriptedSocket {
+      readyState = 0;
+      readonly #listeners: Record<string, (() => void)[]> = {};
+      constructor() {
+        attempts++;
+        times.push(Date.now());
+        const opens = up;
+        setTimeout(() => {
+          this.readyState = opens ? 1 : 3;
+          for (const type of opens ? ["open"] : ["error", "close"]) {
+            for (const listener of this.#listeners[type] ?? []) listener();
+          }
+        }, 5);
+      }
+      addEventListener(type: string, listener: () => void) {
+        (this.#listeners[type] ??= []).push(listener);
+      }
+      send() {}
+      close() {
+        this.readyState = 3;
+      }
+    }
+    const diagnostics = captureDiagnostics();
+    // The exporter's timers never keep a process alive; this one keeps the test running.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      const exporter = new WebSocketSpanExporter({
+        runId: "r",
+        webSocket: ScriptedSocket,
+        idleTimeoutMillis: 50,
+      });
+      /** Exports one span every 5 ms for `ms`; returns the attempts made and the reports. */
+      const run = async (ms: number) => {
+        const before = attempts;
+        const reports: FlushReport[] = [];
+        for (const end = Date.now() + ms; Date.now() < end;) {
+          reports.push(await exporter.export(makeSpanBatch(1)));
+          await delay(5);
+        }
+        return { attempts: attempts - before, reports };
+      };
+      const down = await run(1000);
+      assert.ok(down.attempts >= 3 && down.attempts <= 6, `${down.attempts} attempts in 1 s`);
+      const dropped = down.reports.reduce((n, r) => n + (r.dropped.reconnect_backoff ?? 0), 0);
+      const failed = down.reports.reduce((n, r) => n + r.failed, 0);
+      assert.equal(failed, down.attempts, "each attempt fails the span that waited for it");
+      assert.equal(dropped + failed, down.reports.length, "every span is counted");
+      // Backing off longer per failure (the jitter takes at most half of each delay).
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
+      assert.ok(gaps.every((gap, i) => i === 0 || gap >= gaps[i - 1] - 20), `gaps ${gaps}`);
+      assert.ok(gaps[gaps.length - 1] >= 150, `gaps ${gaps}`);
+      up = true; // the server is back: spans are delivered after the backoff
+      let delivered = false;
+      for (let i = 0; i < 200 && !delivered; i++) {
+        delivered = (await exporter.export(makeSpanBatch(1))).exported === 1;
+        if (!delivered) await delay(20);
+      }
+      assert.ok(delivered, "delivered once the backoff ended");
+      // Once a connection opened, the backoff starts over at 100 ms.
+      up = false;
+      await delay(150); // the connection idles out
+      assert.equal((await exporter.export(makeSpanBatch(1))).failed, 1, "reconnects at once");
+      await delay(150);
+      assert.equal((await exporter.export(makeSpanBatch(1))).failed, 1, "retried after 100 ms");
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      clearInterval(keepAlive);
       diagnostics.restore();
     }
   });

@@ -10,6 +10,13 @@
  * server that stopped reading would otherwise leave one open socket, with its unsent buffer, per
  * reconnect. At most one socket is thus ever closing.
  *
+ * A connection that fails before it opens (refused, error, connect timeout, a throwing client)
+ * starts a backoff: no new socket opens for 100 ms, doubling per failure up to 30 s (each less a
+ * random part of up to half, the jitter), and reset when a connection opens. It is a time, not a
+ * timer, so it holds no process open and spans no Worker request beyond its length. A socket that
+ * throws (workerd: another request's) or a dropped open connection starts none: the next
+ * connection opens at once (and if that attempt fails, the backoff starts).
+ *
  * @module
  */
 import { clearBackgroundTimer, setBackgroundTimer, type TimerHandle } from "../processor/_timer.ts";
@@ -60,6 +67,11 @@ export interface SocketHandlers {
   stalled(): void;
 }
 
+/** The first backoff after a failed connection attempt, in ms; it doubles per failure. */
+const BACKOFF_MIN_MS = 100;
+/** The longest backoff, in ms. */
+const BACKOFF_MAX_MS = 30_000;
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 3;
@@ -85,6 +97,12 @@ export class ReconnectingSocket {
   #stalled = false;
   #timer: TimerHandle | undefined;
   #lastSend = 0;
+  /** The current socket has opened. */
+  #opened = false;
+  /** Connection attempts failed in a row; reset when one opens. */
+  #failures = 0;
+  /** Epoch-ms time before which no new socket opens (the backoff). */
+  #retryAt = 0;
 
   /**
    * Creates the holder; nothing connects until {@linkcode ReconnectingSocket.connect}.
@@ -101,11 +119,12 @@ export class ReconnectingSocket {
    * The connection's state. A socket found closing, closed or unusable is forgotten first (and
    * reported lost). `closing`: a dropped socket that cannot be forced closed is still closing, so
    * no new one opens yet; `stalled`: it was dropped as stalled or has not closed within the
-   * connect timeout (a server that stopped reading), so none opens until it does.
+   * connect timeout (a server that stopped reading), so none opens until it does; `backoff`: a
+   * connection attempt failed and none opens until the backoff ends.
    *
-   * @returns `none`, `connecting`, `open`, `closing` or `stalled`.
+   * @returns `none`, `connecting`, `open`, `closing`, `stalled` or `backoff`.
    */
-  state(): "none" | "connecting" | "open" | "closing" | "stalled" {
+  state(): "none" | "connecting" | "open" | "closing" | "stalled" | "backoff" {
     const socket = this.#socket;
     if (socket !== undefined) {
       try {
@@ -118,17 +137,18 @@ export class ReconnectingSocket {
       }
     }
     const closing = this.#closing;
-    if (closing === undefined) return "none";
-    try {
-      if (closing.readyState !== CLOSED) return this.#stalled ? "stalled" : "closing";
-    } catch { /* unusable here: it cannot be waited for */ }
-    this.#closed(closing, false);
-    return "none";
+    if (closing !== undefined) {
+      try {
+        if (closing.readyState !== CLOSED) return this.#stalled ? "stalled" : "closing";
+      } catch { /* unusable here: it cannot be waited for */ }
+      this.#closed(closing, false);
+    }
+    return Date.now() < this.#retryAt ? "backoff" : "none";
   }
 
   /**
-   * Opens a connection (when there is none, and no dropped one is still closing); a client that
-   * throws is reported lost at once.
+   * Opens a connection (when there is none, no dropped one is still closing, and no backoff
+   * runs); a client that throws is reported lost at once.
    */
   connect(): void {
     if (this.state() !== "none") return;
@@ -136,14 +156,19 @@ export class ReconnectingSocket {
     try {
       socket = new this.#settings.webSocket(this.#settings.url);
     } catch (error) {
+      this.#backOff();
       return this.#handlers.lost(error);
     }
     this.#socket = socket;
+    this.#opened = false;
     this.#lastSend = Date.now();
     this.#arm(this.#settings.connectTimeout, () => this.#lose(socket, "connect timeout", "force"));
     try {
       socket.addEventListener("open", () => {
         if (this.#socket !== socket) return;
+        this.#opened = true;
+        this.#failures = 0;
+        this.#retryAt = 0;
         this.#lastSend = Date.now();
         this.#arm(this.#settings.idleTimeout, () => this.#idle(socket));
         this.#handlers.open();
@@ -236,9 +261,16 @@ export class ReconnectingSocket {
     how: Drop = "close",
   ): void {
     if (socket !== this.#socket) return;
+    if (!this.#opened && how !== "unusable") this.#backOff();
     this.#forget();
     this.#drop(socket, how);
     this.#handlers.lost(cause);
+  }
+
+  /** A connection attempt failed: no new one before 100 ms × 2^(failures − 1), capped, jittered. */
+  #backOff(): void {
+    const limit = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.#failures++, 20));
+    this.#retryAt = Date.now() + limit * (0.5 + Math.random() / 2);
   }
 
   /**

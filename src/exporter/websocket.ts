@@ -3,11 +3,12 @@
  * `WebSocketSpanExporter`), one text message per span at `ws://<host>:<port>/ws/spans/<run id>`.
  * Each message is exactly the line the JSONL exporter writes for that span, without the newline.
  *
- * Like dreadnode's it connects lazily, drops the connection on any error and reconnects at the
- * next export, and never retries. Unlike it, spans exported while the connection opens are queued
- * (bounded), and every outcome is counted in the export's {@linkcode FlushReport}. dreadnode's
- * `auto_start` (asking its CLI to start the server) is not provided: start `dreadnode serve`
- * yourself.
+ * Like dreadnode's it connects lazily, drops the connection on any error and reconnects at a
+ * later export, and never retries a span. Unlike it, a connection attempt that failed is followed
+ * by a backoff (spans exported meanwhile are dropped, `reconnect_backoff`), spans exported while
+ * the connection opens are queued (bounded), and every outcome is counted in the export's
+ * {@linkcode FlushReport}. dreadnode's `auto_start` (asking its CLI to start the server) is not
+ * provided: start `dreadnode serve` yourself.
  *
  * This file keeps the queue and the accounting of every span; the connection (timeouts, idle
  * and stalled connections, sockets that throw) is `_reconnecting_socket.ts`, the options and
@@ -46,7 +47,10 @@ interface Entry {
  *
  * A span counts as exported once handed to an open socket (the protocol has no acknowledgement:
  * what the socket still buffers when the connection breaks is lost). A failed or closed
- * connection fails the spans still waiting for it; the next export reconnects. Spans waiting
+ * connection fails the spans still waiting for it; the next export reconnects. After a connection
+ * that fails before it opens (server down), no new one opens for a backoff of 100 ms, doubling
+ * per failure to 30 s (with jitter) and reset once one opens; spans exported meanwhile are
+ * dropped (`reconnect_backoff`), so a server that is down gets no reconnect storm. Spans waiting
  * past an export's deadline are dropped (`deadline`). `export` never rejects. While the socket
  * holds more than `maxBufferedBytes` unsent, spans are dropped (`buffer_full`); a connection
  * that stays so for `idleTimeoutMillis` is ended and the next export reconnects. On Cloudflare
@@ -182,8 +186,10 @@ export class WebSocketSpanExporter implements SpanExporter {
       : undefined;
     if (expired !== undefined) return addDropped(result, expired, spans.length);
     // A broken connection is dropped now: this batch gets a new one, unless the dropped one
-    // cannot be forced closed and its server stopped reading.
-    if (this.#connection.state() === "stalled") {
+    // cannot be forced closed and its server stopped reading, or a failed attempt backs off.
+    const state = this.#connection.state();
+    if (state === "backoff") return addDropped(result, "reconnect_backoff", spans.length);
+    if (state === "stalled") {
       addDropped(result, "connection_stalled", spans.length);
       return this.#warnStalled();
     }
@@ -284,6 +290,8 @@ export class WebSocketSpanExporter implements SpanExporter {
       if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
       return;
     }
+    // Spans queued while a failed socket finished closing: none opens before the backoff ends.
+    if (state === "backoff") return void this.#failQueue("reconnect_backoff");
     if (state === "none" && this.#queue.length > 0) this.#connection.connect();
     if (state !== "open") return;
     const queue = this.#queue;
