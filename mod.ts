@@ -179,7 +179,8 @@ export { pythonJson, pythonStr } from "./src/serialize/python_json.ts";
 export { sha1, sha1Hex } from "./src/hash/sha1.ts";
 export { EMPTY_HASH, hashSerialized, objectHashes, schemaHash } from "./src/hash/object_hash.ts";
 export type { ObjectHashes } from "./src/hash/object_hash.ts";
-export { createRedactionPolicy, normalizeKey, RedactionPolicy } from "./src/redact/policy.ts";
+export { createRedactionPolicy, RedactionPolicy } from "./src/redact/policy.ts";
+export { normalizeKey } from "./src/redact/sensitive_keys.ts";
 export type { HeadersInput } from "./src/redact/headers.ts";
 export {
   DEFAULT_MAX_STRING_LENGTH,

@@ -22,25 +22,16 @@ import { safeString } from "../safe_string.ts";
 import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
-import {
-  isJsonSpace,
-  maskJsonText,
-  type NameKeys,
-  parseOrUndefined,
-  unescapeCode,
-  UNICODE_ESCAPE,
-} from "./json_scan.ts";
+import { isJsonSpace, maskJsonText, type NameKeys, parseOrUndefined } from "./json_scan.ts";
 import { maskFreeText } from "./free_text.ts";
 import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
+import { SensitiveKeys } from "./sensitive_keys.ts";
 import { truncateString } from "./truncate.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
 const MAX_DEPTH = 64;
-const CACHE_LIMIT = 4096;
-/** Longer keys are not cached (free text makes keys of whatever stands between two quotes). */
-const CACHE_KEY_LENGTH = 256;
 /** The most objects one `redactValue` walks; past it, values become the replacement. */
 const MAX_OBJECTS = 1_000_000;
 
@@ -52,17 +43,6 @@ interface Walk {
   objects: number;
   /** Whether the value was parsed from free text: its strings are free text too. */
   readonly free?: boolean;
-}
-
-/**
- * Normalizes a key for matching: lower-case, with every `-` and `_` removed.
- *
- * @param key A key (anything else is normalized by its string form).
- * @returns The normalized key.
- */
-export function normalizeKey(key: string): string {
-  const lower = (typeof key === "string" ? key : safeString(key)).toLowerCase();
-  return lower.includes("-") || lower.includes("_") ? lower.replace(/[-_]/g, "") : lower;
 }
 
 /**
@@ -86,10 +66,7 @@ export class RedactionPolicy {
   readonly maxStringLength: number;
   /** The key matching mode. */
   readonly mode: "exact" | "substring";
-  readonly #keys: Set<string>;
-  readonly #hints: string[];
-  readonly #matcher: ((key: string) => boolean) | undefined;
-  readonly #cache = new Map<string, boolean>();
+  readonly #keys: SensitiveKeys;
 
   /**
    * Creates a policy. Options of the wrong type (or that cannot be read) keep their defaults;
@@ -103,14 +80,12 @@ export class RedactionPolicy {
     this.replacement = resolved.replacement;
     this.maxStringLength = resolved.maxStringLength;
     this.mode = resolved.mode;
-    this.#keys = new Set(resolved.keys.map(normalizeKey).filter((k) => k !== ""));
-    this.#hints = [...this.#keys];
-    this.#matcher = resolved.matcher;
+    this.#keys = new SensitiveKeys(resolved.keys, resolved.mode, resolved.matcher);
   }
 
   /** The normalized sensitive keys. */
   get keys(): readonly string[] {
-    return this.#hints;
+    return this.#keys.keys;
   }
 
   /**
@@ -121,31 +96,7 @@ export class RedactionPolicy {
    * @returns True when the key is sensitive.
    */
   isSensitiveKey(key: string): boolean {
-    if (typeof key !== "string") key = safeString(key);
-    if (key.length > CACHE_KEY_LENGTH) return this.#match(key);
-    const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached;
-    const result = this.#match(key);
-    if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-    this.#cache.set(key, result);
-    return result;
-  }
-
-  #match(key: string): boolean {
-    const normalized = normalizeKey(key);
-    if (this.#keys.has(normalized)) return true;
-    if (this.mode === "substring") {
-      for (const hint of this.#hints) if (normalized.includes(hint)) return true;
-    } else {
-      const dot = normalized.lastIndexOf(".");
-      if (dot >= 0 && this.#keys.has(normalized.slice(dot + 1))) return true;
-    }
-    if (this.#matcher === undefined) return false;
-    try {
-      return this.#matcher(key) === true;
-    } catch {
-      return false;
-    }
+    return this.#keys.isSensitive(key);
   }
 
   /**
@@ -297,12 +248,12 @@ export class RedactionPolicy {
     if (first !== 0x7b && first !== 0x5b) {
       // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
       const quoted = text.includes('"') || text.includes("\\u0022");
-      const scan = free && quoted && this.#mayHoldKey(text);
+      const scan = free && quoted && this.#keys.mayOccurIn(text);
       const masked = scan ? this.#mask(text, depth, undefined, true) : text;
       return this.#cut(masked, truncate);
     }
     const long = truncate && text.length > this.maxStringLength;
-    if (!long && !this.#mayHoldKey(text)) return text;
+    if (!long && !this.#keys.mayOccurIn(text)) return text;
     if (depth >= MAX_DEPTH) return this.replacement;
     // A failed parse is slow, and free text may hold many pieces that look like JSON: only free
     // text itself is parsed (the scan masks the pieces inside it), and only text that ends with a
@@ -320,7 +271,7 @@ export class RedactionPolicy {
     if (redacted !== parsed) return JSON.stringify(redacted);
     // `JSON.parse` keeps only the last copy of a repeated key, so a secret under an earlier copy
     // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
-    return long && !this.#mayHoldKey(text) ? text : this.#mask(text, depth, names, free);
+    return long && !this.#keys.mayOccurIn(text) ? text : this.#mask(text, depth, names, free);
   }
 
   /**
@@ -337,20 +288,6 @@ export class RedactionPolicy {
       redactName: (value, inner) =>
         this.#value(value as JsonValue, depth + 1, false, undefined, inner),
     });
-  }
-
-  /** A cheap necessary condition for a JSON string to hold a sensitive key. */
-  #mayHoldKey(text: string): boolean {
-    if (this.#matcher !== undefined) return true;
-    if (this.#hasHint(text)) return true;
-    // A key may be spelled with escapes (`"api\u005fkey"`): look again with them decoded.
-    return text.includes("\\u") && this.#hasHint(text.replace(UNICODE_ESCAPE, unescapeCode));
-  }
-
-  #hasHint(text: string): boolean {
-    const normalized = normalizeKey(text);
-    for (const hint of this.#hints) if (normalized.includes(hint)) return true;
-    return false;
   }
 
   /**
