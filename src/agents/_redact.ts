@@ -53,3 +53,26 @@ export function redactedJson(value: unknown, policy?: RedactionPolicy): string {
     return "null";
   }
 }
+
+/**
+ * An OpenAI span error record (`{ message, data }`) as redacted JSON text: `data` by key, the
+ * message as free text, so JSON embedded in it (`failed: {"api_key":…}`) is masked too. A policy
+ * that throws on the message (a subclass) leaves its replacement instead: the span still ends.
+ *
+ * @param error The error record.
+ * @param policy The policy (default: the process-wide policy).
+ * @returns JSON text.
+ * @internal
+ */
+export function redactedErrorJson(
+  error: { readonly message: string },
+  policy: RedactionPolicy = getRedactionPolicy(),
+): string {
+  let message: string;
+  try {
+    message = policy.redactText(error.message, { truncate: false });
+  } catch {
+    message = policy.replacement;
+  }
+  return redactedJson({ ...error, message }, policy);
+}

@@ -10,12 +10,11 @@ import { isoFromNs, toEpochNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
-import { getRedactionPolicy } from "../redact/global.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
-import { jsonSafe, redactedJson } from "./_redact.ts";
+import { jsonSafe, redactedErrorJson, redactedJson } from "./_redact.ts";
 import { runScoped } from "./_scope.ts";
 import {
   activeScope,
@@ -251,15 +250,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
       if (shape.name !== span.name) span.updateName(shape.name);
       span.setAttributes(shape.attributes);
       if (this.#error !== null) {
-        // The message is free text: JSON embedded in it (`failed: {"api_key":…}`) is masked too.
-        const policy = getRedactionPolicy();
-        let message: string;
-        try {
-          message = policy.redactText(this.#error.message, { truncate: false });
-        } catch {
-          message = policy.replacement; // A failing policy (a subclass) must not keep the span open.
-        }
-        span.setAttribute("openai.error", redactedJson({ ...this.#error, message }, policy));
+        span.setAttribute("openai.error", redactedErrorJson(this.#error));
         span.setAttribute("error.type", this.#errorType ?? "_OTHER");
         span.setStatus({ code: "ERROR", message: this.#error.message });
       }
