@@ -4,9 +4,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RedactionPolicy } from "../mod.ts";
-import { BackendSpanExporter, functionSpan, trace } from "../src/agents/mod.ts";
-import type { AgentSpan, FunctionSpanData } from "../src/agents/mod.ts";
-import { agentSetup } from "./agents/_helpers.ts";
+import { BackendSpanExporter } from "../src/agents/mod.ts";
+import { agentSetup, failedToolSpan } from "./agents/_helpers.ts";
 
 const R = "***REDACTED***";
 
@@ -26,17 +25,11 @@ describe("BackendSpanExporter error records", () => {
   it("masks JSON embedded in an agent span's error message", async () => {
     const { done } = agentSetup();
     try {
-      let span: AgentSpan<FunctionSpanData> | undefined;
-      await trace("wf").run(() => {
-        span = functionSpan("tool");
-        assert.throws(() =>
-          span!.run(() => {
-            throw new Error(`tool failed: {"api_key":"SECRET_OAI","detail":"quota"}`);
-          })
-        );
-      });
+      const span = await failedToolSpan(
+        new Error(`tool failed: {"api_key":"SECRET_OAI","detail":"quota"}`),
+      );
       const bodies: string[] = [];
-      await capturing(bodies).export([span!]);
+      await capturing(bodies).export([span]);
       assert.equal(bodies.length, 1);
       assert.ok(!bodies[0].includes("SECRET_OAI"), bodies[0]);
       const [posted] = JSON.parse(bodies[0]).data;

@@ -17,9 +17,8 @@ import {
 } from "../mod.ts";
 import type { SpanRecord } from "../mod.ts";
 import { BackendSpanExporter, functionSpan, trace } from "../src/agents/mod.ts";
-import type { AgentSpan, FunctionSpanData } from "../src/agents/mod.ts";
 import { EventTracer, failToolCall, startToolCall } from "../src/events/mod.ts";
-import { agentSetup } from "./agents/_helpers.ts";
+import { agentSetup, failedToolSpan } from "./agents/_helpers.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";
@@ -58,13 +57,7 @@ describe("redaction of error text", () => {
         span.recordException(providerError("SECRET_CORE"));
       });
       // 2. The agent layer (status set from the error's message, plus the exception event).
-      await trace("wf").run(() => {
-        try {
-          functionSpan("tool").run(() => {
-            throw providerError("SECRET_AGENT");
-          });
-        } catch { /* rethrown by the span */ }
-      });
+      await failedToolSpan(providerError("SECRET_AGENT"));
       // 3. The events layer (status set from the event's error text).
       const events = new EventTracer({ storage, enableConsole: false });
       await events.runCallable({
@@ -257,15 +250,7 @@ describe("redaction of error text", () => {
 
     const { collector, done } = agentSetup();
     try {
-      let span: AgentSpan<FunctionSpanData> | undefined;
-      await trace("wf").run(() => {
-        span = functionSpan("tool");
-        assert.throws(() =>
-          span!.run(() => {
-            throw new Error(body);
-          })
-        );
-      });
+      const span = await failedToolSpan(new Error(body));
       const record = collector.ended.find((s) => s.attributes["openai.error"] !== undefined)!;
       assert.deepEqual(JSON.parse(record.attributes["openai.error"] as string), {
         message: masked,
@@ -315,16 +300,7 @@ describe("redaction of error text", () => {
   it("masks JSON in an agent span's openai.error with the exporter's own policy, not only the global one", async () => {
     const { collector, done } = agentSetup();
     try {
-      trace("wf").run(() => {
-        const span = functionSpan("tool");
-        try {
-          span.run(() => {
-            throw new Error('tool failed: {"session":"SESS-LEAK"}');
-          });
-        } catch {
-          // rethrown by run()
-        }
-      });
+      await failedToolSpan(new Error('tool failed: {"session":"SESS-LEAK"}'));
       const record = collector.ended.find((s) => s.name !== "wf")!;
       const out = redactSpan(record, new RedactionPolicy({ extraKeys: ["session"] }));
       assert.ok(!JSON.stringify(out).includes("SESS-LEAK"), JSON.stringify(out.attributes));

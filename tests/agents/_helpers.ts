@@ -2,7 +2,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AsyncLocalStorageContextManager, setContextManager, Tracer } from "../../mod.ts";
 import type { ContextManager, SpanRecord } from "../../mod.ts";
-import { setAgentTracer, setTraceProcessors, setTracingDisabled } from "../../src/agents/mod.ts";
+import assert from "node:assert/strict";
+import {
+  functionSpan,
+  setAgentTracer,
+  setTraceProcessors,
+  setTracingDisabled,
+  trace,
+} from "../../src/agents/mod.ts";
+import type { AgentSpan, FunctionSpanData } from "../../src/agents/mod.ts";
 import { CollectingProcessor } from "../_support/collect.ts";
 
 /** A fresh tracer + collector installed for the agent layer; call `done()` at the end. */
@@ -37,4 +45,23 @@ export function byType(spans: readonly SpanRecord[], type: string): SpanRecord {
   const span = spans.find((s) => s.attributes["openai.span.type"] === type);
   if (span === undefined) throw new Error(`no span of type ${type}`);
   return span;
+}
+
+/**
+ * Runs a trace `wf` whose function span `tool` throws `error` (which `run()` rethrows).
+ *
+ * @param error What the tool throws.
+ * @returns The finished function span.
+ */
+export async function failedToolSpan(error: unknown): Promise<AgentSpan<FunctionSpanData>> {
+  let span: AgentSpan<FunctionSpanData> | undefined;
+  await trace("wf").run(() => {
+    span = functionSpan("tool");
+    assert.throws(() =>
+      span!.run(() => {
+        throw error;
+      })
+    );
+  });
+  return span!;
 }
