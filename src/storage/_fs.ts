@@ -226,8 +226,36 @@ export function isTempName(name: string): boolean {
 }
 
 /**
+ * Removes the named files of one directory that are older than {@linkcode STALE_MILLIS} (one
+ * `stat` each). Never rejects: a file gone meanwhile is skipped; any other failure goes to
+ * `onError` (and the file is left for a later sweep).
+ *
+ * @param fs The file system.
+ * @param dir Absolute directory path.
+ * @param names The names of the files to consider, in `dir`.
+ * @param onError Told of a file that could not be checked or removed (not a missing one).
+ * @returns When done.
+ */
+export async function removeStale(
+  fs: FileSystem,
+  dir: string,
+  names: Iterable<string>,
+  onError: (path: string, error: unknown) => void = () => {},
+): Promise<void> {
+  const cutoff = Date.now() - STALE_MILLIS;
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    try {
+      if (await fs.mtime(path) < cutoff) await removeIfExists(fs, path);
+    } catch (error) {
+      if (!isNotFound(error)) onError(path, error);
+    }
+  }
+}
+
+/**
  * Removes the temporary files of {@linkcode writeAtomic} older than {@linkcode STALE_MILLIS} in
- * one directory (not its subdirectories): one listing, then one `stat` per temporary file. Never
+ * one directory (not its subdirectories): one listing, then {@linkcode removeStale}. Never
  * rejects: a missing directory or a file that cannot be removed is left alone.
  *
  * @param fs The file system.
@@ -236,16 +264,7 @@ export function isTempName(name: string): boolean {
  */
 export async function removeStaleTemps(fs: FileSystem, dir: string): Promise<void> {
   const names = await fs.readDir(dir).catch((): string[] => []);
-  const cutoff = Date.now() - STALE_MILLIS;
-  for (const name of names) {
-    if (!isTempName(name)) continue;
-    const path = `${dir}/${name}`;
-    try {
-      if (await fs.mtime(path) < cutoff) await removeIfExists(fs, path);
-    } catch {
-      // Gone meanwhile, or not ours to remove: left for a later sweep.
-    }
-  }
+  await removeStale(fs, dir, names.filter(isTempName));
 }
 
 /**

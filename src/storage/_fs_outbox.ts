@@ -27,7 +27,7 @@ import {
   isTempName,
   readIfExists,
   removeIfExists,
-  STALE_MILLIS,
+  removeStale,
   writeAtomic,
 } from "./_fs.ts";
 import type { OutboxStore } from "./_outbox.ts";
@@ -91,21 +91,16 @@ export class FsOutboxStore implements OutboxStore {
     return infos;
   }
 
-  async #sweep(names: readonly string[], live: ReadonlySet<string>): Promise<void> {
-    const now = Date.now();
-    for (const name of names) {
+  /** Removes old orphan bodies, corrupt metadata and temporary files (see the module docs). */
+  #sweep(names: readonly string[], live: ReadonlySet<string>): Promise<void> {
+    const stale = names.filter((name) => {
       const id = name.replace(/\.(bin|json)$/, "");
-      const orphan = isOutboxId(id) && !live.has(id); // body without metadata, or corrupt metadata
-      if (!orphan && !isTempName(name)) continue;
-      const path = `${this.#dir}/${name}`;
-      try {
-        if (now - await this.#fs.mtime(path) > STALE_MILLIS) await removeIfExists(this.#fs, path);
-      } catch (error) {
-        if (!isNotFound(error)) {
-          report("warn", "outbox_sweep_failed", `Cannot remove ${path}`, error);
-        }
-      }
-    }
+      // A body without metadata, corrupt metadata, or a temporary file.
+      return isOutboxId(id) && !live.has(id) || isTempName(name);
+    });
+    return removeStale(this.#fs, this.#dir, stale, (path, error) => {
+      report("warn", "outbox_sweep_failed", `Cannot remove ${path}`, error);
+    });
   }
 
   /**
