@@ -1,6 +1,7 @@
 /**
  * Run scopes of the events layer (design_research_agents' `start_trace_run` /
- * `finish_trace_run`): the current trace session and span id live in a small mutable cell.
+ * `finish_trace_run`): the current trace session and span id live in a small mutable cell
+ * (`_run_cells.ts`).
  * `EventTracer.runCallable` / {@linkcode withTraceRun} give each run its own cell in tracelet's
  * context (isolated across concurrent async work, like DRA's per-task ContextVars); the imperative
  * `startTraceRun` / `finishTraceRun` pair works in the innermost of those, or, outside any scope,
@@ -27,13 +28,9 @@
  *
  * @module
  */
-import { createContextKey } from "../context/context.ts";
-import type { ContextKey } from "../context/context.ts";
 import { SPAN_KEY } from "../context/keys.ts";
-import { flowLocal } from "../context/flow_local.ts";
-import type { FlowLocal } from "../context/flow_local.ts";
 import { getContextManager } from "../context/manager.ts";
-import { report, reportOnce } from "../diagnostics.ts";
+import { reportOnce } from "../diagnostics.ts";
 import { errorText, field, ownFields } from "../agents/_input.ts";
 import { runScoped } from "../agents/_scope.ts";
 import { safeString } from "../safe_string.ts";
@@ -41,21 +38,17 @@ import type { Span } from "../span.ts";
 import { sortedNames } from "./event.ts";
 import type { EventTracer } from "./event_tracer.ts";
 import { TraceSession } from "./session.ts";
+import {
+  activeCell,
+  CELL_KEY,
+  currentOf,
+  currentSpanId,
+  currentTraceSession,
+  type EventCell,
+  newFlowCell,
+} from "./_run_cells.ts";
 
-/** A session and the span id events nest under. */
-interface Current {
-  readonly session: TraceSession | undefined;
-  readonly spanId: string | undefined;
-}
-
-interface EventCell {
-  /** What was current when the cell was made (current again once its scopes finish). */
-  readonly base: Current;
-  /** The scopes started in this cell and not finished yet, oldest first (bounded). */
-  readonly scopes: TraceScope[];
-  /** The scope `withTraceRun` started in this cell (none in a flow's cell). */
-  owner?: TraceScope;
-}
+export { currentSpanId, currentTraceSession };
 
 /** Per run: how many of its scopes (root and nested) are open, and whether the root finished. */
 interface RunState {
@@ -65,49 +58,12 @@ interface RunState {
 
 /** The most unfinished scopes a cell keeps; past it the oldest is forgotten. */
 const MAX_SCOPES = 1000;
-const NONE: Current = { session: undefined, spanId: undefined };
-const CELL_KEY: ContextKey<EventCell> = createContextKey("tracelet.events.cell");
 const runs = new WeakMap<TraceSession, RunState>();
 const finished = new WeakSet<TraceScope>();
 /** Scopes finished automatically (their own finish comes too late and does nothing). */
 const abandoned = new WeakSet<TraceScope>();
 /** The error recorded on a scope finished automatically. */
 const NOT_FINISHED = "run not finished: the run or scope it was started in finished first";
-
-/** Where imperative runs outside any scope keep their cell: in the current async flow. */
-function flowStore(): FlowLocal<EventCell> {
-  return flowLocal("tracelet.events.cell");
-}
-
-/** The cell of this async flow, while a run is open in it. */
-function flowCell(): EventCell | undefined {
-  try {
-    const cell = flowStore().get();
-    return cell !== undefined && cell.scopes.length > 0 ? cell : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A new cell, made current for the rest of this async flow (a run started outside any scope). */
-function newFlowCell(): EventCell {
-  const cell: EventCell = { base: NONE, scopes: [] };
-  try {
-    flowStore().set(cell);
-  } catch (error) {
-    report("error", "events_context_failed", "Cannot make an event run current", error);
-  }
-  return cell;
-}
-
-/** The cell of the innermost scope, else the open cell of this async flow. */
-function activeCell(): EventCell | undefined {
-  return getContextManager().active().get(CELL_KEY) ?? flowCell();
-}
-
-function currentOf(cell: EventCell | undefined): Current {
-  return cell?.scopes[cell.scopes.length - 1] ?? cell?.base ?? NONE;
-}
 
 function push(cell: EventCell, scope: TraceScope): void {
   if (cell.scopes.length >= MAX_SCOPES) {
@@ -125,25 +81,6 @@ function push(cell: EventCell, scope: TraceScope): void {
     );
   }
   cell.scopes.push(scope);
-}
-
-/**
- * The trace session of the run active in this context (closed sessions are not returned).
- *
- * @returns The active trace session, or undefined when no run is being traced.
- */
-export function currentTraceSession(): TraceSession | undefined {
-  const session = currentOf(activeCell()).session;
-  return session === undefined || session.closed ? undefined : session;
-}
-
-/**
- * The event span id active in this context (the parent of events emitted now).
- *
- * @returns The current span id, or undefined when no run is being traced.
- */
-export function currentSpanId(): string | undefined {
-  return currentTraceSession() === undefined ? undefined : currentOf(activeCell()).spanId;
 }
 
 /** The payload of an active run scope (returned by {@linkcode startTraceRun}). */
