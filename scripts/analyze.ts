@@ -43,14 +43,32 @@ export function parseArgs(argv: readonly string[]): CliOptions | { error: string
     const arg = argv[i];
     const eq = arg.indexOf("=");
     const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => (eq > 0 && arg.startsWith("--") ? arg.slice(eq + 1) : argv[++i]);
+    // Like argparse: a value is the `=` part or the next argument unless that is an option
+    // (a negative number such as `-3` is a value).
+    const value = (): string | undefined => {
+      if (eq > 0 && arg.startsWith("--")) return arg.slice(eq + 1);
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith("-") && !/^-\d/.test(next))) return undefined;
+      i++;
+      return next;
+    };
+    const missing = { error: `argument ${name}: expected one argument` };
     if (name === "--json") options.json = true;
-    else if (name === "--trace-dir") options.traceDir = value() ?? "";
-    else if (name === "--glob") options.glob = value();
-    else if (name === "--top-n") {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) return { error: "--top-n must be an integer >= 1" };
-      options.topN = n;
+    else if (name === "--trace-dir") {
+      const v = value();
+      if (v === undefined) return missing;
+      options.traceDir = v;
+    } else if (name === "--glob") {
+      const v = value();
+      if (v === undefined) return missing;
+      options.glob = v;
+    } else if (name === "--top-n") {
+      const v = value();
+      if (v === undefined) return missing;
+      if (!/^\s*[-+]?\d+\s*$/.test(v)) {
+        return { error: `argument --top-n: invalid int value: '${v}'` };
+      }
+      options.topN = Math.max(1, Number(v)); // DRA clamps to 1 (max(1, top_n))
     } else if (name === "-h" || name === "--help") return { error: "" };
     else return { error: `unrecognized argument: ${arg}` };
   }

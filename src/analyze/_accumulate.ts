@@ -10,6 +10,7 @@
 import type { AnalysisReport, NamedSummary } from "./report.ts";
 import { asInt, summarize } from "./summary.ts";
 import {
+  buildSections,
   bump,
   byName,
   LEGACY_FAMILY,
@@ -19,28 +20,18 @@ import {
   str,
   Tally,
 } from "./_tally.ts";
-import { OBSERVED_EVENT_TYPES } from "../events/event.ts";
+import { errorString } from "./_error_text.ts";
+import { pythonStr } from "../serialize/python_json.ts";
 
-const OBSERVED = new Set(OBSERVED_EVENT_TYPES);
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
 
-/** Error text: a string, an object's `message`, else its JSON with sorted keys. */
-export function errorString(error: unknown): string | undefined {
-  if (error === undefined || error === null || error === "" || error === false) return undefined;
-  if (typeof error === "string") return error;
-  const message = str(obj(error).message);
-  if (message !== undefined) return message;
-  try {
-    return JSON.stringify(
-      error,
-      (_k, v) =>
-        typeof v === "object" && v !== null && !Array.isArray(v)
-          ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Obj)[k]]))
-          : v,
-    );
-  } catch {
-    return String(error);
+/** A `run_id` as DRA reads it (`str(run_id or "")`): numbers and booleans as Python text. */
+function runIdOf(value: unknown): string | undefined {
+  if (typeof value === "string") return str(value);
+  if (typeof value === "number" || typeof value === "boolean") {
+    return value ? pythonStr(value) : undefined;
   }
+  return undefined;
 }
 
 function push(map: Map<string, number[]>, key: string, value: number): void {
@@ -49,17 +40,18 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
   else list.push(value);
 }
 
-function topCounts(map: Record<string, number>, n: number): { error: string; count: number }[] {
-  return Object.entries(map)
-    .sort((a, b) => b[1] - a[1] || byName(a[0], b[0]))
+// Ties keep first-seen order (Python's stable sort, `Counter.most_common`).
+function topCounts(map: Map<string, number>, n: number): { error: string; count: number }[] {
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([error, count]) => ({ error, count }));
 }
 
-function namedSummaries(values: Map<string, number[]>, n: number): NamedSummary[] {
+function namedSummaries(values: Map<string, number[]>, n: number, tieByName: boolean) {
   return [...values.entries()]
-    .map(([name, list]) => ({ name, ...summarize(list) }))
-    .sort((a, b) => b.count - a.count || byName(a.name, b.name))
+    .map(([name, list]): NamedSummary => ({ name, ...summarize(list) }))
+    .sort((a, b) => b.count - a.count || (tieByName ? byName(a.name, b.name) : 0))
     .slice(0, n);
 }
 
@@ -89,13 +81,13 @@ function spanError(span: Obj, attrs: Obj): string {
 /**
  * Folds lines into counts as they are added, then builds the report.
  *
- * Which event family counts model calls, tools and steps is known only at the end (the Observed
- * family when any Observed event exists), so both are tallied; spans count in both.
+ * Which event family counts each statistic is known only at the end (model calls, responses,
+ * tool invocations, tool results and steps each use the Observed family when any event of its
+ * Observed type exists), so both are tallied; spans count in both.
  */
 export class Accumulator {
   readonly #observed = new Tally();
   readonly #legacy = new Tally();
-  #anyObserved = false;
   #events = 0;
   readonly #countsByType: Record<string, number> = {};
   readonly #runIds = new Set<string>();
@@ -105,7 +97,7 @@ export class Accumulator {
   readonly #spanTerminal = new Map<string, boolean>();
   readonly #toolDurations: number[] = [];
   readonly #eventDurations = new Map<string, number[]>();
-  readonly #errorCounts: Record<string, number> = {};
+  readonly #errorCounts = new Map<string, number>();
   #errors = 0;
   #spans = 0;
   #errorSpans = 0;
@@ -135,16 +127,15 @@ export class Accumulator {
 
   #error(message: string): void {
     this.#errors++;
-    bump(this.#errorCounts, message);
+    this.#errorCounts.set(message, (this.#errorCounts.get(message) ?? 0) + 1);
   }
 
   #addEvent(line: Obj): void {
     const type = str(line.event_type) ?? "unknown";
-    const run = str(line.run_id);
+    const run = runIdOf(line.run_id);
     const a = obj(line.attributes);
     this.#events++;
     bump(this.#countsByType, type);
-    if (OBSERVED.has(type)) this.#anyObserved = true;
     if (run !== undefined) this.#runIds.add(run);
     if (
       (type === "RunFinished" || type === "AgentRunFinished") && run !== undefined &&
@@ -196,17 +187,23 @@ export class Accumulator {
         output_tokens: attrs["gen_ai.usage.output_tokens"],
       };
       for (const t of [this.#observed, this.#legacy]) {
-        (t.modelCalls++, t.model(name).call_count++);
-        t.modelResult(name, usage, ms, isError);
+        t.modelCall(name);
+        // The GenAI attributes report no total: it is input + output here.
+        t.modelResponse(name, usage, ms, true);
+        if (isError) t.modelFailure(name);
       }
     } else if (op === "execute_tool") {
       const name = str(attrs["gen_ai.tool.name"]) ?? "unknown";
       for (const t of [this.#observed, this.#legacy]) {
-        (t.toolCalls++, t.tool(name).invocation_count++);
-        t.toolResult(name, !isError);
+        (t.toolCall(name), t.toolResult(name, !isError));
       }
       if (ms !== undefined) this.#toolDurations.push(ms);
     }
+  }
+
+  /** The tally of the Observed family when an event of `observedType` was seen, else legacy. */
+  #family(observedType: string): Tally {
+    return Object.hasOwn(this.#countsByType, observedType) ? this.#observed : this.#legacy;
   }
 
   /**
@@ -233,10 +230,16 @@ export class Accumulator {
         counts_by_type: { ...this.#countsByType },
         malformed_lines: this.malformed,
       },
-      ...(this.#anyObserved ? this.#observed : this.#legacy).sections(topN),
+      ...buildSections({
+        call: this.#family(OBSERVED_FAMILY.call),
+        response: this.#family(OBSERVED_FAMILY.response),
+        invocation: this.#family(OBSERVED_FAMILY.invocation),
+        result: this.#family(OBSERVED_FAMILY.results[0]),
+        step: this.#family(OBSERVED_FAMILY.step),
+      }, topN),
       latency: {
         tool_duration_ms: summarize(this.#toolDurations),
-        event_duration_ms: namedSummaries(this.#eventDurations, topN),
+        event_duration_ms: namedSummaries(this.#eventDurations, topN, false),
       },
       errors: { error_event_count: this.#errors, top_errors: topCounts(this.#errorCounts, topN) },
       spans: {
@@ -244,7 +247,7 @@ export class Accumulator {
         trace_count: this.#traces.size,
         error_span_count: this.#errorSpans,
         counts_by_operation: { ...this.#spanOps },
-        duration_ms: namedSummaries(this.#spanDurations, topN),
+        duration_ms: namedSummaries(this.#spanDurations, topN, true),
       },
       artifacts: { artifact_count: this.#artifacts, total_bytes: this.#artifactBytes },
     };

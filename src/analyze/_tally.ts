@@ -1,8 +1,10 @@
 /**
  * Model, tool and workflow-step statistics for the trace analysis: the event types each event
- * family (Observed or legacy) counts calls, results and steps with, and the {@linkcode Tally}
- * that folds events and spans into the report's `models`, `tools` and `workflow_steps`
- * sections. Also the small record helpers the analysis shares.
+ * family (Observed or legacy) counts calls, responses, tool invocations, tool results and steps
+ * with, and the {@linkcode Tally} that folds events and spans into them. As in
+ * design_research_agents, the family is chosen per statistic ({@linkcode buildSections}), so a
+ * directory holding one `ModelRequestObserved` still counts legacy tool events. Also the small
+ * record helpers the analysis shares.
  *
  * @module
  */
@@ -17,7 +19,7 @@ export type Obj = Record<string, unknown>;
 export interface Family {
   /** A model call. */
   readonly call: string;
-  /** A model response. */
+  /** A model response (its usage and latency are counted). */
   readonly response: string;
   /** A failed model call (counted when it carries an error). */
   readonly failed: string;
@@ -92,26 +94,31 @@ export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 
 const modelName = (a: Obj) =>
   str(a.model) ?? str(obj(a.response).model) ?? str(obj(a.request).model) ?? "unknown";
 
-/** Model, tool and workflow-step statistics: one event family's, plus every span's. */
+/** One model's responses: summed usage, latencies and failures. */
+interface Responses {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  failures: number;
+  latencies: number[];
+}
+
+function entry<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, value = make());
+  return value;
+}
+
+/** Model, tool and workflow-step counts of one event family, plus every span's. */
 export class Tally {
-  /** Model calls. */
-  modelCalls = 0;
-  /** Failed model calls. */
-  modelFailures = 0;
-  /** Tool invocations. */
-  toolCalls = 0;
-  /** Tool results that succeeded. */
-  toolOk = 0;
-  /** Tool results that failed. */
-  toolFailed = 0;
-  /** Token usage over all models. */
-  readonly tokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-  /** Model latencies over all models. */
-  readonly latencies: number[] = [];
-  /** Statistics by model, with each model's latencies. */
-  readonly perModel: Map<string, ModelStats & { latencies: number[] }> = new Map();
-  /** Statistics by tool. */
-  readonly perTool: Map<string, ToolStats> = new Map();
+  /** Model calls by model. */
+  readonly calls: Map<string, number> = new Map();
+  /** Model responses and failures by model. */
+  readonly responses: Map<string, Responses> = new Map();
+  /** Tool invocations by tool. */
+  readonly invocations: Map<string, number> = new Map();
+  /** Tool results by tool. */
+  readonly results: Map<string, { ok: number; failed: number }> = new Map();
   /** Workflow-step counts. */
   readonly steps = {
     step_execution_count: 0,
@@ -119,59 +126,45 @@ export class Tally {
     counts_by_status: {} as Record<string, number>,
   };
 
-  /**
-   * One model's statistics, created on first use.
-   *
-   * @param name The model.
-   * @returns Its statistics.
-   */
-  model(name: string): ModelStats & { latencies: number[] } {
-    let m = this.perModel.get(name);
-    if (m === undefined) {
-      m = {
-        model: name,
-        call_count: 0,
-        failure_count: 0,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        total_tokens: 0,
-        latency_ms: summarize([]),
-        latencies: [],
-      };
-      this.perModel.set(name, m);
-    }
-    return m;
+  /** A model call. */
+  modelCall(name: string): void {
+    this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
   }
 
   /**
-   * One tool's statistics, created on first use.
-   *
-   * @param name The tool.
-   * @returns Its statistics.
+   * A model response: its usage (`prompt_tokens`/`completion_tokens`/`total_tokens`, else
+   * `input_tokens`/`output_tokens`; a total only when one is reported unless `sumTotal`) and
+   * latency.
    */
-  tool(name: string): ToolStats {
-    let t = this.perTool.get(name);
-    if (t === undefined) {
-      t = { tool_name: name, invocation_count: 0, success_count: 0, failure_count: 0 };
-      this.perTool.set(name, t);
-    }
-    return t;
-  }
-
-  /** A model call (or response) with its usage and latency. */
-  modelResult(name: string, usage: Obj, latency: unknown, failed: boolean): void {
-    const m = this.model(name);
+  modelResponse(name: string, usage: Obj, latency: unknown, sumTotal = false): void {
+    const r = this.#response(name);
     const prompt = asInt(usage.prompt_tokens) ?? asInt(usage.input_tokens) ?? 0;
     const completion = asInt(usage.completion_tokens) ?? asInt(usage.output_tokens) ?? 0;
-    const total = asInt(usage.total_tokens) ?? prompt + completion;
-    for (const t of [m, this.tokens]) {
-      t.prompt_tokens += prompt;
-      t.completion_tokens += completion;
-      t.total_tokens += total;
-    }
+    r.prompt_tokens += prompt;
+    r.completion_tokens += completion;
+    r.total_tokens += asInt(usage.total_tokens) ?? (sumTotal ? prompt + completion : 0);
     const ms = asInt(latency);
-    if (ms !== undefined) (m.latencies.push(ms), this.latencies.push(ms));
-    if (failed) (this.modelFailures++, m.failure_count++);
+    if (ms !== undefined) r.latencies.push(ms);
+  }
+
+  /** A failed model call. */
+  modelFailure(name: string): void {
+    this.#response(name).failures++;
+  }
+
+  #response(name: string): Responses {
+    return entry(this.responses, name, () => ({
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      failures: 0,
+      latencies: [],
+    }));
+  }
+
+  /** A tool invocation. */
+  toolCall(name: string): void {
+    this.invocations.set(name, (this.invocations.get(name) ?? 0) + 1);
   }
 
   /**
@@ -181,24 +174,28 @@ export class Tally {
    * @param ok Whether it succeeded.
    */
   toolResult(name: string, ok: boolean): void {
-    const t = this.tool(name);
-    if (ok) (this.toolOk++, t.success_count++);
-    else (this.toolFailed++, t.failure_count++);
+    const r = entry(this.results, name, () => ({ ok: 0, failed: 0 }));
+    if (ok) r.ok++;
+    else r.failed++;
   }
 
-  /** One event, counted by the family's rules. */
+  /**
+   * One event, counted by the family's rules: usage and latency (`response.latency_ms`, else the
+   * event's `duration_ms`) from responses only; a failure from a failed-type event with an error.
+   */
   event(f: Family, type: string, a: Obj, error: string | undefined, duration: unknown): void {
-    if (type === f.call) (this.modelCalls++, this.model(modelName(a)).call_count++);
-    const failed = error !== undefined && type === f.failed;
-    if (type === f.response || failed) {
-      const latency = a.latency_ms ?? obj(a.response).latency_ms ?? duration;
-      this.modelResult(modelName(a), obj(a.usage ?? obj(a.response).usage), latency, failed);
+    if (type === f.call) this.modelCall(modelName(a));
+    if (type === f.response) {
+      const response = obj(a.response);
+      const usage = obj(a.usage ?? response.usage);
+      this.modelResponse(modelName(a), usage, asInt(response.latency_ms) ?? duration);
     }
-    if (type === f.invocation) {
-      (this.toolCalls++, this.tool(str(a.tool_name) ?? "unknown").invocation_count++);
-    }
+    if (type === f.failed && error !== undefined) this.modelFailure(modelName(a));
+    if (type === f.invocation) this.toolCall(str(a.tool_name) ?? "unknown");
     if (f.results.includes(type)) {
-      const ok = typeof a.ok === "boolean" ? a.ok : error === undefined;
+      // Legacy results succeed or fail by type; an Observed one by `ok`, else by no error.
+      const ok = type === "ToolCallFinished" ||
+        (type !== "ToolCallFailed" && (typeof a.ok === "boolean" ? a.ok : error === undefined));
       this.toolResult(str(a.tool_name) ?? "unknown", ok);
     }
     if (type === f.step) {
@@ -207,41 +204,103 @@ export class Tally {
       bump(this.steps.counts_by_status, str(a.status) ?? "unknown");
     }
   }
+}
 
-  /**
-   * Builds the `models`, `tools` and `workflow_steps` sections.
-   *
-   * @param topN How many entries ranked lists keep.
-   * @returns The report sections.
-   */
-  sections(topN: number): Pick<AnalysisReport, "models" | "tools" | "workflow_steps"> {
-    return {
-      models: {
-        model_call_count: this.modelCalls,
-        model_failure_count: this.modelFailures,
-        tokens: { ...this.tokens },
-        per_model: [...this.perModel.values()]
-          .sort((a, b) => b.call_count - a.call_count || byName(a.model, b.model))
-          .slice(0, topN)
-          .map(({ latencies, ...m }) => ({ ...m, latency_ms: summarize(latencies) })),
-        latency_ms: summarize(this.latencies),
-      },
-      tools: {
-        tool_invocation_count: this.toolCalls,
-        tool_success_count: this.toolOk,
-        tool_failure_count: this.toolFailed,
-        per_tool: [...this.perTool.values()]
-          .sort((a, b) =>
-            b.invocation_count - a.invocation_count || byName(a.tool_name, b.tool_name)
-          )
-          .slice(0, topN)
-          .map((t) => ({ ...t })),
-      },
-      workflow_steps: {
-        step_execution_count: this.steps.step_execution_count,
-        counts_by_step_type: { ...this.steps.counts_by_step_type },
-        counts_by_status: { ...this.steps.counts_by_status },
-      },
-    };
+/** Which tally counts each statistic. */
+export interface Picks {
+  /** Model calls. */
+  readonly call: Tally;
+  /** Model responses (usage, latency) and failures. */
+  readonly response: Tally;
+  /** Tool invocations. */
+  readonly invocation: Tally;
+  /** Tool results. */
+  readonly result: Tally;
+  /** Workflow steps. */
+  readonly step: Tally;
+}
+
+const sum = (values: Iterable<number>) => {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+};
+
+function models(p: Picks, topN: number): AnalysisReport["models"] {
+  const tokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  const latencies: number[] = [];
+  let failures = 0;
+  for (const r of p.response.responses.values()) {
+    tokens.prompt_tokens += r.prompt_tokens;
+    tokens.completion_tokens += r.completion_tokens;
+    tokens.total_tokens += r.total_tokens;
+    for (const ms of r.latencies) latencies.push(ms);
+    failures += r.failures;
   }
+  const names = new Set([...p.call.calls.keys(), ...p.response.responses.keys()]);
+  const perModel: ModelStats[] = [...names].map((model) => {
+    const r = p.response.responses.get(model);
+    return {
+      model,
+      call_count: p.call.calls.get(model) ?? 0,
+      failure_count: r?.failures ?? 0,
+      prompt_tokens: r?.prompt_tokens ?? 0,
+      completion_tokens: r?.completion_tokens ?? 0,
+      total_tokens: r?.total_tokens ?? 0,
+      latency_ms: summarize(r?.latencies ?? []),
+    };
+  });
+  return {
+    model_call_count: sum(p.call.calls.values()),
+    model_failure_count: failures,
+    tokens,
+    per_model: perModel
+      .sort((a, b) => b.call_count - a.call_count || byName(a.model, b.model))
+      .slice(0, topN),
+    latency_ms: summarize(latencies),
+  };
+}
+
+function tools(p: Picks, topN: number): AnalysisReport["tools"] {
+  let ok = 0;
+  let failed = 0;
+  for (const r of p.result.results.values()) (ok += r.ok, failed += r.failed);
+  const names = new Set([...p.invocation.invocations.keys(), ...p.result.results.keys()]);
+  const perTool: ToolStats[] = [...names].map((tool_name) => ({
+    tool_name,
+    invocation_count: p.invocation.invocations.get(tool_name) ?? 0,
+    success_count: p.result.results.get(tool_name)?.ok ?? 0,
+    failure_count: p.result.results.get(tool_name)?.failed ?? 0,
+  }));
+  return {
+    tool_invocation_count: sum(p.invocation.invocations.values()),
+    tool_success_count: ok,
+    tool_failure_count: failed,
+    per_tool: perTool
+      .sort((a, b) => b.invocation_count - a.invocation_count || byName(a.tool_name, b.tool_name))
+      .slice(0, topN),
+  };
+}
+
+/**
+ * Builds the `models`, `tools` and `workflow_steps` sections, each statistic from its tally.
+ *
+ * @param picks The tally of each statistic.
+ * @param topN How many entries ranked lists keep.
+ * @returns The report sections.
+ */
+export function buildSections(
+  picks: Picks,
+  topN: number,
+): Pick<AnalysisReport, "models" | "tools" | "workflow_steps"> {
+  const steps = picks.step.steps;
+  return {
+    models: models(picks, topN),
+    tools: tools(picks, topN),
+    workflow_steps: {
+      step_execution_count: steps.step_execution_count,
+      counts_by_step_type: { ...steps.counts_by_step_type },
+      counts_by_status: { ...steps.counts_by_status },
+    },
+  };
 }

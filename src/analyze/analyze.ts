@@ -4,8 +4,12 @@
  * tools, workflow steps, latencies and errors. Blank lines are skipped; unparsable or non-object
  * lines are counted as `malformed_lines` and never stop the analysis.
  *
+ * Lines may hold the bare `NaN`, `Infinity` and `-Infinity` that Python's `json.dumps` writes
+ * (read as null, Infinity and -Infinity).
+ *
  * Files are read one at a time, in byte chunks when the reader can, and each line is folded into
  * the counts as it is read: memory is bounded by the longest line, not by the file or directory.
+ * A line longer than `maxLineLength` (default 64 Mi UTF-16 code units) is skipped as malformed.
  *
  * @module
  */
@@ -13,10 +17,14 @@ import { peekConfig } from "../config_state.ts";
 import { Accumulator } from "./_accumulate.ts";
 import { globIsRecursive, globToRegExp } from "./glob.ts";
 import { utf8Lines } from "./lines.ts";
+import { parsePythonJson } from "./_lenient_json.ts";
 import type { AnalysisReport } from "./report.ts";
 
 /** The default glob: DRA's run files. */
 export const DEFAULT_GLOB = "run_*.jsonl";
+
+/** The default cap on a line read in chunks, in UTF-16 code units (64 Mi). */
+const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 
 /** Bytes per chunk when the configured local files are read. */
 const CHUNK_BYTES = 64 * 1024;
@@ -57,6 +65,11 @@ export interface AnalyzeOptions {
   glob?: string;
   /** How many entries ranked lists keep (at least 1). Default 10. */
   topN?: number;
+  /**
+   * The longest line read from `readChunks`, in UTF-16 code units; a longer line is skipped,
+   * counted as malformed, and the lines after it are still read. Default 64 Mi.
+   */
+  maxLineLength?: number;
 }
 
 /** One file's name and text. */
@@ -77,7 +90,7 @@ function addLine(acc: Accumulator, raw: string): void {
   if (line === "") return;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(line);
+    parsed = parsePythonJson(line);
   } catch {
     acc.malformed++;
     return;
@@ -154,9 +167,11 @@ async function addFile(
   reader: TraceDirReader,
   path: string,
   progress: { lines: number },
+  maxLineLength: number,
 ): Promise<void> {
   if (reader.readChunks !== undefined) {
-    for await (const line of utf8Lines(reader.readChunks(path))) {
+    const onLongLine = () => (progress.lines++, acc.malformed++);
+    for await (const line of utf8Lines(reader.readChunks(path), { maxLineLength, onLongLine })) {
       progress.lines++;
       addLine(acc, line);
     }
@@ -186,6 +201,10 @@ export async function analyzeTraceDir(
 ): Promise<AnalysisReport> {
   const glob = options.glob ?? DEFAULT_GLOB;
   const reader = options.reader ?? configuredReader();
+  const cap = options.maxLineLength;
+  const maxLineLength = cap === undefined || Number.isNaN(cap)
+    ? DEFAULT_MAX_LINE_LENGTH
+    : Math.max(1, cap);
   const warnings: string[] = [];
   const acc = new Accumulator();
   const files: string[] = [];
@@ -213,7 +232,7 @@ export async function analyzeTraceDir(
     matched++;
     const progress = { lines: 0 };
     try {
-      await addFile(acc, reader, `${dir}/${name}`, progress);
+      await addFile(acc, reader, `${dir}/${name}`, progress, maxLineLength);
       files.push(name);
     } catch (error) {
       const counted = progress.lines > 0

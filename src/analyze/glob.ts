@@ -1,6 +1,7 @@
 /**
  * A small glob matcher for trace file names: `*` (any characters except `/`), `?` (one
- * character except `/`), `**` (any number of directories), `[abc]` character classes.
+ * character except `/`), `**` (any number of directories), `[abc]` character classes. As with
+ * Python's `pathlib`, `.` segments and repeated `/` are ignored (`./run_*.jsonl` is `run_*.jsonl`).
  *
  * @module
  */
@@ -11,7 +12,8 @@
  * @param glob The pattern, e.g. `run_*.jsonl` or `**\/*.jsonl`.
  * @returns The expression.
  */
-export function globToRegExp(glob: string): RegExp {
+export function globToRegExp(pattern: string): RegExp {
+  const glob = normalizeGlob(pattern);
   let out = "^";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -48,5 +50,11 @@ export function globToRegExp(glob: string): RegExp {
  * @returns True when it names subdirectories.
  */
 export function globIsRecursive(glob: string): boolean {
-  return glob.includes("/");
+  return normalizeGlob(glob).includes("/");
+}
+
+/** The glob without `.` segments, empty segments and a trailing `/`. */
+function normalizeGlob(glob: string): string {
+  if (!glob.includes(".") && !glob.includes("//") && !glob.endsWith("/")) return glob;
+  return glob.split("/").filter((part) => part !== "" && part !== ".").join("/");
 }

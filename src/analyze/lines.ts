@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { Utf8LineSplitter } from "../utf8_lines.ts";
+import { type Utf8LineOptions, Utf8LineSplitter } from "../utf8_lines.ts";
 
 /**
  * The lines of UTF-8 bytes read in chunks of any size, in order.
  *
  * @param chunks The bytes, in order (each chunk is decoded before the next is requested).
+ * @param options An optional cap on the line length (longer lines are skipped and reported).
  * @returns Each line without its `\n` (a `\r` before it is kept); a last line without `\n` too.
  * @example
  * ```ts
@@ -22,8 +23,11 @@ import { Utf8LineSplitter } from "../utf8_lines.ts";
  * for await (const line of utf8Lines(chunks())) console.log(line); // {"a":1}, then {"b":2}
  * ```
  */
-export async function* utf8Lines(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
-  const splitter = new Utf8LineSplitter();
+export async function* utf8Lines(
+  chunks: AsyncIterable<Uint8Array>,
+  options?: Utf8LineOptions,
+): AsyncGenerator<string> {
+  const splitter = new Utf8LineSplitter(options);
   const lines: string[] = [];
   for await (const chunk of chunks) {
     splitter.push(chunk, lines);

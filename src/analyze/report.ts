@@ -12,13 +12,13 @@ export interface ModelStats {
   model: string;
   /** Model calls started. */
   call_count: number;
-  /** Model calls that failed. */
+  /** Model calls that failed (`ModelCallFailed`, or an Observed response, with an error). */
   failure_count: number;
   /** Prompt (input) tokens summed over its calls. */
   prompt_tokens: number;
   /** Completion (output) tokens summed over its calls. */
   completion_tokens: number;
-  /** Total tokens (reported totals, else prompt + completion). */
+  /** Total tokens: reported totals only (a GenAI span's input + output, which report none). */
   total_tokens: number;
   /** Call latency summary in ms. */
   latency_ms: Summary;

@@ -85,10 +85,11 @@ export function stderrStream(): ConsoleStream {
 
 /**
  * Previews a value: strings as is, others as JSON; newlines escaped as `\n` and `\r`, other
- * control characters and bidi overrides as `\uXXXX`; at most `max` characters followed by `...`.
+ * control characters and bidi overrides as `\uXXXX`; at most `max` code points, a longer text
+ * cut to `max - 3` code points followed by `...`.
  *
  * @param value The value.
- * @param max Maximum characters. Default 120.
+ * @param max Maximum code points, `...` included. Default 120.
  * @returns The preview.
  */
 export function preview(value: unknown, max: number = 120): string {
@@ -101,8 +102,25 @@ export function preview(value: unknown, max: number = 120): string {
       text = safeString(value);
     }
   }
-  text = oneLine(text);
-  return text.length > max ? `${text.slice(0, max)}...` : text;
+  return clip(oneLine(text), max);
+}
+
+/**
+ * At most `max` code points: a longer text keeps its first `max - 3` and ends with `...` (DRA's
+ * `text[:max - 3] + "..."`). A surrogate pair is never split.
+ */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = Math.max(0, max - 3);
+  let count = 0;
+  let cut = 0;
+  let end = 0;
+  for (const ch of text) {
+    end += ch.length;
+    if (++count === keep) cut = end;
+    if (count > max) return `${text.slice(0, cut)}...`;
+  }
+  return text;
 }
 
 /** The text on one line: newlines escaped as `\n` and `\r`, other controls as `\uXXXX`. */

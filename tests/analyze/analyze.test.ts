@@ -119,10 +119,11 @@ describe("analyzeTraceFiles", () => {
     assert.equal(report.models.model_call_count, 1);
     assert.equal(report.models.per_model[0].model, "obs-model");
     assert.equal(report.models.model_failure_count, 1);
+    // No total was reported: DRA sums reported totals only.
     assert.deepEqual(report.models.tokens, {
       prompt_tokens: 2,
       completion_tokens: 3,
-      total_tokens: 5,
+      total_tokens: 0,
     });
     assert.equal(report.tools.tool_success_count, 1, "no ok flag and no error counts as success");
     assert.equal(report.workflow_steps.step_execution_count, 1);
@@ -159,14 +160,23 @@ describe("analyzeTraceDir on the fixture directory", { skip: !hasFileSystem }, (
     assert.equal(report.events.malformed_lines, 3);
     assert.equal(report.models.model_call_count, 3);
     assert.equal(report.models.model_failure_count, 1);
+    // Only ModelCallFinished responses count (DRA, seed-semantics §4.7): the failed call's
+    // 50 ms is not a latency, claude-x reported no total_tokens (15 is gpt-4o's reported total),
+    // and latency is response.latency_ms (190) else duration_ms (120, not the top-level 118).
     assert.deepEqual(report.models.tokens, {
       prompt_tokens: 14,
       completion_tokens: 11,
-      total_tokens: 25,
+      total_tokens: 15,
     });
-    assert.deepEqual(report.models.latency_ms, { count: 3, min: 50, p50: 118, p95: 190, max: 190 });
+    assert.deepEqual(report.models.latency_ms, {
+      count: 2,
+      min: 120,
+      p50: 120,
+      p95: 190,
+      max: 190,
+    });
     const gpt = report.models.per_model.find((m) => m.model === "gpt-4o")!;
-    assert.deepEqual(gpt.latency_ms, { count: 2, min: 50, p50: 50, p95: 118, max: 118 });
+    assert.deepEqual(gpt.latency_ms, { count: 1, min: 120, p50: 120, p95: 120, max: 120 });
     assert.deepEqual(report.models.per_model.map((m) => m.model), ["gpt-4o", "claude-x"]);
     assert.equal(report.tools.tool_invocation_count, 3);
     assert.equal(report.tools.tool_success_count, 2);
@@ -190,11 +200,12 @@ describe("analyzeTraceDir on the fixture directory", { skip: !hasFileSystem }, (
       counts_by_status: { completed: 1, failed: 1 },
     });
     assert.equal(report.errors.error_event_count, 4);
+    // Equal counts keep first-seen order (DRA's Counter.most_common), not name order.
     assert.deepEqual(report.errors.top_errors.map((e) => e.error), [
-      "bad output",
       "rate limited",
       "timeout",
       "tool timeout",
+      "bad output",
     ]);
     assert.equal(report.spans.span_count, 0);
   });
@@ -301,11 +312,26 @@ describe("analysis CLI", { skip: !(isDeno || isNode || isBun) }, () => {
     assert.equal(stdout.trim(), formatReportJson(library));
   });
 
-  it("rejects missing or invalid arguments with exit code 2", () => {
+  it("rejects missing or invalid arguments with exit code 2, as argparse does", () => {
     assert.equal(cli([]).status, 2);
-    const bad = cli(["--trace-dir", FIXTURE, "--top-n", "0"]);
+    const bad = cli(["--trace-dir", FIXTURE, "--top-n", "x"]);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--top-n/);
+    assert.match(bad.stderr, /--top-n: invalid int value: 'x'/);
+    const noGlob = cli(["--trace-dir", FIXTURE, "--glob"]);
+    assert.equal(noGlob.status, 2);
+    assert.match(noGlob.stderr, /--glob: expected one argument/);
+    // An option is not a value: the directory is missing, not named "--json".
+    const noDir = cli(["--trace-dir", "--json"]);
+    assert.equal(noDir.status, 2);
+    assert.match(noDir.stderr, /--trace-dir: expected one argument/);
+  });
+
+  it("clamps --top-n below 1 to 1, as design_research_agents does", () => {
+    const run = cli(["--trace-dir", FIXTURE, "--json", "--top-n", "0"]);
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.errors.top_errors.length, 1);
+    assert.equal(report.inputs.top_n, 1);
   });
 });
 
