@@ -14,7 +14,7 @@ import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
-import { jsonSafe, redactedErrorJson, redactedJson } from "./_redact.ts";
+import { jsonSafeFields, redactedErrorJson, redactedJson } from "./_redact.ts";
 import { runScoped } from "./_scope.ts";
 import {
   activeScope,
@@ -295,7 +295,9 @@ export class AgentSpan<D extends SpanData = SpanData> {
 
   /**
    * The span in the OpenAI Agents backend format. Its values are JSON-safe (see `serialize`), so
-   * `JSON.stringify` of the record never throws, whatever the span data holds.
+   * `JSON.stringify` of the record never throws, whatever the span data holds. Every field is
+   * kept; only a field larger than 16 MiB, or nested deeper than 256 levels, is cut (inside that
+   * field). `BackendSpanExporter` applies the backend's own limits when it posts.
    *
    * @returns The exported record, or null for a no-op span.
    */
@@ -308,8 +310,8 @@ export class AgentSpan<D extends SpanData = SpanData> {
       parent_id: this.parentId,
       started_at: this.startedAt,
       ended_at: this.endedAt,
-      span_data: jsonSafe(exportSpanData(this.spanData)) as Record<string, unknown>,
-      error: this.#error === null ? null : jsonSafe(this.#error) as unknown as SpanError,
+      span_data: jsonSafeFields(exportSpanData(this.spanData)) as Record<string, unknown>,
+      error: this.#error === null ? null : jsonSafeFields(this.#error) as unknown as SpanError,
     };
   }
 

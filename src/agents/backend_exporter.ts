@@ -122,8 +122,10 @@ function text(value: unknown): string | undefined {
  *
  * A request is tried up to `maxRetries` times: 2xx is success, 3xx (redirects are not followed) and 4xx are reported and not retried,
  * 5xx and network errors are retried after 1 s, 2 s, … (capped at 30 s, plus up to 10 % jitter).
- * A back-off never outlasts the caller's deadline or abort signal, nor `shutdown()`. Without an
- * API key nothing is sent (reported as `openai_export_no_key`). `export()` never rejects;
+ * A back-off never outlasts the caller's deadline or abort signal, nor `shutdown()`; when a
+ * `BatchTraceProcessor` shuts down with a timeout, back-off ends at once and a failed request is
+ * retried without waiting. Without an API key nothing is sent (reported as
+ * `openai_export_no_key`). `export()` never rejects;
  * problems are reported through diagnostics (at most once a minute per code), with every key
  * replaced by `[REDACTED]`.
  *
@@ -193,12 +195,15 @@ export class BackendSpanExporter {
    * @param items Traces and spans.
    * @param signal Aborts requests and back-off (e.g. at shutdown).
    * @param deadline Epoch-ms limit: requests end by then, and no retry starts that would not.
+   * @param hurry Ends back-off only (e.g. when a shutdown starts): a failed attempt is retried at
+   *   once, up to `maxRetries` attempts, while requests go on until `signal` or the deadline.
    * @returns Resolves when every request is done or given up; never rejects.
    */
   async export(
     items: readonly ExportableTraceItem[],
     signal?: AbortSignal,
     deadline?: number,
+    hurry?: AbortSignal,
   ): Promise<void> {
     try {
       const groups = this.#group(items);
@@ -213,7 +218,7 @@ export class BackendSpanExporter {
           continue;
         }
         try {
-          await this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity));
+          await this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity), hurry);
         } catch (error) {
           const why = `${data.length} trace items not sent to OpenAI: ${safeString(error)}`;
           this.#warn("openai_export_failed", why, "error", [key]);
@@ -283,6 +288,7 @@ export class BackendSpanExporter {
     data: string[],
     signal: AbortSignal | undefined,
     deadline: number,
+    hurry: AbortSignal | undefined,
   ): Promise<void> {
     const secrets = [key, this.#apiKey ?? ""];
     const what = `${data.length} trace items`;
@@ -303,6 +309,11 @@ export class BackendSpanExporter {
     const onAbort = (): void => stop.abort();
     for (const s of [signal, this.#closed.signal]) s?.addEventListener("abort", onAbort);
     if (signal?.aborted || this.#closed.signal.aborted) stop.abort();
+    // Aborted by `stop` or by `hurry`: ends the back-off only.
+    const backoff = new AbortController();
+    const endBackoff = (): void => backoff.abort();
+    for (const s of [stop.signal, hurry]) s?.addEventListener("abort", endBackoff);
+    if (stop.signal.aborted || hurry?.aborted) backoff.abort();
     let delay = this.#baseDelayMs;
     try {
       for (let attempt = 1;; attempt++) {
@@ -321,15 +332,17 @@ export class BackendSpanExporter {
         }
         if (stop.signal.aborted) return giveUp(`${outcome}; aborted (shutdown or signal)`);
         if (attempt >= this.#maxAttempts) return giveUp(`${outcome} after ${attempt} attempts`);
-        const wait = Math.min(delay * (1 + 0.1 * Math.random()), MAX_TIMER_MS);
+        const wait = backoff.signal.aborted
+          ? 0
+          : Math.min(delay * (1 + 0.1 * Math.random()), MAX_TIMER_MS);
         if (Date.now() + wait >= deadline) return giveUp(`${outcome}; no time left to retry`);
-        if (!await sleep(wait, stop.signal)) {
-          return giveUp(`${outcome}; retry aborted (shutdown or signal)`);
-        }
+        await sleep(wait, backoff.signal);
+        if (stop.signal.aborted) return giveUp(`${outcome}; retry aborted (shutdown or signal)`);
         delay = Math.min(delay * 2, this.#maxDelayMs);
       }
     } finally {
       for (const s of [signal, this.#closed.signal]) s?.removeEventListener("abort", onAbort);
+      for (const s of [stop.signal, hurry]) s?.removeEventListener("abort", endBackoff);
     }
   }
 

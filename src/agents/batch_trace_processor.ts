@@ -25,11 +25,14 @@ export interface TracingExporter {
    * @param items Traces and spans, in the order they were queued.
    * @param signal Aborted at the shutdown deadline.
    * @param deadline Epoch-ms limit of a flush or shutdown, when there is one.
+   * @param hurry Aborted when a shutdown with a timeout starts: stop waiting between retries
+   *   (retry at once; requests go on until `signal` aborts).
    */
   export(
     items: (TraceView | SpanView)[],
     signal?: AbortSignal,
     deadline?: number,
+    hurry?: AbortSignal,
   ): void | Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export class BatchTraceProcessor implements TracingProcessor {
   readonly #timeoutMs: number;
   readonly #timers: boolean;
   readonly #stop = new AbortController();
+  readonly #hurry = new AbortController();
   #queue: (TraceView | SpanView)[] = [];
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
@@ -144,17 +148,19 @@ export class BatchTraceProcessor implements TracingProcessor {
   }
 
   /**
-   * Stops accepting items and exports what is queued within `timeout`; at the deadline requests
-   * and back-offs are aborted and what is still queued is dropped (reported as
-   * `agent_queue_dropped`). Idempotent.
+   * Stops accepting items and exports what is queued within `timeout`. Given a timeout, it first
+   * tells the exporter to stop waiting between retries (an export backing off retries at once),
+   * as the OpenAI Agents SDK does. At the deadline requests are aborted and what is still queued
+   * is dropped (reported as `agent_queue_dropped`). Idempotent.
    *
-   * @param timeout Time limit in ms (default `timeoutMs`).
+   * @param timeout Time limit in ms (default `timeoutMs`, and then retries wait as usual).
    * @returns Resolves when done, at the deadline at the latest.
    */
   shutdown(timeout?: number): Promise<void> {
     return this.#shutdown ??= (async () => {
       this.#closed = true;
       this.#clearTimer();
+      if (timeout !== undefined) this.#hurry.abort();
       const ms = Math.min(numberAtLeast(timeout, 0, this.#timeoutMs), MAX_TIMER_MS);
       const abort = setBackgroundTimer(() => this.#stop.abort(), ms);
       const done = await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
@@ -223,7 +229,7 @@ export class BatchTraceProcessor implements TracingProcessor {
         const batch = this.#queue.splice(0, Math.min(this.#maxBatchSize, left));
         left -= batch.length;
         try {
-          await this.#exporter.export(batch, this.#stop.signal, deadline);
+          await this.#exporter.export(batch, this.#stop.signal, deadline, this.#hurry.signal);
         } catch (error) {
           report(
             "error",

@@ -21,6 +21,7 @@ import { settlesWithin } from "../settles_within.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
+import { installExitFlush } from "./_exit_flush.ts";
 import { ownFields } from "./_input.ts";
 import { agentObjectOf, agentsState } from "./_state.ts";
 import { AgentSpan } from "./agent_span.ts";
@@ -253,7 +254,11 @@ function bridge(processor: TracingProcessor): TracingProcessorBridge {
 
 /**
  * Adds a processor: it receives every agent-layer trace and span from now on. A processor that
- * throws or rejects is reported through diagnostics and never reaches the caller.
+ * throws or rejects is reported through diagnostics and never reaches the caller. On Node, Bun
+ * and Deno the first processor added also installs an exit flush (`flushTraces()` when the event
+ * loop empties, and on Node and Bun on `SIGTERM` / `SIGINT` as the Node preset does), so a
+ * `BatchTraceProcessor` loses nothing when the program ends without flushing, with or without
+ * `configure()`. On Workers call `flushTraces()` in `ctx.waitUntil`.
  *
  * @param processor The processor (tracelet's or `@openai/agents-core`'s shape).
  * @throws {TypeError} When `processor` is not an object.
@@ -271,6 +276,7 @@ export function addTraceProcessor(processor: TracingProcessor): void {
   state.bridges = [...state.bridges, bridge(processor)];
   state.version++;
   getAgentTracer();
+  installExitFlush(exitFlush);
 }
 
 /**
@@ -294,6 +300,7 @@ export function setTraceProcessors(processors: readonly TracingProcessor[]): voi
   state.bridges = bridges;
   state.version++;
   getAgentTracer();
+  if (bridges.length > 0) installExitFlush(exitFlush);
   for (const old of removed) {
     Promise.resolve(old.shutdown?.()).then(undefined, (error) => {
       report("error", "processor_failed", "A trace processor failed in shutdown", error);
@@ -312,6 +319,25 @@ function processorOf(bridge: SpanProcessor): TracingProcessor | undefined {
  */
 export function getTraceProcessors(): TracingProcessor[] {
   return agentsState().bridges.map((b) => processorOf(b)!);
+}
+
+/**
+ * The exit flush ({@linkcode flushTraces}); the items queued in processors that count them
+ * (`BatchTraceProcessor.queueLength`) count as work done, so it runs again when the process
+ * comes back to its end with more.
+ */
+async function exitFlush(): Promise<FlushReport> {
+  let queued = 0;
+  for (const processor of getTraceProcessors()) {
+    try {
+      const length = (processor as { queueLength?: unknown }).queueLength;
+      if (typeof length === "number" && length > 0) queued += length;
+    } catch {
+      // A processor with a throwing getter counts nothing.
+    }
+  }
+  const report = await flushTraces();
+  return { ...report, exported: report.exported + queued };
 }
 
 /**

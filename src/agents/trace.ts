@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isoFromNs, nowNs } from "../clock.ts";
+import { isoFromNs, toEpochNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
@@ -17,7 +17,7 @@ import type { AgentFrame } from "./_state.ts";
 import { runScoped } from "./_scope.ts";
 import { GEN_AI_CONVERSATION_ID } from "./genai_attributes.ts";
 import { NOOP_ID, toW3CTraceId } from "./ids.ts";
-import { jsonSafe, redactedJson } from "./_redact.ts";
+import { jsonSafeFields, redactedJson } from "./_redact.ts";
 
 /** Construction data of an {@linkcode AgentTrace}. @internal */
 export interface AgentTraceInit {
@@ -69,6 +69,7 @@ export class AgentTrace {
   readonly #tracer: Tracer | undefined;
   readonly #startTime: number | undefined;
   #span: Span | undefined;
+  #startNs = 0;
   #state: "new" | "started" | "finished" = "new";
   #frame: AgentFrame | undefined;
 
@@ -111,9 +112,12 @@ export class AgentTrace {
   get finished(): boolean {
     return this.#state === "finished";
   }
-  /** Start time as an ISO string (Python `isoformat`, `+00:00`), or null before start. */
+  /**
+   * Start time as an ISO string (Python `isoformat`, `+00:00`), or null before start (and for a
+   * no-op trace). Already set when processors hear of the start (`onTraceStart`).
+   */
   get startedAt(): string | null {
-    return this.#span === undefined ? null : isoFromNs(this.#span.startTime);
+    return this.#startNs === 0 ? null : isoFromNs(this.#startNs);
   }
 
   /**
@@ -138,12 +142,14 @@ export class AgentTrace {
     if (tracer !== undefined) {
       const state = agentsState();
       const active = getContextManager().active().get(SPAN_KEY);
+      // Before the processors are notified (the root span is assigned only after they were).
+      this.#startNs = toEpochNs(this.#startTime);
       state.pending = this;
       try {
         this.#span = tracer.startSpan(this.name, {
           parent: null,
           traceId: this.w3cTraceId,
-          startTime: this.#startTime ?? nowNs() / 1e6,
+          startTime: this.#startNs / 1e6,
           attributes: this.#attributes(),
           links: active instanceof Span ? [{ context: active.spanContext() }] : undefined,
         });
@@ -211,7 +217,7 @@ export class AgentTrace {
       group_id: this.groupId,
       metadata: this.metadata === undefined || this.metadata === null
         ? null
-        : jsonSafe(this.metadata) as Record<string, unknown>,
+        : jsonSafeFields(this.metadata) as Record<string, unknown>,
     };
   }
 

@@ -225,7 +225,7 @@ describe("BatchTraceProcessor", () => {
       assert.equal(await Promise.race([processor.shutdown(), "again"]), undefined);
     }));
 
-  it("shutdown interrupts the back-off of an export already running", () =>
+  it("shutdown(timeout) ends the back-off of an export already running: it retries at once", () =>
     withDiagnostics(async (diagnostics) => {
       const { exporter, calls } = failingBackend();
       const processor = new BatchTraceProcessor(exporter, {
@@ -239,17 +239,46 @@ describe("BatchTraceProcessor", () => {
       const started = Date.now();
       await processor.shutdown(300);
       assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
-      assert.equal(calls(), 1);
-      assert.match(diagnostics.map((d) => d.message).join(), /retry aborted/);
+      assert.equal(calls(), 3, "every attempt is made, without waiting");
+      assert.match(diagnostics.map((d) => d.message).join(), /after 3 attempts/);
     }));
 
-  it("shutdown ends a BackendSpanExporter back-off at its deadline", () =>
+  it("shutdown(timeout) delivers what is queued behind a backing-off export once the server recovers", () =>
+    withDiagnostics(async () => {
+      let calls = 0;
+      const posted: string[] = [];
+      const exporter = new BackendSpanExporter({
+        apiKey: "sk-test-key-123456",
+        baseDelayMs: 5000,
+        env: () => undefined,
+        fetch: (_url, init) => {
+          if (++calls === 1) return Promise.resolve(new Response("", { status: 503 }));
+          const body = JSON.parse(String(init.body)) as { data: { id: string }[] };
+          posted.push(...body.data.map((record) => record.id));
+          return Promise.resolve(new Response("{}", { status: 200 }));
+        },
+      });
+      const processor = new BatchTraceProcessor(exporter, {
+        maxQueueSize: 100,
+        exportTriggerRatio: 0.01,
+        timers: false,
+      });
+      const span = (id: string) => ({ export: () => ({ object: "trace.span", id }) }) as never;
+      processor.onSpanEnd(span("first")); // exported at once: 503, then a 5 s back-off
+      await delay(50);
+      for (const id of ["s1", "s2", "s3"]) processor.onSpanEnd(span(id));
+      await processor.shutdown(2000);
+      assert.deepEqual(posted, ["first", "s1", "s2", "s3"]);
+      assert.equal(processor.queueLength, 0);
+    }));
+
+  it("shutdown without a timeout keeps the back-off and ends it at timeoutMs", () =>
     withDiagnostics(async () => {
       const { exporter, calls } = failingBackend();
-      const processor = new BatchTraceProcessor(exporter, { timers: false });
+      const processor = new BatchTraceProcessor(exporter, { timers: false, timeoutMs: 300 });
       processor.onSpanEnd({ export: () => ({ object: "trace.span", id: "s" }) } as never);
       const started = Date.now();
-      await processor.shutdown(300);
+      await processor.shutdown();
       assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
       assert.equal(calls(), 1);
     }));

@@ -9,7 +9,7 @@ import {
   flushTraces,
   trace,
 } from "../../src/agents/mod.ts";
-import type { AgentSpan, TracingExporter } from "../../src/agents/mod.ts";
+import type { AgentSpan, AgentTrace, TracingExporter } from "../../src/agents/mod.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup } from "./_helpers.ts";
 
@@ -69,6 +69,23 @@ describe("agent span times out of range", () => {
       });
       assert.equal(span!.startedAt, "2030-01-02T03:04:05.006000+00:00");
       assert.equal(span!.endedAt, "2030-01-02T03:04:06.006000+00:00");
+    } finally {
+      await done();
+    }
+  });
+
+  it("a trace's startedAt is set when processors hear of its start (onTraceStart)", async () => {
+    const { done } = agentSetup();
+    try {
+      const seen: (string | null)[] = [];
+      addTraceProcessor({ onTraceStart: (t) => void seen.push((t as AgentTrace).startedAt) });
+      const given = trace("given");
+      trace("wf").run(() => {});
+      given.start();
+      given.finish();
+      assert.equal(seen.length, 2);
+      assertNearNow(seen[0]);
+      assert.equal(seen[1], given.startedAt);
     } finally {
       await done();
     }
