@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
+import type { ChunkedFiles } from "../task/artifacts.ts";
 
 /** Whether a symbolic link leads to a regular file (false when broken). */
 async function linksToFile(path: string): Promise<boolean> {
@@ -75,8 +76,11 @@ export async function listFilesBelow(
   return out;
 }
 
-/** {@linkcode LocalFiles} over `node:fs/promises`. */
-export const nodeLocalFiles: LocalFiles = {
+/**
+ * {@linkcode LocalFiles} over `node:fs/promises`, which also reads a file a chunk at a time
+ * ({@linkcode ChunkedFiles}: artifacts of any size in bounded memory).
+ */
+export const nodeLocalFiles: LocalFiles & ChunkedFiles = {
   resolve(path: string): string {
     const expanded = path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
     return resolve(expanded);
@@ -95,5 +99,19 @@ export const nodeLocalFiles: LocalFiles = {
   async readFile(path: string): Promise<Uint8Array> {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  },
+  async *readChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+    const handle = await open(path, "r");
+    try {
+      for (;;) {
+        // A fresh buffer per chunk: the caller may keep the previous one.
+        const buffer = new Uint8Array(chunkSize);
+        const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+        if (bytesRead === 0) return;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
   },
 };

@@ -26,7 +26,7 @@ import { setOwn } from "../own_property.ts";
 
 /** Options of `logInput` / `logOutput`. */
 export interface LogObjectRefOptions {
-  /** Label (cleaned); default the name. */
+  /** Label (cleaned); default (also when empty) the name. */
   label?: string;
   /** Attributes of the reference. */
   attributes?: Record<string, unknown>;
@@ -271,7 +271,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
       const hash = this.#objects.log(value, name);
       list.refs.push({
         name,
-        label: cleanStr(label ?? name),
+        label: cleanStr(label || name),
         hash,
         attributes: serializedAttributes(attributes),
       });

@@ -32,7 +32,10 @@ export interface LogMetricOptions {
   aggregation?: MetricAggMode;
   /** Prepended to the cleaned name as `<prefix>.<name>`. */
   prefix?: string;
-  /** The value the metric describes; stored as an object, its hash in `dreadnode.origin.hash`. */
+  /**
+   * The value the metric describes; stored as an object, its hash in `dreadnode.origin.hash`
+   * (none for `null`, as dreadnode skips an origin of `None`).
+   */
   origin?: unknown;
   /** Point attributes. */
   attributes?: Record<string, unknown>;
@@ -144,7 +147,10 @@ export function logMetricTo(
     attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
       ? { ...attrsJson }
       : {};
-  if (o.origin !== undefined) attributes["dreadnode.origin.hash"] = logOrigin(o.origin);
+  // dreadnode skips an origin of None.
+  if (o.origin !== undefined && o.origin !== null) {
+    attributes["dreadnode.origin.hash"] = logOrigin(o.origin);
+  }
   const metric = new Metric(number, {
     step: o.step ?? given?.step,
     timestamp: o.timestamp ?? given?.timestamp,

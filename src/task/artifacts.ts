@@ -1,6 +1,8 @@
 /**
  * Artifacts: files, directories (recursively) or in-memory bytes stored content-addressed in the
- * storage adapter's blob store under `sha256:<hex>` (SHA-256 via `crypto.subtle`), described by
+ * storage adapter's blob store under `sha256:<hex>` (SHA-256 via `crypto.subtle`, or, for a file
+ * larger than {@linkcode STREAM_ARTIFACT_BYTES} when the local files and the storage adapter can
+ * both do it, read, hashed and stored a chunk at a time in bounded memory), described by
  * dreadnode's metadata record (§2.6) on the task span and, one line per file, in the run's
  * `projects/<project>/<run id>/artifacts.jsonl` (written as dreadnode's `json.dumps` writes it).
  * An artifact's name is only metadata: it never becomes a storage path, so a hostile name cannot
@@ -18,6 +20,37 @@ import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import { guessMimeType } from "./mime.ts";
+import { Sha256 } from "../hash/sha256.ts";
+
+/** Files larger than this are read, hashed and stored a chunk at a time where both sides can. */
+export const STREAM_ARTIFACT_BYTES: number = 64 * 1024 * 1024;
+
+/** The chunk size of that. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** The largest file read whole (Node's and Bun's `readFile` refuse 2 GiB and more). */
+const WHOLE_FILE_BYTES = 2 ** 31 - 1;
+
+/** Local files that can also be read a chunk at a time (`nodeLocalFiles` can). */
+export interface ChunkedFiles {
+  /** The bytes of a file in order, at most `chunkSize` at a time. */
+  readChunks(path: string, chunkSize: number): AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A blob store that can also store a blob given as chunks: an optional `TraceStorage` method
+ * that artifacts use for large files when the adapter has it.
+ */
+export interface StreamingBlobs {
+  /**
+   * Like `putBlob`, with the bytes given in order as chunks (not held all at once). When the
+   * chunks reject, nothing is stored under the key and the call rejects.
+   */
+  putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+}
+
+/** A file that cannot be stored: larger than the storage adapter can take. */
+class TooLarge extends Error {}
 
 /** dreadnode's artifact metadata record. */
 export interface ArtifactRecord {
@@ -117,6 +150,25 @@ async function toBytes(source: Uint8Array | Blob): Promise<Uint8Array> {
   return source instanceof Uint8Array ? source : new Uint8Array(await source.arrayBuffer());
 }
 
+function artifactRecord(
+  sink: ArtifactSink,
+  name: string,
+  oid: string,
+  path: string | null,
+  size: number,
+): ArtifactRecord {
+  return {
+    task_id: sink.taskId,
+    span_id: sink.spanId,
+    name,
+    oid,
+    path,
+    size,
+    mime_type: guessMimeType(name),
+    timestamp: isoFromNs(Date.now() * 1e6),
+  };
+}
+
 async function store(
   sink: ArtifactSink,
   storage: TraceStorage,
@@ -126,16 +178,63 @@ async function store(
 ): Promise<ArtifactRecord> {
   const oid = `sha256:${await sha256Hex(bytes)}`;
   if (!(await storage.hasBlob(oid))) await storage.putBlob(oid, bytes);
-  return {
-    task_id: sink.taskId,
-    span_id: sink.spanId,
-    name,
-    oid,
-    path,
-    size: bytes.length,
-    mime_type: guessMimeType(name),
-    timestamp: isoFromNs(Date.now() * 1e6),
-  };
+  return artifactRecord(sink, name, oid, path, bytes.length);
+}
+
+/** The SHA-256 hex and size of chunks; with `expected`, rejects after the last chunk on change. */
+async function* hashed(
+  chunks: AsyncIterable<Uint8Array>,
+  result: { hex: string; size: number },
+  expected?: { hex: string; size: number },
+): AsyncGenerator<Uint8Array> {
+  const hash = new Sha256();
+  let size = 0;
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    size += chunk.length;
+    yield chunk;
+  }
+  result.hex = bytesToHex(hash.digest());
+  result.size = size;
+  if (expected !== undefined && (expected.hex !== result.hex || expected.size !== size)) {
+    throw new Error("the file changed while it was stored");
+  }
+}
+
+/**
+ * Stores a local file: read whole when small (or when the files or the storage cannot take
+ * chunks), else hashed in one pass and stored in a second, a chunk at a time, the second pass
+ * checking that the bytes stored are the bytes hashed.
+ */
+async function storeFile(
+  sink: ArtifactSink,
+  storage: TraceStorage & Partial<StreamingBlobs>,
+  files: LocalFiles & Partial<ChunkedFiles>,
+  path: string,
+  name: string,
+): Promise<ArtifactRecord> {
+  const size = (await files.stat(path))?.size ?? 0;
+  const chunked = typeof files.readChunks === "function" &&
+    typeof storage.putBlobStream === "function";
+  if (size <= STREAM_ARTIFACT_BYTES || !chunked) {
+    if (size > WHOLE_FILE_BYTES) {
+      throw new TooLarge(
+        `${path} has ${size} bytes: the ${storage.kind} storage adapter stores at most ` +
+          `${WHOLE_FILE_BYTES} bytes per artifact (it cannot store a blob a chunk at a time)`,
+      );
+    }
+    return await store(sink, storage, await files.readFile(path), name, path);
+  }
+  const first = { hex: "", size: 0 };
+  for await (const _ of hashed(files.readChunks!(path, CHUNK_BYTES), first)) {
+    // Hashing only: `first` gets the digest and size.
+  }
+  const oid = `sha256:${first.hex}`;
+  if (!(await storage.hasBlob(oid))) {
+    const chunks = hashed(files.readChunks!(path, CHUNK_BYTES), { hex: "", size: 0 }, first);
+    await storage.putBlobStream!(oid, chunks);
+  }
+  return artifactRecord(sink, name, oid, path, first.size);
 }
 
 function fail(code: string, message: string, cause?: unknown): undefined {
@@ -145,7 +244,9 @@ function fail(code: string, message: string, cause?: unknown): undefined {
 
 /**
  * Logs an artifact for a task. Never rejects: problems (no storage, no file system, missing
- * path, I/O errors, a source that cannot be read) are reported as diagnostics and resolve to
+ * path, a path that is neither a regular file nor a directory (`artifact_not_regular`: a FIFO or
+ * a device), a file too large for the storage adapter (`artifact_too_large`), I/O errors, a
+ * source that cannot be read) are reported as diagnostics and resolve to
  * `undefined`. A name that is not a string is recorded as its string form. Bytes are copied
  * before it returns, so the caller may reuse its buffer at once.
  *
@@ -202,20 +303,18 @@ export async function logArtifactTo(
         const dirName = chosen ?? baseName(path);
         for (const relative of await files.listFiles(path)) {
           const file = files.resolve(`${path}/${relative}`);
-          records.push(
-            await store(sink, storage, await files.readFile(file), `${dirName}/${relative}`, file),
-          );
+          records.push(await storeFile(sink, storage, files, file, `${dirName}/${relative}`));
         }
         result = { type: "directory", name: dirName, files: records };
-      } else {
-        result = await store(
-          sink,
-          storage,
-          await files.readFile(path),
-          chosen ?? baseName(path),
-          path,
-        );
+      } else if (info.isFile) {
+        result = await storeFile(sink, storage, files, path, chosen ?? baseName(path));
         records.push(result);
+      } else {
+        // A FIFO or a device: reading it may never end.
+        return fail(
+          "artifact_not_regular",
+          `Cannot log artifact: ${path} is neither a regular file nor a directory`,
+        );
       }
     }
     for (const record of records) sink.addArtifact(record);
@@ -227,10 +326,8 @@ export async function logArtifactTo(
     }
     return result;
   } catch (error) {
-    return fail(
-      "artifact_failed",
-      `Cannot log artifact ${typeof source === "string" ? source : "(bytes)"}`,
-      error,
-    );
+    const what = typeof source === "string" ? source : "(bytes)";
+    if (error instanceof TooLarge) return fail("artifact_too_large", error.message);
+    return fail("artifact_failed", `Cannot log artifact ${what}`, error);
   }
 }

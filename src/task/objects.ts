@@ -14,7 +14,7 @@
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
-import { hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
+import { EMPTY_HASH, hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue } from "../serialize/types.ts";
 import type { TraceStorage } from "../storage/types.ts";
@@ -71,6 +71,16 @@ export interface ObjectRef {
   /** Caller attributes (redacted). */
   readonly attributes: Record<string, JsonValue>;
 }
+
+/**
+ * The blob records of this process whose value serialized to a string (a long string, bytes as
+ * base64, a BigInt, a class whose `toJSON` returns a string): their blob holds the raw text
+ * (Python's `str()`, as dreadnode hashes it), not JSON.
+ */
+const TEXT_BLOBS = new WeakSet<UriObject>();
+
+/** The schema types whose values are hashed, and stored, as raw text rather than JSON. */
+const TEXT_TYPES: readonly unknown[] = ["string", "number", "integer", "boolean"];
 
 interface Entry {
   record: StoredObject;
@@ -140,13 +150,15 @@ export class ObjectStore {
       runtime: value,
     };
     if (this.#storage !== undefined && bytes !== undefined && bytes.length > INLINE_OBJECT_LIMIT) {
-      this.#write(bytes, entry, {
+      const stored: UriObject = {
         hash,
         schema_hash: hashes.schemaHash,
         uri: OBJECT_URI_PREFIX + hashes.dataHash,
         size: bytes.length,
         type: "uri",
-      });
+      };
+      if (typeof hashes.serialized.value !== "object") TEXT_BLOBS.add(stored);
+      this.#write(bytes, entry, stored);
     }
     this.#objects.set(hash, entry);
     return hash;
@@ -220,21 +232,32 @@ export class ObjectStore {
 /**
  * Reads the value of an object held in a blob store.
  *
+ * A blob holds raw text when the value serialized to a string (or another scalar), JSON
+ * otherwise. Which one is known from a record this process made, from the empty schema hash, or
+ * from the schema: pass the task's `dreadnode.object_schemas` for records read back from an
+ * export (without it, such a record of a non-empty schema is read as JSON).
+ *
  * @param storage The storage adapter.
  * @param record The object record.
- * @returns The value (a string for primitive-schema objects, parsed JSON otherwise, with the bare
- *   `NaN`, `Infinity` and `-Infinity` that Python's JSON writes read as numbers), or undefined.
+ * @param schemas The task's `dreadnode.object_schemas` (schema hash → schema), if at hand.
+ * @returns The value (a string for objects whose value is text, parsed JSON otherwise, with the
+ *   bare `NaN`, `Infinity` and `-Infinity` that Python's JSON writes read as numbers), or
+ *   undefined.
  */
 export async function loadObjectValue(
   storage: TraceStorage,
   record: StoredObject,
+  schemas?: Readonly<Record<string, JsonSchema>>,
 ): Promise<JsonValue | undefined> {
   if (record.type === "val") return record.value;
   try {
     const bytes = await storage.getBlob(record.uri.slice(OBJECT_URI_PREFIX.length));
     if (bytes === undefined) return undefined;
     const text = utf8Decoder.decode(bytes);
-    return record.schema_hash === "0000000000000000" ? text : parsePythonJson(text);
+    const schema = schemas?.[record.schema_hash] as { type?: unknown } | undefined;
+    const isText = TEXT_BLOBS.has(record) || record.schema_hash === EMPTY_HASH ||
+      TEXT_TYPES.includes(schema?.type);
+    return isText ? text : parsePythonJson(text);
   } catch (error) {
     reportOnce(
       "object_load_failed",

@@ -29,7 +29,7 @@ const SPAN_KINDS: readonly SpanKind[] = ["INTERNAL", "SERVER", "CLIENT", "PRODUC
 export interface TaskSpanOptions {
   /** Span type (default `task`). */
   type?: SpanType;
-  /** Label (cleaned); default the name. */
+  /** Label (cleaned); default (also when empty) the name. */
   label?: string;
   /** Tags (cleaned, de-duplicated). */
   tags?: string | readonly string[];
@@ -125,7 +125,7 @@ export function startTask(
     parent: extras.remoteParent ?? (chosen === null ? null : chosen?.span),
     kind: SPAN_KINDS.includes(o.kind as SpanKind) ? o.kind : undefined,
     type: typeof o.type === "string" ? o.type : "task",
-    label: o.label ?? taskName,
+    label: o.label || taskName, // dreadnode: `label or name`
     tags: o.tags,
     attributes: startAttributes(
       { [ATTR_PROJECT]: project, [ATTR_RUN_ID]: runId, [ATTR_TASK_ID]: taskId },

@@ -52,7 +52,7 @@ export interface AirtFields {
 /** Options of {@linkcode studySpan}. */
 export interface StudySpanOptions
   extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
-  /** Label (default the name; the transforms suffix is appended). */
+  /** Label (default, also when empty, the name; the transforms suffix is appended). */
   label?: string;
   /** Extra tags (after `study`, `optimization`). */
   tags?: readonly string[];
@@ -71,7 +71,7 @@ export interface TrialSpanOptions
   step: number;
   /** Name of the evaluated task (used in the default label). */
   taskName?: string;
-  /** Label (default `<taskName> [<step>]` or `trial_<step>`). */
+  /** Label (default, also when empty, `<taskName> [<step>]` or `trial_<step>`). */
   label?: string;
   /** Extra tags (after `trial`). */
   tags?: readonly string[];
@@ -195,7 +195,7 @@ export function studySpan<R>(
   const suffix = transforms.length > 0 ? ` [${transforms.join(", ")}]` : "";
   const task = startTask(`study:${safeString(name)}${suffix}`, {
     type: "study",
-    label: safeString(o.label ?? name) + suffix,
+    label: safeString(o.label || name) + suffix,
     tags: cleanTags(o.tags, ["study", "optimization"]),
     parent: o.parent,
     attributes: {
@@ -204,6 +204,15 @@ export function studySpan<R>(
     },
   });
   return finish(task, fn);
+}
+
+/** The first `count` characters (code points, as Python's `id[:8]` cuts) of a string. */
+function firstChars(text: string, count: number): string {
+  let end = 0;
+  for (let i = 0; i < count && end < text.length; i++) {
+    end += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
+  }
+  return text.slice(0, end);
 }
 
 /**
@@ -233,8 +242,8 @@ export function trialSpan<R>(
   const o = readOptions(options, TRIAL_OPTION_KEYS, "trial");
   const id = safeString(trialId);
   const step = safeString(o.step);
-  const label = o.label ?? (o.taskName ? `${safeString(o.taskName)} [${step}]` : `trial_${step}`);
-  const task = startTask(`trial:${id.slice(0, 8)}`, {
+  const label = o.label || (o.taskName ? `${safeString(o.taskName)} [${step}]` : `trial_${step}`);
+  const task = startTask(`trial:${firstChars(id, 8)}`, {
     type: "trial",
     label,
     tags: cleanTags(o.tags, ["trial"]),

@@ -1,0 +1,186 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LocalFiles } from "../../src/config_state.ts";
+import { Sha256 } from "../../src/hash/sha256.ts";
+import { bytesToHex } from "../../src/ids.ts";
+import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
+import { MemoryStorage } from "../../src/storage/memory.ts";
+import {
+  type ArtifactRecord,
+  type ChunkedFiles,
+  sha256Hex,
+  STREAM_ARTIFACT_BYTES,
+  type StreamingBlobs,
+} from "../../src/task/artifacts.ts";
+import { taskSpan } from "../../src/task/mod.ts";
+import { hasFileSystem } from "../_support/runtime.ts";
+import { withTaskEnv } from "../_support/task_env.ts";
+
+const MiB = 1024 * 1024;
+
+/** Memory storage that also takes blobs as chunks, keeping only their digest and sizes. */
+class StreamingStorage extends MemoryStorage implements StreamingBlobs {
+  readonly streamed = new Map<string, { hex: string; size: number }>();
+  largestChunk = 0;
+  async putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    const hash = new Sha256();
+    let size = 0;
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.length;
+      this.largestChunk = Math.max(this.largestChunk, chunk.length);
+    }
+    this.streamed.set(key, { hex: bytesToHex(hash.digest()), size });
+  }
+  override async hasBlob(key: string): Promise<boolean> {
+    return this.streamed.has(key) || await super.hasBlob(key);
+  }
+}
+
+function mkfifo(path: string): boolean {
+  try {
+    execFileSync("mkfifo", [path]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tracelet-artifact-files-"));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A sparse file of `size` bytes: `head` at the start, `tail` at the end, zeros between. */
+async function sparseFile(path: string, size: number): Promise<Uint8Array> {
+  const head = new TextEncoder().encode("head");
+  const tail = new TextEncoder().encode("tail");
+  await writeFile(path, head);
+  await truncate(path, size);
+  const handle = await open(path, "r+");
+  await handle.write(tail, 0, tail.length, size - tail.length);
+  await handle.close();
+  const bytes = new Uint8Array(size);
+  bytes.set(head);
+  bytes.set(tail, size - tail.length);
+  return bytes;
+}
+
+describe("artifact files", () => {
+  it("incremental SHA-256 matches crypto.subtle for any length and chunking", async () => {
+    for (const n of [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 70_000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 31 + 7) & 255);
+      for (const step of [1, 37, 64, 4096]) {
+        const hash = new Sha256();
+        for (let i = 0; i < n; i += step) hash.update(bytes.subarray(i, i + step));
+        assert.equal(bytesToHex(hash.digest()), await sha256Hex(bytes), `${n} bytes by ${step}`);
+      }
+    }
+  });
+
+  it("a FIFO settles at once with artifact_not_regular", { skip: !hasFileSystem }, async (t) => {
+    await withTempDir(async (dir) => {
+      const pipe = join(dir, "pipe");
+      if (!mkfifo(pipe)) return t.skip("mkfifo is not available");
+      await withTaskEnv(async (env) => {
+        const t = taskSpan("t");
+        const pending = t.logArtifact(pipe);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise((r) => timer = setTimeout(() => r("pending"), 2000));
+        const first = await Promise.race([pending, timeout]);
+        clearTimeout(timer);
+        if (first === "pending") await (await open(pipe, "w")).close(); // unblocks a stuck read
+        await pending;
+        t.end();
+        assert.equal(first, undefined, "resolved undefined, not still pending");
+        assert.ok(env.codes().includes("artifact_not_regular"));
+      }, { files: nodeLocalFiles });
+    });
+  });
+
+  it(
+    "a large file is hashed and stored a chunk at a time, with the same record",
+    { skip: !hasFileSystem },
+    async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, "model.bin");
+        const size = STREAM_ARTIFACT_BYTES + 3 * MiB + 5;
+        const expected = `sha256:${await sha256Hex(await sparseFile(path, size))}`;
+        const storage = new StreamingStorage();
+        await withTaskEnv(async (env) => {
+          const record = await taskSpan("t", {}, (t) => t.logArtifact(path)) as ArtifactRecord;
+          assert.deepEqual(Object.keys(record), [
+            "task_id",
+            "span_id",
+            "name",
+            "oid",
+            "path",
+            "size",
+            "mime_type",
+            "timestamp",
+          ]);
+          assert.equal(record.oid, expected);
+          assert.equal(record.size, size);
+          assert.equal(record.path, path);
+          assert.equal(record.name, "model.bin");
+          assert.deepEqual(storage.streamed.get(expected), { hex: expected.slice(7), size });
+          assert.ok(
+            storage.largestChunk <= MiB,
+            `chunks of at most 1 MiB: ${storage.largestChunk}`,
+          );
+          assert.equal(storage.stats().blobBytes, 0, "not put whole");
+          assert.deepEqual(env.codes(), []);
+        }, { files: nodeLocalFiles, storage });
+      });
+    },
+  );
+
+  it("a file that changes while it is stored is not stored under the first hash", async () => {
+    let reads = 0;
+    const size = STREAM_ARTIFACT_BYTES + 1;
+    const files: LocalFiles & ChunkedFiles = {
+      resolve: (p) => p,
+      stat: () => Promise.resolve({ isFile: true, isDirectory: false, size }),
+      listFiles: () => Promise.resolve([]),
+      readFile: () => Promise.reject(new Error("read whole")),
+      async *readChunks(_path, chunkSize) {
+        const fill = reads++;
+        for (let done = 0; done < size; done += chunkSize) {
+          yield new Uint8Array(Math.min(chunkSize, size - done)).fill(fill);
+        }
+      },
+    };
+    const storage = new StreamingStorage();
+    await withTaskEnv(async (env) => {
+      const record = await taskSpan("t", {}, (t) => t.logArtifact("/data/changing.bin"));
+      assert.equal(record, undefined);
+      assert.equal(storage.streamed.size, 0);
+      assert.ok(env.codes().includes("artifact_failed"));
+    }, { files, storage });
+  });
+
+  it(
+    "a file larger than the storage can take whole fails with artifact_too_large",
+    { skip: !hasFileSystem },
+    async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, "huge.bin");
+        await writeFile(path, "");
+        await truncate(path, 2 ** 31 + 1); // sparse: takes no disk space
+        await withTaskEnv(async (env) => {
+          const record = await taskSpan("t", {}, (t) => t.logArtifact(path));
+          assert.equal(record, undefined);
+          assert.ok(env.codes().includes("artifact_too_large"), env.codes().join());
+        }, { files: nodeLocalFiles });
+      });
+    },
+  );
+});
