@@ -119,8 +119,8 @@ export async function runTraced(traced: Traced, fn: () => unknown): Promise<unkn
  * Runs a fetch handler inside its server span and gives what to return to the runtime: the
  * handler's response, whose body ends the span when delivered. The span ends at the headers, and
  * the response is returned untouched, with `waitForBody: false`, for a HEAD request (no body is
- * sent) and when the span is not recording (unsampled); at once for anything that is not a
- * `Response`.
+ * sent) and when the span is not recording (unsampled); at once, as a `TypeError` failure, for
+ * anything that is not a `Response`.
  *
  * @param traced The running span.
  * @param head True for a HEAD request.
@@ -137,11 +137,16 @@ export async function serveTraced(
   fn: () => unknown,
 ): Promise<unknown> {
   const response = await runTraced(traced, fn);
+  const { span } = traced;
   if (!(response instanceof Response)) {
+    // Every runtime fails such a handler (workerd and Deno answer 500; Bun varies).
+    if (policy.notResponseStatus !== undefined) {
+      span.setAttribute("http.response.status_code", policy.notResponseStatus);
+    }
+    recordFailure(span, new TypeError("The handler did not return a Response"), false);
     traced.end();
     return response;
   }
-  const { span } = traced;
   if (response.bodyUsed) {
     // A runtime cannot send a body that was already read: workerd answers 500 instead.
     span.setAttribute("http.response.status_code", 500);

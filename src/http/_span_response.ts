@@ -46,6 +46,11 @@ export interface ResponsePolicy {
   readonly bodySize: boolean;
   /** The diagnostic code reported when a body cannot be observed. */
   readonly unobserved: string;
+  /**
+   * The status code the runtime answers with when a server handler gives something other than a
+   * `Response` (workerd: 500). Unset where it varies: no status code is recorded then.
+   */
+  readonly notResponseStatus?: number;
 }
 
 /**

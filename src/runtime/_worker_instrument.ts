@@ -1,8 +1,8 @@
 /**
  * `instrument()` for Workers handlers: one root span per `fetch`, `scheduled` and `queue`
- * invocation, ended when the response body has been delivered (not at the headers), and one
- * flush per invocation run through `ctx.waitUntil` after the user's own `waitUntil` promises have
- * settled. No timers. The flush never rejects; its report goes to `onFlush`.
+ * invocation, ended when the response body has been delivered (not at the headers) or as
+ * cancelled when workerd reports the client's disconnect on `request.signal`, and one flush per
+ * invocation run through `ctx.waitUntil` after the user's own `waitUntil` promises have settled. No timers. The flush never rejects; its report goes to `onFlush`.
  *
  * @module
  */
@@ -95,13 +95,24 @@ interface Handlers {
 /** A running invocation; its `end` ends the root span (once) and lets the flush proceed. */
 interface Invocation extends Traced {
   readonly tracker: WaitUntilTracker;
+  /** Ends the root span as cancelled (the client went away), unless it has ended already. */
+  readonly cancel: () => void;
+  /**
+   * Lets the flush proceed without waiting for the response body, whose end may never be seen
+   * (the client went away); a root span still open then is ended as cancelled.
+   */
+  readonly abort: () => void;
 }
 
-/** A fetch invocation fails at a 5xx; its body size is recorded. */
+/**
+ * A fetch invocation fails at a 5xx; its body size is recorded. workerd answers 500 to a handler
+ * that gives no `Response`.
+ */
 const POLICY: ResponsePolicy = {
   errorFrom: 500,
   bodySize: true,
   unobserved: "worker_body_unobserved",
+  notResponseStatus: 500,
 };
 
 /** The root span's name, kind, attributes and parent. */
@@ -135,38 +146,70 @@ function start(
     const tracker = new WaitUntilTracker(ctx);
     const span = tracer.startSpan(name, { kind, attributes, parent });
     let markEnded!: () => void;
+    let abort!: () => void;
+    let open = true;
     const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    const end = endOnce(span, markEnded);
+    const aborted = new Promise<void>((resolve) => (abort = resolve));
+    const end = endOnce(span, () => {
+      open = false;
+      markEnded();
+    });
+    const cancel = () => {
+      if (!open) return;
+      span.addEvent("http.response.cancelled");
+      end();
+    };
     for (const object of [key, tracker.ctx]) {
       if (typeof object === "object" && object !== null) invocationSpans.set(object, span);
     }
     if (options.flush !== false) {
-      const flushed = flushAfter(tracer, ended, tracker, options);
+      const flushed = flushAfter(tracer, Promise.race([ended, aborted]), tracker, cancel, options);
       // Without an execution context (a handler called directly, as in unit tests) the flush
       // still runs, only nothing extends the invocation for it.
       if (typeof ctx?.waitUntil === "function") ctx.waitUntil(flushed);
     }
-    return { tracer, span, tracker, end };
+    return { tracer, span, tracker, end, cancel, abort };
   } catch (error) {
     report("error", "worker_trace_failed", "Cannot trace an invocation; it runs untraced", error);
     return undefined;
   }
 }
 
-/** Waits for the root span and the user's `waitUntil` work, then flushes. Never rejects. */
+/**
+ * Waits for the root span (or the client's disconnect) and the user's `waitUntil` work, then
+ * flushes, with the root span ended as cancelled if it is still open. Never rejects.
+ */
 async function flushAfter(
   tracer: Tracer,
   ended: Promise<void>,
   tracker: WaitUntilTracker,
+  cancel: () => void,
   options: InvocationOptions,
 ): Promise<void> {
   try {
     await ended;
     await tracker.settled();
+    cancel();
     const result = await tracer.forceFlush();
     options.onFlush?.(result);
   } catch (error) {
     report("error", "worker_flush_failed", "Cannot flush at the end of the invocation", error);
+  }
+}
+
+/**
+ * Runs `disconnected` when workerd aborts `request.signal` because the client went away (only
+ * with the `enable_request_signal` compatibility flag; without it the signal never fires). After
+ * a disconnect workerd may never read nor cancel the body of the response, so the body alone
+ * cannot end the span. The listener goes with the request.
+ */
+function onDisconnect(request: Request, disconnected: () => void): void {
+  try {
+    const signal = request.signal;
+    if (signal?.aborted) disconnected();
+    else signal?.addEventListener?.("abort", disconnected, { once: true });
+  } catch {
+    // A request without a usable signal: the body's end (or cancel) ends the span.
   }
 }
 
@@ -201,13 +244,21 @@ export function instrumentHandler<T extends object>(
         return { name: root.name, kind: "SERVER", attributes, parent: root.parent, key: request };
       });
       if (invocation === undefined) return h.fetch!(request, env, ctx);
+      // A disconnect before the handler returns: workerd throws its response away unread, so
+      // the span ends now. After it returns, the body's cancel ends it (with the bytes sent), or
+      // the flush does.
+      let returned = false;
+      onDisconnect(request, () => {
+        if (!returned) invocation.cancel();
+        invocation.abort();
+      });
       return serveTraced(
         invocation,
         head,
         options,
         POLICY,
         () => h.fetch!(request, env, invocation.tracker.ctx),
-      );
+      ).finally(() => (returned = true));
     };
   }
   if (typeof h.scheduled === "function") {

@@ -1,5 +1,6 @@
 // instrument() in a real workerd (Miniflare) for responses workerd does not send as the handler
-// made them: a body already read (workerd answers 500 "Body has already been used") and a HEAD
+// made them: a body already read (workerd answers 500 "Body has already been used"), a value that
+// is not a Response (500 "the Promise did not resolve to 'Response'") and a HEAD
 // response (no body bytes go out), next to a 5xx and a thrown error, with their `error.type`.
 // Node only: it starts Miniflare itself (skipped elsewhere, including inside the workerd run).
 import { describe, it } from "node:test";
@@ -31,6 +32,7 @@ const worker = instrument({
       return response;
     }
     if (path === "/throw") throw new RangeError("boom");
+    if (path === "/not-response") return "not a response";
     if (path === "/500") return new Response("err", { status: 500 });
     return new Response("hello", { headers: { "content-length": "5" } });
   },
@@ -67,7 +69,7 @@ interface Reported {
 
 describe("instrument() in workerd, responses workerd changes", () => {
   it(
-    "records a used body as the 500 workerd sends, and no body size for HEAD",
+    "records a used body and a non-Response as the 500 workerd sends, and no body size for HEAD",
     { skip: !isNode && "starts Miniflare (Node only)" },
     async () => {
       let mf: MiniflareWorker | undefined;
@@ -80,10 +82,11 @@ describe("instrument() in workerd, responses workerd changes", () => {
           ["GET", "/get"],
           ["GET", "/500"],
           ["GET", "/throw"],
+          ["GET", "/not-response"],
         ];
         const received = [];
         for (const [method, path] of cases) received.push(await request(base, method, path));
-        assert.deepEqual(received.map(([status]) => status), [500, 200, 200, 500, 500]);
+        assert.deepEqual(received.map(([status]) => status), [500, 200, 200, 500, 500, 500]);
         assert.deepEqual(received[1], [200, 0], "HEAD sends no body");
 
         let spans: Reported[] = [];
@@ -99,6 +102,13 @@ describe("instrument() in workerd, responses workerd changes", () => {
           errorType: "TypeError",
           events: ["exception"],
         });
+        assert.deepEqual(byPath.get("/not-response"), {
+          path: "/not-response",
+          code: 500,
+          status: "ERROR",
+          errorType: "TypeError",
+          events: ["exception"],
+        }, "a handler that gives no Response is the 500 workerd sends");
         assert.equal(byPath.get("/head")?.size, undefined);
         assert.equal(byPath.get("/head")?.status, "UNSET");
         assert.equal(byPath.get("/get")?.size, 5);

@@ -1,0 +1,106 @@
+// instrument() in a real workerd (Miniflare) when the client disconnects: before the handler
+// returns (workerd then throws the response away without reading or cancelling its body, so only
+// `request.signal` tells; it fires with the `enable_request_signal` compatibility flag) and in
+// the middle of a streamed body. Either way the root span must end as cancelled and the flush
+// must run. Node only: it starts Miniflare itself (skipped elsewhere, including inside the
+// workerd test run).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { isNode } from "../_support/runtime.ts";
+import { type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
+
+/** The Worker: `/slow` answers after 1 s, `/stream` streams forever; `/log` reports. */
+const WORKER = `
+import { instrument } from "./src/runtime/worker.ts";
+const log = [];
+const watcher = {
+  onSpanEnd: (s) => void log.push({
+    path: s.attributes["url.path"],
+    events: s.events.map((e) => e.name),
+  }),
+};
+const worker = instrument({
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/stream") {
+      const chunk = new TextEncoder().encode("chunk\\n");
+      return new Response(new ReadableStream({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          controller.enqueue(chunk);
+        },
+      }));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return new Response("too late");
+  },
+}, { configure: { local: false, processors: [watcher] }, onFlush: () => void log.push("flush") });
+export default {
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === "/log") return Response.json(log);
+    return worker.fetch(request, env, ctx);
+  },
+};`;
+
+type Entry = "flush" | { path: string; events: string[] };
+
+/** Sends a GET and resets the connection after `afterChunks` body chunks (0: after 200 ms). */
+function disconnect(base: URL, path: string, afterChunks: number): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.get(new URL(path, base), (res) => {
+      let chunks = 0;
+      res.on("data", () => {
+        if (++chunks === afterChunks) req.socket?.resetAndDestroy();
+      });
+    });
+    req.on("error", () => resolve());
+    req.on("close", () => resolve());
+    if (afterChunks === 0) setTimeout(() => req.socket?.resetAndDestroy(), 200);
+  });
+}
+
+/** Polls the Worker's log until the root span of `path` and a flush after it are there. */
+async function endedAndFlushed(mf: MiniflareWorker, base: URL, path: string): Promise<Entry[]> {
+  let log: Entry[] = [];
+  for (let waited = 0; waited < 5000; waited += 50) {
+    log = await (await mf.dispatchFetch(new URL("/log", base).href)).json();
+    const at = log.findIndex((e) => e !== "flush" && e.path === path);
+    if (at >= 0 && log.slice(at).includes("flush")) return log;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return log;
+}
+
+describe("instrument() in workerd, client disconnects", () => {
+  it(
+    "ends the root span as cancelled and flushes when the client leaves before the response",
+    { skip: !isNode && "starts Miniflare (Node only)" },
+    async () => {
+      let mf: MiniflareWorker | undefined;
+      try {
+        mf = await startWorker(WORKER, "disconnect_worker.js", {}, {
+          compatibilityFlags: ["enable_request_signal"],
+        });
+        const base = await mf.ready;
+        await disconnect(base, "/slow", 0);
+        const log = await endedAndFlushed(mf, base, "/slow");
+        const at = log.findIndex((e) => e !== "flush" && e.path === "/slow");
+        assert.ok(at >= 0, `the root span ended: ${JSON.stringify(log)}`);
+        assert.deepEqual(log[at], { path: "/slow", events: ["http.response.cancelled"] });
+        assert.ok(log.slice(at).includes("flush"), `a flush ran after it: ${JSON.stringify(log)}`);
+
+        await disconnect(base, "/stream", 2);
+        const streamed = await endedAndFlushed(mf, base, "/stream");
+        const end = streamed.findIndex((e) => e !== "flush" && e.path === "/stream");
+        assert.ok(end >= 0, `the streamed span ended: ${JSON.stringify(streamed)}`);
+        assert.deepEqual((streamed[end] as { events: string[] }).events, [
+          "http.response.cancelled",
+        ]);
+        assert.ok(streamed.slice(end).includes("flush"));
+      } finally {
+        await mf?.dispose();
+      }
+    },
+  );
+});
