@@ -19,10 +19,16 @@ export interface FileSystem {
    */
   appendFile(path: string, data: Uint8Array): Promise<void>;
   /**
-   * Creates or truncates a file with these bytes; with `sync`, resolves only once they are on the
-   * disk (`fdatasync`), so a power loss cannot leave the file shorter than written.
+   * Creates or truncates a file with these bytes, or with these chunks in order (each written
+   * before the next is read; see {@linkcode writeChunks}); with `sync`, resolves only once they
+   * are on the disk (`fdatasync`), so a power loss cannot leave the file shorter than written.
+   * When the chunks reject, so does the call, leaving a partial file.
    */
-  writeFile(path: string, data: Uint8Array, sync?: boolean): Promise<void>;
+  writeFile(
+    path: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+    sync?: boolean,
+  ): Promise<void>;
   /** Reads a whole file. */
   readFile(path: string): Promise<Uint8Array>;
   /** Renames a file, replacing the target. */
@@ -77,6 +83,33 @@ export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Pr
     }
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Writes bytes, or chunks one at a time in order, through `write` (which may write fewer bytes
+ * than given; the rest is written next). Memory stays bounded by one chunk.
+ *
+ * @param data The bytes or the chunks.
+ * @param write Writes at the file's current position; returns how many bytes it wrote.
+ * @param path The file, for error messages.
+ * @returns When every byte is written.
+ * @throws {TypeError} When a chunk is not a `Uint8Array`.
+ */
+export async function writeChunks(
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  write: (bytes: Uint8Array) => Promise<number>,
+  path: string,
+): Promise<void> {
+  for await (const chunk of data instanceof Uint8Array ? [data] : data) {
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError(`Cannot write ${path}: a chunk is not a Uint8Array`);
+    }
+    for (let done = 0; done < chunk.byteLength;) {
+      const written = await write(chunk.subarray(done));
+      if (written <= 0) throw new Error(`Cannot write ${path}: the file system wrote nothing`);
+      done += written;
+    }
   }
 }
 
@@ -182,26 +215,36 @@ export async function inDirectory(
 /**
  * Writes a file atomically: a temporary `.<name>.<random>.tmp` in the same directory (sanitized
  * names never start with `.`), then a rename over the target. Creates directories on demand. When
- * the write or the rename fails (`ENOSPC`, `EIO`), the temporary file is removed; one left by a
- * killed process is removed later by {@linkcode removeStaleTemps}.
+ * the write or the rename fails (`ENOSPC`, `EIO`, or chunks that reject), the temporary file is
+ * removed and the target is left as it was; one left by a killed process is removed later by
+ * {@linkcode removeStaleTemps} (every chunk written renews its modification time, so a long
+ * write in progress is not taken for one).
  *
  * @param fs The file system.
  * @param path Absolute target path built with `/` separators.
- * @param data The bytes.
+ * @param data The bytes, or chunks (read once, one at a time).
  * @param sync Flush the bytes to the disk before the rename (see {@linkcode FileSystem.writeFile}).
  * @returns When the target holds the bytes.
  */
 export async function writeAtomic(
   fs: FileSystem,
   path: string,
-  data: Uint8Array,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
   sync = false,
 ): Promise<void> {
   const dir = parentOf(path);
   const random = crypto.getRandomValues(new Uint32Array(2)).join("");
   const temp = `${dir}/.${path.slice(dir.length + 1)}.${random}.tmp`;
+  const write = () => fs.writeFile(temp, data, sync);
   try {
-    await inDirectory(fs, temp, () => fs.writeFile(temp, data, sync));
+    if (data instanceof Uint8Array) {
+      await inDirectory(fs, temp, write);
+    } else {
+      // Chunks can be read only once: no second attempt after "not found", which may also come
+      // from the chunks' own source.
+      await fs.mkdirp(dir);
+      await write();
+    }
     await fs.rename(temp, path);
   } catch (error) {
     await removeIfExists(fs, temp).catch(() => {});

@@ -17,9 +17,10 @@
  * handle stays open between calls, and at most 16 log and blob operations of one storage object
  * run at once (a batch spread over many logs must not run out of file descriptors). Blobs and
  * outbox files are written to a temporary file in the same directory and renamed (outbox bodies
- * flushed to the disk first); a temporary file left by a killed process is removed once older
- * than ten minutes, by the first blob write of a storage object in its directory (or the first
- * outbox listing). Empty lines are not read back: a JSONL line is never empty.
+ * flushed to the disk first; a blob given as chunks, `putBlobStream`, is written a chunk at a
+ * time); a temporary file left by a killed process is removed once older than ten minutes (each
+ * chunk written renews its modification time), by the first blob write of a storage object in
+ * its directory (or the first outbox listing). Empty lines are not read back: a JSONL line is never empty.
  *
  * @module
  */
@@ -235,17 +236,42 @@ export class FsStorage implements TraceStorage {
       if (!(bytes instanceof Uint8Array)) {
         throw new TypeError("Cannot put blob: bytes must be a Uint8Array");
       }
-      const file = this.#file(blobSegments(key));
-      const data = new Uint8Array(bytes);
-      return this.#run(file, async () => {
-        // Swept after a write of a blob already stored too: a killed write of the same content
-        // left its temporary file in this directory.
-        if (!(await exists(this.#fs, file))) await writeAtomic(this.#fs, file, data);
-        this.#sweep(file);
-      });
+      return this.#putOnce(this.#file(blobSegments(key)), new Uint8Array(bytes));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Like {@linkcode FsStorage.putBlob}, from chunks read and written one at a time (memory stays
+   * bounded by one chunk): the temporary file is renamed into place only after the last chunk,
+   * without flushing to the disk (as `putBlob`). When the blob exists, `chunks` is not read.
+   * When `chunks` rejects, or the write fails, the temporary file is removed and nothing is
+   * stored.
+   *
+   * @param key `sha256:<hex>` or an object key.
+   * @param chunks The content, in order.
+   * @returns When stored.
+   */
+  putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      if (typeof chunks?.[Symbol.asyncIterator] !== "function") {
+        throw new TypeError("Cannot put blob: chunks must be an async iterable");
+      }
+      return this.#putOnce(this.#file(blobSegments(key)), chunks);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Writes a blob file atomically unless it exists, then sweeps its directory (see putBlob). */
+  #putOnce(file: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+    return this.#run(file, async () => {
+      // Swept after a write of a blob already stored too: a killed write of the same content
+      // left its temporary file in this directory.
+      if (!(await exists(this.#fs, file))) await writeAtomic(this.#fs, file, data);
+      this.#sweep(file);
+    });
   }
 
   /**

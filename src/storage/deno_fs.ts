@@ -28,6 +28,7 @@ import {
   isNotFound,
   symlinkRefused,
   trimSeparators,
+  writeChunks,
 } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
@@ -92,16 +93,17 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
   }, data);
 }
 
-/** Writes a whole file, then waits for `fdatasync` on it. */
-async function writeSynced(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
+/** Writes a whole file from bytes or chunks; with `sync`, then waits for `fdatasync` on it. */
+async function writeWhole(
+  deno: DenoFileApi,
+  path: string,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  sync?: boolean,
+): Promise<void> {
   const file = await deno.open(path, { write: true, truncate: true, create: true });
   try {
-    for (let done = 0; done < data.byteLength;) {
-      const written = await file.write(data.subarray(done));
-      if (written <= 0) throw new Error(`Cannot write ${path}: the file system wrote nothing`);
-      done += written;
-    }
-    await file.syncData();
+    await writeChunks(data, (bytes) => file.write(bytes), path);
+    if (sync) await file.syncData();
   } finally {
     file.close();
   }
@@ -111,8 +113,7 @@ function denoFileSystem(deno: DenoFileApi): FileSystem {
   return {
     resolve: (path) => ABSOLUTE.test(path) ? path : `${trimSeparators(deno.cwd())}/${path}`,
     appendFile: (path, data) => append(deno, path, data),
-    writeFile: (path, data, sync) =>
-      sync ? writeSynced(deno, path, data) : deno.writeFile(path, data),
+    writeFile: (path, data, sync) => writeWhole(deno, path, data, sync),
     readFile: (path) => deno.readFile(path),
     rename: (from, to) => deno.rename(from, to),
     remove: (path) => deno.remove(path),

@@ -26,10 +26,9 @@ import {
   rename,
   rm,
   stat,
-  writeFile,
 } from "node:fs/promises";
 import { resolve } from "node:path";
-import { appendToHandle, type FileSystem, isNotFound, symlinkRefused } from "./_fs.ts";
+import { appendToHandle, type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
@@ -75,12 +74,20 @@ async function openNoFollow(path: string): Promise<FileHandle> {
   }
 }
 
-/** Writes a whole file, then waits for `fdatasync` on it. */
-async function writeSynced(path: string, data: Uint8Array): Promise<void> {
+/** Writes a whole file from bytes or chunks; with `sync`, then waits for `fdatasync` on it. */
+async function writeWhole(
+  path: string,
+  data: Uint8Array | AsyncIterable<Uint8Array>,
+  sync?: boolean,
+): Promise<void> {
   const handle = await open(path, "w", 0o666);
   try {
-    await handle.writeFile(data);
-    await handle.datasync();
+    await writeChunks(
+      data,
+      async (bytes) => (await handle.write(bytes, 0, bytes.byteLength, null)).bytesWritten,
+      path,
+    );
+    if (sync) await handle.datasync();
   } finally {
     await handle.close();
   }
@@ -89,7 +96,7 @@ async function writeSynced(path: string, data: Uint8Array): Promise<void> {
 const nodeFileSystem: FileSystem = {
   resolve: (path) => resolve(path),
   appendFile: appendNoFollow,
-  writeFile: (path, data, sync) => sync ? writeSynced(path, data) : writeFile(path, data),
+  writeFile: writeWhole,
   async readFile(path) {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);

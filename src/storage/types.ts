@@ -168,6 +168,15 @@ export interface TraceStorage {
    * The bytes are copied before the call returns.
    */
   putBlob(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional (the file-system adapters have it): like `putBlob`, with the bytes given in order as
+   * chunks, so a blob larger than memory (a multi-GB artifact) can be stored. Write-once like
+   * `putBlob`: when the key exists, the stored bytes are kept and `chunks` is not read. Chunks
+   * are read one at a time, each written before the next is asked for. When `chunks` rejects
+   * (or yields something not a `Uint8Array`: `TypeError`), the call rejects and nothing is
+   * stored under the key.
+   */
+  putBlobStream?(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void>;
   /** Reads a blob (a copy the caller may keep), or undefined when absent. */
   getBlob(key: string): Promise<Uint8Array | undefined>;
   /** True when a blob exists. */

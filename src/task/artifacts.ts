@@ -37,18 +37,6 @@ export interface ChunkedFiles {
   readChunks(path: string, chunkSize: number): AsyncIterable<Uint8Array>;
 }
 
-/**
- * A blob store that can also store a blob given as chunks: an optional `TraceStorage` method
- * that artifacts use for large files when the adapter has it.
- */
-export interface StreamingBlobs {
-  /**
-   * Like `putBlob`, with the bytes given in order as chunks (not held all at once). When the
-   * chunks reject, nothing is stored under the key and the call rejects.
-   */
-  putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void>;
-}
-
 /** A file that cannot be stored: larger than the storage adapter can take. */
 class TooLarge extends Error {}
 
@@ -208,31 +196,33 @@ async function* hashed(
  */
 async function storeFile(
   sink: ArtifactSink,
-  storage: TraceStorage & Partial<StreamingBlobs>,
+  storage: TraceStorage,
   files: LocalFiles & Partial<ChunkedFiles>,
   path: string,
   name: string,
 ): Promise<ArtifactRecord> {
   const size = (await files.stat(path))?.size ?? 0;
-  const chunked = typeof files.readChunks === "function" &&
-    typeof storage.putBlobStream === "function";
-  if (size <= STREAM_ARTIFACT_BYTES || !chunked) {
+  const readChunks = files.readChunks?.bind(files);
+  const putBlobStream = storage.putBlobStream?.bind(storage);
+  if (size <= STREAM_ARTIFACT_BYTES || readChunks === undefined || putBlobStream === undefined) {
     if (size > WHOLE_FILE_BYTES) {
+      const why = putBlobStream === undefined
+        ? `the ${storage.kind} storage adapter cannot (it has no putBlobStream)`
+        : "the local files cannot be read that way";
       throw new TooLarge(
-        `${path} has ${size} bytes: the ${storage.kind} storage adapter stores at most ` +
-          `${WHOLE_FILE_BYTES} bytes per artifact (it cannot store a blob a chunk at a time)`,
+        `${path} has ${size} bytes: more than ${WHOLE_FILE_BYTES} bytes must be stored a chunk ` +
+          `at a time, and ${why}`,
       );
     }
     return await store(sink, storage, await files.readFile(path), name, path);
   }
   const first = { hex: "", size: 0 };
-  for await (const _ of hashed(files.readChunks!(path, CHUNK_BYTES), first)) {
+  for await (const _ of hashed(readChunks(path, CHUNK_BYTES), first)) {
     // Hashing only: `first` gets the digest and size.
   }
   const oid = `sha256:${first.hex}`;
   if (!(await storage.hasBlob(oid))) {
-    const chunks = hashed(files.readChunks!(path, CHUNK_BYTES), { hex: "", size: 0 }, first);
-    await storage.putBlobStream!(oid, chunks);
+    await putBlobStream(oid, hashed(readChunks(path, CHUNK_BYTES), { hex: "", size: 0 }, first));
   }
   return artifactRecord(sink, name, oid, path, first.size);
 }

@@ -8,14 +8,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import process from "node:process";
 import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
 import { defaultStorageRoot, type FsStorageOptions } from "../../src/storage/_fs_storage.ts";
 import type { TraceStorage } from "../../src/storage/types.ts";
-import { HOSTILE_IDS, storageConformance, withStorage } from "./storage.ts";
+import { chunksOf, HOSTILE_IDS, storageConformance, withStorage } from "./storage.ts";
 import { batch } from "./_storage_outbox.ts";
 import { fsSharingSuite } from "./fs_storage_sharing.ts";
 import { walk } from "../_support/files.ts";
@@ -45,7 +45,7 @@ export function fsStorageSuite(name: string, create: CreateFsStorage, skip: bool
       cleanup: () => rm(parent, { recursive: true, force: true }),
       reopen: () => Promise.resolve(create({ ...options, root })),
     };
-  }, { skip, reopen: true, skipsEmptyLines: true });
+  }, { skip, reopen: true, skipsEmptyLines: true, streamsBlobs: true });
 
   const inTemp =
     (fn: (s: TraceStorage, root: string, parent: string) => Promise<void>) => async () => {
@@ -125,6 +125,77 @@ export function fsStorageSuite(name: string, create: CreateFsStorage, skip: bool
         for (const file of files) {
           const relative = file.slice(root.length + 1).split(sep);
           for (const part of relative) {
+            assert.ok(part.length > 0 && part.length <= 120 && part !== "..", part);
+          }
+        }
+      }),
+    );
+
+    it(
+      "streams a blob to disk a chunk at a time, through a temporary file that is then gone",
+      inTemp(async (s, root) => {
+        const hash = "5a".repeat(32);
+        const dir = join(root, "artifacts", "sha256", "5a", "5a");
+        const sizes: number[] = [];
+        const chunk = new Uint8Array(1000).fill(9);
+        async function* chunks(): AsyncGenerator<Uint8Array> {
+          for (let i = 0; i < 4; i++) {
+            // What is on disk when the next chunk is asked for: every earlier chunk, no more.
+            const [temp] = (await readdir(dir)).filter((name) => name.startsWith("."));
+            sizes.push((await stat(join(dir, temp))).size);
+            yield chunk;
+          }
+        }
+        await s.putBlobStream!(`sha256:${hash}`, chunks());
+        assert.deepEqual(sizes, [0, 1000, 2000, 3000]);
+        assert.equal((await readFile(join(dir, hash))).byteLength, 4000);
+        assert.deepEqual(await readdir(dir), [hash]);
+      }),
+    );
+
+    it(
+      "leaves no temporary file when the chunks reject",
+      inTemp(async (s, root) => {
+        const failed = new Error("source failed");
+        const chunks = chunksOf([new Uint8Array(100), new Uint8Array(100)], failed);
+        await assert.rejects(s.putBlobStream!(`sha256:${"5b".repeat(32)}`, chunks), failed);
+        await assert.rejects(s.putBlobStream!("object-key", chunksOf([], failed)), failed);
+        assert.deepEqual(await walk(root), []);
+      }),
+    );
+
+    it(
+      "does not rewrite an existing blob, nor read the chunks",
+      inTemp(async (s, root) => {
+        const hash = "5c".repeat(32);
+        await s.putBlob(`sha256:${hash}`, new Uint8Array([1]));
+        const file = join(root, "artifacts", "sha256", "5c", "5c", hash);
+        const before = await stat(file);
+        let read = false;
+        async function* chunks(): AsyncGenerator<Uint8Array> {
+          read = true;
+          yield new Uint8Array([2]);
+        }
+        await s.putBlobStream!(`sha256:${hash}`, chunks());
+        const after = await stat(file);
+        assert.equal(read, false);
+        assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs]);
+        assert.deepEqual([...await readFile(file)], [1]);
+      }),
+    );
+
+    it(
+      "never streams a blob outside the root, whatever its key",
+      inTemp(async (s, root, parent) => {
+        const keys = [...HOSTILE_IDS, ...HOSTILE_IDS.map((id) => `sha256:${id}`)];
+        for (const key of keys) {
+          await s.putBlobStream!(key, chunksOf([new TextEncoder().encode(key)]));
+        }
+        const files = await walk(parent);
+        assert.deepEqual(files.filter((f) => !f.startsWith(root + sep)), []);
+        assert.equal(files.length, keys.length, "every key has a file of its own");
+        for (const file of files) {
+          for (const part of file.slice(root.length + 1).split(sep)) {
             assert.ok(part.length > 0 && part.length <= 120 && part !== "..", part);
           }
         }

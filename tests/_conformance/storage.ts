@@ -36,6 +36,8 @@ export interface ConformanceOptions {
    * processes that each end a line torn by a crash leave one).
    */
   readonly skipsEmptyLines?: boolean;
+  /** The adapter has the optional `putBlobStream` (the fs adapters); else its tests are skipped. */
+  readonly streamsBlobs?: boolean;
 }
 
 /** Runs `fn` with a fresh fixture, then closes the storage and cleans up. */
@@ -79,6 +81,18 @@ export const HOSTILE_IDS: readonly string[] = [
 ];
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+
+/** Chunks as an async iterable that rejects with `error` after them, when given. */
+export async function* chunksOf(
+  chunks: readonly Uint8Array[],
+  error?: Error,
+): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) yield chunk;
+  if (error !== undefined) throw error;
+}
+
+/** A storage with the optional `putBlobStream`. */
+type StreamingStorage = TraceStorage & Required<Pick<TraceStorage, "putBlobStream">>;
 
 /**
  * Registers the conformance tests for one adapter.
@@ -247,6 +261,74 @@ export function storageConformance(
             bytes(i),
             `key ${JSON.stringify(key).slice(0, 60)}`,
           );
+        }
+      }),
+    );
+  });
+
+  describe(`storage conformance (${name}): streamed blobs`, {
+    skip: options.skip || !options.streamsBlobs,
+  }, () => {
+    const artifact = "sha256:" + "ef".repeat(32);
+    const streaming = (fn: (storage: StreamingStorage) => Promise<void>) =>
+      run(async (s) => {
+        assert.equal(typeof s.putBlobStream, "function", "the adapter has putBlobStream");
+        await fn(s as StreamingStorage);
+      });
+
+    it(
+      "stores chunks that read back as their concatenation",
+      streaming(async (s) => {
+        await s.putBlobStream(artifact, chunksOf([bytes(1, 2), bytes(), bytes(3), bytes(4, 5)]));
+        await s.putBlobStream("none", chunksOf([]));
+        assert.equal(await s.hasBlob(artifact), true);
+        assert.deepEqual(await s.getBlob(artifact), bytes(1, 2, 3, 4, 5));
+        assert.deepEqual(await s.getBlob("none"), bytes());
+      }),
+    );
+
+    it(
+      "is write-once: an existing blob keeps its bytes, whole or streamed",
+      streaming(async (s) => {
+        await s.putBlob(artifact, bytes(1));
+        await s.putBlobStream(artifact, chunksOf([bytes(2, 2)]));
+        assert.deepEqual(await s.getBlob(artifact), bytes(1));
+        await s.putBlobStream("k", chunksOf([bytes(3)]));
+        await s.putBlobStream("k", chunksOf([bytes(4)]));
+        await s.putBlob("k", bytes(5));
+        assert.deepEqual(await s.getBlob("k"), bytes(3));
+      }),
+    );
+
+    it(
+      "stores nothing when the chunks reject or one is not a Uint8Array",
+      streaming(async (s) => {
+        const failed = new Error("source failed");
+        await assert.rejects(s.putBlobStream(artifact, chunksOf([bytes(1)], failed)), failed);
+        // "Not found" from the chunks' own source (a file deleted meanwhile) is no missing
+        // directory: retrying would store what is left of the chunks (nothing). "present" makes
+        // sure a file-system adapter has the directory, so the error comes from the chunks.
+        await s.putBlob("present", bytes(0));
+        const gone = Object.assign(new Error("ENOENT: source gone"), { code: "ENOENT" });
+        await assert.rejects(s.putBlobStream("gone", chunksOf([], gone)), gone);
+        const odd = chunksOf([bytes(1), "text" as unknown as Uint8Array]);
+        await assert.rejects(s.putBlobStream("odd", odd), TypeError);
+        for (const key of [artifact, "gone", "odd"]) {
+          assert.equal(await s.hasBlob(key), false, key);
+          assert.equal(await s.getBlob(key), undefined, key);
+        }
+        await s.putBlobStream(artifact, chunksOf([bytes(6)]));
+        assert.deepEqual(await s.getBlob(artifact), bytes(6), "a later put stores");
+      }),
+    );
+
+    it(
+      "keeps distinct (even hostile) keys apart",
+      streaming(async (s) => {
+        const keys = [...HOSTILE_IDS, "sha256:../x", "sha256:" + "A".repeat(64)];
+        for (const [i, key] of keys.entries()) await s.putBlobStream(key, chunksOf([bytes(i)]));
+        for (const [i, key] of keys.entries()) {
+          assert.deepEqual(await s.getBlob(key), bytes(i), JSON.stringify(key).slice(0, 60));
         }
       }),
     );

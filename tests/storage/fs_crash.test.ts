@@ -57,7 +57,10 @@ const fullDisk: FileSystem = {
   resolve: (path) => resolve(path),
   appendFile: (path, data) => appendFile(path, data),
   async writeFile(path, data) {
-    await writeFile(path, data.subarray(0, data.byteLength >> 1));
+    for await (const bytes of data instanceof Uint8Array ? [data] : data) {
+      await writeFile(path, bytes.subarray(0, bytes.byteLength >> 1)); // the first chunk's half
+      break;
+    }
     if (path.endsWith(".tmp")) {
       throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
     }
@@ -71,12 +74,18 @@ const fullDisk: FileSystem = {
 };
 
 describe("fs storage after crashes", { skip: !hasFileSystem }, () => {
-  it("removes the temporary file of a blob or outbox write that fails (disk full)", async () => {
+  it("removes the temporary file of a blob (whole or streamed) or outbox write that fails (disk full)", async () => {
     await inTemp(async (root) => {
       const s = new FsStorage(fullDisk, "full-disk", { root });
       try {
         await assert.rejects(s.putBlob(`sha256:${HASH}`, new Uint8Array(64)), /ENOSPC/);
         await assert.rejects(s.putBlob("object-key", new Uint8Array(64)), /ENOSPC/);
+        const chunks = (async function* () {
+          yield new Uint8Array(64);
+          yield new Uint8Array(64);
+        })();
+        await assert.rejects(s.putBlobStream(`sha256:${HASH}`, chunks), /ENOSPC/);
+        assert.equal(await s.hasBlob(`sha256:${HASH}`), false);
         await assert.rejects(s.outbox.enqueue(batch(64, 1)), /ENOSPC/);
       } finally {
         await s.close?.();

@@ -9,12 +9,13 @@ import { Sha256 } from "../../src/hash/sha256.ts";
 import { bytesToHex } from "../../src/ids.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
+import { NodeFsStorage } from "../../src/storage/node_fs.ts";
+import type { TraceStorage } from "../../src/storage/types.ts";
 import {
   type ArtifactRecord,
   type ChunkedFiles,
   sha256Hex,
   STREAM_ARTIFACT_BYTES,
-  type StreamingBlobs,
 } from "../../src/task/artifacts.ts";
 import { taskSpan } from "../../src/task/mod.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
@@ -23,7 +24,7 @@ import { withTaskEnv } from "../_support/task_env.ts";
 const MiB = 1024 * 1024;
 
 /** Memory storage that also takes blobs as chunks, keeping only their digest and sizes. */
-class StreamingStorage extends MemoryStorage implements StreamingBlobs {
+class StreamingStorage extends MemoryStorage implements TraceStorage {
   readonly streamed = new Map<string, { hex: string; size: number }>();
   largestChunk = 0;
   async putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
@@ -139,6 +140,52 @@ describe("artifact files", () => {
           assert.equal(storage.stats().blobBytes, 0, "not put whole");
           assert.deepEqual(env.codes(), []);
         }, { files: nodeLocalFiles, storage });
+      });
+    },
+  );
+
+  it(
+    "a large file is stored through the fs storage's putBlobStream, with the record of a whole read",
+    { skip: !hasFileSystem },
+    async () => {
+      await withTempDir(async (dir) => {
+        const path = join(dir, "model.bin");
+        const size = STREAM_ARTIFACT_BYTES + 6 * MiB; // 70 MiB, sparse
+        const expected = `sha256:${await sha256Hex(await sparseFile(path, size))}`;
+        const calls: string[] = [];
+        const storage = new class extends NodeFsStorage {
+          override putBlob(key: string, bytes: Uint8Array): Promise<void> {
+            calls.push("putBlob");
+            return super.putBlob(key, bytes);
+          }
+          override putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+            calls.push("putBlobStream");
+            return super.putBlobStream(key, chunks);
+          }
+        }({ root: join(dir, "root") });
+        // The same file through a storage that only takes whole blobs: the file is read whole.
+        let whole: ArtifactRecord | undefined;
+        await withTaskEnv(async () => {
+          whole = await taskSpan("t", {}, (t) => t.logArtifact(path)) as ArtifactRecord;
+        }, { files: nodeLocalFiles });
+        const comparable = ({ task_id: _, span_id: __, timestamp: ___, ...rest }: ArtifactRecord) =>
+          rest;
+        try {
+          await withTaskEnv(async (env) => {
+            const record = await taskSpan("t", {}, (t) => t.logArtifact(path)) as ArtifactRecord;
+            assert.deepEqual(calls, ["putBlobStream"]);
+            assert.deepEqual(env.codes(), []);
+            assert.deepEqual(Object.keys(record), Object.keys(whole!));
+            assert.deepEqual(comparable(record), comparable(whole!));
+            assert.equal(record.oid, expected);
+            assert.equal(record.size, size);
+            const stored = await storage.getBlob(expected);
+            assert.equal(stored?.byteLength, size);
+            assert.equal(`sha256:${await sha256Hex(stored!)}`, expected);
+          }, { files: nodeLocalFiles, storage });
+        } finally {
+          await storage.close();
+        }
       });
     },
   );
