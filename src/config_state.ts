@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { reportOnce } from "./diagnostics.ts";
 import { getTracer } from "./global.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
@@ -97,7 +98,28 @@ export function setConfigFallback(factory: () => TraceletConfig): void {
   slot().fallback = factory;
 }
 
-/** @returns The tracer of the active configuration (or the default tracer). */
+/**
+ * The tracer of the active configuration. Before `configure()`, that of the fallback
+ * configuration a preset registered (built now, as {@linkcode getConfig} does), so spans reach
+ * its JSONL files and exporters; the default tracer when there is none or it cannot be built.
+ * Never throws.
+ *
+ * @returns The tracer.
+ */
 export function configuredTracer(): Tracer {
-  return slot().config?.tracer ?? getTracer();
+  const s = slot();
+  if (s.config === undefined && s.fallback !== undefined) {
+    try {
+      return getConfig().tracer;
+    } catch (error) {
+      reportOnce(
+        "config_fallback_failed",
+        "error",
+        "not_configured",
+        "tracelet's default configuration could not be built: spans go to no processor until configure() is called",
+        error,
+      );
+    }
+  }
+  return s.config?.tracer ?? getTracer();
 }

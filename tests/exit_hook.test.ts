@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { hookProcessExit } from "../src/runtime/_exit_hook.ts";
+import { ExitFlushes, hookProcessExit } from "../src/runtime/_exit_hook.ts";
 import { FakeProcess } from "./_support/fake_process.ts";
 import type { FlushReport } from "../src/types.ts";
 import { isBun, isNode } from "./_support/runtime.ts";
@@ -81,3 +81,111 @@ describe("a Node process with its own signal handler", { skip: !(isNode || isBun
     }
   });
 });
+
+describe("exit flushes registered by the preset and the agent layer", () => {
+  it("all run on a signal, which ends the process only after the slowest settled", async () => {
+    const proc = new FakeProcess();
+    const flushes = new ExitFlushes();
+    const hook = (flush: () => Promise<FlushReport>) => hookProcessExit(proc, flush);
+    let releaseSlow!: () => void;
+    const done: string[] = [];
+    flushes.add(() => (done.push("preset"), Promise.resolve({ ...EMPTY, exported: 1 })), "p", hook);
+    flushes.add(
+      () => new Promise((resolve) => releaseSlow = () => (done.push("agents"), resolve(EMPTY))),
+      "p",
+      hook,
+    );
+    assert.equal(proc.listeners("SIGTERM").length, 1, "one hook for the whole list");
+    proc.emit("SIGTERM");
+    await tick();
+    assert.deepEqual(proc.killed, [], "not before every flush settled");
+    releaseSlow();
+    await tick();
+    await tick();
+    assert.deepEqual(done, ["preset", "agents"]);
+    assert.deepEqual(proc.killed, ["SIGTERM"]);
+  });
+
+  it("merge their reports, so beforeExit flushes again after any of them did work", async () => {
+    const proc = new FakeProcess();
+    const flushes = new ExitFlushes();
+    let calls = 0;
+    flushes.add(() => Promise.resolve(EMPTY), "p", (flush) => hookProcessExit(proc, flush));
+    flushes.add(
+      () => Promise.resolve(calls++ === 0 ? { ...EMPTY, dropped: { full: 1 } } : EMPTY),
+      "p",
+      (flush) => hookProcessExit(proc, flush),
+    );
+    for (let i = 0; i < 3; i++) {
+      proc.emit("beforeExit");
+      await tick();
+    }
+    assert.equal(calls, 2);
+  });
+
+  it("keep the hook while one is registered, and remove it with the last", () => {
+    const proc = new FakeProcess();
+    const flushes = new ExitFlushes();
+    const hook = (flush: () => Promise<FlushReport>) => hookProcessExit(proc, flush);
+    const preset = flushes.add(() => Promise.resolve(EMPTY), "p", hook);
+    const agents = flushes.add(() => Promise.resolve(EMPTY), "p", hook);
+    preset();
+    assert.equal(proc.listeners("SIGINT").length, 1);
+    agents();
+    assert.equal(proc.listeners("SIGINT").length + proc.listeners("beforeExit").length, 0);
+  });
+});
+
+describe(
+  "a Node process with configure() and an agent processor",
+  { skip: !(isNode || isBun) },
+  () => {
+    it("ended by SIGTERM has flushed both its JSONL spans and its agent processor", async () => {
+      const preset = fileURLToPath(new URL("../src/runtime/node.ts", import.meta.url));
+      const agents = fileURLToPath(new URL("../src/agents/mod.ts", import.meta.url));
+      const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-"));
+      try {
+        const script = join(dir, "child.ts");
+        const out = join(dir, "agents.txt");
+        await writeFile(
+          script,
+          `import process from "node:process";\n` +
+            `import { appendFileSync } from "node:fs";\n` +
+            `import { configure, Tracer } from ${JSON.stringify(preset)};\n` +
+            `import { addTraceProcessor, agentSpan, setAgentTracer, trace } from ${
+              JSON.stringify(agents)
+            };\n` +
+            `// Agent spans on a tracer of their own: only the agent layer's exit flush has them.\n` +
+            `setAgentTracer(new Tracer());\n` +
+            `const t = configure({ storageRoot: ${JSON.stringify(dir)}, project: "exit" });\n` +
+            `const queue: string[] = [];\n` +
+            `addTraceProcessor({\n` +
+            `  onSpanEnd: (span) => void queue.push(span.spanId),\n` +
+            `  forceFlush: async () => {\n` +
+            `    await new Promise((r) => setTimeout(r, 300));\n` +
+            `    appendFileSync(${JSON.stringify(out)}, queue.splice(0).join("\\n") + "\\n");\n` +
+            `  },\n` +
+            `});\n` +
+            `t.tracer.startSpan("s", { attributes: { "dreadnode.run.id": "r1" } }).end();\n` +
+            `trace("wf").run(() => agentSpan("a").run(() => {}));\n` +
+            `setInterval(() => {}, 1000);\n` +
+            `setTimeout(() => process.kill(process.pid, "SIGTERM"), 50);\n`,
+        );
+        const args = isBun ? [script] : ["--import", "tsx", script];
+        const child = spawnSync(process.execPath, args, {
+          cwd: fileURLToPath(new URL("..", import.meta.url)),
+          encoding: "utf8",
+          timeout: 20_000,
+        });
+        assert.equal(child.signal, "SIGTERM", child.stderr);
+        const jsonl = await readFile(join(dir, "projects", "exit", "r1", "spans.jsonl"), "utf8")
+          .catch(() => "");
+        assert.equal(jsonl.split("\n").filter((line) => line !== "").length, 1, "JSONL span");
+        const flushed = await readFile(out, "utf8").catch(() => "");
+        assert.equal(flushed.split("\n").filter((line) => line !== "").length, 1, "agent span");
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -205,18 +205,28 @@ export class TracingProcessorBridge implements SpanProcessor {
   }
 
   async #shutdownFrom(tracer: Tracer, deadline?: number): Promise<void> {
-    // configure() shuts its old tracer down just before it installs the new one: decide after.
-    await Promise.resolve();
-    const registered = agentsState().bridges.includes(this);
-    const current = currentAgentTracer();
-    if (registered && current !== undefined && current !== tracer) {
-      // Installed on the new tracer now, not at the next agent-layer call (there may be none
-      // before exit): that tracer's shutdown then reaches the processor.
-      syncBridges(current);
-      await this.forceFlush(deadline);
-    } else {
-      await this.shutdown(deadline);
+    // configure() installs its new tracer, then shuts the old one down: move at once, so a
+    // shutdown of the new pipeline right after reaches the processor. A tracer shut down just
+    // before `setAgentTracer` installs another is decided after the current task.
+    if (!this.#moved(tracer)) {
+      await Promise.resolve();
+      if (!this.#moved(tracer)) return await this.shutdown(deadline);
     }
+    await this.forceFlush(deadline);
+  }
+
+  /**
+   * Whether the agent layer moved from `tracer` to another tracer while this bridge is still
+   * registered; if so, installs the bridges on that tracer now (not at the next agent-layer call:
+   * there may be none before exit), so its shutdown reaches the processor.
+   */
+  #moved(tracer: Tracer): boolean {
+    const current = currentAgentTracer();
+    if (current === undefined || current === tracer || !agentsState().bridges.includes(this)) {
+      return false;
+    }
+    syncBridges(current);
+    return true;
   }
 
   /** Runs `call` and waits for its promise until the deadline at most (then reports it). */
@@ -344,7 +354,9 @@ async function exitFlush(): Promise<FlushReport> {
  * Flushes the agent layer's tracer: every processor (agent-layer and tracelet) exports what it
  * holds. A processor added through the agent layer is waited for 30 s at most.
  *
- * @returns The merged flush report; never rejects.
+ * @returns The merged flush report of tracelet's own processors; never rejects. What processors
+ *   added through the agent layer send is not counted (their `forceFlush` reports nothing; a
+ *   `BatchTraceProcessor` posts its queue all the same).
  */
 export function flushTraces(): Promise<FlushReport> {
   return getAgentTracer().forceFlush();

@@ -13,10 +13,17 @@
  * `process.exit()` cannot be waited for: it exits synchronously. Call `await tracing.shutdown()`
  * before it.
  *
+ * Every exit flush of a process (the Node and Deno presets' `configure()`, the agent layer's
+ * processors) joins one shared list, {@linkcode hookRuntimeExit}: the exit hooks run all of them
+ * together, so on a signal each has flushed before the process ends. On Deno the hook is
+ * `beforeunload` (each time the event loop empties); Deno signals are left alone.
+ *
  * @module
  */
+import { emptyReport, mergeReport } from "../processor/report.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport } from "../types.ts";
+import { getProcess, runtimeKey } from "./_globals.ts";
 
 /** The part of Node's `process` the exit hook uses. */
 export interface ExitProcess {
@@ -107,4 +114,144 @@ export function hookProcessExit(
     }
   }
   return remove;
+}
+
+/** A flush at exit. */
+type Flush = () => Promise<FlushReport>;
+
+/** Installs an exit hook that runs `flush`; returns what removes it. */
+export type ExitHook = (flush: Flush) => () => void;
+
+/**
+ * The Node and Bun exit hook ({@linkcode hookProcessExit}) on the global `process`.
+ *
+ * @returns The hook, or undefined where there is no such process.
+ */
+export function processExitHook(): ExitHook | undefined {
+  const proc = getProcess() as unknown as Partial<ExitProcess> | undefined;
+  const methods = ["on", "once", "off", "listeners", "kill"] as const;
+  if (proc === undefined || !methods.every((name) => typeof proc[name] === "function")) return;
+  return (flush) => hookProcessExit(proc as ExitProcess, flush);
+}
+
+type UnloadListener = (event?: { preventDefault?(): void }) => void;
+
+interface UnloadTarget {
+  addEventListener(type: "beforeunload", listener: UnloadListener): void;
+  removeEventListener(type: "beforeunload", listener: UnloadListener): void;
+}
+
+/**
+ * The Deno exit hook: a flush on `beforeunload`, which comes each time the event loop empties.
+ * It flushes again only after a flush that did something, so later work is flushed too and an
+ * idle program still exits.
+ *
+ * @returns The hook, or undefined where there is no `addEventListener`.
+ */
+export function unloadExitHook(): ExitHook | undefined {
+  const target = globalThis as unknown as UnloadTarget;
+  if (typeof target.addEventListener !== "function") return;
+  return (flush) => {
+    let flushing = false;
+    let active = true;
+    const listener = (event?: { preventDefault?(): void }) => {
+      if (flushing) return;
+      flushing = true;
+      // Keeps the event loop running: work started after this task (a flush that awaits before
+      // it sends) would not, and `beforeunload` comes again once the loop is empty.
+      event?.preventDefault?.();
+      void flush().then((report) => {
+        if (active && didWork(report)) flushing = false;
+      }, () => {});
+    };
+    target.addEventListener("beforeunload", listener);
+    return () => {
+      active = false;
+      target.removeEventListener("beforeunload", listener);
+    };
+  };
+}
+
+/**
+ * A list of exit flushes run together by the exit hooks they were added with: each hook is
+ * installed once for the whole list (again on each addition, as a fresh `configure()` did) and
+ * removed when the list becomes empty.
+ */
+export class ExitFlushes {
+  readonly #flushes = new Set<{ flush: Flush }>();
+  readonly #hooks = new Map<string, ExitHook>();
+  #unhooks: (() => void)[] = [];
+
+  /**
+   * Runs every flush of the list concurrently.
+   *
+   * @returns The merged report (a flush that rejects counts as nothing); never rejects.
+   */
+  readonly flush = async (): Promise<FlushReport> => {
+    const reports = await Promise.all(
+      [...this.#flushes].map(({ flush }) => flush().then(undefined, () => undefined)),
+    );
+    return reports.reduce<FlushReport>(mergeReport, emptyReport());
+  };
+
+  /**
+   * Adds a flush, run by the hook installed under `key` (and every other hook of the list).
+   *
+   * @param flush The flush.
+   * @param key Names the hook (one hook per name).
+   * @param hook Installs the hook.
+   * @returns Removes the flush (and the hooks, when it was the last one).
+   */
+  add(flush: Flush, key: string, hook: ExitHook): () => void {
+    const entry = { flush };
+    this.#flushes.add(entry);
+    this.#hooks.set(key, hook);
+    this.#unhook();
+    for (const install of this.#hooks.values()) {
+      try {
+        this.#unhooks.push(install(this.flush));
+      } catch {
+        // A process object that refuses listeners: no exit flush there (flush explicitly).
+      }
+    }
+    return () => {
+      if (this.#flushes.delete(entry) && this.#flushes.size === 0) {
+        this.#unhook();
+        this.#hooks.clear();
+      }
+    };
+  }
+
+  #unhook(): void {
+    for (const unhook of this.#unhooks.splice(0)) unhook();
+  }
+}
+
+const SLOT = Symbol.for("tracelet.exitFlushes");
+const slots = globalThis as unknown as Record<symbol, ExitFlushes | undefined>;
+
+/**
+ * Registers a flush to run when the process ends, in the process-wide list shared by every copy
+ * of tracelet: on Node and Bun when the event loop empties (`beforeExit`) and on `SIGTERM` /
+ * `SIGINT` when the program has no handler of its own; on Deno on `beforeunload`. Does nothing
+ * where there is no process exit to hook (Workers, browsers).
+ *
+ * @param flush The flush.
+ * @param kind `process` (Node, Bun) or `unload` (Deno); default: the current runtime's.
+ * @returns Removes the flush.
+ */
+export function hookRuntimeExit(flush: Flush, kind?: "process" | "unload"): () => void {
+  const runtime = runtimeKey();
+  kind ??= runtime === "deno"
+    ? "unload"
+    : runtime === "node" || runtime === "bun"
+    ? "process"
+    : undefined;
+  const hook = kind === "process"
+    ? processExitHook()
+    : kind === "unload"
+    ? unloadExitHook()
+    : undefined;
+  if (kind === undefined || hook === undefined) return () => {};
+  return (slots[SLOT] ??= new ExitFlushes()).add(flush, kind, hook);
 }

@@ -18,38 +18,14 @@
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { DenoFsStorage } from "../storage/deno_fs.ts";
-import { didWork } from "./_exit_hook.ts";
+import { hookRuntimeExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
-
-interface UnloadTarget {
-  addEventListener(type: "beforeunload", listener: () => void): void;
-  removeEventListener(type: "beforeunload", listener: () => void): void;
-}
 
 /** The Deno runtime parts. */
 export const denoParts: RuntimeParts = serverParts({
   runtime: "deno",
   storage: (root) => new DenoFsStorage({ root }),
-  onExit(flush) {
-    const target = globalThis as unknown as UnloadTarget;
-    if (typeof target.addEventListener !== "function") return () => {};
-    // `beforeunload` comes each time the event loop empties. Flush again only after a flush that
-    // did something, so later work is flushed too and an idle program still exits.
-    let flushing = false;
-    let active = true;
-    const listener = () => {
-      if (flushing) return;
-      flushing = true;
-      void flush().then((report) => {
-        if (active && didWork(report)) flushing = false;
-      }, () => {});
-    };
-    target.addEventListener("beforeunload", listener);
-    return () => {
-      active = false;
-      target.removeEventListener("beforeunload", listener);
-    };
-  },
+  onExit: (flush) => hookRuntimeExit(flush, "unload"),
 });
 
 registerDefaultParts(denoParts);

@@ -19,22 +19,14 @@
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { NodeFsStorage } from "../storage/node_fs.ts";
-import { getProcess } from "./_globals.ts";
-import { type ExitProcess, hookProcessExit } from "./_exit_hook.ts";
+import { hookRuntimeExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
 
 /** The Node.js runtime parts. */
 export const nodeParts: RuntimeParts = serverParts({
   runtime: "node",
   storage: (root) => new NodeFsStorage({ root }),
-  onExit(flush) {
-    const proc = getProcess() as unknown as Partial<ExitProcess> | undefined;
-    const methods = ["on", "once", "off", "listeners", "kill"] as const;
-    if (proc === undefined || !methods.every((name) => typeof proc[name] === "function")) {
-      return () => {};
-    }
-    return hookProcessExit(proc as ExitProcess, flush);
-  },
+  onExit: (flush) => hookRuntimeExit(flush, "process"),
 });
 
 registerDefaultParts(nodeParts);

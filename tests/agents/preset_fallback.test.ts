@@ -1,0 +1,124 @@
+// The agent layer and the preset's fallback configuration, in child processes on Node, Bun and
+// Deno (skipped in workerd, which has no processes): without configure(), agent traces reach the
+// fallback's JSONL files and OTLP exporter, as run() does; and a configure() made after agent
+// traces started hands the processors to the new pipeline, whose shutdown delivers their queue.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { withReceiver } from "../_support/otlp_receiver.ts";
+import { isBun, isDeno, isWorkerd } from "../_support/runtime.ts";
+
+/** The repository root (computed in the test: workerd has no file URLs). */
+const root = () => fileURLToPath(new URL("../..", import.meta.url));
+
+/** The current runtime's preset and the agents entry, as import lines for a child. */
+function imports(names: string): string {
+  const preset = join(root(), "src", "runtime", isDeno ? "deno.ts" : "node.ts");
+  const agents = join(root(), "src", "agents", "mod.ts");
+  return `import { configure } from ${JSON.stringify(preset)};\n` +
+    `import { ${names} } from ${JSON.stringify(agents)};\n`;
+}
+
+/** Runs a TypeScript module in a child of the current runtime; resolves with its exit code. */
+function runChild(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const args = isDeno ? ["run", "-A", script] : isBun ? [script] : ["--import", "tsx", script];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root(),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => stderr += String(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+/** Every `spans.jsonl` line below `dir`, parsed. */
+async function jsonlLines(dir: string): Promise<{ name: string }[]> {
+  const files = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  const lines: { name: string }[] = [];
+  for (const file of files.filter((f) => String(f).endsWith("spans.jsonl"))) {
+    const text = await readFile(join(dir, String(file)), "utf8");
+    for (const line of text.split("\n")) if (line !== "") lines.push(JSON.parse(line));
+  }
+  return lines;
+}
+
+/** Writes `body` as a child module in a fresh directory and runs it; `fn` checks the result. */
+async function inChild(
+  body: string,
+  env: (dir: string) => Record<string, string>,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-fallback-"));
+  try {
+    const script = join(dir, "child.mts");
+    await writeFile(script, body);
+    const { code, stderr } = await runChild(script, env(dir));
+    assert.equal(code, 0, stderr);
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe("agent traces without configure()", { skip: isWorkerd }, () => {
+  it("reach the preset fallback's JSONL files and OTLP exporter", () =>
+    withReceiver((receiver) =>
+      inChild(
+        imports("agentSpan, trace") +
+          `void configure;\n` +
+          `await trace("wf").run(() => agentSpan("planner").run(() => {}));\n`,
+        (dir) => ({
+          TRACELET_HOME: join(dir, "home"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url.replace(/\/v1\/traces$/, ""),
+        }),
+        async (dir) => {
+          const names = (await jsonlLines(join(dir, "home"))).map((line) => line.name);
+          assert.equal(names.length, 2, `JSONL span names: ${names}`);
+          assert.ok(names.some((name) => name.includes("planner")), `${names}`);
+          assert.equal(receiver.requests.flatMap((r) => r.spanIds).length, 2);
+        },
+      )
+    ));
+});
+
+describe("configure() after agent traces started", { skip: isWorkerd }, () => {
+  it("still delivers what a BatchTraceProcessor queued, through the new pipeline's shutdown", () =>
+    withReceiver((receiver) =>
+      inChild(
+        imports("addTraceProcessor, agentSpan, BackendSpanExporter, BatchTraceProcessor, trace") +
+          `addTraceProcessor(new BatchTraceProcessor(new BackendSpanExporter({\n` +
+          `  endpoint: ${JSON.stringify(receiver.url)}, apiKey: "sk-test-key-123456",\n` +
+          `})));\n` +
+          `await trace("wf").run(() => agentSpan("planner").run(() => {}));\n` +
+          `const tracing = configure({ storageRoot: process.env.TRACELET_HOME });\n` +
+          `await tracing.shutdown();\n` +
+          `// Exits at once: no exit flush runs, only what shutdown() delivered arrives.\n` +
+          `if ("Deno" in globalThis) (globalThis as any).Deno.exit(0);\n` +
+          `else process.exit(0);\n`,
+        (dir) => ({ TRACELET_HOME: join(dir, "home") }),
+        () => {
+          const records = receiver.requests.flatMap((request) =>
+            JSON.parse(new TextDecoder().decode(request.body)).data as { object: string }[]
+          );
+          assert.deepEqual(records.map((record) => record.object), ["trace", "trace.span"]);
+          return Promise.resolve();
+        },
+      )
+    ));
+});
