@@ -3,48 +3,20 @@
 // fallback's JSONL files and OTLP exporter, as run() does; and a configure() made after agent
 // traces started hands the processors to the new pipeline, whose shutdown delivers their queue.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { repoRoot, runChildModule } from "../_support/child_module.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
-import { isBun, isDeno, isWorkerd } from "../_support/runtime.ts";
-
-/** The repository root (computed in the test: workerd has no file URLs). */
-const root = () => fileURLToPath(new URL("../..", import.meta.url));
+import { isDeno, isWorkerd } from "../_support/runtime.ts";
 
 /** The current runtime's preset and the agents entry, as import lines for a child. */
 function imports(names: string): string {
-  const preset = join(root(), "src", "runtime", isDeno ? "deno.ts" : "node.ts");
-  const agents = join(root(), "src", "agents", "mod.ts");
+  const preset = join(repoRoot(), "src", "runtime", isDeno ? "deno.ts" : "node.ts");
+  const agents = join(repoRoot(), "src", "agents", "mod.ts");
   return `import { configure } from ${JSON.stringify(preset)};\n` +
     `import { ${names} } from ${JSON.stringify(agents)};\n`;
-}
-
-/** Runs a TypeScript module in a child of the current runtime; resolves with its exit code. */
-function runChild(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string }> {
-  const args = isDeno ? ["run", "-A", script] : isBun ? [script] : ["--import", "tsx", script];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: root(),
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => stderr += String(chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 /** Every `spans.jsonl` line below `dir`, parsed. */
@@ -68,7 +40,7 @@ async function inChild(
   try {
     const script = join(dir, "child.mts");
     await writeFile(script, body);
-    const { code, stderr } = await runChild(script, env(dir));
+    const { code, stderr } = await runChildModule(script, env(dir));
     assert.equal(code, 0, stderr);
     await fn(dir);
   } finally {
