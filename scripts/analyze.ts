@@ -9,7 +9,7 @@
  * Reads the JSONL files of DIR matching PATTERN (default `run_*.jsonl`; a pattern with `/`
  * searches subdirectories), event lines and tracelet span lines alike, and prints a readable
  * summary (or pretty JSON with sorted keys). Malformed lines are counted, never fatal; the exit
- * code is 0 unless the arguments are invalid (2).
+ * code is 0 unless the arguments are invalid (2), e.g. an absolute `--glob`.
  *
  * @module
  */
@@ -17,7 +17,12 @@ import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { analyzeTraceDir, formatReportJson, formatReportText } from "../src/analyze/mod.ts";
+import {
+  analyzeTraceDir,
+  formatReportJson,
+  formatReportText,
+  globToRegExp,
+} from "../src/analyze/mod.ts";
 import type { TraceDirReader } from "../src/analyze/mod.ts";
 import { listFilesBelow } from "../src/runtime/node_local_files.ts";
 
@@ -76,6 +81,13 @@ export function parseArgs(argv: readonly string[]): CliOptions | { error: string
     return { error: "the following arguments are required: --trace-dir" };
   }
   if (options.glob === "") return { error: "--glob must not be empty" };
+  if (options.glob !== undefined) {
+    try {
+      globToRegExp(options.glob); // an absolute glob is an error, as with pathlib
+    } catch (error) {
+      return { error: `argument --glob: ${(error as Error).message}` };
+    }
+  }
   return options;
 }
 

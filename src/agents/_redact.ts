@@ -34,35 +34,48 @@ export function redacted(
 const EXPORT_MAX_DEPTH = 256;
 
 /**
- * Output budget of one field of an exported record (16 MiB, far above the 100,000 bytes the
- * OpenAI backend keeps of `input` / `output`): a huge value is cut inside that field, so an
- * `export()` never copies more than this of it, and the other fields are never crowded out.
+ * Output budget of one exported value, and of all the fields of one record together (16 MiB, far
+ * above the 100,000 bytes the OpenAI backend keeps of `input` / `output`): a huge value is cut
+ * inside itself, so an `export()` never copies more than this, however many fields it has.
  */
-const EXPORT_FIELD_BYTES = MAX_OBJECT_BYTES;
+const EXPORT_BYTES = MAX_OBJECT_BYTES;
+
+/**
+ * A field that fits in this much (64 KiB) is kept whole before any larger field is copied, so
+ * small fields (`model`, `usage`) are never crowded out by a large one.
+ */
+const EXPORT_SMALL_FIELD_BYTES = 64 * 1024;
+
+/** {@linkcode jsonSafe} within `maxBytes`. */
+function jsonSafeWithin(value: unknown, maxBytes: number) {
+  return serialize(value, { schema: false, maxDepth: EXPORT_MAX_DEPTH, maxBytes });
+}
+
+/** The length of a JSON-safe value's JSON text (what it uses of a budget). */
+const jsonLength = (value: JsonValue): number => JSON.stringify(value).length;
 
 /**
  * A JSON-safe snapshot of one value of an exported OpenAI record, not redacted (the records carry
  * the caller's values): cycles, BigInts, throwing getters and hostile proxies become markers, so
- * `JSON.stringify` of the result cannot throw. Only a value past
- * {@linkcode EXPORT_FIELD_BYTES} or {@linkcode EXPORT_MAX_DEPTH} is cut, inside itself.
+ * `JSON.stringify` of the result cannot throw. Only a value past {@linkcode EXPORT_BYTES} or
+ * {@linkcode EXPORT_MAX_DEPTH} is cut, inside itself.
  *
  * @param value Any value.
  * @returns The JSON-safe value.
  * @internal
  */
 export function jsonSafe(value: unknown): JsonValue {
-  return serialize(value, {
-    schema: false,
-    maxDepth: EXPORT_MAX_DEPTH,
-    maxBytes: EXPORT_FIELD_BYTES,
-  }).value;
+  return jsonSafeWithin(value, EXPORT_BYTES).value;
 }
 
 /**
  * {@linkcode jsonSafe} of each field of a plain object on its own, so a huge field (a long
- * conversation as `input`) is cut inside itself and never pushes out the fields after it
- * (`model`, `usage`), and no key is added. Anything but a plain object is {@linkcode jsonSafe}
- * whole.
+ * conversation as `input`) is cut inside itself and never pushes out the other fields (`model`,
+ * `usage`), and no key is added. All fields share one {@linkcode EXPORT_BYTES} budget: fields up to
+ * {@linkcode EXPORT_SMALL_FIELD_BYTES} are kept first, then the larger ones share what is left
+ * (in key order, each at most an even share of it), so a record with many large fields (or many
+ * references to one large array) stays within the budget. Anything but a plain object is
+ * {@linkcode jsonSafe} whole.
  *
  * @param value A record's fields (span data, an error, trace metadata).
  * @returns The JSON-safe value.
@@ -77,17 +90,43 @@ export function jsonSafeFields(value: unknown): JsonValue {
   } catch {
     return jsonSafe(value); // a hostile proxy: the serializer's markers
   }
-  const fields = value as Record<string, unknown>;
-  const out: JsonObject = {};
+  const record = value as Record<string, unknown>;
+  const fields = new Map<string, unknown>();
   for (const key of keys) {
     let field: unknown;
     try {
-      field = fields[key];
+      field = record[key];
     } catch (error) {
       field = errorMarker(error);
     }
-    if (field !== undefined) setOwn(out, key, jsonSafe(field));
+    if (field !== undefined) fields.set(key, field);
   }
+  // Pass 1: small fields, kept whole. A larger one is only tried, its (cut) copy dropped; the
+  // tries count against the budget too, so this pass copies at most EXPORT_BYTES in all.
+  const kept = new Map<string, JsonValue>();
+  const large: string[] = [];
+  let left = EXPORT_BYTES;
+  let tried = 0;
+  for (const [key, field] of fields) {
+    const probe = Math.min(EXPORT_SMALL_FIELD_BYTES, left - tried);
+    const result = jsonSafeWithin(field, Math.max(0, probe));
+    if (result.truncated) {
+      large.push(key);
+      tried += Math.max(0, probe);
+    } else {
+      kept.set(key, result.value);
+      left -= jsonLength(result.value);
+    }
+  }
+  // Pass 2: the large fields share what the small ones left.
+  for (let i = 0; i < large.length; i++) {
+    const share = Math.max(0, Math.floor(left / (large.length - i)));
+    const cut = jsonSafeWithin(fields.get(large[i]), share).value;
+    kept.set(large[i], cut);
+    left -= jsonLength(cut);
+  }
+  const out: JsonObject = {};
+  for (const key of fields.keys()) setOwn(out, key, kept.get(key)!);
   return out;
 }
 

@@ -182,14 +182,17 @@ export class Accumulator {
     if (MODEL_OPERATIONS.has(op)) {
       const name = str(attrs["gen_ai.request.model"]) ?? str(attrs["gen_ai.response.model"]) ??
         "unknown";
+      // The GenAI attributes report input and output tokens, no total: it is their sum here.
+      const input = asInt(attrs["gen_ai.usage.input_tokens"]) ?? 0;
+      const output = asInt(attrs["gen_ai.usage.output_tokens"]) ?? 0;
       const usage = {
-        input_tokens: attrs["gen_ai.usage.input_tokens"],
-        output_tokens: attrs["gen_ai.usage.output_tokens"],
+        prompt_tokens: input,
+        completion_tokens: output,
+        total_tokens: input + output,
       };
       for (const t of [this.#observed, this.#legacy]) {
         t.modelCall(name);
-        // The GenAI attributes report no total: it is input + output here.
-        t.modelResponse(name, usage, ms, true);
+        t.modelResponse(name, usage, ms);
         if (isError) t.modelFailure(name);
       }
     } else if (op === "execute_tool") {

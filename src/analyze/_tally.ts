@@ -58,7 +58,18 @@ export const LEGACY_FAMILY: Family = {
  * @returns The object.
  */
 export function obj(value: unknown): Obj {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Obj : {};
+  return isObj(value) ? value : {};
+}
+
+/**
+ * Whether a value is a (non-array) object, as Python's `isinstance(value, Mapping)` is for a
+ * parsed JSON value.
+ *
+ * @param value Any value.
+ * @returns True for an object.
+ */
+export function isObj(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -132,17 +143,14 @@ export class Tally {
   }
 
   /**
-   * A model response: its usage (`prompt_tokens`/`completion_tokens`/`total_tokens`, else
-   * `input_tokens`/`output_tokens`; a total only when one is reported unless `sumTotal`) and
-   * latency.
+   * A model response: its usage (the OpenAI-style `prompt_tokens`/`completion_tokens`/
+   * `total_tokens`, each read on its own, as design_research_agents does) and latency.
    */
-  modelResponse(name: string, usage: Obj, latency: unknown, sumTotal = false): void {
+  modelResponse(name: string, usage: Obj, latency: unknown): void {
     const r = this.#response(name);
-    const prompt = asInt(usage.prompt_tokens) ?? asInt(usage.input_tokens) ?? 0;
-    const completion = asInt(usage.completion_tokens) ?? asInt(usage.output_tokens) ?? 0;
-    r.prompt_tokens += prompt;
-    r.completion_tokens += completion;
-    r.total_tokens += asInt(usage.total_tokens) ?? (sumTotal ? prompt + completion : 0);
+    r.prompt_tokens += asInt(usage.prompt_tokens) ?? 0;
+    r.completion_tokens += asInt(usage.completion_tokens) ?? 0;
+    r.total_tokens += asInt(usage.total_tokens) ?? 0;
     const ms = asInt(latency);
     if (ms !== undefined) r.latencies.push(ms);
   }
@@ -187,7 +195,8 @@ export class Tally {
     if (type === f.call) this.modelCall(modelName(a));
     if (type === f.response) {
       const response = obj(a.response);
-      const usage = obj(a.usage ?? response.usage);
+      // DRA's `_extract_usage`: `usage` when it is an object, else `response.usage`.
+      const usage = isObj(a.usage) ? a.usage : obj(response.usage);
       this.modelResponse(modelName(a), usage, asInt(response.latency_ms) ?? duration);
     }
     if (type === f.failed && error !== undefined) this.modelFailure(modelName(a));

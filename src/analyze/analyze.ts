@@ -185,10 +185,12 @@ async function addFile(
 /**
  * Analyzes the JSONL files of a directory that match a glob, one file at a time. Never rejects
  * for bad content: an unreadable directory or file becomes a warning. A glob without `/` lists
- * only the top directory; a recursive one skips a subdirectory that cannot be listed.
+ * only the top directory; a recursive one skips a subdirectory that cannot be listed. The glob is
+ * relative to the directory: an absolute one (`/x/*.jsonl`) rejects, as Python's `pathlib` does.
  *
  * @param options Directory, glob, top n, and a reader (default: the configured local files).
  * @returns The report.
+ * @throws {RangeError} (a rejection) For an absolute glob.
  * @example
  * ```ts
  * import { analyzeTraceDir } from "@tracelet/tracelet/events";
@@ -205,6 +207,8 @@ export async function analyzeTraceDir(
   const maxLineLength = cap === undefined || Number.isNaN(cap)
     ? DEFAULT_MAX_LINE_LENGTH
     : Math.max(1, cap);
+  const pattern = globToRegExp(glob); // rejects an absolute glob before anything is read
+  const recursive = globIsRecursive(glob);
   const warnings: string[] = [];
   const acc = new Accumulator();
   const files: string[] = [];
@@ -213,8 +217,6 @@ export async function analyzeTraceDir(
     warnings.push("Cannot read trace files: no file access is configured on this runtime");
     return report(acc, files, false, { ...options, glob }, warnings);
   }
-  const pattern = globToRegExp(glob);
-  const recursive = globIsRecursive(glob);
   const dir = options.traceDir.replace(/[\\/]+$/, "");
   const onSkip = (sub: string, error: unknown) => {
     warnings.push(`Cannot list ${dir}/${sub}: ${message(error)} (skipped)`);

@@ -1,7 +1,8 @@
 /**
  * A small glob matcher for trace file names: `*` (any characters except `/`), `?` (one
  * character except `/`), `**` (any number of directories), `[abc]` character classes. As with
- * Python's `pathlib`, `.` segments and repeated `/` are ignored (`./run_*.jsonl` is `run_*.jsonl`).
+ * Python's `pathlib`, `.` segments and repeated `/` are ignored (`./run_*.jsonl` is `run_*.jsonl`),
+ * and a pattern is relative to the trace directory: an absolute one (`/x/*.jsonl`) is an error.
  *
  * @module
  */
@@ -11,6 +12,7 @@
  *
  * @param glob The pattern, e.g. `run_*.jsonl` or `**\/*.jsonl`.
  * @returns The expression.
+ * @throws {RangeError} For an absolute pattern (one starting with `/`), as `pathlib` raises.
  */
 export function globToRegExp(pattern: string): RegExp {
   const glob = normalizeGlob(pattern);
@@ -48,13 +50,19 @@ export function globToRegExp(pattern: string): RegExp {
  *
  * @param glob The pattern.
  * @returns True when it names subdirectories.
+ * @throws {RangeError} For an absolute pattern.
  */
 export function globIsRecursive(glob: string): boolean {
   return normalizeGlob(glob).includes("/");
 }
 
-/** The glob without `.` segments, empty segments and a trailing `/`. */
+/** The glob without `.` segments, empty segments and a trailing `/`; throws if absolute. */
 function normalizeGlob(glob: string): string {
+  if (glob.startsWith("/")) {
+    throw new RangeError(
+      `Non-relative patterns are unsupported: ${glob} (the glob is relative to the trace directory)`,
+    );
+  }
   if (!glob.includes(".") && !glob.includes("//") && !glob.endsWith("/")) return glob;
   return glob.split("/").filter((part) => part !== "" && part !== ".").join("/");
 }

@@ -93,6 +93,29 @@ describe("exported agent span records", () => {
     }
   });
 
+  it("a record's fields share one 16 MiB budget: many references to a large array stay bounded", async () => {
+    const { done } = agentSetup();
+    try {
+      const shared = Array.from({ length: 200_000 }, (_, i) => i); // ~1.3 MB of JSON
+      const metadata: Record<string, unknown> = {};
+      for (let i = 0; i < 32; i++) metadata[`k${i}`] = shared;
+      metadata.user = "u1";
+      trace("wf", { metadata }).run((t) => {
+        const record = t.toJSON()!;
+        const length = JSON.stringify(record).length;
+        assert.ok(length <= 16 * 1024 * 1024 + 64 * 1024, `${length} characters`);
+        const kept = record.metadata as Record<string, unknown>;
+        assert.deepEqual(Object.keys(kept), Object.keys(metadata));
+        assert.equal(kept.user, "u1"); // a small field is never crowded out
+        // Every large field keeps its share (cut inside itself), the last one too.
+        assert.ok(Array.isArray(kept.k0) && kept.k0.length > 1000);
+        assert.ok(Array.isArray(kept.k31) && kept.k31.length > 1000);
+      });
+    } finally {
+      await done();
+    }
+  });
+
   it("custom data nested 40 levels deep is exported whole", async () => {
     const { done } = agentSetup();
     try {

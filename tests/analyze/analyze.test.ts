@@ -324,6 +324,14 @@ describe("analysis CLI", { skip: !(isDeno || isNode || isBun) }, () => {
     const noDir = cli(["--trace-dir", "--json"]);
     assert.equal(noDir.status, 2);
     assert.match(noDir.stderr, /--trace-dir: expected one argument/);
+    // An absolute glob would silently read below the trace directory: pathlib raises for it.
+    const absolute = cli(["--trace-dir", FIXTURE, "--glob", "/tmp/*.jsonl"]);
+    assert.equal(absolute.status, 2);
+    assert.match(
+      absolute.stderr,
+      /--glob: Non-relative patterns are unsupported: \/tmp\/\*\.jsonl/,
+    );
+    assert.equal(absolute.stdout, "");
   });
 
   it("clamps --top-n below 1 to 1, as design_research_agents does", () => {

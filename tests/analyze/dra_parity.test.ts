@@ -1,7 +1,8 @@
 // The trace analysis counts what design_research_agents' `_analysis.py` counts (seed-semantics
-// §4.7): the event family per statistic, Python's NaN/Infinity lines, model usage and latency from
-// responses only, DRA's error texts and tie order, numeric run ids, `./` globs, and a line too long
-// to hold skipped without losing the rest of the file.
+// §4.7): the event family per statistic, Python's NaN/Infinity lines, model usage (OpenAI-style
+// keys) and latency from responses only, DRA's error texts and tie order, numeric run ids, `./`
+// globs and no absolute ones, and a line too long to hold skipped without losing the rest of the
+// file.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { analyzeTraceDir, analyzeTraceFiles } from "../../src/analyze/mod.ts";
@@ -131,6 +132,30 @@ describe("DRA parity of the trace analysis", () => {
     assert.deepEqual(report.models.per_model[0].failure_count, 1);
   });
 
+  it("reads only OpenAI-style usage keys of events, and response.usage when usage is not an object", () => {
+    const report = analyze([
+      event("ModelCallStarted", { model: "m" }),
+      // Not a mapping: DRA's _extract_usage falls back to response.usage.
+      event("ModelCallFinished", {
+        model: "m",
+        usage: "n/a",
+        response: { usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } },
+      }),
+      event("ModelCallFinished", {
+        model: "m",
+        usage: [1, 2],
+        response: { usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } },
+      }),
+      // Responses-API keys: DRA reads prompt/completion/total_tokens only, so nothing here.
+      event("ModelCallFinished", { model: "m", usage: { input_tokens: 100, output_tokens: 50 } }),
+    ]);
+    assert.deepEqual(report.models.tokens, {
+      prompt_tokens: 6,
+      completion_tokens: 8,
+      total_tokens: 14,
+    });
+  });
+
   it("counts errors and formats them as DRA does, ties in first-seen order", () => {
     const report = analyze([
       event("ToolCallFailed", { tool_name: "t", error: true }),
@@ -181,6 +206,21 @@ describe("DRA parity of the trace analysis", () => {
     assert.deepEqual(report.inputs.files, ["run_a.jsonl"]);
     assert.equal(report.inputs.glob, "./run_*.jsonl");
     assert.equal(report.events.total, 1);
+  });
+
+  it("rejects an absolute glob as pathlib does, before reading anything", async () => {
+    let listed = false;
+    const reader = chunkReader({ "run_a.jsonl": event("RunStarted", {}) + "\n" });
+    const spy: TraceDirReader = {
+      ...reader,
+      listFiles: (...a) => (listed = true, reader.listFiles(...a)),
+    };
+    await assert.rejects(
+      analyzeTraceDir({ traceDir: "d", glob: "/d/run_*.jsonl", reader: spy }),
+      (error: unknown) =>
+        error instanceof RangeError && /Non-relative patterns are unsupported/.test(error.message),
+    );
+    assert.equal(listed, false);
   });
 
   it("skips a line longer than maxLineLength as malformed and reads the lines after it", async () => {
