@@ -116,11 +116,31 @@ export async function runTraced(traced: Traced, fn: () => unknown): Promise<unkn
 }
 
 /**
+ * True for a response: this realm's `Response`, or with `ownClassOnly` false anything of its
+ * shape (a numeric `status`, `headers`, `body` and a boolean `bodyUsed`), so one from another
+ * realm or a polyfill (undici's on Node) counts too. Never throws: a value whose fields cannot be
+ * read is no response.
+ */
+function isResponse(value: unknown, ownClassOnly: boolean): value is Response {
+  if (value instanceof Response) return true;
+  try {
+    if (ownClassOnly || typeof value !== "object" || value === null) return false;
+    const { status, headers, bodyUsed } = value as Partial<Response>;
+    return typeof status === "number" && typeof headers === "object" && headers !== null &&
+      typeof bodyUsed === "boolean" && "body" in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Runs a fetch handler inside its server span and gives what to return to the runtime: the
  * handler's response, whose body ends the span when delivered. The span ends at the headers, and
  * the response is returned untouched, with `waitForBody: false`, for a HEAD request (no body is
- * sent) and when the span is not recording (unsampled); at once, as a `TypeError` failure, for
- * anything that is not a `Response`.
+ * sent), when the span is not recording (unsampled) and for a response of another class than this
+ * realm's `Response` (from another realm or a polyfill: re-wrapping would change its class); at
+ * once, as a `TypeError` failure, for anything that is not a response at all (with a
+ * `notResponseStatus` policy, anything that is not this realm's `Response`).
  *
  * @param traced The running span.
  * @param head True for a HEAD request.
@@ -138,7 +158,9 @@ export async function serveTraced(
 ): Promise<unknown> {
   const response = await runTraced(traced, fn);
   const { span } = traced;
-  if (!(response instanceof Response)) {
+  // A runtime that takes only its own Response (workerd) answers for a look-alike as for any
+  // other value; elsewhere (Node's adapters read the fields) a look-alike is sent.
+  if (!isResponse(response, policy.notResponseStatus !== undefined)) {
     // Every runtime fails such a handler (workerd and Deno answer 500; Bun varies).
     if (policy.notResponseStatus !== undefined) {
       span.setAttribute("http.response.status_code", policy.notResponseStatus);
@@ -161,7 +183,9 @@ export async function serveTraced(
   recordStatus(span, response.status, policy);
   // Nothing to time, or nothing to record: the response goes out as the handler made it, so the
   // runtime keeps its length and its fast paths (static and file bodies).
-  if (options.waitForBody === false || head || !span.isRecording) {
+  if (
+    options.waitForBody === false || head || !span.isRecording || !(response instanceof Response)
+  ) {
     traced.end();
     return response;
   }

@@ -48,7 +48,8 @@ export interface ResponsePolicy {
   readonly unobserved: string;
   /**
    * The status code the runtime answers with when a server handler gives something other than a
-   * `Response` (workerd: 500). Unset where it varies: no status code is recorded then.
+   * `Response` of its own class (workerd: 500). Unset where it varies: no status code is recorded
+   * then, and a response of another class (a polyfill, undici's on Node) counts as a response.
    */
   readonly notResponseStatus?: number;
 }

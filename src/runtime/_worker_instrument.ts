@@ -2,7 +2,8 @@
  * `instrument()` for Workers handlers: one root span per `fetch`, `scheduled` and `queue`
  * invocation, ended when the response body has been delivered (not at the headers) or as
  * cancelled when workerd reports the client's disconnect on `request.signal`, and one flush per
- * invocation run through `ctx.waitUntil` after the user's own `waitUntil` promises have settled. No timers. The flush never rejects; its report goes to `onFlush`.
+ * invocation run through `ctx.waitUntil` after the handler and the user's own `waitUntil`
+ * promises have settled. No timers. The flush never rejects; its report goes to `onFlush`.
  *
  * @module
  */
@@ -176,8 +177,8 @@ function start(
 }
 
 /**
- * Waits for the root span (or the client's disconnect) and the user's `waitUntil` work, then
- * flushes, with the root span ended as cancelled if it is still open. Never rejects.
+ * Waits for the root span (or the client's disconnect), the handler and the user's `waitUntil`
+ * work, then flushes, with the root span ended as cancelled if it is still open. Never rejects.
  */
 async function flushAfter(
   tracer: Tracer,
@@ -252,13 +253,18 @@ export function instrumentHandler<T extends object>(
         if (!returned) invocation.cancel();
         invocation.abort();
       });
-      return serveTraced(
+      const served = serveTraced(
         invocation,
         head,
         options,
         POLICY,
         () => h.fetch!(request, env, invocation.tracker.ctx),
       ).finally(() => (returned = true));
+      // The flush waits for the handler too: after a disconnect it keeps running (the flush's
+      // waitUntil keeps the invocation alive) and the spans it still ends belong in this flush.
+      // One that never settles leaves its cancelled root span queued for a later flush.
+      invocation.tracker.waitFor(served);
+      return served;
     };
   }
   if (typeof h.scheduled === "function") {

@@ -54,8 +54,18 @@ export class WaitUntilTracker {
     return this.#untracked;
   }
 
-  #track(promise: Promise<unknown>): void {
-    if (this.#pending.size >= MAX_TRACKED) {
+  /**
+   * Makes {@linkcode settled} wait for `promise` as well, without passing it to the real
+   * `waitUntil` and even when the bound is reached (one per invocation: the handler's result).
+   *
+   * @param promise What to wait for; its rejection is ignored here.
+   */
+  waitFor(promise: Promise<unknown>): void {
+    this.#track(promise, false);
+  }
+
+  #track(promise: Promise<unknown>, bounded = true): void {
+    if (bounded && this.#pending.size >= MAX_TRACKED) {
       this.#untracked++;
       return;
     }

@@ -231,6 +231,49 @@ describe("traceFetchHandler() called directly", () => {
       assert.deepEqual(collected.ended.map((s) => s.name), ["HEAD"], "ended at the headers");
     }));
 
+  it("takes a Response of another class (a polyfill, undici's) as a response, not a failure", () =>
+    withTracing(async ({ tracer, collected }) => {
+      /** A Response of its own class, as a polyfill or another realm gives it. */
+      class ForeignResponse {
+        readonly #inner: Response;
+        constructor(body: string, init: ResponseInit) {
+          this.#inner = new Response(body, init);
+        }
+        get status() {
+          return this.#inner.status;
+        }
+        get headers() {
+          return this.#inner.headers;
+        }
+        get body() {
+          return this.#inner.body;
+        }
+        get bodyUsed() {
+          return this.#inner.bodyUsed;
+        }
+      }
+      const made: ForeignResponse[] = [];
+      const handler = traceFetchHandler((request: Request) => {
+        const status = new URL(request.url).pathname === "/fail" ? 503 : 200;
+        made.push(new ForeignResponse("body", { status }));
+        return made.at(-1) as unknown as Response;
+      }, { tracer });
+      assert.equal(await handler(new Request("https://x.test/ok")), made[0], "untouched");
+      assert.equal(await handler(new Request("https://x.test/fail")), made[1]);
+      const [ok, fail] = collected.ended;
+      assert.equal(ok.status.code, "UNSET");
+      assert.deepEqual(ok.events, [], "no exception recorded");
+      assert.equal(ok.attributes["http.response.status_code"], 200);
+      assert.equal(fail.status.code, "ERROR");
+      assert.equal(fail.attributes["error.type"], "503");
+      assert.deepEqual(fail.events, []);
+
+      await traceFetchHandler(() => ({ status: 200 }) as unknown as Response, { tracer })(
+        new Request("https://x.test/"),
+      );
+      assert.equal(collected.ended[2].attributes["error.type"], "TypeError", "not a response");
+    }));
+
   it("records methods, IPv6 hosts and queries as the conventions say", () =>
     withTracing(async ({ tracer, collected }) => {
       const handler = traceFetchHandler(() => new Response(null), { tracer, recordQuery: true });

@@ -2,7 +2,8 @@
 // returns (workerd then throws the response away without reading or cancelling its body, so only
 // `request.signal` tells; it fires with the `enable_request_signal` compatibility flag) and in
 // the middle of a streamed body. Either way the root span must end as cancelled and the flush
-// must run. Node only: it starts Miniflare itself (skipped elsewhere, including inside the
+// must run; before the handler returns, only once the handler has returned, so the span it ends
+// after the disconnect (the model call it was awaiting) is flushed too. Node only: it starts Miniflare itself (skipped elsewhere, including inside the
 // workerd test run).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -10,18 +11,23 @@ import http from "node:http";
 import { isNode } from "../_support/runtime.ts";
 import { type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
 
-/** The Worker: `/slow` answers after 1 s, `/stream` streams forever; `/log` reports. */
+/**
+ * The Worker: `/slow` answers after 1 s, ending its `llm-call` span then, `/stream` streams
+ * forever; `/log` reports.
+ */
 const WORKER = `
-import { instrument } from "./src/runtime/worker.ts";
+import { instrument, invocationSpan } from "./src/runtime/worker.ts";
+import { getTracer } from "./src/global.ts";
 const log = [];
 const watcher = {
   onSpanEnd: (s) => void log.push({
+    name: s.name,
     path: s.attributes["url.path"],
     events: s.events.map((e) => e.name),
   }),
 };
 const worker = instrument({
-  async fetch(request) {
+  async fetch(request, env, ctx) {
     const path = new URL(request.url).pathname;
     if (path === "/stream") {
       const chunk = new TextEncoder().encode("chunk\\n");
@@ -32,7 +38,9 @@ const worker = instrument({
         },
       }));
     }
+    const call = getTracer().startSpan("llm-call", { parent: invocationSpan(ctx) });
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    call.end();
     return new Response("too late");
   },
 }, { configure: { local: false, processors: [watcher] }, onFlush: () => void log.push("flush") });
@@ -43,7 +51,7 @@ export default {
   },
 };`;
 
-type Entry = "flush" | { path: string; events: string[] };
+type Entry = "flush" | { name: string; path?: string; events: string[] };
 
 /** Sends a GET and resets the connection after `afterChunks` body chunks (0: after 200 ms). */
 function disconnect(base: URL, path: string, afterChunks: number): Promise<void> {
@@ -60,12 +68,25 @@ function disconnect(base: URL, path: string, afterChunks: number): Promise<void>
   });
 }
 
-/** Polls the Worker's log until the root span of `path` and a flush after it are there. */
-async function endedAndFlushed(mf: MiniflareWorker, base: URL, path: string): Promise<Entry[]> {
+/** Where the span named `name` (or the root span of `path`) is in the log, or -1. */
+function spanAt(log: Entry[], path: string, name?: string): number {
+  return log.findIndex((e) => e !== "flush" && (name ? e.name === name : e.path === path));
+}
+
+/**
+ * Polls the Worker's log until the root span of `path` (or the span named `name`) and a flush
+ * after it are there.
+ */
+async function endedAndFlushed(
+  mf: MiniflareWorker,
+  base: URL,
+  path: string,
+  name?: string,
+): Promise<Entry[]> {
   let log: Entry[] = [];
   for (let waited = 0; waited < 5000; waited += 50) {
     log = await (await mf.dispatchFetch(new URL("/log", base).href)).json();
-    const at = log.findIndex((e) => e !== "flush" && e.path === path);
+    const at = spanAt(log, path, name);
     if (at >= 0 && log.slice(at).includes("flush")) return log;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -84,11 +105,21 @@ describe("instrument() in workerd, client disconnects", () => {
         });
         const base = await mf.ready;
         await disconnect(base, "/slow", 0);
-        const log = await endedAndFlushed(mf, base, "/slow");
-        const at = log.findIndex((e) => e !== "flush" && e.path === "/slow");
+        const log = await endedAndFlushed(mf, base, "/slow", "llm-call");
+        const at = spanAt(log, "/slow");
         assert.ok(at >= 0, `the root span ended: ${JSON.stringify(log)}`);
-        assert.deepEqual(log[at], { path: "/slow", events: ["http.response.cancelled"] });
-        assert.ok(log.slice(at).includes("flush"), `a flush ran after it: ${JSON.stringify(log)}`);
+        assert.deepEqual(log[at], {
+          name: "GET",
+          path: "/slow",
+          events: ["http.response.cancelled"],
+        });
+        const call = spanAt(log, "/slow", "llm-call");
+        assert.ok(call > at, `the handler's span ended after it: ${JSON.stringify(log)}`);
+        assert.deepEqual(
+          log.slice(at),
+          [log[at], log[call], "flush"],
+          "one flush, after the handler's span",
+        );
 
         await disconnect(base, "/stream", 2);
         const streamed = await endedAndFlushed(mf, base, "/stream");

@@ -1,7 +1,8 @@
 // instrument() in a real workerd (Miniflare) for responses workerd does not send as the handler
 // made them: a body already read (workerd answers 500 "Body has already been used"), a value that
-// is not a Response (500 "the Promise did not resolve to 'Response'") and a HEAD
-// response (no body bytes go out), next to a 5xx and a thrown error, with their `error.type`.
+// is not a Response (500 "the Promise did not resolve to 'Response'"; a look-alike object too)
+// and a HEAD response (no body bytes go out), next to a 5xx and a thrown error, with their
+// `error.type`.
 // Node only: it starts Miniflare itself (skipped elsewhere, including inside the workerd run).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +34,10 @@ const worker = instrument({
     }
     if (path === "/throw") throw new RangeError("boom");
     if (path === "/not-response") return "not a response";
+    if (path === "/polyfill") {
+      const real = new Response("look-alike");
+      return { status: 200, headers: real.headers, body: real.body, bodyUsed: false };
+    }
     if (path === "/500") return new Response("err", { status: 500 });
     return new Response("hello", { headers: { "content-length": "5" } });
   },
@@ -83,10 +88,11 @@ describe("instrument() in workerd, responses workerd changes", () => {
           ["GET", "/500"],
           ["GET", "/throw"],
           ["GET", "/not-response"],
+          ["GET", "/polyfill"],
         ];
         const received = [];
         for (const [method, path] of cases) received.push(await request(base, method, path));
-        assert.deepEqual(received.map(([status]) => status), [500, 200, 200, 500, 500, 500]);
+        assert.deepEqual(received.map(([status]) => status), [500, 200, 200, 500, 500, 500, 500]);
         assert.deepEqual(received[1], [200, 0], "HEAD sends no body");
 
         let spans: Reported[] = [];
@@ -109,6 +115,11 @@ describe("instrument() in workerd, responses workerd changes", () => {
           errorType: "TypeError",
           events: ["exception"],
         }, "a handler that gives no Response is the 500 workerd sends");
+        assert.deepEqual(
+          { ...byPath.get("/polyfill"), path: "/not-response" },
+          byPath.get("/not-response"),
+          "workerd takes only its own Response: a look-alike is that 500 too",
+        );
         assert.equal(byPath.get("/head")?.size, undefined);
         assert.equal(byPath.get("/head")?.status, "UNSET");
         assert.equal(byPath.get("/get")?.size, 5);
