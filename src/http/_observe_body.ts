@@ -9,8 +9,13 @@
  * chunked instead: workerd hands a handler the decoded body of an encoded `fetch()` response but
  * keeps the encoded length in its headers.
  *
+ * Elsewhere a `fetch()` response whose body the runtime decoded (gzip or br) is re-wrapped without
+ * its `Content-Encoding` and `Content-Length`, which describe bytes it no longer has: Deno's server
+ * drops them when it sends such a response itself, and a re-wrapped one would lose that.
+ *
  * @module
  */
+import { runtimeKey } from "../runtime/_globals.ts";
 
 /** How a body ended. */
 export interface BodyOutcome {
@@ -136,9 +141,40 @@ export function observeResponse(
     body.pipeTo(fixed.stream.writable).catch(() => {});
     body = fixed.stream.readable;
   }
+  const decoded = decodedHeaders(response);
+  if (decoded !== undefined) {
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: decoded,
+    });
+  }
   // Passing the response as init copies status, statusText and headers (and, on workerd, its
   // `webSocket`, `cf` and `encodeBody` fields).
   return new Response(body, response);
+}
+
+/** The codings the `fetch` of Deno, Node and Bun all decode (Deno decodes no others). */
+const DECODED_CODINGS = ["gzip", "br"];
+
+/**
+ * The headers of a `fetch()` response whose body the runtime decoded, without `Content-Encoding`
+ * and `Content-Length`; undefined for any other response. A `fetch()` response is told from one
+ * made with `new Response()` by its `url`. Not on workerd, which encodes a body it sends as its
+ * `Content-Encoding` says (and ignores a stream's `Content-Length`).
+ */
+function decodedHeaders(response: Response): Headers | undefined {
+  const coding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  if (
+    coding === undefined || !DECODED_CODINGS.includes(coding) || response.url === "" ||
+    runtimeKey() === "workerd"
+  ) {
+    return undefined;
+  }
+  const headers = new Headers(response.headers);
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  return headers;
 }
 
 type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;

@@ -19,6 +19,7 @@ import {
   fetchTarget,
   withTraceHeaders,
 } from "./_fetch_request.ts";
+import { followRedirects, followsRedirects } from "./_follow_redirects.ts";
 import { checkHttpOptions } from "./_options.ts";
 import { fullUrl, methodAttributes, methodSpanName, setServerAddress } from "./_semconv.ts";
 import {
@@ -105,6 +106,8 @@ const POLICY: ResponsePolicy = {
 interface Call extends SpanEnd {
   readonly args: FetchArgs;
   readonly head: boolean;
+  /** The request's target, and the `propagate` rule, when the wrapper follows its redirects. */
+  readonly follow?: { readonly target: FetchTarget; readonly allow: (url: URL) => boolean };
 }
 
 /** The span name: `spanName`'s, when it gives one, else the method's. */
@@ -126,6 +129,16 @@ function nameOf(
   return methodSpanName(attributes);
 }
 
+/** The `propagate` function's answer for `url`; a throw means false (and is reported). */
+function allows(propagate: (url: URL) => boolean, url: URL): boolean {
+  try {
+    return propagate(new URL(url.href)) === true;
+  } catch (error) {
+    reportOnce("tracedFetch.propagate", "warn", "http_callback_failed", "`propagate` threw", error);
+    return false;
+  }
+}
+
 /** The arguments with trace headers, or undefined when the request is sent as given. */
 function propagated(
   args: FetchArgs,
@@ -135,12 +148,7 @@ function propagated(
 ): FetchArgs | undefined {
   const { propagate = true } = options;
   if (target.url === undefined || propagate === false) return undefined;
-  try {
-    if (propagate !== true && propagate(new URL(target.url.href)) !== true) return undefined;
-  } catch (error) {
-    reportOnce("tracedFetch.propagate", "warn", "http_callback_failed", "`propagate` threw", error);
-    return undefined;
-  }
+  if (propagate !== true && !allows(propagate, target.url)) return undefined;
   try {
     return withTraceHeaders(args, target, span.spanContext());
   } catch {
@@ -165,8 +173,15 @@ function begin(args: FetchArgs, options: TracedFetchOptions): Call | undefined {
     });
     const head = attributes["http.request.method"] === "HEAD";
     // Nothing below throws: a span started is a span ended.
-    const sent = propagated(args, target, span, options) ?? args;
-    return { span, end: endOnce(span), head, args: sent };
+    const sent = propagated(args, target, span, options);
+    const { propagate } = options;
+    // fetch would send the trace headers on to every URL it is redirected to: when `propagate`
+    // picks URLs, the wrapper follows redirects itself and asks it again for each.
+    const follow = sent !== undefined && typeof propagate === "function" &&
+        followsRedirects(sent, target)
+      ? { target, allow: (url: URL) => allows(propagate, url) }
+      : undefined;
+    return { span, end: endOnce(span), head, args: sent ?? args, follow };
   } catch (error) {
     report("error", "http_trace_failed", "Cannot trace a fetch; it runs untraced", error);
     return undefined;
@@ -344,7 +359,10 @@ export function tracedFetch(options: TracedFetchOptions = {}): FetchFunction {
     if (call === undefined) return send({ input, init });
     let result: unknown;
     try {
-      result = send(call.args);
+      const { follow } = call;
+      result = follow === undefined
+        ? send(call.args)
+        : followRedirects(send, call.args, follow.target, follow.allow);
     } catch (error) {
       failed(call, error);
       throw error;
