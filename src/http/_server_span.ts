@@ -147,6 +147,8 @@ function isResponse(value: unknown, ownClassOnly: boolean): value is Response {
  * @param options Whether to wait for the body.
  * @param policy What to record (server: 5xx fail the span).
  * @param fn The handler call.
+ * @param upgraded True when the runtime took the connection over while the handler ran (a Bun
+ *   WebSocket upgrade): it has answered 101 whatever the handler returned, and the span ends.
  * @returns The response to hand to the runtime.
  */
 export async function serveTraced(
@@ -155,9 +157,15 @@ export async function serveTraced(
   options: ServerSpanOptions,
   policy: ResponsePolicy,
   fn: () => unknown,
+  upgraded?: () => boolean,
 ): Promise<unknown> {
   const response = await runTraced(traced, fn);
   const { span } = traced;
+  if (upgraded?.() === true) {
+    span.setAttribute("http.response.status_code", 101);
+    traced.end();
+    return response;
+  }
   // A runtime that takes only its own Response (workerd) answers for a look-alike as for any
   // other value; elsewhere (Node's adapters read the fields) a look-alike is sent.
   if (!isResponse(response, policy.notResponseStatus !== undefined)) {

@@ -11,6 +11,7 @@ import { getTracer } from "../global.ts";
 import { isBoolean } from "../option_rules.ts";
 import type { Tracer } from "../tracer.ts";
 import type { Attributes } from "../types.ts";
+import { watchUpgrades } from "./_bun_upgrade.ts";
 import { serverSpanStart, serveTraced, type Traced } from "./_server_span.ts";
 import { endOnce, type ResponsePolicy } from "./_span_response.ts";
 import { checkHttpOptions } from "./_options.ts";
@@ -113,10 +114,12 @@ function start(
  * Workers `instrument()` makes: named by the method, with the HTTP semantic-convention
  * attributes, continuing the caller's trace from `traceparent` / `tracestate`, active while the
  * handler runs (through the configured context manager), and ended when the response body has
- * been sent (at the headers for HEAD; an unsampled request's response is never wrapped). A 5xx response sets `error.type` to its status code; a handler that throws has its
- * error recorded and rethrown unchanged. Nothing is flushed per request: server runtimes export in
- * the background. Tracing problems never reach the handler: it runs untraced and a diagnostic says
- * why.
+ * been sent (at the headers for HEAD; an unsampled request's response is never wrapped). A 5xx
+ * response sets `error.type` to its status code; a Bun WebSocket upgrade (a `server.upgrade()`
+ * that succeeded for the request) records 101, whatever the handler returns; a handler that throws
+ * has its error recorded and rethrown unchanged. Nothing is flushed per request: server runtimes
+ * export in the background. Tracing problems never reach the handler: it runs untraced and a
+ * diagnostic says why.
  *
  * @typeParam Args The handler's arguments after the request (e.g. Deno's handler info).
  * @typeParam This The handler's `this` (passed through).
@@ -149,6 +152,18 @@ export function traceFetchHandler<Args extends unknown[], This = unknown>(
     const call = () => handler.call(this, request, ...rest);
     const traced = start(request, rest, options);
     if (traced === undefined) return new Promise((resolve) => resolve(call()));
-    return serveTraced(traced, traced.head, options, POLICY, call) as Promise<Response>;
+    // Bun answers 101 for a WebSocket upgrade, whatever the handler returns (usually nothing).
+    const watch = watchUpgrades(rest[0]);
+    let upgraded = false;
+    const run = watch === undefined ? call : async () => {
+      try {
+        return await call();
+      } finally {
+        upgraded = watch(request);
+      }
+    };
+    return serveTraced(traced, traced.head, options, POLICY, run, () => upgraded) as Promise<
+      Response
+    >;
   };
 }
