@@ -6,8 +6,9 @@
  *
  * Calling `configure()` again applies the new configuration, options left out included (no
  * `redaction` means the default policy again): the previous pipeline is flushed and shut down in
- * the background and a diagnostic says so. Spans of the previous tracer that end later go to the
- * new pipeline. It is never silently ignored.
+ * the background, with the redaction policy it had, and a diagnostic says so; the new
+ * configuration's `forceFlush()` and `shutdown()` (and the exit flush) wait for that too. Spans of
+ * the previous tracer that end later go to the new pipeline. It is never silently ignored.
  *
  * Invalid options (a wrong type, a NaN or negative number, an empty project or root, a bad
  * exporter option, missing remote credentials) throw a `TracerError` before anything changes:
@@ -16,7 +17,7 @@
  *
  * @module
  */
-import { setConfig, setConfigFallback } from "./config_state.ts";
+import { peekConfig, setConfig, setConfigFallback } from "./config_state.ts";
 import { checkConfigureOptions } from "./configure_checks.ts";
 import type { LocalFiles, TraceletConfig } from "./config_state.ts";
 import { AsyncLocalStorageContextManager } from "./context/als_manager.ts";
@@ -27,9 +28,9 @@ import { report, setDiagnosticsHook } from "./diagnostics.ts";
 import type { DiagnosticsHook } from "./diagnostics.ts";
 import { setTracer } from "./global.ts";
 import type { SpanLimits } from "./attributes.ts";
-import { buildPipeline } from "./pipeline.ts";
+import { buildPipeline, pinRedaction } from "./pipeline.ts";
 import type { Pipeline, PipelineOptions } from "./pipeline.ts";
-import { retirement, retireTracer } from "./pipeline_handoff.ts";
+import { awaitRetirements, retirement, retireTracer } from "./pipeline_handoff.ts";
 import { readEnv } from "./otlp/resource.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
 import type { TraceStorage } from "./storage/types.ts";
@@ -127,6 +128,9 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
     throw error;
   }
   const { tracer } = pipeline;
+  // The pipeline being replaced keeps the policy it has now for the spans it still has queued.
+  const current = peekConfig();
+  if (current !== undefined) pinRedaction(current.tracer);
   setRedactionPolicy(pipeline.redaction);
   setContextManager(manager);
   setTracer(tracer);
@@ -170,7 +174,9 @@ function makeConfigured(
   env: (name: string) => string | undefined,
 ): Configured {
   // Once replaced, its processors' final report is what flushing or shutting it down gives.
-  const forceFlush = () => retirement(tracer) ?? tracer.forceFlush();
+  // Until then it also waits for the pipelines it replaced (their spans were queued earlier).
+  const forceFlush = () =>
+    retirement(tracer) ?? tracer.forceFlush().then((report) => awaitRetirements(report));
   return {
     tracer,
     storage,
@@ -179,7 +185,9 @@ function makeConfigured(
     env,
     flush: async () => void await forceFlush(),
     forceFlush,
-    shutdown: (deadline?: number) => retirement(tracer) ?? tracer.shutdown(deadline),
+    shutdown: (deadline?: number) =>
+      retirement(tracer) ??
+        tracer.shutdown(deadline).then((report) => awaitRetirements(report, deadline)),
   };
 }
 

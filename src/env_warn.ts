@@ -11,7 +11,8 @@ import { report } from "./diagnostics.ts";
  *
  * @param name The variable.
  * @param problem What is wrong with it.
+ * @param ignored What is ignored. Default `it` (the whole variable).
  */
-export function envWarn(name: string, problem: string): void {
-  report("warn", "invalid_env", `Cannot use ${name}: ${problem}; ignoring it`);
+export function envWarn(name: string, problem: string, ignored = "it"): void {
+  report("warn", "invalid_env", `Cannot use ${name}: ${problem}; ignoring ${ignored}`);
 }

@@ -22,13 +22,14 @@ import { Tracer } from "./tracer.ts";
 import { RedactingExporter } from "./redact/redacting_exporter.ts";
 import type { RedactionOptions } from "./redact/options.ts";
 import { RedactionPolicy } from "./redact/policy.ts";
+import { getRedactionPolicy } from "./redact/global.ts";
 import type { Attributes } from "./types.ts";
 import { samplerFromEnv } from "./sampling.ts";
 import type { Sampler } from "./span_types.ts";
 import { resolveResourceFromEnv } from "./otlp/resource_env.ts";
 import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
-import { isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
+import { envTracesExporters, isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
 import { resolveCredentials } from "./exporter/_trace_backend.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
@@ -39,7 +40,7 @@ export interface PipelineOptions {
   resourceAttributes?: Attributes;
   /** Write one JSONL line per span into storage. Default true. */
   local?: boolean;
-  /** Print spans readably to the console. Default false. */
+  /** Print spans readably to the console. Default: on when `OTEL_TRACES_EXPORTER` lists `console`. */
   console?: boolean;
   /** Batch processor options for every exporter. */
   batch?: BatchSpanProcessorOptions;
@@ -79,7 +80,8 @@ export interface PipelineOptions {
   /**
    * A generic OTLP/HTTP exporter: options, `true` for the `OTEL_EXPORTER_OTLP_*` environment, or
    * `false` to disable. Default: on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
-   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set.
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, unless `OTEL_TRACES_EXPORTER` leaves `otlp` out
+   * (e.g. `none`).
    */
   otlp?: Omit<OtlpExporterOptions, "storage" | "compress"> | boolean;
   /**
@@ -123,7 +125,13 @@ type OtlpOptions = Omit<OtlpExporterOptions, "storage" | "compress">;
  * options else `DREADNODE_*`) is configured by those alone; the generic OTLP exporter reads the
  * `OTEL_EXPORTER_OTLP_*` variables. `OTEL_SDK_DISABLED=true` turns both automatic choices off
  * (explicit `otlp` or `traceBackend: "remote"` options still export); local JSONL, the console
- * and your processors stay on.
+ * and your processors stay on. `OTEL_TRACES_EXPORTER` chooses the automatic generic exporters:
+ * `otlp` (as when unset), `console`, or `none`; explicit `otlp` and `console` options win.
+ *
+ * While the pipeline is the configured one, its exporters redact with the process-wide policy
+ * (which `configure()` sets from `redaction`, and `setRedactionPolicy()` can change). A later
+ * `configure()` fixes them to that policy ({@linkcode pinRedaction}) before installing its own,
+ * so spans still queued here are never exported under the next configuration's policy.
  *
  * @param options The user's options, with the project resolved.
  * @param parts Runtime facts.
@@ -140,9 +148,10 @@ export function buildPipeline(
   const sampled: SpanProcessor[] = [];
   const remote = tail === undefined ? processors : sampled;
   const redaction = resolveRedaction(options.redaction);
-  // Exporters read the process-wide policy at every export, so later changes apply too.
+  let pinned: RedactionPolicy | undefined;
+  const policy = () => pinned ?? getRedactionPolicy();
   const batched = (exporter: SpanExporter) =>
-    new BatchSpanProcessor(new RedactingExporter(exporter), {
+    new BatchSpanProcessor(new RedactingExporter(exporter, policy), {
       timers: parts.timers,
       ...options.batch,
     });
@@ -154,6 +163,10 @@ export function buildPipeline(
   const otlp = (extra: OtlpOptions, env = parts.env) =>
     createOtlpExporter({ ...extra, storage: parts.storage, compress: parts.compress }, env);
   const disabled = isSdkDisabled(parts.env);
+  // Read only when something depends on it (one invalid_env report at most).
+  const auto = options.otlp === undefined || options.console === undefined
+    ? envTracesExporters(parts.env)
+    : undefined;
   const backend = options.traceBackend ?? (disabled ? "local" : undefined);
   const credentials = backend === "local" ? {} : resolveCredentials(options, parts.env);
   if (resolveTraceBackend(backend, credentials) === "remote") {
@@ -163,7 +176,7 @@ export function buildPipeline(
     remote.push(batched(otlp({})));
   } else if (typeof options.otlp === "object") {
     remote.push(batched(otlp(options.otlp)));
-  } else if (options.otlp === undefined && !disabled) {
+  } else if (options.otlp === undefined && !disabled && auto?.otlp !== false) {
     // Auto: on only when an endpoint variable holds a usable URL (an unusable one is reported).
     const endpoint = otlpEnvEndpoint(parts.env);
     if (endpoint !== undefined) remote.push(batched(otlp({ endpoint })));
@@ -173,8 +186,10 @@ export function buildPipeline(
       new TailSamplingProcessor(sampled.length === 1 ? sampled[0] : fanOut(sampled), tail),
     );
   }
-  if (options.console === true) {
-    processors.push(new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter())));
+  if (options.console ?? (!disabled && auto?.console === true)) {
+    processors.push(
+      new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter(), policy)),
+    );
   }
   if (options.processors) processors.push(...options.processors);
   const tracer = new Tracer({
@@ -193,7 +208,21 @@ export function buildPipeline(
       ? undefined
       : { name: options.otelScope, version: VERSION },
   });
+  pins.set(tracer, () => void (pinned ??= getRedactionPolicy()));
   return { tracer, redaction };
+}
+
+const pins = new WeakMap<Tracer, () => void>();
+
+/**
+ * Fixes the redaction policy of a pipeline's exporters to the process-wide policy of this moment
+ * (for good). `configure()` calls it on the pipeline it replaces before installing the new
+ * configuration's policy. Does nothing for a tracer {@linkcode buildPipeline} did not build.
+ *
+ * @param tracer The tracer of a built pipeline.
+ */
+export function pinRedaction(tracer: Tracer): void {
+  pins.get(tracer)?.();
 }
 
 /** One processor handing kept spans to several (each isolated, as the tracer's are). */

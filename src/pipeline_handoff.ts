@@ -2,7 +2,9 @@
  * Retiring a pipeline when `configure()` is called again. The old tracer's processors are flushed
  * and shut down, and the old tracer keeps working: spans it still ends (started before the new
  * configuration, or started later through a kept reference to it) go to the current pipeline
- * instead of being dropped by shut-down processors.
+ * instead of being dropped by shut-down processors. Until the old processors have shut down, the
+ * current configuration's `forceFlush()` and `shutdown()` (and so the exit flush) wait for them
+ * too, so `await tracing.shutdown()` also delivers what the replaced pipeline still had queued.
  *
  * @module
  */
@@ -12,8 +14,16 @@ import type { SpanProcessor } from "./processor/types.ts";
 import type { Span } from "./span.ts";
 import type { Tracer } from "./tracer.ts";
 import type { FlushReport, SpanRecord } from "./types.ts";
+import { emptyReport, mergeReport } from "./processor/report.ts";
+import { settlesWithin } from "./settles_within.ts";
 
 const retired = new WeakMap<Tracer, Promise<FlushReport>>();
+/** Retirements still running. */
+const running = new Set<Promise<FlushReport>>();
+/** Retirements whose report was asked for through {@linkcode retirement}. */
+const claimed = new WeakSet<Promise<FlushReport>>();
+/** What the retirements that ended reported, not yet added to a report in any way. */
+let unclaimed: FlushReport | undefined;
 
 /**
  * Retires a replaced tracer: from now on it hands every span that ends to the current default
@@ -31,17 +41,48 @@ export function retireTracer(tracer: Tracer, keep: readonly SpanProcessor[]): Pr
   tracer.setProcessors([{ onSpanEnd: (span) => handOver(tracer, span) }]);
   const report = settleAll(old, "shutdown");
   retired.set(tracer, report);
+  running.add(report);
+  void report.then((result) => {
+    running.delete(report);
+    if (!claimed.has(report)) unclaimed = mergeReport(unclaimed ?? emptyReport(), result);
+  });
   return report;
 }
 
 /**
- * The final report of a retired tracer's processors.
+ * Waits for the retirements still running (until one second past `deadline`, as `settleAll`
+ * does; without one, until they end), then adds to `total` the reports of the retirements that
+ * ended since the last call, except those already asked for through {@linkcode retirement}.
+ *
+ * @param total The report to add to.
+ * @param deadline Epoch-ms limit.
+ * @returns `total`; never rejects.
+ */
+export async function awaitRetirements(
+  total: FlushReport,
+  deadline?: number,
+): Promise<FlushReport> {
+  if (running.size > 0) {
+    const all = Promise.all(running);
+    if (!(deadline! < Infinity)) await all;
+    else await settlesWithin(all, deadline! + 1000 - Date.now());
+  }
+  const ended = unclaimed;
+  unclaimed = undefined;
+  return mergeReport(total, ended);
+}
+
+/**
+ * The final report of a retired tracer's processors, for its own configuration's handle (so
+ * {@linkcode awaitRetirements} does not count it a second time unless it had ended before).
  *
  * @param tracer A tracer.
  * @returns The report, or undefined when the tracer was not retired.
  */
 export function retirement(tracer: Tracer): Promise<FlushReport> | undefined {
-  return retired.get(tracer);
+  const report = retired.get(tracer);
+  if (report !== undefined) claimed.add(report);
+  return report;
 }
 
 function handOver(from: Tracer, span: SpanRecord): void {

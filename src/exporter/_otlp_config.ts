@@ -121,7 +121,12 @@ function envChoice<T extends string>(
     const value = readEnv(env, name)?.toLowerCase();
     if (value === undefined) continue;
     if ((allowed as readonly string[]).includes(value)) return value as T;
-    envWarn(name, `supported values are ${allowed.join(", ")}`);
+    envWarn(
+      name,
+      value === "grpc"
+        ? "OTLP over gRPC is not supported, only over HTTP (http/protobuf, http/json), so the endpoint must be the collector's OTLP/HTTP one (port 4318, not gRPC's 4317)"
+        : `supported values are ${allowed.join(", ")}`,
+    );
   }
   return undefined;
 }
@@ -240,6 +245,39 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
     timeoutMillis: timeout ?? envTimeout(env) ??
       (server !== undefined ? DREADNODE_TIMEOUT : DEFAULT_TIMEOUT),
     secrets,
+  };
+}
+
+/** The automatic exporters `OTEL_TRACES_EXPORTER` asks for. */
+export interface TracesExporters {
+  /** The generic OTLP exporter (still only when an endpoint variable is set). */
+  readonly otlp: boolean;
+  /** The console output. */
+  readonly console: boolean;
+}
+
+/**
+ * Reads `OTEL_TRACES_EXPORTER`, a comma-separated list (case-insensitive) of `otlp`, `console`
+ * and `none`. Only the listed exporters are on; `none` turns them all off, also when listed with
+ * others. Other entries (`zipkin`, …) are reported once as `invalid_env` and ignored.
+ *
+ * @param env Environment reader.
+ * @returns The exporters, or undefined when the variable is unset (or blank).
+ */
+export function envTracesExporters(env: EnvReader | undefined): TracesExporters | undefined {
+  const name = "OTEL_TRACES_EXPORTER";
+  const value = readEnv(env, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  const listed = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const none = listed.includes("none");
+  if (none && listed.length > 1) {
+    envWarn(name, '"none" is listed with other exporters: none of them is used', "the others");
+  } else if (listed.some((entry) => !["otlp", "console", "none"].includes(entry))) {
+    envWarn(name, "only the otlp, console and none exporters exist", "the other entries");
+  }
+  return {
+    otlp: !none && listed.includes("otlp"),
+    console: !none && listed.includes("console"),
   };
 }
 

@@ -206,16 +206,17 @@ function isFrozen(resource: Resource): boolean {
  */
 export class RedactingExporter implements SpanExporter {
   readonly #inner: SpanExporter;
-  readonly #policy: RedactionPolicy | undefined;
+  readonly #policy: RedactionPolicy | (() => RedactionPolicy) | undefined;
 
   /**
    * Creates the wrapper.
    *
    * @param inner The exporter that receives redacted spans.
-   * @param policy The policy; by default the process-wide one ({@linkcode getRedactionPolicy}),
-   *   read at every export so later `setRedactionPolicy` calls apply.
+   * @param policy The policy, or a function returning the one to use, called at every export; by
+   *   default the process-wide one ({@linkcode getRedactionPolicy}), read at every export so later
+   *   `setRedactionPolicy` calls apply.
    */
-  constructor(inner: SpanExporter, policy?: RedactionPolicy) {
+  constructor(inner: SpanExporter, policy?: RedactionPolicy | (() => RedactionPolicy)) {
     this.#inner = inner;
     this.#policy = policy;
   }
@@ -236,7 +237,8 @@ export class RedactingExporter implements SpanExporter {
   export(spans: readonly SpanRecord[], options?: ExportOptions): Promise<FlushReport> {
     let batch: SpanRecord[] | undefined;
     try {
-      const policy = this.#policy ?? getRedactionPolicy();
+      const own = this.#policy;
+      const policy = typeof own === "function" ? own() : own ?? getRedactionPolicy();
       for (let i = 0; i < spans.length; i++) {
         const redacted = redactSpan(spans[i], policy);
         if (redacted !== spans[i]) (batch ??= spans.slice())[i] = redacted;
