@@ -9,9 +9,11 @@ import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { ExitFlushes, hookProcessExit } from "../src/runtime/_exit_hook.ts";
+import { repoRoot, runChildModule } from "./_support/child_module.ts";
 import { FakeProcess } from "./_support/fake_process.ts";
+import { withDiagnostics } from "./_support/otlp_helpers.ts";
 import type { FlushReport } from "../src/types.ts";
-import { isBun, isNode } from "./_support/runtime.ts";
+import { isBun, isDeno, isNode, isWorkerd } from "./_support/runtime.ts";
 
 const EMPTY: FlushReport = { exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 };
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -189,3 +191,66 @@ describe(
     });
   },
 );
+
+describe("the exit flush when the event loop empties", () => {
+  /** Emits `beforeExit` while tracelet listens for it (at most `max` times); returns the count. */
+  async function emptyLoop(proc: FakeProcess, max: number): Promise<number> {
+    let passes = 0;
+    while (proc.listeners("beforeExit").length > 0 && passes < max) {
+      passes++;
+      proc.emit("beforeExit");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return passes;
+  }
+
+  it("stops flushing again after its time, when every flush reports work", () =>
+    withDiagnostics(async (diagnostics) => {
+      const proc = new FakeProcess();
+      hookProcessExit(proc, () => Promise.resolve({ ...EMPTY, failed: 1 }), 2_000, 200);
+      const passes = await emptyLoop(proc, 500);
+      assert.ok(passes > 1 && passes < 500, `${passes} passes`);
+      assert.equal(proc.listeners("beforeExit").length, 0, "the process may end");
+      assert.deepEqual(diagnostics.map((d) => d.code), ["exit_flush_timeout"]);
+    }));
+
+  it("stops waiting for a flush that never settles", () =>
+    withDiagnostics(async (diagnostics) => {
+      const proc = new FakeProcess();
+      hookProcessExit(proc, () => new Promise(() => {}), 2_000, 100);
+      proc.emit("beforeExit");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(proc.listeners("beforeExit").length, 0, "the process may end");
+      assert.deepEqual(diagnostics.map((d) => d.code), ["exit_flush_timeout"]);
+    }));
+});
+
+describe("a process whose exit flush always reports work", { skip: isWorkerd }, () => {
+  it("ends within 20 s when the exit flush may take 2 s", async () => {
+    const hook = join(repoRoot(), "src", "runtime", "_exit_hook.ts");
+    const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-"));
+    try {
+      const script = join(dir, "child.mts");
+      // Like an exporter that keeps failing: each flush takes 100 ms and counts a failed span.
+      const install = isDeno
+        ? `H.unloadExitHook(2000)!(flush);\n`
+        : `H.hookProcessExit(process, flush, 2000, 2000);\n`;
+      await writeFile(
+        script,
+        `import process from "node:process";\n` +
+          `import * as H from ${JSON.stringify(hook)};\n` +
+          `const flush = () => new Promise<any>((resolve) => setTimeout(resolve, 100, {\n` +
+          `  exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 1,\n` +
+          `}));\n` +
+          install,
+      );
+      const started = Date.now();
+      const { code, stderr } = await runChildModule(script);
+      assert.equal(code, 0, stderr);
+      assert.ok(Date.now() - started < 15_000, "ended by the exit flush's time limit");
+      assert.match(stderr, /exit_flush_timeout/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,8 +4,9 @@
  * without `configure()` (whose exit flush covers only its own pipeline). It joins the runtime
  * presets' exit flushes (`hookRuntimeExit`), which all run together: on Node and Bun when the
  * event loop empties (`beforeExit`) and on `SIGTERM` / `SIGINT` when the program has no handler
- * of its own; on Deno when the event loop empties (`beforeunload`). Nothing on Workers or in
- * browsers, which have no process exit to hook (call `flushTraces()` there).
+ * of its own; on Deno when the event loop empties (`beforeunload`); 30 s at most in all once the
+ * event loop has emptied. Nothing on Workers or in browsers, which have no process exit to hook
+ * (call `flushTraces()` there).
  *
  * @module
  */
@@ -20,7 +21,7 @@ const slots = globalThis as unknown as Record<symbol, true | undefined>;
  * shares the registration); does nothing where there is no process exit to hook.
  *
  * @param flush Flushes the agent layer; its report says whether anything was done (so the flush
- *   runs again the next time the event loop empties).
+ *   runs again the next time the event loop empties, within the exit flush's time limit).
  * @internal
  */
 export function installExitFlush(flush: () => Promise<FlushReport>): void {

@@ -332,22 +332,29 @@ export function getTraceProcessors(): TracingProcessor[] {
 }
 
 /**
- * The exit flush ({@linkcode flushTraces}); the items queued in processors that count them
- * (`BatchTraceProcessor.queueLength`) count as work done, so it runs again when the process
- * comes back to its end with more.
+ * The exit flush ({@linkcode flushTraces}); the items that left the queues of processors that
+ * count them (`BatchTraceProcessor.queueLength`) during the flush count as work done, so it runs
+ * again when the process comes back to its end with more. Items that stay queued do not: an
+ * exporter that never settles leaves them there, and the process must still end.
  */
 async function exitFlush(): Promise<FlushReport> {
-  let queued = 0;
+  const before = queued();
+  const report = await flushTraces();
+  return { ...report, exported: report.exported + Math.max(0, before - queued()) };
+}
+
+/** The items queued in the processors that count them. */
+function queued(): number {
+  let total = 0;
   for (const processor of getTraceProcessors()) {
     try {
       const length = (processor as { queueLength?: unknown }).queueLength;
-      if (typeof length === "number" && length > 0) queued += length;
+      if (typeof length === "number" && length > 0) total += length;
     } catch {
       // A processor with a throwing getter counts nothing.
     }
   }
-  const report = await flushTraces();
-  return { ...report, exported: report.exported + queued };
+  return total;
 }
 
 /**

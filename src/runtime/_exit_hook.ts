@@ -10,6 +10,11 @@
  * `process.exit()`); the `beforeExit` flush stays, so a program that stops its work and lets the
  * process end on its own still has its spans written.
  *
+ * When the event loop empties, the flush runs again each time it did something, until
+ * {@linkcode EXIT_FLUSH_MS} after it first emptied: an exporter that never settles, or that keeps
+ * failing, cannot keep the process alive. What is still queued then is lost (reported as
+ * `exit_flush_timeout`).
+ *
  * `process.exit()` cannot be waited for: it exits synchronously. Call `await tracing.shutdown()`
  * before it.
  *
@@ -20,6 +25,7 @@
  *
  * @module
  */
+import { report as diagnose } from "../diagnostics.ts";
 import { emptyReport, mergeReport } from "../processor/report.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport } from "../types.ts";
@@ -46,6 +52,12 @@ export interface ExitProcess {
 /** How long a signal waits for the flush before the process ends as the signal asks. */
 export const SIGNAL_FLUSH_MS = 2_000;
 
+/**
+ * How long the flushes may run once the event loop has emptied, from the first: the processors'
+ * default flush timeout, so one full flush fits.
+ */
+export const EXIT_FLUSH_MS = 30_000;
+
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 const OURS = Symbol.for("tracelet.exitListener");
 
@@ -61,25 +73,59 @@ export function didWork(report: FlushReport): boolean {
 }
 
 /**
+ * The flush passes run when the event loop empties, within `budgetMs` of the first one: each pass
+ * waits for the flush until then at most.
+ *
+ * @param flush Flushes the pipeline.
+ * @param budgetMs The time all passes may take, from the start of the first.
+ * @returns Runs one pass; resolves with whether to run another (the flush settled, did something,
+ *   and time is left); never rejects.
+ */
+export function exitPasses(flush: Flush, budgetMs: number): () => Promise<boolean> {
+  let end: number | undefined;
+  return async () => {
+    end ??= Date.now() + budgetMs;
+    let work = false;
+    const done = await settlesWithin(
+      flush().then((report) => void (work = didWork(report)), () => {}),
+      end - Date.now(),
+    );
+    if (done && !work) return false;
+    if (done && Date.now() < end) return true;
+    diagnose(
+      "warn",
+      "exit_flush_timeout",
+      `The exit flush did not finish within ${budgetMs} ms: what is still queued is lost`,
+    );
+    return false;
+  };
+}
+
+/**
  * Registers the exit flush on a process.
  *
  * @param proc The process (Node's or Bun's).
  * @param flush Flushes the pipeline.
  * @param waitMs How long a signal waits for the flush (default {@linkcode SIGNAL_FLUSH_MS}).
+ * @param exitMs How long the flushes may run once the event loop has emptied, from the first
+ *   (default {@linkcode EXIT_FLUSH_MS}).
  * @returns Removes every listener it added.
  */
 export function hookProcessExit(
   proc: ExitProcess,
   flush: () => Promise<FlushReport>,
   waitMs: number = SIGNAL_FLUSH_MS,
+  exitMs: number = EXIT_FLUSH_MS,
 ): () => void {
   let active = true;
   // `beforeExit` comes each time the event loop empties. Flush again only after a flush that did
-  // something, so work done after the first flush is not lost and an idle process still exits.
+  // something, so work done after the first flush is not lost and an idle process still exits;
+  // within `exitMs` in all, so a flush that keeps failing or never settles does not either.
+  const pass = exitPasses(flush, exitMs);
   const beforeExit = () => {
-    void flush().then((report) => {
-      if (active && didWork(report)) proc.once("beforeExit", beforeExit);
-    }, () => {});
+    void pass().then((again) => {
+      if (active && again) proc.once("beforeExit", beforeExit);
+    });
   };
   // Runs first (prepended) and stops listening for the signal before looking at the others: a
   // `once` handler of the program is still registered then, and a library that applies the same
@@ -144,14 +190,17 @@ interface UnloadTarget {
 /**
  * The Deno exit hook: a flush on `beforeunload`, which comes each time the event loop empties.
  * It flushes again only after a flush that did something, so later work is flushed too and an
- * idle program still exits.
+ * idle program still exits; within `exitMs` in all, so a flush that keeps failing or never
+ * settles does not keep the program alive either.
  *
+ * @param exitMs How long the flushes may run, from the first (default {@linkcode EXIT_FLUSH_MS}).
  * @returns The hook, or undefined where there is no `addEventListener`.
  */
-export function unloadExitHook(): ExitHook | undefined {
+export function unloadExitHook(exitMs: number = EXIT_FLUSH_MS): ExitHook | undefined {
   const target = globalThis as unknown as UnloadTarget;
   if (typeof target.addEventListener !== "function") return;
   return (flush) => {
+    const pass = exitPasses(flush, exitMs);
     let flushing = false;
     let active = true;
     const listener = (event?: { preventDefault?(): void }) => {
@@ -160,9 +209,9 @@ export function unloadExitHook(): ExitHook | undefined {
       // Keeps the event loop running: work started after this task (a flush that awaits before
       // it sends) would not, and `beforeunload` comes again once the loop is empty.
       event?.preventDefault?.();
-      void flush().then((report) => {
-        if (active && didWork(report)) flushing = false;
-      }, () => {});
+      void pass().then((again) => {
+        if (active && again) flushing = false;
+      });
     };
     target.addEventListener("beforeunload", listener);
     return () => {

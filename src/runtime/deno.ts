@@ -1,7 +1,8 @@
 /**
  * The Deno preset: AsyncLocalStorage context (from `node:async_hooks`), file storage through
  * Deno's file APIs under `TRACELET_HOME` or `./.tracelet`, node:zlib gzip, timers that never keep
- * the process alive, and a flush on `beforeunload` (each time the event loop empties). Signals
+ * the process alive, and a flush on `beforeunload` (each time the event loop empties; 30 s at most
+ * in all, so an endpoint that never answers cannot keep the process alive). Signals
  * and `Deno.exit()` end the process without it: call `await tracing.shutdown()` in your signal
  * handler and before `Deno.exit()`. Re-exports the whole runtime-neutral API.
  *

@@ -1,7 +1,8 @@
 /**
  * The Node.js (and Bun) preset: AsyncLocalStorage context, file storage under `TRACELET_HOME` or
  * `./.tracelet`, node:zlib gzip, background timers that never keep the process alive, and a flush
- * when the event loop empties (`beforeExit`) and on `SIGTERM` / `SIGINT` when the program has no
+ * when the event loop empties (`beforeExit`; 30 s at most in all, so an endpoint that never
+ * answers cannot keep the process alive) and on `SIGTERM` / `SIGINT` when the program has no
  * handler of its own for them (at most 2 s, then the signal ends the process as usual).
  * `process.exit()` exits synchronously and cannot be waited for: call `await tracing.shutdown()`
  * before it (and in your own signal handlers). Re-exports the whole runtime-neutral API.

@@ -36,4 +36,29 @@ describe("the agent layer's exit flush", { skip: isWorkerd }, () => {
         await rm(dir, { recursive: true, force: true });
       }
     }));
+
+  it("a program whose exporter never settles still ends, after the processor's flush timeout", async () => {
+    const agents = join(repoRoot(), "src", "agents", "mod.ts");
+    const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-exit-"));
+    try {
+      const script = join(dir, "child.mts");
+      // More spans than one batch: what the hung export did not take stays queued.
+      await writeFile(
+        script,
+        `import * as A from ${JSON.stringify(agents)};\n` +
+          `A.addTraceProcessor(new A.BatchTraceProcessor({ export: () => new Promise(() => {}) },\n` +
+          `  { timeoutMs: 1000 }));\n` +
+          `A.trace("wf").run(() => {\n` +
+          `  for (let i = 0; i < 200; i++) A.functionSpan("tool").run(() => {});\n` +
+          `});\n`,
+      );
+      const started = Date.now();
+      const { code, stderr } = await runChildModule(script);
+      assert.equal(code, 0, stderr);
+      assert.ok(Date.now() - started < 15_000, "ended soon after the 1 s flush timeout");
+      assert.match(stderr, /agent_processor_timeout/, "the loss is reported");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
