@@ -9,9 +9,11 @@
  * chunked instead: workerd hands a handler the decoded body of an encoded `fetch()` response but
  * keeps the encoded length in its headers.
  *
- * Elsewhere a `fetch()` response whose body the runtime decoded (gzip or br) is re-wrapped without
- * its `Content-Encoding` and `Content-Length`, which describe bytes it no longer has: Deno's server
- * drops them when it sends such a response itself, and a re-wrapped one would lose that.
+ * On Deno and Node a `fetch()` response whose body the runtime decoded (gzip or br) is re-wrapped
+ * without its `Content-Encoding` and `Content-Length`, which describe bytes it no longer has:
+ * Deno's server drops them when it sends such a response itself, and a re-wrapped one would lose
+ * that. Bun's keep theirs, as Bun sends them untraced: its `fetch` can keep the encoded body
+ * (`decompress: false`), which no header tells, and the headers go out before the first read.
  *
  * @module
  */
@@ -154,20 +156,24 @@ export function observeResponse(
   return new Response(body, response);
 }
 
-/** The codings the `fetch` of Deno, Node and Bun all decode (Deno decodes no others). */
+/** The codings the `fetch` of Deno and Node always decode (Deno decodes no others). */
 const DECODED_CODINGS = ["gzip", "br"];
+
+/** The runtimes whose `fetch` always decodes those codings (Bun's can be told not to). */
+const DECODING_RUNTIMES = ["deno", "node"];
 
 /**
  * The headers of a `fetch()` response whose body the runtime decoded, without `Content-Encoding`
  * and `Content-Length`; undefined for any other response. A `fetch()` response is told from one
- * made with `new Response()` by its `url`. Not on workerd, which encodes a body it sends as its
- * `Content-Encoding` says (and ignores a stream's `Content-Length`).
+ * made with `new Response()` by its `url`. Only on Deno and Node: workerd encodes a body it sends
+ * as its `Content-Encoding` says (and ignores a stream's `Content-Length`), and Bun's body may
+ * still be encoded (`decompress: false`).
  */
 function decodedHeaders(response: Response): Headers | undefined {
   const coding = response.headers.get("content-encoding")?.trim().toLowerCase();
   if (
     coding === undefined || !DECODED_CODINGS.includes(coding) || response.url === "" ||
-    runtimeKey() === "workerd"
+    !DECODING_RUNTIMES.includes(runtimeKey())
   ) {
     return undefined;
   }
