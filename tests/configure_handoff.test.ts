@@ -23,7 +23,7 @@ const quiet: DiagnosticsHook = () => {};
 const RUN = ["projects", "default", "run-1", "spans.jsonl"];
 
 /** Memory storage whose writes take `ms` (a slow disk), so the replaced pipeline is still busy. */
-function slow(storage: MemoryStorage, ms = 100): MemoryStorage {
+function slowStorage(storage: MemoryStorage, ms = 100): MemoryStorage {
   const append = storage.appendLines.bind(storage);
   storage.appendLines = async (path: StoragePath, lines: readonly string[]) => {
     await new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,7 +42,7 @@ function endSpans(tracer: Tracer, count: number, attributes: Record<string, stri
 describe("configure() again, with spans of the replaced pipeline still queued", () => {
   it("the new configuration's shutdown() waits for them and counts them", () =>
     isolated(async () => {
-      const first = slow(new MemoryStorage());
+      const first = slowStorage(new MemoryStorage());
       const a = configure({ storage: first, diagnostics: quiet });
       endSpans(a.tracer, 20);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
@@ -54,7 +54,7 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
 
   it("the new configuration's forceFlush() waits for them too", () =>
     isolated(async () => {
-      const first = slow(new MemoryStorage());
+      const first = slowStorage(new MemoryStorage());
       const a = configure({ storage: first, diagnostics: quiet });
       endSpans(a.tracer, 5);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
@@ -67,7 +67,7 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
     isolated(async () => {
       setConfig(undefined);
       const fallback = getConfig(); // What `run()`, `taskSpan()`, … do before configure().
-      const storage = slow(fallback.storage as MemoryStorage);
+      const storage = slowStorage(fallback.storage as MemoryStorage);
       endSpans(fallback.tracer, 10);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
       await b.shutdown(Date.now() + 5_000);

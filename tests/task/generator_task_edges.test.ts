@@ -61,9 +61,14 @@ describe("task() around generator functions: edges", () => {
         return 5;
       }, {
         name: "each",
-        scorers: [async function slow(out: number) {
-          await new Promise((r) => setTimeout(r, 50));
-          return out === 5;
+        // Named explicitly: the workerd run bundles every test file, and esbuild renames a function
+        // whose name another file also uses at top level (`slow` became `slow2`).
+        scorers: [{
+          name: "slow",
+          async score(out: number) {
+            await new Promise((r) => setTimeout(r, 50));
+            return out === 5;
+          },
         }],
       });
       const runId = await run("r", {}, async (r) => {
