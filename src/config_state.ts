@@ -7,7 +7,7 @@
  * @module
  */
 import { reportOnce } from "./diagnostics.ts";
-import { getTracer } from "./global.ts";
+import { getTracer, installedTracer } from "./global.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
 
@@ -49,6 +49,12 @@ export interface TraceletConfig {
 interface ConfigSlot {
   config: TraceletConfig | undefined;
   fallback: (() => TraceletConfig) | undefined;
+  /** The configuration the fallback built (not an explicit `configure()`). */
+  implicit?: TraceletConfig;
+  /** Why the fallback could not be built: it is not tried again until another is registered. */
+  failure?: { error: unknown };
+  /** Every configuration's tracer: a global tracer not among them is one the user installed. */
+  tracers?: WeakSet<Tracer>;
 }
 
 const SLOT = Symbol.for("tracelet.config");
@@ -60,15 +66,21 @@ function slot(): ConfigSlot {
 
 /**
  * The active configuration; configures portable defaults on first use when `configure()` was
- * never called.
+ * never called. A fallback that failed to build is not tried again: its error is thrown.
  *
  * @returns The configuration.
  */
 export function getConfig(): TraceletConfig {
   const s = slot();
   if (s.config !== undefined) return s.config;
+  if (s.failure !== undefined) throw s.failure.error;
   if (s.fallback === undefined) throw new Error("tracelet is not configured and has no defaults");
-  return s.config = s.fallback();
+  try {
+    return s.config = s.implicit = s.fallback();
+  } catch (error) {
+    s.failure = { error };
+    throw error;
+  }
 }
 
 /** @returns The active configuration, or undefined before `configure()` / first use. */
@@ -86,6 +98,7 @@ export function setConfig(config: TraceletConfig | undefined): TraceletConfig | 
   const s = slot();
   const previous = s.config;
   s.config = config;
+  if (config !== undefined) (s.tracers ??= new WeakSet()).add(config.tracer);
   return previous;
 }
 
@@ -95,20 +108,27 @@ export function setConfig(config: TraceletConfig | undefined): TraceletConfig | 
  * @param factory Builds the portable default configuration.
  */
 export function setConfigFallback(factory: () => TraceletConfig): void {
-  slot().fallback = factory;
+  const s = slot();
+  s.fallback = factory;
+  s.failure = undefined;
 }
 
 /**
- * The tracer of the active configuration. Before `configure()`, that of the fallback
+ * The tracer of the active configuration. A tracer the user installed with `setTracer` (not one
+ * of a configuration) wins over the fallback configuration: it is used before `configure()`, and
+ * after the fallback was built. Otherwise, before `configure()`, that of the fallback
  * configuration a preset registered (built now, as {@linkcode getConfig} does), so spans reach
- * its JSONL files and exporters; the default tracer when there is none or it cannot be built.
- * Never throws.
+ * its JSONL files and exporters; the default tracer when there is none or it cannot be built
+ * (reported once, not tried again). Never throws.
  *
  * @returns The tracer.
  */
 export function configuredTracer(): Tracer {
   const s = slot();
-  if (s.config === undefined && s.fallback !== undefined) {
+  const installed = installedTracer();
+  const own = installed !== undefined && s.tracers?.has(installed) !== true ? installed : undefined;
+  if (own !== undefined && (s.config === undefined || s.config === s.implicit)) return own;
+  if (s.config === undefined && s.fallback !== undefined && s.failure === undefined) {
     try {
       return getConfig().tracer;
     } catch (error) {

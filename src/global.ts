@@ -9,6 +9,8 @@ import { Tracer } from "./tracer.ts";
 
 interface TracerSlot {
   tracer: Tracer | undefined;
+  /** The processor-less tracer {@linkcode getTracer} created, when it did. */
+  created?: Tracer;
 }
 
 const SLOT = Symbol.for("tracelet.tracer");
@@ -25,7 +27,19 @@ function slot(): TracerSlot {
  */
 export function getTracer(): Tracer {
   const s = slot();
-  return s.tracer ??= new Tracer();
+  return s.tracer ??= s.created = new Tracer();
+}
+
+/**
+ * The tracer installed with {@linkcode setTracer} (by a user or by `configure()`), without
+ * creating one.
+ *
+ * @returns It, or undefined while there is none or only the processor-less default.
+ * @internal
+ */
+export function installedTracer(): Tracer | undefined {
+  const s = slot();
+  return s.tracer === s.created ? undefined : s.tracer;
 }
 
 /**

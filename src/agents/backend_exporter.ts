@@ -18,9 +18,9 @@ import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
-import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import type { JsonValue } from "../serialize/types.ts";
+import { queuedRedaction } from "./_queued_policy.ts";
 import { sanitizeForBackend } from "./_sanitize.ts";
 import { getTracingExportApiKey } from "./provider.ts";
 
@@ -88,8 +88,10 @@ export interface BackendSpanExporterOptions {
    * The redaction applied to every record before it leaves the process: values under sensitive
    * keys (`api_key`, `authorization`, …, also inside JSON strings) are masked, and a span's error
    * message is free text (`RedactionPolicy.redactText`: `failed: {"api_key":…}` is masked too);
-   * string lengths are left to `sanitize`. Default: the process-wide policy at export time
-   * (`configure({ redaction })` / `setRedactionPolicy`). `false` posts the records as given.
+   * string lengths are left to `sanitize`. Default: the process-wide policy
+   * (`configure({ redaction })` / `setRedactionPolicy`) in force when the item was queued (by a
+   * `BatchTraceProcessor`), else when it is exported: a record queued before a reconfiguration
+   * keeps the policy it was queued under. `false` posts the records as given.
    */
   redaction?: RedactionPolicy | false;
 }
@@ -251,7 +253,7 @@ export class BackendSpanExporter {
         record = typeof item.export === "function" ? item.export() : item.toJSON?.();
         key = text(item.tracingApiKey);
         if (record === null || record === undefined) continue;
-        const policy = this.#redaction ?? getRedactionPolicy();
+        const policy = this.#redaction ?? queuedRedaction(item);
         if (policy !== false) record = redactRecord(record, policy);
         if (this.#sanitize) record = sanitizeForBackend(record, this.#maxFieldBytes);
         record = JSON.stringify(record);

@@ -11,6 +11,7 @@ import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../proce
 import type { TimerHandle } from "../processor/_timer.ts";
 import { runtimeKey } from "../runtime/_globals.ts";
 import { settlesWithin } from "../settles_within.ts";
+import { noteQueuedRedaction } from "./_queued_policy.ts";
 import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
 
 /**
@@ -187,6 +188,7 @@ export class BatchTraceProcessor implements TracingProcessor {
       }
       return;
     }
+    noteQueuedRedaction(item); // exported under the policy in force now, not a later one
     this.#queue.push(item);
     if (this.#queue.length >= this.#triggerSize) this.#exportSoon();
     else this.#arm();

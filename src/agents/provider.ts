@@ -1,10 +1,11 @@
 /**
  * Which tracer the agent layer records into, and whether tracing is disabled.
  *
- * By default the agent layer uses the configured tracer (`configuredTracer()`: before
- * `configure()`, that of the fallback configuration an imported preset registered, as `run()`
- * does), so its spans go to the same processors, JSONL files and exporters as every other
- * tracelet span. Processors added with `addTraceProcessor` are installed (as bridges) on
+ * By default the agent layer uses the configured tracer (`configuredTracer()`): a tracer you
+ * installed with `setTracer` (the fallback configuration is then left alone: your tracer,
+ * context manager and redaction policy stay); else, before `configure()`, that of the fallback
+ * configuration an imported preset registered, as `run()` does. So its spans go to the same
+ * processors, JSONL files and exporters as every other tracelet span. Processors added with `addTraceProcessor` are installed (as bridges) on
  * whichever tracer the agent layer uses, and move to the new tracer when `configure()` replaces
  * it.
  *
@@ -46,8 +47,8 @@ export function syncBridges(tracer: Tracer): Tracer {
 
 /**
  * The tracer the agent layer records into: the explicit one, else the one set with
- * {@linkcode setAgentTracer}, else the configured tracer (or the preset fallback's, built now).
- * Its bridges are brought up to date.
+ * {@linkcode setAgentTracer}, else the configured tracer (or the one installed with `setTracer`,
+ * else the preset fallback's, built now). Its bridges are brought up to date.
  *
  * @param explicit A tracer given to a single call.
  * @returns The tracer.

@@ -1,7 +1,8 @@
 // The agent layer and the preset's fallback configuration, in child processes on Node, Bun and
 // Deno (skipped in workerd, which has no processes): without configure(), agent traces reach the
 // fallback's JSONL files and OTLP exporter, as run() does; and a configure() made after agent
-// traces started hands the processors to the new pipeline, whose shutdown delivers their queue.
+// traces started hands the processors to the new pipeline, whose shutdown delivers their queue;
+// a user who installed their own tracer keeps it (and their redaction policy).
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -67,6 +68,34 @@ describe("agent traces without configure()", { skip: isWorkerd }, () => {
         },
       )
     ));
+});
+
+describe("agent traces of a user who installed their own tracer", { skip: isWorkerd }, () => {
+  it("go to that tracer; the fallback replaces neither it nor their redaction policy", () => {
+    const core = JSON.stringify(join(repoRoot(), "mod.ts"));
+    return inChild(
+      imports("agentSpan, trace") +
+        `import { getRedactionPolicy, getTracer, setRedactionPolicy, setTracer, Tracer } from ${core};\n` +
+        `void configure;\n` +
+        `const seen: string[] = [];\n` +
+        `const processor = { onSpanEnd(span: { name: string }) { seen.push(span.name); } };\n` +
+        `const mine = new Tracer({ processors: [processor] });\n` +
+        `setTracer(mine);\n` +
+        `setRedactionPolicy({ extraKeys: ["session_key"] });\n` +
+        `const policy = getRedactionPolicy();\n` +
+        `await trace("wf").run(() => agentSpan("planner").run(() => {}));\n` +
+        `getTracer().startSpan("plain").end();\n` +
+        `const problems: string[] = [];\n` +
+        `if (getTracer() !== mine) problems.push("the global tracer was replaced");\n` +
+        `if (getRedactionPolicy() !== policy) problems.push("the redaction policy was replaced");\n` +
+        `if (seen.length !== 3) problems.push("my processor saw " + JSON.stringify(seen));\n` +
+        `if (problems.length > 0) throw new Error(problems.join("; "));\n`,
+      (dir) => ({ TRACELET_HOME: join(dir, "home") }),
+      async (dir) => {
+        assert.deepEqual(await jsonlLines(join(dir, "home")), [], "the fallback wrote JSONL");
+      },
+    );
+  });
 });
 
 describe("configure() after agent traces started", { skip: isWorkerd }, () => {

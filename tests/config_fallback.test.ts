@@ -1,0 +1,123 @@
+// Which tracer configuredTracer() (the agent layer's default) gives before and after configure():
+// a tracer the user installed with setTracer is never replaced by the preset's fallback
+// configuration, and a fallback that cannot be built is tried once, not at every span.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  configuredTracer,
+  getConfig,
+  setConfig,
+  setConfigFallback,
+  type TraceletConfig,
+} from "../src/config_state.ts";
+import { setTracer } from "../src/global.ts";
+import { Tracer } from "../src/tracer.ts";
+import { isolated } from "./_support/global_state.ts";
+
+/** A configuration around `tracer`, as configure() installs it (global tracer, then config). */
+function install(tracer: Tracer): TraceletConfig {
+  const config = makeConfig(tracer);
+  setTracer(tracer);
+  setConfig(config);
+  return config;
+}
+
+function makeConfig(tracer: Tracer): TraceletConfig {
+  return {
+    tracer,
+    storage: {} as TraceletConfig["storage"],
+    project: "default",
+    files: undefined,
+    env: () => undefined,
+    flush: async () => {},
+  };
+}
+
+interface Slot {
+  fallback?: () => TraceletConfig;
+  implicit?: TraceletConfig;
+  failure?: unknown;
+}
+
+/** Runs `fn` with no configuration and `fallback` registered; puts the previous state back. */
+async function withFallback(
+  fallback: () => TraceletConfig,
+  fn: () => Promise<void> | void,
+): Promise<void> {
+  const slot = (globalThis as unknown as Record<symbol, Slot | undefined>)[
+    Symbol.for("tracelet.config")
+  ];
+  const saved = { ...slot };
+  await isolated(async () => {
+    setConfig(undefined);
+    setConfigFallback(fallback);
+    try {
+      await fn();
+    } finally {
+      if (slot !== undefined) Object.assign(slot, saved);
+    }
+  });
+}
+
+describe("configuredTracer() with a preset fallback registered", () => {
+  it("returns the tracer the user installed, without building the fallback", async () => {
+    let built = 0;
+    const fallbackTracer = new Tracer();
+    await withFallback(() => (built++, install(fallbackTracer)), () => {
+      const mine = new Tracer();
+      setTracer(mine);
+      assert.equal(configuredTracer(), mine);
+      assert.equal(configuredTracer(), mine);
+      assert.equal(built, 0);
+    });
+  });
+
+  it("builds the fallback when the user installed nothing", async () => {
+    const fallbackTracer = new Tracer();
+    await withFallback(() => install(fallbackTracer), () => {
+      assert.equal(configuredTracer(), fallbackTracer);
+    });
+  });
+
+  it("returns a tracer the user installs after the fallback was built", async () => {
+    const fallbackTracer = new Tracer();
+    await withFallback(() => install(fallbackTracer), () => {
+      assert.equal(configuredTracer(), fallbackTracer);
+      const mine = new Tracer();
+      setTracer(mine);
+      assert.equal(configuredTracer(), mine);
+    });
+  });
+
+  it("returns an explicit configuration's tracer over one the user installed before", async () => {
+    await withFallback(() => install(new Tracer()), () => {
+      setTracer(new Tracer());
+      const configured = new Tracer();
+      install(configured);
+      assert.equal(configuredTracer(), configured);
+    });
+  });
+
+  it("does not take an earlier configuration's tracer, still installed, for the user's", async () => {
+    const fallbackTracer = new Tracer();
+    await withFallback(() => install(fallbackTracer), () => {
+      const earlier = new Tracer();
+      install(earlier);
+      setConfig(undefined); // as a test reset does: the global tracer is still `earlier`
+      assert.equal(configuredTracer(), fallbackTracer);
+    });
+  });
+
+  it("tries a fallback that cannot be built once, not at every span", async () => {
+    let built = 0;
+    await withFallback(() => {
+      built++;
+      throw new Error("bad OTEL_EXPORTER_OTLP_ENDPOINT");
+    }, () => {
+      const first = configuredTracer();
+      for (let i = 0; i < 5; i++) assert.equal(configuredTracer(), first);
+      assert.throws(() => getConfig(), /bad OTEL_EXPORTER_OTLP_ENDPOINT/);
+      assert.equal(built, 1);
+    });
+  });
+});
