@@ -46,9 +46,16 @@ export interface TraceletConfig {
   readonly flush: () => Promise<void>;
 }
 
+/** What a configuration holds besides its tracer and flush. */
+export type ConfigSettings = Omit<TraceletConfig, "tracer" | "flush">;
+
 interface ConfigSlot {
   config: TraceletConfig | undefined;
   fallback: (() => TraceletConfig) | undefined;
+  /** Builds the fallback's settings alone, installing nothing (for a user's own tracer). */
+  settings?: () => ConfigSettings;
+  /** What `settings` built (once, so every task shares one storage). */
+  built?: ConfigSettings;
   /** The configuration the fallback built (not an explicit `configure()`). */
   implicit?: TraceletConfig;
   /** Why the fallback could not be built: it is not tried again until another is registered. */
@@ -106,11 +113,52 @@ export function setConfig(config: TraceletConfig | undefined): TraceletConfig | 
  * Registers how to build the default configuration on first use (set by the configure module).
  *
  * @param factory Builds the portable default configuration.
+ * @param settings Builds its storage, project, files and env alone, installing nothing.
  */
-export function setConfigFallback(factory: () => TraceletConfig): void {
+export function setConfigFallback(
+  factory: () => TraceletConfig,
+  settings?: () => ConfigSettings,
+): void {
   const s = slot();
   s.fallback = factory;
+  s.settings = settings;
+  s.built = undefined;
   s.failure = undefined;
+}
+
+/** The tracer the user installed with `setTracer` (not a configuration's), if any. */
+function ownTracer(s: ConfigSlot): Tracer | undefined {
+  const installed = installedTracer();
+  return installed !== undefined && s.tracers?.has(installed) !== true ? installed : undefined;
+}
+
+/**
+ * The configuration of the module-level APIs (`run()`, tasks, the events layer): that of
+ * {@linkcode getConfig}, except that a tracer the user installed with `setTracer` wins over the
+ * fallback configuration, as in {@linkcode configuredTracer}. Then the fallback is not built
+ * (the user's tracer, context manager and redaction policy stay): spans go to the user's
+ * tracer, `flush` flushes it, and storage, project, files and env are the fallback's (built
+ * alone, once; those of the fallback configuration when it was built already).
+ *
+ * @returns The configuration.
+ * @throws When {@linkcode getConfig} does, or no settings could be built for the user's tracer.
+ */
+export function apiConfig(): TraceletConfig {
+  const s = slot();
+  const own = ownTracer(s);
+  if (own === undefined || (s.config !== undefined && s.config !== s.implicit)) return getConfig();
+  if (s.config === undefined && s.settings === undefined) {
+    throw new Error("tracelet is not configured and has no defaults");
+  }
+  const { storage, project, files, env } = s.config ?? (s.built ??= s.settings!());
+  return {
+    tracer: own,
+    storage,
+    project,
+    files,
+    env,
+    flush: async () => void await own.forceFlush(),
+  };
 }
 
 /**
@@ -125,8 +173,7 @@ export function setConfigFallback(factory: () => TraceletConfig): void {
  */
 export function configuredTracer(): Tracer {
   const s = slot();
-  const installed = installedTracer();
-  const own = installed !== undefined && s.tracers?.has(installed) !== true ? installed : undefined;
+  const own = ownTracer(s);
   if (own !== undefined && (s.config === undefined || s.config === s.implicit)) return own;
   if (s.config === undefined && s.fallback !== undefined && s.failure === undefined) {
     try {

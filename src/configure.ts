@@ -7,7 +7,8 @@
  * Calling `configure()` again applies the new configuration, options left out included (no
  * `redaction` means the default policy again): the previous pipeline is flushed and shut down in
  * the background, with the redaction policy it had, and a diagnostic says so; the new
- * configuration's `forceFlush()` and `shutdown()` (and the exit flush) wait for that too. Spans of
+ * configuration's `forceFlush()` and `shutdown()` (and the exit flush) wait for that too, for up to
+ * 30 s (`retirement_timeout` is reported once when a replaced pipeline takes longer). Spans of
  * the previous tracer that end later go to the new pipeline. It is never silently ignored.
  *
  * Invalid options (a wrong type, a NaN or negative number, an empty project or root, a bad
@@ -102,12 +103,7 @@ let unregisterExit: (() => void) | undefined;
  */
 export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {}): Configured {
   checkConfigureOptions(options);
-  const env = options.env ?? parts.env;
-  // Trimmed, never throwing, and blank means unset (`X=` in an env file does not turn X on).
-  const setting = (name: string) => readEnv(env, name);
-  const project = options.project ?? setting("TRACELET_PROJECT") ??
-    setting("DREADNODE_PROJECT") ?? "default";
-  const storage = options.storage ?? parts.storage(options.storageRoot ?? setting("TRACELET_HOME"));
+  const { env, setting, project, storage } = settingsOf(parts, options);
   // The new hook already hears what building reports (invalid_env, …); a failed build puts the
   // previous one back, so a configure() that throws changes nothing.
   const hook = options.diagnostics;
@@ -147,6 +143,17 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
   unregisterExit?.();
   unregisterExit = parts.onExit?.(() => config.forceFlush());
   return config;
+}
+
+/** The env, project and storage of a configuration: explicit options, then env variables. */
+function settingsOf(parts: RuntimeParts, options: ConfigureOptions) {
+  const env = options.env ?? parts.env;
+  // Trimmed, never throwing, and blank means unset (`X=` in an env file does not turn X on).
+  const setting = (name: string) => readEnv(env, name);
+  const project = options.project ?? setting("TRACELET_PROJECT") ??
+    setting("DREADNODE_PROJECT") ?? "default";
+  const storage = options.storage ?? parts.storage(options.storageRoot ?? setting("TRACELET_HOME"));
+  return { env, setting, project, storage };
 }
 
 /**
@@ -193,10 +200,14 @@ function makeConfigured(
 
 /**
  * Registers the portable defaults used when a module-level API is called before `configure()`:
- * the given parts with no options.
+ * the given parts with no options. When the user installed their own tracer, only the storage,
+ * project, files and env of those defaults are built, and nothing is installed.
  *
  * @param parts The runtime parts to fall back to.
  */
 export function registerDefaultParts(parts: RuntimeParts): void {
-  setConfigFallback(() => configureWith(parts, {}));
+  setConfigFallback(() => configureWith(parts, {}), () => {
+    const { env, project, storage } = settingsOf(parts, {});
+    return { storage, project, files: parts.files, env };
+  });
 }

@@ -4,10 +4,13 @@
  * configuration, or started later through a kept reference to it) go to the current pipeline
  * instead of being dropped by shut-down processors. Until the old processors have shut down, the
  * current configuration's `forceFlush()` and `shutdown()` (and so the exit flush) wait for them
- * too, so `await tracing.shutdown()` also delivers what the replaced pipeline still had queued.
+ * too, so `await tracing.shutdown()` also delivers what the replaced pipeline still had queued:
+ * up to their deadline, and for at most 30 s from the retirement without one. A retirement not
+ * over by then is reported once (`retirement_timeout`) and no longer waited for.
  *
  * @module
  */
+import { report } from "./diagnostics.ts";
 import { getTracer } from "./global.ts";
 import { settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
@@ -18,8 +21,13 @@ import { emptyReport, mergeReport } from "./processor/report.ts";
 import { settlesWithin } from "./settles_within.ts";
 
 const retired = new WeakMap<Tracer, Promise<FlushReport>>();
-/** Retirements still running. */
-const running = new Set<Promise<FlushReport>>();
+/**
+ * Retirements still running, in the order they began, each with the epoch ms after which it is
+ * no longer waited for.
+ */
+const running = new Map<Promise<FlushReport>, number>();
+/** How long a retirement is waited for (the default export timeout). */
+let retirementMs = 30_000;
 /** Retirements whose report was asked for through {@linkcode retirement}. */
 const claimed = new WeakSet<Promise<FlushReport>>();
 /** What the retirements that ended reported, not yet added to a report in any way. */
@@ -39,19 +47,21 @@ export function retireTracer(tracer: Tracer, keep: readonly SpanProcessor[]): Pr
   if (done !== undefined) return done;
   const old = tracer.processors.filter((processor) => !keep.includes(processor));
   tracer.setProcessors([{ onSpanEnd: (span) => handOver(tracer, span) }]);
-  const report = settleAll(old, "shutdown");
-  retired.set(tracer, report);
-  running.add(report);
-  void report.then((result) => {
-    running.delete(report);
-    if (!claimed.has(report)) unclaimed = mergeReport(unclaimed ?? emptyReport(), result);
+  const ending = settleAll(old, "shutdown");
+  retired.set(tracer, ending);
+  dropOverdue();
+  running.set(ending, Date.now() + retirementMs);
+  void ending.then((result) => {
+    running.delete(ending);
+    if (!claimed.has(ending)) unclaimed = mergeReport(unclaimed ?? emptyReport(), result);
   });
-  return report;
+  return ending;
 }
 
 /**
- * Waits for the retirements still running (until one second past `deadline`, as `settleAll`
- * does; without one, until they end), then adds to `total` the reports of the retirements that
+ * Waits for the retirements still running: until one second past `deadline` (as `settleAll`
+ * does), and at most until 30 s after the latest began. A retirement 30 s old is reported and no
+ * longer waited for, so none piles up. Then adds to `total` the reports of the retirements that
  * ended since the last call, except those already asked for through {@linkcode retirement}.
  *
  * @param total The report to add to.
@@ -62,10 +72,13 @@ export async function awaitRetirements(
   total: FlushReport,
   deadline?: number,
 ): Promise<FlushReport> {
+  dropOverdue();
   if (running.size > 0) {
-    const all = Promise.all(running);
-    if (!(deadline! < Infinity)) await all;
-    else await settlesWithin(all, deadline! + 1000 - Date.now());
+    let until = 0;
+    for (const limit of running.values()) until = Math.max(until, limit);
+    if (deadline! < Infinity) until = Math.min(until, deadline! + 1000);
+    await settlesWithin(Promise.all(running.keys()), until - Date.now());
+    dropOverdue();
   }
   const ended = unclaimed;
   unclaimed = undefined;
@@ -83,6 +96,33 @@ export function retirement(tracer: Tracer): Promise<FlushReport> | undefined {
   const report = retired.get(tracer);
   if (report !== undefined) claimed.add(report);
   return report;
+}
+
+/**
+ * Sets how long a retirement is waited for (for tests).
+ *
+ * @param ms Milliseconds.
+ * @returns The previous value.
+ * @internal
+ */
+export function setRetirementWait(ms: number): number {
+  const previous = retirementMs;
+  retirementMs = ms;
+  return previous;
+}
+
+/** Stops waiting for the retirements past their time (the oldest come first), each reported. */
+function dropOverdue(): void {
+  const now = Date.now();
+  for (const [ending, until] of running) {
+    if (until > now) return;
+    running.delete(ending);
+    report(
+      "warn",
+      "retirement_timeout",
+      "A pipeline replaced by configure() did not shut down in time: flushes no longer wait for it",
+    );
+  }
 }
 
 function handOver(from: Tracer, span: SpanRecord): void {

@@ -12,7 +12,7 @@
  * @module
  */
 import { ownFields } from "../agents/_input.ts";
-import { getConfig } from "../config_state.ts";
+import { apiConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
@@ -204,7 +204,7 @@ export class EventTracer {
   get storage(): TraceStorage | undefined {
     if (this.#storage !== undefined) return this.#storage;
     try {
-      return getConfig().storage;
+      return apiConfig().storage;
     } catch (error) {
       report(
         "warn",

@@ -1,11 +1,12 @@
 /**
- * The configuration the task layer reads (tracer, storage, project, files, flush), tolerant of a
- * missing `configure()`: then spans go to the default tracer and there is no storage.
+ * The configuration the task layer reads (tracer, storage, project, files, flush): the configured
+ * one, the preset's defaults before `configure()` (around the user's own tracer when they installed
+ * one), or, when those cannot be built, the default tracer and no storage.
  *
  * @internal
  * @module
  */
-import { configuredTracer, getConfig } from "../config_state.ts";
+import { apiConfig, configuredTracer } from "../config_state.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { reportOnce } from "../diagnostics.ts";
 import type { TraceStorage } from "../storage/types.ts";
@@ -20,10 +21,13 @@ export interface TaskEnv {
   readonly flush: () => Promise<void>;
 }
 
-/** @returns The active configuration, or a storage-less fallback (reported once). */
+/**
+ * @returns The active configuration (around the user's own tracer when they installed one and
+ *   did not call `configure()`), or a storage-less fallback (reported once).
+ */
 export function taskEnv(): TaskEnv {
   try {
-    return getConfig();
+    return apiConfig();
   } catch (error) {
     reportOnce(
       "task_not_configured",
