@@ -10,8 +10,8 @@ import { MAX_TIMER_MS } from "./processor/_timer.ts";
 /**
  * Waits for `promise` for at most `ms` milliseconds. The timer is a plain one (a program awaiting
  * this goes on when it fires instead of exiting early), cleared as soon as the promise settles,
- * and capped at {@linkcode MAX_TIMER_MS}. A rejection
- * of `promise` before the limit is passed on.
+ * and clamped to 0 .. {@linkcode MAX_TIMER_MS}. A rejection of `promise` before the limit is
+ * passed on.
  *
  * @param promise What to wait for.
  * @param ms The limit (0 or less: only an already settled promise counts as in time).
@@ -22,7 +22,8 @@ export function settlesWithin(promise: PromiseLike<unknown>, ms: number): Promis
   return Promise.race([
     promise.then(() => true),
     new Promise<boolean>((resolve) => {
-      timer = setTimeout(resolve, Math.min(ms, MAX_TIMER_MS), false);
+      // Clamped (NaN as 0): a negative delay makes Deno and Node 23+ print a warning.
+      timer = setTimeout(resolve, ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0, false);
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -193,36 +193,72 @@ describe(
 );
 
 describe("the exit flush when the event loop empties", () => {
-  /** Emits `beforeExit` while tracelet listens for it (at most `max` times); returns the count. */
-  async function emptyLoop(proc: FakeProcess, max: number): Promise<number> {
-    let passes = 0;
-    while (proc.listeners("beforeExit").length > 0 && passes < max) {
-      passes++;
+  /**
+   * Emits `beforeExit` as Node does: again after each one that started a flush (at most `max`
+   * times; one that starts nothing lets the process end). Returns the flushes started.
+   */
+  async function emptyLoop(proc: FakeProcess, flushes: () => number, max: number) {
+    for (let passes = 0; passes < max; passes++) {
+      const before = flushes();
       proc.emit("beforeExit");
+      if (flushes() === before) return passes;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return passes;
+    return max;
   }
 
   it("stops flushing again after its time, when every flush reports work", () =>
     withDiagnostics(async (diagnostics) => {
       const proc = new FakeProcess();
-      hookProcessExit(proc, () => Promise.resolve({ ...EMPTY, failed: 1 }), 2_000, 200);
-      const passes = await emptyLoop(proc, 500);
+      let flushes = 0;
+      hookProcessExit(
+        proc,
+        () => (flushes++, Promise.resolve({ ...EMPTY, failed: 1 })),
+        2_000,
+        200,
+      );
+      const passes = await emptyLoop(proc, () => flushes, 500);
       assert.ok(passes > 1 && passes < 500, `${passes} passes`);
-      assert.equal(proc.listeners("beforeExit").length, 0, "the process may end");
       assert.deepEqual(diagnostics.map((d) => d.code), ["exit_flush_timeout"]);
     }));
 
   it("stops waiting for a flush that never settles", () =>
     withDiagnostics(async (diagnostics) => {
       const proc = new FakeProcess();
-      hookProcessExit(proc, () => new Promise(() => {}), 2_000, 100);
+      let flushes = 0;
+      hookProcessExit(proc, () => (flushes++, new Promise(() => {})), 2_000, 100);
       proc.emit("beforeExit");
       await new Promise((resolve) => setTimeout(resolve, 300));
-      assert.equal(proc.listeners("beforeExit").length, 0, "the process may end");
       assert.deepEqual(diagnostics.map((d) => d.code), ["exit_flush_timeout"]);
+      proc.emit("beforeExit");
+      assert.equal(flushes, 1, "the next empty loop starts nothing: the process may end");
     }));
+
+  it("flushes what the program did after its time, with no timeout warning", () =>
+    withDiagnostics(async (diagnostics) => {
+      const proc = new FakeProcess();
+      const reports = [{ ...EMPTY, exported: 1 }, { ...EMPTY, exported: 1 }];
+      let flushes = 0;
+      hookProcessExit(proc, () => Promise.resolve(reports[flushes++] ?? EMPTY), 2_000, 100);
+      proc.emit("beforeExit");
+      // The program's own beforeExit handler runs on for three times the exit flush's limit.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await emptyLoop(proc, () => flushes, 10);
+      assert.equal(flushes, 3, "the later span is flushed, then once more (nothing left)");
+      assert.deepEqual(diagnostics, []);
+    }));
+
+  it("flushes what the program did after a first flush that had nothing to do", async () => {
+    const proc = new FakeProcess();
+    const reports = [EMPTY, { ...EMPTY, exported: 1 }];
+    let flushes = 0;
+    hookProcessExit(proc, () => Promise.resolve(reports[flushes++] ?? EMPTY), 2_000, 1_000);
+    proc.emit("beforeExit");
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the program's handler works
+    await emptyLoop(proc, () => flushes, 10);
+    assert.ok(flushes >= 2, `${flushes} flushes`);
+    assert.equal(proc.listeners("beforeExit").length, 1, "still listening");
+  });
 });
 
 describe("a process whose exit flush always reports work", { skip: isWorkerd }, () => {

@@ -4,8 +4,8 @@
  * without `configure()` (whose exit flush covers only its own pipeline). It joins the runtime
  * presets' exit flushes (`hookRuntimeExit`), which all run together: on Node and Bun when the
  * event loop empties (`beforeExit`) and on `SIGTERM` / `SIGINT` when the program has no handler
- * of its own; on Deno when the event loop empties (`beforeunload`); 30 s at most in all once the
- * event loop has emptied. Nothing on Workers or in browsers, which have no process exit to hook
+ * of its own; on Deno when the event loop empties (`beforeunload`); each flush 30 s at most
+ * (see `exitPasses`). Nothing on Workers or in browsers, which have no process exit to hook
  * (call `flushTraces()` there).
  *
  * @module

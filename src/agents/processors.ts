@@ -114,6 +114,7 @@ export class TracingProcessorBridge implements SpanProcessor {
   /** The wrapped processor. */
   readonly processor: TracingProcessor;
   readonly #timeoutMs: number;
+  readonly #counted: boolean;
   #shutdown: Promise<void> | undefined;
   readonly #bindings = new WeakMap<Tracer, SpanProcessor>();
 
@@ -126,6 +127,7 @@ export class TracingProcessorBridge implements SpanProcessor {
   constructor(processor: TracingProcessor, options?: TracingProcessorBridgeOptions) {
     this.processor = processor;
     this.#timeoutMs = countAtLeastOne(ownFields(options).timeoutMs, DEFAULT_TIMEOUT_MS);
+    this.#counted = queueLength(processor) !== undefined;
   }
 
   /**
@@ -137,7 +139,10 @@ export class TracingProcessorBridge implements SpanProcessor {
    */
   onSpanStart(span: Span): void | Promise<void> {
     const object = agentObjectOf(span);
-    if (object instanceof AgentTrace) return this.processor.onTraceStart?.(object);
+    if (object instanceof AgentTrace) {
+      if (this.#counted) queuedItems++;
+      return this.processor.onTraceStart?.(object);
+    }
     if (object instanceof AgentSpan) return this.processor.onSpanStart?.(object);
   }
 
@@ -151,7 +156,10 @@ export class TracingProcessorBridge implements SpanProcessor {
   onSpanEnd(span: SpanRecord): void | Promise<void> {
     const object = agentsState().objects.get(span);
     if (object instanceof AgentTrace) return this.processor.onTraceEnd?.(object);
-    if (object instanceof AgentSpan) return this.processor.onSpanEnd?.(object);
+    if (object instanceof AgentSpan) {
+      if (this.#counted) queuedItems++;
+      return this.processor.onSpanEnd?.(object);
+    }
   }
 
   /**
@@ -332,29 +340,40 @@ export function getTraceProcessors(): TracingProcessor[] {
 }
 
 /**
+ * Traces and spans handed, since the process started, to processors that count their queue
+ * (`queueLength`): traces when they start and spans when they end, as batching processors
+ * (tracelet's and the OpenAI SDK's `BatchTraceProcessor`) queue them.
+ */
+let queuedItems = 0;
+
+/**
  * The exit flush ({@linkcode flushTraces}); the items that left the queues of processors that
- * count them (`BatchTraceProcessor.queueLength`) during the flush count as work done, so it runs
- * again when the process comes back to its end with more. Items that stay queued do not: an
- * exporter that never settles leaves them there, and the process must still end.
+ * count them (`BatchTraceProcessor.queueLength`) during the flush count as work done (exported),
+ * so it runs again when the process comes back to its end with more, also when as many arrived
+ * meanwhile. Items that stay queued do not: an exporter that never settles leaves them there, and
+ * the process must still end.
  */
 async function exitFlush(): Promise<FlushReport> {
-  const before = queued();
+  const before = queuedItems - queued();
   const report = await flushTraces();
-  return { ...report, exported: report.exported + Math.max(0, before - queued()) };
+  return { ...report, exported: report.exported + Math.max(0, queuedItems - queued() - before) };
 }
 
 /** The items queued in the processors that count them. */
 function queued(): number {
   let total = 0;
-  for (const processor of getTraceProcessors()) {
-    try {
-      const length = (processor as { queueLength?: unknown }).queueLength;
-      if (typeof length === "number" && length > 0) total += length;
-    } catch {
-      // A processor with a throwing getter counts nothing.
-    }
-  }
+  for (const processor of getTraceProcessors()) total += queueLength(processor) ?? 0;
   return total;
+}
+
+/** A processor's `queueLength`, when it has one (a number at least 0). */
+function queueLength(processor: TracingProcessor): number | undefined {
+  try {
+    const length = (processor as { queueLength?: unknown }).queueLength;
+    if (typeof length === "number") return length > 0 ? length : 0;
+  } catch {
+    // A processor with a throwing getter counts nothing.
+  }
 }
 
 /**

@@ -10,10 +10,13 @@
  * `process.exit()`); the `beforeExit` flush stays, so a program that stops its work and lets the
  * process end on its own still has its spans written.
  *
- * When the event loop empties, the flush runs again each time it did something, until
- * {@linkcode EXIT_FLUSH_MS} after it first emptied: an exporter that never settles, or that keeps
- * failing, cannot keep the process alive. What is still queued then is lost (reported as
- * `exit_flush_timeout`).
+ * Each time the event loop empties the flush runs, again after a flush that did something, and
+ * again after the program did more (its own `beforeExit` handler started work), so spans ended
+ * then are written too; an idle process still ends. A flush that does not settle within
+ * {@linkcode EXIT_FLUSH_MS}, or flushes back to back that keep failing for that long, end it:
+ * what is still queued then is lost (reported as `exit_flush_timeout`), so an exporter that never
+ * settles cannot keep the process alive. The time counts again after each flush that delivered
+ * something and after the program did more ({@linkcode exitPasses}).
  *
  * `process.exit()` cannot be waited for: it exits synchronously. Call `await tracing.shutdown()`
  * before it.
@@ -53,8 +56,8 @@ export interface ExitProcess {
 export const SIGNAL_FLUSH_MS = 2_000;
 
 /**
- * How long the flushes may run once the event loop has emptied, from the first: the processors'
- * default flush timeout, so one full flush fits.
+ * How long an exit flush, or exit flushes back to back that deliver nothing, may run once the
+ * event loop has emptied: the processors' default flush timeout, so one full flush fits.
  */
 export const EXIT_FLUSH_MS = 30_000;
 
@@ -73,31 +76,71 @@ export function didWork(report: FlushReport): boolean {
 }
 
 /**
- * The flush passes run when the event loop empties, within `budgetMs` of the first one: each pass
- * waits for the flush until then at most.
+ * How soon after a flush with nothing to do the event loop may empty again and still count as
+ * the end of that flush rather than as the program having done more.
+ */
+export const QUIET_MS = 50;
+
+/**
+ * Decides what the exit flush does each time the event loop empties.
+ *
+ * - It flushes; again after a flush that did something (it may have more), and again after the
+ *   program did more (the loop emptied {@linkcode QUIET_MS} or longer after the last flush, or
+ *   at all after a time it started nothing).
+ * - It starts nothing, so the process may end, after a flush that did nothing, when the loop
+ *   empties again right away (that flush's own work kept it running) or after two such flushes.
+ * - Time limit: a flush, or flushes back to back that deliver nothing (they keep failing or
+ *   retrying), may take `budgetMs`, counted from the first of them; after the program ran on its
+ *   own, a flush gets `budgetMs` again. When the time is up, or a flush does not settle within
+ *   it, it gives up (`exit_flush_timeout`) and starts nothing the next time.
  *
  * @param flush Flushes the pipeline.
- * @param budgetMs The time all passes may take, from the start of the first.
- * @returns Runs one pass; resolves with whether to run another (the flush settled, did something,
- *   and time is left); never rejects.
+ * @param budgetMs The time limit.
+ * @returns Called each time the event loop empties: the running pass (never rejects), or
+ *   undefined when it starts nothing (also while a pass runs).
  */
-export function exitPasses(flush: Flush, budgetMs: number): () => Promise<boolean> {
-  let end: number | undefined;
-  return async () => {
-    end ??= Date.now() + budgetMs;
-    let work = false;
-    const done = await settlesWithin(
-      flush().then((report) => void (work = didWork(report)), () => {}),
-      end - Date.now(),
-    );
-    if (done && !work) return false;
-    if (done && Date.now() < end) return true;
+export function exitPasses(flush: Flush, budgetMs: number): () => Promise<void> | undefined {
+  let end: number | undefined; // when the time is up; undefined: it starts at the next flush
+  let settled = -Infinity; // when the last flush settled
+  let idle = 0; // flushes in a row that did nothing (2 after giving up: the next time rests)
+  let running = false;
+  const giveUp = () => {
+    idle = 2;
     diagnose(
       "warn",
       "exit_flush_timeout",
       `The exit flush did not finish within ${budgetMs} ms: what is still queued is lost`,
     );
-    return false;
+  };
+  return () => {
+    if (running) return;
+    const now = Date.now();
+    const quiet = now - settled < QUIET_MS;
+    if (idle > 0 && (quiet || idle > 1)) {
+      // Nothing to flush: start nothing, so the process may end. If the loop empties again,
+      // the program did more: the time counts anew.
+      idle = 0;
+      end = undefined;
+      settled = -Infinity;
+      return;
+    }
+    end ??= now + budgetMs;
+    // After the program ran on its own, this flush may take the whole time again (the time
+    // counts anew only if it delivers something).
+    const limit = quiet ? end : Math.max(end, now + budgetMs);
+    if (limit <= now) return void giveUp();
+    running = true;
+    let report: FlushReport | undefined;
+    const done = flush().then((value) => void (report = value), () => {});
+    return settlesWithin(done, limit - now).then((inTime) => {
+      running = false;
+      settled = Date.now();
+      if (!inTime) return giveUp();
+      if (report === undefined || !didWork(report)) return void idle++;
+      idle = 0;
+      if (report.exported + report.persisted > 0) end = undefined; // it delivered: time anew
+      else if (settled >= end!) giveUp(); // still failing, or retrying, when the time is up
+    });
   };
 }
 
@@ -107,8 +150,8 @@ export function exitPasses(flush: Flush, budgetMs: number): () => Promise<boolea
  * @param proc The process (Node's or Bun's).
  * @param flush Flushes the pipeline.
  * @param waitMs How long a signal waits for the flush (default {@linkcode SIGNAL_FLUSH_MS}).
- * @param exitMs How long the flushes may run once the event loop has emptied, from the first
- *   (default {@linkcode EXIT_FLUSH_MS}).
+ * @param exitMs How long a flush, or flushes back to back that deliver nothing, may run once the
+ *   event loop has emptied (default {@linkcode EXIT_FLUSH_MS}; see {@linkcode exitPasses}).
  * @returns Removes every listener it added.
  */
 export function hookProcessExit(
@@ -117,16 +160,10 @@ export function hookProcessExit(
   waitMs: number = SIGNAL_FLUSH_MS,
   exitMs: number = EXIT_FLUSH_MS,
 ): () => void {
-  let active = true;
-  // `beforeExit` comes each time the event loop empties. Flush again only after a flush that did
-  // something, so work done after the first flush is not lost and an idle process still exits;
-  // within `exitMs` in all, so a flush that keeps failing or never settles does not either.
+  // `beforeExit` comes each time the event loop empties (a listener that starts nothing lets the
+  // process end): see `exitPasses` for when it flushes.
   const pass = exitPasses(flush, exitMs);
-  const beforeExit = () => {
-    void pass().then((again) => {
-      if (active && again) proc.once("beforeExit", beforeExit);
-    });
-  };
+  const beforeExit = () => void pass();
   // Runs first (prepended) and stops listening for the signal before looking at the others: a
   // `once` handler of the program is still registered then, and a library that applies the same
   // rule (signal-exit: re-raise only when alone) sees itself alone and ends the process, instead
@@ -146,11 +183,10 @@ export function hookProcessExit(
     return [signal, listener] as const;
   });
   const remove = () => {
-    active = false;
     proc.off("beforeExit", beforeExit);
     for (const [signal, listener] of listeners) proc.off(signal, listener);
   };
-  proc.once("beforeExit", beforeExit);
+  proc.on("beforeExit", beforeExit);
   for (const [signal, listener] of listeners) {
     try {
       if (proc.prependListener) proc.prependListener(signal, listener);
@@ -188,12 +224,13 @@ interface UnloadTarget {
 }
 
 /**
- * The Deno exit hook: a flush on `beforeunload`, which comes each time the event loop empties.
- * It flushes again only after a flush that did something, so later work is flushed too and an
- * idle program still exits; within `exitMs` in all, so a flush that keeps failing or never
- * settles does not keep the program alive either.
+ * The Deno exit hook: a flush on `beforeunload`, which comes each time the event loop empties,
+ * keeping the loop running (`preventDefault()`) only while there is something to flush, as
+ * {@linkcode exitPasses} decides: later work is flushed too, an idle program still exits, and a
+ * flush that never settles or keeps failing does not keep the program alive.
  *
- * @param exitMs How long the flushes may run, from the first (default {@linkcode EXIT_FLUSH_MS}).
+ * @param exitMs How long a flush, or flushes back to back that deliver nothing, may run (default
+ *   {@linkcode EXIT_FLUSH_MS}).
  * @returns The hook, or undefined where there is no `addEventListener`.
  */
 export function unloadExitHook(exitMs: number = EXIT_FLUSH_MS): ExitHook | undefined {
@@ -201,21 +238,14 @@ export function unloadExitHook(exitMs: number = EXIT_FLUSH_MS): ExitHook | undef
   if (typeof target.addEventListener !== "function") return;
   return (flush) => {
     const pass = exitPasses(flush, exitMs);
-    let flushing = false;
-    let active = true;
     const listener = (event?: { preventDefault?(): void }) => {
-      if (flushing) return;
-      flushing = true;
-      // Keeps the event loop running: work started after this task (a flush that awaits before
-      // it sends) would not, and `beforeunload` comes again once the loop is empty.
-      event?.preventDefault?.();
-      void pass().then((again) => {
-        if (active && again) flushing = false;
-      });
+      // Keeps the event loop running while a pass flushes (work started after this task, such
+      // as a flush that awaits before it sends, would not); `beforeunload` comes again once the
+      // loop is empty. Nothing to flush: the program ends.
+      if (pass() !== undefined) event?.preventDefault?.();
     };
     target.addEventListener("beforeunload", listener);
     return () => {
-      active = false;
       target.removeEventListener("beforeunload", listener);
     };
   };

@@ -3,7 +3,7 @@
 // without configure()) and ends without flushing still has its trace and spans delivered. Runs a
 // child process on Node, Bun and Deno (skipped in workerd, which has no processes).
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -36,6 +36,45 @@ describe("the agent layer's exit flush", { skip: isWorkerd }, () => {
         await rm(dir, { recursive: true, force: true });
       }
     }));
+
+  it("a program that ends spans while the exit flush exports still delivers them", async () => {
+    const agents = join(repoRoot(), "src", "agents", "mod.ts");
+    const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-exit-"));
+    try {
+      const script = join(dir, "child.mts");
+      const out = join(dir, "exported.txt");
+      // The exit flush's export takes 300 ms; meanwhile the program's own handler, run when the
+      // event loop first empties, ends a second trace: as many items arrive as leave the queue.
+      await writeFile(
+        script,
+        `import process from "node:process";\n` +
+          `import { appendFileSync } from "node:fs";\n` +
+          `import * as A from ${JSON.stringify(agents)};\n` +
+          `A.addTraceProcessor(new A.BatchTraceProcessor({\n` +
+          `  export: async (items: { object?: string; toJSON(): unknown }[]) => {\n` +
+          `    await new Promise((resolve) => setTimeout(resolve, 300));\n` +
+          `    appendFileSync(${JSON.stringify(out)}, "x\\n".repeat(items.length));\n` +
+          `  },\n` +
+          `}));\n` +
+          `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n` +
+          `let n = 0;\n` +
+          `const more = () => {\n` +
+          `  if (n++ > 0) return false;\n` +
+          `  setTimeout(() => A.trace("wf2").run(() => A.functionSpan("tool").run(() => {})), 50);\n` +
+          `  return true;\n` +
+          `};\n` +
+          `if ("Deno" in globalThis) {\n` +
+          `  addEventListener("beforeunload", (event) => { if (more()) event.preventDefault(); });\n` +
+          `} else process.on("beforeExit", more);\n`,
+      );
+      const { code, stderr } = await runChildModule(script);
+      assert.equal(code, 0, stderr);
+      const exported = await readFile(out, "utf8").catch(() => "");
+      assert.equal(exported.split("\n").filter(Boolean).length, 4, "two traces and two spans");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it("a program whose exporter never settles still ends, after the processor's flush timeout", async () => {
     const agents = join(repoRoot(), "src", "agents", "mod.ts");
