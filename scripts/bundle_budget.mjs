@@ -84,8 +84,11 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   now 1 MiB. 9758 → 9768: a wire-format audit found resource attributes sent unconverted (a
  *   Date, BigInt or object dropped from every request, a mixed array sent as OTLP forbids, a
  *   cyclic array making every batch fail); they are now coerced as span attributes are, +10 B.
+ * - 9768 → 9766 (2026-12-06): a browser audit moved the exporter's `user-agent` out of the core
+ *   (a browser preflights it and a Collector allowing only the page's origin refused every
+ *   export; the factory adds it outside browsers) and made an opaque redirect a failure, -10 B.
  */
-const CEILING_GZIP_BYTES = 9768;
+const CEILING_GZIP_BYTES = 9766;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -14,6 +14,7 @@
 import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
+import { inBrowser } from "../runtime/_globals.ts";
 import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
 import {
   addExplicitHeaders,
@@ -35,7 +36,10 @@ export interface OtlpConfigOptions {
   headers?: Readonly<Record<string, string>>;
   /** Body encoding. Default `http/protobuf`. */
   protocol?: OtlpProtocol;
-  /** Body compression. Default `gzip`. */
+  /**
+   * Body compression. Default `gzip`; `none` in a browser, where `content-encoding` is not a
+   * CORS-safelisted header (a cross-origin collector must allow it).
+   */
   compression?: OtlpCompression;
   /** Overall time limit of one export, retries included, in ms. Default 10 000 (30 000 for a dreadnode server). */
   timeoutMillis?: number;
@@ -241,7 +245,10 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
     url,
     headers,
     protocol: options.protocol ?? envChoice(env, "PROTOCOL", protocols) ?? "http/protobuf",
-    compression: options.compression ?? envChoice(env, "COMPRESSION", compressions) ?? "gzip",
+    compression: options.compression ?? envChoice(env, "COMPRESSION", compressions) ??
+      // In a browser `content-encoding` is not CORS-safelisted: a cross-origin POST with it is
+      // preflighted, and refused by a collector that allows only its origin.
+      (inBrowser() ? "none" : "gzip"),
     timeoutMillis: timeout ?? envTimeout(env) ??
       (server !== undefined ? DREADNODE_TIMEOUT : DEFAULT_TIMEOUT),
     secrets,

@@ -26,6 +26,8 @@ import type { TraceStorage } from "../storage/types.ts";
 import { type OtlpConfigOptions, resolveOtlpConfig } from "./_otlp_config.ts";
 import { OtlpHttpExporter, type OtlpHttpExporterOptions } from "./otlp_http.ts";
 import { OtlpOutbox, type OutboxRetryOptions } from "./otlp_outbox.ts";
+import { inBrowser } from "../runtime/_globals.ts";
+import { VERSION } from "../version.ts";
 
 export { resolveOtlpConfig } from "./_otlp_config.ts";
 export { parseOtlpHeaders } from "./_otlp_headers.ts";
@@ -110,7 +112,11 @@ export function createOtlpExporter(
   }
   return new OtlpHttpExporter({
     endpoint: config.url,
-    headers: config.headers,
+    // Servers say who is calling; a page does not, as user-agent is not a CORS-safelisted header
+    // (a Collector that allows the page's origin would refuse the preflight).
+    headers: inBrowser()
+      ? config.headers
+      : { "user-agent": `tracelet/${VERSION}`, ...config.headers },
     compression: config.compression,
     timeoutMillis: config.timeoutMillis,
     encoder: config.protocol === "http/json" ? OTLP_JSON_ENCODER : undefined,

@@ -26,7 +26,6 @@ import type { PartialSuccess } from "../otlp/partial_success.ts";
 import { addDropped, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
-import { VERSION } from "../version.ts";
 import { type Compressor, gzipWithCompressionStream } from "./_gzip.ts";
 import type { OtlpCompression } from "./_otlp_config.ts";
 import {
@@ -84,7 +83,10 @@ export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
 export interface OtlpHttpExporterOptions {
   /** Full traces URL (used as is). Default `http://localhost:4318/v1/traces`. */
   endpoint?: string;
-  /** Request headers (keys are lower-cased). Their values never appear in diagnostics. */
+  /**
+   * Request headers (keys are lower-cased). Their values never appear in diagnostics. None by
+   * default (`createOtlpExporter()` adds `user-agent: tracelet/<version>` outside browsers).
+   */
   headers?: Readonly<Record<string, string>>;
   /** Body compression. Default `gzip`. */
   compression?: OtlpCompression;
@@ -152,7 +154,7 @@ export class OtlpHttpExporter implements SpanExporter {
     const headers: Record<string, string> = {};
     for (const key in options.headers) headers[key.toLowerCase()] = String(options.headers[key]);
     this.url = url;
-    this.#headers = { "user-agent": `tracelet/${VERSION}`, ...headers };
+    this.#headers = headers;
     this.#fetch = options.fetch ?? fetch.bind(globalThis);
     // Capped where timers still work: every deadline, attempt timeout and backoff is at most this
     // far ahead, and a longer timer delay would fire at once.
@@ -352,8 +354,9 @@ export class OtlpHttpExporter implements SpanExporter {
             signal: stop,
           });
           bytes = await readBodyStart(response); // the first 1 MiB, not a body of any size
-          status = response.status;
-          reason = `http_${status}`;
+          // Status 0: a browser's redirect not followed (an opaque response), not a network error.
+          status = response.status || 300;
+          reason = response.status ? `http_${status}` : "http_redirect";
         } catch (error) {
           reason = stop.aborted ? stop.reason : "network";
           detail = safeString(error);

@@ -106,6 +106,17 @@ export function runtimeKey(): RuntimeKey {
 }
 
 /**
+ * Whether code runs in a web page or a web worker (or a test that emulates one with a global
+ * `document`), where a cross-origin request with other than CORS-safelisted headers is
+ * preflighted. Real Deno, Node, Bun and workerd have no `document`.
+ *
+ * @returns True in a browser.
+ */
+export function inBrowser(): boolean {
+  return typeof globals.document === "object" || runtimeKey() === "browser";
+}
+
+/**
  * Reads an environment variable from `Deno.env` or `process.env`. Never throws: a missing
  * permission (`--allow-env`), an invalid name or a runtime without environment gives `undefined`.
  *

@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
 import { TracerError } from "../../src/errors.ts";
-import { resolveOtlpConfig, resolveTraceBackend } from "../../src/exporter/otlp_factory.ts";
+import {
+  createOtlpExporter,
+  resolveOtlpConfig,
+  resolveTraceBackend,
+} from "../../src/exporter/otlp_factory.ts";
+import { makeSpanRecord } from "../_support/span_records.ts";
 import { resolveResource } from "../../src/otlp/resource.ts";
 import { parseResourceAttributes, resolveResourceFromEnv } from "../../src/otlp/resource_env.ts";
 import { VERSION } from "../../src/version.ts";
@@ -306,5 +311,23 @@ describe("resolveResource", () => {
       "explicit",
     );
     assert.equal(resolveResource().attributes["service.name"], "unknown_service");
+  });
+});
+
+describe("createOtlpExporter", () => {
+  it("says who is calling with user-agent tracelet/<version> outside a browser", async () => {
+    const sent: Headers[] = [];
+    const exporter = createOtlpExporter({
+      endpoint: "http://127.0.0.1:9/v1/traces",
+      headers: { "x-api-key": "k" },
+      fetch: (_url, init) => {
+        sent.push(new Headers(init.headers));
+        return Promise.resolve(new Response(null, { status: 200 }));
+      },
+    });
+    const report = await exporter.export([makeSpanRecord()]);
+    assert.equal(report.exported, 1);
+    assert.equal(sent[0].get("user-agent"), `tracelet/${VERSION}`);
+    assert.equal(sent[0].get("x-api-key"), "k");
   });
 });

@@ -1,0 +1,189 @@
+/**
+ * Splitting an encoded OTLP traces request (protobuf or JSON, uncompressed) into several valid
+ * requests of at most about `max` bytes each, spans kept in order with their resource and scope.
+ * Used for keepalive requests, whose bodies browsers bound (64 KiB in flight). A single span
+ * larger than `max` makes a request of its own.
+ *
+ * @module
+ */
+
+/** One resource's or scope's own fields, and what it holds. */
+interface Group<T> {
+  readonly head: T;
+  readonly items: T[];
+}
+
+/** Packs spans into chunks of at most `max` bytes (by `size`), keeping their groups. */
+function pack<T>(
+  resources: Group<T>[][],
+  heads: (resource: Group<T>[]) => T,
+  size: (item: T) => number,
+  max: number,
+): { head: T; scopes: Group<T>[] }[][] {
+  const chunks: { head: T; scopes: Group<T>[] }[][] = [];
+  let chunk: { head: T; scopes: Group<T>[] }[] = [];
+  let bytes = 0;
+  for (const resource of resources) {
+    let held: { head: T; scopes: Group<T>[] } | undefined;
+    for (const scope of resource) {
+      let into: Group<T> | undefined;
+      for (const span of scope.items) {
+        const cost = () =>
+          size(span) + (into ? 0 : size(scope.head) + 8) + (held ? 0 : size(heads(resource)) + 8);
+        if (bytes > 0 && bytes + cost() > max) {
+          chunks.push(chunk);
+          chunk = [];
+          bytes = 0;
+          held = into = undefined;
+        }
+        bytes += cost();
+        if (!held) chunk.push(held = { head: heads(resource), scopes: [] });
+        if (!into) held.scopes.push(into = { head: scope.head, items: [] });
+        into.items.push(span);
+      }
+    }
+  }
+  if (bytes > 0) chunks.push(chunk);
+  return chunks;
+}
+
+function varint(bytes: Uint8Array, at: number): [number, number] {
+  let value = 0;
+  for (let scale = 1;; scale *= 128) {
+    const byte = bytes[at++];
+    if (byte === undefined) throw new RangeError("truncated protobuf");
+    value += (byte & 127) * scale;
+    if (byte < 128) return [value, at];
+  }
+}
+
+/** A message's fields: [number, start of the tag, start of a length-delimited value, end]. */
+function fields(bytes: Uint8Array, start: number, end: number): [number, number, number, number][] {
+  const out: [number, number, number, number][] = [];
+  for (let at = start; at < end;) {
+    const [tag, next] = varint(bytes, at);
+    let value = next;
+    let stop: number;
+    const type = tag % 8;
+    if (type === 2) {
+      const [length, from] = varint(bytes, next);
+      value = from;
+      stop = from + length;
+    } else if (type === 0) stop = varint(bytes, next)[1];
+    else if (type === 1 || type === 5) stop = next + (type === 1 ? 8 : 4);
+    else throw new RangeError("unsupported protobuf wire type");
+    if (stop > end) throw new RangeError("truncated protobuf");
+    out.push([Math.floor(tag / 8), at, value, stop]);
+    at = stop;
+  }
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) out.set(part, (at += part.length) - part.length);
+  return out;
+}
+
+function lengthDelimited(tag: number, parts: Uint8Array[]): Uint8Array {
+  const body = concat(parts);
+  const head = [tag];
+  for (let n = body.length;; n = Math.floor(n / 128)) {
+    if (n < 128) {
+      head.push(n);
+      break;
+    }
+    head.push((n % 128) | 128);
+  }
+  return concat([new Uint8Array(head), body]);
+}
+
+/** Splits an OTLP/protobuf `ExportTraceServiceRequest` (throws when it is malformed). */
+function splitProtobuf(body: Uint8Array, max: number): Uint8Array[] {
+  // Field 1 of the request: ResourceSpans; its field 2: ScopeSpans; their field 2: Span.
+  const split = (message: Uint8Array): Group<Uint8Array> => {
+    const head: Uint8Array[] = [];
+    const items: Uint8Array[] = [];
+    for (const [number, tag, value, stop] of fields(message, 0, message.length)) {
+      if (number === 2) items.push(message.subarray(value, stop));
+      else head.push(message.subarray(tag, stop));
+    }
+    return { head: concat(head), items };
+  };
+  const heads = new Map<Group<Uint8Array>[], Uint8Array>();
+  const resources = fields(body, 0, body.length).filter(([number]) => number === 1).map(
+    ([, , value, stop]) => {
+      const resource = split(body.subarray(value, stop));
+      const scopes = resource.items.map(split);
+      heads.set(scopes, resource.head);
+      return scopes;
+    },
+  );
+  return pack(resources, (r) => heads.get(r)!, (item) => item.length + 4, max).map((chunk) =>
+    concat(chunk.map((resource) =>
+      lengthDelimited(0x0a, [
+        resource.head,
+        ...resource.scopes.map((scope) =>
+          lengthDelimited(0x12, [
+            scope.head,
+            ...scope.items.map((span) => lengthDelimited(0x12, [span])),
+          ])
+        ),
+      ])
+    ))
+  );
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** Splits an OTLP/JSON request. */
+function splitJson(body: Uint8Array, max: number): Uint8Array[] {
+  const encoder = new TextEncoder();
+  const request: Json = JSON.parse(new TextDecoder().decode(body));
+  const heads = new Map<Group<Json>[], Json>();
+  const resources = (request.resourceSpans as Json[]).map(({ scopeSpans, ...head }) => {
+    const scopes = (scopeSpans as Json[]).map(({ spans, ...scope }) => ({
+      head: scope,
+      items: spans as Json[],
+    }));
+    heads.set(scopes, head);
+    return scopes;
+  });
+  const size = (item: Json) => encoder.encode(JSON.stringify(item)).length + 1;
+  return pack(resources, (r) => heads.get(r), size, max).map((chunk) =>
+    encoder.encode(JSON.stringify({
+      resourceSpans: chunk.map((resource) => ({
+        ...resource.head,
+        scopeSpans: resource.scopes.map((scope) => ({ ...scope.head, spans: scope.items })),
+      })),
+    }))
+  );
+}
+
+/**
+ * Splits an uncompressed OTLP traces request into requests of at most about `max` bytes.
+ *
+ * @param body The encoded request.
+ * @param contentType `application/json` for OTLP/JSON, else protobuf.
+ * @param max The target size of each request in bytes.
+ * @returns The requests (one, the body itself, when it fits or cannot be split).
+ * @example
+ * ```ts
+ * import { splitOtlpBody } from "./_otlp_split.ts";
+ * const body = new TextEncoder().encode('{"resourceSpans":[]}');
+ * console.log(splitOtlpBody(body, "application/json", 10).length); // 1
+ * ```
+ */
+export function splitOtlpBody(body: Uint8Array, contentType: string, max: number): Uint8Array[] {
+  if (body.length <= max) return [body];
+  try {
+    const parts = contentType.startsWith("application/json")
+      ? splitJson(body, max)
+      : splitProtobuf(body, max);
+    return parts.length > 0 ? parts : [body];
+  } catch {
+    return [body];
+  }
+}
