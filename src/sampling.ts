@@ -1,7 +1,8 @@
 /**
  * Ready-made samplers for a tracer's `sampler` option, and OpenTelemetry's `OTEL_TRACES_SAMPLER`
  * variables. A sampler decides, as each span starts, whether it reaches the processors (see
- * {@linkcode Sampler}); an unsampled span propagates trace flag `00`.
+ * {@linkcode Sampler}); an unsampled span propagates its trace flags with the sampled bit clear
+ * (`00`, or `02` in a trace whose id tracelet made: W3C Level 2's random bit stays).
  *
  * @example
  * ```ts

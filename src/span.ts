@@ -27,7 +27,7 @@ import type {
 import { setOwn } from "./own_property.ts";
 import { safeString } from "./safe_string.ts";
 import { spanKindCode } from "./otlp/mapping.ts";
-import { isValidSpanId, isValidTraceId } from "./ids.ts";
+import { isValidSpanId, isValidTraceId, newTraceId } from "./ids.ts";
 
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });
@@ -104,7 +104,8 @@ export class Span implements SpanRecord {
    *
    * @param pipeline The tracer that receives the span when it ends.
    * @param name The span name.
-   * @param traceId The trace id (the parent's, or a new one for a root span).
+   * @param traceId The trace id (the parent's, or a given one for a root span); undefined makes a
+   *   new random one, and the span's trace flags are then sampled and random (`03`).
    * @param spanId The span id.
    * @param parent The parent's context; undefined for a root span.
    * @param options Kind, start time, attributes, links, type, label and tags (the rest of
@@ -113,7 +114,7 @@ export class Span implements SpanRecord {
   constructor(
     pipeline: SpanPipeline,
     name: string,
-    traceId: string,
+    traceId: string | undefined,
     spanId: string,
     parent: SpanContext | undefined,
     options: StartSpanOptions,
@@ -125,11 +126,12 @@ export class Span implements SpanRecord {
     this.#described = type !== undefined || label !== undefined || tags.length > 0;
     this.name = name;
     this.endTime = 0;
-    this.traceId = traceId;
+    this.traceId = traceId ?? newTraceId();
     this.spanId = spanId;
     this.parentSpanId = parent?.spanId;
-    // Sampled and random (W3C Level 2) are the defined bits; the others must be sent as zero.
-    this.traceFlags = (parent?.traceFlags ?? 1) & 3;
+    // Sampled and random (W3C Level 2) are the defined bits; the others must be sent as zero. A
+    // trace id made here is random (all of it), so the span says so; a given one may not be.
+    this.traceFlags = traceId ? (parent?.traceFlags ?? 1) & 3 : 3;
     this.traceState = typeof parent?.traceState === "string" ? parent.traceState : undefined;
     this.kind = spanKindCode(options.kind!) > 0 ? options.kind! : "INTERNAL";
     this.startTime = toEpochNs(options.startTime);

@@ -10,7 +10,7 @@ import type { TimeInput } from "./clock.ts";
 import { Context } from "./context/context.ts";
 import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
-import { isValidSpanId, isValidTraceId, newSpanId, newTraceId } from "./ids.ts";
+import { isValidSpanId, isValidTraceId, newSpanId } from "./ids.ts";
 import { byHook, notify, type ProcessorsByHook, settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
 import { Span } from "./span.ts";
@@ -68,7 +68,10 @@ export interface StartSpanOptions {
   label?: string;
   /** Tags (cleaned, de-duplicated); recorded as `dreadnode.tags`. */
   tags?: string | readonly string[];
-  /** Trace id of a new root span (valid W3C id; ignored when the span has a parent). Default random. */
+  /**
+   * Trace id of a new root span (valid W3C id; ignored when the span has a parent). Default random,
+   * and then the span's trace flags carry W3C Trace Context Level 2's random flag (`03`).
+   */
   traceId?: string;
   /** Span id (valid W3C id; ignored when invalid). Default random. */
   spanId?: string;
@@ -187,9 +190,8 @@ export class Tracer implements SpanPipeline {
     const span = new Span(
       this,
       safeString(name),
-      parent?.traceId ??
-        (traceId !== undefined && isValidTraceId(traceId) ? traceId : newTraceId()),
-      spanId !== undefined && isValidSpanId(spanId) ? spanId : newSpanId(),
+      parent?.traceId ?? (isValidTraceId(traceId) ? traceId : undefined),
+      isValidSpanId(spanId) ? spanId : newSpanId(),
       parent,
       options,
     );
@@ -207,7 +209,7 @@ export class Tracer implements SpanPipeline {
       }
       (span as { traceFlags: number }).traceFlags = span.traceFlags & 254 | +sampled;
     }
-    if ((span.traceFlags & 1) === 0) return span; // not sampled: no processor sees it
+    if (!(span.traceFlags & 1)) return span; // not sampled: no processor sees it
     if (!(parent instanceof Span) && this.#wantsTraces()) {
       this.#localRoots.add(span);
       this.#openRoots++;
@@ -288,7 +290,7 @@ export class Tracer implements SpanPipeline {
    * @internal
    */
   spanEnded(span: Span): void {
-    if ((span.traceFlags & 1) === 0) return;
+    if (!(span.traceFlags & 1)) return;
     notify(this.#hooked.onSpanEnd, "onSpanEnd", span);
     // Skip the WeakSet lookup when no root can be open (no processor wants trace events).
     if (this.#openRoots > 0 && this.#localRoots.delete(span)) {

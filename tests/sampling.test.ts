@@ -66,10 +66,11 @@ describe("sampling", () => {
     tracer.startSpan("child", { parent: root }).end();
     tracer.startSpan("remote child", { parent: REMOTE_SAMPLED }).end();
     root.end();
+    // A root's own trace id is random: flags 03 (W3C Level 2), inherited by its children.
     assert.deepEqual(collect.ended.map((s) => [s.name, s.traceFlags]), [
-      ["child", 1],
+      ["child", 3],
       ["remote child", 1],
-      ["root", 1],
+      ["root", 3],
     ]);
   });
 

@@ -2,7 +2,7 @@
 // traces are kept, a ratio share of the others; bounds decide early and never lose a kept span.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { configure, MemoryStorage, traceIdRatio, Tracer } from "../mod.ts";
+import { BatchSpanProcessor, configure, MemoryStorage, traceIdRatio, Tracer } from "../mod.ts";
 import type { Diagnostic, FlushReport, SpanContext, SpanProcessor, SpanRecord } from "../mod.ts";
 import { resetReportedOnce } from "../src/diagnostics.ts";
 import { newTraceId } from "../src/ids.ts";
@@ -64,6 +64,35 @@ function twoTracesUnder(
   }
   assert.deepEqual(inner.names, ["one", "two"]);
   return { tracer, failures: list.filter((d: Diagnostic) => d.code === "sampler_failed") };
+}
+
+/**
+ * A tail processor in front of a batch processor (queue 2048, no timers) holding 5000 spans:
+ * 10 requests still running, with 500 ended children each. Returns the tracer and the ids the
+ * exporter got.
+ */
+function fiveThousandBuffered() {
+  const exported: string[] = [];
+  const exporter = {
+    export: (spans: readonly SpanRecord[]) => {
+      for (const span of spans) exported.push(span.spanId);
+      return Promise.resolve({
+        exported: spans.length,
+        retried: 0,
+        persisted: 0,
+        dropped: {},
+        failed: 0,
+      });
+    },
+  };
+  const tail = new TailSamplingProcessor(new BatchSpanProcessor(exporter, { timers: false }));
+  const tracer = new Tracer({ processors: [tail] });
+  for (let r = 0; r < 10; r++) {
+    const root = tracer.startSpan("request", { parent: null });
+    for (let i = 0; i < 500; i++) tracer.startSpan("child", { parent: root }).end();
+  }
+  assert.equal(tail.stats.bufferedSpans, 5000);
+  return { tracer, exported };
 }
 
 describe("TailSamplingProcessor", () => {
@@ -143,6 +172,32 @@ describe("TailSamplingProcessor", () => {
     assert.deepEqual(inner.names, ["kept", "kept-later-child", "kept-open-child"]);
     assert.equal(tail.stats.droppedSpans, 3);
     assert.equal(tail.stats.keptSpans, 3);
+  });
+
+  it("a span ending long after its trace was decided still follows the decision", () => {
+    const { inner, tail, tracer } = setup({ maxTraces: 100 }); // 400 decisions kept exactly
+    const dropped = tracer.startSpan("dropped", { parent: null });
+    const background = tracer.startSpan("background", { parent: dropped }); // e.g. waitUntil
+    dropped.end();
+    const kept = tracer.startSpan("kept", { parent: null });
+    const keptBackground = tracer.startSpan("kept-background", { parent: kept });
+    kept.setStatus(ERROR);
+    kept.end();
+    for (let i = 0; i < 1000; i++) tracer.startSpan("other", { parent: null }).end();
+    background.end();
+    keptBackground.end();
+    assert.deepEqual(inner.names, ["kept", "kept-background"]);
+    assert.equal(tail.stats.droppedSpans, 1002);
+  });
+
+  it("forgets a decision after a bounded number of later ones (its late spans are handed on)", () => {
+    const { inner, tracer } = setup({ maxTraces: 1 }); // 4 exactly, then 16 to 32 by hash
+    const dropped = tracer.startSpan("dropped", { parent: null });
+    const late = tracer.startSpan("late", { parent: dropped });
+    dropped.end();
+    for (let i = 0; i < 40; i++) tracer.startSpan("other", { parent: null }).end();
+    late.end();
+    assert.deepEqual(inner.names, ["late"]);
   });
 
   it("a late error in a dropped trace does not bring the trace back", () => {
@@ -329,6 +384,24 @@ describe("TailSamplingProcessor", () => {
     late.end(); // its trace was dropped: still dropped
     assert.deepEqual(inner.names, ["bad", "fine", "failed", "quiet"]);
     assert.equal(await tail.shutdown(), await tail.shutdown(), "idempotent");
+  });
+
+  it("shutdown hands on more buffered spans than the inner queue holds, losing none", async () => {
+    const { tracer, exported } = fiveThousandBuffered();
+    const report = await tracer.shutdown();
+    assert.equal(exported.length, 5000);
+    assert.equal(new Set(exported).size, 5000);
+    assert.deepEqual(report.dropped, {});
+    assert.equal(report.exported, 5000, "the report counts the flushes between chunks too");
+  });
+
+  it("shutdown past its deadline hands everything on at once and settles, counting every span", async () => {
+    const { tracer, exported } = fiveThousandBuffered();
+    const started = Date.now();
+    const report = await tracer.shutdown(Date.now() - 1);
+    assert.ok(Date.now() - started < 2000);
+    assert.equal(report.exported, exported.length);
+    assert.equal(report.exported + (report.dropped.queue_full ?? 0), 5000);
   });
 
   it("a keep rule replaces the default and sees the root and the spans", () => {
@@ -696,6 +769,27 @@ describe("configure({ tailSampling })", () => {
         tailSampling: {},
       });
       assert.equal(tracer.processors.filter((p) => p instanceof TailSamplingProcessor).length, 1);
+    });
+  });
+
+  it("shutdown writes every buffered span, more than the batch queue holds", async () => {
+    await isolated(async () => {
+      const storage = new MemoryStorage();
+      const tracing = configure({ storage, env: () => undefined, tailSampling: { local: true } });
+      const roots = [];
+      for (let r = 0; r < 5; r++) {
+        const root = tracing.tracer.startSpan("request", { parent: null }); // still running
+        for (let i = 0; i < 600; i++) tracing.tracer.startSpan("child", { parent: root }).end();
+        roots.push(root);
+      }
+      const report = await tracing.shutdown();
+      assert.deepEqual(report.dropped, {});
+      let lines = 0;
+      for (const root of roots) {
+        lines += (await storage.readLines(["projects", "default", root.traceId, "spans.jsonl"]))
+          .length;
+      }
+      assert.equal(lines, 3000);
     });
   });
 

@@ -1,6 +1,8 @@
 /**
- * The last N decisions of a tail sampler, by trace id: a fixed-size ring of ids, so remembering
- * one more decision (and forgetting the oldest) costs O(1) however large N is.
+ * The decisions of a tail sampler, by trace id: the last N exactly, in a fixed-size ring of ids
+ * (remembering one more and forgetting the oldest costs O(1) however large N is); then, for at
+ * least 4 × N more decisions, by hashed id in two fixed-size tables used in turn (4 bytes a slot,
+ * half of them used at most, instead of a string and a map entry).
  *
  * @internal
  * @module
@@ -9,35 +11,73 @@
 /** A small number (0–3) standing for a decision. */
 export type Decision = 0 | 1 | 2 | 3;
 
-/** Remembers the decisions of the last `capacity` traces. */
+/**
+ * Two 32-bit FNV-1a-style hashes of a trace id: the first picks a table slot, the second checks
+ * the id (ids that are not random, such as sequential ones, spread too).
+ */
+function hashes(id: string): [number, number] {
+  let a = 0x811c9dc5, b = 0x1b873593;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return [a ^ a >>> 16, b ^ b >>> 15];
+}
+
+/** Remembers the decisions of the last `capacity` traces exactly, and of older ones by hash. */
 export class RecentDecisions {
   readonly #capacity: number;
   readonly #ids: string[] = [];
   /** Trace id → its slot in `#ids` × 4 + its decision. */
   readonly #byId = new Map<string, number>();
   #next = 0;
+  /** How many decisions a table takes before the older table is cleared for new ones. */
+  readonly #perTable: number;
+  /** Slots of a table: a power of two, at least twice `#perTable`. */
+  readonly #size: number = 2;
+  /**
+   * Decisions the ring forgot, newer table first (made at the first use), open-addressed by the
+   * id's first hash: its second hash with the low 3 bits replaced by 4 + the decision (0: empty).
+   */
+  #tables: Uint32Array[] | undefined;
+  #inTable = 0;
 
   /**
    * Creates an empty memory.
-   * @param capacity How many decisions are remembered (at least 1).
+   * @param capacity How many decisions are remembered exactly (at least 1); by hash, 4 times as
+   *   many more at least (two tables of 8 × `capacity` slots, rounded to a power of two; at most
+   *   2^20 slots, 4 MiB, each).
    */
   constructor(capacity: number) {
     this.#capacity = Math.max(1, capacity);
+    this.#perTable = Math.min(4 * this.#capacity, 2 ** 19);
+    while (this.#size < 2 * this.#perTable) this.#size *= 2;
   }
 
   /**
    * Looks a decision up.
    * @param traceId A trace id.
-   * @returns Its remembered decision, or undefined when there is none (any more).
+   * @returns Its remembered decision, or undefined when there is none (any more). With odds of
+   *   about 10^-8, an id not remembered by hash gets the decision of another.
    */
   get(traceId: string): Decision | undefined {
     const value = this.#byId.get(traceId);
-    return value === undefined ? undefined : value % 4 as Decision;
+    if (value !== undefined) return value % 4 as Decision;
+    if (this.#tables === undefined) return undefined;
+    const [at, check] = hashes(traceId);
+    for (const table of this.#tables) {
+      const mask = table.length - 1;
+      for (let i = at & mask; table[i] !== 0; i = (i + 1) & mask) {
+        if ((table[i] ^ check) >>> 3 === 0) return table[i] % 4 as Decision;
+      }
+    }
+    return undefined;
   }
 
   /**
-   * Remembers a decision as the newest (replacing the trace's earlier one); the oldest is
-   * forgotten past the capacity.
+   * Remembers a decision as the newest (replacing the trace's earlier one); past the capacity,
+   * the oldest one in the ring moves to the tables.
    * @param traceId The trace id.
    * @param decision Its decision.
    */
@@ -45,9 +85,32 @@ export class RecentDecisions {
     const slot = this.#next;
     this.#next = slot + 1 === this.#capacity ? 0 : slot + 1;
     const old = this.#ids[slot];
+    const value = old === undefined ? undefined : this.#byId.get(old)!;
     // Forget the id that held this slot, unless it was remembered again since (in a newer slot).
-    if (old !== undefined && Math.floor(this.#byId.get(old)! / 4) === slot) this.#byId.delete(old);
+    if (value !== undefined && Math.floor(value / 4) === slot) {
+      this.#byId.delete(old);
+      this.#hash(old, value % 4);
+    }
     this.#ids[slot] = traceId;
     this.#byId.set(traceId, slot * 4 + decision);
+  }
+
+  /** Remembers a decision by hash in the newer table; when it is full, the older is cleared. */
+  #hash(traceId: string, decision: number): void {
+    const size = this.#size;
+    const tables = this.#tables ??= [new Uint32Array(size), new Uint32Array(size)];
+    if (this.#inTable === this.#perTable) {
+      tables.reverse()[0].fill(0);
+      this.#inTable = 0;
+    }
+    const [at, check] = hashes(traceId);
+    const table = tables[0];
+    const entry = check & ~7 | 4 | decision;
+    const mask = size - 1;
+    let i = at & mask;
+    // Linear probing, at most half full: stop at an empty slot or at this id's older entry.
+    while (table[i] !== 0 && (table[i] ^ entry) >>> 3 !== 0) i = (i + 1) & mask;
+    this.#inTable += +(table[i] === 0);
+    table[i] = entry;
   }
 }

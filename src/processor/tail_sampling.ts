@@ -40,11 +40,13 @@ export type {
  * a local root is known by its span id, so its end decides the trace even when it reaches the
  * processor through another tracer (after `configure()` was called again). A span that ends after
  * its trace was decided follows the decision: pinned while a local root of the trace runs, then
- * among the last 4 × `maxTraces` decisions remembered. So do the spans of a local root that starts
- * while a kept trace's root runs; one that starts in a trace dropped early, or in a trace that is
- * over, is buffered and decided again (that request may still fail). A span of a trace it never
- * saw start (one that started before it was installed, or whose decision was forgotten) is handed
- * on.
+ * among the last 4 × `maxTraces` decisions remembered exactly, then for at least 16 × `maxTraces`
+ * more by hashed trace id (in two tables of 4-byte slots, 256 KiB at the default 1000, made when
+ * first needed; with odds of about 10^-8, a span of a trace no longer remembered takes the
+ * decision of another). So do the spans of a local root that starts while a kept trace's root
+ * runs; one that starts in a trace dropped early, or in a trace that is over, is buffered and
+ * decided again (that request may still fail). A span of a trace it never saw start (one that
+ * started before it was installed, or whose decision was forgotten) is handed on.
  *
  * Deciding before a trace is over errs toward keeping. Bounds never drop a span: past one, a trace
  * is decided early by the rule on what it has, and with the default rule a trace dropped so early
@@ -95,6 +97,8 @@ export class TailSamplingProcessor implements SpanProcessor {
   readonly #early: Record<string, number> = {};
   #closed = false;
   #shutdown: Promise<FlushReport> | undefined;
+  /** While shutdown decides what is buffered: the kept spans, handed on in chunks after. */
+  #handover: SpanRecord[] | undefined;
 
   /**
    * Creates a tail-sampling processor. Numbers that are not finite and in range mean the
@@ -374,7 +378,8 @@ export class TailSamplingProcessor implements SpanProcessor {
   }
 
   #forward(span: SpanRecord): void {
-    notify(this.#forwardTo, "onSpanEnd", span);
+    if (this.#handover !== undefined) this.#handover.push(span);
+    else notify(this.#forwardTo, "onSpanEnd", span);
   }
 
   /** Calls the inner processor's `forceFlush` or `shutdown`; never rejects. */
@@ -405,18 +410,43 @@ export class TailSamplingProcessor implements SpanProcessor {
    * unseen), hands their spans on, then shuts the inner processor down. Spans ending later go
    * straight to it, but those of traces already dropped. Idempotent.
    *
+   * It may hold far more spans than the inner processor queues (`maxBufferedSpans` against a
+   * batch queue of 2048), so it hands them on in chunks of at most `maxSpansPerTrace` spans and
+   * `maxBufferedBytes` (what it hands on at once for one trace anyway), flushing the inner
+   * processor between chunks until the deadline has passed.
+   *
    * @param deadline Epoch-ms limit, passed on.
-   * @returns The inner processor's final report; always resolves.
+   * @returns What the inner processor reported for those flushes and its shutdown; always
+   *   resolves.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    return this.#shutdown ??= (() => {
-      this.#closed = true;
-      this.#starting = undefined;
-      for (const trace of [...this.#traces.values()]) {
-        if (trace.buffer !== undefined) this.#decide(trace.buffer, "shutdown");
-        if (this.#traces.get(trace.id) === trace) this.#forget(trace);
+    return this.#shutdown ??= this.#close(deadline);
+  }
+
+  async #close(deadline?: number): Promise<FlushReport> {
+    this.#closed = true;
+    this.#starting = undefined;
+    const spans: SpanRecord[] = this.#handover = [];
+    for (const trace of [...this.#traces.values()]) {
+      if (trace.buffer !== undefined) this.#decide(trace.buffer, "shutdown");
+      if (this.#traces.get(trace.id) === trace) this.#forget(trace);
+    }
+    this.#handover = undefined;
+    const result = emptyReport();
+    let count = 0, bytes = 0;
+    for (const span of spans) {
+      const size = estimateSpanBytes(span);
+      if (
+        count > 0 && (count >= this.#maxSpansPerTrace || bytes + size > this.#maxBytes) &&
+        !(Date.now() >= deadline!)
+      ) {
+        mergeReport(result, await this.#settle("forceFlush", deadline));
+        count = bytes = 0;
       }
-      return this.#settle("shutdown", deadline);
-    })();
+      count++;
+      bytes += size;
+      this.#forward(span);
+    }
+    return mergeReport(result, await this.#settle("shutdown", deadline));
   }
 }

@@ -50,4 +50,4 @@ export async function until(predicate: () => boolean, ms = 3000): Promise<void> 
 }
 
 /** A W3C traceparent header: `00-<trace id>-<span id>-<flags>`. */
-export const TRACEPARENT: RegExp = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
+export const TRACEPARENT: RegExp = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[0-3])$/;

@@ -55,7 +55,7 @@ describe("tracedFetch(): spans and propagation", { skip }, () => {
         });
         assert.equal(span.status.code, "UNSET");
         const sent = upstream.requests[0].headers;
-        assert.equal(sent.traceparent, `00-${span.traceId}-${span.spanId}-01`);
+        assert.equal(sent.traceparent, `00-${span.traceId}-${span.spanId}-03`);
         assert.equal(sent.tracestate, undefined);
       })
     ));
@@ -198,7 +198,7 @@ describe("tracedFetch(): spans and propagation", { skip }, () => {
         assert.equal(upstream.requests.length, 1);
         assert.equal(
           upstream.requests[0].headers.traceparent,
-          `00-${span.traceId}-${span.spanId}-01`,
+          `00-${span.traceId}-${span.spanId}-03`,
         );
       })
     ));

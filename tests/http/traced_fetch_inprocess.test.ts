@@ -158,7 +158,7 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
           assert.equal(collected.ended.length, index + 1, `${name}: one span`);
           assert.equal(
             sentTraceparent(network.calls.at(-1)!.init),
-            `00-${span.traceId}-${span.spanId}-01`,
+            `00-${span.traceId}-${span.spanId}-03`,
             `${name}: the one span's traceparent`,
           );
         });
@@ -252,7 +252,7 @@ describe("tracedFetch(): which fetch it calls, and how", () => {
       for (const { url, traceparent } of sent) {
         const span = collected.ended.find((s) => s.attributes["url.full"] === url);
         assert.ok(span !== undefined, `${url}: traced`);
-        assert.equal(traceparent, `00-${span.traceId}-${span.spanId}-01`, url);
+        assert.equal(traceparent, `00-${span.traceId}-${span.spanId}-03`, url);
       }
     }));
 

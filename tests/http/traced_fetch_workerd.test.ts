@@ -103,7 +103,7 @@ describe("tracedFetch() in workerd", () => {
         assert.equal(client.name, "GET");
         assert.equal(client.traceId, server.traceId);
         assert.equal(client.parentSpanId, server.spanId);
-        assert.equal(answer.traceparent, `00-${client.traceId}-${client.spanId}-01`);
+        assert.equal(answer.traceparent, `00-${client.traceId}-${client.spanId}-03`);
         assert.equal(attribute(client, "url.full"), `http://127.0.0.1:${upstream.port}/echo`);
         assert.equal(attribute(client, "server.port"), String(upstream.port));
         assert.equal(attribute(client, "http.response.status_code"), "200");

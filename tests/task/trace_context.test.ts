@@ -147,7 +147,7 @@ describe("getTaskContext / continueTask", () => {
       "trace_context",
     ]);
     assert.equal(ctx!.project, "dist");
-    assert.equal(ctx!.trace_context.traceparent, `00-${originTrace}-${originSpan}-01`);
+    assert.equal(ctx!.trace_context.traceparent, `00-${originTrace}-${originSpan}-03`);
     const wire = JSON.parse(JSON.stringify(ctx)) as TaskContext;
     // "Remote process": a fresh environment.
     await withTaskEnv(async (env) => {
