@@ -2,12 +2,19 @@
  * Body end detection, for the server span (`instrument()`, `traceFetchHandler`) and the client
  * span (`tracedFetch`): wraps a body in a pull-based `ReadableStream` that reports when its reader
  * has read the last byte, when the source failed (noticed even while nobody reads), or when the
- * reader went away (cancel). The wrapper pulls one chunk per read (`highWaterMark: 0`), so "done"
- * means the body was consumed, not merely produced. A byte-stream source gets a byte-stream
- * wrapper, so BYOB readers keep working. On workerd a response with a `Content-Length` and no
- * `Content-Encoding` keeps its length, through a `FixedLengthStream`. An encoded response is sent
- * chunked instead: workerd hands a handler the decoded body of an encoded `fetch()` response but
- * keeps the encoded length in its headers.
+ * reader went away (cancel, or the wrapper was garbage-collected before its end). The wrapper pulls
+ * one chunk per read (`highWaterMark: 0`), so "done" means the body was consumed, not merely
+ * produced. A byte-stream source gets a byte-stream wrapper, so BYOB readers keep working.
+ *
+ * The wrapper locks its source at once (to notice a failure while nobody reads), and a runtime
+ * releases a locked source only when it is read or cancelled: Node's `fetch` cancels an unread
+ * body when its response is garbage-collected, but only while the body is unlocked. So a wrapper
+ * collected before its end cancels its source itself, as the runtime would, and ends as
+ * `cancelled`: an unread traced body frees its connection and memory like an unread plain one.
+ *
+ * On workerd a response with a `Content-Length` and no `Content-Encoding` keeps its length, through
+ * a `FixedLengthStream`. An encoded response is sent chunked instead: workerd hands a handler the
+ * decoded body of an encoded `fetch()` response but keeps the encoded length in its headers.
  *
  * On Deno and Node a `fetch()` response whose body the runtime decoded (gzip or br) is re-wrapped
  * without its `Content-Encoding` and `Content-Length`, which describe bytes it no longer has:
@@ -24,8 +31,8 @@ export interface BodyOutcome {
   /** Bytes handed to the reader. */
   readonly bytes: number;
   /**
-   * `done` (fully read), `cancelled` (the reader went away) or `error` (the source failed, or its
-   * length did not match the declared one).
+   * `done` (fully read), `cancelled` (the reader cancelled, or the body was garbage-collected
+   * before its end) or `error` (the source failed, or its length did not match the declared one).
    */
   readonly state: "done" | "cancelled" | "error";
   /** The source's error, for `error`. */
@@ -43,7 +50,21 @@ function isByteStream(body: ReadableStream<Uint8Array>): boolean {
 }
 
 /**
- * Wraps a body stream so `onEnd` runs exactly once when it ends, however it ends.
+ * Cancels the source of a wrapper collected before its end. Its held value (the wrapper's
+ * `release`) refers to the source and the observer, never to the wrapper, and is dropped when
+ * the body ends (`unregister`), so it keeps nothing alive that the source does not.
+ */
+const collected = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<() => void>((release) => release())
+  : undefined;
+
+/** Why a source is cancelled when its wrapper was collected before its end. */
+const COLLECTED = "The traced response body was garbage-collected before its end";
+
+/**
+ * Wraps a body stream so `onEnd` runs exactly once when it ends, however it ends: read to its
+ * end, failed, cancelled by its reader, or garbage-collected before its end (its source is then
+ * cancelled, and it ends as `cancelled`).
  *
  * @param body The original body.
  * @param onEnd Called once with the outcome; must not throw (errors are ignored).
@@ -63,6 +84,7 @@ export function observeBody(
   const end = (state: BodyOutcome["state"], error?: unknown) => {
     if (ended) return;
     ended = true;
+    collected?.unregister(reader);
     try {
       onEnd({ bytes, state, error });
     } catch {
@@ -109,7 +131,13 @@ export function observeBody(
       return reader.cancel(reason);
     },
   };
-  return new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
+  const wrapper = new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
+  // No closure here refers to `wrapper`: the held value must not keep it alive.
+  collected?.register(wrapper, () => {
+    end("cancelled");
+    reader.cancel(COLLECTED).catch(() => {});
+  }, reader);
+  return wrapper;
 }
 
 /**

@@ -82,9 +82,11 @@ export interface TracedFetchOptions {
   /**
    * When the span ends. `"body"` (default): when the response body has been read to its end,
    * cancelled or failed, so a streamed response is timed to its last chunk. A 2xx body nobody
-   * reads or cancels keeps its span open, never exported. `"headers"`: when the response
-   * arrives; the response is then the one `fetch` gave, untouched. Responses with no body to
-   * time, or that callers often leave unread, end at the headers either way: HEAD, 204, 205,
+   * reads or cancels keeps its span open until the response is garbage-collected: its body is
+   * then cancelled (freeing the connection, as `fetch` frees an unread body) and the span ends
+   * with the event `http.response.cancelled`. `"headers"`: when the response arrives; the
+   * response is then the one `fetch` gave, untouched. Responses with no body to time, or that
+   * callers often leave unread, end at the headers either way: HEAD, 204, 205,
    * `Content-Length: 0`, 3xx (`redirect: "manual"`), 4xx and 5xx.
    */
   readonly endAt?: "body" | "headers";
@@ -300,10 +302,11 @@ function failed(call: Call, error: unknown): void {
  * The request carries `traceparent` (and `tracestate`) of the span, added to a copy of its
  * headers, unless it already has a `traceparent` or `propagate` says no; an unsampled span
  * sends flags `00` and records nothing. The span ends when the response body has been read to
- * its end, cancelled or failed (`endAt: "headers"` ends it at the response). It ends at the
- * response, which is then `fetch`'s own, for a HEAD request, a 204, 205 or `Content-Length: 0`
- * response, a 3xx handed back (`redirect: "manual"`), a 4xx or 5xx (bodies callers often leave
- * unread), and when the span is not recording.
+ * its end, cancelled or failed, or when the response is garbage-collected unread (its body is
+ * then cancelled, with the event `http.response.cancelled`); `endAt: "headers"` ends it at the
+ * response. It ends at the response, which is then `fetch`'s own, for a HEAD request, a 204, 205
+ * or `Content-Length: 0` response, a 3xx handed back (`redirect: "manual"`), a 4xx or 5xx (bodies
+ * callers often leave unread), and when the span is not recording.
  *
  * Tracing never changes what `fetch` does: the same response (status, headers, `url`,
  * `redirected`, body bytes as they stream; a byte stream stays one; a blob's type) or the same
