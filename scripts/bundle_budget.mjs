@@ -33,7 +33,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9768 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9760 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
  * It was raised nine times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
@@ -84,11 +84,12 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   now 1 MiB. 9758 → 9768: a wire-format audit found resource attributes sent unconverted (a
  *   Date, BigInt or object dropped from every request, a mixed array sent as OTLP forbids, a
  *   cyclic array making every batch fail); they are now coerced as span attributes are, +10 B.
- * - 9768 → 9766 (2026-12-06): a browser audit moved the exporter's `user-agent` out of the core
+ * - 9768 → 9766 (2026-12-05): a browser audit moved the exporter's `user-agent` out of the core
  *   (a browser preflights it and a Collector allowing only the page's origin refused every
  *   export; the factory adds it outside browsers) and made an opaque redirect a failure, -10 B.
+ *   9766 → 9760: the W3C Level 2 random flag on new roots, written with fewer bytes than before.
  */
-const CEILING_GZIP_BYTES = 9766;
+const CEILING_GZIP_BYTES = 9760;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
