@@ -21,6 +21,7 @@ import type { TraceDirReader } from "../../src/analyze/mod.ts";
 import { nodeReader } from "../../scripts/analyze.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem, isBun, isDeno, isNode } from "../_support/runtime.ts";
+import { eventLine } from "./_event_line.ts";
 
 const ROOT = hasFileSystem ? fileURLToPath(new URL("../../", import.meta.url)) : "";
 const FIXTURE = "tests/fixtures/analyze";
@@ -47,18 +48,7 @@ const line = (
   run_id: string,
   attributes: Record<string, unknown>,
   duration_ms: number | null = null,
-) =>
-  JSON.stringify({
-    event_type,
-    run_id,
-    span_id: "s",
-    parent_span_id: null,
-    timestamp: "",
-    timestamp_ms: 0,
-    duration_ms,
-    attributes,
-    event_index: 0,
-  });
+) => eventLine(event_type, attributes, duration_ms, run_id);
 
 describe("summaries", () => {
   it("round half to even like Python and use the nearest-rank index", () => {

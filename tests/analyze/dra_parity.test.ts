@@ -8,24 +8,9 @@ import assert from "node:assert/strict";
 import { analyzeTraceDir, analyzeTraceFiles } from "../../src/analyze/mod.ts";
 import type { TraceDirReader } from "../../src/analyze/mod.ts";
 import { Utf8LineSplitter } from "../../src/utf8_lines.ts";
+import { eventLine } from "./_event_line.ts";
 
-const event = (
-  event_type: string,
-  attributes: Record<string, unknown>,
-  duration_ms: number | null = null,
-  run_id: unknown = "r1",
-) =>
-  JSON.stringify({
-    event_type,
-    run_id,
-    span_id: "s",
-    parent_span_id: null,
-    timestamp: "",
-    timestamp_ms: 0,
-    duration_ms,
-    attributes,
-    event_index: 0,
-  });
+const event = eventLine;
 
 const analyze = (lines: string[]) =>
   analyzeTraceFiles([{ name: "run_1.jsonl", text: lines.join("\n") }], { traceDir: "d" });
