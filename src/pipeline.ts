@@ -31,6 +31,7 @@ import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
 import { envTracesExporters, isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
 import { resolveCredentials } from "./exporter/_trace_backend.ts";
+import type { FetchLike } from "./exporter/otlp_http.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {
@@ -118,6 +119,19 @@ export interface Pipeline {
 type OtlpOptions = Omit<OtlpExporterOptions, "storage" | "compress">;
 
 /**
+ * Internal option of {@linkcode buildPipeline} (the web preset's): wraps the `fetch` of every
+ * OTLP exporter the pipeline builds (dreadnode, explicit `otlp`, or from the environment); it
+ * receives the exporter's `fetch` option (`undefined` for the global one).
+ */
+export const WRAP_OTLP_FETCH: unique symbol = Symbol("tracelet.wrapOtlpFetch");
+
+/** The options {@linkcode buildPipeline} takes. */
+export type BuildOptions = PipelineOptions & {
+  project: string;
+  [WRAP_OTLP_FETCH]?: (fetch: FetchLike | undefined) => FetchLike;
+};
+
+/**
  * Builds the configured tracer without changing any process-wide state, so a configuration
  * error (it throws) leaves the installed pipeline, redaction policy and hook as they were.
  *
@@ -139,7 +153,7 @@ type OtlpOptions = Omit<OtlpExporterOptions, "storage" | "compress">;
  * @throws {TracerError} For invalid exporter options or missing remote credentials.
  */
 export function buildPipeline(
-  options: PipelineOptions & { project: string },
+  options: BuildOptions,
   parts: PipelineParts,
 ): Pipeline {
   const processors: SpanProcessor[] = [];
@@ -160,8 +174,15 @@ export function buildPipeline(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
     );
   }
-  const otlp = (extra: OtlpOptions, env = parts.env) =>
-    createOtlpExporter({ ...extra, storage: parts.storage, compress: parts.compress }, env);
+  const wrap = options[WRAP_OTLP_FETCH];
+  const otlp = ({ fetch, ...extra }: OtlpOptions, env = parts.env) =>
+    createOtlpExporter({
+      ...extra,
+      // Wrapped only when usable: a bad option or a runtime without fetch is the factory's error.
+      fetch: wrap && typeof (fetch ?? globalThis.fetch) === "function" ? wrap(fetch) : fetch,
+      storage: parts.storage,
+      compress: parts.compress,
+    }, env);
   const disabled = isSdkDisabled(parts.env);
   // Read only when something depends on it (one invalid_env report at most).
   const auto = options.otlp === undefined || options.console === undefined

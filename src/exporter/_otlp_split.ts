@@ -13,11 +13,16 @@ interface Group<T> {
   readonly items: T[];
 }
 
-/** Packs spans into chunks of at most `max` bytes (by `size`), keeping their groups. */
+/**
+ * Packs spans into chunks of at most `max` bytes, keeping their groups. `size` bounds what an
+ * item adds to a request, and `framing` what a resource or scope adds beyond its head's `size`,
+ * so a chunk of several spans never encodes to more than `max`.
+ */
 function pack<T>(
   resources: Group<T>[][],
   heads: (resource: Group<T>[]) => T,
   size: (item: T) => number,
+  framing: number,
   max: number,
 ): { head: T; scopes: Group<T>[] }[][] {
   const chunks: { head: T; scopes: Group<T>[] }[][] = [];
@@ -29,7 +34,8 @@ function pack<T>(
       let into: Group<T> | undefined;
       for (const span of scope.items) {
         const cost = () =>
-          size(span) + (into ? 0 : size(scope.head) + 8) + (held ? 0 : size(heads(resource)) + 8);
+          size(span) + (into ? 0 : size(scope.head) + framing) +
+          (held ? 0 : size(heads(resource)) + framing);
         if (bytes > 0 && bytes + cost() > max) {
           chunks.push(chunk);
           chunk = [];
@@ -120,7 +126,8 @@ function splitProtobuf(body: Uint8Array, max: number): Uint8Array[] {
       return scopes;
     },
   );
-  return pack(resources, (r) => heads.get(r)!, (item) => item.length + 4, max).map((chunk) =>
+  // A span, scope or resource adds its bytes, a tag and a length (at most 3 bytes below 2 MiB).
+  return pack(resources, (r) => heads.get(r)!, (item) => item.length + 4, 0, max).map((chunk) =>
     concat(chunk.map((resource) =>
       lengthDelimited(0x0a, [
         resource.head,
@@ -151,8 +158,11 @@ function splitJson(body: Uint8Array, max: number): Uint8Array[] {
     heads.set(scopes, head);
     return scopes;
   });
+  // An item adds its JSON and a comma; a resource or scope adds its head's JSON (with the comma)
+  // and `,"scopeSpans":[` … `]` or `,"spans":[` … `]` (at most 16 bytes more); the request adds
+  // `{"resourceSpans":[` … `]}` (20 bytes).
   const size = (item: Json) => encoder.encode(JSON.stringify(item)).length + 1;
-  return pack(resources, (r) => heads.get(r), size, max).map((chunk) =>
+  return pack(resources, (r) => heads.get(r), size, 16, max - 20).map((chunk) =>
     encoder.encode(JSON.stringify({
       resourceSpans: chunk.map((resource) => ({
         ...resource.head,

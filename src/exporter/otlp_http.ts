@@ -137,7 +137,7 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #waiting: ((value?: unknown) => void)[] = [];
   readonly #encoder: OtlpEncoder;
   readonly #outbox: ExportOutbox | undefined;
-  readonly #compress: Compressor | undefined;
+  readonly #compress: Compressor | false;
   readonly #warn: Warn;
   readonly #link: OutboxLink;
   readonly #pending = new Set<Promise<unknown>>();
@@ -165,9 +165,8 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
     this.#warn = throttledWarner(Object.values(headers));
-    this.#compress = options.compression === "none"
-      ? undefined
-      : options.compress ?? gzipWithCompressionStream;
+    this.#compress = options.compression !== "none" &&
+      (options.compress ?? gzipWithCompressionStream);
     this.#link = {
       url,
       send: (body, contentType, deadline, signal) =>
@@ -203,9 +202,9 @@ export class OtlpHttpExporter implements SpanExporter {
    *
    * @param _options Unused (in-flight exports are already bounded by their deadlines).
    */
-  async shutdown(_options: ExportOptions = {}): Promise<void> {
+  async shutdown(_options?: ExportOptions): Promise<void> {
     this.#closed = true;
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size) await Promise.allSettled([...this.#pending]);
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
@@ -236,7 +235,7 @@ export class OtlpHttpExporter implements SpanExporter {
     try {
       const deadline = this.#deadline(options);
       if (!this.#closed) {
-        await this.#drain(Date.now() + (deadline - Date.now()) / 2, options, false, report);
+        await this.#drain((Date.now() + deadline) / 2, options, false, report);
       }
       if (count === 0) return report;
       const { contentType } = this.#encoder;
@@ -258,16 +257,19 @@ export class OtlpHttpExporter implements SpanExporter {
           );
         }
       } else {
-        if (result.attempts > 0) {
+        if (result.attempts) {
           this.#warn(
             "export_failed",
-            `${count} spans not delivered: ${reason}` +
-              (result.detail ? ` (${result.detail})` : ""),
+            `${count} spans not delivered: ${reason}${result.detail ? ` (${result.detail})` : ""}`,
           );
         }
         if (this.#outbox) {
-          const batch = { body, contentType, spanCount: count, reason };
-          await this.#outbox.park(this.#link, batch, result.retryAfterMillis, report);
+          await this.#outbox.park(
+            this.#link,
+            { body, contentType, spanCount: count, reason },
+            result.retryAfterMillis,
+            report,
+          );
         } else addDropped(report, result.drop!, count);
       }
     } catch (error) {
@@ -354,9 +356,11 @@ export class OtlpHttpExporter implements SpanExporter {
             signal: stop,
           });
           bytes = await readBodyStart(response); // the first 1 MiB, not a body of any size
-          // Status 0: a browser's redirect not followed (an opaque response), not a network error.
-          status = response.status || 300;
-          reason = response.status ? `http_${status}` : "http_redirect";
+          // A browser's redirect not followed is an opaque redirect (status 0): a failure, not
+          // retried, as a 3xx. Any other status 0 (`Response.error()` from a custom fetch) is a
+          // network error, retried.
+          status = response.type == "opaqueredirect" ? 300 : response.status;
+          reason = status ? `http_${response.status || "redirect"}` : "network";
         } catch (error) {
           reason = stop.aborted ? stop.reason : "network";
           detail = safeString(error);
@@ -373,8 +377,8 @@ export class OtlpHttpExporter implements SpanExporter {
       if (reason === "aborted") break;
       // As received (up to 1 MiB, far past the 600 characters a diagnostic keeps): the warner
       // masks secrets before it cuts the message and collapses its whitespace.
-      detail ??= bytes && utf8Decoder.decode(bytes).trim() || undefined;
-      retryable = status === 0 || isRetryableStatus(status);
+      detail ??= utf8Decoder.decode(bytes).trim() || undefined;
+      retryable = !status || isRetryableStatus(status);
       if (!retryable) return fail(reason);
       retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());
       if (attempts >= max) return fail("retries_exhausted");

@@ -85,6 +85,12 @@ export function getNavigator(): NavigatorGlobal | undefined {
 }
 
 /**
+ * Test seam: when `key` is set, {@linkcode runtimeKey} returns it instead of detecting the
+ * runtime (tests that emulate a page in Deno, Node or Bun set it to `browser`, then unset it).
+ */
+export const runtimeOverride: { key?: RuntimeKey } = {};
+
+/**
  * Names the runtime. Deno is checked before Node because Deno 2 also defines `process`, and
  * workerd before Node because `nodejs_compat` defines `process.versions.node` as well.
  *
@@ -96,6 +102,7 @@ export function getNavigator(): NavigatorGlobal | undefined {
  * ```
  */
 export function runtimeKey(): RuntimeKey {
+  if (runtimeOverride.key !== undefined) return runtimeOverride.key;
   if (getDeno() !== undefined) return "deno";
   const versions = getProcess()?.versions;
   if (globals.Bun !== undefined || typeof versions?.bun === "string") return "bun";
@@ -106,14 +113,15 @@ export function runtimeKey(): RuntimeKey {
 }
 
 /**
- * Whether code runs in a web page or a web worker (or a test that emulates one with a global
- * `document`), where a cross-origin request with other than CORS-safelisted headers is
- * preflighted. Real Deno, Node, Bun and workerd have no `document`.
+ * Whether code runs in a web page or a web worker, where a cross-origin request with other than
+ * CORS-safelisted headers is preflighted. Never on Deno, Node, Bun or workerd, even with a global
+ * `document` (happy-dom or jsdom in tests, server-side rendering): a `document` counts only where
+ * the runtime is not one of those.
  *
  * @returns True in a browser.
  */
 export function inBrowser(): boolean {
-  return typeof globals.document === "object" || runtimeKey() === "browser";
+  return runtimeKey() === "browser";
 }
 
 /**

@@ -7,8 +7,9 @@
  * through promise jobs only (no timer, no gzip: `CompressionStream` is asynchronous, so the web
  * default is no compression). Browsers refuse keepalive bodies past 64 KiB in flight, so a body
  * is split into requests of at most {@linkcode KEEPALIVE_BYTES}, sent keepalive while they fit
- * the page's budget and as ordinary requests after that. Where there is no `document` (web and
- * service workers, which no page exit ends) nothing is registered.
+ * the page's budget and as ordinary requests after that. The parts that failed are remembered
+ * with their body, so the exporter's retry sends only what was not delivered. Where there is no
+ * `document` (web and service workers, which no page exit ends) nothing is registered.
  *
  * @module
  */
@@ -31,7 +32,10 @@ interface Target {
  * Wraps the exporter's `fetch`: while the page is hidden, an uncompressed body over
  * {@linkcode KEEPALIVE_BYTES} is split into several requests, and each request that fits the
  * page's keepalive budget is sent with `keepalive: true`. Every request is started at once
- * (synchronously). The answer is the first failed one, else the first one; a rejection rejects.
+ * (synchronously). The parts a failed request did not deliver are remembered with the body, so
+ * the exporter's retry of that body (its retry policy and deadline decide) sends only those,
+ * hidden or not: no span is delivered twice. The answer is the first failure (a rejection
+ * rejects), else the first answer.
  *
  * @param inner The fetch to call; the global `fetch` at call time by default.
  * @returns The wrapped fetch.
@@ -39,22 +43,46 @@ interface Target {
 export function pageFetch(inner?: FetchLike): FetchLike {
   return async (url, init) => {
     const send: FetchLike = inner ?? ((u, i) => fetch(u, i));
-    if (!page.hidden) return send(url, init);
-    const headers = (init.headers ?? {}) as Record<string, string>;
     const body = init.body as Uint8Array;
-    const parts = headers["content-encoding"] || !(body instanceof Uint8Array)
-      ? [body]
-      : splitOtlpBody(body, headers["content-type"] ?? "", KEEPALIVE_BYTES);
-    const answers = await Promise.all(parts.map((part) => {
-      const size = part?.length ?? 0;
-      const keepalive = page.bytes + size <= KEEPALIVE_BYTES;
-      if (!keepalive) return send(url, { ...init, body: part as Uint8Array<ArrayBuffer> });
-      page.bytes += size;
-      return send(url, { ...init, body: part as Uint8Array<ArrayBuffer>, keepalive })
-        .finally(() => page.bytes -= size);
-    }));
-    return answers.find((answer) => !answer.ok) ?? answers[0];
+    const left = undelivered.get(body);
+    if (!left && !page.hidden) return send(url, init);
+    const headers = (init.headers ?? {}) as Record<string, string>;
+    const parts = left ??
+      (headers["content-encoding"] || !(body instanceof Uint8Array)
+        ? [body]
+        : splitOtlpBody(body, headers["content-type"] ?? "", KEEPALIVE_BYTES));
+    const results = await Promise.allSettled(parts.map((part) => sendPart(send, url, init, part)));
+    const failed = results.filter((r) => r.status === "rejected" || !r.value.ok);
+    if (left || parts.length > 1) {
+      const rest = parts.filter((_, i) => failed.includes(results[i]));
+      if (rest.length > 0) undelivered.set(body, rest);
+      else undelivered.delete(body);
+    }
+    const answer = failed[0] ?? results[0];
+    for (const r of results) {
+      // The answers not handed on are not read: free their connections.
+      if (r !== answer && r.status === "fulfilled") r.value.body?.cancel().catch(() => {});
+    }
+    if (answer.status === "rejected") throw answer.reason;
+    return answer.value;
   };
+}
+
+/** The parts of split bodies that were not delivered yet, by body. */
+const undelivered = new WeakMap<object, Uint8Array[]>();
+
+/** Sends one part, keepalive while the page is hidden and the part fits the page's budget. */
+function sendPart(send: FetchLike, url: string, init: RequestInit, part: Uint8Array) {
+  const size = part?.length ?? 0;
+  const keepalive = page.hidden && page.bytes + size <= KEEPALIVE_BYTES;
+  const request = { ...init, body: part as Uint8Array<ArrayBuffer> };
+  // Started now; a fetch that throws at once rejects (its bytes are not counted for good).
+  const sent = new Promise<Response>((resolve) =>
+    resolve(send(url, keepalive ? { ...request, keepalive } : request))
+  );
+  if (!keepalive) return sent;
+  page.bytes += size;
+  return sent.finally(() => page.bytes -= size);
 }
 
 /**

@@ -4,9 +4,11 @@
  * runtime-specific. Re-exports the whole runtime-neutral API.
  *
  * In a page it flushes when the page is hidden or left (`visibilitychange`, `pagehide`) with
- * `keepalive` requests of at most 60 KiB each (see `_page_exit.ts`). In a browser OTLP requests
- * carry no `user-agent` and are not compressed unless `compression: "gzip"` is set, so a
- * cross-origin collector that allows the page's origin accepts them without extra CORS headers.
+ * `keepalive` requests of at most 60 KiB each (see `_page_exit.ts`), from every OTLP exporter it
+ * builds (dreadnode, `otlp`, or from `OTEL_EXPORTER_OTLP_*` through the `env` option). In a
+ * browser OTLP requests carry no `user-agent` and are not compressed unless `compression: "gzip"`
+ * is set, so a cross-origin collector that allows the page's origin accepts them without extra
+ * CORS headers.
  *
  * @example
  * ```ts
@@ -19,6 +21,8 @@
  * @module
  */
 import { configureWith } from "../configure.ts";
+import { checkConfigureOptions } from "../configure_checks.ts";
+import { WRAP_OTLP_FETCH } from "../pipeline.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { portableParts } from "../portable.ts";
 import { onPageExit, pageFetch } from "./_page_exit.ts";
@@ -40,14 +44,12 @@ export const webParts: RuntimeParts = { ...portableParts, onExit: onPageExit };
  * ```
  */
 export function configure(options: ConfigureOptions = {}): Configured {
-  const { otlp } = options;
-  const given = typeof otlp === "object" && otlp !== null ? otlp : otlp === true ? {} : undefined;
-  // The page-exit keepalive requests go through the exporter's fetch (a bad one is left to the
-  // option checks).
-  if (given && (given.fetch === undefined || typeof given.fetch === "function")) {
-    options = { ...options, otlp: { ...given, fetch: pageFetch(given.fetch) } };
-  }
-  return configureWith(webParts, options);
+  // Checked first: the spread below would hide a non-object (a revoked proxy would throw).
+  checkConfigureOptions(options);
+  // Every OTLP exporter (dreadnode, `otlp`, or from the environment) sends through the page
+  // fetch, which splits and keeps alive the requests made while the page is hidden.
+  const wrapped = { ...options, [WRAP_OTLP_FETCH]: pageFetch };
+  return configureWith(webParts, wrapped);
 }
 
 export * from "../../mod.ts";

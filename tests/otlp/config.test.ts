@@ -330,4 +330,28 @@ describe("createOtlpExporter", () => {
     assert.equal(sent[0].get("user-agent"), `tracelet/${VERSION}`);
     assert.equal(sent[0].get("x-api-key"), "k");
   });
+
+  it("is a server's exporter (user-agent, gzip) even with a global document (happy-dom, jsdom, SSR)", async () => {
+    Object.defineProperty(globalThis, "document", {
+      value: { nodeType: 9 },
+      configurable: true,
+      writable: true,
+    });
+    try {
+      const sent: Headers[] = [];
+      const exporter = createOtlpExporter({
+        endpoint: "http://127.0.0.1:9/v1/traces",
+        fetch: (_url, init) => {
+          sent.push(new Headers(init.headers));
+          return Promise.resolve(new Response(null, { status: 200 }));
+        },
+      });
+      assert.equal(resolveOtlpConfig({}).compression, "gzip");
+      assert.equal((await exporter.export([makeSpanRecord()])).exported, 1);
+      assert.equal(sent[0].get("user-agent"), `tracelet/${VERSION}`);
+      assert.equal(sent[0].get("content-encoding"), "gzip");
+    } finally {
+      delete (globalThis as { document?: unknown }).document;
+    }
+  });
 });
