@@ -48,10 +48,11 @@ export interface SpanPipeline {
 
 /**
  * Decides whether a new span is sampled: a sampled span reaches the tracer's processors (and so
- * its exporters and storage) and propagates trace flag `01`; an unsampled one is handed to no
- * processor and propagates `00`, so the services it calls can follow the decision. Called once
- * per span with the span's trace id, its parent (undefined for a root), its name and its initial
- * attributes. A sampler that throws is reported and the span is sampled.
+ * its exporters and storage) and propagates the sampled bit set (`01`, or `03` when tracelet made
+ * the trace id); an unsampled one is handed to no processor and propagates the sampled bit
+ * cleared (`00`, or `02` when tracelet made the trace id), so the services it calls can follow
+ * the decision. Called once per span with the span's trace id, its parent (undefined for a root),
+ * its name and its initial attributes. A sampler that throws is reported and the span is sampled.
  *
  * Without a sampler the tracer follows the parent (OpenTelemetry's default,
  * `parentbased_always_on`): a span whose parent is unsampled is unsampled, every root is sampled.

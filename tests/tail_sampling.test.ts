@@ -404,6 +404,59 @@ describe("TailSamplingProcessor", () => {
     assert.equal(report.exported + (report.dropped.queue_full ?? 0), 5000);
   });
 
+  it("shutdown without a deadline stops chunking after a failed flush (collector down), counting every span", async () => {
+    // An exporter whose collector never answers: each export fails at its deadline.
+    let exports = 0;
+    const exporter = {
+      export: (spans: readonly SpanRecord[], options?: { deadline?: number }) => {
+        exports++;
+        const failed = { exported: 0, retried: 0, persisted: 0, dropped: {}, failed: spans.length };
+        const wait = Math.max(0, (options?.deadline ?? Date.now()) - Date.now());
+        return new Promise<FlushReport>((resolve) => setTimeout(resolve, wait, failed));
+      },
+    };
+    const batch = new BatchSpanProcessor(exporter, { timers: false, exportTimeoutMs: 300 });
+    const tail = new TailSamplingProcessor(batch, { maxSpansPerTrace: 100 });
+    const tracer = new Tracer({ processors: [tail] });
+    for (let r = 0; r < 20; r++) {
+      const root = tracer.startSpan("request", { parent: null });
+      for (let i = 0; i < 99; i++) tracer.startSpan("child", { parent: root }).end();
+    }
+    assert.equal(tail.stats.bufferedSpans, 1980);
+    const started = Date.now();
+    const report = await tracer.shutdown(); // 20 chunks: one export timeout each, before the fix
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    assert.equal(report.failed + (report.dropped.queue_full ?? 0), 1980);
+    assert.ok(exports > 0);
+  });
+
+  it("shutdown settles by its deadline when the inner flush never does, and shuts the inner down", async () => {
+    const received: string[] = [];
+    let shutdownCalls = 0;
+    const inner: SpanProcessor = {
+      onSpanEnd: (span) => void received.push(span.spanId),
+      forceFlush: () => new Promise<FlushReport>(() => {}), // an exporter that hangs
+      shutdown: () => {
+        shutdownCalls++;
+        return { exported: received.length, retried: 0, persisted: 0, dropped: {}, failed: 0 };
+      },
+    };
+    const tail = new TailSamplingProcessor(inner, { maxSpansPerTrace: 10 });
+    const tracer = new Tracer({ processors: [tail] });
+    for (let r = 0; r < 5; r++) {
+      const root = tracer.startSpan("request", { parent: null });
+      for (let i = 0; i < 8; i++) tracer.startSpan("child", { parent: root }).end();
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      tail.shutdown(Date.now() + 500).then((report) => report.exported),
+      new Promise<string>((resolve) => timer = setTimeout(resolve, 3000, "not settled")),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(outcome, 40, "settled within 3 s with every span handed on");
+    assert.equal(shutdownCalls, 1);
+    assert.equal(new Set(received).size, 40);
+  });
+
   it("a keep rule replaces the default and sees the root and the spans", () => {
     const seen: { root?: string; spans: string[]; complete: boolean }[] = [];
     const { inner, tracer } = setup({

@@ -301,11 +301,12 @@ function failed(call: Call, error: unknown): void {
  *
  * The request carries `traceparent` (and `tracestate`) of the span, added to a copy of its
  * headers, unless it already has a `traceparent` or `propagate` says no; an unsampled span
- * sends flags `00` and records nothing. The span ends when the response body has been read to
- * its end, cancelled or failed, or when the response is garbage-collected unread (its body is
- * then cancelled, with the event `http.response.cancelled`); `endAt: "headers"` ends it at the
- * response. It ends at the response, which is then `fetch`'s own, for a HEAD request, a 204, 205
- * or `Content-Length: 0` response, a 3xx handed back (`redirect: "manual"`), a 4xx or 5xx (bodies
+ * sends its flags with the sampled bit cleared (`00`, or `02` when tracelet made the trace id)
+ * and records nothing. The span ends when the response body has been read to its end, cancelled
+ * or failed, or when the response is garbage-collected unread (its body is then cancelled, with
+ * the event `http.response.cancelled`); `endAt: "headers"` ends it at the response. It ends at
+ * the response, which is then `fetch`'s own, for a HEAD request, a 204, 205 or
+ * `Content-Length: 0` response, a 3xx handed back (`redirect: "manual"`), a 4xx or 5xx (bodies
  * callers often leave unread), and when the span is not recording.
  *
  * Tracing never changes what `fetch` does: the same response (status, headers, `url`,

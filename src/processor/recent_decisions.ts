@@ -1,8 +1,9 @@
 /**
  * The decisions of a tail sampler, by trace id: the last N exactly, in a fixed-size ring of ids
- * (remembering one more and forgetting the oldest costs O(1) however large N is); then, for at
- * least 4 × N more decisions, by hashed id in two fixed-size tables used in turn (4 bytes a slot,
- * half of them used at most, instead of a string and a map entry).
+ * (remembering one more and forgetting the oldest costs O(1) however large N is); then by hashed
+ * id for at least 4 × N more decisions, or 2^19 (524 288) more once N is 2^17 or more, in two
+ * fixed-size tables used in turn (4 bytes a slot, half of them used at most, instead of a string
+ * and a map entry; at most about 1 M decisions by hash, 8 MiB, in all).
  *
  * @internal
  * @module
@@ -45,9 +46,9 @@ export class RecentDecisions {
 
   /**
    * Creates an empty memory.
-   * @param capacity How many decisions are remembered exactly (at least 1); by hash, 4 times as
-   *   many more at least (two tables of 8 × `capacity` slots, rounded to a power of two; at most
-   *   2^20 slots, 4 MiB, each).
+   * @param capacity How many decisions are remembered exactly (at least 1); by hash, at least
+   *   4 × `capacity` more, or 2^19 from a `capacity` of 2^17 on (two tables of 8 × `capacity`
+   *   slots, rounded up to a power of two; at most 2^20 slots, 4 MiB, each).
    */
   constructor(capacity: number) {
     this.#capacity = Math.max(1, capacity);

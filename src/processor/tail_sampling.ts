@@ -8,6 +8,7 @@
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { traceIdRatio } from "../sampling.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { Sampler } from "../span_types.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
 import { estimateSpanBytes } from "./batch.ts";
@@ -29,6 +30,9 @@ export type {
   TailSamplingTrace,
 } from "./tail_sampling_options.ts";
 
+/** How long a shutdown without a deadline hands buffered spans on: one default export timeout. */
+const HANDOVER_MS = 30_000;
+
 /**
  * Keeps whole traces by what happened in them: holds the ended spans of each local trace (spans
  * grouped by trace id) and, when its local root ends, decides once: keep (every buffered span
@@ -40,13 +44,14 @@ export type {
  * a local root is known by its span id, so its end decides the trace even when it reaches the
  * processor through another tracer (after `configure()` was called again). A span that ends after
  * its trace was decided follows the decision: pinned while a local root of the trace runs, then
- * among the last 4 × `maxTraces` decisions remembered exactly, then for at least 16 × `maxTraces`
- * more by hashed trace id (in two tables of 4-byte slots, 256 KiB at the default 1000, made when
- * first needed; with odds of about 10^-8, a span of a trace no longer remembered takes the
- * decision of another). So do the spans of a local root that starts while a kept trace's root
- * runs; one that starts in a trace dropped early, or in a trace that is over, is buffered and
- * decided again (that request may still fail). A span of a trace it never saw start (one that
- * started before it was installed, or whose decision was forgotten) is handed on.
+ * among the last 4 × `maxTraces` decisions remembered exactly, then by hashed trace id for at
+ * least 16 × `maxTraces` more, or 524 288 (2^19) more from `maxTraces` 32 768 on (in two tables
+ * of 4-byte slots made when first needed: 256 KiB at the default 1000; at most about 1 M
+ * decisions by hash, 8 MiB; with odds of about 10^-8, a span of a trace no longer remembered
+ * takes the decision of another). So do the spans of a local root that starts while a kept
+ * trace's root runs; one that starts in a trace dropped early, or in a trace that is over, is
+ * buffered and decided again (that request may still fail). A span of a trace it never saw start
+ * (one that started before it was installed, or whose decision was forgotten) is handed on.
  *
  * Deciding before a trace is over errs toward keeping. Bounds never drop a span: past one, a trace
  * is decided early by the rule on what it has, and with the default rule a trace dropped so early
@@ -413,9 +418,11 @@ export class TailSamplingProcessor implements SpanProcessor {
    * It may hold far more spans than the inner processor queues (`maxBufferedSpans` against a
    * batch queue of 2048), so it hands them on in chunks of at most `maxSpansPerTrace` spans and
    * `maxBufferedBytes` (what it hands on at once for one trace anyway), flushing the inner
-   * processor between chunks until the deadline has passed.
+   * processor between chunks until the deadline (without one, for 30 s in all: one default export
+   * timeout). After a flush that does not settle by then, fails spans or delivers none (an
+   * unreachable collector), the rest goes on at once, and the inner processor is shut down.
    *
-   * @param deadline Epoch-ms limit, passed on.
+   * @param deadline Epoch-ms limit, passed on (to the inner shutdown as given).
    * @returns What the inner processor reported for those flushes and its shutdown; always
    *   resolves.
    */
@@ -433,14 +440,15 @@ export class TailSamplingProcessor implements SpanProcessor {
     }
     this.#handover = undefined;
     const result = emptyReport();
-    let count = 0, bytes = 0;
+    // Without a deadline, the chunks get one default export timeout, in all.
+    const until = deadline! < Infinity ? deadline! : Date.now() + HANDOVER_MS;
+    let count = 0, bytes = 0, chunking = true;
     for (const span of spans) {
       const size = estimateSpanBytes(span);
       if (
-        count > 0 && (count >= this.#maxSpansPerTrace || bytes + size > this.#maxBytes) &&
-        !(Date.now() >= deadline!)
+        chunking && count > 0 && (count >= this.#maxSpansPerTrace || bytes + size > this.#maxBytes)
       ) {
-        mergeReport(result, await this.#settle("forceFlush", deadline));
+        chunking = await this.#flushChunk(result, until);
         count = bytes = 0;
       }
       count++;
@@ -448,5 +456,19 @@ export class TailSamplingProcessor implements SpanProcessor {
       this.#forward(span);
     }
     return mergeReport(result, await this.#settle("shutdown", deadline));
+  }
+
+  /**
+   * Flushes the inner processor between two chunks of the handover, within `until`.
+   * @returns Whether to go on chunking: false once the time is up, or after a flush that did
+   *   not settle in time, failed spans or delivered none (waiting longer would not help).
+   */
+  async #flushChunk(result: FlushReport, until: number): Promise<boolean> {
+    if (!(Date.now() < until)) return false;
+    let flushed: FlushReport | undefined;
+    const flush = this.#settle("forceFlush", until).then((report) => flushed = report);
+    if (!await settlesWithin(flush, until - Date.now())) return false;
+    mergeReport(result, flushed);
+    return flushed!.failed === 0 && flushed!.exported + flushed!.persisted > 0;
   }
 }
