@@ -457,6 +457,40 @@ describe("TailSamplingProcessor", () => {
     assert.equal(new Set(received).size, 40);
   });
 
+  it("shutdown counts the report of a handover flush still running at its deadline", async () => {
+    // A healthy but slow collector: the flush running at the deadline exports, and the inner
+    // queue counts the spans it has no room for; that flush takes the inner report with both.
+    let delivered = 0;
+    const exporter = {
+      export: (spans: readonly SpanRecord[]) =>
+        new Promise<FlushReport>((resolve) =>
+          setTimeout(() => {
+            delivered += spans.length;
+            resolve({ exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 });
+          }, 150)
+        ),
+    };
+    const batch = new BatchSpanProcessor(exporter, {
+      timers: false,
+      maxQueueSize: 200,
+      maxBatchSize: 100,
+    });
+    const tail = new TailSamplingProcessor(batch, { maxSpansPerTrace: 100 });
+    const tracer = new Tracer({ processors: [tail] });
+    for (let r = 0; r < 20; r++) {
+      const root = tracer.startSpan("request", { parent: null });
+      for (let i = 0; i < 99; i++) tracer.startSpan("child", { parent: root }).end();
+    }
+    assert.equal(tail.stats.bufferedSpans, 1980);
+    const started = Date.now();
+    const report = await tail.shutdown(Date.now() + 400);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    assert.ok(delivered > 0 && delivered < 1980);
+    assert.equal(report.exported, delivered, "every delivered span is counted");
+    const dropped = Object.values(report.dropped).reduce((sum, n) => sum + n, 0);
+    assert.equal(report.exported + report.failed + report.persisted + dropped, 1980);
+  });
+
   it("a keep rule replaces the default and sees the root and the spans", () => {
     const seen: { root?: string; spans: string[]; complete: boolean }[] = [];
     const { inner, tracer } = setup({

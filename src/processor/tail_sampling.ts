@@ -104,6 +104,8 @@ export class TailSamplingProcessor implements SpanProcessor {
   #shutdown: Promise<FlushReport> | undefined;
   /** While shutdown decides what is buffered: the kept spans, handed on in chunks after. */
   #handover: SpanRecord[] | undefined;
+  /** A flush of the handover that had not settled in time: its report is still to come. */
+  #lateFlush: Promise<FlushReport> | undefined;
 
   /**
    * Creates a tail-sampling processor. Numbers that are not finite and in range mean the
@@ -420,7 +422,8 @@ export class TailSamplingProcessor implements SpanProcessor {
    * `maxBufferedBytes` (what it hands on at once for one trace anyway), flushing the inner
    * processor between chunks until the deadline (without one, for 30 s in all: one default export
    * timeout). After a flush that does not settle by then, fails spans or delivers none (an
-   * unreachable collector), the rest goes on at once, and the inner processor is shut down.
+   * unreachable collector), the rest goes on at once, and the inner processor is shut down (the
+   * report of that late flush still counts, waited for while the inner shutdown runs).
    *
    * @param deadline Epoch-ms limit, passed on (to the inner shutdown as given).
    * @returns What the inner processor reported for those flushes and its shutdown; always
@@ -455,7 +458,16 @@ export class TailSamplingProcessor implements SpanProcessor {
       bytes += size;
       this.#forward(span);
     }
-    return mergeReport(result, await this.#settle("shutdown", deadline));
+    // A flush that did not settle in time still takes the inner report (what it exported and
+    // dropped meanwhile): it is waited for while the inner shutdown runs, and to `until`.
+    const closing = this.#settle("shutdown", deadline);
+    let lateReport: FlushReport | undefined;
+    const late = this.#lateFlush?.then((report) => lateReport = report);
+    if (late) {
+      await Promise.race([late, Promise.all([closing, settlesWithin(late, until - Date.now())])]);
+    }
+    mergeReport(result, lateReport);
+    return mergeReport(result, await closing);
   }
 
   /**
@@ -465,10 +477,13 @@ export class TailSamplingProcessor implements SpanProcessor {
    */
   async #flushChunk(result: FlushReport, until: number): Promise<boolean> {
     if (!(Date.now() < until)) return false;
-    let flushed: FlushReport | undefined;
-    const flush = this.#settle("forceFlush", until).then((report) => flushed = report);
-    if (!await settlesWithin(flush, until - Date.now())) return false;
+    const flush = this.#settle("forceFlush", until);
+    if (!await settlesWithin(flush, until - Date.now())) {
+      this.#lateFlush = flush; // its report is merged at the end (the inner processor's, so far)
+      return false;
+    }
+    const flushed = await flush;
     mergeReport(result, flushed);
-    return flushed!.failed === 0 && flushed!.exported + flushed!.persisted > 0;
+    return flushed.failed === 0 && flushed.exported + flushed.persisted > 0;
   }
 }
