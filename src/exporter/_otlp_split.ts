@@ -92,17 +92,17 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+function varintBytes(n: number): Uint8Array {
+  const out: number[] = [];
+  for (;; n = Math.floor(n / 128)) {
+    if (n < 128) return new Uint8Array([...out, n]);
+    out.push((n % 128) | 128);
+  }
+}
+
 function lengthDelimited(tag: number, parts: Uint8Array[]): Uint8Array {
   const body = concat(parts);
-  const head = [tag];
-  for (let n = body.length;; n = Math.floor(n / 128)) {
-    if (n < 128) {
-      head.push(n);
-      break;
-    }
-    head.push((n % 128) | 128);
-  }
-  return concat([new Uint8Array(head), body]);
+  return concat([new Uint8Array([tag]), varintBytes(body.length), body]);
 }
 
 /** Splits an OTLP/protobuf `ExportTraceServiceRequest` (throws when it is malformed). */
@@ -196,4 +196,38 @@ export function splitOtlpBody(body: Uint8Array, contentType: string, max: number
   } catch {
     return [body];
   }
+}
+
+/**
+ * Encodes the answer to a split request whose parts were all accepted: an OTLP
+ * `ExportTraceServiceResponse` in the request's encoding, whose partial success carries the
+ * spans the receiver rejected in all the parts together.
+ *
+ * @param rejected The rejected spans of all the parts.
+ * @param message A receiver's explanation (may be empty).
+ * @param contentType `application/json` for OTLP/JSON, else protobuf.
+ * @returns The response body.
+ * @example
+ * ```ts
+ * import { encodePartialSuccess } from "./_otlp_split.ts";
+ * encodePartialSuccess(3, "", "application/x-protobuf"); // partial_success { rejected_spans: 3 }
+ * ```
+ */
+export function encodePartialSuccess(
+  rejected: number,
+  message: string,
+  contentType: string,
+): Uint8Array {
+  const text = new TextEncoder().encode(
+    contentType.startsWith("application/json")
+      ? JSON.stringify({ partialSuccess: { rejectedSpans: rejected, errorMessage: message } })
+      : message,
+  );
+  if (contentType.startsWith("application/json")) return text;
+  // Field 1 of the response: ExportTracePartialSuccess { 1: rejected_spans, 2: error_message }.
+  return lengthDelimited(0x0a, [
+    new Uint8Array([0x08]),
+    varintBytes(rejected),
+    lengthDelimited(0x12, [text]),
+  ]);
 }

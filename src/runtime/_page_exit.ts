@@ -8,13 +8,16 @@
  * default is no compression). Browsers refuse keepalive bodies past 64 KiB in flight, so a body
  * is split into requests of at most {@linkcode KEEPALIVE_BYTES}, sent keepalive while they fit
  * the page's budget and as ordinary requests after that. The parts that failed are remembered
- * with their body, so the exporter's retry sends only what was not delivered. Where there is no
+ * by the body's content (for the last 64 split bodies), so the exporter's retry, or the outbox's
+ * redelivery of its copy, sends only what was not delivered. Where there is no
  * `document` (web and service workers, which no page exit ends) nothing is registered.
  *
  * @module
  */
 import type { FetchLike } from "../exporter/otlp_http.ts";
-import { splitOtlpBody } from "../exporter/_otlp_split.ts";
+import { encodePartialSuccess, splitOtlpBody } from "../exporter/_otlp_split.ts";
+import { readBodyStart } from "../exporter/_read_body.ts";
+import { parseJsonPartialSuccess, parseProtobufPartialSuccess } from "../otlp/partial_success.ts";
 import type { FlushReport } from "../types.ts";
 
 /** The body bytes tracelet keeps in flight with `keepalive` (browsers allow 64 KiB per page). */
@@ -32,10 +35,11 @@ interface Target {
  * Wraps the exporter's `fetch`: while the page is hidden, an uncompressed body over
  * {@linkcode KEEPALIVE_BYTES} is split into several requests, and each request that fits the
  * page's keepalive budget is sent with `keepalive: true`. Every request is started at once
- * (synchronously). The parts a failed request did not deliver are remembered with the body, so
- * the exporter's retry of that body (its retry policy and deadline decide) sends only those,
- * hidden or not: no span is delivered twice. The answer is the first failure (a rejection
- * rejects), else the first answer.
+ * (synchronously). The parts a failed request did not deliver are remembered by the body's
+ * content, so a retry of that body (the exporter's, or the outbox's redelivery of its copy)
+ * sends only those, hidden or not: no span is delivered twice. The answer is the first failure
+ * (a rejection rejects); when every part of a split body was accepted, a 200 whose partial
+ * success sums the spans the receiver rejected in all of them.
  *
  * @param inner The fetch to call; the global `fetch` at call time by default.
  * @returns The wrapped fetch.
@@ -44,32 +48,78 @@ export function pageFetch(inner?: FetchLike): FetchLike {
   return async (url, init) => {
     const send: FetchLike = inner ?? ((u, i) => fetch(u, i));
     const body = init.body as Uint8Array;
-    const left = undelivered.get(body);
-    if (!left && !page.hidden) return send(url, init);
     const headers = (init.headers ?? {}) as Record<string, string>;
-    const parts = left ??
-      (headers["content-encoding"] || !(body instanceof Uint8Array)
-        ? [body]
-        : splitOtlpBody(body, headers["content-type"] ?? "", KEEPALIVE_BYTES));
-    const results = await Promise.allSettled(parts.map((part) => sendPart(send, url, init, part)));
+    const type = headers["content-type"] ?? "";
+    const splittable = body instanceof Uint8Array && !headers["content-encoding"];
+    // Looked up by content: the outbox hands back a copy of a body it parked.
+    let key = splittable && undelivered.size > 0 ? digest(body, type) : undefined;
+    const memo = key === undefined ? undefined : undelivered.get(key);
+    if (!memo && !page.hidden) return send(url, init);
+    const all = splittable ? splitOtlpBody(body, type, KEEPALIVE_BYTES) : [body];
+    const indices = memo?.left.filter((i) => i < all.length) ?? all.map((_, i) => i);
+    const results = await Promise.allSettled(
+      indices.map((i) => sendPart(send, url, init, all[i])),
+    );
     const failed = results.filter((r) => r.status === "rejected" || !r.value.ok);
-    if (left || parts.length > 1) {
-      const rest = parts.filter((_, i) => failed.includes(results[i]));
-      if (rest.length > 0) undelivered.set(body, rest);
-      else undelivered.delete(body);
-    }
-    const answer = failed[0] ?? results[0];
+    if (all.length < 2) return answer(failed[0] ?? results[0], results);
+    // The spans the receiver rejected in the parts it accepted, counted over every attempt.
+    let { rejected = 0, message = "" } = memo ?? {};
+    const parse = type.startsWith("application/json")
+      ? parseJsonPartialSuccess
+      : parseProtobufPartialSuccess;
     for (const r of results) {
-      // The answers not handed on are not read: free their connections.
-      if (r !== answer && r.status === "fulfilled") r.value.body?.cancel().catch(() => {});
+      if (r.status === "rejected" || !r.value.ok) continue;
+      const partial = parse(await readBodyStart(r.value).catch(() => new Uint8Array()));
+      rejected += partial?.rejectedSpans ?? 0;
+      message ||= partial?.errorMessage ?? "";
     }
-    if (answer.status === "rejected") throw answer.reason;
-    return answer.value;
+    key ??= digest(body, type);
+    undelivered.delete(key);
+    const left = indices.filter((_, n) => failed.includes(results[n]));
+    if (left.length > 0) undelivered.set(key, { left, rejected, message });
+    // The oldest body forgotten past the bound: a later retry of it sends every part again.
+    if (undelivered.size > REMEMBERED) undelivered.delete(undelivered.keys().next().value!);
+    if (failed.length > 0) return answer(failed[0], results);
+    return new Response(
+      rejected || message
+        ? encodePartialSuccess(rejected, message, type) as Uint8Array<ArrayBuffer>
+        : null,
+      { status: 200, headers: { "content-type": type } },
+    );
   };
 }
 
-/** The parts of split bodies that were not delivered yet, by body. */
-const undelivered = new WeakMap<object, Uint8Array[]>();
+/** Hands on one answer (a rejection rejects) and frees the connections of the others. */
+function answer(chosen: PromiseSettledResult<Response>, all: PromiseSettledResult<Response>[]) {
+  for (const r of all) {
+    if (r !== chosen && r.status === "fulfilled" && !r.value.bodyUsed) {
+      r.value.body?.cancel().catch(() => {});
+    }
+  }
+  if (chosen.status === "rejected") throw chosen.reason;
+  return chosen.value;
+}
+
+/** How many split bodies {@linkcode undelivered} remembers (the most recently sent). */
+const REMEMBERED = 64;
+
+/**
+ * The indices of the parts of split bodies not delivered yet, and the spans rejected in the parts
+ * accepted so far, by {@linkcode digest} of the body, oldest first: a retry of the same bytes
+ * (the exporter's, or the outbox's copy) finds them.
+ */
+const undelivered = new Map<string, { left: number[]; rejected: number; message: string }>();
+
+/** A body's key: its content type, length and two 32-bit hashes (FNV-1a and a ×31 sum). */
+function digest(body: Uint8Array, type: string): string {
+  let fnv = 0x811c9dc5;
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    fnv = Math.imul(fnv ^ body[i], 0x01000193);
+    sum = (Math.imul(sum, 31) + body[i]) | 0;
+  }
+  return `${type} ${body.length} ${fnv >>> 0} ${sum >>> 0}`;
+}
 
 /** Sends one part, keepalive while the page is hidden and the part fits the page's budget. */
 function sendPart(send: FetchLike, url: string, init: RequestInit, part: Uint8Array) {

@@ -221,6 +221,82 @@ describe("web preset", () => {
     assert.equal(report.dropped && Object.keys(report.dropped).length, 0);
   });
 
+  it("sends only the undelivered parts when the outbox redelivers its copy of a split body", async () => {
+    const fake = fakePage();
+    cleanup.push(() => fake.restore());
+    const delivered: string[] = [];
+    let failing = true;
+    const fetch = (_url: string, init: RequestInit) => {
+      const names: string[] = spansIn(init.body as Uint8Array);
+      const fail = failing && names.includes("click 300"); // one part refused while overloaded
+      if (!fail) delivered.push(...names);
+      return Promise.resolve(new Response(null, { status: fail ? 503 : 200 }));
+    };
+    const tracing = configure({
+      local: false,
+      otlp: {
+        endpoint: "https://c.example/v1/traces",
+        fetch,
+        protocol: "http/json",
+        retry: { maxAttempts: 2, initialDelayMillis: 1, maxDelayMillis: 1 },
+        outbox: { initialBackoffMillis: 20 },
+      },
+    });
+    cleanup.push(() => tracing.shutdown());
+    for (let i = 0; i < 600; i++) {
+      const span = tracing.tracer.startSpan(`click ${i}`);
+      span.setAttribute("payload", "x".repeat(300));
+      span.end();
+    }
+    fake.hide();
+    await tracing.forceFlush(); // retries run out: the body is parked in the (memory) outbox
+    assert.ok(delivered.length > 0 && delivered.length < 600, `${delivered.length}`);
+    failing = false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    fake.show();
+    await tracing.forceFlush(); // the outbox drains its copy of the body
+    assert.equal(delivered.length, 600, `${delivered.length} deliveries`);
+    assert.equal(new Set(delivered).size, 600);
+  });
+
+  for (const encoder of [OTLP_JSON_ENCODER, OTLP_PROTOBUF_ENCODER]) {
+    it(`counts the spans rejected in every part of a split ${encoder.contentType} body, over retries`, async () => {
+      // partial_success { rejected_spans: n, error_message: "bad" }, in the request's encoding.
+      const partial = (n: number) =>
+        encoder === OTLP_JSON_ENCODER
+          ? JSON.stringify({ partialSuccess: { rejectedSpans: n, errorMessage: "bad" } })
+          : new Uint8Array([0x0a, 0x07, 0x08, n, 0x12, 0x03, 0x62, 0x61, 0x64]);
+      const spans = makeSpanBatch(400).map((s) => ({ ...s, attributes: { pad: "x".repeat(400) } }));
+      const parts = splitOtlpBody(encoder.encode(spans), encoder.contentType, KEEPALIVE_BYTES);
+      assert.ok(parts.length >= 3, `${parts.length}`);
+      let requests = 0;
+      const fetch = pageFetch(() => {
+        const n = ++requests; // the first attempt sends every part, part 2 fails; the retry: part 2
+        const status = n === 2 ? 503 : 200;
+        const retry = n === parts.length + 1;
+        const body = n === 1 ? partial(5) : n === 3 ? partial(20) : retry ? partial(7) : null;
+        return Promise.resolve(new Response(body, { status }));
+      });
+      const exporter = new OtlpHttpExporter({
+        endpoint: "https://c.example/v1/traces",
+        fetch,
+        encoder,
+        compression: "none",
+        retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
+      });
+      page.hidden = true;
+      try {
+        const report = await exporter.export(spans);
+        assert.equal(requests, parts.length + 1);
+        assert.equal(report.exported, 400 - 32);
+        assert.deepEqual(report.dropped, { partial_success_rejected: 32 });
+      } finally {
+        page.hidden = false;
+        await exporter.shutdown();
+      }
+    });
+  }
+
   it("answers with the failure when a part fails for good, and sends a retry's parts visible or not", async () => {
     const bodies: number[] = [];
     let status = 503;
