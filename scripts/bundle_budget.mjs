@@ -33,7 +33,7 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 /** Issue 5's budget of the tracelet core path, in bytes of min+gzip (not met yet). */
 const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
- * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9760 on
+ * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
  * It was raised nine times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
@@ -88,8 +88,12 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   (a browser preflights it and a Collector allowing only the page's origin refused every
  *   export; the factory adds it outside browsers) and made an opaque redirect a failure, -10 B.
  *   9766 → 9760: the W3C Level 2 random flag on new roots, written with fewer bytes than before.
+ * - 9760 → 9763 (2026-12-05): a review found the batch processor merging an export's counts into
+ *   the report object read before the export was awaited: an export overlapping a flush was
+ *   counted in a report already returned, and the next flush reported 0 for spans it exported
+ *   (tail sampling's shutdown lost 100 delivered spans from its report this way), +3 B.
  */
-const CEILING_GZIP_BYTES = 9760;
+const CEILING_GZIP_BYTES = 9763;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

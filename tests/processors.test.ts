@@ -447,3 +447,61 @@ describe("processors", () => {
     assert.deepEqual(exporter.spans.map((s) => s.name), ["before"]);
   });
 });
+
+describe("flush reports when flushes overlap", () => {
+  const ok = (n: number): FlushReport => ({
+    exported: n,
+    retried: 0,
+    persisted: 0,
+    dropped: {},
+    failed: 0,
+  });
+
+  it("a BatchSpanProcessor counts an export in the flush that waited for it, not in one already returned", async () => {
+    let delivered = 0;
+    const exporter = {
+      export: (spans: readonly SpanRecord[]) =>
+        new Promise<FlushReport>((resolve) =>
+          setTimeout(() => {
+            delivered += spans.length;
+            resolve(ok(spans.length));
+          }, 50)
+        ),
+    };
+    const bsp = new BatchSpanProcessor(exporter, { timers: false, maxBatchSize: 100 });
+    for (let i = 0; i < 10; i++) bsp.onSpanEnd(makeSpanRecord());
+    const first = bsp.forceFlush();
+    await new Promise((resolve) => setTimeout(resolve, 10)); // its export is in flight
+    for (let i = 0; i < 10; i++) bsp.onSpanEnd(makeSpanRecord());
+    const second = bsp.forceFlush();
+    const r1 = await first;
+    const atReturn = r1.exported;
+    const r2 = await second;
+    assert.equal(delivered, 20);
+    assert.equal(atReturn, 10);
+    assert.equal(r2.exported, 10, "the second flush counts the export it waited for");
+    assert.equal(r1.exported, 10, "a returned report does not change afterwards");
+  });
+
+  it("a SimpleSpanProcessor counts the exporter's flush in the flush that asked for it", async () => {
+    let flushes = 0;
+    const exporter = {
+      export: () => Promise.resolve(ok(0)),
+      forceFlush: () =>
+        new Promise<FlushReport>((resolve) => {
+          const n = ++flushes;
+          setTimeout(() => resolve(ok(n === 1 ? 1 : 2)), n === 1 ? 60 : 10);
+        }),
+    };
+    const simple = new SimpleSpanProcessor(exporter);
+    const first = simple.forceFlush();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = simple.forceFlush();
+    const r2 = await second;
+    const atReturn = r2.exported;
+    const r1 = await first;
+    assert.equal(atReturn, 2);
+    assert.equal(r1.exported, 1, "the first flush counts its own exporter flush");
+    assert.equal(r2.exported, 2, "a returned report does not change afterwards");
+  });
+});

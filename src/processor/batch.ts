@@ -217,7 +217,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     fn: () => Promise<FlushReport | void> | undefined,
   ): Promise<void> {
     try {
-      mergeReport(this.#report, await fn());
+      // Read the report after the await: a flush may have taken and replaced it meanwhile, and
+      // these counts belong to the next one.
+      const got = await fn();
+      mergeReport(this.#report, got);
     } catch (error) {
       this.#report.failed += spans;
       report("error", "export_failed", `Exporter ${method} failed`, error);

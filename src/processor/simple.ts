@@ -85,7 +85,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
     while (this.#pending.size > 0) await Promise.all(this.#pending);
     try {
       if (this.#exporter.forceFlush) {
-        mergeReport(this.#report, await this.#exporter.forceFlush({ deadline }));
+        const got = await this.#exporter.forceFlush({ deadline });
+        mergeReport(this.#report, got); // read after the await: another flush may have taken it
       }
     } catch (error) {
       report("error", "export_failed", "The exporter failed to flush", error);
