@@ -15,7 +15,7 @@ import type { Tracer } from "./tracer.ts";
 export interface LocalFiles {
   /** Absolute, normalized form of a path (with `~` expanded). */
   resolve(path: string): string;
-  /** File or directory facts, or undefined when the path does not exist. */
+  /** File or directory facts; undefined when the path does not exist; throws on any other error. */
   stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number } | undefined>;
   /**
    * Every file below a directory, as paths relative to it (with `/`): recursively unless

@@ -22,9 +22,10 @@ import {
   ATTR_SESSION_ID,
 } from "../attribute_keys.ts";
 import { isoFromNs } from "../clock.ts";
-import { report } from "../diagnostics.ts";
+import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
+import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { SpanExporter } from "../processor/types.ts";
@@ -215,10 +216,16 @@ export class JsonlSpanExporter implements SpanExporter {
       );
     }
     if (unwritable > 0) {
-      report(
+      // The cause in the message (Deno's names the missing permission), on one line, and once per
+      // distinct error rather than on every batch (the flush report still counts every line); the
+      // quoted paths left out of the key, since each trace has its own log file.
+      const why = safeString(writeError).replace(/\s+/g, " ").slice(0, 200);
+      reportOnce(
+        `jsonl_write_failed:${why.replace(/"[^"]*"/g, "")}`,
         "error",
         "jsonl_write_failed",
-        `Cannot append ${unwritable} span lines to ${failedLogs} logs in storage`,
+        `Cannot append ${unwritable} span lines to ${failedLogs} logs in storage: ${why} ` +
+          `(reported once per distinct error)`,
         writeError,
       );
     }

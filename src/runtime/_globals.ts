@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { reportOnce } from "../diagnostics.ts";
 
 /** The part of the `Deno` namespace tracelet reads everywhere. */
 export interface DenoGlobal {
@@ -19,6 +20,10 @@ export interface DenoGlobal {
   readonly version?: { readonly deno?: string };
   /** Build information, e.g. `{ os: "linux" }`. */
   readonly build?: { readonly os?: string };
+  /** Permission queries (`querySync` since Deno 1.37); never prompts. */
+  readonly permissions?: {
+    querySync?(descriptor: { name: "env"; variable: string }): { readonly state: string };
+  };
 }
 
 /** The part of Node's `process` object tracelet reads (also present on Bun and Deno 2). */
@@ -125,8 +130,24 @@ export function inBrowser(): boolean {
 }
 
 /**
+ * Whether `error` is a missing runtime permission: Deno's `NotCapable` (Deno 2) or
+ * `PermissionDenied` (Deno 1). Never throws.
+ *
+ * @param error Anything thrown.
+ * @returns True for a permission error.
+ */
+export function isPermissionError(error: unknown): boolean {
+  try {
+    const name = (error as { name?: unknown } | null | undefined)?.name;
+    return name === "NotCapable" || name === "PermissionDenied";
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Reads an environment variable from `Deno.env` or `process.env`. Never throws: a missing
- * permission (`--allow-env`), an invalid name or a runtime without environment gives `undefined`.
+ * permission (`--allow-env`, reported once as `env_denied`; checked first so Deno never prompts), an invalid name or a runtime without environment gives `undefined`.
  *
  * @param name Variable name, e.g. `TRACELET_HOME`.
  * @returns The value, or `undefined` when unset or unreadable.
@@ -135,10 +156,20 @@ export function getEnv(name: string): string | undefined {
   const deno = getDeno();
   if (deno !== undefined) {
     try {
-      return deno.env.get(name);
-    } catch {
-      return undefined;
+      // Queried first: reading a variable not granted would prompt on a terminal.
+      const state = deno.permissions?.querySync?.({ name: "env", variable: name }).state;
+      if (state === undefined || state === "granted") return deno.env.get(name);
+    } catch (error) {
+      if (!isPermissionError(error)) return undefined; // e.g. an invalid name
     }
+    reportOnce(
+      "env_denied",
+      "warn",
+      "env_denied",
+      `${name} (and any other TRACELET_* or OTEL_* variable not granted) is ignored: run Deno ` +
+        `with --allow-env`,
+    );
+    return undefined;
   }
   try {
     const value = getProcess()?.env?.[name];

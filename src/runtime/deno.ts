@@ -18,6 +18,11 @@
  */
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
+import { checkConfigureOptions } from "../configure_checks.ts";
+import type { FetchLike } from "../exporter/otlp_http.ts";
+import { WRAP_OTLP_FETCH } from "../pipeline.ts";
+import { safeString } from "../safe_string.ts";
+import { isPermissionError } from "./_globals.ts";
 import { DenoFsStorage } from "../storage/deno_fs.ts";
 import { hookRuntimeExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
@@ -32,6 +37,23 @@ export const denoParts: RuntimeParts = serverParts({
 registerDefaultParts(denoParts);
 
 /**
+ * Wraps an OTLP exporter's `fetch`: a missing `--allow-net` (Deno's `NotCapable` error) is not a
+ * network outage to retry for seconds but a 403 answered at once, whose body is Deno's message
+ * (it names the host and the flag), so the export fails once, without retries.
+ */
+function denoFetch(inner: FetchLike | undefined): FetchLike {
+  const send: FetchLike = inner ?? ((url, init) => fetch(url, init));
+  return async (url, init) => {
+    try {
+      return await send(url, init);
+    } catch (error) {
+      if (!isPermissionError(error)) throw error;
+      return new Response(safeString(error), { status: 403 });
+    }
+  };
+}
+
+/**
  * Configures tracing for Deno.
  *
  * @param options Service, project, storage, exporters, redaction, batching, …
@@ -43,7 +65,10 @@ registerDefaultParts(denoParts);
  * ```
  */
 export function configure(options: ConfigureOptions = {}): Configured {
-  return configureWith(denoParts, options);
+  // Checked first: the spread below would hide a non-object (a revoked proxy would throw).
+  checkConfigureOptions(options);
+  const wrapped = { ...options, [WRAP_OTLP_FETCH]: denoFetch };
+  return configureWith(denoParts, wrapped);
 }
 
 export * from "../../mod.ts";

@@ -85,12 +85,15 @@ export const nodeLocalFiles: LocalFiles & ChunkedFiles = {
     const expanded = path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
     return resolve(expanded);
   },
+  // `undefined` only when nothing is there; any other error (a missing permission) is thrown.
   async stat(path: string) {
     try {
       const s = await stat(path);
       return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size };
-    } catch {
-      return undefined;
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw error;
     }
   },
   listFiles(directory: string, options?: ListFilesOptions): Promise<string[]> {

@@ -236,6 +236,7 @@ function fail(code: string, message: string, cause?: unknown): undefined {
  * Logs an artifact for a task. Never rejects: problems (no storage, no file system, missing
  * path, a path that is neither a regular file nor a directory (`artifact_not_regular`: a FIFO or
  * a device), a file too large for the storage adapter (`artifact_too_large`), I/O errors, a
+ * path that exists but cannot be stat-ed (`artifact_unreadable`, e.g. no read permission), a
  * source that cannot be read) are reported as diagnostics and resolve to
  * `undefined`. A name that is not a string is recorded as its string form. Bytes are copied
  * before it returns, so the caller may reuse its buffer at once.
@@ -285,7 +286,16 @@ export async function logArtifactTo(
         );
       }
       const path = files.resolve(source);
-      const info = await files.stat(path);
+      let info;
+      try {
+        info = await files.stat(path);
+      } catch (error) {
+        return fail(
+          "artifact_unreadable",
+          `Cannot log artifact: ${path} cannot be read: ${safeString(error)}`,
+          error,
+        );
+      }
       if (info === undefined) {
         return fail("artifact_not_found", `Cannot log artifact: ${path} does not exist`);
       }

@@ -1,0 +1,133 @@
+// What a Deno program run with too few permissions gets: a prompt failure, reported once with the
+// missing flag, never a long retry or a silent loss. Each case spawns `deno run --no-prompt` with
+// restricted permissions (Deno only).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "./_support/child_module.ts";
+import { isDeno } from "./_support/runtime.ts";
+
+interface Outcome {
+  code: number | null;
+  stderr: string;
+  millis: number;
+}
+
+/** Runs `source` (a module importing `PRESET`) in `dir` with `flags`; killed after 20 s. */
+async function runDeno(
+  dir: string,
+  source: string,
+  flags: string[],
+  env: Record<string, string> = {},
+): Promise<Outcome> {
+  const preset = pathToFileURL(join(repoRoot(), "src/runtime/deno.ts")).href;
+  const script = join(dir, "main.ts");
+  await writeFile(script, source.replaceAll("PRESET", preset));
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["run", "--no-prompt", ...flags, script], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => stderr += String(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, millis: Date.now() - started });
+    });
+  });
+}
+
+/** Runs `body` with a fresh temporary directory. */
+async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tracelet-perm-"));
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const count = (text: string, needle: string): number => text.split(needle).length - 1;
+
+describe("a Deno program with missing permissions", { skip: !isDeno }, () => {
+  it("without --allow-net, fails the OTLP export at once and names the flag", async () => {
+    await inTempDir(async (dir) => {
+      const out = await runDeno(
+        dir,
+        `import { configure, getTracer } from "PRESET";
+const tracing = configure({ project: "p", local: false, otlp: { endpoint: "http://127.0.0.1:59999/v1/traces" } });
+await getTracer().withSpan("work", () => 1);
+await tracing.shutdown();`,
+        ["--allow-env"],
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(count(out.stderr, "export_failed"), 1, out.stderr);
+      assert.match(out.stderr, /--allow-net/);
+      // Retried as a network outage, it took 6 to 13 s.
+      assert.ok(out.millis < 5_000, `took ${out.millis} ms`);
+    });
+  });
+
+  it("without read/write on .tracelet, reports the missing permission once, not per batch", async () => {
+    await inTempDir(async (dir) => {
+      const out = await runDeno(
+        dir,
+        `import { configure, getTracer } from "PRESET";
+const tracing = configure({ project: "p" });
+for (let i = 0; i < 3; i++) {
+  await getTracer().withSpan("work", () => 1);
+  await tracing.flush();
+}
+await tracing.shutdown();`,
+        ["--allow-env"],
+      );
+      assert.equal(count(out.stderr, "jsonl_write_failed"), 1, out.stderr);
+      assert.match(out.stderr, /NotCapable: Requires read access .*--allow-read/);
+    });
+  });
+
+  it("without --allow-env, says the OTEL_*/TRACELET_* variables are ignored, once", async () => {
+    await inTempDir(async (dir) => {
+      const out = await runDeno(
+        dir,
+        `import { configure, getTracer } from "PRESET";
+const tracing = configure({ project: "p", local: false });
+await getTracer().withSpan("work", () => 1);
+await tracing.shutdown();`,
+        // Some flag is needed: spawned through node:child_process with no env flag at all, Deno
+        // grants the child --allow-env.
+        ["--deny-env=TRACELET_UNUSED"],
+        { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:59999" },
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(count(out.stderr, "env_denied"), 1, out.stderr);
+      assert.match(out.stderr, /--allow-env/);
+    });
+  });
+
+  it("reports an existing file it may not read as unreadable, not as missing", async () => {
+    await inTempDir(async (dir) => {
+      await writeFile(join(dir, "secret.txt"), "x");
+      const out = await runDeno(
+        dir,
+        `import { configure, logArtifact, run } from "PRESET";
+const tracing = configure({ project: "p" });
+await run("exp", {}, async () => { await logArtifact("secret.txt"); });
+await tracing.shutdown();`,
+        ["--allow-env", "--allow-read=.tracelet", "--allow-write=.tracelet"],
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.doesNotMatch(out.stderr, /artifact_not_found/);
+      assert.match(out.stderr, /artifact_unreadable: .*secret\.txt cannot be read: NotCapable/);
+    });
+  });
+});
