@@ -3,20 +3,12 @@
 // restricted permissions (Deno only).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
 import { pathToFileURL } from "node:url";
-import { repoRoot } from "./_support/child_module.ts";
+import { type ChildResult, repoRoot, runChild } from "./_support/child_module.ts";
 import { isDeno } from "./_support/runtime.ts";
-
-interface Outcome {
-  code: number | null;
-  stderr: string;
-  millis: number;
-}
 
 /** Runs `source` (a module importing `PRESET`) in `dir` with `flags`; killed after 20 s. */
 async function runDeno(
@@ -24,26 +16,11 @@ async function runDeno(
   source: string,
   flags: string[],
   env: Record<string, string> = {},
-): Promise<Outcome> {
+): Promise<ChildResult> {
   const preset = pathToFileURL(join(repoRoot(), "src/runtime/deno.ts")).href;
   const script = join(dir, "main.ts");
   await writeFile(script, source.replaceAll("PRESET", preset));
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["run", "--no-prompt", ...flags, script], {
-      cwd: dir,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => stderr += String(chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, millis: Date.now() - started });
-    });
-  });
+  return runChild(["run", "--no-prompt", ...flags, script], { cwd: dir, env });
 }
 
 /** Runs `body` with a fresh temporary directory. */

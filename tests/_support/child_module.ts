@@ -13,22 +13,26 @@ import { isBun, isDeno } from "./runtime.ts";
 /** The repository root (computed on call: workerd has no file URLs). */
 export const repoRoot = (): string => fileURLToPath(new URL("../..", import.meta.url));
 
-/** How a child ended: its exit code and what it wrote to stderr. */
+/** How a child ended: its exit code, what it wrote to stderr and how long it ran. */
 export interface ChildResult {
   code: number | null;
   stderr: string;
+  millis: number;
 }
 
-/** Runs `script` with `env` added to this process's environment; killed after 20 s. */
-export function runChildModule(
-  script: string,
-  env: Record<string, string> = {},
+/**
+ * Runs the current runtime's executable with `args` (in `cwd`, default the repository root, with
+ * `env` added to this process's environment); killed after 20 s.
+ */
+export function runChild(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
 ): Promise<ChildResult> {
-  const args = isDeno ? ["run", "-A", script] : isBun ? [script] : ["--import", "tsx", script];
+  const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
-      cwd: repoRoot(),
-      env: { ...process.env, ...env },
+      cwd: options.cwd ?? repoRoot(),
+      env: { ...process.env, ...options.env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -37,7 +41,16 @@ export function runChildModule(
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, stderr, millis: Date.now() - started });
     });
   });
+}
+
+/** Runs the TypeScript module `script` with `env` added to this process's environment. */
+export function runChildModule(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
+  const args = isDeno ? ["run", "-A", script] : isBun ? [script] : ["--import", "tsx", script];
+  return runChild(args, { env });
 }
