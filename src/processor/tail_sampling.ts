@@ -8,10 +8,10 @@
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { traceIdRatio } from "../sampling.ts";
-import { settlesWithin } from "../settles_within.ts";
 import type { Sampler } from "../span_types.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
 import { estimateSpanBytes } from "./batch.ts";
+import { handOverInChunks } from "./_chunked_handover.ts";
 import { notify } from "./fan_out.ts";
 import { OldestFirst } from "./oldest_first.ts";
 import { type Decision, RecentDecisions } from "./recent_decisions.ts";
@@ -29,9 +29,6 @@ export type {
   TailSamplingStats,
   TailSamplingTrace,
 } from "./tail_sampling_options.ts";
-
-/** How long a shutdown without a deadline hands buffered spans on: one default export timeout. */
-const HANDOVER_MS = 30_000;
 
 /**
  * Keeps whole traces by what happened in them: holds the ended spans of each local trace (spans
@@ -104,8 +101,6 @@ export class TailSamplingProcessor implements SpanProcessor {
   #shutdown: Promise<FlushReport> | undefined;
   /** While shutdown decides what is buffered: the kept spans, handed on in chunks after. */
   #handover: SpanRecord[] | undefined;
-  /** A flush of the handover that had not settled in time: its report is still to come. */
-  #lateFlush: Promise<FlushReport> | undefined;
 
   /**
    * Creates a tail-sampling processor. Numbers that are not finite and in range mean the
@@ -442,48 +437,9 @@ export class TailSamplingProcessor implements SpanProcessor {
       if (this.#traces.get(trace.id) === trace) this.#forget(trace);
     }
     this.#handover = undefined;
-    const result = emptyReport();
-    // Without a deadline, the chunks get one default export timeout, in all.
-    const until = deadline! < Infinity ? deadline! : Date.now() + HANDOVER_MS;
-    let count = 0, bytes = 0, chunking = true;
-    for (const span of spans) {
-      const size = estimateSpanBytes(span);
-      if (
-        chunking && count > 0 && (count >= this.#maxSpansPerTrace || bytes + size > this.#maxBytes)
-      ) {
-        chunking = await this.#flushChunk(result, until);
-        count = bytes = 0;
-      }
-      count++;
-      bytes += size;
-      this.#forward(span);
-    }
-    // A flush that did not settle in time still takes the inner report (what it exported and
-    // dropped meanwhile): it is waited for while the inner shutdown runs, and to `until`.
-    const closing = this.#settle("shutdown", deadline);
-    let lateReport: FlushReport | undefined;
-    const late = this.#lateFlush?.then((report) => lateReport = report);
-    if (late) {
-      await Promise.race([late, Promise.all([closing, settlesWithin(late, until - Date.now())])]);
-    }
-    mergeReport(result, lateReport);
-    return mergeReport(result, await closing);
-  }
-
-  /**
-   * Flushes the inner processor between two chunks of the handover, within `until`.
-   * @returns Whether to go on chunking: false once the time is up, or after a flush that did
-   *   not settle in time, failed spans or delivered none (waiting longer would not help).
-   */
-  async #flushChunk(result: FlushReport, until: number): Promise<boolean> {
-    if (!(Date.now() < until)) return false;
-    const flush = this.#settle("forceFlush", until);
-    if (!await settlesWithin(flush, until - Date.now())) {
-      this.#lateFlush = flush; // its report is merged at the end (the inner processor's, so far)
-      return false;
-    }
-    const flushed = await flush;
-    mergeReport(result, flushed);
-    return flushed.failed === 0 && flushed.exported + flushed.persisted > 0;
+    return handOverInChunks(spans, this.#maxSpansPerTrace, this.#maxBytes, {
+      forward: (span) => this.#forward(span),
+      settle: (method, until) => this.#settle(method, until),
+    }, deadline);
   }
 }
