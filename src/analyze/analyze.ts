@@ -17,7 +17,7 @@ import { peekConfig } from "../config_state.ts";
 import { Accumulator } from "./_accumulate.ts";
 import { globIsRecursive, globToRegExp } from "./glob.ts";
 import { utf8Lines } from "./lines.ts";
-import { parsePythonJson } from "./_lenient_json.ts";
+import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import type { AnalysisReport } from "./report.ts";
 
 /** The default glob: DRA's run files. */
@@ -90,7 +90,7 @@ function addLine(acc: Accumulator, raw: string): void {
   if (line === "") return;
   let parsed: unknown;
   try {
-    parsed = parsePythonJson(line);
+    parsed = parsePythonJson(line, null); // a bare NaN reads as null
   } catch {
     acc.malformed++;
     return;

@@ -12,28 +12,35 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
- * Parses JSON that may hold bare `NaN`, `Infinity` and `-Infinity` outside strings; they become
- * those numbers. Strings are left as they are (a string `"NaN"` stays a string).
+ * Parses JSON that may hold bare `NaN`, `Infinity` and `-Infinity` outside strings; the infinities
+ * become those numbers, `NaN` becomes `nan` (NaN by default; the trace analysis reads it as null).
+ * Strings are left as they are (a string `"NaN"` stays a string).
  *
  * @param text The JSON text.
+ * @param nan What a bare `NaN` becomes.
  * @returns The parsed value.
  * @throws {SyntaxError} When the text is not JSON even with those tokens.
  */
-export function parsePythonJson(text: string): JsonValue {
+export function parsePythonJson(text: string, nan: number | null = NaN): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
-    const marker = nanMarker(text);
-    const rewritten = rewriteNonFinite(text, JSON.stringify(marker));
+    const marker = nan === null ? undefined : nanMarker(text);
+    const rewritten = rewriteNonFinite(
+      text,
+      marker === undefined ? "null" : JSON.stringify(marker),
+    );
     if (rewritten === text) throw error;
-    if (!rewritten.includes(marker)) return JSON.parse(rewritten) as JsonValue;
-    return JSON.parse(rewritten, (_key, value) => value === marker ? NaN : value) as JsonValue;
+    if (marker === undefined || !rewritten.includes(marker)) {
+      return JSON.parse(rewritten) as JsonValue;
+    }
+    return JSON.parse(rewritten, (_key, value) => value === marker ? nan : value) as JsonValue;
   }
 }
 
 /**
  * Replaces `Infinity` (so `-Infinity` too) outside strings with `1e999`, which `JSON.parse` reads
- * as Infinity, and `NaN` with `nan` (a JSON string literal).
+ * as Infinity, and `NaN` with `nan` (a JSON literal).
  */
 function rewriteNonFinite(text: string, nan: string): string {
   const parts: string[] = [];
