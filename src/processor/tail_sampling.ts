@@ -437,7 +437,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       if (this.#traces.get(trace.id) === trace) this.#forget(trace);
     }
     this.#handover = undefined;
-    return handOverInChunks(spans, this.#maxSpansPerTrace, this.#maxBytes, {
+    return await handOverInChunks(spans, this.#maxSpansPerTrace, this.#maxBytes, {
       forward: (span) => this.#forward(span),
       settle: (method, until) => this.#settle(method, until),
     }, deadline);
