@@ -29,6 +29,7 @@ import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
 import { truncateString } from "./truncate.ts";
+import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
 const MAX_DEPTH = 64;
@@ -292,7 +293,8 @@ export class RedactionPolicy {
 
   /**
    * Redacts span (or event, link) attributes: values of sensitive keys are replaced, long
-   * strings truncated, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`),
+   * strings truncated, sensitive query parameters of URL attributes (`url.full`, `url.query`, …)
+   * masked, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`),
    * also as items of string arrays, redacted inside and re-encoded. JSON cut short (by a span's
    * `attributeValueLengthLimit`) cannot be parsed: the value after each sensitive key is masked.
    * In `dreadnode.metrics` and `dreadnode.object_schemas` a metric or property *named* like a
@@ -322,7 +324,15 @@ export class RedactionPolicy {
       if (this.isSensitiveKey(key)) {
         redacted = this.replacement;
       } else if (typeof value === "string") {
-        redacted = this.#text(value, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
+        const text = URL_ATTRIBUTES.has(key)
+          ? maskUrlQuery(
+            value,
+            key === "url.query",
+            (name) => this.isSensitiveKey(name),
+            this.replacement,
+          )
+          : value;
+        redacted = this.#text(text, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
       } else if (Array.isArray(value) && typeof value[0] === "string") {
         let copy: string[] | undefined;
         const strings = value as readonly string[];

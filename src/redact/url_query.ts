@@ -1,0 +1,58 @@
+/**
+ * Secrets in URL query strings: `?api_key=…&token=…` in `url.full`, `url.query` and their older
+ * names. The redaction policy masks the value of every query parameter whose (decoded) name is a
+ * sensitive key, as it masks the value of a sensitive JSON key, so a URL recorded with its query
+ * (`recordQuery: true`, or a URL attribute set by hand) never carries a token the policy covers.
+ *
+ * @module
+ */
+
+/** Span attributes that hold a URL or its query (OpenTelemetry's names, current and older). */
+export const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  "url.full",
+  "url.query",
+  "url.original",
+  "http.url",
+  "http.target",
+]);
+
+/**
+ * Masks the values of sensitive parameters in a URL's query (the text after the first `?`, up to
+ * a `#`), or in a bare query (`url.query`, which has no `?`). Parameters are split by hand so the
+ * ones left alone keep their exact encoding.
+ *
+ * @param text A URL, a path with a query, or a bare query.
+ * @param bare Whether `text` is a bare query.
+ * @param isSensitive Whether a parameter name (decoded) is a sensitive key.
+ * @param replacement What replaces a sensitive value (percent-encoded where a URL needs it).
+ * @returns The text with those values replaced; the same string when none was.
+ */
+export function maskUrlQuery(
+  text: string,
+  bare: boolean,
+  isSensitive: (key: string) => boolean,
+  replacement: string,
+): string {
+  const start = bare ? 0 : text.indexOf("?") + 1;
+  if (start === 0 && !bare) return text;
+  const hash = text.indexOf("#", start);
+  const end = hash < 0 ? text.length : hash;
+  let changed = false;
+  const value = encodeURIComponent(replacement);
+  const parts = text.slice(start, end).split("&").map((part) => {
+    const eq = part.indexOf("=");
+    if (eq <= 0 || !isSensitive(decodeName(part.slice(0, eq)))) return part;
+    changed = true;
+    return `${part.slice(0, eq + 1)}${value}`;
+  });
+  return changed ? text.slice(0, start) + parts.join("&") + text.slice(end) : text;
+}
+
+/** A parameter name as a server reads it (undecodable escapes: as given). */
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, " "));
+  } catch {
+    return name;
+  }
+}

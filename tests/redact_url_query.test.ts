@@ -1,0 +1,66 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  RedactingExporter,
+  RedactionPolicy,
+  SimpleSpanProcessor,
+  traceFetchHandler,
+  Tracer,
+} from "../mod.ts";
+import { MemoryExporter } from "./_support/collect.ts";
+
+const R = "***REDACTED***";
+const ER = encodeURIComponent(R);
+
+describe("URL query secrets", () => {
+  it("masks sensitive query parameters of URL attributes, keeping the rest byte for byte", () => {
+    const policy = new RedactionPolicy();
+    const out = policy.redactAttributes({
+      "url.full": "https://h.test/p?q=a%20b&api_key=S1&x=1&token=S2#frag",
+      "url.query": "redirect=/home&password=S3&API-KEY=S4",
+      "http.url": "http://h.test/?access%5Ftoken=S5",
+      "http.target": "/v1?Authorization=S6&page=2",
+      "url.original": "https://h.test/?secret=S7",
+      note: "see https://h.test/?token=kept-outside-url-attributes",
+    });
+    assert.equal(out["url.full"], `https://h.test/p?q=a%20b&api_key=${ER}&x=1&token=${ER}#frag`);
+    assert.equal(out["url.query"], `redirect=/home&password=${ER}&API-KEY=${ER}`);
+    assert.equal(out["http.target"], `/v1?Authorization=${ER}&page=2`);
+    assert.equal(out["url.original"], `https://h.test/?secret=${ER}`);
+    assert.equal(out.note, "see https://h.test/?token=kept-outside-url-attributes");
+    assert.equal(out["http.url"], `http://h.test/?access%5Ftoken=${ER}`, "an encoded name");
+    for (const secret of ["S1", "S2", "S3", "S4", "S6", "S7"]) {
+      assert.ok(!JSON.stringify(out).includes(`=${secret}`), secret);
+    }
+  });
+
+  it("leaves URLs without sensitive parameters as the same string", () => {
+    const policy = new RedactionPolicy();
+    const attributes = { "url.full": "https://h.test/a?b=c&d", "url.query": "e=f" };
+    assert.equal(policy.redactAttributes(attributes), attributes);
+  });
+
+  it("follows extraKeys and a disabled policy", () => {
+    const extra = new RedactionPolicy({ extraKeys: ["session"] });
+    assert.equal(
+      extra.redactAttributes({ "url.query": "session=abc&q=1" })["url.query"],
+      `session=${ER}&q=1`,
+    );
+    const off = new RedactionPolicy({ enabled: false });
+    assert.equal(off.redactAttributes({ "url.query": "token=abc" })["url.query"], "token=abc");
+  });
+
+  it("keeps a token in a recorded request query out of the exported span", async () => {
+    const inner = new MemoryExporter();
+    const tracer = new Tracer({
+      processors: [new SimpleSpanProcessor(new RedactingExporter(inner))],
+    });
+    const handler = traceFetchHandler(() => new Response("ok"), { tracer, recordQuery: true });
+    const response = await handler(new Request("https://api.test/items?api_key=sk-live-9&page=3"));
+    await response.text();
+    await tracer.shutdown();
+    assert.equal(inner.spans.length, 1);
+    assert.equal(inner.spans[0].attributes["url.query"], `api_key=${ER}&page=3`);
+    assert.ok(!JSON.stringify(inner.spans).includes("sk-live-9"));
+  });
+});
