@@ -146,6 +146,26 @@ describe("tracedFetch() and redirects", { skip: isWorkerd && "no node:http in wo
       })
     ));
 
+  it("keeps a Request's own headers on every hop, as fetch does", () =>
+    withServer((port, seen) =>
+      withTracing(async ({ tracer }) => {
+        const traced = tracedFetch({ tracer, propagate });
+        const end = `http://127.0.0.1:${port}/end`;
+        const start = `http://127.0.0.1:${port}/307?to=${encodeURIComponent(end)}`;
+        const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        // The caller's own traceparent: tracedFetch sends the Request as given.
+        const request = new Request(start, {
+          headers: { authorization: "Bearer same-origin", traceparent: caller },
+        });
+        const response = await traced(request);
+        assert.equal(await response.text(), "ok /end");
+        assert.deepEqual(
+          seen.map((s) => [s.path, s.authorization, s.traceparent]),
+          [["/307", "Bearer same-origin", caller], ["/end", "Bearer same-origin", caller]],
+        );
+      })
+    ));
+
   it("hands back the redirect itself with redirect: manual", () =>
     withServer((port, seen) =>
       withTracing(async ({ tracer }) => {
