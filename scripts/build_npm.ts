@@ -7,10 +7,12 @@
  * 2. the same rewrite is applied to the `.d.ts` files (tsc leaves `.ts` there, which TypeScript
  *    before 5.0 rejects);
  * 3. `npm/package.json` is generated from `deno.json` (name, version, license, exports): ESM only,
- *    `sideEffects` listing only the presets (`scripts/side_effect_modules.json`: importing one
- *    registers its runtime as the fallback configuration), `engines.node >= 20`, `{ types, default }` for every `deno.json`
- *    export, plus the npm-only `./auto` entry chosen by export conditions, and a `tracelet` bin
- *    (a launcher in `esm/bin/`) for the analysis CLI when `scripts/analyze.ts` exists;
+ *    `sideEffects` listing only the modules with an effect at import
+ *    (`scripts/side_effect_modules.json`: the presets, which register their runtime as the fallback
+ *    configuration, and the modules importing them), `engines.node >= 20`, `{ types, default }`
+ *    for every `deno.json` export, plus the npm-only `./auto` entry chosen by export conditions,
+ *    and a `tracelet` bin (a launcher in `esm/bin/`) for the analysis CLI when
+ *    `scripts/analyze.ts` exists;
  * 4. README.md and LICENSE are copied.
  *
  * Run: `node --import tsx scripts/build_npm.ts` (or `deno run -A scripts/build_npm.ts`).
@@ -48,29 +50,74 @@ export const AUTO_CONDITIONS: readonly (readonly [string, string])[] = [
 ];
 
 /**
- * The modules with an effect at import (each preset registers its runtime parts as the fallback
- * configuration, so `run()` works without `configure()`); every other module is side-effect free.
- * The bundle-budget script reads the same list.
+ * The modules with an effect at import: each preset registers its runtime parts as the fallback
+ * configuration (so `run()` works without `configure()`), and every module that imports one of
+ * them, directly or not, has that effect too (`mod.ts`, `web.ts`, the `./auto` variants). A
+ * bundler drops a module marked side-effect free whose exports go unused, and with it the imports
+ * that registered. Every other module is side-effect free. The bundle-budget script reads the
+ * same list.
  */
 const SIDE_EFFECT_MODULES: readonly string[] = JSON.parse(
   readFileSync(join(ROOT, "scripts", "side_effect_modules.json"), "utf8"),
 );
 
 /**
- * The package's `sideEffects` list, checked against the sources: a module that registers default
- * parts at its top level must be listed, or bundlers would drop the registration.
+ * A static value import: `import … from`, `export … from` (group 1 is set for `import type` and
+ * `export type`, which import nothing at run time) or `import "…"`; group 2 is the relative path.
+ */
+const VALUE_IMPORT = new RegExp(
+  String.raw`^(?:(?:import|export)(\s+type)?\s+(?:[\w$]+\s*,?\s*)?` +
+    String.raw`(?:\{[^}]*\}|\*(?:\s+as\s+[\w$]+)?)?\s*from|import)\s*["'](\.{1,2}\/[^"']+)["']`,
+  "gm",
+);
+
+/**
+ * The source modules with an effect at import: those that register default parts at their top
+ * level, and every module that imports one of them (following value imports only).
+ *
+ * @param root The repository root (holding `mod.ts` and `src/`).
+ * @returns Their paths relative to `root`, sorted.
+ */
+export function importEffectModules(root: string): string[] {
+  const files = [join(root, "mod.ts"), ...walk(join(root, "src")).filter((f) => f.endsWith(".ts"))];
+  const effects = new Set<string>();
+  const imports = new Map<string, string[]>();
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    if (/^registerDefaultParts\(/m.test(text)) effects.add(file);
+    imports.set(
+      file,
+      [...text.matchAll(VALUE_IMPORT)].filter((m) => m[1] === undefined)
+        .map((m) => resolve(dirname(file), m[2])),
+    );
+  }
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [file, deps] of imports) {
+      if (effects.has(file) || !deps.some((dep) => effects.has(dep))) continue;
+      effects.add(file);
+      grew = true;
+    }
+  }
+  return [...effects].map((file) => relative(root, file).split("\\").join("/")).sort();
+}
+
+/**
+ * The package's `sideEffects` list, checked against the sources: a module with an effect at
+ * import must be listed, or bundlers would drop the registration; a listed module must have one.
  *
  * @returns The built paths of the side-effect modules.
  */
 function sideEffects(): string[] {
-  for (const file of walk(join(ROOT, "src"))) {
-    const module = relative(ROOT, file).split("\\").join("/");
-    if (!module.endsWith(".ts") || SIDE_EFFECT_MODULES.includes(module)) continue;
-    if (/^registerDefaultParts\(/m.test(readFileSync(file, "utf8"))) {
-      throw new Error(
-        `Cannot build npm package: ${module} registers default parts at import; list it in scripts/side_effect_modules.json`,
-      );
-    }
+  const found = importEffectModules(ROOT);
+  const missing = found.filter((module) => !SIDE_EFFECT_MODULES.includes(module));
+  const extra = SIDE_EFFECT_MODULES.filter((module) => !found.includes(module));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new Error(
+      "Cannot build npm package: scripts/side_effect_modules.json must list exactly the modules " +
+        `that register default parts at import or import one that does: add [${missing}], ` +
+        `remove [${extra}]`,
+    );
   }
   return SIDE_EFFECT_MODULES.map((module) => builtPath(`./${module}`, "js"));
 }

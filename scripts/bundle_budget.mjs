@@ -146,7 +146,7 @@ export default {
   },
 ];
 
-/** The modules with an effect at import (the presets), as in the npm package's `sideEffects`. */
+/** The modules with an effect at import (scripts/side_effect_modules.json: the presets and the modules importing them), as in the npm package's `sideEffects`. */
 const SIDE_EFFECT_MODULES = JSON.parse(
   readFileSync(join(ROOT, "scripts", "side_effect_modules.json"), "utf8"),
 ).map((module) => join(ROOT, module));

@@ -7,6 +7,9 @@
 //   workerd  a Worker bundled with esbuild FROM THE TARBALL runs in Miniflare with NO compatibility
 //          flag; its spans arrive gzip-compressed at the loopback receiver (fetched from workerd)
 //   browser  an esbuild `--platform=browser` bundle of `./auto` (no workerd condition)
+//   node-bundled  `./node` and `./auto` bundled (esbuild, bun build) run without configure()
+//   web-types, node-types  tsc type-checks the shipped declarations (DOM lib without
+//          @types/node; @types/node without the DOM lib)
 //
 // Every consumer imports `@tracelet/tracelet/auto` and prints the preset it picked; the expected
 // picks are node→node, deno→deno, bun→node, workerd→worker, browser→web. The receiver is a
@@ -235,11 +238,10 @@ async function workerConsumer(ctx) {
   }
 }
 
-/** Bundles a project's `entry.mjs` with esbuild into `bundle.mjs`; returns the bundle's path. */
-async function bundleEntry(dir, platform) {
-  const bundle = join(dir, "bundle.mjs");
+/** Bundles a project's `entry` (`entry.mjs`) with esbuild into `bundle`; returns its path. */
+async function bundleEntry(dir, platform, entry = "entry.mjs", bundle = join(dir, "bundle.mjs")) {
   await esbuild.build({
-    entryPoints: [join(dir, "entry.mjs")],
+    entryPoints: [join(dir, entry)],
     absWorkingDir: dir,
     bundle: true,
     format: "esm",
@@ -265,30 +267,43 @@ async function browserConsumer(ctx) {
   return "auto → web (esbuild --platform=browser)";
 }
 
-/**
- * A Node program bundled by esbuild that uses the node preset without calling configure(): the
- * preset's import-time registration (listed in the package's `sideEffects`) must survive
- * bundling, so the run's JSONL is still written.
- */
-async function bundledNodeConsumer(ctx) {
-  const dir = await makeProject(ctx.base, "node-bundled", ctx.tarball);
-  writeFileSync(
-    join(dir, "entry.mjs"),
-    `import { logMetric, run } from "${PKG}/node";
+/** A program that uses tracelet without calling configure(): `run()` must still write its JSONL. */
+const RUN_PROGRAM = (subpath) =>
+  `import { logMetric, run } from "${PKG}/${subpath}";
 await run("bundled", { project: "smoke" }, async () => {
   logMetric("answer", 42);
 });
-`,
-  );
-  const bundle = await bundleEntry(dir, "node");
-  const home = join(dir, "home");
-  await mustRun("node", [bundle], { cwd: dir, env: { TRACELET_HOME: home } });
-  const projects = join(home, "projects", "smoke");
-  expect(existsSync(projects), `the bundled program wrote under ${projects}`);
-  const runs = readdirSync(projects);
-  const lines = readFileSync(join(projects, runs[0], "spans.jsonl"), "utf8").trim().split("\n");
-  expect(lines.some((l) => l.includes("answer")), "the run's spans.jsonl holds the metric");
-  return "esbuild --platform=node bundle without configure() wrote its run";
+`;
+
+/**
+ * Node programs bundled by esbuild and by `bun build --target=node` that use the node preset, or
+ * `./auto`, without calling configure(): the preset's import-time registration (listed in the
+ * package's `sideEffects`, with every module importing it) must survive bundling, so the run's
+ * JSONL is still written.
+ */
+async function bundledNodeConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "node-bundled", ctx.tarball);
+  const cases = [["node", "esbuild"], ["auto", "esbuild"], ["auto", "bun"]];
+  for (const [subpath, bundler] of cases) {
+    const name = `${subpath}-${bundler}`;
+    writeFileSync(join(dir, `${name}.mjs`), RUN_PROGRAM(subpath));
+    const bundle = join(dir, `${name}.bundle.mjs`);
+    if (bundler === "bun") {
+      await mustRun("bun", ["build", `${name}.mjs`, "--target=node", "--outfile", bundle], {
+        cwd: dir,
+      });
+    } else await bundleEntry(dir, "node", `${name}.mjs`, bundle);
+    const home = join(dir, `home-${name}`);
+    await mustRun("node", [bundle], { cwd: dir, env: { TRACELET_HOME: home } });
+    const projects = join(home, "projects", "smoke");
+    const runs = existsSync(projects) ? readdirSync(projects) : [];
+    expect(runs.length === 1, `the ${bundler} bundle of ./${subpath} wrote its run under ${home}`);
+    const lines = readFileSync(join(projects, runs[0], "spans.jsonl"), "utf8").trim().split("\n");
+    expect(lines.some((l) => l.includes("answer")), "the run's spans.jsonl holds the metric");
+  }
+  return `bundles without configure() wrote their runs (${
+    cases.map(([subpath, bundler]) => `./${subpath} by ${bundler}`).join(", ")
+  })`;
 }
 
 /**
@@ -323,6 +338,59 @@ tracer.startSpan("load", { attributes: { rows: 1 } }).end();
   );
   await mustRun("tsc", ["-p", "."], { cwd: dir });
   return 'tsc with lib ["es2022", "dom"], no @types/node, skipLibCheck false';
+}
+
+/**
+ * A TypeScript Node project without the DOM lib (`lib: ["es2022"]`, `@types/node`, strict,
+ * `exactOptionalPropertyTypes`, `skipLibCheck: false`): every entry point's declarations must
+ * type-check there (no DOM-only names such as `RequestInfo`), and so must the README's Workers
+ * `tracedFetch({ parent: invocationSpan(ctx) })` (a `Span | undefined`) and `./auto`'s
+ * `configure()` given the Workers preset's `asyncLocalStorage` option.
+ */
+async function nodeTypesConsumer(ctx) {
+  const dir = await makeProject(ctx.base, "node-types", ctx.tarball);
+  const pkg = join(dir, "node_modules", ...PKG.split("/"), "package.json");
+  const subpaths = Object.keys(JSON.parse(readFileSync(pkg, "utf8")).exports);
+  const files = {
+    "entries.ts": subpaths.map((subpath, i) =>
+      `export * as m${i} from "${PKG}${subpath.slice(1)}";\n`
+    ).join(""),
+    "worker.ts": `import { type ExecutionContextLike, invocationSpan } from "${PKG}/worker";
+import { instrument, tracedFetch } from "${PKG}/worker";
+export const worker = instrument({
+  fetch(request: Request, _env: unknown, ctx: ExecutionContextLike): Promise<Response> {
+    const fetch = tracedFetch({ parent: invocationSpan(ctx) });
+    return fetch(\`https://origin.example\${new URL(request.url).pathname}\`);
+  },
+});
+`,
+    "auto.ts": `import { AsyncLocalStorage } from "node:async_hooks";
+import { configure } from "${PKG}/auto";
+export const tracing = configure({ serviceName: "edge", asyncLocalStorage: AsyncLocalStorage });
+`,
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "es2022",
+        lib: ["es2022"],
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules", "@types")], // the repository's @types/node
+      },
+      files: Object.keys(files),
+    }),
+  );
+  await mustRun("tsc", ["-p", "."], { cwd: dir });
+  const options = "exactOptionalPropertyTypes, skipLibCheck false";
+  return `tsc with lib ["es2022"], @types/node, ${options} (${subpaths.length} entry points)`;
 }
 
 // ---- main ----------------------------------------------------------------------------------------
@@ -373,6 +441,7 @@ async function main() {
       ["browser", () => browserConsumer(ctx)],
       ["node-bundled", () => bundledNodeConsumer(ctx)],
       ["web-types", () => webTypesConsumer(ctx)],
+      ["node-types", () => nodeTypesConsumer(ctx)],
     ];
     for (const [name, check] of consumers) {
       const started = Date.now();

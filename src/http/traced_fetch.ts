@@ -38,8 +38,14 @@ import {
  */
 const UNDERLYING: symbol = Symbol.for("tracelet.tracedFetch");
 
-/** A function with `fetch`'s signature. */
-export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+/**
+ * A function with `fetch`'s signature. The input is spelled out (the DOM's `RequestInfo` is
+ * `Request | string`) so the declarations type-check in Node projects without the DOM lib.
+ */
+export type FetchFunction = (
+  input: string | URL | Request,
+  init?: RequestInit,
+) => Promise<Response>;
 
 /** What `spanName` is told about a request. */
 export interface FetchRequestInfo {
@@ -64,9 +70,9 @@ export interface TracedFetchOptions {
   /**
    * The parent of every span: a span, a span context or a context; `null` starts a new trace
    * each time. Default: the active span. On Workers without AsyncLocalStorage, pass
-   * `invocationSpan(ctx)` (make one `tracedFetch` per request then).
+   * `invocationSpan(ctx)` (make one `tracedFetch` per request then); `undefined` means the default.
    */
-  readonly parent?: Span | SpanContext | Context | null;
+  readonly parent?: Span | SpanContext | Context | null | undefined;
   /**
    * Add `traceparent` (and `tracestate`) to requests: true (default), false, or a function of
    * the URL, e.g. only to your own services. A request whose headers already hold
@@ -357,7 +363,7 @@ export function tracedFetch(options: TracedFetchOptions = {}): FetchFunction {
   // Called as a plain function: workerd's own `fetch` fails with "Illegal invocation" when
   // called as a method of another object.
   const send = ({ input, init }: FetchArgs): Promise<Response> =>
-    underlying(input as RequestInfo, init as RequestInit);
+    underlying(input as Parameters<FetchFunction>[0], init as RequestInit);
   const traced: FetchFunction = (input, init) => {
     const call = begin({ input, init }, options);
     if (call === undefined) return send({ input, init });
