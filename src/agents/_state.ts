@@ -18,6 +18,13 @@
  * before it is. So nothing finished stays current, even when finishes come out of order or from
  * another async flow.
  *
+ * Where the context manager loses the context at an `await` (`SyncContextManager`), a scoped run
+ * is only isolated until its callback's first `await`; after that its code runs outside any
+ * scope, where the slot of `start(true)` is found. While such a run is unfinished, code outside
+ * any scope may be its continuation or another request's, so the slot is used only if its trace
+ * is the trace of every such run; else nothing is current (reported once as
+ * `agent_context_lost`): that work is not recorded, never recorded in another request's trace.
+ *
  * @module
  */
 import { createContextKey } from "../context/context.ts";
@@ -25,6 +32,7 @@ import type { ContextKey } from "../context/context.ts";
 import { flowLocal } from "../context/flow_local.ts";
 import type { FlowLocal } from "../context/flow_local.ts";
 import { getContextManager } from "../context/manager.ts";
+import type { ContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import type { Span } from "../span.ts";
@@ -111,6 +119,57 @@ export function activeScope(): AgentFrame | undefined {
   return getContextManager().active().get(AGENT_FRAME_KEY);
 }
 
+/** The most scoped runs tracked while they may have lost their context. */
+const MAX_IN_FLIGHT = 1000;
+
+/**
+ * The scoped runs started under a context manager that loses the context at an `await` and not
+ * finished yet (at most 1000 per manager; the oldest is forgotten past that). Code outside any
+ * scope may be the continuation of any of them. Shared by the agent and events layers. @internal
+ */
+export class ScopesInFlight<T> {
+  readonly #sets = new WeakMap<ContextManager, Set<T>>();
+  readonly #isLive: (item: T) => boolean;
+
+  /** @param isLive Whether a run is still unfinished. */
+  constructor(isLive: (item: T) => boolean) {
+    this.#isLive = isLive;
+  }
+
+  /** Tracks a scoped run starting now, if the active manager loses the context at an `await`. */
+  add(item: T): void {
+    const manager = getContextManager();
+    if (manager.isolatesAsync === true) return;
+    let set = this.#sets.get(manager);
+    if (set === undefined) this.#sets.set(manager, set = new Set());
+    if (set.size >= 32) this.#prune(set);
+    if (set.size >= MAX_IN_FLIGHT) set.delete(set.values().next().value!);
+    set.add(item);
+  }
+
+  #prune(set: Set<T>): void {
+    for (const item of set) if (!this.#isLive(item)) set.delete(item);
+  }
+
+  /**
+   * Whether `test` holds for an unfinished run tracked under the active manager.
+   *
+   * @param test The predicate.
+   * @returns True if it holds for one of them.
+   */
+  some(test: (item: T) => boolean): boolean {
+    const set = this.#sets.get(getContextManager());
+    if (set === undefined) return false;
+    for (const item of set) {
+      if (!this.#isLive(item)) set.delete(item);
+      else if (test(item)) return true;
+    }
+    return false;
+  }
+}
+
+const inFlight = new ScopesInFlight<AgentFrame>(isLive);
+
 function resolve(scope: AgentFrame | undefined): AgentFrame | undefined {
   let frame: AgentFrame | undefined;
   try {
@@ -123,7 +182,19 @@ function resolve(scope: AgentFrame | undefined): AgentFrame | undefined {
   while (frame !== undefined && frame !== scope && !(frame.manual && frame.scope === scope)) {
     frame = frame.previous;
   }
-  return live(frame ?? scope);
+  const found = live(frame ?? scope);
+  if (scope === undefined && found !== undefined && inFlight.some((s) => s.trace !== found.trace)) {
+    reportOnce(
+      "agent_context_lost",
+      "warn",
+      "agent_context_lost",
+      "Work after an await in run(fn) cannot be told from another request's: this context " +
+        "manager loses the context at an await. Nothing is current there (spans are not " +
+        "recorded); use AsyncLocalStorage, or pass parent explicitly",
+    );
+    return undefined;
+  }
+  return found;
 }
 
 /**
@@ -174,7 +245,9 @@ export function scopeFrame(
   span: AgentSpan | undefined,
   scopeSpan: Span | undefined,
 ): AgentFrame {
-  return makeFrame(trace, span, scopeSpan, currentFrame(), false, undefined);
+  const frame = makeFrame(trace, span, scopeSpan, currentFrame(), false, undefined);
+  inFlight.add(frame);
+  return frame;
 }
 
 /**

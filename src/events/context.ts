@@ -1,30 +1,32 @@
 /**
  * Run scopes of the events layer (design_research_agents' `start_trace_run` /
- * `finish_trace_run`): the current trace session and span id live in a small mutable cell
- * (`_run_cells.ts`).
- * `EventTracer.runCallable` / {@linkcode withTraceRun} give each run its own cell in tracelet's
- * context (isolated across concurrent async work, like DRA's per-task ContextVars); the imperative
- * `startTraceRun` / `finishTraceRun` pair works in the innermost of those, or, outside any scope,
- * in a cell of the current async flow (`../context/flow_local.ts`: `AsyncLocalStorage.enterWith`,
- * as the agent layer's `start(true)`), so concurrent requests that start runs imperatively each
- * have their own. A flow's cell is reused only while a run is open in it: like any `enterWith`
- * value it may have leaked into flows started later, which must not share it once it is empty.
+ * `finish_trace_run`). What is current is an immutable frame per run scope, linked to the frame
+ * that was current before it (`_run_frames.ts`), as each asyncio task has its own copy of DRA's
+ * ContextVars. `EventTracer.runCallable` / {@linkcode withTraceRun} put their run's frame in
+ * tracelet's context for their callback (isolated across concurrent async work); the imperative
+ * `startTraceRun` puts its frame in the current async flow (`../context/flow_local.ts`:
+ * `AsyncLocalStorage.enterWith`, as the agent layer's `start(true)`), nested in what is current
+ * there. So sibling async functions that start runs after an `await` (`Promise.all([a(), b()])`
+ * inside a run) each get their own nested run, and concurrent requests their own run.
  *
- * A cell keeps the scopes started in it and not finished yet, so scopes may finish in any order:
- * the current one is always the latest still open. A run's session is closed once its root
- * scope and every scope nested in it have finished, so the events of a nested run that outlives
- * its parent in another context (a `runCallable` / `withTraceRun` still running) are still
- * written. A scope left open in the context that finishes (the root's, or the one
- * `withTraceRun` made) cannot be finished by anyone later: it is finished with it, as failed
+ * Scopes may finish in any order: a finished scope is never current, the live one before it is.
+ * A run's session is closed once its root scope and every scope nested in it have finished, so
+ * the events of a nested run that outlives its parent in another context (a `runCallable` /
+ * `withTraceRun` still running) are still written. When a root (or the scope `withTraceRun`
+ * made) finishes, the scopes of its run started imperatively in the same place (outside any
+ * `withTraceRun` for a root started outside any, else in that `withTraceRun`) and still open
+ * cannot be finished by anyone later: they are finished with it, as failed
  * (`events_run_not_finished`), so the run's session still closes.
  *
  * Where `enterWith` does not work (workerd, whose `enterWith` throws even with `nodejs_compat`; a
- * `SyncContextManager`) the flow cell is one slot per context manager, shared by every async flow,
- * so concurrent imperative runs cannot be told from nested ones: a second run started while the
- * first is open nests in it and is finished with it. As with any `enterWith`, a run started in an
- * async function before its first `await` is in its caller's flow too, so runs started that way by
- * sibling functions (`Promise.all([a(), b()])`, or `Deno.serve` handlers) nest in the same way.
- * Use `runCallable` or `withTraceRun` for concurrent runs there.
+ * `SyncContextManager`) the flow store is one slot per context manager, shared by every async
+ * flow, so concurrent imperative runs cannot be told from nested ones: a second run started while
+ * the first is open nests in it and is finished with it. As with any `enterWith`, a run started in
+ * an async function before its first `await` is in its caller's flow too, so runs started that
+ * way by sibling functions (`Promise.all([a(), b()])`, or `Deno.serve` handlers) nest in the same
+ * way. Use `runCallable` or `withTraceRun` for concurrent runs there. A `SyncContextManager` also
+ * loses `withTraceRun`'s context at the callback's first `await`: see `resolve` in
+ * `_run_frames.ts` (its later events are not recorded rather than recorded in another run).
  *
  * @module
  */
@@ -39,48 +41,50 @@ import { sortedNames } from "./event.ts";
 import type { EventTracer } from "./event_tracer.ts";
 import { TraceSession } from "./session.ts";
 import {
-  activeCell,
-  CELL_KEY,
-  currentOf,
+  contextFrame,
   currentSpanId,
   currentTraceSession,
-  type EventCell,
-  newFlowCell,
-} from "./_run_cells.ts";
+  enterFlow,
+  FRAME_KEY,
+  isFinished,
+  leaveFlow,
+  makeFrame,
+  markFinished,
+  resolve,
+  type RunFrame,
+  trackInFlight,
+} from "./_run_frames.ts";
 
 export { currentSpanId, currentTraceSession };
 
-/** Per run: how many of its scopes (root and nested) are open, and whether the root finished. */
+/** Per run: its nested scopes still open (oldest first, bounded), and whether the root finished. */
 interface RunState {
-  open: number;
+  readonly nested: Set<TraceScope>;
   rootFinished: boolean;
 }
 
-/** The most unfinished scopes a cell keeps; past it the oldest is forgotten. */
+/** The most nested scopes a run keeps open; past it the oldest is finished (as failed). */
 const MAX_SCOPES = 1000;
 const runs = new WeakMap<TraceSession, RunState>();
-const finished = new WeakSet<TraceScope>();
 /** Scopes finished automatically (their own finish comes too late and does nothing). */
 const abandoned = new WeakSet<TraceScope>();
 /** The error recorded on a scope finished automatically. */
 const NOT_FINISHED = "run not finished: the run or scope it was started in finished first";
 
-function push(cell: EventCell, scope: TraceScope): void {
-  if (cell.scopes.length >= MAX_SCOPES) {
-    const oldest = cell.scopes.shift()!;
-    if (!oldest.isRoot) {
-      abandon(oldest); // else its session could never close
-      void settle(oldest.session, false);
-    }
+/** Counts a nested scope open in its run (finishing the oldest past the bound). */
+function addNested(run: RunState, scope: TraceScope): void {
+  if (run.nested.size >= MAX_SCOPES) {
+    const oldest = run.nested.values().next().value!;
+    abandon(oldest);
     reportOnce(
       "events_scopes_full",
       "warn",
       "events_scopes_full",
-      `More than ${MAX_SCOPES} runs are open at once in one context: finish each startTraceRun ` +
-        "scope with finishTraceRun",
+      `More than ${MAX_SCOPES} runs are open at once: finish each startTraceRun scope with ` +
+        "finishTraceRun",
     );
   }
-  cell.scopes.push(scope);
+  run.nested.add(scope);
 }
 
 /** The payload of an active run scope (returned by {@linkcode startTraceRun}). */
@@ -97,8 +101,8 @@ export interface TraceScope {
   readonly span: Span | undefined;
   /** The JSONL path of the run (root scopes with JSONL enabled). */
   readonly tracePath: string | undefined;
-  /** @internal */
-  readonly cell: EventCell;
+  /** @internal The scope of the `withTraceRun` it was started in (itself for that one), if any. */
+  readonly home: TraceScope | undefined;
 }
 
 /** Options of {@linkcode startTraceRun}. */
@@ -117,21 +121,52 @@ export interface StartTraceRunOptions {
 
 /**
  * Starts a run: with no active session, a new session (root scope, `RunStarted`); inside one, a
- * nested agent span (`AgentRunStarted`) under the current span. The scope becomes current. An
+ * nested agent span (`AgentRunStarted`) under the current span. The scope becomes current for
+ * the rest of the calling async flow, inside the active `withTraceRun` if any (not after it). An
  * agent name or request id that is not a string is recorded in its string form.
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @returns The scope, or undefined when tracing is off (no tracer, or disabled).
  */
 export function startTraceRun(options: StartTraceRunOptions): TraceScope | undefined {
+  const context = contextFrame();
+  const previous = resolve(context);
+  const scope = open(options, previous, context?.scope);
+  if (scope !== undefined) enterFlow(makeFrame(scope, previous));
+  return scope;
+}
+
+/** The home of the scope `withTraceRun` starts: the scope itself. */
+const SELF = Symbol("self");
+
+function withHome(
+  fields: Omit<TraceScope, "home">,
+  home: TraceScope | undefined | typeof SELF,
+): TraceScope {
+  const scope: { -readonly [K in keyof TraceScope]: TraceScope[K] } = {
+    ...fields,
+    home: undefined,
+  };
+  scope.home = home === SELF ? scope : home;
+  return scope;
+}
+
+/**
+ * Starts a run scope (root or nested in `previous`'s run) whose home is `home` (`SELF`: itself);
+ * does not make it current.
+ */
+function open(
+  options: StartTraceRunOptions,
+  previous: RunFrame | undefined,
+  home: TraceScope | undefined | typeof SELF,
+): TraceScope | undefined {
   const o = ownFields(options);
   const tracer = o.tracer;
   if (tracer === undefined || !field(tracer, "enabled")) return undefined;
-  const cell = activeCell() ?? newFlowCell();
   const dependencyKeys = sortedNames(o.dependencies, false);
   const agent = safeString(o.agentName);
   const requestId = safeString(o.requestId);
-  const active = currentTraceSession();
+  const active = previous?.scope.session.closed === false ? previous.scope : undefined;
   if (active === undefined) {
     const tracePath = tracer.buildTracePath(requestId);
     const session = new TraceSession({
@@ -153,21 +188,18 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
       redacted,
     );
     session.emitEvent("RunStarted", session.rootSpanId, null, attributes);
-    runs.set(session, { open: 1, rootFinished: false });
-    const root: TraceScope = {
+    runs.set(session, { nested: new Set(), rootFinished: false });
+    return withHome({
       session,
       spanId: session.rootSpanId,
       isRoot: true,
       agentName: agent,
       span: session.spanOf(session.rootSpanId),
       tracePath,
-      cell,
-    };
-    push(cell, root);
-    return root;
+    }, home);
   }
-  const parent = currentOf(cell).spanId ?? active.rootSpanId;
-  const spanId = active.startSpan("AgentRunStarted", parent, {
+  const session = active.session;
+  const spanId = session.startSpan("AgentRunStarted", active.spanId, {
     agent,
     request_id: requestId,
     input: o.inputPayload ?? null,
@@ -176,18 +208,16 @@ export function startTraceRun(options: StartTraceRunOptions): TraceScope | undef
     name: `invoke_agent ${agent}`,
     attributes: { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent },
   });
-  const run = runs.get(active);
-  if (run !== undefined) run.open++;
-  const nested: TraceScope = {
-    session: active,
+  const nested = withHome({
+    session,
     spanId,
     isRoot: false,
     agentName: agent,
-    span: active.spanOf(spanId),
+    span: session.spanOf(spanId),
     tracePath: undefined,
-    cell,
-  };
-  push(cell, nested);
+  }, home);
+  const run = runs.get(session);
+  if (run !== undefined) addNested(run, nested);
   return nested;
 }
 
@@ -201,12 +231,13 @@ export interface FinishTraceRunOptions {
 
 /**
  * Finishes a run scope: `RunFinished` (root) or `AgentRunFinished` (nested), written to the
- * scope's own session whatever is current now, and makes the latest scope still open in its
- * context current again. A root (and the scope `withTraceRun` started) first finishes the scopes
- * of its run still open in its own context (as failed, reported once as
- * `events_run_not_finished`); the finish of such a scope, when it comes, does nothing. The run's sinks are closed once its root and every scope nested
- * in it have finished. An undefined scope does nothing. Any result and error are recorded as far
- * as they can be read.
+ * scope's own session whatever is current now; the scope is no longer current anywhere (what was
+ * current before it is, in each context that had it). A root (and the scope `withTraceRun`
+ * started) first finishes the scopes of its run started in the same place and still open (as
+ * failed, reported once as `events_run_not_finished`); the finish of such a scope, when it comes,
+ * does nothing. The run's sinks are closed once its root and every scope nested in it have
+ * finished. An undefined scope does nothing. Any result and error are recorded as far as they can
+ * be read.
  *
  * @param scope The scope from {@linkcode startTraceRun} (anything but an object does nothing).
  * @param outcome The result or error.
@@ -221,29 +252,16 @@ export function finishTraceRun(
   if (abandoned.has(scope)) return settle(scope.session, false);
   const result = field(outcome, "result");
   const error = errorText(field(outcome, "error"));
-  if (scope.isRoot || scope.cell.owner === scope) finishLeftOpen(scope);
+  if (scope.isRoot || scope.home === scope) finishLeftOpen(scope); // a root, or withTraceRun's
   end(scope, error === null && field(result, "success") === true, error, result);
+  leaveFlow();
   return settle(scope.session, scope.isRoot);
 }
 
-/** Takes a scope out of its context, writes its finishing event and counts it as finished. */
+/** Writes a scope's finishing event and counts it as finished. */
 function end(scope: TraceScope, success: boolean, error: string | null, result: unknown): void {
-  const first = !finished.has(scope);
-  finished.add(scope);
-  const scopes = scope.cell.scopes;
-  const at = scopes.lastIndexOf(scope);
-  if (at >= 0) {
-    if (at < scopes.length - 1) {
-      reportOnce(
-        "events_runs_overlap",
-        "warn",
-        "events_runs_overlap",
-        "A run finished before runs started after it in the same context: their events were " +
-          "recorded in one run. Trace concurrent runs with runCallable or withTraceRun",
-      );
-    }
-    scopes.splice(at, 1);
-  }
+  const first = !isFinished(scope);
+  markFinished(scope);
   if (scope.isRoot) {
     scope.session.finishSpan("RunFinished", scope.spanId, {
       success,
@@ -259,8 +277,8 @@ function end(scope: TraceScope, success: boolean, error: string | null, result: 
   }
   const run = runs.get(scope.session);
   if (run !== undefined && first) {
-    run.open--;
     if (scope.isRoot) run.rootFinished = true;
+    else run.nested.delete(scope);
   }
 }
 
@@ -268,16 +286,18 @@ function end(scope: TraceScope, success: boolean, error: string | null, result: 
 function abandon(scope: TraceScope): void {
   abandoned.add(scope);
   end(scope, false, NOT_FINISHED, null);
+  void settle(scope.session, false);
 }
 
 /**
  * Before a root (or the scope `withTraceRun` started) finishes: finishes the scopes of its run
- * still open in its context, latest first, so none of them keeps the run's session open.
+ * started in the same place and still open, latest first, so none of them keeps the run's
+ * session open.
  */
 function finishLeftOpen(scope: TraceScope): void {
-  const left = scope.cell.scopes.filter((s) =>
-    s !== scope && s.session === scope.session && !s.isRoot
-  );
+  const run = runs.get(scope.session);
+  if (run === undefined) return;
+  const left = [...run.nested].filter((s) => s !== scope && s.home === scope.home);
   if (left.length === 0) return;
   reportOnce(
     "events_run_not_finished",
@@ -293,7 +313,9 @@ function finishLeftOpen(scope: TraceScope): void {
 /** Closes the session once its root and every scope nested in it finished; else flushes a root. */
 function settle(session: TraceSession, isRoot: boolean): Promise<void> {
   const run = runs.get(session);
-  if (run === undefined ? isRoot : run.rootFinished && run.open <= 0) return session.close();
+  if (run === undefined ? isRoot : run.rootFinished && run.nested.size === 0) {
+    return session.close();
+  }
   return isRoot ? session.flush() : Promise.resolve();
 }
 
@@ -301,7 +323,8 @@ function settle(session: TraceSession, isRoot: boolean): Promise<void> {
  * Runs `fn` as a traced run in its own scope: starts the run, makes it current (and its
  * tracelet span active, so nested tracelet and agent-layer spans nest under it), and finishes
  * it on every exit path (success envelope `{success: true, output}`, or the error, which is also
- * recorded on the tracelet span and rethrown).
+ * recorded on the tracelet span and rethrown). With a context manager that loses the context at
+ * an `await` (`SyncContextManager`), only the synchronous part of `fn` is in the run.
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @param fn The function.
@@ -315,34 +338,29 @@ export function withTraceRun<R>(
   if (typeof fn !== "function") {
     return Promise.reject(new TypeError("withTraceRun needs a function to run"));
   }
-  const outer = currentOf(activeCell());
-  const cell: EventCell = { base: { session: outer.session, spanId: outer.spanId }, scopes: [] };
-  const manager = getContextManager();
-  const context = manager.active().set(CELL_KEY, cell);
-  return manager.with(context, () => {
-    const scope = startTraceRun(options);
-    if (scope === undefined) return Promise.resolve().then(fn);
-    cell.owner = scope;
-    const inner = scope.span === undefined
-      ? manager.active()
-      : manager.active().set(SPAN_KEY, scope.span);
-    let settled: Promise<void> = Promise.resolve();
-    const run = async () => await fn();
-    const result = runScoped(inner, run, (error, failed) => {
-      if (failed) {
-        scope.span?.recordException(error);
-        settled = finishTraceRun(scope, { error });
-      }
-    });
-    return result.then(
-      async (value) => {
-        await finishTraceRun(scope, { result: { success: true, output: value } });
-        return value;
-      },
-      async (error: unknown) => {
-        await settled;
-        throw error;
-      },
-    );
+  const previous = resolve(contextFrame());
+  const scope = open(options, previous, SELF);
+  if (scope === undefined) return Promise.resolve().then(fn);
+  const frame = makeFrame(scope, previous);
+  trackInFlight(frame);
+  const active = getContextManager().active().set(FRAME_KEY, frame);
+  const inner = scope.span === undefined ? active : active.set(SPAN_KEY, scope.span);
+  let settled: Promise<void> = Promise.resolve();
+  const run = async () => await fn();
+  const result = runScoped(inner, run, (error, failed) => {
+    if (failed) {
+      scope.span?.recordException(error);
+      settled = finishTraceRun(scope, { error });
+    }
   });
+  return result.then(
+    async (value) => {
+      await finishTraceRun(scope, { result: { success: true, output: value } });
+      return value;
+    },
+    async (error: unknown) => {
+      await settled;
+      throw error;
+    },
+  );
 }
