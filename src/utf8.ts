@@ -10,3 +10,11 @@ export const utf8Encoder: TextEncoder = /* @__PURE__ */ new TextEncoder();
 
 /** Decodes UTF-8 bytes (invalid sequences become U+FFFD; a leading BOM is dropped). */
 export const utf8Decoder: TextDecoder = /* @__PURE__ */ new TextDecoder();
+
+/**
+ * Decodes UTF-8 bytes exactly as stored: invalid sequences become U+FFFD, and a leading BOM is
+ * kept as U+FEFF. Storage reads use it, so a line that starts with U+FEFF reads back as appended.
+ */
+export const utf8ExactDecoder: TextDecoder = /* @__PURE__ */ new TextDecoder("utf-8", {
+  ignoreBOM: true,
+});

@@ -20,7 +20,8 @@ export interface Utf8LineOptions {
 
 /**
  * A line splitter over UTF-8 chunks of any size. A multi-byte character or a line split across
- * chunks is reassembled; invalid bytes become U+FFFD; a `\r` before a `\n` is kept. With
+ * chunks is reassembled; invalid bytes become U+FFFD; a `\r` before a `\n` and a leading U+FEFF
+ * (byte order mark) are kept, so lines read back exactly as written. With
  * `maxLineLength`, longer lines are skipped and the lines after them still read.
  *
  * @example
@@ -35,7 +36,8 @@ export interface Utf8LineOptions {
  * ```
  */
 export class Utf8LineSplitter {
-  readonly #decoder = new TextDecoder();
+  // `ignoreBOM`: a leading U+FEFF is part of the first line, not dropped.
+  readonly #decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   // The unfinished line as pieces, joined once at its `\n` (concatenating and searching a growing
   // string at every chunk would be quadratic in the line length).
   #pieces: string[] = [];

@@ -9,14 +9,21 @@
  *
  * Sanitized segments never contain `/` and never start with `~`, so distinct paths give distinct
  * keys, and nothing is ever written outside the prefix. A log path longer than 240 characters
- * once sanitized is keyed as `~<64-bit hash of the original path>` instead.
+ * once sanitized is keyed as `~<hash>` instead: 32 hex digits, 128 bits of the SHA-256 of the
+ * original path's JSON (see `segmentDigest`).
  *
  * @module
  */
 
 import { TracerError } from "../errors.ts";
 import { newOutboxId } from "./_outbox_entries.ts";
-import { blobSegments, checkLines, checkPath, sanitizeSegment, segmentHash } from "./_sanitize.ts";
+import {
+  blobSegments,
+  checkLines,
+  checkPath,
+  sanitizeSegment,
+  segmentDigest,
+} from "./_sanitize.ts";
 import type { StoragePath } from "./types.ts";
 import { utf8Encoder } from "../utf8.ts";
 
@@ -67,7 +74,7 @@ export function checkPrefix(prefix: string | undefined, adapter: string): string
  */
 export function logPrefix(path: StoragePath): string {
   const joined = checkPath(path).map(sanitizeSegment).join("/");
-  const log = joined.length <= MAX_LOG_KEY ? joined : `~${segmentHash(JSON.stringify(path))}`;
+  const log = joined.length <= MAX_LOG_KEY ? joined : `~${segmentDigest(JSON.stringify(path))}`;
   return `l/${log}/~/`;
 }
 

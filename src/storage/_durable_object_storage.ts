@@ -28,7 +28,7 @@ import { BoundedOutbox, type OutboxStore } from "./_outbox.ts";
 import { isOutboxId, outboxLimits } from "./_outbox_entries.ts";
 import { OutboxLeases } from "./_outbox_leases.ts";
 import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
-import { utf8Decoder, utf8Encoder } from "../utf8.ts";
+import { utf8Encoder, utf8ExactDecoder } from "../utf8.ts";
 
 /** The part of a Durable Object's storage API (`DurableObjectStorage`) tracelet uses. */
 export interface DurableObjectStorageLike {
@@ -152,10 +152,13 @@ class DurableObjectOutboxStore implements OutboxStore {
     return this.#storage.put({ [this.#meta + info.id]: info });
   }
 
-  async remove(id: string): Promise<void> {
-    if (!isOutboxId(id)) return;
+  /** Deletes an entry; true when it existed (the object runs one storage operation at a time). */
+  async remove(id: string): Promise<boolean> {
+    if (!isOutboxId(id)) return false;
+    const existed = (await this.get(id)) !== undefined;
     const parts = (await listAll(this.#storage, `${this.#body + id}/`)).map(([key]) => key);
     await deleteAll(this.#storage, [this.#meta + id, ...parts]);
+    return existed;
   }
 }
 
@@ -229,7 +232,9 @@ export class DurableObjectTraceStorage implements TraceStorage {
       if (parts === undefined) chunks.set(chunk, [value]);
       else parts.push(value);
     }
-    return [...chunks.values()].flatMap((parts) => splitLines(utf8Decoder.decode(concat(parts))));
+    return [...chunks.values()].flatMap((parts) =>
+      splitLines(utf8ExactDecoder.decode(concat(parts)))
+    );
   }
 
   /**

@@ -47,10 +47,12 @@ export interface FileSystem {
 export interface AppendHandle {
   /** The file's size in bytes. */
   size(): Promise<number>;
-  /** The byte at a position (`undefined` past the end). */
-  byteAt(position: number): Promise<number | undefined>;
+  /** Reads up to `length` bytes at a position (fewer past the end). */
+  readAt(position: number, length: number): Promise<Uint8Array>;
   /** Writes at the end of the file; returns how many bytes were written. */
   write(data: Uint8Array): Promise<number>;
+  /** Cuts the file to a size in bytes. */
+  truncate(size: number): Promise<void>;
   /** Closes the handle. */
   close(): Promise<void>;
 }
@@ -62,6 +64,13 @@ const NEWLINE = 0x0a;
  * and does not end with `\n` (an append torn by a crash), a `\n` goes first, in the same write:
  * the torn piece stays a malformed line of its own instead of swallowing the first new line.
  *
+ * All or nothing: when a write fails after part of the bytes landed (a full disk makes the first
+ * write short and the next one fail with `ENOSPC`; some runtimes' writes loop and report only the
+ * error), the file is cut back to its size before the append, so a rejected append leaves no line
+ * of its batch and no torn line. It is cut only when what it gained is exactly a start of this
+ * append's bytes: when another process appended meanwhile, cutting would remove its lines, so the
+ * file is left and the next append ends the torn line.
+ *
  * @param handle The open file.
  * @param data The bytes (whole lines).
  * @returns When written and closed.
@@ -70,19 +79,38 @@ export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Pr
   try {
     const size = await handle.size();
     let bytes = data;
-    if (size > 0 && (await handle.byteAt(size - 1)) !== NEWLINE) {
+    if (size > 0 && (await handle.readAt(size - 1, 1))[0] !== NEWLINE) {
       bytes = new Uint8Array(data.byteLength + 1);
       bytes[0] = NEWLINE;
       bytes.set(data, 1);
     }
     // One write for the whole batch; the loop only continues after a short write.
-    for (let done = 0; done < bytes.byteLength;) {
-      const written = await handle.write(bytes.subarray(done));
-      if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
-      done += written;
+    try {
+      for (let done = 0; done < bytes.byteLength;) {
+        const written = await handle.write(bytes.subarray(done));
+        if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+        done += written;
+      }
+    } catch (error) {
+      await undoAppend(handle, size, bytes);
+      throw error;
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** Cuts a file back to `size` when all it gained since is a start of `bytes`; never rejects. */
+async function undoAppend(handle: AppendHandle, size: number, bytes: Uint8Array): Promise<void> {
+  try {
+    const grown = await handle.size() - size;
+    if (grown <= 0 || grown > bytes.byteLength) return;
+    const tail = await handle.readAt(size, grown);
+    if (tail.byteLength === grown && tail.every((byte, i) => byte === bytes[i])) {
+      await handle.truncate(size);
+    }
+  } catch {
+    // The append's own error is the one to report.
   }
 }
 
@@ -160,14 +188,60 @@ export async function readIfExists(fs: FileSystem, path: string): Promise<Uint8A
  *
  * @param fs The file system.
  * @param path Absolute path.
- * @returns When gone.
+ * @returns When gone: true when this call deleted it, false when it was missing.
  */
-export async function removeIfExists(fs: FileSystem, path: string): Promise<void> {
+export async function removeIfExists(fs: FileSystem, path: string): Promise<boolean> {
   try {
     await fs.remove(path);
+    return true;
   } catch (error) {
     if (!isNotFound(error)) throw error;
+    return false;
   }
+}
+
+/** The root of an absolute path: `/`; on Windows `\\host\share\`, `C:\` or `\` (either slash). */
+const POSIX_ROOT = /^\//;
+const WINDOWS_ROOT = /^(?:[\\/]{2}[^\\/]+[\\/]+[^\\/]+(?:[\\/]|$)|(?:[A-Za-z]:)?[\\/])/;
+
+/**
+ * Makes a path absolute against a working directory and collapses `.`, `..` and repeated
+ * separators, as `node:path`'s `resolve` does, so that one directory always has one name (the fs
+ * adapters key their per-file queues and outbox leases by it). Separators are `/`, and on
+ * Windows also `\`, where the result uses `\` and keeps the root (`C:\`, `\\host\share\`; a path
+ * starting with one separator is on the working directory's drive, and `C:x` is taken against
+ * the working directory when it is on drive `C:`, else against `C:\`).
+ *
+ * @param cwd The absolute working directory.
+ * @param path A relative or absolute path.
+ * @param windows Whether these are Windows paths.
+ * @returns The absolute path, without a trailing separator (but the root's).
+ * @example
+ * ```ts
+ * import { resolvePath } from "./_fs.ts";
+ * resolvePath("/home/me", "./traces//a/../b/"); // "/home/me/traces/b"
+ * ```
+ */
+export function resolvePath(cwd: string, path: string, windows = false): string {
+  const rootOf = (p: string) => (windows ? WINDOWS_ROOT : POSIX_ROOT).exec(p)?.[0];
+  let full = path;
+  let root = rootOf(path);
+  if (root === undefined) {
+    const drive = windows ? /^[A-Za-z]:/.exec(path)?.[0] : undefined;
+    const onCwd = drive === undefined || cwd.toUpperCase().startsWith(drive.toUpperCase());
+    full = `${onCwd ? cwd : drive + "\\"}/${path.slice(drive?.length ?? 0)}`;
+    root = rootOf(full) ?? "/";
+  } else if (windows && root.length === 1) {
+    root = rootOf(cwd) ?? root;
+    full = root + path.slice(1);
+  }
+  const segments: string[] = [];
+  for (const segment of full.slice(root.length).split(windows ? /[\\/]+/ : /\/+/)) {
+    if (segment === "..") segments.pop();
+    else if (segment !== "." && segment !== "") segments.push(segment);
+  }
+  if (!windows) return "/" + segments.join("/");
+  return root.replace(/[\\/]/g, "\\").replace(/[^\\]$/, "$&\\") + segments.join("\\");
 }
 
 /**

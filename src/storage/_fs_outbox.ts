@@ -171,10 +171,12 @@ export class FsOutboxStore implements OutboxStore {
    * Deletes the metadata, then the body.
    *
    * @param id The entry id.
-   * @returns When both are gone.
+   * @returns When both are gone: whether this call deleted the entry (its metadata file; only
+   *   one of several processes removing it at once can).
    */
-  async remove(id: string): Promise<void> {
-    await removeIfExists(this.#fs, this.#path(id, "json"));
+  async remove(id: string): Promise<boolean> {
+    const removed = await removeIfExists(this.#fs, this.#path(id, "json"));
     await removeIfExists(this.#fs, this.#path(id, "bin"));
+    return removed;
   }
 }

@@ -120,8 +120,14 @@ export class KeyedOutboxStore implements OutboxStore {
     return this.#store.put(this.#prefix + info.id, toArrayBuffer(body), metadata);
   }
 
-  /** Deletes an entry; ids that are not outbox ids are ignored. */
-  async remove(id: string): Promise<void> {
-    if (isOutboxId(id)) await this.#store.delete(this.#prefix + id);
+  /**
+   * Deletes an entry; ids that are not outbox ids are ignored. R2 and KV deletes do not say
+   * whether the key existed, so this resolves to true (two isolates evicting the same entry at
+   * once may both report it).
+   */
+  async remove(id: string): Promise<boolean> {
+    if (!isOutboxId(id)) return false;
+    await this.#store.delete(this.#prefix + id);
+    return true;
   }
 }

@@ -27,7 +27,7 @@ import { type KeyedStore, listAll } from "./_keyed_store.ts";
 import { BoundedOutbox } from "./_outbox.ts";
 import { outboxLimits } from "./_outbox_entries.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
-import { utf8Decoder } from "../utf8.ts";
+import { utf8ExactDecoder } from "../utf8.ts";
 
 /** Options of the keyed adapters. */
 export interface KeyedStorageOptions extends OutboxOptions {
@@ -90,7 +90,7 @@ export class KeyedStorage implements TraceStorage {
     const values = await mapLimit(chunks, READ_CONCURRENCY, ({ key }) => this.#store.get(key));
     return values.flatMap((
       value,
-    ) => (value === undefined ? [] : splitLines(utf8Decoder.decode(value))));
+    ) => (value === undefined ? [] : splitLines(utf8ExactDecoder.decode(value))));
   }
 
   /**

@@ -50,8 +50,12 @@ export interface OutboxStore {
    * leave it out: the outbox then reads the body and writes the entry again.
    */
   rewrite?(info: OutboxEntryInfo): Promise<void>;
-  /** Deletes an entry; absent ids are fine. */
-  remove(id: string): Promise<void>;
+  /**
+   * Deletes an entry; absent ids are fine. Resolves to whether this call deleted it: false when
+   * it was already gone (another instance or process removed it first), so that two outboxes
+   * evicting the same entry do not both report it. Stores that cannot tell resolve to true.
+   */
+  remove(id: string): Promise<boolean>;
 }
 
 const byId = (a: OutboxEntryInfo, b: OutboxEntryInfo): number =>
@@ -104,14 +108,16 @@ export class BoundedOutbox implements Outbox {
     return (await this.#store.list()).sort(byId);
   }
 
-  /** Removes entries one by one; returns those removed (one that fails stays, for later). */
+  /**
+   * Removes entries one by one; returns those this call removed (one already removed by another
+   * outbox is left out; one that fails stays, for later).
+   */
   async #removeAll(entries: readonly OutboxEntryInfo[]): Promise<OutboxEntryInfo[]> {
     const removed: OutboxEntryInfo[] = [];
     for (const entry of entries) {
       try {
-        await this.#store.remove(entry.id);
+        if (await this.#store.remove(entry.id)) removed.push(entry);
         this.#leases.release(entry.id);
-        removed.push(entry);
       } catch {
         // Still stored: still within the outbox's accounting, removed by a later enqueue.
       }

@@ -12,16 +12,19 @@
  * - it is not a Windows device name (`CON`, `PRN`, `AUX`, `NUL`, `COM0-9`, `LPT0-9`, in any case,
  *   with or without an extension).
  *
- * Every other segment is **rewritten** to `_` + a readable part + `~` + 16 hex digits + its
+ * Every other segment is **rewritten** to `_` + a readable part + `~` + 32 hex digits + its
  * extension: the extension is a final `.` and 1 to 16 of `A-Z a-z 0-9` (`.jsonl`), kept so that
  * a rewritten file still matches `*.jsonl` (empty when the segment has none); the readable part
  * is the rest of the segment with each character outside `A-Z a-z 0-9 . _ -` replaced by `_`,
- * truncated so the whole name is at most 120 characters; the hex digits are a 64-bit hash of the
- * whole original segment's UTF-16 code units. A verbatim name never contains `~`, so a rewritten
- * name never equals a verbatim one, and two different rewritten segments differ unless their
- * 64-bit hashes collide. Examples: `..` → `_..~<hash>`, `../x` → `_.._x~<hash>`,
- * `C:\x` → `_C__x~<hash>`, `` (empty) → `_~<hash>`, `chat_a@b.jsonl` → `_chat_a_b~<hash>.jsonl`,
- * a 10 kB name without extension → `_` + its first 102 characters + `~<hash>`.
+ * truncated so the whole name is at most 120 characters; the hex digits are
+ * {@linkcode segmentDigest}, 128 bits of the SHA-256 of the whole original segment. A verbatim
+ * name never contains `~`, so a rewritten name never equals a verbatim one, and two different
+ * segments get different rewritten names: finding two that share one means finding a SHA-256
+ * collision in 128 bits (about 2^64 tries). The digits are lower case, so two rewritten names
+ * also differ on a case-insensitive file system. Examples: `..` → `_..~<hash>`, `../x` →
+ * `_.._x~<hash>`, `C:\x` → `_C__x~<hash>`, `` (empty) → `_~<hash>`, `chat_a@b.jsonl` →
+ * `_chat_a_b~<hash>.jsonl`, a 10 kB name without extension → `_` + its first 86 characters +
+ * `~<hash>`.
  *
  * Slashes, backslashes, NUL and control characters never survive, so a mapped segment is always a
  * single path component strictly inside its parent. Caveat: verbatim names keep their case, so
@@ -30,6 +33,7 @@
  * @module
  */
 
+import { Sha256 } from "../hash/sha256.ts";
 import type { StoragePath } from "./types.ts";
 
 /** The longest mapped segment, in characters (all ASCII, so also bytes). */
@@ -42,8 +46,37 @@ const EXTENSION = /\.[A-Za-z0-9]{1,16}$/;
 const SHA256_KEY = /^sha256:([0-9a-f]{64})$/;
 
 /**
+ * The hash of a rewritten name: the first 128 bits of the SHA-256 of the text's UTF-16 code
+ * units (each as two bytes, big-endian: the UTF-16BE encoding, lone surrogates included), as 32
+ * lower-case hex digits. Collision resistant, so two different ids never share a name.
+ *
+ * @param text Any string, including lone surrogates and NUL.
+ * @returns 32 lower-case hex digits.
+ * @example
+ * ```ts
+ * import { segmentDigest } from "./_sanitize.ts";
+ * segmentDigest(""); // "e3b0c44298fc1c149afbf4c8996fb924" (SHA-256 of no bytes)
+ * ```
+ */
+export function segmentDigest(text: string): string {
+  const units = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    units[2 * i] = c >>> 8;
+    units[2 * i + 1] = c & 0xff;
+  }
+  let hex = "";
+  for (const byte of new Sha256().update(units).digest().subarray(0, 16)) {
+    hex += byte.toString(16).padStart(2, "0");
+  }
+  return hex;
+}
+
+/**
  * A 64-bit hash of a string's UTF-16 code units as 16 hex digits (two 32-bit multiply-xor lanes
- * with a final avalanche). Not cryptographic; it only keeps rewritten names apart.
+ * with a final avalanche). Not collision resistant: two different strings with the same hash can
+ * be made in about a second. Storage names use {@linkcode segmentDigest}; this one is kept only
+ * for the event log's trace file names (`src/events/event_tracer.ts`) until they switch.
  *
  * @param text Any string, including lone surrogates and NUL.
  * @returns 16 lower-case hex digits.
@@ -83,8 +116,8 @@ function hex8(x: number): string {
  * ```ts
  * import { sanitizeSegment } from "./_sanitize.ts";
  * sanitizeSegment("spans.jsonl"); // "spans.jsonl"
- * sanitizeSegment("../etc"); // "_.._etc~" + 16 hex digits
- * sanitizeSegment("chat_a@b.jsonl"); // "_chat_a_b~" + 16 hex digits + ".jsonl"
+ * sanitizeSegment("../etc"); // "_.._etc~" + 32 hex digits
+ * sanitizeSegment("chat_a@b.jsonl"); // "_chat_a_b~" + 32 hex digits + ".jsonl"
  * ```
  */
 export function sanitizeSegment(segment: string): string {
@@ -96,7 +129,7 @@ export function sanitizeSegment(segment: string): string {
   }
   const extension = EXTENSION.exec(segment)?.[0] ?? "";
   const stem = segment.slice(0, segment.length - extension.length);
-  const suffix = "~" + segmentHash(segment) + extension;
+  const suffix = "~" + segmentDigest(segment) + extension;
   const room = MAX_SEGMENT_LENGTH - 1 - suffix.length;
   return "_" + stem.slice(0, room).replace(UNSAFE_CHAR, "_") + suffix;
 }

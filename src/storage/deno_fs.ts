@@ -26,8 +26,8 @@ import {
   appendToHandle,
   type FileSystem,
   isNotFound,
+  resolvePath,
   symlinkRefused,
-  trimSeparators,
   writeChunks,
 } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
@@ -40,6 +40,7 @@ interface DenoFile {
   seek(offset: number, whence: 0): Promise<number>;
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
+  truncate(len: number): Promise<void>;
   syncData(): Promise<void>;
   close(): void;
 }
@@ -62,8 +63,6 @@ interface DenoFileApi extends DenoGlobal {
   stat(path: string): Promise<{ readonly mtime: Date | null }>;
 }
 
-const ABSOLUTE = /^(?:[\\/]|[A-Za-z]:[\\/])/;
-
 async function isSymlink(deno: DenoFileApi, path: string): Promise<boolean> {
   try {
     return (await deno.lstat(path)).isSymlink;
@@ -81,14 +80,21 @@ async function isSymlink(deno: DenoFileApi, path: string): Promise<boolean> {
 async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
   if (await isSymlink(deno, path)) throw symlinkRefused(path);
   const file = await deno.open(path, { read: true, append: true, create: true });
-  const one = new Uint8Array(1);
   await appendToHandle({
     size: async () => (await file.stat()).size,
-    async byteAt(position) {
+    async readAt(position, length) {
+      const buffer = new Uint8Array(length);
       await file.seek(position, 0);
-      return (await file.read(one)) === 1 ? one[0] : undefined;
+      let read = 0;
+      while (read < length) {
+        const n = await file.read(buffer.subarray(read));
+        if (n === null || n === 0) break;
+        read += n;
+      }
+      return buffer.subarray(0, read);
     },
     write: (bytes) => file.write(bytes),
+    truncate: (size) => file.truncate(size),
     close: () => Promise.resolve(file.close()),
   }, data);
 }
@@ -111,7 +117,8 @@ async function writeWhole(
 
 function denoFileSystem(deno: DenoFileApi): FileSystem {
   return {
-    resolve: (path) => ABSOLUTE.test(path) ? path : `${trimSeparators(deno.cwd())}/${path}`,
+    // Normalized, as node:path's resolve does: `lr` and `./lr` are one root (one lease table).
+    resolve: (path) => resolvePath(deno.cwd(), path, deno.build?.os === "windows"),
     appendFile: (path, data) => append(deno, path, data),
     writeFile: (path, data, sync) => writeWhole(deno, path, data, sync),
     readFile: (path) => deno.readFile(path),

@@ -107,9 +107,8 @@ class MemoryOutboxStore implements OutboxStore {
     if (entry !== undefined) entry.info = info;
     return Promise.resolve();
   }
-  remove(id: string): Promise<void> {
-    this.#entries.delete(id);
-    return Promise.resolve();
+  remove(id: string): Promise<boolean> {
+    return Promise.resolve(this.#entries.delete(id));
   }
 }
 

@@ -24,8 +24,8 @@ import {
   readdir,
   readFile,
   rename,
-  rm,
   stat,
+  unlink,
 } from "node:fs/promises";
 import { resolve } from "node:path";
 import { appendToHandle, type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
@@ -54,12 +54,14 @@ async function isSymlink(path: string): Promise<boolean> {
  */
 async function appendNoFollow(path: string, data: Uint8Array): Promise<void> {
   const handle = await openNoFollow(path);
-  const one = new Uint8Array(1);
   await appendToHandle({
     size: async () => (await handle.stat()).size,
-    byteAt: async (position) =>
-      (await handle.read(one, 0, 1, position)).bytesRead === 1 ? one[0] : undefined,
+    async readAt(position, length) {
+      const buffer = new Uint8Array(length);
+      return buffer.subarray(0, (await handle.read(buffer, 0, length, position)).bytesRead);
+    },
     write: async (bytes) => (await handle.write(bytes, 0, bytes.byteLength, null)).bytesWritten,
+    truncate: (size) => handle.truncate(size),
     close: () => handle.close(),
   }, data);
 }
@@ -102,7 +104,9 @@ const nodeFileSystem: FileSystem = {
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   },
   rename: (from, to) => rename(from, to),
-  remove: (path) => rm(path),
+  // Not `rm`: it ignores a file deleted between its own check and its unlink, so two processes
+  // removing one outbox entry would both be told they did.
+  remove: (path) => unlink(path),
   mkdirp: async (path) => void await mkdir(path, { recursive: true }),
   readDir: (path) => readdir(path),
   mtime: async (path) => (await stat(path)).mtimeMs,

@@ -55,6 +55,27 @@ export async function withStorage(
   }
 }
 
+/**
+ * Two different ids crafted (in about a second) to share one rewritten name when names held a
+ * 64-bit hash whose halves did not depend on each other: a storage must keep them apart.
+ */
+export const COLLIDING_IDS: readonly [string, string] = [
+  "s".repeat(110) +
+  "\u6083\ud07e\u655c\ue3fa\u87a1\u5409\u5414\ue660\uc6f9\u7842\u4e30\u8ddd" +
+  "\ud732\ub001\u5393\u28fa\ucdd1\uc5b1\u6474\u07a8\uc75d\ua185\u101a\ufdb1" +
+  "\ud853\u424b\ua6f4\u3b23\u1d72\u6d03\uc5bc\u9d99\ud8fa\u9718\u7f1a\u91d6" +
+  "\u840e\uef7d\u86bc\u3fc6\uc19d\uf2b0\u691d\uc7f8\udbab\u44b9\u7eed\u2093" +
+  "\ub352\uf800\ua6bc\u1893\ub012\u035c\u564e\u6046\uffc4\u9f94\u914f\u263c" +
+  "\u06be\uda46\ucf74\u3b6a",
+  "s".repeat(110) +
+  "\u9d82\u48c9\u655c\ue3fa\u24a0\uccbe\ue91b\u7fdd\u61fa\ucfb7\ueb37\u1448" +
+  "\u7233\u2f96\uac92\ub065\ucdd1\uc5b1\u6474\u07a8\u625c\u392a\u101a\ufdb1" +
+  "\u7552\udae4\u43f5\u808c\u1d72\u6d03\u62bd\u066a\u7bfd\u0f8d\u9a19\u6abb" +
+  "\u840e\uef7d\u63bd\ud655\u6c9e\u692d\u8c1a\u6f4d\u38a4\ud3c4\u7eed\u2093" +
+  "\u1e53\u40b3\u4bbf\ub06e\ub012\u035c\u564e\u6046\uffc4\u9f94\u3c4c\u8ea9" +
+  "\ua4bf\u2629\ucf74\u3b6a",
+];
+
 /** Path segments and keys that must never escape a root or collide with each other. */
 export const HOSTILE_IDS: readonly string[] = [
   "..",
@@ -78,6 +99,7 @@ export const HOSTILE_IDS: readonly string[] = [
   "caf\u00e9",
   "x".repeat(10_000),
   "x".repeat(10_000) + "y",
+  ...COLLIDING_IDS,
 ];
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
@@ -172,6 +194,18 @@ export function storageConformance(
           ? lines.filter((line) => line !== "")
           : [...lines, ""];
         assert.deepEqual(await s.readLines(["u.jsonl"]), expected);
+      }),
+    );
+
+    it(
+      "keeps a leading U+FEFF (byte order mark) on the first line of a log and of each append",
+      run(async (s) => {
+        const log = ["projects", "p", "bom", "spans.jsonl"];
+        await s.appendLines(log, ['\ufeff{"a":1}', "b"]);
+        await s.appendLines(log, ["\ufeff\ufeffc"]);
+        await s.appendLines(["bom.jsonl"], ["\ufeff"]);
+        assert.deepEqual(await s.readLines(log), ['\ufeff{"a":1}', "b", "\ufeff\ufeffc"]);
+        assert.deepEqual(await s.readLines(["bom.jsonl"]), ["\ufeff"]);
       }),
     );
 

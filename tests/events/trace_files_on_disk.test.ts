@@ -66,7 +66,7 @@ describe("trace files with ids a storage rewrites", { skip: !hasFileSystem }, ()
       await tracer.runCallable({ agentName: "a", requestId: "r1", fn: () => {} });
       await storage.close();
       const path = tracer.traceInfo("r1").trace_path!;
-      assert.match(path, /^_my_traces~[0-9a-f]{16}\/2026\/run_\d{8}T\d{6}Z_r1\.jsonl$/);
+      assert.match(path, /^_my_traces~[0-9a-f]{32}\/2026\/run_\d{8}T\d{6}Z_r1\.jsonl$/);
       assert.match(await readFile(join(root, path), "utf8"), /"RunStarted"/);
     } finally {
       await storage.close();
@@ -86,7 +86,7 @@ describe("session files with ids a storage rewrites", { skip: !hasFileSystem }, 
       await storage.close();
       const [dir] = await readdir(join(root, "sessions"));
       const [file] = await readdir(join(root, "sessions", dir));
-      assert.match(file, /^_chat_user_example\.com~[0-9a-f]{16}\.jsonl$/);
+      assert.match(file, /^_chat_user_example\.com~[0-9a-f]{32}\.jsonl$/);
       const text = await readFile(join(root, "sessions", dir, file), "utf8");
       assert.equal(JSON.parse(text).span_id, span.spanId);
     } finally {

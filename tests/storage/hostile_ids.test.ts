@@ -15,8 +15,9 @@ import { sanitizeSegment } from "../../src/storage/_sanitize.ts";
 import { KvStorage } from "../../src/storage/cloudflare_kv.ts";
 import { R2Storage } from "../../src/storage/cloudflare_r2.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
+import type { TraceStorage } from "../../src/storage/types.ts";
 import { FakeKVNamespace, FakeR2Bucket } from "../_fakes/cloudflare.ts";
-import { HOSTILE_IDS } from "../_conformance/storage.ts";
+import { COLLIDING_IDS, HOSTILE_IDS } from "../_conformance/storage.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
 import { walk } from "../_support/files.ts";
@@ -57,7 +58,7 @@ describe("hostile ids: sanitizeSegment", () => {
     for (const id of MORE_HOSTILE_IDS) {
       const mapped = sanitizeSegment(id);
       const label = JSON.stringify(id).slice(0, 40);
-      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{16}(\.[A-Za-z0-9]{1,16})?$/, label);
+      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{32}(\.[A-Za-z0-9]{1,16})?$/, label);
       for (const form of ["NFC", "NFD", "NFKC", "NFKD"] as const) {
         assert.equal(mapped.normalize(form), mapped, `${label} ${form}`);
       }
@@ -99,6 +100,36 @@ describe("hostile ids: JSONL spans on disk", { skip: !hasFileSystem }, () => {
     } finally {
       await storage.close();
       await rm(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("hostile ids: crafted hash collisions", () => {
+  it("two runs whose ids were made to share a 64-bit hash each keep their own log", async () => {
+    const [runA, runB] = COLLIDING_IDS;
+    const parent = hasFileSystem ? await mkdtemp(join(tmpdir(), "tracelet-collide-")) : "";
+    const storages: TraceStorage[] = [
+      new R2Storage(new FakeR2Bucket()),
+      new KvStorage(new FakeKVNamespace()),
+    ];
+    if (hasFileSystem) storages.push(new NodeFsStorage({ root: join(parent, "root") }));
+    try {
+      for (const storage of storages) {
+        const alice = makeSpanRecord({
+          name: "alice-secret",
+          attributes: { "dreadnode.run.id": runA },
+        });
+        const bob = makeSpanRecord({ name: "bob", attributes: { "dreadnode.run.id": runB } });
+        const report = await new JsonlSpanExporter({ storage }).export([alice, bob]);
+        assert.equal(report.exported, 2);
+        const names = async (span: typeof alice) =>
+          (await storage.readLines(spanLogPath(span, "default"))).map((l) => JSON.parse(l).name);
+        assert.deepEqual(await names(alice), ["alice-secret"], storage.kind);
+        assert.deepEqual(await names(bob), ["bob"], storage.kind);
+      }
+    } finally {
+      for (const storage of storages) await storage.close?.();
+      if (parent !== "") await rm(parent, { recursive: true, force: true });
     }
   });
 });

@@ -23,10 +23,9 @@ class CuttableStore implements OutboxStore {
     this.entries.set(info.id, { info, body: new Uint8Array(body) });
     return Promise.resolve();
   }
-  remove(id: string): Promise<void> {
+  remove(id: string): Promise<boolean> {
     if (this.failRemovals) return Promise.reject(new Error("EIO"));
-    this.entries.delete(id);
-    return Promise.resolve();
+    return Promise.resolve(this.entries.delete(id));
   }
   cut(id: string, length: number): void {
     const entry = this.entries.get(id)!;

@@ -6,8 +6,9 @@ import {
   MAX_SEGMENT_LENGTH,
   sanitizePath,
   sanitizeSegment,
+  segmentDigest,
 } from "../../src/storage/_sanitize.ts";
-import { HOSTILE_IDS } from "../_conformance/storage.ts";
+import { COLLIDING_IDS, HOSTILE_IDS } from "../_conformance/storage.ts";
 
 const SAFE = [
   "spans.jsonl",
@@ -32,7 +33,7 @@ describe("sanitizeSegment", () => {
     for (const id of [...HOSTILE_IDS.filter((id) => id !== "a_b"), ...EXTRA_HOSTILE]) {
       const mapped = sanitizeSegment(id);
       const label = JSON.stringify(id).slice(0, 40);
-      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{16}(\.[A-Za-z0-9]{1,16})?$/, label);
+      assert.match(mapped, /^_[A-Za-z0-9._-]*~[0-9a-f]{32}(\.[A-Za-z0-9]{1,16})?$/, label);
       assert.ok(mapped.length <= MAX_SEGMENT_LENGTH, label);
     }
     assert.equal(sanitizeSegment("x".repeat(10_000)).length, MAX_SEGMENT_LENGTH);
@@ -54,23 +55,46 @@ describe("sanitizeSegment", () => {
     for (const [name, extension] of cases) {
       const mapped = sanitizeSegment(name);
       assert.ok(mapped.startsWith("_") && mapped.endsWith(extension), mapped);
-      assert.match(mapped.slice(0, -extension.length), /~[0-9a-f]{16}$/, mapped);
+      assert.match(mapped.slice(0, -extension.length), /~[0-9a-f]{32}$/, mapped);
       assert.ok(mapped.length <= MAX_SEGMENT_LENGTH, mapped);
     }
-    assert.match(sanitizeSegment("chat_a@b.jsonl"), /^_chat_a_b~[0-9a-f]{16}\.jsonl$/);
+    assert.match(sanitizeSegment("chat_a@b.jsonl"), /^_chat_a_b~[0-9a-f]{32}\.jsonl$/);
     assert.equal(sanitizeSegment("x".repeat(500) + ".jsonl").length, MAX_SEGMENT_LENGTH);
     // Not an extension: nothing after the dot, a character outside A-Z a-z 0-9, over 16 long.
     for (const name of ["a@b.", "a@b.j-s", "a@b." + "x".repeat(17)]) {
-      assert.match(sanitizeSegment(name), /~[0-9a-f]{16}$/, name);
+      assert.match(sanitizeSegment(name), /~[0-9a-f]{32}$/, name);
     }
   });
 
   it("is stable across versions and runtimes, so existing files are found again", () => {
-    assert.equal(sanitizeSegment(".."), "_..~c44feb00aa1faf9e");
-    assert.equal(sanitizeSegment(""), "_~681457b67d9723bb");
-    assert.equal(sanitizeSegment("C:\\x"), "_C__x~8f53dbc13f08ce0b");
-    assert.equal(sanitizeSegment("caf\u00e9"), "_caf_~c7f6df15ece964b1");
+    assert.equal(sanitizeSegment(".."), "_..~cad4e87a82733bc4da879184bc556f01");
+    assert.equal(sanitizeSegment(""), "_~e3b0c44298fc1c149afbf4c8996fb924");
+    assert.equal(sanitizeSegment("C:\\x"), "_C__x~edc03bfad504c6dfb9b8992fe67785bd");
+    assert.equal(sanitizeSegment("caf\u00e9"), "_caf_~5a3af6f3e983b0af6c9f4ae843e94c6e");
     for (const name of SAFE) assert.equal(sanitizeSegment(name), name);
+  });
+});
+
+describe("segmentDigest", () => {
+  it("gives ids crafted to share a 64-bit hash different rewritten names", () => {
+    const [a, b] = COLLIDING_IDS;
+    assert.notEqual(a, b);
+    assert.notEqual(segmentDigest(a), segmentDigest(b));
+    assert.notEqual(sanitizeSegment(a), sanitizeSegment(b));
+    assert.notEqual(sanitizeSegment(a).toLowerCase(), sanitizeSegment(b).toLowerCase());
+  });
+
+  it("is the first 128 bits of SHA-256 over the UTF-16BE code units, lone surrogates included", async () => {
+    for (const text of ["", "..", "caf\u00e9", "\ud800", "\ufffd", "\u{1f389}", ...COLLIDING_IDS]) {
+      const units = new Uint8Array(text.length * 2);
+      const view = new DataView(units.buffer);
+      for (let i = 0; i < text.length; i++) view.setUint16(2 * i, text.charCodeAt(i));
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", units));
+      const hex = Array.from(digest.subarray(0, 16), (x) => x.toString(16).padStart(2, "0"));
+      assert.equal(segmentDigest(text), hex.join(""), JSON.stringify(text).slice(0, 20));
+    }
+    // A lone surrogate is not U+FFFD (which UTF-8 would make of it).
+    assert.notEqual(segmentDigest("\ud800"), segmentDigest("\ufffd"));
   });
 });
 
