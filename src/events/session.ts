@@ -8,6 +8,11 @@
  * events, so the run reaches the same processors, JSONL span files and OTLP exporter as the rest
  * of tracelet. Those spans carry `dra.run_id` (the analysis CLI uses it to avoid double counting).
  *
+ * Every event's error text (its top-level `error` attribute: a failed run, agent run, model call
+ * or tool call, or an observed error) is free text: it is masked with the policy's `redactText`
+ * (JSON embedded in a message, `HTTP 401: {"api_key":…}`) before the rest of redaction, so the
+ * event line, the console sink, `dra.error` and the span's status message are masked alike.
+ *
  * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics, also
  * when its `emit` returns a promise that rejects), and an event that arrives after its session
  * closed is counted and reported, not silently lost.
@@ -24,10 +29,10 @@ import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
 import type { SpanKind } from "../types.ts";
 import { ownFields, readOrCopy } from "../agents/_input.ts";
-import { redacted } from "../agents/_redact.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { safeString } from "../safe_string.ts";
+import { serialize } from "../serialize/serialize.ts";
 import { asObject } from "./event.ts";
 import type { EventType, TraceEvent } from "./event.ts";
 import type { EventSink } from "./sinks.ts";
@@ -142,13 +147,17 @@ export class TraceSession {
 
   /**
    * Redacts attributes with the session's policy (the `redaction` option, else the current
-   * process-wide one).
+   * process-wide one). A top-level `error` string is error text, masked as free text first.
    *
    * @param attributes Raw attributes.
    * @returns JSON-safe, redacted attributes.
    */
   redact(attributes: Readonly<Record<string, unknown>>): JsonObject {
-    return asObject(redacted(attributes, this.#policy ?? getRedactionPolicy()));
+    const policy = this.#policy ?? getRedactionPolicy();
+    const json = asObject(serialize(attributes, { schema: false }).value);
+    const error = Object.hasOwn(json, "error") ? json.error : undefined;
+    const masked = typeof error === "string" ? { ...json, error: maskError(error, policy) } : json;
+    return asObject(policy.redactValue(masked));
   }
 
   #track(
@@ -246,7 +255,8 @@ export class TraceSession {
     if (s.attributes !== undefined) span.setAttributes(s.attributes);
     if (s.error) {
       span.setAttribute("error.type", "_OTHER");
-      span.setStatus({ code: "ERROR", message: s.error });
+      const message = maskError(s.error, this.#policy ?? getRedactionPolicy());
+      span.setStatus({ code: "ERROR", message });
     }
     span.end();
   }
@@ -365,6 +375,18 @@ export class TraceSession {
         report("error", "event_sink_failed", "Cannot close an event sink", error);
       }
     })).then(() => undefined);
+  }
+}
+
+/**
+ * Error text masked as free text (not cut: the rest of redaction truncates it). A policy that
+ * throws on it (a subclass) leaves its replacement instead.
+ */
+function maskError(text: string, policy: RedactionPolicy): string {
+  try {
+    return policy.redactText(text, { truncate: false });
+  } catch {
+    return policy.replacement;
   }
 }
 
