@@ -17,7 +17,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
-import { sanitizeSegment, segmentHash } from "../storage/_sanitize.ts";
+import { sanitizeSegment, segmentDigest } from "../storage/_sanitize.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
 import { getAgentTracer } from "../agents/provider.ts";
@@ -100,18 +100,19 @@ export function utcStamp(date: Date = new Date()): string {
 }
 
 /** The longest id part of a trace file name that holds a hash (`run_<stamp>_<id>_<hash>.jsonl`). */
-const HASHED_ID_LENGTH = 120 - "run_YYYYMMDDTHHMMSSZ__0123456789abcdef.jsonl".length;
+const HASHED_ID_LENGTH = 120 -
+  "run_YYYYMMDDTHHMMSSZ__0123456789abcdef0123456789abcdef.jsonl".length;
 
 /**
  * The trace file name of a sanitized id: `run_<stamp>_<id>.jsonl` when a storage keeps it as it
- * is, else `run_<stamp>_<ASCII id>_<16-hex hash of the id>.jsonl` (characters outside
+ * is, else `run_<stamp>_<ASCII id>_<32-hex digest of the id>.jsonl` (characters outside
  * `A-Z a-z 0-9 _ -` become `_`, cut to fit 120 characters).
  */
 function traceFileName(stamp: string, id: string): string {
   const name = `run_${stamp}_${id}.jsonl`;
   if (sanitizeSegment(name) === name) return name;
   const ascii = id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, HASHED_ID_LENGTH);
-  return `run_${stamp}_${ascii}_${segmentHash(id)}.jsonl`;
+  return `run_${stamp}_${ascii}_${segmentDigest(id)}.jsonl`;
 }
 
 /** The `traceDir` option: a string, else (reported unless absent) the default `traces`. */

@@ -73,41 +73,6 @@ export function segmentDigest(text: string): string {
 }
 
 /**
- * A 64-bit hash of a string's UTF-16 code units as 16 hex digits (two 32-bit multiply-xor lanes
- * with a final avalanche). Not collision resistant: two different strings with the same hash can
- * be made in about a second. Storage names use {@linkcode segmentDigest}; this one is kept only
- * for the event log's trace file names (`src/events/event_tracer.ts`) until they switch.
- *
- * @param text Any string, including lone surrogates and NUL.
- * @returns 16 lower-case hex digits.
- */
-export function segmentHash(text: string): string {
-  let a = 0x811c9dc5 ^ text.length;
-  let b = 0x9e3779b9 ^ Math.imul(text.length, 0x85ebca6b);
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  a = avalanche(a ^ Math.imul(b, 0xc2b2ae35));
-  b = avalanche(b ^ Math.imul(a, 0x27d4eb2f));
-  return hex8(a) + hex8(b);
-}
-
-function avalanche(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-function hex8(x: number): string {
-  return (x >>> 0).toString(16).padStart(8, "0");
-}
-
-/**
  * Maps one path segment to a safe, single, non-empty path component (see the module docs).
  *
  * @param segment Any string.

@@ -1,6 +1,7 @@
 // design_research_agents' Tracer options, trace file naming, runCallable, run scopes and the
 // normalized event line.
 import { describe, it } from "node:test";
+import { COLLIDING_IDS } from "../_conformance/storage.ts";
 import assert from "node:assert/strict";
 import { resetReportedOnce } from "../../src/diagnostics.ts";
 import {
@@ -52,8 +53,11 @@ describe("EventTracer options and paths", () => {
     );
     // A non-ASCII id is kept in ASCII plus a hash of the id, as a storage can write it.
     const path = tracer.buildTracePath("req 1/../x:é")!;
-    assert.match(path, /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x___[0-9a-f]{16}\.jsonl$/);
+    assert.match(path, /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x___[0-9a-f]{32}\.jsonl$/);
     assert.notEqual(path.slice(-22), tracer.buildTracePath("req 1/../x:è")!.slice(-22));
+    // Ids made to share a 64-bit hash still get two files (the name holds 128 bits of SHA-256).
+    const [first, second] = COLLIDING_IDS;
+    assert.notEqual(tracer.buildTracePath(first), tracer.buildTracePath(second));
     assert.equal(tracer.resolveLatestTracePath("req 1/../x:é"), path);
     assert.deepEqual(tracer.traceInfo("req 1/../x:é"), {
       request_id: "req 1/../x:é",
