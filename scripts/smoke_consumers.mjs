@@ -344,7 +344,7 @@ tracer.startSpan("load", { attributes: { rows: 1 } }).end();
  * A TypeScript Node project without the DOM lib (`lib: ["es2022"]`, `@types/node`, strict,
  * `exactOptionalPropertyTypes`, `skipLibCheck: false`): every entry point's declarations must
  * type-check there (no DOM-only names such as `RequestInfo`), and so must the README's Workers
- * `tracedFetch({ parent: invocationSpan(ctx) })` (a `Span | undefined`) and `./auto`'s
+ * `startSpan`/`tracedFetch({ parent: invocationSpan(ctx) })` (a `Span | undefined`) and `./auto`'s
  * `configure()` given the Workers preset's `asyncLocalStorage` option.
  */
 async function nodeTypesConsumer(ctx) {
@@ -356,9 +356,10 @@ async function nodeTypesConsumer(ctx) {
       `export * as m${i} from "${PKG}${subpath.slice(1)}";\n`
     ).join(""),
     "worker.ts": `import { type ExecutionContextLike, invocationSpan } from "${PKG}/worker";
-import { instrument, tracedFetch } from "${PKG}/worker";
+import { getTracer, instrument, tracedFetch } from "${PKG}/worker";
 export const worker = instrument({
   fetch(request: Request, _env: unknown, ctx: ExecutionContextLike): Promise<Response> {
+    getTracer().startSpan("lookup", { parent: invocationSpan(ctx) }).end();
     const fetch = tracedFetch({ parent: invocationSpan(ctx) });
     return fetch(\`https://origin.example\${new URL(request.url).pathname}\`);
   },

@@ -10,6 +10,7 @@ import type { TimeInput } from "./clock.ts";
 import { Context } from "./context/context.ts";
 import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
+import { runInContext } from "./context/run_in_context.ts";
 import { isValidSpanId, isValidTraceId, newSpanId } from "./ids.ts";
 import { byHook, notify, type ProcessorsByHook, settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
@@ -61,7 +62,7 @@ export interface StartSpanOptions {
    * The parent: a span, a (remote) span context, or a context. `null` starts a new trace.
    * Default: the active span of the current context.
    */
-  parent?: Span | SpanContext | Context | null;
+  parent?: Span | SpanContext | Context | null | undefined;
   /** The seed span type (`span`, `task`, `agent`, …); recorded as `dreadnode.type`. */
   type?: SpanType;
   /** A label (cleaned); recorded as `dreadnode.label`. */
@@ -176,16 +177,9 @@ export class Tracer implements SpanPipeline {
 
   #start(name: string, options: StartSpanOptions): Span {
     const given = options.parent;
-    const context = given instanceof Context ? given : getContextManager().active();
-    const found = given === undefined || given instanceof Context
-      ? context.get(SPAN_KEY)
-      : given ?? undefined;
-    // A remote parent with malformed ids would make every batch it lands in unencodable: such a
-    // span starts a new trace instead.
-    const parent = found instanceof Span ||
-        found !== undefined && isValidTraceId(found.traceId) && isValidSpanId(found.spanId)
-      ? found
-      : undefined;
+    const inContext = given instanceof Context;
+    const context = inContext ? given : getContextManager().active();
+    const parent = parentOf(inContext || given === undefined ? context.get(SPAN_KEY) : given);
     const { traceId, spanId } = options;
     const span = new Span(
       this,
@@ -196,8 +190,12 @@ export class Tracer implements SpanPipeline {
       options,
     );
     const inherited = context.get(INHERITED_ATTRIBUTES_KEY);
-    for (const key in inherited) {
-      if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
+    try {
+      for (const key in inherited) {
+        if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
+      }
+    } catch {
+      // An unreadable record (set through the shared key): the span keeps what was read.
     }
     const sampler = this.#sampler;
     if (sampler) {
@@ -210,12 +208,15 @@ export class Tracer implements SpanPipeline {
       (span as { traceFlags: number }).traceFlags = span.traceFlags & 254 | +sampled;
     }
     if (!(span.traceFlags & 1)) return span; // not sampled: no processor sees it
-    if (!(parent instanceof Span) && this.#wantsTraces()) {
+    // A trace starts here for the processors unless a span of this tracer's copy is the parent
+    // (skipped when no processor wants trace start/end notifications).
+    const hooked = this.#hooked;
+    if (!(parent instanceof Span) && hooked.onTraceStart.length + hooked.onTraceEnd.length > 0) {
       this.#localRoots.add(span);
       this.#openRoots++;
-      notify(this.#hooked.onTraceStart, "onTraceStart", { traceId: span.traceId, name: span.name });
+      notify(hooked.onTraceStart, "onTraceStart", { traceId: span.traceId, name: span.name });
     }
-    notify(this.#hooked.onSpanStart, "onSpanStart", span);
+    notify(hooked.onSpanStart, "onSpanStart", span);
     return span;
   }
 
@@ -234,9 +235,11 @@ export class Tracer implements SpanPipeline {
     optionsOrFn: StartSpanOptions | ((span: Span) => R),
     maybeFn?: (span: Span) => R,
   ): R {
-    return typeof optionsOrFn === "function"
-      ? this.runInSpan(this.startSpan(name), optionsOrFn)
-      : this.runInSpan(this.startSpan(name, optionsOrFn), maybeFn!);
+    const fnFirst = typeof optionsOrFn === "function";
+    return this.runInSpan(
+      this.startSpan(name, fnFirst ? undefined : optionsOrFn),
+      fnFirst ? optionsOrFn : maybeFn!,
+    );
   }
 
   /**
@@ -247,21 +250,20 @@ export class Tracer implements SpanPipeline {
    * @returns What `fn` returned.
    */
   runInSpan<R>(span: Span, fn: (span: Span) => R): R {
-    let result: R;
     try {
-      result = getContextManager().with(this.contextWith(span), () => fn(span));
+      const result = runInContext(this.contextWith(span), () => fn(span));
+      if (isPromiseLike(result)) {
+        // A native promise (runInContext adopted any other thenable inside the span's context).
+        return result.then((value) => {
+          span.end();
+          return value;
+        }, (error: unknown) => fail(span, error)) as R;
+      }
+      span.end(); // never throws
+      return result;
     } catch (error) {
       return fail(span, error);
     }
-    if (isPromiseLike(result)) {
-      // Promise.resolve: a thenable whose `then` throws becomes a rejection, not a throw here.
-      return Promise.resolve(result).then((value) => {
-        span.end();
-        return value;
-      }, (error: unknown) => fail(span, error)) as R;
-    }
-    span.end();
-    return result;
   }
 
   /**
@@ -277,10 +279,12 @@ export class Tracer implements SpanPipeline {
 
   /**
    * The span active in the current context.
-   * @returns The active span, if it is a local span.
+   * @returns The active span, if it is a span of this copy of tracelet (not a remote parent's
+   *   span context, nor a span of another copy loaded in the process, which still parents the
+   *   spans started here).
    */
   activeSpan(): Span | undefined {
-    const value = getContextManager().active().get(SPAN_KEY);
+    const value = parentOf(getContextManager().active().get(SPAN_KEY));
     return value instanceof Span ? value : undefined;
   }
 
@@ -297,11 +301,6 @@ export class Tracer implements SpanPipeline {
       this.#openRoots--;
       notify(this.#hooked.onTraceEnd, "onTraceEnd", { traceId: span.traceId, name: span.name });
     }
-  }
-
-  /** True when any processor wants trace start/end notifications. */
-  #wantsTraces(): boolean {
-    return this.#hooked.onTraceStart.length + this.#hooked.onTraceEnd.length > 0;
   }
 
   /**
@@ -321,6 +320,27 @@ export class Tracer implements SpanPipeline {
   shutdown(deadline?: number): Promise<FlushReport> {
     return settleAll(this.#processors, "shutdown", deadline);
   }
+}
+
+/**
+ * The parent a span starts under: a span of this copy as is; anything else (a remote span
+ * context, a span of another copy of tracelet, found under the shared context key) as a snapshot
+ * of its span context, read once. Ids that are malformed (they would make every batch the span
+ * lands in unencodable) or unreadable mean no parent: the span starts a new trace. Never throws.
+ */
+function parentOf(found: unknown): Span | SpanContext | undefined {
+  try {
+    if (found instanceof Span) return found;
+    if (found) {
+      const { traceId, spanId, traceFlags, traceState, isRemote } = found as SpanContext;
+      if (isValidTraceId(traceId) && isValidSpanId(spanId)) {
+        return { traceId, spanId, traceFlags, traceState, isRemote };
+      }
+    }
+  } catch {
+    // A revoked proxy or a throwing getter.
+  }
+  return undefined;
 }
 
 /** Records `error` on `span`, ends it and rethrows. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context } from "../context/context.ts";
-import { getContextManager } from "../context/manager.ts";
+import { runInContext } from "../context/run_in_context.ts";
 import { report } from "../diagnostics.ts";
 import { isPromiseLike } from "../promise_like.ts";
 
@@ -22,7 +22,8 @@ function safeDone(done: ScopeDone, error: unknown, failed: boolean): void {
 
 /**
  * Runs `fn` with `context` active, then calls `done` (for promises: after they settle). The
- * result or error of `fn` passes through unchanged (a thenable as the promise that follows it);
+ * result or error of `fn` passes through unchanged (a thenable as the promise that follows it,
+ * adopted inside `context`);
  * `done` never throws into the caller, and is called once whatever `fn` returns.
  *
  * @param context The context to activate.
@@ -34,14 +35,14 @@ function safeDone(done: ScopeDone, error: unknown, failed: boolean): void {
 export function runScoped<R>(context: Context, fn: () => R, done: ScopeDone): R {
   let result: R;
   try {
-    result = getContextManager().with(context, fn);
+    result = runInContext(context, fn);
   } catch (error) {
     safeDone(done, error, true);
     throw error;
   }
   if (isPromiseLike(result)) {
-    // Promise.resolve follows a thenable whose `then` throws as a rejection.
-    return Promise.resolve(result).then(
+    // A native promise (runInContext adopted any other thenable inside `context`).
+    return result.then(
       (value) => {
         safeDone(done, undefined, false);
         return value;

@@ -11,11 +11,17 @@ import type { Context, ContextKey } from "../context/context.ts";
 import { contextWithAttributes, SPAN_KEY } from "../context/keys.ts";
 import { ATTR_PROJECT, ATTR_RUN_ID } from "../attribute_keys.ts";
 import { getContextManager } from "../context/manager.ts";
+import { runInContext } from "../context/run_in_context.ts";
 import { report } from "../diagnostics.ts";
 import type { TaskSpan } from "./task_span.ts";
 import { isPromiseLike } from "../promise_like.ts";
 
-/** The current (innermost) task. */
+/**
+ * The current (innermost) task. Private to this copy of tracelet (another copy loaded in the
+ * process does not see it, and its tasks are not seen here): a task's methods need the class that
+ * made it. The task's span and run attributes, set under the shared core keys, still reach the
+ * spans another copy starts inside it.
+ */
 export const TASK_KEY: ContextKey<TaskSpan> = createContextKey("tracelet.task");
 
 /**
@@ -111,7 +117,7 @@ export function contextForTask(task: TaskSpan, base?: Context): Context {
 export function runTask<R>(task: TaskSpan, fn: (task: TaskSpan) => R): R {
   let result: R;
   try {
-    result = getContextManager().with(contextForTask(task), () => fn(task));
+    result = runInContext(contextForTask(task), () => fn(task));
   } catch (error) {
     task.recordException(error);
     task.end();
@@ -128,7 +134,8 @@ export function runTask<R>(task: TaskSpan, fn: (task: TaskSpan) => R): R {
       report("warn", "task_settle_failed", "Cannot finish pending task writes", error);
     }
   };
-  return Promise.resolve(result).then(
+  // A native promise (runInContext adopted any other thenable inside the task's context).
+  return result.then(
     async (value) => {
       await finish();
       task.end();

@@ -1,0 +1,193 @@
+// Two copies of tracelet in one process (an app and a library that depends on another version)
+// share the context manager, and through the shared context keys the active span and the
+// inherited attributes: a span one copy starts inside the other's span is its child. What another
+// copy, or anyone, leaves under a shared key is untrusted input: starting a span never throws.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { AsyncLocalStorage } from "node:async_hooks";
+import {
+  activeContext,
+  AsyncLocalStorageContextManager,
+  contextWithAttributes,
+  getContextManager,
+  newSpanId,
+  newTraceId,
+  setContextManager,
+  Tracer,
+} from "../mod.ts";
+import type { Context, ContextKey } from "../mod.ts";
+import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "../src/context/keys.ts";
+import { type getCurrentTask, taskSpan } from "../src/task/mod.ts";
+import { CollectingProcessor } from "./_support/collect.ts";
+import { hostile } from "./_support/hostile.ts";
+import { hasFileSystem } from "./_support/runtime.ts";
+import { withTaskEnv } from "./_support/task_env.ts";
+
+/** The modules of a second copy of tracelet that the tests use. */
+interface CopiesSecondCopy {
+  Tracer: typeof Tracer;
+  getCurrentTask: typeof getCurrentTask;
+}
+
+/**
+ * Loads a second copy of tracelet: `src/` copied into a temporary directory, imported from
+ * there (a query string on the URL would copy only the first module, not the ones it imports).
+ */
+async function copiesLoadSecond(): Promise<{ copy: CopiesSecondCopy; remove(): Promise<void> }> {
+  const { cp, mkdtemp, rm, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { fileURLToPath, pathToFileURL } = await import("node:url");
+  const dir = await mkdtemp(join(tmpdir(), "tracelet-copy-"));
+  await cp(fileURLToPath(new URL("../src/", import.meta.url)), join(dir, "src"), {
+    recursive: true,
+  });
+  await writeFile(join(dir, "package.json"), '{ "type": "module" }'); // ES modules for tsx
+  // Hidden from the workerd bundler, which refuses a non-literal import() (skipped there).
+  const hiddenImport = new Function("url", "return import(url)") as (url: string) => Promise<
+    Record<string, never>
+  >;
+  const load = (path: string) => hiddenImport(pathToFileURL(join(dir, "src", path)).href);
+  const [tracer, task] = await Promise.all([load("tracer.ts"), load("task/task_context.ts")]);
+  assert.notEqual(tracer.Tracer, Tracer, "a second copy");
+  return {
+    copy: { Tracer: tracer.Tracer, getCurrentTask: task.getCurrentTask },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+async function copiesWithAls(fn: () => Promise<void>): Promise<void> {
+  const previous = setContextManager(new AsyncLocalStorageContextManager(AsyncLocalStorage));
+  try {
+    await fn();
+  } finally {
+    setContextManager(previous);
+  }
+}
+
+/** The keys every copy of tracelet finds the active span and the inherited attributes under. */
+const COPIES_SPAN_KEY: ContextKey<unknown> = { symbol: Symbol.for("tracelet.context.span.v1") };
+const COPIES_ATTRIBUTES_KEY: ContextKey<unknown> = {
+  symbol: Symbol.for("tracelet.context.attributes.v1"),
+};
+
+function copiesInContext<T>(key: ContextKey<unknown>, value: unknown, fn: () => T): T {
+  const context: Context = activeContext().set(key, value);
+  return getContextManager().with(context, fn);
+}
+
+describe("two copies of tracelet in one process", () => {
+  it("parent each other's spans and pass inherited attributes down, both ways", {
+    skip: !hasFileSystem,
+  }, async () => {
+    const { copy, remove } = await copiesLoadSecond();
+    try {
+      await copiesWithAls(async () => {
+        const appSpans = new CollectingProcessor();
+        const librarySpans = new CollectingProcessor();
+        const app = new Tracer({ processors: [appSpans] });
+        const library = new copy.Tracer({ processors: [librarySpans] });
+        const tenant = contextWithAttributes(activeContext(), { "tenant.id": "acme" });
+        await getContextManager().with(tenant, () =>
+          app.withSpan("request", async () => {
+            await library.withSpan("library call", async () => {
+              await new Promise((resolve) => setTimeout(resolve, 1));
+              app.startSpan("callback").end();
+            });
+          }));
+        const request = appSpans.byName("request");
+        const call = librarySpans.byName("library call");
+        const callback = appSpans.byName("callback");
+        assert.equal(call.traceId, request.traceId);
+        assert.equal(call.parentSpanId, request.spanId);
+        assert.equal(callback.traceId, request.traceId);
+        assert.equal(callback.parentSpanId, call.spanId);
+        assert.equal(call.attributes["tenant.id"], "acme");
+        assert.equal(callback.attributes["tenant.id"], "acme");
+      });
+    } finally {
+      await remove();
+    }
+  });
+
+  it("keep their tasks apart, while the other copy's spans join the task's trace and run", {
+    skip: !hasFileSystem,
+  }, async () => {
+    const { copy, remove } = await copiesLoadSecond();
+    try {
+      await withTaskEnv(async () => {
+        const librarySpans = new CollectingProcessor();
+        const library = new copy.Tracer({ processors: [librarySpans] });
+        let seen: unknown = "not read";
+        const task = await taskSpan("work", {}, async (t) => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          seen = copy.getCurrentTask(); // the task's class is private to its copy
+          library.startSpan("library call").end();
+          return t;
+        });
+        assert.equal(seen, undefined);
+        const call = librarySpans.byName("library call");
+        assert.equal(call.parentSpanId, task.spanId);
+        assert.equal(call.traceId, task.traceId);
+        assert.equal(call.attributes["dreadnode.run.id"], task.runId);
+      });
+    } finally {
+      await remove();
+    }
+  });
+
+  it("what another copy leaves under the shared keys is the parent and the inherited attributes", () => {
+    const collector = new CollectingProcessor();
+    const tracer = new Tracer({ processors: [collector] });
+    const other = { traceId: newTraceId(), spanId: newSpanId(), traceFlags: 1, name: "other" };
+    const attributes = Object.freeze({ "tenant.id": "acme" });
+    copiesInContext(
+      COPIES_SPAN_KEY,
+      other,
+      () =>
+        copiesInContext(COPIES_ATTRIBUTES_KEY, attributes, () => tracer.startSpan("child").end()),
+    );
+    const child = collector.byName("child");
+    assert.equal(child.traceId, other.traceId);
+    assert.equal(child.parentSpanId, other.spanId);
+    assert.equal(child.attributes["tenant.id"], "acme");
+  });
+
+  it("starting a span never throws on what is found under the span and attributes keys", () => {
+    const collector = new CollectingProcessor();
+    const tracer = new Tracer({ processors: [collector] });
+    const h = hostile();
+    const traceId = newTraceId();
+    let reads = 0;
+    const readOnce = { // a getter that works once: the ids must be read once
+      get traceId() {
+        if (reads++ > 0) throw new Error("read twice");
+        return traceId;
+      },
+      spanId: newSpanId(),
+      traceFlags: 1,
+    };
+    const throwingFlags = {
+      traceId,
+      spanId: newSpanId(),
+      get traceFlags(): number {
+        throw new Error("flags");
+      },
+    };
+    for (const bad of [h.revoked, h.throwingKeys, null, 42, "span", throwingFlags]) {
+      copiesInContext(SPAN_KEY, bad, () => {
+        const span = tracer.startSpan("span");
+        assert.equal(span.parentSpanId, undefined, "a new trace");
+        span.end();
+        assert.equal(tracer.activeSpan(), undefined);
+      });
+      copiesInContext(INHERITED_ATTRIBUTES_KEY, bad, () => {
+        tracer.startSpan("attributes").end();
+        assert.doesNotThrow(() => contextWithAttributes(activeContext(), { a: 1 }));
+      });
+    }
+    copiesInContext(SPAN_KEY, readOnce, () => tracer.startSpan("read once").end());
+    assert.equal(collector.byName("read once").traceId, traceId);
+    assert.equal(collector.ended.length, 13);
+  });
+});
