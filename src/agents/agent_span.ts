@@ -12,6 +12,7 @@ import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
+import { isInstance } from "../safe_read.ts";
 import type { Tracer } from "../tracer.ts";
 import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
 import { jsonSafeFields, redactedErrorJson, redactedJson } from "./_redact.ts";
@@ -337,7 +338,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
       // `agentSpan.run`) is a deeper parent in the same trace.
       const active = getContextManager().active().get(SPAN_KEY);
       if (
-        active instanceof Span && active.endTime === 0 && active !== own &&
+        isInstance(active, Span) && active.endTime === 0 && active !== own &&
         active !== activeScope()?.scopeSpan && active.traceId === this.trace?.w3cTraceId
       ) return active;
     }

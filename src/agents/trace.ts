@@ -11,6 +11,7 @@ import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
+import { isInstance } from "../safe_read.ts";
 import type { Tracer } from "../tracer.ts";
 import { AGENT_FRAME_KEY, agentsState, enterFrame, leaveFrame, scopeFrame } from "./_state.ts";
 import type { AgentFrame } from "./_state.ts";
@@ -151,7 +152,7 @@ export class AgentTrace {
           traceId: this.w3cTraceId,
           startTime: this.#startNs / 1e6,
           attributes: this.#attributes(),
-          links: active instanceof Span ? [{ context: active.spanContext() }] : undefined,
+          links: isInstance(active, Span) ? [{ context: active.spanContext() }] : undefined,
         });
       } finally {
         state.pending = undefined;

@@ -7,6 +7,7 @@
  */
 import type { TimeInput } from "../clock.ts";
 import { Span } from "../span.ts";
+import { isInstance } from "../safe_read.ts";
 import type { SpanType } from "../span_types.ts";
 import type { Attributes, SpanContext, SpanEvent, SpanStatus } from "../types.ts";
 
@@ -191,5 +192,5 @@ export abstract class SpanFacade {
  * @returns The span when it is a local span.
  */
 export function localSpan(value: unknown): Span | undefined {
-  return value instanceof Span ? value : undefined;
+  return isInstance(value, Span) ? value : undefined;
 }
