@@ -66,6 +66,16 @@ export interface DroppedCounts {
    * files are stored and their `artifacts.jsonl` lines written all the same).
    */
   readonly artifacts: number;
+  /**
+   * Metric points past their series' 10,000, or past the task's `MAX_METRIC_CHARS_PER_TASK`
+   * characters of `dreadnode.metrics` JSON.
+   */
+  readonly metricPoints: number;
+  /**
+   * Metric points whose name would have been a new series past the task's 10,000 (one per point:
+   * the names are not kept).
+   */
+  readonly metricSeries: number;
 }
 
 /** The references of one kind (inputs or outputs) with the live value of each name. */
@@ -154,8 +164,13 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
       outputs: this.#outputs.dropped,
       objects: this.#objects.dropped,
       artifacts: this.#droppedArtifacts,
+      metricPoints: this.droppedMetrics.points,
+      metricSeries: this.droppedMetrics.series,
     };
   }
+
+  /** Metric points and new metric names the task's metric caps dropped. */
+  protected abstract get droppedMetrics(): { readonly points: number; readonly series: number };
 
   /**
    * Whether a task holding `held` artifact records has room for one more; when it has not, the

@@ -14,20 +14,18 @@ import { readOptions, readRecord } from "./_read.ts";
 import { isInstance, readArray } from "../safe_read.ts";
 import { redactForSpan } from "./_redact.ts";
 import type { ArtifactRecord } from "./artifacts.ts";
-import { Metric, METRIC_AGG_MODES, MetricSeries, toMetricValue } from "./metrics.ts";
-import type { MetricAggMode } from "./metrics.ts";
+import { Metric, METRIC_AGG_MODES, toMetricValue } from "./metrics.ts";
+import type { MetricAggMode, MetricSeries } from "./metrics.ts";
+import type { TaskMetrics } from "./_task_metrics.ts";
 import type { ObjectRef, ObjectStore } from "./objects.ts";
 import { setOwn } from "../own_property.ts";
-
-/** The most metric names one task keeps. */
-export const MAX_METRIC_SERIES = 10_000;
 
 /** Options of `logMetric`. */
 export interface LogMetricOptions {
   /** X-axis index (default 0). */
   step?: number;
-  /** When it was measured (`Date` or epoch ms; default now). */
-  timestamp?: Date | number;
+  /** When it was measured (`Date`, epoch ms or an ISO-8601 string; default now). */
+  timestamp?: Date | number | string;
   /** Log-time aggregation (default `direct`). */
   aggregation?: MetricAggMode;
   /** Prepended to the cleaned name as `<prefix>.<name>`. */
@@ -46,7 +44,7 @@ export interface MetricEntry extends LogMetricOptions {
   /** The name. */
   name: string;
   /** The value. */
-  value: number | boolean;
+  value: number | boolean | bigint;
 }
 
 /** Every field of {@linkcode LogMetricOptions}, read once each from what the caller passed. */
@@ -69,7 +67,7 @@ const ENTRY_KEYS: readonly (keyof MetricEntry)[] = ["name", "value", ...METRIC_O
  * @returns The entries.
  */
 export function metricEntries(
-  metrics: Readonly<Record<string, number | boolean>> | readonly MetricEntry[],
+  metrics: Readonly<Record<string, number | boolean | bigint>> | readonly MetricEntry[],
 ): readonly MetricEntry[] {
   const items = readArray(metrics);
   if (items === undefined) {
@@ -94,11 +92,12 @@ export function metricEntries(
 
 /**
  * Validates and stores one metric point. Never throws on what the caller gave: an unreadable
- * option is ignored, a value that is not a finite number or boolean is rejected (reported).
- * With a {@linkcode Metric} value, the `step`, `timestamp` and `attributes` options that are
- * given win over the Metric's own (attributes are merged, the options' keys winning).
+ * option is ignored, a value that is not a finite number, boolean or BigInt is rejected
+ * (reported). With a {@linkcode Metric} value, the `step`, `timestamp` and `attributes` options
+ * that are given win over the Metric's own (attributes are merged, the options' keys winning).
+ * The origin is stored as an object only when the point is.
  *
- * @param series The task's series.
+ * @param metrics The task's series.
  * @param name The raw name.
  * @param value The value.
  * @param options The options.
@@ -106,9 +105,9 @@ export function metricEntries(
  * @returns The stored metric, or undefined when rejected.
  */
 export function logMetricTo(
-  series: Map<string, MetricSeries>,
+  metrics: TaskMetrics,
   name: string,
-  value: number | boolean | Metric,
+  value: number | boolean | bigint | Metric,
   options: LogMetricOptions,
   logOrigin: (origin: unknown) => string,
 ): Metric | undefined {
@@ -120,7 +119,7 @@ export function logMetricTo(
       "metric_invalid",
       `Cannot log metric ${safeString(name)}: ${
         safeString(given?.value ?? value)
-      } is not a finite number or boolean`,
+      } is not a finite number, boolean or BigInt`,
     );
     return undefined;
   }
@@ -143,33 +142,21 @@ export function logMetricTo(
     ? o.attributes ?? given?.attributes
     : { ...given.attributes, ...readRecord(o.attributes, "metric attributes") };
   const attrsJson = raw === undefined ? {} : redactForSpan(serialize(raw).value);
-  const attributes: Record<string, unknown> =
-    attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
-      ? { ...attrsJson }
-      : {};
-  // dreadnode skips an origin of None.
-  if (o.origin !== undefined && o.origin !== null) {
-    attributes["dreadnode.origin.hash"] = logOrigin(o.origin);
-  }
   const metric = new Metric(number, {
     step: o.step ?? given?.step,
     timestamp: o.timestamp ?? given?.timestamp,
-    attributes,
+    attributes: attrsJson !== null && typeof attrsJson === "object" && !Array.isArray(attrsJson)
+      ? attrsJson
+      : {},
   });
-  let s = series.get(key);
-  if (s === undefined) {
-    if (series.size >= MAX_METRIC_SERIES) {
-      reportOnce(
-        "metric_series_limit",
-        "warn",
-        "metric_series_limit",
-        `Cannot log metric ${key}: the task holds ${MAX_METRIC_SERIES} metrics`,
-      );
-      return undefined;
-    }
-    series.set(key, s = new MetricSeries());
-  }
-  const point = s.add(metric, mode, key);
+  // dreadnode skips an origin of None.
+  const origin = o.origin;
+  const point = metrics.add(
+    key,
+    metric,
+    mode,
+    origin === undefined || origin === null ? undefined : () => logOrigin(origin),
+  );
   if (point === undefined) return undefined;
   return new Metric(point.value, {
     step: point.step,
@@ -189,23 +176,40 @@ export interface TaskState {
 }
 
 /**
- * Encodes a task's state as dreadnode wire attributes.
+ * Encodes a task's state as dreadnode wire attributes, each on its own: one that cannot be
+ * encoded (`JSON.stringify` throws) is left out and reported (`task_state_unencodable`), the
+ * others are written all the same.
  *
  * @param state The state.
  * @returns Attribute map (JSON strings, plus the `dreadnode.large_attributes` string array).
  */
 export function stateAttributes(state: TaskState): Record<string, string | string[]> {
-  const metrics: Record<string, unknown> = {};
-  for (const [key, s] of state.metrics) setOwn(metrics, key, s.toJSON());
-  const out: Record<string, string | string[]> = {
-    "dreadnode.params": JSON.stringify(state.params),
-    "dreadnode.inputs": JSON.stringify(state.inputs),
-    "dreadnode.outputs": JSON.stringify(state.outputs),
-    "dreadnode.metrics": JSON.stringify(metrics),
-    "dreadnode.objects": JSON.stringify(state.objects.objectsJson()),
-    "dreadnode.object_schemas": JSON.stringify(state.objects.schemasJson()),
-    "dreadnode.artifacts": JSON.stringify(state.artifacts),
-  };
+  const parts: [string, () => unknown][] = [
+    ["dreadnode.params", () => state.params],
+    ["dreadnode.inputs", () => state.inputs],
+    ["dreadnode.outputs", () => state.outputs],
+    ["dreadnode.metrics", () => {
+      const metrics: Record<string, unknown> = {};
+      for (const [key, s] of state.metrics) setOwn(metrics, key, s.toJSON());
+      return metrics;
+    }],
+    ["dreadnode.objects", () => state.objects.objectsJson()],
+    ["dreadnode.object_schemas", () => state.objects.schemasJson()],
+    ["dreadnode.artifacts", () => state.artifacts],
+  ];
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of parts) {
+    try {
+      out[key] = JSON.stringify(value());
+    } catch (error) {
+      report(
+        "error",
+        "task_state_unencodable",
+        `Cannot encode ${key}: it is left out of the task's state`,
+        error,
+      );
+    }
+  }
   if (state.objects.size > 0) {
     out["dreadnode.large_attributes"] = ["dreadnode.objects", "dreadnode.object_schemas"];
   }

@@ -104,13 +104,13 @@ export function logOutputs(outputs: Readonly<Record<string, unknown>>): void {
  * Logs a metric on the current task (step and timestamp reach the stored point).
  *
  * @param name The name.
- * @param value A finite number or boolean, or a `Metric`.
+ * @param value A finite number, boolean or BigInt, or a `Metric`.
  * @param options Step, timestamp, aggregation, prefix, origin, attributes.
  * @returns The stored metric, or undefined.
  */
 export function logMetric(
   name: string,
-  value: number | boolean | Metric,
+  value: number | boolean | bigint | Metric,
   options?: LogMetricOptions,
 ): Metric | undefined {
   return within("logMetric", undefined, (t) => t.logMetric(name, value, options));
@@ -125,7 +125,7 @@ export function logMetric(
  * @returns The stored metrics.
  */
 export function logMetrics(
-  metrics: Readonly<Record<string, number | boolean>> | readonly MetricEntry[],
+  metrics: Readonly<Record<string, number | boolean | bigint>> | readonly MetricEntry[],
   defaults: LogMetricOptions = {},
 ): Metric[] {
   return within("logMetrics", [], (t) => t.logMetrics(metrics, defaults));

@@ -18,6 +18,7 @@
  */
 import { isoFromNs, isTimeInRange } from "../clock.ts";
 import { report, reportOnce } from "../diagnostics.ts";
+import { safeString } from "../safe_string.ts";
 import { readOptions, readRecord } from "./_read.ts";
 
 /** How a logged value is combined with the earlier values of its series. */
@@ -51,19 +52,34 @@ export interface MetricPoint {
 const POINT_KEYS = ["step", "timestamp", "attributes"] as const;
 
 /**
- * A metric timestamp in epoch milliseconds: a valid `Date` or a number between 1970 and 2540,
- * else now, as for span times (a year past 9999 has no ISO-8601 form to write when the task
- * ends). A time in microseconds by mistake is far outside and becomes now; one in seconds (Unix
- * time, as Python's `time.time()` gives) is inside, and is kept as milliseconds: January 1970.
+ * A metric timestamp in epoch milliseconds: a valid `Date`, a string `Date.parse` reads (ISO-8601,
+ * as Python's `isoformat()` writes it) or a number between 1970 and 2540, else now, as for span
+ * times (a year past 9999 has no ISO-8601 form to write when the task ends). A time in
+ * microseconds by mistake is far outside and becomes now; one in seconds (Unix time, as Python's
+ * `time.time()` gives) is inside, and is kept as milliseconds: January 1970. A timestamp of
+ * another type, an invalid `Date` or an unparseable string is reported once.
  */
 function epochMs(value: unknown): number {
   let ms = value;
   try {
     if (value instanceof Date) ms = value.getTime();
+    else if (typeof value === "string") ms = Date.parse(value);
   } catch {
     ms = undefined; // A revoked proxy or a throwing getTime.
   }
-  return isTimeInRange(ms) ? ms : Date.now();
+  if (isTimeInRange(ms)) return ms;
+  const readable = typeof ms === "number" && ms === ms; // A NaN is an invalid Date or string.
+  if (value !== undefined && value !== null && !readable) {
+    reportOnce(
+      "metric_timestamp",
+      "warn",
+      "metric_invalid_timestamp",
+      `Cannot read metric timestamp ${
+        safeString(value)
+      }: expected a Date, epoch milliseconds or an ISO-8601 string; using now`,
+    );
+  }
+  return Date.now();
 }
 
 /** A metric value as logged. */
@@ -81,13 +97,16 @@ export class Metric implements MetricPoint {
    * Creates a metric point.
    *
    * @param value A finite number (validate with {@linkcode toMetricValue} first).
-   * @param options Step, timestamp (`Date` or epoch ms; now when missing or outside 1970–2540;
-   *   Unix seconds are read as milliseconds, in January 1970) and attributes.
+   * @param options Step, timestamp (`Date`, epoch ms or an ISO-8601 string; now when missing or
+   *   outside 1970–2540; Unix seconds are read as milliseconds, in January 1970) and attributes.
    */
   constructor(
     value: number,
-    options: { step?: number; timestamp?: Date | number; attributes?: Record<string, unknown> } =
-      {},
+    options: {
+      step?: number;
+      timestamp?: Date | number | string;
+      attributes?: Record<string, unknown>;
+    } = {},
   ) {
     const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");
     this.value = value;
@@ -98,14 +117,29 @@ export class Metric implements MetricPoint {
 }
 
 /**
- * Converts a logged value to a metric number: booleans become 1/0, finite numbers pass, and
- * everything else (NaN, ±Infinity, strings, …) is rejected.
+ * Converts a logged value to a metric number, as dreadnode's `float(value)`: booleans become 1/0,
+ * finite numbers pass, a BigInt (a token count, say) becomes the nearest number (a BigInt that a
+ * number cannot hold exactly is reported once, `metric_precision_lost`), and everything else (NaN,
+ * ±Infinity, a BigInt past ±1.8e308, strings, …) is rejected.
  *
  * @param value The logged value.
  * @returns The number, or `undefined` when it cannot be a metric.
  */
 export function toMetricValue(value: unknown): number | undefined {
   if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "bigint") {
+    const number = Number(value);
+    if (!Number.isFinite(number)) return undefined;
+    if (BigInt(number) !== value) {
+      reportOnce(
+        "metric_precision_lost",
+        "info",
+        "metric_precision_lost",
+        `Metric value ${value} has no exact number form; it is stored as ${number}`,
+      );
+    }
+    return number;
+  }
   if (typeof value === "number" && Number.isFinite(value)) return value;
   return undefined;
 }
@@ -139,6 +173,34 @@ function nextMean(prev: number, x: number, n: number): number {
  */
 const SUM_SCALE = 2 ** -14;
 
+/** The length of a value's JSON, or undefined when it has none (a BigInt, a throwing getter). */
+function jsonLength(value: unknown): number | undefined {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The most characters of `dreadnode.metrics` JSON one task keeps (4 MiB of ASCII): a point past
+ * it is dropped (reported once as `metric_budget_full`, counted in `droppedCounts.metricPoints`),
+ * so writing the state at the end stays fast and within the export's size bounds.
+ */
+export const MAX_METRIC_CHARS_PER_TASK: number = 4 * 1024 * 1024;
+
+/** The fields of a point, read once each by {@linkcode MetricSeries.add}. */
+const POINT_FIELDS: readonly (keyof MetricPoint)[] = ["value", "step", "timestamp", "attributes"];
+
+/** The point attribute holding the hash of the object a metric describes. */
+const ORIGIN_HASH = "dreadnode.origin.hash";
+
+/**
+ * The characters a point takes in its series' JSON besides its value, step and attributes: its
+ * quoted ISO timestamp (34) and a comma in each of the four arrays.
+ */
+const POINT_CHARS = 38;
+
 /** One named series with raw values kept for read-time aggregation. */
 export class MetricSeries {
   readonly #points: MetricPoint[] = [];
@@ -149,8 +211,20 @@ export class MetricSeries {
   #min = Infinity;
   #max = -Infinity;
   #mode: MetricAggMode | undefined;
+  readonly #budget: { left: number; dropped: number } | undefined;
   /** Points dropped because the series was full. */
   dropped = 0;
+
+  /**
+   * Creates an empty series.
+   *
+   * @param budget Characters of JSON that the series of one task share (a task's start at
+   *   {@linkcode MAX_METRIC_CHARS_PER_TASK}): a point whose JSON does not fit in `budget.left` is
+   *   dropped and counted in `budget.dropped`. Default: no budget.
+   */
+  constructor(budget?: { left: number; dropped: number }) {
+    this.#budget = budget;
+  }
 
   /** The stored points, in log order. */
   get points(): readonly MetricPoint[] {
@@ -182,16 +256,41 @@ export class MetricSeries {
   }
 
   /**
-   * Adds a point, applying a log-time aggregation mode. Never throws. A point whose value is not
-   * finite, or whose running aggregate would not be (a sum past ±1.8e308), is rejected
-   * (`metric_invalid`); the points already stored stay. A timestamp outside 1970–2540 means now.
+   * Adds a point, applying a log-time aggregation mode. Never throws. A point whose value is not a
+   * finite number, boolean or BigInt (read as {@linkcode toMetricValue} does), whose running
+   * aggregate would not be finite (a sum past ±1.8e308), or whose attributes have no JSON form in
+   * a task's series, is rejected (`metric_invalid`); the points already stored stay. A timestamp
+   * outside 1970–2540 means now; missing attributes are `{}`.
    *
    * @param metric The raw metric.
    * @param mode The aggregation mode (`direct` or undefined: stored as is).
    * @param name The series name (for diagnostics).
-   * @returns The stored point, or undefined when the series is full or the point is rejected.
+   * @param originHash Stores the object the metric describes and returns its hash, kept as the
+   *   point's `dreadnode.origin.hash`; called only once the point is accepted, so that a dropped
+   *   or rejected point stores no object.
+   * @returns The stored point, or undefined when the series is full, the budget is spent or the
+   *   point is rejected.
    */
-  add(metric: MetricPoint, mode: MetricAggMode | undefined, name: string): MetricPoint | undefined {
+  add(
+    metric: MetricPoint,
+    mode: MetricAggMode | undefined,
+    name: string,
+    originHash?: () => string,
+  ): MetricPoint | undefined {
+    try {
+      return this.#add(metric, mode, safeString(name), originHash);
+    } catch (error) {
+      report("warn", "metric_invalid", `Cannot log metric ${safeString(name)}`, error);
+      return undefined;
+    }
+  }
+
+  #add(
+    metric: MetricPoint,
+    mode: MetricAggMode | undefined,
+    name: string,
+    originHash: (() => string) | undefined,
+  ): MetricPoint | undefined {
     if (this.#points.length >= MAX_POINTS_PER_SERIES) {
       this.dropped++;
       reportOnce(
@@ -202,8 +301,21 @@ export class MetricSeries {
       );
       return undefined;
     }
-    const effective = mode === "direct" ? undefined : mode;
-    const raw = metric.value;
+    const given = readOptions(metric, POINT_FIELDS, "metric point");
+    const raw = toMetricValue(given.value);
+    if (raw === undefined) {
+      report(
+        "warn",
+        "metric_invalid",
+        `Cannot log metric ${name}: ${
+          safeString(given.value)
+        } is not a finite number, boolean or BigInt`,
+      );
+      return undefined;
+    }
+    const effective = mode === "direct" || !METRIC_AGG_MODES.includes(mode as MetricAggMode)
+      ? undefined
+      : mode;
     const n = this.#raw.length + 1;
     const scaledSum = this.#scaledSum + raw * SUM_SCALE;
     const plainSum = this.#sum + raw;
@@ -215,16 +327,43 @@ export class MetricSeries {
       count: n,
     };
     const value = effective === undefined ? raw : next[effective === "avg" ? "mean" : effective];
-    if (!Number.isFinite(raw) || !Number.isFinite(value)) {
+    if (!Number.isFinite(value)) {
       report(
         "warn",
         "metric_invalid",
-        `Cannot log metric ${name}: ${
-          Number.isFinite(raw) ? `its running ${effective} would not be` : `${raw} is not`
-        } a finite number`,
+        `Cannot log metric ${name}: its running ${effective} would not be a finite number`,
       );
       return undefined;
     }
+    const step = Number.isFinite(given.step) ? given.step as number : 0;
+    const attributes = readRecord(given.attributes, "metric attributes");
+    // A placeholder of the hash's length, so that the point's size is known before it is stored.
+    if (originHash !== undefined) attributes[ORIGIN_HASH] = "0".repeat(16);
+    if (effective !== undefined) {
+      attributes.original = raw;
+      attributes.aggregation = effective;
+    }
+    const budget = this.#budget;
+    let chars = 0;
+    if (budget !== undefined) {
+      const json = jsonLength(attributes);
+      if (json === undefined) {
+        report("warn", "metric_invalid", `Cannot log metric ${name}: its attributes are not JSON`);
+        return undefined;
+      }
+      chars = String(value).length + String(step).length + json + POINT_CHARS;
+      if (chars > budget.left) {
+        budget.dropped++;
+        reportOnce(
+          "metric_budget_full",
+          "warn",
+          "metric_budget_full",
+          `Cannot log metric ${name}: the task's metrics reached their ${MAX_METRIC_CHARS_PER_TASK} characters of JSON (MAX_METRIC_CHARS_PER_TASK); dropping more points`,
+        );
+        return undefined;
+      }
+    }
+    if (originHash !== undefined) attributes[ORIGIN_HASH] = originHash();
     if (this.#points.length > 0 && effective !== this.#mode) {
       reportOnce(
         `metric_mode_changed:${name}`,
@@ -235,6 +374,7 @@ export class MetricSeries {
         }`,
       );
     }
+    if (budget !== undefined) budget.left -= chars;
     this.#mode = effective;
     this.#raw.push(raw);
     this.#sum = next.sum;
@@ -244,11 +384,9 @@ export class MetricSeries {
     this.#max = next.max;
     const point: MetricPoint = {
       value,
-      step: metric.step,
-      timestamp: epochMs(metric.timestamp),
-      attributes: effective === undefined
-        ? metric.attributes
-        : { ...metric.attributes, original: raw, aggregation: effective },
+      step,
+      timestamp: epochMs(given.timestamp),
+      attributes: Object.freeze(attributes),
     };
     this.#points.push(point);
     return point;

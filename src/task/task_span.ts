@@ -24,6 +24,7 @@ import type {
   LogArtifactOptions,
 } from "./artifacts.ts";
 import type { Metric, MetricSeries } from "./metrics.ts";
+import { TaskMetrics } from "./_task_metrics.ts";
 import { contextForTask } from "./task_context.ts";
 import { writeTaskState } from "./_state_writer.ts";
 import { continueTask } from "./continuation.ts";
@@ -79,7 +80,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
    */
   readonly baggage: string | undefined;
   readonly #files: LocalFiles | undefined;
-  readonly #metrics = new Map<string, MetricSeries>();
+  readonly #metrics = new TaskMetrics();
   readonly #artifacts: ArtifactRecord[] = [];
   readonly #pending = new Set<Promise<unknown>>();
   /** Child tasks that end once their writes settle: their end times and when they end. */
@@ -100,9 +101,14 @@ export class TaskSpan extends TaskData<TaskSpan> {
     this.#files = init.files;
   }
 
+  /** Metric points and new metric names dropped by the metric caps (see `droppedCounts`). */
+  protected override get droppedMetrics(): { readonly points: number; readonly series: number } {
+    return { points: this.#metrics.droppedPoints, series: this.#metrics.droppedSeries };
+  }
+
   /** Metric series by name. */
   get metrics(): Record<string, MetricSeries> {
-    return Object.fromEntries(this.#metrics);
+    return Object.fromEntries(this.#metrics.series);
   }
   /**
    * Artifact records logged so far: at most `MAX_REFS_PER_TASK` (10,000); later ones are counted
@@ -167,16 +173,20 @@ export class TaskSpan extends TaskData<TaskSpan> {
   }
 
   /**
-   * Logs a metric point (NaN/±Infinity rejected with a diagnostic; booleans become 1/0).
+   * Logs a metric point (NaN/±Infinity rejected with a diagnostic; booleans become 1/0, a BigInt
+   * the nearest number). A point past a cap (10,000 points per series, 10,000 names, and
+   * `MAX_METRIC_CHARS_PER_TASK` characters of `dreadnode.metrics` JSON per task) is dropped,
+   * reported once and counted in {@linkcode TaskSpan.droppedCounts}; the origin of a point not
+   * stored is not stored either.
    *
    * @param name The metric name (cleaned; `prefix.` prepended when given).
-   * @param value A number, boolean or {@linkcode Metric}.
+   * @param value A number, boolean, BigInt or {@linkcode Metric}.
    * @param options Step, timestamp, aggregation, prefix, origin, attributes.
-   * @returns The stored metric, or undefined when rejected.
+   * @returns The stored metric, or undefined when rejected or dropped.
    */
   logMetric(
     name: string,
-    value: number | boolean | Metric,
+    value: number | boolean | bigint | Metric,
     options: LogMetricOptions = {},
   ): Metric | undefined {
     if (!this.ensureActive("log a metric")) return undefined;
@@ -203,7 +213,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * @returns The stored metrics (rejected values are left out).
    */
   logMetrics(
-    metrics: Readonly<Record<string, number | boolean>> | readonly MetricEntry[],
+    metrics: Readonly<Record<string, number | boolean | bigint>> | readonly MetricEntry[],
     defaults: LogMetricOptions = {},
   ): Metric[] {
     const out: Metric[] = [];
@@ -222,7 +232,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * @returns The mean, or 0 when the metric is missing or empty.
    */
   getAverageMetricValue(key: string): number {
-    return this.#metrics.get(key)?.mean ?? 0;
+    return this.#metrics.series.get(key)?.mean ?? 0;
   }
 
   #addArtifact(record: ArtifactRecord): void {
@@ -334,7 +344,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
   stateAttributes(): Record<string, string | string[]> {
     return stateAttributes({
       ...this.objectState(),
-      metrics: this.#metrics,
+      metrics: this.#metrics.series,
       artifacts: this.#artifacts,
     });
   }

@@ -27,6 +27,8 @@ describe("task limits", () => {
         outputs: 1,
         objects: 0,
         artifacts: 0,
+        metricPoints: 0,
+        metricSeries: 0,
       });
       t.end();
     });
