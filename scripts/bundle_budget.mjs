@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised nine times, for correctness fixes only but one (sampling):
+ * It was raised eleven times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -92,8 +92,16 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   the report object read before the export was awaited: an export overlapping a flush was
  *   counted in a report already returned, and the next flush reported 0 for spans it exported
  *   (tail sampling's shutdown lost 100 delivered spans from its report this way), +3 B.
+ * - 9763 → 9898 (2026-12-05, ninth session): a network-fault audit found `shutdown(deadline)`
+ *   waiting behind an export already running (a full batch's, with its own 30 s timeout): the
+ *   tracer gave up a second past the deadline with an empty report, the queued spans counted
+ *   nowhere; exports now get an abort signal the deadline fires (+71 B). The same audit found a
+ *   negative `rejected_spans` in protobuf counting every span rejected and a protobuf error body
+ *   printed as raw bytes (+8 B net, after 13 B saved nearby). A context audit found two copies of
+ *   tracelet in one process (an app and a library) not seeing each other's active span, so the
+ *   library's spans started new traces, and lazy thenables run outside their span (+57 B).
  */
-const CEILING_GZIP_BYTES = 9763;
+const CEILING_GZIP_BYTES = 9898;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -2,7 +2,8 @@
  * Splitting an encoded OTLP traces request (protobuf or JSON, uncompressed) into several valid
  * requests of at most about `max` bytes each, spans kept in order with their resource and scope.
  * Used for keepalive requests, whose bodies browsers bound (64 KiB in flight). A single span
- * larger than `max` makes a request of its own.
+ * larger than `max` makes a request of its own. Each part tells how many spans it carries, so
+ * the spans of a part the receiver refuses can be counted.
  *
  * @module
  */
@@ -11,6 +12,24 @@
 interface Group<T> {
   readonly head: T;
   readonly items: T[];
+}
+
+/** One request of a split body, and how many spans it carries. */
+export interface OtlpPart {
+  /** The encoded request. */
+  readonly body: Uint8Array;
+  /** Its spans; unknown (`undefined`) when the body was not split. */
+  readonly spans?: number;
+}
+
+/** A chunk's resources, each with its scopes. */
+type Chunk<T> = { head: T; scopes: Group<T>[] }[];
+
+/** A request of `chunk`, encoded by `encode`, with its span count. */
+function part<T>(chunk: Chunk<T>, encode: (chunk: Chunk<T>) => Uint8Array): OtlpPart {
+  let spans = 0;
+  for (const resource of chunk) for (const scope of resource.scopes) spans += scope.items.length;
+  return { body: encode(chunk), spans };
 }
 
 /**
@@ -24,9 +43,9 @@ function pack<T>(
   size: (item: T) => number,
   framing: number,
   max: number,
-): { head: T; scopes: Group<T>[] }[][] {
-  const chunks: { head: T; scopes: Group<T>[] }[][] = [];
-  let chunk: { head: T; scopes: Group<T>[] }[] = [];
+): Chunk<T>[] {
+  const chunks: Chunk<T>[] = [];
+  let chunk: Chunk<T> = [];
   let bytes = 0;
   for (const resource of resources) {
     let held: { head: T; scopes: Group<T>[] } | undefined;
@@ -106,7 +125,7 @@ function lengthDelimited(tag: number, parts: Uint8Array[]): Uint8Array {
 }
 
 /** Splits an OTLP/protobuf `ExportTraceServiceRequest` (throws when it is malformed). */
-function splitProtobuf(body: Uint8Array, max: number): Uint8Array[] {
+function splitProtobuf(body: Uint8Array, max: number): OtlpPart[] {
   // Field 1 of the request: ResourceSpans; its field 2: ScopeSpans; their field 2: Span.
   const split = (message: Uint8Array): Group<Uint8Array> => {
     const head: Uint8Array[] = [];
@@ -127,7 +146,7 @@ function splitProtobuf(body: Uint8Array, max: number): Uint8Array[] {
     },
   );
   // A span, scope or resource adds its bytes, a tag and a length (at most 3 bytes below 2 MiB).
-  return pack(resources, (r) => heads.get(r)!, (item) => item.length + 4, 0, max).map((chunk) =>
+  const encode = (chunk: Chunk<Uint8Array>) =>
     concat(chunk.map((resource) =>
       lengthDelimited(0x0a, [
         resource.head,
@@ -138,7 +157,9 @@ function splitProtobuf(body: Uint8Array, max: number): Uint8Array[] {
           ])
         ),
       ])
-    ))
+    ));
+  return pack(resources, (r) => heads.get(r)!, (item) => item.length + 4, 0, max).map((chunk) =>
+    part(chunk, encode)
   );
 }
 
@@ -146,7 +167,7 @@ function splitProtobuf(body: Uint8Array, max: number): Uint8Array[] {
 type Json = any;
 
 /** Splits an OTLP/JSON request. */
-function splitJson(body: Uint8Array, max: number): Uint8Array[] {
+function splitJson(body: Uint8Array, max: number): OtlpPart[] {
   const encoder = new TextEncoder();
   const request: Json = JSON.parse(new TextDecoder().decode(body));
   const heads = new Map<Group<Json>[], Json>();
@@ -162,23 +183,27 @@ function splitJson(body: Uint8Array, max: number): Uint8Array[] {
   // and `,"scopeSpans":[` … `]` or `,"spans":[` … `]` (at most 16 bytes more); the request adds
   // `{"resourceSpans":[` … `]}` (20 bytes).
   const size = (item: Json) => encoder.encode(JSON.stringify(item)).length + 1;
-  return pack(resources, (r) => heads.get(r), size, 16, max - 20).map((chunk) =>
+  const encode = (chunk: Chunk<Json>) =>
     encoder.encode(JSON.stringify({
       resourceSpans: chunk.map((resource) => ({
         ...resource.head,
         scopeSpans: resource.scopes.map((scope) => ({ ...scope.head, spans: scope.items })),
       })),
-    }))
+    }));
+  return pack(resources, (r) => heads.get(r), size, 16, max - 20).map((chunk) =>
+    part(chunk, encode)
   );
 }
 
 /**
- * Splits an uncompressed OTLP traces request into requests of at most about `max` bytes.
+ * Splits an uncompressed OTLP traces request into requests of at most about `max` bytes, each
+ * with the number of spans it carries.
  *
  * @param body The encoded request.
  * @param contentType `application/json` for OTLP/JSON, else protobuf.
  * @param max The target size of each request in bytes.
- * @returns The requests (one, the body itself, when it fits or cannot be split).
+ * @returns The requests (one, the body itself with no span count, when it fits or cannot be
+ *   split).
  * @example
  * ```ts
  * import { splitOtlpBody } from "./_otlp_split.ts";
@@ -186,15 +211,15 @@ function splitJson(body: Uint8Array, max: number): Uint8Array[] {
  * console.log(splitOtlpBody(body, "application/json", 10).length); // 1
  * ```
  */
-export function splitOtlpBody(body: Uint8Array, contentType: string, max: number): Uint8Array[] {
-  if (body.length <= max) return [body];
+export function splitOtlpBody(body: Uint8Array, contentType: string, max: number): OtlpPart[] {
+  if (body.length <= max) return [{ body }];
   try {
     const parts = contentType.startsWith("application/json")
       ? splitJson(body, max)
       : splitProtobuf(body, max);
-    return parts.length > 0 ? parts : [body];
+    return parts.length > 0 ? parts : [{ body }];
   } catch {
-    return [body];
+    return [{ body }];
   }
 }
 

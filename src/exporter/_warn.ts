@@ -48,7 +48,7 @@ export function maskSecrets(text: string, secrets: readonly string[], max: numbe
     // Longest first: a short secret masked inside a longer one would leave the rest of it.
     .sort((a, b) => b.length - a.length);
   for (const secret of masked) text = text.split(secret).join("[REDACTED]");
-  return text.slice(0, max).replace(/\s+/g, " ").trim();
+  return text.slice(0, max).replace(/[\s\p{Cc}]+/gu, " ").trim();
 }
 
 /**
@@ -71,7 +71,7 @@ export function throttledWarner(secrets: readonly string[], intervalMillis = 60_
   const last = new Map<string, number>();
   return (code, message, level = "warn", more = []) => {
     const now = Date.now();
-    if (now - (last.get(code) ?? -Infinity) < intervalMillis) return;
+    if (now - last.get(code)! < intervalMillis) return; // never reported: NaN, not below
     last.set(code, now);
     report(level, code, maskSecrets(message, secrets.concat(more), 600));
   };

@@ -16,13 +16,14 @@
  * came from the outbox); spans the receiver rejected in a partial success are dropped as
  * `partial_success_rejected`; undeliverable batches are parked in the outbox (`persisted`), or,
  * without one, dropped as `http_<status>`, `deadline`, `retries_exhausted`, `aborted` or
- * `shutdown`.
+ * `shutdown`. An export whose signal is aborted with the reason `"deadline"` (a processor's
+ * shutdown deadline) counts as `deadline`, not `aborted`.
  *
  * @module
  */
 import type { OtlpEncoder } from "../otlp/encoder.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../otlp/encode_protobuf.ts";
-import type { PartialSuccess } from "../otlp/partial_success.ts";
+import { parseProtobufStatusMessage, type PartialSuccess } from "../otlp/partial_success.ts";
 import { addDropped, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -169,8 +170,7 @@ export class OtlpHttpExporter implements SpanExporter {
       (options.compress ?? gzipWithCompressionStream);
     this.#link = {
       url,
-      send: (body, contentType, deadline, signal) =>
-        this.#send(body, contentType, deadline, signal, 1),
+      send: (...args) => this.#send(...args, 1), // one attempt: the outbox backs off itself
       warn: this.#warn,
     };
   }
@@ -179,7 +179,8 @@ export class OtlpHttpExporter implements SpanExporter {
    * Exports one batch: drains due outbox entries first, then sends the batch.
    *
    * @param spans The batch.
-   * @param options Abort signal and epoch-ms deadline.
+   * @param options Abort signal (aborted with the reason `"deadline"`, the batch is dropped as
+   *   `deadline` rather than `aborted`) and epoch-ms deadline.
    * @returns What happened to every span; never rejects.
    */
   export(spans: readonly SpanRecord[], options: ExportOptions = {}): Promise<FlushReport> {
@@ -204,7 +205,7 @@ export class OtlpHttpExporter implements SpanExporter {
    */
   async shutdown(_options?: ExportOptions): Promise<void> {
     this.#closed = true;
-    while (this.#pending.size) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size) await Promise.allSettled(this.#pending);
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {
@@ -237,7 +238,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (!this.#closed) {
         await this.#drain((Date.now() + deadline) / 2, options, false, report);
       }
-      if (count === 0) return report;
+      if (!count) return report;
       const { contentType } = this.#encoder;
       const body = this.#encoder.encode(spans);
       const result = this.#closed
@@ -376,8 +377,10 @@ export class OtlpHttpExporter implements SpanExporter {
       }
       if (reason === "aborted") break;
       // As received (up to 1 MiB, far past the 600 characters a diagnostic keeps): the warner
-      // masks secrets before it cuts the message and collapses its whitespace.
-      detail ??= utf8Decoder.decode(bytes).trim() || undefined;
+      // masks secrets before it cuts the message and collapses its whitespace and control
+      // characters. A protobuf google.rpc.Status gives its message.
+      detail ??= (parseProtobufStatusMessage(bytes!) || utf8Decoder.decode(bytes)).trim() ||
+        undefined;
       retryable = !status || isRetryableStatus(status);
       if (!retryable) return fail(reason);
       retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());
@@ -386,6 +389,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (Date.now() + delay >= deadline) return fail("deadline");
       if (!(await sleep(delay, signal))) break;
     }
-    return fail(reason = "aborted");
+    // Aborted by the caller (the signal); a processor's shutdown aborts with "deadline".
+    return fail(signal!.reason == "deadline" ? "deadline" : reason = "aborted");
   }
 }

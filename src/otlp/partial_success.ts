@@ -4,7 +4,8 @@
  * encoder (`OtlpEncoder.parseResponse`), so a program bundles only the one it sends with: the
  * response comes in the request's encoding, as the OTLP specification requires. Only the two
  * fields that matter are read (`rejected_spans`, `error_message`). Parsing never throws: a body
- * that cannot be read counts as full success, as the OTLP specification asks.
+ * that cannot be read counts as full success, as the OTLP specification asks. The message of a
+ * protobuf error answer (`google.rpc.Status`) is read here too, for diagnostics.
  *
  * @module
  */
@@ -18,10 +19,14 @@ export interface PartialSuccess {
   readonly errorMessage: string;
 }
 
-/** The partial success from the two raw fields, or `undefined` when it reports nothing. */
+/**
+ * The partial success from the two raw fields, or `undefined` when it reports nothing. A count
+ * that is not positive is none; so is one of 2^63 or more, which is a negative int64 read as
+ * unsigned (protobuf writes -1 as 2^64 - 1), as JSON's `-1` is.
+ */
 function partialSuccess(rejected: unknown, message: unknown): PartialSuccess | undefined {
-  const count = Math.floor(Number(rejected ?? 0));
-  const rejectedSpans = count > 0 && count < Infinity ? count : 0;
+  const count = Math.floor(rejected as number); // a string or a number (`Math.floor` converts)
+  const rejectedSpans = count > 0 && count < 2 ** 63 ? count : 0;
   const errorMessage = typeof message === "string" ? message : "";
   return rejectedSpans || errorMessage ? { rejectedSpans, errorMessage } : undefined;
 }
@@ -36,12 +41,12 @@ function protoFields(b: Uint8Array): (number | Uint8Array)[] {
   let pos = 0;
   const varint = (): number => {
     let value = 0;
-    for (let scale = 1;; scale *= 128) {
+    for (let scale = 1; pos < b.length; scale *= 128) {
       const byte = b[pos++];
       value += (byte & 127) * scale;
-      if (byte < 128) return value; // `undefined < 128` is false: past the end never returns
-      if (pos >= b.length) throw 0;
+      if (byte < 128) return value;
     }
+    throw 0; // the message ends inside the varint
   };
   while (pos < b.length) {
     const tag = varint();
@@ -74,10 +79,31 @@ function protoFields(b: Uint8Array): (number | Uint8Array)[] {
  */
 export function parseProtobufPartialSuccess(body: Uint8Array): PartialSuccess | undefined {
   try {
-    const fields = protoFields(protoFields(body)[1] as Uint8Array);
-    return partialSuccess(fields[1], fields[2] && utf8Decoder.decode(fields[2] as Uint8Array));
+    const partial = protoFields(body)[1] as Uint8Array;
+    return partialSuccess(protoFields(partial)[1], parseProtobufStatusMessage(partial));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Reads the message of a `google.rpc.Status` (field 2), the body OTLP/HTTP receivers answer a
+ * failed protobuf request with (a partial success keeps its message in field 2 too).
+ *
+ * @param body The response body.
+ * @returns The message, or `""` when the body is not a protobuf message with one.
+ * @example
+ * ```ts
+ * import { parseProtobufStatusMessage } from "./partial_success.ts";
+ * // Status { code: 3, message: "bad" }
+ * parseProtobufStatusMessage(new Uint8Array([0x08, 0x03, 0x12, 0x03, 0x62, 0x61, 0x64])); // "bad"
+ * ```
+ */
+export function parseProtobufStatusMessage(body: Uint8Array): string {
+  try {
+    return utf8Decoder.decode(protoFields(body)[2] as Uint8Array);
+  } catch {
+    return "";
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
 import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
@@ -108,6 +109,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   #exportQueued = false;
   #closed = false;
   #shutdown: Promise<FlushReport> | undefined;
+  /** The running drain's; aborted at the shutdown deadline. */
+  #stop: AbortController | undefined;
 
   /**
    * Creates a batch processor.
@@ -155,8 +158,15 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#queue.push(span);
     this.#sizes.push(size);
     this.#queueBytes += size;
-    if (this.#queue.length >= this.#triggerSize) this.#exportSoon();
-    else this.#arm();
+    if (this.#queue.length < this.#triggerSize) this.#arm();
+    else if (!this.#exportQueued) {
+      // One export of full batches after the running one (or, with a trigger below the batch
+      // size, of what reached the trigger). The flag is cleared when the drain starts, not when it
+      // is queued: under load (a slow or unreachable endpoint) every span would otherwise queue one
+      // more drain, a chain growing without bound that a flush waits behind.
+      this.#exportQueued = true;
+      void this.#drain(Math.min(this.#triggerSize, this.#maxBatchSize));
+    }
   }
 
   #full(size: number): boolean {
@@ -164,20 +174,8 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#queueBytes + size > this.#maxQueueBytes;
   }
 
-  /**
-   * Queues one export of full batches after the running one. The flag is cleared when a drain
-   * starts, not when it is queued: under load (a slow or unreachable endpoint) every span would
-   * otherwise queue one more drain, a chain growing without bound that a flush waits behind.
-   */
-  #exportSoon(): void {
-    if (this.#exportQueued) return;
-    this.#exportQueued = true;
-    // Full batches; or, with a trigger below the batch size, what reached the trigger.
-    void this.#drain(Math.min(this.#triggerSize, this.#maxBatchSize));
-  }
-
   #arm(): void {
-    if (this.#timers && this.#timer === undefined && this.#queue.length && !this.#closed) {
+    if (this.#timers && !this.#timer && this.#queue.length && !this.#closed) {
       this.#timer = setBackgroundTimer(() => {
         this.#timer = undefined;
         void this.#drain(1);
@@ -197,6 +195,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#running = this.#running.then(async () => {
       this.#exportQueued = false; // this drain exports what is queued now; later spans queue one more
       deadline ??= Date.now() + this.#timeoutMs;
+      // One per drain (workerd binds it to the request that makes it); drains run one at a time.
+      this.#stop = new AbortController();
       for (
         let left = this.#queue.length;
         left > 0 && this.#queue.length >= minimum && (this.#closed || Date.now() < deadline);
@@ -204,7 +204,11 @@ export class BatchSpanProcessor implements SpanProcessor {
         const batch = this.#queue.splice(0, this.#maxBatchSize);
         left -= batch.length;
         for (const size of this.#sizes.splice(0, batch.length)) this.#queueBytes -= size;
-        await this.#call("export", batch.length, () => this.#exporter.export(batch, { deadline }));
+        await this.#call(
+          "export",
+          batch.length,
+          () => this.#exporter.export(batch, { deadline, signal: this.#stop!.signal }),
+        );
       }
       this.#arm();
     });
@@ -230,7 +234,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   /**
    * Exports the spans already queued (not those that keep arriving meanwhile), then lets the
    * exporter deliver what it holds (e.g. its outbox), within `exportTimeoutMs` and `deadline`.
-   * Spans it has not exported by then stay queued for the next export.
+   * Spans it has not exported by then stay queued for the next export. With a deadline, an
+   * export already running (it keeps its own) is waited for at most half a second past it; one
+   * that ends later is counted in the next report.
    *
    * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMs` from now.
    * @returns What happened since the previous flush; always resolves.
@@ -239,8 +245,19 @@ export class BatchSpanProcessor implements SpanProcessor {
     clearBackgroundTimer(this.#timer);
     this.#timer = undefined;
     // A deadline that is not a number (NaN, a string) means none, as a bad option does.
-    deadline = Math.min(numberAtLeast(deadline, 0, Infinity), Date.now() + this.#timeoutMs);
-    await this.#drain(1, deadline);
+    const given = numberAtLeast(deadline, 0, Infinity);
+    deadline = Math.min(given, Date.now() + this.#timeoutMs);
+    const drained = this.#drain(1, deadline);
+    // An export already running keeps its own deadline (exportTimeoutMs from its start). With a
+    // deadline (without one, no timer: Workers), the flush waits for it at most half a second
+    // past its own, and a shutdown aborts it then, so its exporter counts or parks its spans at
+    // once. That timer is left to fire: it keeps no process alive and aborts nothing later.
+    if (given < Infinity) {
+      if (this.#closed) {
+        setBackgroundTimer(() => this.#stop?.abort("deadline"), deadline - Date.now());
+      }
+      await settlesWithin(drained, deadline + 500 - Date.now());
+    } else await drained;
     await this.#call("forceFlush", 0, () => this.#exporter.forceFlush?.({ deadline }));
     const result = this.#report;
     this.#report = emptyReport();
@@ -248,7 +265,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Flushes, stops accepting spans and shuts the exporter down. Idempotent.
+   * Flushes, stops accepting spans and shuts the exporter down. Idempotent. An export still
+   * running at the deadline (one started before, with its own `exportTimeoutMs`) is aborted
+   * through its signal (reason `"deadline"`), so the exporter counts or parks its spans at once.
    *
    * @param deadline Epoch-ms limit for the final export and the exporter's shutdown.
    * @returns The final flush report.

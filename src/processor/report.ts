@@ -36,12 +36,11 @@ export function mergeReport(
   target: FlushReport,
   source: Partial<FlushReport> | void | undefined,
 ): FlushReport {
-  if (typeof source !== "object" || source === null) return target;
-  target.exported += source.exported ?? 0;
-  target.retried += source.retried ?? 0;
-  target.persisted += source.persisted ?? 0;
-  target.failed += source.failed ?? 0;
-  if (source.dropped !== undefined) {
+  if (source) {
+    target.exported += source.exported ?? 0;
+    target.retried += source.retried ?? 0;
+    target.persisted += source.persisted ?? 0;
+    target.failed += source.failed ?? 0;
     for (const reason in source.dropped) addDropped(target, reason, source.dropped[reason]);
   }
   return target;

@@ -5,7 +5,8 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
-import { countAtLeastOne } from "../number_option.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
 import type { SpanExporter, SpanProcessor } from "./types.ts";
@@ -20,7 +21,8 @@ export interface SimpleSpanProcessorOptions {
 }
 
 /**
- * Exports each span immediately; `forceFlush` waits for every export in flight.
+ * Exports each span immediately; `forceFlush` waits for every export in flight (until its
+ * deadline, when it has one).
  *
  * @example
  * ```ts
@@ -37,7 +39,8 @@ export interface SimpleSpanProcessorOptions {
 export class SimpleSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
   readonly #maxPending: number;
-  readonly #pending = new Set<Promise<void>>();
+  /** Exports in flight, each with the controller that aborts it at the shutdown deadline. */
+  readonly #pending = new Map<Promise<void>, AbortController>();
   #report: FlushReport = emptyReport();
   #closed = false;
   #shutdown: Promise<FlushReport> | undefined;
@@ -64,25 +67,45 @@ export class SimpleSpanProcessor implements SpanProcessor {
     if (this.#pending.size >= this.#maxPending) {
       return addDropped(this.#report, "too_many_pending", 1);
     }
-    // The executor turns an exporter that throws synchronously into a rejection.
-    const task = new Promise<FlushReport>((resolve) => resolve(this.#exporter.export([span]))).then(
-      (result) => void mergeReport(this.#report, result),
+    // The executor turns an exporter that throws synchronously into a rejection. An export the
+    // shutdown gave up on (no longer pending) was counted then: its outcome is not counted again.
+    // One controller per export: workerd binds it to the request that makes it.
+    const stop = new AbortController();
+    const task: Promise<void> = new Promise<FlushReport>((resolve) =>
+      resolve(this.#exporter.export([span], { signal: stop.signal }))
+    ).then(
+      (result) => void (this.#pending.delete(task) && mergeReport(this.#report, result)),
       (error) => {
-        this.#report.failed++;
+        if (this.#pending.delete(task)) this.#report.failed++;
         report("error", "export_failed", "The exporter rejected a span", error);
       },
-    ).finally(() => this.#pending.delete(task));
-    this.#pending.add(task);
+    );
+    this.#pending.set(task, stop);
   }
 
   /**
-   * Waits for every export in flight, then flushes the exporter.
+   * Waits for every export in flight, then flushes the exporter. With a deadline it waits at most
+   * half a second past it: exports still running then are counted in the next report, or, in a
+   * shutdown, aborted at the deadline (the exporter counts or parks the span at once) and, if
+   * they have not ended half a second later, counted as dropped (`deadline`).
    *
-   * @param deadline Epoch-ms limit passed to the exporter's flush.
+   * @param deadline Epoch-ms limit of the wait, passed to the exporter's flush.
    * @returns What happened since the last flush; never rejects.
    */
   async forceFlush(deadline?: number): Promise<FlushReport> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    const limit = numberAtLeast(deadline, 0, Infinity);
+    const settled = (async () => {
+      while (this.#pending.size > 0) await Promise.all(this.#pending.keys());
+    })();
+    if (limit < Infinity) {
+      if (this.#closed && !await settlesWithin(settled, limit - Date.now())) {
+        for (const stop of this.#pending.values()) stop.abort("deadline");
+      }
+      if (!await settlesWithin(settled, limit + 500 - Date.now()) && this.#closed) {
+        addDropped(this.#report, "deadline", this.#pending.size);
+        this.#pending.clear();
+      }
+    } else await settled;
     try {
       if (this.#exporter.forceFlush) {
         const got = await this.#exporter.forceFlush({ deadline });

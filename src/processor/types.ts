@@ -35,7 +35,11 @@ export interface SpanProcessor {
 
 /** Options passed to {@linkcode SpanExporter.export}. */
 export interface ExportOptions {
-  /** Aborts the export (and any retry back-off) when signalled. */
+  /**
+   * Aborts the export (and any retry back-off) when signalled. The processors abort with the
+   * reason `"deadline"` when a shutdown deadline passes; the OTLP exporter then counts the spans
+   * as dropped `deadline` (or parks them in its outbox).
+   */
   signal?: AbortSignal;
   /** Epoch-ms time by which the export must settle. */
   deadline?: number;

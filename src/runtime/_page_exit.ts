@@ -9,14 +9,17 @@
  * is split into requests of at most {@linkcode KEEPALIVE_BYTES}, sent keepalive while they fit
  * the page's budget and as ordinary requests after that. The parts that failed are remembered
  * by the body's content (for the last 64 split bodies), so the exporter's retry, or the outbox's
- * redelivery of its copy, sends only what was not delivered. Where there is no
- * `document` (web and service workers, which no page exit ends) nothing is registered.
+ * redelivery of its copy, sends only what was not delivered. A part refused for good (a status
+ * not worth retrying) is not sent again: its spans count as rejected in the partial success
+ * the split body is answered with once the rest is delivered. Where there is no `document` (web
+ * and service workers, which no page exit ends) nothing is registered.
  *
  * @module
  */
 import type { FetchLike } from "../exporter/otlp_http.ts";
 import { encodePartialSuccess, splitOtlpBody } from "../exporter/_otlp_split.ts";
 import { readBodyStart } from "../exporter/_read_body.ts";
+import { isRetryableStatus } from "../exporter/_retry.ts";
 import { parseJsonPartialSuccess, parseProtobufPartialSuccess } from "../otlp/partial_success.ts";
 import type { FlushReport } from "../types.ts";
 
@@ -37,9 +40,11 @@ interface Target {
  * page's keepalive budget is sent with `keepalive: true`. Every request is started at once
  * (synchronously). The parts a failed request did not deliver are remembered by the body's
  * content, so a retry of that body (the exporter's, or the outbox's redelivery of its copy)
- * sends only those, hidden or not: no span is delivered twice. The answer is the first failure
- * (a rejection rejects); when every part of a split body was accepted, a 200 whose partial
- * success sums the spans the receiver rejected in all of them.
+ * sends only those, hidden or not: no span is delivered twice. A part refused for good (an
+ * answer not worth retrying, such as a 400) is settled: its spans count as rejected. The answer
+ * is the first failure worth retrying (a rejection rejects); when there is none, a 200 whose
+ * partial success sums the spans the receiver rejected in every part (refused parts included),
+ * or, when no part was ever accepted, the first refusal.
  *
  * @param inner The fetch to call; the global `fetch` at call time by default.
  * @returns The wrapped fetch.
@@ -55,31 +60,43 @@ export function pageFetch(inner?: FetchLike): FetchLike {
     let key = splittable && undelivered.size > 0 ? digest(body, type) : undefined;
     const memo = key === undefined ? undefined : undelivered.get(key);
     if (!memo && !page.hidden) return send(url, init);
-    const all = splittable ? splitOtlpBody(body, type, KEEPALIVE_BYTES) : [body];
+    const all = splittable ? splitOtlpBody(body, type, KEEPALIVE_BYTES) : [{ body }];
     const indices = memo?.left.filter((i) => i < all.length) ?? all.map((_, i) => i);
     const results = await Promise.allSettled(
-      indices.map((i) => sendPart(send, url, init, all[i])),
+      indices.map((i) => sendPart(send, url, init, all[i].body)),
     );
     const failed = results.filter((r) => r.status === "rejected" || !r.value.ok);
     if (all.length < 2) return answer(failed[0] ?? results[0], results);
-    // The spans the receiver rejected in the parts it accepted, counted over every attempt.
-    let { rejected = 0, message = "" } = memo ?? {};
+    // The spans the receiver rejected in the parts it accepted or refused for good, counted over
+    // every attempt, and whether it accepted any part.
+    let { rejected = 0, message = "", accepted = false } = memo ?? {};
     const parse = type.startsWith("application/json")
       ? parseJsonPartialSuccess
       : parseProtobufPartialSuccess;
-    for (const r of results) {
-      if (r.status === "rejected" || !r.value.ok) continue;
-      const partial = parse(await readBodyStart(r.value).catch(() => new Uint8Array()));
-      rejected += partial?.rejectedSpans ?? 0;
-      message ||= partial?.errorMessage ?? "";
+    const left: number[] = [];
+    let retry: PromiseSettledResult<Response> | undefined;
+    for (let n = 0; n < results.length; n++) {
+      const r = results[n];
+      if (r.status === "fulfilled" && r.value.ok) {
+        const partial = parse(await readBodyStart(r.value).catch(() => new Uint8Array()));
+        rejected += partial?.rejectedSpans ?? 0;
+        message ||= partial?.errorMessage ?? "";
+        accepted = true;
+      } else if (refused(r)) {
+        rejected += all[indices[n]].spans!;
+        message ||= `http_${r.value.status || "redirect"}`;
+      } else {
+        left.push(indices[n]);
+        retry ??= r;
+      }
     }
     key ??= digest(body, type);
     undelivered.delete(key);
-    const left = indices.filter((_, n) => failed.includes(results[n]));
-    if (left.length > 0) undelivered.set(key, { left, rejected, message });
+    if (left.length > 0) undelivered.set(key, { left, rejected, message, accepted });
     // The oldest body forgotten past the bound: a later retry of it sends every part again.
     if (undelivered.size > REMEMBERED) undelivered.delete(undelivered.keys().next().value!);
-    if (failed.length > 0) return answer(failed[0], results);
+    if (retry || !accepted) return answer(retry ?? failed[0], results);
+    release(results);
     return new Response(
       rejected || message
         ? encodePartialSuccess(rejected, message, type) as Uint8Array<ArrayBuffer>
@@ -89,13 +106,28 @@ export function pageFetch(inner?: FetchLike): FetchLike {
   };
 }
 
-/** Hands on one answer (a rejection rejects) and frees the connections of the others. */
-function answer(chosen: PromiseSettledResult<Response>, all: PromiseSettledResult<Response>[]) {
+/**
+ * Whether a failed part was refused for good: an answer the exporter would not retry (a 4xx but
+ * 408 and 429, a 5xx but 502 to 504, a redirect); a network error is retried.
+ */
+function refused(r: PromiseSettledResult<Response>): r is PromiseFulfilledResult<Response> {
+  if (r.status === "rejected") return false;
+  const status = r.value.type == "opaqueredirect" ? 300 : r.value.status;
+  return status > 0 && !isRetryableStatus(status);
+}
+
+/** Frees the connections of the answers whose body is not read, but `kept`'s. */
+function release(all: PromiseSettledResult<Response>[], kept?: PromiseSettledResult<Response>) {
   for (const r of all) {
-    if (r !== chosen && r.status === "fulfilled" && !r.value.bodyUsed) {
+    if (r !== kept && r.status === "fulfilled" && !r.value.bodyUsed) {
       r.value.body?.cancel().catch(() => {});
     }
   }
+}
+
+/** Hands on one answer (a rejection rejects) and frees the connections of the others. */
+function answer(chosen: PromiseSettledResult<Response>, all: PromiseSettledResult<Response>[]) {
+  release(all, chosen);
   if (chosen.status === "rejected") throw chosen.reason;
   return chosen.value;
 }
@@ -104,11 +136,14 @@ function answer(chosen: PromiseSettledResult<Response>, all: PromiseSettledResul
 const REMEMBERED = 64;
 
 /**
- * The indices of the parts of split bodies not delivered yet, and the spans rejected in the parts
- * accepted so far, by {@linkcode digest} of the body, oldest first: a retry of the same bytes
- * (the exporter's, or the outbox's copy) finds them.
+ * The indices of the parts of split bodies not delivered yet, the spans rejected in the parts
+ * accepted or refused so far, and whether any part was accepted, by {@linkcode digest} of the
+ * body, oldest first: a retry of the same bytes (the exporter's, or the outbox's copy) finds them.
  */
-const undelivered = new Map<string, { left: number[]; rejected: number; message: string }>();
+const undelivered = new Map<
+  string,
+  { left: number[]; rejected: number; message: string; accepted: boolean }
+>();
 
 /** A body's key: its content type, length and two 32-bit hashes (FNV-1a and a ×31 sum). */
 function digest(body: Uint8Array, type: string): string {

@@ -8,7 +8,7 @@ import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
-import { delay } from "../_support/otlp_helpers.ts";
+import { captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
@@ -73,6 +73,45 @@ describe("OTLP/HTTP exporter deadlines", { skip: isWorkerd }, () => {
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 3000, `shutdown(+300 ms) took ${elapsed} ms`);
       assert.deepEqual(report.dropped, { deadline: 1 });
+    }));
+
+  it("tracer.shutdown(deadline) is not held by an export a full batch started: every span is counted by then", () =>
+    withReceiver(async (receiver) => {
+      receiver.plan(...Array.from({ length: 6 }, () => ({ stall: true as const })));
+      // The default 10 s export timeout and 30 s exportTimeoutMs: the first export would hold
+      // the shutdown (and the spans queued behind it) for that long.
+      const exporter = createOtlpExporter({ endpoint: receiver.url });
+      const tracer = new Tracer({
+        processors: [new BatchSpanProcessor(exporter, { maxBatchSize: 2 })],
+      });
+      for (let i = 0; i < 6; i++) tracer.startSpan(`s${i}`).end();
+      await delay(100); // the first batch is on the wire
+      const { list, restore } = captureDiagnostics();
+      const started = Date.now();
+      const report = await tracer.shutdown(Date.now() + 500).finally(restore);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 1400, `shutdown(+500 ms) took ${elapsed} ms`);
+      assert.deepEqual(report.dropped, { deadline: 6 });
+      assert.equal(report.exported, 0);
+      assert.deepEqual(list.filter((d) => d.code === "processor_failed"), []);
+      // Nothing runs on after the shutdown returned.
+      const before = Date.now();
+      await exporter.shutdown();
+      assert.ok(Date.now() - before < 200, "no export still in flight");
+    }));
+
+  it('an export aborted with the reason "deadline" drops its spans as deadline, not aborted', () =>
+    withReceiver(async (receiver) => {
+      receiver.plan({ stall: true });
+      const exporter = new OtlpHttpExporter({ endpoint: receiver.url, compression: "none" });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort("deadline"), 100);
+      const report = await exporter.export(makeSpanBatch(3), { signal: controller.signal });
+      assert.deepEqual(report.dropped, { deadline: 3 });
+      // Aborted before it started: the same.
+      const late = await exporter.export(makeSpanBatch(2), { signal: controller.signal });
+      assert.deepEqual(late.dropped, { deadline: 2 });
+      await exporter.shutdown();
     }));
 
   it("a timeout beyond 2^31 - 1 ms waits for the answer instead of timing out at once", () =>

@@ -10,6 +10,7 @@ import { splitOtlpBody } from "../../src/exporter/_otlp_split.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../../src/otlp/encode_protobuf.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
 import { makeSpanBatch, makeSpanRecord } from "../_support/span_records.ts";
+import type { SpanRecord } from "../../src/types.ts";
 
 interface Sent {
   headers: Record<string, string>;
@@ -86,6 +87,18 @@ const spansIn = (body: Uint8Array) =>
   );
 
 const latin1 = new TextDecoder("latin1");
+
+/**
+ * The ids of the spans of `spans` that one encoded request carries: found by their bytes
+ * (protobuf) or their hex (JSON), with no decoder (protobufjs's needs eval, which workerd
+ * refuses).
+ */
+const idsIn = (body: Uint8Array, spans: readonly SpanRecord[]) => {
+  const text = latin1.decode(body);
+  const bytes = (hex: string) =>
+    latin1.decode(new Uint8Array(hex.match(/../g)!.map((b) => parseInt(b, 16))));
+  return spans.map((s) => s.spanId).filter((id) => text.includes(id) || text.includes(bytes(id)));
+};
 
 let cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -297,6 +310,69 @@ describe("web preset", () => {
     });
   }
 
+  for (const encoder of [OTLP_PROTOBUF_ENCODER, OTLP_JSON_ENCODER]) {
+    it(`a ${encoder.contentType} part refused for good drops only its own spans; the others count as exported`, async () => {
+      // 200 spans split into several parts; the receiver refuses one part (400) for good, and
+      // answers another 503 once: the retry sends only that one, and never the refused part.
+      const spans = makeSpanBatch(200).map((s) => ({
+        ...s,
+        attributes: { big: "x".repeat(1000) },
+      }));
+      const accepted = new Set<string>();
+      let requests = 0;
+      const fetch = pageFetch((_url, init) => {
+        const n = ++requests;
+        const status = n === 2 ? 400 : n === 3 ? 503 : 200;
+        if (status === 200) {
+          for (const id of idsIn(init.body as Uint8Array, spans)) accepted.add(id);
+        }
+        const body = status === 400 ? "bad span" : null;
+        return Promise.resolve(new Response(body, { status }));
+      });
+      const exporter = new OtlpHttpExporter({
+        endpoint: "https://c.example/v1/traces",
+        fetch,
+        encoder,
+        compression: "none",
+        retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
+      });
+      const parts = splitOtlpBody(encoder.encode(spans), encoder.contentType, KEEPALIVE_BYTES);
+      assert.ok(parts.length >= 3, `${parts.length}`);
+      page.hidden = true;
+      try {
+        const report = await exporter.export(spans);
+        assert.equal(requests, parts.length + 1, "the retry sent only the part that got a 503");
+        assert.ok(accepted.size > 0 && accepted.size < 200, `${accepted.size}`);
+        assert.equal(report.exported, accepted.size);
+        assert.deepEqual(report.dropped, { partial_success_rejected: 200 - accepted.size });
+        assert.equal(report.exported + report.dropped.partial_success_rejected, 200);
+      } finally {
+        page.hidden = false;
+        await exporter.shutdown();
+      }
+    });
+  }
+
+  it("a split body whose every part is refused for good is dropped under the refusal's status", async () => {
+    const spans = makeSpanBatch(200).map((s) => ({ ...s, attributes: { big: "x".repeat(1000) } }));
+    let requests = 0;
+    const exporter = new OtlpHttpExporter({
+      endpoint: "https://c.example/v1/traces",
+      fetch: pageFetch(() => (requests++, Promise.resolve(new Response(null, { status: 400 })))),
+      compression: "none",
+    });
+    page.hidden = true;
+    try {
+      const report = await exporter.export(spans);
+      assert.ok(requests > 1);
+      assert.equal(report.exported, 0);
+      assert.deepEqual(report.dropped, { http_400: 200 });
+    } finally {
+      page.hidden = false;
+      await exporter.shutdown();
+    }
+  });
+
   it("answers with the failure when a part fails for good, and sends a retry's parts visible or not", async () => {
     const bodies: number[] = [];
     let status = 503;
@@ -379,13 +455,16 @@ describe("splitOtlpBody", () => {
       const body = encoder.encode(spans);
       const parts = splitOtlpBody(body, encoder.contentType, 20_000);
       assert.ok(parts.length >= 6, `${parts.length}`);
-      for (const part of parts) assert.ok(part.length <= 20_000, `${part.length}`);
+      for (const { body } of parts) assert.ok(body.length <= 20_000, `${body.length}`);
       // The parts together are the same request: re-encoding their spans gives the same sizes.
-      const whole = parts.reduce((n, p) => n + p.length, 0);
+      const whole = parts.reduce((n, p) => n + p.body.length, 0);
       assert.ok(whole >= body.length && whole < body.length * 1.2);
+      // Each part counts its own spans, which together are every span.
+      assert.equal(parts.reduce((n, p) => n + p.spans!, 0), 300);
       if (encoder === OTLP_JSON_ENCODER) {
-        assert.deepEqual(parts.flatMap(spansIn), spans.map((s) => s.name));
+        assert.deepEqual(parts.flatMap((p) => spansIn(p.body)), spans.map((s) => s.name));
       }
+      for (const part of parts) assert.equal(part.spans, idsIn(part.body, spans).length);
     });
   }
 });
@@ -406,8 +485,8 @@ describe("splitOtlpBody size bound", () => {
             scope: scopes[(i * 3 + seed) % scopes.length],
             attributes: { pad: "x".repeat((i * 131 + seed * 17) % 900), u: "é✓😀".repeat(i % 5) },
           }));
-        for (const part of splitOtlpBody(encoder.encode(spans), encoder.contentType, max)) {
-          assert.ok(part.length <= max, `seed ${seed}: ${part.length} > ${max}`);
+        for (const { body } of splitOtlpBody(encoder.encode(spans), encoder.contentType, max)) {
+          assert.ok(body.length <= max, `seed ${seed}: ${body.length} > ${max}`);
         }
       }
     });

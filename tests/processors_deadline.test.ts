@@ -1,0 +1,146 @@
+// A flush or shutdown deadline while an export started earlier (by a full batch or the timer,
+// with its own exportTimeoutMs) is still running: the processors settle soon after the deadline
+// and count every span once. Fake exporters only, so this runs in workerd too; the same against
+// a real stalled receiver is in tests/otlp/exporter_deadlines.test.ts.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BatchSpanProcessor, SimpleSpanProcessor, Tracer } from "../mod.ts";
+import type { ExportOptions, FlushReport, SpanExporter, SpanRecord } from "../mod.ts";
+import { captureDiagnostics } from "./_support/collect.ts";
+import { makeSpanBatch } from "./_support/span_records.ts";
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const report = (fields: Partial<FlushReport>): FlushReport => ({
+  exported: 0,
+  retried: 0,
+  persisted: 0,
+  dropped: {},
+  failed: 0,
+  ...fields,
+});
+
+/** Every span a report accounts for. */
+const counted = (r: FlushReport) =>
+  r.exported + r.persisted + r.failed + Object.values(r.dropped).reduce((a, b) => a + b, 0);
+
+/**
+ * An exporter whose requests hang (an endpoint that never answers) until `ms` pass, or until the
+ * export's signal aborts: then it drops the batch under the signal's reason, as the OTLP
+ * exporter does. `obeys: false` ignores the signal (a custom exporter that does not keep it).
+ */
+class HangingExporter implements SpanExporter {
+  readonly calls: { spans: number; deadline?: number }[] = [];
+  readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  constructor(readonly ms: number, readonly obeys = true) {}
+  export(spans: readonly SpanRecord[], options: ExportOptions = {}): Promise<FlushReport> {
+    this.calls.push({ spans: spans.length, deadline: options.deadline });
+    const { signal } = options;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(report({ exported: spans.length })), this.ms);
+      this.timers.add(timer);
+      const stop = () => {
+        clearTimeout(timer);
+        resolve(report({ dropped: { [String(signal!.reason)]: spans.length } }));
+      };
+      if (!this.obeys) return;
+      if (signal?.aborted) stop();
+      else signal?.addEventListener("abort", stop);
+    });
+  }
+  /** Clears the pending timers (the test's end). */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+}
+
+describe("processor deadlines behind an export already running", () => {
+  it("batch shutdown(deadline) settles soon after it and counts every span, not behind a running export", async () => {
+    const exporter = new HangingExporter(20_000);
+    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+    const tracer = new Tracer({ processors: [processor] });
+    try {
+      for (const span of makeSpanBatch(6)) processor.onSpanEnd(span); // a full batch: exporting
+      await delay(50);
+      assert.equal(exporter.calls.length, 1, "the size-triggered export is running");
+      const { result, diagnostics } = await captureDiagnostics(async () => {
+        const started = Date.now();
+        const result = await tracer.shutdown(Date.now() + 300);
+        assert.ok(Date.now() - started < 1200, `settled after ${Date.now() - started} ms`);
+        return result;
+      });
+      assert.deepEqual(diagnostics.filter((d) => d.code === "processor_failed"), []);
+      assert.equal(counted(result), 6, JSON.stringify(result));
+      assert.deepEqual(result.dropped, { deadline: 6 });
+      assert.equal(processor.queueLength, 0);
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it("batch forceFlush(deadline) returns soon after it; the running export is counted in the next report", async () => {
+    const exporter = new HangingExporter(1500);
+    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2, timers: false });
+    try {
+      for (const span of makeSpanBatch(2)) processor.onSpanEnd(span); // exporting, for 1.5 s
+      await delay(20);
+      const started = Date.now();
+      const first = await processor.forceFlush(Date.now() + 200);
+      const took = Date.now() - started;
+      assert.ok(took < 1000, `flush took ${took} ms`);
+      assert.equal(counted(first), 0, "the export still runs: not counted yet");
+      await delay(1600);
+      const next = await processor.forceFlush();
+      assert.equal(next.exported, 2, "counted once, in the next report");
+      assert.equal(counted(await processor.shutdown()), 0, "and never again");
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it("simple processor shutdown(deadline) aborts the exports in flight and counts each span once", async () => {
+    const exporter = new HangingExporter(20_000);
+    const processor = new SimpleSpanProcessor(exporter);
+    try {
+      for (const span of makeSpanBatch(6)) processor.onSpanEnd(span);
+      const started = Date.now();
+      const result = await processor.shutdown(Date.now() + 300);
+      assert.ok(Date.now() - started < 1200, `settled after ${Date.now() - started} ms`);
+      assert.deepEqual(result.dropped, { deadline: 6 });
+      assert.equal(counted(result), 6);
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it("simple processor shutdown(deadline) counts a span whose exporter ignores the signal as dropped, once", async () => {
+    const exporter = new HangingExporter(1200, false);
+    const processor = new SimpleSpanProcessor(exporter);
+    try {
+      for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
+      const started = Date.now();
+      const result = await processor.shutdown(Date.now() + 100);
+      assert.ok(Date.now() - started < 1000, `settled after ${Date.now() - started} ms`);
+      assert.deepEqual(result.dropped, { deadline: 3 });
+      await delay(1300); // the exporter reports them exported now: not counted a second time
+      assert.equal(counted(await processor.forceFlush()), 0);
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it("simple processor forceFlush(deadline) returns soon after it under exports that do not end", async () => {
+    const exporter = new HangingExporter(1500);
+    const processor = new SimpleSpanProcessor(exporter);
+    try {
+      for (const span of makeSpanBatch(2)) processor.onSpanEnd(span);
+      const started = Date.now();
+      const first = await processor.forceFlush(Date.now() + 200);
+      assert.ok(Date.now() - started < 1000, `flush took ${Date.now() - started} ms`);
+      assert.equal(counted(first), 0);
+      assert.equal((await processor.forceFlush()).exported, 2, "counted in the next report");
+    } finally {
+      exporter.close();
+    }
+  });
+});
