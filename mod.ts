@@ -97,7 +97,12 @@ export type {
   TailSamplingStats,
   TailSamplingTrace,
 } from "./src/processor/tail_sampling.ts";
-export { JsonlSpanExporter, spanLogPath, toFlatSpan } from "./src/exporter/jsonl.ts";
+export {
+  JsonlSpanExporter,
+  LocalStorageSpanExporter,
+  spanLogPath,
+  toFlatSpan,
+} from "./src/exporter/jsonl.ts";
 export type { FlatSpan, JsonlSpanExporterOptions } from "./src/exporter/jsonl.ts";
 export { ConsoleSpanExporter, formatSpanLine } from "./src/exporter/console.ts";
 export type { ConsoleSpanExporterOptions } from "./src/exporter/console.ts";

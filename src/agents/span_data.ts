@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setOwn } from "../own_property.ts";
 import { readOrCopy } from "./_input.ts";
 
 /** Data of an agent span (one agent's run). */
@@ -26,9 +27,9 @@ export interface FunctionSpanData {
   type: "function";
   /** The function's name. */
   name: string;
-  /** Its input (stringified). */
+  /** Its input (stringified; `""` when not given, exported as `null`). */
   input: string;
-  /** Its output (stringified). */
+  /** Its output (stringified; `""` when not given, exported as `null`). */
   output: string;
   /** MCP data, when the function came from an MCP server. */
   mcp_data?: string;
@@ -203,17 +204,54 @@ export interface SpanError {
 }
 
 /**
- * The exported form of span data: a shallow copy without private (`_`-prefixed) fields and
- * without `undefined` values. Task and turn data are exported the way the OpenAI Agents SDK
+ * The fields the OpenAI Agents SDK (Python, and its CAI fork) exports for each span type, in its
+ * order (`SpanData.export()`); the SDK writes `None` for one that has no value.
+ */
+const SDK_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  agent: ["name", "handoffs", "tools", "output_type"],
+  function: ["name", "input", "output", "mcp_data"],
+  generation: ["input", "output", "model", "model_config", "usage"],
+  response: ["response_id", "usage"],
+  handoff: ["from_agent", "to_agent"],
+  custom: ["name", "data"],
+  guardrail: ["name", "triggered"],
+  transcription: ["input", "output", "model", "model_config"],
+  speech: ["input", "output", "model", "model_config", "first_content_at"],
+  speech_group: ["input"],
+  mcp_tools: ["server", "result"],
+};
+
+/**
+ * The exported form of span data, as the OpenAI Agents SDK (Python) exports it: `type`, then every
+ * field the SDK exports for that type, `null` when it has no value (`{"type": "agent", "name":
+ * "triage", "handoffs": null, "tools": null, "output_type": null}`). A function span's input or
+ * output that was never given (`""` on the span data, as in the JS SDK) is `null` too. Other
+ * fields follow (a response span's `model`, fields added by the caller), without private
+ * (`_`-prefixed) fields and `undefined` values. Task and turn data are exported the way the SDK
  * exports them, as custom span data: `{type: "custom", name: "task", data: {sdk_span_type:
- * "task", name, usage}}` (and `name: "turn"` with `turn`, `agent_name`, `usage`). Fields that
- * cannot be read are left out (see `ownFields`).
+ * "task", name, usage}}` (and `name: "turn"` with `turn`, `agent_name`, `usage`; `usage` only
+ * when set). Fields that cannot be read are left out (see `ownFields`).
  *
  * @param data The span data.
  * @returns A plain object.
  */
 export function exportSpanData(data: SpanData): Record<string, unknown> {
-  return readOrCopy(data, exportedFields);
+  const fields = readOrCopy(data, exportedFields);
+  const type = fields.type;
+  const names = typeof type === "string" && Object.hasOwn(SDK_FIELDS, type)
+    ? SDK_FIELDS[type]
+    : undefined;
+  if (names === undefined) return fields;
+  const out: Record<string, unknown> = { type };
+  for (const name of names) out[name] = fields[name] ?? null;
+  if (type === "function") {
+    if (out.input === "") out.input = null;
+    if (out.output === "") out.output = null;
+  }
+  for (const key of Object.keys(fields)) {
+    if (!Object.hasOwn(out, key)) setOwn(out, key, fields[key]);
+  }
+  return out;
 }
 
 /**

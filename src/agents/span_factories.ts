@@ -75,7 +75,9 @@ export function agentSpan(
 }
 
 /**
- * A function (tool call) span. Input and output are stored as strings (objects are JSON-encoded).
+ * A function (tool call) span. Input and output are stored as strings (objects are JSON-encoded);
+ * one not given is `""` on the span data, as in the JS SDK, and `null` in `export()`, as the
+ * Python SDK exports it.
  *
  * @param name The function's name.
  * @param options Input, output, MCP data, and the common span options (`toolCallId`).

@@ -232,3 +232,21 @@ export class JsonlSpanExporter implements SpanExporter {
     return result;
   }
 }
+
+/**
+ * dreadnode's `LocalStorageSpanExporter(storage)` under its own name: the JSONL exporter itself
+ * (dreadnode's is a thin wrapper delegating to `JsonlSpanExporter`, and is what its `configure`
+ * installs). It takes the same options, writes the same lines to the same logs, and is an
+ * `instanceof JsonlSpanExporter`.
+ *
+ * @example
+ * ```ts
+ * import { BatchSpanProcessor, LocalStorageSpanExporter, MemoryStorage, Tracer } from "@tracelet/tracelet";
+ * const storage = new MemoryStorage();
+ * const exporter = new LocalStorageSpanExporter({ storage });
+ * const tracer = new Tracer({ processors: [new BatchSpanProcessor(exporter)] });
+ * tracer.startSpan("hello").end();
+ * await tracer.shutdown();
+ * ```
+ */
+export class LocalStorageSpanExporter extends JsonlSpanExporter {}

@@ -243,6 +243,7 @@ describe("tracelet → processors written for @openai/agents-core", () => {
         name: "lookup",
         input: "q",
         output: "a",
+        mcp_data: null, // exported as the Python SDK exports it
       });
     } finally {
       await done();

@@ -1,6 +1,7 @@
 // The exported OpenAI records (`toJSON()` / `export()`) keep every field of a span, whatever the
 // size or depth of one of them: a huge input never pushes out `model` or `usage`, and no key is
-// made up; only BackendSpanExporter cuts `input` / `output` to the backend's 100,000 bytes.
+// made up beyond the SDK's own fields (null when unset); only BackendSpanExporter cuts `input` /
+// `output` to the backend's 100,000 bytes.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
@@ -36,7 +37,7 @@ function depthOf(value: unknown): { levels: number; bottom: unknown } {
 }
 
 describe("exported agent span records", () => {
-  it("a 1.2 MB input keeps output, model and usage, adds no key; the backend gets 100,000 bytes of input", async () => {
+  it("a 1.2 MB input keeps output, model and usage, adds no key of its own; the backend gets 100,000 bytes of input", async () => {
     const { done } = agentSetup();
     try {
       const bodies: string[] = [];
@@ -67,6 +68,7 @@ describe("exported agent span records", () => {
         "input",
         "output",
         "model",
+        "model_config", // null: not set (the SDK exports every field of the type)
         "usage",
       ]);
       assert.deepEqual(record.span_data.input, [{ role: "user", content: big }]);
@@ -82,6 +84,7 @@ describe("exported agent span records", () => {
         "input",
         "output",
         "model",
+        "model_config", // null: not set (the SDK exports every field of the type)
         "usage",
       ]);
       const inputBytes = new TextEncoder().encode(JSON.stringify(posted.span_data.input)).length;
