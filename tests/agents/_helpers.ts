@@ -4,6 +4,7 @@ import { AsyncLocalStorageContextManager, setContextManager, Tracer } from "../.
 import type { ContextManager, SpanRecord } from "../../mod.ts";
 import assert from "node:assert/strict";
 import {
+  BackendSpanExporter,
   functionSpan,
   setAgentTracer,
   setTraceProcessors,
@@ -64,4 +65,22 @@ export async function failedToolSpan(error: unknown): Promise<AgentSpan<Function
     );
   });
   return span!;
+}
+
+/**
+ * An OpenAI backend exporter (sanitized, as the hosted endpoint wants) whose fetch answers 200 and
+ * keeps every request body it was given.
+ */
+export function capturingBackend(): { exporter: BackendSpanExporter; bodies: string[] } {
+  const bodies: string[] = [];
+  const exporter = new BackendSpanExporter({
+    apiKey: "sk-test-key-123456",
+    env: () => undefined,
+    sanitize: true,
+    fetch: (_url, init) => {
+      bodies.push(String(init.body));
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    },
+  });
+  return { exporter, bodies };
 }

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   addTraceProcessor,
-  BackendSpanExporter,
   BatchTraceProcessor,
   customSpan,
   flushTraces,
@@ -14,7 +13,7 @@ import {
   trace,
 } from "../../src/agents/mod.ts";
 import type { AgentSpan } from "../../src/agents/mod.ts";
-import { agentSetup } from "./_helpers.ts";
+import { agentSetup, capturingBackend } from "./_helpers.ts";
 
 type Nested = { n?: Nested; leaf?: string };
 
@@ -40,16 +39,7 @@ describe("exported agent span records", () => {
   it("a 1.2 MB input keeps output, model and usage, adds no key of its own; the backend gets 100,000 bytes of input", async () => {
     const { done } = agentSetup();
     try {
-      const bodies: string[] = [];
-      const exporter = new BackendSpanExporter({
-        apiKey: "sk-test-key-123456",
-        env: () => undefined,
-        sanitize: true,
-        fetch: (_url, init) => {
-          bodies.push(String(init.body));
-          return Promise.resolve(new Response("{}", { status: 200 }));
-        },
-      });
+      const { exporter, bodies } = capturingBackend();
       addTraceProcessor(new BatchTraceProcessor(exporter, { timers: false }));
       const big = "x".repeat(1_200_000);
       let span: AgentSpan | undefined;

@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   agentSpan,
-  BackendSpanExporter,
   customSpan,
   exportSpanData,
   functionSpan,
@@ -20,7 +19,7 @@ import {
   transcriptionSpan,
 } from "../../src/agents/mod.ts";
 import type { AgentSpan, SpanData } from "../../src/agents/mod.ts";
-import { agentSetup } from "./_helpers.ts";
+import { agentSetup, capturingBackend } from "./_helpers.ts";
 
 /** The span data of `make()`'s span, exported after it ran inside a trace, as JSON text. */
 function exported(make: () => AgentSpan): string {
@@ -147,16 +146,7 @@ describe("parity: exported span data of unset fields", () => {
   it("BackendSpanExporter posts the nulls; usage is still left out where the backend refuses it", async () => {
     const { done } = agentSetup();
     try {
-      const bodies: string[] = [];
-      const exporter = new BackendSpanExporter({
-        apiKey: "sk-test-key-123456",
-        env: () => undefined,
-        sanitize: true,
-        fetch: (_url, init) => {
-          bodies.push(String(init.body));
-          return Promise.resolve(new Response("{}", { status: 200 }));
-        },
-      });
+      const { exporter, bodies } = capturingBackend();
       const spans: AgentSpan[] = [];
       trace("wf").run(() => {
         for (const span of [agentSpan("ag"), functionSpan("fn"), responseSpan()]) {
