@@ -4,7 +4,9 @@
  * the run's spans. Named `EventTracer` because tracelet's span `Tracer` is another class.
  *
  * JSONL files are logs in a storage adapter: `<traceDir>/run_<YYYYMMDDTHHMMSSZ>_<id>.jsonl`
- * relative to the adapter's root (for the file-system adapters, `.tracelet/traces/…` by default).
+ * under the adapter's root (for the file-system adapters, `.tracelet/traces/…` by default). With a
+ * file-system adapter, trace paths are the files' real paths (the root joined), and an absolute
+ * `traceDir` inside the root is used as it is; with any other adapter they are relative to it.
  * A file name that the storage would have to rewrite (an id with non-ASCII characters, or a name
  * over 120 characters) gets an ASCII id part and a hash instead, so it keeps the `run_` prefix and
  * the `.jsonl` extension (see {@linkcode EventTracer.buildTracePath}).
@@ -18,6 +20,8 @@ import { safeString } from "../safe_string.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { sanitizeSegment, segmentDigest } from "../storage/_sanitize.ts";
+import { newestTraceFile } from "./_trace_files.ts";
+import { fsRootOf, placeTraceDir } from "./_trace_location.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
 import { getAgentTracer } from "../agents/provider.ts";
@@ -31,7 +35,11 @@ import type { EventSink } from "./sinks.ts";
 export interface EventTracerOptions {
   /** Whether tracing is on. Default true. */
   enabled?: boolean;
-  /** Directory of JSONL trace files, relative to the storage root. Default `traces`. */
+  /**
+   * Directory of JSONL trace files, relative to the storage root. Default `traces`. With a
+   * file-system storage an absolute directory inside its root is that directory; one outside
+   * the root is placed under it, path and all (reported once as `events_trace_dir_outside_root`).
+   */
   traceDir?: string;
   /** Write JSONL trace files. Default true. */
   enableJsonl?: boolean;
@@ -69,11 +77,14 @@ export interface TraceInfoPayload {
   /** The request id asked about. */
   request_id: string;
   /**
-   * The latest JSONL path built for it in this process, relative to the storage root as the
-   * file-system adapters write it, or null (none, or JSONL is off).
+   * Its latest JSONL path (see {@linkcode EventTracer.resolveLatestTracePath}), or null (none, or
+   * JSONL is off): with a file-system storage the file's real path, else relative to the storage.
    */
   trace_path: string | null;
-  /** The tracer's trace directory (relative to the storage root). */
+  /**
+   * The trace directory: with a file-system storage its real path, else `traceDir` as given
+   * (relative to the storage).
+   */
   trace_dir: string;
 }
 
@@ -99,6 +110,9 @@ export function utcStamp(date: Date = new Date()): string {
   return date.toISOString().slice(0, 19).replace(/[-:]/g, "") + "Z";
 }
 
+/** The length of `run_<stamp>_`, before a trace file name's id part. */
+const STAMPED_PREFIX = "run_YYYYMMDDTHHMMSSZ_".length;
+
 /** The longest id part of a trace file name that holds a hash (`run_<stamp>_<id>_<hash>.jsonl`). */
 const HASHED_ID_LENGTH = 120 -
   "run_YYYYMMDDTHHMMSSZ__0123456789abcdef0123456789abcdef.jsonl".length;
@@ -113,6 +127,17 @@ function traceFileName(stamp: string, id: string): string {
   if (sanitizeSegment(name) === name) return name;
   const ascii = id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, HASHED_ID_LENGTH);
   return `run_${stamp}_${ascii}_${segmentDigest(id)}.jsonl`;
+}
+
+/** Where `traceDir` is for one storage root (`root` undefined: not a file-system storage). */
+interface Placement {
+  readonly root: string | undefined;
+  /** `traceDir`'s segments under the root, as given (the storage maps them). */
+  readonly segments: string[];
+  /** The same as the storage maps them, joined (`""` for the root). */
+  readonly stored: string;
+  /** The directory as `traceInfo` reports it. */
+  readonly dir: string;
 }
 
 /** The `traceDir` option: a string, else (reported unless absent) the default `traces`. */
@@ -151,7 +176,7 @@ function traceDirOf(value: unknown): string {
 export class EventTracer {
   /** Whether tracing is on. */
   readonly enabled: boolean;
-  /** Directory of JSONL trace files (relative to the storage root). */
+  /** Directory of JSONL trace files, as given (see {@linkcode EventTracerOptions.traceDir}). */
   readonly traceDir: string;
   /** Whether JSONL files are written. */
   readonly enableJsonl: boolean;
@@ -162,10 +187,9 @@ export class EventTracer {
   readonly #redaction: RedactionPolicy | undefined;
   readonly #storage: TraceStorage | undefined;
   readonly #spanTracer: Tracer | false | undefined;
-  readonly #latest = new Map<string, string>();
-  /** `traceDir`'s segments, and the same as the storage maps them, joined (`""` for the root). */
-  readonly #dirSegments: string[];
-  readonly #storedDir: string;
+  /** The paths built per request id, with the time they were built. */
+  readonly #latest = new Map<string, { path: string; at: number }>();
+  #placed: Placement | undefined;
 
   /**
    * Creates a tracer. Defaults: enabled, directory `traces`, JSONL and console on. A `traceDir`
@@ -183,8 +207,44 @@ export class EventTracer {
     this.#redaction = o.redaction;
     this.#storage = o.storage;
     this.#spanTracer = o.spanTracer;
-    this.#dirSegments = this.traceDir.split("/").filter((s) => s !== "");
-    this.#storedDir = this.#dirSegments.map(sanitizeSegment).join("/");
+  }
+
+  /**
+   * Where `traceDir` is for the current storage: under a file-system storage's root (an absolute
+   * directory outside it is reported once), else relative to the storage.
+   */
+  #place(): Placement {
+    let storage = this.#storage;
+    try {
+      storage ??= apiConfig().storage;
+    } catch {
+      // No storage configured: paths relative to the storage (buildSinks reports it).
+    }
+    const root = fsRootOf(storage);
+    if (this.#placed !== undefined && this.#placed.root === root) return this.#placed;
+    const { segments, outside } = placeTraceDir(this.traceDir, root);
+    const stored = segments.map(sanitizeSegment).join("/");
+    const dir = root === undefined
+      ? this.traceDir
+      : stored === ""
+      ? root || "/"
+      : `${root}/${stored}`;
+    if (outside) {
+      reportOnce(
+        `events_trace_dir_outside_root:${root}:${this.traceDir}`,
+        "warn",
+        "events_trace_dir_outside_root",
+        `An EventTracer's traceDir ${this.traceDir} is outside the storage root ${root}, and ` +
+          `nothing is written outside it: trace files go to ${dir}`,
+      );
+    }
+    return (this.#placed = { root, segments, stored, dir });
+  }
+
+  /** The path of a file in the trace directory, as reported. */
+  #pathOf(place: Placement, name: string): string {
+    const relative = place.stored === "" ? name : `${place.stored}/${name}`;
+    return place.root === undefined ? relative : `${place.root}/${relative}`;
   }
 
   /**
@@ -218,22 +278,22 @@ export class EventTracer {
   }
 
   /**
-   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<sanitized id>.jsonl`, relative to the
-   * storage root and exactly as the file-system adapters write it. When that name would not be
-   * kept as it is by a storage (an id with non-ASCII characters, or a name over 120 characters),
-   * the id part is its ASCII form, cut to fit, plus `_` and a 16-hex hash of the id, so the file
-   * still matches `run_*.jsonl`. A `traceDir` segment that a storage rewrites (see
-   * `sanitizeSegment`) appears rewritten.
+   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<sanitized id>.jsonl`, exactly as the
+   * storage writes it: with a file-system storage the file's real path (its root joined), with
+   * any other storage relative to the storage. When that name would not be kept as it is by a
+   * storage (an id with non-ASCII characters, or a name over 120 characters), the id part is its
+   * ASCII form, cut to fit, plus `_` and a 32-hex hash of the id, so the file still matches
+   * `run_*.jsonl`. A `traceDir` segment that a storage rewrites (see `sanitizeSegment`) appears
+   * rewritten.
    *
    * @param runId The run (request) id.
    * @returns The path, or undefined when JSONL output is off.
    */
   buildTracePath(runId: string): string | undefined {
     if (!this.enableJsonl) return undefined;
-    const name = traceFileName(utcStamp(), sanitizeRunId(runId));
-    const path = this.#storedDir === "" ? name : `${this.#storedDir}/${name}`;
+    const path = this.#pathOf(this.#place(), traceFileName(utcStamp(), sanitizeRunId(runId)));
     if (this.#latest.size >= 1000 && !this.#latest.has(runId)) this.#latest.clear();
-    this.#latest.set(runId, path);
+    this.#latest.set(runId, { path, at: Date.now() });
     return path;
   }
 
@@ -254,28 +314,52 @@ export class EventTracer {
   }
 
   /**
-   * The storage path of a trace path: one built by {@linkcode EventTracer.buildTracePath} goes
-   * back to `traceDir`'s own segments (the storage maps them again to the same place); any other
-   * is split at `/`.
+   * The storage path of a trace path (with a file-system storage, a real path under its root or
+   * one relative to it): one in the trace directory goes back to `traceDir`'s own segments (the
+   * storage maps them again to the same place); any other is split at `/`. An absolute path
+   * outside a file-system root is placed under it (reported once).
    */
   #logPath(tracePath: string): string[] {
-    const dir = this.#storedDir === "" ? "" : `${this.#storedDir}/`;
-    const name = tracePath.slice(dir.length);
-    if (tracePath.startsWith(dir) && name !== "" && !name.includes("/")) {
-      return [...this.#dirSegments, name];
+    const place = this.#place();
+    const { segments, outside } = placeTraceDir(tracePath, place.root);
+    if (outside) {
+      reportOnce(
+        `events_trace_path_outside_root:${place.root}`,
+        "warn",
+        "events_trace_dir_outside_root",
+        `A trace path outside the storage root ${place.root} is written under the root, path and all`,
+      );
     }
-    return tracePath.split("/").filter((s) => s !== "");
+    const name = segments.at(-1);
+    if (name !== undefined && segments.slice(0, -1).join("/") === place.stored) {
+      return [...place.segments, name];
+    }
+    return segments;
   }
 
   /**
-   * The latest JSONL path this tracer built for a request id (storage adapters cannot list
-   * files, so only paths from this process are known).
+   * The latest JSONL path of a request id. With a file-system storage, as design_research_agents
+   * does: the newest file `run_<stamp>_<sanitized id>.jsonl` in the trace directory on disk (by
+   * modification time), whichever process or tracer wrote it, or the path this tracer built last
+   * if that is newer (a run not written yet). Needs Deno's or `node:fs`'s synchronous file API
+   * (Node 20.16+, Bun); without it, and with any other storage (which cannot list files), only
+   * the paths this tracer built in this process are known.
    *
    * @param requestId The request id.
-   * @returns The path, or undefined.
+   * @returns The path, or undefined (none, or JSONL is off).
    */
   resolveLatestTracePath(requestId: string): string | undefined {
-    return this.enableJsonl ? this.#latest.get(requestId) : undefined;
+    if (!this.enableJsonl) return undefined;
+    const known = this.#latest.get(requestId);
+    const place = this.#place();
+    if (place.root === undefined) return known?.path;
+    const idPart = traceFileName(utcStamp(), sanitizeRunId(requestId)).slice(STAMPED_PREFIX);
+    const found = newestTraceFile(place.dir, idPart);
+    if (found === undefined) return known?.path;
+    const path = this.#pathOf(place, found.name);
+    return known !== undefined && (known.path === path || known.at >= found.time)
+      ? known.path
+      : path;
   }
 
   /**
@@ -288,7 +372,7 @@ export class EventTracer {
     return {
       request_id: requestId,
       trace_path: this.resolveLatestTracePath(requestId) ?? null,
-      trace_dir: this.traceDir,
+      trace_dir: this.#place().dir,
     };
   }
 

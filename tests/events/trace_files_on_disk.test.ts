@@ -32,12 +32,16 @@ describe("trace files with ids a storage rewrites", { skip: !hasFileSystem }, ()
             finishModelCall(id, { response: { model: "m", usage: { prompt_tokens: 1 } } });
           },
         });
+        // The file's real path, as design_research_agents reports it.
         const path = tracer.traceInfo(requestId).trace_path!;
-        assert.match(path, /^traces\/run_\d{8}T\d{6}Z_[A-Za-z0-9_-]+\.jsonl$/, path);
-        assert.ok(path.length - "traces/".length <= 120, path);
-        const [started] = (await readFile(join(root, path), "utf8")).split("\n");
+        const dir = `${storage.root}/traces/`;
+        assert.equal(path.startsWith(dir), true, path);
+        const name = path.slice(dir.length);
+        assert.match(name, /^run_\d{8}T\d{6}Z_[A-Za-z0-9_-]+\.jsonl$/, path);
+        assert.ok(name.length <= 120, path);
+        const [started] = (await readFile(path, "utf8")).split("\n");
         assert.equal(JSON.parse(started).attributes.trace_path, path);
-        reported.push(path.slice("traces/".length));
+        reported.push(name);
       }
       await storage.close();
       assert.deepEqual((await readdir(join(root, "traces"))).sort(), [...reported].sort());
@@ -66,8 +70,12 @@ describe("trace files with ids a storage rewrites", { skip: !hasFileSystem }, ()
       await tracer.runCallable({ agentName: "a", requestId: "r1", fn: () => {} });
       await storage.close();
       const path = tracer.traceInfo("r1").trace_path!;
-      assert.match(path, /^_my_traces~[0-9a-f]{32}\/2026\/run_\d{8}T\d{6}Z_r1\.jsonl$/);
-      assert.match(await readFile(join(root, path), "utf8"), /"RunStarted"/);
+      assert.equal(path.startsWith(`${storage.root}/`), true, path);
+      assert.match(
+        path.slice(storage.root.length + 1),
+        /^_my_traces~[0-9a-f]{32}\/2026\/run_\d{8}T\d{6}Z_r1\.jsonl$/,
+      );
+      assert.match(await readFile(path, "utf8"), /"RunStarted"/);
     } finally {
       await storage.close();
       await rm(root, { recursive: true, force: true });
