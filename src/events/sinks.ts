@@ -9,6 +9,7 @@ import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { pythonJson } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
+import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { TraceEvent } from "./event.ts";
 
@@ -131,13 +132,17 @@ export class JsonlEventSink implements EventSink {
       try {
         await this.#storage.appendLines(this.path, lines);
       } catch (error) {
-        this.#failed += lines.length;
-        report(
-          "error",
-          "event_write_failed",
-          `Cannot append events to ${this.path.join("/")}`,
-          error,
-        );
+        // A full disk can fail an append part-way: its first lines are in the log.
+        const failed = lines.length - linesWritten(error, lines.length);
+        this.#failed += failed;
+        if (failed > 0) {
+          report(
+            "error",
+            "event_write_failed",
+            `Cannot append events to ${this.path.join("/")}`,
+            error,
+          );
+        }
       }
     }
     this.#writing = undefined;

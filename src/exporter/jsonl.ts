@@ -29,6 +29,7 @@ import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { SpanExporter } from "../processor/types.ts";
+import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
 
@@ -172,7 +173,9 @@ export class JsonlSpanExporter implements SpanExporter {
   /**
    * Appends the spans' lines, one storage append per log. A span that cannot be encoded, or
    * whose log cannot be written, is counted as failed (with one diagnostic per kind of problem
-   * per export, so a full disk does not print a line per log); the other spans are written.
+   * per export, so a full disk does not print a line per log); the other spans are written. An
+   * append that fails part-way (a full disk) counts the lines its storage reports written whole
+   * as exported, and only the rest as failed.
    *
    * @param spans The batch.
    * @returns What was written; never rejects.
@@ -202,8 +205,12 @@ export class JsonlSpanExporter implements SpanExporter {
         await this.#storage.appendLines(path, lines);
         result.exported += lines.length;
       } catch (error) {
+        // A full disk can fail an append part-way: its first lines are in the log.
+        const written = linesWritten(error, lines.length);
+        result.exported += written;
+        if (written === lines.length) return;
         if (failedLogs++ === 0) writeError = error;
-        unwritable += lines.length;
+        unwritable += lines.length - written;
       }
     }));
     result.failed += unencodable + unwritable;

@@ -15,7 +15,8 @@ export interface FileSystem {
   /**
    * Appends bytes as one write on an append-mode handle, creating the file (not its directory).
    * The runtime adapters go through {@linkcode appendToHandle} (a line torn by a crash is ended
-   * first) and never write through a symbolic link: they reject with {@linkcode symlinkRefused}.
+   * first; a failure part-way leaves what landed and says how many lines did, `linesWritten`)
+   * and never write through a symbolic link: they reject with {@linkcode symlinkRefused}.
    */
   appendFile(path: string, data: Uint8Array): Promise<void>;
   /**
@@ -51,8 +52,6 @@ export interface AppendHandle {
   readAt(position: number, length: number): Promise<Uint8Array>;
   /** Writes at the end of the file; returns how many bytes were written. */
   write(data: Uint8Array): Promise<number>;
-  /** Cuts the file to a size in bytes. */
-  truncate(size: number): Promise<void>;
   /** Closes the handle. */
   close(): Promise<void>;
 }
@@ -64,12 +63,12 @@ const NEWLINE = 0x0a;
  * and does not end with `\n` (an append torn by a crash), a `\n` goes first, in the same write:
  * the torn piece stays a malformed line of its own instead of swallowing the first new line.
  *
- * All or nothing: when a write fails after part of the bytes landed (a full disk makes the first
- * write short and the next one fail with `ENOSPC`; some runtimes' writes loop and report only the
- * error), the file is cut back to its size before the append, so a rejected append leaves no line
- * of its batch and no torn line. It is cut only when what it gained is exactly a start of this
- * append's bytes: when another process appended meanwhile, cutting would remove its lines, so the
- * file is left and the next append ends the torn line.
+ * When a write fails after part of the bytes landed (a full disk makes the first write short and
+ * the next one fail with `ENOSPC`; some runtimes' writes loop and report only the error), what
+ * landed stays: the file is never cut back, since another process may have appended its own
+ * lines meanwhile, and cutting would lose them. The error then carries `linesWritten`, how many
+ * of the first lines of `data` are in the file whole (see `TraceStorage.appendLines`); the rest
+ * are not, but for a torn piece of the next one, which the next append ends with a `\n`.
  *
  * @param handle The open file.
  * @param data The bytes (whole lines).
@@ -78,40 +77,68 @@ const NEWLINE = 0x0a;
 export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Promise<void> {
   try {
     const size = await handle.size();
+    const ended = size === 0 || (await handle.readAt(size - 1, 1))[0] === NEWLINE;
     let bytes = data;
-    if (size > 0 && (await handle.readAt(size - 1, 1))[0] !== NEWLINE) {
+    if (!ended) {
       bytes = new Uint8Array(data.byteLength + 1);
       bytes[0] = NEWLINE;
       bytes.set(data, 1);
     }
     // One write for the whole batch; the loop only continues after a short write.
+    let done = 0;
     try {
-      for (let done = 0; done < bytes.byteLength;) {
+      while (done < bytes.byteLength) {
         const written = await handle.write(bytes.subarray(done));
         if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
         done += written;
       }
     } catch (error) {
-      await undoAppend(handle, size, bytes);
-      throw error;
+      done += await landedUnreported(handle, size + done, bytes.subarray(done));
+      throw withLinesWritten(error, countLines(bytes.subarray(ended ? 0 : 1, done)));
     }
   } finally {
     await handle.close();
   }
 }
 
-/** Cuts a file back to `size` when all it gained since is a start of `bytes`; never rejects. */
-async function undoAppend(handle: AppendHandle, size: number, bytes: Uint8Array): Promise<void> {
+/**
+ * How many bytes of `rest` a failed write put at `position` without reporting them (Deno's
+ * `node:fs` loops over short writes and reports only the error): the length of the file's
+ * bytes there that match a start of `rest`. Reads only; never rejects (0 when unsure).
+ */
+async function landedUnreported(
+  handle: AppendHandle,
+  position: number,
+  rest: Uint8Array,
+): Promise<number> {
   try {
-    const grown = await handle.size() - size;
-    if (grown <= 0 || grown > bytes.byteLength) return;
-    const tail = await handle.readAt(size, grown);
-    if (tail.byteLength === grown && tail.every((byte, i) => byte === bytes[i])) {
-      await handle.truncate(size);
-    }
+    const grown = Math.min(await handle.size() - position, rest.byteLength);
+    if (grown <= 0) return 0;
+    const tail = await handle.readAt(position, grown);
+    let same = 0;
+    while (same < tail.byteLength && tail[same] === rest[same]) same++;
+    return same;
   } catch {
-    // The append's own error is the one to report.
+    return 0; // the write's own error is the one to report
   }
+}
+
+/** The number of `\n` bytes: whole lines, in bytes that start at a line's start. */
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (const byte of bytes) if (byte === NEWLINE) lines++;
+  return lines;
+}
+
+/** The error of a failed append, with `linesWritten` set on it (on a wrapper for a non-Error). */
+function withLinesWritten(error: unknown, linesWritten: number): unknown {
+  const marked = error instanceof Error ? error : new Error("Cannot append", { cause: error });
+  try {
+    Object.assign(marked, { linesWritten });
+  } catch {
+    // A frozen error: its lines count as not written.
+  }
+  return marked;
 }
 
 /**
@@ -200,17 +227,22 @@ export async function removeIfExists(fs: FileSystem, path: string): Promise<bool
   }
 }
 
-/** The root of an absolute path: `/`; on Windows `\\host\share\`, `C:\` or `\` (either slash). */
+/**
+ * The root of an absolute path: `/`; on Windows `\\host\share\`, a device's `\\?\` or `\\.\`
+ * (followed by a name, as node:path takes them), `C:\` or `\` (either slash).
+ */
 const POSIX_ROOT = /^\//;
-const WINDOWS_ROOT = /^(?:[\\/]{2}[^\\/]+[\\/]+[^\\/]+(?:[\\/]|$)|(?:[A-Za-z]:)?[\\/])/;
+const WINDOWS_ROOT =
+  /^(?:[\\/]{2}(?:[.?][\\/]+(?=[^\\/])|(?![.?][\\/])[^\\/]+[\\/]+[^\\/]+(?:[\\/]|$))|(?:[A-Za-z]:)?[\\/])/;
 
 /**
  * Makes a path absolute against a working directory and collapses `.`, `..` and repeated
  * separators, as `node:path`'s `resolve` does, so that one directory always has one name (the fs
  * adapters key their per-file queues and outbox leases by it). Separators are `/`, and on
- * Windows also `\`, where the result uses `\` and keeps the root (`C:\`, `\\host\share\`; a path
- * starting with one separator is on the working directory's drive, and `C:x` is taken against
- * the working directory when it is on drive `C:`, else against `C:\`).
+ * Windows also `\`, where the result uses `\` and keeps the root (`C:\`, `\\host\share\`, with
+ * repeated separators inside it collapsed too; a path starting with one separator is on the
+ * working directory's drive, and `C:x` is taken against the working directory when it is on
+ * drive `C:`, else against `C:\`).
  *
  * @param cwd The absolute working directory.
  * @param path A relative or absolute path.
@@ -229,7 +261,9 @@ export function resolvePath(cwd: string, path: string, windows = false): string 
   if (root === undefined) {
     const drive = windows ? /^[A-Za-z]:/.exec(path)?.[0] : undefined;
     const onCwd = drive === undefined || cwd.toUpperCase().startsWith(drive.toUpperCase());
-    full = `${onCwd ? cwd : drive + "\\"}/${path.slice(drive?.length ?? 0)}`;
+    // `c:x` on a working directory on `C:` keeps the path's spelling of the drive, as node:path.
+    const base = onCwd ? (drive ?? "") + cwd.slice(drive?.length ?? 0) : drive + "\\";
+    full = `${base}/${path.slice(drive?.length ?? 0)}`;
     root = rootOf(full) ?? "/";
   } else if (windows && root.length === 1) {
     root = rootOf(cwd) ?? root;
@@ -241,7 +275,9 @@ export function resolvePath(cwd: string, path: string, windows = false): string 
     else if (segment !== "." && segment !== "") segments.push(segment);
   }
   if (!windows) return "/" + segments.join("/");
-  return root.replace(/[\\/]/g, "\\").replace(/[^\\]$/, "$&\\") + segments.join("\\");
+  // One `\` per separator run, but for the two that start `\\host\share\`.
+  const unc = /^[\\/]{2}/.test(root) ? "\\" : "";
+  return unc + root.replace(/[\\/]+/g, "\\").replace(/[^\\]$/, "$&\\") + segments.join("\\");
 }
 
 /**

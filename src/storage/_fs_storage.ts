@@ -13,9 +13,12 @@
  * objects never both deliver one batch. Leases are not shared across processes: use one draining
  * process per storage root. Each batch is one write on an append-mode handle, so even another
  * process's batches never land in the middle of it; a last line torn by a crash is ended before
- * the next batch (see `appendToHandle`), and symbolic links are never written through. No file
- * handle stays open between calls, and at most 16 log and blob operations of one storage object
- * run at once (a batch spread over many logs must not run out of file descriptors). Blobs and
+ * the next batch (see `appendToHandle`), and symbolic links are never written through. A batch
+ * that fails part-way (a full disk) is never cut back, which could cut another process's lines
+ * appended meanwhile: its whole lines stay, the rejection says how many (`linesWritten`), and its
+ * torn last piece is ended by the next append. No file handle stays open between calls, and at
+ * most 16 log and blob operations of one storage object run at once (a batch spread over many
+ * logs must not run out of file descriptors). Blobs and
  * outbox files are written to a temporary file in the same directory and renamed (outbox bodies
  * flushed to the disk first; a blob given as chunks, `putBlobStream`, is written a chunk at a
  * time); a temporary file left by a killed process is removed once older than ten minutes (each
@@ -188,7 +191,8 @@ export class FsStorage implements TraceStorage {
    *
    * @param path The log's path segments (sanitized).
    * @param lines Lines without newlines.
-   * @returns When written.
+   * @returns When written. A rejection after part of the lines landed (a full disk) carries
+   *   `linesWritten`, how many of the first lines are in the log whole (see `TraceStorage`).
    */
   appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
     try {

@@ -40,7 +40,6 @@ interface DenoFile {
   seek(offset: number, whence: 0): Promise<number>;
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
-  truncate(len: number): Promise<void>;
   syncData(): Promise<void>;
   close(): void;
 }
@@ -94,7 +93,6 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
       return buffer.subarray(0, read);
     },
     write: (bytes) => file.write(bytes),
-    truncate: (size) => file.truncate(size),
     close: () => Promise.resolve(file.close()),
   }, data);
 }

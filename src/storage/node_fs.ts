@@ -61,7 +61,6 @@ async function appendNoFollow(path: string, data: Uint8Array): Promise<void> {
       return buffer.subarray(0, (await handle.read(buffer, 0, length, position)).bytesRead);
     },
     write: async (bytes) => (await handle.write(bytes, 0, bytes.byteLength, null)).bytesWritten,
-    truncate: (size) => handle.truncate(size),
     close: () => handle.close(),
   }, data);
 }

@@ -158,6 +158,11 @@ export interface TraceStorage {
   /**
    * Appends lines to a log. A line must not contain `"\n"` and the path must not be empty (the
    * call rejects with a `TypeError` and writes nothing); an empty `lines` array does nothing.
+   * When it rejects after part of the lines reached the log (the fs adapters on a full disk, which
+   * never cut a file back: another process may have appended to it meanwhile), the error carries
+   * `linesWritten`, how many of the first lines are in the log whole; the rest are not, but for a
+   * torn start of the next one, which reads back as a malformed line of its own. An error without
+   * `linesWritten` means none were written.
    */
   appendLines(path: StoragePath, lines: readonly string[]): Promise<void>;
   /** Reads every line of a log in order; an empty array when the log does not exist. */

@@ -60,14 +60,29 @@ describe("deno-fs root: one directory, one name", () => {
       "\\\\host\\share\\x\\..",
       "//host/share/x",
       "\\\\?\\C:\\Windows\\.\\x",
+      // Repeated separators inside a share's root: one directory, one name.
+      "//host//share//x",
+      "\\\\host\\\\share\\\\",
+      "\\\\host/\\share",
+      "\\\\\\host\\share\\x",
+      "\\\\host",
+      // A device's root, and a drive in lower case.
+      "//.//pipe//x",
+      "\\\\?\\",
+      "c:x",
+      "c:\\A\\..\\b",
     ];
-    for (const cwd of ["C:\\Users\\me", "\\\\srv\\sh\\dir", "C:\\"]) {
+    for (const cwd of ["C:\\Users\\me", "\\\\srv\\sh\\dir", "C:\\", "\\\\srv\\\\sh\\\\d"]) {
       for (const path of windowsPaths) {
-        if (/^C:(?![\\/])/.test(path) && !cwd.startsWith("C:")) continue; // another drive's cwd
+        if (/^C:(?![\\/])/i.test(path) && !cwd.startsWith("C:")) continue; // another drive's cwd
         assert.equal(resolvePath(cwd, path, true), win32.resolve(cwd, path), `${cwd} ${path}`);
       }
     }
     assert.equal(resolvePath("C:\\Users\\me", "D:y", true), "D:\\y"); // no working directory on D:
+    assert.equal(resolvePath("C:\\work", "//host//share//x", true), "\\\\host\\share\\x");
+    // `..` past a device's root stops at `\\?\`, as node:path on Node and Deno (Bun's stops at
+    // `\\?\C:\`); Deno's node-fs and deno-fs storages give one root one name.
+    assert.equal(resolvePath("C:\\work", "\\\\?\\C:\\a\\..\\..\\..", true), "\\\\?\\");
   });
 
   it("two storages on one root spelled two ways share its name and its outbox leases", {
