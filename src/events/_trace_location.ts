@@ -27,9 +27,12 @@ export function fsRootOf(storage: TraceStorage | undefined): string | undefined 
   }
 }
 
-/** Whether a root is a Windows path (`C:\…`, `\\host\share\…`). */
+/**
+ * Whether a root is a Windows path: it starts with a drive (`C:\…`) or `\\` (`\\host\share\…`). A
+ * POSIX root always starts with `/`, even one whose names hold a `\`.
+ */
 function isWindowsRoot(root: string): boolean {
-  return /^[A-Za-z]:|\\/.test(root);
+  return /^(?:[A-Za-z]:|\\\\)/.test(root);
 }
 
 /**
@@ -48,23 +51,34 @@ function isAbsoluteFor(path: string, root: string): boolean {
 export interface TraceDirPlace {
   /** The directory's segments relative to the root (not yet mapped by the storage). */
   readonly segments: string[];
-  /** True for an absolute directory outside the root (then placed under it, path and all). */
+  /**
+   * True for a directory outside the root: an absolute one (then placed under it, path and all)
+   * or a relative one whose `..` climb above it (clamped at the root).
+   */
   readonly outside: boolean;
 }
 
 /**
  * The segments of a trace directory under a storage root. A relative directory (or any directory
- * when there is no root) is split at `/`; an absolute one is resolved (`.`, `..`) and taken
- * relative to the root when it is inside it, else its segments are placed under the root, since
- * nothing is ever written outside it.
+ * when there is no root) is split at `/` and normalized as the OS reads it: `.` segments are
+ * dropped and `..` removes the segment before it, clamped at the root (`./traces` is `traces`,
+ * `a/../b` is `b`, `../x` is `x`, reported as outside when there is a root). An absolute one is
+ * resolved (`.`, `..`) and taken relative to the root when it is inside it, else its segments are
+ * placed under the root, since nothing is ever written outside it.
  *
  * @param dir The `traceDir` option.
  * @param root The file-system storage root, or undefined.
- * @returns The segments, and whether an absolute directory was outside the root.
+ * @returns The segments, and whether the directory was outside the root.
  */
 export function placeTraceDir(dir: string, root: string | undefined): TraceDirPlace {
   if (root === undefined || !isAbsoluteFor(dir, root)) {
-    return { segments: dir.split("/").filter((s) => s !== ""), outside: false };
+    const segments: string[] = [];
+    let climbed = false;
+    for (const segment of dir.split("/")) {
+      if (segment === "..") climbed = segments.pop() === undefined || climbed;
+      else if (segment !== "." && segment !== "") segments.push(segment);
+    }
+    return { segments, outside: climbed && root !== undefined };
   }
   const windows = isWindowsRoot(root);
   const full = resolvePath(root === "" ? "/" : root, dir, windows);

@@ -24,7 +24,7 @@ import { setOwn } from "../own_property.ts";
 export interface LogMetricOptions {
   /** X-axis index (default 0). */
   step?: number;
-  /** When it was measured (`Date`, epoch ms or an ISO-8601 string; default now). */
+  /** When it was measured (`Date`, epoch ms or an ISO-8601 date-time string, UTC without an offset; default now). */
   timestamp?: Date | number | string;
   /** Log-time aggregation (default `direct`). */
   aggregation?: MetricAggMode;
