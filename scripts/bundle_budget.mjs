@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised eleven times, for correctness fixes only but one (sampling):
+ * It was raised twelve times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -100,8 +100,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   printed as raw bytes (+8 B net, after 13 B saved nearby). A context audit found two copies of
  *   tracelet in one process (an app and a library) not seeing each other's active span, so the
  *   library's spans started new traces, and lazy thenables run outside their span (+57 B).
+ *   9898 → 9971: a review of that deadline fix found spans still lost or counted nowhere (a drain
+ *   started after the deadline got a live signal; an exporter ignoring the signal left the report
+ *   empty and exported after its own shutdown; a user forceFlush next to a shutdown aborted it
+ *   early) and another copy's Context not taken as a parent: +78 B, 25 B saved nearby (one queue
+ *   helper, a shorter Context.get), net +73 B.
  */
-const CEILING_GZIP_BYTES = 9898;
+const CEILING_GZIP_BYTES = 9971;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

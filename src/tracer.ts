@@ -7,7 +7,7 @@
 import { spanLimits } from "./attributes.ts";
 import type { SpanLimits } from "./attributes.ts";
 import type { TimeInput } from "./clock.ts";
-import { Context } from "./context/context.ts";
+import type { Context } from "./context/context.ts";
 import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "./context/keys.ts";
 import { getContextManager } from "./context/manager.ts";
 import { runInContext } from "./context/run_in_context.ts";
@@ -59,8 +59,8 @@ export interface StartSpanOptions {
   /** Start time (a `Date` or epoch ms). Default now. */
   startTime?: TimeInput;
   /**
-   * The parent: a span, a (remote) span context, or a context. `null` starts a new trace.
-   * Default: the active span of the current context.
+   * The parent: a span, a (remote) span context, or a context (of any copy of tracelet loaded in
+   * the process). `null` starts a new trace. Default: the active span of the current context.
    */
   parent?: Span | SpanContext | Context | null | undefined;
   /** The seed span type (`span`, `task`, `agent`, …); recorded as `dreadnode.type`. */
@@ -176,11 +176,9 @@ export class Tracer implements SpanPipeline {
   }
 
   #start(name: string, options: StartSpanOptions): Span {
-    const given = options.parent;
-    const inContext = given instanceof Context;
-    const context = inContext ? given : getContextManager().active();
-    const parent = parentOf(inContext || given === undefined ? context.get(SPAN_KEY) : given);
-    const { traceId, spanId } = options;
+    const active = getContextManager().active();
+    const { parent: given = active, traceId, spanId } = options; // null: no parent
+    const parent = parentOf(given);
     const span = new Span(
       this,
       safeString(name),
@@ -189,13 +187,14 @@ export class Tracer implements SpanPipeline {
       parent,
       options,
     );
-    const inherited = context.get(INHERITED_ATTRIBUTES_KEY);
     try {
+      const context = (given as Context)?.get ? given as Context : active;
+      const inherited = context.get(INHERITED_ATTRIBUTES_KEY);
       for (const key in inherited) {
         if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
       }
     } catch {
-      // An unreadable record (set through the shared key): the span keeps what was read.
+      // An unreadable parent or record (set through the shared key): the span keeps what was read.
     }
     const sampler = this.#sampler;
     if (sampler) {
@@ -284,7 +283,7 @@ export class Tracer implements SpanPipeline {
    *   spans started here).
    */
   activeSpan(): Span | undefined {
-    const value = parentOf(getContextManager().active().get(SPAN_KEY));
+    const value = parentOf(getContextManager().active());
     return value instanceof Span ? value : undefined;
   }
 
@@ -323,13 +322,15 @@ export class Tracer implements SpanPipeline {
 }
 
 /**
- * The parent a span starts under: a span of this copy as is; anything else (a remote span
- * context, a span of another copy of tracelet, found under the shared context key) as a snapshot
- * of its span context, read once. Ids that are malformed (they would make every batch the span
- * lands in unencodable) or unreadable mean no parent: the span starts a new trace. Never throws.
+ * The parent a span starts under: in a context (of any copy of tracelet: anything with a `get`
+ * method), the span under the shared key. A span of this copy as is; anything else (a remote
+ * span context, a span of another copy) as a snapshot of its span context, read once. Ids that
+ * are malformed (they would make every batch the span lands in unencodable) or unreadable mean no
+ * parent: the span starts a new trace. Never throws.
  */
 function parentOf(found: unknown): Span | SpanContext | undefined {
   try {
+    if ((found as Context)?.get) found = (found as Context).get(SPAN_KEY);
     if (found instanceof Span) return found;
     if (found) {
       const { traceId, spanId, traceFlags, traceState, isRemote } = found as SpanContext;

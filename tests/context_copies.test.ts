@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import {
   activeContext,
   AsyncLocalStorageContextManager,
+  Context,
   contextWithAttributes,
   getContextManager,
   newSpanId,
@@ -15,10 +16,10 @@ import {
   setContextManager,
   Tracer,
 } from "../mod.ts";
-import type { Context, ContextKey } from "../mod.ts";
+import type { ContextKey } from "../mod.ts";
 import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "../src/context/keys.ts";
 import { type getCurrentTask, taskSpan } from "../src/task/mod.ts";
-import { CollectingProcessor } from "./_support/collect.ts";
+import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
 import { hostile } from "./_support/hostile.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
 import { withTaskEnv } from "./_support/task_env.ts";
@@ -26,6 +27,7 @@ import { withTaskEnv } from "./_support/task_env.ts";
 /** The modules of a second copy of tracelet that the tests use. */
 interface CopiesSecondCopy {
   Tracer: typeof Tracer;
+  Context: typeof Context;
   getCurrentTask: typeof getCurrentTask;
 }
 
@@ -48,10 +50,12 @@ async function copiesLoadSecond(): Promise<{ copy: CopiesSecondCopy; remove(): P
     Record<string, never>
   >;
   const load = (path: string) => hiddenImport(pathToFileURL(join(dir, "src", path)).href);
-  const [tracer, task] = await Promise.all([load("tracer.ts"), load("task/task_context.ts")]);
+  const [tracer, task, context] = await Promise.all(
+    ["tracer.ts", "task/task_context.ts", "context/context.ts"].map(load),
+  );
   assert.notEqual(tracer.Tracer, Tracer, "a second copy");
   return {
-    copy: { Tracer: tracer.Tracer, getCurrentTask: task.getCurrentTask },
+    copy: { Tracer: tracer.Tracer, Context: context.Context, getCurrentTask: task.getCurrentTask },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -189,5 +193,66 @@ describe("two copies of tracelet in one process", () => {
     copiesInContext(SPAN_KEY, readOnce, () => tracer.startSpan("read once").end());
     assert.equal(collector.byName("read once").traceId, traceId);
     assert.equal(collector.ended.length, 13);
+  });
+  it("take another copy's context as the parent option: its span and inherited attributes", {
+    skip: !hasFileSystem,
+  }, async () => {
+    const { copy, remove } = await copiesLoadSecond();
+    try {
+      const appSpans = new CollectingProcessor();
+      const librarySpans = new CollectingProcessor();
+      const app = new Tracer({ processors: [appSpans] });
+      const library = new copy.Tracer({ processors: [librarySpans] });
+      const request = app.startSpan("request");
+      const appContext = contextWithAttributes(app.contextWith(request, Context.ROOT), {
+        "tenant.id": "acme",
+      });
+      library.startSpan("library call", { parent: appContext }).end();
+      const call = librarySpans.byName("library call");
+      assert.equal(call.traceId, request.traceId);
+      assert.equal(call.parentSpanId, request.spanId);
+      assert.equal(call.attributes["tenant.id"], "acme");
+
+      const libraryContext = copy.Context.ROOT.set(COPIES_SPAN_KEY, call);
+      assert.ok(!(libraryContext instanceof Context), "the other copy's class");
+      app.startSpan("callback", { parent: libraryContext }).end();
+      const callback = appSpans.byName("callback");
+      assert.equal(callback.traceId, request.traceId);
+      assert.equal(callback.parentSpanId, call.spanId);
+      request.end();
+    } finally {
+      await remove();
+    }
+  });
+
+  it("a context-like parent option (with `get`) is read through it; an unreadable one starts a new trace and keeps the other options", async () => {
+    const collector = new CollectingProcessor();
+    const tracer = new Tracer({ processors: [collector] });
+    const other = { traceId: newTraceId(), spanId: newSpanId(), traceFlags: 1 };
+    const values = new Map<symbol, unknown>([
+      [COPIES_SPAN_KEY.symbol, other],
+      [COPIES_ATTRIBUTES_KEY.symbol, Object.freeze({ "tenant.id": "acme" })],
+    ]);
+    const foreign = { get: (key: ContextKey<unknown>) => values.get(key.symbol) } as never;
+    tracer.startSpan("child", { parent: foreign }).end();
+    const child = collector.byName("child");
+    assert.equal(child.traceId, other.traceId);
+    assert.equal(child.parentSpanId, other.spanId);
+    assert.equal(child.attributes["tenant.id"], "acme");
+
+    const throwing = {
+      get() {
+        throw new Error("get");
+      },
+    } as never;
+    const { diagnostics } = await captureDiagnostics(() => {
+      for (const parent of [hostile().revoked, throwing]) {
+        const span = tracer.startSpan("unreadable", { parent, attributes: { kept: true } });
+        assert.equal(span.parentSpanId, undefined, "a new trace");
+        assert.equal(span.attributes.kept, true, "the other options are kept");
+        span.end();
+      }
+    });
+    assert.deepEqual(diagnostics.filter((d) => d.code === "invalid_span_options"), []);
   });
 });

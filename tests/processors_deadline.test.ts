@@ -25,17 +25,63 @@ const counted = (r: FlushReport) =>
   r.exported + r.persisted + r.failed + Object.values(r.dropped).reduce((a, b) => a + b, 0);
 
 /**
+ * Records the delays of the timers set while `fn` runs and which of them are still pending when
+ * it ends (neither fired nor cleared).
+ */
+async function deadlineTimers(
+  fn: () => Promise<void>,
+): Promise<{ delays: number[]; pending: number[] }> {
+  const g = globalThis as unknown as Record<"setTimeout" | "clearTimeout", unknown>;
+  const set = globalThis.setTimeout;
+  const clear = globalThis.clearTimeout;
+  const delays: number[] = [];
+  const pending = new Map<unknown, number>();
+  g.setTimeout = (callback: (...args: unknown[]) => void, ms = 0, ...args: unknown[]) => {
+    delays.push(ms);
+    const handle = set(
+      (...a: unknown[]) => {
+        pending.delete(handle);
+        callback(...a);
+      },
+      ms,
+      ...args,
+    );
+    pending.set(handle, ms);
+    return handle;
+  };
+  g.clearTimeout = (handle: ReturnType<typeof setTimeout>) => {
+    pending.delete(handle);
+    clear(handle);
+  };
+  try {
+    await fn();
+  } finally {
+    g.setTimeout = set;
+    g.clearTimeout = clear;
+  }
+  return { delays, pending: [...pending.values()] };
+}
+
+/**
  * An exporter whose requests hang (an endpoint that never answers) until `ms` pass, or until the
  * export's signal aborts: then it drops the batch under the signal's reason, as the OTLP
  * exporter does. `obeys: false` ignores the signal (a custom exporter that does not keep it).
  */
 class HangingExporter implements SpanExporter {
-  readonly calls: { spans: number; deadline?: number }[] = [];
+  readonly calls: { spans: number; deadline?: number; at: number; aborted?: boolean }[] = [];
   readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** `export(n)` and `shutdown`, in the order they were called. */
+  readonly log: string[] = [];
   constructor(readonly ms: number, readonly obeys = true) {}
   export(spans: readonly SpanRecord[], options: ExportOptions = {}): Promise<FlushReport> {
-    this.calls.push({ spans: spans.length, deadline: options.deadline });
     const { signal } = options;
+    this.calls.push({
+      spans: spans.length,
+      deadline: options.deadline,
+      at: Date.now(),
+      aborted: signal?.aborted,
+    });
+    this.log.push(`export(${spans.length})`);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(report({ exported: spans.length })), this.ms);
       this.timers.add(timer);
@@ -47,6 +93,10 @@ class HangingExporter implements SpanExporter {
       if (signal?.aborted) stop();
       else signal?.addEventListener("abort", stop);
     });
+  }
+  shutdown(): Promise<void> {
+    this.log.push("shutdown");
+    return Promise.resolve();
   }
   /** Clears the pending timers (the test's end). */
   close(): void {
@@ -143,4 +193,105 @@ describe("processor deadlines behind an export already running", () => {
       exporter.close();
     }
   });
+  it("batch shutdown(deadline) counts every span once and exports none with a live signal after it", async () => {
+    const exporter = new HangingExporter(3000); // keeps the signal
+    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+    try {
+      const [a, b, c] = makeSpanBatch(3);
+      processor.onSpanEnd(a);
+      processor.onSpanEnd(b); // a full batch: exporting
+      await delay(20);
+      processor.onSpanEnd(c); // queued for the timer
+      const deadline = Date.now() + 200;
+      const result = await processor.shutdown(deadline);
+      assert.deepEqual(result.dropped, { deadline: 3 }, JSON.stringify(result));
+      assert.equal(counted(result), 3);
+      for (const call of exporter.calls.filter((call) => call.at >= deadline)) {
+        assert.equal(
+          call.aborted,
+          true,
+          "an export started after the deadline gets an aborted signal",
+        );
+      }
+      assert.equal(counted(await processor.forceFlush()), 0, "and nothing is counted again");
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it("batch shutdown(deadline) counts every span when the exporter ignores the signal, and exports none after the exporter's shutdown", async () => {
+    const exporter = new HangingExporter(1500, false);
+    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+    try {
+      for (const span of makeSpanBatch(6)) processor.onSpanEnd(span); // exporting, 2 at a time
+      await delay(50);
+      const started = Date.now();
+      const result = await processor.shutdown(Date.now() + 100);
+      assert.ok(Date.now() - started < 1300, `settled after ${Date.now() - started} ms`);
+      assert.deepEqual(result.dropped, { deadline: 6 }, JSON.stringify(result));
+      assert.equal(counted(result), 6);
+      assert.equal(processor.queueLength, 0);
+      await delay(1700); // the running export ends, reporting its 2 spans exported
+      assert.deepEqual(exporter.log.slice(exporter.log.indexOf("shutdown")), ["shutdown"]);
+      assert.equal(
+        counted(await processor.forceFlush()),
+        0,
+        "its late outcome is not counted again",
+      );
+    } finally {
+      exporter.close();
+    }
+  });
+
+  it("batch shutdown(deadline) leaves no timer behind to fire later (in another request, on workerd)", async () => {
+    const processor = new BatchSpanProcessor({
+      export: (spans) => Promise.resolve(report({ exported: spans.length })),
+    });
+    let result: FlushReport | undefined;
+    const timers = await deadlineTimers(async () => {
+      for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
+      result = await processor.shutdown(Date.now() + 60_000);
+    });
+    assert.equal(result?.exported, 3);
+    assert.deepEqual(timers.pending, []);
+  });
+
+  it("batch shutdown(deadline) with a deadline already past sets no timer with a negative delay", async () => {
+    const processor = new BatchSpanProcessor({
+      export: (spans) => Promise.resolve(report({ exported: spans.length })),
+    });
+    let result: FlushReport | undefined;
+    const timers = await deadlineTimers(async () => {
+      for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
+      result = await processor.shutdown(Date.now() - 5000);
+    });
+    assert.equal(result?.exported, 3);
+    assert.deepEqual(timers.delays.filter((ms) => !(ms >= 0)), []);
+  });
+
+  for (const kind of ["batch", "simple"] as const) {
+    it(`${kind} forceFlush(deadline) next to a shutdown with a later deadline neither aborts nor drops its spans`, async () => {
+      for (const flushFirst of [true, false]) {
+        const exporter = new HangingExporter(1000); // delivers after 1 s; keeps the signal
+        const processor = kind === "batch"
+          ? new BatchSpanProcessor(exporter, { maxBatchSize: 3 })
+          : new SimpleSpanProcessor(exporter);
+        try {
+          for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
+          const flushed = flushFirst ? processor.forceFlush(Date.now() + 100) : undefined;
+          await delay(20);
+          const shut = processor.shutdown(Date.now() + 5000);
+          const reports = await Promise.all([
+            flushed ?? processor.forceFlush(Date.now() + 100),
+            shut,
+          ]);
+          const all = reports.map((r) => JSON.stringify(r)).join(" ");
+          assert.equal(reports[0].exported + reports[1].exported, 3, all);
+          assert.equal(reports.reduce((n, r) => n + counted(r), 0), 3, all);
+        } finally {
+          exporter.close();
+        }
+      }
+    });
+  }
 });

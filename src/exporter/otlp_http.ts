@@ -166,11 +166,13 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
     this.#warn = throttledWarner(Object.values(headers));
-    this.#compress = options.compression !== "none" &&
+    this.#compress = options.compression != "none" &&
       (options.compress ?? gzipWithCompressionStream);
     this.#link = {
       url,
-      send: (...args) => this.#send(...args, 1), // one attempt: the outbox backs off itself
+      // One attempt (the outbox backs off itself), whatever else a custom outbox passes.
+      send: (body, contentType, deadline, signal) =>
+        this.#send(body, contentType, deadline, signal, 1),
       warn: this.#warn,
     };
   }
@@ -375,7 +377,7 @@ export class OtlpHttpExporter implements SpanExporter {
       if (status >= 200 && status < 300) {
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
-      if (reason === "aborted") break;
+      if (reason == "aborted") break;
       // As received (up to 1 MiB, far past the 600 characters a diagnostic keeps): the warner
       // masks secrets before it cuts the message and collapses its whitespace and control
       // characters. A protobuf google.rpc.Status gives its message.

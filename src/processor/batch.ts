@@ -109,8 +109,10 @@ export class BatchSpanProcessor implements SpanProcessor {
   #exportQueued = false;
   #closed = false;
   #shutdown: Promise<FlushReport> | undefined;
-  /** The running drain's; aborted at the shutdown deadline. */
+  /** The running drain's; aborted at the shutdown deadline, and then kept for later drains. */
   #stop: AbortController | undefined;
+  /** The batch being exported (empty between exports); a shutdown gives up on it by clearing it. */
+  #batch: SpanRecord[] = [];
 
   /**
    * Creates a batch processor.
@@ -120,7 +122,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   constructor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}) {
     this.#exporter = exporter;
     this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, 2048);
-    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 16 * 1024 * 1024);
+    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 2 ** 24); // 16 MiB
     this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 512), this.#maxQueueSize);
     this.#triggerSize = Math.min(
       countAtLeastOne(options.exportTriggerSize, this.#maxBatchSize),
@@ -129,7 +131,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#delayMs = countAtLeastOne(options.scheduleDelayMs, 5000);
     this.#timeoutMs = countAtLeastOne(options.exportTimeoutMs, 30_000);
     this.#timers = options.timers ?? true;
-    this.#dropOldest = options.dropPolicy === "oldest";
+    this.#dropOldest = options.dropPolicy == "oldest";
   }
 
   /** Spans currently queued. */
@@ -149,11 +151,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       if (!this.#dropOldest || size > this.#maxQueueBytes) {
         return addDropped(this.#report, "queue_full", 1);
       }
-      do {
-        this.#queue.shift();
-        this.#queueBytes -= this.#sizes.shift()!;
-        addDropped(this.#report, "queue_full", 1);
-      } while (this.#full(size));
+      do addDropped(this.#report, "queue_full", this.#take(1).length); while (this.#full(size));
     }
     this.#queue.push(span);
     this.#sizes.push(size);
@@ -167,6 +165,12 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#exportQueued = true;
       void this.#drain(Math.min(this.#triggerSize, this.#maxBatchSize));
     }
+  }
+
+  /** Takes the `count` oldest spans off the queue. */
+  #take(count: number): SpanRecord[] {
+    for (const size of this.#sizes.splice(0, count)) this.#queueBytes -= size;
+    return this.#queue.splice(0, count);
   }
 
   #full(size: number): boolean {
@@ -188,47 +192,52 @@ export class BatchSpanProcessor implements SpanProcessor {
    * those that arrive meanwhile, so it ends under a steady stream of spans) while at least
    * `minimum` are queued (1 drains everything; the batch size exports only full batches) and
    * the deadline has not passed. What is left stays queued for the timer; after shutdown nothing
-   * is left: the exporter gets every span, with the deadline, and parks or counts it. Never
-   * rejects.
+   * is left: the exporter gets every span, with the deadline (and, once it passed, an aborted
+   * signal), and parks or counts it. Never rejects.
    */
   #drain(minimum: number, deadline?: number): Promise<void> {
     return this.#running = this.#running.then(async () => {
       this.#exportQueued = false; // this drain exports what is queued now; later spans queue one more
       deadline ??= Date.now() + this.#timeoutMs;
       // One per drain (workerd binds it to the request that makes it); drains run one at a time.
-      this.#stop = new AbortController();
+      // Once a shutdown deadline aborted it, it stays: later exports start aborted.
+      if (!this.#stop?.signal.aborted) this.#stop = new AbortController();
       for (
         let left = this.#queue.length;
         left > 0 && this.#queue.length >= minimum && (this.#closed || Date.now() < deadline);
       ) {
-        const batch = this.#queue.splice(0, this.#maxBatchSize);
+        const batch = this.#batch = this.#take(this.#maxBatchSize);
         left -= batch.length;
-        for (const size of this.#sizes.splice(0, batch.length)) this.#queueBytes -= size;
         await this.#call(
           "export",
-          batch.length,
           () => this.#exporter.export(batch, { deadline, signal: this.#stop!.signal }),
+          batch,
         );
       }
+      this.#batch = [];
       this.#arm();
     });
   }
 
-  /** Calls the exporter, merging what it reports; a throw or rejection counts `failed` spans. */
+  /**
+   * Calls the exporter and merges what it reports into the report read after the await (a flush
+   * may have taken and replaced it meanwhile, and these counts belong to the next one); a throw
+   * or rejection counts the batch's spans failed. Nothing is merged for a batch that a shutdown
+   * gave up on: it counted the batch then.
+   */
   async #call(
     method: string,
-    spans: number,
     fn: () => Promise<FlushReport | void> | undefined,
+    batch?: SpanRecord[],
   ): Promise<void> {
+    let got: Partial<FlushReport> | void;
     try {
-      // Read the report after the await: a flush may have taken and replaced it meanwhile, and
-      // these counts belong to the next one.
-      const got = await fn();
-      mergeReport(this.#report, got);
+      got = await fn();
     } catch (error) {
-      this.#report.failed += spans;
       report("error", "export_failed", `Exporter ${method} failed`, error);
+      got = { failed: batch?.length };
     }
+    if (!batch || this.#batch == batch) mergeReport(this.#report, got);
   }
 
   /**
@@ -241,7 +250,12 @@ export class BatchSpanProcessor implements SpanProcessor {
    * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMs` from now.
    * @returns What happened since the previous flush; always resolves.
    */
-  async forceFlush(deadline?: number): Promise<FlushReport> {
+  forceFlush(deadline?: number): Promise<FlushReport> {
+    return this.#flush(deadline);
+  }
+
+  /** {@linkcode BatchSpanProcessor.forceFlush}, or with `closing` the shutdown's own flush. */
+  async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
     clearBackgroundTimer(this.#timer);
     this.#timer = undefined;
     // A deadline that is not a number (NaN, a string) means none, as a bad option does.
@@ -250,15 +264,23 @@ export class BatchSpanProcessor implements SpanProcessor {
     const drained = this.#drain(1, deadline);
     // An export already running keeps its own deadline (exportTimeoutMs from its start). With a
     // deadline (without one, no timer: Workers), the flush waits for it at most half a second
-    // past its own, and a shutdown aborts it then, so its exporter counts or parks its spans at
-    // once. That timer is left to fire: it keeps no process alive and aborts nothing later.
+    // past its own. A shutdown aborts the exports at its deadline, so the exporter counts or parks
+    // their spans at once, and counts what is still unsettled half a second later as dropped
+    // (`deadline`): the queue, and the batch being exported, whose late outcome is not counted.
     if (given < Infinity) {
-      if (this.#closed) {
-        setBackgroundTimer(() => this.#stop?.abort("deadline"), deadline - Date.now());
+      if (closing && !await settlesWithin(drained, deadline - Date.now())) {
+        this.#stop?.abort("deadline");
       }
-      await settlesWithin(drained, deadline + 500 - Date.now());
+      if (!await settlesWithin(drained, deadline + 500 - Date.now()) && closing) {
+        addDropped(
+          this.#report,
+          "deadline",
+          this.#take(Infinity).length + this.#batch.length,
+        );
+        this.#batch = [];
+      }
     } else await drained;
-    await this.#call("forceFlush", 0, () => this.#exporter.forceFlush?.({ deadline }));
+    await this.#call("forceFlush", () => this.#exporter.forceFlush?.({ deadline }));
     const result = this.#report;
     this.#report = emptyReport();
     return result;
@@ -267,7 +289,9 @@ export class BatchSpanProcessor implements SpanProcessor {
   /**
    * Flushes, stops accepting spans and shuts the exporter down. Idempotent. An export still
    * running at the deadline (one started before, with its own `exportTimeoutMs`) is aborted
-   * through its signal (reason `"deadline"`), so the exporter counts or parks its spans at once.
+   * through its signal (reason `"deadline"`), so the exporter counts or parks its spans at once;
+   * later exports get an aborted signal. Spans not settled half a second past the deadline (an
+   * exporter that ignores the signal) are counted as dropped (`deadline`) and never exported.
    *
    * @param deadline Epoch-ms limit for the final export and the exporter's shutdown.
    * @returns The final flush report.
@@ -275,8 +299,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   shutdown(deadline?: number): Promise<FlushReport> {
     return this.#shutdown ??= (async () => {
       this.#closed = true;
-      const result = await this.forceFlush(deadline);
-      await this.#call("shutdown", 0, () => this.#exporter.shutdown?.({ deadline }));
+      const result = await this.#flush(deadline, true);
+      await this.#call("shutdown", () => this.#exporter.shutdown?.({ deadline }));
       return result;
     })();
   }

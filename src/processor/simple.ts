@@ -85,23 +85,28 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   /**
    * Waits for every export in flight, then flushes the exporter. With a deadline it waits at most
-   * half a second past it: exports still running then are counted in the next report, or, in a
-   * shutdown, aborted at the deadline (the exporter counts or parks the span at once) and, if
-   * they have not ended half a second later, counted as dropped (`deadline`).
+   * half a second past it: exports still running then are counted in the next report, or, in the
+   * shutdown's own flush, aborted at the deadline (the exporter counts or parks the span at once)
+   * and, if they have not ended half a second later, counted as dropped (`deadline`).
    *
    * @param deadline Epoch-ms limit of the wait, passed to the exporter's flush.
    * @returns What happened since the last flush; never rejects.
    */
-  async forceFlush(deadline?: number): Promise<FlushReport> {
+  forceFlush(deadline?: number): Promise<FlushReport> {
+    return this.#flush(deadline);
+  }
+
+  /** {@linkcode SimpleSpanProcessor.forceFlush}, or with `closing` the shutdown's own flush. */
+  async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
     const limit = numberAtLeast(deadline, 0, Infinity);
     const settled = (async () => {
       while (this.#pending.size > 0) await Promise.all(this.#pending.keys());
     })();
     if (limit < Infinity) {
-      if (this.#closed && !await settlesWithin(settled, limit - Date.now())) {
+      if (closing && !await settlesWithin(settled, limit - Date.now())) {
         for (const stop of this.#pending.values()) stop.abort("deadline");
       }
-      if (!await settlesWithin(settled, limit + 500 - Date.now()) && this.#closed) {
+      if (!await settlesWithin(settled, limit + 500 - Date.now()) && closing) {
         addDropped(this.#report, "deadline", this.#pending.size);
         this.#pending.clear();
       }
@@ -129,7 +134,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
   shutdown(deadline?: number): Promise<FlushReport> {
     this.#shutdown ??= (async () => {
       this.#closed = true;
-      const result = await this.forceFlush(deadline);
+      const result = await this.#flush(deadline, true);
       try {
         await this.#exporter.shutdown?.({ deadline });
       } catch (error) {

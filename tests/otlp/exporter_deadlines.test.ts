@@ -1,11 +1,12 @@
 // Deadlines and abort signals of the OTLP/HTTP exporter, against a real loopback receiver: an
 // export waiting for a request slot gives up at its deadline or abort without sending, a
 // tracer's shutdown deadline reaches the final export, and timeouts too long for a timer still
-// mean "wait". Skipped in workerd (no node:http server there).
+// mean "wait". Skipped in workerd (no node:http server there), but for the outbox link's test.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import type { ExportOutbox } from "../../src/exporter/otlp_outbox.ts";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
 import { captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
@@ -148,4 +149,36 @@ describe("OTLP/HTTP exporter deadlines", { skip: isWorkerd }, () => {
       await exporter.shutdown();
       assert.equal(receiver.requests.length, 1);
     }));
+});
+
+describe("OTLP/HTTP exporter: the link it lends an outbox", () => {
+  it("send() with the signal left out (a custom outbox) makes one attempt and resolves", async () => {
+    let fetches = 0;
+    let sent: unknown = "not called";
+    const outbox: ExportOutbox = {
+      park: () => Promise.resolve(),
+      async drain(link, deadline) {
+        // A plain-JS outbox calling with three arguments: the signal is optional to it.
+        const send = link.send as (body: Uint8Array, type: string, deadline: number) => unknown;
+        try {
+          sent = await send(new Uint8Array([1]), "application/x-protobuf", deadline);
+        } catch (error) {
+          sent = `rejected: ${error}`;
+        }
+      },
+    };
+    const exporter = new OtlpHttpExporter({
+      endpoint: "http://127.0.0.1:9/v1/traces",
+      outbox,
+      fetch: () => {
+        fetches++;
+        return Promise.resolve(new Response("", { status: 503 }));
+      },
+    });
+    await exporter.forceFlush({ deadline: Date.now() + 2000 });
+    await exporter.shutdown();
+    assert.equal((sent as { ok?: boolean }).ok, false, String(sent));
+    assert.equal((sent as { attempts?: number }).attempts, 1);
+    assert.equal(fetches, 1);
+  });
 });
