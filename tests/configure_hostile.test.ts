@@ -193,6 +193,7 @@ describe("configure() with the environment", () => {
           { DREADNODE_SERVER: "dn.example", name: "DREADNODE_SERVER" },
           { DREADNODE_SERVER: "https://user:pw-secret@dn.example", name: "DREADNODE_SERVER" },
           { DREADNODE_API_KEY: "dn_key\r\nsecret", name: "DREADNODE_API_KEY" },
+          { DREADNODE_ORGANIZATION: "..", name: "DREADNODE_ORGANIZATION" },
         ];
         for (const { name, ...bad } of cases) {
           const diagnostics: string[] = [];

@@ -4,7 +4,7 @@
 // global WebSocket (Deno, Bun) and with `ws`'s client (the one Node 20 needs). The server cases
 // are skipped in workerd, which cannot run a WebSocket server.
 import assert from "node:assert/strict";
-import { after, describe, it } from "node:test";
+import { after, afterEach, beforeEach, describe, it } from "node:test";
 import { WebSocket as WsClient, WebSocketServer } from "ws";
 import { JsonlSpanExporter, spanLogPath } from "../src/exporter/jsonl.ts";
 import {
@@ -35,16 +35,21 @@ class SpanServer {
       this.paths.push(request.url ?? "");
       socket.on("message", (data: unknown) => void this.messages.push(String(data)));
       socket.on("close", () => void this.closes++);
+      socket.on("error", () => {}); // e.g. a message over maxPayload: the socket then closes
       this.onSocket(socket);
     });
   }
 
-  /** Starts a server; `handshakeDelayMs` holds every connection that long before it opens. */
-  static start(port = 0, handshakeDelayMs = 0): Promise<SpanServer> {
+  /**
+   * Starts a server; `handshakeDelayMs` holds every connection that long before it opens, and a
+   * message over `maxPayload` bytes makes it close the connection (code 1009).
+   */
+  static start(port = 0, handshakeDelayMs = 0, maxPayload?: number): Promise<SpanServer> {
     return new Promise((resolve, reject) => {
       const server = new WebSocketServer({
         host: "127.0.0.1",
         port,
+        maxPayload,
         verifyClient: (_info: unknown, done: (ok: boolean) => void) =>
           void setTimeout(() => done(true), handshakeDelayMs),
       });
@@ -93,7 +98,7 @@ class FakeSocket {
   terminated = false;
   readonly sent: string[] = [];
   #state = 0;
-  readonly #listeners: Record<string, (() => void)[]> = {};
+  readonly #listeners: Record<string, ((event?: unknown) => void)[]> = {};
 
   constructor() {
     FakeSocket.made.push(this);
@@ -111,7 +116,7 @@ class FakeSocket {
     this.check();
     return this.full ? 2 ** 40 : 0;
   }
-  addEventListener(type: string, listener: () => void) {
+  addEventListener(type: string, listener: (event?: unknown) => void) {
     this.check();
     (this.#listeners[type] ??= []).push(listener);
   }
@@ -134,8 +139,13 @@ class FakeSocket {
     this.#state = 3;
     this.#emit("close");
   }
-  #emit(type: string) {
-    for (const listener of this.#listeners[type] ?? []) listener();
+  /** The server closes the connection with `code` and `reason`. */
+  serverClose(code: number, reason: string) {
+    this.#state = 3;
+    this.#emit("close", { code, reason });
+  }
+  #emit(type: string, event?: unknown) {
+    for (const listener of this.#listeners[type] ?? []) listener(event);
   }
 }
 
@@ -175,6 +185,17 @@ for (const [client, webSocket] of clients) {
   };
 
   describe(`WebSocket exporter with ${client}`, { skip: isWorkerd }, () => {
+    // A test's stopped server makes its exporter report the lost connection: keep that out of
+    // the console and of later tests.
+    let quiet: { restore(): void } | undefined;
+    beforeEach(() => void (quiet = captureDiagnostics()));
+    afterEach(async () => {
+      await Promise.all(
+        exporters.splice(0).map((e) => e.shutdown({ deadline: Date.now() + 1000 })),
+      );
+      quiet?.restore();
+    });
+
     it("sends one message per span, equal to its JSONL line, in order, to /ws/spans/<runId>", async () => {
       const server = await SpanServer.start();
       try {
@@ -438,6 +459,60 @@ for (const [client, webSocket] of clients) {
       }
     });
 
+    it("drops a span over maxMessageBytes (too_large) and keeps the connection for the rest", async () => {
+      const server = await SpanServer.start(0, 0, 64 * 1024);
+      const diagnostics = captureDiagnostics();
+      try {
+        const exporter = make(server, { maxMessageBytes: 64 * 1024 });
+        const [a, c] = makeSpanBatch(2, "small");
+        const huge = makeSpanRecord({ name: "huge", attributes: { x: "y".repeat(100 * 1024) } });
+        const report = await exporter.export([a, huge, c]);
+        assert.deepEqual([report.exported, report.failed, report.dropped], [2, 0, {
+          too_large: 1,
+        }]);
+        const next = makeSpanBatch(1, "next");
+        assert.equal((await exporter.export(next)).exported, 1);
+        await server.until(() => server.messages.length === 3, "3 messages");
+        assert.deepEqual(server.messages, await jsonlLines([a, c, ...next]));
+        assert.equal(server.paths.length, 1, "one connection");
+        const codes = diagnostics.list.map((d) => d.code);
+        assert.deepEqual(codes, ["websocket_too_large"]);
+        assert.match(diagnostics.list[0].message, /1 spans.*maxMessageBytes \(65536 bytes\)/);
+      } finally {
+        diagnostics.restore();
+        await server.stop();
+      }
+    });
+
+    it("reports an open connection the server drops (a message over its limit), with the close code", async () => {
+      const server = await SpanServer.start(0, 0, 1024);
+      const diagnostics = captureDiagnostics();
+      try {
+        const exporter = make(server);
+        const big = makeSpanRecord({ name: "big", attributes: { x: "y".repeat(4096) } });
+        assert.equal((await exporter.export([big, ...makeSpanBatch(1, "after")])).exported, 2);
+        await server.until(
+          () => diagnostics.list.some((d) => d.code === "websocket_connection_lost"),
+          "the lost connection's report",
+        );
+        const lost = diagnostics.list.filter((d) => d.code === "websocket_connection_lost");
+        assert.equal(lost.length, 1);
+        assert.equal(lost[0].level, "warn");
+        assert.ok(lost[0].message.includes(exporter.url), lost[0].message);
+        assert.match(lost[0].message, /1009/);
+        assert.match(lost[0].message, /may not have arrived/);
+        // The next export reconnects and delivers.
+        const spans = makeSpanBatch(1, "next");
+        assert.equal((await exporter.export(spans)).exported, 1);
+        const [line] = await jsonlLines(spans);
+        await server.until(() => server.messages.includes(line), "the span after reconnecting");
+        assert.equal(server.paths.length, 2);
+      } finally {
+        diagnostics.restore();
+        await server.stop();
+      }
+    });
+
     it("sends redacted spans when wrapped in RedactingExporter", async () => {
       const server = await SpanServer.start();
       try {
@@ -498,6 +573,8 @@ describe("WebSocket exporter configuration", () => {
     }
     for (const runId of [undefined, "", 5, ".", ".."]) invalid({ runId, webSocket }, /runId/);
     invalid({ runId: "r", webSocket, maxQueuedMessages: 0 }, /maxQueuedMessages/);
+    invalid({ runId: "r", webSocket, maxMessageBytes: 0 }, /maxMessageBytes/);
+    invalid({ runId: "r", webSocket, maxMessageBytes: 1.5 }, /maxMessageBytes/);
     invalid({ runId: "r", webSocket, connectTimeoutMillis: NaN }, /connectTimeoutMillis/);
     invalid({ runId: "r", webSocket: 42 }, /webSocket/);
     invalid(undefined, /options/);
@@ -714,6 +791,54 @@ describe("WebSocket exporter configuration", () => {
     }
   });
 
+  it("drops spans over 16 MiB by default (too_large), sending the rest", async () => {
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket });
+      const huge = makeSpanRecord({ attributes: { x: "y".repeat(16 * 1024 * 1024) } });
+      const spans = makeSpanBatch(2, "small");
+      const report = await exporter.export([spans[0], huge, spans[1]]);
+      assert.deepEqual([report.exported, report.dropped], [2, { too_large: 1 }]);
+      assert.deepEqual(FakeSocket.made[0].sent, await jsonlLines(spans));
+      assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_too_large"]);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
+  it("reports each open connection the server closes once, with code and reason; not its own closes", async () => {
+    FakeSocket.made = [];
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({
+        runId: "r",
+        webSocket: FakeSocket,
+        idleTimeoutMillis: 50,
+      });
+      assert.equal((await exporter.export(makeSpanBatch(1, "a"))).exported, 1);
+      FakeSocket.made[0].serverClose(1009, "Received too big message");
+      FakeSocket.made[0].serverClose(1009, "again"); // a second event for the same connection
+      const lost = diagnostics.list.filter((d) => d.code === "websocket_connection_lost");
+      assert.equal(lost.length, 1);
+      assert.equal(
+        lost[0].message,
+        'Lost the connection to ws://127.0.0.1:8787/ws/spans/r (closed: code 1009 "Received ' +
+          'too big message"): spans sent on it may not have arrived',
+      );
+      // Its own idle close and shutdown are no loss.
+      assert.equal((await exporter.export(makeSpanBatch(1, "b"))).exported, 1);
+      for (let i = 0; i < 100 && FakeSocket.made[1].readyState !== 3; i++) await delay(20);
+      assert.equal(FakeSocket.made[1].readyState, 3, "closed when idle");
+      assert.equal((await exporter.export(makeSpanBatch(1, "c"))).exported, 1);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+      assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_connection_lost"]);
+    } finally {
+      diagnostics.restore();
+    }
+  });
+
   it("shutdown ends a connection whose close does not finish by the deadline", async () => {
     FakeSocket.made = [];
     const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket });
@@ -829,6 +954,49 @@ describe("WebSocket exporter configuration", () => {
   });
 });
 
+/** The part of `Bun.serve` used here. */
+interface BunServe {
+  serve(options: {
+    hostname: string;
+    port: number;
+    fetch(request: Request, server: { upgrade(request: Request): boolean }): Response | undefined;
+    websocket: { message(socket: unknown, message: string): void; close(): void };
+  }): { port: number; stop(force: boolean): void };
+}
+
+describe("WebSocket exporter against Bun's own server", { skip: !isBun }, () => {
+  it("drops a span over its default 16 MiB message limit (too_large); the connection survives", async () => {
+    const names: string[] = [];
+    let closes = 0;
+    const server = (globalThis as unknown as { Bun: BunServe }).Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request, server) =>
+        server.upgrade(request) ? undefined : new Response("upgrade", { status: 400 }),
+      websocket: {
+        message: (_socket, message) => void names.push(JSON.parse(message).name),
+        close: () => void closes++,
+      },
+    });
+    const diagnostics = captureDiagnostics();
+    try {
+      const exporter = new WebSocketSpanExporter({ runId: "r", port: server.port });
+      const huge = makeSpanRecord({ name: "huge", attributes: { x: "y".repeat(20_000_000) } });
+      const batch = [makeSpanRecord({ name: "a" }), huge, makeSpanRecord({ name: "c" })];
+      const report = await exporter.export(batch);
+      assert.deepEqual([report.exported, report.dropped], [2, { too_large: 1 }]);
+      assert.equal((await exporter.export([makeSpanRecord({ name: "d" })])).exported, 1);
+      for (let i = 0; i < 250 && names.length < 3; i++) await delay(20);
+      assert.deepEqual([names, closes], [["a", "c", "d"], 0]);
+      await exporter.shutdown({ deadline: Date.now() + 1000 });
+      assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_too_large"]);
+    } finally {
+      diagnostics.restore();
+      server.stop(true);
+    }
+  });
+});
+
 describe("WebSocket exporter URL credentials", () => {
   const url = "wss://bob:s3cr3t-token@collector.example/armada";
   const shown = "wss://***:***@collector.example/armada/ws/spans/r";
@@ -898,9 +1066,18 @@ describe("WebSocket exporter URL credentials", () => {
       FakeSocket.made[FakeSocket.made.length - 1].full = true;
       assert.equal((await full.export(makeSpanBatch(1, "b"))).dropped.buffer_full, 1);
       await full.shutdown({ deadline: Date.now() + 1000 });
+      // The server drops a connection, quoting the URL in its reason.
+      const dropped = new WebSocketSpanExporter({ runId: "r", url, webSocket: FakeSocket });
+      assert.equal((await dropped.export(makeSpanBatch(1, "d"))).exported, 1);
+      FakeSocket.made[FakeSocket.made.length - 1].serverClose(
+        1008,
+        `bad ${url}/ws/spans/r`.slice(0, 123),
+      );
+      await dropped.shutdown({ deadline: Date.now() + 1000 });
       const codes = diagnostics.list.map((d) => d.code);
       for (
         const code of [
+          "websocket_connection_lost",
           "websocket_send_failed",
           "websocket_queue_full",
           "websocket_buffer_full",

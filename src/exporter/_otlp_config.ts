@@ -43,11 +43,15 @@ export interface OtlpConfigOptions {
   compression?: OtlpCompression;
   /** Overall time limit of one export, retries included, in ms. Default 10 000 (30 000 for a dreadnode server). */
   timeoutMillis?: number;
-  /** dreadnode server base URL; with `organization` gives `{server}/api/v1/org/{organization}/otel/traces`. */
+  /**
+   * dreadnode server base URL; with `organization` gives
+   * `{server}/api/v1/org/{organization}/otel/traces` (appended to the server's path; a query
+   * string or fragment in it is dropped, as dreadnode does). For a URL used as is, pass `endpoint`.
+   */
   server?: string;
   /** dreadnode API key, sent as `X-Api-Key`. Never logged or stored. */
   apiKey?: string;
-  /** dreadnode organization key. */
+  /** dreadnode organization key: a non-empty string other than `.` and `..`. */
   organization?: string;
 }
 
@@ -163,10 +167,48 @@ function checkUrlOption(name: string, value: string): void {
   }
 }
 
+/**
+ * The dreadnode traces URL: `/api/v1/org/<organization>/otel/traces` appended to the server's
+ * path. A query string or fragment in `server` is dropped, as dreadnode's `urljoin` drops them
+ * (appended to the string, the path would land inside them).
+ */
 function dreadnodeUrl(server: string, organization: string): string {
   checkUrlOption("server", server);
-  const base = server.replace(/\/+$/, "");
-  return `${base}/api/v1/org/${encodeURIComponent(organization)}/otel/traces`;
+  const url = new URL(server);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/api/v1/org/${
+    encodeURIComponent(organization)
+  }/otel/traces`;
+  url.search = "";
+  url.hash = "";
+  return url.href;
+}
+
+const ORGANIZATION_TEXT = "a non-empty string other than `.` and `..`";
+
+/**
+ * Whether a value can be the dreadnode organization: a non-empty string other than `.` and
+ * `..`, which URLs resolve as path segments, sending the data (and the API key) to another
+ * endpoint.
+ *
+ * @param value The organization.
+ * @returns True when it can be used.
+ */
+export function isOrganization(value: unknown): value is string {
+  return typeof value === "string" && value !== "" && value !== "." && value !== "..";
+}
+
+/**
+ * Reads `DREADNODE_ORGANIZATION`; an unusable value (`.` or `..`) is reported as `invalid_env`
+ * (without its value) and ignored.
+ *
+ * @param env Environment reader.
+ * @returns The organization, or undefined when the variable is unset or unusable.
+ */
+export function envOrganization(env: EnvReader | undefined): string | undefined {
+  const value = readEnv(env, "DREADNODE_ORGANIZATION");
+  if (value === undefined || isOrganization(value)) return value;
+  envWarn("DREADNODE_ORGANIZATION", `it must be ${ORGANIZATION_TEXT}`);
+  return undefined;
 }
 
 /**
@@ -194,8 +236,8 @@ function dreadnodeUrl(server: string, organization: string): string {
  */
 export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvReader): OtlpConfig {
   const { server, organization, apiKey } = options;
-  if (organization !== undefined && (typeof organization !== "string" || organization === "")) {
-    invalid("Cannot configure OTLP export: `organization` must be a non-empty string");
+  if (organization !== undefined && !isOrganization(organization)) {
+    invalid(`Cannot configure OTLP export: \`organization\` must be ${ORGANIZATION_TEXT}`);
   }
   if (apiKey !== undefined && !isHeaderValue(apiKey)) {
     invalid(`Cannot configure OTLP export: \`apiKey\` must be ${HEADER_TEXT}`);

@@ -34,8 +34,11 @@ export interface WebSocketLike {
   close(code?: number): void;
   /** Ends the connection at once, without the closing handshake (`ws` has it). */
   terminate?(): void;
-  /** Listens for `open`, `error` and `close`. */
-  addEventListener(type: "open" | "error" | "close", listener: () => void): void;
+  /**
+   * Listens for `open`, `error` and `close`. Of the event only a close event's `code` (e.g. 1009,
+   * message too big) and `reason`, and an error event's `message` are read, where present.
+   */
+  addEventListener(type: "open" | "error" | "close", listener: (event?: unknown) => void): void;
 }
 
 /** A WebSocket client class, such as `globalThis.WebSocket` or `WebSocket` from the `ws` package. */
@@ -59,8 +62,12 @@ export interface SocketSettings {
 export interface SocketHandlers {
   /** The connection opened: send what waits. */
   open(): void;
-  /** The connection broke (error, close, timeout, stall, a throwing socket): fail what waits. */
-  lost(cause: unknown): void;
+  /**
+   * The connection broke (error, close, timeout, stall, a throwing socket): fail what waits.
+   * `broken`: it had opened and was not ended by this side nor found unusable (it threw), so what
+   * was sent on it may not have arrived.
+   */
+  lost(cause: unknown, broken: boolean): void;
   /** The dropped connection finished closing: a new one may open. */
   closed(): void;
   /** The dropped connection did not close within the connect timeout: drop what waits. */
@@ -157,7 +164,7 @@ export class ReconnectingSocket {
       socket = new this.#settings.webSocket(this.#settings.url);
     } catch (error) {
       this.#backOff();
-      return this.#handlers.lost(error);
+      return this.#handlers.lost(error, false);
     }
     this.#socket = socket;
     this.#opened = false;
@@ -173,9 +180,9 @@ export class ReconnectingSocket {
         this.#arm(this.#settings.idleTimeout, () => this.#idle(socket));
         this.#handlers.open();
       });
-      socket.addEventListener("error", () => this.#lose(socket, "error"));
-      socket.addEventListener("close", () => {
-        this.#lose(socket, "closed");
+      socket.addEventListener("error", (event) => this.#lose(socket, describe("error", event)));
+      socket.addEventListener("close", (event) => {
+        this.#lose(socket, describe("closed", event));
         this.#closed(socket, true);
       });
     } catch (error) {
@@ -262,9 +269,10 @@ export class ReconnectingSocket {
   ): void {
     if (socket !== this.#socket) return;
     if (!this.#opened && how !== "unusable") this.#backOff();
+    const broken = this.#opened && how !== "unusable";
     this.#forget();
     this.#drop(socket, how);
-    this.#handlers.lost(cause);
+    this.#handlers.lost(cause, broken);
   }
 
   /** A connection attempt failed: no new one before 100 ms × 2^(failures − 1), capped, jittered. */
@@ -323,6 +331,24 @@ export class ReconnectingSocket {
       if (this.#timer !== undefined) clearBackgroundTimer(this.#timer);
     } catch { /* a timer of another request (workerd): it cannot fire here */ }
     this.#timer = fn === undefined ? undefined : setBackgroundTimer(fn, ms);
+  }
+}
+
+/**
+ * `what` (`error` or `closed`) with what the event tells: a close code and the server's reason,
+ * or the client's error message. Never throws.
+ */
+function describe(what: string, event: unknown): string {
+  try {
+    const { code, reason, message } = (event ?? {}) as Record<string, unknown>;
+    const text = [
+      typeof code === "number" ? `code ${code}` : "",
+      typeof reason === "string" && reason !== "" ? JSON.stringify(reason.slice(0, 200)) : "",
+      typeof message === "string" && message !== "" ? message.slice(0, 200) : "",
+    ].filter((part) => part !== "").join(" ");
+    return text === "" ? what : `${what}: ${text}`;
+  } catch {
+    return what;
   }
 }
 

@@ -8,7 +8,7 @@ import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { HEADER_TEXT, isHeaderValue } from "./_otlp_headers.ts";
-import { envUrl } from "./_otlp_config.ts";
+import { envOrganization, envUrl } from "./_otlp_config.ts";
 
 /** Where traces go: only local storage, or also a remote OTLP backend. */
 export type TraceBackend = "local" | "remote";
@@ -47,7 +47,7 @@ export function resolveCredentials(
       apiKey = undefined;
     }
   }
-  const organization = given.organization ?? readEnv(env, "DREADNODE_ORGANIZATION");
+  const organization = given.organization ?? envOrganization(env);
   return { server, apiKey, organization };
 }
 

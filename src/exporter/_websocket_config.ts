@@ -42,6 +42,13 @@ export interface WebSocketSpanExporterOptions {
   maxQueuedMessages?: number;
   /** Bytes the socket may hold unsent; beyond it spans are dropped (`buffer_full`). Default 16 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * The largest message sent, in bytes; a span whose message is larger is dropped (`too_large`,
+   * reported) instead. A server closes the connection on a message over its own limit, losing
+   * what it had not read yet, so set this to the server's limit. Default 16 MiB, the limit of
+   * Bun's server and of uvicorn (Python `websockets` alone allows 1 MiB; `ws` 100 MiB).
+   */
+  maxMessageBytes?: number;
   /** Time allowed to open a connection. Default 10,000 ms. */
   connectTimeoutMillis?: number;
   /**
@@ -63,6 +70,8 @@ export interface WebSocketSettings {
   readonly maxQueued: number;
   /** `maxBufferedBytes`. */
   readonly maxBuffered: number;
+  /** `maxMessageBytes`. */
+  readonly maxMessage: number;
   /** `connectTimeoutMillis`. */
   readonly connectTimeout: number;
   /** `idleTimeoutMillis`. */
@@ -125,7 +134,11 @@ export function websocketSettings(options: WebSocketSpanExporterOptions): WebSoc
     [["port"], isPort, "an integer from 1 to 65535"],
     [["url"], (v) => typeof v === "string", "a string"],
     [["webSocket", "env"], isFunction, "a function"],
-    [["maxQueuedMessages", "maxBufferedBytes"], isPositiveInteger, "an integer >= 1"],
+    [
+      ["maxQueuedMessages", "maxBufferedBytes", "maxMessageBytes"],
+      isPositiveInteger,
+      "an integer >= 1",
+    ],
     [["connectTimeoutMillis", "idleTimeoutMillis"], isFiniteAtLeast(1), "a number >= 1"],
   ], CONTEXT);
   if (options.runId === undefined) invalid("`runId` is required");
@@ -151,6 +164,7 @@ export function websocketSettings(options: WebSocketSpanExporterOptions): WebSoc
     webSocket,
     maxQueued: options.maxQueuedMessages ?? 1024,
     maxBuffered: options.maxBufferedBytes ?? 16 * 1024 * 1024,
+    maxMessage: options.maxMessageBytes ?? 16 * 1024 * 1024,
     connectTimeout: options.connectTimeoutMillis ?? 10_000,
     idleTimeout: options.idleTimeoutMillis ?? 5_000,
   };

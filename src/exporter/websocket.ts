@@ -46,7 +46,11 @@ interface Entry {
  * {@linkcode toFlatSpan}) without the newline, in export order.
  *
  * A span counts as exported once handed to an open socket (the protocol has no acknowledgement:
- * what the socket still buffers when the connection breaks is lost). A failed or closed
+ * what the socket still buffers when the connection breaks is lost). An open connection that
+ * breaks (the server closes it or goes away) is reported once, as `websocket_connection_lost`
+ * with its close code and reason: spans sent on it may not have arrived. A span whose message is
+ * larger than `maxMessageBytes` (default 16 MiB) is dropped (`too_large`, reported) instead of
+ * sent, since a server closes the connection on a message over its limit. A failed or closed
  * connection fails the spans still waiting for it; the next export reconnects. After a connection
  * that fails before it opens (server down), no new one opens for a backoff of 100 ms, doubling
  * per failure to 30 s (with jitter) and reset once one opens; spans exported meanwhile are
@@ -86,6 +90,7 @@ export class WebSocketSpanExporter implements SpanExporter {
   readonly url: string;
   readonly #secret: string | undefined;
   readonly #maxQueued: number;
+  readonly #maxMessage: number;
   readonly #connection: ReconnectingSocket;
   readonly #queue: Entry[] = [];
   #drained: (() => void)[] = [];
@@ -106,12 +111,16 @@ export class WebSocketSpanExporter implements SpanExporter {
     this.url = settings.displayUrl;
     this.#secret = settings.url === settings.displayUrl ? undefined : settings.url;
     this.#maxQueued = settings.maxQueued;
+    this.#maxMessage = settings.maxMessage;
     this.#connection = new ReconnectingSocket(settings, {
       open: () => {
         this.#warnedDown = false;
         this.#pump();
       },
-      lost: (cause) => this.#fail(cause),
+      lost: (cause, broken) => {
+        if (broken) this.#warnLost(cause);
+        this.#fail(cause);
+      },
       closed: () => this.#pump(),
       stalled: () => {
         if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
@@ -194,6 +203,7 @@ export class WebSocketSpanExporter implements SpanExporter {
       return this.#warnStalled();
     }
     let unencodable = 0;
+    let tooLarge = 0;
     for (const span of spans) {
       let line: string;
       try {
@@ -209,6 +219,11 @@ export class WebSocketSpanExporter implements SpanExporter {
         }
         continue;
       }
+      // The line is ASCII (non-ASCII is escaped), so its length is its size in bytes.
+      if (line.length > this.#maxMessage) {
+        tooLarge++;
+        continue;
+      }
       // A full queue is sent first when the socket is open; while connecting it stays full.
       if (this.#queue.length >= this.#maxQueued) this.#pump();
       if (this.#queue.length >= this.#maxQueued) {
@@ -220,7 +235,30 @@ export class WebSocketSpanExporter implements SpanExporter {
       batch.pending++;
     }
     result.failed += unencodable;
+    if (tooLarge > 0) {
+      addDropped(result, "too_large", tooLarge);
+      report(
+        "warn",
+        "websocket_too_large",
+        `Dropping ${tooLarge} spans for ${this.url}: their messages are larger than maxMessageBytes (${this.#maxMessage} bytes)`,
+      );
+    }
     this.#pump();
+  }
+
+  /** An open connection broke: what was sent on it may not have arrived. */
+  #warnLost(cause: unknown): void {
+    let why: string;
+    try {
+      why = this.#hideText(cause instanceof Error ? cause.message : String(cause));
+    } catch {
+      why = "unknown cause";
+    }
+    report(
+      "warn",
+      "websocket_connection_lost",
+      `Lost the connection to ${this.url} (${why}): spans sent on it may not have arrived`,
+    );
   }
 
   #warnFull(code: string, why: string): void {
@@ -323,13 +361,20 @@ export class WebSocketSpanExporter implements SpanExporter {
     }
   }
 
+  /** The text with the URL's credentials hidden where it shows them. */
+  #hideText(text: string): string {
+    return this.#secret === undefined ? text : text.replaceAll(this.#secret, this.url);
+  }
+
   /** The cause, or a copy of it with the URL's credentials hidden where its message shows them. */
   #hideUrl(cause: unknown): unknown {
     const secret = this.#secret;
-    if (secret === undefined || !(cause instanceof Error)) return cause;
+    if (secret === undefined) return cause;
+    if (typeof cause === "string") return this.#hideText(cause);
+    if (!(cause instanceof Error)) return cause;
     try {
       if (!cause.message.includes(secret)) return cause;
-      const hidden = new Error(cause.message.replaceAll(secret, this.url));
+      const hidden = new Error(this.#hideText(cause.message));
       hidden.name = cause.name;
       return hidden;
     } catch {

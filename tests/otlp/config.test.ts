@@ -9,6 +9,7 @@ import {
   resolveOtlpConfig,
   resolveTraceBackend,
 } from "../../src/exporter/otlp_factory.ts";
+import { envOrganization } from "../../src/exporter/_otlp_config.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
 import { resolveResource } from "../../src/otlp/resource.ts";
 import { parseResourceAttributes, resolveResourceFromEnv } from "../../src/otlp/resource_env.ts";
@@ -141,6 +142,51 @@ describe("resolveOtlpConfig", () => {
     assert.equal(config.headers["x-api-key"], "dn_key_123456");
     assert.equal(config.timeoutMillis, 30_000);
     assert.ok(config.secrets.includes("dn_key_123456"));
+  });
+
+  it("puts the dreadnode path on the server's path, dropping its query string and fragment", () => {
+    const cases: [string, string][] = [
+      ["https://dn.example?tenant=7", "https://dn.example/api/v1/org/acme/otel/traces"],
+      ["https://dn.example/#frag", "https://dn.example/api/v1/org/acme/otel/traces"],
+      ["https://dn.example/base/?t=1#f", "https://dn.example/base/api/v1/org/acme/otel/traces"],
+      ["https://dn.example/base//", "https://dn.example/base/api/v1/org/acme/otel/traces"],
+    ];
+    for (const [server, url] of cases) {
+      const config = resolveOtlpConfig({ server, apiKey: "dn_key_123456", organization: "acme" });
+      assert.equal(config.url, url, server);
+    }
+  });
+
+  it("keeps every organization inside the org path, refusing `.` and `..`", () => {
+    const url = (organization: string) =>
+      resolveOtlpConfig({ server: "https://dn.example", organization }).url;
+    assert.equal(url("a/b"), "https://dn.example/api/v1/org/a%2Fb/otel/traces");
+    assert.equal(url("%2e%2e"), "https://dn.example/api/v1/org/%252e%252e/otel/traces");
+    assert.equal(url("..."), "https://dn.example/api/v1/org/.../otel/traces");
+    for (const organization of [".", "..", ""]) {
+      assert.throws(
+        () => resolveOtlpConfig({ server: "https://dn.example", apiKey: "k-123456", organization }),
+        (error: unknown) =>
+          error instanceof TracerError && error.code === "INVALID_CONFIG" &&
+          /`organization`/.test(error.message),
+        JSON.stringify(organization),
+      );
+    }
+  });
+
+  it("reports and ignores a DREADNODE_ORGANIZATION of `.` or `..`", () => {
+    for (const value of [".", ".."]) {
+      const { result, diagnostics } = capture(() =>
+        envOrganization(envOf({ DREADNODE_ORGANIZATION: value }))
+      );
+      assert.equal(result, undefined);
+      assert.deepEqual(diagnostics.map((d) => d.code), ["invalid_env"]);
+      assert.match(diagnostics[0].message, /DREADNODE_ORGANIZATION/);
+    }
+    const { result, diagnostics } = capture(() =>
+      envOrganization(envOf({ DREADNODE_ORGANIZATION: "acme" }))
+    );
+    assert.deepEqual([result, diagnostics], ["acme", []]);
   });
 
   it("never applies OTEL_EXPORTER_OTLP_* variables to a dreadnode exporter", () => {
