@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised twelve times, for correctness fixes only but one (sampling):
+ * It was raised thirteen times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -105,8 +105,14 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   empty and exported after its own shutdown; a user forceFlush next to a shutdown aborted it
  *   early) and another copy's Context not taken as a parent: +78 B, 25 B saved nearby (one queue
  *   helper, a shorter Context.get), net +73 B.
+ *   9971 → 10017: a third review (with a randomized harness checking that every span is counted
+ *   once) found a flush queued before a shutdown exporting with its own past deadline (spans
+ *   dropped as `deadline` from a healthy endpoint), every forceFlush() hanging after a shutdown
+ *   gave up on an export, and a parent's non-number trace flags making startSpan drop its
+ *   options (+40 B, 10 B saved by dropping a flag); Context.get back to its faster two-step walk
+ *   (+6 B: the shorter loop cost ~5 % of startSpan in a micro-benchmark).
  */
-const CEILING_GZIP_BYTES = 9971;
+const CEILING_GZIP_BYTES = 10017;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -177,8 +177,10 @@ export class Tracer implements SpanPipeline {
 
   #start(name: string, options: StartSpanOptions): Span {
     const active = getContextManager().active();
-    const { parent: given = active, traceId, spanId } = options; // null: no parent
-    const parent = parentOf(given);
+    const { parent: given, traceId, spanId } = options; // null: no parent
+    // No parent given (the common case): the span of the active context, read directly.
+    const found = given === undefined ? active.get(SPAN_KEY) : given;
+    const parent = found === undefined ? found : parentOf(found);
     const span = new Span(
       this,
       safeString(name),
@@ -188,10 +190,14 @@ export class Tracer implements SpanPipeline {
       options,
     );
     try {
-      const context = (given as Context)?.get ? given as Context : active;
-      const inherited = context.get(INHERITED_ATTRIBUTES_KEY);
-      for (const key in inherited) {
-        if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
+      // An attribute record (an object: a string's characters are no attributes) from the
+      // context, or from another copy's context given as the parent.
+      const inherited = ((given as Context)?.get ? given as Context : active)
+        .get(INHERITED_ATTRIBUTES_KEY);
+      if (typeof inherited == "object") {
+        for (const key in inherited) {
+          if (!Object.hasOwn(span.attributes, key)) span.setAttribute(key, inherited[key]);
+        }
       }
     } catch {
       // An unreadable parent or record (set through the shared key): the span keeps what was read.
@@ -330,12 +336,22 @@ export class Tracer implements SpanPipeline {
  */
 function parentOf(found: unknown): Span | SpanContext | undefined {
   try {
-    if ((found as Context)?.get) found = (found as Context).get(SPAN_KEY);
+    // A span of this copy (the common case) is no context.
+    if (!(found instanceof Span) && (found as Context)?.get) {
+      found = (found as Context).get(SPAN_KEY);
+    }
     if (found instanceof Span) return found;
     if (found) {
       const { traceId, spanId, traceFlags, traceState, isRemote } = found as SpanContext;
       if (isValidTraceId(traceId) && isValidSpanId(spanId)) {
-        return { traceId, spanId, traceFlags, traceState, isRemote };
+        // Flags that are no number (a BigInt, an object) would make the span's constructor throw.
+        return {
+          traceId,
+          spanId,
+          traceFlags: typeof traceFlags == "number" ? traceFlags : 1,
+          traceState,
+          isRemote,
+        };
       }
     }
   } catch {

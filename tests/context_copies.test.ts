@@ -255,4 +255,49 @@ describe("two copies of tracelet in one process", () => {
     });
     assert.deepEqual(diagnostics.filter((d) => d.code === "invalid_span_options"), []);
   });
+
+  it("trace flags that are no number (a BigInt, a symbol, an object) keep the parent and the other options", async () => {
+    const collector = new CollectingProcessor();
+    const tracer = new Tracer({ processors: [collector] });
+    const flags: unknown[] = [1n, Symbol("flags"), {
+      valueOf() {
+        throw new Error("flags");
+      },
+    }, "1"];
+    const { diagnostics } = await captureDiagnostics(() => {
+      for (const traceFlags of flags) {
+        const remote = { traceId: newTraceId(), spanId: newSpanId(), traceFlags };
+        const parents = [remote, { get: () => remote }] as never[];
+        for (const parent of parents) {
+          const span = tracer.startSpan("child", {
+            parent,
+            attributes: { kept: true },
+            kind: "SERVER",
+          });
+          assert.equal(span.traceId, remote.traceId);
+          assert.equal(span.parentSpanId, remote.spanId);
+          assert.equal(span.attributes.kept, true);
+          assert.equal(span.kind, "SERVER");
+          assert.equal(span.traceFlags, 1, "sampled, as a parent without flags");
+          span.end();
+        }
+        copiesInContext(SPAN_KEY, remote, () => {
+          const span = tracer.startSpan("active", { attributes: { kept: true } });
+          assert.equal(span.parentSpanId, remote.spanId);
+          assert.equal(span.attributes.kept, true);
+          span.end();
+        });
+      }
+    });
+    assert.deepEqual(diagnostics.filter((d) => d.code === "invalid_span_options"), []);
+  });
+
+  it("inherited attributes that are no object (a string) add no attributes", () => {
+    const tracer = new Tracer();
+    copiesInContext(INHERITED_ATTRIBUTES_KEY, "acme", () => {
+      assert.deepEqual(tracer.startSpan("span").attributes, {});
+    });
+    const foreign = { get: (key: ContextKey<unknown>) => key === SPAN_KEY ? undefined : "acme" };
+    assert.deepEqual(tracer.startSpan("span", { parent: foreign as never }).attributes, {});
+  });
 });

@@ -295,3 +295,86 @@ describe("processor deadlines behind an export already running", () => {
     });
   }
 });
+
+describe("processor deadlines after a shutdown began", () => {
+  /** Waits for `promise` at most `ms`; "pending" when it has not settled by then. */
+  const within = <T>(promise: Promise<T>, ms: number): Promise<T | "pending"> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([
+      promise,
+      new Promise<"pending">((resolve) => timer = setTimeout(resolve, ms, "pending")),
+    ]).finally(() => clearTimeout(timer));
+  };
+
+  it("batch exports a flush's spans still queued when a shutdown begins with the shutdown's deadline, not the flush's past one", async () => {
+    for (const shutdownDeadline of [undefined, 5000]) {
+      // The first export takes 400 ms; an export whose deadline has passed drops its spans
+      // (`deadline`) as the OTLP exporter does.
+      const seen: number[] = [];
+      const exporter: SpanExporter = {
+        export: (spans, options = {}) => {
+          const late = (options.deadline ?? Infinity) <= Date.now();
+          seen.push(spans.length);
+          return delay(seen.length == 1 ? 400 : 0).then(() =>
+            late
+              ? report({ dropped: { deadline: spans.length } })
+              : report({ exported: spans.length })
+          );
+        },
+      };
+      const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+      const [a, b, c] = makeSpanBatch(3);
+      processor.onSpanEnd(a);
+      processor.onSpanEnd(b); // a full batch: exporting for 400 ms
+      await delay(20);
+      processor.onSpanEnd(c);
+      const flushed = processor.forceFlush(Date.now() + 100); // its drain waits behind the export
+      await delay(10);
+      const shut = processor.shutdown(
+        shutdownDeadline === undefined ? undefined : Date.now() + shutdownDeadline,
+      );
+      const reports = await Promise.all([flushed, shut]);
+      const all = reports.map((r) => JSON.stringify(r)).join(" ");
+      assert.equal(reports[0].exported + reports[1].exported, 3, all);
+      assert.equal(reports.reduce((n, r) => n + counted(r), 0), 3, all);
+    }
+  });
+
+  it("batch forceFlush() without a deadline settles after a shutdown gave up on an export that never ends", async () => {
+    const never: SpanExporter = { export: () => new Promise<FlushReport>(() => {}) };
+    const processor = new BatchSpanProcessor(never, { maxBatchSize: 2 });
+    const tracer = new Tracer({ processors: [processor] });
+    for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
+    const shut = processor.shutdown(Date.now() + 100);
+    // A flush made while the shutdown runs waits no longer than it.
+    const during = processor.forceFlush();
+    assert.deepEqual((await shut).dropped, { deadline: 3 });
+    const late = await within(during, 2000);
+    assert.notEqual(late, "pending", "a forceFlush() made during the shutdown settles");
+    for (const flush of [processor.forceFlush(), tracer.forceFlush()]) {
+      const got = await within(flush, 2000);
+      assert.notEqual(got, "pending", "a forceFlush() after the shutdown settles");
+      assert.equal(counted(got as FlushReport), 0);
+    }
+  });
+
+  it("simple forceFlush() without a deadline settles under a steady stream of spans", async () => {
+    const exporter: SpanExporter = {
+      export: (spans) => delay(30).then(() => report({ exported: spans.length })),
+    };
+    const processor = new SimpleSpanProcessor(exporter);
+    const spans = makeSpanBatch(400);
+    let next = 0;
+    const stream = setInterval(() => processor.onSpanEnd(spans[next++ % 400]), 5);
+    try {
+      await delay(50);
+      const got = await within(processor.forceFlush(), 2000);
+      assert.notEqual(got, "pending", "forceFlush() settles while spans keep ending");
+      assert.ok((got as FlushReport).exported > 0);
+    } finally {
+      clearInterval(stream);
+    }
+    const last = await processor.shutdown();
+    assert.equal(last.failed, 0);
+  });
+});

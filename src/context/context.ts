@@ -61,11 +61,11 @@ export class Context {
    * @returns The innermost value set for the key, or undefined.
    */
   get<T>(key: ContextKey<T>): T | undefined {
-    // The walk starts at this frame (an alias, not a copy of the context).
-    // deno-lint-ignore no-this-alias
-    for (let c: Context | undefined = this; c; c = c.#parent) {
+    if (this.#key === key.symbol) return this.#value as T;
+    for (let c = this.#parent; c !== undefined; c = c.#parent) {
       if (c.#key === key.symbol) return c.#value as T;
     }
+    return undefined;
   }
 
   /**

@@ -107,8 +107,10 @@ export class BatchSpanProcessor implements SpanProcessor {
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
-  #closed = false;
+  /** Set when a shutdown begins (before anything else can run): the processor is closed. */
   #shutdown: Promise<FlushReport> | undefined;
+  /** The shutdown flush's deadline (0 until then): a drain exports until it at least. */
+  #closeBy = 0;
   /** The running drain's; aborted at the shutdown deadline, and then kept for later drains. */
   #stop: AbortController | undefined;
   /** The batch being exported (empty between exports); a shutdown gives up on it by clearing it. */
@@ -144,7 +146,7 @@ export class BatchSpanProcessor implements SpanProcessor {
    * @param span The finished span.
    */
   onSpanEnd(span: SpanRecord): void {
-    if (this.#closed) return addDropped(this.#report, "shutdown", 1);
+    if (this.#shutdown) return addDropped(this.#report, "shutdown", 1);
     const size = estimateSpanBytes(span);
     if (this.#full(size)) {
       reportOnce("batch_queue_full", "warn", "queue_full", "Span queue full: dropping spans");
@@ -179,7 +181,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   #arm(): void {
-    if (this.#timers && !this.#timer && this.#queue.length && !this.#closed) {
+    if (this.#timers && !this.#timer && this.#queue.length && !this.#shutdown) {
       this.#timer = setBackgroundTimer(() => {
         this.#timer = undefined;
         void this.#drain(1);
@@ -192,7 +194,8 @@ export class BatchSpanProcessor implements SpanProcessor {
    * those that arrive meanwhile, so it ends under a steady stream of spans) while at least
    * `minimum` are queued (1 drains everything; the batch size exports only full batches) and
    * the deadline has not passed. What is left stays queued for the timer; after shutdown nothing
-   * is left: the exporter gets every span, with the deadline (and, once it passed, an aborted
+   * is left: the exporter gets every span, with the later of the deadline and the shutdown's (a
+   * flush's deadline may have passed while it waited; once the shutdown's passed, with an aborted
    * signal), and parks or counts it. Never rejects.
    */
   #drain(minimum: number, deadline?: number): Promise<void> {
@@ -204,10 +207,11 @@ export class BatchSpanProcessor implements SpanProcessor {
       if (!this.#stop?.signal.aborted) this.#stop = new AbortController();
       for (
         let left = this.#queue.length;
-        left > 0 && this.#queue.length >= minimum && (this.#closed || Date.now() < deadline);
+        left > 0 && this.#queue.length >= minimum && (this.#shutdown || Date.now() < deadline);
       ) {
         const batch = this.#batch = this.#take(this.#maxBatchSize);
         left -= batch.length;
+        deadline = Math.max(deadline, this.#closeBy);
         await this.#call(
           "export",
           () => this.#exporter.export(batch, { deadline, signal: this.#stop!.signal }),
@@ -261,7 +265,10 @@ export class BatchSpanProcessor implements SpanProcessor {
     // A deadline that is not a number (NaN, a string) means none, as a bad option does.
     const given = numberAtLeast(deadline, 0, Infinity);
     deadline = Math.min(given, Date.now() + this.#timeoutMs);
-    const drained = this.#drain(1, deadline);
+    if (closing) this.#closeBy = deadline;
+    // Once closed, the shutdown's flush exports everything (no span is accepted after it): a later
+    // flush waits for the shutdown, never behind an export it gave up on (that may never settle).
+    const drained = this.#shutdown ?? this.#drain(1, deadline);
     // An export already running keeps its own deadline (exportTimeoutMs from its start). With a
     // deadline (without one, no timer: Workers), the flush waits for it at most half a second
     // past its own. A shutdown aborts the exports at its deadline, so the exporter counts or parks
@@ -292,13 +299,14 @@ export class BatchSpanProcessor implements SpanProcessor {
    * through its signal (reason `"deadline"`), so the exporter counts or parks its spans at once;
    * later exports get an aborted signal. Spans not settled half a second past the deadline (an
    * exporter that ignores the signal) are counted as dropped (`deadline`) and never exported.
+   * Spans a flush left queued are exported with this deadline, not the flush's; a flush called
+   * once the shutdown began waits for it (within its own deadline).
    *
    * @param deadline Epoch-ms limit for the final export and the exporter's shutdown.
    * @returns The final flush report.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
     return this.#shutdown ??= (async () => {
-      this.#closed = true;
       const result = await this.#flush(deadline, true);
       await this.#call("shutdown", () => this.#exporter.shutdown?.({ deadline }));
       return result;

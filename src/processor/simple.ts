@@ -21,8 +21,8 @@ export interface SimpleSpanProcessorOptions {
 }
 
 /**
- * Exports each span immediately; `forceFlush` waits for every export in flight (until its
- * deadline, when it has one).
+ * Exports each span immediately; `forceFlush` waits for the exports in flight when it is called
+ * (until its deadline, when it has one).
  *
  * @example
  * ```ts
@@ -84,7 +84,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Waits for every export in flight, then flushes the exporter. With a deadline it waits at most
+   * Waits for the exports in flight when it is called (not those started meanwhile, so it ends
+   * under a steady stream of spans), then flushes the exporter. With a deadline it waits at most
    * half a second past it: exports still running then are counted in the next report, or, in the
    * shutdown's own flush, aborted at the deadline (the exporter counts or parks the span at once)
    * and, if they have not ended half a second later, counted as dropped (`deadline`).
@@ -99,9 +100,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
   /** {@linkcode SimpleSpanProcessor.forceFlush}, or with `closing` the shutdown's own flush. */
   async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
     const limit = numberAtLeast(deadline, 0, Infinity);
-    const settled = (async () => {
-      while (this.#pending.size > 0) await Promise.all(this.#pending.keys());
-    })();
+    // The exports in flight now, not those of spans that keep ending meanwhile: a flush ends under
+    // a steady stream of spans. (Exports never reject; after a shutdown no new ones start.)
+    const settled = Promise.all(this.#pending.keys());
     if (limit < Infinity) {
       if (closing && !await settlesWithin(settled, limit - Date.now())) {
         for (const stop of this.#pending.values()) stop.abort("deadline");
