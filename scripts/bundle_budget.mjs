@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised thirteen times, for correctness fixes only but one (sampling):
+ * It was raised fourteen times, for correctness fixes only but one (sampling):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -111,8 +111,12 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   gave up on an export, and a parent's non-number trace flags making startSpan drop its
  *   options (+40 B, 10 B saved by dropping a flag); Context.get back to its faster two-step walk
  *   (+6 B: the shorter loop cost ~5 % of startSpan in a micro-benchmark).
+ *   10017 → 10035: the fresh-clone CI found the batch processor reading the previous drain's
+ *   AbortController, which workerd binds to the request that made it: in a Worker the second
+ *   request's flush threw and every later flush was skipped (spans kept nowhere). Each drain now
+ *   makes its own and never touches another's, and the shutdown's abort is guarded (+18 B).
  */
-const CEILING_GZIP_BYTES = 10017;
+const CEILING_GZIP_BYTES = 10035;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -202,9 +202,11 @@ export class BatchSpanProcessor implements SpanProcessor {
     return this.#running = this.#running.then(async () => {
       this.#exportQueued = false; // this drain exports what is queued now; later spans queue one more
       deadline ??= Date.now() + this.#timeoutMs;
-      // One per drain (workerd binds it to the request that makes it); drains run one at a time.
-      // Once a shutdown deadline aborted it, it stays: later exports start aborted.
-      if (!this.#stop?.signal.aborted) this.#stop = new AbortController();
+      // One per drain, never one read from another drain: workerd binds it to the request that
+      // made it, and touching it from another request throws. After a shutdown's deadline, each
+      // starts aborted.
+      const stop = this.#stop = new AbortController();
+      if (this.#closeBy < 0) stop.abort("deadline");
       for (
         let left = this.#queue.length;
         left > 0 && this.#queue.length >= minimum && (this.#shutdown || Date.now() < deadline);
@@ -214,7 +216,7 @@ export class BatchSpanProcessor implements SpanProcessor {
         deadline = Math.max(deadline, this.#closeBy);
         await this.#call(
           "export",
-          () => this.#exporter.export(batch, { deadline, signal: this.#stop!.signal }),
+          () => this.#exporter.export(batch, { deadline, signal: stop.signal }),
           batch,
         );
       }
@@ -276,7 +278,12 @@ export class BatchSpanProcessor implements SpanProcessor {
     // (`deadline`): the queue, and the batch being exported, whose late outcome is not counted.
     if (given < Infinity) {
       if (closing && !await settlesWithin(drained, deadline - Date.now())) {
-        this.#stop?.abort("deadline");
+        this.#closeBy = -1; // later drains start aborted
+        try {
+          this.#stop?.abort("deadline");
+        } catch {
+          // Made by another request (workerd): its export keeps its own deadline.
+        }
       }
       if (!await settlesWithin(drained, deadline + 500 - Date.now()) && closing) {
         addDropped(
