@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { resolvePath } from "../storage/_fs.ts";
+import { resolvePath } from "../storage/_fs_paths.ts";
 import type { TraceStorage } from "../storage/types.ts";
 
 /**

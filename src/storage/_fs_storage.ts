@@ -34,12 +34,11 @@ import {
   exists,
   type FileSystem,
   inDirectory,
-  parentOf,
   readIfExists,
   removeStaleTemps,
-  trimSeparators,
   writeAtomic,
 } from "./_fs.ts";
+import { parentOf, trimSeparators } from "./_fs_paths.ts";
 import { BoundedOutbox } from "./_outbox.ts";
 import { OutboxLeases } from "./_outbox_leases.ts";
 import { outboxLimits } from "./_outbox_entries.ts";

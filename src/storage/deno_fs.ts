@@ -22,14 +22,8 @@
 
 import { TracerError } from "../errors.ts";
 import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
-import {
-  appendToHandle,
-  type FileSystem,
-  isNotFound,
-  resolvePath,
-  symlinkRefused,
-  writeChunks,
-} from "./_fs.ts";
+import { appendToHandle, type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
+import { resolvePath } from "./_fs_paths.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";

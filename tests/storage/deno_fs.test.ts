@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, posix, relative, win32 } from "node:path";
 import process from "node:process";
 import { TracerError } from "../../src/errors.ts";
-import { resolvePath } from "../../src/storage/_fs.ts";
+import { resolvePath } from "../../src/storage/_fs_paths.ts";
 import { DenoFsStorage } from "../../src/storage/deno_fs.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import { hasFileSystem, isDeno } from "../_support/runtime.ts";
