@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { maskUrlQuery } from "../redact/url_query.ts";
 import type { Attributes } from "../types.ts";
 
 /** The methods of RFC 9110, PATCH (RFC 5789) and QUERY: the conventions' known methods. */
@@ -93,22 +94,12 @@ export function fullUrl(url: URL, recordQuery: boolean): string {
  * @returns The query without its leading `?`.
  */
 export function redactQuery(search: string): string {
-  // Split by hand: URLSearchParams would re-encode the parameters it leaves alone.
-  return search.replace(/^\?/, "").split("&").map((part) => {
-    const eq = part.indexOf("=");
-    return eq > 0 && SECRET_PARAMS.has(decodeKey(part.slice(0, eq)))
-      ? `${part.slice(0, eq)}=REDACTED`
-      : part;
-  }).join("&");
-}
-
-/** A query key as its server reads it (undecodable escapes: as given). */
-function decodeKey(key: string): string {
-  try {
-    return decodeURIComponent(key.replace(/\+/g, " "));
-  } catch {
-    return key;
-  }
+  return maskUrlQuery(
+    search.replace(/^\?/, ""),
+    true,
+    (name) => SECRET_PARAMS.has(name),
+    "REDACTED",
+  );
 }
 
 /**
