@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mergeAttributes, toAttributeValue } from "./attributes.ts";
+import { copyAttributes, mergeAttributes, toAttributeValue } from "./attributes.ts";
 import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
 import { nowNs, toEpochNs } from "./clock.ts";
@@ -121,9 +121,17 @@ export class Span implements SpanRecord {
   ) {
     const { type, label, attributes, links, tags: given } = options;
     const tags = given === undefined ? [] : cleanTags(given);
-    const attrs: Attributes = {};
+    const limits = pipeline.limits;
+    const described = type !== undefined || label !== undefined || tags.length > 0;
+    // A described span's map starts with its type and label (merged into below).
+    const copied = described ? undefined : copyAttributes(
+      attributes,
+      limits.attributeCountLimit,
+      limits.attributeValueLengthLimit,
+    );
+    const attrs: Attributes = copied ?? {};
     this.#pipeline = pipeline;
-    this.#described = type !== undefined || label !== undefined || tags.length > 0;
+    this.#described = described;
     this.name = name;
     this.endTime = 0;
     this.traceId = traceId ?? newTraceId();
@@ -147,12 +155,11 @@ export class Span implements SpanRecord {
     this.label = label === undefined ? "" : cleanStr(label);
     this.tags = tags;
     this.exception = undefined;
-    if (this.#described) {
+    if (described) {
       attrs[ATTR_TYPE] = this.type;
       attrs[ATTR_LABEL] = this.label;
     }
-    const limits = pipeline.limits;
-    this.droppedAttributesCount = mergeAttributes(
+    this.droppedAttributesCount = copied ? 0 : mergeAttributes(
       attrs,
       attributes,
       limits.attributeCountLimit,
@@ -263,8 +270,13 @@ export class Span implements SpanRecord {
       (this as Writable).droppedEventsCount++;
       return this;
     }
-    const attrs: Attributes = {};
-    const dropped = mergeAttributes(
+    const copied = copyAttributes(
+      attributes,
+      limits.attributePerEventCountLimit,
+      limits.attributeValueLengthLimit,
+    );
+    const attrs: Attributes = copied ?? {};
+    const dropped = copied ? 0 : mergeAttributes(
       attrs,
       attributes,
       limits.attributePerEventCountLimit,
@@ -431,7 +443,6 @@ export class Span implements SpanRecord {
     const end = toEpochNs(endTime);
     // Never before the start; never 0, which marks a running span.
     (this as Writable).endTime = Math.max(end, this.startTime, 1);
-    Object.freeze(attrs);
     try {
       this.#pipeline.spanEnded(this);
     } catch (error) {

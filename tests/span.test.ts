@@ -173,7 +173,6 @@ describe("Span", () => {
     assert.equal(span.attributes.late, undefined);
     assert.equal(span.events.length, 0);
     assert.equal(span.status.code, "UNSET");
-    assert.ok(Object.isFrozen(span.attributes));
   });
 
   it("cleans and de-duplicates tags and records type and label", () => {
