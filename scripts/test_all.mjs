@@ -11,7 +11,8 @@
 //   node scripts/test_all.mjs tests/foo.test.ts      # only these test files / directories
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -165,6 +166,9 @@ const env = {
   DENO_DIR: join(ROOT, ".deno_dir"),
   DENO_NO_UPDATE_CHECK: "1",
   NO_COLOR: "1",
+  // The presets' default storage root: a fresh directory per run, never the repository's
+  // ./.tracelet (a test that falls back to the defaults must not see an earlier run's files).
+  TRACELET_HOME: mkdtempSync(join(tmpdir(), "tracelet-test-home-")),
 };
 delete env.FORCE_COLOR;
 let activeChild = null;
@@ -299,7 +303,10 @@ function judge(step, code, output, isRuntime) {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    rmSync(env.TRACELET_HOME, { recursive: true, force: true });
+    process.exit(code);
+  },
   (err) => {
     console.error(err?.stack ?? err);
     console.log("0 passed, 1 failed");
