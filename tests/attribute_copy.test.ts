@@ -48,18 +48,18 @@ function assertSameAsMerge(input: () => unknown, countLimit = 128, maxLength = I
 describe("span and event attributes copied in one step", () => {
   it("coerce every kind of value as the merge does, in the caller's key order", () => {
     assertSameAsMerge(() => ({
-      s: "x",
-      n: 1,
-      f: 1.5,
-      b: true,
-      nan: NaN,
-      inf: -Infinity,
-      o: { a: 1 },
-      arr: [1, 2],
-      mixed: [1, "a"],
-      big: 10n,
-      date: new Date(0),
-      fn: function named() {},
+      "db.system": "postgresql",
+      "db.rows": 3,
+      "cache.ratio": 0.5,
+      "cache.hit": false,
+      "score.nan": NaN,
+      "score.max": Infinity,
+      "request.body": { user: "u1", items: [1, 2] },
+      "ids.list": [7, 8, 9],
+      "ids.mixed": ["a", 1],
+      "ids.big": 12345678901234567890n,
+      "at": new Date(0),
+      "handler": function named() {},
     }));
   });
 
