@@ -103,6 +103,13 @@ export async function followRedirects(
       throw new TypeError(`fetch failed: cannot redirect to ${next.protocol}`);
     }
     const { status } = response;
+    // As the Fetch standard orders it: a streamed body fails any redirect but a 303 before a
+    // 301/302 can turn the POST into a GET (which would succeed without ever sending the body).
+    if (status !== 303 && !replayable(init.body)) {
+      throw new TypeError(
+        "fetch failed: cannot send a streamed request body again after a redirect",
+      );
+    }
     if (
       ((status === 301 || status === 302) && method === "POST") ||
       (status === 303 && method !== "GET" && method !== "HEAD")
@@ -110,10 +117,6 @@ export async function followRedirects(
       method = "GET";
       init.body = undefined;
       for (const name of BODY_HEADERS) headers.delete(name);
-    } else if (!replayable(init.body)) {
-      throw new TypeError(
-        "fetch failed: cannot send a streamed request body again after a redirect",
-      );
     }
     if (next.origin !== url.origin) { for (const name of CREDENTIAL_HEADERS) headers.delete(name); }
     const allowed = allow(next);

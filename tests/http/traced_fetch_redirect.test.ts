@@ -120,21 +120,26 @@ describe("tracedFetch() and redirects", { skip: isWorkerd && "no node:http in wo
     withServer((port) =>
       withTracing(async ({ tracer, collected }) => {
         const traced = tracedFetch({ tracer, propagate });
-        const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            controller.enqueue(new TextEncoder().encode("streamed"));
-            controller.close();
-          },
-        });
         const to = encodeURIComponent(`http://localhost:${port}/end`);
-        await assert.rejects(
-          traced(`http://127.0.0.1:${port}/307?to=${to}`, {
-            method: "POST",
-            body: stream,
-            duplex: "half",
-          } as RequestInit),
-          TypeError,
-        );
+        // Not only on a 307: a 301/302 must not turn the POST into a GET that succeeds
+        // without the body (fetch itself rejects all three).
+        for (const status of [301, 302, 307]) {
+          const stream = new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("streamed"));
+              controller.close();
+            },
+          });
+          await assert.rejects(
+            traced(`http://127.0.0.1:${port}/${status}?to=${to}`, {
+              method: "POST",
+              body: stream,
+              duplex: "half",
+            } as RequestInit),
+            TypeError,
+            `${status}`,
+          );
+        }
         // As many redirects as this runtime's fetch follows (20; Bun 126), and one more.
         const outcome = (promise: Promise<Response>) =>
           promise.then((r) => r.text(), (error: Error) => error.name);
