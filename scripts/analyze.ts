@@ -9,7 +9,8 @@
  * Reads the JSONL files of DIR matching PATTERN (default `run_*.jsonl`; a pattern with `/`
  * searches subdirectories), event lines and tracelet span lines alike, and prints a readable
  * summary (or pretty JSON with sorted keys). Malformed lines are counted, never fatal; the exit
- * code is 0 unless the arguments are invalid (2), e.g. an absolute `--glob`.
+ * code is 0 unless the arguments are invalid (2), e.g. an absolute `--glob` or one with `**`
+ * inside a longer part (`run_**.jsonl`).
  *
  * @module
  */
@@ -94,8 +95,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | { error: string
 /**
  * A reader over `node:fs` that reads each file in chunks, so memory is bounded by the longest
  * line and files larger than a string can hold are analyzed. It lists with the file-system
- * presets' `listFilesBelow`: only the top directory for a glob without `/`, and a subdirectory
- * that cannot be listed is skipped (reported as a warning).
+ * presets' `listFilesBelow`: only the top directory for a glob without `/`, a subdirectory that
+ * cannot be listed is skipped (reported as a warning), and a symbolic link to a directory is
+ * followed when the analysis asks (a non-`**` part of the glob matches it, as in `pathlib`).
  *
  * @param chunkBytes Bytes per read (at least 1). Default 64 KiB.
  * @returns The reader.

@@ -21,18 +21,22 @@ import {
   Tally,
 } from "./_tally.ts";
 import { errorString } from "./_error_text.ts";
-import { pythonStr } from "../serialize/python_json.ts";
+import { pythonText } from "./_python_str.ts";
 
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
 
-/** A `run_id` as DRA reads it (`str(run_id or "")`): numbers and booleans as Python text. */
+/**
+ * A `run_id` as DRA reads it (`str(run_id or "")`): none when falsy (missing, null, `""`, 0,
+ * false, `[]`, `{}`), else its Python text (`7`, `True`, `[1]`, `{'x': 1}`).
+ */
 function runIdOf(value: unknown): string | undefined {
-  if (typeof value === "string") return str(value);
-  if (typeof value === "number" || typeof value === "boolean") {
-    return value ? pythonStr(value) : undefined;
-  }
-  return undefined;
+  const empty = typeof value === "object" && value !== null &&
+    Object.keys(value).length === 0;
+  return !value || empty ? undefined : pythonText(value);
 }
+
+/** An event's type as DRA reads it (`str(event.get("event_type", "Unknown"))`). */
+const eventTypeOf = (value: unknown) => value === undefined ? "Unknown" : pythonText(value);
 
 function push(map: Map<string, number[]>, key: string, value: number): void {
   const list = map.get(key);
@@ -131,7 +135,7 @@ export class Accumulator {
   }
 
   #addEvent(line: Obj): void {
-    const type = str(line.event_type) ?? "unknown";
+    const type = eventTypeOf(line.event_type);
     const run = runIdOf(line.run_id);
     const a = obj(line.attributes);
     this.#events++;

@@ -11,6 +11,9 @@
 import type { AnalysisReport, ModelStats, ToolStats } from "./report.ts";
 import { asInt, summarize } from "./summary.ts";
 import { setOwn } from "../own_property.ts";
+import { pythonText } from "./_python_str.ts";
+
+const labelOf = (value: unknown) => value === undefined ? "unknown" : pythonText(value);
 
 /** A parsed JSON object. */
 export type Obj = Record<string, unknown>;
@@ -209,8 +212,9 @@ export class Tally {
     }
     if (type === f.step) {
       this.steps.step_execution_count++;
-      bump(this.steps.counts_by_step_type, str(a.step_type) ?? "unknown");
-      bump(this.steps.counts_by_status, str(a.status) ?? "unknown");
+      // DRA's `str(attributes.get("step_type", "unknown"))`: null is `None`, 5 is `5`.
+      bump(this.steps.counts_by_step_type, labelOf(a.step_type));
+      bump(this.steps.counts_by_status, labelOf(a.status));
     }
   }
 }

@@ -7,18 +7,21 @@
  * Lines may hold the bare `NaN`, `Infinity` and `-Infinity` that Python's `json.dumps` writes
  * (read as null, Infinity and -Infinity).
  *
- * Files are read one at a time, in byte chunks when the reader can, and each line is folded into
- * the counts as it is read: memory is bounded by the longest line, not by the file or directory.
+ * Files are read one at a time, in byte chunks when the reader can (the configured local files of
+ * the Node, Deno and Bun presets can), and each line is folded into the counts as it is read:
+ * memory is bounded by the longest line, not by the file or directory.
  * A line longer than `maxLineLength` (default 64 Mi UTF-16 code units) is skipped as malformed.
  *
  * @module
  */
 import { peekConfig } from "../config_state.ts";
 import { Accumulator } from "./_accumulate.ts";
-import { globIsRecursive, globToRegExp } from "./glob.ts";
+import { globIsRecursive, globMatcher } from "./glob.ts";
 import { utf8Lines } from "./lines.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import type { AnalysisReport } from "./report.ts";
+import type { LocalFiles } from "../config_state.ts";
+import type { ChunkedFiles } from "../task/artifacts.ts";
 
 /** The default glob: DRA's run files. */
 export const DEFAULT_GLOB = "run_*.jsonl";
@@ -39,13 +42,16 @@ export interface TraceDirReader {
    * `options.recursive` (the glob has a `/`); a reader that ignores the options may list them
    * always, and names in subdirectories are then ignored for a glob without `/`. A subdirectory
    * that cannot be listed is passed to `options.onSkip` (with its path relative to `dir`; it
-   * becomes a warning of the report) and skipped. Rejects when `dir` itself cannot be listed.
+   * becomes a warning of the report) and skipped. A symbolic link to a directory is descended into
+   * only when `options.followLink` (given its relative path) returns true; a reader that cannot
+   * tell links apart may ignore it. Rejects when `dir` itself cannot be listed.
    */
   listFiles(
     dir: string,
     options?: {
       readonly recursive: boolean;
       readonly onSkip: (directory: string, error: unknown) => void;
+      readonly followLink?: (directory: string) => boolean;
     },
   ): Promise<string[]>;
   /**
@@ -142,19 +148,51 @@ export function analyzeTraceFiles(
   return report(acc, sorted.map((f) => f.name), sorted.length === 0, options, []);
 }
 
-/** A reader over the configured `LocalFiles` (file-system presets), if any. */
+/**
+ * A reader over the configured `LocalFiles` (file-system presets), if any: in chunks when they
+ * can (`readChunks`, as the Node, Deno and Bun presets' can), else whole files decoded chunk by
+ * chunk (never one string of the file, but the file's bytes at once).
+ */
 function configuredReader(): TraceDirReader | undefined {
-  const files = peekConfig()?.files;
+  const files = peekConfig()?.files as (LocalFiles & Partial<ChunkedFiles>) | undefined;
   if (files === undefined) return undefined;
+  const listFiles: TraceDirReader["listFiles"] = (dir, options) => files.listFiles(dir, options);
+  if (files.readChunks !== undefined) {
+    return { listFiles, readChunks: (path) => files.readChunks!(path, CHUNK_BYTES) };
+  }
   return {
-    listFiles: (dir, options) => files.listFiles(dir, options),
-    // LocalFiles reads whole files as bytes; decoding them chunk by chunk still never builds one
-    // string of the file.
+    listFiles,
     async *readChunks(path) {
       const bytes = await files.readFile(path);
       for (let i = 0; i < bytes.length; i += CHUNK_BYTES) {
         yield bytes.subarray(i, i + CHUNK_BYTES);
       }
+    },
+  };
+}
+
+/**
+ * Which files of a listing the glob matches, following `pathlib`: `followLink` tells the lister
+ * which symbolic links to directories to descend into (those a non-`**` part can match), and
+ * remembers them so that `matches` knows which names of a path are links.
+ */
+function globFilter(glob: string) {
+  const match = globMatcher(glob);
+  const followed = new Set<string>();
+  const linksOf = (names: string[]) =>
+    names.map((_, i) => followed.has(names.slice(0, i + 1).join("/")));
+  return {
+    followLink(path: string): boolean {
+      const names = path.split("/");
+      const links = linksOf(names);
+      links[links.length - 1] = true;
+      if (!match(names, links, false)) return false;
+      followed.add(path);
+      return true;
+    },
+    matches(path: string): boolean {
+      const names = path.split("/");
+      return match(names, followed.size === 0 ? [] : linksOf(names), true);
     },
   };
 }
@@ -185,12 +223,15 @@ async function addFile(
 /**
  * Analyzes the JSONL files of a directory that match a glob, one file at a time. Never rejects
  * for bad content: an unreadable directory or file becomes a warning. A glob without `/` lists
- * only the top directory; a recursive one skips a subdirectory that cannot be listed. The glob is
- * relative to the directory: an absolute one (`/x/*.jsonl`) rejects, as Python's `pathlib` does.
+ * only the top directory; a recursive one skips a subdirectory that cannot be listed. As with
+ * Python's `pathlib`, a symbolic link to a directory is followed when a named or wildcard part of
+ * the glob matches it (`latest/*.jsonl`, even when it leads outside the directory), never by `**`
+ * (a link that loops back is never followed). The glob is relative to the directory: an absolute
+ * one (`/x/*.jsonl`) rejects, as does `**` inside a longer part (`run_**.jsonl`), as `pathlib` does.
  *
  * @param options Directory, glob, top n, and a reader (default: the configured local files).
  * @returns The report.
- * @throws {RangeError} (a rejection) For an absolute glob.
+ * @throws {RangeError} (a rejection) For an absolute glob, or `**` inside a longer part.
  * @example
  * ```ts
  * import { analyzeTraceDir } from "@tracelet/tracelet/events";
@@ -207,8 +248,8 @@ export async function analyzeTraceDir(
   const maxLineLength = cap === undefined || Number.isNaN(cap)
     ? DEFAULT_MAX_LINE_LENGTH
     : Math.max(1, cap);
-  const pattern = globToRegExp(glob); // rejects an absolute glob before anything is read
-  const recursive = globIsRecursive(glob);
+  const recursive = globIsRecursive(glob); // rejects an absolute glob before anything is read
+  const filter = globFilter(glob);
   const warnings: string[] = [];
   const acc = new Accumulator();
   const files: string[] = [];
@@ -223,14 +264,17 @@ export async function analyzeTraceDir(
   };
   let names: string[] = [];
   try {
-    names = await reader.listFiles(options.traceDir, { recursive, onSkip });
+    names = await reader.listFiles(options.traceDir, {
+      recursive,
+      onSkip,
+      followLink: filter.followLink,
+    });
   } catch (error) {
     warnings.push(`Cannot list ${options.traceDir}: ${message(error)}`);
   }
   // Names are `/`-separated already: a `\` is part of a file name on POSIX systems.
   for (const name of [...names].sort()) {
-    if (!recursive && name.includes("/")) continue;
-    if (!pattern.test(name)) continue;
+    if (!filter.matches(name)) continue;
     matched++;
     const progress = { lines: 0 };
     try {

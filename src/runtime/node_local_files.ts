@@ -5,18 +5,19 @@
  *
  * @module
  */
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
 import type { ChunkedFiles } from "../task/artifacts.ts";
 
-/** Whether a symbolic link leads to a regular file (false when broken). */
-async function linksToFile(path: string): Promise<boolean> {
+/** What a symbolic link leads to (undefined when broken). */
+async function linkTarget(path: string): Promise<"file" | "directory" | undefined> {
   try {
-    return (await stat(path)).isFile();
+    const s = await stat(path);
+    return s.isFile() ? "file" : s.isDirectory() ? "directory" : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -30,16 +31,23 @@ export interface ListFilesOptions {
    * listing rejects.
    */
   readonly onSkip?: (directory: string, error: unknown) => void;
+  /**
+   * Whether to descend into a symbolic link to a directory (its path relative to the top
+   * directory), when `recursive`. Default: never. A link back to a directory being listed (a
+   * loop) is never followed.
+   */
+  readonly followLink?: (directory: string) => boolean;
 }
 
 /**
  * Lists the files below a directory as dreadnode's `rglob("*")` + `is_file()` does, sorted by name
  * within each directory: a symbolic link to a file is listed, a symbolic link to a directory is
- * not descended into (so a link cycle cannot loop). The file-system presets' `logArtifact` and
- * the analysis CLI both list with it.
+ * not descended into (so a link cycle cannot loop) unless `followLink` says so. The file-system
+ * presets' `logArtifact` and the analysis CLI both list with it.
  *
  * @param directory The top directory.
- * @param options Whether to descend, and what to do with a subdirectory that cannot be listed.
+ * @param options Whether to descend, what to do with a subdirectory that cannot be listed, and
+ *   which links to directories to follow.
  * @returns Paths relative to `directory`, with `/` separators.
  * @throws When the top directory cannot be listed (or a subdirectory, without `onSkip`).
  */
@@ -47,14 +55,16 @@ export async function listFilesBelow(
   directory: string,
   options: ListFilesOptions = {},
 ): Promise<string[]> {
-  const { recursive = true, onSkip } = options;
+  const { recursive = true, onSkip, followLink } = options;
   const out: string[] = [];
-  // `relative` is `/`-separated: a backslash is a name character on POSIX.
-  const walk = async (relative: string): Promise<void> => {
+  // `relative` is `/`-separated: a backslash is a name character on POSIX. `reals` are the real
+  // paths of the directories being listed, top first (known only when links may be followed).
+  const walk = async (relative: string, reals: string[]): Promise<void> => {
     const full = relative === "" ? directory : join(directory, ...relative.split("/"));
     let entries;
     try {
       entries = await readdir(full, { withFileTypes: true });
+      if (followLink !== undefined && reals.length === 0) reals = [await realpath(full)];
     } catch (error) {
       if (relative === "" || onSkip === undefined) throw error;
       onSkip(relative, error);
@@ -64,15 +74,23 @@ export async function listFilesBelow(
     for (const entry of entries) {
       const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (recursive) await walk(path);
-      } else if (
-        entry.isFile() || (entry.isSymbolicLink() && await linksToFile(join(full, entry.name)))
-      ) {
+        const real = reals.length === 0
+          ? []
+          : [...reals, join(reals[reals.length - 1], entry.name)];
+        if (recursive) await walk(path, real);
+      } else if (entry.isFile()) {
         out.push(path);
+      } else if (entry.isSymbolicLink()) {
+        const target = await linkTarget(join(full, entry.name));
+        if (target === "file") out.push(path);
+        else if (target === "directory" && recursive && followLink?.(path) === true) {
+          const real = await realpath(join(full, entry.name)).catch(() => undefined);
+          if (real !== undefined && !reals.includes(real)) await walk(path, [...reals, real]);
+        }
       }
     }
   };
-  await walk("");
+  await walk("", []);
   return out;
 }
 

@@ -82,10 +82,11 @@ describe("runs and artifacts in the analysis", () => {
     assert.equal(result.spans.trace_count, 4);
   });
 
-  it("still counts a line that is neither a span nor an artifact record as an unknown event", () => {
+  it("still counts a line that is neither a span nor an artifact record as an Unknown event", () => {
     const text = ['{"oid":"sha256:x","size":3}', '{"task_id":"t","name":"n"}'].join("\n");
     const result = analyzeTraceFiles([{ name: "run_1.jsonl", text }], { traceDir: "d" });
-    assert.deepEqual(result.events.counts_by_type, { unknown: 2 });
+    // DRA's `str(event.get("event_type", "Unknown"))`.
+    assert.deepEqual(result.events.counts_by_type, { Unknown: 2 });
     assert.deepEqual(result.artifacts, { artifact_count: 0, total_bytes: 0 });
   });
 });
