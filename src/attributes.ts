@@ -166,39 +166,55 @@ export function toAttributeValue(
 }
 
 /**
- * A new attribute map copied from `input` in one step, where that keeps every rule of
- * {@linkcode mergeAttributes}: `input` is a plain object (its prototype is `Object.prototype`) of
- * at most `countLimit` keys, none `undefined` or `null`. Values that need coercion are replaced
- * in the copy, which then has the same hidden class as the caller's literal: copying key by key
- * into an empty object instead costs a megamorphic keyed store per attribute (about 40 % of the
- * attribute work of a span). Symbol keys, which no exporter writes, may stay in the copy.
+ * How many attributes the last {@linkcode copyAttributes} dropped by the count limit (a module
+ * variable, not a returned pair: no allocation per span). Read it right after the call.
+ */
+export let copyDropped = 0;
+
+/**
+ * A new attribute map holding `input`'s attributes under the rules of
+ * {@linkcode mergeAttributes}, copied in one step where that is possible: a plain object (its
+ * prototype is `Object.prototype`) is copied with `{...input}` and its values coerced in place, so
+ * the map has the hidden class of the caller's literal (copying key by key into an empty object
+ * costs a megamorphic keyed store per attribute, about 40 % of the attribute work of a span). A
+ * copy with an `undefined`/`null` value or more than `countLimit` keys is merged from the copy,
+ * so no getter or `toJSON` of the caller's runs twice. Anything else (another prototype, a
+ * throwing getter) is merged from `input`. Symbol-keyed properties are not attributes: they are
+ * never exported, but a plain object's may stay referenced by the map until the span is dropped.
  *
  * @param input Raw caller attributes.
  * @param countLimit Maximum number of keys.
  * @param maxLength Maximum string length.
- * @returns The new map (nothing dropped), or `undefined` when `input` must go through
- *   `mergeAttributes` (including when reading it throws).
+ * @returns The new map; {@linkcode copyDropped} holds how many the count limit dropped.
  */
 export function copyAttributes(
   input: Readonly<Record<string, unknown>> | undefined,
   countLimit: number,
   maxLength: number,
-): Attributes | undefined {
-  if (input === undefined) return {};
+): Attributes {
+  let source = input;
   try {
-    if (Object.getPrototypeOf(input) !== Object.prototype) return undefined;
-    const copy: Record<string, unknown> = { ...input };
-    let count = 0;
-    for (const key in copy) {
-      const value = copy[key];
-      const coerced = toAttributeValue(value, maxLength);
-      if (coerced === undefined || ++count > countLimit) return undefined;
-      if (coerced !== value) setOwn(copy, key, coerced);
+    if (input !== undefined && Object.getPrototypeOf(input) === Object.prototype) {
+      const copy: Record<string, unknown> = source = { ...input };
+      let count = 0;
+      // Leaving this block (a value to skip, a key past the limit) merges from the copy.
+      merge: {
+        for (const key in copy) {
+          const value = copy[key];
+          const coerced = toAttributeValue(value, maxLength);
+          if (coerced === undefined || ++count > countLimit) break merge;
+          if (coerced !== value) setOwn(copy, key, coerced);
+        }
+        copyDropped = 0;
+        return copy as Attributes;
+      }
     }
-    return copy as Attributes;
   } catch {
-    return undefined;
+    // Unreadable (a throwing getter or trap): the merge below keeps what it can read and reports.
   }
+  const target: Attributes = {};
+  copyDropped = mergeAttributes(target, source, countLimit, maxLength);
+  return target;
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { copyAttributes, mergeAttributes, toAttributeValue } from "./attributes.ts";
+import { copyAttributes, copyDropped, mergeAttributes, toAttributeValue } from "./attributes.ts";
 import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
 import { nowNs, toEpochNs } from "./clock.ts";
@@ -73,7 +73,7 @@ export class Span implements SpanRecord {
   declare readonly name: string;
   /** End time, epoch nanoseconds (0 while the span is running). */
   declare readonly endTime: number;
-  /** The attributes (a live view while running; frozen once ended). */
+  /** The attributes (a live view while running; `readonly` by type, not frozen, once ended). */
   declare readonly attributes: Readonly<Attributes>;
   /** The events. */
   declare readonly events: readonly SpanEvent[];
@@ -124,12 +124,12 @@ export class Span implements SpanRecord {
     const limits = pipeline.limits;
     const described = type !== undefined || label !== undefined || tags.length > 0;
     // A described span's map starts with its type and label (merged into below).
-    const copied = described ? undefined : copyAttributes(
+    const attrs: Attributes = described ? {} : copyAttributes(
       attributes,
       limits.attributeCountLimit,
       limits.attributeValueLengthLimit,
     );
-    const attrs: Attributes = copied ?? {};
+    const dropped = copyDropped; // Read now: a user's getter below may copy attributes again.
     this.#pipeline = pipeline;
     this.#described = described;
     this.name = name;
@@ -159,12 +159,14 @@ export class Span implements SpanRecord {
       attrs[ATTR_TYPE] = this.type;
       attrs[ATTR_LABEL] = this.label;
     }
-    this.droppedAttributesCount = copied ? 0 : mergeAttributes(
-      attrs,
-      attributes,
-      limits.attributeCountLimit,
-      limits.attributeValueLengthLimit,
-    );
+    this.droppedAttributesCount = described
+      ? mergeAttributes(
+        attrs,
+        attributes,
+        limits.attributeCountLimit,
+        limits.attributeValueLengthLimit,
+      )
+      : dropped;
     try {
       if (links !== undefined) { for (const link of links) this.addLink(link); }
     } catch {
@@ -270,18 +272,12 @@ export class Span implements SpanRecord {
       (this as Writable).droppedEventsCount++;
       return this;
     }
-    const copied = copyAttributes(
+    const attrs = copyAttributes(
       attributes,
       limits.attributePerEventCountLimit,
       limits.attributeValueLengthLimit,
     );
-    const attrs: Attributes = copied ?? {};
-    const dropped = copied ? 0 : mergeAttributes(
-      attrs,
-      attributes,
-      limits.attributePerEventCountLimit,
-      limits.attributeValueLengthLimit,
-    );
+    const dropped = copyDropped;
     (this.events as SpanEvent[]).push({
       name: safeString(name),
       time: toEpochNs(time),

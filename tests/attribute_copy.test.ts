@@ -3,7 +3,7 @@
 // every kind of input a caller can pass, and a map the caller's later changes never reach.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { copyAttributes, mergeAttributes } from "../src/attributes.ts";
+import { copyAttributes, copyDropped, mergeAttributes } from "../src/attributes.ts";
 import { encodeTracesJson } from "../src/otlp/encode_json.ts";
 import { Tracer } from "../src/tracer.ts";
 import type { Attributes } from "../src/types.ts";
@@ -140,11 +140,68 @@ describe("span and event attributes copied in one step", () => {
     assert.deepEqual(collector.ended[0].attributes, { a: 1, list: [1, 2], later: "x" });
   });
 
-  it("copyAttributes declines what only the merge handles", () => {
-    assert.equal(copyAttributes({ a: undefined }, 128, Infinity), undefined);
-    assert.equal(copyAttributes({ a: 1, b: 2 }, 1, Infinity), undefined);
-    assert.equal(copyAttributes(Object.create(null), 128, Infinity), undefined);
-    assert.deepEqual(copyAttributes(undefined, 128, Infinity), {});
-    assert.deepEqual(copyAttributes({ a: NaN, b: "abc" }, 128, 2), { a: "NaN", b: "ab" });
+  it("read the caller's getters and toJSON once, also when a value is undefined or the limit is hit", () => {
+    for (const limit of [128, 2]) {
+      let getterCalls = 0;
+      let toJsonCalls = 0;
+      const input = {
+        get computed(): string {
+          getterCalls++;
+          return "value";
+        },
+        body: {
+          toJSON(): unknown {
+            toJsonCalls++;
+            return { ok: true };
+          },
+        },
+        optional: undefined,
+        extra: 1,
+      };
+      const got = recorded(input, limit);
+      assert.equal(getterCalls, 2, `limit ${limit}: once for the span, once for the event`);
+      assert.equal(toJsonCalls, 2, `limit ${limit}`);
+      assert.deepEqual(
+        got.span,
+        merged({ computed: "value", body: '{"ok":true}', extra: 1 }, limit),
+      );
+    }
+  });
+
+  it("copyAttributes reports what the count limit dropped, on every path", () => {
+    const copy = (input: unknown, countLimit: number, maxLength: number) => {
+      const map = copyAttributes(input as Record<string, unknown>, countLimit, maxLength);
+      return { map, dropped: copyDropped };
+    };
+    assert.deepEqual(copy({ a: NaN, b: "abc" }, 128, 2), {
+      map: { a: "NaN", b: "ab" },
+      dropped: 0,
+    });
+    assert.deepEqual(copy({ a: 1, b: 2, c: 3 }, 2, Infinity), { map: { a: 1, b: 2 }, dropped: 1 });
+    assert.deepEqual(copy({ a: undefined, b: null, c: 1 }, 128, Infinity), {
+      map: { c: 1 },
+      dropped: 0,
+    });
+    assert.deepEqual(copy(Object.assign(Object.create(null), { x: 1 }), 0, 9), {
+      map: {},
+      dropped: 1,
+    });
+    assert.deepEqual(copy(undefined, 128, Infinity), { map: {}, dropped: 0 });
+  });
+
+  it("keep each span's and event's own dropped count when a getter records on another span", () => {
+    const collector = new CollectingProcessor();
+    const tracer = new Tracer({ processors: [collector], limits: { attributeCountLimit: 1 } });
+    const other = tracer.startSpan("other");
+    const time = new Date(0);
+    time.getTime = () => {
+      tracer.startSpan("inner", { attributes: { a: 1, b: 2, c: 3, d: 4 } }).end();
+      return 1_000;
+    };
+    const span = tracer.startSpan("outer", { attributes: { a: 1, b: 2 }, startTime: time });
+    span.end();
+    other.end();
+    assert.equal(collector.byName("inner").droppedAttributesCount, 3);
+    assert.equal(collector.byName("outer").droppedAttributesCount, 1);
   });
 });
