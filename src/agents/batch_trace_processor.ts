@@ -60,6 +60,25 @@ export interface BatchTraceProcessorOptions {
   timers?: boolean;
 }
 
+const DELIVERED = Symbol.for("tracelet.agents.delivered");
+const shared = globalThis as unknown as Record<symbol, WeakMap<object, number> | undefined>;
+/** Items delivered per processor, shared by every copy of tracelet (one runs the exit flush). */
+const delivered = shared[DELIVERED] ??= new WeakMap();
+
+/**
+ * The traces and spans a {@linkcode BatchTraceProcessor} delivered: those of each export that
+ * settled without an error, except for a flush or shutdown that ran into its deadline, which
+ * counts as having delivered nothing (an export that waits until the deadline, such as one to a
+ * backend that never answers, is not progress). The exit flush runs again only while this grows.
+ *
+ * @param processor A trace processor.
+ * @returns The count since the processor was created; 0 for other processors.
+ * @internal
+ */
+export function deliveredBy(processor: unknown): number {
+  return (typeof processor === "object" && processor !== null && delivered.get(processor)) || 0;
+}
+
 /**
  * Queues traces (on start) and spans (on end) and exports them in batches: after
  * `scheduleDelayMs`, as soon as `exportTriggerRatio` of the queue is filled, on `forceFlush()`
@@ -226,12 +245,14 @@ export class BatchTraceProcessor implements TracingProcessor {
   #drain(deadline?: number): Promise<void> {
     return this.#running = this.#running.then(async () => {
       this.#exportQueued = false;
+      let sent = 0;
       for (let left = this.#queue.length; left > 0 && this.#queue.length > 0;) {
         if (deadline !== undefined && Date.now() >= deadline) break;
         const batch = this.#queue.splice(0, Math.min(this.#maxBatchSize, left));
         left -= batch.length;
         try {
           await this.#exporter.export(batch, this.#stop.signal, deadline, this.#hurry.signal);
+          sent += batch.length;
         } catch (error) {
           report(
             "error",
@@ -240,6 +261,9 @@ export class BatchTraceProcessor implements TracingProcessor {
             error,
           );
         }
+      }
+      if (deadline === undefined || Date.now() < deadline) {
+        delivered.set(this, deliveredBy(this) + sent);
       }
       if (this.#queue.length < this.#maxQueueSize) this.#dropping = false;
       this.#arm();

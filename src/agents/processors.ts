@@ -25,6 +25,7 @@ import { installExitFlush } from "./_exit_flush.ts";
 import { ownFields } from "./_input.ts";
 import { agentObjectOf, agentsState } from "./_state.ts";
 import { AgentSpan } from "./agent_span.ts";
+import { deliveredBy } from "./batch_trace_processor.ts";
 import { currentAgentTracer, getAgentTracer, syncBridges } from "./provider.ts";
 import type { SpanData, SpanError } from "./span_data.ts";
 import { AgentTrace } from "./trace.ts";
@@ -114,7 +115,6 @@ export class TracingProcessorBridge implements SpanProcessor {
   /** The wrapped processor. */
   readonly processor: TracingProcessor;
   readonly #timeoutMs: number;
-  readonly #counted: boolean;
   #shutdown: Promise<void> | undefined;
   readonly #bindings = new WeakMap<Tracer, SpanProcessor>();
 
@@ -127,7 +127,6 @@ export class TracingProcessorBridge implements SpanProcessor {
   constructor(processor: TracingProcessor, options?: TracingProcessorBridgeOptions) {
     this.processor = processor;
     this.#timeoutMs = countAtLeastOne(ownFields(options).timeoutMs, DEFAULT_TIMEOUT_MS);
-    this.#counted = queueLength(processor) !== undefined;
   }
 
   /**
@@ -139,10 +138,7 @@ export class TracingProcessorBridge implements SpanProcessor {
    */
   onSpanStart(span: Span): void | Promise<void> {
     const object = agentObjectOf(span);
-    if (object instanceof AgentTrace) {
-      if (this.#counted) queuedItems++;
-      return this.processor.onTraceStart?.(object);
-    }
+    if (object instanceof AgentTrace) return this.processor.onTraceStart?.(object);
     if (object instanceof AgentSpan) return this.processor.onSpanStart?.(object);
   }
 
@@ -156,10 +152,7 @@ export class TracingProcessorBridge implements SpanProcessor {
   onSpanEnd(span: SpanRecord): void | Promise<void> {
     const object = agentsState().objects.get(span);
     if (object instanceof AgentTrace) return this.processor.onTraceEnd?.(object);
-    if (object instanceof AgentSpan) {
-      if (this.#counted) queuedItems++;
-      return this.processor.onSpanEnd?.(object);
-    }
+    if (object instanceof AgentSpan) return this.processor.onSpanEnd?.(object);
   }
 
   /**
@@ -276,7 +269,8 @@ function bridge(processor: TracingProcessor): TracingProcessorBridge {
  * and Deno the first processor added also installs an exit flush (`flushTraces()` when the event
  * loop empties, and on Node and Bun on `SIGTERM` / `SIGINT` as the Node preset does), so a
  * `BatchTraceProcessor` loses nothing when the program ends without flushing, with or without
- * `configure()`. On Workers call `flushTraces()` in `ctx.waitUntil`.
+ * `configure()`. On Workers call `flushTraces()` in `ctx.waitUntil`. Adding a processor that is
+ * already registered does nothing (it is notified, flushed and shut down once).
  *
  * @param processor The processor (tracelet's or `@openai/agents-core`'s shape).
  * @throws {TypeError} When `processor` is not an object.
@@ -291,6 +285,7 @@ function bridge(processor: TracingProcessor): TracingProcessorBridge {
 export function addTraceProcessor(processor: TracingProcessor): void {
   assertProcessor(processor);
   const state = agentsState();
+  if (state.bridges.some((b) => processorOf(b) === processor)) return;
   state.bridges = [...state.bridges, bridge(processor)];
   state.version++;
   getAgentTracer();
@@ -300,7 +295,9 @@ export function addTraceProcessor(processor: TracingProcessor): void {
 /**
  * Replaces every processor added through the agent layer. Tracelet's own processors and
  * exporters (set up by `configure()` or on the tracer) are kept. Processors that are not in the
- * new list are shut down (as `@openai/agents-core` does), in the background.
+ * new list are shut down (as `@openai/agents-core` does), in the background; those that are stay
+ * registered as they were (not started, nor shut down, again). A processor listed twice is
+ * registered once.
  *
  * @param processors The new list.
  * @throws {TypeError} When `processors` is not an array of objects (nothing is replaced then).
@@ -311,10 +308,11 @@ export function setTraceProcessors(processors: readonly TracingProcessor[]): voi
   }
   processors.forEach(assertProcessor);
   const state = agentsState();
+  const listed = [...new Set(processors)];
   // A processor that stays keeps its bridge (it is not started, nor shut down, again).
   const kept = (p: TracingProcessor) => state.bridges.find((b) => processorOf(b) === p);
-  const bridges = processors.map((p) => kept(p) ?? bridge(p));
-  const removed = state.bridges.filter((b) => !bridges.includes(b));
+  const bridges = listed.map((p) => kept(p) ?? bridge(p));
+  const removed = state.bridges.filter((b) => !listed.includes(processorOf(b)!));
   state.bridges = bridges;
   state.version++;
   getAgentTracer();
@@ -340,40 +338,23 @@ export function getTraceProcessors(): TracingProcessor[] {
 }
 
 /**
- * Traces and spans handed, since the process started, to processors that count their queue
- * (`queueLength`): traces when they start and spans when they end, as batching processors
- * (tracelet's and the OpenAI SDK's `BatchTraceProcessor`) queue them.
- */
-let queuedItems = 0;
-
-/**
- * The exit flush ({@linkcode flushTraces}); the items that left the queues of processors that
- * count them (`BatchTraceProcessor.queueLength`) during the flush count as work done (exported),
- * so it runs again when the process comes back to its end with more, also when as many arrived
- * meanwhile. Items that stay queued do not: an exporter that never settles leaves them there, and
- * the process must still end.
+ * The exit flush ({@linkcode flushTraces}); what `BatchTraceProcessor`s delivered meanwhile
+ * ({@linkcode deliveredBy}) counts as exported, so it runs again when the process comes back to
+ * its end with more, also when as many arrived meanwhile. A flush whose exports ran into the
+ * deadline delivered nothing: a backend that never answers ends the process after one flush
+ * timeout, not one per batch.
  */
 async function exitFlush(): Promise<FlushReport> {
-  const before = queuedItems - queued();
+  const before = delivered();
   const report = await flushTraces();
-  return { ...report, exported: report.exported + Math.max(0, queuedItems - queued() - before) };
+  return { ...report, exported: report.exported + Math.max(0, delivered() - before) };
 }
 
-/** The items queued in the processors that count them. */
-function queued(): number {
+/** The items delivered by the registered processors. */
+function delivered(): number {
   let total = 0;
-  for (const processor of getTraceProcessors()) total += queueLength(processor) ?? 0;
+  for (const processor of getTraceProcessors()) total += deliveredBy(processor);
   return total;
-}
-
-/** A processor's `queueLength`, when it has one (a number at least 0). */
-function queueLength(processor: TracingProcessor): number | undefined {
-  try {
-    const length = (processor as { queueLength?: unknown }).queueLength;
-    if (typeof length === "number") return length > 0 ? length : 0;
-  } catch {
-    // A processor with a throwing getter counts nothing.
-  }
 }
 
 /**
