@@ -14,16 +14,23 @@
  * - plain objects → objects; class instances → `toJSON()` when present, else own enumerable
  *   properties with `title: <class name>`;
  * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed);
- * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`;
+ * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`
+ *   (past the `maxBytes` budget: the base64 of the leading bytes that fit, then
+ *   `...[truncated:<n> bytes]` / `{type: "string", title}`, as strings keep a prefix);
  * - functions → `"<function name>"`, symbols → `"Symbol(desc)"`;
  * - a throwing getter (or array item, or function `name`) → `"<error: message>"` for that
  *   property (`<function anonymous>`), a cycle → `"<circular reference>"`.
+ *
+ * `maxBytes` counts what the JSON text takes: a string its escaped literal (each non-ASCII
+ * character 6 bytes in the `pythonCompatible` form, its UTF-8 bytes otherwise), a number its
+ * printed digits.
  *
  * @module
  */
 import { cutText } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
 import { bytesToBase64 } from "./_base64.ts";
+import { jsonNumberLength, jsonStringBytes } from "./_json_length.ts";
 import {
   CIRCULAR_MARKER,
   DEFAULT_MAX_BYTES,
@@ -112,7 +119,7 @@ class Walker {
         return this.#string(value);
       case "number":
         if (Number.isFinite(value) || this.#python) {
-          this.#budget -= 8;
+          this.#budget -= jsonNumberLength(value);
           return value;
         }
         this.#out(NON_FINITE_SCHEMA);
@@ -142,9 +149,14 @@ class Walker {
   }
 
   #string(value: string): string {
-    let limit = this.#maxString;
-    if (this.#budget - 2 < limit) limit = Math.max(0, this.#budget - 2);
-    this.#budget -= value.length + 2;
+    const bytes = jsonStringBytes(value, this.#python);
+    const room = this.#budget - 2;
+    this.#budget -= bytes + 2;
+    if (bytes <= room && value.length <= this.#maxString) return value;
+    const limit = Math.min(
+      this.#maxString,
+      jsonStringBytes(value, this.#python, Math.max(0, room)),
+    );
     if (value.length <= limit) return value;
     this.truncated = true;
     return `${cutText(value, limit)}...[truncated:${value.length}]`;
@@ -272,7 +284,7 @@ class Walker {
         continue;
       }
       if (raw === undefined) continue;
-      this.#budget -= key.length + 4;
+      this.#budget -= jsonStringBytes(key, this.#python) + 4;
       setOwn(out, key, this.walk(raw, depth + 1));
       if (this.#schemas && !isEmptySchema(this.s)) setOwn(props ??= {}, key, this.s);
     }
@@ -318,12 +330,17 @@ class Walker {
 
   #bytes(bytes: Uint8Array, title: string | undefined): JsonValue {
     const encodedLength = Math.ceil(bytes.length / 3) * 4;
-    if (encodedLength + 2 > this.#budget) {
-      return this.#marker(`<truncated: ${title ?? "bytes"} of ${bytes.length} bytes>`);
-    }
+    const room = this.#budget - 2;
     this.#budget -= encodedLength + 2;
-    this.#out({ type: "string", contentEncoding: "base64", title: title ?? "bytes" });
-    return bytesToBase64(bytes);
+    if (encodedLength <= room) {
+      this.#out({ type: "string", contentEncoding: "base64", title: title ?? "bytes" });
+      return bytesToBase64(bytes);
+    }
+    // The leading bytes that fit, as strings keep a prefix: buffers that differ there differ.
+    this.truncated = true;
+    this.#out({ type: "string", title: title ?? "bytes" });
+    const kept = bytes.subarray(0, Math.max(0, Math.floor(room / 4)) * 3);
+    return `${bytesToBase64(kept)}...[truncated:${bytes.length} bytes]`;
   }
 }
 

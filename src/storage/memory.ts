@@ -1,7 +1,9 @@
 /**
  * In-memory storage: the default on every runtime and the adapter for tests. Nothing outlives the
- * process or isolate. Every part is bounded: line logs and blobs evict their oldest data (counted
- * in {@linkcode MemoryStorage.stats} and reported once through diagnostics), and the outbox applies
+ * process or isolate. Every part is bounded: line logs evict their oldest appends, blobs are
+ * refused once `maxBlobBytes` is full (`putBlob` rejects, as a full disk does on the file-system
+ * adapters, so a stored blob is never taken back from the references made to it), both counted
+ * in {@linkcode MemoryStorage.stats} and reported once through diagnostics, and the outbox applies
  * its byte and entry bounds with the configured drop policy.
  *
  * @example
@@ -26,7 +28,10 @@ import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage 
 export interface MemoryStorageOptions extends OutboxOptions {
   /** Bound on the UTF-8 bytes of all log lines together; oldest appends go first. 16 MiB. */
   readonly maxLineBytes?: number;
-  /** Bound on the bytes of all blobs together; oldest blobs go first. Default 32 MiB. */
+  /**
+   * Bound on the bytes of all blobs together: a blob that does not fit in what is left is refused
+   * (`putBlob` rejects); stored blobs are never evicted. Default 32 MiB.
+   */
   readonly maxBlobBytes?: number;
   /**
    * How many outbox entries one drain should deliver at most (the outbox's `deliveriesPerDrain`
@@ -44,7 +49,7 @@ export interface MemoryStorageStats {
   readonly blobBytes: number;
   /** Lines dropped by `maxLineBytes`. */
   readonly droppedLines: number;
-  /** Blobs dropped by `maxBlobBytes`. */
+  /** Blobs refused by `maxBlobBytes` (their `putBlob` rejected). */
   readonly droppedBlobs: number;
 }
 
@@ -214,12 +219,15 @@ export class MemoryStorage implements TraceStorage {
   }
 
   /**
-   * Stores a copy of the bytes if the key is absent, evicting the oldest blobs beyond
-   * `maxBlobBytes`.
+   * Stores a copy of the bytes if the key is absent. Stored blobs are kept for the storage's
+   * lifetime: a blob that does not fit in what is left of `maxBlobBytes` is refused (counted in
+   * `droppedBlobs`, reported once as `storage_bound`) and the call rejects, so the caller can keep
+   * the data elsewhere (task objects stay inline, an artifact reports `artifact_failed`).
    *
    * @param key The blob key.
    * @param bytes The content.
    * @returns When stored.
+   * @throws {RangeError} (as a rejection) When the blob does not fit in `maxBlobBytes`.
    */
   putBlob(key: string, bytes: Uint8Array): Promise<void> {
     if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
@@ -228,18 +236,17 @@ export class MemoryStorage implements TraceStorage {
       );
     }
     if (this.#blobs.has(key)) return Promise.resolve();
-    if (bytes.byteLength > this.#maxBlobBytes) {
+    if (bytes.byteLength > this.#maxBlobBytes - this.#blobBytes) {
       this.#dropBlob();
-      return Promise.resolve();
+      return Promise.reject(
+        new RangeError(
+          `Cannot put blob ${key}: its ${bytes.byteLength} bytes do not fit in memory storage's ` +
+            `maxBlobBytes (${this.#maxBlobBytes}, ${this.#blobBytes} in use)`,
+        ),
+      );
     }
     this.#blobs.set(key, new Uint8Array(bytes));
     this.#blobBytes += bytes.byteLength;
-    for (const [oldKey, old] of this.#blobs) {
-      if (this.#blobBytes <= this.#maxBlobBytes) break;
-      this.#blobs.delete(oldKey);
-      this.#blobBytes -= old.byteLength;
-      this.#dropBlob();
-    }
     return Promise.resolve();
   }
 
@@ -249,7 +256,7 @@ export class MemoryStorage implements TraceStorage {
       "memory_storage:blobs",
       "warn",
       "storage_bound",
-      `Memory storage dropped blobs: more than ${this.#maxBlobBytes} bytes (maxBlobBytes)`,
+      `Memory storage refused blobs: more than ${this.#maxBlobBytes} bytes (maxBlobBytes); stored blobs are kept`,
     );
   }
 

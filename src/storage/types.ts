@@ -170,7 +170,8 @@ export interface TraceStorage {
   /**
    * Stores bytes under a key if absent (write-once: a second put of the same key keeps the first
    * bytes). Keys `sha256:<64 lower-case hex>` are artifacts; any other string is an object key.
-   * The bytes are copied before the call returns.
+   * The bytes are copied before the call returns. Rejects when the adapter cannot keep the blob
+   * (a full disk, a bound): a put that resolves means the blob can be read back.
    */
   putBlob(key: string, bytes: Uint8Array): Promise<void>;
   /**

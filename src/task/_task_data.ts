@@ -59,7 +59,10 @@ export interface DroppedCounts {
   readonly inputs: number;
   /** Outputs past {@linkcode MAX_REFS_PER_TASK}. */
   readonly outputs: number;
-  /** Objects past the object store's 10,000 (hashed, not stored). */
+  /**
+   * Objects past the object store's 10,000 (hashed, not stored), plus inline objects whose value
+   * the task's export left out (past `MAX_INLINE_OBJECT_CHARS_PER_TASK`).
+   */
   readonly objects: number;
   /**
    * Artifact records past {@linkcode MAX_REFS_PER_TASK}, left out of `dreadnode.artifacts` (their

@@ -9,7 +9,10 @@
  * it fails, the object is exported inline (its strings cut by the redaction policy), so an
  * exported reference always points to a stored blob. The inline copy is the default
  * serialization (cut at 1 MiB), which JSON can hold: non-finite numbers are the strings `"NaN"`,
- * `"Infinity"` and `"-Infinity"`, dates ISO strings.
+ * `"Infinity"` and `"-Infinity"`, dates ISO strings. The inline values of one task's export share
+ * {@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK} characters of JSON: an object past it keeps its
+ * hash and schema, with {@linkcode OMITTED_OBJECT_VALUE} as its value (reported once as
+ * `task_objects_budget_full`, counted in the store's `dropped`).
  *
  * @module
  */
@@ -27,6 +30,15 @@ export const INLINE_OBJECT_LIMIT: number = 10 * 1024;
 
 /** The most objects one task keeps; later ones are hashed but not stored. */
 export const MAX_OBJECTS_PER_TASK = 10_000;
+
+/**
+ * The most characters of inline object values one task exports in `dreadnode.objects` (4 MiB of
+ * ASCII), in the order the objects were logged; blob references take none of it.
+ */
+export const MAX_INLINE_OBJECT_CHARS_PER_TASK: number = 4 * 1024 * 1024;
+
+/** The value exported for an inline object past {@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK}. */
+export const OMITTED_OBJECT_VALUE = "<omitted: the task's inline objects reached their budget>";
 
 /** The URI prefix of objects held in the storage adapter's blob store. */
 export const OBJECT_URI_PREFIX = "storage:objects/";
@@ -85,6 +97,17 @@ const TEXT_TYPES: readonly unknown[] = ["string", "number", "integer", "boolean"
 interface Entry {
   record: StoredObject;
   runtime: unknown;
+  /** The JSON length of the inline record's value, once measured. */
+  chars?: number;
+}
+
+/** The JSON length of an inline value (Infinity when it cannot be encoded: never kept). */
+function jsonLength(value: JsonValue): number {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return Infinity;
+  }
 }
 
 /** The object store of one task. */
@@ -93,8 +116,8 @@ export class ObjectStore {
   readonly #objects = new Map<string, Entry>();
   readonly #schemas = new Map<string, JsonSchema>();
   readonly #pending = new Set<Promise<void>>();
-  /** Objects not stored because the task held {@linkcode MAX_OBJECTS_PER_TASK}. */
-  dropped = 0;
+  #full = 0;
+  #omitted = 0;
 
   /** @param storage Blob store for large objects; without one everything is inline. */
   constructor(storage: TraceStorage | undefined) {
@@ -104,6 +127,15 @@ export class ObjectStore {
   /** Number of stored objects. */
   get size(): number {
     return this.#objects.size;
+  }
+
+  /**
+   * Objects not stored because the task held {@linkcode MAX_OBJECTS_PER_TASK}, plus the inline
+   * objects whose value the latest {@linkcode ObjectStore.objectsJson} left out
+   * ({@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK}).
+   */
+  get dropped(): number {
+    return this.#full + this.#omitted;
   }
 
   /** Number of blob writes not finished yet. */
@@ -125,7 +157,7 @@ export class ObjectStore {
     const hash = hashes.objectHash;
     if (this.#objects.has(hash)) return hash;
     if (this.#objects.size >= MAX_OBJECTS_PER_TASK) {
-      this.dropped++;
+      this.#full++;
       reportOnce(
         "task_objects_full",
         "warn",
@@ -216,10 +248,38 @@ export class ObjectStore {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  /** @returns `dreadnode.objects`: hash → record. */
+  /**
+   * `dreadnode.objects`, with inline values past {@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK}
+   * replaced by {@linkcode OMITTED_OBJECT_VALUE} (reported once, counted in `dropped`).
+   *
+   * @returns Hash → record.
+   */
   objectsJson(): Record<string, StoredObject> {
     const out: Record<string, StoredObject> = {};
-    for (const [hash, entry] of this.#objects) out[hash] = entry.record;
+    let left = MAX_INLINE_OBJECT_CHARS_PER_TASK;
+    let omitted = 0;
+    for (const [hash, entry] of this.#objects) {
+      const record = entry.record;
+      if (record.type === "val") {
+        const chars = entry.chars ??= jsonLength(record.value);
+        if (chars > left) {
+          omitted++;
+          out[hash] = { ...record, value: OMITTED_OBJECT_VALUE };
+          continue;
+        }
+        left -= chars;
+      }
+      out[hash] = record;
+    }
+    this.#omitted = omitted;
+    if (omitted > 0) {
+      reportOnce(
+        "task_objects_budget_full",
+        "warn",
+        "task_objects_budget_full",
+        `Cannot export the values of ${omitted} inline object(s): the task's inline objects reached their ${MAX_INLINE_OBJECT_CHARS_PER_TASK} characters of JSON (MAX_INLINE_OBJECT_CHARS_PER_TASK); they keep their hash and schema`,
+      );
+    }
     return out;
   }
 

@@ -60,21 +60,30 @@ describe("MemoryStorage bounds", () => {
     assert.ok(peak < 256 * 1024 * 1024, `heap grew by ${Math.round(peak / 1048576)} MiB`);
   });
 
-  it("drops the oldest blobs beyond maxBlobBytes and counts them", async () => {
+  it("refuses a blob that does not fit maxBlobBytes: putBlob rejects, stored blobs are kept", async () => {
+    // putBlob resolved for a blob it dropped, and evicted older blobs to make room: task objects
+    // then exported references to blobs that did not exist, artifacts returned records with no bytes.
     const storage = new MemoryStorage({ maxBlobBytes: 10 });
     await storage.putBlob("one", new Uint8Array(6));
     await storage.putBlob("two", new Uint8Array(4));
+    const errors: unknown[] = [];
     const codes = await capture(async () => {
-      await storage.putBlob("three", new Uint8Array(3));
-      await storage.putBlob("huge", new Uint8Array(11));
+      await storage.putBlob("three", new Uint8Array(3)).catch((e) => void errors.push(e));
+      await storage.putBlob("huge", new Uint8Array(11)).catch((e) => void errors.push(e));
     });
     assert.deepEqual(codes, ["storage_bound"]);
+    assert.equal(errors.length, 2);
+    for (const error of errors) {
+      assert.ok(error instanceof RangeError);
+      assert.match(error.message, /maxBlobBytes \(10, 10 in use\)/);
+    }
     assert.deepEqual(
       await Promise.all(["one", "two", "three", "huge"].map((k) => storage.hasBlob(k))),
-      [false, true, true, false],
+      [true, true, false, false],
     );
+    await storage.putBlob("one", new Uint8Array(6)); // already stored: write-once, resolves
     assert.equal(storage.stats().droppedBlobs, 2);
-    assert.equal(storage.stats().blobBytes, 7);
+    assert.equal(storage.stats().blobBytes, 10);
   });
 
   it("rejects invalid bounds with INVALID_CONFIG", () => {

@@ -167,7 +167,7 @@ describe("artifact files", () => {
         let whole: ArtifactRecord | undefined;
         await withTaskEnv(async () => {
           whole = await taskSpan("t", {}, (t) => t.logArtifact(path)) as ArtifactRecord;
-        }, { files: nodeLocalFiles });
+        }, { files: nodeLocalFiles, storage: new MemoryStorage({ maxBlobBytes: 2 * size }) });
         const comparable = ({ task_id: _, span_id: __, timestamp: ___, ...rest }: ArtifactRecord) =>
           rest;
         try {
