@@ -34,6 +34,8 @@ import type { Pipeline, PipelineOptions } from "./pipeline.ts";
 import { awaitRetirements, retirement, retireTracer } from "./pipeline_handoff.ts";
 import { readEnv } from "./otlp/resource.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
+import { getCwd } from "./runtime/_globals.ts";
+import { trimSeparators } from "./storage/_fs_paths.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
 import type { FlushReport } from "./types.ts";
@@ -43,8 +45,8 @@ export interface ConfigureOptions extends PipelineOptions {
   /** The storage adapter. Default: the preset's (files under `storageRoot`, or memory). */
   storage?: TraceStorage;
   /**
-   * Root directory of file storage (a non-empty path). Default `TRACELET_HOME`, else `.tracelet`
-   * in the cwd.
+   * Root directory of file storage (a non-empty path). Default `TRACELET_HOME` (read through
+   * `env`), else `.tracelet` in the cwd.
    */
   storageRoot?: string;
   /**
@@ -66,7 +68,12 @@ export interface RuntimeParts {
   readonly runtime: string;
   /** Builds the context manager (AsyncLocalStorage where available). */
   contextManager(): ContextManager;
-  /** Builds the default storage for a root directory (or ignores it where there are no files). */
+  /**
+   * Builds the default storage for a root directory (or ignores it where there are no files).
+   * `configureWith` passes the resolved root: `storageRoot`, else `TRACELET_HOME` read through
+   * the configured `env`, else `.tracelet` in the cwd when the runtime has `files` (undefined
+   * otherwise: the cwd is not looked up where no file storage uses it, on Deno a permission).
+   */
   storage(root: string | undefined): TraceStorage;
   /** Local files for `logArtifact`, where the runtime has a file system. */
   readonly files?: LocalFiles;
@@ -103,14 +110,17 @@ let unregisterExit: (() => void) | undefined;
  */
 export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {}): Configured {
   checkConfigureOptions(options);
-  const { env, setting, project, storage } = settingsOf(parts, options);
-  // The new hook already hears what building reports (invalid_env, …); a failed build puts the
-  // previous one back, so a configure() that throws changes nothing.
+  // The new hook already hears what reading the settings and building report (env_denied,
+  // invalid_env, …); a failed build puts the previous one back, so a configure() that throws
+  // changes nothing.
   const hook = options.diagnostics;
   const previousHook = hook === undefined ? undefined : setDiagnosticsHook(hook);
+  let settings: ReturnType<typeof settingsOf>;
   let pipeline: Pipeline;
   let manager: ContextManager;
   try {
+    settings = settingsOf(parts, options);
+    const { setting, project, storage } = settings;
     pipeline = buildPipeline({ ...options, project }, {
       storage,
       env: setting,
@@ -123,6 +133,7 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
     if (hook !== undefined) setDiagnosticsHook(previousHook);
     throw error;
   }
+  const { env, project, storage } = settings;
   const { tracer } = pipeline;
   // The pipeline being replaced keeps the policy it has now for the spans it still has queued.
   const current = peekConfig();
@@ -152,8 +163,19 @@ function settingsOf(parts: RuntimeParts, options: ConfigureOptions) {
   const setting = (name: string) => readEnv(env, name);
   const project = options.project ?? setting("TRACELET_PROJECT") ??
     setting("DREADNODE_PROJECT") ?? "default";
-  const storage = options.storage ?? parts.storage(options.storageRoot ?? setting("TRACELET_HOME"));
+  // Resolved here, through `env`: the storage itself never reads the process's TRACELET_HOME.
+  const storage = options.storage ??
+    parts.storage(
+      options.storageRoot ?? setting("TRACELET_HOME") ??
+        (parts.files === undefined ? undefined : cwdStorageRoot()),
+    );
   return { env, setting, project, storage };
+}
+
+/** `.tracelet` in the current working directory (relative where there is none). */
+function cwdStorageRoot(): string {
+  const cwd = getCwd();
+  return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
 }
 
 /**

@@ -68,13 +68,16 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
       setConfig(undefined);
       const fallback = getConfig(); // What `run()`, `taskSpan()`, … do before configure().
       // Another test file may have loaded a server preset, whose defaults store files (under
-      // TRACELET_HOME): count the lines this test adds.
+      // TRACELET_HOME): count the lines this test adds. In workerd such a preset's file storage
+      // cannot write, so there only the report is checked: every span accounted for.
       const storage = slowStorage(fallback.storage as MemoryStorage);
-      const before = (await storage.readLines(RUN)).length;
+      const before = (await storage.readLines(RUN).catch(() => [])).length;
       endSpans(fallback.tracer, 10);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
-      await b.shutdown(Date.now() + 5_000);
-      assert.equal((await storage.readLines(RUN)).length - before, 10);
+      const report = await b.shutdown(Date.now() + 5_000);
+      const dropped = Object.values(report.dropped).reduce((sum, n) => sum + n, 0);
+      assert.equal(report.exported + report.failed + report.persisted + dropped, 10);
+      if (!isWorkerd) assert.equal((await storage.readLines(RUN)).length - before, 10);
     }));
 });
 

@@ -9,7 +9,7 @@ import { TracerError } from "../src/errors.ts";
 import { getTracer } from "../src/global.ts";
 import { configure } from "../src/portable.ts";
 import { configure as configureNode } from "../src/runtime/node.ts";
-import { defaultStorageRoot } from "../src/storage/_fs_storage.ts";
+import process from "node:process";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
 import { isolated } from "./_support/global_state.ts";
@@ -109,7 +109,12 @@ describe("configure() given blank environment variables", () => {
   }, () =>
     isolated(async () => {
       const tracing = configureNode({ env: (name) => (name === "TRACELET_HOME" ? "" : undefined) });
-      assert.equal((tracing.storage as unknown as { root: string }).root, defaultStorageRoot());
+      // The env reader's blank TRACELET_HOME is unset: `.tracelet` in the working directory (the
+      // process's own TRACELET_HOME is not consulted behind the reader's back).
+      assert.equal(
+        (tracing.storage as unknown as { root: string }).root,
+        `${process.cwd()}/.tracelet`,
+      );
       await tracing.shutdown();
     }));
 });

@@ -296,6 +296,21 @@ describe("processor deadlines behind an export already running", () => {
   }
 });
 
+describe("a tracer deadline already past", () => {
+  it("still reports the spans a batch processor gives up on (dropped as deadline)", async () => {
+    const hanging: SpanExporter = { export: () => new Promise<FlushReport>(() => {}) };
+    const tracer = new Tracer({ processors: [new BatchSpanProcessor(hanging)] });
+    tracer.startSpan("a").end();
+    tracer.startSpan("b").end();
+    const { result, diagnostics } = await captureDiagnostics(() =>
+      tracer.shutdown(Date.now() - 5_000)
+    );
+    assert.deepEqual(result.dropped, { deadline: 2 });
+    assert.equal(counted(result), 2);
+    assert.deepEqual(diagnostics.filter((d) => d.code === "processor_failed"), []);
+  });
+});
+
 describe("processor deadlines after a shutdown began", () => {
   /** Waits for `promise` at most `ms`; "pending" when it has not settled by then. */
   const within = <T>(promise: Promise<T>, ms: number): Promise<T | "pending"> => {

@@ -143,9 +143,10 @@ function envTimeout(env: EnvReader | undefined): number | undefined {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
     const value = readEnv(env, name);
     if (value === undefined) continue;
-    const ms = Number(value);
+    // The specification's type is an integer: "0.5" or "1e3" is refused, not taken as given.
+    const ms = /^\d+$/.test(value) ? Number(value) : NaN;
     if (Number.isFinite(ms) && ms > 0) return ms;
-    envWarn(name, "not a positive number of milliseconds");
+    envWarn(name, "not a positive integer number of milliseconds");
   }
   return undefined;
 }

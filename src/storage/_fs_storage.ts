@@ -71,13 +71,14 @@ const files = new SerialQueue();
 const ignore = (): void => {};
 
 /**
- * The default root: the `TRACELET_HOME` environment variable when set and non-empty, else
- * `.tracelet` in the current working directory.
+ * The default root of a storage constructed without one: the process's `TRACELET_HOME`
+ * environment variable (trimmed; blank means unset), else `.tracelet` in the current working
+ * directory. `configure()` does not use it: it resolves the root itself, through its `env`.
  *
  * @returns The root directory path.
  */
 export function defaultStorageRoot(): string {
-  const home = getEnv("TRACELET_HOME");
+  const home = getEnv("TRACELET_HOME")?.trim();
   if (home !== undefined && home !== "") return home;
   const cwd = getCwd();
   return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;

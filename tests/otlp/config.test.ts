@@ -110,6 +110,27 @@ describe("resolveOtlpConfig", () => {
     assert.equal(config.timeoutMillis, 2500);
   });
 
+  it("takes a timeout variable only as an integer number of milliseconds", () => {
+    for (const bad of ["0.5", "1e3", "2500ms", "-5", "0", "0x10"]) {
+      const { result, diagnostics } = capture(() =>
+        resolveOtlpConfig({}, envOf({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: bad }))
+      );
+      assert.equal(result.timeoutMillis, 10_000, bad);
+      assert.equal(diagnostics.length, 1, bad);
+      assert.equal(diagnostics[0].code, "invalid_env");
+      assert.match(diagnostics[0].message, /OTEL_EXPORTER_OTLP_TRACES_TIMEOUT.*integer/);
+      assert.ok(!diagnostics[0].message.includes(bad), "the value is not quoted");
+    }
+    const { result, diagnostics } = capture(() =>
+      resolveOtlpConfig(
+        {},
+        envOf({ OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: "0.5", OTEL_EXPORTER_OTLP_TIMEOUT: " 3000 " }),
+      )
+    );
+    assert.equal(result.timeoutMillis, 3000, "the generic variable is used instead");
+    assert.equal(diagnostics.length, 1);
+  });
+
   it("reports and ignores unusable environment values instead of crashing", () => {
     const { result, diagnostics } = capture(() =>
       resolveOtlpConfig(
