@@ -60,6 +60,40 @@ describe("RedactionPolicy.redactText with escaped JSON", () => {
     assert.deepEqual(JSON.parse(once), { api_key: `<"hidden">` });
   });
 
+  it("masks the whole of a value holding a quote escaped once more than its own quotes", () => {
+    const body = JSON.stringify({ password: 'hunter2"TAIL-SECRET', user: "bob" });
+    const once = JSON.stringify(body).slice(1, -1);
+    const twice = JSON.stringify(JSON.stringify(body)).slice(1, -1);
+    const nested = JSON.stringify(JSON.stringify({ token: { v: 'a"}TAIL-SECRET' }, user: "bob" }));
+    // Written as .NET does (quotes as `\u0022`), then escaped again: the key's quotes are
+    // `\\u0022`, the quote inside the value `\\\\\\u0022`.
+    const dotnet = JSON.stringify(body.replaceAll("\\", "\\\\").replaceAll('"', "\\u0022"));
+    const cases: [string, string][] = [
+      [
+        `HTTP 400: body=${once}`,
+        `HTTP 400: body={\\"password\\":\\"${R}\\",\\"user\\":\\"bob\\"}`,
+      ],
+      [
+        `x ${twice}`,
+        `x \\"{\\\\\\"password\\\\\\":\\\\\\"${R}\\\\\\",\\\\\\"user\\\\\\":\\\\\\"bob\\\\\\"}\\"`,
+      ],
+      [
+        `HTTP 400: body=${nested.slice(1, -1)}`,
+        `HTTP 400: body={\\"token\\":\\"${R}\\",\\"user\\":\\"bob\\"}`,
+      ],
+      [
+        `HTTP 400: body=${dotnet}`,
+        `HTTP 400: body="{\\\\u0022password\\\\u0022:\\\\u0022${R}\\\\u0022,` +
+        `\\\\u0022user\\\\u0022:\\\\u0022bob\\\\u0022}"`,
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      const out = policy.redactText(text);
+      assert.ok(!out.includes("TAIL-SECRET"), `${text}\n=> ${out}`);
+      assert.equal(out, expected, text);
+    }
+  });
+
   it("leaves escaped JSON without a sensitive key as it is", () => {
     const text = `Error: "D:\\data" body={\\"model\\":\\"gpt\\",\\"tokens_used\\":3} "a\\"b"`;
     assert.equal(policy.redactText(text), text);

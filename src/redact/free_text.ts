@@ -15,8 +15,10 @@
  * is scanned again with each escaped quote (`\\"` after any number of backslashes, or `\\u0022`)
  * read as a quote: JSON escaped once or more, inside quotes or not, next to text that is no JSON
  * string (`body={\\"api_key\\":…}`, `"D:\\data {\\"token…"`); a value found there is masked in
- * the text, its replacement escaped as much as its quote is. The scans take time linear in the
- * text's length.
+ * the text, its replacement escaped as much as its quote is. That scan is made once for each level
+ * of escaping in the text, and a quote escaped more than the key's is content of the value (a
+ * password `a"b` escaped once is `\\"a\\\\\\"b\\"`). The scans take time linear in the text's
+ * length, times the number of levels (level `k` needs `2^(k-1)` backslashes: 20 at 1 MB).
  *
  * @module
  */
@@ -36,6 +38,7 @@ import {
   decode,
   isPairKey,
   type JsonScanOptions,
+  lineEnds,
   skipSpace,
   valueEnd,
 } from "./json_scan.ts";
@@ -72,39 +75,70 @@ export function maskFreeText(text: string, options: JsonScanOptions): string {
 }
 
 /**
- * Masks the values of sensitive keys of JSON escaped in free text: the text is scanned with every
- * escaped quote (see `ESCAPED_QUOTE`) as a plain quote, and each value found is replaced in the
- * text.
+ * Masks the values of sensitive keys of JSON escaped in free text, one level of escaping at a
+ * time, lowest first (see `escapeLevel`): at level `k` the text is scanned with every quote
+ * escaped `k` times or fewer (see `ESCAPED_QUOTE`) as a plain quote and the quotes escaped more
+ * as content, and the value of each key whose closing quote is escaped `k` times (or fewer, at
+ * the lowest level) is replaced in the text.
  */
 function maskEscaped(text: string, options: JsonScanOptions): string {
-  const view = text.replace(ESCAPED_QUOTE, '"');
+  const levels = new Set<number>();
+  for (const match of text.matchAll(ESCAPED_QUOTE)) levels.add(escapeLevel(match[0]));
+  let lowest = true;
+  for (const level of [...levels].sort((a, b) => a - b)) {
+    text = maskLevel(text, level, lowest, options);
+    lowest = false;
+  }
+  return text;
+}
+
+function maskLevel(
+  text: string,
+  level: number,
+  lowest: boolean,
+  options: JsonScanOptions,
+): string {
+  // `at[k]`: where the character `k` of the view starts in the text. Each escaped quote is one
+  // character of the view: a quote, or a character with no meaning in JSON (content).
+  const at: number[] = [];
+  let last = 0;
+  const view = text.replace(ESCAPED_QUOTE, (quote: string, index: number) => {
+    while (last < index) at.push(last++);
+    at.push(index);
+    last += quote.length;
+    return escapeLevel(quote) <= level ? '"' : "\u0000";
+  });
+  while (last <= text.length) at.push(last++);
+  const quoteAt = (k: number) => text.slice(at[k], at[k + 1]);
   const found: [quote: number, start: number, stop: number][] = [];
   scanFree(view, options.isSensitive, (key, start, stop) => {
+    const quote = quoteAt(key);
+    const keyLevel = quote.length > 1 ? escapeLevel(quote) : 0;
     // Written with the quotes of the value (of the key, for a value that is not a string).
-    found.push([view.charCodeAt(start) === QUOTE ? start : key, start, stop]);
+    if (keyLevel === level || (lowest && keyLevel < level)) {
+      found.push([view.charCodeAt(start) === QUOTE ? start : key, start, stop]);
+    }
   });
-  if (found.length === 0) return text;
-  // `at[k]`: where the character `k` of the view starts in the text, up to the last value's end.
-  const at = new Int32Array(found[found.length - 1][2] + 1);
-  let k = 0;
-  let last = 0;
-  for (const match of text.matchAll(ESCAPED_QUOTE)) {
-    while (last < match.index && k < at.length) at[k++] = last++;
-    if (k === at.length) break;
-    at[k++] = match.index;
-    last += match[0].length;
-  }
-  while (k < at.length) at[k++] = last++;
   const edits: Edit[] = [];
   for (const [quote, start, stop] of found) {
-    const by = escapedReplacement(options.replacement, text.slice(at[quote], at[quote + 1]));
+    const by = escapedReplacement(options.replacement, quoteAt(quote));
     if (text.slice(at[start], at[stop]) !== by) edits.push([at[start], at[stop], by]);
   }
   return applyEdits(text, edits);
 }
 
 /** A quote escaped once or more: after backslashes, or as `\u0022`. */
-const ESCAPED_QUOTE = /\\+(?:"|u0022)/g;
+const ESCAPED_QUOTE = /(?<!\\)\\+(?:"|u0022)/g;
+
+/**
+ * How many times an escaped quote (see `ESCAPED_QUOTE`) was escaped: `\"` once, `\\\"` twice
+ * (`\\\\\\\"` three times, …); `\u0022` once, `\\u0022` twice (escaped again, or as .NET
+ * escapes `\"`: `\\\u0022`), `\\\\u0022` three times.
+ */
+function escapeLevel(quote: string): number {
+  const slashes = quote.lastIndexOf("\\") + 1;
+  return quote.endsWith('"') ? 31 - Math.clz32(slashes + 1) : 32 - Math.clz32(slashes);
+}
 
 /** The replacement as a JSON string between two `quote`s, escaped as much as they are. */
 function escapedReplacement(replacement: string, quote: string): string {
@@ -132,8 +166,9 @@ function scanFree(
   let ends: Int32Array | undefined; // See `freeBracketEnds`, made when first needed.
   let from = n; // The last search for a stack frame line started here and found `frame`.
   let frame = n;
+  const lineEnd = lineEnds(text);
   const endOf = (start: number) => {
-    const stop = valueEnd(text, start, () => ends ??= freeBracketEnds(text), true);
+    const stop = valueEnd(text, start, () => ends ??= freeBracketEnds(text), lineEnd);
     const c = text.charCodeAt(start);
     if (stop < n || (c !== OPEN_BRACE && c !== OPEN_BRACKET) || ends?.[start] === n) return stop;
     // Not closed: the value ends where the stack trace starts, if it does.
@@ -143,14 +178,22 @@ function scanFree(
     }
     return frame;
   };
+  // Many values may end at the same line break, and whitespace may follow it: skipped once.
+  const skipped = new Map<number, number>();
+  const after = (start: number) => {
+    const stop = endOf(start);
+    let next = skipped.get(stop);
+    if (next === undefined) skipped.set(stop, next = skipSpace(text, stop));
+    return next;
+  };
   let open = closingQuote(text, -1);
   while (open >= 0) {
     const close = closingQuote(text, open);
     const end = close < 0 ? n : close;
     const next = skipSpace(text, end + 1);
-    const after = text.charCodeAt(next);
+    const following = text.charCodeAt(next);
     if (
-      (after === COLON || (after === COMMA && isPairKey(text, open, next, endOf))) &&
+      (following === COLON || (following === COMMA && isPairKey(text, open, next, after))) &&
       isSensitive(keyText(text.slice(open + 1, end)))
     ) {
       const start = skipSpace(text, next + 1);

@@ -78,6 +78,7 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
   let depth = 0; // Brackets open at `i`, outside strings; stray closing ones leave it at 0.
   let ends: Int32Array | undefined; // See `bracketEnds`, made when first needed.
   const endOf = (start: number) => valueEnd(text, start, () => ends ??= bracketEnds(text));
+  const after = (start: number) => skipSpace(text, endOf(start));
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c !== QUOTE) {
@@ -90,12 +91,12 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
     const end = close < 0 ? n : close + 1;
     const raw = text.slice(i + 1, close < 0 ? n : close);
     const next = skipSpace(text, end);
-    const after = text.charCodeAt(next);
-    const isKey = after === COLON || (after === COMMA && isPairKey(text, i, next, endOf));
+    const following = text.charCodeAt(next);
+    const isKey = following === COLON || (following === COMMA && isPairKey(text, i, next, after));
     if (isKey && options.isSensitive(decode(raw) ?? raw)) {
       const start = skipSpace(text, next + 1);
       const stop = endOf(start);
-      if (after === COLON && names !== undefined && depth <= names.levels) {
+      if (following === COLON && names !== undefined && depth <= names.levels) {
         const slice = text.slice(start, stop);
         const value = parseOrUndefined(slice); // Cut off: does not parse, so it is masked.
         if (names.holds(value)) {
@@ -134,7 +135,8 @@ export function maskJsonText(text: string, options: JsonScanOptions): string {
 /**
  * Whether the string opened at `open` (followed by the comma at `comma`) is the key of a
  * `["key", value]` pair: its `[` is an item of an array (it follows `[` or `,`), and the value is
- * the pair's last item (followed by `]`, or cut off at the end of the text).
+ * the pair's last item (followed by `]`, or cut off at the end of the text). `after` gives, for
+ * the start of a value, the first index past it that is not whitespace.
  *
  * @internal
  */
@@ -142,13 +144,13 @@ export function isPairKey(
   text: string,
   open: number,
   comma: number,
-  endOf: (start: number) => number,
+  after: (start: number) => number,
 ): boolean {
   const bracket = skipSpaceBack(text, open - 1);
   if (text.charCodeAt(bracket) !== OPEN_BRACKET) return false;
   const before = text.charCodeAt(skipSpaceBack(text, bracket - 1));
   if (before !== OPEN_BRACKET && before !== COMMA) return false;
-  const end = skipSpace(text, endOf(skipSpace(text, comma + 1)));
+  const end = after(skipSpace(text, comma + 1));
   return end >= text.length || text.charCodeAt(end) === CLOSE_BRACKET;
 }
 
@@ -203,9 +205,10 @@ function skipSpaceBack(text: string, i: number): number {
 /**
  * The end (exclusive) of the value starting at `start`: a string, a bracketed value (looked up in
  * `ends`, see `bracketEnds`) or a bare token up to `,`, `}`, `]` or a line break; the end of the
- * text when the value is cut off. A bare token holding a quote is not JSON: in JSON text (`lines`
- * false) the rest of the text is the value, so that the scan never resumes inside a string; in
- * free text (`lines` true, where every pair of quotes is tried as a key) it ends at a line break.
+ * text when the value is cut off. A bare token holding a quote is not JSON: in JSON text (no
+ * `lineEnd`) the rest of the text is the value, so that the scan never resumes inside a string; in
+ * free text (where every pair of quotes is tried as a key) it ends at a line break, which
+ * `lineEnd` finds: the first line break at or after an index (the end of the text when none).
  *
  * @internal
  */
@@ -213,7 +216,7 @@ export function valueEnd(
   text: string,
   start: number,
   ends: () => Int32Array,
-  lines = false,
+  lineEnd?: (from: number) => number,
 ): number {
   const n = text.length;
   if (start >= n) return n;
@@ -223,16 +226,36 @@ export function valueEnd(
     return close < 0 ? n : close + 1;
   }
   if (first === OPEN_BRACKET || first === OPEN_BRACE) return ends()[start] || n;
-  let quoted = false;
   for (let j = start; j < n; j++) {
     const c = text.charCodeAt(j);
-    if (c === 0x0a || c === 0x0d) return j;
-    if (c === QUOTE) {
-      if (!lines) return n;
-      quoted = true;
-    } else if (!quoted && (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET)) return j;
+    if (isLineBreak(c)) return j;
+    if (c === QUOTE) return lineEnd === undefined ? n : lineEnd(j);
+    if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET) return j;
   }
   return n;
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d;
+}
+
+/**
+ * A `lineEnd` for {@linkcode valueEnd} that remembers the stretch of text it last searched, so
+ * that searches from increasing indexes take time linear in the text's length in all.
+ *
+ * @internal
+ */
+export function lineEnds(text: string): (from: number) => number {
+  let from = text.length; // No line break in `[from, found)`; `found` is one or the end.
+  let found = text.length;
+  return (j) => {
+    if (j >= from && j <= found) return found;
+    let k = j;
+    while (k < text.length && k !== from && !isLineBreak(text.charCodeAt(k))) k++;
+    if (k !== from) found = k;
+    from = j;
+    return found;
+  };
 }
 
 /**
@@ -296,8 +319,12 @@ export function mayNestJson(raw: string): boolean {
   return raw.includes("{") || raw.includes("[") || raw.includes("\\u");
 }
 
-/** A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). */
-export const UNICODE_ESCAPE: RegExp = /\\+u([0-9a-fA-F]{4})/g;
+/**
+ * A `\uXXXX` escape, however many backslashes precede it (escapes of nested JSON). A match starts
+ * only where a run of backslashes does, so a long run is tried once, not from each of its
+ * backslashes (which took time quadratic in its length).
+ */
+export const UNICODE_ESCAPE: RegExp = /(?<!\\)\\+u([0-9a-fA-F]{4})/g;
 
 /**
  * The character of a {@linkcode UNICODE_ESCAPE} match (a `String.prototype.replace` callback).

@@ -44,6 +44,8 @@ interface Walk {
   objects: number;
   /** Whether the value was parsed from free text: its strings are free text too. */
   readonly free?: boolean;
+  /** Collects the strings the walk left unchanged, when given (see `#text`). */
+  readonly kept?: Set<string>;
 }
 
 /**
@@ -148,7 +150,9 @@ export class RedactionPolicy {
     names?: NameKeys,
   ): JsonValue {
     if (typeof value === "string") {
-      return this.#text(value, depth, truncate, undefined, walk?.free);
+      const redacted = this.#text(value, depth, truncate, undefined, walk?.free);
+      if (redacted === value) walk?.kept?.add(value);
+      return redacted;
     }
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_DEPTH) return this.replacement;
@@ -267,25 +271,43 @@ export class RedactionPolicy {
     if (parsed === undefined) return this.#cut(this.#mask(text, depth, names, free), truncate);
     // Strings parsed from free text are free text too (a JSON error body's message can embed
     // JSON); `walk` carries that down.
-    const walk: Walk | undefined = free ? { path: [], objects: 0, free } : undefined;
+    const walk: Walk = { path: [], objects: 0, free, kept: new Set() };
     const redacted = this.#value(parsed, depth + 1, truncate, walk, names);
-    if (redacted !== parsed) return JSON.stringify(redacted);
+    if (redacted !== parsed) {
+      // Re-encoding escapes the quotes and backslashes of the strings nested inside once more,
+      // so JSON nested in JSON strings written with `\u0022`/`\u005c` grows twofold per level (a
+      // 2.6 KB attribute became 25 MB, and deeper ones exhausted memory). Text that grows past
+      // four times its length is replaced whole, which bounds every level's output.
+      const encoded = JSON.stringify(redacted);
+      return encoded.length > 4 * text.length + 1024 ? this.replacement : encoded;
+    }
     // `JSON.parse` keeps only the last copy of a repeated key, so a secret under an earlier copy
     // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
-    return long && !this.#keys.mayOccurIn(text) ? text : this.#mask(text, depth, names, free);
+    // Its strings that the walk left unchanged are not redacted again: redacting each string of
+    // JSON nested in JSON strings twice at every level took time exponential in the nesting.
+    if (long && !this.#keys.mayOccurIn(text)) return text;
+    return this.#mask(text, depth, names, free, walk.kept);
   }
 
   /**
    * Masks sensitive values in JSON-like text that does not parse, or whose keys repeat (see
    * `maskJsonText`); in free text, wherever a sensitive `"key":` is, whatever quotes come before
-   * it, and in quoted strings inside it too (see `maskFreeText`).
+   * it, and in quoted strings inside it too (see `maskFreeText`). Strings in `kept` are known to
+   * need no redaction.
    */
-  #mask(text: string, depth: number, names: NameKeys | undefined, free = false): string {
+  #mask(
+    text: string,
+    depth: number,
+    names: NameKeys | undefined,
+    free = false,
+    kept?: ReadonlySet<string>,
+  ): string {
     return (free ? maskFreeText : maskJsonText)(text, {
       isSensitive: (key) => this.isSensitiveKey(key),
       names,
       replacement: this.replacement,
-      redactString: (value) => this.#text(value, depth + 1, false, undefined, free),
+      redactString: (value) =>
+        kept?.has(value) ? value : this.#text(value, depth + 1, false, undefined, free),
       redactName: (value, inner) =>
         this.#value(value as JsonValue, depth + 1, false, undefined, inner),
     });
