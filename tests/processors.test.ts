@@ -13,6 +13,14 @@ import { makeSpanRecord } from "./_support/span_records.ts";
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const emptyCounts = (): FlushReport => ({
+  exported: 0,
+  retried: 0,
+  persisted: 0,
+  dropped: {},
+  failed: 0,
+});
+
 /** Settles with `promise`, or with "pending" when it has not settled after `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | "pending"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -445,6 +453,76 @@ describe("processors", () => {
     assert.equal(report.exported, 1);
     assert.deepEqual(report.dropped, { shutdown: 1 });
     assert.deepEqual(exporter.spans.map((s) => s.name), ["before"]);
+  });
+});
+
+describe("reports from exporters and processors", () => {
+  const good = (spans: readonly SpanRecord[]): Promise<FlushReport> =>
+    Promise.resolve({ exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 });
+
+  it("ignores report counts that are not numbers of at least 0, once reported as invalid_report", async () => {
+    const bad = [
+      { exported: "1" },
+      { exported: Number.NaN, failed: -5 },
+      { exported: -5, persisted: Infinity },
+      { exported: 1.5, dropped: { x: "2", y: -1, z: 2 } },
+    ];
+    const { diagnostics } = await captureDiagnostics(async () => {
+      for (const got of bad) {
+        for (const Processor of [SimpleSpanProcessor, BatchSpanProcessor]) {
+          const odd = { export: () => Promise.resolve(got as unknown as FlushReport) };
+          const tracer = new Tracer({
+            processors: [new Processor(odd), new Processor({ export: good })],
+          });
+          tracer.startSpan("a").end();
+          tracer.startSpan("b").end();
+          const r = await tracer.forceFlush();
+          // The odd exporter reports once per span (simple) or once per batch (batch).
+          const reports = Processor === SimpleSpanProcessor ? 2 : 1;
+          const valid = got.exported === 1.5; // 1.5 counts as 1; only z's count is valid
+          const message = `${Processor.name} ${JSON.stringify(got)}: ${JSON.stringify(r)}`;
+          assert.equal(r.exported, 2 + (valid ? reports : 0), message);
+          assert.equal(r.failed, 0, message);
+          assert.equal(r.persisted, 0, message);
+          assert.deepEqual(r.dropped, valid ? { z: 2 * reports } : {}, message);
+        }
+      }
+    });
+    assert.ok(diagnostics.some((d) => d.code === "invalid_report"));
+  });
+
+  it("a tracer's report does not change after it is returned, when a processor reports late", async () => {
+    const late: SpanProcessor = {
+      shutdown: () => delay(1400).then(() => ({ ...emptyCounts(), exported: 5 })),
+    };
+    const onTime: SpanProcessor = { shutdown: () => ({ ...emptyCounts(), exported: 1 }) };
+    const { result: report } = await captureDiagnostics(async () => {
+      const tracer = new Tracer({ processors: [late, onTime] });
+      const got = await tracer.shutdown(Date.now() + 100);
+      assert.equal(got.exported, 1);
+      await delay(500); // the late processor reports meanwhile
+      return got;
+    });
+    assert.equal(report.exported, 1, "the returned report stays as it was returned");
+  });
+
+  it("the byte bound counts event names, the status message and tracestate", () => {
+    const big = "x".repeat(100_000);
+    const records = [
+      makeSpanRecord({ status: { code: "ERROR", message: big } }),
+      makeSpanRecord({
+        events: [{ name: big, time: 0, attributes: {}, droppedAttributesCount: 0 }],
+      }),
+      makeSpanRecord({ traceState: `k=${big}` }),
+    ];
+    for (const record of records) {
+      const processor = new BatchSpanProcessor(new MemoryExporter(), {
+        maxQueueBytes: 1_000_000,
+        timers: false,
+      });
+      for (let i = 0; i < 100; i++) processor.onSpanEnd(record);
+      assert.ok(processor.queueLength <= 10, `queued ${processor.queueLength} spans of 100 kB`);
+    }
   });
 });
 

@@ -392,4 +392,28 @@ describe("processor deadlines after a shutdown began", () => {
     const last = await processor.shutdown();
     assert.equal(last.failed, 0);
   });
+
+  for (const Processor of [SimpleSpanProcessor, BatchSpanProcessor]) {
+    for (const order of ["before", "after"]) {
+      it(`${Processor.name}: a forceFlush() without a deadline made ${order} a shutdown(deadline) settles once the shutdown gave up on an export that never ends`, async () => {
+        const never: SpanExporter = { export: () => new Promise<FlushReport>(() => {}) };
+        const processor = new Processor(never);
+        processor.onSpanEnd(makeSpanBatch(1)[0]);
+        const started = Date.now();
+        let flush: Promise<FlushReport>, shut: Promise<FlushReport>;
+        if (order === "before") {
+          flush = processor.forceFlush();
+          shut = processor.shutdown(Date.now() + 100);
+        } else {
+          shut = processor.shutdown(Date.now() + 100);
+          flush = processor.forceFlush();
+        }
+        assert.deepEqual((await shut).dropped, { deadline: 1 });
+        const got = await within(flush, 2000);
+        assert.notEqual(got, "pending", "the flush settles soon after the shutdown gave up");
+        assert.equal(counted(got as FlushReport), 0, "the given-up span is counted once");
+        assert.ok(Date.now() - started < 2500);
+      });
+    }
+  }
 });

@@ -43,9 +43,6 @@ function setup(options: TailSamplingOptions = {}) {
 
 const ERROR = { code: "ERROR", message: "boom" } as const;
 
-/** A trace id whose rightmost 56 bits are `low` (14 hex digits). */
-const idWithLow = (low: string) => "0af7651916cd43dd84" + low;
-
 /**
  * Two one-span traces under a keep rule that fails (throws, or answers with a promise): both are
  * kept; returns the tracer and the `sampler_failed` diagnostics.
@@ -137,20 +134,32 @@ describe("TailSamplingProcessor", () => {
     }
   });
 
-  it("keeps a ratio share of the other traces, decided by the trace id as traceIdRatio is", () => {
-    const { inner, tracer } = setup({ ratio: 0.5 });
-    // The rightmost 56 bits decide: at or above half of 2^56 is kept at 0.5.
-    tracer.startSpan("high", { parent: null, traceId: idWithLow("80000000000000") }).end();
-    tracer.startSpan("low", { parent: null, traceId: idWithLow("7f000000000000") }).end();
-    assert.deepEqual(inner.names, ["high"]);
-
-    const quarter = setup({ ratio: 0.25 });
-    const sampler = traceIdRatio(0.25);
+  it("keeps a ratio share of the other traces, the same for the same trace id", () => {
     const ids = Array.from({ length: 1000 }, () => newTraceId());
-    for (const traceId of ids) quarter.tracer.startSpan("t", { parent: null, traceId }).end();
-    const kept = quarter.inner.ended.map((span) => span.traceId);
-    assert.deepEqual(kept, ids.filter((id) => sampler(id, undefined, "t", {})));
-    assert.ok(kept.length > 150 && kept.length < 350, `kept ${kept.length} of 1000`);
+    const keptAt = (ratio: number) => {
+      const { inner, tracer } = setup({ ratio });
+      for (const traceId of ids) tracer.startSpan("t", { parent: null, traceId }).end();
+      return inner.ended.map((span) => span.traceId);
+    };
+    const quarter = keptAt(0.25);
+    assert.ok(quarter.length > 150 && quarter.length < 350, `kept ${quarter.length} of 1000`);
+    assert.deepEqual(keptAt(0.25), quarter, "decided by the trace id alone");
+  });
+
+  it("a ratio keeps its share of what a head traceIdRatio sampler let through, not the smaller of the two", () => {
+    for (const [head, ratio] of [[0.5, 0.1], [0.1, 0.5]]) {
+      const inner = new Inner();
+      const tail = new TailSamplingProcessor(inner, { ratio });
+      const tracer = new Tracer({ processors: [tail], sampler: traceIdRatio(head) });
+      let seen = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const span = tracer.startSpan("t", { parent: null });
+        seen += span.traceFlags & 1;
+        span.end();
+      }
+      const share = inner.ended.length / seen;
+      assert.ok(Math.abs(share - ratio) < 0.05, `head ${head}, ratio ${ratio}: kept ${share}`);
+    }
   });
 
   it("spans that end after their trace was decided follow the decision", () => {

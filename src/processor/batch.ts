@@ -12,6 +12,7 @@ import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
 import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
+import { untilWoken } from "./_until_woken.ts";
 import type { SpanExporter, SpanProcessor } from "./types.ts";
 
 /** Options of {@linkcode BatchSpanProcessor}. Defaults follow OpenTelemetry's batch processor. */
@@ -62,15 +63,21 @@ function attributeBytes(attributes: Readonly<Attributes>): number {
 
 /**
  * Estimates the bytes a span occupies, cheaply: a fixed overhead per span, event and link, plus
- * the strings of its name and of the attributes of the span, its events and its links.
+ * its strings: the names of the span and its events, the status message, the `tracestate`s of
+ * the span and its links, and the attributes of the span, its events and its links.
  *
  * @param span The span.
  * @returns Estimated bytes.
  */
 export function estimateSpanBytes(span: SpanRecord): number {
-  let bytes = 200 + span.name.length + attributeBytes(span.attributes);
-  for (const event of span.events) bytes += 120 + attributeBytes(event.attributes);
-  for (const link of span.links) bytes += 60 + attributeBytes(link.attributes);
+  let bytes = 200 + span.name.length + (span.status.message?.length ?? 0) +
+    (span.traceState?.length ?? 0) + attributeBytes(span.attributes);
+  for (const event of span.events) {
+    bytes += 120 + event.name.length + attributeBytes(event.attributes);
+  }
+  for (const link of span.links) {
+    bytes += 60 + (link.traceState?.length ?? 0) + attributeBytes(link.attributes);
+  }
   return bytes;
 }
 
@@ -115,6 +122,8 @@ export class BatchSpanProcessor implements SpanProcessor {
   #stop: AbortController | undefined;
   /** The batch being exported (empty between exports); a shutdown gives up on it by clearing it. */
   #batch: SpanRecord[] = [];
+  /** Flushes waiting for a drain; the shutdown's flush wakes them when it ends. */
+  readonly #waiting = new Set<() => void>();
 
   /**
    * Creates a batch processor.
@@ -269,8 +278,9 @@ export class BatchSpanProcessor implements SpanProcessor {
     deadline = Math.min(given, Date.now() + this.#timeoutMs);
     if (closing) this.#closeBy = deadline;
     // Once closed, the shutdown's flush exports everything (no span is accepted after it): a later
-    // flush waits for the shutdown, never behind an export it gave up on (that may never settle).
-    const drained = this.#shutdown ?? this.#drain(1, deadline);
+    // flush waits for the shutdown, never behind an export it gave up on (that may never settle);
+    // one waiting already is woken when the shutdown's flush ends.
+    const drained = this.#shutdown ?? untilWoken(this.#drain(1, deadline), this.#waiting);
     // An export already running keeps its own deadline (exportTimeoutMs from its start). With a
     // deadline (without one, no timer: Workers), the flush waits for it at most half a second
     // past its own. A shutdown aborts the exports at its deadline, so the exporter counts or parks
@@ -297,6 +307,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     await this.#call("forceFlush", () => this.#exporter.forceFlush?.({ deadline }));
     const result = this.#report;
     this.#report = emptyReport();
+    if (closing) { for (const wake of this.#waiting) wake(); }
     return result;
   }
 

@@ -70,7 +70,8 @@ export function notify<H extends ProcessorHook>(
  * @param processors The processors.
  * @param method `forceFlush` or `shutdown`.
  * @param deadline Epoch-ms deadline passed to each processor.
- * @returns The merged report; never rejects.
+ * @returns The merged report (what arrives after it is returned changes it no more); never
+ *   rejects.
  */
 export async function settleAll(
   processors: readonly SpanProcessor[],
@@ -91,5 +92,5 @@ export async function settleAll(
   else if (!await settlesWithin(all, Math.max(deadline!, Date.now()) + 1000 - Date.now())) {
     failed(method, "it did not settle by its deadline");
   }
-  return total;
+  return mergeReport(emptyReport(), total); // a copy: a late report must not change it
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { reportOnce } from "../diagnostics.ts";
 import type { FlushReport } from "../types.ts";
 
 /**
@@ -25,8 +26,21 @@ export function addDropped(report: FlushReport, reason: string, count: number): 
   if (count > 0) report.dropped[reason] = (report.dropped[reason] ?? 0) + count;
 }
 
+/** A count of a report from elsewhere: a finite number of at least 0 (floored), else 0. */
+function count(value: unknown = 0): number {
+  if (typeof value == "number" && value >= 0 && value < Infinity) return Math.floor(value);
+  reportOnce(
+    "invalid_report",
+    "warn",
+    "invalid_report",
+    "Ignored a report count: not a number >= 0",
+  );
+  return 0;
+}
+
 /**
- * Adds `source` into `target`.
+ * Adds `source` into `target`. A count that is not a finite number of at least 0 (a string,
+ * NaN, a negative number) is ignored and reported once (`invalid_report`); fractions are floored.
  *
  * @param target The report to change.
  * @param source The report to add (may be undefined or partial).
@@ -37,11 +51,11 @@ export function mergeReport(
   source: Partial<FlushReport> | void | undefined,
 ): FlushReport {
   if (source) {
-    target.exported += source.exported ?? 0;
-    target.retried += source.retried ?? 0;
-    target.persisted += source.persisted ?? 0;
-    target.failed += source.failed ?? 0;
-    for (const reason in source.dropped) addDropped(target, reason, source.dropped[reason]);
+    target.exported += count(source.exported);
+    target.retried += count(source.retried);
+    target.persisted += count(source.persisted);
+    target.failed += count(source.failed);
+    for (const reason in source.dropped) addDropped(target, reason, count(source.dropped[reason]));
   }
   return target;
 }

@@ -9,6 +9,7 @@ import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
+import { untilWoken } from "./_until_woken.ts";
 import type { SpanExporter, SpanProcessor } from "./types.ts";
 
 /** Options of {@linkcode SimpleSpanProcessor}. */
@@ -44,6 +45,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
   #report: FlushReport = emptyReport();
   #closed = false;
   #shutdown: Promise<FlushReport> | undefined;
+  /** Flushes waiting for exports; the shutdown's flush wakes them when it ends. */
+  readonly #waiting = new Set<() => void>();
 
   /**
    * Creates a processor exporting through `exporter`.
@@ -88,7 +91,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * under a steady stream of spans), then flushes the exporter. With a deadline it waits at most
    * half a second past it: exports still running then are counted in the next report, or, in the
    * shutdown's own flush, aborted at the deadline (the exporter counts or parks the span at once)
-   * and, if they have not ended half a second later, counted as dropped (`deadline`).
+   * and, if they have not ended half a second later, counted as dropped (`deadline`). A flush
+   * waiting (with or without a deadline) when the shutdown's flush ends settles then.
    *
    * @param deadline Epoch-ms limit of the wait, passed to the exporter's flush.
    * @returns What happened since the last flush; never rejects.
@@ -101,8 +105,9 @@ export class SimpleSpanProcessor implements SpanProcessor {
   async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
     const limit = numberAtLeast(deadline, 0, Infinity);
     // The exports in flight now, not those of spans that keep ending meanwhile: a flush ends under
-    // a steady stream of spans. (Exports never reject; after a shutdown no new ones start.)
-    const settled = Promise.all(this.#pending.keys());
+    // a steady stream of spans. (Exports never reject; after a shutdown no new ones start.) The
+    // shutdown's flush ends this wait: by then every export has ended or was given up on.
+    const settled = untilWoken(Promise.all(this.#pending.keys()), this.#waiting);
     if (limit < Infinity) {
       if (closing && !await settlesWithin(settled, limit - Date.now())) {
         for (const stop of this.#pending.values()) stop.abort("deadline");
@@ -122,6 +127,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     }
     const result = this.#report;
     this.#report = emptyReport();
+    if (closing) { for (const wake of this.#waiting) wake(); }
     return result;
   }
 

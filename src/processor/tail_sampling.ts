@@ -7,8 +7,6 @@
  */
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
-import { traceIdRatio } from "../sampling.ts";
-import type { Sampler } from "../span_types.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
 import { estimateSpanBytes } from "./batch.ts";
 import { handOverInChunks } from "./_chunked_handover.ts";
@@ -29,6 +27,18 @@ export type {
   TailSamplingStats,
   TailSamplingTrace,
 } from "./tail_sampling_options.ts";
+
+/**
+ * A 32-bit hash of the random part of a trace id (its rightmost 56 bits, as `traceIdRatio`
+ * reads them). `traceIdRatio` keeps the traces whose bits are above a threshold; this mix is
+ * independent of that, so a tail `ratio` keeps its share of the traces a head sampler kept.
+ */
+function mixTraceId(traceId: string): number {
+  let h = Math.imul(parseInt(traceId.slice(18, 24), 16) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ parseInt(traceId.slice(24, 32), 16), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
 
 /**
  * Keeps whole traces by what happened in them: holds the ended spans of each local trace (spans
@@ -74,7 +84,8 @@ export class TailSamplingProcessor implements SpanProcessor {
   readonly #inner: SpanProcessor;
   readonly #forwardTo: SpanProcessor[];
   readonly #slowMillis: number;
-  readonly #sample: Sampler;
+  /** The `ratio` share of 2^32: a trace is kept when its {@linkcode mixTraceId} is below it. */
+  readonly #ratio: number;
   readonly #keep: ((trace: TailSamplingTrace) => boolean) | undefined;
   readonly #maxTraces: number;
   readonly #maxSpansPerTrace: number;
@@ -114,7 +125,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     this.#forwardTo = typeof inner.onSpanEnd === "function" ? [inner] : [];
     this.#slowMillis = numberAtLeast(options.slowMillis, 0, 5000);
     const ratio = options.ratio;
-    this.#sample = traceIdRatio(typeof ratio === "number" && ratio >= 0 && ratio <= 1 ? ratio : 0);
+    this.#ratio = typeof ratio === "number" && ratio >= 0 && ratio <= 1 ? ratio * 2 ** 32 : 0;
     this.#keep = typeof options.keep === "function" ? options.keep : undefined;
     this.#maxTraces = countAtLeastOne(options.maxTraces, 1000);
     this.#maxSpans = countAtLeastOne(options.maxBufferedSpans, 10_000);
@@ -357,8 +368,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     const millis = complete
       ? buffer.rootMillis
       : Math.max(buffer.rootMillis, Date.now() - buffer.startedAt / 1e6);
-    return millis >= this.#slowMillis ||
-      this.#sample(buffer.trace.id, undefined, root?.name ?? "", {});
+    return millis >= this.#slowMillis || mixTraceId(buffer.trace.id) < this.#ratio;
   }
 
   /** Hands on or drops a span of a decided trace (undefined: undecided here, handed on). */

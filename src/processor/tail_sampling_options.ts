@@ -24,8 +24,10 @@ export interface TailSamplingOptions {
   /** A trace whose local root lasted at least this many ms is kept. Default 5000. */
   slowMillis?: number;
   /**
-   * The share of the other traces (no error, not slow) kept, from 0 to 1, decided by the trace id
-   * as `traceIdRatio` decides. Default 0.
+   * The share of the other traces (no error, not slow) kept, from 0 to 1, decided by a hash of
+   * the trace id's random bits: the same trace id is always decided the same way, independently
+   * of a head `traceIdRatio` sampler (a tail `ratio` of 0.1 behind a head ratio of 0.5 keeps 5 %
+   * of all traces). Default 0.
    */
   ratio?: number;
   /**
