@@ -19,10 +19,24 @@ describe("serialize: byte arrays past the budget", () => {
     assert.deepEqual(ha.serialized.schema, { type: "string", title: "Uint8Array" });
     const value = ha.serialized.value as string;
     assert.match(value, /^(AQEB)+\.\.\.\[truncated:3000 bytes\]$/);
+    assert.ok(value.length >= 400, "about half the room is kept");
     assert.ok(value.length <= 1000 + 30, String(value.length));
     // Within an object, the output stays within about the budget too.
     const nested = serializeToJson({ a, b }, { maxBytes: 1000 });
     assert.ok(nested.length <= 1100, String(nested.length));
+  });
+
+  it("leave room for the fields after them, so objects differing only there hash differently", () => {
+    // Charging the whole array left no room: every later field became "<truncated>", and
+    // `{image, label: "cat"}` and `{image, label: "dog"}` shared one object hash.
+    const image = new Uint8Array(3000).fill(7);
+    const cat = objectHashes({ image, label: "cat" }, { maxBytes: 1000 });
+    const dog = objectHashes({ image, label: "dog" }, { maxBytes: 1000 });
+    assert.notEqual(cat.objectHash, dog.objectHash);
+    const value = cat.serialized.value as Record<string, unknown>;
+    assert.deepEqual(Object.keys(value), ["image", "label"]);
+    assert.equal(value.label, "cat");
+    assert.match(value.image as string, /^(BwcH)+\.\.\.\[truncated:3000 bytes\]$/);
   });
 
   it("still write a buffer that fits whole as base64", () => {

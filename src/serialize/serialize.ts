@@ -331,16 +331,20 @@ class Walker {
   #bytes(bytes: Uint8Array, title: string | undefined): JsonValue {
     const encodedLength = Math.ceil(bytes.length / 3) * 4;
     const room = this.#budget - 2;
-    this.#budget -= encodedLength + 2;
     if (encodedLength <= room) {
+      this.#budget -= encodedLength + 2;
       this.#out({ type: "string", contentEncoding: "base64", title: title ?? "bytes" });
       return bytesToBase64(bytes);
     }
-    // The leading bytes that fit, as strings keep a prefix: buffers that differ there differ.
+    // The leading bytes that fit in half the room left, as strings keep a prefix (buffers that
+    // differ there differ), and only what is kept is charged: the fields after it keep the other
+    // half (charging the whole array left none, so objects differing only there shared a hash).
     this.truncated = true;
     this.#out({ type: "string", title: title ?? "bytes" });
-    const kept = bytes.subarray(0, Math.max(0, Math.floor(room / 4)) * 3);
-    return `${bytesToBase64(kept)}...[truncated:${bytes.length} bytes]`;
+    const kept = bytes.subarray(0, Math.max(0, Math.floor(room / 8)) * 3);
+    const text = `${bytesToBase64(kept)}...[truncated:${bytes.length} bytes]`;
+    this.#budget -= text.length + 2;
+    return text;
   }
 }
 
