@@ -352,7 +352,7 @@ describe("processors", () => {
     assert.equal(processor.queueLength, 0);
   });
 
-  it("the byte bound counts strings in event and link attributes and inside arrays", () => {
+  it("the byte bound counts strings in event and link attributes, inside arrays, event names, the status message and tracestate", () => {
     const big = "x".repeat(100_000);
     const records = [
       makeSpanRecord({ attributes: { messages: [big] } }),
@@ -372,6 +372,11 @@ describe("processors", () => {
           droppedAttributesCount: 0,
         }],
       }),
+      makeSpanRecord({ status: { code: "ERROR", message: big } }),
+      makeSpanRecord({
+        events: [{ name: big, time: 0, attributes: {}, droppedAttributesCount: 0 }],
+      }),
+      makeSpanRecord({ traceState: `k=${big}` }),
     ];
     for (const record of records) {
       const processor = new BatchSpanProcessor(new MemoryExporter(), {
@@ -504,25 +509,6 @@ describe("reports from exporters and processors", () => {
       return got;
     });
     assert.equal(report.exported, 1, "the returned report stays as it was returned");
-  });
-
-  it("the byte bound counts event names, the status message and tracestate", () => {
-    const big = "x".repeat(100_000);
-    const records = [
-      makeSpanRecord({ status: { code: "ERROR", message: big } }),
-      makeSpanRecord({
-        events: [{ name: big, time: 0, attributes: {}, droppedAttributesCount: 0 }],
-      }),
-      makeSpanRecord({ traceState: `k=${big}` }),
-    ];
-    for (const record of records) {
-      const processor = new BatchSpanProcessor(new MemoryExporter(), {
-        maxQueueBytes: 1_000_000,
-        timers: false,
-      });
-      for (let i = 0; i < 100; i++) processor.onSpanEnd(record);
-      assert.ok(processor.queueLength <= 10, `queued ${processor.queueLength} spans of 100 kB`);
-    }
   });
 });
 
