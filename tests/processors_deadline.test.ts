@@ -416,4 +416,37 @@ describe("processor deadlines after a shutdown began", () => {
       });
     }
   }
+
+  it("SimpleSpanProcessor: shutdown(deadline) settles and counts when aborting an export throws (another request's, in workerd)", async () => {
+    // workerd throws "Cannot perform I/O on behalf of a different request" when a request aborts
+    // an AbortController another request made; the shutdown rejected and skipped its report,
+    // the exporter's shutdown and the wake-up of waiting flushes.
+    const Original = globalThis.AbortController;
+    class ForeignController extends Original {
+      override abort(): void {
+        throw new Error("Cannot perform I/O on behalf of a different request.");
+      }
+    }
+    globalThis.AbortController = ForeignController;
+    try {
+      let exporterShutdown = false;
+      const never: SpanExporter = {
+        export: () => new Promise<FlushReport>(() => {}),
+        shutdown: () => {
+          exporterShutdown = true;
+          return Promise.resolve();
+        },
+      };
+      const processor = new SimpleSpanProcessor(never);
+      processor.onSpanEnd(makeSpanBatch(1)[0]);
+      const flush = processor.forceFlush();
+      const shut = await within(processor.shutdown(Date.now() + 100), 2000);
+      assert.notEqual(shut, "pending");
+      assert.deepEqual((shut as FlushReport).dropped, { deadline: 1 });
+      assert.ok(exporterShutdown, "the exporter is shut down");
+      assert.notEqual(await within(flush, 2000), "pending", "the waiting flush settles");
+    } finally {
+      globalThis.AbortController = Original;
+    }
+  });
 });
