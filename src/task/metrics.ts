@@ -19,6 +19,7 @@
 import { isoFromNs } from "../clock.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
+import { jsonLength } from "./_json_length.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
 
@@ -143,15 +144,6 @@ function nextMean(prev: number, x: number, n: number): number {
  * plain running sum that overflowed on the way (`1.5e308 + 1.5e308 - 1.5e308`) is recovered.
  */
 const SUM_SCALE = 2 ** -14;
-
-/** The length of a value's JSON, or undefined when it has none (a BigInt, a throwing getter). */
-function jsonLength(value: unknown): number | undefined {
-  try {
-    return JSON.stringify(value).length;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The most characters of `dreadnode.metrics` JSON one task keeps (4 MiB of ASCII): a point past

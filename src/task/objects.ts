@@ -22,6 +22,7 @@ import { serialize } from "../serialize/serialize.ts";
 import type { JsonSchema, JsonValue } from "../serialize/types.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
+import { jsonLength } from "./_json_length.ts";
 import { redactForSpan, redactStored } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
@@ -99,15 +100,6 @@ interface Entry {
   runtime: unknown;
   /** The JSON length of the inline record's value, once measured. */
   chars?: number;
-}
-
-/** The JSON length of an inline value (Infinity when it cannot be encoded: never kept). */
-function jsonLength(value: JsonValue): number {
-  try {
-    return JSON.stringify(value).length;
-  } catch {
-    return Infinity;
-  }
 }
 
 /** The object store of one task. */
@@ -261,7 +253,8 @@ export class ObjectStore {
     for (const [hash, entry] of this.#objects) {
       const record = entry.record;
       if (record.type === "val") {
-        const chars = entry.chars ??= jsonLength(record.value);
+        // A value without JSON (it cannot be encoded) is never kept.
+        const chars = entry.chars ??= jsonLength(record.value) ?? Infinity;
         if (chars > left) {
           omitted++;
           out[hash] = { ...record, value: OMITTED_OBJECT_VALUE };
