@@ -166,6 +166,28 @@ async function connectedWithoutTerminate(options: Record<string, number>) {
   return { exporter, socket: FakeSocket.made[0], diagnostics };
 }
 
+/**
+ * Runs `body` with an exporter over fresh {@linkcode FakeSocket}s (run id `r`, plus `options`)
+ * and diagnostics captured; shuts the exporter down after it.
+ */
+async function withFakeSockets(
+  options: Partial<WebSocketSpanExporterOptions>,
+  body: (
+    exporter: WebSocketSpanExporter,
+    diagnostics: ReturnType<typeof captureDiagnostics>,
+  ) => Promise<void>,
+): Promise<void> {
+  FakeSocket.made = [];
+  const diagnostics = captureDiagnostics();
+  try {
+    const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket, ...options });
+    await body(exporter, diagnostics);
+    await exporter.shutdown({ deadline: Date.now() + 1000 });
+  } finally {
+    diagnostics.restore();
+  }
+}
+
 const globalWebSocket = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
 const clients: [string, WebSocketConstructor | undefined][] = [["ws", WsClient]];
 if (globalWebSocket !== undefined) clients.push(["global WebSocket", undefined]);
@@ -745,10 +767,8 @@ describe("WebSocket exporter configuration", () => {
     }
   });
 
-  it("counts every span of an export that throws (an unusable signal) as failed", async () => {
-    const diagnostics = captureDiagnostics();
-    try {
-      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket });
+  it("counts every span of an export that throws (an unusable signal) as failed", () =>
+    withFakeSockets({}, async (exporter, diagnostics) => {
       const signal = {
         get aborted(): boolean {
           throw new Error("hostile signal");
@@ -757,21 +777,10 @@ describe("WebSocket exporter configuration", () => {
       const report = await exporter.export(makeSpanBatch(3), { signal });
       assert.deepEqual([report.exported, report.failed, report.dropped], [0, 3, {}]);
       assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_export_failed"]);
-      await exporter.shutdown({ deadline: Date.now() + 1000 });
-    } finally {
-      diagnostics.restore();
-    }
-  });
+    }));
 
-  it("a buffer full for the idle timeout ends the connection (terminated); the next export reconnects", async () => {
-    FakeSocket.made = [];
-    const diagnostics = captureDiagnostics();
-    try {
-      const exporter = new WebSocketSpanExporter({
-        runId: "r",
-        webSocket: FakeSocket,
-        idleTimeoutMillis: 100,
-      });
+  it("a buffer full for the idle timeout ends the connection (terminated); the next export reconnects", () =>
+    withFakeSockets({ idleTimeoutMillis: 100 }, async (exporter) => {
       assert.equal((await exporter.export(makeSpanBatch(1, "first"))).exported, 1);
       FakeSocket.made[0].full = true; // the server stops reading
       // Spans exported while it is full are dropped; exporting keeps no stalled connection alive.
@@ -785,38 +794,20 @@ describe("WebSocket exporter configuration", () => {
       assert.equal(FakeSocket.made.length, 2, "reconnected");
       assert.ok(FakeSocket.made[0].terminated, "the stalled connection was ended at once");
       assert.equal((await exporter.export(makeSpanBatch(1, "after"))).exported, 1);
-      await exporter.shutdown({ deadline: Date.now() + 1000 });
-    } finally {
-      diagnostics.restore();
-    }
-  });
+    }));
 
-  it("drops spans over 16 MiB by default (too_large), sending the rest", async () => {
-    FakeSocket.made = [];
-    const diagnostics = captureDiagnostics();
-    try {
-      const exporter = new WebSocketSpanExporter({ runId: "r", webSocket: FakeSocket });
+  it("drops spans over 16 MiB by default (too_large), sending the rest", () =>
+    withFakeSockets({}, async (exporter, diagnostics) => {
       const huge = makeSpanRecord({ attributes: { x: "y".repeat(16 * 1024 * 1024) } });
       const spans = makeSpanBatch(2, "small");
       const report = await exporter.export([spans[0], huge, spans[1]]);
       assert.deepEqual([report.exported, report.dropped], [2, { too_large: 1 }]);
       assert.deepEqual(FakeSocket.made[0].sent, await jsonlLines(spans));
       assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_too_large"]);
-      await exporter.shutdown({ deadline: Date.now() + 1000 });
-    } finally {
-      diagnostics.restore();
-    }
-  });
+    }));
 
-  it("reports each open connection the server closes once, with code and reason; not its own closes", async () => {
-    FakeSocket.made = [];
-    const diagnostics = captureDiagnostics();
-    try {
-      const exporter = new WebSocketSpanExporter({
-        runId: "r",
-        webSocket: FakeSocket,
-        idleTimeoutMillis: 50,
-      });
+  it("reports each open connection the server closes once, with code and reason; not its own closes", () =>
+    withFakeSockets({ idleTimeoutMillis: 50 }, async (exporter, diagnostics) => {
       assert.equal((await exporter.export(makeSpanBatch(1, "a"))).exported, 1);
       FakeSocket.made[0].serverClose(1009, "Received too big message");
       FakeSocket.made[0].serverClose(1009, "again"); // a second event for the same connection
@@ -832,12 +823,9 @@ describe("WebSocket exporter configuration", () => {
       for (let i = 0; i < 100 && FakeSocket.made[1].readyState !== 3; i++) await delay(20);
       assert.equal(FakeSocket.made[1].readyState, 3, "closed when idle");
       assert.equal((await exporter.export(makeSpanBatch(1, "c"))).exported, 1);
-      await exporter.shutdown({ deadline: Date.now() + 1000 });
+      await exporter.shutdown({ deadline: Date.now() + 1000 }); // (its own close is no loss either)
       assert.deepEqual(diagnostics.list.map((d) => d.code), ["websocket_connection_lost"]);
-    } finally {
-      diagnostics.restore();
-    }
-  });
+    }));
 
   it("shutdown ends a connection whose close does not finish by the deadline", async () => {
     FakeSocket.made = [];
