@@ -6,6 +6,9 @@
  * @module
  */
 import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { isBun, isDeno } from "./runtime.ts";
@@ -53,4 +56,22 @@ export function runChildModule(
 ): Promise<ChildResult> {
   const args = isDeno ? ["run", "-A", script] : isBun ? [script] : ["--import", "tsx", script];
   return runChild(args, { env });
+}
+
+/**
+ * Writes `source` as a TypeScript module in a fresh temporary directory, runs it like
+ * {@linkcode runChildModule} and removes the directory.
+ */
+export async function runChildSource(
+  source: string,
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
+  const dir = await mkdtemp(join(tmpdir(), "tracelet-child-"));
+  try {
+    const script = join(dir, "child.mts");
+    await writeFile(script, source);
+    return await runChildModule(script, env);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

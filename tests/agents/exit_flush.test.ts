@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, runChildModule } from "../_support/child_module.ts";
+import { repoRoot, runChildModule, runChildSource } from "../_support/child_module.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 
@@ -15,26 +15,18 @@ describe("the agent layer's exit flush", { skip: isWorkerd }, () => {
   it("a program that ends without flushing still delivers its queued trace and span", () =>
     withReceiver(async (receiver) => {
       const agents = join(repoRoot(), "src", "agents", "mod.ts");
-      const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-exit-"));
-      try {
-        const script = join(dir, "child.mts");
-        await writeFile(
-          script,
-          `import * as A from ${JSON.stringify(agents)};\n` +
-            `A.addTraceProcessor(new A.BatchTraceProcessor(new A.BackendSpanExporter({\n` +
-            `  endpoint: ${JSON.stringify(receiver.url)}, apiKey: "sk-test-key-123456",\n` +
-            `})));\n` +
-            `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n`,
-        );
-        const { code, stderr } = await runChildModule(script);
-        assert.equal(code, 0, stderr);
-        const records = receiver.requests.flatMap((request) =>
-          JSON.parse(new TextDecoder().decode(request.body)).data as { object: string }[]
-        );
-        assert.deepEqual(records.map((record) => record.object), ["trace", "trace.span"]);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      const { code, stderr } = await runChildSource(
+        `import * as A from ${JSON.stringify(agents)};\n` +
+          `A.addTraceProcessor(new A.BatchTraceProcessor(new A.BackendSpanExporter({\n` +
+          `  endpoint: ${JSON.stringify(receiver.url)}, apiKey: "sk-test-key-123456",\n` +
+          `})));\n` +
+          `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n`,
+      );
+      assert.equal(code, 0, stderr);
+      const records = receiver.requests.flatMap((request) =>
+        JSON.parse(new TextDecoder().decode(request.body)).data as { object: string }[]
+      );
+      assert.deepEqual(records.map((record) => record.object), ["trace", "trace.span"]);
     }));
 
   it("a program that ends spans while the exit flush exports still delivers them", async () => {

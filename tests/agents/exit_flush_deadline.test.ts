@@ -3,11 +3,9 @@
 // so the exit flush does not start over). Runs a child process on Node, Bun and Deno (skipped in
 // workerd, which has no processes).
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, runChildModule } from "../_support/child_module.ts";
+import { repoRoot, runChildSource } from "../_support/child_module.ts";
 import type { ChildResult } from "../_support/child_module.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
@@ -16,24 +14,16 @@ import { isWorkerd } from "../_support/runtime.ts";
 const BATCHES = 31;
 
 /** Runs a child that queues {@linkcode BATCHES} batches for `exporter` (TypeScript source). */
-async function runWith(exporter: string): Promise<ChildResult> {
+function runWith(exporter: string): Promise<ChildResult> {
   const agents = join(repoRoot(), "src", "agents", "mod.ts");
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-exit-"));
-  try {
-    const script = join(dir, "child.mts");
-    await writeFile(
-      script,
-      `import * as A from ${JSON.stringify(agents)};\n` +
-        `A.addTraceProcessor(new A.BatchTraceProcessor(${exporter},\n` +
-        `  { maxBatchSize: 1, timeoutMs: 400 }));\n` +
-        `A.trace("wf").run(() => {\n` +
-        `  for (let i = 0; i < ${BATCHES - 1}; i++) A.functionSpan("tool").run(() => {});\n` +
-        `});\n`,
-    );
-    return await runChildModule(script);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return runChildSource(
+    `import * as A from ${JSON.stringify(agents)};\n` +
+      `A.addTraceProcessor(new A.BatchTraceProcessor(${exporter},\n` +
+      `  { maxBatchSize: 1, timeoutMs: 400 }));\n` +
+      `A.trace("wf").run(() => {\n` +
+      `  for (let i = 0; i < ${BATCHES - 1}; i++) A.functionSpan("tool").run(() => {});\n` +
+      `});\n`,
+  );
 }
 
 describe("the agent layer's exit flush when exports time out", { skip: isWorkerd }, () => {
