@@ -10,6 +10,7 @@ import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
 import { estimateSpanBytes } from "./batch.ts";
 import { handOverInChunks } from "./_chunked_handover.ts";
+import { mixTraceId } from "./_trace_id_mix.ts";
 import { notify } from "./fan_out.ts";
 import { OldestFirst } from "./oldest_first.ts";
 import { type Decision, RecentDecisions } from "./recent_decisions.ts";
@@ -27,18 +28,6 @@ export type {
   TailSamplingStats,
   TailSamplingTrace,
 } from "./tail_sampling_options.ts";
-
-/**
- * A 32-bit hash of the random part of a trace id (its rightmost 56 bits, as `traceIdRatio`
- * reads them). `traceIdRatio` keeps the traces whose bits are above a threshold; this mix is
- * independent of that, so a tail `ratio` keeps its share of the traces a head sampler kept.
- */
-function mixTraceId(traceId: string): number {
-  let h = Math.imul(parseInt(traceId.slice(18, 24), 16) ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ parseInt(traceId.slice(24, 32), 16), 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h ^ (h >>> 13)) >>> 0;
-}
 
 /**
  * Keeps whole traces by what happened in them: holds the ended spans of each local trace (spans
