@@ -34,8 +34,7 @@ import type { Pipeline, PipelineOptions } from "./pipeline.ts";
 import { awaitRetirements, retirement, retireTracer } from "./pipeline_handoff.ts";
 import { readEnv } from "./otlp/resource.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
-import { getCwd } from "./runtime/_globals.ts";
-import { trimSeparators } from "./storage/_fs_paths.ts";
+import { cwdStorageRoot } from "./storage/_fs_paths.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
 import type { FlushReport } from "./types.ts";
@@ -170,12 +169,6 @@ function settingsOf(parts: RuntimeParts, options: ConfigureOptions) {
         (parts.files === undefined ? undefined : cwdStorageRoot()),
     );
   return { env, setting, project, storage };
-}
-
-/** `.tracelet` in the current working directory (relative where there is none). */
-function cwdStorageRoot(): string {
-  const cwd = getCwd();
-  return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
 }
 
 /**

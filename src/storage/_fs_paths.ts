@@ -1,10 +1,12 @@
 /**
  * Path arithmetic of the fs storage adapters, on plain strings (no `node:path`, which Deno,
  * Workers bundles and browsers may lack): making a path absolute the way `node:path`'s `resolve`
- * does (POSIX and Windows), trimming separators, and a path's directory.
+ * does (POSIX and Windows), trimming separators, a path's directory, and the default root
+ * `.tracelet` in the working directory.
  *
  * @module
  */
+import { getCwd } from "../runtime/_globals.ts";
 
 /**
  * The root of an absolute path: `/`; on Windows `\\host\share\`, a device's `\\?\` or `\\.\`
@@ -77,4 +79,15 @@ export function trimSeparators(dir: string): string {
  */
 export function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/"));
+}
+
+/**
+ * `.tracelet` in the current working directory (relative where the runtime has none): the default
+ * storage root when `TRACELET_HOME` is not set.
+ *
+ * @returns The root directory path.
+ */
+export function cwdStorageRoot(): string {
+  const cwd = getCwd();
+  return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
 }

@@ -29,7 +29,7 @@
  */
 
 import { TracerError } from "../errors.ts";
-import { getCwd, getEnv } from "../runtime/_globals.ts";
+import { getEnv } from "../runtime/_globals.ts";
 import {
   exists,
   type FileSystem,
@@ -38,7 +38,7 @@ import {
   removeStaleTemps,
   writeAtomic,
 } from "./_fs.ts";
-import { parentOf, trimSeparators } from "./_fs_paths.ts";
+import { cwdStorageRoot, parentOf, trimSeparators } from "./_fs_paths.ts";
 import { BoundedOutbox } from "./_outbox.ts";
 import { OutboxLeases } from "./_outbox_leases.ts";
 import { outboxLimits } from "./_outbox_entries.ts";
@@ -79,9 +79,7 @@ const ignore = (): void => {};
  */
 export function defaultStorageRoot(): string {
   const home = getEnv("TRACELET_HOME")?.trim();
-  if (home !== undefined && home !== "") return home;
-  const cwd = getCwd();
-  return cwd === undefined ? ".tracelet" : `${trimSeparators(cwd)}/.tracelet`;
+  return home !== undefined && home !== "" ? home : cwdStorageRoot();
 }
 
 /**
