@@ -2,7 +2,7 @@
  * What the OpenAI traces backend accepts of a span record (applied by `BackendSpanExporter`
  * when it posts to the official endpoint): `span_data.input` and `span_data.output` at most
  * 100,000 UTF-8 bytes of compact JSON each, `usage` only on generation spans and only as finite
- * `input_tokens` / `output_tokens` with everything else under `details`.
+ * `input_tokens` / `output_tokens` with everything else that has a value under `details`.
  *
  * @module
  */
@@ -99,13 +99,18 @@ function fit(value: unknown, budget: number, depth = 0): unknown {
   return size < 0 ? placeholder(value) : value;
 }
 
-/** A generation's usage as the backend takes it, or undefined when its tokens are unusable. */
+/**
+ * A generation's usage as the backend takes it, or undefined when its tokens are unusable. The
+ * other keys move under `details`, except those whose value is null or undefined (as in Python).
+ */
 function backendUsage(usage: unknown): Json | undefined {
   if (!isObject(usage)) return undefined;
   const { input_tokens, output_tokens, details, ...rest } = usage;
   if (!Number.isFinite(input_tokens) || !Number.isFinite(output_tokens)) return undefined;
   const moved: Json = isObject(details) ? { ...details } : {};
-  for (const key of Object.keys(rest)) setOwn(moved, key, rest[key]);
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== null && value !== undefined) setOwn<unknown>(moved, key, value);
+  }
   return Object.keys(moved).length === 0
     ? { input_tokens, output_tokens }
     : { input_tokens, output_tokens, details: moved };

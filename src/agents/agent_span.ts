@@ -141,11 +141,11 @@ export class AgentSpan<D extends SpanData = SpanData> {
   get error(): SpanError | null {
     return this.#error;
   }
-  /** Start time as an ISO string (`+00:00`), or null before start. */
+  /** Start time as an ISO string (`+00:00`), or null before start (always, for a no-op span). */
   get startedAt(): string | null {
     return this.#startNs === 0 ? null : isoFromNs(this.#startNs);
   }
-  /** End time as an ISO string, or null before finish. */
+  /** End time as an ISO string, or null before finish (always, for a no-op span). */
   get endedAt(): string | null {
     const end = this.#span !== undefined && this.#span.endTime !== 0
       ? this.#span.endTime
@@ -156,16 +156,24 @@ export class AgentSpan<D extends SpanData = SpanData> {
   get traceMetadata(): Record<string, unknown> | undefined {
     return this.trace?.metadata;
   }
+  /**
+   * The API key of its trace (see `AgentTrace.tracingApiKey`), used by `BackendSpanExporter`
+   * instead of the exporter's own; undefined when the trace has none, and for a no-op span.
+   */
+  get tracingApiKey(): string | undefined {
+    return this.isNoOp ? undefined : this.trace?.tracingApiKey;
+  }
 
   /**
    * Attaches an error (OpenAI's `set_error`): the tracelet span gets status `ERROR`. A message
    * that is not a string is kept in its string form; a bare string (or other non-object) given
-   * instead of `{message}` is the message.
+   * instead of `{message}` is the message. A no-op span keeps no error (as in the OpenAI SDKs).
    *
    * @param error A message and optional structured data.
    * @returns This span.
    */
   setError(error: SpanError): this {
+    if (this.isNoOp) return this;
     const structured = typeof error === "object" && error !== null;
     const message = structured ? field(error, "message") : error;
     this.#error = {
@@ -194,10 +202,10 @@ export class AgentSpan<D extends SpanData = SpanData> {
       return this;
     }
     this.#state = "started";
-    // A time outside 1970-2540 (microseconds by mistake) means now, as for every tracelet span.
-    this.#startNs = toEpochNs(this.#startTime);
     const tracer = this.#tracer;
     if (tracer !== undefined) {
+      // A time outside 1970-2540 (microseconds by mistake) means now, as for every tracelet span.
+      this.#startNs = toEpochNs(this.#startTime);
       const state = agentsState();
       const shape = readOrCopy(this.spanData, (data) => ({
         name: spanNameOf(data as D),
@@ -240,9 +248,9 @@ export class AgentSpan<D extends SpanData = SpanData> {
     this.#state = "finished";
     if (this.#frame !== undefined) leaveFrame(this.#frame);
     this.#frame = undefined;
-    this.#endNs = toEpochNs(epochMsOf(endTime));
     const span = this.#span;
     if (span !== undefined) {
+      this.#endNs = toEpochNs(epochMsOf(endTime));
       const shape = readOrCopy(this.spanData, (data) => ({
         // Data without a readable type (replaced by something else) keeps the name it started with.
         name: typeof data.type === "string" ? spanNameOf(data as D) : span.name,
@@ -384,7 +392,10 @@ export class AgentSpan<D extends SpanData = SpanData> {
   }
 }
 
-/** A span that records nothing (tracing disabled, or no trace); it still nests. */
+/**
+ * A span that records nothing (tracing disabled, or no trace); it still nests. As in the OpenAI
+ * SDKs, its `startedAt` and `endedAt` stay null and `setError` keeps nothing.
+ */
 export class NoOpSpan<D extends SpanData = SpanData> extends AgentSpan<D> {
   /**
    * Creates a no-op span with id `"no-op"`.

@@ -7,7 +7,9 @@
  * The class only relies on the shape of the SDK's objects (no import of the package), so tracelet
  * keeps zero runtime dependencies. Ids are kept (`trace_<32 hex>` → W3C trace id, `span_<24 hex>`
  * → W3C span id, see `ids.ts`), so the same run can be correlated across both SDKs. Times are the
- * SDK's own `startedAt` / `endedAt`.
+ * SDK's own `startedAt` / `endedAt`. A trace's `tracingApiKey` (`RunConfig.tracing.apiKey`) is
+ * kept on the agent trace and its spans, so `BackendSpanExporter` sends them with that key; it is
+ * never recorded.
  *
  * @module
  */
@@ -30,6 +32,8 @@ export interface AgentsCoreTraceLike {
   readonly groupId?: string | null;
   /** Free-form trace metadata. */
   readonly metadata?: Record<string, unknown>;
+  /** The API key its records are exported with (`RunConfig.tracing.apiKey`), if any. */
+  readonly tracingApiKey?: string;
 }
 
 /** The fields read from an `@openai/agents-core` `Span`. */
@@ -48,6 +52,8 @@ export interface AgentsCoreSpanLike {
   readonly startedAt: string | null;
   /** End time as an ISO string, or null; used as the tracelet span's end. */
   readonly endedAt: string | null;
+  /** Its trace's API key, if any; kept for an implicit trace (one this processor never saw start). */
+  readonly tracingApiKey?: string;
 }
 
 /** Options of {@linkcode TraceletAgentsProcessor}. */
@@ -177,7 +183,12 @@ export class TraceletAgentsProcessor {
     }
   }
 
-  #openTrace(traceId: string, name: string, trace?: AgentsCoreTraceLike): AgentTrace {
+  #openTrace(
+    traceId: string,
+    name: string,
+    trace: AgentsCoreTraceLike | undefined,
+    tracingApiKey: string | undefined,
+  ): AgentTrace {
     this.#makeRoom();
     const t = new AgentTrace({
       name,
@@ -186,6 +197,7 @@ export class TraceletAgentsProcessor {
       metadata: trace?.metadata,
       providerName: this.#providerName,
       tracer: getAgentTracer(this.#tracer),
+      tracingApiKey,
     });
     this.#traces.set(traceId, t.start());
     return t;
@@ -242,7 +254,7 @@ export class TraceletAgentsProcessor {
   onTraceStart(trace: AgentsCoreTraceLike): Promise<void> {
     try {
       if (!isTracingDisabled() && !this.#traces.has(trace.traceId)) {
-        this.#openTrace(trace.traceId, trace.name, trace);
+        this.#openTrace(trace.traceId, trace.name, trace, trace.tracingApiKey);
       }
     } catch (error) {
       report("error", "agents_core_failed", "Cannot record an @openai/agents-core trace", error);
@@ -280,7 +292,7 @@ export class TraceletAgentsProcessor {
       const traceId = span.traceId;
       let trace = this.#traces.get(traceId) ?? this.#ended.get(traceId);
       if (trace === undefined) {
-        trace = this.#openTrace(traceId, "agents-core");
+        trace = this.#openTrace(traceId, "agents-core", undefined, span.tracingApiKey);
         this.#implicit.add(traceId);
       }
       this.#makeRoom(); // may end `trace` itself: the span then joins it as a late span

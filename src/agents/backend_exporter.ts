@@ -72,7 +72,7 @@ export interface BackendSpanExporterOptions {
    * Shrink records to what the backend accepts: `span_data.input` / `output` cut to
    * `maxFieldBytes`, `usage` kept only on generation spans, as finite `input_tokens` /
    * `output_tokens` with the other keys under `details`. Default: only when posting to
-   * {@linkcode OPENAI_TRACES_ENDPOINT}.
+   * {@linkcode OPENAI_TRACES_ENDPOINT} (with or without a trailing slash).
    */
   sanitize?: boolean;
   /** Most UTF-8 bytes of compact JSON of `input` and of `output` when sanitizing. Default 100000. */
@@ -110,6 +110,11 @@ function redactRecord(record: unknown, policy: RedactionPolicy): unknown {
 /** The default environment reader: the configured one, else the runtime's. */
 function defaultEnv(name: string): string | undefined {
   return peekConfig()?.env(name) ?? getEnv(name);
+}
+
+/** Whether `endpoint` is {@linkcode OPENAI_TRACES_ENDPOINT}, trailing slashes aside (as in Python). */
+function isOfficialEndpoint(endpoint: string): boolean {
+  return endpoint.replace(/\/+$/, "") === OPENAI_TRACES_ENDPOINT;
 }
 
 /** A string option: undefined when not a non-blank string. */
@@ -183,7 +188,7 @@ export class BackendSpanExporter {
       numberAtLeast(options.requestTimeoutMs, 1, 60_000),
       MAX_TIMER_MS,
     );
-    this.#sanitize = options.sanitize ?? endpoint === OPENAI_TRACES_ENDPOINT;
+    this.#sanitize = options.sanitize ?? isOfficialEndpoint(endpoint);
     this.#maxFieldBytes = countAtLeastOne(options.maxFieldBytes, 100_000);
     this.#env = typeof options.env === "function" ? options.env : defaultEnv;
     this.#fetch = fetcher;

@@ -140,6 +140,12 @@ export class BatchTraceProcessor implements TracingProcessor {
   }
 
   /**
+   * Nothing to start: the timer is armed when the first item is queued. Present so that the
+   * processor can also be registered with `@openai/agents-core` (`setTraceProcessors`).
+   */
+  start(): void {}
+
+  /**
    * Queues the trace (its header is exported before its spans).
    *
    * @param trace The trace that started.
@@ -147,6 +153,20 @@ export class BatchTraceProcessor implements TracingProcessor {
   onTraceStart(trace: TraceView): void {
     this.#add(trace);
   }
+
+  /**
+   * Does nothing: a trace is queued when it starts (as in the OpenAI Agents SDKs).
+   *
+   * @param _trace The trace that ended.
+   */
+  onTraceEnd(_trace: TraceView): void {}
+
+  /**
+   * Does nothing: a span is queued when it ends (as in the OpenAI Agents SDKs).
+   *
+   * @param _span The span that started.
+   */
+  onSpanStart(_span: SpanView): void {}
 
   /**
    * Queues the span.

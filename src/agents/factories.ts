@@ -36,6 +36,12 @@ export interface AgentTraceOptions {
    * `"openai"`), e.g. `"anthropic"` when the agents call another provider's models.
    */
   providerName?: string;
+  /**
+   * The API key `BackendSpanExporter` sends this trace and its spans with, instead of its own (a
+   * per-tenant key, as `@openai/agents-core`'s `tracingApiKey`). It is never exported, recorded
+   * as an attribute or written to a diagnostic.
+   */
+  readonly tracingApiKey?: string;
 }
 
 /** Options shared by every span factory. */
@@ -60,7 +66,7 @@ export interface AgentSpanOptions {
  * string form.
  *
  * @param workflowName The workflow's name, e.g. `"customer_support_agent"`.
- * @param options Trace id, group id, metadata, disabled, tracer, provider name.
+ * @param options Trace id, group id, metadata, disabled, tracer, provider name, tracing API key.
  * @returns The trace (a {@linkcode NoOpTrace} when tracing is disabled).
  * @example
  * ```ts
@@ -80,6 +86,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
     disabled: o.disabled,
     tracer: o.tracer,
     providerName: o.providerName,
+    tracingApiKey: o.tracingApiKey,
   }));
   if (currentFrame()?.trace !== undefined) {
     reportOnce(
@@ -99,6 +106,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
     metadata: o.metadata,
     providerName: o.providerName,
     tracer: getAgentTracer(o.tracer),
+    tracingApiKey: o.tracingApiKey,
   });
 }
 

@@ -42,6 +42,8 @@ export interface TraceView {
   readonly groupId: string | null;
   /** Free-form metadata. */
   readonly metadata?: Record<string, unknown>;
+  /** The API key its records are exported with, if not the exporter's (never exported). */
+  readonly tracingApiKey?: string;
   /** The exported record. */
   toJSON(): object | null;
 }
@@ -64,6 +66,8 @@ export interface SpanView<D extends { type: string } = SpanData> {
   readonly startedAt: string | null;
   /** ISO end time, or null. */
   readonly endedAt: string | null;
+  /** Its trace's API key, if not the exporter's (never exported). */
+  readonly tracingApiKey?: string;
   /** The exported record. */
   toJSON(): object | null;
 }

@@ -32,6 +32,11 @@ export interface AgentTraceInit {
   readonly tracer: Tracer | undefined;
   /** Start time in epoch ms (used when converting traces of another SDK). */
   readonly startTime?: number;
+  /**
+   * The API key its records are exported with (`@openai/agents-core`'s per-trace
+   * `tracingApiKey`); anything but a non-empty string means none.
+   */
+  readonly tracingApiKey?: string;
 }
 
 /** The exported record of a trace (the OpenAI Agents backend format). */
@@ -69,6 +74,7 @@ export class AgentTrace {
   readonly providerName: string | undefined;
   readonly #tracer: Tracer | undefined;
   readonly #startTime: number | undefined;
+  readonly #tracingApiKey: string | undefined;
   #span: Span | undefined;
   #startNs = 0;
   #state: "new" | "started" | "finished" = "new";
@@ -90,12 +96,23 @@ export class AgentTrace {
     this.providerName = init.providerName === undefined ? undefined : safeString(init.providerName);
     this.#tracer = init.tracer;
     this.#startTime = init.startTime;
+    this.#tracingApiKey = typeof init.tracingApiKey === "string" && init.tracingApiKey !== ""
+      ? init.tracingApiKey
+      : undefined;
     this.w3cTraceId = toW3CTraceId(this.traceId);
   }
 
   /** True for a no-op trace (tracing disabled): it nests but is never recorded. */
   get isNoOp(): boolean {
     return this.#tracer === undefined;
+  }
+  /**
+   * The API key this trace and its spans are exported with by `BackendSpanExporter`, instead of
+   * the exporter's own (as `@openai/agents-core` sets it per run), or undefined. It is never part
+   * of the exported record, of the root span's attributes or of a diagnostic.
+   */
+  get tracingApiKey(): string | undefined {
+    return this.#tracingApiKey;
   }
   /** The tracer its spans are created with (undefined for a no-op trace). */
   get tracer(): Tracer | undefined {

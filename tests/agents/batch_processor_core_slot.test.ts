@@ -1,0 +1,81 @@
+// tracelet's BatchTraceProcessor in @openai/agents-core's processor slot (setTraceProcessors): the
+// SDK calls every method of its TracingProcessor, so onTraceEnd, onSpanStart and start are
+// present, and do nothing (a trace is queued on start, a span on end, as in the OpenAI SDKs).
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BatchTraceProcessor, genSpanId, genTraceId } from "../../src/agents/mod.ts";
+import type { SpanView, TraceView } from "../../src/agents/mod.ts";
+import type { TracingProcessor as CoreTracingProcessor } from "@openai/agents-core";
+import { isWorkerd } from "../_support/runtime.ts";
+
+type Core = typeof import("@openai/agents-core");
+/** Loaded lazily and hidden from the workerd bundler (see agents_core.test.ts). */
+const loadCore = (): Promise<Core> =>
+  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<Core>)(
+    "@openai/agents-core",
+  );
+const skip = isWorkerd ? "@openai/agents-core does not bundle for workerd" : false;
+
+describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () => {
+  it("has start, onTraceEnd and onSpanStart, which queue nothing", async () => {
+    const exported: unknown[] = [];
+    const batch = new BatchTraceProcessor({ export: (items) => void exported.push(...items) }, {
+      scheduleDelayMs: 60_000,
+    });
+    const traceId = genTraceId();
+    const t = { type: "trace", traceId, name: "wf", groupId: null, toJSON: () => ({}) };
+    const s = {
+      type: "trace.span",
+      traceId,
+      spanId: genSpanId(),
+      parentId: null,
+      spanData: { type: "custom" },
+      error: null,
+      startedAt: null,
+      endedAt: null,
+      toJSON: () => ({}),
+    } as unknown as SpanView;
+    try {
+      assert.equal(batch.start(), undefined);
+      batch.onTraceEnd(t as TraceView);
+      batch.onSpanStart(s);
+      assert.equal(batch.queueLength, 0);
+      batch.onTraceStart(t as TraceView);
+      batch.onSpanEnd(s);
+      assert.equal(batch.queueLength, 2);
+      await batch.forceFlush();
+      assert.deepEqual(exported, [t, s]);
+    } finally {
+      await batch.shutdown();
+    }
+  });
+
+  it("registered with setTraceProcessors, exports an SDK trace and its span and breaks no run", {
+    skip,
+  }, async () => {
+    const core = await loadCore();
+    const exported: (string | undefined)[] = [];
+    const batch = new BatchTraceProcessor({
+      export: (items) => {
+        for (const item of items) exported.push((item.toJSON() as { object?: string })?.object);
+      },
+    }, { scheduleDelayMs: 60_000 });
+    try {
+      // Its methods return void where agents-core's type says Promise<void>: the SDK awaits them.
+      core.setTraceProcessors([batch as unknown as CoreTracingProcessor]);
+      // agents-core disables its tracing when NODE_ENV=test (Bun sets it); turn it on explicitly.
+      core.setTracingDisabled(false);
+      const result = await core.withTrace("wf", async () => {
+        await core.withCustomSpan(async () => {}, { data: { name: "c", data: {} } });
+        return "done";
+      });
+      assert.equal(result, "done");
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the SDK notifies asynchronously
+      await batch.forceFlush();
+      assert.deepEqual(exported, ["trace", "trace.span"]);
+    } finally {
+      core.setTraceProcessors([]);
+      await batch.shutdown();
+    }
+  });
+});
