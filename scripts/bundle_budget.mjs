@@ -35,7 +35,8 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised fourteen times, for correctness fixes only but one (sampling):
+ * It was raised eighteen times, for correctness fixes only but two (sampling; the one-step attribute
+ * copy, for speed):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
  *   export that rejected on an unprintable fetch error (+262 B);
@@ -138,8 +139,11 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   already returned by `tracer.shutdown()` changed when a processor reported late (+3 B); and
  *   the queue's byte bound blind to event names, status messages and tracestate (a 1 MiB bound
  *   held 400 MiB, +30 B).
+ * - 10293 → 10300 (2026-12-05, eleventh session): a seed-parity audit found `end()` overwriting a
+ *   caller's own `dreadnode.type` / `dreadnode.label` (given in `attributes` or set later) with the
+ *   span's, silently; dreadnode lets the caller's win and re-sets only the tags (+7 B).
  */
-const CEILING_GZIP_BYTES = 10293;
+const CEILING_GZIP_BYTES = 10300;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

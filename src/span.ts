@@ -432,8 +432,9 @@ export class Span implements SpanRecord {
     if (this.#ended("end")) return;
     const attrs = this.attributes as Attributes;
     if (this.#described) {
-      attrs[ATTR_TYPE] = this.type;
-      attrs[ATTR_LABEL] = this.label;
+      // A caller's own type and label (given at start or set later) win, as in dreadnode.
+      attrs[ATTR_TYPE] ??= this.type;
+      attrs[ATTR_LABEL] ??= this.label;
       attrs[ATTR_TAGS] = this.tags;
     }
     const end = toEpochNs(endTime);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { reportOnce } from "../diagnostics.ts";
 import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
@@ -54,7 +55,9 @@ export function resolveCredentials(
 /**
  * Decides where traces go. `"local"` stays local; `"remote"` requires server, API key and
  * organization and is a configuration error without them (never a silent downgrade);
- * `undefined` (auto) is remote exactly when all three are known.
+ * `undefined` (auto) is remote exactly when all three are known, and when only some are, it
+ * stays local and reports the missing ones once (`dreadnode_credentials_incomplete`, a warning
+ * that never shows a value).
  *
  * @param backend The requested backend, or undefined for auto.
  * @param credentials The known credentials.
@@ -87,5 +90,29 @@ export function resolveTraceBackend(
       `Cannot use the remote trace backend: missing ${missing.join(", ")}`,
     );
   }
-  return missing.length === 0 ? "remote" : "local";
+  if (missing.length === 0) return "remote";
+  if (missing.length < 3) reportIncomplete(missing);
+  return "local";
+}
+
+/** Where each credential is set, for the report of the missing ones. */
+const CREDENTIAL_SOURCES = {
+  server: "server / DREADNODE_SERVER",
+  apiKey: "apiKey / DREADNODE_API_KEY",
+  organization: "organization / DREADNODE_ORGANIZATION",
+} as const;
+
+/**
+ * Reports once that some dreadnode credentials are given but not all, so traces stay local: names
+ * the missing ones, never a value.
+ */
+function reportIncomplete(missing: readonly (keyof BackendCredentials)[]): void {
+  reportOnce(
+    `dreadnode_credentials_incomplete:${missing.join()}`,
+    "warn",
+    "dreadnode_credentials_incomplete",
+    `Remote trace export is off: dreadnode credentials are incomplete, missing ${
+      missing.map((key) => CREDENTIAL_SOURCES[key]).join(", ")
+    }; traces stay local (set traceBackend: "local" to silence this)`,
+  );
 }

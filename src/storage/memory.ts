@@ -26,7 +26,10 @@ import type { Outbox, OutboxEntryInfo, OutboxOptions, StoragePath, TraceStorage 
 
 /** Options of {@linkcode MemoryStorage}. */
 export interface MemoryStorageOptions extends OutboxOptions {
-  /** Bound on the UTF-8 bytes of all log lines together; oldest appends go first. 16 MiB. */
+  /**
+   * Bound on the UTF-8 bytes of all log lines together (newlines included): the oldest appends
+   * go first, and a line longer than the bound by itself is dropped alone. Default 16 MiB.
+   */
   readonly maxLineBytes?: number;
   /**
    * Bound on the bytes of all blobs together: a blob that does not fit in what is left is refused
@@ -47,7 +50,7 @@ export interface MemoryStorageStats {
   readonly lineBytes: number;
   /** Bytes of the stored blobs. */
   readonly blobBytes: number;
-  /** Lines dropped by `maxLineBytes`. */
+  /** Lines dropped by `maxLineBytes` (evicted, or longer than it by themselves). */
   readonly droppedLines: number;
   /** Blobs refused by `maxBlobBytes` (their `putBlob` rejected). */
   readonly droppedBlobs: number;
@@ -150,7 +153,10 @@ export class MemoryStorage implements TraceStorage {
   }
 
   /**
-   * Appends lines to a log, evicting the oldest appends of any log beyond `maxLineBytes`.
+   * Appends lines to a log, evicting the oldest appends of any log beyond `maxLineBytes`. A line
+   * longer than `maxLineBytes` by itself is dropped alone (counted in `droppedLines`, reported
+   * once as `storage_bound`); the other lines of the call are stored, and when they exceed the
+   * bound together, its oldest lines go first, as older appends do.
    *
    * @param path The log's path segments (kept as an opaque key).
    * @param lines Lines without newlines.
@@ -160,13 +166,25 @@ export class MemoryStorage implements TraceStorage {
     try {
       const key = JSON.stringify(checkPath(path));
       if (checkLines(lines).length === 0) return Promise.resolve();
+      const max = this.#maxLineBytes;
+      const kept: string[] = [];
+      const sizes: number[] = [];
       let bytes = 0;
-      for (const line of lines) bytes += utf8Length(line) + 1;
-      if (bytes > this.#maxLineBytes) {
-        this.#dropLines(lines.length);
-        return Promise.resolve();
+      for (const line of lines) {
+        const size = utf8Length(line) + 1;
+        if (size > max) {
+          this.#dropLongLine(size);
+          continue;
+        }
+        kept.push(line);
+        sizes.push(size);
+        bytes += size;
       }
-      const chunk: Chunk = { key, lines: lines.slice(), bytes };
+      let first = 0; // each kept line fits alone, so at least one remains
+      while (bytes > max) bytes -= sizes[first++]!;
+      if (first > 0) this.#dropLines(first);
+      if (kept.length === 0) return Promise.resolve();
+      const chunk: Chunk = { key, lines: first === 0 ? kept : kept.slice(first), bytes };
       const log = this.#logs.get(key);
       if (log === undefined) this.#logs.set(key, [chunk]);
       else log.push(chunk);
@@ -191,6 +209,16 @@ export class MemoryStorage implements TraceStorage {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  #dropLongLine(bytes: number): void {
+    this.#droppedLines++;
+    reportOnce(
+      "memory_storage:long_line",
+      "warn",
+      "storage_bound",
+      `Memory storage dropped a log line of ${bytes} bytes: one line longer than maxLineBytes (${this.#maxLineBytes}); the other lines are kept`,
+    );
   }
 
   #dropLines(count: number): void {

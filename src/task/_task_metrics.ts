@@ -1,12 +1,14 @@
 /**
  * The metric series of one task, bounded three ways: {@linkcode MAX_METRIC_SERIES} names,
  * `MAX_POINTS_PER_SERIES` points per name and `MAX_METRIC_CHARS_PER_TASK` characters of
- * `dreadnode.metrics` JSON in all. What the bounds drop is counted (`droppedCounts`).
+ * `dreadnode.metrics` JSON in all. What the bounds drop, and the points rejected as invalid, are
+ * counted (`droppedCounts`).
  *
  * @internal
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
+import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { MAX_METRIC_CHARS_PER_TASK, MetricSeries } from "./metrics.ts";
 import type { MetricAggMode, MetricPoint } from "./metrics.ts";
 
@@ -25,6 +27,8 @@ export class TaskMetrics {
   /** What is left of the JSON budget (less the `{}` around the series); shared by the series. */
   readonly #budget = { left: MAX_METRIC_CHARS_PER_TASK - 2, dropped: 0 };
   #droppedNames = 0;
+  /** Points rejected outside a kept series. */
+  #rejected = 0;
 
   /** The series by name, in the order they were first logged. */
   get series(): ReadonlyMap<string, MetricSeries> {
@@ -39,6 +43,24 @@ export class TaskMetrics {
     let dropped = this.#budget.dropped;
     for (const series of this.#series.values()) dropped += series.dropped;
     return dropped;
+  }
+
+  /** Points rejected as invalid (`metric_invalid`). */
+  get rejectedPoints(): number {
+    let rejected = this.#rejected;
+    for (const series of this.#series.values()) rejected += series.rejected;
+    return rejected;
+  }
+
+  /**
+   * Counts a point rejected before it reached a series, and reports it once per metric name.
+   *
+   * @param name The metric name, as printable text.
+   * @param reason Why it was rejected.
+   */
+  reject(name: string, reason: string): void {
+    this.#rejected++;
+    reportInvalidMetric(name, reason);
   }
 
   /** Points dropped because their name would have been a new series past the name cap. */
@@ -79,8 +101,10 @@ export class TaskMetrics {
     this.#budget.left -= chars;
     const series = new MetricSeries(this.#budget);
     const point = series.add(metric, mode, key, originHash);
-    if (point === undefined) this.#budget.left += chars;
-    else this.#series.set(key, series);
+    if (point === undefined) {
+      this.#budget.left += chars;
+      this.#rejected += series.rejected;
+    } else this.#series.set(key, series);
     return point;
   }
 }

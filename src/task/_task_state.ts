@@ -93,8 +93,9 @@ export function metricEntries(
 /**
  * Validates and stores one metric point. Never throws on what the caller gave: an unreadable
  * option is ignored, a value that is not a finite number, boolean or BigInt is rejected
- * (reported). With a {@linkcode Metric} value, the `step`, `timestamp` and `attributes` options
- * that are given win over the Metric's own (attributes are merged, the options' keys winning).
+ * (reported once per metric name, counted by `metrics`). With a {@linkcode Metric} value, the
+ * `step`, `timestamp` and `attributes` options that are given win over the Metric's own
+ * (attributes are merged, the options' keys winning).
  * The origin is stored as an object only when the point is.
  *
  * @param metrics The task's series.
@@ -114,12 +115,9 @@ export function logMetricTo(
   const given = isInstance(value, Metric) ? value : undefined;
   const number = toMetricValue(given === undefined ? value : given.value);
   if (number === undefined) {
-    report(
-      "warn",
-      "metric_invalid",
-      `Cannot log metric ${safeString(name)}: ${
-        safeString(given?.value ?? value)
-      } is not a finite number, boolean or BigInt`,
+    metrics.reject(
+      safeString(name),
+      `${safeString(given?.value ?? value)} is not a finite number, boolean or BigInt`,
     );
     return undefined;
   }

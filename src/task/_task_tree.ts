@@ -79,13 +79,15 @@ export abstract class TaskTree<T extends TaskTree<T>> extends SpanFacade {
   /** All descendant tasks, depth-first pre-order. */
   get allTasks(): T[] {
     const out: T[] = [];
-    const visit = (children: readonly T[]) => {
-      for (const c of children) {
-        out.push(c);
-        visit(c.#children);
-      }
-    };
-    visit(this.#children);
+    // An explicit stack, not recursion: a chain of many thousand nested tasks must not overflow.
+    // Children are pushed in reverse so they are visited in order.
+    const stack: T[] = [...this.#children].reverse();
+    while (stack.length > 0) {
+      const task = stack.pop()!;
+      out.push(task);
+      const children = task.#children;
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
     return out;
   }
   /** Task id of the nearest `agent` task, this one included. */

@@ -158,6 +158,17 @@ export function taskSpanToGraph(root: GraphTask): TaskGraph {
   return { nodes, edges };
 }
 
+/**
+ * dreadnode's `run_span_to_graph`, its alias of `task_span_to_graph`: the same as
+ * {@linkcode taskSpanToGraph}.
+ *
+ * @param root The root task.
+ * @returns `{nodes, edges}` keyed by span id.
+ */
+export function runSpanToGraph(root: GraphTask): TaskGraph {
+  return taskSpanToGraph(root);
+}
+
 function dotString(value: unknown): string {
   const text = safeString(value);
   return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\r?\n/g, "\\n")}"`;

@@ -17,9 +17,10 @@
  * @module
  */
 import { isoFromNs } from "../clock.ts";
-import { report, reportOnce } from "../diagnostics.ts";
+import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { jsonLength } from "./_json_length.ts";
+import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
 
@@ -177,6 +178,12 @@ export class MetricSeries {
   readonly #budget: { left: number; dropped: number } | undefined;
   /** Points dropped because the series was full. */
   dropped = 0;
+  /**
+   * Points rejected as invalid (`metric_invalid`, reported once per metric name): a value that is
+   * not a finite number, boolean or BigInt, a running aggregate that would not be finite, or
+   * attributes without a JSON form.
+   */
+  rejected = 0;
 
   /**
    * Creates an empty series.
@@ -222,8 +229,9 @@ export class MetricSeries {
    * Adds a point, applying a log-time aggregation mode. Never throws. A point whose value is not a
    * finite number, boolean or BigInt (read as {@linkcode toMetricValue} does), whose running
    * aggregate would not be finite (a sum past ±1.8e308), or whose attributes have no JSON form in
-   * a task's series, is rejected (`metric_invalid`); the points already stored stay. A timestamp
-   * outside 1970–2540 means now; missing attributes are `{}`.
+   * a task's series, is rejected (`metric_invalid`, reported once per metric name, counted in
+   * {@linkcode MetricSeries.rejected}); the points already stored stay. A timestamp outside
+   * 1970–2540 means now; missing attributes are `{}`.
    *
    * @param metric The raw metric.
    * @param mode The aggregation mode (`direct` or undefined: stored as is).
@@ -243,9 +251,14 @@ export class MetricSeries {
     try {
       return this.#add(metric, mode, safeString(name), originHash);
     } catch (error) {
-      report("warn", "metric_invalid", `Cannot log metric ${safeString(name)}`, error);
-      return undefined;
+      return this.#reject(safeString(name), "the point cannot be read", error);
     }
+  }
+
+  #reject(name: string, reason: string, cause?: unknown): undefined {
+    this.rejected++;
+    reportInvalidMetric(name, reason, cause);
+    return undefined;
   }
 
   #add(
@@ -267,14 +280,10 @@ export class MetricSeries {
     const given = readOptions(metric, POINT_FIELDS, "metric point");
     const raw = toMetricValue(given.value);
     if (raw === undefined) {
-      report(
-        "warn",
-        "metric_invalid",
-        `Cannot log metric ${name}: ${
-          safeString(given.value)
-        } is not a finite number, boolean or BigInt`,
+      return this.#reject(
+        name,
+        `${safeString(given.value)} is not a finite number, boolean or BigInt`,
       );
-      return undefined;
     }
     const effective = mode === "direct" || !METRIC_AGG_MODES.includes(mode as MetricAggMode)
       ? undefined
@@ -291,12 +300,7 @@ export class MetricSeries {
     };
     const value = effective === undefined ? raw : next[effective === "avg" ? "mean" : effective];
     if (!Number.isFinite(value)) {
-      report(
-        "warn",
-        "metric_invalid",
-        `Cannot log metric ${name}: its running ${effective} would not be a finite number`,
-      );
-      return undefined;
+      return this.#reject(name, `its running ${effective} would not be a finite number`);
     }
     const step = Number.isFinite(given.step) ? given.step as number : 0;
     const attributes = readRecord(given.attributes, "metric attributes");
@@ -310,10 +314,7 @@ export class MetricSeries {
     let chars = 0;
     if (budget !== undefined) {
       const json = jsonLength(attributes);
-      if (json === undefined) {
-        report("warn", "metric_invalid", `Cannot log metric ${name}: its attributes are not JSON`);
-        return undefined;
-      }
+      if (json === undefined) return this.#reject(name, "its attributes are not JSON");
       chars = String(value).length + String(step).length + json + POINT_CHARS;
       if (chars > budget.left) {
         budget.dropped++;

@@ -18,7 +18,12 @@
  * @module
  */
 export { TaskSpan } from "./task_span.ts";
-export type { LogObjectRefOptions, TaskArguments, TaskObject } from "./task_span.ts";
+export type {
+  LogObjectRefOptions,
+  TaskArguments,
+  TaskDroppedCounts,
+  TaskObject,
+} from "./task_span.ts";
 export { ATTR_TASK_ID, ATTR_TASK_PARENT_ID, newRunId, startTask } from "./start.ts";
 export type { StartTaskExtras, TaskSpanOptions } from "./start.ts";
 export {
@@ -88,5 +93,5 @@ export { limitBaggage, MAX_BAGGAGE_BYTES, MAX_BAGGAGE_MEMBERS, parseBaggage } fr
 export type { LimitedBaggage } from "./baggage.ts";
 export { AIRT_ATTRIBUTE_PREFIX, airtAttributes, studySpan, trialSpan } from "./study.ts";
 export type { AirtFields, StudySpanOptions, TrialSpanOptions } from "./study.ts";
-export { taskSpanToGraph, toDot, toMermaid } from "./graph.ts";
+export { runSpanToGraph, taskSpanToGraph, toDot, toMermaid } from "./graph.ts";
 export type { GraphTask, TaskGraph, TaskGraphEdge, TaskGraphNode } from "./graph.ts";

@@ -13,6 +13,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { TaskData } from "./_task_data.ts";
+import type { DroppedCounts } from "./_task_data.ts";
 import { readOptions } from "./_read.ts";
 import { logMetricTo, METRIC_OPTION_KEYS, metricEntries, stateAttributes } from "./_task_state.ts";
 import type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
@@ -32,6 +33,16 @@ import type { TaskContext } from "./continuation.ts";
 
 export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
 export { MAX_CHILD_TASKS } from "./_task_tree.ts";
+
+/** What a task did not keep: {@linkcode DroppedCounts}, plus the metric points it rejected. */
+export interface TaskDroppedCounts extends DroppedCounts {
+  /**
+   * Metric points rejected as invalid (`metric_invalid`, reported once per metric name): a value
+   * that is not a finite number, boolean or BigInt (NaN, ±Infinity, a string), a running
+   * aggregate that would not be finite, or attributes without a JSON form.
+   */
+  readonly metricInvalid: number;
+}
 
 /** Bound call arguments of a function task. */
 export interface TaskArguments {
@@ -106,10 +117,16 @@ export class TaskSpan extends TaskData<TaskSpan> {
     return { points: this.#metrics.droppedPoints, series: this.#metrics.droppedSeries };
   }
 
+  /** What was not kept because a cap was reached, and the metric points rejected as invalid. */
+  override get droppedCounts(): TaskDroppedCounts {
+    return { ...super.droppedCounts, metricInvalid: this.#metrics.rejectedPoints };
+  }
+
   /** Metric series by name. */
   get metrics(): Record<string, MetricSeries> {
     return Object.fromEntries(this.#metrics.series);
   }
+
   /**
    * Artifact records logged so far: at most `MAX_REFS_PER_TASK` (10,000); later ones are counted
    * in `droppedCounts.artifacts`, their `artifacts.jsonl` lines still written.

@@ -29,6 +29,7 @@ describe("task limits", () => {
         artifacts: 0,
         metricPoints: 0,
         metricSeries: 0,
+        metricInvalid: 0,
       });
       t.end();
     });
