@@ -32,7 +32,7 @@ import { ownFields, readOrCopy } from "../agents/_input.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { safeString } from "../safe_string.ts";
-import { serialize } from "../serialize/serialize.ts";
+import { serializeTruncatingStrings } from "../serialize/serialize.ts";
 import { asObject } from "./event.ts";
 import type { EventType, TraceEvent } from "./event.ts";
 import type { EventSink } from "./sinks.ts";
@@ -148,14 +148,21 @@ export class TraceSession {
   /**
    * Redacts attributes with the session's policy (the `redaction` option, else the current
    * process-wide one). A top-level `error` string is error text, masked as free text first.
+   * Strings are cut to the policy's length while they are serialized, so a huge one is charged
+   * to the serializer's budget at its kept size (its sibling fields stay) and its marker states
+   * its original length. Error text is masked whole before it is cut: masked after, a secret
+   * (or its replacement) at the cut would be masked to the end of the text, marker included.
    *
    * @param attributes Raw attributes.
    * @returns JSON-safe, redacted attributes.
    */
   redact(attributes: Readonly<Record<string, unknown>>): JsonObject {
     const policy = this.#policy ?? getRedactionPolicy();
-    const json = asObject(serialize(attributes, { schema: false }).value);
-    const error = Object.hasOwn(json, "error") ? json.error : undefined;
+    const limit = policy.enabled ? policy.maxStringLength : Infinity;
+    const given = withMaskedError(attributes, policy);
+    const json = asObject(serializeTruncatingStrings(given, { schema: false }, limit).value);
+    // Error text not masked yet (an `error` that serialized to a string, unreadable attributes).
+    const error = given === attributes && Object.hasOwn(json, "error") ? json.error : undefined;
     const masked = typeof error === "string" ? { ...json, error: maskError(error, policy) } : json;
     return asObject(policy.redactValue(masked));
   }
@@ -387,6 +394,27 @@ function maskError(text: string, policy: RedactionPolicy): string {
     return policy.redactText(text, { truncate: false });
   } catch {
     return policy.replacement;
+  }
+}
+
+/**
+ * Plain-object attributes with their top-level `error` string masked (see `maskError`), as a
+ * new object; the attributes themselves when there is none or they cannot be read (then error
+ * text is masked after serialization).
+ */
+function withMaskedError(
+  attributes: Readonly<Record<string, unknown>>,
+  policy: RedactionPolicy,
+): Readonly<Record<string, unknown>> {
+  try {
+    const proto = Object.getPrototypeOf(attributes);
+    const plain = proto === Object.prototype || proto === null;
+    const error = plain && Object.hasOwn(attributes, "error") ? attributes.error : undefined;
+    return typeof error === "string"
+      ? { ...attributes, error: maskError(error, policy) }
+      : attributes;
+  } catch {
+    return attributes;
   }
 }
 

@@ -4,6 +4,11 @@
  * `...[truncated:<original length>]`, so the result is slightly longer than the limit but says
  * how long the original was.
  *
+ * Truncation is idempotent: a string that truncation already cut (a prefix of at most
+ * `limit - 16` code points, then a well-formed marker) passes unchanged, so a value cut by the
+ * task or events layer and cut again by the exporter's redaction still states its original
+ * length. One cut with a larger limit is cut again keeping the length its marker states.
+ *
  * @module
  */
 import { safeString } from "../safe_string.ts";
@@ -32,10 +37,47 @@ export function codePointLength(text: string): number {
   return n;
 }
 
+/** What a truncation marker starts with (its original length and `]` follow). */
+const MARKER_START = "...[truncated:";
+/** The longest marker: `...[truncated:` + 16 digits (any safe integer) + `]`. */
+const MAX_MARKER_LENGTH = MARKER_START.length + 17;
+
+/** What {@linkcode truncatedParts} finds in a string that truncation already cut. */
+export interface TruncatedParts {
+  /** The kept text before the marker. */
+  readonly prefix: string;
+  /** The prefix's length in code points. */
+  readonly kept: number;
+  /** The original length the marker states (greater than `kept`). */
+  readonly length: number;
+}
+
+/**
+ * Splits a string that truncation already cut into its kept prefix and the original length its
+ * marker states: the string ends with `...[truncated:<n>]` where `n` is a safe integer written
+ * without leading zeros and greater than the prefix's length in code points.
+ *
+ * @param text The string.
+ * @returns Its parts, or undefined for any other string.
+ */
+export function truncatedParts(text: string): TruncatedParts | undefined {
+  if (text.charCodeAt(text.length - 1) !== 0x5d) return undefined; // `]`
+  const at = text.indexOf(MARKER_START, Math.max(0, text.length - MAX_MARKER_LENGTH));
+  if (at < 0) return undefined;
+  const digits = text.slice(at + MARKER_START.length, -1);
+  if (!/^[1-9][0-9]{0,15}$/.test(digits)) return undefined;
+  const length = Number(digits);
+  const prefix = text.slice(0, at);
+  const kept = codePointLength(prefix);
+  return Number.isSafeInteger(length) && length > kept ? { prefix, kept, length } : undefined;
+}
+
 /**
  * Truncates a string longer than `maxLength` code points to its first `maxLength - 16` code
  * points plus `...[truncated:<original length in code points>]`. Shorter strings are returned
- * unchanged (the same string).
+ * unchanged (the same string), and so is a string this function already cut (to this limit or a
+ * smaller one): cutting twice keeps the original length. A string cut with a larger limit keeps
+ * the length its marker states.
  *
  * @param text The string (anything else is truncated as its string form).
  * @param maxLength The limit in code points (default 2048).
@@ -43,15 +85,24 @@ export function codePointLength(text: string): number {
  * @example
  * ```ts
  * import { truncateString } from "@tracelet/tracelet";
- * truncateString("x".repeat(3000)).endsWith("...[truncated:3000]"); // true
+ * const cut = truncateString("x".repeat(3000));
+ * cut.endsWith("...[truncated:3000]"); // true
+ * truncateString(cut) === cut; // true
  * ```
  */
 export function truncateString(text: string, maxLength: number = 2048): string {
   if (typeof text !== "string") text = safeString(text);
   if (text.length <= maxLength) return text;
-  const length = codePointLength(text);
+  let length = codePointLength(text);
   if (length <= maxLength) return text;
   const keep = Math.max(0, maxLength - TRUNCATION_RESERVE);
+  const cut = truncatedParts(text);
+  if (cut !== undefined) {
+    // `!(a > b)`, not `a <= b`: a NaN limit keeps no prefix, and its output passes too.
+    if (!(cut.kept > Math.ceil(keep))) return text;
+    text = cut.prefix;
+    length = cut.length;
+  }
   let end = 0;
   for (let kept = 0; kept < keep; kept++) {
     const c = text.charCodeAt(end);

@@ -23,12 +23,13 @@
  *
  * `maxBytes` counts what the JSON text takes: a string its escaped literal (each non-ASCII
  * character 6 bytes in the `pythonCompatible` form, its UTF-8 bytes otherwise), a number its
- * printed digits.
+ * printed digits. A string cut by a limit is charged with what is kept of it.
  *
  * @module
  */
 import { cutText } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
+import { codePointLength, truncatedParts, truncateString } from "../redact/truncate.ts";
 import { bytesToBase64 } from "./_base64.ts";
 import { jsonNumberLength, jsonStringBytes } from "./_json_length.ts";
 import {
@@ -93,13 +94,16 @@ class Walker {
   readonly #seen = new Set<object>();
   readonly #maxDepth: number;
   readonly #maxString: number;
+  /** Longer strings (in code points) are cut as redaction cuts them. */
+  readonly #maxCodePoints: number;
   readonly #stack: boolean;
   readonly #schemas: boolean;
   readonly #python: boolean;
   #budget: number;
 
-  constructor(options: SerializeOptions | undefined) {
+  constructor(options: SerializeOptions | undefined, maxCodePoints?: number) {
     const o = readSerializeOptions(options);
+    this.#maxCodePoints = numberAtLeast(maxCodePoints, 0, Infinity);
     this.#maxDepth = numberAtLeast(o?.maxDepth, 0, DEFAULT_MAX_DEPTH);
     this.#budget = numberAtLeast(o?.maxBytes, 0, DEFAULT_MAX_BYTES);
     this.#maxString = numberAtLeast(o?.maxStringLength, 0, Infinity);
@@ -148,18 +152,38 @@ class Walker {
     }
   }
 
+  /** A string as written, within the limits; the budget is charged with what is kept. */
   #string(value: string): string {
-    const bytes = jsonStringBytes(value, this.#python);
+    const text = value.length > this.#maxCodePoints
+      ? truncateString(value, this.#maxCodePoints)
+      : value;
+    if (text !== value) this.truncated = true;
+    const bytes = jsonStringBytes(text, this.#python);
     const room = this.#budget - 2;
-    this.#budget -= bytes + 2;
-    if (bytes <= room && value.length <= this.#maxString) return value;
-    const limit = Math.min(
-      this.#maxString,
-      jsonStringBytes(value, this.#python, Math.max(0, room)),
-    );
-    if (value.length <= limit) return value;
+    if (bytes <= room && text.length <= this.#maxString) {
+      this.#budget -= bytes + 2;
+      return text;
+    }
+    const kept = this.#cut(value, text, room);
+    this.#budget -= (kept === text ? bytes : jsonStringBytes(kept, this.#python)) + 2;
+    return kept;
+  }
+
+  /**
+   * A string cut to `maxStringLength` and to the budget's `room`, ending with
+   * `...[truncated:<original length>]`. With a code-point limit, that length is in code points
+   * and a string already cut (`text`) keeps the length its marker states, so redaction passes
+   * the result unchanged.
+   */
+  #cut(value: string, text: string, room: number): string {
+    const parts = this.#maxCodePoints < Infinity ? truncatedParts(text) : undefined;
+    const source = parts?.prefix ?? text;
+    const fit = Math.min(this.#maxString, jsonStringBytes(source, this.#python, Math.max(0, room)));
+    if (parts === undefined && source.length <= fit) return source;
     this.truncated = true;
-    return `${cutText(value, limit)}...[truncated:${value.length}]`;
+    const length = parts?.length ??
+      (this.#maxCodePoints < Infinity ? codePointLength(value) : value.length);
+    return `${cutText(source, fit)}...[truncated:${length}]`;
   }
 
   #marker(text: string): string {
@@ -371,8 +395,39 @@ function isSharedBuffer(o: object): boolean {
  * ```
  */
 export function serialize(value: unknown, options?: SerializeOptions): Serialized {
+  return walkValue(value, options, undefined);
+}
+
+/**
+ * {@linkcode serialize} for values that redaction truncates next (the events layer's
+ * design_research_agents attributes): every string longer than `maxCodePoints` code points is
+ * cut as `truncateString` cuts it (its first `maxCodePoints - 16` code points, then
+ * `...[truncated:<original length in code points>]`), and the `maxBytes` budget is charged with
+ * what is kept. A huge string then neither spends the budget of the fields after it nor reaches
+ * redaction already cut with another length in its marker.
+ *
+ * @param value Any value.
+ * @param options As for {@linkcode serialize} (`maxStringLength` still applies on top).
+ * @param maxCodePoints The redaction policy's string limit (anything but a number >= 0, or
+ *   `Infinity`, means no limit: plain {@linkcode serialize}).
+ * @returns The JSON-safe value, its schema and whether a limit cut something out.
+ * @internal
+ */
+export function serializeTruncatingStrings(
+  value: unknown,
+  options: SerializeOptions | undefined,
+  maxCodePoints: number,
+): Serialized {
+  return walkValue(value, options, maxCodePoints);
+}
+
+function walkValue(
+  value: unknown,
+  options: SerializeOptions | undefined,
+  maxCodePoints: number | undefined,
+): Serialized {
   try {
-    const walker = new Walker(options);
+    const walker = new Walker(options, maxCodePoints);
     const result = walker.walk(value, 0);
     return { value: result, schema: walker.s, truncated: walker.truncated };
   } catch (error) {
