@@ -34,7 +34,7 @@ export interface AgentTraceInit {
   readonly startTime?: number;
   /**
    * The API key its records are exported with (`@openai/agents-core`'s per-trace
-   * `tracingApiKey`); anything but a non-empty string means none.
+   * `tracingApiKey`), trimmed; anything but a non-blank string means none.
    */
   readonly tracingApiKey?: string;
 }
@@ -96,9 +96,10 @@ export class AgentTrace {
     this.providerName = init.providerName === undefined ? undefined : safeString(init.providerName);
     this.#tracer = init.tracer;
     this.#startTime = init.startTime;
-    this.#tracingApiKey = typeof init.tracingApiKey === "string" && init.tracingApiKey !== ""
-      ? init.tracingApiKey
-      : undefined;
+    // The exporter's rule for a key: trimmed, and blank means none (so the trace never claims a
+    // key that its records are not sent with).
+    const key = typeof init.tracingApiKey === "string" ? init.tracingApiKey.trim() : "";
+    this.#tracingApiKey = key === "" ? undefined : key;
     this.w3cTraceId = toW3CTraceId(this.traceId);
   }
 

@@ -55,6 +55,10 @@ describe("per-trace tracing API key", () => {
       assert.equal(t.tracingApiKey, TENANT_KEY);
       assert.equal(span!.tracingApiKey, TENANT_KEY);
       assert.equal(trace("plain").tracingApiKey, undefined);
+      // The exporter's rule: trimmed, blank means none (the trace never claims a key it is not
+      // sent with).
+      assert.equal(trace("blank", { tracingApiKey: "   " }).tracingApiKey, undefined);
+      assert.equal(trace("padded", { tracingApiKey: ` ${TENANT_KEY} ` }).tracingApiKey, TENANT_KEY);
       for (const item of [t, span!]) {
         assert.equal(JSON.stringify(item).includes(TENANT_KEY), false);
         assert.equal(JSON.stringify(item.export()).includes(TENANT_KEY), false);
