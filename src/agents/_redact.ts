@@ -9,11 +9,20 @@ import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { setOwn } from "../own_property.ts";
 import { errorMarker, MAX_OBJECT_BYTES } from "../serialize/limits.ts";
-import { serialize } from "../serialize/serialize.ts";
+import { serialize, serializeTruncatingStrings } from "../serialize/serialize.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 
+/** How a value is serialized before it is redacted (the default 1 MiB budget, no schema). */
+const REDACTED_SERIALIZE = { schema: false } as const;
+
 /**
- * Serializes and redacts a value.
+ * Serializes and redacts a value. A value that fits the serializer's budget is serialized as
+ * before (strings are cut by redaction; a string holding JSON keeps its whole text, redacted
+ * inside). A value the serializer had to cut (a huge string charged at its full size left no
+ * budget for the fields after it) is serialized again with each string cut to the policy's length
+ * as it is walked and the budget charged with what is kept: its sibling fields stay (a function
+ * span's `output` after a huge `input`), and its marker states its length in code points. With the
+ * policy disabled, nothing is cut to a length.
  *
  * @param value Any value.
  * @param policy The policy (default: the process-wide policy).
@@ -24,7 +33,11 @@ export function redacted(
   value: unknown,
   policy: RedactionPolicy = getRedactionPolicy(),
 ): JsonValue {
-  return policy.redactValue(serialize(value, { schema: false }).value);
+  const plain = serialize(value, REDACTED_SERIALIZE);
+  const json = plain.truncated && policy.enabled
+    ? serializeTruncatingStrings(value, REDACTED_SERIALIZE, policy.maxStringLength).value
+    : plain.value;
+  return policy.redactValue(json);
 }
 
 /**

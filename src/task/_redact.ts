@@ -3,14 +3,20 @@
  * masks (values under sensitive keys, including inside JSON-looking strings, and the whole value
  * when its logged name is sensitive, e.g. `logParam("api_key", …)`) is replaced before a value is
  * hashed or stored anywhere; long strings are truncated only where a value is stored on the span
- * (objects kept in the blob store keep their full text).
+ * (objects kept in the blob store keep their full text). A value stored on the span that does not
+ * fit the serializer's 1 MiB budget has its strings cut while it is serialized (see
+ * {@linkcode serializedForSpan}), so one huge string does not push out its sibling fields.
  *
  * @internal
  * @module
  */
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
-import type { JsonValue } from "../serialize/types.ts";
+import { serialize, serializeTruncatingStrings } from "../serialize/serialize.ts";
+import type { JsonValue, SerializeOptions } from "../serialize/types.ts";
+
+/** How a value stored on a span is serialized (the default 1 MiB budget; no schema needed). */
+const SPAN_SERIALIZE: SerializeOptions = { schema: false };
 
 function policy(): RedactionPolicy | undefined {
   try {
@@ -48,4 +54,28 @@ export function redactForSpan(value: JsonValue, name?: string): JsonValue {
   if (p === undefined) return value;
   if (name !== undefined && p.isSensitiveKey(name)) return p.replacement;
   return p.redactValue(value);
+}
+
+/**
+ * Serializes a value and redacts it for a span (see {@linkcode redactForSpan}). A value that fits
+ * the serializer's budget is serialized as before: strings are cut by redaction, and a string
+ * holding JSON keeps its whole text, redacted inside. A value the serializer had to cut (a huge
+ * string charged at its full size left no budget for the fields after it) is serialized again
+ * with each string cut to the policy's length as it is walked and the budget charged with what
+ * is kept: its sibling fields stay, and its marker states its length in code points. With
+ * redaction off, nothing is cut to a length.
+ *
+ * @param value Any value.
+ * @param name The name the value is logged under, if any.
+ * @returns The JSON-safe, redacted value.
+ */
+export function serializedForSpan(value: unknown, name?: string): JsonValue {
+  const p = policy();
+  if (p !== undefined && name !== undefined && p.isSensitiveKey(name)) return p.replacement;
+  const plain = serialize(value, SPAN_SERIALIZE);
+  if (p === undefined) return plain.value;
+  const json = plain.truncated
+    ? serializeTruncatingStrings(value, SPAN_SERIALIZE, p.maxStringLength).value
+    : plain.value;
+  return p.redactValue(json);
 }

@@ -11,11 +11,10 @@ import { cleanStr } from "../clean.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
-import { serialize } from "../serialize/serialize.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
-import { redactForSpan } from "./_redact.ts";
+import { serializedForSpan } from "./_redact.ts";
 import { readOptions, readRecord } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
 import { localSpan } from "./_span_facade.ts";
@@ -108,7 +107,7 @@ function serializedAttributes(
   attributes: Record<string, unknown> | undefined,
 ): Record<string, JsonValue> {
   if (attributes === undefined) return {};
-  const value = redactForSpan(serialize(attributes).value);
+  const value = serializedForSpan(attributes);
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
@@ -240,7 +239,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
         reportFull("params");
         return this;
       }
-      this.#params.set(name, { value, json: redactForSpan(serialize(value).value, name) });
+      this.#params.set(name, { value, json: serializedForSpan(value, name) });
     } catch (error) {
       report("error", "task_internal", "Cannot log a param", error);
     }

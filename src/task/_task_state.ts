@@ -8,11 +8,10 @@
  */
 import { cleanStr } from "../clean.ts";
 import { report, reportOnce } from "../diagnostics.ts";
-import { serialize } from "../serialize/serialize.ts";
 import { safeString } from "../safe_string.ts";
 import { readOptions, readRecord } from "./_read.ts";
 import { isInstance, readArray } from "../safe_read.ts";
-import { redactForSpan } from "./_redact.ts";
+import { serializedForSpan } from "./_redact.ts";
 import type { ArtifactRecord } from "./artifacts.ts";
 import { Metric, METRIC_AGG_MODES, toMetricValue } from "./metrics.ts";
 import type { MetricAggMode, MetricSeries } from "./metrics.ts";
@@ -139,7 +138,7 @@ export function logMetricTo(
   const raw = given === undefined || o.attributes === undefined
     ? o.attributes ?? given?.attributes
     : { ...given.attributes, ...readRecord(o.attributes, "metric attributes") };
-  const attrsJson = raw === undefined ? {} : redactForSpan(serialize(raw).value);
+  const attrsJson = raw === undefined ? {} : serializedForSpan(raw);
   const metric = new Metric(number, {
     step: o.step ?? given?.step,
     timestamp: o.timestamp ?? given?.timestamp,

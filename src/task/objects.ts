@@ -23,7 +23,7 @@ import type { JsonSchema, JsonValue } from "../serialize/types.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { jsonLength } from "./_json_length.ts";
-import { redactForSpan, redactStored } from "./_redact.ts";
+import { redactStored, serializedForSpan } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
@@ -163,12 +163,14 @@ export class ObjectStore {
     }
     const bytes = hashes.bytes;
     // The span copy: the default serialization (NaN, ±Infinity as strings, which JSON keeps, and
-    // ISO dates), cut at the usual 1 MiB budget (a span attribute is no place for 16 MiB).
+    // ISO dates), cut at the usual 1 MiB budget (a span attribute is no place for 16 MiB); past
+    // it, strings are cut to the policy's length first, so a huge one keeps its siblings. The hash
+    // and the blob above are of the full value.
     const entry: Entry = {
       record: {
         hash,
         schema_hash: hashes.schemaHash,
-        value: redactForSpan(serialize(value).value, name),
+        value: serializedForSpan(value, name),
         type: "val",
       },
       runtime: value,
