@@ -112,17 +112,18 @@ export function logMetricTo(
   logOrigin: (origin: unknown) => string,
 ): Metric | undefined {
   const given = isInstance(value, Metric) ? value : undefined;
+  const o = readOptions(options, METRIC_OPTION_KEYS, "metric");
+  // The stored name (cleaned, prefixed) is what a rejection is reported once for.
+  let key = cleanStr(name);
+  if (o.prefix !== undefined && o.prefix !== "") key = `${safeString(o.prefix)}.${key}`;
   const number = toMetricValue(given === undefined ? value : given.value);
   if (number === undefined) {
     metrics.reject(
-      safeString(name),
+      key,
       `${safeString(given?.value ?? value)} is not a finite number, boolean or BigInt`,
     );
     return undefined;
   }
-  const o = readOptions(options, METRIC_OPTION_KEYS, "metric");
-  let key = cleanStr(name);
-  if (o.prefix !== undefined && o.prefix !== "") key = `${safeString(o.prefix)}.${key}`;
   let mode = o.aggregation;
   if (mode !== undefined && !METRIC_AGG_MODES.includes(mode)) {
     const text = safeString(mode);

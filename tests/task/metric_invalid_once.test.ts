@@ -25,6 +25,21 @@ describe("invalid metric points", () => {
     });
   });
 
+  it("reports once per stored name: cleaned and prefixed, as the series is kept", async () => {
+    await withTaskEnv((env) => {
+      const t = taskSpan("named");
+      t.logMetric("loss", NaN, { prefix: "train" });
+      t.logMetric("loss", NaN, { prefix: "eval" });
+      assert.equal(invalid(env.codes()), 2, "train.loss and eval.loss are two metrics");
+      t.logMetric("My Acc", NaN);
+      t.logMetric("my_acc", 1e308, { aggregation: "sum" });
+      t.logMetric("My Acc", 1e308, { aggregation: "sum" }); // overflows the stored my_acc
+      assert.equal(invalid(env.codes()), 3, "My Acc is stored as my_acc: one report");
+      assert.equal(t.droppedCounts.metricInvalid, 4);
+      t.end();
+    });
+  });
+
   it("counts the invalid points logged through the module helpers", async () => {
     await withTaskEnv((env) => {
       const counts = run("r", {}, (r) => {
