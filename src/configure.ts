@@ -11,6 +11,10 @@
  * 30 s (`retirement_timeout` is reported once when a replaced pipeline takes longer). Spans of
  * the previous tracer that end later go to the new pipeline. It is never silently ignored.
  *
+ * `forceFlush()` and `shutdown()` (and so the exit flush) also wait for the events layer's JSONL
+ * event logs still being written, for up to 30 s (with a shutdown deadline: up to a second past
+ * it); see `pending_writes.ts`.
+ *
  * Invalid options (a wrong type, a NaN or negative number, an empty project or root, a bad
  * exporter option, missing remote credentials) throw a `TracerError` before anything changes:
  * the pipeline, the redaction policy, the diagnostics hook and the context manager are installed
@@ -32,6 +36,7 @@ import type { SpanLimits } from "./attributes.ts";
 import { buildPipeline, pinRedaction } from "./pipeline.ts";
 import type { Pipeline, PipelineOptions } from "./pipeline.ts";
 import { awaitRetirements, retirement, retireTracer } from "./pipeline_handoff.ts";
+import { awaitWrites } from "./pending_writes.ts";
 import { readEnv } from "./otlp/resource.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
 import { cwdStorageRoot } from "./storage/_fs_paths.ts";
@@ -90,9 +95,15 @@ export interface RuntimeParts {
 
 /** The configured tracing pipeline returned by `configure()`. */
 export interface Configured extends TraceletConfig {
-  /** Flushes and shuts the pipeline down; resolves with the final report. */
+  /**
+   * Flushes and shuts the pipeline down, and waits for the event logs still being written (at
+   * most 30 s, or a second past `deadline`); resolves with the final report.
+   */
   readonly shutdown: (deadline?: number) => Promise<FlushReport>;
-  /** Exports everything pending and resolves with the report. */
+  /**
+   * Exports everything pending, waits for the event logs still being written (at most 30 s) and
+   * resolves with the report.
+   */
   readonly forceFlush: () => Promise<FlushReport>;
 }
 
@@ -197,8 +208,11 @@ function makeConfigured(
 ): Configured {
   // Once replaced, its processors' final report is what flushing or shutting it down gives.
   // Until then it also waits for the pipelines it replaced (their spans were queued earlier).
+  // Either way it waits for the event logs still being written (`pending_writes.ts`), bounded.
   const forceFlush = () =>
-    retirement(tracer) ?? tracer.forceFlush().then((report) => awaitRetirements(report));
+    withWrites(
+      retirement(tracer) ?? tracer.forceFlush().then((report) => awaitRetirements(report)),
+    );
   return {
     tracer,
     storage,
@@ -208,9 +222,18 @@ function makeConfigured(
     flush: async () => void await forceFlush(),
     forceFlush,
     shutdown: (deadline?: number) =>
-      retirement(tracer) ??
-        tracer.shutdown(deadline).then((report) => awaitRetirements(report, deadline)),
+      withWrites(
+        retirement(tracer) ??
+          tracer.shutdown(deadline).then((report) => awaitRetirements(report, deadline)),
+        deadline,
+      ),
   };
+}
+
+/** `report` once the pending writes are done too (or no longer waited for; see `awaitWrites`). */
+async function withWrites(report: Promise<FlushReport>, deadline?: number): Promise<FlushReport> {
+  const [result] = await Promise.all([report, awaitWrites(deadline)]);
+  return result;
 }
 
 /**

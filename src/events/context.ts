@@ -35,6 +35,7 @@ import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
 import { errorText, field, ownFields } from "../agents/_input.ts";
 import { runScoped } from "../agents/_scope.ts";
+import { writesWithin } from "../pending_writes.ts";
 import { safeString } from "../safe_string.ts";
 import type { Span } from "../span.ts";
 import { sortedNames } from "./event.ts";
@@ -242,7 +243,9 @@ export interface FinishTraceRunOptions {
  * @param scope The scope from {@linkcode startTraceRun} (anything but an object does nothing).
  * @param outcome The result or error.
  * @returns Resolves when the root run's sinks have written everything (when runs nested in it
- *   are still open: everything so far; the sinks close after the last of them); never rejects.
+ *   are still open: everything so far; the sinks close after the last of them), or after 30 s
+ *   when the storage does not answer (reported as `event_write_timeout`; the lines stay queued
+ *   and the configuration's `forceFlush()` / `shutdown()` wait for them); never rejects.
  */
 export function finishTraceRun(
   scope: TraceScope | undefined,
@@ -286,7 +289,8 @@ function end(scope: TraceScope, success: boolean, error: string | null, result: 
 function abandon(scope: TraceScope): void {
   abandoned.add(scope);
   end(scope, false, NOT_FINISHED, null);
-  void settle(scope.session, false);
+  // Nobody waits for it: no time limit (its timer would keep a process alive).
+  void closeOrFlush(scope.session, false);
 }
 
 /**
@@ -310,13 +314,24 @@ function finishLeftOpen(scope: TraceScope): void {
   for (const s of left.reverse()) abandon(s);
 }
 
-/** Closes the session once its root and every scope nested in it finished; else flushes a root. */
+/**
+ * Closes the session once its root and every scope nested in it finished; else flushes a root.
+ * Waits for the writes at most 30 s: a storage that never answers does not hold up the caller
+ * (`event_write_timeout`, once per stall); the lines stay queued, and a configuration's
+ * `forceFlush()` / `shutdown()` wait for them again.
+ */
 function settle(session: TraceSession, isRoot: boolean): Promise<void> {
+  const writes = closeOrFlush(session, isRoot);
+  return writes === undefined
+    ? Promise.resolve()
+    : writesWithin(writes, `the events of run ${session.runId}`);
+}
+
+/** What {@linkcode settle} waits for, without a time limit (undefined: nothing to wait for). */
+function closeOrFlush(session: TraceSession, isRoot: boolean): Promise<void> | undefined {
   const run = runs.get(session);
-  if (run === undefined ? isRoot : run.rootFinished && run.nested.size === 0) {
-    return session.close();
-  }
-  return isRoot ? session.flush() : Promise.resolve();
+  const last = run === undefined ? isRoot : run.rootFinished && run.nested.size === 0;
+  return last ? session.close() : isRoot ? session.flush() : undefined;
 }
 
 /**
@@ -328,8 +343,9 @@ function settle(session: TraceSession, isRoot: boolean): Promise<void> {
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @param fn The function.
- * @returns What `fn` returned, once the run's events are written; rejects with a `TypeError`
- *   (and traces nothing) when `fn` is not a function.
+ * @returns What `fn` returned, once the run's events are written (at most 30 s later, as
+ *   {@linkcode finishTraceRun}); rejects with a `TypeError` (and traces nothing) when `fn` is not
+ *   a function.
  */
 export function withTraceRun<R>(
   options: StartTraceRunOptions,

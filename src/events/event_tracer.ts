@@ -382,8 +382,9 @@ export class EventTracer {
    * session is closed on every exit path.
    *
    * @param options Agent name, request id, input, dependencies, function.
-   * @returns What the function returned, once the run's events are written; rejects with a
-   *   `TypeError` when `fn` is not a function.
+   * @returns What the function returned, once the run's events are written (at most 30 s later:
+   *   a stalled storage is reported as `event_write_timeout`); rejects with a `TypeError` when
+   *   `fn` is not a function.
    */
   runCallable<R>(options: RunCallableOptions<R>): Promise<R> {
     const o = ownFields(options);

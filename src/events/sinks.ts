@@ -9,6 +9,7 @@ import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { pythonJson } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
+import { trackWrites } from "../pending_writes.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { TraceEvent } from "./event.ts";
@@ -51,12 +52,23 @@ export interface JsonlEventSinkOptions {
    * 10000; anything but a finite number of at least 1 means the default.
    */
   maxPending?: number;
+  /**
+   * Maximum bytes of the lines waiting to be written (newlines included); an event whose line
+   * would pass it is dropped and counted, as beyond `maxPending`. The batch being written is not
+   * counted, so at most about twice this is held while the storage stalls. Default 16 MiB (the
+   * span pipeline's `maxQueueBytes`); anything but a finite number of at least 1 means the
+   * default.
+   */
+  maxPendingBytes?: number;
 }
 
 /**
  * Appends one JSON line per event to a storage log. Lines are written in order, batched while a
  * write is in flight; `close()` resolves when all of them are written. Failures are reported
- * through diagnostics and counted, never thrown.
+ * through diagnostics and counted, never thrown. The queue is bounded in lines and in bytes
+ * (`maxPending`, `maxPendingBytes`): past either bound events are dropped, counted and reported
+ * (`event_queue_full`, once per overflow). While it has lines to write, a configuration's
+ * `forceFlush()` and `shutdown()` (and the exit flush) wait for them too, for at most 30 s.
  *
  * @example
  * ```ts
@@ -71,8 +83,16 @@ export class JsonlEventSink implements EventSink {
   readonly path: StoragePath;
   readonly #storage: TraceStorage;
   readonly #maxPending: number;
+  readonly #maxPendingBytes: number;
   #pending: string[] = [];
+  /** Bytes of `#pending`, a newline per line included (the lines are ASCII). */
+  #pendingBytes = 0;
   #writing: Promise<void> | undefined;
+  /** The append running (or the last one), settled once its lines are counted as done. */
+  #append: Promise<void> | undefined;
+  /** Lines queued so far, and those whose append settled (written or failed). */
+  #accepted = 0;
+  #done = 0;
   #dropped = 0;
   #failed = 0;
   /** Dropping since the last append started (reported once). */
@@ -83,15 +103,17 @@ export class JsonlEventSink implements EventSink {
    *
    * @param storage The storage adapter.
    * @param path The log's path segments.
-   * @param options Bound on lines waiting to be written (default 10000).
+   * @param options Bounds on lines waiting to be written (default 10000) and on their bytes
+   *   (default 16 MiB).
    */
   constructor(storage: TraceStorage, path: StoragePath, options: JsonlEventSinkOptions = {}) {
     this.#storage = storage;
     this.path = [...path];
     this.#maxPending = countAtLeastOne(options?.maxPending, 10_000);
+    this.#maxPendingBytes = countAtLeastOne(options?.maxPendingBytes, 2 ** 24);
   }
 
-  /** Events dropped because too many lines were waiting. */
+  /** Events dropped because too many lines, or bytes, were waiting. */
   get dropped(): number {
     return this.#dropped;
   }
@@ -101,60 +123,89 @@ export class JsonlEventSink implements EventSink {
   }
 
   /**
-   * Queues the event's line; beyond `maxPending` waiting lines it is dropped and counted.
+   * Queues the event's line; beyond `maxPending` waiting lines, or when it would pass
+   * `maxPendingBytes`, it is dropped and counted.
    *
    * @param event The event to append.
    */
   emit(event: TraceEvent): void {
     if (this.#pending.length >= this.#maxPending) {
-      this.#dropped++;
-      // Once per overflow, not per event: a stalled storage would print a warning per event.
-      if (this.#overflowing) return;
-      this.#overflowing = true;
-      report(
-        "warn",
-        "event_queue_full",
-        `Cannot queue ${event.event_type} events: ${this.#maxPending} lines are waiting (dropping)`,
-      );
-      return;
+      return this.#drop(event, `${this.#maxPending} lines are waiting`);
     }
-    this.#pending.push(eventLine(event));
+    const line = eventLine(event);
+    if (this.#pendingBytes + line.length + 1 > this.#maxPendingBytes) {
+      return this.#drop(
+        event,
+        `${this.#pendingBytes} bytes are waiting and the line has ${line.length + 1} ` +
+          `(at most ${this.#maxPendingBytes})`,
+      );
+    }
+    this.#pending.push(line);
+    this.#pendingBytes += line.length + 1;
+    this.#accepted++;
     this.#writing ??= this.#drain();
   }
 
+  #drop(event: TraceEvent, why: string): void {
+    this.#dropped++;
+    // Once per overflow, not per event: a stalled storage would print a warning per event.
+    if (this.#overflowing) return;
+    this.#overflowing = true;
+    report(
+      "warn",
+      "event_queue_full",
+      `Cannot queue ${event.event_type} events: ${why} (dropping)`,
+    );
+  }
+
   async #drain(): Promise<void> {
+    // Flushes of the configuration wait for the lines until they are written.
+    const untrack = trackWrites(this);
     // Let the caller's synchronous burst of events gather into one append.
     await Promise.resolve();
     while (this.#pending.length > 0) {
       const lines = this.#pending;
       this.#pending = [];
+      this.#pendingBytes = 0;
       this.#overflowing = false;
-      try {
-        await this.#storage.appendLines(this.path, lines);
-      } catch (error) {
-        // A full disk can fail an append part-way: its first lines are in the log.
-        const failed = lines.length - linesWritten(error, lines.length);
-        this.#failed += failed;
-        if (failed > 0) {
-          report(
-            "error",
-            "event_write_failed",
-            `Cannot append events to ${this.path.join("/")}`,
-            error,
-          );
-        }
-      }
+      await (this.#append = this.#write(lines));
     }
     this.#writing = undefined;
+    untrack();
+  }
+
+  /** Appends one batch, counting and reporting what failed. */
+  async #write(lines: string[]): Promise<void> {
+    try {
+      await this.#storage.appendLines(this.path, lines);
+    } catch (error) {
+      // A full disk can fail an append part-way: its first lines are in the log.
+      const failed = lines.length - linesWritten(error, lines.length);
+      this.#failed += failed;
+      if (failed > 0) {
+        report(
+          "error",
+          "event_write_failed",
+          `Cannot append events to ${this.path.join("/")}`,
+          error,
+        );
+      }
+    } finally {
+      this.#done += lines.length;
+    }
   }
 
   /**
-   * Waits for the queued lines.
+   * Waits for the lines queued so far (not for those queued later, so a steady stream of events
+   * cannot keep it waiting).
    *
-   * @returns Resolves when every queued line is written (or reported as failed).
+   * @returns Resolves when every line queued before the call is written (or reported as failed).
    */
   async flush(): Promise<void> {
-    while (this.#writing !== undefined) await this.#writing;
+    const target = this.#accepted;
+    // Before the first append of a burst starts, `#append` is the last one (settled): the loop
+    // comes back after the drain has started the next.
+    while (this.#done < target && this.#writing !== undefined) await this.#append;
   }
 
   /**
