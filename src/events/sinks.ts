@@ -7,7 +7,7 @@
  */
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
-import { pythonJson } from "../serialize/python_json.ts";
+import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import { trackWrites } from "../pending_writes.ts";
 import { linesWritten } from "../storage/lines_written.ts";
@@ -27,9 +27,6 @@ export interface EventSink {
   flush?(): void | Promise<void>;
 }
 
-/** A JSON string literal (ASCII only, as `pythonJson` writes it) or a separator outside one. */
-const TOKEN = /"(?:[^"\\]|\\.)*"|[,:]/g;
-
 /**
  * One event as its JSONL line, byte for byte as DRA writes it: Python's
  * `json.dumps(event, ensure_ascii=True)`, with the default separators `", "` and `": "` and every
@@ -39,10 +36,7 @@ const TOKEN = /"(?:[^"\\]|\\.)*"|[,:]/g;
  * @returns The line (no trailing newline).
  */
 export function eventLine(event: TraceEvent): string {
-  return pythonJson(event as unknown as JsonValue).replace(
-    TOKEN,
-    (t) => t.length === 1 ? `${t} ` : t,
-  );
+  return pythonJsonDumps(event as unknown as JsonValue);
 }
 
 /** Options of {@linkcode JsonlEventSink}. */
