@@ -24,6 +24,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { newSpanId } from "../ids.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
+import { truncateString } from "../redact/truncate.ts";
 import type { JsonObject } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
@@ -150,8 +151,8 @@ export class TraceSession {
    * process-wide one). A top-level `error` string is error text, masked as free text first.
    * Strings are cut to the policy's length while they are serialized, so a huge one is charged
    * to the serializer's budget at its kept size (its sibling fields stay) and its marker states
-   * its original length. Error text is masked whole before it is cut: masked after, a secret
-   * (or its replacement) at the cut would be masked to the end of the text, marker included.
+   * its original length. Error text is masked before it is cut to the policy's length (only its
+   * first 1 MiB at most, see `maskError`), so a secret at that cut is masked whole.
    *
    * @param attributes Raw attributes.
    * @returns JSON-safe, redacted attributes.
@@ -385,13 +386,21 @@ export class TraceSession {
   }
 }
 
+/** The most code points of error text that are masked (see `maskError`). */
+const MAX_MASKED_ERROR = 1 << 20;
+
 /**
- * Error text masked as free text (not cut: the rest of redaction truncates it). A policy that
- * throws on it (a subclass) leaves its replacement instead.
+ * Error text masked as free text. Masking costs time in the length of the text, so text longer
+ * than four times the policy's length plus 1024 code points (at most 1 MiB) is cut to that first,
+ * its marker stating its original length; the rest of redaction cuts it to the policy's length,
+ * so a secret at that cut is still masked whole. A policy that throws on it (a subclass) leaves
+ * its replacement instead.
  */
 function maskError(text: string, policy: RedactionPolicy): string {
   try {
-    return policy.redactText(text, { truncate: false });
+    const bound = Math.min(MAX_MASKED_ERROR, policy.maxStringLength * 4 + 1024);
+    const scanned = policy.enabled ? truncateString(text, bound) : text;
+    return policy.redactText(scanned, { truncate: false });
   } catch {
     return policy.replacement;
   }

@@ -28,7 +28,7 @@ import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
-import { truncateString } from "./truncate.ts";
+import { cutCodePoints, truncatedParts, truncateString } from "./truncate.ts";
 import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
@@ -254,7 +254,7 @@ export class RedactionPolicy {
       // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
       const quoted = text.includes('"') || text.includes("\\u0022");
       const scan = free && quoted && this.#keys.mayOccurIn(text);
-      const masked = scan ? this.#mask(text, depth, undefined, true) : text;
+      const masked = scan ? this.#maskKeepingMarker(text, depth, undefined, true) : text;
       return this.#cut(masked, truncate);
     }
     const long = truncate && text.length > this.maxStringLength;
@@ -268,7 +268,9 @@ export class RedactionPolicy {
     const last = text.charCodeAt(end);
     const json = (last === 0x7d || last === 0x5d) && (!free || depth === 0);
     const parsed = json ? parseOrUndefined(text) as JsonValue | undefined : undefined;
-    if (parsed === undefined) return this.#cut(this.#mask(text, depth, names, free), truncate);
+    if (parsed === undefined) {
+      return this.#cut(this.#maskKeepingMarker(text, depth, names, free), truncate);
+    }
     // Strings parsed from free text are free text too (a JSON error body's message can embed
     // JSON); `walk` carries that down.
     const walk: Walk = { path: [], objects: 0, free, kept: new Set() };
@@ -287,6 +289,25 @@ export class RedactionPolicy {
     // JSON nested in JSON strings twice at every level took time exponential in the nesting.
     if (long && !this.#keys.mayOccurIn(text)) return text;
     return this.#mask(text, depth, names, free, walk.kept);
+  }
+
+  /**
+   * `#mask` for text that may have been cut already: of a string truncation cut (see
+   * `truncatedParts`), only the kept prefix is masked and its marker is put back, so a sensitive
+   * value that straddles the cut (masked to the end of the text) does not take the marker, and
+   * its original length, with it. A prefix that masking made longer is cut back to its length.
+   */
+  #maskKeepingMarker(
+    text: string,
+    depth: number,
+    names: NameKeys | undefined,
+    free: boolean,
+  ): string {
+    const parts = truncatedParts(text);
+    if (parts === undefined) return this.#mask(text, depth, names, free);
+    const masked = this.#mask(parts.prefix, depth, names, free);
+    if (masked === parts.prefix) return text;
+    return `${cutCodePoints(masked, parts.kept)}...[truncated:${parts.length}]`;
   }
 
   /**

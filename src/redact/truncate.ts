@@ -103,13 +103,24 @@ export function truncateString(text: string, maxLength: number = 2048): string {
     text = cut.prefix;
     length = cut.length;
   }
+  return `${cutCodePoints(text, keep)}...[truncated:${length}]`;
+}
+
+/**
+ * The first `count` code points of a string (a surrogate pair counts once and is never split).
+ *
+ * @param text The string.
+ * @param count How many code points to keep (a fraction is rounded up; NaN keeps none).
+ * @returns The prefix; the string itself when it is not longer.
+ */
+export function cutCodePoints(text: string, count: number): string {
   let end = 0;
-  for (let kept = 0; kept < keep; kept++) {
+  for (let kept = 0; kept < count && end < text.length; kept++) {
     const c = text.charCodeAt(end);
     end += c >= 0xd800 && c <= 0xdbff && end + 1 < text.length &&
         (text.charCodeAt(end + 1) & 0xfc00) === 0xdc00
       ? 2
       : 1;
   }
-  return `${text.slice(0, end)}...[truncated:${length}]`;
+  return end >= text.length ? text : text.slice(0, end);
 }

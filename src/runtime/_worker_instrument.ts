@@ -3,11 +3,14 @@
  * invocation, ended when the response body has been delivered (not at the headers) or as
  * cancelled when workerd reports the client's disconnect on `request.signal`, and one flush per
  * invocation run through `ctx.waitUntil` after the handler and the user's own `waitUntil`
- * promises have settled. No timers. The flush never rejects; its report goes to `onFlush`.
+ * promises have settled; it also waits for the events layer's event-log lines still being
+ * written. No timers, but for that bounded wait (only while event-log lines are being written).
+ * The flush never rejects; its report goes to `onFlush`.
  *
  * @module
  */
 import { report } from "../diagnostics.ts";
+import { awaitWrites } from "../pending_writes.ts";
 import { TracerError } from "../errors.ts";
 import { checkRules, isBoolean, isFunction, isObject } from "../option_rules.ts";
 import type { Span } from "../span.ts";
@@ -178,7 +181,8 @@ function start(
 
 /**
  * Waits for the root span (or the client's disconnect), the handler and the user's `waitUntil`
- * work, then flushes, with the root span ended as cancelled if it is still open. Never rejects.
+ * work, then flushes, with the root span ended as cancelled if it is still open, and waits for
+ * the event-log lines still being written (at most 30 s; see `awaitWrites`). Never rejects.
  */
 async function flushAfter(
   tracer: Tracer,
@@ -191,7 +195,8 @@ async function flushAfter(
     await ended;
     await tracker.settled();
     cancel();
-    const result = await tracer.forceFlush();
+    // The events layer's JSONL event logs append to storage on their own: wait for them too.
+    const [result] = await Promise.all([tracer.forceFlush(), awaitWrites()]);
     options.onFlush?.(result);
   } catch (error) {
     report("error", "worker_flush_failed", "Cannot flush at the end of the invocation", error);

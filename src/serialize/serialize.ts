@@ -16,7 +16,8 @@
  * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed);
  * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`
  *   (past the `maxBytes` budget: the base64 of the leading bytes that fit, then
- *   `...[truncated:<n> bytes]` / `{type: "string", title}`, as strings keep a prefix);
+ *   `...[truncated:<n> bytes]` / `{type: "string", title}`, as strings keep a prefix; see
+ *   {@linkcode serializeTruncatingStrings} for the form cut to a string limit);
  * - functions → `"<function name>"`, symbols → `"Symbol(desc)"`;
  * - a throwing getter (or array item, or function `name`) → `"<error: message>"` for that
  *   property (`<function anonymous>`), a cycle → `"<circular reference>"`.
@@ -29,7 +30,12 @@
  */
 import { cutText } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
-import { codePointLength, truncatedParts, truncateString } from "../redact/truncate.ts";
+import {
+  codePointLength,
+  truncatedParts,
+  truncateString,
+  TRUNCATION_RESERVE,
+} from "../redact/truncate.ts";
 import { bytesToBase64 } from "./_base64.ts";
 import { jsonNumberLength, jsonStringBytes } from "./_json_length.ts";
 import {
@@ -355,20 +361,45 @@ class Walker {
   #bytes(bytes: Uint8Array, title: string | undefined): JsonValue {
     const encodedLength = Math.ceil(bytes.length / 3) * 4;
     const room = this.#budget - 2;
-    if (encodedLength <= room) {
+    if (encodedLength <= room && encodedLength <= this.#maxCodePoints) {
       this.#budget -= encodedLength + 2;
       this.#out({ type: "string", contentEncoding: "base64", title: title ?? "bytes" });
       return bytesToBase64(bytes);
     }
-    // The leading bytes that fit in half the room left, as strings keep a prefix (buffers that
-    // differ there differ), and only what is kept is charged: the fields after it keep the other
-    // half (charging the whole array left none, so objects differing only there shared a hash).
     this.truncated = true;
     this.#out({ type: "string", title: title ?? "bytes" });
-    const kept = bytes.subarray(0, Math.max(0, Math.floor(room / 8)) * 3);
-    const text = `${bytesToBase64(kept)}...[truncated:${bytes.length} bytes]`;
+    const text = this.#maxCodePoints < Infinity
+      ? this.#cutBytes(bytes, encodedLength, room)
+      : this.#bytesPrefix(bytes, room);
     this.#budget -= text.length + 2;
     return text;
+  }
+
+  /**
+   * Without a code-point limit: the leading bytes that fit in half the room left, as strings keep
+   * a prefix (buffers that differ there differ), and only what is kept is charged: the fields
+   * after it keep the other half (charging the whole array left none, so objects differing only
+   * there shared a hash).
+   */
+  #bytesPrefix(bytes: Uint8Array, room: number): string {
+    const kept = bytes.subarray(0, Math.max(0, Math.floor(room / 8)) * 3);
+    return `${bytesToBase64(kept)}...[truncated:${bytes.length} bytes]`;
+  }
+
+  /**
+   * With a code-point limit: what truncating the whole base64 text would keep (its first
+   * `limit - 16` characters, then `...[truncated:<its length>]`), encoding only those bytes, so
+   * redaction passes it unchanged; when that does not fit the room left, half the room.
+   */
+  #cutBytes(bytes: Uint8Array, encodedLength: number, room: number): string {
+    if (encodedLength === 0) return "";
+    const marker = `...[truncated:${encodedLength}]`;
+    const limited = Math.ceil(Math.max(0, this.#maxCodePoints - TRUNCATION_RESERVE));
+    const chars = limited + marker.length <= room
+      ? limited
+      : Math.min(limited, Math.max(0, Math.floor(room / 8)) * 4);
+    const kept = bytes.subarray(0, Math.ceil(chars / 4) * 3);
+    return `${bytesToBase64(kept).slice(0, chars)}${marker}`;
   }
 }
 
@@ -404,7 +435,9 @@ export function serialize(value: unknown, options?: SerializeOptions): Serialize
  * cut as `truncateString` cuts it (its first `maxCodePoints - 16` code points, then
  * `...[truncated:<original length in code points>]`), and the `maxBytes` budget is charged with
  * what is kept. A huge string then neither spends the budget of the fields after it nor reaches
- * redaction already cut with another length in its marker.
+ * redaction already cut with another length in its marker. Byte arrays whose base64 text is
+ * longer than the limit are cut the same way (without encoding what is cut away): the first
+ * `maxCodePoints - 16` characters of the base64, then `...[truncated:<its length>]`.
  *
  * @param value Any value.
  * @param options As for {@linkcode serialize} (`maxStringLength` still applies on top).
