@@ -9,6 +9,7 @@ import { configure } from "../src/portable.ts";
 import type { SpanProcessor } from "../src/processor/types.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import { isolated } from "./_support/global_state.ts";
+import { settles } from "./_support/settles.ts";
 
 /** A processor whose shutdown() never settles. */
 function stuck(): SpanProcessor {
@@ -17,17 +18,6 @@ function stuck(): SpanProcessor {
     forceFlush: async () => {},
     shutdown: () => new Promise<never>(() => {}),
   };
-}
-
-/** Whether `promise` settles within `ms` (generous: the bound under test is 200 ms). */
-async function settles(promise: Promise<unknown>, ms = 5_000): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => timer = setTimeout(resolve, ms, false));
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Runs `fn` with retirements waited for 200 ms, collecting the diagnostics' codes. */

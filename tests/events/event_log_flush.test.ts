@@ -16,33 +16,11 @@ import {
 import type { TraceScope } from "../../src/events/mod.ts";
 import { awaitWrites, setWriteWait } from "../../src/pending_writes.ts";
 import { portableParts } from "../../src/portable.ts";
-import { MemoryStorage } from "../../src/storage/memory.ts";
+import type { MemoryStorage } from "../../src/storage/memory.ts";
 import type { FlushReport } from "../../src/types.ts";
 import { isolated } from "../_support/global_state.ts";
-
-/** A memory storage whose appends take `ms` (a slow disk or network mount). */
-function slowStorage(ms: number): MemoryStorage {
-  const storage = new MemoryStorage();
-  const append = storage.appendLines.bind(storage);
-  storage.appendLines = async (path, lines) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return append(path, lines);
-  };
-  return storage;
-}
-
-/** A memory storage whose appends wait until `release()`. */
-function stalledStorage(): { storage: MemoryStorage; release: () => void } {
-  const storage = new MemoryStorage();
-  const append = storage.appendLines.bind(storage);
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => release = resolve);
-  storage.appendLines = async (path, lines) => {
-    await released;
-    return append(path, lines);
-  };
-  return { storage, release };
-}
+import { slowStorage, stalledStorage } from "../_support/slow_storage.ts";
+import { settles } from "../_support/settles.ts";
 
 /** Starts a run with `calls` tool calls; its log then holds `2 * calls + 1` lines. */
 function runWithCalls(calls: number): TraceScope {
@@ -57,17 +35,6 @@ function runWithCalls(calls: number): TraceScope {
 
 async function lines(storage: MemoryStorage, scope: TraceScope): Promise<number> {
   return (await storage.readLines(scope.tracePath!.split("/"))).length;
-}
-
-/** Whether `promise` settles within `ms`. */
-async function settles(promise: Promise<unknown>, ms = 5_000): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => timer = setTimeout(resolve, ms, false));
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 describe("flushing a configuration writes the event logs", () => {

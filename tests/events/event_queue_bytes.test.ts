@@ -7,19 +7,7 @@ import { eventLine, JsonlEventSink } from "../../src/events/mod.ts";
 import type { TraceEvent } from "../../src/events/mod.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
-
-/** A memory storage whose appends wait until `release()`. */
-function stalledStorage(): { storage: MemoryStorage; release: () => void } {
-  const storage = new MemoryStorage({ maxLineBytes: 64 << 20 });
-  const append = storage.appendLines.bind(storage);
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => release = resolve);
-  storage.appendLines = async (path, lines) => {
-    await released;
-    return append(path, lines);
-  };
-  return { storage, release };
-}
+import { stalledStorage } from "../_support/slow_storage.ts";
 
 /** An event whose line has about `bytes` bytes (strings of 2 KiB at most, as documents are). */
 function eventOf(bytes: number): TraceEvent {
@@ -36,7 +24,7 @@ async function appendStarted(): Promise<void> {
 
 describe("the JSONL event sink's byte bound", () => {
   it("drops events past maxPendingBytes, reports once, and writes what it queued", async () => {
-    const { storage, release } = stalledStorage();
+    const { storage, release } = stalledStorage({ maxLineBytes: 64 << 20 });
     const event = eventOf(300);
     const size = eventLine(event).length + 1;
     const sink = new JsonlEventSink(storage, ["t.jsonl"], { maxPendingBytes: 10 * size });
@@ -55,7 +43,7 @@ describe("the JSONL event sink's byte bound", () => {
   });
 
   it("holds 16 MiB of waiting lines by default", async () => {
-    const { storage, release } = stalledStorage();
+    const { storage, release } = stalledStorage({ maxLineBytes: 64 << 20 });
     const sink = new JsonlEventSink(storage, ["t.jsonl"]);
     const event = eventOf(1 << 20); // 1 MiB lines: 20 MiB offered
     await captureDiagnostics(async () => {

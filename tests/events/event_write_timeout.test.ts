@@ -7,34 +7,10 @@ import assert from "node:assert/strict";
 import type { Diagnostic } from "../../src/diagnostics.ts";
 import { EventTracer, finishTraceRun, startTraceRun, withTraceRun } from "../../src/events/mod.ts";
 import { awaitWrites, setWriteWait } from "../../src/pending_writes.ts";
-import { MemoryStorage } from "../../src/storage/memory.ts";
+import type { MemoryStorage } from "../../src/storage/memory.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
-
-/** A memory storage whose appends wait until `release()` (again stalled after `stall()`). */
-function stalledStorage(): { storage: MemoryStorage; release: () => void; stall: () => void } {
-  const storage = new MemoryStorage();
-  const append = storage.appendLines.bind(storage);
-  let release: () => void = () => {};
-  let released: Promise<void>;
-  const stall = () => void (released = new Promise<void>((resolve) => release = resolve));
-  stall();
-  storage.appendLines = async (path, lines) => {
-    await released;
-    return append(path, lines);
-  };
-  return { storage, release: () => release(), stall };
-}
-
-/** Whether `promise` settles within `ms`. */
-async function settles(promise: Promise<unknown>, ms = 5_000): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => timer = setTimeout(resolve, ms, false));
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { stalledStorage } from "../_support/slow_storage.ts";
+import { settles } from "../_support/settles.ts";
 
 /** Runs `fn` with writes waited for 100 ms, collecting the `event_write_timeout` reports. */
 async function withShortWait(fn: () => Promise<void>): Promise<Diagnostic[]> {

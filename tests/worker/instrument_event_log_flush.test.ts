@@ -13,33 +13,10 @@ import {
   startTraceRun,
 } from "../../src/events/mod.ts";
 import { awaitWrites, setWriteWait } from "../../src/pending_writes.ts";
-import { MemoryStorage } from "../../src/storage/memory.ts";
+import type { MemoryStorage } from "../../src/storage/memory.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { isolated, RecordingContext, setup, traced } from "./_helpers.ts";
-
-/** A memory storage whose appends take `ms`. */
-function slowStorage(ms: number): MemoryStorage {
-  const storage = new MemoryStorage();
-  const append = storage.appendLines.bind(storage);
-  storage.appendLines = async (path, lines) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return append(path, lines);
-  };
-  return storage;
-}
-
-/** A memory storage whose appends wait until `release()`. */
-function stalledStorage(): { storage: MemoryStorage; release: () => void } {
-  const storage = new MemoryStorage();
-  const append = storage.appendLines.bind(storage);
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => release = resolve);
-  storage.appendLines = async (path, lines) => {
-    await released;
-    return append(path, lines);
-  };
-  return { storage, release };
-}
+import { slowStorage, stalledStorage } from "../_support/slow_storage.ts";
 
 /** A worker whose fetch runs a traced agent run and finishes it without awaiting it. */
 function worker(storage: MemoryStorage, paths: string[], flushes: number[]) {
