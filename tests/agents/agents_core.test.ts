@@ -22,21 +22,8 @@ import {
   trace,
   TraceletAgentsProcessor,
 } from "../../src/agents/mod.ts";
-import { isWorkerd } from "../_support/runtime.ts";
 import { agentSetup, byType } from "./_helpers.ts";
-
-type Core = typeof import("@openai/agents-core");
-/**
- * Loaded lazily, and hidden from the workerd bundler: the package's workerd shim re-exports its
- * Node MCP stdio transport, which pulls `cross-spawn` (bare `child_process`, `fs`, `path`
- * imports) that the workerd test bundle cannot resolve, and Miniflare refuses non-literal
- * `import()` calls. These tests are skipped in workerd.
- */
-const loadCore = (): Promise<Core> =>
-  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<Core>)(
-    "@openai/agents-core",
-  );
-const skip = isWorkerd ? "@openai/agents-core does not bundle for workerd" : false;
+import { type Core, loadCore, skip } from "./_agents_core.ts";
 
 /** A fake model: first asks for the weather tool, then answers. Records a generation span like real model adapters do. */
 class FakeModel implements Model {

@@ -6,15 +6,7 @@ import assert from "node:assert/strict";
 import { BatchTraceProcessor, genSpanId, genTraceId } from "../../src/agents/mod.ts";
 import type { SpanView, TraceView } from "../../src/agents/mod.ts";
 import type { TracingProcessor as CoreTracingProcessor } from "@openai/agents-core";
-import { isWorkerd } from "../_support/runtime.ts";
-
-type Core = typeof import("@openai/agents-core");
-/** Loaded lazily and hidden from the workerd bundler (see agents_core.test.ts). */
-const loadCore = (): Promise<Core> =>
-  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<Core>)(
-    "@openai/agents-core",
-  );
-const skip = isWorkerd ? "@openai/agents-core does not bundle for workerd" : false;
+import { loadCore, skip } from "./_agents_core.ts";
 
 describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () => {
   it("has start, onTraceEnd and onSpanStart, which queue nothing", async () => {

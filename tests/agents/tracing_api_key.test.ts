@@ -15,16 +15,8 @@ import {
 } from "../../src/agents/mod.ts";
 import type { AgentSpan, AgentTrace } from "../../src/agents/mod.ts";
 import { captureDiagnostics } from "../_support/otlp_helpers.ts";
-import { isWorkerd } from "../_support/runtime.ts";
 import { agentSetup } from "./_helpers.ts";
-
-type Core = typeof import("@openai/agents-core");
-/** Loaded lazily and hidden from the workerd bundler (see agents_core.test.ts). */
-const loadCore = (): Promise<Core> =>
-  (new Function("specifier", "return import(specifier)") as (s: string) => Promise<Core>)(
-    "@openai/agents-core",
-  );
-const skip = isWorkerd ? "@openai/agents-core does not bundle for workerd" : false;
+import { loadCore, skip } from "./_agents_core.ts";
 
 const DEFAULT_KEY = "sk-default-0123456789";
 const TENANT_KEY = "sk-tenant-9876543210";

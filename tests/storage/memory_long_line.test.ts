@@ -4,19 +4,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryStorage } from "../../src/storage/memory.ts";
-import { type Diagnostic, resetReportedOnce, setDiagnosticsHook } from "../../src/diagnostics.ts";
+import { type Diagnostic, resetReportedOnce } from "../../src/diagnostics.ts";
+import { captureDiagnostics } from "../_support/collect.ts";
 
 /** Runs `fn` with diagnostics captured (once-only keys reset). */
 async function capture(fn: () => Promise<void>): Promise<Diagnostic[]> {
-  const seen: Diagnostic[] = [];
   resetReportedOnce();
-  const previous = setDiagnosticsHook((d) => void seen.push(d));
-  try {
-    await fn();
-  } finally {
-    setDiagnosticsHook(previous);
-  }
-  return seen;
+  return (await captureDiagnostics(fn)).diagnostics;
 }
 
 describe("MemoryStorage: a line longer than maxLineBytes", () => {
