@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised eighteen times, for correctness fixes only but two (sampling; the one-step attribute
+ * It was raised nineteen times, for correctness fixes only but two (sampling; the one-step attribute
  * copy, for speed):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
@@ -142,8 +142,12 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  * - 10293 → 10300 (2026-12-05, eleventh session): a seed-parity audit found `end()` overwriting a
  *   caller's own `dreadnode.type` / `dreadnode.label` (given in `attributes` or set later) with the
  *   span's, silently; dreadnode lets the caller's win and re-sets only the tags (+7 B).
+ *   10300 → 10339: a performance audit found `dropPolicy: "oldest"` costing O(queue) a span once
+ *   the queue is full (`splice(0, 1)`: 90 µs a span at maxQueueSize 32768, 232 µs at 131072 on
+ *   Node, during the outage that fills it); the queue now keeps a head index, compacted when a
+ *   quarter is taken (+39 B). Not speed on the normal path: a host slowed a thousandfold.
  */
-const CEILING_GZIP_BYTES = 10300;
+const CEILING_GZIP_BYTES = 10339;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
