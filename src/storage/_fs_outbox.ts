@@ -13,8 +13,14 @@
  * file); orphans and corrupt metadata files are deleted by the first listing of a later instance
  * once older than ten minutes. Updating an entry rewrites its metadata only while its body
  * exists; a metadata file whose body is gone (an update that raced an ack in another instance)
- * is never an entry, and every listing deletes it. Nothing is cached in memory, so several
- * instances (or processes) on one root see each other's entries.
+ * is never an entry, and every listing deletes it.
+ *
+ * Several instances (or processes) on one root see each other's entries: every listing reads the
+ * directory. The metadata of the entries it lists is kept in memory, so a listing reads only the
+ * metadata files it has not seen (a few at a time) instead of all of them; an id whose metadata
+ * file is no longer listed is forgotten. Only the retry fields of an entry can change (an update,
+ * maybe by another instance), so the store says `listsOldRetryFields` and the outbox's `peek` reads
+ * the metadata of an entry again before it relies on them.
  *
  * @module
  */
@@ -30,15 +36,23 @@ import {
   removeStale,
   writeAtomic,
 } from "./_fs.ts";
+import { ConcurrencyLimit } from "./_limit.ts";
 import type { OutboxStore } from "./_outbox.ts";
 import { isOutboxId, toOutboxInfo } from "./_outbox_entries.ts";
 import type { OutboxEntryInfo } from "./types.ts";
 import { utf8Decoder, utf8Encoder } from "../utf8.ts";
 
+/** How many metadata files a listing reads at once. */
+const READS_AT_ONCE = 8;
+
 /** An {@linkcode OutboxStore} in a directory. */
 export class FsOutboxStore implements OutboxStore {
+  /** Always true: listings return the retry fields as last read or written here. */
+  readonly listsOldRetryFields = true;
   readonly #fs: FileSystem;
   readonly #dir: string;
+  /** The metadata of the entries this store has read or written, by id. */
+  readonly #known = new Map<string, OutboxEntryInfo>();
   #swept = false;
 
   /**
@@ -57,28 +71,37 @@ export class FsOutboxStore implements OutboxStore {
   }
 
   /**
-   * Reads every entry's metadata; sweeps old orphans on the first call.
+   * Lists every entry's metadata: reads the directory, and the metadata files not read before;
+   * sweeps old orphans on the first call.
    *
-   * @returns The metadata, in directory order.
+   * @returns The metadata, in directory order; the retry fields as last read or written here.
    */
   async list(): Promise<OutboxEntryInfo[]> {
     let names: string[];
     try {
       names = await this.#fs.readDir(this.#dir);
     } catch (error) {
-      if (isNotFound(error)) return [];
+      if (isNotFound(error)) {
+        this.#known.clear();
+        return [];
+      }
       throw error;
     }
-    const infos: OutboxEntryInfo[] = [];
     const listed = new Set(names);
-    for (const name of names) {
-      const id = name.slice(0, -".json".length);
-      if (!name.endsWith(".json") || !isOutboxId(id)) continue;
-      const info = await this.get(id);
-      if (info === undefined) continue;
+    const ids = names.filter((name) => name.endsWith(".json"))
+      .map((name) => name.slice(0, -".json".length)).filter(isOutboxId);
+    for (const id of this.#known.keys()) {
+      if (!listed.has(`${id}.json`)) this.#known.delete(id); // removed, maybe by another instance
+    }
+    await this.#readUnknown(ids);
+    const infos: OutboxEntryInfo[] = [];
+    for (const id of ids) {
+      const info = this.#known.get(id);
+      if (info === undefined) continue; // corrupt, or removed since the listing
       // The body is written before the metadata, so it is missing only once removed (a listing
       // can also miss a file created while it runs: look again before deleting anything).
       if (!listed.has(`${id}.bin`) && !(await exists(this.#fs, this.#path(id, "bin")))) {
+        this.#known.delete(id);
         await removeIfExists(this.#fs, this.#path(id, "json"));
         continue;
       }
@@ -89,6 +112,18 @@ export class FsOutboxStore implements OutboxStore {
       await this.#sweep(names, new Set(infos.map((info) => info.id)));
     }
     return infos;
+  }
+
+  /** Reads the metadata of the ids not known yet, a few at a time; rejects with the first error. */
+  async #readUnknown(ids: readonly string[]): Promise<void> {
+    const limit = new ConcurrencyLimit(READS_AT_ONCE);
+    const reads = ids.filter((id) => !this.#known.has(id)).map((id) =>
+      limit.run(() => this.get(id))
+    );
+    // Every read settles before the listing goes on: none is left running into the next call.
+    for (const read of await Promise.allSettled(reads)) {
+      if (read.status === "rejected") throw read.reason;
+    }
   }
 
   /** Removes old orphan bodies, corrupt metadata and temporary files (see the module docs). */
@@ -104,17 +139,19 @@ export class FsOutboxStore implements OutboxStore {
   }
 
   /**
-   * Reads one entry's metadata. A corrupt metadata file is reported and treated as absent.
+   * Reads one entry's metadata from its file (and keeps it for listings). A corrupt metadata file
+   * is reported and treated as absent.
    *
    * @param id The entry id.
    * @returns The metadata or `undefined`.
    */
   async get(id: string): Promise<OutboxEntryInfo | undefined> {
+    this.#known.delete(id); // until read again
     const path = this.#path(id, "json");
     const bytes = await readIfExists(this.#fs, path);
     if (bytes === undefined) return undefined;
     try {
-      return toOutboxInfo(id, JSON.parse(utf8Decoder.decode(bytes)), "read");
+      return this.#keep(toOutboxInfo(id, JSON.parse(utf8Decoder.decode(bytes)), "read"));
     } catch (error) {
       reportOnce(
         path,
@@ -151,9 +188,17 @@ export class FsOutboxStore implements OutboxStore {
     await this.#writeInfo(info);
   }
 
-  #writeInfo(info: OutboxEntryInfo): Promise<void> {
+  async #writeInfo(info: OutboxEntryInfo): Promise<void> {
+    this.#known.delete(info.id); // until written: a failed write may have left the old file
     const bytes = utf8Encoder.encode(JSON.stringify(info));
-    return writeAtomic(this.#fs, this.#path(info.id, "json"), bytes);
+    await writeAtomic(this.#fs, this.#path(info.id, "json"), bytes);
+    this.#keep(info);
+  }
+
+  /** Keeps an entry's metadata for listings; returns it. */
+  #keep(info: OutboxEntryInfo): OutboxEntryInfo {
+    this.#known.set(info.id, info);
+    return info;
   }
 
   /**
@@ -175,6 +220,7 @@ export class FsOutboxStore implements OutboxStore {
    *   one of several processes removing it at once can).
    */
   async remove(id: string): Promise<boolean> {
+    this.#known.delete(id);
     const removed = await removeIfExists(this.#fs, this.#path(id, "json"));
     await removeIfExists(this.#fs, this.#path(id, "bin"));
     return removed;

@@ -7,10 +7,12 @@
  * @module
  */
 
+import { Fifo } from "../fifo.ts";
+
 /** Runs async tasks with at most `max` of them in flight. */
 export class ConcurrencyLimit {
   readonly #max: number;
-  readonly #waiting: (() => void)[] = [];
+  readonly #waiting = new Fifo<() => void>(); // resolves of the tasks waiting for a slot
   #active = 0;
 
   /** @param max The most tasks in flight (at least 1). */

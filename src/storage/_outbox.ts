@@ -32,10 +32,20 @@ import type {
 
 /** Where a {@linkcode BoundedOutbox} keeps its entries. Calls are never concurrent per outbox. */
 export interface OutboxStore {
-  /** Every stored entry's metadata, in any order. */
+  /**
+   * Every stored entry's metadata, in any order. With `listsOldRetryFields`, the retry fields
+   * (`attempts`, `notBefore`, `reason`) may be older than what is stored.
+   */
   list(): Promise<OutboxEntryInfo[]>;
-  /** One entry's metadata, or undefined when absent. */
+  /** One entry's metadata as stored now, or undefined when absent. */
   get(id: string): Promise<OutboxEntryInfo | undefined>;
+  /**
+   * True when `list` may return retry fields older than what is stored (a store that keeps the
+   * metadata it read in memory, while another process may update an entry): `peek` then reads
+   * each entry's metadata again with `get` before it checks `notBefore` or returns the entry.
+   * The other fields never change once an entry is written.
+   */
+  readonly listsOldRetryFields?: boolean;
   /** One entry's body, or undefined when absent. */
   readBody(id: string): Promise<Uint8Array | undefined>;
   /**
@@ -200,10 +210,14 @@ export class BoundedOutbox implements Outbox {
       const ids = new Set(infos.map((info) => info.id));
       this.#leases.prune(now, (id) => ids.has(id));
       const entries: OutboxEntry[] = [];
-      for (const info of infos) {
+      for (const listed of infos) {
         if (entries.length >= count) break;
-        if (info.id <= after || info.notBefore > dueBy) continue;
-        if (destination !== undefined && !isForDestination(info.contentType, destination)) continue;
+        if (listed.id <= after) continue;
+        if (destination !== undefined && !isForDestination(listed.contentType, destination)) {
+          continue;
+        }
+        const info = this.#store.listsOldRetryFields ? await this.#store.get(listed.id) : listed;
+        if (info === undefined || info.notBefore > dueBy) continue; // removed meanwhile, or not due
         if (lease !== undefined) {
           // Claimed before the read: an outbox sharing these leases may peek meanwhile.
           if (this.#leases.heldByOther(info.id, lease.owner, now)) continue;

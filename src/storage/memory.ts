@@ -19,6 +19,7 @@
 
 import { reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
+import { Fifo } from "../fifo.ts";
 import { BoundedOutbox, type OutboxStore } from "./_outbox.ts";
 import { outboxLimits } from "./_outbox_entries.ts";
 import { checkLines, checkPath } from "./_sanitize.ts";
@@ -129,9 +130,8 @@ export class MemoryStorage implements TraceStorage {
   readonly #outbox: BoundedOutbox;
   readonly #maxLineBytes: number;
   readonly #maxBlobBytes: number;
-  readonly #logs = new Map<string, Chunk[]>();
-  #chunks: (Chunk | undefined)[] = []; // every log's appends, oldest first, from #head on
-  #head = 0;
+  readonly #logs = new Map<string, Fifo<Chunk>>(); // each log's appends, oldest first
+  readonly #chunks = new Fifo<Chunk>(); // every log's appends, oldest first
   #lineBytes = 0;
   readonly #blobs = new Map<string, Uint8Array>();
   #blobBytes = 0;
@@ -185,9 +185,9 @@ export class MemoryStorage implements TraceStorage {
       if (first > 0) this.#dropLines(first);
       if (kept.length === 0) return Promise.resolve();
       const chunk: Chunk = { key, lines: first === 0 ? kept : kept.slice(first), bytes };
-      const log = this.#logs.get(key);
-      if (log === undefined) this.#logs.set(key, [chunk]);
-      else log.push(chunk);
+      let log = this.#logs.get(key);
+      if (log === undefined) this.#logs.set(key, log = new Fifo());
+      log.push(chunk);
       this.#chunks.push(chunk);
       this.#lineBytes += bytes;
       while (this.#lineBytes > this.#maxLineBytes) this.#evictOldestChunk();
@@ -198,17 +198,12 @@ export class MemoryStorage implements TraceStorage {
   }
 
   #evictOldestChunk(): void {
-    const oldest = this.#chunks[this.#head]!;
-    this.#chunks[this.#head++] = undefined; // an evicted chunk's lines are garbage at once
+    const oldest = this.#chunks.shift()!; // an evicted chunk's lines are garbage at once
     const log = this.#logs.get(oldest.key)!;
     log.shift(); // the globally oldest chunk is always the first of its log
     if (log.length === 0) this.#logs.delete(oldest.key);
     this.#lineBytes -= oldest.bytes;
     this.#dropLines(oldest.lines.length);
-    if (this.#head > 1024 && this.#head * 2 > this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
-      this.#head = 0;
-    }
   }
 
   #dropLongLine(bytes: number): void {
@@ -239,8 +234,10 @@ export class MemoryStorage implements TraceStorage {
    */
   readLines(path: StoragePath): Promise<string[]> {
     try {
-      const log = this.#logs.get(JSON.stringify(checkPath(path))) ?? [];
-      return Promise.resolve(log.flatMap((chunk) => chunk.lines));
+      const log = this.#logs.get(JSON.stringify(checkPath(path)));
+      return Promise.resolve(
+        log === undefined ? [] : log.toArray().flatMap((chunk) => chunk.lines),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
