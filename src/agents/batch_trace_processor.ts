@@ -106,6 +106,11 @@ export class BatchTraceProcessor implements TracingProcessor {
   readonly #stop = new AbortController();
   readonly #hurry = new AbortController();
   #queue: (TraceView | SpanView)[] = [];
+  /**
+   * Where the queue starts in `#queue`: taking a batch moves it instead of splicing the array
+   * (O(queue) a batch); `#take` drops the taken slots now and then.
+   */
+  #head = 0;
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
@@ -136,7 +141,7 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   /** Traces and spans waiting to be exported. */
   get queueLength(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
   /**
@@ -206,8 +211,9 @@ export class BatchTraceProcessor implements TracingProcessor {
       const done = await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
       clearBackgroundTimer(abort);
       if (!done) this.#stop.abort();
-      const left = this.#queue.length;
+      const left = this.queueLength;
       this.#queue = [];
+      this.#head = 0;
       if (left > 0) {
         report(
           "warn",
@@ -220,7 +226,7 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   #add(item: TraceView | SpanView): void {
     if (this.#closed) return;
-    if (this.#queue.length >= this.#maxQueueSize) {
+    if (this.queueLength >= this.#maxQueueSize) {
       if (!this.#dropping) {
         this.#dropping = true;
         report("warn", "agent_queue_full", "Trace queue is full: dropping new traces and spans");
@@ -229,7 +235,7 @@ export class BatchTraceProcessor implements TracingProcessor {
     }
     noteQueuedRedaction(item); // exported under the policy in force now, not a later one
     this.#queue.push(item);
-    if (this.#queue.length >= this.#triggerSize) this.#exportSoon();
+    if (this.queueLength >= this.#triggerSize) this.#exportSoon();
     else this.#arm();
   }
 
@@ -245,7 +251,7 @@ export class BatchTraceProcessor implements TracingProcessor {
   }
 
   #arm(): void {
-    if (this.#timers && this.#timer === undefined && this.#queue.length > 0 && !this.#closed) {
+    if (this.#timers && this.#timer === undefined && this.queueLength > 0 && !this.#closed) {
       this.#timer = setBackgroundTimer(() => {
         this.#timer = undefined;
         void this.#drain();
@@ -266,9 +272,9 @@ export class BatchTraceProcessor implements TracingProcessor {
     return this.#running = this.#running.then(async () => {
       this.#exportQueued = false;
       let sent = 0;
-      for (let left = this.#queue.length; left > 0 && this.#queue.length > 0;) {
+      for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
         if (deadline !== undefined && Date.now() >= deadline) break;
-        const batch = this.#queue.splice(0, Math.min(this.#maxBatchSize, left));
+        const batch = this.#take(Math.min(this.#maxBatchSize, left));
         left -= batch.length;
         try {
           await this.#exporter.export(batch, this.#stop.signal, deadline, this.#hurry.signal);
@@ -285,9 +291,24 @@ export class BatchTraceProcessor implements TracingProcessor {
       if (deadline === undefined || Date.now() < deadline) {
         delivered.set(this, deliveredBy(this) + sent);
       }
-      if (this.#queue.length < this.#maxQueueSize) this.#dropping = false;
+      if (this.queueLength < this.#maxQueueSize) this.#dropping = false;
       this.#arm();
     });
+  }
+
+  /**
+   * Takes the `count` oldest items off the queue, in time independent of its length; drops the
+   * taken slots once they are at least as many as the items left (amortized O(1) an item).
+   */
+  #take(count: number): (TraceView | SpanView)[] {
+    const end = this.#head + Math.min(count, this.queueLength);
+    const taken = this.#queue.slice(this.#head, end);
+    this.#head = end;
+    if (end >= this.queueLength) {
+      this.#queue = this.#queue.slice(end);
+      this.#head = 0;
+    }
+    return taken;
   }
 
   /** Waits for `work` at most `ms`; reports when it did not finish in time. */
