@@ -45,9 +45,13 @@ interface Memo {
   readonly fitted: Map<object, Map<string, Fitted>>;
 }
 
-const isWellFormed = String.prototype.isWellFormed as ((this: string) => boolean) | undefined;
+/** `String.prototype.isWellFormed` (ES2024) where the runtime has it. */
+const isWellFormed =
+  (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
 const isRawJSON = (JSON as { isRawJSON?: (value: unknown) => boolean }).isRawJSON;
 const objectTag = Object.prototype.toString;
+/** A UTF-16 surrogate: half of a pair, or lone. */
+const SURROGATE = /[\ud800-\udfff]/;
 
 /** UTF-8 bytes of `JSON.stringify(value)`; -1 when it is undefined. Throws as it does. */
 function stringifiedBytes(value: unknown): number {
@@ -147,6 +151,12 @@ function cutString(text: string, budget: number): string {
   // Every character takes at least one byte, so no fitting prefix is longer than the budget.
   let low = 0;
   let high = Math.min(text.length, budget);
+  if (!SURROGATE.test(text.slice(0, high + 1))) {
+    // Each longer prefix takes more bytes: the cut is where the budget runs out.
+    return text.slice(0, jsonStringBytes(text, false, budget - 2 - SUFFIX.length)) + SUFFIX;
+  }
+  // A prefix ending inside a surrogate pair takes more bytes than one keeping the whole pair (its
+  // lone half is written `\udXXX`): the bytes do not grow steadily, and this search decides.
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
     if (stringBytes(text.slice(0, mid) + SUFFIX) <= budget) low = mid;
