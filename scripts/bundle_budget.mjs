@@ -35,7 +35,7 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
 /**
  * The ratchet: the core may not grow past this many bytes of min+gzip (measured 9763 on
  * 2026-12-05). Lower it when the core shrinks; never raise it to make room for new features.
- * It was raised nineteen times, for correctness fixes only but two (sampling; the one-step attribute
+ * It was raised twenty times, for correctness fixes only but two (sampling; the one-step attribute
  * copy, for speed):
  * - 8800 → 9050: span methods that threw on hostile input (a revoked proxy, an object without a
  *   prototype, a throwing getter), span data that could make a whole batch unencodable, and an
@@ -146,8 +146,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   the queue is full (`splice(0, 1)`: 90 µs a span at maxQueueSize 32768, 232 µs at 131072 on
  *   Node, during the outage that fills it); the queue now keeps a head index, compacted when a
  *   quarter is taken (+39 B). Not speed on the normal path: a host slowed a thousandfold.
+ * - 10339 → 10431 (2026-12-05, twelfth session): a batch the receiver refused as too large (413,
+ *   from a Collector's body limit or a proxy's, nginx's 1 MiB by default; AI spans carry prompts
+ *   of 100 kB) was dropped whole as `http_413`; it is now sent again in halves, halved while
+ *   refused, within the export's deadline, so only a span too large on its own is lost (+92 B,
+ *   with its `export_split` warning).
  */
-const CEILING_GZIP_BYTES = 10339;
+const CEILING_GZIP_BYTES = 10431;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

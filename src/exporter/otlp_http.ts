@@ -13,7 +13,8 @@
  * resolves all of that and builds this exporter.
  *
  * Outcomes: delivered spans are `exported` (and `retried` when it took more than one attempt or
- * came from the outbox); spans the receiver rejected in a partial success are dropped as
+ * request, or came from the outbox); a batch refused as too large (413) is sent again in halves,
+ * halved while refused, so only a span too large on its own is dropped as `http_413`; spans the receiver rejected in a partial success are dropped as
  * `partial_success_rejected`; undeliverable batches are parked in the outbox (`persisted`), or,
  * without one, dropped as `http_<status>`, `deadline`, `retries_exhausted`, `aborted` or
  * `shutdown`. An export whose signal is aborted with the reason `"deadline"` (a processor's
@@ -24,7 +25,7 @@
 import type { OtlpEncoder } from "../otlp/encoder.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../otlp/encode_protobuf.ts";
 import { parseProtobufStatusMessage, type PartialSuccess } from "../otlp/partial_success.ts";
-import { addDropped, emptyReport } from "../processor/report.ts";
+import { addDropped, emptyReport, mergeReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { type Compressor, gzipWithCompressionStream } from "./_gzip.ts";
@@ -231,13 +232,21 @@ export class OtlpHttpExporter implements SpanExporter {
     return report;
   }
 
-  async #export(spans: readonly SpanRecord[], options: ExportOptions): Promise<FlushReport> {
+  /**
+   * Exports one batch; `part` marks half of a batch the receiver refused as too large (no outbox
+   * drain first, its delivered spans count as retried).
+   */
+  async #export(
+    spans: readonly SpanRecord[],
+    options: ExportOptions,
+    part?: boolean,
+  ): Promise<FlushReport> {
     const report = emptyReport();
     const count = spans.length;
     let accounted = false;
     try {
       const deadline = this.#deadline(options);
-      if (!this.#closed) {
+      if (!this.#closed && !part) {
         await this.#drain((Date.now() + deadline) / 2, options, false, report);
       }
       if (!count) return report;
@@ -251,12 +260,24 @@ export class OtlpHttpExporter implements SpanExporter {
       if (result.ok) {
         const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
         report.exported += count - rejected;
-        if (result.attempts > 1) report.retried += count - rejected;
+        if (result.attempts > 1 || part) report.retried += count - rejected;
         addDropped(report, "partial_success_rejected", rejected);
         if (partial) {
           this.#warn(
             "export_partial_success",
             `OTLP receiver rejected ${rejected} of ${count} spans: ${partial.errorMessage}`,
+          );
+        }
+      } else if (reason == "http_413" && count > 1) {
+        // The receiver (or a proxy before it) refuses a body this large: each half goes in a
+        // request of its own, halved again while refused, down to single spans, all within this
+        // export's deadline. Dropping the batch would lose spans it accepts in smaller requests.
+        this.#warn("export_split", `OTLP receiver refused ${count} spans as too large (413)`);
+        const half = count >> 1;
+        for (const batch of [spans.slice(0, half), spans.slice(half)]) {
+          mergeReport(
+            report,
+            await this.#export(batch, { signal: options.signal, deadline }, true),
           );
         }
       } else {

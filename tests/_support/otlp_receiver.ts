@@ -53,6 +53,11 @@ export interface ReceivedRequest {
 export class OtlpReceiver {
   /** Every request, in arrival order (reset requests included, with no body). */
   readonly requests: ReceivedRequest[] = [];
+  /**
+   * A body limit in bytes as received (compressed), like a proxy's or a Collector's: a larger
+   * request is answered 413 and accepts nothing, whatever is planned (the plan waits).
+   */
+  maxBodyBytes: number = Infinity;
   readonly #server: http.Server;
   readonly #sockets = new Set<Socket>();
   readonly #plan: Behavior[] = [];
@@ -149,6 +154,13 @@ export class OtlpReceiver {
     req.on("end", () => {
       if ("reset" in behavior) return;
       let body = new Uint8Array(Buffer.concat(chunks));
+      if (body.length > this.maxBodyBytes) {
+        this.#plan.unshift(behavior);
+        this.#record(req, new Uint8Array(0), "http_413", false);
+        res.writeHead(413, { "content-type": "text/plain" });
+        res.end("request entity too large");
+        return;
+      }
       if (req.headers["content-encoding"] === "gzip") body = new Uint8Array(gunzipSync(body));
       const json = String(req.headers["content-type"] ?? "").includes("json");
       if ("stall" in behavior) {
