@@ -6,6 +6,7 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
+import { Fifo } from "../fifo.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
 import type { TimerHandle } from "../processor/_timer.ts";
@@ -105,12 +106,8 @@ export class BatchTraceProcessor implements TracingProcessor {
   readonly #timers: boolean;
   readonly #stop = new AbortController();
   readonly #hurry = new AbortController();
-  #queue: (TraceView | SpanView)[] = [];
-  /**
-   * Where the queue starts in `#queue`: taking a batch moves it instead of splicing the array
-   * (O(queue) a batch); `#take` drops the taken slots now and then.
-   */
-  #head = 0;
+  /** Items waiting to be exported, oldest first (a head-index queue: taking a batch is O(batch)). */
+  readonly #queue = new Fifo<TraceView | SpanView>();
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
@@ -141,7 +138,7 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   /** Traces and spans waiting to be exported. */
   get queueLength(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
   /**
@@ -212,8 +209,7 @@ export class BatchTraceProcessor implements TracingProcessor {
       clearBackgroundTimer(abort);
       if (!done) this.#stop.abort();
       const left = this.queueLength;
-      this.#queue = [];
-      this.#head = 0;
+      this.#queue.clear();
       if (left > 0) {
         report(
           "warn",
@@ -274,7 +270,7 @@ export class BatchTraceProcessor implements TracingProcessor {
       let sent = 0;
       for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
         if (deadline !== undefined && Date.now() >= deadline) break;
-        const batch = this.#take(Math.min(this.#maxBatchSize, left));
+        const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
         left -= batch.length;
         try {
           await this.#exporter.export(batch, this.#stop.signal, deadline, this.#hurry.signal);
@@ -294,21 +290,6 @@ export class BatchTraceProcessor implements TracingProcessor {
       if (this.queueLength < this.#maxQueueSize) this.#dropping = false;
       this.#arm();
     });
-  }
-
-  /**
-   * Takes the `count` oldest items off the queue, in time independent of its length; drops the
-   * taken slots once they are at least as many as the items left (amortized O(1) an item).
-   */
-  #take(count: number): (TraceView | SpanView)[] {
-    const end = this.#head + Math.min(count, this.queueLength);
-    const taken = this.#queue.slice(this.#head, end);
-    this.#head = end;
-    if (end >= this.queueLength) {
-      this.#queue = this.#queue.slice(end);
-      this.#head = 0;
-    }
-    return taken;
   }
 
   /** Waits for `work` at most `ms`; reports when it did not finish in time. */

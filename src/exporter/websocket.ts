@@ -17,6 +17,7 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
+import { Fifo } from "../fifo.ts";
 import { numberAtLeast } from "../number_option.ts";
 import { addDropped, droppedTotal, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
@@ -92,12 +93,8 @@ export class WebSocketSpanExporter implements SpanExporter {
   readonly #maxQueued: number;
   readonly #maxMessage: number;
   readonly #connection: ReconnectingSocket;
-  /**
-   * Spans waiting to be sent, from `#head` on: sending one moves the head instead of shifting the
-   * array (O(queue) a span); `#dequeue` copies the rest down now and then.
-   */
-  #queue: (Entry | undefined)[] = [];
-  #head = 0;
+  /** Spans waiting to be sent, oldest first (a head-index queue: sending one is O(1)). */
+  readonly #queue = new Fifo<Entry>();
   #drained: (() => void)[] = [];
   #shutdown = false;
   #warnedFull = false;
@@ -230,8 +227,8 @@ export class WebSocketSpanExporter implements SpanExporter {
         continue;
       }
       // A full queue is sent first when the socket is open; while connecting it stays full.
-      if (this.#queued() >= this.#maxQueued) this.#pump();
-      if (this.#queued() >= this.#maxQueued) {
+      if (this.#queue.length >= this.#maxQueued) this.#pump();
+      if (this.#queue.length >= this.#maxQueued) {
         addDropped(result, "queue_full", 1);
         this.#warnFull("queue_full", "is still connecting");
         continue;
@@ -304,37 +301,9 @@ export class WebSocketSpanExporter implements SpanExporter {
     };
   }
 
-  /** How many spans wait to be sent. */
-  #queued(): number {
-    return this.#queue.length - this.#head;
-  }
-
-  /** Takes the oldest span off the queue, in time independent of the queue's length. */
-  #dequeue(): void {
-    this.#queue[this.#head++] = undefined; // its line can go now
-    if (this.#head === this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 > this.#queue.length) {
-      // Most of the array is sent: copy the rest down (amortized O(1) a span).
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-
-  /** Takes every queued span out of the queue; returns them, oldest first. */
-  #takeAll(): Entry[] {
-    const entries = (this.#head === 0 ? this.#queue : this.#queue.slice(this.#head)) as Entry[];
-    this.#queue = [];
-    this.#head = 0;
-    return entries;
-  }
-
   /** Takes the batch's spans out of the queue; returns how many there were. */
   #remove(batch: Batch): number {
-    const queued = this.#queued();
-    this.#queue = this.#takeAll().filter((entry) => entry.batch !== batch);
-    return queued - this.#queue.length;
+    return this.#queue.removeWhere((entry) => entry.batch === batch);
   }
 
   /** Counts `count` spans of `batch` as `outcome` and resolves its export once none is left. */
@@ -360,15 +329,15 @@ export class WebSocketSpanExporter implements SpanExporter {
     }
     // Spans queued while a failed socket finished closing: none opens before the backoff ends.
     if (state === "backoff") return void this.#failQueue("reconnect_backoff");
-    if (state === "none" && this.#queued() > 0) this.#connection.connect();
+    if (state === "none" && this.#queue.length > 0) this.#connection.connect();
     if (state !== "open") return;
     // The queue is read afresh for each span: what `send` and `#settle` call may change it.
-    while (this.#queued() > 0) {
-      const { line, batch } = this.#queue[this.#head] as Entry;
+    while (this.#queue.length > 0) {
+      const { line, batch } = this.#queue.peek() as Entry;
       // A lost connection has already failed the queue, this span included.
       const outcome = this.#connection.send(line);
       if (outcome === "lost") return;
-      this.#dequeue();
+      this.#queue.shift();
       if (outcome === "sent") this.#settle(batch, "exported");
       else {
         this.#settle(batch, "buffer_full");
@@ -414,21 +383,21 @@ export class WebSocketSpanExporter implements SpanExporter {
 
   /** Settles every queued span as `outcome`; returns how many there were. */
   #failQueue(outcome: string): number {
-    const entries = this.#takeAll();
+    const entries = this.#queue.take(this.#queue.length);
     for (const entry of entries) this.#settle(entry.batch, outcome);
     this.#notifyIfDrained();
     return entries.length;
   }
 
   #notifyIfDrained(): void {
-    if (this.#queued() > 0) return;
+    if (this.#queue.length > 0) return;
     const waiters = this.#drained;
     this.#drained = [];
     for (const resolve of waiters) resolve();
   }
 
   async #whenDrained(deadline: number | undefined): Promise<void> {
-    if (this.#queued() === 0) return;
+    if (this.#queue.length === 0) return;
     const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
     await settlesWithin(drained, numberAtLeast(deadline, 0, Infinity) - Date.now());
   }

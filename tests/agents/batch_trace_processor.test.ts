@@ -84,6 +84,26 @@ describe("BatchTraceProcessor", () => {
     assert.equal(processor.queueLength, 0);
   });
 
+  it("exports a long queue in full batches, in order, while items keep arriving", async () => {
+    const exporter = new Recorder();
+    const processor = new BatchTraceProcessor(exporter, { maxBatchSize: 64, timers: false });
+    for (let i = 0; i < 5000; i++) processor.onSpanEnd(item(`a${i}`));
+    const late = Array.from({ length: 10 }, (_, i) => `b${i}`);
+    const record = exporter.export.bind(exporter);
+    exporter.export = (items) => {
+      // Items queued during an export wait for the next drain, behind the rest.
+      if (exporter.batches.length % 20 === 0) processor.onSpanEnd(item(late.shift() ?? "x"));
+      record(items);
+    };
+    await processor.forceFlush();
+    assert.deepEqual(exporter.batches.map((b) => b.length), [...Array(78).fill(64), 8]);
+    assert.deepEqual(exporter.ids, Array.from({ length: 5000 }, (_, i) => `a${i}`));
+    assert.equal(processor.queueLength, 4);
+    await processor.forceFlush();
+    assert.deepEqual(exporter.ids.slice(5000), ["b0", "b1", "b2", "b3"]);
+    assert.equal(processor.queueLength, 0);
+  });
+
   it("drops the newest items when the queue is full, reporting once", () =>
     withDiagnostics(async (diagnostics) => {
       const exporter = new Recorder();
