@@ -62,6 +62,13 @@ export interface BatchTraceProcessorOptions {
 }
 
 const DELIVERED = Symbol.for("tracelet.agents.delivered");
+/**
+ * What the `on*` callbacks return: one promise, already resolved, so the processor has the
+ * `Promise<void>` signatures of `@openai/agents-core`'s `TracingProcessor` and needs no cast in
+ * `setTraceProcessors([...])`, without a new promise per span.
+ */
+const DONE: Promise<void> = Promise.resolve();
+
 const shared = globalThis as unknown as Record<symbol, WeakMap<object, number> | undefined>;
 /** Items delivered per processor, shared by every copy of tracelet (one runs the exit flush). */
 const delivered = shared[DELIVERED] ??= new WeakMap();
@@ -151,32 +158,42 @@ export class BatchTraceProcessor implements TracingProcessor {
    * Queues the trace (its header is exported before its spans).
    *
    * @param trace The trace that started.
+   * @returns A promise already resolved (the `Promise<void>` agents-core's interface asks for).
    */
-  onTraceStart(trace: TraceView): void {
+  onTraceStart(trace: TraceView): Promise<void> {
     this.#add(trace);
+    return DONE;
   }
 
   /**
    * Does nothing: a trace is queued when it starts (as in the OpenAI Agents SDKs).
    *
    * @param _trace The trace that ended.
+   * @returns A promise already resolved.
    */
-  onTraceEnd(_trace: TraceView): void {}
+  onTraceEnd(_trace: TraceView): Promise<void> {
+    return DONE;
+  }
 
   /**
    * Does nothing: a span is queued when it ends (as in the OpenAI Agents SDKs).
    *
    * @param _span The span that started.
+   * @returns A promise already resolved.
    */
-  onSpanStart(_span: SpanView): void {}
+  onSpanStart(_span: SpanView): Promise<void> {
+    return DONE;
+  }
 
   /**
    * Queues the span.
    *
    * @param span The span that ended.
+   * @returns A promise already resolved.
    */
-  onSpanEnd(span: SpanView): void {
+  onSpanEnd(span: SpanView): Promise<void> {
     this.#add(span);
+    return DONE;
   }
 
   /**

@@ -29,11 +29,11 @@ describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () =>
     } as unknown as SpanView;
     try {
       assert.equal(batch.start(), undefined);
-      batch.onTraceEnd(t as TraceView);
-      batch.onSpanStart(s);
+      assert.equal(await batch.onTraceEnd(t as TraceView), undefined);
+      assert.ok(batch.onSpanStart(s) instanceof Promise, "agents-core awaits each callback");
       assert.equal(batch.queueLength, 0);
-      batch.onTraceStart(t as TraceView);
-      batch.onSpanEnd(s);
+      assert.equal(await batch.onTraceStart(t as TraceView), undefined);
+      assert.equal(await batch.onSpanEnd(s), undefined);
       assert.equal(batch.queueLength, 2);
       await batch.forceFlush();
       assert.deepEqual(exported, [t, s]);
@@ -54,7 +54,10 @@ describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () =>
     }, { scheduleDelayMs: 60_000 });
     try {
       // Its methods return void where agents-core's type says Promise<void>: the SDK awaits them.
-      core.setTraceProcessors([batch as unknown as CoreTracingProcessor]);
+      // No cast: the on* methods return Promise<void>, as agents-core's interface asks (deno check
+      // fails here if they do not).
+      const slot: CoreTracingProcessor = batch;
+      core.setTraceProcessors([slot]);
       // agents-core disables its tracing when NODE_ENV=test (Bun sets it); turn it on explicitly.
       core.setTracingDisabled(false);
       const result = await core.withTrace("wf", async () => {
