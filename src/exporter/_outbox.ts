@@ -7,7 +7,9 @@
  * A retryable failure (network, timeout, 408/429/5xx) ends the drain, since the server is not
  * healthy right now; a non-retryable one (for example 400) only backs that entry off and the
  * drain goes on with the next. An entry that failed `maxAttempts` times is given up and counted
- * as dropped (`outbox_expired`), as are entries the outbox removes for their age.
+ * as dropped (`outbox_expired`), as are entries the outbox removes for their age. An entry of
+ * several spans refused as too large (413) is replaced by its halves, due now
+ * (`_outbox_split.ts`).
  *
  * A drain delivers at most `maxDeliveriesPerDrain` entries (default: the outbox's
  * `deliveriesPerDrain` hint, 16 on Cloudflare, else 256) and leases the entries it reads, so two
@@ -19,8 +21,9 @@ import { checkRules, isFiniteAtLeast, isPositiveInteger, type Rule } from "../op
 import { addDropped } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
 import { splitContentType, tagContentType } from "../storage/_destination.ts";
-import type { Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
+import type { EnqueueResult, Outbox, OutboxEntry, OutboxInput } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
+import { type SplitContext, splitRefusedEntry } from "./_outbox_split.ts";
 import type { SendResult } from "./otlp_http.ts";
 
 /** Outbox retry settings. */
@@ -122,7 +125,8 @@ interface Delivery {
   exported: boolean;
   /**
    * An enqueue removed the entry during the attempt (`outbox_full` or `outbox_expired`): the
-   * drain counts it so if the attempt fails.
+   * drain counts it so if the attempt fails. Also noted after the attempt, for a split that keeps
+   * the entry after all.
    */
   evicted?: string;
   /**
@@ -190,9 +194,47 @@ function claimDrop(delivery: Delivery): boolean {
 function evictionDrops(outbox: Outbox, id: string, reason: string): boolean {
   const delivery = deliveries.get(outbox)?.get(id);
   if (delivery === undefined) return true;
-  if (delivery.done) return !delivery.exported && claimDrop(delivery);
+  if (delivery.done && delivery.exported) return false;
   delivery.evicted = reason;
-  return false;
+  return delivery.done && claimDrop(delivery);
+}
+
+/**
+ * Counts what an enqueue removed: expired entries as `outbox_expired`, evicted ones as
+ * `outbox_full` (save those {@linkcode evictionDrops} leaves to a drain).
+ *
+ * @returns Whether it evicted spans that are lost.
+ */
+function countRemoved(outbox: Outbox, result: EnqueueResult, report: FlushReport): boolean {
+  for (const expired of result.expired ?? []) {
+    if (evictionDrops(outbox, expired.id, "outbox_expired")) {
+      addDropped(report, "outbox_expired", expired.spanCount);
+    }
+  }
+  const lost = result.evicted.filter((e) => evictionDrops(outbox, e.id, "outbox_full"));
+  for (const evicted of lost) addDropped(report, "outbox_full", evicted.spanCount);
+  return lost.length > 0;
+}
+
+/**
+ * What splitting a refused entry needs: its delivery's claim (given back, an eviction seen
+ * meanwhile then counted, when the entry stays) and eviction counting as in `parkBatch`.
+ */
+function splitContext(ctx: DrainContext, entry: OutboxEntry, delivery: Delivery): SplitContext {
+  const { outbox, report, onProblem } = ctx;
+  return {
+    outbox,
+    report,
+    onProblem,
+    claim: () => claimDrop(delivery),
+    release: () => {
+      delivery.dropped = false;
+      if (delivery.evicted !== undefined) countEvicted(ctx, entry, delivery, delivery.evicted);
+    },
+    countRemoved: (result) => {
+      if (countRemoved(outbox, result, report)) onProblem?.("outbox_full", OUTBOX_FULL);
+    },
+  };
 }
 
 /** The drain's delivery bound: the option, else the outbox's hint when usable, else 256. */
@@ -208,7 +250,7 @@ function deliveryBudget(ctx: DrainContext): number {
  * that belong to another exporter's destination, never hide newer due ones and their bodies are
  * not read (an outbox that ignores the peek options still works: what it returns twice, early or
  * for another destination is skipped here). It leases what it reads until shortly after its
- * deadline, and delivers at most its budget of entries.
+ * deadline, and delivers at most its budget of entries, the halves of an entry it split included.
  *
  * @param ctx The drain context.
  * @returns The earliest epoch ms at which another drain could deliver something that this drain
@@ -223,6 +265,7 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
   let nextDue = Infinity;
   let processed = 0;
   for (;;) {
+    let split = false; // an entry was replaced by its halves, due now: read on past a short page
     const now = Date.now();
     if (ctx.signal?.aborted || now >= ctx.deadline || processed >= budget) return now;
     const page = Math.min(PEEK, budget - processed);
@@ -262,6 +305,13 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       if (evicted !== undefined) countEvicted(ctx, entry, delivery, evicted);
       if (result.reason === "aborted") return Date.now();
       if (evicted === undefined) { // an evicted entry is gone: nothing to give up or back off
+        if (
+          result.reason === "http_413" && entry.spanCount > 1 &&
+          await splitRefusedEntry(splitContext(ctx, entry, delivery), entry, type)
+        ) {
+          split = true;
+          continue;
+        }
         const attempts = entry.attempts + 1;
         if (attempts >= policy.maxAttempts) {
           // Claimed before the ack: an enqueue that evicted the entry may report it meanwhile.
@@ -282,7 +332,7 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
       }
       if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
     }
-    if (!advanced || entries.length < page) return nextDue;
+    if (!advanced || (entries.length < page && !split)) return nextDue;
   }
 }
 
@@ -336,14 +386,8 @@ export async function parkBatch(
         result.rejected === "too_large" ? "outbox_too_large" : "outbox_full",
         count,
       );}
-    for (const expired of result.expired ?? []) {
-      if (evictionDrops(outbox, expired.id, "outbox_expired")) {
-        addDropped(report, "outbox_expired", expired.spanCount);
-      }
-    }
-    const lost = result.evicted.filter((e) => evictionDrops(outbox, e.id, "outbox_full"));
-    for (const evicted of lost) addDropped(report, "outbox_full", evicted.spanCount);
-    if (!result.accepted || lost.length > 0) {
+    const lost = countRemoved(outbox, result, report);
+    if (!result.accepted || lost) {
       return { notBefore, problem: { code: "outbox_full", message: OUTBOX_FULL } };
     }
     return { notBefore };
