@@ -28,16 +28,10 @@
  *
  * @module
  */
-import { cutText } from "../cut_text.ts";
 import { numberAtLeast } from "../number_option.ts";
-import {
-  codePointLength,
-  truncatedParts,
-  truncateString,
-  TRUNCATION_RESERVE,
-} from "../redact/truncate.ts";
 import { bytesToBase64 } from "./_base64.ts";
 import { jsonNumberLength, jsonStringBytes } from "./_json_length.ts";
+import { PLAIN_CUT, type StringCut, stringCut } from "./_string_cut.ts";
 import {
   CIRCULAR_MARKER,
   DEFAULT_MAX_BYTES,
@@ -100,16 +94,16 @@ class Walker {
   readonly #seen = new Set<object>();
   readonly #maxDepth: number;
   readonly #maxString: number;
-  /** Longer strings (in code points) are cut as redaction cuts them. */
-  readonly #maxCodePoints: number;
+  /** How strings and byte arrays that do not fit are cut. */
+  readonly #cuts: StringCut;
   readonly #stack: boolean;
   readonly #schemas: boolean;
   readonly #python: boolean;
   #budget: number;
 
-  constructor(options: SerializeOptions | undefined, maxCodePoints?: number) {
+  constructor(options: SerializeOptions | undefined, cuts: StringCut) {
     const o = readSerializeOptions(options);
-    this.#maxCodePoints = numberAtLeast(maxCodePoints, 0, Infinity);
+    this.#cuts = cuts;
     this.#maxDepth = numberAtLeast(o?.maxDepth, 0, DEFAULT_MAX_DEPTH);
     this.#budget = numberAtLeast(o?.maxBytes, 0, DEFAULT_MAX_BYTES);
     this.#maxString = numberAtLeast(o?.maxStringLength, 0, Infinity);
@@ -160,36 +154,20 @@ class Walker {
 
   /** A string as written, within the limits; the budget is charged with what is kept. */
   #string(value: string): string {
-    const text = value.length > this.#maxCodePoints
-      ? truncateString(value, this.#maxCodePoints)
-      : value;
+    const text = this.#cuts.limit(value);
     if (text !== value) this.truncated = true;
     const bytes = jsonStringBytes(text, this.#python);
     const room = this.#budget - 2;
-    if (bytes <= room && text.length <= this.#maxString) {
+    const cut = bytes <= room && text.length <= this.#maxString
+      ? undefined
+      : this.#cuts.cut(value, text, this.#maxString, room, this.#python);
+    if (cut === undefined) {
       this.#budget -= bytes + 2;
       return text;
     }
-    const kept = this.#cut(value, text, room);
-    this.#budget -= (kept === text ? bytes : jsonStringBytes(kept, this.#python)) + 2;
-    return kept;
-  }
-
-  /**
-   * A string cut to `maxStringLength` and to the budget's `room`, ending with
-   * `...[truncated:<original length>]`. With a code-point limit, that length is in code points
-   * and a string already cut (`text`) keeps the length its marker states, so redaction passes
-   * the result unchanged.
-   */
-  #cut(value: string, text: string, room: number): string {
-    const parts = this.#maxCodePoints < Infinity ? truncatedParts(text) : undefined;
-    const source = parts?.prefix ?? text;
-    const fit = Math.min(this.#maxString, jsonStringBytes(source, this.#python, Math.max(0, room)));
-    if (parts === undefined && source.length <= fit) return source;
     this.truncated = true;
-    const length = parts?.length ??
-      (this.#maxCodePoints < Infinity ? codePointLength(value) : value.length);
-    return `${cutText(source, fit)}...[truncated:${length}]`;
+    this.#budget -= (cut === text ? bytes : jsonStringBytes(cut, this.#python)) + 2;
+    return cut;
   }
 
   #marker(text: string): string {
@@ -360,46 +338,16 @@ class Walker {
 
   #bytes(bytes: Uint8Array, title: string | undefined): JsonValue {
     const encodedLength = Math.ceil(bytes.length / 3) * 4;
-    const room = this.#budget - 2;
-    if (encodedLength <= room && encodedLength <= this.#maxCodePoints) {
+    const cut = this.#cuts.bytes(bytes, encodedLength, this.#budget - 2);
+    if (cut === undefined) {
       this.#budget -= encodedLength + 2;
       this.#out({ type: "string", contentEncoding: "base64", title: title ?? "bytes" });
       return bytesToBase64(bytes);
     }
     this.truncated = true;
     this.#out({ type: "string", title: title ?? "bytes" });
-    const text = this.#maxCodePoints < Infinity
-      ? this.#cutBytes(bytes, encodedLength, room)
-      : this.#bytesPrefix(bytes, room);
-    this.#budget -= text.length + 2;
-    return text;
-  }
-
-  /**
-   * Without a code-point limit: the leading bytes that fit in half the room left, as strings keep
-   * a prefix (buffers that differ there differ), and only what is kept is charged: the fields
-   * after it keep the other half (charging the whole array left none, so objects differing only
-   * there shared a hash).
-   */
-  #bytesPrefix(bytes: Uint8Array, room: number): string {
-    const kept = bytes.subarray(0, Math.max(0, Math.floor(room / 8)) * 3);
-    return `${bytesToBase64(kept)}...[truncated:${bytes.length} bytes]`;
-  }
-
-  /**
-   * With a code-point limit: what truncating the whole base64 text would keep (its first
-   * `limit - 16` characters, then `...[truncated:<its length>]`), encoding only those bytes, so
-   * redaction passes it unchanged; when that does not fit the room left, half the room.
-   */
-  #cutBytes(bytes: Uint8Array, encodedLength: number, room: number): string {
-    if (encodedLength === 0) return "";
-    const marker = `...[truncated:${encodedLength}]`;
-    const limited = Math.ceil(Math.max(0, this.#maxCodePoints - TRUNCATION_RESERVE));
-    const chars = limited + marker.length <= room
-      ? limited
-      : Math.min(limited, Math.max(0, Math.floor(room / 8)) * 4);
-    const kept = bytes.subarray(0, Math.ceil(chars / 4) * 3);
-    return `${bytesToBase64(kept).slice(0, chars)}${marker}`;
+    this.#budget -= cut.length + 2;
+    return cut;
   }
 }
 
@@ -426,7 +374,7 @@ function isSharedBuffer(o: object): boolean {
  * ```
  */
 export function serialize(value: unknown, options?: SerializeOptions): Serialized {
-  return walkValue(value, options, undefined);
+  return walkValue(value, options, PLAIN_CUT);
 }
 
 /**
@@ -451,16 +399,16 @@ export function serializeTruncatingStrings(
   options: SerializeOptions | undefined,
   maxCodePoints: number,
 ): Serialized {
-  return walkValue(value, options, maxCodePoints);
+  return walkValue(value, options, stringCut(maxCodePoints));
 }
 
 function walkValue(
   value: unknown,
   options: SerializeOptions | undefined,
-  maxCodePoints: number | undefined,
+  cuts: StringCut,
 ): Serialized {
   try {
-    const walker = new Walker(options, maxCodePoints);
+    const walker = new Walker(options, cuts);
     const result = walker.walk(value, 0);
     return { value: result, schema: walker.s, truncated: walker.truncated };
   } catch (error) {
