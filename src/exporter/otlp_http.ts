@@ -252,7 +252,8 @@ export class OtlpHttpExporter implements SpanExporter {
       if (!count) return report;
       const { contentType } = this.#encoder;
       const body = this.#encoder.encode(spans);
-      const result = this.#closed
+      // Halves of a refused batch are part of an export in progress, which shutdown waits for.
+      const result = this.#closed && !part
         ? { ok: false, attempts: 0, reason: "shutdown", drop: "shutdown" }
         : await this.#send(body, contentType, deadline, options.signal);
       accounted = true;
@@ -287,7 +288,8 @@ export class OtlpHttpExporter implements SpanExporter {
             `${count} spans not delivered: ${reason}${result.detail ? ` (${result.detail})` : ""}`,
           );
         }
-        if (this.#outbox) {
+        // A body of one span refused as too large can never be delivered: dropped, not parked.
+        if (this.#outbox && reason != "http_413") {
           await this.#outbox.park(
             this.#link,
             { body, contentType, spanCount: count, reason },
@@ -317,7 +319,8 @@ export class OtlpHttpExporter implements SpanExporter {
     maxAttempts = Infinity,
   ): Promise<SendResult> {
     const headers: Record<string, string> = { ...this.#headers, "content-type": contentType };
-    if (this.#compress) {
+    // Not for a body that cannot be sent any more (an abort or the deadline during a split).
+    if (this.#compress && !signal?.aborted && deadline > Date.now()) {
       try {
         body = await this.#compress(body);
         headers["content-encoding"] = "gzip";

@@ -183,4 +183,80 @@ describe("a 413 answer (body too large)", () => {
     });
     await exporter.shutdown();
   });
+  it("drops a single span refused as too large at once, with an outbox too (parking it cannot help)", async () => {
+    const parked: UndeliveredBatch[] = [];
+    const outbox: ExportOutbox = {
+      park(_link, batch, _retryAfter, report) {
+        parked.push(batch);
+        report.persisted += batch.spanCount;
+        return Promise.resolve();
+      },
+      drain: () => Promise.resolve(),
+    };
+    const { fetch, sizes } = limitedFetch(0); // a receiver refusing everything as too large
+    const exporter = new OtlpHttpExporter({ compression: "none", outbox, fetch });
+    await withDiagnostics(async () => {
+      const report = await exporter.export(bulkySpans(8, 10));
+      assert.deepEqual(report.dropped, { http_413: 8 });
+      assert.equal(report.persisted, 0);
+      assert.deepEqual(parked, [], "nothing parked: the outbox would only fill with them");
+      assert.equal(sizes.length, 15);
+    });
+    await exporter.shutdown();
+  });
+
+  it("keeps sending the halves when shutdown() comes during the split (it waits for the export)", async () => {
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => release = resolve);
+    let calls = 0;
+    const exporter = new OtlpHttpExporter({
+      compression: "none",
+      fetch: async (_url, init) => {
+        calls++;
+        if (calls == 1) await first; // the whole batch: answered 413 once shutdown() has begun
+        const bytes = (init.body as Uint8Array).length;
+        return new Response("", { status: calls == 1 || bytes > 2000 ? 413 : 200 });
+      },
+    });
+    await withDiagnostics(async () => {
+      const exported = exporter.export(bulkySpans(16, 200));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const closed = exporter.shutdown();
+      release();
+      const report = await exported;
+      await closed;
+      assert.equal(report.exported, 16, JSON.stringify(report));
+      assert.deepEqual(report.dropped, {});
+      assert.ok(calls >= 3);
+      // After shutdown, a new export is not sent.
+      const late = await exporter.export(bulkySpans(2, 10));
+      assert.deepEqual(late.dropped, { shutdown: 2 });
+    });
+  });
+
+  it("stops compressing and sending once the export is aborted mid-split; every span counted once", async () => {
+    const controller = new AbortController();
+    let compressed = 0;
+    let sentAfterAbort = 0;
+    const exporter = new OtlpHttpExporter({
+      compress: (bytes) => {
+        compressed++;
+        return Promise.resolve(bytes);
+      },
+      fetch: () => {
+        if (controller.signal.aborted) sentAfterAbort++;
+        controller.abort("deadline"); // a processor's shutdown deadline passes during the first request
+        return Promise.resolve(new Response("too large", { status: 413 }));
+      },
+    });
+    await withDiagnostics(async () => {
+      const report = await exporter.export(bulkySpans(256, 10), { signal: controller.signal });
+      const dropped = Object.values(report.dropped).reduce((a, b) => a + b, 0);
+      assert.equal(dropped + report.exported + report.persisted + report.failed, 256);
+      assert.equal(report.dropped.deadline, 256, JSON.stringify(report));
+      assert.equal(compressed, 1, "only the body sent before the abort was compressed");
+      assert.equal(sentAfterAbort, 0);
+    });
+    await exporter.shutdown();
+  });
 });
