@@ -9,15 +9,18 @@
  * is split into requests of at most {@linkcode KEEPALIVE_BYTES}, sent keepalive while they fit
  * the page's budget and as ordinary requests after that. The parts that failed are remembered
  * by the body's content (for the last 64 split bodies), so the exporter's retry, or the outbox's
- * redelivery of its copy, sends only what was not delivered. A part refused for good (a status
- * not worth retrying) is not sent again: its spans count as rejected in the partial success
- * the split body is answered with once the rest is delivered. Where there is no `document` (web
- * and service workers, which no page exit ends) nothing is registered.
+ * redelivery of its copy, sends only what was not delivered. A part of several spans refused as
+ * too large (413, a receiver's body limit below the parts' size) is sent again as parts of at most
+ * half its size, halved while refused, so only a span too large on its own is lost (answering the
+ * exporter 413 would make it send the parts already delivered again). A part refused for good (a
+ * status not worth retrying) is not sent again: its spans count as rejected in the partial
+ * success the split body is answered with once the rest is delivered. Where there is no
+ * `document` (web and service workers, which no page exit ends) nothing is registered.
  *
  * @module
  */
 import type { FetchLike } from "../exporter/otlp_http.ts";
-import { encodePartialSuccess, splitOtlpBody } from "../exporter/_otlp_split.ts";
+import { encodePartialSuccess, type OtlpPart, splitOtlpBody } from "../exporter/_otlp_split.ts";
 import { readBodyStart } from "../exporter/_read_body.ts";
 import { isRetryableStatus } from "../exporter/_retry.ts";
 import { parseJsonPartialSuccess, parseProtobufPartialSuccess } from "../otlp/partial_success.ts";
@@ -40,11 +43,14 @@ interface Target {
  * page's keepalive budget is sent with `keepalive: true`. Every request is started at once
  * (synchronously). The parts a failed request did not deliver are remembered by the body's
  * content, so a retry of that body (the exporter's, or the outbox's redelivery of its copy)
- * sends only those, hidden or not: no span is delivered twice. A part refused for good (an
- * answer not worth retrying, such as a 400) is settled: its spans count as rejected. The answer
- * is the first failure worth retrying (a rejection rejects); when there is none, a 200 whose
- * partial success sums the spans the receiver rejected in every part (refused parts included),
- * or, when no part was ever accepted, the first refusal.
+ * sends only those, hidden or not: no span is delivered twice. A part of several spans refused
+ * as too large (413) is sent again at once as parts of at most half its size, halved while
+ * refused (at most 2n − 1 requests for its n spans); each of them counts as a part from then on.
+ * A part refused for good (an answer not worth retrying, such as a 400, or a 413 to a single
+ * span) is settled: its spans count as rejected. The answer is the first failure worth retrying
+ * (a rejection rejects); when there is none, a 200 whose partial success sums the spans the
+ * receiver rejected in every part (refused parts included), or, when no part was ever accepted,
+ * the first refusal.
  *
  * @param inner The fetch to call; the global `fetch` at call time by default.
  * @returns The wrapped fetch.
@@ -61,10 +67,14 @@ export function pageFetch(inner?: FetchLike): FetchLike {
     const memo = key === undefined ? undefined : undelivered.get(key);
     if (!memo && !page.hidden) return send(url, init);
     const all = splittable ? splitOtlpBody(body, type, KEEPALIVE_BYTES) : [{ body }];
-    const indices = memo?.left.filter((i) => i < all.length) ?? all.map((_, i) => i);
-    const results = await Promise.allSettled(
-      indices.map((i) => sendPart(send, url, init, all[i].body)),
-    );
+    const paths = memo?.left ?? all.map((_, i) => [i]);
+    const sends: Promise<Delivery[]>[] = [];
+    for (const path of paths) {
+      const part = partAt(all, path, type);
+      if (part) sends.push(deliver(send, url, init, type, path, part));
+    }
+    const deliveries = (await Promise.all(sends)).flat();
+    const results = deliveries.map((d) => d.result);
     const failed = results.filter((r) => r.status === "rejected" || !r.value.ok);
     if (all.length < 2) return answer(failed[0] ?? results[0], results);
     // The spans the receiver rejected in the parts it accepted or refused for good, counted over
@@ -73,20 +83,19 @@ export function pageFetch(inner?: FetchLike): FetchLike {
     const parse = type.startsWith("application/json")
       ? parseJsonPartialSuccess
       : parseProtobufPartialSuccess;
-    const left: number[] = [];
+    const left: number[][] = [];
     let retry: PromiseSettledResult<Response> | undefined;
-    for (let n = 0; n < results.length; n++) {
-      const r = results[n];
+    for (const { path, part, result: r } of deliveries) {
       if (r.status === "fulfilled" && r.value.ok) {
         const partial = parse(await readBodyStart(r.value).catch(() => new Uint8Array()));
         rejected += partial?.rejectedSpans ?? 0;
         message ||= partial?.errorMessage ?? "";
         accepted = true;
       } else if (refused(r)) {
-        rejected += all[indices[n]].spans!;
+        rejected += part.spans!;
         message ||= `http_${r.value.status || "redirect"}`;
       } else {
-        left.push(indices[n]);
+        left.push(path);
         retry ??= r;
       }
     }
@@ -104,6 +113,53 @@ export function pageFetch(inner?: FetchLike): FetchLike {
       { status: 200, headers: { "content-type": type } },
     );
   };
+}
+
+/** A part sent, where it is among a body's parts and their halves, and its answer. */
+interface Delivery {
+  /** Its index among the body's parts, then among the halves of each part refused as too large. */
+  readonly path: number[];
+  readonly part: OtlpPart;
+  readonly result: PromiseSettledResult<Response>;
+}
+
+/**
+ * Sends a part (started at once). A part of several spans refused as too large (413) is sent
+ * again as parts of at most half its size, at once, each halved again while refused.
+ *
+ * @returns The delivery of the part, or of each of its halves (in order).
+ */
+async function deliver(
+  send: FetchLike,
+  url: string,
+  init: RequestInit,
+  type: string,
+  path: number[],
+  part: OtlpPart,
+): Promise<Delivery[]> {
+  const [result] = await Promise.allSettled([sendPart(send, url, init, part.body)]);
+  const tooLarge = result.status === "fulfilled" && result.value.status === 413;
+  const halves = tooLarge && (part.spans ?? 0) > 1 ? halve(part, type) : undefined;
+  if (!halves) return [{ path, part, result }];
+  release([result]);
+  const sent = halves.map((half, i) => deliver(send, url, init, type, [...path, i], half));
+  return (await Promise.all(sent)).flat();
+}
+
+/**
+ * A part cut into parts of at most half its size, spans kept in order (two, sometimes three; a
+ * span larger than half a part makes one of its own), or undefined when it cannot be cut.
+ */
+function halve(part: OtlpPart, type: string): OtlpPart[] | undefined {
+  const parts = splitOtlpBody(part.body, type, Math.ceil(part.body.length / 2));
+  return parts.length > 1 ? parts : undefined;
+}
+
+/** The part at `path` (see {@linkcode Delivery}), cut again the same way; undefined if none. */
+function partAt(all: OtlpPart[], path: number[], type: string): OtlpPart | undefined {
+  let part: OtlpPart | undefined = all[path[0]];
+  for (const i of path.slice(1)) part = part && halve(part, type)?.[i];
+  return part;
 }
 
 /**
@@ -136,13 +192,14 @@ function answer(chosen: PromiseSettledResult<Response>, all: PromiseSettledResul
 const REMEMBERED = 64;
 
 /**
- * The indices of the parts of split bodies not delivered yet, the spans rejected in the parts
- * accepted or refused so far, and whether any part was accepted, by {@linkcode digest} of the
- * body, oldest first: a retry of the same bytes (the exporter's, or the outbox's copy) finds them.
+ * The paths (see {@linkcode Delivery}) of the parts of split bodies not delivered yet, the spans
+ * rejected in the parts accepted or refused so far, and whether any part was accepted, by
+ * {@linkcode digest} of the body, oldest first: a retry of the same bytes (the exporter's, or the
+ * outbox's copy) finds them.
  */
 const undelivered = new Map<
   string,
-  { left: number[]; rejected: number; message: string; accepted: boolean }
+  { left: number[][]; rejected: number; message: string; accepted: boolean }
 >();
 
 /** A body's key: its content type, length and two 32-bit hashes (FNV-1a and a ×31 sum). */
