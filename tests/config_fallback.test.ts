@@ -12,7 +12,7 @@ import {
 } from "../src/config_state.ts";
 import { setTracer } from "../src/global.ts";
 import { Tracer } from "../src/tracer.ts";
-import { isolated } from "./_support/global_state.ts";
+import { unconfigured } from "./_support/global_state.ts";
 
 /** A configuration around `tracer`, as configure() installs it (global tracer, then config). */
 function install(tracer: Tracer): TraceletConfig {
@@ -33,31 +33,9 @@ function makeConfig(tracer: Tracer): TraceletConfig {
   };
 }
 
-interface Slot {
-  fallback?: () => TraceletConfig;
-  implicit?: TraceletConfig;
-  failure?: unknown;
-}
-
 /** Runs `fn` with no configuration and `fallback` registered; puts the previous state back. */
-async function withFallback(
-  fallback: () => TraceletConfig,
-  fn: () => Promise<void> | void,
-): Promise<void> {
-  const slot = (globalThis as unknown as Record<symbol, Slot | undefined>)[
-    Symbol.for("tracelet.config")
-  ];
-  const saved = { ...slot };
-  await isolated(async () => {
-    setConfig(undefined);
-    setConfigFallback(fallback);
-    try {
-      await fn();
-    } finally {
-      if (slot !== undefined) Object.assign(slot, saved);
-    }
-  });
-}
+const withFallback = (fallback: () => TraceletConfig, fn: () => Promise<void> | void) =>
+  unconfigured(() => setConfigFallback(fallback), fn);
 
 describe("configuredTracer() with a preset fallback registered", () => {
   it("returns the tracer the user installed, without building the fallback", async () => {

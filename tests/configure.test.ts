@@ -1,12 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { configure, getConfig, getTracer, MemoryStorage } from "../mod.ts";
 import type { Diagnostic } from "../mod.ts";
 import { configure as configureNode } from "../src/runtime/node.ts";
 import { hasFileSystem, isWorkerd } from "./_support/runtime.ts";
+import { withTempDir } from "./_support/files.ts";
 import { OtlpReceiver } from "./_support/otlp_receiver.ts";
 
 describe("configure", () => {
@@ -79,8 +79,7 @@ describe("configure", () => {
     "the Node preset writes JSONL under the storage root on disk",
     { skip: !hasFileSystem },
     async () => {
-      const root = await mkdtemp(join(tmpdir(), "tracelet-cfg-"));
-      try {
+      await withTempDir("tracelet-cfg-", async (root) => {
         const tracing = configureNode({ storageRoot: root, project: "disk" });
         const traceId = await tracing.tracer.withSpan("outer", async (span) => {
           await tracing.tracer.withSpan("inner", async () => {});
@@ -90,9 +89,7 @@ describe("configure", () => {
         const text = await readFile(join(root, "projects", "disk", traceId, "spans.jsonl"), "utf8");
         const names = text.trim().split("\n").map((l) => JSON.parse(l).name);
         assert.deepEqual(names, ["inner", "outer"]);
-      } finally {
-        await rm(root, { recursive: true, force: true });
-      }
+      });
     },
   );
 });

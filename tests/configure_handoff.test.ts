@@ -4,8 +4,7 @@
 // the OTEL_EXPORTER_OTLP_PROTOCOL=grpc report.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getConfig, setConfig } from "../src/config_state.ts";
@@ -13,24 +12,15 @@ import type { DiagnosticsHook } from "../src/diagnostics.ts";
 import { configure } from "../src/portable.ts";
 import { setRedactionPolicy } from "../src/redact/global.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
-import type { StoragePath } from "../src/storage/types.ts";
 import type { Tracer } from "../src/tracer.ts";
 import { isBun, isNode, isWorkerd } from "./_support/runtime.ts";
 import { isolated } from "./_support/global_state.ts";
-import { runChildModule } from "./_support/child_module.ts";
+import { runChildSourceIn } from "./_support/child_module.ts";
+import { fileLines, withTempDir } from "./_support/files.ts";
+import { slowStorage } from "./_support/slow_storage.ts";
 
 const quiet: DiagnosticsHook = () => {};
 const RUN = ["projects", "default", "run-1", "spans.jsonl"];
-
-/** Memory storage whose writes take `ms` (a slow disk), so the replaced pipeline is still busy. */
-function slowStorage(storage: MemoryStorage, ms = 100): MemoryStorage {
-  const append = storage.appendLines.bind(storage);
-  storage.appendLines = async (path: StoragePath, lines: readonly string[]) => {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return append(path, lines);
-  };
-  return storage;
-}
 
 /** Ends `count` spans of run `run-1` (one JSONL file). */
 function endSpans(tracer: Tracer, count: number, attributes: Record<string, string> = {}): void {
@@ -42,7 +32,7 @@ function endSpans(tracer: Tracer, count: number, attributes: Record<string, stri
 describe("configure() again, with spans of the replaced pipeline still queued", () => {
   it("the new configuration's shutdown() waits for them and counts them", () =>
     isolated(async () => {
-      const first = slowStorage(new MemoryStorage());
+      const first = slowStorage(100);
       const a = configure({ storage: first, diagnostics: quiet });
       endSpans(a.tracer, 20);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
@@ -54,7 +44,7 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
 
   it("the new configuration's forceFlush() waits for them too", () =>
     isolated(async () => {
-      const first = slowStorage(new MemoryStorage());
+      const first = slowStorage(100);
       const a = configure({ storage: first, diagnostics: quiet });
       endSpans(a.tracer, 5);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
@@ -70,7 +60,7 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
       // Another test file may have loaded a server preset, whose defaults store files (under
       // TRACELET_HOME): count the lines this test adds. In workerd such a preset's file storage
       // cannot write, so there only the report is checked: every span accounted for.
-      const storage = slowStorage(fallback.storage as MemoryStorage);
+      const storage = slowStorage(100, fallback.storage as MemoryStorage);
       const before = (await storage.readLines(RUN).catch(() => [])).length;
       endSpans(fallback.tracer, 10);
       const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
@@ -82,35 +72,30 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
 });
 
 describe("a process that configures twice", { skip: isWorkerd }, () => {
-  async function runChild(ending: string, env: Record<string, string> = {}) {
+  function runChild(ending: string, env: Record<string, string> = {}) {
     const preset = fileURLToPath(new URL("../src/runtime/node.ts", import.meta.url));
-    const dir = await mkdtemp(join(tmpdir(), "tracelet-handoff-"));
-    const script = join(dir, "child.mts");
-    const root = join(dir, "root");
-    await mkdir(root);
-    await writeFile(
-      script,
-      `import { configure } from ${JSON.stringify(preset)};\n` +
-        `const options = { storageRoot: ${JSON.stringify(root)}, diagnostics: () => {} };\n` +
-        `const a = configure(options);\n` +
-        `for (let i = 0; i < 2000; i++) {\n` +
-        `  a.tracer.startSpan("a" + i, { attributes: { "dreadnode.run.id": "r", pad: "x".repeat(200) } }).end();\n` +
-        `}\n` +
-        `const b = configure(options);\n` +
-        `b.tracer.startSpan("b", { attributes: { "dreadnode.run.id": "r" } }).end();\n` +
-        `${ending}\n`,
-    );
-    try {
-      const child = await runChildModule(script, env);
+    return withTempDir("tracelet-handoff-", async (dir) => {
+      const root = join(dir, "root");
+      await mkdir(root);
+      const child = await runChildSourceIn(
+        dir,
+        `import { configure } from ${JSON.stringify(preset)};\n` +
+          `const options = { storageRoot: ${JSON.stringify(root)}, diagnostics: () => {} };\n` +
+          `const a = configure(options);\n` +
+          `for (let i = 0; i < 2000; i++) {\n` +
+          `  a.tracer.startSpan("a" + i, { attributes: { "dreadnode.run.id": "r", pad: "x".repeat(200) } }).end();\n` +
+          `}\n` +
+          `const b = configure(options);\n` +
+          `b.tracer.startSpan("b", { attributes: { "dreadnode.run.id": "r" } }).end();\n` +
+          `${ending}\n`,
+        env,
+      );
       let lines = 0;
       for (const project of await readdir(join(root, "projects")).catch(() => [])) {
-        const file = join(root, "projects", project, "r", "spans.jsonl");
-        lines += (await readFile(file, "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+        lines += (await fileLines(join(root, "projects", project, "r", "spans.jsonl"))).length;
       }
       return { child, lines };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   }
 
   it("writes every span when it awaits the current shutdown() before process.exit()", async () => {

@@ -4,16 +4,13 @@
 // copy, or anyone, leaves under a shared key is untrusted input: starting a span never throws.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { AsyncLocalStorage } from "node:async_hooks";
 import {
   activeContext,
-  AsyncLocalStorageContextManager,
   Context,
   contextWithAttributes,
   getContextManager,
   newSpanId,
   newTraceId,
-  setContextManager,
   Tracer,
 } from "../mod.ts";
 import type { ContextKey } from "../mod.ts";
@@ -21,6 +18,7 @@ import { INHERITED_ATTRIBUTES_KEY, SPAN_KEY } from "../src/context/keys.ts";
 import { type getCurrentTask, taskSpan } from "../src/task/mod.ts";
 import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
 import { hostile } from "./_support/hostile.ts";
+import { withAsyncLocalStorage } from "./_support/flow_managers.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
 import { withTaskEnv } from "./_support/task_env.ts";
 
@@ -60,15 +58,6 @@ async function copiesLoadSecond(): Promise<{ copy: CopiesSecondCopy; remove(): P
   };
 }
 
-async function copiesWithAls(fn: () => Promise<void>): Promise<void> {
-  const previous = setContextManager(new AsyncLocalStorageContextManager(AsyncLocalStorage));
-  try {
-    await fn();
-  } finally {
-    setContextManager(previous);
-  }
-}
-
 /** The keys every copy of tracelet finds the active span and the inherited attributes under. */
 const COPIES_SPAN_KEY: ContextKey<unknown> = { symbol: Symbol.for("tracelet.context.span.v1") };
 const COPIES_ATTRIBUTES_KEY: ContextKey<unknown> = {
@@ -86,7 +75,7 @@ describe("two copies of tracelet in one process", () => {
   }, async () => {
     const { copy, remove } = await copiesLoadSecond();
     try {
-      await copiesWithAls(async () => {
+      await withAsyncLocalStorage(async () => {
         const appSpans = new CollectingProcessor();
         const librarySpans = new CollectingProcessor();
         const app = new Tracer({ processors: [appSpans] });

@@ -3,18 +3,12 @@
 // inside the span's context, as it would if the callback awaited the thenable itself.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { AsyncLocalStorage } from "node:async_hooks";
-import {
-  AsyncLocalStorageContextManager,
-  createContextKey,
-  getContextManager,
-  setContextManager,
-  Tracer,
-} from "../mod.ts";
+import { createContextKey, getContextManager, Tracer } from "../mod.ts";
 import type { ContextKey } from "../mod.ts";
 import { runScoped } from "../src/agents/_scope.ts";
 import { getCurrentTask, taskSpan } from "../src/task/mod.ts";
 import { CollectingProcessor } from "./_support/collect.ts";
+import { withAsyncLocalStorage } from "./_support/flow_managers.ts";
 import { withTaskEnv } from "./_support/task_env.ts";
 
 /** A query-builder-like thenable: `then` starts the work, which reads `probe()` and resolves. */
@@ -29,18 +23,9 @@ function thenablesLazy<T>(probe: () => unknown, value: T) {
   };
 }
 
-async function thenablesWithAls(fn: () => Promise<void>): Promise<void> {
-  const previous = setContextManager(new AsyncLocalStorageContextManager(AsyncLocalStorage));
-  try {
-    await fn();
-  } finally {
-    setContextManager(previous);
-  }
-}
-
 describe("a lazy thenable returned by a callback form", () => {
   it("withSpan: `then` runs with the span active, and the span ends when it resolves", async () => {
-    await thenablesWithAls(async () => {
+    await withAsyncLocalStorage(async () => {
       const collector = new CollectingProcessor();
       const tracer = new Tracer({ processors: [collector] });
       let span: unknown;
@@ -66,7 +51,7 @@ describe("a lazy thenable returned by a callback form", () => {
   });
 
   it("an agent or events scope: `then` runs in the scope's context, and the scope closes after", async () => {
-    await thenablesWithAls(async () => {
+    await withAsyncLocalStorage(async () => {
       const key: ContextKey<string> = createContextKey("test.scope");
       const context = getContextManager().active().set(key, "inside");
       const query = thenablesLazy(() => getContextManager().active().get(key), 7);
@@ -84,7 +69,7 @@ describe("a lazy thenable returned by a callback form", () => {
   });
 
   it("a `then` that throws still rejects, and a plain value or a sync throw is unchanged", async () => {
-    await thenablesWithAls(async () => {
+    await withAsyncLocalStorage(async () => {
       const collector = new CollectingProcessor();
       const tracer = new Tracer({ processors: [collector] });
       const broken = {

@@ -3,11 +3,11 @@
 // restricted permissions (Deno only).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type ChildResult, repoRoot, runChild } from "./_support/child_module.ts";
+import { withTempDir } from "./_support/files.ts";
 import { isDeno } from "./_support/runtime.ts";
 
 /** Runs `source` (a module importing `PRESET`) in `dir` with `flags`; killed after 20 s. */
@@ -23,21 +23,11 @@ async function runDeno(
   return runChild(["run", "--no-prompt", ...flags, script], { cwd: dir, env });
 }
 
-/** Runs `body` with a fresh temporary directory. */
-async function inTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-perm-"));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
 describe("a Deno program with missing permissions", { skip: !isDeno }, () => {
   it("without --allow-net, fails the OTLP export at once and names the flag", async () => {
-    await inTempDir(async (dir) => {
+    await withTempDir("tracelet-perm-", async (dir) => {
       const out = await runDeno(
         dir,
         `import { configure, getTracer } from "PRESET";
@@ -55,7 +45,7 @@ await tracing.shutdown();`,
   });
 
   it("without read/write on .tracelet, reports the missing permission once, not per batch", async () => {
-    await inTempDir(async (dir) => {
+    await withTempDir("tracelet-perm-", async (dir) => {
       const out = await runDeno(
         dir,
         `import { configure, getTracer } from "PRESET";
@@ -73,7 +63,7 @@ await tracing.shutdown();`,
   });
 
   it("without --allow-env, says the OTEL_*/TRACELET_* variables are ignored, once", async () => {
-    await inTempDir(async (dir) => {
+    await withTempDir("tracelet-perm-", async (dir) => {
       const out = await runDeno(
         dir,
         `import { configure, getTracer } from "PRESET";
@@ -92,7 +82,7 @@ await tracing.shutdown();`,
   });
 
   it("reports an existing file it may not read as unreadable, not as missing", async () => {
-    await inTempDir(async (dir) => {
+    await withTempDir("tracelet-perm-", async (dir) => {
       await writeFile(join(dir, "secret.txt"), "x");
       const out = await runDeno(
         dir,

@@ -4,25 +4,22 @@
 // program still ends. Runs child processes on Node, Bun and Deno (skipped in workerd, which has no
 // processes); the exit flush's time limit is 300 ms here instead of 30 s.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, runChildModule } from "./_support/child_module.ts";
+import { repoRoot, runChildSourceIn } from "./_support/child_module.ts";
+import { fileLines, withTempDir } from "./_support/files.ts";
 import { isWorkerd } from "./_support/runtime.ts";
 
 /**
  * Runs a program whose exit flush writes the names in `queue` to a file, after `body`; returns
  * the names written, the exit code, stderr and how long it ran.
  */
-async function runProgram(body: string) {
+function runProgram(body: string) {
   const hook = join(repoRoot(), "src", "runtime", "_exit_hook.ts");
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-episodes-"));
-  try {
-    const script = join(dir, "child.mts");
+  return withTempDir("tracelet-exit-episodes-", async (dir) => {
     const out = join(dir, "flushed.txt");
-    await writeFile(
-      script,
+    const { code, stderr, millis } = await runChildSourceIn(
+      dir,
       `import process from "node:process";\n` +
         `import { appendFileSync } from "node:fs";\n` +
         `import * as H from ${JSON.stringify(hook)};\n` +
@@ -41,13 +38,8 @@ async function runProgram(body: string) {
         `  : process.on("beforeExit", () => void fn());\n` +
         body,
     );
-    const started = Date.now();
-    const { code, stderr } = await runChildModule(script);
-    const flushed = (await readFile(out, "utf8").catch(() => "")).split("\n").filter(Boolean);
-    return { code, stderr, flushed, ms: Date.now() - started };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    return { code, stderr, flushed: await fileLines(out), ms: millis };
+  });
 }
 
 describe("a program that does more once its event loop has emptied", { skip: isWorkerd }, () => {

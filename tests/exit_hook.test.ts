@@ -2,15 +2,11 @@
 // the signal to the program but still flushes when the process ends on its own (`beforeExit`).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { ExitFlushes, hookProcessExit } from "../src/runtime/_exit_hook.ts";
-import { repoRoot, runChildModule } from "./_support/child_module.ts";
+import { repoRoot, runChildSource, runChildSourceIn } from "./_support/child_module.ts";
 import { FakeProcess } from "./_support/fake_process.ts";
+import { fileLines, withTempDir } from "./_support/files.ts";
 import { withDiagnostics } from "./_support/otlp_helpers.ts";
 import type { FlushReport } from "../src/types.ts";
 import { isBun, isDeno, isNode, isWorkerd } from "./_support/runtime.ts";
@@ -51,13 +47,11 @@ describe("the exit flush, with a program that handles the signal itself", () => 
 });
 
 describe("a Node process with its own signal handler", { skip: !(isNode || isBun) }, () => {
-  it("that stops its work and ends on its own has written every span", async () => {
-    const preset = fileURLToPath(new URL("../src/runtime/node.ts", import.meta.url));
-    const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-"));
-    try {
-      const script = join(dir, "child.ts");
-      await writeFile(
-        script,
+  it("that stops its work and ends on its own has written every span", () =>
+    withTempDir("tracelet-exit-", async (dir) => {
+      const preset = join(repoRoot(), "src", "runtime", "node.ts");
+      const child = await runChildSourceIn(
+        dir,
         `import process from "node:process";\n` +
           `import { configure } from ${JSON.stringify(preset)};\n` +
           `const t = configure({ storageRoot: ${JSON.stringify(dir)}, project: "exit" });\n` +
@@ -68,20 +62,10 @@ describe("a Node process with its own signal handler", { skip: !(isNode || isBun
           `}, 1);\n` +
           `process.on("SIGTERM", () => clearInterval(timer));\n`,
       );
-      const args = isBun ? [script] : ["--import", "tsx", script];
-      const child = spawnSync(process.execPath, args, {
-        cwd: fileURLToPath(new URL("..", import.meta.url)),
-        encoding: "utf8",
-        timeout: 20_000,
-      });
-      assert.equal(child.status, 0, `${child.signal} ${child.stderr}`);
-      const text = await readFile(join(dir, "projects", "exit", "r1", "spans.jsonl"), "utf8")
-        .catch(() => "");
-      assert.equal(text.split("\n").filter((line) => line !== "").length, 20);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+      assert.equal(child.code, 0, `${child.signal} ${child.stderr}`);
+      const spans = await fileLines(join(dir, "projects", "exit", "r1", "spans.jsonl"));
+      assert.equal(spans.length, 20);
+    }));
 });
 
 describe("exit flushes registered by the preset and the agent layer", () => {
@@ -142,15 +126,13 @@ describe(
   "a Node process with configure() and an agent processor",
   { skip: !(isNode || isBun) },
   () => {
-    it("ended by SIGTERM has flushed both its JSONL spans and its agent processor", async () => {
-      const preset = fileURLToPath(new URL("../src/runtime/node.ts", import.meta.url));
-      const agents = fileURLToPath(new URL("../src/agents/mod.ts", import.meta.url));
-      const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-"));
-      try {
-        const script = join(dir, "child.ts");
+    it("ended by SIGTERM has flushed both its JSONL spans and its agent processor", () =>
+      withTempDir("tracelet-exit-", async (dir) => {
+        const preset = join(repoRoot(), "src", "runtime", "node.ts");
+        const agents = join(repoRoot(), "src", "agents", "mod.ts");
         const out = join(dir, "agents.txt");
-        await writeFile(
-          script,
+        const child = await runChildSourceIn(
+          dir,
           `import process from "node:process";\n` +
             `import { appendFileSync } from "node:fs";\n` +
             `import { configure, Tracer } from ${JSON.stringify(preset)};\n` +
@@ -173,22 +155,11 @@ describe(
             `setInterval(() => {}, 1000);\n` +
             `setTimeout(() => process.kill(process.pid, "SIGTERM"), 50);\n`,
         );
-        const args = isBun ? [script] : ["--import", "tsx", script];
-        const child = spawnSync(process.execPath, args, {
-          cwd: fileURLToPath(new URL("..", import.meta.url)),
-          encoding: "utf8",
-          timeout: 20_000,
-        });
         assert.equal(child.signal, "SIGTERM", child.stderr);
-        const jsonl = await readFile(join(dir, "projects", "exit", "r1", "spans.jsonl"), "utf8")
-          .catch(() => "");
-        assert.equal(jsonl.split("\n").filter((line) => line !== "").length, 1, "JSONL span");
-        const flushed = await readFile(out, "utf8").catch(() => "");
-        assert.equal(flushed.split("\n").filter((line) => line !== "").length, 1, "agent span");
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+        const spans = await fileLines(join(dir, "projects", "exit", "r1", "spans.jsonl"));
+        assert.equal(spans.length, 1, "JSONL span");
+        assert.equal((await fileLines(out)).length, 1, "agent span");
+      }));
   },
 );
 
@@ -264,29 +235,20 @@ describe("the exit flush when the event loop empties", () => {
 describe("a process whose exit flush always reports work", { skip: isWorkerd }, () => {
   it("ends within 20 s when the exit flush may take 2 s", async () => {
     const hook = join(repoRoot(), "src", "runtime", "_exit_hook.ts");
-    const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-"));
-    try {
-      const script = join(dir, "child.mts");
-      // Like an exporter that keeps failing: each flush takes 100 ms and counts a failed span.
-      const install = isDeno
-        ? `H.unloadExitHook(2000)!(flush);\n`
-        : `H.hookProcessExit(process, flush, 2000, 2000);\n`;
-      await writeFile(
-        script,
-        `import process from "node:process";\n` +
-          `import * as H from ${JSON.stringify(hook)};\n` +
-          `const flush = () => new Promise<any>((resolve) => setTimeout(resolve, 100, {\n` +
-          `  exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 1,\n` +
-          `}));\n` +
-          install,
-      );
-      const started = Date.now();
-      const { code, stderr } = await runChildModule(script);
-      assert.equal(code, 0, stderr);
-      assert.ok(Date.now() - started < 15_000, "ended by the exit flush's time limit");
-      assert.match(stderr, /exit_flush_timeout/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // Like an exporter that keeps failing: each flush takes 100 ms and counts a failed span.
+    const install = isDeno
+      ? `H.unloadExitHook(2000)!(flush);\n`
+      : `H.hookProcessExit(process, flush, 2000, 2000);\n`;
+    const { code, stderr, millis } = await runChildSource(
+      `import process from "node:process";\n` +
+        `import * as H from ${JSON.stringify(hook)};\n` +
+        `const flush = () => new Promise<any>((resolve) => setTimeout(resolve, 100, {\n` +
+        `  exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 1,\n` +
+        `}));\n` +
+        install,
+    );
+    assert.equal(code, 0, stderr);
+    assert.ok(millis < 15_000, "ended by the exit flush's time limit");
+    assert.match(stderr, /exit_flush_timeout/);
   });
 });

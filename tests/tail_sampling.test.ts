@@ -4,10 +4,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BatchSpanProcessor, configure, MemoryStorage, traceIdRatio, Tracer } from "../mod.ts";
 import type { Diagnostic, FlushReport, SpanContext, SpanProcessor, SpanRecord } from "../mod.ts";
+import type { Span } from "../src/span.ts";
 import { resetReportedOnce } from "../src/diagnostics.ts";
 import { newTraceId } from "../src/ids.ts";
 import { TailSamplingProcessor } from "../src/processor/tail_sampling.ts";
 import type { TailSamplingOptions } from "../src/processor/tail_sampling.ts";
+import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
 import { captureDiagnostics } from "./_support/otlp_helpers.ts";
 import { OtlpReceiver } from "./_support/otlp_receiver.ts";
@@ -42,6 +44,17 @@ function setup(options: TailSamplingOptions = {}) {
 }
 
 const ERROR = { code: "ERROR", message: "boom" } as const;
+
+/** Starts `traces` root spans `request`, left running, each with `children` ended `child` spans. */
+function openTraces(tracer: Tracer, traces: number, children: number): Span[] {
+  const roots: Span[] = [];
+  for (let r = 0; r < traces; r++) {
+    const root = tracer.startSpan("request", { parent: null });
+    for (let i = 0; i < children; i++) tracer.startSpan("child", { parent: root }).end();
+    roots.push(root);
+  }
+  return roots;
+}
 
 /**
  * Two one-span traces under a keep rule that fails (throws, or answers with a promise): both are
@@ -84,10 +97,7 @@ function fiveThousandBuffered() {
   };
   const tail = new TailSamplingProcessor(new BatchSpanProcessor(exporter, { timers: false }));
   const tracer = new Tracer({ processors: [tail] });
-  for (let r = 0; r < 10; r++) {
-    const root = tracer.startSpan("request", { parent: null });
-    for (let i = 0; i < 500; i++) tracer.startSpan("child", { parent: root }).end();
-  }
+  openTraces(tracer, 10, 500);
   assert.equal(tail.stats.bufferedSpans, 5000);
   return { tracer, exported };
 }
@@ -427,10 +437,7 @@ describe("TailSamplingProcessor", () => {
     const batch = new BatchSpanProcessor(exporter, { timers: false, exportTimeoutMs: 300 });
     const tail = new TailSamplingProcessor(batch, { maxSpansPerTrace: 100 });
     const tracer = new Tracer({ processors: [tail] });
-    for (let r = 0; r < 20; r++) {
-      const root = tracer.startSpan("request", { parent: null });
-      for (let i = 0; i < 99; i++) tracer.startSpan("child", { parent: root }).end();
-    }
+    openTraces(tracer, 20, 99);
     assert.equal(tail.stats.bufferedSpans, 1980);
     const started = Date.now();
     const report = await tracer.shutdown(); // 20 chunks: one export timeout each, before the fix
@@ -452,10 +459,7 @@ describe("TailSamplingProcessor", () => {
     };
     const tail = new TailSamplingProcessor(inner, { maxSpansPerTrace: 10 });
     const tracer = new Tracer({ processors: [tail] });
-    for (let r = 0; r < 5; r++) {
-      const root = tracer.startSpan("request", { parent: null });
-      for (let i = 0; i < 8; i++) tracer.startSpan("child", { parent: root }).end();
-    }
+    openTraces(tracer, 5, 8);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const outcome = await Promise.race([
       tail.shutdown(Date.now() + 500).then((report) => report.exported),
@@ -469,16 +473,8 @@ describe("TailSamplingProcessor", () => {
   it("shutdown counts the report of a handover flush still running at its deadline", async () => {
     // A healthy but slow collector: the flush running at the deadline exports, and the inner
     // queue counts the spans it has no room for; that flush takes the inner report with both.
-    let delivered = 0;
-    const exporter = {
-      export: (spans: readonly SpanRecord[]) =>
-        new Promise<FlushReport>((resolve) =>
-          setTimeout(() => {
-            delivered += spans.length;
-            resolve({ exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 });
-          }, 150)
-        ),
-    };
+    const exporter = new MemoryExporter();
+    exporter.delayMs = 150;
     const batch = new BatchSpanProcessor(exporter, {
       timers: false,
       maxQueueSize: 200,
@@ -486,14 +482,12 @@ describe("TailSamplingProcessor", () => {
     });
     const tail = new TailSamplingProcessor(batch, { maxSpansPerTrace: 100 });
     const tracer = new Tracer({ processors: [tail] });
-    for (let r = 0; r < 20; r++) {
-      const root = tracer.startSpan("request", { parent: null });
-      for (let i = 0; i < 99; i++) tracer.startSpan("child", { parent: root }).end();
-    }
+    openTraces(tracer, 20, 99);
     assert.equal(tail.stats.bufferedSpans, 1980);
     const started = Date.now();
     const report = await tail.shutdown(Date.now() + 400);
     assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+    const delivered = exporter.spans.length;
     assert.ok(delivered > 0 && delivered < 1980);
     assert.equal(report.exported, delivered, "every delivered span is counted");
     const dropped = Object.values(report.dropped).reduce((sum, n) => sum + n, 0);
@@ -872,12 +866,7 @@ describe("configure({ tailSampling })", () => {
     await isolated(async () => {
       const storage = new MemoryStorage();
       const tracing = configure({ storage, env: () => undefined, tailSampling: { local: true } });
-      const roots = [];
-      for (let r = 0; r < 5; r++) {
-        const root = tracing.tracer.startSpan("request", { parent: null }); // still running
-        for (let i = 0; i < 600; i++) tracing.tracer.startSpan("child", { parent: root }).end();
-        roots.push(root);
-      }
+      const roots = openTraces(tracing.tracer, 5, 600); // still running
       const report = await tracing.shutdown();
       assert.deepEqual(report.dropped, {});
       let lines = 0;

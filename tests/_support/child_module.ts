@@ -6,19 +6,21 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { withTempDir } from "./files.ts";
 import { isBun, isDeno } from "./runtime.ts";
 
 /** The repository root (computed on call: workerd has no file URLs). */
 export const repoRoot = (): string => fileURLToPath(new URL("../..", import.meta.url));
 
-/** How a child ended: its exit code, what it wrote to stderr and how long it ran. */
+/** How a child ended: its exit code or signal, what it wrote to stderr and how long it ran. */
 export interface ChildResult {
   code: number | null;
+  /** The signal that ended it (`null` when it exited). */
+  signal: string | null;
   stderr: string;
   millis: number;
 }
@@ -42,9 +44,9 @@ export function runChild(
     child.stderr.on("data", (chunk) => stderr += String(chunk));
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stderr, millis: Date.now() - started });
+      resolve({ code, signal, stderr, millis: Date.now() - started });
     });
   });
 }
@@ -59,19 +61,35 @@ export function runChildModule(
 }
 
 /**
- * Writes `source` as a TypeScript module in a fresh temporary directory, runs it like
- * {@linkcode runChildModule} and removes the directory.
+ * Writes `source` as the TypeScript module `child.mts` in `dir` and runs it like
+ * {@linkcode runChildModule}; the directory stays, for what the child wrote there.
+ *
+ * @example
+ * ```ts
+ * await withTempDir("tracelet-example-", async (dir) => {
+ *   const out = JSON.stringify(join(dir, "out.txt"));
+ *   await runChildSourceIn(dir, `(await import("node:fs")).writeFileSync(${out}, "done");\n`);
+ *   assert.equal(await readFile(join(dir, "out.txt"), "utf8"), "done");
+ * });
+ * ```
  */
-export async function runChildSource(
+export async function runChildSourceIn(
+  dir: string,
   source: string,
   env: Record<string, string> = {},
 ): Promise<ChildResult> {
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-child-"));
-  try {
-    const script = join(dir, "child.mts");
-    await writeFile(script, source);
-    return await runChildModule(script, env);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const script = join(dir, "child.mts");
+  await writeFile(script, source);
+  return await runChildModule(script, env);
+}
+
+/**
+ * Writes `source` as a TypeScript module in a fresh temporary directory, runs it like
+ * {@linkcode runChildModule} and removes the directory.
+ */
+export function runChildSource(
+  source: string,
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
+  return withTempDir("tracelet-child-", (dir) => runChildSourceIn(dir, source, env));
 }

@@ -9,7 +9,9 @@ import {
   setContextManager,
   SyncContextManager,
 } from "../../mod.ts";
-import type { AsyncLocalStorageClass, ContextManager } from "../../mod.ts";
+import type { AsyncLocalStorageClass, ContextManager, Diagnostic } from "../../mod.ts";
+import { resetReportedOnce } from "../../src/diagnostics.ts";
+import { captureDiagnostics } from "./collect.ts";
 
 /** An AsyncLocalStorage whose `enterWith` is missing, throws, or does nothing (stand-ins). */
 export function limitedStorage(
@@ -71,6 +73,24 @@ export async function withManager(
   } finally {
     setContextManager(previous);
   }
+}
+
+/** Runs `fn` with an AsyncLocalStorage context manager installed (per async flow: Node, Deno, Bun). */
+export function withAsyncLocalStorage(fn: () => Promise<void>): Promise<void> {
+  return withManager(new AsyncLocalStorageContextManager(AsyncLocalStorage), fn);
+}
+
+/**
+ * Runs `fn` with a context manager that loses the context at an await (SyncContextManager), the
+ * diagnostics reported once forgotten first, so each test sees its own.
+ *
+ * @param fn The test body.
+ * @returns The diagnostics reported while it ran.
+ */
+export async function withLostContext(fn: () => Promise<void>): Promise<Diagnostic[]> {
+  resetReportedOnce();
+  const { diagnostics } = await captureDiagnostics(() => withManager(new SyncContextManager(), fn));
+  return diagnostics;
 }
 
 /**

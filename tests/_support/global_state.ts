@@ -33,3 +33,40 @@ export async function isolated(
     setRedactionPolicy(undefined);
   }
 }
+
+/**
+ * Runs `fn` like {@linkcode isolated} with no configuration installed, after `prepare` (which
+ * registers a fallback, or a preset's default parts); then puts the whole process-wide
+ * configuration slot back as it was (fallback, the configuration it built, its failure).
+ *
+ * @example
+ * ```ts
+ * await unconfigured(() => registerDefaultParts(portableParts), async () => {
+ *   await run("r", {}, () => {}); // builds the preset's defaults
+ * });
+ * ```
+ *
+ * @param prepare Runs first, with no configuration installed.
+ * @param fn The test body.
+ */
+export async function unconfigured(
+  prepare: () => void,
+  fn: () => Promise<void> | void,
+): Promise<void> {
+  const slot = (globalThis as unknown as Record<symbol, Record<string, unknown> | undefined>)[
+    Symbol.for("tracelet.config")
+  ];
+  const saved = { ...slot };
+  await isolated(async () => {
+    setConfig(undefined);
+    prepare();
+    try {
+      await fn();
+    } finally {
+      if (slot !== undefined) {
+        for (const key of Object.keys(slot)) delete slot[key];
+        Object.assign(slot, saved);
+      }
+    }
+  });
+}

@@ -1,6 +1,7 @@
 /**
  * Hostile values for the never-throw tests: each throws when it is read, converted to a string,
- * or inspected.
+ * or inspected; with the wrong types a caller may pass instead of a string, and an error whose
+ * message throws.
  *
  * @module
  */
@@ -39,4 +40,28 @@ export function hostile(): HostileValues {
       },
     }) as never,
   };
+}
+
+/**
+ * Each hostile value, and the wrong types a caller may pass instead of a string: a symbol, a
+ * number and `null`.
+ *
+ * @returns Fresh values, in that order.
+ */
+export function unprintables(): unknown[] {
+  return [...Object.values(hostile()), Symbol("s"), 42, null];
+}
+
+/**
+ * Makes reading `error.message` throw.
+ *
+ * @param error A fresh error.
+ * @returns The same error.
+ */
+export function withThrowingMessage<E extends Error>(error: E): E {
+  return Object.defineProperty(error, "message", {
+    get() {
+      throw new Error("getter");
+    },
+  });
 }

@@ -69,3 +69,80 @@ export async function startWorker(
     bindings,
   });
 }
+
+/** What {@linkcode recordingWorker} serves, and what it records. */
+export interface RecordingWorkerOptions {
+  /** The handler object given to `instrument()`, as source. */
+  readonly handler: string;
+  /** What is recorded of each ended span `s`, as a source expression. */
+  readonly record: string;
+  /**
+   * More `instrument()` options, as source; they may push to `recorded` too, e.g.
+   * `onFlush: () => void recorded.push("flush")`.
+   */
+  readonly options?: string;
+  /** Import lines the handler needs (`instrument` is imported already). */
+  readonly imports?: string;
+}
+
+/** The path at which a {@linkcode recordingWorker} answers with what it recorded. */
+export const RECORDED_PATH = "/recorded";
+
+/**
+ * The source of a Worker for {@linkcode startWorker} that serves `handler` through
+ * `instrument()` with a local-free pipeline whose processor records each ended span, and answers
+ * {@linkcode RECORDED_PATH} with the JSON of the records (see {@linkcode pollRecords}).
+ *
+ * @example
+ * ```ts
+ * const source = recordingWorker({
+ *   handler: `{ fetch: () => new Response("ok") }`,
+ *   record: `{ path: s.attributes["url.path"] }`,
+ * });
+ * const mf = await startWorker(source, "ok_worker.js", {});
+ * ```
+ *
+ * @param options The handler and what to record.
+ * @returns The Worker module's source.
+ */
+export function recordingWorker(options: RecordingWorkerOptions): string {
+  const more = options.options === undefined ? "" : `\n  ${options.options},`;
+  return `
+import { instrument } from "./src/runtime/worker.ts";
+${options.imports ?? ""}
+const recorded = [];
+const watcher = { onSpanEnd: (s) => void recorded.push(${options.record}) };
+const worker = instrument(${options.handler}, {
+  configure: { local: false, processors: [watcher] },${more}
+});
+export default {
+  fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === ${JSON.stringify(RECORDED_PATH)}) {
+      return Response.json(recorded);
+    }
+    return worker.fetch(request, env, ctx);
+  },
+};`;
+}
+
+/**
+ * Asks a running {@linkcode recordingWorker} for its records every 50 ms until `done` says they
+ * are complete, for at most 5 s.
+ *
+ * @param mf The Worker.
+ * @param done Whether the records are all there.
+ * @returns The last records read (complete or not).
+ */
+export async function pollRecords<T>(
+  mf: MiniflareWorker,
+  done: (records: T[]) => boolean,
+): Promise<T[]> {
+  const url = new URL(RECORDED_PATH, await mf.ready).href;
+  let records: T[] = [];
+  for (let waited = 0; waited < 5000; waited += 50) {
+    records = await (await mf.dispatchFetch(url)).json();
+    if (done(records)) return records;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return records;
+}

@@ -1,4 +1,4 @@
-/** Test helper: drains an outbox with a slow delivery that always succeeds. */
+/** Test helpers: drain an outbox with a slow delivery that always succeeds, alone or two at once. */
 import { drainOutbox, outboxRetryPolicy } from "../../src/exporter/_outbox.ts";
 import { emptyReport } from "../../src/processor/report.ts";
 import type { TraceStorage } from "../../src/storage/types.ts";
@@ -31,4 +31,27 @@ export async function slowDrain(
     },
   });
   return report.exported;
+}
+
+/**
+ * Drains the outboxes of `a` and `b` (one shared outbox, seen by two storage objects) for
+ * `destination` at once, each with {@linkcode slowDrain}.
+ *
+ * @param a One storage object.
+ * @param b The other.
+ * @param destination The destination tag of the entries to deliver.
+ * @returns The first body byte of every delivery, sorted, and how many spans the two drains
+ *   counted as exported together.
+ */
+export async function drainBoth(
+  a: TraceStorage,
+  b: TraceStorage,
+  destination: string,
+): Promise<{ delivered: number[]; exported: number }> {
+  const delivered: number[] = [];
+  const [first, second] = await Promise.all([
+    slowDrain(a, destination, delivered),
+    slowDrain(b, destination, delivered),
+  ]);
+  return { delivered: delivered.sort(), exported: first + second };
 }

@@ -11,10 +11,13 @@ import type { MemoryStorageOptions } from "../../src/storage/memory.ts";
  * A memory storage whose appends take `ms`.
  *
  * @param ms The delay of each append.
+ * @param storage The storage to slow down (default a new one).
  * @returns The storage.
  */
-export function slowStorage(ms: number): MemoryStorage {
-  const storage = new MemoryStorage();
+export function slowStorage(
+  ms: number,
+  storage: MemoryStorage = new MemoryStorage(),
+): MemoryStorage {
   const append = storage.appendLines.bind(storage);
   storage.appendLines = async (path, lines) => {
     await new Promise((resolve) => setTimeout(resolve, ms));

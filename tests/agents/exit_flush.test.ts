@@ -3,11 +3,10 @@
 // without configure()) and ends without flushing still has its trace and spans delivered. Runs a
 // child process on Node, Bun and Deno (skipped in workerd, which has no processes).
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, runChildModule, runChildSource } from "../_support/child_module.ts";
+import { repoRoot, runChildSource, runChildSourceIn } from "../_support/child_module.ts";
+import { fileLines, withTempDir } from "../_support/files.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 
@@ -29,16 +28,14 @@ describe("the agent layer's exit flush", { skip: isWorkerd }, () => {
       assert.deepEqual(records.map((record) => record.object), ["trace", "trace.span"]);
     }));
 
-  it("a program that ends spans while the exit flush exports still delivers them", async () => {
-    const agents = join(repoRoot(), "src", "agents", "mod.ts");
-    const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-exit-"));
-    try {
-      const script = join(dir, "child.mts");
+  it("a program that ends spans while the exit flush exports still delivers them", () =>
+    withTempDir("tracelet-agents-exit-", async (dir) => {
+      const agents = join(repoRoot(), "src", "agents", "mod.ts");
       const out = join(dir, "exported.txt");
       // The exit flush's export takes 300 ms; meanwhile the program's own handler, run when the
       // event loop first empties, ends a second trace: as many items arrive as leave the queue.
-      await writeFile(
-        script,
+      const { code, stderr } = await runChildSourceIn(
+        dir,
         `import process from "node:process";\n` +
           `import { appendFileSync } from "node:fs";\n` +
           `import * as A from ${JSON.stringify(agents)};\n` +
@@ -59,37 +56,23 @@ describe("the agent layer's exit flush", { skip: isWorkerd }, () => {
           `  addEventListener("beforeunload", (event) => { if (more()) event.preventDefault(); });\n` +
           `} else process.on("beforeExit", more);\n`,
       );
-      const { code, stderr } = await runChildModule(script);
       assert.equal(code, 0, stderr);
-      const exported = await readFile(out, "utf8").catch(() => "");
-      assert.equal(exported.split("\n").filter(Boolean).length, 4, "two traces and two spans");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+      assert.equal((await fileLines(out)).length, 4, "two traces and two spans");
+    }));
 
   it("a program whose exporter never settles still ends, after the processor's flush timeout", async () => {
     const agents = join(repoRoot(), "src", "agents", "mod.ts");
-    const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-exit-"));
-    try {
-      const script = join(dir, "child.mts");
-      // More spans than one batch: what the hung export did not take stays queued.
-      await writeFile(
-        script,
-        `import * as A from ${JSON.stringify(agents)};\n` +
-          `A.addTraceProcessor(new A.BatchTraceProcessor({ export: () => new Promise(() => {}) },\n` +
-          `  { timeoutMs: 1000 }));\n` +
-          `A.trace("wf").run(() => {\n` +
-          `  for (let i = 0; i < 200; i++) A.functionSpan("tool").run(() => {});\n` +
-          `});\n`,
-      );
-      const started = Date.now();
-      const { code, stderr } = await runChildModule(script);
-      assert.equal(code, 0, stderr);
-      assert.ok(Date.now() - started < 15_000, "ended soon after the 1 s flush timeout");
-      assert.match(stderr, /agent_processor_timeout/, "the loss is reported");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // More spans than one batch: what the hung export did not take stays queued.
+    const { code, stderr, millis } = await runChildSource(
+      `import * as A from ${JSON.stringify(agents)};\n` +
+        `A.addTraceProcessor(new A.BatchTraceProcessor({ export: () => new Promise(() => {}) },\n` +
+        `  { timeoutMs: 1000 }));\n` +
+        `A.trace("wf").run(() => {\n` +
+        `  for (let i = 0; i < 200; i++) A.functionSpan("tool").run(() => {});\n` +
+        `});\n`,
+    );
+    assert.equal(code, 0, stderr);
+    assert.ok(millis < 15_000, "ended soon after the 1 s flush timeout");
+    assert.match(stderr, /agent_processor_timeout/, "the loss is reported");
   });
 });

@@ -34,14 +34,9 @@ import {
   withTrace,
 } from "../../src/agents/mod.ts";
 import type { AgentsCoreSpanLike, SpanData, TracingProcessor } from "../../src/agents/mod.ts";
-import { hostile } from "../_support/hostile.ts";
+import { hostile, unprintables, withThrowingMessage } from "../_support/hostile.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { agentSetup, byType } from "./_helpers.ts";
-
-/** Each hostile value, and the wrong types a caller may pass instead of a string. */
-function unprintables(): unknown[] {
-  return [...Object.values(hostile()), Symbol("s"), 42, null];
-}
 
 function cyclic(): Record<string, unknown> {
   const value: Record<string, unknown> = { id: 7, big: 10n };
@@ -307,13 +302,7 @@ describe("span methods given hostile values", () => {
 
   it("run() ends the span as ERROR and rethrows whatever is thrown", async () => {
     const { collector, done } = agentSetup();
-    const errorWithThrowingMessage = new Error("hidden");
-    Object.defineProperty(errorWithThrowingMessage, "message", {
-      get() {
-        throw new Error("getter");
-      },
-    });
-    const thrown = [...unprintables(), errorWithThrowingMessage];
+    const thrown = [...unprintables(), withThrowingMessage(new Error("hidden"))];
     try {
       await captureDiagnostics(() => {
         trace("wf").run(() => {

@@ -3,11 +3,8 @@
 // must never be recorded in another request's trace (the one start(true) left current).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SyncContextManager } from "../../mod.ts";
-import { resetReportedOnce } from "../../src/diagnostics.ts";
 import { agentSpan, functionSpan, getCurrentTrace, trace } from "../../src/agents/mod.ts";
-import { captureDiagnostics } from "../_support/collect.ts";
-import { withManager } from "../_support/flow_managers.ts";
+import { withLostContext } from "../_support/flow_managers.ts";
 import { agentSetup } from "./_helpers.ts";
 
 const lostSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -16,24 +13,21 @@ describe("run(fn) with a context manager that loses the context at an await", ()
   it("never makes another request's trace current after the await", async () => {
     const { collector, done } = agentSetup();
     try {
-      resetReportedOnce();
       let afterAwait: unknown = "not read";
-      const { diagnostics } = await captureDiagnostics(() =>
-        withManager(new SyncContextManager(), async () => {
-          const scoped = trace("scoped").run(async () => {
-            await functionSpan("before-await").run(() => {});
-            await lostSleep(5);
-            afterAwait = getCurrentTrace()?.name ?? null;
-            await functionSpan("after-await").run(() => {});
-          });
-          const imperative = (async () => {
-            const t = trace("imperative").start(true);
-            await lostSleep(30);
-            t.finish(true);
-          })();
-          await Promise.all([scoped, imperative]);
-        })
-      );
+      const diagnostics = await withLostContext(async () => {
+        const scoped = trace("scoped").run(async () => {
+          await functionSpan("before-await").run(() => {});
+          await lostSleep(5);
+          afterAwait = getCurrentTrace()?.name ?? null;
+          await functionSpan("after-await").run(() => {});
+        });
+        const imperative = (async () => {
+          const t = trace("imperative").start(true);
+          await lostSleep(30);
+          t.finish(true);
+        })();
+        await Promise.all([scoped, imperative]);
+      });
       assert.equal(afterAwait, null);
       const names = collector.ended.map((s) => s.name);
       assert.ok(names.some((n) => n.includes("before-await")), names.join());
@@ -54,19 +48,16 @@ describe("run(fn) with a context manager that loses the context at an await", ()
   it("still finds the trace it runs in when start(true) made that trace current", async () => {
     const { collector, done } = agentSetup();
     try {
-      resetReportedOnce();
       let afterAwait: unknown = "not read";
-      const { diagnostics } = await captureDiagnostics(() =>
-        withManager(new SyncContextManager(), async () => {
-          const t = trace("request").start(true);
-          await agentSpan("agent").run(async () => {
-            await lostSleep(1);
-            afterAwait = getCurrentTrace()?.name;
-            functionSpan("tool").start().finish();
-          });
-          t.finish(true);
-        })
-      );
+      const diagnostics = await withLostContext(async () => {
+        const t = trace("request").start(true);
+        await agentSpan("agent").run(async () => {
+          await lostSleep(1);
+          afterAwait = getCurrentTrace()?.name;
+          functionSpan("tool").start().finish();
+        });
+        t.finish(true);
+      });
       assert.equal(afterAwait, "request");
       const root = collector.byName("request");
       const tool = collector.ended.find((s) => s.name.includes("tool"));

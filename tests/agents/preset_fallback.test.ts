@@ -4,11 +4,11 @@
 // traces started hands the processors to the new pipeline, whose shutdown delivers their queue;
 // a user who installed their own tracer keeps it (and their redaction policy).
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, runChildModule } from "../_support/child_module.ts";
+import { repoRoot, runChildSourceIn } from "../_support/child_module.ts";
+import { withTempDir } from "../_support/files.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isDeno, isWorkerd } from "../_support/runtime.ts";
 
@@ -32,21 +32,16 @@ async function jsonlLines(dir: string): Promise<{ name: string }[]> {
 }
 
 /** Writes `body` as a child module in a fresh directory and runs it; `fn` checks the result. */
-async function inChild(
+function inChild(
   body: string,
   env: (dir: string) => Record<string, string>,
   fn: (dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-agents-fallback-"));
-  try {
-    const script = join(dir, "child.mts");
-    await writeFile(script, body);
-    const { code, stderr } = await runChildModule(script, env(dir));
+  return withTempDir("tracelet-agents-fallback-", async (dir) => {
+    const { code, stderr } = await runChildSourceIn(dir, body, env(dir));
     assert.equal(code, 0, stderr);
     await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 describe("agent traces without configure()", { skip: isWorkerd }, () => {

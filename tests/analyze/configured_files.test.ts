@@ -3,14 +3,14 @@
 // so memory stays bounded by the longest line and files of 2 GiB and more are read.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { analyzeTraceDir, analyzeTraceFiles } from "../../src/analyze/mod.ts";
 import type { LocalFiles } from "../../src/config_state.ts";
 import type { ChunkedFiles } from "../../src/task/artifacts.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
+import { withTempDir } from "../_support/files.ts";
 import { withTaskEnv } from "../_support/task_env.ts";
 import { eventLine } from "./_event_line.ts";
 
@@ -80,8 +80,7 @@ describe("analyzeTraceDir with the configured local files", () => {
     "the Node and Deno presets' local files are read in chunks",
     { skip: !hasFileSystem },
     async () => {
-      const dir = await mkdtemp(join(tmpdir(), "tracelet-analyze-files-"));
-      try {
+      await withTempDir("tracelet-analyze-files-", async (dir) => {
         await writeFile(join(dir, "run_1.jsonl"), TEXT);
         await withFiles({ ...nodeLocalFiles, readFile: noWholeReads }, async () => {
           const report = await analyzeTraceDir({ traceDir: dir });
@@ -89,9 +88,7 @@ describe("analyzeTraceDir with the configured local files", () => {
           assert.equal(report.models.tokens.total_tokens, 5);
           assert.deepEqual(report.warnings, ["1 malformed line(s) skipped"]);
         });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 });

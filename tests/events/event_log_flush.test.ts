@@ -6,36 +6,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { configureWith } from "../../src/configure.ts";
 import type { Diagnostic } from "../../src/diagnostics.ts";
-import {
-  EventTracer,
-  finishToolCall,
-  finishTraceRun,
-  startToolCall,
-  startTraceRun,
-} from "../../src/events/mod.ts";
-import type { TraceScope } from "../../src/events/mod.ts";
+import { finishToolCall, finishTraceRun, startToolCall } from "../../src/events/mod.ts";
 import { awaitWrites, setWriteWait } from "../../src/pending_writes.ts";
 import { portableParts } from "../../src/portable.ts";
-import type { MemoryStorage } from "../../src/storage/memory.ts";
 import type { FlushReport } from "../../src/types.ts";
+import { logLength, runWithCalls } from "../_support/event_runs.ts";
 import { isolated } from "../_support/global_state.ts";
 import { slowStorage, stalledStorage } from "../_support/slow_storage.ts";
 import { settles } from "../_support/settles.ts";
-
-/** Starts a run with `calls` tool calls; its log then holds `2 * calls + 1` lines. */
-function runWithCalls(calls: number): TraceScope {
-  const tracer = new EventTracer({ enableConsole: false, spanTracer: false });
-  const scope = startTraceRun({ agentName: "a", requestId: "ex", tracer })!;
-  for (let i = 0; i < calls; i++) {
-    const id = startToolCall({ toolName: `t${i}` });
-    finishToolCall(id, { toolName: `t${i}` });
-  }
-  return scope;
-}
-
-async function lines(storage: MemoryStorage, scope: TraceScope): Promise<number> {
-  return (await storage.readLines(scope.tracePath!.split("/"))).length;
-}
 
 describe("flushing a configuration writes the event logs", () => {
   it("shutdown() waits for the lines of a run whose finish was not awaited", () =>
@@ -45,7 +23,7 @@ describe("flushing a configuration writes the event logs", () => {
       const scope = runWithCalls(100);
       void finishTraceRun(scope, { result: { success: true } }); // not awaited
       await tracing.shutdown();
-      assert.equal(await lines(storage, scope), 202);
+      assert.equal(await logLength(storage, scope), 202);
     }));
 
   it("forceFlush() waits for the lines of a run still open", () =>
@@ -54,9 +32,9 @@ describe("flushing a configuration writes the event logs", () => {
       const tracing = configureWith(portableParts, { storage });
       const scope = runWithCalls(10);
       await tracing.forceFlush();
-      assert.equal(await lines(storage, scope), 21);
+      assert.equal(await logLength(storage, scope), 21);
       await finishTraceRun(scope);
-      assert.equal(await lines(storage, scope), 22);
+      assert.equal(await logLength(storage, scope), 22);
     }));
 
   it("a steady stream of events does not keep forceFlush() waiting", () =>
@@ -89,7 +67,7 @@ describe("flushing a configuration writes the event logs", () => {
       const scope = runWithCalls(10);
       void finishTraceRun(scope);
       await exitFlush!();
-      assert.equal(await lines(storage, scope), 22);
+      assert.equal(await logLength(storage, scope), 22);
     }));
 
   it("a storage that never answers delays shutdown() only up to the bound, once reported", () =>
@@ -107,10 +85,10 @@ describe("flushing a configuration writes the event logs", () => {
         assert.deepEqual(codes.filter((c) => c === "event_write_timeout"), [
           "event_write_timeout",
         ], "one report per stall");
-        assert.equal(await lines(storage, scope), 0);
+        assert.equal(await logLength(storage, scope), 0);
         release(); // the lines stayed queued: written once the storage answers
         await awaitWrites();
-        assert.equal(await lines(storage, scope), 8);
+        assert.equal(await logLength(storage, scope), 8);
       } finally {
         setWriteWait(previous);
       }
@@ -130,7 +108,7 @@ describe("flushing a configuration writes the event logs", () => {
       assert.ok(codes.includes("event_write_timeout"));
       release();
       await awaitWrites();
-      assert.equal(await lines(storage, scope), 3);
+      assert.equal(await logLength(storage, scope), 3);
       await finishTraceRun(scope);
     }));
 });

@@ -38,15 +38,12 @@ import {
   withTraceRun,
 } from "../../src/events/mod.ts";
 import type { EventSink, TraceEvent } from "../../src/events/mod.ts";
-import { hostile } from "../_support/hostile.ts";
+import { hostile, unprintables, withThrowingMessage } from "../_support/hostile.ts";
+import { stalledStorage } from "../_support/slow_storage.ts";
 import { captureDiagnostics, CollectingProcessor } from "../_support/collect.ts";
 import { eventSetup } from "./_helpers.ts";
 
 /** Each hostile value, and the wrong types a caller may pass instead of a string or object. */
-function unprintables(): unknown[] {
-  return [...Object.values(hostile()), Symbol("s"), 42, null, undefined];
-}
-
 function throwingGetter(name: string, fields: Record<string, unknown> = {}): object {
   return Object.defineProperty({ ...fields }, name, {
     enumerable: true,
@@ -65,7 +62,7 @@ describe("runs given hostile values", () => {
     const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
     try {
       await captureDiagnostics(async () => {
-        for (const [i, bad] of unprintables().entries()) {
+        for (const [i, bad] of [...unprintables(), undefined].entries()) {
           const value = await tracer.runCallable({
             agentName: bad as never,
             requestId: `r${i}`,
@@ -91,13 +88,7 @@ describe("runs given hostile values", () => {
 
   it("a function that throws anything still writes RunFinished, and rethrows the same value", async () => {
     const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
-    const errorWithThrowingMessage = new TypeError("hidden");
-    Object.defineProperty(errorWithThrowingMessage, "message", {
-      get() {
-        throw new Error("getter");
-      },
-    });
-    const thrown = [...unprintables(), errorWithThrowingMessage];
+    const thrown = [...unprintables(), undefined, withThrowingMessage(new TypeError("hidden"))];
     try {
       for (const [i, value] of thrown.entries()) {
         let caught: unknown = "nothing thrown";
@@ -415,14 +406,7 @@ describe("sessions and sinks", () => {
   });
 
   it("a JSONL sink behind a stalled storage warns once per overflow, not once per dropped event", async () => {
-    const storage = new MemoryStorage();
-    const append = storage.appendLines.bind(storage);
-    let release: () => void = () => {};
-    const stalled = new Promise<void>((resolve) => release = resolve);
-    storage.appendLines = async (path, lines) => {
-      await stalled;
-      return append(path, lines);
-    };
+    const { storage, release } = stalledStorage();
     const sink = new JsonlEventSink(storage, ["t.jsonl"], { maxPending: 5 });
     const event = { event_type: "E" } as TraceEvent;
     const { diagnostics } = await captureDiagnostics(async () => {

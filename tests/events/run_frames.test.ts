@@ -4,7 +4,6 @@
 // it are never written to another request's run.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { SyncContextManager } from "../../mod.ts";
 import { resetReportedOnce } from "../../src/diagnostics.ts";
 import {
   currentTraceSession,
@@ -16,7 +15,12 @@ import {
 } from "../../src/events/mod.ts";
 import type { EventTracer, TraceEvent } from "../../src/events/mod.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
-import { NO_ENTER_WITH, SLOT_MANAGERS, withManager } from "../_support/flow_managers.ts";
+import {
+  NO_ENTER_WITH,
+  SLOT_MANAGERS,
+  withLostContext,
+  withManager,
+} from "../_support/flow_managers.ts";
 import { eventSetup } from "./_helpers.ts";
 
 const framesSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -145,29 +149,26 @@ describe("withTraceRun with a context manager that loses the context at an await
   it("never writes its events after an await to another request's run", async () => {
     const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
     try {
-      resetReportedOnce();
-      const { diagnostics } = await captureDiagnostics(() =>
-        withManager(new SyncContextManager(), async () => {
-          const scoped = withTraceRun(
-            { agentName: "one", requestId: "scoped", tracer },
-            async () => {
-              finishToolCall(startToolCall({ toolName: "before-await" }), {
-                toolName: "before-await",
-              });
-              await framesSleep(5);
-              finishToolCall(startToolCall({ toolName: "after-await" }), {
-                toolName: "after-await",
-              });
-            },
-          );
-          const imperative = (async () => {
-            const scope = startTraceRun({ agentName: "two", requestId: "imperative", tracer });
-            await framesSleep(30);
-            await finishTraceRun(scope, { result: { success: true } });
-          })();
-          await Promise.all([scoped, imperative]);
-        })
-      );
+      const diagnostics = await withLostContext(async () => {
+        const scoped = withTraceRun(
+          { agentName: "one", requestId: "scoped", tracer },
+          async () => {
+            finishToolCall(startToolCall({ toolName: "before-await" }), {
+              toolName: "before-await",
+            });
+            await framesSleep(5);
+            finishToolCall(startToolCall({ toolName: "after-await" }), {
+              toolName: "after-await",
+            });
+          },
+        );
+        const imperative = (async () => {
+          const scope = startTraceRun({ agentName: "two", requestId: "imperative", tracer });
+          await framesSleep(30);
+          await finishTraceRun(scope, { result: { success: true } });
+        })();
+        await Promise.all([scoped, imperative]);
+      });
       assert.deepEqual(framesTree((await readEvents("scoped")).events), [
         "RunStarted one <-",
         "ToolCallStarted before-await <one",
@@ -189,20 +190,17 @@ describe("withTraceRun with a context manager that loses the context at an await
   it("still writes events after an await to the run it is nested in", async () => {
     const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
     try {
-      resetReportedOnce();
-      const { diagnostics } = await captureDiagnostics(() =>
-        withManager(new SyncContextManager(), async () => {
-          const root = startTraceRun({ agentName: "root", requestId: "sequential", tracer });
-          await withTraceRun(
-            { agentName: "sub", requestId: "sequential-sub", tracer },
-            async () => {
-              await framesSleep(1);
-              finishToolCall(startToolCall({ toolName: "late" }), { toolName: "late" });
-            },
-          );
-          await finishTraceRun(root, { result: { success: true } });
-        })
-      );
+      const diagnostics = await withLostContext(async () => {
+        const root = startTraceRun({ agentName: "root", requestId: "sequential", tracer });
+        await withTraceRun(
+          { agentName: "sub", requestId: "sequential-sub", tracer },
+          async () => {
+            await framesSleep(1);
+            finishToolCall(startToolCall({ toolName: "late" }), { toolName: "late" });
+          },
+        );
+        await finishTraceRun(root, { result: { success: true } });
+      });
       // The run's own file: the context is lost, so the tool call's parent is the root.
       assert.deepEqual(framesTree((await readEvents("sequential")).events), [
         "RunStarted root <-",

@@ -8,10 +8,11 @@ import { TracerError } from "../../src/errors.ts";
 import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
 import { OtlpOutbox } from "../../src/exporter/otlp_outbox.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
-import type { Outbox, OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
-import { assertArrived, captureDiagnostics, delay } from "../_support/otlp_helpers.ts";
+import type { OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
+import { assertArrived, delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
-import { OtlpReceiver } from "../_support/otlp_receiver.ts";
+import { OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
+import { withOutbox } from "../_support/outbox_override.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
 
@@ -37,40 +38,9 @@ async function entries(storage: TraceStorage): Promise<OutboxEntry[]> {
   return await storage.outbox.peek(100);
 }
 
-/** `memory` with some outbox methods replaced (the rest forwarded to its own outbox). */
-function withOutbox(memory: MemoryStorage, replaced: Partial<Outbox>): TraceStorage {
-  const outbox = memory.outbox;
-  return {
-    kind: "wrapped",
-    appendLines: (p, l) => memory.appendLines(p, l),
-    readLines: (p) => memory.readLines(p),
-    putBlob: (k, b) => memory.putBlob(k, b),
-    getBlob: (k) => memory.getBlob(k),
-    hasBlob: (k) => memory.hasBlob(k),
-    outbox: {
-      enqueue: (input) => outbox.enqueue(input),
-      peek: (limit, options) => outbox.peek(limit, options),
-      update: (id, changes) => outbox.update(id, changes),
-      ack: (id) => outbox.ack(id),
-      bytes: () => outbox.bytes(),
-      ...replaced,
-    },
-  };
-}
-
-async function withCapture(fn: () => Promise<void>): Promise<void> {
-  const capture = captureDiagnostics();
-  try {
-    await fn();
-  } finally {
-    capture.restore();
-  }
-}
-
 describe("OTLP exporter outbox", { skip }, () => {
   it("parks a batch answered 400 with its reason, uncompressed body and not-before time", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
@@ -104,12 +74,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assertArrived(receiver, spans, 0);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("redelivers with a new exporter instance after the receiver was down a whole run", () =>
-    withCapture(async () => {
+    withDiagnostics(async () => {
       const probe = await OtlpReceiver.start();
       const { port, url } = probe;
       await probe.close(); // down for the whole first run
@@ -141,8 +110,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     }));
 
   it("honours not-before: nothing is sent before an entry is due", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(
         options(receiver.url, storage, { outbox: { initialBackoffMillis: 60_000 } }),
@@ -165,13 +133,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.ok(entry.notBefore - entry.createdAt >= 60_000);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("stores the server's Retry-After as the not-before time when it ends past the deadline", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
@@ -182,13 +148,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.ok(entry.notBefore - entry.createdAt >= 119_000);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("backs a failed redelivery off (doubling) and keeps draining past a non-retryable entry", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(options(receiver.url, storage));
       try {
@@ -208,13 +172,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assertArrived(receiver, good, 0);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("gives an entry up after maxAttempts redeliveries, counted as outbox_expired", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(options(receiver.url, storage, {
         outbox: { initialBackoffMillis: 1, maxAttempts: 1 },
@@ -228,13 +190,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.deepEqual(await entries(storage), []);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("counts batches evicted by the outbox byte bound as outbox_full", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const first = makeSpanBatch(4, "first");
       const second = makeSpanBatch(4, "second");
       const storage = new MemoryStorage({ outboxMaxBytes: 700 });
@@ -253,14 +213,12 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.deepEqual((await entries(storage)).map((e) => e.spanCount), [4]);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   for (const redelivery of [200, 400]) {
     it(`counts a batch evicted while it is redelivered once (redelivery answered ${redelivery})`, () =>
-      withCapture(async () => {
-        const receiver = await OtlpReceiver.start();
+      withReceiver(async (receiver) => {
         const storage = new MemoryStorage({ outboxMaxEntries: 1 });
         const exporter = createOtlpExporter(
           options(receiver.url, storage, { outbox: { initialBackoffMillis: 0 } }),
@@ -287,14 +245,12 @@ describe("OTLP exporter outbox", { skip }, () => {
           assert.deepEqual((await entries(storage)).map((e) => e.spanCount), [2]);
         } finally {
           await exporter.shutdown();
-          await receiver.close();
         }
       }));
   }
 
   it("counts a batch given up while an enqueue evicts it once, when the eviction is reported late", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const memory = new MemoryStorage({ outboxMaxEntries: 1 });
       // The enqueue's result arrives well after the store changed, as over a Durable Object RPC.
       const storage = withOutbox(memory, {
@@ -325,12 +281,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.equal(reports.reduce((total, r) => total + r.persisted, 0), 4); // a, then c
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("redelivers each parked batch only to its own endpoint when exporters share a storage", () =>
-    withCapture(async () => {
+    withDiagnostics(async () => {
       const a = await OtlpReceiver.start();
       const b = await OtlpReceiver.start();
       const storage = new MemoryStorage();
@@ -370,8 +325,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     ] as const
   ) {
     it(`redelivers a due batch parked behind more than a page of ${what}`, () =>
-      withCapture(async () => {
-        const receiver = await OtlpReceiver.start();
+      withReceiver(async (receiver) => {
         const storage = new MemoryStorage();
         for (let i = 0; i < 40; i++) { // more than one 32-entry page
           await storage.outbox.enqueue({
@@ -396,14 +350,12 @@ describe("OTLP exporter outbox", { skip }, () => {
           assert.equal((await entries(storage)).length, 40); // the backlog is left alone
         } finally {
           await exporter.shutdown();
-          await receiver.close();
         }
       }));
   }
 
   it("parks again in a drop-newest outbox full of an old endpoint's expired batches", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage({ outboxMaxEntries: 1, outboxPolicy: "drop-newest" });
       const old = Date.now() - 8 * 24 * 60 * 60 * 1000;
       const parked = await storage.outbox.enqueue({
@@ -430,13 +382,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.deepEqual((await entries(storage)).map((e) => e.spanCount), [2]);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("redelivers at most maxDeliveriesPerDrain batches per drain, oldest first", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(
         options(receiver.url, storage, {
@@ -459,13 +409,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         ]);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("drains an outbox that ignores the peek options without looping or redelivering twice", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const memory = new MemoryStorage();
       const legacy = withOutbox(memory, {
         peek: (limit: number) => memory.outbox.peek(limit), // an Outbox written before options
@@ -483,13 +431,11 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.deepEqual(await entries(memory), []);
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 
   it("counts spans as failed when the outbox itself cannot be written", () =>
-    withCapture(async () => {
-      const receiver = await OtlpReceiver.start();
+    withReceiver(async (receiver) => {
       const memory = new MemoryStorage();
       const broken = withOutbox(memory, {
         enqueue: () => Promise.reject(new Error("disk full")),
@@ -507,7 +453,6 @@ describe("OTLP exporter outbox", { skip }, () => {
         });
       } finally {
         await exporter.shutdown();
-        await receiver.close();
       }
     }));
 });

@@ -17,7 +17,7 @@ import {
 } from "../../src/exporter/_outbox.ts";
 import type { SendResult } from "../../src/exporter/otlp_http.ts";
 import type { FlushReport } from "../../src/types.ts";
-import { slowDrain } from "../_support/outbox_drain.ts";
+import { drainBoth } from "../_support/outbox_drain.ts";
 import { FakeDurableObjectNamespace, FakeKVNamespace, FakeR2Bucket } from "../_fakes/cloudflare.ts";
 
 const OURS = "aaaaaaaa";
@@ -226,13 +226,9 @@ describe("Cloudflare outbox: several drainers", () => {
     for (let i = 0; i < 5; i++) {
       await workerA.outbox.enqueue(entry(OURS, { body: new Uint8Array([i]) }));
     }
-    const delivered: number[] = [];
-    const exported = await Promise.all([
-      slowDrain(workerA, OURS, delivered),
-      slowDrain(workerB, OURS, delivered),
-    ]);
-    assert.deepEqual(delivered.sort(), [0, 1, 2, 3, 4]);
-    assert.equal(exported[0] + exported[1], 5);
+    const { delivered, exported } = await drainBoth(workerA, workerB, OURS);
+    assert.deepEqual(delivered, [0, 1, 2, 3, 4]);
+    assert.equal(exported, 5);
     assert.deepEqual(await workerB.outbox.peek(10), []);
   });
 

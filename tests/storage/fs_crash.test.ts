@@ -6,18 +6,13 @@ import assert from "node:assert/strict";
 import {
   appendFile,
   mkdir,
-  mkdtemp,
   readdir,
   readFile,
-  rename,
-  rm,
-  stat,
   truncate,
   utimes,
   writeFile,
 } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { withDiagnostics } from "../_support/otlp_helpers.ts";
 import type { FileSystem } from "../../src/storage/_fs.ts";
 import { FsStorage } from "../../src/storage/_fs_storage.ts";
@@ -25,6 +20,8 @@ import { DenoFsStorage } from "../../src/storage/deno_fs.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import type { TraceStorage } from "../../src/storage/types.ts";
 import { batch } from "../_conformance/_storage_outbox.ts";
+import { withTempDir } from "../_support/files.ts";
+import { nodeFileSystem } from "../_support/node_file_system.ts";
 import { slowDrain } from "../_support/outbox_drain.ts";
 import { hasFileSystem, isDeno } from "../_support/runtime.ts";
 
@@ -36,14 +33,8 @@ if (isDeno) adapters.push(["deno-fs", (root) => new DenoFsStorage({ root })]);
 const HASH = "ab".repeat(32);
 const HOUR = 60 * 60 * 1000;
 
-async function inTemp(fn: (root: string) => Promise<void>): Promise<void> {
-  const parent = await mkdtemp(join(tmpdir(), "tracelet-crash-"));
-  try {
-    await fn(join(parent, "root"));
-  } finally {
-    await rm(parent, { recursive: true, force: true });
-  }
-}
+const inTemp = (fn: (root: string) => Promise<void>) =>
+  withTempDir("tracelet-crash-", (dir) => fn(join(dir, "root")));
 
 /** Writes a file as a killed process leaves it, with a modification time `age` ms ago. */
 async function leftover(path: string, age: number): Promise<void> {
@@ -54,8 +45,7 @@ async function leftover(path: string, age: number): Promise<void> {
 
 /** node:fs/promises as a FileSystem whose writes of temporary files fail half-way (ENOSPC). */
 const fullDisk: FileSystem = {
-  resolve: (path) => resolve(path),
-  appendFile: (path, data) => appendFile(path, data),
+  ...nodeFileSystem,
   async writeFile(path, data) {
     for await (const bytes of data instanceof Uint8Array ? [data] : data) {
       await writeFile(path, bytes.subarray(0, bytes.byteLength >> 1)); // the first chunk's half
@@ -65,12 +55,6 @@ const fullDisk: FileSystem = {
       throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
     }
   },
-  readFile: async (path) => new Uint8Array(await readFile(path)),
-  rename: (from, to) => rename(from, to),
-  remove: (path) => rm(path),
-  mkdirp: async (path) => void await mkdir(path, { recursive: true }),
-  readDir: (path) => readdir(path),
-  mtime: async (path) => (await stat(path)).mtimeMs,
 };
 
 describe("fs storage after crashes", { skip: !hasFileSystem }, () => {

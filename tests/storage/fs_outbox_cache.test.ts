@@ -5,76 +5,52 @@
 // body is gone), the whole directory removed, and the retry fields of their updates.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  appendFile,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { FileSystem } from "../../src/storage/_fs.ts";
 import { FsStorage, type FsStorageOptions } from "../../src/storage/_fs_storage.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import type { OutboxEntry } from "../../src/storage/types.ts";
 import { batch } from "../_conformance/_storage_outbox.ts";
+import { withTempDir } from "../_support/files.ts";
+import { nodeFileSystem } from "../_support/node_file_system.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 
 /** node:fs/promises as a FileSystem that counts the metadata files it reads, and how many at once. */
-class CountingFs implements FileSystem {
-  metadataReads = 0;
-  mostAtOnce = 0;
-  #reading = 0;
-
-  resolve = (path: string): string => resolve(path);
-  appendFile = (path: string, data: Uint8Array): Promise<void> => appendFile(path, data);
-  async writeFile(path: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
-    let bytes = new Uint8Array(0);
-    for await (const chunk of data instanceof Uint8Array ? [data] : data) {
-      const joined = new Uint8Array(bytes.byteLength + chunk.byteLength);
-      joined.set(bytes);
-      joined.set(chunk, bytes.byteLength);
-      bytes = joined;
-    }
-    await writeFile(path, bytes);
-  }
-  async readFile(path: string): Promise<Uint8Array> {
-    if (!path.endsWith(".json")) return new Uint8Array(await readFile(path));
-    this.metadataReads++;
-    this.mostAtOnce = Math.max(this.mostAtOnce, ++this.#reading);
-    try {
-      return new Uint8Array(await readFile(path));
-    } finally {
-      this.#reading--;
-    }
-  }
-  rename = (from: string, to: string): Promise<void> => rename(from, to);
-  remove = (path: string): Promise<void> => rm(path);
-  mkdirp = async (path: string): Promise<void> => void await mkdir(path, { recursive: true });
-  readDir = (path: string): Promise<string[]> => readdir(path);
-  mtime = async (path: string): Promise<number> => (await stat(path)).mtimeMs;
-
+interface CountingFs extends FileSystem {
+  readonly metadataReads: number;
+  readonly mostAtOnce: number;
   /** The metadata files read by `fn`. */
-  async reads(fn: () => Promise<unknown>): Promise<number> {
-    const before = this.metadataReads;
-    await fn();
-    return this.metadataReads - before;
-  }
+  reads(fn: () => Promise<unknown>): Promise<number>;
 }
 
-async function inTemp(fn: (root: string) => Promise<void>): Promise<void> {
-  const parent = await mkdtemp(join(tmpdir(), "tracelet-outbox-cache-"));
-  try {
-    await fn(join(parent, "root"));
-  } finally {
-    await rm(parent, { recursive: true, force: true });
-  }
+function countingFs(): CountingFs {
+  let reading = 0;
+  const fs = {
+    ...nodeFileSystem,
+    metadataReads: 0,
+    mostAtOnce: 0,
+    async readFile(path: string): Promise<Uint8Array> {
+      if (!path.endsWith(".json")) return await nodeFileSystem.readFile(path);
+      fs.metadataReads++;
+      fs.mostAtOnce = Math.max(fs.mostAtOnce, ++reading);
+      try {
+        return await nodeFileSystem.readFile(path);
+      } finally {
+        reading--;
+      }
+    },
+    async reads(fn: () => Promise<unknown>): Promise<number> {
+      const before = fs.metadataReads;
+      await fn();
+      return fs.metadataReads - before;
+    },
+  };
+  return fs;
 }
+
+const inTemp = (fn: (root: string) => Promise<void>) =>
+  withTempDir("tracelet-outbox-cache-", (dir) => fn(join(dir, "root")));
 
 const counted = (fs: CountingFs, options: FsStorageOptions) =>
   new FsStorage(fs, "counting", options);
@@ -83,7 +59,7 @@ const spanCounts = (entries: readonly OutboxEntry[]): number[] => entries.map((e
 describe("fs outbox: metadata kept in memory", { skip: !hasFileSystem }, () => {
   it("reads each metadata file once: enqueues read none, a new object reads all a few at a time", async () => {
     await inTemp(async (root) => {
-      const fs = new CountingFs();
+      const fs = countingFs();
       const a = counted(fs, { root });
       const b = counted(fs, { root });
       try {
@@ -108,7 +84,7 @@ describe("fs outbox: metadata kept in memory", { skip: !hasFileSystem }, () => {
 
   it("forgets entries removed elsewhere, a body gone included, and lists the ones added", async () => {
     await inTemp(async (root) => {
-      const fs = new CountingFs();
+      const fs = countingFs();
       const a = counted(fs, { root, outboxMaxEntries: 3 });
       const other = new NodeFsStorage({ root });
       const dir = join(root, "outbox");
@@ -135,7 +111,7 @@ describe("fs outbox: metadata kept in memory", { skip: !hasFileSystem }, () => {
 
   it("starts empty again when the whole outbox directory is removed", async () => {
     await inTemp(async (root) => {
-      const a = counted(new CountingFs(), { root });
+      const a = counted(countingFs(), { root });
       try {
         for (let i = 1; i <= 3; i++) await a.outbox.enqueue(batch(10, i));
         assert.equal(await a.outbox.bytes(), 30);
@@ -152,7 +128,7 @@ describe("fs outbox: metadata kept in memory", { skip: !hasFileSystem }, () => {
 
   it("returns the retry fields another object stored last, and honors its notBefore", async () => {
     await inTemp(async (root) => {
-      const a = counted(new CountingFs(), { root });
+      const a = counted(countingFs(), { root });
       const other = new NodeFsStorage({ root });
       try {
         await a.outbox.enqueue(batch(10, 1));

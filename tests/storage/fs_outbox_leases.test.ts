@@ -3,15 +3,13 @@
 // delivered once; and the lease table shared by name stays bounded.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { OutboxLeases } from "../../src/storage/_outbox_leases.ts";
 import { DenoFsStorage } from "../../src/storage/deno_fs.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import type { OutboxInput, TraceStorage } from "../../src/storage/types.ts";
+import { withTempDir } from "../_support/files.ts";
+import { drainBoth } from "../_support/outbox_drain.ts";
 import { hasFileSystem, isDeno } from "../_support/runtime.ts";
-import { slowDrain } from "../_support/outbox_drain.ts";
 
 const OURS = "aaaaaaaa";
 
@@ -33,49 +31,43 @@ describe("fs outbox: two storage objects on one root", { skip: !hasFileSystem },
   ];
   if (isDeno) others.push(["deno-fs", (root) => new DenoFsStorage({ root })]);
   for (const [kind, other] of others) {
-    it(`deliver each parked batch once when both drain (node-fs and ${kind})`, async () => {
-      const root = await mkdtemp(join(tmpdir(), "tracelet-leases-"));
-      const a = new NodeFsStorage({ root });
-      const b = other(root);
-      try {
-        for (let i = 0; i < 5; i++) await a.outbox.enqueue(entry(i));
-        const delivered: number[] = [];
-        const exported = await Promise.all([
-          slowDrain(a, OURS, delivered),
-          slowDrain(b, OURS, delivered),
-        ]);
-        assert.deepEqual(delivered.sort(), [0, 1, 2, 3, 4]);
-        assert.equal(exported[0] + exported[1], 5);
-        assert.deepEqual(await b.outbox.peek(10), []);
-      } finally {
-        await Promise.all([a.close(), b.close?.()]);
-        await rm(root, { recursive: true, force: true });
-      }
-    });
+    it(`deliver each parked batch once when both drain (node-fs and ${kind})`, () =>
+      withTempDir("tracelet-leases-", async (root) => {
+        const a = new NodeFsStorage({ root });
+        const b = other(root);
+        try {
+          for (let i = 0; i < 5; i++) await a.outbox.enqueue(entry(i));
+          const { delivered, exported } = await drainBoth(a, b, OURS);
+          assert.deepEqual(delivered, [0, 1, 2, 3, 4]);
+          assert.equal(exported, 5);
+          assert.deepEqual(await b.outbox.peek(10), []);
+        } finally {
+          await Promise.all([a.close(), b.close?.()]);
+        }
+      }));
   }
 
-  it("see each other's leases, and a lease ends with the entry's update", async () => {
-    const root = await mkdtemp(join(tmpdir(), "tracelet-leases-"));
-    const a = new NodeFsStorage({ root });
-    const b = new NodeFsStorage({ root });
-    try {
-      for (let i = 0; i < 3; i++) await a.outbox.enqueue(entry(i));
-      const lease = (owner: string) => ({ lease: { owner, millis: 60_000 } });
-      const [leasedA, leasedB] = await Promise.all([
-        a.outbox.peek(10, lease("A")),
-        b.outbox.peek(10, lease("B")),
-      ]);
-      assert.equal(leasedA.length + leasedB.length, 3, "no entry handed to both");
-      const first = [...leasedA, ...leasedB].sort((x, y) => x.id < y.id ? -1 : 1)[0];
-      const holder = leasedA.includes(first) ? a : b;
-      await holder.outbox.update(first.id, { attempts: 1, notBefore: 0, reason: "http_503" });
-      const again = await (holder === a ? b : a).outbox.peek(10, lease("C"));
-      assert.deepEqual(again.map((e) => e.id), [first.id]);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+  it("see each other's leases, and a lease ends with the entry's update", () =>
+    withTempDir("tracelet-leases-", async (root) => {
+      const a = new NodeFsStorage({ root });
+      const b = new NodeFsStorage({ root });
+      try {
+        for (let i = 0; i < 3; i++) await a.outbox.enqueue(entry(i));
+        const lease = (owner: string) => ({ lease: { owner, millis: 60_000 } });
+        const [leasedA, leasedB] = await Promise.all([
+          a.outbox.peek(10, lease("A")),
+          b.outbox.peek(10, lease("B")),
+        ]);
+        assert.equal(leasedA.length + leasedB.length, 3, "no entry handed to both");
+        const first = [...leasedA, ...leasedB].sort((x, y) => x.id < y.id ? -1 : 1)[0];
+        const holder = leasedA.includes(first) ? a : b;
+        await holder.outbox.update(first.id, { attempts: 1, notBefore: 0, reason: "http_503" });
+        const again = await (holder === a ? b : a).outbox.peek(10, lease("C"));
+        assert.deepEqual(again.map((e) => e.id), [first.id]);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    }));
 });
 
 describe("OutboxLeases", () => {

@@ -1,8 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, open, rm, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { open, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LocalFiles } from "../../src/config_state.ts";
 import { Sha256 } from "../../src/hash/sha256.ts";
@@ -18,6 +17,7 @@ import {
   STREAM_ARTIFACT_BYTES,
 } from "../../src/task/artifacts.ts";
 import { taskSpan } from "../../src/task/mod.ts";
+import { withTempDir } from "../_support/files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { withTaskEnv } from "../_support/task_env.ts";
 
@@ -51,15 +51,6 @@ function mkfifo(path: string): boolean {
   }
 }
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-artifact-files-"));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** A sparse file of `size` bytes: `head` at the start, `tail` at the end, zeros between. */
 async function sparseFile(path: string, size: number): Promise<Uint8Array> {
   const head = new TextEncoder().encode("head");
@@ -88,7 +79,7 @@ describe("artifact files", () => {
   });
 
   it("a FIFO settles at once with artifact_not_regular", { skip: !hasFileSystem }, async (t) => {
-    await withTempDir(async (dir) => {
+    await withTempDir("tracelet-artifact-files-", async (dir) => {
       const pipe = join(dir, "pipe");
       if (!mkfifo(pipe)) return t.skip("mkfifo is not available");
       await withTaskEnv(async (env) => {
@@ -111,7 +102,7 @@ describe("artifact files", () => {
     "a large file is hashed and stored a chunk at a time, with the same record",
     { skip: !hasFileSystem },
     async () => {
-      await withTempDir(async (dir) => {
+      await withTempDir("tracelet-artifact-files-", async (dir) => {
         const path = join(dir, "model.bin");
         const size = STREAM_ARTIFACT_BYTES + 3 * MiB + 5;
         const expected = `sha256:${await sha256Hex(await sparseFile(path, size))}`;
@@ -148,7 +139,7 @@ describe("artifact files", () => {
     "a large file is stored through the fs storage's putBlobStream, with the record of a whole read",
     { skip: !hasFileSystem },
     async () => {
-      await withTempDir(async (dir) => {
+      await withTempDir("tracelet-artifact-files-", async (dir) => {
         const path = join(dir, "model.bin");
         const size = STREAM_ARTIFACT_BYTES + 6 * MiB; // 70 MiB, sparse
         const expected = `sha256:${await sha256Hex(await sparseFile(path, size))}`;
@@ -218,7 +209,7 @@ describe("artifact files", () => {
     "a file larger than the storage can take whole fails with artifact_too_large",
     { skip: !hasFileSystem },
     async () => {
-      await withTempDir(async (dir) => {
+      await withTempDir("tracelet-artifact-files-", async (dir) => {
         const path = join(dir, "huge.bin");
         await writeFile(path, "");
         await truncate(path, 2 ** 31 + 1); // sparse: takes no disk space

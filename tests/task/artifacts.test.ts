@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
@@ -18,13 +17,9 @@ import {
 } from "../../src/task/mod.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { jsonAttr, withTaskEnv } from "../_support/task_env.ts";
-import { walk } from "../_support/files.ts";
+import { walk, withTempDir } from "../_support/files.ts";
 
 const encoder = new TextEncoder();
-
-async function tempDir(): Promise<string> {
-  return await mkdtemp(join(tmpdir(), "tracelet-artifacts-"));
-}
 
 describe("artifacts", () => {
   it("logs bytes and Blobs without a file system: sha256 blob, span metadata, artifacts.jsonl", async () => {
@@ -159,8 +154,7 @@ describe("artifacts", () => {
   });
 
   it("logs a file and a directory recursively from disk", { skip: !hasFileSystem }, async () => {
-    const dir = await tempDir();
-    try {
+    await withTempDir("tracelet-artifacts-", async (dir) => {
       await mkdir(join(dir, "results", "nested"), { recursive: true });
       await writeFile(join(dir, "model.bin"), "weights");
       await writeFile(join(dir, "results", "a.csv"), "a\n");
@@ -192,17 +186,14 @@ describe("artifacts", () => {
         assert.equal(missing, undefined);
         assert.ok(env.codes().includes("artifact_not_found"));
       }, { files: nodeLocalFiles });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it(
     "logs files reached through symbolic links in a directory, never following linked directories",
     { skip: !hasFileSystem },
     async () => {
-      const dir = await tempDir();
-      try {
+      await withTempDir("tracelet-artifacts-", async (dir) => {
         await mkdir(join(dir, "logged", "sub"), { recursive: true });
         await writeFile(join(dir, "outside.txt"), "outside");
         await writeFile(join(dir, "logged", "a.txt"), "a");
@@ -221,9 +212,7 @@ describe("artifacts", () => {
           assert.equal(files[1].size, "outside".length);
           assert.equal(files[1].oid, `sha256:${await sha256Hex(encoder.encode("outside"))}`);
         }, { files: nodeLocalFiles });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      });
     },
   );
 
@@ -231,9 +220,8 @@ describe("artifacts", () => {
     "hostile names and projects cannot escape the storage root",
     { skip: !hasFileSystem },
     async () => {
-      const parent = await tempDir();
-      const root = join(parent, "root");
-      try {
+      await withTempDir("tracelet-artifacts-", async (parent) => {
+        const root = join(parent, "root");
         const storage = new NodeFsStorage({ root });
         await withTaskEnv(async () => {
           await run("evil", { project: "../../outside" }, async () => {
@@ -248,9 +236,7 @@ describe("artifacts", () => {
         assert.ok(files.length > 0);
         assert.ok(files.every((f) => f.startsWith(root)));
         assert.ok(!files.some((f) => f.endsWith("escape.txt") || f.endsWith("passwd")));
-      } finally {
-        await rm(parent, { recursive: true, force: true });
-      }
+      });
     },
   );
 });

@@ -4,7 +4,7 @@
 // the preset's defaults, built alone. After configure(), the configured pipeline is used again.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { apiConfig, peekConfig, setConfig } from "../../src/config_state.ts";
+import { apiConfig, peekConfig } from "../../src/config_state.ts";
 import { registerDefaultParts } from "../../src/configure.ts";
 import { getContextManager } from "../../src/context/manager.ts";
 import { EventTracer } from "../../src/events/event_tracer.ts";
@@ -15,25 +15,11 @@ import { MemoryStorage } from "../../src/storage/memory.ts";
 import { run } from "../../src/task/spans.ts";
 import { getCurrentTask } from "../../src/task/task_context.ts";
 import { Tracer } from "../../src/tracer.ts";
-import { isolated } from "../_support/global_state.ts";
+import { unconfigured } from "../_support/global_state.ts";
 
 /** Runs `fn` before any configuration, with the portable preset's defaults registered. */
-async function unconfigured(fn: () => Promise<void>): Promise<void> {
-  const slot = (globalThis as unknown as Record<symbol, Record<string, unknown>>)[
-    Symbol.for("tracelet.config")
-  ];
-  const saved = { ...slot };
-  await isolated(async () => {
-    setConfig(undefined);
-    registerDefaultParts(portableParts);
-    try {
-      await fn();
-    } finally {
-      for (const key of Object.keys(slot)) delete slot[key];
-      Object.assign(slot, saved);
-    }
-  });
-}
+const withDefaults = (fn: () => Promise<void>) =>
+  unconfigured(() => registerDefaultParts(portableParts), fn);
 
 /** A tracer of the user's, with the names of the spans it ended. */
 function userTracer(): { tracer: Tracer; seen: string[] } {
@@ -44,7 +30,7 @@ function userTracer(): { tracer: Tracer; seen: string[] } {
 
 describe("run() for a user who installed their own tracer, without configure()", () => {
   it("records to that tracer and replaces neither it, the context manager nor the policy", () =>
-    unconfigured(async () => {
+    withDefaults(async () => {
       const { tracer, seen } = userTracer();
       setTracer(tracer);
       setRedactionPolicy({ extraKeys: ["session_key"] });
@@ -59,7 +45,7 @@ describe("run() for a user who installed their own tracer, without configure()",
     }));
 
   it("gives tasks and the events layer the defaults' storage, one for all", () =>
-    unconfigured(async () => {
+    withDefaults(async () => {
       setTracer(userTracer().tracer);
       const first = await run("a", () => getCurrentTask()?.storage);
       const second = await run("b", () => getCurrentTask()?.storage);
@@ -70,7 +56,7 @@ describe("run() for a user who installed their own tracer, without configure()",
     }));
 
   it("uses the configured pipeline once configure() was called", () =>
-    unconfigured(async () => {
+    withDefaults(async () => {
       const { tracer, seen } = userTracer();
       setTracer(tracer);
       const configured = configure({ storage: new MemoryStorage() });
@@ -83,7 +69,7 @@ describe("run() for a user who installed their own tracer, without configure()",
 
 describe("run() without configure() and without a tracer of the user's", () => {
   it("builds and installs the preset's default configuration, as before", () =>
-    unconfigured(async () => {
+    withDefaults(async () => {
       await run("fallback", () => {});
       const config = peekConfig();
       assert.ok(config !== undefined);

@@ -1,5 +1,5 @@
 // deno-lint-ignore-file no-unused-vars -- the functions only exist to have their parameters read
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { parameterNames, run, task, type TaskSpan } from "../../src/task/mod.ts";
 import { withTaskEnv } from "../_support/task_env.ts";
@@ -19,6 +19,18 @@ function fromSource(source: string): AnyFn | undefined {
     return new Function(`return (${source});`)() as AnyFn;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Asserts the parameter names read from each source text, or skips the test where code
+ * generation from strings is disallowed.
+ */
+function namesFromSource(t: TestContext, cases: readonly [string, string[]][]): void {
+  for (const [source, expected] of cases) {
+    const fn = fromSource(source);
+    if (fn === undefined) return t.skip("code generation from strings is disallowed here");
+    assert.deepEqual(parameterNames(fn), expected, source);
   }
 }
 
@@ -133,11 +145,7 @@ describe("parameterNames", () => {
       ["function (\n  first,\n  second = { nested: [1, 2] },\n) {}", ["first", "second"]],
       ["({ 'a(b': function (x) {} })['a(b']", ["x"]],
     ];
-    for (const [source, expected] of cases) {
-      const fn = fromSource(source);
-      if (fn === undefined) return t.skip("code generation from strings is disallowed here");
-      assert.deepEqual(parameterNames(fn), expected, source);
-    }
+    namesFromSource(t, cases);
   });
 
   it("tells a division from a regular expression after ++/--, property and astral names", (t) => {
@@ -159,11 +167,7 @@ describe("parameterNames", () => {
       ["async /* c */ x => x", ["x"]],
       ["async /* a */ y /* b */ => y", ["y"]],
     ];
-    for (const [source, expected] of cases) {
-      const fn = fromSource(source);
-      if (fn === undefined) return t.skip("code generation from strings is disallowed here");
-      assert.deepEqual(parameterNames(fn), expected, source);
-    }
+    namesFromSource(t, cases);
   });
 
   it("reads 1 MB hostile sources in linear time", (t) => {

@@ -3,14 +3,18 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { configure } from "../../src/runtime/web.ts";
+import type { Configured, ConfigureOptions } from "../../src/runtime/web.ts";
 import { KEEPALIVE_BYTES, onPageExit, page, pageFetch } from "../../src/runtime/_page_exit.ts";
+import type { FetchLike } from "../../src/exporter/otlp_http.ts";
 import { runtimeOverride } from "../../src/runtime/_globals.ts";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { splitOtlpBody } from "../../src/exporter/_otlp_split.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../../src/otlp/encode_protobuf.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
+import type { OtlpEncoder } from "../../src/otlp/encoder.ts";
 import { makeSpanBatch, makeSpanRecord } from "../_support/span_records.ts";
-import type { SpanRecord } from "../../src/types.ts";
+import type { Tracer } from "../../src/tracer.ts";
+import type { FlushReport, SpanRecord } from "../../src/types.ts";
 
 interface Sent {
   headers: Record<string, string>;
@@ -86,6 +90,23 @@ const spansIn = (body: Uint8Array) =>
     r.scopeSpans.flatMap((s: { spans: { name: string }[] }) => s.spans.map((x) => x.name))
   );
 
+/**
+ * A page's fetch to the collector that answers 503 to the requests `refuse` picks (by the span
+ * names of the JSON body and the request's number, from 1) and 200 to the others, keeping the
+ * span names it accepted in `delivered`.
+ */
+function refusingFetch(refuse: (names: string[], request: number) => boolean) {
+  const delivered: string[] = [];
+  let requests = 0;
+  const fetch = (_url: string, init: RequestInit) => {
+    const names: string[] = spansIn(init.body as Uint8Array);
+    const fail = refuse(names, ++requests);
+    if (!fail) delivered.push(...names);
+    return Promise.resolve(new Response(null, { status: fail ? 503 : 200 }));
+  };
+  return { delivered, fetch, requests: () => requests };
+}
+
 const latin1 = new TextDecoder("latin1");
 
 /**
@@ -106,16 +127,65 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** A fake page, restored after the test. */
+function pageForTest(): ReturnType<typeof fakePage> {
+  const fake = fakePage();
+  cleanup.push(() => fake.restore());
+  return fake;
+}
+
+/** The web preset configured without local files (`options` added), shut down after the test. */
+function tracingForTest(options: ConfigureOptions): Configured {
+  const tracing = configure({ local: false, ...options });
+  cleanup.push(() => tracing.shutdown());
+  return tracing;
+}
+
+/** Ends `n` spans `click 0`, `click 1`, … with a 300-byte payload each. */
+function endClicks(tracer: Tracer, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const span = tracer.startSpan(`click ${i}`);
+    span.setAttribute("payload", "x".repeat(300));
+    span.end();
+  }
+}
+
+/** An exporter to the test collector through `fetch`, with `encoder`, uncompressed, retrying at once. */
+function splitExporter(fetch: FetchLike, encoder: OtlpEncoder): OtlpHttpExporter {
+  return new OtlpHttpExporter({
+    endpoint: "https://c.example/v1/traces",
+    fetch,
+    encoder,
+    compression: "none",
+    retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
+  });
+}
+
+/**
+ * Exports `spans` while the page is hidden (keepalive requests: bodies are split); `check` sees
+ * the report before the page is shown again and the exporter is shut down.
+ */
+async function exportHidden(
+  exporter: OtlpHttpExporter,
+  spans: readonly SpanRecord[],
+  check: (report: FlushReport) => void,
+): Promise<void> {
+  page.hidden = true;
+  try {
+    check(await exporter.export(spans));
+  } finally {
+    page.hidden = false;
+    await exporter.shutdown();
+  }
+}
+
 describe("web preset", () => {
   it("sends neither user-agent nor content-encoding in a page (no CORS preflight header a collector refuses)", async () => {
-    const fake = fakePage();
-    cleanup.push(() => fake.restore());
+    pageForTest();
     const { sent, fetch } = capture();
-    const tracing = configure({
-      local: false,
+    const tracing = tracingForTest({
       otlp: { endpoint: "https://c.example/v1/traces", fetch },
     });
-    cleanup.push(() => tracing.shutdown());
     tracing.tracer.startSpan("page-load").end();
     assert.equal((await tracing.forceFlush()).exported, 1);
     assert.equal(sent.length, 1);
@@ -123,19 +193,12 @@ describe("web preset", () => {
   });
 
   it("flushes on visibilitychange/pagehide with keepalive requests of at most 60 KiB, started in the event's task", async () => {
-    const fake = fakePage();
-    cleanup.push(() => fake.restore());
+    const fake = pageForTest();
     const { sent, fetch } = capture();
-    const tracing = configure({
-      local: false,
+    const tracing = tracingForTest({
       otlp: { endpoint: "https://c.example/v1/traces", fetch, protocol: "http/json" },
     });
-    cleanup.push(() => tracing.shutdown());
-    for (let i = 0; i < 400; i++) {
-      const span = tracing.tracer.startSpan(`click ${i}`);
-      span.setAttribute("payload", "x".repeat(300));
-      span.end();
-    }
+    endClicks(tracing.tracer, 400);
     fake.hide();
     // Only promise jobs run before a browser tears an unloading page down: no timer turn here.
     for (let i = 0; i < 1000; i++) await null;
@@ -167,8 +230,7 @@ describe("web preset", () => {
     ] as const
   ) {
     it(`sends ${name} through the page fetch too: split, keepalive on page exit`, async () => {
-      const fake = fakePage();
-      cleanup.push(() => fake.restore());
+      const fake = pageForTest();
       const { sent, fetch } = capture();
       // No fetch option: the page's global fetch.
       const saved = Object.getOwnPropertyDescriptor(globalThis, "fetch");
@@ -180,13 +242,8 @@ describe("web preset", () => {
       cleanup.push(() =>
         saved ? Object.defineProperty(globalThis, "fetch", saved) : delete scope.fetch
       );
-      const tracing = configure({ local: false, ...options });
-      cleanup.push(() => tracing.shutdown());
-      for (let i = 0; i < 600; i++) {
-        const span = tracing.tracer.startSpan(`click ${i}`);
-        span.setAttribute("payload", "x".repeat(300));
-        span.end();
-      }
+      const tracing = tracingForTest(options);
+      endClicks(tracing.tracer, 600);
       fake.hide();
       for (let i = 0; i < 1000; i++) await null;
       await tracing.forceFlush();
@@ -201,17 +258,10 @@ describe("web preset", () => {
   }
 
   it("retries only the parts of a split body that failed: no span is delivered twice", async () => {
-    const fake = fakePage();
-    cleanup.push(() => fake.restore());
-    const delivered: string[] = [];
-    let requests = 0;
-    const fetch = (_url: string, init: RequestInit) => {
-      const fail = ++requests === 2; // the second part of the first attempt: 503
-      if (!fail) delivered.push(...spansIn(init.body as Uint8Array));
-      return Promise.resolve(new Response(null, { status: fail ? 503 : 200 }));
-    };
-    const tracing = configure({
-      local: false,
+    const fake = pageForTest();
+    // The second part of the first attempt: 503.
+    const { delivered, fetch, requests } = refusingFetch((_names, request) => request === 2);
+    const tracing = tracingForTest({
       otlp: {
         endpoint: "https://c.example/v1/traces",
         fetch,
@@ -219,34 +269,22 @@ describe("web preset", () => {
         retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
       },
     });
-    cleanup.push(() => tracing.shutdown());
-    for (let i = 0; i < 600; i++) {
-      const span = tracing.tracer.startSpan(`click ${i}`);
-      span.setAttribute("payload", "x".repeat(300));
-      span.end();
-    }
+    endClicks(tracing.tracer, 600);
     fake.hide();
     const report = await tracing.forceFlush();
     await tracing.forceFlush();
-    assert.ok(requests > 3);
+    assert.ok(requests() > 3);
     assert.equal(delivered.length, 600, `${delivered.length} deliveries`);
     assert.equal(new Set(delivered).size, 600);
     assert.equal(report.dropped && Object.keys(report.dropped).length, 0);
   });
 
   it("sends only the undelivered parts when the outbox redelivers its copy of a split body", async () => {
-    const fake = fakePage();
-    cleanup.push(() => fake.restore());
-    const delivered: string[] = [];
+    const fake = pageForTest();
     let failing = true;
-    const fetch = (_url: string, init: RequestInit) => {
-      const names: string[] = spansIn(init.body as Uint8Array);
-      const fail = failing && names.includes("click 300"); // one part refused while overloaded
-      if (!fail) delivered.push(...names);
-      return Promise.resolve(new Response(null, { status: fail ? 503 : 200 }));
-    };
-    const tracing = configure({
-      local: false,
+    // One part refused while overloaded.
+    const { delivered, fetch } = refusingFetch((names) => failing && names.includes("click 300"));
+    const tracing = tracingForTest({
       otlp: {
         endpoint: "https://c.example/v1/traces",
         fetch,
@@ -255,12 +293,7 @@ describe("web preset", () => {
         outbox: { initialBackoffMillis: 20 },
       },
     });
-    cleanup.push(() => tracing.shutdown());
-    for (let i = 0; i < 600; i++) {
-      const span = tracing.tracer.startSpan(`click ${i}`);
-      span.setAttribute("payload", "x".repeat(300));
-      span.end();
-    }
+    endClicks(tracing.tracer, 600);
     fake.hide();
     await tracing.forceFlush(); // retries run out: the body is parked in the (memory) outbox
     assert.ok(delivered.length > 0 && delivered.length < 600, `${delivered.length}`);
@@ -290,23 +323,12 @@ describe("web preset", () => {
         const body = n === 1 ? partial(5) : n === 3 ? partial(20) : retry ? partial(7) : null;
         return Promise.resolve(new Response(body, { status }));
       });
-      const exporter = new OtlpHttpExporter({
-        endpoint: "https://c.example/v1/traces",
-        fetch,
-        encoder,
-        compression: "none",
-        retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
-      });
-      page.hidden = true;
-      try {
-        const report = await exporter.export(spans);
+      const exporter = splitExporter(fetch, encoder);
+      await exportHidden(exporter, spans, (report) => {
         assert.equal(requests, parts.length + 1);
         assert.equal(report.exported, 400 - 32);
         assert.deepEqual(report.dropped, { partial_success_rejected: 32 });
-      } finally {
-        page.hidden = false;
-        await exporter.shutdown();
-      }
+      });
     });
   }
 
@@ -329,27 +351,16 @@ describe("web preset", () => {
         const body = status === 400 ? "bad span" : null;
         return Promise.resolve(new Response(body, { status }));
       });
-      const exporter = new OtlpHttpExporter({
-        endpoint: "https://c.example/v1/traces",
-        fetch,
-        encoder,
-        compression: "none",
-        retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
-      });
+      const exporter = splitExporter(fetch, encoder);
       const parts = splitOtlpBody(encoder.encode(spans), encoder.contentType, KEEPALIVE_BYTES);
       assert.ok(parts.length >= 3, `${parts.length}`);
-      page.hidden = true;
-      try {
-        const report = await exporter.export(spans);
+      await exportHidden(exporter, spans, (report) => {
         assert.equal(requests, parts.length + 1, "the retry sent only the part that got a 503");
         assert.ok(accepted.size > 0 && accepted.size < 200, `${accepted.size}`);
         assert.equal(report.exported, accepted.size);
         assert.deepEqual(report.dropped, { partial_success_rejected: 200 - accepted.size });
         assert.equal(report.exported + report.dropped.partial_success_rejected, 200);
-      } finally {
-        page.hidden = false;
-        await exporter.shutdown();
-      }
+      });
     });
   }
 
@@ -361,16 +372,11 @@ describe("web preset", () => {
       fetch: pageFetch(() => (requests++, Promise.resolve(new Response(null, { status: 400 })))),
       compression: "none",
     });
-    page.hidden = true;
-    try {
-      const report = await exporter.export(spans);
+    await exportHidden(exporter, spans, (report) => {
       assert.ok(requests > 1);
       assert.equal(report.exported, 0);
       assert.deepEqual(report.dropped, { http_400: 200 });
-    } finally {
-      page.hidden = false;
-      await exporter.shutdown();
-    }
+    });
   });
 
   it("answers with the failure when a part fails for good, and sends a retry's parts visible or not", async () => {

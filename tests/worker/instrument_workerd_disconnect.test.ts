@@ -9,47 +9,37 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { isNode } from "../_support/runtime.ts";
-import { type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
+import type { MiniflareWorker } from "../_support/miniflare_worker.ts";
+import { pollRecords, recordingWorker, startWorker } from "../_support/miniflare_worker.ts";
 
 /**
  * The Worker: `/slow` answers after 1 s, ending its `llm-call` span then, `/stream` streams
- * forever; `/log` reports.
+ * forever; it records its ended spans and its flushes (`"flush"`).
  */
-const WORKER = `
-import { instrument, invocationSpan } from "./src/runtime/worker.ts";
-import { getTracer } from "./src/global.ts";
-const log = [];
-const watcher = {
-  onSpanEnd: (s) => void log.push({
-    name: s.name,
-    path: s.attributes["url.path"],
-    events: s.events.map((e) => e.name),
-  }),
-};
-const worker = instrument({
-  async fetch(request, env, ctx) {
-    const path = new URL(request.url).pathname;
-    if (path === "/stream") {
-      const chunk = new TextEncoder().encode("chunk\\n");
-      return new Response(new ReadableStream({
-        async pull(controller) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          controller.enqueue(chunk);
-        },
-      }));
-    }
-    const call = getTracer().startSpan("llm-call", { parent: invocationSpan(ctx) });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    call.end();
-    return new Response("too late");
-  },
-}, { configure: { local: false, processors: [watcher] }, onFlush: () => void log.push("flush") });
-export default {
-  fetch(request, env, ctx) {
-    if (new URL(request.url).pathname === "/log") return Response.json(log);
-    return worker.fetch(request, env, ctx);
-  },
-};`;
+const WORKER = recordingWorker({
+  imports: `import { invocationSpan } from "./src/runtime/worker.ts";\n` +
+    `import { getTracer } from "./src/global.ts";`,
+  handler: `{
+    async fetch(request, env, ctx) {
+      const path = new URL(request.url).pathname;
+      if (path === "/stream") {
+        const chunk = new TextEncoder().encode("chunk\\n");
+        return new Response(new ReadableStream({
+          async pull(controller) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            controller.enqueue(chunk);
+          },
+        }));
+      }
+      const call = getTracer().startSpan("llm-call", { parent: invocationSpan(ctx) });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      call.end();
+      return new Response("too late");
+    },
+  }`,
+  record: `{ name: s.name, path: s.attributes["url.path"], events: s.events.map((e) => e.name) }`,
+  options: `onFlush: () => void recorded.push("flush")`,
+});
 
 type Entry = "flush" | { name: string; path?: string; events: string[] };
 
@@ -74,23 +64,14 @@ function spanAt(log: Entry[], path: string, name?: string): number {
 }
 
 /**
- * Polls the Worker's log until the root span of `path` (or the span named `name`) and a flush
+ * Polls the Worker's records until the root span of `path` (or the span named `name`) and a flush
  * after it are there.
  */
-async function endedAndFlushed(
-  mf: MiniflareWorker,
-  base: URL,
-  path: string,
-  name?: string,
-): Promise<Entry[]> {
-  let log: Entry[] = [];
-  for (let waited = 0; waited < 5000; waited += 50) {
-    log = await (await mf.dispatchFetch(new URL("/log", base).href)).json();
+function endedAndFlushed(mf: MiniflareWorker, path: string, name?: string): Promise<Entry[]> {
+  return pollRecords<Entry>(mf, (log) => {
     const at = spanAt(log, path, name);
-    if (at >= 0 && log.slice(at).includes("flush")) return log;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return log;
+    return at >= 0 && log.slice(at).includes("flush");
+  });
 }
 
 describe("instrument() in workerd, client disconnects", () => {
@@ -105,7 +86,7 @@ describe("instrument() in workerd, client disconnects", () => {
         });
         const base = await mf.ready;
         await disconnect(base, "/slow", 0);
-        const log = await endedAndFlushed(mf, base, "/slow", "llm-call");
+        const log = await endedAndFlushed(mf, "/slow", "llm-call");
         const at = spanAt(log, "/slow");
         assert.ok(at >= 0, `the root span ended: ${JSON.stringify(log)}`);
         assert.deepEqual(log[at], {
@@ -122,7 +103,7 @@ describe("instrument() in workerd, client disconnects", () => {
         );
 
         await disconnect(base, "/stream", 2);
-        const streamed = await endedAndFlushed(mf, base, "/stream");
+        const streamed = await endedAndFlushed(mf, "/stream");
         const end = streamed.findIndex((e) => e !== "flush" && e.path === "/stream");
         assert.ok(end >= 0, `the streamed span ended: ${JSON.stringify(streamed)}`);
         assert.deepEqual((streamed[end] as { events: string[] }).events, [

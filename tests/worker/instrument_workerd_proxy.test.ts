@@ -10,31 +10,21 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { isNode } from "../_support/runtime.ts";
-import { type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
+import type { MiniflareWorker } from "../_support/miniflare_worker.ts";
+import { pollRecords, recordingWorker, startWorker } from "../_support/miniflare_worker.ts";
 
 const TEXT = "abcdefghij".repeat(2000);
 
-/** The Worker: proxies `/gzip` and `/plain` to the origin, and reports its ended root spans. */
-const WORKER = `
-import { instrument } from "./src/runtime/worker.ts";
-const spans = [];
-const watcher = {
-  onSpanEnd: (s) => void spans.push({
+/** The Worker: proxies `/gzip` and `/plain` to the origin, and records its ended root spans. */
+const WORKER = recordingWorker({
+  handler: `{ fetch: (request, env) => fetch(env.ORIGIN + new URL(request.url).pathname) }`,
+  record: `{
     method: s.attributes["http.request.method"],
     path: s.attributes["url.path"],
     size: s.attributes["http.response.body.size"],
     events: s.events.map((e) => e.name),
-  }),
-};
-const worker = instrument({
-  fetch: (request, env) => fetch(env.ORIGIN + new URL(request.url).pathname),
-}, { configure: { local: false, processors: [watcher] } });
-export default {
-  fetch(request, env, ctx) {
-    if (new URL(request.url).pathname === "/spans") return Response.json(spans);
-    return worker.fetch(request, env, ctx);
-  },
-};`;
+  }`,
+});
 
 interface Answer {
   status: number;
@@ -91,11 +81,8 @@ describe("instrument() in workerd, proxying an origin", () => {
         assert.equal(plain.text, "plain");
         assert.equal(plain.headers["content-length"], "5", "an unencoded length is kept");
 
-        let spans: { method: string; path: string; size: number; events: string[] }[] = [];
-        for (let i = 0; i < 100 && spans.length < 3; i++) {
-          spans = JSON.parse((await request(base, "GET", "/spans")).text);
-          if (spans.length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        type Reported = { method: string; path: string; size: number; events: string[] };
+        const spans = await pollRecords<Reported>(mf, (spans) => spans.length >= 3);
         assert.deepEqual(spans.map((s) => [s.method, s.path, s.events]), [
           ["GET", "/gzip", []],
           ["HEAD", "/gzip", []],

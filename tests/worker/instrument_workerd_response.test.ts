@@ -8,46 +8,38 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { isNode } from "../_support/runtime.ts";
-import { type MiniflareWorker, startWorker } from "../_support/miniflare_worker.ts";
+import type { MiniflareWorker } from "../_support/miniflare_worker.ts";
+import { pollRecords, recordingWorker, startWorker } from "../_support/miniflare_worker.ts";
 
-/** The Worker: one route per case, and `/spans` reports the ended root spans. */
-const WORKER = `
-import { instrument } from "./src/runtime/worker.ts";
-const spans = [];
-const watcher = {
-  onSpanEnd: (s) => void spans.push({
+/** The Worker: one route per case; it records its ended root spans. */
+const WORKER = recordingWorker({
+  handler: `{
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (path === "/used") {
+        const response = new Response("read already");
+        await response.text();
+        return response;
+      }
+      if (path === "/throw") throw new RangeError("boom");
+      if (path === "/not-response") return "not a response";
+      if (path === "/polyfill") {
+        const real = new Response("look-alike");
+        return { status: 200, headers: real.headers, body: real.body, bodyUsed: false };
+      }
+      if (path === "/500") return new Response("err", { status: 500 });
+      return new Response("hello", { headers: { "content-length": "5" } });
+    },
+  }`,
+  record: `{
     path: s.attributes["url.path"],
     code: s.attributes["http.response.status_code"],
     size: s.attributes["http.response.body.size"],
     status: s.status.code,
     errorType: s.attributes["error.type"],
     events: s.events.map((e) => e.name),
-  }),
-};
-const worker = instrument({
-  async fetch(request) {
-    const path = new URL(request.url).pathname;
-    if (path === "/used") {
-      const response = new Response("read already");
-      await response.text();
-      return response;
-    }
-    if (path === "/throw") throw new RangeError("boom");
-    if (path === "/not-response") return "not a response";
-    if (path === "/polyfill") {
-      const real = new Response("look-alike");
-      return { status: 200, headers: real.headers, body: real.body, bodyUsed: false };
-    }
-    if (path === "/500") return new Response("err", { status: 500 });
-    return new Response("hello", { headers: { "content-length": "5" } });
-  },
-}, { configure: { local: false, processors: [watcher] } });
-export default {
-  fetch(request, env, ctx) {
-    if (new URL(request.url).pathname === "/spans") return Response.json(spans);
-    return worker.fetch(request, env, ctx);
-  },
-};`;
+  }`,
+});
 
 /** One request; resolves with the status and body length the client received. */
 function request(base: URL, method: string, path: string): Promise<[number, number]> {
@@ -95,11 +87,7 @@ describe("instrument() in workerd, responses workerd changes", () => {
         assert.deepEqual(received.map(([status]) => status), [500, 200, 200, 500, 500, 500, 500]);
         assert.deepEqual(received[1], [200, 0], "HEAD sends no body");
 
-        let spans: Reported[] = [];
-        for (let i = 0; i < 100 && spans.length < cases.length; i++) {
-          spans = await (await mf.dispatchFetch(new URL("/spans", base).href)).json();
-          if (spans.length < cases.length) await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        const spans = await pollRecords<Reported>(mf, (spans) => spans.length >= cases.length);
         const byPath = new Map(spans.map((s) => [s.path, s]));
         assert.deepEqual(byPath.get("/used"), {
           path: "/used",
