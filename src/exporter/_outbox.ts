@@ -8,8 +8,12 @@
  * healthy right now; a non-retryable one (for example 400) only backs that entry off and the
  * drain goes on with the next. An entry that failed `maxAttempts` times is given up and counted
  * as dropped (`outbox_expired`), as are entries the outbox removes for their age. An entry of
- * several spans refused as too large (413) is replaced by its halves, due now
- * (`_outbox_split.ts`).
+ * several spans refused as too large (413) is sent in parts, halved while refused
+ * (`_outbox_split.ts`); a single span refused so is dropped (`http_413`).
+ *
+ * An enqueue (a batch parked, parts stored) may evict an entry a drain has read: the drain then
+ * counts it, once, and does not send it; an entry the drain is not holding is counted by the
+ * enqueue.
  *
  * A drain delivers at most `maxDeliveriesPerDrain` entries (default: the outbox's
  * `deliveriesPerDrain` hint, 16 on Cloudflare, else 256) and leases the entries it reads, so two
@@ -117,16 +121,20 @@ const MAX_LEASE_MILLIS = 120_000;
 /** Kept past the deadline, for an attempt that ends at the deadline to be acked. */
 const LEASE_GRACE_MILLIS = 5_000;
 
-/** One redelivery from an outbox, as an enqueue that evicts the entry meanwhile sees it. */
+/**
+ * An entry a drain read, as an enqueue that evicts it sees it: reserved when its page is read,
+ * then delivered, or let go undelivered.
+ */
 interface Delivery {
-  /** The attempt is over. */
+  /** The attempt is over, or will not be made. */
   done: boolean;
   /** It succeeded: the drain counts the spans exported. */
   exported: boolean;
   /**
-   * An enqueue removed the entry during the attempt (`outbox_full` or `outbox_expired`): the
-   * drain counts it so if the attempt fails. Also noted after the attempt, for a split that keeps
-   * the entry after all.
+   * An enqueue removed the entry before or during the attempt (`outbox_full` or
+   * `outbox_expired`): the drain counts it so, unless the attempt succeeds (a removal seen before
+   * the attempt means none is made). Also noted after the attempt, for a split that keeps the
+   * entry after all.
    */
   evicted?: string;
   /**
@@ -140,30 +148,88 @@ interface Delivery {
 const REMEMBERED = 256;
 const deliveries = new WeakMap<Outbox, Map<string, Delivery>>();
 
-/** Runs one attempt, recorded so a concurrent eviction of the entry is counted only once. */
-async function deliverTracked(
-  ctx: DrainContext,
-  entry: OutboxEntry,
-  type: string,
-): Promise<{ result: SendResult; delivery: Delivery }> {
-  let known = deliveries.get(ctx.outbox);
-  if (known === undefined) deliveries.set(ctx.outbox, known = new Map());
+/** The deliveries recorded for an outbox. */
+function deliveriesOf(outbox: Outbox): Map<string, Delivery> {
+  let known = deliveries.get(outbox);
+  if (known === undefined) deliveries.set(outbox, known = new Map());
+  return known;
+}
+
+/**
+ * Reserves the entries of a page that the drain has not seen yet: until it delivers one or lets
+ * it go, an enqueue that evicts it leaves the count to the drain ({@linkcode evictionDrops}),
+ * which then does not send it. Without the reservation, the enqueue would count the entry
+ * dropped while the drain, holding it in its page, would still send it and count it exported.
+ * An entry another drain is delivering right now keeps that drain's record.
+ *
+ * @returns The reservations, by entry id.
+ */
+function reservePage(
+  outbox: Outbox,
+  entries: readonly OutboxEntry[],
+  after: string | undefined,
+): Map<string, Delivery> {
+  const known = deliveriesOf(outbox);
   for (const [id, old] of known) {
     if (known.size < REMEMBERED) break;
     if (old.done) known.delete(id);
   }
-  const delivery: Delivery = { done: false, exported: false };
-  known.set(entry.id, delivery);
+  const reserved = new Map<string, Delivery>();
+  for (const { id } of entries) {
+    if ((after !== undefined && !(id > after)) || known.get(id)?.done === false) continue;
+    const delivery: Delivery = { done: false, exported: false };
+    known.set(id, delivery);
+    reserved.set(id, delivery);
+  }
+  return reserved;
+}
+
+/** Takes an entry's reservation for its delivery (a new record when it has none). */
+function takeReservation(
+  outbox: Outbox,
+  reserved: Map<string, Delivery>,
+  id: string,
+): Delivery {
+  const delivery = reserved.get(id);
+  reserved.delete(id);
+  if (delivery !== undefined) return delivery;
+  const record: Delivery = { done: false, exported: false };
+  deliveriesOf(outbox).set(id, record);
+  return record;
+}
+
+/**
+ * Lets a reserved entry go undelivered (not due, another destination's, or the drain stopped
+ * first): counted dropped when an enqueue evicted it meanwhile (that enqueue left it to the
+ * drain), else forgotten, so that an eviction reported later is counted by its enqueue.
+ */
+function letGo(ctx: DrainContext, reserved: Map<string, Delivery>, entry: OutboxEntry): void {
+  const delivery = reserved.get(entry.id);
+  if (delivery === undefined) return;
+  reserved.delete(entry.id);
+  delivery.done = true;
+  if (delivery.evicted !== undefined) countEvicted(ctx, entry, delivery, delivery.evicted);
+  const known = deliveriesOf(ctx.outbox);
+  if (known.get(entry.id) === delivery) known.delete(entry.id);
+}
+
+/** Runs one attempt on its record, so a concurrent eviction of the entry is counted only once. */
+async function deliverTracked(
+  ctx: DrainContext,
+  entry: OutboxEntry,
+  type: string,
+  delivery: Delivery,
+): Promise<SendResult> {
   try {
     const result = await ctx.deliver(entry, type);
     delivery.exported = result.ok;
-    return { result, delivery };
+    return result;
   } finally {
     delivery.done = true;
   }
 }
 
-/** Counts a failed attempt at an entry evicted meanwhile (`parkBatch` left it to the drain). */
+/** Counts an entry evicted before or during its attempt (`parkBatch` left it to the drain). */
 function countEvicted(
   ctx: DrainContext,
   entry: OutboxEntry,
@@ -186,10 +252,11 @@ function claimDrop(delivery: Delivery): boolean {
 
 /**
  * Tells whether an evicted entry's spans are dropped by the eviction: not when a drain delivered
- * them (counted exported), nor while a drain is delivering them (the drain counts them dropped, by
- * `reason`, if the attempt fails), nor when the drain already gave them up (counted
- * `outbox_expired`). The enqueue's result may arrive well after the entry was removed (over a
- * Durable Object RPC), so the attempt may have ended meanwhile.
+ * them (counted exported), nor while a drain holds them in the page it is going through or is
+ * delivering them (the drain counts them dropped, by `reason`, unless it delivers them), nor
+ * when the drain already gave them up (counted `outbox_expired`). The enqueue's result may arrive
+ * well after the entry was removed (over a Durable Object RPC), so the attempt may have ended
+ * meanwhile.
  */
 function evictionDrops(outbox: Outbox, id: string, reason: string): boolean {
   const delivery = deliveries.get(outbox)?.get(id);
@@ -216,16 +283,90 @@ function countRemoved(outbox: Outbox, result: EnqueueResult, report: FlushReport
   return lost.length > 0;
 }
 
+/** Where a drain is. */
+interface DrainProgress {
+  /** The paging cursor: the id of the last entry read. */
+  after?: string;
+  /** The earliest not-before time of an entry it knows is waiting. */
+  nextDue: number;
+  /** Deliveries started, parts of a split entry included. */
+  processed: number;
+  /** The most deliveries it may start. */
+  readonly budget: number;
+}
+
+/** Whether the drain may start another delivery: not aborted, before its deadline, in budget. */
+function mayDeliver(ctx: DrainContext, progress: DrainProgress, now: number): boolean {
+  return !ctx.signal?.aborted && now < ctx.deadline && progress.processed < progress.budget;
+}
+
+/** Counts a delivered body's spans exported (those a partial success rejected, dropped). */
+function countDelivered(ctx: DrainContext, spans: number, result: SendResult): void {
+  const rejected = Math.min(spans, result.partial?.rejectedSpans ?? 0);
+  ctx.report.exported += spans - rejected;
+  ctx.report.retried += spans - rejected;
+  addDropped(ctx.report, "partial_success_rejected", rejected);
+  if (result.partial !== undefined) {
+    ctx.onProblem?.(
+      "export_partial_success",
+      `The receiver rejected ${rejected} redelivered spans`,
+    );
+  }
+}
+
+/** Counts spans given up after `attempts` failed deliveries (`outbox_expired`), with a warning. */
+function countGivenUp(ctx: DrainContext, spans: number, attempts: number, reason: string): void {
+  addDropped(ctx.report, "outbox_expired", spans);
+  ctx.onProblem?.(
+    "export_dropped",
+    `Cannot deliver ${spans} spans from the outbox after ${attempts} attempts (${reason}); giving up`,
+  );
+}
+
 /**
- * What splitting a refused entry needs: its delivery's claim (given back, an eviction seen
- * meanwhile then counted, when the entry stays) and eviction counting as in `parkBatch`.
+ * The retry bookkeeping after a failed delivery: one more attempt, backed off (at least the
+ * server's `Retry-After`).
  */
-function splitContext(ctx: DrainContext, entry: OutboxEntry, delivery: Delivery): SplitContext {
+function backedOff(
+  policy: OutboxRetryPolicy,
+  attempts: number,
+  failure: SendResult,
+): Pick<OutboxEntry, "attempts" | "notBefore" | "reason"> {
+  const delay = Math.max(outboxDelay(attempts, policy), failure.retryAfterMillis ?? 0);
+  return { attempts, notBefore: Date.now() + delay, reason: failure.reason };
+}
+
+/**
+ * What splitting a refused entry needs: sending its parts within this drain's deadline and
+ * budget, its delivery's claim (given back, an eviction seen meanwhile then counted, when the
+ * entry stays), the counts of delivered, dropped and given-up parts, and eviction counting as in
+ * `parkBatch`.
+ */
+function splitContext(
+  ctx: DrainContext,
+  progress: DrainProgress,
+  entry: OutboxEntry,
+  type: string,
+  delivery: Delivery,
+): SplitContext {
   const { outbox, report, onProblem } = ctx;
   return {
     outbox,
     report,
     onProblem,
+    send: (part) => {
+      if (!mayDeliver(ctx, progress, Date.now())) return Promise.resolve(undefined);
+      progress.processed++;
+      return ctx.deliver({ ...entry, body: part.body, spanCount: part.spans }, type);
+    },
+    delivered: (spans, result) => countDelivered(ctx, spans, result),
+    tooLarge: () => countTooLarge(ctx),
+    backOff: (spans, failure) => {
+      const attempts = entry.attempts + 1;
+      if (attempts < ctx.policy.maxAttempts) return backedOff(ctx.policy, attempts, failure);
+      countGivenUp(ctx, spans, attempts, failure.reason);
+      return undefined;
+    },
     claim: () => claimDrop(delivery),
     release: () => {
       delivery.dropped = false;
@@ -235,6 +376,18 @@ function splitContext(ctx: DrainContext, entry: OutboxEntry, delivery: Delivery)
       if (countRemoved(outbox, result, report)) onProblem?.("outbox_full", OUTBOX_FULL);
     },
   };
+}
+
+/**
+ * Counts a span refused as too large on its own (413) dropped, as `http_413`: no retry makes its
+ * body smaller (the live export drops such a span too).
+ */
+function countTooLarge(ctx: DrainContext): void {
+  addDropped(ctx.report, "http_413", 1);
+  ctx.onProblem?.(
+    "export_dropped",
+    "The receiver refused a redelivered span as too large on its own (413); dropping it",
+  );
 }
 
 /** The drain's delivery bound: the option, else the outbox's hint when usable, else 256. */
@@ -250,7 +403,9 @@ function deliveryBudget(ctx: DrainContext): number {
  * that belong to another exporter's destination, never hide newer due ones and their bodies are
  * not read (an outbox that ignores the peek options still works: what it returns twice, early or
  * for another destination is skipped here). It leases what it reads until shortly after its
- * deadline, and delivers at most its budget of entries, the halves of an entry it split included.
+ * deadline, and delivers at most its budget of entries, the parts of an entry it split included.
+ * An entry of its page that an enqueue evicts before its turn is not sent, and counted dropped
+ * once, by the drain.
  *
  * @param ctx The drain context.
  * @returns The earliest epoch ms at which another drain could deliver something that this drain
@@ -258,82 +413,139 @@ function deliveryBudget(ctx: DrainContext): number {
  *   caller rechecks on its own schedule); `Date.now()` when the drain stopped early.
  */
 export async function drainOutbox(ctx: DrainContext): Promise<number> {
-  const { outbox, policy, report, destination } = ctx;
-  const budget = deliveryBudget(ctx);
+  const { outbox, destination } = ctx;
   const owner = ctx.leaseOwner ?? crypto.randomUUID();
-  let after: string | undefined;
-  let nextDue = Infinity;
-  let processed = 0;
+  const progress: DrainProgress = { nextDue: Infinity, processed: 0, budget: deliveryBudget(ctx) };
   for (;;) {
-    let split = false; // an entry was replaced by its halves, due now: read on past a short page
     const now = Date.now();
-    if (ctx.signal?.aborted || now >= ctx.deadline || processed >= budget) return now;
-    const page = Math.min(PEEK, budget - processed);
+    if (!mayDeliver(ctx, progress, now)) return now;
+    const page = Math.min(PEEK, progress.budget - progress.processed);
     const millis = Math.min(ctx.deadline - now, MAX_LEASE_MILLIS) + LEASE_GRACE_MILLIS;
     const lease = { owner, millis };
+    const { after } = progress;
     const entries = await outbox.peek(page, { after, dueBy: now, destination, lease });
+    const reserved = reservePage(outbox, entries, after);
     let advanced = false;
-    for (const entry of entries) {
-      if (after !== undefined && !(entry.id > after)) continue;
-      after = entry.id;
-      advanced = true;
-      const { type, destination: tag } = splitContentType(entry.contentType);
-      if (tag !== undefined && tag !== destination) continue;
-      const now = Date.now();
-      if (entry.notBefore > now) {
-        nextDue = Math.min(nextDue, entry.notBefore);
-        continue;
+    try {
+      for (const entry of entries) {
+        if (progress.after !== undefined && !(entry.id > progress.after)) continue;
+        progress.after = entry.id;
+        advanced = true;
+        const stoppedAt = await redeliver(ctx, progress, entry, reserved);
+        if (stoppedAt !== undefined) return stoppedAt;
       }
-      if (ctx.signal?.aborted || now >= ctx.deadline || processed >= budget) return now;
-      processed++;
-      const { result, delivery } = await deliverTracked(ctx, entry, type);
-      const evicted = delivery.evicted;
-      if (result.ok) {
-        await outbox.ack(entry.id);
-        const rejected = Math.min(entry.spanCount, result.partial?.rejectedSpans ?? 0);
-        report.exported += entry.spanCount - rejected;
-        report.retried += entry.spanCount - rejected;
-        addDropped(report, "partial_success_rejected", rejected);
-        if (result.partial !== undefined) {
-          ctx.onProblem?.(
-            "export_partial_success",
-            `The receiver rejected ${rejected} redelivered spans`,
-          );
-        }
-        continue;
-      }
-      if (evicted !== undefined) countEvicted(ctx, entry, delivery, evicted);
-      if (result.reason === "aborted") return Date.now();
-      if (evicted === undefined) { // an evicted entry is gone: nothing to give up or back off
-        if (
-          result.reason === "http_413" && entry.spanCount > 1 &&
-          await splitRefusedEntry(splitContext(ctx, entry, delivery), entry, type)
-        ) {
-          split = true;
-          continue;
-        }
-        const attempts = entry.attempts + 1;
-        if (attempts >= policy.maxAttempts) {
-          // Claimed before the ack: an enqueue that evicted the entry may report it meanwhile.
-          const mine = claimDrop(delivery);
-          await outbox.ack(entry.id);
-          if (!mine) continue; // that eviction counted it (outbox_full)
-          addDropped(report, "outbox_expired", entry.spanCount);
-          ctx.onProblem?.(
-            "export_dropped",
-            `Cannot deliver ${entry.spanCount} spans from the outbox after ${attempts} attempts (${result.reason}); giving up`,
-          );
-          continue;
-        }
-        const notBefore = Date.now() +
-          Math.max(outboxDelay(attempts, policy), result.retryAfterMillis ?? 0);
-        await outbox.update(entry.id, { attempts, notBefore, reason: result.reason });
-        nextDue = Math.min(nextDue, notBefore);
-      }
-      if (result.retryable) return Math.min(nextDue, Date.now() + policy.initialBackoffMillis);
+    } finally {
+      for (const entry of entries) letGo(ctx, reserved, entry); // those not delivered
     }
-    if (!advanced || (entries.length < page && !split)) return nextDue;
+    if (!advanced || entries.length < page) return progress.nextDue;
   }
+}
+
+/**
+ * Redelivers one entry of a page, when it is for this destination and due: acked when delivered,
+ * else split (413), backed off or given up.
+ *
+ * @returns When the drain stops (its stop time), else undefined.
+ */
+async function redeliver(
+  ctx: DrainContext,
+  progress: DrainProgress,
+  entry: OutboxEntry,
+  reserved: Map<string, Delivery>,
+): Promise<number | undefined> {
+  const { type, destination: tag } = splitContentType(entry.contentType);
+  const foreign = tag !== undefined && tag !== ctx.destination;
+  const now = Date.now();
+  if (foreign || entry.notBefore > now) {
+    if (!foreign) progress.nextDue = Math.min(progress.nextDue, entry.notBefore);
+    letGo(ctx, reserved, entry);
+    return undefined;
+  }
+  if (!mayDeliver(ctx, progress, now)) return now;
+  const delivery = takeReservation(ctx.outbox, reserved, entry.id);
+  if (delivery.evicted !== undefined) { // removed since the page was read: nothing to send
+    delivery.done = true;
+    countEvicted(ctx, entry, delivery, delivery.evicted);
+    return undefined;
+  }
+  progress.processed++;
+  const result = await deliverTracked(ctx, entry, type, delivery);
+  if (result.ok) {
+    await ctx.outbox.ack(entry.id);
+    countDelivered(ctx, entry.spanCount, result);
+    return undefined;
+  }
+  return await settleFailure(ctx, progress, entry, type, delivery, result);
+}
+
+/**
+ * Settles a failed delivery: an entry refused as too large (413) is split, or dropped when it
+ * holds one span; an entry an enqueue evicted meanwhile is counted dropped; any other is backed
+ * off, or given up after `maxAttempts`. A retryable failure (or an abort) stops the drain.
+ *
+ * @returns When the drain stops (its stop time), else undefined.
+ */
+async function settleFailure(
+  ctx: DrainContext,
+  progress: DrainProgress,
+  entry: OutboxEntry,
+  type: string,
+  delivery: Delivery,
+  result: SendResult,
+): Promise<number | undefined> {
+  const { outbox, policy } = ctx;
+  let failure = result;
+  if (result.reason === "http_413" && delivery.evicted === undefined) {
+    if (entry.spanCount === 1) {
+      const mine = claimDrop(delivery); // before the ack, as when giving an entry up
+      await outbox.ack(entry.id);
+      if (mine) countTooLarge(ctx);
+      return undefined;
+    }
+    const split = await splitRefusedEntry(
+      splitContext(ctx, progress, entry, type, delivery),
+      entry,
+      type,
+    );
+    if (!split.kept) {
+      progress.nextDue = Math.min(progress.nextDue, split.nextDue);
+      return split.stop === undefined ? undefined : stopTime(ctx, progress, split.stop);
+    }
+    failure = split.failure ?? result;
+  }
+  const evicted = delivery.evicted;
+  if (evicted !== undefined) countEvicted(ctx, entry, delivery, evicted);
+  if (failure.reason === "aborted") return Date.now();
+  if (evicted === undefined) { // an evicted entry is gone: nothing to give up or back off
+    const changes = backedOff(policy, entry.attempts + 1, failure);
+    if (changes.attempts >= policy.maxAttempts) {
+      // Claimed before the ack: an enqueue that evicted the entry may report it meanwhile.
+      const mine = claimDrop(delivery);
+      await outbox.ack(entry.id);
+      if (mine) countGivenUp(ctx, entry.spanCount, changes.attempts, failure.reason);
+    } else {
+      await outbox.update(entry.id, changes);
+      progress.nextDue = Math.min(progress.nextDue, changes.notBefore);
+    }
+  }
+  return stopTime(ctx, progress, failure);
+}
+
+/**
+ * Whether a failure stops the drain: an abort does, and so does a retryable failure (the server
+ * is not healthy right now); a non-retryable one concerns that body only.
+ *
+ * @returns The drain's stop time, or undefined when it goes on.
+ */
+function stopTime(
+  ctx: DrainContext,
+  progress: DrainProgress,
+  failure: SendResult,
+): number | undefined {
+  const now = Date.now();
+  if (failure.reason === "aborted") return now;
+  if (failure.retryable) return Math.min(progress.nextDue, now + ctx.policy.initialBackoffMillis);
+  return undefined;
 }
 
 /** The outcome of {@linkcode parkBatch}. */

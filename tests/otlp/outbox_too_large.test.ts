@@ -1,9 +1,11 @@
 // A batch parked in the outbox during an outage may meet a body limit on redelivery (a
-// Collector's, a proxy's: answered 413). The drain then replaces the entry by its halves, due
-// now, halved again while refused, so every span arrives once and only a span too large on its
-// own is given up (after maxAttempts, as before). Against a real loopback receiver with a body
-// limit over the memory and file-system outboxes (Deno, Node, Bun), and a fetch stub with the
-// same limit (every runtime, workerd included).
+// Collector's, a proxy's: answered 413). The drain then sends it in halves from memory, halved
+// again while refused, so every span arrives once, the outbox needs no room for the parts, and
+// only a span too large on its own is dropped (http_413, at once). Parts left undelivered replace
+// the entry. Against a real loopback receiver with a body limit over the memory and file-system
+// outboxes (Deno, Node, Bun), and a fetch stub with the same limit (every runtime, workerd
+// included). Also: an entry of the drain's page that an enqueue evicts before its turn (the
+// drain's own parts, another exporter's park) is not sent, and is counted dropped once.
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import type { FlushReport, SpanRecord } from "../../src/types.ts";
 import { assertArrived, delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
 import { OtlpReceiver } from "../_support/otlp_receiver.ts";
+import { withOutbox } from "../_support/outbox_override.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
 
@@ -91,7 +94,9 @@ describe("an outbox entry refused as too large (413) on redelivery", { skip: isW
           assert.deepEqual(await storage.outbox.peek(10), []);
           assertArrived(receiver, spans, 0);
           const outcomes = receiver.requests.slice(1).map((r) => r.outcome);
-          assert.deepEqual(outcomes, [...Array(3).fill("http_413"), ...Array(4).fill("http_200")]);
+          // The entry, its first half, that half's quarters, its second half and their quarters.
+          const [refused, sent] = ["http_413", "http_200"];
+          assert.deepEqual(outcomes, [refused, refused, sent, sent, refused, sent, sent]);
           const accepted = receiver.requests.filter((r) => r.outcome == "http_200");
           assert.deepEqual(accepted.flatMap((r) => r.spanIds), ids(spans));
           assert.ok(splitWarnings(list).length >= 1, "the split is reported");
@@ -105,14 +110,14 @@ describe("an outbox entry refused as too large (413) on redelivery", { skip: isW
     });
   }
 
-  it("gives a span too large on its own up after maxAttempts, as before; the others arrive", async () => {
+  it("drops a span too large on its own at once, as http_413, not stored again; the others arrive", async () => {
     const receiver = await OtlpReceiver.start();
     const storage = new MemoryStorage();
     const exporter = createOtlpExporter(options(receiver.url, storage, {
-      outbox: { initialBackoffMillis: BACKOFF, maxAttempts: 2 },
+      outbox: { initialBackoffMillis: BACKOFF },
     }));
     try {
-      await withDiagnostics(async () => {
+      await withDiagnostics(async (list) => {
         const spans = bulkySpans(20, 500);
         const [huge] = bulkySpans(1, 20_000, "huge");
         spans.splice(7, 0, huge);
@@ -121,14 +126,14 @@ describe("an outbox entry refused as too large (413) on redelivery", { skip: isW
         receiver.maxBodyBytes = 8 * 1024; // the 20 small spans need 2 requests; the huge one fits none
         await delay(BACKOFF + 10);
         const first = await exporter.forceFlush();
-        assert.deepEqual([first.exported, first.retried, first.dropped], [20, 20, {}]);
-        const [left, ...rest] = await storage.outbox.peek(10);
-        assert.equal(rest.length, 0);
-        assert.deepEqual([left.spanCount, left.attempts, left.reason], [1, 1, "http_413"]);
+        assert.deepEqual([first.exported, first.retried, first.dropped], [20, 20, { http_413: 1 }]);
+        assert.deepEqual(await storage.outbox.peek(10), []);
+        assert.ok(list.some((d) => d.code == "export_dropped" && d.message.includes("413")));
+        const requests = receiver.requests.length;
         await delay(2 * BACKOFF + 10);
         const second = await exporter.forceFlush();
-        assert.deepEqual([second.exported, second.dropped], [0, { outbox_expired: 1 }]);
-        assert.deepEqual(await storage.outbox.peek(10), []);
+        assert.deepEqual([second.exported, second.dropped], [0, {}]);
+        assert.equal(receiver.requests.length, requests, "nothing is sent again");
         assertArrived(receiver, spans.filter((s) => s !== huge), 0);
         assert.ok(!receiver.acceptedCounts().has(huge.spanId));
       });
@@ -201,22 +206,9 @@ function withEnqueue(
     Outbox["enqueue"]
   >,
 ): TraceStorage {
-  const { outbox } = memory;
-  return {
-    kind: "wrapped",
-    appendLines: (p, l) => memory.appendLines(p, l),
-    readLines: (p) => memory.readLines(p),
-    putBlob: (k, b) => memory.putBlob(k, b),
-    getBlob: (k) => memory.getBlob(k),
-    hasBlob: (k) => memory.hasBlob(k),
-    outbox: {
-      enqueue: (input) => enqueue((i) => outbox.enqueue(i), input),
-      peek: (limit, o) => outbox.peek(limit, o),
-      update: (id, changes) => outbox.update(id, changes),
-      ack: (id) => outbox.ack(id),
-      bytes: () => outbox.bytes(),
-    },
-  };
+  return withOutbox(memory, {
+    enqueue: (input) => enqueue((i) => memory.outbox.enqueue(i), input),
+  });
 }
 
 /** Parks `spans` through an exporter while `stub` is down, then brings it back behind `limit`. */
@@ -250,7 +242,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
           dropped: {},
           failed: 0,
         });
-        assert.deepEqual(stub.statuses, [503, 413, 413, 413, 200, 200, 200, 200]);
+        assert.deepEqual(stub.statuses, [503, 413, 413, 200, 200, 413, 200, 200]);
         assert.deepEqual(await storage.outbox.peek(10), []);
         arrived(stub, spans);
         assert.ok(splitWarnings(list).length >= 1);
@@ -259,7 +251,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
     });
   }
 
-  it("keeps to the delivery budget: the halves wait for the next drain", async () => {
+  it("keeps to the delivery budget: the half not sent replaces the entry, for the next drain", async () => {
     const stub = new LimitedReceiver(true);
     const storage = new MemoryStorage();
     const exporter = createOtlpExporter(
@@ -270,7 +262,13 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
       await parkThenLimit(exporter, stub, spans, Math.floor(bodyLength(spans) * 0.75));
       const first = await exporter.forceFlush(); // the refused entry and its first half
       assert.deepEqual(stub.statuses, [503, 413, 200]);
-      assert.equal((await storage.outbox.peek(10)).length, 1);
+      const [half, ...rest] = await storage.outbox.peek(10);
+      assert.equal(rest.length, 0);
+      assert.deepEqual([half.spanCount, half.attempts, half.reason], [
+        24 - first.exported,
+        0,
+        "http_413",
+      ]);
       const second = await exporter.forceFlush();
       assert.equal(first.exported + second.exported, 24);
       assert.ok(first.exported > 0 && second.exported > 0);
@@ -305,84 +303,84 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
     await b.shutdown();
   });
 
-  for (
-    const [policy, bound, enqueues] of [
-      // The entry and one half fit, not both halves: the entry is removed to make room.
-      ["drop-newest", 1.6, ["stored", "stored", "full", "stored"]],
-      // Only one half fits beside the entry: storing it evicts the entry, which counts nothing.
-      ["drop-oldest", 1.3, ["stored", "stored, evicted 24 spans", "stored"]],
-    ] as const
-  ) {
-    it(`stores the halves in an outbox of ${bound} times the entry's size (${policy}), losing none`, async () => {
-      const spans = bulkySpans(24, 300);
-      const length = bodyLength(spans);
-      const seen: string[] = [];
-      const memory = new MemoryStorage({
-        outboxMaxBytes: Math.ceil(bound * length),
-        outboxPolicy: policy,
-      });
-      const storage = withEnqueue(memory, async (own, input) => {
-        const result = await own(input);
-        const evicted = result.evicted.reduce((n, e) => n + e.spanCount, 0);
-        seen.push(
-          result.rejected ?? (evicted ? `stored, evicted ${evicted} spans` : "stored"),
-        );
-        return result;
+  for (const policy of ["drop-oldest", "drop-newest"] as const) {
+    it(`needs no room for the halves: an outbox at its entry bound loses no other batch (${policy})`, async () => {
+      const memory = new MemoryStorage({ outboxMaxEntries: 3, outboxPolicy: policy });
+      const enqueued: number[] = [];
+      const storage = withEnqueue(memory, (own, input) => {
+        enqueued.push(input.spanCount);
+        return own(input);
       });
       const stub = new LimitedReceiver(true);
       const exporter = createOtlpExporter(stub.options(storage));
       await withDiagnostics(async () => {
-        await parkThenLimit(exporter, stub, spans, Math.floor(length * 0.75));
-        const report = await exporter.forceFlush();
-        assert.deepEqual([report.exported, report.dropped, report.failed], [24, {}, 0]);
-        assert.deepEqual(seen, enqueues);
+        const [e, f, g] = [
+          bulkySpans(4, 300, "e"),
+          bulkySpans(1, 300, "f"),
+          bulkySpans(1, 300, "g"),
+        ];
+        for (const batch of [e, f]) {
+          assert.equal((await exporter.export(batch)).persisted, batch.length);
+        }
+        await parkThenLimit(exporter, stub, g, Math.floor(bodyLength(e) * 0.75));
+        const report = await exporter.forceFlush(); // e refused, its halves delivered; f; g
+        assert.deepEqual([report.exported, report.dropped, report.failed], [6, {}, 0]);
+        assert.deepEqual(enqueued, [4, 1, 1], "only the parked batches are stored");
         assert.deepEqual(await storage.outbox.peek(10), []);
-        arrived(stub, spans);
+        arrived(stub, [...e, ...f, ...g]);
       });
       await exporter.shutdown();
     });
   }
 
-  it("keeps the entry as it was when its first half cannot be written, and splits it later", async () => {
+  it("keeps the entry as it was when the halves it has no delivery left for cannot be written", async () => {
     let broken = false;
     const storage = withEnqueue(
       new MemoryStorage(),
       (own, input) => broken ? Promise.reject(new Error("disk full")) : own(input),
     );
     const stub = new LimitedReceiver(true);
-    const exporter = createOtlpExporter(stub.options(storage));
+    const exporter = createOtlpExporter(
+      stub.options(storage, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 1 } }),
+    );
     await withDiagnostics(async () => {
       const spans = bulkySpans(24, 300);
       await parkThenLimit(exporter, stub, spans, Math.floor(bodyLength(spans) * 0.75));
       broken = true;
-      const first = await exporter.forceFlush();
+      const first = await exporter.forceFlush(); // the entry is refused; its halves must wait
       assert.deepEqual([first.exported, first.dropped, first.failed], [0, {}, 0]);
       const [kept, ...rest] = await storage.outbox.peek(10);
       assert.equal(rest.length, 0);
       assert.deepEqual([kept.spanCount, kept.attempts, kept.reason], [24, 1, "http_413"]);
       broken = false;
-      const second = await exporter.forceFlush();
-      assert.deepEqual([second.exported, second.dropped, second.failed], [24, {}, 0]);
-      assert.deepEqual(await storage.outbox.peek(10), []);
+      const reports: FlushReport[] = [];
+      for (let round = 0; round < 5 && (await storage.outbox.peek(1)).length; round++) {
+        reports.push(await exporter.forceFlush()); // refused again: halves stored; then one each
+      }
+      assert.deepEqual(stub.statuses, [503, 413, 413, 200, 200]);
+      assert.equal(total(reports, (r) => r.exported), 24);
+      assert.equal(total(reports, (r) => Object.keys(r.dropped).length + r.failed), 0);
       arrived(stub, spans);
     });
     await exporter.shutdown();
   });
 
-  it("counts a half that cannot be stored even in the entry's room as outbox_full", async () => {
+  it("counts a part that cannot be stored even in the entry's room as outbox_full", async () => {
     let calls = 0;
     const storage = withEnqueue(new MemoryStorage(), (own, input) =>
-      // 1: parking; 2: the first half; 3 and 4: the second half, beside the entry and in its room.
-      ++calls >= 3
+      // 1: parking; 2 and 3: the second half, not sent, beside the entry and in its room.
+      ++calls >= 2
         ? Promise.resolve({ accepted: false, rejected: "full" as const, evicted: [] })
         : own(input));
     const stub = new LimitedReceiver(true);
-    const exporter = createOtlpExporter(stub.options(storage));
+    const exporter = createOtlpExporter(
+      stub.options(storage, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 2 } }),
+    );
     await withDiagnostics(async (list) => {
       const spans = bulkySpans(24, 300);
       await parkThenLimit(exporter, stub, spans, Math.floor(bodyLength(spans) * 0.75));
-      const report = await exporter.forceFlush();
-      assert.equal(calls, 4);
+      const report = await exporter.forceFlush(); // the entry and its first half
+      assert.equal(calls, 3);
       const lost = report.dropped.outbox_full ?? 0;
       assert.ok(report.exported > 0 && lost > 0, JSON.stringify(report));
       assert.equal(report.exported + lost, 24);
@@ -392,5 +390,87 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
       assert.ok(list.some((d) => d.code == "outbox_full"));
     });
     await exporter.shutdown();
+  });
+
+  it("does not send a batch of its page that the parts it stores evict, and counts it once", async () => {
+    // e (4 spans), f and g fill an outbox of 3 entries. e and its halves are refused, single
+    // spans fit; the drain may start 3 deliveries: e, its first half, one quarter. The 2 parts
+    // left replace e: the first takes e's room, the second evicts f, which the drain holds in
+    // its page.
+    const memory = new MemoryStorage({ outboxMaxEntries: 3 });
+    const stub = new LimitedReceiver(true);
+    const exporter = createOtlpExporter(
+      stub.options(memory, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 3 } }),
+    );
+    await withDiagnostics(async () => {
+      const [e, f, g] = [bulkySpans(4, 300, "e"), bulkySpans(1, 300, "f"), bulkySpans(1, 300, "g")];
+      for (const batch of [e, f]) {
+        assert.equal((await exporter.export(batch)).persisted, batch.length);
+      }
+      const limit = (bodyLength(f) + bodyLength(e.slice(0, 2))) / 2;
+      await parkThenLimit(exporter, stub, g, Math.floor(limit));
+      const first = await exporter.forceFlush();
+      assert.deepEqual([first.exported, first.dropped], [1, { outbox_full: 1 }]);
+      assert.deepEqual((await memory.outbox.peek(10)).map((entry) => entry.spanCount), [1, 1, 2]);
+      const reports = [first];
+      for (let round = 0; round < 5 && (await memory.outbox.peek(1)).length; round++) {
+        reports.push(await exporter.forceFlush());
+      }
+      assert.equal(total(reports, (r) => r.exported), 5);
+      assert.equal(total(reports, (r) => Object.keys(r.dropped).length + r.failed), 1);
+      arrived(stub, [...e, ...g]);
+      assert.ok(!stub.acceptedCounts().has(f[0].spanId), "f is not sent");
+    });
+    await exporter.shutdown();
+  });
+
+  it("does not send a batch of its page that another exporter's park evicts, and counts it once", async () => {
+    // Present before the split too: a drain reads a page [a, b] and delivers a (slowly, then
+    // refused for good); meanwhile another exporter parks c and d in an outbox of 2 entries,
+    // evicting a (being delivered) and b (not sent yet). Both are lost, each counted once.
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => bulkySpans(1, 10, name));
+    let down = true;
+    let started!: () => void;
+    const sendingA = new Promise<void>((resolve) => started = resolve);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const accepted: string[] = [];
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      const body = JSON.parse(new TextDecoder().decode(init?.body as Uint8Array));
+      const sent = spanIdsOf(body);
+      if (down) return new Response("", { status: 503 });
+      if (sent.includes(a[0].spanId)) {
+        started();
+        await held;
+        return new Response("", { status: 400 });
+      }
+      accepted.push(...sent);
+      return new Response("{}", { status: 200 });
+    };
+    const storage = new MemoryStorage({ outboxMaxEntries: 2 });
+    const settings = options("http://127.0.0.1:9/v1/traces", storage, {
+      fetch,
+      protocol: "http/json",
+    });
+    const drainer = createOtlpExporter(settings);
+    const other = createOtlpExporter(settings);
+    await withDiagnostics(async () => {
+      const reports = [await drainer.export(a), await drainer.export(b)];
+      down = false;
+      const flushing = drainer.forceFlush();
+      await sendingA;
+      down = true;
+      reports.push(await other.export(c), await other.export(d));
+      down = false; // b would be accepted now
+      release();
+      reports.push(await flushing);
+      assert.equal(total(reports, (r) => r.persisted), 4);
+      assert.equal(total(reports, (r) => r.exported), 0);
+      assert.equal(total(reports, (r) => r.dropped.outbox_full ?? 0), 2); // a and b, once each
+      assert.deepEqual(accepted, [], "b is not sent");
+      assert.deepEqual((await storage.outbox.peek(10)).map((e) => e.spanCount), [1, 1]);
+    });
+    await drainer.shutdown();
+    await other.shutdown();
   });
 });
