@@ -1,8 +1,8 @@
 /**
  * Splitting an encoded OTLP traces request (protobuf or JSON, uncompressed) into several valid
  * requests of at most about `max` bytes each, spans kept in order with their resource and scope.
- * Used for keepalive requests, whose bodies browsers bound (64 KiB in flight). A single span
- * larger than `max` makes a request of its own. Each part tells how many spans it carries, so
+ * Used for keepalive requests, whose bodies browsers bound (64 KiB in flight), and to halve a
+ * request refused as too large (413). A single span larger than `max` makes a request of its own. Each part tells how many spans it carries, so
  * the spans of a part the receiver refuses can be counted.
  *
  * @module
@@ -21,6 +21,9 @@ export interface OtlpPart {
   /** Its spans; unknown (`undefined`) when the body was not split. */
   readonly spans?: number;
 }
+
+/** A part of a body that was split: its span count is known. */
+export type CountedPart = OtlpPart & { readonly spans: number };
 
 /** A chunk's resources, each with its scopes. */
 type Chunk<T> = { head: T; scopes: Group<T>[] }[];
@@ -221,6 +224,41 @@ export function splitOtlpBody(body: Uint8Array, contentType: string, max: number
   } catch {
     return [{ body }];
   }
+}
+
+/**
+ * Cuts an uncompressed OTLP traces request into parts of about half its size, spans kept in
+ * order, each with the number of spans it carries. Packing to half the size fills the first part
+ * to at most half and usually leaves a small third part (a span larger than half the body makes a
+ * part of its own); unless `atMostHalf`, a body cut in three is packed again to the size of what
+ * follows the first part, which moves the cut by about one span and leaves two parts (three are
+ * kept when it does not). The same bytes are always cut the same way.
+ *
+ * @param body The encoded request.
+ * @param contentType `application/json` for OTLP/JSON, else protobuf.
+ * @param atMostHalf Keep every part within half the body's size (no packing again), so three
+ *   parts are more frequent.
+ * @returns Two (sometimes three) parts, or undefined when the body cannot be cut (a single span,
+ *   a malformed body).
+ * @example
+ * ```ts
+ * import { halveOtlpBody } from "./_otlp_split.ts";
+ * const body = new TextEncoder().encode('{"resourceSpans":[]}');
+ * console.log(halveOtlpBody(body, "application/json")); // undefined: no span to cut between
+ * ```
+ */
+export function halveOtlpBody(
+  body: Uint8Array,
+  contentType: string,
+  atMostHalf?: boolean,
+): CountedPart[] | undefined {
+  let parts = splitOtlpBody(body, contentType, Math.ceil(body.length / 2));
+  if (parts.length > 2 && !atMostHalf) {
+    const wider = splitOtlpBody(body, contentType, body.length - parts[0].body.length);
+    if (wider.length === 2) parts = wider;
+  }
+  // A body split in several parts: each carries its span count (at least one).
+  return parts.length > 1 ? parts as CountedPart[] : undefined;
 }
 
 /**

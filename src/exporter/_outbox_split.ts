@@ -1,6 +1,6 @@
 /**
  * Redelivering an outbox entry the receiver refused as too large (413): its body is cut into two
- * requests of about half the size ({@linkcode splitOtlpBody}), sent at once by the same drain,
+ * requests of about half the size ({@linkcode halveOtlpBody}), sent at once by the same drain,
  * each halved again while refused, down to single spans; a single span refused is dropped
  * (`http_413`: no retry makes it smaller). Parked during an outage, a batch may meet a body limit
  * (a Collector's, a proxy's) that the live export would have halved around; without this, the
@@ -22,11 +22,8 @@ import { addDropped } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
 import type { EnqueueResult, Outbox, OutboxEntry } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
-import { type OtlpPart, splitOtlpBody } from "./_otlp_split.ts";
+import { type CountedPart, halveOtlpBody } from "./_otlp_split.ts";
 import type { SendResult } from "./otlp_http.ts";
-
-/** A part of a split body with its span count. */
-export type SplitPart = OtlpPart & { readonly spans: number };
 
 /** Retry bookkeeping of a stored part. */
 type Retry = Pick<OutboxEntry, "attempts" | "notBefore" | "reason">;
@@ -41,7 +38,7 @@ export interface SplitContext {
    * Sends a part with a single attempt; undefined when the drain may start no more deliveries
    * (its budget, its deadline, an abort).
    */
-  readonly send: (part: SplitPart) => Promise<SendResult | undefined>;
+  readonly send: (part: CountedPart) => Promise<SendResult | undefined>;
   /** Counts a delivered part's spans exported. */
   readonly delivered: (spans: number, result: SendResult) => void;
   /** Counts a single span refused as too large dropped. */
@@ -76,31 +73,23 @@ export type SplitOutcome =
 
 /** A part not delivered, with its failed attempt (none when it was not tried). */
 interface Undelivered {
-  readonly part: SplitPart;
+  readonly part: CountedPart;
   readonly failure?: SendResult;
 }
 
 /**
- * Cuts a body into two parts of about half its size, spans kept in order. Packing to half the
- * size fills the first part to at most half and usually leaves a small third part; packing again
- * to the size of what follows the first part moves the cut by about one span and leaves two.
+ * Cuts a body into two (rarely three) parts of about half its size ({@linkcode halveOtlpBody}).
  *
  * @param body The uncompressed body.
  * @param type Its content type (without the destination tag).
  * @param spanCount The spans the entry says it holds.
- * @returns Two (rarely three) parts, or undefined when the body cannot be split into parts
- *   whose span counts add up to `spanCount`.
+ * @returns The parts, or undefined when the body cannot be split into parts whose span counts
+ *   add up to `spanCount`.
  */
-function halves(body: Uint8Array, type: string, spanCount: number): SplitPart[] | undefined {
-  const half = Math.ceil(body.length / 2);
-  let parts = splitOtlpBody(body, type, half);
-  if (parts.length > 2) {
-    const wider = splitOtlpBody(body, type, body.length - parts[0].body.length);
-    if (wider.length === 2) parts = wider;
-  }
-  const counted = parts.every((part) => part.spans !== undefined && part.spans > 0);
-  const total = parts.reduce((n, part) => n + (part.spans ?? 0), 0);
-  return parts.length > 1 && counted && total === spanCount ? parts as SplitPart[] : undefined;
+function halves(body: Uint8Array, type: string, spanCount: number): CountedPart[] | undefined {
+  const parts = halveOtlpBody(body, type);
+  const total = parts?.reduce((n, part) => n + part.spans, 0);
+  return total === spanCount ? parts : undefined;
 }
 
 /**
@@ -112,7 +101,7 @@ function halves(body: Uint8Array, type: string, spanCount: number): SplitPart[] 
  */
 async function sendHalves(
   ctx: SplitContext,
-  parts: SplitPart[],
+  parts: CountedPart[],
   type: string,
 ): Promise<{ left: Undelivered[]; settled: boolean; stop?: SendResult }> {
   const left: Undelivered[] = [];
@@ -217,7 +206,7 @@ async function replaceEntry(
   const { outbox, report } = ctx;
   let stored = true; // the entry, until acked or removed by one of the enqueues below
   let error: unknown;
-  const store = async (part: SplitPart, retry: Retry): Promise<string> => {
+  const store = async (part: CountedPart, retry: Retry): Promise<string> => {
     try {
       const result = await outbox.enqueue({
         ...retry,

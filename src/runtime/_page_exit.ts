@@ -20,7 +20,12 @@
  * @module
  */
 import type { FetchLike } from "../exporter/otlp_http.ts";
-import { encodePartialSuccess, type OtlpPart, splitOtlpBody } from "../exporter/_otlp_split.ts";
+import {
+  encodePartialSuccess,
+  halveOtlpBody,
+  type OtlpPart,
+  splitOtlpBody,
+} from "../exporter/_otlp_split.ts";
 import { readBodyStart } from "../exporter/_read_body.ts";
 import { isRetryableStatus } from "../exporter/_retry.ts";
 import { parseJsonPartialSuccess, parseProtobufPartialSuccess } from "../otlp/partial_success.ts";
@@ -148,11 +153,11 @@ async function deliver(
 
 /**
  * A part cut into parts of at most half its size, spans kept in order (two, sometimes three; a
- * span larger than half a part makes one of its own), or undefined when it cannot be cut.
+ * span larger than half a part makes one of its own), or undefined when it cannot be cut. The
+ * one cut {@linkcode deliver} and {@linkcode partAt} both make, so a path finds the part it names.
  */
 function halve(part: OtlpPart, type: string): OtlpPart[] | undefined {
-  const parts = splitOtlpBody(part.body, type, Math.ceil(part.body.length / 2));
-  return parts.length > 1 ? parts : undefined;
+  return halveOtlpBody(part.body, type, true); // at most half: no packing again
 }
 
 /** The part at `path` (see {@linkcode Delivery}), cut again the same way; undefined if none. */

@@ -1,7 +1,8 @@
 // The OTLP exporter's durable outbox: undeliverable batches are parked in the storage adapter
 // and redelivered (oldest first, honouring not-before) by later exports, forceFlush and new
 // exporter instances. Each scenario checks by span id that every span arrived and how many
-// arrived twice. Skipped in workerd (no node:http server there).
+// arrived twice. Skipped in workerd (no node:http server there), but for the scenarios over a
+// fetch stub.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TracerError } from "../../src/errors.ts";
@@ -9,12 +10,13 @@ import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter
 import { OtlpOutbox } from "../../src/exporter/otlp_outbox.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import type { OutboxEntry, TraceStorage } from "../../src/storage/types.ts";
+import type { FlushReport } from "../../src/types.ts";
 import { assertArrived, delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
 import { OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
 import { withOutbox } from "../_support/outbox_override.ts";
 import { isWorkerd } from "../_support/runtime.ts";
-import { makeSpanBatch } from "../_support/span_records.ts";
+import { makeSpanBatch, makeSpanRecord } from "../_support/span_records.ts";
 
 const skip = isWorkerd;
 const BACKOFF = 40;
@@ -37,6 +39,9 @@ function options(
 async function entries(storage: TraceStorage): Promise<OutboxEntry[]> {
   return await storage.outbox.peek(100);
 }
+
+const total = (reports: FlushReport[], pick: (r: FlushReport) => number) =>
+  reports.reduce((sum, r) => sum + pick(r), 0);
 
 describe("OTLP exporter outbox", { skip }, () => {
   it("parks a batch answered 400 with its reason, uncompressed body and not-before time", () =>
@@ -455,6 +460,66 @@ describe("OTLP exporter outbox", { skip }, () => {
         await exporter.shutdown();
       }
     }));
+});
+
+// An enqueue racing a drain, through a fetch stub (so workerd runs it too).
+describe("OTLP exporter outbox, an enqueue evicting what a drain holds", () => {
+  it("does not send a batch of its page that another exporter's park evicts, and counts it once", async () => {
+    // Not about 413 (the split): a drain reads a page [a, b] and delivers a (slowly, then
+    // refused for good); meanwhile another exporter parks c and d in an outbox of 2 entries,
+    // evicting a (being delivered) and b (not sent yet). Both are lost, each counted once.
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => [
+      makeSpanRecord({ name: `${name}-0`, attributes: { "gen_ai.prompt": "p".repeat(10) } }),
+    ]);
+    let down = true;
+    let started!: () => void;
+    const sendingA = new Promise<void>((resolve) => started = resolve);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => release = resolve);
+    const accepted: string[] = [];
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      const body = JSON.parse(new TextDecoder().decode(init?.body as Uint8Array));
+      const sent = spanIdsOf(body);
+      if (down) return new Response("", { status: 503 });
+      if (sent.includes(a[0].spanId)) {
+        started();
+        await held;
+        return new Response("", { status: 400 });
+      }
+      accepted.push(...sent);
+      return new Response("{}", { status: 200 });
+    };
+    const storage = new MemoryStorage({ outboxMaxEntries: 2 });
+    // One attempt per export (a refused batch is parked at once), due at once, no gzip.
+    const settings = options("http://127.0.0.1:9/v1/traces", storage, {
+      fetch,
+      protocol: "http/json",
+      compression: "none",
+      retry: { maxAttempts: 1 },
+      outbox: { initialBackoffMillis: 0 },
+      timeoutMillis: 5000,
+    });
+    const drainer = createOtlpExporter(settings);
+    const other = createOtlpExporter(settings);
+    await withDiagnostics(async () => {
+      const reports = [await drainer.export(a), await drainer.export(b)];
+      down = false;
+      const flushing = drainer.forceFlush();
+      await sendingA;
+      down = true;
+      reports.push(await other.export(c), await other.export(d));
+      down = false; // b would be accepted now
+      release();
+      reports.push(await flushing);
+      assert.equal(total(reports, (r) => r.persisted), 4);
+      assert.equal(total(reports, (r) => r.exported), 0);
+      assert.equal(total(reports, (r) => r.dropped.outbox_full ?? 0), 2); // a and b, once each
+      assert.deepEqual(accepted, [], "b is not sent");
+      assert.deepEqual((await storage.outbox.peek(10)).map((e) => e.spanCount), [1, 1]);
+    });
+    await drainer.shutdown();
+    await other.shutdown();
+  });
 });
 
 describe("OtlpOutbox settings", () => {

@@ -4,8 +4,8 @@
 // only a span too large on its own is dropped (http_413, at once). Parts left undelivered replace
 // the entry. Against a real loopback receiver with a body limit over the memory and file-system
 // outboxes (Deno, Node, Bun), and a fetch stub with the same limit (every runtime, workerd
-// included). Also: an entry of the drain's page that an enqueue evicts before its turn (the
-// drain's own parts, another exporter's park) is not sent, and is counted dropped once.
+// included). Also: an entry of the drain's page that the drain's own parts evict before its turn
+// is not sent, and is counted dropped once (another exporter's park: outbox.test.ts).
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -422,55 +422,5 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
       assert.ok(!stub.acceptedCounts().has(f[0].spanId), "f is not sent");
     });
     await exporter.shutdown();
-  });
-
-  it("does not send a batch of its page that another exporter's park evicts, and counts it once", async () => {
-    // Present before the split too: a drain reads a page [a, b] and delivers a (slowly, then
-    // refused for good); meanwhile another exporter parks c and d in an outbox of 2 entries,
-    // evicting a (being delivered) and b (not sent yet). Both are lost, each counted once.
-    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => bulkySpans(1, 10, name));
-    let down = true;
-    let started!: () => void;
-    const sendingA = new Promise<void>((resolve) => started = resolve);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => release = resolve);
-    const accepted: string[] = [];
-    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
-      const body = JSON.parse(new TextDecoder().decode(init?.body as Uint8Array));
-      const sent = spanIdsOf(body);
-      if (down) return new Response("", { status: 503 });
-      if (sent.includes(a[0].spanId)) {
-        started();
-        await held;
-        return new Response("", { status: 400 });
-      }
-      accepted.push(...sent);
-      return new Response("{}", { status: 200 });
-    };
-    const storage = new MemoryStorage({ outboxMaxEntries: 2 });
-    const settings = options("http://127.0.0.1:9/v1/traces", storage, {
-      fetch,
-      protocol: "http/json",
-    });
-    const drainer = createOtlpExporter(settings);
-    const other = createOtlpExporter(settings);
-    await withDiagnostics(async () => {
-      const reports = [await drainer.export(a), await drainer.export(b)];
-      down = false;
-      const flushing = drainer.forceFlush();
-      await sendingA;
-      down = true;
-      reports.push(await other.export(c), await other.export(d));
-      down = false; // b would be accepted now
-      release();
-      reports.push(await flushing);
-      assert.equal(total(reports, (r) => r.persisted), 4);
-      assert.equal(total(reports, (r) => r.exported), 0);
-      assert.equal(total(reports, (r) => r.dropped.outbox_full ?? 0), 2); // a and b, once each
-      assert.deepEqual(accepted, [], "b is not sent");
-      assert.deepEqual((await storage.outbox.peek(10)).map((e) => e.spanCount), [1, 1]);
-    });
-    await drainer.shutdown();
-    await other.shutdown();
   });
 });
