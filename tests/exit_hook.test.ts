@@ -46,6 +46,70 @@ describe("the exit flush, with a program that handles the signal itself", () => 
   });
 });
 
+describe("the exit flush after a signal came, hooked again (configure() again)", () => {
+  it("listens for no signal once it ends the process, so the raised one ends it", async () => {
+    const proc = new FakeProcess();
+    const flushes = new ExitFlushes();
+    const hook = (flush: () => Promise<FlushReport>) => hookProcessExit(proc, flush);
+    let release!: () => void;
+    const remove = flushes.add(
+      () => new Promise((resolve) => release = () => resolve(EMPTY)),
+      "p",
+      hook,
+    );
+    proc.emit("SIGTERM");
+    remove();
+    flushes.add(() => Promise.resolve(EMPTY), "p", hook); // during the signal flush
+    assert.equal(proc.listeners("SIGTERM").length + proc.listeners("SIGINT").length, 0);
+    assert.equal(proc.listeners("beforeExit").length, 1, "the beforeExit flush stays");
+    release();
+    await tick();
+    await tick();
+    assert.deepEqual(proc.killed, ["SIGTERM"]);
+  });
+
+  it("does not listen again for a signal the program handled, and still for the other", () => {
+    const proc = new FakeProcess();
+    const flushes = new ExitFlushes();
+    const hook = (flush: () => Promise<FlushReport>) => hookProcessExit(proc, flush);
+    const remove = flushes.add(() => Promise.resolve(EMPTY), "p", hook);
+    proc.on("SIGTERM", () => {});
+    proc.emit("SIGTERM");
+    remove();
+    flushes.add(() => Promise.resolve(EMPTY), "p", hook);
+    assert.equal(proc.listeners("SIGTERM").length, 1, "only the program's");
+    assert.equal(proc.listeners("SIGINT").length, 1);
+  });
+});
+
+describe("a process calling configure() again and again", { skip: isWorkerd }, () => {
+  // Its OTLP collector is down, so each signal flush takes its whole 2 s: a configure() during
+  // it used to listen for SIGTERM again and catch the raised signal, again and again.
+  it("is ended by SIGTERM after one signal flush", () =>
+    withTempDir("tracelet-exit-", async (dir) => {
+      for (const preset of isDeno ? ["deno.ts", "node.ts"] : ["node.ts"]) {
+        const child = await runChildSourceIn(
+          dir,
+          `import process from "node:process";\n` +
+            `import { configure, getTracer } from ${
+              JSON.stringify(join(repoRoot(), "src", "runtime", preset))
+            };\n` +
+            `const options = {\n` +
+            `  storageRoot: ${JSON.stringify(dir)},\n` +
+            `  diagnostics: () => {},\n` +
+            `  otlp: { endpoint: "http://127.0.0.1:9/v1/traces" },\n` +
+            `};\n` +
+            `configure(options);\n` +
+            `setInterval(() => getTracer().startSpan("tick").end(), 100);\n` +
+            `setInterval(() => configure(options), 500);\n` +
+            `setTimeout(() => process.kill(process.pid, "SIGTERM"), 600);\n`,
+        );
+        assert.equal(child.signal, "SIGTERM", `${preset}: ${child.code} ${child.stderr}`);
+        assert.ok(child.millis < 12_000, `${preset}: ended after ${child.millis} ms`);
+      }
+    }));
+});
+
 describe("a Node process with its own signal handler", { skip: !(isNode || isBun) }, () => {
   it("that stops its work and ends on its own has written every span", () =>
     withTempDir("tracelet-exit-", async (dir) => {

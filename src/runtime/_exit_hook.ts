@@ -8,7 +8,10 @@
  * ends it at once. When the program listens for the signal itself, tracelet stops listening for
  * that signal and the program decides when to exit (call `await tracing.shutdown()` there before
  * `process.exit()`); the `beforeExit` flush stays, so a program that stops its work and lets the
- * process end on its own still has its spans written.
+ * process end on its own still has its spans written. Once a signal has come, tracelet never
+ * listens for it again in that process, and once it ends the process for one, for neither: a
+ * `configure()` during the flush cannot catch the raised signal (or a second one), so the process
+ * ends after that one flush.
  *
  * Each time the event loop empties the flush runs, again after a flush that did something, and
  * again after the program did more (its own `beforeExit` handler started work), so spans ended
@@ -63,6 +66,19 @@ export const EXIT_FLUSH_MS = 30_000;
 
 const SIGNALS = ["SIGTERM", "SIGINT"] as const;
 const OURS = Symbol.for("tracelet.exitListener");
+const DONE = Symbol.for("tracelet.signalsDone");
+
+/**
+ * The signals tracelet no longer listens for on `proc`, shared by every copy of tracelet (each
+ * may install the hook again): one the program handled, and both once tracelet ends the process.
+ */
+function signalsDone(proc: ExitProcess): Set<string> {
+  const slot = globalThis as unknown as Record<symbol, WeakMap<object, Set<string>> | undefined>;
+  const byProcess = slot[DONE] ??= new WeakMap();
+  let done = byProcess.get(proc);
+  if (done === undefined) byProcess.set(proc, done = new Set());
+  return done;
+}
 
 /**
  * Whether a flush did anything (so the next idle moment may have more to flush).
@@ -168,16 +184,21 @@ export function hookProcessExit(
   // `once` handler of the program is still registered then, and a library that applies the same
   // rule (signal-exit: re-raise only when alone) sees itself alone and ends the process, instead
   // of each leaving the exit to the other. Only the re-raise removes the `beforeExit` flush too.
+  // A hook installed later (`configure()` again) skips the signals in `done`: a signal already
+  // came, so it would catch the raised one and keep the process alive.
+  const done = signalsDone(proc);
   const onSignal = (signal: string) => () => {
     for (const [name, listener] of listeners) if (name === signal) proc.off(name, listener);
     const others = proc.listeners(signal).filter((listener) =>
       (listener as { [OURS]?: boolean })[OURS] !== true
     );
-    if (others.length > 0) return; // The program handles it and decides when to exit.
+    // The program handles it and decides when to exit.
+    if (others.length > 0) return void done.add(signal);
+    for (const name of SIGNALS) done.add(name); // A second signal ends the process at once.
     remove();
     void settlesWithin(flush().catch(() => {}), waitMs).then(() => proc.kill(proc.pid, signal));
   };
-  const listeners = SIGNALS.map((signal) => {
+  const listeners = SIGNALS.filter((signal) => !done.has(signal)).map((signal) => {
     const listener = onSignal(signal);
     Object.defineProperty(listener, OURS, { value: true });
     return [signal, listener] as const;
