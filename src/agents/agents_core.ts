@@ -16,6 +16,7 @@
 import { report } from "../diagnostics.ts";
 import type { Tracer } from "../tracer.ts";
 import { countAtLeastOne } from "../number_option.ts";
+import { EndedSpan } from "./_ended_span.ts";
 import { ownFields } from "./_input.ts";
 import { AgentSpan } from "./agent_span.ts";
 import { getAgentTracer, isTracingDisabled } from "./provider.ts";
@@ -73,7 +74,10 @@ export interface TraceletAgentsProcessorOptions {
 /** How many ended traces are remembered, so that spans arriving after their trace ended join it. */
 const ENDED_TRACES = 1024;
 
-/** How many ended spans are remembered, so that a child starting after its parent ended keeps it. */
+/**
+ * How many ended spans are remembered (their ids and tracelet span, not their data), so that a
+ * child starting after its parent ended keeps it.
+ */
 const ENDED_SPANS = 1024;
 
 /**
@@ -109,13 +113,13 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
  * (a cancelled stream) holds no memory and no slot of `maxOpen`. A span that starts after its
  * trace ended (streamed runs of some SDK versions end the trace first) joins the ended trace,
  * whose id is remembered for the last 1024 ended traces; likewise a span that starts after its
- * parent ended keeps that parent (the last 1024 ended spans are remembered). A span of a trace
- * that this processor never saw start (registered mid-run) gets an implicit trace named
- * `agents-core`, which ends when its last open span ends. When `maxOpen` traces and spans are
- * open (traces whose `onTraceEnd` never came), the oldest open trace is ended with its spans,
- * marked with `tracelet.agents.evicted`, to make room. While tracing is disabled
- * (`setTracingDisabled(true)`, `OPENAI_AGENTS_DISABLE_TRACING`), no new trace or span is
- * recorded; those already open still finish.
+ * parent ended keeps that parent (the ids and tracelet spans of the last 1024 ended spans are
+ * remembered, not their data). A span of a trace that this processor never saw start (registered
+ * mid-run) gets an implicit trace named `agents-core`, which ends when its last open span ends.
+ * When `maxOpen` traces and spans are open (traces whose `onTraceEnd` never came), the oldest open
+ * trace is ended with its spans, marked with `tracelet.agents.evicted`, to make room. While
+ * tracing is disabled (`setTracingDisabled(true)`, `OPENAI_AGENTS_DISABLE_TRACING`), no new trace
+ * or span is recorded; those already open still finish.
  *
  * @example
  * ```ts
@@ -139,8 +143,8 @@ export class TraceletAgentsProcessor {
   readonly #implicit = new Set<string>();
   /** Recently ended traces, oldest first (at most {@linkcode ENDED_TRACES}). */
   readonly #ended = new Map<string, AgentTrace>();
-  /** Recently ended spans, oldest first (at most {@linkcode ENDED_SPANS}). */
-  readonly #endedSpans = new Map<string, AgentSpan>();
+  /** Stand-ins of recently ended spans, oldest first (at most {@linkcode ENDED_SPANS}). */
+  readonly #endedSpans = new Map<string, EndedSpan>();
   #evicted = 0;
 
   /**
@@ -234,10 +238,13 @@ export class TraceletAgentsProcessor {
     }
   }
 
-  /** Remembers an ended span for children that start after it ended. */
+  /**
+   * Remembers an ended span for children that start after it ended: only what they need (its ids
+   * and tracelet span), not its span data.
+   */
   #remember(span: AgentSpan): void {
     this.#endedSpans.delete(span.spanId);
-    this.#endedSpans.set(span.spanId, span);
+    this.#endedSpans.set(span.spanId, new EndedSpan(span));
     if (this.#endedSpans.size > ENDED_SPANS) {
       this.#endedSpans.delete(this.#endedSpans.keys().next().value as string);
     }

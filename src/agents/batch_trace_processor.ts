@@ -12,6 +12,7 @@ import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../proce
 import type { TimerHandle } from "../processor/_timer.ts";
 import { runtimeKey } from "../runtime/_globals.ts";
 import { settlesWithin } from "../settles_within.ts";
+import { estimateItemBytes } from "./_item_bytes.ts";
 import { noteQueuedRedaction } from "./_queued_policy.ts";
 import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
 
@@ -42,6 +43,14 @@ export interface TracingExporter {
 export interface BatchTraceProcessorOptions {
   /** Most traces and spans waiting; beyond it new ones are dropped. Default 8192. */
   maxQueueSize?: number;
+  /**
+   * Most estimated bytes of the traces and spans waiting; an item that would go beyond it is
+   * dropped. Default 32 MiB: twice the core `BatchSpanProcessor`'s 16 MiB, because an agent
+   * span's estimate counts its data twice (the span data, and its JSON on the tracelet span it
+   * holds). The estimate sums the strings of an item's data and its tracelet span's attributes,
+   * in a walk that stops at the room left.
+   */
+  maxQueueBytes?: number;
   /** Most items per export. Default 128. */
   maxBatchSize?: number;
   /**
@@ -49,7 +58,10 @@ export interface BatchTraceProcessorOptions {
    * everything queued by then. Default 5000.
    */
   scheduleDelayMs?: number;
-  /** Share of `maxQueueSize` that triggers an export without waiting (0–1]. Default 0.7. */
+  /**
+   * Share of `maxQueueSize`, and of `maxQueueBytes`, that triggers an export without waiting
+   * (0–1]. Default 0.7.
+   */
   exportTriggerRatio?: number;
   /** Longest `forceFlush()`, and `shutdown()` without a timeout, in ms. Default 30000. */
   timeoutMs?: number;
@@ -90,8 +102,9 @@ export function deliveredBy(processor: unknown): number {
 /**
  * Queues traces (on start) and spans (on end) and exports them in batches: after
  * `scheduleDelayMs`, as soon as `exportTriggerRatio` of the queue is filled, on `forceFlush()`
- * and on `shutdown()`. A trace is therefore exported before its spans. The queue is bounded: when
- * it is full the new item is dropped (reported once as `agent_queue_full` until the queue drains).
+ * and on `shutdown()`. A trace is therefore exported before its spans. The queue is bounded, by
+ * item count and by estimated bytes: when it is full the new item is dropped (reported once as
+ * `agent_queue_full` until the queue drains).
  * Exports run one at a time; an exporter that throws loses only its batch (reported as
  * `agent_export_failed`).
  *
@@ -106,6 +119,8 @@ export function deliveredBy(processor: unknown): number {
 export class BatchTraceProcessor implements TracingProcessor {
   readonly #exporter: TracingExporter;
   readonly #maxQueueSize: number;
+  readonly #maxQueueBytes: number;
+  readonly #triggerBytes: number;
   readonly #maxBatchSize: number;
   readonly #triggerSize: number;
   readonly #delayMs: number;
@@ -115,6 +130,9 @@ export class BatchTraceProcessor implements TracingProcessor {
   readonly #hurry = new AbortController();
   /** Items waiting to be exported, oldest first (a head-index queue: taking a batch is O(batch)). */
   readonly #queue = new Fifo<TraceView | SpanView>();
+  /** The estimated bytes of each item of `#queue`, in step with it. */
+  readonly #sizes = new Fifo<number>();
+  #queueBytes = 0;
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
@@ -138,6 +156,8 @@ export class BatchTraceProcessor implements TracingProcessor {
     this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 128), this.#maxQueueSize);
     const ratio = numberAtLeast(options.exportTriggerRatio, 0, 0.7);
     this.#triggerSize = Math.max(1, Math.floor(this.#maxQueueSize * Math.min(ratio || 0.7, 1)));
+    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 2 ** 25); // 32 MiB
+    this.#triggerBytes = Math.max(1, Math.floor(this.#maxQueueBytes * Math.min(ratio || 0.7, 1)));
     this.#delayMs = Math.min(numberAtLeast(options.scheduleDelayMs, 0, 5000), MAX_TIMER_MS);
     this.#timeoutMs = Math.min(numberAtLeast(options.timeoutMs, 0, 30_000), MAX_TIMER_MS);
     this.#timers = options.timers ?? runtimeKey() !== "workerd";
@@ -146,6 +166,11 @@ export class BatchTraceProcessor implements TracingProcessor {
   /** Traces and spans waiting to be exported. */
   get queueLength(): number {
     return this.#queue.length;
+  }
+
+  /** Estimated bytes of the traces and spans waiting to be exported (at most `maxQueueBytes`). */
+  get queueBytes(): number {
+    return this.#queueBytes;
   }
 
   /**
@@ -227,6 +252,8 @@ export class BatchTraceProcessor implements TracingProcessor {
       if (!done) this.#stop.abort();
       const left = this.queueLength;
       this.#queue.clear();
+      this.#sizes.clear();
+      this.#queueBytes = 0;
       if (left > 0) {
         report(
           "warn",
@@ -239,7 +266,9 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   #add(item: TraceView | SpanView): void {
     if (this.#closed) return;
-    if (this.queueLength >= this.#maxQueueSize) {
+    const room = this.#maxQueueBytes - this.#queueBytes;
+    const size = this.queueLength < this.#maxQueueSize ? estimateItemBytes(item, room) : Infinity;
+    if (size > room) {
       if (!this.#dropping) {
         this.#dropping = true;
         report("warn", "agent_queue_full", "Trace queue is full: dropping new traces and spans");
@@ -248,8 +277,11 @@ export class BatchTraceProcessor implements TracingProcessor {
     }
     noteQueuedRedaction(item); // exported under the policy in force now, not a later one
     this.#queue.push(item);
-    if (this.queueLength >= this.#triggerSize) this.#exportSoon();
-    else this.#arm();
+    this.#sizes.push(size);
+    this.#queueBytes += size;
+    if (this.queueLength >= this.#triggerSize || this.#queueBytes >= this.#triggerBytes) {
+      this.#exportSoon();
+    } else this.#arm();
   }
 
   /**
@@ -288,6 +320,7 @@ export class BatchTraceProcessor implements TracingProcessor {
       for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
         if (deadline !== undefined && Date.now() >= deadline) break;
         const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
+        for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
         left -= batch.length;
         try {
           await this.#exporter.export(batch, this.#stop.signal, deadline, this.#hurry.signal);
@@ -304,7 +337,9 @@ export class BatchTraceProcessor implements TracingProcessor {
       if (deadline === undefined || Date.now() < deadline) {
         delivered.set(this, deliveredBy(this) + sent);
       }
-      if (this.queueLength < this.#maxQueueSize) this.#dropping = false;
+      if (this.queueLength < this.#maxQueueSize && this.#queueBytes < this.#maxQueueBytes) {
+        this.#dropping = false;
+      }
       this.#arm();
     });
   }
