@@ -36,6 +36,20 @@ function limitedFetch(limit: number) {
   return { fetch, sizes };
 }
 
+/** An outbox that keeps what is parked in memory (counting it persisted) and never drains. */
+function parkingOutbox(): { outbox: ExportOutbox; parked: UndeliveredBatch[] } {
+  const parked: UndeliveredBatch[] = [];
+  const outbox: ExportOutbox = {
+    park(_link, batch, _retryAfter, report) {
+      parked.push(batch);
+      report.persisted += batch.spanCount;
+      return Promise.resolve();
+    },
+    drain: () => Promise.resolve(),
+  };
+  return { outbox, parked };
+}
+
 const splitWarnings = (list: Diagnostic[]) => list.filter((d) => d.code == "export_split");
 
 describe("a 413 answer (body too large)", () => {
@@ -153,15 +167,7 @@ describe("a 413 answer (body too large)", () => {
   });
 
   it("parks a half that then fails for another reason in the outbox, as a whole batch would be", async () => {
-    const parked: UndeliveredBatch[] = [];
-    const outbox: ExportOutbox = {
-      park(_link, batch, _retryAfter, report) {
-        parked.push(batch);
-        report.persisted += batch.spanCount;
-        return Promise.resolve();
-      },
-      drain: () => Promise.resolve(),
-    };
+    const { outbox, parked } = parkingOutbox();
     let call = 0;
     const exporter = new OtlpHttpExporter({
       compression: "none",
@@ -184,15 +190,7 @@ describe("a 413 answer (body too large)", () => {
     await exporter.shutdown();
   });
   it("drops a single span refused as too large at once, with an outbox too (parking it cannot help)", async () => {
-    const parked: UndeliveredBatch[] = [];
-    const outbox: ExportOutbox = {
-      park(_link, batch, _retryAfter, report) {
-        parked.push(batch);
-        report.persisted += batch.spanCount;
-        return Promise.resolve();
-      },
-      drain: () => Promise.resolve(),
-    };
+    const { outbox, parked } = parkingOutbox();
     const { fetch, sizes } = limitedFetch(0); // a receiver refusing everything as too large
     const exporter = new OtlpHttpExporter({ compression: "none", outbox, fetch });
     await withDiagnostics(async () => {
