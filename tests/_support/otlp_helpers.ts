@@ -6,6 +6,11 @@
 import assert from "node:assert/strict";
 import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
 import type { SpanRecord } from "../../src/types.ts";
+import {
+  type FetchLike,
+  type OtlpEncoder,
+  OtlpHttpExporter,
+} from "../../src/exporter/otlp_http.ts";
 import type { OtlpReceiver } from "./otlp_receiver.ts";
 
 /** Captured diagnostics; call `restore()` when done. */
@@ -88,4 +93,22 @@ export function capturingOtlp(bodies: string[]): {
       return Promise.resolve(new Response("{}", { status: 200 }));
     },
   };
+}
+
+/**
+ * An OTLP/HTTP exporter to `https://c.example/v1/traces` through `fetch`, with `encoder`,
+ * uncompressed (so a test can read and split its bodies), retrying at once.
+ *
+ * @param fetch The fetch the exporter calls.
+ * @param encoder The body encoding.
+ * @returns The exporter.
+ */
+export function uncompressedExporter(fetch: FetchLike, encoder: OtlpEncoder): OtlpHttpExporter {
+  return new OtlpHttpExporter({
+    endpoint: "https://c.example/v1/traces",
+    fetch,
+    encoder,
+    compression: "none",
+    retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
+  });
 }

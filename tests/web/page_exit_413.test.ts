@@ -6,14 +6,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { FetchLike } from "../../src/exporter/otlp_http.ts";
-import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { splitOtlpBody } from "../../src/exporter/_otlp_split.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../../src/otlp/encode_protobuf.ts";
 import type { OtlpEncoder } from "../../src/otlp/encoder.ts";
 import { KEEPALIVE_BYTES, page, pageFetch } from "../../src/runtime/_page_exit.ts";
 import type { FlushReport, SpanRecord } from "../../src/types.ts";
-import { captureDiagnostics } from "../_support/otlp_helpers.ts";
+import { captureDiagnostics, uncompressedExporter } from "../_support/otlp_helpers.ts";
 import { makeSpanRecord } from "../_support/span_records.ts";
 
 /** The receiver's body limit: below the keepalive parts' size, above half of it. */
@@ -67,17 +66,6 @@ function limitedReceiver(fail: (seen: Seen[], body: Uint8Array) => boolean = () 
   return { fetch, seen, delivered, mostInFlight: () => mostInFlight };
 }
 
-/** An exporter through `fetch`, with `encoder`, uncompressed, retrying at once. */
-function exporterFor(fetch: FetchLike, encoder: OtlpEncoder): OtlpHttpExporter {
-  return new OtlpHttpExporter({
-    endpoint: "https://c.example/v1/traces",
-    fetch,
-    encoder,
-    compression: "none",
-    retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
-  });
-}
-
 /** Exports `spans` through the page fetch of `fetch` while the page is `hidden` (quietly). */
 async function exportPage(
   fetch: FetchLike,
@@ -85,7 +73,7 @@ async function exportPage(
   spans: readonly SpanRecord[],
   hidden = true,
 ): Promise<FlushReport> {
-  const exporter = exporterFor(pageFetch(fetch), encoder);
+  const exporter = uncompressedExporter(pageFetch(fetch), encoder);
   const diagnostics = captureDiagnostics();
   page.hidden = hidden;
   try {

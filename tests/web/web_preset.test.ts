@@ -5,16 +5,15 @@ import { afterEach, describe, it } from "node:test";
 import { configure } from "../../src/runtime/web.ts";
 import type { Configured, ConfigureOptions } from "../../src/runtime/web.ts";
 import { KEEPALIVE_BYTES, onPageExit, page, pageFetch } from "../../src/runtime/_page_exit.ts";
-import type { FetchLike } from "../../src/exporter/otlp_http.ts";
 import { runtimeOverride } from "../../src/runtime/_globals.ts";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { splitOtlpBody } from "../../src/exporter/_otlp_split.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../../src/otlp/encode_protobuf.ts";
 import { OTLP_JSON_ENCODER } from "../../src/otlp/encode_json.ts";
-import type { OtlpEncoder } from "../../src/otlp/encoder.ts";
 import { makeSpanBatch, makeSpanRecord } from "../_support/span_records.ts";
 import type { Tracer } from "../../src/tracer.ts";
 import type { FlushReport, SpanRecord } from "../../src/types.ts";
+import { uncompressedExporter } from "../_support/otlp_helpers.ts";
 
 interface Sent {
   headers: Record<string, string>;
@@ -148,17 +147,6 @@ function endClicks(tracer: Tracer, n: number): void {
     span.setAttribute("payload", "x".repeat(300));
     span.end();
   }
-}
-
-/** An exporter to the test collector through `fetch`, with `encoder`, uncompressed, retrying at once. */
-function splitExporter(fetch: FetchLike, encoder: OtlpEncoder): OtlpHttpExporter {
-  return new OtlpHttpExporter({
-    endpoint: "https://c.example/v1/traces",
-    fetch,
-    encoder,
-    compression: "none",
-    retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
-  });
 }
 
 /**
@@ -323,7 +311,7 @@ describe("web preset", () => {
         const body = n === 1 ? partial(5) : n === 3 ? partial(20) : retry ? partial(7) : null;
         return Promise.resolve(new Response(body, { status }));
       });
-      const exporter = splitExporter(fetch, encoder);
+      const exporter = uncompressedExporter(fetch, encoder);
       await exportHidden(exporter, spans, (report) => {
         assert.equal(requests, parts.length + 1);
         assert.equal(report.exported, 400 - 32);
@@ -351,7 +339,7 @@ describe("web preset", () => {
         const body = status === 400 ? "bad span" : null;
         return Promise.resolve(new Response(body, { status }));
       });
-      const exporter = splitExporter(fetch, encoder);
+      const exporter = uncompressedExporter(fetch, encoder);
       const parts = splitOtlpBody(encoder.encode(spans), encoder.contentType, KEEPALIVE_BYTES);
       assert.ok(parts.length >= 3, `${parts.length}`);
       await exportHidden(exporter, spans, (report) => {
