@@ -10,7 +10,8 @@
 import { reportOnce } from "../diagnostics.ts";
 import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { MAX_METRIC_CHARS_PER_TASK, MetricSeries } from "./metrics.ts";
-import type { MetricAggMode, MetricPoint } from "./metrics.ts";
+import type { MetricAggMode } from "./metrics.ts";
+import type { MetricPoint } from "./metric_point.ts";
 
 /** The most metric names one task keeps. */
 export const MAX_METRIC_SERIES = 10_000;

@@ -14,7 +14,7 @@ import type {
   DirectoryArtifact,
   LogArtifactOptions,
 } from "./artifacts.ts";
-import type { Metric } from "./metrics.ts";
+import type { Metric } from "./metric_point.ts";
 import type { LogObjectRefOptions } from "./task_span.ts";
 
 /**

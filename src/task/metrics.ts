@@ -1,5 +1,6 @@
 /**
- * Metrics of a task: named series of raw points `{value, step, timestamp, attributes}`.
+ * Metrics of a task: named series of raw points `{value, step, timestamp, attributes}` (one point
+ * is a `MetricPoint`, see `metric_point.ts`).
  *
  * Two aggregation styles, both from dreadnode:
  * - **log time** (v1, the documented behaviour): with `aggregation` set, the stored value is the
@@ -23,6 +24,8 @@ import { jsonLength } from "./_json_length.ts";
 import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
+import { Metric, toMetricValue } from "./metric_point.ts";
+import type { MetricPoint } from "./metric_point.ts";
 
 /** How a logged value is combined with the earlier values of its series. */
 export type MetricAggMode = "direct" | "min" | "max" | "avg" | "sum" | "count";
@@ -39,83 +42,6 @@ export const METRIC_AGG_MODES: readonly MetricAggMode[] = [
 
 /** The most points one series keeps; later points are dropped and reported. */
 export const MAX_POINTS_PER_SERIES = 10_000;
-
-/** One stored metric point. */
-export interface MetricPoint {
-  /** The stored value (the running aggregate when an aggregation mode was used). */
-  readonly value: number;
-  /** Caller-supplied x-axis index (default 0). */
-  readonly step: number;
-  /** Wall-clock time, epoch milliseconds. */
-  readonly timestamp: number;
-  /** Point attributes (caller's, plus `original`, `aggregation`, `dreadnode.origin.hash`). */
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
-
-const POINT_KEYS = ["step", "timestamp", "attributes"] as const;
-
-/** A metric value as logged. */
-export class Metric implements MetricPoint {
-  /** The value. */
-  readonly value: number;
-  /** The step (default 0). */
-  readonly step: number;
-  /** Epoch milliseconds (default now). */
-  readonly timestamp: number;
-  /** Attributes. */
-  readonly attributes: Readonly<Record<string, unknown>>;
-
-  /**
-   * Creates a metric point.
-   *
-   * @param value A finite number (validate with {@linkcode toMetricValue} first).
-   * @param options Step, timestamp (`Date`, epoch ms or an ISO-8601 date-time string, UTC when it
-   *   has no offset; now when missing or outside 1970–2540; Unix seconds are read as
-   *   milliseconds, in January 1970) and attributes.
-   */
-  constructor(
-    value: number,
-    options: {
-      step?: number;
-      timestamp?: Date | number | string;
-      attributes?: Record<string, unknown>;
-    } = {},
-  ) {
-    const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");
-    this.value = value;
-    this.step = Number.isFinite(step) ? step as number : 0;
-    this.timestamp = metricTimeMs(timestamp);
-    this.attributes = Object.freeze(readRecord(attributes, "metric attributes"));
-  }
-}
-
-/**
- * Converts a logged value to a metric number, as dreadnode's `float(value)`: booleans become 1/0,
- * finite numbers pass, a BigInt (a token count, say) becomes the nearest number (a BigInt that a
- * number cannot hold exactly is reported once, `metric_precision_lost`), and everything else (NaN,
- * ±Infinity, a BigInt past ±1.8e308, strings, …) is rejected.
- *
- * @param value The logged value.
- * @returns The number, or `undefined` when it cannot be a metric.
- */
-export function toMetricValue(value: unknown): number | undefined {
-  if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "bigint") {
-    const number = Number(value);
-    if (!Number.isFinite(number)) return undefined;
-    if (BigInt(number) !== value) {
-      reportOnce(
-        "metric_precision_lost",
-        "info",
-        "metric_precision_lost",
-        `Metric value ${value} has no exact number form; it is stored as ${number}`,
-      );
-    }
-    return number;
-  }
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  return undefined;
-}
 
 /** The exported JSON form of a series (dreadnode's `{values, steps, timestamps}` plus attributes). */
 export interface MetricSeriesJson {

@@ -24,7 +24,8 @@ import type {
   DirectoryArtifact,
   LogArtifactOptions,
 } from "./artifacts.ts";
-import type { Metric, MetricSeries } from "./metrics.ts";
+import type { Metric } from "./metric_point.ts";
+import type { MetricSeries } from "./metrics.ts";
 import { TaskMetrics } from "./_task_metrics.ts";
 import { contextForTask } from "./task_context.ts";
 import { writeTaskState } from "./_state_writer.ts";

@@ -1,0 +1,88 @@
+/**
+ * One logged metric point `{value, step, timestamp, attributes}`: the {@linkcode MetricPoint}
+ * shape a series stores, the {@linkcode Metric} a caller logs, and {@linkcode toMetricValue},
+ * which reads a logged value (a number, boolean or BigInt) as a metric number, as dreadnode's
+ * `float(value)` does.
+ *
+ * @module
+ */
+import { reportOnce } from "../diagnostics.ts";
+import { metricTimeMs } from "./_metric_time.ts";
+import { readOptions, readRecord } from "./_read.ts";
+
+/** One stored metric point. */
+export interface MetricPoint {
+  /** The stored value (the running aggregate when an aggregation mode was used). */
+  readonly value: number;
+  /** Caller-supplied x-axis index (default 0). */
+  readonly step: number;
+  /** Wall-clock time, epoch milliseconds. */
+  readonly timestamp: number;
+  /** Point attributes (caller's, plus `original`, `aggregation`, `dreadnode.origin.hash`). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+const POINT_KEYS = ["step", "timestamp", "attributes"] as const;
+
+/** A metric value as logged. */
+export class Metric implements MetricPoint {
+  /** The value. */
+  readonly value: number;
+  /** The step (default 0). */
+  readonly step: number;
+  /** Epoch milliseconds (default now). */
+  readonly timestamp: number;
+  /** Attributes. */
+  readonly attributes: Readonly<Record<string, unknown>>;
+
+  /**
+   * Creates a metric point.
+   *
+   * @param value A finite number (validate with {@linkcode toMetricValue} first).
+   * @param options Step, timestamp (`Date`, epoch ms or an ISO-8601 date-time string, UTC when it
+   *   has no offset; now when missing or outside 1970–2540; Unix seconds are read as
+   *   milliseconds, in January 1970) and attributes.
+   */
+  constructor(
+    value: number,
+    options: {
+      step?: number;
+      timestamp?: Date | number | string;
+      attributes?: Record<string, unknown>;
+    } = {},
+  ) {
+    const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");
+    this.value = value;
+    this.step = Number.isFinite(step) ? step as number : 0;
+    this.timestamp = metricTimeMs(timestamp);
+    this.attributes = Object.freeze(readRecord(attributes, "metric attributes"));
+  }
+}
+
+/**
+ * Converts a logged value to a metric number, as dreadnode's `float(value)`: booleans become 1/0,
+ * finite numbers pass, a BigInt (a token count, say) becomes the nearest number (a BigInt that a
+ * number cannot hold exactly is reported once, `metric_precision_lost`), and everything else (NaN,
+ * ±Infinity, a BigInt past ±1.8e308, strings, …) is rejected.
+ *
+ * @param value The logged value.
+ * @returns The number, or `undefined` when it cannot be a metric.
+ */
+export function toMetricValue(value: unknown): number | undefined {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "bigint") {
+    const number = Number(value);
+    if (!Number.isFinite(number)) return undefined;
+    if (BigInt(number) !== value) {
+      reportOnce(
+        "metric_precision_lost",
+        "info",
+        "metric_precision_lost",
+        `Metric value ${value} has no exact number form; it is stored as ${number}`,
+      );
+    }
+    return number;
+  }
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  return undefined;
+}
