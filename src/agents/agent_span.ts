@@ -16,17 +16,9 @@ import { isInstance } from "../safe_read.ts";
 import type { Tracer } from "../tracer.ts";
 import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
 import { jsonSafeFields, redactedErrorJson, redactedJson } from "./_redact.ts";
+import { Lifecycle } from "./_lifecycle.ts";
 import { runScoped } from "./_scope.ts";
-import {
-  activeScope,
-  AGENT_FRAME_KEY,
-  agentsState,
-  currentFrame,
-  enterFrame,
-  leaveFrame,
-  scopeFrame,
-} from "./_state.ts";
-import type { AgentFrame } from "./_state.ts";
+import { activeScope, AGENT_FRAME_KEY, currentFrame, scopeFrame } from "./_state.ts";
 import {
   GEN_AI_CONVERSATION_ID,
   genAiAttributesOf,
@@ -102,8 +94,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
   #span: Span | undefined;
   #startNs = 0;
   #endNs = 0;
-  #state: "new" | "started" | "finished" = "new";
-  #frame: AgentFrame | undefined;
+  readonly #life: Lifecycle = new Lifecycle(undefined, this);
 
   /**
    * Creates an unstarted span; prefer a factory (`agentSpan`, `functionSpan`, …).
@@ -135,7 +126,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
   }
   /** True once finished. */
   get finished(): boolean {
-    return this.#state === "finished";
+    return this.#life.finished;
   }
   /** The error set with `setError` (or recorded by `run`), or null. */
   get error(): SpanError | null {
@@ -192,42 +183,28 @@ export class AgentSpan<D extends SpanData = SpanData> {
    * @returns This span.
    */
   start(markAsCurrent: boolean = false): this {
-    if (this.#state !== "new") {
-      reportOnce(
-        "agent_span_restart",
-        "debug",
-        "agent_span_started",
-        "Cannot start a span twice: ignored",
-      );
-      return this;
-    }
-    this.#state = "started";
+    if (!this.#life.start()) return this;
     const tracer = this.#tracer;
     if (tracer !== undefined) {
       // A time outside 1970-2540 (microseconds by mistake) means now, as for every tracelet span.
       this.#startNs = toEpochNs(this.#startTime);
-      const state = agentsState();
       const shape = readOrCopy(this.spanData, (data) => ({
         name: spanNameOf(data as D),
         kind: spanKindFor(data as D),
         attributes: this.#attributes(data as D),
       }));
-      state.pending = this;
-      try {
-        this.#span = tracer.startSpan(shape.name, {
+      this.#span = this.#life.open(() =>
+        tracer.startSpan(shape.name, {
           parent: this.#traceletParent(),
           traceId: this.trace?.w3cTraceId,
           spanId: toW3CSpanId(this.spanId),
           kind: shape.kind,
           startTime: this.#startNs / 1e6,
           attributes: shape.attributes,
-        });
-      } finally {
-        state.pending = undefined;
-      }
-      state.objects.set(this.#span, this);
+        })
+      );
     }
-    if (markAsCurrent) this.#frame = enterFrame(undefined, this);
+    if (markAsCurrent) this.#life.enter();
     return this;
   }
 
@@ -244,10 +221,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
    * @returns This span.
    */
   finish(_resetCurrent: boolean = false, endTime?: number): this {
-    if (this.#state !== "started") return this;
-    this.#state = "finished";
-    if (this.#frame !== undefined) leaveFrame(this.#frame);
-    this.#frame = undefined;
+    if (!this.#life.finish()) return this;
     const span = this.#span;
     if (span !== undefined) {
       this.#endNs = toEpochNs(epochMsOf(endTime));
@@ -282,7 +256,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
    * @returns What `fn` returned.
    */
   run<R>(fn: (span: this) => R): R {
-    if (this.#state === "new") this.start();
+    if (!this.#life.started) this.start();
     const span = this.#span;
     let context = getContextManager().active().set(
       AGENT_FRAME_KEY,

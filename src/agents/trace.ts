@@ -8,13 +8,12 @@
 import { isoFromNs, toEpochNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
-import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import { isInstance } from "../safe_read.ts";
 import type { Tracer } from "../tracer.ts";
-import { AGENT_FRAME_KEY, agentsState, enterFrame, leaveFrame, scopeFrame } from "./_state.ts";
-import type { AgentFrame } from "./_state.ts";
+import { Lifecycle } from "./_lifecycle.ts";
+import { AGENT_FRAME_KEY, scopeFrame } from "./_state.ts";
 import { runScoped } from "./_scope.ts";
 import { GEN_AI_CONVERSATION_ID } from "./genai_attributes.ts";
 import { NOOP_ID, toW3CTraceId } from "./ids.ts";
@@ -77,8 +76,7 @@ export class AgentTrace {
   readonly #tracingApiKey: string | undefined;
   #span: Span | undefined;
   #startNs = 0;
-  #state: "new" | "started" | "finished" = "new";
-  #frame: AgentFrame | undefined;
+  readonly #life: Lifecycle = new Lifecycle(this, undefined);
 
   /**
    * Creates an unstarted trace; prefer `trace(workflowName, options)`. A trace id, name or group
@@ -125,11 +123,11 @@ export class AgentTrace {
   }
   /** True once started. */
   get started(): boolean {
-    return this.#state !== "new";
+    return this.#life.started;
   }
   /** True once finished. */
   get finished(): boolean {
-    return this.#state === "finished";
+    return this.#life.finished;
   }
   /**
    * Start time as an ISO string (Python `isoformat`, `+00:00`), or null before start (and for a
@@ -147,37 +145,23 @@ export class AgentTrace {
    * @returns This trace.
    */
   start(markAsCurrent: boolean = false): this {
-    if (this.#state !== "new") {
-      reportOnce(
-        "agent_trace_restart",
-        "debug",
-        "agent_trace_started",
-        "Cannot start a trace twice: ignored",
-      );
-      return this;
-    }
-    this.#state = "started";
+    if (!this.#life.start()) return this;
     const tracer = this.#tracer;
     if (tracer !== undefined) {
-      const state = agentsState();
       const active = getContextManager().active().get(SPAN_KEY);
       // Before the processors are notified (the root span is assigned only after they were).
       this.#startNs = toEpochNs(this.#startTime);
-      state.pending = this;
-      try {
-        this.#span = tracer.startSpan(this.name, {
+      this.#span = this.#life.open(() =>
+        tracer.startSpan(this.name, {
           parent: null,
           traceId: this.w3cTraceId,
           startTime: this.#startNs / 1e6,
           attributes: this.#attributes(),
           links: isInstance(active, Span) ? [{ context: active.spanContext() }] : undefined,
-        });
-      } finally {
-        state.pending = undefined;
-      }
-      state.objects.set(this.#span, this);
+        })
+      );
     }
-    if (markAsCurrent) this.#frame = enterFrame(this, undefined);
+    if (markAsCurrent) this.#life.enter();
     return this;
   }
 
@@ -192,10 +176,7 @@ export class AgentTrace {
    * @returns This trace.
    */
   finish(_resetCurrent: boolean = false, endTime?: number): this {
-    if (this.#state !== "started") return this;
-    this.#state = "finished";
-    if (this.#frame !== undefined) leaveFrame(this.#frame);
-    this.#frame = undefined;
+    if (!this.#life.finish()) return this;
     this.#span?.end(endTime);
     return this;
   }
@@ -208,7 +189,7 @@ export class AgentTrace {
    * @returns What `fn` returned.
    */
   run<R>(fn: (trace: this) => R): R {
-    if (this.#state === "new") this.start();
+    if (!this.#life.started) this.start();
     const span = this.#span;
     let context = getContextManager().active().set(
       AGENT_FRAME_KEY,
