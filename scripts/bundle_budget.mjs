@@ -168,6 +168,22 @@ const CEILING_GZIP_BYTES = 10447;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
+/** The OpenTelemetry JS Worker, measured with esbuild's default main fields and with ESM ones. */
+const OTEL_PROGRAM =
+  `import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+export default {
+  async fetch(_request, env, ctx) {
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.OTLP_ENDPOINT }))],
+    });
+    provider.getTracer("budget").startSpan("work").end();
+    ctx.waitUntil(provider.forceFlush());
+    return new Response("ok");
+  },
+};
+`;
+
 const PROGRAMS = [
   {
     name: "tracelet core",
@@ -200,38 +216,12 @@ export default instrument({ fetch: () => new Response("ok") }, {
   },
   {
     name: "OpenTelemetry JS",
-    source:
-      `import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-export default {
-  async fetch(_request, env, ctx) {
-    const provider = new BasicTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.OTLP_ENDPOINT }))],
-    });
-    provider.getTracer("budget").startSpan("work").end();
-    ctx.waitUntil(provider.forceFlush());
-    return new Response("ok");
-  },
-};
-`,
+    source: OTEL_PROGRAM,
   },
   {
     name: "OTel, ESM fields",
     build: { mainFields: ["browser", "module", "main"] },
-    source:
-      `import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-export default {
-  async fetch(_request, env, ctx) {
-    const provider = new BasicTracerProvider({
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: env.OTLP_ENDPOINT }))],
-    });
-    provider.getTracer("budget").startSpan("work").end();
-    ctx.waitUntil(provider.forceFlush());
-    return new Response("ok");
-  },
-};
-`,
+    source: OTEL_PROGRAM,
   },
 ];
 

@@ -175,11 +175,27 @@ function settingsOf(parts: RuntimeParts, options: ConfigureOptions) {
     setting("DREADNODE_PROJECT") ?? "default";
   // Resolved here, through `env`: the storage itself never reads the process's TRACELET_HOME.
   const storage = options.storage ??
-    parts.storage(
+    defaultStorage(
+      parts,
       options.storageRoot ?? setting("TRACELET_HOME") ??
         (parts.files === undefined ? undefined : cwdStorageRoot()),
     );
   return { env, setting, project, storage };
+}
+
+/** The default storage built last, by runtime and root. */
+let lastDefault: { key: string; storage: TraceStorage } | undefined;
+
+/**
+ * The preset's default storage for `root`: the one built last when the runtime and root are the
+ * same. A replaced pipeline's outbox then stays the current one's (an in-memory outbox built anew
+ * lost the batches parked in it), and calling `configure()` over and over builds no new storage
+ * objects (a file-system outbox's metadata was held once per replaced pipeline).
+ */
+function defaultStorage(parts: RuntimeParts, root: string | undefined): TraceStorage {
+  const key = `${parts.runtime}\0${root ?? ""}`;
+  if (lastDefault?.key !== key) lastDefault = { key, storage: parts.storage(root) };
+  return lastDefault.storage;
 }
 
 /**
