@@ -97,9 +97,18 @@ export function isoFromNs(ns: number): string {
   if (!(whole >= FIRST_ISO_S && whole <= LAST_ISO_S)) {
     throw new RangeError(`Cannot format ${ns} ns as ISO-8601: outside the years 1-9999`);
   }
-  const base = new Date(whole * 1000).toISOString().slice(0, 19);
-  return micros === 0 ? `${base}+00:00` : `${base}.${String(micros).padStart(6, "0")}+00:00`;
+  // The seconds repeat from one time to the next (a span's start, events and end): formatted once.
+  if (whole !== lastWhole) {
+    lastBase = new Date(whole * 1000).toISOString().slice(0, 19);
+    lastWhole = whole;
+  }
+  return micros === 0
+    ? `${lastBase}+00:00`
+    : `${lastBase}.${String(micros).padStart(6, "0")}+00:00`;
 }
+
+let lastWhole = NaN;
+let lastBase = "";
 
 /**
  * The end (exclusive) of the times tracelet accepts, in epoch milliseconds: a day in 2540, within

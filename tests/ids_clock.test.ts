@@ -72,6 +72,23 @@ describe("clock", () => {
     );
   });
 
+  it("formats each time on its own, whatever was formatted before (seconds are reused)", () => {
+    // Random times in a few neighbouring seconds, in random order, and a fraction that rounds up
+    // into the next second: each matches the Date-based form of its own second.
+    const base = Date.UTC(2026, 0, 2, 3, 4, 5) * 1e6;
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let i = 0; i < 2000; i++) {
+      const ns = base + Math.floor(random() * 4) * 1e9 + Math.floor(random() * 1e9);
+      const whole = Math.floor(ns / 1e9);
+      const micros = Math.round((ns / 1e9 - whole) * 1e6);
+      const second = new Date((micros === 1e6 ? whole + 1 : whole) * 1000).toISOString();
+      assert.equal(isoFromNs(ns).slice(0, 19), second.slice(0, 19), String(ns));
+    }
+    assert.equal(isoFromNs(base + 999_999_700), "2026-01-02T03:04:06+00:00");
+    assert.equal(isoFromNs(base + 999_999_000), "2026-01-02T03:04:05.999999+00:00");
+  });
+
   it("never writes a malformed ISO time: years outside 1-9999 throw a RangeError", () => {
     assert.equal(isoFromNs(Date.UTC(9999, 11, 31, 23, 59, 59) * 1e6), "9999-12-31T23:59:59+00:00");
     assert.equal(isoFromNs(-62_135_596_800 * 1e9), "0001-01-01T00:00:00+00:00");
