@@ -1,6 +1,7 @@
 /**
  * W3C trace and span ids from a pooled `crypto.getRandomValues` buffer with table-driven hex.
- * The pool is filled lazily (Workers forbid random generation at module scope).
+ * The pool is filled lazily (Workers forbid random generation at module scope; an id needed
+ * there comes from `Math.random`).
  *
  * @module
  */
@@ -22,8 +23,15 @@ const fromCharCode = String.fromCharCode;
 function takeNonZero(byteCount: number): number {
   for (;;) {
     if (offset + byteCount > POOL_SIZE) {
-      crypto.getRandomValues(pool);
       offset = 0;
+      try {
+        crypto.getRandomValues(pool);
+      } catch {
+        // Workers forbid random values at module scope: an id made there (a span started at
+        // startup) takes Math.random bytes, and the next one refills the pool.
+        offset = POOL_SIZE - 16;
+        for (let i = offset; i < POOL_SIZE; i++) pool[i] = Math.random() * 256;
+      }
     }
     const start = offset;
     offset += byteCount;

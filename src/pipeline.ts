@@ -10,7 +10,8 @@ import { VERSION } from "./version.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { ConsoleSpanExporter } from "./exporter/console.ts";
 import { JsonlSpanExporter } from "./exporter/jsonl.ts";
-import { BatchSpanProcessor } from "./processor/batch.ts";
+import { BatchSpanProcessor, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from "./processor/batch.ts";
+import { countAtLeastOne } from "./number_option.ts";
 import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
 import { SimpleSpanProcessor } from "./processor/simple.ts";
 import { notify, settleAll } from "./processor/fan_out.ts";
@@ -203,8 +204,16 @@ export function buildPipeline(
     if (endpoint !== undefined) remote.push(batched(otlp({ endpoint })));
   }
   if (sampled.length > 0) {
+    // Shutdown hands buffered spans on in chunks the batch queues behind it can hold.
+    const handOverChunk = {
+      spans: countAtLeastOne(options.batch?.maxQueueSize, DEFAULT_QUEUE_SIZE),
+      bytes: countAtLeastOne(options.batch?.maxQueueBytes, DEFAULT_QUEUE_BYTES),
+    };
     processors.push(
-      new TailSamplingProcessor(sampled.length === 1 ? sampled[0] : fanOut(sampled), tail),
+      new TailSamplingProcessor(sampled.length === 1 ? sampled[0] : fanOut(sampled), {
+        handOverChunk,
+        ...tail,
+      }),
     );
   }
   if (options.console ?? (!disabled && auto?.console === true)) {

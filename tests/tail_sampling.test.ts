@@ -320,11 +320,70 @@ describe("TailSamplingProcessor", () => {
     assert.deepEqual(inner.names, ["db", "server"]);
     assert.equal(inner.ended[1].parentSpanId, remote.spanId);
 
-    // A second request of the same trace is a new local root, decided on its own.
+    // A second request of the kept trace follows the decision (the trace is kept whole, as the
+    // Collector's decision cache does): its spans go on as they end.
     const again = tracer.startSpan("server-2", { parent: remote, kind: "SERVER" });
     tracer.startSpan("db-2", { parent: again }).end();
+    assert.deepEqual(inner.names, ["db", "server", "db-2"]);
     again.end();
-    assert.deepEqual(inner.names, ["db", "server"]);
+    assert.deepEqual(inner.names, ["db", "server", "db-2", "server-2"]);
+  });
+
+  it("decides a second request of a dropped trace on its own", () => {
+    const { inner, tracer } = setup();
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    tracer.startSpan("fast", { parent: remote }).end();
+    assert.deepEqual(inner.names, [], "dropped");
+    const again = tracer.startSpan("again", { parent: remote });
+    tracer.startSpan("db", { parent: again }).setStatus(ERROR).end();
+    again.end();
+    assert.deepEqual(inner.names, ["db", "again"], "the failed second request is kept");
+  });
+
+  it("keeps the failure of a request forgotten past maxTraces while another request of its trace ends", () => {
+    // Request 1 of a trace runs while more traces than `maxTraces` start: it is decided early
+    // (dropped early) and forgotten. Request 2 of the same trace starts and ends (dropped). Then
+    // request 1 fails: the rest of request 1 is kept, as for any trace dropped early.
+    const { inner, tracer } = setup({ maxTraces: 2 });
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const first = tracer.startSpan("request-1", { parent: remote });
+    const others = openTraces(tracer, 3, 0);
+    tracer.startSpan("request-2", { parent: { ...remote, spanId: "00f067aa0ba902b8" } }).end();
+    const db = tracer.startSpan("db", { parent: first });
+    db.setStatus(ERROR);
+    db.end();
+    first.end();
+    for (const other of others) other.end();
+    assert.deepEqual(inner.names.filter((name) => name !== "request"), ["db", "request-1"]);
+  });
+
+  it("keeps a second request of a kept trace forgotten past maxTraces while it ran", () => {
+    const { inner, tail, tracer } = setup({ maxTraces: 2 });
+    const remote: SpanContext = {
+      traceId: newTraceId(),
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    };
+    const first = tracer.startSpan("request-1", { parent: remote });
+    tail.keepTrace(remote.traceId);
+    const others = openTraces(tracer, 3, 0);
+    tracer.startSpan("request-2", { parent: { ...remote, spanId: "00f067aa0ba902b8" } }).end();
+    tracer.startSpan("late", { parent: first }).end();
+    first.end();
+    for (const other of others) other.end();
+    assert.deepEqual(inner.names.filter((name) => name !== "request"), [
+      "request-2",
+      "late",
+      "request-1",
+    ]);
   });
 
   it("keeps a trace open while another local root of it is still running", () => {
@@ -413,6 +472,42 @@ describe("TailSamplingProcessor", () => {
     assert.deepEqual(report.dropped, {});
     assert.equal(report.exported, 5000, "the report counts the flushes between chunks too");
   });
+
+  it("configure(): shutdown hands on in chunks the batch queue holds (a queue smaller than maxSpansPerTrace, a trace larger than the default queue)", () =>
+    isolated(async () => {
+      // 5 traces of 100 spans behind a queue of 256; 1 trace of 3000 behind the default 2048.
+      for (
+        const [batch, tailSampling, traces, perTrace] of [
+          [{ maxQueueSize: 256 }, {}, 5, 100],
+          [{}, { maxSpansPerTrace: 5000, maxBufferedSpans: 20_000 }, 1, 3000],
+        ] as const
+      ) {
+        const storage = new MemoryStorage();
+        const tracing = configure({
+          storage,
+          env: () => undefined,
+          diagnostics: () => {},
+          batch,
+          tailSampling: { ...tailSampling, local: true },
+        });
+        const roots: Span[] = [];
+        for (let r = 0; r < traces; r++) {
+          const root = tracing.tracer.startSpan("request", { parent: null }) as Span; // running
+          for (let i = 0; i < perTrace; i++) {
+            tracing.tracer.startSpan("child", { parent: root }).end();
+          }
+          roots.push(root);
+        }
+        const report = await tracing.shutdown();
+        let lines = 0;
+        for (const root of roots) {
+          const path = ["projects", "default", root.traceId, "spans.jsonl"];
+          lines += (await storage.readLines(path)).length;
+        }
+        assert.deepEqual(report.dropped, {}, JSON.stringify(batch));
+        assert.equal(lines, roots.length * perTrace, "every buffered span written");
+      }
+    }));
 
   it("shutdown past its deadline hands everything on at once and settles, counting every span", async () => {
     const { tracer, exported } = fiveThousandBuffered();

@@ -38,6 +38,11 @@ export interface BatchSpanProcessorOptions {
   dropPolicy?: "newest" | "oldest";
 }
 
+/** The queue's default bounds: `maxQueueSize` spans and `maxQueueBytes` estimated bytes (16 MiB). */
+export const DEFAULT_QUEUE_SIZE = 2048;
+/** See {@linkcode DEFAULT_QUEUE_SIZE}. */
+export const DEFAULT_QUEUE_BYTES: number = 2 ** 24;
+
 /** The OpenAI Agents SDK's batch defaults: 8192 queued, batches of 128, 5 s, trigger at 70 %. */
 export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__PURE__ */ Object
   .freeze({
@@ -138,8 +143,8 @@ export class BatchSpanProcessor implements SpanProcessor {
    */
   constructor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}) {
     this.#exporter = exporter;
-    this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, 2048);
-    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 2 ** 24); // 16 MiB
+    this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, DEFAULT_QUEUE_SIZE);
+    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, DEFAULT_QUEUE_BYTES);
     this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 512), this.#maxQueueSize);
     this.#triggerSize = Math.min(
       countAtLeastOne(options.exportTriggerSize, this.#maxBatchSize),

@@ -80,6 +80,9 @@ export class TailSamplingProcessor implements SpanProcessor {
   readonly #maxSpansPerTrace: number;
   readonly #maxSpans: number;
   readonly #maxBytes: number;
+  /** The most spans and bytes shutdown hands on before flushing the inner processor. */
+  readonly #chunkSpans: number;
+  readonly #chunkBytes: number;
   /** Followed traces by trace id (at most `maxTraces`). */
   readonly #traces = new Map<string, Trace>();
   /** The same traces, oldest first (for `max_traces`). */
@@ -123,6 +126,9 @@ export class TailSamplingProcessor implements SpanProcessor {
       this.#maxSpans,
     );
     this.#maxBytes = countAtLeastOne(options.maxBufferedBytes, 16 * 1024 * 1024);
+    const chunk = options.handOverChunk;
+    this.#chunkSpans = Math.min(countAtLeastOne(chunk?.spans, Infinity), this.#maxSpansPerTrace);
+    this.#chunkBytes = Math.min(countAtLeastOne(chunk?.bytes, Infinity), this.#maxBytes);
     this.#decided = new RecentDecisions(4 * this.#maxTraces);
   }
 
@@ -161,9 +167,10 @@ export class TailSamplingProcessor implements SpanProcessor {
     if (this.#closed) return;
     const id = trace.traceId;
     let followed = this.#traces.get(id);
-    // A new local root of a trace kept while a root of it runs follows the decision (pinned). One
-    // of a trace dropped early buffers again (that request may still fail), as the newest trace.
-    // A trace over is followed anew: only its stats count (once) comes from its old decision.
+    // A new local root of a kept trace follows the decision, whether or not the trace's other
+    // roots still run (a trace forgotten past `maxTraces` may have one running). One of a trace
+    // dropped, early or when it was over, buffers again (that request may still fail), as the
+    // newest trace; only its stats count (once) comes from its old decision.
     if (followed === undefined || (followed.buffer === undefined && followed.decision !== KEPT)) {
       const next: Trace = {
         id,
@@ -175,14 +182,16 @@ export class TailSamplingProcessor implements SpanProcessor {
         buffer: undefined,
         decision: followed?.decision ?? this.#decided.get(id),
       };
-      next.buffer = {
-        trace: next,
-        spans: [],
-        bytes: 0,
-        root: undefined,
-        rootMillis: 0,
-        startedAt: Date.now() * 1e6,
-      };
+      if (next.decision !== KEPT) {
+        next.buffer = {
+          trace: next,
+          spans: [],
+          bytes: 0,
+          root: undefined,
+          rootMillis: 0,
+          startedAt: Date.now() * 1e6,
+        };
+      }
       this.#traces.set(id, followed = next);
       this.#byAge.push(next, this.#traces.size);
       if (this.#traces.size > this.#maxTraces) this.#forgetOldest();
@@ -325,7 +334,13 @@ export class TailSamplingProcessor implements SpanProcessor {
       }
     }
     const first = +(trace.decision === undefined);
-    trace.decision = keep ? KEPT : early === undefined || this.#keep ? DROPPED : DROPPED_EARLY;
+    // Dropped early stays so: a root of that decision may still run (forgotten while running,
+    // `max_traces`), and its failing later keeps the rest of the trace.
+    trace.decision = keep
+      ? KEPT
+      : (early === undefined && trace.decision !== DROPPED_EARLY) || this.#keep
+      ? DROPPED
+      : DROPPED_EARLY;
     const count = buffer.spans.length;
     if (keep) {
       this.#stats.keptTraces += first;
@@ -412,8 +427,9 @@ export class TailSamplingProcessor implements SpanProcessor {
    * straight to it, but those of traces already dropped. Idempotent.
    *
    * It may hold far more spans than the inner processor queues (`maxBufferedSpans` against a
-   * batch queue of 2048), so it hands them on in chunks of at most `maxSpansPerTrace` spans and
-   * `maxBufferedBytes` (what it hands on at once for one trace anyway), flushing the inner
+   * batch queue of 2048), so it hands them on in chunks (`handOverChunk`: by default at most
+   * `maxSpansPerTrace` spans and `maxBufferedBytes`, what it hands on at once for one trace
+   * anyway), flushing the inner
    * processor between chunks until the deadline (without one, for 30 s in all: one default export
    * timeout). After a flush that does not settle by then, fails spans or delivers none (an
    * unreachable collector), the rest goes on at once, and the inner processor is shut down (the
@@ -436,7 +452,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       if (this.#traces.get(trace.id) === trace) this.#forget(trace);
     }
     this.#handover = undefined;
-    return await handOverInChunks(spans, this.#maxSpansPerTrace, this.#maxBytes, {
+    return await handOverInChunks(spans, this.#chunkSpans, this.#chunkBytes, {
       forward: (span) => this.#forward(span),
       settle: (method, until) => this.#settle(method, until),
     }, deadline);

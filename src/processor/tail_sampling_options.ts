@@ -38,7 +38,8 @@ export interface TailSamplingOptions {
   keep?: (trace: TailSamplingTrace) => boolean;
   /**
    * Traces followed at once (buffered, or decided early while a local root of theirs still runs);
-   * past it the oldest is decided early and its decision is no longer pinned. Default 1000.
+   * past it the oldest is decided early and no longer followed (its decision is remembered with
+   * the recent ones: a kept trace stays kept). Default 1000.
    */
   maxTraces?: number;
   /** Ended spans buffered per trace; a trace reaching it is decided at once. Default 1000. */
@@ -47,6 +48,13 @@ export interface TailSamplingOptions {
   maxBufferedSpans?: number;
   /** Estimated bytes buffered in all (as the batch queue counts them). Default 16 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * The most spans, and estimated bytes, `shutdown()` hands the inner processor before it flushes
+   * it: keep them at or below the inner batch queue's `maxQueueSize` and `maxQueueBytes`, or the
+   * queue drops the rest of a chunk (`queue_full`). Default `maxSpansPerTrace` and
+   * `maxBufferedBytes` (at most those); `configure()` sets them from its `batch` options.
+   */
+  handOverChunk?: { readonly spans?: number; readonly bytes?: number };
 }
 
 /** What a `TailSamplingProcessor` decided so far (counts since it was created). */
