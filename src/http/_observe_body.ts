@@ -145,12 +145,15 @@ export function observeBody(
  * WebSocket upgrades (status 101), are returned unchanged after calling `onEnd` at once.
  *
  * @param response The response.
+ * @param sent Whether the runtime sends it (a server's response): on workerd its `Content-Length`
+ *   is then kept on the wire through a `FixedLengthStream`. Not for a response the caller reads.
  * @param onEnd Called once when the body has been delivered (or failed, or was cancelled).
  * @returns The response to hand on.
  * @throws {TypeError} When the body cannot be read (it is locked or was used); the caller decides.
  */
 export function observeResponse(
   response: Response,
+  sent: boolean,
   onEnd: (outcome: BodyOutcome) => void,
 ): Response {
   if (response.body === null || response.status === 101) {
@@ -161,7 +164,7 @@ export function observeResponse(
     }
     return response;
   }
-  const fixed = fixedLength(response);
+  const fixed = sent ? fixedLength(response) : undefined;
   // With a declared length the body is checked against it on the way, so a wrong length is
   // recorded as an error (not as a cancelled body) before the extra bytes reach the stream.
   let body = observeBody(response.body, onEnd, fixed?.length);

@@ -47,6 +47,12 @@ export interface ResponsePolicy {
   /** The diagnostic code reported when a body cannot be observed. */
   readonly unobserved: string;
   /**
+   * The runtime sends this response (a server's): its `Content-Length` is kept on the wire. A
+   * client's response is read by the caller, who may drop it unread: then nothing may hold its
+   * body (workerd's FixedLengthStream pipe did, and the span never ended).
+   */
+  readonly sent: boolean;
+  /**
    * The status code the runtime answers with when a server handler gives something other than a
    * `Response` of its own class (workerd: 500). Unset where it varies: no status code is recorded
    * then, and a response of another class (a polyfill, undici's on Node) counts as a response.
@@ -101,7 +107,7 @@ export function endAfterBody(
   const { span, end } = spanEnd;
   const failed = response.status >= policy.errorFrom;
   try {
-    return observeResponse(response, (outcome) => {
+    return observeResponse(response, policy.sent, (outcome) => {
       if (policy.bodySize) span.setAttribute("http.response.body.size", outcome.bytes);
       if (outcome.state === "error") recordFailure(span, outcome.error, failed);
       if (outcome.state === "cancelled") span.addEvent("http.response.cancelled");

@@ -54,6 +54,7 @@ const POLICY: ResponsePolicy = {
   errorFrom: 500,
   bodySize: true,
   unobserved: "http_body_unobserved",
+  sent: true,
 };
 
 /** How `Deno.serve` (its handler info) and `Bun.serve` (its server) tell a handler the peer. */

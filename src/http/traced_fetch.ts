@@ -108,6 +108,7 @@ const POLICY: ResponsePolicy = {
   errorFrom: 400,
   bodySize: false,
   unobserved: "http_body_unobserved",
+  sent: false,
 };
 
 /** A traced request: its span, how to end it, and what to call `fetch` with. */

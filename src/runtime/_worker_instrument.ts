@@ -116,6 +116,7 @@ const POLICY: ResponsePolicy = {
   errorFrom: 500,
   bodySize: true,
   unobserved: "worker_body_unobserved",
+  sent: true,
   notResponseStatus: 500,
 };
 
