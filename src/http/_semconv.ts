@@ -26,7 +26,16 @@ const KNOWN_METHODS = new Set([
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { "http:": 80, "https:": 443 };
 
 /** Query parameters whose values the conventions redact in `url.full`. */
-const SECRET_PARAMS = new Set(["AWSAccessKeyId", "Signature", "sig", "X-Goog-Signature"]);
+const SECRET_PARAMS = new Set([
+  "AWSAccessKeyId",
+  "Signature",
+  "sig",
+  "X-Goog-Signature",
+  // AWS Signature V4 presigned URLs (S3, R2's S3 API): the signature, key id and session token.
+  "X-Amz-Signature",
+  "X-Amz-Credential",
+  "X-Amz-Security-Token",
+]);
 
 /**
  * `http.request.method`: the canonical (upper-case) method when it is a known one, else `_OTHER`;
@@ -87,8 +96,9 @@ export function fullUrl(url: URL, recordQuery: boolean): string {
 
 /**
  * A query string (`url.query`, or the query of `url.full`) with the values of signature
- * parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`) `REDACTED`, as the
- * conventions require by default.
+ * parameters `REDACTED`: `Signature`, `sig`, `X-Goog-Signature` and `AWSAccessKeyId`, as the
+ * conventions require by default, and AWS Signature V4's `X-Amz-Signature`, `X-Amz-Credential` and
+ * `X-Amz-Security-Token` (a presigned URL's signature, key id and session token).
  *
  * @param search The query, with or without its leading `?`.
  * @returns The query without its leading `?`.

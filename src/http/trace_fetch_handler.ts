@@ -28,7 +28,8 @@ export interface TraceFetchHandlerOptions {
   readonly trustTraceparent?: boolean;
   /**
    * Record `url.query`. Default false: query strings often carry tokens. When true, the values
-   * of signature parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`) are
+   * of signature parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`, and AWS Signature V4's
+   * `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`) are
    * still replaced by `REDACTED`.
    */
   readonly recordQuery?: boolean;

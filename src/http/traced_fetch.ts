@@ -81,7 +81,8 @@ export interface TracedFetchOptions {
   readonly propagate?: boolean | ((url: URL) => boolean);
   /**
    * Keep the query string in `url.full`. Default false: query strings often carry tokens. The
-   * values of signature parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`)
+   * values of signature parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`, and AWS Signature V4's
+   * `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`)
    * are `REDACTED` even then.
    */
   readonly recordQuery?: boolean;

@@ -73,6 +73,24 @@ describe("tracedFetch(): what it records", () => {
       assert.equal(calls[0].input, "https://user:pass@example.com/a?x=1#frag", "input as given");
     }));
 
+  it("with recordQuery, redacts the signature, key id and token of an AWS presigned URL", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const { fetch } = recording();
+      const traced = tracedFetch({ tracer, fetch, recordQuery: true });
+      const presigned = "https://bucket.s3.amazonaws.com/key?X-Amz-Algorithm=AWS4-HMAC-SHA256" +
+        "&X-Amz-Credential=AKIAEXAMPLE%2F20261205%2Fus-east-1%2Fs3%2Faws4_request" +
+        "&X-Amz-Date=20261205T000000Z&X-Amz-Expires=900&X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLE" +
+        "&X-Amz-SignedHeaders=host&X-Amz-Signature=0123456789abcdef";
+      await (await traced(presigned)).text();
+      const url = String(collected.ended[0].attributes["url.full"]);
+      assert.equal(
+        url,
+        "https://bucket.s3.amazonaws.com/key?X-Amz-Algorithm=AWS4-HMAC-SHA256" +
+          "&X-Amz-Credential=REDACTED&X-Amz-Date=20261205T000000Z&X-Amz-Expires=900" +
+          "&X-Amz-Security-Token=REDACTED&X-Amz-SignedHeaders=host&X-Amz-Signature=REDACTED",
+      );
+    }));
+
   it("traces a URL fetch cannot parse without url attributes or traceparent, and rethrows", () =>
     withTracing(async ({ tracer, collected }) => {
       const failure = new TypeError("Invalid URL");
