@@ -71,6 +71,7 @@ export function methodSpanName(attributes: Attributes): string {
  * @param attributes Where to set them.
  */
 export function setServerAddress(url: URL, attributes: Attributes): void {
+  if (url.hostname === "") return; // data:, blob:, file:///…: no server
   attributes["server.address"] = url.hostname.replace(/^\[(.*)\]$/, "$1");
   const port = url.port !== "" ? Number(url.port) : DEFAULT_PORTS[url.protocol];
   if (port !== undefined) attributes["server.port"] = port;
@@ -79,13 +80,17 @@ export function setServerAddress(url: URL, attributes: Attributes): void {
 /**
  * `url.full` as the conventions want it on a client span: a user name and password replaced by
  * `REDACTED`, no fragment (never sent), and the query string only when asked for (see
- * {@linkcode redactQuery}).
+ * {@linkcode redactQuery}). A `data:` URL keeps its media type only: its payload is the data.
  *
  * @param url The request's URL (not changed).
  * @param recordQuery Whether to keep the query string.
  * @returns The value.
  */
 export function fullUrl(url: URL, recordQuery: boolean): string {
+  if (url.protocol === "data:") {
+    const comma = url.pathname.indexOf(",");
+    return `data:${comma < 0 ? "" : url.pathname.slice(0, comma + 1)}REDACTED`;
+  }
   const copy = new URL(url.href);
   copy.hash = "";
   if (copy.username !== "") copy.username = "REDACTED";

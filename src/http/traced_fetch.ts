@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type UrlRewrites, urlRewrites, withUrlsRewritten } from "./_error_url.ts";
 import type { Context } from "../context/context.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
@@ -115,6 +116,8 @@ const POLICY: ResponsePolicy = {
 /** A traced request: its span, how to end it, and what to call `fetch` with. */
 interface Call extends SpanEnd {
   readonly args: FetchArgs;
+  /** The request's URL as its error text may quote it, and as the span records it. */
+  readonly urls: UrlRewrites;
   readonly head: boolean;
   /** The request's target, and the `propagate` rule, when the wrapper follows its redirects. */
   readonly follow?: { readonly target: FetchTarget; readonly allow: (url: URL) => boolean };
@@ -191,7 +194,8 @@ function begin(args: FetchArgs, options: TracedFetchOptions): Call | undefined {
         followsRedirects(sent, target)
       ? { target, allow: (url: URL) => allows(propagate, url) }
       : undefined;
-    return { span, end: endOnce(span), head, args: sent ?? args, follow };
+    const urls = urlRewrites(args, target, options.recordQuery === true);
+    return { span, end: endOnce(span), head, args: sent ?? args, urls, follow };
   } catch (error) {
     report("error", "http_trace_failed", "Cannot trace a fetch; it runs untraced", error);
     return undefined;
@@ -295,7 +299,7 @@ function responded(call: Call, response: unknown, options: TracedFetchOptions): 
 
 /** Records a failed request (network error, abort) and ends its span. */
 function failed(call: Call, error: unknown): void {
-  recordFailure(call.span, error, false);
+  recordFailure(call.span, withUrlsRewritten(error, call.urls), false);
   call.end();
 }
 

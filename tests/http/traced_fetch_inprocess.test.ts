@@ -91,6 +91,45 @@ describe("tracedFetch(): what it records", () => {
       );
     }));
 
+  it("keeps the password and query it leaves out of url.full out of the error text too", () =>
+    withTracing(async ({ tracer, collected }) => {
+      // As Node's fetch words it: the URL as given, quoted in the message (and the stack).
+      const fetch: FetchFunction = (input) =>
+        Promise.reject(new TypeError(`Failed to parse URL from ${input}`));
+      const traced = tracedFetch({ tracer, fetch });
+      const inputs = [
+        "https://bob:hunter2@example.com/a?api_key=sk-123",
+        "https://a b/x?api_key=sk-456#frag",
+      ];
+      for (const input of inputs) await assert.rejects(traced(input), TypeError);
+      const [parsed, unparsed] = collected.ended;
+      assert.equal(
+        parsed.status.message,
+        "Failed to parse URL from https://REDACTED:REDACTED@example.com/a",
+      );
+      assert.equal(unparsed.status.message, "Failed to parse URL from https://a b/x");
+      for (const span of collected.ended) {
+        const text = JSON.stringify(span.events) + span.status.message;
+        for (const secret of ["hunter2", "sk-123", "sk-456", "frag"]) {
+          assert.ok(!text.includes(secret), `${secret} in ${text}`);
+        }
+        assert.equal(span.attributes["error.type"], "TypeError");
+      }
+    }));
+
+  it("records a data: URL without its payload and with no server address", () =>
+    withTracing(async ({ tracer, collected }) => {
+      const { fetch } = recording();
+      const traced = tracedFetch({ tracer, fetch });
+      await (await traced("data:text/plain;base64,c2VjcmV0LXBheWxvYWQ=")).text();
+      await (await traced("data:no-comma")).text();
+      const [data, odd] = collected.ended;
+      assert.equal(data.attributes["url.full"], "data:text/plain;base64,REDACTED");
+      assert.equal(odd.attributes["url.full"], "data:REDACTED");
+      assert.equal(data.attributes["server.address"], undefined);
+      assert.equal(data.attributes["server.port"], undefined);
+    }));
+
   it("traces a URL fetch cannot parse without url attributes or traceparent, and rethrows", () =>
     withTracing(async ({ tracer, collected }) => {
       const failure = new TypeError("Invalid URL");
