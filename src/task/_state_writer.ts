@@ -23,7 +23,7 @@ import type { TaskSpan } from "./task_span.ts";
  */
 export function writeTaskState(task: TaskSpan): void {
   try {
-    const state = task.stateAttributes();
+    const state = withinStateBudget(task.name, task.stateAttributes());
     task.span.setAttributes(state);
     task.span.setAttribute(ATTR_RUN_ID, task.runId);
     const written = task.span.attributes;
@@ -39,6 +39,48 @@ export function writeTaskState(task: TaskSpan): void {
   } catch (error) {
     report("error", "task_internal", `Cannot write the state of task ${task.name}`, error);
   }
+}
+
+/**
+ * The most characters a task's state attributes may hold together (14 MiB): with the rest of the
+ * span this keeps it under the batch queue's default byte bound (16 MiB), which drops a span larger
+ * than itself whole, with the task's identity and the rest of its state.
+ */
+export const MAX_STATE_CHARS: number = 14 * 1024 * 1024;
+
+/**
+ * The state, or, when its attributes hold more than {@linkcode MAX_STATE_CHARS} characters
+ * together (params, input and output attributes and object schemas have no budget of their own),
+ * the state with its largest attributes emptied (`{}` or `[]`, still valid JSON) until it fits,
+ * reported (`task_state_too_large`).
+ */
+function withinStateBudget(
+  name: string,
+  state: Record<string, string | string[]>,
+): Record<string, string | string[]> {
+  const size = (value: string | string[]) =>
+    typeof value === "string" ? value.length : value.reduce((sum, item) => sum + item.length, 0);
+  let total = 0;
+  for (const value of Object.values(state)) total += size(value);
+  if (total <= MAX_STATE_CHARS) return state;
+  const fitted = { ...state };
+  const emptied: string[] = [];
+  const largest = Object.keys(state).sort((a, b) => size(state[b]) - size(state[a]));
+  for (const key of largest) {
+    if (total <= MAX_STATE_CHARS) break;
+    const value = state[key];
+    total -= size(value);
+    fitted[key] = typeof value !== "string" ? [] : value.startsWith("[") ? "[]" : "{}";
+    emptied.push(`${key} (${size(value)} characters)`);
+  }
+  report(
+    "warn",
+    "task_state_too_large",
+    `Task ${name}: its state holds more than ${MAX_STATE_CHARS} characters, more than a span can carry; left out: ${
+      emptied.join(", ")
+    }`,
+  );
+  return fitted;
 }
 
 /**
