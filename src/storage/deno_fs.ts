@@ -30,12 +30,18 @@ export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_stor
 
 /** The part of `Deno.FsFile` an append and a synced write use. */
 interface DenoFile {
-  stat(): Promise<{ readonly size: number }>;
+  stat(): Promise<FileIdentity & { readonly size: number }>;
   seek(offset: number, whence: 0): Promise<number>;
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
   syncData(): Promise<void>;
   close(): void;
+}
+
+/** Which file it is: its device and inode (null where the platform has none, on Windows). */
+interface FileIdentity {
+  readonly dev: number | null;
+  readonly ino: number | null;
 }
 
 /** The Deno file APIs this adapter calls (a structural subset of the `Deno` namespace). */
@@ -46,7 +52,7 @@ interface DenoFileApi extends DenoGlobal {
       | { read: boolean; append: boolean; create: boolean }
       | { write: boolean; truncate: boolean; create: boolean },
   ): Promise<DenoFile>;
-  lstat(path: string): Promise<{ readonly isSymlink: boolean }>;
+  lstat(path: string): Promise<FileIdentity & { readonly isSymlink: boolean }>;
   writeFile(path: string, data: Uint8Array, options?: { append?: boolean }): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
@@ -67,12 +73,26 @@ async function isSymlink(deno: DenoFileApi, path: string): Promise<boolean> {
 
 /**
  * Appends with one write on a handle opened in append mode. Deno cannot open a file with
- * `O_NOFOLLOW`, so a symbolic link is refused by an `lstat` just before opening (a link created
- * in between is still followed).
+ * `O_NOFOLLOW`, so a symbolic link is refused by an `lstat` just before opening, and, where files
+ * have inodes, by comparing the opened file with what the path names after opening: a link put in
+ * place in between (and taken away again) is refused before anything is written. Opening it may
+ * still have created the link's target, empty.
  */
 async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
   if (await isSymlink(deno, path)) throw symlinkRefused(path);
   const file = await deno.open(path, { read: true, append: true, create: true });
+  try {
+    const [opened, named] = await Promise.all([file.stat(), deno.lstat(path)]);
+    if (
+      named.isSymlink ||
+      (opened.ino !== null && (opened.ino !== named.ino || opened.dev !== named.dev))
+    ) {
+      throw symlinkRefused(path);
+    }
+  } catch (error) {
+    file.close();
+    throw error;
+  }
   await appendToHandle({
     size: async () => (await file.stat()).size,
     async readAt(position, length) {
