@@ -40,6 +40,52 @@ describe("URL query secrets", () => {
     assert.equal(policy.redactAttributes(attributes), attributes);
   });
 
+  it("masks a bare query given with its leading `?` (as URL.search gives it)", () => {
+    const policy = new RedactionPolicy();
+    const search = new URL("https://api.test/v1/items?api_key=S1&page=2").search;
+    assert.equal(
+      policy.redactAttributes({ "url.query": search })["url.query"],
+      `?api_key=${ER}&page=2`,
+    );
+    assert.equal(
+      policy.redactAttributes({ "url.query": "?token=S2" })["url.query"],
+      `?token=${ER}`,
+    );
+    // Only one `?` is skipped; a query without sensitive names is the same string.
+    assert.equal(policy.redactAttributes({ "url.query": "??token=S3" })["url.query"], "??token=S3");
+    const kept = { "url.query": "?page=2&q=a%20b" };
+    assert.equal(policy.redactAttributes(kept), kept);
+  });
+
+  it("masks PHP/Rails bracketed names by the name before or inside the brackets", () => {
+    const policy = new RedactionPolicy();
+    const masked = (key: string, text: string) => policy.redactAttributes({ [key]: text })[key];
+    const cases: [key: string, given: string, expected: string][] = [
+      ["url.full", "https://h.test/?user[password]=S1&user[name]=bob", `?user[password]=${ER}&`],
+      [
+        "url.full",
+        "https://h.test/?api_key[]=S2&a[b][token]=S3",
+        `?api_key[]=${ER}&a[b][token]=${ER}`,
+      ],
+      ["url.query", "user%5Bpassword%5D=S4&filter[]=x", `user%5Bpassword%5D=${ER}&filter[]=x`],
+      ["url.query", "ids[0]=1&api_key[0]=S5", `ids[0]=1&api_key[0]=${ER}`],
+      [
+        "http.target",
+        "/login?user[password_confirmation]=kept&auth[secret][]=S6",
+        `&auth[secret][]=${ER}`,
+      ],
+    ];
+    for (const [key, given, expected] of cases) {
+      const out = String(masked(key, given));
+      assert.ok(out.includes(expected), `${given} -> ${out}`);
+      assert.ok(!/=S\d/.test(out), out);
+    }
+    assert.equal(
+      masked("url.full", "https://h.test/?user[name]=bob&x[]=1"),
+      "https://h.test/?user[name]=bob&x[]=1",
+    );
+  });
+
   it("follows extraKeys and a disabled policy", () => {
     const extra = new RedactionPolicy({ extraKeys: ["session"] });
     assert.equal(

@@ -10,6 +10,7 @@ import { isoFromNs, toEpochNs } from "../clock.ts";
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
+import { getRedactionPolicy } from "../redact/global.ts";
 import { safeString } from "../safe_string.ts";
 import { Span } from "../span.ts";
 import { isInstance } from "../safe_read.ts";
@@ -235,7 +236,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
       if (this.#error !== null) {
         span.setAttribute("openai.error", redactedErrorJson(this.#error));
         span.setAttribute("error.type", this.#errorType ?? "_OTHER");
-        span.setStatus({ code: "ERROR", message: this.#error.message });
+        span.setStatus({ code: "ERROR", message: statusMessage(this.#error.message) });
       }
       span.end(this.#endNs / 1e6);
     }
@@ -386,5 +387,21 @@ export class NoOpSpan<D extends SpanData = SpanData> extends AgentSpan<D> {
       explicitParent: false,
       tracer: undefined,
     });
+  }
+}
+
+/**
+ * The status message of a span whose error has this message: the message (redacted as error text
+ * when the span is exported), or the process-wide policy's replacement when that policy finds the
+ * error record's `message` key, or the `openai.error` attribute that holds it, sensitive (as it
+ * masks the message there; a policy that throws on the keys leaves its replacement too).
+ */
+function statusMessage(message: string): string {
+  const policy = getRedactionPolicy();
+  try {
+    const sensitive = policy.isSensitiveKey("message") || policy.isSensitiveKey("openai.error");
+    return policy.enabled && sensitive ? policy.replacement : message;
+  } catch {
+    return policy.replacement;
   }
 }

@@ -7,10 +7,7 @@
  * @module
  */
 import type { RedactionPolicy } from "../redact/policy.ts";
-import { truncateString } from "../redact/truncate.ts";
-
-/** The most code points of error text that are masked (see `maskError`). */
-const MAX_MASKED_ERROR = 1 << 20;
+import { scannedErrorText } from "../redact/truncate.ts";
 
 /**
  * Error text masked as free text. Masking costs time in the length of the text, so text longer
@@ -21,8 +18,7 @@ const MAX_MASKED_ERROR = 1 << 20;
  */
 export function maskError(text: string, policy: RedactionPolicy): string {
   try {
-    const bound = Math.min(MAX_MASKED_ERROR, policy.maxStringLength * 4 + 1024);
-    const scanned = policy.enabled ? truncateString(text, bound) : text;
+    const scanned = policy.enabled ? scannedErrorText(text, policy.maxStringLength) : text;
     return policy.redactText(scanned, { truncate: false });
   } catch {
     return policy.replacement;

@@ -263,7 +263,11 @@ export class TraceSession {
     if (s.attributes !== undefined) span.setAttributes(s.attributes);
     if (s.error) {
       span.setAttribute("error.type", "_OTHER");
-      const message = maskError(s.error, this.#policy ?? getRedactionPolicy());
+      const policy = this.#policy ?? getRedactionPolicy();
+      // As `error` is masked in the event and in `dra.error` when the policy finds it sensitive.
+      const message = policy.enabled && policy.isSensitiveKey("error")
+        ? policy.replacement
+        : maskError(s.error, policy);
       span.setStatus({ code: "ERROR", message });
     }
     span.end();

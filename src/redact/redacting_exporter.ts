@@ -18,10 +18,19 @@ import { report } from "../diagnostics.ts";
 import { emptyReport } from "../processor/report.ts";
 import { getRedactionPolicy } from "./global.ts";
 import type { RedactionPolicy } from "./policy.ts";
+import { scannedErrorLength, scannedErrorText } from "./truncate.ts";
 
 const MESSAGE = "exception.message";
 const STACK = "exception.stacktrace";
 const AGENT_ERROR = "openai.error";
+
+/** What a span's exception events tell about its status message (see `redactStatus`). */
+interface ErrorTexts {
+  /** Each exception message the policy changed, and its redacted form (the first one made). */
+  readonly changed: Map<string, string>;
+  /** Whether an exception event has a message that is not empty (or error text but no message). */
+  message: boolean;
+}
 
 /** Each policy's redacted copy of each frozen resource (a tracer's is frozen, shared by spans). */
 const resources = new WeakMap<RedactionPolicy, WeakMap<Resource, Resource>>();
@@ -32,11 +41,14 @@ let last: { policy: RedactionPolicy; resource: Resource; redacted: Resource } | 
  * Returns a span record with redacted attributes, event and link attributes, status message and
  * resource attributes. Error text (the status message, and `exception.message` and
  * `exception.stacktrace` of events) is free text: JSON embedded in it is masked too (see
- * `RedactionPolicy.redactText`), and where the policy changed an exception's message, the
- * original message is replaced by the redacted one in the stack trace and the status message, so
- * that a secret masked in one cannot be read in the other. The span name, event names and the
- * instrumentation scope are names chosen by the code and are not redacted. When nothing needs
- * redacting the same record is returned; otherwise a new plain object.
+ * `RedactionPolicy.redactText`; only its first 4 × `maxStringLength` + 1024 code points, at most
+ * 1 MiB, are scanned), and where the policy changed an exception's message, the original message
+ * is replaced by the redacted one in the stack trace and the status message, so that a secret
+ * masked in one cannot be read in the other. When the policy finds `exception.message` (or
+ * `message`) sensitive, the status message of a span with an exception message is replaced whole,
+ * since it may repeat the message in full where the event holds a cut copy. The span name, event
+ * names and the instrumentation scope are names chosen by the code and are not redacted. When
+ * nothing needs redacting the same record is returned; otherwise a new plain object.
  *
  * @param span A finished span.
  * @param policy The policy to apply.
@@ -49,17 +61,16 @@ export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecor
   // policy too (not only by the process-wide one when the span finished).
   const agentError = span.attributes[AGENT_ERROR];
   if (typeof agentError === "string" && !policy.isSensitiveKey(AGENT_ERROR)) {
-    const text = policy.redactText(agentError);
+    const text = scanError(agentError, policy);
     if (text !== attributes[AGENT_ERROR]) attributes = { ...attributes, [AGENT_ERROR]: text };
   }
-  /** Each exception message the policy changed, followed by its redacted form. */
-  let messages: string[] | undefined;
+  let errors: ErrorTexts | undefined;
   let events: SpanEvent[] | undefined;
   for (let i = 0; i < span.events.length; i++) {
     const event = span.events[i];
     const raw = event.attributes;
     const redacted = hasErrorText(raw)
-      ? redactError(raw, policy, messages ??= [])
+      ? redactError(raw, policy, errors ??= { changed: new Map(), message: false })
       : policy.redactAttributes(raw);
     if (redacted !== event.attributes) {
       (events ??= span.events.slice())[i] = { ...event, attributes: redacted };
@@ -73,7 +84,7 @@ export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecor
       (links ??= span.links.slice())[i] = { ...link, attributes: redacted };
     }
   }
-  const status = redactStatus(span.status, policy, messages);
+  const status = redactStatus(span.status, policy, errors);
   const resource = redactResource(span.resource, policy);
   if (
     attributes === span.attributes && events === undefined && links === undefined &&
@@ -114,45 +125,108 @@ function hasErrorText(raw: Attributes): boolean {
  * An event's redacted attributes; its `exception.message` and `exception.stacktrace` redacted as
  * free text, with the message's original text replaced by its redacted form in the stack trace.
  * A message (or stack trace) under a key the policy finds sensitive becomes the replacement, and
- * so does its original text in the stack trace. Pushes each message the policy changed, then its
- * redacted form, to `messages`.
+ * so does its original text in the stack trace. Records in `errors` each message the policy
+ * changed, with its redacted form, and whether the event has a message that is not empty.
  */
-function redactError(raw: Attributes, policy: RedactionPolicy, messages: string[]): Attributes {
+function redactError(raw: Attributes, policy: RedactionPolicy, errors: ErrorTexts): Attributes {
   let out = policy.redactAttributes(raw);
   const message = raw[MESSAGE];
   const stack = raw[STACK];
   let masked = message;
+  if (message !== "") errors.message = true;
   if (typeof message === "string") {
-    masked = policy.isSensitiveKey(MESSAGE) ? policy.replacement : policy.redactText(message);
-    if (masked !== message && message !== "") messages.push(message, masked);
+    masked = policy.isSensitiveKey(MESSAGE) ? policy.replacement : scanError(message, policy);
+    if (masked !== message && message !== "" && !errors.changed.has(message)) {
+      errors.changed.set(message, masked as string);
+    }
     if (masked !== out[MESSAGE]) (out = out === raw ? { ...raw } : out)[MESSAGE] = masked;
   }
   if (typeof stack === "string" && !policy.isSensitiveKey(STACK)) {
     const text = masked === message || message === ""
       ? stack
       : stack.split(message as string).join(masked as string);
-    const redacted = policy.redactText(text);
+    const redacted = scanError(text, policy);
     if (redacted !== out[STACK]) (out = out === raw ? { ...raw } : out)[STACK] = redacted;
   }
   return out;
 }
 
-/** The status with its message redacted as free text, after the replacements of `messages`. */
+/**
+ * The status with its message redacted as free text. When the policy finds `exception.message`
+ * (or `message`) sensitive and an exception event has a message, the status message is the
+ * replacement: it may repeat the message in full while the event holds a cut copy. Otherwise each
+ * exception message the policy changed is replaced by its redacted form in one pass over the
+ * status message (see `replaceMessages`), then the text is redacted.
+ */
 function redactStatus(
   status: SpanStatus,
   policy: RedactionPolicy,
-  messages: string[] | undefined,
+  errors: ErrorTexts | undefined,
 ): SpanStatus {
   const message = status?.message;
   if (typeof message !== "string") return status;
   let text = message;
-  if (messages !== undefined) {
-    for (let i = 0; i < messages.length; i += 2) {
-      text = text.split(messages[i]).join(messages[i + 1]);
+  if (
+    errors?.message === true && message !== "" &&
+    (policy.isSensitiveKey(MESSAGE) || policy.isSensitiveKey("message"))
+  ) {
+    text = policy.replacement;
+  } else {
+    if (errors !== undefined && errors.changed.size > 0) {
+      // Text of this many UTF-16 code units holds at least as many code points as are scanned.
+      const limit = 2 * scannedErrorLength(policy.maxStringLength);
+      text = replaceMessages(message, errors.changed, limit);
     }
+    text = scanError(text, policy);
   }
-  text = policy.redactText(text);
   return text === message ? status : { code: status.code, message: text };
+}
+
+/** Error text redacted as free text; only its first part is scanned (see `scannedErrorText`). */
+function scanError(text: string, policy: RedactionPolicy): string {
+  return policy.redactText(scannedErrorText(text, policy.maxStringLength));
+}
+
+/**
+ * `text` with each occurrence of each key of `replaced` replaced by its value, in one pass over
+ * `text`: the occurrences are all found in the original text and the output is built once, so a
+ * replacement is never searched again (replacing one after the other, a replacement holding its
+ * message k times made the text grow k^N for N messages). Where occurrences overlap, the one that
+ * starts first is replaced (the longer one when they start together). Once the output holds
+ * `limit` UTF-16 code units, the rest of `text` is kept as it is: it lies past the part that is
+ * scanned and kept.
+ */
+function replaceMessages(
+  text: string,
+  replaced: ReadonlyMap<string, string>,
+  limit: number,
+): string {
+  const messages = [...replaced.keys()];
+  /** Where each message occurs next, at or after `from`: -1 when it does not. */
+  const next = messages.map((message) => text.indexOf(message));
+  const parts: string[] = [];
+  let length = 0;
+  let from = 0;
+  while (length < limit) {
+    let best = -1;
+    for (let i = 0; i < messages.length; i++) {
+      if (next[i] >= 0 && next[i] < from) next[i] = text.indexOf(messages[i], from);
+      const at = next[i];
+      if (
+        at >= 0 && (best < 0 || at < next[best] ||
+          (at === next[best] && messages[i].length > messages[best].length))
+      ) best = i;
+    }
+    if (best < 0) break;
+    const by = replaced.get(messages[best]) as string;
+    const before = text.slice(from, next[best]);
+    parts.push(before, by);
+    length += before.length + by.length;
+    from = next[best] + messages[best].length;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(from));
+  return parts.join("");
 }
 
 /**

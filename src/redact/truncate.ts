@@ -106,6 +106,35 @@ export function truncateString(text: string, maxLength: number = 2048): string {
   return `${cutCodePoints(text, keep)}...[truncated:${length}]`;
 }
 
+/** The most code points of error text that are scanned for secrets, whatever the limit (1 MiB). */
+const MAX_SCANNED_ERROR = 1 << 20;
+
+/**
+ * Error text cut to the part that is scanned for secrets. Masking free text costs time in its
+ * length, so text longer than four times the string limit plus 1024 code points (at most 1 MiB)
+ * is cut to that (see {@linkcode truncateString}), its marker stating its original length; the
+ * rest of redaction cuts it to the string limit, so a secret at that later cut is masked whole.
+ *
+ * @param text Error text (an exception's message or stack trace, a status message).
+ * @param maxStringLength The policy's string length limit in code points.
+ * @returns The text, or its cut form.
+ * @internal
+ */
+export function scannedErrorText(text: string, maxStringLength: number): string {
+  return truncateString(text, scannedErrorLength(maxStringLength));
+}
+
+/**
+ * How many code points of error text are scanned for secrets (see {@linkcode scannedErrorText}).
+ *
+ * @param maxStringLength The policy's string length limit in code points.
+ * @returns Four times the limit plus 1024, at most 1 MiB.
+ * @internal
+ */
+export function scannedErrorLength(maxStringLength: number): number {
+  return Math.min(MAX_SCANNED_ERROR, maxStringLength * 4 + 1024);
+}
+
 /**
  * The first `count` code points of a string (a surrogate pair counts once and is never split).
  *

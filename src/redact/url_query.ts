@@ -3,6 +3,8 @@
  * names. The redaction policy masks the value of every query parameter whose (decoded) name is a
  * sensitive key, as it masks the value of a sensitive JSON key, so a URL recorded with its query
  * (`recordQuery: true`, or a URL attribute set by hand) never carries a token the policy covers.
+ * A name in the PHP and Rails form of nested keys (`user[password]`, `api_key[]`) is sensitive
+ * when its name before the brackets, or a name inside them, is: as `{"user":{"password":…}}` is.
  *
  * @module
  */
@@ -18,12 +20,14 @@ export const URL_ATTRIBUTES: ReadonlySet<string> = new Set([
 
 /**
  * Masks the values of sensitive parameters in a URL's query (the text after the first `?`, up to
- * a `#`), or in a bare query (`url.query`, which has no `?`). Parameters are split by hand so the
- * ones left alone keep their exact encoding.
+ * a `#`), or in a bare query (`url.query`, after one leading `?` if it has one, as
+ * `URL.prototype.search` gives it). Parameters are split by hand so the ones left alone keep their
+ * exact encoding.
  *
  * @param text A URL, a path with a query, or a bare query.
  * @param bare Whether `text` is a bare query.
- * @param isSensitive Whether a parameter name (decoded) is a sensitive key.
+ * @param isSensitive Whether a parameter name (decoded; or a part of a bracketed name) is a
+ *   sensitive key.
  * @param replacement What replaces a sensitive value (percent-encoded where a URL needs it).
  * @returns The text with those values replaced; the same string when none was.
  */
@@ -33,7 +37,7 @@ export function maskUrlQuery(
   isSensitive: (key: string) => boolean,
   replacement: string,
 ): string {
-  const start = bare ? 0 : text.indexOf("?") + 1;
+  const start = bare ? (text.charCodeAt(0) === 0x3f ? 1 : 0) : text.indexOf("?") + 1; // `?`
   if (start === 0 && !bare) return text;
   const hash = text.indexOf("#", start);
   const end = hash < 0 ? text.length : hash;
@@ -41,11 +45,29 @@ export function maskUrlQuery(
   const value = encodeURIComponent(replacement);
   const parts = text.slice(start, end).split("&").map((part) => {
     const eq = part.indexOf("=");
-    if (eq <= 0 || !isSensitive(decodeName(part.slice(0, eq)))) return part;
+    if (eq <= 0 || !isSensitiveName(decodeName(part.slice(0, eq)), isSensitive)) return part;
     changed = true;
     return `${part.slice(0, eq + 1)}${value}`;
   });
   return changed ? text.slice(0, start) + parts.join("&") + text.slice(end) : text;
+}
+
+/** A nested name in the PHP and Rails form: a name, then one or more `[…]` (maybe empty). */
+const BRACKETED = /^([^[\]]*)((?:\[[^[\]]*\])+)$/;
+
+/**
+ * Whether a parameter name is sensitive: the name itself, or for a nested name (`user[password]`,
+ * `api_key[]`, `a[b][c]`) the name before the brackets or a name inside them.
+ */
+function isSensitiveName(name: string, isSensitive: (key: string) => boolean): boolean {
+  if (isSensitive(name)) return true;
+  const nested = BRACKETED.exec(name);
+  if (nested === null) return false;
+  if (nested[1] !== "" && isSensitive(nested[1])) return true;
+  for (const inner of nested[2].slice(1, -1).split("][")) {
+    if (inner !== "" && isSensitive(inner)) return true;
+  }
+  return false;
 }
 
 /** A parameter name as a server reads it (undecodable escapes: as given). */
