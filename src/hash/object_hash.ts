@@ -13,10 +13,16 @@
  *
  * @module
  */
-import { pythonJson, pythonStr } from "../serialize/python_json.ts";
-import { errorMarker, MAX_OBJECT_BYTES, readSerializeOptions } from "../serialize/limits.ts";
+import { pythonJson, pythonJsonOrThrow, pythonStr } from "../serialize/python_json.ts";
+import {
+  errorMarker,
+  MAX_OBJECT_BYTES,
+  MAX_OBJECT_DEPTH,
+  readSerializeOptions,
+} from "../serialize/limits.ts";
 import { isEmptySchema } from "../serialize/schema.ts";
 import { serialize } from "../serialize/serialize.ts";
+import { wellFormed } from "../serialize/_well_formed.ts";
 import type { JsonSchema, JsonValue, Serialized, SerializeOptions } from "../serialize/types.ts";
 import { sha1Hex } from "./sha1.ts";
 import { utf8Encoder } from "../utf8.ts";
@@ -48,10 +54,11 @@ function short(input: Uint8Array | string): string {
  *
  * @param value A serialized value.
  * @returns The text, or `undefined` when there are no bytes.
+ * @throws When `value` is not an acyclic JSON value, or the stack runs out on a deep one.
  */
 export function hashedText(value: JsonValue): string | undefined {
   if (value === null) return undefined;
-  if (typeof value === "object") return pythonJson(value);
+  if (typeof value === "object") return pythonJsonOrThrow(value);
   return pythonStr(value);
 }
 
@@ -64,25 +71,42 @@ export function hashedText(value: JsonValue): string | undefined {
  */
 export function schemaHash(schema: JsonSchema): string {
   try {
-    if (isEmptySchema(schema)) return EMPTY_HASH;
+    return schemaHashOrThrow(schema);
   } catch {
-    // Unreadable: hashed in its serialized form (see pythonJson).
+    return short(pythonJson(schema)); // Unreadable: hashed in its serialized form.
   }
-  return short(pythonJson(schema));
+}
+
+/** {@linkcode schemaHash}, throwing when the schema's JSON cannot be written as it is. */
+function schemaHashOrThrow(schema: JsonSchema): string {
+  return isEmptySchema(schema) ? EMPTY_HASH : short(pythonJsonOrThrow(schema));
 }
 
 /**
  * Computes the hashes of an already serialized value.
  *
  * @param serialized The output of {@linkcode serialize}.
- * @returns Data, schema and object hashes plus the hashed bytes.
+ * @returns Data, schema and object hashes plus the hashed bytes. A string value is hashed as its
+ *   UTF-8, in which a lone surrogate (half an emoji cut off) is U+FFFD: the returned `serialized`
+ *   holds the string with U+FFFD in its place, so two values with one hash are one value.
  */
 export function hashSerialized(serialized: Serialized): ObjectHashes {
+  if (typeof serialized.value === "string") {
+    const value = wellFormed(serialized.value);
+    if (value !== serialized.value) serialized = { ...serialized, value };
+  }
   let text: string | undefined;
   try {
     text = hashedText(serialized.value);
-  } catch (error) {
-    text = errorMarker(error); // only for hand-made, absurdly deep values
+  } catch {
+    // Not an acyclic JSON value (hand-made), or the stack ran out on a deep one (a caller deep
+    // in its own recursion): the bytes hashed are those of a cut form, which is flagged.
+    serialized = { ...serialized, truncated: true };
+    try {
+      text = pythonJson(serialized.value);
+    } catch (error) {
+      text = errorMarker(error);
+    }
   }
   let bytes: Uint8Array | undefined;
   let dataHash = EMPTY_HASH;
@@ -90,7 +114,15 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
     bytes = utf8Encoder.encode(text);
     dataHash = short(bytes);
   }
-  const schema = schemaHash(serialized.schema);
+  let schema: string;
+  try {
+    schema = schemaHashOrThrow(serialized.schema);
+  } catch {
+    // The schema's JSON could not be written as it is (it nests twice as deep as the value,
+    // `properties` and the key): flagged as for the value.
+    serialized = { ...serialized, truncated: true };
+    schema = schemaHash(serialized.schema);
+  }
   return {
     dataHash,
     schemaHash: schema,
@@ -102,8 +134,8 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
 
 /**
  * Serializer options for hashing: the caller's, with the output budget defaulting to
- * {@linkcode MAX_OBJECT_BYTES} and `pythonCompatible` to true (unreadable options become those
- * defaults alone).
+ * {@linkcode MAX_OBJECT_BYTES}, the depth to {@linkcode MAX_OBJECT_DEPTH}, `includeStack` to
+ * false and `pythonCompatible` to true (unreadable options become those defaults alone).
  *
  * @param options The caller's options.
  * @returns Options to pass to {@linkcode serialize}.
@@ -111,6 +143,8 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
 export function objectSerializeOptions(options?: SerializeOptions): SerializeOptions {
   const o: SerializeOptions = readSerializeOptions(options) ?? {};
   o.maxBytes ??= MAX_OBJECT_BYTES;
+  o.maxDepth ??= MAX_OBJECT_DEPTH;
+  o.includeStack ??= false;
   o.pythonCompatible ??= true;
   return o;
 }
@@ -120,9 +154,11 @@ export function objectSerializeOptions(options?: SerializeOptions): SerializeOpt
  *
  * @param value Any value.
  * @param options Serializer limits (as in {@linkcode serialize}, except that the output budget
- *   defaults to {@linkcode MAX_OBJECT_BYTES}, 16 MiB, so the whole value is hashed, and
- *   `pythonCompatible` to true, so `NaN` and Dates hash as in Python); if a limit cut the value,
- *   `serialized.truncated` is true and the hash is that of the cut value.
+ *   defaults to {@linkcode MAX_OBJECT_BYTES}, 16 MiB, and the depth to
+ *   {@linkcode MAX_OBJECT_DEPTH}, 512 levels, so the whole value is hashed, `includeStack` to
+ *   false, so an error hashes the same wherever it was made, and `pythonCompatible` to true, so
+ *   `NaN` and Dates hash as in Python); if a limit cut the value, `serialized.truncated` is true
+ *   and the hash is that of the cut value.
  * @returns Data, schema and object hashes, the serialized value and the hashed bytes.
  * @example
  * ```ts

@@ -87,6 +87,19 @@ export function pythonJson(value: JsonValue): string {
 }
 
 /**
+ * {@linkcode pythonJson} of a value known to be JSON (a serializer's output), without the
+ * fallback: it throws when the value is not an acyclic JSON value or when the stack runs out on
+ * a deeply nested one, so a caller can tell that the text would have been of a cut form.
+ *
+ * @param value A JSON value.
+ * @returns The compact ASCII JSON text.
+ * @internal
+ */
+export function pythonJsonOrThrow(value: JsonValue): string {
+  return encode(value, ",", ":");
+}
+
+/**
  * Python's `json.dumps(value)` with its default separators `", "` and `": "`: the form of
  * dreadnode's JSONL lines (`spans.jsonl`, `artifacts.jsonl`). Otherwise as
  * {@linkcode pythonJson}: ASCII-only, Python number forms, never throws.

@@ -13,6 +13,10 @@
  * - arrays and Sets → arrays; Maps → objects (all keys strings) or `[key, value]` pairs;
  * - plain objects → objects; class instances → `toJSON()` when present, else own enumerable
  *   properties with `title: <class name>`;
+ * - `Headers`, `URLSearchParams`, `FormData` → an object of name → value from their `entries()`
+ *   (a name that repeats → the list of its values; header names sorted), `Blob` →
+ *   `{size, type}`, `File` → `{size, type, name}`, with `title: <class name>`, the same on every
+ *   runtime (read before `toJSON`, which only some runtimes give them);
  * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed);
  * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`
  *   (past the `maxBytes` budget: the base64 of the leading bytes that fit, then
@@ -44,6 +48,7 @@ import {
 import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType } from "./schema.ts";
 import type { JsonObject, JsonSchema, JsonValue, Serialized, SerializeOptions } from "./types.ts";
 import { setOwn } from "../own_property.ts";
+import { webObject } from "./_web_objects.ts";
 
 const NON_FINITE_SCHEMA: JsonSchema = { type: "string", format: "non-finite-number" };
 const BIGINT_SCHEMA: JsonSchema = { type: "string", format: "bigint" };
@@ -177,6 +182,15 @@ class Walker {
     return text;
   }
 
+  /**
+   * The marker written for a read that threw. When the stack ran out (a caller deep in its own
+   * recursion), what is beneath is cut, as past `maxDepth`: the result is flagged `truncated`.
+   */
+  #thrown(error: unknown): string {
+    if (isStackOverflow(error)) this.truncated = true;
+    return errorMarker(error);
+  }
+
   #object(o: object, depth: number): JsonValue {
     if (this.#budget <= 0) return this.#marker(TRUNCATED_MARKER);
     if (this.#seen.has(o)) {
@@ -190,7 +204,7 @@ class Walker {
       return this.#dispatch(o, depth);
     } catch (error) {
       this.s = EMPTY_SCHEMA;
-      return errorMarker(error);
+      return this.#thrown(error);
     } finally {
       this.#seen.delete(o);
     }
@@ -220,14 +234,15 @@ class Walker {
     if (o instanceof String || o instanceof Number || o instanceof Boolean) {
       return this.walk(o.valueOf(), depth);
     }
+    const title = isPlainObject(o) ? undefined : className(o);
+    const web = title === undefined ? undefined : webObject(o);
+    if (web !== undefined) return this.#entries(web.keys, web.read, depth, web.title);
     const toJSON = (o as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === "function") {
       const result: unknown = toJSON.call(o, "");
-      if (result !== o) {
-        return this.#converted(result, depth, isPlainObject(o) ? undefined : className(o));
-      }
+      if (result !== o) return this.#converted(result, depth, title);
     }
-    return this.#properties(o, depth, isPlainObject(o) ? undefined : className(o));
+    return this.#properties(o, depth, title);
   }
 
   #converted(result: unknown, depth: number, title: string | undefined): JsonValue {
@@ -257,7 +272,7 @@ class Walker {
       try {
         item = items[i];
       } catch (error) {
-        out.push(this.#string(errorMarker(error)));
+        out.push(this.#string(this.#thrown(error)));
         schemas.push(EMPTY_SCHEMA);
         continue;
       }
@@ -288,7 +303,7 @@ class Walker {
       try {
         raw = read(key);
       } catch (error) {
-        setOwn(out, key, this.#string(errorMarker(error)));
+        setOwn(out, key, this.#string(this.#thrown(error)));
         continue;
       }
       if (raw === undefined) continue;
@@ -348,6 +363,18 @@ class Walker {
     this.#out({ type: "string", title: title ?? "bytes" });
     this.#budget -= cut.length + 2;
     return cut;
+  }
+}
+
+/**
+ * Whether a thrown value is the engine's "Maximum call stack size exceeded" `RangeError`. When
+ * even the check throws, the stack is still short (or the value is hostile): taken as yes.
+ */
+function isStackOverflow(error: unknown): boolean {
+  try {
+    return error instanceof RangeError && /call stack/i.test(error.message);
+  } catch {
+    return true;
   }
 }
 

@@ -2,14 +2,17 @@
  * The object store of one task: content-addressed objects (inputs, outputs, `logObject`, metric
  * origins) keyed by dreadnode's synchronous 16-hex object hash. Values are redacted before they
  * are hashed (the whole policy, except string truncation), and hashed in full up to
- * `MAX_OBJECT_BYTES` (16 MiB). Objects whose hashed bytes are at most 10 KiB are kept inline on
- * the span; larger ones are written to the storage adapter's blob store (key = data hash, bytes =
- * exactly what was hashed: Python's JSON, with bare `NaN`/`Infinity` as dreadnode writes them)
- * and referenced as `{type: "uri", uri, size}` once the write has succeeded. Until then, and when
- * it fails, the object is exported inline (its strings cut by the redaction policy), so an
- * exported reference always points to a stored blob. The inline copy is the default
- * serialization (cut at 1 MiB), which JSON can hold: non-finite numbers are the strings `"NaN"`,
- * `"Infinity"` and `"-Infinity"`, dates ISO strings. The inline values of one task's export share
+ * `MAX_OBJECT_BYTES` (16 MiB) and `MAX_OBJECT_DEPTH` (512 levels; the redaction policy walks 64
+ * of them); a value cut by one of those limits is reported (`object_truncated`, once), as values
+ * that differ only in the cut part share its hash. Objects whose hashed bytes are at most 10 KiB
+ * are kept inline on the span; larger ones are written to the storage adapter's blob store (key =
+ * data hash, bytes = exactly what was hashed: Python's JSON, with bare `NaN`/`Infinity` as
+ * dreadnode writes them) and referenced as `{type: "uri", uri, size}` once the write has
+ * succeeded. Until then, and when it fails, the object is exported inline (its strings cut by the
+ * redaction policy), so an exported reference always points to a stored blob. The inline copy is
+ * the default serialization (cut at 1 MiB and 32 levels), which JSON can hold: non-finite numbers
+ * are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, dates ISO strings, errors with their
+ * stack. The inline values of one task's export share
  * {@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK} characters of JSON: an object past it keeps its
  * hash and schema, with {@linkcode OMITTED_OBJECT_VALUE} as its value (reported once as
  * `task_objects_budget_full`, counted in the store's `dropped`).
@@ -18,8 +21,10 @@
  */
 import { reportOnce } from "../diagnostics.ts";
 import { EMPTY_HASH, hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
+import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { serialize } from "../serialize/serialize.ts";
-import type { JsonSchema, JsonValue } from "../serialize/types.ts";
+import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
+import { wellFormed } from "../serialize/_well_formed.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { jsonLength } from "./_json_length.ts";
@@ -92,6 +97,40 @@ export interface ObjectRef {
  */
 const TEXT_BLOBS = new WeakSet<UriObject>();
 
+/**
+ * The nesting depth the redaction policy walks (`MAX_DEPTH` in src/redact/policy.ts): a container
+ * nested deeper is replaced by the policy's replacement string.
+ */
+const REDACTION_DEPTH = 64;
+
+function isContainer(value: JsonValue | undefined): value is JsonValue[] | JsonObject {
+  return typeof value === "object" && value !== null;
+}
+
+/**
+ * Whether redaction cut a serialized value: a container {@linkcode REDACTION_DEPTH} levels deep
+ * or more became a string (one under a sensitive key higher up was masked, not cut). Only the
+ * parts redaction changed are walked (it keeps unchanged parts by reference), without recursion.
+ *
+ * @param original The serialized value.
+ * @param redacted What redaction made of it.
+ */
+function redactionCut(original: JsonValue, redacted: JsonValue): boolean {
+  const pending: [JsonValue, JsonValue, number][] = [[original, redacted, 0]];
+  while (pending.length > 0) {
+    const [o, r, depth] = pending.pop()!;
+    if (o === r || !isContainer(o) || !isContainer(r)) continue;
+    const a = o as Record<string, JsonValue>;
+    const b = r as Record<string, JsonValue>;
+    for (const key of Object.keys(a)) {
+      if (!isContainer(a[key])) continue;
+      if (isContainer(b[key])) pending.push([a[key], b[key], depth + 1]);
+      else if (depth + 1 >= REDACTION_DEPTH) return true;
+    }
+  }
+  return false;
+}
+
 /** The schema types whose values are hashed, and stored, as raw text rather than JSON. */
 const TEXT_TYPES: readonly unknown[] = ["string", "number", "integer", "boolean"];
 
@@ -147,6 +186,14 @@ export class ObjectStore {
     const stored = redactStored(serialized.value, name);
     const hashes = hashSerialized({ ...serialized, value: stored });
     const hash = hashes.objectHash;
+    if (serialized.truncated || redactionCut(serialized.value, stored)) {
+      reportOnce(
+        "object_truncated",
+        "warn",
+        "object_truncated",
+        `Object ${hash} was cut before it was hashed and stored: it is nested deeper than ${MAX_OBJECT_DEPTH} levels (${REDACTION_DEPTH} when redaction is on), or its JSON is larger than ${MAX_OBJECT_BYTES} bytes; values that differ only in the cut part share this hash`,
+      );
+    }
     if (this.#objects.has(hash)) return hash;
     if (this.#objects.size >= MAX_OBJECTS_PER_TASK) {
       this.#full++;
@@ -165,12 +212,14 @@ export class ObjectStore {
     // The span copy: the default serialization (NaN, ±Infinity as strings, which JSON keeps, and
     // ISO dates), cut at the usual 1 MiB budget (a span attribute is no place for 16 MiB); past
     // it, strings are cut to the policy's length first, so a huge one keeps its siblings. The hash
-    // and the blob above are of the full value.
+    // and the blob above are of the full value. A string is the hashed one: lone surrogates
+    // become U+FFFD there (see hashSerialized).
+    const spanValue = serializedForSpan(value, name);
     const entry: Entry = {
       record: {
         hash,
         schema_hash: hashes.schemaHash,
-        value: serializedForSpan(value, name),
+        value: typeof spanValue === "string" ? wellFormed(spanValue) : spanValue,
         type: "val",
       },
       runtime: value,
