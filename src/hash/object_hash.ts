@@ -121,7 +121,7 @@ export function hashSerialized(serialized: Serialized): ObjectHashes {
     // The schema's JSON could not be written as it is (it nests twice as deep as the value,
     // `properties` and the key): flagged as for the value.
     serialized = { ...serialized, truncated: true };
-    schema = schemaHash(serialized.schema);
+    schema = short(pythonJson(serialized.schema));
   }
   return {
     dataHash,

@@ -32,7 +32,8 @@ import { cutCodePoints, truncatedParts, truncateString } from "./truncate.ts";
 import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
-const MAX_DEPTH = 64;
+/** The nesting depth redaction walks: a container nested this deep or deeper becomes the replacement. */
+export const MAX_REDACTION_DEPTH = 64;
 /** The most objects one `redactValue` walks; past it, values become the replacement. */
 const MAX_OBJECTS = 1_000_000;
 
@@ -155,7 +156,7 @@ export class RedactionPolicy {
       return redacted;
     }
     if (value === null || typeof value !== "object") return value;
-    if (depth >= MAX_DEPTH) return this.replacement;
+    if (depth >= MAX_REDACTION_DEPTH) return this.replacement;
     walk ??= { path: [], objects: 0 };
     if (walk.path.includes(value)) return CIRCULAR_MARKER;
     if (++walk.objects > MAX_OBJECTS) return this.replacement;
@@ -259,7 +260,7 @@ export class RedactionPolicy {
     }
     const long = truncate && text.length > this.maxStringLength;
     if (!long && !this.#keys.mayOccurIn(text)) return text;
-    if (depth >= MAX_DEPTH) return this.replacement;
+    if (depth >= MAX_REDACTION_DEPTH) return this.replacement;
     // A failed parse is slow, and free text may hold many pieces that look like JSON: only free
     // text itself is parsed (the scan masks the pieces inside it), and only text that ends with a
     // bracket, as JSON text that starts with one does.

@@ -21,6 +21,7 @@
  */
 import { reportOnce } from "../diagnostics.ts";
 import { EMPTY_HASH, hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
+import { MAX_REDACTION_DEPTH } from "../redact/policy.ts";
 import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { serialize } from "../serialize/serialize.ts";
 import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
@@ -97,18 +98,12 @@ export interface ObjectRef {
  */
 const TEXT_BLOBS = new WeakSet<UriObject>();
 
-/**
- * The nesting depth the redaction policy walks (`MAX_DEPTH` in src/redact/policy.ts): a container
- * nested deeper is replaced by the policy's replacement string.
- */
-const REDACTION_DEPTH = 64;
-
 function isContainer(value: JsonValue | undefined): value is JsonValue[] | JsonObject {
   return typeof value === "object" && value !== null;
 }
 
 /**
- * Whether redaction cut a serialized value: a container {@linkcode REDACTION_DEPTH} levels deep
+ * Whether redaction cut a serialized value: a container {@linkcode MAX_REDACTION_DEPTH} levels deep
  * or more became a string (one under a sensitive key higher up was masked, not cut). Only the
  * parts redaction changed are walked (it keeps unchanged parts by reference), without recursion.
  *
@@ -125,7 +120,7 @@ function redactionCut(original: JsonValue, redacted: JsonValue): boolean {
     for (const key of Object.keys(a)) {
       if (!isContainer(a[key])) continue;
       if (isContainer(b[key])) pending.push([a[key], b[key], depth + 1]);
-      else if (depth + 1 >= REDACTION_DEPTH) return true;
+      else if (depth + 1 >= MAX_REDACTION_DEPTH) return true;
     }
   }
   return false;
@@ -191,7 +186,7 @@ export class ObjectStore {
         "object_truncated",
         "warn",
         "object_truncated",
-        `Object ${hash} was cut before it was hashed and stored: it is nested deeper than ${MAX_OBJECT_DEPTH} levels (${REDACTION_DEPTH} when redaction is on), or its JSON is larger than ${MAX_OBJECT_BYTES} bytes; values that differ only in the cut part share this hash`,
+        `Object ${hash} was cut before it was hashed and stored: it is nested deeper than ${MAX_OBJECT_DEPTH} levels (${MAX_REDACTION_DEPTH} when redaction is on), or its JSON is larger than ${MAX_OBJECT_BYTES} bytes; values that differ only in the cut part share this hash`,
       );
     }
     if (this.#objects.has(hash)) return hash;
