@@ -2,9 +2,8 @@
  * The JSONL exporter: one flat JSON line per finished span, in dreadnode's `span_to_flat_dict`
  * shape, appended to the run's or the session's log in a storage adapter.
  *
- * Each line is byte for byte what dreadnode writes, `json.dumps(span_to_flat_dict(span))`: keys
- * in dreadnode's order, separators `", "` and `": "`, non-ASCII escaped as `\uXXXX`, numbers in
- * Python's forms (`1e-07`) and times in Python's `isoformat()` (see {@linkcode toFlatSpan}).
+ * Each line is byte for byte what dreadnode writes, `json.dumps(span_to_flat_dict(span))` (see
+ * `flat_span.ts`).
  *
  * Routing: a span with a session id goes to `sessions/<id>/chat_<id>.jsonl`; otherwise to
  * `projects/<project>/<run id>/spans.jsonl`, where the run id is `dreadnode.run.id` or, for spans
@@ -21,80 +20,17 @@ import {
   ATTR_RUN_ID,
   ATTR_SESSION_ID,
 } from "../attribute_keys.ts";
-import { isoFromNs } from "../clock.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
-import { pythonJsonDumps } from "../serialize/python_json.ts";
-import type { JsonValue } from "../serialize/types.ts";
+import { flatSpanLine } from "./flat_span.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
-import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
+import type { FlushReport, SpanRecord } from "../types.ts";
 
-/** One JSONL line, as an object (keys in dreadnode's order). */
-export interface FlatSpan {
-  /** The W3C trace id (32 lowercase hex). */
-  trace_id: string;
-  /** The W3C span id (16 lowercase hex). */
-  span_id: string;
-  /** The parent span id, or null for a root span. */
-  parent_id: string | null;
-  /** The span name. */
-  name: string;
-  /** The span kind (`INTERNAL`, `SERVER`, `CLIENT`, `PRODUCER` or `CONSUMER`). */
-  kind: string;
-  /** The status code (`UNSET`, `OK` or `ERROR`); the description is not written. */
-  status: string;
-  /** Start time, ISO 8601 in UTC with microseconds (e.g. `2026-01-02T03:04:05.123456+00:00`). */
-  start_time: string;
-  /** End time, in the same format as `start_time`. */
-  end_time: string;
-  /** The span's attributes. */
-  attributes: Attributes;
-  /** The span's events, each with its time in the same format as `start_time`. */
-  events: { name: string; timestamp: string; attributes: Attributes }[];
-  /** The resource attributes (`service.name`, …). */
-  resource: Attributes;
-}
-
-/**
- * A finished span's JSONL line, without the newline: its flat object as Python's `json.dumps`
- * writes it (the line of `spans.jsonl`, and the message of the WebSocket exporter).
- *
- * @param span The span.
- * @returns The line.
- */
-export function flatSpanLine(span: SpanRecord): string {
-  return pythonJsonDumps(toFlatSpan(span) as unknown as JsonValue);
-}
-
-/**
- * Converts a finished span to its flat JSONL object.
- *
- * @param span The span.
- * @returns The flat object.
- */
-export function toFlatSpan(span: SpanRecord): FlatSpan {
-  return {
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_id: span.parentSpanId ?? null,
-    name: span.name,
-    kind: span.kind,
-    status: span.status.code,
-    start_time: isoFromNs(span.startTime),
-    end_time: isoFromNs(span.endTime),
-    attributes: span.attributes,
-    events: span.events.map((e) => ({
-      name: e.name,
-      timestamp: isoFromNs(e.time),
-      attributes: e.attributes,
-    })),
-    resource: span.resource.attributes,
-  };
-}
+export { type FlatSpan, flatSpanLine, toFlatSpan } from "./flat_span.ts";
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
@@ -122,6 +58,12 @@ export function spanLogPath(span: SpanRecord, project: string): StoragePath {
     nonEmptyString(span.attributes[ATTR_RUN_ID]) ?? span.traceId,
     "spans.jsonl",
   ];
+}
+
+function samePath(a: StoragePath, b: StoragePath): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Options of {@linkcode JsonlSpanExporter}. */
@@ -185,13 +127,19 @@ export class JsonlSpanExporter implements SpanExporter {
     const byLog = new Map<string, { path: StoragePath; lines: string[] }>();
     let unencodable = 0;
     let encodeError: unknown;
+    let last: { path: StoragePath; lines: string[] } | undefined;
     for (const span of spans) {
       try {
         const line = flatSpanLine(span);
         const path = spanLogPath(span, this.#project);
-        const key = JSON.stringify(path); // distinct paths, distinct keys (a join could collide)
-        let entry = byLog.get(key);
-        if (entry === undefined) byLog.set(key, entry = { path, lines: [] });
+        // Spans of one run or trace tend to come together: the previous log, without a lookup.
+        let entry = last !== undefined && samePath(path, last.path) ? last : undefined;
+        if (entry === undefined) {
+          const key = JSON.stringify(path); // distinct paths, distinct keys (a join could collide)
+          entry = byLog.get(key);
+          if (entry === undefined) byLog.set(key, entry = { path, lines: [] });
+          last = entry;
+        }
         entry.lines.push(line);
       } catch (error) {
         if (unencodable++ === 0) encodeError = error;

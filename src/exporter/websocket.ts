@@ -24,7 +24,7 @@ import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import { clearBackgroundTimer, setBackgroundTimer } from "../processor/_timer.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
-import { flatSpanLine } from "./jsonl.ts";
+import { flatSpanLine } from "./flat_span.ts";
 import { ReconnectingSocket } from "./_reconnecting_socket.ts";
 import { websocketSettings, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
 

@@ -100,6 +100,19 @@ export function pythonJsonOrThrow(value: JsonValue): string {
 }
 
 /**
+ * {@linkcode pythonJsonDumps} of a value known to be JSON, without the fallback (as
+ * {@linkcode pythonJsonOrThrow}): the JSONL line writer falls back to the whole line's
+ * serialized form itself.
+ *
+ * @param value A JSON value.
+ * @returns The JSON text with `", "` and `": "` separators.
+ * @internal
+ */
+export function pythonJsonLineOrThrow(value: JsonValue): string {
+  return encode(value, ", ", ": ");
+}
+
+/**
  * Python's `json.dumps(value)` with its default separators `", "` and `": "`: the form of
  * dreadnode's JSONL lines (`spans.jsonl`, `artifacts.jsonl`). Otherwise as
  * {@linkcode pythonJson}: ASCII-only, Python number forms, never throws.

@@ -45,9 +45,9 @@ import { outboxLimits } from "./_outbox_entries.ts";
 import { FsOutboxStore } from "./_fs_outbox.ts";
 import { ConcurrencyLimit } from "./_limit.ts";
 import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
+import { encodeLines } from "./_encode_lines.ts";
 import { SerialQueue } from "./_serial.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
-import { utf8Encoder } from "../utf8.ts";
 import { Utf8LineSplitter } from "../utf8_lines.ts";
 
 /** Options of the file-system adapters. */
@@ -196,7 +196,7 @@ export class FsStorage implements TraceStorage {
     try {
       const file = this.#file(sanitizePath(path));
       if (checkLines(lines).length === 0) return Promise.resolve();
-      const data = utf8Encoder.encode(lines.join("\n") + "\n");
+      const data = encodeLines(lines);
       return this.#run(
         file,
         () => inDirectory(this.#fs, file, () => this.#fs.appendFile(file, data)),
