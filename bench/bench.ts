@@ -5,7 +5,8 @@
  * - B. encoding one 512-span batch (protobuf, JSON; alone and + gzip) and bytes per span;
  * - C. floors (bare span records; `JSON.stringify` + gzip of the same payload);
  * - end to end (A + encode + gzip) against C's floor;
- * - D. memory with the collector down.
+ * - D. memory with the collector down;
+ * - L. the local JSONL log the Node and Deno presets write by default, against a floor.
  *
  * Prints markdown; a full run also saves bench/results/<runtime>.json and rebuilds
  * bench/RESULTS.md. `--smoke` runs everything with tiny counts (for the test command; no timing
@@ -14,7 +15,7 @@
  *   npm run bench        node (types stripped by esbuild, see _node_loader.mjs)
  *   deno task bench      deno
  *   npm run bench:bun    bun
- *   … -- --smoke | --only A,B,C,E,D | --no-write | --wall
+ *   … -- --smoke | --only A,B,C,E,D,L | --no-write | --wall
  *   … -- --render        rebuild RESULTS.md from bench/results/*.json without measuring
  *
  * @module
@@ -42,6 +43,7 @@ import { runEncode } from "./workload_b_encode.ts";
 import { floorsSection, runPayloadFloors } from "./workload_c_floors.ts";
 import { runMemory } from "./workload_d_memory.ts";
 import { type EndToEndResult, runEndToEnd } from "./workload_e2e.ts";
+import { runLocalLog } from "./workload_l_local_log.ts";
 
 const COMMANDS: Record<string, string> = {
   node: "npm run bench",
@@ -60,7 +62,7 @@ function parseArgs(
     : onlyArg
     ? argv[argv.indexOf(onlyArg) + 1]
     : undefined;
-  const only = new Set((onlyValue ?? "A,B,C,E,D").toUpperCase().split(","));
+  const only = new Set((onlyValue ?? "A,B,C,E,D,L").toUpperCase().split(","));
   return {
     mode,
     only,
@@ -205,6 +207,25 @@ async function main(): Promise<number> {
     log("D: memory");
     const d = await runMemory(mode);
     sections.push(d.section);
+  }
+
+  if (only.has("L")) {
+    log("L: local JSONL log");
+    const l = await runLocalLog(mode);
+    sections.push({
+      title: "L. Local JSONL log (the Node and Deno presets' default)",
+      notes: [
+        "tracelet's `JsonlSpanExporter` writing finished A-flat spans into the preset's file storage (`DenoFsStorage` on Deno, `NodeFsStorage` elsewhere): dreadnode's line (Python `json.dumps` forms, ASCII only), grouped by log, one append a log. Floor: the same spans as plain objects through `JSON.stringify`, joined, `mkdir` + one `appendFile` a log. CPU time counts the file system's thread pool.",
+        "One run: 512 spans of one run, one file. A trace a span: 16 spans a call, each its own trace outside any run, so each makes its directory and file (a service whose requests are plain traces).",
+      ],
+      stats: l.stats,
+      targets: [
+        info(atMost("L one run: tracelet ÷ floor", l.traceletRun, l.floorRun, Infinity)),
+        info(
+          atMost("L a trace a span: tracelet ÷ floor", l.traceletTraces, l.floorTraces, Infinity),
+        ),
+      ],
+    });
   }
 
   const seconds = (performance.now() - started) / 1000;

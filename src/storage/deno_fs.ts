@@ -81,8 +81,10 @@ async function isSymlink(deno: DenoFileApi, path: string): Promise<boolean> {
 async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
   if (await isSymlink(deno, path)) throw symlinkRefused(path);
   const file = await deno.open(path, { read: true, append: true, create: true });
+  let openedSize: number | undefined;
   try {
     const [opened, named] = await Promise.all([file.stat(), deno.lstat(path)]);
+    openedSize = opened.size;
     if (
       named.isSymlink ||
       (opened.ino !== null && (opened.ino !== named.ino || opened.dev !== named.dev))
@@ -94,7 +96,12 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
     throw error;
   }
   await appendToHandle({
-    size: async () => (await file.stat()).size,
+    // The size the identity check just read serves the first call (one stat less an append).
+    size: async () => {
+      const size = openedSize ?? (await file.stat()).size;
+      openedSize = undefined;
+      return size;
+    },
     async readAt(position, length) {
       const buffer = new Uint8Array(length);
       await file.seek(position, 0);
