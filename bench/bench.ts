@@ -215,14 +215,14 @@ async function main(): Promise<number> {
     sections.push({
       title: "L. Local JSONL log (the Node and Deno presets' default)",
       notes: [
-        "tracelet's `JsonlSpanExporter` writing finished A-flat spans into the preset's file storage (`DenoFsStorage` on Deno, `NodeFsStorage` elsewhere): dreadnode's line (Python `json.dumps` forms, ASCII only), grouped by log, one append a log. Floor: the same spans as plain objects through `JSON.stringify`, joined, `mkdir` + one `appendFile` a log. CPU time counts the file system's thread pool.",
+        "tracelet's `JsonlSpanExporter` writing finished A-flat spans into the preset's file storage (`DenoFsStorage` on Deno, `NodeFsStorage` elsewhere): dreadnode's line (Python `json.dumps` forms, ASCII only), grouped by log, one append a log. Plain: the same flat objects (`toFlatSpan`) through `JSON.stringify` (not Python's forms), joined, `mkdir` + one `appendFile` a log. CPU time counts the file system's thread pool.",
         "One run: 512 spans of one run, one file. A trace a span: 16 spans a call, each its own trace outside any run, so each makes its directory and file (a service whose requests are plain traces).",
       ],
       stats: l.stats,
       targets: [
-        info(atMost("L one run: tracelet ÷ floor", l.traceletRun, l.floorRun, Infinity)),
+        info(atMost("L one run: tracelet ÷ plain", l.traceletRun, l.plainRun, Infinity)),
         info(
-          atMost("L a trace a span: tracelet ÷ floor", l.traceletTraces, l.floorTraces, Infinity),
+          atMost("L a trace a span: tracelet ÷ plain", l.traceletTraces, l.plainTraces, Infinity),
         ),
       ],
     });

@@ -1,8 +1,8 @@
 /**
  * Workload L, the local JSONL log, which the Node and Deno presets' `configure()` write by
  * default: tracelet's `JsonlSpanExporter` writing a batch of finished A-flat spans into the
- * preset's file storage (`DenoFsStorage` on Deno, `NodeFsStorage` elsewhere), against a floor
- * that writes the same spans' lines the simplest way (a plain object per span through
+ * preset's file storage (`DenoFsStorage` on Deno, `NodeFsStorage` elsewhere), beside the plain
+ * way of writing the same spans' lines (the same flat object, `toFlatSpan`, through
  * `JSON.stringify`, the lines joined, one `appendFile` per file, `mkdir` first where the
  * directory is new). tracelet's lines are dreadnode's (Python `json.dumps` forms, ASCII only,
  * routed by run or trace; see README "Local files").
@@ -18,7 +18,7 @@
 import { appendFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { JsonlSpanExporter } from "../src/exporter/jsonl.ts";
+import { JsonlSpanExporter, toFlatSpan } from "../src/exporter/jsonl.ts";
 import { DenoFsStorage } from "../src/storage/deno_fs.ts";
 import { NodeFsStorage } from "../src/storage/node_fs.ts";
 import type { TraceStorage } from "../src/storage/types.ts";
@@ -35,9 +35,9 @@ const CALLS_PER_DIRECTORY = 16;
 /** Workload L's numbers. */
 export interface LocalLogResult {
   readonly stats: Stat[];
-  readonly floorRun: Stat;
+  readonly plainRun: Stat;
   readonly traceletRun: Stat;
-  readonly floorTraces: Stat;
+  readonly plainTraces: Stat;
   readonly traceletTraces: Stat;
 }
 
@@ -58,38 +58,15 @@ async function record(n: number, runId?: string): Promise<SpanRecord[]> {
   return spans;
 }
 
-const iso = (ns: number) => new Date(ns / 1e6).toISOString();
-
-/** The floor's line: the same fields, in a plain object, through `JSON.stringify`. */
-function floorLine(span: SpanRecord): string {
-  return JSON.stringify({
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_id: span.parentSpanId ?? null,
-    name: span.name,
-    kind: span.kind,
-    status: span.status.code,
-    start_time: iso(span.startTime),
-    end_time: iso(span.endTime),
-    attributes: span.attributes,
-    events: span.events.map((e) => ({
-      name: e.name,
-      timestamp: iso(e.time),
-      attributes: e.attributes,
-    })),
-    resource: span.resource.attributes,
-  });
-}
-
-/** The floor: lines grouped by file, `mkdir` for a new directory, one `appendFile` a file. */
-async function floorWrite(root: string, spans: readonly SpanRecord[]): Promise<void> {
+/** The plain way: `toFlatSpan` through `JSON.stringify`, lines grouped by file, `mkdir` for a new directory, one `appendFile` a file. */
+async function plainWrite(root: string, spans: readonly SpanRecord[]): Promise<void> {
   const byFile = new Map<string, string[]>();
   for (const span of spans) {
     const run = span.attributes["dreadnode.run.id"];
     const dir = join(root, "projects", "default", typeof run === "string" ? run : span.traceId);
     let lines = byFile.get(dir);
     if (lines === undefined) byFile.set(dir, lines = []);
-    lines.push(floorLine(span));
+    lines.push(JSON.stringify(toFlatSpan(span)));
   }
   await Promise.all([...byFile].map(async ([dir, lines]) => {
     await mkdir(dir, { recursive: true });
@@ -126,7 +103,7 @@ function rotating(
  * Runs workload L.
  *
  * @param mode Full or smoke.
- * @returns The stats, floors first in each layout.
+ * @returns The stats, the plain way first in each layout.
  */
 export async function runLocalLog(mode: Mode): Promise<LocalLogResult> {
   const base = await mkdtemp(join(tmpdir(), "tracelet-bench-log-"));
@@ -147,7 +124,7 @@ export async function runLocalLog(mode: Mode): Promise<LocalLogResult> {
         BATCH_SIZE,
         "run",
         base,
-        (r) => floorWrite(r, run),
+        (r) => plainWrite(r, run),
       ),
       rotating(
         "tracelet JSONL exporter, one run",
@@ -161,7 +138,7 @@ export async function runLocalLog(mode: Mode): Promise<LocalLogResult> {
         TRACES_PER_CALL,
         "traces",
         base,
-        (r, _storage, call) => floorWrite(r, traces[call]),
+        (r, _storage, call) => plainWrite(r, traces[call]),
       ),
       rotating(
         "tracelet JSONL exporter, a trace a span",
@@ -173,9 +150,9 @@ export async function runLocalLog(mode: Mode): Promise<LocalLogResult> {
     ], mode);
     return {
       stats,
-      floorRun: stats[0],
+      plainRun: stats[0],
       traceletRun: stats[1],
-      floorTraces: stats[2],
+      plainTraces: stats[2],
       traceletTraces: stats[3],
     };
   } finally {
