@@ -32,7 +32,7 @@ import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
 import { envTracesExporters, isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
 import { resolveCredentials } from "./exporter/_trace_backend.ts";
-import type { FetchLike } from "./exporter/otlp_http.ts";
+import type { FetchLike } from "./exporter/otlp_http_options.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {

@@ -11,7 +11,7 @@
 import { addDropped } from "../processor/report.ts";
 import type { EnqueueResult, Outbox, OutboxEntry } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
-import type { SendResult } from "./otlp_http.ts";
+import type { SendResult } from "./otlp_http_options.ts";
 
 /**
  * An entry a drain read, as an enqueue that evicts it sees it: reserved when its page is read,

@@ -8,7 +8,7 @@
  */
 import { checkRules, isFiniteAtLeast, isPositiveInteger, type Rule } from "../option_rules.ts";
 import type { OutboxEntry } from "../storage/types.ts";
-import type { SendResult } from "./otlp_http.ts";
+import type { SendResult } from "./otlp_http_options.ts";
 
 /** Outbox retry settings. */
 export interface OutboxRetryOptions {

@@ -26,7 +26,7 @@ import {
 } from "./_outbox_deliveries.ts";
 import { backedOff, type OutboxRetryPolicy } from "./_outbox_policy.ts";
 import { type SplitContext, splitRefusedEntry } from "./_outbox_split.ts";
-import type { SendResult } from "./otlp_http.ts";
+import type { SendResult } from "./otlp_http_options.ts";
 
 /** What a drain needs. */
 export interface DrainContext {

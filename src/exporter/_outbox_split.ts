@@ -23,7 +23,7 @@ import { safeString } from "../safe_string.ts";
 import type { EnqueueResult, Outbox, OutboxEntry } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import { type CountedPart, halveOtlpBody } from "./_otlp_split.ts";
-import type { SendResult } from "./otlp_http.ts";
+import type { SendResult } from "./otlp_http_options.ts";
 
 /** Retry bookkeeping of a stored part. */
 type Retry = Pick<OutboxEntry, "attempts" | "notBefore" | "reason">;

@@ -24,94 +24,29 @@
  */
 import type { OtlpEncoder } from "../otlp/encoder.ts";
 import { OTLP_PROTOBUF_ENCODER } from "../otlp/encode_protobuf.ts";
-import { parseProtobufStatusMessage, type PartialSuccess } from "../otlp/partial_success.ts";
+import { parseProtobufStatusMessage } from "../otlp/partial_success.ts";
 import { addDropped, emptyReport, mergeReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { type Compressor, gzipWithCompressionStream } from "./_gzip.ts";
-import type { OtlpCompression } from "./_otlp_config.ts";
-import {
-  backoffDelay,
-  isRetryableStatus,
-  type RetryOptions,
-  type RetryPolicy,
-  retryPolicy,
-  sleep,
-} from "./_retry.ts";
+import { backoffDelay, isRetryableStatus, type RetryPolicy, retryPolicy, sleep } from "./_retry.ts";
 import { readBodyStart } from "./_read_body.ts";
 import { parseRetryAfter } from "./_retry_after.ts";
 import { throttledWarner, type Warn } from "./_warn.ts";
+import type { FetchLike, OtlpHttpExporterOptions, SendResult } from "./otlp_http_options.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 
+export type { FetchLike, OtlpHttpExporterOptions, SendResult } from "./otlp_http_options.ts";
 export type { Compressor } from "./_gzip.ts";
 export type { RetryOptions } from "./_retry.ts";
 export type { OtlpEncoder } from "../otlp/encoder.ts";
 
-/** The subset of `fetch` the exporter uses (inject an un-instrumented one if needed). */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
-/** The outcome of sending one body (retries included). */
-export interface SendResult {
-  /** True when the receiver accepted the body (2xx). */
-  readonly ok: boolean;
-  /** Attempts made (1 = no retry). */
-  readonly attempts: number;
-  /** The last outcome: `http_<status>`, `timeout`, `network` or `aborted`. */
-  readonly reason: string;
-  /**
-   * The reason spans are dropped under when there is no outbox: the status for a non-retryable
-   * answer (`http_400`), else why retrying stopped (`deadline`, `retries_exhausted`,
-   * `aborted`).
-   */
-  readonly drop?: string;
-  /** Whether the last failure was a retryable one (the server may accept it later). */
-  readonly retryable?: boolean;
-  /** The server's `Retry-After`, in ms, when it sent one. */
-  readonly retryAfterMillis?: number;
-  /** A short description for diagnostics (may contain server text; masked before reporting). */
-  readonly detail?: string;
-  /** What the receiver rejected from an accepted body, if anything. */
-  readonly partial?: PartialSuccess;
-}
-
 /** The default OTLP/HTTP traces endpoint (a local collector). */
 export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
-
-/** Options of {@linkcode OtlpHttpExporter}: resolved settings, no environment. */
-export interface OtlpHttpExporterOptions {
-  /** Full traces URL (used as is). Default `http://localhost:4318/v1/traces`. */
-  endpoint?: string;
-  /**
-   * Request headers (keys are lower-cased). Their values never appear in diagnostics. None by
-   * default (`createOtlpExporter()` adds `user-agent: tracelet/<version>` outside browsers).
-   */
-  headers?: Readonly<Record<string, string>>;
-  /** Body compression. Default `gzip`. */
-  compression?: OtlpCompression;
-  /** Time limit of one export, retries included, in ms (at most 2^31 - 1). Default 10 000. */
-  timeoutMillis?: number;
-  /** Body encoding. Default OTLP/protobuf; pass `OTLP_JSON_ENCODER` for OTLP/JSON. */
-  encoder?: OtlpEncoder;
-  /** Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. */
-  outbox?: ExportOutbox;
-  /**
-   * gzip codec; default `CompressionStream("gzip")`. Where it is missing or fails, the body goes
-   * uncompressed and a throttled `gzip_failed` warning is reported.
-   */
-  compress?: Compressor;
-  /** The fetch used for export requests. Default: the global `fetch` at construction time. */
-  fetch?: FetchLike;
-  /** Retry backoff within one export. */
-  retry?: RetryOptions;
-  /** Upper bound of one HTTP attempt in ms. Default: the whole remaining export time. */
-  attemptTimeoutMillis?: number;
-  /** Requests in flight at most. Default 2. */
-  maxConcurrentRequests?: number;
-}
 
 /**
  * Exports spans over OTLP/HTTP.

@@ -12,7 +12,7 @@ import { TracerError } from "../errors.ts";
 import { safeString } from "../safe_string.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
-import type { SendResult } from "./otlp_http.ts";
+import type { SendResult } from "./otlp_http_options.ts";
 import { destinationTag } from "../storage/_destination.ts";
 import {
   drainOutbox,

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { FetchLike } from "../exporter/otlp_http.ts";
+import type { FetchLike } from "../exporter/otlp_http_options.ts";
 import {
   encodePartialSuccess,
   halveOtlpBody,

@@ -19,7 +19,7 @@
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { checkConfigureOptions } from "../configure_checks.ts";
-import type { FetchLike } from "../exporter/otlp_http.ts";
+import type { FetchLike } from "../exporter/otlp_http_options.ts";
 import { WRAP_OTLP_FETCH } from "../pipeline.ts";
 import { safeString } from "../safe_string.ts";
 import { isPermissionError } from "./_globals.ts";
