@@ -49,6 +49,14 @@ import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType }
 import type { JsonObject, JsonSchema, JsonValue, Serialized, SerializeOptions } from "./types.ts";
 import { setOwn } from "../own_property.ts";
 import { webObject } from "./_web_objects.ts";
+import {
+  className,
+  functionName,
+  isPlainObject,
+  isSharedBuffer,
+  isStackOverflow,
+  pythonIsoformat,
+} from "./_value_facts.ts";
 
 const NON_FINITE_SCHEMA: JsonSchema = { type: "string", format: "non-finite-number" };
 const BIGINT_SCHEMA: JsonSchema = { type: "string", format: "bigint" };
@@ -56,40 +64,6 @@ const DATE_SCHEMA: JsonSchema = { type: "string", format: "date-time" };
 const REGEX_SCHEMA: JsonSchema = { type: "string", format: "regex" };
 const FUNCTION_SCHEMA: JsonSchema = { type: "string", title: "function" };
 const SYMBOL_SCHEMA: JsonSchema = { type: "string", title: "symbol" };
-
-function className(o: object): string | undefined {
-  try {
-    const name = (o.constructor as { name?: unknown } | undefined)?.name;
-    return typeof name === "string" && name !== "" ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function functionName(fn: unknown): string {
-  try {
-    const name = (fn as { name?: unknown }).name;
-    return typeof name === "string" && name !== "" ? name : "anonymous";
-  } catch {
-    return "anonymous"; // A proxy whose `name` cannot be read.
-  }
-}
-
-/**
- * Python's `isoformat()` of the UTC datetime of a valid `Date`: microseconds (or no fraction when
- * they are zero) and `+00:00`. Years outside 0–9999 (no Python datetime) keep the ISO form.
- */
-function pythonIsoformat(date: Date): string {
-  const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
-  if (iso.length !== 24) return iso;
-  const ms = iso.slice(20, 23);
-  return `${iso.slice(0, 19)}${ms === "000" ? "" : `.${ms}000`}+00:00`;
-}
-
-function isPlainObject(o: object): boolean {
-  const proto = Object.getPrototypeOf(o);
-  return proto === null || proto === Object.prototype || className(o) === "Object";
-}
 
 /** One walk over a value; holds the limits, the ancestor set and the remaining budget. */
 class Walker {
@@ -364,24 +338,6 @@ class Walker {
     this.#budget -= cut.length + 2;
     return cut;
   }
-}
-
-/**
- * Whether a thrown value is the engine's "Maximum call stack size exceeded" `RangeError`. When
- * even the check throws, the stack is still short (or the value is hostile): taken as yes.
- */
-function isStackOverflow(error: unknown): boolean {
-  try {
-    return error instanceof RangeError && /call stack/i.test(error.message);
-  } catch {
-    return true;
-  }
-}
-
-function isSharedBuffer(o: object): boolean {
-  const Shared =
-    (globalThis as { SharedArrayBuffer?: new (n: number) => object }).SharedArrayBuffer;
-  return Shared !== undefined && o instanceof Shared;
 }
 
 /**
