@@ -14,6 +14,7 @@
  * @module
  */
 import { type DenoGlobal, getDeno, getProcess } from "../runtime/_globals.ts";
+import { requireAccess } from "../runtime/_deno_access.ts";
 
 /** A directory's state: its modification time in epoch ms and a key that changes with it. */
 interface DirVersion {
@@ -79,13 +80,20 @@ function dirReader(): DirReader | undefined {
     typeof deno.statSync === "function"
   ) {
     const api = deno as DenoSyncApi;
+    // Asked first, without prompting: in a terminal Deno would stop the program to ask.
+    const readable = (path: string) => requireAccess(api, { name: "read", path });
     return {
-      names: (dir) => Array.from(api.readDirSync(dir), (entry) => entry.name),
+      names(dir) {
+        readable(dir);
+        return Array.from(api.readDirSync(dir), (entry) => entry.name);
+      },
       version(dir) {
+        readable(dir);
         const stat = api.statSync(dir);
         return versionOf(stat.mtime?.getTime(), stat.ctime?.getTime(), stat.ino);
       },
       mtime(path) {
+        readable(path);
         const stat = api.lstatSync(path);
         return stat.isFile ? stat.mtime?.getTime() ?? null : undefined;
       },

@@ -22,7 +22,8 @@ import { checkConfigureOptions } from "../configure_checks.ts";
 import type { FetchLike } from "../exporter/otlp_http_options.ts";
 import { WRAP_OTLP_FETCH } from "../pipeline.ts";
 import { safeString } from "../safe_string.ts";
-import { isPermissionError } from "./_globals.ts";
+import { getDeno, isPermissionError } from "./_globals.ts";
+import { deniedAccess } from "./_deno_access.ts";
 import { DenoFsStorage } from "../storage/deno_fs.ts";
 import { hookRuntimeExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
@@ -45,12 +46,28 @@ function denoFetch(inner: FetchLike | undefined): FetchLike {
   const send: FetchLike = inner ?? ((url, init) => fetch(url, init));
   return async (url, init) => {
     try {
+      // Asked first: in a terminal, Deno would stop the program to prompt for the host.
+      const deno = getDeno();
+      const host = hostOf(url);
+      if (deno !== undefined && host !== undefined) {
+        const denied = deniedAccess(deno, { name: "net", host });
+        if (denied !== undefined) throw denied;
+      }
       return await send(url, init);
     } catch (error) {
       if (!isPermissionError(error)) throw error;
       return new Response(safeString(error), { status: 403 });
     }
   };
+}
+
+/** The `host[:port]` of a URL, or undefined when it is not one (fetch reports that itself). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

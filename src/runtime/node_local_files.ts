@@ -10,10 +10,22 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
 import type { ChunkedFiles } from "../task/artifacts.ts";
+import { requireAccess } from "./_deno_access.ts";
+import { getDeno } from "./_globals.ts";
+
+/**
+ * On Deno (whose `node:fs` prompts for a permission not granted when run in a terminal, stopping
+ * the program), throws Deno's `NotCapable` error at once for a path not readable.
+ */
+function checkReadable(path: string): void {
+  const deno = getDeno();
+  if (deno !== undefined) requireAccess(deno, { name: "read", path });
+}
 
 /** What a symbolic link leads to (undefined when broken). */
 async function linkTarget(path: string): Promise<"file" | "directory" | undefined> {
   try {
+    checkReadable(path);
     const s = await stat(path);
     return s.isFile() ? "file" : s.isDirectory() ? "directory" : undefined;
   } catch {
@@ -63,6 +75,7 @@ export async function listFilesBelow(
     const full = relative === "" ? directory : join(directory, ...relative.split("/"));
     let entries;
     try {
+      checkReadable(full);
       entries = await readdir(full, { withFileTypes: true });
       if (followLink !== undefined && reals.length === 0) reals = [await realpath(full)];
     } catch (error) {
@@ -105,6 +118,7 @@ export const nodeLocalFiles: LocalFiles & ChunkedFiles = {
   },
   // `undefined` only when nothing is there; any other error (a missing permission) is thrown.
   async stat(path: string) {
+    checkReadable(path);
     try {
       const s = await stat(path);
       return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size };
@@ -118,10 +132,12 @@ export const nodeLocalFiles: LocalFiles & ChunkedFiles = {
     return listFilesBelow(directory, options);
   },
   async readFile(path: string): Promise<Uint8Array> {
+    checkReadable(path);
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   },
   async *readChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
+    checkReadable(path);
     const handle = await open(path, "r");
     try {
       for (;;) {

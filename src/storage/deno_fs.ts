@@ -22,6 +22,7 @@
 
 import { TracerError } from "../errors.ts";
 import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
+import { type DenoAccess, requireAccess } from "../runtime/_deno_access.ts";
 import { appendToHandle, type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
 import { resolvePath } from "./_fs_paths.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
@@ -134,22 +135,52 @@ async function writeWhole(
   }
 }
 
+/**
+ * Deno's file APIs as a {@linkcode FileSystem}. Every operation first asks Deno for the
+ * permissions it needs without prompting (see `runtime/_deno_access.ts`): run in a terminal
+ * without `--allow-read` / `--allow-write` for the root, an append fails at once with Deno's
+ * `NotCapable` error instead of stopping the program to ask.
+ */
 function denoFileSystem(deno: DenoFileApi): FileSystem {
+  const read = (path: string): DenoAccess => ({ name: "read", path });
+  const write = (path: string): DenoAccess => ({ name: "write", path });
   return {
     // Normalized, as node:path's resolve does: `lr` and `./lr` are one root (one lease table).
     resolve: (path) => resolvePath(deno.cwd(), path, deno.build?.os === "windows"),
-    appendFile: (path, data) => append(deno, path, data),
-    writeFile: (path, data, sync) => writeWhole(deno, path, data, sync),
-    readFile: (path) => deno.readFile(path),
-    rename: (from, to) => deno.rename(from, to),
-    remove: (path) => deno.remove(path),
-    mkdirp: (path) => deno.mkdir(path, { recursive: true }),
+    async appendFile(path, data) {
+      requireAccess(deno, read(path), write(path));
+      await append(deno, path, data);
+    },
+    async writeFile(path, data, sync) {
+      requireAccess(deno, write(path));
+      await writeWhole(deno, path, data, sync);
+    },
+    async readFile(path) {
+      requireAccess(deno, read(path));
+      return await deno.readFile(path);
+    },
+    async rename(from, to) {
+      requireAccess(deno, read(from), write(from), write(to));
+      await deno.rename(from, to);
+    },
+    async remove(path) {
+      requireAccess(deno, write(path));
+      await deno.remove(path);
+    },
+    async mkdirp(path) {
+      requireAccess(deno, write(path));
+      await deno.mkdir(path, { recursive: true });
+    },
     async readDir(path) {
+      requireAccess(deno, read(path));
       const names: string[] = [];
       for await (const entry of deno.readDir(path)) names.push(entry.name);
       return names;
     },
-    mtime: async (path) => (await deno.stat(path)).mtime?.getTime() ?? Date.now(),
+    async mtime(path) {
+      requireAccess(deno, read(path));
+      return (await deno.stat(path)).mtime?.getTime() ?? Date.now();
+    },
   };
 }
 
