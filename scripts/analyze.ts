@@ -27,7 +27,7 @@ import {
 import type { TraceDirReader } from "../src/analyze/mod.ts";
 import { listFilesBelow } from "../src/runtime/node_local_files.ts";
 
-const USAGE = "usage: analyze --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]";
+const USAGE = "usage: tracelet --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]";
 
 /** Parsed command-line options. */
 export interface CliOptions {
