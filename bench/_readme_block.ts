@@ -19,6 +19,8 @@ const ROWS: readonly (readonly [string, string, string])[] = [
   ["A.", "flat", "A-flat: one span, 6 attributes, 1 event"],
   ["A.", "tree", "A-tree: a root with 10 children"],
   ["End to end", "e2e", "512 spans + encode + gzip"],
+  ["L.", "run", "local JSONL log, one run (no OTel side)"],
+  ["L.", "traces", "local JSONL log, a trace a span (no OTel side)"],
 ];
 
 function statsOf(run: RunResult, section: string, group: string): Stat[] {
