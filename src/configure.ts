@@ -15,7 +15,9 @@
  * event logs still being written, for up to 30 s (with a shutdown deadline: up to a second past
  * it); see `pending_writes.ts`.
  *
- * Invalid options (a wrong type, a NaN or negative number, an empty project or root, a bad
+ * Keys no option has (`serviceNmae`, `otlp: { url }`) are reported as `unknown_option` warnings
+ * naming the option probably meant, and ignored. Invalid options (a wrong type, a NaN or negative
+ * number, an empty project or root, a value outside a choice such as `redaction.mode`, a bad
  * exporter option, missing remote credentials) throw a `TracerError` before anything changes:
  * the pipeline, the redaction policy, the diagnostics hook and the context manager are installed
  * only once everything was built. Environment variables that are blank count as unset.
@@ -23,7 +25,7 @@
  * @module
  */
 import { peekConfig, setConfig, setConfigFallback } from "./config_state.ts";
-import { checkConfigureOptions } from "./configure_checks.ts";
+import { checkConfigureOptions, reportUnknownOptions } from "./configure_checks.ts";
 import type { LocalFiles, TraceletConfig } from "./config_state.ts";
 import { AsyncLocalStorageContextManager } from "./context/als_manager.ts";
 import { getContextManager, setContextManager } from "./context/manager.ts";
@@ -120,11 +122,12 @@ let unregisterExit: (() => void) | undefined;
  */
 export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {}): Configured {
   checkConfigureOptions(options);
-  // The new hook already hears what reading the settings and building report (env_denied,
-  // invalid_env, …); a failed build puts the previous one back, so a configure() that throws
-  // changes nothing.
+  // The new hook already hears what reading the settings and building report (unknown_option,
+  // env_denied, invalid_env, …); a failed build puts the previous one back, so a configure() that
+  // throws changes nothing.
   const hook = options.diagnostics;
   const previousHook = hook === undefined ? undefined : setDiagnosticsHook(hook);
+  reportUnknownOptions(options);
   let settings: ReturnType<typeof settingsOf>;
   let pipeline: Pipeline;
   let manager: ContextManager;

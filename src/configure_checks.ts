@@ -1,10 +1,17 @@
 /**
- * Validation of `configure()` options, so a wrong type, a negative number, a NaN or an empty
- * string is a {@linkcode TracerError} when tracing is configured, never a crash, a silent no-op
- * or lost spans later, at span or export time.
+ * Validation of `configure()` options, so a wrong type, a negative number, a NaN, an empty
+ * string or a value outside a choice is a {@linkcode TracerError} when tracing is configured,
+ * never a crash, a silent no-op or lost spans later, at span or export time. A key no option has
+ * (a misspelling) is reported (`unknown_option`, a warning), not thrown: TypeScript already
+ * rejects it, and options of a newer tracelet keep working with an older one.
  *
  * @module
  */
+import { CONFIGURE_OPTION_SHAPE } from "./configure_option_keys.ts";
+import { report } from "./diagnostics.ts";
+import { cutText } from "./cut_text.ts";
+import { printable } from "./printable.ts";
+import { findUnknownOptions } from "./unknown_options.ts";
 import {
   checkRules,
   isBoolean,
@@ -78,6 +85,10 @@ const LIMIT_RULES: readonly Rule[] = [
   ],
 ];
 
+const REDACTION_RULES: readonly Rule[] = [
+  [["mode"], (v) => v === "exact" || v === "substring", '"exact" or "substring"'],
+];
+
 /**
  * Checks the options of `configure()` (every preset's). Environment variables are not checked
  * here: a blank one counts as unset and a malformed one is reported and ignored where it is read.
@@ -93,5 +104,44 @@ export function checkConfigureOptions(options: unknown): void {
   if (isObject(options.limits)) checkRules(options.limits, LIMIT_RULES, CONTEXT, "limits.");
   if (isObject(options.tailSampling)) {
     checkRules(options.tailSampling, TAIL_SAMPLING_RULES, CONTEXT, "tailSampling.");
+  }
+  // A RedactionPolicy's mode is always valid: only options are checked.
+  if (isObject(options.redaction)) {
+    checkRules(options.redaction, REDACTION_RULES, CONTEXT, "redaction.");
+  }
+}
+
+/** Unknown keys reported one by one per `configure()`; the rest are counted in one more. */
+const MAX_REPORTED = 10;
+
+/**
+ * Reports the keys of `configure()`'s options, and of its option objects (`otlp`, `batch`,
+ * `limits`, `tailSampling`, `redaction`, …), that no option has: one `unknown_option` warning
+ * each, naming its path (`otlp.url`) and the option probably meant (`otlp.endpoint`), never a
+ * value. Never throws.
+ *
+ * @param options The user's options (already checked by {@linkcode checkConfigureOptions}).
+ */
+export function reportUnknownOptions(options: unknown): void {
+  const unknown = findUnknownOptions(options, CONFIGURE_OPTION_SHAPE);
+  for (const { path, suggestion } of unknown.slice(0, MAX_REPORTED)) {
+    const hint = suggestion === undefined ? "" : `; did you mean \`${suggestion}\`?`;
+    report(
+      "warn",
+      "unknown_option",
+      `configure() has no option \`${printable(cutText(path, 100))}\`: it is ignored${hint}`,
+      { option: path, suggestion },
+    );
+  }
+  if (unknown.length > MAX_REPORTED) {
+    const rest = unknown.slice(MAX_REPORTED).map((found) => found.path);
+    report(
+      "warn",
+      "unknown_option",
+      `configure() has no option for ${rest.length} more keys either (${
+        printable(cutText(rest.join(", "), 200))
+      }): they are ignored`,
+      { options: rest },
+    );
   }
 }

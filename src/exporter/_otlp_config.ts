@@ -55,6 +55,21 @@ export interface OtlpConfigOptions {
   organization?: string;
 }
 
+/**
+ * Every key of {@linkcode OtlpConfigOptions} (the type checker fails when one is missing), for
+ * reporting the keys of `configure({ otlp })` that no option has.
+ */
+export const OTLP_CONFIG_OPTION_KEYS: Readonly<Record<keyof OtlpConfigOptions, true>> = {
+  endpoint: true,
+  headers: true,
+  protocol: true,
+  compression: true,
+  timeoutMillis: true,
+  server: true,
+  apiKey: true,
+  organization: true,
+};
+
 /** The resolved configuration. */
 export interface OtlpConfig {
   /** The traces URL requests are POSTed to. */

@@ -57,6 +57,21 @@ export interface TailSamplingOptions {
   handOverChunk?: { readonly spans?: number; readonly bytes?: number };
 }
 
+/**
+ * Every key of {@linkcode TailSamplingOptions} (the type checker fails when one is missing), for
+ * reporting the keys of `configure({ tailSampling })` that no option has.
+ */
+export const TAIL_SAMPLING_OPTION_KEYS: Readonly<Record<keyof TailSamplingOptions, true>> = {
+  slowMillis: true,
+  ratio: true,
+  keep: true,
+  maxTraces: true,
+  maxSpansPerTrace: true,
+  maxBufferedSpans: true,
+  maxBufferedBytes: true,
+  handOverChunk: true,
+};
+
 /** What a `TailSamplingProcessor` decided so far (counts since it was created). */
 export interface TailSamplingStats {
   /** Traces kept (each trace is counted once, by its first decision). */

@@ -52,6 +52,20 @@ export interface RedactionOptions {
   enabled?: boolean;
 }
 
+/**
+ * Every key of {@linkcode RedactionOptions} (the type checker fails when one is missing), for
+ * reporting the keys of `configure({ redaction })` that no option has.
+ */
+export const REDACTION_OPTION_KEYS: Readonly<Record<keyof RedactionOptions, true>> = {
+  keys: true,
+  extraKeys: true,
+  matcher: true,
+  mode: true,
+  replacement: true,
+  maxStringLength: true,
+  enabled: true,
+};
+
 /** Options with their defaults applied (keys not yet normalized). */
 export interface ResolvedRedactionOptions {
   /** Whether redaction is on. */
@@ -86,7 +100,7 @@ export function resolveRedactionOptions(options: RedactionOptions): ResolvedReda
     maxStringLength: typeof maxLength === "number" && maxLength >= 0
       ? maxLength
       : DEFAULT_MAX_STRING_LENGTH,
-    mode: read("mode") === "substring" ? "substring" : "exact",
+    mode: keyMode(read("mode")),
     keys: [
       ...(keyList(read("keys")) ?? DEFAULT_REDACTED_KEYS),
       ...(keyList(read("extraKeys")) ?? []),
@@ -103,6 +117,20 @@ function option(options: unknown, key: keyof RedactionOptions): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The `mode` option: `"exact"` unless `"substring"`; another value is reported. */
+function keyMode(value: unknown): "exact" | "substring" {
+  if (value === "substring") return value;
+  if (value !== undefined && value !== "exact") {
+    reportOnce(
+      "redaction_mode",
+      "warn",
+      "invalid_redaction_options",
+      'Redaction `mode` must be "exact" or "substring"; "exact" is used',
+    );
+  }
+  return "exact";
 }
 
 /** A key list option: a lone string is one key, items are strings; else `undefined`. */
