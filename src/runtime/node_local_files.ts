@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -135,6 +136,13 @@ export const nodeLocalFiles: LocalFiles & ChunkedFiles = {
     checkReadable(path);
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  },
+  sha256() {
+    const hash = createHash("sha256");
+    return {
+      update: (bytes: Uint8Array) => hash.update(bytes),
+      digest: () => new Uint8Array(hash.digest()),
+    };
   },
   async *readChunks(path: string, chunkSize: number): AsyncGenerator<Uint8Array> {
     checkReadable(path);

@@ -31,10 +31,23 @@ const CHUNK_BYTES = 1024 * 1024;
 /** The largest file read whole (Node's and Bun's `readFile` refuse 2 GiB and more). */
 const WHOLE_FILE_BYTES = 2 ** 31 - 1;
 
+/** An incremental SHA-256: the bytes in order, then the digest once. */
+export interface IncrementalSha256 {
+  /** Adds the next bytes. */
+  update(bytes: Uint8Array): unknown;
+  /** The 32-byte digest of everything added. */
+  digest(): Uint8Array;
+}
+
 /** Local files that can also be read a chunk at a time (`nodeLocalFiles` can). */
 export interface ChunkedFiles {
   /** The bytes of a file in order, at most `chunkSize` at a time. */
   readChunks(path: string, chunkSize: number): AsyncIterable<Uint8Array>;
+  /**
+   * A native SHA-256 for files too large to read whole (the runtime's is ~8x faster than
+   * tracelet's portable one, which is used without it).
+   */
+  sha256?(): IncrementalSha256;
 }
 
 /** A file that cannot be stored: larger than the storage adapter can take. */
@@ -172,10 +185,10 @@ async function store(
 /** The SHA-256 hex and size of chunks; with `expected`, rejects after the last chunk on change. */
 async function* hashed(
   chunks: AsyncIterable<Uint8Array>,
+  hash: IncrementalSha256,
   result: { hex: string; size: number },
   expected?: { hex: string; size: number },
 ): AsyncGenerator<Uint8Array> {
-  const hash = new Sha256();
   let size = 0;
   for await (const chunk of chunks) {
     hash.update(chunk);
@@ -216,13 +229,15 @@ async function storeFile(
     }
     return await store(sink, storage, await files.readFile(path), name, path);
   }
+  const sha256 = files.sha256?.bind(files) ?? (() => new Sha256());
   const first = { hex: "", size: 0 };
-  for await (const _ of hashed(readChunks(path, CHUNK_BYTES), first)) {
+  for await (const _ of hashed(readChunks(path, CHUNK_BYTES), sha256(), first)) {
     // Hashing only: `first` gets the digest and size.
   }
   const oid = `sha256:${first.hex}`;
   if (!(await storage.hasBlob(oid))) {
-    await putBlobStream(oid, hashed(readChunks(path, CHUNK_BYTES), { hex: "", size: 0 }, first));
+    const again = hashed(readChunks(path, CHUNK_BYTES), sha256(), { hex: "", size: 0 }, first);
+    await putBlobStream(oid, again);
   }
   return artifactRecord(sink, name, oid, path, first.size);
 }

@@ -78,6 +78,30 @@ describe("artifact files", () => {
     }
   });
 
+  it(
+    "the presets' native SHA-256 for large files gives the portable one's digest",
+    { skip: !hasFileSystem },
+    () => {
+      assert.equal(typeof nodeLocalFiles.sha256, "function");
+      for (const n of [0, 1, 63, 64, 65, 1000, 70_000]) {
+        const bytes = new Uint8Array(n).map((_, i) => (i * 13 + 5) & 255);
+        for (const step of [1, 64, 4096]) {
+          const native = nodeLocalFiles.sha256!();
+          const portable = new Sha256();
+          for (let i = 0; i < n; i += step) {
+            native.update(bytes.subarray(i, i + step));
+            portable.update(bytes.subarray(i, i + step));
+          }
+          assert.equal(
+            bytesToHex(native.digest()),
+            bytesToHex(portable.digest()),
+            `${n} by ${step}`,
+          );
+        }
+      }
+    },
+  );
+
   it("a FIFO settles at once with artifact_not_regular", { skip: !hasFileSystem }, async (t) => {
     await withTempDir("tracelet-artifact-files-", async (dir) => {
       const pipe = join(dir, "pipe");
