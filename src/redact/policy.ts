@@ -28,6 +28,7 @@ import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
+import { keyCountBound } from "./_key_count.ts";
 import { cutCodePoints, truncatedParts, truncateString } from "./truncate.ts";
 import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
@@ -47,6 +48,10 @@ interface Walk {
   readonly free?: boolean;
   /** Collects the strings the walk left unchanged, when given (see `#text`). */
   readonly kept?: Set<string>;
+  /** Keys of the objects visited so far (see `#text`). */
+  keys: number;
+  /** Whether a sensitive key (or `[key, value]` pair) was seen, even one left unchanged. */
+  sensitive: boolean;
 }
 
 /**
@@ -157,7 +162,7 @@ export class RedactionPolicy {
     }
     if (value === null || typeof value !== "object") return value;
     if (depth >= MAX_REDACTION_DEPTH) return this.replacement;
-    walk ??= { path: [], objects: 0 };
+    walk ??= { path: [], objects: 0, keys: 0, sensitive: false };
     if (walk.path.includes(value)) return CIRCULAR_MARKER;
     if (++walk.objects > MAX_OBJECTS) return this.replacement;
     walk.path.push(value);
@@ -184,8 +189,9 @@ export class RedactionPolicy {
     const inner = innerNames(names);
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      const redacted = this.#sensitivePair(item) ??
-        this.#value(item, depth + 1, truncate, walk, inner);
+      const pair = this.#sensitivePair(item);
+      if (pair !== undefined) walk.sensitive = true;
+      const redacted = pair ?? this.#value(item, depth + 1, truncate, walk, inner);
       if (redacted !== item) (out ??= value.slice())[i] = redacted;
     }
     return out ?? value;
@@ -217,7 +223,10 @@ export class RedactionPolicy {
     const inner = innerNames(names);
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const redacted = this.isSensitiveKey(key) && !(names?.holds(item) ?? false)
+      const sensitive = this.isSensitiveKey(key);
+      walk.keys++;
+      if (sensitive) walk.sensitive = true;
+      const redacted = sensitive && !(names?.holds(item) ?? false)
         ? this.replacement
         : this.#value(item, depth + 1, truncate, walk, inner);
       if (redacted !== item) setOwn(out ??= { ...value }, key, redacted);
@@ -253,8 +262,8 @@ export class RedactionPolicy {
     const first = text.charCodeAt(start);
     if (first !== 0x7b && first !== 0x5b) {
       // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
-      const quoted = text.includes('"') || text.includes("\\u0022");
-      const scan = free && quoted && this.#keys.mayOccurIn(text);
+      const scan = free && (text.includes('"') || text.includes("\\u0022")) &&
+        this.#keys.mayOccurIn(text);
       const masked = scan ? this.#maskKeepingMarker(text, depth, undefined, true) : text;
       return this.#cut(masked, truncate);
     }
@@ -274,7 +283,7 @@ export class RedactionPolicy {
     }
     // Strings parsed from free text are free text too (a JSON error body's message can embed
     // JSON); `walk` carries that down.
-    const walk: Walk = { path: [], objects: 0, free, kept: new Set() };
+    const walk: Walk = { path: [], objects: 0, free, kept: new Set(), keys: 0, sensitive: false };
     const redacted = this.#value(parsed, depth + 1, truncate, walk, names);
     if (redacted !== parsed) {
       // Re-encoding escapes the quotes and backslashes of the strings nested inside once more,
@@ -288,8 +297,25 @@ export class RedactionPolicy {
     // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
     // Its strings that the walk left unchanged are not redacted again: redacting each string of
     // JSON nested in JSON strings twice at every level took time exponential in the nesting.
+    if (this.#maskingChangesNothing(text, walk, free)) return text;
     if (long && !this.#keys.mayOccurIn(text)) return text;
     return this.#mask(text, depth, names, free, walk.kept);
+  }
+
+  /**
+   * Whether masking the text after a walk that changed nothing would leave it as it is, because
+   * the walk saw every key of the text and none was sensitive. Masking then finds no sensitive
+   * key either: `JSON.parse` dropped no repeated key (the text ends no more keys than the walk
+   * saw, see `keyCountBound`), so the text's keys and `[key, value]` pairs are the walk's, and its
+   * strings are in `walk.kept`. (A sensitive key left unchanged, its value already the
+   * replacement or a name's, is written in canonical form by masking: not skipped.) Masking
+   * costs a scan of the text in JavaScript, for any text holding a word such as `tokens`. Not for
+   * free text, which masking reads more widely, nor with a custom matcher, which could answer
+   * differently the second time it is asked.
+   */
+  #maskingChangesNothing(text: string, walk: Walk, free: boolean): boolean {
+    if (free || walk.sensitive || this.#keys.hasMatcher) return false;
+    return keyCountBound(text) === walk.keys;
   }
 
   /**

@@ -7,6 +7,7 @@
  */
 import { safeString } from "../safe_string.ts";
 import { unescapeCode, UNICODE_ESCAPE } from "./json_scan.ts";
+import { keyPattern } from "./_key_pattern.ts";
 
 const CACHE_LIMIT = 4096;
 /** Longer keys are not cached (free text makes keys of whatever stands between two quotes). */
@@ -34,6 +35,8 @@ export class SensitiveKeys {
   readonly #set: Set<string>;
   readonly #substring: boolean;
   readonly #matcher: ((key: string) => boolean) | undefined;
+  /** Finds the keys in a text in one pass (see `keyPattern`); undefined for keys it cannot. */
+  readonly #pattern: RegExp | undefined;
   readonly #cache = new Map<string, boolean>();
 
   /**
@@ -50,6 +53,12 @@ export class SensitiveKeys {
     this.keys = [...this.#set];
     this.#substring = mode === "substring";
     this.#matcher = matcher;
+    this.#pattern = keyPattern(this.keys);
+  }
+
+  /** Whether a custom matcher decides too (whose answers the policy cannot foresee). */
+  get hasMatcher(): boolean {
+    return this.#matcher !== undefined;
   }
 
   /**
@@ -82,7 +91,9 @@ export class SensitiveKeys {
     return text.includes("\\u") && this.#hasKey(text.replace(UNICODE_ESCAPE, unescapeCode));
   }
 
+  /** Whether `normalizeKey(text)` holds a key: one regular expression when the keys allow it. */
   #hasKey(text: string): boolean {
+    if (this.#pattern !== undefined) return this.#pattern.test(text);
     const normalized = normalizeKey(text);
     for (const key of this.keys) if (normalized.includes(key)) return true;
     return false;

@@ -17,12 +17,21 @@ import { safeString } from "../safe_string.ts";
 export const TRUNCATION_RESERVE = 16;
 
 /**
+ * A UTF-16 surrogate: a string without one has one code point per code unit, so its length and
+ * its prefixes need no loop over its characters (redaction passing a string that a layer had cut
+ * already took 6 µs, its two loops, for 2 kB; the native search is instant on a string stored one
+ * byte a character, which cannot hold a surrogate).
+ */
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
  * Counts the Unicode code points of a string (a surrogate pair counts once).
  *
  * @param text The string.
  * @returns Its length in code points.
  */
 export function codePointLength(text: string): number {
+  if (!SURROGATE.test(text)) return text.length;
   let n = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -143,6 +152,11 @@ export function scannedErrorLength(maxStringLength: number): number {
  * @returns The prefix; the string itself when it is not longer.
  */
 export function cutCodePoints(text: string, count: number): string {
+  // `count` code units, as many as the loop below steps over when none is a surrogate.
+  const units = count > 0 ? Math.min(text.length, Math.ceil(count)) : 0;
+  if (!SURROGATE.test(text.slice(0, units))) {
+    return units >= text.length ? text : text.slice(0, units);
+  }
   let end = 0;
   for (let kept = 0; kept < count && end < text.length; kept++) {
     const c = text.charCodeAt(end);
