@@ -40,7 +40,10 @@ export const METRIC_AGG_MODES: readonly MetricAggMode[] = [
   "count",
 ];
 
-/** The most points one series keeps; later points are dropped and reported. */
+/**
+ * The most points one series keeps: each later point takes the last one's place (reported), so the
+ * series keeps its first points and its newest, and its running aggregates count every point.
+ */
 export const MAX_POINTS_PER_SERIES = 10_000;
 
 /** The exported JSON form of a series (dreadnode's `{values, steps, timestamps}` plus attributes). */
@@ -94,7 +97,13 @@ const POINT_CHARS = 38;
 /** One named series with raw values kept for read-time aggregation. */
 export class MetricSeries {
   readonly #points: MetricPoint[] = [];
+  /** The raw values of the stored points. */
   readonly #raw: number[] = [];
+  /** Raw values accepted, stored or not: the running aggregates count them all. */
+  #n = 0;
+  #lastRaw = 0;
+  /** The characters of the last stored point's JSON (given back when it is replaced). */
+  #lastChars = 0;
   #sum = 0; // ±Infinity only while the true sum is past ±1.8e308.
   #scaledSum = 0; // The sum times SUM_SCALE: always finite.
   #mean = 0;
@@ -102,7 +111,7 @@ export class MetricSeries {
   #max = -Infinity;
   #mode: MetricAggMode | undefined;
   readonly #budget: { left: number; dropped: number } | undefined;
-  /** Points dropped because the series was full. */
+  /** Points dropped or replaced because the series was full (see `MAX_POINTS_PER_SERIES`). */
   dropped = 0;
   /**
    * Points rejected as invalid (`metric_invalid`, reported once per metric name): a value that is
@@ -130,7 +139,7 @@ export class MetricSeries {
   get values(): number[] {
     return this.#points.map((p) => p.value);
   }
-  /** Raw (logged) values, before any log-time aggregation. */
+  /** Raw (logged) values of the stored points, before any log-time aggregation. */
   get rawValues(): readonly number[] {
     return this.#raw;
   }
@@ -193,16 +202,6 @@ export class MetricSeries {
     name: string,
     originHash: (() => string) | undefined,
   ): MetricPoint | undefined {
-    if (this.#points.length >= MAX_POINTS_PER_SERIES) {
-      this.dropped++;
-      reportOnce(
-        `metric_series_full:${name}`,
-        "warn",
-        "metric_series_full",
-        `Cannot log metric ${name}: the series holds ${MAX_POINTS_PER_SERIES} points; dropping more`,
-      );
-      return undefined;
-    }
     const given = readOptions(metric, POINT_FIELDS, "metric point");
     const raw = toMetricValue(given.value);
     if (raw === undefined) {
@@ -214,7 +213,7 @@ export class MetricSeries {
     const effective = mode === "direct" || !METRIC_AGG_MODES.includes(mode as MetricAggMode)
       ? undefined
       : mode;
-    const n = this.#raw.length + 1;
+    const n = this.#n + 1;
     const scaledSum = this.#scaledSum + raw * SUM_SCALE;
     const plainSum = this.#sum + raw;
     const next = {
@@ -242,18 +241,32 @@ export class MetricSeries {
       const json = jsonLength(attributes);
       if (json === undefined) return this.#reject(name, "its attributes are not JSON");
       chars = String(value).length + String(step).length + json + POINT_CHARS;
-      if (chars > budget.left) {
-        budget.dropped++;
-        reportOnce(
-          "metric_budget_full",
-          "warn",
-          "metric_budget_full",
-          `Cannot log metric ${name}: the task's metrics reached their ${MAX_METRIC_CHARS_PER_TASK} characters of JSON (MAX_METRIC_CHARS_PER_TASK); dropping more points`,
-        );
-        return undefined;
-      }
     }
-    if (originHash !== undefined) attributes[ORIGIN_HASH] = originHash();
+    // Past a bound, the newest point takes the last stored one's place, so the series still ends
+    // with the newest value; every point counts in the running aggregates either way.
+    const full = this.#points.length >= MAX_POINTS_PER_SERIES;
+    const stored = this.#points.length;
+    const overBudget = budget !== undefined && chars > budget.left + (full ? this.#lastChars : 0);
+    const fits = !overBudget || (stored > 0 && chars <= budget!.left + this.#lastChars);
+    const replace = stored > 0 && (full || overBudget) && fits;
+    if (full) {
+      this.dropped++;
+      reportOnce(
+        `metric_series_full:${name}`,
+        "warn",
+        "metric_series_full",
+        `Metric ${name} holds ${MAX_POINTS_PER_SERIES} points: each later point replaces its last ` +
+          `one (its last value and running aggregates still count every point)`,
+      );
+    } else if (overBudget) {
+      budget!.dropped++;
+      reportOnce(
+        "metric_budget_full",
+        "warn",
+        "metric_budget_full",
+        `Metric ${name}: the task's metrics reached their ${MAX_METRIC_CHARS_PER_TASK} characters of JSON (MAX_METRIC_CHARS_PER_TASK); each later point replaces the last point of its series where it fits (last values and running aggregates still count every point)`,
+      );
+    }
     if (this.#points.length > 0 && effective !== this.#mode) {
       reportOnce(
         `metric_mode_changed:${name}`,
@@ -264,21 +277,31 @@ export class MetricSeries {
         }`,
       );
     }
-    if (budget !== undefined) budget.left -= chars;
     this.#mode = effective;
-    this.#raw.push(raw);
+    this.#n = n;
+    this.#lastRaw = raw;
     this.#sum = next.sum;
     this.#scaledSum = scaledSum;
     this.#mean = next.mean;
     this.#min = next.min;
     this.#max = next.max;
+    if (!fits) return undefined;
+    if (originHash !== undefined) attributes[ORIGIN_HASH] = originHash();
+    if (budget !== undefined) budget.left -= chars - (replace ? this.#lastChars : 0);
+    this.#lastChars = chars;
     const point: MetricPoint = {
       value,
       step,
       timestamp: metricTimeMs(given.timestamp),
       attributes: Object.freeze(attributes),
     };
-    this.#points.push(point);
+    if (replace) {
+      this.#points[stored - 1] = point;
+      this.#raw[stored - 1] = raw;
+    } else {
+      this.#points.push(point);
+      this.#raw.push(raw);
+    }
     return point;
   }
 
@@ -290,15 +313,15 @@ export class MetricSeries {
    * @returns The aggregate; `undefined` for an empty series (`sum`/`count` give 0).
    */
   aggregate(mode: MetricAggMode = "avg"): number | undefined {
-    const raw = this.#raw;
-    if (mode === "count") return raw.length;
+    const n = this.#n;
+    if (mode === "count") return n;
     if (mode === "sum") return this.#sum;
-    if (raw.length === 0) return undefined;
+    if (n === 0) return undefined;
     if (mode === "min") return this.#min;
     if (mode === "max") return this.#max;
     // The plain mean where the sum is finite (dreadnode's), else the running one (still finite).
-    if (mode === "avg") return Number.isFinite(this.#sum) ? this.#sum / raw.length : this.#mean;
-    return raw[raw.length - 1];
+    if (mode === "avg") return Number.isFinite(this.#sum) ? this.#sum / n : this.#mean;
+    return this.#lastRaw;
   }
 
   /** Mean of the raw values, or undefined when empty. */

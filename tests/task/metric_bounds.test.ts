@@ -103,7 +103,60 @@ describe("metric bounds", () => {
     });
   });
 
-  it("stores a metric's origin only when the point is stored", async () => {
+  it("a series past 10,000 points ends with the newest point and aggregates every point", async () => {
+    await withTaskEnv(async (env) => {
+      const t = taskSpan("training");
+      const losses = Array.from({ length: 12_000 }, (_, i) => 1 / (i + 1));
+      for (let i = 0; i < losses.length; i++) {
+        t.logMetric("loss", losses[i], { step: i });
+        t.logMetric("loss_avg", losses[i], { step: i, aggregation: "avg" });
+        t.logMetric("seen", 1, { step: i, aggregation: "count" });
+      }
+      const loss = t.metrics.loss;
+      assert.equal(loss.count, 10_000, "the stored points stay bounded");
+      assert.equal(loss.last, losses[11_999], "the last value is the newest");
+      assert.equal(loss.points.at(-1)!.step, 11_999);
+      assert.equal(loss.points.at(-2)!.step, 9_998, "the first points are kept");
+      assert.equal(loss.aggregate("count"), 12_000);
+      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+      assert.ok(Math.abs(loss.mean! - mean) < 1e-15, `${loss.mean} vs ${mean}`);
+      assert.equal(loss.min, losses[11_999]);
+      assert.ok(Math.abs(t.metrics.loss_avg.last! - mean) < 1e-15, "the running avg counts all");
+      assert.equal(t.metrics.seen.last, 12_000, "the running count counts all");
+      assert.equal(loss.toMetric("count")!.value, 12_000);
+      assert.equal(t.droppedCounts.metricPoints, 3 * 2000);
+      assert.deepEqual(env.codes(), Array(3).fill("metric_series_full"), "once per series");
+      t.end();
+      const [line] = await env.runLines(t.runId);
+      const json = jsonAttr<MetricBoundsJson>(line, "dreadnode.metrics");
+      assert.equal(json.loss.values.length, 10_000);
+      assert.equal(json.loss.values.at(-1), losses[11_999]);
+      assert.equal(json.loss.steps.at(-1), 11_999);
+    });
+  });
+
+  it("past the task's metrics budget, a point takes its series' last place where it fits", async () => {
+    await withTaskEnv((env) => {
+      const t = taskSpan("budget");
+      const note = "n".repeat(20_000);
+      let i = 0;
+      for (; t.droppedCounts.metricPoints === 0; i++) {
+        t.logMetric("acc", i, { step: i, attributes: { note } });
+      }
+      for (let k = 0; k < 10; k++, i++) t.logMetric("acc", i, { step: i, attributes: { note } });
+      const acc = t.metrics.acc;
+      assert.equal(acc.last, i - 1, "the last value is the newest");
+      assert.equal(acc.aggregate("count"), i);
+      assert.equal(acc.aggregate("sum"), (i * (i - 1)) / 2);
+      assert.equal(t.droppedCounts.metricPoints, i - acc.count);
+      const json = t.stateAttributes()["dreadnode.metrics"] as string;
+      assert.ok(json.length <= MAX_METRIC_CHARS_PER_TASK, `${json.length} characters`);
+      assert.deepEqual(env.codes(), ["metric_budget_full"]);
+      t.end();
+    });
+  });
+
+  it("stores a metric's origin only when the point is stored (a full series' newest too)", async () => {
     await withTaskEnv(async (env) => {
       const t = taskSpan("origins");
       t.logMetric("total", 1.7e308, { aggregation: "sum" });
@@ -113,7 +166,11 @@ describe("metric bounds", () => {
       });
       assert.equal(rejected, undefined);
       for (let i = 0; i < 10_000; i++) t.logMetric("full", i);
-      assert.equal(t.logMetric("full", 1, { origin: "dropped" }), undefined);
+      const newest = t.logMetric("full", 1, { origin: "newest" });
+      const origin = (point: { attributes: Record<string, unknown> } | undefined) =>
+        point?.attributes["dreadnode.origin.hash"];
+      assert.match(String(origin(newest)), /^[0-9a-f]{16}$/);
+      assert.equal(origin(t.metrics.full.points.at(-1)), origin(newest), "in the last place");
       const kept = t.logMetric("score", 0.5, {
         origin: "scored",
         attributes: { split: "dev" },
@@ -122,18 +179,18 @@ describe("metric bounds", () => {
       t.end();
       const [line] = await env.runLines(t.runId);
       const objects = jsonAttr<Record<string, { value: unknown }>>(line, "dreadnode.objects");
-      assert.deepEqual(Object.values(objects).map((o) => o.value), ["scored"]);
+      assert.deepEqual(Object.values(objects).map((o) => o.value), ["newest", "scored"]);
       const hash = kept?.attributes["dreadnode.origin.hash"] as string;
       assert.match(hash, /^[0-9a-f]{16}$/);
       assert.deepEqual(
         Object.keys(jsonAttr<MetricBoundsJson>(line, "dreadnode.metrics").score.attributes[0]),
         ["split", "dreadnode.origin.hash", "original", "aggregation"],
       );
-      assert.deepEqual(Object.keys(objects), [hash]);
+      assert.deepEqual(Object.keys(objects).at(-1), hash);
     });
   });
 
-  it("stores no origin for a point past the metrics budget", async () => {
+  it("stores no origin for a point past the metrics budget that has no place", async () => {
     await withTaskEnv((_env) => {
       const t = taskSpan("budget-origin");
       const attributes = { note: "x".repeat(2000) };
@@ -142,10 +199,16 @@ describe("metric bounds", () => {
         t.logMetric("m", i++, { attributes });
       }
       assert.ok(t.droppedCounts.metricPoints === 1);
-      assert.equal(t.logMetric("m", 1, { origin: "late", attributes }), undefined);
+      // A point of the same size takes its series' last place; a new series has none to take.
+      const late = t.logMetric("m", 1, { origin: "late", attributes });
+      const hash = late?.attributes["dreadnode.origin.hash"];
+      assert.match(String(hash), /^[0-9a-f]{16}$/);
+      assert.equal(t.metrics.m.points.at(-1)!.attributes["dreadnode.origin.hash"], hash);
       assert.equal(t.logMetric("other", 1, { origin: "late too", attributes }), undefined);
       const objects = JSON.parse(t.stateAttributes()["dreadnode.objects"] as string);
-      assert.deepEqual(objects, {});
+      assert.deepEqual(Object.values(objects).map((o) => (o as { value: unknown }).value), [
+        "late",
+      ]);
       assert.equal(t.metrics.other, undefined, "no empty series for a dropped first point");
       t.end();
     });
