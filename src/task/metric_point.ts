@@ -9,6 +9,7 @@
 import { reportOnce } from "../diagnostics.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
+import { safeString } from "../safe_string.ts";
 
 /** One stored metric point. */
 export interface MetricPoint {
@@ -53,10 +54,34 @@ export class Metric implements MetricPoint {
   ) {
     const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");
     this.value = value;
-    this.step = Number.isFinite(step) ? step as number : 0;
+    this.step = metricStep(step);
     this.timestamp = metricTimeMs(timestamp);
     this.attributes = Object.freeze(readRecord(attributes, "metric attributes"));
   }
+}
+
+/**
+ * A metric's step: a finite number as given; a BigInt or a string of decimal digits (a step read
+ * from a file or an argument) as the number it names; left out, 0. Anything else (NaN, ±Infinity,
+ * an object) is 0, reported once (`metric_invalid_step`), where dreadnode would store it as given.
+ *
+ * @param step The step given.
+ * @returns The step.
+ */
+export function metricStep(step: unknown): number {
+  if (typeof step === "number" && Number.isFinite(step)) return step;
+  if (step === undefined) return 0;
+  if (typeof step === "bigint" && Number.isFinite(Number(step))) return Number(step);
+  if (typeof step === "string" && /^\s*-?\d{1,15}\s*$/.test(step)) return Number(step);
+  reportOnce(
+    "metric_invalid_step",
+    "warn",
+    "metric_invalid_step",
+    `A metric step must be a finite number; ${
+      safeString(step).slice(0, 40)
+    } is stored as step 0 (reported once)`,
+  );
+  return 0;
 }
 
 /**

@@ -24,7 +24,7 @@ import { jsonLength } from "./_json_length.ts";
 import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
-import { Metric, toMetricValue } from "./metric_point.ts";
+import { Metric, metricStep, toMetricValue } from "./metric_point.ts";
 import type { MetricPoint } from "./metric_point.ts";
 
 /** How a logged value is combined with the earlier values of its series. */
@@ -227,7 +227,7 @@ export class MetricSeries {
     if (!Number.isFinite(value)) {
       return this.#reject(name, `its running ${effective} would not be a finite number`);
     }
-    const step = Number.isFinite(given.step) ? given.step as number : 0;
+    const step = metricStep(given.step);
     const attributes = readRecord(given.attributes, "metric attributes");
     // A placeholder of the hash's length, so that the point's size is known before it is stored.
     if (originHash !== undefined) attributes[ORIGIN_HASH] = "0".repeat(16);

@@ -231,7 +231,7 @@ describe("metric bounds", () => {
     assert.equal(s.add({ value: "x" } as never, undefined, bad.noPrototype), undefined);
     const plain = s.add({ value: 2, step: "4" } as never, undefined, "m");
     assert.deepEqual(plain?.attributes, {}, "missing attributes are {}");
-    assert.equal(plain?.step, 0);
+    assert.equal(plain?.step, 4, "a step of digits is the number it names");
     const summed = s.add({ value: 7n, step: 1, timestamp: 0, attributes: {} } as never, "sum", "m");
     assert.equal(summed?.value, 9);
     assert.deepEqual(s.rawValues, [2, 7]);

@@ -19,6 +19,22 @@ function series(values: number[], mode?: "min" | "max" | "avg" | "sum" | "count"
 }
 
 describe("metrics", () => {
+  it("reads a step given as a BigInt or digits, and reports one it cannot read", async () => {
+    await withTaskEnv((env) => {
+      const t = taskSpan("steps");
+      t.logMetric("m", 1, { step: 12n as unknown as number });
+      t.logMetric("m", 2, { step: " 7 " as unknown as number });
+      t.logMetric("m", 3, { step: 4 });
+      assert.deepEqual(env.codes(), []);
+      t.logMetric("m", 4, { step: NaN });
+      t.logMetric("m", 5, { step: "three" as unknown as number });
+      assert.deepEqual(t.metrics.m.steps, [12, 7, 4, 0, 0]);
+      assert.equal(new Metric(1, { step: 9n as unknown as number }).step, 9);
+      assert.deepEqual(env.codes(), ["metric_invalid_step"], "reported once");
+      t.end();
+    });
+  });
+
   it("keeps value, step, timestamp and attributes of each point", async () => {
     await withTaskEnv(async (env) => {
       const when = new Date("2026-01-02T03:04:05.123Z");
