@@ -40,6 +40,18 @@ function toolResults(bytes: number): string {
   return JSON.stringify(items);
 }
 
+/** A default policy counting how often it decides whether a key is sensitive. */
+function countingDecisions(): { policy: RedactionPolicy; decisions: () => number } {
+  const policy = new RedactionPolicy();
+  const decide = policy.isSensitiveKey;
+  let count = 0;
+  policy.isSensitiveKey = (key: string) => {
+    count++;
+    return decide.call(policy, key);
+  };
+  return { policy, decisions: () => count };
+}
+
 describe("redaction scan: work", () => {
   it("searches a megabyte for sensitive keys without lower-casing a copy of it", () => {
     const keys = new SensitiveKeys(new RedactionPolicy().keys, "exact", undefined);
@@ -60,13 +72,7 @@ describe("redaction scan: work", () => {
   });
 
   it("decides each key of a JSON attribute once, when none is sensitive", () => {
-    const policy = new RedactionPolicy();
-    const decide = policy.isSensitiveKey;
-    let decisions = 0;
-    policy.isSensitiveKey = (key: string) => {
-      decisions++;
-      return decide.call(policy, key);
-    };
+    const { policy, decisions } = countingDecisions();
     const attributes = {
       "gen_ai.usage": '{"prompt_tokens": 100, "completion_tokens": 30, "total_tokens": 130}',
       "tool.results": JSON.stringify({ max_tokens: 512, results: JSON.parse(toolResults(4096)) }),
@@ -76,23 +82,17 @@ describe("redaction scan: work", () => {
     const keyCount = [3, 1 + JSON.parse(attributes["tool.results"]).results.length * 4 + 1, 4, 3];
     assert.equal(policy.redactAttributes(attributes), attributes);
     // The attribute keys themselves, then each key of each JSON text (nested ones too) once.
-    assert.equal(decisions, 4 + keyCount.reduce((a, b) => a + b));
+    assert.equal(decisions(), 4 + keyCount.reduce((a, b) => a + b));
   });
 
   it("still decides the keys of a JSON text twice when one repeats", () => {
-    const policy = new RedactionPolicy();
-    const decide = policy.isSensitiveKey;
-    let decisions = 0;
-    policy.isSensitiveKey = (key: string) => {
-      decisions++;
-      return decide.call(policy, key);
-    };
+    const { policy, decisions } = countingDecisions();
     const text = '{"usage":{"secret":"s"},"usage":{"prompt_tokens":1}}';
     assert.equal(
       policy.redactAttributes({ a: text }).a,
       '{"usage":{"secret":"***REDACTED***"},"usage":{"prompt_tokens":1}}',
     );
-    assert.ok(decisions > 1 + 2, `${decisions} decisions`);
+    assert.ok(decisions() > 1 + 2, `${decisions()} decisions`);
   });
 
   it("reads no character one at a time to truncate a string without surrogates", () => {
