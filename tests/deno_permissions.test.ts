@@ -81,6 +81,46 @@ await tracing.shutdown();`,
     });
   });
 
+  it("takes a grant of the default port for an endpoint URL without one", async () => {
+    await withTempDir("tracelet-perm-", async (dir) => {
+      const out = await runDeno(
+        dir,
+        `import { configure, getTracer } from "PRESET";
+const tracing = configure({ project: "p", local: false, otlp: { endpoint: "http://127.0.0.1/v1/traces", timeoutMillis: 500 } });
+await getTracer().withSpan("work", () => 1);
+await tracing.shutdown();`,
+        [
+          "--allow-env",
+          "--allow-net=127.0.0.1:80",
+          "--allow-read=.tracelet",
+          "--allow-write=.tracelet",
+        ],
+      );
+      assert.equal(out.code, 0, out.stderr);
+      // Nothing listens on port 80 here: the export fails on the network, not on the permission.
+      assert.doesNotMatch(out.stderr, /Requires net access|--allow-net/, out.stderr);
+      assert.match(out.stderr, /export_failed: .*network/, out.stderr);
+    });
+  });
+
+  it("calls a fetch of your own without asking Deno for the endpoint's host", async () => {
+    await withTempDir("tracelet-perm-", async (dir) => {
+      const out = await runDeno(
+        dir,
+        `import { configure, getTracer } from "PRESET";
+let calls = 0;
+const fetch = async () => { calls++; return new Response(null, { status: 200 }); };
+const tracing = configure({ project: "p", local: false, otlp: { endpoint: "http://collector.invalid:4318/v1/traces", fetch } });
+await getTracer().withSpan("work", () => 1);
+const report = await tracing.shutdown();
+console.error("calls", calls, "exported", report.exported);`,
+        ["--allow-env", "--allow-read=.tracelet", "--allow-write=.tracelet"],
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /calls 1 exported 1/, out.stderr);
+    });
+  });
+
   it("reports an existing file it may not read as unreadable, not as missing", async () => {
     await withTempDir("tracelet-perm-", async (dir) => {
       await writeFile(join(dir, "secret.txt"), "x");

@@ -87,6 +87,24 @@ describe("the flat span line writer (spans.jsonl, WebSocket messages)", () => {
     assert.match(flatSpanLine(record), /"resource": \{"service\.name": "b"\}\}$/);
   });
 
+  it("reflects a frozen resource's mutable array or getter (a freeze is one level deep)", () => {
+    const args = ["--a"];
+    let tick = 0;
+    const attributes = Object.freeze({
+      "service.name": "svc",
+      args,
+      get tick() {
+        return tick;
+      },
+    }) as unknown as SpanRecord["attributes"];
+    const record = makeSpanRecord({ resource: Object.freeze({ attributes }) });
+    assert.equal(flatSpanLine(record), byDefinition(record));
+    args.push("--b");
+    tick = 5;
+    assert.equal(flatSpanLine(record), byDefinition(record));
+    assert.match(flatSpanLine(record), /"args": \["--a", "--b"\], "tick": 5\}\}$/);
+  });
+
   it("throws for a time outside the years 1-9999, as the flat object does", () => {
     const record = makeSpanRecord({ startTime: 1e30 });
     assert.throws(() => toFlatSpan(record), RangeError);

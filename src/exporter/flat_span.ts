@@ -102,14 +102,35 @@ function object(value: unknown): string {
   return pythonJsonLineOrThrow(value as JsonValue);
 }
 
-// A frozen map cannot change, so its text is kept for as long as the map lives.
-const frozenText = new WeakMap<object, string>();
+// The text of a map that cannot change (see `immutable`), kept for as long as the map lives;
+// `null` for a map found mutable once (its text is written every time).
+const frozenText = new WeakMap<object, string | null>();
 
 function frozenObject(value: unknown): string {
-  if (typeof value !== "object" || value === null || !Object.isFrozen(value)) return object(value);
+  if (typeof value !== "object" || value === null) return object(value);
   let written = frozenText.get(value);
-  if (written === undefined) frozenText.set(value, written = object(value));
-  return written;
+  if (written === undefined) {
+    written = Object.isFrozen(value) && immutable(value) ? object(value) : null;
+    frozenText.set(value, written);
+  }
+  return written ?? object(value);
+}
+
+const isPrimitive = (item: unknown) => item === null || typeof item !== "object";
+
+/**
+ * Whether a frozen map's text can never change: `Object.freeze` is one level deep, so each value
+ * must be a plain data property holding a primitive or a frozen array of primitives (a tracer's
+ * resource is; a record from elsewhere may hold a mutable array or a getter).
+ */
+function immutable(map: object): boolean {
+  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(map))) {
+    if (!("value" in descriptor)) return false;
+    const item: unknown = descriptor.value;
+    if (isPrimitive(item)) continue;
+    if (!Array.isArray(item) || !Object.isFrozen(item) || !item.every(isPrimitive)) return false;
+  }
+  return true;
 }
 
 function writeLine(span: SpanRecord): string {

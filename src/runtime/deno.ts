@@ -46,9 +46,10 @@ function denoFetch(inner: FetchLike | undefined): FetchLike {
   const send: FetchLike = inner ?? ((url, init) => fetch(url, init));
   return async (url, init) => {
     try {
-      // Asked first: in a terminal, Deno would stop the program to prompt for the host.
-      const deno = getDeno();
-      const host = hostOf(url);
+      // Asked first: in a terminal, Deno's fetch would stop the program to prompt for the host.
+      // A fetch of your own is not asked for (it may go elsewhere, or nowhere: a test double).
+      const deno = inner === undefined ? getDeno() : undefined;
+      const host = deno === undefined ? undefined : hostOf(url);
       if (deno !== undefined && host !== undefined) {
         const denied = deniedAccess(deno, { name: "net", host });
         if (denied !== undefined) throw denied;
@@ -61,10 +62,16 @@ function denoFetch(inner: FetchLike | undefined): FetchLike {
   };
 }
 
-/** The `host[:port]` of a URL, or undefined when it is not one (fetch reports that itself). */
+/**
+ * The `host:port` Deno checks a fetch of a URL against, the default port written out (a grant of
+ * `collector.example:443` covers `https://collector.example/…`), or undefined when it is not an
+ * http(s) URL (fetch reports that itself).
+ */
 function hostOf(url: string): string | undefined {
   try {
-    return new URL(url).host || undefined;
+    const { hostname, port, protocol } = new URL(url);
+    if (hostname === "" || (protocol !== "http:" && protocol !== "https:")) return undefined;
+    return `${hostname}:${port || (protocol === "https:" ? "443" : "80")}`;
   } catch {
     return undefined;
   }

@@ -286,7 +286,10 @@ export class MetricSeries {
     this.#min = next.min;
     this.#max = next.max;
     if (!fits) return undefined;
-    if (originHash !== undefined) attributes[ORIGIN_HASH] = originHash();
+    // A point in the last one's place stores no origin object: each would stay in the task's
+    // object store after its point is replaced, and fill it (10,000 objects) for a long loop.
+    if (replace) delete attributes[ORIGIN_HASH];
+    else if (originHash !== undefined) attributes[ORIGIN_HASH] = originHash();
     if (budget !== undefined) budget.left -= chars - (replace ? this.#lastChars : 0);
     this.#lastChars = chars;
     const point: MetricPoint = {
@@ -383,7 +386,7 @@ export class MetricSeries {
     return new Metric(value as number, {
       step: last.step,
       timestamp: last.timestamp,
-      attributes: { aggregation: mode, count: this.#points.length },
+      attributes: { aggregation: mode, count: this.#n },
     });
   }
 
