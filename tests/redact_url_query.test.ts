@@ -57,6 +57,19 @@ describe("URL query secrets", () => {
     assert.equal(policy.redactAttributes(kept), kept);
   });
 
+  it("masks a parameter whose `=` is percent-encoded, as a server decoding first reads it", () => {
+    const policy = new RedactionPolicy();
+    const out = policy.redactAttributes({
+      "url.full": "https://h.test/p?token%3DSECRET1&page=2",
+      "url.query": "api_key%3dSECRET2",
+      "http.target": "/x?q%3Dsearch%20words&password%3D",
+    });
+    assert.equal(out["url.full"], `https://h.test/p?token%3D${ER}&page=2`);
+    assert.equal(out["url.query"], `api_key%3d${ER}`);
+    assert.equal(out["http.target"], `/x?q%3Dsearch%20words&password%3D${ER}`, "others kept");
+    assert.ok(!JSON.stringify(out).includes("SECRET"));
+  });
+
   it("masks PHP/Rails bracketed names by the name before or inside the brackets", () => {
     const policy = new RedactionPolicy();
     const masked = (key: string, text: string) => policy.redactAttributes({ [key]: text })[key];

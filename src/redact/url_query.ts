@@ -5,6 +5,8 @@
  * (`recordQuery: true`, or a URL attribute set by hand) never carries a token the policy covers.
  * A name in the PHP and Rails form of nested keys (`user[password]`, `api_key[]`) is sensitive
  * when its name before the brackets, or a name inside them, is: as `{"user":{"password":…}}` is.
+ * A parameter without `=` whose `=` is percent-encoded (`token%3DSECRET`) is read as a server that
+ * decodes the query before splitting it reads it: its value after the `%3D` is masked.
  *
  * @module
  */
@@ -45,7 +47,16 @@ export function maskUrlQuery(
   const value = encodeURIComponent(replacement);
   const parts = text.slice(start, end).split("&").map((part) => {
     const eq = part.indexOf("=");
-    if (eq <= 0 || !isSensitiveName(decodeName(part.slice(0, eq)), isSensitive)) return part;
+    if (eq < 0) {
+      // `token%3DSECRET`: a server that decodes before it splits reads `token=SECRET`.
+      const encoded = part.search(/%3d/i);
+      if (encoded <= 0 || !isSensitiveName(decodeName(part.slice(0, encoded)), isSensitive)) {
+        return part;
+      }
+      changed = true;
+      return `${part.slice(0, encoded + 3)}${value}`;
+    }
+    if (eq === 0 || !isSensitiveName(decodeName(part.slice(0, eq)), isSensitive)) return part;
     changed = true;
     return `${part.slice(0, eq + 1)}${value}`;
   });
