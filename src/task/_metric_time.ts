@@ -41,10 +41,10 @@ function isoMs(text: string): number {
  * A metric timestamp in epoch milliseconds: a valid `Date`, an ISO-8601 date-time string (as
  * Python's `isoformat()` writes it; one without an offset is UTC) or a number between 1970 and
  * 2540, else now, as for span times (a year past 9999 has no ISO-8601 form to write when the task
- * ends). A time in microseconds by mistake is far outside and becomes now; one in seconds (Unix
- * time, as Python's `time.time()` gives) is inside, and is kept as milliseconds: January 1970. A
- * timestamp of another type, an invalid `Date` or any other string (`"5"`, `"yesterday"`, an RFC
- * 2822 date) is reported once.
+ * ends). A time in microseconds by mistake is far outside and becomes now, reported once; one in
+ * seconds (Unix time, as Python's `time.time()` gives) is inside, and is kept as milliseconds:
+ * January 1970. A timestamp of another type, an invalid `Date` or any other string (`"5"`,
+ * `"yesterday"`, an RFC 2822 date) is reported once.
  *
  * @param value The timestamp as given.
  * @returns Epoch milliseconds.
@@ -58,6 +58,16 @@ export function metricTimeMs(value: unknown): number {
     ms = undefined; // A revoked proxy or a throwing getTime.
   }
   if (isTimeInRange(ms)) return ms;
+  if (typeof value === "number" && Number.isFinite(value)) {
+    reportOnce(
+      "metric_timestamp_range",
+      "warn",
+      "metric_invalid_timestamp",
+      `Metric timestamp ${value} is outside 1970-2540 in epoch milliseconds (microseconds or ` +
+        `nanoseconds by mistake?); using now (reported once)`,
+    );
+    return Date.now();
+  }
   const readable = typeof ms === "number" && ms === ms; // A NaN is an invalid Date or string.
   if (value !== undefined && value !== null && !readable) {
     reportOnce(

@@ -280,8 +280,12 @@ describe("metric bounds", () => {
         assert.ok(point.timestamp >= before && point.timestamp <= Date.now() + 1000);
       }
       assert.deepEqual(env.codes(), ["metric_invalid_timestamp"]);
-      t.logMetric("m", 1, { timestamp: 1e20 }); // out of range: now, as for span times
-      assert.deepEqual(env.codes(), ["metric_invalid_timestamp"]);
+      // Out of range (microseconds by mistake): now, as for span times, and reported once.
+      const micros = t.logMetric("m", 1, { timestamp: 1767323045123456 }) as MetricPoint;
+      assert.ok(micros.timestamp >= before && micros.timestamp <= Date.now() + 1000);
+      t.logMetric("m", 1, { timestamp: 1e20 });
+      assert.deepEqual(env.codes(), ["metric_invalid_timestamp", "metric_invalid_timestamp"]);
+      assert.equal(env.diagnostics.filter((d) => /microseconds/.test(d.message)).length, 1);
       t.end();
     });
   });
