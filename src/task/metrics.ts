@@ -248,7 +248,8 @@ export class MetricSeries {
     const stored = this.#points.length;
     const overBudget = budget !== undefined && chars > budget.left + (full ? this.#lastChars : 0);
     const fits = !overBudget || (stored > 0 && chars <= budget!.left + this.#lastChars);
-    const replace = stored > 0 && (full || overBudget) && fits;
+    // Once `fits` holds, a point past either bound has a stored point whose place it takes.
+    const replace = full || overBudget;
     if (full) {
       this.dropped++;
       reportOnce(
