@@ -78,6 +78,29 @@ export function renderReadmeBlock(runs: readonly RunResult[], targets: readonly 
 }
 
 /**
+ * The README text with its benchmark block rebuilt from the runs.
+ *
+ * @param readme The README's current text.
+ * @param runs The saved runs.
+ * @param targets The "targets at a glance" lines of RESULTS.md.
+ * @returns The new text, or `undefined` when the README has no block markers.
+ */
+export function withReadmeBlock(
+  readme: string,
+  runs: readonly RunResult[],
+  targets: readonly string[],
+): string | undefined {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return undefined;
+  const block = renderReadmeBlock(runs, targets);
+  return readme.slice(0, start) + block + readme.slice(end + END.length);
+}
+
+/** The path of the top-level README.md. */
+export const README_PATH: string = README;
+
+/**
  * Replaces the README's benchmark block, if the README has the markers.
  *
  * @param runs The saved runs.
@@ -86,11 +109,8 @@ export function renderReadmeBlock(runs: readonly RunResult[], targets: readonly 
  */
 export function updateReadme(runs: readonly RunResult[], targets: readonly string[]): boolean {
   if (runs.length === 0 || !existsSync(README)) return false;
-  const text = readFileSync(README, "utf8");
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  if (start < 0 || end < start) return false;
-  const block = renderReadmeBlock(runs, targets);
-  writeFileSync(README, text.slice(0, start) + block + text.slice(end + END.length));
+  const text = withReadmeBlock(readFileSync(README, "utf8"), runs, targets);
+  if (text === undefined) return false;
+  writeFileSync(README, text);
   return true;
 }

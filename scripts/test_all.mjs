@@ -63,6 +63,13 @@ const STATIC_CHECKS = [
     cmd: "deno",
     args: () => ["doc", "--lint", ...new Set(Object.values(DENO_JSON.exports))],
   },
+  {
+    // The published numbers (bench/RESULTS.md, the README's block) are what the saved runs
+    // (bench/results/*.json) render to: no hand-edited or unsaved numbers.
+    name: "benchmark numbers match bench/results",
+    cmd: "deno",
+    args: ["run", "--allow-read", "bench/check_published.ts"],
+  },
 ];
 /** deno.json, for its export map. */
 const DENO_JSON = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
