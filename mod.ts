@@ -67,11 +67,10 @@ export { cleanStr, cleanTags } from "./src/clean.ts";
 export { VERSION } from "./src/version.ts";
 
 // Configuration
-export { configure } from "./src/portable.ts";
+export { configure, getConfig } from "./src/portable.ts";
 export { configureWith } from "./src/configure.ts";
 export type { Configured, ConfigureOptions, RuntimeParts } from "./src/configure.ts";
 export type { PipelineOptions } from "./src/pipeline.ts";
-export { getConfig } from "./src/config_state.ts";
 export type { LocalFiles, TraceletConfig } from "./src/config_state.ts";
 
 // Context

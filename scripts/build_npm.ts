@@ -50,9 +50,11 @@ export const AUTO_CONDITIONS: readonly (readonly [string, string])[] = [
 ];
 
 /**
- * The modules with an effect at import: each preset registers its runtime parts as the fallback
- * configuration (so `run()` works without `configure()`), and every module that imports one of
- * them, directly or not, has that effect too (`mod.ts`, `web.ts`, the `./auto` variants). A
+ * The modules with an effect at import: the Node, Deno and Workers presets register their runtime
+ * parts as the fallback configuration (so `run()` works without `configure()`), and every module
+ * that imports one of them, directly or not, has that effect too (the `./auto` variants). The
+ * portable parts (`mod.ts`, `web.ts`) are registered on first use instead, so the package entry
+ * stays side-effect free and tree-shakes. A
  * bundler drops a module marked side-effect free whose exports go unused, and with it the imports
  * that registered. Every other module is side-effect free. The bundle-budget script reads the
  * same list.

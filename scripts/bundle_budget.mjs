@@ -170,8 +170,16 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   found its shutdown handing spans to a batch queue smaller than its chunks (spans dropped as
  *   `queue_full`); the pipeline now sizes the chunks from the batch queue's bounds, whose defaults
  *   the batch processor exports for it (+12 B).
+ * - 10482 → 10615 (2026-12-06, fifteenth session): an agents audit found a program importing no
+ *   runtime preset (the package entry alone, or `./agents` alone, as the agents layer's own doc
+ *   example does) on Node, Deno or Bun losing the active span at the first `await`: a span started
+ *   after it inside `withSpan` began a new trace, and agent spans after it were not recorded, both
+ *   silently. The default context manager is now AsyncLocalStorage where
+ *   `process.getBuiltinModule("node:async_hooks")` offers it (+133 B). The same session made the
+ *   package entry tree-shake (it bundled every layer, 42.8 kB gzip, for this very program): the
+ *   program imported from `mod.ts` is now checked against this ceiling too.
  */
-const CEILING_GZIP_BYTES = 10482;
+const CEILING_GZIP_BYTES = 10615;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
@@ -199,6 +207,27 @@ const PROGRAMS = [
     source: `import { BatchSpanProcessor } from ${src("src/processor/batch.ts")};
 import { Tracer } from ${src("src/tracer.ts")};
 import { OtlpHttpExporter } from ${src("src/exporter/otlp_http.ts")};
+export default {
+  async fetch(_request, env, ctx) {
+    const exporter = new OtlpHttpExporter({ endpoint: env.OTLP_ENDPOINT });
+    const tracer = new Tracer({
+      serviceName: "budget",
+      processors: [new BatchSpanProcessor(exporter, { timers: false })],
+    });
+    tracer.startSpan("work").end();
+    ctx.waitUntil(tracer.forceFlush());
+    return new Response("ok");
+  },
+};
+`,
+  },
+  {
+    // The same program importing from the package entry, as npm and JSR users write it: the
+    // entry must tree-shake to the core (it bundled every layer, 42.8 kB gzip, while a module
+    // imported at the entry registered the portable defaults at import).
+    name: "core via mod.ts",
+    ceiling: CEILING_GZIP_BYTES,
+    source: `import { BatchSpanProcessor, OtlpHttpExporter, Tracer } from ${src("mod.ts")};
 export default {
   async fetch(_request, env, ctx) {
     const exporter = new OtlpHttpExporter({ endpoint: env.OTLP_ENDPOINT });
@@ -318,13 +347,15 @@ async function main() {
   // With --json, stdout carries only the JSON; the verdict lines go to stderr.
   const say = process.argv.includes("--json") ? console.error : console.log;
   let grew = false;
-  for (const r of results.filter((r) => r.budget !== undefined)) {
-    say(
-      r.gzip <= r.budget
-        ? `target: met, ${r.name} is ${r.gzip} B min+gzip, within ${r.budget} B`
-        : `target: NOT MET, ${r.name} is ${r.gzip} B min+gzip, ${r.gzip - r.budget} B above ` +
-          `the ${r.budget} B target (issue 5 stays open)`,
-    );
+  for (const r of results.filter((r) => r.ceiling !== undefined)) {
+    if (r.budget !== undefined) {
+      say(
+        r.gzip <= r.budget
+          ? `target: met, ${r.name} is ${r.gzip} B min+gzip, within ${r.budget} B`
+          : `target: NOT MET, ${r.name} is ${r.gzip} B min+gzip, ${r.gzip - r.budget} B above ` +
+            `the ${r.budget} B target (issue 5 stays open)`,
+      );
+    }
     if (r.gzip > r.ceiling) {
       grew = true;
       say(`ratchet: FAILED, ${r.name} grew past its ${r.ceiling} B ceiling`);

@@ -126,6 +126,11 @@ export function setConfigFallback(
   s.failure = undefined;
 }
 
+/** @returns Whether default parts were registered (by a preset at import, or on first use). */
+export function hasConfigFallback(): boolean {
+  return slot().fallback !== undefined;
+}
+
 /** The tracer the user installed with `setTracer` (not a configuration's), if any. */
 function ownTracer(s: ConfigSlot): Tracer | undefined {
   const installed = installedTracer();

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Context } from "./context.ts";
-import { SyncContextManager } from "./sync_manager.ts";
+import { defaultContextManager } from "./default_manager.ts";
 
 /** Tracks the active {@linkcode Context} across synchronous and (where supported) async code. */
 export interface ContextManager {
@@ -32,12 +32,13 @@ const SLOT = Symbol.for("tracelet.context");
 const globals = globalThis as unknown as Record<symbol, ContextSlot | undefined>;
 
 function slot(): ContextSlot {
-  return globals[SLOT] ??= { manager: new SyncContextManager() };
+  return globals[SLOT] ??= { manager: defaultContextManager() };
 }
 
 /**
- * The process-wide context manager (a synchronous stack until a preset installs
- * AsyncLocalStorage).
+ * The process-wide context manager: until a preset or `setContextManager` installs one, the
+ * runtime's AsyncLocalStorage where `process.getBuiltinModule` offers it (Node 20.16+, Deno, Bun,
+ * Workers with `nodejs_compat`), else a synchronous stack.
  *
  * @returns The active manager.
  */

@@ -9,6 +9,7 @@
 import { apiConfig, configuredTracer } from "../config_state.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { reportOnce } from "../diagnostics.ts";
+import { ensureDefaultParts } from "../portable.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
 
@@ -27,6 +28,7 @@ export interface TaskEnv {
  */
 export function taskEnv(): TaskEnv {
   try {
+    ensureDefaultParts();
     return apiConfig();
   } catch (error) {
     reportOnce(
