@@ -17,9 +17,11 @@ import { isObject } from "../option_rules.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import { safeString } from "../safe_string.ts";
+import { settlesWithin } from "../settles_within.ts";
 import { utf8Decoder } from "../utf8.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import type { JsonValue } from "../serialize/types.ts";
+import { AbortGroup } from "./_abort_group.ts";
 import { queuedRedaction } from "./_queued_policy.ts";
 import { sanitizeForBackend } from "./_sanitize.ts";
 import { getTracingExportApiKey } from "./provider.ts";
@@ -66,7 +68,11 @@ export interface BackendSpanExporterOptions {
   baseDelayMs?: number;
   /** Upper bound of the doubled delay in ms. Default 30000. */
   maxDelayMs?: number;
-  /** Time limit of one HTTP attempt in ms. Default 60000. */
+  /**
+   * Time limit of one HTTP attempt in ms, its body included: the request is then aborted, and
+   * given up on even if a custom `fetch` ignores its signal; it counts as a failed attempt (retried
+   * as a network error is). Default 60000.
+   */
   requestTimeoutMs?: number;
   /**
    * Shrink records to what the backend accepts: `span_data.input` / `output` cut to
@@ -117,6 +123,15 @@ function isOfficialEndpoint(endpoint: string): boolean {
   return endpoint.replace(/\/+$/, "") === OPENAI_TRACES_ENDPOINT;
 }
 
+/**
+ * The outcome of an HTTP answer: `"ok"` for 2xx, else `"HTTP <status>: <body start>"` with every
+ * secret masked (before the cut: a key echoed across it leaves no prefix behind).
+ */
+function statusOutcome(status: number, answer: string, secrets: string[]): string {
+  if (status >= 200 && status < 300) return "ok";
+  return `HTTP ${status || "3xx (a redirect)"}: ${maskSecrets(answer, secrets, 300)}`;
+}
+
 /** A string option: undefined when not a non-blank string. */
 function text(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
@@ -132,7 +147,10 @@ function text(value: unknown): string | undefined {
  * A back-off never outlasts the caller's deadline or abort signal, nor `shutdown()`; when a
  * `BatchTraceProcessor` shuts down with a timeout, back-off ends at once and a failed request is
  * retried without waiting. Without an API key nothing is sent (reported as
- * `openai_export_no_key`). `export()` never rejects;
+ * `openai_export_no_key`). An attempt ends after `requestTimeoutMs`, even with a `fetch` that
+ * ignores its signal and never settles. The exporter holds no `AbortController` between exports,
+ * so one made at a Worker's global scope, or in one request and used in the next, works on
+ * Cloudflare Workers. `export()` never rejects;
  * problems are reported through diagnostics (at most once a minute per code), with every key
  * replaced by `[REDACTED]`.
  *
@@ -158,7 +176,11 @@ export class BackendSpanExporter {
   readonly #maxFieldBytes: number;
   readonly #env: (name: string) => string | undefined;
   readonly #fetch: BackendFetch;
-  readonly #closed = new AbortController();
+  /**
+   * The `stop` controllers of the requests in progress; aborted by `shutdown()`. No controller is
+   * made here: workerd refuses one at global scope and ties it to the request that made it.
+   */
+  readonly #closed = new AbortGroup();
   /** Reports at most once a minute per code, with every key masked. */
   readonly #warn: Warn = throttledWarner([]);
 
@@ -311,11 +333,12 @@ export class BackendSpanExporter {
     const project = this.#project ?? this.#setting("OPENAI_PROJECT_ID");
     if (organization !== undefined) headers["openai-organization"] = organization;
     if (project !== undefined) headers["openai-project"] = project;
-    // Aborted by the caller's signal or by shutdown(); ends the attempt and the back-off.
-    const stop = new AbortController();
+    // Aborted by the caller's signal or by shutdown(); ends the attempt and the back-off. Made
+    // here, by the request that posts (workerd), and released when the post ends.
+    const stop = this.#closed.open();
     const onAbort = (): void => stop.abort();
-    for (const s of [signal, this.#closed.signal]) s?.addEventListener("abort", onAbort);
-    if (signal?.aborted || this.#closed.signal.aborted) stop.abort();
+    signal?.addEventListener("abort", onAbort);
+    if (signal?.aborted) stop.abort();
     // Aborted by `stop` or by `hurry`: ends the back-off only.
     const backoff = new AbortController();
     const endBackoff = (): void => backoff.abort();
@@ -348,12 +371,17 @@ export class BackendSpanExporter {
         delay = Math.min(delay * 2, this.#maxDelayMs);
       }
     } finally {
-      for (const s of [signal, this.#closed.signal]) s?.removeEventListener("abort", onAbort);
+      this.#closed.release(stop);
+      signal?.removeEventListener("abort", onAbort);
       for (const s of [stop.signal, hurry]) s?.removeEventListener("abort", endBackoff);
     }
   }
 
-  /** One HTTP attempt: `"ok"`, `"HTTP <status>: <body start, secrets masked>"`, or why it failed. */
+  /**
+   * One HTTP attempt: `"ok"`, `"HTTP <status>: <body start, secrets masked>"`, or why it failed.
+   * It ends after `timeout` ms, or when `stop` aborts, even if the fetch ignores its signal and
+   * never settles (a custom fetch): that attempt is then given up as one with no answer.
+   */
   async #attempt(
     headers: Record<string, string>,
     body: string,
@@ -362,31 +390,38 @@ export class BackendSpanExporter {
     secrets: string[],
   ): Promise<string> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeout);
-    const onStop = (): void => controller.abort();
-    stop.addEventListener("abort", onStop);
+    let wake!: () => void;
+    const onStop = new Promise<void>((resolve) => wake = resolve);
+    const onAbort = (): void => (controller.abort(), wake());
+    stop.addEventListener("abort", onAbort);
+    let outcome: string | undefined; // set when the request settles
+    let status: number | undefined; // set when the response arrives
+    const request = (async () => {
+      try {
+        const response = await this.#fetch(this.endpoint, {
+          method: "POST",
+          headers,
+          body,
+          redirect: "manual", // never re-send the key and data elsewhere; a redirect is a failure
+          signal: controller.signal,
+        });
+        status = response.status;
+        // At most 1 MiB: an error page of any size is not buffered whole.
+        const answer = await readBodyStart(response).then((b) => utf8Decoder.decode(b), () => "");
+        outcome = statusOutcome(status, answer, secrets);
+      } catch (error) {
+        outcome = stop.aborted ? "aborted" : `network error: ${safeString(error)}`;
+      }
+    })();
     try {
-      const response = await this.#fetch(this.endpoint, {
-        method: "POST",
-        headers,
-        body,
-        redirect: "manual", // never re-send the key and data elsewhere; a redirect is a failure
-        signal: controller.signal,
-      });
-      // At most 1 MiB: an error page of any size is not buffered whole.
-      const answer = await readBodyStart(response).then((b) => utf8Decoder.decode(b), () => "");
-      if (response.status >= 200 && response.status < 300) return "ok";
-      // Masked before it is cut: a key echoed across the cut leaves no prefix behind.
-      return `HTTP ${response.status || "3xx (a redirect)"}: ${maskSecrets(answer, secrets, 300)}`;
-    } catch (error) {
-      return stop.aborted
-        ? "aborted"
-        : controller.signal.aborted
-        ? `no answer within ${Math.round(timeout)} ms`
-        : `network error: ${safeString(error)}`;
+      const inTime = await settlesWithin(Promise.race([request, onStop]), timeout);
+      if (outcome !== undefined) return outcome;
+      controller.abort(); // a fetch that honours its signal ends now; one that ignores it is left
+      // A status whose body did not come in time (cut short, as the abort cuts it) still counts.
+      if (status !== undefined) return statusOutcome(status, "", secrets);
+      return inTime ? "aborted" : `no answer within ${Math.round(timeout)} ms`; // in time: stopped
     } finally {
-      clearTimeout(timer);
-      stop.removeEventListener("abort", onStop);
+      stop.removeEventListener("abort", onAbort);
     }
   }
 }

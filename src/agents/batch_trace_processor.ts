@@ -10,8 +10,10 @@ import { Fifo } from "../fifo.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
 import type { TimerHandle } from "../processor/_timer.ts";
+import { isPromiseLike } from "../promise_like.ts";
 import { runtimeKey } from "../runtime/_globals.ts";
 import { settlesWithin } from "../settles_within.ts";
+import { AbortGroup } from "./_abort_group.ts";
 import { estimateItemBytes } from "./_item_bytes.ts";
 import { noteQueuedRedaction } from "./_queued_policy.ts";
 import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
@@ -63,7 +65,10 @@ export interface BatchTraceProcessorOptions {
    * (0–1]. Default 0.7.
    */
   exportTriggerRatio?: number;
-  /** Longest `forceFlush()`, and `shutdown()` without a timeout, in ms. Default 30000. */
+  /**
+   * Longest `forceFlush()`, and `shutdown()` without a timeout, in ms; an export on the schedule
+   * is waited for this long (plus half a second) at most. Default 30000.
+   */
   timeoutMs?: number;
   /**
    * Whether to export on a timer (which never keeps a process alive). Default: true, except on
@@ -80,6 +85,8 @@ const DELIVERED = Symbol.for("tracelet.agents.delivered");
  * `setTraceProcessors([...])`, without a new promise per span.
  */
 const DONE: Promise<void> = Promise.resolve();
+/** How long past its deadline an export is still waited for (as the core batch processor does). */
+const EXPORT_GRACE_MS = 500;
 
 const shared = globalThis as unknown as Record<symbol, WeakMap<object, number> | undefined>;
 /** Items delivered per processor, shared by every copy of tracelet (one runs the exit flush). */
@@ -106,7 +113,11 @@ export function deliveredBy(processor: unknown): number {
  * item count and by estimated bytes: when it is full the new item is dropped (reported once as
  * `agent_queue_full` until the queue drains).
  * Exports run one at a time; an exporter that throws loses only its batch (reported as
- * `agent_export_failed`).
+ * `agent_export_failed`). An export still unsettled half a second past its deadline (the flush's
+ * or shutdown's, else `timeoutMs` after it started), such as one whose exporter ignores its
+ * signal, is no longer waited for (`agent_export_timeout`): the next export starts, and its batch
+ * is not counted as delivered though a slow exporter may still deliver it. The processor holds no `AbortController` between exports, so it can be
+ * made at a Worker's global scope and used from every request.
  *
  * @example
  * ```ts
@@ -126,8 +137,13 @@ export class BatchTraceProcessor implements TracingProcessor {
   readonly #delayMs: number;
   readonly #timeoutMs: number;
   readonly #timers: boolean;
-  readonly #stop = new AbortController();
-  readonly #hurry = new AbortController();
+  /**
+   * The `signal` and `hurry` controllers of the exports in progress, one each per export, made by
+   * the request that exports (workerd ties a controller to the request that made it, and refuses
+   * one at global scope); aborted by `shutdown()`, which leaves later exports' aborted too.
+   */
+  readonly #stops = new AbortGroup();
+  readonly #hurries = new AbortGroup();
   /** Items waiting to be exported, oldest first (a head-index queue: taking a batch is O(batch)). */
   readonly #queue = new Fifo<TraceView | SpanView>();
   /** The estimated bytes of each item of `#queue`, in step with it. */
@@ -235,7 +251,8 @@ export class BatchTraceProcessor implements TracingProcessor {
    * Stops accepting items and exports what is queued within `timeout`. Given a timeout, it first
    * tells the exporter to stop waiting between retries (an export backing off retries at once),
    * as the OpenAI Agents SDK does. At the deadline requests are aborted and what is still queued
-   * is dropped (reported as `agent_queue_dropped`). Idempotent.
+   * is dropped (reported as `agent_queue_dropped`); an export no longer waited for is aborted
+   * when the shutdown ends. Idempotent.
    *
    * @param timeout Time limit in ms (default `timeoutMs`, and then retries wait as usual).
    * @returns Resolves when done, at the deadline at the latest.
@@ -244,12 +261,13 @@ export class BatchTraceProcessor implements TracingProcessor {
     return this.#shutdown ??= (async () => {
       this.#closed = true;
       this.#clearTimer();
-      if (timeout !== undefined) this.#hurry.abort();
+      if (timeout !== undefined) this.#hurries.abort();
       const ms = Math.min(numberAtLeast(timeout, 0, this.#timeoutMs), MAX_TIMER_MS);
-      const abort = setBackgroundTimer(() => this.#stop.abort(), ms);
-      const done = await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
+      const abort = setBackgroundTimer(() => this.#stops.abort(), ms);
+      await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
       clearBackgroundTimer(abort);
-      if (!done) this.#stop.abort();
+      // At the deadline, or now: the exports no longer waited for are told to stop too.
+      this.#stops.abort();
       const left = this.queueLength;
       this.#queue.clear();
       this.#sizes.clear();
@@ -322,17 +340,7 @@ export class BatchTraceProcessor implements TracingProcessor {
         const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
         for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
         left -= batch.length;
-        try {
-          await this.#exporter.export(batch, this.#stop.signal, deadline, this.#hurry.signal);
-          sent += batch.length;
-        } catch (error) {
-          report(
-            "error",
-            "agent_export_failed",
-            `A trace exporter failed: ${batch.length} traces and spans dropped`,
-            error,
-          );
-        }
+        if (await this.#export(batch, deadline)) sent += batch.length;
       }
       if (deadline === undefined || Date.now() < deadline) {
         delivered.set(this, deliveredBy(this) + sent);
@@ -342,6 +350,48 @@ export class BatchTraceProcessor implements TracingProcessor {
       }
       this.#arm();
     });
+  }
+
+  /**
+   * Exports one batch with controllers of its own, and waits for it until half a second past its
+   * deadline (`timeoutMs` from now without one): an export that never settles (an exporter that
+   * ignores its signal) must not hold up the exports after it. One given up on keeps its
+   * controllers until it settles, so a shutdown still aborts it. Never rejects.
+   *
+   * @returns Whether the export settled in time without an error.
+   */
+  async #export(batch: (TraceView | SpanView)[], deadline: number | undefined): Promise<boolean> {
+    const stop = this.#stops.open();
+    const hurry = this.#hurries.open();
+    const release = (): void => {
+      this.#stops.release(stop);
+      this.#hurries.release(hurry);
+    };
+    let settled: Promise<void> | undefined;
+    try {
+      const result = this.#exporter.export(batch, stop.signal, deadline, hurry.signal);
+      if (!isPromiseLike(result)) return true;
+      settled = Promise.resolve(result).finally(release);
+      const ms = (deadline ?? Date.now() + this.#timeoutMs) + EXPORT_GRACE_MS - Date.now();
+      if (await settlesWithin(settled, ms)) return true;
+      report(
+        "warn",
+        "agent_export_timeout",
+        `A trace exporter did not settle within ${Math.round(ms)} ms: the next export starts ` +
+          `without waiting for it (its ${batch.length} traces and spans may still be delivered, ` +
+          `and are not counted as delivered)`,
+      );
+    } catch (error) {
+      report(
+        "error",
+        "agent_export_failed",
+        `A trace exporter failed: ${batch.length} traces and spans dropped`,
+        error,
+      );
+    } finally {
+      if (settled === undefined) release(); // no promise (or a throw): the export is over
+    }
+    return false;
   }
 
   /** Waits for `work` at most `ms`; reports when it did not finish in time. */
