@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { toDeadline } from "./deadline.ts";
 import { peekConfig, setConfig, setConfigFallback } from "./config_state.ts";
 import { checkConfigureOptions, reportUnknownOptions } from "./configure_checks.ts";
 import type { LocalFiles, TraceletConfig } from "./config_state.ts";
@@ -99,7 +100,8 @@ export interface RuntimeParts {
 export interface Configured extends TraceletConfig {
   /**
    * Flushes and shuts the pipeline down, and waits for the event logs still being written (at
-   * most 30 s, or a second past `deadline`); resolves with the final report.
+   * most 30 s, or a second past `deadline`: epoch ms, or a timeout in ms when below 10^12);
+   * resolves with the final report.
    */
   readonly shutdown: (deadline?: number) => Promise<FlushReport>;
   /**
@@ -240,12 +242,14 @@ function makeConfigured(
     env,
     flush: async () => void await forceFlush(),
     forceFlush,
-    shutdown: (deadline?: number) =>
-      withWrites(
+    shutdown: (given?: number) => {
+      const deadline = toDeadline(given); // epoch ms, or a timeout in ms (below 10^12)
+      return withWrites(
         retirement(tracer) ??
           tracer.shutdown(deadline).then((report) => awaitRetirements(report, deadline)),
         deadline,
-      ),
+      );
+    },
   };
 }
 

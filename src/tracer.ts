@@ -319,7 +319,7 @@ export class Tracer implements SpanPipeline {
   /**
    * Flushes and shuts down every processor. Idempotent per processor.
    *
-   * @param deadline Epoch-ms limit.
+   * @param deadline Epoch-ms limit (a number below 10^12 is a timeout in ms from now).
    * @returns The merged final report; never rejects.
    */
   shutdown(deadline?: number): Promise<FlushReport> {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { toDeadline } from "../deadline.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
@@ -283,7 +284,8 @@ export class BatchSpanProcessor implements SpanProcessor {
    * export already running (it keeps its own) is waited for at most half a second past it; one
    * that ends later is counted in the next report.
    *
-   * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMs` from now.
+   * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMs` from now
+   *   (a number below 10^12 is a timeout in ms from now).
    * @returns What happened since the previous flush; always resolves.
    */
   forceFlush(deadline?: number): Promise<FlushReport> {
@@ -295,7 +297,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     clearBackgroundTimer(this.#timer);
     this.#timer = undefined;
     // A deadline that is not a number (NaN, a string) means none, as a bad option does.
-    const given = numberAtLeast(deadline, 0, Infinity);
+    const given = numberAtLeast(toDeadline(deadline), 0, Infinity);
     deadline = Math.min(given, Date.now() + this.#timeoutMs);
     if (closing) this.#closeBy = deadline;
     // Once closed, the shutdown's flush exports everything (no span is accepted after it): a later
@@ -341,11 +343,13 @@ export class BatchSpanProcessor implements SpanProcessor {
    * Spans a flush left queued are exported with this deadline, not the flush's; a flush called
    * once the shutdown began waits for it (within its own deadline).
    *
-   * @param deadline Epoch-ms limit for the final export and the exporter's shutdown.
+   * @param deadline Epoch-ms limit for the final export and the exporter's shutdown
+   *   (a number below 10^12 is a timeout in ms from now).
    * @returns The final flush report.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
     return this.#shutdown ??= (async () => {
+      deadline = toDeadline(deadline);
       const result = await this.#flush(deadline, true);
       await this.#call("shutdown", () => this.#exporter.shutdown?.({ deadline }));
       return result;

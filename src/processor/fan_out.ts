@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import type { FlushReport } from "../types.ts";
 import { emptyReport, mergeReport } from "./report.ts";
@@ -69,7 +70,8 @@ export function notify<H extends ProcessorHook>(
  *
  * @param processors The processors.
  * @param method `forceFlush` or `shutdown`.
- * @param deadline Epoch-ms deadline passed to each processor.
+ * @param deadline Epoch-ms deadline passed to each processor (a number below 10^12 is a timeout
+ *   in ms from now).
  * @returns The merged report (what arrives after it is returned changes it no more); never
  *   rejects.
  */
@@ -79,6 +81,7 @@ export async function settleAll(
   deadline?: number,
 ): Promise<FlushReport> {
   const total = emptyReport();
+  deadline = toDeadline(deadline);
   const all = Promise.all(processors.map(async (p) => {
     try {
       mergeReport(total, await p[method]?.(deadline));

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
@@ -94,7 +95,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * and, if they have not ended half a second later, counted as dropped (`deadline`). A flush
    * waiting (with or without a deadline) when the shutdown's flush ends settles then.
    *
-   * @param deadline Epoch-ms limit of the wait, passed to the exporter's flush.
+   * @param deadline Epoch-ms limit of the wait, passed to the exporter's flush
+   *   (a number below 10^12 is a timeout in ms from now).
    * @returns What happened since the last flush; never rejects.
    */
   forceFlush(deadline?: number): Promise<FlushReport> {
@@ -103,7 +105,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   /** {@linkcode SimpleSpanProcessor.forceFlush}, or with `closing` the shutdown's own flush. */
   async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
-    const limit = numberAtLeast(deadline, 0, Infinity);
+    const limit = numberAtLeast(toDeadline(deadline), 0, Infinity);
     // The exports in flight now, not those of spans that keep ending meanwhile: a flush ends under
     // a steady stream of spans. (Exports never reject; after a shutdown no new ones start.) The
     // shutdown's flush ends this wait: by then every export has ended or was given up on.
@@ -141,12 +143,14 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * Stops accepting spans (later ones are counted as dropped, `shutdown`), flushes and shuts the
    * exporter down. Idempotent.
    *
-   * @param deadline Epoch-ms limit passed to the exporter's flush and shutdown.
+   * @param deadline Epoch-ms limit passed to the exporter's flush and shutdown
+   *   (a number below 10^12 is a timeout in ms from now).
    * @returns The final flush report (the same promise on every call).
    */
   shutdown(deadline?: number): Promise<FlushReport> {
     this.#shutdown ??= (async () => {
       this.#closed = true;
+      deadline = toDeadline(deadline);
       const result = await this.#flush(deadline, true);
       try {
         await this.#exporter.shutdown?.({ deadline });
