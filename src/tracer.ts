@@ -231,10 +231,20 @@ export class Tracer implements SpanPipeline {
    * and rethrown.
    *
    * @param name The span name.
-   * @param optionsOrFn Start options, or the function.
-   * @param maybeFn The function, when options are given.
+   * @param fn The function; it receives the span.
+   * @returns What `fn` returned (a promise-like result comes back as a native promise of its
+   *   value, settled after the span ended).
+   */
+  withSpan<R>(name: string, fn: (span: Span) => R): R;
+  /**
+   * Runs `fn` inside a new span started with `options` (see the overload without options).
+   *
+   * @param name The span name.
+   * @param options Start options (attributes, kind, parent, links, start time).
+   * @param fn The function; it receives the span.
    * @returns What `fn` returned.
    */
+  withSpan<R>(name: string, options: StartSpanOptions, fn: (span: Span) => R): R;
   withSpan<R>(
     name: string,
     optionsOrFn: StartSpanOptions | ((span: Span) => R),

@@ -166,7 +166,8 @@ function runScorers<T>(
  *   `break`: no output, no scores); yielded values are not logged, their count is the span
  *   attribute `tracelet.task.yielded`. A `task()` around such a task covers its generator too.
  * @param options Name, label, type, tags, scorers, input/output logging.
- * @returns A function with the same signature, whose `name` is the task name.
+ * @returns A function with the same signature (its `this` type included: a method stays a
+ *   method), whose `name` is the task name.
  * @throws {TypeError} When `fn` is not a function.
  * @example
  * ```ts
@@ -178,15 +179,15 @@ function runScorers<T>(
  * await run("demo", {}, () => classify("a good day"));
  * ```
  */
-export function task<A extends unknown[], R>(
-  fn: (...args: A) => R,
+export function task<A extends unknown[], R, This = unknown>(
+  fn: (this: This, ...args: A) => R,
   // TaskOutput<R>, written out (a type the package does not export cannot appear here):
   options: TaskOptions<
     R extends Generator<unknown, infer T, never> ? T
       : R extends AsyncGenerator<unknown, infer T, never> ? T
       : Awaited<R>
   > = {},
-): (...args: A) => R {
+): (this: This, ...args: A) => R {
   if (typeof fn !== "function") {
     throw new TypeError(`task() needs a function to wrap, got ${typeof fn}`);
   }
@@ -203,7 +204,7 @@ export function task<A extends unknown[], R>(
     ? true
     : readStrings(o.logInputs);
   const kind = generatorKind(fn);
-  const traced = function (this: unknown, ...args: A): R {
+  const traced = function (this: This, ...args: A): R {
     const argNames = args.map((_, i) =>
       rest >= 0 && i >= rest ? names[rest] : names[i] ?? `arg${i}`
     );
