@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
@@ -107,19 +108,64 @@ export function createNodeReader(chunkBytes: number = 64 * 1024): TraceDirReader
   return {
     listFiles: (dir, options) => listFilesBelow(dir, options),
     async *readChunks(path: string): AsyncGenerator<Uint8Array> {
+      // A small regular file (a run's log, most often) is read whole, synchronously: the CLI has
+      // nothing else to do meanwhile, and four asynchronous calls a file (open, stat, read,
+      // close) cost most of the time of a directory of many runs.
+      const small = readSmallFile(path, size);
+      if (small !== undefined) {
+        if (small.length > 0) yield small;
+        return;
+      }
       const handle = await open(path, "r");
       try {
+        // A regular file is read in chunks sized to it (a one-line run file took two 64 KiB
+        // buffers, zeroed, and a second read for its end: most of the time of a directory of many
+        // runs); a short read is its end. Anything else (a FIFO, a device) reads until 0 bytes.
+        const stat = await handle.stat();
+        const regular = stat.isFile();
+        let left = regular ? stat.size : Infinity;
         for (;;) {
-          const buffer = new Uint8Array(size);
-          const { bytesRead } = await handle.read(buffer, 0, size, null);
+          const want = Math.max(1, Math.min(size, left + 1));
+          const buffer = new Uint8Array(want);
+          const { bytesRead } = await handle.read(buffer, 0, want, null);
           if (bytesRead === 0) return;
           yield buffer.subarray(0, bytesRead);
+          if (regular && bytesRead < want) return;
+          left = Math.max(0, left - bytesRead);
         }
       } finally {
         await handle.close();
       }
     },
   };
+}
+
+/**
+ * The bytes of `path` when it is a regular file of at most `limit` bytes, read synchronously;
+ * `undefined` for anything else (read in chunks instead). Throws as `open` does.
+ */
+function readSmallFile(path: string, limit: number): Uint8Array | undefined {
+  // Checked before opening: opening a FIFO waits for a writer, which must not block the CLI.
+  const found = statSync(path);
+  if (!found.isFile() || found.size > limit) return undefined;
+  const fd = openSync(path, "r");
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > limit) return undefined;
+    const buffer = new Uint8Array(stat.size + 1);
+    let length = 0;
+    for (
+      let n;
+      length < buffer.length &&
+      (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0;
+    ) {
+      length += n;
+    }
+    if (length === buffer.length) return undefined; // it grew while read: read it in chunks
+    return buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The CLI's reader: {@linkcode createNodeReader} with 64 KiB chunks. */
