@@ -343,7 +343,8 @@ tracer.startSpan("load", { attributes: { rows: 1 } }).end();
 /**
  * A TypeScript Node project without the DOM lib (`lib: ["es2022"]`, `@types/node`, strict,
  * `exactOptionalPropertyTypes`, `skipLibCheck: false`): every entry point's declarations must
- * type-check there (no DOM-only names such as `RequestInfo`), and so must the README's Workers
+ * type-check there (no DOM-only names such as `RequestInfo`), options given as `undefined` must
+ * be accepted (options.ts), and so must the README's Workers
  * `startSpan`/`tracedFetch({ parent: invocationSpan(ctx) })` (a `Span | undefined`) and `./auto`'s
  * `configure()` given the Workers preset's `asyncLocalStorage` option.
  */
@@ -364,6 +365,20 @@ export const worker = instrument({
     return fetch(\`https://origin.example\${new URL(request.url).pathname}\`);
   },
 });
+`,
+    // An option read from an unset environment variable is \`undefined\`, which every options
+    // type takes (with exactOptionalPropertyTypes, \`?: T\` alone refuses it).
+    "options.ts":
+      `import { BatchSpanProcessor, configure, OtlpHttpExporter, run, task, Tracer } from "${PKG}";
+declare const maybe: string | undefined;
+declare const maybeNumber: number | undefined;
+export const tracer = new Tracer({ serviceName: maybe });
+export const tracing = configure({ project: maybe, serviceName: maybe });
+export const span = tracer.startSpan("a", { label: maybe });
+export const result = run("r", { project: maybe }, () => 1);
+export const traced = task(() => 1, { name: maybe });
+const exporter = new OtlpHttpExporter({ endpoint: maybe, timeoutMillis: maybeNumber });
+export const batch = new BatchSpanProcessor(exporter, { maxBatchSize: maybeNumber });
 `,
     "auto.ts": `import { AsyncLocalStorage } from "node:async_hooks";
 import { configure } from "${PKG}/auto";

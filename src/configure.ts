@@ -50,23 +50,23 @@ import type { FlushReport } from "./types.ts";
 /** Options of `configure()`; identical for every preset. */
 export interface ConfigureOptions extends PipelineOptions {
   /** The storage adapter. Default: the preset's (files under `storageRoot`, or memory). */
-  storage?: TraceStorage;
+  storage?: TraceStorage | undefined;
   /**
    * Root directory of file storage (a non-empty path). Default `TRACELET_HOME` (read through
    * `env`), else `.tracelet` in the cwd.
    */
-  storageRoot?: string;
+  storageRoot?: string | undefined;
   /**
    * Default project for runs (a non-empty string). Env `TRACELET_PROJECT`, then
    * `DREADNODE_PROJECT`, else `default`.
    */
-  project?: string;
+  project?: string | undefined;
   /** Receives tracelet's own diagnostics instead of the console. */
-  diagnostics?: DiagnosticsHook;
+  diagnostics?: DiagnosticsHook | undefined;
   /** Attribute, event and link limits. */
-  limits?: Partial<SpanLimits>;
+  limits?: Partial<SpanLimits> | undefined;
   /** Reads environment variables; presets supply the runtime's. */
-  env?: (name: string) => string | undefined;
+  env?: ((name: string) => string | undefined) | undefined;
 }
 
 /** What a preset provides to {@linkcode configureWith}. */

@@ -37,62 +37,62 @@ import type { FetchLike } from "./exporter/otlp_http_options.ts";
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {
   /** `service.name`. Env `OTEL_SERVICE_NAME`, else `unknown_service`. */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** Extra resource attributes (merged over `OTEL_RESOURCE_ATTRIBUTES`). */
-  resourceAttributes?: Attributes;
+  resourceAttributes?: Attributes | undefined;
   /** Write one JSONL line per span into storage. Default true. */
-  local?: boolean;
+  local?: boolean | undefined;
   /** Print spans readably to the console. Default: on when `OTEL_TRACES_EXPORTER` lists `console`. */
-  console?: boolean;
+  console?: boolean | undefined;
   /** Batch processor options for every exporter. */
-  batch?: BatchSpanProcessorOptions;
+  batch?: BatchSpanProcessorOptions | undefined;
   /** Extra processors, called after tracelet's own. */
-  processors?: readonly SpanProcessor[];
+  processors?: readonly SpanProcessor[] | undefined;
   /** Attribute, event and link limits. */
-  limits?: Partial<SpanLimits>;
+  limits?: Partial<SpanLimits> | undefined;
   /**
    * Which spans are sampled (reach the exporters and storage). Default: `OTEL_TRACES_SAMPLER` /
    * `OTEL_TRACES_SAMPLER_ARG`, else follow the parent's sampled flag and sample every root.
    */
-  sampler?: Sampler;
+  sampler?: Sampler | undefined;
   /**
    * The instrumentation scope name of the configured tracer (dreadnode's `otel_scope`), with
    * tracelet's version. Default `"tracelet"`.
    */
-  otelScope?: string;
+  otelScope?: string | undefined;
   /**
    * The redaction policy applied before every exporter (and to logged task data): a policy,
    * options for one (e.g. `{ extraKeys: ["session_key"] }`), or `false` to turn it off.
    * Default: the built-in key list and 2048-character string truncation.
    */
-  redaction?: RedactionPolicy | RedactionOptions | false;
+  redaction?: RedactionPolicy | RedactionOptions | false | undefined;
   /**
    * `"local"` writes only local JSONL; `"remote"` also exports to the dreadnode server and is an
    * error without `server`, `apiKey` and `organization`; unset means remote exactly when all
    * three are known (options, else `DREADNODE_SERVER`, `DREADNODE_API_KEY`,
    * `DREADNODE_ORGANIZATION`).
    */
-  traceBackend?: TraceBackend;
+  traceBackend?: TraceBackend | undefined;
   /** dreadnode server base URL. */
-  server?: string;
+  server?: string | undefined;
   /** dreadnode API key (sent as `X-Api-Key`; never logged or stored). */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** dreadnode organization key. */
-  organization?: string;
+  organization?: string | undefined;
   /**
    * A generic OTLP/HTTP exporter: options, `true` for the `OTEL_EXPORTER_OTLP_*` environment, or
    * `false` to disable. Default: on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
    * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, unless `OTEL_TRACES_EXPORTER` leaves `otlp` out
    * (e.g. `none`).
    */
-  otlp?: Omit<OtlpExporterOptions, "storage" | "compress"> | boolean;
+  otlp?: Omit<OtlpExporterOptions, "storage" | "compress"> | boolean | undefined;
   /**
    * Tail sampling of the OTLP and dreadnode exporters: each trace is held until its local root
    * ends, then kept (when a span failed, the root lasted `slowMillis`, or by `ratio`; or by your
    * `keep` rule) or dropped, whole. `local: true` samples the local JSONL lines too (by default
    * they keep every span); the console and your processors always see every span. Default off.
    */
-  tailSampling?: (TailSamplingOptions & { local?: boolean }) | false;
+  tailSampling?: (TailSamplingOptions & { local?: boolean }) | false | undefined;
 }
 
 /** Runtime facts the pipeline needs. */

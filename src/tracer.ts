@@ -32,50 +32,50 @@ import { safeString } from "./safe_string.ts";
 /** Options of a {@linkcode Tracer}. */
 export interface TracerOptions {
   /** Processors receiving span lifecycle notifications. */
-  processors?: readonly SpanProcessor[];
+  processors?: readonly SpanProcessor[] | undefined;
   /** The resource; `telemetry.sdk.*` and `service.name` are filled in when missing. */
-  resource?: Resource;
+  resource?: Resource | undefined;
   /** `service.name` when the resource has none. Default `unknown_service`. */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** The instrumentation scope. Default `{ name: "tracelet", version }`. */
-  scope?: InstrumentationScope;
+  scope?: InstrumentationScope | undefined;
   /** Attribute, event and link limits. */
-  limits?: Partial<SpanLimits>;
+  limits?: Partial<SpanLimits> | undefined;
   /**
    * Which spans are sampled (handed to the processors). Default: follow the parent's sampled
    * flag, sample every root (OpenTelemetry's `parentbased_always_on`).
    */
-  sampler?: Sampler;
+  sampler?: Sampler | undefined;
 }
 
 /** Options for starting a span. */
 export interface StartSpanOptions {
   /** The span kind. Default `INTERNAL`. */
-  kind?: SpanKind;
+  kind?: SpanKind | undefined;
   /** Initial attributes. */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Record<string, unknown>> | undefined;
   /** Links to other spans. */
-  links?: readonly LinkInput[];
+  links?: readonly LinkInput[] | undefined;
   /** Start time (a `Date` or epoch ms). Default now. */
-  startTime?: TimeInput;
+  startTime?: TimeInput | undefined;
   /**
    * The parent: a span, a (remote) span context, or a context (of any copy of tracelet loaded in
    * the process). `null` starts a new trace. Default: the active span of the current context.
    */
   parent?: Span | SpanContext | Context | null | undefined;
   /** The seed span type (`span`, `task`, `agent`, …); recorded as `dreadnode.type`. */
-  type?: SpanType;
+  type?: SpanType | undefined;
   /** A label (cleaned); recorded as `dreadnode.label`. */
-  label?: string;
+  label?: string | undefined;
   /** Tags (cleaned, de-duplicated); recorded as `dreadnode.tags`. */
-  tags?: string | readonly string[];
+  tags?: string | readonly string[] | undefined;
   /**
    * Trace id of a new root span (valid W3C id; ignored when the span has a parent). Default random,
    * and then the span's trace flags carry W3C Trace Context Level 2's random flag (`03`).
    */
-  traceId?: string;
+  traceId?: string | undefined;
   /** Span id (valid W3C id; ignored when invalid). Default random. */
-  spanId?: string;
+  spanId?: string | undefined;
 }
 
 /**

@@ -60,15 +60,15 @@ export interface AgentsCoreSpanLike {
 /** Options of {@linkcode TraceletAgentsProcessor}. */
 export interface TraceletAgentsProcessorOptions {
   /** The tracer to record into (default: the agent layer's tracer). */
-  tracer?: Tracer;
+  tracer?: Tracer | undefined;
   /**
    * Maximum traces and spans open at once; beyond it the oldest open trace is ended (with its open
    * spans) as incomplete, and counted. Default 10000; anything but a finite number of at least 1
    * means the default.
    */
-  maxOpen?: number;
+  maxOpen?: number | undefined;
   /** `gen_ai.provider.name` of agent, generation and response spans (default `"openai"`). */
-  providerName?: string;
+  providerName?: string | undefined;
 }
 
 /** How many ended traces are remembered, so that spans arriving after their trace ended join it. */

@@ -44,7 +44,7 @@ export interface TracingExporter {
 /** Options of {@linkcode BatchTraceProcessor}; the defaults are the OpenAI Agents SDK's. */
 export interface BatchTraceProcessorOptions {
   /** Most traces and spans waiting; beyond it new ones are dropped. Default 8192. */
-  maxQueueSize?: number;
+  maxQueueSize?: number | undefined;
   /**
    * Most estimated bytes of the traces and spans waiting; an item that would go beyond it is
    * dropped. Default 32 MiB: twice the core `BatchSpanProcessor`'s 16 MiB, because an agent
@@ -52,30 +52,30 @@ export interface BatchTraceProcessorOptions {
    * holds). The estimate sums the strings of an item's data and its tracelet span's attributes,
    * in a walk that stops at the room left.
    */
-  maxQueueBytes?: number;
+  maxQueueBytes?: number | undefined;
   /** Most items per export. Default 128. */
-  maxBatchSize?: number;
+  maxBatchSize?: number | undefined;
   /**
    * Delay before queued items are exported, in ms; 0 exports right after the current task, with
    * everything queued by then. Default 5000.
    */
-  scheduleDelayMs?: number;
+  scheduleDelayMs?: number | undefined;
   /**
    * Share of `maxQueueSize`, and of `maxQueueBytes`, that triggers an export without waiting
    * (0–1]. Default 0.7.
    */
-  exportTriggerRatio?: number;
+  exportTriggerRatio?: number | undefined;
   /**
    * Longest `forceFlush()`, and `shutdown()` without a timeout, in ms; an export on the schedule
    * is waited for this long (plus half a second) at most. Default 30000.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Whether to export on a timer (which never keeps a process alive). Default: true, except on
    * Cloudflare Workers, where timers do not run outside a request: there call `flushTraces()`
    * in `ctx.waitUntil` (items are also exported when the trigger size is reached).
    */
-  timers?: boolean;
+  timers?: boolean | undefined;
 }
 
 const DELIVERED = Symbol.for("tracelet.agents.delivered");

@@ -22,42 +22,42 @@ import { AgentTrace, NoOpTrace } from "./trace.ts";
 /** Options of {@linkcode trace}. */
 export interface AgentTraceOptions {
   /** The trace id (default `genTraceId()`). */
-  traceId?: string;
+  traceId?: string | undefined;
   /** A grouping id, e.g. a chat thread id. */
-  groupId?: string;
+  groupId?: string | undefined;
   /** Free-form metadata. */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
   /** Return a no-op trace. */
-  disabled?: boolean;
+  disabled?: boolean | undefined;
   /** Record into this tracer instead of the agent layer's tracer. */
-  tracer?: Tracer;
+  tracer?: Tracer | undefined;
   /**
    * `gen_ai.provider.name` of the trace's agent, generation and response spans (default
    * `"openai"`), e.g. `"anthropic"` when the agents call another provider's models.
    */
-  providerName?: string;
+  providerName?: string | undefined;
   /**
    * The API key `BackendSpanExporter` sends this trace and its spans with, instead of its own (a
    * per-tenant key, as `@openai/agents-core`'s `tracingApiKey`). It is never exported, recorded
    * as an attribute or written to a diagnostic.
    */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
 }
 
 /** Options shared by every span factory. */
 export interface AgentSpanOptions {
   /** The span id (default `genSpanId()`; `"no-op"` makes a no-op span). */
-  spanId?: string;
+  spanId?: string | undefined;
   /** The parent trace or span (default: the current span, else the current trace). */
-  parent?: AgentTrace | AgentSpan;
+  parent?: AgentTrace | AgentSpan | undefined;
   /** Return a no-op span. */
-  disabled?: boolean;
+  disabled?: boolean | undefined;
   /** Tool call id (function spans; recorded as `gen_ai.tool.call.id`). */
-  toolCallId?: string;
+  toolCallId?: string | undefined;
   /** Start time in epoch ms, used when the span starts (default: the moment of `start()`). */
-  startTime?: number;
+  startTime?: number | undefined;
   /** `gen_ai.provider.name` of an agent, generation or response span (default: the trace's). */
-  providerName?: string;
+  providerName?: string | undefined;
 }
 
 /**

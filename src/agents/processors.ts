@@ -100,7 +100,7 @@ export interface TracingProcessorBridgeOptions {
    * Longest wait in ms for the processor's `forceFlush`, and for its `shutdown` when no deadline
    * is given. Default 30000; anything but a finite number of at least 1 means the default.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Default of {@linkcode TracingProcessorBridgeOptions.timeoutMs}. */

@@ -68,14 +68,14 @@ export interface AnalyzeOptions {
   /** The directory (reported in `inputs.trace_dir`). */
   traceDir: string;
   /** Which files to read, relative to the directory. Default `run_*.jsonl`. */
-  glob?: string;
+  glob?: string | undefined;
   /** How many entries ranked lists keep (at least 1). Default 10. */
-  topN?: number;
+  topN?: number | undefined;
   /**
    * The longest line read from `readChunks`, in UTF-16 code units; a longer line is skipped,
    * counted as malformed, and the lines after it are still read. Default 64 Mi.
    */
-  maxLineLength?: number;
+  maxLineLength?: number | undefined;
 }
 
 /** One file's name and text. */

@@ -115,9 +115,9 @@ export interface StartTraceRunOptions {
   /** The run's input payload (redacted like every event). */
   inputPayload?: unknown;
   /** Dependencies; only their sorted keys are recorded. */
-  dependencies?: Readonly<Record<string, unknown>>;
+  dependencies?: Readonly<Record<string, unknown>> | undefined;
   /** The tracer configuration; without one (or disabled) nothing is traced. */
-  tracer?: EventTracer;
+  tracer?: EventTracer | undefined;
 }
 
 /**

@@ -30,11 +30,11 @@ export interface StartModelCallOptions {
   /** The model. */
   model: string;
   /** Messages sent to the model. */
-  messages?: readonly unknown[];
+  messages?: readonly unknown[] | undefined;
   /** Provider-neutral generation parameters. */
   params?: unknown;
   /** Extra attributes merged at the top level. */
-  metadata?: Readonly<Record<string, unknown>>;
+  metadata?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -75,7 +75,7 @@ export interface FinishModelCallOptions {
   /** An error: emits `ModelCallFailed` instead. */
   error?: unknown;
   /** The model, when no response names it. */
-  model?: string;
+  model?: string | undefined;
 }
 
 /**
@@ -146,9 +146,9 @@ export interface StartToolCallOptions {
   /** The tool input. */
   toolInput?: unknown;
   /** The invocation request id (recorded as `gen_ai.tool.call.id` too). */
-  requestId?: string;
+  requestId?: string | undefined;
   /** Dependencies (only their sorted keys are recorded). */
-  dependencies?: Readonly<Record<string, unknown>>;
+  dependencies?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**

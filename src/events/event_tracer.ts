@@ -34,28 +34,28 @@ import type { EventSink } from "./sinks.ts";
 /** Options of {@linkcode EventTracer} (DRA's `Tracer` fields, in camelCase). */
 export interface EventTracerOptions {
   /** Whether tracing is on. Default true. */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
   /**
    * Directory of JSONL trace files, relative to the storage root. Default `traces`. With a
    * file-system storage an absolute directory inside its root is that directory; one outside
    * the root is placed under it, path and all (reported once as `events_trace_dir_outside_root`).
    */
-  traceDir?: string;
+  traceDir?: string | undefined;
   /** Write JSONL trace files. Default true. */
-  enableJsonl?: boolean;
+  enableJsonl?: boolean | undefined;
   /** Print events. Default true. */
-  enableConsole?: boolean;
+  enableConsole?: boolean | undefined;
   /** Where console text goes. Default: lines to `console.error`. */
-  consoleStream?: ConsoleStream;
+  consoleStream?: ConsoleStream | undefined;
   /** The storage adapter for JSONL files. Default: the configured storage. */
-  storage?: TraceStorage;
+  storage?: TraceStorage | undefined;
   /** The tracelet tracer recording the runs' spans; `false` for events only. Default: the agent layer's tracer. */
-  spanTracer?: Tracer | false;
+  spanTracer?: Tracer | false | undefined;
   /**
    * The redaction policy for every event. Default: the process-wide policy at the time a run
    * starts, so a tracer created before `configure({ redaction })` uses the configured policy.
    */
-  redaction?: RedactionPolicy;
+  redaction?: RedactionPolicy | undefined;
 }
 
 /** Options of {@linkcode EventTracer.runCallable}. */
@@ -67,7 +67,7 @@ export interface RunCallableOptions<R> {
   /** The input payload. */
   inputPayload?: unknown;
   /** Dependencies (only their keys are recorded). */
-  dependencies?: Readonly<Record<string, unknown>>;
+  dependencies?: Readonly<Record<string, unknown>> | undefined;
   /** The zero-argument function to run. */
   fn: () => R | Promise<R>;
 }

@@ -31,28 +31,28 @@ export type OtlpCompression = "gzip" | "none";
 /** The explicit settings {@linkcode resolveOtlpConfig} reads. */
 export interface OtlpConfigOptions {
   /** Full traces URL (used as is). Wins over everything else. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Extra request headers; win over `OTEL_EXPORTER_OTLP_*HEADERS`. */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
   /** Body encoding. Default `http/protobuf`. */
-  protocol?: OtlpProtocol;
+  protocol?: OtlpProtocol | undefined;
   /**
    * Body compression. Default `gzip`; `none` in a browser, where `content-encoding` is not a
    * CORS-safelisted header (a cross-origin collector must allow it).
    */
-  compression?: OtlpCompression;
+  compression?: OtlpCompression | undefined;
   /** Overall time limit of one export, retries included, in ms. Default 10 000 (30 000 for a dreadnode server). */
-  timeoutMillis?: number;
+  timeoutMillis?: number | undefined;
   /**
    * dreadnode server base URL; with `organization` gives
    * `{server}/api/v1/org/{organization}/otel/traces` (appended to the server's path; a query
    * string or fragment in it is dropped, as dreadnode does). For a URL used as is, pass `endpoint`.
    */
-  server?: string;
+  server?: string | undefined;
   /** dreadnode API key, sent as `X-Api-Key`. Never logged or stored. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** dreadnode organization key: a non-empty string other than `.` and `..`. */
-  organization?: string;
+  organization?: string | undefined;
 }
 
 /**

@@ -13,17 +13,17 @@ import type { SendResult } from "./otlp_http_options.ts";
 /** Outbox retry settings. */
 export interface OutboxRetryOptions {
   /** First delay after a batch is parked, in ms (finite, >= 0). Default 5000. */
-  initialBackoffMillis?: number;
+  initialBackoffMillis?: number | undefined;
   /** Largest delay, in ms (finite, >= 0). Default 3 600 000 (1 h). */
-  maxBackoffMillis?: number;
+  maxBackoffMillis?: number | undefined;
   /** Delivery attempts from the outbox before an entry is given up (integer >= 1). Default 20. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /**
    * Most entries one drain delivers (integer >= 1); the rest wait for the next drain. Default:
    * what the storage's outbox suggests (16 for the Cloudflare adapters, whose Worker invocations
    * have a small budget of subrequests and binding operations), else 256.
    */
-  maxDeliveriesPerDrain?: number;
+  maxDeliveriesPerDrain?: number | undefined;
 }
 
 /** Outbox retry settings with the defaults filled in (the drain bound may stay unset). */

@@ -17,13 +17,13 @@ import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 /** Backoff settings. */
 export interface RetryOptions {
   /** Maximum attempts per export, the first included. Default 6. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Delay before the first retry, in ms. Default 1000. */
-  initialDelayMillis?: number;
+  initialDelayMillis?: number | undefined;
   /** Upper bound of one delay, in ms. Default 16 000. */
-  maxDelayMillis?: number;
+  maxDelayMillis?: number | undefined;
   /** Growth factor between retries. Default 2. */
-  multiplier?: number;
+  multiplier?: number | undefined;
 }
 
 /** Retry settings with every default filled in. */

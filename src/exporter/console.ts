@@ -13,9 +13,9 @@ import type { FlushReport, SpanRecord } from "../types.ts";
 /** Options of {@linkcode ConsoleSpanExporter}. */
 export interface ConsoleSpanExporterOptions {
   /** Where lines go. Default `console.log`. */
-  write?: (line: string) => void;
+  write?: ((line: string) => void) | undefined;
   /** Maximum characters shown per attribute value (a number >= 0). Default 80. */
-  maxValueLength?: number;
+  maxValueLength?: number | undefined;
 }
 
 function preview(value: unknown, max: number): string {

@@ -71,7 +71,7 @@ export interface JsonlSpanExporterOptions {
   /** Where lines are written. */
   storage: TraceStorage;
   /** Project for spans that name none: a non-empty string. Default `default`. */
-  project?: string;
+  project?: string | undefined;
 }
 
 /**

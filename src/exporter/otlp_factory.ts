@@ -49,9 +49,9 @@ export interface OtlpExporterOptions extends
     "compress" | "fetch" | "retry" | "attemptTimeoutMillis" | "maxConcurrentRequests"
   > {
   /** Storage whose outbox keeps undeliverable batches; without it they are dropped and counted. */
-  storage?: TraceStorage;
+  storage?: TraceStorage | undefined;
   /** Outbox redelivery backoff (default 5 s doubling to 1 h, 20 attempts); used with `storage`. */
-  outbox?: OutboxRetryOptions;
+  outbox?: OutboxRetryOptions | undefined;
 }
 
 const CONTEXT = "Cannot configure OTLP export";

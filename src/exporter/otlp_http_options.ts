@@ -42,31 +42,31 @@ export interface SendResult {
 /** Options of {@linkcode OtlpHttpExporter}: resolved settings, no environment. */
 export interface OtlpHttpExporterOptions {
   /** Full traces URL (used as is). Default `http://localhost:4318/v1/traces`. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /**
    * Request headers (keys are lower-cased). Their values never appear in diagnostics. None by
    * default (`createOtlpExporter()` adds `user-agent: tracelet/<version>` outside browsers).
    */
-  headers?: Readonly<Record<string, string>>;
+  headers?: Readonly<Record<string, string>> | undefined;
   /** Body compression. Default `gzip`. */
-  compression?: OtlpCompression;
+  compression?: OtlpCompression | undefined;
   /** Time limit of one export, retries included, in ms (at most 2^31 - 1). Default 10 000. */
-  timeoutMillis?: number;
+  timeoutMillis?: number | undefined;
   /** Body encoding. Default OTLP/protobuf; pass `OTLP_JSON_ENCODER` for OTLP/JSON. */
-  encoder?: OtlpEncoder;
+  encoder?: OtlpEncoder | undefined;
   /** Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. */
-  outbox?: ExportOutbox;
+  outbox?: ExportOutbox | undefined;
   /**
    * gzip codec; default `CompressionStream("gzip")`. Where it is missing or fails, the body goes
    * uncompressed and a throttled `gzip_failed` warning is reported.
    */
-  compress?: Compressor;
+  compress?: Compressor | undefined;
   /** The fetch used for export requests. Default: the global `fetch` at construction time. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Retry backoff within one export. */
-  retry?: RetryOptions;
+  retry?: RetryOptions | undefined;
   /** Upper bound of one HTTP attempt in ms. Default: the whole remaining export time. */
-  attemptTimeoutMillis?: number;
+  attemptTimeoutMillis?: number | undefined;
   /** Requests in flight at most. Default 2. */
-  maxConcurrentRequests?: number;
+  maxConcurrentRequests?: number | undefined;
 }

@@ -26,14 +26,14 @@ import {
 /** Per-request options of a server span. */
 export interface ServerSpanOptions {
   /** Continue the caller's trace from `traceparent` / `tracestate`. Default true. */
-  readonly trustTraceparent?: boolean;
+  readonly trustTraceparent?: boolean | undefined;
   /** Record `url.query` (it may carry secrets; signature parameters are redacted). Default false. */
-  readonly recordQuery?: boolean;
+  readonly recordQuery?: boolean | undefined;
   /**
    * End the span when the response body has been delivered. Default true: the body is then
    * re-wrapped. `false` ends the span at the headers and returns the handler's response untouched.
    */
-  readonly waitForBody?: boolean;
+  readonly waitForBody?: boolean | undefined;
 }
 
 /** A running server span: its tracer, the span, and how to end it. */

@@ -19,20 +19,20 @@ import { checkHttpOptions } from "./_options.ts";
 /** Options of {@linkcode traceFetchHandler}. */
 export interface TraceFetchHandlerOptions {
   /** The tracer. Default: `getTracer()` at each request, so a later `configure()` applies. */
-  readonly tracer?: Tracer;
+  readonly tracer?: Tracer | undefined;
   /**
    * Continue the caller's trace from its `traceparent` / `tracestate` headers. Default true (the
    * tracer's sampler then follows the caller's sampled flag, as usual). Set false at an edge that
    * faces untrusted clients: every request then starts a new trace.
    */
-  readonly trustTraceparent?: boolean;
+  readonly trustTraceparent?: boolean | undefined;
   /**
    * Record `url.query`. Default false: query strings often carry tokens. When true, the values
    * of signature parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`, and AWS Signature V4's
    * `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`) are
    * still replaced by `REDACTED`.
    */
-  readonly recordQuery?: boolean;
+  readonly recordQuery?: boolean | undefined;
   /**
    * End the span when the response body has been sent (the default): the response is then
    * handed on with its body wrapped, so a streamed body is timed to its last chunk. A wrapped
@@ -41,7 +41,7 @@ export interface TraceFetchHandlerOptions {
    * span at the headers and returns the handler's response untouched, as HEAD and unsampled
    * requests always get it.
    */
-  readonly waitForBody?: boolean;
+  readonly waitForBody?: boolean | undefined;
 }
 
 /** A fetch-style server handler: a request (and runtime-specific arguments) in, a response out. */

@@ -65,9 +65,9 @@ export interface TracedFetchOptions {
    * A traced fetch given here (or found as the global) is unwrapped: its own underlying fetch
    * sends, so a request gets one span.
    */
-  readonly fetch?: FetchFunction;
+  readonly fetch?: FetchFunction | undefined;
   /** The tracer. Default: `getTracer()` at each call, so a later `configure()` applies. */
-  readonly tracer?: Tracer;
+  readonly tracer?: Tracer | undefined;
   /**
    * The parent of every span: a span, a span context or a context; `null` starts a new trace
    * each time. Default: the active span. On Workers without AsyncLocalStorage, pass
@@ -79,14 +79,14 @@ export interface TracedFetchOptions {
    * the URL, e.g. only to your own services. A request whose headers already hold
    * `traceparent` keeps it. A function that throws means false (and is reported).
    */
-  readonly propagate?: boolean | ((url: URL) => boolean);
+  readonly propagate?: boolean | ((url: URL) => boolean) | undefined;
   /**
    * Keep the query string in `url.full`. Default false: query strings often carry tokens. The
    * values of signature parameters (`Signature`, `sig`, `X-Goog-Signature`, `AWSAccessKeyId`, and AWS Signature V4's
    * `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`)
    * are `REDACTED` even then.
    */
-  readonly recordQuery?: boolean;
+  readonly recordQuery?: boolean | undefined;
   /**
    * When the span ends. `"body"` (default): when the response body has been read to its end,
    * cancelled or failed, so a streamed response is timed to its last chunk. A 2xx body nobody
@@ -97,12 +97,12 @@ export interface TracedFetchOptions {
    * callers often leave unread, end at the headers either way: HEAD, 204, 205,
    * `Content-Length: 0`, 3xx (`redirect: "manual"`), 4xx and 5xx.
    */
-  readonly endAt?: "body" | "headers";
+  readonly endAt?: "body" | "headers" | undefined;
   /**
    * The span name. Default: the method (`HTTP` for an unknown one), as the conventions say. A
    * function that throws or gives no string means the default (and is reported).
    */
-  readonly spanName?: (request: FetchRequestInfo) => string;
+  readonly spanName?: ((request: FetchRequestInfo) => string) | undefined;
 }
 
 /** A client span fails from a 4xx on; the decoded body's size is not the size sent. */

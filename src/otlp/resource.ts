@@ -18,11 +18,11 @@ export type EnvReader = (name: string) => string | undefined;
 /** Options of {@linkcode resolveResource}. */
 export interface ResourceOptions {
   /** `service.name`; wins over every other source. */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /** Extra resource attributes; win over `telemetry.sdk.*`. */
-  attributes?: Attributes;
+  attributes?: Attributes | undefined;
   /** `telemetry.sdk.language`. Default `webjs` (presets may pass `nodejs`). */
-  sdkLanguage?: string;
+  sdkLanguage?: string | undefined;
 }
 
 /** The `service.name` used when nothing names the service. */

@@ -19,24 +19,24 @@ import type { SpanExporter, SpanProcessor } from "./types.ts";
 /** Options of {@linkcode BatchSpanProcessor}. Defaults follow OpenTelemetry's batch processor. */
 export interface BatchSpanProcessorOptions {
   /** Maximum spans waiting in the queue. Default 2048. */
-  maxQueueSize?: number;
+  maxQueueSize?: number | undefined;
   /** Maximum estimated bytes of spans waiting in the queue. Default 16 MiB. */
-  maxQueueBytes?: number;
+  maxQueueBytes?: number | undefined;
   /** Maximum spans per export. Default 512. */
-  maxBatchSize?: number;
+  maxBatchSize?: number | undefined;
   /** Queue length that triggers an export without waiting for the timer. Default `maxBatchSize`. */
-  exportTriggerSize?: number;
+  exportTriggerSize?: number | undefined;
   /** Delay before queued spans are exported, in ms (at most 2^31 - 1). Default 5000. */
-  scheduleDelayMs?: number;
+  scheduleDelayMs?: number | undefined;
   /** Time budget of one flush, in ms. Default 30000. */
-  exportTimeoutMs?: number;
+  exportTimeoutMs?: number | undefined;
   /** Whether to use timers at all; Workers presets turn them off. Default true. */
-  timers?: boolean;
+  timers?: boolean | undefined;
   /**
    * Which span to give up on when the queue is full: `"newest"` (the default) keeps what was
    * already accepted; `"oldest"` keeps the most recent data, like OpenTelemetry's queue.
    */
-  dropPolicy?: "newest" | "oldest";
+  dropPolicy?: "newest" | "oldest" | undefined;
 }
 
 /** The queue's default bounds: `maxQueueSize` spans and `maxQueueBytes` estimated bytes (16 MiB). */

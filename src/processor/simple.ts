@@ -19,7 +19,7 @@ export interface SimpleSpanProcessorOptions {
    * Maximum exports in flight before new spans are dropped. Default 256; anything but a finite
    * number of at least 1 means the default (never an unbounded or empty limit).
    */
-  maxPending?: number;
+  maxPending?: number | undefined;
 }
 
 /**

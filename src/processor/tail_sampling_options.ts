@@ -22,39 +22,39 @@ export interface TailSamplingTrace {
 /** Options of `TailSamplingProcessor`. */
 export interface TailSamplingOptions {
   /** A trace whose local root lasted at least this many ms is kept. Default 5000. */
-  slowMillis?: number;
+  slowMillis?: number | undefined;
   /**
    * The share of the other traces (no error, not slow) kept, from 0 to 1, decided by a hash of
    * the trace id's random bits: the same trace id is always decided the same way, independently
    * of a head `traceIdRatio` sampler (a tail `ratio` of 0.1 behind a head ratio of 0.5 keeps 5 %
    * of all traces). Default 0.
    */
-  ratio?: number;
+  ratio?: number | undefined;
   /**
    * Replaces the default rule (errors, `slowMillis`, `ratio`): true keeps the trace. It must
    * answer synchronously: a rule that throws or returns a promise keeps the trace and is reported
    * once (`sampler_failed`).
    */
-  keep?: (trace: TailSamplingTrace) => boolean;
+  keep?: ((trace: TailSamplingTrace) => boolean) | undefined;
   /**
    * Traces followed at once (buffered, or decided early while a local root of theirs still runs);
    * past it the oldest is decided early and no longer followed (its decision is remembered with
    * the recent ones: a kept trace stays kept). Default 1000.
    */
-  maxTraces?: number;
+  maxTraces?: number | undefined;
   /** Ended spans buffered per trace; a trace reaching it is decided at once. Default 1000. */
-  maxSpansPerTrace?: number;
+  maxSpansPerTrace?: number | undefined;
   /** Ended spans buffered in all; the oldest traces are decided early past it. Default 10000. */
-  maxBufferedSpans?: number;
+  maxBufferedSpans?: number | undefined;
   /** Estimated bytes buffered in all (as the batch queue counts them). Default 16 MiB. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /**
    * The most spans, and estimated bytes, `shutdown()` hands the inner processor before it flushes
    * it: keep them at or below the inner batch queue's `maxQueueSize` and `maxQueueBytes`, or the
    * queue drops the rest of a chunk (`queue_full`). Default `maxSpansPerTrace` and
    * `maxBufferedBytes` (at most those); `configure()` sets them from its `batch` options.
    */
-  handOverChunk?: { readonly spans?: number; readonly bytes?: number };
+  handOverChunk?: { readonly spans?: number; readonly bytes?: number } | undefined;
 }
 
 /**

@@ -40,9 +40,9 @@ export interface ExportOptions {
    * reason `"deadline"` when a shutdown deadline passes; the OTLP exporter then counts the spans
    * as dropped `deadline` (or parks them in its outbox).
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Epoch-ms time by which the export must settle. */
-  deadline?: number;
+  deadline?: number | undefined;
 }
 
 /**

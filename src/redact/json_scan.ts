@@ -49,7 +49,7 @@ export interface JsonScanOptions {
   /** Tells whether a key's value must be masked. */
   readonly isSensitive: (key: string) => boolean;
   /** Keys that are names, not secret-bearing keys (default: none). */
-  readonly names?: NameKeys;
+  readonly names?: NameKeys | undefined;
   /** What a masked value becomes (written as a JSON string). */
   readonly replacement: string;
   /** Redacts a string value that is not a key; returns it unchanged when nothing changes. */

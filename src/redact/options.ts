@@ -37,19 +37,19 @@ export const DEFAULT_MAX_STRING_LENGTH = 2048;
 /** Options of a {@linkcode RedactionPolicy}. */
 export interface RedactionOptions {
   /** Sensitive keys, replacing {@linkcode DEFAULT_REDACTED_KEYS}. */
-  keys?: readonly string[];
+  keys?: readonly string[] | undefined;
   /** Sensitive keys added to `keys` (or to the defaults). */
-  extraKeys?: readonly string[];
+  extraKeys?: readonly string[] | undefined;
   /** An extra rule: returns true for further sensitive keys (receives the original key). */
-  matcher?: (key: string) => boolean;
+  matcher?: ((key: string) => boolean) | undefined;
   /** `"exact"` (default) or `"substring"` matching of normalized keys. */
-  mode?: "exact" | "substring";
+  mode?: "exact" | "substring" | undefined;
   /** What sensitive values become. Default `***REDACTED***`. */
-  replacement?: string;
+  replacement?: string | undefined;
   /** Strings longer than this many code points are truncated. Default 2048. */
-  maxStringLength?: number;
+  maxStringLength?: number | undefined;
   /** False turns redaction and truncation off entirely. Default true. */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
 }
 
 /**

@@ -30,12 +30,12 @@ import { type ExecutionContextLike, WaitUntilTracker } from "./_worker_wait.ts";
 /** Per-invocation options of `instrument()`. */
 export interface InvocationOptions {
   /** Continue the caller's trace from `traceparent` / `tracestate`. Default true. */
-  readonly trustTraceparent?: boolean;
+  readonly trustTraceparent?: boolean | undefined;
   /**
    * Record `url.query` (it may carry secrets; the values of signature parameters such as `sig`
    * are `REDACTED` even then). Default false.
    */
-  readonly recordQuery?: boolean;
+  readonly recordQuery?: boolean | undefined;
   /**
    * End the fetch root span when the response body has been delivered. Default true. The body is
    * then re-wrapped: on workerd a response keeps its length only with an explicit
@@ -44,11 +44,11 @@ export interface InvocationOptions {
    * keeps fails and is recorded as an error on the span. `false` ends the span at the headers and
    * returns the handler's response untouched, as HEAD and unsampled requests always get it.
    */
-  readonly waitForBody?: boolean;
+  readonly waitForBody?: boolean | undefined;
   /** Flush through `ctx.waitUntil` at the end of every invocation. Default true. */
-  readonly flush?: boolean;
+  readonly flush?: boolean | undefined;
   /** Receives each invocation's flush report. Must not throw. */
-  readonly onFlush?: (report: FlushReport) => void;
+  readonly onFlush?: ((report: FlushReport) => void) | undefined;
 }
 
 /**

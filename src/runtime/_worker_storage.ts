@@ -20,19 +20,19 @@ import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "../storag
 /** The bindings and options of {@linkcode cloudflareStorage}. */
 export interface CloudflareStorageOptions extends OutboxOptions {
   /** An R2 bucket binding: line logs and blobs (and the outbox when nothing better is given). */
-  readonly r2?: R2BucketLike;
+  readonly r2?: R2BucketLike | undefined;
   /** A KV namespace binding: the outbox without a Durable Object; lines and blobs without R2. */
-  readonly kv?: KVNamespaceLike;
+  readonly kv?: KVNamespaceLike | undefined;
   /** A namespace bound to `TraceletDurableObject`: the outbox (strongly consistent). */
-  readonly durableObject?: DurableObjectNamespaceLike;
+  readonly durableObject?: DurableObjectNamespaceLike | undefined;
   /** The Durable Object's name. Default `tracelet`. */
-  readonly durableObjectName?: string;
+  readonly durableObjectName?: string | undefined;
   /** Prefix of every key tracelet writes. Default `tracelet/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Without any binding (in memory): bound on all line logs' bytes. Default 4 MiB. */
-  readonly maxLineBytes?: number;
+  readonly maxLineBytes?: number | undefined;
   /** Without any binding (in memory): bound on all blobs' bytes. Default 4 MiB. */
-  readonly maxBlobBytes?: number;
+  readonly maxBlobBytes?: number | undefined;
 }
 
 /**

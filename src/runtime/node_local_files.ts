@@ -37,19 +37,19 @@ async function linkTarget(path: string): Promise<"file" | "directory" | undefine
 /** Options of {@linkcode listFilesBelow}. */
 export interface ListFilesOptions {
   /** Whether to descend into subdirectories. Default true. */
-  readonly recursive?: boolean;
+  readonly recursive?: boolean | undefined;
   /**
    * Called for a subdirectory that cannot be listed (unreadable, or removed meanwhile) with its
    * path relative to the top directory; it is skipped and the rest is listed. Without it, the
    * listing rejects.
    */
-  readonly onSkip?: (directory: string, error: unknown) => void;
+  readonly onSkip?: ((directory: string, error: unknown) => void) | undefined;
   /**
    * Whether to descend into a symbolic link to a directory (its path relative to the top
    * directory), when `recursive`. Default: never. A link back to a directory being listed (a
    * loop) is never followed.
    */
-  readonly followLink?: (directory: string) => boolean;
+  readonly followLink?: ((directory: string) => boolean) | undefined;
 }
 
 /**

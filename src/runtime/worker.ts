@@ -59,7 +59,7 @@ export interface WorkerConfigureOptions extends ConfigureOptions {
    * The `AsyncLocalStorage` class (needs `nodejs_compat` or `nodejs_als`). Default:
    * `globalThis.AsyncLocalStorage` when present, else a synchronous context stack.
    */
-  asyncLocalStorage?: AsyncLocalStorageClass;
+  asyncLocalStorage?: AsyncLocalStorageClass | undefined;
 }
 
 /**
@@ -72,7 +72,7 @@ export interface InstrumentOptions<Env = unknown> extends InvocationOptions {
    * How to configure tracing on the first invocation, given the Worker's `env`. Without it, an
    * existing `configure()` is used, or defaults with `env` as the environment.
    */
-  readonly configure?: WorkerConfigureOptions | ((env: Env) => WorkerConfigureOptions);
+  readonly configure?: WorkerConfigureOptions | ((env: Env) => WorkerConfigureOptions) | undefined;
 }
 
 function asyncLocalStorageClass(

@@ -33,23 +33,23 @@ export interface SerializeOptions {
    * Maximum nesting depth of arrays and objects. A container deeper than this becomes the string
    * `"<max depth exceeded>"`. Default 32 (also for a value that is not a finite number >= 0).
    */
-  maxDepth?: number;
+  maxDepth?: number | undefined;
   /**
    * Approximate budget for the output size (string lengths in UTF-16 code units plus JSON
    * punctuation). Once it is spent, remaining items are replaced by `"<truncated>"` markers and
    * the result is flagged `truncated`. Default 1 MiB (also for a value that is not a finite number
    * >= 0: the budget cannot be lifted).
    */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /**
    * Maximum length of a single string (UTF-16 code units); longer strings are cut and end with
    * `...[truncated:<original length>]`. Default unlimited (length limits are redaction's job).
    */
-  maxStringLength?: number;
+  maxStringLength?: number | undefined;
   /** Include `Error.stack` when serializing errors. Default true. */
-  includeStack?: boolean;
+  includeStack?: boolean | undefined;
   /** Build the JSON schema. Default true; `false` returns `{}` schemas and is faster. */
-  schema?: boolean;
+  schema?: boolean | undefined;
   /**
    * Serialize as dreadnode's Python serializer does where the two differ, so that object hashes
    * match (object hashing turns it on): `NaN` and `±Infinity` stay numbers with the empty schema
@@ -57,7 +57,7 @@ export interface SerializeOptions {
    * becomes Python's `isoformat()` of a UTC datetime (`2026-01-02T03:04:05.123000+00:00`).
    * Default false.
    */
-  pythonCompatible?: boolean;
+  pythonCompatible?: boolean | undefined;
 }
 
 /** The result of {@linkcode serialize}: a JSON-safe value and the schema describing it. */

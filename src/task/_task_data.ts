@@ -26,9 +26,9 @@ import { setOwn } from "../own_property.ts";
 /** Options of `logInput` / `logOutput`. */
 export interface LogObjectRefOptions {
   /** Label (cleaned); default (also when empty) the name. */
-  label?: string;
+  label?: string | undefined;
   /** Attributes of the reference. */
-  attributes?: Record<string, unknown>;
+  attributes?: Record<string, unknown> | undefined;
 }
 
 /** A stored object with its live value. */

@@ -23,20 +23,20 @@ import { setOwn } from "../own_property.ts";
 /** Options of `logMetric`. */
 export interface LogMetricOptions {
   /** X-axis index (default 0). */
-  step?: number;
+  step?: number | undefined;
   /** When it was measured (`Date`, epoch ms or an ISO-8601 date-time string, UTC without an offset; default now). */
-  timestamp?: Date | number | string;
+  timestamp?: Date | number | string | undefined;
   /** Log-time aggregation (default `direct`). */
-  aggregation?: MetricAggMode;
+  aggregation?: MetricAggMode | undefined;
   /** Prepended to the cleaned name as `<prefix>.<name>`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /**
    * The value the metric describes; stored as an object, its hash in `dreadnode.origin.hash`
    * (none for `null`, as dreadnode skips an origin of `None`).
    */
   origin?: unknown;
   /** Point attributes. */
-  attributes?: Record<string, unknown>;
+  attributes?: Record<string, unknown> | undefined;
 }
 
 /** One entry of the list form of `logMetrics`. */

@@ -89,7 +89,7 @@ export type ArtifactSource = string | Uint8Array | ArrayBuffer | Blob;
 /** Options of `logArtifact`. */
 export interface LogArtifactOptions {
   /** The artifact name. Default: the file or directory name, a `File`'s name, or `artifact`. */
-  name?: string;
+  name?: string | undefined;
 }
 
 /** Where an artifact is recorded. @internal */

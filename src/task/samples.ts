@@ -20,11 +20,11 @@ import type { TaskSpan } from "./task_span.ts";
 /** Options of {@linkcode logSample}. */
 export interface LogSampleOptions {
   /** Metrics of the sample, each with the output as origin. */
-  metrics?: Readonly<Record<string, number | boolean>>;
+  metrics?: Readonly<Record<string, number | boolean>> | undefined;
   /** Step of those metrics. */
-  step?: number;
+  step?: number | undefined;
   /** Aggregation of those metrics. */
-  aggregation?: MetricAggMode;
+  aggregation?: MetricAggMode | undefined;
 }
 
 const SAMPLE_OPTION_KEYS: readonly (keyof LogSampleOptions)[] = ["metrics", "step", "aggregation"];

@@ -84,7 +84,7 @@ export function taskSpan<R>(
 /** Options of {@linkcode run}. */
 export interface RunOptions extends Omit<TaskSpanOptions, "taskId"> {
   /** Prefix of the generated name when no name is given. Default `run`. */
-  namePrefix?: string;
+  namePrefix?: string | undefined;
 }
 
 const RUN_OPTION_KEYS = [
@@ -161,9 +161,9 @@ export function run<R>(
 /** Options of {@linkcode taskAndRun}. */
 export interface TaskAndRunOptions extends Omit<TaskSpanOptions, "type" | "taskId"> {
   /** The task's name (default the run name). */
-  taskName?: string;
+  taskName?: string | undefined;
   /** The task's type (default `task`). */
-  taskType?: SpanType;
+  taskType?: SpanType | undefined;
 }
 
 const TASK_AND_RUN_OPTION_KEYS: readonly (keyof TaskAndRunOptions)[] = [
@@ -228,13 +228,13 @@ export function taskAndRun<R>(
 /** Options of {@linkcode span}. */
 export interface SpanOptions {
   /** Tags. */
-  tags?: string | readonly string[];
+  tags?: string | readonly string[] | undefined;
   /** Attributes. */
-  attributes?: Record<string, unknown>;
+  attributes?: Record<string, unknown> | undefined;
   /** Label. */
-  label?: string;
+  label?: string | undefined;
   /** Type (default `span`). */
-  type?: SpanType;
+  type?: SpanType | undefined;
 }
 
 const SPAN_OPTION_KEYS: readonly (keyof SpanOptions)[] = ["tags", "attributes", "label", "type"];

@@ -28,30 +28,30 @@ const SPAN_KINDS: readonly SpanKind[] = ["INTERNAL", "SERVER", "CLIENT", "PRODUC
 /** Options of `taskSpan` (and the base of the other task factories). */
 export interface TaskSpanOptions {
   /** Span type (default `task`). */
-  type?: SpanType;
+  type?: SpanType | undefined;
   /** Label (cleaned); default (also when empty) the name. */
-  label?: string;
+  label?: string | undefined;
   /** Tags (cleaned, de-duplicated). */
-  tags?: string | readonly string[];
+  tags?: string | readonly string[] | undefined;
   /** Extra span attributes. */
-  attributes?: Record<string, unknown>;
+  attributes?: Record<string, unknown> | undefined;
   /** Project of a root task (a child always uses its parent's). Default: the configured one. */
-  project?: string;
+  project?: string | undefined;
   /** The task id (default a new UUID). */
-  taskId?: string;
+  taskId?: string | undefined;
   /** The parent task; `null` starts a root task in a new trace. Default: the current task. */
-  parent?: TaskSpan | null;
+  parent?: TaskSpan | null | undefined;
   /** Params logged at start. */
-  params?: Record<string, unknown>;
+  params?: Record<string, unknown> | undefined;
   /** Inputs logged at start. */
-  inputs?: Record<string, unknown>;
+  inputs?: Record<string, unknown> | undefined;
   /**
    * Metrics logged at start, as `logMetrics` takes them: `{name: value}` or a list of entries
    * (dreadnode's `TaskSpan(metrics=…)`).
    */
-  metrics?: Readonly<Record<string, number | boolean>> | readonly MetricEntry[];
+  metrics?: Readonly<Record<string, number | boolean>> | readonly MetricEntry[] | undefined;
   /** Span kind (default `INTERNAL`). */
-  kind?: SpanKind;
+  kind?: SpanKind | undefined;
 }
 
 /** Extra inputs of {@linkcode startTask} used by task continuation and `task()`. */

@@ -53,15 +53,15 @@ export interface AirtFields {
 export interface StudySpanOptions
   extends AirtFields, Pick<TaskSpanOptions, "parent" | "attributes"> {
   /** Label (default, also when empty, the name; the transforms suffix is appended). */
-  label?: string;
+  label?: string | undefined;
   /** Extra tags (after `study`, `optimization`). */
-  tags?: readonly string[];
+  tags?: readonly string[] | undefined;
   /** Perturbation budget. */
-  perturbationBudget?: number | null;
+  perturbationBudget?: number | null | undefined;
   /** Original class. */
-  originalClass?: string | null;
+  originalClass?: string | null | undefined;
   /** Attribute prefix (default `airt.`). */
-  attributePrefix?: string;
+  attributePrefix?: string | undefined;
 }
 
 /** Options of {@linkcode trialSpan}. */
@@ -70,15 +70,15 @@ export interface TrialSpanOptions
   /** Trial number in the study. */
   step: number;
   /** Name of the evaluated task (used in the default label). */
-  taskName?: string;
+  taskName?: string | undefined;
   /** Label (default, also when empty, `<taskName> [<step>]` or `trial_<step>`). */
-  label?: string;
+  label?: string | undefined;
   /** Extra tags (after `trial`). */
-  tags?: readonly string[];
+  tags?: readonly string[] | undefined;
   /** Trial index within the attack. */
-  trialIndex?: number | null;
+  trialIndex?: number | null | undefined;
   /** Attribute prefix (default `airt.`). */
-  attributePrefix?: string;
+  attributePrefix?: string | undefined;
 }
 
 const FIELDS: readonly (readonly [string, string])[] = [

@@ -44,26 +44,26 @@ export type Scorer<T> =
 /** Options of {@linkcode task}. */
 export interface TaskOptions<T = unknown> {
   /** Span name (default the function's name, else `task`). */
-  name?: string;
+  name?: string | undefined;
   /** Label (cleaned; default the name). */
-  label?: string;
+  label?: string | undefined;
   /** Span type (default `task`). */
-  type?: SpanType;
+  type?: SpanType | undefined;
   /** Tags. */
-  tags?: string | readonly string[];
+  tags?: string | readonly string[] | undefined;
   /** Extra span attributes. */
-  attributes?: Record<string, unknown>;
+  attributes?: Record<string, unknown> | undefined;
   /** Scorers run on every result; each logs a metric named after it. */
-  scorers?: readonly Scorer<T>[];
+  scorers?: readonly Scorer<T>[] | undefined;
   /** Log arguments as inputs: all (default), none, or the listed parameter names. */
-  logInputs?: boolean | readonly string[];
+  logInputs?: boolean | readonly string[] | undefined;
   /** Log the result as output `output` (default true; `undefined` results are skipped). */
-  logOutput?: boolean;
+  logOutput?: boolean | undefined;
   /**
    * Parameter names (default: read from the function's source, else `arg<i>`). Write a rest
    * parameter `...name`: the arguments it gathers are then logged as one array input.
    */
-  argNames?: readonly string[];
+  argNames?: readonly string[] | undefined;
 }
 
 function loggable(value: unknown): boolean {
