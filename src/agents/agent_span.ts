@@ -18,6 +18,7 @@ import type { Tracer } from "../tracer.ts";
 import { epochMsOf, errorText, errorType, field, readOrCopy } from "./_input.ts";
 import { jsonSafeFields, redactedErrorJson, redactedJson } from "./_redact.ts";
 import { Lifecycle } from "./_lifecycle.ts";
+import { spanExportMetadata } from "./_span_metadata.ts";
 import { runScoped } from "./_scope.ts";
 import { activeScope, AGENT_FRAME_KEY, currentFrame, scopeFrame } from "./_state.ts";
 import {
@@ -66,6 +67,11 @@ export interface SpanExport {
   span_data: Record<string, unknown>;
   /** The error set on the span (its data JSON-safe), or null. */
   error: SpanError | null;
+  /**
+   * The trace's `agent_harness_id`, then the keys of the span data's own `metadata` object (as the
+   * OpenAI Agents SDK exports them); absent when there are none.
+   */
+  metadata?: Record<string, unknown> | undefined;
 }
 
 /** A span of the agent layer. Create one with a factory (`agentSpan`, `functionSpan`, …). */
@@ -287,7 +293,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
    */
   export(): SpanExport | null {
     if (this.isNoOp) return null;
-    return {
+    const exported: SpanExport = {
       object: "trace.span",
       id: this.spanId,
       trace_id: this.traceId,
@@ -297,6 +303,9 @@ export class AgentSpan<D extends SpanData = SpanData> {
       span_data: jsonSafeFields(exportSpanData(this.spanData)) as Record<string, unknown>,
       error: this.#error === null ? null : jsonSafeFields(this.#error) as unknown as SpanError,
     };
+    const metadata = spanExportMetadata(this.trace?.metadata, this.spanData);
+    if (metadata !== undefined) exported.metadata = jsonSafeFields(metadata) as typeof metadata;
+    return exported;
   }
 
   /**
