@@ -181,8 +181,11 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   10615 → 10640: a TypeScript-consumer audit found `tracer.shutdown(5000)` (a timeout, as other
  *   SDKs' `shutdown(timeoutMillis)` take it) read as a deadline in 1970: every queued span was
  *   dropped at once, silently. A number below 10^12 is now a timeout in ms (+25 B).
+ *   10640 → 10646 with no code change: the types-only commit that lets every optional option take
+ *   `undefined` left the minified core the same length (27,268 B) but changed which short names
+ *   esbuild's frequency-based renaming gives some parameters, which gzip 6 B worse.
  */
-const CEILING_GZIP_BYTES = 10640;
+const CEILING_GZIP_BYTES = 10646;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
