@@ -6,7 +6,7 @@
  * @module
  */
 
-import { checkPrefix, CLOUDFLARE_DELIVERIES_PER_DRAIN } from "./_cloudflare.ts";
+import { checkPrefix, CLOUDFLARE_DELIVERIES_PER_DRAIN, logPrefix } from "./_cloudflare.ts";
 import {
   decodeFrame,
   type DurableObjectOp,
@@ -15,6 +15,7 @@ import {
   RPC_URL,
 } from "./_durable_object_protocol.ts";
 import { checkPeekOptions, outboxLimits } from "./_outbox_entries.ts";
+import { SerialQueue } from "./_serial.ts";
 import type {
   EnqueueResult,
   Outbox,
@@ -53,6 +54,13 @@ interface Call {
   readonly payload: Uint8Array;
 }
 
+/**
+ * The per-log chains of every stub storage in this isolate, by binding (or stub): a log's calls
+ * are sent one after another, in call order, since the object may receive concurrent requests
+ * in another order (a small body overtakes a large one; each call takes a new stub).
+ */
+const logChains = new WeakMap<object, SerialQueue>();
+
 /** A {@linkcode TraceStorage} served by a {@linkcode TraceletDurableObject}. */
 export class DurableObjectStubStorage implements TraceStorage {
   /** Always `durable-object`. */
@@ -65,6 +73,10 @@ export class DurableObjectStubStorage implements TraceStorage {
   /** Gives a stub for each call: workerd forbids using a stub made in another request. */
   readonly #stub: () => DurableObjectStubLike;
   readonly #common: Record<string, unknown>;
+  /** This storage's log chains (shared with every storage over the same binding). */
+  readonly #logs: SerialQueue;
+  /** What tells this storage's logs from another object's or prefix's in `#logs`. */
+  readonly #scope: string;
 
   /**
    * Creates storage that forwards every call to a `TraceletDurableObject`.
@@ -90,14 +102,29 @@ export class DurableObjectStubStorage implements TraceStorage {
       },
     };
     const name = options.name ?? "tracelet";
-    this.#stub = "idFromName" in target
-      ? () => target.get(target.idFromName(name) as never)
-      : () => target;
+    // A workerd stub answers every property (any name may be an RPC method), so a stub is told
+    // from a namespace by its `fetch`, which a namespace lacks.
+    const namespace = target as DurableObjectNamespaceLike;
+    this.#stub = typeof (target as Partial<DurableObjectStubLike>).fetch === "function"
+      ? () => target as DurableObjectStubLike
+      : () => namespace.get(namespace.idFromName(name) as never);
+    let logs = logChains.get(target);
+    if (logs === undefined) logChains.set(target, logs = new SerialQueue());
+    this.#logs = logs;
+    this.#scope = JSON.stringify([name, this.#common.prefix]);
     this.outbox = this.#makeOutbox();
   }
 
   async #call(op: DurableObjectOp, args: unknown[], body?: Uint8Array): Promise<Call> {
-    const frame = encodeFrame({ ...this.#common, op, args }, body === undefined ? [] : [body]);
+    return await this.#send(this.#frame(op, args, body));
+  }
+
+  /** Encodes a call now (the caller may change its arguments once the call returns). */
+  #frame(op: DurableObjectOp, args: unknown[], body?: Uint8Array): Uint8Array<ArrayBuffer> {
+    return encodeFrame({ ...this.#common, op, args }, body === undefined ? [] : [body]);
+  }
+
+  async #send(frame: Uint8Array<ArrayBuffer>): Promise<Call> {
     const response = await this.#stub().fetch(RPC_URL, { method: "POST", body: frame });
     const bytes = new Uint8Array(await response.arrayBuffer());
     let decoded;
@@ -143,24 +170,34 @@ export class DurableObjectStubStorage implements TraceStorage {
   }
 
   /**
-   * Appends lines to a log in the object.
+   * Appends lines to a log in the object, after every earlier call on that log from this isolate
+   * (calls on one log are sent one at a time, in call order).
    *
    * @param path The log's path segments.
    * @param lines Lines without newlines.
    * @returns When stored.
    */
   async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
-    await this.#call("appendLines", [path, lines]);
+    await this.#inOrder(path, this.#frame("appendLines", [path, lines]));
   }
 
   /**
-   * Reads a log from the object.
+   * Reads a log from the object, after every earlier call on that log from this isolate.
    *
    * @param path The log's path segments.
    * @returns The lines, or `[]` when the log does not exist.
    */
   async readLines(path: StoragePath): Promise<string[]> {
-    return (await this.#call("readLines", [path])).header.result as string[];
+    return (await this.#inOrder(path, this.#frame("readLines", [path]))).header.result as string[];
+  }
+
+  /**
+   * Sends a call on a log once every earlier call on it from this isolate has settled.
+   *
+   * @throws {TypeError} When the path is invalid (as the object would say).
+   */
+  #inOrder(path: StoragePath, frame: Uint8Array<ArrayBuffer>): Promise<Call> {
+    return this.#logs.run(this.#scope + logPrefix(path), () => this.#send(frame));
   }
 
   /**

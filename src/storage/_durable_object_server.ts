@@ -67,8 +67,11 @@ export class TraceletDurableObject {
   async fetch(request: Request): Promise<Response> {
     try {
       if (request.method !== "POST") throw new TypeError("Cannot serve request: expected POST");
-      const frame = decodeFrame(new Uint8Array(await request.arrayBuffer()));
-      const reply = await this.#serial.run("op", () => this.#call(frame.header, frame.payload));
+      // The body is read in turn too: awaited first, a small call would overtake a large one.
+      const reply = await this.#serial.run("op", async () => {
+        const frame = decodeFrame(new Uint8Array(await request.arrayBuffer()));
+        return this.#call(frame.header, frame.payload);
+      });
       return new Response(encodeFrame(reply.header, reply.parts));
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));

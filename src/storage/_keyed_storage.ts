@@ -1,9 +1,10 @@
 /**
  * {@linkcode KeyedStorage}: the one {@linkcode TraceStorage} of the R2 and KV adapters, over any
  * {@linkcode KeyedStore}. Neither binding can append, so every `appendLines` call writes one
- * chunk value under the log's prefix and `readLines` lists the chunks and concatenates them in key
- * order. A blob is one value; the outbox is one value per entry (`_keyed_outbox.ts`). The key
- * layout is described in `_cloudflare.ts`.
+ * chunk under the log's prefix and `readLines` lists the chunks and concatenates them in key
+ * order. A chunk is one value, or, when larger than the store's largest value (KV), several
+ * parts (`_cf_value_parts.ts`). A blob is one value; the outbox is one value per entry
+ * (`_keyed_outbox.ts`). The key layout is described in `_cloudflare.ts`.
  *
  * Outbox leases (`peek`'s `lease` option) live in this storage object, so they keep drainers in
  * this isolate apart, not drainers in other isolates: for those, use the Durable Object adapter.
@@ -16,12 +17,12 @@ import {
   checkPrefix,
   CLOUDFLARE_DELIVERIES_PER_DRAIN,
   copyBlob,
-  joinLines,
   logPrefix,
   mapLimit,
   newChunkKey,
   splitLines,
 } from "./_cloudflare.ts";
+import { chunkValues, isChunkKey, readChunk, writeChunk } from "./_cf_value_parts.ts";
 import { KeyedOutboxStore } from "./_keyed_outbox.ts";
 import { type KeyedStore, listAll } from "./_keyed_store.ts";
 import { BoundedOutbox } from "./_outbox.ts";
@@ -47,6 +48,7 @@ export class KeyedStorage implements TraceStorage {
   readonly #outbox: BoundedOutbox;
   readonly #store: KeyedStore;
   readonly #prefix: string;
+  readonly #maxValueBytes: number;
 
   /**
    * Creates storage over a keyed binding.
@@ -55,11 +57,20 @@ export class KeyedStorage implements TraceStorage {
    * @param kind The adapter name (the `kind` property).
    * @param label The binding's short name for error messages, e.g. `R2`.
    * @param options Key prefix and outbox bounds.
+   * @param maxValueBytes The largest value the store takes (at least 4 bytes): a larger chunk of
+   *   lines is written in parts. Default: no bound.
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.
    */
-  constructor(store: KeyedStore, kind: string, label: string, options: KeyedStorageOptions) {
+  constructor(
+    store: KeyedStore,
+    kind: string,
+    label: string,
+    options: KeyedStorageOptions,
+    maxValueBytes: number = Infinity,
+  ) {
     this.kind = kind;
     this.#store = store;
+    this.#maxValueBytes = maxValueBytes;
     this.#prefix = checkPrefix(options.prefix, label);
     const outbox = new KeyedOutboxStore(store, this.#prefix);
     this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
@@ -68,7 +79,8 @@ export class KeyedStorage implements TraceStorage {
   }
 
   /**
-   * Writes the lines as one new chunk under the log's prefix.
+   * Writes the lines as one new chunk under the log's prefix (in parts when larger than the
+   * store's largest value; readers see it once whole).
    *
    * @param path The log's path segments.
    * @param lines Lines without newlines.
@@ -76,7 +88,9 @@ export class KeyedStorage implements TraceStorage {
    */
   async appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
     const key = newChunkKey(this.#prefix, path, lines);
-    if (key !== undefined) await this.#store.put(key, joinLines(lines));
+    if (key !== undefined) {
+      await writeChunk(this.#store, key, chunkValues(lines, this.#maxValueBytes));
+    }
   }
 
   /**
@@ -86,8 +100,15 @@ export class KeyedStorage implements TraceStorage {
    * @returns The lines, or `[]` when the log does not exist.
    */
   async readLines(path: StoragePath): Promise<string[]> {
-    const chunks = await listAll(this.#store, this.#prefix + logPrefix(path));
-    const values = await mapLimit(chunks, READ_CONCURRENCY, ({ key }) => this.#store.get(key));
+    const base = this.#prefix + logPrefix(path);
+    const chunks = (await listAll(this.#store, base, true)).filter(({ key }) =>
+      isChunkKey(key, base)
+    );
+    const values = await mapLimit(
+      chunks,
+      READ_CONCURRENCY,
+      (chunk) => readChunk(this.#store, chunk),
+    );
     return values.flatMap((
       value,
     ) => (value === undefined ? [] : splitLines(utf8ExactDecoder.decode(value))));

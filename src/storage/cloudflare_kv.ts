@@ -4,6 +4,9 @@
  * them in order. Blobs are one key each (values up to 25 MiB); the outbox is one key per batch
  * with its metadata in the key's KV metadata, so listing the outbox reads no bodies.
  *
+ * A line chunk larger than 20 MiB (one `appendLines` call) is written as several values that
+ * `readLines` joins, since KV takes values up to 25 MiB; it reads back once all are written.
+ *
  * KV is eventually consistent: a write can take 60 s or more to be visible in other locations,
  * and a key can be written about once per second. That is fine for write-once blobs and for an
  * outbox drained from one place; for a strongly consistent outbox shared by many Workers use the
@@ -34,6 +37,7 @@
 
 import type { KeyedMetadata, KeyedStore } from "./_keyed_store.ts";
 import { KeyedStorage } from "./_keyed_storage.ts";
+import { KV_MAX_VALUE_BYTES } from "./_cf_value_parts.ts";
 import type { OutboxOptions } from "./types.ts";
 
 export { KeyedStorage } from "./_keyed_storage.ts";
@@ -122,6 +126,6 @@ export class KvStorage extends KeyedStorage {
    * @throws {TracerError} `INVALID_CONFIG` for a bad prefix or bound.
    */
   constructor(kv: KVNamespaceLike, options: KvStorageOptions = {}) {
-    super(kvStore(kv), "cloudflare-kv", "KV", options);
+    super(kvStore(kv), "cloudflare-kv", "KV", options, KV_MAX_VALUE_BYTES);
   }
 }
