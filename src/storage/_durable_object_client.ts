@@ -44,9 +44,9 @@ export interface DurableObjectNamespaceLike {
 /** Options of {@linkcode DurableObjectStubStorage}. */
 export interface DurableObjectStubStorageOptions extends OutboxOptions {
   /** The object's name when a namespace is given. Default `tracelet`. */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Prefix of every key the object writes. Default `tracelet/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 interface Call {

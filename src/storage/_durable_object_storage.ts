@@ -47,7 +47,7 @@ export interface DurableObjectStorageLike {
 /** Options of {@linkcode DurableObjectTraceStorage}. */
 export interface DurableObjectTraceStorageOptions extends OutboxOptions {
   /** Prefix of every key tracelet writes. Default `tracelet/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /** Largest stored value part, in bytes. */

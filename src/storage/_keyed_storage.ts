@@ -33,7 +33,7 @@ import { utf8ExactDecoder } from "../utf8.ts";
 /** Options of the keyed adapters. */
 export interface KeyedStorageOptions extends OutboxOptions {
   /** Prefix of every key tracelet writes. Default `tracelet/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /** How many chunks are read at once when reading a log. */

@@ -80,9 +80,9 @@ export interface BoundedOutboxOptions {
    * Where leases are kept: several outboxes over the same entries share one (by object, or by
    * name, see {@linkcode OutboxLeases}). Default: its own.
    */
-  readonly leases?: OutboxLeases;
+  readonly leases?: OutboxLeases | undefined;
   /** The {@linkcode Outbox.deliveriesPerDrain} hint. */
-  readonly deliveriesPerDrain?: number;
+  readonly deliveriesPerDrain?: number | undefined;
 }
 
 /** An {@linkcode Outbox} over any {@linkcode OutboxStore}, with bounds and a drop policy. */

@@ -41,6 +41,10 @@ import { KV_MAX_VALUE_BYTES } from "./_cf_value_parts.ts";
 import type { OutboxOptions } from "./types.ts";
 
 export { KeyedStorage } from "./_keyed_storage.ts";
+export type { KeyedStorageOptions } from "./_keyed_storage.ts";
+// The store interface KeyedStorage is built on: implement it to keep traces in another key-value
+// store (S3, a database) with the same line, blob and outbox layout.
+export type { KeyedEntry, KeyedMetadata, KeyedPage, KeyedStore } from "./_keyed_store.ts";
 
 /** One key of a KV listing. */
 export interface KVListKeyLike {
@@ -80,7 +84,7 @@ export interface KVNamespaceLike {
 /** Options of {@linkcode KvStorage}. */
 export interface KvStorageOptions extends OutboxOptions {
   /** Prefix of every key tracelet writes. Default `tracelet/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /** The KV namespace as a {@linkcode KeyedStore} (tracelet's metadata is a string record). */

@@ -34,6 +34,10 @@ import { KeyedStorage } from "./_keyed_storage.ts";
 import type { OutboxOptions } from "./types.ts";
 
 export { KeyedStorage } from "./_keyed_storage.ts";
+export type { KeyedStorageOptions } from "./_keyed_storage.ts";
+// The store interface KeyedStorage is built on: implement it to keep traces in another key-value
+// store (S3, a database) with the same line, blob and outbox layout.
+export type { KeyedEntry, KeyedMetadata, KeyedPage, KeyedStore } from "./_keyed_store.ts";
 
 /** The metadata of an R2 object that tracelet reads. */
 export interface R2ObjectLike {

@@ -31,18 +31,18 @@ export interface MemoryStorageOptions extends OutboxOptions {
    * Bound on the UTF-8 bytes of all log lines together (newlines included): the oldest appends
    * go first, and a line longer than the bound by itself is dropped alone. Default 16 MiB.
    */
-  readonly maxLineBytes?: number;
+  readonly maxLineBytes?: number | undefined;
   /**
    * Bound on the bytes of all blobs together: a blob that does not fit in what is left is refused
    * (`putBlob` rejects); stored blobs are never evicted. Default 32 MiB.
    */
-  readonly maxBlobBytes?: number;
+  readonly maxBlobBytes?: number | undefined;
   /**
    * How many outbox entries one drain should deliver at most (the outbox's `deliveriesPerDrain`
    * hint; the Workers preset sets 16, since every delivery is a subrequest). Default: the
    * exporter's own (256).
    */
-  readonly deliveriesPerDrain?: number;
+  readonly deliveriesPerDrain?: number | undefined;
 }
 
 /** What a {@linkcode MemoryStorage} holds and what its bounds dropped. */

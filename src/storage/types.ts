@@ -48,16 +48,16 @@ export type OutboxDropPolicy = "drop-oldest" | "drop-newest";
 /** Outbox bounds every adapter with an outbox accepts. */
 export interface OutboxOptions {
   /** Maximum total body bytes. Default 8 MiB. */
-  readonly outboxMaxBytes?: number;
+  readonly outboxMaxBytes?: number | undefined;
   /** Maximum number of entries. Default 1024. */
-  readonly outboxMaxEntries?: number;
+  readonly outboxMaxEntries?: number | undefined;
   /** What to drop when full. Default `drop-oldest`. */
-  readonly outboxPolicy?: OutboxDropPolicy;
+  readonly outboxPolicy?: OutboxDropPolicy | undefined;
   /**
    * Entries created longer ago than this (ms, by their `createdAt`) are removed by the next
    * enqueue, whatever endpoint they were meant for, and reported as `expired`. Default 7 days.
    */
-  readonly outboxMaxAgeMillis?: number;
+  readonly outboxMaxAgeMillis?: number | undefined;
 }
 
 /** The result of an outbox enqueue. */
@@ -84,18 +84,18 @@ export interface OutboxPeekOptions {
    * A cursor: only entries whose id sorts after this id (an id an earlier `peek` returned), so a
    * reader can page through an outbox whose oldest entries it cannot use yet.
    */
-  readonly after?: string;
+  readonly after?: string | undefined;
   /**
    * Only entries due by this epoch-ms time (`notBefore <= dueBy`); the others are skipped
    * without reading their bodies.
    */
-  readonly dueBy?: number;
+  readonly dueBy?: number | undefined;
   /**
    * Only entries meant for this destination: those whose content type carries the parameter
    * `tracelet-destination=<destination>`, and those that carry none. The others are skipped
    * without reading their bodies.
    */
-  readonly destination?: string;
+  readonly destination?: string | undefined;
   /**
    * Claims the returned entries for `owner` for `millis` ms: until the claim ends, or the entry is
    * acked or updated, peeks that claim entries for another owner skip it (peeks without `lease`
@@ -104,7 +104,7 @@ export interface OutboxPeekOptions {
    * `DurableObjectStubStorage`, this process for the other adapters. `owner` is any non-empty
    * string (e.g. a random id per drainer); `millis` is finite and >= 0.
    */
-  readonly lease?: { readonly owner: string; readonly millis: number };
+  readonly lease?: { readonly owner: string; readonly millis: number } | undefined;
 }
 
 /**
