@@ -14,8 +14,14 @@
  * event line, the console sink, `dra.error` and the span's status message are masked alike.
  *
  * Unlike DRA, a failing sink never reaches the caller (it is reported through diagnostics, also
- * when its `emit` returns a promise that rejects), and an event that arrives after its session
- * closed is counted and reported, not silently lost.
+ * when its `emit` returns a promise that rejects: once when it starts failing, then with the count
+ * of the events it failed on when it delivers again or the run ends), and an event that arrives
+ * after its session closed is counted and reported, not silently lost.
+ *
+ * Each top-level attribute is serialized on its own and the attributes of one event share a 1 MiB
+ * budget of the written line: a large payload (a completion with logprobs, a step's 40,000-row
+ * output) is cut inside itself, its largest parts first, and never pushes out the attributes
+ * beside it (see `fitAttributes`).
  *
  * @module
  */
@@ -32,9 +38,13 @@ import { ownFields, readOrCopy } from "../agents/_input.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { safeString } from "../safe_string.ts";
-import { serializeTruncatingStrings } from "../serialize/serialize.ts";
+import { MAX_REDACTION_DEPTH } from "../redact/policy.ts";
+import { DEFAULT_MAX_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { asObject } from "./event.ts";
+import { fitAttributes } from "./_fit_json.ts";
 import { maskError, withMaskedError } from "./_mask_error.ts";
+import { serializeFields } from "./_serialize_fields.ts";
+import { SinkFailures } from "./_sink_failures.ts";
 import type { EventType, TraceEvent } from "./event.ts";
 import type { EventSink } from "./sinks.ts";
 
@@ -69,6 +79,12 @@ export interface SpanShape {
   /** An error message: the span gets status `ERROR`. */
   error?: string | null;
 }
+
+/**
+ * The bytes an event's attributes take at most in its written line (1 MiB, Python's ASCII-only
+ * JSON text; only an event with more top-level keys than fit, each with a marker, leaves keys out).
+ */
+const EVENT_ATTRIBUTES_BYTES = DEFAULT_MAX_BYTES;
 
 /** The most span ids {@linkcode sessionOfSpan} remembers; past it the oldest are forgotten. */
 const MAX_OWNERS = 10_000;
@@ -108,6 +124,7 @@ export class TraceSession {
   #index = 0;
   #dropped = 0;
   #closed: Promise<void> | undefined;
+  readonly #failures: SinkFailures;
 
   /**
    * Opens a session for one run and draws a fresh root span id.
@@ -121,6 +138,7 @@ export class TraceSession {
     this.#tracer = options.spanTracer;
     this.#policy = options.redaction;
     this.#maxOpen = countAtLeastOne(options.maxOpenSpans, 10_000);
+    this.#failures = new SinkFailures(this.runId);
   }
 
   /** The number of events emitted so far. */
@@ -154,18 +172,26 @@ export class TraceSession {
    * its original length. Error text is masked before it is cut to the policy's length (only its
    * first 1 MiB at most, see `maskError`), so a secret at that cut is masked whole.
    *
+   * Each top-level attribute is serialized on its own (see `serializeFields`), nested up to 63
+   * levels inside it (the depth redaction walks; 512 with redaction off). The attributes then take
+   * at most 1 MiB of the written line: when they are larger, every key stays and the largest
+   * values are cut first, inside themselves (see `fitAttributes`).
+   *
    * @param attributes Raw attributes.
    * @returns JSON-safe, redacted attributes.
    */
   redact(attributes: Readonly<Record<string, unknown>>): JsonObject {
     const policy = this.#policy ?? getRedactionPolicy();
     const limit = policy.enabled ? policy.maxStringLength : Infinity;
+    const depth = policy.enabled ? MAX_REDACTION_DEPTH - 1 : MAX_OBJECT_DEPTH;
     const given = withMaskedError(attributes, policy);
-    const json = asObject(serializeTruncatingStrings(given, { schema: false }, limit).value);
+    const json = serializeFields(given, depth, limit, EVENT_ATTRIBUTES_BYTES);
     // Error text not masked yet (an `error` that serialized to a string, unreadable attributes).
     const error = given === attributes && Object.hasOwn(json, "error") ? json.error : undefined;
     const masked = typeof error === "string" ? { ...json, error: maskError(error, policy) } : json;
-    return asObject(policy.redactValue(masked));
+    const redacted = asObject(policy.redactValue(masked));
+    // Masking can lengthen a value (a short secret becomes the replacement): fitted again.
+    return redacted === json ? json : fitAttributes(redacted, EVENT_ATTRIBUTES_BYTES);
   }
 
   #track(
@@ -343,15 +369,19 @@ export class TraceSession {
       attributes: attrs,
       event_index: this.#index++,
     };
-    for (const sink of this.#sinks) {
+    const failures = this.#failures;
+    for (let i = 0; i < this.#sinks.length; i++) {
       try {
-        const pending: unknown = sink.emit(event);
+        const pending: unknown = this.#sinks[i].emit(event);
         // An async emit is not awaited, but its rejection is reported, never left unhandled.
         if (isPromiseLike(pending)) {
-          Promise.resolve(pending).catch((error) => sinkFailed(event.event_type, error));
-        }
+          Promise.resolve(pending).then(
+            () => failures.delivered(i),
+            (error) => failures.failed(i, event.event_type, error),
+          );
+        } else failures.delivered(i);
       } catch (error) {
-        sinkFailed(event.event_type, error);
+        failures.failed(i, event.event_type, error);
       }
     }
   }
@@ -386,12 +416,8 @@ export class TraceSession {
       } catch (error) {
         report("error", "event_sink_failed", "Cannot close an event sink", error);
       }
-    })).then(() => undefined);
+    })).then(() => this.#failures.close());
   }
-}
-
-function sinkFailed(type: string, error: unknown): void {
-  report("error", "event_sink_failed", `Cannot deliver a ${type} event: a sink failed`, error);
 }
 
 /** Event attributes as tracelet span attributes: `dra.<key>`. */

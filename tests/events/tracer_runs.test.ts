@@ -507,6 +507,7 @@ describe("TraceSession", () => {
       ["ToolCallFinished", false],
     ]);
     assert.equal(memory.closed, true);
-    assert.equal(diagnostics.filter((d) => d.code === "event_sink_failed").length, 3);
+    // One report when the sink starts failing, one with the count of its later failures at the end.
+    assert.equal(diagnostics.filter((d) => d.code === "event_sink_failed").length, 2);
   });
 });
