@@ -10,6 +10,7 @@ import { countAtLeastOne } from "../number_option.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import { trackWrites } from "../pending_writes.ts";
+import { type ExitWriter, writeAtExit } from "../runtime/_exit_sync.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { TraceEvent } from "./event.ts";
@@ -42,18 +43,62 @@ export function eventLine(event: TraceEvent): string {
 /** Options of {@linkcode JsonlEventSink}. */
 export interface JsonlEventSinkOptions {
   /**
-   * Maximum lines waiting to be written; beyond it new events are dropped and counted. Default
-   * 10000; anything but a finite number of at least 1 means the default.
+   * Maximum lines waiting to be written; beyond it new events are dropped and counted, but for
+   * those that start or finish a span or a run (types ending in `Started`, `Finished` or
+   * `Failed`), which may use a reserve of a tenth more: a burst of tokens does not drop the
+   * `ModelCallFinished` and `RunFinished` after it. Default 10000; anything but a finite number
+   * of at least 1 means the default.
    */
   maxPending?: number;
   /**
    * Maximum bytes of the lines waiting to be written (newlines included); an event whose line
-   * would pass it is dropped and counted, as beyond `maxPending`. The batch being written is not
-   * counted, so at most about twice this is held while the storage stalls. Default 16 MiB (the
-   * span pipeline's `maxQueueBytes`); anything but a finite number of at least 1 means the
-   * default.
+   * would pass it is dropped and counted, as beyond `maxPending` (with the same reserve of a tenth
+   * for the events that start or finish a span or a run). The batch being written is not counted,
+   * so at most about twice this is held while the storage stalls. Default 16 MiB (the span
+   * pipeline's `maxQueueBytes`); anything but a finite number of at least 1 means the default.
    */
   maxPendingBytes?: number;
+}
+
+/** Types that start or finish a span or a run: `RunStarted`, `ToolCallFailed`, … */
+const OPENS_OR_CLOSES = /(?:Started|Finished|Failed)$/;
+
+/**
+ * Whether an event starts or finishes a span or a run: its type ends with `Started`, `Finished`
+ * or `Failed` (`RunStarted`, `RunFinished`, `AgentRun*`, `ModelCallStarted` / `Finished` /
+ * `Failed`, `ToolCall*`). They are few, one or two a span, and an analysis needs them (a run
+ * without its `RunFinished` has no outcome), so a full queue keeps them within a reserve, while
+ * point events (`ModelCallToken`, the decisions, the `*Observed` events, other types) are dropped.
+ */
+function opensOrCloses(event: TraceEvent): boolean {
+  const type = event.event_type;
+  return typeof type === "string" && OPENS_OR_CLOSES.test(type);
+}
+
+/** The bound for events that start or finish a span: a tenth more. */
+function withReserve(bound: number): number {
+  return bound + Math.ceil(bound / 10);
+}
+
+/**
+ * How long an append may run before the storage counts as stalled at exit: a synchronous write
+ * to it (a hung network mount) would hang the process's end, so none is tried.
+ */
+const STALLED_MS = 10_000;
+
+/** The synchronous append of a file-system storage (`FsStorage.appendLinesSync`). */
+interface SyncAppendStorage {
+  appendLinesSync(path: StoragePath, lines: readonly string[], maybeWritten: number): void;
+}
+
+/** The storage when it can append synchronously, else undefined (also for one that throws). */
+function syncAppender(storage: TraceStorage): SyncAppendStorage | undefined {
+  try {
+    const append = (storage as unknown as Partial<SyncAppendStorage>).appendLinesSync;
+    return typeof append === "function" ? storage as unknown as SyncAppendStorage : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -61,8 +106,16 @@ export interface JsonlEventSinkOptions {
  * write is in flight; `close()` resolves when all of them are written. Failures are reported
  * through diagnostics and counted, never thrown. The queue is bounded in lines and in bytes
  * (`maxPending`, `maxPendingBytes`): past either bound events are dropped, counted and reported
- * (`event_queue_full`, once per overflow). While it has lines to write, a configuration's
+ * (`event_queue_full`, once per overflow); events that start or finish a span or a run are kept
+ * within a reserve of a tenth more. While it has lines to write, a configuration's
  * `forceFlush()` and `shutdown()` (and the exit flush) wait for them too, for at most 30 s.
+ *
+ * With a file-system storage (Node, Deno, Bun), the lines still queued when the process ends
+ * without waiting for them (`process.exit()`, `Deno.exit()`, an uncaught exception, an unhandled
+ * rejection) are appended synchronously then, with the batch whose append was still running (left
+ * out when the log already ends with it): the events of the moment before a crash reach the file.
+ * Not when that append has been running for 10 s (a stalled storage, on which a synchronous
+ * write would hang the exit): that is reported as `event_exit_write_skipped`.
  *
  * @example
  * ```ts
@@ -78,10 +131,15 @@ export class JsonlEventSink implements EventSink {
   readonly #storage: TraceStorage;
   readonly #maxPending: number;
   readonly #maxPendingBytes: number;
+  /** The storage's synchronous append, used at exit (file-system storages only). */
+  readonly #sync: SyncAppendStorage | undefined;
+  readonly #exitWriter: ExitWriter = { writeNow: () => this.#writeNow() };
   #pending: string[] = [];
   /** Bytes of `#pending`, a newline per line included (the lines are ASCII). */
   #pendingBytes = 0;
   #writing: Promise<void> | undefined;
+  /** The batch being appended and when its append started. */
+  #inFlight: { readonly lines: string[]; readonly since: number } | undefined;
   /** The append running (or the last one), settled once its lines are counted as done. */
   #append: Promise<void> | undefined;
   /** Lines queued so far, and those whose append settled (written or failed). */
@@ -105,6 +163,7 @@ export class JsonlEventSink implements EventSink {
     this.path = [...path];
     this.#maxPending = countAtLeastOne(options?.maxPending, 10_000);
     this.#maxPendingBytes = countAtLeastOne(options?.maxPendingBytes, 2 ** 24);
+    this.#sync = syncAppender(storage);
   }
 
   /** Events dropped because too many lines, or bytes, were waiting. */
@@ -118,20 +177,24 @@ export class JsonlEventSink implements EventSink {
 
   /**
    * Queues the event's line; beyond `maxPending` waiting lines, or when it would pass
-   * `maxPendingBytes`, it is dropped and counted.
+   * `maxPendingBytes`, it is dropped and counted (an event that starts or finishes a span or a
+   * run only past a tenth more).
    *
    * @param event The event to append.
    */
   emit(event: TraceEvent): void {
-    if (this.#pending.length >= this.#maxPending) {
-      return this.#drop(event, `${this.#maxPending} lines are waiting`);
+    const edge = opensOrCloses(event);
+    const maxLines = edge ? withReserve(this.#maxPending) : this.#maxPending;
+    if (this.#pending.length >= maxLines) {
+      return this.#drop(event, `${maxLines} lines are waiting`);
     }
     const line = eventLine(event);
-    if (this.#pendingBytes + line.length + 1 > this.#maxPendingBytes) {
+    const maxBytes = edge ? withReserve(this.#maxPendingBytes) : this.#maxPendingBytes;
+    if (this.#pendingBytes + line.length + 1 > maxBytes) {
       return this.#drop(
         event,
         `${this.#pendingBytes} bytes are waiting and the line has ${line.length + 1} ` +
-          `(at most ${this.#maxPendingBytes})`,
+          `(at most ${maxBytes})`,
       );
     }
     this.#pending.push(line);
@@ -148,13 +211,16 @@ export class JsonlEventSink implements EventSink {
     report(
       "warn",
       "event_queue_full",
-      `Cannot queue ${event.event_type} events: ${why} (dropping)`,
+      `Cannot queue ${event.event_type} events: ${why} (dropping; events that start or finish ` +
+        "a span or a run are kept within a reserve of a tenth more)",
     );
   }
 
   async #drain(): Promise<void> {
     // Flushes of the configuration wait for the lines until they are written.
     const untrack = trackWrites(this);
+    // The process may end before they are written (`process.exit()`, a crash): written then.
+    const unlist = this.#sync === undefined ? undefined : writeAtExit(this.#exitWriter);
     // Let the caller's synchronous burst of events gather into one append.
     await Promise.resolve();
     while (this.#pending.length > 0) {
@@ -162,10 +228,44 @@ export class JsonlEventSink implements EventSink {
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#overflowing = false;
+      this.#inFlight = { lines, since: Date.now() };
       await (this.#append = this.#write(lines));
+      this.#inFlight = undefined;
     }
     this.#writing = undefined;
+    unlist?.();
     untrack();
+  }
+
+  /**
+   * Appends the lines queued, after the batch still being appended (left out by the storage when
+   * the log ends with it), synchronously: the process is ending and no append will finish. Never
+   * throws.
+   */
+  #writeNow(): void {
+    const unsure = this.#inFlight?.lines ?? [];
+    const lines = this.#pending;
+    if (lines.length + unsure.length === 0) return;
+    const path = this.path.join("/");
+    if (this.#inFlight !== undefined && Date.now() - this.#inFlight.since >= STALLED_MS) {
+      return report(
+        "warn",
+        "event_exit_write_skipped",
+        `Cannot append ${lines.length + unsure.length} events to ${path} as the process ends: ` +
+          `an append has not finished for ${STALLED_MS / 1000} s (a stalled storage)`,
+      );
+    }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#inFlight = undefined;
+    try {
+      this.#sync!.appendLinesSync(this.path, [...unsure, ...lines], unsure.length);
+    } catch (error) {
+      this.#failed += lines.length;
+      report("error", "event_write_failed", `Cannot append events to ${path}`, error);
+    } finally {
+      this.#done += lines.length;
+    }
   }
 
   /** Appends one batch, counting and reporting what failed. */

@@ -43,6 +43,13 @@ export interface FileSystem {
   readDir(path: string): Promise<string[]>;
   /** Last modification time in epoch ms. */
   mtime(path: string): Promise<number>;
+  /**
+   * Appends synchronously, as `appendFile` does, through {@linkcode appendToHandleSync}: for the
+   * moment a process ends, when nothing can be awaited. Optional (both runtime adapters have it).
+   */
+  appendFileSync?(path: string, data: Uint8Array, maybeWritten: number): void;
+  /** Creates a directory and its parents synchronously; fine when it exists. Optional. */
+  mkdirpSync?(path: string): void;
 }
 
 /** A file opened for appending (and reading), as {@linkcode appendToHandle} uses it. */
@@ -79,12 +86,7 @@ export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Pr
   try {
     const size = await handle.size();
     const ended = size === 0 || (await handle.readAt(size - 1, 1))[0] === NEWLINE;
-    let bytes = data;
-    if (!ended) {
-      bytes = new Uint8Array(data.byteLength + 1);
-      bytes[0] = NEWLINE;
-      bytes.set(data, 1);
-    }
+    const bytes = ended ? data : newlineFirst(data);
     // One write for the whole batch; the loop only continues after a short write.
     let done = 0;
     try {
@@ -99,6 +101,63 @@ export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Pr
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** The bytes with a `\n` before them (ends a line torn by a crash). */
+function newlineFirst(data: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(data.byteLength + 1);
+  bytes[0] = NEWLINE;
+  bytes.set(data, 1);
+  return bytes;
+}
+
+/** A file opened for appending (and reading), as {@linkcode appendToHandleSync} uses it. */
+export interface SyncAppendHandle {
+  /** The file's size in bytes. */
+  size(): number;
+  /** Reads up to `length` bytes at a position (fewer past the end). */
+  readAt(position: number, length: number): Uint8Array;
+  /** Writes at the end of the file; returns how many bytes were written. */
+  write(data: Uint8Array): number;
+  /** Closes the handle. */
+  close(): void;
+}
+
+/**
+ * Appends bytes synchronously through an open append-mode handle, then closes it: for the moment
+ * a process ends, when nothing can be awaited. As {@linkcode appendToHandle}, a line torn by a
+ * crash is ended first. The first `maybeWritten` bytes of `data` are an append that may have
+ * landed already (one still running as the process ends): they are left out when the file ends
+ * with them, so they are in the file once either way (unless that append lands during this call).
+ *
+ * @param handle The open file.
+ * @param data The bytes (whole lines).
+ * @param maybeWritten How many of the first bytes may be at the end of the file already.
+ */
+export function appendToHandleSync(
+  handle: SyncAppendHandle,
+  data: Uint8Array,
+  maybeWritten: number,
+): void {
+  try {
+    const size = handle.size();
+    let bytes = data;
+    if (maybeWritten > 0 && size >= maybeWritten) {
+      const tail = handle.readAt(size - maybeWritten, maybeWritten);
+      let same = 0;
+      while (same < maybeWritten && tail[same] === data[same]) same++;
+      if (same === maybeWritten) bytes = data.subarray(maybeWritten);
+    }
+    if (bytes.byteLength === 0) return;
+    if (size > 0 && handle.readAt(size - 1, 1)[0] !== NEWLINE) bytes = newlineFirst(bytes);
+    for (let done = 0; done < bytes.byteLength;) {
+      const written = handle.write(bytes.subarray(done));
+      if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+      done += written;
+    }
+  } finally {
+    handle.close();
   }
 }
 

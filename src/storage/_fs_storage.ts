@@ -34,6 +34,7 @@ import {
   exists,
   type FileSystem,
   inDirectory,
+  isNotFound,
   readIfExists,
   removeStaleTemps,
   writeAtomic,
@@ -203,6 +204,39 @@ export class FsStorage implements TraceStorage {
       );
     } catch (error) {
       return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Appends lines synchronously, to the same file as {@linkcode FsStorage.appendLines} (same
+   * path mapping, same checks, a symbolic link refused alike) but not after the appends queued
+   * for it: for the moment a process ends, when nothing can be awaited (the events layer writes
+   * the event lines it still holds with it on `exit`). The first `maybeWritten` lines are an
+   * append that may have landed already (one still running as the process ends): they are
+   * written only when the log does not end with them.
+   *
+   * @param path The log's path segments (sanitized).
+   * @param lines Lines without newlines.
+   * @param maybeWritten How many of the first lines may be at the end of the log already.
+   * @throws {TypeError} For lines that are not strings or hold a newline, or when the file system
+   *   has no synchronous append; else the runtime's error when the append fails.
+   */
+  appendLinesSync(path: StoragePath, lines: readonly string[], maybeWritten: number = 0): void {
+    const fs = this.#fs;
+    if (fs.appendFileSync === undefined || fs.mkdirpSync === undefined) {
+      throw new TypeError(`Cannot append synchronously: this ${this.kind} file system cannot`);
+    }
+    const file = this.#file(sanitizePath(path));
+    if (checkLines(lines).length === 0) return;
+    const unsure = Math.min(Math.max(Math.trunc(maybeWritten) || 0, 0), lines.length);
+    const head = encodeLines(lines.slice(0, unsure)).byteLength;
+    const data = encodeLines(lines);
+    try {
+      fs.appendFileSync(file, data, head);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      fs.mkdirpSync(parentOf(file));
+      fs.appendFileSync(file, data, head);
     }
   }
 

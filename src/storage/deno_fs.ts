@@ -23,7 +23,14 @@
 import { TracerError } from "../errors.ts";
 import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
 import { type DenoAccess, requireAccess } from "../runtime/_deno_access.ts";
-import { appendToHandle, type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
+import {
+  appendToHandle,
+  appendToHandleSync,
+  type FileSystem,
+  isNotFound,
+  symlinkRefused,
+  writeChunks,
+} from "./_fs.ts";
 import { resolvePath } from "./_fs_paths.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
@@ -39,11 +46,23 @@ interface DenoFile {
   close(): void;
 }
 
+/** The part of `Deno.FsFile` a synchronous append uses. */
+interface DenoSyncFile {
+  statSync(): FileIdentity & { readonly size: number };
+  seekSync(offset: number, whence: 0): number;
+  readSync(buffer: Uint8Array): number | null;
+  writeSync(data: Uint8Array): number;
+  close(): void;
+}
+
 /** Which file it is: its device and inode (null where the platform has none, on Windows). */
 interface FileIdentity {
   readonly dev: number | null;
   readonly ino: number | null;
 }
+
+/** What a path names, by `lstat`. */
+type NamedFile = FileIdentity & { readonly isSymlink: boolean };
 
 /** The Deno file APIs this adapter calls (a structural subset of the `Deno` namespace). */
 interface DenoFileApi extends DenoGlobal {
@@ -53,7 +72,13 @@ interface DenoFileApi extends DenoGlobal {
       | { read: boolean; append: boolean; create: boolean }
       | { write: boolean; truncate: boolean; create: boolean },
   ): Promise<DenoFile>;
-  lstat(path: string): Promise<FileIdentity & { readonly isSymlink: boolean }>;
+  lstat(path: string): Promise<NamedFile>;
+  openSync(
+    path: string,
+    options: { read: boolean; append: boolean; create: boolean },
+  ): DenoSyncFile;
+  lstatSync(path: string): NamedFile;
+  mkdirSync(path: string, options?: { recursive?: boolean }): void;
   writeFile(path: string, data: Uint8Array, options?: { append?: boolean }): Promise<void>;
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
@@ -73,6 +98,15 @@ async function isSymlink(deno: DenoFileApi, path: string): Promise<boolean> {
 }
 
 /**
+ * Whether the file opened is the one the path names, and no symbolic link: compared by inode
+ * where files have them.
+ */
+function sameFile(opened: FileIdentity, named: NamedFile): boolean {
+  return !named.isSymlink &&
+    (opened.ino === null || (opened.ino === named.ino && opened.dev === named.dev));
+}
+
+/**
  * Appends with one write on a handle opened in append mode. Deno cannot open a file with
  * `O_NOFOLLOW`, so a symbolic link is refused by an `lstat` just before opening, and, where files
  * have inodes, by comparing the opened file with what the path names after opening: a link put in
@@ -86,12 +120,7 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
   try {
     const [opened, named] = await Promise.all([file.stat(), deno.lstat(path)]);
     openedSize = opened.size;
-    if (
-      named.isSymlink ||
-      (opened.ino !== null && (opened.ino !== named.ino || opened.dev !== named.dev))
-    ) {
-      throw symlinkRefused(path);
-    }
+    if (!sameFile(opened, named)) throw symlinkRefused(path);
   } catch (error) {
     file.close();
     throw error;
@@ -117,6 +146,44 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
     write: (bytes) => file.write(bytes),
     close: () => Promise.resolve(file.close()),
   }, data);
+}
+
+/** {@linkcode append}, synchronously (for the moment a process ends). */
+function appendSync(deno: DenoFileApi, path: string, data: Uint8Array, maybeWritten: number): void {
+  let link = false;
+  try {
+    link = deno.lstatSync(path).isSymlink;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  if (link) throw symlinkRefused(path);
+  const file = deno.openSync(path, { read: true, append: true, create: true });
+  try {
+    if (!sameFile(file.statSync(), deno.lstatSync(path))) throw symlinkRefused(path);
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  appendToHandleSync(
+    {
+      size: () => file.statSync().size,
+      readAt(position, length) {
+        const buffer = new Uint8Array(length);
+        file.seekSync(position, 0);
+        let read = 0;
+        while (read < length) {
+          const n = file.readSync(buffer.subarray(read));
+          if (n === null || n === 0) break;
+          read += n;
+        }
+        return buffer.subarray(0, read);
+      },
+      write: (bytes) => file.writeSync(bytes),
+      close: () => file.close(),
+    },
+    data,
+    maybeWritten,
+  );
 }
 
 /** Writes a whole file from bytes or chunks; with `sync`, then waits for `fdatasync` on it. */
@@ -180,6 +247,14 @@ function denoFileSystem(deno: DenoFileApi): FileSystem {
     async mtime(path) {
       requireAccess(deno, read(path));
       return (await deno.stat(path)).mtime?.getTime() ?? Date.now();
+    },
+    appendFileSync(path, data, maybeWritten) {
+      requireAccess(deno, read(path), write(path));
+      appendSync(deno, path, data, maybeWritten);
+    },
+    mkdirpSync(path) {
+      requireAccess(deno, write(path));
+      deno.mkdirSync(path, { recursive: true });
     },
   };
 }

@@ -15,7 +15,16 @@
  * @module
  */
 
-import { constants } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  writeSync,
+} from "node:fs";
 import {
   type FileHandle,
   lstat,
@@ -28,7 +37,14 @@ import {
   unlink,
 } from "node:fs/promises";
 import { resolve } from "node:path";
-import { appendToHandle, type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
+import {
+  appendToHandle,
+  appendToHandleSync,
+  type FileSystem,
+  isNotFound,
+  symlinkRefused,
+  writeChunks,
+} from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
@@ -70,9 +86,47 @@ async function openNoFollow(path: string): Promise<FileHandle> {
   try {
     return await open(path, APPEND_FLAGS, 0o666);
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === "ELOOP") throw symlinkRefused(path, error);
-    throw error;
+    throw loopRefused(path, error);
   }
+}
+
+/** The error of a failed open: refused as a symbolic link for `ELOOP` (`O_NOFOLLOW`). */
+function loopRefused(path: string, error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code === "ELOOP"
+    ? symlinkRefused(path, error)
+    : error;
+}
+
+/** {@linkcode appendNoFollow}, synchronously (for the moment a process ends). */
+function appendNoFollowSync(path: string, data: Uint8Array, maybeWritten: number): void {
+  if (NO_FOLLOW === undefined) {
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+    if (link) throw symlinkRefused(path);
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, APPEND_FLAGS, 0o666);
+  } catch (error) {
+    throw loopRefused(path, error);
+  }
+  appendToHandleSync(
+    {
+      size: () => fstatSync(fd).size,
+      readAt(position, length) {
+        const buffer = new Uint8Array(length);
+        return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
+      },
+      write: (bytes) => writeSync(fd, bytes, 0, bytes.byteLength, null),
+      close: () => closeSync(fd),
+    },
+    data,
+    maybeWritten,
+  );
 }
 
 /** Writes a whole file from bytes or chunks; with `sync`, then waits for `fdatasync` on it. */
@@ -109,6 +163,8 @@ const nodeFileSystem: FileSystem = {
   mkdirp: async (path) => void await mkdir(path, { recursive: true }),
   readDir: (path) => readdir(path),
   mtime: async (path) => (await stat(path)).mtimeMs,
+  appendFileSync: appendNoFollowSync,
+  mkdirpSync: (path) => void mkdirSync(path, { recursive: true }),
 };
 
 /**

@@ -1,0 +1,90 @@
+/**
+ * Writes that must happen however the process ends, even when nothing can be awaited any more:
+ * `process.exit()`, `Deno.exit()`, an uncaught exception (one thrown from a timer too) or an
+ * unhandled rejection end the process in the same tick, and the async writes queued then never
+ * run. A writer listed here writes what it holds synchronously at that moment.
+ *
+ * When it runs (checked on Node 20, Deno 2 and Bun 1): on Node and Bun at `exit`, which comes for
+ * `process.exit()`, an uncaught exception, an unhandled rejection and the end of the event loop; on
+ * Deno at `unload` (`Deno.exit()`, `process.exit()`, the end of the event loop), `error` (an
+ * uncaught exception) and `unhandledrejection`. The last two come before the process ends, and a
+ * listener of the program may still keep it running (`preventDefault()`): the writers then have
+ * written early, which loses nothing. The listeners are added once per process, on the first
+ * writer listed, and shared by every copy of tracelet; they only look at the list.
+ *
+ * @module
+ */
+import { getProcess, runtimeKey } from "./_globals.ts";
+
+/** Something that writes what it holds synchronously when the process ends. */
+export interface ExitWriter {
+  /** Writes synchronously; never throws (a throw is ignored). */
+  writeNow(): void;
+}
+
+interface ExitWritersSlot {
+  readonly writers: Set<ExitWriter>;
+  /** Whether this process's listeners are added. */
+  hooked: boolean;
+}
+
+const SLOT = Symbol.for("tracelet.exitWriters");
+const slots = globalThis as unknown as Record<symbol, ExitWritersSlot | undefined>;
+
+/** The part of `process` used here. */
+interface ExitEvents {
+  on(event: "exit", listener: () => void): unknown;
+}
+
+/** The part of Deno's global scope used here. */
+interface UnloadEvents {
+  addEventListener(type: string, listener: () => void): void;
+}
+
+/** Runs every listed writer (each once, errors ignored). */
+function writeAll(writers: Set<ExitWriter>): void {
+  for (const writer of [...writers]) {
+    try {
+      writer.writeNow();
+    } catch {
+      // A writer that throws anyway: the others still write.
+    }
+  }
+}
+
+/** Adds the listeners of this runtime (none where no process ends: Workers, browsers). */
+function hook(slot: ExitWritersSlot): void {
+  const run = () => writeAll(slot.writers);
+  const runtime = runtimeKey();
+  try {
+    if (runtime === "deno") {
+      const scope = globalThis as unknown as Partial<UnloadEvents>;
+      if (typeof scope.addEventListener !== "function") return;
+      for (const type of ["unload", "error", "unhandledrejection"]) {
+        scope.addEventListener(type, run);
+      }
+    } else if (runtime === "node" || runtime === "bun") {
+      const proc = getProcess() as Partial<ExitEvents> | undefined;
+      if (typeof proc?.on === "function") proc.on("exit", run);
+    }
+  } catch {
+    // A process object that refuses listeners: nothing is written at exit.
+  }
+}
+
+/**
+ * Lists a writer until the returned function is called: while listed, it writes synchronously
+ * when the process ends (see the module docs for the events).
+ *
+ * @param writer The writer.
+ * @returns Removes it from the list.
+ */
+export function writeAtExit(writer: ExitWriter): () => void {
+  const slot = slots[SLOT] ??= { writers: new Set(), hooked: false };
+  if (!slot.hooked) {
+    slot.hooked = true;
+    hook(slot);
+  }
+  slot.writers.add(writer);
+  return () => void slot.writers.delete(writer);
+}
