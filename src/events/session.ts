@@ -55,17 +55,17 @@ export interface TraceSessionOptions {
   /** Where events go. */
   sinks: readonly EventSink[];
   /** Also record the session's spans as tracelet spans in this tracer. */
-  spanTracer?: Tracer;
+  spanTracer?: Tracer | undefined;
   /**
    * The redaction policy applied to every event (default: the process-wide policy as it is when
    * each event is redacted, so a later `configure({ redaction })` applies).
    */
-  redaction?: RedactionPolicy;
+  redaction?: RedactionPolicy | undefined;
   /**
    * Maximum spans open at once; beyond it spans are not tracked (no duration). Default 10000;
    * anything but a finite number of at least 1 means the default.
    */
-  maxOpenSpans?: number;
+  maxOpenSpans?: number | undefined;
 }
 
 /** How the tracelet span of an event span looks. */

@@ -49,7 +49,7 @@ export interface JsonlEventSinkOptions {
    * `ModelCallFinished` and `RunFinished` after it. Default 10000; anything but a finite number
    * of at least 1 means the default.
    */
-  maxPending?: number;
+  maxPending?: number | undefined;
   /**
    * Maximum bytes of the lines waiting to be written (newlines included); an event whose line
    * would pass it is dropped and counted, as beyond `maxPending` (with the same reserve of a tenth
@@ -57,7 +57,7 @@ export interface JsonlEventSinkOptions {
    * so at most about twice this is held while the storage stalls. Default 16 MiB (the span
    * pipeline's `maxQueueBytes`); anything but a finite number of at least 1 means the default.
    */
-  maxPendingBytes?: number;
+  maxPendingBytes?: number | undefined;
 }
 
 /** Types that start or finish a span or a run: `RunStarted`, `ToolCallFailed`, … */

@@ -54,7 +54,7 @@ import { Utf8LineSplitter } from "../utf8_lines.ts";
 /** Options of the file-system adapters. */
 export interface FsStorageOptions extends OutboxOptions {
   /** Root directory: a non-empty path. Default: {@linkcode defaultStorageRoot}. */
-  readonly root?: string;
+  readonly root?: string | undefined;
 }
 
 /** The most log and blob operations in flight per adapter. */

@@ -35,6 +35,8 @@ import { resolvePath } from "./_fs_paths.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
+// The file operations FsStorage is built on (implement them to keep traces on another file system).
+export type { FileSystem } from "./_fs.ts";
 
 /** The part of `Deno.FsFile` an append and a synced write use. */
 interface DenoFile {
