@@ -189,6 +189,21 @@ const CEILING_GZIP_BYTES = 10646;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 
+/** The core Worker's body: a tracer, a batch processor, an OTLP exporter, one span, a flush. */
+const CORE_WORKER = `export default {
+  async fetch(_request, env, ctx) {
+    const exporter = new OtlpHttpExporter({ endpoint: env.OTLP_ENDPOINT });
+    const tracer = new Tracer({
+      serviceName: "budget",
+      processors: [new BatchSpanProcessor(exporter, { timers: false })],
+    });
+    tracer.startSpan("work").end();
+    ctx.waitUntil(tracer.forceFlush());
+    return new Response("ok");
+  },
+};
+`;
+
 /** The OpenTelemetry JS Worker, measured with esbuild's default main fields and with ESM ones. */
 const OTEL_PROGRAM =
   `import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
@@ -213,19 +228,7 @@ const PROGRAMS = [
     source: `import { BatchSpanProcessor } from ${src("src/processor/batch.ts")};
 import { Tracer } from ${src("src/tracer.ts")};
 import { OtlpHttpExporter } from ${src("src/exporter/otlp_http.ts")};
-export default {
-  async fetch(_request, env, ctx) {
-    const exporter = new OtlpHttpExporter({ endpoint: env.OTLP_ENDPOINT });
-    const tracer = new Tracer({
-      serviceName: "budget",
-      processors: [new BatchSpanProcessor(exporter, { timers: false })],
-    });
-    tracer.startSpan("work").end();
-    ctx.waitUntil(tracer.forceFlush());
-    return new Response("ok");
-  },
-};
-`,
+${CORE_WORKER}`,
   },
   {
     // The same program importing from the package entry, as npm and JSR users write it: the
@@ -234,19 +237,7 @@ export default {
     name: "core via mod.ts",
     ceiling: CEILING_GZIP_BYTES,
     source: `import { BatchSpanProcessor, OtlpHttpExporter, Tracer } from ${src("mod.ts")};
-export default {
-  async fetch(_request, env, ctx) {
-    const exporter = new OtlpHttpExporter({ endpoint: env.OTLP_ENDPOINT });
-    const tracer = new Tracer({
-      serviceName: "budget",
-      processors: [new BatchSpanProcessor(exporter, { timers: false })],
-    });
-    tracer.startSpan("work").end();
-    ctx.waitUntil(tracer.forceFlush());
-    return new Response("ok");
-  },
-};
-`,
+${CORE_WORKER}`,
   },
   {
     name: "tracelet worker",

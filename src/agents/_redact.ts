@@ -8,7 +8,8 @@
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { setOwn } from "../own_property.ts";
-import { errorMarker, MAX_OBJECT_BYTES } from "../serialize/limits.ts";
+import { MAX_OBJECT_BYTES } from "../serialize/limits.ts";
+import { plainFields } from "../serialize/_plain_fields.ts";
 import { serialize, serializeTruncatingStrings } from "../serialize/serialize.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 
@@ -95,25 +96,8 @@ export function jsonSafe(value: unknown): JsonValue {
  * @internal
  */
 export function jsonSafeFields(value: unknown): JsonValue {
-  let keys: string[];
-  try {
-    const proto = typeof value === "object" && value !== null && Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return jsonSafe(value);
-    keys = Object.keys(value as object);
-  } catch {
-    return jsonSafe(value); // a hostile proxy: the serializer's markers
-  }
-  const record = value as Record<string, unknown>;
-  const fields = new Map<string, unknown>();
-  for (const key of keys) {
-    let field: unknown;
-    try {
-      field = record[key];
-    } catch (error) {
-      field = errorMarker(error);
-    }
-    if (field !== undefined) fields.set(key, field);
-  }
+  const fields = plainFields(value);
+  if (fields === undefined) return jsonSafe(value); // not a plain record: the serializer's walk
   // Pass 1: small fields, kept whole. A larger one is only tried, its (cut) copy dropped; the
   // tries count against the budget too, so this pass copies at most EXPORT_BYTES in all.
   const kept = new Map<string, JsonValue>();

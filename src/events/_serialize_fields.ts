@@ -10,7 +10,8 @@
 import { asObject } from "./event.ts";
 import { fitAttributes } from "./_fit_json.ts";
 import { setOwn } from "../own_property.ts";
-import { DEFAULT_MAX_BYTES, errorMarker } from "../serialize/limits.ts";
+import { DEFAULT_MAX_BYTES } from "../serialize/limits.ts";
+import { plainFields } from "../serialize/_plain_fields.ts";
 import { serializeTruncatingStrings } from "../serialize/serialize.ts";
 import type { JsonObject, JsonValue, SerializeOptions } from "../serialize/types.ts";
 
@@ -48,30 +49,6 @@ function jsonLength(value: JsonValue): number {
  */
 function spentBudget(length: number, maxBytes: number): boolean {
   return length * 4 >= maxBytes;
-}
-
-/** The own fields of a plain object (a throwing getter gives its error marker); else undefined. */
-function plainFields(value: unknown): Map<string, unknown> | undefined {
-  let keys: string[];
-  try {
-    const proto = typeof value === "object" && value !== null && Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) return undefined;
-    keys = Object.keys(value as object);
-  } catch {
-    return undefined; // a hostile proxy: the serializer writes its markers
-  }
-  const record = value as Record<string, unknown>;
-  const fields = new Map<string, unknown>();
-  for (const key of keys) {
-    let field: unknown;
-    try {
-      field = record[key];
-    } catch (error) {
-      field = errorMarker(error);
-    }
-    if (field !== undefined) fields.set(key, field); // left out, as the serializer leaves it
-  }
-  return fields;
 }
 
 /**
