@@ -70,6 +70,7 @@ async function withExporter(
     runId: "r",
     webSocket: HeldSocket,
     maxQueuedMessages,
+    maxQueuedBytes: 2 ** 40, // bounded by count only here
     connectTimeoutMillis: 60_000,
   });
   try {

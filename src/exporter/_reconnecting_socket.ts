@@ -5,22 +5,28 @@
  * used outside the request that opened it (its I/O context is gone); the next use then opens a
  * new socket in the current request, so each Worker invocation uses its own connection.
  *
- * A dropped socket that cannot be forced closed (no `terminate()`: the global WebSocket of Deno,
- * Bun and Node >= 22) is kept until it reports `close`, and no new socket opens meanwhile: a
+ * A dropped open socket that cannot be forced closed (no `terminate()`: the global WebSocket of
+ * Deno, Bun and Node >= 22) is kept until it reports `close`, and no new socket opens meanwhile: a
  * server that stopped reading would otherwise leave one open socket, with its unsent buffer, per
- * reconnect. At most one socket is thus ever closing.
+ * reconnect. At most one socket is thus ever closing. A socket that never opened holds nothing
+ * and is not kept: Node's WebSocket (undici) never reports `close` for a failed handshake (undici
+ * 6, Node 22), or reports it from within `close()` and then shows `readyState` 2 again (undici 7,
+ * Node 24), so waiting for it would stop the exporter for good. A socket counts as closed once its
+ * `close` event came (even from within `close()`) or it shows `readyState` 3.
  *
- * A connection that fails before it opens (refused, error, connect timeout, a throwing client)
- * starts a backoff: no new socket opens for 100 ms, doubling per failure up to 30 s (each less a
- * random part of up to half, the jitter), and reset when a connection opens. It is a time, not a
- * timer, so it holds no process open and spans no Worker request beyond its length. A socket that
- * throws (workerd: another request's) or a dropped open connection starts none: the next
- * connection opens at once (and if that attempt fails, the backoff starts).
+ * A failed connection attempt starts a backoff (`_ws_backoff.ts`): a connection that did not open,
+ * or that the server ended within 2 s of its opening. A socket that throws (workerd: another
+ * request's) starts none, nor does a connection that stayed open longer: the next connection opens
+ * at once (and if that attempt fails, the backoff starts).
+ *
+ * It counts the bytes sent on the open connection and, from the socket's `bufferedAmount`, how many
+ * of them it has written out, so that its owner can tell which sent messages left the process.
  *
  * @module
  */
 import { clearBackgroundTimer, setBackgroundTimer, type TimerHandle } from "../processor/_timer.ts";
 import { settlesWithin } from "../settles_within.ts";
+import { ConnectBackoff, STABLE_CONNECTION_MS } from "./_ws_backoff.ts";
 
 /** The part of a WebSocket client the exporter uses (the standard `WebSocket`, or `ws`'s). */
 export interface WebSocketLike {
@@ -72,12 +78,14 @@ export interface SocketHandlers {
   closed(): void;
   /** The dropped connection did not close within the connect timeout: drop what waits. */
   stalled(): void;
+  /**
+   * The open connection is gone (`lost`: the server or the network ended it, or it threw;
+   * `stalled`: dropped, its server having stopped reading; `closed`: closed by this side, idle or
+   * at shutdown). Of the bytes sent on it, `written` were known to be written out by the socket;
+   * the rest may never have left. Called before `lost`.
+   */
+  ended(written: number, why: "lost" | "stalled" | "closed"): void;
 }
-
-/** The first backoff after a failed connection attempt, in ms; it doubles per failure. */
-const BACKOFF_MIN_MS = 100;
-/** The longest backoff, in ms. */
-const BACKOFF_MAX_MS = 30_000;
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -106,10 +114,15 @@ export class ReconnectingSocket {
   #lastSend = 0;
   /** The current socket has opened. */
   #opened = false;
-  /** Connection attempts failed in a row; reset when one opens. */
-  #failures = 0;
-  /** Epoch-ms time before which no new socket opens (the backoff). */
-  #retryAt = 0;
+  /** When the current socket opened (epoch ms). */
+  #openedAt = 0;
+  /** Bytes sent on the current socket. */
+  #sent = 0;
+  /** Of those, the bytes its socket has written out, as last read from its `bufferedAmount`. */
+  #written = 0;
+  readonly #backoff = new ConnectBackoff();
+  /** Sockets that have reported `close`. */
+  readonly #closedSockets = new WeakSet<WebSocketLike>();
 
   /**
    * Creates the holder; nothing connects until {@linkcode ReconnectingSocket.connect}.
@@ -145,12 +158,56 @@ export class ReconnectingSocket {
     }
     const closing = this.#closing;
     if (closing !== undefined) {
-      try {
-        if (closing.readyState !== CLOSED) return this.#stalled ? "stalled" : "closing";
-      } catch { /* unusable here: it cannot be waited for */ }
+      if (!this.#isClosed(closing)) return this.#stalled ? "stalled" : "closing";
       this.#closed(closing, false);
     }
-    return Date.now() < this.#retryAt ? "backoff" : "none";
+    return this.#backoff.waiting() ? "backoff" : "none";
+  }
+
+  /** Bytes sent on the current connection (each message's length: the lines are ASCII). */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /**
+   * How many of the bytes sent on the current connection its socket has written out: the sent
+   * bytes less its `bufferedAmount`, read now (a socket that does not report it has written all).
+   * Never less than an earlier answer for the same connection.
+   *
+   * @returns The written bytes (of the last connection, as last read, once it is gone).
+   */
+  written(): number {
+    const buffered = this.#buffered();
+    if (buffered !== undefined && this.#sent - buffered > this.#written) {
+      this.#written = this.#sent - buffered;
+    }
+    return this.#written;
+  }
+
+  /**
+   * The bytes the open connection's socket holds unsent (its `bufferedAmount`).
+   *
+   * @returns The bytes; 0 when no connection is open or the socket cannot tell.
+   */
+  buffered(): number {
+    return this.#buffered() ?? 0;
+  }
+
+  /**
+   * The open socket's `bufferedAmount` (0 when it has none); undefined without an open socket, or
+   * a throw. A socket no longer open does not tell: clients report 0 once the connection broke,
+   * whatever they had not sent.
+   */
+  #buffered(): number | undefined {
+    const socket = this.#socket;
+    if (socket === undefined || !this.#opened) return undefined;
+    try {
+      if (socket.readyState !== OPEN) return undefined;
+      const buffered = socket.bufferedAmount;
+      return typeof buffered === "number" && buffered > 0 ? buffered : 0;
+    } catch {
+      return undefined; // unusable here: the next use reports it
+    }
   }
 
   /**
@@ -163,25 +220,27 @@ export class ReconnectingSocket {
     try {
       socket = new this.#settings.webSocket(this.#settings.url);
     } catch (error) {
-      this.#backOff();
+      this.#backoff.failed();
       return this.#handlers.lost(error, false);
     }
     this.#socket = socket;
     this.#opened = false;
+    this.#sent = 0;
+    this.#written = 0;
     this.#lastSend = Date.now();
     this.#arm(this.#settings.connectTimeout, () => this.#lose(socket, "connect timeout", "force"));
     try {
       socket.addEventListener("open", () => {
         if (this.#socket !== socket) return;
         this.#opened = true;
-        this.#failures = 0;
-        this.#retryAt = 0;
-        this.#lastSend = Date.now();
+        this.#openedAt = this.#lastSend = Date.now();
         this.#arm(this.#settings.idleTimeout, () => this.#idle(socket));
         this.#handlers.open();
       });
       socket.addEventListener("error", (event) => this.#lose(socket, describe("error", event)));
       socket.addEventListener("close", (event) => {
+        // Recorded first: undici 7 reports `close` from within `close()`, before it returns.
+        this.#closedSockets.add(socket);
         this.#lose(socket, describe("closed", event));
         this.#closed(socket, true);
       });
@@ -216,6 +275,7 @@ export class ReconnectingSocket {
       this.#lose(socket, error, "unusable");
       return "lost";
     }
+    this.#sent += line.length;
     this.#lastSend = Date.now();
     return "sent";
   }
@@ -225,22 +285,26 @@ export class ReconnectingSocket {
    * where the client has it) when the closing handshake has not finished by `deadline`, or
    * within the connect timeout when that comes first. Without `terminate()` a connection whose
    * server stopped reading stays open (until the server or the OS ends it); this still returns
-   * by then.
+   * by then. A connection still opening is closed without waiting.
    *
    * @param deadline Epoch-ms time limit for the closing handshake.
    */
   async close(deadline: number): Promise<void> {
     const socket = this.#socket;
     if (socket === undefined) return;
-    this.#forget();
+    const opened = this.#opened;
+    this.written();
+    this.#forget("closed");
     let closed: Promise<void>;
     try {
-      if (socket.readyState === CLOSED) return;
+      if (this.#isClosed(socket)) return;
       closed = new Promise((resolve) => socket.addEventListener("close", () => resolve()));
     } catch {
       return; // unusable here (workerd, another request): nothing to wait for
     }
     closeSocket(socket, false);
+    // Nothing was sent on it, and some clients never report its close (undici 6).
+    if (!opened || this.#isClosed(socket)) return;
     const limit = Math.min(deadline - Date.now(), this.#settings.connectTimeout);
     if (!await settlesWithin(closed, limit)) closeSocket(socket, true);
   }
@@ -250,7 +314,6 @@ export class ReconnectingSocket {
     if (this.#socket !== socket) return;
     const wait = this.#lastSend + this.#settings.idleTimeout - Date.now();
     if (wait > 0) return this.#arm(wait, () => this.#idle(socket));
-    this.#forget();
     let how: Drop = "close";
     try {
       // A full buffer would hold up the closing handshake.
@@ -258,46 +321,65 @@ export class ReconnectingSocket {
     } catch {
       how = "unusable";
     }
-    this.#drop(socket, how);
+    // The server kept it open for the idle timeout: it accepts connections.
+    if (how === "close") this.#backoff.succeeded();
+    this.written();
+    this.#forget(how === "close" ? "closed" : how === "stalled" ? "stalled" : "lost");
+    this.#drop(socket, how, true);
   }
 
-  /** Forgets a broken socket (once), closes it and reports it lost. */
+  /**
+   * Forgets a broken socket (once), closes it and reports it lost. A socket that did not open, or
+   * that the server ended within {@linkcode STABLE_CONNECTION_MS} of its opening, is a failed
+   * connection attempt (backoff); one that stayed open longer proved the server accepts them.
+   */
   #lose(
     socket: WebSocketLike,
     cause: unknown,
     how: Drop = "close",
   ): void {
     if (socket !== this.#socket) return;
-    if (!this.#opened && how !== "unusable") this.#backOff();
-    const broken = this.#opened && how !== "unusable";
-    this.#forget();
-    this.#drop(socket, how);
+    const opened = this.#opened;
+    if (how !== "unusable") {
+      if (opened && Date.now() - this.#openedAt >= STABLE_CONNECTION_MS) this.#backoff.succeeded();
+      else this.#backoff.failed();
+    }
+    const broken = opened && how !== "unusable";
+    // Once a connection broke, clients report a `bufferedAmount` of 0 whatever they had not sent;
+    // one this side drops (a throw, a stall) still tells.
+    if (how === "unusable" || how === "stalled") this.written();
+    this.#forget(how === "stalled" ? "stalled" : "lost");
+    this.#drop(socket, how, opened);
     this.#handlers.lost(cause, broken);
   }
 
-  /** A connection attempt failed: no new one before 100 ms × 2^(failures − 1), capped, jittered. */
-  #backOff(): void {
-    const limit = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.#failures++, 20));
-    this.#retryAt = Date.now() + limit * (0.5 + Math.random() / 2);
+  /** Whether the socket has reported `close` or shows `readyState` 3; never throws. */
+  #isClosed(socket: WebSocketLike): boolean {
+    if (this.#closedSockets.has(socket)) return true;
+    try {
+      return socket.readyState === CLOSED;
+    } catch {
+      return true; // unusable here: it cannot be waited for
+    }
   }
 
   /**
    * Closes a forgotten socket: `force` terminates it where the client can, `unusable` (it threw:
-   * another request's socket on workerd) only tries to close it. A socket that cannot be forced
-   * and is not closed yet is kept until it reports `close`; a forced one counts as stalled at
-   * once, another after the connect timeout.
+   * another request's socket on workerd) only tries to close it. A socket that opened, cannot be
+   * forced and is not closed yet is kept until it reports `close`; a forced one counts as stalled
+   * at once, another after the connect timeout. One that never opened is let go at once.
    */
-  #drop(socket: WebSocketLike, how: Drop): void {
+  #drop(socket: WebSocketLike, how: Drop, opened: boolean): void {
     try {
       if (how !== "close" && how !== "unusable" && typeof socket.terminate === "function") {
         return socket.terminate();
       }
       socket.close(1000);
       if (how === "unusable" || typeof socket.terminate === "function") return;
-      if (socket.readyState === CLOSED) return;
     } catch {
       return; // already closed, or unusable here
     }
+    if (!opened || this.#isClosed(socket)) return;
     this.#closing = socket;
     this.#stalled = how === "stalled";
     if (this.#stalled) return;
@@ -317,9 +399,13 @@ export class ReconnectingSocket {
     if (notify) this.#handlers.closed();
   }
 
-  #forget(): void {
+  /** Forgets the current socket; if it had opened, tells the owner how much of it was written. */
+  #forget(why: "lost" | "stalled" | "closed"): void {
+    const opened = this.#opened;
     this.#socket = undefined;
+    this.#opened = false;
     this.#arm(0);
+    if (opened) this.#handlers.ended(this.#written, why);
   }
 
   /**

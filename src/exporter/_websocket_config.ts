@@ -19,15 +19,15 @@ export interface WebSocketSpanExporterOptions {
   /** The run the spans belong to; percent-encoded into the URL path. Required. */
   runId: string;
   /** Server host. Default `127.0.0.1`. */
-  host?: string;
+  host?: string | undefined;
   /** Server port (an integer 1–65535). Default: env `MCP_SERVER_PORT`, else 8787. */
-  port?: number;
+  port?: number | undefined;
   /**
    * A `ws:` or `wss:` base URL used instead of `host` and `port` (e.g. `wss://example.com/armada`);
    * `/ws/spans/<run id>` is appended to its path. Credentials in it (`wss://user:token@host`) are
    * used to connect but never shown: the exporter's `url` and its diagnostics show `***`.
    */
-  url?: string;
+  url?: string | undefined;
   /**
    * The client class. Default `globalThis.WebSocket` (Node 20 has none: pass `ws`'s). A class
    * without `terminate()` (the global one of Deno, Bun and Node >= 22) cannot end a connection
@@ -35,27 +35,34 @@ export interface WebSocketSpanExporterOptions {
    * the OS closes it, and spans are dropped (`connection_stalled`) until then. Pass `ws`'s
    * (`npm:ws` on Deno), which has `terminate()`, to get a forced close.
    */
-  webSocket?: WebSocketConstructor;
+  webSocket?: WebSocketConstructor | undefined;
   /** Reads `MCP_SERVER_PORT`. Default: the runtime's environment. */
-  env?: EnvReader;
+  env?: EnvReader | undefined;
   /** Messages held while connecting; beyond it spans are dropped (`queue_full`). Default 1024. */
-  maxQueuedMessages?: number;
+  maxQueuedMessages?: number | undefined;
+  /**
+   * Bytes of messages held while connecting (their summed length); a span whose message would
+   * take the queue past it is dropped (`queue_full`), so large spans exported while the server is
+   * slow to answer cannot fill the memory. An empty queue takes any one message (at most
+   * `maxMessageBytes`). Default 16 MiB.
+   */
+  maxQueuedBytes?: number | undefined;
   /** Bytes the socket may hold unsent; beyond it spans are dropped (`buffer_full`). Default 16 MiB. */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /**
    * The largest message sent, in bytes; a span whose message is larger is dropped (`too_large`,
    * reported) instead. A server closes the connection on a message over its own limit, losing
    * what it had not read yet, so set this to the server's limit. Default 16 MiB, the limit of
    * Bun's server and of uvicorn (Python `websockets` alone allows 1 MiB; `ws` 100 MiB).
    */
-  maxMessageBytes?: number;
+  maxMessageBytes?: number | undefined;
   /** Time allowed to open a connection. Default 10,000 ms. */
-  connectTimeoutMillis?: number;
+  connectTimeoutMillis?: number | undefined;
   /**
    * An open connection that sent nothing this long is closed (the next export reconnects); one
    * whose buffer stayed full this long is dropped as stalled. Default 5,000 ms.
    */
-  idleTimeoutMillis?: number;
+  idleTimeoutMillis?: number | undefined;
 }
 
 /** The checked options, defaults applied. */
@@ -68,6 +75,8 @@ export interface WebSocketSettings {
   readonly webSocket: WebSocketConstructor;
   /** `maxQueuedMessages`. */
   readonly maxQueued: number;
+  /** `maxQueuedBytes`. */
+  readonly maxQueuedBytes: number;
   /** `maxBufferedBytes`. */
   readonly maxBuffered: number;
   /** `maxMessageBytes`. */
@@ -135,7 +144,7 @@ export function websocketSettings(options: WebSocketSpanExporterOptions): WebSoc
     [["url"], (v) => typeof v === "string", "a string"],
     [["webSocket", "env"], isFunction, "a function"],
     [
-      ["maxQueuedMessages", "maxBufferedBytes", "maxMessageBytes"],
+      ["maxQueuedMessages", "maxQueuedBytes", "maxBufferedBytes", "maxMessageBytes"],
       isPositiveInteger,
       "an integer >= 1",
     ],
@@ -163,6 +172,7 @@ export function websocketSettings(options: WebSocketSpanExporterOptions): WebSoc
     displayUrl: base.href,
     webSocket,
     maxQueued: options.maxQueuedMessages ?? 1024,
+    maxQueuedBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024,
     maxBuffered: options.maxBufferedBytes ?? 16 * 1024 * 1024,
     maxMessage: options.maxMessageBytes ?? 16 * 1024 * 1024,
     connectTimeout: options.connectTimeoutMillis ?? 10_000,

@@ -10,14 +10,14 @@
  * {@linkcode FlushReport}. dreadnode's `auto_start` (asking its CLI to start the server) is not
  * provided: start `dreadnode serve` yourself.
  *
- * This file keeps the queue and the accounting of every span; the connection (timeouts, idle
- * and stalled connections, sockets that throw) is `_reconnecting_socket.ts`, the options and
- * the URL `_websocket_config.ts`.
+ * This file keeps the accounting of every span; the queue is `_ws_send_queue.ts`, the sent spans
+ * the socket has not written yet `_ws_in_flight.ts`, the connection (timeouts, backoff, idle and
+ * stalled connections, sockets that throw) `_reconnecting_socket.ts`, the options and the URL
+ * `_websocket_config.ts`.
  *
  * @module
  */
 import { report } from "../diagnostics.ts";
-import { Fifo } from "../fifo.ts";
 import { numberAtLeast } from "../number_option.ts";
 import { addDropped, droppedTotal, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
@@ -27,40 +27,43 @@ import type { FlushReport, SpanRecord } from "../types.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import { ReconnectingSocket } from "./_reconnecting_socket.ts";
 import { websocketSettings, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
+import { type Batch, settleBatch } from "./_ws_batch.ts";
+import { InFlight } from "./_ws_in_flight.ts";
+import { RateLimit } from "./_ws_rate_limit.ts";
+import { SendQueue } from "./_ws_send_queue.ts";
 
 export type { WebSocketConstructor, WebSocketLike } from "./_reconnecting_socket.ts";
 export { DEFAULT_MCP_PORT, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
 
-interface Batch {
-  readonly report: FlushReport;
-  pending: number;
-  done(): void;
-}
-
-interface Entry {
-  readonly line: string;
-  readonly batch: Batch;
-}
+/** How often, in ms, the socket's `bufferedAmount` is read while sent spans wait to be written. */
+const WRITE_POLL_MS = 10;
 
 /**
  * Sends each finished span as one WebSocket text message: the span's JSONL line (see
  * {@linkcode toFlatSpan}) without the newline, in export order.
  *
- * A span counts as exported once handed to an open socket (the protocol has no acknowledgement:
- * what the socket still buffers when the connection breaks is lost). An open connection that
- * breaks (the server closes it or goes away) is reported once, as `websocket_connection_lost`
- * with its close code and reason: spans sent on it may not have arrived. A span whose message is
- * larger than `maxMessageBytes` (default 16 MiB) is dropped (`too_large`, reported) instead of
- * sent, since a server closes the connection on a message over its limit. A failed or closed
- * connection fails the spans still waiting for it; the next export reconnects. After a connection
- * that fails before it opens (server down), no new one opens for a backoff of 100 ms, doubling
- * per failure to 30 s (with jitter) and reset once one opens; spans exported meanwhile are
- * dropped (`reconnect_backoff`), so a server that is down gets no reconnect storm. Spans waiting
- * past an export's deadline are dropped (`deadline`). `export` never rejects. While the socket
- * holds more than `maxBufferedBytes` unsent, spans are dropped (`buffer_full`); a connection
- * that stays so for `idleTimeoutMillis` is ended and the next export reconnects. On Cloudflare
- * Workers a socket cannot be used outside the request that opened it, so each request that
- * exports opens its own connection.
+ * A span counts as exported once the open socket has written its message out (its
+ * `bufferedAmount`, read every 10 ms while spans wait for it, has dropped past the message), so an
+ * export resolves once its spans have left the process. The protocol has no acknowledgement: a
+ * server that drops the connection loses what it had not read yet. Spans the socket still held
+ * when the connection ended are dropped (`connection_lost`; `connection_stalled` when it was ended
+ * because its server stopped reading; `shutdown`), and a span still being written at its export's
+ * deadline counts as exported. An open connection that breaks (the server closes it or goes away)
+ * is reported as `websocket_connection_lost` with its close code and reason, at most once per
+ * 10 s (with the count of the others). A span whose message is larger than `maxMessageBytes`
+ * (default 16 MiB) is dropped (`too_large`, reported at most once per 10 s) instead of sent, since
+ * a server closes the connection on a message over its limit. A failed or closed connection fails
+ * the spans still waiting for it; the next export reconnects. After a failed connection attempt,
+ * one that does not open (server down) or that the server closes within 2 s of its opening (it
+ * rejects the run or the token), no new one opens for a backoff of 100 ms, doubling per failure
+ * to 30 s (with jitter) and reset once a connection has stayed open 2 s; spans exported meanwhile
+ * are dropped (`reconnect_backoff`), so such a server gets no reconnect storm. Spans waiting past
+ * an export's deadline are dropped (`deadline`). `export` never rejects. While connecting, at most
+ * `maxQueuedMessages` messages of at most `maxQueuedBytes` in all wait; more spans are dropped
+ * (`queue_full`). While the socket holds more than `maxBufferedBytes` unsent, spans are dropped
+ * (`buffer_full`); a connection that stays so for `idleTimeoutMillis` is ended and the next export
+ * reconnects. On Cloudflare Workers a socket cannot be used outside the request that opened it, so
+ * each request that exports opens its own connection.
  *
  * A WebSocket class without `terminate()` (the global one of Deno, Bun and Node >= 22) cannot end
  * a connection whose server stopped reading: its close never finishes, and the connection keeps
@@ -91,15 +94,22 @@ export class WebSocketSpanExporter implements SpanExporter {
   readonly url: string;
   readonly #secret: string | undefined;
   readonly #maxQueued: number;
+  readonly #maxQueuedBytes: number;
   readonly #maxMessage: number;
   readonly #connection: ReconnectingSocket;
-  /** Spans waiting to be sent, oldest first (a head-index queue: sending one is O(1)). */
-  readonly #queue = new Fifo<Entry>();
+  /** Spans waiting to be sent, oldest first. */
+  readonly #queue = new SendQueue();
+  /** Spans sent on the open connection that its socket has not written out yet. */
+  readonly #inFlight = new InFlight();
+  /** Reads the socket's `bufferedAmount` again while `#inFlight` holds spans. */
+  #writePoll: ReturnType<typeof setTimeout> | undefined;
   #drained: (() => void)[] = [];
   #shutdown = false;
   #warnedFull = false;
   #warnedDown = false;
   #warnedStalled = false;
+  readonly #lostWarnings = new RateLimit();
+  readonly #tooLargeWarnings = new RateLimit();
 
   /**
    * Creates the exporter; nothing connects until the first export.
@@ -113,6 +123,7 @@ export class WebSocketSpanExporter implements SpanExporter {
     this.url = settings.displayUrl;
     this.#secret = settings.url === settings.displayUrl ? undefined : settings.url;
     this.#maxQueued = settings.maxQueued;
+    this.#maxQueuedBytes = settings.maxQueuedBytes;
     this.#maxMessage = settings.maxMessage;
     this.#connection = new ReconnectingSocket(settings, {
       open: () => {
@@ -126,6 +137,15 @@ export class WebSocketSpanExporter implements SpanExporter {
       closed: () => this.#pump(),
       stalled: () => {
         if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
+      },
+      ended: (written, why) => {
+        const reason = why === "lost"
+          ? "connection_lost"
+          : this.#shutdown
+          ? "shutdown"
+          : "connection_stalled";
+        this.#inFlight.end(written, reason);
+        this.#notifyIfDrained();
       },
     });
   }
@@ -146,7 +166,7 @@ export class WebSocketSpanExporter implements SpanExporter {
     } catch (error) {
       report("error", "websocket_export_failed", "Cannot export spans over WebSocket", error);
       // Every span not counted yet fails, including this batch's queued ones.
-      this.#remove(batch);
+      this.#queue.removeBatch(batch);
       batch.pending = 0;
       result.failed += spans.length - result.exported - result.failed - droppedTotal(result);
     }
@@ -160,32 +180,52 @@ export class WebSocketSpanExporter implements SpanExporter {
   }
 
   /**
-   * Waits until no span waits for a connection (at most until `options.deadline`).
+   * Waits until no span waits for a connection and the socket has written out everything sent
+   * on it (its `bufferedAmount` is 0), at most until `options.deadline`: after it, a program may
+   * exit without losing what it exported (unless the server does not read it).
    *
    * @param options Deadline.
    * @returns An empty report (the exports report their spans).
    */
   async forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
-    await this.#whenDrained(options.deadline);
+    const deadline = numberAtLeast(options.deadline, 0, Infinity);
+    await this.#whenDrained(deadline);
+    await this.#whenWritten(deadline);
     return emptyReport();
   }
 
   /**
-   * Stops accepting spans (later ones are dropped, `shutdown`), waits for queued spans until
-   * `options.deadline` (dropping the rest, `shutdown`), then closes the connection, ending it at
-   * once (`ws`'s `terminate()`) if the close has not finished by the deadline or within the
-   * connect timeout, whichever comes first. Without `terminate()` (the global WebSocket of Deno,
-   * Bun, Node >= 22) a connection whose server stopped reading cannot be ended: this still
-   * returns by then, but the connection keeps the process running until the server or the OS
-   * closes it. Idempotent.
+   * Stops accepting spans (later ones are dropped, `shutdown`), waits until `options.deadline`
+   * for queued spans to be sent (dropping the rest, `shutdown`) and for the socket to write out
+   * what was sent, then closes the connection, ending it at once (`ws`'s `terminate()`) if the
+   * close has not finished by the deadline or within the connect timeout, whichever comes first.
+   * What the socket still holds unsent then is lost: its spans are dropped (`shutdown`) and it is
+   * reported (`websocket_unsent_at_shutdown`, with the bytes and spans). Without `terminate()`
+   * (the global WebSocket of Deno, Bun, Node >= 22) a connection whose server stopped reading
+   * cannot be ended: this still returns by then, but the connection keeps the process running
+   * until the server or the OS closes it. Idempotent.
    *
    * @param options Deadline.
    */
   async shutdown(options: ExportOptions = {}): Promise<void> {
     this.#shutdown = true;
-    await this.#whenDrained(options.deadline);
+    const deadline = numberAtLeast(options.deadline, 0, Infinity);
+    await this.#whenDrained(deadline);
     this.#failQueue("shutdown");
-    await this.#connection.close(numberAtLeast(options.deadline, 0, Infinity));
+    await this.#whenWritten(deadline);
+    const unsentBytes = this.#connection.buffered();
+    const unsentSpans = this.#inFlight.end(this.#connection.written(), "shutdown");
+    this.#stopWritePoll();
+    if (unsentBytes > 0 || unsentSpans > 0) {
+      report(
+        "warn",
+        "websocket_unsent_at_shutdown",
+        `Closing the connection to ${this.url} with ${unsentBytes} bytes not yet sent by the ` +
+          `shutdown deadline: ${unsentSpans} spans of pending exports are dropped (shutdown), ` +
+          "and what the socket held may not arrive",
+      );
+    }
+    await this.#connection.close(deadline);
   }
 
   #enqueue(spans: readonly SpanRecord[], batch: Batch, options: ExportOptions): void {
@@ -227,8 +267,8 @@ export class WebSocketSpanExporter implements SpanExporter {
         continue;
       }
       // A full queue is sent first when the socket is open; while connecting it stays full.
-      if (this.#queue.length >= this.#maxQueued) this.#pump();
-      if (this.#queue.length >= this.#maxQueued) {
+      if (this.#queueFull(line.length)) this.#pump();
+      if (this.#queueFull(line.length)) {
         addDropped(result, "queue_full", 1);
         this.#warnFull("queue_full", "is still connecting");
         continue;
@@ -239,17 +279,37 @@ export class WebSocketSpanExporter implements SpanExporter {
     result.failed += unencodable;
     if (tooLarge > 0) {
       addDropped(result, "too_large", tooLarge);
-      report(
-        "warn",
-        "websocket_too_large",
-        `Dropping ${tooLarge} spans for ${this.url}: their messages are larger than maxMessageBytes (${this.#maxMessage} bytes)`,
-      );
+      this.#warnTooLarge(tooLarge);
     }
     this.#pump();
   }
 
-  /** An open connection broke: what was sent on it may not have arrived. */
+  /**
+   * Whether a message of `size` bytes finds no room in the queue: it holds `maxQueuedMessages`,
+   * or would hold more than `maxQueuedBytes` with it. An empty queue takes any message.
+   */
+  #queueFull(size: number): boolean {
+    const queue = this.#queue;
+    return queue.length > 0 &&
+      (queue.length >= this.#maxQueued || queue.bytes + size > this.#maxQueuedBytes);
+  }
+
+  /** Spans too large to send, reported at most once per 10 s. */
+  #warnTooLarge(count: number): void {
+    const held = this.#tooLargeWarnings.pass(count);
+    if (held === undefined) return;
+    report(
+      "warn",
+      "websocket_too_large",
+      `Dropping ${count} spans for ${this.url}: their messages are larger than maxMessageBytes (${this.#maxMessage} bytes)` +
+        (held > 0 ? `; ${held} more since the last warning` : ""),
+    );
+  }
+
+  /** An open connection broke: what was sent on it may not have arrived. At most once per 10 s. */
   #warnLost(cause: unknown): void {
+    const held = this.#lostWarnings.pass();
+    if (held === undefined) return;
     let why: string;
     try {
       why = this.#hideText(cause instanceof Error ? cause.message : String(cause));
@@ -259,7 +319,8 @@ export class WebSocketSpanExporter implements SpanExporter {
     report(
       "warn",
       "websocket_connection_lost",
-      `Lost the connection to ${this.url} (${why}): spans sent on it may not have arrived`,
+      `Lost the connection to ${this.url} (${why}): spans sent on it may not have arrived` +
+        (held > 0 ? `; ${held} more connections lost since the last warning` : ""),
     );
   }
 
@@ -285,7 +346,8 @@ export class WebSocketSpanExporter implements SpanExporter {
     const { signal } = options;
     const deadline = numberAtLeast(options.deadline, 0, Infinity);
     const expire = (reason: string) => {
-      this.#settle(batch, reason, this.#remove(batch));
+      this.#inFlight.release(batch);
+      settleBatch(batch, reason, this.#queue.removeBatch(batch));
       this.#notifyIfDrained();
     };
     const onAbort = () => expire("aborted");
@@ -299,21 +361,6 @@ export class WebSocketSpanExporter implements SpanExporter {
       signal?.removeEventListener("abort", onAbort);
       done();
     };
-  }
-
-  /** Takes the batch's spans out of the queue; returns how many there were. */
-  #remove(batch: Batch): number {
-    return this.#queue.removeWhere((entry) => entry.batch === batch);
-  }
-
-  /** Counts `count` spans of `batch` as `outcome` and resolves its export once none is left. */
-  #settle(batch: Batch, outcome: string, count = 1): void {
-    if (count <= 0 || batch.pending <= 0) return;
-    if (outcome === "exported") batch.report.exported += count;
-    else if (outcome === "failed") batch.report.failed += count;
-    else addDropped(batch.report, outcome, count);
-    batch.pending -= count;
-    if (batch.pending === 0) batch.done();
   }
 
   /**
@@ -331,20 +378,44 @@ export class WebSocketSpanExporter implements SpanExporter {
     if (state === "backoff") return void this.#failQueue("reconnect_backoff");
     if (state === "none" && this.#queue.length > 0) this.#connection.connect();
     if (state !== "open") return;
-    // The queue is read afresh for each span: what `send` and `#settle` call may change it.
+    // The queue is read afresh for each span: what `send` and `settleBatch` call may change it.
     while (this.#queue.length > 0) {
-      const { line, batch } = this.#queue.peek() as Entry;
+      const { line, batch } = this.#queue.peek()!;
       // A lost connection has already failed the queue, this span included.
       const outcome = this.#connection.send(line);
       if (outcome === "lost") return;
       this.#queue.shift();
-      if (outcome === "sent") this.#settle(batch, "exported");
+      if (outcome === "sent") this.#inFlight.add(this.#connection.sent, batch);
       else {
-        this.#settle(batch, "buffer_full");
+        settleBatch(batch, "buffer_full");
         this.#warnFull("buffer_full", "is not reading fast enough");
       }
     }
+    this.#confirmWritten(0);
     this.#notifyIfDrained();
+  }
+
+  /**
+   * Counts the sent spans the socket has written out as exported; while some are not, reads its
+   * `bufferedAmount` again after `wait` ms (0 just after sending: clients that buffer every
+   * message mostly write it out in the next turn of the event loop), then after twice as long
+   * each time (at least 1 ms), at most 10 ms.
+   */
+  #confirmWritten(wait: number): void {
+    if (this.#inFlight.length > 0) this.#inFlight.confirm(this.#connection.written());
+    if (this.#inFlight.length === 0) return this.#stopWritePoll();
+    // A plain timer, as the wait for an export is (the open socket keeps a process running anyway).
+    this.#writePoll ??= setTimeout(() => {
+      this.#writePoll = undefined;
+      this.#confirmWritten(Math.min(WRITE_POLL_MS, Math.max(1, wait * 2)));
+    }, wait);
+  }
+
+  #stopWritePoll(): void {
+    try {
+      if (this.#writePoll !== undefined) clearTimeout(this.#writePoll);
+    } catch { /* a timer of another request (workerd): it cannot fire here */ }
+    this.#writePoll = undefined;
   }
 
   #fail(cause: unknown): void {
@@ -383,8 +454,8 @@ export class WebSocketSpanExporter implements SpanExporter {
 
   /** Settles every queued span as `outcome`; returns how many there were. */
   #failQueue(outcome: string): number {
-    const entries = this.#queue.take(this.#queue.length);
-    for (const entry of entries) this.#settle(entry.batch, outcome);
+    const entries = this.#queue.takeAll();
+    for (const entry of entries) settleBatch(entry.batch, outcome);
     this.#notifyIfDrained();
     return entries.length;
   }
@@ -396,9 +467,21 @@ export class WebSocketSpanExporter implements SpanExporter {
     for (const resolve of waiters) resolve();
   }
 
-  async #whenDrained(deadline: number | undefined): Promise<void> {
+  async #whenDrained(deadline: number): Promise<void> {
     if (this.#queue.length === 0) return;
     const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
-    await settlesWithin(drained, numberAtLeast(deadline, 0, Infinity) - Date.now());
+    await settlesWithin(drained, deadline - Date.now());
+  }
+
+  /**
+   * Waits, reading it every 10 ms, until the open socket holds nothing unsent (or there is none),
+   * at most until `deadline`. Each wait is a plain timer that has fired when this returns.
+   */
+  async #whenWritten(deadline: number): Promise<void> {
+    for (let left = deadline - Date.now(); this.#connection.buffered() > 0 && left > 0;) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WRITE_POLL_MS, left)));
+      this.#confirmWritten(WRITE_POLL_MS);
+      left = deadline - Date.now();
+    }
   }
 }
