@@ -4,15 +4,23 @@
  * @module
  */
 
-/** Stable error codes of {@linkcode TracerError}. */
+/**
+ * Stable error codes of {@linkcode TracerError}, each thrown at configuration or setup time:
+ *
+ * - `INVALID_CONFIG`: an option of the wrong type or out of range (`configure()`, the exporters,
+ *   storages, processors' factories, `instrument()`, `tracedFetch()`, samplers); the message names
+ *   the option, never a secret value.
+ * - `MISSING_CREDENTIALS`: a backend named without what it needs (`server` without `organization`
+ *   or the reverse, in `configure()` and `createOtlpExporter()`).
+ * - `WRONG_RUNTIME`: what the runtime lacks (no `fetch` for the OTLP exporter, no `Deno` for
+ *   `DenoFsStorage`).
+ * - `INVALID_TRACE_CONTEXT`: `continueTask()` given a task context it cannot continue.
+ */
 export type TracerErrorCode =
   | "INVALID_CONFIG"
   | "MISSING_CREDENTIALS"
-  | "NO_STORAGE"
   | "WRONG_RUNTIME"
-  | "INVALID_TRACE_CONTEXT"
-  | "NOT_FOUND"
-  | "OUTSIDE_TASK";
+  | "INVALID_TRACE_CONTEXT";
 
 /**
  * An error raised by tracelet's setup and configuration APIs, with a stable `code`.
