@@ -41,9 +41,10 @@ export class TracerError extends Error {
    *
    * @param code The stable error code.
    * @param message A sentence naming what failed.
-   * @param options Standard error options (`cause`).
+   * @param options Standard error options (`cause`; typed here, not as the ES2022 library's
+   *   `ErrorOptions`, so the declarations compile with `lib: ["es2020"]` too).
    */
-  constructor(code: TracerErrorCode, message: string, options?: ErrorOptions) {
+  constructor(code: TracerErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "TracerError";
     this.code = code;
