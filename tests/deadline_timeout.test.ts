@@ -53,6 +53,24 @@ describe("a deadline below 10^12 is a timeout in ms", () => {
     assert.deepEqual(report.dropped, {});
   });
 
+  it("SimpleSpanProcessor.forceFlush(5000) hands the exporter an epoch-ms deadline", async () => {
+    const deadlines: (number | undefined)[] = [];
+    const exporter = {
+      ...slowExporter(1),
+      forceFlush(options?: { deadline?: number }): Promise<FlushReport> {
+        deadlines.push(options?.deadline);
+        return Promise.resolve({ exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 });
+      },
+    };
+    const before = Date.now();
+    await new SimpleSpanProcessor(exporter).forceFlush(5000);
+    assert.equal(deadlines.length, 1);
+    assert.ok(
+      deadlines[0]! >= before + 5000 && deadlines[0]! <= Date.now() + 5000,
+      `${deadlines[0]}`,
+    );
+  });
+
   it("configure().shutdown(5000) exports what is queued", () =>
     isolated(async () => {
       const exporter = slowExporter(30);

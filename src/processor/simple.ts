@@ -105,7 +105,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   /** {@linkcode SimpleSpanProcessor.forceFlush}, or with `closing` the shutdown's own flush. */
   async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
-    const limit = numberAtLeast(toDeadline(deadline), 0, Infinity);
+    deadline = toDeadline(deadline); // also for the exporter's flush below
+    const limit = numberAtLeast(deadline, 0, Infinity);
     // The exports in flight now, not those of spans that keep ending meanwhile: a flush ends under
     // a steady stream of spans. (Exports never reject; after a shutdown no new ones start.) The
     // shutdown's flush ends this wait: by then every export has ended or was given up on.

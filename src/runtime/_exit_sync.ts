@@ -8,8 +8,10 @@
  * `process.exit()`, an uncaught exception, an unhandled rejection and the end of the event loop; on
  * Deno at `unload` (`Deno.exit()`, `process.exit()`, the end of the event loop), `error` (an
  * uncaught exception) and `unhandledrejection`. The last two come before the process ends, and a
- * listener of the program may still keep it running (`preventDefault()`): the writers then have
- * written early, which loses nothing. The listeners are added once per process, on the first
+ * listener of the program may still keep it running (`preventDefault()`): one added before
+ * tracelet's (at the program's start) is seen and nothing is written early; after one added
+ * later, the writers have written early, which loses nothing but may write the batch whose async
+ * append was still running twice. The listeners are added once per process, on the first
  * writer listed, and shared by every copy of tracelet; they only look at the list.
  *
  * @module
@@ -38,7 +40,7 @@ interface ExitEvents {
 
 /** The part of Deno's global scope used here. */
 interface UnloadEvents {
-  addEventListener(type: string, listener: () => void): void;
+  addEventListener(type: string, listener: (event?: { defaultPrevented?: boolean }) => void): void;
 }
 
 /** Runs every listed writer (each once, errors ignored). */
@@ -60,8 +62,15 @@ function hook(slot: ExitWritersSlot): void {
     if (runtime === "deno") {
       const scope = globalThis as unknown as Partial<UnloadEvents>;
       if (typeof scope.addEventListener !== "function") return;
-      for (const type of ["unload", "error", "unhandledrejection"]) {
-        scope.addEventListener(type, run);
+      scope.addEventListener("unload", run);
+      // An error or a rejection the program has already handled (`preventDefault()` in a
+      // listener added before this one) does not end the process: nothing is written early, so
+      // the batch being appended is not written twice.
+      const unlessHandled = (event?: { defaultPrevented?: boolean }) => {
+        if (event?.defaultPrevented !== true) run();
+      };
+      for (const type of ["error", "unhandledrejection"]) {
+        scope.addEventListener(type, unlessHandled);
       }
     } else if (runtime === "node" || runtime === "bun") {
       const proc = getProcess() as Partial<ExitEvents> | undefined;

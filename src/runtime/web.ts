@@ -1,6 +1,7 @@
 /**
  * The web preset for browsers and unknown runtimes: in-memory storage, a synchronous context stack
- * (pass parents explicitly across `await`), CompressionStream gzip and timers. Imports nothing
+ * (pass parents explicitly across `await`; AsyncLocalStorage where the runtime hands it out through
+ * `process.getBuiltinModule`), CompressionStream gzip and timers. Imports nothing
  * runtime-specific. Re-exports the whole runtime-neutral API.
  *
  * In a page it flushes when the page is hidden or left (`visibilitychange`, `pagehide`) with

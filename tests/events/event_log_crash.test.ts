@@ -140,3 +140,32 @@ describe("an append still running as the process ends", { skip: isWorkerd }, () 
       assert.deepEqual(await tracedTypes(dir), []);
     }));
 });
+
+describe("an error the program handles itself (Deno)", { skip: !isDeno }, () => {
+  // A listener that calls preventDefault() keeps the program running: the event log must not
+  // write its lines early, or the batch whose append was running lands twice.
+  it("writes every event once, in order", () =>
+    withTempDir("tracelet-exit-handled-", async (dir) => {
+      const src = (path: string) => JSON.stringify(join(repoRoot(), "src", path));
+      const child = await runChildSourceIn(
+        dir,
+        `import { DenoFsStorage } from ${src("storage/deno_fs.ts")};\n` +
+          `import { JsonlEventSink } from ${src("events/sinks.ts")};\n` +
+          `globalThis.addEventListener("error", (event) => event.preventDefault());\n` +
+          `const sink = new JsonlEventSink(new DenoFsStorage({ root: ${
+            JSON.stringify(dir)
+          } }), ["log.jsonl"]);\n` +
+          `const event = (i) => ({ event_type: "ModelCallToken", run_id: "r", span_id: "s", parent_span_id: null, timestamp: "t", timestamp_ms: 0, duration_ms: null, attributes: { i, pad: "x".repeat(2000) } });\n` +
+          `for (let i = 0; i < 200; i++) sink.emit(event(i));\n` +
+          `setTimeout(() => { throw new Error("handled by the program"); }, 0);\n` +
+          `setTimeout(async () => {\n` +
+          `  for (let i = 200; i < 210; i++) sink.emit(event(i));\n` +
+          `  await sink.close();\n` +
+          `}, 300);\n`,
+      );
+      assert.equal(child.code, 0, child.stderr);
+      const text = await readFile(join(dir, "log.jsonl"), "utf8");
+      const indexes = text.trim().split("\n").map((line) => JSON.parse(line).attributes.i);
+      assert.deepEqual(indexes, Array.from({ length: 210 }, (_, i) => i));
+    }));
+});
