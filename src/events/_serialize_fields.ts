@@ -27,6 +27,12 @@ import type { JsonObject, JsonValue, SerializeOptions } from "../serialize/types
  */
 export const EVENT_WALK_BYTES: number = 4 * DEFAULT_MAX_BYTES;
 
+/** The least bytes of the line a top-level key with its value takes when every key is kept. */
+const MANY_KEYS_SHARE = 48;
+
+/** The least bytes any top-level key takes in the line (`"k": 0, `). */
+const MIN_KEY_BYTES = 8;
+
 /** A field that fits in this much (64 KiB) is kept as it is before any larger one is walked. */
 const SMALL_BYTES = 64 * 1024;
 
@@ -80,6 +86,24 @@ export function serializeFields(
     return asObject(whole.value);
   }
   const fields = plainFields(attributes);
+  // More keys than the line can give even a marker each (200,000 keys took a second field by
+  // field): the keys that can fit at all, in one walk within the line's budget; the fit keeps
+  // what fits, and the count of the others covers every key left out.
+  if (fields !== undefined && fields.size > lineBytes / MANY_KEYS_SHARE) {
+    const head: Record<string, unknown> = {};
+    let n = 0;
+    for (const [key, field] of fields) {
+      if (n++ >= lineBytes / MIN_KEY_BYTES) break;
+      setOwn(head, key, field);
+    }
+    const fitted = fitAttributes(
+      asObject(walk(head, maxDepth + 1, lineBytes, maxCodePoints).value),
+      lineBytes,
+    );
+    const kept = Object.keys(fitted).filter((key) => fields.has(key)).length;
+    if (kept < fields.size) setOwn(fitted, "<truncated>", `${fields.size - kept} more properties`);
+    return fitted;
+  }
   if (fields === undefined) {
     const value = walk(attributes, maxDepth + 1, EVENT_WALK_BYTES, maxCodePoints).value;
     return fitAttributes(asObject(value), lineBytes);
