@@ -34,8 +34,17 @@ function counting(
 /** JSON text of about `bytes` bytes: tool results, no sensitive key in it. */
 function toolResults(bytes: number): string {
   const items = [];
-  for (let i = 0; JSON.stringify(items).length < bytes; i++) {
-    items.push({ tool_call_id: `call_${i}`, role: "tool", name: "search", content: `result ${i}` });
+  // The length is added up item by item (stringifying the whole list each time made a megabyte
+  // take 10-30 s, past Bun's test timeout on a loaded machine).
+  for (let i = 0, length = 2; length < bytes; i++) {
+    const item = {
+      tool_call_id: `call_${i}`,
+      role: "tool",
+      name: "search",
+      content: `result ${i}`,
+    };
+    items.push(item);
+    length += JSON.stringify(item).length + 1;
   }
   return JSON.stringify(items);
 }
