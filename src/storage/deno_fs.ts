@@ -23,14 +23,8 @@
 import { TracerError } from "../errors.ts";
 import { type DenoGlobal, getDeno } from "../runtime/_globals.ts";
 import { type DenoAccess, requireAccess } from "../runtime/_deno_access.ts";
-import {
-  appendToHandle,
-  appendToHandleSync,
-  type FileSystem,
-  isNotFound,
-  symlinkRefused,
-  writeChunks,
-} from "./_fs.ts";
+import { appendToHandle, appendToHandleSync } from "./_fs_append.ts";
+import { type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
 import { resolvePath } from "./_fs_paths.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 

@@ -37,14 +37,8 @@ import {
   unlink,
 } from "node:fs/promises";
 import { resolve } from "node:path";
-import {
-  appendToHandle,
-  appendToHandleSync,
-  type FileSystem,
-  isNotFound,
-  symlinkRefused,
-  writeChunks,
-} from "./_fs.ts";
+import { appendToHandle, appendToHandleSync } from "./_fs_append.ts";
+import { type FileSystem, isNotFound, symlinkRefused, writeChunks } from "./_fs.ts";
 import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";

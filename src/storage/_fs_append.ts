@@ -1,0 +1,156 @@
+/**
+ * Appending whole lines to a file through an open handle, asynchronously or (at exit)
+ * synchronously: a line torn by a crash is ended first, and a failed append says how many of its
+ * lines were written (`linesWritten`), so the caller never writes them twice.
+ *
+ * @module
+ */
+
+/** A file opened for appending (and reading), as {@linkcode appendToHandle} uses it. */
+export interface AppendHandle {
+  /** The file's size in bytes. */
+  size(): Promise<number>;
+  /** Reads up to `length` bytes at a position (fewer past the end). */
+  readAt(position: number, length: number): Promise<Uint8Array>;
+  /** Writes at the end of the file; returns how many bytes were written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Closes the handle. */
+  close(): Promise<void>;
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Appends bytes through an open append-mode handle, then closes it. When the file is non-empty
+ * and does not end with `\n` (an append torn by a crash), a `\n` goes first, in the same write:
+ * the torn piece stays a malformed line of its own instead of swallowing the first new line.
+ *
+ * When a write fails after part of the bytes landed (a full disk makes the first write short and
+ * the next one fail with `ENOSPC`; some runtimes' writes loop and report only the error), what
+ * landed stays: the file is never cut back, since another process may have appended its own
+ * lines meanwhile, and cutting would lose them. The error then carries `linesWritten`, how many
+ * of the first lines of `data` are in the file whole (see `TraceStorage.appendLines`); the rest
+ * are not, but for a torn piece of the next one, which the next append ends with a `\n`.
+ *
+ * @param handle The open file.
+ * @param data The bytes (whole lines).
+ * @returns When written and closed.
+ */
+export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Promise<void> {
+  try {
+    const size = await handle.size();
+    const ended = size === 0 || (await handle.readAt(size - 1, 1))[0] === NEWLINE;
+    const bytes = ended ? data : newlineFirst(data);
+    // One write for the whole batch; the loop only continues after a short write.
+    let done = 0;
+    try {
+      while (done < bytes.byteLength) {
+        const written = await handle.write(bytes.subarray(done));
+        if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+        done += written;
+      }
+    } catch (error) {
+      done += await landedUnreported(handle, size + done, bytes.subarray(done));
+      throw withLinesWritten(error, countLines(bytes.subarray(ended ? 0 : 1, done)));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes with a `\n` before them (ends a line torn by a crash). */
+function newlineFirst(data: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(data.byteLength + 1);
+  bytes[0] = NEWLINE;
+  bytes.set(data, 1);
+  return bytes;
+}
+
+/** A file opened for appending (and reading), as {@linkcode appendToHandleSync} uses it. */
+export interface SyncAppendHandle {
+  /** The file's size in bytes. */
+  size(): number;
+  /** Reads up to `length` bytes at a position (fewer past the end). */
+  readAt(position: number, length: number): Uint8Array;
+  /** Writes at the end of the file; returns how many bytes were written. */
+  write(data: Uint8Array): number;
+  /** Closes the handle. */
+  close(): void;
+}
+
+/**
+ * Appends bytes synchronously through an open append-mode handle, then closes it: for the moment
+ * a process ends, when nothing can be awaited. As {@linkcode appendToHandle}, a line torn by a
+ * crash is ended first. The first `maybeWritten` bytes of `data` are an append that may have
+ * landed already (one still running as the process ends): they are left out when the file ends
+ * with them, so they are in the file once either way (unless that append lands during this call).
+ *
+ * @param handle The open file.
+ * @param data The bytes (whole lines).
+ * @param maybeWritten How many of the first bytes may be at the end of the file already.
+ */
+export function appendToHandleSync(
+  handle: SyncAppendHandle,
+  data: Uint8Array,
+  maybeWritten: number,
+): void {
+  try {
+    const size = handle.size();
+    let bytes = data;
+    if (maybeWritten > 0 && size >= maybeWritten) {
+      const tail = handle.readAt(size - maybeWritten, maybeWritten);
+      let same = 0;
+      while (same < maybeWritten && tail[same] === data[same]) same++;
+      if (same === maybeWritten) bytes = data.subarray(maybeWritten);
+    }
+    if (bytes.byteLength === 0) return;
+    if (size > 0 && handle.readAt(size - 1, 1)[0] !== NEWLINE) bytes = newlineFirst(bytes);
+    for (let done = 0; done < bytes.byteLength;) {
+      const written = handle.write(bytes.subarray(done));
+      if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+      done += written;
+    }
+  } finally {
+    handle.close();
+  }
+}
+
+/**
+ * How many bytes of `rest` a failed write put at `position` without reporting them (Deno's
+ * `node:fs` loops over short writes and reports only the error): the length of the file's
+ * bytes there that match a start of `rest`. Reads only; never rejects (0 when unsure).
+ */
+async function landedUnreported(
+  handle: AppendHandle,
+  position: number,
+  rest: Uint8Array,
+): Promise<number> {
+  try {
+    const grown = Math.min(await handle.size() - position, rest.byteLength);
+    if (grown <= 0) return 0;
+    const tail = await handle.readAt(position, grown);
+    let same = 0;
+    while (same < tail.byteLength && tail[same] === rest[same]) same++;
+    return same;
+  } catch {
+    return 0; // the write's own error is the one to report
+  }
+}
+
+/** The number of `\n` bytes: whole lines, in bytes that start at a line's start. */
+function countLines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (const byte of bytes) if (byte === NEWLINE) lines++;
+  return lines;
+}
+
+/** The error of a failed append, with `linesWritten` set on it (on a wrapper for a non-Error). */
+function withLinesWritten(error: unknown, linesWritten: number): unknown {
+  const marked = error instanceof Error ? error : new Error("Cannot append", { cause: error });
+  try {
+    Object.assign(marked, { linesWritten });
+  } catch {
+    // A frozen error: its lines count as not written.
+  }
+  return marked;
+}
