@@ -20,35 +20,27 @@
  * at once (and if that attempt fails, the backoff starts).
  *
  * It counts the bytes sent on the open connection and, from the socket's `bufferedAmount`, how many
- * of them it has written out, so that its owner can tell which sent messages left the process.
+ * of them it has written out (`_socket_written_bytes.ts`), so that its owner can tell which sent
+ * messages left the process. The client's interface and the guarded calls on a socket are
+ * `_socket_client.ts`.
  *
  * @module
  */
 import { clearBackgroundTimer, setBackgroundTimer, type TimerHandle } from "../processor/_timer.ts";
 import { settlesWithin } from "../settles_within.ts";
+import {
+  CLOSED,
+  closeSocket,
+  CONNECTING,
+  describeEvent,
+  OPEN,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./_socket_client.ts";
+import { holdsMoreThan, openBufferedAmount, WrittenBytes } from "./_socket_written_bytes.ts";
 import { ConnectBackoff, STABLE_CONNECTION_MS } from "./_ws_backoff.ts";
 
-/** The part of a WebSocket client the exporter uses (the standard `WebSocket`, or `ws`'s). */
-export interface WebSocketLike {
-  /** 0 connecting, 1 open, 2 closing, 3 closed. */
-  readonly readyState: number;
-  /** Bytes accepted by `send` but not yet written to the network. */
-  readonly bufferedAmount?: number;
-  /** Sends one text message. */
-  send(data: string): void;
-  /** Closes the connection. */
-  close(code?: number): void;
-  /** Ends the connection at once, without the closing handshake (`ws` has it). */
-  terminate?(): void;
-  /**
-   * Listens for `open`, `error` and `close`. Of the event only a close event's `code` (e.g. 1009,
-   * message too big) and `reason`, and an error event's `message` are read, where present.
-   */
-  addEventListener(type: "open" | "error" | "close", listener: (event?: unknown) => void): void;
-}
-
-/** A WebSocket client class, such as `globalThis.WebSocket` or `WebSocket` from the `ws` package. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type { WebSocketConstructor, WebSocketLike } from "./_socket_client.ts";
 
 /** Where and how {@linkcode ReconnectingSocket} connects. */
 export interface SocketSettings {
@@ -87,10 +79,6 @@ export interface SocketHandlers {
   ended(written: number, why: "lost" | "stalled" | "closed"): void;
 }
 
-const CONNECTING = 0;
-const OPEN = 1;
-const CLOSED = 3;
-
 /**
  * How a socket is dropped: `close` it; `force` it closed (`terminate()` where the client has it);
  * `stalled`: force it, its server having stopped reading; `unusable`: it threw, only try to close.
@@ -116,10 +104,8 @@ export class ReconnectingSocket {
   #opened = false;
   /** When the current socket opened (epoch ms). */
   #openedAt = 0;
-  /** Bytes sent on the current socket. */
-  #sent = 0;
-  /** Of those, the bytes its socket has written out, as last read from its `bufferedAmount`. */
-  #written = 0;
+  /** Bytes sent on the current socket, and how many of them it has written out. */
+  readonly #bytes = new WrittenBytes();
   readonly #backoff = new ConnectBackoff();
   /** Sockets that have reported `close`. */
   readonly #closedSockets = new WeakSet<WebSocketLike>();
@@ -166,7 +152,7 @@ export class ReconnectingSocket {
 
   /** Bytes sent on the current connection (each message's length: the lines are ASCII). */
   get sent(): number {
-    return this.#sent;
+    return this.#bytes.sent;
   }
 
   /**
@@ -177,11 +163,7 @@ export class ReconnectingSocket {
    * @returns The written bytes (of the last connection, as last read, once it is gone).
    */
   written(): number {
-    const buffered = this.#buffered();
-    if (buffered !== undefined && this.#sent - buffered > this.#written) {
-      this.#written = this.#sent - buffered;
-    }
-    return this.#written;
+    return this.#bytes.update(this.#buffered());
   }
 
   /**
@@ -195,19 +177,11 @@ export class ReconnectingSocket {
 
   /**
    * The open socket's `bufferedAmount` (0 when it has none); undefined without an open socket, or
-   * a throw. A socket no longer open does not tell: clients report 0 once the connection broke,
-   * whatever they had not sent.
+   * a throw (see {@linkcode openBufferedAmount}).
    */
   #buffered(): number | undefined {
     const socket = this.#socket;
-    if (socket === undefined || !this.#opened) return undefined;
-    try {
-      if (socket.readyState !== OPEN) return undefined;
-      const buffered = socket.bufferedAmount;
-      return typeof buffered === "number" && buffered > 0 ? buffered : 0;
-    } catch {
-      return undefined; // unusable here: the next use reports it
-    }
+    return socket === undefined || !this.#opened ? undefined : openBufferedAmount(socket);
   }
 
   /**
@@ -225,8 +199,7 @@ export class ReconnectingSocket {
     }
     this.#socket = socket;
     this.#opened = false;
-    this.#sent = 0;
-    this.#written = 0;
+    this.#bytes.reset();
     this.#lastSend = Date.now();
     this.#arm(this.#settings.connectTimeout, () => this.#lose(socket, "connect timeout", "force"));
     try {
@@ -237,11 +210,14 @@ export class ReconnectingSocket {
         this.#arm(this.#settings.idleTimeout, () => this.#idle(socket));
         this.#handlers.open();
       });
-      socket.addEventListener("error", (event) => this.#lose(socket, describe("error", event)));
+      socket.addEventListener(
+        "error",
+        (event) => this.#lose(socket, describeEvent("error", event)),
+      );
       socket.addEventListener("close", (event) => {
         // Recorded first: undici 7 reports `close` from within `close()`, before it returns.
         this.#closedSockets.add(socket);
-        this.#lose(socket, describe("closed", event));
+        this.#lose(socket, describeEvent("closed", event));
         this.#closed(socket, true);
       });
     } catch (error) {
@@ -261,7 +237,7 @@ export class ReconnectingSocket {
     const socket = this.#socket;
     if (socket === undefined) return "lost";
     try {
-      if ((socket.bufferedAmount ?? 0) > this.#settings.maxBuffered) {
+      if (holdsMoreThan(socket, this.#settings.maxBuffered)) {
         if (Date.now() - this.#lastSend < this.#settings.idleTimeout) return "full";
         this.#lose(
           socket,
@@ -275,7 +251,7 @@ export class ReconnectingSocket {
       this.#lose(socket, error, "unusable");
       return "lost";
     }
-    this.#sent += line.length;
+    this.#bytes.add(line.length);
     this.#lastSend = Date.now();
     return "sent";
   }
@@ -317,7 +293,7 @@ export class ReconnectingSocket {
     let how: Drop = "close";
     try {
       // A full buffer would hold up the closing handshake.
-      if ((socket.bufferedAmount ?? 0) > this.#settings.maxBuffered) how = "stalled";
+      if (holdsMoreThan(socket, this.#settings.maxBuffered)) how = "stalled";
     } catch {
       how = "unusable";
     }
@@ -405,7 +381,7 @@ export class ReconnectingSocket {
     this.#socket = undefined;
     this.#opened = false;
     this.#arm(0);
-    if (opened) this.#handlers.ended(this.#written, why);
+    if (opened) this.#handlers.ended(this.#bytes.written, why);
   }
 
   /**
@@ -418,30 +394,4 @@ export class ReconnectingSocket {
     } catch { /* a timer of another request (workerd): it cannot fire here */ }
     this.#timer = fn === undefined ? undefined : setBackgroundTimer(fn, ms);
   }
-}
-
-/**
- * `what` (`error` or `closed`) with what the event tells: a close code and the server's reason,
- * or the client's error message. Never throws.
- */
-function describe(what: string, event: unknown): string {
-  try {
-    const { code, reason, message } = (event ?? {}) as Record<string, unknown>;
-    const text = [
-      typeof code === "number" ? `code ${code}` : "",
-      typeof reason === "string" && reason !== "" ? JSON.stringify(reason.slice(0, 200)) : "",
-      typeof message === "string" && message !== "" ? message.slice(0, 200) : "",
-    ].filter((part) => part !== "").join(" ");
-    return text === "" ? what : `${what}: ${text}`;
-  } catch {
-    return what;
-  }
-}
-
-/** Closes a socket (`force`: terminates it where the client can), ignoring every error. */
-function closeSocket(socket: WebSocketLike, force: boolean): void {
-  try {
-    if (force && typeof socket.terminate === "function") socket.terminate();
-    else socket.close(1000);
-  } catch { /* already closed, or unusable here */ }
 }

@@ -10,10 +10,11 @@
  * {@linkcode FlushReport}. dreadnode's `auto_start` (asking its CLI to start the server) is not
  * provided: start `dreadnode serve` yourself.
  *
- * This file keeps the accounting of every span; the queue is `_ws_send_queue.ts`, the sent spans
- * the socket has not written yet `_ws_in_flight.ts`, the connection (timeouts, backoff, idle and
- * stalled connections, sockets that throw) `_reconnecting_socket.ts`, the options and the URL
- * `_websocket_config.ts`.
+ * This file keeps the accounting of every span; the queue and its bounds are `_ws_send_queue.ts`
+ * and `_ws_bounded_queue.ts`, an export's deadline `_ws_batch_deadline.ts`, the sent spans the
+ * socket has not written yet (and the wait for it to write them) `_ws_in_flight.ts`, the warnings
+ * `_ws_warnings.ts`, the connection (timeouts, backoff, idle and stalled connections, sockets that
+ * throw) `_reconnecting_socket.ts`, the options and the URL `_websocket_config.ts`.
  *
  * @module
  */
@@ -21,22 +22,18 @@ import { report } from "../diagnostics.ts";
 import { numberAtLeast } from "../number_option.ts";
 import { addDropped, droppedTotal, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
-import { clearBackgroundTimer, setBackgroundTimer } from "../processor/_timer.ts";
-import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import { ReconnectingSocket } from "./_reconnecting_socket.ts";
 import { websocketSettings, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
 import { type Batch, settleBatch } from "./_ws_batch.ts";
+import { watchBatchDeadline } from "./_ws_batch_deadline.ts";
+import { BoundedSendQueue } from "./_ws_bounded_queue.ts";
 import { InFlight } from "./_ws_in_flight.ts";
-import { RateLimit } from "./_ws_rate_limit.ts";
-import { SendQueue } from "./_ws_send_queue.ts";
+import { WebSocketWarnings } from "./_ws_warnings.ts";
 
-export type { WebSocketConstructor, WebSocketLike } from "./_reconnecting_socket.ts";
+export type { WebSocketConstructor, WebSocketLike } from "./_socket_client.ts";
 export { DEFAULT_MCP_PORT, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
-
-/** How often, in ms, the socket's `bufferedAmount` is read while sent spans wait to be written. */
-const WRITE_POLL_MS = 10;
 
 /**
  * Sends each finished span as one WebSocket text message: the span's JSONL line (see
@@ -92,24 +89,14 @@ export class WebSocketSpanExporter implements SpanExporter {
    * are replaced by `***`.
    */
   readonly url: string;
-  readonly #secret: string | undefined;
-  readonly #maxQueued: number;
-  readonly #maxQueuedBytes: number;
   readonly #maxMessage: number;
   readonly #connection: ReconnectingSocket;
   /** Spans waiting to be sent, oldest first. */
-  readonly #queue = new SendQueue();
+  readonly #queue: BoundedSendQueue;
   /** Spans sent on the open connection that its socket has not written out yet. */
-  readonly #inFlight = new InFlight();
-  /** Reads the socket's `bufferedAmount` again while `#inFlight` holds spans. */
-  #writePoll: ReturnType<typeof setTimeout> | undefined;
-  #drained: (() => void)[] = [];
+  readonly #inFlight: InFlight;
+  readonly #warnings: WebSocketWarnings;
   #shutdown = false;
-  #warnedFull = false;
-  #warnedDown = false;
-  #warnedStalled = false;
-  readonly #lostWarnings = new RateLimit();
-  readonly #tooLargeWarnings = new RateLimit();
 
   /**
    * Creates the exporter; nothing connects until the first export.
@@ -121,22 +108,22 @@ export class WebSocketSpanExporter implements SpanExporter {
   constructor(options: WebSocketSpanExporterOptions) {
     const settings = websocketSettings(options);
     this.url = settings.displayUrl;
-    this.#secret = settings.url === settings.displayUrl ? undefined : settings.url;
-    this.#maxQueued = settings.maxQueued;
-    this.#maxQueuedBytes = settings.maxQueuedBytes;
+    const secret = settings.url === settings.displayUrl ? undefined : settings.url;
+    this.#warnings = new WebSocketWarnings(this.url, secret, settings.maxMessage);
+    this.#queue = new BoundedSendQueue(settings.maxQueued, settings.maxQueuedBytes);
     this.#maxMessage = settings.maxMessage;
     this.#connection = new ReconnectingSocket(settings, {
       open: () => {
-        this.#warnedDown = false;
+        this.#warnings.connected();
         this.#pump();
       },
       lost: (cause, broken) => {
-        if (broken) this.#warnLost(cause);
+        if (broken) this.#warnings.lost(cause);
         this.#fail(cause);
       },
       closed: () => this.#pump(),
       stalled: () => {
-        if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
+        if (this.#failQueue("connection_stalled") > 0) this.#warnings.stalled();
       },
       ended: (written, why) => {
         const reason = why === "lost"
@@ -145,9 +132,10 @@ export class WebSocketSpanExporter implements SpanExporter {
           ? "shutdown"
           : "connection_stalled";
         this.#inFlight.end(written, reason);
-        this.#notifyIfDrained();
+        this.#queue.notifyIfDrained();
       },
     });
+    this.#inFlight = new InFlight(this.#connection);
   }
 
   /**
@@ -189,8 +177,8 @@ export class WebSocketSpanExporter implements SpanExporter {
    */
   async forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
     const deadline = numberAtLeast(options.deadline, 0, Infinity);
-    await this.#whenDrained(deadline);
-    await this.#whenWritten(deadline);
+    await this.#queue.whenDrained(deadline);
+    await this.#inFlight.whenWritten(deadline);
     return emptyReport();
   }
 
@@ -210,21 +198,13 @@ export class WebSocketSpanExporter implements SpanExporter {
   async shutdown(options: ExportOptions = {}): Promise<void> {
     this.#shutdown = true;
     const deadline = numberAtLeast(options.deadline, 0, Infinity);
-    await this.#whenDrained(deadline);
+    await this.#queue.whenDrained(deadline);
     this.#failQueue("shutdown");
-    await this.#whenWritten(deadline);
+    await this.#inFlight.whenWritten(deadline);
     const unsentBytes = this.#connection.buffered();
     const unsentSpans = this.#inFlight.end(this.#connection.written(), "shutdown");
-    this.#stopWritePoll();
-    if (unsentBytes > 0 || unsentSpans > 0) {
-      report(
-        "warn",
-        "websocket_unsent_at_shutdown",
-        `Closing the connection to ${this.url} with ${unsentBytes} bytes not yet sent by the ` +
-          `shutdown deadline: ${unsentSpans} spans of pending exports are dropped (shutdown), ` +
-          "and what the socket held may not arrive",
-      );
-    }
+    this.#inFlight.stopPolling();
+    this.#warnings.unsentAtShutdown(unsentBytes, unsentSpans);
     await this.#connection.close(deadline);
   }
 
@@ -242,7 +222,7 @@ export class WebSocketSpanExporter implements SpanExporter {
     if (state === "backoff") return addDropped(result, "reconnect_backoff", spans.length);
     if (state === "stalled") {
       addDropped(result, "connection_stalled", spans.length);
-      return this.#warnStalled();
+      return this.#warnings.stalled();
     }
     let unencodable = 0;
     let tooLarge = 0;
@@ -267,10 +247,10 @@ export class WebSocketSpanExporter implements SpanExporter {
         continue;
       }
       // A full queue is sent first when the socket is open; while connecting it stays full.
-      if (this.#queueFull(line.length)) this.#pump();
-      if (this.#queueFull(line.length)) {
+      if (this.#queue.full(line.length)) this.#pump();
+      if (this.#queue.full(line.length)) {
         addDropped(result, "queue_full", 1);
-        this.#warnFull("queue_full", "is still connecting");
+        this.#warnings.full("queue_full", "is still connecting");
         continue;
       }
       this.#queue.push({ line, batch });
@@ -279,88 +259,18 @@ export class WebSocketSpanExporter implements SpanExporter {
     result.failed += unencodable;
     if (tooLarge > 0) {
       addDropped(result, "too_large", tooLarge);
-      this.#warnTooLarge(tooLarge);
+      this.#warnings.tooLarge(tooLarge);
     }
     this.#pump();
   }
 
-  /**
-   * Whether a message of `size` bytes finds no room in the queue: it holds `maxQueuedMessages`,
-   * or would hold more than `maxQueuedBytes` with it. An empty queue takes any message.
-   */
-  #queueFull(size: number): boolean {
-    const queue = this.#queue;
-    return queue.length > 0 &&
-      (queue.length >= this.#maxQueued || queue.bytes + size > this.#maxQueuedBytes);
-  }
-
-  /** Spans too large to send, reported at most once per 10 s. */
-  #warnTooLarge(count: number): void {
-    const held = this.#tooLargeWarnings.pass(count);
-    if (held === undefined) return;
-    report(
-      "warn",
-      "websocket_too_large",
-      `Dropping ${count} spans for ${this.url}: their messages are larger than maxMessageBytes (${this.#maxMessage} bytes)` +
-        (held > 0 ? `; ${held} more since the last warning` : ""),
-    );
-  }
-
-  /** An open connection broke: what was sent on it may not have arrived. At most once per 10 s. */
-  #warnLost(cause: unknown): void {
-    const held = this.#lostWarnings.pass();
-    if (held === undefined) return;
-    let why: string;
-    try {
-      why = this.#hideText(cause instanceof Error ? cause.message : String(cause));
-    } catch {
-      why = "unknown cause";
-    }
-    report(
-      "warn",
-      "websocket_connection_lost",
-      `Lost the connection to ${this.url} (${why}): spans sent on it may not have arrived` +
-        (held > 0 ? `; ${held} more connections lost since the last warning` : ""),
-    );
-  }
-
-  #warnFull(code: string, why: string): void {
-    if (this.#warnedFull) return;
-    this.#warnedFull = true;
-    report("warn", `websocket_${code}`, `Dropping spans: ${this.url} ${why}`);
-  }
-
-  #warnStalled(): void {
-    if (this.#warnedStalled) return;
-    this.#warnedStalled = true;
-    report(
-      "warn",
-      "websocket_connection_stalled",
-      `Dropping spans: ${this.url} stopped reading, and this WebSocket has no terminate() to ` +
-        "end the connection; none opens until it closes (pass `webSocket` from the `ws` package)",
-    );
-  }
-
   /** Drops the batch's waiting spans at its deadline or abort. */
   #watch(batch: Batch, options: ExportOptions): void {
-    const { signal } = options;
-    const deadline = numberAtLeast(options.deadline, 0, Infinity);
-    const expire = (reason: string) => {
+    watchBatchDeadline(batch, options, (reason) => {
       this.#inFlight.release(batch);
       settleBatch(batch, reason, this.#queue.removeBatch(batch));
-      this.#notifyIfDrained();
-    };
-    const onAbort = () => expire("aborted");
-    const timer = deadline === Infinity
-      ? undefined
-      : setBackgroundTimer(() => expire("deadline"), Math.max(0, deadline - Date.now()));
-    signal?.addEventListener("abort", onAbort);
-    const done = batch.done;
-    batch.done = () => {
-      if (timer !== undefined) clearBackgroundTimer(timer);
-      signal?.removeEventListener("abort", onAbort);
-      done();
-    };
+      this.#queue.notifyIfDrained();
+    });
   }
 
   /**
@@ -371,7 +281,7 @@ export class WebSocketSpanExporter implements SpanExporter {
     const state = this.#connection.state();
     if (state === "stalled") {
       // Found stalled while spans were queued (in the middle of an export): nothing will send them.
-      if (this.#failQueue("connection_stalled") > 0) this.#warnStalled();
+      if (this.#failQueue("connection_stalled") > 0) this.#warnings.stalled();
       return;
     }
     // Spans queued while a failed socket finished closing: none opens before the backoff ends.
@@ -388,100 +298,22 @@ export class WebSocketSpanExporter implements SpanExporter {
       if (outcome === "sent") this.#inFlight.add(this.#connection.sent, batch);
       else {
         settleBatch(batch, "buffer_full");
-        this.#warnFull("buffer_full", "is not reading fast enough");
+        this.#warnings.full("buffer_full", "is not reading fast enough");
       }
     }
-    this.#confirmWritten(0);
-    this.#notifyIfDrained();
-  }
-
-  /**
-   * Counts the sent spans the socket has written out as exported; while some are not, reads its
-   * `bufferedAmount` again after `wait` ms (0 just after sending: clients that buffer every
-   * message mostly write it out in the next turn of the event loop), then after twice as long
-   * each time (at least 1 ms), at most 10 ms.
-   */
-  #confirmWritten(wait: number): void {
-    if (this.#inFlight.length > 0) this.#inFlight.confirm(this.#connection.written());
-    if (this.#inFlight.length === 0) return this.#stopWritePoll();
-    // A plain timer, as the wait for an export is (the open socket keeps a process running anyway).
-    this.#writePoll ??= setTimeout(() => {
-      this.#writePoll = undefined;
-      this.#confirmWritten(Math.min(WRITE_POLL_MS, Math.max(1, wait * 2)));
-    }, wait);
-  }
-
-  #stopWritePoll(): void {
-    try {
-      if (this.#writePoll !== undefined) clearTimeout(this.#writePoll);
-    } catch { /* a timer of another request (workerd): it cannot fire here */ }
-    this.#writePoll = undefined;
+    this.#inFlight.confirmWritten(0);
+    this.#queue.notifyIfDrained();
   }
 
   #fail(cause: unknown): void {
-    const count = this.#failQueue("failed");
-    if (count > 0 && !this.#warnedDown) {
-      this.#warnedDown = true;
-      report(
-        "error",
-        "websocket_send_failed",
-        `Cannot send ${count} spans to ${this.url}`,
-        this.#hideUrl(cause),
-      );
-    }
-  }
-
-  /** The text with the URL's credentials hidden where it shows them. */
-  #hideText(text: string): string {
-    return this.#secret === undefined ? text : text.replaceAll(this.#secret, this.url);
-  }
-
-  /** The cause, or a copy of it with the URL's credentials hidden where its message shows them. */
-  #hideUrl(cause: unknown): unknown {
-    const secret = this.#secret;
-    if (secret === undefined) return cause;
-    if (typeof cause === "string") return this.#hideText(cause);
-    if (!(cause instanceof Error)) return cause;
-    try {
-      if (!cause.message.includes(secret)) return cause;
-      const hidden = new Error(this.#hideText(cause.message));
-      hidden.name = cause.name;
-      return hidden;
-    } catch {
-      return "the WebSocket client failed";
-    }
+    this.#warnings.sendFailed(this.#failQueue("failed"), cause);
   }
 
   /** Settles every queued span as `outcome`; returns how many there were. */
   #failQueue(outcome: string): number {
     const entries = this.#queue.takeAll();
     for (const entry of entries) settleBatch(entry.batch, outcome);
-    this.#notifyIfDrained();
+    this.#queue.notifyIfDrained();
     return entries.length;
-  }
-
-  #notifyIfDrained(): void {
-    if (this.#queue.length > 0) return;
-    const waiters = this.#drained;
-    this.#drained = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  async #whenDrained(deadline: number): Promise<void> {
-    if (this.#queue.length === 0) return;
-    const drained = new Promise<void>((resolve) => this.#drained.push(resolve));
-    await settlesWithin(drained, deadline - Date.now());
-  }
-
-  /**
-   * Waits, reading it every 10 ms, until the open socket holds nothing unsent (or there is none),
-   * at most until `deadline`. Each wait is a plain timer that has fired when this returns.
-   */
-  async #whenWritten(deadline: number): Promise<void> {
-    for (let left = deadline - Date.now(); this.#connection.buffered() > 0 && left > 0;) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(WRITE_POLL_MS, left)));
-      this.#confirmWritten(WRITE_POLL_MS);
-      left = deadline - Date.now();
-    }
   }
 }
