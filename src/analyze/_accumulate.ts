@@ -20,7 +20,9 @@ import {
   str,
   Tally,
 } from "./_tally.ts";
-import { errorString } from "./_error_text.ts";
+import { errorString, maskedErrorText } from "./_error_text.ts";
+import { getRedactionPolicy } from "../redact/global.ts";
+import type { RedactionPolicy } from "../redact/policy.ts";
 import { pythonText } from "./_python_str.ts";
 
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
@@ -65,21 +67,27 @@ function spanDurationMs(span: Obj): number | undefined {
   return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, end - start) : undefined;
 }
 
-function spanError(span: Obj, attrs: Obj): string {
+/** A failed span's error text, masked by `policy` (see `maskedErrorText`). */
+function spanError(span: Obj, attrs: Obj, policy: RedactionPolicy): string {
   const events = Array.isArray(span.events) ? span.events : [];
   for (const e of events) {
     const message = str(obj(obj(e).attributes)["exception.message"]);
-    if (obj(e).name === "exception" && message !== undefined) return message;
+    if (obj(e).name === "exception" && message !== undefined) {
+      return maskedErrorText(message, policy);
+    }
   }
   const openaiError = str(attrs["openai.error"]);
   if (openaiError !== undefined) {
+    let parsed: unknown;
     try {
-      return errorString(JSON.parse(openaiError)) ?? "error";
+      parsed = JSON.parse(openaiError);
     } catch {
-      return openaiError;
+      return maskedErrorText(openaiError, policy);
     }
+    return errorString(parsed, policy) ?? "error";
   }
-  return str(attrs["dra.error"]) ?? "error";
+  const draError = str(attrs["dra.error"]);
+  return draError === undefined ? "error" : maskedErrorText(draError, policy);
 }
 
 /**
@@ -88,8 +96,13 @@ function spanError(span: Obj, attrs: Obj): string {
  * Which event family counts each statistic is known only at the end (model calls, responses,
  * tool invocations, tool results and steps each use the Observed family when any event of its
  * Observed type exists), so both are tallied; spans count in both.
+ *
+ * Error texts are masked by a redaction policy as they are counted (the same masked text counts
+ * once), so a report pasted into a ticket does not carry a secret the policy covers that a file
+ * written without it (another tool, an older release, a policy with fewer keys) still holds.
  */
 export class Accumulator {
+  readonly #policy: RedactionPolicy;
   readonly #observed = new Tally();
   readonly #legacy = new Tally();
   #events = 0;
@@ -112,6 +125,16 @@ export class Accumulator {
   #artifactBytes = 0;
   /** Lines that were not JSON objects. */
   malformed = 0;
+
+  /**
+   * Starts an empty aggregation.
+   *
+   * @param policy The policy error texts are masked with (default: the process-wide one, the
+   *   default policy in the analysis CLI).
+   */
+  constructor(policy: RedactionPolicy = getRedactionPolicy()) {
+    this.#policy = policy;
+  }
 
   /**
    * Adds one parsed line: an event (anything with a string `event_type`, or neither a span nor
@@ -152,7 +175,7 @@ export class Accumulator {
     }
     const duration = asInt(line.duration_ms);
     if (duration !== undefined) push(this.#eventDurations, type, duration);
-    const error = errorString(a.error);
+    const error = errorString(a.error, this.#policy);
     if (error !== undefined) this.#error(error);
     this.#observed.event(OBSERVED_FAMILY, type, a, error, line.duration_ms);
     this.#legacy.event(LEGACY_FAMILY, type, a, error, line.duration_ms);
@@ -177,7 +200,7 @@ export class Accumulator {
     const isError = span.status === "ERROR";
     if (isError) this.#errorSpans++;
     if (attrs["dra.run_id"] !== undefined) return;
-    if (isError) this.#error(spanError(span, attrs));
+    if (isError) this.#error(spanError(span, attrs, this.#policy));
     if (span.parent_id === null || span.parent_id === undefined) {
       const run = str(attrs["dreadnode.run.id"]) ?? traceId;
       this.#runIds.add(run);

@@ -8,6 +8,7 @@
  */
 import { asciiJsonString, pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
+import type { RedactionPolicy } from "../redact/policy.ts";
 
 /**
  * Python's `json.dumps(value, ensure_ascii=True, sort_keys=True)`: `", "` and `": "`
@@ -29,21 +30,52 @@ export function sortedPythonJson(value: unknown): string {
 }
 
 /**
- * An `error` attribute's text, or undefined when it is no error.
+ * Error text masked by a redaction policy as free text (`HTTP 401: {"api_key":…}`), kept whole
+ * (not cut to the policy's length). Never throws: text the policy cannot redact (a subclass that
+ * throws) is its replacement.
+ *
+ * @param text Error text.
+ * @param policy The policy.
+ * @returns The masked text.
+ */
+export function maskedErrorText(text: string, policy: RedactionPolicy): string {
+  try {
+    return policy.redactText(text, { truncate: false });
+  } catch {
+    return policy.replacement;
+  }
+}
+
+/**
+ * An `error` attribute's text, or undefined when it is no error. With a policy, the text is
+ * masked: a string (or an object's `message`) as free text (see {@linkcode maskedErrorText}), an
+ * object or list by key before it is written as JSON.
  *
  * @param error The attribute.
+ * @param policy The redaction policy, if any.
  * @returns The text.
  */
-export function errorString(error: unknown): string | undefined {
-  if (typeof error === "string") return error === "" ? undefined : error;
+export function errorString(error: unknown, policy?: RedactionPolicy): string | undefined {
+  const text = (value: string) => policy === undefined ? value : maskedErrorText(value, policy);
+  if (typeof error === "string") return error === "" ? undefined : text(error);
   const isList = Array.isArray(error);
   if (isList ? error.length === 0 : typeof error !== "object" || error === null) return undefined;
   const message = (error as Record<string, unknown>).message;
-  if (!isList && typeof message === "string" && message !== "") return message;
+  if (!isList && typeof message === "string" && message !== "") return text(message);
+  const value = policy === undefined ? error : maskedValue(error as JsonValue, policy);
   try {
-    return sortedPythonJson(error);
+    return sortedPythonJson(value);
   } catch {
     // Nested too deeply for the stack.
-    return pythonJsonDumps(error as JsonValue);
+    return pythonJsonDumps(value as JsonValue);
+  }
+}
+
+/** A parsed JSON value with its sensitive keys masked (the replacement if the policy throws). */
+function maskedValue(value: JsonValue, policy: RedactionPolicy): JsonValue {
+  try {
+    return policy.redactValue(value, { truncate: false });
+  } catch {
+    return policy.replacement;
   }
 }

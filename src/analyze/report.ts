@@ -98,7 +98,10 @@ export interface AnalysisReport {
     tool_duration_ms: Summary;
     event_duration_ms: NamedSummary[];
   };
-  /** Events and spans carrying an error, and the most frequent error messages. */
+  /**
+   * Events and spans carrying an error, and the most frequent error messages (masked by the
+   * redaction policy: see `Accumulator`).
+   */
   errors: {
     error_event_count: number;
     top_errors: { error: string; count: number }[];

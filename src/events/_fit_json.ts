@@ -12,6 +12,7 @@
 import { cutText } from "../cut_text.ts";
 import { jsonNumberLength, jsonStringBytes } from "../serialize/_json_length.ts";
 import { CodePointCut } from "../serialize/_string_cut.ts";
+import { markedLike } from "../serialize/_error_records.ts";
 import { setOwn } from "../own_property.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 
@@ -129,7 +130,8 @@ function fit(value: JsonValue, target: number, sizes: Sizes): JsonValue {
   const room = target - objectOverhead(keys);
   const bytes = values.map((item) => sizeOf(item, sizes));
   if (room < leastNeeded(bytes)) return containerMarker(value);
-  return objectOf(keys, share(values, bytes, room, sizes));
+  // A cut error record is still one: redaction reads its message and stack as error text.
+  return markedLike(value, objectOf(keys, share(values, bytes, room, sizes)));
 }
 
 /** The least bytes values of these sizes need to be given each at least a marker (or all of it). */

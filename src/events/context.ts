@@ -338,8 +338,9 @@ function closeOrFlush(session: TraceSession, isRoot: boolean): Promise<void> | u
  * Runs `fn` as a traced run in its own scope: starts the run, makes it current (and its
  * tracelet span active, so nested tracelet and agent-layer spans nest under it), and finishes
  * it on every exit path (success envelope `{success: true, output}`, or the error, which is also
- * recorded on the tracelet span and rethrown). With a context manager that loses the context at
- * an `await` (`SyncContextManager`), only the synchronous part of `fn` is in the run.
+ * recorded on the tracelet span, masked with the run's redaction policy as its `error` is, and
+ * rethrown). With a context manager that loses the context at an `await` (`SyncContextManager`),
+ * only the synchronous part of `fn` is in the run.
  *
  * @param options Agent name, request id, input, dependencies, tracer.
  * @param fn The function.
@@ -365,7 +366,7 @@ export function withTraceRun<R>(
   const run = async () => await fn();
   const result = runScoped(inner, run, (error, failed) => {
     if (failed) {
-      scope.span?.recordException(error);
+      scope.session.recordException(scope.spanId, error); // masked with the run's policy
       settled = finishTraceRun(scope, { error });
     }
   });

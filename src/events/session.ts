@@ -43,6 +43,7 @@ import { DEFAULT_MAX_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { asObject } from "./event.ts";
 import { fitAttributes } from "./_fit_json.ts";
 import { maskError, withMaskedError } from "./_mask_error.ts";
+import { maskedException } from "./_masked_exception.ts";
 import { serializeFields } from "./_serialize_fields.ts";
 import { SinkFailures } from "./_sink_failures.ts";
 import type { EventType, TraceEvent } from "./event.ts";
@@ -297,6 +298,21 @@ export class TraceSession {
       span.setStatus({ code: "ERROR", message });
     }
     span.end();
+  }
+
+  /**
+   * Records a thrown error on the tracelet span of an open span id (`exception` event, status
+   * `ERROR`), its message and stack trace masked with the session's policy as the error text of
+   * its events is (see `maskedException`): the exporters' redaction only knows the process-wide
+   * policy. Does nothing when the span is not recorded (or no longer open).
+   *
+   * @param spanId The span id.
+   * @param error The thrown value.
+   */
+  recordException(spanId: string, error: unknown): void {
+    const span = this.spanOf(spanId);
+    if (span === undefined) return;
+    span.recordException(maskedException(error, this.#policy ?? getRedactionPolicy()));
   }
 
   /**

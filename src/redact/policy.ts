@@ -20,6 +20,7 @@
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
 import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
+import { isErrorRecord } from "../serialize/_error_records.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
 import { isJsonSpace, maskJsonText, type NameKeys, parseOrUndefined } from "./json_scan.ts";
@@ -29,7 +30,7 @@ import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
 import { keyCountBound } from "./_key_count.ts";
-import { cutCodePoints, truncatedParts, truncateString } from "./truncate.ts";
+import { cutCodePoints, scannedErrorText, truncatedParts, truncateString } from "./truncate.ts";
 import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 
@@ -124,7 +125,10 @@ export class RedactionPolicy {
    * Redacts a JSON value recursively: values under sensitive keys become the replacement (so do
    * the values of `[key, value]` pairs, the shape of a serialized Map entry), long strings are
    * truncated, and strings holding JSON objects or arrays are redacted inside (JSON cut short,
-   * for example by a length limit, has the value after each sensitive key masked).
+   * for example by a length limit, has the value after each sensitive key masked). The `message`
+   * and `stack` of an error record made by `serialize` (an error nested in the value) are error
+   * text, masked as free text as {@linkcode RedactionPolicy.redactText} masks it; other strings
+   * are not.
    *
    * @param value A JSON value (for example the output of `serialize`). Never throws: an object
    *   that cannot be read becomes `"<error: message>"`, a cycle `"<circular reference>"`, and
@@ -228,10 +232,25 @@ export class RedactionPolicy {
       if (sensitive) walk.sensitive = true;
       const redacted = sensitive && !(names?.holds(item) ?? false)
         ? this.replacement
+        : typeof item === "string" && (key === "message" || key === "stack") &&
+            isErrorRecord(value)
+        ? this.#errorText(item, depth + 1, truncate)
         : this.#value(item, depth + 1, truncate, walk, inner);
       if (redacted !== item) setOwn(out ??= { ...value }, key, redacted);
     }
     return out ?? value;
+  }
+
+  /**
+   * The message or stack trace of an error record made by the serializer (an error nested in a
+   * value: a tool result's caught error, an error's `cause`, an `AggregateError`'s items), masked
+   * as free text as a top-level error's text is (see `redactText`). Text that is truncated next is
+   * scanned only in its first part (see `scannedErrorText`), so a huge message costs what a
+   * top-level one does, and a secret at the later cut is masked whole.
+   */
+  #errorText(text: string, depth: number, truncate: boolean): string {
+    const scanned = truncate ? scannedErrorText(text, this.maxStringLength) : text;
+    return this.#text(scanned, depth, truncate, undefined, true);
   }
 
   /**

@@ -17,7 +17,9 @@
  *   (a name that repeats → the list of its values; header names sorted), `Blob` →
  *   `{size, type}`, `File` → `{size, type, name}`, with `title: <class name>`, the same on every
  *   runtime (read before `toJSON`, which only some runtimes give them);
- * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed);
+ * - errors → `{name, message, stack?, cause?, errors?, ...own props}` (cause chains followed;
+ *   each such record is remembered, so that redaction reads its message and stack trace as error
+ *   text, see `_error_records.ts`);
  * - typed arrays, DataView, ArrayBuffer → base64 / `{type: "string", contentEncoding: "base64", title}`
  *   (past the `maxBytes` budget: the base64 of the leading bytes that fit, then
  *   `...[truncated:<n> bytes]` / `{type: "string", title}`, as strings keep a prefix; see
@@ -49,6 +51,7 @@ import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType }
 import type { JsonObject, JsonSchema, JsonValue, Serialized, SerializeOptions } from "./types.ts";
 import { setOwn } from "../own_property.ts";
 import { webObject } from "./_web_objects.ts";
+import { markErrorRecord } from "./_error_records.ts";
 import {
   className,
   functionName,
@@ -322,7 +325,8 @@ class Walker {
       title = className(e);
     }
     const record = e as unknown as Record<string, unknown>;
-    return this.#entries(keys, (key) => record[key], depth, title ?? "Error");
+    // Marked: redaction reads its message and stack trace as error text (`_error_records.ts`).
+    return markErrorRecord(this.#entries(keys, (key) => record[key], depth, title ?? "Error"));
   }
 
   #bytes(bytes: Uint8Array, title: string | undefined): JsonValue {
