@@ -378,7 +378,7 @@ export const span = tracer.startSpan("a", { label: maybe });
 export const result = run("r", { project: maybe }, () => 1);
 export const traced = task(() => 1, { name: maybe });
 const exporter = new OtlpHttpExporter({ endpoint: maybe, timeoutMillis: maybeNumber });
-export const batch = new BatchSpanProcessor(exporter, { maxBatchSize: maybeNumber });
+export const batch = new BatchSpanProcessor(exporter, { maxExportBatchSize: maybeNumber });
 `,
     "auto.ts": `import { AsyncLocalStorage } from "node:async_hooks";
 import { configure } from "${PKG}/auto";

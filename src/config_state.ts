@@ -10,6 +10,7 @@ import { reportOnce } from "./diagnostics.ts";
 import { getTracer, installedTracer } from "./global.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
+import type { FlushReport } from "./types.ts";
 
 /** Reads local files for `logArtifact` where the runtime has a file system. */
 export interface LocalFiles {
@@ -42,12 +43,16 @@ export interface TraceletConfig {
   readonly files: LocalFiles | undefined;
   /** Reads an environment variable (undefined where there is no environment). */
   readonly env: (name: string) => string | undefined;
-  /** Exports everything pending (spans, outbox); never rejects. */
-  readonly flush: () => Promise<void>;
+  /**
+   * Exports everything pending (spans, outbox) and resolves with the report; never rejects.
+   *
+   * @param deadline Epoch-ms limit (a number below 10^12 is a timeout in ms from now).
+   */
+  readonly forceFlush: (deadline?: number) => Promise<FlushReport>;
 }
 
 /** What a configuration holds besides its tracer and flush. */
-export type ConfigSettings = Omit<TraceletConfig, "tracer" | "flush">;
+export type ConfigSettings = Omit<TraceletConfig, "tracer" | "forceFlush">;
 
 interface ConfigSlot {
   config: TraceletConfig | undefined;
@@ -142,7 +147,7 @@ function ownTracer(s: ConfigSlot): Tracer | undefined {
  * {@linkcode getConfig}, except that a tracer the user installed with `setTracer` wins over the
  * fallback configuration, as in {@linkcode configuredTracer}. Then the fallback is not built
  * (the user's tracer, context manager and redaction policy stay): spans go to the user's
- * tracer, `flush` flushes it, and storage, project, files and env are the fallback's (built
+ * tracer, `forceFlush` flushes it, and storage, project, files and env are the fallback's (built
  * alone, once; those of the fallback configuration when it was built already).
  *
  * @returns The configuration.
@@ -162,7 +167,7 @@ export function apiConfig(): TraceletConfig {
     project,
     files,
     env,
-    flush: async () => void await own.forceFlush(),
+    forceFlush: (deadline?: number) => own.forceFlush(deadline),
   };
 }
 

@@ -12,7 +12,7 @@
  * the previous tracer that end later go to the new pipeline. It is never silently ignored.
  *
  * `forceFlush()` and `shutdown()` (and so the exit flush) also wait for the events layer's JSONL
- * event logs still being written, for up to 30 s (with a shutdown deadline: up to a second past
+ * event logs still being written, for up to 30 s (with a deadline: up to a second past
  * it); see `pending_writes.ts`.
  *
  * Keys no option has (`serviceNmae`, `otlp: { url }`) are reported as `unknown_option` warnings
@@ -105,10 +105,11 @@ export interface Configured extends TraceletConfig {
    */
   readonly shutdown: (deadline?: number) => Promise<FlushReport>;
   /**
-   * Exports everything pending, waits for the event logs still being written (at most 30 s) and
-   * resolves with the report.
+   * Exports everything pending, waits for the event logs still being written (at most 30 s, or a
+   * second past `deadline`: epoch ms, or a timeout in ms when below 10^12) and resolves with the
+   * report; never rejects.
    */
-  readonly forceFlush: () => Promise<FlushReport>;
+  readonly forceFlush: (deadline?: number) => Promise<FlushReport>;
 }
 
 let unregisterExit: (() => void) | undefined;
@@ -230,26 +231,23 @@ function makeConfigured(
   // Once replaced, its processors' final report is what flushing or shutting it down gives.
   // Until then it also waits for the pipelines it replaced (their spans were queued earlier).
   // Either way it waits for the event logs still being written (`pending_writes.ts`), bounded.
-  const forceFlush = () =>
-    withWrites(
-      retirement(tracer) ?? tracer.forceFlush().then((report) => awaitRetirements(report)),
+  // `method(deadline)` of the tracer, given an epoch-ms deadline or a timeout in ms (below 10^12).
+  const settle = (method: "forceFlush" | "shutdown", given?: number) => {
+    const deadline = toDeadline(given);
+    return withWrites(
+      retirement(tracer) ??
+        tracer[method](deadline).then((report) => awaitRetirements(report, deadline)),
+      deadline,
     );
+  };
   return {
     tracer,
     storage,
     project,
     files,
     env,
-    flush: async () => void await forceFlush(),
-    forceFlush,
-    shutdown: (given?: number) => {
-      const deadline = toDeadline(given); // epoch ms, or a timeout in ms (below 10^12)
-      return withWrites(
-        retirement(tracer) ??
-          tracer.shutdown(deadline).then((report) => awaitRetirements(report, deadline)),
-        deadline,
-      );
-    },
+    forceFlush: (deadline?: number) => settle("forceFlush", deadline),
+    shutdown: (deadline?: number) => settle("shutdown", deadline),
   };
 }
 

@@ -45,12 +45,12 @@ const OPTION_RULES: readonly Rule[] = [
 
 const BATCH_RULES: readonly Rule[] = [
   [
-    ["maxQueueSize", "maxQueueBytes", "maxBatchSize", "exportTriggerSize"],
+    ["maxQueueSize", "maxQueueBytes", "maxExportBatchSize", "exportTriggerSize"],
     isPositiveInteger,
     "an integer >= 1",
   ],
   [
-    ["scheduleDelayMs", "exportTimeoutMs"],
+    ["scheduledDelayMillis", "exportTimeoutMillis"],
     // The processor counts whole milliseconds from 1 (a smaller delay would mean its default).
     (v) => typeof v === "number" && Number.isFinite(v) && v >= 1,
     "a finite number of milliseconds >= 1",

@@ -27,15 +27,15 @@ const BATCH: OptionShape = {
   keys: {
     maxQueueSize: true,
     maxQueueBytes: true,
-    maxBatchSize: true,
+    maxExportBatchSize: true,
     exportTriggerSize: true,
-    scheduleDelayMs: true,
-    exportTimeoutMs: true,
+    scheduledDelayMillis: true,
+    exportTimeoutMillis: true,
     timers: true,
     dropPolicy: true,
   } satisfies Record<keyof BatchSpanProcessorOptions, true>,
-  // OpenTelemetry's name (`scheduledDelayMillis` and `exportTimeoutMillis` are close enough).
-  aliases: { maxExportBatchSize: "maxBatchSize" },
+  // Its name before 0.1.0 (`scheduleDelayMs` and `exportTimeoutMs` are close enough to theirs).
+  aliases: { maxBatchSize: "maxExportBatchSize" },
 };
 
 const LIMITS: OptionShape = {
@@ -59,11 +59,13 @@ const RETRY: OptionShape = {
 
 const OUTBOX: OptionShape = {
   keys: {
-    initialBackoffMillis: true,
-    maxBackoffMillis: true,
+    initialDelayMillis: true,
+    maxDelayMillis: true,
     maxAttempts: true,
     maxDeliveriesPerDrain: true,
   } satisfies Record<keyof OutboxRetryOptions, true>,
+  // Their names before 0.1.0 (now those of `retry`).
+  aliases: { initialBackoffMillis: "initialDelayMillis", maxBackoffMillis: "maxDelayMillis" },
 };
 
 const OTLP: OptionShape = {
@@ -73,10 +75,11 @@ const OTLP: OptionShape = {
     retry: RETRY,
     attemptTimeoutMillis: true,
     maxConcurrentRequests: true,
-    outbox: OUTBOX,
+    outboxRetry: OUTBOX,
   } satisfies Record<keyof OtlpOptions, true | OptionShape>,
-  // The resolved configuration (`resolveOtlpConfig`) names the endpoint `url`.
-  aliases: { url: "endpoint" },
+  // `url`: OpenTelemetry JS's name, and the resolved configuration's (`resolveOtlpConfig`).
+  // `outbox`: the name `outboxRetry` had before 0.1.0.
+  aliases: { url: "endpoint", outbox: "outboxRetry" },
 };
 
 const TAIL_SAMPLING: OptionShape = {

@@ -1,9 +1,9 @@
 /**
- * The deadlines that `shutdown()` and `forceFlush()` take are epoch milliseconds
- * (`Date.now() + 5000`). A number below 10^12 (a date before September 2001) cannot be meant as
- * one: it is a timeout in milliseconds from now, as other SDKs' `shutdown(timeoutMillis)` take it.
- * Before, `shutdown(5000)` meant a deadline in 1970: every queued span was dropped at once,
- * silently.
+ * The limits that `shutdown()` and `forceFlush()` take, everywhere public (tracer, configured
+ * pipeline, processors, exporters), are epoch milliseconds (`Date.now() + 5000`) or timeouts. A
+ * number below 10^12 (a date before September 2001) cannot be meant as a deadline: it is a
+ * timeout in milliseconds from now, as other SDKs' `shutdown(timeoutMillis)` take it. Before,
+ * `shutdown(5000)` meant a deadline in 1970: every queued span was dropped at once, silently.
  *
  * @module
  */

@@ -320,10 +320,13 @@ export class Tracer implements SpanPipeline {
 
   /**
    * Flushes every processor.
+   *
+   * @param deadline Epoch-ms limit (a number below 10^12 is a timeout in ms from now); without
+   *   one, each processor's own (a batch processor's `exportTimeoutMillis`).
    * @returns The merged report of every processor's flush; never rejects.
    */
-  forceFlush(): Promise<FlushReport> {
-    return settleAll(this.#processors, "forceFlush");
+  forceFlush(deadline?: number): Promise<FlushReport> {
+    return settleAll(this.#processors, "forceFlush", deadline);
   }
 
   /**

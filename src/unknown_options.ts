@@ -33,7 +33,7 @@ export interface UnknownOption {
 
 /**
  * Names compared as written loosely: case, `_` and `-` ignored, and `millis` or `milliseconds`
- * counted as `ms` (tracelet's own options use both).
+ * counted as `ms` (`timeoutMs` finds `timeoutMillis`).
  */
 function loose(name: string): string {
   return name.toLowerCase().replace(/[-_]/g, "").replace(/milli(second)?s/g, "ms");

@@ -29,7 +29,7 @@ function makeConfig(tracer: Tracer): TraceletConfig {
     project: "default",
     files: undefined,
     env: () => undefined,
-    flush: async () => {},
+    forceFlush: () => tracer.forceFlush(),
   };
 }
 

@@ -44,10 +44,10 @@ describe("configure() given bad options", () => {
         { limits: { attributeCountLimit: NaN } },
         { limits: { eventCountLimit: -1 } },
         { batch: { maxQueueSize: 0.5 } },
-        { batch: { maxBatchSize: 0 } },
-        { batch: { scheduleDelayMs: NaN } },
-        { batch: { scheduleDelayMs: 0.5 } }, // below 1 ms the processor would use its default
-        { batch: { exportTimeoutMs: -1 } },
+        { batch: { maxExportBatchSize: 0 } },
+        { batch: { scheduledDelayMillis: NaN } },
+        { batch: { scheduledDelayMillis: 0.5 } }, // below 1 ms the processor would use its default
+        { batch: { exportTimeoutMillis: -1 } },
         { batch: { timers: "off" } },
         { batch: { dropPolicy: "random" } },
       ];

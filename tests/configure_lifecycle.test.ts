@@ -128,7 +128,7 @@ describe("configure() again", () => {
           assert.equal(child.parentSpanId, outer.spanId);
         });
       });
-      await peekConfig()?.flush();
+      await peekConfig()?.forceFlush();
     }));
 });
 

@@ -30,7 +30,7 @@ function options(fetch: ConfigureOptions["env"] | unknown): ConfigureOptions {
       compression: "none",
       fetch: fetch as never,
       retry: { maxAttempts: 1 },
-      outbox: { initialBackoffMillis: 0 },
+      outboxRetry: { initialDelayMillis: 0 },
     },
   } as ConfigureOptions;
 }

@@ -65,14 +65,14 @@ describe("configure() given unknown options", () => {
   it("looks into every option object configure() takes", () =>
     isolated(async () => {
       const first = await unknownOf({
-        batch: { maxQueSize: 10, scheduledDelayMillis: 100, maxExportBatchSize: 5 },
+        batch: { maxQueSize: 10, scheduledDelayMs: 100, exportTimeout: 5 },
         limits: { attributeCountLimt: 4 },
         tailSampling: { ratoi: 0.1, slowMs: 10, handOverChunk: { span: 5 } },
       });
       assert.deepEqual(first.unknown, [
         { option: "batch.maxQueSize", suggestion: "batch.maxQueueSize" },
-        { option: "batch.scheduledDelayMillis", suggestion: "batch.scheduleDelayMs" },
-        { option: "batch.maxExportBatchSize", suggestion: "batch.maxBatchSize" },
+        { option: "batch.scheduledDelayMs", suggestion: "batch.scheduledDelayMillis" },
+        { option: "batch.exportTimeout", suggestion: "batch.exportTimeoutMillis" },
         { option: "limits.attributeCountLimt", suggestion: "limits.attributeCountLimit" },
         { option: "tailSampling.ratoi", suggestion: "tailSampling.ratio" },
         { option: "tailSampling.slowMs", suggestion: "tailSampling.slowMillis" },
@@ -87,14 +87,14 @@ describe("configure() given unknown options", () => {
           endpoint: "http://127.0.0.1:9/v1/traces",
           timeout: 100,
           retry: { maxAttempt: 2 },
-          outbox: { maxBackoffMs: 10 },
+          outboxRetry: { maxDelayMs: 10 },
         },
       });
       assert.deepEqual(second.unknown, [
         { option: "redaction.extraKey", suggestion: "redaction.extraKeys" },
         { option: "otlp.timeout", suggestion: "otlp.timeoutMillis" },
         { option: "otlp.retry.maxAttempt", suggestion: "otlp.retry.maxAttempts" },
-        { option: "otlp.outbox.maxBackoffMs", suggestion: "otlp.outbox.maxBackoffMillis" },
+        { option: "otlp.outboxRetry.maxDelayMs", suggestion: "otlp.outboxRetry.maxDelayMillis" },
       ]);
     }));
 
@@ -113,6 +113,32 @@ describe("configure() given unknown options", () => {
         { option: "xyz", suggestion: undefined },
       ]);
       assert.doesNotMatch(messages[2], /did you mean/);
+    }));
+
+  it("suggests the current name for each name an option had before 0.1.0", () =>
+    isolated(async () => {
+      const { unknown } = await unknownOf({
+        batch: { maxBatchSize: 10, scheduleDelayMs: 10, exportTimeoutMs: 100 },
+        otlp: {
+          endpoint: "http://127.0.0.1:9/v1/traces",
+          outbox: { maxAttempts: 1 },
+          outboxRetry: { initialBackoffMillis: 1, maxBackoffMillis: 1 },
+        },
+      });
+      assert.deepEqual(unknown, [
+        { option: "batch.maxBatchSize", suggestion: "batch.maxExportBatchSize" },
+        { option: "batch.scheduleDelayMs", suggestion: "batch.scheduledDelayMillis" },
+        { option: "batch.exportTimeoutMs", suggestion: "batch.exportTimeoutMillis" },
+        { option: "otlp.outbox", suggestion: "otlp.outboxRetry" },
+        {
+          option: "otlp.outboxRetry.initialBackoffMillis",
+          suggestion: "otlp.outboxRetry.initialDelayMillis",
+        },
+        {
+          option: "otlp.outboxRetry.maxBackoffMillis",
+          suggestion: "otlp.outboxRetry.maxDelayMillis",
+        },
+      ]);
     }));
 
   it("warns through the web preset too, once per key", () =>
@@ -154,7 +180,16 @@ describe("configure() given valid options", () => {
         sampler: () => true,
         env: () => undefined,
         limits: { attributeCountLimit: 10, eventCountLimit: 10 },
-        batch: { maxQueueSize: 100, scheduleDelayMs: 10, dropPolicy: "oldest", timers: false },
+        batch: {
+          maxQueueSize: 100,
+          maxQueueBytes: 1 << 20,
+          maxExportBatchSize: 10,
+          exportTriggerSize: 10,
+          scheduledDelayMillis: 10,
+          exportTimeoutMillis: 100,
+          dropPolicy: "oldest",
+          timers: false,
+        },
         tailSampling: { ratio: 0.5, slowMillis: 10, local: true, handOverChunk: { spans: 5 } },
         redaction: { keys: ["a"], extraKeys: ["b"], mode: "exact", maxStringLength: 10 },
         otlp: {
@@ -166,7 +201,12 @@ describe("configure() given valid options", () => {
           attemptTimeoutMillis: 50,
           maxConcurrentRequests: 1,
           retry: { maxAttempts: 1, initialDelayMillis: 1, maxDelayMillis: 1, multiplier: 1 },
-          outbox: { maxAttempts: 1, initialBackoffMillis: 1 },
+          outboxRetry: {
+            maxAttempts: 1,
+            initialDelayMillis: 1,
+            maxDelayMillis: 1,
+            maxDeliveriesPerDrain: 1,
+          },
         },
         // The `./auto` entry's options are the Workers preset's: the others ignore this one.
         asyncLocalStorage: undefined,

@@ -52,7 +52,7 @@ await tracing.shutdown();`,
 const tracing = configure({ project: "p" });
 for (let i = 0; i < 3; i++) {
   await getTracer().withSpan("work", () => 1);
-  await tracing.flush();
+  await tracing.forceFlush();
 }
 await tracing.shutdown();`,
         ["--allow-env"],

@@ -222,9 +222,9 @@ describe("the OTLP outbox given a failing storage or bad settings", () => {
   it("rejects NaN, negative or infinite backoffs, attempts below 1 and a storage without outbox", () => {
     const storage = new MemoryStorage();
     const bad = [
-      { initialBackoffMillis: NaN },
-      { initialBackoffMillis: -1 },
-      { maxBackoffMillis: Infinity },
+      { initialDelayMillis: NaN },
+      { initialDelayMillis: -1 },
+      { maxDelayMillis: Infinity },
       { maxAttempts: 0 },
       { maxAttempts: 2.5 },
       { maxAttempts: "3" },
@@ -290,7 +290,7 @@ describe("createOtlpExporter given bad settings", () => {
       { retry: { multiplier: 0.5 } },
       { fetch: "fetch" },
       { compress: true },
-      { storage: new MemoryStorage(), outbox: { initialBackoffMillis: NaN } },
+      { storage: new MemoryStorage(), outboxRetry: { initialDelayMillis: NaN } },
       { storage: {} },
     ];
     for (const options of bad) {

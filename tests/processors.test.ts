@@ -89,8 +89,8 @@ describe("processors", () => {
   it("batch processor exports eagerly at batch size and on flush", async () => {
     const exporter = new MemoryExporter();
     const processor = new BatchSpanProcessor(exporter, {
-      maxBatchSize: 3,
-      scheduleDelayMs: 60_000,
+      maxExportBatchSize: 3,
+      scheduledDelayMillis: 60_000,
     });
     const tracer = new Tracer({ processors: [processor] });
     for (let i = 0; i < 7; i++) tracer.startSpan(`s${i}`).end();
@@ -107,7 +107,7 @@ describe("processors", () => {
     await tracer.shutdown();
   });
 
-  it("batch processor: an exportTriggerSize below maxBatchSize starts an export without timers", async () => {
+  it("batch processor: an exportTriggerSize below maxExportBatchSize starts an export without timers", async () => {
     const exporter = new MemoryExporter();
     const processor = new BatchSpanProcessor(exporter, { exportTriggerSize: 10, timers: false });
     const tracer = new Tracer({ processors: [processor] });
@@ -123,7 +123,7 @@ describe("processors", () => {
   it("batch processor exports on its schedule without keeping the process alive", async () => {
     const exporter = new MemoryExporter();
     const tracer = new Tracer({
-      processors: [new BatchSpanProcessor(exporter, { scheduleDelayMs: 10 })],
+      processors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 10 })],
     });
     tracer.startSpan("timed").end();
     for (let i = 0; i < 100 && exporter.spans.length === 0; i++) {
@@ -137,7 +137,7 @@ describe("processors", () => {
     const exporter = new MemoryExporter();
     const processor = new BatchSpanProcessor(exporter, {
       maxQueueSize: 4,
-      maxBatchSize: 4,
+      maxExportBatchSize: 4,
       exportTriggerSize: 4,
       timers: false,
     });
@@ -175,7 +175,7 @@ describe("processors", () => {
       const exporter = new MemoryExporter();
       const processor = new BatchSpanProcessor(exporter, {
         maxQueueSize: bad,
-        maxBatchSize: bad,
+        maxExportBatchSize: bad,
         exportTriggerSize: bad,
         timers: false,
       });
@@ -204,13 +204,13 @@ describe("processors", () => {
     }
   });
 
-  it("drop-oldest policy keeps the newest spans", async () => {
+  it('dropPolicy "oldest" keeps the newest spans', async () => {
     const exporter = new MemoryExporter();
     const tracer = new Tracer({
       processors: [
         new BatchSpanProcessor(exporter, {
           maxQueueSize: 2,
-          maxBatchSize: 10,
+          maxExportBatchSize: 10,
           timers: false,
           dropPolicy: "oldest",
         }),
@@ -253,7 +253,7 @@ describe("processors", () => {
 
   it("batch flush ends under a steady stream of spans, having exported what was queued before it", async () => {
     const exporter = new SlowExporter(20);
-    const processor = new BatchSpanProcessor(exporter, { exportTimeoutMs: 200 });
+    const processor = new BatchSpanProcessor(exporter, { exportTimeoutMillis: 200 });
     const tracer = new Tracer({ processors: [processor] });
     const producer = setInterval(() => tracer.startSpan("tick").end(), 5);
     try {
@@ -300,9 +300,9 @@ describe("processors", () => {
   it("batch flush stops at its time budget; what is left stays queued for the next export", async () => {
     const exporter = new SlowExporter(150);
     const processor = new BatchSpanProcessor(exporter, {
-      maxBatchSize: 1,
+      maxExportBatchSize: 1,
       exportTriggerSize: 100, // no export starts on its own
-      exportTimeoutMs: 250,
+      exportTimeoutMillis: 250,
       timers: false,
     });
     for (let i = 0; i < 10; i++) processor.onSpanEnd(makeSpanRecord({ name: `s${i}` }));
@@ -320,7 +320,7 @@ describe("processors", () => {
     );
   });
 
-  it("batch shutdown(deadline) gives the exporter that deadline, not exportTimeoutMs from now", async () => {
+  it("batch shutdown(deadline) gives the exporter that deadline, not exportTimeoutMillis from now", async () => {
     const exporter = new SlowExporter(0);
     const processor = new BatchSpanProcessor(exporter, { timers: false });
     processor.onSpanEnd(makeSpanRecord());
@@ -333,9 +333,12 @@ describe("processors", () => {
     }
   });
 
-  it("batch flush with a deadline that is not a number flushes within exportTimeoutMs", async () => {
+  it("batch flush with a deadline that is not a number flushes within exportTimeoutMillis", async () => {
     const exporter = new SlowExporter(0);
-    const processor = new BatchSpanProcessor(exporter, { exportTimeoutMs: 1000, timers: false });
+    const processor = new BatchSpanProcessor(exporter, {
+      exportTimeoutMillis: 1000,
+      timers: false,
+    });
     processor.onSpanEnd(makeSpanRecord());
     const before = Date.now();
     assert.equal((await processor.forceFlush(NaN)).exported, 1);
@@ -345,7 +348,7 @@ describe("processors", () => {
 
   it("batch shutdown past its deadline still hands every queued span to the exporter", async () => {
     const exporter = new SlowExporter(0);
-    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2, timers: false });
+    const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 2, timers: false });
     for (let i = 0; i < 5; i++) processor.onSpanEnd(makeSpanRecord());
     const report = await processor.shutdown(Date.now() - 1);
     assert.equal(report.exported, 5);
@@ -388,9 +391,9 @@ describe("processors", () => {
     }
   });
 
-  it("batch scheduleDelayMs beyond 2^31 - 1 ms waits instead of firing at once", async () => {
+  it("batch scheduledDelayMillis beyond 2^31 - 1 ms waits instead of firing at once", async () => {
     const exporter = new MemoryExporter();
-    const processor = new BatchSpanProcessor(exporter, { scheduleDelayMs: 2 ** 31 + 1000 });
+    const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 2 ** 31 + 1000 });
     processor.onSpanEnd(makeSpanRecord());
     await delay(50);
     assert.equal(exporter.spans.length, 0, "exported by an overflowing timer");
@@ -524,7 +527,7 @@ describe("flush reports when flushes overlap", () => {
   it("a BatchSpanProcessor counts an export in the flush that waited for it, not in one already returned", async () => {
     const exporter = new MemoryExporter();
     exporter.delayMs = 50;
-    const bsp = new BatchSpanProcessor(exporter, { timers: false, maxBatchSize: 100 });
+    const bsp = new BatchSpanProcessor(exporter, { timers: false, maxExportBatchSize: 100 });
     for (let i = 0; i < 10; i++) bsp.onSpanEnd(makeSpanRecord());
     const first = bsp.forceFlush();
     await new Promise((resolve) => setTimeout(resolve, 10)); // its export is in flight

@@ -1,5 +1,5 @@
 // A flush or shutdown deadline while an export started earlier (by a full batch or the timer,
-// with its own exportTimeoutMs) is still running: the processors settle soon after the deadline
+// with its own exportTimeoutMillis) is still running: the processors settle soon after the deadline
 // and count every span once. Fake exporters only, so this runs in workerd too; the same against
 // a real stalled receiver is in tests/otlp/exporter_deadlines.test.ts.
 import { describe, it } from "node:test";
@@ -107,7 +107,7 @@ class HangingExporter implements SpanExporter {
 describe("processor deadlines behind an export already running", () => {
   it("batch shutdown(deadline) settles soon after it and counts every span, not behind a running export", async () => {
     const exporter = new HangingExporter(20_000);
-    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+    const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 2 });
     const tracer = new Tracer({ processors: [processor] });
     try {
       for (const span of makeSpanBatch(6)) processor.onSpanEnd(span); // a full batch: exporting
@@ -130,7 +130,7 @@ describe("processor deadlines behind an export already running", () => {
 
   it("batch forceFlush(deadline) returns soon after it; the running export is counted in the next report", async () => {
     const exporter = new HangingExporter(1500);
-    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2, timers: false });
+    const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 2, timers: false });
     try {
       for (const span of makeSpanBatch(2)) processor.onSpanEnd(span); // exporting, for 1.5 s
       await delay(20);
@@ -195,7 +195,7 @@ describe("processor deadlines behind an export already running", () => {
   });
   it("batch shutdown(deadline) counts every span once and exports none with a live signal after it", async () => {
     const exporter = new HangingExporter(3000); // keeps the signal
-    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+    const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 2 });
     try {
       const [a, b, c] = makeSpanBatch(3);
       processor.onSpanEnd(a);
@@ -221,7 +221,7 @@ describe("processor deadlines behind an export already running", () => {
 
   it("batch shutdown(deadline) counts every span when the exporter ignores the signal, and exports none after the exporter's shutdown", async () => {
     const exporter = new HangingExporter(1500, false);
-    const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+    const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 2 });
     try {
       for (const span of makeSpanBatch(6)) processor.onSpanEnd(span); // exporting, 2 at a time
       await delay(50);
@@ -274,7 +274,7 @@ describe("processor deadlines behind an export already running", () => {
       for (const flushFirst of [true, false]) {
         const exporter = new HangingExporter(1000); // delivers after 1 s; keeps the signal
         const processor = kind === "batch"
-          ? new BatchSpanProcessor(exporter, { maxBatchSize: 3 })
+          ? new BatchSpanProcessor(exporter, { maxExportBatchSize: 3 })
           : new SimpleSpanProcessor(exporter);
         try {
           for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
@@ -337,7 +337,7 @@ describe("processor deadlines after a shutdown began", () => {
           );
         },
       };
-      const processor = new BatchSpanProcessor(exporter, { maxBatchSize: 2 });
+      const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 2 });
       const [a, b, c] = makeSpanBatch(3);
       processor.onSpanEnd(a);
       processor.onSpanEnd(b); // a full batch: exporting for 400 ms
@@ -357,7 +357,7 @@ describe("processor deadlines after a shutdown began", () => {
 
   it("batch forceFlush() without a deadline settles after a shutdown gave up on an export that never ends", async () => {
     const never: SpanExporter = { export: () => new Promise<FlushReport>(() => {}) };
-    const processor = new BatchSpanProcessor(never, { maxBatchSize: 2 });
+    const processor = new BatchSpanProcessor(never, { maxExportBatchSize: 2 });
     const tracer = new Tracer({ processors: [processor] });
     for (const span of makeSpanBatch(3)) processor.onSpanEnd(span);
     const shut = processor.shutdown(Date.now() + 100);

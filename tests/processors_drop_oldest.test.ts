@@ -78,7 +78,7 @@ describe("batch processor, drop policy oldest, large queue", () => {
       const exporter = new DownExporter();
       const processor = new BatchSpanProcessor(exporter, {
         maxQueueSize: 20_000,
-        maxBatchSize: 500,
+        maxExportBatchSize: 500,
         timers: false,
         dropPolicy: "oldest",
       });
@@ -124,7 +124,7 @@ describe("batch processor, drop policy oldest, large queue", () => {
       const processor = new BatchSpanProcessor(exporter, {
         maxQueueSize: 100_000, // never reached: the bytes bind
         maxQueueBytes,
-        maxBatchSize: 256,
+        maxExportBatchSize: 256,
         timers: false,
         dropPolicy: "oldest",
       });

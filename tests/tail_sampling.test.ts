@@ -529,7 +529,7 @@ describe("TailSamplingProcessor", () => {
         return new Promise<FlushReport>((resolve) => setTimeout(resolve, wait, failed));
       },
     };
-    const batch = new BatchSpanProcessor(exporter, { timers: false, exportTimeoutMs: 300 });
+    const batch = new BatchSpanProcessor(exporter, { timers: false, exportTimeoutMillis: 300 });
     const tail = new TailSamplingProcessor(batch, { maxSpansPerTrace: 100 });
     const tracer = new Tracer({ processors: [tail] });
     openTraces(tracer, 20, 99);
@@ -573,7 +573,7 @@ describe("TailSamplingProcessor", () => {
     const batch = new BatchSpanProcessor(exporter, {
       timers: false,
       maxQueueSize: 200,
-      maxBatchSize: 100,
+      maxExportBatchSize: 100,
     });
     const tail = new TailSamplingProcessor(batch, { maxSpansPerTrace: 100 });
     const tracer = new Tracer({ processors: [tail] });
@@ -1045,7 +1045,7 @@ describe("configure({ tailSampling })", () => {
           storage: new MemoryStorage(),
           env: () => undefined,
           otlp: { endpoint: receiver.url },
-          batch: { exportTimeoutMs: 10_000 },
+          batch: { exportTimeoutMillis: 10_000 },
           tailSampling: { local: true }, // JSONL and OTLP behind one tail sampler
         });
         const failed = tracing.tracer.startSpan("failed", { parent: null });

@@ -62,11 +62,11 @@ export interface TraceletAgentsProcessorOptions {
   /** The tracer to record into (default: the agent layer's tracer). */
   tracer?: Tracer | undefined;
   /**
-   * Maximum traces and spans open at once; beyond it the oldest open trace is ended (with its open
-   * spans) as incomplete, and counted. Default 10000; anything but a finite number of at least 1
-   * means the default.
+   * Maximum traces and spans open at once (a trace is a root span); beyond it the oldest open
+   * trace is ended (with its open spans) as incomplete, and counted. Default 10000; anything but a
+   * finite number of at least 1 means the default.
    */
-  maxOpen?: number | undefined;
+  maxOpenSpans?: number | undefined;
   /** `gen_ai.provider.name` of agent, generation and response spans (default `"openai"`). */
   providerName?: string | undefined;
 }
@@ -88,8 +88,8 @@ export const AGENT_SPAN_ENDED_WITH_TRACE = "tracelet.agents.ended_with_trace";
 
 /**
  * Attribute set on the root span of a trace that was ended before its `onTraceEnd` came, because
- * `maxOpen` traces and spans were open and it was the oldest (its `onTraceEnd` never came, or the
- * bound is too small).
+ * `maxOpenSpans` traces and spans were open and it was the oldest (its `onTraceEnd` never came,
+ * or the bound is too small).
  */
 export const AGENT_TRACE_EVICTED = "tracelet.agents.evicted";
 
@@ -110,16 +110,17 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
  *
  * Spans are kept per trace. When a trace ends, its spans that are still open are ended with it
  * (marked with the attribute `tracelet.agents.ended_with_trace`), so a span the SDK never ends
- * (a cancelled stream) holds no memory and no slot of `maxOpen`. A span that starts after its
- * trace ended (streamed runs of some SDK versions end the trace first) joins the ended trace,
+ * (a cancelled stream) holds no memory and no slot of `maxOpenSpans`. A span that starts after
+ * its trace ended (streamed runs of some SDK versions end the trace first) joins the ended trace,
  * whose id is remembered for the last 1024 ended traces; likewise a span that starts after its
  * parent ended keeps that parent (the ids and tracelet spans of the last 1024 ended spans are
  * remembered, not their data). A span of a trace that this processor never saw start (registered
  * mid-run) gets an implicit trace named `agents-core`, which ends when its last open span ends.
- * When `maxOpen` traces and spans are open (traces whose `onTraceEnd` never came), the oldest open
- * trace is ended with its spans, marked with `tracelet.agents.evicted`, to make room. While
- * tracing is disabled (`setTracingDisabled(true)`, `OPENAI_AGENTS_DISABLE_TRACING`), no new trace
- * or span is recorded; those already open still finish.
+ * When `maxOpenSpans` traces and spans are open (traces whose `onTraceEnd` never came), the
+ * oldest open trace is ended with its spans, marked with `tracelet.agents.evicted`, to make room.
+ * While tracing is disabled (`setTracingDisabled(true)`, `OPENAI_AGENTS_DISABLE_TRACING`), no new
+ * trace or span is recorded; those already open still finish. `forceFlush` and `shutdown` flush
+ * the tracer within their timeout (in ms, or an epoch-ms deadline).
  *
  * @example
  * ```ts
@@ -131,7 +132,7 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
  */
 export class TraceletAgentsProcessor {
   readonly #tracer: Tracer | undefined;
-  readonly #maxOpen: number;
+  readonly #maxOpenSpans: number;
   readonly #providerName: string | undefined;
   /** Open traces by id. */
   readonly #traces = new Map<string, AgentTrace>();
@@ -155,11 +156,11 @@ export class TraceletAgentsProcessor {
   constructor(options?: TraceletAgentsProcessorOptions) {
     const o = ownFields(options);
     this.#tracer = o.tracer;
-    this.#maxOpen = countAtLeastOne(o.maxOpen, 10_000);
+    this.#maxOpenSpans = countAtLeastOne(o.maxOpenSpans, 10_000);
     this.#providerName = o.providerName;
   }
 
-  /** Traces ended early (marked `tracelet.agents.evicted`) because `maxOpen` were open. */
+  /** Traces ended early (marked `tracelet.agents.evicted`) because `maxOpenSpans` were open. */
   get evicted(): number {
     return this.#evicted;
   }
@@ -168,18 +169,18 @@ export class TraceletAgentsProcessor {
   start(): void {}
 
   /**
-   * Makes room for one more trace or span when `maxOpen` are open: ends the oldest open trace
-   * (else the spans still open in the oldest ended trace) as incomplete.
+   * Makes room for one more trace or span when `maxOpenSpans` are open: ends the oldest open
+   * trace (else the spans still open in the oldest ended trace) as incomplete.
    */
   #makeRoom(): void {
-    while (this.#traces.size + this.#spans.size >= this.#maxOpen) {
+    while (this.#traces.size + this.#spans.size >= this.#maxOpenSpans) {
       const oldest = this.#traces.keys().next().value ?? this.#spansOf.keys().next().value;
       if (oldest === undefined) return;
       this.#evicted++;
       report(
         "warn",
         "agents_core_evicted",
-        `${this.#maxOpen} @openai/agents-core traces and spans are open: the oldest trace is ` +
+        `${this.#maxOpenSpans} @openai/agents-core traces and spans are open: the oldest trace is ` +
           "ended as incomplete (did its onTraceEnd never come?)",
       );
       this.#traces.get(oldest)?.span?.setAttribute(AGENT_TRACE_EVICTED, true);
@@ -252,8 +253,8 @@ export class TraceletAgentsProcessor {
 
   /**
    * Starts the matching agent trace (a root tracelet span). A known id is ignored, and so is every
-   * trace while tracing is disabled. With `maxOpen` open, the oldest open trace is ended first
-   * (counted in {@linkcode TraceletAgentsProcessor.evicted}).
+   * trace while tracing is disabled. With `maxOpenSpans` open, the oldest open trace is ended
+   * first (counted in {@linkcode TraceletAgentsProcessor.evicted}).
    *
    * @param trace The SDK's trace that started.
    * @returns A resolved promise; never rejects.
@@ -356,18 +357,27 @@ export class TraceletAgentsProcessor {
     return parent?.traceId === traceId ? parent : undefined;
   }
 
-  /** Flushes tracelet's pipeline (the shared tracer is not shut down). */
-  async forceFlush(): Promise<void> {
-    await getAgentTracer(this.#tracer).forceFlush();
+  /**
+   * Flushes tracelet's pipeline (the shared tracer is not shut down).
+   *
+   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more), handed to every
+   *   processor of the tracer; the flush resolves a second past it at the latest. Default: none
+   *   (each processor's own).
+   * @returns Resolves when the pipeline is flushed; never rejects.
+   */
+  async forceFlush(timeout?: number): Promise<void> {
+    await getAgentTracer(this.#tracer).forceFlush(timeout);
   }
 
   /**
    * Flushes tracelet's pipeline when the SDK shuts down. The tracer itself is shared with the rest
    * of the program and is left running.
    *
-   * @param _timeout Ignored (the flush has its own deadline).
+   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more), as for
+   *   {@linkcode TraceletAgentsProcessor.forceFlush}.
+   * @returns Resolves when the pipeline is flushed; never rejects.
    */
-  async shutdown(_timeout?: number): Promise<void> {
-    await this.forceFlush();
+  async shutdown(timeout?: number): Promise<void> {
+    await this.forceFlush(timeout);
   }
 }

@@ -9,21 +9,19 @@
  * @module
  */
 import { peekConfig } from "../config_state.ts";
+import { toDeadline } from "../deadline.ts";
+import { TracerError } from "../errors.ts";
 import { sleep } from "../exporter/_retry.ts";
-import { readBodyStart } from "../exporter/_read_body.ts";
-import { maskSecrets, throttledWarner, type Warn } from "../exporter/_warn.ts";
+import { throttledWarner, type Warn } from "../exporter/_warn.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
-import { isObject } from "../option_rules.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import { safeString } from "../safe_string.ts";
 import { settlesWithin } from "../settles_within.ts";
-import { utf8Decoder } from "../utf8.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
-import type { JsonValue } from "../serialize/types.ts";
 import { AbortGroup } from "./_abort_group.ts";
-import { queuedRedaction } from "./_queued_policy.ts";
-import { sanitizeForBackend } from "./_sanitize.ts";
+import { attemptBackendPost, isRejection } from "./_backend_attempt.ts";
+import { groupRecords, nonBlank, type RecordRules } from "./_backend_records.ts";
 import { getTracingExportApiKey } from "./provider.ts";
 
 /** The OpenAI traces ingest endpoint (the default). */
@@ -46,7 +44,11 @@ export interface ExportableTraceItem {
   readonly tracingApiKey?: string;
 }
 
-/** Options of {@linkcode BackendSpanExporter}. Every one is optional. */
+/**
+ * Options of {@linkcode BackendSpanExporter}. Every one is optional. The names and defaults are
+ * those of the OpenAI Agents SDK's tracing exporter, except tracelet's own additions
+ * (`attemptTimeoutMillis`, `sanitize`, `maxFieldBytes`, `env`, `fetch`, `redaction`).
+ */
 export interface BackendSpanExporterOptions {
   /**
    * The API key. Default: the key set with `setTracingExportApiKey`, else the `OPENAI_API_KEY`
@@ -60,20 +62,23 @@ export interface BackendSpanExporterOptions {
   /** Where records are posted. Default {@linkcode OPENAI_TRACES_ENDPOINT}. */
   endpoint?: string | undefined;
   /**
-   * Attempts per request, the first included (3xx and 4xx answers are never retried); 0 also means one
-   * attempt, as in the OpenAI Agents SDK. Default 3.
+   * Attempts per request, the first included (3xx and 4xx answers are never retried); 0 also
+   * means one attempt, as in the OpenAI Agents SDK. Default 3.
    */
   maxRetries?: number | undefined;
-  /** Delay before the first retry in ms; doubled after each retry, plus 0–10 % jitter. Default 1000. */
-  baseDelayMs?: number | undefined;
+  /**
+   * Delay before the first retry in ms; doubled after each retry, plus 0–10 % jitter. Default
+   * 1000.
+   */
+  baseDelay?: number | undefined;
   /** Upper bound of the doubled delay in ms. Default 30000. */
-  maxDelayMs?: number | undefined;
+  maxDelay?: number | undefined;
   /**
    * Time limit of one HTTP attempt in ms, its body included: the request is then aborted, and
    * given up on even if a custom `fetch` ignores its signal; it counts as a failed attempt (retried
    * as a network error is). Default 60000.
    */
-  requestTimeoutMs?: number | undefined;
+  attemptTimeoutMillis?: number | undefined;
   /**
    * Shrink records to what the backend accepts: `span_data.input` / `output` cut to
    * `maxFieldBytes`, `usage` kept only on generation spans, as finite `input_tokens` /
@@ -102,17 +107,6 @@ export interface BackendSpanExporterOptions {
   redaction?: RedactionPolicy | false | undefined;
 }
 
-/**
- * A record with sensitive values masked; a span's `error.message` is redacted as free text, since
- * an error's message may embed a JSON body that echoes a secret (`failed: {"api_key":…}`).
- */
-function redactRecord(record: unknown, policy: RedactionPolicy): unknown {
-  const out = policy.redactValue(record as JsonValue, { truncate: false });
-  if (!isObject(out) || !isObject(out.error) || typeof out.error.message !== "string") return out;
-  const message = policy.redactText(out.error.message, { truncate: false });
-  return message === out.error.message ? out : { ...out, error: { ...out.error, message } };
-}
-
 /** The default environment reader: the configured one, else the runtime's. */
 function defaultEnv(name: string): string | undefined {
   return peekConfig()?.env(name) ?? getEnv(name);
@@ -124,30 +118,18 @@ function isOfficialEndpoint(endpoint: string): boolean {
 }
 
 /**
- * The outcome of an HTTP answer: `"ok"` for 2xx, else `"HTTP <status>: <body start>"` with every
- * secret masked (before the cut: a key echoed across it leaves no prefix behind).
- */
-function statusOutcome(status: number, answer: string, secrets: string[]): string {
-  if (status >= 200 && status < 300) return "ok";
-  return `HTTP ${status || "3xx (a redirect)"}: ${maskSecrets(answer, secrets, 300)}`;
-}
-
-/** A string option: undefined when not a non-blank string. */
-function text(value: unknown): string | undefined {
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
-}
-
-/**
  * Posts agent traces and spans to the OpenAI traces backend, grouped by API key, as
  * `{"data": [...]}` with `Authorization: Bearer <key>`, `OpenAI-Beta: traces=v1` and the
  * organization and project headers when set.
  *
- * A request is tried up to `maxRetries` times: 2xx is success, 3xx (redirects are not followed) and 4xx are reported and not retried,
- * 5xx and network errors are retried after 1 s, 2 s, … (capped at 30 s, plus up to 10 % jitter).
+ * A request is tried up to `maxRetries` times: 2xx is success, 3xx (redirects are not followed)
+ * and 4xx are reported and not retried, 5xx and network errors (a status-0 answer other than a
+ * browser's opaque redirect among them) are retried after `baseDelay`, doubled each time (1 s,
+ * 2 s, …, capped at `maxDelay`, 30 s, plus up to 10 % jitter).
  * A back-off never outlasts the caller's deadline or abort signal, nor `shutdown()`; when a
  * `BatchTraceProcessor` shuts down with a timeout, back-off ends at once and a failed request is
  * retried without waiting. Without an API key nothing is sent (reported as
- * `openai_export_no_key`). An attempt ends after `requestTimeoutMs`, even with a `fetch` that
+ * `openai_export_no_key`). An attempt ends after `attemptTimeoutMillis`, even with a `fetch` that
  * ignores its signal and never settles. The exporter holds no `AbortController` between exports,
  * so one made at a Worker's global scope, or in one request and used in the next, works on
  * Cloudflare Workers. `export()` never rejects;
@@ -168,12 +150,11 @@ export class BackendSpanExporter {
   readonly #organization: string | undefined;
   readonly #project: string | undefined;
   readonly #maxAttempts: number;
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
-  readonly #requestTimeoutMs: number;
-  readonly #sanitize: boolean;
-  readonly #redaction: RedactionPolicy | false | undefined;
-  readonly #maxFieldBytes: number;
+  readonly #baseDelay: number;
+  readonly #maxDelay: number;
+  readonly #attemptTimeoutMillis: number;
+  /** How each item's record is redacted and sanitized. */
+  readonly #records: RecordRules;
   readonly #env: (name: string) => string | undefined;
   readonly #fetch: BackendFetch;
   /**
@@ -181,6 +162,12 @@ export class BackendSpanExporter {
    * made here: workerd refuses one at global scope and ties it to the request that made it.
    */
   readonly #closed = new AbortGroup();
+  /** The `hurry` controllers of the requests in progress; aborted by `shutdown(timeout)`. */
+  readonly #hurries = new AbortGroup();
+  /** The requests in progress (with their retries), which `shutdown(timeout)` waits for. */
+  readonly #posts = new Set<Promise<void>>();
+  /** Set by `shutdown()`: no request starts after it. */
+  #closing = false;
   /** Reports at most once a minute per code, with every key masked. */
   readonly #warn: Warn = throttledWarner([]);
 
@@ -188,33 +175,42 @@ export class BackendSpanExporter {
    * Creates an exporter.
    *
    * @param options Key, endpoint, retry and transport settings.
-   * @throws {TypeError} When `endpoint` is not an http(s) URL, or there is no `fetch`.
+   * @throws {TracerError} `INVALID_CONFIG` when `endpoint` is not an http(s) URL;
+   *   `WRONG_RUNTIME` when there is no `fetch`.
    */
   constructor(options: BackendSpanExporterOptions = {}) {
-    const endpoint = text(options.endpoint) ?? OPENAI_TRACES_ENDPOINT;
+    const endpoint = nonBlank(options.endpoint) ?? OPENAI_TRACES_ENDPOINT;
     if (!/^https?:\/\/[^/]/i.test(endpoint)) {
-      throw new TypeError(`BackendSpanExporter: endpoint must be an http(s) URL: ${endpoint}`);
+      throw new TracerError(
+        "INVALID_CONFIG",
+        `Cannot create BackendSpanExporter: endpoint must be an http(s) URL: ${endpoint}`,
+      );
     }
     const fetcher = options.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : null);
     if (typeof fetcher !== "function") {
-      throw new TypeError("BackendSpanExporter: no fetch in this runtime; pass options.fetch");
+      throw new TracerError(
+        "WRONG_RUNTIME",
+        "Cannot create BackendSpanExporter: no fetch in this runtime; pass options.fetch",
+      );
     }
     this.endpoint = endpoint;
-    this.#apiKey = text(options.apiKey);
-    this.#organization = text(options.organization);
-    this.#project = text(options.project);
+    this.#apiKey = nonBlank(options.apiKey);
+    this.#organization = nonBlank(options.organization);
+    this.#project = nonBlank(options.project);
     this.#maxAttempts = Math.max(1, Math.floor(numberAtLeast(options.maxRetries, 0, 3)));
-    this.#baseDelayMs = Math.min(numberAtLeast(options.baseDelayMs, 0, 1000), MAX_TIMER_MS);
-    this.#maxDelayMs = Math.min(numberAtLeast(options.maxDelayMs, 0, 30_000), MAX_TIMER_MS);
-    this.#requestTimeoutMs = Math.min(
-      numberAtLeast(options.requestTimeoutMs, 1, 60_000),
+    this.#baseDelay = Math.min(numberAtLeast(options.baseDelay, 0, 1000), MAX_TIMER_MS);
+    this.#maxDelay = Math.min(numberAtLeast(options.maxDelay, 0, 30_000), MAX_TIMER_MS);
+    this.#attemptTimeoutMillis = Math.min(
+      numberAtLeast(options.attemptTimeoutMillis, 1, 60_000),
       MAX_TIMER_MS,
     );
-    this.#sanitize = options.sanitize ?? isOfficialEndpoint(endpoint);
-    this.#maxFieldBytes = countAtLeastOne(options.maxFieldBytes, 100_000);
+    this.#records = {
+      sanitize: options.sanitize ?? isOfficialEndpoint(endpoint),
+      maxFieldBytes: countAtLeastOne(options.maxFieldBytes, 100_000),
+      redaction: options.redaction,
+    };
     this.#env = typeof options.env === "function" ? options.env : defaultEnv;
     this.#fetch = fetcher;
-    this.#redaction = options.redaction;
   }
 
   /**
@@ -235,7 +231,7 @@ export class BackendSpanExporter {
     hurry?: AbortSignal,
   ): Promise<void> {
     try {
-      const groups = this.#group(items);
+      const groups = groupRecords(items, this.#records, this.#warn);
       for (const [ownKey, data] of groups) {
         const key = ownKey ?? this.#defaultKey();
         if (key === undefined) {
@@ -247,7 +243,9 @@ export class BackendSpanExporter {
           continue;
         }
         try {
-          await this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity), hurry);
+          const post = this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity), hurry);
+          this.#posts.add(post);
+          await post.finally(() => this.#posts.delete(post));
         } catch (error) {
           const why = `${data.length} trace items not sent to OpenAI: ${safeString(error)}`;
           this.#warn("openai_export_failed", why, "error", [key]);
@@ -259,44 +257,23 @@ export class BackendSpanExporter {
   }
 
   /**
-   * Ends every back-off and request in progress at once; later exports send nothing.
-   * Idempotent.
+   * Stops sending: no request starts after it (later exports send nothing). Given a timeout, the
+   * requests in progress go on until the deadline, a failed attempt retried at once (back-off
+   * ends), and are then aborted; without one, every back-off and request in progress ends at once.
+   * Idempotent (a later call can only end the wait sooner).
+   *
+   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more).
+   * @returns Resolves when the requests in progress have ended, at the deadline at the latest.
    */
-  shutdown(): Promise<void> {
-    this.#closed.abort();
-    return Promise.resolve();
-  }
-
-  /**
-   * JSON records by API key (undefined: the exporter's key). An item whose record cannot be
-   * made, redacted or serialized (a throwing getter, a BigInt) is skipped alone.
-   */
-  #group(items: readonly ExportableTraceItem[]): Map<string | undefined, string[]> {
-    const groups = new Map<string | undefined, string[]>();
-    for (const item of Array.isArray(items) ? items : []) {
-      let record: unknown;
-      let key: string | undefined;
-      try {
-        record = typeof item.export === "function" ? item.export() : item.toJSON?.();
-        key = text(item.tracingApiKey);
-        if (record === null || record === undefined) continue;
-        const policy = this.#redaction ?? queuedRedaction(item);
-        if (policy !== false) record = redactRecord(record, policy);
-        if (this.#sanitize) record = sanitizeForBackend(record, this.#maxFieldBytes);
-        record = JSON.stringify(record);
-      } catch (error) {
-        this.#warn(
-          "openai_export_item",
-          `A trace item was skipped, its record cannot be sent: ${safeString(error)}`,
-        );
-        continue;
-      }
-      if (typeof record !== "string") continue;
-      const group = groups.get(key);
-      if (group === undefined) groups.set(key, [record]);
-      else group.push(record);
+  async shutdown(timeout?: number): Promise<void> {
+    this.#closing = true;
+    // A deadline that is not a number (NaN, a string) means none: everything ends at once.
+    const given = numberAtLeast(toDeadline(timeout), 0, Infinity);
+    if (given < Infinity && this.#posts.size > 0) {
+      this.#hurries.abort();
+      await settlesWithin(Promise.allSettled(this.#posts), given - Date.now());
     }
-    return groups;
+    this.#closed.abort();
   }
 
   #defaultKey(): string | undefined {
@@ -305,7 +282,7 @@ export class BackendSpanExporter {
 
   #setting(name: string): string | undefined {
     try {
-      return text(this.#env(name));
+      return nonBlank(this.#env(name));
     } catch {
       return undefined;
     }
@@ -333,26 +310,38 @@ export class BackendSpanExporter {
     const project = this.#project ?? this.#setting("OPENAI_PROJECT_ID");
     if (organization !== undefined) headers["openai-organization"] = organization;
     if (project !== undefined) headers["openai-project"] = project;
+    // Called as a method of the exporter, as a custom fetch always was.
+    const send: BackendFetch = (url, init) => this.#fetch(url, init);
     // Aborted by the caller's signal or by shutdown(); ends the attempt and the back-off. Made
     // here, by the request that posts (workerd), and released when the post ends.
     const stop = this.#closed.open();
     const onAbort = (): void => stop.abort();
     signal?.addEventListener("abort", onAbort);
-    if (signal?.aborted) stop.abort();
-    // Aborted by `stop` or by `hurry`: ends the back-off only.
+    if (signal?.aborted || this.#closing) stop.abort();
+    // Aborted by `stop`, by `hurry` or by `shutdown(timeout)`: ends the back-off only.
+    const rush = this.#hurries.open();
     const backoff = new AbortController();
     const endBackoff = (): void => backoff.abort();
-    for (const s of [stop.signal, hurry]) s?.addEventListener("abort", endBackoff);
-    if (stop.signal.aborted || hurry?.aborted) backoff.abort();
-    let delay = this.#baseDelayMs;
+    const hurried = [stop.signal, hurry, rush.signal];
+    for (const s of hurried) s?.addEventListener("abort", endBackoff);
+    if (hurried.some((s) => s?.aborted)) backoff.abort();
+    let delay = this.#baseDelay;
     try {
       for (let attempt = 1;; attempt++) {
-        const timeout = Math.min(this.#requestTimeoutMs, deadline - Date.now());
+        const timeout = Math.min(this.#attemptTimeoutMillis, deadline - Date.now());
         if (stop.signal.aborted) return giveUp("aborted (shutdown or signal)");
         if (timeout <= 0) return giveUp("deadline passed");
-        const outcome = await this.#attempt(headers, body, timeout, stop.signal, secrets);
+        const outcome = await attemptBackendPost({
+          fetch: send,
+          endpoint: this.endpoint,
+          headers,
+          body,
+          timeout,
+          stop: stop.signal,
+          secrets,
+        });
         if (outcome === "ok") return;
-        if (/^HTTP [34]/.test(outcome)) {
+        if (isRejection(outcome)) {
           return this.#warn(
             "openai_export_rejected",
             `OpenAI rejected ${what} (not retried): ${outcome}`,
@@ -368,60 +357,13 @@ export class BackendSpanExporter {
         if (Date.now() + wait >= deadline) return giveUp(`${outcome}; no time left to retry`);
         await sleep(wait, backoff.signal);
         if (stop.signal.aborted) return giveUp(`${outcome}; retry aborted (shutdown or signal)`);
-        delay = Math.min(delay * 2, this.#maxDelayMs);
+        delay = Math.min(delay * 2, this.#maxDelay);
       }
     } finally {
       this.#closed.release(stop);
+      this.#hurries.release(rush);
       signal?.removeEventListener("abort", onAbort);
-      for (const s of [stop.signal, hurry]) s?.removeEventListener("abort", endBackoff);
-    }
-  }
-
-  /**
-   * One HTTP attempt: `"ok"`, `"HTTP <status>: <body start, secrets masked>"`, or why it failed.
-   * It ends after `timeout` ms, or when `stop` aborts, even if the fetch ignores its signal and
-   * never settles (a custom fetch): that attempt is then given up as one with no answer.
-   */
-  async #attempt(
-    headers: Record<string, string>,
-    body: string,
-    timeout: number,
-    stop: AbortSignal,
-    secrets: string[],
-  ): Promise<string> {
-    const controller = new AbortController();
-    let wake!: () => void;
-    const onStop = new Promise<void>((resolve) => wake = resolve);
-    const onAbort = (): void => (controller.abort(), wake());
-    stop.addEventListener("abort", onAbort);
-    let outcome: string | undefined; // set when the request settles
-    let status: number | undefined; // set when the response arrives
-    const request = (async () => {
-      try {
-        const response = await this.#fetch(this.endpoint, {
-          method: "POST",
-          headers,
-          body,
-          redirect: "manual", // never re-send the key and data elsewhere; a redirect is a failure
-          signal: controller.signal,
-        });
-        status = response.status;
-        // At most 1 MiB: an error page of any size is not buffered whole.
-        const answer = await readBodyStart(response).then((b) => utf8Decoder.decode(b), () => "");
-        outcome = statusOutcome(status, answer, secrets);
-      } catch (error) {
-        outcome = stop.aborted ? "aborted" : `network error: ${safeString(error)}`;
-      }
-    })();
-    try {
-      const inTime = await settlesWithin(Promise.race([request, onStop]), timeout);
-      if (outcome !== undefined) return outcome;
-      controller.abort(); // a fetch that honours its signal ends now; one that ignores it is left
-      // A status whose body did not come in time (cut short, as the abort cuts it) still counts.
-      if (status !== undefined) return statusOutcome(status, "", secrets);
-      return inTime ? "aborted" : `no answer within ${Math.round(timeout)} ms`; // in time: stopped
-    } finally {
-      stop.removeEventListener("abort", onAbort);
+      for (const s of hurried) s?.removeEventListener("abort", endBackoff);
     }
   }
 }

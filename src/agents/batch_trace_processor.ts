@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
 import { Fifo } from "../fifo.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
@@ -41,7 +43,10 @@ export interface TracingExporter {
   ): void | Promise<void>;
 }
 
-/** Options of {@linkcode BatchTraceProcessor}; the defaults are the OpenAI Agents SDK's. */
+/**
+ * Options of {@linkcode BatchTraceProcessor}; the names and defaults are the OpenAI Agents SDK's,
+ * except those of tracelet's own additions (`maxQueueBytes`, `exportTimeoutMillis`, `timers`).
+ */
 export interface BatchTraceProcessorOptions {
   /** Most traces and spans waiting; beyond it new ones are dropped. Default 8192. */
   maxQueueSize?: number | undefined;
@@ -59,7 +64,7 @@ export interface BatchTraceProcessorOptions {
    * Delay before queued items are exported, in ms; 0 exports right after the current task, with
    * everything queued by then. Default 5000.
    */
-  scheduleDelayMs?: number | undefined;
+  scheduleDelay?: number | undefined;
   /**
    * Share of `maxQueueSize`, and of `maxQueueBytes`, that triggers an export without waiting
    * (0–1]. Default 0.7.
@@ -69,7 +74,7 @@ export interface BatchTraceProcessorOptions {
    * Longest `forceFlush()`, and `shutdown()` without a timeout, in ms; an export on the schedule
    * is waited for this long (plus half a second) at most. Default 30000.
    */
-  timeoutMs?: number | undefined;
+  exportTimeoutMillis?: number | undefined;
   /**
    * Whether to export on a timer (which never keeps a process alive). Default: true, except on
    * Cloudflare Workers, where timers do not run outside a request: there call `flushTraces()`
@@ -108,23 +113,25 @@ export function deliveredBy(processor: unknown): number {
 
 /**
  * Queues traces (on start) and spans (on end) and exports them in batches: after
- * `scheduleDelayMs`, as soon as `exportTriggerRatio` of the queue is filled, on `forceFlush()`
+ * `scheduleDelay`, as soon as `exportTriggerRatio` of the queue is filled, on `forceFlush()`
  * and on `shutdown()`. A trace is therefore exported before its spans. The queue is bounded, by
  * item count and by estimated bytes: when it is full the new item is dropped (reported once as
  * `agent_queue_full` until the queue drains).
  * Exports run one at a time; an exporter that throws loses only its batch (reported as
  * `agent_export_failed`). An export still unsettled half a second past its deadline (the flush's
- * or shutdown's, else `timeoutMs` after it started), such as one whose exporter ignores its
- * signal, is no longer waited for (`agent_export_timeout`): the next export starts, and its batch
- * is not counted as delivered though a slow exporter may still deliver it. The processor holds no `AbortController` between exports, so it can be
- * made at a Worker's global scope and used from every request.
+ * or shutdown's, else `exportTimeoutMillis` after it started), such as one whose exporter ignores
+ * its signal, is no longer waited for (`agent_export_timeout`): the next export starts, and its
+ * batch is not counted as delivered though a slow exporter may still deliver it. `forceFlush` and
+ * `shutdown` take a timeout in ms, or an epoch-ms deadline (10^12 or more). The processor holds
+ * no `AbortController` between exports, so it can be made at a Worker's global scope and used
+ * from every request.
  *
  * @example
  * ```ts
  * import { addTraceProcessor, BatchTraceProcessor } from "@tracelet/tracelet/agents";
  * addTraceProcessor(new BatchTraceProcessor({
  *   export: (items) => console.log(items.map((item) => item.toJSON())),
- * }, { scheduleDelayMs: 1000 }));
+ * }, { scheduleDelay: 1000 }));
  * ```
  */
 export class BatchTraceProcessor implements TracingProcessor {
@@ -134,8 +141,8 @@ export class BatchTraceProcessor implements TracingProcessor {
   readonly #triggerBytes: number;
   readonly #maxBatchSize: number;
   readonly #triggerSize: number;
-  readonly #delayMs: number;
-  readonly #timeoutMs: number;
+  readonly #scheduleDelay: number;
+  readonly #exportTimeoutMillis: number;
   readonly #timers: boolean;
   /**
    * The `signal` and `hurry` controllers of the exports in progress, one each per export, made by
@@ -161,11 +168,14 @@ export class BatchTraceProcessor implements TracingProcessor {
    *
    * @param exporter Where batches go.
    * @param options Queue and schedule settings.
-   * @throws {TypeError} When `exporter` has no `export` method.
+   * @throws {TracerError} `INVALID_CONFIG` when `exporter` has no `export` method.
    */
   constructor(exporter: TracingExporter, options: BatchTraceProcessorOptions = {}) {
     if (typeof exporter?.export !== "function") {
-      throw new TypeError("BatchTraceProcessor needs an exporter with an export(items) method");
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot create BatchTraceProcessor: it needs an exporter with an export(items) method",
+      );
     }
     this.#exporter = exporter;
     this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, 8192);
@@ -174,8 +184,11 @@ export class BatchTraceProcessor implements TracingProcessor {
     this.#triggerSize = Math.max(1, Math.floor(this.#maxQueueSize * Math.min(ratio || 0.7, 1)));
     this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 2 ** 25); // 32 MiB
     this.#triggerBytes = Math.max(1, Math.floor(this.#maxQueueBytes * Math.min(ratio || 0.7, 1)));
-    this.#delayMs = Math.min(numberAtLeast(options.scheduleDelayMs, 0, 5000), MAX_TIMER_MS);
-    this.#timeoutMs = Math.min(numberAtLeast(options.timeoutMs, 0, 30_000), MAX_TIMER_MS);
+    this.#scheduleDelay = Math.min(numberAtLeast(options.scheduleDelay, 0, 5000), MAX_TIMER_MS);
+    this.#exportTimeoutMillis = Math.min(
+      numberAtLeast(options.exportTimeoutMillis, 0, 30_000),
+      MAX_TIMER_MS,
+    );
     this.#timers = options.timers ?? runtimeKey() !== "workerd";
   }
 
@@ -240,11 +253,15 @@ export class BatchTraceProcessor implements TracingProcessor {
   /**
    * Exports what is queued now, in batches, after any export in progress.
    *
-   * @returns Resolves when done, or after `timeoutMs` (what is left stays queued).
+   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more), if sooner than
+   *   `exportTimeoutMillis` from now.
+   * @returns Resolves when done, or at the time limit (what is left stays queued).
    */
-  async forceFlush(): Promise<void> {
+  async forceFlush(timeout?: number): Promise<void> {
     this.#clearTimer();
-    await this.#within(this.#drain(Date.now() + this.#timeoutMs), this.#timeoutMs, "forceFlush");
+    const given = numberAtLeast(toDeadline(timeout), 0, Infinity);
+    const deadline = Math.min(given, Date.now() + this.#exportTimeoutMillis);
+    await this.#within(this.#drain(deadline), Math.max(0, deadline - Date.now()), "forceFlush");
   }
 
   /**
@@ -254,15 +271,19 @@ export class BatchTraceProcessor implements TracingProcessor {
    * is dropped (reported as `agent_queue_dropped`); an export no longer waited for is aborted
    * when the shutdown ends. Idempotent.
    *
-   * @param timeout Time limit in ms (default `timeoutMs`, and then retries wait as usual).
+   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more). Default
+   *   `exportTimeoutMillis`, and then retries wait as usual.
    * @returns Resolves when done, at the deadline at the latest.
    */
   shutdown(timeout?: number): Promise<void> {
     return this.#shutdown ??= (async () => {
       this.#closed = true;
       this.#clearTimer();
-      if (timeout !== undefined) this.#hurries.abort();
-      const ms = Math.min(numberAtLeast(timeout, 0, this.#timeoutMs), MAX_TIMER_MS);
+      // A deadline that is not a number (NaN, a string) means none, as a bad option does.
+      const given = numberAtLeast(toDeadline(timeout), 0, Infinity);
+      if (given < Infinity) this.#hurries.abort();
+      const wait = given < Infinity ? Math.max(0, given - Date.now()) : this.#exportTimeoutMillis;
+      const ms = Math.min(wait, MAX_TIMER_MS);
       const abort = setBackgroundTimer(() => this.#stops.abort(), ms);
       await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
       clearBackgroundTimer(abort);
@@ -318,7 +339,7 @@ export class BatchTraceProcessor implements TracingProcessor {
       this.#timer = setBackgroundTimer(() => {
         this.#timer = undefined;
         void this.#drain();
-      }, this.#delayMs);
+      }, this.#scheduleDelay);
     }
   }
 
@@ -354,7 +375,7 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   /**
    * Exports one batch with controllers of its own, and waits for it until half a second past its
-   * deadline (`timeoutMs` from now without one): an export that never settles (an exporter that
+   * deadline (`exportTimeoutMillis` from now without one): an export that never settles (an exporter that
    * ignores its signal) must not hold up the exports after it. One given up on keeps its
    * controllers until it settles, so a shutdown still aborts it. Never rejects.
    *
@@ -372,7 +393,8 @@ export class BatchTraceProcessor implements TracingProcessor {
       const result = this.#exporter.export(batch, stop.signal, deadline, hurry.signal);
       if (!isPromiseLike(result)) return true;
       settled = Promise.resolve(result).finally(release);
-      const ms = (deadline ?? Date.now() + this.#timeoutMs) + EXPORT_GRACE_MS - Date.now();
+      const end = deadline ?? Date.now() + this.#exportTimeoutMillis;
+      const ms = end + EXPORT_GRACE_MS - Date.now();
       if (await settlesWithin(settled, ms)) return true;
       report(
         "warn",

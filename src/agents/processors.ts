@@ -13,8 +13,10 @@
  *
  * @module
  */
+import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
-import { countAtLeastOne } from "../number_option.ts";
+import { TracerError } from "../errors.ts";
+import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { settlesWithin } from "../settles_within.ts";
@@ -88,37 +90,46 @@ export interface TracingProcessor {
   onSpanStart?(span: SpanView): void | Promise<void>;
   /** A span finished. Should not block or throw. */
   onSpanEnd?(span: SpanView): void | Promise<void>;
-  /** The application is stopping; `timeout` in ms. */
+  /**
+   * The application is stopping; `timeout` in ms (the bridge passes the time left before its
+   * deadline, or nothing when there is none).
+   */
   shutdown?(timeout?: number): void | Promise<void>;
-  /** Export everything queued. */
-  forceFlush?(): void | Promise<void>;
+  /**
+   * Export everything queued; `timeout` in ms when the flush has a deadline (processors written
+   * for `@openai/agents-core` take none, and are waited for until the deadline all the same).
+   */
+  forceFlush?(timeout?: number): void | Promise<void>;
 }
 
 /** Options of a {@linkcode TracingProcessorBridge}. */
 export interface TracingProcessorBridgeOptions {
   /**
-   * Longest wait in ms for the processor's `forceFlush`, and for its `shutdown` when no deadline
-   * is given. Default 30000; anything but a finite number of at least 1 means the default.
+   * Longest wait in ms for the processor's `forceFlush` and `shutdown`, with or without a
+   * deadline (the processor is given the sooner of the two). Default 30000; anything but a finite
+   * number of at least 1 means the default.
    */
-  timeoutMs?: number | undefined;
+  processorTimeoutMillis?: number | undefined;
 }
 
-/** Default of {@linkcode TracingProcessorBridgeOptions.timeoutMs}. */
-const DEFAULT_TIMEOUT_MS = 30_000;
+/** Default of {@linkcode TracingProcessorBridgeOptions.processorTimeoutMillis}. */
+const DEFAULT_PROCESSOR_TIMEOUT_MILLIS = 30_000;
 
 /**
  * A tracelet span processor that feeds one {@linkcode TracingProcessor}.
  *
  * Waiting on the processor is bounded: `forceFlush` and `shutdown` resolve at the deadline (or
- * after `timeoutMs`) even when the processor's promise never settles, with a diagnostic
- * (`agent_processor_timeout`). The processor's `shutdown` is called at most once per bridge.
+ * after `processorTimeoutMillis`) even when the processor's promise never settles, with a
+ * diagnostic (`agent_processor_timeout`). Both take an epoch-ms deadline or a timeout in ms (a
+ * number below 10^12), as the tracer's `shutdown` does, and hand the processor the time left in
+ * ms. The processor's `shutdown` is called at most once per bridge.
  */
 export class TracingProcessorBridge implements SpanProcessor {
   /** Brand recognized by the agent layer when it replaces its bridges. */
   readonly agentLayerBridge: true = true;
   /** The wrapped processor. */
   readonly processor: TracingProcessor;
-  readonly #timeoutMs: number;
+  readonly #processorTimeoutMillis: number;
   #shutdown: Promise<void> | undefined;
   readonly #bindings = new WeakMap<Tracer, SpanProcessor>();
 
@@ -130,7 +141,10 @@ export class TracingProcessorBridge implements SpanProcessor {
    */
   constructor(processor: TracingProcessor, options?: TracingProcessorBridgeOptions) {
     this.processor = processor;
-    this.#timeoutMs = countAtLeastOne(ownFields(options).timeoutMs, DEFAULT_TIMEOUT_MS);
+    this.#processorTimeoutMillis = countAtLeastOne(
+      ownFields(options).processorTimeoutMillis,
+      DEFAULT_PROCESSOR_TIMEOUT_MILLIS,
+    );
   }
 
   /**
@@ -162,26 +176,28 @@ export class TracingProcessorBridge implements SpanProcessor {
   /**
    * Calls the processor's `forceFlush`, if it has one.
    *
-   * @param deadline Epoch-ms limit (at most `timeoutMs` from now either way).
+   * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
+   *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
    * @returns Resolves when the processor's flush has settled, or at the deadline.
    */
   forceFlush(deadline?: number): Promise<void> {
-    return this.#bounded("forceFlush", deadline, () => this.processor.forceFlush?.());
+    return this.#bounded("forceFlush", deadline, (ms) => this.processor.forceFlush?.(ms));
   }
 
   /**
    * Calls the processor's `shutdown`, if it has one, the first time only; later calls return
    * the first call's promise.
    *
-   * @param deadline Epoch-ms limit, passed on as the remaining timeout in ms (the wait ends at
-   *   the deadline, and after `timeoutMs` at the latest).
+   * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
+   *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
    * @returns Resolves when the processor's shutdown has settled, or at the deadline.
    */
   shutdown(deadline?: number): Promise<void> {
-    return this.#shutdown ??= this.#bounded("shutdown", deadline, () => {
-      const timeout = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
-      return this.processor.shutdown?.(timeout);
-    });
+    return this.#shutdown ??= this.#bounded(
+      "shutdown",
+      deadline,
+      (ms) => this.processor.shutdown?.(ms),
+    );
   }
 
   /**
@@ -201,7 +217,7 @@ export class TracingProcessorBridge implements SpanProcessor {
         agentLayerBridge: true,
         onSpanStart: (span) => this.onSpanStart(span),
         onSpanEnd: (span) => this.onSpanEnd(span),
-        forceFlush: () => this.forceFlush(),
+        forceFlush: (deadline?: number) => this.forceFlush(deadline),
         shutdown: (deadline) => this.#shutdownFrom(tracer, deadline),
       } as SpanProcessor;
       this.#bindings.set(tracer, binding);
@@ -234,12 +250,22 @@ export class TracingProcessorBridge implements SpanProcessor {
     return true;
   }
 
-  /** Runs `call` and waits for its promise until the deadline at most (then reports it). */
-  async #bounded(method: string, deadline: number | undefined, call: () => unknown): Promise<void> {
-    const result = call();
+  /**
+   * Runs `call` with the time left before the deadline in ms (undefined without one: a deadline
+   * that is not a number, NaN, means none) and waits for its promise until the deadline, and
+   * `processorTimeoutMillis` at most (then reports it).
+   */
+  async #bounded(
+    method: string,
+    deadline: number | undefined,
+    call: (timeout: number | undefined) => unknown,
+  ): Promise<void> {
+    const given = numberAtLeast(toDeadline(deadline), 0, Infinity);
+    const limit = Math.min(given, Date.now() + this.#processorTimeoutMillis);
+    const left = (): number => Math.max(0, limit - Date.now());
+    const result = call(given < Infinity ? left() : undefined);
     if (!isPromiseLike(result)) return;
-    const limit = Date.now() + this.#timeoutMs;
-    const ms = Math.max(0, Math.min(deadline ?? limit, limit) - Date.now());
+    const ms = left();
     if (!await settlesWithin(result, ms)) {
       report(
         "warn",
@@ -250,11 +276,17 @@ export class TracingProcessorBridge implements SpanProcessor {
   }
 }
 
-/** Throws a `TypeError` unless `processor` is an object (a caller's programming error). */
+/**
+ * Throws a `TracerError` (`INVALID_CONFIG`) unless `processor` is an object (a caller's
+ * programming error).
+ */
 function assertProcessor(processor: unknown): void {
   if ((typeof processor !== "object" && typeof processor !== "function") || processor === null) {
     const kind = processor === null ? "null" : typeof processor;
-    throw new TypeError(`A trace processor must be an object, not ${kind}`);
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot add a trace processor: it must be an object, not ${kind}`,
+    );
   }
 }
 
@@ -277,7 +309,7 @@ function bridge(processor: TracingProcessor): TracingProcessorBridge {
  * already registered does nothing (it is notified, flushed and shut down once).
  *
  * @param processor The processor (tracelet's or `@openai/agents-core`'s shape).
- * @throws {TypeError} When `processor` is not an object.
+ * @throws {TracerError} `INVALID_CONFIG` when `processor` is not an object.
  * @example
  * ```ts
  * import { addTraceProcessor } from "@tracelet/tracelet/agents";
@@ -304,11 +336,15 @@ export function addTraceProcessor(processor: TracingProcessor): void {
  * registered once.
  *
  * @param processors The new list.
- * @throws {TypeError} When `processors` is not an array of objects (nothing is replaced then).
+ * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of objects (nothing
+ *   is replaced then).
  */
 export function setTraceProcessors(processors: readonly TracingProcessor[]): void {
   if (!Array.isArray(processors)) {
-    throw new TypeError("setTraceProcessors expects an array of trace processors");
+    throw new TracerError(
+      "INVALID_CONFIG",
+      "Cannot set trace processors: setTraceProcessors expects an array of trace processors",
+    );
   }
   processors.forEach(assertProcessor);
   const state = agentsState();
@@ -365,10 +401,17 @@ function delivered(): number {
  * Flushes the agent layer's tracer: every processor (agent-layer and tracelet) exports what it
  * holds. A processor added through the agent layer is waited for 30 s at most.
  *
+ * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), handed to every processor;
+ *   the flush resolves a second past it at the latest. Default: none (each processor's own).
  * @returns The merged flush report of tracelet's own processors; never rejects. What processors
  *   added through the agent layer send is not counted (their `forceFlush` reports nothing; a
  *   `BatchTraceProcessor` posts its queue all the same).
+ * @example
+ * ```ts
+ * import { flushTraces } from "@tracelet/tracelet/agents";
+ * await flushTraces(5_000); // within 5 s
+ * ```
  */
-export function flushTraces(): Promise<FlushReport> {
-  return getAgentTracer().forceFlush();
+export function flushTraces(deadline?: number): Promise<FlushReport> {
+  return getAgentTracer().forceFlush(deadline);
 }

@@ -13,6 +13,7 @@
  */
 import { configuredTracer } from "../config_state.ts";
 import { peekConfig } from "../config_state.ts";
+import { TracerError } from "../errors.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import type { Tracer } from "../tracer.ts";
@@ -116,7 +117,7 @@ const keySlots = globalThis as unknown as Record<symbol, string | undefined>;
  * traces go to OpenAI only through a processor you add (see `BackendSpanExporter`).
  *
  * @param apiKey The key, or undefined (or `""`) to go back to the environment variable.
- * @throws {TypeError} When `apiKey` is neither a string nor undefined.
+ * @throws {TracerError} `INVALID_CONFIG` when `apiKey` is neither a string nor undefined.
  * @example
  * ```ts
  * import { setTracingExportApiKey } from "@tracelet/tracelet/agents";
@@ -125,7 +126,10 @@ const keySlots = globalThis as unknown as Record<symbol, string | undefined>;
  */
 export function setTracingExportApiKey(apiKey: string | undefined): void {
   if (apiKey !== undefined && apiKey !== null && typeof apiKey !== "string") {
-    throw new TypeError(`A tracing export API key must be a string, not ${typeof apiKey}`);
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot set the tracing export API key: it must be a string, not ${typeof apiKey}`,
+    );
   }
   keySlots[EXPORT_KEY_SLOT] = apiKey || undefined;
 }

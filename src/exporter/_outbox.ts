@@ -16,7 +16,7 @@
  * enqueue.
  *
  * A drain delivers at most `maxDeliveriesPerDrain` entries (default: the outbox's
- * `deliveriesPerDrain` hint, 16 on Cloudflare, else 256) and leases the entries it reads, so two
+ * `maxDeliveriesPerDrain` hint, 16 on Cloudflare, else 256) and leases the entries it reads, so two
  * drainers of one shared outbox (a Durable Object) do not deliver the same entry twice.
  *
  * This module is the drain. Beside it: the retry policy (`_outbox_policy.ts`) and parking a batch
@@ -53,7 +53,7 @@ const LEASE_GRACE_MILLIS = 5_000;
 
 /** The drain's delivery bound: the option, else the outbox's hint when usable, else 256. */
 function deliveryBudget(ctx: DrainContext): number {
-  const hint = ctx.outbox.deliveriesPerDrain;
+  const hint = ctx.outbox.maxDeliveriesPerDrain;
   const usable = typeof hint === "number" && Number.isSafeInteger(hint) && hint >= 1;
   return ctx.policy.maxDeliveriesPerDrain ?? (usable ? hint : MAX_PER_DRAIN);
 }

@@ -60,7 +60,7 @@ export async function parkBatch(
 ): Promise<ParkResult> {
   const count = batch.spanCount;
   const now = Date.now();
-  const notBefore = now + Math.max(policy.initialBackoffMillis, retryAfterMillis ?? 0);
+  const notBefore = now + Math.max(policy.initialDelayMillis, retryAfterMillis ?? 0);
   try {
     const contentType = tagContentType(batch.contentType, destination);
     const result = await outbox.enqueue({

@@ -13,9 +13,9 @@ import type { SendResult } from "./otlp_http_options.ts";
 /** Outbox retry settings. */
 export interface OutboxRetryOptions {
   /** First delay after a batch is parked, in ms (finite, >= 0). Default 5000. */
-  initialBackoffMillis?: number | undefined;
+  initialDelayMillis?: number | undefined;
   /** Largest delay, in ms (finite, >= 0). Default 3 600 000 (1 h). */
-  maxBackoffMillis?: number | undefined;
+  maxDelayMillis?: number | undefined;
   /** Delivery attempts from the outbox before an entry is given up (integer >= 1). Default 20. */
   maxAttempts?: number | undefined;
   /**
@@ -33,7 +33,7 @@ export type OutboxRetryPolicy =
 
 const CONTEXT = "Cannot configure the export outbox";
 const POLICY_RULES: readonly Rule[] = [
-  [["initialBackoffMillis", "maxBackoffMillis"], isFiniteAtLeast(0), "a finite number >= 0"],
+  [["initialDelayMillis", "maxDelayMillis"], isFiniteAtLeast(0), "a finite number >= 0"],
   [["maxAttempts", "maxDeliveriesPerDrain"], isPositiveInteger, "an integer >= 1"],
 ];
 
@@ -49,15 +49,15 @@ const POLICY_RULES: readonly Rule[] = [
  * ```ts
  * import { outboxRetryPolicy } from "./_outbox_policy.ts";
  * console.log(outboxRetryPolicy({ maxAttempts: 5 }));
- * // { initialBackoffMillis: 5000, maxBackoffMillis: 3600000, maxAttempts: 5 }
+ * // { initialDelayMillis: 5000, maxDelayMillis: 3600000, maxAttempts: 5 }
  * ```
  */
 export function outboxRetryPolicy(options: OutboxRetryOptions = {}): OutboxRetryPolicy {
   checkRules(options, POLICY_RULES, CONTEXT);
   const { maxDeliveriesPerDrain } = options;
   return {
-    initialBackoffMillis: options.initialBackoffMillis ?? 5000,
-    maxBackoffMillis: options.maxBackoffMillis ?? 3_600_000,
+    initialDelayMillis: options.initialDelayMillis ?? 5000,
+    maxDelayMillis: options.maxDelayMillis ?? 3_600_000,
     maxAttempts: options.maxAttempts ?? 20,
     ...(maxDeliveriesPerDrain === undefined ? {} : { maxDeliveriesPerDrain }),
   };
@@ -71,7 +71,7 @@ export function outboxRetryPolicy(options: OutboxRetryOptions = {}): OutboxRetry
  * @returns The delay in ms.
  */
 export function outboxDelay(attempts: number, policy: OutboxRetryPolicy): number {
-  return Math.min(policy.maxBackoffMillis, policy.initialBackoffMillis * Math.pow(2, attempts));
+  return Math.min(policy.maxDelayMillis, policy.initialDelayMillis * Math.pow(2, attempts));
 }
 
 /**

@@ -261,6 +261,6 @@ function stopTime(
 ): number | undefined {
   const now = Date.now();
   if (failure.reason === "aborted") return now;
-  if (failure.retryable) return Math.min(progress.nextDue, now + ctx.policy.initialBackoffMillis);
+  if (failure.retryable) return Math.min(progress.nextDue, now + ctx.policy.initialDelayMillis);
   return undefined;
 }

@@ -7,7 +7,7 @@
  * drain would retry the same body until it gives all its spans up.
  *
  * The parts are sent from memory while the entry stays stored, so a split that delivers every
- * part stores nothing and never needs room in the outbox (a full `drop-oldest` outbox would
+ * part stores nothing and never needs room in the outbox (a full outbox dropping the oldest would
  * evict another batch for it). Parts left undelivered (a failure, the drain's deadline or budget,
  * an abort) replace the entry: stored before it is removed, so a crash sends spans twice rather
  * than losing them. A failed part counts one more attempt and is backed off (given up at
@@ -189,7 +189,7 @@ export async function splitRefusedEntry(
 
 /**
  * Stores the undelivered parts of an entry, then removes it. When the first part cannot be
- * stored (a `drop-newest` outbox without room, a write error) and the entry may stay (no span of
+ * stored (a full outbox dropping the newest, a write error) and the entry may stay (no span of
  * it was delivered or dropped), nothing changes. Otherwise a part that cannot be stored is tried
  * once more after the entry is removed (its room may take the part); still refused, its spans
  * are counted dropped (`outbox_full`, `outbox_too_large`) or failed (write error).

@@ -51,7 +51,7 @@ export interface OtlpExporterOptions extends
   /** Storage whose outbox keeps undeliverable batches; without it they are dropped and counted. */
   storage?: TraceStorage | undefined;
   /** Outbox redelivery backoff (default 5 s doubling to 1 h, 20 attempts); used with `storage`. */
-  outbox?: OutboxRetryOptions | undefined;
+  outboxRetry?: OutboxRetryOptions | undefined;
 }
 
 const CONTEXT = "Cannot configure OTLP export";
@@ -61,7 +61,7 @@ const TRANSPORT_RULES: readonly Rule[] = [
   [["fetch", "compress"], isFunction, "a function"],
   [["attemptTimeoutMillis"], (v) => typeof v === "number" && v >= 1, "a number >= 1"],
   [["maxConcurrentRequests"], isPositiveInteger, "an integer >= 1"],
-  [["retry", "outbox"], isObject, "an object"],
+  [["retry", "outboxRetry"], isObject, "an object"],
 ];
 
 const RETRY_RULES: readonly Rule[] = [
@@ -122,7 +122,7 @@ export function createOtlpExporter(
     encoder: config.protocol === "http/json" ? OTLP_JSON_ENCODER : undefined,
     outbox: options.storage === undefined
       ? undefined
-      : new OtlpOutbox(options.storage, options.outbox),
+      : new OtlpOutbox(options.storage, options.outboxRetry),
     compress: options.compress,
     fetch: options.fetch,
     retry: options.retry,

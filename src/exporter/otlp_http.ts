@@ -36,6 +36,7 @@ import { throttledWarner, type Warn } from "./_warn.ts";
 import type { FetchLike, OtlpHttpExporterOptions, SendResult } from "./otlp_http_options.ts";
 import type { ExportOutbox, OutboxLink } from "./otlp_outbox.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { toDeadline } from "../deadline.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
@@ -126,22 +127,26 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   /**
-   * Delivers whatever is due in the outbox.
+   * Delivers whatever is due in the outbox, within `timeoutMillis` and the limit.
    *
-   * @param options Abort signal and epoch-ms deadline.
+   * @param limit An epoch-ms deadline or a timeout in ms (below 10^12), or options with an abort
+   *   signal and such a deadline (as the processors pass them).
    * @returns The redelivered (exported) and given-up (dropped) counts; never rejects.
    */
-  forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
-    return this.#track(this.#drain(this.#deadline(options), options, true));
+  forceFlush(limit: ExportOptions | number = {}): Promise<FlushReport> {
+    // A number has no signal: `#drain` reads none from it.
+    return this.#track(this.#drain(this.#deadline(limit), limit as ExportOptions, true));
   }
 
   /**
-   * Waits for exports in progress; later exports only park their batch in the outbox (or drop it
-   * as `shutdown` without one). Idempotent.
+   * Waits for exports in progress (each ends by its own deadline: at most `timeoutMillis` after
+   * it started); later exports only park their batch in the outbox (or drop it as `shutdown`
+   * without one). Idempotent.
    *
-   * @param _options Unused (in-flight exports are already bounded by their deadlines).
+   * @param _limit Not needed: the exports in progress are bounded already (taken as
+   *   {@linkcode OtlpHttpExporter.forceFlush} takes it, for the same signature).
    */
-  async shutdown(_options?: ExportOptions): Promise<void> {
+  async shutdown(_limit?: ExportOptions | number): Promise<void> {
     this.#closed = true;
     while (this.#pending.size) await Promise.allSettled(this.#pending);
   }
@@ -153,8 +158,17 @@ export class OtlpHttpExporter implements SpanExporter {
     return promise;
   }
 
-  #deadline(options: ExportOptions): number {
-    return Math.min(Date.now() + this.#timeoutMillis, numberAtLeast(options.deadline, 0, Infinity));
+  /**
+   * The deadline of an export or a flush: `timeoutMillis` from now, or the limit when sooner. The
+   * limit is the options' deadline, or the number itself (`forceFlush(5000)`); either may be a
+   * timeout in ms ({@linkcode toDeadline}). Anything else (none, NaN) means none.
+   */
+  #deadline(limit: ExportOptions | number): number {
+    const given = (limit as ExportOptions).deadline ?? limit;
+    return Math.min(
+      Date.now() + this.#timeoutMillis,
+      numberAtLeast(toDeadline(given as number), 0, Infinity),
+    );
   }
 
   async #drain(
@@ -213,7 +227,7 @@ export class OtlpHttpExporter implements SpanExporter {
         for (const batch of [spans.slice(0, half), spans.slice(half)]) {
           mergeReport(
             report,
-            await this.#export(batch, { signal: options.signal, deadline }, true),
+            await this.#export(batch, { ...options, deadline }, true),
           );
         }
       } else {

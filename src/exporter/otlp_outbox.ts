@@ -228,7 +228,7 @@ export class OtlpOutbox implements ExportOutbox {
         });
         state.nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);
       } catch (error) {
-        state.nextDrainAt = Date.now() + this.#policy.initialBackoffMillis;
+        state.nextDrainAt = Date.now() + this.#policy.initialDelayMillis;
         link.warn("outbox_failed", `Cannot read the export outbox: ${safeString(error)}`);
       }
     };

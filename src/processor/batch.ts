@@ -10,7 +10,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
-import { clearBackgroundTimer, setBackgroundTimer } from "./_timer.ts";
+import { setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
 import { untilWoken } from "./_until_woken.ts";
@@ -23,13 +23,16 @@ export interface BatchSpanProcessorOptions {
   /** Maximum estimated bytes of spans waiting in the queue. Default 16 MiB. */
   maxQueueBytes?: number | undefined;
   /** Maximum spans per export. Default 512. */
-  maxBatchSize?: number | undefined;
-  /** Queue length that triggers an export without waiting for the timer. Default `maxBatchSize`. */
+  maxExportBatchSize?: number | undefined;
+  /**
+   * Queue length that triggers an export without waiting for the timer. Default
+   * `maxExportBatchSize`.
+   */
   exportTriggerSize?: number | undefined;
   /** Delay before queued spans are exported, in ms (at most 2^31 - 1). Default 5000. */
-  scheduleDelayMs?: number | undefined;
+  scheduledDelayMillis?: number | undefined;
   /** Time budget of one flush, in ms. Default 30000. */
-  exportTimeoutMs?: number | undefined;
+  exportTimeoutMillis?: number | undefined;
   /** Whether to use timers at all; Workers presets turn them off. Default true. */
   timers?: boolean | undefined;
   /**
@@ -48,8 +51,8 @@ export const DEFAULT_QUEUE_BYTES: number = 2 ** 24;
 export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__PURE__ */ Object
   .freeze({
     maxQueueSize: 8192,
-    maxBatchSize: 128,
-    scheduleDelayMs: 5000,
+    maxExportBatchSize: 128,
+    scheduledDelayMillis: 5000,
     exportTriggerSize: 5734, // 70 % of the queue
   });
 
@@ -97,7 +100,8 @@ export function estimateSpanBytes(span: SpanRecord): number {
  * const exporter: SpanExporter = {
  *   export: (spans) => Promise.resolve({ exported: spans.length, retried: 0, persisted: 0, dropped: {}, failed: 0 }),
  * };
- * const tracer = new Tracer({ processors: [new BatchSpanProcessor(exporter, { maxBatchSize: 100 })] });
+ * const processor = new BatchSpanProcessor(exporter, { maxExportBatchSize: 100 });
+ * const tracer = new Tracer({ processors: [processor] });
  * tracer.startSpan("work").end();
  * const report = await tracer.forceFlush(); // { exported: 1, ... }
  * await tracer.shutdown();
@@ -107,7 +111,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   readonly #exporter: SpanExporter;
   readonly #maxQueueSize: number;
   readonly #maxQueueBytes: number;
-  readonly #maxBatchSize: number;
+  readonly #maxExportBatchSize: number;
   readonly #triggerSize: number;
   readonly #delayMs: number;
   readonly #timeoutMs: number;
@@ -146,13 +150,16 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#exporter = exporter;
     this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, DEFAULT_QUEUE_SIZE);
     this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, DEFAULT_QUEUE_BYTES);
-    this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 512), this.#maxQueueSize);
-    this.#triggerSize = Math.min(
-      countAtLeastOne(options.exportTriggerSize, this.#maxBatchSize),
+    this.#maxExportBatchSize = Math.min(
+      countAtLeastOne(options.maxExportBatchSize, 512),
       this.#maxQueueSize,
     );
-    this.#delayMs = countAtLeastOne(options.scheduleDelayMs, 5000);
-    this.#timeoutMs = countAtLeastOne(options.exportTimeoutMs, 30_000);
+    this.#triggerSize = Math.min(
+      countAtLeastOne(options.exportTriggerSize, this.#maxExportBatchSize),
+      this.#maxQueueSize,
+    );
+    this.#delayMs = countAtLeastOne(options.scheduledDelayMillis, 5000);
+    this.#timeoutMs = countAtLeastOne(options.exportTimeoutMillis, 30_000);
     this.#timers = options.timers ?? true;
     this.#dropOldest = options.dropPolicy == "oldest";
   }
@@ -186,7 +193,7 @@ export class BatchSpanProcessor implements SpanProcessor {
       // is queued: under load (a slow or unreachable endpoint) every span would otherwise queue one
       // more drain, a chain growing without bound that a flush waits behind.
       this.#exportQueued = true;
-      void this.#drain(Math.min(this.#triggerSize, this.#maxBatchSize));
+      void this.#drain(Math.min(this.#triggerSize, this.#maxExportBatchSize));
     }
   }
 
@@ -242,7 +249,7 @@ export class BatchSpanProcessor implements SpanProcessor {
         let left = this.queueLength;
         left > 0 && this.queueLength >= minimum && (this.#shutdown || Date.now() < deadline);
       ) {
-        const batch = this.#batch = this.#take(this.#maxBatchSize);
+        const batch = this.#batch = this.#take(this.#maxExportBatchSize);
         left -= batch.length;
         deadline = Math.max(deadline, this.#closeBy);
         await this.#call(
@@ -279,12 +286,12 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   /**
    * Exports the spans already queued (not those that keep arriving meanwhile), then lets the
-   * exporter deliver what it holds (e.g. its outbox), within `exportTimeoutMs` and `deadline`.
+   * exporter deliver what it holds (e.g. its outbox), within `exportTimeoutMillis` and `deadline`.
    * Spans it has not exported by then stay queued for the next export. With a deadline, an
    * export already running (it keeps its own) is waited for at most half a second past it; one
    * that ends later is counted in the next report.
    *
-   * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMs` from now
+   * @param deadline Epoch-ms limit, if sooner than `exportTimeoutMillis` from now
    *   (a number below 10^12 is a timeout in ms from now).
    * @returns What happened since the previous flush; always resolves.
    */
@@ -294,7 +301,7 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   /** {@linkcode BatchSpanProcessor.forceFlush}, or with `closing` the shutdown's own flush. */
   async #flush(deadline?: number, closing?: boolean): Promise<FlushReport> {
-    clearBackgroundTimer(this.#timer);
+    clearTimeout(this.#timer as number); // setBackgroundTimer's handle is setTimeout's
     this.#timer = undefined;
     // A deadline that is not a number (NaN, a string) means none, as a bad option does.
     const given = numberAtLeast(toDeadline(deadline), 0, Infinity);
@@ -304,7 +311,7 @@ export class BatchSpanProcessor implements SpanProcessor {
     // flush waits for the shutdown, never behind an export it gave up on (that may never settle);
     // one waiting already is woken when the shutdown's flush ends.
     const drained = this.#shutdown ?? untilWoken(this.#drain(1, deadline), this.#waiting);
-    // An export already running keeps its own deadline (exportTimeoutMs from its start). With a
+    // An export already running keeps its own deadline (exportTimeoutMillis from its start). With a
     // deadline (without one, no timer: Workers), the flush waits for it at most half a second
     // past its own. A shutdown aborts the exports at its deadline, so the exporter counts or parks
     // their spans at once, and counts what is still unsettled half a second later as dropped
@@ -336,7 +343,7 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   /**
    * Flushes, stops accepting spans and shuts the exporter down. Idempotent. An export still
-   * running at the deadline (one started before, with its own `exportTimeoutMs`) is aborted
+   * running at the deadline (one started before, with its own `exportTimeoutMillis`) is aborted
    * through its signal (reason `"deadline"`), so the exporter counts or parks its spans at once;
    * later exports get an aborted signal. Spans not settled half a second past the deadline (an
    * exporter that ignores the signal) are counted as dropped (`deadline`) and never exported.

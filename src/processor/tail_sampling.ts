@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { toDeadline } from "../deadline.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
@@ -414,11 +415,12 @@ export class TailSamplingProcessor implements SpanProcessor {
    * Flushes the inner processor. Traces whose local root has not ended stay buffered: they are
    * not done yet.
    *
-   * @param deadline Epoch-ms limit, passed on.
+   * @param deadline Epoch-ms limit (a number below 10^12 is a timeout in ms from now), passed on
+   *   in epoch ms.
    * @returns The inner processor's report; always resolves.
    */
   forceFlush(deadline?: number): Promise<FlushReport> {
-    return this.#settle("forceFlush", deadline);
+    return this.#settle("forceFlush", toDeadline(deadline));
   }
 
   /**
@@ -435,12 +437,13 @@ export class TailSamplingProcessor implements SpanProcessor {
    * unreachable collector), the rest goes on at once, and the inner processor is shut down (the
    * report of that late flush still counts, waited for while the inner shutdown runs).
    *
-   * @param deadline Epoch-ms limit, passed on (to the inner shutdown as given).
+   * @param deadline Epoch-ms limit (a number below 10^12 is a timeout in ms from now), passed on
+   *   in epoch ms.
    * @returns What the inner processor reported for those flushes and its shutdown; always
    *   resolves.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    return this.#shutdown ??= this.#close(deadline);
+    return this.#shutdown ??= this.#close(toDeadline(deadline));
   }
 
   async #close(deadline?: number): Promise<FlushReport> {

@@ -27,9 +27,13 @@ export interface SpanProcessor {
   onSpanStart?(span: Span): void | Promise<void>;
   /** Called synchronously when a span ends, with its immutable record. */
   onSpanEnd?(span: SpanRecord): void | Promise<void>;
-  /** Exports everything buffered; resolves with what happened (never rejects when called via tracelet). */
-  forceFlush?(): Promise<FlushReport | void> | FlushReport | void;
-  /** Flushes and releases resources; idempotent. `deadline` is an epoch-ms time limit. */
+  /**
+   * Exports everything buffered; resolves with what happened (never rejects when called via
+   * tracelet). `deadline` is an epoch-ms time limit (the tracer passes its caller's, a timeout
+   * below 10^12 already turned into one).
+   */
+  forceFlush?(deadline?: number): Promise<FlushReport | void> | FlushReport | void;
+  /** Flushes and releases resources; idempotent. `deadline` as for `forceFlush`. */
   shutdown?(deadline?: number): Promise<FlushReport | void> | FlushReport | void;
 }
 
@@ -41,7 +45,11 @@ export interface ExportOptions {
    * as dropped `deadline` (or parks them in its outbox).
    */
   signal?: AbortSignal | undefined;
-  /** Epoch-ms time by which the export must settle. */
+  /**
+   * Epoch-ms time by which the export must settle; tracelet's processors always pass one in
+   * epoch ms. The exporters' own `forceFlush` and `shutdown` also read a number below 10^12 as
+   * a timeout in ms from now, as they do a bare number (`exporter.shutdown(5000)`).
+   */
   deadline?: number | undefined;
 }
 

@@ -55,7 +55,7 @@ export function workerMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     maxLineBytes: options.maxLineBytes ?? WORKER_MEMORY_BOUND_BYTES,
     maxBlobBytes: options.maxBlobBytes ?? WORKER_MEMORY_BOUND_BYTES,
     outboxMaxBytes: options.outboxMaxBytes ?? WORKER_MEMORY_BOUND_BYTES,
-    deliveriesPerDrain: options.deliveriesPerDrain ?? CLOUDFLARE_DELIVERIES_PER_DRAIN,
+    maxDeliveriesPerDrain: options.maxDeliveriesPerDrain ?? CLOUDFLARE_DELIVERIES_PER_DRAIN,
   });
 }
 

@@ -32,8 +32,9 @@ export const DEFAULT_PREFIX = "tracelet/";
 
 /**
  * How many outbox entries one drain should deliver at most on Cloudflare (the outbox's
- * `deliveriesPerDrain` hint): each delivery is a subrequest plus two or three binding operations,
- * and a Worker invocation may make only 50 subrequests on the Free plan and 1000 KV operations.
+ * `maxDeliveriesPerDrain` hint): each delivery is a subrequest plus two or three binding
+ * operations, and a Worker invocation may make only 50 subrequests on the Free plan and 1000 KV
+ * operations.
  */
 export const CLOUDFLARE_DELIVERIES_PER_DRAIN = 16;
 

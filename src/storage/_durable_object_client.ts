@@ -97,7 +97,7 @@ export class DurableObjectStubStorage implements TraceStorage {
       limits: {
         outboxMaxBytes: limits.maxBytes,
         outboxMaxEntries: limits.maxEntries,
-        outboxPolicy: limits.policy,
+        outboxDropPolicy: limits.policy,
         outboxMaxAgeMillis: limits.maxAgeMillis,
       },
     };
@@ -139,7 +139,7 @@ export class DurableObjectStubStorage implements TraceStorage {
 
   #makeOutbox(): Outbox {
     return {
-      deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+      maxDeliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
       enqueue: async (input: OutboxInput): Promise<EnqueueResult> => {
         if (!(input?.body instanceof Uint8Array)) {
           throw new TypeError("Cannot enqueue outbox entry: body must be a Uint8Array");

@@ -87,7 +87,7 @@ export class TraceletDurableObject {
       prefix,
       limits.outboxMaxBytes,
       limits.outboxMaxEntries,
-      limits.outboxPolicy,
+      limits.outboxDropPolicy,
       limits.outboxMaxAgeMillis,
     ]);
     let storage = this.#storages.get(key);

@@ -200,7 +200,7 @@ export class DurableObjectTraceStorage implements TraceStorage {
     const outbox = new DurableObjectOutboxStore(storage, this.#prefix);
     this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
       leases: leasesFor(storage, this.#prefix),
-      deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+      maxDeliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
     });
   }
 

@@ -74,7 +74,7 @@ export class KeyedStorage implements TraceStorage {
     this.#prefix = checkPrefix(options.prefix, label);
     const outbox = new KeyedOutboxStore(store, this.#prefix);
     this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
-      deliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+      maxDeliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
     });
   }
 

@@ -81,14 +81,14 @@ export interface BoundedOutboxOptions {
    * name, see {@linkcode OutboxLeases}). Default: its own.
    */
   readonly leases?: OutboxLeases | undefined;
-  /** The {@linkcode Outbox.deliveriesPerDrain} hint. */
-  readonly deliveriesPerDrain?: number | undefined;
+  /** The {@linkcode Outbox.maxDeliveriesPerDrain} hint. */
+  readonly maxDeliveriesPerDrain?: number | undefined;
 }
 
 /** An {@linkcode Outbox} over any {@linkcode OutboxStore}, with bounds and a drop policy. */
 export class BoundedOutbox implements Outbox {
   /** How many entries one drain should deliver at most, when the store says so. */
-  readonly deliveriesPerDrain?: number;
+  readonly maxDeliveriesPerDrain?: number;
   readonly #store: OutboxStore;
   readonly #limits: OutboxLimits;
   readonly #leases: OutboxLeases;
@@ -105,8 +105,8 @@ export class BoundedOutbox implements Outbox {
     this.#store = store;
     this.#limits = limits;
     this.#leases = options.leases ?? new OutboxLeases();
-    if (options.deliveriesPerDrain !== undefined) {
-      this.deliveriesPerDrain = options.deliveriesPerDrain;
+    if (options.maxDeliveriesPerDrain !== undefined) {
+      this.maxDeliveriesPerDrain = options.maxDeliveriesPerDrain;
     }
   }
 
@@ -170,7 +170,7 @@ export class BoundedOutbox implements Outbox {
       while (total + body.byteLength > maxBytes || current.length - evict + 1 > maxEntries) {
         total -= current[evict++].size;
       }
-      const refused = evict > 0 && policy === "drop-newest";
+      const refused = evict > 0 && policy === "newest";
       if (!refused) {
         const info = toOutboxInfo(newOutboxId(), { ...fields, size: body.byteLength }, "enqueue");
         await this.#store.write(info, body);

@@ -195,7 +195,7 @@ export interface OutboxLimits {
 export function outboxLimits(options: OutboxOptions = {}): OutboxLimits {
   const maxBytes = options.outboxMaxBytes ?? DEFAULT_OUTBOX_MAX_BYTES;
   const maxEntries = options.outboxMaxEntries ?? DEFAULT_OUTBOX_MAX_ENTRIES;
-  const policy = options.outboxPolicy ?? "drop-oldest";
+  const policy = options.outboxDropPolicy ?? "oldest";
   const maxAgeMillis = options.outboxMaxAgeMillis ?? DEFAULT_OUTBOX_MAX_AGE_MILLIS;
   const positive = (value: unknown) => isCount(value) && value !== 0;
   if (!positive(maxBytes) || !positive(maxEntries) || !positive(maxAgeMillis)) {
@@ -204,8 +204,11 @@ export function outboxLimits(options: OutboxOptions = {}): OutboxLimits {
       "Cannot configure outbox: outboxMaxBytes, outboxMaxEntries and outboxMaxAgeMillis must be positive integers",
     );
   }
-  if (policy !== "drop-oldest" && policy !== "drop-newest") {
-    throw new TracerError("INVALID_CONFIG", `Cannot configure outbox: unknown policy "${policy}"`);
+  if (policy !== "oldest" && policy !== "newest") {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot configure outbox: outboxDropPolicy must be "newest" or "oldest", not "${policy}"`,
+    );
   }
   return { maxBytes, maxEntries, policy, maxAgeMillis };
 }

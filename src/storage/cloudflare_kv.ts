@@ -14,7 +14,7 @@
  * only keep drainers of one isolate apart), and for large line logs prefer R2.
  *
  * KV cannot change metadata alone: a failed redelivery reads the entry and writes it back (two
- * operations). A drain should deliver at most 16 entries (`outbox.deliveriesPerDrain`), so it
+ * operations). A drain should deliver at most 16 entries (`outbox.maxDeliveriesPerDrain`), so it
  * stays well within a Worker invocation's 1000 KV operations.
  *
  * @example

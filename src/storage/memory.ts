@@ -38,11 +38,11 @@ export interface MemoryStorageOptions extends OutboxOptions {
    */
   readonly maxBlobBytes?: number | undefined;
   /**
-   * How many outbox entries one drain should deliver at most (the outbox's `deliveriesPerDrain`
+   * How many outbox entries one drain should deliver at most (the outbox's `maxDeliveriesPerDrain`
    * hint; the Workers preset sets 16, since every delivery is a subrequest). Default: the
    * exporter's own (256).
    */
-  readonly deliveriesPerDrain?: number | undefined;
+  readonly maxDeliveriesPerDrain?: number | undefined;
 }
 
 /** What a {@linkcode MemoryStorage} holds and what its bounds dropped. */
@@ -148,7 +148,7 @@ export class MemoryStorage implements TraceStorage {
     this.#maxLineBytes = positive(options.maxLineBytes, 16 * 1024 * 1024, "maxLineBytes");
     this.#maxBlobBytes = positive(options.maxBlobBytes, 32 * 1024 * 1024, "maxBlobBytes");
     this.outbox = this.#outbox = new BoundedOutbox(new MemoryOutboxStore(), outboxLimits(options), {
-      deliveriesPerDrain: options.deliveriesPerDrain,
+      maxDeliveriesPerDrain: options.maxDeliveriesPerDrain,
     });
   }
 

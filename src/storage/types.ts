@@ -39,11 +39,12 @@ export interface OutboxEntryInfo extends Omit<OutboxEntry, "body"> {
 }
 
 /**
- * What an outbox does when a new entry does not fit its bounds: `drop-oldest` evicts the oldest
- * entries until it fits (like the OpenTelemetry batch processor), `drop-newest` refuses the new
- * entry and keeps what is stored (like the OpenAI Agents processor).
+ * What an outbox does when a new entry does not fit its bounds: `"oldest"` evicts the oldest
+ * entries until it fits (like the OpenTelemetry batch processor), `"newest"` refuses the new
+ * entry and keeps what is stored (like the OpenAI Agents processor). The same choices as the
+ * batch processor's `dropPolicy`.
  */
-export type OutboxDropPolicy = "drop-oldest" | "drop-newest";
+export type OutboxDropPolicy = "newest" | "oldest";
 
 /** Outbox bounds every adapter with an outbox accepts. */
 export interface OutboxOptions {
@@ -51,8 +52,8 @@ export interface OutboxOptions {
   readonly outboxMaxBytes?: number | undefined;
   /** Maximum number of entries. Default 1024. */
   readonly outboxMaxEntries?: number | undefined;
-  /** What to drop when full. Default `drop-oldest`. */
-  readonly outboxPolicy?: OutboxDropPolicy | undefined;
+  /** What to drop when full. Default `"oldest"`. */
+  readonly outboxDropPolicy?: OutboxDropPolicy | undefined;
   /**
    * Entries created longer ago than this (ms, by their `createdAt`) are removed by the next
    * enqueue, whatever endpoint they were meant for, and reported as `expired`. Default 7 days.
@@ -66,7 +67,7 @@ export interface EnqueueResult {
   readonly accepted: boolean;
   /**
    * Why it was not stored: `too_large` (the body alone exceeds the byte bound) or `full`
-   * (the `drop-newest` policy refused it). Absent when accepted.
+   * (the `"newest"` drop policy refused it). Absent when accepted.
    */
   readonly rejected?: "too_large" | "full";
   /** Older entries evicted to make room (oldest first), with their span counts and sizes. */
@@ -118,7 +119,7 @@ export interface Outbox {
    * adapters give 16 (a Worker invocation has a small budget of subrequests and binding
    * operations); absent means no particular bound.
    */
-  readonly deliveriesPerDrain?: number;
+  readonly maxDeliveriesPerDrain?: number;
   /**
    * Stores an entry (its body is copied before the call returns); applies the drop policy if a
    * bound requires it. Rejects with a `TypeError` for a malformed entry, or on I/O failure.

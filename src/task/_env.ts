@@ -1,7 +1,7 @@
 /**
- * The configuration the task layer reads (tracer, storage, project, files, flush): the configured
- * one, the preset's defaults before `configure()` (around the user's own tracer when they installed
- * one), or, when those cannot be built, the default tracer and no storage.
+ * The configuration the task layer reads (tracer, storage, project, files, forceFlush): the
+ * configured one, the preset's defaults before `configure()` (around the user's own tracer when
+ * they installed one), or, when those cannot be built, the default tracer and no storage.
  *
  * @internal
  * @module
@@ -12,6 +12,7 @@ import { reportOnce } from "../diagnostics.ts";
 import { ensureDefaultParts } from "../portable.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
+import type { FlushReport } from "../types.ts";
 
 /** What the task layer needs from the configuration. */
 export interface TaskEnv {
@@ -19,7 +20,7 @@ export interface TaskEnv {
   readonly storage: TraceStorage | undefined;
   readonly project: string;
   readonly files: LocalFiles | undefined;
-  readonly flush: () => Promise<void>;
+  readonly forceFlush: (deadline?: number) => Promise<FlushReport>;
 }
 
 /**
@@ -44,7 +45,7 @@ export function taskEnv(): TaskEnv {
       storage: undefined,
       project: "default",
       files: undefined,
-      flush: async () => void await tracer.forceFlush(),
+      forceFlush: (deadline?: number) => tracer.forceFlush(deadline),
     };
   }
 }

@@ -58,7 +58,7 @@ export async function pushUpdate(options: { waitMs?: number } = {}): Promise<voi
         if (processor instanceof TailSamplingProcessor) processor.keepTrace(task.span.traceId);
       }
     }
-    await env.flush();
+    await env.forceFlush();
   } catch (error) {
     report(
       "error",

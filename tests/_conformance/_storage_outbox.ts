@@ -155,7 +155,8 @@ export function outboxConformance(name: string, run: Run, skip: boolean | undefi
       run(async (s) => {
         const old = { createdAt: Date.now() - 8 * DAY, contentType: "x; tracelet-destination=01" };
         assert.deepEqual(await s.outbox.enqueue(batch(5, 1, old)), { accepted: true, evicted: [] });
-        // Full (1 entry, drop-newest), but the stored entry is too old: it goes, this one stays.
+        // Full (1 entry, dropping the newest), but the stored entry is too old: it goes, this
+        // one stays.
         const result = await s.outbox.enqueue(batch(5, 2));
         assert.equal(result.accepted, true);
         assert.deepEqual(result.evicted, []);
@@ -164,7 +165,7 @@ export function outboxConformance(name: string, run: Run, skip: boolean | undefi
         assert.equal(await s.outbox.bytes(), 5);
         const refused = await s.outbox.enqueue(batch(5, 3));
         assert.deepEqual(refused, { accepted: false, rejected: "full", evicted: [] });
-      }, { outboxMaxEntries: 1, outboxPolicy: "drop-newest" }),
+      }, { outboxMaxEntries: 1, outboxDropPolicy: "newest" }),
     );
 
     it(
@@ -284,14 +285,14 @@ export function outboxConformance(name: string, run: Run, skip: boolean | undefi
     );
 
     it(
-      "drop-newest refuses new entries when full and keeps the stored ones",
+      'outboxDropPolicy "newest" refuses new entries when full and keeps the stored ones',
       run(async (s) => {
         await s.outbox.enqueue(batch(60, 1));
         const result = await s.outbox.enqueue(batch(60, 2));
         assert.deepEqual(result, { accepted: false, rejected: "full", evicted: [] });
         assert.deepEqual(fills(await s.outbox.peek(10)), [1]);
         assert.equal((await s.outbox.enqueue(batch(40, 3))).accepted, true);
-      }, { outboxMaxBytes: 100, outboxPolicy: "drop-newest" }),
+      }, { outboxMaxBytes: 100, outboxDropPolicy: "newest" }),
     );
 
     it(

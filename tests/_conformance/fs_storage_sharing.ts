@@ -135,7 +135,7 @@ export function fsSharingSuite(name: string, create: Create, inTemp: InTemp, ski
         assert.equal(await s.outbox.bytes(), 0);
         assert.deepEqual(await s.outbox.peek(10), []);
         assert.deepEqual(await readdir(join(root, "outbox")), []);
-        const full = create({ root, outboxMaxEntries: 1, outboxPolicy: "drop-newest" });
+        const full = create({ root, outboxMaxEntries: 1, outboxDropPolicy: "newest" });
         try {
           await writeFile(metadata, saved);
           assert.equal((await full.outbox.enqueue(batch(10, 2))).accepted, true);

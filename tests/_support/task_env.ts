@@ -65,7 +65,7 @@ export async function withTaskEnv(
     project: options.project ?? "default",
     files: options.files,
     env: () => undefined,
-    flush: async () => void await tracer.forceFlush(),
+    forceFlush: (deadline?: number) => tracer.forceFlush(deadline),
   });
   const lines = async (path: readonly string[]) => {
     await tracer.forceFlush();

@@ -91,10 +91,10 @@ describe("TraceletAgentsProcessor: spans after their trace ended", () => {
 });
 
 describe("TraceletAgentsProcessor: spans that never end", () => {
-  it("are ended (and marked) with their trace, so they never use up maxOpen", async () => {
+  it("are ended (and marked) with their trace, so they never use up maxOpenSpans", async () => {
     const { collector, done } = agentSetup();
     try {
-      const p = new TraceletAgentsProcessor({ maxOpen: 5 });
+      const p = new TraceletAgentsProcessor({ maxOpenSpans: 5 });
       for (let i = 0; i < 20; i++) {
         const t = sdkTrace(`cancelled ${i}`);
         await p.onTraceStart(t);
@@ -162,7 +162,7 @@ describe("TraceletAgentsProcessor: traces whose onTraceEnd never comes", () => {
   it("the oldest open trace is ended as incomplete to make room, so new traces are still recorded", async () => {
     const { collector, done } = agentSetup();
     try {
-      const p = new TraceletAgentsProcessor({ maxOpen: 4 });
+      const p = new TraceletAgentsProcessor({ maxOpenSpans: 4 });
       const { diagnostics } = await captureDiagnostics(async () => {
         for (let i = 0; i < 10; i++) {
           const t = sdkTrace(`leaked ${i}`); // no onTraceEnd ever comes

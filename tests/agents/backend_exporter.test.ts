@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import type { Diagnostic } from "../../mod.ts";
 import {
   BackendSpanExporter,
+  BatchTraceProcessor,
   functionSpan,
   generationSpan,
   OPENAI_TRACES_ENDPOINT,
@@ -51,7 +52,7 @@ function exporterAt(receiver: OtlpReceiver): BackendSpanExporter {
   return new BackendSpanExporter({
     endpoint: receiver.url,
     apiKey: KEY,
-    baseDelayMs: 5,
+    baseDelay: 5,
     env: noEnv,
   });
 }
@@ -124,7 +125,7 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
       const exporter = new BackendSpanExporter({
         endpoint: receiver.url,
         apiKey: KEY,
-        baseDelayMs: 10,
+        baseDelay: 10,
         env: noEnv,
       });
       await exporter.export([TRACE_ITEM]);
@@ -285,7 +286,7 @@ describe("BackendSpanExporter over HTTP", { skip: isWorkerd }, () => {
       const exporter = new BackendSpanExporter({
         endpoint: receiver.url,
         apiKey: KEY,
-        baseDelayMs: 5000,
+        baseDelay: 5000,
         env: noEnv,
       });
       const started = Date.now();
@@ -307,7 +308,7 @@ describe("BackendSpanExporter with an injected fetch", () => {
     const opaque = { status: 0, type: "opaqueredirect", text: () => Promise.resolve("") };
     const exporter = new BackendSpanExporter({
       apiKey: KEY,
-      baseDelayMs: 5,
+      baseDelay: 5,
       env: noEnv,
       fetch: () => (calls++, Promise.resolve(opaque as unknown as Response)),
     });
@@ -322,11 +323,39 @@ describe("BackendSpanExporter with an injected fetch", () => {
     assert.match(capture.list[0].message, /HTTP 3xx \(a redirect\)/);
   });
 
+  it("retries any other status-0 answer (Response.error() from a custom fetch) as a network error", async () => {
+    let calls = 0;
+    const exporter = new BackendSpanExporter({
+      apiKey: KEY,
+      baseDelay: 5,
+      env: noEnv,
+      fetch: () =>
+        Promise.resolve(++calls < 3 ? Response.error() : new Response("{}", { status: 200 })),
+    });
+    const capture = captureDiagnostics();
+    try {
+      await exporter.export([TRACE_ITEM]);
+      assert.equal(calls, 3, "retried");
+      assert.equal(capture.list.length, 0);
+      await new BackendSpanExporter({
+        apiKey: KEY,
+        baseDelay: 5,
+        maxRetries: 2,
+        env: noEnv,
+        fetch: () => Promise.resolve(Response.error()),
+      }).export([TRACE_ITEM]);
+    } finally {
+      capture.restore();
+    }
+    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_failed"]);
+    assert.match(capture.list[0].message, /network error: .*status 0.* after 2 attempts/);
+  });
+
   it("retries network errors, then succeeds", async () => {
     let calls = 0;
     const exporter = new BackendSpanExporter({
       apiKey: KEY,
-      baseDelayMs: 5,
+      baseDelay: 5,
       env: noEnv,
       fetch: () =>
         ++calls < 3 ? Promise.reject(new TypeError("connection refused")) : Promise
@@ -343,11 +372,64 @@ describe("BackendSpanExporter with an injected fetch", () => {
     assert.deepEqual(capture.list, []);
   });
 
+  it("shutdown(timeout) lets a request in progress finish by the deadline, then sends nothing", async () => {
+    for (const timeout of [() => 5000, () => Date.now() + 5000]) {
+      let calls = 0;
+      const exporter = new BackendSpanExporter({
+        apiKey: KEY,
+        env: noEnv,
+        fetch: (_url, init) =>
+          new Promise((resolve, reject) => {
+            calls++;
+            const timer = setTimeout(() => resolve(new Response("{}", { status: 200 })), 150);
+            init.signal?.addEventListener("abort", () => (clearTimeout(timer), reject("aborted")));
+          }),
+      });
+      const capture = captureDiagnostics();
+      try {
+        const pending = exporter.export([TRACE_ITEM]);
+        await exporter.shutdown(timeout());
+        await pending;
+        assert.deepEqual(capture.list, [], "the request in progress was delivered");
+        await exporter.export([TRACE_ITEM]);
+        assert.equal(calls, 1, "nothing is sent after shutdown");
+      } finally {
+        capture.restore();
+      }
+    }
+  });
+
+  it("shutdown(timeout) retries at once, and aborts what is left at the deadline", async () => {
+    let calls = 0;
+    const exporter = new BackendSpanExporter({
+      apiKey: KEY,
+      baseDelay: 10_000,
+      env: noEnv,
+      fetch: (_url, init) =>
+        ++calls === 1
+          ? Promise.resolve(new Response("", { status: 502 }))
+          : new Promise((_resolve, reject) => init.signal?.addEventListener("abort", reject)),
+    });
+    const capture = captureDiagnostics();
+    try {
+      const started = Date.now();
+      const pending = exporter.export([TRACE_ITEM]);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // backing off 10 s
+      await exporter.shutdown(200);
+      await pending;
+      assert.equal(calls, 2, "retried at once");
+      assert.ok(Date.now() - started < 2000, "aborted at the deadline");
+    } finally {
+      capture.restore();
+    }
+    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_failed"]);
+  });
+
   it("shutdown() ends a back-off at once", async () => {
     let calls = 0;
     const exporter = new BackendSpanExporter({
       apiKey: KEY,
-      baseDelayMs: 10_000,
+      baseDelay: 10_000,
       env: noEnv,
       fetch: () => (calls++, Promise.resolve(new Response("", { status: 502 }))),
     });
@@ -456,7 +538,7 @@ describe("BackendSpanExporter with an injected fetch", () => {
         await new BackendSpanExporter({
           apiKey: KEY,
           env: noEnv,
-          baseDelayMs: 0,
+          baseDelay: 0,
           maxRetries: maxRetries as number,
           fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
         }).export([TRACE_ITEM]);
@@ -467,8 +549,28 @@ describe("BackendSpanExporter with an injected fetch", () => {
     }
   });
 
-  it("rejects a bad endpoint and a non-string key with clear errors", () => {
-    assert.throws(() => new BackendSpanExporter({ endpoint: "ftp://x" }), /http\(s\) URL/);
-    assert.throws(() => setTracingExportApiKey(42 as unknown as string), TypeError);
+  it("rejects a bad endpoint, a missing fetch and a non-string key with TracerErrors", () => {
+    const invalid = { name: "TracerError", code: "INVALID_CONFIG" };
+    assert.throws(
+      () => new BackendSpanExporter({ endpoint: "ftp://x" }),
+      { ...invalid, message: /http\(s\) URL/ },
+    );
+    assert.throws(() => setTracingExportApiKey(42 as unknown as string), invalid);
+    assert.throws(
+      () => new BatchTraceProcessor({} as never),
+      { ...invalid, message: /export\(items\)/ },
+    );
+    // An own property hides `fetch` (on workerd it is the global scope prototype's).
+    const own = Object.getOwnPropertyDescriptor(globalThis, "fetch");
+    try {
+      Object.defineProperty(globalThis, "fetch", { value: undefined, configurable: true });
+      assert.throws(() => new BackendSpanExporter(), {
+        name: "TracerError",
+        code: "WRONG_RUNTIME",
+      });
+    } finally {
+      if (own) Object.defineProperty(globalThis, "fetch", own);
+      else delete (globalThis as { fetch?: unknown }).fetch;
+    }
   });
 });

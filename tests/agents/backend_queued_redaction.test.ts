@@ -55,7 +55,7 @@ describe("BackendSpanExporter's default redaction", () => {
   it("a BatchTraceProcessor posts what it queued under the policy in force then", () =>
     isolated(async () => {
       const { exporter, bodies } = capturing();
-      const processor = new BatchTraceProcessor(exporter, { scheduleDelayMs: 60_000 });
+      const processor = new BatchTraceProcessor(exporter, { scheduleDelay: 60_000 });
       setRedactionPolicy({ extraKeys: ["session_key"] });
       processor.onSpanEnd(secretItem() as unknown as SpanView);
       setRedactionPolicy(undefined); // configure() again, with the default policy

@@ -12,7 +12,7 @@ describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () =>
   it("has start, onTraceEnd and onSpanStart, which queue nothing", async () => {
     const exported: unknown[] = [];
     const batch = new BatchTraceProcessor({ export: (items) => void exported.push(...items) }, {
-      scheduleDelayMs: 60_000,
+      scheduleDelay: 60_000,
     });
     const traceId = genTraceId();
     const t = { type: "trace", traceId, name: "wf", groupId: null, toJSON: () => ({}) };
@@ -51,7 +51,7 @@ describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () =>
       export: (items) => {
         for (const item of items) exported.push((item.toJSON() as { object?: string })?.object);
       },
-    }, { scheduleDelayMs: 60_000 });
+    }, { scheduleDelay: 60_000 });
     try {
       // Its methods return void where agents-core's type says Promise<void>: the SDK awaits them.
       // No cast: the on* methods return Promise<void>, as agents-core's interface asks (deno check

@@ -42,7 +42,7 @@ function failingBackend(): { exporter: BackendSpanExporter; calls: () => number 
   let calls = 0;
   const exporter = new BackendSpanExporter({
     apiKey: "sk-test-key-123456",
-    baseDelayMs: 10_000,
+    baseDelay: 10_000,
     env: () => undefined,
     fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
   });
@@ -171,9 +171,9 @@ describe("BatchTraceProcessor", () => {
     assert.deepEqual(exporter.ids, ["a", "b", "c", "d", "e"]);
   });
 
-  it("exports after scheduleDelayMs on its own", async () => {
+  it("exports after scheduleDelay on its own", async () => {
     const exporter = new Recorder();
-    const processor = new BatchTraceProcessor(exporter, { scheduleDelayMs: 20, timers: true });
+    const processor = new BatchTraceProcessor(exporter, { scheduleDelay: 20, timers: true });
     processor.onTraceStart(item("t") as unknown as TraceView);
     const started = Date.now();
     while (exporter.ids.length === 0 && Date.now() - started < 2000) await delay(10);
@@ -181,9 +181,9 @@ describe("BatchTraceProcessor", () => {
     await processor.shutdown();
   });
 
-  it("scheduleDelayMs: 0 exports right after the current task, everything queued by then", async () => {
+  it("scheduleDelay: 0 exports right after the current task, everything queued by then", async () => {
     const exporter = new Recorder();
-    const processor = new BatchTraceProcessor(exporter, { scheduleDelayMs: 0, timers: true });
+    const processor = new BatchTraceProcessor(exporter, { scheduleDelay: 0, timers: true });
     processor.onTraceStart(item("t") as unknown as TraceView);
     processor.onSpanEnd(item("s"));
     assert.deepEqual(exporter.ids, [], "not exported synchronously");
@@ -210,11 +210,11 @@ describe("BatchTraceProcessor", () => {
       assert.deepEqual(diagnostics.map((d) => d.code), ["agent_export_failed"]);
     }));
 
-  it("forceFlush gives up waiting at timeoutMs when the exporter hangs", () =>
+  it("forceFlush gives up waiting at exportTimeoutMillis when the exporter hangs", () =>
     withDiagnostics(async (diagnostics) => {
       const processor = new BatchTraceProcessor(
         { export: () => new Promise<void>(() => {}) },
-        { timeoutMs: 200, timers: false },
+        { exportTimeoutMillis: 200, timers: false },
       );
       processor.onSpanEnd(item("a"));
       const started = Date.now();
@@ -269,7 +269,7 @@ describe("BatchTraceProcessor", () => {
       const posted: string[] = [];
       const exporter = new BackendSpanExporter({
         apiKey: "sk-test-key-123456",
-        baseDelayMs: 5000,
+        baseDelay: 5000,
         env: () => undefined,
         fetch: (_url, init) => {
           if (++calls === 1) return Promise.resolve(new Response("", { status: 503 }));
@@ -292,10 +292,13 @@ describe("BatchTraceProcessor", () => {
       assert.equal(processor.queueLength, 0);
     }));
 
-  it("shutdown without a timeout keeps the back-off and ends it at timeoutMs", () =>
+  it("shutdown without a timeout keeps the back-off and ends it at exportTimeoutMillis", () =>
     withDiagnostics(async () => {
       const { exporter, calls } = failingBackend();
-      const processor = new BatchTraceProcessor(exporter, { timers: false, timeoutMs: 300 });
+      const processor = new BatchTraceProcessor(exporter, {
+        timers: false,
+        exportTimeoutMillis: 300,
+      });
       processor.onSpanEnd({ export: () => ({ object: "trace.span", id: "s" }) } as never);
       const started = Date.now();
       await processor.shutdown();

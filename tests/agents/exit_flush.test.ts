@@ -66,7 +66,7 @@ describe("the agent layer's exit flush", { skip: isWorkerd }, () => {
     const { code, stderr, millis } = await runChildSource(
       `import * as A from ${JSON.stringify(agents)};\n` +
         `A.addTraceProcessor(new A.BatchTraceProcessor({ export: () => new Promise(() => {}) },\n` +
-        `  { timeoutMs: 1000 }));\n` +
+        `  { exportTimeoutMillis: 1000 }));\n` +
         `A.trace("wf").run(() => {\n` +
         `  for (let i = 0; i < 200; i++) A.functionSpan("tool").run(() => {});\n` +
         `});\n`,

@@ -19,7 +19,7 @@ function runWith(exporter: string): Promise<ChildResult> {
   return runChildSource(
     `import * as A from ${JSON.stringify(agents)};\n` +
       `A.addTraceProcessor(new A.BatchTraceProcessor(${exporter},\n` +
-      `  { maxBatchSize: 1, timeoutMs: 400 }));\n` +
+      `  { maxBatchSize: 1, exportTimeoutMillis: 400 }));\n` +
       `A.trace("wf").run(() => {\n` +
       `  for (let i = 0; i < ${BATCHES - 1}; i++) A.functionSpan("tool").run(() => {});\n` +
       `});\n`,

@@ -1,5 +1,5 @@
 // An export that never settles must not stall the OpenAI export path: a custom fetch that ignores
-// its AbortSignal (the attempt is given up after requestTimeoutMs, as a timeout, and retried), and
+// its AbortSignal (the attempt is given up after attemptTimeoutMillis, as a timeout, and retried), and
 // a TracingExporter whose export never settles (BatchTraceProcessor stops waiting for it, so later
 // batches are still exported). Injected fetch and exporters only: runs in workerd too.
 import assert from "node:assert/strict";
@@ -39,13 +39,13 @@ function exporterWith(fetch: BackendFetch, maxRetries: number): BackendSpanExpor
     env: () => undefined,
     fetch,
     maxRetries,
-    baseDelayMs: 5,
-    requestTimeoutMs: 100,
+    baseDelay: 5,
+    attemptTimeoutMillis: 100,
   });
 }
 
 describe("BackendSpanExporter with a fetch that never settles", () => {
-  it("gives the attempt up after requestTimeoutMs and retries it", () =>
+  it("gives the attempt up after attemptTimeoutMillis and retries it", () =>
     withDiagnostics(async (diagnostics) => {
       const backend = hangsOnce();
       const exporter = exporterWith(backend.fetch, 2);
@@ -81,7 +81,7 @@ describe("BackendSpanExporter with a fetch that never settles", () => {
       const backend = hangsOnce();
       const processor = new BatchTraceProcessor(exporterWith(backend.fetch, 1), {
         timers: false,
-        timeoutMs: 300,
+        exportTimeoutMillis: 300,
       });
       processor.onSpanEnd(item("a"));
       await processor.forceFlush(); // its request never answers: given up after 100 ms
@@ -113,7 +113,7 @@ describe("BatchTraceProcessor with an exporter whose export never settles", () =
         maxBatchSize: 1,
         exportTriggerRatio: 0.5,
         timers: false,
-        timeoutMs: 200,
+        exportTimeoutMillis: 200,
       });
       processor.onSpanEnd(item("a")); // exported at once; never settles
       await delay(10);
@@ -144,7 +144,7 @@ describe("BatchTraceProcessor with an exporter whose export never settles", () =
           if (++calls === 1) return new Promise<void>(() => {});
           exported.push(...items.map((i) => (i.toJSON() as { id: string }).id));
         },
-      }, { timers: false, timeoutMs: 200 });
+      }, { timers: false, exportTimeoutMillis: 200 });
       processor.onSpanEnd(item("a"));
       await processor.forceFlush(); // runs into its 200 ms: the export never settles
       processor.onSpanEnd(item("b"));

@@ -479,20 +479,21 @@ describe("trace processors", () => {
     }
   });
 
-  it("a processor that is not an object is a TypeError, and the list is left as it was", async () => {
+  it("a processor that is not an object is a TracerError (INVALID_CONFIG), and the list is left as it was", async () => {
     const { done } = agentSetup();
     try {
       const kept: TracingProcessor = {};
       let started = 0;
       setTraceProcessors([kept]);
+      const invalid = { name: "TracerError", code: "INVALID_CONFIG" };
       for (const bad of [null, undefined, 42, "p"]) {
-        assert.throws(() => addTraceProcessor(bad as never), TypeError);
+        assert.throws(() => addTraceProcessor(bad as never), invalid);
       }
       assert.throws(
         () => setTraceProcessors([{ start: () => void started++ }, null as never]),
-        TypeError,
+        invalid,
       );
-      assert.throws(() => setTraceProcessors({} as never), TypeError);
+      assert.throws(() => setTraceProcessors({} as never), invalid);
       assert.equal(started, 0);
       assert.deepEqual(getTraceProcessors(), [kept]);
     } finally {
@@ -549,11 +550,11 @@ describe("TraceletAgentsProcessor given hostile SDK objects", () => {
     }
   });
 
-  it("a maxOpen of NaN, Infinity or 0 keeps the default bound (never none, never unbounded)", async () => {
-    for (const maxOpen of [NaN, Infinity, 0]) {
+  it("a maxOpenSpans of NaN, Infinity or 0 keeps the default bound (never none, never unbounded)", async () => {
+    for (const maxOpenSpans of [NaN, Infinity, 0]) {
       const { collector, done } = agentSetup();
       try {
-        const processor = new TraceletAgentsProcessor({ maxOpen });
+        const processor = new TraceletAgentsProcessor({ maxOpenSpans });
         const ids = Array.from(
           { length: 10_001 },
           (_, i) => `trace_${i.toString(16).padStart(32, "0")}`,
@@ -562,9 +563,9 @@ describe("TraceletAgentsProcessor given hostile SDK objects", () => {
           for (const traceId of ids) await processor.onTraceStart({ traceId, name: "t" });
         });
         // The 10001st open trace makes the oldest one end.
-        assert.equal(processor.evicted, 1, String(maxOpen));
-        assert.equal(collector.ended.length, 1, String(maxOpen));
-        assert.equal(collector.ended[0].traceId, toW3CTraceId(ids[0]), String(maxOpen));
+        assert.equal(processor.evicted, 1, String(maxOpenSpans));
+        assert.equal(collector.ended.length, 1, String(maxOpenSpans));
+        assert.equal(collector.ended[0].traceId, toW3CTraceId(ids[0]), String(maxOpenSpans));
       } finally {
         await done();
       }

@@ -66,7 +66,7 @@ describe("a processor that never settles", () => {
 
   it("does not hold up a flush beyond the bridge's timeout, and is reported", async () => {
     const { processor, calls } = counting(true);
-    const bridge = new TracingProcessorBridge(processor, { timeoutMs: 100 });
+    const bridge = new TracingProcessorBridge(processor, { processorTimeoutMillis: 100 });
     const { result: ms, diagnostics } = await captureDiagnostics(() => timed(bridge.forceFlush()));
     assert.ok(ms < 2000, `settled after ${ms} ms`);
     assert.equal(calls.flushes, 1);

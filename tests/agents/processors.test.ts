@@ -162,7 +162,7 @@ describe("one pipeline", () => {
     const previous = setAgentTracer(tracer);
     try {
       assert.equal(OPENAI_BATCH_DEFAULTS.maxQueueSize, 8192);
-      assert.equal(OPENAI_BATCH_DEFAULTS.maxBatchSize, 128);
+      assert.equal(OPENAI_BATCH_DEFAULTS.maxExportBatchSize, 128);
       assert.equal(OPENAI_BATCH_DEFAULTS.exportTriggerSize, 5734);
       const t = trace("jsonl_flow");
       t.run(() => {

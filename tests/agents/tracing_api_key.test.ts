@@ -87,7 +87,7 @@ describe("per-trace tracing API key", () => {
   it("TraceletAgentsProcessor carries an SDK trace's key (and an implicit trace's, from its span)", async () => {
     const { done } = agentSetup();
     const { exporter, posts } = fakeBackend();
-    const batch = new BatchTraceProcessor(exporter, { scheduleDelayMs: 60_000 });
+    const batch = new BatchTraceProcessor(exporter, { scheduleDelay: 60_000 });
     try {
       addTraceProcessor(batch);
       const bridge = new TraceletAgentsProcessor();
@@ -131,7 +131,7 @@ describe("per-trace tracing API key", () => {
     const core = await loadCore();
     const { done } = agentSetup();
     const { exporter, posts } = fakeBackend();
-    const batch = new BatchTraceProcessor(exporter, { scheduleDelayMs: 60_000 });
+    const batch = new BatchTraceProcessor(exporter, { scheduleDelay: 60_000 });
     try {
       addTraceProcessor(batch);
       core.setTraceProcessors([new TraceletAgentsProcessor()]);

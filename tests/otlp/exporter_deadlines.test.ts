@@ -79,11 +79,11 @@ describe("OTLP/HTTP exporter deadlines", { skip: isWorkerd }, () => {
   it("tracer.shutdown(deadline) is not held by an export a full batch started: every span is counted by then", () =>
     withReceiver(async (receiver) => {
       receiver.plan(...Array.from({ length: 6 }, () => ({ stall: true as const })));
-      // The default 10 s export timeout and 30 s exportTimeoutMs: the first export would hold
+      // The default 10 s export timeout and 30 s exportTimeoutMillis: the first export would hold
       // the shutdown (and the spans queued behind it) for that long.
       const exporter = createOtlpExporter({ endpoint: receiver.url });
       const tracer = new Tracer({
-        processors: [new BatchSpanProcessor(exporter, { maxBatchSize: 2 })],
+        processors: [new BatchSpanProcessor(exporter, { maxExportBatchSize: 2 })],
       });
       for (let i = 0; i < 6; i++) tracer.startSpan(`s${i}`).end();
       await delay(100); // the first batch is on the wire

@@ -57,7 +57,7 @@ describe("raw OtlpHttpExporter", () => {
       const exporter = new OtlpHttpExporter({
         endpoint: receiver.url,
         retry: FAST_RETRY,
-        outbox: new OtlpOutbox(storage, { initialBackoffMillis: 20 }),
+        outbox: new OtlpOutbox(storage, { initialDelayMillis: 20 }),
       });
       receiver.plan({ status: 503 }, { status: 503 });
       const spans = makeSpanBatch(3);

@@ -30,7 +30,7 @@ function options(
     endpoint: url,
     storage,
     retry: { initialDelayMillis: 5, maxDelayMillis: 20, maxAttempts: 2 },
-    outbox: { initialBackoffMillis: BACKOFF, maxBackoffMillis: 10 * BACKOFF },
+    outboxRetry: { initialDelayMillis: BACKOFF, maxDelayMillis: 10 * BACKOFF },
     timeoutMillis: 3000,
     ...extra,
   };
@@ -118,7 +118,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(
-        options(receiver.url, storage, { outbox: { initialBackoffMillis: 60_000 } }),
+        options(receiver.url, storage, { outboxRetry: { initialDelayMillis: 60_000 } }),
       );
       try {
         receiver.plan({ status: 503 }, { status: 503 });
@@ -184,7 +184,7 @@ describe("OTLP exporter outbox", { skip }, () => {
     withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(options(receiver.url, storage, {
-        outbox: { initialBackoffMillis: 1, maxAttempts: 1 },
+        outboxRetry: { initialDelayMillis: 1, maxAttempts: 1 },
       }));
       try {
         receiver.plan({ status: 400 }, { status: 400 });
@@ -226,7 +226,7 @@ describe("OTLP exporter outbox", { skip }, () => {
       withReceiver(async (receiver) => {
         const storage = new MemoryStorage({ outboxMaxEntries: 1 });
         const exporter = createOtlpExporter(
-          options(receiver.url, storage, { outbox: { initialBackoffMillis: 0 } }),
+          options(receiver.url, storage, { outboxRetry: { initialDelayMillis: 0 } }),
         );
         const [a, b, c] = ["a", "b", "c"].map((name) => makeSpanBatch(2, name));
         try {
@@ -266,7 +266,7 @@ describe("OTLP exporter outbox", { skip }, () => {
         },
       });
       const exporter = createOtlpExporter(
-        options(receiver.url, storage, { outbox: { initialBackoffMillis: 0, maxAttempts: 1 } }),
+        options(receiver.url, storage, { outboxRetry: { initialDelayMillis: 0, maxAttempts: 1 } }),
       );
       const [a, b, c] = ["a", "b", "c"].map((name) => makeSpanBatch(2, name));
       try {
@@ -359,9 +359,9 @@ describe("OTLP exporter outbox", { skip }, () => {
       }));
   }
 
-  it("parks again in a drop-newest outbox full of an old endpoint's expired batches", () =>
+  it("parks again in a newest-dropping outbox full of an old endpoint's expired batches", () =>
     withReceiver(async (receiver) => {
-      const storage = new MemoryStorage({ outboxMaxEntries: 1, outboxPolicy: "drop-newest" });
+      const storage = new MemoryStorage({ outboxMaxEntries: 1, outboxDropPolicy: "newest" });
       const old = Date.now() - 8 * 24 * 60 * 60 * 1000;
       const parked = await storage.outbox.enqueue({
         body: new Uint8Array([1]),
@@ -395,7 +395,7 @@ describe("OTLP exporter outbox", { skip }, () => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(
         options(receiver.url, storage, {
-          outbox: { initialBackoffMillis: BACKOFF, maxDeliveriesPerDrain: 2 },
+          outboxRetry: { initialDelayMillis: BACKOFF, maxDeliveriesPerDrain: 2 },
         }),
       );
       try {
@@ -496,7 +496,7 @@ describe("OTLP exporter outbox, an enqueue evicting what a drain holds", () => {
       protocol: "http/json",
       compression: "none",
       retry: { maxAttempts: 1 },
-      outbox: { initialBackoffMillis: 0 },
+      outboxRetry: { initialDelayMillis: 0 },
       timeoutMillis: 5000,
     });
     const drainer = createOtlpExporter(settings);

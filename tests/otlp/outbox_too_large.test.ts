@@ -53,7 +53,7 @@ function options(
     storage,
     compression: "none",
     retry: { maxAttempts: 1 },
-    outbox: { initialBackoffMillis: 0 },
+    outboxRetry: { initialDelayMillis: 0 },
     timeoutMillis: 5000,
     ...extra,
   };
@@ -114,7 +114,7 @@ describe("an outbox entry refused as too large (413) on redelivery", { skip: isW
     const receiver = await OtlpReceiver.start();
     const storage = new MemoryStorage();
     const exporter = createOtlpExporter(options(receiver.url, storage, {
-      outbox: { initialBackoffMillis: BACKOFF },
+      outboxRetry: { initialDelayMillis: BACKOFF },
     }));
     try {
       await withDiagnostics(async (list) => {
@@ -255,7 +255,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
     const stub = new LimitedReceiver(true);
     const storage = new MemoryStorage();
     const exporter = createOtlpExporter(
-      stub.options(storage, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 2 } }),
+      stub.options(storage, { outboxRetry: { initialDelayMillis: 0, maxDeliveriesPerDrain: 2 } }),
     );
     await withDiagnostics(async () => {
       const spans = bulkySpans(24, 300);
@@ -281,7 +281,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
   it("two drainers of a shared outbox send each span once", async () => {
     const stub = new LimitedReceiver(true, 3);
     const storage = new MemoryStorage();
-    const settings = { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 2 } };
+    const settings = { outboxRetry: { initialDelayMillis: 0, maxDeliveriesPerDrain: 2 } };
     const a = createOtlpExporter(stub.options(storage, settings));
     const b = createOtlpExporter(stub.options(storage, settings));
     await withDiagnostics(async () => {
@@ -303,9 +303,9 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
     await b.shutdown();
   });
 
-  for (const policy of ["drop-oldest", "drop-newest"] as const) {
+  for (const policy of ["oldest", "newest"] as const) {
     it(`needs no room for the halves: an outbox at its entry bound loses no other batch (${policy})`, async () => {
-      const memory = new MemoryStorage({ outboxMaxEntries: 3, outboxPolicy: policy });
+      const memory = new MemoryStorage({ outboxMaxEntries: 3, outboxDropPolicy: policy });
       const enqueued: number[] = [];
       const storage = withEnqueue(memory, (own, input) => {
         enqueued.push(input.spanCount);
@@ -341,7 +341,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
     );
     const stub = new LimitedReceiver(true);
     const exporter = createOtlpExporter(
-      stub.options(storage, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 1 } }),
+      stub.options(storage, { outboxRetry: { initialDelayMillis: 0, maxDeliveriesPerDrain: 1 } }),
     );
     await withDiagnostics(async () => {
       const spans = bulkySpans(24, 300);
@@ -374,7 +374,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
         : own(input));
     const stub = new LimitedReceiver(true);
     const exporter = createOtlpExporter(
-      stub.options(storage, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 2 } }),
+      stub.options(storage, { outboxRetry: { initialDelayMillis: 0, maxDeliveriesPerDrain: 2 } }),
     );
     await withDiagnostics(async (list) => {
       const spans = bulkySpans(24, 300);
@@ -400,7 +400,7 @@ describe("an outbox entry refused as too large (413) on redelivery (fetch stub)"
     const memory = new MemoryStorage({ outboxMaxEntries: 3 });
     const stub = new LimitedReceiver(true);
     const exporter = createOtlpExporter(
-      stub.options(memory, { outbox: { initialBackoffMillis: 0, maxDeliveriesPerDrain: 3 } }),
+      stub.options(memory, { outboxRetry: { initialDelayMillis: 0, maxDeliveriesPerDrain: 3 } }),
     );
     await withDiagnostics(async () => {
       const [e, f, g] = [bulkySpans(4, 300, "e"), bulkySpans(1, 300, "f"), bulkySpans(1, 300, "g")];

@@ -74,7 +74,7 @@ describe("exporters read a bounded part of a response body", { skip: isWorkerd }
       const exporter = new BackendSpanExporter({
         endpoint: server.url,
         apiKey: "sk-test-key-123456",
-        requestTimeoutMs: 20_000,
+        attemptTimeoutMillis: 20_000,
         env: () => undefined,
       });
       const started = Date.now();

@@ -33,7 +33,7 @@ describe("OTLP exporter and the API key", { skip: isWorkerd }, () => {
         apiKey: API_KEY,
         storage,
         retry: { initialDelayMillis: 5, maxDelayMillis: 10, maxAttempts: 2 },
-        outbox: { initialBackoffMillis: 20 },
+        outboxRetry: { initialDelayMillis: 20 },
         timeoutMillis: 3000,
       });
     const exporter = make();

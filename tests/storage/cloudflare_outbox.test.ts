@@ -236,7 +236,7 @@ describe("Cloudflare outbox: several drainers", () => {
     const storage = new DurableObjectStubStorage(new FakeDurableObjectNamespace());
     for (let i = 0; i < 3; i++) await storage.outbox.enqueue(entry(OURS));
     const unhealthy: SendResult = { ok: false, retryable: true, attempts: 1, reason: "http_503" };
-    const options = { initialBackoffMillis: 600_000 };
+    const options = { initialDelayMillis: 600_000 };
     const first = await drain(storage.outbox, options, { leaseOwner: "me" }, unhealthy);
     assert.equal(first.delivered.length, 1, "a retryable failure ends the drain");
     assert.equal(
@@ -249,9 +249,9 @@ describe("Cloudflare outbox: several drainers", () => {
 });
 
 describe("Cloudflare outbox: entries nobody drains any more", () => {
-  it("expire by age, so a drop-newest outbox full of them accepts new batches again", async () => {
+  it("expire by age, so a newest-dropping outbox full of them accepts new batches again", async () => {
     const kv = new FakeKVNamespace();
-    const bounds = { outboxMaxEntries: 3, outboxPolicy: "drop-newest" } as const;
+    const bounds = { outboxMaxEntries: 3, outboxDropPolicy: "newest" } as const;
     // Parked by an earlier deployment (that kept entries 30 days) for an endpoint gone since.
     const before = new KvStorage(kv, { ...bounds, outboxMaxAgeMillis: 30 * DAY });
     const storage = new KvStorage(kv, bounds);

@@ -103,6 +103,6 @@ describe("MemoryStorage bounds", () => {
       );
     }
     // deno-lint-ignore no-explicit-any
-    assert.throws(() => new MemoryStorage({ outboxPolicy: "drop-random" as any }), TracerError);
+    assert.throws(() => new MemoryStorage({ outboxDropPolicy: "drop-random" as any }), TracerError);
   });
 });

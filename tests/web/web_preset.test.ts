@@ -278,7 +278,7 @@ describe("web preset", () => {
         fetch,
         protocol: "http/json",
         retry: { maxAttempts: 2, initialDelayMillis: 1, maxDelayMillis: 1 },
-        outbox: { initialBackoffMillis: 20 },
+        outboxRetry: { initialDelayMillis: 20 },
       },
     });
     endClicks(tracing.tracer, 600);

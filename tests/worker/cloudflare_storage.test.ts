@@ -305,10 +305,10 @@ describe("cloudflareStorage()", () => {
   });
 
   it("the preset's memory storage asks drains for 16 deliveries at most (each is a subrequest)", () => {
-    assert.equal(cloudflareStorage().outbox.deliveriesPerDrain, 16);
-    assert.equal(workerParts().storage(undefined).outbox.deliveriesPerDrain, 16);
+    assert.equal(cloudflareStorage().outbox.maxDeliveriesPerDrain, 16);
+    assert.equal(workerParts().storage(undefined).outbox.maxDeliveriesPerDrain, 16);
     assert.equal(
-      cloudflareStorage({ deliveriesPerDrain: 4 } as never).outbox.deliveriesPerDrain,
+      cloudflareStorage({ maxDeliveriesPerDrain: 4 } as never).outbox.maxDeliveriesPerDrain,
       4,
     );
   });

@@ -50,7 +50,7 @@ describe("cloudflareStorage() without bindings", () => {
     assert.equal(stats.blobBytes, 4 * MiB);
     assert.equal(stats.droppedBlobs, 2);
     assert.equal(await storage.outbox.bytes(), 4 * MiB);
-    assert.equal(storage.outbox.deliveriesPerDrain, 16);
+    assert.equal(storage.outbox.maxDeliveriesPerDrain, 16);
     assert.equal((await storage.readLines(["p", "spans.jsonl"])).length, 4, "the newest remain");
   });
 
@@ -75,12 +75,12 @@ describe("cloudflareStorage() without bindings", () => {
 
 describe("workerMemoryStorage()", () => {
   it("applies the Workers defaults only where no bound is given", async () => {
-    const storage = workerMemoryStorage({ maxBlobBytes: 1 * MiB, deliveriesPerDrain: 4 });
+    const storage = workerMemoryStorage({ maxBlobBytes: 1 * MiB, maxDeliveriesPerDrain: 4 });
     await captureDiagnostics(() => fill(storage));
     assert.equal(storage.stats().lineBytes, 4 * MiB);
     assert.equal(storage.stats().blobBytes, 1 * MiB);
     assert.equal(await storage.outbox.bytes(), 4 * MiB);
-    assert.equal(storage.outbox.deliveriesPerDrain, 4);
+    assert.equal(storage.outbox.maxDeliveriesPerDrain, 4);
   });
 });
 
