@@ -1,8 +1,12 @@
 // What the types promise users, checked by `deno check` (the test command's static checks) through
-// `@ts-expect-error` lines, and at run time: `withSpan` without a function does not compile, and a
-// `task()` around a method keeps its `this` type, so calling it detached does not compile.
+// `@ts-expect-error` lines, and at run time: `withSpan` without a function does not compile, a
+// `task()` around a method keeps its `this` type, so calling it detached does not compile, and the
+// exporters' `forceFlush` and `shutdown` take a limit as a bare number or as `{ deadline }`.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import type { OtlpHttpExporter } from "../src/exporter/otlp_http.ts";
+import type { WebSocketSpanExporter } from "../src/exporter/websocket.ts";
+import { RedactingExporter } from "../src/redact/redacting_exporter.ts";
 import { task } from "../src/task/task_fn.ts";
 import { Tracer } from "../src/tracer.ts";
 
@@ -31,5 +35,22 @@ describe("API types", () => {
       detached("ada");
     };
     assert.equal(typeof callDetached, "function");
+  });
+
+  it("exporters' forceFlush and shutdown take a timeout or a deadline, bare or as options", () => {
+    // Compiled but never run: the exporters would connect.
+    const limits = (exporter: OtlpHttpExporter | WebSocketSpanExporter | RedactingExporter) => {
+      void exporter.forceFlush(5000);
+      void exporter.forceFlush({ deadline: Date.now() + 5000 });
+      void exporter.shutdown(5000);
+      void exporter.shutdown({ deadline: 5000 });
+      // @ts-expect-error: a limit is a number of ms, not a string.
+      void exporter.shutdown("5s");
+    };
+    assert.equal(typeof limits, "function");
+    assert.equal(
+      typeof new RedactingExporter({ export: () => Promise.reject() }).shutdown,
+      "function",
+    );
   });
 });

@@ -24,6 +24,7 @@ import { addDropped, droppedTotal, emptyReport } from "../processor/report.ts";
 import type { ExportOptions, SpanExporter } from "../processor/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 import { flatSpanLine } from "./flat_span.ts";
+import { flushDeadline } from "./_flush_limit.ts";
 import { ReconnectingSocket } from "./_reconnecting_socket.ts";
 import { websocketSettings, type WebSocketSpanExporterOptions } from "./_websocket_config.ts";
 import { type Batch, settleBatch } from "./_ws_batch.ts";
@@ -169,22 +170,23 @@ export class WebSocketSpanExporter implements SpanExporter {
 
   /**
    * Waits until no span waits for a connection and the socket has written out everything sent
-   * on it (its `bufferedAmount` is 0), at most until `options.deadline`: after it, a program may
-   * exit without losing what it exported (unless the server does not read it).
+   * on it (its `bufferedAmount` is 0), at most until the limit: after it, a program may exit
+   * without losing what it exported (unless the server does not read it).
    *
-   * @param options Deadline.
+   * @param limit A timeout in ms (below 10^12) or an epoch-ms deadline, bare or as `{ deadline }`
+   *   (as the processors pass it); none sets no deadline.
    * @returns An empty report (the exports report their spans).
    */
-  async forceFlush(options: ExportOptions = {}): Promise<FlushReport> {
-    const deadline = numberAtLeast(options.deadline, 0, Infinity);
+  async forceFlush(limit?: ExportOptions | number): Promise<FlushReport> {
+    const deadline = flushDeadline(limit);
     await this.#queue.whenDrained(deadline);
     await this.#inFlight.whenWritten(deadline);
     return emptyReport();
   }
 
   /**
-   * Stops accepting spans (later ones are dropped, `shutdown`), waits until `options.deadline`
-   * for queued spans to be sent (dropping the rest, `shutdown`) and for the socket to write out
+   * Stops accepting spans (later ones are dropped, `shutdown`), waits until the limit
+   * (`shutdown(5000)`: 5 s) for queued spans to be sent (dropping the rest, `shutdown`) and for the socket to write out
    * what was sent, then closes the connection, ending it at once (`ws`'s `terminate()`) if the
    * close has not finished by the deadline or within the connect timeout, whichever comes first.
    * What the socket still holds unsent then is lost: its spans are dropped (`shutdown`) and it is
@@ -193,11 +195,12 @@ export class WebSocketSpanExporter implements SpanExporter {
    * cannot be ended: this still returns by then, but the connection keeps the process running
    * until the server or the OS closes it. Idempotent.
    *
-   * @param options Deadline.
+   * @param limit A timeout in ms (below 10^12) or an epoch-ms deadline, bare or as `{ deadline }`
+   *   (as the processors pass it); none sets no deadline.
    */
-  async shutdown(options: ExportOptions = {}): Promise<void> {
+  async shutdown(limit?: ExportOptions | number): Promise<void> {
     this.#shutdown = true;
-    const deadline = numberAtLeast(options.deadline, 0, Infinity);
+    const deadline = flushDeadline(limit);
     await this.#queue.whenDrained(deadline);
     this.#failQueue("shutdown");
     await this.#inFlight.whenWritten(deadline);

@@ -16,6 +16,7 @@ import type {
 } from "../types.ts";
 import { report } from "../diagnostics.ts";
 import { emptyReport } from "../processor/report.ts";
+import { flushOptions } from "../exporter/_flush_limit.ts";
 import { getRedactionPolicy } from "./global.ts";
 import type { RedactionPolicy } from "./policy.ts";
 import { scannedErrorLength, scannedErrorText } from "./truncate.ts";
@@ -327,22 +328,25 @@ export class RedactingExporter implements SpanExporter {
   }
 
   /**
-   * Forwards to the wrapped exporter's `forceFlush`, if it has one.
+   * Forwards to the wrapped exporter's `forceFlush`, if it has one, with the limit as options
+   * whose `deadline` is in epoch ms (what every {@linkcode SpanExporter} reads).
    *
-   * @param options Abort signal and deadline.
+   * @param limit A timeout in ms (below 10^12) or an epoch-ms deadline, bare or as `{ deadline }`
+   *   (with an abort signal, as the processors pass it).
    * @returns The wrapped exporter's report, or an empty one.
    */
-  forceFlush(options?: ExportOptions): Promise<FlushReport> {
-    return this.#inner.forceFlush?.(options) ?? Promise.resolve(emptyReport());
+  forceFlush(limit?: ExportOptions | number): Promise<FlushReport> {
+    return this.#inner.forceFlush?.(flushOptions(limit)) ?? Promise.resolve(emptyReport());
   }
 
   /**
-   * Forwards to the wrapped exporter's `shutdown`, if it has one.
+   * Forwards to the wrapped exporter's `shutdown`, if it has one, with the limit as for
+   * {@linkcode RedactingExporter.forceFlush}: `shutdown(5000)` gives it 5 s.
    *
-   * @param options Abort signal and deadline.
+   * @param limit A timeout in ms (below 10^12) or an epoch-ms deadline, bare or as `{ deadline }`.
    * @returns When the wrapped exporter has shut down.
    */
-  shutdown(options?: ExportOptions): Promise<void> {
-    return this.#inner.shutdown?.(options) ?? Promise.resolve();
+  shutdown(limit?: ExportOptions | number): Promise<void> {
+    return this.#inner.shutdown?.(flushOptions(limit)) ?? Promise.resolve();
   }
 }
