@@ -93,8 +93,15 @@ export class Span implements SpanRecord {
   declare readonly label: string;
   /** The cleaned, de-duplicated tags. */
   declare readonly tags: readonly string[];
-  /** The recorded exception, if any. */
-  declare readonly exception: unknown;
+  /**
+   * The last exception recorded, as its `exception` event's attributes: `exception.type`,
+   * `exception.message` and (when the thrown value had one) `exception.stacktrace`, cut to the
+   * attribute value length limit as on the event; undefined when none was recorded. It is plain
+   * data, never the thrown value: an ended span waits in export queues, where a live error (and
+   * the request, response or buffers it references) would stay in memory uncounted. A task
+   * (`TaskSpan`) keeps the thrown value itself for `exception` and `raiseIfFailed()`.
+   */
+  declare readonly exception: Readonly<Attributes> | undefined;
 
   #pipeline: SpanPipeline;
   #described: boolean;
@@ -356,7 +363,8 @@ export class Span implements SpanRecord {
 
   /**
    * Records an exception: status `ERROR` with the message, and an `exception` event with
-   * `exception.type`, `exception.message` and `exception.stacktrace`.
+   * `exception.type`, `exception.message` and `exception.stacktrace` (also kept as
+   * {@linkcode Span.exception}; the thrown value itself is not kept).
    *
    * @param error The thrown value.
    * @param time When it happened; now by default.
@@ -364,7 +372,6 @@ export class Span implements SpanRecord {
    */
   recordException(error: unknown, time?: TimeInput): this {
     if (this.#ended("recordException")) return this;
-    (this as Writable).exception = error ?? "undefined";
     let type: unknown = typeof error;
     let message: unknown = error;
     let stack: unknown;
@@ -377,11 +384,20 @@ export class Span implements SpanRecord {
       // A hostile error object (throwing getters, a revoked proxy): record what was read.
     }
     const text = safeString(message);
-    this.addEvent("exception", {
-      "exception.type": type,
-      "exception.message": text,
-      "exception.stacktrace": stack,
-    }, time);
+    // Plain data only: the span keeps no reference to the thrown value.
+    this.addEvent(
+      "exception",
+      (this as Writable).exception = copyAttributes(
+        {
+          "exception.type": type,
+          "exception.message": text,
+          "exception.stacktrace": stack,
+        },
+        3,
+        this.#pipeline.limits.attributeValueLengthLimit,
+      ),
+      time,
+    );
     if (this.status.code !== "OK") (this as Writable).status = { code: "ERROR", message: text };
     return this;
   }

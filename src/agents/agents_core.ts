@@ -117,7 +117,9 @@ function copyData(span: AgentsCoreSpanLike): SpanData {
  * remembered, not their data). A span of a trace that this processor never saw start (registered
  * mid-run) gets an implicit trace named `agents-core`, which ends when its last open span ends.
  * When `maxOpenSpans` traces and spans are open (traces whose `onTraceEnd` never came), the
- * oldest open trace is ended with its spans, marked with `tracelet.agents.evicted`, to make room.
+ * oldest open trace is ended with its spans, marked with `tracelet.agents.evicted`, to make room
+ * (counted in `evicted`, and reported as `agents_core_evicted` once until no more than half of
+ * `maxOpenSpans` are open again).
  * While tracing is disabled (`setTracingDisabled(true)`, `OPENAI_AGENTS_DISABLE_TRACING`), no new
  * trace or span is recorded; those already open still finish. `forceFlush` and `shutdown` flush
  * the tracer within their timeout (in ms, or an epoch-ms deadline).
@@ -147,6 +149,8 @@ export class TraceletAgentsProcessor {
   /** Stand-ins of recently ended spans, oldest first (at most {@linkcode ENDED_SPANS}). */
   readonly #endedSpans = new Map<string, EndedSpan>();
   #evicted = 0;
+  /** Evicting since no more than half of `maxOpenSpans` were last open (reported once). */
+  #evicting = false;
 
   /**
    * Creates the processor; register it with `setTraceProcessors` or `addTraceProcessor`.
@@ -170,19 +174,26 @@ export class TraceletAgentsProcessor {
 
   /**
    * Makes room for one more trace or span when `maxOpenSpans` are open: ends the oldest open
-   * trace (else the spans still open in the oldest ended trace) as incomplete.
+   * trace (else the spans still open in the oldest ended trace) as incomplete. Reported once per
+   * episode: until no more than half of `maxOpenSpans` are open again.
    */
   #makeRoom(): void {
+    if (this.#traces.size + this.#spans.size <= this.#maxOpenSpans / 2) this.#evicting = false;
     while (this.#traces.size + this.#spans.size >= this.#maxOpenSpans) {
       const oldest = this.#traces.keys().next().value ?? this.#spansOf.keys().next().value;
       if (oldest === undefined) return;
       this.#evicted++;
-      report(
-        "warn",
-        "agents_core_evicted",
-        `${this.#maxOpenSpans} @openai/agents-core traces and spans are open: the oldest trace is ` +
-          "ended as incomplete (did its onTraceEnd never come?)",
-      );
+      if (!this.#evicting) {
+        this.#evicting = true;
+        report(
+          "warn",
+          "agents_core_evicted",
+          `${this.#maxOpenSpans} @openai/agents-core traces and spans are open: the oldest trace ` +
+            `is ended as incomplete (did its onTraceEnd never come?); ${this.#evicted} evicted so ` +
+            "far (TraceletAgentsProcessor.evicted), not reported again until at most half as " +
+            "many have been open",
+        );
+      }
       this.#traces.get(oldest)?.span?.setAttribute(AGENT_TRACE_EVICTED, true);
       this.#closeTrace(oldest);
     }

@@ -21,6 +21,7 @@ import { settlesWithin } from "../settles_within.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { AbortGroup } from "./_abort_group.ts";
 import { attemptBackendPost, isRejection } from "./_backend_attempt.ts";
+import { checkBackendEndpoint, endpointSecrets } from "./_backend_endpoint.ts";
 import { groupRecords, nonBlank, type RecordRules } from "./_backend_records.ts";
 import { getTracingExportApiKey } from "./provider.ts";
 
@@ -59,7 +60,10 @@ export interface BackendSpanExporterOptions {
   organization?: string | undefined;
   /** Sent as `OpenAI-Project`. Default: the `OPENAI_PROJECT_ID` environment variable. */
   project?: string | undefined;
-  /** Where records are posted. Default {@linkcode OPENAI_TRACES_ENDPOINT}. */
+  /**
+   * Where records are posted: an http(s) URL without a user name or password. Its query string
+   * is never shown in diagnostics. Default {@linkcode OPENAI_TRACES_ENDPOINT}.
+   */
   endpoint?: string | undefined;
   /**
    * Attempts per request, the first included (3xx and 4xx answers are never retried); 0 also
@@ -133,8 +137,8 @@ function isOfficialEndpoint(endpoint: string): boolean {
  * ignores its signal and never settles. The exporter holds no `AbortController` between exports,
  * so one made at a Worker's global scope, or in one request and used in the next, works on
  * Cloudflare Workers. `export()` never rejects;
- * problems are reported through diagnostics (at most once a minute per code), with every key
- * replaced by `[REDACTED]`.
+ * problems are reported through diagnostics (at most once a minute per code), with every key, and
+ * the endpoint's query string, replaced by `[REDACTED]`.
  *
  * @example
  * ```ts
@@ -168,24 +172,20 @@ export class BackendSpanExporter {
   readonly #posts = new Set<Promise<void>>();
   /** Set by `shutdown()`: no request starts after it. */
   #closing = false;
-  /** Reports at most once a minute per code, with every key masked. */
-  readonly #warn: Warn = throttledWarner([]);
+  /** Reports at most once a minute per code, with every key and the endpoint's query masked. */
+  readonly #warn: Warn;
 
   /**
    * Creates an exporter.
    *
    * @param options Key, endpoint, retry and transport settings.
-   * @throws {TracerError} `INVALID_CONFIG` when `endpoint` is not an http(s) URL;
+   * @throws {TracerError} `INVALID_CONFIG` when `endpoint` is not an http(s) URL, or contains a
+   *   user name or password (the message shows neither, nor the query string);
    *   `WRONG_RUNTIME` when there is no `fetch`.
    */
   constructor(options: BackendSpanExporterOptions = {}) {
     const endpoint = nonBlank(options.endpoint) ?? OPENAI_TRACES_ENDPOINT;
-    if (!/^https?:\/\/[^/]/i.test(endpoint)) {
-      throw new TracerError(
-        "INVALID_CONFIG",
-        `Cannot create BackendSpanExporter: endpoint must be an http(s) URL: ${endpoint}`,
-      );
-    }
+    checkBackendEndpoint(endpoint);
     const fetcher = options.fetch ?? (typeof fetch === "function" ? fetch.bind(globalThis) : null);
     if (typeof fetcher !== "function") {
       throw new TracerError(
@@ -194,6 +194,7 @@ export class BackendSpanExporter {
       );
     }
     this.endpoint = endpoint;
+    this.#warn = throttledWarner(endpointSecrets(endpoint));
     this.#apiKey = nonBlank(options.apiKey);
     this.#organization = nonBlank(options.organization);
     this.#project = nonBlank(options.project);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { runDetached } from "../context/run_detached.ts";
 import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
@@ -12,9 +13,11 @@ import { Fifo } from "../fifo.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
 import type { TimerHandle } from "../processor/_timer.ts";
+import { addDropped, emptyReport } from "../processor/report.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { runtimeKey } from "../runtime/_globals.ts";
 import { settlesWithin } from "../settles_within.ts";
+import type { FlushReport } from "../types.ts";
 import { AbortGroup } from "./_abort_group.ts";
 import { estimateItemBytes } from "./_item_bytes.ts";
 import { noteQueuedRedaction } from "./_queued_policy.ts";
@@ -115,8 +118,9 @@ export function deliveredBy(processor: unknown): number {
  * Queues traces (on start) and spans (on end) and exports them in batches: after
  * `scheduleDelay`, as soon as `exportTriggerRatio` of the queue is filled, on `forceFlush()`
  * and on `shutdown()`. A trace is therefore exported before its spans. The queue is bounded, by
- * item count and by estimated bytes: when it is full the new item is dropped (reported once as
- * `agent_queue_full` until the queue drains).
+ * item count and by estimated bytes: when it is full the new item is dropped, counted in
+ * {@linkcode BatchTraceProcessor.dropped} (`queue_full`) and reported once as `agent_queue_full`
+ * until the queue drains, with the count so far.
  * Exports run one at a time; an exporter that throws loses only its batch (reported as
  * `agent_export_failed`). An export still unsettled half a second past its deadline (the flush's
  * or shutdown's, else `exportTimeoutMillis` after it started), such as one whose exporter ignores
@@ -124,7 +128,8 @@ export function deliveredBy(processor: unknown): number {
  * batch is not counted as delivered though a slow exporter may still deliver it. `forceFlush` and
  * `shutdown` take a timeout in ms, or an epoch-ms deadline (10^12 or more). The processor holds
  * no `AbortController` between exports, so it can be made at a Worker's global scope and used
- * from every request.
+ * from every request. Its timer and exports run outside the context of the span that queued an
+ * item, so they never keep that span (nor its trace's values) alive.
  *
  * @example
  * ```ts
@@ -159,7 +164,10 @@ export class BatchTraceProcessor implements TracingProcessor {
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
+  /** Dropping since the queue was last drained below its bounds (reported once). */
   #dropping = false;
+  /** Items dropped, by reason in `dropped` (the core `BatchSpanProcessor`'s reasons). */
+  readonly #drops: FlushReport = emptyReport();
   #closed = false;
   #shutdown: Promise<void> | undefined;
 
@@ -200,6 +208,16 @@ export class BatchTraceProcessor implements TracingProcessor {
   /** Estimated bytes of the traces and spans waiting to be exported (at most `maxQueueBytes`). */
   get queueBytes(): number {
     return this.#queueBytes;
+  }
+
+  /**
+   * Traces and spans dropped since the processor was created, by reason, as the core
+   * `BatchSpanProcessor` counts spans in its `FlushReport`: `queue_full` (the queue was full),
+   * `shutdown` (queued after `shutdown()` began), `deadline` (still queued at the shutdown
+   * deadline). A reason appears once something was dropped for it.
+   */
+  get dropped(): Readonly<Record<string, number>> {
+    return { ...this.#drops.dropped };
   }
 
   /**
@@ -276,7 +294,8 @@ export class BatchTraceProcessor implements TracingProcessor {
    * @returns Resolves when done, at the deadline at the latest.
    */
   shutdown(timeout?: number): Promise<void> {
-    return this.#shutdown ??= (async () => {
+    // Kept for later calls: made outside the caller's context, so it does not keep it alive.
+    return this.#shutdown ??= runDetached(async () => {
       this.#closed = true;
       this.#clearTimer();
       // A deadline that is not a number (NaN, a string) means none, as a bad option does.
@@ -294,23 +313,30 @@ export class BatchTraceProcessor implements TracingProcessor {
       this.#sizes.clear();
       this.#queueBytes = 0;
       if (left > 0) {
+        addDropped(this.#drops, "deadline", left);
         report(
           "warn",
           "agent_queue_dropped",
           `${left} traces and spans were not exported before the shutdown deadline: dropped`,
         );
       }
-    })();
+    });
   }
 
   #add(item: TraceView | SpanView): void {
-    if (this.#closed) return;
+    if (this.#closed) return addDropped(this.#drops, "shutdown", 1);
     const room = this.#maxQueueBytes - this.#queueBytes;
     const size = this.queueLength < this.#maxQueueSize ? estimateItemBytes(item, room) : Infinity;
     if (size > room) {
+      addDropped(this.#drops, "queue_full", 1);
       if (!this.#dropping) {
         this.#dropping = true;
-        report("warn", "agent_queue_full", "Trace queue is full: dropping new traces and spans");
+        report(
+          "warn",
+          "agent_queue_full",
+          "Trace queue is full: dropping new traces and spans until it drains " +
+            `(${this.#drops.dropped.queue_full} dropped so far, counted in BatchTraceProcessor.dropped)`,
+        );
       }
       return;
     }
@@ -336,10 +362,12 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   #arm(): void {
     if (this.#timers && this.#timer === undefined && this.queueLength > 0 && !this.#closed) {
-      this.#timer = setBackgroundTimer(() => {
-        this.#timer = undefined;
-        void this.#drain();
-      }, this.#scheduleDelay);
+      this.#timer = runDetached(() =>
+        setBackgroundTimer(() => {
+          this.#timer = undefined;
+          void this.#drain();
+        }, this.#scheduleDelay)
+      );
     }
   }
 
@@ -350,27 +378,31 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   /**
    * After any export in progress, exports in batches the items queued when it starts (not those
-   * arriving meanwhile, so it ends under a steady stream) until the deadline. Never rejects.
+   * arriving meanwhile, so it ends under a steady stream) until the deadline. Never rejects. The
+   * chain is kept between drains: it is made outside the caller's context, which it would
+   * otherwise keep alive (the span that queued an item, and everything reachable from it).
    */
   #drain(deadline?: number): Promise<void> {
-    return this.#running = this.#running.then(async () => {
-      this.#exportQueued = false;
-      let sent = 0;
-      for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
-        if (deadline !== undefined && Date.now() >= deadline) break;
-        const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
-        for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
-        left -= batch.length;
-        if (await this.#export(batch, deadline)) sent += batch.length;
-      }
-      if (deadline === undefined || Date.now() < deadline) {
-        delivered.set(this, deliveredBy(this) + sent);
-      }
-      if (this.queueLength < this.#maxQueueSize && this.#queueBytes < this.#maxQueueBytes) {
-        this.#dropping = false;
-      }
-      this.#arm();
-    });
+    return this.#running = runDetached(() =>
+      this.#running.then(async () => {
+        this.#exportQueued = false;
+        let sent = 0;
+        for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
+          if (deadline !== undefined && Date.now() >= deadline) break;
+          const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
+          for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
+          left -= batch.length;
+          if (await this.#export(batch, deadline)) sent += batch.length;
+        }
+        if (deadline === undefined || Date.now() < deadline) {
+          delivered.set(this, deliveredBy(this) + sent);
+        }
+        if (this.queueLength < this.#maxQueueSize && this.#queueBytes < this.#maxQueueBytes) {
+          this.#dropping = false;
+        }
+        this.#arm();
+      })
+    );
   }
 
   /**

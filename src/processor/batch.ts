@@ -1,10 +1,13 @@
 /**
  * The batch processor: a bounded queue (by span count and estimated bytes) that exports in
  * batches when a batch fills up, when the schedule delay passes, on `forceFlush()` and on
- * `shutdown()`. Timers never keep a process alive and can be switched off (Workers).
+ * `shutdown()`. Timers never keep a process alive and can be switched off (Workers). The timer, the
+ * export chain and the memoized shutdown are made in the root context, so an idle processor keeps
+ * no caller's context (the spans in it, a finished run's task tree) alive.
  *
  * @module
  */
+import { runDetached } from "../context/run_detached.ts";
 import { toDeadline } from "../deadline.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
@@ -220,10 +223,12 @@ export class BatchSpanProcessor implements SpanProcessor {
 
   #arm(): void {
     if (this.#timers && !this.#timer && this.#queue.length && !this.#shutdown) {
-      this.#timer = setBackgroundTimer(() => {
-        this.#timer = undefined;
-        void this.#drain(1);
-      }, this.#delayMs);
+      this.#timer = runDetached(() =>
+        setBackgroundTimer(() => {
+          this.#timer = undefined;
+          void this.#drain(1);
+        }, this.#delayMs)
+      );
     }
   }
 
@@ -237,30 +242,35 @@ export class BatchSpanProcessor implements SpanProcessor {
    * signal), and parks or counts it. Never rejects.
    */
   #drain(minimum: number, deadline?: number): Promise<void> {
-    return this.#running = this.#running.then(async () => {
-      this.#exportQueued = false; // this drain exports what is queued now; later spans queue one more
-      deadline ??= Date.now() + this.#timeoutMs;
-      // One per drain, never one read from another drain: workerd binds it to the request that
-      // made it, and touching it from another request throws. After a shutdown's deadline, each
-      // starts aborted.
-      const stop = this.#stop = new AbortController();
-      if (this.#closeBy < 0) stop.abort("deadline");
-      for (
-        let left = this.queueLength;
-        left > 0 && this.queueLength >= minimum && (this.#shutdown || Date.now() < deadline);
-      ) {
-        const batch = this.#batch = this.#take(this.#maxExportBatchSize);
-        left -= batch.length;
-        deadline = Math.max(deadline, this.#closeBy);
-        await this.#call(
-          "export",
-          () => this.#exporter.export(batch, { deadline, signal: stop.signal }),
-          batch,
-        );
-      }
-      this.#batch = [];
-      this.#arm();
-    });
+    // Outside the caller's context (see runDetached): the chain, its exports and the timer armed
+    // at its end would keep the span that ended (its task tree, its logged values) alive while
+    // the process idles.
+    return this.#running = runDetached(() =>
+      this.#running.then(async () => {
+        this.#exportQueued = false; // this drain exports what is queued now; later spans queue one more
+        deadline ??= Date.now() + this.#timeoutMs;
+        // One per drain, never one read from another drain: workerd binds it to the request that
+        // made it, and touching it from another request throws. After a shutdown's deadline, each
+        // starts aborted.
+        const stop = this.#stop = new AbortController();
+        if (this.#closeBy < 0) stop.abort("deadline");
+        for (
+          let left = this.queueLength;
+          left > 0 && this.queueLength >= minimum && (this.#shutdown || Date.now() < deadline);
+        ) {
+          const batch = this.#batch = this.#take(this.#maxExportBatchSize);
+          left -= batch.length;
+          deadline = Math.max(deadline, this.#closeBy);
+          await this.#call(
+            "export",
+            () => this.#exporter.export(batch, { deadline, signal: stop.signal }),
+            batch,
+          );
+        }
+        this.#batch = [];
+        this.#arm();
+      })
+    );
   }
 
   /**
@@ -355,11 +365,12 @@ export class BatchSpanProcessor implements SpanProcessor {
    * @returns The final flush report.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    return this.#shutdown ??= (async () => {
+    // Outside the caller's context (see runDetached): the memoized promise would keep it alive.
+    return this.#shutdown ??= runDetached(async () => {
       deadline = toDeadline(deadline);
       const result = await this.#flush(deadline, true);
       await this.#call("shutdown", () => this.#exporter.shutdown?.({ deadline }));
       return result;
-    })();
+    });
   }
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { runDetached } from "../context/run_detached.ts";
 import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
@@ -149,7 +150,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
    * @returns The final flush report (the same promise on every call).
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    this.#shutdown ??= (async () => {
+    // Outside the caller's context (see runDetached): the memoized promise would keep it alive.
+    this.#shutdown ??= runDetached(async () => {
       this.#closed = true;
       deadline = toDeadline(deadline);
       const result = await this.#flush(deadline, true);
@@ -159,7 +161,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
         report("error", "export_failed", "The exporter failed to shut down", error);
       }
       return result;
-    })();
+    });
     return this.#shutdown;
   }
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { runDetached } from "../context/run_detached.ts";
 import { toDeadline } from "../deadline.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
@@ -52,8 +53,10 @@ export type {
  *
  * Deciding before a trace is over errs toward keeping. Bounds never drop a span: past one, a trace
  * is decided early by the rule on what it has, and with the default rule a trace dropped so early
- * is kept from its first later failed span on. `shutdown` and {@linkcode TailSamplingProcessor.keepTrace} keep what is
- * buffered. The inner processor gets `onSpanEnd` (kept spans only), `forceFlush` and `shutdown`,
+ * is kept from its first later failed span on. Local roots of one trace running at once are known
+ * by span id up to `maxSpansPerTrace` more than the first; one starting past that is known by count
+ * only, and what the trace holds is decided then (`max_roots_per_trace`). `shutdown` and
+ * {@linkcode TailSamplingProcessor.keepTrace} keep what is buffered. The inner processor gets `onSpanEnd` (kept spans only), `forceFlush` and `shutdown`,
  * never `onSpanStart` or trace events. It sets no timers.
  *
  * @example
@@ -211,7 +214,16 @@ export class TailSamplingProcessor implements SpanProcessor {
     this.#starting = undefined;
     if (span.traceId !== trace.id || this.#traces.get(trace.id) !== trace) return;
     if (trace.rootId === undefined) trace.rootId = span.spanId;
-    else (trace.moreRoots ??= new Set()).add(span.spanId);
+    else if ((trace.moreRoots ??= new Set()).size < this.#maxSpansPerTrace) {
+      trace.moreRoots.add(span.spanId);
+    } else {
+      // `maxSpansPerTrace` more local roots of the trace run (never-ended ones under one remote
+      // parent grew the set without bound): this one is known by count only (its end is
+      // `onTraceEnd`'s, like a root whose start was not seen), and what the trace holds is
+      // decided now, as past the other bounds.
+      if (trace.buffer?.spans.length) this.#decide(trace.buffer, "max_roots_per_trace");
+      return;
+    }
     trace.knownRoots++;
     if (trace.buffer !== undefined) {
       trace.buffer.startedAt = Math.min(trace.buffer.startedAt, span.startTime);
@@ -443,7 +455,8 @@ export class TailSamplingProcessor implements SpanProcessor {
    *   resolves.
    */
   shutdown(deadline?: number): Promise<FlushReport> {
-    return this.#shutdown ??= this.#close(toDeadline(deadline));
+    // Outside the caller's context (see runDetached): the memoized promise would keep it alive.
+    return this.#shutdown ??= runDetached(() => this.#close(toDeadline(deadline)));
   }
 
   async #close(deadline?: number): Promise<FlushReport> {

@@ -81,7 +81,10 @@ export abstract class SpanFacade {
   get failed(): boolean {
     return this.span.failed;
   }
-  /** The recorded exception, if any. */
+  /**
+   * The recorded exception, if any (a task overrides this with the value as thrown; the span's is
+   * plain data: see {@linkcode Span.exception}).
+   */
   get exception(): unknown {
     return this.span.exception;
   }

@@ -98,8 +98,11 @@ export class TaskSpan extends TaskData<TaskSpan> {
   /** Child tasks that end once their writes settle: their end times and when they end. */
   readonly #ending = new Map<TaskSpan, { readonly time: number; readonly done: Promise<void> }>();
   #output: unknown;
-  /** The last exception recorded, as thrown (the span holds `null` as `"undefined"`). */
-  #thrown: { readonly value: unknown; readonly recorded: unknown } | undefined;
+  /**
+   * The last exception recorded through this task while it ran, as thrown. Only the task holds
+   * it: its span, queued for export after it ends, keeps plain data ({@linkcode Span.exception}).
+   */
+  #thrown: { readonly value: unknown } | undefined;
 
   /**
    * Wraps a started span as a task; prefer `taskSpan`, `run` or `task`.
@@ -152,19 +155,35 @@ export class TaskSpan extends TaskData<TaskSpan> {
   }
 
   /**
+   * The last exception recorded on this task while it ran (a `task()` call or callback body that
+   * threw, or `recordException(error)`), as it was thrown: the same object, `null` and `undefined`
+   * included (read `failed` to know whether one was recorded). One recorded on `task.span`
+   * directly is known only as that span's plain {@linkcode Span.exception}, returned then. The
+   * task keeps the thrown value (and what it references) for as long as the task itself is kept;
+   * its span, exported after the task ends, does not.
+   */
+  override get exception(): unknown {
+    return this.#thrown === undefined ? this.span.exception : this.#thrown.value;
+  }
+
+  /**
    * Rethrows the exception recorded on this task, if any (dreadnode's `raise_if_failed`): a
    * `task()` call or callback body that threw, or `recordException(error)`. A task marked failed
-   * only through `setStatus({ code: "ERROR" })` has no exception and does not throw.
+   * only through `setStatus({ code: "ERROR" })` has no exception and does not throw. An exception
+   * recorded on `task.span` directly (not through the task) is thrown as an `Error` rebuilt from
+   * the span's plain {@linkcode Span.exception} (its type as `name`, its message and stack).
    *
    * @throws The recorded exception, as it was thrown.
    */
   raiseIfFailed(): void {
-    const error = this.span.exception;
-    if (error === undefined) return;
-    // What the span holds, unless it is what this task recorded (a thrown `null` stays `null`).
-    throw this.#thrown !== undefined && this.#thrown.recorded === error
-      ? this.#thrown.value
-      : error;
+    if (this.#thrown !== undefined) throw this.#thrown.value;
+    const recorded = this.span.exception;
+    if (recorded === undefined) return;
+    const error = new Error(String(recorded["exception.message"]));
+    error.name = String(recorded["exception.type"]);
+    const stack = recorded["exception.stacktrace"];
+    if (typeof stack === "string") error.stack = stack;
+    throw error;
   }
 
   /**
@@ -177,7 +196,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
   override recordException(error: unknown): this {
     const active = this.span.active;
     super.recordException(error);
-    if (active) this.#thrown = { value: error, recorded: this.span.exception };
+    if (active) this.#thrown = { value: error };
     return this;
   }
 

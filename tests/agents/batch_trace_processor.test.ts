@@ -221,6 +221,12 @@ describe("BatchTraceProcessor", () => {
       await processor.forceFlush();
       assert.ok(Date.now() - started < 2000);
       assert.deepEqual(diagnostics.map((d) => d.code), ["agent_processor_timeout"]);
+      // Half a second later the export is given up on too: reported here, not in a later test.
+      while (diagnostics.length < 2 && Date.now() - started < 5000) await delay(20);
+      assert.deepEqual(diagnostics.map((d) => d.code), [
+        "agent_processor_timeout",
+        "agent_export_timeout",
+      ]);
     }));
 
   it("shutdown(timeout) aborts the export at the deadline and drops what is left", () =>
