@@ -2,13 +2,14 @@
  * The aggregation behind the trace analysis: event lines (design_research_agents' rules),
  * tracelet span lines (GenAI attributes) and artifact records, folded line by line into one
  * {@linkcode AnalysisReport}. Only counters, distinct ids and error texts, and the numbers that
- * latency summaries need are kept, never the lines themselves. Model, tool and workflow-step
- * statistics are counted by a {@linkcode Tally} per event family.
+ * latency summaries need are kept, never the lines themselves, and each of those within the
+ * bounds of {@linkcode AnalysisLimits}. Model, tool and workflow-step statistics are counted by a
+ * {@linkcode Tally} per event family.
  *
  * @module
  */
 import type { AnalysisReport, NamedSummary } from "./report.ts";
-import { asInt, summarize } from "./summary.ts";
+import { asInt } from "./summary.ts";
 import {
   buildSections,
   bump,
@@ -24,6 +25,12 @@ import { errorString, maskedErrorText } from "./_error_text.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { pythonText } from "./_python_str.ts";
+import { type AnalysisLimits, DEFAULT_LIMITS } from "./_limits.ts";
+import { DurationSample, type DurationSampleLimits, summarizeSamples } from "./_duration_sample.ts";
+import { TopTexts } from "./_top_texts.ts";
+import { DistinctCount } from "./_distinct_count.ts";
+import { RunStatuses } from "./_run_statuses.ts";
+import { estimateNotes } from "./_estimate_notes.ts";
 
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
 
@@ -40,23 +47,9 @@ function runIdOf(value: unknown): string | undefined {
 /** An event's type as DRA reads it (`str(event.get("event_type", "Unknown"))`). */
 const eventTypeOf = (value: unknown) => value === undefined ? "Unknown" : pythonText(value);
 
-function push(map: Map<string, number[]>, key: string, value: number): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
-}
-
-// Ties keep first-seen order (Python's stable sort, `Counter.most_common`).
-function topCounts(map: Map<string, number>, n: number): { error: string; count: number }[] {
-  return [...map.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([error, count]) => ({ error, count }));
-}
-
-function namedSummaries(values: Map<string, number[]>, n: number, tieByName: boolean) {
+function namedSummaries(values: Map<string, DurationSample>, n: number, tieByName: boolean) {
   return [...values.entries()]
-    .map(([name, list]): NamedSummary => ({ name, ...summarize(list) }))
+    .map(([name, sample]): NamedSummary => ({ name, ...summarizeSamples([sample]) }))
     .sort((a, b) => b.count - a.count || (tieByName ? byName(a.name, b.name) : 0))
     .slice(0, n);
 }
@@ -100,27 +93,30 @@ function spanError(span: Obj, attrs: Obj, policy: RedactionPolicy): string {
  * Error texts are masked by a redaction policy as they are counted (the same masked text counts
  * once), so a report pasted into a ticket does not carry a secret the policy covers that a file
  * written without it (another tool, an older release, a policy with fewer keys) still holds.
+ *
+ * Memory is bounded by `limits` (see {@linkcode AnalysisLimits}); below them the report is exact,
+ * past them {@linkcode notes} says which statistics were estimated.
  */
 export class Accumulator {
   readonly #policy: RedactionPolicy;
-  readonly #observed = new Tally();
-  readonly #legacy = new Tally();
+  readonly #limits: AnalysisLimits;
+  readonly #durationLimits: DurationSampleLimits;
+  readonly #observed: Tally;
+  readonly #legacy: Tally;
   #events = 0;
   readonly #countsByType: Record<string, number> = {};
-  readonly #runIds = new Set<string>();
-  /** Event runs' success: `RunFinished` wins over `AgentRunFinished`. */
-  readonly #eventTerminal = new Map<string, { fromRun: boolean; success: boolean }>();
-  /** Span runs' success: a run succeeds when none of its root spans failed. */
-  readonly #spanTerminal = new Map<string, boolean>();
-  readonly #toolDurations: number[] = [];
-  readonly #eventDurations = new Map<string, number[]>();
-  readonly #errorCounts = new Map<string, number>();
+  readonly #runIds: DistinctCount;
+  /** Runs' success: `RunFinished` wins over `AgentRunFinished`, root spans over both. */
+  readonly #runStatuses: RunStatuses;
+  readonly #toolDurations: DurationSample;
+  readonly #eventDurations = new Map<string, DurationSample>();
+  readonly #errorTexts: TopTexts;
   #errors = 0;
   #spans = 0;
   #errorSpans = 0;
-  readonly #traces = new Set<string>();
+  readonly #traces: DistinctCount;
   readonly #spanOps: Record<string, number> = {};
-  readonly #spanDurations = new Map<string, number[]>();
+  readonly #spanDurations = new Map<string, DurationSample>();
   #artifacts = 0;
   #artifactBytes = 0;
   /** Lines that were not JSON objects. */
@@ -131,9 +127,27 @@ export class Accumulator {
    *
    * @param policy The policy error texts are masked with (default: the process-wide one, the
    *   default policy in the analysis CLI).
+   * @param limits The bounds of what is kept (default: {@linkcode DEFAULT_LIMITS}).
    */
-  constructor(policy: RedactionPolicy = getRedactionPolicy()) {
+  constructor(
+    policy: RedactionPolicy = getRedactionPolicy(),
+    limits: AnalysisLimits = DEFAULT_LIMITS,
+  ) {
     this.#policy = policy;
+    this.#limits = limits;
+    this.#durationLimits = { exact: limits.exactDurations, sample: limits.durationSample };
+    this.#observed = new Tally(this.#durationLimits);
+    this.#legacy = new Tally(this.#durationLimits);
+    const ids = { maxIds: limits.distinctIds, maxChars: limits.idChars };
+    this.#runIds = new DistinctCount(ids);
+    this.#runStatuses = new RunStatuses(ids);
+    this.#traces = new DistinctCount(ids);
+    this.#toolDurations = new DurationSample(this.#durationLimits);
+    this.#errorTexts = new TopTexts({
+      capacity: limits.errorTexts,
+      maxChars: limits.errorChars,
+      maxTextLength: limits.errorTextLength,
+    });
   }
 
   /**
@@ -154,7 +168,13 @@ export class Accumulator {
 
   #error(message: string): void {
     this.#errors++;
-    this.#errorCounts.set(message, (this.#errorCounts.get(message) ?? 0) + 1);
+    this.#errorTexts.add(message);
+  }
+
+  #duration(map: Map<string, DurationSample>, key: string, value: number): void {
+    let sample = map.get(key);
+    if (sample === undefined) map.set(key, sample = new DurationSample(this.#durationLimits));
+    sample.add(value);
   }
 
   #addEvent(line: Obj): void {
@@ -168,19 +188,16 @@ export class Accumulator {
       (type === "RunFinished" || type === "AgentRunFinished") && run !== undefined &&
       typeof a.success === "boolean"
     ) {
-      const fromRun = type === "RunFinished";
-      if (fromRun || !this.#eventTerminal.get(run)?.fromRun) {
-        this.#eventTerminal.set(run, { fromRun, success: a.success });
-      }
+      this.#runStatuses.event(run, type === "RunFinished", a.success);
     }
     const duration = asInt(line.duration_ms);
-    if (duration !== undefined) push(this.#eventDurations, type, duration);
+    if (duration !== undefined) this.#duration(this.#eventDurations, type, duration);
     const error = errorString(a.error, this.#policy);
     if (error !== undefined) this.#error(error);
     this.#observed.event(OBSERVED_FAMILY, type, a, error, line.duration_ms);
     this.#legacy.event(LEGACY_FAMILY, type, a, error, line.duration_ms);
     if ((type === "ToolCallFinished" || type === "ToolCallFailed") && duration !== undefined) {
-      this.#toolDurations.push(duration);
+      this.#toolDurations.add(duration);
     }
   }
 
@@ -196,7 +213,7 @@ export class Accumulator {
       str(attrs["dreadnode.type"]) ?? "span";
     bump(this.#spanOps, op);
     const ms = spanDurationMs(span);
-    if (ms !== undefined) push(this.#spanDurations, op, ms);
+    if (ms !== undefined) this.#duration(this.#spanDurations, op, ms);
     const isError = span.status === "ERROR";
     if (isError) this.#errorSpans++;
     if (attrs["dra.run_id"] !== undefined) return;
@@ -204,7 +221,7 @@ export class Accumulator {
     if (span.parent_id === null || span.parent_id === undefined) {
       const run = str(attrs["dreadnode.run.id"]) ?? traceId;
       this.#runIds.add(run);
-      this.#spanTerminal.set(run, (this.#spanTerminal.get(run) ?? true) && !isError);
+      this.#runStatuses.rootSpan(run, isError);
     }
     if (MODEL_OPERATIONS.has(op)) {
       const name = str(attrs["gen_ai.request.model"]) ?? str(attrs["gen_ai.response.model"]) ??
@@ -227,8 +244,41 @@ export class Accumulator {
       for (const t of [this.#observed, this.#legacy]) {
         (t.toolCall(name), t.toolResult(name, !isError));
       }
-      if (ms !== undefined) this.#toolDurations.push(ms);
+      if (ms !== undefined) this.#toolDurations.add(ms);
     }
+  }
+
+  /**
+   * Which statistics were estimated to stay within the limits, as warnings of the report (none
+   * below the limits, where the report is exact).
+   *
+   * @returns One message per kind of estimate.
+   */
+  notes(): string[] {
+    return estimateNotes(this.#limits, {
+      errorTexts: this.#errorTexts,
+      runIds: this.#runIds.exact,
+      runStatuses: this.#runStatuses.exact,
+      traces: this.#traces.exact,
+      sampledDurations: this.#sampledDurations(),
+    });
+  }
+
+  /** The duration statistics of the report kept as a sample, by name. */
+  #sampledDurations(): string[] {
+    const names: string[] = [];
+    const responses = this.#family(OBSERVED_FAMILY.response).responses;
+    const models = [...responses].filter(([, r]) => !r.latencies.exact);
+    if (models.length > 0) names.push("models.latency_ms");
+    for (const [model] of models) names.push(`models.per_model ${model}`);
+    if (!this.#toolDurations.exact) names.push("latency.tool_duration_ms");
+    for (const [type, sample] of this.#eventDurations) {
+      if (!sample.exact) names.push(`latency.event_duration_ms ${type}`);
+    }
+    for (const [op, sample] of this.#spanDurations) {
+      if (!sample.exact) names.push(`spans.duration_ms ${op}`);
+    }
+    return names;
   }
 
   /** The tally of the Observed family when an event of `observedType` was seen, else legacy. */
@@ -243,17 +293,13 @@ export class Accumulator {
    * @returns The report sections.
    */
   build(topN: number): Omit<AnalysisReport, "inputs" | "warnings"> {
-    const terminal = new Map<string, boolean>();
-    for (const [run, t] of this.#eventTerminal) terminal.set(run, t.success);
-    for (const [run, success] of this.#spanTerminal) terminal.set(run, success);
-    let success = 0;
-    for (const ok of terminal.values()) if (ok) success++;
+    const terminal = this.#runStatuses.counts();
     return {
       runs: {
         unique_run_count: this.#runIds.size,
-        runs_with_terminal_status: terminal.size,
-        success_count: success,
-        failure_count: terminal.size - success,
+        runs_with_terminal_status: terminal.terminal,
+        success_count: terminal.succeeded,
+        failure_count: terminal.terminal - terminal.succeeded,
       },
       events: {
         total: this.#events,
@@ -268,10 +314,10 @@ export class Accumulator {
         step: this.#family(OBSERVED_FAMILY.step),
       }, topN),
       latency: {
-        tool_duration_ms: summarize(this.#toolDurations),
+        tool_duration_ms: summarizeSamples([this.#toolDurations]),
         event_duration_ms: namedSummaries(this.#eventDurations, topN, false),
       },
-      errors: { error_event_count: this.#errors, top_errors: topCounts(this.#errorCounts, topN) },
+      errors: { error_event_count: this.#errors, top_errors: this.#errorTexts.top(topN) },
       spans: {
         span_count: this.#spans,
         trace_count: this.#traces.size,

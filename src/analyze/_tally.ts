@@ -9,9 +9,10 @@
  * @module
  */
 import type { AnalysisReport, ModelStats, ToolStats } from "./report.ts";
-import { asInt, summarize } from "./summary.ts";
+import { asInt } from "./summary.ts";
 import { setOwn } from "../own_property.ts";
 import { pythonText } from "./_python_str.ts";
+import { DurationSample, type DurationSampleLimits, summarizeSamples } from "./_duration_sample.ts";
 
 const labelOf = (value: unknown) => value === undefined ? "unknown" : pythonText(value);
 
@@ -114,7 +115,7 @@ interface Responses {
   completion_tokens: number;
   total_tokens: number;
   failures: number;
-  latencies: number[];
+  latencies: DurationSample;
 }
 
 function entry<T>(map: Map<string, T>, key: string, make: () => T): T {
@@ -125,6 +126,7 @@ function entry<T>(map: Map<string, T>, key: string, make: () => T): T {
 
 /** Model, tool and workflow-step counts of one event family, plus every span's. */
 export class Tally {
+  readonly #durations: DurationSampleLimits;
   /** Model calls by model. */
   readonly calls: Map<string, number> = new Map();
   /** Model responses and failures by model. */
@@ -139,6 +141,15 @@ export class Tally {
     counts_by_step_type: {} as Record<string, number>,
     counts_by_status: {} as Record<string, number>,
   };
+
+  /**
+   * Starts empty.
+   *
+   * @param durations The bounds of each model's latencies.
+   */
+  constructor(durations: DurationSampleLimits) {
+    this.#durations = durations;
+  }
 
   /** A model call. */
   modelCall(name: string): void {
@@ -155,7 +166,7 @@ export class Tally {
     r.completion_tokens += asInt(usage.completion_tokens) ?? 0;
     r.total_tokens += asInt(usage.total_tokens) ?? 0;
     const ms = asInt(latency);
-    if (ms !== undefined) r.latencies.push(ms);
+    if (ms !== undefined) r.latencies.add(ms);
   }
 
   /** A failed model call. */
@@ -169,7 +180,7 @@ export class Tally {
       completion_tokens: 0,
       total_tokens: 0,
       failures: 0,
-      latencies: [],
+      latencies: new DurationSample(this.#durations),
     }));
   }
 
@@ -241,13 +252,13 @@ const sum = (values: Iterable<number>) => {
 
 function models(p: Picks, topN: number): AnalysisReport["models"] {
   const tokens = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-  const latencies: number[] = [];
+  const latencies: DurationSample[] = [];
   let failures = 0;
   for (const r of p.response.responses.values()) {
     tokens.prompt_tokens += r.prompt_tokens;
     tokens.completion_tokens += r.completion_tokens;
     tokens.total_tokens += r.total_tokens;
-    for (const ms of r.latencies) latencies.push(ms);
+    latencies.push(r.latencies);
     failures += r.failures;
   }
   const names = new Set([...p.call.calls.keys(), ...p.response.responses.keys()]);
@@ -260,7 +271,7 @@ function models(p: Picks, topN: number): AnalysisReport["models"] {
       prompt_tokens: r?.prompt_tokens ?? 0,
       completion_tokens: r?.completion_tokens ?? 0,
       total_tokens: r?.total_tokens ?? 0,
-      latency_ms: summarize(r?.latencies ?? []),
+      latency_ms: summarizeSamples(r === undefined ? [] : [r.latencies]),
     };
   });
   return {
@@ -270,7 +281,7 @@ function models(p: Picks, topN: number): AnalysisReport["models"] {
     per_model: perModel
       .sort((a, b) => b.call_count - a.call_count || byName(a.model, b.model))
       .slice(0, topN),
-    latency_ms: summarize(latencies),
+    latency_ms: summarizeSamples(latencies),
   };
 }
 

@@ -11,6 +11,11 @@
  * the Node, Deno and Bun presets can), and each line is folded into the counts as it is read:
  * memory is bounded by the longest line, not by the file or directory.
  * A line longer than `maxLineLength` (default 64 Mi UTF-16 code units) is skipped as malformed.
+ * The counts are bounded too, and exact below generous limits: 10,000 distinct error texts (each
+ * kept whole up to 64 Ki characters), 1,000,000 durations per latency summary, 1,000,000 distinct
+ * runs and traces. Past a limit the statistic is estimated (the top errors by the Space-Saving
+ * algorithm, percentiles from a uniform sample, distinct counts by HyperLogLog) and a warning of
+ * the report says which.
  *
  * @module
  */
@@ -116,6 +121,7 @@ function report(
   const topN = topNOf(options.topN);
   if (noneMatched) warnings.push(`No trace files matched ${glob}`);
   if (acc.malformed > 0) warnings.push(`${acc.malformed} malformed line(s) skipped`);
+  warnings.push(...acc.notes());
   return {
     inputs: {
       trace_dir: options.traceDir,

@@ -119,6 +119,9 @@ export interface AnalysisReport {
     artifact_count: number;
     total_bytes: number;
   };
-  /** Problems that did not stop the analysis (no matching files, malformed lines, read errors). */
+  /**
+   * Problems that did not stop the analysis (no matching files, malformed lines, read errors), and
+   * the statistics estimated to keep memory bounded (none below the limits: see `analyzeTraceDir`).
+   */
   warnings: string[];
 }
