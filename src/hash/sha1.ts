@@ -1,22 +1,92 @@
 /**
- * A small synchronous SHA-1 (FIPS 180-4), used only for dreadnode-compatible 16-hex object ids.
+ * A synchronous SHA-1 (FIPS 180-4), used only for dreadnode-compatible 16-hex object ids.
  * `crypto.subtle.digest` is asynchronous, and object ids must be computed synchronously inside
- * span methods, hence this implementation. SHA-1 is not used for anything security-relevant.
+ * span methods, hence this implementation. Large inputs go to the runtime's own SHA-1 when a
+ * preset registered one (`node:crypto` on Node, Deno and Bun; see `native_digest.ts`), everything
+ * else to the portable JavaScript compression in `_sha1_blocks.ts`; both give the same digest.
+ * SHA-1 is not used for anything security-relevant.
  *
  * @module
  */
 import { safeString } from "../safe_string.ts";
 import { utf8Encoder } from "../utf8.ts";
+import { sha1Blocks } from "./_sha1_blocks.ts";
+import { nativeSha1Digest } from "./native_digest.ts";
 
-const W = new Int32Array(80);
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
 
+/** The running state, the last partial block with its padding, and a view of it: all reused. */
+const STATE = new Int32Array(5);
+const TAIL = new Uint8Array(128);
+const TAIL_VIEW = new DataView(TAIL.buffer);
+
+/** Where short ASCII strings are written to be hashed (reused: hashing is synchronous). */
+const ASCII = new Uint8Array(1024);
+
+/**
+ * The bytes of a short ASCII string, written into {@linkcode ASCII} (a `TextEncoder` call costs
+ * more than hashing a short string; ids, schemas and small objects' JSON are short ASCII), or
+ * `undefined` for a longer or non-ASCII string.
+ */
+function shortAscii(text: string): Uint8Array | undefined {
+  const n = text.length;
+  if (n > ASCII.length) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return undefined;
+    ASCII[i] = c;
+  }
+  return ASCII.subarray(0, n);
+}
+
+/** The bytes to hash: a view of the input's bytes, or the UTF-8 of a string. */
 function toBytes(input: Uint8Array | string): Uint8Array {
   if (ArrayBuffer.isView(input)) {
     return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   }
-  return utf8Encoder.encode(typeof input === "string" ? input : safeString(input));
+  const text = typeof input === "string" ? input : safeString(input);
+  return shortAscii(text) ?? utf8Encoder.encode(text);
+}
+
+/** Runs the portable SHA-1 over `bytes`, leaving the digest's five words in `STATE`. */
+function portableInto(bytes: Uint8Array): void {
+  const length = bytes.length;
+  STATE[0] = 0x67452301;
+  STATE[1] = 0xefcdab89;
+  STATE[2] = 0x98badcfe;
+  STATE[3] = 0x10325476;
+  STATE[4] = 0xc3d2e1f0;
+  const fullBlocks = length >>> 6;
+  if (fullBlocks > 0) {
+    sha1Blocks(STATE, new DataView(bytes.buffer, bytes.byteOffset, length), 0, fullBlocks);
+  }
+  // The tail: the last partial block, 0x80, zeros and the bit length, in one or two blocks.
+  const start = fullBlocks * 64;
+  const tailLength = length - start;
+  const end = tailLength < 56 ? 64 : 128;
+  for (let i = 0; i < tailLength; i++) TAIL[i] = bytes[start + i];
+  TAIL[tailLength] = 0x80;
+  TAIL.fill(0, tailLength + 1, end - 8);
+  TAIL_VIEW.setUint32(end - 8, Math.floor(length / 0x20000000));
+  TAIL_VIEW.setUint32(end - 4, (length << 3) >>> 0);
+  sha1Blocks(STATE, TAIL_VIEW, 0, end >>> 6);
+}
+
+/**
+ * The portable JavaScript SHA-1, never the runtime's: what {@linkcode sha1} gives where no preset
+ * registered one.
+ *
+ * @param input Bytes, or a string (hashed as UTF-8); see {@linkcode sha1}.
+ * @returns The 20-byte digest.
+ * @internal
+ */
+export function portableSha1(input: Uint8Array | string): Uint8Array {
+  portableInto(toBytes(input));
+  const out = new Uint8Array(20);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 5; i++) view.setInt32(i * 4, STATE[i]);
+  return out;
 }
 
 /**
@@ -28,82 +98,8 @@ function toBytes(input: Uint8Array | string): Uint8Array {
  */
 export function sha1(input: Uint8Array | string): Uint8Array {
   const bytes = toBytes(input);
-  const length = bytes.length;
-  let h0 = 0x67452301,
-    h1 = 0xefcdab89 | 0,
-    h2 = 0x98badcfe | 0,
-    h3 = 0x10325476,
-    h4 = 0xc3d2e1f0 | 0;
-
-  // Full blocks are read straight from the input; the tail (and padding) from a small buffer.
-  const fullBlocks = length >>> 6;
-  const tailLength = length - fullBlocks * 64;
-  const tail = new Uint8Array(tailLength < 56 ? 64 : 128);
-  tail.set(bytes.subarray(fullBlocks * 64));
-  tail[tailLength] = 0x80;
-  const bitsHigh = Math.floor(length / 0x20000000);
-  const bitsLow = (length << 3) >>> 0;
-  const end = tail.length;
-  tail[end - 8] = bitsHigh >>> 24;
-  tail[end - 7] = bitsHigh >>> 16;
-  tail[end - 6] = bitsHigh >>> 8;
-  tail[end - 5] = bitsHigh;
-  tail[end - 4] = bitsLow >>> 24;
-  tail[end - 3] = bitsLow >>> 16;
-  tail[end - 2] = bitsLow >>> 8;
-  tail[end - 1] = bitsLow;
-
-  const totalBlocks = fullBlocks + tail.length / 64;
-  for (let block = 0; block < totalBlocks; block++) {
-    const src = block < fullBlocks ? bytes : tail;
-    let p = block < fullBlocks ? block * 64 : (block - fullBlocks) * 64;
-    for (let i = 0; i < 16; i++, p += 4) {
-      W[i] = (src[p] << 24) | (src[p + 1] << 16) | (src[p + 2] << 8) | src[p + 3];
-    }
-    for (let i = 16; i < 80; i++) {
-      const x = W[i - 3] ^ W[i - 8] ^ W[i - 14] ^ W[i - 16];
-      W[i] = (x << 1) | (x >>> 31);
-    }
-    let a = h0, b = h1, c = h2, d = h3, e = h4;
-    for (let i = 0; i < 80; i++) {
-      let f: number, k: number;
-      if (i < 20) {
-        f = (b & c) | (~b & d);
-        k = 0x5a827999;
-      } else if (i < 40) {
-        f = b ^ c ^ d;
-        k = 0x6ed9eba1;
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d);
-        k = 0x8f1bbcdc | 0;
-      } else {
-        f = b ^ c ^ d;
-        k = 0xca62c1d6 | 0;
-      }
-      const t = (((a << 5) | (a >>> 27)) + f + e + k + W[i]) | 0;
-      e = d;
-      d = c;
-      c = (b << 30) | (b >>> 2);
-      b = a;
-      a = t;
-    }
-    h0 = (h0 + a) | 0;
-    h1 = (h1 + b) | 0;
-    h2 = (h2 + c) | 0;
-    h3 = (h3 + d) | 0;
-    h4 = (h4 + e) | 0;
-  }
-
-  const out = new Uint8Array(20);
-  const words = [h0, h1, h2, h3, h4];
-  for (let i = 0; i < 5; i++) {
-    const w = words[i];
-    out[i * 4] = w >>> 24;
-    out[i * 4 + 1] = w >>> 16;
-    out[i * 4 + 2] = w >>> 8;
-    out[i * 4 + 3] = w;
-  }
-  return out;
+  const native = nativeSha1Digest(bytes);
+  return native === undefined ? portableSha1(bytes) : Uint8Array.from(native);
 }
 
 /**
@@ -130,5 +126,14 @@ export function toHex(bytes: Uint8Array): string {
  * ```
  */
 export function sha1Hex(input: Uint8Array | string): string {
-  return toHex(sha1(input));
+  const bytes = toBytes(input);
+  const native = nativeSha1Digest(bytes);
+  if (native !== undefined) return toHex(native);
+  portableInto(bytes);
+  let out = "";
+  for (let i = 0; i < 5; i++) {
+    const w = STATE[i];
+    out += HEX[w >>> 24] + HEX[(w >>> 16) & 0xff] + HEX[(w >>> 8) & 0xff] + HEX[w & 0xff];
+  }
+  return out;
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { checkConfigureOptions } from "../configure_checks.ts";
@@ -27,6 +28,7 @@ import { deniedAccess } from "./_deno_access.ts";
 import { DenoFsStorage } from "../storage/deno_fs.ts";
 import { hookRuntimeExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
+import { registerCreateHash } from "../hash/native_digest.ts";
 
 /** The Deno runtime parts. */
 export const denoParts: RuntimeParts = serverParts({
@@ -36,6 +38,7 @@ export const denoParts: RuntimeParts = serverParts({
 });
 
 registerDefaultParts(denoParts);
+registerCreateHash(createHash);
 
 /**
  * Wraps an OTLP exporter's `fetch`: a missing `--allow-net` (Deno's `NotCapable` error) is not a

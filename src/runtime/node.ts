@@ -17,11 +17,13 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { NodeFsStorage } from "../storage/node_fs.ts";
 import { hookRuntimeExit } from "./_exit_hook.ts";
 import { serverParts } from "./_server_parts.ts";
+import { registerCreateHash } from "../hash/native_digest.ts";
 
 /** The Node.js runtime parts. */
 export const nodeParts: RuntimeParts = serverParts({
@@ -31,6 +33,7 @@ export const nodeParts: RuntimeParts = serverParts({
 });
 
 registerDefaultParts(nodeParts);
+registerCreateHash(createHash);
 
 /**
  * Configures tracing for Node.js and Bun.
