@@ -13,12 +13,18 @@
  * work (workerd, whose `enterWith` throws even with `nodejs_compat`; browser stand-ins that ignore
  * it; a `SyncContextManager`) it is one slot, shared by every async flow.
  *
+ * `runDetached` runs its function outside every such store (`flow_local_detach.ts`): the export
+ * chains and timers a processor keeps do not hold the current trace or span of the flow that made
+ * them.
+ *
  * Each context manager has its own stores, so what was left in them under one manager is not
  * seen under the next. The stores live behind a `Symbol.for` slot, shared by every copy of
  * tracelet in a process.
  *
  * @module
  */
+import { registerFlowStorage } from "./flow_local_detach.ts";
+import type { DetachableStorage } from "./flow_local_detach.ts";
 import { getContextManager } from "./manager.ts";
 import type { ContextManager } from "./manager.ts";
 
@@ -42,6 +48,7 @@ export interface FlowLocal<T> {
 interface EnterableStorage {
   getStore(): unknown;
   enterWith(value: unknown): void;
+  run(store: unknown, fn: () => unknown): unknown;
 }
 
 function sharedSlot<T>(): FlowLocal<T> {
@@ -73,6 +80,7 @@ function storeFor<T>(manager: ContextManager): FlowLocal<T> {
     const works = getStore.call(storage) === probe;
     enterWith.call(storage, undefined);
     if (!works) return sharedSlot();
+    if (typeof storage.run === "function") registerFlowStorage(storage as DetachableStorage);
     return {
       get: () => getStore.call(storage) as T | undefined,
       set: (value) => enterWith.call(storage, value),

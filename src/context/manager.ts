@@ -1,6 +1,7 @@
 /**
- * The `ContextManager` interface and the process-wide slot that holds the active manager. The
- * slot lives behind a `Symbol.for` key, so two copies of tracelet loaded in one process share it.
+ * The `ContextManager` interface and the process-wide slot that holds the active manager (and the
+ * hook that runs code outside the flow-local stores). The slot lives behind a `Symbol.for` key, so
+ * two copies of tracelet loaded in one process share it.
  *
  * @module
  */
@@ -24,14 +25,23 @@ export interface ContextManager {
   with<R>(context: Context, fn: () => R): R;
 }
 
-interface ContextSlot {
+/** The process-wide slot. @internal */
+export interface ContextSlot {
+  /** The active manager. */
   manager: ContextManager;
+  /**
+   * Set once a flow-local store exists (`flow_local_detach.ts`): returns `fn` wrapped to run
+   * outside every flow-local store that holds a value in the current flow (`fn` itself when none
+   * does). `runDetached` uses it.
+   */
+  detach?: <R>(fn: () => R) => () => R;
 }
 
 const SLOT = Symbol.for("tracelet.context");
 const globals = globalThis as unknown as Record<symbol, ContextSlot | undefined>;
 
-function slot(): ContextSlot {
+/** @returns The process-wide slot (made on first use). @internal */
+export function contextSlot(): ContextSlot {
   return globals[SLOT] ??= { manager: defaultContextManager() };
 }
 
@@ -43,7 +53,7 @@ function slot(): ContextSlot {
  * @returns The active manager.
  */
 export function getContextManager(): ContextManager {
-  return slot().manager;
+  return contextSlot().manager;
 }
 
 /**
@@ -53,7 +63,7 @@ export function getContextManager(): ContextManager {
  * @returns The previous manager.
  */
 export function setContextManager(manager: ContextManager): ContextManager {
-  const s = slot();
+  const s = contextSlot();
   const previous = s.manager;
   s.manager = manager;
   return previous;
@@ -65,5 +75,5 @@ export function setContextManager(manager: ContextManager): ContextManager {
  * @returns The active context (the root context when none is active).
  */
 export function activeContext(): Context {
-  return slot().manager.active();
+  return contextSlot().manager.active();
 }

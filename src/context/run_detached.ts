@@ -9,19 +9,21 @@
  * @module
  */
 import { Context } from "./context.ts";
-import { getContextManager } from "./manager.ts";
+import { contextSlot, getContextManager } from "./manager.ts";
 
 /**
- * Runs `fn` with the root context active: the promises, timers and callbacks it makes hold no
- * caller's context (nor the spans in it), and the work they run later is not a child of the
- * caller's span. Cheap (one `with()` of the context manager); it throws nothing of its own with
- * tracelet's managers, only what `fn` throws. AsyncLocalStorage instances other than the context
- * manager's (a flow-local value, the application's own) keep their stores.
+ * Runs `fn` with the root context active and outside every flow-local store (the current trace
+ * and span of the agent layer's `start(true)`, the events layer's `startTraceRun`): the promises,
+ * timers and callbacks it makes hold no caller's context (nor the spans in it), and the work they
+ * run later is not a child of the caller's span. Cheap (one `with()` of the context manager, and
+ * one `run()` per flow-local store that holds a value here); it throws nothing of its own with
+ * tracelet's managers, only what `fn` throws. The application's own AsyncLocalStorage instances
+ * keep their stores.
  *
  * @param fn The function to run.
  * @returns What `fn` returned.
  * @internal
  */
 export function runDetached<R>(fn: () => R): R {
-  return getContextManager().with(Context.ROOT, fn);
+  return getContextManager().with(Context.ROOT, contextSlot().detach?.(fn) ?? fn);
 }
