@@ -7,8 +7,6 @@
 // collection can be forced (Deno, Node, Bun; not workerd).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Tracer } from "../src/tracer.ts";
 import { BatchSpanProcessor } from "../src/processor/batch.ts";
@@ -22,22 +20,9 @@ import { MemoryStorage } from "../src/storage/memory.ts";
 import { run, taskSpan } from "../src/task/spans.ts";
 import { task } from "../src/task/task_fn.ts";
 import type { TaskSpan } from "../src/task/task_span.ts";
-import { isBun, isWorkerd } from "./_support/runtime.ts";
+import { forcedGc } from "./_support/forced_gc.ts";
 
-/** A full garbage collection, or undefined where none can be forced. */
-function forcedGc(): (() => void) | undefined {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (isBun) return bun && (() => bun.gc(true));
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = vm.runInNewContext("gc");
-    return typeof gc === "function" ? gc as () => void : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const gc = isWorkerd ? undefined : forcedGc();
+const gc = forcedGc();
 const noGc = gc === undefined && "cannot force a garbage collection here";
 
 /** An exporter stuck on a slow collector: its exports never settle. */

@@ -6,8 +6,6 @@
 // a forced garbage collection (Deno, Node, Bun; not workerd).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Tracer } from "../src/tracer.ts";
 import { BatchSpanProcessor } from "../src/processor/batch.ts";
@@ -20,22 +18,9 @@ import { Context, createContextKey } from "../src/context/context.ts";
 import { getContextManager, setContextManager } from "../src/context/manager.ts";
 import { runDetached } from "../src/context/run_detached.ts";
 import { SyncContextManager } from "../src/context/sync_manager.ts";
-import { isBun, isWorkerd } from "./_support/runtime.ts";
+import { forcedGc } from "./_support/forced_gc.ts";
 
-/** A full garbage collection, or undefined where none can be forced. */
-function forcedGc(): (() => void) | undefined {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (isBun) return bun && (() => bun.gc(true));
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = vm.runInNewContext("gc");
-    return typeof gc === "function" ? gc as () => void : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const gc = isWorkerd ? undefined : forcedGc();
+const gc = forcedGc();
 const noGc = gc === undefined && "cannot force a garbage collection here";
 
 const empty = { exported: 0, retried: 0, persisted: 0, dropped: {}, failed: 0 };

@@ -6,8 +6,6 @@
 import assert from "node:assert/strict";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, it } from "node:test";
-import v8 from "node:v8";
-import vm from "node:vm";
 import {
   activeContext,
   AsyncLocalStorageContextManager,
@@ -24,23 +22,13 @@ import {
   setTraceProcessors,
   trace,
 } from "../../src/agents/mod.ts";
-import { isBun, isWorkerd } from "../_support/runtime.ts";
-
-/** A full garbage collection, or undefined where none can be forced. */
-function forcedGc(): (() => void) | undefined {
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = vm.runInNewContext("gc");
-    return typeof gc === "function" ? gc as () => void : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { isBun } from "../_support/runtime.ts";
+import { forcedGc } from "../_support/forced_gc.ts";
 
 // Bun's collector scans the stack conservatively: among the other test files of its one process,
 // a stale stack slot can keep the payload reachable, so a collection cannot tell (and Bun's
 // promises and timers did not keep the context alive before the fix either).
-const gc = isWorkerd || isBun ? undefined : forcedGc();
+const gc = isBun ? undefined : forcedGc();
 const skip = gc === undefined &&
   (isBun ? "Bun's collection cannot show the payload unreachable" : "cannot force a collection");
 

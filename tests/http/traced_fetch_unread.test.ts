@@ -8,29 +8,14 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { type FetchFunction, tracedFetch } from "../../src/http/traced_fetch.ts";
-import { isBun, isWorkerd } from "../_support/runtime.ts";
+import { forcedGc } from "../_support/forced_gc.ts";
 import { until, withTracing } from "./_helpers.ts";
 
 /** A body larger than every buffer between the server and the reader. */
 const BODY = Buffer.alloc(1_000_000, 97);
 
-/** A full garbage collection, or undefined where none can be forced. */
-function forcedGc(): (() => void) | undefined {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (isBun) return bun && (() => bun.gc(true));
-  try {
-    v8.setFlagsFromString("--expose-gc");
-    const gc: unknown = vm.runInNewContext("gc");
-    return typeof gc === "function" ? gc as () => void : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const gc = isWorkerd ? undefined : forcedGc();
+const gc = forcedGc();
 const skip = gc === undefined && "cannot force a garbage collection here";
 
 /** A loopback server that answers every request with `BODY`, and counts its open connections. */
