@@ -13,7 +13,12 @@
  *
  * @module
  */
-import { pythonJson, pythonJsonOrThrow, pythonStr } from "../serialize/python_json.ts";
+import {
+  pythonJson,
+  pythonJsonOfPlainNumbers,
+  pythonJsonOrThrow,
+  pythonStr,
+} from "../serialize/python_json.ts";
 import {
   errorMarker,
   MAX_OBJECT_BYTES,
@@ -86,18 +91,23 @@ function schemaHashOrThrow(schema: JsonSchema): string {
  * Computes the hashes of an already serialized value.
  *
  * @param serialized The output of {@linkcode serialize}.
+ * @param jsonNumbers Whether `JSON.stringify` writes every number of the value as Python does
+ *   (the serializer notes it, see `serializeTwice`): its JSON is then written natively.
  * @returns Data, schema and object hashes plus the hashed bytes. A string value is hashed as its
  *   UTF-8, in which a lone surrogate (half an emoji cut off) is U+FFFD: the returned `serialized`
  *   holds the string with U+FFFD in its place, so two values with one hash are one value.
  */
-export function hashSerialized(serialized: Serialized): ObjectHashes {
+export function hashSerialized(serialized: Serialized, jsonNumbers = false): ObjectHashes {
   if (typeof serialized.value === "string") {
     const value = wellFormed(serialized.value);
     if (value !== serialized.value) serialized = { ...serialized, value };
   }
   let text: string | undefined;
   try {
-    text = hashedText(serialized.value);
+    const value = serialized.value;
+    text = jsonNumbers && typeof value === "object" && value !== null
+      ? pythonJsonOfPlainNumbers(value)
+      : hashedText(value);
   } catch {
     // Not an acyclic JSON value (hand-made), or the stack ran out on a deep one (a caller deep
     // in its own recursion): the bytes hashed are those of a cut form, which is flagged.

@@ -7,6 +7,12 @@
  * @module
  */
 
+/** A code unit that does not take exactly one byte: a control character, `"`, `\`, DEL or more. */
+const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/** Strings at least this long are tested with {@linkcode NOT_PLAIN} before they are counted. */
+const PLAIN_CHECK_LENGTH = 64;
+
 /** The bytes one UTF-16 code unit takes in a JSON string literal body. */
 function unitBytes(c: number, python: boolean): number {
   if (c < 0x20) return c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 2 : 6; // \n, \u0001
@@ -28,6 +34,11 @@ function unitBytes(c: number, python: boolean): number {
  * @returns Bytes of the whole string, or the code units that fit in `max`.
  */
 export function jsonStringBytes(text: string, python: boolean, max?: number): number {
+  // A long string of plain ASCII (one byte per code unit, either form): one native test.
+  if (text.length >= PLAIN_CHECK_LENGTH && !NOT_PLAIN.test(text)) {
+    if (max === undefined || !(max < text.length)) return text.length;
+    if (max >= 0) return Math.floor(max);
+  }
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

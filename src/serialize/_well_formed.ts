@@ -11,6 +11,19 @@ const SURROGATE = /[\ud800-\udfff]/;
 /** A high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
 const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+interface WellFormedMethods {
+  isWellFormed?: (this: string) => boolean;
+  toWellFormed?: (this: string) => string;
+}
+
+/** ES2024's methods where the runtime has both (the regular expressions above otherwise). */
+const native = String.prototype as WellFormedMethods;
+const nativeIsWellFormed = typeof native.isWellFormed === "function" &&
+    typeof native.toWellFormed === "function"
+  ? native.isWellFormed
+  : undefined;
+const nativeToWellFormed = native.toWellFormed;
+
 /**
  * A string with every lone surrogate replaced with U+FFFD: the text whose UTF-8 `TextEncoder`
  * writes, so the string and its encoded bytes say the same.
@@ -20,5 +33,8 @@ const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])
  *   surrogate.
  */
 export function wellFormed(text: string): string {
+  if (nativeIsWellFormed !== undefined) {
+    return nativeIsWellFormed.call(text) ? text : nativeToWellFormed!.call(text);
+  }
   return SURROGATE.test(text) ? text.replace(LONE_SURROGATES, "\ufffd") : text;
 }

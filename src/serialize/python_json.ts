@@ -73,6 +73,31 @@ export function asciiJsonString(text: string): string {
 }
 
 /**
+ * {@linkcode pythonJsonOrThrow} of a value whose numbers `JSON.stringify` writes as Python does
+ * (finite; integers below 1e21; fractions from 1e-4 up, as the serializer notes them): the
+ * native writer, then every character past `~` escaped, which only strings and keys hold. The
+ * same text; when `JSON.stringify` throws, the result (or the error) of
+ * {@linkcode pythonJsonOrThrow}.
+ *
+ * @param value A JSON value without other numbers.
+ * @returns The compact ASCII JSON text.
+ * @internal
+ */
+export function pythonJsonOfPlainNumbers(value: JsonValue): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // Left to the writer below, which throws as its callers expect.
+  }
+  if (text === undefined) return pythonJsonOrThrow(value);
+  return NOT_PLAIN_ASCII.test(text) ? text.replace(NOT_ASCII, escapeUnit) : text;
+}
+
+/** Any character past `~`. */
+const NOT_PLAIN_ASCII = /[\u007f-\uffff]/;
+
+/**
  * Python's `json.dumps(value, separators=(",", ":"))` of a JSON value: compact, ASCII-only,
  * keys in insertion order (JavaScript orders integer-like keys first; that is the one ordering
  * difference from Python dicts). Non-finite numbers are written as Python does (`NaN`,

@@ -68,6 +68,16 @@ const REGEX_SCHEMA: JsonSchema = { type: "string", format: "regex" };
 const FUNCTION_SCHEMA: JsonSchema = { type: "string", title: "function" };
 const SYMBOL_SCHEMA: JsonSchema = { type: "string", title: "symbol" };
 
+/**
+ * Whether `JSON.stringify` writes a number as Python's `json` does: a safe integer (JavaScript
+ * writes larger ones rounded or with an exponent, Python all their digits) or a finite fraction
+ * not below 1e-4 (Python writes smaller ones with an exponent, `1e-05`).
+ */
+function plainNumber(n: number): boolean {
+  const a = n < 0 ? -n : n;
+  return Number.isInteger(a) ? a <= Number.MAX_SAFE_INTEGER : a >= 1e-4 && a < 1e21;
+}
+
 /** One walk over a value; holds the limits, the ancestor set and the remaining budget. */
 class Walker {
   /** The schema of the value most recently returned by {@linkcode Walker.walk}. */
@@ -82,16 +92,36 @@ class Walker {
   readonly #schemas: boolean;
   readonly #python: boolean;
   #budget: number;
+  /** The budget the walk started with. */
+  readonly #start: number;
+  /** The deepest level an object was met at (-1: none). */
+  deepest = -1;
+  /**
+   * Whether the walk wrote something in a form the default options write differently: a
+   * non-finite number or a Date in the `pythonCompatible` form, an error without its stack.
+   */
+  ownForm = false;
+  /**
+   * Whether a number was written that `JSON.stringify` writes otherwise than Python's `json`
+   * (see {@linkcode pythonJsonOfPlainNumbers}); only noted in the `pythonCompatible` form.
+   */
+  oddNumbers = false;
 
   constructor(options: SerializeOptions | undefined, cuts: StringCut) {
     const o = readSerializeOptions(options);
     this.#cuts = cuts;
     this.#maxDepth = numberAtLeast(o?.maxDepth, 0, DEFAULT_MAX_DEPTH);
     this.#budget = numberAtLeast(o?.maxBytes, 0, DEFAULT_MAX_BYTES);
+    this.#start = this.#budget;
     this.#maxString = numberAtLeast(o?.maxStringLength, 0, Infinity);
     this.#stack = o?.includeStack !== false;
     this.#schemas = o?.schema !== false;
     this.#python = o?.pythonCompatible === true;
+  }
+
+  /** The budget spent so far. */
+  get spent(): number {
+    return this.#start - this.#budget;
   }
 
   #out(schema: JsonSchema): void {
@@ -105,6 +135,7 @@ class Walker {
         return this.#string(value);
       case "number":
         if (Number.isFinite(value) || this.#python) {
+          if (this.#python && !plainNumber(value)) this.oddNumbers = this.ownForm = true;
           this.#budget -= jsonNumberLength(value);
           return value;
         }
@@ -176,6 +207,7 @@ class Walker {
       return CIRCULAR_MARKER;
     }
     if (depth >= this.#maxDepth) return this.#marker(MAX_DEPTH_MARKER);
+    if (depth > this.deepest) this.deepest = depth;
     this.#seen.add(o);
     try {
       return this.#dispatch(o, depth);
@@ -190,6 +222,7 @@ class Walker {
   #dispatch(o: object, depth: number): JsonValue {
     if (Array.isArray(o)) return this.#array(o, depth, undefined);
     if (o instanceof Date) {
+      if (this.#python) this.ownForm = true;
       const time = o.getTime();
       this.#out(DATE_SCHEMA);
       if (Number.isNaN(time)) return this.#string("Invalid Date");
@@ -313,6 +346,7 @@ class Walker {
 
   #error(error: Error, depth: number): JsonValue {
     const e = error as Error & { cause?: unknown; errors?: unknown };
+    if (!this.#stack) this.ownForm = true;
     const keys = ["name", "message"];
     if (this.#stack) keys.push("stack");
     if ("cause" in e) keys.push("cause");
@@ -389,14 +423,57 @@ export function serializeTruncatingStrings(
   return walkValue(value, options, stringCut(maxCodePoints));
 }
 
+/** A serialization, and whether the default options give the same value. */
+export interface SerializedTwice {
+  /** The value serialized with the options given. */
+  serialized: Serialized;
+  /**
+   * Whether `serialize(value, { schema: false }).value` (the default options) is the same JSON
+   * value, so a caller that needs both forms can use `serialized.value` for the second.
+   */
+  defaultForm: boolean;
+  /**
+   * Whether `JSON.stringify` writes every number of `serialized.value` as Python's `json` does
+   * (noted only with `pythonCompatible`; false otherwise).
+   */
+  jsonNumbers: boolean;
+}
+
+/**
+ * {@linkcode serialize}, also telling whether the default options (1 MiB, 32 levels, stacks,
+ * JavaScript forms) would give the same value: nothing was cut, nothing was written in a form
+ * the options change (a non-finite number or a Date in the `pythonCompatible` form, an error
+ * without its stack), no object is 32 levels deep, and the budget spent is under 1 MiB. The
+ * default budget counts every string at most as the given options do (UTF-8 is never longer
+ * than Python's `\uXXXX` escapes), so a walk that spent less than 1 MiB never reached the
+ * default budget at any point either. Getters and `toJSON` are called once, not once per form.
+ *
+ * @param value Any value.
+ * @param options As for {@linkcode serialize}.
+ * @returns The serialization and whether it is also the default one.
+ * @internal
+ */
+export function serializeTwice(value: unknown, options?: SerializeOptions): SerializedTwice {
+  let defaultForm = false;
+  let jsonNumbers = false;
+  const serialized = walkValue(value, options, PLAIN_CUT, (walker) => {
+    defaultForm = !walker.truncated && !walker.ownForm &&
+      walker.deepest < DEFAULT_MAX_DEPTH && walker.spent < DEFAULT_MAX_BYTES;
+    jsonNumbers = readSerializeOptions(options)?.pythonCompatible === true && !walker.oddNumbers;
+  });
+  return { serialized, defaultForm, jsonNumbers };
+}
+
 function walkValue(
   value: unknown,
   options: SerializeOptions | undefined,
   cuts: StringCut,
+  done?: (walker: Walker) => void,
 ): Serialized {
   try {
     const walker = new Walker(options, cuts);
     const result = walker.walk(value, 0);
+    done?.(walker);
     return { value: result, schema: walker.s, truncated: walker.truncated };
   } catch (error) {
     // Stack exhaustion on absurdly deep input, or a failure inside the walker itself.

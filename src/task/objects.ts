@@ -23,13 +23,13 @@ import { reportOnce } from "../diagnostics.ts";
 import { EMPTY_HASH, hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
 import { MAX_REDACTION_DEPTH } from "../redact/policy.ts";
 import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
-import { serialize } from "../serialize/serialize.ts";
+import { serializeTwice } from "../serialize/serialize.ts";
 import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
 import { wellFormed } from "../serialize/_well_formed.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { jsonLength } from "./_json_length.ts";
-import { redactStored, serializedForSpan } from "./_redact.ts";
+import { redactForSpan, redactStored, serializedForSpan } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
@@ -177,9 +177,13 @@ export class ObjectStore {
    * @returns The 16-hex object hash.
    */
   log(value: unknown, name?: string): string {
-    const serialized = serialize(value, objectSerializeOptions());
+    const { serialized, defaultForm, jsonNumbers } = serializeTwice(
+      value,
+      objectSerializeOptions(),
+    );
     const stored = redactStored(serialized.value, name);
-    const hashes = hashSerialized({ ...serialized, value: stored });
+    // Redaction writes strings only: the numbers left are the serializer's.
+    const hashes = hashSerialized({ ...serialized, value: stored }, jsonNumbers);
     const hash = hashes.objectHash;
     if (serialized.truncated || redactionCut(serialized.value, stored)) {
       reportOnce(
@@ -208,13 +212,20 @@ export class ObjectStore {
     // ISO dates), cut at the usual 1 MiB budget (a span attribute is no place for 16 MiB); past
     // it, strings are cut to the policy's length first, so a huge one keeps its siblings. The hash
     // and the blob above are of the full value. A string is the hashed one: lone surrogates
-    // become U+FFFD there (see hashSerialized).
-    const spanValue = serializedForSpan(value, name);
+    // become U+FFFD there (see hashSerialized). When the default serialization is the hashed
+    // one (nothing cut, no Date, NaN or error, see serializeTwice), the value is not walked again.
+    const spanValue = defaultForm
+      ? redactForSpan(serialized.value, name)
+      : serializedForSpan(value, name);
     const entry: Entry = {
       record: {
         hash,
         schema_hash: hashes.schemaHash,
-        value: typeof spanValue === "string" ? wellFormed(spanValue) : spanValue,
+        value: typeof spanValue !== "string"
+          ? spanValue
+          : spanValue === serialized.value
+          ? hashes.serialized.value // Made well-formed already.
+          : wellFormed(spanValue),
         type: "val",
       },
       runtime: value,
