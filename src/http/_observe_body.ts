@@ -70,12 +70,18 @@ const COLLECTED = "The traced response body was garbage-collected before its end
  * @param onEnd Called once with the outcome; must not throw (errors are ignored).
  * @param length The declared length, if any: a body that turns out longer or shorter fails
  *   with a `RangeError` (before the extra chunk is passed on) instead of ending `done`.
+ * @param collectable Whether the source is cancelled when the wrapper is garbage-collected
+ *   before its end (a response the caller may never read). Never for a body the runtime sends,
+ *   and never on workerd: there the runtime reads a response's stream natively and the stream's
+ *   JavaScript object can be collected while the body is still being delivered, which cancelled
+ *   it mid-way (the client got a truncated body).
  * @returns A stream with the same chunks.
  */
 export function observeBody(
   body: ReadableStream<Uint8Array>,
   onEnd: (outcome: BodyOutcome) => void,
-  length?: number,
+  length: number | undefined,
+  collectable: boolean,
 ): ReadableStream<Uint8Array> {
   const bytesType = isByteStream(body);
   const reader = body.getReader();
@@ -133,10 +139,12 @@ export function observeBody(
   };
   const wrapper = new ReadableStream<Uint8Array>(source, { highWaterMark: 0 });
   // No closure here refers to `wrapper`: the held value must not keep it alive.
-  collected?.register(wrapper, () => {
-    end("cancelled");
-    reader.cancel(COLLECTED).catch(() => {});
-  }, reader);
+  if (collectable) {
+    collected?.register(wrapper, () => {
+      end("cancelled");
+      reader.cancel(COLLECTED).catch(() => {});
+    }, reader);
+  }
   return wrapper;
 }
 
@@ -167,7 +175,12 @@ export function observeResponse(
   const fixed = sent ? fixedLength(response) : undefined;
   // With a declared length the body is checked against it on the way, so a wrong length is
   // recorded as an error (not as a cancelled body) before the extra bytes reach the stream.
-  let body = observeBody(response.body, onEnd, fixed?.length);
+  let body = observeBody(
+    response.body,
+    onEnd,
+    fixed?.length,
+    !sent && runtimeKey() !== "workerd",
+  );
   if (fixed !== undefined) {
     // Keeps `Content-Length` on the wire (a plain stream would be sent chunked). Identity
     // streams hand a chunk on only when it is read, so the end is still detected at delivery.
