@@ -8,6 +8,7 @@
 import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import { observeResponse } from "./_observe_body.ts";
+import { trackUnread } from "./_unread_bodies.ts";
 import { errorType } from "./_semconv.ts";
 
 /** A running HTTP span and how to end it (once; ending may do more, such as a flush). */
@@ -106,13 +107,27 @@ export function endAfterBody(
 ): Response {
   const { span, end } = spanEnd;
   const failed = response.status >= policy.errorFrom;
+  // A client body still open when its Workers invocation ends is ended there, as unread.
+  let untrack: (() => void) | undefined;
+  let open = true;
   try {
-    return observeResponse(response, policy.sent, (outcome) => {
+    const observed = observeResponse(response, policy.sent, (outcome) => {
+      if (!open) return; // Swept: the span ended as unread.
+      open = false;
+      untrack?.();
       if (policy.bodySize) span.setAttribute("http.response.body.size", outcome.bytes);
       if (outcome.state === "error") recordFailure(span, outcome.error, failed);
       if (outcome.state === "cancelled") span.addEvent("http.response.cancelled");
       end();
     });
+    if (open && !policy.sent) {
+      untrack = trackUnread(span.spanContext().traceId, () => {
+        open = false;
+        span.addEvent("http.response.unread");
+        end();
+      });
+    }
+    return observed;
   } catch (error) {
     report("warn", policy.unobserved, "Cannot observe the response body", error);
     recordFailure(span, error, failed);

@@ -92,7 +92,9 @@ export interface TracedFetchOptions {
    * cancelled or failed, so a streamed response is timed to its last chunk. A 2xx body nobody
    * reads or cancels keeps its span open until the response is garbage-collected: its body is
    * then cancelled (freeing the connection, as `fetch` frees an unread body) and the span ends
-   * with the event `http.response.cancelled`. `"headers"`: when the response arrives; the
+   * with the event `http.response.cancelled`; not on workerd, where a collection could cut a body
+   * still being delivered short: there, under `instrument()`, the span ends with the invocation
+   * instead, with the event `http.response.unread` (the body stays readable). `"headers"`: when the response arrives; the
    * response is then the one `fetch` gave, untouched. Responses with no body to time, or that
    * callers often leave unread, end at the headers either way: HEAD, 204, 205,
    * `Content-Length: 0`, 3xx (`redirect: "manual"`), 4xx and 5xx.
@@ -316,7 +318,9 @@ function failed(call: Call, error: unknown): void {
  * sends its flags with the sampled bit cleared (`00`, or `02` when tracelet made the trace id)
  * and records nothing. The span ends when the response body has been read to its end, cancelled
  * or failed, or when the response is garbage-collected unread (its body is then cancelled, with
- * the event `http.response.cancelled`); `endAt: "headers"` ends it at the response. It ends at
+ * the event `http.response.cancelled`; on workerd a collection cancels nothing, and under
+ * `instrument()` a body still open when the invocation ends ends the span with the event
+ * `http.response.unread`); `endAt: "headers"` ends it at the response. It ends at
  * the response, which is then `fetch`'s own, for a HEAD request, a 204, 205 or
  * `Content-Length: 0` response, a 3xx handed back (`redirect: "manual"`), a 4xx or 5xx (bodies
  * callers often leave unread), and when the span is not recording.

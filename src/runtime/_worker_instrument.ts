@@ -3,8 +3,8 @@
  * invocation, ended when the response body has been delivered (not at the headers) or as
  * cancelled when workerd reports the client's disconnect on `request.signal`, and one flush per
  * invocation run through `ctx.waitUntil` after the handler and the user's own `waitUntil`
- * promises have settled; it also waits for the events layer's event-log lines still being
- * written. No timers, but for that bounded wait (only while event-log lines are being written).
+ * promises have settled (then `tracedFetch()` spans of the invocation whose bodies nobody read
+ * end, as unread); it also waits for the events layer's event-log lines still being written. No timers, but for that bounded wait (only while event-log lines are being written).
  * The flush never rejects; its report goes to `onFlush`.
  *
  * @module
@@ -18,6 +18,7 @@ import type { StartSpanOptions, Tracer } from "../tracer.ts";
 import type { Attributes, FlushReport, SpanKind } from "../types.ts";
 import { runTraced, serverSpanStart, serveTraced, type Traced } from "../http/_server_span.ts";
 import { endOnce, type ResponsePolicy } from "../http/_span_response.ts";
+import { openSweep } from "../http/_unread_bodies.ts";
 import {
   cloudflareRequestAttributes,
   type MessageBatchLike,
@@ -167,12 +168,20 @@ function start(
     for (const object of [key, tracker.ctx]) {
       if (typeof object === "object" && object !== null) invocationSpans.set(object, span);
     }
-    if (options.flush !== false) {
-      const flushed = flushAfter(tracer, Promise.race([ended, aborted]), tracker, cancel, options);
-      // Without an execution context (a handler called directly, as in unit tests) the flush
-      // still runs, only nothing extends the invocation for it.
-      if (typeof ctx?.waitUntil === "function") ctx.waitUntil(flushed);
-    }
+    const sweep = openSweep(span.spanContext().traceId);
+    const finished = finishAfter(
+      tracer,
+      Promise.race([ended, aborted]),
+      tracker,
+      () => {
+        cancel();
+        sweep();
+      },
+      options,
+    );
+    // Without an execution context (a handler called directly, as in unit tests) the flush
+    // still runs, only nothing extends the invocation for it.
+    if (options.flush !== false && typeof ctx?.waitUntil === "function") ctx.waitUntil(finished);
     return { tracer, span, tracker, end, cancel, abort };
   } catch (error) {
     report("error", "worker_trace_failed", "Cannot trace an invocation; it runs untraced", error);
@@ -182,20 +191,22 @@ function start(
 
 /**
  * Waits for the root span (or the client's disconnect), the handler and the user's `waitUntil`
- * work, then flushes, with the root span ended as cancelled if it is still open, and waits for
- * the event-log lines still being written (at most 30 s; see `awaitWrites`). Never rejects.
+ * work, then ends what is still open (`close`: the root span as cancelled, `tracedFetch()` spans
+ * whose bodies nobody read as unread) and, unless `flush` is false, flushes and waits for the
+ * event-log lines still being written (at most 30 s; see `awaitWrites`). Never rejects.
  */
-async function flushAfter(
+async function finishAfter(
   tracer: Tracer,
   ended: Promise<void>,
   tracker: WaitUntilTracker,
-  cancel: () => void,
+  close: () => void,
   options: InvocationOptions,
 ): Promise<void> {
   try {
     await ended;
     await tracker.settled();
-    cancel();
+    close();
+    if (options.flush === false) return;
     // The events layer's JSONL event logs append to storage on their own: wait for them too.
     const [result] = await Promise.all([tracer.forceFlush(), awaitWrites()]);
     options.onFlush?.(result);
