@@ -11,7 +11,7 @@ import { CONFIGURE_OPTION_SHAPE } from "./configure_option_keys.ts";
 import { report } from "./diagnostics.ts";
 import { cutText } from "./cut_text.ts";
 import { printable } from "./printable.ts";
-import { findUnknownOptions } from "./unknown_options.ts";
+import { findUnknownOptions, type OptionShape } from "./unknown_options.ts";
 import {
   checkRules,
   isBoolean,
@@ -118,18 +118,24 @@ const MAX_REPORTED = 10;
  * Reports the keys of `configure()`'s options, and of its option objects (`otlp`, `batch`,
  * `limits`, `tailSampling`, `redaction`, …), that no option has: one `unknown_option` warning
  * each, naming its path (`otlp.url`) and the option probably meant (`otlp.endpoint`), never a
- * value. Never throws.
+ * value. Never throws. Other entry points with options of their own pass their shape and name.
  *
  * @param options The user's options (already checked by {@linkcode checkConfigureOptions}).
+ * @param shape The keys the options may have. Default: `configure()`'s.
+ * @param caller How the warnings name the function. Default `configure()`.
  */
-export function reportUnknownOptions(options: unknown): void {
-  const unknown = findUnknownOptions(options, CONFIGURE_OPTION_SHAPE);
+export function reportUnknownOptions(
+  options: unknown,
+  shape: OptionShape = CONFIGURE_OPTION_SHAPE,
+  caller = "configure()",
+): void {
+  const unknown = findUnknownOptions(options, shape);
   for (const { path, suggestion } of unknown.slice(0, MAX_REPORTED)) {
     const hint = suggestion === undefined ? "" : `; did you mean \`${suggestion}\`?`;
     report(
       "warn",
       "unknown_option",
-      `configure() has no option \`${printable(cutText(path, 100))}\`: it is ignored${hint}`,
+      `${caller} has no option \`${printable(cutText(path, 100))}\`: it is ignored${hint}`,
       { option: path, suggestion },
     );
   }
@@ -138,7 +144,7 @@ export function reportUnknownOptions(options: unknown): void {
     report(
       "warn",
       "unknown_option",
-      `configure() has no option for ${rest.length} more keys either (${
+      `${caller} has no option for ${rest.length} more keys either (${
         printable(cutText(rest.join(", "), 200))
       }): they are ignored`,
       { options: rest },

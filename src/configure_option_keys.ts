@@ -9,7 +9,7 @@
  */
 import type { SpanLimits } from "./attributes.ts";
 import type { PipelineOptions } from "./pipeline.ts";
-import type { OutboxRetryOptions } from "./exporter/otlp_factory.ts";
+import type { OtlpExporterOptions, OutboxRetryOptions } from "./exporter/otlp_factory.ts";
 import type { RetryOptions } from "./exporter/_retry.ts";
 import { OTLP_CONFIG_OPTION_KEYS } from "./exporter/_otlp_config.ts";
 import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
@@ -68,18 +68,29 @@ const OUTBOX: OptionShape = {
   aliases: { initialBackoffMillis: "initialDelayMillis", maxBackoffMillis: "maxDelayMillis" },
 };
 
+const OTLP_KEYS = {
+  ...OTLP_CONFIG_OPTION_KEYS,
+  fetch: true,
+  retry: RETRY,
+  attemptTimeoutMillis: true,
+  maxConcurrentRequests: true,
+  outboxRetry: OUTBOX,
+} as const satisfies Record<keyof OtlpOptions, true | OptionShape>;
+
 const OTLP: OptionShape = {
-  keys: {
-    ...OTLP_CONFIG_OPTION_KEYS,
-    fetch: true,
-    retry: RETRY,
-    attemptTimeoutMillis: true,
-    maxConcurrentRequests: true,
-    outboxRetry: OUTBOX,
-  } satisfies Record<keyof OtlpOptions, true | OptionShape>,
+  keys: OTLP_KEYS,
   // `url`: OpenTelemetry JS's name, and the resolved configuration's (`resolveOtlpConfig`).
   // `outbox`: the name `outboxRetry` had before 0.1.0.
   aliases: { url: "endpoint", outbox: "outboxRetry" },
+};
+
+/** The keys of `createOtlpExporter()`'s options: `configure()`'s `otlp`, and what presets fill in. */
+export const OTLP_EXPORTER_OPTION_SHAPE: OptionShape = {
+  keys: { ...OTLP_KEYS, storage: true, compress: true } satisfies Record<
+    keyof OtlpExporterOptions,
+    true | OptionShape
+  >,
+  aliases: OTLP.aliases,
 };
 
 const TAIL_SAMPLING: OptionShape = {

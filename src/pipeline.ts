@@ -28,7 +28,7 @@ import type { Attributes } from "./types.ts";
 import { samplerFromEnv } from "./sampling.ts";
 import type { Sampler } from "./span_types.ts";
 import { resolveResourceFromEnv } from "./otlp/resource_env.ts";
-import { createOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
+import { buildOtlpExporter, resolveTraceBackend } from "./exporter/otlp_factory.ts";
 import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.ts";
 import { envTracesExporters, isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
 import { resolveCredentials } from "./exporter/_trace_backend.ts";
@@ -177,7 +177,7 @@ export function buildPipeline(
   }
   const wrap = options[WRAP_OTLP_FETCH];
   const otlp = ({ fetch, ...extra }: OtlpOptions, env = parts.env) =>
-    createOtlpExporter({
+    buildOtlpExporter({
       ...extra,
       // Wrapped only when usable: a bad option or a runtime without fetch is the factory's error.
       fetch: wrap && typeof (fetch ?? globalThis.fetch) === "function" ? wrap(fetch) : fetch,

@@ -15,6 +15,7 @@ import { MemoryStorage } from "../src/storage/memory.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
 import { isolated } from "./_support/global_state.ts";
 import { findUnknownOptions } from "../src/unknown_options.ts";
+import { createOtlpExporter } from "../src/exporter/otlp_factory.ts";
 import { CONFIGURE_OPTION_SHAPE } from "../src/configure_option_keys.ts";
 
 interface Unknown {
@@ -255,6 +256,55 @@ describe("configure() given valid options", () => {
         assert.deepEqual(unknown, [STRAY]);
       }),
   );
+});
+
+describe("createOtlpExporter() given unknown options", () => {
+  /** What `unknown_option` reported while making (and shutting down) one exporter. */
+  async function exporterUnknownOf(options: Record<string, unknown>): Promise<Diagnostic[]> {
+    const seen: Diagnostic[] = [];
+    const previous = setDiagnosticsHook((d) => void seen.push(d));
+    try {
+      await createOtlpExporter(options as never, () => undefined).shutdown();
+    } finally {
+      setDiagnosticsHook(previous);
+    }
+    return seen.filter((d) => d.code === "unknown_option");
+  }
+
+  it("warns about OpenTelemetry JS's `url`, suggesting `endpoint`, and a misspelled retry key", () =>
+    isolated(async () => {
+      const reported = await exporterUnknownOf({
+        url: "http://127.0.0.1:9/v1/traces",
+        retry: { maxAttempt: 2 },
+      });
+      assert.deepEqual(reported.map((d) => d.cause), [
+        { option: "url", suggestion: "endpoint" },
+        { option: "retry.maxAttempt", suggestion: "retry.maxAttempts" },
+      ]);
+      assert.match(reported[0].message, /^createOtlpExporter\(\) has no option `url`/);
+    }));
+
+  it("reports nothing for its own options, those configure() fills in included", () =>
+    isolated(async () => {
+      const reported = await exporterUnknownOf({
+        endpoint: "http://127.0.0.1:9/v1/traces",
+        headers: { "x-any-header": "v" },
+        protocol: "http/json",
+        compression: "none",
+        timeoutMillis: 100,
+        storage: new MemoryStorage(),
+        compress: (body: Uint8Array) => Promise.resolve(body),
+        outboxRetry: { maxAttempts: 1 },
+      });
+      assert.deepEqual(reported, []);
+    }));
+
+  it("configure() reports an unknown `otlp` key once, under its own name", () =>
+    isolated(async () => {
+      const { messages } = await unknownOf({ otlp: { url: "http://127.0.0.1:9/v1/traces" } });
+      assert.equal(messages.length, 1);
+      assert.match(messages[0], /^configure\(\) has no option `otlp\.url`/);
+    }));
 });
 
 describe("configure() given a value outside a choice", () => {

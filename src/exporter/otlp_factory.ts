@@ -11,6 +11,8 @@
  *
  * @module
  */
+import { reportUnknownOptions } from "../configure_checks.ts";
+import { OTLP_EXPORTER_OPTION_SHAPE } from "../configure_option_keys.ts";
 import { TracerError } from "../errors.ts";
 import {
   checkRules,
@@ -78,7 +80,9 @@ const RETRY_RULES: readonly Rule[] = [
  * `timeoutMillis` and headers fall back to their `OTEL_EXPORTER_OTLP_(TRACES_)*` variables (see
  * {@linkcode resolveOtlpConfig}), except for a dreadnode exporter (`server` given), which reads no
  * `OTEL_EXPORTER_OTLP_*` variable at all. An endpoint or server URL with a user name or password
- * is refused (`INVALID_CONFIG`, without the value): send credentials as `headers`.
+ * is refused (`INVALID_CONFIG`, without the value): send credentials as `headers`. A key no option
+ * has is reported (`unknown_option`, naming the option probably meant: `url` → `endpoint`) and
+ * ignored.
  *
  * @param options Explicit settings; they win over the environment.
  * @param env Environment reader (presets pass `Deno.env` / `process.env` readers); none by
@@ -99,6 +103,23 @@ const RETRY_RULES: readonly Rule[] = [
  */
 export function createOtlpExporter(
   options: OtlpExporterOptions = {},
+  env?: EnvReader,
+): OtlpHttpExporter {
+  reportUnknownOptions(options, OTLP_EXPORTER_OPTION_SHAPE, "createOtlpExporter()");
+  return buildOtlpExporter(options, env);
+}
+
+/**
+ * {@linkcode createOtlpExporter} without the report of unknown keys, for `configure()`, which
+ * reports its own (`otlp.url`) and builds exporters from them.
+ *
+ * @param options Explicit settings; they win over the environment.
+ * @param env Environment reader.
+ * @returns The exporter.
+ * @throws {TracerError} As {@linkcode createOtlpExporter}.
+ */
+export function buildOtlpExporter(
+  options: OtlpExporterOptions,
   env?: EnvReader,
 ): OtlpHttpExporter {
   const config = resolveOtlpConfig(options, env);
