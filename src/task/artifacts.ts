@@ -5,6 +5,8 @@
  * both do it, read, hashed and stored a chunk at a time in bounded memory), described by
  * dreadnode's metadata record (§2.6) on the task span and, one line per file, in the run's
  * `projects/<project>/<run id>/artifacts.jsonl` (written as dreadnode's `json.dumps` writes it).
+ * A file read whole waits until the process holds less than `MAX_BLOB_BACKLOG_BYTES` of blobs on
+ * their way to the storage, so artifacts logged without `await` are not all read at once.
  * An artifact's name is only metadata: it never becomes a storage path, so a hostile name cannot
  * escape the storage root.
  *
@@ -20,6 +22,7 @@ import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import { guessMimeType } from "./mime.ts";
+import { holdBlobBytes } from "./_blob_backlog.ts";
 import { Sha256 } from "../hash/sha256.ts";
 
 /** Files larger than this are read, hashed and stored a chunk at a time where both sides can. */
@@ -227,7 +230,13 @@ async function storeFile(
           `at a time, and ${why}`,
       );
     }
-    return await store(sink, storage, await files.readFile(path), name, path);
+    // Files logged without `await` are read a bounded number of bytes at a time.
+    const release = await holdBlobBytes(size);
+    try {
+      return await store(sink, storage, await files.readFile(path), name, path);
+    } finally {
+      release();
+    }
   }
   const sha256 = files.sha256?.bind(files) ?? (() => new Sha256());
   const first = { hex: "", size: 0 };

@@ -9,7 +9,9 @@
  * data hash, bytes = exactly what was hashed: Python's JSON, with bare `NaN`/`Infinity` as
  * dreadnode writes them) and referenced as `{type: "uri", uri, size}` once the write has
  * succeeded. Until then, and when it fails, the object is exported inline (its strings cut by the
- * redaction policy), so an exported reference always points to a stored blob. The inline copy is
+ * redaction policy), so an exported reference always points to a stored blob. So is an object
+ * logged while the process already holds `MAX_BLOB_BACKLOG_BYTES` (64 MiB) of blobs on their way to
+ * the store (`object_blob_backlog`): memory stays bounded when logging outruns the storage. The inline copy is
  * the default serialization (cut at 1 MiB and 32 levels), which JSON can hold: non-finite numbers
  * are the strings `"NaN"`, `"Infinity"` and `"-Infinity"`, dates ISO strings, errors with their
  * stack. The inline values of one task's export share
@@ -28,6 +30,7 @@ import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
 import { wellFormed } from "../serialize/_well_formed.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
+import { MAX_BLOB_BACKLOG_BYTES, tryHoldBlobBytes } from "./_blob_backlog.ts";
 import { jsonLength } from "./_json_length.ts";
 import { redactForSpan, redactStored, serializedForSpan } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
@@ -249,6 +252,16 @@ export class ObjectStore {
   #write(bytes: Uint8Array, entry: Entry, stored: UriObject): void {
     const storage = this.#storage!;
     const key = stored.uri.slice(OBJECT_URI_PREFIX.length);
+    const release = tryHoldBlobBytes(bytes.length);
+    if (release === undefined) {
+      reportOnce(
+        "object_blob_backlog",
+        "warn",
+        "object_blob_backlog",
+        `Cannot store object ${stored.hash} in the blob store now: ${MAX_BLOB_BACKLOG_BYTES} bytes of blobs are still being written (the storage is slower than the logging); it is exported inline, with its strings cut to the redaction policy's length`,
+      );
+      return;
+    }
     const p = (async () => {
       try {
         if (!(await storage.hasBlob(key))) await storage.putBlob(key, bytes);
@@ -261,6 +274,8 @@ export class ObjectStore {
           `Cannot store object ${stored.hash} in the blob store: it is exported inline, with its strings cut to the redaction policy's length`,
           error,
         );
+      } finally {
+        release();
       }
     })();
     this.#pending.add(p);
