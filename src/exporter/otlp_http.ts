@@ -80,6 +80,14 @@ export class OtlpHttpExporter implements SpanExporter {
   readonly #link: OutboxLink;
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
+  /**
+   * The attempts a batch gets now: the retry policy's (undefined), or 1 once a batch was parked
+   * in the outbox, until one is delivered (a batch that fails then is parked at once, and the
+   * outbox retries it with its own backoff). Retrying each batch for seconds while the receiver
+   * was down held the batch queue up, which then dropped spans (`queue_full`) the outbox had room
+   * for.
+   */
+  #attempts?: 1;
 
   /**
    * Creates an exporter from resolved settings (no validation: `createOtlpExporter()` checks
@@ -204,10 +212,11 @@ export class OtlpHttpExporter implements SpanExporter {
       // Halves of a refused batch are part of an export in progress, which shutdown waits for.
       const result = this.#closed && !part
         ? { ok: false, attempts: 0, reason: "shutdown", drop: "shutdown" }
-        : await this.#send(body, contentType, deadline, options.signal);
+        : await this.#send(body, contentType, deadline, options.signal, this.#attempts);
       accounted = true;
       const { partial, reason } = result;
       if (result.ok) {
+        this.#attempts = undefined;
         const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
         report.exported += count - rejected;
         if (result.attempts > 1 || part) report.retried += count - rejected;
@@ -239,6 +248,7 @@ export class OtlpHttpExporter implements SpanExporter {
         }
         // A body of one span refused as too large can never be delivered: dropped, not parked.
         if (this.#outbox && reason != "http_413") {
+          this.#attempts = 1;
           await this.#outbox.park(
             this.#link,
             { body, contentType, spanCount: count, reason },

@@ -1,0 +1,90 @@
+// The OTLP exporter with an outbox while the receiver is down: once a batch has been parked, the
+// next ones get one attempt each and are parked when it fails (the outbox retries them with its
+// own backoff), so the batch processor is not held up retrying each batch for seconds while its
+// queue drops spans the outbox had room for (a steady 300 spans/s lost 48 % as `queue_full`). A
+// delivered batch ends that: the next failure is retried again. A real loopback receiver; skipped
+// in workerd (no node:http server there).
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
+import { BatchSpanProcessor } from "../../src/processor/batch.ts";
+import { MemoryStorage } from "../../src/storage/memory.ts";
+import { Tracer } from "../../src/tracer.ts";
+import { makeSpanBatch } from "../_support/span_records.ts";
+import { withReceiver } from "../_support/otlp_receiver.ts";
+import { isWorkerd } from "../_support/runtime.ts";
+
+const DOWN = { status: 503 };
+
+describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () => {
+  it("gives one attempt to each batch after one was parked, full retries after a delivery", () =>
+    withReceiver(async (receiver) => {
+      const storage = new MemoryStorage();
+      const exporter = createOtlpExporter({
+        endpoint: receiver.url,
+        storage,
+        retry: { initialDelayMillis: 5, maxDelayMillis: 10, maxAttempts: 3 },
+        // Parked batches are not due again during the test.
+        outboxRetry: { initialDelayMillis: 60_000 },
+        timeoutMillis: 5000,
+      });
+      const requestsOf = async (status: typeof DOWN[], spans = 4) => {
+        receiver.plan(...status);
+        const before = receiver.requests.length;
+        const report = await exporter.export(makeSpanBatch(spans));
+        return { requests: receiver.requests.length - before, report };
+      };
+      const first = await requestsOf([DOWN, DOWN, DOWN]);
+      assert.equal(first.requests, 3, "the first failing batch gets the retry policy's attempts");
+      assert.equal(first.report.persisted, 4);
+      for (let i = 0; i < 3; i++) {
+        // A second attempt would be answered 200: the old exporter delivered it then.
+        const next = await requestsOf([DOWN]);
+        assert.equal(next.requests, 1, "then one attempt each");
+        assert.equal(next.report.persisted, 4);
+      }
+      const delivered = await requestsOf([]);
+      assert.equal(delivered.report.exported, 4);
+      const retried = await requestsOf([DOWN, DOWN]);
+      assert.equal(retried.requests, 3, "after a delivery a failing batch is retried again");
+      assert.deepEqual(retried.report.exported, 4);
+      assert.deepEqual(retried.report.retried, 4);
+      assert.equal((await storage.outbox.peek(100)).length, 4, "the parked batches are kept");
+      await exporter.shutdown();
+    }));
+
+  it("parks every span of steady traffic instead of dropping them from the batch queue", () =>
+    withReceiver(async (receiver) => {
+      // A receiver that fails everything, retry delays of 50 ms doubling (5 attempts: ~750 ms a
+      // batch): 24 batches of 64 spans arrive faster than that.
+      receiver.plan(...Array.from({ length: 1000 }, () => DOWN));
+      const storage = new MemoryStorage();
+      const exporter = createOtlpExporter({
+        endpoint: receiver.url,
+        storage,
+        retry: { initialDelayMillis: 50, maxDelayMillis: 400, maxAttempts: 5 },
+        outboxRetry: { initialDelayMillis: 60_000 },
+        timeoutMillis: 5000,
+      });
+      const tracer = new Tracer({
+        processors: [
+          new BatchSpanProcessor(exporter, {
+            maxQueueSize: 128,
+            maxExportBatchSize: 64,
+            scheduledDelayMillis: 10,
+          }),
+        ],
+      });
+      // The outage began before: a first batch was retried and parked.
+      tracer.startSpan("first").end();
+      assert.equal((await tracer.forceFlush()).persisted, 1);
+      for (let batch = 0; batch < 24; batch++) {
+        for (let i = 0; i < 64; i++) tracer.startSpan("work").end();
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      const report = await tracer.shutdown(10_000);
+      assert.deepEqual(report.dropped, {}, JSON.stringify(report));
+      assert.equal(report.persisted, 24 * 64);
+      assert.equal((await storage.outbox.peek(1000)).length > 0, true);
+    }));
+});
