@@ -15,8 +15,6 @@ import { flowLocal } from "../src/context/flow_local.ts";
 import { setContextManager } from "../src/context/manager.ts";
 import { runDetached } from "../src/context/run_detached.ts";
 import {
-  addTraceProcessor,
-  BatchTraceProcessor,
   customSpan,
   functionSpan,
   getTraceProcessors,
@@ -28,6 +26,7 @@ import { EventTracer, finishTraceRun, startTraceRun } from "../src/events/mod.ts
 import { MemoryStorage } from "../src/storage/memory.ts";
 import { isWorkerd } from "./_support/runtime.ts";
 import { forcedGc } from "./_support/forced_gc.ts";
+import { addCountingTraceProcessor, exportedCount } from "./_support/counting_trace_processor.ts";
 
 const gc = forcedGc();
 const noGc = gc === undefined && "cannot force a garbage collection here";
@@ -47,14 +46,6 @@ function counting(): SpanExporter & { count: number } {
     },
   };
   return exporter;
-}
-
-/** Waits (at most ~1 s) until `exporter` has exported `count` items; asserts it has. */
-async function exported(exporter: { count: number }, count: number): Promise<void> {
-  for (let i = 0; i < 200 && exporter.count < count; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.equal(exporter.count, count);
 }
 
 /**
@@ -119,7 +110,7 @@ describe("a finished flow-local span is not kept by an idle processor", { skip: 
     const batch = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1 });
     await withLayers(new Tracer({ processors: [batch] }), async () => {
       const alive = await inOwnFlow(imperativeRun);
-      await exported(exporter, 3); // the trace's and the two spans' tracelet spans
+      await exportedCount(exporter, 3); // the trace's and the two spans' tracelet spans
       assert.equal(await collected(alive), true);
     });
   });
@@ -149,18 +140,11 @@ describe("a finished flow-local span is not kept by an idle processor", { skip: 
 
   it("agents BatchTraceProcessor: its export chain after the spans of start(true) ended", () =>
     withLayers(new Tracer({ processors: [] }), async () => {
-      let exported = 0;
-      const processor = new BatchTraceProcessor({
-        export: (items) => void (exported += items.length),
-      }, { scheduleDelay: 1 });
-      addTraceProcessor(processor);
+      const counting = addCountingTraceProcessor({ scheduleDelay: 1 });
       const alive = await inOwnFlow(imperativeRun);
-      for (let i = 0; i < 200 && exported < 3; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      assert.equal(exported, 3); // the trace and its two spans
+      await exportedCount(counting, 3); // the trace and its two spans
       assert.equal(await collected(alive), true);
-      await processor.shutdown();
+      await counting.processor.shutdown();
     }));
 });
 

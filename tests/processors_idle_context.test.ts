@@ -111,37 +111,26 @@ describe("a finished run's context is not kept by an idle processor", { skip: no
       await batch.shutdown();
     }));
 
-  it("batch: its memoized shutdown", () =>
-    withAls(async () => {
-      const batch = new BatchSpanProcessor({
-        ...sink,
-        shutdown: () => new Promise(() => {}), // an exporter whose shutdown hangs
-      });
-      const alive = await inRunContext(() => void batch.shutdown());
-      assert.equal(await collected(alive), true);
-    }));
-
-  it("simple: its memoized shutdown", () =>
-    withAls(async () => {
-      const simple = new SimpleSpanProcessor({
-        ...sink,
-        shutdown: () => new Promise(() => {}), // an exporter whose shutdown hangs
-      });
-      const alive = await inRunContext(() => void simple.shutdown());
-      assert.equal(await collected(alive), true);
-    }));
-
-  it("tail sampling: its memoized shutdown", () =>
-    withAls(async () => {
-      const inner: SpanProcessor = {
+  // Each processor's shutdown hangs: its exporter's (or its inner processor's) never settles.
+  const hang = () => new Promise<never>(() => {});
+  const hangingShutdown: [string, () => Required<Pick<SpanProcessor, "shutdown">>][] = [
+    ["batch", () => new BatchSpanProcessor({ ...sink, shutdown: hang })],
+    ["simple", () => new SimpleSpanProcessor({ ...sink, shutdown: hang })],
+    ["tail sampling", () =>
+      new TailSamplingProcessor({
         onSpanEnd: () => {},
         forceFlush: () => Promise.resolve({ ...empty }),
-        shutdown: () => new Promise(() => {}), // a shutdown that hangs
-      };
-      const tail = new TailSamplingProcessor(inner);
-      const alive = await inRunContext(() => void tail.shutdown());
-      assert.equal(await collected(alive), true);
-    }));
+        shutdown: hang,
+      })],
+  ];
+  for (const [name, make] of hangingShutdown) {
+    it(`${name}: its memoized shutdown`, () =>
+      withAls(async () => {
+        const processor = make();
+        const alive = await inRunContext(() => void processor.shutdown());
+        assert.equal(await collected(alive), true);
+      }));
+  }
 });
 
 describe("runDetached", () => {

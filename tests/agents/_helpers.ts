@@ -6,12 +6,18 @@ import assert from "node:assert/strict";
 import {
   BackendSpanExporter,
   functionSpan,
+  genSpanId,
   setAgentTracer,
   setTraceProcessors,
   setTracingDisabled,
   trace,
 } from "../../src/agents/mod.ts";
-import type { AgentSpan, FunctionSpanData } from "../../src/agents/mod.ts";
+import type {
+  AgentsCoreSpanLike,
+  AgentSpan,
+  FunctionSpanData,
+  SpanView,
+} from "../../src/agents/mod.ts";
 import { CollectingProcessor } from "../_support/collect.ts";
 
 /** A fresh tracer + collector installed for the agent layer; call `done()` at the end. */
@@ -83,4 +89,25 @@ export function capturingBackend(): { exporter: BackendSpanExporter; bodies: str
     },
   });
   return { exporter, bodies };
+}
+
+/** A fake span-like item for a BatchTraceProcessor's queue; its JSON is `{ id }`. */
+export function spanItem(id: string): SpanView {
+  return { toJSON: () => ({ id }) } as unknown as SpanView;
+}
+
+/**
+ * An @openai/agents-core span of trace `traceId` as the SDK hands it over on start: a new span id,
+ * no parent, custom data, no error and no times.
+ */
+export function openCoreSpan(traceId: string): AgentsCoreSpanLike {
+  return {
+    traceId,
+    spanId: genSpanId(),
+    parentId: null,
+    spanData: { type: "custom" },
+    error: null,
+    startedAt: null,
+    endedAt: null,
+  };
 }

@@ -18,10 +18,12 @@ import {
 import type {
   AgentSpan,
   AgentTrace,
+  BackendFetch,
+  BackendSpanExporterOptions,
   FunctionSpanData,
   GenerationSpanData,
 } from "../../src/agents/mod.ts";
-import { captureDiagnostics } from "../_support/otlp_helpers.ts";
+import { withDiagnostics } from "../_support/otlp_helpers.ts";
 import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { agentSetup } from "./_helpers.ts";
@@ -29,18 +31,22 @@ import { agentSetup } from "./_helpers.ts";
 const KEY = "sk-test-backend-secret-0123456789";
 const noEnv = () => undefined;
 
+/** The diagnostics reported while `fn` runs (it is given the list as it fills). */
+async function diagnosticsOf(fn: (list: Diagnostic[]) => Promise<unknown>): Promise<Diagnostic[]> {
+  let reported: Diagnostic[] = [];
+  await withDiagnostics(async (list) => {
+    reported = list;
+    await fn(list);
+  });
+  return reported;
+}
+
 /** Runs `fn` with a receiver and the diagnostics it produced; no diagnostic may hold a key. */
 async function withBackend(
   fn: (receiver: OtlpReceiver, diagnostics: Diagnostic[]) => Promise<void>,
 ): Promise<void> {
   await withReceiver(async (receiver) => {
-    const capture = captureDiagnostics();
-    try {
-      await fn(receiver, capture.list);
-    } finally {
-      capture.restore();
-    }
-    assertNoKey(capture.list);
+    assertNoKey(await diagnosticsOf((list) => fn(receiver, list)));
   });
 }
 
@@ -55,6 +61,14 @@ function exporterAt(receiver: OtlpReceiver): BackendSpanExporter {
     baseDelay: 5,
     env: noEnv,
   });
+}
+
+/** An exporter with the test key and no environment that sends through `fetch`, with `options`. */
+function exporterWith(
+  fetch: BackendFetch,
+  options: BackendSpanExporterOptions = {},
+): BackendSpanExporter {
+  return new BackendSpanExporter({ apiKey: KEY, env: noEnv, ...options, fetch });
 }
 
 function assertNoKey(diagnostics: readonly Diagnostic[]): void {
@@ -306,112 +320,77 @@ describe("BackendSpanExporter with an injected fetch", () => {
     let calls = 0;
     // What `redirect: "manual"` gives in a browser; a Response with status 0 cannot be built.
     const opaque = { status: 0, type: "opaqueredirect", text: () => Promise.resolve("") };
-    const exporter = new BackendSpanExporter({
-      apiKey: KEY,
+    const exporter = exporterWith(() => (calls++, Promise.resolve(opaque as unknown as Response)), {
       baseDelay: 5,
-      env: noEnv,
-      fetch: () => (calls++, Promise.resolve(opaque as unknown as Response)),
     });
-    const capture = captureDiagnostics();
-    try {
-      await exporter.export([TRACE_ITEM]);
-    } finally {
-      capture.restore();
-    }
+    const diagnostics = await diagnosticsOf(() => exporter.export([TRACE_ITEM]));
     assert.equal(calls, 1);
-    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_rejected"]);
-    assert.match(capture.list[0].message, /HTTP 3xx \(a redirect\)/);
+    assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_rejected"]);
+    assert.match(diagnostics[0].message, /HTTP 3xx \(a redirect\)/);
   });
 
   it("retries any other status-0 answer (Response.error() from a custom fetch) as a network error", async () => {
     let calls = 0;
-    const exporter = new BackendSpanExporter({
-      apiKey: KEY,
-      baseDelay: 5,
-      env: noEnv,
-      fetch: () =>
-        Promise.resolve(++calls < 3 ? Response.error() : new Response("{}", { status: 200 })),
-    });
-    const capture = captureDiagnostics();
-    try {
+    const exporter = exporterWith(
+      () => Promise.resolve(++calls < 3 ? Response.error() : new Response("{}", { status: 200 })),
+      { baseDelay: 5 },
+    );
+    const diagnostics = await diagnosticsOf(async (list) => {
       await exporter.export([TRACE_ITEM]);
       assert.equal(calls, 3, "retried");
-      assert.equal(capture.list.length, 0);
-      await new BackendSpanExporter({
-        apiKey: KEY,
-        baseDelay: 5,
-        maxRetries: 2,
-        env: noEnv,
-        fetch: () => Promise.resolve(Response.error()),
-      }).export([TRACE_ITEM]);
-    } finally {
-      capture.restore();
-    }
-    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_failed"]);
-    assert.match(capture.list[0].message, /network error: .*status 0.* after 2 attempts/);
+      assert.equal(list.length, 0);
+      await exporterWith(() => Promise.resolve(Response.error()), { baseDelay: 5, maxRetries: 2 })
+        .export([TRACE_ITEM]);
+    });
+    assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_failed"]);
+    assert.match(diagnostics[0].message, /network error: .*status 0.* after 2 attempts/);
   });
 
   it("retries network errors, then succeeds", async () => {
     let calls = 0;
-    const exporter = new BackendSpanExporter({
-      apiKey: KEY,
-      baseDelay: 5,
-      env: noEnv,
-      fetch: () =>
+    const exporter = exporterWith(
+      () =>
         ++calls < 3 ? Promise.reject(new TypeError("connection refused")) : Promise
           .resolve(new Response("{}", { status: 200 })),
-    });
+      { baseDelay: 5 },
+    );
     assert.equal(exporter.endpoint, OPENAI_TRACES_ENDPOINT);
-    const capture = captureDiagnostics();
-    try {
-      await exporter.export([TRACE_ITEM]);
-    } finally {
-      capture.restore();
-    }
+    const diagnostics = await diagnosticsOf(() => exporter.export([TRACE_ITEM]));
     assert.equal(calls, 3);
-    assert.deepEqual(capture.list, []);
+    assert.deepEqual(diagnostics, []);
   });
 
   it("shutdown(timeout) lets a request in progress finish by the deadline, then sends nothing", async () => {
     for (const timeout of [() => 5000, () => Date.now() + 5000]) {
       let calls = 0;
-      const exporter = new BackendSpanExporter({
-        apiKey: KEY,
-        env: noEnv,
-        fetch: (_url, init) =>
-          new Promise((resolve, reject) => {
-            calls++;
-            const timer = setTimeout(() => resolve(new Response("{}", { status: 200 })), 150);
-            init.signal?.addEventListener("abort", () => (clearTimeout(timer), reject("aborted")));
-          }),
-      });
-      const capture = captureDiagnostics();
-      try {
+      const exporter = exporterWith((_url, init) =>
+        new Promise((resolve, reject) => {
+          calls++;
+          const timer = setTimeout(() => resolve(new Response("{}", { status: 200 })), 150);
+          init.signal?.addEventListener("abort", () => (clearTimeout(timer), reject("aborted")));
+        })
+      );
+      await diagnosticsOf(async (list) => {
         const pending = exporter.export([TRACE_ITEM]);
         await exporter.shutdown(timeout());
         await pending;
-        assert.deepEqual(capture.list, [], "the request in progress was delivered");
+        assert.deepEqual(list, [], "the request in progress was delivered");
         await exporter.export([TRACE_ITEM]);
         assert.equal(calls, 1, "nothing is sent after shutdown");
-      } finally {
-        capture.restore();
-      }
+      });
     }
   });
 
   it("shutdown(timeout) retries at once, and aborts what is left at the deadline", async () => {
     let calls = 0;
-    const exporter = new BackendSpanExporter({
-      apiKey: KEY,
-      baseDelay: 10_000,
-      env: noEnv,
-      fetch: (_url, init) =>
+    const exporter = exporterWith(
+      (_url, init) =>
         ++calls === 1
           ? Promise.resolve(new Response("", { status: 502 }))
           : new Promise((_resolve, reject) => init.signal?.addEventListener("abort", reject)),
-    });
-    const capture = captureDiagnostics();
-    try {
+      { baseDelay: 10_000 },
+    );
+    const diagnostics = await diagnosticsOf(async () => {
       const started = Date.now();
       const pending = exporter.export([TRACE_ITEM]);
       await new Promise((resolve) => setTimeout(resolve, 50)); // backing off 10 s
@@ -419,22 +398,17 @@ describe("BackendSpanExporter with an injected fetch", () => {
       await pending;
       assert.equal(calls, 2, "retried at once");
       assert.ok(Date.now() - started < 2000, "aborted at the deadline");
-    } finally {
-      capture.restore();
-    }
-    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_failed"]);
+    });
+    assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_failed"]);
   });
 
   it("shutdown() ends a back-off at once", async () => {
     let calls = 0;
-    const exporter = new BackendSpanExporter({
-      apiKey: KEY,
-      baseDelay: 10_000,
-      env: noEnv,
-      fetch: () => (calls++, Promise.resolve(new Response("", { status: 502 }))),
-    });
-    const capture = captureDiagnostics();
-    try {
+    const exporter = exporterWith(
+      () => (calls++, Promise.resolve(new Response("", { status: 502 }))),
+      { baseDelay: 10_000 },
+    );
+    const diagnostics = await diagnosticsOf(async () => {
       const started = Date.now();
       const pending = exporter.export([TRACE_ITEM]);
       setTimeout(() => void exporter.shutdown(), 50);
@@ -443,22 +417,16 @@ describe("BackendSpanExporter with an injected fetch", () => {
       assert.equal(calls, 1);
       await exporter.export([TRACE_ITEM]);
       assert.equal(calls, 1, "nothing is sent after shutdown");
-    } finally {
-      capture.restore();
-    }
-    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_failed"]);
-    assertNoKey(capture.list);
+    });
+    assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_failed"]);
+    assertNoKey(diagnostics);
   });
 
   it("masks secrets the redaction policy covers before posting, unless redaction is false", async () => {
     const bodies: string[] = [];
-    const options = {
-      apiKey: KEY,
-      env: noEnv,
-      fetch: (_url: string, init: RequestInit) => (
-        bodies.push(String(init.body)), Promise.resolve(new Response("{}", { status: 200 }))
-      ),
-    };
+    const fetch: BackendFetch = (_url, init) => (
+      bodies.push(String(init.body)), Promise.resolve(new Response("{}", { status: 200 }))
+    );
     const secretItem = {
       export: () => ({
         object: "trace.span",
@@ -470,32 +438,26 @@ describe("BackendSpanExporter with an injected fetch", () => {
         metadata: { authorization: "Bearer abc" },
       }),
     };
-    await new BackendSpanExporter(options).export([secretItem]);
+    await exporterWith(fetch).export([secretItem]);
     const [posted] = JSON.parse(bodies[0]).data;
     assert.ok(!bodies[0].includes("sk-live-1234") && !bodies[0].includes("Bearer abc"));
     assert.equal(JSON.parse(posted.span_data.input).query, "weather");
     assert.equal(posted.span_data.output.length, 5000, "lengths are left to sanitizing");
-    await new BackendSpanExporter({ ...options, redaction: false }).export([secretItem]);
+    await exporterWith(fetch, { redaction: false }).export([secretItem]);
     assert.ok(bodies[1].includes("sk-live-1234"), "redaction: false posts the records as given");
   });
 
   it("masks a key echoed across the cut of an error body: not even its start is reported", async () => {
-    const capture = captureDiagnostics();
-    try {
+    const diagnostics = await diagnosticsOf(async () => {
       // The body is cut to 300 characters; the echoed key starts anywhere around the cut.
       for (let at = 260; at <= 300; at += 4) {
         const body = `{"error":"${"x".repeat(at - 10)} Incorrect API key provided: Bearer ${KEY}"}`;
-        await new BackendSpanExporter({
-          apiKey: KEY,
-          env: noEnv,
-          fetch: () => Promise.resolve(new Response(body, { status: 401 })),
-        }).export([TRACE_ITEM]);
+        await exporterWith(() => Promise.resolve(new Response(body, { status: 401 })))
+          .export([TRACE_ITEM]);
       }
-    } finally {
-      capture.restore();
-    }
-    assert.equal(capture.list.length, 11);
-    for (const d of capture.list) {
+    });
+    assert.equal(diagnostics.length, 11);
+    for (const d of diagnostics) {
       assert.equal(d.code, "openai_export_rejected");
       assert.ok(!d.message.includes(KEY.slice(0, 4)), `part of the key in: ${d.message}`);
     }
@@ -503,18 +465,12 @@ describe("BackendSpanExporter with an injected fetch", () => {
 
   it("skips only the record that cannot be serialized; the rest of its group is posted", async () => {
     const posted: string[][] = [];
-    const capture = captureDiagnostics();
-    try {
+    const diagnostics = await diagnosticsOf(async () => {
       for (const redaction of [undefined, false] as const) {
-        await new BackendSpanExporter({
-          apiKey: KEY,
-          env: noEnv,
-          redaction,
-          fetch: (_url, init) => (
-            posted.push(JSON.parse(String(init.body)).data.map((r: { id: string }) => r.id)),
-              Promise.resolve(new Response("{}", { status: 200 }))
-          ),
-        }).export([
+        await exporterWith((_url, init) => (
+          posted.push(JSON.parse(String(init.body)).data.map((r: { id: string }) => r.id)),
+            Promise.resolve(new Response("{}", { status: 200 }))
+        ), { redaction }).export([
           TRACE_ITEM,
           { export: () => ({ object: "trace.span", id: "span_big", span_data: { n: 10n } }) },
           {
@@ -522,31 +478,23 @@ describe("BackendSpanExporter with an injected fetch", () => {
           },
         ]);
       }
-    } finally {
-      capture.restore();
-    }
+    });
     assert.deepEqual(posted, [["trace_1", "span_ok"], ["trace_1", "span_ok"]]);
-    assert.deepEqual(capture.list.map((d) => d.code), ["openai_export_item", "openai_export_item"]);
-    assert.match(capture.list[0].message, /BigInt/);
+    assert.deepEqual(diagnostics.map((d) => d.code), ["openai_export_item", "openai_export_item"]);
+    assert.match(diagnostics[0].message, /BigInt/);
   });
 
   it("maxRetries: 0 makes one attempt; a bad maxRetries keeps the default 3", async () => {
-    const capture = captureDiagnostics();
-    try {
+    await diagnosticsOf(async () => {
       for (const [maxRetries, expected] of [[0, 1], [1, 1], [2, 2], [NaN, 3], [-1, 3], ["2", 3]]) {
         let calls = 0;
-        await new BackendSpanExporter({
-          apiKey: KEY,
-          env: noEnv,
+        await exporterWith(() => (calls++, Promise.resolve(new Response("", { status: 500 }))), {
           baseDelay: 0,
           maxRetries: maxRetries as number,
-          fetch: () => (calls++, Promise.resolve(new Response("", { status: 500 }))),
         }).export([TRACE_ITEM]);
         assert.equal(calls, expected, `maxRetries: ${String(maxRetries)}`);
       }
-    } finally {
-      capture.restore();
-    }
+    });
   });
 
   it("rejects a bad endpoint, a missing fetch and a non-string key with TracerErrors", () => {

@@ -24,6 +24,7 @@ import {
 } from "../../src/agents/mod.ts";
 import { isBun } from "../_support/runtime.ts";
 import { forcedGc } from "../_support/forced_gc.ts";
+import { addCountingTraceProcessor, exportedCount } from "../_support/counting_trace_processor.ts";
 
 // Bun's collector scans the stack conservatively: among the other test files of its one process,
 // a stale stack slot can keep the payload reachable, so a collection cannot tell (and Bun's
@@ -87,31 +88,20 @@ async function withAgentLayer(fn: () => Promise<void>): Promise<void> {
 describe("BatchTraceProcessor and the caller's context", { skip }, () => {
   it("keeps nothing of it alive after a flush called inside it", () =>
     withAgentLayer(async () => {
-      let exported = 0;
-      const processor = new BatchTraceProcessor({
-        export: (items) => void (exported += items.length),
-      }, { timers: false });
-      addTraceProcessor(processor);
+      const counting = addCountingTraceProcessor({ timers: false });
       const ref = await withPayload(async () => {
         await runTrace();
-        await processor.forceFlush();
+        await counting.processor.forceFlush();
       });
-      assert.equal(exported, 2); // the trace and its span
+      assert.equal(counting.count, 2); // the trace and its span
       assert.ok(await collected(ref), "the context is still reachable after the flush");
     }));
 
   it("keeps nothing of it alive after an export on the timer armed inside it", () =>
     withAgentLayer(async () => {
-      let exported = 0;
-      const processor = new BatchTraceProcessor({
-        export: (items) => void (exported += items.length),
-      }, { scheduleDelay: 1 });
-      addTraceProcessor(processor);
+      const counting = addCountingTraceProcessor({ scheduleDelay: 1 });
       const ref = await withPayload(runTrace);
-      for (let i = 0; i < 200 && exported < 2; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      assert.equal(exported, 2);
+      await exportedCount(counting, 2);
       assert.ok(await collected(ref), "the context is still reachable after the export");
     }));
 

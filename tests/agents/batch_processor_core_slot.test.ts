@@ -3,10 +3,11 @@
 // present, and do nothing (a trace is queued on start, a span on end, as in the OpenAI SDKs).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { BatchTraceProcessor, genSpanId, genTraceId } from "../../src/agents/mod.ts";
+import { BatchTraceProcessor, genTraceId } from "../../src/agents/mod.ts";
 import type { SpanView, TraceView } from "../../src/agents/mod.ts";
 import type { TracingProcessor as CoreTracingProcessor } from "@openai/agents-core";
 import { loadCore, skip } from "./_agents_core.ts";
+import { openCoreSpan } from "./_helpers.ts";
 
 describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () => {
   it("has start, onTraceEnd and onSpanStart, which queue nothing", async () => {
@@ -18,13 +19,7 @@ describe("BatchTraceProcessor as an @openai/agents-core TracingProcessor", () =>
     const t = { type: "trace", traceId, name: "wf", groupId: null, toJSON: () => ({}) };
     const s = {
       type: "trace.span",
-      traceId,
-      spanId: genSpanId(),
-      parentId: null,
-      spanData: { type: "custom" },
-      error: null,
-      startedAt: null,
-      endedAt: null,
+      ...openCoreSpan(traceId),
       toJSON: () => ({}),
     } as unknown as SpanView;
     try {

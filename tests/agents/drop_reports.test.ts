@@ -4,20 +4,10 @@
 // never-ended traces used to print 95,000 warnings).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  BatchTraceProcessor,
-  genSpanId,
-  genTraceId,
-  TraceletAgentsProcessor,
-} from "../../src/agents/mod.ts";
-import type { AgentsCoreTraceLike, SpanView } from "../../src/agents/mod.ts";
+import { BatchTraceProcessor, genTraceId, TraceletAgentsProcessor } from "../../src/agents/mod.ts";
+import type { AgentsCoreTraceLike } from "../../src/agents/mod.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
-import { agentSetup } from "./_helpers.ts";
-
-/** A fake span-like item. */
-function item(id: string): SpanView {
-  return { toJSON: () => ({ id }) } as unknown as SpanView;
-}
+import { agentSetup, openCoreSpan, spanItem } from "./_helpers.ts";
 
 /** Starts `count` traces with one span each, none of which ever ends; returns the traces. */
 async function leak(p: TraceletAgentsProcessor, count: number): Promise<AgentsCoreTraceLike[]> {
@@ -26,15 +16,7 @@ async function leak(p: TraceletAgentsProcessor, count: number): Promise<AgentsCo
     const t = { traceId: genTraceId(), name: `leaked ${i}` };
     traces.push(t);
     await p.onTraceStart(t);
-    await p.onSpanStart({
-      traceId: t.traceId,
-      spanId: genSpanId(),
-      parentId: null,
-      spanData: { type: "custom" },
-      error: null,
-      startedAt: null,
-      endedAt: null,
-    });
+    await p.onSpanStart(openCoreSpan(t.traceId));
   }
   return traces;
 }
@@ -48,10 +30,10 @@ describe("BatchTraceProcessor drop counts", () => {
     });
     assert.deepEqual(processor.dropped, {});
     const { diagnostics } = await captureDiagnostics(async () => {
-      for (const id of ["a", "b", "c", "d", "e"]) processor.onSpanEnd(item(id));
+      for (const id of ["a", "b", "c", "d", "e"]) processor.onSpanEnd(spanItem(id));
       assert.deepEqual(processor.dropped, { queue_full: 2 });
       await processor.forceFlush(); // drained: the next drop starts a new episode
-      for (const id of ["f", "g", "h", "i", "j", "k"]) processor.onSpanEnd(item(id));
+      for (const id of ["f", "g", "h", "i", "j", "k"]) processor.onSpanEnd(spanItem(id));
     });
     assert.deepEqual(processor.dropped, { queue_full: 5 });
     assert.deepEqual(diagnostics.map((d) => d.code), ["agent_queue_full", "agent_queue_full"]);
@@ -71,9 +53,9 @@ describe("BatchTraceProcessor drop counts", () => {
       timers: false,
     });
     await captureDiagnostics(async () => {
-      for (const id of ["a", "b", "c"]) processor.onSpanEnd(item(id));
+      for (const id of ["a", "b", "c"]) processor.onSpanEnd(spanItem(id));
       await processor.shutdown(50); // "a" settles at the deadline; "b" and "c" are still queued
-      processor.onSpanEnd(item("late"));
+      processor.onSpanEnd(spanItem("late"));
     });
     assert.deepEqual(processor.dropped, { deadline: 2, shutdown: 1 });
   });

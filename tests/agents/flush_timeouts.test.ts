@@ -13,14 +13,10 @@ import {
   TraceletAgentsProcessor,
   TracingProcessorBridge,
 } from "../../src/agents/mod.ts";
-import type { SpanView, TracingProcessor } from "../../src/agents/mod.ts";
+import type { TracingProcessor } from "../../src/agents/mod.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
 import { settles } from "../_support/settles.ts";
-
-/** A fake span-like item. */
-function item(id: string): SpanView {
-  return { toJSON: () => ({ id }) } as unknown as SpanView;
-}
+import { spanItem } from "./_helpers.ts";
 
 /** Resolves after `ms`. */
 function delay(ms: number): Promise<void> {
@@ -51,7 +47,7 @@ describe("TracingProcessorBridge with a timeout or a deadline", () => {
         delivered.push(...items.map((i) => i.toJSON()));
       },
     }, { timers: false, maxBatchSize: 2 });
-    for (let i = 0; i < 5; i++) await batch.onSpanEnd(item(`s${i}`));
+    for (let i = 0; i < 5; i++) await batch.onSpanEnd(spanItem(`s${i}`));
     const bridge = new TracingProcessorBridge(batch);
     const { diagnostics } = await captureDiagnostics(() => bridge.shutdown(5000));
     assert.deepEqual(delivered, ["s0", "s1", "s2", "s3", "s4"].map((id) => ({ id })));
@@ -93,7 +89,7 @@ describe("BatchTraceProcessor with a timeout or a deadline", () => {
     const batch = new BatchTraceProcessor({ export: () => new Promise<void>(() => {}) }, {
       timers: false,
     });
-    await batch.onSpanEnd(item("s"));
+    await batch.onSpanEnd(spanItem("s"));
     return batch;
   }
 

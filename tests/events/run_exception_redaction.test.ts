@@ -22,9 +22,41 @@ import { isolated } from "../_support/global_state.ts";
 
 const R = "***REDACTED***";
 
-/** A tracer whose spans reach `exporter` through the process-wide policy, as configure's do. */
-function exportingTracer(exporter: MemoryExporter): Tracer {
-  return new Tracer({ processors: [new SimpleSpanProcessor(new RedactingExporter(exporter))] });
+/** How {@linkcode failedRunSpan} runs agent `a`. */
+interface FailedRun {
+  /** The EventTracer's own policy. */
+  readonly redaction: RedactionPolicy;
+  /** The run's request id. */
+  readonly requestId: string;
+  /** The run's function; it throws. */
+  readonly fn: () => unknown;
+  /** What the caller's rejection must match (default: any rejection). */
+  readonly rejects?: RegExp;
+  /** Whether its spans pass the process-wide policy, as configure's do (default true). */
+  readonly viaPolicy?: boolean;
+}
+
+/** Runs agent `a`, whose function throws, under an EventTracer; returns its exported `run a` span. */
+async function failedRunSpan(run: FailedRun): Promise<SpanRecord> {
+  const exporter = new MemoryExporter();
+  const sink = run.viaPolicy === false ? exporter : new RedactingExporter(exporter);
+  const spans = new Tracer({ processors: [new SimpleSpanProcessor(sink)] });
+  const tracer = new EventTracer({
+    storage: new MemoryStorage(),
+    enableConsole: false,
+    spanTracer: spans,
+    redaction: run.redaction,
+  });
+  try {
+    const running = tracer.runCallable({ agentName: "a", requestId: run.requestId, fn: run.fn });
+    await (run.rejects === undefined
+      ? assert.rejects(running)
+      : assert.rejects(running, run.rejects));
+    await spans.forceFlush();
+    return exporter.spans.find((s) => s.name === "run a")!;
+  } finally {
+    await spans.shutdown();
+  }
 }
 
 /** The attributes of a span's `exception` event. */
@@ -36,26 +68,14 @@ function exceptionOf(span: SpanRecord): Record<string, unknown> {
 
 describe("events: a run's thrown error on its span", () => {
   it("is masked with the EventTracer's own policy before it reaches an exporter (as is when disabled)", async () => {
-    const exporter = new MemoryExporter();
-    const spans = exportingTracer(exporter);
-    const tracer = new EventTracer({
-      storage: new MemoryStorage(),
-      enableConsole: false,
-      spanTracer: spans,
+    const span = await failedRunSpan({
       redaction: new RedactionPolicy({ extraKeys: ["session_key"] }),
+      requestId: "own",
+      fn: () => {
+        throw new Error('run failed: {"session_key":"SECRET_OWN"}');
+      },
+      rejects: /SECRET_OWN/, // the caller still gets its error as thrown
     });
-    await assert.rejects(
-      tracer.runCallable({
-        agentName: "a",
-        requestId: "own",
-        fn: () => {
-          throw new Error('run failed: {"session_key":"SECRET_OWN"}');
-        },
-      }),
-      /SECRET_OWN/, // the caller still gets its error as thrown
-    );
-    await spans.forceFlush();
-    const span = exporter.spans.find((s) => s.name === "run a")!;
     const text = JSON.stringify(span);
     assert.doesNotMatch(text, /SECRET_OWN/, text);
     const exception = exceptionOf(span);
@@ -65,57 +85,35 @@ describe("events: a run's thrown error on its span", () => {
     assert.ok(stack.includes(`run failed: {"session_key":"${R}"}`), stack);
     assert.match(stack, /\n\s+at /, "the frames are kept");
     assert.equal(span.status.code, "ERROR");
-    await spans.shutdown();
 
     // A disabled policy records the error as it is.
-    const plain = new MemoryExporter();
-    const unmasked = new Tracer({ processors: [new SimpleSpanProcessor(plain)] });
-    const off = new EventTracer({
-      storage: new MemoryStorage(),
-      enableConsole: false,
-      spanTracer: unmasked,
-      redaction: new RedactionPolicy({ enabled: false }),
-    });
     const error = new Error('failed {"api_key":"VISIBLE"}');
-    await assert.rejects(off.runCallable({
-      agentName: "a",
-      requestId: "off",
-      fn: () => {
-        throw error;
-      },
-    }));
-    await unmasked.forceFlush();
-    const recorded = exceptionOf(plain.spans.find((s) => s.name === "run a")!);
+    const recorded = exceptionOf(
+      await failedRunSpan({
+        redaction: new RedactionPolicy({ enabled: false }),
+        requestId: "off",
+        fn: () => {
+          throw error;
+        },
+        viaPolicy: false,
+      }),
+    );
     assert.equal(recorded["exception.message"], error.message);
     assert.equal(recorded["exception.stacktrace"], error.stack);
-    await unmasked.shutdown();
   });
 
   it("masks a thrown value that is no error, keeping its type", async () => {
-    const exporter = new MemoryExporter();
-    const spans = exportingTracer(exporter);
-    const tracer = new EventTracer({
-      storage: new MemoryStorage(),
-      enableConsole: false,
-      spanTracer: spans,
+    const span = await failedRunSpan({
       redaction: new RedactionPolicy({ extraKeys: ["pin"] }),
+      requestId: "str",
+      fn: () => {
+        throw 'denied {"pin":"SECRET_PIN"}';
+      },
     });
-    await assert.rejects(
-      tracer.runCallable({
-        agentName: "a",
-        requestId: "str",
-        fn: () => {
-          throw 'denied {"pin":"SECRET_PIN"}';
-        },
-      }),
-    );
-    await spans.forceFlush();
-    const span = exporter.spans.find((s) => s.name === "run a")!;
     assert.doesNotMatch(JSON.stringify(span), /SECRET_PIN/);
     const exception = exceptionOf(span);
     assert.equal(exception["exception.type"], "string");
     assert.equal(exception["exception.message"], `denied {"pin":"${R}"}`);
-    await spans.shutdown();
   });
 
   it('is replaced whole in the span JSONL when configure({ redaction }) makes "error" sensitive', async () => {

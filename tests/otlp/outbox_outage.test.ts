@@ -11,22 +11,32 @@ import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { Tracer } from "../../src/tracer.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
-import { withReceiver } from "../_support/otlp_receiver.ts";
+import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
+import type { RetryOptions } from "../../src/exporter/_retry.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 
 const DOWN = { status: 503 };
 
+/** An exporter to `receiver` with a memory outbox whose batches are not due again in a test. */
+function outboxExporter(receiver: OtlpReceiver, retry: RetryOptions) {
+  const storage = new MemoryStorage();
+  const exporter = createOtlpExporter({
+    endpoint: receiver.url,
+    storage,
+    retry,
+    outboxRetry: { initialDelayMillis: 60_000 },
+    timeoutMillis: 5000,
+  });
+  return { storage, exporter };
+}
+
 describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () => {
   it("gives one attempt to each batch after one was parked, full retries after a delivery", () =>
     withReceiver(async (receiver) => {
-      const storage = new MemoryStorage();
-      const exporter = createOtlpExporter({
-        endpoint: receiver.url,
-        storage,
-        retry: { initialDelayMillis: 5, maxDelayMillis: 10, maxAttempts: 3 },
-        // Parked batches are not due again during the test.
-        outboxRetry: { initialDelayMillis: 60_000 },
-        timeoutMillis: 5000,
+      const { storage, exporter } = outboxExporter(receiver, {
+        initialDelayMillis: 5,
+        maxDelayMillis: 10,
+        maxAttempts: 3,
       });
       const requestsOf = async (status: typeof DOWN[], spans = 4) => {
         receiver.plan(...status);
@@ -58,13 +68,10 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       // A receiver that fails everything, retry delays of 50 ms doubling (5 attempts: ~750 ms a
       // batch): 24 batches of 64 spans arrive faster than that.
       receiver.plan(...Array.from({ length: 1000 }, () => DOWN));
-      const storage = new MemoryStorage();
-      const exporter = createOtlpExporter({
-        endpoint: receiver.url,
-        storage,
-        retry: { initialDelayMillis: 50, maxDelayMillis: 400, maxAttempts: 5 },
-        outboxRetry: { initialDelayMillis: 60_000 },
-        timeoutMillis: 5000,
+      const { storage, exporter } = outboxExporter(receiver, {
+        initialDelayMillis: 50,
+        maxDelayMillis: 400,
+        maxAttempts: 5,
       });
       const tracer = new Tracer({
         processors: [
