@@ -6,19 +6,27 @@
  * @module
  */
 import { runDetached } from "../context/run_detached.ts";
-import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { Fifo } from "../fifo.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
 import type { TimerHandle } from "../processor/_timer.ts";
-import { addDropped, emptyReport } from "../processor/report.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { runtimeKey } from "../runtime/_globals.ts";
 import { settlesWithin } from "../settles_within.ts";
-import type { FlushReport } from "../types.ts";
 import { AbortGroup } from "./_abort_group.ts";
+import {
+  exportWaitMs,
+  flushDeadline,
+  givenDeadline,
+  pastDeadline,
+  reportExportTimeout,
+  shutdownWaitMs,
+  waitWithin,
+} from "./_batch_deadline.ts";
+import { addDelivered } from "./_batch_delivered.ts";
+import { BatchDrops } from "./_batch_drops.ts";
 import { estimateItemBytes } from "./_item_bytes.ts";
 import { noteQueuedRedaction } from "./_queued_policy.ts";
 import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
@@ -86,33 +94,12 @@ export interface BatchTraceProcessorOptions {
   timers?: boolean | undefined;
 }
 
-const DELIVERED = Symbol.for("tracelet.agents.delivered");
 /**
  * What the `on*` callbacks return: one promise, already resolved, so the processor has the
  * `Promise<void>` signatures of `@openai/agents-core`'s `TracingProcessor` and needs no cast in
  * `setTraceProcessors([...])`, without a new promise per span.
  */
 const DONE: Promise<void> = Promise.resolve();
-/** How long past its deadline an export is still waited for (as the core batch processor does). */
-const EXPORT_GRACE_MS = 500;
-
-const shared = globalThis as unknown as Record<symbol, WeakMap<object, number> | undefined>;
-/** Items delivered per processor, shared by every copy of tracelet (one runs the exit flush). */
-const delivered = shared[DELIVERED] ??= new WeakMap();
-
-/**
- * The traces and spans a {@linkcode BatchTraceProcessor} delivered: those of each export that
- * settled without an error, except for a flush or shutdown that ran into its deadline, which
- * counts as having delivered nothing (an export that waits until the deadline, such as one to a
- * backend that never answers, is not progress). The exit flush runs again only while this grows.
- *
- * @param processor A trace processor.
- * @returns The count since the processor was created; 0 for other processors.
- * @internal
- */
-export function deliveredBy(processor: unknown): number {
-  return (typeof processor === "object" && processor !== null && delivered.get(processor)) || 0;
-}
 
 /**
  * Queues traces (on start) and spans (on end) and exports them in batches: after
@@ -164,10 +151,8 @@ export class BatchTraceProcessor implements TracingProcessor {
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
-  /** Dropping since the queue was last drained below its bounds (reported once). */
-  #dropping = false;
-  /** Items dropped, by reason in `dropped` (the core `BatchSpanProcessor`'s reasons). */
-  readonly #drops: FlushReport = emptyReport();
+  /** Items dropped, by reason (the core `BatchSpanProcessor`'s reasons), and their diagnostics. */
+  readonly #drops = new BatchDrops();
   #closed = false;
   #shutdown: Promise<void> | undefined;
 
@@ -217,7 +202,7 @@ export class BatchTraceProcessor implements TracingProcessor {
    * deadline). A reason appears once something was dropped for it.
    */
   get dropped(): Readonly<Record<string, number>> {
-    return { ...this.#drops.dropped };
+    return this.#drops.dropped;
   }
 
   /**
@@ -277,9 +262,8 @@ export class BatchTraceProcessor implements TracingProcessor {
    */
   async forceFlush(timeout?: number): Promise<void> {
     this.#clearTimer();
-    const given = numberAtLeast(toDeadline(timeout), 0, Infinity);
-    const deadline = Math.min(given, Date.now() + this.#exportTimeoutMillis);
-    await this.#within(this.#drain(deadline), Math.max(0, deadline - Date.now()), "forceFlush");
+    const deadline = flushDeadline(timeout, this.#exportTimeoutMillis);
+    await waitWithin(this.#drain(deadline), Math.max(0, deadline - Date.now()), "forceFlush");
   }
 
   /**
@@ -298,13 +282,11 @@ export class BatchTraceProcessor implements TracingProcessor {
     return this.#shutdown ??= runDetached(async () => {
       this.#closed = true;
       this.#clearTimer();
-      // A deadline that is not a number (NaN, a string) means none, as a bad option does.
-      const given = numberAtLeast(toDeadline(timeout), 0, Infinity);
+      const given = givenDeadline(timeout);
       if (given < Infinity) this.#hurries.abort();
-      const wait = given < Infinity ? Math.max(0, given - Date.now()) : this.#exportTimeoutMillis;
-      const ms = Math.min(wait, MAX_TIMER_MS);
+      const ms = shutdownWaitMs(given, this.#exportTimeoutMillis);
       const abort = setBackgroundTimer(() => this.#stops.abort(), ms);
-      await this.#within(this.#drain(Date.now() + ms), ms, "shutdown");
+      await waitWithin(this.#drain(Date.now() + ms), ms, "shutdown");
       clearBackgroundTimer(abort);
       // At the deadline, or now: the exports no longer waited for are told to stop too.
       this.#stops.abort();
@@ -312,34 +294,15 @@ export class BatchTraceProcessor implements TracingProcessor {
       this.#queue.clear();
       this.#sizes.clear();
       this.#queueBytes = 0;
-      if (left > 0) {
-        addDropped(this.#drops, "deadline", left);
-        report(
-          "warn",
-          "agent_queue_dropped",
-          `${left} traces and spans were not exported before the shutdown deadline: dropped`,
-        );
-      }
+      this.#drops.atDeadline(left);
     });
   }
 
   #add(item: TraceView | SpanView): void {
-    if (this.#closed) return addDropped(this.#drops, "shutdown", 1);
+    if (this.#closed) return this.#drops.afterShutdown();
     const room = this.#maxQueueBytes - this.#queueBytes;
     const size = this.queueLength < this.#maxQueueSize ? estimateItemBytes(item, room) : Infinity;
-    if (size > room) {
-      addDropped(this.#drops, "queue_full", 1);
-      if (!this.#dropping) {
-        this.#dropping = true;
-        report(
-          "warn",
-          "agent_queue_full",
-          "Trace queue is full: dropping new traces and spans until it drains " +
-            `(${this.#drops.dropped.queue_full} dropped so far, counted in BatchTraceProcessor.dropped)`,
-        );
-      }
-      return;
-    }
+    if (size > room) return this.#drops.queueFull();
     noteQueuedRedaction(item); // exported under the policy in force now, not a later one
     this.#queue.push(item);
     this.#sizes.push(size);
@@ -388,17 +351,15 @@ export class BatchTraceProcessor implements TracingProcessor {
         this.#exportQueued = false;
         let sent = 0;
         for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
-          if (deadline !== undefined && Date.now() >= deadline) break;
+          if (pastDeadline(deadline)) break;
           const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
           for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
           left -= batch.length;
           if (await this.#export(batch, deadline)) sent += batch.length;
         }
-        if (deadline === undefined || Date.now() < deadline) {
-          delivered.set(this, deliveredBy(this) + sent);
-        }
+        if (!pastDeadline(deadline)) addDelivered(this, sent);
         if (this.queueLength < this.#maxQueueSize && this.#queueBytes < this.#maxQueueBytes) {
-          this.#dropping = false;
+          this.#drops.drained();
         }
         this.#arm();
       })
@@ -425,16 +386,9 @@ export class BatchTraceProcessor implements TracingProcessor {
       const result = this.#exporter.export(batch, stop.signal, deadline, hurry.signal);
       if (!isPromiseLike(result)) return true;
       settled = Promise.resolve(result).finally(release);
-      const end = deadline ?? Date.now() + this.#exportTimeoutMillis;
-      const ms = end + EXPORT_GRACE_MS - Date.now();
+      const ms = exportWaitMs(deadline, this.#exportTimeoutMillis);
       if (await settlesWithin(settled, ms)) return true;
-      report(
-        "warn",
-        "agent_export_timeout",
-        `A trace exporter did not settle within ${Math.round(ms)} ms: the next export starts ` +
-          `without waiting for it (its ${batch.length} traces and spans may still be delivered, ` +
-          `and are not counted as delivered)`,
-      );
+      reportExportTimeout(ms, batch.length);
     } catch (error) {
       report(
         "error",
@@ -446,18 +400,5 @@ export class BatchTraceProcessor implements TracingProcessor {
       if (settled === undefined) release(); // no promise (or a throw): the export is over
     }
     return false;
-  }
-
-  /** Waits for `work` at most `ms`; reports when it did not finish in time. */
-  async #within(work: Promise<void>, ms: number, method: string): Promise<boolean> {
-    const done = await settlesWithin(work, ms);
-    if (!done) {
-      report(
-        "warn",
-        "agent_processor_timeout",
-        `BatchTraceProcessor ${method} did not finish within ${ms} ms`,
-      );
-    }
-    return done;
   }
 }

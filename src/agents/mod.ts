@@ -69,14 +69,10 @@ export {
   flushTraces,
   getTraceProcessors,
   setTraceProcessors,
-  TracingProcessorBridge,
 } from "./processors.ts";
-export type {
-  SpanView,
-  TraceView,
-  TracingProcessor,
-  TracingProcessorBridgeOptions,
-} from "./processors.ts";
+export type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
+export { TracingProcessorBridge } from "./tracing_processor_bridge.ts";
+export type { TracingProcessorBridgeOptions } from "./tracing_processor_bridge.ts";
 export {
   getAgentTracer,
   isTracingDisabled,
