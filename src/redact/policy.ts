@@ -15,6 +15,10 @@
  * (`dreadnode.metrics`, `dreadnode.object_schemas`) some keys are names, not secret-bearing keys:
  * a sensitive name is kept when its value is a metric series or a JSON schema.
  *
+ * This module holds the policy and its walk over structured values; inside a string (JSON in a
+ * string, JSON cut short, free text such as an error's message) it redacts as
+ * `_string_redaction.ts` does.
+ *
  * @module
  */
 import { setOwn } from "../own_property.ts";
@@ -23,37 +27,20 @@ import { CIRCULAR_MARKER, errorMarker } from "../serialize/limits.ts";
 import { isErrorRecord } from "../serialize/_error_records.ts";
 import type { JsonObject, JsonValue } from "../serialize/types.ts";
 import type { Attributes, AttributeValue } from "../types.ts";
-import { isJsonSpace, maskJsonText, type NameKeys, parseOrUndefined } from "./json_scan.ts";
-import { maskFreeText } from "./free_text.ts";
+import type { NameKeys } from "./json_scan.ts";
 import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
-import { keyCountBound } from "./_key_count.ts";
-import { cutCodePoints, scannedErrorText, truncatedParts, truncateString } from "./truncate.ts";
+import { truncateString } from "./truncate.ts";
 import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
+import { type RedactionWalk, StringRedaction } from "./_string_redaction.ts";
 
 /** The nesting depth redaction walks: a container nested this deep or deeper becomes the replacement. */
 export const MAX_REDACTION_DEPTH = 64;
 /** The most objects one `redactValue` walks; past it, values become the replacement. */
 const MAX_OBJECTS = 1_000_000;
-
-/** The state of one walk over a value (see `RedactionPolicy.redactValue`). */
-interface Walk {
-  /** The objects from the root to the current one. */
-  readonly path: object[];
-  /** Objects visited so far. */
-  objects: number;
-  /** Whether the value was parsed from free text: its strings are free text too. */
-  readonly free?: boolean;
-  /** Collects the strings the walk left unchanged, when given (see `#text`). */
-  readonly kept?: Set<string>;
-  /** Keys of the objects visited so far (see `#text`). */
-  keys: number;
-  /** Whether a sensitive key (or `[key, value]` pair) was seen, even one left unchanged. */
-  sensitive: boolean;
-}
 
 /**
  * Decides which keys are sensitive and redacts values, attributes and headers. Methods return
@@ -77,6 +64,8 @@ export class RedactionPolicy {
   /** The key matching mode. */
   readonly mode: "exact" | "substring";
   readonly #keys: SensitiveKeys;
+  /** Redaction inside strings: JSON parsed and walked, cut JSON and free text masked. */
+  readonly #strings: StringRedaction;
 
   /**
    * Creates a policy. Options of the wrong type (or that cannot be read) keep their defaults;
@@ -91,6 +80,12 @@ export class RedactionPolicy {
     this.maxStringLength = resolved.maxStringLength;
     this.mode = resolved.mode;
     this.#keys = new SensitiveKeys(resolved.keys, resolved.mode, resolved.matcher);
+    this.#strings = new StringRedaction(
+      this,
+      this.#keys,
+      MAX_REDACTION_DEPTH,
+      (value, depth, truncate, walk, names) => this.#value(value, depth, truncate, walk, names),
+    );
   }
 
   /** The normalized sensitive keys. */
@@ -142,10 +137,6 @@ export class RedactionPolicy {
     return this.#value(value, 0, options?.truncate ?? true, undefined);
   }
 
-  #cut(text: string, truncate: boolean): string {
-    return truncate ? truncateString(text, this.maxStringLength) : text;
-  }
-
   /**
    * `walk` holds the objects on the current path (one seen again is a cycle, written as a
    * marker) and counts the objects visited, so that shared references cannot make the walk
@@ -156,11 +147,11 @@ export class RedactionPolicy {
     value: JsonValue,
     depth: number,
     truncate: boolean,
-    walk: Walk | undefined,
+    walk: RedactionWalk | undefined,
     names?: NameKeys,
   ): JsonValue {
     if (typeof value === "string") {
-      const redacted = this.#text(value, depth, truncate, undefined, walk?.free);
+      const redacted = this.#strings.redact(value, depth, truncate, undefined, walk?.free);
       if (redacted === value) walk?.kept?.add(value);
       return redacted;
     }
@@ -186,7 +177,7 @@ export class RedactionPolicy {
     value: JsonValue[],
     depth: number,
     truncate: boolean,
-    walk: Walk,
+    walk: RedactionWalk,
     names: NameKeys | undefined,
   ): JsonValue {
     let out: JsonValue[] | undefined;
@@ -220,7 +211,7 @@ export class RedactionPolicy {
     value: JsonObject,
     depth: number,
     truncate: boolean,
-    walk: Walk,
+    walk: RedactionWalk,
     names: NameKeys | undefined,
   ): JsonValue {
     let out: JsonObject | undefined;
@@ -234,23 +225,11 @@ export class RedactionPolicy {
         ? this.replacement
         : typeof item === "string" && (key === "message" || key === "stack") &&
             isErrorRecord(value)
-        ? this.#errorText(item, depth + 1, truncate)
+        ? this.#strings.redactErrorText(item, depth + 1, truncate)
         : this.#value(item, depth + 1, truncate, walk, inner);
       if (redacted !== item) setOwn(out ??= { ...value }, key, redacted);
     }
     return out ?? value;
-  }
-
-  /**
-   * The message or stack trace of an error record made by the serializer (an error nested in a
-   * value: a tool result's caught error, an error's `cause`, an `AggregateError`'s items), masked
-   * as free text as a top-level error's text is (see `redactText`). Text that is truncated next is
-   * scanned only in its first part (see `scannedErrorText`), so a huge message costs what a
-   * top-level one does, and a secret at the later cut is masked whole.
-   */
-  #errorText(text: string, depth: number, truncate: boolean): string {
-    const scanned = truncate ? scannedErrorText(text, this.maxStringLength) : text;
-    return this.#text(scanned, depth, truncate, undefined, true);
   }
 
   /**
@@ -266,118 +245,7 @@ export class RedactionPolicy {
   redactText(text: string, options?: { truncate?: boolean }): string {
     if (!this.enabled) return text;
     const value = typeof text === "string" ? text : safeString(text);
-    return this.#text(value, 0, options?.truncate ?? true, undefined, true);
-  }
-
-  /**
-   * Redacts inside a JSON-looking string (leading JSON whitespace allowed), or truncates a plain
-   * one. JSON that does not parse (cut short) has the values of its sensitive keys masked.
-   * `names`: the name keys of the outermost object, if any (see `NAME_KEYED_ATTRIBUTES`).
-   * `free`: plain text is free text, whose embedded JSON is masked too (see `redactText`).
-   */
-  #text(text: string, depth: number, truncate: boolean, names?: NameKeys, free = false): string {
-    let start = 0;
-    while (isJsonSpace(text.charCodeAt(start))) start++;
-    const first = text.charCodeAt(start);
-    if (first !== 0x7b && first !== 0x5b) {
-      // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
-      const scan = free && (text.includes('"') || text.includes("\\u0022")) &&
-        this.#keys.mayOccurIn(text);
-      const masked = scan ? this.#maskKeepingMarker(text, depth, undefined, true) : text;
-      return this.#cut(masked, truncate);
-    }
-    const long = truncate && text.length > this.maxStringLength;
-    if (!long && !this.#keys.mayOccurIn(text)) return text;
-    if (depth >= MAX_REDACTION_DEPTH) return this.replacement;
-    // A failed parse is slow, and free text may hold many pieces that look like JSON: only free
-    // text itself is parsed (the scan masks the pieces inside it), and only text that ends with a
-    // bracket, as JSON text that starts with one does.
-    let end = text.length - 1;
-    while (isJsonSpace(text.charCodeAt(end))) end--;
-    const last = text.charCodeAt(end);
-    const json = (last === 0x7d || last === 0x5d) && (!free || depth === 0);
-    const parsed = json ? parseOrUndefined(text) as JsonValue | undefined : undefined;
-    if (parsed === undefined) {
-      return this.#cut(this.#maskKeepingMarker(text, depth, names, free), truncate);
-    }
-    // Strings parsed from free text are free text too (a JSON error body's message can embed
-    // JSON); `walk` carries that down.
-    const walk: Walk = { path: [], objects: 0, free, kept: new Set(), keys: 0, sensitive: false };
-    const redacted = this.#value(parsed, depth + 1, truncate, walk, names);
-    if (redacted !== parsed) {
-      // Re-encoding escapes the quotes and backslashes of the strings nested inside once more,
-      // so JSON nested in JSON strings written with `\u0022`/`\u005c` grows twofold per level (a
-      // 2.6 KB attribute became 25 MB, and deeper ones exhausted memory). Text that grows past
-      // four times its length is replaced whole, which bounds every level's output.
-      const encoded = JSON.stringify(redacted);
-      return encoded.length > 4 * text.length + 1024 ? this.replacement : encoded;
-    }
-    // `JSON.parse` keeps only the last copy of a repeated key, so a secret under an earlier copy
-    // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
-    // Its strings that the walk left unchanged are not redacted again: redacting each string of
-    // JSON nested in JSON strings twice at every level took time exponential in the nesting.
-    if (this.#maskingChangesNothing(text, walk, free)) return text;
-    if (long && !this.#keys.mayOccurIn(text)) return text;
-    return this.#mask(text, depth, names, free, walk.kept);
-  }
-
-  /**
-   * Whether masking the text after a walk that changed nothing would leave it as it is, because
-   * the walk saw every key of the text and none was sensitive. Masking then finds no sensitive
-   * key either: `JSON.parse` dropped no repeated key (the text ends no more keys than the walk
-   * saw, see `keyCountBound`), so the text's keys and `[key, value]` pairs are the walk's, and its
-   * strings are in `walk.kept`. (A sensitive key left unchanged, its value already the
-   * replacement or a name's, is written in canonical form by masking: not skipped.) Masking
-   * costs a scan of the text in JavaScript, for any text holding a word such as `tokens`. Not for
-   * free text, which masking reads more widely, nor with a custom matcher, which could answer
-   * differently the second time it is asked.
-   */
-  #maskingChangesNothing(text: string, walk: Walk, free: boolean): boolean {
-    if (free || walk.sensitive || this.#keys.hasMatcher) return false;
-    return keyCountBound(text) === walk.keys;
-  }
-
-  /**
-   * `#mask` for text that may have been cut already: of a string truncation cut (see
-   * `truncatedParts`), only the kept prefix is masked and its marker is put back, so a sensitive
-   * value that straddles the cut (masked to the end of the text) does not take the marker, and
-   * its original length, with it. A prefix that masking made longer is cut back to its length.
-   */
-  #maskKeepingMarker(
-    text: string,
-    depth: number,
-    names: NameKeys | undefined,
-    free: boolean,
-  ): string {
-    const parts = truncatedParts(text);
-    if (parts === undefined) return this.#mask(text, depth, names, free);
-    const masked = this.#mask(parts.prefix, depth, names, free);
-    if (masked === parts.prefix) return text;
-    return `${cutCodePoints(masked, parts.kept)}...[truncated:${parts.length}]`;
-  }
-
-  /**
-   * Masks sensitive values in JSON-like text that does not parse, or whose keys repeat (see
-   * `maskJsonText`); in free text, wherever a sensitive `"key":` is, whatever quotes come before
-   * it, and in quoted strings inside it too (see `maskFreeText`). Strings in `kept` are known to
-   * need no redaction.
-   */
-  #mask(
-    text: string,
-    depth: number,
-    names: NameKeys | undefined,
-    free = false,
-    kept?: ReadonlySet<string>,
-  ): string {
-    return (free ? maskFreeText : maskJsonText)(text, {
-      isSensitive: (key) => this.isSensitiveKey(key),
-      names,
-      replacement: this.replacement,
-      redactString: (value) =>
-        kept?.has(value) ? value : this.#text(value, depth + 1, false, undefined, free),
-      redactName: (value, inner) =>
-        this.#value(value as JsonValue, depth + 1, false, undefined, inner),
-    });
+    return this.#strings.redact(value, 0, options?.truncate ?? true, undefined, true);
   }
 
   /**
@@ -421,14 +289,14 @@ export class RedactionPolicy {
             this.replacement,
           )
           : value;
-        redacted = this.#text(text, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
+        redacted = this.#strings.redact(text, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
       } else if (Array.isArray(value) && typeof value[0] === "string") {
         let copy: string[] | undefined;
         const strings = value as readonly string[];
         for (let i = 0; i < strings.length; i++) {
           const item = strings[i];
           const cut = typeof item === "string"
-            ? this.#text(item, 0, true)
+            ? this.#strings.redact(item, 0, true)
             : truncateString(item, this.maxStringLength);
           if (cut !== item) (copy ??= strings.slice())[i] = cut;
         }

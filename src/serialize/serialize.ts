@@ -60,6 +60,7 @@ import {
   isStackOverflow,
   pythonIsoformat,
 } from "./_value_facts.ts";
+import { plainNumber } from "./_plain_number.ts";
 
 const NON_FINITE_SCHEMA: JsonSchema = { type: "string", format: "non-finite-number" };
 const BIGINT_SCHEMA: JsonSchema = { type: "string", format: "bigint" };
@@ -67,16 +68,6 @@ const DATE_SCHEMA: JsonSchema = { type: "string", format: "date-time" };
 const REGEX_SCHEMA: JsonSchema = { type: "string", format: "regex" };
 const FUNCTION_SCHEMA: JsonSchema = { type: "string", title: "function" };
 const SYMBOL_SCHEMA: JsonSchema = { type: "string", title: "symbol" };
-
-/**
- * Whether `JSON.stringify` writes a number as Python's `json` does: a safe integer (JavaScript
- * writes larger ones rounded or with an exponent, Python all their digits) or a finite fraction
- * not below 1e-4 (Python writes smaller ones with an exponent, `1e-05`).
- */
-function plainNumber(n: number): boolean {
-  const a = n < 0 ? -n : n;
-  return Number.isInteger(a) ? a <= Number.MAX_SAFE_INTEGER : a >= 1e-4 && a < 1e21;
-}
 
 /** One walk over a value; holds the limits, the ancestor set and the remaining budget. */
 class Walker {
@@ -423,52 +414,40 @@ export function serializeTruncatingStrings(
   return walkValue(value, options, stringCut(maxCodePoints));
 }
 
-/** A serialization, and whether the default options give the same value. */
-export interface SerializedTwice {
-  /** The value serialized with the options given. */
-  serialized: Serialized;
-  /**
-   * Whether `serialize(value, { schema: false }).value` (the default options) is the same JSON
-   * value, so a caller that needs both forms can use `serialized.value` for the second.
-   */
-  defaultForm: boolean;
-  /**
-   * Whether `JSON.stringify` writes every number of `serialized.value` as Python's `json` does
-   * (noted only with `pythonCompatible`; false otherwise).
-   */
-  jsonNumbers: boolean;
+/**
+ * What one walk noted besides its result: what `serializeTwice` decides from whether the
+ * default options would give the same value.
+ *
+ * @internal
+ */
+export interface WalkFacts {
+  /** Whether a limit cut something out. */
+  readonly truncated: boolean;
+  /** Whether something was written in a form the default options write differently. */
+  readonly ownForm: boolean;
+  /** The deepest level an object was met at (-1: none). */
+  readonly deepest: number;
+  /** The `maxBytes` budget spent. */
+  readonly spent: number;
+  /** Whether a number was written that `JSON.stringify` writes otherwise than Python's `json`. */
+  readonly oddNumbers: boolean;
 }
 
 /**
- * {@linkcode serialize}, also telling whether the default options (1 MiB, 32 levels, stacks,
- * JavaScript forms) would give the same value: nothing was cut, nothing was written in a form
- * the options change (a non-finite number or a Date in the `pythonCompatible` form, an error
- * without its stack), no object is 32 levels deep, and the budget spent is under 1 MiB. The
- * default budget counts every string at most as the given options do (UTF-8 is never longer
- * than Python's `\uXXXX` escapes), so a walk that spent less than 1 MiB never reached the
- * default budget at any point either. Getters and `toJSON` are called once, not once per form.
+ * One walk over a value with the given cuts. Never throws.
  *
  * @param value Any value.
  * @param options As for {@linkcode serialize}.
- * @returns The serialization and whether it is also the default one.
+ * @param cuts How strings and byte arrays that do not fit are cut.
+ * @param done Called with what the walk noted, when it finished.
+ * @returns The JSON-safe value, its schema and whether a limit cut something out.
  * @internal
  */
-export function serializeTwice(value: unknown, options?: SerializeOptions): SerializedTwice {
-  let defaultForm = false;
-  let jsonNumbers = false;
-  const serialized = walkValue(value, options, PLAIN_CUT, (walker) => {
-    defaultForm = !walker.truncated && !walker.ownForm &&
-      walker.deepest < DEFAULT_MAX_DEPTH && walker.spent < DEFAULT_MAX_BYTES;
-    jsonNumbers = readSerializeOptions(options)?.pythonCompatible === true && !walker.oddNumbers;
-  });
-  return { serialized, defaultForm, jsonNumbers };
-}
-
-function walkValue(
+export function walkValue(
   value: unknown,
   options: SerializeOptions | undefined,
   cuts: StringCut,
-  done?: (walker: Walker) => void,
+  done?: (facts: WalkFacts) => void,
 ): Serialized {
   try {
     const walker = new Walker(options, cuts);

@@ -25,7 +25,7 @@ import { reportOnce } from "../diagnostics.ts";
 import { EMPTY_HASH, hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
 import { MAX_REDACTION_DEPTH } from "../redact/policy.ts";
 import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
-import { serializeTwice } from "../serialize/serialize.ts";
+import { serializeTwice } from "../serialize/_serialize_twice.ts";
 import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
 import { wellFormed } from "../serialize/_well_formed.ts";
 import type { TraceStorage } from "../storage/types.ts";
