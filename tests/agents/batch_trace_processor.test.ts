@@ -17,7 +17,7 @@ import type { SpanView, TraceView, TracingExporter } from "../../src/agents/mod.
 import { delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { isWorkerd } from "../_support/runtime.ts";
-import { agentSetup } from "./_helpers.ts";
+import { agentSetup, spanItem } from "./_helpers.ts";
 
 type Item = TraceView | SpanView;
 
@@ -33,9 +33,7 @@ class Recorder implements TracingExporter {
 }
 
 /** A fake span-like item. */
-function item(id: string): SpanView {
-  return { toJSON: () => ({ id }) } as unknown as SpanView;
-}
+const item = spanItem;
 
 /** An OpenAI exporter whose every request gets a 500, so it backs off 10 s; `calls` counts them. */
 function failingBackend(): { exporter: BackendSpanExporter; calls: () => number } {
