@@ -10,13 +10,20 @@ import { toDeadline } from "../deadline.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import type { FlushReport, SpanRecord, TraceInfo } from "../types.ts";
-import { estimateSpanBytes } from "./batch.ts";
 import { handOverInChunks } from "./_chunked_handover.ts";
 import { mixTraceId } from "./_trace_id_mix.ts";
 import { notify } from "./fan_out.ts";
-import { OldestFirst } from "./oldest_first.ts";
 import { type Decision, RecentDecisions } from "./recent_decisions.ts";
-import { type Buffer, DROPPED, DROPPED_EARLY, endRoot, KEPT, type Trace } from "./_tail_trace.ts";
+import {
+  type Buffer,
+  DROPPED,
+  DROPPED_EARLY,
+  endRoot,
+  FollowedTraces,
+  KEPT,
+  rootEnded,
+  type Trace,
+} from "./_tail_trace.ts";
 import type {
   TailSamplingOptions,
   TailSamplingStats,
@@ -87,18 +94,12 @@ export class TailSamplingProcessor implements SpanProcessor {
   /** The most spans and bytes shutdown hands on before flushing the inner processor. */
   readonly #chunkSpans: number;
   readonly #chunkBytes: number;
-  /** Followed traces by trace id (at most `maxTraces`). */
-  readonly #traces = new Map<string, Trace>();
-  /** The same traces, oldest first (for `max_traces`). */
-  readonly #byAge = new OldestFirst<Trace>((trace) => this.#traces.get(trace.id) === trace);
-  /** Buffers holding spans, oldest first (to free memory, traces holding nothing are skipped). */
-  readonly #holding = new OldestFirst<Buffer>((buffer) => buffer.trace.buffer === buffer);
+  /** Followed traces (at most `maxTraces`) and what they buffer. */
+  readonly #traces: FollowedTraces;
   /** Decisions of traces no longer followed. */
   readonly #decided: RecentDecisions;
   /** The trace whose local root starts now (its `onSpanStart` comes right after). */
   #starting: Trace | undefined;
-  #spans = 0;
-  #bytes = 0;
   #lastEnded: SpanRecord | undefined;
   /** Whether `#lastEnded` was handled as a local root already (by its span id). */
   #lastWasRoot = false;
@@ -134,17 +135,16 @@ export class TailSamplingProcessor implements SpanProcessor {
     this.#chunkSpans = Math.min(countAtLeastOne(chunk?.spans, Infinity), this.#maxSpansPerTrace);
     this.#chunkBytes = Math.min(countAtLeastOne(chunk?.bytes, Infinity), this.#maxBytes);
     this.#decided = new RecentDecisions(4 * this.#maxTraces);
+    this.#traces = new FollowedTraces(this.#maxSpansPerTrace);
   }
 
   /** What it decided so far, and what it holds now. */
   get stats(): TailSamplingStats {
-    let buffered = 0;
-    for (const trace of this.#traces.values()) buffered += +(trace.buffer !== undefined);
     return {
       ...this.#stats,
       decidedEarly: { ...this.#early },
-      bufferedTraces: buffered,
-      bufferedSpans: this.#spans,
+      bufferedTraces: this.#traces.bufferedTraces,
+      bufferedSpans: this.#traces.spans,
     };
   }
 
@@ -176,28 +176,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     // dropped, early or when it was over, buffers again (that request may still fail), as the
     // newest trace; only its stats count (once) comes from its old decision.
     if (followed === undefined || (followed.buffer === undefined && followed.decision !== KEPT)) {
-      const next: Trace = {
-        id,
-        openRoots: 0,
-        knownRoots: 0,
-        rootId: undefined,
-        moreRoots: undefined,
-        ...followed, // a copy: its old place in `#byAge` is no longer live
-        buffer: undefined,
-        decision: followed?.decision ?? this.#decided.get(id),
-      };
-      if (next.decision !== KEPT) {
-        next.buffer = {
-          trace: next,
-          spans: [],
-          bytes: 0,
-          root: undefined,
-          rootMillis: 0,
-          startedAt: Date.now() * 1e6,
-        };
-      }
-      this.#traces.set(id, followed = next);
-      this.#byAge.push(next, this.#traces.size);
+      followed = this.#traces.follow(id, followed, followed?.decision ?? this.#decided.get(id));
       if (this.#traces.size > this.#maxTraces) this.#forgetOldest();
     }
     followed.openRoots++;
@@ -212,21 +191,12 @@ export class TailSamplingProcessor implements SpanProcessor {
     const trace = this.#starting;
     if (trace === undefined) return;
     this.#starting = undefined;
-    if (span.traceId !== trace.id || this.#traces.get(trace.id) !== trace) return;
-    if (trace.rootId === undefined) trace.rootId = span.spanId;
-    else if ((trace.moreRoots ??= new Set()).size < this.#maxSpansPerTrace) {
-      trace.moreRoots.add(span.spanId);
-    } else {
+    if (span.traceId !== trace.id || !this.#traces.follows(trace)) return;
+    if (!this.#traces.learnRoot(trace, span) && trace.buffer?.spans.length) {
       // `maxSpansPerTrace` more local roots of the trace run (never-ended ones under one remote
-      // parent grew the set without bound): this one is known by count only (its end is
-      // `onTraceEnd`'s, like a root whose start was not seen), and what the trace holds is
-      // decided now, as past the other bounds.
-      if (trace.buffer?.spans.length) this.#decide(trace.buffer, "max_roots_per_trace");
-      return;
-    }
-    trace.knownRoots++;
-    if (trace.buffer !== undefined) {
-      trace.buffer.startedAt = Math.min(trace.buffer.startedAt, span.startTime);
+      // parent grew the set without bound): this one is known by count only, and what the trace
+      // holds is decided now, as past the other bounds.
+      this.#decide(trace.buffer, "max_roots_per_trace");
     }
   }
 
@@ -246,13 +216,8 @@ export class TailSamplingProcessor implements SpanProcessor {
       if (isRoot && trace!.openRoots <= 0) this.#forget(trace!);
       return;
     }
-    const bytes = estimateSpanBytes(span);
-    buffer.spans.push(span);
-    buffer.bytes += bytes;
-    this.#spans++;
-    this.#bytes += bytes;
-    if (buffer.spans.length === 1) this.#holding.push(buffer, this.#traces.size);
-    if (isRoot) this.#rootEnded(buffer, span);
+    this.#traces.hold(buffer, span);
+    if (isRoot) rootEnded(buffer, span);
     if (isRoot && trace!.openRoots <= 0) {
       this.#decide(buffer);
     } else if (buffer.spans.length >= this.#maxSpansPerTrace) {
@@ -260,13 +225,13 @@ export class TailSamplingProcessor implements SpanProcessor {
     } else if (buffer.bytes > this.#maxBytes) {
       this.#decide(buffer, "max_buffered_bytes"); // alone over the bound: not the others' fault
     }
-    while (this.#spans > this.#maxSpans && this.#decideOldest("max_buffered_spans"));
-    while (this.#bytes > this.#maxBytes && this.#decideOldest("max_buffered_bytes"));
+    while (this.#traces.spans > this.#maxSpans && this.#decideOldest("max_buffered_spans"));
+    while (this.#traces.bytes > this.#maxBytes && this.#decideOldest("max_buffered_bytes"));
   }
 
   /** Frees memory: decides the trace that has held spans longest (one holding none frees none). */
   #decideOldest(reason: string): boolean {
-    const oldest = this.#holding.oldest();
+    const oldest = this.#traces.oldestHolding();
     if (oldest !== undefined) this.#decide(oldest, reason);
     return oldest !== undefined;
   }
@@ -286,28 +251,23 @@ export class TailSamplingProcessor implements SpanProcessor {
     // Only a root not known by id: a known one still running is not this one.
     if (followed === undefined || followed.openRoots <= followed.knownRoots) return;
     const buffer = followed.buffer;
-    if (buffer !== undefined && root?.traceId === followed.id) this.#rootEnded(buffer, root);
+    if (buffer !== undefined && root?.traceId === followed.id) rootEnded(buffer, root);
     if (--followed.openRoots > 0) return;
     if (buffer !== undefined) this.#decide(buffer);
     else this.#forget(followed);
   }
 
-  #rootEnded(buffer: Buffer, root: SpanRecord): void {
-    buffer.root = root;
-    buffer.rootMillis = Math.max(buffer.rootMillis, (root.endTime - root.startTime) / 1e6);
-  }
-
   /** Stops following the oldest trace (`max_traces`), deciding it first when undecided. */
   #forgetOldest(): void {
-    const oldest = this.#byAge.oldest();
+    const oldest = this.#traces.oldest();
     if (oldest === undefined) return;
     if (oldest.buffer !== undefined) this.#decide(oldest.buffer, "max_traces");
-    if (this.#traces.get(oldest.id) === oldest) this.#forget(oldest);
+    if (this.#traces.follows(oldest)) this.#forget(oldest);
   }
 
   /** Stops following a decided trace; its decision is remembered with the recent ones. */
   #forget(trace: Trace): void {
-    this.#traces.delete(trace.id);
+    this.#traces.forget(trace);
     if (trace.decision !== undefined) this.#decided.set(trace.id, trace.decision);
   }
 
@@ -317,9 +277,7 @@ export class TailSamplingProcessor implements SpanProcessor {
    */
   #decide(buffer: Buffer, early?: string): void {
     const trace = buffer.trace;
-    trace.buffer = undefined;
-    this.#spans -= buffer.spans.length;
-    this.#bytes -= buffer.bytes;
+    this.#traces.release(buffer);
     const forced = early === "shutdown" || early === "keep_trace";
     if (early !== undefined) {
       this.#early[early] = (this.#early[early] ?? 0) + 1;
@@ -465,7 +423,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     const spans: SpanRecord[] = this.#handover = [];
     for (const trace of [...this.#traces.values()]) {
       if (trace.buffer !== undefined) this.#decide(trace.buffer, "shutdown");
-      if (this.#traces.get(trace.id) === trace) this.#forget(trace);
+      if (this.#traces.follows(trace)) this.#forget(trace);
     }
     this.#handover = undefined;
     return await handOverInChunks(spans, this.#chunkSpans, this.#chunkBytes, {
