@@ -42,6 +42,7 @@
 import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
 import type { AsyncLocalStorageClass } from "../context/als_manager.ts";
 import { SyncContextManager } from "../context/sync_manager.ts";
+import { defaultContextManager } from "../context/default_manager.ts";
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import { checkConfigureOptions } from "../configure_checks.ts";
 import { TracerError } from "../errors.ts";
@@ -57,7 +58,8 @@ import { workerMemoryStorage } from "./_worker_storage.ts";
 export interface WorkerConfigureOptions extends ConfigureOptions {
   /**
    * The `AsyncLocalStorage` class (needs `nodejs_compat` or `nodejs_als`). Default:
-   * `globalThis.AsyncLocalStorage` when present, else a synchronous context stack.
+   * `globalThis.AsyncLocalStorage` when present, else `node:async_hooks`' own where
+   * `process.getBuiltinModule` gives it (`nodejs_compat`), else a synchronous context stack.
    */
   asyncLocalStorage?: AsyncLocalStorageClass | undefined;
 }
@@ -95,13 +97,16 @@ export function workerParts(asyncLocalStorage?: AsyncLocalStorageClass): Runtime
     contextManager() {
       const als = asyncLocalStorageClass(asyncLocalStorage);
       if (als !== undefined) return new AsyncLocalStorageContextManager(als);
+      // `nodejs_compat` without `nodejs_als`: `node:async_hooks`' own, from getBuiltinModule.
+      const manager = defaultContextManager();
+      if (!(manager instanceof SyncContextManager)) return manager;
       reportOnce(
         "worker_sync_context",
         "info",
         "sync_context",
         "No AsyncLocalStorage: the active span does not survive `await`; pass { parent: invocationSpan(ctx) }",
       );
-      return new SyncContextManager();
+      return manager;
     },
     storage: () => workerMemoryStorage(), // 4 MiB each for lines, blobs and the outbox
     env: () => undefined,

@@ -1,6 +1,6 @@
 // tracedFetch() inside a real workerd (Miniflare): a Worker instrumented with instrument() calls a
 // loopback server through tracedFetch, with an explicit parent (no AsyncLocalStorage) and with the
-// active span (nodejs_compat and AsyncLocalStorage). Its spans reach a loopback OTLP collector
+// active span (nodejs_compat, with the AsyncLocalStorage class passed and without). Its spans reach a loopback OTLP collector
 // through the per-invocation flush: the CLIENT span is a child of the SERVER span, and the
 // upstream received the CLIENT span's traceparent. A proxied body (`return tracedFetch(...)`)
 // arrives whole, and both spans end after it. Node only: it starts Miniflare and the servers
@@ -51,6 +51,13 @@ const VARIANTS = [
       "",
       "asyncLocalStorage: AsyncLocalStorage,",
     ),
+    options: { compatibilityFlags: ["nodejs_compat"] },
+  },
+  {
+    // The preset finds `node:async_hooks`' class itself (it used a synchronous stack, and the
+    // CLIENT span started after the handler's first await began a trace of its own).
+    name: "the active span (nodejs_compat, no asyncLocalStorage option)",
+    source: worker("", "", ""),
     options: { compatibilityFlags: ["nodejs_compat"] },
   },
 ];
