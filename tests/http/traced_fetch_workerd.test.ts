@@ -1,7 +1,7 @@
 // tracedFetch() inside a real workerd (Miniflare): a Worker instrumented with instrument() calls a
 // loopback server through tracedFetch, with an explicit parent (no AsyncLocalStorage) and with the
-// active span (nodejs_compat, with the AsyncLocalStorage class passed and without). Its spans reach a loopback OTLP collector
-// through the per-invocation flush: the CLIENT span is a child of the SERVER span, and the
+// active span (nodejs_compat, with the AsyncLocalStorage class passed and without). Its spans
+// reach a loopback OTLP collector through the per-invocation flush: the CLIENT span is a child of the SERVER span, and the
 // upstream received the CLIENT span's traceparent. A proxied body (`return tracedFetch(...)`)
 // arrives whole, and both spans end after it. Node only: it starts Miniflare and the servers
 // (skipped elsewhere, including inside the workerd test run).
