@@ -7,7 +7,7 @@
  * @module
  */
 import { reportOnce } from "./diagnostics.ts";
-import { getTracer, installedTracer } from "./global.ts";
+import { getTracer, installedTracer, setDefaultsBuilder } from "./global.ts";
 import type { TraceStorage } from "./storage/types.ts";
 import type { Tracer } from "./tracer.ts";
 import type { FlushReport } from "./types.ts";
@@ -129,6 +129,7 @@ export function setConfigFallback(
   s.settings = settings;
   s.built = undefined;
   s.failure = undefined;
+  setDefaultsBuilder(configuredTracer);
 }
 
 /** @returns Whether default parts were registered (by a preset at import, or on first use). */

@@ -1,7 +1,8 @@
 /**
  * The process-wide default tracer, kept behind a `Symbol.for` slot so every copy of tracelet in a
- * process shares it. Presets' `configure()` installs it; until then a tracer with no processors is
- * used (spans are created and discarded).
+ * process shares it. Presets' `configure()` installs it; before that, the default configuration a
+ * runtime preset registered at import is built on first use, and without one a tracer with no
+ * processors is used (spans are created and discarded).
  *
  * @module
  */
@@ -11,6 +12,11 @@ interface TracerSlot {
   tracer: Tracer | undefined;
   /** The processor-less tracer {@linkcode getTracer} created, when it did. */
   created?: Tracer;
+  /**
+   * Builds the default configuration a runtime preset registered at import, which installs its
+   * tracer (see {@linkcode setDefaultsBuilder}).
+   */
+  defaults?: () => unknown;
 }
 
 const SLOT = Symbol.for("tracelet.tracer");
@@ -23,11 +29,29 @@ function slot(): TracerSlot {
 /**
  * The default tracer.
  *
- * @returns The installed tracer, or a processor-less one created on first use.
+ * @returns The installed tracer; before one is installed, the tracer of the default
+ *   configuration a runtime preset registered (built now, as `run()` builds it), else a
+ *   processor-less one created on first use.
  */
 export function getTracer(): Tracer {
   const s = slot();
+  const build = s.defaults;
+  if (s.tracer === undefined && build !== undefined) {
+    s.defaults = undefined; // Once, and never again from inside the build.
+    build();
+  }
   return s.tracer ??= s.created = new Tracer();
+}
+
+/**
+ * Sets what {@linkcode getTracer} builds before any tracer is installed: the configuration layer
+ * registers its default configuration here (a runtime preset's, at import), so the tracer of a
+ * program that never calls `configure()` exports as `run()` does.
+ *
+ * @param build Builds the default configuration (installing its tracer); must not throw.
+ */
+export function setDefaultsBuilder(build: (() => unknown) | undefined): void {
+  slot().defaults = build;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Which tracer configuredTracer() (the agent layer's default) gives before and after configure():
+// Which tracer configuredTracer() (the agent layer's default) and getTracer() give before and
+// after configure():
 // a tracer the user installed with setTracer is never replaced by the preset's fallback
 // configuration, and a fallback that cannot be built is tried once, not at every span.
 import assert from "node:assert/strict";
@@ -6,11 +7,16 @@ import { describe, it } from "node:test";
 import {
   configuredTracer,
   getConfig,
+  peekConfig,
   setConfig,
   setConfigFallback,
   type TraceletConfig,
 } from "../src/config_state.ts";
-import { setTracer } from "../src/global.ts";
+import { getTracer, setDefaultsBuilder, setTracer } from "../src/global.ts";
+import { registerDefaultParts } from "../src/configure.ts";
+import { portableParts } from "../src/portable.ts";
+import { MemoryStorage } from "../src/storage/memory.ts";
+import type { StoragePath } from "../src/storage/types.ts";
 import { Tracer } from "../src/tracer.ts";
 import { unconfigured } from "./_support/global_state.ts";
 
@@ -98,4 +104,64 @@ describe("configuredTracer() with a preset fallback registered", () => {
       assert.equal(built, 1);
     });
   });
+});
+
+/** Runs `fn` with no tracer installed (as in a fresh process); puts the tracer slot back. */
+async function withoutTracer(fn: () => Promise<void> | void): Promise<void> {
+  const slot = (globalThis as unknown as Record<symbol, Record<string, unknown>>)[
+    Symbol.for("tracelet.tracer")
+  ];
+  const saved = { ...slot };
+  slot.tracer = undefined;
+  try {
+    await fn();
+  } finally {
+    for (const key of Object.keys(slot)) delete slot[key];
+    Object.assign(slot, saved);
+  }
+}
+
+describe("getTracer() before configure()", () => {
+  it("builds the defaults a preset registered, so plain spans are written as run()'s are", () =>
+    unconfigured(() => {}, () =>
+      withoutTracer(async () => {
+        const written: string[] = [];
+        const storage = new class extends MemoryStorage {
+          override appendLines(path: StoragePath, lines: readonly string[]): Promise<void> {
+            written.push(...lines);
+            return super.appendLines(path, lines);
+          }
+        }();
+        registerDefaultParts({ ...portableParts, storage: () => storage });
+        const tracer = getTracer();
+        tracer.startSpan("plain").end();
+        await getConfig().forceFlush();
+        assert.equal(getTracer(), tracer, "the same tracer afterwards");
+        assert.equal(written.length, 1);
+        assert.equal(JSON.parse(written[0]).name, "plain");
+      })));
+
+  it("builds them once, and never from inside their own build", () =>
+    unconfigured(() => {}, () =>
+      withoutTracer(() => {
+        let built = 0;
+        const fallbackTracer = new Tracer();
+        setConfigFallback(() => {
+          built++;
+          getTracer(); // a build that asks for the tracer gets a processor-less one, no loop
+          return install(fallbackTracer);
+        });
+        assert.equal(getTracer(), fallbackTracer);
+        assert.equal(getTracer(), fallbackTracer);
+        assert.equal(built, 1);
+      })));
+
+  it("is a tracer with no processors when no preset registered defaults", () =>
+    unconfigured(() => {}, () =>
+      withoutTracer(() => {
+        setDefaultsBuilder(undefined);
+        const tracer = getTracer();
+        assert.equal(peekConfig(), undefined, "nothing was configured");
+        assert.equal(getTracer(), tracer);
+      })));
 });
