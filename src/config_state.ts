@@ -101,6 +101,15 @@ export function peekConfig(): TraceletConfig | undefined {
 }
 
 /**
+ * @returns The configuration `configure()` installed, or undefined while there is none or only
+ *   the one the registered defaults built on first use.
+ */
+export function peekExplicitConfig(): TraceletConfig | undefined {
+  const s = slot();
+  return s.config === s.implicit ? undefined : s.config;
+}
+
+/**
  * Installs a configuration (used by `configure()`).
  *
  * @param config The new configuration.

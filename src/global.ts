@@ -1,8 +1,11 @@
 /**
  * The process-wide default tracer, kept behind a `Symbol.for` slot so every copy of tracelet in a
- * process shares it. Presets' `configure()` installs it; before that, the default configuration a
- * runtime preset registered at import is built on first use, and without one a tracer with no
- * processors is used (spans are created and discarded).
+ * process shares it. Presets' `configure()` installs it. Before that, {@linkcode getTracer} gives
+ * a stand-in that forwards every call to the tracer in place at the time of the call, as
+ * OpenTelemetry's proxy tracer does: the installed one once there is one, else the tracer of the
+ * default configuration a runtime preset registered at import (built on first use), else one with
+ * no processors (spans are created and discarded). So a tracer taken at a module's top, before
+ * `configure()` runs, still exports through what `configure()` sets up.
  *
  * @module
  */
@@ -10,8 +13,10 @@ import { Tracer } from "./tracer.ts";
 
 interface TracerSlot {
   tracer: Tracer | undefined;
-  /** The processor-less tracer {@linkcode getTracer} created, when it did. */
+  /** The processor-less tracer used while nothing is installed and no defaults are registered. */
   created?: Tracer;
+  /** The stand-in {@linkcode getTracer} gives while nothing is installed. */
+  standIn?: Tracer;
   /**
    * Builds the default configuration a runtime preset registered at import, which installs its
    * tracer (see {@linkcode setDefaultsBuilder}).
@@ -26,27 +31,57 @@ function slot(): TracerSlot {
   return globals[SLOT] ??= { tracer: undefined };
 }
 
-/**
- * The default tracer.
- *
- * @returns The installed tracer; before one is installed, the tracer of the default
- *   configuration a runtime preset registered (built now, as `run()` builds it), else a
- *   processor-less one created on first use.
- */
-export function getTracer(): Tracer {
-  const s = slot();
-  const build = s.defaults;
-  if (s.tracer === undefined && build !== undefined) {
-    s.defaults = undefined; // Once, and never again from inside the build.
-    build();
-  }
-  return s.tracer ??= s.created = new Tracer();
+/** The installed tracer: not the stand-in (which a caller may have handed back to setTracer). */
+function installed(s: TracerSlot): Tracer | undefined {
+  return s.tracer === s.standIn ? undefined : s.tracer;
 }
 
 /**
- * Sets what {@linkcode getTracer} builds before any tracer is installed: the configuration layer
- * registers its default configuration here (a runtime preset's, at import), so the tracer of a
- * program that never calls `configure()` exports as `run()` does.
+ * The tracer a stand-in call goes to: the installed one; else the registered defaults' (built
+ * now, once, never from inside their own build); else the processor-less one.
+ */
+function current(): Tracer {
+  const s = slot();
+  const build = s.defaults;
+  if (installed(s) === undefined && build !== undefined) {
+    s.defaults = undefined;
+    build();
+  }
+  return installed(s) ?? (s.created ??= new Tracer());
+}
+
+/** A `Tracer` whose every property read and method call goes to {@linkcode current}. */
+function standIn(): Tracer {
+  return new Proxy(Object.create(Tracer.prototype) as Tracer, {
+    get(_target, key) {
+      const tracer = current();
+      const value: unknown = Reflect.get(tracer, key, tracer);
+      return typeof value === "function" ? value.bind(tracer) : value;
+    },
+  });
+}
+
+/**
+ * The default tracer.
+ *
+ * @returns The installed tracer; before one is installed, a stand-in that forwards each call to
+ *   the tracer in place at that time (see the module's description).
+ * @example
+ * ```ts
+ * import { getTracer } from "@tracelet/tracelet";
+ * const tracer = getTracer(); // at a module's top: later calls reach what configure() installs
+ * tracer.startSpan("work").end();
+ * ```
+ */
+export function getTracer(): Tracer {
+  const s = slot();
+  return installed(s) ?? (s.standIn ??= standIn());
+}
+
+/**
+ * Sets what the default tracer builds when first used before any tracer is installed: the
+ * configuration layer registers its default configuration here (a runtime preset's, at import),
+ * so spans of a program that never calls `configure()` are exported as `run()`'s are.
  *
  * @param build Builds the default configuration (installing its tracer); must not throw.
  */
@@ -58,12 +93,11 @@ export function setDefaultsBuilder(build: (() => unknown) | undefined): void {
  * The tracer installed with {@linkcode setTracer} (by a user or by `configure()`), without
  * creating one.
  *
- * @returns It, or undefined while there is none or only the processor-less default.
+ * @returns It, or undefined while there is none.
  * @internal
  */
 export function installedTracer(): Tracer | undefined {
-  const s = slot();
-  return s.tracer === s.created ? undefined : s.tracer;
+  return installed(slot());
 }
 
 /**

@@ -18,7 +18,7 @@ import { portableParts } from "../src/portable.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
 import type { StoragePath } from "../src/storage/types.ts";
 import { Tracer } from "../src/tracer.ts";
-import { unconfigured } from "./_support/global_state.ts";
+import { unconfigured, withoutTracer } from "./_support/global_state.ts";
 
 /** A configuration around `tracer`, as configure() installs it (global tracer, then config). */
 function install(tracer: Tracer): TraceletConfig {
@@ -106,23 +106,8 @@ describe("configuredTracer() with a preset fallback registered", () => {
   });
 });
 
-/** Runs `fn` with no tracer installed (as in a fresh process); puts the tracer slot back. */
-async function withoutTracer(fn: () => Promise<void> | void): Promise<void> {
-  const slot = (globalThis as unknown as Record<symbol, Record<string, unknown>>)[
-    Symbol.for("tracelet.tracer")
-  ];
-  const saved = { ...slot };
-  slot.tracer = undefined;
-  try {
-    await fn();
-  } finally {
-    for (const key of Object.keys(slot)) delete slot[key];
-    Object.assign(slot, saved);
-  }
-}
-
 describe("getTracer() before configure()", () => {
-  it("builds the defaults a preset registered, so plain spans are written as run()'s are", () =>
+  it("builds the defaults a preset registered at first use, so plain spans are written", () =>
     unconfigured(() => {}, () =>
       withoutTracer(async () => {
         const written: string[] = [];
@@ -134,34 +119,53 @@ describe("getTracer() before configure()", () => {
         }();
         registerDefaultParts({ ...portableParts, storage: () => storage });
         const tracer = getTracer();
+        assert.equal(peekConfig(), undefined, "nothing is built by getTracer() itself");
         tracer.startSpan("plain").end();
         await getConfig().forceFlush();
-        assert.equal(getTracer(), tracer, "the same tracer afterwards");
-        assert.equal(written.length, 1);
-        assert.equal(JSON.parse(written[0]).name, "plain");
+        assert.deepEqual(written.map((line) => JSON.parse(line).name), ["plain"]);
       })));
 
   it("builds them once, and never from inside their own build", () =>
     unconfigured(() => {}, () =>
       withoutTracer(() => {
         let built = 0;
-        const fallbackTracer = new Tracer();
+        const ended: string[] = [];
+        const fallbackTracer = new Tracer({
+          processors: [{ onSpanEnd: (span) => void ended.push(span.name) }],
+        });
         setConfigFallback(() => {
           built++;
-          getTracer(); // a build that asks for the tracer gets a processor-less one, no loop
+          getTracer().startSpan("inside the build").end(); // no loop: goes nowhere
           return install(fallbackTracer);
         });
-        assert.equal(getTracer(), fallbackTracer);
+        const tracer = getTracer();
+        tracer.startSpan("first").end();
+        tracer.startSpan("second").end();
         assert.equal(getTracer(), fallbackTracer);
         assert.equal(built, 1);
+        assert.deepEqual(ended, ["first", "second"]);
+      })));
+
+  it("taken before configure(), reaches the tracer configure() installs, as OpenTelemetry's does", () =>
+    unconfigured(() => {}, () =>
+      withoutTracer(() => {
+        setDefaultsBuilder(undefined);
+        const early = getTracer();
+        assert.ok(early instanceof Tracer);
+        early.startSpan("before").end(); // no processors yet: discarded
+        const ended: string[] = [];
+        install(new Tracer({ processors: [{ onSpanEnd: (span) => void ended.push(span.name) }] }));
+        early.startSpan("after").end();
+        early.withSpan("active", () => assert.equal(early.activeSpan()?.name, "active"));
+        assert.deepEqual(ended, ["after", "active"]);
       })));
 
   it("is a tracer with no processors when no preset registered defaults", () =>
     unconfigured(() => {}, () =>
       withoutTracer(() => {
         setDefaultsBuilder(undefined);
-        const tracer = getTracer();
+        getTracer().startSpan("nowhere").end();
+        assert.deepEqual(getTracer().processors, []);
         assert.equal(peekConfig(), undefined, "nothing was configured");
-        assert.equal(getTracer(), tracer);
       })));
 });

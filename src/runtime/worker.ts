@@ -47,7 +47,7 @@ import { configureWith, registerDefaultParts } from "../configure.ts";
 import { checkConfigureOptions } from "../configure_checks.ts";
 import { TracerError } from "../errors.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
-import { peekConfig } from "../config_state.ts";
+import { peekExplicitConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { Tracer } from "../tracer.ts";
 import { checkInvocationOptions, instrumentHandler } from "./_worker_instrument.ts";
@@ -201,7 +201,8 @@ export function instrument<T extends object, Env = unknown>(
     if (failed) return undefined;
     try {
       if (options.configure === undefined) {
-        return (peekConfig() ?? (configured ??= configure({ env: envReader(env) }))).tracer;
+        // Not the defaults built without `env` (a span at the module's top builds them).
+        return (peekExplicitConfig() ?? (configured ??= configure({ env: envReader(env) }))).tracer;
       }
       if (configured === undefined) {
         const chosen = typeof options.configure === "function"

@@ -70,3 +70,24 @@ export async function unconfigured(
     }
   });
 }
+
+/**
+ * Runs `fn` with no tracer installed (as in a fresh process: `getTracer()` gives its stand-in);
+ * then puts the whole process-wide tracer slot back. Use it inside {@linkcode unconfigured} (whose
+ * isolation reads the tracer first).
+ *
+ * @param fn The test body.
+ */
+export async function withoutTracer(fn: () => Promise<void> | void): Promise<void> {
+  const slot = (globalThis as unknown as Record<symbol, Record<string, unknown>>)[
+    Symbol.for("tracelet.tracer")
+  ] ??= {};
+  const saved = { ...slot };
+  slot.tracer = undefined;
+  try {
+    await fn();
+  } finally {
+    for (const key of Object.keys(slot)) delete slot[key];
+    Object.assign(slot, saved);
+  }
+}
