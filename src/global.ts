@@ -50,13 +50,28 @@ function current(): Tracer {
   return installed(s) ?? (s.created ??= new Tracer());
 }
 
-/** A `Tracer` whose every property read and method call goes to {@linkcode current}. */
+/**
+ * A `Tracer` whose every property read and method call goes to {@linkcode current}. Methods are
+ * bound once per tracer they go to (a stand-in kept after `configure()` is on the span path).
+ */
 function standIn(): Tracer {
+  let boundTo: Tracer | undefined;
+  // Key → the function read and its bound form (rebound when the tracer's function changes).
+  const bound = new Map<PropertyKey, readonly [unknown, unknown]>();
   return new Proxy(Object.create(Tracer.prototype) as Tracer, {
     get(_target, key) {
       const tracer = current();
       const value: unknown = Reflect.get(tracer, key, tracer);
-      return typeof value === "function" ? value.bind(tracer) : value;
+      if (typeof value !== "function") return value;
+      if (tracer !== boundTo) {
+        boundTo = tracer;
+        bound.clear();
+      }
+      const cached = bound.get(key);
+      if (cached?.[0] === value) return cached[1];
+      const method = value.bind(tracer);
+      bound.set(key, [value, method]);
+      return method;
     },
   });
 }
