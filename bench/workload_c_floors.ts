@@ -20,7 +20,8 @@ import {
 } from "./_driver.ts";
 import { type Mode, type Section, type Stat, timeGroup } from "./_stats.ts";
 
-const pool = new Uint8Array(4096);
+// The same pool size as tracelet's ids (see src/ids.ts): the floor is the cheapest way we know.
+const pool = new Uint8Array(32768);
 let offset = pool.length;
 const HIGH = new Uint16Array(256);
 const LOW = new Uint16Array(256);
