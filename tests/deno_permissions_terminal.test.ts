@@ -78,7 +78,7 @@ console.log("finished");`,
       );
       assert.equal(out.timedOut, false, `hung at a prompt:\n${out.output}`);
       assert.doesNotMatch(out.output, /Allow\?|⚠️ {2}Deno requests/, out.output);
-      assert.match(out.output, /export_failed.*--allow-net/s);
+      assert.match(out.output, /export_parked.*--allow-net/s);
       assert.match(out.output, /finished/);
     });
   });

@@ -88,6 +88,15 @@ export class OtlpHttpExporter implements SpanExporter {
    * for.
    */
   #attempts?: 1;
+  /**
+   * Until this epoch ms, batches are parked in the outbox without an attempt and the outbox is not
+   * drained (not by `forceFlush` either): set when an attempt ran out of time and its batch was parked, for the export timeout
+   * (`#hold`), doubled at each such timeout after it up to a minute, ended by a delivery. A
+   * receiver that takes connections and never answers held each batch for the whole timeout
+   * before it was parked, and the batch queue dropped most spans (`queue_full`) meanwhile.
+   */
+  #holdUntil = 0;
+  #hold?: number;
 
   /**
    * Creates an exporter from resolved settings (no validation: `createOtlpExporter()` checks
@@ -135,7 +144,8 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   /**
-   * Delivers whatever is due in the outbox, within `timeoutMillis` and the limit.
+   * Delivers whatever is due in the outbox, within `timeoutMillis` and the limit; nothing while
+   * batches are held after an attempt that ran out of time (see `outbox` in the options).
    *
    * @param limit An epoch-ms deadline or a timeout in ms (below 10^12), or options with an abort
    *   signal and such a deadline (as the processors pass them).
@@ -185,7 +195,10 @@ export class OtlpHttpExporter implements SpanExporter {
     force: boolean,
     report: FlushReport = emptyReport(),
   ): Promise<FlushReport> {
-    await this.#outbox?.drain(this.#link, deadline, options.signal, report, force);
+    // Not while batches are held (the receiver did not answer): the drain would wait as long.
+    if (Date.now() >= this.#holdUntil) {
+      await this.#outbox?.drain(this.#link, deadline, options.signal, report, force);
+    }
     return report;
   }
 
@@ -203,6 +216,7 @@ export class OtlpHttpExporter implements SpanExporter {
     let accounted = false;
     try {
       const deadline = this.#deadline(options);
+      const held = Date.now() < this.#holdUntil; // set only with an outbox
       if (!this.#closed && !part) {
         await this.#drain((Date.now() + deadline) / 2, options, false, report);
       }
@@ -212,11 +226,13 @@ export class OtlpHttpExporter implements SpanExporter {
       // Halves of a refused batch are part of an export in progress, which shutdown waits for.
       const result = this.#closed && !part
         ? { ok: false, attempts: 0, reason: "shutdown", drop: "shutdown" }
+        : held
+        ? { ok: false, attempts: 0, reason: "timeout" }
         : await this.#send(body, contentType, deadline, options.signal, this.#attempts);
       accounted = true;
       const { partial, reason } = result;
       if (result.ok) {
-        this.#attempts = undefined;
+        this.#attempts = this.#hold = undefined;
         const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
         report.exported += count - rejected;
         if (result.attempts > 1 || part) report.retried += count - rejected;
@@ -240,14 +256,21 @@ export class OtlpHttpExporter implements SpanExporter {
           );
         }
       } else {
+        // A body of one span refused as too large can never be delivered: dropped, not parked.
+        const park = this.#outbox && reason != "http_413";
         if (result.attempts) {
+          if (park && reason == "timeout") {
+            this.#hold = Math.min(2 * this.#hold! || this.#timeoutMillis, 60_000);
+            this.#holdUntil = Date.now() + this.#hold;
+          }
           this.#warn(
-            "export_failed",
-            `${count} spans not delivered: ${reason}${result.detail ? ` (${result.detail})` : ""}`,
+            park ? "export_parked" : "export_failed",
+            `${count} spans ${park ? "parked for redelivery" : "not delivered"}: ${reason}${
+              result.detail ? ` (${result.detail})` : ""
+            }`,
           );
         }
-        // A body of one span refused as too large can never be delivered: dropped, not parked.
-        if (this.#outbox && reason != "http_413") {
+        if (park) {
           this.#attempts = 1;
           await this.#outbox.park(
             this.#link,

@@ -54,7 +54,11 @@ export interface OtlpHttpExporterOptions {
   timeoutMillis?: number | undefined;
   /** Body encoding. Default OTLP/protobuf; pass `OTLP_JSON_ENCODER` for OTLP/JSON. */
   encoder?: OtlpEncoder | undefined;
-  /** Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. */
+  /**
+   * Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. With it,
+   * after an attempt runs out of time the next batches are parked without an attempt for
+   * `timeoutMillis` (doubled at each timeout after it, up to a minute, ended by a delivery).
+   */
   outbox?: ExportOutbox | undefined;
   /**
    * gzip codec; default `CompressionStream("gzip")`. Where it is missing or fails, the body goes

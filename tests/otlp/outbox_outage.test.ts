@@ -2,8 +2,11 @@
 // next ones get one attempt each and are parked when it fails (the outbox retries them with its
 // own backoff), so the batch processor is not held up retrying each batch for seconds while its
 // queue drops spans the outbox had room for (a steady 300 spans/s lost 48 % as `queue_full`). A
-// delivered batch ends that: the next failure is retried again. A real loopback receiver; skipped
-// in workerd (no node:http server there).
+// delivered batch ends that: the next failure is retried again. A receiver that takes requests
+// and never answers held each batch for the whole export timeout before it was parked (at 300
+// spans/s, 49 % were dropped): after such a timeout, batches are parked without an attempt for the
+// export timeout, doubled at each timeout after it, until a delivery. A real loopback receiver;
+// skipped in workerd (no node:http server there).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
@@ -16,6 +19,8 @@ import type { RetryOptions } from "../../src/exporter/_retry.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 
 const DOWN = { status: 503 };
+const SILENT = { stall: true } as const;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An exporter to `receiver` with a memory outbox whose batches are not due again in a test. */
 function outboxExporter(receiver: OtlpReceiver, retry: RetryOptions) {
@@ -93,5 +98,105 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       assert.deepEqual(report.dropped, {}, JSON.stringify(report));
       assert.equal(report.persisted, 24 * 64);
       assert.equal((await storage.outbox.peek(1000)).length > 0, true);
+    }));
+
+  it("parks batches without an attempt after one ran out of time, for the timeout, doubling", () =>
+    withReceiver(async (receiver) => {
+      const storage = new MemoryStorage();
+      const exporter = createOtlpExporter({
+        endpoint: receiver.url,
+        storage,
+        outboxRetry: { initialDelayMillis: 60_000 },
+        timeoutMillis: 400,
+      });
+      const exportWith = async (...plan: Parameters<OtlpReceiver["plan"]>) => {
+        receiver.plan(...plan);
+        const before = receiver.requests.length;
+        const report = await exporter.export(makeSpanBatch(2));
+        return { attempted: receiver.requests.length - before, report };
+      };
+      const hung = await exportWith(SILENT);
+      assert.equal(hung.attempted, 1);
+      assert.equal(hung.report.persisted, 2);
+      // Held for 400 ms: parked at once, nothing sent (the old exporter sent it, and was answered
+      // 200, the receiver's answer when nothing is planned).
+      const held = await exportWith();
+      assert.deepEqual([held.attempted, held.report.persisted], [0, 2]);
+      await sleep(600);
+      const probe = await exportWith(SILENT);
+      assert.equal(probe.attempted, 1, "tried again once the hold is over");
+      assert.equal(probe.report.persisted, 2);
+      await sleep(600);
+      // The second timeout holds for 800 ms.
+      const stillHeld = await exportWith();
+      assert.deepEqual([stillHeld.attempted, stillHeld.report.persisted], [0, 2]);
+      await sleep(600);
+      const delivered = await exportWith();
+      assert.deepEqual([delivered.attempted, delivered.report.exported], [1, 2]);
+      // A delivery ends it: the next timeout holds for 400 ms again, not 1600.
+      assert.equal((await exportWith(SILENT)).attempted, 1);
+      await sleep(600);
+      const after = await exportWith();
+      assert.deepEqual([after.attempted, after.report.exported], [1, 2]);
+      assert.equal((await storage.outbox.peek(100)).length, 5, "every parked batch is kept");
+      await exporter.shutdown();
+    }));
+
+  it("does not drain the outbox while batches are held, not even for forceFlush", () =>
+    withReceiver(async (receiver) => {
+      const exporter = createOtlpExporter({
+        endpoint: receiver.url,
+        storage: new MemoryStorage(),
+        outboxRetry: { initialDelayMillis: 1 }, // parked batches are due again at once
+        timeoutMillis: 400,
+      });
+      receiver.plan(SILENT);
+      assert.equal((await exporter.export(makeSpanBatch(2))).persisted, 2);
+      const before = receiver.requests.length;
+      // Would be answered 200 (nothing planned): a drain now would wait out a hung receiver.
+      assert.equal((await exporter.forceFlush()).exported, 0);
+      assert.equal(receiver.requests.length, before, "nothing sent while held");
+      await sleep(600);
+      assert.equal((await exporter.forceFlush()).exported, 2, "redelivered once the hold is over");
+      await exporter.shutdown();
+    }));
+
+  it("without an outbox, tries every batch (nothing else could keep it)", () =>
+    withReceiver(async (receiver) => {
+      const exporter = createOtlpExporter({ endpoint: receiver.url, timeoutMillis: 300 });
+      receiver.plan(SILENT);
+      assert.deepEqual((await exporter.export(makeSpanBatch(2))).dropped, { deadline: 2 });
+      assert.equal((await exporter.export(makeSpanBatch(2))).exported, 2, "tried, and answered");
+      await exporter.shutdown();
+    }));
+
+  it("parks every span of steady traffic to a receiver that never answers", () =>
+    withReceiver(async (receiver) => {
+      receiver.plan(...Array.from({ length: 1000 }, () => SILENT));
+      const storage = new MemoryStorage();
+      const exporter = createOtlpExporter({
+        endpoint: receiver.url,
+        storage,
+        outboxRetry: { initialDelayMillis: 60_000 },
+        timeoutMillis: 300,
+      });
+      const tracer = new Tracer({
+        processors: [
+          new BatchSpanProcessor(exporter, {
+            maxQueueSize: 1024,
+            maxExportBatchSize: 64,
+            scheduledDelayMillis: 10,
+          }),
+        ],
+      });
+      // 64 spans every 40 ms for about 2 s; each batch held for 300 ms would let 256 of every 300
+      // spans overflow the queue.
+      for (let batch = 0; batch < 48; batch++) {
+        for (let i = 0; i < 64; i++) tracer.startSpan("work").end();
+        await sleep(40);
+      }
+      const report = await tracer.shutdown(10_000);
+      assert.deepEqual(report.dropped, {}, JSON.stringify(report));
+      assert.equal(report.persisted, 48 * 64);
     }));
 });
