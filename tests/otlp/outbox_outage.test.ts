@@ -22,15 +22,21 @@ const DOWN = { status: 503 };
 const SILENT = { stall: true } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** An exporter to `receiver` with a memory outbox whose batches are not due again in a test. */
-function outboxExporter(receiver: OtlpReceiver, retry: RetryOptions) {
+/**
+ * An exporter to `receiver` with a memory outbox whose batches are not due again in a test (unless
+ * `outboxDelayMillis` says otherwise).
+ */
+function outboxExporter(
+  receiver: OtlpReceiver,
+  options: { retry?: RetryOptions; timeoutMillis?: number; outboxDelayMillis?: number },
+) {
   const storage = new MemoryStorage();
   const exporter = createOtlpExporter({
     endpoint: receiver.url,
     storage,
-    retry,
-    outboxRetry: { initialDelayMillis: 60_000 },
-    timeoutMillis: 5000,
+    retry: options.retry,
+    outboxRetry: { initialDelayMillis: options.outboxDelayMillis ?? 60_000 },
+    timeoutMillis: options.timeoutMillis ?? 5000,
   });
   return { storage, exporter };
 }
@@ -39,9 +45,7 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
   it("gives one attempt to each batch after one was parked, full retries after a delivery", () =>
     withReceiver(async (receiver) => {
       const { storage, exporter } = outboxExporter(receiver, {
-        initialDelayMillis: 5,
-        maxDelayMillis: 10,
-        maxAttempts: 3,
+        retry: { initialDelayMillis: 5, maxDelayMillis: 10, maxAttempts: 3 },
       });
       const requestsOf = async (status: typeof DOWN[], spans = 4) => {
         receiver.plan(...status);
@@ -74,9 +78,7 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       // batch): 24 batches of 64 spans arrive faster than that.
       receiver.plan(...Array.from({ length: 1000 }, () => DOWN));
       const { storage, exporter } = outboxExporter(receiver, {
-        initialDelayMillis: 50,
-        maxDelayMillis: 400,
-        maxAttempts: 5,
+        retry: { initialDelayMillis: 50, maxDelayMillis: 400, maxAttempts: 5 },
       });
       const tracer = new Tracer({
         processors: [
@@ -102,13 +104,7 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
 
   it("parks batches without an attempt after one ran out of time, for the timeout, doubling", () =>
     withReceiver(async (receiver) => {
-      const storage = new MemoryStorage();
-      const exporter = createOtlpExporter({
-        endpoint: receiver.url,
-        storage,
-        outboxRetry: { initialDelayMillis: 60_000 },
-        timeoutMillis: 400,
-      });
+      const { storage, exporter } = outboxExporter(receiver, { timeoutMillis: 400 });
       const exportWith = async (...plan: Parameters<OtlpReceiver["plan"]>) => {
         receiver.plan(...plan);
         const before = receiver.requests.length;
@@ -144,12 +140,8 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
 
   it("does not drain the outbox while batches are held, not even for forceFlush", () =>
     withReceiver(async (receiver) => {
-      const exporter = createOtlpExporter({
-        endpoint: receiver.url,
-        storage: new MemoryStorage(),
-        outboxRetry: { initialDelayMillis: 1 }, // parked batches are due again at once
-        timeoutMillis: 400,
-      });
+      // Parked batches are due again at once.
+      const { exporter } = outboxExporter(receiver, { timeoutMillis: 400, outboxDelayMillis: 1 });
       receiver.plan(SILENT);
       assert.equal((await exporter.export(makeSpanBatch(2))).persisted, 2);
       const before = receiver.requests.length;
@@ -173,13 +165,7 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
   it("parks every span of steady traffic to a receiver that never answers", () =>
     withReceiver(async (receiver) => {
       receiver.plan(...Array.from({ length: 1000 }, () => SILENT));
-      const storage = new MemoryStorage();
-      const exporter = createOtlpExporter({
-        endpoint: receiver.url,
-        storage,
-        outboxRetry: { initialDelayMillis: 60_000 },
-        timeoutMillis: 300,
-      });
+      const { exporter } = outboxExporter(receiver, { timeoutMillis: 300 });
       const tracer = new Tracer({
         processors: [
           new BatchSpanProcessor(exporter, {
