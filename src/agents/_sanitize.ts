@@ -143,7 +143,7 @@ function measure(value: unknown, sizes: Sizes): number {
 /** Stands in for a value that cannot be serialized. */
 function placeholder(value: unknown): Json {
   const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
-  return { truncated: true, original_type: type, preview: safeString(value).slice(0, 100) };
+  return { truncated: true, original_type: type, preview: cutText(safeString(value), 100) };
 }
 
 /** The longest prefix of `text` (plus the suffix) whose JSON fits `budget` bytes. */
@@ -153,7 +153,7 @@ function cutString(text: string, budget: number): string {
   let high = Math.min(text.length, budget);
   if (!SURROGATE.test(text.slice(0, high + 1))) {
     // Each longer prefix takes more bytes: the cut is where the budget runs out.
-    return text.slice(0, jsonStringBytes(text, false, budget - 2 - SUFFIX.length)) + SUFFIX;
+    return cutText(text, jsonStringBytes(text, false, budget - 2 - SUFFIX.length)) + SUFFIX;
   }
   // A prefix ending inside a surrogate pair takes more bytes than one keeping the whole pair (its
   // lone half is written `\udXXX`): the bytes do not grow steadily, and this search decides.

@@ -12,6 +12,7 @@
  * @module
  */
 import { safeString } from "../safe_string.ts";
+import { copyOf } from "../cut_text.ts";
 
 /** How many code points of the limit are reserved for the truncation note (as in DRA). */
 export const TRUNCATION_RESERVE = 16;
@@ -149,13 +150,13 @@ export function scannedErrorLength(maxStringLength: number): number {
  *
  * @param text The string.
  * @param count How many code points to keep (a fraction is rounded up; NaN keeps none).
- * @returns The prefix; the string itself when it is not longer.
+ * @returns The prefix (a copy, see `copyOf`); the string itself when it is not longer.
  */
 export function cutCodePoints(text: string, count: number): string {
   // `count` code units, as many as the loop below steps over when none is a surrogate.
   const units = count > 0 ? Math.min(text.length, Math.ceil(count)) : 0;
   if (!SURROGATE.test(text.slice(0, units))) {
-    return units >= text.length ? text : text.slice(0, units);
+    return units >= text.length ? text : copyOf(text.slice(0, units));
   }
   let end = 0;
   for (let kept = 0; kept < count && end < text.length; kept++) {
@@ -165,5 +166,5 @@ export function cutCodePoints(text: string, count: number): string {
       ? 2
       : 1;
   }
-  return end >= text.length ? text : text.slice(0, end);
+  return end >= text.length ? text : copyOf(text.slice(0, end));
 }
