@@ -90,9 +90,10 @@ export class OtlpHttpExporter implements SpanExporter {
   #attempts?: 1;
   /**
    * Until this epoch ms, batches are parked in the outbox without an attempt and the outbox is not
-   * drained (not by `forceFlush` either): set when an attempt ran out of time and its batch was parked, for the export timeout
-   * (`#hold`), doubled at each such timeout after it up to a minute, ended by a delivery. A
-   * receiver that takes connections and never answers held each batch for the whole timeout
+   * drained (not by `forceFlush` either): set when an attempt ran out of time and its batch was
+   * parked, for the export timeout (`#hold`), doubled at each such timeout after it up to a minute,
+   * ended by a delivery; and for the receiver's `Retry-After` (at most a minute) when it gave one.
+   * A receiver that takes connections and never answers held each batch for the whole timeout
    * before it was parked, and the batch queue dropped most spans (`queue_full`) meanwhile.
    */
   #holdUntil = 0;
@@ -259,9 +260,16 @@ export class OtlpHttpExporter implements SpanExporter {
         // A body of one span refused as too large can never be delivered: dropped, not parked.
         const park = this.#outbox && reason != "http_413";
         if (result.attempts) {
-          if (park && reason == "timeout") {
-            this.#hold = Math.min(2 * this.#hold! || this.#timeoutMillis, 60_000);
-            this.#holdUntil = Date.now() + this.#hold;
+          if (park) {
+            if (reason == "timeout") {
+              this.#hold = Math.min(2 * this.#hold! || this.#timeoutMillis, 60_000);
+            }
+            // The receiver's `Retry-After` (429, 503) holds the next batches too, for at most a
+            // minute (the batch it answered waits the whole of it in the outbox).
+            this.#holdUntil = Date.now() + Math.max(
+              reason == "timeout" ? this.#hold! : 0,
+              Math.min(result.retryAfterMillis ?? 0, 60_000),
+            );
           }
           this.#warn(
             park ? "export_parked" : "export_failed",

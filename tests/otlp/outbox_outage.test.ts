@@ -5,8 +5,8 @@
 // delivered batch ends that: the next failure is retried again. A receiver that takes requests
 // and never answers held each batch for the whole export timeout before it was parked (at 300
 // spans/s, 49 % were dropped): after such a timeout, batches are parked without an attempt for the
-// export timeout, doubled at each timeout after it, until a delivery. A real loopback receiver;
-// skipped in workerd (no node:http server there).
+// export timeout, doubled at each timeout after it, until a delivery; a receiver's Retry-After holds
+// them too. A real loopback receiver; skipped in workerd (no node:http server there).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
@@ -150,6 +150,20 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       assert.equal(receiver.requests.length, before, "nothing sent while held");
       await sleep(600);
       assert.equal((await exporter.forceFlush()).exported, 2, "redelivered once the hold is over");
+      await exporter.shutdown();
+    }));
+
+  it("holds the next batches for the receiver's Retry-After", () =>
+    withReceiver(async (receiver) => {
+      const { exporter } = outboxExporter(receiver, { retry: { maxAttempts: 1 } });
+      receiver.plan({ status: 429, retryAfter: "1" });
+      assert.equal((await exporter.export(makeSpanBatch(2))).persisted, 2);
+      const before = receiver.requests.length;
+      // Answered 200 if sent (nothing planned): the receiver asked for a second's rest.
+      assert.equal((await exporter.export(makeSpanBatch(2))).persisted, 2);
+      assert.equal(receiver.requests.length, before, "nothing sent during the Retry-After");
+      await sleep(1200);
+      assert.equal((await exporter.export(makeSpanBatch(2))).exported, 2);
       await exporter.shutdown();
     }));
 
