@@ -41,5 +41,9 @@ export function cutText(text: string, max: number): string {
  * @returns The same characters in a string of their own.
  */
 export function copyOf(text: string): string {
-  return JSON.parse(JSON.stringify(text));
+  try {
+    return JSON.parse(JSON.stringify(text));
+  } catch {
+    return text; // escaped past the engine's longest string (~100 M control characters)
+  }
 }

@@ -90,9 +90,10 @@ export class OtlpHttpExporter implements SpanExporter {
   #attempts?: 1;
   /**
    * Until this epoch ms, batches are parked in the outbox without an attempt and the outbox is not
-   * drained (not by `forceFlush` either): set when an attempt ran out of time and its batch was
-   * parked, for the export timeout (`#hold`), doubled at each such timeout after it up to a minute,
-   * ended by a delivery; and for the receiver's `Retry-After` (at most a minute) when it gave one.
+   * drained (not by `forceFlush` either): set when a request went unanswered for at least half the
+   * time an attempt gets and its batch was parked, for the export timeout (`#hold`), doubled at each
+   * such timeout after it up to a minute (once for exports timing out together; a delivery starts
+   * it over); and for the receiver's `Retry-After` (at most a minute) when it gave one.
    * A receiver that takes connections and never answers held each batch for the whole timeout
    * before it was parked, and the batch queue dropped most spans (`queue_full`) meanwhile.
    */
@@ -225,6 +226,8 @@ export class OtlpHttpExporter implements SpanExporter {
       const { contentType } = this.#encoder;
       const body = this.#encoder.encode(spans);
       // Halves of a refused batch are part of an export in progress, which shutdown waits for.
+      const began = Date.now();
+      const heldTill = this.#holdUntil;
       const result = this.#closed && !part
         ? { ok: false, attempts: 0, reason: "shutdown", drop: "shutdown" }
         : held
@@ -233,7 +236,6 @@ export class OtlpHttpExporter implements SpanExporter {
       accounted = true;
       const { partial, reason } = result;
       if (result.ok) {
-        this.#attempts = this.#hold = undefined;
         const rejected = Math.min(count, partial?.rejectedSpans ?? 0);
         report.exported += count - rejected;
         if (result.attempts > 1 || part) report.retried += count - rejected;
@@ -261,14 +263,23 @@ export class OtlpHttpExporter implements SpanExporter {
         const park = this.#outbox && reason != "http_413";
         if (result.attempts) {
           if (park) {
-            if (reason == "timeout") {
+            // Unanswered for at least half the time an attempt gets: the receiver hangs (not a
+            // request cut short by a caller's tight deadline, nor one never sent).
+            const hung = reason == "timeout" &&
+              Date.now() - began >= Math.min(this.#attemptTimeoutMillis, this.#timeoutMillis) / 2;
+            // Exports that time out together double the pause once.
+            if (hung && (heldTill == this.#holdUntil || !this.#hold)) {
               this.#hold = Math.min(2 * this.#hold! || this.#timeoutMillis, 60_000);
             }
             // The receiver's `Retry-After` (429, 503) holds the next batches too, for at most a
-            // minute (the batch it answered waits the whole of it in the outbox).
-            this.#holdUntil = Date.now() + Math.max(
-              reason == "timeout" ? this.#hold! : 0,
-              Math.min(result.retryAfterMillis ?? 0, 60_000),
+            // minute (the batch it answered waits the whole of it in the outbox). A hold is only
+            // ever extended here; a delivery ends it (`#send`).
+            this.#holdUntil = Math.max(
+              this.#holdUntil,
+              Date.now() + Math.max(
+                hung ? this.#hold! : 0,
+                Math.min(result.retryAfterMillis ?? 0, 60_000),
+              ),
             );
           }
           this.#warn(
@@ -389,6 +400,8 @@ export class OtlpHttpExporter implements SpanExporter {
         }
       }
       if (status >= 200 && status < 300) {
+        // Delivered (a batch, or an outbox entry): the receiver is back.
+        this.#attempts = this.#hold = undefined;
         return { ok: true, attempts, reason, partial: this.#encoder.parseResponse?.(bytes!) };
       }
       if (reason == "aborted") break;

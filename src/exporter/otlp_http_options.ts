@@ -56,8 +56,9 @@ export interface OtlpHttpExporterOptions {
   encoder?: OtlpEncoder | undefined;
   /**
    * Keeps undeliverable batches (`new OtlpOutbox(storage)`); without it they are dropped. With it,
-   * after an attempt runs out of time the next batches are parked without an attempt for
-   * `timeoutMillis` (doubled at each timeout after it, up to a minute, ended by a delivery).
+   * after a request goes unanswered the next batches are parked without an attempt for
+   * `timeoutMillis` (doubled at each timeout after it, up to a minute; a delivery starts the
+   * doubling over), and for a receiver's `Retry-After` (at most a minute).
    */
   outbox?: ExportOutbox | undefined;
   /**

@@ -1,0 +1,33 @@
+/**
+ * An OTLP exporter to a test receiver with a memory outbox, for the outbox outage and hold tests.
+ *
+ * @module
+ */
+import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
+import type { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import type { RetryOptions } from "../../src/exporter/_retry.ts";
+import { MemoryStorage } from "../../src/storage/memory.ts";
+import type { OtlpReceiver } from "./otlp_receiver.ts";
+
+/**
+ * An exporter to `receiver` with a memory outbox whose batches are not due again in a test (unless
+ * `outboxDelayMillis` says otherwise).
+ *
+ * @param receiver The loopback receiver.
+ * @param options Retry policy, export timeout (default 5 s) and outbox redelivery delay.
+ * @returns The storage holding the outbox, and the exporter.
+ */
+export function outboxExporter(
+  receiver: OtlpReceiver,
+  options: { retry?: RetryOptions; timeoutMillis?: number; outboxDelayMillis?: number },
+): { storage: MemoryStorage; exporter: OtlpHttpExporter } {
+  const storage = new MemoryStorage();
+  const exporter = createOtlpExporter({
+    endpoint: receiver.url,
+    storage,
+    retry: options.retry,
+    outboxRetry: { initialDelayMillis: options.outboxDelayMillis ?? 60_000 },
+    timeoutMillis: options.timeoutMillis ?? 5000,
+  });
+  return { storage, exporter };
+}
