@@ -218,12 +218,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   next batches are now held for it (at most a minute), as OTLP asks clients to honour it (+17 B):
  *   10799 B core, 10798 B through `mod.ts`.
  * - 10799 → 10851 (2026-12-06, eighteenth session): a review of that hold found a caller's tight
- *   flush deadline (a healthy receiver cut short) or a deadline already past starting a hold, exports
- *   timing out together doubling it once each (6 at once: 9.6 s), a plain failure finishing later
- *   cutting a running hold short, and an outbox redelivery not starting the doubling over. The hold
- *   now starts only for a request unanswered for half an attempt's time, doubles once per round, is
- *   only ever extended, and any delivery resets it; a cut copy that JSON cannot escape (over the
- *   engine's longest string) falls back to the slice (+52 B): 10848 B core, 10851 B via `mod.ts`.
+ *   flush deadline (a healthy receiver cut short) or a deadline already past starting a hold,
+ *   exports timing out together doubling it once each (6 at once: 9.6 s), a plain failure finishing
+ *   later cutting a running hold short, and an outbox redelivery not starting the doubling over. The
+ *   hold now starts only for a request unanswered for a quarter of an attempt's time (a drain that
+ *   hung first leaves the batch half), doubles once per round, is only ever extended, and any
+ *   delivery resets it; a cut copy that JSON cannot escape (over the engine's longest string) falls
+ *   back to the slice (+52 B): 10848 B core, 10851 B via `mod.ts`.
  */
 const CEILING_GZIP_BYTES = 10851;
 

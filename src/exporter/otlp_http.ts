@@ -90,8 +90,8 @@ export class OtlpHttpExporter implements SpanExporter {
   #attempts?: 1;
   /**
    * Until this epoch ms, batches are parked in the outbox without an attempt and the outbox is not
-   * drained (not by `forceFlush` either): set when a request went unanswered for at least half the
-   * time an attempt gets and its batch was parked, for the export timeout (`#hold`), doubled at each
+   * drained (not by `forceFlush` either): set when a request went unanswered for at least a quarter
+   * of the time an attempt gets and its batch was parked, for the export timeout (`#hold`), doubled at each
    * such timeout after it up to a minute (once for exports timing out together; a delivery starts
    * it over); and for the receiver's `Retry-After` (at most a minute) when it gave one.
    * A receiver that takes connections and never answers held each batch for the whole timeout
@@ -263,10 +263,11 @@ export class OtlpHttpExporter implements SpanExporter {
         const park = this.#outbox && reason != "http_413";
         if (result.attempts) {
           if (park) {
-            // Unanswered for at least half the time an attempt gets: the receiver hangs (not a
-            // request cut short by a caller's tight deadline, nor one never sent).
+            // Unanswered for at least a quarter of the time an attempt gets: the receiver hangs
+            // (not a request cut short by a caller's tight deadline, nor one never sent). A
+            // quarter, as a drain that hung first leaves the batch half the export's time.
             const hung = reason == "timeout" &&
-              Date.now() - began >= Math.min(this.#attemptTimeoutMillis, this.#timeoutMillis) / 2;
+              Date.now() - began >= Math.min(this.#attemptTimeoutMillis, this.#timeoutMillis) / 4;
             // Exports that time out together double the pause once.
             if (hung && (heldTill == this.#holdUntil || !this.#hold)) {
               this.#hold = Math.min(2 * this.#hold! || this.#timeoutMillis, 60_000);

@@ -1,7 +1,7 @@
 // The OTLP exporter's hold, with an outbox. A receiver that takes requests and never answers held
 // each batch for the whole export timeout before it was parked: at a steady 300 spans/s, 71 % of
 // the spans were dropped as `queue_full` while the outbox had room. After a request the receiver
-// left unanswered for at least half the time an attempt gets, batches are parked without an
+// left unanswered for at least a quarter of the time an attempt gets, batches are parked without an
 // attempt, and the outbox is not drained, for the export timeout, doubled at each such timeout
 // after it up to a minute; a delivery (a batch or an outbox entry) starts the doubling over. A
 // receiver's Retry-After holds them too. A real loopback receiver; skipped in workerd (no node:http
