@@ -14,8 +14,8 @@
  *
  * Outcomes: delivered spans are `exported` (and `retried` when it took more than one attempt or
  * request, or came from the outbox); a batch refused as too large (413) is sent again in halves,
- * halved while refused, so only a span too large on its own is dropped as `http_413`; spans the receiver rejected in a partial success are dropped as
- * `partial_success_rejected`; undeliverable batches are parked in the outbox (`persisted`), or,
+ * halved while refused, so only a span too large on its own is dropped as `http_413`; spans the
+ * receiver rejected in a partial success are dropped as `partial_success_rejected`; undeliverable batches are parked in the outbox (`persisted`), or,
  * without one, dropped as `http_<status>`, `deadline`, `retries_exhausted`, `aborted` or
  * `shutdown`. An export whose signal is aborted with the reason `"deadline"` (a processor's
  * shutdown deadline) counts as `deadline`, not `aborted`.
@@ -91,10 +91,10 @@ export class OtlpHttpExporter implements SpanExporter {
   /**
    * Until this epoch ms, batches are parked in the outbox without an attempt and the outbox is not
    * drained (not by `forceFlush` either): set when a request went unanswered for at least a quarter
-   * of the time an attempt gets and its batch was parked, for the export timeout (`#hold`), doubled at each
-   * such timeout after it up to a minute (once for exports timing out together; a delivery starts
-   * it over); and for the receiver's `Retry-After` (at most a minute) when it gave one.
-   * A receiver that takes connections and never answers held each batch for the whole timeout
+   * of the time an attempt gets and its batch was parked, for the export timeout (`#hold`), doubled
+   * at each such timeout after it up to a minute (once for exports timing out together; a delivery
+   * starts the doubling over); and for the receiver's `Retry-After` (at most a minute) when it gave
+   * one. A receiver that takes connections and never answers held each batch for the whole timeout
    * before it was parked, and the batch queue dropped most spans (`queue_full`) meanwhile.
    */
   #holdUntil = 0;
@@ -147,7 +147,7 @@ export class OtlpHttpExporter implements SpanExporter {
 
   /**
    * Delivers whatever is due in the outbox, within `timeoutMillis` and the limit; nothing while
-   * batches are held after an attempt that ran out of time (see `outbox` in the options).
+   * batches are held (a request went unanswered, or the receiver sent `Retry-After`).
    *
    * @param limit An epoch-ms deadline or a timeout in ms (below 10^12), or options with an abort
    *   signal and such a deadline (as the processors pass them).
@@ -274,7 +274,7 @@ export class OtlpHttpExporter implements SpanExporter {
             }
             // The receiver's `Retry-After` (429, 503) holds the next batches too, for at most a
             // minute (the batch it answered waits the whole of it in the outbox). A hold is only
-            // ever extended here; a delivery ends it (`#send`).
+            // ever extended; a delivery (`#send`) starts the doubling over.
             this.#holdUntil = Math.max(
               this.#holdUntil,
               Date.now() + Math.max(

@@ -5,9 +5,11 @@
  */
 import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
 import type { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
+import type { FlushReport } from "../../src/types.ts";
 import type { RetryOptions } from "../../src/exporter/_retry.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import type { OtlpReceiver } from "./otlp_receiver.ts";
+import { makeSpanBatch } from "./span_records.ts";
 
 /**
  * An exporter to `receiver` with a memory outbox whose batches are not due again in a test (unless
@@ -30,4 +32,33 @@ export function outboxExporter(
     timeoutMillis: options.timeoutMillis ?? 5000,
   });
   return { storage, exporter };
+}
+
+/** What one export did: the requests the receiver saw for it, and its report. */
+export interface ExportOutcome {
+  /** Requests the export made. */
+  readonly attempted: number;
+  /** The export's report. */
+  readonly report: FlushReport;
+}
+
+/**
+ * Exports through `exporter` a batch of `spans` spans after planning the receiver's answers.
+ *
+ * @param receiver The loopback receiver.
+ * @param exporter The exporter sending to it.
+ * @param spans Spans a batch (default 2).
+ * @returns A function taking the answers to plan (none: the receiver's 200).
+ */
+export function exportsTo(
+  receiver: OtlpReceiver,
+  exporter: OtlpHttpExporter,
+  spans = 2,
+): (...plan: Parameters<OtlpReceiver["plan"]>) => Promise<ExportOutcome> {
+  return async (...plan) => {
+    receiver.plan(...plan);
+    const before = receiver.requests.length;
+    const report = await exporter.export(makeSpanBatch(spans));
+    return { attempted: receiver.requests.length - before, report };
+  };
 }

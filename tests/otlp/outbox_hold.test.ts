@@ -9,26 +9,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createOtlpExporter } from "../../src/exporter/otlp_factory.ts";
-import type { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
 import { makeSpanBatch } from "../_support/span_records.ts";
-import { type OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
-import { outboxExporter } from "../_support/outbox_exporter.ts";
+import { withReceiver } from "../_support/otlp_receiver.ts";
+import { exportsTo, outboxExporter } from "../_support/outbox_exporter.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 
 const SILENT = { stall: true } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Exports a 2-span batch after planning `plan`; returns the requests it made and its report. */
-function exportsTo(receiver: OtlpReceiver, exporter: OtlpHttpExporter) {
-  return async (...plan: Parameters<OtlpReceiver["plan"]>) => {
-    receiver.plan(...plan);
-    const before = receiver.requests.length;
-    const report = await exporter.export(makeSpanBatch(2));
-    return { attempted: receiver.requests.length - before, report };
-  };
-}
 
 describe(
   "OTLP exporter with an outbox, receiver hanging or asking to wait",

@@ -9,9 +9,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BatchSpanProcessor } from "../../src/processor/batch.ts";
 import { Tracer } from "../../src/tracer.ts";
-import { makeSpanBatch } from "../_support/span_records.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
-import { outboxExporter } from "../_support/outbox_exporter.ts";
+import { exportsTo, outboxExporter } from "../_support/outbox_exporter.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 
 const DOWN = { status: 503 };
@@ -22,25 +21,20 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       const { storage, exporter } = outboxExporter(receiver, {
         retry: { initialDelayMillis: 5, maxDelayMillis: 10, maxAttempts: 3 },
       });
-      const requestsOf = async (status: typeof DOWN[], spans = 4) => {
-        receiver.plan(...status);
-        const before = receiver.requests.length;
-        const report = await exporter.export(makeSpanBatch(spans));
-        return { requests: receiver.requests.length - before, report };
-      };
-      const first = await requestsOf([DOWN, DOWN, DOWN]);
-      assert.equal(first.requests, 3, "the first failing batch gets the retry policy's attempts");
+      const exportWith = exportsTo(receiver, exporter, 4);
+      const first = await exportWith(DOWN, DOWN, DOWN);
+      assert.equal(first.attempted, 3, "the first failing batch gets the retry policy's attempts");
       assert.equal(first.report.persisted, 4);
       for (let i = 0; i < 3; i++) {
         // A second attempt would be answered 200: the old exporter delivered it then.
-        const next = await requestsOf([DOWN]);
-        assert.equal(next.requests, 1, "then one attempt each");
+        const next = await exportWith(DOWN);
+        assert.equal(next.attempted, 1, "then one attempt each");
         assert.equal(next.report.persisted, 4);
       }
-      const delivered = await requestsOf([]);
+      const delivered = await exportWith();
       assert.equal(delivered.report.exported, 4);
-      const retried = await requestsOf([DOWN, DOWN]);
-      assert.equal(retried.requests, 3, "after a delivery a failing batch is retried again");
+      const retried = await exportWith(DOWN, DOWN);
+      assert.equal(retried.attempted, 3, "after a delivery a failing batch is retried again");
       assert.deepEqual(retried.report.exported, 4);
       assert.deepEqual(retried.report.retried, 4);
       assert.equal((await storage.outbox.peek(100)).length, 4, "the parked batches are kept");
