@@ -59,10 +59,10 @@ function deliveryBudget(ctx: DrainContext): number {
 }
 
 /**
- * Drains due outbox entries, oldest first. It pages through the outbox with a cursor and asks
- * only for entries due now and meant for its destination, so entries that are not due yet, or
- * that belong to another exporter's destination, never hide newer due ones and their bodies are
- * not read (an outbox that ignores the peek options still works: what it returns twice, early or
+ * Drains due outbox entries (every entry with `all`), oldest first. It pages through the outbox
+ * with a cursor and asks only for entries due now and meant for its destination, so entries that
+ * are not due yet, or that belong to another exporter's destination, never hide newer due ones and
+ * their bodies are not read (an outbox that ignores the peek options still works: what it returns twice, early or
  * for another destination is skipped here). It leases what it reads until shortly after its
  * deadline, and delivers at most its budget of entries, the parts of an entry it split included.
  * An entry of its page that an enqueue evicts before its turn is not sent, and counted dropped
@@ -101,7 +101,8 @@ export async function drainOutbox(ctx: DrainContext): Promise<number> {
     const millis = Math.min(ctx.deadline - now, MAX_LEASE_MILLIS) + LEASE_GRACE_MILLIS;
     const lease = { owner, millis };
     const { after } = progress;
-    const entries = await outbox.peek(page, { after, dueBy: now, destination, lease });
+    const dueBy = ctx.all ? Infinity : now;
+    const entries = await outbox.peek(page, { after, dueBy, destination, lease });
     const reserved = reservePage(outbox, entries, after);
     let advanced = false;
     try {

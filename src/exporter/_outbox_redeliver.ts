@@ -49,6 +49,11 @@ export interface DrainContext {
   readonly signal?: AbortSignal;
   /** Receives exported / retried / dropped counts. */
   readonly report: FlushReport;
+  /**
+   * Entries not due yet are tried too: the last drain of an outbox that ends with the process
+   * (their backoff would outlast them).
+   */
+  readonly all?: boolean;
   /** Called for partial-success rejections and give-ups, for diagnostics. */
   readonly onProblem?: (code: string, message: string) => void;
 }
@@ -173,7 +178,7 @@ export async function redeliver(
   const { type, destination: tag } = splitContentType(entry.contentType);
   const foreign = tag !== undefined && tag !== ctx.destination;
   const now = Date.now();
-  if (foreign || entry.notBefore > now) {
+  if (foreign || entry.notBefore > now && !ctx.all) {
     if (!foreign) progress.nextDue = Math.min(progress.nextDue, entry.notBefore);
     letGo(ctx, reserved, entry);
     return undefined;

@@ -147,10 +147,12 @@ export class OtlpHttpExporter implements SpanExporter {
 
   /**
    * Delivers whatever is due in the outbox, within `timeoutMillis` and the limit; nothing while
-   * batches are held (a request went unanswered, or the receiver sent `Retry-After`).
+   * batches are held (a request went unanswered, or the receiver sent `Retry-After`). A
+   * processor's closing flush (`closing`) tries every batch of an in-memory outbox, due or not,
+   * held or not: they would be lost with the process.
    *
    * @param limit An epoch-ms deadline or a timeout in ms (below 10^12), or options with an abort
-   *   signal and such a deadline (as the processors pass them).
+   *   signal, such a deadline and `closing` (as the processors pass them).
    * @returns The redelivered (exported) and given-up (dropped) counts; never rejects.
    */
   forceFlush(limit: ExportOptions | number = {}): Promise<FlushReport> {
@@ -197,9 +199,11 @@ export class OtlpHttpExporter implements SpanExporter {
     force: boolean,
     report: FlushReport = emptyReport(),
   ): Promise<FlushReport> {
-    // Not while batches are held (the receiver did not answer): the drain would wait as long.
-    if (Date.now() >= this.#holdUntil) {
-      await this.#outbox?.drain(this.#link, deadline, options.signal, report, force);
+    // The closing flush of an outbox that ends with the process: its batches get no later chance.
+    const all = force && options.closing && this.#outbox?.volatile;
+    // Else not while batches are held (the receiver did not answer): the drain would wait as long.
+    if (all || Date.now() >= this.#holdUntil) {
+      await this.#outbox?.drain(this.#link, deadline, options.signal, report, force, all);
     }
     return report;
   }

@@ -67,6 +67,12 @@ export interface UndeliveredBatch {
 /** Where an `OtlpHttpExporter` keeps batches it cannot deliver now. */
 export interface ExportOutbox {
   /**
+   * True when the batches are gone when the process ends (an in-memory outbox): the exporter's
+   * closing flush (`forceFlush` with `closing`) then drains every batch, due or not, even while
+   * it holds batches back from a receiver that did not answer.
+   */
+  readonly volatile?: boolean;
+  /**
    * Stores an undeliverable batch, counting its spans as persisted (or dropped/failed). Never
    * rejects.
    *
@@ -90,6 +96,7 @@ export interface ExportOutbox {
    * @param report Receives exported / retried / dropped counts.
    * @param force `true` (forceFlush): drain now, or wait for a drain in progress; `false` (before
    *   an export): only when something may be due and no drain is running.
+   * @param all Try the batches not due yet too (the closing flush of a volatile outbox).
    */
   drain(
     link: OutboxLink,
@@ -97,6 +104,7 @@ export interface ExportOutbox {
     signal: AbortSignal | undefined,
     report: FlushReport,
     force: boolean,
+    all?: boolean,
   ): Promise<void>;
 }
 
@@ -153,6 +161,11 @@ export class OtlpOutbox implements ExportOutbox {
     this.#policy = outboxRetryPolicy(options);
   }
 
+  /** True when the storage's outbox lives in this process's memory. */
+  get volatile(): boolean {
+    return this.#storage.outbox.volatile === true;
+  }
+
   #stateOf(url: string): DrainState {
     let state = this.#state.get(url);
     if (state === undefined) {
@@ -199,6 +212,7 @@ export class OtlpOutbox implements ExportOutbox {
    * @param signal Stops the drain.
    * @param report Receives the counts.
    * @param force Drain now (or wait for the drain in progress).
+   * @param all Try the batches not due yet too.
    */
   async drain(
     link: OutboxLink,
@@ -206,11 +220,13 @@ export class OtlpOutbox implements ExportOutbox {
     signal: AbortSignal | undefined,
     report: FlushReport,
     force: boolean,
+    all?: boolean,
   ): Promise<void> {
     const state = this.#stateOf(link.url);
-    if (state.draining !== undefined) {
-      if (force) await state.draining;
-      return;
+    while (state.draining !== undefined) {
+      if (!force) return;
+      await state.draining;
+      if (!all) return; // else the entries that drain left as not due yet are tried too
     }
     if (!force && Date.now() < state.nextDrainAt) return;
     const run = async (): Promise<void> => {
@@ -224,6 +240,7 @@ export class OtlpOutbox implements ExportOutbox {
           deadline,
           signal,
           report,
+          all,
           onProblem: (code, message) => link.warn(code, message),
         });
         state.nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);

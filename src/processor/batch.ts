@@ -344,7 +344,7 @@ export class BatchSpanProcessor implements SpanProcessor {
         this.#batch = [];
       }
     } else await drained;
-    await this.#call("forceFlush", () => this.#exporter.forceFlush?.({ deadline }));
+    await this.#call("forceFlush", () => this.#exporter.forceFlush?.({ deadline, closing }));
     const result = this.#report;
     this.#report = emptyReport();
     if (closing) { for (const wake of this.#waiting) wake(); }
@@ -352,10 +352,11 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Flushes, stops accepting spans and shuts the exporter down. Idempotent. An export still
-   * running at the deadline (one started before, with its own `exportTimeoutMillis`) is aborted
-   * through its signal (reason `"deadline"`), so the exporter counts or parks its spans at once;
-   * later exports get an aborted signal. Spans not settled half a second past the deadline (an
+   * Flushes, stops accepting spans and shuts the exporter down. Idempotent. The exporter's flush
+   * is marked `closing` (its last chance: the OTLP exporter then tries every batch of an in-memory
+   * outbox). An export still running at the deadline (one started before, with its own
+   * `exportTimeoutMillis`) is aborted through its signal (reason `"deadline"`), so the exporter
+   * counts or parks its spans at once; later exports get an aborted signal. Spans not settled half a second past the deadline (an
    * exporter that ignores the signal) are counted as dropped (`deadline`) and never exported.
    * Spans a flush left queued are exported with this deadline, not the flush's; a flush called
    * once the shutdown began waits for it (within its own deadline).

@@ -129,7 +129,7 @@ export class SimpleSpanProcessor implements SpanProcessor {
     } else await settled;
     try {
       if (this.#exporter.forceFlush) {
-        const got = await this.#exporter.forceFlush({ deadline });
+        const got = await this.#exporter.forceFlush({ deadline, closing });
         mergeReport(this.#report, got); // read after the await: another flush may have taken it
       }
     } catch (error) {
@@ -143,7 +143,8 @@ export class SimpleSpanProcessor implements SpanProcessor {
 
   /**
    * Stops accepting spans (later ones are counted as dropped, `shutdown`), flushes and shuts the
-   * exporter down. Idempotent.
+   * exporter down. Idempotent. The exporter's flush is marked `closing` (its last chance: the OTLP
+   * exporter then tries every batch of an in-memory outbox).
    *
    * @param deadline Epoch-ms limit passed to the exporter's flush and shutdown
    *   (a number below 10^12 is a timeout in ms from now).

@@ -51,6 +51,11 @@ export interface ExportOptions {
    * a timeout in ms from now, as they do a bare number (`exporter.shutdown(5000)`).
    */
   deadline?: number | undefined;
+  /**
+   * Set on the exporter's `forceFlush` by a processor's shutdown: no flush follows it. The OTLP
+   * exporter then drains an in-memory outbox of every batch, due or not (they would be lost).
+   */
+  closing?: boolean | undefined;
 }
 
 /**

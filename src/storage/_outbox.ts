@@ -83,12 +83,16 @@ export interface BoundedOutboxOptions {
   readonly leases?: OutboxLeases | undefined;
   /** The {@linkcode Outbox.maxDeliveriesPerDrain} hint. */
   readonly maxDeliveriesPerDrain?: number | undefined;
+  /** {@linkcode Outbox.volatile}: the store lives in this process's memory. */
+  readonly volatile?: boolean | undefined;
 }
 
 /** An {@linkcode Outbox} over any {@linkcode OutboxStore}, with bounds and a drop policy. */
 export class BoundedOutbox implements Outbox {
   /** How many entries one drain should deliver at most, when the store says so. */
   readonly maxDeliveriesPerDrain?: number;
+  /** True when the store lives in this process's memory. */
+  readonly volatile?: boolean;
   readonly #store: OutboxStore;
   readonly #limits: OutboxLimits;
   readonly #leases: OutboxLeases;
@@ -99,7 +103,7 @@ export class BoundedOutbox implements Outbox {
    *
    * @param store Where entries are kept.
    * @param limits The bounds, from {@linkcode outboxLimits}.
-   * @param options Shared leases and the drain hint.
+   * @param options Shared leases, the drain hint and whether the store is in memory.
    */
   constructor(store: OutboxStore, limits: OutboxLimits, options: BoundedOutboxOptions = {}) {
     this.#store = store;
@@ -108,6 +112,7 @@ export class BoundedOutbox implements Outbox {
     if (options.maxDeliveriesPerDrain !== undefined) {
       this.maxDeliveriesPerDrain = options.maxDeliveriesPerDrain;
     }
+    if (options.volatile) this.volatile = true;
   }
 
   #run<T>(task: () => Promise<T>): Promise<T> {

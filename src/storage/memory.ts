@@ -149,6 +149,7 @@ export class MemoryStorage implements TraceStorage {
     this.#maxBlobBytes = positive(options.maxBlobBytes, 32 * 1024 * 1024, "maxBlobBytes");
     this.outbox = this.#outbox = new BoundedOutbox(new MemoryOutboxStore(), outboxLimits(options), {
       maxDeliveriesPerDrain: options.maxDeliveriesPerDrain,
+      volatile: true,
     });
   }
 

@@ -121,6 +121,11 @@ export interface Outbox {
    */
   readonly maxDeliveriesPerDrain?: number;
   /**
+   * True when the entries live only in this process's memory (`MemoryStorage`'s outbox) and are
+   * gone when it ends: an exporter's closing flush then tries every entry, due or not.
+   */
+  readonly volatile?: boolean;
+  /**
    * Stores an entry (its body is copied before the call returns); applies the drop policy if a
    * bound requires it. Rejects with a `TypeError` for a malformed entry, or on I/O failure.
    */
