@@ -96,9 +96,12 @@ export class OtlpHttpExporter implements SpanExporter {
    * starts the doubling over); and for the receiver's `Retry-After` (at most a minute) when it gave
    * one. A receiver that takes connections and never answers held each batch for the whole timeout
    * before it was parked, and the batch queue dropped most spans (`queue_full`) meanwhile.
+   * When a hang's hold is over, an empty request probes the receiver ({@linkcode #held}).
    */
   #holdUntil = 0;
   #hold?: number;
+  /** Ends the probe in flight (a later probe replaces it; shutdown aborts it). */
+  #probe?: AbortController;
 
   /**
    * Creates an exporter from resolved settings (no validation: `createOtlpExporter()` checks
@@ -170,6 +173,7 @@ export class OtlpHttpExporter implements SpanExporter {
    */
   async shutdown(_limit?: ExportOptions | number): Promise<void> {
     this.#closed = true;
+    this.#probe?.abort();
     while (this.#pending.size) await Promise.allSettled(this.#pending);
   }
 
@@ -202,10 +206,34 @@ export class OtlpHttpExporter implements SpanExporter {
     // The closing flush of an outbox that ends with the process: its batches get no later chance.
     const all = force && options.closing && this.#outbox?.volatile;
     // Else not while batches are held (the receiver did not answer): the drain would wait as long.
-    if (all || Date.now() >= this.#holdUntil) {
+    if (all || !this.#held()) {
       await this.#outbox?.drain(this.#link, deadline, options.signal, report, force, all);
     }
     return report;
+  }
+
+  /**
+   * Whether batches are held now. When the hold after a request the receiver left unanswered is
+   * over, an empty request (no spans) finds out whether it answers again, and batches stay held
+   * until it does: a batch sent as the probe held the batch queue up for the whole timeout again,
+   * which dropped spans. Any answer ends the hold (`Retry-After` holds for that); none doubles it.
+   * A probe that never settles (its Worker invocation ended) is replaced when its time is up.
+   */
+  #held(): boolean {
+    if (Date.now() < this.#holdUntil) return true;
+    if (!this.#hold || this.#closed) return false;
+    const probe = (this.#probe = new AbortController());
+    const encoder = this.#encoder;
+    const until = (this.#holdUntil = Date.now() + this.#timeoutMillis);
+    this.#send(encoder.encode([]), encoder.contentType, until, probe.signal, 1).then((result) => {
+      if (probe == this.#probe) {
+        this.#holdUntil = Date.now() +
+          (result.reason == "timeout"
+            ? (this.#hold = Math.min(2 * this.#hold!, 60_000))
+            : ((this.#hold = undefined), Math.min(result.retryAfterMillis ?? 0, 60_000)));
+      }
+    });
+    return true;
   }
 
   /**
@@ -222,7 +250,7 @@ export class OtlpHttpExporter implements SpanExporter {
     let accounted = false;
     try {
       const deadline = this.#deadline(options);
-      const held = Date.now() < this.#holdUntil; // set only with an outbox
+      const held = this.#held(); // only with an outbox
       if (!this.#closed && !part) {
         await this.#drain((Date.now() + deadline) / 2, options, false, report);
       }

@@ -15,17 +15,22 @@ import { makeSpanBatch } from "../_support/span_records.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { exportsTo, outboxExporter } from "../_support/outbox_exporter.ts";
 import { isWorkerd } from "../_support/runtime.ts";
+import { until } from "../_support/ws_test_servers.ts";
+import type { OtlpReceiver } from "../_support/otlp_receiver.ts";
 
 const SILENT = { stall: true } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Requests without a span: the exporter's probes. */
+const probesOf = (receiver: OtlpReceiver) =>
+  receiver.requests.filter((r) => r.spanIds.length == 0).length;
 
 describe(
   "OTLP exporter with an outbox, receiver hanging or asking to wait",
   { skip: isWorkerd },
   () => {
-    it("parks batches without an attempt after one ran out of time, for the timeout, doubling", () =>
+    it("parks batches without an attempt after one ran out of time; an empty request probes", () =>
       withReceiver(async (receiver) => {
-        // Holds of 1 s, then 2 s; every check is 500 ms away from the end of a hold.
+        // Holds of 1 s, then 2 s; every check is at least 500 ms away from the end of a hold.
         const { storage, exporter } = outboxExporter(receiver, { timeoutMillis: 1000 });
         const exportWith = exportsTo(receiver, exporter);
         const hung = await exportWith(SILENT);
@@ -36,22 +41,47 @@ describe(
         const held = await exportWith();
         assert.deepEqual([held.attempted, held.report.persisted], [0, 2]);
         await sleep(1500);
-        const probe = await exportWith(SILENT);
-        assert.equal(probe.attempted, 1, "tried again once the hold is over");
-        assert.equal(probe.report.persisted, 2);
+        // The hold is over: the batch is parked at once, and an empty request probes the receiver
+        // (it hangs again). The old exporter sent the batch as the probe and waited on it 1 s.
+        const probed = await exportWith(SILENT);
+        assert.equal(probed.report.persisted, 2);
+        await until(() => receiver.requests.length == 2, "the probe");
+        assert.equal(receiver.requests[1].spanIds.length, 0, "the probe carries no span");
         await sleep(1500);
-        // The second timeout holds for 2 s.
+        // Unanswered for its whole time: the next hold is 2 s.
         const stillHeld = await exportWith();
         assert.deepEqual([stillHeld.attempted, stillHeld.report.persisted], [0, 2]);
-        await sleep(1000);
+        await sleep(1500);
+        // Answered (200) this time: the hold ends, and the next batch is sent.
+        assert.equal((await exportWith()).report.persisted, 2);
+        await until(() => probesOf(receiver) == 2, "the second probe");
+        await sleep(100);
         const delivered = await exportWith();
         assert.deepEqual([delivered.attempted, delivered.report.exported], [1, 2]);
-        // A delivery starts the doubling over: the next timeout holds for 1 s again, not 4.
+        // An answer starts the doubling over: the next timeout holds for 1 s again, not 4.
         assert.equal((await exportWith(SILENT)).attempted, 1);
         await sleep(1500);
-        const after = await exportWith();
-        assert.deepEqual([after.attempted, after.report.exported], [1, 2]);
-        assert.equal((await storage.outbox.peek(100)).length, 5, "every parked batch is kept");
+        assert.equal((await exportWith()).report.persisted, 2);
+        await until(() => probesOf(receiver) == 3, "a probe 1 s after the timeout");
+        assert.equal((await storage.outbox.peek(100)).length, 7, "every parked batch is kept");
+        await exporter.shutdown();
+      }));
+
+    it("sends no batch while the probe is unanswered, and none waits on it", () =>
+      withReceiver(async (receiver) => {
+        const { exporter } = outboxExporter(receiver, { timeoutMillis: 600 });
+        const exportWith = exportsTo(receiver, exporter);
+        await exportWith(SILENT);
+        await sleep(800);
+        receiver.plan(SILENT);
+        await exportWith(); // starts the probe, which hangs for 600 ms
+        await until(() => probesOf(receiver) == 1, "the probe");
+        for (let i = 0; i < 3; i++) {
+          const parked = await exportWith();
+          assert.deepEqual([parked.attempted, parked.report.persisted], [0, 2]);
+        }
+        assert.equal((await exporter.forceFlush()).exported, 0);
+        assert.equal(receiver.requests.length, 2, "the hung batch and the probe, nothing else");
         await exporter.shutdown();
       }));
 
@@ -74,8 +104,8 @@ describe(
         const reports = await Promise.all([1, 2, 3].map(() => exporter.export(makeSpanBatch(2))));
         assert.deepEqual(reports.map((r) => r.persisted), [2, 2, 2]);
         await sleep(700); // past a 400 ms hold (the old exporter held for 1,600 ms)
-        const next = await exportsTo(receiver, exporter)();
-        assert.deepEqual([next.attempted, next.report.exported], [1, 2]);
+        await exportsTo(receiver, exporter)();
+        await until(() => probesOf(receiver) == 1, "the probe after 400 ms");
         await exporter.shutdown();
       }));
 
@@ -96,36 +126,21 @@ describe(
         await exporter.shutdown();
       }));
 
-    it("starts the doubling over after an outbox entry is delivered", () =>
-      withReceiver(async (receiver) => {
-        const { exporter } = outboxExporter(receiver, { timeoutMillis: 400, outboxDelayMillis: 1 });
-        const exportWith = exportsTo(receiver, exporter);
-        assert.equal((await exportWith(SILENT)).attempted, 1); // a 400 ms hold
-        await sleep(600);
-        assert.equal((await exporter.forceFlush()).exported, 2, "the parked batch redelivered");
-        assert.equal((await exportWith(SILENT)).attempted, 1); // 400 ms again, not 800
-        await sleep(600);
-        const next = await exportWith();
-        assert.ok(next.attempted >= 1, "sent once the 400 ms are over");
-        await exporter.shutdown();
-      }));
-
-    it("does not drain the outbox while batches are held, not even for forceFlush", () =>
+    it("does not drain the outbox while batches are held, nor until the probe is answered", () =>
       withReceiver(async (receiver) => {
         // Parked batches are due again at once.
         const { exporter } = outboxExporter(receiver, { timeoutMillis: 400, outboxDelayMillis: 1 });
         receiver.plan(SILENT);
         assert.equal((await exporter.export(makeSpanBatch(2))).persisted, 2);
-        const before = receiver.requests.length;
         // Would be answered 200 (nothing planned): a drain now would wait out a hung receiver.
         assert.equal((await exporter.forceFlush()).exported, 0);
-        assert.equal(receiver.requests.length, before, "nothing sent while held");
+        assert.equal(receiver.requests.length, 1, "nothing sent while held");
         await sleep(600);
-        assert.equal(
-          (await exporter.forceFlush()).exported,
-          2,
-          "redelivered once the hold is over",
-        );
+        // The hold is over: this flush sends the probe (answered 200), not the parked batch.
+        assert.equal((await exporter.forceFlush()).exported, 0);
+        await until(() => probesOf(receiver) == 1, "the probe");
+        await sleep(100);
+        assert.equal((await exporter.forceFlush()).exported, 2, "redelivered once it answered");
         await exporter.shutdown();
       }));
 
