@@ -9,6 +9,40 @@ import { seededRandom } from "./_support/seeded_random.ts";
 const R = "***REDACTED***";
 const policy = new RedactionPolicy({ maxStringLength: 100_000 });
 
+describe("RedactionPolicy.redactText with a URL quoted in the text", () => {
+  it("masks the sensitive query parameters of each URL, as in url.full", () => {
+    const cases: [string, string][] = [
+      [
+        "request to https://api.example.com/v1/chat?api_key=sk-1&x=1 failed, reason: ECONNRESET",
+        `request to https://api.example.com/v1/chat?api_key=${R}&x=1 failed, reason: ECONNRESET`,
+      ],
+      // Several URLs; a fragment, a percent-encoded name, a nested name; a stack frame after it.
+      [
+        "GET /a?token=t-2#top then /b?q=1&access%5Ftoken=t-3\n    at f (x.js:1:2)",
+        `GET /a?token=${R}#top then /b?q=1&access%5Ftoken=${R}\n    at f (x.js:1:2)`,
+      ],
+      [`fetch('/u?user[password]=p-4')`, `fetch('/u?user[password]=${R}')`],
+      // Ended by a quote, escaped or not; JSON around it stays JSON.
+      [
+        `{"url":"https://h/p?secret=s-5","n":1}`,
+        `{"url":"https://h/p?secret=${R}","n":1}`,
+      ],
+      [
+        `Error: "{\\"url\\":\\"/p?password=s-6\\"}"`,
+        `Error: "{\\"url\\":\\"/p?password=${R}\\"}"`,
+      ],
+      // No sensitive name, or no query: unchanged.
+      ["what? /p?page=2&sort=asc ok?", "what? /p?page=2&sort=asc ok?"],
+    ];
+    for (const [text, expected] of cases) assert.equal(policy.redactText(text), expected, text);
+  });
+
+  it("leaves the text alone when the policy is disabled", () => {
+    const text = "request to https://h/p?api_key=sk-7 failed";
+    assert.equal(new RedactionPolicy({ enabled: false }).redactText(text), text);
+  });
+});
+
 describe("RedactionPolicy.redactText with quotes that are not JSON", () => {
   it("masks the value after a sensitive key whatever quotes come before it", () => {
     const cases: [string, string][] = [

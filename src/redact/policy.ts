@@ -33,7 +33,7 @@ import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
 import { truncateString } from "./truncate.ts";
-import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
+import { maskQueriesInText, maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 import { type RedactionWalk, StringRedaction } from "./_string_redaction.ts";
 
@@ -236,7 +236,9 @@ export class RedactionPolicy {
    * Redacts free text that may embed JSON, such as an error message, a span status message or a
    * stack trace (`Error: {"api_key":"…"}\n    at …`): a JSON-looking string is redacted as a
    * string attribute value is; in any other text the value after every sensitive `"key":` (or
-   * in a `["key", value]` pair) is masked wherever it appears, before long text is truncated.
+   * in a `["key", value]` pair) is masked wherever it appears, and so is the value of every
+   * sensitive query parameter of a URL quoted in it (`fetch failed: https://…?api_key=…`), before
+   * long text is truncated.
    *
    * @param text The text (anything else is redacted in its string form).
    * @param options `truncate: false` masks but leaves the length alone. Default true.
@@ -244,7 +246,11 @@ export class RedactionPolicy {
    */
   redactText(text: string, options?: { truncate?: boolean }): string {
     if (!this.enabled) return text;
-    const value = typeof text === "string" ? text : safeString(text);
+    const value = maskQueriesInText(
+      typeof text === "string" ? text : safeString(text),
+      (name) => this.isSensitiveKey(name),
+      this.replacement,
+    );
     return this.#strings.redact(value, 0, options?.truncate ?? true, undefined, true);
   }
 

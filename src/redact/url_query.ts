@@ -63,6 +63,32 @@ export function maskUrlQuery(
   return changed ? text.slice(0, start) + parts.join("&") + text.slice(end) : text;
 }
 
+/**
+ * A URL's query quoted in free text: from its `?` up to white space, a quote, a backslash (an
+ * escaped quote), `<` or `>`.
+ */
+const QUOTED_QUERY = /\?[^\s"'`<>\\]+/g;
+
+/**
+ * Masks the sensitive query parameters of every URL quoted in free text, as
+ * {@linkcode maskUrlQuery} masks a URL attribute's: runtimes quote the request's URL in their
+ * fetch errors (`request to https://…?api_key=… failed`), and programs in their own messages.
+ *
+ * @param text Free text (an error message, a stack trace, a status message).
+ * @param isSensitive Whether a parameter name is a sensitive key.
+ * @param replacement What replaces a sensitive value (percent-encoded).
+ * @returns The text with those values replaced; the same string when none was.
+ */
+export function maskQueriesInText(
+  text: string,
+  isSensitive: (key: string) => boolean,
+  replacement: string,
+): string {
+  return text.includes("?")
+    ? text.replace(QUOTED_QUERY, (query) => maskUrlQuery(query, true, isSensitive, replacement))
+    : text;
+}
+
 /** A nested name in the PHP and Rails form: a name, then one or more `[…]` (maybe empty). */
 const BRACKETED = /^([^[\]]*)((?:\[[^[\]]*\])+)$/;
 

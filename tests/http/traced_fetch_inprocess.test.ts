@@ -10,6 +10,8 @@ import { traceFetchHandler } from "../../src/http/trace_fetch_handler.ts";
 import { type FetchFunction, tracedFetch } from "../../src/http/traced_fetch.ts";
 import type { Diagnostic } from "../../src/diagnostics.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
+import { RedactionPolicy } from "../../src/redact/policy.ts";
+import { redactSpan } from "../../src/redact/redacting_exporter.ts";
 import { TRACEPARENT, until, withTracing } from "./_helpers.ts";
 
 /** A fetch that records what it is called with and answers 200 `ok`. */
@@ -115,6 +117,23 @@ describe("tracedFetch(): what it records", () => {
         }
         assert.equal(span.attributes["error.type"], "TypeError");
       }
+    }));
+
+  it("with recordQuery, the error text's query is redacted at export as url.full's is", () =>
+    withTracing(async ({ tracer, collected }) => {
+      // A fetch error quoting the URL (node-fetch: `request to … failed, reason: …`).
+      const fetch: FetchFunction = (input) =>
+        Promise.reject(new TypeError(`request to ${input} failed, reason: ECONNRESET`));
+      const traced = tracedFetch({ tracer, fetch, recordQuery: true });
+      await assert.rejects(traced("https://api.example.com/v1/chat?api_key=sk-789&x=1"));
+      // Exported as every exporter of `configure()` sends it: through the redaction policy.
+      const span = redactSpan(collected.ended[0], new RedactionPolicy());
+      const masked = "https://api.example.com/v1/chat?api_key=***REDACTED***&x=1";
+      assert.equal(span.attributes["url.full"], masked);
+      assert.equal(span.status.message, `request to ${masked} failed, reason: ECONNRESET`);
+      const text = JSON.stringify(span.events) + span.status.message;
+      assert.ok(!text.includes("sk-789"), text); // it was in the message and the stack
+      assert.ok(text.includes("x=1"), "other parameters are kept");
     }));
 
   it("records a data: URL without its payload and with no server address", () =>
