@@ -92,8 +92,11 @@ export interface RuntimeParts {
   readonly timers: boolean;
   /** `telemetry.sdk.language` for the resource. Default `webjs`. */
   readonly sdkLanguage?: string;
-  /** Registers a best-effort flush at process exit; returns an unregister function. */
-  onExit?(flush: () => Promise<FlushReport>): () => void;
+  /**
+   * Registers a best-effort flush at process exit; returns an unregister function. The flush is
+   * given a deadline when the process ends then (a signal): it shuts the pipeline down by it.
+   */
+  onExit?(flush: (deadline?: number) => Promise<FlushReport>): () => void;
 }
 
 /** The configured tracing pipeline returned by `configure()`. */
@@ -168,7 +171,9 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
     void retireTracer(previous.tracer, tracer.processors);
   }
   unregisterExit?.();
-  unregisterExit = parts.onExit?.(() => config.forceFlush());
+  unregisterExit = parts.onExit?.((deadline) =>
+    deadline === undefined ? config.forceFlush() : config.shutdown(deadline)
+  );
   return config;
 }
 

@@ -3,7 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -140,12 +140,17 @@ describe("the Node preset's exit flush", () => {
     const proc = new FakeProcess();
     let release!: () => void;
     let flushes = 0;
-    hookProcessExit(proc, () => {
+    let given: number | undefined;
+    hookProcessExit(proc, (deadline) => {
       flushes++;
+      given = deadline;
       return new Promise((resolve) => release = () => resolve({ ...EMPTY, exported: 1 }));
     });
+    const signalled = Date.now();
     proc.emit("SIGTERM");
     assert.equal(flushes, 1);
+    // A shutdown by a deadline before the 2 s wait is up, to park what is in flight.
+    assert.ok(given! >= signalled + 1000 && given! <= Date.now() + 1500, String(given));
     assert.equal(proc.listeners("SIGTERM").length, 0, "a second signal acts at once");
     await tick();
     assert.deepEqual(proc.killed, [], "not before the flush settled");
@@ -194,14 +199,17 @@ describe("the Node preset's exit flush", () => {
 });
 
 describe("a Node process ended by SIGTERM", { skip: !(isNode || isBun) }, () => {
-  async function runChild(body: string) {
+  /** Runs `body` after a span in a child configured with `options` (after `prelude`). */
+  async function runChild(body: string, { prelude = "", options = "" } = {}) {
     const preset = fileURLToPath(new URL("../src/runtime/node.ts", import.meta.url));
     const dir = await mkdtemp(join(tmpdir(), "tracelet-exit-"));
-    const script = join(dir, "child.ts");
+    const script = join(dir, "child.mts"); // ESM: top-level await
     await writeFile(
       script,
-      `import { configure } from ${JSON.stringify(preset)};\n` +
-        `const t = configure({ storageRoot: ${JSON.stringify(dir)}, project: "exit" });\n` +
+      `import { configure } from ${JSON.stringify(preset)};\n${prelude}` +
+        `const t = configure({ storageRoot: ${
+          JSON.stringify(dir)
+        }, project: "exit"${options} });\n` +
         `const span = t.tracer.startSpan("before-sigterm");\nspan.end();\n` +
         `console.log(span.traceId);\n${body}\n`,
     );
@@ -218,9 +226,29 @@ describe("a Node process ended by SIGTERM", { skip: !(isNode || isBun) }, () => 
     } catch {
       // Nothing was written.
     }
+    const parked = (await readdir(join(dir, "outbox")).catch(() => []))
+      .filter((name) => name.endsWith(".bin")).length;
     await rm(dir, { recursive: true, force: true });
-    return { child, text };
+    return { child, text, parked };
   }
+
+  it("parks the spans of an export a hung collector holds, before the signal ends it", async () => {
+    // The collector takes the connection and never answers. The old signal flush waited 2 s on
+    // the export (10 s timeout) and the process ended with the spans neither sent nor parked.
+    const { child, text, parked } = await runChild(
+      `setInterval(() => {}, 1000);\nprocess.kill(process.pid, "SIGTERM");`,
+      {
+        prelude: `import net from "node:net";\n` +
+          `const server = net.createServer(() => {});\n` +
+          `await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));\n` +
+          `const endpoint = \`http://127.0.0.1:\${server.address().port}/v1/traces\`;\n`,
+        options: ", otlp: { endpoint }",
+      },
+    );
+    assert.equal(child.signal, "SIGTERM", String(child.stderr));
+    assert.match(text, /"name": "before-sigterm"/);
+    assert.equal(parked, 1, String(child.stderr));
+  });
 
   it("has flushed its spans and still ends by the signal", async () => {
     const { child, text } = await runChild(

@@ -21,10 +21,11 @@ const slots = globalThis as unknown as Record<symbol, true | undefined>;
  * shares the registration); does nothing where there is no process exit to hook.
  *
  * @param flush Flushes the agent layer; its report says whether anything was done (so the flush
- *   runs again the next time the event loop empties, within the exit flush's time limit).
+ *   runs again the next time the event loop empties, within the exit flush's time limit). Given a
+ *   deadline (a signal ends the process then), it flushes by it.
  * @internal
  */
-export function installExitFlush(flush: () => Promise<FlushReport>): void {
+export function installExitFlush(flush: (deadline?: number) => Promise<FlushReport>): void {
   if (slots[SLOT]) return;
   slots[SLOT] = true;
   hookRuntimeExit(flush);

@@ -197,9 +197,10 @@ export function getTraceProcessors(): TracingProcessor[] {
  * deadline delivered nothing: a backend that never answers ends the process after one flush
  * timeout, not one per batch.
  */
-async function exitFlush(): Promise<FlushReport> {
+async function exitFlush(deadline?: number): Promise<FlushReport> {
   const before = delivered();
-  const report = await flushTraces();
+  // A flush, not a shutdown, on a signal too: a processor may flush only in `forceFlush`.
+  const report = await flushTraces(deadline);
   return { ...report, exported: report.exported + Math.max(0, delivered() - before) };
 }
 

@@ -2,7 +2,9 @@
  * The Node (and Bun) exit flush: on `beforeExit`, and on `SIGTERM` / `SIGINT` when the program
  * has no handler of its own for that signal.
  *
- * On a signal, spans still queued are flushed for at most {@linkcode SIGNAL_FLUSH_MS}, then the
+ * On a signal, the pipeline shuts down with a deadline half a second before
+ * {@linkcode SIGNAL_FLUSH_MS} is up: exports still running then are aborted, so their spans are
+ * parked in the outbox (or counted) before the process ends, rather than lost in flight; then the
  * signal is raised again with tracelet's listeners removed, so the process ends exactly as it
  * would have without tracelet (same signal, same exit status). A second signal during the flush
  * ends it at once. When the program listens for the signal itself, tracelet stops listening for
@@ -57,6 +59,9 @@ export interface ExitProcess {
 
 /** How long a signal waits for the flush before the process ends as the signal asks. */
 export const SIGNAL_FLUSH_MS = 2_000;
+
+/** How long before the end of that wait a signal's shutdown aborts the exports still running. */
+const SIGNAL_PARK_MS = 500;
 
 /**
  * How long an exit flush, or exit flushes back to back that deliver nothing, may run once the
@@ -172,7 +177,7 @@ export function exitPasses(flush: Flush, budgetMs: number): () => Promise<void> 
  */
 export function hookProcessExit(
   proc: ExitProcess,
-  flush: () => Promise<FlushReport>,
+  flush: Flush,
   waitMs: number = SIGNAL_FLUSH_MS,
   exitMs: number = EXIT_FLUSH_MS,
 ): () => void {
@@ -196,7 +201,11 @@ export function hookProcessExit(
     if (others.length > 0) return void done.add(signal);
     for (const name of SIGNALS) done.add(name); // A second signal ends the process at once.
     remove();
-    void settlesWithin(flush().catch(() => {}), waitMs).then(() => proc.kill(proc.pid, signal));
+    // The process ends: a shutdown by a deadline, leaving time to park what it aborts.
+    const deadline = Date.now() + Math.max(waitMs / 2, waitMs - SIGNAL_PARK_MS);
+    void settlesWithin(flush(deadline).catch(() => {}), waitMs).then(() =>
+      proc.kill(proc.pid, signal)
+    );
   };
   const listeners = SIGNALS.filter((signal) => !done.has(signal)).map((signal) => {
     const listener = onSignal(signal);
@@ -219,8 +228,11 @@ export function hookProcessExit(
   return remove;
 }
 
-/** A flush at exit. */
-type Flush = () => Promise<FlushReport>;
+/**
+ * A flush at exit. With a deadline the process ends then (a signal): it shuts the pipeline down by
+ * that epoch-ms time, so what cannot be delivered is parked or counted, not lost in flight.
+ */
+export type Flush = (deadline?: number) => Promise<FlushReport>;
 
 /** Installs an exit hook that runs `flush`; returns what removes it. */
 export type ExitHook = (flush: Flush) => () => void;
@@ -285,11 +297,12 @@ export class ExitFlushes {
   /**
    * Runs every flush of the list concurrently.
    *
+   * @param deadline When the process ends (a signal): each shuts its pipeline down by then.
    * @returns The merged report (a flush that rejects counts as nothing); never rejects.
    */
-  readonly flush = async (): Promise<FlushReport> => {
+  readonly flush = async (deadline?: number): Promise<FlushReport> => {
     const reports = await Promise.all(
-      [...this.#flushes].map(({ flush }) => flush().then(undefined, () => undefined)),
+      [...this.#flushes].map(({ flush }) => flush(deadline).then(undefined, () => undefined)),
     );
     return reports.reduce<FlushReport>(mergeReport, emptyReport());
   };
