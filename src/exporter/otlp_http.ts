@@ -315,13 +315,8 @@ export class OtlpHttpExporter implements SpanExporter {
               ),
             );
           }
-          this.#warn(
-            park ? "export_parked" : "export_failed",
-            `${count} spans ${park ? "parked for redelivery" : "not delivered"}: ${reason}${
-              result.detail ? ` (${result.detail})` : ""
-            }`,
-          );
         }
+        const persisted = report.persisted;
         if (park) {
           this.#attempts = 1;
           await this.#outbox.park(
@@ -331,6 +326,16 @@ export class OtlpHttpExporter implements SpanExporter {
             report,
           );
         } else addDropped(report, result.drop!, count);
+        // Parked only when the outbox kept it (not when it could not be written).
+        const parked = report.persisted > persisted;
+        if (result.attempts) {
+          this.#warn(
+            parked ? "export_parked" : "export_failed",
+            `${count} spans ${parked ? "parked for redelivery" : "not delivered"}: ${reason}${
+              result.detail ? ` (${result.detail})` : ""
+            }`,
+          );
+        }
       }
     } catch (error) {
       if (!accounted) report.failed += count;

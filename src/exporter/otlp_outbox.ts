@@ -246,7 +246,12 @@ export class OtlpOutbox implements ExportOutbox {
         state.nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);
       } catch (error) {
         state.nextDrainAt = Date.now() + this.#policy.initialDelayMillis;
-        link.warn("outbox_failed", `Cannot read the export outbox: ${safeString(error)}`);
+        link.warn(
+          "outbox_failed",
+          `Cannot read the export outbox, so parked batches are not redelivered: ${
+            safeString(error)
+          }`,
+        );
       }
     };
     state.draining = run();

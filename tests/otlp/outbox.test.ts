@@ -440,26 +440,32 @@ describe("OTLP exporter outbox", { skip }, () => {
     }));
 
   it("counts spans as failed when the outbox itself cannot be written", () =>
-    withReceiver(async (receiver) => {
-      const memory = new MemoryStorage();
-      const broken = withOutbox(memory, {
-        enqueue: () => Promise.reject(new Error("disk full")),
-        peek: () => Promise.resolve([]),
-      });
-      const exporter = createOtlpExporter(options(receiver.url, broken));
-      try {
-        receiver.plan({ status: 400 });
-        assert.deepEqual(await exporter.export(makeSpanBatch(2)), {
-          exported: 0,
-          retried: 0,
-          persisted: 0,
-          dropped: {},
-          failed: 2,
+    withReceiver((receiver) =>
+      withDiagnostics(async (diagnostics) => {
+        const memory = new MemoryStorage();
+        const broken = withOutbox(memory, {
+          enqueue: () => Promise.reject(new Error("disk full")),
+          peek: () => Promise.resolve([]),
         });
-      } finally {
-        await exporter.shutdown();
-      }
-    }));
+        const exporter = createOtlpExporter(options(receiver.url, broken));
+        try {
+          receiver.plan({ status: 400 });
+          assert.deepEqual(await exporter.export(makeSpanBatch(2)), {
+            exported: 0,
+            retried: 0,
+            persisted: 0,
+            dropped: {},
+            failed: 2,
+          });
+          // Lost, so not reported as parked (it was: `export_parked`, after `outbox_failed`).
+          const codes = diagnostics.map((d) => d.code);
+          assert.ok(codes.includes("outbox_failed") && codes.includes("export_failed"), `${codes}`);
+          assert.ok(!codes.includes("export_parked"), `${codes}`);
+        } finally {
+          await exporter.shutdown();
+        }
+      })
+    ));
 });
 
 // An enqueue racing a drain, through a fetch stub (so workerd runs it too).
