@@ -12,9 +12,12 @@
  * collected before its end cancels its source itself, as the runtime would, and ends as
  * `cancelled`: an unread traced body frees its connection and memory like an unread plain one.
  *
- * On workerd a response with a `Content-Length` and no `Content-Encoding` keeps its length, through
- * a `FixedLengthStream`. An encoded response is sent chunked instead: workerd hands a handler the
- * decoded body of an encoded `fetch()` response but keeps the encoded length in its headers.
+ * On workerd a `fetch()` response passed on with a `Content-Length` and no `Content-Encoding` keeps
+ * its length, through a `FixedLengthStream`; its body is that long (workerd checked it). An encoded
+ * one is sent chunked: workerd hands a handler the decoded body of an encoded `fetch()` response but
+ * keeps the encoded length in its headers. So is a response the handler made: workerd sends its body
+ * whole whatever `Content-Length` it declares (a header copied from the origin after an edit), and
+ * held to that header the body was cut short or failed.
  *
  * On Deno and Node a `fetch()` response whose body the runtime decoded (gzip or br) is re-wrapped
  * without its `Content-Encoding` and `Content-Length`, which describe bytes it no longer has:
@@ -230,10 +233,11 @@ function decodedHeaders(response: Response): Headers | undefined {
 type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
 
 /**
- * workerd's `FixedLengthStream` for a response with a valid `Content-Length` and no
- * `Content-Encoding`, if available. An encoded response's length is not trusted: for a `fetch()`
- * response workerd decodes the body but keeps the encoded length (and `encodeBody: "manual"`
- * cannot be read back from a response).
+ * workerd's `FixedLengthStream` for a `fetch()` response (it has a `url`) with a valid
+ * `Content-Length` and no `Content-Encoding`, if available. An encoded response's length is not
+ * trusted: for a `fetch()` response workerd decodes the body but keeps the encoded length (and
+ * `encodeBody: "manual"` cannot be read back from a response). Nor is a made response's: its
+ * header is whatever the handler set or copied.
  */
 function fixedLength(
   response: Response,
@@ -242,7 +246,7 @@ function fixedLength(
   const header = response.headers.get("content-length");
   if (
     typeof Fixed !== "function" || header === null || !/^\d{1,15}$/.test(header) ||
-    response.headers.has("content-encoding")
+    response.headers.has("content-encoding") || !response.url
   ) {
     return undefined;
   }

@@ -39,11 +39,12 @@ export interface InvocationOptions {
   readonly recordQuery?: boolean | undefined;
   /**
    * End the fetch root span when the response body has been delivered. Default true. The body is
-   * then re-wrapped: on workerd a response keeps its length only with an explicit
-   * `Content-Length` header and no `Content-Encoding` (a proxied compressed response is sent
-   * chunked, still compressed), others are sent chunked. A body that does not match the length it
-   * keeps fails and is recorded as an error on the span. `false` ends the span at the headers and
-   * returns the handler's response untouched, as HEAD and unsampled requests always get it.
+   * then re-wrapped: on workerd only a `fetch()` response passed on as it came, with a
+   * `Content-Length` and no `Content-Encoding`, keeps its length; every other response is sent
+   * chunked, whole (a `Content-Length` the handler set or copied is not its length: workerd sends
+   * such a body whole untraced too). Each chunk then passes through JavaScript, which costs CPU
+   * time on bodies of megabytes. `false` ends the span at the headers and returns the handler's
+   * response untouched, as HEAD and unsampled requests always get it.
    */
   readonly waitForBody?: boolean | undefined;
   /** Flush through `ctx.waitUntil` at the end of every invocation. Default true. */

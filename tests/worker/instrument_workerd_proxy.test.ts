@@ -1,7 +1,8 @@
 // instrument() in a real workerd (Miniflare) serving a Worker that proxies a loopback origin with
 // `return fetch(origin)`. The origin gzips with a Content-Length, as most origins do for Workers
 // subrequests (they send Accept-Encoding): GET must return the whole body and HEAD must not fail.
-// An origin without an encoding keeps its Content-Length. Node only: it starts Miniflare and a
+// An origin without an encoding keeps its Content-Length; a body the Worker made from it with the
+// origin's headers (a stale Content-Length) is sent whole. Node only: it starts Miniflare and a
 // node:http origin itself (skipped elsewhere, including inside the workerd test run).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -17,7 +18,15 @@ const TEXT = "abcdefghij".repeat(2000);
 
 /** The Worker: proxies `/gzip` and `/plain` to the origin, and records its ended root spans. */
 const WORKER = recordingWorker({
-  handler: `{ fetch: (request, env) => fetch(env.ORIGIN + new URL(request.url).pathname) }`,
+  handler: `{
+    async fetch(request, env) {
+      const path = new URL(request.url).pathname;
+      if (path !== "/edited") return fetch(env.ORIGIN + path);
+      // A common edit: a new body with the origin's headers, its Content-Length now stale.
+      const origin = await fetch(env.ORIGIN + "/plain");
+      return new Response((await origin.text()) + " and more", origin);
+    },
+  }`,
   record: `{
     method: s.attributes["http.request.method"],
     path: s.attributes["url.path"],
@@ -80,15 +89,19 @@ describe("instrument() in workerd, proxying an origin", () => {
         const plain = await request(base, "GET", "/plain");
         assert.equal(plain.text, "plain");
         assert.equal(plain.headers["content-length"], "5", "an unencoded length is kept");
+        // Held to the stale length, the client got "plain" and the span an error.
+        const edited = await request(base, "GET", "/edited");
+        assert.equal(edited.text, "plain and more");
 
         type Reported = { method: string; path: string; size: number; events: string[] };
-        const spans = await pollRecords<Reported>(mf, (spans) => spans.length >= 3);
+        const spans = await pollRecords<Reported>(mf, (spans) => spans.length >= 4);
         assert.deepEqual(spans.map((s) => [s.method, s.path, s.events]), [
           ["GET", "/gzip", []],
           ["HEAD", "/gzip", []],
           ["GET", "/plain", []],
+          ["GET", "/edited", []],
         ], "no span records a cancelled body or an error");
-        assert.deepEqual([spans[0].size, spans[2].size], [TEXT.length, 5]);
+        assert.deepEqual([spans[0].size, spans[2].size, spans[3].size], [TEXT.length, 5, 14]);
       } finally {
         await mf?.dispose();
         origin.close();
