@@ -10,7 +10,11 @@
  * searches subdirectories), event lines and tracelet span lines alike, and prints a readable
  * summary (or pretty JSON with sorted keys). Malformed lines are counted, never fatal; the exit
  * code is 0 unless the arguments are invalid (2), e.g. an absolute `--glob` or one with `**`
- * inside a longer part (`run_**.jsonl`).
+ * inside a longer part (`run_**.jsonl`), or a `--trace-dir` that does not exist or is not a
+ * directory. When no file matches, the (empty) report is still printed and exits 0, as in
+ * design_research_agents, and one line on stderr says so (suggesting `--glob '*.jsonl'` when the
+ * default glob missed other `.jsonl` files, e.g. a run directory's `spans.jsonl`); stdout stays
+ * the report alone (pure JSON with `--json`).
  *
  * @module
  */
@@ -26,6 +30,10 @@ import {
   globToRegExp,
 } from "../src/analyze/mod.ts";
 import type { TraceDirReader } from "../src/analyze/mod.ts";
+import { noMatchNotice, noMatchWarning } from "../src/analyze/_no_match.ts";
+import { printable } from "../src/printable.ts";
+import { deniedAccess } from "../src/runtime/_deno_access.ts";
+import { getDeno } from "../src/runtime/_globals.ts";
 import { listFilesBelow } from "../src/runtime/node_local_files.ts";
 
 const USAGE = "usage: tracelet --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]";
@@ -171,6 +179,30 @@ function readSmallFile(path: string, limit: number): Uint8Array | undefined {
 /** The CLI's reader: {@linkcode createNodeReader} with 64 KiB chunks. */
 export const nodeReader: TraceDirReader = createNodeReader();
 
+/**
+ * Why `path` cannot be the trace directory (it does not exist, is not a directory, or cannot be
+ * looked at), or `undefined` when it is a directory. On Deno, a path not granted read access is
+ * refused at once, never prompted for.
+ *
+ * @param path The `--trace-dir` argument.
+ * @returns The error message (the argument's part of it), or `undefined`.
+ */
+export function traceDirError(path: string): string | undefined {
+  const quoted = `'${printable(path)}'`;
+  try {
+    const deno = getDeno();
+    const denied = deno === undefined ? undefined : deniedAccess(deno, { name: "read", path });
+    if (denied !== undefined) throw denied;
+    if (statSync(path).isDirectory()) return undefined;
+    return `not a directory: ${quoted}`;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return `no such directory: ${quoted}`;
+    const reason = error instanceof Error ? error.message : String(error);
+    return `cannot access ${quoted}: ${printable(reason)}`;
+  }
+}
+
 interface Writable {
   once(event: "error", listener: () => void): unknown;
   write(text: string, callback: () => void): unknown;
@@ -190,7 +222,9 @@ function write(stream: Writable, text: string): Promise<void> {
  * @returns The exit code.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const options = parseArgs(argv);
+  const parsed = parseArgs(argv);
+  const dirError = "error" in parsed ? undefined : traceDirError(parsed.traceDir);
+  const options = dirError === undefined ? parsed : { error: `argument --trace-dir: ${dirError}` };
   if ("error" in options) {
     await write(
       process.stderr,
@@ -198,17 +232,40 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return options.error ? 2 : 0;
   }
+  // The listing is kept for the line on stderr when no file matched.
+  const listing: { names?: string[]; error?: unknown } = {};
+  const reader: TraceDirReader = {
+    ...nodeReader,
+    async listFiles(dir, listOptions) {
+      try {
+        return listing.names = await nodeReader.listFiles(dir, listOptions);
+      } catch (error) {
+        listing.error = error;
+        throw error;
+      }
+    },
+  };
   const report = await analyzeTraceDir({
     traceDir: options.traceDir,
     glob: options.glob,
     topN: options.topN,
-    reader: nodeReader,
+    reader,
   });
   await write(
     process.stdout,
     `${options.json ? formatReportJson(report) : formatReportText(report)}\n`,
   );
-  return 0;
+  if (report.warnings.includes(noMatchWarning(report.inputs.glob))) {
+    const notice = noMatchNotice({
+      traceDir: options.traceDir,
+      glob: report.inputs.glob,
+      defaultGlob: options.glob === undefined,
+      names: listing.names,
+      listError: listing.error,
+    });
+    await write(process.stderr, `${notice}\n`);
+  }
+  return 0; // also when nothing matched, as design_research_agents exits
 }
 
 const script = process.argv[1];

@@ -23,6 +23,7 @@ import { peekConfig } from "../config_state.ts";
 import { Accumulator } from "./_accumulate.ts";
 import { globIsRecursive, globMatcher } from "./glob.ts";
 import { utf8Lines } from "./lines.ts";
+import { noMatchWarning } from "./_no_match.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import type { AnalysisReport } from "./report.ts";
 import type { LocalFiles } from "../config_state.ts";
@@ -119,7 +120,7 @@ function report(
 ): AnalysisReport {
   const glob = options.glob ?? DEFAULT_GLOB;
   const topN = topNOf(options.topN);
-  if (noneMatched) warnings.push(`No trace files matched ${glob}`);
+  if (noneMatched) warnings.push(noMatchWarning(glob));
   if (acc.malformed > 0) warnings.push(`${acc.malformed} malformed line(s) skipped`);
   warnings.push(...acc.notes());
   return {
