@@ -46,6 +46,7 @@ import { defaultContextManager } from "../context/default_manager.ts";
 import { configureWith, registerDefaultParts } from "../configure.ts";
 import { checkConfigureOptions } from "../configure_checks.ts";
 import { TracerError } from "../errors.ts";
+import { safeString } from "../safe_string.ts";
 import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts";
 import { peekExplicitConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
@@ -217,9 +218,11 @@ export function instrument<T extends object, Env = unknown>(
         "error",
         "worker_configure_failed",
         // The reason in the message too: the default console hook prints no cause. A
-        // TracerError names the option, never its value.
+        // TracerError names the option, never its value; another error is your callback's.
         `${
-          error instanceof TracerError ? error.message : "Cannot configure tracing"
+          error instanceof TracerError
+            ? error.message
+            : `Cannot configure tracing (${safeString(error)})`
         }; the handler runs untraced`,
         error,
       );

@@ -355,6 +355,8 @@ describe("instrument(): scheduled, queue and the handler object", () => {
         assert.equal(await response.text(), "still serving");
       });
       assert.deepEqual(diagnostics.map((d) => d.code), ["worker_configure_failed"]);
+      // In the message: the default console hook prints no cause (it said only "Cannot configure").
+      assert.match(diagnostics[0].message, /bad options/);
       assert.equal(ctx.waits.length, 0);
     }));
 
