@@ -2,7 +2,6 @@
 // Observed-vs-legacy families, tracelet span lines, malformed lines, and the CLI on a fixture dir.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +21,7 @@ import { nodeReader } from "../../scripts/analyze.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem, isBun, isDeno, isNode } from "../_support/runtime.ts";
 import { eventLine } from "./_event_line.ts";
+import { runCli } from "./_run_cli.ts";
 
 const ROOT = hasFileSystem ? fileURLToPath(new URL("../../", import.meta.url)) : "";
 const FIXTURE = "tests/fixtures/analyze";
@@ -252,21 +252,7 @@ describe("analyzeTraceDir on the fixture directory", { skip: !hasFileSystem }, (
   });
 });
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const exec = process.execPath;
-  const script = "scripts/analyze.ts";
-  const argv = isDeno
-    ? ["run", "-A", script, ...args]
-    : isBun
-    ? [script, ...args]
-    : ["--import", "tsx", script, ...args];
-  const result = spawnSync(exec, argv, {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
-}
+const cli = runCli;
 
 describe("analysis CLI", { skip: !(isDeno || isNode || isBun) }, () => {
   it("prints a readable summary of the fixture directory and exits 0", () => {
