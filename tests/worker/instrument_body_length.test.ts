@@ -5,7 +5,6 @@
 // passed on keeps its length in workerd (FixedLengthStream), see instrument_workerd_proxy.test.ts.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { isWorkerd } from "../_support/runtime.ts";
 import { isolated, RecordingContext, setup, traced } from "./_helpers.ts";
 
 /** A stream of `text` in 1000-byte chunks, as a decoding fetch() body arrives. */
