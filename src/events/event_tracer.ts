@@ -7,9 +7,10 @@
  * under the adapter's root (for the file-system adapters, `.tracelet/traces/…` by default). With a
  * file-system adapter, trace paths are the files' real paths (the root joined), and an absolute
  * `traceDir` inside the root is used as it is; with any other adapter they are relative to it.
- * A file name that the storage would have to rewrite (an id with non-ASCII characters, or a name
- * over 120 characters) gets an ASCII id part and a hash instead, so it keeps the `run_` prefix and
- * the `.jsonl` extension (see {@linkcode EventTracer.buildTracePath}).
+ * An id that cannot be written as it is (a character other than an ASCII letter, digit, `-` or
+ * `_`, or a name over 120 characters) gets an ASCII id part and a hash of the id instead, so ids
+ * that sanitize alike get files of their own and the name keeps the `run_` prefix and the
+ * `.jsonl` extension (see {@linkcode EventTracer.buildTracePath}).
  *
  * @module
  */
@@ -39,6 +40,9 @@ export interface EventTracerOptions {
    * Directory of JSONL trace files, relative to the storage root. Default `traces`. With a
    * file-system storage an absolute directory inside its root is that directory; one outside
    * the root is placed under it, path and all (reported once as `events_trace_dir_outside_root`).
+   * A directory name that a storage does not keep as it is (a space, `:`, `~`, non-ASCII
+   * characters, over 120 characters) is renamed as the storage maps every path segment: `my
+   * traces` is `_my_traces~<32 hex>` on disk (see `sanitizeSegment`).
    */
   traceDir?: string | undefined;
   /** Write JSONL trace files. Default true. */
@@ -91,6 +95,8 @@ export interface TraceInfoPayload {
 /**
  * Keeps Unicode letters and digits, `-` and `_`; every other character becomes `_`; an empty
  * result becomes a random 32-hex id. An id that is not a string is sanitized in its string form.
+ * A trace file name holds the sanitized id, plus a hash of the id when this changed it (see
+ * {@linkcode EventTracer.buildTracePath}), so ids that sanitize alike still get their own files.
  *
  * @param id A run or request id.
  * @returns The sanitized id.
@@ -118,15 +124,20 @@ const HASHED_ID_LENGTH = 120 -
   "run_YYYYMMDDTHHMMSSZ__0123456789abcdef0123456789abcdef.jsonl".length;
 
 /**
- * The trace file name of a sanitized id: `run_<stamp>_<id>.jsonl` when a storage keeps it as it
- * is, else `run_<stamp>_<ASCII id>_<32-hex digest of the id>.jsonl` (characters outside
- * `A-Z a-z 0-9 _ -` become `_`, cut to fit 120 characters).
+ * The trace file name of a run id: `run_<stamp>_<id>.jsonl` when the id is written as it is
+ * (sanitizing changes nothing and a storage keeps the name), else
+ * `run_<stamp>_<ASCII id>_<32-hex digest of the id>.jsonl` (the sanitized id with characters
+ * outside `A-Z a-z 0-9 _ -` as `_`, cut to fit 120 characters): ids that sanitize alike (`a b`,
+ * `a/b`, `a_b`) get distinct names, since the digest is of the id as given. An empty id keeps
+ * the random id {@linkcode sanitizeRunId} gives it, with no digest.
  */
-function traceFileName(stamp: string, id: string): string {
+function traceFileName(stamp: string, runId: string): string {
+  const given = safeString(runId);
+  const id = sanitizeRunId(given);
   const name = `run_${stamp}_${id}.jsonl`;
-  if (sanitizeSegment(name) === name) return name;
+  if ((id === given || given === "") && sanitizeSegment(name) === name) return name;
   const ascii = id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, HASHED_ID_LENGTH);
-  return `run_${stamp}_${ascii}_${segmentDigest(id)}.jsonl`;
+  return `run_${stamp}_${ascii}_${segmentDigest(given)}.jsonl`;
 }
 
 /** Where `traceDir` is for one storage root (`root` undefined: not a file-system storage). */
@@ -278,20 +289,21 @@ export class EventTracer {
   }
 
   /**
-   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<sanitized id>.jsonl`, exactly as the
-   * storage writes it: with a file-system storage the file's real path (its root joined), with
-   * any other storage relative to the storage. When that name would not be kept as it is by a
-   * storage (an id with non-ASCII characters, or a name over 120 characters), the id part is its
-   * ASCII form, cut to fit, plus `_` and a 32-hex hash of the id, so the file still matches
-   * `run_*.jsonl`. A `traceDir` segment that a storage rewrites (see `sanitizeSegment`) appears
-   * rewritten.
+   * The JSONL path of a run: `<traceDir>/run_<UTC stamp>_<id>.jsonl`, exactly as the storage
+   * writes it: with a file-system storage the file's real path (its root joined), with any other
+   * storage relative to the storage. When the id cannot be written as it is (a character other
+   * than an ASCII letter, digit, `-` or `_`, or a name over 120 characters), the id part is its
+   * ASCII form (each such character `_`), cut to fit, plus `_` and a 32-hex hash of the id as
+   * given, so ids that sanitize alike (`a b`, `a/b`, `a_b`) get files of their own and the file
+   * still matches `run_*.jsonl`. A `traceDir` segment that a storage rewrites (see
+   * `sanitizeSegment`) appears rewritten.
    *
    * @param runId The run (request) id.
    * @returns The path, or undefined when JSONL output is off.
    */
   buildTracePath(runId: string): string | undefined {
     if (!this.enableJsonl) return undefined;
-    const path = this.#pathOf(this.#place(), traceFileName(utcStamp(), sanitizeRunId(runId)));
+    const path = this.#pathOf(this.#place(), traceFileName(utcStamp(), runId));
     if (this.#latest.size >= 1000 && !this.#latest.has(runId)) this.#latest.clear();
     this.#latest.set(runId, { path, at: Date.now() });
     return path;
@@ -339,7 +351,8 @@ export class EventTracer {
 
   /**
    * The latest JSONL path of a request id. With a file-system storage, as design_research_agents
-   * does: the newest file `run_<stamp>_<sanitized id>.jsonl` in the trace directory on disk (by
+   * does: the newest file `run_<stamp>_<id>.jsonl` (or its hashed form, as
+   * {@linkcode EventTracer.buildTracePath} names it) in the trace directory on disk (by
    * modification time), whichever process or tracer wrote it, or the path this tracer built last
    * if that is newer (a run not written yet). Needs Deno's or `node:fs`'s synchronous file API
    * (Node 20.16+, Bun); without it, and with any other storage (which cannot list files), only
@@ -353,7 +366,7 @@ export class EventTracer {
     const known = this.#latest.get(requestId);
     const place = this.#place();
     if (place.root === undefined) return known?.path;
-    const idPart = traceFileName(utcStamp(), sanitizeRunId(requestId)).slice(STAMPED_PREFIX);
+    const idPart = traceFileName(utcStamp(), requestId).slice(STAMPED_PREFIX);
     const found = newestTraceFile(place.dir, idPart);
     if (found === undefined) return known?.path;
     const path = this.#pathOf(place, found.name);

@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { cutText } from "../cut_text.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
+import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import { trackWrites } from "../pending_writes.ts";
@@ -86,6 +88,14 @@ function withReserve(bound: number): number {
  */
 const STALLED_MS = 10_000;
 
+/** The most characters of a write error's text named in `event_write_failed`. */
+const MAX_REASON = 300;
+
+/** A write error's text on one line, cut (Deno's names the missing permission). */
+function reasonOf(error: unknown): string {
+  return cutText(safeString(error).replace(/\s+/g, " "), MAX_REASON);
+}
+
 /** The synchronous append of a file-system storage (`FsStorage.appendLinesSync`). */
 interface SyncAppendStorage {
   appendLinesSync(path: StoragePath, lines: readonly string[], maybeWritten: number): void;
@@ -103,8 +113,11 @@ function syncAppender(storage: TraceStorage): SyncAppendStorage | undefined {
 
 /**
  * Appends one JSON line per event to a storage log. Lines are written in order, batched while a
- * write is in flight; `close()` resolves when all of them are written. Failures are reported
- * through diagnostics and counted, never thrown. The queue is bounded in lines and in bytes
+ * write is in flight; `close()` resolves when all of them are written. Failures are counted
+ * ({@linkcode JsonlEventSink.failed}), never thrown, and reported as `event_write_failed` once per
+ * run of failures, naming the error: a log that cannot be written at all (no permission) gives
+ * one report, not one per batch; when an append succeeds again, the count of the lines that
+ * failed after the reported ones follows. The queue is bounded in lines and in bytes
  * (`maxPending`, `maxPendingBytes`): past either bound events are dropped, counted and reported
  * (`event_queue_full`, once per overflow); events that start or finish a span or a run are kept
  * within a reserve of a tenth more. While it has lines to write, a configuration's
@@ -149,6 +162,10 @@ export class JsonlEventSink implements EventSink {
   #failed = 0;
   /** Dropping since the last append started (reported once). */
   #overflowing = false;
+  /** Appends are failing: the first failure was reported, later ones are counted. */
+  #failing = false;
+  /** Lines that failed since the reported failure. */
+  #unreported = 0;
 
   /**
    * Creates a sink appending to one storage log.
@@ -262,7 +279,7 @@ export class JsonlEventSink implements EventSink {
       this.#sync!.appendLinesSync(this.path, [...unsure, ...lines], unsure.length);
     } catch (error) {
       this.#failed += lines.length;
-      report("error", "event_write_failed", `Cannot append events to ${path}`, error);
+      this.#writeFailed(lines.length, error);
     } finally {
       this.#done += lines.length;
     }
@@ -272,21 +289,54 @@ export class JsonlEventSink implements EventSink {
   async #write(lines: string[]): Promise<void> {
     try {
       await this.#storage.appendLines(this.path, lines);
+      this.#recovered();
     } catch (error) {
       // A full disk can fail an append part-way: its first lines are in the log.
       const failed = lines.length - linesWritten(error, lines.length);
       this.#failed += failed;
-      if (failed > 0) {
-        report(
-          "error",
-          "event_write_failed",
-          `Cannot append events to ${this.path.join("/")}`,
-          error,
-        );
-      }
+      if (failed > 0) this.#writeFailed(failed, error);
+      else this.#recovered();
     } finally {
       this.#done += lines.length;
     }
+  }
+
+  /**
+   * Lines failed: reported with the error when appends were not failing yet, else counted (a
+   * log that cannot be written gives one report, not one per batch).
+   */
+  #writeFailed(count: number, error: unknown): void {
+    if (this.#failing) {
+      this.#unreported += count;
+      return;
+    }
+    this.#failing = true;
+    report(
+      "error",
+      "event_write_failed",
+      `Cannot append ${count} event line(s) to ${this.path.join("/")}: ${reasonOf(error)} ` +
+        "(its further failures are counted, and reported only when an append to it succeeds " +
+        "again)",
+      error,
+    );
+  }
+
+  /**
+   * An append succeeded: when appends were failing, the count of the lines failed since the
+   * reported ones is reported (if any).
+   */
+  #recovered(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    const count = this.#unreported;
+    this.#unreported = 0;
+    if (count === 0) return;
+    report(
+      "error",
+      "event_write_failed",
+      `Could not append ${count} more event line(s) to ${this.path.join("/")} before an append ` +
+        "to it succeeded again: the log misses them",
+    );
   }
 
   /**

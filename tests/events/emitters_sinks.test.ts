@@ -466,7 +466,8 @@ describe("sinks", () => {
       });
       const files = await readdir(join(root, "traces"));
       assert.equal(files.length, 1);
-      assert.match(files[0], /^run_\d{8}T\d{6}Z_disk_run_1\.jsonl$/);
+      // `/` and ` ` are written as `_`, with a hash of the id: `disk_run_1` keeps its own file.
+      assert.match(files[0], /^run_\d{8}T\d{6}Z_disk_run_1_[0-9a-f]{32}\.jsonl$/);
       const text = await readFile(join(root, "traces", files[0]), "utf8");
       const lines = text.trim().split("\n").map((l) => JSON.parse(l));
       assert.deepEqual(lines.map((l) => l.event_type), ["RunStarted", "RunFinished"]);

@@ -80,7 +80,10 @@ describe("runs given hostile values", () => {
       });
       const { events } = await readEvents("<unprintable>");
       assert.equal(events[0].run_id, "<unprintable>");
-      assert.match(tracer.traceInfo("<unprintable>").trace_path!, /_unprintable_\.jsonl$/);
+      assert.match(
+        tracer.traceInfo("<unprintable>").trace_path!,
+        /Z__unprintable__[0-9a-f]{32}\.jsonl$/,
+      );
     } finally {
       await done();
     }

@@ -48,8 +48,13 @@ describe("EventTracer options and paths", () => {
   it("names trace files run_<UTC stamp>_<sanitized id>.jsonl under traceDir", () => {
     const tracer = new EventTracer({ traceDir: "out/traces", enableConsole: false });
     assert.match(
+      tracer.buildTracePath("req-1_A")!,
+      /^out\/traces\/run_\d{8}T\d{6}Z_req-1_A\.jsonl$/,
+    );
+    // An id that sanitizing changes is kept in ASCII plus a hash of the id.
+    assert.match(
       tracer.buildTracePath("req 1/../x:e")!,
-      /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x_e\.jsonl$/,
+      /^out\/traces\/run_\d{8}T\d{6}Z_req_1____x_e_[0-9a-f]{32}\.jsonl$/,
     );
     // A non-ASCII id is kept in ASCII plus a hash of the id, as a storage can write it.
     const path = tracer.buildTracePath("req 1/../x:é")!;
