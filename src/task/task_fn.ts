@@ -123,6 +123,9 @@ function boundArguments(
   return pairs;
 }
 
+/** The attributes of the references `task()` logs itself, as dreadnode's decorator marks them. */
+const AUTO = { attributes: { auto: true } };
+
 /** Runs scorers; returns a promise only when some scorer is async. */
 function runScorers<T>(
   t: TaskSpan,
@@ -133,7 +136,8 @@ function runScorers<T>(
   const waits: Promise<void>[] = [];
   scorers.forEach((scorer, i) => {
     const name = scorerName(scorer as Scorer<never>, i);
-    const log = (score: Score) => void t.logMetric(name, score);
+    // Linked to the output it scores (`dreadnode.origin.hash`), as dreadnode logs a score.
+    const log = (score: Score) => void t.logMetric(name, score, { origin: output });
     const failed = (error: unknown) =>
       report("warn", "scorer_failed", `Scorer ${name} failed`, error);
     try {
@@ -219,7 +223,7 @@ export function task<A extends unknown[], R, This = unknown>(
       try {
         for (const [argName, value] of boundArguments(args, argNames, rest, names[rest])) {
           const wanted = selected === true || selected.includes(argName);
-          if (wanted && loggable(value)) inputs.push(t.logInput(argName, value));
+          if (wanted && loggable(value)) inputs.push(t.logInput(argName, value, AUTO));
         }
       } catch (error) {
         report("error", "internal_error", `Cannot log the inputs of task ${name}`, error);
@@ -230,7 +234,7 @@ export function task<A extends unknown[], R, This = unknown>(
       try {
         t.setOutput(output);
         if (o.logOutput !== false && output !== undefined) {
-          const out = t.logOutput("output", output);
+          const out = t.logOutput("output", output, AUTO);
           for (const input of inputs) t.linkObjects(out, input);
         }
         return runScorers(t, scorers ?? [], output, sync);

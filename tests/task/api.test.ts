@@ -198,6 +198,31 @@ describe("module API", () => {
     });
   });
 
+  it("task() links each score to the output it scores and marks its own refs auto", async () => {
+    await withTaskEnv(async (env) => {
+      const echo = task((text: string) => text, {
+        name: "echo",
+        scorers: [{ name: "len", score: (o) => o.length }],
+      });
+      const runId = run("linked", {}, (r) => {
+        echo("hello");
+        return r.runId;
+      });
+      const lines = await env.runLines(runId);
+      const line = lines.find((l) => l.name === "echo")!;
+      assert.ok(line, JSON.stringify(lines.map((l) => l.name)));
+      const output = jsonAttr<ObjectRef[]>(line, "dreadnode.outputs")[0];
+      const input = jsonAttr<ObjectRef[]>(line, "dreadnode.inputs")[0];
+      // As dreadnode's decorator: {"auto": true} on the refs it logs, the score's origin the output.
+      assert.deepEqual([input.attributes, output.attributes], [{ auto: true }, { auto: true }]);
+      const metrics = jsonAttr<Record<string, { attributes: Record<string, unknown>[] }>>(
+        line,
+        "dreadnode.metrics",
+      );
+      assert.equal(metrics.len.attributes[0]["dreadnode.origin.hash"], output.hash);
+    });
+  });
+
   it("logSample/logSamples open sample child tasks linking output to input", async () => {
     await withTaskEnv(async (env) => {
       const runId = run("eval", {}, (r) => {
