@@ -27,6 +27,8 @@ import { VERSION } from "./version.ts";
 import { resolveResource } from "./otlp/resource.ts";
 import { isPromiseLike } from "./promise_like.ts";
 import { reportOnce } from "./diagnostics.ts";
+import { TracerError } from "./errors.ts";
+import { isObject } from "./option_rules.ts";
 import { safeString } from "./safe_string.ts";
 
 /** Options of a {@linkcode Tracer}. */
@@ -60,7 +62,9 @@ export interface StartSpanOptions {
   startTime?: TimeInput | undefined;
   /**
    * The parent: a span, a (remote) span context, or a context (of any copy of tracelet loaded in
-   * the process). `null` starts a new trace. Default: the active span of the current context.
+   * the process). `null` starts a new trace. Default: the active span of the current context. A
+   * span context with malformed ids (or unreadable) is ignored (a new trace starts) and reported
+   * once (`invalid_link`).
    */
   parent?: Span | SpanContext | Context | null | undefined;
   /** The seed span type (`span`, `task`, `agent`, …); recorded as `dreadnode.type`. */
@@ -70,11 +74,16 @@ export interface StartSpanOptions {
   /** Tags (cleaned, de-duplicated); recorded as `dreadnode.tags`. */
   tags?: string | readonly string[] | undefined;
   /**
-   * Trace id of a new root span (valid W3C id; ignored when the span has a parent). Default random,
-   * and then the span's trace flags carry W3C Trace Context Level 2's random flag (`03`).
+   * Trace id of a new root span (a valid W3C id: 32 lower-case hex digits, not all zero; ignored
+   * when the span has a parent). Default random, and then the span's trace flags carry W3C Trace
+   * Context Level 2's random flag (`03`). An invalid one is ignored (the span gets a random id) and
+   * reported once (`invalid_span_options`).
    */
   traceId?: string | undefined;
-  /** Span id (valid W3C id; ignored when invalid). Default random. */
+  /**
+   * Span id (a valid W3C id: 16 lower-case hex digits, not all zero). Default random. An invalid
+   * one is ignored (the span gets a random id) and reported once (`invalid_span_options`).
+   */
   spanId?: string | undefined;
 }
 
@@ -100,8 +109,9 @@ export class Tracer implements SpanPipeline {
   /** The instrumentation scope of every span. */
   readonly scope: InstrumentationScope;
   readonly #sampler: Sampler | undefined;
-  #processors: readonly SpanProcessor[] = [];
-  #hooked: ProcessorsByHook = byHook([]);
+  // Both set by the constructor (through setProcessors).
+  #processors!: readonly SpanProcessor[];
+  #hooked!: ProcessorsByHook;
   readonly #localRoots = new WeakSet<Span>();
   /** Spans added to `#localRoots` and not yet removed (a never-ended root keeps it above 0). */
   #openRoots = 0;
@@ -109,6 +119,8 @@ export class Tracer implements SpanPipeline {
   /**
    * Creates a tracer.
    * @param options Processors, resource, scope and limits.
+   * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of processor objects
+   *   (`[null]`, a single processor), as `configure()` does.
    */
   constructor(options: TracerOptions = {}) {
     this.limits = spanLimits(options.limits);
@@ -136,6 +148,7 @@ export class Tracer implements SpanPipeline {
    * Appends a processor.
    *
    * @param processor The processor.
+   * @throws {TracerError} `INVALID_CONFIG` when `processor` is not an object (nothing is added).
    */
   addProcessor(processor: SpanProcessor): void {
     this.setProcessors([...this.#processors, processor]);
@@ -145,10 +158,18 @@ export class Tracer implements SpanPipeline {
    * Replaces all processors.
    *
    * @param processors The new processors.
+   * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of processor objects;
+   *   the processors are then left as they were.
    */
   setProcessors(processors: readonly SpanProcessor[]): void {
-    this.#processors = [...processors];
-    this.#hooked = byHook(this.#processors);
+    // A setup mistake, thrown here (with configure()'s test) rather than at the first span.
+    if (!Array.isArray(processors) || !processors.every(isObject)) {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        "Cannot set up the tracer: `processors` must be an array of processor objects",
+      );
+    }
+    this.#hooked = byHook(this.#processors = [...processors]);
   }
 
   /**
@@ -184,8 +205,8 @@ export class Tracer implements SpanPipeline {
     const span = new Span(
       this,
       safeString(name),
-      parent?.traceId ?? (isValidTraceId(traceId) ? traceId : undefined),
-      isValidSpanId(spanId) ? spanId : newSpanId(),
+      parent?.traceId ?? (isValidTraceId(traceId) ? traceId : ignored("traceId", traceId)),
+      isValidSpanId(spanId) ? spanId : ignored("spanId", spanId) ?? newSpanId(),
       parent,
       options,
     );
@@ -345,7 +366,7 @@ export class Tracer implements SpanPipeline {
  * method), the span under the shared key. A span of this copy as is; anything else (a remote
  * span context, a span of another copy) as a snapshot of its span context, read once. Ids that
  * are malformed (they would make every batch the span lands in unencodable) or unreadable mean no
- * parent: the span starts a new trace. Never throws.
+ * parent: the span starts a new trace, reported once (`invalid_link`). Never throws.
  */
 function parentOf(found: unknown): Span | SpanContext | undefined {
   try {
@@ -354,21 +375,40 @@ function parentOf(found: unknown): Span | SpanContext | undefined {
       found = (found as Context).get(SPAN_KEY);
     }
     if (found instanceof Span) return found;
-    if (found) {
-      const { traceId, spanId, traceFlags, traceState, isRemote } = found as SpanContext;
-      if (isValidTraceId(traceId) && isValidSpanId(spanId)) {
-        // Flags that are no number (a BigInt, an object) would make the span's constructor throw.
-        return {
-          traceId,
-          spanId,
-          traceFlags: typeof traceFlags == "number" ? traceFlags : 1,
-          traceState,
-          isRemote,
-        };
-      }
+    if (!found) return undefined; // no parent
+    const { traceId, spanId, traceFlags, traceState, isRemote } = found as SpanContext;
+    if (isValidTraceId(traceId) && isValidSpanId(spanId)) {
+      // Flags that are no number (a BigInt, an object) would make the span's constructor throw.
+      return {
+        traceId,
+        spanId,
+        traceFlags: typeof traceFlags == "number" ? traceFlags : 1,
+        traceState,
+        isRemote,
+      };
     }
   } catch {
-    // A revoked proxy or a throwing getter.
+    // A revoked proxy or a throwing getter: reported as malformed ids are.
+  }
+  reportOnce("span_parent", "warn", "invalid_link", "Parent ignored: no valid span context");
+  return undefined;
+}
+
+/**
+ * Reports, once per option, a `traceId` or `spanId` start option given but invalid (the span gets
+ * a random id instead: its correlation with what the id came from is lost). Never throws.
+ *
+ * @returns Undefined.
+ */
+function ignored(option: string, value: unknown): undefined {
+  if (value != null) {
+    reportOnce(
+      "span_" + option,
+      "warn",
+      "invalid_span_options",
+      `Span option ${option} ignored: not a valid W3C id`,
+      value,
+    );
   }
   return undefined;
 }

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
+import { failed } from "../processor/fan_out.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import type { FlushReport } from "../types.ts";
 import { installExitFlush } from "./_exit_flush.ts";
@@ -171,9 +171,12 @@ export function setTraceProcessors(processors: readonly TracingProcessor[]): voi
   getAgentTracer();
   if (bridges.length > 0) installExitFlush(exitFlush);
   for (const old of removed) {
-    Promise.resolve(old.shutdown?.()).then(undefined, (error) => {
-      report("error", "processor_failed", "A trace processor failed in shutdown", error);
-    });
+    // A bridge of this copy reports its processor's failure itself; one of another copy of
+    // tracelet (the registry is shared) may reject.
+    Promise.resolve(old.shutdown?.()).then(
+      undefined,
+      (error) => failed("shutdown", error, "trace"),
+    );
   }
 }
 

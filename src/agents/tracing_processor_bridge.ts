@@ -6,8 +6,9 @@
  * traces and spans back into the agent objects, so the processor receives `AgentTrace` /
  * `AgentSpan` objects (with `traceId`, `spanId`, `parentId`, `spanData`, `error`, `startedAt`,
  * `endedAt`, `toJSON()`), exactly as it would from the OpenAI SDKs. Each bridge is one processor
- * of the tracer's fan-out, so a processor that throws or rejects is reported through diagnostics
- * and affects neither the host program nor other processors. Plain tracelet spans (not created by
+ * of the tracer's fan-out, and reports a processor that throws or rejects itself, naming the
+ * processor's method (`processor_failed`: "A trace processor failed in onTraceStart"), so it
+ * affects neither the host program nor other processors. Plain tracelet spans (not created by
  * the agent layer) are not passed on. Waits on the processor's flush and shutdown are bounded.
  *
  * @module
@@ -15,6 +16,7 @@
 import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
+import { failed, notify } from "../processor/fan_out.ts";
 import type { SpanProcessor } from "../processor/types.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { settlesWithin } from "../settles_within.ts";
@@ -55,6 +57,8 @@ export class TracingProcessorBridge implements SpanProcessor {
   readonly agentLayerBridge: true = true;
   /** The wrapped processor. */
   readonly processor: TracingProcessor;
+  /** The processor as the one-element list the fan-out's `notify` takes. */
+  readonly #processors: readonly TracingProcessor[];
   readonly #processorTimeoutMillis: number;
   #shutdown: Promise<void> | undefined;
   readonly #bindings = new WeakMap<Tracer, SpanProcessor>();
@@ -67,6 +71,7 @@ export class TracingProcessorBridge implements SpanProcessor {
    */
   constructor(processor: TracingProcessor, options?: TracingProcessorBridgeOptions) {
     this.processor = processor;
+    this.#processors = [processor];
     this.#processorTimeoutMillis = countAtLeastOne(
       ownFields(options).processorTimeoutMillis,
       DEFAULT_PROCESSOR_TIMEOUT_MILLIS,
@@ -75,28 +80,31 @@ export class TracingProcessorBridge implements SpanProcessor {
 
   /**
    * Calls `onTraceStart` or `onSpanStart` when the span belongs to an agent trace or span;
-   * other tracelet spans are ignored.
+   * other tracelet spans are ignored. A throw or a rejection of the processor is reported
+   * (`processor_failed`, naming its method), never passed on.
    *
    * @param span A tracelet span that started.
-   * @returns What the processor's method returned.
    */
-  onSpanStart(span: Span): void | Promise<void> {
+  onSpanStart(span: Span): void {
+    // Through the fan-out's notify (which also reads the method inside its guard: a getter or a
+    // revoked proxy may throw), so a failure names the processor's own method, reported once
+    // here: nothing is returned for the tracer's fan-out to report again as the bridge's.
     const object = agentObjectOf(span);
-    if (object instanceof AgentTrace) return this.processor.onTraceStart?.(object);
-    if (object instanceof AgentSpan) return this.processor.onSpanStart?.(object);
+    if (object instanceof AgentTrace) notify(this.#processors, "onTraceStart", object, "trace");
+    else if (object instanceof AgentSpan) notify(this.#processors, "onSpanStart", object, "trace");
   }
 
   /**
    * Calls `onTraceEnd` or `onSpanEnd` when the span belongs to an agent trace or span; other
-   * tracelet spans are ignored.
+   * tracelet spans are ignored. A throw or a rejection of the processor is reported
+   * (`processor_failed`, naming its method), never passed on.
    *
    * @param span A tracelet span that ended.
-   * @returns What the processor's method returned.
    */
-  onSpanEnd(span: SpanRecord): void | Promise<void> {
+  onSpanEnd(span: SpanRecord): void {
     const object = agentsState().objects.get(span);
-    if (object instanceof AgentTrace) return this.processor.onTraceEnd?.(object);
-    if (object instanceof AgentSpan) return this.processor.onSpanEnd?.(object);
+    if (object instanceof AgentTrace) notify(this.#processors, "onTraceEnd", object, "trace");
+    else if (object instanceof AgentSpan) notify(this.#processors, "onSpanEnd", object, "trace");
   }
 
   /**
@@ -104,7 +112,8 @@ export class TracingProcessorBridge implements SpanProcessor {
    *
    * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
    *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
-   * @returns Resolves when the processor's flush has settled, or at the deadline.
+   * @returns Resolves when the processor's flush has settled, or at the deadline; never rejects
+   *   (a throw or a rejection of the processor is reported, `processor_failed`).
    */
   forceFlush(deadline?: number): Promise<void> {
     return this.#bounded("forceFlush", deadline, (ms) => this.processor.forceFlush?.(ms));
@@ -116,7 +125,8 @@ export class TracingProcessorBridge implements SpanProcessor {
    *
    * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
    *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
-   * @returns Resolves when the processor's shutdown has settled, or at the deadline.
+   * @returns Resolves when the processor's shutdown has settled, or at the deadline; never
+   *   rejects (a throw or a rejection of the processor is reported, `processor_failed`).
    */
   shutdown(deadline?: number): Promise<void> {
     return this.#shutdown ??= this.#bounded(
@@ -179,7 +189,8 @@ export class TracingProcessorBridge implements SpanProcessor {
   /**
    * Runs `call` with the time left before the deadline in ms (undefined without one: a deadline
    * that is not a number, NaN, means none) and waits for its promise until the deadline, and
-   * `processorTimeoutMillis` at most (then reports it).
+   * `processorTimeoutMillis` at most (then reports it). Never rejects: a throw or a rejection of
+   * the processor is reported (`processor_failed`) as the trace processor's, naming `method`.
    */
   async #bounded(
     method: string,
@@ -189,15 +200,19 @@ export class TracingProcessorBridge implements SpanProcessor {
     const given = numberAtLeast(toDeadline(deadline), 0, Infinity);
     const limit = Math.min(given, Date.now() + this.#processorTimeoutMillis);
     const left = (): number => Math.max(0, limit - Date.now());
-    const result = call(given < Infinity ? left() : undefined);
-    if (!isPromiseLike(result)) return;
-    const ms = left();
-    if (!await settlesWithin(result, ms)) {
-      report(
-        "warn",
-        "agent_processor_timeout",
-        `A trace processor's ${method} did not settle within ${ms} ms: no longer waiting for it`,
-      );
+    try {
+      const result = call(given < Infinity ? left() : undefined);
+      if (!isPromiseLike(result)) return;
+      const ms = left();
+      if (!await settlesWithin(result, ms)) {
+        report(
+          "warn",
+          "agent_processor_timeout",
+          `A trace processor's ${method} did not settle within ${ms} ms: no longer waiting for it`,
+        );
+      }
+    } catch (error) {
+      failed(method, error, "trace");
     }
   }
 }

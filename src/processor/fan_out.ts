@@ -18,8 +18,16 @@ export type ProcessorHook = "onSpanStart" | "onSpanEnd" | "onTraceStart" | "onTr
 /** Processors grouped by the notifications they implement, in registration order. */
 export type ProcessorsByHook = Record<ProcessorHook, SpanProcessor[]>;
 
-function failed(method: string, error: unknown): void {
-  report("error", "processor_failed", `A span processor failed in ${method}`, error);
+/**
+ * Reports a processor's throw or rejection (`processor_failed`, an error).
+ *
+ * @param method The processor's method that failed.
+ * @param error What it threw or rejected with.
+ * @param kind What the message calls the processor: `span` (the default) or `trace` (a processor
+ *   of the agent layer, behind its bridge).
+ */
+export function failed(method: string, error: unknown, kind = "span"): void {
+  report("error", "processor_failed", `A ${kind} processor failed in ${method}`, error);
 }
 
 /**
@@ -37,26 +45,29 @@ export function byHook(processors: readonly SpanProcessor[]): ProcessorsByHook {
 }
 
 /**
- * Calls `hook` on every processor of `list`, reporting a throw or a rejection instead of
- * propagating it.
+ * Calls `hook` on every processor of `list` that has it, reporting a throw or a rejection (and a
+ * getter of `hook` that throws) instead of propagating it.
  *
- * @param list The processors that implement `hook`.
+ * @param list The processors that implement `hook` (tracelet's, or the agent layer's trace
+ *   processors, whose notifications have the same names).
  * @param hook The notification.
  * @param arg Its argument: a span, a span record or a trace.
+ * @param kind What a failure's diagnostic calls the processor (see {@linkcode failed}).
  */
-export function notify<H extends ProcessorHook>(
-  list: readonly SpanProcessor[],
+export function notify<H extends ProcessorHook, A = Parameters<Required<SpanProcessor>[H]>[0]>(
+  list: readonly { readonly [K in H]?: ((value: A) => unknown) | undefined }[],
   hook: H,
-  arg: Parameters<Required<SpanProcessor>[H]>[0],
+  arg: A,
+  kind?: string,
 ): void {
   for (let i = 0; i < list.length; i++) {
     try {
-      const result = (list[i] as Record<H, (value: typeof arg) => unknown>)[hook](arg);
+      const result = list[i][hook]?.(arg);
       if (typeof (result as Promise<void> | undefined)?.then === "function") {
-        (result as Promise<void>).then(undefined, (error) => failed(hook, error));
+        (result as Promise<void>).then(undefined, (error) => failed(hook, error, kind));
       }
     } catch (error) {
-      failed(hook, error);
+      failed(hook, error, kind);
     }
   }
 }
