@@ -66,6 +66,11 @@ function samePath(a: StoragePath, b: StoragePath): boolean {
   return true;
 }
 
+/** A storage that appends synchronously too (the file adapters). */
+interface SyncAppend {
+  appendLinesSync(path: StoragePath, lines: readonly string[]): void;
+}
+
 /** Options of {@linkcode JsonlSpanExporter}. */
 export interface JsonlSpanExporterOptions {
   /** Where lines are written. */
@@ -110,6 +115,21 @@ export class JsonlSpanExporter implements SpanExporter {
     }
     this.#storage = storage;
     this.#project = project;
+    const sync = storage as Partial<SyncAppend>;
+    if (typeof sync.appendLinesSync === "function") {
+      this.exportSync = (spans) => {
+        const batch = this.#group(spans);
+        for (const log of batch.logs) {
+          try {
+            sync.appendLinesSync!(log.path, log.lines);
+            batch.exported += log.lines.length;
+          } catch (error) {
+            written(batch, log, error);
+          }
+        }
+        return settle(batch);
+      };
+    }
   }
 
   /**
@@ -123,11 +143,31 @@ export class JsonlSpanExporter implements SpanExporter {
    * @returns What was written; never rejects.
    */
   async export(spans: readonly SpanRecord[]): Promise<FlushReport> {
-    const result = emptyReport();
-    const byLog = new Map<string, { path: StoragePath; lines: string[] }>();
-    let unencodable = 0;
-    let encodeError: unknown;
-    let last: { path: StoragePath; lines: string[] } | undefined;
+    const batch = this.#group(spans);
+    await Promise.all(batch.logs.map(async (log) => {
+      try {
+        await this.#storage.appendLines(log.path, log.lines);
+        batch.exported += log.lines.length;
+      } catch (error) {
+        written(batch, log, error);
+      }
+    }));
+    return settle(batch);
+  }
+
+  /**
+   * Writes the spans' lines at once, synchronously, as {@linkcode JsonlSpanExporter.export} does
+   * (the same lines, logs and counts): present when the storage appends synchronously (the file
+   * adapters). A batch processor whose queue is full writes its queue with it rather than drop
+   * spans, so a program that never waits on I/O still gets every line.
+   */
+  readonly exportSync?: (spans: readonly SpanRecord[]) => FlushReport;
+
+  /** The spans' lines by log, with the spans that cannot be encoded counted. */
+  #group(spans: readonly SpanRecord[]): Batch {
+    const byLog = new Map<string, Log>();
+    const batch: Batch = { logs: [], exported: 0, unencodable: 0, unwritable: 0, failedLogs: 0 };
+    let last: Log | undefined;
     for (const span of spans) {
       try {
         const line = flatSpanLine(span);
@@ -142,50 +182,69 @@ export class JsonlSpanExporter implements SpanExporter {
         }
         entry.lines.push(line);
       } catch (error) {
-        if (unencodable++ === 0) encodeError = error;
+        if (batch.unencodable++ === 0) batch.encodeError = error;
       }
     }
-    let unwritable = 0;
-    let failedLogs = 0;
-    let writeError: unknown;
-    await Promise.all([...byLog.values()].map(async ({ path, lines }) => {
-      try {
-        await this.#storage.appendLines(path, lines);
-        result.exported += lines.length;
-      } catch (error) {
-        // A full disk can fail an append part-way: its first lines are in the log.
-        const written = linesWritten(error, lines.length);
-        result.exported += written;
-        if (written === lines.length) return;
-        if (failedLogs++ === 0) writeError = error;
-        unwritable += lines.length - written;
-      }
-    }));
-    result.failed += unencodable + unwritable;
-    if (unencodable > 0) {
-      report(
-        "error",
-        "jsonl_encode_failed",
-        `Cannot write ${unencodable} span lines: the spans cannot be encoded`,
-        encodeError,
-      );
-    }
-    if (unwritable > 0) {
-      // The cause in the message (Deno's names the missing permission), on one line, and once per
-      // distinct error rather than on every batch (the flush report still counts every line); the
-      // quoted paths left out of the key, since each trace has its own log file.
-      const why = safeString(writeError).replace(/\s+/g, " ").slice(0, 200);
-      reportOnce(
-        `jsonl_write_failed:${why.replace(/"[^"]*"/g, "")}`,
-        "error",
-        "jsonl_write_failed",
-        `Cannot append ${unwritable} span lines to ${failedLogs} logs in storage: ${why} ` +
-          `(reported once per distinct error)`,
-        writeError,
-      );
-    }
-    return result;
+    batch.logs = [...byLog.values()];
+    return batch;
   }
+}
+
+/** The lines of one log. */
+interface Log {
+  readonly path: StoragePath;
+  readonly lines: string[];
+}
+
+/** One export's logs and counts. */
+interface Batch {
+  logs: Log[];
+  exported: number;
+  unencodable: number;
+  encodeError?: unknown;
+  unwritable: number;
+  failedLogs: number;
+  writeError?: unknown;
+}
+
+/** Counts a failed append: a full disk can fail one part-way, its first lines in the log. */
+function written(batch: Batch, { lines }: Log, error: unknown): void {
+  const count = linesWritten(error, lines.length);
+  batch.exported += count;
+  if (count === lines.length) return;
+  if (batch.failedLogs++ === 0) batch.writeError = error;
+  batch.unwritable += lines.length - count;
+}
+
+/** The report of an export, with one diagnostic per kind of problem. */
+function settle(batch: Batch): FlushReport {
+  const result = emptyReport();
+  result.exported = batch.exported;
+  const { unencodable, unwritable } = batch;
+  result.failed += unencodable + unwritable;
+  if (unencodable > 0) {
+    report(
+      "error",
+      "jsonl_encode_failed",
+      `Cannot write ${unencodable} span lines: the spans cannot be encoded`,
+      batch.encodeError,
+    );
+  }
+  if (unwritable > 0) {
+    // The cause in the message (Deno's names the missing permission), on one line, and once per
+    // distinct error rather than on every batch (the flush report still counts every line); the
+    // quoted paths left out of the key, since each trace has its own log file.
+    const why = safeString(batch.writeError).replace(/\s+/g, " ").slice(0, 200);
+    reportOnce(
+      `jsonl_write_failed:${why.replace(/"[^"]*"/g, "")}`,
+      "error",
+      "jsonl_write_failed",
+      `Cannot append ${unwritable} span lines to ${batch.failedLogs} logs in storage: ${why} ` +
+        `(reported once per distinct error)`,
+      batch.writeError,
+    );
+  }
+  return result;
 }
 
 /**

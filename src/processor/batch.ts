@@ -179,7 +179,7 @@ export class BatchSpanProcessor implements SpanProcessor {
   onSpanEnd(span: SpanRecord): void {
     if (this.#shutdown) return addDropped(this.#report, "shutdown", 1);
     const size = estimateSpanBytes(span);
-    if (this.#full(size)) {
+    if (this.#full(size) && !this.#spill(size)) {
       reportOnce("batch_queue_full", "warn", "queue_full", "Span queue full: dropping spans");
       if (!this.#dropOldest || size > this.#maxQueueBytes) {
         return addDropped(this.#report, "queue_full", 1);
@@ -214,6 +214,25 @@ export class BatchSpanProcessor implements SpanProcessor {
       this.#head = 0;
     }
     return taken;
+  }
+
+  /**
+   * With a full queue, an exporter that writes at once (`exportSync`: local files) takes the whole
+   * queue now, so the span fits: a program that only awaits (a loop of tasks that never waits on
+   * I/O) gives the running export no chance to finish, and the queue dropped the spans it ended,
+   * its run's root last of all.
+   */
+  #spill(size: number): boolean {
+    const exporter = this.#exporter;
+    if (!exporter.exportSync || size > this.#maxQueueBytes) return false;
+    const spans = this.#take(Infinity);
+    try {
+      mergeReport(this.#report, exporter.exportSync(spans));
+    } catch (error) {
+      this.#report.failed += spans.length;
+      report("error", "export_failed", "exportSync failed", error);
+    }
+    return true;
   }
 
   #full(size: number): boolean {

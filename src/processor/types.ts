@@ -65,6 +65,13 @@ export interface ExportOptions {
 export interface SpanExporter {
   /** Exports one batch and reports what happened to every span in it. */
   export(spans: readonly SpanRecord[], options?: ExportOptions): Promise<FlushReport>;
+  /**
+   * Optional: writes a batch at once, synchronously, and reports what happened to every span
+   * (never throws). An exporter to local files has it: a `BatchSpanProcessor` whose
+   * queue is full hands it the queue instead of dropping spans, since a program that only awaits
+   * (a loop of tasks that never waits on I/O) gives no asynchronous write a chance to finish.
+   */
+  exportSync?(spans: readonly SpanRecord[]): FlushReport;
   /** Delivers anything the exporter itself still holds (for example its durable outbox). */
   forceFlush?(options?: ExportOptions): Promise<FlushReport>;
   /** Releases resources; idempotent. */

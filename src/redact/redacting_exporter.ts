@@ -294,7 +294,20 @@ export class RedactingExporter implements SpanExporter {
   constructor(inner: SpanExporter, policy?: RedactionPolicy | (() => RedactionPolicy)) {
     this.#inner = inner;
     this.#policy = policy;
+    // Only when the wrapped exporter can write at once (see `SpanExporter.exportSync`).
+    if (typeof inner?.exportSync === "function") {
+      this.exportSync = (spans) => {
+        const batch = this.#redact(spans);
+        return Array.isArray(batch) ? inner.exportSync!(batch) : batch as FlushReport;
+      };
+    }
   }
+
+  /**
+   * Redacts the batch and writes it at once through the wrapped exporter's `exportSync`; present
+   * only when the wrapped exporter has one.
+   */
+  readonly exportSync?: (spans: readonly SpanRecord[]) => FlushReport;
 
   /** The wrapped exporter. */
   get inner(): SpanExporter {
@@ -310,6 +323,14 @@ export class RedactingExporter implements SpanExporter {
    *   (never exported unredacted) and counted as dropped with reason `redaction_failed`.
    */
   export(spans: readonly SpanRecord[], options?: ExportOptions): Promise<FlushReport> {
+    const batch = this.#redact(spans);
+    return Array.isArray(batch)
+      ? this.#inner.export(batch, options)
+      : Promise.resolve(batch as FlushReport);
+  }
+
+  /** The redacted batch, or the report of a batch redaction failed on (dropped, never sent). */
+  #redact(spans: readonly SpanRecord[]): readonly SpanRecord[] | FlushReport {
     let batch: SpanRecord[] | undefined;
     try {
       const own = this.#policy;
@@ -322,9 +343,9 @@ export class RedactingExporter implements SpanExporter {
       report("error", "redaction_failed", "Cannot redact spans: the batch was not exported", error);
       const result = emptyReport();
       if (spans.length > 0) result.dropped.redaction_failed = spans.length;
-      return Promise.resolve(result);
+      return result;
     }
-    return this.#inner.export(batch ?? spans, options);
+    return batch ?? spans;
   }
 
   /**
