@@ -1,9 +1,10 @@
 /**
  * Writes outside the span pipeline that flushes wait for: the events layer's JSONL event logs,
- * which append to storage on their own. A writer is listed while it has lines queued or being
- * written; a configuration's `forceFlush()` and `shutdown()` (and so the exit flush, which runs
+ * which append to storage on their own, and the artifacts tasks are writing (their files and
+ * `artifacts.jsonl` lines). A writer is listed while it has lines queued or being written; a
+ * configuration's `forceFlush()` and `shutdown()` (and so the exit flush, which runs
  * `forceFlush()`) wait for every listed writer too, so `await tracing.shutdown()` before
- * `process.exit()` / `Deno.exit()` still writes the event logs. Every wait is bounded: at most
+ * `process.exit()` / `Deno.exit()` still writes the event logs and artifacts. Every wait is bounded: at most
  * {@linkcode WRITE_WAIT_MS}, and for a shutdown with a deadline at most a second past it. A wait
  * that times out is reported as `event_write_timeout` (once per stall: again only after a wait
  * that finished in time, or once nothing was left to write); the lines stay queued and are

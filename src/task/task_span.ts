@@ -10,6 +10,7 @@ import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
+import { trackWrites } from "../pending_writes.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { TaskData } from "./_task_data.ts";
@@ -308,7 +309,14 @@ export class TaskSpan extends TaskData<TaskSpan> {
     };
     const p = logArtifactTo(sink, source, options);
     this.#pending.add(p);
-    void p.finally(() => this.#pending.delete(p));
+    // A configuration's flush and shutdown wait for it too: an artifact a sync task body did not
+    // await was still being written when `await shutdown()` resolved, and lost at `exit()`.
+    const settled = p.then(() => {}, () => {});
+    const untrack = trackWrites({ flush: () => settled });
+    void settled.then(() => {
+      this.#pending.delete(p);
+      untrack();
+    });
     return p;
   }
 
