@@ -20,7 +20,11 @@ async function runDeno(
   const preset = pathToFileURL(join(repoRoot(), "src/runtime/deno.ts")).href;
   const script = join(dir, "main.ts");
   await writeFile(script, source.replaceAll("PRESET", preset));
-  return runChild(["run", "--no-prompt", ...flags, script], { cwd: dir, env });
+  // The storage root in `dir` (`.tracelet`, which the flags grant), whatever the test run set.
+  return runChild(["run", "--no-prompt", ...flags, script], {
+    cwd: dir,
+    env: { TRACELET_HOME: join(dir, ".tracelet"), ...env },
+  });
 }
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
@@ -34,7 +38,7 @@ describe("a Deno program with missing permissions", { skip: !isDeno }, () => {
 const tracing = configure({ project: "p", local: false, otlp: { endpoint: "http://127.0.0.1:59999/v1/traces" } });
 await getTracer().withSpan("work", () => 1);
 await tracing.shutdown();`,
-        ["--allow-env"],
+        ["--allow-env", "--allow-read=.tracelet", "--allow-write=.tracelet"],
       );
       assert.equal(out.code, 0, out.stderr);
       // Kept in the outbox (a later run may have the permission), and said so once.

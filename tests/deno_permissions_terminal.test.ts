@@ -28,6 +28,8 @@ async function runInTerminal(dir: string, source: string, flags: string[]) {
     // stdin stays open and unanswered, as a user who walked away from the prompt.
     const child = spawn("script", ["-qec", command, "/dev/null"], {
       cwd: dir,
+      // The storage root in `dir` (`.tracelet`, which the flags grant), whatever the test run set.
+      env: { ...process.env, TRACELET_HOME: join(dir, ".tracelet") },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let output = "";
