@@ -12,7 +12,7 @@
  *    configuration, and the modules importing them), `engines.node >= 20`, `{ types, default }`
  *    for every `deno.json` export, plus the npm-only `./auto` entry chosen by export conditions,
  *    and a `tracelet` bin (a launcher in `esm/bin/`) for the analysis CLI when
- *    `scripts/analyze.ts` exists;
+ *    `src/analyze/cli.ts` exists;
  * 4. README.md and LICENSE are copied.
  *
  * Run: `node --import tsx scripts/build_npm.ts` (or `deno run -A scripts/build_npm.ts`).
@@ -125,7 +125,7 @@ function sideEffects(): string[] {
 }
 
 /** The analysis CLI, published as a `bin` when present. */
-const CLI_SOURCE = "scripts/analyze.ts";
+const CLI_SOURCE = "src/analyze/cli.ts";
 
 interface DenoJson {
   name: string;
@@ -248,7 +248,7 @@ function writeCliBin(): string {
     join(OUT, launcher),
     [
       "#!/usr/bin/env node",
-      "// The `tracelet` command: trace analysis (see scripts/analyze.ts in the repository).",
+      "// The `tracelet` command: trace analysis (src/analyze/cli.ts, also the `./cli` export).",
       'import process from "node:process";',
       `import { main } from "../${cli.slice("./esm/".length)}";`,
       "process.exitCode = await main(process.argv.slice(2));",

@@ -2,9 +2,9 @@
  * Trace-analysis CLI (design_research_agents' `_analysis.main`), using `node:` built-ins only so
  * it runs unchanged on Deno, Node and Bun:
  *
- *   deno task analyze --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]
- *   deno run -A scripts/analyze.ts --trace-dir .tracelet/traces
- *   node --import tsx scripts/analyze.ts --trace-dir .tracelet --glob '**\/*.jsonl' --json
+ *   deno run -A jsr:@tracelet/tracelet/cli --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]
+ *   npx tracelet --trace-dir .tracelet --glob '**\/*.jsonl' --json      (the npm package's bin)
+ *   deno task analyze --trace-dir .tracelet/traces                      (in a clone)
  *
  * Reads the JSONL files of DIR matching PATTERN (default `run_*.jsonl`; a pattern with `/`
  * searches subdirectories), event lines and tracelet span lines alike, and prints a readable
@@ -23,26 +23,27 @@ import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
-import {
-  analyzeTraceDir,
-  formatReportJson,
-  formatReportText,
-  globToRegExp,
-} from "../src/analyze/mod.ts";
-import type { TraceDirReader } from "../src/analyze/mod.ts";
-import { noMatchNotice, noMatchWarning } from "../src/analyze/_no_match.ts";
-import { printable } from "../src/printable.ts";
-import { deniedAccess } from "../src/runtime/_deno_access.ts";
-import { getDeno } from "../src/runtime/_globals.ts";
-import { listFilesBelow } from "../src/runtime/node_local_files.ts";
+import { analyzeTraceDir, formatReportJson, formatReportText, globToRegExp } from "./mod.ts";
+import type { TraceDirReader } from "./mod.ts";
+
+export type { TraceDirReader } from "./mod.ts";
+import { noMatchNotice, noMatchWarning } from "./_no_match.ts";
+import { printable } from "../printable.ts";
+import { deniedAccess } from "../runtime/_deno_access.ts";
+import { getDeno } from "../runtime/_globals.ts";
+import { listFilesBelow } from "../runtime/node_local_files.ts";
 
 const USAGE = "usage: tracelet --trace-dir DIR [--glob PATTERN] [--json] [--top-n N]";
 
 /** Parsed command-line options. */
 export interface CliOptions {
+  /** `--trace-dir`: the directory to read. */
   traceDir: string;
+  /** `--glob`: which files (default `run_*.jsonl`). */
   glob: string | undefined;
+  /** `--json`: pretty JSON with sorted keys instead of the readable summary. */
   json: boolean;
+  /** `--top-n`: entries of each ranked list (default 10, at least 1). */
   topN: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Trace analysis: summaries of runs, model calls, tokens, tools, workflow steps, latencies and
  * errors from tracelet's JSONL files (design_research_agents event lines and tracelet span
- * lines). The `scripts/analyze.ts` CLI is built on it.
+ * lines). The CLI (`src/analyze/cli.ts`, the `./cli` export) is built on it.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Runs the analysis CLI (`scripts/analyze.ts`) in a child process on the runtime running the
+ * Runs the analysis CLI (`src/analyze/cli.ts`) in a child process on the runtime running the
  * tests (Deno, Bun, or Node with tsx), from the repository root.
  *
  * @module
@@ -33,7 +33,7 @@ export interface CliRun {
  * @returns Its exit code and output.
  */
 export function runCli(args: string[]): CliRun {
-  const script = "scripts/analyze.ts";
+  const script = "src/analyze/cli.ts"; // the published entry (`./cli`), run directly
   const argv = isDeno
     ? ["run", "-A", script, ...args]
     : isBun

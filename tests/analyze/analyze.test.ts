@@ -17,7 +17,7 @@ import {
   summarize,
 } from "../../src/analyze/mod.ts";
 import type { TraceDirReader } from "../../src/analyze/mod.ts";
-import { nodeReader } from "../../scripts/analyze.ts";
+import { nodeReader } from "../../src/analyze/cli.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem, isBun, isDeno, isNode } from "../_support/runtime.ts";
 import { eventLine } from "./_event_line.ts";

@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createNodeReader } from "../../scripts/analyze.ts";
+import { createNodeReader } from "../../src/analyze/cli.ts";
 import { withTempDir } from "../_support/files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 

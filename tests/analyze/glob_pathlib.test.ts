@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeTraceDir, globToRegExp } from "../../src/analyze/mod.ts";
 import type { TraceDirReader } from "../../src/analyze/mod.ts";
-import { nodeReader, parseArgs } from "../../scripts/analyze.ts";
+import { nodeReader, parseArgs } from "../../src/analyze/cli.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { eventLine } from "./_event_line.ts";

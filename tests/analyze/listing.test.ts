@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { analyzeTraceDir } from "../../src/analyze/mod.ts";
-import { nodeReader } from "../../scripts/analyze.ts";
+import { nodeReader } from "../../src/analyze/cli.ts";
 import { listFilesBelow } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { analyzeTraceDir, analyzeTraceFiles } from "../../src/analyze/mod.ts";
 import type { TraceDirReader } from "../../src/analyze/mod.ts";
 import { utf8Lines } from "../../src/analyze/lines.ts";
-import { createNodeReader } from "../../scripts/analyze.ts";
+import { createNodeReader } from "../../src/analyze/cli.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 
 const encoder = new TextEncoder();

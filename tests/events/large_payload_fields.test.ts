@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RedactionPolicy } from "../../mod.ts";
 import { analyzeTraceDir, analyzeTraceFiles } from "../../src/analyze/mod.ts";
-import { nodeReader } from "../../scripts/analyze.ts";
+import { nodeReader } from "../../src/analyze/cli.ts";
 import {
   emitModelResponseObserved,
   emitWorkflowStepResult,

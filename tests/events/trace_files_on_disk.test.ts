@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { analyzeTraceDir } from "../../src/analyze/mod.ts";
-import { nodeReader } from "../../scripts/analyze.ts";
+import { nodeReader } from "../../src/analyze/cli.ts";
 import { EventTracer, finishModelCall, startModelCall } from "../../src/events/mod.ts";
 import { JsonlSpanExporter } from "../../src/exporter/jsonl.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
