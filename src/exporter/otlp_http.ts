@@ -173,7 +173,11 @@ export class OtlpHttpExporter implements SpanExporter {
    */
   async shutdown(_limit?: ExportOptions | number): Promise<void> {
     this.#closed = true;
-    this.#probe?.abort();
+    try {
+      this.#probe?.abort();
+    } catch {
+      // Made by another request (workerd): it ends by its own timeout.
+    }
     while (this.#pending.size) await Promise.allSettled(this.#pending);
   }
 
@@ -225,14 +229,17 @@ export class OtlpHttpExporter implements SpanExporter {
     const probe = (this.#probe = new AbortController());
     const encoder = this.#encoder;
     const until = (this.#holdUntil = Date.now() + this.#timeoutMillis);
-    this.#send(encoder.encode([]), encoder.contentType, until, probe.signal, 1).then((result) => {
-      if (probe == this.#probe) {
-        this.#holdUntil = Date.now() +
-          (result.reason == "timeout"
-            ? (this.#hold = Math.min(2 * this.#hold!, 60_000))
-            : ((this.#hold = undefined), Math.min(result.retryAfterMillis ?? 0, 60_000)));
-      }
-    });
+    // No request slot: a probe whose Worker invocation ended may never settle, and would hold it.
+    this.#send(encoder.encode([]), encoder.contentType, until, probe.signal, 1, 0).then(
+      (result) => {
+        if (probe == this.#probe) {
+          this.#holdUntil = Date.now() +
+            (result.reason == "timeout"
+              ? (this.#hold = Math.min(2 * this.#hold!, 60_000))
+              : ((this.#hold = undefined), Math.min(result.retryAfterMillis ?? 0, 60_000)));
+        }
+      },
+    );
     return true;
   }
 
@@ -348,7 +355,8 @@ export class OtlpHttpExporter implements SpanExporter {
    * Sends one body: gzip when configured, then attempts with backoff (or the server's
    * `Retry-After`) while attempts and the deadline allow. A `Retry-After` that would end past the
    * deadline stops the retries at once (the batch is kept for later instead of hammering the
-   * server). Never rejects.
+   * server). Each attempt takes `slots` of the `maxConcurrentRequests` (the probe: none). Never
+   * rejects.
    */
   async #send(
     body: Uint8Array,
@@ -356,6 +364,7 @@ export class OtlpHttpExporter implements SpanExporter {
     deadline: number,
     signal: AbortSignal | undefined,
     maxAttempts = Infinity,
+    slots = 1,
   ): Promise<SendResult> {
     const headers: Record<string, string> = { ...this.#headers, "content-type": contentType };
     // Not for a body that cannot be sent any more (an abort or the deadline during a split).
@@ -403,13 +412,13 @@ export class OtlpHttpExporter implements SpanExporter {
         signal?.addEventListener("abort", onAbort);
         try {
           // Every finished request wakes every waiter; the first to run takes the slot.
-          while (this.#requests >= this.#maxRequests && !stop.aborted) {
+          while (slots && this.#requests >= this.#maxRequests && !stop.aborted) {
             await new Promise((wake) => {
               this.#waiting.push(wake);
               stop.addEventListener("abort", wake);
             });
           }
-          this.#requests++; // released in `finally`, so counted even when aborted just now
+          this.#requests += slots; // released in `finally`, so counted even when aborted just now
           stop.throwIfAborted();
           response = await this.#fetch(this.url, {
             method: "POST",
@@ -433,7 +442,7 @@ export class OtlpHttpExporter implements SpanExporter {
         } finally {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
-          this.#requests--;
+          this.#requests -= slots;
           for (const wake of this.#waiting.splice(0)) wake();
         }
       }

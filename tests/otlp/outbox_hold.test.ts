@@ -15,6 +15,8 @@ import { makeSpanBatch } from "../_support/span_records.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
 import { exportsTo, outboxExporter } from "../_support/outbox_exporter.ts";
 import { isWorkerd } from "../_support/runtime.ts";
+import { MemoryStorage } from "../../src/storage/memory.ts";
+import { captureDiagnostics } from "../_support/collect.ts";
 import { until } from "../_support/ws_test_servers.ts";
 import type { OtlpReceiver } from "../_support/otlp_receiver.ts";
 
@@ -192,3 +194,45 @@ describe(
       }));
   },
 );
+
+// Through a fetch stub, so workerd runs it too.
+describe("OTLP exporter's probe whose Worker invocation ended", () => {
+  it("holds no request slot when it never settles: batches flow once the collector answers", async () => {
+    // A probe runs in the background; on Workers the invocation that started it may end first,
+    // and its fetch never settles. Each took one of the 2 request slots for good, so after two
+    // such probes nothing was sent again, to a healthy collector too (0 of 40 batches).
+    let mode: "hung" | "orphaned" | "up" = "hung";
+    const fetch = (_url: string | URL | Request, init?: RequestInit) =>
+      mode === "up"
+        ? Promise.resolve(new Response(null, { status: 200 }))
+        : new Promise<Response>((_, reject) => {
+          // Hung: ends by the attempt's timeout. Orphaned: never ends.
+          if (mode === "hung") {
+            init!.signal!.addEventListener("abort", () => reject(new Error("x")));
+          }
+        });
+    const exporter = createOtlpExporter({
+      endpoint: "https://collector.test/v1/traces",
+      fetch,
+      storage: new MemoryStorage(),
+      outboxRetry: { initialDelayMillis: 1 },
+      timeoutMillis: 300,
+      compression: "none",
+    });
+    await captureDiagnostics(async () => {
+      assert.equal((await exporter.export(makeSpanBatch(2))).persisted, 2); // hangs: a hold
+      mode = "orphaned";
+      for (let i = 0; i < 2; i++) {
+        await sleep(350);
+        await exporter.export(makeSpanBatch(2)); // starts a probe that never settles
+      }
+      mode = "up";
+      let exported = 0;
+      for (let i = 0; i < 20 && exported === 0; i++) {
+        await sleep(100);
+        exported += (await exporter.export(makeSpanBatch(2))).exported;
+      }
+      assert.ok(exported > 0, "batches are sent again");
+    });
+  });
+});
