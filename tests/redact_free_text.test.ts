@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RedactionPolicy } from "../mod.ts";
 import { seededRandom } from "./_support/seeded_random.ts";
+import { serialize } from "../src/serialize/serialize.ts";
 
 const R = "***REDACTED***";
 const policy = new RedactionPolicy({ maxStringLength: 100_000 });
@@ -31,10 +32,30 @@ describe("RedactionPolicy.redactText with a URL quoted in the text", () => {
         `Error: "{\\"url\\":\\"/p?password=s-6\\"}"`,
         `Error: "{\\"url\\":\\"/p?password=${R}\\"}"`,
       ],
+      // A URL nested unencoded in another's parameter, URLs joined by a comma, a fragment's query,
+      // escaped or encoded ampersands, `;` separators, an encoded query; a closing parenthesis.
+      [
+        "https://login/?next=https://app/cb?token=s-8",
+        `https://login/?next=https://app/cb?token=${R}`,
+      ],
+      ["https://a/?x=1,https://b/?api_key=s-9", `https://a/?x=1,https://b/?api_key=${R}`],
+      ["https://x/?v=1#/cb?access_token=s-10", `https://x/?v=1#/cb?access_token=${R}`],
+      ["?a=1&amp;api_key=s-11 &#38;secret=s-12", `?a=1&amp;api_key=${R} &#38;secret=${R}`],
+      ["?a=1\\u0026api_key=s-13", `?a=1\\u0026api_key=${R}`],
+      ["/p?a=1;token=s-14", `/p?a=1;token=${R}`],
+      ["/p%3Fapi_key%3Ds-15", `/p%3Fapi_key%3D${R}`],
+      ["(see https://h/p?token=s-16), then", `(see https://h/p?token=${R}), then`],
       // No sensitive name, or no query: unchanged.
       ["what? /p?page=2&sort=asc ok?", "what? /p?page=2&sort=asc ok?"],
     ];
     for (const [text, expected] of cases) assert.equal(policy.redactText(text), expected, text);
+  });
+
+  it("masks them in the message and stack of an error nested in a value too", () => {
+    const error = new Error("GET https://h/p?api_key=s-17 failed");
+    const redacted = JSON.stringify(policy.redactValue(serialize({ cause: error }).value));
+    assert.ok(!redacted.includes("s-17"), redacted);
+    assert.ok(redacted.includes(`api_key=${R}`), redacted);
   });
 
   it("leaves the text alone when the policy is disabled", () => {

@@ -13,6 +13,7 @@
 import type { JsonValue } from "../serialize/types.ts";
 import { isJsonSpace, maskJsonText, type NameKeys, parseOrUndefined } from "./json_scan.ts";
 import { maskFreeText } from "./free_text.ts";
+import { maskQueriesInText } from "./url_query.ts";
 import type { SensitiveKeys } from "./sensitive_keys.ts";
 import { keyCountBound } from "./_key_count.ts";
 import { cutCodePoints, scannedErrorText, truncatedParts, truncateString } from "./truncate.ts";
@@ -105,6 +106,14 @@ export class StringRedaction {
    * @returns The redacted string; the same string when nothing changed.
    */
   redact(text: string, depth: number, truncate: boolean, names?: NameKeys, free = false): string {
+    // Free text quotes URLs (a fetch error: `request to https://…?api_key=… failed`).
+    if (free && this.#keys.mayOccurIn(text)) {
+      text = maskQueriesInText(
+        text,
+        (key) => this.#policy.isSensitiveKey(key),
+        this.#policy.replacement,
+      );
+    }
     let start = 0;
     while (isJsonSpace(text.charCodeAt(start))) start++;
     const first = text.charCodeAt(start);

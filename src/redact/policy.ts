@@ -33,7 +33,7 @@ import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
 import { truncateString } from "./truncate.ts";
-import { maskQueriesInText, maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
+import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 import { type RedactionWalk, StringRedaction } from "./_string_redaction.ts";
 
@@ -246,11 +246,7 @@ export class RedactionPolicy {
    */
   redactText(text: string, options?: { truncate?: boolean }): string {
     if (!this.enabled) return text;
-    const value = maskQueriesInText(
-      typeof text === "string" ? text : safeString(text),
-      (name) => this.isSensitiveKey(name),
-      this.replacement,
-    );
+    const value = typeof text === "string" ? text : safeString(text);
     return this.#strings.redact(value, 0, options?.truncate ?? true, undefined, true);
   }
 

@@ -64,15 +64,21 @@ export function maskUrlQuery(
 }
 
 /**
- * A URL's query quoted in free text: from its `?` up to white space, a quote, a backslash (an
- * escaped quote), `<` or `>`.
+ * A query parameter in free text: a separator (`?`, `&`, `;`, `#`, or `?`/`&` written `\u0026`,
+ * `%3F`, `%26`; `&amp;` and `&#38;` end in `;`), a name, `=` (or `%3D`), and the value up to the
+ * next separator, `?` (a URL nested unencoded in it), white space, a quote, a backslash (an escaped
+ * quote), `<`, `>` or `)`. So every parameter is found on its own, in nested and joined URLs too.
  */
-const QUOTED_QUERY = /\?[^\s"'`<>\\]+/g;
+const QUERY_PARAMETER =
+  /(?:[?&;#]|\\u0026|%3[Ff]|%26)((?:[^\s"'`<>\\=&;#?%]|%(?!3[Dd]|26)[0-9A-Fa-f]{2})+)(?:=|%3[Dd])([^\s"'`<>\\&;#?)]*)/g;
 
 /**
  * Masks the sensitive query parameters of every URL quoted in free text, as
  * {@linkcode maskUrlQuery} masks a URL attribute's: runtimes quote the request's URL in their
  * fetch errors (`request to https://…?api_key=… failed`), and programs in their own messages.
+ * Each `name=value` after a query separator is read on its own (see `QUERY_PARAMETER`), so a URL
+ * nested in another's parameter, URLs joined by commas, a fragment's query, `;` separators and
+ * escaped or encoded ampersands do not hide a parameter.
  *
  * @param text Free text (an error message, a stack trace, a status message).
  * @param isSensitive Whether a parameter name is a sensitive key.
@@ -84,9 +90,15 @@ export function maskQueriesInText(
   isSensitive: (key: string) => boolean,
   replacement: string,
 ): string {
-  return text.includes("?")
-    ? text.replace(QUOTED_QUERY, (query) => maskUrlQuery(query, true, isSensitive, replacement))
-    : text;
+  if (!text.includes("=") && !/%3d/i.test(text)) return text;
+  const value = encodeURIComponent(replacement);
+  return text.replace(
+    QUERY_PARAMETER,
+    (pair: string, name: string, given: string) =>
+      given !== "" && isSensitiveName(decodeName(name), isSensitive)
+        ? pair.slice(0, pair.length - given.length) + value
+        : pair,
+  );
 }
 
 /** A nested name in the PHP and Rails form: a name, then one or more `[…]` (maybe empty). */
