@@ -71,7 +71,7 @@ export function awaitWrites(deadline?: number): Promise<void> {
     ? Math.min(waitMs, Math.max(deadline!, Date.now()) + 1000 - Date.now())
     : waitMs;
   const n = writers.size;
-  return writesWithin(all, `the queued lines of ${n} event log${n === 1 ? "" : "s"}`, ms);
+  return writesWithin(all, `${n} pending write${n === 1 ? "" : "s"} (event logs, artifacts)`, ms);
 }
 
 /**

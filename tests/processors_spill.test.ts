@@ -14,6 +14,7 @@ import { BatchSpanProcessor } from "../src/processor/batch.ts";
 import type { SpanExporter } from "../src/processor/types.ts";
 import { RedactingExporter } from "../src/redact/redacting_exporter.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
+import { FsStorage } from "../src/storage/_fs_storage.ts";
 import { NodeFsStorage } from "../src/storage/node_fs.ts";
 import { Tracer } from "../src/tracer.ts";
 import type { FlushReport, SpanRecord } from "../src/types.ts";
@@ -65,6 +66,13 @@ describe("a full batch queue and an exporter that writes at once", () => {
     const exporter = new JsonlSpanExporter({ storage: new MemoryStorage() });
     assert.equal(exporter.exportSync, undefined);
     assert.equal(new RedactingExporter(exporter).exportSync, undefined);
+    // A file storage over a file system without synchronous calls: its spill would only fail
+    // (every span of the queue counted failed instead of one dropped).
+    const asyncOnly = new FsStorage({ resolve: (path: string) => path } as never, "async-fs", {
+      root: "/nowhere",
+    });
+    assert.equal(asyncOnly.appendsSync, false);
+    assert.equal(new JsonlSpanExporter({ storage: asyncOnly }).exportSync, undefined);
     const never: SpanExporter = { export: () => new Promise<FlushReport>(() => {}) };
     const processor = new BatchSpanProcessor(never, { maxQueueSize: 4, maxExportBatchSize: 2 });
     const tracer = new Tracer({ processors: [processor] });

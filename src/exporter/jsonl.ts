@@ -66,9 +66,11 @@ function samePath(a: StoragePath, b: StoragePath): boolean {
   return true;
 }
 
-/** A storage that appends synchronously too (the file adapters). */
+/** A storage that appends synchronously too (the file adapters, over a file system that can). */
 interface SyncAppend {
   appendLinesSync(path: StoragePath, lines: readonly string[]): void;
+  /** False when `appendLinesSync` would only throw (a file system without synchronous calls). */
+  readonly appendsSync?: boolean;
 }
 
 /** Options of {@linkcode JsonlSpanExporter}. */
@@ -116,7 +118,7 @@ export class JsonlSpanExporter implements SpanExporter {
     this.#storage = storage;
     this.#project = project;
     const sync = storage as Partial<SyncAppend>;
-    if (typeof sync.appendLinesSync === "function") {
+    if (typeof sync.appendLinesSync === "function" && sync.appendsSync !== false) {
       this.exportSync = (spans) => {
         const batch = this.#group(spans);
         for (const log of batch.logs) {

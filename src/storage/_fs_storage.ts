@@ -125,6 +125,11 @@ export class FsStorage implements TraceStorage {
   readonly #limit = new ConcurrencyLimit(MAX_OPEN_FILES);
   readonly #swept = new Set<string>();
 
+  /** Whether {@linkcode FsStorage.appendLinesSync} works: the file system appends synchronously. */
+  get appendsSync(): boolean {
+    return this.#fs.appendFileSync !== undefined && this.#fs.mkdirpSync !== undefined;
+  }
+
   /**
    * Creates the adapter over a file system; nothing is touched on disk until the first write.
    *

@@ -132,12 +132,15 @@ function runScorers<T>(
   scorers: readonly Scorer<T>[],
   output: T,
   sync: boolean,
+  linked: boolean,
 ): Promise<void> | void {
   const waits: Promise<void>[] = [];
+  // Linked to the output it scores (`dreadnode.origin.hash`), as dreadnode logs a score; not with
+  // `logOutput: false`, which keeps the output out of the export (the origin stores it).
+  const options = linked ? { origin: output } : undefined;
   scorers.forEach((scorer, i) => {
     const name = scorerName(scorer as Scorer<never>, i);
-    // Linked to the output it scores (`dreadnode.origin.hash`), as dreadnode logs a score.
-    const log = (score: Score) => void t.logMetric(name, score, { origin: output });
+    const log = (score: Score) => void t.logMetric(name, score, options);
     const failed = (error: unknown) =>
       report("warn", "scorer_failed", `Scorer ${name} failed`, error);
     try {
@@ -237,7 +240,7 @@ export function task<A extends unknown[], R, This = unknown>(
           const out = t.logOutput("output", output, AUTO);
           for (const input of inputs) t.linkObjects(out, input);
         }
-        return runScorers(t, scorers ?? [], output, sync);
+        return runScorers(t, scorers ?? [], output, sync, o.logOutput !== false);
       } catch (error) {
         report("error", "internal_error", `Cannot record the output of task ${name}`, error);
       }

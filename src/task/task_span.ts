@@ -10,7 +10,7 @@ import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { getContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
-import { trackWrites } from "../pending_writes.ts";
+import { trackWrites, WRITE_WAIT_MS } from "../pending_writes.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { TaskData } from "./_task_data.ts";
@@ -311,8 +311,13 @@ export class TaskSpan extends TaskData<TaskSpan> {
     this.#pending.add(p);
     // A configuration's flush and shutdown wait for it too: an artifact a sync task body did not
     // await was still being written when `await shutdown()` resolved, and lost at `exit()`.
+    // Waited for at most one flush wait's time after it started: a write that never settles (its
+    // Worker invocation ended) does not hold every later flush up.
     const settled = p.then(() => {}, () => {});
-    const untrack = trackWrites({ flush: () => settled });
+    const until = Date.now() + WRITE_WAIT_MS;
+    const untrack = trackWrites({
+      flush: () => Date.now() < until ? settled : (untrack(), settled),
+    });
     void settled.then(() => {
       this.#pending.delete(p);
       untrack();

@@ -220,6 +220,18 @@ describe("module API", () => {
         "dreadnode.metrics",
       );
       assert.equal(metrics.len.attributes[0]["dreadnode.origin.hash"], output.hash);
+      // With logOutput: false the output stays out of the export, origin included.
+      const quiet = task((text: string) => `private ${text}`, {
+        name: "quiet",
+        logOutput: false,
+        scorers: [{ name: "len", score: (o) => o.length }],
+      });
+      const quietRun = run("quiet", {}, (r) => {
+        quiet("x");
+        return r.runId;
+      });
+      const quietLines = JSON.stringify(await env.runLines(quietRun));
+      assert.ok(!quietLines.includes("private x"), quietLines);
     });
   });
 
