@@ -4,11 +4,11 @@
  * `artifacts.jsonl` lines). A writer is listed while it has lines queued or being written; a
  * configuration's `forceFlush()` and `shutdown()` (and so the exit flush, which runs
  * `forceFlush()`) wait for every listed writer too, so `await tracing.shutdown()` before
- * `process.exit()` / `Deno.exit()` still writes the event logs and artifacts. Every wait is bounded: at most
- * {@linkcode WRITE_WAIT_MS}, and for a shutdown with a deadline at most a second past it. A wait
- * that times out is reported as `event_write_timeout` (once per stall: again only after a wait
- * that finished in time, or once nothing was left to write); the lines stay queued and are
- * written if the storage recovers.
+ * `process.exit()` / `Deno.exit()` still writes the event logs and artifacts. Every wait is
+ * bounded: at most {@linkcode WRITE_WAIT_MS}, and for a shutdown with a deadline at most a second
+ * past it. A wait that times out is reported as `event_write_timeout` (once per stall: again only
+ * after a wait that finished in time, or once nothing was left to write); the lines stay queued and
+ * are written if the storage recovers.
  *
  * The list is shared by every copy of tracelet in the process, as the configuration is.
  *

@@ -1,8 +1,8 @@
 /**
- * What the analysis says when no file matched its glob: the report's warning (design_research_agents'
- * text, also in `--json`) and the CLI's one line on stderr, which names the glob and the directory
- * and, when the default glob (`run_*.jsonl`, DRA's run files) missed other JSONL files (a tracelet
- * run directory holds `spans.jsonl`), suggests `--glob '*.jsonl'`.
+ * What the analysis says when no file matched its glob: the report's warning
+ * (design_research_agents' text, also in `--json`) and the CLI's one line on stderr, which names
+ * the glob and the directory and, when the default glob (`run_*.jsonl`, DRA's run files) missed
+ * other JSONL files (a tracelet run directory holds `spans.jsonl`), suggests `--glob '*.jsonl'`.
  *
  * @module
  */

@@ -62,11 +62,11 @@ function deliveryBudget(ctx: DrainContext): number {
  * Drains due outbox entries (every entry with `all`), oldest first. It pages through the outbox
  * with a cursor and asks only for entries due now and meant for its destination, so entries that
  * are not due yet, or that belong to another exporter's destination, never hide newer due ones and
- * their bodies are not read (an outbox that ignores the peek options still works: what it returns twice, early or
- * for another destination is skipped here). It leases what it reads until shortly after its
- * deadline, and delivers at most its budget of entries, the parts of an entry it split included.
- * An entry of its page that an enqueue evicts before its turn is not sent, and counted dropped
- * once, by the drain.
+ * their bodies are not read (an outbox that ignores the peek options still works: what it returns
+ * twice, early or for another destination is skipped here). It leases what it reads until shortly
+ * after its deadline, and delivers at most its budget of entries, the parts of an entry it split
+ * included. An entry of its page that an enqueue evicts before its turn is not sent, and counted
+ * dropped once, by the drain.
  *
  * @param ctx The drain context.
  * @returns The earliest epoch ms at which another drain could deliver something that this drain

@@ -15,10 +15,10 @@
  * Outcomes: delivered spans are `exported` (and `retried` when it took more than one attempt or
  * request, or came from the outbox); a batch refused as too large (413) is sent again in halves,
  * halved while refused, so only a span too large on its own is dropped as `http_413`; spans the
- * receiver rejected in a partial success are dropped as `partial_success_rejected`; undeliverable batches are parked in the outbox (`persisted`), or,
- * without one, dropped as `http_<status>`, `deadline`, `retries_exhausted`, `aborted` or
- * `shutdown`. An export whose signal is aborted with the reason `"deadline"` (a processor's
- * shutdown deadline) counts as `deadline`, not `aborted`.
+ * receiver rejected in a partial success are dropped as `partial_success_rejected`; undeliverable
+ * batches are parked in the outbox (`persisted`), or, without one, dropped as `http_<status>`,
+ * `deadline`, `retries_exhausted`, `aborted` or `shutdown`. An export whose signal is aborted with
+ * the reason `"deadline"` (a processor's shutdown deadline) counts as `deadline`, not `aborted`.
  *
  * @module
  */

@@ -14,10 +14,10 @@
  *
  * On workerd a `fetch()` response passed on with a `Content-Length` and no `Content-Encoding` keeps
  * its length, through a `FixedLengthStream`; its body is that long (workerd checked it). An encoded
- * one is sent chunked: workerd hands a handler the decoded body of an encoded `fetch()` response but
- * keeps the encoded length in its headers. So is a response the handler made: workerd sends its body
- * whole whatever `Content-Length` it declares (a header copied from the origin after an edit), and
- * held to that header the body was cut short or failed.
+ * one is sent chunked: workerd hands a handler the decoded body of an encoded `fetch()` response
+ * but keeps the encoded length in its headers. So is a response the handler made: workerd sends its
+ * body whole whatever `Content-Length` it declares (a header copied from the origin after an edit),
+ * and held to that header the body was cut short or failed.
  *
  * On Deno and Node a `fetch()` response whose body the runtime decoded (gzip or br) is re-wrapped
  * without its `Content-Encoding` and `Content-Length`, which describe bytes it no longer has:

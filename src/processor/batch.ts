@@ -371,14 +371,14 @@ export class BatchSpanProcessor implements SpanProcessor {
   }
 
   /**
-   * Flushes, stops accepting spans and shuts the exporter down. Idempotent. The exporter's flush
-   * is marked `closing` (its last chance: the OTLP exporter then tries every batch of an in-memory
+   * Flushes, stops accepting spans and shuts the exporter down. Idempotent. The exporter's flush is
+   * marked `closing` (its last chance: the OTLP exporter then tries every batch of an in-memory
    * outbox). An export still running at the deadline (one started before, with its own
    * `exportTimeoutMillis`) is aborted through its signal (reason `"deadline"`), so the exporter
-   * counts or parks its spans at once; later exports get an aborted signal. Spans not settled half a second past the deadline (an
-   * exporter that ignores the signal) are counted as dropped (`deadline`) and never exported.
-   * Spans a flush left queued are exported with this deadline, not the flush's; a flush called
-   * once the shutdown began waits for it (within its own deadline).
+   * counts or parks its spans at once; later exports get an aborted signal. Spans not settled half
+   * a second past the deadline (an exporter that ignores the signal) are counted as dropped
+   * (`deadline`) and never exported. Spans a flush left queued are exported with this deadline, not
+   * the flush's; a flush called once the shutdown began waits for it (within its own deadline).
    *
    * @param deadline Epoch-ms limit for the final export and the exporter's shutdown
    *   (a number below 10^12 is a timeout in ms from now).

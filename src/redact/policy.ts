@@ -234,11 +234,11 @@ export class RedactionPolicy {
 
   /**
    * Redacts free text that may embed JSON, such as an error message, a span status message or a
-   * stack trace (`Error: {"api_key":"…"}\n    at …`): a JSON-looking string is redacted as a
-   * string attribute value is; in any other text the value after every sensitive `"key":` (or
-   * in a `["key", value]` pair) is masked wherever it appears, and so is the value of every
-   * sensitive query parameter of a URL quoted in it (`fetch failed: https://…?api_key=…`), before
-   * long text is truncated.
+   * stack trace (`Error: {"api_key":"…"}\n    at …`): a JSON-looking string is redacted as a string
+   * attribute value is; in any other text the value after every sensitive `"key":` (or in a
+   * `["key", value]` pair) is masked wherever it appears, and so is the value of every sensitive
+   * query parameter of a URL quoted in it (`fetch failed: https://…?api_key=…`), before long text
+   * is truncated.
    *
    * @param text The text (anything else is redacted in its string form).
    * @param options `truncate: false` masks but leaves the length alone. Default true.
