@@ -17,11 +17,11 @@
 import { ownFields } from "../agents/_input.ts";
 import { apiConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
-import { safeString } from "../safe_string.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
-import { sanitizeSegment, segmentDigest } from "../storage/_sanitize.ts";
+import { sanitizeSegment } from "../storage/_sanitize.ts";
 import { newestTraceFile } from "./_trace_files.ts";
+import { traceFileIdPart, traceFileName, utcStamp } from "./_trace_names.ts";
 import { fsRootOf, placeTraceDir } from "./_trace_location.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { Tracer } from "../tracer.ts";
@@ -90,54 +90,6 @@ export interface TraceInfoPayload {
    * (relative to the storage).
    */
   trace_dir: string;
-}
-
-/**
- * Keeps Unicode letters and digits, `-` and `_`; every other character becomes `_`; an empty
- * result becomes a random 32-hex id. An id that is not a string is sanitized in its string form.
- * A trace file name holds the sanitized id, plus a hash of the id when this changed it (see
- * {@linkcode EventTracer.buildTracePath}), so ids that sanitize alike still get their own files.
- *
- * @param id A run or request id.
- * @returns The sanitized id.
- */
-export function sanitizeRunId(id: string): string {
-  const cleaned = safeString(id).replace(/[^\p{L}\p{N}_-]/gu, "_");
-  return cleaned === "" ? crypto.randomUUID().replace(/-/g, "") : cleaned;
-}
-
-/**
- * The UTC file stamp `YYYYMMDDTHHMMSSZ`.
- *
- * @param date The time (default now).
- * @returns The stamp.
- */
-export function utcStamp(date: Date = new Date()): string {
-  return date.toISOString().slice(0, 19).replace(/[-:]/g, "") + "Z";
-}
-
-/** The length of `run_<stamp>_`, before a trace file name's id part. */
-const STAMPED_PREFIX = "run_YYYYMMDDTHHMMSSZ_".length;
-
-/** The longest id part of a trace file name that holds a hash (`run_<stamp>_<id>_<hash>.jsonl`). */
-const HASHED_ID_LENGTH = 120 -
-  "run_YYYYMMDDTHHMMSSZ__0123456789abcdef0123456789abcdef.jsonl".length;
-
-/**
- * The trace file name of a run id: `run_<stamp>_<id>.jsonl` when the id is written as it is
- * (sanitizing changes nothing and a storage keeps the name), else
- * `run_<stamp>_<ASCII id>_<32-hex digest of the id>.jsonl` (the sanitized id with characters
- * outside `A-Z a-z 0-9 _ -` as `_`, cut to fit 120 characters): ids that sanitize alike (`a b`,
- * `a/b`, `a_b`) get distinct names, since the digest is of the id as given. An empty id keeps
- * the random id {@linkcode sanitizeRunId} gives it, with no digest.
- */
-function traceFileName(stamp: string, runId: string): string {
-  const given = safeString(runId);
-  const id = sanitizeRunId(given);
-  const name = `run_${stamp}_${id}.jsonl`;
-  if ((id === given || given === "") && sanitizeSegment(name) === name) return name;
-  const ascii = id.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, HASHED_ID_LENGTH);
-  return `run_${stamp}_${ascii}_${segmentDigest(given)}.jsonl`;
 }
 
 /** Where `traceDir` is for one storage root (`root` undefined: not a file-system storage). */
@@ -366,7 +318,7 @@ export class EventTracer {
     const known = this.#latest.get(requestId);
     const place = this.#place();
     if (place.root === undefined) return known?.path;
-    const idPart = traceFileName(utcStamp(), requestId).slice(STAMPED_PREFIX);
+    const idPart = traceFileIdPart(requestId);
     const found = newestTraceFile(place.dir, idPart);
     if (found === undefined) return known?.path;
     const path = this.#pathOf(place, found.name);

@@ -33,7 +33,8 @@
  * @module
  */
 
-export { EventTracer, sanitizeRunId, utcStamp } from "./event_tracer.ts";
+export { EventTracer } from "./event_tracer.ts";
+export { sanitizeRunId, utcStamp } from "./_trace_names.ts";
 export type { EventTracerOptions, RunCallableOptions, TraceInfoPayload } from "./event_tracer.ts";
 export {
   currentSpanId,
