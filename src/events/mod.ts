@@ -48,7 +48,8 @@ export { TraceSession } from "./session.ts";
 export type { SpanShape, TraceSessionOptions } from "./session.ts";
 export { OBSERVED_EVENT_TYPES } from "./event.ts";
 export type { EventType, TraceEvent } from "./event.ts";
-export { eventLine, JsonlEventSink, MemoryEventSink } from "./sinks.ts";
+export { eventLine, JsonlEventSink } from "./sinks.ts";
+export { MemoryEventSink } from "./memory_sink.ts";
 export type { EventSink, JsonlEventSinkOptions } from "./sinks.ts";
 export {
   ConsoleEventSink,
