@@ -166,6 +166,21 @@ export function toAttributeValue(
 }
 
 /**
+ * Whether an attribute key is one OpenTelemetry forbids: "The attribute key MUST be a non-null and
+ * non-empty string". Such an attribute is dropped (as OpenTelemetry JS does), reported once as
+ * `invalid_attribute_key`, and not counted against the limits.
+ *
+ * @param key The key.
+ * @returns True when the attribute must be dropped.
+ */
+export function forbiddenKey(key: string): boolean {
+  if (key === "") {
+    reportOnce("empty_key", "warn", "invalid_attribute_key", "Dropped an attribute with an empty key");
+  }
+  return key === "";
+}
+
+/**
  * How many attributes the last {@linkcode copyAttributes} dropped by the count limit (a module
  * variable, not a returned pair: no allocation per span). Read it right after the call.
  */
@@ -177,7 +192,8 @@ export let copyDropped = 0;
  * prototype is `Object.prototype`) is copied with `{...input}` and its values coerced in place, so
  * the map has the hidden class of the caller's literal (copying key by key into an empty object
  * costs a megamorphic keyed store per attribute, about 40 % of the attribute work of a span). A
- * copy with an `undefined`/`null` value or more than `countLimit` keys is merged from the copy,
+ * copy with an `undefined`/`null` value, an empty key or more than `countLimit` keys is merged from
+ * the copy,
  * so no getter or `toJSON` of the caller's runs twice. Anything else (another prototype, a
  * throwing getter) is merged from `input`. Symbol-keyed properties are not attributes: they are
  * never exported, but a plain object's may stay referenced by the map until the span is dropped.
@@ -202,7 +218,7 @@ export function copyAttributes(
         for (const key in copy) {
           const value = copy[key];
           const coerced = toAttributeValue(value, maxLength);
-          if (coerced === undefined || ++count > countLimit) break merge;
+          if (coerced === undefined || key === "" || ++count > countLimit) break merge;
           if (coerced !== value) setOwn(copy, key, coerced);
         }
         copyDropped = 0;
@@ -219,7 +235,8 @@ export function copyAttributes(
 
 /**
  * Copies `input` into `target` under a count limit: keys already in `target` are overwritten,
- * new keys past the limit are dropped (and counted), `undefined`/`null` values are skipped.
+ * new keys past the limit are dropped (and counted), `undefined`/`null` values and empty keys
+ * ({@linkcode forbiddenKey}) are skipped.
  * Never throws: when `input` cannot be read (a throwing getter or proxy trap), the attributes
  * read before the failure are kept and a diagnostic is reported.
  *
@@ -241,7 +258,7 @@ export function mergeAttributes(
   try {
     for (const key in input) {
       const value = toAttributeValue(input[key], maxLength);
-      if (value === undefined) continue;
+      if (value === undefined || forbiddenKey(key)) continue;
       if (!Object.hasOwn(target, key)) {
         if (count >= countLimit) {
           dropped++;

@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { copyAttributes, copyDropped, mergeAttributes, toAttributeValue } from "./attributes.ts";
+import {
+  copyAttributes,
+  copyDropped,
+  forbiddenKey,
+  mergeAttributes,
+  toAttributeValue,
+} from "./attributes.ts";
 import { ATTR_LABEL, ATTR_TAGS, ATTR_TYPE } from "./attribute_keys.ts";
 import { cleanStr, cleanTags } from "./clean.ts";
 import { nowNs, toEpochNs } from "./clock.ts";
@@ -225,7 +231,8 @@ export class Span implements SpanRecord {
   }
 
   /**
-   * Sets one attribute (coerced to an OpenTelemetry type; `undefined`/`null` are ignored).
+   * Sets one attribute (coerced to an OpenTelemetry type; `undefined`/`null` values and an empty
+   * key are ignored).
    *
    * @param key The attribute key.
    * @param value The value.
@@ -236,7 +243,7 @@ export class Span implements SpanRecord {
     key = safeString(key);
     const limits = this.#pipeline.limits;
     const v = toAttributeValue(value, limits.attributeValueLengthLimit);
-    if (v === undefined) return this;
+    if (v === undefined || forbiddenKey(key)) return this;
     const attrs = this.attributes as Attributes;
     if (!Object.hasOwn(attrs, key) && Object.keys(attrs).length >= limits.attributeCountLimit) {
       (this as Writable).droppedAttributesCount++;

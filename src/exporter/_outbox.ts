@@ -4,7 +4,7 @@
  * with per-entry backoff from 5 s doubling to 1 h (Sentry's offline-transport model, see
  * reference/peers.md §4.1).
  *
- * A retryable failure (network, timeout, 408/429/5xx) ends the drain, since the server is not
+ * A retryable failure (network, timeout, 429/502/503/504) ends the drain, since the server is not
  * healthy right now; a non-retryable one (for example 400) only backs that entry off and the
  * drain goes on with the next. An entry that failed `maxAttempts` times is given up and counted
  * as dropped (`outbox_expired`), as are entries the outbox removes for their age. An entry of

@@ -3,7 +3,7 @@
  * and due: acked when delivered; an entry of several spans refused as too large (413) is sent in
  * parts (`_outbox_split.ts`), a single span refused so is dropped (`http_413`); any other failure
  * backs the entry off, or gives it up after `maxAttempts` (`outbox_expired`). A retryable failure
- * (network, timeout, 408/429/5xx) ends the drain, since the server is not healthy right now; a
+ * (network, timeout, 429/502/503/504) ends the drain, since the server is not healthy right now; a
  * non-retryable one (for example 400) only backs that entry off and the drain goes on with the
  * next. An entry an enqueue evicted before its turn is not sent, and counted dropped once
  * (`_outbox_deliveries.ts`).

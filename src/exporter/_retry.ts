@@ -6,8 +6,10 @@
  * 1 s, ×1.5, capped at 5 s, ±20 % jitter; OpenAI Agents makes 3 attempts from 1 s doubling to
  * 30 s and does not retry 429. tracelet makes up to 6 attempts from 1 s doubling to 16 s with
  * "equal jitter" (a uniform delay between half and all of the computed step, so retries spread
- * out but never fire immediately), retries 408, 429, 502, 503, 504, network errors and timeouts,
- * prefers the server's `Retry-After`, and stops at the export's overall deadline.
+ * out but never fire immediately), retries 429, 502, 503, 504 (the OTLP/HTTP specification's list:
+ * "all other 4xx or 5xx response status codes MUST NOT be retried"; 408 was retried until
+ * 2026-12-06), network errors and timeouts, prefers the server's `Retry-After`, and stops at the
+ * export's overall deadline.
  *
  * @module
  */
@@ -45,13 +47,13 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
 }
 
 /**
- * Whether an HTTP status is worth retrying (OTLP/HTTP's list plus 408).
+ * Whether an HTTP status is worth retrying: exactly the OTLP/HTTP specification's list.
  *
  * @param status The HTTP status.
- * @returns True for 408, 429, 502, 503 and 504.
+ * @returns True for 429, 502, 503 and 504.
  */
 export function isRetryableStatus(status: number): boolean {
-  return [408, 429, 502, 503, 504].includes(status);
+  return [429, 502, 503, 504].includes(status);
 }
 
 /**

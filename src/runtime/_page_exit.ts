@@ -169,7 +169,7 @@ function partAt(all: OtlpPart[], path: number[], type: string): OtlpPart | undef
 
 /**
  * Whether a failed part was refused for good: an answer the exporter would not retry (a 4xx but
- * 408 and 429, a 5xx but 502 to 504, a redirect); a network error is retried.
+ * 429, a 5xx but 502 to 504, a redirect); a network error is retried.
  */
 function refused(r: PromiseSettledResult<Response>): r is PromiseFulfilledResult<Response> {
   if (r.status === "rejected") return false;

@@ -40,12 +40,12 @@ describe("Retry-After", () => {
 });
 
 describe("retry policy", () => {
-  it("retries exactly 408, 429, 502, 503 and 504", () => {
+  it("retries exactly the OTLP/HTTP specification's 429, 502, 503 and 504", () => {
     const retryable = [];
     for (let status = 100; status < 600; status++) {
       if (isRetryableStatus(status)) retryable.push(status);
     }
-    assert.deepEqual(retryable, [408, 429, 502, 503, 504]);
+    assert.deepEqual(retryable, [429, 502, 503, 504]);
   });
 
   it("grows the backoff exponentially with jitter between half and the full step, capped", () => {
