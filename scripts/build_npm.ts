@@ -13,7 +13,7 @@
  *    for every `deno.json` export, plus the npm-only `./auto` entry chosen by export conditions,
  *    and a `tracelet` bin (a launcher in `esm/bin/`) for the analysis CLI when
  *    `src/analyze/cli.ts` exists;
- * 4. README.md and LICENSE are copied.
+ * 4. README.md, LICENSE and the documents the README links to (DOCS) are copied.
  *
  * Run: `node --import tsx scripts/build_npm.ts` (or `deno run -A scripts/build_npm.ts`).
  *
@@ -35,6 +35,17 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "npm");
+/**
+ * The documents the package carries: the README, the license, and the documents the README links
+ * to (relative links; deno.json's `publish.include` lists the same ones for JSR).
+ */
+const DOCS = [
+  "README.md",
+  "LICENSE",
+  "docs/dreadnode_compat.md",
+  "bench/README.md",
+  "bench/RESULTS.md",
+];
 const ESM = join(OUT, "esm");
 
 /** The `./auto` entry: condition → preset module (keys in precedence order; `types` first). */
@@ -223,7 +234,7 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
     type: "module",
     sideEffects: sideEffects(),
     engines: { node: ">=20" },
-    files: ["esm", "README.md", "LICENSE"],
+    files: ["esm", ...DOCS],
     types: exports["."]?.types,
     exports,
   };
@@ -279,8 +290,10 @@ function main(): void {
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")) as DenoJson;
   const pkg = packageJson(deno);
   writeFileSync(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-  for (const file of ["README.md", "LICENSE"]) {
-    if (existsSync(join(ROOT, file))) copyFileSync(join(ROOT, file), join(OUT, file));
+  for (const file of DOCS) {
+    if (!existsSync(join(ROOT, file))) continue;
+    mkdirSync(dirname(join(OUT, file)), { recursive: true });
+    copyFileSync(join(ROOT, file), join(OUT, file));
   }
   const files = walk(ESM).length;
   const ms = Math.round(performance.now() - started);

@@ -4,7 +4,8 @@
  * disagree: every `deno.json` subpath must exist on npm as `{ types, default }` pointing at the
  * compiled form of the same source file, both files must exist, npm may have no other subpath
  * except `./auto`, and `./auto` must list its conditions in the required order (`types` first,
- * `default` last, `deno` before `node`, `bun` before `node`). Run after `scripts/build_npm.ts`.
+ * `default` last, `deno` before `node`, `bun` before `node`); and when a relative link of the
+ * README points at a file neither package carries. Run after `scripts/build_npm.ts`.
  *
  * Run: `node --import tsx scripts/check_exports.ts` (or `deno run -A scripts/check_exports.ts`).
  *
@@ -83,6 +84,36 @@ export function compareExports(
   return problems;
 }
 
+/**
+ * The README's relative links (`[text](path)`, anchors and URLs left out) whose file the npm
+ * package or the JSR publish list would not carry: such a link is broken on npmjs.com and jsr.io.
+ *
+ * @param readme The README's text.
+ * @param inNpm Tells whether a path exists in the npm package.
+ * @param include deno.json's `publish.include`.
+ * @returns One message per broken link.
+ */
+export function unpublishedLinks(
+  readme: string,
+  inNpm: (path: string) => boolean,
+  include: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  const published = (path: string) =>
+    include.some((pattern) =>
+      pattern === path ||
+      (pattern.endsWith("/*.md") && path.startsWith(pattern.slice(0, -4)) &&
+        path.endsWith(".md") && !path.slice(pattern.length - 4).includes("/"))
+    );
+  for (const [, target] of readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+    const path = target.replace(/^\.\//, "");
+    if (!inNpm(path)) problems.push(`README link ${target}: not in the npm package`);
+    if (!published(path)) problems.push(`README link ${target}: not in deno.json publish.include`);
+  }
+  return problems;
+}
+
 function main(): number {
   const deno = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")) as {
     exports: Record<string, string>;
@@ -98,6 +129,13 @@ function main(): number {
     deno.exports,
     npm.exports,
     (p) => existsSync(join(ROOT, "npm", p)),
+  );
+  problems.push(
+    ...unpublishedLinks(
+      readFileSync(join(ROOT, "README.md"), "utf8"),
+      (p) => existsSync(join(ROOT, "npm", p)),
+      deno.publish?.include ?? [],
+    ),
   );
   for (const [subpath, source] of Object.entries(deno.exports)) {
     if (!existsSync(join(ROOT, source))) {
