@@ -175,7 +175,12 @@ export function toAttributeValue(
  */
 export function forbiddenKey(key: string): boolean {
   if (key === "") {
-    reportOnce("empty_key", "warn", "invalid_attribute_key", "Dropped an attribute with an empty key");
+    reportOnce(
+      "empty_key",
+      "warn",
+      "invalid_attribute_key",
+      "Dropped an attribute with an empty key",
+    );
   }
   return key === "";
 }

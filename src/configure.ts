@@ -63,7 +63,10 @@ export interface ConfigureOptions extends PipelineOptions {
   project?: string | undefined;
   /** Receives tracelet's own diagnostics instead of the console. */
   diagnostics?: DiagnosticsHook | undefined;
-  /** Attribute, event and link limits. */
+  /**
+   * Attribute, event and link limits. Limits left unset come from OpenTelemetry's attribute and
+   * span limit variables (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, …).
+   */
   limits?: Partial<SpanLimits> | undefined;
   /** Reads environment variables; presets supply the runtime's. */
   env?: ((name: string) => string | undefined) | undefined;

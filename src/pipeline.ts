@@ -33,6 +33,9 @@ import type { OtlpExporterOptions, TraceBackend } from "./exporter/otlp_factory.
 import { envTracesExporters, isSdkDisabled, otlpEnvEndpoint } from "./exporter/_otlp_config.ts";
 import { resolveCredentials } from "./exporter/_trace_backend.ts";
 import type { FetchLike } from "./exporter/otlp_http_options.ts";
+import { envBatchOptions } from "./otel_env_batch.ts";
+import { spanLimitsWithEnv } from "./otel_env_limits.ts";
+import { checkEnvPropagators } from "./otel_env_propagators.ts";
 
 /** Pipeline options shared by every preset's `configure()`. */
 export interface PipelineOptions {
@@ -44,11 +47,17 @@ export interface PipelineOptions {
   local?: boolean | undefined;
   /** Print spans readably to the console. Default: on when `OTEL_TRACES_EXPORTER` lists `console`. */
   console?: boolean | undefined;
-  /** Batch processor options for every exporter. */
+  /**
+   * Batch processor options for every exporter. Options left unset come from `OTEL_BSP_*`
+   * (`SCHEDULE_DELAY`, `EXPORT_TIMEOUT`, `MAX_QUEUE_SIZE`, `MAX_EXPORT_BATCH_SIZE`).
+   */
   batch?: BatchSpanProcessorOptions | undefined;
   /** Extra processors, called after tracelet's own. */
   processors?: readonly SpanProcessor[] | undefined;
-  /** Attribute, event and link limits. */
+  /**
+   * Attribute, event and link limits. Limits left unset come from OpenTelemetry's attribute and
+   * span limit variables (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, …; see `otel_env_limits.ts`).
+   */
   limits?: Partial<SpanLimits> | undefined;
   /**
    * Which spans are sampled (reach the exporters and storage). Default: `OTEL_TRACES_SAMPLER` /
@@ -81,9 +90,10 @@ export interface PipelineOptions {
   organization?: string | undefined;
   /**
    * A generic OTLP/HTTP exporter: options, `true` for the `OTEL_EXPORTER_OTLP_*` environment, or
-   * `false` to disable. Default: on when `OTEL_EXPORTER_OTLP_ENDPOINT` or
-   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, unless `OTEL_TRACES_EXPORTER` leaves `otlp` out
-   * (e.g. `none`).
+   * `false` to disable. Default: on when `OTEL_TRACES_EXPORTER` lists `otlp` (to
+   * `http://localhost:4318/v1/traces` without an endpoint variable); when it is unset, on when
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; off when it
+   * leaves `otlp` out (e.g. `none`).
    */
   otlp?: Omit<OtlpExporterOptions, "storage" | "compress"> | boolean | undefined;
   /**
@@ -141,7 +151,10 @@ export type BuildOptions = PipelineOptions & {
  * `OTEL_EXPORTER_OTLP_*` variables. `OTEL_SDK_DISABLED=true` turns both automatic choices off
  * (explicit `otlp` or `traceBackend: "remote"` options still export); local JSONL, the console
  * and your processors stay on. `OTEL_TRACES_EXPORTER` chooses the automatic generic exporters:
- * `otlp` (as when unset), `console`, or `none`; explicit `otlp` and `console` options win.
+ * `otlp` (on even without an endpoint variable: then to localhost:4318), `console`, or `none`;
+ * explicit `otlp` and `console` options win. Unknown entries are reported and ignored. The batch
+ * options and span limits left unset come from the `OTEL_BSP_*` and limit variables, and
+ * `OTEL_PROPAGATORS` is checked (a propagator tracelet lacks is reported).
  *
  * While the pipeline is the configured one, its exporters redact with the process-wide policy
  * (which `configure()` sets from `redaction`, and `setRedactionPolicy()` can change). A later
@@ -165,11 +178,14 @@ export function buildPipeline(
   const redaction = resolveRedaction(options.redaction);
   let pinned: RedactionPolicy | undefined;
   const policy = () => pinned ?? getRedactionPolicy();
+  // Explicit options win field by field over the OTEL_BSP_* variables.
+  const batch: BatchSpanProcessorOptions = {
+    timers: parts.timers,
+    ...options.batch,
+    ...envBatchOptions(parts.env, options.batch),
+  };
   const batched = (exporter: SpanExporter) =>
-    new BatchSpanProcessor(new RedactingExporter(exporter, policy), {
-      timers: parts.timers,
-      ...options.batch,
-    });
+    new BatchSpanProcessor(new RedactingExporter(exporter, policy), batch);
   if (options.local !== false) {
     (tail?.local === true ? sampled : processors).push(
       batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
@@ -198,7 +214,11 @@ export function buildPipeline(
     remote.push(batched(otlp({})));
   } else if (typeof options.otlp === "object") {
     remote.push(batched(otlp(options.otlp)));
-  } else if (options.otlp === undefined && !disabled && auto?.otlp !== false) {
+  } else if (options.otlp === undefined && !disabled && auto?.otlp === true) {
+    // Listed in OTEL_TRACES_EXPORTER: on as with `otlp: true` (the endpoint variables' URL, else
+    // http://localhost:4318/v1/traces).
+    remote.push(batched(otlp({})));
+  } else if (options.otlp === undefined && !disabled && auto === undefined) {
     // Auto: on only when an endpoint variable holds a usable URL (an unusable one is reported).
     const endpoint = otlpEnvEndpoint(parts.env);
     if (endpoint !== undefined) remote.push(batched(otlp({ endpoint })));
@@ -206,8 +226,8 @@ export function buildPipeline(
   if (sampled.length > 0) {
     // Shutdown hands buffered spans on in chunks the batch queues behind it can hold.
     const handOverChunk = {
-      spans: countAtLeastOne(options.batch?.maxQueueSize, DEFAULT_QUEUE_SIZE),
-      bytes: countAtLeastOne(options.batch?.maxQueueBytes, DEFAULT_QUEUE_BYTES),
+      spans: countAtLeastOne(batch.maxQueueSize, DEFAULT_QUEUE_SIZE),
+      bytes: countAtLeastOne(batch.maxQueueBytes, DEFAULT_QUEUE_BYTES),
     };
     processors.push(
       new TailSamplingProcessor(sampled.length === 1 ? sampled[0] : fanOut(sampled), {
@@ -222,6 +242,7 @@ export function buildPipeline(
     );
   }
   if (options.processors) processors.push(...options.processors);
+  checkEnvPropagators(parts.env);
   const tracer = new Tracer({
     processors,
     resource: resolveResourceFromEnv(
@@ -232,7 +253,8 @@ export function buildPipeline(
       },
       parts.env,
     ),
-    limits: options.limits,
+    // Explicit limits win field by field over the environment's.
+    limits: spanLimitsWithEnv(parts.env, options.limits),
     sampler: options.sampler ?? samplerFromEnv(parts.env),
     scope: options.otelScope === undefined
       ? undefined

@@ -315,34 +315,44 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
 
 /** The automatic exporters `OTEL_TRACES_EXPORTER` asks for. */
 export interface TracesExporters {
-  /** The generic OTLP exporter (still only when an endpoint variable is set). */
+  /**
+   * The generic OTLP exporter: on, to the endpoint variables' URL or else
+   * `http://localhost:4318/v1/traces`.
+   */
   readonly otlp: boolean;
   /** The console output. */
   readonly console: boolean;
 }
 
+const TRACES_EXPORTERS = ["otlp", "console", "none"];
+
 /**
  * Reads `OTEL_TRACES_EXPORTER`, a comma-separated list (case-insensitive) of `otlp`, `console`
  * and `none`. Only the listed exporters are on; `none` turns them all off, also when listed with
- * others. Other entries (`zipkin`, …) are reported once as `invalid_env` and ignored.
+ * others. Other entries (`zipkin`, …) are reported once as `invalid_env` and ignored, as if they
+ * were not listed: when none of the known ones is left, the variable counts as unset.
  *
  * @param env Environment reader.
- * @returns The exporters, or undefined when the variable is unset (or blank).
+ * @returns The exporters, or undefined when the variable is unset (or blank, or lists no
+ *   exporter tracelet has).
  */
 export function envTracesExporters(env: EnvReader | undefined): TracesExporters | undefined {
   const name = "OTEL_TRACES_EXPORTER";
   const value = readEnv(env, name)?.toLowerCase();
   if (value === undefined) return undefined;
   const listed = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
-  const none = listed.includes("none");
-  if (none && listed.length > 1) {
-    envWarn(name, '"none" is listed with other exporters: none of them is used', "the others");
-  } else if (listed.some((entry) => !["otlp", "console", "none"].includes(entry))) {
-    envWarn(name, "only the otlp, console and none exporters exist", "the other entries");
-  }
+  const known = listed.filter((entry) => TRACES_EXPORTERS.includes(entry));
+  const none = known.includes("none");
+  const others = none && known.some((entry) => entry !== "none");
+  const unknown = "only the otlp, console and none exporters exist";
+  const mixed = '"none" is listed with other exporters: none of them is used';
+  if (known.length < listed.length) {
+    envWarn(name, others ? `${unknown}, and ${mixed}` : unknown, "the other entries");
+  } else if (others) envWarn(name, mixed, "the others");
+  if (known.length === 0) return undefined;
   return {
-    otlp: !none && listed.includes("otlp"),
-    console: !none && listed.includes("console"),
+    otlp: !none && known.includes("otlp"),
+    console: !none && known.includes("console"),
   };
 }
 
