@@ -41,6 +41,7 @@ const OUT = join(ROOT, "npm");
  */
 const DOCS = [
   "README.md",
+  "CHANGELOG.md",
   "LICENSE",
   "docs/dreadnode_compat.md",
   "bench/README.md",
