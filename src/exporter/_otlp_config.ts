@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { envInteger, MAX_ENV_INTEGER } from "../env_integer.ts";
 import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
@@ -156,12 +157,11 @@ function envChoice<T extends string>(
 
 function envTimeout(env: EnvReader | undefined): number | undefined {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
-    const value = readEnv(env, name);
-    if (value === undefined) continue;
-    // The specification's type is an integer: "0.5" or "1e3" is refused, not taken as given.
-    const ms = /^\d+$/.test(value) ? Number(value) : NaN;
-    if (Number.isFinite(ms) && ms > 0) return ms;
-    envWarn(name, "not a positive integer number of milliseconds");
+    // The specification's type is an integer: "0.5" or "1e3" is refused, not taken as given; and
+    // "implementations SHOULD interpret timeout zero values as indefinite": the longest a timer
+    // can wait (2^31 − 1 ms), still cut short by a flush or shutdown deadline.
+    const ms = envInteger(env, name, 0);
+    if (ms !== undefined) return ms || MAX_ENV_INTEGER;
   }
   return undefined;
 }
