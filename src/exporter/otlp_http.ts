@@ -420,17 +420,27 @@ export class OtlpHttpExporter implements SpanExporter {
           }
           this.#requests += slots; // released in `finally`, so counted even when aborted just now
           stop.throwIfAborted();
-          response = await this.#fetch(this.url, {
-            method: "POST",
-            headers,
-            body: body as Uint8Array<ArrayBuffer>,
-            // A redirect is a failure: followed, a 301/302 re-sent the POST as an empty GET that
-            // could answer 2xx (spans counted exported, none delivered) and took the headers
-            // (an x-api-key) to another origin.
-            redirect: "manual",
-            signal: stop,
-          });
-          bytes = await readBodyStart(response); // the first 1 MiB, not a body of any size
+          // Raced against `stop`: a custom fetch that ignores its signal (a wrapper that drops
+          // it) cannot hold the attempt, or its request slot, past its time. Made after the
+          // check above, so it only rejects while raced.
+          const stopped = new Promise<never>((_, reject) =>
+            stop.addEventListener("abort", () => reject(stop.reason))
+          );
+          response = await Promise.race([
+            stopped,
+            this.#fetch(this.url, {
+              method: "POST",
+              headers,
+              body: body as Uint8Array<ArrayBuffer>,
+              // A redirect is a failure: followed, a 301/302 re-sent the POST as an empty GET that
+              // could answer 2xx (spans counted exported, none delivered) and took the headers
+              // (an x-api-key) to another origin.
+              redirect: "manual",
+              signal: stop,
+            }),
+          ]);
+          // The first 1 MiB, not a body of any size.
+          bytes = await Promise.race([stopped, readBodyStart(response)]);
           // A browser's redirect not followed is an opaque redirect (status 0): a failure, not
           // retried, as a 3xx. Any other status 0 (`Response.error()` from a custom fetch) is a
           // network error, retried.
