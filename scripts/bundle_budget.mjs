@@ -261,8 +261,13 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   its slot for good (every later batch dropped as `queue_full`) and `shutdown(deadline)` never
  *   returned. Each attempt now races the fetch and its body against its own stop signal (+30 B):
  *   11344 B core, 11353 B via `mod.ts`.
+ * - 11353 → 11396 (2026-12-06, twentieth session): the same trial found an API key leaking into
+ *   diagnostics when a server echoed it encoded: a base64 key holding `/`, `+` or `=` came back
+ *   JSON-escaped with `\/` (PHP's default) or percent-encoded and was masked only verbatim. Both
+ *   forms are masked now, in the OTLP exporter's and the agents backend's diagnostics (+43 B):
+ *   11387 B core, 11396 B via `mod.ts`.
  */
-const CEILING_GZIP_BYTES = 11353;
+const CEILING_GZIP_BYTES = 11396;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

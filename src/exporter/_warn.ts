@@ -26,7 +26,9 @@ export type Warn = (
  * whitespace leaks nothing (pass the text as received: a text cut or reformatted before it is
  * masked could hold part of a secret). Each secret is masked whole, trimmed, and by its credential
  * alone (what follows the first whitespace, as in `Bearer <token>`); a part shorter than 4
- * characters is too common to mask and is left alone.
+ * characters is too common to mask and is left alone. Each is also masked as servers echo it
+ * encoded: percent-encoded (`%2F`, `%2B`, `%3D`) and JSON-escaped with `\/` (PHP's default), so a
+ * base64 key holding `/`, `+` or `=` does not leak through an echo in a URL or a JSON error body.
  *
  * @param text The whole text, e.g. a message with an error body.
  * @param secrets Values that must not appear in the result.
@@ -44,6 +46,10 @@ export function maskSecrets(text: string, secrets: readonly string[], max: numbe
     secret,
     secret = secret.trim(),
     secret.slice(secret.search(/\s/) + 1).trim(),
+  ]).flatMap((secret) => [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"),
   ]).filter((secret) => secret.length > 3)
     // Longest first: a short secret masked inside a longer one would leave the rest of it.
     .sort((a, b) => b.length - a.length);

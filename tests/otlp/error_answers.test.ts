@@ -108,6 +108,20 @@ describe("error bodies in diagnostics", () => {
       assert.doesNotMatch(failed!.message, /\p{Cc}/u);
     }));
 
+  it("maskSecrets masks a key echoed percent-encoded or JSON-escaped with \\/ (PHP's default)", () => {
+    const key = "sk-ABCDEF/ghijk+lmn=opqr";
+    const echoes = [
+      `{"error":"invalid key sk-ABCDEF\\/ghijk+lmn=opqr"}`,
+      "invalid key sk-ABCDEF%2Fghijk%2Blmn%3Dopqr",
+      `{"error":"invalid key ${key}"}`,
+    ];
+    for (const echo of echoes) {
+      const masked = maskSecrets(echo, [`Bearer ${key}`], 600);
+      assert.ok(masked.includes("[REDACTED]"), masked);
+      assert.doesNotMatch(masked, /opqr|ghijk/, masked);
+    }
+  });
+
   it("maskSecrets turns C0 and C1 control characters into collapsed spaces", () => {
     assert.equal(maskSecrets("a\u0000b\u0007\tc\u007f\u009fd\r\ne", [], 100), "a b c d e");
     assert.equal(maskSecrets("key sk-secret\u0000", ["sk-secret"], 100), "key [REDACTED]");
