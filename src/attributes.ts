@@ -93,7 +93,7 @@ function jsonEncode(value: unknown): string {
             ? [...v]
             : v instanceof Error
             ? { name: v.name, message: v.message, cause: v.cause }
-            : v;
+            : cutArray(v);
           path.push(out, v);
           return out;
         }
@@ -103,6 +103,15 @@ function jsonEncode(value: unknown): string {
   } catch (error) {
     return JSON.stringify(`<error: ${error instanceof Error ? error.message : "unknown"}>`);
   }
+}
+
+/**
+ * An array cut to its first 2^16 elements (anything else as is): copying or JSON-encoding an
+ * array costs its length, not its contents, so a sparse one (`a[2 ** 31] = 1`) blocked the
+ * program for seconds and took gigabytes.
+ */
+function cutArray(value: unknown): unknown {
+  return Array.isArray(value) && value.length > 65536 ? value.slice(0, 65536) : value;
 }
 
 /** A finite number as is; `NaN` and the infinities (and BigInts) as their decimal strings. */
@@ -134,7 +143,8 @@ function homogeneousArray(
 /**
  * Coerces any value to an attribute value. `undefined` and `null` yield `undefined` (the
  * attribute is skipped); non-finite numbers become strings (`"NaN"`, `"Infinity"`) so they never
- * produce invalid JSON; objects become JSON strings.
+ * produce invalid JSON; objects become JSON strings; an array longer than 65,536 elements is cut to
+ * its first 65,536.
  *
  * @param value The caller's value.
  * @param maxLength Maximum string length (characters).
@@ -158,6 +168,7 @@ export function toAttributeValue(
   if (value === null) return undefined;
   let array: AttributeValue | undefined;
   try {
+    value = cutArray(value);
     array = Array.isArray(value) ? homogeneousArray(value, maxLength) : undefined;
   } catch {
     // An unreadable array (a hostile proxy): the JSON fallback below records the error.

@@ -4,7 +4,15 @@
  * @module
  */
 
+import { reportOnce } from "./diagnostics.ts";
 import { safeString } from "./safe_string.ts";
+
+/**
+ * The most tags a span keeps. A tag past it is dropped (reported once, `tags_dropped`): tags were
+ * unbounded, and de-duplicating them cost time quadratic in their number (60,000 tags in one
+ * `tags` option blocked the event loop for 5 s).
+ */
+export const MAX_TAGS = 256;
 
 const OUTSIDE = /[^a-z0-9/@.]+/g;
 const EDGE_UNDERSCORES = /^_+|_+$/g;
@@ -22,7 +30,8 @@ export function cleanStr(text: string): string {
 
 /**
  * Cleans and de-duplicates tags, keeping the first occurrence; a lone string is one tag and empty
- * results are dropped. Never throws: what cannot be iterated yields the tags read so far.
+ * results are dropped, and so is every tag past {@linkcode MAX_TAGS} (nothing more is read then).
+ * Never throws: what cannot be iterated yields the tags read so far.
  *
  * @param tags A tag or list of tags.
  * @param existing Tags already cleaned, kept first (for adding to a span's tags).
@@ -37,7 +46,13 @@ export function cleanTags(
   try {
     for (const tag of typeof tags === "string" ? [tags] : tags) {
       const cleaned = cleanStr(tag);
-      if (cleaned !== "" && !out.includes(cleaned)) out.push(cleaned);
+      // A linear search: at most MAX_TAGS long.
+      if (cleaned === "" || out.includes(cleaned)) continue;
+      if (out.length >= MAX_TAGS) {
+        reportOnce("tags", "warn", "tags_dropped", "Tags past 256 on a span were dropped");
+        break;
+      }
+      out.push(cleaned);
     }
   } catch {
     // Not iterable: keep what was read.
