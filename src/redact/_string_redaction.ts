@@ -14,6 +14,7 @@ import type { JsonValue } from "../serialize/types.ts";
 import { isJsonSpace, maskJsonText, type NameKeys, parseOrUndefined } from "./json_scan.ts";
 import { maskFreeText } from "./free_text.ts";
 import { maskQueriesInText } from "./url_query.ts";
+import { maskUserinfoInText } from "./url_userinfo.ts";
 import type { SensitiveKeys } from "./sensitive_keys.ts";
 import { keyCountBound } from "./_key_count.ts";
 import { cutCodePoints, scannedErrorText, truncatedParts, truncateString } from "./truncate.ts";
@@ -106,7 +107,9 @@ export class StringRedaction {
    * @returns The redacted string; the same string when nothing changed.
    */
   redact(text: string, depth: number, truncate: boolean, names?: NameKeys, free = false): string {
-    // Free text quotes URLs (a fetch error: `request to https://…?api_key=… failed`).
+    // Free text quotes URLs (a fetch error: `request to https://u:pw@…?api_key=… failed`): their
+    // user info first (a query's mask, read in the user info, could take its `@` with it).
+    if (free) text = maskUserinfoInText(text);
     if (free && this.#keys.mayOccurIn(text)) {
       text = maskQueriesInText(
         text,

@@ -33,7 +33,7 @@ import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
 import { SensitiveKeys } from "./sensitive_keys.ts";
 import { truncateString } from "./truncate.ts";
-import { maskUrlQuery, URL_ATTRIBUTES } from "./url_query.ts";
+import { maskUrlAttribute } from "./url_values.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
 import { type RedactionWalk, StringRedaction } from "./_string_redaction.ts";
 
@@ -66,6 +66,8 @@ export class RedactionPolicy {
   readonly #keys: SensitiveKeys;
   /** Redaction inside strings: JSON parsed and walked, cut JSON and free text masked. */
   readonly #strings: StringRedaction;
+  /** `isSensitiveKey` as a function of its own (for the URL query masks). */
+  readonly #isSensitive = (key: string): boolean => this.isSensitiveKey(key);
 
   /**
    * Creates a policy. Options of the wrong type (or that cannot be read) keep their defaults;
@@ -237,8 +239,8 @@ export class RedactionPolicy {
    * stack trace (`Error: {"api_key":"…"}\n    at …`): a JSON-looking string is redacted as a string
    * attribute value is; in any other text the value after every sensitive `"key":` (or in a
    * `["key", value]` pair) is masked wherever it appears, and so is the value of every sensitive
-   * query parameter of a URL quoted in it (`fetch failed: https://…?api_key=…`), before long text
-   * is truncated.
+   * query parameter of a URL quoted in it (`fetch failed: https://…?api_key=…`), and the user name
+   * and password of each such URL are `REDACTED`, before long text is truncated.
    *
    * @param text The text (anything else is redacted in its string form).
    * @param options `truncate: false` masks but leaves the length alone. Default true.
@@ -253,7 +255,8 @@ export class RedactionPolicy {
   /**
    * Redacts span (or event, link) attributes: values of sensitive keys are replaced, long
    * strings truncated, sensitive query parameters of URL attributes (`url.full`, `url.query`, …)
-   * masked, and JSON-string values (such as `{"headers":{"Authorization":"…"}}`),
+   * and of any value that is a URL masked, and their user names and passwords `REDACTED`, and
+   * JSON-string values (such as `{"headers":{"Authorization":"…"}}`),
    * also as items of string arrays, redacted inside and re-encoded. JSON cut short (by a span's
    * `attributeValueLengthLimit`) cannot be parsed: the value after each sensitive key is masked.
    * In `dreadnode.metrics` and `dreadnode.object_schemas` a metric or property *named* like a
@@ -283,14 +286,7 @@ export class RedactionPolicy {
       if (this.isSensitiveKey(key)) {
         redacted = this.replacement;
       } else if (typeof value === "string") {
-        const text = URL_ATTRIBUTES.has(key)
-          ? maskUrlQuery(
-            value,
-            key === "url.query",
-            (name) => this.isSensitiveKey(name),
-            this.replacement,
-          )
-          : value;
+        const text = maskUrlAttribute(key, value, this.#isSensitive, this.replacement);
         redacted = this.#strings.redact(text, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
       } else if (Array.isArray(value) && typeof value[0] === "string") {
         let copy: string[] | undefined;
@@ -298,7 +294,11 @@ export class RedactionPolicy {
         for (let i = 0; i < strings.length; i++) {
           const item = strings[i];
           const cut = typeof item === "string"
-            ? this.#strings.redact(item, 0, true)
+            ? this.#strings.redact(
+              maskUrlAttribute(key, item, this.#isSensitive, this.replacement),
+              0,
+              true,
+            )
             : truncateString(item, this.maxStringLength);
           if (cut !== item) (copy ??= strings.slice())[i] = cut;
         }
