@@ -9,7 +9,7 @@
  */
 import { runDetached } from "../context/run_detached.ts";
 import { toDeadline } from "../deadline.ts";
-import { report, reportOnce } from "../diagnostics.ts";
+import { report } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
@@ -133,6 +133,12 @@ export class BatchSpanProcessor implements SpanProcessor {
   #timer: TimerHandle | undefined;
   #running: Promise<void> = Promise.resolve();
   #exportQueued = false;
+  /**
+   * Spans dropped as `queue_full` since the last `queue_full` diagnostic, and when that was (at
+   * most one a minute, with the count: a diagnostic once per process hid every later outage).
+   */
+  #fullDrops = 0;
+  #fullReportedAt = -1 / 0;
   /** Set when a shutdown begins (before anything else can run): the processor is closed. */
   #shutdown: Promise<FlushReport> | undefined;
   /** The shutdown flush's deadline (0 until then): a drain exports until it at least. */
@@ -180,7 +186,17 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (this.#shutdown) return addDropped(this.#report, "shutdown", 1);
     const size = estimateSpanBytes(span);
     if (this.#full(size) && !this.#spill(size)) {
-      reportOnce("batch_queue_full", "warn", "queue_full", "Span queue full: dropping spans");
+      const now = Date.now();
+      this.#fullDrops++;
+      if (now - this.#fullReportedAt >= 60_000) {
+        report(
+          "warn",
+          "queue_full",
+          `Span queue full: ${this.#fullDrops} span(s) dropped since the last report`,
+        );
+        this.#fullReportedAt = now;
+        this.#fullDrops = 0;
+      }
       if (!this.#dropOldest || size > this.#maxQueueBytes) {
         return addDropped(this.#report, "queue_full", 1);
       }

@@ -16,14 +16,17 @@ import { isWorkerd } from "../_support/runtime.ts";
 const DOWN = { status: 503 };
 
 describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () => {
-  it("gives one attempt to each batch after one was parked, full retries after a delivery", () =>
+  it("gives a failing batch two attempts with an outbox, one each after one was parked, two after a delivery", () =>
     withReceiver(async (receiver) => {
       const { storage, exporter } = outboxExporter(receiver, {
         retry: { initialDelayMillis: 5, maxDelayMillis: 10, maxAttempts: 3 },
       });
       const exportWith = exportsTo(receiver, exporter, 4);
-      const first = await exportWith(DOWN, DOWN, DOWN);
-      assert.equal(first.attempted, 3, "the first failing batch gets the retry policy's attempts");
+      const first = await exportWith(DOWN, DOWN);
+      // Not the policy's three: the outbox retries it with its own backoff, and retrying in line
+      // for seconds held up the batch queue (at 600 spans/s to a closed port, 1,820 of 11,940
+      // spans dropped as queue_full with six attempts).
+      assert.equal(first.attempted, 2, "the first failing batch gets one retry, then is parked");
       assert.equal(first.report.persisted, 4);
       for (let i = 0; i < 3; i++) {
         // A second attempt would be answered 200: the old exporter delivered it then.
@@ -33,8 +36,8 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       }
       const delivered = await exportWith();
       assert.equal(delivered.report.exported, 4);
-      const retried = await exportWith(DOWN, DOWN);
-      assert.equal(retried.attempted, 3, "after a delivery a failing batch is retried again");
+      const retried = await exportWith(DOWN);
+      assert.equal(retried.attempted, 2, "after a delivery a failing batch is retried again");
       assert.deepEqual(retried.report.exported, 4);
       assert.deepEqual(retried.report.retried, 4);
       assert.equal((await storage.outbox.peek(100)).length, 4, "the parked batches are kept");
