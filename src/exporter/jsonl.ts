@@ -96,6 +96,8 @@ export interface JsonlSpanExporterOptions {
 export class JsonlSpanExporter implements SpanExporter {
   readonly #storage: TraceStorage;
   readonly #project: string;
+  /** Root spans written outside any run or session: each began a log (a directory) of its own. */
+  #plainTraces = 0;
 
   /**
    * Creates an exporter writing into `options.storage`.
@@ -165,6 +167,24 @@ export class JsonlSpanExporter implements SpanExporter {
    */
   readonly exportSync?: (spans: readonly SpanRecord[]) => FlushReport;
 
+  /**
+   * Counts a trace outside any run, which gets a directory of its own: the 1,000th is reported
+   * once (`local_log_per_trace`), since a service whose requests are plain traces fills the disk
+   * with one directory per request (72,009 requests made 542 MB in 72,009 directories) and the
+   * default configuration said nothing.
+   */
+  #plainTrace(): void {
+    if (++this.#plainTraces !== PLAIN_TRACES_REPORTED) return;
+    reportOnce(
+      "local_log_per_trace",
+      "warn",
+      "local_log_per_trace",
+      `The local JSONL log has written ${PLAIN_TRACES_REPORTED} traces outside any run, each ` +
+        `to a directory of its own under projects/${this.#project}/, and never prunes them: a ` +
+        "service usually sets `local: false` (OTLP only) or runs its requests inside `run()`",
+    );
+  }
+
   /** The spans' lines by log, with the spans that cannot be encoded counted. */
   #group(spans: readonly SpanRecord[]): Batch {
     const byLog = new Map<string, Log>();
@@ -174,6 +194,7 @@ export class JsonlSpanExporter implements SpanExporter {
       try {
         const line = flatSpanLine(span);
         const path = spanLogPath(span, this.#project);
+        if (span.parentSpanId === undefined && path[2] === span.traceId) this.#plainTrace();
         // Spans of one run or trace tend to come together: the previous log, without a lookup.
         let entry = last !== undefined && samePath(path, last.path) ? last : undefined;
         if (entry === undefined) {
@@ -191,6 +212,9 @@ export class JsonlSpanExporter implements SpanExporter {
     return batch;
   }
 }
+
+/** How many traces outside any run the local log writes before it says what that costs. */
+const PLAIN_TRACES_REPORTED = 1000;
 
 /** The lines of one log. */
 interface Log {

@@ -1,0 +1,45 @@
+/**
+ * The local JSONL log gives each trace outside any run a directory of its own and never prunes
+ * them: a service whose requests are plain traces filled 542 MB with 72,009 directories while the
+ * default configuration said nothing. The 1,000th such trace is reported once
+ * (`local_log_per_trace`), naming the way out; spans in runs or sessions and child spans are not
+ * counted.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { JsonlSpanExporter, MemoryStorage } from "../mod.ts";
+import { resetReportedOnce } from "../src/diagnostics.ts";
+import { captureDiagnostics } from "./_support/collect.ts";
+import { makeSpanRecord } from "./_support/span_records.ts";
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
+
+/** `count` spans, each the root of its own trace outside any run (or as `overrides` say). */
+const roots = (count: number, from: number, overrides = {}) =>
+  Array.from(
+    { length: count },
+    (_, i) =>
+      makeSpanRecord({ traceId: hex(from + i + 1, 32), spanId: hex(i + 1, 16), ...overrides }),
+  );
+
+describe("local JSONL log of traces outside any run", () => {
+  it("says once, at the 1,000th trace, what a directory per trace costs", async () => {
+    resetReportedOnce();
+    const exporter = new JsonlSpanExporter({ storage: new MemoryStorage(), project: "svc" });
+    const before = await captureDiagnostics(async () => {
+      // Not counted: spans of a run, of a session, and children.
+      await exporter.export(roots(600, 0, { attributes: { "dreadnode.run.id": "run-1" } }));
+      await exporter.export(roots(600, 0, { attributes: { "dreadnode.session.id": "s-1" } }));
+      await exporter.export(roots(600, 0, { parentSpanId: "00000000000000aa" }));
+      await exporter.export(roots(999, 0));
+    });
+    assert.deepEqual(before.diagnostics, [], "999 plain traces: nothing yet");
+    const { diagnostics } = await captureDiagnostics(() => exporter.export(roots(1500, 999)));
+    const reports = diagnostics.filter((d) => d.code === "local_log_per_trace");
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0].level, "warn");
+    assert.match(reports[0].message, /1000 traces outside any run/);
+    assert.match(reports[0].message, /projects\/svc\//);
+    assert.match(reports[0].message, /local: false/);
+  });
+});
