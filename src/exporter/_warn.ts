@@ -48,7 +48,8 @@ export function maskSecrets(text: string, secrets: readonly string[], max: numbe
     secret.slice(secret.search(/\s/) + 1).trim(),
   ]).flatMap((secret) => [
     secret,
-    encodeURIComponent(secret),
+    // Well-formed first: `encodeURIComponent` throws on a lone surrogate.
+    encodeURIComponent(secret.toWellFormed()),
     JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"),
   ]).filter((secret) => secret.length > 3)
     // Longest first: a short secret masked inside a longer one would leave the rest of it.

@@ -122,6 +122,10 @@ describe("error bodies in diagnostics", () => {
     }
   });
 
+  it("maskSecrets does not throw on a secret holding a lone surrogate", () => {
+    assert.equal(maskSecrets("key \ud800abcd", ["\ud800abcd"], 100), "key [REDACTED]");
+  });
+
   it("maskSecrets turns C0 and C1 control characters into collapsed spaces", () => {
     assert.equal(maskSecrets("a\u0000b\u0007\tc\u007f\u009fd\r\ne", [], 100), "a b c d e");
     assert.equal(maskSecrets("key sk-secret\u0000", ["sk-secret"], 100), "key [REDACTED]");
