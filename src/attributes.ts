@@ -73,8 +73,12 @@ function jsonEncode(value: unknown): string {
   // The current path: for each object being written, the object JSON.stringify walks (a converted
   // Map, Set or Error, or the original) followed by the original.
   const path: unknown[] = [];
+  // Values left to write: arrays are cut to it, and past it values are left out, so neither a
+  // sparse array nor a value shared many times (`{ a: x, b: x }`, nested) makes the walk longer.
+  let room = MAX_ELEMENTS;
   try {
     return JSON.stringify(value, function (this: unknown, _key: string, v: unknown): unknown {
+      if (--room < 0) return undefined;
       while (path.length > 0 && path[path.length - 2] !== this) path.length -= 2;
       switch (typeof v) {
         case "bigint":
@@ -93,7 +97,9 @@ function jsonEncode(value: unknown): string {
             ? [...v]
             : v instanceof Error
             ? { name: v.name, message: v.message, cause: v.cause }
-            : cutArray(v);
+            : Array.isArray(v) && v.length > room
+            ? v.slice(0, room)
+            : v;
           path.push(out, v);
           return out;
         }
@@ -106,13 +112,11 @@ function jsonEncode(value: unknown): string {
 }
 
 /**
- * An array cut to its first 2^16 elements (anything else as is): copying or JSON-encoding an
- * array costs its length, not its contents, so a sparse one (`a[2 ** 31] = 1`) blocked the
- * program for seconds and took gigabytes.
+ * The most elements an array attribute keeps, and the most values a JSON-encoded one writes:
+ * copying or encoding an array costs its length, not its contents, so a sparse one
+ * (`a[2 ** 31] = 1`) blocked the program for seconds and took gigabytes.
  */
-function cutArray(value: unknown): unknown {
-  return Array.isArray(value) && value.length > 65536 ? value.slice(0, 65536) : value;
-}
+const MAX_ELEMENTS = 65536;
 
 /** A finite number as is; `NaN` and the infinities (and BigInts) as their decimal strings. */
 function finiteOrString(n: number | bigint): number | string {
@@ -144,7 +148,7 @@ function homogeneousArray(
  * Coerces any value to an attribute value. `undefined` and `null` yield `undefined` (the
  * attribute is skipped); non-finite numbers become strings (`"NaN"`, `"Infinity"`) so they never
  * produce invalid JSON; objects become JSON strings; an array longer than 65,536 elements is cut to
- * its first 65,536.
+ * its first 65,536, and a JSON-encoded value writes at most 65,536 values (later ones left out).
  *
  * @param value The caller's value.
  * @param maxLength Maximum string length (characters).
@@ -168,8 +172,12 @@ export function toAttributeValue(
   if (value === null) return undefined;
   let array: AttributeValue | undefined;
   try {
-    value = cutArray(value);
-    array = Array.isArray(value) ? homogeneousArray(value, maxLength) : undefined;
+    if (Array.isArray(value)) {
+      array = homogeneousArray(
+        value.length > MAX_ELEMENTS ? value.slice(0, MAX_ELEMENTS) : value,
+        maxLength,
+      );
+    }
   } catch {
     // An unreadable array (a hostile proxy): the JSON fallback below records the error.
   }

@@ -35,20 +35,44 @@ describe("array attribute values", () => {
     const value = toAttributeValue(sparse);
     assert.equal(typeof value, "string"); // holes make it mixed: JSON
     const parsed = JSON.parse(value as string);
-    assert.equal(parsed.length, 65_536);
+    assert.equal(parsed.length, 65_535, "65,536 values written: the array and 65,535 elements");
     assert.equal(parsed[0], "near");
   });
 
-  it("cut arrays nested in objects too", () => {
+  it("cut arrays nested in objects too; values past the budget are left out", () => {
     const inner: unknown[] = [];
     inner[2 ** 25] = 1;
-    const parsed = JSON.parse(toAttributeValue({ list: inner, keep: [1, 2] }) as string);
-    assert.equal(parsed.list.length, 65_536);
-    assert.deepEqual(parsed.keep, [1, 2]);
+    const parsed = JSON.parse(toAttributeValue({ first: [1, 2], list: inner, late: 3 }) as string);
+    assert.deepEqual(parsed.first, [1, 2]);
+    assert.equal(parsed.list.length, 65_536 - 5, "the object, first and its 2, and list itself");
+    assert.equal("late" in parsed, false);
   });
 
   it("leave arrays up to 65,536 elements whole", () => {
     const exact = Array.from({ length: 65_536 }, () => "x");
     assert.equal((toAttributeValue(exact) as string[]).length, 65_536);
+  });
+});
+
+describe("JSON-encoded attribute values", () => {
+  it("write at most 65,536 values: one array shared many times cannot multiply the work", () => {
+    const sparse: unknown[] = [];
+    sparse[65_535] = 1;
+    const shared = new Array(1024).fill(sparse); // 1,024 references, 67 million slots
+    const text = toAttributeValue({ shared }) as string;
+    assert.ok(text.length < 65_536 * 6, `${text.length} characters`);
+    const parsed = JSON.parse(text);
+    assert.equal(parsed.shared[0].length, 65_533, "the first copy takes what the budget leaves");
+    assert.ok(
+      parsed.shared.slice(1).every((copy: unknown[]) => copy === null || copy.length === 0),
+    );
+  });
+
+  it("stop a value shared down a chain (2^40 paths) after the budget", () => {
+    let chain: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 40; i++) chain = { a: chain, b: chain };
+    const text = toAttributeValue(chain) as string;
+    assert.ok(text.length < 65_536 * 16, `${text.length} characters`);
+    assert.ok(text.startsWith('{"a":{"a":'));
   });
 });

@@ -2,8 +2,9 @@
  * The local JSONL log gives each trace outside any run a directory of its own and never prunes
  * them: a service whose requests are plain traces filled 542 MB with 72,009 directories while the
  * default configuration said nothing. The 1,000th such trace is reported once
- * (`local_log_per_trace`), naming the way out; spans in runs or sessions and child spans are not
- * counted.
+ * (`local_log_per_trace`), naming the way out, whether its spans start there or continue a
+ * caller's `traceparent`; spans in runs or sessions are not counted, nor a trace's other spans in
+ * the same batch.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -30,11 +31,15 @@ describe("local JSONL log of traces outside any run", () => {
       // Not counted: spans of a run, of a session, and children.
       await exporter.export(roots(600, 0, { attributes: { "dreadnode.run.id": "run-1" } }));
       await exporter.export(roots(600, 0, { attributes: { "dreadnode.session.id": "s-1" } }));
-      await exporter.export(roots(600, 0, { parentSpanId: "00000000000000aa" }));
       await exporter.export(roots(999, 0));
     });
     assert.deepEqual(before.diagnostics, [], "999 plain traces: nothing yet");
-    const { diagnostics } = await captureDiagnostics(() => exporter.export(roots(1500, 999)));
+    // A service's requests continue their callers' traces: the local root has a remote parent.
+    const continued = roots(1500, 999, { parentSpanId: "00000000000000aa" });
+    const children = continued.map((span) => ({ ...span, spanId: "00000000000000bb" }));
+    const { diagnostics } = await captureDiagnostics(() =>
+      exporter.export([...continued, ...children])
+    );
     const reports = diagnostics.filter((d) => d.code === "local_log_per_trace");
     assert.equal(reports.length, 1);
     assert.equal(reports[0].level, "warn");

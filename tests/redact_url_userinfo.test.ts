@@ -114,6 +114,11 @@ describe("redaction of user names and passwords in URLs", () => {
         "https://login/?next=https://REDACTED:REDACTED@app/cb",
       ],
       ["(see <https://u:SEKRIT6@h>)", "(see <https://REDACTED:REDACTED@h>)"],
+      // A URL keeps `'` unescaped in its user info.
+      [
+        "request to https://bob:pa'SEKRIT10@db.example.com/x failed",
+        "request to https://REDACTED:REDACTED@db.example.com/x failed",
+      ],
       [
         'body={\\"url\\":\\"https:\\/\\/u:SEKRIT7@h\\/x\\"}',
         'body={\\"url\\":\\"https:\\/\\/REDACTED:REDACTED@h\\/x\\"}',

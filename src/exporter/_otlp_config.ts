@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { envInteger, MAX_ENV_INTEGER } from "../env_integer.ts";
+import { envInteger } from "../env_integer.ts";
 import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
@@ -157,11 +157,12 @@ function envChoice<T extends string>(
 
 function envTimeout(env: EnvReader | undefined): number | undefined {
   for (const name of ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
-    // The specification's type is an integer: "0.5" or "1e3" is refused, not taken as given; and
-    // "implementations SHOULD interpret timeout zero values as indefinite": the longest a timer
-    // can wait (2^31 − 1 ms), still cut short by a flush or shutdown deadline.
-    const ms = envInteger(env, name, 0);
-    if (ms !== undefined) return ms || MAX_ENV_INTEGER;
+    // The specification's type is an integer: "0.5" or "1e3" is refused, not taken as given. Its
+    // zero, "indefinite", is refused too: an export without a time limit holds the batch queue,
+    // and a collector that never answers would never be found hung (the exporter's hold after a
+    // timeout measures against the timeout).
+    const ms = envInteger(env, name, 1);
+    if (ms !== undefined) return ms;
   }
   return undefined;
 }

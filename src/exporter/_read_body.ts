@@ -18,10 +18,13 @@ export const MAX_RESPONSE_BYTES: number = 1024 * 1024;
  * also frees the connection). Rejects as reading the body does (an abort, a network error).
  *
  * @param response The response.
+ * @param stop Cancels the body when it aborts, even when the fetch that made the response ignored
+ *   its signal (a body that never ends would otherwise keep its connection open).
  * @returns The first bytes of the body (empty when there is none).
  */
-export async function readBodyStart(response: Response): Promise<Uint8Array> {
+export async function readBodyStart(response: Response, stop?: AbortSignal): Promise<Uint8Array> {
   const reader = response.body?.getReader();
+  stop?.addEventListener("abort", () => reader?.cancel().catch(() => {}));
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   try {
     for (let size = 0, read; reader && size < MAX_RESPONSE_BYTES; size += read.value.length) {

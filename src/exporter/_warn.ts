@@ -46,12 +46,18 @@ export function maskSecrets(text: string, secrets: readonly string[], max: numbe
     secret,
     secret = secret.trim(),
     secret.slice(secret.search(/\s/) + 1).trim(),
-  ]).flatMap((secret) => [
-    secret,
-    // Well-formed first: `encodeURIComponent` throws on a lone surrogate.
-    encodeURIComponent(secret.toWellFormed()),
-    JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"),
-  ]).filter((secret) => secret.length > 3)
+  ]).filter((secret) => secret.length > 3).flatMap((secret) => {
+    try {
+      return [
+        secret,
+        encodeURIComponent(secret),
+        JSON.stringify(secret).slice(1, -1).replaceAll("/", "\\/"),
+      ];
+    } catch {
+      // A lone surrogate (`encodeURIComponent` throws): masked as given.
+      return [secret];
+    }
+  })
     // Longest first: a short secret masked inside a longer one would leave the rest of it.
     .sort((a, b) => b.length - a.length);
   for (const secret of masked) text = text.split(secret).join("[REDACTED]");

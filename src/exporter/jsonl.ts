@@ -96,7 +96,10 @@ export interface JsonlSpanExporterOptions {
 export class JsonlSpanExporter implements SpanExporter {
   readonly #storage: TraceStorage;
   readonly #project: string;
-  /** Root spans written outside any run or session: each began a log (a directory) of its own. */
+  /**
+   * Logs of traces outside any run or session written (once per batch each: a trace whose spans
+   * come in two batches counts twice): each is a directory of its own.
+   */
   #plainTraces = 0;
 
   /**
@@ -194,13 +197,17 @@ export class JsonlSpanExporter implements SpanExporter {
       try {
         const line = flatSpanLine(span);
         const path = spanLogPath(span, this.#project);
-        if (span.parentSpanId === undefined && path[2] === span.traceId) this.#plainTrace();
         // Spans of one run or trace tend to come together: the previous log, without a lookup.
         let entry = last !== undefined && samePath(path, last.path) ? last : undefined;
         if (entry === undefined) {
           const key = JSON.stringify(path); // distinct paths, distinct keys (a join could collide)
           entry = byLog.get(key);
-          if (entry === undefined) byLog.set(key, entry = { path, lines: [] });
+          if (entry === undefined) {
+            byLog.set(key, entry = { path, lines: [] });
+            // A log named by its trace (no run, no session): counted once a batch, local root
+            // or continued from a caller's traceparent alike.
+            if (path[2] === span.traceId) this.#plainTrace();
+          }
           last = entry;
         }
         entry.lines.push(line);

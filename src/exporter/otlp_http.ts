@@ -447,7 +447,7 @@ export class OtlpHttpExporter implements SpanExporter {
             }),
           ]);
           // The first 1 MiB, not a body of any size.
-          bytes = await Promise.race([stopped, readBodyStart(response)]);
+          bytes = await Promise.race([stopped, readBodyStart(response, stop)]);
           // A browser's redirect not followed is an opaque redirect (status 0): a failure, not
           // retried, as a 3xx. Any other status 0 (`Response.error()` from a custom fetch) is a
           // network error, retried.

@@ -75,9 +75,10 @@ export function maskUrlUserinfo(url: string): string {
 const AUTHORITY_START = /[A-Za-z0-9+.-]:(?:\\*\/){2}/g;
 /**
  * A URL's authority in free text: up to its path, query or fragment, or to what ends a URL
- * quoted in text (white space, a quote, a backslash of an escape, `<` or `>`).
+ * quoted in text (white space, a double quote or backtick, a backslash of an escape, `<` or `>`).
+ * Not `'`: a URL keeps it unescaped in its user info (`https://bob:pa'ss@host/`).
  */
-const TEXT_AUTHORITY = /[^\s/?#\\"'`<>]*/y;
+const TEXT_AUTHORITY = /[^\s/?#\\"`<>]*/y;
 
 /**
  * Masks the user info of every URL quoted in free text (`request to https://u:pw@host/ failed`):

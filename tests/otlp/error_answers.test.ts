@@ -122,6 +122,13 @@ describe("error bodies in diagnostics", () => {
     }
   });
 
+  it("maskSecrets leaves the encoded forms of a secret too short to mask alone", () => {
+    assert.equal(
+      maskSecrets("https%3A%2F%2Fapp 1%202", ["//", "1 2"], 100),
+      "https%3A%2F%2Fapp 1%202",
+    );
+  });
+
   it("maskSecrets does not throw on a secret holding a lone surrogate", () => {
     assert.equal(maskSecrets("key \ud800abcd", ["\ud800abcd"], 100), "key [REDACTED]");
   });

@@ -5,6 +5,8 @@
 // Each attempt now ends at its time whatever the fetch does. Skipped in workerd (no node:http
 // server there).
 import assert from "node:assert/strict";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import type { FetchLike } from "../../src/exporter/otlp_http_options.ts";
 import { OtlpHttpExporter } from "../../src/exporter/otlp_http.ts";
@@ -73,4 +75,40 @@ describe("OTLP/HTTP exporter with a fetch that ignores its signal", { skip: isWo
         capture.restore();
       }
     }));
+
+  it("cancels a body that never ends, so its connection does not stay open", async () => {
+    // Headers and a first chunk, then nothing: the body never ends.
+    let open = 0;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-protobuf" });
+      res.write("x");
+    });
+    server.on("connection", (socket) => {
+      open++;
+      socket.on("close", () => open--);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const capture = captureDiagnostics();
+    try {
+      const exporter = new OtlpHttpExporter({
+        endpoint: `http://127.0.0.1:${port}/v1/traces`,
+        compression: "none",
+        fetch: signalDropping,
+        timeoutMillis: 300,
+        retry: { maxAttempts: 1 },
+      });
+      const report = await exporter.export(makeSpanBatch(1, "endless"));
+      assert.equal(report.exported, 0);
+      await exporter.shutdown();
+      for (let waited = 0; open > 0 && waited < 3000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(open, 0, "the endless body's connection was closed");
+    } finally {
+      capture.restore();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
