@@ -41,4 +41,29 @@ describe("queue_full diagnostics", () => {
       Date.now = realNow;
     }
   });
+
+  it("tell the rest of an outage's drops a minute after its first, when the queue drains", async () => {
+    const tracer = smallQueue();
+    const realNow = Date.now;
+    let shift = 0;
+    Date.now = () => realNow() + shift;
+    try {
+      const during = await captureDiagnostics(() => {
+        for (let i = 0; i < 6; i++) tracer.startSpan(`a${i}`).end(); // 4 dropped, 1 reported
+      });
+      assert.equal(during.diagnostics.filter((d) => d.code === "queue_full").length, 1);
+      await tracer.forceFlush(); // the outage is over: nothing more is dropped
+      shift = 61_000;
+      const after = await captureDiagnostics(async () => {
+        // The next drain, a minute later, with room in the queue.
+        tracer.startSpan("later").end();
+        await tracer.forceFlush();
+      });
+      const full = after.diagnostics.filter((d) => d.code === "queue_full").map((d) => d.message);
+      assert.equal(full.length, 1, full.join("\n"));
+      assert.match(full[0], /\b3 span\(s\) dropped/);
+    } finally {
+      Date.now = realNow;
+    }
+  });
 });

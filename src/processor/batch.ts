@@ -186,17 +186,8 @@ export class BatchSpanProcessor implements SpanProcessor {
     if (this.#shutdown) return addDropped(this.#report, "shutdown", 1);
     const size = estimateSpanBytes(span);
     if (this.#full(size) && !this.#spill(size)) {
-      const now = Date.now();
       this.#fullDrops++;
-      if (now - this.#fullReportedAt >= 60_000) {
-        report(
-          "warn",
-          "queue_full",
-          `Span queue full: ${this.#fullDrops} span(s) dropped since the last report`,
-        );
-        this.#fullReportedAt = now;
-        this.#fullDrops = 0;
-      }
+      this.#reportFull();
       if (!this.#dropOldest || size > this.#maxQueueBytes) {
         return addDropped(this.#report, "queue_full", 1);
       }
@@ -213,6 +204,24 @@ export class BatchSpanProcessor implements SpanProcessor {
       // more drain, a chain growing without bound that a flush waits behind.
       this.#exportQueued = true;
       void this.#drain(Math.min(this.#triggerSize, this.#maxExportBatchSize));
+    }
+  }
+
+  /**
+   * Reports the spans dropped as `queue_full` since the last report, unless that was less than a
+   * minute ago: at a drop, and at the end of each drain, so the rest of an outage's drops are told
+   * a minute after its first, not with the next outage's.
+   */
+  #reportFull(): void {
+    const now = Date.now();
+    if (this.#fullDrops && now - this.#fullReportedAt >= 60_000) {
+      report(
+        "warn",
+        "queue_full",
+        `Span queue full: ${this.#fullDrops} span(s) dropped since the last report`,
+      );
+      this.#fullReportedAt = now;
+      this.#fullDrops = 0;
     }
   }
 
@@ -303,6 +312,7 @@ export class BatchSpanProcessor implements SpanProcessor {
           );
         }
         this.#batch = [];
+        this.#reportFull();
         this.#arm();
       })
     );
