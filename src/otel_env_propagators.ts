@@ -7,7 +7,8 @@
  * @module
  */
 import { envWarn } from "./env_warn.ts";
-import { type EnvReader, readEnv } from "./otlp/resource.ts";
+import { envList } from "./env_list.ts";
+import type { EnvReader } from "./otlp/resource.ts";
 
 const KNOWN = ["tracecontext", "baggage", "none"];
 
@@ -21,10 +22,8 @@ const KNOWN = ["tracecontext", "baggage", "none"];
  */
 export function checkEnvPropagators(env: EnvReader | undefined): void {
   const name = "OTEL_PROPAGATORS";
-  const value = readEnv(env, name)?.toLowerCase();
-  if (value === undefined) return;
-  const listed = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
-  if (listed.every((entry) => KNOWN.includes(entry))) return;
+  const listed = envList(env, name);
+  if (listed === undefined || listed.every((entry) => KNOWN.includes(entry))) return;
   envWarn(
     name,
     "only tracecontext (W3C Trace Context) and baggage (W3C Baggage, in task contexts) are supported",

@@ -12,6 +12,7 @@
  * @module
  */
 import { envInteger } from "../env_integer.ts";
+import { envList } from "../env_list.ts";
 import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
@@ -339,9 +340,8 @@ const TRACES_EXPORTERS = ["otlp", "console", "none"];
  */
 export function envTracesExporters(env: EnvReader | undefined): TracesExporters | undefined {
   const name = "OTEL_TRACES_EXPORTER";
-  const value = readEnv(env, name)?.toLowerCase();
-  if (value === undefined) return undefined;
-  const listed = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const listed = envList(env, name);
+  if (listed === undefined) return undefined;
   const known = listed.filter((entry) => TRACES_EXPORTERS.includes(entry));
   const none = known.includes("none");
   const others = none && known.some((entry) => entry !== "none");
