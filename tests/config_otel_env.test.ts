@@ -63,6 +63,14 @@ async function withFetch(fn: (urls: string[]) => Promise<void>): Promise<void> {
   }
 }
 
+/** Configures with `vars`, ends one span and shuts down (so every export has happened). */
+async function exportOne(vars: Vars, options?: ConfigureOptions): Promise<Setup> {
+  const setup = setUp(vars, options);
+  endSpans(setup, 1);
+  await setup.tracing.shutdown();
+  return setup;
+}
+
 /** Runs `fn` with a loopback receiver and the variables pointing OTLP export at it. */
 async function withReceiver(fn: (receiver: OtlpReceiver, vars: Vars) => Promise<void>) {
   const receiver = await OtlpReceiver.start();
@@ -87,26 +95,20 @@ describe("OTEL_TRACES_EXPORTER", () => {
   it("otlp without an endpoint variable exports to http://localhost:4318/v1/traces", () =>
     isolated(() =>
       withFetch(async (urls) => {
-        const setup = setUp({ OTEL_TRACES_EXPORTER: "otlp" }, { local: false });
-        endSpans(setup, 1);
-        await setup.tracing.shutdown();
+        const setup = await exportOne({ OTEL_TRACES_EXPORTER: "otlp" }, { local: false });
         assert.deepEqual(urls, ["http://localhost:4318/v1/traces"]);
         assert.deepEqual(setup.invalid, []);
         // Listed with console, in any case; OTEL_SDK_DISABLED still turns it off.
         urls.length = 0;
-        const both = setUp({ OTEL_TRACES_EXPORTER: " Console , OTLP" }, {
+        await exportOne({ OTEL_TRACES_EXPORTER: " Console , OTLP" }, {
           console: false,
         });
-        endSpans(both, 1);
-        await both.tracing.shutdown();
         assert.deepEqual(urls, ["http://localhost:4318/v1/traces"]);
         urls.length = 0;
-        const disabled = setUp({
+        await exportOne({
           OTEL_TRACES_EXPORTER: "otlp",
           OTEL_SDK_DISABLED: "true",
         });
-        endSpans(disabled, 1);
-        await disabled.tracing.shutdown();
         assert.deepEqual(urls, []);
       })
     ));
@@ -114,20 +116,16 @@ describe("OTEL_TRACES_EXPORTER", () => {
   it("otlp with an endpoint variable exports there; an unusable one means the default", () =>
     isolated(() =>
       withFetch(async (urls) => {
-        const traces = setUp({
+        await exportOne({
           OTEL_TRACES_EXPORTER: "otlp",
           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "https://collector.example/custom",
         });
-        endSpans(traces, 1);
-        await traces.tracing.shutdown();
         assert.deepEqual(urls, ["https://collector.example/custom"]);
         urls.length = 0;
-        const unusable = setUp({
+        const unusable = await exportOne({
           OTEL_TRACES_EXPORTER: "otlp",
           OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318",
         });
-        endSpans(unusable, 1);
-        await unusable.tracing.shutdown();
         assert.deepEqual(urls, ["http://localhost:4318/v1/traces"]);
         assert.equal(unusable.invalid.length, 1, "the endpoint, reported once");
         assert.match(unusable.invalid[0].message, /OTEL_EXPORTER_OTLP_ENDPOINT/);
@@ -147,14 +145,10 @@ describe("OTEL_TRACES_EXPORTER", () => {
         assert.match(zipkin.invalid[0].message, /OTEL_TRACES_EXPORTER/);
         assert.doesNotMatch(zipkin.invalid[0].message, /zipkin/, "never the value");
         // Unknown entries beside known ones: as if only the known ones were listed.
-        const withNone = setUp({ ...endpoint, OTEL_TRACES_EXPORTER: "zipkin,none" });
-        endSpans(withNone, 1);
-        await withNone.tracing.shutdown();
+        const withNone = await exportOne({ ...endpoint, OTEL_TRACES_EXPORTER: "zipkin,none" });
         assert.deepEqual(batchSizes(receiver), [2], "none: nothing more sent");
         assert.equal(withNone.invalid.length, 1);
-        const mixed = setUp({ ...endpoint, OTEL_TRACES_EXPORTER: "zipkin,none,otlp" });
-        endSpans(mixed, 1);
-        await mixed.tracing.shutdown();
+        const mixed = await exportOne({ ...endpoint, OTEL_TRACES_EXPORTER: "zipkin,none,otlp" });
         assert.deepEqual(batchSizes(receiver), [2], "none still wins over otlp");
         assert.equal(mixed.invalid.length, 1, "both problems in one report");
       })
@@ -163,16 +157,12 @@ describe("OTEL_TRACES_EXPORTER", () => {
   it("unknown entries beside otlp: otlp is on without an endpoint variable", () =>
     isolated(() =>
       withFetch(async (urls) => {
-        const setup = setUp({ OTEL_TRACES_EXPORTER: "jaeger, otlp, logging" });
-        endSpans(setup, 1);
-        await setup.tracing.shutdown();
+        const setup = await exportOne({ OTEL_TRACES_EXPORTER: "jaeger, otlp, logging" });
         assert.deepEqual(urls, ["http://localhost:4318/v1/traces"]);
         assert.equal(setup.invalid.length, 1);
         // Explicit options still win.
         urls.length = 0;
-        const off = setUp({ OTEL_TRACES_EXPORTER: "zipkin,otlp" }, { otlp: false });
-        endSpans(off, 1);
-        await off.tracing.shutdown();
+        await exportOne({ OTEL_TRACES_EXPORTER: "zipkin,otlp" }, { otlp: false });
         assert.deepEqual(urls, []);
       })
     ));
