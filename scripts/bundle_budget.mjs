@@ -291,8 +291,12 @@ const BUDGET_GZIP_BYTES = 8 * 1024;
  *   `queue_full` drops told only with the next outage's first drop (an hour later in its trial);
  *   a drain's end now reports them too, a minute after the outage's first report (+5 B core,
  *   11569 B; 11592 B via `mod.ts`, whose minified names esbuild assigns differently).
+ * - 11592 → 11595 (2026-12-06, twentieth session), a refactor, not a feature: the span size
+ *   estimate, which four modules use, moved out of `batch.ts` into `span_bytes.ts` (one concept per
+ *   file). The minified core is the same 29,920 B; the changed module order gzips 2 B smaller for
+ *   the core program and 3 B larger through `mod.ts`: 11567 B core, 11595 B via `mod.ts`.
  */
-const CEILING_GZIP_BYTES = 11592;
+const CEILING_GZIP_BYTES = 11595;
 
 const src = (path) => JSON.stringify(join(ROOT, path));
 

@@ -6,7 +6,8 @@
 // timing.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { BatchSpanProcessor, estimateSpanBytes } from "../src/processor/batch.ts";
+import { BatchSpanProcessor } from "../src/processor/batch.ts";
+import { estimateSpanBytes } from "../src/processor/span_bytes.ts";
 import type { FlushReport, SpanExporter, SpanRecord } from "../mod.ts";
 import { captureDiagnostics } from "./_support/collect.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";

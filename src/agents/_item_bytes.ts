@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { estimateSpanBytes } from "../processor/batch.ts";
+import { estimateSpanBytes } from "../processor/span_bytes.ts";
 import { isInstance } from "../safe_read.ts";
 import { Span } from "../span.ts";
 import { field } from "./_input.ts";

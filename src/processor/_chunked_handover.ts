@@ -7,7 +7,7 @@
  */
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
-import { estimateSpanBytes } from "./batch.ts";
+import { estimateSpanBytes } from "./span_bytes.ts";
 import { emptyReport, mergeReport } from "./report.ts";
 
 /** How long a handover without a deadline may take: one default export timeout. */

@@ -7,7 +7,7 @@
  * @module
  */
 import type { SpanRecord } from "../types.ts";
-import { estimateSpanBytes } from "./batch.ts";
+import { estimateSpanBytes } from "./span_bytes.ts";
 import { OldestFirst } from "./oldest_first.ts";
 import type { Decision } from "./recent_decisions.ts";
 

@@ -12,7 +12,8 @@ import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
-import type { Attributes, FlushReport, SpanRecord } from "../types.ts";
+import type { FlushReport, SpanRecord } from "../types.ts";
+import { estimateSpanBytes } from "./span_bytes.ts";
 import { setBackgroundTimer } from "./_timer.ts";
 import type { TimerHandle } from "./_timer.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
@@ -58,40 +59,6 @@ export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__
     scheduledDelayMillis: 5000,
     exportTriggerSize: 5734, // 70 % of the queue
   });
-
-/** Estimated bytes of an attribute map: keys and strings (in arrays too), 16 per value or item. */
-function attributeBytes(attributes: Readonly<Attributes>): number {
-  let bytes = 0;
-  for (const key in attributes) {
-    const value = attributes[key];
-    bytes += key.length + 16;
-    if (typeof value === "string") bytes += value.length;
-    else if (Array.isArray(value)) {
-      for (const item of value) bytes += typeof item === "string" ? item.length : 16;
-    }
-  }
-  return bytes;
-}
-
-/**
- * Estimates the bytes a span occupies, cheaply: a fixed overhead per span, event and link, plus
- * its strings: the names of the span and its events, the status message, the `tracestate`s of
- * the span and its links, and the attributes of the span, its events and its links.
- *
- * @param span The span.
- * @returns Estimated bytes.
- */
-export function estimateSpanBytes(span: SpanRecord): number {
-  let bytes = 200 + span.name.length + (span.status.message?.length ?? 0) +
-    (span.traceState?.length ?? 0) + attributeBytes(span.attributes);
-  for (const event of span.events) {
-    bytes += 120 + event.name.length + attributeBytes(event.attributes);
-  }
-  for (const link of span.links) {
-    bytes += 60 + (link.traceState?.length ?? 0) + attributeBytes(link.attributes);
-  }
-  return bytes;
-}
 
 /**
  * Queues finished spans and exports them in batches.

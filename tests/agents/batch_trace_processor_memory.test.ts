@@ -11,7 +11,7 @@ import {
   trace,
 } from "../../src/agents/mod.ts";
 import type { SpanView, TraceView, TracingExporter } from "../../src/agents/mod.ts";
-import { estimateSpanBytes } from "../../src/processor/batch.ts";
+import { estimateSpanBytes } from "../../src/processor/span_bytes.ts";
 import { withDiagnostics } from "../_support/otlp_helpers.ts";
 import { agentSetup } from "./_helpers.ts";
 
