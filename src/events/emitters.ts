@@ -13,7 +13,7 @@ import { usageTokens } from "../agents/genai_attributes.ts";
 import { safeString } from "../safe_string.ts";
 import { currentSpanId, currentTraceSession } from "./context.ts";
 import { sortedNames } from "./event.ts";
-import { sessionOfSpan } from "./session.ts";
+import { sessionOfSpan } from "./_span_owners.ts";
 import type { TraceSession } from "./session.ts";
 
 function parentOf(): string | null {

@@ -45,6 +45,7 @@ import { fitAttributes } from "./_fit_json.ts";
 import { maskError, withMaskedError } from "./_mask_error.ts";
 import { maskedException } from "./_masked_exception.ts";
 import { serializeFields } from "./_serialize_fields.ts";
+import { claimSpan, releaseSpan } from "./_span_owners.ts";
 import { SinkFailures } from "./_sink_failures.ts";
 import type { EventType, TraceEvent } from "./event.ts";
 import type { EventSink } from "./sinks.ts";
@@ -86,24 +87,6 @@ export interface SpanShape {
  * JSON text; only an event with more top-level keys than fit, each with a marker, leaves keys out).
  */
 const EVENT_ATTRIBUTES_BYTES = DEFAULT_MAX_BYTES;
-
-/** The most span ids {@linkcode sessionOfSpan} remembers; past it the oldest are forgotten. */
-const MAX_OWNERS = 10_000;
-/** The session that opened each tracked span id (until the span finishes). */
-const owners = new Map<string, TraceSession>();
-
-/**
- * The session that opened a span and has not finished it yet, whether or not it is current (so
- * a model or tool call finished outside its run's context is still written to its run). A
- * session that has closed since is returned too, so that what is sent to it is reported.
- *
- * @param spanId A span id from `startSpan` (anything else has no session).
- * @returns The session, or undefined when the id is unknown (or was forgotten).
- * @internal
- */
-export function sessionOfSpan(spanId: unknown): TraceSession | undefined {
-  return typeof spanId === "string" ? owners.get(spanId) : undefined;
-}
 
 interface OpenSpan {
   readonly start: number;
@@ -224,8 +207,7 @@ export class TraceSession {
       return;
     }
     this.#open.set(spanId, { start: performance.now(), parent, span });
-    if (owners.size >= MAX_OWNERS) owners.delete(owners.keys().next().value!);
-    owners.set(spanId, this);
+    claimSpan(spanId, this);
   }
 
   /**
@@ -277,7 +259,7 @@ export class TraceSession {
   ): void {
     const open = this.#open.get(spanId);
     this.#open.delete(spanId);
-    if (owners.get(spanId) === this) owners.delete(spanId);
+    releaseSpan(spanId, this);
     const attrs = this.redact(attributes);
     const duration = open === undefined
       ? null
