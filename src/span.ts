@@ -62,6 +62,8 @@ export class Span implements SpanRecord {
   declare readonly spanId: string;
   /** The parent's span id, or undefined for a root span. */
   declare readonly parentSpanId: string | undefined;
+  /** True when the parent span context came from another process. */
+  declare readonly parentIsRemote: boolean;
   /** W3C trace flags. */
   declare readonly traceFlags: number;
   /** W3C `tracestate`. */
@@ -150,6 +152,7 @@ export class Span implements SpanRecord {
     this.traceId = traceId ?? newTraceId();
     this.spanId = spanId;
     this.parentSpanId = parent?.spanId;
+    this.parentIsRemote = !!parent?.isRemote;
     // Sampled and random (W3C Level 2) are the defined bits; the others must be sent as zero. A
     // trace id made here is random (all of it), so the span says so; a given one may not be.
     this.traceFlags = traceId ? (parent?.traceFlags ?? 1) & 3 : 3;
@@ -315,7 +318,7 @@ export class Span implements SpanRecord {
       return this;
     }
     try {
-      const { traceId, spanId, traceState } = link.context;
+      const { traceId, spanId, traceState, traceFlags, isRemote } = link.context;
       if (isValidTraceId(traceId) && isValidSpanId(spanId)) {
         const attrs: Attributes = {};
         const dropped = mergeAttributes(
@@ -328,6 +331,8 @@ export class Span implements SpanRecord {
           traceId,
           spanId,
           traceState: typeof traceState === "string" ? traceState : undefined,
+          traceFlags: typeof traceFlags === "number" ? traceFlags & 0xff : 0,
+          isRemote: !!isRemote,
           attributes: attrs,
           droppedAttributesCount: dropped,
         });

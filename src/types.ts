@@ -55,6 +55,10 @@ export interface SpanLink {
   readonly spanId: string;
   /** The linked span's W3C `tracestate`, if any. */
   readonly traceState?: string;
+  /** The linked span's W3C trace flags (0 when unknown). */
+  readonly traceFlags?: number;
+  /** True when the linked span context came from another process. */
+  readonly isRemote?: boolean;
   /** The link's attributes. */
   readonly attributes: Attributes;
   /** How many attributes were dropped by the attribute limits. */
@@ -101,6 +105,11 @@ export interface SpanRecord {
   readonly spanId: string;
   /** The parent's span id, or undefined for a root span. */
   readonly parentSpanId: string | undefined;
+  /**
+   * True when the parent span context came from another process (a `traceparent` header): the
+   * span is its service's entry into the trace. Written to OTLP's `flags` bits 8 and 9.
+   */
+  readonly parentIsRemote?: boolean;
   /** W3C trace flags of this span. */
   readonly traceFlags: number;
   /** The W3C `tracestate` of this span, if any. */

@@ -224,6 +224,7 @@ function writeLink(w: JsonWriter, link: SpanLink): void {
   str(w, TRACE_STATE, link.traceState);
   attributes(w, link.attributes);
   num(w, DROPPED_ATTRIBUTES, link.droppedAttributesCount);
+  num(w, FLAGS, spanFlags(link.traceFlags ?? 0, link.isRemote));
 }
 
 function writeSpan(w: JsonWriter, span: SpanRecord): void {
@@ -232,7 +233,7 @@ function writeSpan(w: JsonWriter, span: SpanRecord): void {
   id(w, SPAN_ID, span.spanId);
   str(w, TRACE_STATE, span.traceState);
   str(w, PARENT_SPAN_ID, span.parentSpanId);
-  num(w, FLAGS, spanFlags(span.traceFlags));
+  num(w, FLAGS, spanFlags(span.traceFlags, span.parentIsRemote));
   str(w, NAME, span.name);
   num(w, KIND, spanKindCode(span.kind));
   time(w, START_TIME, span.startTime);

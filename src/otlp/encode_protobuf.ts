@@ -139,6 +139,8 @@ function writeSpan(w: ProtobufWriter, span: SpanRecord): void {
     str(w, 0x1a, link.traceState);
     attributes(w, 0x22, link.attributes);
     num(w, 0x28, link.droppedAttributesCount);
+    w.uint32(0x35); // Link.flags: field 6, fixed32
+    w.fixed32(spanFlags(link.traceFlags ?? 0, link.isRemote));
     w.join(start);
   }
   num(w, 0x70, span.droppedLinksCount);
@@ -150,11 +152,8 @@ function writeSpan(w: ProtobufWriter, span: SpanRecord): void {
     num(w, 0x18, code);
     w.join(start);
   }
-  const flags = spanFlags(span.traceFlags);
-  if (flags !== 0) {
-    w.uint32((16 << 3) | 5); // Span.flags: field 16, fixed32
-    w.fixed32(flags);
-  }
+  w.uint32((16 << 3) | 5); // Span.flags: field 16, fixed32
+  w.fixed32(spanFlags(span.traceFlags, span.parentIsRemote));
 }
 
 /**

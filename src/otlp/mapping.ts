@@ -35,14 +35,17 @@ export function statusCodeOf(code: StatusCode): number {
 }
 
 /**
- * The OTLP `Span.flags` value: the W3C trace flags in the low 8 bits. tracelet does not know
- * whether a parent was remote, so the `CONTEXT_HAS_IS_REMOTE` bit is never set.
+ * The OTLP `Span.flags` (and `Link.flags`) value: the W3C trace flags in the low 8 bits, bit 8
+ * (`CONTEXT_HAS_IS_REMOTE`) always set, and bit 9 (`CONTEXT_IS_REMOTE`) when the parent (for a
+ * link: the linked context) came from another process, as the OTLP proto defines them since 1.1.
+ * Backends use the pair to find a service's entry spans without assembling the trace.
  *
  * @param traceFlags W3C trace flags.
- * @returns The flags value (0 means "omit").
+ * @param isRemote Whether the parent (or linked) span context is remote.
+ * @returns The flags value.
  */
-export function spanFlags(traceFlags: number): number {
-  return traceFlags & 0xff;
+export function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
+  return (traceFlags & 0xff) | (isRemote ? 0x300 : 0x100);
 }
 
 /** The OTLP `AnyValue` variant a JavaScript attribute value is written as. */

@@ -95,6 +95,7 @@ export function redactSpan(span: SpanRecord, policy: RedactionPolicy): SpanRecor
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
+    parentIsRemote: span.parentIsRemote,
     traceFlags: span.traceFlags,
     traceState: span.traceState,
     name: span.name,

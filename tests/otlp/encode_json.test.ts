@@ -39,7 +39,7 @@ function oracleSpan(span: SpanRecord): Doc {
   const out: Doc = { traceId: span.traceId, spanId: span.spanId };
   if (span.traceState) out.traceState = span.traceState;
   if (span.parentSpanId) out.parentSpanId = span.parentSpanId;
-  if (span.traceFlags & 0xff) out.flags = span.traceFlags & 0xff;
+  out.flags = (span.traceFlags & 0xff) | (span.parentIsRemote ? 0x300 : 0x100);
   if (span.name) out.name = span.name;
   if (kind) out.kind = kind;
   out.startTimeUnixNano = oracleTime(span.startTime);
@@ -62,6 +62,7 @@ function oracleSpan(span: SpanRecord): Doc {
       if (link.traceState) l.traceState = link.traceState;
       oracleAttributes(l, link.attributes);
       if (link.droppedAttributesCount > 0) l.droppedAttributesCount = link.droppedAttributesCount;
+      l.flags = ((link.traceFlags ?? 0) & 0xff) | (link.isRemote ? 0x300 : 0x100);
       return l;
     });
   }
@@ -196,6 +197,7 @@ describe("OTLP JSON encoder", () => {
     const span = onlySpan(encodeTracesJson([makeSpanRecord({ name: "", traceFlags: 0 })]));
     assert.deepEqual(Object.keys(span).sort(), [
       "endTimeUnixNano",
+      "flags", // CONTEXT_HAS_IS_REMOTE is always known
       "kind",
       "spanId",
       "startTimeUnixNano",
@@ -214,6 +216,7 @@ describe("OTLP JSON encoder", () => {
     assert.deepEqual(event.links, [{
       traceId: "0af7651916cd43dd8448eb211c80319c",
       spanId: "00f067aa0ba902b7",
+      flags: 0x100,
     }]);
   });
 
@@ -238,7 +241,7 @@ describe("OTLP JSON encoder", () => {
         droppedAttributesCount: 5,
       }],
     })]));
-    assert.equal(span.flags, 1);
+    assert.equal(span.flags, 0x101); // sampled, parent not remote
     assert.equal(span.traceState, "congo=t61rcWkgMzE");
     assert.equal(span.droppedAttributesCount, 1);
     assert.equal(span.droppedEventsCount, 2);
@@ -255,6 +258,7 @@ describe("OTLP JSON encoder", () => {
       traceState: "a=b",
       attributes: [{ key: "k", value: { boolValue: true } }],
       droppedAttributesCount: 5,
+      flags: 0x100,
     });
   });
 

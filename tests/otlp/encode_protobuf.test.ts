@@ -130,7 +130,7 @@ describe("OTLP protobuf encoder", { skip }, () => {
     assert.equal(span.spanId, record.spanId);
     assert.equal(span.parentSpanId, "b7ad6b7169203331");
     assert.equal(span.traceState, "vendor=x");
-    assert.equal(span.flags, 1);
+    assert.equal(span.flags, 0x101); // sampled; CONTEXT_HAS_IS_REMOTE set, parent not remote
     assert.equal(span.kind, 2);
     assert.equal(span.startTimeUnixNano, BigInt(record.startTime).toString());
     assert.equal(span.endTimeUnixNano, BigInt(record.endTime).toString());
@@ -152,10 +152,11 @@ describe("OTLP protobuf encoder", { skip }, () => {
   it("omits fields holding their default value", () => {
     const span = onlySpan(encodeTracesProtobuf([makeSpanRecord({ name: "", traceFlags: 0 })]));
     for (
-      const key of ["parentSpanId", "traceState", "name", "flags", "attributes", "events", "links"]
+      const key of ["parentSpanId", "traceState", "name", "attributes", "events", "links"]
     ) {
       assert.equal(key in span, false, `${key} should be omitted`);
     }
+    assert.equal(span.flags, 0x100, "CONTEXT_HAS_IS_REMOTE is always known");
     for (
       const key of ["status", "droppedAttributesCount", "droppedEventsCount", "droppedLinksCount"]
     ) {
@@ -206,6 +207,7 @@ describe("OTLP protobuf encoder", { skip }, () => {
         { key: "n", value: { intValue: "2" } },
       ],
       droppedAttributesCount: 1,
+      flags: 0x100,
     }]);
   });
 
