@@ -94,7 +94,10 @@ export function fetchTarget({ input, init }: FetchArgs): FetchTarget {
  * The arguments to call `fetch` with so the request carries the span's `traceparent` (and its
  * `tracestate`, when it has one): `init` copied with a copy of the headers, which are the init's
  * own or else the input `Request`'s. Undefined (call with the caller's own arguments) when the
- * caller set `traceparent` itself, or when `init` is not an object (fetch then throws as it does).
+ * caller set a `traceparent` of another trace, or when `init` is not an object (fetch then throws
+ * as it does). A `traceparent` of the span's own trace is replaced: it names an ancestor, passed on
+ * from the incoming request (a gateway forwarding `request.headers`), and the downstream service
+ * would otherwise skip this service's spans.
  *
  * @param args The call's arguments.
  * @param target What {@linkcode fetchTarget} read from them.
@@ -113,7 +116,8 @@ export function withTraceHeaders(
   }
   const given = (init as RequestInit | null | undefined)?.headers;
   const headers = new Headers(given !== undefined ? given : target.request?.headers);
-  if (headers.has("traceparent")) return undefined;
+  const forwarded = headers.get("traceparent");
+  if (forwarded !== null && forwarded.trim().slice(3, 35) !== context.traceId) return undefined;
   const carrier = injectTraceContext(context);
   if (carrier === undefined) return undefined;
   headers.set("traceparent", carrier.traceparent!);

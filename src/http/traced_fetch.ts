@@ -76,8 +76,9 @@ export interface TracedFetchOptions {
   readonly parent?: Span | SpanContext | Context | null | undefined;
   /**
    * Add `traceparent` (and `tracestate`) to requests: true (default), false, or a function of
-   * the URL, e.g. only to your own services. A request whose headers already hold
-   * `traceparent` keeps it. A function that throws means false (and is reported).
+   * the URL, e.g. only to your own services. A request whose headers already hold a
+   * `traceparent` of another trace keeps it; one of the span's own trace (an ancestor's, forwarded
+   * from the incoming request) is replaced. A function that throws means false (and is reported).
    */
   readonly propagate?: boolean | ((url: URL) => boolean) | undefined;
   /**
@@ -314,7 +315,8 @@ function failed(call: Call, error: unknown): void {
  * to the error's name (`TypeError`, `AbortError`, `TimeoutError`).
  *
  * The request carries `traceparent` (and `tracestate`) of the span, added to a copy of its
- * headers, unless it already has a `traceparent` or `propagate` says no; an unsampled span
+ * headers, unless it already has a `traceparent` of another trace or `propagate` says no (one
+ * of the span's own trace, forwarded from the incoming request, is replaced); an unsampled span
  * sends its flags with the sampled bit cleared (`00`, or `02` when tracelet made the trace id)
  * and records nothing. The span ends when the response body has been read to its end, cancelled
  * or failed, or when the response is garbage-collected unread (its body is then cancelled, with

@@ -1,5 +1,6 @@
 // tracedFetch() against a real loopback HTTP server: the CLIENT span's attributes, traceparent
-// propagation (kept when the caller set one, predicate, sampled-out parent), the span ending with
+// propagation (kept when the caller set one of another trace, replaced when it is of the span's own
+// trace, predicate, sampled-out parent), the span ending with
 // the body (streamed, cancelled, failed, never read but aborted), errors rethrown as they are, and
 // responses that read exactly as fetch's own. Deno, Node and Bun (workerd has no node:http server:
 // tests/http/traced_fetch_workerd.test.ts runs a Worker in workerd against this server instead).
@@ -8,6 +9,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tracedFetch } from "../../src/http/traced_fetch.ts";
+import { extractTraceContext } from "../../src/task/trace_context.ts";
 import type { SpanRecord } from "../../mod.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { TRACEPARENT, until, withTracing } from "./_helpers.ts";
@@ -94,6 +96,40 @@ describe("tracedFetch(): spans and propagation", { skip }, () => {
         assert.deepEqual([...plain.keys()], ["x-caller"], "the caller's Headers are untouched");
         assert.equal(init.headers, plain);
         assert.equal(collected.ended.length, 2, "a span is made either way");
+      })
+    ));
+
+  it("replaces a traceparent of its own trace: a gateway forwarding the incoming headers", () =>
+    withUpstream((upstream) =>
+      withTracing(async ({ tracer, collected }) => {
+        const fetch = tracedFetch({ tracer });
+        // The request the gateway received: a caller's traceparent and tracestate.
+        const incoming = new Headers({
+          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          tracestate: "caller=1",
+          "x-forwarded-for": "10.0.0.1",
+        });
+        const caller = extractTraceContext({
+          traceparent: incoming.get("traceparent")!,
+          tracestate: incoming.get("tracestate")!,
+        }).context!;
+        await tracer.withSpan("gateway", { kind: "SERVER", parent: caller }, async () => {
+          await (await fetch(upstream.url("/echo"), { headers: incoming })).text();
+        });
+        const client = only(collected.ended, "GET");
+        const sent = upstream.requests[0].headers;
+        assert.equal(
+          sent.traceparent,
+          `00-0af7651916cd43dd8448eb211c80319c-${client.spanId}-01`,
+          "the downstream service's parent is the gateway's CLIENT span, not the caller's",
+        );
+        assert.equal(sent.tracestate, "caller=1");
+        assert.equal(sent["x-forwarded-for"], "10.0.0.1", "the other headers are forwarded");
+        assert.equal(
+          incoming.get("traceparent"),
+          "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          "the caller's Headers are untouched",
+        );
       })
     ));
 
