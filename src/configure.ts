@@ -28,7 +28,10 @@ import { toDeadline } from "./deadline.ts";
 import { peekConfig, setConfig, setConfigFallback } from "./config_state.ts";
 import { checkConfigureOptions, reportUnknownOptions } from "./configure_checks.ts";
 import type { LocalFiles, TraceletConfig } from "./config_state.ts";
-import { AsyncLocalStorageContextManager } from "./context/als_manager.ts";
+import {
+  asyncLocalStorageClassOf,
+  AsyncLocalStorageContextManager,
+} from "./context/als_manager.ts";
 import { getContextManager, setContextManager } from "./context/manager.ts";
 import type { ContextManager } from "./context/manager.ts";
 import { SyncContextManager } from "./context/sync_manager.ts";
@@ -215,12 +218,14 @@ function defaultStorage(parts: RuntimeParts, root: string | undefined): TraceSto
 /**
  * The context manager to install: the current one when it is of the same kind as the preset's
  * (the same AsyncLocalStorage class, or both synchronous stacks), so a `configure()` inside an
- * active span keeps that span the parent of what follows; the preset's otherwise.
+ * active span keeps that span the parent of what follows; the preset's otherwise. An
+ * AsyncLocalStorage manager installed by another copy of tracelet counts too: replacing it would
+ * drop the active span of every request waiting at an `await`.
  */
 function reuseManager(current: ContextManager, next: ContextManager): ContextManager {
-  if (current instanceof AsyncLocalStorageContextManager) {
-    return next instanceof AsyncLocalStorageContextManager &&
-        current.storageClass === next.storageClass
+  const storageClass = asyncLocalStorageClassOf(current);
+  if (storageClass !== undefined) {
+    return next instanceof AsyncLocalStorageContextManager && storageClass === next.storageClass
       ? current
       : next;
   }

@@ -19,6 +19,12 @@ export interface AsyncLocalStorageLike<T> {
 export type AsyncLocalStorageClass = new <T>() => AsyncLocalStorageLike<T>;
 
 /**
+ * The brand every copy of tracelet puts on its AsyncLocalStorage managers (`Symbol.for`, so a copy
+ * recognizes another copy's manager, which `instanceof` does not).
+ */
+const BRAND = Symbol.for("tracelet.context.asyncLocalStorageManager.v1");
+
+/**
  * A {@linkcode ContextManager} that keeps the active context across `await`, timers and other
  * async boundaries.
  *
@@ -46,6 +52,7 @@ export class AsyncLocalStorageContextManager implements ContextManager {
   constructor(storageClass: AsyncLocalStorageClass) {
     this.storageClass = storageClass;
     this.#storage = new storageClass<Context>();
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /**
@@ -66,5 +73,25 @@ export class AsyncLocalStorageContextManager implements ContextManager {
    */
   with<R>(context: Context, fn: () => R): R {
     return this.#storage.run(context, fn);
+  }
+}
+
+/**
+ * The `AsyncLocalStorage` class of a manager made by {@linkcode AsyncLocalStorageContextManager}
+ * of this or any other copy of tracelet in the process (a user's own manager is not one). Never
+ * throws.
+ *
+ * @param manager A context manager.
+ * @returns Its `storageClass`, or undefined when it is no such manager.
+ * @internal
+ */
+export function asyncLocalStorageClassOf(manager: unknown): AsyncLocalStorageClass | undefined {
+  if (manager instanceof AsyncLocalStorageContextManager) return manager.storageClass;
+  try {
+    const other = manager as { [BRAND]?: unknown; storageClass?: unknown } | null | undefined;
+    if (other?.[BRAND] !== true || typeof other.storageClass !== "function") return undefined;
+    return other.storageClass as AsyncLocalStorageClass;
+  } catch {
+    return undefined;
   }
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import { Context } from "../context/context.ts";
-import { getContextManager } from "../context/manager.ts";
+import { runInContext } from "../context/run_in_context.ts";
 import { extractTraceContext } from "../task/trace_context.ts";
 import type { StartSpanOptions, Tracer } from "../tracer.ts";
 import type { Attributes } from "../types.ts";
@@ -99,7 +99,9 @@ export function serverSpanStart(request: Request, options: ServerSpanOptions): S
 
 /**
  * Runs `fn` with the span active (in a context of its own, not the caller's), awaiting its
- * result; a throw or rejection is recorded, ends the span and is rethrown unchanged.
+ * result; a throw or rejection is recorded, ends the span and is rethrown unchanged. A thenable it
+ * returns is adopted inside the span's context (`runInContext`), so the work a lazy thenable's
+ * `then` starts (a query builder's query) is the span's child.
  *
  * @param traced The running span.
  * @param fn The handler call.
@@ -107,7 +109,7 @@ export function serverSpanStart(request: Request, options: ServerSpanOptions): S
  */
 export async function runTraced(traced: Traced, fn: () => unknown): Promise<unknown> {
   try {
-    return await getContextManager().with(traced.tracer.contextWith(traced.span, Context.ROOT), fn);
+    return await runInContext(traced.tracer.contextWith(traced.span, Context.ROOT), fn);
   } catch (error) {
     recordFailure(traced.span, error, false);
     traced.end();

@@ -10,6 +10,7 @@
 import { ATTR_SESSION_ID } from "../attribute_keys.ts";
 import { contextWithAttributes } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
+import { runInContext } from "../context/run_in_context.ts";
 import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
@@ -296,7 +297,8 @@ export function span<R>(
  *
  * @param sessionId The session id (a non-empty string).
  * @param fn The scope.
- * @returns What `fn` returned.
+ * @returns What `fn` returned; a thenable as a native promise following it, adopted inside the
+ *   scope (the work a lazy thenable's `then` starts gets the id too).
  * @example
  * ```ts
  * import { bindSessionId, logInput, logOutput, taskSpan } from "@tracelet/tracelet";
@@ -313,7 +315,8 @@ export function bindSessionId<R>(sessionId: string, fn: () => R): R {
     report("warn", "invalid_session_id", "Cannot bind session id: it must be a non-empty string");
     return fn();
   }
-  return manager.with(
+  // A lazy thenable `fn` returns is adopted inside the scope: the work its `then` starts gets the id.
+  return runInContext(
     contextWithAttributes(manager.active(), { [ATTR_SESSION_ID]: sessionId }),
     fn,
   );

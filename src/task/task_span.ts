@@ -8,7 +8,7 @@
 import { nowNs } from "../clock.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
-import { getContextManager } from "../context/manager.ts";
+import { runInContext } from "../context/run_in_context.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { trackWrites, WRITE_WAIT_MS } from "../pending_writes.ts";
 import type { Span } from "../span.ts";
@@ -379,10 +379,11 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * Runs `fn` with this task current (for `log*` helpers and child tasks) without ending it.
    *
    * @param fn The function.
-   * @returns What `fn` returned.
+   * @returns What `fn` returned; a thenable as a native promise following it, adopted with this
+   *   task current (the work a lazy thenable's `then` starts is inside the task).
    */
   inContext<R>(fn: (task: this) => R): R {
-    return getContextManager().with(contextForTask(this), () => fn(this));
+    return runInContext(contextForTask(this), () => fn(this));
   }
 
   /**
