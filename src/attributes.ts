@@ -5,10 +5,12 @@
  *
  * Attribute JSON vs. task data: attribute values use a small, compact encoding built on
  * `JSON.stringify` (so the span hot path and small bundles do not carry the full serializer):
- * BigInt → decimal string, `NaN`/`±Infinity` → `"NaN"`/`"Infinity"`/`"-Infinity"`, Map → object,
- * Set → array, Error → `{name, message, cause}`, functions → `"<function name>"`, symbols →
- * `"Symbol(desc)"`, a cycle → `"<circular reference>"`, `toJSON()` honoured (Dates become ISO
- * strings), anything unreadable → `"<error: message>"`. Task inputs, outputs and objects go
+ * BigInt → decimal string, `NaN`/`±Infinity` → `"NaN"`/`"Infinity"`/`"-Infinity"`, Map → object
+ * when all its keys are strings, else `[key, value]` pairs (as task inputs: `1` and `"1"` would
+ * collide as object keys, and object keys would all be `"[object Object]"`), Set → array, Error →
+ * `{name, message, cause}`, functions → `"<function name>"`, symbols → `"Symbol(desc)"`, a cycle
+ * → `"<circular reference>"`, `toJSON()` honoured (Dates become ISO strings), anything unreadable
+ * → `"<error: message>"`. Task inputs, outputs and objects go
  * through the full serializer of `src/serialize/` instead (schemas, base64 bytes, error causes
  * and stacks, depth and size limits).
  *
@@ -91,15 +93,14 @@ function jsonEncode(value: unknown): string {
         case "object": {
           if (v === null) return v;
           if (path.includes(v)) return "<circular reference>";
-          const out = v instanceof Map
-            ? Object.fromEntries(v)
+          let out = v instanceof Map
+            ? [...v].every(([k]) => typeof k === "string") ? Object.fromEntries(v) : [...v]
             : v instanceof Set
             ? [...v]
             : v instanceof Error
             ? { name: v.name, message: v.message, cause: v.cause }
-            : Array.isArray(v) && v.length > room
-            ? v.slice(0, room)
             : v;
+          if (Array.isArray(out) && out.length > room) out = out.slice(0, room);
           path.push(out, v);
           return out;
         }

@@ -31,7 +31,7 @@ describe("attribute values of non-primitive types", () => {
     };
     assert.equal(
       toAttributeValue(value),
-      '{"big":"1180591620717411303424","n":["NaN","-Infinity"],"map":{"2":["s"],"k":1},' +
+      '{"big":"1180591620717411303424","n":["NaN","-Infinity"],"map":[["k",1],[2,["s"]]],' +
         '"when":"1970-01-01T00:00:00.000Z","fn":"<function named>","anon":["<function anonymous>"],' +
         '"sym":"Symbol(tag)","nil":null}',
     );

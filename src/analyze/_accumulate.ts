@@ -31,6 +31,7 @@ import { TopTexts } from "./_top_texts.ts";
 import { DistinctCount } from "./_distinct_count.ts";
 import { RunStatuses } from "./_run_statuses.ts";
 import { estimateNotes } from "./_estimate_notes.ts";
+import { spanTimeMicros } from "./_span_time.ts";
 
 const MODEL_OPERATIONS = new Set(["chat", "text_completion", "generate_content"]);
 
@@ -54,10 +55,16 @@ function namedSummaries(values: Map<string, DurationSample>, n: number, tieByNam
     .slice(0, n);
 }
 
+/**
+ * A span's duration in whole milliseconds (truncated, as the event durations are), measured
+ * between its times at their full microsecond precision.
+ */
 function spanDurationMs(span: Obj): number | undefined {
-  const start = Date.parse(String(span.start_time));
-  const end = Date.parse(String(span.end_time));
-  return Number.isFinite(start) && Number.isFinite(end) ? Math.max(0, end - start) : undefined;
+  const start = spanTimeMicros(span.start_time);
+  const end = spanTimeMicros(span.end_time);
+  return Number.isFinite(start) && Number.isFinite(end)
+    ? Math.trunc(Math.max(0, end - start) / 1000)
+    : undefined;
 }
 
 /** A failed span's error text, masked by `policy` (see `maskedErrorText`). */

@@ -37,6 +37,25 @@ export function pythonNumber(n: number): string {
 }
 
 /**
+ * A float as Python's `json.dumps` writes it (`float.__repr__`): shortest round-trip digits,
+ * always with a fraction or an exponent, fixed notation from 1e-4 up to below 1e16 and scientific
+ * notation with a signed exponent of at least two digits outside it (`5.0`, `-0.0`, `0.0001`,
+ * `1e-05`, `1.8446744073709552e+19`), and `NaN`, `Infinity`, `-Infinity`. For values Python holds
+ * as floats whatever their value (dreadnode's metric values): {@linkcode pythonNumber} writes an
+ * integer-valued number as an `int`.
+ *
+ * @param n A number.
+ * @returns Python's JSON text for it as a float.
+ */
+export function pythonFloatJson(n: number): string {
+  if (!Number.isFinite(n)) return n !== n ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
+  if (!Number.isInteger(n)) return pythonNumber(n);
+  if (n === 0) return Object.is(n, -0) ? "-0.0" : "0.0";
+  // Integers of 1e16 and more: `toExponential()` writes the shortest digits and `e+16` … `e+308`.
+  return Math.abs(n) < 1e16 ? `${n}.0` : n.toExponential();
+}
+
+/**
  * Python's `str()` of a scalar: strings unchanged, `True`/`False`, numbers per
  * {@linkcode pythonNumber}.
  *
@@ -149,6 +168,35 @@ export function pythonJsonDumps(value: JsonValue): string {
   return dumps(value, ", ", ": ");
 }
 
+/**
+ * `JSON.stringify(value)` (compact, non-ASCII characters as they are, `toJSON` honoured) with every
+ * number in Python's form, as {@linkcode pythonNumber} writes it: an integer with all its digits
+ * (JavaScript writes 2^60 as `1152921504606847000`, which Python's `json.loads` reads as another
+ * int, and 1e21 as `1e+21`, a float), a fraction below 1e-4 as `1e-05`. The JSON-string attributes
+ * of a task's state are written so, as the JSONL line around them writes its own numbers. Text
+ * `JSON.stringify` wrote with no number that may differ is returned as it is.
+ *
+ * @param value Any value.
+ * @returns The JSON text.
+ * @throws {TypeError} When `JSON.stringify` throws (a BigInt, a cycle) or gives no text.
+ * @internal
+ */
+export function jsonWithPythonNumbers(value: unknown): string {
+  const text: string | undefined = JSON.stringify(value);
+  if (text === undefined) throw new TypeError("The value has no JSON form");
+  if (!MAYBE_UNLIKE_PYTHON.test(text)) return text;
+  // The parsed text holds the numbers JSON.stringify wrote (each reads back as the same number),
+  // with `toJSON` applied and only own keys: the same value, in plain data.
+  return encode(JSON.parse(text), ",", ":", JSON.stringify);
+}
+
+/**
+ * Where `JSON.stringify` may have written a number unlike Python: an exponent (`1e+21`, `1e-7`),
+ * an integer of 16 digits or more (every integer past 2^53), a fraction below 1e-4 (`0.00001`).
+ * Strings can match too, which only costs the slower writer.
+ */
+const MAYBE_UNLIKE_PYTHON = /\de[+-]|(?<![\d.])\d{16}|0\.0000/;
+
 function dumps(value: JsonValue, comma: string, colon: string): string {
   try {
     return encode(value, comma, colon);
@@ -158,10 +206,15 @@ function dumps(value: JsonValue, comma: string, colon: string): string {
   }
 }
 
-function encode(value: JsonValue, comma: string, colon: string): string {
+function encode(
+  value: JsonValue,
+  comma: string,
+  colon: string,
+  quote: (text: string) => string = asciiJsonString,
+): string {
   switch (typeof value) {
     case "string":
-      return asciiJsonString(value);
+      return quote(value);
     case "number":
       if (Number.isNaN(value)) return "NaN";
       if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
@@ -174,7 +227,7 @@ function encode(value: JsonValue, comma: string, colon: string): string {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += comma;
-          out += encode(value[i] ?? null, comma, colon);
+          out += encode(value[i] ?? null, comma, colon, quote);
         }
         return out + "]";
       }
@@ -185,7 +238,7 @@ function encode(value: JsonValue, comma: string, colon: string): string {
         if (item === undefined) continue;
         if (!first) out += comma;
         first = false;
-        out += asciiJsonString(key) + colon + encode(item, comma, colon);
+        out += quote(key) + colon + encode(item, comma, colon, quote);
       }
       return out + "}";
     }

@@ -4,17 +4,18 @@
  * @internal
  * @module
  */
+import { jsonWithPythonNumbers } from "../serialize/python_json.ts";
 
 /**
- * The length of a value's JSON text.
+ * The length of a value's JSON text, as a task's state writes it (`JSON.stringify` with Python's
+ * number forms, see `jsonWithPythonNumbers`).
  *
  * @param value Any value.
- * @returns Its `JSON.stringify` length, or undefined when it has none (a BigInt, a cycle, a
- *   throwing getter).
+ * @returns Its length, or undefined when it has none (a BigInt, a cycle, a throwing getter).
  */
 export function jsonLength(value: unknown): number | undefined {
   try {
-    return JSON.stringify(value).length;
+    return jsonWithPythonNumbers(value).length;
   } catch {
     return undefined;
   }

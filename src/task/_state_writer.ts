@@ -15,8 +15,9 @@ import type { TaskSpan } from "./task_span.ts";
 
 /**
  * Writes the task's state and run id onto its span (before it ends). When the attribute count
- * limit leaves no room for the state, it goes to a `<task>.update` snapshot span instead. Never
- * throws.
+ * limit leaves no room for the state, it goes to a `<task>.update` snapshot span instead: the
+ * state attributes the task's span had no room for are not lost, so they are not counted in its
+ * `droppedAttributesCount` (which then counts only the attributes really dropped). Never throws.
  *
  * @internal
  * @param task The task.
@@ -24,10 +25,13 @@ import type { TaskSpan } from "./task_span.ts";
 export function writeTaskState(task: TaskSpan): void {
   try {
     const state = withinStateBudget(task.name, task.stateAttributes());
-    task.span.setAttributes(state);
-    task.span.setAttribute(ATTR_RUN_ID, task.runId);
-    const written = task.span.attributes;
+    const span = task.span;
+    const dropped = span.droppedAttributesCount;
+    span.setAttributes(state);
+    const written = span.attributes;
     if (Object.keys(state).some((key) => !Object.hasOwn(written, key))) {
+      // Only state attributes were dropped by the call above, and each goes to the update span.
+      (span as { droppedAttributesCount: number }).droppedAttributesCount = dropped;
       report(
         "warn",
         "task_state_overflow",
@@ -35,6 +39,7 @@ export function writeTaskState(task: TaskSpan): void {
       );
       writeStateSnapshot(task, taskEnv().tracer, state);
     }
+    span.setAttribute(ATTR_RUN_ID, task.runId);
     reportCutState(task.name, state, written);
   } catch (error) {
     report("error", "task_internal", `Cannot write the state of task ${task.name}`, error);

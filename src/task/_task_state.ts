@@ -19,6 +19,7 @@ import type { MetricAggMode, MetricSeries } from "./metrics.ts";
 import type { TaskMetrics } from "./_task_metrics.ts";
 import type { ObjectRef, ObjectStore } from "./objects.ts";
 import { setOwn } from "../own_property.ts";
+import { jsonWithPythonNumbers, pythonFloatJson } from "../serialize/python_json.ts";
 
 /** Options of `logMetric`. */
 export interface LogMetricOptions {
@@ -177,29 +178,28 @@ export interface TaskState {
 /**
  * Encodes a task's state as dreadnode wire attributes, each on its own: one that cannot be
  * encoded (`JSON.stringify` throws) is left out and reported (`task_state_unencodable`), the
- * others are written all the same.
+ * others are written all the same. Numbers are written in Python's forms, as the JSONL line writes
+ * its own: integers with all their digits (a step of 2^60 is `1152921504606846976`, not
+ * JavaScript's `1152921504606847000`, which Python reads as another int), and metric values as
+ * the floats they are in dreadnode (`0.5`, `3.0`, `1.8446744073709552e+19`).
  *
  * @param state The state.
  * @returns Attribute map (JSON strings, plus the `dreadnode.large_attributes` string array).
  */
 export function stateAttributes(state: TaskState): Record<string, string | string[]> {
-  const parts: [string, () => unknown][] = [
-    ["dreadnode.params", () => state.params],
-    ["dreadnode.inputs", () => state.inputs],
-    ["dreadnode.outputs", () => state.outputs],
-    ["dreadnode.metrics", () => {
-      const metrics: Record<string, unknown> = {};
-      for (const [key, s] of state.metrics) setOwn(metrics, key, s.toJSON());
-      return metrics;
-    }],
-    ["dreadnode.objects", () => state.objects.objectsJson()],
-    ["dreadnode.object_schemas", () => state.objects.schemasJson()],
-    ["dreadnode.artifacts", () => state.artifacts],
+  const parts: [string, () => string][] = [
+    ["dreadnode.params", () => jsonWithPythonNumbers(state.params)],
+    ["dreadnode.inputs", () => jsonWithPythonNumbers(state.inputs)],
+    ["dreadnode.outputs", () => jsonWithPythonNumbers(state.outputs)],
+    ["dreadnode.metrics", () => metricsJson(state.metrics)],
+    ["dreadnode.objects", () => jsonWithPythonNumbers(state.objects.objectsJson())],
+    ["dreadnode.object_schemas", () => jsonWithPythonNumbers(state.objects.schemasJson())],
+    ["dreadnode.artifacts", () => jsonWithPythonNumbers(state.artifacts)],
   ];
   const out: Record<string, string | string[]> = {};
-  for (const [key, value] of parts) {
+  for (const [key, json] of parts) {
     try {
-      out[key] = JSON.stringify(value());
+      out[key] = json();
     } catch (error) {
       report(
         "error",
@@ -213,4 +213,23 @@ export function stateAttributes(state: TaskState): Record<string, string | strin
     out["dreadnode.large_attributes"] = ["dreadnode.objects", "dreadnode.object_schemas"];
   }
   return out;
+}
+
+/**
+ * `dreadnode.metrics`: name → `{values, steps, timestamps, attributes}`, in the order of a
+ * JavaScript object's keys (integer-like names first). Values are written as Python floats,
+ * steps and attributes with Python's number forms (see {@linkcode stateAttributes}).
+ */
+function metricsJson(metrics: ReadonlyMap<string, MetricSeries>): string {
+  const byName: Record<string, MetricSeries> = {};
+  for (const [key, series] of metrics) setOwn(byName, key, series);
+  let out = "{";
+  for (const key of Object.keys(byName)) {
+    const { values, steps, timestamps, attributes } = byName[key].toJSON();
+    if (out.length > 1) out += ",";
+    out += `${JSON.stringify(key)}:{"values":[${values.map(pythonFloatJson).join(",")}],` +
+      `"steps":${jsonWithPythonNumbers(steps)},"timestamps":${JSON.stringify(timestamps)},` +
+      `"attributes":${jsonWithPythonNumbers(attributes)}}`;
+  }
+  return out + "}";
 }

@@ -62,8 +62,10 @@ export class Metric implements MetricPoint {
 
 /**
  * A metric's step: a finite number as given; a BigInt or a string of decimal digits (a step read
- * from a file or an argument) as the number it names; left out, 0. Anything else (NaN, ±Infinity,
- * an object) is 0, reported once (`metric_invalid_step`), where dreadnode would store it as given.
+ * from a file or an argument) as the number it names, of any length: past 2^53 the nearest number,
+ * the string rounded as the BigInt of its digits is (past ±1.8e308 neither has a number); left
+ * out, 0. Anything else (NaN, ±Infinity, a fraction or exponent in a string, an object) is 0,
+ * reported once (`metric_invalid_step`), where dreadnode would store it as given.
  *
  * @param step The step given.
  * @returns The step.
@@ -72,7 +74,13 @@ export function metricStep(step: unknown): number {
   if (typeof step === "number" && Number.isFinite(step)) return step;
   if (step === undefined) return 0;
   if (typeof step === "bigint" && Number.isFinite(Number(step))) return Number(step);
-  if (typeof step === "string" && /^\s*-?\d{1,15}\s*$/.test(step)) return Number(step);
+  if (typeof step === "string" && /^\s*-?\d+\s*$/.test(step)) {
+    // Exact up to 2^53; past it, through BigInt, so that "2^60 + 1" rounds as 2n ** 60n + 1n.
+    const number = Number(step);
+    if (Number.isSafeInteger(number)) return number;
+    const rounded = Number.isFinite(number) ? Number(BigInt(step)) : number;
+    if (Number.isFinite(rounded)) return rounded;
+  }
   reportOnce(
     "metric_invalid_step",
     "warn",

@@ -24,6 +24,7 @@ import { jsonLength } from "./_json_length.ts";
 import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
+import { pythonFloatJson, pythonNumber } from "../serialize/python_json.ts";
 import { Metric, metricStep, toMetricValue } from "./metric_point.ts";
 import type { MetricPoint } from "./metric_point.ts";
 
@@ -240,7 +241,7 @@ export class MetricSeries {
     if (budget !== undefined) {
       const json = jsonLength(attributes);
       if (json === undefined) return this.#reject(name, "its attributes are not JSON");
-      chars = String(value).length + String(step).length + json + POINT_CHARS;
+      chars = pythonFloatJson(value).length + pythonNumber(step).length + json + POINT_CHARS;
     }
     // Past a bound, the newest point takes the last stored one's place, so the series still ends
     // with the newest value; every point counts in the running aggregates either way.
