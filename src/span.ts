@@ -29,14 +29,16 @@ import type {
   SpanLink,
   SpanRecord,
   SpanStatus,
+  StatusCode,
 } from "./types.ts";
 import { setOwn } from "./own_property.ts";
 import { safeString } from "./safe_string.ts";
-import { spanKindCode } from "./otlp/mapping.ts";
 import { isValidSpanId, isValidTraceId, newTraceId } from "./ids.ts";
 
 const UNSET: SpanStatus = Object.freeze({ code: "UNSET" });
 const OK: SpanStatus = Object.freeze({ code: "OK" });
+/** The span kinds in OpenTelemetry's numeric order (`SpanKind.INTERNAL` = 0 … `CONSUMER` = 4). */
+const KINDS: readonly unknown[] = ["INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
 
 /** The span's record fields as the span itself writes them. */
 type Writable = { -readonly [K in keyof Span]: Span[K] };
@@ -157,7 +159,13 @@ export class Span implements SpanRecord {
     // trace id made here is random (all of it), so the span says so; a given one may not be.
     this.traceFlags = traceId ? (parent?.traceFlags ?? 1) & 3 : 3;
     this.traceState = typeof parent?.traceState === "string" ? parent.traceState : undefined;
-    this.kind = spanKindCode(options.kind!) > 0 ? options.kind! : "INTERNAL";
+    // A kind by name, or by OpenTelemetry's number (`SpanKind.CLIENT` is 2); else INTERNAL.
+    const asked: unknown = options.kind;
+    const kind = typeof asked == "number" ? KINDS[asked] : asked;
+    this.kind = KINDS.includes(kind) ? kind as SpanKind : "INTERNAL";
+    if (asked != null && kind !== this.kind) {
+      reportOnce("span_kind", "warn", "invalid_span_options", "Span option kind ignored", asked);
+    }
     this.startTime = toEpochNs(options.startTime);
     this.resource = pipeline.resource;
     this.scope = pipeline.scope;
@@ -172,8 +180,10 @@ export class Span implements SpanRecord {
     this.tags = tags;
     this.exception = undefined;
     if (described) {
+      // Counted against the attribute limit with the caller's (tags too: set again at the end).
       attrs[ATTR_TYPE] = this.type;
       attrs[ATTR_LABEL] = this.label;
+      attrs[ATTR_TAGS] = tags;
     }
     this.droppedAttributesCount = described
       ? mergeAttributes(
@@ -346,12 +356,17 @@ export class Span implements SpanRecord {
   }
 
   /**
-   * Sets the status. `OK` is final; `UNSET` is ignored.
+   * Sets the status. `OK` is final; `UNSET` is ignored. The code is a name or OpenTelemetry's
+   * number (`SpanStatusCode`: 0 UNSET, 1 OK, 2 ERROR); the recorded {@linkcode Span.status} always
+   * has the name. Unknown codes are ignored. The message is kept with `ERROR` only.
    *
-   * @param status The new status.
+   * @param status The new status: `{ code, message? }`.
    * @returns This span.
    */
-  setStatus(status: SpanStatus): this {
+  setStatus(status: {
+    readonly code: StatusCode | 0 | 1 | 2;
+    readonly message?: string | undefined;
+  }): this {
     if (this.#ended("setStatus")) return this;
     let code: unknown;
     let message: unknown;

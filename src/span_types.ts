@@ -31,7 +31,7 @@ export interface LinkInput {
   /** The linked span, or its context. */
   readonly context: SpanContext;
   /** Attributes of the link. */
-  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly attributes?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What a span needs from the tracer that created it. @internal */

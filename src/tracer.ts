@@ -52,8 +52,11 @@ export interface TracerOptions {
 
 /** Options for starting a span. */
 export interface StartSpanOptions {
-  /** The span kind. Default `INTERNAL`. */
-  kind?: SpanKind | undefined;
+  /**
+   * The span kind, by name or by OpenTelemetry's `SpanKind` number (0 INTERNAL, 1 SERVER, 2 CLIENT,
+   * 3 PRODUCER, 4 CONSUMER). Default `INTERNAL`; any other value means `INTERNAL` (reported once).
+   */
+  kind?: SpanKind | 0 | 1 | 2 | 3 | 4 | undefined;
   /** Initial attributes. */
   attributes?: Readonly<Record<string, unknown>> | undefined;
   /** Links to other spans. */
@@ -120,7 +123,8 @@ export class Tracer implements SpanPipeline {
    * Creates a tracer.
    * @param options Processors, resource, scope and limits.
    * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of processor objects
-   *   (`[null]`, a single processor), as `configure()` does.
+   *   (`[null]`, a single processor, an exporter not wrapped in a processor), as `configure()`
+   *   does, or `sampler` is not a function.
    */
   constructor(options: TracerOptions = {}) {
     this.limits = spanLimits(options.limits);
@@ -136,7 +140,11 @@ export class Tracer implements SpanPipeline {
       version: version === undefined ? version : safeString(version),
     });
     this.setProcessors(options.processors ?? []);
-    this.#sampler = options.sampler; // not a function: reported at the first span, which is kept
+    const sampler = options.sampler; // one that throws is reported at the first span, kept
+    if (sampler !== undefined && typeof sampler != "function") {
+      invalid("`sampler` must be a function: traceIdRatio(0.1), samplerFromEnv(env), …");
+    }
+    this.#sampler = sampler;
   }
 
   /** The registered processors. */
@@ -158,17 +166,20 @@ export class Tracer implements SpanPipeline {
    * Replaces all processors.
    *
    * @param processors The new processors.
-   * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of processor objects;
+   * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of processor objects
+   *   or holds an exporter (an `export` method, no `onSpanEnd`: it would never be handed a span);
    *   the processors are then left as they were.
    */
   setProcessors(processors: readonly SpanProcessor[]): void {
     // A setup mistake, thrown here (with configure()'s test) rather than at the first span.
     if (!Array.isArray(processors) || !processors.every(isObject)) {
-      throw new TracerError(
-        "INVALID_CONFIG",
-        "Cannot set up the tracer: `processors` must be an array of processor objects",
-      );
+      invalid("`processors` must be an array of processor objects");
     }
+    if (
+      (processors as readonly Readonly<Record<string, unknown>>[]).some((p) =>
+        typeof p.export == "function" && typeof p.onSpanEnd != "function"
+      )
+    ) invalid("`processors` holds an exporter; wrap it in new BatchSpanProcessor(exporter)");
     this.#hooked = byHook(this.#processors = [...processors]);
   }
 
@@ -411,6 +422,11 @@ function ignored(option: string, value: unknown): undefined {
     );
   }
   return undefined;
+}
+
+/** Throws `INVALID_CONFIG` for a tracer option. */
+function invalid(problem: string): never {
+  throw new TracerError("INVALID_CONFIG", "Cannot set up the tracer: " + problem);
 }
 
 /** Records `error` on `span`, ends it and rethrows. */

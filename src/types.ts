@@ -31,8 +31,11 @@ export type StatusCode = "UNSET" | "OK" | "ERROR";
 export interface SpanStatus {
   /** `UNSET` (the default), `OK` or `ERROR`. */
   readonly code: StatusCode;
-  /** A human-readable description; only meaningful with `ERROR`. */
-  readonly message?: string;
+  /**
+   * A human-readable description; only meaningful with `ERROR`. A recorded status may hold it as
+   * `undefined` (an `ERROR` set without one).
+   */
+  readonly message?: string | undefined;
 }
 
 /** A timestamped event recorded on a span. */
@@ -53,8 +56,8 @@ export interface SpanLink {
   readonly traceId: string;
   /** The linked span's span id (16 lower-case hex). */
   readonly spanId: string;
-  /** The linked span's W3C `tracestate`, if any. */
-  readonly traceState?: string;
+  /** The linked span's W3C `tracestate`, if any (`undefined` when it has none). */
+  readonly traceState?: string | undefined;
   /** The linked span's W3C trace flags (0 when unknown). */
   readonly traceFlags?: number;
   /** True when the linked span context came from another process. */
@@ -73,10 +76,10 @@ export interface SpanContext {
   readonly spanId: string;
   /** W3C trace flags; bit 0 is "sampled". */
   readonly traceFlags: number;
-  /** The W3C `tracestate` header value, if any. */
-  readonly traceState?: string;
+  /** The W3C `tracestate` header value, if any (`undefined` when there is none). */
+  readonly traceState?: string | undefined;
   /** True when this context was received from another process. */
-  readonly isRemote?: boolean;
+  readonly isRemote?: boolean | undefined;
 }
 
 /** The resource (the entity producing telemetry) that every span is attributed to. */
@@ -89,8 +92,8 @@ export interface Resource {
 export interface InstrumentationScope {
   /** The scope name, for example `tracelet`. */
   readonly name: string;
-  /** The scope version. */
-  readonly version?: string;
+  /** The scope version (`undefined` when there is none). */
+  readonly version?: string | undefined;
 }
 
 /**
@@ -166,7 +169,7 @@ export interface TraceInfo {
   /** The trace (workflow) name: the root span's name unless the agent layer named it. */
   readonly name: string;
   /** An optional grouping id (for example a conversation id). */
-  readonly groupId?: string;
+  readonly groupId?: string | undefined;
   /** Free-form metadata attached to the trace. */
-  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
 }

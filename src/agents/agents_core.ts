@@ -30,11 +30,11 @@ export interface AgentsCoreTraceLike {
   /** The workflow name. */
   readonly name: string;
   /** The group id (e.g. a chat thread id), if any. */
-  readonly groupId?: string | null;
+  readonly groupId?: string | null | undefined;
   /** Free-form trace metadata. */
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: Record<string, unknown> | undefined;
   /** The API key its records are exported with (`RunConfig.tracing.apiKey`), if any. */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
 }
 
 /** The fields read from an `@openai/agents-core` `Span`. */
@@ -48,13 +48,13 @@ export interface AgentsCoreSpanLike {
   /** The typed span data (copied as is; `type` selects the shape). */
   readonly spanData: { readonly type: string };
   /** The error set on the span, or null; recorded as the span's error when it ends. */
-  readonly error: { message: string; data?: Record<string, unknown> } | null;
+  readonly error: { message: string; data?: Record<string, unknown> | undefined } | null;
   /** Start time as an ISO string, or null; used as the tracelet span's start. */
   readonly startedAt: string | null;
   /** End time as an ISO string, or null; used as the tracelet span's end. */
   readonly endedAt: string | null;
   /** Its trace's API key, if any; kept for an implicit trace (one this processor never saw start). */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
 }
 
 /** Options of {@linkcode TraceletAgentsProcessor}. */

@@ -42,7 +42,7 @@ export interface ExportableTraceItem {
   /** Used when there is no `export()`. */
   toJSON?(): unknown;
   /** The API key this item must be sent with (`@openai/agents-core` traces and spans). */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
 }
 
 /**

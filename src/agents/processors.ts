@@ -32,7 +32,7 @@ export interface TraceView {
   /** Free-form metadata. */
   readonly metadata?: Record<string, unknown>;
   /** The API key its records are exported with, if not the exporter's (never exported). */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
   /** The exported record. */
   toJSON(): object | null;
 }
@@ -56,7 +56,7 @@ export interface SpanView<D extends { type: string } = SpanData> {
   /** ISO end time, or null. */
   readonly endedAt: string | null;
   /** Its trace's API key, if not the exporter's (never exported). */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
   /** The exported record. */
   toJSON(): object | null;
 }

@@ -14,11 +14,11 @@ export interface AgentSpanData {
   /** The agent's name. */
   name: string;
   /** Agents it may hand off to. */
-  handoffs?: string[];
+  handoffs?: string[] | undefined;
   /** Tools it may call. */
-  tools?: string[];
+  tools?: string[] | undefined;
   /** Name of its output type. */
-  output_type?: string;
+  output_type?: string | undefined;
 }
 
 /** Data of a function (tool) call span. */
@@ -32,17 +32,17 @@ export interface FunctionSpanData {
   /** Its output (stringified; `""` when not given, exported as `null`). */
   output: string;
   /** MCP data, when the function came from an MCP server. */
-  mcp_data?: string;
+  mcp_data?: string | undefined;
 }
 
 /** Token usage of a model generation. */
 export interface GenerationUsage {
   /** Input (prompt) tokens. */
-  input_tokens?: number;
+  input_tokens?: number | undefined;
   /** Output (completion) tokens. */
-  output_tokens?: number;
+  output_tokens?: number | undefined;
   /** Provider-specific details. */
-  details?: Record<string, unknown> | null;
+  details?: Record<string, unknown> | null | undefined;
   /** Further provider fields (e.g. `prompt_tokens`, `total_tokens`). */
   [key: string]: unknown;
 }
@@ -52,15 +52,15 @@ export interface GenerationSpanData {
   /** The span type: always `"generation"`. */
   type: "generation";
   /** Input messages. */
-  input?: Record<string, unknown>[];
+  input?: Record<string, unknown>[] | undefined;
   /** Output messages. */
-  output?: Record<string, unknown>[];
+  output?: Record<string, unknown>[] | undefined;
   /** Model name. */
-  model?: string;
+  model?: string | undefined;
   /** Model configuration (temperature, max tokens, …). */
-  model_config?: Record<string, unknown>;
+  model_config?: Record<string, unknown> | undefined;
   /** Token usage. */
-  usage?: GenerationUsage;
+  usage?: GenerationUsage | undefined;
 }
 
 /** Data of a Responses API call span. */
@@ -68,15 +68,15 @@ export interface ResponseSpanData {
   /** The span type: always `"response"`. */
   type: "response";
   /** The response id. */
-  response_id?: string;
+  response_id?: string | undefined;
   /** Token usage of the response. */
-  usage?: GenerationUsage;
+  usage?: GenerationUsage | undefined;
   /** Model of the response (tracelet addition; not exported by the SDKs). */
-  model?: string;
+  model?: string | undefined;
   /** The request input (private: not exported, like the SDK's `_input`). */
-  _input?: string | Record<string, unknown>[];
+  _input?: string | Record<string, unknown>[] | undefined;
   /** The raw response (private: not exported, like the SDK's `_response`). */
-  _response?: Record<string, unknown>;
+  _response?: Record<string, unknown> | undefined;
 }
 
 /** Data of a handoff span. */
@@ -84,9 +84,9 @@ export interface HandoffSpanData {
   /** The span type: always `"handoff"`. */
   type: "handoff";
   /** The agent handing off. */
-  from_agent?: string;
+  from_agent?: string | undefined;
   /** The agent receiving control. */
-  to_agent?: string;
+  to_agent?: string | undefined;
 }
 
 /** Data of a custom span. */
@@ -116,11 +116,11 @@ export interface TranscriptionSpanData {
   /** The audio input (base64) and its format. */
   input: { data: string; format: string };
   /** The transcribed text. */
-  output?: string;
+  output?: string | undefined;
   /** Model name. */
-  model?: string;
+  model?: string | undefined;
   /** Model configuration. */
-  model_config?: Record<string, unknown>;
+  model_config?: Record<string, unknown> | undefined;
 }
 
 /** Data of a text-to-speech span. */
@@ -128,15 +128,15 @@ export interface SpeechSpanData {
   /** The span type: always `"speech"`. */
   type: "speech";
   /** The text input. */
-  input?: string;
+  input?: string | undefined;
   /** The audio output (base64) and its format. */
   output: { data: string; format: string };
   /** Model name. */
-  model?: string;
+  model?: string | undefined;
   /** Model configuration. */
-  model_config?: Record<string, unknown>;
+  model_config?: Record<string, unknown> | undefined;
   /** When the first audio byte arrived (ISO time). */
-  first_content_at?: string;
+  first_content_at?: string | undefined;
 }
 
 /** Data of a speech group span. */
@@ -144,7 +144,7 @@ export interface SpeechGroupSpanData {
   /** The span type: always `"speech_group"`. */
   type: "speech_group";
   /** The input text. */
-  input?: string;
+  input?: string | undefined;
 }
 
 /** Data of an MCP list-tools span. */
@@ -152,9 +152,9 @@ export interface MCPListToolsSpanData {
   /** The span type: always `"mcp_tools"`. */
   type: "mcp_tools";
   /** The MCP server. */
-  server?: string;
+  server?: string | undefined;
   /** The tool names it listed. */
-  result?: string[];
+  result?: string[] | undefined;
 }
 
 /** Data of a task span (newer SDK versions: one `Runner.run`). */
@@ -164,7 +164,7 @@ export interface TaskSpanData {
   /** The task's name. */
   name: string;
   /** Aggregated usage. */
-  usage?: GenerationUsage;
+  usage?: GenerationUsage | undefined;
 }
 
 /** Data of a turn span (newer SDK versions: one agent turn). */
@@ -176,7 +176,7 @@ export interface TurnSpanData {
   /** The agent taking the turn. */
   agent_name: string;
   /** Usage of the turn. */
-  usage?: GenerationUsage;
+  usage?: GenerationUsage | undefined;
 }
 
 /** Every span data shape of the agent layer. */
@@ -200,7 +200,7 @@ export interface SpanError {
   /** What went wrong. */
   message: string;
   /** Structured details. */
-  data?: Record<string, unknown>;
+  data?: Record<string, unknown> | undefined;
 }
 
 /**

@@ -60,7 +60,11 @@ function text(value: unknown): string {
  */
 export function agentSpan(
   name: string,
-  options: AgentSpanOptions & { handoffs?: string[]; tools?: string[]; outputType?: string } = {},
+  options: AgentSpanOptions & {
+    handoffs?: string[] | undefined;
+    tools?: string[] | undefined;
+    outputType?: string | undefined;
+  } = {},
 ): AgentSpan<AgentSpanData> {
   return createSpan(
     readOrCopy(options, (o): AgentSpanData => ({
@@ -107,11 +111,11 @@ export function functionSpan(
  */
 export function generationSpan(
   options: AgentSpanOptions & {
-    input?: Record<string, unknown>[];
-    output?: Record<string, unknown>[];
-    model?: string;
-    modelConfig?: Record<string, unknown>;
-    usage?: GenerationUsage;
+    input?: Record<string, unknown>[] | undefined;
+    output?: Record<string, unknown>[] | undefined;
+    model?: string | undefined;
+    modelConfig?: Record<string, unknown> | undefined;
+    usage?: GenerationUsage | undefined;
   } = {},
 ): AgentSpan<GenerationSpanData> {
   return createSpan(
@@ -135,8 +139,17 @@ export function generationSpan(
  */
 export function responseSpan(
   options: AgentSpanOptions & {
-    response?: { id?: string; model?: string; usage?: GenerationUsage } & Record<string, unknown>;
-    input?: string | Record<string, unknown>[];
+    response?:
+      | (
+        & {
+          id?: string | undefined;
+          model?: string | undefined;
+          usage?: GenerationUsage | undefined;
+        }
+        & Record<string, unknown>
+      )
+      | undefined;
+    input?: string | Record<string, unknown>[] | undefined;
   } = {},
 ): AgentSpan<ResponseSpanData> {
   return createSpan(
@@ -159,7 +172,7 @@ export function responseSpan(
  * @returns The un-started span.
  */
 export function handoffSpan(
-  options: AgentSpanOptions & { fromAgent?: string; toAgent?: string } = {},
+  options: AgentSpanOptions & { fromAgent?: string | undefined; toAgent?: string | undefined } = {},
 ): AgentSpan<HandoffSpanData> {
   return createSpan(
     readOrCopy(
@@ -179,7 +192,7 @@ export function handoffSpan(
  */
 export function customSpan(
   name: string,
-  options: AgentSpanOptions & { data?: Record<string, unknown> } = {},
+  options: AgentSpanOptions & { data?: Record<string, unknown> | undefined } = {},
 ): AgentSpan<CustomSpanData> {
   return createSpan(
     readOrCopy(options, (o): CustomSpanData => ({ type: "custom", name, data: o.data ?? {} })),
@@ -196,7 +209,7 @@ export function customSpan(
  */
 export function guardrailSpan(
   name: string,
-  options: AgentSpanOptions & { triggered?: boolean } = {},
+  options: AgentSpanOptions & { triggered?: boolean | undefined } = {},
 ): AgentSpan<GuardrailSpanData> {
   return createSpan(
     readOrCopy(
@@ -215,11 +228,11 @@ export function guardrailSpan(
  */
 export function transcriptionSpan(
   options: AgentSpanOptions & {
-    model?: string;
-    input?: string;
-    inputFormat?: string;
-    output?: string;
-    modelConfig?: Record<string, unknown>;
+    model?: string | undefined;
+    input?: string | undefined;
+    inputFormat?: string | undefined;
+    output?: string | undefined;
+    modelConfig?: Record<string, unknown> | undefined;
   } = {},
 ): AgentSpan<TranscriptionSpanData> {
   return createSpan(
@@ -243,12 +256,12 @@ export function transcriptionSpan(
  */
 export function speechSpan(
   options: AgentSpanOptions & {
-    model?: string;
-    input?: string;
-    output?: string;
-    outputFormat?: string;
-    modelConfig?: Record<string, unknown>;
-    firstContentAt?: string;
+    model?: string | undefined;
+    input?: string | undefined;
+    output?: string | undefined;
+    outputFormat?: string | undefined;
+    modelConfig?: Record<string, unknown> | undefined;
+    firstContentAt?: string | undefined;
   } = {},
 ): AgentSpan<SpeechSpanData> {
   return createSpan(
@@ -271,7 +284,7 @@ export function speechSpan(
  * @returns The un-started span.
  */
 export function speechGroupSpan(
-  options: AgentSpanOptions & { input?: string } = {},
+  options: AgentSpanOptions & { input?: string | undefined } = {},
 ): AgentSpan<SpeechGroupSpanData> {
   return createSpan(
     readOrCopy(options, (o): SpeechGroupSpanData => ({ type: "speech_group", input: o.input })),
@@ -286,7 +299,7 @@ export function speechGroupSpan(
  * @returns The un-started span.
  */
 export function mcpToolsSpan(
-  options: AgentSpanOptions & { server?: string; result?: string[] } = {},
+  options: AgentSpanOptions & { server?: string | undefined; result?: string[] | undefined } = {},
 ): AgentSpan<MCPListToolsSpanData> {
   return createSpan(
     readOrCopy(

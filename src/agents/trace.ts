@@ -187,8 +187,10 @@ export class AgentTrace {
    *
    * @param fn The function.
    * @returns What `fn` returned.
+   * @throws {TypeError} When `fn` is not a function (the trace is then not started).
    */
   run<R>(fn: (trace: this) => R): R {
+    if (typeof fn != "function") throw new TypeError("trace.run(fn): fn must be a function");
     if (!this.#life.started) this.start();
     const span = this.#span;
     let context = getContextManager().active().set(

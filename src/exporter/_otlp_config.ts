@@ -17,7 +17,7 @@ import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { inBrowser } from "../runtime/_globals.ts";
-import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
+import { checkUrlOption, DEFAULT_OTLP_TRACES_URL, urlProblem } from "./otlp_http.ts";
 import {
   addExplicitHeaders,
   HEADER_TEXT,
@@ -91,31 +91,13 @@ export interface OtlpConfig {
 const DEFAULT_TIMEOUT = 10_000;
 const DREADNODE_TIMEOUT = 30_000;
 
-const USERINFO = "it contains a user name or password";
-
-/**
- * What is wrong with an endpoint URL, or undefined when it can be used. A URL with a user name or
- * password is refused: `fetch` rejects it with an error that quotes the whole URL (password
- * included), so it would only ever fail, and leak the password into diagnostics.
- */
-function urlProblem(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return "not an http(s) URL";
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return "not an http(s) URL";
-  return url.username !== "" || url.password !== "" ? USERINFO : undefined;
-}
-
 /** Reads a URL variable; an unusable one is reported (never its value) and ignored. */
 export function envUrl(env: EnvReader | undefined, name: string): string | undefined {
   const value = readEnv(env, name);
   if (value === undefined) return undefined;
   const problem = urlProblem(value);
   if (problem === undefined) return value;
-  envWarn(name, problem === USERINFO ? `${problem} (send credentials as headers)` : problem);
+  envWarn(name, problem);
   return undefined;
 }
 
@@ -170,19 +152,6 @@ function envTimeout(env: EnvReader | undefined): number | undefined {
 
 function invalid(message: string): never {
   throw new TracerError("INVALID_CONFIG", message);
-}
-
-/** Throws for an explicit URL option that cannot be used, naming the option, never the value. */
-function checkUrlOption(name: string, value: string): void {
-  const problem = urlProblem(value);
-  if (problem === USERINFO) {
-    invalid(
-      `Cannot configure OTLP export: \`${name}\` must not contain a user name or password; send credentials in \`headers\``,
-    );
-  }
-  if (problem !== undefined) {
-    invalid(`Cannot configure OTLP export: \`${name}\` is not an http(s) URL`);
-  }
 }
 
 /**

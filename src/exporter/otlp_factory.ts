@@ -94,7 +94,7 @@ const RETRY_RULES: readonly Rule[] = [
  *   (configuration time, never in export).
  * @example
  * ```ts
- * import { createOtlpExporter } from "./otlp_factory.ts";
+ * import { createOtlpExporter } from "@tracelet/tracelet";
  * const env = (name: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" })[name];
  * const exporter = createOtlpExporter({ protocol: "http/json" }, env);
  * console.log(exporter.url); // "http://127.0.0.1:4318/v1/traces"

@@ -39,6 +39,7 @@ import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { toDeadline } from "../deadline.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
+import { TracerError } from "../errors.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 
 export type { FetchLike, OtlpHttpExporterOptions, SendResult } from "./otlp_http_options.ts";
@@ -50,11 +51,56 @@ export type { OtlpEncoder } from "../otlp/encoder.ts";
 export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
 
 /**
+ * What is wrong with an endpoint URL, or undefined when it can be used: it must be an absolute
+ * http(s) URL (in a page, one relative to the page too) without a user name or password (`fetch` rejects such a URL with an error that
+ * quotes it whole, password included: it would only ever fail, and leak the password into
+ * diagnostics).
+ *
+ * @param text The URL.
+ * @returns The problem, a phrase naming no part of the URL; undefined when there is none.
+ * @internal
+ */
+export function urlProblem(text: string): string | undefined {
+  try {
+    // In a page, relative to it (a same-origin collector route), as `fetch` resolves it.
+    const base = (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
+    const { protocol, username, password } = new URL(text, base);
+    if (/^https?:$/.test(protocol)) {
+      return username || password
+        ? "it contains a user name or password (send credentials as headers)"
+        : undefined;
+    }
+  } catch {
+    // Not a URL at all.
+  }
+  return "not an http(s) URL";
+}
+
+/**
+ * Throws for an explicit URL option that cannot be used, naming the option, never the value.
+ *
+ * @param name The option (`endpoint`, `server`).
+ * @param value Its value.
+ * @throws {TracerError} `INVALID_CONFIG` unless `value` is an absolute http(s) URL without a user
+ *   name or password.
+ * @internal
+ */
+export function checkUrlOption(name: string, value: string): void {
+  const problem = urlProblem(value);
+  if (problem) {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot configure OTLP export: \`${name}\`: ${problem}`,
+    );
+  }
+}
+
+/**
  * Exports spans over OTLP/HTTP.
  *
  * @example
  * ```ts
- * import { OtlpHttpExporter } from "./otlp_http.ts";
+ * import { OtlpHttpExporter } from "@tracelet/tracelet";
  * const exporter = new OtlpHttpExporter({ endpoint: "http://127.0.0.1:4318/v1/traces" });
  * const report = await exporter.export([]);
  * console.log(report.exported); // 0
@@ -105,13 +151,16 @@ export class OtlpHttpExporter implements SpanExporter {
   #probe?: AbortController;
 
   /**
-   * Creates an exporter from resolved settings (no validation: `createOtlpExporter()` checks
-   * the endpoint and that this runtime has `fetch`).
+   * Creates an exporter from resolved settings. Only the endpoint is checked (`createOtlpExporter()`
+   * checks every option, and that this runtime has `fetch`).
    *
    * @param options Endpoint, headers, encoder, outbox and transport settings.
+   * @throws {TracerError} `INVALID_CONFIG` when `endpoint` is not an absolute http(s) URL, or has a
+   *   user name or password (send credentials in `headers`).
    */
   constructor(options: OtlpHttpExporterOptions = {}) {
     const url = options.endpoint ?? DEFAULT_OTLP_TRACES_URL;
+    checkUrlOption("endpoint", url);
     const headers: Record<string, string> = {};
     for (const key in options.headers) headers[key.toLowerCase()] = String(options.headers[key]);
     this.url = url;

@@ -41,7 +41,11 @@ export interface SendResult {
 
 /** Options of {@linkcode OtlpHttpExporter}: resolved settings, no environment. */
 export interface OtlpHttpExporterOptions {
-  /** Full traces URL (used as is). Default `http://localhost:4318/v1/traces`. */
+  /**
+   * Full traces URL (used as is): an absolute http(s) URL without a user name or password (send
+   * credentials in `headers`), else the constructor throws. Default
+   * `http://localhost:4318/v1/traces`.
+   */
   endpoint?: string | undefined;
   /**
    * Request headers (keys are lower-cased). Their values never appear in diagnostics. None by

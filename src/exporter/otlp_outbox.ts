@@ -127,9 +127,7 @@ interface DrainState {
  *
  * @example
  * ```ts
- * import { OtlpHttpExporter } from "./otlp_http.ts";
- * import { OtlpOutbox } from "./otlp_outbox.ts";
- * import { MemoryStorage } from "../storage/memory.ts";
+ * import { MemoryStorage, OtlpHttpExporter, OtlpOutbox } from "@tracelet/tracelet";
  * const exporter = new OtlpHttpExporter({
  *   endpoint: "http://127.0.0.1:4318/v1/traces",
  *   outbox: new OtlpOutbox(new MemoryStorage()),

@@ -291,7 +291,7 @@ function writeScope(w: JsonWriter, scope: InstrumentationScope): void {
  * @returns The request body (uncompressed).
  * @example
  * ```ts
- * import { encodeTracesJson } from "./encode_json.ts";
+ * import { encodeTracesJson } from "@tracelet/tracelet";
  * const text = new TextDecoder().decode(encodeTracesJson([]));
  * console.log(text); // {"resourceSpans":[]}
  * ```
@@ -336,8 +336,7 @@ export function encodeTracesJson(spans: readonly SpanRecord[]): Uint8Array {
  *
  * @example
  * ```ts
- * import { OtlpHttpExporter } from "../exporter/otlp_http.ts";
- * import { OTLP_JSON_ENCODER } from "./encode_json.ts";
+ * import { OTLP_JSON_ENCODER, OtlpHttpExporter } from "@tracelet/tracelet";
  * const exporter = new OtlpHttpExporter({
  *   endpoint: "http://127.0.0.1:4318/v1/traces",
  *   encoder: OTLP_JSON_ENCODER,

@@ -164,7 +164,7 @@ function writeSpan(w: ProtobufWriter, span: SpanRecord): void {
  * @returns The request body (uncompressed).
  * @example
  * ```ts
- * import { encodeTracesProtobuf } from "./encode_protobuf.ts";
+ * import { encodeTracesProtobuf } from "@tracelet/tracelet";
  * const body: Uint8Array = encodeTracesProtobuf([]); // an empty request: zero bytes
  * ```
  */

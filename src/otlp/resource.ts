@@ -65,7 +65,7 @@ export function readEnv(env: EnvReader | undefined, name: string): string | unde
  * @returns A frozen resource.
  * @example
  * ```ts
- * import { resolveResource } from "./resource.ts";
+ * import { resolveResource } from "@tracelet/tracelet";
  * const resource = resolveResource({ serviceName: "checkout" });
  * console.log(resource.attributes["service.name"]); // "checkout"
  * ```

@@ -25,7 +25,7 @@ import { setOwn } from "../own_property.ts";
  * @returns The attributes (string values), or `undefined` when the value is malformed.
  * @example
  * ```ts
- * import { parseResourceAttributes } from "./resource_env.ts";
+ * import { parseResourceAttributes } from "@tracelet/tracelet";
  * parseResourceAttributes("deployment.environment=prod,team=a%20b");
  * // { "deployment.environment": "prod", team: "a b" }
  * ```
@@ -68,7 +68,7 @@ export function parseResourceAttributes(text: string): Attributes | undefined {
  * @returns A frozen resource.
  * @example
  * ```ts
- * import { resolveResourceFromEnv } from "./resource_env.ts";
+ * import { resolveResourceFromEnv } from "@tracelet/tracelet";
  * const env = (name: string) => ({ OTEL_SERVICE_NAME: "checkout" })[name];
  * console.log(resolveResourceFromEnv({}, env).attributes["service.name"]); // "checkout"
  * ```

@@ -10,6 +10,7 @@
 import { runDetached } from "../context/run_detached.ts";
 import { toDeadline } from "../deadline.ts";
 import { report } from "../diagnostics.ts";
+import { TracerError } from "../errors.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -59,6 +60,26 @@ export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__
     scheduledDelayMillis: 5000,
     exportTriggerSize: 5734, // 70 % of the queue
   });
+
+/**
+ * Checks a processor's exporter, so a missing one fails where the processor is made, not as a
+ * failed export per batch.
+ *
+ * @param exporter The exporter given.
+ * @param processor The processor's class name, for the message.
+ * @returns The exporter.
+ * @throws {TracerError} `INVALID_CONFIG` when `exporter` has no `export` method.
+ * @internal
+ */
+export function checkExporter(exporter: SpanExporter, processor: string): SpanExporter {
+  if (typeof exporter?.export != "function") {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `Cannot create ${processor}: it needs an exporter with an export(spans) method`,
+    );
+  }
+  return exporter;
+}
 
 /**
  * Queues finished spans and exports them in batches.
@@ -121,9 +142,10 @@ export class BatchSpanProcessor implements SpanProcessor {
    * Creates a batch processor.
    * @param exporter Where batches go.
    * @param options Queue and schedule options.
+   * @throws {TracerError} `INVALID_CONFIG` when `exporter` has no `export` method.
    */
   constructor(exporter: SpanExporter, options: BatchSpanProcessorOptions = {}) {
-    this.#exporter = exporter;
+    this.#exporter = checkExporter(exporter, "BatchSpanProcessor");
     this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, DEFAULT_QUEUE_SIZE);
     this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, DEFAULT_QUEUE_BYTES);
     this.#maxExportBatchSize = Math.min(

@@ -10,6 +10,7 @@ import { report } from "../diagnostics.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
+import { checkExporter } from "./batch.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
 import { untilWoken } from "./_until_woken.ts";
 import type { SpanExporter, SpanProcessor } from "./types.ts";
@@ -55,9 +56,10 @@ export class SimpleSpanProcessor implements SpanProcessor {
    *
    * @param exporter Where spans go.
    * @param options Bound on exports in flight (default 256).
+   * @throws {TracerError} `INVALID_CONFIG` when `exporter` has no `export` method.
    */
   constructor(exporter: SpanExporter, options: SimpleSpanProcessorOptions = {}) {
-    this.#exporter = exporter;
+    this.#exporter = checkExporter(exporter, "SimpleSpanProcessor");
     this.#maxPending = countAtLeastOne(options.maxPending, 256);
   }
 

@@ -10,6 +10,8 @@ import type { Span } from "../span.ts";
 /**
  * Receives span and trace lifecycle notifications. Every method is optional and may return a
  * promise; a throwing or rejecting processor never affects the host program or other processors.
+ * An exporter is not a processor: put it inside one (`new BatchSpanProcessor(exporter)`), which
+ * the types enforce (a processor has no `export`).
  *
  * @example
  * ```ts
@@ -35,6 +37,12 @@ export interface SpanProcessor {
   forceFlush?(deadline?: number): Promise<FlushReport | void> | FlushReport | void;
   /** Flushes and releases resources; idempotent. `deadline` as for `forceFlush`. */
   shutdown?(deadline?: number): Promise<FlushReport | void> | FlushReport | void;
+  /**
+   * Never present. Processors have no `export()`: an exporter given where a processor goes
+   * (`new Tracer({ processors: [exporter] })`) would receive no span, so it does not compile. Put
+   * the exporter inside a processor: `new BatchSpanProcessor(exporter)`.
+   */
+  readonly export?: never;
 }
 
 /** Options passed to {@linkcode SpanExporter.export}. */

@@ -9,7 +9,10 @@
  *
  * @module
  */
+import { cutText } from "../cut_text.ts";
 import { report } from "../diagnostics.ts";
+import { printable } from "../printable.ts";
+import { findUnknownOptions, type OptionShape } from "../unknown_options.ts";
 import { awaitWrites } from "../pending_writes.ts";
 import { TracerError } from "../errors.ts";
 import { checkRules, isBoolean, isFunction, isObject } from "../option_rules.ts";
@@ -232,6 +235,28 @@ function onDisconnect(request: Request, disconnected: () => void): void {
   }
 }
 
+/** What `instrument()` traces, as an option shape (to suggest the name a misspelled key meant). */
+const TRACED: OptionShape = { keys: { fetch: true, scheduled: true, queue: true } };
+
+/**
+ * Reports (`worker_nothing_traced`, a warning) a handler with no `fetch`, `scheduled` or `queue`
+ * function: `instrument()` then traces none of its invocations. Not an error: a handler of other
+ * events only (`email`, `tail`, …) still runs, untraced. A key close to one of the three
+ * (`fetchh`) is named with the one probably meant. Never throws.
+ */
+function reportNothingTraced(handler: object): void {
+  const typo = findUnknownOptions(handler, TRACED).find((found) => found.suggestion);
+  report(
+    "warn",
+    "worker_nothing_traced",
+    `instrument(): the handler has no \`fetch\`, \`scheduled\` or \`queue\` function, so no invocation is traced${
+      typo
+        ? `; did you mean \`${typo.suggestion}\` for \`${printable(cutText(typo.path, 100))}\`?`
+        : ""
+    }`,
+  );
+}
+
 /**
  * Wraps an exported Workers handler object. Handlers other than `fetch`, `scheduled` and `queue`
  * and every other property are passed through unchanged: the result is a view of the handler
@@ -320,6 +345,7 @@ export function instrumentHandler<T extends object>(
         });
     };
   }
+  if (Object.keys(wrapped).length === 0) reportNothingTraced(handler);
   // A view of the handler with the three methods replaced: every other read and every write goes
   // to the handler itself, so all its methods share one state, whichever are wrapped. A proxy may
   // not report another value for a read-only, non-configurable property (a frozen handler); then

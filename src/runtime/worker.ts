@@ -173,7 +173,9 @@ export function envReader(env: unknown): (name: string) => string | undefined {
  *   `queue` are traced, while every other property read or write reaches `handler` itself (all
  *   methods share one state).
  * @throws {TracerError} `INVALID_CONFIG` when `handler` is not an object or an option has the
- *   wrong type (checked here, at module load, not on the first request).
+ *   wrong type (checked here, at module load, not on the first request). A handler with none of
+ *   `fetch`, `scheduled` and `queue` as a function is not an error (it may handle only `email`
+ *   or `tail` events), but nothing of it is traced: a `worker_nothing_traced` warning says so.
  * @example
  * ```ts
  * import { instrument } from "@tracelet/tracelet/worker";

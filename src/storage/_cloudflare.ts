@@ -115,10 +115,14 @@ export function newChunkKey(
  *
  * @param key The blob key.
  * @param bytes The content.
- * @returns A copy of the bytes over its own, exactly sized buffer.
+ * @returns A copy of the bytes over its own, exactly sized buffer (typed without
+ *   `Uint8Array<ArrayBuffer>`, which TypeScript 5.6 and older reject in the shipped declarations).
  * @throws {TypeError} When the key is not a string or the bytes not a `Uint8Array`.
  */
-export function copyBlob(key: unknown, bytes: unknown): Uint8Array<ArrayBuffer> {
+export function copyBlob(
+  key: unknown,
+  bytes: unknown,
+): Uint8Array & { readonly buffer: ArrayBuffer } {
   if (typeof key !== "string" || !(bytes instanceof Uint8Array)) {
     throw new TypeError("Cannot put blob: expected a string key and a Uint8Array");
   }

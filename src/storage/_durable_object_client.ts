@@ -29,8 +29,16 @@ import type {
 
 /** A Durable Object stub: anything with a `fetch` that reaches the object. */
 export interface DurableObjectStubLike {
-  /** Sends a request to the object. */
-  fetch(input: string, init: { method: string; body: Uint8Array<ArrayBuffer> }): Promise<Response>;
+  /**
+   * Sends a request to the object. The body is a `Uint8Array` over its own `ArrayBuffer`, typed so
+   * that it is a `BodyInit` for every TypeScript version: `Uint8Array<ArrayBuffer>` does not
+   * compile on TypeScript 5.6 and older, and a plain `Uint8Array` is no `BodyInit` for the DOM
+   * types of TypeScript 5.9 and later.
+   */
+  fetch(
+    input: string,
+    init: { method: string; body: Uint8Array & { readonly buffer: ArrayBuffer } },
+  ): Promise<Response>;
 }
 
 /** The part of a Durable Object namespace binding (`DurableObjectNamespace`) tracelet uses. */
@@ -120,11 +128,15 @@ export class DurableObjectStubStorage implements TraceStorage {
   }
 
   /** Encodes a call now (the caller may change its arguments once the call returns). */
-  #frame(op: DurableObjectOp, args: unknown[], body?: Uint8Array): Uint8Array<ArrayBuffer> {
+  #frame(
+    op: DurableObjectOp,
+    args: unknown[],
+    body?: Uint8Array,
+  ): Uint8Array & { readonly buffer: ArrayBuffer } {
     return encodeFrame({ ...this.#common, op, args }, body === undefined ? [] : [body]);
   }
 
-  async #send(frame: Uint8Array<ArrayBuffer>): Promise<Call> {
+  async #send(frame: Uint8Array & { readonly buffer: ArrayBuffer }): Promise<Call> {
     const response = await this.#stub().fetch(RPC_URL, { method: "POST", body: frame });
     const bytes = new Uint8Array(await response.arrayBuffer());
     let decoded;
@@ -196,7 +208,7 @@ export class DurableObjectStubStorage implements TraceStorage {
    *
    * @throws {TypeError} When the path is invalid (as the object would say).
    */
-  #inOrder(path: StoragePath, frame: Uint8Array<ArrayBuffer>): Promise<Call> {
+  #inOrder(path: StoragePath, frame: Uint8Array & { readonly buffer: ArrayBuffer }): Promise<Call> {
     return this.#logs.run(this.#scope + logPrefix(path), () => this.#send(frame));
   }
 

@@ -37,12 +37,13 @@ export interface Frame {
  *
  * @param header A JSON-serializable object.
  * @param parts Payload parts, concatenated in order.
- * @returns The frame bytes.
+ * @returns The frame bytes, over their own `ArrayBuffer` (a `BodyInit`; the type is not written
+ *   `Uint8Array<ArrayBuffer>`, which TypeScript 5.6 and older reject in the shipped declarations).
  */
 export function encodeFrame(
   header: Record<string, unknown>,
   parts: readonly Uint8Array[] = [],
-): Uint8Array<ArrayBuffer> {
+): Uint8Array & { readonly buffer: ArrayBuffer } {
   const head = utf8Encoder.encode(JSON.stringify(header));
   let size = 4 + head.byteLength;
   for (const part of parts) size += part.byteLength;

@@ -149,10 +149,11 @@ export abstract class SpanFacade {
   /**
    * Sets the status.
    *
-   * @param status The status.
+   * @param status The status: `{ code, message? }`, the code by name or by OpenTelemetry's number
+   *   (0 UNSET, 1 OK, 2 ERROR), as {@linkcode Span.setStatus} takes it.
    * @returns This task.
    */
-  setStatus(status: SpanStatus): this {
+  setStatus(status: Parameters<Span["setStatus"]>[0]): this {
     this.span.setStatus(status);
     return this;
   }

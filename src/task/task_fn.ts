@@ -186,15 +186,23 @@ function runScorers<T>(
  * await run("demo", {}, () => classify("a good day"));
  * ```
  */
-export function task<A extends unknown[], R, This = unknown>(
-  fn: (this: This, ...args: A) => R,
-  // TaskOutput<R>, written out (a type the package does not export cannot appear here):
+export function task<
+  // Generic over the whole function, so its parameter types are its own: a parameter with a
+  // default (`n = 2`) has the default's type, not `unknown`. The union leaves a parameter with
+  // neither a type nor a default without a contextual type (`any`, an error under `strict`).
+  F extends ((...args: never[]) => unknown) | ((...args: unknown[]) => unknown),
+>(
+  fn: F,
+  // TaskOutput<ReturnType<F>>, written out (a type the package does not export cannot appear here):
   options: TaskOptions<
-    R extends Generator<unknown, infer T, never> ? T
-      : R extends AsyncGenerator<unknown, infer T, never> ? T
-      : Awaited<R>
+    ReturnType<F> extends Generator<unknown, infer T, never> ? T
+      : ReturnType<F> extends AsyncGenerator<unknown, infer T, never> ? T
+      : Awaited<ReturnType<F>>
   > = {},
-): (this: This, ...args: A) => R {
+): (this: ThisParameterType<F>, ...args: Parameters<F>) => ReturnType<F> {
+  type This = ThisParameterType<F>;
+  type A = Parameters<F>;
+  type R = ReturnType<F>;
   if (typeof fn !== "function") {
     throw new TypeError(`task() needs a function to wrap, got ${typeof fn}`);
   }
@@ -211,6 +219,7 @@ export function task<A extends unknown[], R, This = unknown>(
     ? true
     : readStrings(o.logInputs);
   const kind = generatorKind(fn);
+  const call = fn as unknown as (this: This, ...args: A) => R;
   const traced = function (this: This, ...args: A): R {
     const argNames = args.map((_, i) =>
       rest >= 0 && i >= rest ? names[rest] : names[i] ?? `arg${i}`
@@ -247,13 +256,13 @@ export function task<A extends unknown[], R, This = unknown>(
     };
     if (kind !== undefined) {
       // The task covers the generator's life: it starts at the first next(), not here.
-      return traceGenerator(fn.apply(this, args), kind === "async", {
+      return traceGenerator(call.apply(this, args), kind === "async", {
         start,
         finish: (t, value) => after(t, value as TaskOutput<R>, kind === "sync"),
       }) as R;
     }
     return runTask(start(), (t) => {
-      const result = fn.apply(this, args);
+      const result = call.apply(this, args);
       if (isPromiseLike(result)) {
         return Promise.resolve(result).then(async (value) => {
           await after(t, value as TaskOutput<R>, false);
