@@ -94,7 +94,7 @@ function jsonEncode(value: unknown): string {
           if (v === null) return v;
           if (path.includes(v)) return "<circular reference>";
           let out = v instanceof Map
-            ? [...v].every(([k]) => typeof k === "string") ? Object.fromEntries(v) : [...v]
+            ? [...v.keys()].every((k) => typeof k === "string") ? Object.fromEntries(v) : [...v]
             : v instanceof Set
             ? [...v]
             : v instanceof Error

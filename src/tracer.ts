@@ -167,7 +167,7 @@ export class Tracer implements SpanPipeline {
    *
    * @param processors The new processors.
    * @throws {TracerError} `INVALID_CONFIG` when `processors` is not an array of processor objects
-   *   or holds an exporter (an `export` method, no `onSpanEnd`: it would never be handed a span);
+   *   or holds an exporter (an `export` method and no hook: it would never be handed a span);
    *   the processors are then left as they were.
    */
   setProcessors(processors: readonly SpanProcessor[]): void {
@@ -175,12 +175,17 @@ export class Tracer implements SpanPipeline {
     if (!Array.isArray(processors) || !processors.every(isObject)) {
       invalid("`processors` must be an array of processor objects");
     }
+    // An exporter (an `export` method and no hook: nothing would ever reach it), not an object
+    // that is both (a collector with an `export` of its own).
+    const hooked = byHook(processors);
+    const hooks = Object.values(hooked).flat();
     if (
-      (processors as readonly Readonly<Record<string, unknown>>[]).some((p) =>
-        typeof p.export == "function" && typeof p.onSpanEnd != "function"
+      processors.some((p) =>
+        typeof (p as { export?: unknown }).export == "function" && !hooks.includes(p)
       )
     ) invalid("`processors` holds an exporter; wrap it in new BatchSpanProcessor(exporter)");
-    this.#hooked = byHook(this.#processors = [...processors]);
+    this.#processors = [...processors];
+    this.#hooked = hooked;
   }
 
   /**
@@ -300,14 +305,14 @@ export class Tracer implements SpanPipeline {
     try {
       const result = runInContext(this.contextWith(span), () => fn(span));
       if (isPromiseLike(result)) {
-        // A native promise (runInContext adopted any other thenable inside the span's context).
+        // A promise (runInContext adopted any other thenable inside the span's context).
         return result.then((value) => {
           span.end();
           return value;
         }, (error: unknown) => fail(span, error)) as R;
       }
       span.end(); // never throws
-      return result;
+      return result as R;
     } catch (error) {
       return fail(span, error);
     }

@@ -59,9 +59,9 @@ export interface SpanLink {
   /** The linked span's W3C `tracestate`, if any (`undefined` when it has none). */
   readonly traceState?: string | undefined;
   /** The linked span's W3C trace flags (0 when unknown). */
-  readonly traceFlags?: number;
+  readonly traceFlags?: number | undefined;
   /** True when the linked span context came from another process. */
-  readonly isRemote?: boolean;
+  readonly isRemote?: boolean | undefined;
   /** The link's attributes. */
   readonly attributes: Attributes;
   /** How many attributes were dropped by the attribute limits. */
@@ -112,7 +112,7 @@ export interface SpanRecord {
    * True when the parent span context came from another process (a `traceparent` header): the
    * span is its service's entry into the trace. Written to OTLP's `flags` bits 8 and 9.
    */
-  readonly parentIsRemote?: boolean;
+  readonly parentIsRemote?: boolean | undefined;
   /** W3C trace flags of this span. */
   readonly traceFlags: number;
   /** The W3C `tracestate` of this span, if any. */

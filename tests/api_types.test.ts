@@ -74,9 +74,8 @@ describe("API types", () => {
 
   it("a task's parameters are the function's own, defaults included", async () => {
     const repeat = task(async (text: string, n = 2) => await Promise.resolve(text.repeat(n)));
-    expectType<
-      Equal<typeof repeat, (this: unknown, text: string, n?: number) => Promise<string>>
-    >();
+    expectType<Equal<Parameters<typeof repeat>, [text: string, n?: number]>>();
+    expectType<Equal<ReturnType<typeof repeat>, Promise<string>>>();
     assert.equal(await repeat("ab"), "abab");
     assert.equal(await repeat("ab", 3), "ababab");
     const label = task((x: number, prefix = "#") => prefix + x);
@@ -86,6 +85,10 @@ describe("API types", () => {
       return `${greeting} ${name}`;
     });
     assert.equal(named("ada"), "hi ada");
+    // A generic function stays generic.
+    const same = task(<T>(x: T): T => x);
+    expectType<Equal<ReturnType<typeof same<string>>, string>>();
+    assert.equal(same("a").toUpperCase(), "A");
     const rest = task((...xs: number[]) => xs.length);
     expectType<Equal<Parameters<typeof rest>, number[]>>();
     // Scorers are typed by the function's (awaited) result.

@@ -53,8 +53,13 @@ describe("an exporter passed where a processor goes", () => {
     // What it took before it still takes: wrapped exporters, processors that can also export.
     const memory = new MemoryExporter();
     const both = { onSpanEnd() {}, export: memory.export.bind(memory) } as unknown as SpanProcessor;
+    // Any hook makes it a processor: a collector of started spans with an export helper.
+    const starts = {
+      onSpanStart() {},
+      export: () => Promise.resolve(),
+    } as unknown as SpanProcessor;
     const tracer = new Tracer({
-      processors: [new SimpleSpanProcessor(memory), both, { onSpanStart() {} }],
+      processors: [new SimpleSpanProcessor(memory), both, starts, { onSpanStart() {} }],
     });
     tracer.startSpan("a").end();
     await tracer.shutdown();
@@ -144,6 +149,35 @@ describe("new OtlpHttpExporter({ endpoint })", () => {
     } finally {
       if (had) scope.document = previous;
       else delete scope.document;
+    }
+  });
+
+  it("takes a relative endpoint against `location` (a web worker), absolute ones whatever the base", async () => {
+    const scope = globalThis as { document?: unknown; location?: unknown };
+    const saved = Object.getOwnPropertyDescriptors(scope);
+    try {
+      // A web worker: `location`, no `document`. (Deno without --location throws on reading it.)
+      Object.defineProperty(scope, "location", {
+        value: { href: "https://app.test/worker.js" },
+        configurable: true,
+        writable: true,
+      });
+      const relative = new OtlpHttpExporter({ endpoint: "/otel/v1/traces" });
+      await relative.shutdown();
+      // A page whose base is no URL at all: absolute endpoints are still taken.
+      Object.defineProperty(scope, "document", {
+        value: { baseURI: "" },
+        configurable: true,
+        writable: true,
+      });
+      for (const endpoint of [undefined, "https://collector.test/v1/traces"]) {
+        await new OtlpHttpExporter({ endpoint }).shutdown();
+      }
+    } finally {
+      for (const key of ["location", "document"] as const) {
+        if (saved[key]) Object.defineProperty(scope, key, saved[key]);
+        else delete scope[key];
+      }
     }
   });
 

@@ -35,7 +35,7 @@ function safeDone(done: ScopeDone, error: unknown, failed: boolean): void {
 export function runScoped<R>(context: Context, fn: () => R, done: ScopeDone): R {
   let result: R;
   try {
-    result = runInContext(context, fn);
+    result = runInContext(context, fn) as R; // a promise-like result is awaited below
   } catch (error) {
     safeDone(done, error, true);
     throw error;

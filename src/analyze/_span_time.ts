@@ -90,7 +90,8 @@ export function spanTimeMicros(value: unknown): number {
     }
   }
   const dot = text.indexOf(".");
-  if (dot < 0) return Date.parse(text) * 1000;
+  // A fraction of seconds follows `hh:mm:ss`; another dot (`2026.01.02`) is Date.parse's to read.
+  if (dot < 0 || text[dot - 3] !== ":") return Date.parse(text) * 1000;
   const micros = fractionMicros(text, dot);
   if (fractionEnd === dot + 1) return Date.parse(text) * 1000;
   return Date.parse(text.slice(0, dot) + text.slice(fractionEnd)) * 1000 + micros;

@@ -51,27 +51,33 @@ export type { OtlpEncoder } from "../otlp/encoder.ts";
 export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
 
 /**
- * What is wrong with an endpoint URL, or undefined when it can be used: it must be an absolute
- * http(s) URL (in a page, one relative to the page too) without a user name or password (`fetch` rejects such a URL with an error that
- * quotes it whole, password included: it would only ever fail, and leak the password into
- * diagnostics).
+ * What is wrong with an endpoint URL, or undefined when it can be used: it must be an http(s) URL
+ * without a user name or password (`fetch` rejects such a URL with an error that quotes it whole,
+ * password included: it would only ever fail, and leak the password into diagnostics). A relative
+ * URL is taken where `fetch` resolves it (a page, a web worker, Deno with `--location`): against
+ * the page's base URL or the global `location`.
  *
  * @param text The URL.
  * @returns The problem, a phrase naming no part of the URL; undefined when there is none.
  * @internal
  */
 export function urlProblem(text: string): string | undefined {
+  let url: URL | undefined;
   try {
-    // In a page, relative to it (a same-origin collector route), as `fetch` resolves it.
-    const base = (globalThis as { document?: { baseURI?: string } }).document?.baseURI;
-    const { protocol, username, password } = new URL(text, base);
-    if (/^https?:$/.test(protocol)) {
-      return username || password
-        ? "it contains a user name or password (send credentials as headers)"
-        : undefined;
-    }
+    url = new URL(text);
   } catch {
-    // Not a URL at all.
+    try {
+      // Deno without `--location` throws on reading `location`: no base, as elsewhere.
+      const page = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
+      url = new URL(text, page.document?.baseURI ?? page.location?.href);
+    } catch {
+      // Not a URL at all.
+    }
+  }
+  if (url && /^https?:$/.test(url.protocol)) {
+    return url.username || url.password
+      ? "it contains a user name or password (send credentials as headers)"
+      : undefined;
   }
   return "not an http(s) URL";
 }

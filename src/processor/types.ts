@@ -40,7 +40,9 @@ export interface SpanProcessor {
   /**
    * Never present. Processors have no `export()`: an exporter given where a processor goes
    * (`new Tracer({ processors: [exporter] })`) would receive no span, so it does not compile. Put
-   * the exporter inside a processor: `new BatchSpanProcessor(exporter)`.
+   * the exporter inside a processor: `new BatchSpanProcessor(exporter)`. (A class that is both a
+   * processor and an exporter is passed as a processor with a cast; at run time any hook makes an
+   * object a processor.)
    */
   readonly export?: never;
 }

@@ -19,7 +19,7 @@ import type { MetricAggMode, MetricSeries } from "./metrics.ts";
 import type { TaskMetrics } from "./_task_metrics.ts";
 import type { ObjectRef, ObjectStore } from "./objects.ts";
 import { setOwn } from "../own_property.ts";
-import { jsonWithPythonNumbers, pythonFloatJson } from "../serialize/python_json.ts";
+import { jsonWithPythonNumbers, pythonFloatJson, pythonNumber } from "../serialize/python_json.ts";
 
 /** Options of `logMetric`. */
 export interface LogMetricOptions {
@@ -217,8 +217,9 @@ export function stateAttributes(state: TaskState): Record<string, string | strin
 
 /**
  * `dreadnode.metrics`: name → `{values, steps, timestamps, attributes}`, in the order of a
- * JavaScript object's keys (integer-like names first). Values are written as Python floats,
- * steps and attributes with Python's number forms (see {@linkcode stateAttributes}).
+ * JavaScript object's keys (integer-like names first). Values are written as Python floats (a
+ * `count` aggregate as an int, as dreadnode computes it), steps and attributes with Python's number
+ * forms (see {@linkcode stateAttributes}).
  */
 function metricsJson(metrics: ReadonlyMap<string, MetricSeries>): string {
   const byName: Record<string, MetricSeries> = {};
@@ -227,7 +228,10 @@ function metricsJson(metrics: ReadonlyMap<string, MetricSeries>): string {
   for (const key of Object.keys(byName)) {
     const { values, steps, timestamps, attributes } = byName[key].toJSON();
     if (out.length > 1) out += ",";
-    out += `${JSON.stringify(key)}:{"values":[${values.map(pythonFloatJson).join(",")}],` +
+    // dreadnode holds values as floats, but a `count` point's as an int (`len(others) + 1`).
+    const value = (v: number, i: number) =>
+      attributes[i]?.aggregation === "count" ? pythonNumber(v) : pythonFloatJson(v);
+    out += `${JSON.stringify(key)}:{"values":[${values.map(value).join(",")}],` +
       `"steps":${jsonWithPythonNumbers(steps)},"timestamps":${JSON.stringify(timestamps)},` +
       `"attributes":${jsonWithPythonNumbers(attributes)}}`;
   }

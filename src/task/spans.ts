@@ -10,7 +10,7 @@
 import { ATTR_SESSION_ID } from "../attribute_keys.ts";
 import { contextWithAttributes } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
-import { runInContext } from "../context/run_in_context.ts";
+import { type Adopted, runInContext } from "../context/run_in_context.ts";
 import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
@@ -297,8 +297,8 @@ export function span<R>(
  *
  * @param sessionId The session id (a non-empty string).
  * @param fn The scope.
- * @returns What `fn` returned; a thenable as a native promise following it, adopted inside the
- *   scope (the work a lazy thenable's `then` starts gets the id too).
+ * @returns What `fn` returned; a thenable that is no promise as a native promise following it,
+ *   adopted inside the scope (the work a lazy thenable's `then` starts gets the id too).
  * @example
  * ```ts
  * import { bindSessionId, logInput, logOutput, taskSpan } from "@tracelet/tracelet";
@@ -309,11 +309,11 @@ export function span<R>(
  *   }));
  * ```
  */
-export function bindSessionId<R>(sessionId: string, fn: () => R): R {
+export function bindSessionId<R>(sessionId: string, fn: () => R): Adopted<R> {
   const manager = getContextManager();
   if (typeof sessionId !== "string" || sessionId === "") {
     report("warn", "invalid_session_id", "Cannot bind session id: it must be a non-empty string");
-    return fn();
+    return runInContext(manager.active(), fn); // what it returns, adopted as with an id
   }
   // A lazy thenable `fn` returns is adopted inside the scope: the work its `then` starts gets the id.
   return runInContext(

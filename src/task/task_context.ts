@@ -117,7 +117,7 @@ export function contextForTask(task: TaskSpan, base?: Context): Context {
 export function runTask<R>(task: TaskSpan, fn: (task: TaskSpan) => R): R {
   let result: R;
   try {
-    result = runInContext(contextForTask(task), () => fn(task));
+    result = runInContext(contextForTask(task), () => fn(task)) as R; // awaited below when a promise
   } catch (error) {
     task.recordException(error);
     task.end();

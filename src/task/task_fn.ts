@@ -173,8 +173,8 @@ function runScorers<T>(
  *   `break`: no output, no scores); yielded values are not logged, their count is the span
  *   attribute `tracelet.task.yielded`. A `task()` around such a task covers its generator too.
  * @param options Name, label, type, tags, scorers, input/output logging.
- * @returns A function with the same signature (its `this` type included: a method stays a
- *   method), whose `name` is the task name.
+ * @returns A function of the same type (its `this` type and type parameters included: a method
+ *   stays a method, a generic function stays generic), whose `name` is the task name.
  * @throws {TypeError} When `fn` is not a function.
  * @example
  * ```ts
@@ -199,7 +199,7 @@ export function task<
       : ReturnType<F> extends AsyncGenerator<unknown, infer T, never> ? T
       : Awaited<ReturnType<F>>
   > = {},
-): (this: ThisParameterType<F>, ...args: Parameters<F>) => ReturnType<F> {
+): F {
   type This = ThisParameterType<F>;
   type A = Parameters<F>;
   type R = ReturnType<F>;
@@ -288,5 +288,5 @@ export function task<
   } catch {
     // A frozen Function.prototype: the wrapper keeps its own name.
   }
-  return traced;
+  return traced as unknown as F; // the same parameters, `this` and result as `fn`
 }

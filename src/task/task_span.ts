@@ -8,7 +8,7 @@
 import { nowNs } from "../clock.ts";
 import type { TimeInput } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
-import { runInContext } from "../context/run_in_context.ts";
+import { type Adopted, runInContext } from "../context/run_in_context.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { trackWrites, WRITE_WAIT_MS } from "../pending_writes.ts";
 import type { Span } from "../span.ts";
@@ -382,7 +382,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * @returns What `fn` returned; a thenable as a native promise following it, adopted with this
    *   task current (the work a lazy thenable's `then` starts is inside the task).
    */
-  inContext<R>(fn: (task: this) => R): R {
+  inContext<R>(fn: (task: this) => R): Adopted<R> {
     return runInContext(contextForTask(this), () => fn(this));
   }
 

@@ -72,6 +72,12 @@ describe("span times", () => {
       spanTimeMicros("0050-01-01T00:00:00.000001+00:00"),
       Date.parse("0050-01-01T00:00:00+00:00") * 1000 + 1,
     );
+    // A dot that is no fraction of seconds is Date.parse's to read.
+    for (const legacy of ["2026.01.02", "12.5.2026"]) {
+      const parsed = Date.parse(legacy);
+      if (Number.isNaN(parsed)) assert.ok(Number.isNaN(spanTimeMicros(legacy)), legacy);
+      else assert.equal(spanTimeMicros(legacy), parsed * 1000, legacy);
+    }
     for (const bad of [undefined, null, "", "x", "2026-13-01T00:00:00Z", "2026-01-02T03:04:05.Z"]) {
       assert.ok(Number.isNaN(spanTimeMicros(bad)), String(bad));
     }

@@ -36,6 +36,25 @@ describe("a lazy thenable returned into a task-layer scope", () => {
     });
   });
 
+  it("bindSessionId: a promise comes back as it is, a subclass's own methods included", async () => {
+    class Cancellable<T> extends Promise<T> {
+      cancelled = false;
+      cancel(): void {
+        this.cancelled = true;
+      }
+    }
+    const given = new Cancellable<number>((resolve) => resolve(1));
+    const back = bindSessionId("session_promise", () => given);
+    assert.equal(back, given, "the same object");
+    back.cancel(); // typed as the subclass: what was returned is what the types say
+    assert.equal(given.cancelled, true);
+    assert.equal(await back, 1);
+    // A thenable that is no promise comes back as a native promise of its value (typed so).
+    const adopted: Promise<number> = bindSessionId("session_lazy", () => lazy(() => 2));
+    assert.ok(adopted instanceof Promise);
+    assert.equal(await adopted, 2);
+  });
+
   it("TaskSpan.inContext: its `then` runs with the task current, and spans are its children", async () => {
     await withTaskEnv(async ({ tracer }) => {
       const task = run("scoped");

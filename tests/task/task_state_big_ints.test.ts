@@ -2,7 +2,7 @@
 // JSONL line around them writes its own: a step or param past 2^53 with all its digits (JavaScript
 // wrote 2^60 as `1152921504606847000`, which Python's json.loads reads as another int), and metric
 // values as the floats they are in dreadnode (2^64 as `1.8446744073709552e+19`, 3 as `3.0`, not
-// `18446744073709552000` and `3`).
+// `18446744073709552000` and `3`; a `count` aggregate is an int there, and here).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { taskSpan } from "../../src/task/mod.ts";
@@ -34,6 +34,21 @@ describe("numbers in a task's state attributes", () => {
       );
       assert.deepEqual(parsed.m.values, [2 ** 64, 3, 0.5, 1e-5, 1e21]);
       assert.deepEqual(parsed.m.steps, [2 ** 60, 4, 2 ** 53 + 2, 0, 0]);
+    });
+  });
+
+  it("write a count aggregate as the int dreadnode computes (`len(others) + 1`)", async () => {
+    await withTaskEnv(async (env) => {
+      const t = taskSpan("t");
+      t.logMetric("calls", 0.7, { aggregation: "count" });
+      t.logMetric("calls", 0.2, { aggregation: "count" });
+      t.logMetric("mean", 1, { aggregation: "avg" });
+      t.logMetric("mean", 2, { aggregation: "avg" });
+      t.end();
+      const [line] = await env.runLines(t.runId);
+      const text = line.attributes["dreadnode.metrics"] as string;
+      assert.match(text, /"calls":\{"values":\[1,2\],/);
+      assert.match(text, /"mean":\{"values":\[1\.0,1\.5\],/);
     });
   });
 
