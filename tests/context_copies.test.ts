@@ -20,6 +20,7 @@ import { captureDiagnostics, CollectingProcessor } from "./_support/collect.ts";
 import { hostile } from "./_support/hostile.ts";
 import { withAsyncLocalStorage } from "./_support/flow_managers.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
+import { loadSecondCopy } from "./_support/second_copy.ts";
 import { withTaskEnv } from "./_support/task_env.ts";
 
 /** The modules of a second copy of tracelet that the tests use. */
@@ -29,32 +30,15 @@ interface CopiesSecondCopy {
   getCurrentTask: typeof getCurrentTask;
 }
 
-/**
- * Loads a second copy of tracelet: `src/` copied into a temporary directory, imported from
- * there (a query string on the URL would copy only the first module, not the ones it imports).
- */
+/** Loads the second copy's modules the tests use. */
 async function copiesLoadSecond(): Promise<{ copy: CopiesSecondCopy; remove(): Promise<void> }> {
-  const { cp, mkdtemp, rm, writeFile } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { fileURLToPath, pathToFileURL } = await import("node:url");
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-copy-"));
-  await cp(fileURLToPath(new URL("../src/", import.meta.url)), join(dir, "src"), {
-    recursive: true,
-  });
-  await writeFile(join(dir, "package.json"), '{ "type": "module" }'); // ES modules for tsx
-  // Hidden from the workerd bundler, which refuses a non-literal import() (skipped there).
-  const hiddenImport = new Function("url", "return import(url)") as (url: string) => Promise<
-    Record<string, never>
-  >;
-  const load = (path: string) => hiddenImport(pathToFileURL(join(dir, "src", path)).href);
-  const [tracer, task, context] = await Promise.all(
-    ["tracer.ts", "task/task_context.ts", "context/context.ts"].map(load),
+  const { modules: [tracer, task, context], remove } = await loadSecondCopy(
+    ["tracer.ts", "task/task_context.ts", "context/context.ts"],
   );
   assert.notEqual(tracer.Tracer, Tracer, "a second copy");
   return {
     copy: { Tracer: tracer.Tracer, Context: context.Context, getCurrentTask: task.getCurrentTask },
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove,
   };
 }
 

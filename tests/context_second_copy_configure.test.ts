@@ -18,6 +18,7 @@ import { CollectingProcessor } from "./_support/collect.ts";
 import { limitedStorage } from "./_support/flow_managers.ts";
 import { isolated } from "./_support/global_state.ts";
 import { hasFileSystem } from "./_support/runtime.ts";
+import { loadSecondCopy } from "./_support/second_copy.ts";
 
 /** What the test uses of the second copy. */
 interface SecondCopy {
@@ -26,27 +27,10 @@ interface SecondCopy {
   MemoryStorage: typeof MemoryStorage;
 }
 
-/**
- * Loads a second copy of tracelet: `src/` copied into a temporary directory and imported from
- * there (a query string on the URL would copy only the first module, not the ones it imports).
- */
-async function loadSecondCopy(): Promise<{ copy: SecondCopy; remove(): Promise<void> }> {
-  const { cp, mkdtemp, rm, writeFile } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { fileURLToPath, pathToFileURL } = await import("node:url");
-  const dir = await mkdtemp(join(tmpdir(), "tracelet-copy-"));
-  await cp(fileURLToPath(new URL("../src/", import.meta.url)), join(dir, "src"), {
-    recursive: true,
-  });
-  await writeFile(join(dir, "package.json"), '{ "type": "module" }'); // ES modules for tsx
-  // Hidden from the workerd bundler, which refuses a non-literal import() (skipped there).
-  const hiddenImport = new Function("url", "return import(url)") as (url: string) => Promise<
-    Record<string, never>
-  >;
-  const load = (path: string) => hiddenImport(pathToFileURL(join(dir, "src", path)).href);
-  const [configure, als, memory] = await Promise.all(
-    ["configure.ts", "context/als_manager.ts", "storage/memory.ts"].map(load),
+/** Loads the second copy's modules the test uses. */
+async function loadCopy(): Promise<{ copy: SecondCopy; remove(): Promise<void> }> {
+  const { modules: [configure, als, memory], remove } = await loadSecondCopy(
+    ["configure.ts", "context/als_manager.ts", "storage/memory.ts"],
   );
   assert.notEqual(als.AsyncLocalStorageContextManager, AsyncLocalStorageContextManager);
   return {
@@ -55,7 +39,7 @@ async function loadSecondCopy(): Promise<{ copy: SecondCopy; remove(): Promise<v
       AsyncLocalStorageContextManager: als.AsyncLocalStorageContextManager,
       MemoryStorage: memory.MemoryStorage,
     },
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove,
   };
 }
 
@@ -70,11 +54,11 @@ function configureCopy(copy: SecondCopy, manager: () => ContextManager) {
   }, { storage: new copy.MemoryStorage(), diagnostics: () => {} });
 }
 
-let loaded: ReturnType<typeof loadSecondCopy> | undefined;
+let loaded: ReturnType<typeof loadCopy> | undefined;
 
 /** The second copy, loaded once for the file. */
 async function secondCopy(): Promise<SecondCopy> {
-  return (await (loaded ??= loadSecondCopy())).copy;
+  return (await (loaded ??= loadCopy())).copy;
 }
 
 describe("configure() from a second copy of tracelet", () => {
