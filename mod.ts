@@ -79,6 +79,7 @@ export type { ContextKey } from "./src/context/context.ts";
 export { contextWithAttributes, INHERITED_ATTRIBUTES_KEY } from "./src/context/keys.ts";
 export { activeContext, getContextManager, setContextManager } from "./src/context/manager.ts";
 export type { ContextManager } from "./src/context/manager.ts";
+export type { Adopted } from "./src/context/run_in_context.ts";
 export { SyncContextManager } from "./src/context/sync_manager.ts";
 export { AsyncLocalStorageContextManager } from "./src/context/als_manager.ts";
 export type { AsyncLocalStorageClass, AsyncLocalStorageLike } from "./src/context/als_manager.ts";
