@@ -17,7 +17,8 @@ import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { inBrowser } from "../runtime/_globals.ts";
-import { checkUrlOption, DEFAULT_OTLP_TRACES_URL, urlProblem } from "./otlp_http.ts";
+import { checkUrlOption, urlProblem } from "./_endpoint_url.ts";
+import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
 import {
   addExplicitHeaders,
   HEADER_TEXT,

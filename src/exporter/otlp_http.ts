@@ -39,7 +39,7 @@ import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { toDeadline } from "../deadline.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
-import { TracerError } from "../errors.ts";
+import { checkUrlOption } from "./_endpoint_url.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 
 export type { FetchLike, OtlpHttpExporterOptions, SendResult } from "./otlp_http_options.ts";
@@ -49,57 +49,6 @@ export type { OtlpEncoder } from "../otlp/encoder.ts";
 
 /** The default OTLP/HTTP traces endpoint (a local collector). */
 export const DEFAULT_OTLP_TRACES_URL = "http://localhost:4318/v1/traces";
-
-/**
- * What is wrong with an endpoint URL, or undefined when it can be used: it must be an http(s) URL
- * without a user name or password (`fetch` rejects such a URL with an error that quotes it whole,
- * password included: it would only ever fail, and leak the password into diagnostics). A relative
- * URL is taken where `fetch` resolves it (a page, a web worker, Deno with `--location`): against
- * the page's base URL or the global `location`.
- *
- * @param text The URL.
- * @returns The problem, a phrase naming no part of the URL; undefined when there is none.
- * @internal
- */
-export function urlProblem(text: string): string | undefined {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    try {
-      // Deno without `--location` throws on reading `location`: no base, as elsewhere.
-      const page = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
-      url = new URL(text, page.document?.baseURI ?? page.location?.href);
-    } catch {
-      // Not a URL at all.
-    }
-  }
-  if (url && /^https?:$/.test(url.protocol)) {
-    return url.username || url.password
-      ? "it contains a user name or password (send credentials as headers)"
-      : undefined;
-  }
-  return "not an http(s) URL";
-}
-
-/**
- * Throws for an explicit URL option that cannot be used, naming the option, never the value.
- *
- * @param name The option (`endpoint`, `server`).
- * @param value Its value.
- * @throws {TracerError} `INVALID_CONFIG` unless `value` is an absolute http(s) URL without a user
- *   name or password.
- * @internal
- */
-export function checkUrlOption(name: string, value: string): void {
-  const problem = urlProblem(value);
-  if (problem) {
-    throw new TracerError(
-      "INVALID_CONFIG",
-      `Cannot configure OTLP export: \`${name}\`: ${problem}`,
-    );
-  }
-}
 
 /**
  * Exports spans over OTLP/HTTP.
