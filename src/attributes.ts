@@ -1,7 +1,7 @@
 /**
  * Attribute validation and limits. Values are coerced to OpenTelemetry types the way dreadnode
- * does: strings, numbers and booleans pass through, homogeneous arrays of those stay arrays, and
- * anything else is JSON-encoded into a string, so nothing a caller logs is silently lost.
+ * does: strings, numbers and booleans pass through, homogeneous arrays of those stay arrays (`null`
+ * items kept, as OpenTelemetry asks), and anything else is JSON-encoded into a string, so nothing a caller logs is silently lost.
  *
  * Attribute JSON vs. task data: attribute values use a small, compact encoding built on
  * `JSON.stringify` (so the span hot path and small bundles do not carry the full serializer):
@@ -125,22 +125,26 @@ function finiteOrString(n: number | bigint): number | string {
 }
 
 /**
- * A copy of the array when it is empty or holds only strings, only booleans or only finite
- * numbers (a copy, so later changes to the caller's array never reach a recorded span).
+ * A copy of the array when it holds only strings, only booleans or only finite numbers, besides
+ * `null` items (a caller's `undefined` item or a hole becomes `null`: OpenTelemetry asks that nulls
+ * in arrays be kept as they are). A copy, so later changes to the caller's array never reach a
+ * recorded span; strings are cut to the value length limit.
  */
 function homogeneousArray(
   values: readonly unknown[],
   maxLength: number,
 ): AttributeValue | undefined {
   const copy = Array.from(values);
-  const kind = typeof copy[0];
-  const primitive = kind === "string" || kind === "boolean" || kind === "number";
-  if (
-    !copy.every((v) => primitive && typeof v === kind && (kind !== "number" || Number.isFinite(v)))
-  ) return undefined;
-  // Strings cut to the value length limit (a loop: `Array.from` with a map function is slow).
-  if (kind === "string" && maxLength < Infinity) {
-    for (let i = 0; i < copy.length; i++) copy[i] = cutText(copy[i] as string, maxLength);
+  let kind: string | undefined;
+  for (let i = 0; i < copy.length; i++) {
+    const item = copy[i];
+    const type = typeof item;
+    if (item == null) copy[i] = null;
+    else if (
+      (kind ??= type) !== type || type === "number" && !Number.isFinite(item) ||
+      type !== "string" && type !== "boolean" && type !== "number"
+    ) return undefined;
+    else if (type === "string") copy[i] = cutText(item as string, maxLength);
   }
   return copy as AttributeValue;
 }

@@ -10,13 +10,15 @@ export type AttributePrimitive = string | number | boolean;
 
 /**
  * An OpenTelemetry-typed attribute value: a string, a boolean, a number (integers are encoded as
- * `int`, other finite numbers as `double`) or a homogeneous array of those.
+ * `int`, other finite numbers as `double`) or a homogeneous array of those, which may hold `null`
+ * items (the specification asks that nulls in arrays be kept as they are; a caller's `undefined`
+ * item is kept as `null`, as JSON has no `undefined`; OTLP carries them as empty values).
  */
 export type AttributeValue =
   | AttributePrimitive
-  | readonly string[]
-  | readonly number[]
-  | readonly boolean[];
+  | readonly (string | null)[]
+  | readonly (number | null)[]
+  | readonly (boolean | null)[];
 
 /** A map of attribute keys to OpenTelemetry-typed values. */
 export type Attributes = Record<string, AttributeValue>;

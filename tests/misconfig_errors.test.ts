@@ -13,6 +13,7 @@ import type { SpanExporter, SpanProcessor } from "../src/processor/types.ts";
 import type { Sampler } from "../src/sampling.ts";
 import { Tracer } from "../src/tracer.ts";
 import { trace } from "../src/agents/factories.ts";
+import { agentSpan } from "../src/agents/span_factories.ts";
 import { configure } from "../src/portable.ts";
 import { CollectingProcessor, MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
@@ -224,5 +225,22 @@ describe("a callback left out", () => {
       );
       assert.equal(workflow.started, false);
       assert.equal(workflow.finished, false);
+    }));
+  it("agentSpan(name).run() throws a TypeError naming fn, and the span is not started", () =>
+    isolated(() => {
+      // It started the span, recorded "fn is not a function" as the agent's own error and
+      // finished it: the caller's mistake exported as a failed agent step.
+      const span = agentSpan("planner");
+      assert.throws(
+        () => (span.run as () => unknown)(),
+        (error) => {
+          assert.ok(error instanceof TypeError);
+          assert.match(error.message, /^span\.run\(fn\): fn must be a function$/);
+          return true;
+        },
+      );
+      assert.equal(span.startedAt, null);
+      assert.equal(span.finished, false);
+      assert.equal(span.error, null);
     }));
 });

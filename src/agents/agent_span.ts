@@ -261,8 +261,10 @@ export class AgentSpan<D extends SpanData = SpanData> {
    *
    * @param fn The function.
    * @returns What `fn` returned.
+   * @throws {TypeError} When `fn` is not a function (the span is then not started).
    */
   run<R>(fn: (span: this) => R): R {
+    if (typeof fn != "function") throw new TypeError("span.run(fn): fn must be a function");
     if (!this.#life.started) this.start();
     const span = this.#span;
     let context = getContextManager().active().set(

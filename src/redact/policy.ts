@@ -288,19 +288,23 @@ export class RedactionPolicy {
       } else if (typeof value === "string") {
         const text = maskUrlAttribute(key, value, this.#isSensitive, this.replacement);
         redacted = this.#strings.redact(text, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
-      } else if (Array.isArray(value) && typeof value[0] === "string") {
-        let copy: string[] | undefined;
-        const strings = value as readonly string[];
-        for (let i = 0; i < strings.length; i++) {
-          const item = strings[i];
+      } else if (Array.isArray(value) && value.some((item) => typeof item === "string")) {
+        // Any string item, not only a first one: `null` items are kept (OpenTelemetry asks it),
+        // and a record from elsewhere may mix types; other items become strings.
+        let copy: (string | null)[] | undefined;
+        const items = value as readonly unknown[];
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i];
           const cut = typeof item === "string"
             ? this.#strings.redact(
               maskUrlAttribute(key, item, this.#isSensitive, this.replacement),
               0,
               true,
             )
-            : truncateString(item, this.maxStringLength);
-          if (cut !== item) (copy ??= strings.slice())[i] = cut;
+            : item == null
+            ? null
+            : truncateString(item as string, this.maxStringLength);
+          if (cut !== item) (copy ??= items.slice() as (string | null)[])[i] = cut;
         }
         if (copy !== undefined) redacted = copy;
       }

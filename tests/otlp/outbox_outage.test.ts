@@ -47,7 +47,9 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
   it("parks every span of steady traffic instead of dropping them from the batch queue", () =>
     withReceiver(async (receiver) => {
       // A receiver that fails everything, retry delays of 50 ms doubling (5 attempts: ~750 ms a
-      // batch): 24 batches of 64 spans arrive faster than that.
+      // batch): 24 batches of 64 spans arrive faster than that. The queue holds 8 batches, so a
+      // loaded machine (an attempt and a park taking 80 ms, not 40) does not overflow it, while
+      // retrying each batch to the end would (8 batches arrive in the first batch's 750 ms).
       receiver.plan(...Array.from({ length: 1000 }, () => DOWN));
       const { storage, exporter } = outboxExporter(receiver, {
         retry: { initialDelayMillis: 50, maxDelayMillis: 400, maxAttempts: 5 },
@@ -55,7 +57,7 @@ describe("OTLP exporter with an outbox, receiver down", { skip: isWorkerd }, () 
       const tracer = new Tracer({
         processors: [
           new BatchSpanProcessor(exporter, {
-            maxQueueSize: 128,
+            maxQueueSize: 512,
             maxExportBatchSize: 64,
             scheduledDelayMillis: 10,
           }),
