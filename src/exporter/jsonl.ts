@@ -266,10 +266,11 @@ function settle(batch: Batch): FlushReport {
   if (unwritable > 0) {
     // The cause in the message (Deno's names the missing permission), on one line, and once per
     // distinct error rather than on every batch (the flush report still counts every line); the
-    // quoted paths left out of the key, since each trace has its own log file.
+    // paths left out of the key, since each trace has its own log file: quoted as Node ('…') and
+    // Deno (lstat '…') write them, or bare.
     const why = safeString(batch.writeError).replace(/\s+/g, " ").slice(0, 200);
     reportOnce(
-      `jsonl_write_failed:${why.replace(/"[^"]*"/g, "")}`,
+      `jsonl_write_failed:${why.replace(/(["'`]).*?\1|\/\S*/g, "")}`,
       "error",
       "jsonl_write_failed",
       `Cannot append ${unwritable} span lines to ${batch.failedLogs} logs in storage: ${why} ` +
