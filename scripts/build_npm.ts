@@ -239,7 +239,8 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
     types: exports["."]?.types,
     exports,
   };
-  if (existsSync(join(ROOT, CLI_SOURCE))) pkg.bin = { tracelet: writeCliBin() };
+  // npm's bin paths have no leading "./": `npm publish` "auto-corrects" (removes) one that has.
+  if (existsSync(join(ROOT, CLI_SOURCE))) pkg.bin = { tracelet: writeCliBin().slice(2) };
   return pkg;
 }
 

@@ -160,8 +160,13 @@ async function runtimeConsumer(ctx, { name, cmd, args, presetPath, protocol, exp
 
 /** Runs the package's `tracelet` bin (the analysis CLI) through npm's .bin link, if it has one. */
 async function runCli(dir) {
+  const installed = join(dir, "node_modules", ...PKG.split("/"), "package.json");
+  const bins = Object.values(JSON.parse(readFileSync(installed, "utf8")).bin ?? {});
+  if (bins.length === 0) return "";
+  // `npm publish` "auto-corrects" a bin path written with a leading "./" by removing the bin.
+  expect(bins.every((path) => !path.startsWith("./")), `bin paths have no leading ./: ${bins}`);
   const bin = join(dir, "node_modules", ".bin", "tracelet");
-  if (!existsSync(bin)) return "";
+  expect(existsSync(bin), "npm linked the tracelet bin");
   const traces = join(dir, "traces");
   mkdirSync(traces, { recursive: true });
   writeFileSync(join(traces, "run_smoke.jsonl"), "not json\n");

@@ -10,6 +10,8 @@ import { reportOnce } from "../diagnostics.ts";
 import { setOwn } from "../own_property.ts";
 import { safeString } from "../safe_string.ts";
 import { isInstance } from "../safe_read.ts";
+import { serialize } from "../serialize/serialize.ts";
+import { sortedPythonJson } from "../serialize/sorted_python_json.ts";
 
 /**
  * Reads a field of a response-like object under its snake_case or camelCase name.
@@ -101,8 +103,13 @@ function unreadable(error: unknown): void {
 }
 
 /**
- * The text of an error value: a string as is, an `Error`'s message (its name when the message is
- * empty), an object's string `message`, else its string form.
+ * The text of an error value, as design_research_agents reads an error (a string, a `{message}`,
+ * else the sorted JSON of the value): a string as is; an `Error`'s message (its name when the
+ * message is empty); another object's non-empty string `message`; else the object's own string
+ * form when it has one (a `toString` of its own; not for an array), or its JSON as Python's
+ * `json.dumps(value, ensure_ascii=True, sort_keys=True)` writes it (`{"code": "E_TIMEOUT",
+ * "status": 504}`, never `[object Object]`; a cycle is `"<circular reference>"`); any other
+ * value's string form (`42`). What cannot be printed at all is `<unprintable>`. Never throws.
  *
  * @param error The error (anything that was thrown or passed as an error).
  * @returns The text, or null when there is no error (`null` / `undefined`).
@@ -111,13 +118,61 @@ function unreadable(error: unknown): void {
 export function errorText(error: unknown): string | null {
   if (error === undefined || error === null) return null;
   if (typeof error === "string") return error;
+  if (typeof error !== "object") return safeString(error);
   const message = field(error, "message");
   if (isInstance(error, Error)) {
     if (typeof message === "string" && message !== "") return message;
     const name = field(error, "name");
     return typeof name === "string" ? name : "Error";
   }
-  return typeof message === "string" ? message : safeString(error);
+  return typeof message === "string" && message !== "" ? message : objectText(error);
+}
+
+/**
+ * The text of what was thrown: {@linkcode errorText}, and for a thrown `undefined` or `null` its
+ * string form (`"undefined"`), so a failed run never records `error: null`, which reads as no
+ * error (design_research_agents records `str(exc)` of whatever was raised).
+ *
+ * @param thrown What was thrown.
+ * @returns The text.
+ * @internal
+ */
+export function thrownErrorText(thrown: unknown): string {
+  return errorText(thrown) ?? safeString(thrown);
+}
+
+/** What `safeString` gives for a value that cannot be printed. */
+const UNPRINTABLE = "<unprintable>";
+
+/** Bounds of the JSON of an error object: its text is error text, not a payload. */
+const ERROR_JSON_LIMITS = { schema: false, pythonCompatible: true, maxBytes: 64 * 1024 } as const;
+
+/**
+ * An object's own string form (a `toString` of its own, not `[object Object]`), else (and for an
+ * array) its sorted Python-style JSON. An object that cannot be printed (its `toString` throws, no
+ * prototype, a revoked proxy) stays `<unprintable>`, and one whose fields cannot be read (a
+ * throwing `ownKeys` trap) keeps its string form.
+ */
+function objectText(error: object): string {
+  const own = safeString(error);
+  if (own === UNPRINTABLE) return own;
+  if (!/^\[object [^\]]*\]$/.test(own) && !isArray(error)) return own;
+  const { value } = serialize(error, ERROR_JSON_LIMITS);
+  if (typeof value !== "object" || value === null) return own; // an unreadable object's marker
+  try {
+    return sortedPythonJson(value);
+  } catch {
+    return own; // nested too deeply for the stack
+  }
+}
+
+/** `Array.isArray`, false for a revoked proxy (where it throws). */
+function isArray(value: object): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -6,28 +6,10 @@
  *
  * @module
  */
-import { asciiJsonString, pythonJsonDumps } from "../serialize/python_json.ts";
-import type { JsonValue } from "../serialize/types.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
-
-/**
- * Python's `json.dumps(value, ensure_ascii=True, sort_keys=True)`: `", "` and `": "`
- * separators, keys sorted at every level, non-ASCII escaped. Python's number forms.
- *
- * @param value A parsed JSON value.
- * @returns The JSON text.
- */
-export function sortedPythonJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedPythonJson).join(", ")}]`;
-  if (typeof value === "object" && value !== null) {
-    const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).sort();
-    return `{${
-      keys.map((k) => `${asciiJsonString(k)}: ${sortedPythonJson(record[k])}`).join(", ")
-    }}`;
-  }
-  return pythonJsonDumps(value as JsonValue);
-}
+import { pythonJsonDumps } from "../serialize/python_json.ts";
+import { sortedPythonJson } from "../serialize/sorted_python_json.ts";
+import type { JsonValue } from "../serialize/types.ts";
 
 /**
  * Error text masked by a redaction policy as free text (`HTTP 401: {"api_key":…}`), kept whole

@@ -7,6 +7,7 @@
  * @module
  */
 import { printable } from "../printable.ts";
+import { PROG } from "./_program_name.ts";
 
 /** How many of the other JSONL files the CLI's hint names. */
 const NAMED = 3;
@@ -50,9 +51,9 @@ export function noMatchNotice(context: NoMatchContext): string {
     const reason = context.listError instanceof Error
       ? context.listError.message
       : String(context.listError);
-    return `analyze: warning: cannot list ${dir}: ${printable(reason)}; no file was read`;
+    return `${PROG}: warning: cannot list ${dir}: ${printable(reason)}; no file was read`;
   }
-  const line = `analyze: warning: no file matched '${printable(context.glob)}' in ${dir}`;
+  const line = `${PROG}: warning: no file matched '${printable(context.glob)}' in ${dir}`;
   if (!context.defaultGlob) return line;
   const others = (context.names ?? []).filter((n) => !n.includes("/") && n.endsWith(".jsonl"));
   if (others.length === 0) return line;

@@ -13,8 +13,13 @@ import { pythonNumber, pythonStr } from "../serialize/python_json.ts";
 const UNPRINTABLE = /[\p{C}\p{Z}]/u;
 const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/** Python's `repr()` of a string: quoted, with its escapes for unprintable characters. */
-function stringRepr(text: string): string {
+/**
+ * Python's `repr()` of a string: quoted, with its escapes for unprintable characters.
+ *
+ * @param text The string.
+ * @returns `'text'` (or `"it's"`).
+ */
+export function stringRepr(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = quote;
   for (const c of text) {

@@ -12,6 +12,7 @@ import type { AnalysisReport, ModelStats, ToolStats } from "./report.ts";
 import { asInt } from "./summary.ts";
 import { setOwn } from "../own_property.ts";
 import { pythonText } from "./_python_str.ts";
+import { byCodePoint } from "../serialize/code_point_order.ts";
 import { DurationSample, type DurationSampleLimits, summarizeSamples } from "./_duration_sample.ts";
 
 const labelOf = (value: unknown) => value === undefined ? "unknown" : pythonText(value);
@@ -98,13 +99,14 @@ export function bump(map: Record<string, number>, key: string, by = 1): void {
 }
 
 /**
- * Orders names by code unit (ties in ranked lists).
+ * Orders names as Python's `sorted()` does, by code point: the order of ties in `per_model` and
+ * `per_tool`, which design_research_agents lists by name before a stable sort by count.
  *
  * @param a A name.
  * @param b Another name.
  * @returns -1, 0 or 1.
  */
-export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const byName: (a: string, b: string) => number = byCodePoint;
 
 const modelName = (a: Obj) =>
   str(a.model) ?? str(obj(a.response).model) ?? str(obj(a.request).model) ?? "unknown";
@@ -278,6 +280,7 @@ function models(p: Picks, topN: number): AnalysisReport["models"] {
     model_call_count: sum(p.call.calls.values()),
     model_failure_count: failures,
     tokens,
+    // DRA: `sorted(names)`, stable-sorted by calls (descending), cut to top n.
     per_model: perModel
       .sort((a, b) => b.call_count - a.call_count || byName(a.model, b.model))
       .slice(0, topN),
@@ -300,6 +303,8 @@ function tools(p: Picks, topN: number): AnalysisReport["tools"] {
     tool_invocation_count: sum(p.invocation.invocations.values()),
     tool_success_count: ok,
     tool_failure_count: failed,
+    // DRA: `sorted(names)`, stable-sorted by invocations (descending), cut to top n (its
+    // `--top-n` help says "Top N rows for per-model/per-tool summaries").
     per_tool: perTool
       .sort((a, b) => b.invocation_count - a.invocation_count || byName(a.tool_name, b.tool_name))
       .slice(0, topN),

@@ -8,8 +8,10 @@
  * (read as null, Infinity and -Infinity).
  *
  * Files are read one at a time, in byte chunks when the reader can (the configured local files of
- * the Node, Deno and Bun presets can), and each line is folded into the counts as it is read:
- * memory is bounded by the longest line, not by the file or directory.
+ * the Node, Deno and Bun presets and the runtime's own `node:fs` can), and each line is folded
+ * into the counts as it is read: memory is bounded by the longest line, not by the file or
+ * directory. A file still being written is read as a snapshot of its size when opened (plus the
+ * rest of a line cut at that edge), so reading it ends in bounded time.
  * A line longer than `maxLineLength` (default 64 Mi UTF-16 code units) is skipped as malformed.
  * The counts are bounded too, and exact below generous limits: 10,000 distinct error texts (each
  * kept whole up to 64 Ki characters), 1,000,000 durations per latency summary, 1,000,000 distinct
@@ -28,6 +30,8 @@ import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import type { AnalysisReport } from "./report.ts";
 import type { LocalFiles } from "../config_state.ts";
 import type { ChunkedFiles } from "../task/artifacts.ts";
+import { snapshotChunks, tailBytesFor } from "./_snapshot_chunks.ts";
+import { builtinFsReader } from "./_fs_reader.ts";
 
 /** The default glob: DRA's run files. */
 export const DEFAULT_GLOB = "run_*.jsonl";
@@ -40,7 +44,8 @@ const CHUNK_BYTES = 64 * 1024;
 
 /**
  * Reads a trace directory (the CLI passes one built on `node:fs`). A reader needs `readChunks` or
- * `readText`; `readChunks` is used when both exist.
+ * `readText`; `readChunks` is used when both exist. A file still being written should be read up
+ * to its size when opened (plus the rest of a line cut there), so that reading it ends.
  */
 export interface TraceDirReader {
   /**
@@ -157,15 +162,24 @@ export function analyzeTraceFiles(
 
 /**
  * A reader over the configured `LocalFiles` (file-system presets), if any: in chunks when they
- * can (`readChunks`, as the Node, Deno and Bun presets' can), else whole files decoded chunk by
- * chunk (never one string of the file, but the file's bytes at once).
+ * can (`readChunks`, as the Node, Deno and Bun presets' can), each file read as a snapshot of its
+ * size when looked at (plus the rest of a line cut there, at most `maxTailBytes`), so a log still
+ * being written is read in bounded time; else whole files decoded chunk by chunk (never one
+ * string of the file, but the file's bytes at once).
  */
-function configuredReader(): TraceDirReader | undefined {
+function configuredReader(maxTailBytes: number): TraceDirReader | undefined {
   const files = peekConfig()?.files as (LocalFiles & Partial<ChunkedFiles>) | undefined;
   if (files === undefined) return undefined;
   const listFiles: TraceDirReader["listFiles"] = (dir, options) => files.listFiles(dir, options);
   if (files.readChunks !== undefined) {
-    return { listFiles, readChunks: (path) => files.readChunks!(path, CHUNK_BYTES) };
+    return {
+      listFiles,
+      async *readChunks(path) {
+        const stat = await files.stat(path);
+        const chunks = files.readChunks!(path, CHUNK_BYTES);
+        yield* stat?.isFile === true ? snapshotChunks(chunks, stat.size, maxTailBytes) : chunks;
+      },
+    };
   }
   return {
     listFiles,
@@ -176,6 +190,25 @@ function configuredReader(): TraceDirReader | undefined {
       }
     },
   };
+}
+
+/** Why `analyzeTraceDir` cannot read files here (no `reader`, no configured files, no `node:fs`). */
+const NO_FILE_ACCESS = "analyzeTraceDir: this runtime offers no file access (no node:fs from " +
+  "process.getBuiltinModule, no configure()d file system): pass a reader, or analyze texts " +
+  "already read with analyzeTraceFiles()";
+
+/**
+ * The reader to use: the one given, else the configured local files, else the runtime's own
+ * `node:fs` (Node 20.16+, Deno, Bun, workerd's virtual file system with `nodejs_compat`).
+ */
+function readerFor(
+  given: TraceDirReader | undefined,
+  maxLineLength: number,
+): TraceDirReader | undefined {
+  if (given !== undefined) return given;
+  const maxTailBytes = tailBytesFor(maxLineLength);
+  return configuredReader(maxTailBytes) ??
+    builtinFsReader({ chunkBytes: CHUNK_BYTES, maxTailBytes });
 }
 
 /**
@@ -236,12 +269,21 @@ async function addFile(
  * (a link that loops back is never followed). The glob is relative to the directory: an absolute
  * one (`/x/*.jsonl`) rejects, as does `**` inside a longer part (`run_**.jsonl`), as `pathlib` does.
  *
- * @param options Directory, glob, top n, and a reader (default: the configured local files).
+ * Without a `reader`, files are read through the configured local files (the Node, Deno and Bun
+ * presets' `configure()`), else through the runtime's own `node:fs`
+ * (`process.getBuiltinModule`: Node 20.16 and later, Deno, Bun, and workerd's virtual file system
+ * with `nodejs_compat`), so no setup is needed. A file still being written is read as it was when
+ * opened, plus the rest of a line cut at that edge, so its read ends whatever the writer does.
+ *
+ * @param options Directory, glob, top n, and a reader (default: as above).
  * @returns The report.
  * @throws {RangeError} (a rejection) For an absolute glob, or `**` inside a longer part.
+ * @throws {Error} (a rejection) Without a `reader` where the runtime offers no file access at all
+ *   (a browser, workerd without `nodejs_compat`, Node before 20.16 without `configure()`).
  * @example
  * ```ts
  * import { analyzeTraceDir } from "@tracelet/tracelet/events";
+ * // The files an EventTracer({ traceDir: "traces" }) wrote under the default storage root.
  * const report = await analyzeTraceDir({ traceDir: ".tracelet/traces", topN: 5 });
  * console.log(report.models.model_call_count, report.events.malformed_lines);
  * ```
@@ -250,7 +292,6 @@ export async function analyzeTraceDir(
   options: AnalyzeOptions & { reader?: TraceDirReader },
 ): Promise<AnalysisReport> {
   const glob = options.glob ?? DEFAULT_GLOB;
-  const reader = options.reader ?? configuredReader();
   const cap = options.maxLineLength;
   const maxLineLength = cap === undefined || Number.isNaN(cap)
     ? DEFAULT_MAX_LINE_LENGTH
@@ -261,10 +302,8 @@ export async function analyzeTraceDir(
   const acc = new Accumulator();
   const files: string[] = [];
   let matched = 0;
-  if (reader === undefined) {
-    warnings.push("Cannot read trace files: no file access is configured on this runtime");
-    return report(acc, files, false, { ...options, glob }, warnings);
-  }
+  const reader = readerFor(options.reader, maxLineLength);
+  if (reader === undefined) throw new Error(NO_FILE_ACCESS);
   const dir = options.traceDir.replace(/[\\/]+$/, "");
   const onSkip = (sub: string, error: unknown) => {
     warnings.push(`Cannot list ${dir}/${sub}: ${message(error)} (skipped)`);

@@ -7,8 +7,12 @@ import type { AnalysisReport } from "./report.ts";
 import type { Summary } from "./summary.ts";
 import { printable } from "../printable.ts";
 import { asciiJsonString } from "../serialize/python_json.ts";
+import { byCodePoint } from "../serialize/code_point_order.ts";
 
-/** Pretty JSON with every object's keys sorted, written out (an object would put `"10"` first). */
+/**
+ * Pretty JSON with every object's keys sorted by code point, as Python sorts them, written out
+ * (an object would put `"10"` first).
+ */
 function sortedJson(value: unknown, indent: string): string {
   if (typeof value === "string") return asciiJsonString(value);
   if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null";
@@ -17,7 +21,7 @@ function sortedJson(value: unknown, indent: string): string {
   if (Array.isArray(value)) items = value.map((v) => sortedJson(v, inner));
   else {
     const record = value as Record<string, unknown>;
-    items = Object.keys(record).filter((k) => record[k] !== undefined).sort()
+    items = Object.keys(record).filter((k) => record[k] !== undefined).sort(byCodePoint)
       .map((k) => `${asciiJsonString(k)}: ${sortedJson(record[k], inner)}`);
   }
   const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
@@ -42,7 +46,7 @@ function summary(s: Summary): string {
 }
 
 function counts(map: Record<string, number>): string {
-  const entries = Object.entries(map).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const entries = Object.entries(map).sort((a, b) => b[1] - a[1] || byCodePoint(a[0], b[0]));
   return entries.length === 0 ? "none" : entries.map(([k, v]) => `${printable(k)}=${v}`).join(", ");
 }
 

@@ -11,6 +11,7 @@
  */
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { safeString } from "../safe_string.ts";
+import { thrownErrorText } from "../agents/_input.ts";
 import { maskError } from "./_mask_error.ts";
 
 /** What `Span.recordException` reads of an error: its name, message and stack trace. */
@@ -54,7 +55,8 @@ export function maskedException(error: unknown, policy: RedactionPolicy): unknow
     } catch {
       // A hostile error object (a throwing getter, a revoked proxy): what was read.
     }
-    const text = safeString(message);
+    // A value thrown without a string message reads as in its event: `{"code": 5}`, `undefined`.
+    const text = typeof message === "string" ? message : thrownErrorText(message);
     const whole = policy.isSensitiveKey("error");
     const masked = whole ? policy.replacement : maskError(text, policy);
     return {

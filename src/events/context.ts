@@ -33,12 +33,13 @@
 import { SPAN_KEY } from "../context/keys.ts";
 import { getContextManager } from "../context/manager.ts";
 import { reportOnce } from "../diagnostics.ts";
-import { errorText, field, ownFields } from "../agents/_input.ts";
+import { errorText, field, ownFields, thrownErrorText } from "../agents/_input.ts";
 import { runScoped } from "../agents/_scope.ts";
 import { writesWithin } from "../pending_writes.ts";
 import { safeString } from "../safe_string.ts";
 import type { Span } from "../span.ts";
 import { sortedNames } from "./event.ts";
+import { pythonTruthy } from "./_python_truthy.ts";
 import type { EventTracer } from "./event_tracer.ts";
 import { TraceSession } from "./session.ts";
 import {
@@ -224,9 +225,16 @@ function open(
 
 /** The outcome passed to {@linkcode finishTraceRun}. */
 export interface FinishTraceRunOptions {
-  /** The result; `success` is read from `result.success` (boolean). */
+  /**
+   * The result; the run succeeded when `result.success` is true as Python's `bool()` reads it
+   * (design_research_agents' `bool(result.success)`: `1` and `"yes"` are true; `0`, `""`, `[]`,
+   * `{}`, null and a missing field are false) and no error is given.
+   */
   result?: unknown;
-  /** An error (message text is recorded). */
+  /**
+   * An error: its text is recorded (a string, an `Error`'s or object's message, else the sorted
+   * JSON of an object); undefined or null means none.
+   */
   error?: unknown;
 }
 
@@ -256,7 +264,7 @@ export function finishTraceRun(
   const result = field(outcome, "result");
   const error = errorText(field(outcome, "error"));
   if (scope.isRoot || scope.home === scope) finishLeftOpen(scope); // a root, or withTraceRun's
-  end(scope, error === null && field(result, "success") === true, error, result);
+  end(scope, error === null && pythonTruthy(field(result, "success")), error, result);
   leaveFlow();
   return settle(scope.session, scope.isRoot);
 }
@@ -367,12 +375,14 @@ export function withTraceRun<R>(
   const result = runScoped(inner, run, (error, failed) => {
     if (failed) {
       scope.session.recordException(scope.spanId, error); // masked with the run's policy
-      settled = finishTraceRun(scope, { error });
+      // A thrown `undefined` is still an error: recorded as "undefined", never as no error.
+      settled = finishTraceRun(scope, { error: thrownErrorText(error) });
     }
   });
   return result.then(
     async (value) => {
-      await finishTraceRun(scope, { result: { success: true, output: value } });
+      // `output: None` in design_research_agents when the function returns nothing.
+      await finishTraceRun(scope, { result: { success: true, output: value ?? null } });
       return value;
     },
     async (error: unknown) => {

@@ -138,6 +138,12 @@ function syncAppender(storage: TraceStorage): SyncAppendStorage | undefined {
  * const sink = new JsonlEventSink(storage, ["traces", "run_20260101T000000Z_r1.jsonl"]);
  * ```
  */
+/**
+ * The storages whose appends are failing (their first failure reported), with the event lines
+ * failed since then: shared by every sink on the storage.
+ */
+const FAILING_STORAGES = new WeakMap<TraceStorage, { unreported: number }>();
+
 export class JsonlEventSink implements EventSink {
   /** The log the lines go to. */
   readonly path: StoragePath;
@@ -162,10 +168,6 @@ export class JsonlEventSink implements EventSink {
   #failed = 0;
   /** Dropping since the last append started (reported once). */
   #overflowing = false;
-  /** Appends are failing: the first failure was reported, later ones are counted. */
-  #failing = false;
-  /** Lines that failed since the reported failure. */
-  #unreported = 0;
 
   /**
    * Creates a sink appending to one storage log.
@@ -302,40 +304,41 @@ export class JsonlEventSink implements EventSink {
   }
 
   /**
-   * Lines failed: reported with the error when appends were not failing yet, else counted (a
-   * log that cannot be written gives one report, not one per batch).
+   * Lines failed: reported with the error when appends to this storage were not failing yet, else
+   * counted. Every run has a sink and a log of its own, so a storage that cannot be written (a
+   * full disk, a root that is a file) gives one report, not one per run or batch.
    */
   #writeFailed(count: number, error: unknown): void {
-    if (this.#failing) {
-      this.#unreported += count;
+    const failing = FAILING_STORAGES.get(this.#storage);
+    if (failing !== undefined) {
+      failing.unreported += count;
       return;
     }
-    this.#failing = true;
+    FAILING_STORAGES.set(this.#storage, { unreported: 0 });
     report(
       "error",
       "event_write_failed",
       `Cannot append ${count} event line(s) to ${this.path.join("/")}: ${reasonOf(error)} ` +
-        "(its further failures are counted, and reported only when an append to it succeeds " +
-        "again)",
+        "(further failures in this storage are counted, and reported only when an append to it " +
+        "succeeds again)",
       error,
     );
   }
 
   /**
-   * An append succeeded: when appends were failing, the count of the lines failed since the
-   * reported ones is reported (if any).
+   * An append succeeded: when appends to this storage were failing, the count of the lines failed
+   * since the reported ones is reported (if any).
    */
   #recovered(): void {
-    if (!this.#failing) return;
-    this.#failing = false;
-    const count = this.#unreported;
-    this.#unreported = 0;
-    if (count === 0) return;
+    const failing = FAILING_STORAGES.get(this.#storage);
+    if (failing === undefined) return;
+    FAILING_STORAGES.delete(this.#storage);
+    if (failing.unreported === 0) return;
     report(
       "error",
       "event_write_failed",
-      `Could not append ${count} more event line(s) to ${this.path.join("/")} before an append ` +
-        "to it succeeded again: the log misses them",
+      `Could not append ${failing.unreported} more event line(s) to logs in this storage before ` +
+        `an append to ${this.path.join("/")} succeeded again: the logs miss them`,
     );
   }
 

@@ -42,7 +42,7 @@ export function runCli(args: string[]): CliRun {
   const result = spawnSync(process.execPath, argv, {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "80" }, // argparse's texts at 80 columns
   });
   return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
 }

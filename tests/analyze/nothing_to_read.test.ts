@@ -31,7 +31,8 @@ describe("analysis CLI with nothing to read", { skip: !hasFileSystem }, () => {
         assert.equal(run.status, 2, run.stderr);
         assert.equal(run.stdout, "");
         assert.ok(run.stderr.includes(`no such directory: '${missing}'`), run.stderr);
-        assert.match(run.stderr, /^usage: tracelet --trace-dir DIR/);
+        assert.match(run.stderr, /^usage: tracelet \[-h\] --trace-dir TRACE_DIR/);
+        assert.match(run.stderr, /\ntracelet: error: argument --trace-dir: /);
       }
       return Promise.resolve();
     }));
@@ -49,7 +50,7 @@ describe("analysis CLI with nothing to read", { skip: !hasFileSystem }, () => {
   it("prints the empty report, exits 0 and hints --glob '*.jsonl' on stderr when run_*.jsonl misses spans.jsonl", () =>
     withTempDir("tracelet-analyze-none-", async (dir) => {
       await writeFile(join(dir, "spans.jsonl"), `${SPAN}\n`);
-      const expected = `analyze: warning: no file matched 'run_*.jsonl' in '${dir}'; ` +
+      const expected = `tracelet: warning: no file matched 'run_*.jsonl' in '${dir}'; ` +
         `1 other .jsonl file is there (spans.jsonl): try --glob '*.jsonl'\n`;
       const text = runCli(["--trace-dir", dir]);
       assert.equal(text.status, 0, text.stderr);
@@ -73,7 +74,7 @@ describe("analysis CLI with nothing to read", { skip: !hasFileSystem }, () => {
       await writeFile(join(dir, "spans.jsonl"), `${SPAN}\n`);
       const run = runCli(["--trace-dir", dir, "--glob", "x_*.jsonl", "--json"]);
       assert.equal(run.status, 0, run.stderr);
-      assert.equal(run.stderr, `analyze: warning: no file matched 'x_*.jsonl' in '${dir}'\n`);
+      assert.equal(run.stderr, `tracelet: warning: no file matched 'x_*.jsonl' in '${dir}'\n`);
       assert.equal(JSON.parse(run.stdout).inputs.glob, "x_*.jsonl");
     }));
 });
@@ -83,16 +84,16 @@ describe("noMatchNotice", () => {
     const names = ["a.jsonl", "b.jsonl", "c.jsonl", "d.jsonl", "notes.txt", "sub/run_1.jsonl"];
     assert.equal(
       noMatchNotice({ traceDir: "d", glob: "run_*.jsonl", defaultGlob: true, names }),
-      "analyze: warning: no file matched 'run_*.jsonl' in 'd'; 4 other .jsonl files are there " +
+      "tracelet: warning: no file matched 'run_*.jsonl' in 'd'; 4 other .jsonl files are there " +
         "(a.jsonl, b.jsonl, c.jsonl, ...): try --glob '*.jsonl'",
     );
     assert.equal(
       noMatchNotice({ traceDir: "d", glob: "run_*.jsonl", defaultGlob: false, names }),
-      "analyze: warning: no file matched 'run_*.jsonl' in 'd'",
+      "tracelet: warning: no file matched 'run_*.jsonl' in 'd'",
     );
     assert.equal(
       noMatchNotice({ traceDir: "d", glob: "run_*.jsonl", defaultGlob: true, names: ["x.txt"] }),
-      "analyze: warning: no file matched 'run_*.jsonl' in 'd'",
+      "tracelet: warning: no file matched 'run_*.jsonl' in 'd'",
     );
   });
 
@@ -105,7 +106,7 @@ describe("noMatchNotice", () => {
     });
     assert.equal(
       notice,
-      "analyze: warning: cannot list 'evil\\u000a\\u001b[2Jdir': EACCES: permission denied; " +
+      "tracelet: warning: cannot list 'evil\\u000a\\u001b[2Jdir': EACCES: permission denied; " +
         "no file was read",
     );
   });
