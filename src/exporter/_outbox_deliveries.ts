@@ -125,7 +125,7 @@ export function takeReservation(
 
 /**
  * Lets a reserved entry go undelivered (not due, another destination's, or the drain stopped
- * first): counted dropped when an enqueue evicted it meanwhile (that enqueue left it to the
+ * first), ending its lease (`Outbox.release`, where the outbox has it): counted dropped when an enqueue evicted it meanwhile (that enqueue left it to the
  * drain), else forgotten, so that an eviction reported later is counted by its enqueue.
  *
  * @param ctx The drain's outbox, report and diagnostics.
@@ -141,6 +141,8 @@ export function letGo(
   if (delivery === undefined) return;
   reserved.delete(entry.id);
   delivery.done = true;
+  // Its lease ends, so another drainer (a thread, a process on the same root) need not wait it out.
+  void (async () => await ctx.outbox.release?.(entry.id))().catch(() => {});
   if (delivery.evicted !== undefined) countEvicted(ctx, entry, delivery, delivery.evicted);
   const known = deliveriesOf(ctx.outbox);
   if (known.get(entry.id) === delivery) known.delete(entry.id);

@@ -1,7 +1,8 @@
 /**
  * The tiny file-system interface behind the fs storage adapters, and the few helpers built on it
- * (not-found handling, directories on demand, atomic writes; appending lines is `_fs_append.ts`). `node_fs.ts` and `deno_fs.ts` each
- * implement {@linkcode FileSystem} with thin wrappers; everything else is shared.
+ * (not-found handling, directories on demand, atomic writes; appending lines is `_fs_append.ts`).
+ * `node_fs.ts` and `deno_fs.ts` each implement {@linkcode FileSystem} with thin wrappers;
+ * everything else is shared.
  *
  * @module
  */
@@ -9,7 +10,22 @@
 import { reportOnce } from "../diagnostics.ts";
 import { parentOf } from "./_fs_paths.ts";
 
-/** The file operations the fs adapter needs. Errors are the runtime's own (see `isNotFound`). */
+/** What a path itself names, by `lstat` (a symbolic link is not followed). */
+export interface FileFacts {
+  /** It is a symbolic link. */
+  readonly isSymlink: boolean;
+  /** It is a regular file. */
+  readonly isFile: boolean;
+  /** Its size in bytes. */
+  readonly size: number;
+}
+
+/**
+ * The file operations the fs adapter needs. Errors are the runtime's own (see `isNotFound`). The
+ * optional ones add safety or durability where a file system has them: without `lstat`, a
+ * symbolic link at a blob is only refused when read; without `link`, outbox leases hold within
+ * one process; without `syncDir`, the `durable` option flushes files but not directories.
+ */
 export interface FileSystem {
   /** Makes a path absolute against the current working directory. */
   resolve(path: string): string;
@@ -17,9 +33,10 @@ export interface FileSystem {
    * Appends bytes as one write on an append-mode handle, creating the file (not its directory).
    * The runtime adapters go through {@linkcode appendToHandle} (a line torn by a crash is ended
    * first; a failure part-way leaves what landed and says how many lines did, `linesWritten`)
-   * and never write through a symbolic link: they reject with {@linkcode symlinkRefused}.
+   * and never write through a symbolic link: they reject with {@linkcode symlinkRefused}. With
+   * `sync`, resolves only once the bytes are on the disk (`fdatasync`).
    */
-  appendFile(path: string, data: Uint8Array): Promise<void>;
+  appendFile(path: string, data: Uint8Array, sync?: boolean): Promise<void>;
   /**
    * Creates or truncates a file with these bytes, or with these chunks in order (each written
    * before the next is read; see {@linkcode writeChunks}); with `sync`, resolves only once they
@@ -31,7 +48,10 @@ export interface FileSystem {
     data: Uint8Array | AsyncIterable<Uint8Array>,
     sync?: boolean,
   ): Promise<void>;
-  /** Reads a whole file. */
+  /**
+   * Reads a whole file. The runtime adapters never read through a symbolic link at the path: they
+   * reject with {@linkcode symlinkRefused}.
+   */
   readFile(path: string): Promise<Uint8Array>;
   /** Renames a file, replacing the target. */
   rename(from: string, to: string): Promise<void>;
@@ -43,11 +63,20 @@ export interface FileSystem {
   readDir(path: string): Promise<string[]>;
   /** Last modification time in epoch ms. */
   mtime(path: string): Promise<number>;
+  /** What the path itself names, without following a symbolic link there. Optional. */
+  lstat?(path: string): Promise<FileFacts>;
+  /**
+   * Makes `to` a hard link to the file `from`, rejecting (`EEXIST`, Deno's `AlreadyExists`) when
+   * `to` exists: an exclusive create that readers never see half written. Optional.
+   */
+  link?(from: string, to: string): Promise<void>;
+  /** Flushes a directory's entries to the disk (`fsync` on the directory). Optional. */
+  syncDir?(path: string): Promise<void>;
   /**
    * Appends synchronously, as `appendFile` does, through {@linkcode appendToHandleSync}: for the
    * moment a process ends, when nothing can be awaited. Optional (both runtime adapters have it).
    */
-  appendFileSync?(path: string, data: Uint8Array, maybeWritten: number): void;
+  appendFileSync?(path: string, data: Uint8Array, maybeWritten: number, sync?: boolean): void;
   /** Creates a directory and its parents synchronously; fine when it exists. Optional. */
   mkdirpSync?(path: string): void;
 }
@@ -80,16 +109,23 @@ export async function writeChunks(
 }
 
 /**
- * The error an append to a symbolic link rejects with (and its once-per-path diagnostic,
- * `storage_symlink_refused`): the link may point outside the storage root.
+ * The error an append to, a read of or a blob write at a symbolic link rejects with (and its
+ * once-per-path diagnostic, `storage_symlink_refused`): the link may point outside the storage
+ * root.
  *
  * @param path The link's path.
  * @param cause The runtime's error, if any.
+ * @param action What was refused: `append to` (the default), `read` or `write`.
  * @returns The error to throw.
  */
-export function symlinkRefused(path: string, cause?: unknown): Error {
-  const message = `Cannot append to ${path}: it is a symbolic link (or a loop of them), and ` +
-    "tracelet never writes through one, since it may point outside the storage root; remove it";
+export function symlinkRefused(
+  path: string,
+  cause?: unknown,
+  action: "append to" | "read" | "write" = "append to",
+): Error {
+  const message = `Cannot ${action} ${path}: it is a symbolic link (or a loop of them), and ` +
+    "tracelet never reads or writes through one, since it may point outside the storage root; " +
+    "remove it";
   reportOnce(path, "warn", "storage_symlink_refused", message);
   return new Error(message, { cause });
 }
@@ -103,6 +139,18 @@ export function symlinkRefused(path: string, cause?: unknown): Error {
 export function isNotFound(error: unknown): boolean {
   const e = error as { code?: unknown; name?: unknown } | null;
   return typeof e === "object" && e !== null && (e.code === "ENOENT" || e.name === "NotFound");
+}
+
+/**
+ * True for a "file exists" error from Node, Bun or Deno (an exclusive create or link).
+ *
+ * @param error Anything thrown.
+ * @returns Whether it means "already exists".
+ */
+export function isAlreadyExists(error: unknown): boolean {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  return typeof e === "object" && e !== null &&
+    (e.code === "EEXIST" || e.name === "AlreadyExists");
 }
 
 /**
@@ -259,18 +307,35 @@ export async function removeStaleTemps(fs: FileSystem, dir: string): Promise<voi
 }
 
 /**
- * Tells whether a path exists.
+ * Tells whether a path exists (a symbolic link there exists, wherever it points, where the file
+ * system has `lstat`).
  *
  * @param fs The file system.
  * @param path Absolute path.
  * @returns True when it exists.
  */
 export async function exists(fs: FileSystem, path: string): Promise<boolean> {
+  return await factsIfExists(fs, path) !== undefined;
+}
+
+/**
+ * What a path itself names (by `lstat`), or `undefined` when nothing is there. On a file system
+ * without `lstat`, an existing path is taken for a regular file of unknown size (`NaN`).
+ *
+ * @param fs The file system.
+ * @param path Absolute path.
+ * @returns The facts, or `undefined`.
+ */
+export async function factsIfExists(
+  fs: FileSystem,
+  path: string,
+): Promise<FileFacts | undefined> {
   try {
+    if (fs.lstat !== undefined) return await fs.lstat(path);
     await fs.mtime(path);
-    return true;
+    return { isSymlink: false, isFile: true, size: NaN };
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -3,8 +3,14 @@
  * synchronously: a line torn by a crash is ended first, and a failed append says how many of its
  * lines were written (`linesWritten`), so the caller never writes them twice.
  *
+ * Whether the file ends in a torn line is told apart from another process's append in flight
+ * (whose last bytes have not landed yet) by `_fs_torn_end.ts`: only a file whose last byte stays
+ * other than `\n` is taken for torn, so appends of several processes never leave an empty line.
+ *
  * @module
  */
+
+import { tornEnd, tornEndSync } from "./_fs_torn_end.ts";
 
 /** A file opened for appending (and reading), as {@linkcode appendToHandle} uses it. */
 export interface AppendHandle {
@@ -14,6 +20,8 @@ export interface AppendHandle {
   readAt(position: number, length: number): Promise<Uint8Array>;
   /** Writes at the end of the file; returns how many bytes were written. */
   write(data: Uint8Array): Promise<number>;
+  /** Flushes the written bytes to the disk (`fdatasync`); needed only for a synced append. */
+  sync?(): Promise<void>;
   /** Closes the handle. */
   close(): Promise<void>;
 }
@@ -23,7 +31,9 @@ const NEWLINE = 0x0a;
 /**
  * Appends bytes through an open append-mode handle, then closes it. When the file is non-empty
  * and does not end with `\n` (an append torn by a crash), a `\n` goes first, in the same write:
- * the torn piece stays a malformed line of its own instead of swallowing the first new line.
+ * the torn piece stays a malformed line of its own instead of swallowing the first new line. A
+ * last byte other than `\n` that changes or grows (another process's append still landing) is
+ * waited for instead (see `tornEnd`).
  *
  * When a write fails after part of the bytes landed (a full disk makes the first write short and
  * the next one fail with `ENOSPC`; some runtimes' writes loop and report only the error), what
@@ -32,14 +42,22 @@ const NEWLINE = 0x0a;
  * of the first lines of `data` are in the file whole (see `TraceStorage.appendLines`); the rest
  * are not, but for a torn piece of the next one, which the next append ends with a `\n`.
  *
+ * With `sync`, the bytes are flushed to the disk before the call resolves; a failed flush
+ * rejects with `linesWritten` set to every line (they are in the file, maybe not on the disk).
+ *
  * @param handle The open file.
  * @param data The bytes (whole lines).
- * @returns When written and closed.
+ * @param sync Flush to the disk (`handle.sync`) before resolving.
+ * @returns When written (and flushed) and closed.
  */
-export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Promise<void> {
+export async function appendToHandle(
+  handle: AppendHandle,
+  data: Uint8Array,
+  sync = false,
+): Promise<void> {
   try {
-    const size = await handle.size();
-    const ended = size === 0 || (await handle.readAt(size - 1, 1))[0] === NEWLINE;
+    const { size, torn } = await tornEnd(handle);
+    const ended = !torn;
     const bytes = ended ? data : newlineFirst(data);
     // One write for the whole batch; the loop only continues after a short write.
     let done = 0;
@@ -52,6 +70,13 @@ export async function appendToHandle(handle: AppendHandle, data: Uint8Array): Pr
     } catch (error) {
       done += await landedUnreported(handle, size + done, bytes.subarray(done));
       throw withLinesWritten(error, countLines(bytes.subarray(ended ? 0 : 1, done)));
+    }
+    if (sync && handle.sync !== undefined) {
+      try {
+        await handle.sync();
+      } catch (error) {
+        throw withLinesWritten(error, countLines(data));
+      }
     }
   } finally {
     await handle.close();
@@ -74,6 +99,8 @@ export interface SyncAppendHandle {
   readAt(position: number, length: number): Uint8Array;
   /** Writes at the end of the file; returns how many bytes were written. */
   write(data: Uint8Array): number;
+  /** Flushes the written bytes to the disk (`fdatasync`); needed only for a synced append. */
+  sync?(): void;
   /** Closes the handle. */
   close(): void;
 }
@@ -88,14 +115,16 @@ export interface SyncAppendHandle {
  * @param handle The open file.
  * @param data The bytes (whole lines).
  * @param maybeWritten How many of the first bytes may be at the end of the file already.
+ * @param sync Flush to the disk (`handle.sync`) before returning.
  */
 export function appendToHandleSync(
   handle: SyncAppendHandle,
   data: Uint8Array,
   maybeWritten: number,
+  sync = false,
 ): void {
   try {
-    const size = handle.size();
+    const { size, torn } = tornEndSync(handle);
     let bytes = data;
     if (maybeWritten > 0 && size >= maybeWritten) {
       const tail = handle.readAt(size - maybeWritten, maybeWritten);
@@ -104,12 +133,13 @@ export function appendToHandleSync(
       if (same === maybeWritten) bytes = data.subarray(maybeWritten);
     }
     if (bytes.byteLength === 0) return;
-    if (size > 0 && handle.readAt(size - 1, 1)[0] !== NEWLINE) bytes = newlineFirst(bytes);
+    if (torn) bytes = newlineFirst(bytes);
     for (let done = 0; done < bytes.byteLength;) {
       const written = handle.write(bytes.subarray(done));
       if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
       done += written;
     }
+    if (sync) handle.sync?.();
   } finally {
     handle.close();
   }
@@ -144,8 +174,14 @@ function countLines(bytes: Uint8Array): number {
   return lines;
 }
 
-/** The error of a failed append, with `linesWritten` set on it (on a wrapper for a non-Error). */
-function withLinesWritten(error: unknown, linesWritten: number): unknown {
+/**
+ * The error of a failed append, with `linesWritten` set on it (on a wrapper for a non-Error).
+ *
+ * @param error What the append failed with.
+ * @param linesWritten How many of its first lines are in the file whole.
+ * @returns The error to throw.
+ */
+export function withLinesWritten(error: unknown, linesWritten: number): unknown {
   const marked = error instanceof Error ? error : new Error("Cannot append", { cause: error });
   try {
     Object.assign(marked, { linesWritten });

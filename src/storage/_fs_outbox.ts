@@ -15,6 +15,12 @@
  * exists; a metadata file whose body is gone (an update that raced an ack in another instance)
  * is never an entry, and every listing deletes it.
  *
+ * With the `durable` option, the metadata is flushed to the disk too, before its rename, and the
+ * directory after it, so an entry that `write` committed survives a power loss.
+ *
+ * Leases of entries (`_fs_outbox_leases.ts`) live in the same directory: `<id>.lease` and
+ * `<id>.<token>.end`, swept with the orphans once their entry is gone.
+ *
  * Several instances (or processes) on one root see each other's entries: every listing reads the
  * directory. The metadata of the entries it lists is kept in memory, so a listing reads only the
  * metadata files it has not seen (a few at a time) instead of all of them; an id whose metadata
@@ -36,6 +42,7 @@ import {
   removeStale,
   writeAtomic,
 } from "./_fs.ts";
+import type { DirectorySync } from "./_fs_durable.ts";
 import { ConcurrencyLimit } from "./_limit.ts";
 import type { OutboxStore } from "./_outbox.ts";
 import { isOutboxId, toOutboxInfo } from "./_outbox_entries.ts";
@@ -53,6 +60,7 @@ export class FsOutboxStore implements OutboxStore {
   readonly #dir: string;
   /** The metadata of the entries this store has read or written, by id. */
   readonly #known = new Map<string, OutboxEntryInfo>();
+  readonly #durable: DirectorySync | undefined;
   #swept = false;
 
   /**
@@ -60,10 +68,12 @@ export class FsOutboxStore implements OutboxStore {
    *
    * @param fs The file operations.
    * @param dir Absolute directory of the outbox (created on the first write).
+   * @param durable With it, metadata files are flushed to the disk, and the directory through it.
    */
-  constructor(fs: FileSystem, dir: string) {
+  constructor(fs: FileSystem, dir: string, durable?: DirectorySync) {
     this.#fs = fs;
     this.#dir = dir;
+    this.#durable = durable;
   }
 
   #path(id: string, extension: "bin" | "json"): string {
@@ -126,11 +136,15 @@ export class FsOutboxStore implements OutboxStore {
     }
   }
 
-  /** Removes old orphan bodies, corrupt metadata and temporary files (see the module docs). */
+  /**
+   * Removes old orphan bodies, corrupt metadata, leases of gone entries and temporary files (see
+   * the module docs).
+   */
   #sweep(names: readonly string[], live: ReadonlySet<string>): Promise<void> {
     const stale = names.filter((name) => {
-      const id = name.replace(/\.(bin|json)$/, "");
-      // A body without metadata, corrupt metadata, or a temporary file.
+      const dot = name.indexOf(".");
+      const id = dot === -1 ? name : name.slice(0, dot);
+      // A body without metadata, corrupt metadata, a lease or its marker, or a temporary file.
       return isOutboxId(id) && !live.has(id) || isTempName(name);
     });
     return removeStale(this.#fs, this.#dir, stale, (path, error) => {
@@ -191,7 +205,8 @@ export class FsOutboxStore implements OutboxStore {
   async #writeInfo(info: OutboxEntryInfo): Promise<void> {
     this.#known.delete(info.id); // until written: a failed write may have left the old file
     const bytes = utf8Encoder.encode(JSON.stringify(info));
-    await writeAtomic(this.#fs, this.#path(info.id, "json"), bytes);
+    await writeAtomic(this.#fs, this.#path(info.id, "json"), bytes, this.#durable !== undefined);
+    await this.#durable?.flush(this.#dir);
     this.#keep(info);
   }
 

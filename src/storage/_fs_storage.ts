@@ -9,21 +9,25 @@
  *
  * Operations on one file go through one promise chain per absolute path, shared by every fs
  * storage object of the process (two objects on one root, as when `configure()` replaces a
- * pipeline, still append one batch after the other); so are outbox leases, per root, so two such
- * objects never both deliver one batch. Leases are not shared across processes: use one draining
- * process per storage root. Each batch is one write on an append-mode handle, so even another
+ * pipeline, still append one batch after the other). Outbox leases are files beside the entries
+ * (`_fs_outbox_leases.ts`), so storage objects, threads and processes draining one root never
+ * both deliver one batch. Each batch is one write on an append-mode handle, so even another
  * process's batches never land in the middle of it; a last line torn by a crash is ended before
- * the next batch (see `appendToHandle`), and symbolic links are never written through. A batch
+ * the next batch (see `appendToHandle`; another process's append still landing is waited for,
+ * not ended), and symbolic links at a log or blob are never read or written through. A batch
  * that fails part-way (a full disk) is never cut back, which could cut another process's lines
  * appended meanwhile: its whole lines stay, the rejection says how many (`linesWritten`), and its
  * torn last piece is ended by the next append. No file handle stays open between calls, and at
  * most 16 log and blob operations of one storage object run at once (a batch spread over many
- * logs must not run out of file descriptors). Blobs and
- * outbox files are written to a temporary file in the same directory and renamed (outbox bodies
- * flushed to the disk first; a blob given as chunks, `putBlobStream`, is written a chunk at a
- * time); a temporary file left by a killed process is removed once older than ten minutes (each
- * chunk written renews its modification time), by the first blob write of a storage object in
- * its directory (or the first outbox listing). Empty lines are not read back: a JSONL line is never empty.
+ * logs must not run out of file descriptors). Blobs and outbox files are written to a temporary
+ * file in the same directory and renamed (outbox bodies flushed to the disk first; a blob given
+ * as chunks, `putBlobStream`, is written a chunk at a time); a temporary file left by a killed
+ * process is removed once older than ten minutes (each chunk written renews its modification
+ * time), by the first blob write of a storage object in its directory (or the first outbox
+ * listing). A content-addressed blob file that does not hold its key's content (left empty by a
+ * power loss) is not stored: it is written again (`_fs_blob_check.ts`). With `durable`, every
+ * write is flushed to the disk before it resolves, and the directories that got a new name (see
+ * `_fs_durable.ts`). Empty lines are not read back: a JSONL line is never empty.
  *
  * @module
  */
@@ -31,7 +35,6 @@
 import { TracerError } from "../errors.ts";
 import { getEnv } from "../runtime/_globals.ts";
 import {
-  exists,
   type FileSystem,
   inDirectory,
   isNotFound,
@@ -39,6 +42,10 @@ import {
   removeStaleTemps,
   writeAtomic,
 } from "./_fs.ts";
+import { withLinesWritten } from "./_fs_append.ts";
+import { BlobCheck } from "./_fs_blob_check.ts";
+import { DirectorySync } from "./_fs_durable.ts";
+import { FsOutboxLeases } from "./_fs_outbox_leases.ts";
 import { cwdStorageRoot, parentOf, trimSeparators } from "./_fs_paths.ts";
 import { BoundedOutbox } from "./_outbox.ts";
 import { OutboxLeases } from "./_outbox_leases.ts";
@@ -55,6 +62,15 @@ import { Utf8LineSplitter } from "../utf8_lines.ts";
 export interface FsStorageOptions extends OutboxOptions {
   /** Root directory: a non-empty path. Default: {@linkcode defaultStorageRoot}. */
   readonly root?: string | undefined;
+  /**
+   * Flush every write to the disk before it resolves, so what a flush acknowledged survives a
+   * power loss, not only a crash of the process: each append is followed by `fdatasync` on its log
+   * (so is a synchronous append at exit), a blob's or outbox entry's files are flushed before
+   * their rename, and the directory that got the new name after it (the first time, the
+   * directories above it too, up to the root). Slower: every flush waits for the disk. Default
+   * `false` (outbox bodies are flushed anyway).
+   */
+  readonly durable?: boolean | undefined;
 }
 
 /** The most log and blob operations in flight per adapter. */
@@ -65,6 +81,14 @@ const READ_CHUNK = 1024 * 1024;
 
 /** Blob directories remembered as swept, per storage object (then the memory starts over). */
 const MAX_SWEPT_DIRS = 4096;
+
+/** Logs remembered as flushed into their directory, per storage object (then it starts over). */
+const MAX_DURABLE_LOGS = 4096;
+
+const SHA256_KEY = /^sha256:[0-9a-f]{64}$/;
+
+/** The SHA-256 of no bytes, as a blob key. */
+const EMPTY_KEY = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /** The per-file chains of every fs storage object in this process (idle chains are dropped). */
 const files = new SerialQueue();
@@ -120,10 +144,16 @@ export class FsStorage implements TraceStorage {
   /** The on-disk outbox under `<root>/outbox`. */
   readonly outbox: Outbox;
   readonly #outbox: BoundedOutbox;
+  readonly #leases: FsOutboxLeases | undefined;
   readonly #fs: FileSystem;
   readonly #pending = new Set<Promise<void>>();
   readonly #limit = new ConcurrencyLimit(MAX_OPEN_FILES);
   readonly #swept = new Set<string>();
+  readonly #blobs: BlobCheck;
+  /** Set with `durable`: flushes directories that got a new name. */
+  readonly #durable: DirectorySync | undefined;
+  /** Logs this object has appended to with `durable` (their directory entry flushed). */
+  readonly #durableLogs = new Set<string>();
 
   /** Whether {@linkcode FsStorage.appendLinesSync} works: the file system appends synchronously. */
   get appendsSync(): boolean {
@@ -135,9 +165,9 @@ export class FsStorage implements TraceStorage {
    *
    * @param fs The file operations.
    * @param kind The adapter name.
-   * @param options Root and outbox bounds.
+   * @param options Root, `durable` and outbox bounds.
    * @throws {TracerError} `INVALID_CONFIG` for a root that is not a non-empty string without NUL
-   *   characters, or a bad outbox bound.
+   *   characters, a `durable` that is not a boolean, or a bad outbox bound.
    */
   constructor(fs: FileSystem, kind: string, options: FsStorageOptions = {}) {
     const root = options.root ?? defaultStorageRoot();
@@ -147,12 +177,24 @@ export class FsStorage implements TraceStorage {
         `Cannot create ${kind} storage: the root (\`root\` or TRACELET_HOME) must be a non-empty path without NUL characters`,
       );
     }
+    if (options.durable !== undefined && typeof options.durable !== "boolean") {
+      throw new TracerError(
+        "INVALID_CONFIG",
+        `Cannot create ${kind} storage: \`durable\` must be true or false`,
+      );
+    }
     this.#fs = fs;
     this.kind = kind;
     this.root = trimSeparators(fs.resolve(root));
+    this.#blobs = new BlobCheck(fs);
+    this.#durable = options.durable === true ? new DirectorySync(fs, this.root) : undefined;
     const dir = `${this.root}/outbox`;
-    const store = new FsOutboxStore(fs, dir);
-    const leases = new OutboxLeases(`fs:${dir}`); // shared with every fs storage on this root
+    const store = new FsOutboxStore(fs, dir, this.#durable);
+    const memory = new OutboxLeases(`fs:${dir}`); // shared with every fs storage on this root
+    const link = fs.link?.bind(fs);
+    // On disk too where the file system can link: seen by every thread and process.
+    this.#leases = link === undefined ? undefined : new FsOutboxLeases(fs, link, dir, memory);
+    const leases = this.#leases ?? memory;
     this.outbox = this.#outbox = new BoundedOutbox(store, outboxLimits(options), { leases });
   }
 
@@ -203,13 +245,26 @@ export class FsStorage implements TraceStorage {
       const file = this.#file(sanitizePath(path));
       if (checkLines(lines).length === 0) return Promise.resolve();
       const data = encodeLines(lines);
-      return this.#run(
-        file,
-        () => inDirectory(this.#fs, file, () => this.#fs.appendFile(file, data)),
-      );
+      const sync = this.#durable !== undefined;
+      return this.#run(file, async () => {
+        await inDirectory(this.#fs, file, () => this.#fs.appendFile(file, data, sync));
+        try {
+          await this.#flushNewLog(file);
+        } catch (error) {
+          throw withLinesWritten(error, lines.length); // in the log, its name maybe not on disk
+        }
+      });
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** With `durable`, flushes a log's directory the first time this object appends to the log. */
+  async #flushNewLog(file: string): Promise<void> {
+    if (this.#durable === undefined || this.#durableLogs.has(file)) return;
+    await this.#durable.flush(parentOf(file));
+    if (this.#durableLogs.size >= MAX_DURABLE_LOGS) this.#durableLogs.clear();
+    this.#durableLogs.add(file);
   }
 
   /**
@@ -236,17 +291,19 @@ export class FsStorage implements TraceStorage {
     const unsure = Math.min(Math.max(Math.trunc(maybeWritten) || 0, 0), lines.length);
     const head = encodeLines(lines.slice(0, unsure)).byteLength;
     const data = encodeLines(lines);
+    const sync = this.#durable !== undefined;
     try {
-      fs.appendFileSync(file, data, head);
+      fs.appendFileSync(file, data, head, sync);
     } catch (error) {
       if (!isNotFound(error)) throw error;
       fs.mkdirpSync(parentOf(file));
-      fs.appendFileSync(file, data, head);
+      fs.appendFileSync(file, data, head, sync);
     }
   }
 
   /**
-   * Reads a log after every append queued before this call.
+   * Reads a log after every append queued before this call; a symbolic link at the log's path is
+   * refused (`storage_symlink_refused`), as for appends.
    *
    * @param path The log's path segments (sanitized).
    * @returns The lines, or `[]` when the log does not exist.
@@ -264,9 +321,10 @@ export class FsStorage implements TraceStorage {
   }
 
   /**
-   * Writes a blob atomically unless the file exists; then, the first time in its directory (also
-   * when it existed), removes temporary files there older than ten minutes (left by a killed
-   * process).
+   * Writes a blob atomically unless it is stored (a content-addressed one must hold its key's
+   * content: one left empty by a power loss is written again); then, the first time in its
+   * directory (also when it was stored), removes temporary files there older than ten minutes
+   * (left by a killed process). A symbolic link at the blob's path is refused.
    *
    * @param key `sha256:<hex>` or an object key.
    * @param bytes The content (copied before the call returns).
@@ -277,7 +335,7 @@ export class FsStorage implements TraceStorage {
       if (!(bytes instanceof Uint8Array)) {
         throw new TypeError("Cannot put blob: bytes must be a Uint8Array");
       }
-      return this.#putOnce(this.#file(blobSegments(key)), new Uint8Array(bytes));
+      return this.#putOnce(this.#file(blobSegments(key)), key, new Uint8Array(bytes));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -286,7 +344,8 @@ export class FsStorage implements TraceStorage {
   /**
    * Like {@linkcode FsStorage.putBlob}, from chunks read and written one at a time (memory stays
    * bounded by one chunk): the temporary file is renamed into place only after the last chunk,
-   * without flushing to the disk (as `putBlob`). When the blob exists, `chunks` is not read.
+   * flushed to the disk first only with `durable` (as `putBlob`). When the blob is stored,
+   * `chunks` is not read.
    * When `chunks` rejects, or the write fails, the temporary file is removed and nothing is
    * stored.
    *
@@ -299,24 +358,37 @@ export class FsStorage implements TraceStorage {
       if (typeof chunks?.[Symbol.asyncIterator] !== "function") {
         throw new TypeError("Cannot put blob: chunks must be an async iterable");
       }
-      return this.#putOnce(this.#file(blobSegments(key)), chunks);
+      return this.#putOnce(this.#file(blobSegments(key)), key, chunks);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Writes a blob file atomically unless it exists, then sweeps its directory (see putBlob). */
-  #putOnce(file: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+  /** Writes a blob file atomically unless it is stored, then sweeps its directory (see putBlob). */
+  #putOnce(
+    file: string,
+    key: string,
+    data: Uint8Array | AsyncIterable<Uint8Array>,
+  ): Promise<void> {
     return this.#run(file, async () => {
+      const given = data instanceof Uint8Array ? data.byteLength : undefined;
       // Swept after a write of a blob already stored too: a killed write of the same content
       // left its temporary file in this directory.
-      if (!(await exists(this.#fs, file))) await writeAtomic(this.#fs, file, data);
+      if (!(await this.#blobs.stored(file, key, given, "write"))) {
+        const counted = { bytes: 0 };
+        const sync = this.#durable !== undefined;
+        const bytes = data instanceof Uint8Array ? data : counting(data, counted);
+        await writeAtomic(this.#fs, file, bytes, sync);
+        this.#blobs.written(file, given ?? counted.bytes);
+        await this.#durable?.flush(parentOf(file));
+      }
       this.#sweep(file);
     });
   }
 
   /**
-   * Reads a blob after any queued put of the same key.
+   * Reads a blob after any queued put of the same key; a symbolic link at its path is refused. A
+   * content-addressed blob left empty (by a power loss) reads as absent.
    *
    * @param key The blob key.
    * @returns The bytes, or `undefined` when absent.
@@ -324,14 +396,20 @@ export class FsStorage implements TraceStorage {
   getBlob(key: string): Promise<Uint8Array | undefined> {
     try {
       const file = this.#file(blobSegments(key));
-      return this.#run(file, () => readIfExists(this.#fs, file));
+      return this.#run(file, async () => {
+        const bytes = await readIfExists(this.#fs, file);
+        // Emptied by a power loss: not the content its key names.
+        const emptied = bytes?.byteLength === 0 && SHA256_KEY.test(key) && key !== EMPTY_KEY;
+        return emptied ? undefined : bytes;
+      });
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /**
-   * Tells whether a blob exists, after any queued put of the same key.
+   * Tells whether a blob is stored, after any queued put of the same key: a content-addressed
+   * one only when its file holds its key's content (see `_fs_blob_check.ts`).
    *
    * @param key The blob key.
    * @returns True when present.
@@ -339,22 +417,35 @@ export class FsStorage implements TraceStorage {
   hasBlob(key: string): Promise<boolean> {
     try {
       const file = this.#file(blobSegments(key));
-      return this.#run(file, () => exists(this.#fs, file));
+      return this.#run(file, () => this.#blobs.stored(file, key));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /**
-   * Waits for every queued write. No handle stays open between calls, so nothing else to release.
+   * Waits for every queued write, then ends the outbox leases this object still holds (so another
+   * process need not wait for them to end). No handle stays open between calls.
    *
    * @returns When idle. Idempotent.
    */
   async close(): Promise<void> {
     await Promise.all([this.#idle(), this.#outbox.idle()]);
+    await this.#leases?.releaseAll();
   }
 
   async #idle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+}
+
+/** The chunks as given, their byte count added up in `counted`. */
+async function* counting(
+  chunks: AsyncIterable<Uint8Array>,
+  counted: { bytes: number },
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    counted.bytes += chunk?.byteLength ?? 0;
+    yield chunk;
   }
 }

@@ -19,7 +19,7 @@ import {
   type PeekFilter,
   toOutboxInfo,
 } from "./_outbox_entries.ts";
-import { OutboxLeases } from "./_outbox_leases.ts";
+import { type OutboxClaims, OutboxLeases } from "./_outbox_leases.ts";
 import { SerialQueue } from "./_serial.ts";
 import type {
   EnqueueResult,
@@ -78,9 +78,10 @@ const sizeOf = (entries: readonly OutboxEntryInfo[]): number =>
 export interface BoundedOutboxOptions {
   /**
    * Where leases are kept: several outboxes over the same entries share one (by object, or by
-   * name, see {@linkcode OutboxLeases}). Default: its own.
+   * name, see {@linkcode OutboxLeases}), or keep them beside the entries (the file-system
+   * adapters: every process on the directory sees them). Default: its own, in memory.
    */
-  readonly leases?: OutboxLeases | undefined;
+  readonly leases?: OutboxClaims | undefined;
   /** The {@linkcode Outbox.maxDeliveriesPerDrain} hint. */
   readonly maxDeliveriesPerDrain?: number | undefined;
   /** {@linkcode Outbox.volatile}: the store lives in this process's memory. */
@@ -95,7 +96,7 @@ export class BoundedOutbox implements Outbox {
   readonly volatile?: boolean;
   readonly #store: OutboxStore;
   readonly #limits: OutboxLimits;
-  readonly #leases: OutboxLeases;
+  readonly #leases: OutboxClaims;
   readonly #serial = new SerialQueue();
 
   /**
@@ -132,7 +133,7 @@ export class BoundedOutbox implements Outbox {
     for (const entry of entries) {
       try {
         if (await this.#store.remove(entry.id)) removed.push(entry);
-        this.#leases.release(entry.id);
+        await this.#leases.removed(entry.id);
       } catch {
         // Still stored: still within the outbox's accounting, removed by a later enqueue.
       }
@@ -223,16 +224,16 @@ export class BoundedOutbox implements Outbox {
         }
         const info = this.#store.listsOldRetryFields ? await this.#store.get(listed.id) : listed;
         if (info === undefined || info.notBefore > dueBy) continue; // removed meanwhile, or not due
-        if (lease !== undefined) {
-          // Claimed before the read: an outbox sharing these leases may peek meanwhile.
-          if (this.#leases.heldByOther(info.id, lease.owner, now)) continue;
-          this.#leases.take(info.id, lease.owner, now + lease.millis);
-        }
+        // Claimed before the read: an outbox sharing these leases may peek meanwhile.
+        if (
+          lease !== undefined &&
+          !(await this.#leases.claim(info.id, lease.owner, now + lease.millis, now))
+        ) continue;
         let body: Uint8Array | undefined;
         try {
           body = await this.#store.readBody(info.id);
         } finally {
-          if (body === undefined && lease !== undefined) this.#leases.release(info.id);
+          if (body === undefined && lease !== undefined) await this.#leases.release(info.id);
         }
         if (body === undefined) continue; // removed by another process meanwhile
         if (body.byteLength !== info.size) {
@@ -259,7 +260,7 @@ export class BoundedOutbox implements Outbox {
         `${info.size} (cut short by a crash); removed, its ${info.spanCount} spans are lost`,
     );
     await this.#removeAll([info]); // one that cannot be removed is dropped again by a later peek
-    this.#leases.release(info.id);
+    await this.#leases.release(info.id);
   }
 
   /**
@@ -286,7 +287,7 @@ export class BoundedOutbox implements Outbox {
         await this.#rewrite(id, { attempts, notBefore, reason });
       } finally {
         // Only now: an outbox sharing these leases must not take it with its old `notBefore`.
-        this.#leases.release(id);
+        await this.#leases.release(id);
       }
     });
   }
@@ -321,7 +322,19 @@ export class BoundedOutbox implements Outbox {
     return this.#run(async () => {
       if (!isOutboxId(id)) return;
       await this.#store.remove(id);
-      this.#leases.release(id);
+      await this.#leases.removed(id);
+    });
+  }
+
+  /**
+   * Ends this process's lease on an entry, leaving the entry as it is; unknown ids are ignored.
+   *
+   * @param id The entry id.
+   * @returns When ended.
+   */
+  release(id: string): Promise<void> {
+    return this.#run(async () => {
+      if (isOutboxId(id)) await this.#leases.release(id);
     });
   }
 

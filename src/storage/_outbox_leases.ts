@@ -2,10 +2,36 @@
  * {@linkcode OutboxLeases}: who has claimed which outbox entries, and until when (see the `lease`
  * option of `Outbox.peek`). Kept in memory, shared by every outbox over the same entries in this
  * isolate or process: the Durable Object's outboxes for every Worker that uses it, and every fs
- * storage object on one root (through a shared name, see the constructor). Not across processes.
+ * storage object on one root (through a shared name, see the constructor). Not across processes:
+ * the file-system adapters add claims on disk (`_fs_outbox_leases.ts`) for that. Both are
+ * {@linkcode OutboxClaims}, what `BoundedOutbox` takes and ends its leases through.
  *
  * @module
  */
+
+/**
+ * Claims on outbox entries as `BoundedOutbox` takes and ends them (see the `lease` option of
+ * `Outbox.peek`): in memory ({@linkcode OutboxLeases}) or kept beside the entries. Methods never
+ * reject: a claim that cannot be kept where it should is kept in memory instead.
+ */
+export interface OutboxClaims {
+  /**
+   * Claims an entry unless another owner holds an unexpired claim on it.
+   *
+   * @param id The entry id.
+   * @param owner Who claims it.
+   * @param until Epoch ms when the claim ends.
+   * @param now Epoch ms now.
+   * @returns Whether the claim is `owner`'s now.
+   */
+  claim(id: string, owner: string, until: number, now: number): boolean | Promise<boolean>;
+  /** Ends this process's claim on an entry that stays stored (updated, or not read). */
+  release(id: string): void | Promise<void>;
+  /** Forgets every claim on an entry that was removed (acked, evicted, expired, corrupt). */
+  removed(id: string): void | Promise<void>;
+  /** Forgets expired claims and claims on gone entries (see {@linkcode OutboxLeases.prune}). */
+  prune(now: number, live: (id: string) => boolean, listedAt?: number): void;
+}
 
 interface Lease {
   readonly owner: string;
@@ -18,7 +44,7 @@ interface Lease {
 const named = new Map<string, Map<string, Lease>>();
 
 /** Claims on outbox entries by id; never more than one per entry, expired ones pruned. */
-export class OutboxLeases {
+export class OutboxLeases implements OutboxClaims {
   readonly #own: Map<string, Lease> | undefined;
   readonly #name: string | undefined;
 
@@ -66,6 +92,30 @@ export class OutboxLeases {
     let held = this.#held();
     if (held === undefined) named.set(this.#name!, held = new Map());
     held.set(id, { owner, until, since: now });
+  }
+
+  /**
+   * Claims an entry unless another owner holds an unexpired claim on it (then leaves it alone).
+   *
+   * @param id The entry id.
+   * @param owner Who claims it.
+   * @param until Epoch ms when the claim ends.
+   * @param now Epoch ms now.
+   * @returns Whether the claim is `owner`'s now.
+   */
+  claim(id: string, owner: string, until: number, now: number): boolean {
+    if (this.heldByOther(id, owner, now)) return false;
+    this.take(id, owner, until, now);
+    return true;
+  }
+
+  /**
+   * Forgets the claim on a removed entry: the same as {@linkcode OutboxLeases.release} here.
+   *
+   * @param id The entry id.
+   */
+  removed(id: string): void {
+    this.release(id);
   }
 
   /**

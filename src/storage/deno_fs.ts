@@ -32,13 +32,14 @@ export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_stor
 // The file operations FsStorage is built on (implement them to keep traces on another file system).
 export type { FileSystem } from "./_fs.ts";
 
-/** The part of `Deno.FsFile` an append and a synced write use. */
+/** The part of `Deno.FsFile` an append, a read and a synced write use. */
 interface DenoFile {
   stat(): Promise<FileIdentity & { readonly size: number }>;
   seek(offset: number, whence: 0): Promise<number>;
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
   syncData(): Promise<void>;
+  sync(): Promise<void>;
   close(): void;
 }
 
@@ -48,6 +49,7 @@ interface DenoSyncFile {
   seekSync(offset: number, whence: 0): number;
   readSync(buffer: Uint8Array): number | null;
   writeSync(data: Uint8Array): number;
+  syncDataSync(): void;
   close(): void;
 }
 
@@ -58,16 +60,22 @@ interface FileIdentity {
 }
 
 /** What a path names, by `lstat`. */
-type NamedFile = FileIdentity & { readonly isSymlink: boolean };
+type NamedFile = FileIdentity & {
+  readonly isSymlink: boolean;
+  readonly isFile: boolean;
+  readonly size: number;
+};
 
 /** The Deno file APIs this adapter calls (a structural subset of the `Deno` namespace). */
 interface DenoFileApi extends DenoGlobal {
   open(
     path: string,
     options:
+      | { read: boolean }
       | { read: boolean; append: boolean; create: boolean }
       | { write: boolean; truncate: boolean; create: boolean },
   ): Promise<DenoFile>;
+  link(from: string, to: string): Promise<void>;
   lstat(path: string): Promise<NamedFile>;
   openSync(
     path: string,
@@ -76,7 +84,6 @@ interface DenoFileApi extends DenoGlobal {
   lstatSync(path: string): NamedFile;
   mkdirSync(path: string, options?: { recursive?: boolean }): void;
   writeFile(path: string, data: Uint8Array, options?: { append?: boolean }): Promise<void>;
-  readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
   mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
@@ -109,7 +116,12 @@ function sameFile(opened: FileIdentity, named: NamedFile): boolean {
  * place in between (and taken away again) is refused before anything is written. Opening it may
  * still have created the link's target, empty.
  */
-async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promise<void> {
+async function append(
+  deno: DenoFileApi,
+  path: string,
+  data: Uint8Array,
+  sync?: boolean,
+): Promise<void> {
   if (await isSymlink(deno, path)) throw symlinkRefused(path);
   const file = await deno.open(path, { read: true, append: true, create: true });
   let openedSize: number | undefined;
@@ -121,31 +133,91 @@ async function append(deno: DenoFileApi, path: string, data: Uint8Array): Promis
     file.close();
     throw error;
   }
-  await appendToHandle({
-    // The size the identity check just read serves the first call (one stat less an append).
-    size: async () => {
-      const size = openedSize ?? (await file.stat()).size;
-      openedSize = undefined;
-      return size;
+  await appendToHandle(
+    {
+      // The size the identity check just read serves the first call (one stat less an append).
+      size: async () => {
+        const size = openedSize ?? (await file.stat()).size;
+        openedSize = undefined;
+        return size;
+      },
+      async readAt(position, length) {
+        await file.seek(position, 0);
+        return await readUpTo(file, length);
+      },
+      write: (bytes) => file.write(bytes),
+      sync: () => file.syncData(),
+      close: () => Promise.resolve(file.close()),
     },
-    async readAt(position, length) {
-      const buffer = new Uint8Array(length);
-      await file.seek(position, 0);
-      let read = 0;
-      while (read < length) {
-        const n = await file.read(buffer.subarray(read));
-        if (n === null || n === 0) break;
-        read += n;
-      }
-      return buffer.subarray(0, read);
-    },
-    write: (bytes) => file.write(bytes),
-    close: () => Promise.resolve(file.close()),
-  }, data);
+    data,
+    sync,
+  );
+}
+
+/** Reads from the file's position until `length` bytes or its end. */
+async function readUpTo(file: DenoFile, length: number): Promise<Uint8Array> {
+  const buffer = new Uint8Array(length);
+  let read = 0;
+  while (read < length) {
+    const n = await file.read(buffer.subarray(read));
+    if (n === null || n === 0) break;
+    read += n;
+  }
+  return buffer.subarray(0, read);
+}
+
+/**
+ * Reads a whole file, never through a symbolic link at the path: refused by an `lstat` before
+ * opening, and, where files have inodes, by comparing the opened file with what the path names
+ * after opening (as {@linkcode append} does).
+ */
+async function readNoFollow(deno: DenoFileApi, path: string): Promise<Uint8Array> {
+  if (await isSymlink(deno, path)) throw symlinkRefused(path, undefined, "read");
+  const file = await deno.open(path, { read: true });
+  try {
+    const [opened, named] = await Promise.all([file.stat(), deno.lstat(path)]);
+    if (!sameFile(opened, named)) throw symlinkRefused(path, undefined, "read");
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    // One byte more than the size: a read that comes back short has met the end.
+    for (let want = opened.size + 1;; want = 64 * 1024) {
+      const part = await readUpTo(file, want);
+      parts.push(part);
+      total += part.byteLength;
+      if (part.byteLength < want) break;
+    }
+    if (parts.length === 1) return parts[0];
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.byteLength;
+    }
+    return bytes;
+  } finally {
+    file.close();
+  }
+}
+
+/** Flushes a directory's entries to the disk; nothing to do on Windows. */
+async function syncDir(deno: DenoFileApi, path: string): Promise<void> {
+  if (deno.build?.os === "windows") return;
+  const dir = await deno.open(path, { read: true });
+  try {
+    await dir.sync();
+  } finally {
+    dir.close();
+  }
 }
 
 /** {@linkcode append}, synchronously (for the moment a process ends). */
-function appendSync(deno: DenoFileApi, path: string, data: Uint8Array, maybeWritten: number): void {
+function appendSync(
+  deno: DenoFileApi,
+  path: string,
+  data: Uint8Array,
+  maybeWritten: number,
+  sync?: boolean,
+): void {
   let link = false;
   try {
     link = deno.lstatSync(path).isSymlink;
@@ -175,10 +247,12 @@ function appendSync(deno: DenoFileApi, path: string, data: Uint8Array, maybeWrit
         return buffer.subarray(0, read);
       },
       write: (bytes) => file.writeSync(bytes),
+      sync: () => file.syncDataSync(),
       close: () => file.close(),
     },
     data,
     maybeWritten,
+    sync,
   );
 }
 
@@ -210,9 +284,9 @@ function denoFileSystem(deno: DenoFileApi): FileSystem {
   return {
     // Normalized, as node:path's resolve does: `lr` and `./lr` are one root (one lease table).
     resolve: (path) => resolvePath(deno.cwd(), path, deno.build?.os === "windows"),
-    async appendFile(path, data) {
+    async appendFile(path, data, sync) {
       requireAccess(deno, read(path), write(path));
-      await append(deno, path, data);
+      await append(deno, path, data, sync);
     },
     async writeFile(path, data, sync) {
       requireAccess(deno, write(path));
@@ -220,7 +294,7 @@ function denoFileSystem(deno: DenoFileApi): FileSystem {
     },
     async readFile(path) {
       requireAccess(deno, read(path));
-      return await deno.readFile(path);
+      return await readNoFollow(deno, path);
     },
     async rename(from, to) {
       requireAccess(deno, read(from), write(from), write(to));
@@ -244,9 +318,22 @@ function denoFileSystem(deno: DenoFileApi): FileSystem {
       requireAccess(deno, read(path));
       return (await deno.stat(path)).mtime?.getTime() ?? Date.now();
     },
-    appendFileSync(path, data, maybeWritten) {
+    async lstat(path) {
+      requireAccess(deno, read(path));
+      const { isSymlink, isFile, size } = await deno.lstat(path);
+      return { isSymlink, isFile, size };
+    },
+    async link(from, to) {
+      requireAccess(deno, read(from), write(from), read(to), write(to));
+      await deno.link(from, to);
+    },
+    async syncDir(path) {
+      requireAccess(deno, read(path));
+      await syncDir(deno, path);
+    },
+    appendFileSync(path, data, maybeWritten, sync) {
       requireAccess(deno, read(path), write(path));
-      appendSync(deno, path, data, maybeWritten);
+      appendSync(deno, path, data, maybeWritten, sync);
     },
     mkdirpSync(path) {
       requireAccess(deno, write(path));
@@ -268,7 +355,8 @@ export class DenoFsStorage extends FsStorage {
   /**
    * Creates the adapter; nothing is touched on disk until the first write.
    *
-   * @param options `root` (default {@linkcode defaultStorageRoot}) and outbox bounds.
+   * @param options `root` (default {@linkcode defaultStorageRoot}), `durable` (flush every write
+   *   to the disk, see {@linkcode FsStorageOptions.durable}) and outbox bounds.
    * @throws {TracerError} `WRONG_RUNTIME` when not running on Deno.
    */
   constructor(options: FsStorageOptions = {}) {

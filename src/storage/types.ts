@@ -102,8 +102,10 @@ export interface OutboxPeekOptions {
    * acked or updated, peeks that claim entries for another owner skip it (peeks without `lease`
    * still see it). So several drainers of one outbox do not deliver the same entry twice. The
    * claim lives in the process that runs the outbox: the Durable Object for
-   * `DurableObjectStubStorage`, this process for the other adapters. `owner` is any non-empty
-   * string (e.g. a random id per drainer); `millis` is finite and >= 0.
+   * `DurableObjectStubStorage`, in files beside the entries for the file-system adapters (seen by
+   * every thread and process on the root; a claim left by a killed process ends with its time),
+   * this process for the other adapters. `owner` is any non-empty string (e.g. a random id per
+   * drainer); `millis` is finite and >= 0.
    */
   readonly lease?: { readonly owner: string; readonly millis: number } | undefined;
 }
@@ -145,6 +147,12 @@ export interface Outbox {
   ): Promise<void>;
   /** Removes an entry (after delivery or when giving up). Unknown ids are ignored. */
   ack(id: string): Promise<void>;
+  /**
+   * Optional: ends this process's lease on an entry (see `peek`'s `lease`) and leaves the entry
+   * as it is, for a drainer that stops before delivering entries it leased, so another drainer
+   * (maybe another process) need not wait for the lease to end. Unknown ids are ignored.
+   */
+  release?(id: string): Promise<void>;
   /** Total bytes of the bodies currently stored. */
   bytes(): Promise<number>;
 }

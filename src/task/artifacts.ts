@@ -16,6 +16,7 @@ import { isoFromNs } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { bytesToHex } from "../ids.ts";
+import { failureReason } from "../storage/_failure_reason.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import { readOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
@@ -289,6 +290,8 @@ export async function logArtifactTo(
   if (storage === undefined) {
     return fail("artifact_no_storage", "Cannot log artifact: no storage is configured");
   }
+  // What the failure message names: the artifact's name, and the file it comes from.
+  let what = typeof source === "string" ? safeString(source) : "(bytes)";
   try {
     const records: ArtifactRecord[] = [];
     let result: ArtifactRecord | DirectoryArtifact;
@@ -299,6 +302,7 @@ export async function logArtifactTo(
       const fileName = (source as { name?: unknown }).name;
       const name = chosen ??
         (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
+      what = name;
       result = await store(sink, storage, await toBytes(bytes), name, null);
       records.push(result);
     } else {
@@ -310,6 +314,7 @@ export async function logArtifactTo(
         );
       }
       const path = files.resolve(source);
+      what = path;
       let info;
       try {
         info = await files.stat(path);
@@ -327,11 +332,14 @@ export async function logArtifactTo(
         const dirName = chosen ?? baseName(path);
         for (const relative of await files.listFiles(path)) {
           const file = files.resolve(`${path}/${relative}`);
+          what = `${dirName}/${relative} (${file})`;
           records.push(await storeFile(sink, storage, files, file, `${dirName}/${relative}`));
         }
         result = { type: "directory", name: dirName, files: records };
       } else if (info.isFile) {
-        result = await storeFile(sink, storage, files, path, chosen ?? baseName(path));
+        const name = chosen ?? baseName(path);
+        what = `${name} (${path})`;
+        result = await storeFile(sink, storage, files, path, name);
         records.push(result);
       } else {
         // A FIFO or a device: reading it may never end.
@@ -350,8 +358,7 @@ export async function logArtifactTo(
     }
     return result;
   } catch (error) {
-    const what = typeof source === "string" ? source : "(bytes)";
     if (error instanceof TooLarge) return fail("artifact_too_large", error.message);
-    return fail("artifact_failed", `Cannot log artifact ${what}`, error);
+    return fail("artifact_failed", `Cannot log artifact ${what}: ${failureReason(error)}`, error);
   }
 }

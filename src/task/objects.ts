@@ -28,6 +28,7 @@ import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { serializeTwice } from "../serialize/_serialize_twice.ts";
 import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
 import { wellFormed } from "../serialize/_well_formed.ts";
+import { failureReason } from "../storage/_failure_reason.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { MAX_BLOB_BACKLOG_BYTES, tryHoldBlobBytes } from "./_blob_backlog.ts";
@@ -271,7 +272,9 @@ export class ObjectStore {
           "object_blob_failed",
           "warn",
           "object_blob_failed",
-          `Cannot store object ${stored.hash} in the blob store: it is exported inline, with its strings cut to the redaction policy's length`,
+          `Cannot store object ${stored.hash} in the blob store (${
+            failureReason(error)
+          }): it is exported inline, with its strings cut to the redaction policy's length`,
           error,
         );
       } finally {

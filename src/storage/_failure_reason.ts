@@ -1,0 +1,43 @@
+/**
+ * Why a storage operation failed, as text for a diagnostic's message: the error's message and,
+ * when the message does not say it, its code (`ENOSPC`, `EACCES`, `ENOTDIR`: Deno's messages
+ * carry the OS text without the code). Never throws, whatever was thrown.
+ *
+ * @module
+ */
+
+import { safeString } from "../safe_string.ts";
+
+/** The longest reason kept (a message can quote a whole path, or data). */
+const MAX_REASON_CHARS = 500;
+
+/**
+ * The text of an error, with its code when the message lacks it, on one line.
+ *
+ * @param error Anything thrown.
+ * @returns For example `ENOSPC: no space left on device, write` or
+ *   `No space left on device (os error 28) (ENOSPC)`; `<unprintable>` when nothing can be read.
+ * @example
+ * ```ts
+ * import { failureReason } from "./_failure_reason.ts";
+ * const error = Object.assign(new Error("Permission denied (os error 13)"), { code: "EACCES" });
+ * console.log(failureReason(error)); // "Permission denied (os error 13) (EACCES)"
+ * ```
+ */
+export function failureReason(error: unknown): string {
+  try {
+    let text = safeString(error);
+    if (typeof error === "object" && error !== null) {
+      const { message, code } = error as { message?: unknown; code?: unknown };
+      if (typeof message === "string" && message !== "") text = message;
+      if (typeof code === "string" && code !== "" && !text.includes(code)) text += ` (${code})`;
+    }
+    const line = text.replace(/\s+/g, " ").trim();
+    if (line.length <= MAX_REASON_CHARS) return line;
+    const high = line.charCodeAt(MAX_REASON_CHARS - 1) >= 0xd800 &&
+      line.charCodeAt(MAX_REASON_CHARS - 1) <= 0xdbff;
+    return `${line.slice(0, MAX_REASON_CHARS - (high ? 1 : 0))}…`; // never half a surrogate pair
+  } catch {
+    return "<unprintable>"; // a throwing getter or a revoked proxy
+  }
+}
