@@ -112,6 +112,12 @@ function syncAppender(storage: TraceStorage): SyncAppendStorage | undefined {
 }
 
 /**
+ * The storages whose appends are failing (their first failure reported), with the event lines
+ * failed since then: shared by every sink on the storage.
+ */
+const FAILING_STORAGES = new WeakMap<TraceStorage, { unreported: number }>();
+
+/**
  * Appends one JSON line per event to a storage log. Lines are written in order, batched while a
  * write is in flight; `close()` resolves when all of them are written. Failures are counted
  * ({@linkcode JsonlEventSink.failed}), never thrown, and reported as `event_write_failed` once per
@@ -138,12 +144,6 @@ function syncAppender(storage: TraceStorage): SyncAppendStorage | undefined {
  * const sink = new JsonlEventSink(storage, ["traces", "run_20260101T000000Z_r1.jsonl"]);
  * ```
  */
-/**
- * The storages whose appends are failing (their first failure reported), with the event lines
- * failed since then: shared by every sink on the storage.
- */
-const FAILING_STORAGES = new WeakMap<TraceStorage, { unreported: number }>();
-
 export class JsonlEventSink implements EventSink {
   /** The log the lines go to. */
   readonly path: StoragePath;

@@ -30,7 +30,7 @@ import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 // The file operations FsStorage is built on (implement them to keep traces on another file system).
-export type { FileSystem } from "./_fs.ts";
+export type { FileFacts, FileSystem } from "./_fs.ts";
 
 /** The part of `Deno.FsFile` an append, a read and a synced write use. */
 interface DenoFile {

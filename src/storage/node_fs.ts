@@ -45,7 +45,7 @@ import { FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 
 export { defaultStorageRoot, FsStorage, type FsStorageOptions } from "./_fs_storage.ts";
 // The file operations FsStorage is built on (implement them to keep traces on another file system).
-export type { FileSystem } from "./_fs.ts";
+export type { FileFacts, FileSystem } from "./_fs.ts";
 
 /** `O_NOFOLLOW` where the platform has it (not on Windows). */
 const NO_FOLLOW: number | undefined = constants.O_NOFOLLOW;
