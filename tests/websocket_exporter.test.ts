@@ -283,10 +283,20 @@ for (const [client, webSocket] of clients) {
       let server: SpanServer | undefined;
       try {
         const exporter = make(port);
+        const before = Date.now();
         const down = await exporter.export(makeSpanBatch(3, "down"));
         assert.deepEqual([down.exported, down.failed], [0, 3]);
-        // The failed attempt starts a backoff: spans exported during it open no connection.
-        const again = await exporter.export(makeSpanBatch(2, "still-down"));
+        // The failed attempt starts a backoff (at least 50 ms): spans exported during it open no
+        // connection. The clock is held at the attempt's start, so a loaded machine's pause
+        // between the two exports cannot outlast the backoff.
+        const now = Date.now;
+        Date.now = () => before;
+        let again;
+        try {
+          again = await exporter.export(makeSpanBatch(2, "still-down"));
+        } finally {
+          Date.now = now;
+        }
         assert.deepEqual([again.failed, again.dropped], [0, { reconnect_backoff: 2 }]);
         await delay(150); // the first backoff is at most 100 ms
         const third = await exporter.export(makeSpanBatch(2, "still-down"));
