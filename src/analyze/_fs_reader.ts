@@ -16,8 +16,8 @@
  */
 import type { TraceDirReader } from "./analyze.ts";
 import { snapshotChunks, tailBytesFor } from "./_snapshot_chunks.ts";
-import { requireAccess } from "../runtime/_deno_access.ts";
-import { getDeno, getProcess } from "../runtime/_globals.ts";
+import { getProcess } from "../runtime/_globals.ts";
+import { checkReadable, listFiles } from "../runtime/_list_files.ts";
 
 /** The file facts used here (of `fs.Stats`). */
 export interface FsStat {
@@ -100,12 +100,6 @@ export interface FsTraceReaderOptions {
 const CHUNK_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 
-/** On Deno, throws Deno's `NotCapable` error at once for a path not readable (never prompts). */
-function checkReadable(path: string): void {
-  const deno = getDeno();
-  if (deno !== undefined) requireAccess(deno, { name: "read", path });
-}
-
 /**
  * A trace-directory reader over `fs`.
  *
@@ -184,95 +178,15 @@ function readSmallFile(fs: NodeFsModule, path: string, limit: number): Uint8Arra
   }
 }
 
-type ListOptions = Parameters<TraceDirReader["listFiles"]>[1];
-
 /**
- * A lister over `fs.promises` with the file-system presets' rules (`listFilesBelow`): files
- * sorted by name within each directory, subdirectories only when `recursive`, a subdirectory that
- * cannot be listed passed to `onSkip` and skipped (rejects without `onSkip`, and always for the
- * top directory), a symbolic link to a file listed, one to a directory descended into only when
- * `followLink` says so and it does not lead back to a directory being listed.
+ * A lister over `fs.promises` with the file-system presets' rules (`listFiles` of
+ * `runtime/_list_files.ts`, as `listFilesBelow` lists).
  *
  * @param fs The `node:fs` module.
  * @returns The lister.
  */
 export function listFilesWith(fs: NodeFsModule): TraceDirReader["listFiles"] {
-  return async (directory, options) => {
-    const out: string[] = [];
-    await walk(fs, directory, "", [], options, out);
-    return out;
-  };
-}
-
-/** What a symbolic link leads to (undefined when broken or unreadable). */
-async function linkTarget(
-  fs: NodeFsModule,
-  path: string,
-): Promise<"file" | "directory" | undefined> {
-  try {
-    checkReadable(path);
-    const s = await fs.promises.stat(path);
-    return s.isFile() ? "file" : s.isDirectory() ? "directory" : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Lists `relative` below `top` into `out`; `reals` are the real paths of the directories above. */
-async function walk(
-  fs: NodeFsModule,
-  top: string,
-  relative: string,
-  reals: string[],
-  options: ListOptions,
-  out: string[],
-): Promise<void> {
-  const full = relative === "" ? top : `${top}/${relative}`;
-  let entries: FsDirent[];
-  try {
-    checkReadable(full);
-    entries = await fs.promises.readdir(full, { withFileTypes: true });
-    if (options?.followLink !== undefined && reals.length === 0) {
-      reals = [await fs.promises.realpath(full)];
-    }
-  } catch (error) {
-    if (relative === "" || options?.onSkip === undefined) throw error;
-    options.onSkip(relative, error);
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) {
-      if (options?.recursive === false) continue;
-      const real = reals.length === 0 ? [] : [...reals, `${reals[reals.length - 1]}/${entry.name}`];
-      await walk(fs, top, path, real, options, out);
-    } else if (entry.isFile()) {
-      out.push(path);
-    } else if (entry.isSymbolicLink()) {
-      await addLink(fs, top, path, `${full}/${entry.name}`, reals, options, out);
-    }
-  }
-}
-
-/** A symbolic link found while listing: listed when it leads to a file, followed when asked. */
-async function addLink(
-  fs: NodeFsModule,
-  top: string,
-  path: string,
-  full: string,
-  reals: string[],
-  options: ListOptions,
-  out: string[],
-): Promise<void> {
-  const target = await linkTarget(fs, full);
-  if (target === "file") out.push(path);
-  else if (target === "directory" && options?.recursive !== false && options?.followLink?.(path)) {
-    const real = await fs.promises.realpath(full).catch(() => undefined);
-    if (real !== undefined && !reals.includes(real)) {
-      await walk(fs, top, path, [...reals, real], options, out);
-    }
-  }
+  return (directory, options) => listFiles(fs.promises, directory, options);
 }
 
 /**
