@@ -16,30 +16,18 @@
  */
 import type { TraceDirReader } from "./analyze.ts";
 import { snapshotChunks, tailBytesFor } from "./_snapshot_chunks.ts";
-import { getProcess } from "../runtime/_globals.ts";
+import { builtinModule } from "../runtime/_globals.ts";
 import { checkReadable, listFiles } from "../runtime/_list_files.ts";
+import type { ListedEntry, ListedStat } from "../runtime/_list_files.ts";
 
-/** The file facts used here (of `fs.Stats`). */
-export interface FsStat {
-  /** Whether it is a regular file. */
-  isFile(): boolean;
-  /** Whether it is a directory. */
-  isDirectory(): boolean;
+/** The file facts used here (of `fs.Stats`): what a listing reads, and the size. */
+export interface FsStat extends ListedStat {
   /** Its size in bytes. */
   readonly size: number;
 }
 
 /** A directory entry (of `fs.Dirent`). */
-export interface FsDirent {
-  /** Its name. */
-  readonly name: string;
-  /** Whether it is a regular file. */
-  isFile(): boolean;
-  /** Whether it is a directory. */
-  isDirectory(): boolean;
-  /** Whether it is a symbolic link. */
-  isSymbolicLink(): boolean;
-}
+export type FsDirent = ListedEntry;
 
 /** An open file (of `fs.promises.FileHandle`). */
 export interface FsFileHandle {
@@ -194,15 +182,7 @@ export function listFilesWith(fs: NodeFsModule): TraceDirReader["listFiles"] {
  * undefined (a browser, workerd without `nodejs_compat`, Node before 20.16).
  */
 function builtinFs(): NodeFsModule | undefined {
-  const proc = getProcess() as { getBuiltinModule?(id: string): unknown } | undefined;
-  let fs: Partial<NodeFsModule> | undefined;
-  try {
-    fs = typeof proc?.getBuiltinModule === "function"
-      ? proc.getBuiltinModule("node:fs") as Partial<NodeFsModule> | undefined
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const fs = builtinModule("node:fs") as Partial<NodeFsModule> | undefined;
   const p = fs?.promises;
   const usable = typeof p?.open === "function" && typeof p.readdir === "function" &&
     typeof p.realpath === "function" && typeof p.stat === "function";

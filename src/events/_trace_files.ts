@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type DenoGlobal, getDeno, getProcess } from "../runtime/_globals.ts";
+import { builtinModule, type DenoGlobal, getDeno } from "../runtime/_globals.ts";
 import { requireAccess } from "../runtime/_deno_access.ts";
 
 /** A directory's state: its modification time in epoch ms and a key that changes with it. */
@@ -99,10 +99,7 @@ function dirReader(): DirReader | undefined {
       },
     };
   }
-  const proc = getProcess() as { getBuiltinModule?(id: string): unknown } | undefined;
-  const fs = typeof proc?.getBuiltinModule === "function"
-    ? proc.getBuiltinModule("node:fs") as Partial<NodeSyncFs> | undefined
-    : undefined;
+  const fs = builtinModule("node:fs") as Partial<NodeSyncFs> | undefined;
   if (
     typeof fs?.readdirSync !== "function" || typeof fs.lstatSync !== "function" ||
     typeof fs.statSync !== "function"

@@ -80,6 +80,22 @@ export function getProcess(): ProcessGlobal | undefined {
 }
 
 /**
+ * A built-in module the runtime hands out synchronously (`process.getBuiltinModule`: Node 20.16
+ * and later, Deno, Bun, workerd with `nodejs_compat`). Never throws.
+ *
+ * @param id The module id (`node:fs`).
+ * @returns The module, or `undefined` where there is none (or the runtime refuses it).
+ */
+export function builtinModule(id: string): unknown {
+  try {
+    const proc = getProcess() as { getBuiltinModule?(id: string): unknown } | undefined;
+    return typeof proc?.getBuiltinModule === "function" ? proc.getBuiltinModule(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The global `navigator`, if any.
  *
  * @returns The navigator, or `undefined`.

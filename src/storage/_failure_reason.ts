@@ -6,6 +6,7 @@
  * @module
  */
 
+import { cutText } from "../cut_text.ts";
 import { safeString } from "../safe_string.ts";
 
 /** The longest reason kept (a message can quote a whole path, or data). */
@@ -33,10 +34,8 @@ export function failureReason(error: unknown): string {
       if (typeof code === "string" && code !== "" && !text.includes(code)) text += ` (${code})`;
     }
     const line = text.replace(/\s+/g, " ").trim();
-    if (line.length <= MAX_REASON_CHARS) return line;
-    const high = line.charCodeAt(MAX_REASON_CHARS - 1) >= 0xd800 &&
-      line.charCodeAt(MAX_REASON_CHARS - 1) <= 0xdbff;
-    return `${line.slice(0, MAX_REASON_CHARS - (high ? 1 : 0))}…`; // never half a surrogate pair
+    const cut = cutText(line, MAX_REASON_CHARS); // never half a surrogate pair
+    return cut === line ? line : `${cut}…`;
   } catch {
     return "<unprintable>"; // a throwing getter or a revoked proxy
   }
