@@ -68,6 +68,11 @@ const STATIC_CHECKS = [
     args: () => ["doc", "--lint", ...new Set(Object.values(DENO_JSON.exports))],
   },
   {
+    name: "no import cycles (runtime imports of every deno.json entry)",
+    cmd: "node",
+    args: ["scripts/check_import_cycles.mjs"],
+  },
+  {
     // The published numbers (bench/RESULTS.md, the README's block) are what the saved runs
     // (bench/results/*.json) render to: no hand-edited or unsaved numbers.
     name: "benchmark numbers match bench/results",

@@ -13,23 +13,16 @@
  *
  * @module
  */
-import { report, reportOnce } from "../diagnostics.ts";
+import { reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
-import { taskEnv } from "./_env.ts";
-import { readOptions } from "./_read.ts";
 import { isInstance } from "../safe_read.ts";
 import type { TaskBody } from "./spans.ts";
-import { startTask } from "./start.ts";
+import { startFragmentOf } from "./_fragment_start.ts";
 import { getCurrentTask, runTask } from "./task_context.ts";
 import { TaskSpan } from "./task_span.ts";
-import {
-  extractTraceContext,
-  injectTraceContext,
-  parseTraceparent,
-  parseTracestate,
-} from "./trace_context.ts";
+import { injectTraceContext, parseTraceparent, parseTracestate } from "./trace_context.ts";
 import type { TraceCarrier } from "./trace_context.ts";
-import { limitBaggage, parseBaggage } from "./baggage.ts";
+import { parseBaggage } from "./baggage.ts";
 
 /**
  * A serializable task context. Keys are snake_case on purpose: this is dreadnode's wire format
@@ -134,80 +127,6 @@ function contextProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-const CONTEXT_KEYS: readonly (keyof TaskContext)[] = [
-  "task_id",
-  "task_name",
-  "project",
-  "trace_context",
-];
-
-/**
- * The `baggage` of a received carrier that can be passed on: undefined when there is none or it
- * is invalid; members past the W3C limits dropped. Problems are reported.
- */
-function receivedBaggage(carrier: unknown): string | undefined {
-  let header: unknown = null; // Unreadable: invalid.
-  try {
-    header = typeof carrier === "object" && carrier !== null
-      ? (carrier as TraceCarrier).baggage
-      : undefined;
-  } catch {
-    // A throwing getter or a revoked proxy.
-  }
-  if (header === undefined) return undefined;
-  const members = parseBaggage(header);
-  if (members === undefined) {
-    report(
-      "warn",
-      "invalid_trace_context",
-      "Cannot use the received trace context (invalid baggage discarded); continuing without it",
-    );
-    return undefined;
-  }
-  const { header: kept, dropped } = limitBaggage(members);
-  if (dropped > 0) {
-    report(
-      "warn",
-      "invalid_trace_context",
-      `Cannot use all of the received baggage: ${dropped} member(s) past the W3C limits (64 members, 8192 bytes) dropped`,
-    );
-  }
-  return kept;
-}
-
-function startFragment(context: TaskContext): TaskSpan {
-  const ctx = readOptions(context, CONTEXT_KEYS, "task context");
-  const taskId = typeof ctx.task_id === "string" && ctx.task_id !== "" ? ctx.task_id : undefined;
-  if (taskId === undefined) {
-    report(
-      "warn",
-      "invalid_trace_context",
-      "Cannot continue task: task_id is missing; starting a new task",
-    );
-  }
-  const extracted = extractTraceContext(ctx.trace_context);
-  for (const problem of extracted.problems) {
-    report(
-      "warn",
-      "invalid_trace_context",
-      `Cannot use the received trace context (${problem}); ${
-        extracted.context ? "continuing without it" : "starting a new trace"
-      }`,
-    );
-  }
-  const project = typeof ctx.project === "string" && ctx.project !== ""
-    ? ctx.project
-    : taskEnv().project;
-  const name = `task.${taskId ?? "unknown"}.fragment`;
-  return startTask(name, {
-    type: "task_fragment",
-    label: typeof ctx.task_name === "string" && ctx.task_name !== "" ? ctx.task_name : name,
-    taskId,
-    project,
-    parent: null,
-  }, { remoteParent: extracted.context, baggage: receivedBaggage(ctx.trace_context) });
-}
-
 /**
  * Continues a task received from another process: a `task_fragment` task with the same task id
  * and project, child of the remote span, and the root of its own run (its JSONL goes to
@@ -226,6 +145,6 @@ export function continueTask<R>(context: TaskContext, fn: TaskBody<R>): R;
  */
 export function continueTask(context: TaskContext): TaskSpan;
 export function continueTask<R>(context: TaskContext, fn?: TaskBody<R>): R | TaskSpan {
-  const task = startFragment(context);
+  const task = startFragmentOf(TaskSpan, context);
   return fn === undefined ? task : runTask(task, fn);
 }

@@ -30,7 +30,7 @@ import type { MetricSeries } from "./metrics.ts";
 import { TaskMetrics } from "./_task_metrics.ts";
 import { contextForTask } from "./task_context.ts";
 import { writeTaskState } from "./_state_writer.ts";
-import { continueTask } from "./continuation.ts";
+import { startFragmentOf } from "./_fragment_start.ts";
 import type { TaskContext } from "./continuation.ts";
 
 export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
@@ -152,7 +152,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * @returns The started `task_fragment` task (not current; end it, or use `inContext`).
    */
   static fromContext(context: TaskContext): TaskSpan {
-    return continueTask(context);
+    return startFragmentOf(TaskSpan, context);
   }
 
   /**
