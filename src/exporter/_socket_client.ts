@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { cutText } from "../cut_text.ts";
 
 /** The part of a WebSocket client the exporter uses (the standard `WebSocket`, or `ws`'s). */
 export interface WebSocketLike {
@@ -47,8 +48,8 @@ export function describeEvent(what: string, event: unknown): string {
     const { code, reason, message } = (event ?? {}) as Record<string, unknown>;
     const text = [
       typeof code === "number" ? `code ${code}` : "",
-      typeof reason === "string" && reason !== "" ? JSON.stringify(reason.slice(0, 200)) : "",
-      typeof message === "string" && message !== "" ? message.slice(0, 200) : "",
+      typeof reason === "string" && reason !== "" ? JSON.stringify(cutText(reason, 200)) : "",
+      typeof message === "string" && message !== "" ? cutText(message, 200) : "",
     ].filter((part) => part !== "").join(" ");
     return text === "" ? what : `${what}: ${text}`;
   } catch {

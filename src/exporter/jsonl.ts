@@ -24,6 +24,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
+import { cutText } from "../cut_text.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import { linesWritten } from "../storage/lines_written.ts";
@@ -268,7 +269,7 @@ function settle(batch: Batch): FlushReport {
     // distinct error rather than on every batch (the flush report still counts every line); the
     // paths left out of the key, since each trace has its own log file: quoted as Node ('…') and
     // Deno (lstat '…') write them, or bare.
-    const why = safeString(batch.writeError).replace(/\s+/g, " ").slice(0, 200);
+    const why = cutText(safeString(batch.writeError).replace(/\s+/g, " "), 200);
     reportOnce(
       `jsonl_write_failed:${why.replace(/(["'`]).*?\1|\/\S*/g, "")}`,
       "error",
