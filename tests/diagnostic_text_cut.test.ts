@@ -8,8 +8,15 @@ import { resetReportedOnce } from "../src/diagnostics.ts";
 import { describeEvent } from "../src/exporter/_socket_client.ts";
 import { JsonlSpanExporter } from "../src/exporter/jsonl.ts";
 import { MemoryStorage } from "../src/storage/memory.ts";
+import { metricStep } from "../src/task/metric_point.ts";
+import { extractTraceContext } from "../src/task/trace_context.ts";
 import { withDiagnostics } from "./_support/otlp_helpers.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";
+
+/** Text whose `at`th character, after a `prefix`-long lead, is the first half of an emoji. */
+function splitAt(at: number, prefix = 0): string {
+  return `${"x".repeat(at - 1 - prefix)}\u{1F525} and more`;
+}
 
 /** Text whose 200th character, after a `prefix`-long lead, is the first half of an emoji. */
 function splitAt200(prefix = 0): string {
@@ -48,5 +55,20 @@ describe("diagnostic text cut to 200 characters", () => {
       assert.ok(report.message.includes(`Error: ${"x".repeat(192)}`), report.message);
       assert.ok(wellFormed(report.message), report.message);
     });
+  });
+
+  it("keeps whole characters of an invalid metric step (40) and traceparent (80)", async () => {
+    resetReportedOnce();
+    await withDiagnostics(async (diagnostics) => {
+      assert.equal(metricStep(splitAt(40)), 0);
+      const report = diagnostics.find((d) => d.code === "metric_invalid_step");
+      assert.ok(report !== undefined && wellFormed(report.message), report?.message);
+      assert.ok(report.message.includes("x".repeat(39)), report.message);
+      await Promise.resolve();
+    });
+    const { problems } = extractTraceContext({ traceparent: splitAt(80, 1) });
+    assert.equal(problems.length, 1);
+    assert.ok(wellFormed(problems[0]), problems[0]);
+    assert.ok(problems[0].includes("x".repeat(78)), problems[0]);
   });
 });

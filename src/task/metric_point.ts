@@ -10,6 +10,7 @@ import { reportOnce } from "../diagnostics.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
+import { cutText } from "../cut_text.ts";
 
 /** One stored metric point. */
 export interface MetricPoint {
@@ -86,7 +87,7 @@ export function metricStep(step: unknown): number {
     "warn",
     "metric_invalid_step",
     `A metric step must be a finite number; ${
-      safeString(step).slice(0, 40)
+      cutText(safeString(step), 40)
     } is stored as step 0 (reported once)`,
   );
   return 0;

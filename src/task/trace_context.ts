@@ -9,6 +9,7 @@
  */
 import { isValidSpanId, isValidTraceId } from "../ids.ts";
 import { safeString } from "../safe_string.ts";
+import { cutText } from "../cut_text.ts";
 import type { SpanContext } from "../types.ts";
 import { listMembers } from "./_list_members.ts";
 
@@ -223,7 +224,7 @@ export function extractTraceContext(carrier: unknown): ExtractedTraceContext {
   const traceparent = readField(carrier, "traceparent");
   const parent = parseTraceparent(traceparent);
   if (parent === undefined) {
-    problems.push(`invalid traceparent ${JSON.stringify(safeString(traceparent)).slice(0, 80)}`);
+    problems.push(`invalid traceparent ${cutText(JSON.stringify(safeString(traceparent)), 80)}`);
     return { context: undefined, problems };
   }
   let traceState: string | undefined;
