@@ -4,33 +4,21 @@
  *
  * @module
  */
-import { type UrlRewrites, urlRewrites, withUrlsRewritten } from "./_error_url.ts";
+import { withUrlsRewritten } from "./_error_url.ts";
 import type { Context } from "../context/context.ts";
-import { report, reportOnce } from "../diagnostics.ts";
+import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
-import { getTracer } from "../global.ts";
 import { isBoolean, isFunction } from "../option_rules.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import type { Attributes, SpanContext } from "../types.ts";
-import {
-  type FetchArgs,
-  type FetchTarget,
-  fetchTarget,
-  withTraceHeaders,
-} from "./_fetch_request.ts";
-import { followRedirects, followsRedirects } from "./_follow_redirects.ts";
+import type { SpanContext } from "../types.ts";
+import type { FetchArgs } from "./_fetch_request.ts";
+import { endAfterFetchBody, hasBodyToTime } from "./_fetch_body_end.ts";
+import { startRequestSpan, type TracedRequest } from "./_fetch_request_span.ts";
+import { followRedirects } from "./_follow_redirects.ts";
 import { checkHttpOptions } from "./_options.ts";
-import { fullUrl, methodAttributes, methodSpanName, setServerAddress } from "./_semconv.ts";
-import {
-  endAfterBody,
-  endOnce,
-  recordFailure,
-  recordStatus,
-  type ResponsePolicy,
-  type SpanEnd,
-} from "./_span_response.ts";
+import { recordFailure, recordStatus, type ResponsePolicy } from "./_span_response.ts";
 
 /**
  * Marks a traced fetch and holds the fetch it sends with, so a traced fetch made from another
@@ -116,183 +104,20 @@ const POLICY: ResponsePolicy = {
   sent: false,
 };
 
-/** A traced request: its span, how to end it, and what to call `fetch` with. */
-interface Call extends SpanEnd {
-  readonly args: FetchArgs;
-  /** The request's URL as its error text may quote it, and as the span records it. */
-  readonly urls: UrlRewrites;
-  readonly head: boolean;
-  /** The request's target, and the `propagate` rule, when the wrapper follows its redirects. */
-  readonly follow?: { readonly target: FetchTarget; readonly allow: (url: URL) => boolean };
-}
-
-/** The span name: `spanName`'s, when it gives one, else the method's. */
-function nameOf(
-  target: FetchTarget,
-  attributes: Attributes,
-  options: TracedFetchOptions,
-): string {
-  const { spanName } = options;
-  if (spanName !== undefined && target.url !== undefined) {
-    try {
-      const name: unknown = spanName({ method: target.method, url: new URL(target.url.href) });
-      if (typeof name === "string" && name !== "") return name;
-      reportOnce("tracedFetch.spanName", "warn", "http_callback_failed", "`spanName` gave no name");
-    } catch (error) {
-      reportOnce("tracedFetch.spanName", "warn", "http_callback_failed", "`spanName` threw", error);
-    }
-  }
-  return methodSpanName(attributes);
-}
-
-/** The `propagate` function's answer for `url`; a throw means false (and is reported). */
-function allows(propagate: (url: URL) => boolean, url: URL): boolean {
-  try {
-    return propagate(new URL(url.href)) === true;
-  } catch (error) {
-    reportOnce("tracedFetch.propagate", "warn", "http_callback_failed", "`propagate` threw", error);
-    return false;
-  }
-}
-
-/** The arguments with trace headers, or undefined when the request is sent as given. */
-function propagated(
-  args: FetchArgs,
-  target: FetchTarget,
-  span: Span,
-  options: TracedFetchOptions,
-): FetchArgs | undefined {
-  const { propagate = true } = options;
-  if (target.url === undefined || propagate === false) return undefined;
-  if (propagate !== true && !allows(propagate, target.url)) return undefined;
-  try {
-    return withTraceHeaders(args, target, span.spanContext());
-  } catch {
-    return undefined; // Headers fetch cannot read either: it fails as it would untraced.
-  }
-}
-
-/** Starts a request's span, or gives undefined when it runs untraced (reported). */
-function begin(args: FetchArgs, options: TracedFetchOptions): Call | undefined {
-  try {
-    const target = fetchTarget(args);
-    const attributes = methodAttributes(target.method);
-    if (target.url !== undefined) {
-      attributes["url.full"] = fullUrl(target.url, options.recordQuery === true);
-      setServerAddress(target.url, attributes);
-    }
-    const tracer = options.tracer ?? getTracer();
-    const span = tracer.startSpan(nameOf(target, attributes, options), {
-      kind: "CLIENT",
-      attributes,
-      parent: options.parent,
-    });
-    const head = attributes["http.request.method"] === "HEAD";
-    // Nothing below throws: a span started is a span ended.
-    const sent = propagated(args, target, span, options);
-    const { propagate } = options;
-    // fetch would send the trace headers on to every URL it is redirected to: when `propagate`
-    // picks URLs, the wrapper follows redirects itself and asks it again for each.
-    const follow = sent !== undefined && typeof propagate === "function" &&
-        followsRedirects(sent, target)
-      ? { target, allow: (url: URL) => allows(propagate, url) }
-      : undefined;
-    const urls = urlRewrites(args, target, options.recordQuery === true);
-    return { span, end: endOnce(span), head, args: sent ?? args, urls, follow };
-  } catch (error) {
-    report("error", "http_trace_failed", "Cannot trace a fetch; it runs untraced", error);
-    return undefined;
-  }
-}
-
-/**
- * True when the response has a body worth timing: a 2xx other than 204 and 205 whose body is not
- * empty (`Content-Length: 0`) and can be observed. Redirects handed back (`redirect: "manual"`)
- * and failing statuses end at the headers: their bodies are often never read, and a span that
- * waits for them would never be exported.
- */
-function observable(response: Response): boolean {
-  const { status, body } = response;
-  return body !== null && !body.locked && !response.bodyUsed && status >= 200 && status <= 299 &&
-    status !== 204 && status !== 205 && response.headers.get("content-length") !== "0";
-}
-
-/** The methods that read a response body. */
-const CONSUMERS = ["arrayBuffer", "blob", "bytes", "formData", "json", "text"] as const;
-
-/**
- * `method` of `Response.prototype` made to end the span when it rejects (Bun's `formData()`
- * rejects a response of another type without reading its body, which would keep the span
- * open), and, for `blob`, to keep the type: Bun gives a stream-bodied response's blob no type.
- */
-function consumer(
-  name: typeof CONSUMERS[number],
-  original: Response,
-  end: () => void,
-): ((this: Response) => Promise<unknown>) | undefined {
-  const method = (Response.prototype as unknown as Record<string, unknown>)[name];
-  if (typeof method !== "function") return undefined;
-  return function (this: Response) {
-    const result = (method as (this: Response) => Promise<unknown>).call(this).catch((error) => {
-      end();
-      throw error;
-    });
-    if (name !== "blob") return result;
-    return result.then((blob) => {
-      const type = original.headers.get("content-type");
-      if ((blob as Blob).type !== "" || type === null) return blob;
-      // The runtime's own Blob-from-response rule: the type as its fetch would give it.
-      return new Response(blob as Blob, { headers: { "content-type": type } }).blob();
-    });
-  };
-}
-
-/**
- * The observed response made to read as the original does: `url`, `redirected`, `type` and the
- * (immutable) `headers` of the response `fetch` gave, and a blob's type, also on its clones. A
- * body-reading method that rejects ends the span.
- */
-function asOriginal(copy: Response, original: Response, end: () => void): Response {
-  const fields = {
-    url: original.url,
-    redirected: original.redirected,
-    type: original.type,
-    headers: original.headers,
-  };
-  for (const [key, value] of Object.entries(fields)) {
-    Object.defineProperty(copy, key, { value, configurable: true });
-  }
-  const methods: Record<string, unknown> = {
-    clone: () => asOriginal(Response.prototype.clone.call(copy), original, end),
-  };
-  for (const name of CONSUMERS) methods[name] = consumer(name, original, end);
-  for (const [key, value] of Object.entries(methods)) {
-    if (value !== undefined) {
-      Object.defineProperty(copy, key, { value, configurable: true, writable: true });
-    }
-  }
-  return copy;
-}
-
 /** Records the response and gives what to hand the caller. Never throws. */
-function responded(call: Call, response: unknown, options: TracedFetchOptions): unknown {
+function responded(call: TracedRequest, response: unknown, options: TracedFetchOptions): unknown {
   const { span, end } = call;
   try {
     const status = (response as { status?: unknown } | null)?.status;
     if (typeof status === "number") recordStatus(span, status, POLICY);
     if (
       !(response instanceof Response) || !span.isRecording || options.endAt === "headers" ||
-      call.head || !observable(response)
+      call.head || !hasBodyToTime(response)
     ) {
       end();
       return response;
     }
-    const observed = endAfterBody(call, response, POLICY);
-    try {
-      return observed === response ? response : asOriginal(observed, response, end);
-    } catch {
-      return observed; // Its body is the one to read now, whatever its `url` says.
-    }
+    return endAfterFetchBody(call, response, POLICY);
   } catch (error) {
     report("warn", "http_trace_failed", "Cannot record a fetch response", error);
     end();
@@ -301,7 +126,7 @@ function responded(call: Call, response: unknown, options: TracedFetchOptions): 
 }
 
 /** Records a failed request (network error, abort) and ends its span. */
-function failed(call: Call, error: unknown): void {
+function failed(call: TracedRequest, error: unknown): void {
   recordFailure(call.span, withUrlsRewritten(error, call.urls), false);
   call.end();
 }
@@ -377,7 +202,7 @@ export function tracedFetch(options: TracedFetchOptions = {}): FetchFunction {
   const send = ({ input, init }: FetchArgs): Promise<Response> =>
     underlying(input as Parameters<FetchFunction>[0], init as RequestInit);
   const traced: FetchFunction = (input, init) => {
-    const call = begin({ input, init }, options);
+    const call = startRequestSpan({ input, init }, options);
     if (call === undefined) return send({ input, init });
     let result: unknown;
     try {
