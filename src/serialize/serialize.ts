@@ -49,6 +49,7 @@ import {
 } from "./limits.ts";
 import { arraySchema, EMPTY_SCHEMA, isEmptySchema, objectSchema, primitiveType } from "./schema.ts";
 import type { JsonObject, JsonSchema, JsonValue, Serialized, SerializeOptions } from "./types.ts";
+import { jsonTextOrder, sortedLikePython } from "./_set_order.ts";
 import { setOwn } from "../own_property.ts";
 import { webObject } from "./_web_objects.ts";
 import { markErrorRecord } from "./_error_records.ts";
@@ -220,7 +221,11 @@ class Walker {
       return this.#string(this.#python ? pythonIsoformat(o) : o.toISOString());
     }
     if (o instanceof Map) return this.#map(o, depth);
-    if (o instanceof Set) return this.#array([...o], depth, "Set");
+    if (o instanceof Set) {
+      const items = [...o];
+      const sorted = sortedLikePython(items);
+      return this.#array(sorted ?? items, depth, "Set", sorted === undefined);
+    }
     if (ArrayBuffer.isView(o)) {
       return this.#bytes(new Uint8Array(o.buffer, o.byteOffset, o.byteLength), className(o));
     }
@@ -258,15 +263,21 @@ class Walker {
     return value;
   }
 
-  #array(items: readonly unknown[], depth: number, title: string | undefined): JsonValue {
+  #array(
+    items: readonly unknown[],
+    depth: number,
+    title: string | undefined,
+    orderByText = false,
+  ): JsonValue {
     const n = items.length;
-    const out: JsonValue[] = [];
-    const schemas: JsonSchema[] = [];
+    let out: JsonValue[] = [];
+    let schemas: JsonSchema[] = [];
     this.#budget -= 2;
     for (let i = 0; i < n; i++) {
       if (this.#budget <= 0) {
         out.push(this.#marker(`<truncated: ${n - i} more items>`));
         schemas.push(EMPTY_SCHEMA);
+        orderByText = false; // a cut set keeps the order it was cut in
         break;
       }
       let item: unknown;
@@ -280,6 +291,11 @@ class Walker {
       out.push(this.walk(item, depth + 1));
       schemas.push(this.s);
       this.#budget -= 1;
+    }
+    if (orderByText) {
+      const order = jsonTextOrder(out);
+      out = order.map((i) => out[i]);
+      schemas = order.map((i) => schemas[i]);
     }
     this.#out(this.#schemas ? arraySchema(out, schemas, title) : EMPTY_SCHEMA);
     return out;
