@@ -23,6 +23,19 @@ const SHA256_KEY = /^sha256:([0-9a-f]{64})$/;
 /** The SHA-256 of no bytes. */
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/**
+ * Whether a blob read back as `size` bytes is a content-addressed one left empty (by a power loss
+ * before its data reached the disk): its `sha256:` key names content that is not empty.
+ *
+ * @param key The blob key.
+ * @param size The bytes read.
+ * @returns True when the file is empty but its key names non-empty content.
+ */
+export function leftEmpty(key: string, size: number): boolean {
+  const match = size === 0 ? SHA256_KEY.exec(key) : null;
+  return match !== null && match[1] !== EMPTY_SHA256;
+}
+
 /** Checks blob files of one storage object, remembering those known good. */
 export class BlobCheck {
   readonly #fs: FileSystem;

@@ -7,56 +7,50 @@
  * - blobs: `artifacts/sha256/<h[0:2]>/<h[2:4]>/<h>` and `objects/<key>`;
  * - outbox: `outbox/<id>.bin` + `outbox/<id>.json` (see `_fs_outbox.ts`).
  *
- * Operations on one file go through one promise chain per absolute path, shared by every fs
- * storage object of the process (two objects on one root, as when `configure()` replaces a
- * pipeline, still append one batch after the other). Outbox leases are files beside the entries
- * (`_fs_outbox_leases.ts`), so storage objects, threads and processes draining one root never
- * both deliver one batch. Each batch is one write on an append-mode handle, so even another
- * process's batches never land in the middle of it; a last line torn by a crash is ended before
- * the next batch (see `appendToHandle`; another process's append still landing is waited for,
- * not ended), and symbolic links at a log or blob are never read or written through. A batch
- * that fails part-way (a full disk) is never cut back, which could cut another process's lines
- * appended meanwhile: its whole lines stay, the rejection says how many (`linesWritten`), and its
- * torn last piece is ended by the next append. No file handle stays open between calls, and at
- * most 16 log and blob operations of one storage object run at once (a batch spread over many
- * logs must not run out of file descriptors). Blobs and outbox files are written to a temporary
- * file in the same directory and renamed (outbox bodies flushed to the disk first; a blob given
- * as chunks, `putBlobStream`, is written a chunk at a time); a temporary file left by a killed
- * process is removed once older than ten minutes (each chunk written renews its modification
- * time), by the first blob write of a storage object in its directory (or the first outbox
- * listing). A content-addressed blob file that does not hold its key's content (left empty by a
- * power loss) is not stored: it is written again (`_fs_blob_check.ts`). With `durable`, every
- * write is flushed to the disk before it resolves, and the directories that got a new name (see
- * `_fs_durable.ts`). Empty lines are not read back: a JSONL line is never empty.
+ * Operations on one file go through one promise chain per absolute path, shared by every fs storage
+ * object of the process (two objects on one root, as when `configure()` replaces a pipeline, still
+ * append one batch after the other; see `_fs_tasks.ts`). Outbox leases are files beside the entries
+ * (`_fs_outbox_leases.ts`), so storage objects, threads and processes draining one root never both
+ * deliver one batch. Each batch is one write on an append-mode handle, so even another process's
+ * batches never land in the middle of it; a last line torn by a crash is ended before the next
+ * batch (see `appendToHandle`; another process's append still landing is waited for, not ended),
+ * and symbolic links at a log or blob are never read or written through. A batch that fails
+ * part-way (a full disk) is never cut back, which could cut another process's lines appended
+ * meanwhile: its whole lines stay, the rejection says how many (`linesWritten`), and its torn last
+ * piece is ended by the next append. No file handle stays open between calls, and at most 16 log
+ * and blob operations of one storage object run at once (a batch spread over many logs must not run
+ * out of file descriptors). Blobs and outbox files are written to a temporary file in the same
+ * directory and renamed (outbox bodies flushed to the disk first; a blob given as chunks,
+ * `putBlobStream`, is written a chunk at a time); a temporary file left by a killed process is
+ * removed once older than ten minutes (each chunk written renews its modification time), by the
+ * first blob write of a storage object in its directory (or the first outbox listing). A
+ * content-addressed blob file that does not hold its key's content (left empty by a power loss) is
+ * not stored: it is written again (blobs: `_fs_blobs.ts`). With `durable`, every write is flushed
+ * to the disk before it resolves, and the directories that got a new name (see `_fs_durable.ts`).
+ * Empty lines are not read back: a JSONL line is never empty.
  *
  * @module
  */
 
 import { TracerError } from "../errors.ts";
-import { getEnv } from "../runtime/_globals.ts";
-import {
-  type FileSystem,
-  inDirectory,
-  isNotFound,
-  readIfExists,
-  removeStaleTemps,
-  writeAtomic,
-} from "./_fs.ts";
+import { defaultStorageRoot } from "./_default_root.ts";
+import { type FileSystem, inDirectory, isNotFound, readIfExists } from "./_fs.ts";
 import { withLinesWritten } from "./_fs_append.ts";
-import { BlobCheck } from "./_fs_blob_check.ts";
+import { FsBlobs } from "./_fs_blobs.ts";
 import { DirectorySync } from "./_fs_durable.ts";
+import { splitLogLines } from "./_fs_log_lines.ts";
 import { FsOutboxLeases } from "./_fs_outbox_leases.ts";
-import { cwdStorageRoot, parentOf, trimSeparators } from "./_fs_paths.ts";
+import { parentOf, trimSeparators } from "./_fs_paths.ts";
+import { FileTasks } from "./_fs_tasks.ts";
 import { BoundedOutbox } from "./_outbox.ts";
 import { OutboxLeases } from "./_outbox_leases.ts";
 import { outboxLimits } from "./_outbox_entries.ts";
 import { FsOutboxStore } from "./_fs_outbox.ts";
-import { ConcurrencyLimit } from "./_limit.ts";
-import { blobSegments, checkLines, sanitizePath } from "./_sanitize.ts";
+import { checkLines, sanitizePath } from "./_sanitize.ts";
 import { encodeLines } from "./_encode_lines.ts";
-import { SerialQueue } from "./_serial.ts";
 import type { Outbox, OutboxOptions, StoragePath, TraceStorage } from "./types.ts";
-import { Utf8LineSplitter } from "../utf8_lines.ts";
+
+export { defaultStorageRoot } from "./_default_root.ts";
 
 /** Options of the file-system adapters. */
 export interface FsStorageOptions extends OutboxOptions {
@@ -73,67 +67,8 @@ export interface FsStorageOptions extends OutboxOptions {
   readonly durable?: boolean | undefined;
 }
 
-/** The most log and blob operations in flight per adapter. */
-const MAX_OPEN_FILES = 16;
-
-/** Decoded and split this many bytes at a time, so no string is as large as the file. */
-const READ_CHUNK = 1024 * 1024;
-
-/** Blob directories remembered as swept, per storage object (then the memory starts over). */
-const MAX_SWEPT_DIRS = 4096;
-
 /** Logs remembered as flushed into their directory, per storage object (then it starts over). */
 const MAX_DURABLE_LOGS = 4096;
-
-const SHA256_KEY = /^sha256:[0-9a-f]{64}$/;
-
-/** The SHA-256 of no bytes, as a blob key. */
-const EMPTY_KEY = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-/** The per-file chains of every fs storage object in this process (idle chains are dropped). */
-const files = new SerialQueue();
-
-const ignore = (): void => {};
-
-/**
- * The default root of a storage constructed without one: the process's `TRACELET_HOME`
- * environment variable (trimmed; blank means unset), else `.tracelet` in the current working
- * directory. `configure()` does not use it: it resolves the root itself, through its `env`.
- *
- * @returns The root directory path.
- */
-export function defaultStorageRoot(): string {
-  const home = getEnv("TRACELET_HOME")?.trim();
-  return home !== undefined && home !== "" ? home : cwdStorageRoot();
-}
-
-/**
- * Splits a log's bytes into lines, decoding a chunk at a time: a file larger than the longest
- * string the runtime allows (about 512 MiB in V8) still reads, line by line.
- *
- * @param bytes The file's bytes.
- * @param file Its path, for the error message.
- * @returns The lines, without empty ones: a JSONL line is never empty, but two processes that
- *   each end a line torn by a crash (see `appendToHandle`) leave one.
- * @throws {RangeError} When a single line is longer than the runtime's longest string.
- */
-function splitLines(bytes: Uint8Array, file: string): string[] {
-  const splitter = new Utf8LineSplitter();
-  const lines: string[] = [];
-  try {
-    for (let start = 0; start < bytes.byteLength; start += READ_CHUNK) {
-      splitter.push(bytes.subarray(start, start + READ_CHUNK), lines);
-    }
-    splitter.end(lines);
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
-    throw new RangeError(
-      `Cannot read ${file}: a line is longer than the longest string this runtime allows`,
-      { cause: error },
-    );
-  }
-  return lines.filter((line) => line !== "");
-}
 
 /** A {@linkcode TraceStorage} on a directory tree, over any {@linkcode FileSystem}. */
 export class FsStorage implements TraceStorage {
@@ -146,10 +81,8 @@ export class FsStorage implements TraceStorage {
   readonly #outbox: BoundedOutbox;
   readonly #leases: FsOutboxLeases | undefined;
   readonly #fs: FileSystem;
-  readonly #pending = new Set<Promise<void>>();
-  readonly #limit = new ConcurrencyLimit(MAX_OPEN_FILES);
-  readonly #swept = new Set<string>();
-  readonly #blobs: BlobCheck;
+  readonly #tasks = new FileTasks();
+  readonly #blobs: FsBlobs;
   /** Set with `durable`: flushes directories that got a new name. */
   readonly #durable: DirectorySync | undefined;
   /** Logs this object has appended to with `durable` (their directory entry flushed). */
@@ -186,8 +119,8 @@ export class FsStorage implements TraceStorage {
     this.#fs = fs;
     this.kind = kind;
     this.root = trimSeparators(fs.resolve(root));
-    this.#blobs = new BlobCheck(fs);
     this.#durable = options.durable === true ? new DirectorySync(fs, this.root) : undefined;
+    this.#blobs = new FsBlobs(fs, this.root, this.#tasks, this.#durable);
     const dir = `${this.root}/outbox`;
     const store = new FsOutboxStore(fs, dir, this.#durable);
     const memory = new OutboxLeases(`fs:${dir}`); // shared with every fs storage on this root
@@ -200,36 +133,6 @@ export class FsStorage implements TraceStorage {
 
   #file(segments: readonly string[]): string {
     return `${this.root}/${segments.join("/")}`;
-  }
-
-  /**
-   * Runs a file operation after earlier ones on the same file (by any fs storage object of this
-   * process), within this object's open-file limit.
-   */
-  #run<T>(file: string, task: () => Promise<T>): Promise<T> {
-    const result = files.run(file, () => this.#limit.run(task));
-    this.#track(result);
-    return result;
-  }
-
-  /** Keeps a promise for `close()` to wait for. */
-  #track(promise: Promise<unknown>): void {
-    const settled = promise.then(ignore, ignore);
-    this.#pending.add(settled);
-    void settled.then(() => this.#pending.delete(settled));
-  }
-
-  /**
-   * Removes, in the background, the temporary files of blob writes killed long ago in a blob's
-   * directory, the first time this object writes a blob there: an artifact's directory holds the
-   * few blobs whose hash starts alike; `objects/` is listed once.
-   */
-  #sweep(file: string): void {
-    const dir = parentOf(file);
-    if (this.#swept.has(dir)) return;
-    if (this.#swept.size >= MAX_SWEPT_DIRS) this.#swept.clear();
-    this.#swept.add(dir);
-    this.#track(this.#limit.run(() => removeStaleTemps(this.#fs, dir)));
   }
 
   /**
@@ -246,7 +149,7 @@ export class FsStorage implements TraceStorage {
       if (checkLines(lines).length === 0) return Promise.resolve();
       const data = encodeLines(lines);
       const sync = this.#durable !== undefined;
-      return this.#run(file, async () => {
+      return this.#tasks.run(file, async () => {
         await inDirectory(this.#fs, file, () => this.#fs.appendFile(file, data, sync));
         try {
           await this.#flushNewLog(file);
@@ -311,9 +214,9 @@ export class FsStorage implements TraceStorage {
   readLines(path: StoragePath): Promise<string[]> {
     try {
       const file = this.#file(sanitizePath(path));
-      return this.#run(file, async () => {
+      return this.#tasks.run(file, async () => {
         const bytes = await readIfExists(this.#fs, file);
-        return bytes === undefined ? [] : splitLines(bytes, file);
+        return bytes === undefined ? [] : splitLogLines(bytes, file);
       });
     } catch (error) {
       return Promise.reject(error);
@@ -331,14 +234,7 @@ export class FsStorage implements TraceStorage {
    * @returns When stored.
    */
   putBlob(key: string, bytes: Uint8Array): Promise<void> {
-    try {
-      if (!(bytes instanceof Uint8Array)) {
-        throw new TypeError("Cannot put blob: bytes must be a Uint8Array");
-      }
-      return this.#putOnce(this.#file(blobSegments(key)), key, new Uint8Array(bytes));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#blobs.put(key, bytes);
   }
 
   /**
@@ -354,36 +250,7 @@ export class FsStorage implements TraceStorage {
    * @returns When stored.
    */
   putBlobStream(key: string, chunks: AsyncIterable<Uint8Array>): Promise<void> {
-    try {
-      if (typeof chunks?.[Symbol.asyncIterator] !== "function") {
-        throw new TypeError("Cannot put blob: chunks must be an async iterable");
-      }
-      return this.#putOnce(this.#file(blobSegments(key)), key, chunks);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** Writes a blob file atomically unless it is stored, then sweeps its directory (see putBlob). */
-  #putOnce(
-    file: string,
-    key: string,
-    data: Uint8Array | AsyncIterable<Uint8Array>,
-  ): Promise<void> {
-    return this.#run(file, async () => {
-      const given = data instanceof Uint8Array ? data.byteLength : undefined;
-      // Swept after a write of a blob already stored too: a killed write of the same content
-      // left its temporary file in this directory.
-      if (!(await this.#blobs.stored(file, key, given, "write"))) {
-        const counted = { bytes: 0 };
-        const sync = this.#durable !== undefined;
-        const bytes = data instanceof Uint8Array ? data : counting(data, counted);
-        await writeAtomic(this.#fs, file, bytes, sync);
-        this.#blobs.written(file, given ?? counted.bytes);
-        await this.#durable?.flush(parentOf(file));
-      }
-      this.#sweep(file);
-    });
+    return this.#blobs.putStream(key, chunks);
   }
 
   /**
@@ -394,17 +261,7 @@ export class FsStorage implements TraceStorage {
    * @returns The bytes, or `undefined` when absent.
    */
   getBlob(key: string): Promise<Uint8Array | undefined> {
-    try {
-      const file = this.#file(blobSegments(key));
-      return this.#run(file, async () => {
-        const bytes = await readIfExists(this.#fs, file);
-        // Emptied by a power loss: not the content its key names.
-        const emptied = bytes?.byteLength === 0 && SHA256_KEY.test(key) && key !== EMPTY_KEY;
-        return emptied ? undefined : bytes;
-      });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#blobs.get(key);
   }
 
   /**
@@ -415,12 +272,7 @@ export class FsStorage implements TraceStorage {
    * @returns True when present.
    */
   hasBlob(key: string): Promise<boolean> {
-    try {
-      const file = this.#file(blobSegments(key));
-      return this.#run(file, () => this.#blobs.stored(file, key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#blobs.has(key);
   }
 
   /**
@@ -430,22 +282,7 @@ export class FsStorage implements TraceStorage {
    * @returns When idle. Idempotent.
    */
   async close(): Promise<void> {
-    await Promise.all([this.#idle(), this.#outbox.idle()]);
+    await Promise.all([this.#tasks.idle(), this.#outbox.idle()]);
     await this.#leases?.releaseAll();
-  }
-
-  async #idle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
-  }
-}
-
-/** The chunks as given, their byte count added up in `counted`. */
-async function* counting(
-  chunks: AsyncIterable<Uint8Array>,
-  counted: { bytes: number },
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) {
-    counted.bytes += chunk?.byteLength ?? 0;
-    yield chunk;
   }
 }
