@@ -29,6 +29,17 @@ export interface LocalFiles {
   ): Promise<string[]>;
   /** The bytes of a file. */
   readFile(path: string): Promise<Uint8Array>;
+  /**
+   * The real path of an existing file or directory, every symbolic link followed (dreadnode's
+   * `Path.resolve()`): what an artifact records as its path, name and MIME type. Optional: without
+   * it (or when it throws) the path from {@linkcode LocalFiles.resolve} is recorded.
+   */
+  realPath?(path: string): Promise<string>;
+  /**
+   * The platform's path separator: `\` on Windows (where `/` separates too); elsewhere `/` (the
+   * default), and a `\` is part of a file name.
+   */
+  readonly pathSeparator?: "/" | "\\" | undefined;
 }
 
 /** The active configuration. */

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
 import type { ChunkedFiles } from "../task/artifacts.ts";
 import { checkReadable, listFiles } from "./_list_files.ts";
@@ -62,6 +62,11 @@ export const nodeLocalFiles: LocalFiles & ChunkedFiles = {
   listFiles(directory: string, options?: ListFilesOptions): Promise<string[]> {
     return listFilesBelow(directory, options);
   },
+  async realPath(path: string): Promise<string> {
+    checkReadable(path);
+    return await realpath(path);
+  },
+  pathSeparator: sep === "\\" ? "\\" : "/",
   async readFile(path: string): Promise<Uint8Array> {
     checkReadable(path);
     const buffer = await readFile(path);

@@ -67,11 +67,11 @@ export interface ArtifactRecord {
   readonly name: string;
   /** `sha256:<64 hex>`: the blob key. */
   readonly oid: string;
-  /** Absolute local path, or `null` for in-memory bytes. */
+  /** Absolute local path (symbolic links followed where the runtime can), or `null` for bytes. */
   readonly path: string | null;
   /** Size in bytes. */
   readonly size: number;
-  /** MIME type guessed from the name, or `null`. */
+  /** MIME type guessed from the path (for bytes: from the name), or `null`. */
   readonly mime_type: string | null;
   /** ISO-8601 UTC time it was logged. */
   readonly timestamp: string;
@@ -92,7 +92,10 @@ export type ArtifactSource = string | Uint8Array | ArrayBuffer | Blob;
 
 /** Options of `logArtifact`. */
 export interface LogArtifactOptions {
-  /** The artifact name. Default: the file or directory name, a `File`'s name, or `artifact`. */
+  /**
+   * The artifact name. Default (also for `""`, as dreadnode's `name or ...`): the file or directory
+   * name (of the real path, symbolic links followed), a `File`'s name, or `artifact`.
+   */
   name?: string | undefined;
 }
 
@@ -132,9 +135,22 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return bytesToHex(new Uint8Array(digest));
 }
 
-function baseName(path: string): string {
-  const parts = path.split(/[\\/]/).filter((p) => p !== "");
+/** The last segment of a path: `\` separates segments only where the platform says so. */
+function baseName(path: string, files: LocalFiles): string {
+  const parts = path.split(files.pathSeparator === "\\" ? /[\\/]/ : "/").filter((p) => p !== "");
   return parts.at(-1) ?? "artifact";
+}
+
+/**
+ * The path dreadnode's `Path.resolve()` gives: symbolic links followed where the local files can
+ * tell, else the path as given.
+ */
+async function realPath(files: LocalFiles, path: string): Promise<string> {
+  try {
+    return (await files.realPath?.(path)) ?? path;
+  } catch {
+    return path;
+  }
 }
 
 /**
@@ -169,7 +185,7 @@ function artifactRecord(
     oid,
     path,
     size,
-    mime_type: guessMimeType(name),
+    mime_type: guessMimeType(path ?? name), // dreadnode's guess_type(str(local_path))
     timestamp: isoFromNs(Date.now() * 1e6),
   };
 }
@@ -209,7 +225,8 @@ async function* hashed(
 /**
  * Stores a local file: read whole when small (or when the files or the storage cannot take
  * chunks), else hashed in one pass and stored in a second, a chunk at a time, the second pass
- * checking that the bytes stored are the bytes hashed.
+ * checking that the bytes stored are the bytes hashed. It is read at `path` and recorded at
+ * `recordedPath` (the same file, symbolic links followed).
  */
 async function storeFile(
   sink: ArtifactSink,
@@ -217,6 +234,7 @@ async function storeFile(
   files: LocalFiles & Partial<ChunkedFiles>,
   path: string,
   name: string,
+  recordedPath: string,
 ): Promise<ArtifactRecord> {
   const size = (await files.stat(path))?.size ?? 0;
   const readChunks = files.readChunks?.bind(files);
@@ -234,7 +252,7 @@ async function storeFile(
     // Files logged without `await` are read a bounded number of bytes at a time.
     const release = await holdBlobBytes(size);
     try {
-      return await store(sink, storage, await files.readFile(path), name, path);
+      return await store(sink, storage, await files.readFile(path), name, recordedPath);
     } finally {
       release();
     }
@@ -249,7 +267,7 @@ async function storeFile(
     const again = hashed(readChunks(path, CHUNK_BYTES), sha256(), { hex: "", size: 0 }, first);
     await putBlobStream(oid, again);
   }
-  return artifactRecord(sink, name, oid, path, first.size);
+  return artifactRecord(sink, name, oid, recordedPath, first.size);
 }
 
 function fail(code: string, message: string, cause?: unknown): undefined {
@@ -296,7 +314,8 @@ export async function logArtifactTo(
     const records: ArtifactRecord[] = [];
     let result: ArtifactRecord | DirectoryArtifact;
     const given = readOptions(options, ["name"], "artifact").name;
-    const chosen = given === undefined ? undefined : safeString(given);
+    // dreadnode's `name or local_path.name`: an empty name falls back too.
+    const chosen = given === undefined ? undefined : safeString(given) || undefined;
     if (typeof source !== "string") {
       const bytes = snapshot(source); // before the first await
       const fileName = (source as { name?: unknown }).name;
@@ -328,18 +347,23 @@ export async function logArtifactTo(
       if (info === undefined) {
         return fail("artifact_not_found", `Cannot log artifact: ${path} does not exist`);
       }
+      // Recorded as dreadnode records it: at its real path, named after it. It is still read
+      // through the path given, which is all a Deno read permission may cover.
+      const real = await realPath(files, path);
       if (info.isDirectory) {
-        const dirName = chosen ?? baseName(path);
+        const dirName = chosen ?? baseName(real, files);
         for (const relative of await files.listFiles(path)) {
           const file = files.resolve(`${path}/${relative}`);
-          what = `${dirName}/${relative} (${file})`;
-          records.push(await storeFile(sink, storage, files, file, `${dirName}/${relative}`));
+          const name = `${dirName}/${relative}`;
+          what = `${name} (${file})`;
+          const recorded = files.resolve(`${real}/${relative}`);
+          records.push(await storeFile(sink, storage, files, file, name, recorded));
         }
         result = { type: "directory", name: dirName, files: records };
       } else if (info.isFile) {
-        const name = chosen ?? baseName(path);
+        const name = chosen ?? baseName(real, files);
         what = `${name} (${path})`;
-        result = await storeFile(sink, storage, files, path, name);
+        result = await storeFile(sink, storage, files, path, name, real);
         records.push(result);
       } else {
         // A FIFO or a device: reading it may never end.

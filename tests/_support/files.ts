@@ -4,13 +4,14 @@
  *
  * @module
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
  * Runs `fn` with a fresh directory under the system's temporary directory, then removes it with
- * everything in it (also when `fn` throws).
+ * everything in it (also when `fn` throws). The path is the directory's real path (on macOS the
+ * temporary directory is behind a symbolic link, and artifacts record real paths).
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ import { join } from "node:path";
  * @returns What `fn` returns.
  */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
   try {
     return await fn(dir);
   } finally {
