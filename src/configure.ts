@@ -41,7 +41,12 @@ import { setTracer } from "./global.ts";
 import type { SpanLimits } from "./attributes.ts";
 import { buildPipeline, pinRedaction } from "./pipeline.ts";
 import type { Pipeline, PipelineOptions } from "./pipeline.ts";
-import { awaitRetirements, retirement, retireTracer } from "./pipeline_handoff.ts";
+import {
+  awaitRetirements,
+  retirement,
+  retireTracer,
+  shutDownByItsHandle,
+} from "./pipeline_handoff.ts";
 import { awaitWrites } from "./pending_writes.ts";
 import { readEnv } from "./otlp/resource.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
@@ -247,6 +252,7 @@ function makeConfigured(
   // `method(deadline)` of the tracer, given an epoch-ms deadline or a timeout in ms (below 10^12).
   const settle = (method: "forceFlush" | "shutdown", given?: number) => {
     const deadline = toDeadline(given);
+    if (method === "shutdown") shutDownByItsHandle(tracer);
     return withWrites(
       retirement(tracer) ??
         tracer[method](deadline).then((report) => awaitRetirements(report, deadline)),

@@ -30,6 +30,8 @@ const running = new Map<Promise<FlushReport>, number>();
 let retirementMs = 30_000;
 /** Retirements whose report was asked for through {@linkcode retirement}. */
 const claimed = new WeakSet<Promise<FlushReport>>();
+/** Tracers whose own handle's `shutdown()` was called: their final report is already given out. */
+const shutDownByHandle = new WeakSet<Tracer>();
 /** What the retirements that ended reported, not yet added to a report in any way. */
 let unclaimed: FlushReport | undefined;
 
@@ -49,6 +51,8 @@ export function retireTracer(tracer: Tracer, keep: readonly SpanProcessor[]): Pr
   tracer.setProcessors([{ onSpanEnd: (span) => handOver(tracer, span) }]);
   const ending = settleAll(old, "shutdown");
   retired.set(tracer, ending);
+  // Shut down before: the processors' final report (returned again) was that shutdown's.
+  if (shutDownByHandle.has(tracer)) claimed.add(ending);
   dropOverdue();
   running.set(ending, Date.now() + retirementMs);
   void ending.then((result) => {
@@ -96,6 +100,17 @@ export function retirement(tracer: Tracer): Promise<FlushReport> | undefined {
   const report = retired.get(tracer);
   if (report !== undefined) claimed.add(report);
   return report;
+}
+
+/**
+ * Records that a configuration's own `shutdown()` was called on its tracer, which gives out its
+ * processors' final report: retiring that tracer later does not add the report to the next
+ * configuration's counts a second time.
+ *
+ * @param tracer The configuration's tracer.
+ */
+export function shutDownByItsHandle(tracer: Tracer): void {
+  shutDownByHandle.add(tracer);
 }
 
 /**

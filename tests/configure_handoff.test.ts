@@ -42,6 +42,19 @@ describe("configure() again, with spans of the replaced pipeline still queued", 
       assert.equal((await a.shutdown()).exported, 20, "the replaced handle reports them too");
     }));
 
+  it("counts a pipeline shut down before it was replaced only in its own report", () =>
+    isolated(async () => {
+      const a = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+      endSpans(a.tracer, 3);
+      assert.equal((await a.shutdown()).exported, 3);
+      const b = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+      b.tracer.startSpan("only span of b").end();
+      assert.equal((await b.shutdown()).exported, 1, "b reports its own span, not a's again");
+      const c = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+      assert.equal((await c.shutdown()).exported, 0);
+      assert.equal((await a.shutdown()).exported, 3, "a's handle still gives its report");
+    }));
+
   it("the new configuration's forceFlush() waits for them too", () =>
     isolated(async () => {
       const first = slowStorage(100);
