@@ -2,15 +2,13 @@
  * Metrics of a task: named series of raw points `{value, step, timestamp, attributes}` (one point
  * is a `MetricPoint`, see `metric_point.ts`).
  *
- * Two aggregation styles, both from dreadnode:
+ * Two aggregation styles, both from dreadnode (the modes and their arithmetic are in
+ * `metric_aggregation.ts`):
  * - **log time** (v1, the documented behaviour): with `aggregation` set, the stored value is the
  *   running `min`/`max`/`avg`/`sum`/`count` over every raw value logged to the series so far,
- *   and the raw value is kept in `attributes.original` (the mode in `attributes.aggregation`).
- *   dreadnode's running sum added the *largest* prior value; tracelet adds the previous running
- *   total over the raw values, which is the documented intent. The running mean is kept
- *   incrementally, so it is finite for finite values, and the running sum survives an overflow on
- *   the way (`1.5e308 + 1.5e308 - 1.5e308` is `1.5e308`); a point whose running aggregate would
- *   not be finite (a sum past ±1.8e308) is rejected (`metric_invalid`), the earlier points kept.
+ *   and the raw value is kept in `attributes.original` (the mode in `attributes.aggregation`); a
+ *   point whose running aggregate would not be finite (a sum past ±1.8e308) is rejected
+ *   (`metric_invalid`), the earlier points kept.
  * - **read time** (v2): {@linkcode MetricSeries.aggregate} (and `mean`, `min`, `max`, `sum`) over
  *   the raw values of a series; `first`, `last`, `value`, `atStep` and `valuesAtSteps` read the
  *   stored values.
@@ -20,32 +18,29 @@
 import { isoFromNs } from "../clock.ts";
 import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
-import { jsonLength } from "./_json_length.ts";
 import { reportInvalidMetric } from "./_metric_invalid.ts";
 import { metricTimeMs } from "./_metric_time.ts";
 import { readOptions, readRecord } from "./_read.ts";
-import { pythonFloatJson, pythonNumber } from "../serialize/python_json.ts";
 import { Metric, metricStep, toMetricValue } from "./metric_point.ts";
 import type { MetricPoint } from "./metric_point.ts";
+import {
+  aggregateOf,
+  NO_AGGREGATES,
+  runningAggMode,
+  runningValue,
+  withValue,
+} from "./metric_aggregation.ts";
+import type { MetricAggMode, RunningAggMode } from "./metric_aggregation.ts";
+import {
+  placePoint,
+  pointChars,
+  reportBudgetFull,
+  reportSeriesFull,
+} from "./metric_series_bounds.ts";
 
-/** How a logged value is combined with the earlier values of its series. */
-export type MetricAggMode = "direct" | "min" | "max" | "avg" | "sum" | "count";
-
-/** The aggregation modes, `direct` (no aggregation) first. */
-export const METRIC_AGG_MODES: readonly MetricAggMode[] = [
-  "direct",
-  "min",
-  "max",
-  "avg",
-  "sum",
-  "count",
-];
-
-/**
- * The most points one series keeps: each later point takes the last one's place (reported), so the
- * series keeps its first points and its newest, and its running aggregates count every point.
- */
-export const MAX_POINTS_PER_SERIES = 10_000;
+export { METRIC_AGG_MODES } from "./metric_aggregation.ts";
+export type { MetricAggMode } from "./metric_aggregation.ts";
+export { MAX_METRIC_CHARS_PER_TASK, MAX_POINTS_PER_SERIES } from "./metric_series_bounds.ts";
 
 /** The exported JSON form of a series (dreadnode's `{values, steps, timestamps}` plus attributes). */
 export interface MetricSeriesJson {
@@ -59,58 +54,22 @@ export interface MetricSeriesJson {
   attributes: Record<string, unknown>[];
 }
 
-/**
- * The running mean after a value, as dreadnode v1 computes it (`prev + (x - prev) / n`); when
- * `x - prev` overflows (values near ±1.8e308 of opposite signs), the same mean without that
- * difference, which stays finite.
- */
-function nextMean(prev: number, x: number, n: number): number {
-  const mean = prev + (x - prev) / n;
-  return Number.isFinite(mean) ? mean : prev + (x / n - prev / n);
-}
-
-/**
- * The running sums of a series are also kept scaled by this power of two (exact, bar subnormals):
- * {@linkcode MAX_POINTS_PER_SERIES} values of at most ±1.8e308 then sum to a finite number, so a
- * plain running sum that overflowed on the way (`1.5e308 + 1.5e308 - 1.5e308`) is recovered.
- */
-const SUM_SCALE = 2 ** -14;
-
-/**
- * The most characters of `dreadnode.metrics` JSON one task keeps (4 MiB of ASCII): a point past
- * it is dropped (reported once as `metric_budget_full`, counted in `droppedCounts.metricPoints`),
- * so writing the state at the end stays fast and within the export's size bounds.
- */
-export const MAX_METRIC_CHARS_PER_TASK: number = 4 * 1024 * 1024;
-
 /** The fields of a point, read once each by {@linkcode MetricSeries.add}. */
 const POINT_FIELDS: readonly (keyof MetricPoint)[] = ["value", "step", "timestamp", "attributes"];
 
 /** The point attribute holding the hash of the object a metric describes. */
 const ORIGIN_HASH = "dreadnode.origin.hash";
 
-/**
- * The characters a point takes in its series' JSON besides its value, step and attributes: its
- * quoted ISO timestamp (34) and a comma in each of the four arrays.
- */
-const POINT_CHARS = 38;
-
 /** One named series with raw values kept for read-time aggregation. */
 export class MetricSeries {
   readonly #points: MetricPoint[] = [];
   /** The raw values of the stored points. */
   readonly #raw: number[] = [];
-  /** Raw values accepted, stored or not: the running aggregates count them all. */
-  #n = 0;
-  #lastRaw = 0;
+  /** Aggregates of the raw values accepted, stored or not: they count them all. */
+  #aggregates = NO_AGGREGATES;
   /** The characters of the last stored point's JSON (given back when it is replaced). */
   #lastChars = 0;
-  #sum = 0; // ±Infinity only while the true sum is past ±1.8e308.
-  #scaledSum = 0; // The sum times SUM_SCALE: always finite.
-  #mean = 0;
-  #min = Infinity;
-  #max = -Infinity;
-  #mode: MetricAggMode | undefined;
+  #mode: RunningAggMode | undefined;
   readonly #budget: { left: number; dropped: number } | undefined;
   /** Points dropped or replaced because the series was full (see `MAX_POINTS_PER_SERIES`). */
   dropped = 0;
@@ -211,20 +170,9 @@ export class MetricSeries {
         `${safeString(given.value)} is not a finite number, boolean or BigInt`,
       );
     }
-    const effective = mode === "direct" || !METRIC_AGG_MODES.includes(mode as MetricAggMode)
-      ? undefined
-      : mode;
-    const n = this.#n + 1;
-    const scaledSum = this.#scaledSum + raw * SUM_SCALE;
-    const plainSum = this.#sum + raw;
-    const next = {
-      sum: Number.isFinite(plainSum) ? plainSum : scaledSum / SUM_SCALE,
-      mean: nextMean(this.#mean, raw, n),
-      min: Math.min(this.#min, raw),
-      max: Math.max(this.#max, raw),
-      count: n,
-    };
-    const value = effective === undefined ? raw : next[effective === "avg" ? "mean" : effective];
+    const effective = runningAggMode(mode);
+    const next = withValue(this.#aggregates, raw);
+    const value = effective === undefined ? raw : runningValue(next, effective);
     if (!Number.isFinite(value)) {
       return this.#reject(name, `its running ${effective} would not be a finite number`);
     }
@@ -239,35 +187,20 @@ export class MetricSeries {
     const budget = this.#budget;
     let chars = 0;
     if (budget !== undefined) {
-      const json = jsonLength(attributes);
-      if (json === undefined) return this.#reject(name, "its attributes are not JSON");
-      chars = pythonFloatJson(value).length + pythonNumber(step).length + json + POINT_CHARS;
+      const size = pointChars(value, step, attributes);
+      if (size === undefined) return this.#reject(name, "its attributes are not JSON");
+      chars = size;
     }
     // Past a bound, the newest point takes the last stored one's place, so the series still ends
     // with the newest value; every point counts in the running aggregates either way.
-    const full = this.#points.length >= MAX_POINTS_PER_SERIES;
     const stored = this.#points.length;
-    const overBudget = budget !== undefined && chars > budget.left + (full ? this.#lastChars : 0);
-    const fits = !overBudget || (stored > 0 && chars <= budget!.left + this.#lastChars);
-    // Once `fits` holds, a point past either bound has a stored point whose place it takes.
-    const replace = full || overBudget;
+    const { full, overBudget, fits, replace } = placePoint(stored, chars, this.#lastChars, budget);
     if (full) {
       this.dropped++;
-      reportOnce(
-        `metric_series_full:${name}`,
-        "warn",
-        "metric_series_full",
-        `Metric ${name} holds ${MAX_POINTS_PER_SERIES} points: each later point replaces its last ` +
-          `one (its last value and running aggregates still count every point)`,
-      );
+      reportSeriesFull(name);
     } else if (overBudget) {
       budget!.dropped++;
-      reportOnce(
-        "metric_budget_full",
-        "warn",
-        "metric_budget_full",
-        `Metric ${name}: the task's metrics reached their ${MAX_METRIC_CHARS_PER_TASK} characters of JSON (MAX_METRIC_CHARS_PER_TASK); each later point replaces the last point of its series where it fits (last values and running aggregates still count every point)`,
-      );
+      reportBudgetFull(name);
     }
     if (this.#points.length > 0 && effective !== this.#mode) {
       reportOnce(
@@ -280,13 +213,7 @@ export class MetricSeries {
       );
     }
     this.#mode = effective;
-    this.#n = n;
-    this.#lastRaw = raw;
-    this.#sum = next.sum;
-    this.#scaledSum = scaledSum;
-    this.#mean = next.mean;
-    this.#min = next.min;
-    this.#max = next.max;
+    this.#aggregates = next;
     if (!fits) return undefined;
     // A point in the last one's place stores no origin object: each would stay in the task's
     // object store after its point is replaced, and fill it (10,000 objects) for a long loop.
@@ -318,15 +245,7 @@ export class MetricSeries {
    * @returns The aggregate; `undefined` for an empty series (`sum`/`count` give 0).
    */
   aggregate(mode: MetricAggMode = "avg"): number | undefined {
-    const n = this.#n;
-    if (mode === "count") return n;
-    if (mode === "sum") return this.#sum;
-    if (n === 0) return undefined;
-    if (mode === "min") return this.#min;
-    if (mode === "max") return this.#max;
-    // The plain mean where the sum is finite (dreadnode's), else the running one (still finite).
-    if (mode === "avg") return Number.isFinite(this.#sum) ? this.#sum / n : this.#mean;
-    return this.#lastRaw;
+    return aggregateOf(this.#aggregates, mode);
   }
 
   /** Mean of the raw values, or undefined when empty. */
@@ -343,7 +262,7 @@ export class MetricSeries {
   }
   /** Sum of the raw values (0 when empty). */
   get sum(): number {
-    return this.#sum;
+    return this.#aggregates.sum;
   }
   /** The value of a single-value series: the last stored value (as {@linkcode last}). */
   get value(): number | undefined {
@@ -388,7 +307,7 @@ export class MetricSeries {
     return new Metric(value as number, {
       step: last.step,
       timestamp: last.timestamp,
-      attributes: { aggregation: mode, count: this.#n },
+      attributes: { aggregation: mode, count: this.#aggregates.count },
     });
   }
 
