@@ -23,7 +23,9 @@ import {
   taskSpan,
 } from "../src/runtime/node.ts";
 
-const storageRoot = process.env.TRACELET_HOME ?? join(process.cwd(), ".tracelet");
+// Where the files go: TRACELET_HOME, else ./.tracelet. As configure() reads it, the value is
+// trimmed and a blank one (`TRACELET_HOME= npm run demo`) counts as unset.
+const storageRoot = process.env.TRACELET_HOME?.trim() || join(process.cwd(), ".tracelet");
 const tracing = configure({ storageRoot, project: "demo", serviceName: "research-agent" });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
