@@ -25,7 +25,10 @@ export interface LocalFiles {
    */
   listFiles(
     directory: string,
-    options?: { recursive?: boolean; onSkip?(directory: string, error: unknown): void },
+    options?: {
+      recursive?: boolean | undefined;
+      onSkip?(directory: string, error: unknown): void;
+    },
   ): Promise<string[]>;
   /** The bytes of a file. */
   readFile(path: string): Promise<Uint8Array>;

@@ -38,7 +38,6 @@ import { SyncContextManager } from "./context/sync_manager.ts";
 import { report, setDiagnosticsHook } from "./diagnostics.ts";
 import type { DiagnosticsHook } from "./diagnostics.ts";
 import { setTracer } from "./global.ts";
-import type { SpanLimits } from "./attributes.ts";
 import { buildPipeline, pinRedaction } from "./pipeline.ts";
 import type { Pipeline, PipelineOptions } from "./pipeline.ts";
 import {
@@ -52,7 +51,7 @@ import { readEnv } from "./otlp/resource.ts";
 import { setRedactionPolicy } from "./redact/global.ts";
 import { cwdStorageRoot } from "./storage/_fs_paths.ts";
 import type { TraceStorage } from "./storage/types.ts";
-import type { Tracer } from "./tracer.ts";
+import type { Tracer, TracerOptions } from "./tracer.ts";
 import type { FlushReport } from "./types.ts";
 
 /** Options of `configure()`; identical for every preset. */
@@ -75,7 +74,7 @@ export interface ConfigureOptions extends PipelineOptions {
    * Attribute, event and link limits. Limits left unset come from OpenTelemetry's attribute and
    * span limit variables (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, …).
    */
-  limits?: Partial<SpanLimits> | undefined;
+  limits?: TracerOptions["limits"] | undefined;
   /** Reads environment variables; presets supply the runtime's. */
   env?: ((name: string) => string | undefined) | undefined;
 }
@@ -94,15 +93,15 @@ export interface RuntimeParts {
    */
   storage(root: string | undefined): TraceStorage;
   /** Local files for `logArtifact`, where the runtime has a file system. */
-  readonly files?: LocalFiles;
+  readonly files?: LocalFiles | undefined;
   /** Reads environment variables. */
   readonly env: (name: string) => string | undefined;
   /** A fast gzip for the OTLP exporter (e.g. node:zlib); CompressionStream otherwise. */
-  readonly compress?: (bytes: Uint8Array) => Promise<Uint8Array>;
+  readonly compress?: ((bytes: Uint8Array) => Promise<Uint8Array>) | undefined;
   /** Whether background timers are allowed (false on Workers). */
   readonly timers: boolean;
   /** `telemetry.sdk.language` for the resource. Default `webjs`. */
-  readonly sdkLanguage?: string;
+  readonly sdkLanguage?: string | undefined;
   /**
    * Registers a best-effort flush at process exit; returns an unregister function. The flush is
    * given a deadline when the process ends then (a signal): it shuts the pipeline down by it.

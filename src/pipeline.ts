@@ -7,7 +7,6 @@
  * @module
  */
 import { VERSION } from "./version.ts";
-import type { SpanLimits } from "./attributes.ts";
 import { ConsoleSpanExporter } from "./exporter/console.ts";
 import { JsonlSpanExporter } from "./exporter/jsonl.ts";
 import { BatchSpanProcessor, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from "./processor/batch.ts";
@@ -19,7 +18,7 @@ import { TailSamplingProcessor } from "./processor/tail_sampling.ts";
 import type { TailSamplingOptions } from "./processor/tail_sampling.ts";
 import type { SpanExporter, SpanProcessor } from "./processor/types.ts";
 import type { TraceStorage } from "./storage/types.ts";
-import { Tracer } from "./tracer.ts";
+import { Tracer, type TracerOptions } from "./tracer.ts";
 import { RedactingExporter } from "./redact/redacting_exporter.ts";
 import type { RedactionOptions } from "./redact/options.ts";
 import { RedactionPolicy } from "./redact/policy.ts";
@@ -58,7 +57,7 @@ export interface PipelineOptions {
    * Attribute, event and link limits. Limits left unset come from OpenTelemetry's attribute and
    * span limit variables (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, …; see `otel_env_limits.ts`).
    */
-  limits?: Partial<SpanLimits> | undefined;
+  limits?: TracerOptions["limits"] | undefined;
   /**
    * Which spans are sampled (reach the exporters and storage). Default: `OTEL_TRACES_SAMPLER` /
    * `OTEL_TRACES_SAMPLER_ARG`, else follow the parent's sampled flag and sample every root.
@@ -102,7 +101,7 @@ export interface PipelineOptions {
    * `keep` rule) or dropped, whole. `local: true` samples the local JSONL lines too (by default
    * they keep every span); the console and your processors always see every span. Default off.
    */
-  tailSampling?: (TailSamplingOptions & { local?: boolean }) | false | undefined;
+  tailSampling?: (TailSamplingOptions & { local?: boolean | undefined }) | false | undefined;
 }
 
 /** Runtime facts the pipeline needs. */
@@ -178,12 +177,13 @@ export function buildPipeline(
   const redaction = resolveRedaction(options.redaction);
   let pinned: RedactionPolicy | undefined;
   const policy = () => pinned ?? getRedactionPolicy();
-  // Explicit options win field by field over the OTEL_BSP_* variables.
+  // Explicit options win field by field over the OTEL_BSP_* variables; `timers: undefined` is the
+  // runtime's, as when it is left out (false on Workers).
   const batch: BatchSpanProcessorOptions = {
-    timers: parts.timers,
     ...options.batch,
     ...envBatchOptions(parts.env, options.batch),
   };
+  batch.timers ??= parts.timers;
   const batched = (exporter: SpanExporter) =>
     new BatchSpanProcessor(new RedactingExporter(exporter, policy), batch);
   if (options.local !== false) {
@@ -225,15 +225,17 @@ export function buildPipeline(
   }
   if (sampled.length > 0) {
     // Shutdown hands buffered spans on in chunks the batch queues behind it can hold.
-    const handOverChunk = {
+    // `handOverChunk: undefined` is this default, as when it is left out.
+    const tailOptions = { ...tail };
+    tailOptions.handOverChunk ??= {
       spans: countAtLeastOne(batch.maxQueueSize, DEFAULT_QUEUE_SIZE),
       bytes: countAtLeastOne(batch.maxQueueBytes, DEFAULT_QUEUE_BYTES),
     };
     processors.push(
-      new TailSamplingProcessor(sampled.length === 1 ? sampled[0] : fanOut(sampled), {
-        handOverChunk,
-        ...tail,
-      }),
+      new TailSamplingProcessor(
+        sampled.length === 1 ? sampled[0] : fanOut(sampled),
+        tailOptions,
+      ),
     );
   }
   if (options.console ?? (!disabled && auto?.console === true)) {

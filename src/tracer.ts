@@ -41,8 +41,8 @@ export interface TracerOptions {
   serviceName?: string | undefined;
   /** The instrumentation scope. Default `{ name: "tracelet", version }`. */
   scope?: InstrumentationScope | undefined;
-  /** Attribute, event and link limits. */
-  limits?: Partial<SpanLimits> | undefined;
+  /** Attribute, event and link limits; one left out (or `undefined`) has its default. */
+  limits?: { [K in keyof SpanLimits]?: SpanLimits[K] | undefined } | undefined;
   /**
    * Which spans are sampled (handed to the processors). Default: follow the parent's sampled
    * flag, sample every root (OpenTelemetry's `parentbased_always_on`).

@@ -30,7 +30,7 @@ export interface TraceView {
   /** The group id, or null. */
   readonly groupId: string | null;
   /** Free-form metadata. */
-  readonly metadata?: Record<string, unknown>;
+  readonly metadata?: Record<string, unknown> | undefined;
   /** The API key its records are exported with, if not the exporter's (never exported). */
   readonly tracingApiKey?: string | undefined;
   /** The exported record. */

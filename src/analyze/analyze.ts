@@ -62,7 +62,7 @@ export interface TraceDirReader {
     options?: {
       readonly recursive: boolean;
       readonly onSkip: (directory: string, error: unknown) => void;
-      readonly followLink?: (directory: string) => boolean;
+      readonly followLink?: ((directory: string) => boolean) | undefined;
     },
   ): Promise<string[]>;
   /**
@@ -289,7 +289,7 @@ async function addFile(
  * ```
  */
 export async function analyzeTraceDir(
-  options: AnalyzeOptions & { reader?: TraceDirReader },
+  options: AnalyzeOptions & { reader?: TraceDirReader | undefined },
 ): Promise<AnalysisReport> {
   const glob = options.glob ?? DEFAULT_GLOB;
   const cap = options.maxLineLength;

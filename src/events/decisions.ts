@@ -16,9 +16,9 @@ import { emitOnCurrent } from "./emitters.ts";
 export function emitRouterDecision(options: {
   source: string;
   alternatives: readonly string[];
-  selectedToolName?: string | null;
-  selectedIndex?: number | null;
-  reason?: string | null;
+  selectedToolName?: string | null | undefined;
+  selectedIndex?: number | null | undefined;
+  reason?: string | null | undefined;
   parsedRoute?: unknown;
 }): void {
   emitOnCurrent(
@@ -42,14 +42,14 @@ export function emitRouterDecision(options: {
 export function emitModelSelectionDecision(options: {
   modelId: string;
   provider: string;
-  rationale?: string | null;
-  policyId?: string | null;
+  rationale?: string | null | undefined;
+  policyId?: string | null | undefined;
   policyConfig?: unknown;
-  catalogSignature?: string | null;
+  catalogSignature?: string | null | undefined;
   intent?: unknown;
   constraints?: unknown;
   hardwareProfile?: unknown;
-  candidateCount?: number;
+  candidateCount?: number | undefined;
 }): void {
   emitOnCurrent(
     "ModelSelectionDecision",
@@ -76,7 +76,7 @@ export function emitModelSelectionDecision(options: {
 export function emitToolSelectionDecision(options: {
   source: string;
   toolName: string;
-  reason?: string | null;
+  reason?: string | null | undefined;
   parsedToolCall?: unknown;
 }): void {
   emitOnCurrent(
@@ -98,7 +98,7 @@ export function emitToolSelectionDecision(options: {
 export function emitContinuationDecision(options: {
   step: number;
   shouldContinue: boolean;
-  reason?: string | null;
+  reason?: string | null | undefined;
   source: string;
 }): void {
   emitOnCurrent(
@@ -120,7 +120,7 @@ export function emitContinuationDecision(options: {
 export function emitGuardrailDecision(options: {
   guardrail: string;
   decision: string;
-  reason?: string | null;
+  reason?: string | null | undefined;
   details?: unknown;
 }): void {
   emitOnCurrent(

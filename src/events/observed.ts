@@ -24,9 +24,9 @@ function withMetadata(
  */
 export function emitModelRequestObserved(options: {
   source: string;
-  model?: string | null;
+  model?: string | null | undefined;
   requestPayload: unknown;
-  metadata?: Readonly<Record<string, unknown>>;
+  metadata?: Readonly<Record<string, unknown>> | undefined;
 }): void {
   emitOnCurrent(
     "ModelRequestObserved",
@@ -49,7 +49,7 @@ export function emitModelResponseObserved(options: {
   source: string;
   responsePayload?: unknown;
   error?: unknown;
-  metadata?: Readonly<Record<string, unknown>>;
+  metadata?: Readonly<Record<string, unknown>> | undefined;
 }): void {
   const o = readOrCopy(options, (o) => ({
     source: o.source,
@@ -83,8 +83,8 @@ export function emitToolInvocationObserved(options: {
   sourceId: string;
   requestId: string;
   toolInput: unknown;
-  dependencyKeys?: readonly string[];
-  metadata?: Readonly<Record<string, unknown>>;
+  dependencyKeys?: readonly string[] | undefined;
+  metadata?: Readonly<Record<string, unknown>> | undefined;
 }): void {
   emitOnCurrent(
     "ToolInvocationObserved",
@@ -107,10 +107,10 @@ export function emitToolInvocationObserved(options: {
 export function emitToolResultObserved(options: {
   toolName: string;
   sourceId: string;
-  ok?: boolean | null;
+  ok?: boolean | null | undefined;
   resultPayload?: unknown;
   error?: unknown;
-  metadata?: Readonly<Record<string, unknown>>;
+  metadata?: Readonly<Record<string, unknown>> | undefined;
 }): void {
   emitOnCurrent(
     "ToolResultObserved",
@@ -155,7 +155,7 @@ export function emitWorkflowStepResult(options: {
   success: boolean;
   output?: unknown;
   error?: unknown;
-  metadata?: Readonly<Record<string, unknown>>;
+  metadata?: Readonly<Record<string, unknown>> | undefined;
 }): void {
   emitOnCurrent(
     "WorkflowStepResultObserved",

@@ -73,13 +73,13 @@ export interface TraceSessionOptions {
 /** How the tracelet span of an event span looks. */
 export interface SpanShape {
   /** The span name (default: the event type). */
-  name?: string;
+  name?: string | undefined;
   /** The span kind. */
-  kind?: SpanKind;
+  kind?: SpanKind | undefined;
   /** Extra attributes (e.g. `gen_ai.*`). */
-  attributes?: Readonly<Record<string, unknown>>;
+  attributes?: Readonly<Record<string, unknown>> | undefined;
   /** An error message: the span gets status `ERROR`. */
-  error?: string | null;
+  error?: string | null | undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ export interface WebSocketLike {
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
   /** Bytes accepted by `send` but not yet written to the network. */
-  readonly bufferedAmount?: number;
+  readonly bufferedAmount?: number | undefined;
   /** Sends one text message. */
   send(data: string): void;
   /** Closes the connection. */

@@ -17,11 +17,11 @@ export type TraceBackend = "local" | "remote";
 /** The dreadnode credentials {@linkcode resolveTraceBackend} looks at. */
 export interface BackendCredentials {
   /** Server base URL. */
-  server?: string;
+  server?: string | undefined;
   /** API key. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Organization key. */
-  organization?: string;
+  organization?: string | undefined;
 }
 
 /**

@@ -71,7 +71,7 @@ export interface ExportOutbox {
    * closing flush (`forceFlush` with `closing`) then drains every batch, due or not, even while
    * it holds batches back from a receiver that did not answer.
    */
-  readonly volatile?: boolean;
+  readonly volatile?: boolean | undefined;
   /**
    * Stores an undeliverable batch, counting its spans as persisted (or dropped/failed). Never
    * rejects.

@@ -48,7 +48,7 @@ function count(value: unknown = 0): number {
  */
 export function mergeReport(
   target: FlushReport,
-  source: Partial<FlushReport> | void | undefined,
+  source: { [K in keyof FlushReport]?: FlushReport[K] | undefined } | void | undefined,
 ): FlushReport {
   if (source) {
     target.exported += count(source.exported);

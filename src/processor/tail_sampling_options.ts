@@ -54,7 +54,9 @@ export interface TailSamplingOptions {
    * queue drops the rest of a chunk (`queue_full`). Default `maxSpansPerTrace` and
    * `maxBufferedBytes` (at most those); `configure()` sets them from its `batch` options.
    */
-  handOverChunk?: { readonly spans?: number; readonly bytes?: number } | undefined;
+  handOverChunk?:
+    | { readonly spans?: number | undefined; readonly bytes?: number | undefined }
+    | undefined;
 }
 
 /**

@@ -134,7 +134,7 @@ export class RedactionPolicy {
    *   values kept in full, such as blobs). Default true.
    * @returns The redacted value; the same reference when nothing changed.
    */
-  redactValue(value: JsonValue, options?: { truncate?: boolean }): JsonValue {
+  redactValue(value: JsonValue, options?: { truncate?: boolean | undefined }): JsonValue {
     if (!this.enabled) return value;
     return this.#value(value, 0, options?.truncate ?? true, undefined);
   }
@@ -246,7 +246,7 @@ export class RedactionPolicy {
    * @param options `truncate: false` masks but leaves the length alone. Default true.
    * @returns The redacted text; the same string when nothing changed.
    */
-  redactText(text: string, options?: { truncate?: boolean }): string {
+  redactText(text: string, options?: { truncate?: boolean | undefined }): string {
     if (!this.enabled) return text;
     const value = typeof text === "string" ? text : safeString(text);
     return this.#strings.redact(value, 0, options?.truncate ?? true, undefined, true);

@@ -15,7 +15,7 @@ export interface KeyedEntry {
   /** The full key. */
   readonly key: string;
   /** The key's metadata, when the listing asked for it and the key has any. */
-  readonly metadata?: KeyedMetadata;
+  readonly metadata?: KeyedMetadata | undefined;
 }
 
 /** One page of a listing. */
@@ -23,7 +23,7 @@ export interface KeyedPage {
   /** The keys of this page, in key order. */
   readonly entries: readonly KeyedEntry[];
   /** Where the next page starts; undefined on the last page. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /** A keyed object binding (an R2 bucket, a KV namespace) as the Cloudflare adapters use it. */

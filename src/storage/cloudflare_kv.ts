@@ -61,7 +61,7 @@ export interface KVListResultLike {
   /** True on the last page. */
   readonly list_complete: boolean;
   /** Where the next page starts. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /** The part of a KV namespace binding (`KVNamespace`) tracelet uses. */

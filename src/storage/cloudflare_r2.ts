@@ -44,7 +44,7 @@ export interface R2ObjectLike {
   /** The object key. */
   readonly key: string;
   /** Custom metadata, when requested or returned. */
-  readonly customMetadata?: Record<string, string>;
+  readonly customMetadata?: Record<string, string> | undefined;
 }
 
 /** An R2 object with its body. */
@@ -60,7 +60,7 @@ export interface R2ObjectsLike {
   /** True when more pages follow. */
   readonly truncated: boolean;
   /** Where the next page starts. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
 }
 
 /** The part of an R2 bucket binding (`R2Bucket`) tracelet uses. */
@@ -89,7 +89,7 @@ export interface R2BucketLike {
 /** Options of {@linkcode R2Storage}. */
 export interface R2StorageOptions extends OutboxOptions {
   /** Prefix of every key tracelet writes. Default `tracelet/`. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
 }
 
 /** The R2 bucket as a {@linkcode KeyedStore} (metadata is the objects' custom metadata). */

@@ -69,14 +69,14 @@ export interface EnqueueResult {
    * Why it was not stored: `too_large` (the body alone exceeds the byte bound) or `full`
    * (the `"newest"` drop policy refused it). Absent when accepted.
    */
-  readonly rejected?: "too_large" | "full";
+  readonly rejected?: "too_large" | "full" | undefined;
   /** Older entries evicted to make room (oldest first), with their span counts and sizes. */
   readonly evicted: readonly OutboxEntryInfo[];
   /**
    * Entries removed because they were older than the outbox's maximum age (oldest first).
    * Absent from outboxes that do not expire entries.
    */
-  readonly expired?: readonly OutboxEntryInfo[];
+  readonly expired?: readonly OutboxEntryInfo[] | undefined;
 }
 
 /** Which entries {@linkcode Outbox.peek} returns. */
@@ -121,12 +121,12 @@ export interface Outbox {
    * adapters give 16 (a Worker invocation has a small budget of subrequests and binding
    * operations); absent means no particular bound.
    */
-  readonly maxDeliveriesPerDrain?: number;
+  readonly maxDeliveriesPerDrain?: number | undefined;
   /**
    * True when the entries live only in this process's memory (`MemoryStorage`'s outbox) and are
    * gone when it ends: an exporter's closing flush then tries every entry, due or not.
    */
-  readonly volatile?: boolean;
+  readonly volatile?: boolean | undefined;
   /**
    * Stores an entry (its body is copied before the call returns); applies the drop policy if a
    * bound requires it. Rejects with a `TypeError` for a malformed entry, or on I/O failure.

@@ -56,11 +56,11 @@ export interface TaskSpanOptions {
 /** Extra inputs of `startTask` used by task continuation and `task()`. */
 export interface StartTaskExtras {
   /** A remote parent span context (continued tasks). */
-  remoteParent?: SpanContext;
+  remoteParent?: SpanContext | undefined;
   /** Function-call arguments. */
-  arguments?: TaskArguments;
+  arguments?: TaskArguments | undefined;
   /** A W3C `baggage` header received with a continued task (inherited by child tasks). */
-  baggage?: string;
+  baggage?: string | undefined;
 }
 
 /** Every field of {@linkcode TaskSpanOptions}, read once each from what the caller passed. */

@@ -48,9 +48,9 @@ export class Metric implements MetricPoint {
   constructor(
     value: number,
     options: {
-      step?: number;
-      timestamp?: Date | number | string;
-      attributes?: Record<string, unknown>;
+      step?: number | undefined;
+      timestamp?: Date | number | string | undefined;
+      attributes?: Record<string, unknown> | undefined;
     } = {},
   ) {
     const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");

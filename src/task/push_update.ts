@@ -32,7 +32,9 @@ const PUSH_UPDATE_WAIT_MS = 30_000;
  *   negative time waits not at all).
  * @returns Resolves when the flush finished.
  */
-export async function pushUpdate(options: { waitMs?: number } = {}): Promise<void> {
+export async function pushUpdate(
+  options: { waitMs?: number | undefined } = {},
+): Promise<void> {
   try {
     const task = getCurrentTask();
     const env = taskEnv();

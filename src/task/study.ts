@@ -22,31 +22,31 @@ export const AIRT_ATTRIBUTE_PREFIX = "airt.";
 /** AIRT fields shared by studies and trials. */
 export interface AirtFields {
   /** Assessment id (platform linking). */
-  assessmentId?: string | null;
+  assessmentId?: string | null | undefined;
   /** Attack name. */
-  attackName?: string | null;
+  attackName?: string | null | undefined;
   /** Attack goal. */
-  goal?: string | null;
+  goal?: string | null | undefined;
   /** Goal category. */
-  goalCategory?: string | null;
+  goalCategory?: string | null | undefined;
   /** Category. */
-  category?: string | null;
+  category?: string | null | undefined;
   /** Sub-category. */
-  subCategory?: string | null;
+  subCategory?: string | null | undefined;
   /** Transforms applied. */
-  transforms?: readonly string[] | null;
+  transforms?: readonly string[] | null | undefined;
   /** Target model. */
-  targetModel?: string | null;
+  targetModel?: string | null | undefined;
   /** Attacker model. */
-  attackerModel?: string | null;
+  attackerModel?: string | null | undefined;
   /** Evaluator / judge model. */
-  evaluatorModel?: string | null;
+  evaluatorModel?: string | null | undefined;
   /** Attack domain. */
-  attackDomain?: string | null;
+  attackDomain?: string | null | undefined;
   /** Distance norm. */
-  distanceNorm?: string | null;
+  distanceNorm?: string | null | undefined;
   /** Input modality. */
-  inputModality?: string | null;
+  inputModality?: string | null | undefined;
 }
 
 /** Options of {@linkcode studySpan}. */

@@ -172,11 +172,11 @@ function readMember(member: unknown): TracestateMember {
 /** A W3C carrier as sent between processes. */
 export interface TraceCarrier {
   /** The `traceparent` header. */
-  traceparent?: string;
+  traceparent?: string | undefined;
   /** The `tracestate` header. */
-  tracestate?: string;
+  tracestate?: string | undefined;
   /** The W3C `baggage` header (carried by task continuation; see `continueTask`). */
-  baggage?: string;
+  baggage?: string | undefined;
 }
 
 /**
