@@ -54,8 +54,15 @@ describe(
         const stillHeld = await exportWith();
         assert.deepEqual([stillHeld.attempted, stillHeld.report.persisted], [0, 2]);
         await sleep(1500);
-        // Answered (200) this time: the hold ends, and the next batch is sent.
-        assert.equal((await exportWith()).report.persisted, 2);
+        // Answered (200) this time: the hold ends, and the next batch is sent. On a loaded machine
+        // the hold can end a little later than planned: each export until the probe goes out is
+        // parked as well (a fresh-clone run on Bun once exported here while still held).
+        let parkedAfterHold = 0;
+        for (const end = Date.now() + 5000; probesOf(receiver) < 2 && Date.now() < end;) {
+          assert.equal((await exportWith()).report.persisted, 2);
+          parkedAfterHold++;
+          await until(() => probesOf(receiver) == 2, "the second probe", 300).catch(() => {});
+        }
         await until(() => probesOf(receiver) == 2, "the second probe");
         await sleep(100);
         const delivered = await exportWith();
@@ -65,7 +72,11 @@ describe(
         await sleep(1500);
         assert.equal((await exportWith()).report.persisted, 2);
         await until(() => probesOf(receiver) == 3, "a probe 1 s after the timeout");
-        assert.equal((await storage.outbox.peek(100)).length, 7, "every parked batch is kept");
+        assert.equal(
+          (await storage.outbox.peek(100)).length,
+          6 + parkedAfterHold,
+          "every parked batch is kept",
+        );
         await exporter.shutdown();
       }));
 
