@@ -39,16 +39,15 @@ export function flushDeadline(timeout: number | undefined, exportTimeoutMillis: 
 }
 
 /**
- * How long a `shutdown` waits: until its deadline, or `exportTimeoutMillis` without one, and
- * never longer than a timer can wait.
+ * How long a `shutdown` waits: until its deadline, and `exportTimeoutMillis` at most (as a
+ * `forceFlush`, and the core `BatchSpanProcessor`), never longer than a timer can wait.
  *
  * @param given The deadline given ({@linkcode givenDeadline}); Infinity for none.
- * @param exportTimeoutMillis The processor's longest shutdown without a deadline, in ms.
+ * @param exportTimeoutMillis The processor's longest shutdown, in ms.
  * @returns The wait in ms.
  */
 export function shutdownWaitMs(given: number, exportTimeoutMillis: number): number {
-  const wait = given < Infinity ? Math.max(0, given - Date.now()) : exportTimeoutMillis;
-  return Math.min(wait, MAX_TIMER_MS);
+  return Math.min(Math.max(0, given - Date.now()), exportTimeoutMillis, MAX_TIMER_MS);
 }
 
 /**

@@ -74,6 +74,11 @@ export interface AgentsState {
   objects: WeakMap<object, AgentTrace | AgentSpan>;
   /** The agent object whose tracelet span is being started right now. */
   pending: AgentTrace | AgentSpan | undefined;
+  /**
+   * Bumped each time a processor added through the agent layer is told that an agent trace or
+   * span started or ended (see {@linkcode noteActivity}): the exit's shutdown waits while it moves.
+   */
+  activity: number;
 }
 
 /** The longest chain of frames; a frame made on a longer one forgets what was current before. */
@@ -92,7 +97,24 @@ export function agentsState(): AgentsState {
     synced: new WeakMap(),
     objects: new WeakMap(),
     pending: undefined,
+    activity: 0,
   };
+}
+
+/**
+ * Notes that agent-layer processors were told of a trace or span starting or ending. @internal
+ */
+export function noteActivity(): void {
+  const state = agentsState();
+  state.activity = (state.activity || 0) + 1; // a state made by an older copy has no count
+}
+
+/**
+ * @returns How often agent-layer processors were told of a trace or span so far (compare two
+ *   values: a change means the program recorded more). @internal
+ */
+export function activity(): number {
+  return agentsState().activity || 0;
 }
 
 /** The context key of the agent layer's scope frame. @internal */

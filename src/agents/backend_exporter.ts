@@ -12,7 +12,6 @@ import { peekConfig } from "../config_state.ts";
 import { toDeadline } from "../deadline.ts";
 import { TracerError } from "../errors.ts";
 import { sleep } from "../exporter/_retry.ts";
-import { throttledWarner, type Warn } from "../exporter/_warn.ts";
 import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { getEnv } from "../runtime/_globals.ts";
@@ -22,7 +21,9 @@ import type { RedactionPolicy } from "../redact/policy.ts";
 import { AbortGroup } from "./_abort_group.ts";
 import { attemptBackendPost, isRejection } from "./_backend_attempt.ts";
 import { checkBackendEndpoint, endpointSecrets } from "./_backend_endpoint.ts";
-import { groupRecords, nonBlank, type RecordRules } from "./_backend_records.ts";
+import { groupRecords, nonBlank, preparedItem, type RecordRules } from "./_backend_records.ts";
+import { registerCompactor } from "./_compact_item.ts";
+import { LostItemsWarner } from "./_lost_items_warner.ts";
 import { getTracingExportApiKey } from "./provider.ts";
 
 /** The OpenAI traces ingest endpoint (the default). */
@@ -137,8 +138,12 @@ function isOfficialEndpoint(endpoint: string): boolean {
  * ignores its signal and never settles. The exporter holds no `AbortController` between exports,
  * so one made at a Worker's global scope, or in one request and used in the next, works on
  * Cloudflare Workers. `export()` never rejects;
- * problems are reported through diagnostics (at most once a minute per code), with every key, and
- * the endpoint's query string, replaced by `[REDACTED]`.
+ * problems are reported through diagnostics (at most once a minute per code, each report after
+ * the first with the count of items lost since the previous one), with every key, and the
+ * endpoint's query string, replaced by `[REDACTED]`; the items it could not send are told to its
+ * `BatchTraceProcessor`, which counts them as `failed` in its flush reports. When it shrinks what
+ * it sends (`sanitize`), a `BatchTraceProcessor` with no room for a large item queues the item as
+ * it will be sent (redacted and cut) instead of dropping it.
  *
  * @example
  * ```ts
@@ -169,11 +174,11 @@ export class BackendSpanExporter {
   /** The `hurry` controllers of the requests in progress; aborted by `shutdown(timeout)`. */
   readonly #hurries = new AbortGroup();
   /** The requests in progress (with their retries), which `shutdown(timeout)` waits for. */
-  readonly #posts = new Set<Promise<void>>();
+  readonly #posts = new Set<Promise<boolean>>();
   /** Set by `shutdown()`: no request starts after it. */
   #closing = false;
-  /** Reports at most once a minute per code, with every key and the endpoint's query masked. */
-  readonly #warn: Warn;
+  /** Reports lost items at most once a minute per code, every key and the query masked. */
+  readonly #lost: LostItemsWarner;
 
   /**
    * Creates an exporter.
@@ -194,7 +199,7 @@ export class BackendSpanExporter {
       );
     }
     this.endpoint = endpoint;
-    this.#warn = throttledWarner(endpointSecrets(endpoint));
+    this.#lost = new LostItemsWarner(endpointSecrets(endpoint));
     this.#apiKey = nonBlank(options.apiKey);
     this.#organization = nonBlank(options.organization);
     this.#project = nonBlank(options.project);
@@ -212,6 +217,15 @@ export class BackendSpanExporter {
     };
     this.#env = typeof options.env === "function" ? options.env : defaultEnv;
     this.#fetch = fetcher;
+    const records = this.#records;
+    if (records.sanitize) {
+      // Only an item whose input and output may be cut (more than both their bounds) shrinks.
+      registerCompactor(
+        this,
+        (item, bytes) =>
+          bytes > 2 * records.maxFieldBytes ? preparedItem(item, records) : undefined,
+      );
+    }
   }
 
   /**
@@ -223,6 +237,8 @@ export class BackendSpanExporter {
    * @param deadline Epoch-ms limit: requests end by then, and no retry starts that would not.
    * @param hurry Ends back-off only (e.g. when a shutdown starts): a failed attempt is retried at
    *   once, up to `maxRetries` attempts, while requests go on until `signal` or the deadline.
+   * @param lost Told how many of `items` were not sent (their record could not be made, no API
+   *   key, rejected, failed after the retries), as a `BatchTraceProcessor` counts them.
    * @returns Resolves when every request is done or given up; never rejects.
    */
   async export(
@@ -230,30 +246,51 @@ export class BackendSpanExporter {
     signal?: AbortSignal,
     deadline?: number,
     hurry?: AbortSignal,
+    lost?: (count: number) => void,
   ): Promise<void> {
+    let accounted = 0; // items sent or told lost
+    const lose = (count: number): void => {
+      accounted += count;
+      try {
+        lost?.(count);
+      } catch {
+        // The caller's counter: its failure is not the export's.
+      }
+    };
     try {
-      const groups = groupRecords(items, this.#records, this.#warn);
+      const groups = groupRecords(items, this.#records, (why) => {
+        this.#lost.lost("openai_export_item", 1, why, "warn");
+        lose(1);
+      });
       for (const [ownKey, data] of groups) {
         const key = ownKey ?? this.#defaultKey();
         if (key === undefined) {
-          this.#warn(
+          this.#lost.lost(
             "openai_export_no_key",
+            data.length,
             `OPENAI_API_KEY is not set: ${data.length} trace items not sent to OpenAI ` +
               "(pass apiKey or call setTracingExportApiKey)",
+            "warn",
           );
+          lose(data.length);
           continue;
         }
+        let sent = false;
         try {
           const post = this.#post(key, data, signal, numberAtLeast(deadline, 0, Infinity), hurry);
           this.#posts.add(post);
-          await post.finally(() => this.#posts.delete(post));
+          sent = await post.finally(() => this.#posts.delete(post));
         } catch (error) {
           const why = `${data.length} trace items not sent to OpenAI: ${safeString(error)}`;
-          this.#warn("openai_export_failed", why, "error", [key]);
+          this.#lost.lost("openai_export_failed", data.length, why, "error", [key]);
         }
+        if (sent) accounted += data.length;
+        else lose(data.length);
       }
     } catch (error) {
-      this.#warn("openai_export_failed", `Trace export failed: ${safeString(error)}`, "error");
+      const left = Math.max(0, (Array.isArray(items) ? items.length : 0) - accounted);
+      this.#lost.lost("openai_export_failed", left, `Trace export failed: ${safeString(error)}`);
+      lose(left);
     }
   }
 
@@ -289,18 +326,24 @@ export class BackendSpanExporter {
     }
   }
 
-  /** One request with its retries. */
+  /**
+   * One request with its retries; resolves true once delivered, false when given up (then
+   * reported: `openai_export_failed`, `openai_export_rejected`).
+   */
   async #post(
     key: string,
     data: string[],
     signal: AbortSignal | undefined,
     deadline: number,
     hurry: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const secrets = [key, this.#apiKey ?? ""];
     const what = `${data.length} trace items`;
-    const giveUp = (why: string) =>
-      this.#warn("openai_export_failed", `${what} not sent to OpenAI: ${why}`, "error", secrets);
+    const giveUp = (why: string): false => {
+      const message = `${what} not sent to OpenAI: ${why}`;
+      this.#lost.lost("openai_export_failed", data.length, message, "error", secrets);
+      return false;
+    };
     const body = `{"data":[${data.join(",")}]}`;
     const headers: Record<string, string> = {
       "authorization": `Bearer ${key}`,
@@ -341,14 +384,11 @@ export class BackendSpanExporter {
           stop: stop.signal,
           secrets,
         });
-        if (outcome === "ok") return;
+        if (outcome === "ok") return true;
         if (isRejection(outcome)) {
-          return this.#warn(
-            "openai_export_rejected",
-            `OpenAI rejected ${what} (not retried): ${outcome}`,
-            "error",
-            secrets,
-          );
+          const message = `OpenAI rejected ${what} (not retried): ${outcome}`;
+          this.#lost.lost("openai_export_rejected", data.length, message, "error", secrets);
+          return false;
         }
         if (stop.signal.aborted) return giveUp(`${outcome}; aborted (shutdown or signal)`);
         if (attempt >= this.#maxAttempts) return giveUp(`${outcome} after ${attempt} attempts`);

@@ -15,6 +15,7 @@ import type { TimerHandle } from "../processor/_timer.ts";
 import { isPromiseLike } from "../promise_like.ts";
 import { runtimeKey } from "../runtime/_globals.ts";
 import { settlesWithin } from "../settles_within.ts";
+import type { FlushReport } from "../types.ts";
 import { AbortGroup } from "./_abort_group.ts";
 import {
   exportWaitMs,
@@ -25,10 +26,12 @@ import {
   shutdownWaitMs,
   waitWithin,
 } from "./_batch_deadline.ts";
-import { addDelivered } from "./_batch_delivered.ts";
 import { BatchDrops } from "./_batch_drops.ts";
+import { registerReport } from "./_batch_reports.ts";
+import { compactItem } from "./_compact_item.ts";
 import { estimateItemBytes } from "./_item_bytes.ts";
 import { noteQueuedRedaction } from "./_queued_policy.ts";
+import { markShutDown } from "./_shut_down.ts";
 import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
 
 /**
@@ -38,19 +41,23 @@ import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
 export interface TracingExporter {
   /**
    * Exports one batch. May return a promise; a throw or rejection is reported and the batch
-   * dropped.
+   * dropped (counted as `failed`).
    *
    * @param items Traces and spans, in the order they were queued.
    * @param signal Aborted at the shutdown deadline.
    * @param deadline Epoch-ms limit of a flush or shutdown, when there is one.
    * @param hurry Aborted when a shutdown with a timeout starts: stop waiting between retries
    *   (retry at once; requests go on until `signal` aborts).
+   * @param lost Tells the processor how many of `items` the exporter gave up on (not delivered:
+   *   rejected, failed after its retries, no API key), when it does not throw for them; they are
+   *   counted as `failed`, the others as exported once the export settles.
    */
   export(
     items: (TraceView | SpanView)[],
     signal?: AbortSignal,
     deadline?: number,
     hurry?: AbortSignal,
+    lost?: (count: number) => void,
   ): void | Promise<void>;
 }
 
@@ -63,10 +70,14 @@ export interface BatchTraceProcessorOptions {
   maxQueueSize?: number | undefined;
   /**
    * Most estimated bytes of the traces and spans waiting; an item that would go beyond it is
-   * dropped. Default 32 MiB: twice the core `BatchSpanProcessor`'s 16 MiB, because an agent
-   * span's estimate counts its data twice (the span data, and its JSON on the tracelet span it
-   * holds). The estimate sums the strings of an item's data and its tracelet span's attributes,
-   * in a walk that stops at the room left.
+   * dropped (`queue_full`, or `too_large` when it is larger than the whole bound). Default 32
+   * MiB: twice the core `BatchSpanProcessor`'s 16 MiB, because an agent span's estimate counts
+   * its data twice (the span data, and its JSON on the tracelet span it holds). The estimate sums
+   * the strings of an item's data and its tracelet span's attributes, in a walk that stops past
+   * the bound. An item with no room whose exporter cuts what it sends anyway (a
+   * `BackendSpanExporter` posting to the official endpoint) is queued as it will be sent, and
+   * sized so, when that is smaller: a generation span holding a large image is queued with its
+   * input cut to 100 kB instead of being dropped.
    */
   maxQueueBytes?: number | undefined;
   /** Most items per export. Default 128. */
@@ -82,8 +93,9 @@ export interface BatchTraceProcessorOptions {
    */
   exportTriggerRatio?: number | undefined;
   /**
-   * Longest `forceFlush()`, and `shutdown()` without a timeout, in ms; an export on the schedule
-   * is waited for this long (plus half a second) at most. Default 30000.
+   * Longest `forceFlush()` and `shutdown()` in ms (a sooner timeout or deadline given to them is
+   * kept); an export on the schedule is waited for this long (plus half a second) at most.
+   * Default 30000.
    */
   exportTimeoutMillis?: number | undefined;
   /**
@@ -107,9 +119,14 @@ const DONE: Promise<void> = Promise.resolve();
  * and on `shutdown()`. A trace is therefore exported before its spans. The queue is bounded, by
  * item count and by estimated bytes: when it is full the new item is dropped, counted in
  * {@linkcode BatchTraceProcessor.dropped} (`queue_full`) and reported once as `agent_queue_full`
- * until the queue drains, with the count so far.
+ * until the queue drains, with the count so far; an item larger than the whole queue is dropped
+ * as `too_large` (`agent_item_too_large`), one that comes after `shutdown()` as `shutdown`
+ * (`agent_queue_closed`, once).
  * Exports run one at a time; an exporter that throws loses only its batch (reported as
- * `agent_export_failed`). An export still unsettled half a second past its deadline (the flush's
+ * `agent_export_failed`). What it exported, what it could not deliver (`failed`: a batch whose
+ * exporter threw, the items a `BackendSpanExporter` gave up on) and what it dropped are counted in
+ * the flush reports of the tracer it was added to (`flushTraces()`, `tracing.shutdown()`), since
+ * the last one. An export still unsettled half a second past its deadline (the flush's
  * or shutdown's, else `exportTimeoutMillis` after it started), such as one whose exporter ignores
  * its signal, is no longer waited for (`agent_export_timeout`): the next export starts, and its
  * batch is not counted as delivered though a slow exporter may still deliver it. `forceFlush` and
@@ -153,6 +170,9 @@ export class BatchTraceProcessor implements TracingProcessor {
   #exportQueued = false;
   /** Items dropped, by reason (the core `BatchSpanProcessor`'s reasons), and their diagnostics. */
   readonly #drops = new BatchDrops();
+  /** Items exported, and items lost to failed exports, since the last report. */
+  #exported = 0;
+  #failed = 0;
   #closed = false;
   #shutdown: Promise<void> | undefined;
 
@@ -183,6 +203,20 @@ export class BatchTraceProcessor implements TracingProcessor {
       MAX_TIMER_MS,
     );
     this.#timers = options.timers ?? runtimeKey() !== "workerd";
+    registerReport(this, () => this.#takeReport());
+  }
+
+  /** What it did since the last report, and counting anew. */
+  #takeReport(): FlushReport {
+    const report = {
+      exported: this.#exported,
+      retried: 0,
+      persisted: 0,
+      dropped: this.#drops.take(),
+      failed: this.#failed,
+    };
+    this.#exported = this.#failed = 0;
+    return report;
   }
 
   /** Traces and spans waiting to be exported. */
@@ -198,8 +232,9 @@ export class BatchTraceProcessor implements TracingProcessor {
   /**
    * Traces and spans dropped since the processor was created, by reason, as the core
    * `BatchSpanProcessor` counts spans in its `FlushReport`: `queue_full` (the queue was full),
-   * `shutdown` (queued after `shutdown()` began), `deadline` (still queued at the shutdown
-   * deadline). A reason appears once something was dropped for it.
+   * `too_large` (larger than `maxQueueBytes` on its own), `shutdown` (queued after `shutdown()`
+   * began), `deadline` (still queued at the shutdown deadline). A reason appears once something
+   * was dropped for it.
    */
   get dropped(): Readonly<Record<string, number>> {
     return this.#drops.dropped;
@@ -267,20 +302,22 @@ export class BatchTraceProcessor implements TracingProcessor {
   }
 
   /**
-   * Stops accepting items and exports what is queued within `timeout`. Given a timeout, it first
-   * tells the exporter to stop waiting between retries (an export backing off retries at once),
-   * as the OpenAI Agents SDK does. At the deadline requests are aborted and what is still queued
-   * is dropped (reported as `agent_queue_dropped`); an export no longer waited for is aborted
-   * when the shutdown ends. Idempotent.
+   * Stops accepting items and exports what is queued within `timeout`, and within
+   * `exportTimeoutMillis`. Given a timeout, it first tells the exporter to stop waiting between
+   * retries (an export backing off retries at once), as the OpenAI Agents SDK does. At the
+   * deadline requests are aborted and what is still queued is dropped (reported as
+   * `agent_queue_dropped`); an export no longer waited for is aborted when the shutdown ends.
+   * Idempotent. Items that come later are dropped (`shutdown`, reported once).
    *
-   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more). Default
-   *   `exportTimeoutMillis`, and then retries wait as usual.
+   * @param timeout Time limit in ms, or an epoch-ms deadline (10^12 or more), if sooner than
+   *   `exportTimeoutMillis` from now. Without one, retries wait as usual.
    * @returns Resolves when done, at the deadline at the latest.
    */
   shutdown(timeout?: number): Promise<void> {
     // Kept for later calls: made outside the caller's context, so it does not keep it alive.
     return this.#shutdown ??= runDetached(async () => {
       this.#closed = true;
+      markShutDown(this);
       this.#clearTimer();
       const given = givenDeadline(timeout);
       if (given < Infinity) this.#hurries.abort();
@@ -300,8 +337,15 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   #add(item: TraceView | SpanView): void {
     if (this.#closed) return this.#drops.afterShutdown();
+    if (this.queueLength >= this.#maxQueueSize) return this.#drops.queueFull();
     const room = this.#maxQueueBytes - this.#queueBytes;
-    const size = this.queueLength < this.#maxQueueSize ? estimateItemBytes(item, room) : Infinity;
+    let size = estimateItemBytes(item, this.#maxQueueBytes);
+    if (size > room) {
+      // One its exporter cuts anyway is queued as it will be sent, if that fits.
+      const compact = compactItem(this.#exporter, item, size);
+      if (compact !== undefined) ({ item, bytes: size } = compact);
+    }
+    if (size > this.#maxQueueBytes) return this.#drops.tooLarge(size, this.#maxQueueBytes);
     if (size > room) return this.#drops.queueFull();
     noteQueuedRedaction(item); // exported under the policy in force now, not a later one
     this.#queue.push(item);
@@ -344,6 +388,8 @@ export class BatchTraceProcessor implements TracingProcessor {
    * arriving meanwhile, so it ends under a steady stream) until the deadline. Never rejects. The
    * chain is kept between drains: it is made outside the caller's context, which it would
    * otherwise keep alive (the span that queued an item, and everything reachable from it).
+   * What a drain that ran into its deadline delivered is not counted as exported: an export that
+   * waits until the deadline (a backend that never answers) is no progress for the exit flush.
    */
   #drain(deadline?: number): Promise<void> {
     return this.#running = runDetached(() =>
@@ -355,9 +401,9 @@ export class BatchTraceProcessor implements TracingProcessor {
           const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
           for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
           left -= batch.length;
-          if (await this.#export(batch, deadline)) sent += batch.length;
+          sent += await this.#export(batch, deadline);
         }
-        if (!pastDeadline(deadline)) addDelivered(this, sent);
+        if (!pastDeadline(deadline)) this.#exported += sent;
         if (this.queueLength < this.#maxQueueSize && this.#queueBytes < this.#maxQueueBytes) {
           this.#drops.drained();
         }
@@ -370,24 +416,33 @@ export class BatchTraceProcessor implements TracingProcessor {
    * Exports one batch with controllers of its own, and waits for it until half a second past its
    * deadline (`exportTimeoutMillis` from now without one): an export that never settles (an exporter that
    * ignores its signal) must not hold up the exports after it. One given up on keeps its
-   * controllers until it settles, so a shutdown still aborts it. Never rejects.
+   * controllers until it settles, so a shutdown still aborts it. Never rejects. The items the
+   * exporter says it gave up on (`lost`), and a batch whose exporter throws or rejects, are
+   * counted as failed.
    *
-   * @returns Whether the export settled in time without an error.
+   * @returns How many items it delivered: those of an export that settled in time without an
+   *   error, but for the ones the exporter gave up on.
    */
-  async #export(batch: (TraceView | SpanView)[], deadline: number | undefined): Promise<boolean> {
+  async #export(batch: (TraceView | SpanView)[], deadline: number | undefined): Promise<number> {
     const stop = this.#stops.open();
     const hurry = this.#hurries.open();
     const release = (): void => {
       this.#stops.release(stop);
       this.#hurries.release(hurry);
     };
+    let lost = 0;
+    const onLost = (count: number): void => {
+      const n = Math.min(Math.floor(numberAtLeast(count, 0, 0)), batch.length - lost);
+      lost += n;
+      this.#failed += n;
+    };
     let settled: Promise<void> | undefined;
     try {
-      const result = this.#exporter.export(batch, stop.signal, deadline, hurry.signal);
-      if (!isPromiseLike(result)) return true;
+      const result = this.#exporter.export(batch, stop.signal, deadline, hurry.signal, onLost);
+      if (!isPromiseLike(result)) return batch.length - lost;
       settled = Promise.resolve(result).finally(release);
       const ms = exportWaitMs(deadline, this.#exportTimeoutMillis);
-      if (await settlesWithin(settled, ms)) return true;
+      if (await settlesWithin(settled, ms)) return batch.length - lost;
       reportExportTimeout(ms, batch.length);
     } catch (error) {
       report(
@@ -396,9 +451,10 @@ export class BatchTraceProcessor implements TracingProcessor {
         `A trace exporter failed: ${batch.length} traces and spans dropped`,
         error,
       );
+      onLost(batch.length);
     } finally {
       if (settled === undefined) release(); // no promise (or a throw): the export is over
     }
-    return false;
+    return 0;
   }
 }

@@ -19,8 +19,15 @@ import type { SpanProcessor } from "../processor/types.ts";
 import type { Tracer } from "../tracer.ts";
 import { agentsState } from "./_state.ts";
 
-/** True for a processor that is a bridge installed by the agent layer. @internal */
-function isBridge(processor: object): boolean {
+/**
+ * Whether `processor` is a bridge the agent layer installed (for a processor added with
+ * `addTraceProcessor`), not one of tracelet's own.
+ *
+ * @param processor A processor of a tracer.
+ * @returns True for a bridge.
+ * @internal
+ */
+export function isBridge(processor: object): boolean {
   return (processor as { agentLayerBridge?: unknown }).agentLayerBridge === true;
 }
 

@@ -9,7 +9,8 @@
  * of the tracer's fan-out, and reports a processor that throws or rejects itself, naming the
  * processor's method (`processor_failed`: "A trace processor failed in onTraceStart"), so it
  * affects neither the host program nor other processors. Plain tracelet spans (not created by
- * the agent layer) are not passed on. Waits on the processor's flush and shutdown are bounded.
+ * the agent layer) are not passed on. Waits on the processor's flush and shutdown are bounded;
+ * its `shutdown` is called at most once, and neither it nor `forceFlush` after that.
  *
  * @module
  */
@@ -22,9 +23,11 @@ import { isPromiseLike } from "../promise_like.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import type { SpanRecord } from "../types.ts";
+import type { FlushReport, SpanRecord } from "../types.ts";
+import { takeReport } from "./_batch_reports.ts";
 import { ownFields } from "./_input.ts";
-import { agentObjectOf, agentsState } from "./_state.ts";
+import { markShutDown, wasShutDown } from "./_shut_down.ts";
+import { agentObjectOf, agentsState, noteActivity } from "./_state.ts";
 import { AgentSpan } from "./agent_span.ts";
 import type { TracingProcessor } from "./processors.ts";
 import { currentAgentTracer, syncBridges } from "./provider.ts";
@@ -50,7 +53,10 @@ const DEFAULT_PROCESSOR_TIMEOUT_MILLIS = 30_000;
  * after `processorTimeoutMillis`) even when the processor's promise never settles, with a
  * diagnostic (`agent_processor_timeout`). Both take an epoch-ms deadline or a timeout in ms (a
  * number below 10^12), as the tracer's `shutdown` does, and hand the processor the time left in
- * ms. The processor's `shutdown` is called at most once per bridge.
+ * ms. The processor's `shutdown` is called at most once, by any bridge (a processor added again
+ * gets a new one), and nothing but its `on*` methods after that. Both resolve with what a
+ * `BatchTraceProcessor` did since its last report (exported, failed, dropped), so the tracer's
+ * report counts it.
  */
 export class TracingProcessorBridge implements SpanProcessor {
   /** Brand recognized by the agent layer when it replaces its bridges. */
@@ -60,7 +66,11 @@ export class TracingProcessorBridge implements SpanProcessor {
   /** The processor as the one-element list the fan-out's `notify` takes. */
   readonly #processors: readonly TracingProcessor[];
   readonly #processorTimeoutMillis: number;
-  #shutdown: Promise<void> | undefined;
+  #shutdown: Promise<FlushReport | undefined> | undefined;
+  /** Traces and spans passed to the processor so far. */
+  #told = 0;
+  /** The flush of the processor running now, and `#told` when it started. */
+  #flushing: { readonly done: Promise<void>; readonly told: number } | undefined;
   readonly #bindings = new WeakMap<Tracer, SpanProcessor>();
 
   /**
@@ -89,9 +99,7 @@ export class TracingProcessorBridge implements SpanProcessor {
     // Through the fan-out's notify (which also reads the method inside its guard: a getter or a
     // revoked proxy may throw), so a failure names the processor's own method, reported once
     // here: nothing is returned for the tracer's fan-out to report again as the bridge's.
-    const object = agentObjectOf(span);
-    if (object instanceof AgentTrace) notify(this.#processors, "onTraceStart", object, "trace");
-    else if (object instanceof AgentSpan) notify(this.#processors, "onSpanStart", object, "trace");
+    this.#pass(agentObjectOf(span), "onTraceStart", "onSpanStart");
   }
 
   /**
@@ -102,37 +110,90 @@ export class TracingProcessorBridge implements SpanProcessor {
    * @param span A tracelet span that ended.
    */
   onSpanEnd(span: SpanRecord): void {
-    const object = agentsState().objects.get(span);
-    if (object instanceof AgentTrace) notify(this.#processors, "onTraceEnd", object, "trace");
-    else if (object instanceof AgentSpan) notify(this.#processors, "onSpanEnd", object, "trace");
+    this.#pass(agentsState().objects.get(span), "onTraceEnd", "onSpanEnd");
   }
 
   /**
-   * Calls the processor's `forceFlush`, if it has one.
-   *
-   * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
-   *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
-   * @returns Resolves when the processor's flush has settled, or at the deadline; never rejects
-   *   (a throw or a rejection of the processor is reported, `processor_failed`).
+   * Passes an agent trace to the processor's `onTrace` method, an agent span to its `onSpan`
+   * one; anything else is ignored. Counted (here, and for the exit's shutdown).
    */
-  forceFlush(deadline?: number): Promise<void> {
-    return this.#bounded("forceFlush", deadline, (ms) => this.processor.forceFlush?.(ms));
+  #pass(
+    object: unknown,
+    onTrace: "onTraceStart" | "onTraceEnd",
+    onSpan: "onSpanStart" | "onSpanEnd",
+  ): void {
+    if (object instanceof AgentTrace) notify(this.#processors, onTrace, object, "trace");
+    else if (object instanceof AgentSpan) notify(this.#processors, onSpan, object, "trace");
+    else return;
+    this.#told++;
+    noteActivity();
   }
 
   /**
-   * Calls the processor's `shutdown`, if it has one, the first time only; later calls return
-   * the first call's promise.
+   * Calls the processor's `forceFlush`, if it has one, unless it was shut down. Called while a
+   * flush of the processor runs and nothing was passed to it since that one started (the exit
+   * flushes of `configure()` and of the agent layer run together), it waits for that flush
+   * instead of flushing again.
    *
    * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
    *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
-   * @returns Resolves when the processor's shutdown has settled, or at the deadline; never
-   *   rejects (a throw or a rejection of the processor is reported, `processor_failed`).
+   * @returns Resolves when the processor's flush has settled, or at the deadline, with what a
+   *   `BatchTraceProcessor` did since its last report (nothing for other processors, or when it
+   *   waited for another call's flush); never rejects (a throw or a rejection of the processor is
+   *   reported, `processor_failed`).
    */
-  shutdown(deadline?: number): Promise<void> {
-    return this.#shutdown ??= this.#bounded(
-      "shutdown",
-      deadline,
-      (ms) => this.processor.shutdown?.(ms),
+  forceFlush(deadline?: number): Promise<FlushReport | undefined> {
+    if (wasShutDown(this.processor)) return Promise.resolve(undefined);
+    const running = this.#flushing;
+    if (running !== undefined && running.told === this.#told) {
+      return settlesWithin(running.done, this.#limit(toDeadline(deadline)) - Date.now())
+        .then(() => undefined);
+    }
+    const done = this.#bounded("forceFlush", deadline, (ms) => this.processor.forceFlush?.(ms));
+    const flushing = { done, told: this.#told };
+    this.#flushing = flushing;
+    return done.then(() => {
+      if (this.#flushing === flushing) this.#flushing = undefined;
+      return takeReport(this.processor);
+    });
+  }
+
+  /**
+   * Calls the processor's `shutdown`, if it has one, unless it was shut down already (by another
+   * bridge, or a `BatchTraceProcessor` by its own `shutdown()`); later calls return the first
+   * call's promise. A flush of the processor still running is waited for first (within the same
+   * limit), so the processor is flushed, then shut down.
+   *
+   * @param deadline Epoch-ms limit, or a timeout in ms (below 10^12), passed on as the time left
+   *   in ms (the wait ends then, and after `processorTimeoutMillis` at the latest).
+   * @returns Resolves when the processor's shutdown has settled, or at the deadline, with what a
+   *   `BatchTraceProcessor` did since its last report; never rejects (a throw or a rejection of
+   *   the processor is reported, `processor_failed`).
+   */
+  shutdown(deadline?: number): Promise<FlushReport | undefined> {
+    return this.#shutdown ??= this.#shutDown(toDeadline(deadline));
+  }
+
+  async #shutDown(deadline: number | undefined): Promise<FlushReport | undefined> {
+    if (!wasShutDown(this.processor)) {
+      markShutDown(this.processor); // before any await: no flush starts after this
+      const limit = this.#limit(deadline); // for both waits together
+      if (this.#flushing !== undefined) {
+        await settlesWithin(this.#flushing.done, limit - Date.now());
+      }
+      await this.#bounded("shutdown", deadline, (ms) => this.processor.shutdown?.(ms), limit);
+    }
+    return takeReport(this.processor);
+  }
+
+  /**
+   * The epoch-ms time a wait that starts now ends: the deadline (a deadline that is not a number,
+   * NaN, means none), and `processorTimeoutMillis` from now at the latest.
+   */
+  #limit(deadline: number | undefined): number {
+    return Math.min(
+      numberAtLeast(deadline, 0, Infinity),
+      Date.now() + this.#processorTimeoutMillis,
     );
   }
 
@@ -161,15 +222,16 @@ export class TracingProcessorBridge implements SpanProcessor {
     return binding;
   }
 
-  async #shutdownFrom(tracer: Tracer, deadline?: number): Promise<void> {
+  async #shutdownFrom(tracer: Tracer, deadline?: number): Promise<FlushReport | undefined> {
     // configure() installs its new tracer, then shuts the old one down: move at once, so a
     // shutdown of the new pipeline right after reaches the processor. A tracer shut down just
     // before `setAgentTracer` installs another is decided after the current task.
+    deadline = toDeadline(deadline);
     if (!this.#moved(tracer)) {
       await Promise.resolve();
       if (!this.#moved(tracer)) return await this.shutdown(deadline);
     }
-    await this.forceFlush(deadline);
+    return await this.forceFlush(deadline);
   }
 
   /**
@@ -189,16 +251,18 @@ export class TracingProcessorBridge implements SpanProcessor {
   /**
    * Runs `call` with the time left before the deadline in ms (undefined without one: a deadline
    * that is not a number, NaN, means none) and waits for its promise until the deadline, and
-   * `processorTimeoutMillis` at most (then reports it). Never rejects: a throw or a rejection of
-   * the processor is reported (`processor_failed`) as the trace processor's, naming `method`.
+   * `processorTimeoutMillis` at most (then reports it), or until `until` when given. Never
+   * rejects: a throw or a rejection of the processor is reported (`processor_failed`) as the
+   * trace processor's, naming `method`.
    */
   async #bounded(
     method: string,
     deadline: number | undefined,
     call: (timeout: number | undefined) => unknown,
+    until?: number,
   ): Promise<void> {
     const given = numberAtLeast(toDeadline(deadline), 0, Infinity);
-    const limit = Math.min(given, Date.now() + this.#processorTimeoutMillis);
+    const limit = until ?? this.#limit(given);
     const left = (): number => Math.max(0, limit - Date.now());
     try {
       const result = call(given < Infinity ? left() : undefined);

@@ -31,6 +31,11 @@
  * together, so on a signal each has flushed before the process ends. On Deno the hook is
  * `beforeunload` (each time the event loop empties); Deno signals are left alone.
  *
+ * A flush may come with a final step ({@linkcode Close}, the agent layer's processors' `shutdown`):
+ * it runs once, when the process is about to end after its last flush (the event loop emptied
+ * again right after a flush that had nothing to do), so a program that goes on after the first
+ * `beforeExit` is not shut down under its feet. On a signal the flush itself shuts down.
+ *
  * @module
  */
 import { report as diagnose } from "../diagnostics.ts";
@@ -114,17 +119,28 @@ export const QUIET_MS = 50;
  *   retrying), may take `budgetMs`, counted from the first of them; after the program ran on its
  *   own, a flush gets `budgetMs` again. When the time is up, or a flush does not settle within
  *   it, it gives up (`exit_flush_timeout`) and starts nothing the next time.
+ * - Final step: where it would start nothing, it runs `close` first (once; given when the time
+ *   is up), unless `close` has nothing to do. A `close` that finds the program did more since
+ *   the last flush (it resolves false) is followed by a flush, and tried again after it. While
+ *   `close` is still to run, each pass ends with a timer, so that Node and Bun, which end the
+ *   process without another `beforeExit` when a pass leaves nothing to wait for, come back.
  *
  * @param flush Flushes the pipeline.
  * @param budgetMs The time limit.
+ * @param close The final step, if any.
  * @returns Called each time the event loop empties: the running pass (never rejects), or
  *   undefined when it starts nothing (also while a pass runs).
  */
-export function exitPasses(flush: Flush, budgetMs: number): () => Promise<void> | undefined {
+export function exitPasses(
+  flush: Flush,
+  budgetMs: number,
+  close?: Close,
+): () => Promise<void> | undefined {
   let end: number | undefined; // when the time is up; undefined: it starts at the next flush
   let settled = -Infinity; // when the last flush settled
   let idle = 0; // flushes in a row that did nothing (2 after giving up: the next time rests)
   let running = false;
+  let closed = false; // the final step ran since the process last came to its end
   const giveUp = () => {
     idle = 2;
     diagnose(
@@ -133,16 +149,39 @@ export function exitPasses(flush: Flush, budgetMs: number): () => Promise<void> 
       `The exit flush did not finish within ${budgetMs} ms: what is still queued is lost`,
     );
   };
+  // Node and Bun end the process, without another `beforeExit`, when a pass leaves nothing to
+  // wait for (it settled in microtasks): a timer brings the event loop back to its end once more,
+  // while the final step is still to run.
+  const comeBack = () => {
+    if (close !== undefined && !closed) setTimeout(() => {}, 0);
+  };
+  // The final step, in place of a pass that starts nothing: when it finds the program did more
+  // since the last flush, the next time flushes again.
+  const finish = (closing: Promise<boolean>): Promise<void> => {
+    running = true;
+    let again = false;
+    const done = closing.then((finished) => void (again = finished === false), () => {});
+    return settlesWithin(done, budgetMs).then(() => {
+      running = false;
+      settled = Date.now();
+      if (!again) return void (closed = true);
+      idle = 0;
+      comeBack();
+    });
+  };
   return () => {
     if (running) return;
     const now = Date.now();
     const quiet = now - settled < QUIET_MS;
     if (idle > 0 && (quiet || idle > 1)) {
+      const closing = closed ? undefined : close?.(end ?? now + budgetMs);
+      if (closing !== undefined) return finish(closing);
       // Nothing to flush: start nothing, so the process may end. If the loop empties again,
       // the program did more: the time counts anew.
       idle = 0;
       end = undefined;
       settled = -Infinity;
+      closed = false;
       return;
     }
     end ??= now + budgetMs;
@@ -161,7 +200,7 @@ export function exitPasses(flush: Flush, budgetMs: number): () => Promise<void> 
       idle = 0;
       if (report.exported + report.persisted > 0) end = undefined; // it delivered: time anew
       else if (settled >= end!) giveUp(); // still failing, or retrying, when the time is up
-    });
+    }).finally(comeBack);
   };
 }
 
@@ -173,6 +212,8 @@ export function exitPasses(flush: Flush, budgetMs: number): () => Promise<void> 
  * @param waitMs How long a signal waits for the flush (default {@linkcode SIGNAL_FLUSH_MS}).
  * @param exitMs How long a flush, or flushes back to back that deliver nothing, may run once the
  *   event loop has emptied (default {@linkcode EXIT_FLUSH_MS}; see {@linkcode exitPasses}).
+ * @param close The final step before the process ends normally (see {@linkcode exitPasses}); a
+ *   signal does not run it (the flush given a deadline shuts down).
  * @returns Removes every listener it added.
  */
 export function hookProcessExit(
@@ -180,10 +221,11 @@ export function hookProcessExit(
   flush: Flush,
   waitMs: number = SIGNAL_FLUSH_MS,
   exitMs: number = EXIT_FLUSH_MS,
+  close?: Close,
 ): () => void {
   // `beforeExit` comes each time the event loop empties (a listener that starts nothing lets the
   // process end): see `exitPasses` for when it flushes.
-  const pass = exitPasses(flush, exitMs);
+  const pass = exitPasses(flush, exitMs, close);
   const beforeExit = () => void pass();
   // Runs first (prepended) and stops listening for the signal before looking at the others: a
   // `once` handler of the program is still registered then, and a library that applies the same
@@ -234,8 +276,16 @@ export function hookProcessExit(
  */
 export type Flush = (deadline?: number) => Promise<FlushReport>;
 
-/** Installs an exit hook that runs `flush`; returns what removes it. */
-export type ExitHook = (flush: Flush) => () => void;
+/**
+ * The final step before the process ends normally, after its last flush (see
+ * {@linkcode exitPasses}): given the epoch-ms time at which the exit's time is up, it resolves
+ * true when done, false when it did nothing because the program did more since the last flush
+ * (the exit hook then flushes and tries again); undefined when it has nothing to do.
+ */
+export type Close = (end: number) => Promise<boolean> | undefined;
+
+/** Installs an exit hook that runs `flush` (and `close`, if given); returns what removes it. */
+export type ExitHook = (flush: Flush, close?: Close) => () => void;
 
 /**
  * The Node and Bun exit hook ({@linkcode hookProcessExit}) on the global `process`.
@@ -246,7 +296,8 @@ export function processExitHook(): ExitHook | undefined {
   const proc = getProcess() as unknown as Partial<ExitProcess> | undefined;
   const methods = ["on", "once", "off", "listeners", "kill"] as const;
   if (proc === undefined || !methods.every((name) => typeof proc[name] === "function")) return;
-  return (flush) => hookProcessExit(proc as ExitProcess, flush);
+  return (flush, close) =>
+    hookProcessExit(proc as ExitProcess, flush, SIGNAL_FLUSH_MS, EXIT_FLUSH_MS, close);
 }
 
 type UnloadListener = (event?: { preventDefault?(): void }) => void;
@@ -269,8 +320,8 @@ interface UnloadTarget {
 export function unloadExitHook(exitMs: number = EXIT_FLUSH_MS): ExitHook | undefined {
   const target = globalThis as unknown as UnloadTarget;
   if (typeof target.addEventListener !== "function") return;
-  return (flush) => {
-    const pass = exitPasses(flush, exitMs);
+  return (flush, close) => {
+    const pass = exitPasses(flush, exitMs, close);
     const listener = (event?: { preventDefault?(): void }) => {
       // Keeps the event loop running while a pass flushes (work started after this task, such
       // as a flush that awaits before it sends, would not); `beforeunload` comes again once the
@@ -290,7 +341,7 @@ export function unloadExitHook(exitMs: number = EXIT_FLUSH_MS): ExitHook | undef
  * removed when the list becomes empty.
  */
 export class ExitFlushes {
-  readonly #flushes = new Set<{ flush: Flush }>();
+  readonly #flushes = new Set<{ flush: Flush; close: Close | undefined }>();
   readonly #hooks = new Map<string, ExitHook>();
   #unhooks: (() => void)[] = [];
 
@@ -308,21 +359,44 @@ export class ExitFlushes {
   };
 
   /**
+   * Runs the final step of every flush that has one, concurrently.
+   *
+   * @param end When the exit's time is up.
+   * @returns True when all are done (a step that throws or rejects counts as done), false when
+   *   one found the program did more; undefined when none had anything to do.
+   */
+  readonly close = (end: number): Promise<boolean> | undefined => {
+    const steps: Promise<boolean>[] = [];
+    for (const { close } of this.#flushes) {
+      try {
+        const step = close?.(end);
+        if (step !== undefined) steps.push(Promise.resolve(step).then((done) => done, () => true));
+      } catch {
+        // A step that throws is done.
+      }
+    }
+    if (steps.length === 0) return;
+    return Promise.all(steps).then((done) => done.every(Boolean));
+  };
+
+  /**
    * Adds a flush, run by the hook installed under `key` (and every other hook of the list).
    *
    * @param flush The flush.
    * @param key Names the hook (one hook per name).
    * @param hook Installs the hook.
+   * @param close The flush's final step before the process ends normally, if any.
    * @returns Removes the flush (and the hooks, when it was the last one).
    */
-  add(flush: Flush, key: string, hook: ExitHook): () => void {
-    const entry = { flush };
+  add(flush: Flush, key: string, hook: ExitHook, close?: Close): () => void {
+    const entry = { flush, close };
     this.#flushes.add(entry);
     this.#hooks.set(key, hook);
     this.#unhook();
+    const closing = [...this.#flushes].some((e) => e.close !== undefined) ? this.close : undefined;
     for (const install of this.#hooks.values()) {
       try {
-        this.#unhooks.push(install(this.flush));
+        this.#unhooks.push(install(this.flush, closing));
       } catch {
         // A process object that refuses listeners: no exit flush there (flush explicitly).
       }
@@ -351,9 +425,15 @@ const slots = globalThis as unknown as Record<symbol, ExitFlushes | undefined>;
  *
  * @param flush The flush.
  * @param kind `process` (Node, Bun) or `unload` (Deno); default: the current runtime's.
+ * @param close Its final step before the process ends normally, if any (see
+ *   {@linkcode exitPasses}).
  * @returns Removes the flush.
  */
-export function hookRuntimeExit(flush: Flush, kind?: "process" | "unload"): () => void {
+export function hookRuntimeExit(
+  flush: Flush,
+  kind?: "process" | "unload",
+  close?: Close,
+): () => void {
   const runtime = runtimeKey();
   kind ??= runtime === "deno"
     ? "unload"
@@ -366,5 +446,5 @@ export function hookRuntimeExit(flush: Flush, kind?: "process" | "unload"): () =
     ? unloadExitHook()
     : undefined;
   if (kind === undefined || hook === undefined) return () => {};
-  return (slots[SLOT] ??= new ExitFlushes()).add(flush, kind, hook);
+  return (slots[SLOT] ??= new ExitFlushes()).add(flush, kind, hook, close);
 }

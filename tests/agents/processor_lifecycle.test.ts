@@ -1,12 +1,20 @@
 // Flush and shutdown of processors added through the agent layer: bounded waits on a processor
-// that never settles, shutdown called once, and shutdown only when the processor is really done
-// (removed, or its tracer shut down for good), not when the agent layer moves to a new tracer.
+// that never settles, shutdown called once, and only when the processor is really done (the
+// program ends, or its tracer is shut down for good), not when setTraceProcessors removes it (as
+// in the Python SDK and CAI) nor when the agent layer moves to a new tracer; nothing called on a
+// processor after its shutdown, and a processor shut down is not added again. The program's end
+// is tested in child processes (Node, Bun, Deno; skipped in workerd, which has no processes).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { MemoryStorage, Tracer } from "../../mod.ts";
 import {
   addTraceProcessor,
   agentSpan,
+  BatchTraceProcessor,
+  flushTraces,
+  functionSpan,
+  getTraceProcessors,
   setAgentTracer,
   setTraceProcessors,
   trace,
@@ -16,6 +24,9 @@ import type { TracingProcessor } from "../../src/agents/mod.ts";
 import { configure } from "../../src/portable.ts";
 import type { Configured } from "../../src/configure.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
+import { repoRoot, runChildSourceIn } from "../_support/child_module.ts";
+import { fileLines, withTempDir } from "../_support/files.ts";
+import { isBun, isDeno, isNode, isWorkerd } from "../_support/runtime.ts";
 import { agentSetup } from "./_helpers.ts";
 import { isolated } from "../_support/global_state.ts";
 
@@ -99,7 +110,7 @@ describe("shutdown of an agent-layer processor", () => {
     }
   });
 
-  it("is called when setTraceProcessors removes the processor, not when it keeps it", async () => {
+  it("is not called when setTraceProcessors removes the processor (it is flushed), nor keeps it", async () => {
     const { done } = agentSetup();
     try {
       const kept = counting();
@@ -107,7 +118,7 @@ describe("shutdown of an agent-layer processor", () => {
       setTraceProcessors([kept.processor, removed.processor]);
       setTraceProcessors([kept.processor]);
       await new Promise((r) => setTimeout(r, 10));
-      assert.equal(removed.calls.shutdowns, 1);
+      assert.deepEqual([removed.calls.shutdowns, removed.calls.flushes], [0, 1]);
       assert.equal(kept.calls.shutdowns, 0);
       trace("wf").run(() => agentSpan("a").run(() => {}));
       assert.deepEqual([kept.calls.spans, removed.calls.spans], [1, 0]);
@@ -159,4 +170,240 @@ describe("shutdown of an agent-layer processor", () => {
       await tracing.shutdown();
       assert.equal(calls.shutdowns, 1);
     }));
+});
+
+describe("a processor removed by setTraceProcessors and added again", () => {
+  it("goes on working: a BatchTraceProcessor exports every later item, nothing is shut down", async () => {
+    const { done } = agentSetup();
+    try {
+      const exported: unknown[] = [];
+      const batch = new BatchTraceProcessor({ export: (items) => void exported.push(...items) }, {
+        timers: false,
+      });
+      const other = counting();
+      addTraceProcessor(batch);
+      addTraceProcessor(other.processor);
+      await trace("one").run(() => functionSpan("f").run(() => {}));
+      setTraceProcessors([]); // silenced for a while: what they hold is flushed
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(exported.length, 2);
+      setTraceProcessors([batch, other.processor]);
+      const { diagnostics } = await captureDiagnostics(async () => {
+        await trace("two").run(() => functionSpan("f").run(() => {}));
+        await flushTraces();
+      });
+      assert.equal(exported.length, 4, "the trace and span recorded after it was added again");
+      assert.deepEqual(batch.dropped, {});
+      assert.equal(other.calls.shutdowns, 0);
+      assert.equal(other.calls.spans, 2);
+      assert.deepEqual(diagnostics.map((d) => d.code), []);
+    } finally {
+      setTraceProcessors([]);
+      await done();
+    }
+  });
+});
+
+describe("a processor that was shut down", () => {
+  it("is not added again, which is reported at the call; its shutdown is not called again", async () => {
+    const { tracer, done } = agentSetup();
+    const { processor, calls } = counting();
+    try {
+      addTraceProcessor(processor);
+      await tracer.shutdown();
+      assert.equal(calls.shutdowns, 1);
+      setTraceProcessors([]);
+      for (
+        const add of [() => addTraceProcessor(processor), () => setTraceProcessors([processor])]
+      ) {
+        const { diagnostics } = await captureDiagnostics(add);
+        assert.deepEqual(diagnostics.map((d) => d.code), ["agent_processor_shut_down"]);
+        assert.match(diagnostics[0].message, /already shut down: it is not added/);
+        assert.deepEqual(getTraceProcessors(), []);
+      }
+      const next = new Tracer();
+      setAgentTracer(next);
+      trace("wf").run(() => agentSpan("a").run(() => {}));
+      await next.shutdown();
+      assert.deepEqual([calls.spans, calls.shutdowns], [0, 1]);
+    } finally {
+      setTraceProcessors([]);
+      await done();
+    }
+  });
+
+  it("by its own shutdown() (a BatchTraceProcessor) is not added either", async () => {
+    const { done } = agentSetup();
+    try {
+      const batch = new BatchTraceProcessor({ export: () => {} }, { timers: false });
+      await batch.shutdown();
+      const { diagnostics } = await captureDiagnostics(() => addTraceProcessor(batch));
+      assert.deepEqual(diagnostics.map((d) => d.code), ["agent_processor_shut_down"]);
+      assert.deepEqual(getTraceProcessors(), []);
+    } finally {
+      await done();
+    }
+  });
+
+  it("is neither flushed nor shut down again when its tracer is flushed or shut down later", async () => {
+    const { tracer, done } = agentSetup();
+    try {
+      const { processor, calls } = counting();
+      addTraceProcessor(processor);
+      trace("wf").run(() => agentSpan("a").run(() => {}));
+      await tracer.shutdown();
+      assert.deepEqual([calls.flushes, calls.shutdowns], [0, 1], "flushes, shutdowns");
+      await tracer.forceFlush();
+      await flushTraces();
+      await tracer.shutdown();
+      assert.deepEqual([calls.flushes, calls.shutdowns], [0, 1], "flushes, shutdowns");
+    } finally {
+      setTraceProcessors([]);
+      await done();
+    }
+  });
+});
+
+describe("flushes of an agent-layer processor that run together", () => {
+  it("flush it once when nothing reached it since the first started (configure()'s and the agent layer's exit flushes)", async () => {
+    const { done } = agentSetup();
+    try {
+      let flushes = 0;
+      const pending: (() => void)[] = [];
+      const release = () => pending.splice(0).forEach((resolve) => resolve());
+      const settle = () => new Promise((r) => setTimeout(r, 10));
+      addTraceProcessor({
+        forceFlush: () => (flushes++, new Promise<void>((resolve) => void pending.push(resolve))),
+      });
+      trace("wf").run(() => agentSpan("a").run(() => {}));
+      const both = Promise.all([flushTraces(), flushTraces()]);
+      await settle();
+      release();
+      await both;
+      assert.equal(flushes, 1);
+      const again = Promise.all([flushTraces(), flushTraces()]);
+      await settle();
+      trace("wf2").run(() => agentSpan("b").run(() => {})); // reaches it while that flush runs
+      const third = flushTraces();
+      await settle();
+      release();
+      await Promise.all([again, third]);
+      assert.equal(flushes, 3, "one more for what came during the second flush");
+    } finally {
+      setTraceProcessors([]);
+      await done();
+    }
+  });
+});
+
+/** Runs `source` in a child process in a temporary directory; `OUT` in it names a log file. */
+function runLogging(
+  source: string,
+): Promise<
+  { code: number | null; signal: string | null; stderr: string; millis: number; lines: string[] }
+> {
+  return withTempDir("tracelet-agents-end-", async (dir) => {
+    const out = join(dir, "log.txt");
+    const agents = JSON.stringify(join(repoRoot(), "src", "agents", "mod.ts"));
+    const child = await runChildSourceIn(
+      dir,
+      `import process from "node:process";\n` +
+        `import { appendFileSync, writeFileSync } from "node:fs";\n` +
+        `import * as A from ${agents};\n` +
+        `writeFileSync(${JSON.stringify(out)}, "");\n` +
+        `const log = (line: string) => appendFileSync(${JSON.stringify(out)}, line + "\\n");\n` +
+        `void process;\n` +
+        source,
+    );
+    return { ...child, lines: await fileLines(out) };
+  });
+}
+
+describe("the end of a program with agent-layer processors", { skip: isWorkerd }, () => {
+  it("that ends normally flushes each processor, then calls its shutdown once", async () => {
+    const { code, stderr, lines } = await runLogging(
+      `let spans = 0;\n` +
+        `A.addTraceProcessor({\n` +
+        `  onSpanEnd: () => void spans++,\n` +
+        `  forceFlush: () => log("flush"),\n` +
+        `  shutdown: async () => {\n` +
+        `    await new Promise((resolve) => setTimeout(resolve, 100));\n` +
+        `    log("shutdown after " + spans + " spans");\n` +
+        `  },\n` +
+        `});\n` +
+        `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n`,
+    );
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(lines, ["flush", "shutdown after 1 spans"]);
+  });
+
+  it("that goes on once its event loop empties is shut down only when it is done", async () => {
+    // The program's own handler records more, three times, when the event loop empties: a
+    // shutdown at the first empty loop would leave those spans to a processor shut down.
+    const { code, stderr, lines } = await runLogging(
+      `let spans = 0;\n` +
+        `let closed = false;\n` +
+        `A.addTraceProcessor({\n` +
+        `  onSpanEnd: () => { spans++; if (closed) log("a span after the shutdown"); },\n` +
+        `  shutdown: () => { closed = true; log("shutdown after " + spans + " spans"); },\n` +
+        `});\n` +
+        `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n` +
+        `const delays = [10, 10, 10];\n` +
+        `const onEmptyLoop = () => {\n` +
+        `  const ms = delays.shift();\n` +
+        `  if (ms !== undefined) setTimeout(() => A.trace("more").run(() => A.agentSpan("a").run(() => {})), ms);\n` +
+        `  return ms !== undefined;\n` +
+        `};\n` +
+        `if (!("Deno" in globalThis)) process.on("beforeExit", onEmptyLoop);\n` +
+        `else addEventListener("beforeunload", (event) => void (onEmptyLoop() && event.preventDefault()));\n`,
+    );
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(lines, ["shutdown after 4 spans"]);
+  });
+
+  it(
+    "ended by SIGTERM flushes each processor, then shuts it down",
+    { skip: !(isNode || isBun) },
+    async () => {
+      const { signal, stderr, lines } = await runLogging(
+        `A.addTraceProcessor({\n` +
+          `  forceFlush: async () => {\n` +
+          `    await new Promise((resolve) => setTimeout(resolve, 100));\n` +
+          `    log("flush");\n` +
+          `  },\n` +
+          `  shutdown: () => log("shutdown"),\n` +
+          `});\n` +
+          `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n` +
+          `setInterval(() => {}, 1000);\n` +
+          `setTimeout(() => process.kill(process.pid, "SIGTERM"), 50);\n`,
+      );
+      assert.equal(signal, "SIGTERM", stderr);
+      assert.deepEqual(lines, ["flush", "shutdown"]);
+    },
+  );
+
+  it("that shut its pipeline down ends at once, calling nothing more on its processors", async () => {
+    // A processor whose flush waits on a connection its shutdown closed: the exit flush used to
+    // call it (twice) and wait 30 s.
+    const preset = JSON.stringify(
+      join(repoRoot(), "src", "runtime", isDeno ? "deno.ts" : "node.ts"),
+    );
+    const { code, stderr, millis, lines } = await runLogging(
+      `const { configure } = await import(${preset});\n` +
+        `const tracing = configure({ storageRoot: "./.tracelet", diagnostics: () => {} });\n` +
+        `let closed = false;\n` +
+        `A.addTraceProcessor({\n` +
+        `  forceFlush: () => {\n` +
+        `    log(closed ? "flush after the shutdown" : "flush");\n` +
+        `    return closed ? new Promise<void>(() => {}) : undefined;\n` +
+        `  },\n` +
+        `  shutdown: () => { closed = true; log("shutdown"); },\n` +
+        `});\n` +
+        `A.trace("wf").run(() => A.functionSpan("tool").run(() => {}));\n` +
+        `await tracing.shutdown();\n`,
+    );
+    assert.equal(code, 0, stderr);
+    assert.ok(millis < 10_000, `ended after ${millis} ms`);
+    assert.deepEqual(lines, ["shutdown"]);
+  });
 });
