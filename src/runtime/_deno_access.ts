@@ -32,7 +32,9 @@ export function deniedAccess(deno: DenoGlobal, access: DenoAccess): Error | unde
   const api = deno as unknown as DenoPermissions;
   let state: string | undefined;
   try {
-    state = api.permissions?.querySync?.(access).state;
+    state = access.name === "net"
+      ? api.permissions?.querySync?.(access).state
+      : pathState(api, access.name, access.path);
   } catch {
     return undefined; // an unknown descriptor: let the access itself decide
   }
@@ -49,6 +51,69 @@ export function deniedAccess(deno: DenoGlobal, access: DenoAccess): Error | unde
   const error = new Error(message);
   error.name = "NotCapable";
   return error;
+}
+
+/** At most this many granted directories are remembered per `Deno` namespace (then it starts over). */
+const MAX_GRANTED_DIRECTORIES = 1024;
+
+/** What is known granted, per `Deno` namespace. */
+interface Granted {
+  /** Permissions granted for every path (`-A`, `--allow-write` without a list). */
+  readonly everywhere: Set<string>;
+  /** `read:/dir`: a directory granted, and so everything below it. */
+  readonly directories: Set<string>;
+}
+
+const GRANTED = new WeakMap<object, Granted>();
+
+/**
+ * The state of a file permission, asking Deno about as few distinct paths as it can. Deno keeps
+ * every answer to `querySync` for a distinct path for good (about 450 bytes each): asking about
+ * each file of each trace's own log grew the heap by ~1.6 KB a trace, without bound. A grant for
+ * every path, or for a directory (and so all below it), is asked once and remembered; only the
+ * directories above a granted one, the same few each time, are asked again.
+ */
+function pathState(api: DenoPermissions, name: "read" | "write", path: string): string | undefined {
+  const query = api.permissions?.querySync;
+  if (query === undefined) return undefined;
+  let granted = GRANTED.get(api);
+  if (granted === undefined) {
+    granted = { everywhere: new Set(), directories: new Set() };
+    GRANTED.set(api, granted);
+  }
+  if (granted.everywhere.has(name)) return "granted";
+  const all = query.call(api.permissions, { name } as DenoAccess).state;
+  if (all === "granted") {
+    granted.everywhere.add(name);
+    return all;
+  }
+  const chain = ancestry(path);
+  if (chain.some((dir) => granted.directories.has(`${name}:${dir}`))) return "granted";
+  let state: string | undefined;
+  for (const dir of chain) {
+    state = query.call(api.permissions, { name, path: dir }).state;
+    if (state !== "granted") continue;
+    if (granted.directories.size >= MAX_GRANTED_DIRECTORIES) granted.directories.clear();
+    granted.directories.add(`${name}:${dir}`);
+    return state;
+  }
+  return state;
+}
+
+/**
+ * A path and the directories above it, the outermost first: `/a/b` → `/`, `/a`, `/a/b`;
+ * `a/b` → `.`, `a`, `a/b`; `C:\a` → `C:\`, `C:\a`.
+ */
+function ancestry(path: string): string[] {
+  const chain: string[] = [];
+  const root = /^(?:[A-Za-z]:)?[\\/]/.exec(path)?.[0];
+  chain.push(root ?? ".");
+  for (let i = root?.length ?? 0; i < path.length; i++) {
+    const c = path[i];
+    if ((c === "/" || c === "\\") && i > 0) chain.push(path.slice(0, i));
+  }
+  if (path !== chain[chain.length - 1]) chain.push(path);
+  return chain;
 }
 
 /**
