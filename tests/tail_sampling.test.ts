@@ -14,6 +14,7 @@ import { isolated } from "./_support/global_state.ts";
 import { captureDiagnostics } from "./_support/otlp_helpers.ts";
 import { OtlpReceiver } from "./_support/otlp_receiver.ts";
 import { isWorkerd } from "./_support/runtime.ts";
+import { traceLineCount } from "./_support/trace_lines.ts";
 import { logMetric, pushUpdate, run } from "../src/task/mod.ts";
 
 /** The inner processor: records what reaches it. */
@@ -964,12 +965,7 @@ describe("configure({ tailSampling })", () => {
       const roots = openTraces(tracing.tracer, 5, 600); // still running
       const report = await tracing.shutdown();
       assert.deepEqual(report.dropped, {});
-      let lines = 0;
-      for (const root of roots) {
-        lines += (await storage.readLines(["projects", "default", root.traceId, "spans.jsonl"]))
-          .length;
-      }
-      assert.equal(lines, 3000);
+      assert.equal(await traceLineCount(storage, roots), 3000);
     });
   });
 

@@ -22,6 +22,7 @@ import { repoRoot } from "./_support/child_module.ts";
 import { withTempDir } from "./_support/files.ts";
 import { isolated } from "./_support/global_state.ts";
 import { isWorkerd } from "./_support/runtime.ts";
+import { traceLineCount } from "./_support/trace_lines.ts";
 
 const CONSUMER = `
 import { Tracer, type LinkInput, type SpanContext, type SpanStatus, type TraceInfo } from "ROOT/mod.ts";
@@ -313,11 +314,6 @@ describe("an explicit undefined option is as if left out", () => {
       }
       const report = await tracing.shutdown();
       assert.deepEqual(report.dropped, {});
-      let lines = 0;
-      for (const root of roots) {
-        lines += (await storage.readLines(["projects", "default", root.traceId, "spans.jsonl"]))
-          .length;
-      }
-      assert.equal(lines, 500, "every buffered span written");
+      assert.equal(await traceLineCount(storage, roots), 500, "every buffered span written");
     }));
 });
