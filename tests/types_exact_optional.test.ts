@@ -282,8 +282,11 @@ describe("an explicit undefined option is as if left out", () => {
   it("configure({ batch: { timers: undefined } }) keeps the runtime's timers off (Workers)", () =>
     isolated(async () => {
       const storage = new MemoryStorage();
-      const parts = { ...portableParts, timers: false, storage: () => storage };
+      // The storage as an option: a runtime part's storage factory is not called when an earlier
+      // configuration's storage for the same root is reused (as in a run of every test file).
+      const parts = { ...portableParts, timers: false };
       const tracing = configureWith(parts, {
+        storage,
         env: () => undefined,
         batch: { scheduledDelayMillis: 1, timers: undefined },
       });
