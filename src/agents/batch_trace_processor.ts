@@ -6,105 +6,33 @@
  * @module
  */
 import { runDetached } from "../context/run_detached.ts";
-import { report } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { Fifo } from "../fifo.ts";
-import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
-import { clearBackgroundTimer, MAX_TIMER_MS, setBackgroundTimer } from "../processor/_timer.ts";
+import { clearBackgroundTimer, setBackgroundTimer } from "../processor/_timer.ts";
 import type { TimerHandle } from "../processor/_timer.ts";
-import { isPromiseLike } from "../promise_like.ts";
-import { runtimeKey } from "../runtime/_globals.ts";
-import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport } from "../types.ts";
 import { AbortGroup } from "./_abort_group.ts";
 import {
-  exportWaitMs,
   flushDeadline,
   givenDeadline,
   pastDeadline,
-  reportExportTimeout,
   shutdownWaitMs,
   waitWithin,
 } from "./_batch_deadline.ts";
 import { BatchDrops } from "./_batch_drops.ts";
+import { type BatchExportTarget, exportBatch } from "./_batch_export.ts";
 import { registerReport } from "./_batch_reports.ts";
+import { type BatchSettings, batchSettings } from "./_batch_settings.ts";
 import { compactItem } from "./_compact_item.ts";
 import { estimateItemBytes } from "./_item_bytes.ts";
 import { noteQueuedRedaction } from "./_queued_policy.ts";
 import { markShutDown } from "./_shut_down.ts";
+import type { BatchTraceProcessorOptions } from "./batch_trace_processor_options.ts";
 import type { SpanView, TraceView, TracingProcessor } from "./processors.ts";
+import type { TracingExporter } from "./tracing_exporter.ts";
 
-/**
- * Receives batches of traces and spans (the OpenAI SDKs' `TracingExporter`). `BackendSpanExporter`
- * is one; so is any `@openai/agents-core` exporter.
- */
-export interface TracingExporter {
-  /**
-   * Exports one batch. May return a promise; a throw or rejection is reported and the batch
-   * dropped (counted as `failed`).
-   *
-   * @param items Traces and spans, in the order they were queued.
-   * @param signal Aborted at the shutdown deadline.
-   * @param deadline Epoch-ms limit of a flush or shutdown, when there is one.
-   * @param hurry Aborted when a shutdown with a timeout starts: stop waiting between retries
-   *   (retry at once; requests go on until `signal` aborts).
-   * @param lost Tells the processor how many of `items` the exporter gave up on (not delivered:
-   *   rejected, failed after its retries, no API key), when it does not throw for them; they are
-   *   counted as `failed`, the others as exported once the export settles.
-   */
-  export(
-    items: (TraceView | SpanView)[],
-    signal?: AbortSignal,
-    deadline?: number,
-    hurry?: AbortSignal,
-    lost?: (count: number) => void,
-  ): void | Promise<void>;
-}
-
-/**
- * Options of {@linkcode BatchTraceProcessor}; the names and defaults are the OpenAI Agents SDK's,
- * except those of tracelet's own additions (`maxQueueBytes`, `exportTimeoutMillis`, `timers`).
- */
-export interface BatchTraceProcessorOptions {
-  /** Most traces and spans waiting; beyond it new ones are dropped. Default 8192. */
-  maxQueueSize?: number | undefined;
-  /**
-   * Most estimated bytes of the traces and spans waiting; an item that would go beyond it is
-   * dropped (`queue_full`, or `too_large` when it is larger than the whole bound). Default 32
-   * MiB: twice the core `BatchSpanProcessor`'s 16 MiB, because an agent span's estimate counts
-   * its data twice (the span data, and its JSON on the tracelet span it holds). The estimate sums
-   * the strings of an item's data and its tracelet span's attributes, in a walk that stops past
-   * the bound. An item with no room whose exporter cuts what it sends anyway (a
-   * `BackendSpanExporter` posting to the official endpoint) is queued as it will be sent, and
-   * sized so, when that is smaller: a generation span holding a large image is queued with its
-   * input cut to 100 kB instead of being dropped.
-   */
-  maxQueueBytes?: number | undefined;
-  /** Most items per export. Default 128. */
-  maxBatchSize?: number | undefined;
-  /**
-   * Delay before queued items are exported, in ms; 0 exports right after the current task, with
-   * everything queued by then. Default 5000.
-   */
-  scheduleDelay?: number | undefined;
-  /**
-   * Share of `maxQueueSize`, and of `maxQueueBytes`, that triggers an export without waiting
-   * (0–1]. Default 0.7.
-   */
-  exportTriggerRatio?: number | undefined;
-  /**
-   * Longest `forceFlush()` and `shutdown()` in ms (a sooner timeout or deadline given to them is
-   * kept); an export on the schedule is waited for this long (plus half a second) at most.
-   * Default 30000.
-   */
-  exportTimeoutMillis?: number | undefined;
-  /**
-   * Whether to export on a timer (which never keeps a process alive). Default: true, except on
-   * Cloudflare Workers, where timers do not run outside a request: there call `flushTraces()`
-   * in `ctx.waitUntil` (items are also exported when the trigger size is reached).
-   */
-  timers?: boolean | undefined;
-}
+export type { BatchTraceProcessorOptions } from "./batch_trace_processor_options.ts";
+export type { TracingExporter } from "./tracing_exporter.ts";
 
 /**
  * What the `on*` callbacks return: one promise, already resolved, so the processor has the
@@ -145,14 +73,10 @@ const DONE: Promise<void> = Promise.resolve();
  */
 export class BatchTraceProcessor implements TracingProcessor {
   readonly #exporter: TracingExporter;
-  readonly #maxQueueSize: number;
-  readonly #maxQueueBytes: number;
-  readonly #triggerBytes: number;
-  readonly #maxBatchSize: number;
-  readonly #triggerSize: number;
-  readonly #scheduleDelay: number;
-  readonly #exportTimeoutMillis: number;
-  readonly #timers: boolean;
+  /** Its options, defaults applied. */
+  readonly #settings: BatchSettings;
+  /** What each export runs with. */
+  readonly #target: BatchExportTarget;
   /**
    * The `signal` and `hurry` controllers of the exports in progress, one each per export, made by
    * the request that exports (workerd ties a controller to the request that made it, and refuses
@@ -191,18 +115,16 @@ export class BatchTraceProcessor implements TracingProcessor {
       );
     }
     this.#exporter = exporter;
-    this.#maxQueueSize = countAtLeastOne(options.maxQueueSize, 8192);
-    this.#maxBatchSize = Math.min(countAtLeastOne(options.maxBatchSize, 128), this.#maxQueueSize);
-    const ratio = numberAtLeast(options.exportTriggerRatio, 0, 0.7);
-    this.#triggerSize = Math.max(1, Math.floor(this.#maxQueueSize * Math.min(ratio || 0.7, 1)));
-    this.#maxQueueBytes = countAtLeastOne(options.maxQueueBytes, 2 ** 25); // 32 MiB
-    this.#triggerBytes = Math.max(1, Math.floor(this.#maxQueueBytes * Math.min(ratio || 0.7, 1)));
-    this.#scheduleDelay = Math.min(numberAtLeast(options.scheduleDelay, 0, 5000), MAX_TIMER_MS);
-    this.#exportTimeoutMillis = Math.min(
-      numberAtLeast(options.exportTimeoutMillis, 0, 30_000),
-      MAX_TIMER_MS,
-    );
-    this.#timers = options.timers ?? runtimeKey() !== "workerd";
+    this.#settings = batchSettings(options);
+    this.#target = {
+      exporter,
+      stops: this.#stops,
+      hurries: this.#hurries,
+      exportTimeoutMillis: this.#settings.exportTimeoutMillis,
+      fail: (count) => {
+        this.#failed += count;
+      },
+    };
     registerReport(this, () => this.#takeReport());
   }
 
@@ -297,7 +219,7 @@ export class BatchTraceProcessor implements TracingProcessor {
    */
   async forceFlush(timeout?: number): Promise<void> {
     this.#clearTimer();
-    const deadline = flushDeadline(timeout, this.#exportTimeoutMillis);
+    const deadline = flushDeadline(timeout, this.#settings.exportTimeoutMillis);
     await waitWithin(this.#drain(deadline), Math.max(0, deadline - Date.now()), "forceFlush");
   }
 
@@ -321,7 +243,7 @@ export class BatchTraceProcessor implements TracingProcessor {
       this.#clearTimer();
       const given = givenDeadline(timeout);
       if (given < Infinity) this.#hurries.abort();
-      const ms = shutdownWaitMs(given, this.#exportTimeoutMillis);
+      const ms = shutdownWaitMs(given, this.#settings.exportTimeoutMillis);
       const abort = setBackgroundTimer(() => this.#stops.abort(), ms);
       await waitWithin(this.#drain(Date.now() + ms), ms, "shutdown");
       clearBackgroundTimer(abort);
@@ -337,21 +259,22 @@ export class BatchTraceProcessor implements TracingProcessor {
 
   #add(item: TraceView | SpanView): void {
     if (this.#closed) return this.#drops.afterShutdown();
-    if (this.queueLength >= this.#maxQueueSize) return this.#drops.queueFull();
-    const room = this.#maxQueueBytes - this.#queueBytes;
-    let size = estimateItemBytes(item, this.#maxQueueBytes);
+    const { maxQueueSize, maxQueueBytes, triggerSize, triggerBytes } = this.#settings;
+    if (this.queueLength >= maxQueueSize) return this.#drops.queueFull();
+    const room = maxQueueBytes - this.#queueBytes;
+    let size = estimateItemBytes(item, maxQueueBytes);
     if (size > room) {
       // One its exporter cuts anyway is queued as it will be sent, if that fits.
       const compact = compactItem(this.#exporter, item, size);
       if (compact !== undefined) ({ item, bytes: size } = compact);
     }
-    if (size > this.#maxQueueBytes) return this.#drops.tooLarge(size, this.#maxQueueBytes);
+    if (size > maxQueueBytes) return this.#drops.tooLarge(size, maxQueueBytes);
     if (size > room) return this.#drops.queueFull();
     noteQueuedRedaction(item); // exported under the policy in force now, not a later one
     this.#queue.push(item);
     this.#sizes.push(size);
     this.#queueBytes += size;
-    if (this.queueLength >= this.#triggerSize || this.#queueBytes >= this.#triggerBytes) {
+    if (this.queueLength >= triggerSize || this.#queueBytes >= triggerBytes) {
       this.#exportSoon();
     } else this.#arm();
   }
@@ -368,12 +291,13 @@ export class BatchTraceProcessor implements TracingProcessor {
   }
 
   #arm(): void {
-    if (this.#timers && this.#timer === undefined && this.queueLength > 0 && !this.#closed) {
+    const { timers, scheduleDelay } = this.#settings;
+    if (timers && this.#timer === undefined && this.queueLength > 0 && !this.#closed) {
       this.#timer = runDetached(() =>
         setBackgroundTimer(() => {
           this.#timer = undefined;
           void this.#drain();
-        }, this.#scheduleDelay)
+        }, scheduleDelay)
       );
     }
   }
@@ -398,63 +322,18 @@ export class BatchTraceProcessor implements TracingProcessor {
         let sent = 0;
         for (let left = this.queueLength; left > 0 && this.queueLength > 0;) {
           if (pastDeadline(deadline)) break;
-          const batch = this.#queue.take(Math.min(this.#maxBatchSize, left));
+          const batch = this.#queue.take(Math.min(this.#settings.maxBatchSize, left));
           for (const size of this.#sizes.take(batch.length)) this.#queueBytes -= size;
           left -= batch.length;
-          sent += await this.#export(batch, deadline);
+          sent += await exportBatch(this.#target, batch, deadline);
         }
         if (!pastDeadline(deadline)) this.#exported += sent;
-        if (this.queueLength < this.#maxQueueSize && this.#queueBytes < this.#maxQueueBytes) {
+        const { maxQueueSize, maxQueueBytes } = this.#settings;
+        if (this.queueLength < maxQueueSize && this.#queueBytes < maxQueueBytes) {
           this.#drops.drained();
         }
         this.#arm();
       })
     );
-  }
-
-  /**
-   * Exports one batch with controllers of its own, and waits for it until half a second past its
-   * deadline (`exportTimeoutMillis` from now without one): an export that never settles (an exporter that
-   * ignores its signal) must not hold up the exports after it. One given up on keeps its
-   * controllers until it settles, so a shutdown still aborts it. Never rejects. The items the
-   * exporter says it gave up on (`lost`), and a batch whose exporter throws or rejects, are
-   * counted as failed.
-   *
-   * @returns How many items it delivered: those of an export that settled in time without an
-   *   error, but for the ones the exporter gave up on.
-   */
-  async #export(batch: (TraceView | SpanView)[], deadline: number | undefined): Promise<number> {
-    const stop = this.#stops.open();
-    const hurry = this.#hurries.open();
-    const release = (): void => {
-      this.#stops.release(stop);
-      this.#hurries.release(hurry);
-    };
-    let lost = 0;
-    const onLost = (count: number): void => {
-      const n = Math.min(Math.floor(numberAtLeast(count, 0, 0)), batch.length - lost);
-      lost += n;
-      this.#failed += n;
-    };
-    let settled: Promise<void> | undefined;
-    try {
-      const result = this.#exporter.export(batch, stop.signal, deadline, hurry.signal, onLost);
-      if (!isPromiseLike(result)) return batch.length - lost;
-      settled = Promise.resolve(result).finally(release);
-      const ms = exportWaitMs(deadline, this.#exportTimeoutMillis);
-      if (await settlesWithin(settled, ms)) return batch.length - lost;
-      reportExportTimeout(ms, batch.length);
-    } catch (error) {
-      report(
-        "error",
-        "agent_export_failed",
-        `A trace exporter failed: ${batch.length} traces and spans dropped`,
-        error,
-      );
-      onLost(batch.length);
-    } finally {
-      if (settled === undefined) release(); // no promise (or a throw): the export is over
-    }
-    return 0;
   }
 }
