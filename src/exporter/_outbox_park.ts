@@ -1,6 +1,6 @@
 /**
- * Parking an undeliverable batch in a storage adapter's durable outbox: stored with its body
- * uncompressed, no headers, tagged with the exporter's destination, due after the policy's first
+ * Parking an undeliverable batch in a storage adapter's durable outbox: stored with its body as
+ * sent (gzip, marked in its content type: `_outbox_encoding.ts`), no headers, tagged with the exporter's destination, due after the policy's first
  * backoff (at least the server's `Retry-After`), and counted as persisted; what the outbox's
  * bounds refused, evicted or expired is counted dropped, an entry a drain is holding left to that
  * drain (`_outbox_deliveries.ts`).
@@ -24,7 +24,7 @@ export interface ParkResult {
 }
 
 /**
- * Stores an undeliverable batch in the outbox (body uncompressed, no headers), counting it as
+ * Stores an undeliverable batch in the outbox (body as sent, no headers), counting it as
  * persisted, and counting what the outbox's bounds refused or evicted as dropped
  * (`outbox_too_large`, `outbox_full`) and what it removed for its age as `outbox_expired`. An
  * evicted entry that a drain in this process is redelivering right then (or was, when the

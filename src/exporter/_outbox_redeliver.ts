@@ -25,7 +25,8 @@ import {
   takeReservation,
 } from "./_outbox_deliveries.ts";
 import { backedOff, type OutboxRetryPolicy } from "./_outbox_policy.ts";
-import { type SplitContext, splitRefusedEntry } from "./_outbox_split.ts";
+import { type SplitContext, type SplitOutcome, splitRefusedEntry } from "./_outbox_split.ts";
+import { partsEncoding } from "./_outbox_encoding.ts";
 import type { SendResult } from "./otlp_http_options.ts";
 
 /** What a drain needs. */
@@ -117,16 +118,24 @@ function splitContext(
   entry: OutboxEntry,
   type: string,
   delivery: Delivery,
+  pack: (part: Uint8Array) => Promise<Uint8Array>,
 ): SplitContext {
   const { outbox, report, onProblem } = ctx;
   return {
     outbox,
     report,
     onProblem,
-    send: (part) => {
-      if (!mayDeliver(ctx, progress, Date.now())) return Promise.resolve(undefined);
+    pack,
+    send: async (part) => {
+      if (!mayDeliver(ctx, progress, Date.now())) return undefined;
       progress.processed++;
-      return ctx.deliver({ ...entry, body: part.body, spanCount: part.spans }, type);
+      let body: Uint8Array;
+      try {
+        body = await pack(part.body);
+      } catch {
+        return undefined; // cannot gzip it now: stored for a later drain, as when out of time
+      }
+      return await ctx.deliver({ ...entry, body, spanCount: part.spans }, type);
     },
     delivered: (spans, result) => countDelivered(ctx, spans, result),
     tooLarge: () => countTooLarge(ctx),
@@ -224,9 +233,11 @@ async function settleFailure(
       if (mine) countTooLarge(ctx);
       return undefined;
     }
-    const split = await splitRefusedEntry(
-      splitContext(ctx, progress, entry, type, delivery),
-      entry,
+    // A gzip entry is cut as its uncompressed body (undefined: corrupt, kept and backed off).
+    const encoding = await partsEncoding(entry.body, type);
+    const split: SplitOutcome = encoding === undefined ? { kept: true } : await splitRefusedEntry(
+      splitContext(ctx, progress, entry, type, delivery, encoding.pack),
+      { ...entry, body: encoding.body },
       type,
     );
     if (!split.kept) {

@@ -39,6 +39,11 @@ export interface SplitContext {
    * (its budget, its deadline, an abort).
    */
   readonly send: (part: CountedPart) => Promise<SendResult | undefined>;
+  /**
+   * A part's body as it is sent and stored (gzipped again when the entry was stored gzip: parts
+   * are cut from its uncompressed body, `_outbox_encoding.ts`); may reject.
+   */
+  readonly pack: (part: Uint8Array) => Promise<Uint8Array>;
   /** Counts a delivered part's spans exported. */
   readonly delivered: (spans: number, result: SendResult) => void;
   /** Counts a single span refused as too large dropped. */
@@ -153,6 +158,7 @@ async function sendHalves(
  * const entry = { id: "x", body, contentType: "application/json", spanCount: 0, reason: "http_413",
  *   createdAt: 0, notBefore: 0, attempts: 0 };
  * const ctx = { outbox, report: emptyReport(), send: () => Promise.resolve(undefined),
+ *   pack: (part: Uint8Array) => Promise.resolve(part),
  *   delivered() {}, tooLarge() {}, backOff: () => undefined, claim: () => true, release() {},
  *   countRemoved() {} };
  * console.log(await splitRefusedEntry(ctx, entry, "application/json")); // { kept: true }
@@ -210,7 +216,7 @@ async function replaceEntry(
     try {
       const result = await outbox.enqueue({
         ...retry,
-        body: part.body,
+        body: await ctx.pack(part.body),
         contentType: entry.contentType,
         spanCount: part.spans,
         createdAt: entry.createdAt,

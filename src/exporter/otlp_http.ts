@@ -41,6 +41,7 @@ import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
 import { checkUrlOption } from "./_endpoint_url.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
+import { GZIP_MARK } from "./_outbox_encoding.ts";
 
 export type { FetchLike, OtlpHttpExporterOptions, SendResult } from "./otlp_http_options.ts";
 export type { Compressor } from "./_gzip.ts";
@@ -134,7 +135,8 @@ export class OtlpHttpExporter implements SpanExporter {
       (options.compress ?? gzipWithCompressionStream);
     this.#link = {
       url,
-      // One attempt (the outbox backs off itself), whatever else a custom outbox passes.
+      // One attempt (the outbox backs off itself), whatever else a custom outbox passes. A body is
+      // sent as parked: gzip when its content type is marked so, else as it is.
       send: (body, contentType, deadline, signal) =>
         this.#send(body, contentType, deadline, signal, 1),
       warn: this.#warn,
@@ -267,8 +269,21 @@ export class OtlpHttpExporter implements SpanExporter {
         await this.#drain((Date.now() + deadline) / 2, options, false, report);
       }
       if (!count) return report;
-      const { contentType } = this.#encoder;
-      const body = this.#encoder.encode(spans);
+      // gzipped once: sent so, and parked so (marked in its content type), never again. When gzip
+      // fails, sent (and parked) uncompressed.
+      let body = this.#encoder.encode(spans);
+      let contentType = this.#encoder.contentType;
+      if (this.#compress) {
+        try {
+          body = await this.#compress(body);
+          contentType += GZIP_MARK;
+        } catch (error) {
+          this.#warn(
+            "gzip_failed",
+            `OTLP gzip failed, sent uncompressed: ${safeString(error)}`,
+          );
+        }
+      }
       // Halves of a refused batch are part of an export in progress, which shutdown waits for.
       const began = Date.now();
       const heldTill = this.#holdUntil;
@@ -363,11 +378,11 @@ export class OtlpHttpExporter implements SpanExporter {
   }
 
   /**
-   * Sends one body: gzip when configured, then attempts with backoff (or the server's
-   * `Retry-After`) while attempts and the deadline allow. A `Retry-After` that would end past the
-   * deadline stops the retries at once (the batch is kept for later instead of hammering the
-   * server). Each attempt takes `slots` of the `maxConcurrentRequests` (the probe: none). Never
-   * rejects.
+   * Sends one body (with `Content-Encoding: gzip` when its content type is marked gzip), in
+   * attempts with backoff (or the server's `Retry-After`) while attempts and the deadline allow.
+   * A `Retry-After` that would end past the deadline stops the retries at once (the batch is kept
+   * for later instead of hammering the server). Each attempt takes `slots` of the
+   * `maxConcurrentRequests` (the probe: none). Never rejects.
    */
   async #send(
     body: Uint8Array,
@@ -377,19 +392,12 @@ export class OtlpHttpExporter implements SpanExporter {
     maxAttempts = Infinity,
     slots = 1,
   ): Promise<SendResult> {
-    const headers: Record<string, string> = { ...this.#headers, "content-type": contentType };
-    // Not for a body that cannot be sent any more (an abort or the deadline during a split).
-    if (this.#compress && !signal?.aborted && deadline > Date.now()) {
-      try {
-        body = await this.#compress(body);
-        headers["content-encoding"] = "gzip";
-      } catch (error) {
-        this.#warn(
-          "gzip_failed",
-          `gzip failed, OTLP request goes uncompressed: ${safeString(error)}`,
-        );
-      }
-    }
+    // A body parked gzip is marked so in its content type (see `#export`).
+    const headers: Record<string, string> = {
+      ...this.#headers,
+      "content-type": contentType.replace(GZIP_MARK, ""),
+    };
+    if (contentType.endsWith(GZIP_MARK)) headers["content-encoding"] = "gzip";
     const max = Math.min(maxAttempts, this.#retry.maxAttempts);
     let attempts = 0;
     let reason = "aborted";

@@ -66,7 +66,8 @@ export interface OtlpHttpExporterOptions {
    */
   outbox?: ExportOutbox | undefined;
   /**
-   * gzip codec; default `CompressionStream("gzip")`. Where it is missing or fails, the body goes
+   * gzip codec; default `CompressionStream("gzip")`. A batch is compressed once: sent, and parked
+   * in the outbox, as gzip. Where it is missing or fails, the body goes (and is parked)
    * uncompressed and a throttled `gzip_failed` warning is reported.
    */
   compress?: Compressor | undefined;

@@ -1,8 +1,9 @@
 /**
  * The OTLP exporter's durable outbox, injected into `OtlpHttpExporter` as an object so
  * a program without storage does not bundle it (`createOtlpExporter` wires one whenever it is
- * given a storage). Undeliverable batches are parked in a storage adapter's outbox (body
- * uncompressed, reason and not-before time stored, headers never stored: they are re-applied at
+ * given a storage). Undeliverable batches are parked in a storage adapter's outbox (the body
+ * as it was sent: gzip, marked `; encoding=gzip` in its content type, when the exporter
+ * compresses; reason and not-before time stored, headers never stored: they are re-applied at
  * send time) and redelivered by later exports and `forceFlush`, by this or a later exporter
  * instance, oldest first, each only to the endpoint it was meant for.
  *
@@ -31,8 +32,8 @@ export interface OutboxLink {
   /**
    * Sends one stored body with a single attempt.
    *
-   * @param body The uncompressed body.
-   * @param contentType Its content type.
+   * @param body The stored body (gzip when its content type ends with `; encoding=gzip`).
+   * @param contentType Its content type (the marker is sent as `Content-Encoding: gzip`).
    * @param deadline Epoch ms by which the attempt must be over.
    * @param signal Aborts the attempt.
    * @returns The classified outcome; never rejects.
@@ -54,7 +55,7 @@ export interface OutboxLink {
 
 /** A batch that could not be delivered now. */
 export interface UndeliveredBatch {
-  /** The uncompressed body. */
+  /** The body as sent: gzip when its content type ends with `; encoding=gzip`. */
   readonly body: Uint8Array;
   /** Its content type. */
   readonly contentType: string;

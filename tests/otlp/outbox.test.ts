@@ -4,6 +4,7 @@
 // arrived twice. Skipped in workerd (no node:http server there), but for the scenarios over a
 // fetch stub.
 import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { TracerError } from "../../src/errors.ts";
 import { createOtlpExporter, type OtlpExporterOptions } from "../../src/exporter/otlp_factory.ts";
@@ -44,7 +45,7 @@ const total = (reports: FlushReport[], pick: (r: FlushReport) => number) =>
   reports.reduce((sum, r) => sum + pick(r), 0);
 
 describe("OTLP exporter outbox", { skip }, () => {
-  it("parks a batch answered 400 with its reason, uncompressed body and not-before time", () =>
+  it("parks a batch answered 400 with its reason, the gzip body it sent and not-before time", () =>
     withReceiver(async (receiver) => {
       const storage = new MemoryStorage();
       const exporter = createOtlpExporter(options(receiver.url, storage));
@@ -60,11 +61,14 @@ describe("OTLP exporter outbox", { skip }, () => {
         assert.equal(entry.spanCount, 4);
         assert.match(
           entry.contentType,
-          /^application\/x-protobuf; tracelet-destination=[0-9a-f]{8}$/,
+          /^application\/x-protobuf; encoding=gzip; tracelet-destination=[0-9a-f]{8}$/,
         );
         assert.equal(entry.attempts, 0);
         assert.ok(entry.notBefore >= before + BACKOFF);
-        assert.deepEqual(spanIdsOf(decodeTraceRequest(entry.body)), spans.map((s) => s.spanId));
+        assert.deepEqual(
+          spanIdsOf(decodeTraceRequest(gunzipSync(entry.body))),
+          spans.map((s) => s.spanId),
+        );
         // Due later: forceFlush redelivers it and the outbox empties.
         await delay(BACKOFF + 10);
         const flushed = await exporter.forceFlush();
@@ -77,6 +81,10 @@ describe("OTLP exporter outbox", { skip }, () => {
         });
         assert.deepEqual(await entries(storage), []);
         assertArrived(receiver, spans, 0);
+        // Redelivered as stored: gzip, the marker sent as the content encoding.
+        const redelivery = receiver.requests.at(-1)!.headers;
+        assert.equal(redelivery["content-type"], "application/x-protobuf");
+        assert.equal(redelivery["content-encoding"], "gzip");
       } finally {
         await exporter.shutdown();
       }
@@ -203,7 +211,8 @@ describe("OTLP exporter outbox", { skip }, () => {
       const first = makeSpanBatch(4, "first");
       const second = makeSpanBatch(4, "second");
       const storage = new MemoryStorage({ outboxMaxBytes: 700 });
-      const exporter = createOtlpExporter(options(receiver.url, storage));
+      // Uncompressed, so that one batch fits the bound and two do not.
+      const exporter = createOtlpExporter(options(receiver.url, storage, { compression: "none" }));
       try {
         receiver.plan({ status: 400 }, { status: 400 });
         assert.equal((await exporter.export(first)).persisted, 4);
