@@ -117,6 +117,8 @@ interface DrainState {
   /** Leases this exporter's drains take (random, made on first use). */
   owner?: string;
   nextDrainAt: number;
+  /** Epoch ms of its last drain's start. */
+  lookedAt: number;
   draining?: Promise<void>;
 }
 
@@ -168,7 +170,7 @@ export class OtlpOutbox implements ExportOutbox {
   #stateOf(url: string): DrainState {
     let state = this.#state.get(url);
     if (state === undefined) {
-      state = { tag: destinationTag(url), nextDrainAt: 0 };
+      state = { tag: destinationTag(url), nextDrainAt: 0, lookedAt: 0 };
       this.#state.set(url, state);
     }
     return state;
@@ -227,7 +229,18 @@ export class OtlpOutbox implements ExportOutbox {
       await state.draining;
       if (!all) return; // else the entries that drain left as not due yet are tried too
     }
-    if (!force && Date.now() < state.nextDrainAt) return;
+    // Before an export: not before anything this exporter knows of is due (its last drain's
+    // earliest entry, what it parked since), or its last look is RECHECK_MILLIS old. A flush looks
+    // anyway, but in an outbox whose reads are billed (`idleRecheckMillis`: a KV or R2 listing, a
+    // Durable Object request), which a Worker would pay on every invocation, not within that time
+    // of its last look. A closing drain of every entry always looks.
+    const now = Date.now();
+    const recheck = this.#storage.outbox.idleRecheckMillis;
+    if (
+      !all && now < state.nextDrainAt &&
+      (!force || recheck !== undefined && now < state.lookedAt + recheck)
+    ) return;
+    state.lookedAt = now;
     const run = async (): Promise<void> => {
       try {
         const nextDue = await drainOutbox({

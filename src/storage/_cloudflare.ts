@@ -38,6 +38,13 @@ export const DEFAULT_PREFIX = "tracelet/";
  */
 export const CLOUDFLARE_DELIVERIES_PER_DRAIN = 16;
 
+/**
+ * How long a flush may skip looking into a Cloudflare outbox after a look found nothing due
+ * (`Outbox.idleRecheckMillis`): each look is a KV or R2 listing or a Durable Object request, and a
+ * Worker flushes at the end of every invocation (the KV Free plan allows 1,000 listings a day).
+ */
+export const CLOUDFLARE_IDLE_RECHECK_MILLIS = 30_000;
+
 /** Longest log part of a key before it is replaced by a hash (KV keys are at most 512 bytes). */
 const MAX_LOG_KEY = 240;
 

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { checkPrefix, CLOUDFLARE_DELIVERIES_PER_DRAIN, logPrefix } from "./_cloudflare.ts";
+import {
+  checkPrefix,
+  CLOUDFLARE_DELIVERIES_PER_DRAIN,
+  CLOUDFLARE_IDLE_RECHECK_MILLIS,
+  logPrefix,
+} from "./_cloudflare.ts";
 import {
   decodeFrame,
   type DurableObjectOp,
@@ -152,6 +157,7 @@ export class DurableObjectStubStorage implements TraceStorage {
   #makeOutbox(): Outbox {
     return {
       maxDeliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+      idleRecheckMillis: CLOUDFLARE_IDLE_RECHECK_MILLIS,
       enqueue: async (input: OutboxInput): Promise<EnqueueResult> => {
         if (!(input?.body instanceof Uint8Array)) {
           throw new TypeError("Cannot enqueue outbox entry: body must be a Uint8Array");

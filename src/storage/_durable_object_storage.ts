@@ -18,6 +18,7 @@ import {
   blobKey,
   checkPrefix,
   CLOUDFLARE_DELIVERIES_PER_DRAIN,
+  CLOUDFLARE_IDLE_RECHECK_MILLIS,
   copyBlob,
   joinLines,
   logPrefix,
@@ -201,6 +202,7 @@ export class DurableObjectTraceStorage implements TraceStorage {
     this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
       leases: leasesFor(storage, this.#prefix),
       maxDeliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+      idleRecheckMillis: CLOUDFLARE_IDLE_RECHECK_MILLIS,
     });
   }
 

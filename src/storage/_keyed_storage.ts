@@ -16,6 +16,7 @@ import {
   blobKey,
   checkPrefix,
   CLOUDFLARE_DELIVERIES_PER_DRAIN,
+  CLOUDFLARE_IDLE_RECHECK_MILLIS,
   copyBlob,
   logPrefix,
   mapLimit,
@@ -75,6 +76,7 @@ export class KeyedStorage implements TraceStorage {
     const outbox = new KeyedOutboxStore(store, this.#prefix);
     this.outbox = this.#outbox = new BoundedOutbox(outbox, outboxLimits(options), {
       maxDeliveriesPerDrain: CLOUDFLARE_DELIVERIES_PER_DRAIN,
+      idleRecheckMillis: CLOUDFLARE_IDLE_RECHECK_MILLIS,
     });
   }
 

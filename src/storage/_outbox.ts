@@ -84,6 +84,8 @@ export interface BoundedOutboxOptions {
   readonly leases?: OutboxClaims | undefined;
   /** The {@linkcode Outbox.maxDeliveriesPerDrain} hint. */
   readonly maxDeliveriesPerDrain?: number | undefined;
+  /** The {@linkcode Outbox.idleRecheckMillis} hint. */
+  readonly idleRecheckMillis?: number | undefined;
   /** {@linkcode Outbox.volatile}: the store lives in this process's memory. */
   readonly volatile?: boolean | undefined;
 }
@@ -92,6 +94,8 @@ export interface BoundedOutboxOptions {
 export class BoundedOutbox implements Outbox {
   /** How many entries one drain should deliver at most, when the store says so. */
   readonly maxDeliveriesPerDrain?: number;
+  /** How long a drainer may skip looking after finding nothing due, when the store says so. */
+  readonly idleRecheckMillis?: number;
   /** True when the store lives in this process's memory. */
   readonly volatile?: boolean;
   readonly #store: OutboxStore;
@@ -112,6 +116,9 @@ export class BoundedOutbox implements Outbox {
     this.#leases = options.leases ?? new OutboxLeases();
     if (options.maxDeliveriesPerDrain !== undefined) {
       this.maxDeliveriesPerDrain = options.maxDeliveriesPerDrain;
+    }
+    if (options.idleRecheckMillis !== undefined) {
+      this.idleRecheckMillis = options.idleRecheckMillis;
     }
     if (options.volatile) this.volatile = true;
   }

@@ -123,6 +123,13 @@ export interface Outbox {
    */
   readonly maxDeliveriesPerDrain?: number | undefined;
   /**
+   * A hint for drainers: reading this outbox is a billed remote operation (a KV or R2 listing, a
+   * Durable Object request), so a flush need not look again for this many milliseconds after a
+   * look that found nothing due, unless its own exporter parked a batch since. The Cloudflare
+   * adapters give 30 s; absent means every flush looks.
+   */
+  readonly idleRecheckMillis?: number | undefined;
+  /**
    * True when the entries live only in this process's memory (`MemoryStorage`'s outbox) and are
    * gone when it ends: an exporter's closing flush then tries every entry, due or not.
    */
