@@ -41,10 +41,11 @@ function isoMs(text: string): number {
  * A metric timestamp in epoch milliseconds: a valid `Date`, an ISO-8601 date-time string (as
  * Python's `isoformat()` writes it; one without an offset is UTC) or a number between 1970 and
  * 2540, else now, as for span times (a year past 9999 has no ISO-8601 form to write when the task
- * ends). A time in microseconds by mistake is far outside and becomes now, reported once; one in
- * seconds (Unix time, as Python's `time.time()` gives) is inside, and is kept as milliseconds:
- * January 1970. A timestamp of another type, an invalid `Date` or any other string (`"5"`,
- * `"yesterday"`, an RFC 2822 date) is reported once.
+ * ends). A time outside that range is reported once (`metric_invalid_timestamp`) and becomes now,
+ * whether given as a number (in microseconds by mistake, far outside), a `Date` or a string (1969,
+ * 2600); one in seconds (Unix time, as Python's `time.time()` gives) is inside, and is kept as
+ * milliseconds: January 1970. A timestamp of another type, an invalid `Date` or any other string
+ * (`"5"`, `"yesterday"`, an RFC 2822 date) is reported once.
  *
  * @param value The timestamp as given.
  * @returns Epoch milliseconds.
@@ -69,7 +70,21 @@ export function metricTimeMs(value: unknown): number {
     return Date.now();
   }
   const readable = typeof ms === "number" && ms === ms; // A NaN is an invalid Date or string.
-  if (value !== undefined && value !== null && !readable) {
+  if (readable) {
+    // A valid Date or ISO-8601 string (or ±Infinity) of a time outside the range, reported as a
+    // number outside it is.
+    const shown = typeof value === "string" || !Number.isFinite(ms)
+      ? safeString(value)
+      : new Date(ms as number).toISOString();
+    reportOnce(
+      "metric_timestamp_range:date",
+      "warn",
+      "metric_invalid_timestamp",
+      `Metric timestamp ${shown} is outside 1970-2540; using now (reported once)`,
+    );
+    return Date.now();
+  }
+  if (value !== undefined && value !== null) {
     reportOnce(
       "metric_timestamp",
       "warn",

@@ -9,7 +9,9 @@
 import { reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { ownEntries } from "../serialize/own_entries.ts";
-import { readArray } from "../safe_read.ts";
+import { isInstance, readArray } from "../safe_read.ts";
+import { className } from "../serialize/_value_facts.ts";
+import { setOwn } from "../own_property.ts";
 
 /**
  * The items of an array as strings (through `safeString`); `[]` when `value` is not an array
@@ -58,10 +60,70 @@ export function readOptions<T extends object>(
 }
 
 /**
- * The own enumerable entries of a `{name: value}` record, copied into a fresh plain object. A
- * value whose read throws becomes the serializer's `"<error: …>"` placeholder; a record whose
- * keys cannot be listed, or that is not an object at all (a string would otherwise be logged
- * one character at a time), reads as empty and is reported once per `what`.
+ * The kind of a caller's value that `readRecord` does not read as a `{name: value}` record: an
+ * array, another iterable (a `Set`, a typed array, a `String` object) or a built-in whose data is
+ * not in its properties (a `Date`, a `RegExp`, a `Promise`, a `WeakMap`). A `Map` is read through
+ * `mapEntries` first.
+ *
+ * @param value An object.
+ * @returns Its kind for the diagnostic (`an array`, `a Set`, …), or undefined for a record (or
+ *   when the checks throw: a revoked proxy, whose keys then cannot be listed either).
+ */
+function notRecordKind(value: object): string | undefined {
+  try {
+    if (Array.isArray(value)) return "an array";
+    const builtIn = value instanceof Date || value instanceof RegExp || value instanceof Promise ||
+      value instanceof WeakMap || value instanceof WeakSet || value instanceof ArrayBuffer;
+    if (!builtIn && !(Symbol.iterator in value)) return undefined;
+  } catch {
+    return undefined;
+  }
+  const name = className(value) ?? "iterable";
+  return `${/^[AEIOU]/i.test(name) ? "an" : "a"} ${name}`;
+}
+
+/**
+ * The entries of a `Map` whose keys are strings, as a record (a `Map` is how JavaScript spells the
+ * Python `dict` that dreadnode's `log_params(**kw)`, `log_metrics({...})` take). An entry whose
+ * key is not a string is left out and reported once per `what`: tracelet never turns a `Map` key
+ * into a string (a `Map` with such keys is serialized as a list of `[key, value]` pairs).
+ *
+ * @param map A Map.
+ * @param what What the record holds (in the diagnostic).
+ * @returns The entries, or undefined when the Map cannot be read (a proxy of one).
+ */
+function mapEntries(map: Map<unknown, unknown>, what: string): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  let skipped = 0;
+  let first: unknown;
+  try {
+    // The built-in iteration, not the Map's own (possibly overridden) methods.
+    Map.prototype.forEach.call(map, (value: unknown, key: unknown) => {
+      if (typeof key === "string") setOwn(out, key, value);
+      else if (skipped++ === 0) first = key;
+    });
+  } catch {
+    return undefined;
+  }
+  if (skipped > 0) {
+    reportOnce(
+      `task_record_map_key:${what}`,
+      "warn",
+      "invalid_task_input",
+      `Cannot log ${skipped} ${what} entr${skipped === 1 ? "y" : "ies"} of a Map (key ` +
+        `${safeString(first)} of type ${typeof first}): names must be strings; the entries with ` +
+        `string keys are logged`,
+    );
+  }
+  return out;
+}
+
+/**
+ * The own enumerable entries of a `{name: value}` record, or the entries of a `Map` with string
+ * keys (see `mapEntries`), copied into a fresh plain object. A value whose read throws becomes
+ * the serializer's `"<error: …>"` placeholder. Anything else reads as empty and is reported once
+ * per `what`: a record whose keys cannot be listed, a value that is not an object (a string would
+ * otherwise be logged one character at a time), an array or other iterable, a `Date`.
  *
  * @param record The record as given; `undefined` and `null` read as empty, silently.
  * @param what What the record holds (in the diagnostic).
@@ -69,17 +131,19 @@ export function readOptions<T extends object>(
  */
 export function readRecord(record: unknown, what: string): Record<string, unknown> {
   if (record === undefined || record === null) return {};
-  const entries = typeof record === "object" || typeof record === "function"
-    ? ownEntries(record)
-    : undefined;
+  let entries: Record<string, unknown> | undefined;
+  let problem = `Cannot read ${what}: its keys cannot be listed`;
+  if (typeof record !== "object" && typeof record !== "function") {
+    problem =
+      `Cannot log ${what}: expected an object of name → value or a Map, got ${typeof record}`;
+  } else if (isInstance(record, Map)) {
+    entries = mapEntries(record, what);
+  } else {
+    const kind = notRecordKind(record);
+    if (kind === undefined) entries = ownEntries(record);
+    else problem = `Cannot log ${what}: expected an object of name → value or a Map, got ${kind}`;
+  }
   if (entries !== undefined) return entries;
-  reportOnce(
-    `task_record:${what}`,
-    "warn",
-    "invalid_task_input",
-    typeof record === "object"
-      ? `Cannot read ${what}: its keys cannot be listed`
-      : `Cannot log ${what}: expected an object of name → value, got ${typeof record}`,
-  );
+  reportOnce(`task_record:${what}`, "warn", "invalid_task_input", problem);
   return {};
 }

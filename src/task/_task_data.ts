@@ -2,7 +2,9 @@
  * The object half of a `TaskSpan`: params, content-addressed objects, inputs and outputs, and
  * object links. Values are serialized and redacted when logged; live values stay in memory, one
  * per param, input and output name. Each of params, inputs, outputs and artifact records is
- * capped at {@linkcode MAX_REFS_PER_TASK} (reported once, counted in `droppedCounts`).
+ * capped at {@linkcode MAX_REFS_PER_TASK} (reported once, counted in `droppedCounts`); an input or
+ * output whose value the object store cannot store (it holds `MAX_OBJECTS_PER_TASK` objects) is
+ * dropped as well, so that every exported reference names a stored object.
  *
  * @internal
  * @module
@@ -54,13 +56,21 @@ export const MAX_REFS_PER_TASK = 10_000;
 export interface DroppedCounts {
   /** New param names past {@linkcode MAX_REFS_PER_TASK}. */
   readonly params: number;
-  /** Inputs past {@linkcode MAX_REFS_PER_TASK}. */
+  /**
+   * Inputs past {@linkcode MAX_REFS_PER_TASK}, and inputs of a value the object store could not
+   * store (past its `MAX_OBJECTS_PER_TASK`; also counted in `objects`).
+   */
   readonly inputs: number;
-  /** Outputs past {@linkcode MAX_REFS_PER_TASK}. */
+  /**
+   * Outputs past {@linkcode MAX_REFS_PER_TASK}, and outputs of a value the object store could not
+   * store (past its `MAX_OBJECTS_PER_TASK`; also counted in `objects`).
+   */
   readonly outputs: number;
   /**
-   * Objects past the object store's 10,000 (hashed, not stored), plus inline objects whose value
-   * the task's export left out (past `MAX_INLINE_OBJECT_CHARS_PER_TASK`).
+   * Values not stored as objects past the object store's `MAX_OBJECTS_PER_TASK` (10,000): hashed,
+   * not stored and not referenced (the input or output is dropped, a metric point keeps no
+   * `dreadnode.origin.hash`); plus inline objects whose value the task's export left out (past
+   * `MAX_INLINE_OBJECT_CHARS_PER_TASK`).
    */
   readonly objects: number;
   /**
@@ -249,10 +259,11 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   /**
    * Logs several parameters.
    *
-   * @param params Name → value.
+   * @param params Name → value: an object or a `Map` with string keys (anything else is reported
+   *   as `invalid_task_input` and logs nothing).
    * @returns This task.
    */
-  logParams(params: Readonly<Record<string, unknown>>): this {
+  logParams(params: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>): this {
     const record = readRecord(params, "params");
     for (const key of Object.keys(record)) this.logParam(key, record[key]);
     return this;
@@ -262,7 +273,9 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
    * Stores a value as a content-addressed object.
    *
    * @param value Any value.
-   * @returns The 16-hex object hash (`""` when the task has ended).
+   * @returns The 16-hex object hash (`""` when the task has ended). Past `MAX_OBJECTS_PER_TASK`
+   *   objects a new value is hashed but not stored (`getObject` finds no record; reported once,
+   *   counted in `droppedCounts.objects`).
    */
   logObject(value: unknown): string {
     if (!this.ensureActive("log an object")) return "";
@@ -285,7 +298,12 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
       }
       const name = safeString(key);
       const { label, attributes } = readOptions(options, REF_OPTION_KEYS, what);
-      const hash = this.#objects.log(value, name);
+      const hash = this.#objects.logReferenced(value, name);
+      if (hash === undefined) {
+        // Not stored (the object store is full, reported): a reference would not resolve.
+        list.dropped++;
+        return "";
+      }
       list.refs.push({
         name,
         label: cleanStr(label || name),
@@ -307,7 +325,8 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
    * @param value Any value.
    * @param options Label and attributes.
    * @returns The object hash (`""` when the task has ended or holds
-   *   {@linkcode MAX_REFS_PER_TASK} inputs).
+   *   {@linkcode MAX_REFS_PER_TASK} inputs, or when the value is not stored yet and the task
+   *   holds `MAX_OBJECTS_PER_TASK` objects: the input is then dropped and counted).
    */
   logInput(name: string, value: unknown, options?: LogObjectRefOptions): string {
     return this.#logRef(this.#inputs, name, value, options);
@@ -320,7 +339,8 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
    * @param value Any value.
    * @param options Label and attributes.
    * @returns The object hash (`""` when the task has ended or holds
-   *   {@linkcode MAX_REFS_PER_TASK} outputs).
+   *   {@linkcode MAX_REFS_PER_TASK} outputs, or when the value is not stored yet and the task
+   *   holds `MAX_OBJECTS_PER_TASK` objects: the output is then dropped and counted).
    */
   logOutput(name: string, value: unknown, options?: LogObjectRefOptions): string {
     return this.#logRef(this.#outputs, name, value, options);

@@ -75,14 +75,15 @@ export class TaskMetrics {
    * @param key The series name (cleaned).
    * @param metric The point.
    * @param mode The aggregation mode.
-   * @param originHash Stores the point's origin object once the point is accepted.
+   * @param originHash Stores the point's origin object once the point is accepted; returns its
+   *   hash, or undefined when it cannot be stored (the point then keeps no origin).
    * @returns The stored point, or undefined when it was dropped or rejected.
    */
   add(
     key: string,
     metric: MetricPoint,
     mode: MetricAggMode | undefined,
-    originHash?: () => string,
+    originHash?: () => string | undefined,
   ): MetricPoint | undefined {
     const known = this.#series.get(key);
     if (known !== undefined) return known.add(metric, mode, key, originHash);

@@ -40,15 +40,19 @@ export interface TaskSpanOptions {
   taskId?: string | undefined;
   /** The parent task; `null` starts a root task in a new trace. Default: the current task. */
   parent?: TaskSpan | null | undefined;
-  /** Params logged at start. */
-  params?: Record<string, unknown> | undefined;
-  /** Inputs logged at start. */
-  inputs?: Record<string, unknown> | undefined;
+  /** Params logged at start: an object or a `Map` with string keys. */
+  params?: Record<string, unknown> | ReadonlyMap<string, unknown> | undefined;
+  /** Inputs logged at start: an object or a `Map` with string keys. */
+  inputs?: Record<string, unknown> | ReadonlyMap<string, unknown> | undefined;
   /**
-   * Metrics logged at start, as `logMetrics` takes them: `{name: value}` or a list of entries
-   * (dreadnode's `TaskSpan(metrics=…)`).
+   * Metrics logged at start, as `logMetrics` takes them: `{name: value}` (an object or a `Map`)
+   * or a list of entries (dreadnode's `TaskSpan(metrics=…)`).
    */
-  metrics?: Readonly<Record<string, number | boolean>> | readonly MetricEntry[] | undefined;
+  metrics?:
+    | Readonly<Record<string, number | boolean>>
+    | ReadonlyMap<string, number | boolean>
+    | readonly MetricEntry[]
+    | undefined;
   /** Span kind (default `INTERNAL`). */
   kind?: SpanKind | undefined;
 }

@@ -20,6 +20,7 @@ import type { TaskMetrics } from "./_task_metrics.ts";
 import type { ObjectRef, ObjectStore } from "./objects.ts";
 import { setOwn } from "../own_property.ts";
 import { jsonWithPythonNumbers, pythonFloatJson, pythonNumber } from "../serialize/python_json.ts";
+import { metricAttributesJson } from "./_metric_attributes_json.ts";
 
 /** Options of `logMetric`. */
 export interface LogMetricOptions {
@@ -61,14 +62,19 @@ export const METRIC_OPTION_KEYS: readonly (keyof LogMetricOptions)[] = [
 const ENTRY_KEYS: readonly (keyof MetricEntry)[] = ["name", "value", ...METRIC_OPTION_KEYS];
 
 /**
- * Normalizes the record and list forms of `logMetrics`. Never throws: a record keeps its
- * readable entries, and list entries that are not objects are reported and left out.
+ * Normalizes the record and list forms of `logMetrics`. Never throws: a record (an object or a
+ * `Map`, see `readRecord`) keeps its readable entries; list entries that are not `{name, …}`
+ * objects (a `[name, value]` pair as `Object.entries` gives, an entry without a `name`) are
+ * reported once and left out.
  *
  * @param metrics `{name: value}` or a list of entries.
  * @returns The entries.
  */
 export function metricEntries(
-  metrics: Readonly<Record<string, number | boolean | bigint>> | readonly MetricEntry[],
+  metrics:
+    | Readonly<Record<string, number | boolean | bigint>>
+    | ReadonlyMap<string, number | boolean | bigint>
+    | readonly MetricEntry[],
 ): readonly MetricEntry[] {
   const items = readArray(metrics);
   if (items === undefined) {
@@ -77,16 +83,27 @@ export function metricEntries(
   }
   const out: MetricEntry[] = [];
   for (const item of items) {
-    if (typeof item === "object" && item !== null) {
-      out.push(readOptions(item as MetricEntry, ENTRY_KEYS, "metric") as MetricEntry);
-    } else {
-      reportOnce(
-        "metric_entry",
-        "warn",
-        "invalid_task_input",
-        `Cannot log a metric entry of type ${typeof item}: expected {name, value, …}`,
-      );
+    const pair = readArray(item) !== undefined;
+    const entry = typeof item === "object" && item !== null && !pair
+      ? readOptions(item as MetricEntry, ENTRY_KEYS, "metric") as MetricEntry
+      : undefined;
+    if (entry !== undefined && entry.name !== undefined && entry.name !== null) {
+      out.push(entry);
+      continue;
     }
+    const given = pair
+      ? `that is an array ([${safeString(item)}])`
+      : entry === undefined
+      ? `of type ${item === null ? "null" : typeof item}`
+      : "without a name";
+    reportOnce(
+      "metric_entry",
+      "warn",
+      "invalid_task_input",
+      `Cannot log a metric entry ${given}: logMetrics takes {name: value} (an object or a Map) ` +
+        `or a list of {name, value, …} entries; for [name, value] pairs, pass ` +
+        `Object.fromEntries(pairs) or new Map(pairs)`,
+    );
   }
   return out;
 }
@@ -97,13 +114,15 @@ export function metricEntries(
  * (reported once per metric name, counted by `metrics`). With a {@linkcode Metric} value, the
  * `step`, `timestamp` and `attributes` options that are given win over the Metric's own
  * (attributes are merged, the options' keys winning).
- * The origin is stored as an object only when the point is.
+ * The origin is stored as an object only when the point is; the point keeps no origin hash when
+ * the object cannot be stored.
  *
  * @param metrics The task's series.
  * @param name The raw name.
  * @param value The value.
  * @param options The options.
- * @param logOrigin Stores an origin value as an object, returning its hash.
+ * @param logOrigin Stores an origin value as an object, returning its hash (undefined when it
+ *   cannot be stored).
  * @returns The stored metric, or undefined when rejected.
  */
 export function logMetricTo(
@@ -111,7 +130,7 @@ export function logMetricTo(
   name: string,
   value: number | boolean | bigint | Metric,
   options: LogMetricOptions,
-  logOrigin: (origin: unknown) => string,
+  logOrigin: (origin: unknown) => string | undefined,
 ): Metric | undefined {
   const given = isInstance(value, Metric) ? value : undefined;
   const o = readOptions(options, METRIC_OPTION_KEYS, "metric");
@@ -138,9 +157,12 @@ export function logMetricTo(
     mode = undefined;
   }
   // Options passed with a Metric win over its fields (which are defaults: step 0, now, {}).
-  const raw = given === undefined || o.attributes === undefined
-    ? o.attributes ?? given?.attributes
-    : { ...given.attributes, ...readRecord(o.attributes, "metric attributes") };
+  const own = o.attributes === undefined
+    ? undefined
+    : readRecord(o.attributes, "metric attributes");
+  const raw = given === undefined || own === undefined
+    ? own ?? given?.attributes
+    : { ...given.attributes, ...own };
   const attrsJson = raw === undefined ? {} : serializedForSpan(raw);
   const metric = new Metric(number, {
     step: o.step ?? given?.step,
@@ -219,7 +241,8 @@ export function stateAttributes(state: TaskState): Record<string, string | strin
  * `dreadnode.metrics`: name → `{values, steps, timestamps, attributes}`, in the order of a
  * JavaScript object's keys (integer-like names first). Values are written as Python floats (a
  * `count` aggregate as an int, as dreadnode computes it), steps and attributes with Python's number
- * forms (see {@linkcode stateAttributes}).
+ * forms (see {@linkcode stateAttributes}), but a log-time aggregation's raw value
+ * (`attributes.original`) as the float dreadnode keeps there (see `metricAttributesJson`).
  */
 function metricsJson(metrics: ReadonlyMap<string, MetricSeries>): string {
   const byName: Record<string, MetricSeries> = {};
@@ -233,7 +256,7 @@ function metricsJson(metrics: ReadonlyMap<string, MetricSeries>): string {
       attributes[i]?.aggregation === "count" ? pythonNumber(v) : pythonFloatJson(v);
     out += `${JSON.stringify(key)}:{"values":[${values.map(value).join(",")}],` +
       `"steps":${jsonWithPythonNumbers(steps)},"timestamps":${JSON.stringify(timestamps)},` +
-      `"attributes":${jsonWithPythonNumbers(attributes)}}`;
+      `"attributes":[${attributes.map(metricAttributesJson).join(",")}]}`;
   }
   return out + "}";
 }

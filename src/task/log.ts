@@ -38,9 +38,11 @@ export function logParam(key: string, value: unknown): void {
 /**
  * Logs several parameters on the current task.
  *
- * @param params Name → value.
+ * @param params Name → value: an object or a `Map` with string keys.
  */
-export function logParams(params: Readonly<Record<string, unknown>>): void {
+export function logParams(
+  params: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>,
+): void {
   within("logParams", undefined, (t) => void t.logParams(params));
 }
 
@@ -63,9 +65,11 @@ export function logInput(
 /**
  * Logs several inputs on the current task.
  *
- * @param inputs Name → value.
+ * @param inputs Name → value: an object or a `Map` with string keys.
  */
-export function logInputs(inputs: Readonly<Record<string, unknown>>): void {
+export function logInputs(
+  inputs: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>,
+): void {
   within("logInputs", undefined, (t) => {
     const record = readRecord(inputs, "inputs");
     for (const key of Object.keys(record)) t.logInput(key, record[key]);
@@ -91,9 +95,11 @@ export function logOutput(
 /**
  * Logs several outputs on the current task.
  *
- * @param outputs Name → value.
+ * @param outputs Name → value: an object or a `Map` with string keys.
  */
-export function logOutputs(outputs: Readonly<Record<string, unknown>>): void {
+export function logOutputs(
+  outputs: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>,
+): void {
   within("logOutputs", undefined, (t) => {
     const record = readRecord(outputs, "outputs");
     for (const key of Object.keys(record)) t.logOutput(key, record[key]);
@@ -120,12 +126,16 @@ export function logMetric(
  * Logs several metrics: a `{name: value}` record sharing `defaults`, or a list of entries each
  * overriding them.
  *
- * @param metrics The metrics.
+ * @param metrics `{name: value}` (an object or a `Map` with string keys) or `{name, value, …}`
+ *   entries.
  * @param defaults Shared step, timestamp, aggregation, attributes, origin.
  * @returns The stored metrics.
  */
 export function logMetrics(
-  metrics: Readonly<Record<string, number | boolean | bigint>> | readonly MetricEntry[],
+  metrics:
+    | Readonly<Record<string, number | boolean | bigint>>
+    | ReadonlyMap<string, number | boolean | bigint>
+    | readonly MetricEntry[],
   defaults: LogMetricOptions = {},
 ): Metric[] {
   return within("logMetrics", [], (t) => t.logMetrics(metrics, defaults));

@@ -9,7 +9,7 @@
  */
 import { reportOnce } from "../diagnostics.ts";
 import { pythonFloatJson, pythonNumber } from "../serialize/python_json.ts";
-import { jsonLength } from "./_json_length.ts";
+import { metricAttributesJson } from "./_metric_attributes_json.ts";
 
 /**
  * The most points one series keeps: each later point takes the last one's place (reported), so the
@@ -31,7 +31,8 @@ export const MAX_METRIC_CHARS_PER_TASK: number = 4 * 1024 * 1024;
 const POINT_CHARS = 38;
 
 /**
- * The characters a point takes in its series' JSON.
+ * The characters a point takes in its series' JSON, as the task's state writes it (its attributes
+ * by `metricAttributesJson`).
  *
  * @param value The stored value.
  * @param step The step.
@@ -43,9 +44,13 @@ export function pointChars(
   step: number,
   attributes: Record<string, unknown>,
 ): number | undefined {
-  const json = jsonLength(attributes);
-  if (json === undefined) return undefined;
-  return pythonFloatJson(value).length + pythonNumber(step).length + json + POINT_CHARS;
+  let json: string;
+  try {
+    json = metricAttributesJson(attributes);
+  } catch {
+    return undefined; // A BigInt, a cycle, a throwing getter.
+  }
+  return pythonFloatJson(value).length + pythonNumber(step).length + json.length + POINT_CHARS;
 }
 
 /** Where a new point goes in its series, from {@linkcode placePoint}. */

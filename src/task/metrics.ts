@@ -9,9 +9,9 @@
  *   and the raw value is kept in `attributes.original` (the mode in `attributes.aggregation`); a
  *   point whose running aggregate would not be finite (a sum past ±1.8e308) is rejected
  *   (`metric_invalid`), the earlier points kept.
- * - **read time** (v2): {@linkcode MetricSeries.aggregate} (and `mean`, `min`, `max`, `sum`) over
- *   the raw values of a series; `first`, `last`, `value`, `atStep` and `valuesAtSteps` read the
- *   stored values.
+ * - **read time** (v2): {@linkcode MetricSeries.aggregate} (and `mean`, `min`, `max`, `sum`,
+ *   `count`) over the raw values of a series, every point logged counted; `first`, `last`,
+ *   `value`, `atStep` and `valuesAtSteps` read the stored values.
  *
  * @module
  */
@@ -91,7 +91,7 @@ export class MetricSeries {
     this.#budget = budget;
   }
 
-  /** The stored points, in log order. */
+  /** The stored points, in log order (`count` counts every point logged, stored or not). */
   get points(): readonly MetricPoint[] {
     return this.#points;
   }
@@ -107,9 +107,14 @@ export class MetricSeries {
   get steps(): number[] {
     return this.#points.map((p) => p.step);
   }
-  /** Number of points. */
+  /**
+   * Number of values logged to the series (dreadnode's `count()`): every accepted point, stored
+   * or not, as `sum`, `mean` and `aggregate("count")` count them, so `sum / count` is the mean.
+   * Past `MAX_POINTS_PER_SERIES` (or the task's metric budget) the series stores fewer:
+   * `points.length` is the number stored. Rejected points are not counted.
+   */
   get count(): number {
-    return this.#points.length;
+    return this.#aggregates.count;
   }
   /** The last stored value, or undefined when empty. */
   get last(): number | undefined {
@@ -133,7 +138,8 @@ export class MetricSeries {
    * @param name The series name (for diagnostics).
    * @param originHash Stores the object the metric describes and returns its hash, kept as the
    *   point's `dreadnode.origin.hash`; called only once the point is accepted, so that a dropped
-   *   or rejected point stores no object.
+   *   or rejected point stores no object. When it returns undefined (the object could not be
+   *   stored) the point is kept without an origin hash.
    * @returns The stored point, or undefined when the series is full, the budget is spent or the
    *   point is rejected.
    */
@@ -141,7 +147,7 @@ export class MetricSeries {
     metric: MetricPoint,
     mode: MetricAggMode | undefined,
     name: string,
-    originHash?: () => string,
+    originHash?: () => string | undefined,
   ): MetricPoint | undefined {
     try {
       return this.#add(metric, mode, safeString(name), originHash);
@@ -160,7 +166,7 @@ export class MetricSeries {
     metric: MetricPoint,
     mode: MetricAggMode | undefined,
     name: string,
-    originHash: (() => string) | undefined,
+    originHash: (() => string | undefined) | undefined,
   ): MetricPoint | undefined {
     const given = readOptions(metric, POINT_FIELDS, "metric point");
     const raw = toMetricValue(given.value);
@@ -217,8 +223,14 @@ export class MetricSeries {
     if (!fits) return undefined;
     // A point in the last one's place stores no origin object: each would stay in the task's
     // object store after its point is replaced, and fill it (10,000 objects) for a long loop.
-    if (replace) delete attributes[ORIGIN_HASH];
-    else if (originHash !== undefined) attributes[ORIGIN_HASH] = originHash();
+    const origin = replace || originHash === undefined ? undefined : originHash();
+    if (origin !== undefined) attributes[ORIGIN_HASH] = origin;
+    else if ((replace || originHash !== undefined) && ORIGIN_HASH in attributes) {
+      // No origin stored (the point is in the last one's place, or the task's object store is
+      // full): the point names no object, and gives its characters back.
+      delete attributes[ORIGIN_HASH];
+      if (budget !== undefined) chars = pointChars(value, step, attributes) ?? chars;
+    }
     if (budget !== undefined) budget.left -= chars - (replace ? this.#lastChars : 0);
     this.#lastChars = chars;
     const point: MetricPoint = {

@@ -17,7 +17,12 @@
  * stack. The inline values of one task's export share
  * {@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK} characters of JSON: an object past it keeps its
  * hash and schema, with {@linkcode OMITTED_OBJECT_VALUE} as its value (reported once as
- * `task_objects_budget_full`, counted in the store's `dropped`).
+ * `task_objects_budget_full`, counted in the store's `dropped`). A task stores at most
+ * {@linkcode MAX_OBJECTS_PER_TASK} objects: a new value past them is hashed but not stored
+ * (`task_objects_full`, once), and nothing that refers to it is exported — an input or output of
+ * it is dropped, a metric point keeps no `dreadnode.origin.hash` (see
+ * {@linkcode ObjectStore.logReferenced}) — so every exported reference names an object in
+ * `dreadnode.objects`.
  *
  * @module
  */
@@ -39,7 +44,10 @@ import { utf8Decoder } from "../utf8.ts";
 /** Objects larger than this many bytes go to the blob store. */
 export const INLINE_OBJECT_LIMIT: number = 10 * 1024;
 
-/** The most objects one task keeps; later ones are hashed but not stored. */
+/**
+ * The most objects one task keeps; later ones are hashed but not stored, and not referenced: an
+ * input or output of one is dropped, a metric point logged with one as its origin keeps no origin.
+ */
 export const MAX_OBJECTS_PER_TASK = 10_000;
 
 /**
@@ -174,7 +182,9 @@ export class ObjectStore {
   }
 
   /**
-   * Stores a value (first value wins per hash) and returns its object hash. Never throws.
+   * Stores a value (first value wins per hash) and returns its object hash; past
+   * {@linkcode MAX_OBJECTS_PER_TASK} objects a new value is hashed, not stored (use
+   * {@linkcode ObjectStore.logReferenced} for a value a reference will name). Never throws.
    *
    * @param value Any value.
    * @param name The name it is logged under (used for key-based redaction).
@@ -204,7 +214,9 @@ export class ObjectStore {
         "task_objects_full",
         "warn",
         "task_objects_full",
-        `Cannot store object ${hash}: the task holds ${MAX_OBJECTS_PER_TASK} objects`,
+        `Cannot store object ${hash}: the task holds ${MAX_OBJECTS_PER_TASK} objects ` +
+          `(MAX_OBJECTS_PER_TASK); an input or output of a value not stored yet is dropped, ` +
+          `a metric point keeps no origin (counted in droppedCounts, reported once)`,
       );
       return hash;
     }
@@ -247,6 +259,22 @@ export class ObjectStore {
     }
     this.#objects.set(hash, entry);
     return hash;
+  }
+
+  /**
+   * Stores a value that a reference will name (an input, an output, a metric's origin): as
+   * {@linkcode ObjectStore.log}, but the hash is returned only when the store holds the object,
+   * so that no exported reference names an object missing from `dreadnode.objects`. A value
+   * stored before is found past {@linkcode MAX_OBJECTS_PER_TASK} as well. Never throws.
+   *
+   * @param value Any value.
+   * @param name The name it is logged under (used for key-based redaction).
+   * @returns The 16-hex object hash, or undefined when the task holds
+   *   {@linkcode MAX_OBJECTS_PER_TASK} other objects (counted in `dropped`, reported once).
+   */
+  logReferenced(value: unknown, name?: string): string | undefined {
+    const hash = this.log(value, name);
+    return this.#objects.has(hash) ? hash : undefined;
   }
 
   /** Writes a blob; the entry switches to `stored` only once the blob is known to exist. */

@@ -215,7 +215,9 @@ export class TaskSpan extends TaskData<TaskSpan> {
    * the nearest number). A point past a cap (10,000 points per series, 10,000 names, and
    * `MAX_METRIC_CHARS_PER_TASK` characters of `dreadnode.metrics` JSON per task) is dropped,
    * reported once and counted in {@linkcode TaskSpan.droppedCounts}; the origin of a point not
-   * stored is not stored either.
+   * stored is not stored either. An origin the task's object store cannot store (it holds
+   * `MAX_OBJECTS_PER_TASK` objects; counted in `droppedCounts.objects`, reported once) leaves the
+   * point without `dreadnode.origin.hash`: no point names an object missing from the export.
    *
    * @param name The metric name (cleaned; `prefix.` prepended when given).
    * @param value A number, boolean, BigInt or {@linkcode Metric}.
@@ -234,7 +236,7 @@ export class TaskSpan extends TaskData<TaskSpan> {
         name,
         value,
         options,
-        (origin) => this.objectStore.log(origin),
+        (origin) => this.objectStore.logReferenced(origin),
       );
     } catch (error) {
       report("error", "task_internal", "Cannot log a metric", error);
@@ -243,15 +245,19 @@ export class TaskSpan extends TaskData<TaskSpan> {
   }
 
   /**
-   * Logs several metrics: a `{name: value}` record sharing `defaults`, or a list of entries each
-   * overriding them.
+   * Logs several metrics: a `{name: value}` record (an object or a `Map` with string keys) sharing
+   * `defaults`, or a list of `{name, value, …}` entries each overriding them. Anything else is
+   * reported (`invalid_task_input`) and logs nothing.
    *
-   * @param metrics The metrics.
+   * @param metrics `{name: value}` (an object or a `Map`) or `{name, value, …}` entries.
    * @param defaults Shared step, timestamp, aggregation, prefix, attributes, origin.
    * @returns The stored metrics (rejected values are left out).
    */
   logMetrics(
-    metrics: Readonly<Record<string, number | boolean | bigint>> | readonly MetricEntry[],
+    metrics:
+      | Readonly<Record<string, number | boolean | bigint>>
+      | ReadonlyMap<string, number | boolean | bigint>
+      | readonly MetricEntry[],
     defaults: LogMetricOptions = {},
   ): Metric[] {
     const out: Metric[] = [];

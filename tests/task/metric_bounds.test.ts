@@ -58,7 +58,7 @@ describe("metric bounds", () => {
       assert.ok(text.length <= MAX_METRIC_CHARS_PER_TASK, `${text.length} characters`);
       assert.equal((JSON.parse(text) as MetricBoundsJson).m0.values[0], 0, "the first points stay");
       assert.deepEqual(env.codes(), ["metric_budget_full"]);
-      const stored = Object.values(t.metrics).reduce((n, series) => n + series.count, 0);
+      const stored = Object.values(t.metrics).reduce((n, series) => n + series.points.length, 0);
       assert.ok(stored > 0 && stored < logged);
       assert.equal(t.droppedCounts.metricPoints, logged - stored);
     });
@@ -77,11 +77,11 @@ describe("metric bounds", () => {
       const state = t.stateAttributes()["dreadnode.metrics"] as string;
       assert.ok(state.length <= MAX_METRIC_CHARS_PER_TASK, `${state.length} characters`);
       assert.ok(state.length > MAX_METRIC_CHARS_PER_TASK - 1000, "the budget is used");
-      const stored = Object.values(t.metrics).reduce((n, series) => n + series.count, 0);
+      const stored = Object.values(t.metrics).reduce((n, series) => n + series.points.length, 0);
       assert.ok(stored > 40_000, `${stored} points stored`);
       assert.equal(t.droppedCounts.metricPoints, logged - stored);
       assert.equal(t.droppedCounts.metricSeries, 0);
-      assert.equal(t.metrics.series_0.count, 2000, "the earlier points are kept");
+      assert.equal(t.metrics.series_0.points.length, 2000, "the earlier points are kept");
       t.end();
       const [line] = await env.runLines(t.runId);
       assert.equal(line.attributes["dreadnode.metrics"], state);
@@ -94,7 +94,7 @@ describe("metric bounds", () => {
       const t = taskSpan("bounds");
       for (let i = 0; i < 10_005; i++) t.logMetric("loss", i, { step: i });
       for (let i = 0; i < 10_002; i++) t.logMetric(`m${i}`, 1);
-      assert.equal(t.metrics.loss.count, 10_000);
+      assert.equal(t.metrics.loss.points.length, 10_000);
       assert.equal(Object.keys(t.metrics).length, 10_000);
       assert.equal(t.droppedCounts.metricPoints, 5);
       assert.equal(t.droppedCounts.metricSeries, 3);
@@ -113,7 +113,7 @@ describe("metric bounds", () => {
         t.logMetric("seen", 1, { step: i, aggregation: "count" });
       }
       const loss = t.metrics.loss;
-      assert.equal(loss.count, 10_000, "the stored points stay bounded");
+      assert.equal(loss.points.length, 10_000, "the stored points stay bounded");
       assert.equal(loss.last, losses[11_999], "the last value is the newest");
       assert.equal(loss.points.at(-1)!.step, 11_999);
       assert.equal(loss.points.at(-2)!.step, 9_998, "the first points are kept");
@@ -148,7 +148,7 @@ describe("metric bounds", () => {
       assert.equal(acc.last, i - 1, "the last value is the newest");
       assert.equal(acc.aggregate("count"), i);
       assert.equal(acc.aggregate("sum"), (i * (i - 1)) / 2);
-      assert.equal(t.droppedCounts.metricPoints, i - acc.count);
+      assert.equal(t.droppedCounts.metricPoints, i - acc.points.length);
       const json = t.stateAttributes()["dreadnode.metrics"] as string;
       assert.ok(json.length <= MAX_METRIC_CHARS_PER_TASK, `${json.length} characters`);
       assert.deepEqual(env.codes(), ["metric_budget_full"]);

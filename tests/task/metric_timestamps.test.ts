@@ -76,4 +76,35 @@ describe("task: metric timestamps", () => {
       t.end();
     });
   });
+
+  it("report a Date or ISO-8601 string outside 1970-2540 as a number outside it is", async () => {
+    await withTaskEnv((env) => {
+      const t = taskSpan("range");
+      const landing = Date.UTC(1969, 6, 20, 20, 17);
+      const before = Date.now();
+      const times = [
+        "1969-07-20T20:17:00", // read as UTC
+        "2600-01-01T00:00:00Z",
+        new Date(landing),
+        new Date(Date.UTC(3000, 0, 1)),
+      ].map((timestamp) => t.logMetric("m", 1, { timestamp })?.timestamp ?? 0);
+      for (const time of times) assert.ok(time >= before && time <= Date.now() + 1000, `${time}`);
+      const reports = env.diagnostics.filter((d) => d.code === "metric_invalid_timestamp");
+      assert.equal(reports.length, 1, "reported once");
+      assert.match(reports[0].message, /1969-07-20T20:17:00 is outside 1970-2540/);
+      t.logMetric("m", 1, { timestamp: landing });
+      assert.deepEqual(env.codes(), Array(2).fill("metric_invalid_timestamp"));
+      t.end();
+    });
+  });
+
+  it("name a Date outside the range by its ISO-8601 form", async () => {
+    await withTaskEnv((env) => {
+      const t = taskSpan("date");
+      t.logMetric("m", 1, { timestamp: new Date(Date.UTC(1969, 6, 20, 20, 17)) });
+      assert.deepEqual(env.codes(), ["metric_invalid_timestamp"]);
+      assert.match(env.diagnostics[0].message, /1969-07-20T20:17:00\.000Z is outside 1970-2540/);
+      t.end();
+    });
+  });
 });

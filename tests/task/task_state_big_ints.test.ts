@@ -78,7 +78,7 @@ describe("numbers in a task's state attributes", () => {
       );
       assert.match(
         line.attributes["dreadnode.metrics"] as string,
-        /"attributes":\[\{"id":1152921504606846976,"original":18446744073709551616,"aggregation":"max"\}\]/,
+        /"attributes":\[\{"id":1152921504606846976,"original":1\.8446744073709552e\+19,"aggregation":"max"\}\]/,
       );
     });
   });
