@@ -150,6 +150,8 @@ export interface SpanRecord {
 /**
  * What a flush or an export achieved. `dropped` counts spans that were given up on, keyed by the
  * reason (for example `queue_full`, `http_400`, `outbox_full`). Every count is a number of spans.
+ * A tracer's or configuration's report sums its exporters: a span written to the local JSONL log
+ * and delivered over OTLP counts twice in `exported`.
  */
 export interface FlushReport {
   /** Spans delivered to their destination. */
