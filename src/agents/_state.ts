@@ -24,6 +24,8 @@
  * any scope may be its continuation or another request's, so the slot is used only if its trace
  * is the trace of every such run; else nothing is current (reported once as
  * `agent_context_lost`): that work is not recorded, never recorded in another request's trace.
+ * With the slot empty, nothing is current there either way; a span or read of the current trace
+ * there while runs of two traces are unfinished (two concurrent requests) is reported the same.
  *
  * @module
  */
@@ -174,25 +176,41 @@ export class ScopesInFlight<T> {
   }
 
   /**
-   * Whether `test` holds for an unfinished run tracked under the active manager.
+   * Whether code outside any scope may be the continuation of another request's run: an
+   * unfinished run tracked under the active manager has another owner (trace or session) than
+   * `current`, what is current there; with nothing current, than another such run (runs of two
+   * owners are unfinished, so the code belongs to at most one of them).
    *
-   * @param test The predicate.
-   * @returns True if it holds for one of them.
+   * @param ownerOf The owner of a run.
+   * @param current What is current outside any scope, if anything.
+   * @returns True if so.
    */
-  some(test: (item: T) => boolean): boolean {
+  ownedByAnother(ownerOf: (item: T) => unknown, current: T | undefined): boolean {
     const set = this.#sets.get(getContextManager());
     if (set === undefined) return false;
+    let owner = current === undefined ? NO_OWNER : ownerOf(current);
     for (const item of set) {
       if (!this.#isLive(item)) set.delete(item);
-      else if (test(item)) return true;
+      else if (owner === NO_OWNER) owner = ownerOf(item);
+      else if (ownerOf(item) !== owner) return true;
     }
     return false;
   }
 }
 
+/** No owner seen yet (owners may be undefined). */
+const NO_OWNER = Symbol("no owner");
+
 const inFlight = new ScopesInFlight<AgentFrame>(isLive);
 
-function resolve(scope: AgentFrame | undefined): AgentFrame | undefined {
+/**
+ * The current frame in `scope`. Outside any scope, where the context manager loses the context at
+ * an `await`, nothing is current while that code may be the continuation of a run of another
+ * trace (see {@linkcode ScopesInFlight.ownedByAnother}); reported once as `agent_context_lost`
+ * when that hides what was found, or, with nothing found, when `recording` (work recorded in what
+ * is found is lost; a trace or scope started there is the same either way).
+ */
+function resolve(scope: AgentFrame | undefined, recording: boolean): AgentFrame | undefined {
   let frame: AgentFrame | undefined;
   try {
     frame = flowStore().get();
@@ -205,7 +223,10 @@ function resolve(scope: AgentFrame | undefined): AgentFrame | undefined {
     frame = frame.previous;
   }
   const found = live(frame ?? scope);
-  if (scope === undefined && found !== undefined && inFlight.some((s) => s.trace !== found.trace)) {
+  if (
+    scope === undefined && (found !== undefined || recording) &&
+    inFlight.ownedByAnother((s) => s.trace, found)
+  ) {
     reportOnce(
       "agent_context_lost",
       "warn",
@@ -223,11 +244,15 @@ function resolve(scope: AgentFrame | undefined): AgentFrame | undefined {
  * The current frame: the latest live manual frame of this flow made in the active scope, else
  * the active scope's frame (or the live one before it).
  *
+ * @param recording True (the default) when work is recorded in what is found (a new span's
+ *   parent, the trace a caller reads), so finding nothing where the context was lost during
+ *   another request's run is reported; false where what is found only decides how something
+ *   started there nests.
  * @returns The frame, or undefined when nothing is current.
  * @internal
  */
-export function currentFrame(): AgentFrame | undefined {
-  return resolve(activeScope());
+export function currentFrame(recording = true): AgentFrame | undefined {
+  return resolve(activeScope(), recording);
 }
 
 function makeFrame(
@@ -267,7 +292,7 @@ export function scopeFrame(
   span: AgentSpan | undefined,
   scopeSpan: Span | undefined,
 ): AgentFrame {
-  const frame = makeFrame(trace, span, scopeSpan, currentFrame(), false, undefined);
+  const frame = makeFrame(trace, span, scopeSpan, currentFrame(false), false, undefined);
   inFlight.add(frame);
   return frame;
 }
@@ -285,7 +310,7 @@ export function enterFrame(
   span: AgentSpan | undefined,
 ): AgentFrame {
   const scope = activeScope();
-  const previous = resolve(scope);
+  const previous = resolve(scope, false);
   const frame = makeFrame(
     span === undefined ? trace : previous?.trace,
     span,

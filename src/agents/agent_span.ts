@@ -269,7 +269,7 @@ export class AgentSpan<D extends SpanData = SpanData> {
     const span = this.#span;
     let context = getContextManager().active().set(
       AGENT_FRAME_KEY,
-      scopeFrame(currentFrame()?.trace ?? this.trace, this, span ?? activeScope()?.scopeSpan),
+      scopeFrame(currentFrame(false)?.trace ?? this.trace, this, span ?? activeScope()?.scopeSpan),
     );
     if (span !== undefined) context = context.set(SPAN_KEY, span);
     return runScoped(context, () => fn(this), (error, failed) => {

@@ -88,7 +88,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
     providerName: o.providerName,
     tracingApiKey: o.tracingApiKey,
   }));
-  if (currentFrame()?.trace !== undefined) {
+  if (currentFrame(false)?.trace !== undefined) {
     reportOnce(
       "agent_trace_exists",
       "debug",

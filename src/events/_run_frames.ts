@@ -91,19 +91,23 @@ export function contextFrame(): RunFrame | undefined {
  * The current frame: the latest live frame this flow made in the active `withTraceRun` (or
  * outside any), else that `withTraceRun`'s frame (or the live one before it). Outside any, with a
  * context manager that loses the context at an `await`, none while a `withTraceRun` of another
- * run is unfinished (its code after an `await` runs here too, and cannot be told apart).
+ * run is unfinished (its code after an `await` runs here too, and cannot be told apart). That is
+ * reported once as `events_context_lost` when it hides the run found, or, with no run found, when
+ * `recording` and runs of two sessions are unfinished (two concurrent requests: the events are
+ * lost; a run started there is a root either way).
  *
  * @param context The active `withTraceRun` frame.
+ * @param recording True when events are recorded in what is found; false (the default) where it
+ *   only decides what a run started there nests in.
  * @returns The frame, or undefined when no run is current.
  */
-export function resolve(context: RunFrame | undefined): RunFrame | undefined {
+export function resolve(context: RunFrame | undefined, recording = false): RunFrame | undefined {
   // The scope withTraceRun started is the key of the frames made in it.
   const frame = flowFrames()?.get(context?.scope);
   const found = live(frame ?? context);
-  const session = found?.scope.session;
   if (
-    context === undefined && found !== undefined &&
-    inFlight.some((f) => f.scope.session !== session)
+    context === undefined && (found !== undefined || recording) &&
+    inFlight.ownedByAnother((f) => f.scope.session, found)
   ) {
     reportOnce(
       "events_context_lost",
@@ -185,7 +189,7 @@ export function leaveFlow(): void {
  * @returns The active trace session, or undefined when no run is being traced.
  */
 export function currentTraceSession(): TraceSession | undefined {
-  const session = resolve(contextFrame())?.scope.session;
+  const session = resolve(contextFrame(), true)?.scope.session;
   return session === undefined || session.closed ? undefined : session;
 }
 
@@ -195,6 +199,6 @@ export function currentTraceSession(): TraceSession | undefined {
  * @returns The current span id, or undefined when no run is being traced.
  */
 export function currentSpanId(): string | undefined {
-  const scope = resolve(contextFrame())?.scope;
+  const scope = resolve(contextFrame(), true)?.scope;
   return scope === undefined || scope.session.closed ? undefined : scope.spanId;
 }

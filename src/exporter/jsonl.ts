@@ -28,6 +28,7 @@ import { cutText } from "../cut_text.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import { linesWritten } from "../storage/lines_written.ts";
+import { MemoryStorage } from "../storage/memory.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 
@@ -99,9 +100,11 @@ export class JsonlSpanExporter implements SpanExporter {
   readonly #project: string;
   /**
    * Logs of traces outside any run or session written (once per batch each: a trace whose spans
-   * come in two batches counts twice): each is a directory of its own.
+   * come in two batches counts twice): each is a log (on a file system, a directory) of its own.
    */
   #plainTraces = 0;
+  /** The storage is memory storage: its logs are bounded, the oldest lines evicted. */
+  readonly #evicts: boolean;
 
   /**
    * Creates an exporter writing into `options.storage`.
@@ -123,6 +126,7 @@ export class JsonlSpanExporter implements SpanExporter {
     }
     this.#storage = storage;
     this.#project = project;
+    this.#evicts = storage instanceof MemoryStorage;
     const sync = storage as Partial<SyncAppend>;
     if (typeof sync.appendLinesSync === "function" && sync.appendsSync !== false) {
       this.exportSync = (spans) => {
@@ -172,20 +176,23 @@ export class JsonlSpanExporter implements SpanExporter {
   readonly exportSync?: (spans: readonly SpanRecord[]) => FlushReport;
 
   /**
-   * Counts a trace outside any run, which gets a directory of its own: the 1,000th is reported
-   * once (`local_log_per_trace`), since a service whose requests are plain traces fills the disk
-   * with one directory per request (72,009 requests made 542 MB in 72,009 directories) and the
-   * default configuration said nothing.
+   * Counts a trace outside any run, which gets a log (on a file system, a directory) of its own:
+   * the 1,000th is reported once (`local_log_per_trace`), since a service whose requests are
+   * plain traces fills the disk with one directory per request (72,009 requests made 542 MB in
+   * 72,009 directories) and the default configuration said nothing. Not in memory storage (the
+   * default on Workers and in browsers): it keeps its logs within `maxLineBytes`, evicting the
+   * oldest lines (reported there as `storage_bound`), so nothing piles up.
    */
   #plainTrace(): void {
-    if (++this.#plainTraces !== PLAIN_TRACES_REPORTED) return;
+    if (++this.#plainTraces !== PLAIN_TRACES_REPORTED || this.#evicts) return;
     reportOnce(
       "local_log_per_trace",
       "warn",
       "local_log_per_trace",
       `The local JSONL log has written ${PLAIN_TRACES_REPORTED} traces outside any run, each ` +
-        `to a directory of its own under projects/${this.#project}/, and never prunes them: a ` +
-        "service usually sets `local: false` (OTLP only) or runs its requests inside `run()`",
+        `to a log of its own under projects/${this.#project}/ (a directory on a file system), ` +
+        "and never deletes them: a service usually sets `local: false` (OTLP only) or runs its " +
+        "requests inside `run()`",
     );
   }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { injectTraceContext } from "../task/trace_context.ts";
+import { injectTraceContext, parseTraceparent } from "../task/trace_context.ts";
 import type { SpanContext } from "../types.ts";
 
 /** The methods `fetch` sends in upper case whatever their case (the Fetch standard's list). */
@@ -94,10 +94,12 @@ export function fetchTarget({ input, init }: FetchArgs): FetchTarget {
  * The arguments to call `fetch` with so the request carries the span's `traceparent` (and its
  * `tracestate`, when it has one): `init` copied with a copy of the headers, which are the init's
  * own or else the input `Request`'s. Undefined (call with the caller's own arguments) when the
- * caller set a `traceparent` of another trace, or when `init` is not an object (fetch then throws
- * as it does). A `traceparent` of the span's own trace is replaced: it names an ancestor, passed on
- * from the incoming request (a gateway forwarding `request.headers`), and the downstream service
- * would otherwise skip this service's spans.
+ * caller set a valid `traceparent` of another trace, or when `init` is not an object (fetch then
+ * throws as it does). A `traceparent` of the span's own trace is replaced: it names an ancestor,
+ * passed on from the incoming request (a gateway forwarding `request.headers`), and the downstream
+ * service would otherwise skip this service's spans. So is a malformed one (upper-case hex, an
+ * all-zero id, two values joined): it names no trace, and W3C Trace Context says to replace it
+ * (with the `tracestate` sent with it, when the span has none).
  *
  * @param args The call's arguments.
  * @param target What {@linkcode fetchTarget} read from them.
@@ -117,11 +119,14 @@ export function withTraceHeaders(
   const given = (init as RequestInit | null | undefined)?.headers;
   const headers = new Headers(given !== undefined ? given : target.request?.headers);
   const forwarded = headers.get("traceparent");
-  if (forwarded !== null && forwarded.trim().slice(3, 35) !== context.traceId) return undefined;
+  const named = forwarded === null ? undefined : parseTraceparent(forwarded);
+  if (named !== undefined && named.traceId !== context.traceId) return undefined;
   const carrier = injectTraceContext(context);
   if (carrier === undefined) return undefined;
   headers.set("traceparent", carrier.traceparent!);
   if (carrier.tracestate !== undefined) headers.set("tracestate", carrier.tracestate);
+  // A malformed traceparent names no trace: the tracestate sent with it belongs to none either.
+  else if (forwarded !== null && named === undefined) headers.delete("tracestate");
   // A copy that keeps what a spread loses: the members of an init that is an instance of a
   // class (getters, read by name), and options of runtimes (undici's `dispatcher`, workerd's
   // `cf`; enumerable, found by `for...in`).

@@ -64,9 +64,9 @@ export interface TracedFetchOptions {
   readonly parent?: Span | SpanContext | Context | null | undefined;
   /**
    * Add `traceparent` (and `tracestate`) to requests: true (default), false, or a function of
-   * the URL, e.g. only to your own services. A request whose headers already hold a
+   * the URL, e.g. only to your own services. A request whose headers already hold a valid
    * `traceparent` of another trace keeps it; one of the span's own trace (an ancestor's, forwarded
-   * from the incoming request) is replaced. A function that throws means false (and is reported).
+   * from the incoming request) or a malformed one is replaced. A function that throws means false (and is reported).
    */
   readonly propagate?: boolean | ((url: URL) => boolean) | undefined;
   /**
