@@ -15,6 +15,7 @@ import type { FlushReport } from "../../src/types.ts";
 import { assertArrived, delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
 import { OtlpReceiver, withReceiver } from "../_support/otlp_receiver.ts";
+import { outboxExporterOptions } from "../_support/outbox_options.ts";
 import { withOutbox } from "../_support/outbox_override.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanBatch, makeSpanRecord } from "../_support/span_records.ts";
@@ -22,20 +23,8 @@ import { makeSpanBatch, makeSpanRecord } from "../_support/span_records.ts";
 const skip = isWorkerd;
 const BACKOFF = 40;
 
-function options(
-  url: string,
-  storage: TraceStorage,
-  extra: OtlpExporterOptions = {},
-): OtlpExporterOptions {
-  return {
-    endpoint: url,
-    storage,
-    retry: { initialDelayMillis: 5, maxDelayMillis: 20, maxAttempts: 2 },
-    outboxRetry: { initialDelayMillis: BACKOFF, maxDelayMillis: 10 * BACKOFF },
-    timeoutMillis: 3000,
-    ...extra,
-  };
-}
+const options = (url: string, storage: TraceStorage, extra: OtlpExporterOptions = {}) =>
+  outboxExporterOptions(url, storage, BACKOFF, extra);
 
 async function entries(storage: TraceStorage): Promise<OutboxEntry[]> {
   return await storage.outbox.peek(100);

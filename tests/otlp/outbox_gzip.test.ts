@@ -15,25 +15,18 @@ import type { SpanRecord } from "../../src/types.ts";
 import { assertArrived, delay, withDiagnostics } from "../_support/otlp_helpers.ts";
 import { decodeTraceRequest, spanIdsOf } from "../_support/otlp_proto.ts";
 import { withReceiver } from "../_support/otlp_receiver.ts";
+import { outboxExporterOptions } from "../_support/outbox_options.ts";
 import { isWorkerd } from "../_support/runtime.ts";
 import { makeSpanRecord, testId } from "../_support/span_records.ts";
 
 const BACKOFF = 20;
 
-function options(
-  url: string,
-  storage: TraceStorage,
-  extra: OtlpExporterOptions = {},
-): OtlpExporterOptions {
-  return {
-    endpoint: url,
-    storage,
-    retry: { initialDelayMillis: 5, maxDelayMillis: 20, maxAttempts: 1 },
+/** Redelivery after BACKOFF ms, not doubling: every `waitDue()` makes the parked batches due. */
+const options = (url: string, storage: TraceStorage, extra: OtlpExporterOptions = {}) =>
+  outboxExporterOptions(url, storage, BACKOFF, {
     outboxRetry: { initialDelayMillis: BACKOFF, maxDelayMillis: BACKOFF },
-    timeoutMillis: 3000,
     ...extra,
-  };
-}
+  });
 
 /** `n` spans of one trace, with the attributes of a traced model call. */
 function modelCalls(n: number, prefix: string): SpanRecord[] {
