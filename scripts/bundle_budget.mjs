@@ -443,7 +443,8 @@ async function measure(program, dir) {
   };
 }
 
-const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+/** Sizes in KiB (1024 bytes), as the README's bundle table gives them. */
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "tracelet-budget-"));
@@ -519,17 +520,17 @@ function readmeDisagreements(core, viaMod, worker, otel, otelEsm) {
   const quoted = [
     [/it is not met \(([\d,]+ B)\)/, bytes(core.gzip), "core size"],
     [/ratchet ceiling \(([\d,]+ B)\)/, bytes(core.ceiling), "ratchet ceiling"],
-    [/\| tracelet core: [^|]*\| *([\d.]+ kB) *\|/, kb(core.min), "core row, min"],
-    [/\| tracelet core: [^|]*\|[^|]*\| *([\d.]+ kB) *\|/, kb(core.gzip), "core row, min+gzip"],
-    [/core Worker path bundles to\s+([\d.]+ kB)/, kb(core.gzip), "the introduction's core size"],
+    [/\| tracelet core: [^|]*\| *([\d.]+ KiB) *\|/, kb(core.min), "core row, min"],
+    [/\| tracelet core: [^|]*\|[^|]*\| *([\d.]+ KiB) *\|/, kb(core.gzip), "core row, min+gzip"],
+    [/core Worker path bundles to\s+([\d.]+ KiB)/, kb(core.gzip), "the introduction's core size"],
     [/gzip: ([\d.]+)× smaller than OpenTelemetry JS/, ratio(otel), "the introduction's ratio"],
     [/Wrangler bundles it, ([\d.]+)× against/, ratio(otelEsm), "the introduction's ESM ratio"],
     [/The tracelet core is ([\d.]+)× smaller/, ratio(otel), "the bundle section's ratio"],
     [/and ([\d.]+)× smaller than a build tuned/, ratio(otelEsm), "the bundle section's ESM ratio"],
-    [/the same\s+([\d.]+ kB)\s+gzip\s+imported/, kb(viaMod.gzip), "the package root's core size"],
-    [/\| tracelet Workers preset: [^|]*\| *([\d.]+ kB) *\|/, kb(worker.min), "Workers row, min"],
+    [/the same\s+([\d.]+ KiB)\s+gzip\s+imported/, kb(viaMod.gzip), "the package root's core size"],
+    [/\| tracelet Workers preset: [^|]*\| *([\d.]+ KiB) *\|/, kb(worker.min), "Workers row, min"],
     [
-      /\| tracelet Workers preset: [^|]*\|[^|]*\| *([\d.]+ kB) *\|/,
+      /\| tracelet Workers preset: [^|]*\|[^|]*\| *([\d.]+ KiB) *\|/,
       kb(worker.gzip),
       "Workers row, min+gzip",
     ],
