@@ -60,18 +60,9 @@ export async function partsEncoding(
   type: string,
 ): Promise<PartsEncoding | undefined> {
   if (!type.endsWith(GZIP_MARK)) return { body, pack: (part) => Promise.resolve(part) };
-  let plain: Uint8Array;
   try {
-    plain = await gunzip(body);
+    return { body: await gunzip(body), pack: gzipWithCompressionStream };
   } catch {
     return undefined;
   }
-  // A part that is sent and then stored (its delivery failed) is compressed once.
-  const packed = new WeakMap<Uint8Array, Promise<Uint8Array>>();
-  const pack = (part: Uint8Array): Promise<Uint8Array> => {
-    let gzip = packed.get(part);
-    if (gzip === undefined) packed.set(part, gzip = gzipWithCompressionStream(part));
-    return gzip;
-  };
-  return { body: plain, pack };
 }
