@@ -108,3 +108,60 @@ export function parseWorkerd(output) {
   const m = lastMatch(output, /^workerd: (\d+) passed, (\d+) failed, (\d+) skipped$/gm);
   return m ? { passed: +m[1], failed: +m[2], skipped: +m[3] } : null;
 }
+
+/**
+ * Names of the failed tests in a runner's output, as `file > suite > test` where the runner
+ * says which file, so a truncated CI log still says what failed: its summary lists them.
+ * Returns the deepest failures only (a describe block failing because a test in it failed is
+ * not listed again).
+ */
+export function failedTestNames(runtime, output) {
+  const lines = output.split("\n");
+  if (runtime === "workerd") {
+    return lines.filter((l) => l.startsWith("FAIL ")).map((l) => l.slice(5).trim());
+  }
+  if (runtime === "bun") {
+    let file = "";
+    const names = [];
+    for (const l of lines) {
+      if (/^\S.*\.test\.ts:$/.test(l)) file = l.slice(0, -1);
+      const m = l.match(/^\(fail\) (.*?)(?: \[[\d.]+m?s\])?$/);
+      if (m) names.push(file ? `${file} > ${m[1]}` : m[1]);
+    }
+    return names;
+  }
+  const failures = [];
+  const stack = [];
+  let file = "";
+  for (const l of lines) {
+    if (runtime === "deno") {
+      const running = l.match(/^running \d+ tests? from (\S+)/);
+      if (running) file = running[1].replace(/^\.\//, "");
+      const m = l.match(/^( *)(\S.*?) \.\.\.(?: (ok|FAILED|ignored)(?: \(.*)?)?$/);
+      if (!m) continue;
+      const depth = m[1].length / 2;
+      stack.length = depth;
+      stack[depth] = m[2];
+      if (m[3] === "FAILED") failures.push([file, ...stack]);
+    } else {
+      // Node's TAP names no file when it runs several; each failure's YAML block has its
+      // `location: '/abs/path/tests/x.test.ts:4:3'`.
+      const subtest = l.match(/^( *)# Subtest: (.*)$/);
+      if (subtest) {
+        const depth = subtest[1].length / 4;
+        stack.length = depth;
+        stack[depth] = subtest[2];
+      }
+      const notOk = l.match(/^( *)not ok \d+ - (.*?)(?: # .*)?$/);
+      if (notOk) failures.push(["", ...stack.slice(0, notOk[1].length / 4), notOk[2]]);
+      const location = l.match(/^ *location: '(?:file:\/\/)?(.*?):\d+:\d+'$/);
+      const last = failures[failures.length - 1];
+      if (location && last && last[0] === "") {
+        const at = location[1].lastIndexOf("tests/");
+        last[0] = at >= 0 ? location[1].slice(at) : location[1];
+      }
+    }
+  }
+  const joined = failures.map((path) => path.filter(Boolean).join(" > "));
+  return joined.filter((name) => !joined.some((other) => other.startsWith(`${name} > `)));
+}

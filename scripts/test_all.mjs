@@ -25,6 +25,7 @@ import { delimiter, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
+  failedTestNames,
   findTestFiles,
   formatCounts,
   parseBun,
@@ -40,6 +41,8 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
  * every test it had run passed), so a step gets 20 minutes; the whole run stays well inside CI's 90.
  */
 const STEP_TIMEOUT_MS = 20 * 60_000;
+/** How many failed tests the summary names per runtime (the rest are in the log above). */
+const MAX_FAILURES_LISTED = 20;
 /** Per-test timeout handed to runners that support one (Bun's default is only 5 s). */
 const TEST_TIMEOUT_MS = 20_000;
 /**
@@ -291,7 +294,9 @@ async function main() {
     }
     const extraEnv = isRuntime ? { TRACELET_TEST_EXPECT_RUNTIME: step.name } : {};
     const { code, output } = await run(step.cmd, args, { stream: true, extraEnv });
-    results.push(judge(step, code, output, isRuntime));
+    const result = judge(step, code, output, isRuntime);
+    if (isRuntime && result.failed > 0) result.failures = failedTestNames(step.name, output);
+    results.push(result);
   }
 
   console.log("\n===== summary =====");
@@ -300,6 +305,12 @@ async function main() {
     for (const key of Object.keys(total)) total[key] += r[key];
     const notes = r.notes.length > 0 ? ` (${r.notes.join("; ")})` : "";
     console.log(`${r.name}: ${formatCounts(r)}${notes}`);
+    // The failed tests by name, so a CI log cut to its end still says which ones.
+    const failures = r.failures ?? [];
+    for (const name of failures.slice(0, MAX_FAILURES_LISTED)) console.log(`  failed: ${name}`);
+    if (failures.length > MAX_FAILURES_LISTED) {
+      console.log(`  failed: ... and ${failures.length - MAX_FAILURES_LISTED} more (above)`);
+    }
   }
   if (results.length === 0) console.log("nothing selected by --only");
   console.log(`skipped in total: ${total.skipped} (tests that need what a runtime lacks)`);

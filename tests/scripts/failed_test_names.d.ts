@@ -1,0 +1,2 @@
+/** Types for scripts/_summary.mjs's failedTestNames, as the test uses it. */
+export declare function failedTestNames(runtime: string, output: string): string[];
