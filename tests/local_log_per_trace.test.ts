@@ -6,7 +6,8 @@
  * continue a caller's `traceparent`; spans in runs or sessions are not counted, nor a trace's
  * other spans in the same batch. Memory storage (the default on Workers, where the warning named
  * directories under projects/default/ never pruned) keeps its logs within a bound, evicting the
- * oldest lines: nothing piles up there, and nothing is reported.
+ * oldest lines: nothing piles up there, and nothing is reported. A storage says so by its
+ * `boundedLogs` capability (a custom bounded storage too), not by being tracelet's `MemoryStorage`.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -22,6 +23,7 @@ function keepingStorage(): TraceStorage {
   const memory = new MemoryStorage();
   return {
     kind: "keeping",
+    boundedLogs: false,
     outbox: memory.outbox,
     appendLines: () => Promise.resolve(),
     readLines: () => Promise.resolve([]),
@@ -83,4 +85,13 @@ describe("local JSONL log of traces outside any run", () => {
       assert.deepEqual(diagnostics.filter((d) => d.code === "local_log_per_trace"), []);
     });
   }
+
+  it("reads the storage's boundedLogs: a custom storage that bounds its logs is not warned", async () => {
+    resetReportedOnce();
+    const exporter = new JsonlSpanExporter({
+      storage: { ...keepingStorage(), kind: "custom-ring", boundedLogs: true },
+    });
+    const { diagnostics } = await captureDiagnostics(() => exporter.export(roots(1000, 0)));
+    assert.deepEqual(diagnostics.filter((d) => d.code === "local_log_per_trace"), []);
+  });
 });

@@ -28,7 +28,6 @@ import { cutText } from "../cut_text.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import { linesWritten } from "../storage/lines_written.ts";
-import { MemoryStorage } from "../storage/memory.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
 
@@ -126,7 +125,7 @@ export class JsonlSpanExporter implements SpanExporter {
     }
     this.#storage = storage;
     this.#project = project;
-    this.#evicts = storage instanceof MemoryStorage;
+    this.#evicts = storage.boundedLogs === true;
     const sync = storage as Partial<SyncAppend>;
     if (typeof sync.appendLinesSync === "function" && sync.appendsSync !== false) {
       this.exportSync = (spans) => {
@@ -179,9 +178,10 @@ export class JsonlSpanExporter implements SpanExporter {
    * Counts a trace outside any run, which gets a log (on a file system, a directory) of its own:
    * the 1,000th is reported once (`local_log_per_trace`), since a service whose requests are
    * plain traces fills the disk with one directory per request (72,009 requests made 542 MB in
-   * 72,009 directories) and the default configuration said nothing. Not in memory storage (the
-   * default on Workers and in browsers): it keeps its logs within `maxLineBytes`, evicting the
-   * oldest lines (reported there as `storage_bound`), so nothing piles up.
+   * 72,009 directories) and the default configuration said nothing. Not in a storage that bounds
+   * its logs (`boundedLogs`: memory storage, the default on Workers and in browsers, keeps them
+   * within `maxLineBytes`, evicting the oldest lines, reported there as `storage_bound`), so
+   * nothing piles up.
    */
   #plainTrace(): void {
     if (++this.#plainTraces !== PLAIN_TRACES_REPORTED || this.#evicts) return;

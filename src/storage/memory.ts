@@ -125,6 +125,8 @@ class MemoryOutboxStore implements OutboxStore {
 export class MemoryStorage implements TraceStorage {
   /** Always `memory`. */
   readonly kind: string = "memory";
+  /** Always true: logs are kept within `maxLineBytes`, the oldest lines evicted. */
+  readonly boundedLogs: boolean = true;
   /** The outbox, bounded by the outbox options. */
   readonly outbox: Outbox;
   readonly #outbox: BoundedOutbox;

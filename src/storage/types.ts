@@ -177,6 +177,13 @@ export interface TraceStorage {
   /** A short name of the adapter, e.g. `memory`, `node-fs`. */
   readonly kind: string;
   /**
+   * Optional: true when the adapter bounds its logs itself, evicting the oldest lines (as
+   * `MemoryStorage` does), so a log per trace cannot pile up. The local JSONL exporter then does
+   * not warn about a log per trace outside any run (`local_log_per_trace`). Unset: logs are kept
+   * until someone deletes them (files, R2).
+   */
+  readonly boundedLogs?: boolean | undefined;
+  /**
    * Appends lines to a log. A line must not contain `"\n"` and the path must not be empty (the
    * call rejects with a `TypeError` and writes nothing); an empty `lines` array does nothing.
    * When it rejects after part of the lines reached the log (the fs adapters on a full disk, which
