@@ -113,11 +113,13 @@ function reportFull(what: string, dropped = "further ones are dropped"): void {
 
 const REF_OPTION_KEYS: readonly (keyof LogObjectRefOptions)[] = ["label", "attributes"];
 
-function serializedAttributes(
-  attributes: Record<string, unknown> | undefined,
-): Record<string, JsonValue> {
-  if (attributes === undefined) return {};
-  const value = serializedForSpan(attributes);
+/**
+ * Caller attributes of an input, output or link as a redacted JSON record. Read as the other
+ * records are (`readRecord`): a `Map` is its entries, and an array or other non-record is
+ * reported once rather than becoming `{}` silently.
+ */
+function serializedAttributes(attributes: unknown, what: string): Record<string, JsonValue> {
+  const value = serializedForSpan(readRecord(attributes, what));
   return value !== null && typeof value === "object" && !Array.isArray(value) ? value : {};
 }
 
@@ -308,7 +310,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
         name,
         label: cleanStr(label || name),
         hash,
-        attributes: serializedAttributes(attributes),
+        attributes: serializedAttributes(attributes, `${what} attributes`),
       });
       list.values.set(name, value);
       return hash;
@@ -369,7 +371,7 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
     if (!this.ensureActive("link objects")) return this;
     const active = localSpan(getContextManager().active().get(SPAN_KEY));
     this.span.addEvent("dreadnode.object.link", {
-      ...serializedAttributes(attributes),
+      ...serializedAttributes(attributes, "link attributes"),
       "dreadnode.object.hash": objectHash,
       "dreadnode.link.hash": linkHash,
       "dreadnode.origin.span_id": active?.active ? active.spanId : this.spanId,

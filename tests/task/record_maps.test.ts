@@ -103,4 +103,23 @@ describe("task: records given as Maps", () => {
       t.end();
     });
   });
+
+  it("reads input, output and link attributes as records: a Map's entries, an array reported", async () => {
+    await withTaskEnv(async (env) => {
+      const t = taskSpan("ref attributes");
+      t.logInput("prompt", "hi", { attributes: new Map([["source", "user"]]) as never });
+      t.logOutput("answer", "hello", { attributes: ["not", "a", "record"] as never });
+      t.linkObjects("h1", "h2", new Map([["relation", "generated_from"]]) as never);
+      const state = t.stateAttributes();
+      const refs = (key: string) => JSON.parse(state[key] as string)[0].attributes;
+      assert.deepEqual(refs("dreadnode.inputs"), { source: "user" });
+      assert.deepEqual(refs("dreadnode.outputs"), {});
+      assert.deepEqual(env.codes(), ["invalid_task_input"]);
+      assert.match(env.diagnostics[0].message, /Cannot log output attributes: .*got an array$/);
+      t.end();
+      const [line] = await env.runLines(t.runId);
+      const link = line.events.find((e) => e.name === "dreadnode.object.link")!;
+      assert.equal(link.attributes.relation, "generated_from");
+    });
+  });
 });
