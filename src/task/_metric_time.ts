@@ -29,8 +29,12 @@ function isoMs(text: string): number {
   const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number);
   const [oh, om] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
   const ms = Number((match[7] ?? "").slice(0, 3).padEnd(3, "0"));
-  const time = Date.UTC(y, mo - 1, d, h, mi, s, ms);
-  const date = new Date(time);
+  // Not `Date.UTC`, which reads a year 0-99 as 1900-1999: year 0099 is outside the range, not
+  // unreadable.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, ms);
+  const time = date.getTime();
   const exists = date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 &&
     date.getUTCDate() === d && h < 24 && mi < 60 && s < 60 && oh < 24 && om < 60;
   const offset = (match[8] === "-" ? -1 : 1) * (oh * 60 + om) * 60_000;

@@ -64,7 +64,6 @@ describe("task: metric timestamps", () => {
           "2026-02-30T00:00:00Z", // no such day
           "2026-01-02T24:00:00Z",
           "2026-01-02T03:04:05+25:00",
-          "0075-01-02T03:04:05Z", // not 1975
           "2026-01-02T03:04:05Z ",
         ]
       ) {
@@ -94,6 +93,22 @@ describe("task: metric timestamps", () => {
       assert.match(reports[0].message, /1969-07-20T20:17:00 is outside 1970-2540/);
       t.logMetric("m", 1, { timestamp: landing });
       assert.deepEqual(env.codes(), Array(2).fill("metric_invalid_timestamp"));
+      t.end();
+    });
+  });
+
+  it("report a year 0000-0099 as outside the range, not as unreadable", async () => {
+    await withTaskEnv((env) => {
+      const t = taskSpan("early years");
+      const before = Date.now();
+      for (
+        const timestamp of ["0099-12-31T23:59:59", "0075-01-02T03:04:05Z", "0000-01-01 00:00:00Z"]
+      ) {
+        const time = t.logMetric("m", 1, { timestamp })?.timestamp ?? 0;
+        assert.ok(time >= before && time <= Date.now() + 1000, `${timestamp}: now, not 19xx`);
+      }
+      assert.deepEqual(env.codes(), ["metric_invalid_timestamp"]);
+      assert.match(env.diagnostics[0].message, /0099-12-31T23:59:59 is outside 1970-2540/);
       t.end();
     });
   });
