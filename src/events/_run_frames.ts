@@ -194,6 +194,21 @@ export function currentTraceSession(): TraceSession | undefined {
 }
 
 /**
+ * The closed session of the run this context was in, when no run is current any more: a timer or
+ * callback a run scheduled, firing after the run finished. An event emitted there arrives late;
+ * the session counts it (`droppedEvents`) and reports it once (`events_closed`). After a run
+ * finished in the same flow (`finishTraceRun`), no run is found: as in design_research_agents,
+ * where finishing resets the context variable.
+ *
+ * @returns The closed session, or undefined.
+ */
+export function closedSessionInContext(): TraceSession | undefined {
+  const context = contextFrame();
+  const session = (flowFrames()?.get(context?.scope) ?? context)?.scope.session;
+  return session?.closed ? session : undefined;
+}
+
+/**
  * The event span id active in this context (the parent of events emitted now).
  *
  * @returns The current span id, or undefined when no run is being traced.

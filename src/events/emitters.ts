@@ -12,12 +12,27 @@ import { errorText, field, ownFields, readOrCopy } from "../agents/_input.ts";
 import { usageTokens } from "../agents/genai_attributes.ts";
 import { safeString } from "../safe_string.ts";
 import { currentSpanId, currentTraceSession } from "./context.ts";
+import { closedSessionInContext } from "./_run_frames.ts";
 import { sortedNames } from "./event.ts";
 import { sessionOfSpan } from "./_span_owners.ts";
 import type { TraceSession } from "./session.ts";
 
 function parentOf(): string | null {
   return currentSpanId() ?? currentTraceSession()?.rootSpanId ?? null;
+}
+
+/**
+ * The current session for an event about to be emitted. With none, an event of a run that has
+ * closed (a timer it scheduled fired late) is counted on that run's session and reported once
+ * (`events_closed`), not lost silently.
+ */
+function sessionForEvent(eventType: string): TraceSession | undefined {
+  const session = currentTraceSession();
+  if (session === undefined) {
+    const closed = closedSessionInContext();
+    closed?.emitEvent(eventType, closed.rootSpanId, null, {}); // counted: the session is closed
+  }
+  return session;
 }
 
 /** The session that opened a span, else the current one. */
@@ -45,7 +60,7 @@ export interface StartModelCallOptions {
  * @returns The span id, or undefined when tracing is off.
  */
 export function startModelCall(options: StartModelCallOptions): string | undefined {
-  const session = currentTraceSession();
+  const session = sessionForEvent("ModelCallStarted");
   if (session === undefined) return undefined;
   const { model, attributes } = readOrCopy(options, (o) => {
     const messages = o.messages ?? [];
@@ -158,7 +173,7 @@ export interface StartToolCallOptions {
  * @returns The span id, or undefined when tracing is off.
  */
 export function startToolCall(options: StartToolCallOptions): string | undefined {
-  const session = currentTraceSession();
+  const session = sessionForEvent("ToolCallStarted");
   if (session === undefined) return undefined;
   const o = readOrCopy(options, (o) => ({
     toolName: o.toolName,
@@ -230,7 +245,7 @@ export function emitOnCurrent(
   eventType: string,
   attributes: Readonly<Record<string, unknown>>,
 ): void {
-  const session = currentTraceSession();
+  const session = sessionForEvent(eventType);
   if (session === undefined) return;
   session.emitSpanEvent(eventType, currentSpanId() ?? session.rootSpanId, attributes);
 }

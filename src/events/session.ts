@@ -349,7 +349,8 @@ export class TraceSession {
         "warn",
         "events_closed",
         `Cannot record a ${safeString(type)} event of run ${this.runId}: its trace session is ` +
-          "closed (finish model calls, tool calls and nested runs before their run)",
+          "closed (finish model calls, tool calls and nested runs before their run, and await " +
+          "the callbacks that emit its events)",
       );
       return;
     }

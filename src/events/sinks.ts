@@ -173,12 +173,25 @@ export class JsonlEventSink implements EventSink {
    * Creates a sink appending to one storage log.
    *
    * @param storage The storage adapter.
-   * @param path The log's path segments.
+   * @param path The log's path segments, or a path string split at `/` (and `\`), as
+   *   design_research_agents' `JSONLTraceSink(path)` takes; either way relative to the storage's
+   *   root, empty and `.` segments left out.
    * @param options Bounds on lines waiting to be written (default 10000) and on their bytes
    *   (default 16 MiB).
+   * @throws {TypeError} When `path` is neither an array of segments nor a string.
    */
-  constructor(storage: TraceStorage, path: StoragePath, options: JsonlEventSinkOptions = {}) {
+  constructor(
+    storage: TraceStorage,
+    path: StoragePath | string,
+    options: JsonlEventSinkOptions = {},
+  ) {
     this.#storage = storage;
+    if (typeof path === "string") {
+      // Spread, a string became one directory per character (`t/r/a/c/e/s/...`).
+      path = path.split(/[\\/]/).filter((segment) => segment !== "" && segment !== ".");
+    } else if (!Array.isArray(path)) {
+      throw new TypeError("JsonlEventSink: `path` must be an array of path segments or a string");
+    }
     this.path = [...path];
     this.#maxPending = countAtLeastOne(options?.maxPending, 10_000);
     this.#maxPendingBytes = countAtLeastOne(options?.maxPendingBytes, 2 ** 24);

@@ -18,7 +18,7 @@ import {
 } from "../../src/events/mod.ts";
 import type { EventTracer, TraceEvent } from "../../src/events/mod.ts";
 import { captureDiagnostics } from "../_support/collect.ts";
-import { hasFileSystem } from "../_support/runtime.ts";
+import { hasFileSystem, isWorkerd } from "../_support/runtime.ts";
 import {
   allSettled,
   NO_ENTER_WITH,
@@ -246,8 +246,11 @@ describe("startTraceRun outside any scope, with AsyncLocalStorage", () => {
       assert.equal(events[4].attributes.success, false);
       assert.match(String(events[4].attributes.error), /not finished/);
       assert.equal(currentTraceSession(), undefined);
+      // req-2's tool call comes after its run was closed with req-1's: lost, and said so. Not
+      // in workerd, whose one shared slot (no working enterWith) no longer holds the closed run.
       assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [
         ["warn", "events_run_not_finished"],
+        ...isWorkerd ? [] : [["warn", "events_closed"]],
       ]);
     } finally {
       await done();

@@ -7,6 +7,8 @@ import { resetReportedOnce } from "../../src/diagnostics.ts";
 import {
   currentSpanId,
   currentTraceSession,
+  emitGuardrailDecision,
+  emitToolResultObserved,
   EventTracer,
   finishModelCall,
   finishToolCall,
@@ -481,6 +483,50 @@ describe("runs that overlap or outlive their parent", () => {
       const { diagnostics } = await captureDiagnostics(() => finishModelCall(id, {}));
       assert.equal(session!.droppedEvents, 1);
       assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [["warn", "events_closed"]]);
+    } finally {
+      await done();
+    }
+  });
+  it("counts the events of a timer that fires after its run closed, and nothing in the same flow", async () => {
+    const { tracer, readEvents, done } = eventSetup({ enableConsole: false });
+    try {
+      resetReportedOnce();
+      let session: TraceSession | undefined;
+      let late: Promise<unknown> | undefined;
+      await tracer.runCallable({
+        agentName: "a",
+        requestId: "late",
+        fn: () => {
+          session = currentTraceSession();
+          // A fire-and-forget callback the step scheduled, firing after the run returned.
+          late = new Promise((fired) =>
+            setTimeout(() => {
+              emitToolResultObserved({ toolName: "bg", sourceId: "s", ok: true });
+              emitGuardrailDecision({ guardrail: "g", decision: "block", reason: "late" });
+              fired(startToolCall({ toolName: "bg" }));
+            }, 20)
+          );
+        },
+      });
+      const { diagnostics } = await captureDiagnostics(async () => {
+        assert.equal(await late, undefined, "no tool call span opens in a closed run");
+      });
+      assert.equal(session!.droppedEvents, 3);
+      assert.deepEqual(diagnostics.map((d) => [d.level, d.code]), [["warn", "events_closed"]]);
+      assert.match(diagnostics[0].message, /ToolResultObserved event of run/);
+      assert.deepEqual((await readEvents("late")).events.map((e) => e.event_type), [
+        "RunStarted",
+        "RunFinished",
+      ]);
+      // In the flow that finished the run, no run is current any more (as DRA resets its
+      // context variable): nothing is counted, nothing reported.
+      const scope = startTraceRun({ agentName: "b", requestId: "same-flow", tracer });
+      await finishTraceRun(scope, { result: { success: true } });
+      const after = await captureDiagnostics(() =>
+        emitGuardrailDecision({ guardrail: "g", decision: "allow", reason: "after" })
+      );
+      assert.equal(scope!.session.droppedEvents, 0);
+      assert.deepEqual(after.diagnostics, []);
     } finally {
       await done();
     }
