@@ -15,6 +15,7 @@
  * @module
  */
 import { ownFields } from "../agents/_input.ts";
+import { prepareFlowRuns } from "./_run_frames.ts";
 import { apiConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
@@ -170,6 +171,7 @@ export class EventTracer {
     this.#redaction = o.redaction;
     this.#storage = o.storage;
     this.#spanTracer = o.spanTracer;
+    if (this.enabled) prepareFlowRuns();
   }
 
   /**
