@@ -14,6 +14,12 @@ import { safeString } from "./safe_string.ts";
  */
 export const MAX_TAGS = 256;
 
+/**
+ * The most repeated or empty tags a list is read past: an endless iterable of them never filled
+ * the 256, and `new Array(1e8)` took 16 s, inside span methods that must not block.
+ */
+const MAX_TAGS_SKIPPED = MAX_TAGS * 16;
+
 const OUTSIDE = /[^a-z0-9/@.]+/g;
 const EDGE_UNDERSCORES = /^_+|_+$/g;
 
@@ -30,7 +36,8 @@ export function cleanStr(text: string): string {
 
 /**
  * Cleans and de-duplicates tags, keeping the first occurrence; a lone string is one tag and empty
- * results are dropped, and so is every tag past {@linkcode MAX_TAGS} (nothing more is read then).
+ * results are dropped, and so is every tag past {@linkcode MAX_TAGS} or past 4,096 repeated or
+ * empty ones (nothing more is read then: a list can be endless).
  * Never throws: what cannot be iterated yields the tags read so far.
  *
  * @param tags A tag or list of tags.
@@ -43,12 +50,14 @@ export function cleanTags(
 ): string[] {
   const out = existing.slice();
   if (tags === undefined) return out;
+  let skipped = 0;
   try {
     for (const tag of typeof tags === "string" ? [tags] : tags) {
       const cleaned = cleanStr(tag);
       // A linear search: at most MAX_TAGS long.
-      if (cleaned === "" || out.includes(cleaned)) continue;
-      if (out.length >= MAX_TAGS) {
+      const known = cleaned === "" || out.includes(cleaned);
+      if (known && ++skipped <= MAX_TAGS_SKIPPED) continue;
+      if (known || out.length >= MAX_TAGS) {
         reportOnce("tags", "warn", "tags_dropped", "Tags past 256 on a span were dropped");
         break;
       }

@@ -21,13 +21,16 @@ export interface LocalFiles {
   /**
    * Every file below a directory, as paths relative to it (with `/`): recursively unless
    * `recursive` is false; a subdirectory that cannot be read rejects, or is passed to `onSkip`
-   * and skipped when that is given.
+   * and skipped when that is given. When `onLinkOutside` is given, a symbolic link whose real
+   * path is outside the directory's is skipped and passed to it (`logArtifact` of a directory;
+   * an adapter that ignores it lists such links' files).
    */
   listFiles(
     directory: string,
     options?: {
       recursive?: boolean | undefined;
       onSkip?(directory: string, error: unknown): void;
+      onLinkOutside?(path: string): void;
     },
   ): Promise<string[]>;
   /** The bytes of a file. */

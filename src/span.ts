@@ -194,7 +194,20 @@ export class Span implements SpanRecord {
       )
       : dropped;
     try {
-      if (links !== undefined) { for (const link of links) this.addLink(link); }
+      // Read up to a bound (an invalid link costs a caught error, and a list can be endless);
+      // the rest of an array counts as dropped.
+      let read = 0;
+      if (links !== undefined) {
+        for (const link of links) {
+          if (++read > 4 * limits.linkCountLimit + 16) {
+            (this as Writable).droppedLinksCount += Array.isArray(links)
+              ? links.length - read + 1
+              : 0;
+            break;
+          }
+          this.addLink(link);
+        }
+      }
     } catch {
       // Not iterable (one link instead of an array): only the links are lost, not the span's
       // parent, kind, attributes and start time.

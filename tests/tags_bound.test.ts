@@ -1,7 +1,9 @@
 /**
  * A span keeps at most 256 tags: tags were unbounded and their de-duplication was quadratic (60,000
  * tags in one `tags` option blocked the event loop for 5 s; `tag()` called 20,000 times, 10.5 s).
- * Tags past the bound are dropped and reported once (`tags_dropped`).
+ * Tags past the bound are dropped and reported once (`tags_dropped`). A list is read only so far:
+ * past 4,096 repeated or empty tags too (`new Array(1e8)` took 16 s, an endless iterable of one
+ * repeated tag never returned); so are links (an invalid one costs a caught error).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -39,5 +41,32 @@ describe("span tags", () => {
     span.setTags(many(400, "y"));
     assert.equal(span.tags.length, 256);
     span.end();
+  });
+
+  it("stop reading a list of repeated or empty tags, or of links, at a bound", () => {
+    const tracer = new Tracer({ processors: [] });
+    let read = 0;
+    // Ends by itself (a million items) so that a reader without a bound fails rather than hangs.
+    function* items<T>(item: T): Generator<T> {
+      for (let i = 0; i < 1_000_000; i++, read++) yield item;
+    }
+    const span = tracer.startSpan("s", { tags: items("same") as never });
+    assert.deepEqual(span.tags, ["same"]);
+    assert.ok(read <= MAX_TAGS * 16 + 1, `tags read: ${read}`);
+    read = 0;
+    span.addTags(items("") as never);
+    assert.ok(read <= MAX_TAGS * 16 + 1, `empty tags read: ${read}`);
+    read = 0;
+    const linked = tracer.startSpan("l", { links: items(undefined) as never });
+    assert.ok(read <= 4 * tracer.limits.linkCountLimit + 17, `links read: ${read}`);
+    assert.equal(linked.links.length, 0);
+  });
+
+  it("count the unread rest of a links array as dropped", () => {
+    const tracer = new Tracer({ processors: [] });
+    const context = { traceId: "1".repeat(32), spanId: "2".repeat(16), traceFlags: 1 };
+    const span = tracer.startSpan("s", { links: Array(10_000).fill({ context }) });
+    assert.equal(span.links.length, tracer.limits.linkCountLimit);
+    assert.equal(span.droppedLinksCount, 10_000 - tracer.limits.linkCountLimit);
   });
 });

@@ -54,6 +54,13 @@ export interface ListFilesOptions {
    * loop) is never followed.
    */
   readonly followLink?: ((directory: string) => boolean) | undefined;
+  /**
+   * Given, a symbolic link whose real path is outside the top directory's real path (a link to a
+   * file, or one to a directory that `followLink` would follow) is neither listed nor followed but
+   * passed here (its path relative to the top directory). Links that stay inside are listed as
+   * before. Default: links are listed and followed wherever they lead.
+   */
+  readonly onLinkOutside?: ((path: string) => void) | undefined;
 }
 
 /** Joins a directory path and a name (`node:path`'s `join` where the platform's separator matters). */
@@ -74,12 +81,13 @@ export function checkReadable(path: string): void {
  * Lists the files below a directory as dreadnode's `rglob("*")` + `is_file()` does, sorted by
  * name within each directory: a symbolic link to a file is listed, a symbolic link to a directory
  * is not descended into (so a link cycle cannot loop) unless `followLink` says so, and never one
- * leading back to a directory being listed.
+ * leading back to a directory being listed. With `onLinkOutside`, a link leading outside the top
+ * directory (its real path not below the top directory's) is skipped and reported to it.
  *
  * @param fs The `fs.promises` calls to list with.
  * @param directory The top directory.
- * @param options Whether to descend, what to do with a subdirectory that cannot be listed, and
- *   which links to directories to follow.
+ * @param options Whether to descend, what to do with a subdirectory that cannot be listed, which
+ *   links to directories to follow, and what to do with links leading outside.
  * @param join How paths are joined (default: with `/`).
  * @returns Paths relative to `directory`, with `/` separators.
  * @throws When the top directory cannot be listed (or a subdirectory, without `onSkip`).
@@ -113,7 +121,8 @@ class Listing {
     try {
       checkReadable(full);
       entries = await fs.readdir(full, { withFileTypes: true });
-      if (options.followLink !== undefined && reals.length === 0) reals = [await fs.realpath(full)];
+      const needsReal = options.followLink !== undefined || options.onLinkOutside !== undefined;
+      if (needsReal && reals.length === 0) reals = [await fs.realpath(full)];
     } catch (error) {
       if (relative === "" || options.onSkip === undefined) throw error;
       options.onSkip(relative, error);
@@ -136,17 +145,30 @@ class Listing {
     }
   }
 
-  /** A symbolic link found: listed when it leads to a file, followed when asked. */
+  /**
+   * A symbolic link found: listed when it leads to a file, followed when asked; with
+   * `onLinkOutside`, either only when it leads below the top directory (`reals[0]`).
+   */
   async #link(path: string, full: string, reals: string[]): Promise<void> {
+    const { options } = this;
     const target = await this.#linkTarget(full);
-    if (target === "file") this.out.push(path);
-    else if (
-      target === "directory" && this.options.recursive !== false &&
-      this.options.followLink?.(path) === true
-    ) {
-      const real = await this.fs.realpath(full).catch(() => undefined);
-      if (real !== undefined && !reals.includes(real)) await this.walk(path, [...reals, real]);
+    const follow = target === "directory" && options.recursive !== false &&
+      options.followLink?.(path) === true;
+    if (target !== "file" && !follow) return;
+    if (!follow && options.onLinkOutside === undefined) return void this.out.push(path);
+    const real = await this.fs.realpath(full).catch(() => undefined);
+    if (real === undefined) return; // removed meanwhile
+    if (options.onLinkOutside !== undefined && !this.#inside(real, reals[0])) {
+      return options.onLinkOutside(path);
     }
+    if (!follow) this.out.push(path);
+    else if (!reals.includes(real)) await this.walk(path, [...reals, real]);
+  }
+
+  /** Whether a real path is the top directory's real path `top` or below it. */
+  #inside(real: string, top: string): boolean {
+    const sep = this.join("a", "b").slice(1, -1); // `/`, or `\` on Windows
+    return real === top || real.startsWith(top.endsWith(sep) ? top : top + sep);
   }
 
   /** What a symbolic link leads to (undefined when broken or unreadable). */

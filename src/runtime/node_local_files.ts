@@ -19,12 +19,14 @@ export type { ListFilesOptions } from "./_list_files.ts";
 /**
  * Lists the files below a directory as dreadnode's `rglob("*")` + `is_file()` does, sorted by name
  * within each directory: a symbolic link to a file is listed, a symbolic link to a directory is
- * not descended into (so a link cycle cannot loop) unless `followLink` says so. The file-system
- * presets' `logArtifact` and the analysis CLI both list with it.
+ * not descended into (so a link cycle cannot loop) unless `followLink` says so; with
+ * `onLinkOutside`, a link leading outside the directory is skipped and passed to it. The
+ * file-system presets' `logArtifact` (which skips links leading outside unless
+ * `followLinksOutside`) and the analysis CLI both list with it.
  *
  * @param directory The top directory.
- * @param options Whether to descend, what to do with a subdirectory that cannot be listed, and
- *   which links to directories to follow.
+ * @param options Whether to descend, what to do with a subdirectory that cannot be listed, which
+ *   links to directories to follow, and what to do with links leading outside.
  * @returns Paths relative to `directory`, with `/` separators.
  * @throws When the top directory cannot be listed (or a subdirectory, without `onSkip`).
  */

@@ -97,6 +97,15 @@ export interface LogArtifactOptions {
    * name (of the real path, symbolic links followed), a `File`'s name, or `artifact`.
    */
   name?: string | undefined;
+  /**
+   * For a directory: also log the files its symbolic links lead to outside it, as dreadnode's
+   * `rglob` does. Default false: a link whose real path is outside the directory's real path (a
+   * `notes.txt -> ~/.aws/credentials` planted by an agent) is skipped, and the skipped links are
+   * counted in one `artifact_link_outside` warning per call; links that stay inside the directory
+   * are logged. A path given itself (a file, or the directory) is followed wherever it leads: it
+   * was named explicitly.
+   */
+  followLinksOutside?: boolean | undefined;
 }
 
 /** Where an artifact is recorded. @internal */
@@ -281,12 +290,14 @@ function fail(code: string, message: string, cause?: unknown): undefined {
  * a device), a file too large for the storage adapter (`artifact_too_large`), I/O errors, a
  * path that exists but cannot be stat-ed (`artifact_unreadable`, e.g. no read permission), a
  * source that cannot be read) are reported as diagnostics and resolve to
- * `undefined`. A name that is not a string is recorded as its string form. Bytes are copied
+ * `undefined`. Symbolic links in a directory that lead outside it are skipped
+ * (`artifact_link_outside`) unless `followLinksOutside` is true; a path given that is a link is
+ * followed. A name that is not a string is recorded as its string form. Bytes are copied
  * before it returns, so the caller may reuse its buffer at once.
  *
  * @param sink The task.
  * @param source A path or bytes.
- * @param options The name.
+ * @param options The name; whether links in a directory may lead outside it.
  * @returns The record, a directory wrapper, or undefined.
  */
 export async function logArtifactTo(
@@ -313,7 +324,8 @@ export async function logArtifactTo(
   try {
     const records: ArtifactRecord[] = [];
     let result: ArtifactRecord | DirectoryArtifact;
-    const given = readOptions(options, ["name"], "artifact").name;
+    const read = readOptions(options, ["name", "followLinksOutside"], "artifact");
+    const given = read.name;
     // dreadnode's `name or local_path.name`: an empty name falls back too.
     const chosen = given === undefined ? undefined : safeString(given) || undefined;
     if (typeof source !== "string") {
@@ -352,7 +364,20 @@ export async function logArtifactTo(
       const real = await realPath(files, path);
       if (info.isDirectory) {
         const dirName = chosen ?? baseName(real, files);
-        for (const relative of await files.listFiles(path)) {
+        let outside = 0;
+        const listed = await files.listFiles(
+          path,
+          read.followLinksOutside === true ? undefined : { onLinkOutside: () => void outside++ },
+        );
+        if (outside > 0) {
+          report(
+            "warn",
+            "artifact_link_outside",
+            `Artifact ${dirName}: ${outside} symbolic link(s) in ${path} lead outside it and were ` +
+              "not logged; pass { followLinksOutside: true } to log them",
+          );
+        }
+        for (const relative of listed) {
           const file = files.resolve(`${path}/${relative}`);
           const name = `${dirName}/${relative}`;
           what = `${name} (${file})`;

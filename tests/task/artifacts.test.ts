@@ -202,7 +202,11 @@ describe("artifacts", () => {
         await symlink(join(dir, "logged"), join(dir, "logged", "sub", "loop")); // a cycle
         await symlink(join(dir, "missing.txt"), join(dir, "logged", "broken.txt"));
         await withTaskEnv(async () => {
-          const folder = await taskSpan("t", {}, (t) => t.logArtifact(join(dir, "logged")));
+          const folder = await taskSpan(
+            "t",
+            {},
+            (t) => t.logArtifact(join(dir, "logged"), { followLinksOutside: true }),
+          );
           const files = (folder as DirectoryArtifact).files;
           assert.deepEqual(files.map((f) => f.name), [
             "logged/a.txt",
