@@ -16,6 +16,12 @@ import { type ExitWriter, writeAtExit } from "../runtime/_exit_sync.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { TraceEvent } from "./event.ts";
+import {
+  holdEventLine,
+  releaseEventLines,
+  releaseEventLog,
+  withReserve,
+} from "./_pending_event_lines.ts";
 
 /** Receives normalized events (design_research_agents' `TraceSink` protocol). */
 export interface EventSink {
@@ -58,6 +64,12 @@ export interface JsonlEventSinkOptions {
    * for the events that start or finish a span or a run). The batch being written is not counted,
    * so at most about twice this is held while the storage stalls. Default 16 MiB (the span
    * pipeline's `maxQueueBytes`); anything but a finite number of at least 1 means the default.
+   *
+   * Every sink of the process together holds at most 100,000 lines and 64 MiB, the batches being
+   * written included and a log with lines held counted 8 KiB more (for the state its write keeps),
+   * a tenth more for the events that start or finish a span or a run: past that, new events are
+   * dropped and counted as well, so a storage whose appends never settle does not keep every
+   * run's lines in memory.
    */
   maxPendingBytes?: number | undefined;
 }
@@ -75,11 +87,6 @@ const OPENS_OR_CLOSES = /(?:Started|Finished|Failed)$/;
 function opensOrCloses(event: TraceEvent): boolean {
   const type = event.event_type;
   return typeof type === "string" && OPENS_OR_CLOSES.test(type);
-}
-
-/** The bound for events that start or finish a span: a tenth more. */
-function withReserve(bound: number): number {
-  return bound + Math.ceil(bound / 10);
 }
 
 /**
@@ -126,8 +133,11 @@ const FAILING_STORAGES = new WeakMap<TraceStorage, { unreported: number }>();
  * failed after the reported ones follows. The queue is bounded in lines and in bytes
  * (`maxPending`, `maxPendingBytes`): past either bound events are dropped, counted and reported
  * (`event_queue_full`, once per overflow); events that start or finish a span or a run are kept
- * within a reserve of a tenth more. While it has lines to write, a configuration's
- * `forceFlush()` and `shutdown()` (and the exit flush) wait for them too, for at most 30 s.
+ * within a reserve of a tenth more. The lines of every sink of the process together, the batches
+ * being written included, are bounded too (100,000 lines, 64 MiB; the overflow reported once for
+ * all of them): a storage whose appends never settle does not keep every run's lines in memory.
+ * While it has lines to write, a configuration's `forceFlush()` and `shutdown()` (and the exit
+ * flush) wait for them too, for at most 30 s.
  *
  * With a file-system storage (Node, Deno, Bun), the lines still queued when the process ends
  * without waiting for them (`process.exit()`, `Deno.exit()`, an uncaught exception, an unhandled
@@ -210,7 +220,7 @@ export class JsonlEventSink implements EventSink {
   /**
    * Queues the event's line; beyond `maxPending` waiting lines, or when it would pass
    * `maxPendingBytes`, it is dropped and counted (an event that starts or finishes a span or a
-   * run only past a tenth more).
+   * run only past a tenth more), and past the bound of every sink of the process together.
    *
    * @param event The event to append.
    */
@@ -229,6 +239,17 @@ export class JsonlEventSink implements EventSink {
           `(at most ${maxBytes})`,
       );
     }
+    const held = holdEventLine(line.length + 1, edge, this.#writing === undefined);
+    if (held !== undefined) {
+      // Past the process-wide bound: reported once for every sink together.
+      this.#dropped++;
+      if (held !== "") this.#reportFull(event, held);
+      return;
+    }
+    // V8 holds the line as a rope of its pieces, several times its length (2.3 KB for a line of
+    // 336 bytes, Node 20): converting it to a number flattens it (a copy the batch's join makes
+    // anyway), so the bytes counted are the bytes held.
+    void Number(line);
     this.#pending.push(line);
     this.#pendingBytes += line.length + 1;
     this.#accepted++;
@@ -240,6 +261,10 @@ export class JsonlEventSink implements EventSink {
     // Once per overflow, not per event: a stalled storage would print a warning per event.
     if (this.#overflowing) return;
     this.#overflowing = true;
+    this.#reportFull(event, why);
+  }
+
+  #reportFull(event: TraceEvent, why: string): void {
     report(
       "warn",
       "event_queue_full",
@@ -257,14 +282,16 @@ export class JsonlEventSink implements EventSink {
     await Promise.resolve();
     while (this.#pending.length > 0) {
       const lines = this.#pending;
+      const bytes = this.#pendingBytes;
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#overflowing = false;
       this.#inFlight = { lines, since: Date.now() };
-      await (this.#append = this.#write(lines));
+      await (this.#append = this.#write(lines, bytes));
       this.#inFlight = undefined;
     }
     this.#writing = undefined;
+    releaseEventLog();
     unlist?.();
     untrack();
   }
@@ -287,6 +314,8 @@ export class JsonlEventSink implements EventSink {
           `an append has not finished for ${STALLED_MS / 1000} s (a stalled storage)`,
       );
     }
+    // The batch still being appended stays counted until that append settles.
+    releaseEventLines(lines.length, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#inFlight = undefined;
@@ -300,8 +329,11 @@ export class JsonlEventSink implements EventSink {
     }
   }
 
-  /** Appends one batch, counting and reporting what failed. */
-  async #write(lines: string[]): Promise<void> {
+  /**
+   * Appends one batch of `bytes`, counting and reporting what failed; the batch then no longer
+   * counts against the process-wide bound.
+   */
+  async #write(lines: string[], bytes: number): Promise<void> {
     try {
       await this.#storage.appendLines(this.path, lines);
       this.#recovered();
@@ -313,6 +345,7 @@ export class JsonlEventSink implements EventSink {
       else this.#recovered();
     } finally {
       this.#done += lines.length;
+      releaseEventLines(lines.length, bytes);
     }
   }
 
