@@ -1,8 +1,9 @@
 /**
  * Redaction inside one string, as the redaction policy does it for a string value, a span status
  * message or an error's text: a JSON-looking string is parsed and its value walked by the policy
- * (and re-encoded when that changed it); JSON that does not parse (cut short), or whose keys
- * repeat, has the values of its sensitive keys masked in the text (see `maskJsonText`); free text
+ * (and re-encoded when that changed it), and so is a JSON string literal holding JSON (JSON encoded
+ * twice), one level deeper; JSON that does not parse (cut short), or whose keys repeat, has the
+ * values of its sensitive keys masked in the text (see `maskJsonText`); free text
  * (error messages, stack traces, and the `message` and `stack` of error records nested in a
  * value) is masked wherever a sensitive `"key":` is (see `maskFreeText`). Long strings are
  * truncated after masking, and a truncation marker already in the text is kept.
@@ -11,7 +12,13 @@
  * @module
  */
 import type { JsonValue } from "../serialize/types.ts";
-import { isJsonSpace, maskJsonText, type NameKeys, parseOrUndefined } from "./json_scan.ts";
+import {
+  closingQuote,
+  isJsonSpace,
+  maskJsonText,
+  type NameKeys,
+  parseOrUndefined,
+} from "./json_scan.ts";
 import { maskFreeText } from "./free_text.ts";
 import { maskQueriesInText } from "./url_query.ts";
 import { maskUserinfoInText } from "./url_userinfo.ts";
@@ -95,8 +102,9 @@ export class StringRedaction {
   }
 
   /**
-   * Redacts inside a JSON-looking string (leading JSON whitespace allowed), or truncates a plain
-   * one. JSON that does not parse (cut short) has the values of its sensitive keys masked.
+   * Redacts inside a JSON-looking string (leading JSON whitespace allowed), a JSON string literal
+   * holding JSON included, or truncates a plain one. JSON that does not parse (cut short) has the
+   * values of its sensitive keys masked.
    *
    * @param text The string.
    * @param depth Its nesting depth in the value redacted.
@@ -121,6 +129,7 @@ export class StringRedaction {
     while (isJsonSpace(text.charCodeAt(start))) start++;
     const first = text.charCodeAt(start);
     if (first !== 0x7b && first !== 0x5b) {
+      if (first === 0x22 && !free) return this.#cut(this.#literal(text, start, depth), truncate);
       // Only a quoted key can be masked: text without quotes (most stack traces) is not scanned.
       const scan = free && (text.includes('"') || text.includes("\\u0022")) &&
         this.#keys.mayOccurIn(text);
@@ -152,14 +161,7 @@ export class StringRedaction {
       sensitive: false,
     };
     const redacted = this.#walkParsed(parsed, depth + 1, truncate, walk, names);
-    if (redacted !== parsed) {
-      // Re-encoding escapes the quotes and backslashes of the strings nested inside once more,
-      // so JSON nested in JSON strings written with `\u0022`/`\u005c` grows twofold per level (a
-      // 2.6 KB attribute became 25 MB, and deeper ones exhausted memory). Text that grows past
-      // four times its length is replaced whole, which bounds every level's output.
-      const encoded = JSON.stringify(redacted);
-      return encoded.length > 4 * text.length + 1024 ? this.#policy.replacement : encoded;
-    }
+    if (redacted !== parsed) return this.#encode(redacted, text);
     // `JSON.parse` keeps only the last copy of a repeated key, so a secret under an earlier copy
     // is not in `parsed`: the text itself is masked (the same text when it holds no such key).
     // Its strings that the walk left unchanged are not redacted again: redacting each string of
@@ -184,6 +186,40 @@ export class StringRedaction {
   redactErrorText(text: string, depth: number, truncate: boolean): string {
     const scanned = truncate ? scannedErrorText(text, this.#policy.maxStringLength) : text;
     return this.redact(scanned, depth, truncate, undefined, true);
+  }
+
+  /**
+   * Text that is one JSON string literal (`start`: its opening quote) holding JSON, which is JSON
+   * encoded twice (`JSON.stringify` of tool-call arguments that are a JSON string already): the
+   * string is parsed, redacted one level deeper, and re-encoded (see `#encode`), so it stays a JSON
+   * string literal. A literal cut short (never closed) is masked as JSON text is (see
+   * `#maskKeepingMarker`). Other text starting with a quote is kept, as is text in which no
+   * sensitive key can occur. No depth check is needed here: a literal holding a literal escapes
+   * the quotes and backslashes of the one inside, so they double at every level (an attribute
+   * value cannot nest 40 literals), and the JSON inside is checked as JSON text is.
+   */
+  #literal(text: string, start: number, depth: number): string {
+    if (!this.#keys.mayOccurIn(text)) return text;
+    const parsed = parseOrUndefined(text);
+    if (typeof parsed === "string") {
+      const redacted = this.redact(parsed, depth + 1, false);
+      return redacted === parsed ? text : this.#encode(redacted, text);
+    }
+    return closingQuote(text, start) < 0
+      ? this.#maskKeepingMarker(text, depth, undefined, false)
+      : text;
+  }
+
+  /**
+   * The JSON encoding of a value redacted after it was parsed from `text`. Re-encoding escapes the
+   * quotes and backslashes of the strings nested inside once more, so JSON nested in JSON strings
+   * written with `\u0022`/`\u005c` grows twofold per level (a 2.6 KB attribute became 25 MB, and
+   * deeper ones exhausted memory). Text that grows past four times its length is replaced whole,
+   * which bounds every level's output.
+   */
+  #encode(redacted: JsonValue, text: string): string {
+    const encoded = JSON.stringify(redacted);
+    return encoded.length > 4 * text.length + 1024 ? this.#policy.replacement : encoded;
   }
 
   /** The text, truncated to the policy's length limit when `truncate` is set. */

@@ -5,7 +5,10 @@
  * `URL` object given as an attribute value becomes (`"https://…"`, quotes included: attribute
  * values that are objects are JSON-encoded, and a `URL` encodes as its `href`). Such a value has
  * its user info replaced (see `maskUrlUserinfo`) and the values of its sensitive query parameters
- * masked (see `maskUrlQuery`); the JSON string of a URL stays a JSON string.
+ * masked (see `maskUrlQuery`), and so are those of a fragment of `key=value&…` form (OAuth's
+ * implicit flow and magic links put tokens there: `#access_token=…`), or of a fragment's query
+ * (`#/callback?token=…`), as is the value of a `url.fragment` attribute (the fragment without its
+ * `#`); the JSON string of a URL stays a JSON string. Other fragments (`#section-2`) are kept.
  *
  * @module
  */
@@ -35,11 +38,31 @@ export function maskUrlAttribute(
 ): string {
   const url = URL_VALUE.test(value) ? unquoted(value) : undefined;
   if (url !== undefined) {
-    const masked = maskUrlQuery(maskUrlUserinfo(url), false, isSensitive, replacement);
+    const masked = maskUrl(maskUrlUserinfo(url), false, isSensitive, replacement);
     return masked === url ? value : url === value ? masked : JSON.stringify(masked);
   }
+  // A fragment attribute is a URL's fragment without its `#`.
+  if (key === "url.fragment") return maskUrl(`#${value}`, true, isSensitive, replacement).slice(1);
   if (!URL_ATTRIBUTES.has(key)) return value;
-  return maskUrlQuery(maskUrlUserinfo(value), key === "url.query", isSensitive, replacement);
+  return maskUrl(maskUrlUserinfo(value), key === "url.query", isSensitive, replacement);
+}
+
+/**
+ * `maskUrlQuery`, then the same on the fragment (the text after the first `#`, if any) read as a
+ * bare query (`access_token=…&token_type=bearer`), and on the query a fragment route may have
+ * after a `?` (`/callback?token=…`). A fragment without `=` is kept.
+ */
+function maskUrl(
+  text: string,
+  bare: boolean,
+  isSensitive: (key: string) => boolean,
+  replacement: string,
+): string {
+  const masked = maskUrlQuery(text, bare, isSensitive, replacement);
+  const hash = masked.indexOf("#") + 1;
+  if (hash === 0) return masked;
+  const fragment = maskUrlQuery(masked.slice(hash), true, isSensitive, replacement);
+  return masked.slice(0, hash) + maskUrlQuery(fragment, false, isSensitive, replacement);
 }
 
 /** A URL value without the quotes of its JSON string, if it has them (undefined: not JSON). */
