@@ -165,9 +165,13 @@ export class RedactionPolicy {
     walk.path.push(value);
     let result: JsonValue;
     try {
-      result = Array.isArray(value)
-        ? this.#array(value, depth, truncate, walk, names)
-        : this.#object(value, depth, truncate, walk, names);
+      if (Array.isArray(value)) {
+        // A `[key, value]` pair is one wherever it is (`["Authorization", "Bearer …"]` as a
+        // value), not only as an item of an outer list (a Map's entries).
+        const pair = this.#sensitivePair(value);
+        if (pair !== undefined) walk.sensitive = true;
+        result = pair ?? this.#array(value, depth, truncate, walk, names);
+      } else result = this.#object(value, depth, truncate, walk, names);
     } catch (error) {
       result = errorMarker(error); // Not JSON: a throwing getter, a revoked proxy.
     }
@@ -289,11 +293,13 @@ export class RedactionPolicy {
         const text = maskUrlAttribute(key, value, this.#isSensitive, this.replacement);
         redacted = this.#strings.redact(text, 0, true, NAME_KEYED_ATTRIBUTES.get(key));
       } else if (Array.isArray(value) && value.some((item) => typeof item === "string")) {
-        // Any string item, not only a first one: `null` items are kept (OpenTelemetry asks it),
-        // and a record from elsewhere may mix types; other items become strings.
-        let copy: (string | null)[] | undefined;
+        // A `[key, value]` pair (`["Authorization", "Bearer …"]`): its value is masked. Else any
+        // string item, not only a first one: `null` items are kept (OpenTelemetry asks it), and a
+        // record from elsewhere may mix types; other items become strings.
+        const pair = this.#sensitivePair(value as JsonValue[]);
+        let copy = pair as (string | null)[] | undefined;
         const items = value as readonly unknown[];
-        for (let i = 0; i < items.length; i++) {
+        for (let i = 0; pair === undefined && i < items.length; i++) {
           const item = items[i];
           const cut = typeof item === "string"
             ? this.#strings.redact(
