@@ -93,19 +93,24 @@ function schemaHashOrThrow(schema: JsonSchema): string {
  * @param serialized The output of {@linkcode serialize}.
  * @param jsonNumbers Whether `JSON.stringify` writes every number of the value as Python does
  *   (the serializer notes it, see `serializeTwice`): its JSON is then written natively.
+ * @param text The value's hashed text (Python's compact ASCII JSON of a container), when the
+ *   caller has written it already; it is then not written again.
  * @returns Data, schema and object hashes plus the hashed bytes. A string value is hashed as its
  *   UTF-8, in which a lone surrogate (half an emoji cut off) is U+FFFD: the returned `serialized`
  *   holds the string with U+FFFD in its place, so two values with one hash are one value.
  */
-export function hashSerialized(serialized: Serialized, jsonNumbers = false): ObjectHashes {
+export function hashSerialized(
+  serialized: Serialized,
+  jsonNumbers = false,
+  text?: string,
+): ObjectHashes {
   if (typeof serialized.value === "string") {
     const value = wellFormed(serialized.value);
     if (value !== serialized.value) serialized = { ...serialized, value };
   }
-  let text: string | undefined;
   try {
     const value = serialized.value;
-    text = jsonNumbers && typeof value === "object" && value !== null
+    text ??= jsonNumbers && typeof value === "object" && value !== null
       ? pythonJsonOfPlainNumbers(value)
       : hashedText(value);
   } catch {

@@ -110,6 +110,19 @@ export function pythonJsonOfPlainNumbers(value: JsonValue): string {
     // Left to the writer below, which throws as its callers expect.
   }
   if (text === undefined) return pythonJsonOrThrow(value);
+  return asciiJson(text);
+}
+
+/**
+ * JSON text with every character past `~` escaped as Python's `ensure_ascii` escapes it
+ * (`\u00e9`); in JSON that `JSON.stringify` wrote only strings and keys hold such characters,
+ * and it escapes the others as Python does.
+ *
+ * @param text JSON text `JSON.stringify` wrote.
+ * @returns The ASCII-only text (the same string when it is ASCII already).
+ * @internal
+ */
+export function asciiJson(text: string): string {
   return NOT_PLAIN_ASCII.test(text) ? text.replace(NOT_ASCII, escapeUnit) : text;
 }
 
@@ -173,8 +186,9 @@ export function pythonJsonDumps(value: JsonValue): string {
  * number in Python's form, as {@linkcode pythonNumber} writes it: an integer with all its digits
  * (JavaScript writes 2^60 as `1152921504606847000`, which Python's `json.loads` reads as another
  * int, and 1e21 as `1e+21`, a float), a fraction below 1e-4 as `1e-05`. The JSON-string attributes
- * of a task's state are written so, as the JSONL line around them writes its own numbers. Text
- * `JSON.stringify` wrote with no number that may differ is returned as it is.
+ * of a task's state are written so, as the JSONL line around them writes its own. Each number is
+ * printed once: the numbers of `JSON.stringify`'s text that Python writes otherwise are rewritten
+ * where they stand (see {@linkcode withPythonNumbers}).
  *
  * @param value Any value.
  * @returns The JSON text.
@@ -184,18 +198,71 @@ export function pythonJsonDumps(value: JsonValue): string {
 export function jsonWithPythonNumbers(value: unknown): string {
   const text: string | undefined = JSON.stringify(value);
   if (text === undefined) throw new TypeError("The value has no JSON form");
-  if (!MAYBE_UNLIKE_PYTHON.test(text)) return text;
-  // The parsed text holds the numbers JSON.stringify wrote (each reads back as the same number),
-  // with `toJSON` applied and only own keys: the same value, in plain data.
-  return encode(JSON.parse(text), ",", ":", JSON.stringify);
+  return withPythonNumbers(text);
 }
 
 /**
- * Where `JSON.stringify` may have written a number unlike Python: an exponent (`1e+21`, `1e-7`),
- * an integer of 16 digits or more (every integer past 2^53), a fraction below 1e-4 (`0.00001`).
- * Strings can match too, which only costs the slower writer.
+ * JSON text that `JSON.stringify` wrote, with each number Python writes otherwise rewritten by
+ * {@linkcode pythonNumber}; strings and keys are left as they are. Those numbers all hold an
+ * exponent (`1e-7`, `1e+21`), are integers of 16 digits or more (every integer past 2^53), or are
+ * fractions below 1e-4 (`0.00001`); each is found from its exponent sign or, as a number starts
+ * the text or follows `[`, `,` or `:`, from its first digits, without a walk over the value.
+ *
+ * @param text Text `JSON.stringify` wrote.
+ * @returns The text with Python's numbers (the same string when none differs).
+ * @internal
  */
-const MAYBE_UNLIKE_PYTHON = /\de[+-]|(?<![\d.])\d{16}|0\.0000/;
+export function withPythonNumbers(text: string): string {
+  const first = text.charCodeAt(0);
+  if (first === 0x2d || (first >= 0x30 && first <= 0x39)) return pythonNumber(Number(text));
+  // Made here: a global RegExp holds the position of its last match.
+  const candidates = /e[-+]|[[,:]-?(?:\d{16}|0\.0000)/g;
+  let out = "";
+  let copied = 0;
+  let quote = text.indexOf('"');
+  for (let match = candidates.exec(text); match !== null; match = candidates.exec(text)) {
+    const at = match.index;
+    let inString = false;
+    while (quote >= 0 && quote < at) {
+      const end = stringEnd(text, quote);
+      quote = text.indexOf('"', end);
+      if (end > at) {
+        inString = true;
+        candidates.lastIndex = end;
+        break;
+      }
+    }
+    if (inString) continue;
+    let start = text.charCodeAt(at) === 0x65 ? at : at + 1; // at `e`, or after the `[,:` before
+    while (start > 0 && isNumberChar(text.charCodeAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
+    candidates.lastIndex = end;
+    const token = text.slice(start, end);
+    const python = pythonNumber(Number(token));
+    if (python === token) continue;
+    out += text.slice(copied, start) + python;
+    copied = end;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Whether a code unit can be part of a number `JSON.stringify` wrote: `0-9 . e + -`. */
+function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x2b || c === 0x2d;
+}
+
+/** The index after the closing quote of the JSON string literal that opens at `quote`. */
+function stringEnd(text: string, quote: number): number {
+  for (let from = quote + 1;;) {
+    const close = text.indexOf('"', from);
+    if (close < 0) return text.length;
+    let backslash = close - 1;
+    while (text.charCodeAt(backslash) === 0x5c) backslash--;
+    if ((close - 1 - backslash) % 2 === 0) return close + 1; // not escaped
+    from = close + 1;
+  }
+}
 
 function dumps(value: JsonValue, comma: string, colon: string): string {
   try {
@@ -206,15 +273,10 @@ function dumps(value: JsonValue, comma: string, colon: string): string {
   }
 }
 
-function encode(
-  value: JsonValue,
-  comma: string,
-  colon: string,
-  quote: (text: string) => string = asciiJsonString,
-): string {
+function encode(value: JsonValue, comma: string, colon: string): string {
   switch (typeof value) {
     case "string":
-      return quote(value);
+      return asciiJsonString(value);
     case "number":
       if (Number.isNaN(value)) return "NaN";
       if (!Number.isFinite(value)) return value > 0 ? "Infinity" : "-Infinity";
@@ -227,7 +289,7 @@ function encode(
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += comma;
-          out += encode(value[i] ?? null, comma, colon, quote);
+          out += encode(value[i] ?? null, comma, colon);
         }
         return out + "]";
       }
@@ -238,7 +300,7 @@ function encode(
         if (item === undefined) continue;
         if (!first) out += comma;
         first = false;
-        out += quote(key) + colon + encode(item, comma, colon, quote);
+        out += asciiJsonString(key) + colon + encode(item, comma, colon);
       }
       return out + "}";
     }

@@ -14,6 +14,7 @@ import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { serialize, serializeTruncatingStrings } from "../serialize/serialize.ts";
 import type { JsonValue, SerializeOptions } from "../serialize/types.ts";
+import { isCutNumberArray } from "./_number_array.ts";
 
 /** How a value stored on a span is serialized (the default 1 MiB budget; no schema needed). */
 const SPAN_SERIALIZE: SerializeOptions = { schema: false };
@@ -62,8 +63,9 @@ export function redactForSpan(value: JsonValue, name?: string): JsonValue {
  * holding JSON keeps its whole text, redacted inside. A value the serializer had to cut (a huge
  * string charged at its full size left no budget for the fields after it) is serialized again
  * with each string cut to the policy's length as it is walked and the budget charged with what
- * is kept: its sibling fields stay, and its marker states its length in code points. With
- * redaction off, nothing is cut to a length.
+ * is kept: its sibling fields stay, and its marker states its length in code points (an array of
+ * numbers cut by the budget is not walked again: it holds no string to cut). With redaction off,
+ * nothing is cut to a length.
  *
  * @param value Any value.
  * @param name The name the value is logged under, if any.
@@ -74,7 +76,8 @@ export function serializedForSpan(value: unknown, name?: string): JsonValue {
   if (p !== undefined && name !== undefined && p.isSensitiveKey(name)) return p.replacement;
   const plain = serialize(value, SPAN_SERIALIZE);
   if (p === undefined) return plain.value;
-  const json = plain.truncated
+  // An array of numbers cut at the budget holds no string to cut: walked again, it is the same.
+  const json = plain.truncated && !isCutNumberArray(plain.value)
     ? serializeTruncatingStrings(value, SPAN_SERIALIZE, p.maxStringLength).value
     : plain.value;
   return p.redactValue(json);

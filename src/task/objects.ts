@@ -27,7 +27,7 @@
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
-import { EMPTY_HASH, hashSerialized, objectSerializeOptions } from "../hash/object_hash.ts";
+import { EMPTY_HASH, objectSerializeOptions } from "../hash/object_hash.ts";
 import { MAX_REDACTION_DEPTH } from "../redact/policy.ts";
 import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { serializeTwice } from "../serialize/_serialize_twice.ts";
@@ -38,6 +38,8 @@ import type { TraceStorage } from "../storage/types.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { MAX_BLOB_BACKLOG_BYTES, tryHoldBlobBytes } from "./_blob_backlog.ts";
 import { jsonLength } from "./_json_length.ts";
+import { numberArrayForms } from "./_number_array.ts";
+import { storedHashes } from "./_object_hashes.ts";
 import { redactForSpan, redactStored, serializedForSpan } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
@@ -196,8 +198,12 @@ export class ObjectStore {
       objectSerializeOptions(),
     );
     const stored = redactStored(serialized.value, name);
+    // An array of numbers is printed once for its hash, span copy and length (see numberArrayForms).
+    const numbers = stored === serialized.value
+      ? numberArrayForms(value, serialized, jsonNumbers)
+      : undefined;
     // Redaction writes strings only: the numbers left are the serializer's.
-    const hashes = hashSerialized({ ...serialized, value: stored }, jsonNumbers);
+    const hashes = numbers?.hashes ?? storedHashes(serialized, stored, jsonNumbers);
     const hash = hashes.objectHash;
     if (serialized.truncated || redactionCut(serialized.value, stored)) {
       reportOnce(
@@ -229,8 +235,11 @@ export class ObjectStore {
     // it, strings are cut to the policy's length first, so a huge one keeps its siblings. The hash
     // and the blob above are of the full value. A string is the hashed one: lone surrogates
     // become U+FFFD there (see hashSerialized). When the default serialization is the hashed
-    // one (nothing cut, no Date, NaN or error, see serializeTwice), the value is not walked again.
-    const spanValue = defaultForm
+    // one (nothing cut, no Date, NaN or error, see serializeTwice), or an array of numbers whose
+    // cut is known from its text, the value is not walked again.
+    const spanValue = numbers !== undefined
+      ? redactForSpan(numbers.spanValue, name)
+      : defaultForm
       ? redactForSpan(serialized.value, name)
       : serializedForSpan(value, name);
     const entry: Entry = {
@@ -246,6 +255,7 @@ export class ObjectStore {
       },
       runtime: value,
     };
+    if (numbers !== undefined && spanValue === numbers.spanValue) entry.chars = numbers.spanChars;
     if (this.#storage !== undefined && bytes !== undefined && bytes.length > INLINE_OBJECT_LIMIT) {
       const stored: UriObject = {
         hash,
