@@ -88,8 +88,9 @@ export type { AsyncLocalStorageClass, AsyncLocalStorageLike } from "./src/contex
 export type { ExportOptions, SpanExporter, SpanProcessor } from "./src/processor/types.ts";
 export { SimpleSpanProcessor } from "./src/processor/simple.ts";
 export type { SimpleSpanProcessorOptions } from "./src/processor/simple.ts";
-export { BatchSpanProcessor, OPENAI_BATCH_DEFAULTS } from "./src/processor/batch.ts";
-export type { BatchSpanProcessorOptions } from "./src/processor/batch.ts";
+export { BatchSpanProcessor } from "./src/processor/batch.ts";
+export { OPENAI_BATCH_DEFAULTS } from "./src/processor/batch_options.ts";
+export type { BatchSpanProcessorOptions } from "./src/processor/batch_options.ts";
 export { emptyReport, mergeReport } from "./src/processor/report.ts";
 export { TailSamplingProcessor } from "./src/processor/tail_sampling.ts";
 export type {

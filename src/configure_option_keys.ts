@@ -12,7 +12,7 @@ import type { PipelineOptions } from "./pipeline.ts";
 import type { OtlpExporterOptions, OutboxRetryOptions } from "./exporter/otlp_factory.ts";
 import type { RetryOptions } from "./exporter/_retry.ts";
 import { OTLP_CONFIG_OPTION_KEYS } from "./exporter/_otlp_config.ts";
-import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
+import type { BatchSpanProcessorOptions } from "./processor/batch_options.ts";
 import type { TailSamplingOptions } from "./processor/tail_sampling_options.ts";
 import { TAIL_SAMPLING_OPTION_KEYS } from "./processor/tail_sampling_options.ts";
 import { REDACTION_OPTION_KEYS } from "./redact/options.ts";

@@ -7,7 +7,7 @@
  */
 import { envInteger, MAX_ENV_INTEGER } from "./env_integer.ts";
 import type { EnvReader } from "./otlp/resource.ts";
-import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
+import type { BatchSpanProcessorOptions } from "./processor/batch_options.ts";
 
 type EnvBatchKey =
   | "scheduledDelayMillis"

@@ -11,7 +11,7 @@ import { ConsoleSpanExporter } from "./exporter/console.ts";
 import { JsonlSpanExporter } from "./exporter/jsonl.ts";
 import { BatchSpanProcessor, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from "./processor/batch.ts";
 import { countAtLeastOne } from "./number_option.ts";
-import type { BatchSpanProcessorOptions } from "./processor/batch.ts";
+import type { BatchSpanProcessorOptions } from "./processor/batch_options.ts";
 import { SimpleSpanProcessor } from "./processor/simple.ts";
 import { notify, settleAll } from "./processor/fan_out.ts";
 import { TailSamplingProcessor } from "./processor/tail_sampling.ts";

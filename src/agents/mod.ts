@@ -100,4 +100,4 @@ export type {
 } from "./agents_core.ts";
 export { genGroupId, genSpanId, genTraceId, NOOP_ID, toW3CSpanId, toW3CTraceId } from "./ids.ts";
 export { genAiAttributes, spanKindFor, spanNameFor, usageTokens } from "./genai_attributes.ts";
-export { OPENAI_BATCH_DEFAULTS } from "../processor/batch.ts";
+export { OPENAI_BATCH_DEFAULTS } from "../processor/batch_options.ts";

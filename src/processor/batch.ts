@@ -20,46 +20,12 @@ import type { TimerHandle } from "./_timer.ts";
 import { addDropped, emptyReport, mergeReport } from "./report.ts";
 import { untilWoken } from "./_until_woken.ts";
 import type { SpanExporter, SpanProcessor } from "./types.ts";
-
-/** Options of {@linkcode BatchSpanProcessor}. Defaults follow OpenTelemetry's batch processor. */
-export interface BatchSpanProcessorOptions {
-  /** Maximum spans waiting in the queue. Default 2048. */
-  maxQueueSize?: number | undefined;
-  /** Maximum estimated bytes of spans waiting in the queue. Default 16 MiB. */
-  maxQueueBytes?: number | undefined;
-  /** Maximum spans per export. Default 512. */
-  maxExportBatchSize?: number | undefined;
-  /**
-   * Queue length that triggers an export without waiting for the timer. Default
-   * `maxExportBatchSize`.
-   */
-  exportTriggerSize?: number | undefined;
-  /** Delay before queued spans are exported, in ms (at most 2^31 - 1). Default 5000. */
-  scheduledDelayMillis?: number | undefined;
-  /** Time budget of one flush, in ms. Default 30000. */
-  exportTimeoutMillis?: number | undefined;
-  /** Whether to use timers at all; Workers presets turn them off. Default true. */
-  timers?: boolean | undefined;
-  /**
-   * Which span to give up on when the queue is full: `"newest"` (the default) keeps what was
-   * already accepted; `"oldest"` keeps the most recent data, like OpenTelemetry's queue.
-   */
-  dropPolicy?: "newest" | "oldest" | undefined;
-}
+import type { BatchSpanProcessorOptions } from "./batch_options.ts";
 
 /** The queue's default bounds: `maxQueueSize` spans and `maxQueueBytes` estimated bytes (16 MiB). */
 export const DEFAULT_QUEUE_SIZE = 2048;
 /** See {@linkcode DEFAULT_QUEUE_SIZE}. */
 export const DEFAULT_QUEUE_BYTES: number = 2 ** 24;
-
-/** The OpenAI Agents SDK's batch defaults: 8192 queued, batches of 128, 5 s, trigger at 70 %. */
-export const OPENAI_BATCH_DEFAULTS: Readonly<BatchSpanProcessorOptions> = /* @__PURE__ */ Object
-  .freeze({
-    maxQueueSize: 8192,
-    maxExportBatchSize: 128,
-    scheduledDelayMillis: 5000,
-    exportTriggerSize: 5734, // 70 % of the queue
-  });
 
 /**
  * Checks a processor's exporter, so a missing one fails where the processor is made, not as a
