@@ -29,7 +29,7 @@ import { noMatchWarning } from "./_no_match.ts";
 import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import type { AnalysisReport } from "./report.ts";
 import type { LocalFiles } from "../config_state.ts";
-import type { ChunkedFiles } from "../task/artifacts.ts";
+import type { ChunkedFiles } from "../task/_artifact_blobs.ts";
 import { snapshotChunks, tailBytesFor } from "./_snapshot_chunks.ts";
 import { builtinFsReader } from "./_fs_reader.ts";
 

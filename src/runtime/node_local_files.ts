@@ -10,7 +10,7 @@ import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve, sep } from "node:path";
 import type { LocalFiles } from "../config_state.ts";
-import type { ChunkedFiles } from "../task/artifacts.ts";
+import type { ChunkedFiles } from "../task/_artifact_blobs.ts";
 import { checkReadable, listFiles } from "./_list_files.ts";
 import type { ListFilesOptions, ListingFs } from "./_list_files.ts";
 

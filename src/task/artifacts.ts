@@ -1,12 +1,8 @@
 /**
- * Artifacts: files, directories (recursively) or in-memory bytes stored content-addressed in the
- * storage adapter's blob store under `sha256:<hex>` (SHA-256 via `crypto.subtle`, or, for a file
- * larger than {@linkcode STREAM_ARTIFACT_BYTES} when the local files and the storage adapter can
- * both do it, read, hashed and stored a chunk at a time in bounded memory), described by
- * dreadnode's metadata record (§2.6) on the task span and, one line per file, in the run's
+ * Artifacts: files, directories (recursively) or in-memory bytes logged on a task, stored
+ * content-addressed by `_artifact_blobs.ts` and described by dreadnode's metadata record (§2.6)
+ * on the task span and, one line per file, in the run's
  * `projects/<project>/<run id>/artifacts.jsonl` (written as dreadnode's `json.dumps` writes it).
- * A file read whole waits until the process holds less than `MAX_BLOB_BACKLOG_BYTES` of blobs on
- * their way to the storage, so artifacts logged without `await` are not all read at once.
  * An artifact's name is only metadata: it never becomes a storage path, so a hostile name cannot
  * escape the storage root.
  *
@@ -15,7 +11,6 @@
 import { isoFromNs } from "../clock.ts";
 import type { LocalFiles } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
-import { bytesToHex } from "../ids.ts";
 import { failureReason } from "../storage/_failure_reason.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import { readOptions } from "./_read.ts";
@@ -23,39 +18,8 @@ import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
 import { guessMimeType } from "./mime.ts";
-import { holdBlobBytes } from "./_blob_backlog.ts";
-import { Sha256 } from "../hash/sha256.ts";
-
-/** Files larger than this are read, hashed and stored a chunk at a time where both sides can. */
-export const STREAM_ARTIFACT_BYTES: number = 64 * 1024 * 1024;
-
-/** The chunk size of that. */
-const CHUNK_BYTES = 1024 * 1024;
-
-/** The largest file read whole (Node's and Bun's `readFile` refuse 2 GiB and more). */
-const WHOLE_FILE_BYTES = 2 ** 31 - 1;
-
-/** An incremental SHA-256: the bytes in order, then the digest once. */
-export interface IncrementalSha256 {
-  /** Adds the next bytes. */
-  update(bytes: Uint8Array): unknown;
-  /** The 32-byte digest of everything added. */
-  digest(): Uint8Array;
-}
-
-/** Local files that can also be read a chunk at a time (`nodeLocalFiles` can). */
-export interface ChunkedFiles {
-  /** The bytes of a file in order, at most `chunkSize` at a time. */
-  readChunks(path: string, chunkSize: number): AsyncIterable<Uint8Array>;
-  /**
-   * A native SHA-256 for files too large to read whole (the runtime's is ~8x faster than
-   * tracelet's portable one, which is used without it).
-   */
-  sha256?(): IncrementalSha256;
-}
-
-/** A file that cannot be stored: larger than the storage adapter can take. */
-class TooLarge extends Error {}
+import { storeBytes, storeFile, TooLarge } from "./_artifact_blobs.ts";
+import type { StoredBlob } from "./_artifact_blobs.ts";
 
 /** dreadnode's artifact metadata record. */
 export interface ArtifactRecord {
@@ -133,17 +97,6 @@ export function artifactsLogPath(project: string, runId: string): StoragePath {
   return ["projects", project, runId, "artifacts.jsonl"];
 }
 
-/**
- * SHA-256 of bytes as lower-case hex.
- *
- * @param bytes The bytes.
- * @returns 64 hex characters.
- */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return bytesToHex(new Uint8Array(digest));
-}
-
 /** The last segment of a path: `\` separates segments only where the platform says so. */
 function baseName(path: string, files: LocalFiles): string {
   const parts = path.split(files.pathSeparator === "\\" ? /[\\/]/ : "/").filter((p) => p !== "");
@@ -183,100 +136,19 @@ async function toBytes(source: Uint8Array | Blob): Promise<Uint8Array> {
 function artifactRecord(
   sink: ArtifactSink,
   name: string,
-  oid: string,
   path: string | null,
-  size: number,
+  blob: StoredBlob,
 ): ArtifactRecord {
   return {
     task_id: sink.taskId,
     span_id: sink.spanId,
     name,
-    oid,
+    oid: blob.oid,
     path,
-    size,
+    size: blob.size,
     mime_type: guessMimeType(path ?? name), // dreadnode's guess_type(str(local_path))
     timestamp: isoFromNs(Date.now() * 1e6),
   };
-}
-
-async function store(
-  sink: ArtifactSink,
-  storage: TraceStorage,
-  bytes: Uint8Array,
-  name: string,
-  path: string | null,
-): Promise<ArtifactRecord> {
-  const oid = `sha256:${await sha256Hex(bytes)}`;
-  if (!(await storage.hasBlob(oid))) await storage.putBlob(oid, bytes);
-  return artifactRecord(sink, name, oid, path, bytes.length);
-}
-
-/** The SHA-256 hex and size of chunks; with `expected`, rejects after the last chunk on change. */
-async function* hashed(
-  chunks: AsyncIterable<Uint8Array>,
-  hash: IncrementalSha256,
-  result: { hex: string; size: number },
-  expected?: { hex: string; size: number },
-): AsyncGenerator<Uint8Array> {
-  let size = 0;
-  for await (const chunk of chunks) {
-    hash.update(chunk);
-    size += chunk.length;
-    yield chunk;
-  }
-  result.hex = bytesToHex(hash.digest());
-  result.size = size;
-  if (expected !== undefined && (expected.hex !== result.hex || expected.size !== size)) {
-    throw new Error("the file changed while it was stored");
-  }
-}
-
-/**
- * Stores a local file: read whole when small (or when the files or the storage cannot take
- * chunks), else hashed in one pass and stored in a second, a chunk at a time, the second pass
- * checking that the bytes stored are the bytes hashed. It is read at `path` and recorded at
- * `recordedPath` (the same file, symbolic links followed).
- */
-async function storeFile(
-  sink: ArtifactSink,
-  storage: TraceStorage,
-  files: LocalFiles & Partial<ChunkedFiles>,
-  path: string,
-  name: string,
-  recordedPath: string,
-): Promise<ArtifactRecord> {
-  const size = (await files.stat(path))?.size ?? 0;
-  const readChunks = files.readChunks?.bind(files);
-  const putBlobStream = storage.putBlobStream?.bind(storage);
-  if (size <= STREAM_ARTIFACT_BYTES || readChunks === undefined || putBlobStream === undefined) {
-    if (size > WHOLE_FILE_BYTES) {
-      const why = putBlobStream === undefined
-        ? `the ${storage.kind} storage adapter cannot (it has no putBlobStream)`
-        : "the local files cannot be read that way";
-      throw new TooLarge(
-        `${path} has ${size} bytes: more than ${WHOLE_FILE_BYTES} bytes must be stored a chunk ` +
-          `at a time, and ${why}`,
-      );
-    }
-    // Files logged without `await` are read a bounded number of bytes at a time.
-    const release = await holdBlobBytes(size);
-    try {
-      return await store(sink, storage, await files.readFile(path), name, recordedPath);
-    } finally {
-      release();
-    }
-  }
-  const sha256 = files.sha256?.bind(files) ?? (() => new Sha256());
-  const first = { hex: "", size: 0 };
-  for await (const _ of hashed(readChunks(path, CHUNK_BYTES), sha256(), first)) {
-    // Hashing only: `first` gets the digest and size.
-  }
-  const oid = `sha256:${first.hex}`;
-  if (!(await storage.hasBlob(oid))) {
-    const again = hashed(readChunks(path, CHUNK_BYTES), sha256(), { hex: "", size: 0 }, first);
-    await putBlobStream(oid, again);
-  }
-  return artifactRecord(sink, name, oid, recordedPath, first.size);
 }
 
 function fail(code: string, message: string, cause?: unknown): undefined {
@@ -334,7 +206,7 @@ export async function logArtifactTo(
       const name = chosen ??
         (typeof fileName === "string" && fileName !== "" ? fileName : "artifact");
       what = name;
-      result = await store(sink, storage, await toBytes(bytes), name, null);
+      result = artifactRecord(sink, name, null, await storeBytes(storage, await toBytes(bytes)));
       records.push(result);
     } else {
       const files = sink.files;
@@ -382,13 +254,13 @@ export async function logArtifactTo(
           const name = `${dirName}/${relative}`;
           what = `${name} (${file})`;
           const recorded = files.resolve(`${real}/${relative}`);
-          records.push(await storeFile(sink, storage, files, file, name, recorded));
+          records.push(artifactRecord(sink, name, recorded, await storeFile(storage, files, file)));
         }
         result = { type: "directory", name: dirName, files: records };
       } else if (info.isFile) {
         const name = chosen ?? baseName(real, files);
         what = `${name} (${path})`;
-        result = await storeFile(sink, storage, files, path, name, real);
+        result = artifactRecord(sink, name, real, await storeFile(storage, files, path));
         records.push(result);
       } else {
         // A FIFO or a device: reading it may never end.

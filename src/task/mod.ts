@@ -64,7 +64,8 @@ export type { MetricAggMode, MetricSeriesJson } from "./metrics.ts";
 export type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 export { INLINE_OBJECT_LIMIT, loadObjectValue, OBJECT_URI_PREFIX } from "./objects.ts";
 export type { InlineObject, ObjectRef, StoredObject, UriObject } from "./objects.ts";
-export { artifactsLogPath, sha256Hex } from "./artifacts.ts";
+export { artifactsLogPath } from "./artifacts.ts";
+export { sha256Hex } from "./_artifact_blobs.ts";
 export type {
   ArtifactRecord,
   ArtifactSource,

@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { analyzeTraceDir, analyzeTraceFiles } from "../../src/analyze/mod.ts";
 import type { LocalFiles } from "../../src/config_state.ts";
-import type { ChunkedFiles } from "../../src/task/artifacts.ts";
+import type { ChunkedFiles } from "../../src/task/_artifact_blobs.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { withTempDir } from "../_support/files.ts";

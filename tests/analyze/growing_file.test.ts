@@ -11,7 +11,7 @@ import { analyzeTraceDir } from "../../src/analyze/mod.ts";
 import { createNodeReader } from "../../src/analyze/cli.ts";
 import { snapshotChunks } from "../../src/analyze/_snapshot_chunks.ts";
 import type { LocalFiles } from "../../src/config_state.ts";
-import type { ChunkedFiles } from "../../src/task/artifacts.ts";
+import type { ChunkedFiles } from "../../src/task/_artifact_blobs.ts";
 import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
 import { withTempDir } from "../_support/files.ts";

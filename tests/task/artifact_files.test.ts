@@ -10,12 +10,12 @@ import { nodeLocalFiles } from "../../src/runtime/node_local_files.ts";
 import { MemoryStorage } from "../../src/storage/memory.ts";
 import { NodeFsStorage } from "../../src/storage/node_fs.ts";
 import type { TraceStorage } from "../../src/storage/types.ts";
+import type { ArtifactRecord } from "../../src/task/artifacts.ts";
 import {
-  type ArtifactRecord,
   type ChunkedFiles,
   sha256Hex,
   STREAM_ARTIFACT_BYTES,
-} from "../../src/task/artifacts.ts";
+} from "../../src/task/_artifact_blobs.ts";
 import { taskSpan } from "../../src/task/mod.ts";
 import { withTempDir } from "../_support/files.ts";
 import { hasFileSystem } from "../_support/runtime.ts";
