@@ -14,8 +14,7 @@ import { numberAtLeast } from "../number_option.ts";
 import { printable } from "../printable.ts";
 import { safeString } from "../safe_string.ts";
 import type { JsonValue } from "../serialize/types.ts";
-import type { TraceEvent } from "./event.ts";
-import type { EventSink } from "./sinks.ts";
+import type { EventSink, TraceEvent } from "./event.ts";
 
 /** Where console text goes: `write` receives text that may or may not end with a newline. */
 export interface ConsoleStream {

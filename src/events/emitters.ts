@@ -28,10 +28,7 @@ function parentOf(): string | null {
  */
 function sessionForEvent(eventType: string): TraceSession | undefined {
   const session = currentTraceSession();
-  if (session === undefined) {
-    const closed = closedSessionInContext();
-    closed?.emitEvent(eventType, closed.rootSpanId, null, {}); // counted: the session is closed
-  }
+  if (session === undefined) closedSessionInContext()?.countLateEvent(eventType);
   return session;
 }
 

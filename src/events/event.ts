@@ -1,6 +1,7 @@
 /**
  * The normalized trace event of the events layer (design_research_agents' `TraceEvent`): one
- * flat JSON object per event, written as one JSONL line.
+ * flat JSON object per event, written as one JSONL line (see `eventLine`), and the protocol of
+ * the sinks that receive it.
  *
  * @module
  */
@@ -66,6 +67,22 @@ export interface TraceEvent {
   attributes: JsonObject;
   /** Monotonic sequence number within the session, from 0. */
   event_index: number;
+}
+
+/**
+ * Receives normalized events (design_research_agents' `TraceSink` protocol): a session hands each
+ * of its events to its sinks.
+ */
+export interface EventSink {
+  /**
+   * Handles one event; must not block. A promise it returns is not awaited (events are not held
+   * up), but its rejection is reported as `event_sink_failed`, as a throw is.
+   */
+  emit(event: TraceEvent): void;
+  /** Writes what is pending and releases resources. */
+  close(): void | Promise<void>;
+  /** Writes what is pending but stays open (optional). */
+  flush?(): void | Promise<void>;
 }
 
 /**

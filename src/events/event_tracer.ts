@@ -31,7 +31,7 @@ import { ConsoleEventSink, stderrStream } from "./console_sink.ts";
 import type { ConsoleStream } from "./console_sink.ts";
 import { withTraceRun } from "./context.ts";
 import { JsonlEventSink } from "./sinks.ts";
-import type { EventSink } from "./sinks.ts";
+import type { EventSink } from "./event.ts";
 
 /** Options of {@linkcode EventTracer} (DRA's `Tracer` fields, in camelCase). */
 export interface EventTracerOptions {

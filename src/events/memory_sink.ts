@@ -4,8 +4,7 @@
  * @module
  */
 import { countAtLeastOne } from "../number_option.ts";
-import type { TraceEvent } from "./event.ts";
-import type { EventSink } from "./sinks.ts";
+import type { EventSink, TraceEvent } from "./event.ts";
 
 /**
  * A sink that keeps events in memory (for tests and in-process consumers), bounded.

@@ -47,10 +47,11 @@ export type { FinishTraceRunOptions, StartTraceRunOptions, TraceScope } from "./
 export { TraceSession } from "./session.ts";
 export type { SpanShape, TraceSessionOptions } from "./session.ts";
 export { OBSERVED_EVENT_TYPES } from "./event.ts";
-export type { EventType, TraceEvent } from "./event.ts";
-export { eventLine, JsonlEventSink } from "./sinks.ts";
+export type { EventSink, EventType, TraceEvent } from "./event.ts";
+export { eventLine } from "./event_line.ts";
+export { JsonlEventSink } from "./sinks.ts";
 export { MemoryEventSink } from "./memory_sink.ts";
-export type { EventSink, JsonlEventSinkOptions } from "./sinks.ts";
+export type { JsonlEventSinkOptions } from "./sinks.ts";
 export {
   ConsoleEventSink,
   formatEvent,

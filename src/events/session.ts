@@ -47,8 +47,7 @@ import { maskedException } from "./_masked_exception.ts";
 import { serializeFields } from "./_serialize_fields.ts";
 import { claimSpan, releaseSpan } from "./_span_owners.ts";
 import { SinkFailures } from "./_sink_failures.ts";
-import type { EventType, TraceEvent } from "./event.ts";
-import type { EventSink } from "./sinks.ts";
+import type { EventSink, EventType, TraceEvent } from "./event.ts";
 
 /** Options of a {@linkcode TraceSession}. */
 export interface TraceSessionOptions {
@@ -335,6 +334,27 @@ export class TraceSession {
     this.#emit(eventType, spanId, parentSpanId, this.redact(attributes), durationMs);
   }
 
+  /**
+   * Counts an event of this run that was emitted after the session closed (a timer the run
+   * scheduled fired after it finished), without reading its attributes: `droppedEvents` grows and
+   * `events_closed` is reported (once per process). Does nothing while the session is open.
+   *
+   * @param eventType The event type.
+   * @internal
+   */
+  countLateEvent(eventType: EventType): void {
+    if (this.#closed === undefined) return;
+    this.#dropped++;
+    reportOnce(
+      "events_closed",
+      "warn",
+      "events_closed",
+      `Cannot record a ${safeString(eventType)} event of run ${this.runId}: its trace session is ` +
+        "closed (finish model calls, tool calls and nested runs before their run, and await " +
+        "the callbacks that emit its events)",
+    );
+  }
+
   #emit(
     type: EventType,
     spanId: string,
@@ -342,18 +362,7 @@ export class TraceSession {
     attrs: JsonObject,
     duration: number | null,
   ): void {
-    if (this.#closed !== undefined) {
-      this.#dropped++;
-      reportOnce(
-        "events_closed",
-        "warn",
-        "events_closed",
-        `Cannot record a ${safeString(type)} event of run ${this.runId}: its trace session is ` +
-          "closed (finish model calls, tool calls and nested runs before their run, and await " +
-          "the callbacks that emit its events)",
-      );
-      return;
-    }
+    if (this.#closed !== undefined) return this.countLateEvent(type);
     const ns = nowNs();
     const event: TraceEvent = {
       event_type: typeof type === "string" ? type : safeString(type),

@@ -9,44 +9,18 @@ import { cutText } from "../cut_text.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
-import { pythonJsonDumps } from "../serialize/python_json.ts";
-import type { JsonValue } from "../serialize/types.ts";
 import { trackWrites } from "../pending_writes.ts";
 import { type ExitWriter, writeAtExit } from "../runtime/_exit_sync.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
-import type { TraceEvent } from "./event.ts";
+import type { EventSink, TraceEvent } from "./event.ts";
+import { eventLine } from "./event_line.ts";
 import {
   holdEventLine,
   releaseEventLines,
   releaseEventLog,
   withReserve,
 } from "./_pending_event_lines.ts";
-
-/** Receives normalized events (design_research_agents' `TraceSink` protocol). */
-export interface EventSink {
-  /**
-   * Handles one event; must not block. A promise it returns is not awaited (events are not held
-   * up), but its rejection is reported as `event_sink_failed`, as a throw is.
-   */
-  emit(event: TraceEvent): void;
-  /** Writes what is pending and releases resources. */
-  close(): void | Promise<void>;
-  /** Writes what is pending but stays open (optional). */
-  flush?(): void | Promise<void>;
-}
-
-/**
- * One event as its JSONL line, byte for byte as DRA writes it: Python's
- * `json.dumps(event, ensure_ascii=True)`, with the default separators `", "` and `": "` and every
- * character outside printable ASCII escaped.
- *
- * @param event The event.
- * @returns The line (no trailing newline).
- */
-export function eventLine(event: TraceEvent): string {
-  return pythonJsonDumps(event as unknown as JsonValue);
-}
 
 /** Options of {@linkcode JsonlEventSink}. */
 export interface JsonlEventSinkOptions {
