@@ -5,19 +5,10 @@
 // the JSON inside redacted one level deeper, and re-encoded: it stays a JSON string literal.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  configure,
-  getTracer,
-  MemoryStorage,
-  RedactingExporter,
-  RedactionPolicy,
-  SimpleSpanProcessor,
-  Tracer,
-} from "../mod.ts";
+import { RedactingExporter, RedactionPolicy, SimpleSpanProcessor, Tracer } from "../mod.ts";
 import { finishToolCall, startToolCall } from "../src/events/mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
-import { isolated } from "./_support/global_state.ts";
-import { capturingOtlp } from "./_support/otlp_helpers.ts";
+import { exportOneSpan } from "./_support/otlp_helpers.ts";
 import { eventSetup } from "./events/_helpers.ts";
 
 const R = "***REDACTED***";
@@ -126,27 +117,14 @@ describe("redaction of JSON encoded twice", () => {
 
 describe("redaction of JSON encoded twice, end to end", () => {
   it("masks a span attribute in the JSONL line and the OTLP body", async () => {
-    await isolated(async () => {
-      const bodies: string[] = [];
-      const storage = new MemoryStorage();
-      const tracing = configure({ storage, diagnostics: () => {}, otlp: capturingOtlp(bodies) });
-      const traceId = getTracer().withSpan("tool", (span) => {
-        span.setAttribute("gen_ai.tool.call.arguments", TWICE);
-        span.setAttribute("input", [TWICE]);
-        return span.traceId;
-      });
-      await tracing.shutdown();
-      const [line] = await storage.readLines(["projects", "default", traceId, "spans.jsonl"]);
-      const body = bodies.join("\n");
-      assert.ok(!line.includes("sk-live"), line);
-      assert.ok(!body.includes("sk-live"), body);
-      assert.equal(JSON.parse(line).attributes["gen_ai.tool.call.arguments"], TWICE_MASKED);
-      const otlp = JSON.parse(bodies[0]).resourceSpans[0].scopeSpans[0].spans[0];
-      const value = otlp.attributes.find((a: { key: string }) =>
-        a.key === "gen_ai.tool.call.arguments"
-      ).value.stringValue;
-      assert.equal(value, TWICE_MASKED);
+    const { line, body, stringValue } = await exportOneSpan((span) => {
+      span.setAttribute("gen_ai.tool.call.arguments", TWICE);
+      span.setAttribute("input", [TWICE]);
     });
+    assert.ok(!line.includes("sk-live"), line);
+    assert.ok(!body.includes("sk-live"), body);
+    assert.equal(JSON.parse(line).attributes["gen_ai.tool.call.arguments"], TWICE_MASKED);
+    assert.equal(stringValue("gen_ai.tool.call.arguments"), TWICE_MASKED);
   });
 
   it("masks it in an attribute the span's length limit cut", async () => {

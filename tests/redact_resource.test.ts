@@ -4,9 +4,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  configure,
-  getTracer,
-  MemoryStorage,
   RedactingExporter,
   RedactionPolicy,
   redactSpan,
@@ -15,47 +12,31 @@ import {
 } from "../mod.ts";
 import type { Attributes, Resource, SpanRecord } from "../mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
-import { isolated } from "./_support/global_state.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";
-import { capturingOtlp } from "./_support/otlp_helpers.ts";
+import { exportOneSpan } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
 
 describe("resource redaction", () => {
   it("masks sensitive resource attributes from options and the environment", async () => {
-    await isolated(async () => {
-      const bodies: string[] = [];
-      const storage = new MemoryStorage();
-      const env = (name: string) =>
-        name === "OTEL_RESOURCE_ATTRIBUTES"
-          ? "deployment.environment=prod,api_key=SECRET_ENV"
-          : undefined;
-      const tracing = configure({
-        storage,
-        env,
-        diagnostics: () => {},
-        resourceAttributes: { "db.password": "SECRET_OPT", "service.version": "1.2" },
-        otlp: capturingOtlp(bodies),
-      });
-      const traceId = getTracer().withSpan("op", (span) => span.traceId);
-      await tracing.shutdown();
-      const [line] = await storage.readLines(["projects", "default", traceId, "spans.jsonl"]);
-      const body = bodies.join("\n");
-      for (const secret of ["SECRET_ENV", "SECRET_OPT"]) {
-        assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
-        assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
-      }
-      const resource = JSON.parse(line).resource;
-      assert.equal(resource.api_key, R);
-      assert.equal(resource["db.password"], R);
-      assert.equal(resource["deployment.environment"], "prod");
-      assert.equal(resource["service.version"], "1.2");
-      const otlp = JSON.parse(bodies[0]).resourceSpans[0].resource.attributes as {
-        key: string;
-        value: { stringValue?: string };
-      }[];
-      assert.equal(otlp.find((a) => a.key === "api_key")?.value.stringValue, R);
+    const env = (name: string) =>
+      name === "OTEL_RESOURCE_ATTRIBUTES"
+        ? "deployment.environment=prod,api_key=SECRET_ENV"
+        : undefined;
+    const { line, body, resource: { attributes: otlp } } = await exportOneSpan(() => {}, {
+      env,
+      resourceAttributes: { "db.password": "SECRET_OPT", "service.version": "1.2" },
     });
+    for (const secret of ["SECRET_ENV", "SECRET_OPT"]) {
+      assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
+      assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
+    }
+    const resource = JSON.parse(line).resource;
+    assert.equal(resource.api_key, R);
+    assert.equal(resource["db.password"], R);
+    assert.equal(resource["deployment.environment"], "prod");
+    assert.equal(resource["service.version"], "1.2");
+    assert.equal(otlp.find((a) => a.key === "api_key")?.value.stringValue, R);
   });
 
   it("redacts each resource once per policy and shares the copy between spans", async () => {

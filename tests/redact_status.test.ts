@@ -5,9 +5,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  configure,
   getTracer,
-  MemoryStorage,
+  type MemoryStorage,
   RedactingExporter,
   RedactionPolicy,
   redactSpan,
@@ -22,7 +21,7 @@ import { agentSetup, failedToolSpan } from "./agents/_helpers.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 import { isolated } from "./_support/global_state.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";
-import { capturingOtlp } from "./_support/otlp_helpers.ts";
+import { exportThroughConfigure } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
 
@@ -42,15 +41,8 @@ async function allLines(storage: MemoryStorage, traceIds: Iterable<string>): Pro
 
 describe("redaction of error text", () => {
   it("masks the secret in status message and stack trace on the JSONL line and the OTLP body", async () => {
-    await isolated(async () => {
-      const bodies: string[] = [];
-      const storage = new MemoryStorage();
-      const tracing = configure({
-        storage,
-        diagnostics: () => {},
-        otlp: capturingOtlp(bodies),
-      });
-      const traceIds = new Set<string>();
+    const traceIds = new Set<string>();
+    const { storage, bodies } = await exportThroughConfigure(async (storage) => {
       // 1. The core span's recordException.
       getTracer().withSpan("core", (span) => {
         traceIds.add(span.traceId);
@@ -68,30 +60,29 @@ describe("redaction of error text", () => {
           failToolCall(id, { toolName: "t", error: providerError("SECRET_EVENTS") });
         },
       });
-      await tracing.shutdown();
-
-      const body = bodies.join("\n");
-      const spans = bodies.flatMap((b) =>
-        JSON.parse(b).resourceSpans.flatMap((r: { scopeSpans: { spans: unknown[] }[] }) =>
-          r.scopeSpans.flatMap((s) => s.spans)
-        )
-      ) as { name: string; traceId: string; status?: { message?: string } }[];
-      for (const span of spans) traceIds.add(span.traceId);
-      const lines = await allLines(storage, traceIds);
-      for (const secret of ["SECRET_CORE", "SECRET_AGENT", "SECRET_EVENTS"]) {
-        assert.ok(!body.includes(secret), `${secret} in the OTLP body`);
-        assert.ok(!lines.includes(secret), `${secret} in a JSONL line`);
-      }
-      const failed = spans.filter((s) => s.status?.message !== undefined);
-      assert.equal(failed.length, 3, JSON.stringify(spans.map((s) => s.name)));
-      for (const span of failed) {
-        assert.deepEqual(JSON.parse(span.status!.message!), {
-          error: "invalid_request",
-          request: { api_key: R },
-        });
-      }
-      assert.ok(lines.includes(R) && body.includes(R));
     });
+
+    const body = bodies.join("\n");
+    const spans = bodies.flatMap((b) =>
+      JSON.parse(b).resourceSpans.flatMap((r: { scopeSpans: { spans: unknown[] }[] }) =>
+        r.scopeSpans.flatMap((s) => s.spans)
+      )
+    ) as { name: string; traceId: string; status?: { message?: string } }[];
+    for (const span of spans) traceIds.add(span.traceId);
+    const lines = await allLines(storage, traceIds);
+    for (const secret of ["SECRET_CORE", "SECRET_AGENT", "SECRET_EVENTS"]) {
+      assert.ok(!body.includes(secret), `${secret} in the OTLP body`);
+      assert.ok(!lines.includes(secret), `${secret} in a JSONL line`);
+    }
+    const failed = spans.filter((s) => s.status?.message !== undefined);
+    assert.equal(failed.length, 3, JSON.stringify(spans.map((s) => s.name)));
+    for (const span of failed) {
+      assert.deepEqual(JSON.parse(span.status!.message!), {
+        error: "invalid_request",
+        request: { api_key: R },
+      });
+    }
+    assert.ok(lines.includes(R) && body.includes(R));
   });
 
   it("replaces the original message in the stack trace and status with its redacted text", () => {

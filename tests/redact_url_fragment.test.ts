@@ -5,9 +5,8 @@
 // masked as a query is; other fragments (`#section-2`) are kept.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { configure, getTracer, MemoryStorage, RedactionPolicy } from "../mod.ts";
-import { isolated } from "./_support/global_state.ts";
-import { capturingOtlp } from "./_support/otlp_helpers.ts";
+import { RedactionPolicy } from "../mod.ts";
+import { exportOneSpan } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
 const ER = encodeURIComponent(R);
@@ -63,35 +62,23 @@ describe("URL fragment secrets", () => {
 
 describe("URL fragment secrets, end to end", () => {
   it("masks them in the JSONL line and the OTLP body", async () => {
-    await isolated(async () => {
-      const bodies: string[] = [];
-      const storage = new MemoryStorage();
-      const tracing = configure({ storage, diagnostics: () => {}, otlp: capturingOtlp(bodies) });
-      const traceId = getTracer().withSpan("callback", (span) => {
-        span.setAttribute("url.full", "https://app.test/cb#access_token=FRAG1&token_type=bearer");
-        span.setAttribute("url.fragment", "access_token=FRAG2");
-        span.setAttribute("login", new URL("https://app.test/login#token=FRAG3"));
-        return span.traceId;
-      });
-      await tracing.shutdown();
-      const [line] = await storage.readLines(["projects", "default", traceId, "spans.jsonl"]);
-      const body = bodies.join("\n");
-      for (const secret of ["FRAG1", "FRAG2", "FRAG3"]) {
-        assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
-        assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
-      }
-      const record = JSON.parse(line);
-      assert.equal(
-        record.attributes["url.full"],
-        `https://app.test/cb#access_token=${ER}&token_type=bearer`,
-      );
-      assert.equal(record.attributes["url.fragment"], `access_token=${ER}`);
-      assert.equal(record.attributes.login, JSON.stringify(`https://app.test/login#token=${ER}`));
-      const otlp = JSON.parse(bodies[0]).resourceSpans[0].scopeSpans[0].spans[0];
-      const value = (key: string) =>
-        otlp.attributes.find((a: { key: string }) => a.key === key).value.stringValue;
-      assert.equal(value("url.full"), record.attributes["url.full"]);
-      assert.equal(value("url.fragment"), record.attributes["url.fragment"]);
+    const { line, body, stringValue } = await exportOneSpan((span) => {
+      span.setAttribute("url.full", "https://app.test/cb#access_token=FRAG1&token_type=bearer");
+      span.setAttribute("url.fragment", "access_token=FRAG2");
+      span.setAttribute("login", new URL("https://app.test/login#token=FRAG3"));
     });
+    for (const secret of ["FRAG1", "FRAG2", "FRAG3"]) {
+      assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
+      assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
+    }
+    const record = JSON.parse(line);
+    assert.equal(
+      record.attributes["url.full"],
+      `https://app.test/cb#access_token=${ER}&token_type=bearer`,
+    );
+    assert.equal(record.attributes["url.fragment"], `access_token=${ER}`);
+    assert.equal(record.attributes.login, JSON.stringify(`https://app.test/login#token=${ER}`));
+    assert.equal(stringValue("url.full"), record.attributes["url.full"]);
+    assert.equal(stringValue("url.fragment"), record.attributes["url.fragment"]);
   });
 });

@@ -6,18 +6,10 @@
 // quoted in error text. E-mail addresses and `git@host:repo` (no `scheme://`) are left alone.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  configure,
-  getTracer,
-  MemoryStorage,
-  RedactingExporter,
-  SimpleSpanProcessor,
-  Tracer,
-} from "../mod.ts";
+import { RedactingExporter, SimpleSpanProcessor, Tracer } from "../mod.ts";
 import type { Span, SpanRecord } from "../mod.ts";
 import { MemoryExporter } from "./_support/collect.ts";
-import { isolated } from "./_support/global_state.ts";
-import { capturingOtlp } from "./_support/otlp_helpers.ts";
+import { exportOneSpan } from "./_support/otlp_helpers.ts";
 
 const R = "***REDACTED***";
 
@@ -49,48 +41,36 @@ async function errorTexts(message: string): Promise<[string, string, string]> {
 
 describe("redaction of user names and passwords in URLs", () => {
   it("masks url.full, a URL object's value and an exception's URL in OTLP and JSONL", async () => {
-    await isolated(async () => {
-      const bodies: string[] = [];
-      const storage = new MemoryStorage();
-      const tracing = configure({ storage, diagnostics: () => {}, otlp: capturingOtlp(bodies) });
-      const traceId = getTracer().withSpan("op", (span) => {
-        span.setAttribute("url.full", "https://bob:SEKRIT1@h.example/p");
-        span.setAttribute("url", new URL("https://bob:SEKRIT2@h.example/p?token=TOKEN3&x=1"));
-        span.recordException(new Error("request to https://u:SEKRIT4@h/ failed"));
-        span.setStatus({ code: "ERROR", message: "request to https://u:SEKRIT4@h/ failed" });
-        return span.traceId;
-      });
-      await tracing.shutdown();
-      const [line] = await storage.readLines(["projects", "default", traceId, "spans.jsonl"]);
-      const body = bodies.join("\n");
-      for (const secret of ["SEKRIT1", "SEKRIT2", "TOKEN3", "SEKRIT4", "bob:", "u:"]) {
-        assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
-        assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
-      }
-      const record = JSON.parse(line);
-      assert.equal(record.attributes["url.full"], "https://REDACTED:REDACTED@h.example/p");
-      // A URL object is recorded as its JSON string; it stays one, masked.
-      assert.equal(
-        record.attributes.url,
-        JSON.stringify(`https://REDACTED:REDACTED@h.example/p?token=${R}&x=1`),
-      );
-      const exception = record.events[0].attributes;
-      assert.equal(
-        exception["exception.message"],
-        "request to https://REDACTED:REDACTED@h/ failed",
-      );
-      assert.ok(
-        exception["exception.stacktrace"].startsWith(
-          "Error: request to https://REDACTED:REDACTED@h/ failed\n",
-        ),
-      );
-      const otlp = JSON.parse(bodies[0]).resourceSpans[0].scopeSpans[0].spans[0];
-      assert.equal(otlp.status.message, "request to https://REDACTED:REDACTED@h/ failed");
-      const value = (key: string) =>
-        otlp.attributes.find((a: { key: string }) => a.key === key).value.stringValue;
-      assert.equal(value("url.full"), "https://REDACTED:REDACTED@h.example/p");
-      assert.equal(value("url"), record.attributes.url);
+    const { line, body, span: otlp, stringValue } = await exportOneSpan((span) => {
+      span.setAttribute("url.full", "https://bob:SEKRIT1@h.example/p");
+      span.setAttribute("url", new URL("https://bob:SEKRIT2@h.example/p?token=TOKEN3&x=1"));
+      span.recordException(new Error("request to https://u:SEKRIT4@h/ failed"));
+      span.setStatus({ code: "ERROR", message: "request to https://u:SEKRIT4@h/ failed" });
     });
+    for (const secret of ["SEKRIT1", "SEKRIT2", "TOKEN3", "SEKRIT4", "bob:", "u:"]) {
+      assert.ok(!line.includes(secret), `${secret} in the JSONL line: ${line}`);
+      assert.ok(!body.includes(secret), `${secret} in the OTLP body: ${body}`);
+    }
+    const record = JSON.parse(line);
+    assert.equal(record.attributes["url.full"], "https://REDACTED:REDACTED@h.example/p");
+    // A URL object is recorded as its JSON string; it stays one, masked.
+    assert.equal(
+      record.attributes.url,
+      JSON.stringify(`https://REDACTED:REDACTED@h.example/p?token=${R}&x=1`),
+    );
+    const exception = record.events[0].attributes;
+    assert.equal(
+      exception["exception.message"],
+      "request to https://REDACTED:REDACTED@h/ failed",
+    );
+    assert.ok(
+      exception["exception.stacktrace"].startsWith(
+        "Error: request to https://REDACTED:REDACTED@h/ failed\n",
+      ),
+    );
+    assert.equal(otlp.status?.message, "request to https://REDACTED:REDACTED@h/ failed");
+    assert.equal(stringValue("url.full"), "https://REDACTED:REDACTED@h.example/p");
+    assert.equal(stringValue("url"), record.attributes.url);
   });
 
   it("masks a user name alone (a token) and URLs nested in error text, not e-mail addresses", async () => {

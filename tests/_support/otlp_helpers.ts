@@ -1,9 +1,17 @@
 /**
- * Helpers shared by the OTLP exporter tests: diagnostics capture and arrival checks by span id.
+ * Helpers shared by the OTLP exporter tests: diagnostics capture, arrival checks by span id, and
+ * one span exported end to end (JSONL line and OTLP body).
  *
  * @module
  */
 import assert from "node:assert/strict";
+import {
+  configure,
+  type ConfigureOptions,
+  getTracer,
+  MemoryStorage,
+  type Span,
+} from "../../mod.ts";
 import { type Diagnostic, setDiagnosticsHook } from "../../src/diagnostics.ts";
 import type { SpanRecord } from "../../src/types.ts";
 import {
@@ -11,6 +19,7 @@ import {
   type OtlpEncoder,
   OtlpHttpExporter,
 } from "../../src/exporter/otlp_http.ts";
+import { isolated } from "./global_state.ts";
 import type { OtlpReceiver } from "./otlp_receiver.ts";
 
 /** Captured diagnostics; call `restore()` when done. */
@@ -111,4 +120,105 @@ export function uncompressedExporter(fetch: FetchLike, encoder: OtlpEncoder): Ot
     compression: "none",
     retry: { initialDelayMillis: 1, maxDelayMillis: 1 },
   });
+}
+
+/** An attribute as OTLP/JSON writes it (only the string form is read here). */
+export interface OtlpJsonAttribute {
+  readonly key: string;
+  readonly value: { readonly stringValue?: string };
+}
+
+/** One span exported by {@linkcode exportOneSpan}, as the JSONL storage and the OTLP body hold it. */
+export interface ExportedSpan {
+  /** The span's line in `projects/default/<traceId>/spans.jsonl`. */
+  readonly line: string;
+  /** Every OTLP request body, joined by newlines (to look for a text anywhere in them). */
+  readonly body: string;
+  /** The resource of the first OTLP request, as OTLP/JSON. */
+  readonly resource: { readonly attributes: readonly OtlpJsonAttribute[] };
+  /** The first span of the first OTLP request, as OTLP/JSON. */
+  readonly span: {
+    readonly attributes: readonly OtlpJsonAttribute[];
+    readonly status?: { readonly message?: string };
+  };
+  /**
+   * The string value of the OTLP span's attribute `key`.
+   *
+   * @param key The attribute's key.
+   * @returns Its `stringValue`, or `undefined` when the span has no such attribute.
+   */
+  stringValue(key: string): string | undefined;
+}
+
+/** What {@linkcode exportThroughConfigure} leaves: the storage and the OTLP request bodies. */
+export interface CapturedExport {
+  /** The memory storage the JSONL lines went to. */
+  readonly storage: MemoryStorage;
+  /** Each OTLP/JSON request body's text, in the order they were sent. */
+  readonly bodies: readonly string[];
+}
+
+/**
+ * Runs `fn` under `configure()`, isolated from the process-wide state, with memory storage, an
+ * uncompressed OTLP/JSON exporter to a {@linkcode capturingOtlp} fetch (no server: runs in workerd
+ * too) and silent diagnostics, then shuts tracing down, so that everything `fn` recorded has been
+ * written and sent.
+ *
+ * @param fn Records spans (given the storage, for layers that write to it themselves).
+ * @param options Further `configure()` options (`env`, `resourceAttributes`, …).
+ * @returns The storage and the request bodies.
+ */
+export async function exportThroughConfigure(
+  fn: (storage: MemoryStorage) => Promise<void> | void,
+  options: Omit<ConfigureOptions, "storage" | "otlp"> = {},
+): Promise<CapturedExport> {
+  const bodies: string[] = [];
+  const storage = new MemoryStorage();
+  await isolated(async () => {
+    const tracing = configure({
+      storage,
+      diagnostics: () => {},
+      ...options,
+      otlp: capturingOtlp(bodies),
+    });
+    await fn(storage);
+    await tracing.shutdown();
+  });
+  return { storage, bodies };
+}
+
+/**
+ * Exports one span end to end with {@linkcode exportThroughConfigure} and reads back its JSONL
+ * line and the OTLP bodies.
+ *
+ * @example
+ * ```ts
+ * const { line, stringValue } = await exportOneSpan((span) => span.setAttribute("k", "v"));
+ * ```
+ *
+ * @param fn Records the span's attributes, events and status.
+ * @param options Further `configure()` options (`env`, `resourceAttributes`, …).
+ * @returns The span as exported.
+ */
+export async function exportOneSpan(
+  fn: (span: Span) => void,
+  options: Omit<ConfigureOptions, "storage" | "otlp"> = {},
+): Promise<ExportedSpan> {
+  let traceId = "";
+  const { storage, bodies } = await exportThroughConfigure(() => {
+    traceId = getTracer().withSpan("op", (span) => {
+      fn(span);
+      return span.traceId;
+    });
+  }, options);
+  const [line] = await storage.readLines(["projects", "default", traceId, "spans.jsonl"]);
+  const first = JSON.parse(bodies[0]).resourceSpans[0];
+  const span: ExportedSpan["span"] = first.scopeSpans[0].spans[0];
+  return {
+    line,
+    body: bodies.join("\n"),
+    resource: first.resource,
+    span,
+    stringValue: (key) => span.attributes.find((a) => a.key === key)?.value.stringValue,
+  };
 }

@@ -19,6 +19,7 @@ import {
   type ArtifactRecord,
   type DirectoryArtifact,
   logArtifact,
+  type LogArtifactOptions,
   run,
   sha256Hex,
 } from "../../src/task/mod.ts";
@@ -65,8 +66,43 @@ async function workspace(dir: string): Promise<string> {
   return ws;
 }
 
+/**
+ * Runs `fn` with a fresh {@linkcode workspace} in a temporary directory, given both paths.
+ *
+ * @param fn The test body.
+ */
+function withWorkspace(fn: (ws: string, dir: string) => Promise<void>): Promise<void> {
+  return withTempDir("tracelet-artifact-links-", async (dir) => fn(await workspace(dir), dir));
+}
+
+/** What `logArtifact` gives back. */
+type Logged = ArtifactRecord | DirectoryArtifact | undefined;
+
+/**
+ * Calls `logArtifact` for each `[source, options]` in turn inside one task run, in a fresh task
+ * environment with the presets' local files (and `storage` when given), then `check`s the
+ * results, in call order, with the environment still in place.
+ *
+ * @param calls The calls' arguments.
+ * @param check The assertions.
+ * @param storage The environment's storage (memory storage without it).
+ */
+async function logInRun(
+  calls: [source: string, options?: LogArtifactOptions][],
+  check: (logged: Logged[], env: TaskEnv) => Promise<void> | void,
+  storage?: TraceStorage,
+): Promise<void> {
+  await withTaskEnv(async (env) => {
+    const logged: Logged[] = [];
+    await run("agent", {}, async () => {
+      for (const [source, options] of calls) logged.push(await logArtifact(source, options));
+    });
+    await check(logged, env);
+  }, { storage, files: nodeLocalFiles });
+}
+
 /** The names of a directory artifact's files. */
-function names(logged: ArtifactRecord | DirectoryArtifact | undefined): string[] {
+function names(logged: Logged): string[] {
   assert.ok(logged !== undefined && "type" in logged, "a directory artifact");
   return logged.files.map((f) => f.name);
 }
@@ -91,15 +127,10 @@ describe("directory artifacts and symbolic links leading outside", () => {
       `${adapter}: a link out of the directory is skipped and counted once; links inside are logged`,
       { skip },
       () =>
-        withTempDir("tracelet-artifact-links-", async (dir) => {
-          const ws = await workspace(dir);
+        withWorkspace(async (ws, dir) => {
           const root = join(dir, "root");
           const storage = open(root);
-          await withTaskEnv(async (env) => {
-            let logged;
-            await run("agent", {}, async () => {
-              logged = await logArtifact(ws);
-            });
+          await logInRun([[ws]], ([logged], env) => {
             assert.deepEqual(names(logged), [
               "ws/latest",
               "ws/report.md",
@@ -111,7 +142,7 @@ describe("directory artifacts and symbolic links leading outside", () => {
             assert.equal(warnings[0].level, "warn");
             assert.match(warnings[0].message, /\b1 symbolic link/);
             assert.match(warnings[0].message, /followLinksOutside: true/);
-          }, { storage, files: nodeLocalFiles });
+          }, storage);
           await storage.close?.();
           assert.deepEqual(await secretCopies(root), [], "the credentials are not in the store");
         }),
@@ -122,26 +153,26 @@ describe("directory artifacts and symbolic links leading outside", () => {
     "followLinksOutside: true logs them as dreadnode does, for that call only",
     { skip },
     () =>
-      withTempDir("tracelet-artifact-links-", async (dir) => {
-        const ws = await workspace(dir);
-        await withTaskEnv(async (env) => {
-          let followed, after;
-          await run("agent", {}, async () => {
-            followed = await logArtifact(ws, { followLinksOutside: true });
-            after = await logArtifact(ws);
-          });
-          assert.deepEqual(names(followed), [
-            "ws/latest",
-            "ws/notes.txt",
-            "ws/report.md",
-            "ws/sub/data.csv",
-            "ws/sub/up",
-          ]);
-          const notes = (followed as unknown as DirectoryArtifact).files[1];
-          assert.equal(notes.oid, `sha256:${await sha256Hex(new TextEncoder().encode(SECRET))}`);
-          assert.ok(!names(after).includes("ws/notes.txt"), "the default is back on the next call");
-          assert.equal(outsideWarnings(env).length, 1, "only the default call warns");
-        }, { files: nodeLocalFiles });
+      withWorkspace(async (ws) => {
+        await logInRun(
+          [[ws, { followLinksOutside: true }], [ws]],
+          async ([followed, after], env) => {
+            assert.deepEqual(names(followed), [
+              "ws/latest",
+              "ws/notes.txt",
+              "ws/report.md",
+              "ws/sub/data.csv",
+              "ws/sub/up",
+            ]);
+            const notes = (followed as unknown as DirectoryArtifact).files[1];
+            assert.equal(notes.oid, `sha256:${await sha256Hex(new TextEncoder().encode(SECRET))}`);
+            assert.ok(
+              !names(after).includes("ws/notes.txt"),
+              "the default is back on the next call",
+            );
+            assert.equal(outsideWarnings(env).length, 1, "only the default call warns");
+          },
+        );
       }),
   );
 
@@ -157,48 +188,36 @@ describe("directory artifacts and symbolic links leading outside", () => {
         await symlink(join(dir, "other.txt"), join(ws, "other"));
         // Through a link to the directory itself, but still the directory's own file.
         await symlink(join(dir, "alias", "report.md"), join(ws, "via_alias"));
-        await withTaskEnv(async (env) => {
-          let direct, viaAlias;
-          await run("agent", {}, async () => {
-            direct = await logArtifact(ws);
-            viaAlias = await logArtifact(join(dir, "alias"));
-          });
+        await logInRun([[ws], [join(dir, "alias")]], ([direct, viaAlias], env) => {
           assert.deepEqual(names(direct), ["ws/report.md", "ws/via_alias"]);
           // The directory given through a link: its real path is what links must stay below.
           assert.deepEqual(names(viaAlias), ["ws/report.md", "ws/via_alias"]);
           const warnings = outsideWarnings(env);
           assert.equal(warnings.length, 2, "one warning per call");
           for (const w of warnings) assert.match(w.message, /\b2 symbolic link/);
-        }, { files: nodeLocalFiles });
+        });
       }),
   );
 
   it("a link named explicitly is still followed; the same link inside a directory is not", {
     skip,
   }, () =>
-    withTempDir("tracelet-artifact-links-", async (dir) => {
-      const ws = await workspace(dir);
-      await withTaskEnv(async (env) => {
-        let file, folder;
-        await run("agent", {}, async () => {
-          file = await logArtifact(join(ws, "notes.txt"));
-          folder = await logArtifact(ws);
-        });
+    withWorkspace(async (ws, dir) => {
+      await logInRun([[join(ws, "notes.txt")], [ws]], ([file, folder], env) => {
         const record = file as unknown as ArtifactRecord;
         assert.equal(record.name, "credentials");
         assert.equal(record.path, join(dir, "home", ".aws", "credentials"));
         assert.equal(record.size, SECRET.length);
         assert.ok(!names(folder).includes("ws/notes.txt"));
         assert.equal(outsideWarnings(env).length, 1, "only the directory warns");
-      }, { files: nodeLocalFiles });
+      });
     }));
 
   it(
     "the listing skips links to directories outside even when following links, and cycles end",
     { skip },
     () =>
-      withTempDir("tracelet-artifact-links-", async (dir) => {
-        const ws = await workspace(dir);
+      withWorkspace(async (ws) => {
         await symlink("sub", join(ws, "inner"));
         const outside: string[] = [];
         const listed = await listFilesBelow(ws, {
