@@ -45,7 +45,7 @@ export {
 } from "./context.ts";
 export type { FinishTraceRunOptions, StartTraceRunOptions, TraceScope } from "./context.ts";
 export { TraceSession } from "./session.ts";
-export type { SpanShape, TraceSessionOptions } from "./session.ts";
+export type { SpanShape, TraceSessionOptions } from "./session_options.ts";
 export { OBSERVED_EVENT_TYPES } from "./event.ts";
 export type { EventSink, EventType, TraceEvent } from "./event.ts";
 export { eventLine } from "./event_line.ts";

@@ -33,7 +33,6 @@ import type { RedactionPolicy } from "../redact/policy.ts";
 import type { JsonObject } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import type { SpanKind } from "../types.ts";
 import { ownFields, readOrCopy } from "../agents/_input.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { isPromiseLike } from "../promise_like.ts";
@@ -48,38 +47,7 @@ import { serializeFields } from "./_serialize_fields.ts";
 import { claimSpan, releaseSpan } from "./_span_owners.ts";
 import { SinkFailures } from "./_sink_failures.ts";
 import type { EventSink, EventType, TraceEvent } from "./event.ts";
-
-/** Options of a {@linkcode TraceSession}. */
-export interface TraceSessionOptions {
-  /** The run id (DRA uses the request id). */
-  runId: string;
-  /** Where events go. */
-  sinks: readonly EventSink[];
-  /** Also record the session's spans as tracelet spans in this tracer. */
-  spanTracer?: Tracer | undefined;
-  /**
-   * The redaction policy applied to every event (default: the process-wide policy as it is when
-   * each event is redacted, so a later `configure({ redaction })` applies).
-   */
-  redaction?: RedactionPolicy | undefined;
-  /**
-   * Maximum spans open at once; beyond it spans are not tracked (no duration). Default 10000;
-   * anything but a finite number of at least 1 means the default.
-   */
-  maxOpenSpans?: number | undefined;
-}
-
-/** How the tracelet span of an event span looks. */
-export interface SpanShape {
-  /** The span name (default: the event type). */
-  name?: string | undefined;
-  /** The span kind. */
-  kind?: SpanKind | undefined;
-  /** Extra attributes (e.g. `gen_ai.*`). */
-  attributes?: Readonly<Record<string, unknown>> | undefined;
-  /** An error message: the span gets status `ERROR`. */
-  error?: string | null | undefined;
-}
+import type { SpanShape, TraceSessionOptions } from "./session_options.ts";
 
 /**
  * The bytes an event's attributes take at most in its written line (1 MiB, Python's ASCII-only
