@@ -192,6 +192,7 @@ export {
   DEFAULT_MAX_STRING_LENGTH,
   DEFAULT_REDACTED_KEYS,
   DEFAULT_REPLACEMENT,
+  DEFAULT_URL_PARAMETER_KEYS,
 } from "./src/redact/options.ts";
 export type { RedactionOptions } from "./src/redact/options.ts";
 export { getRedactionPolicy, setRedactionPolicy } from "./src/redact/global.ts";

@@ -28,7 +28,7 @@ describe("URL fragment secrets", () => {
       out["url.full"],
       `https://app.test/cb?api_key=${ER}&x=1#access_token=${ER}&token_type=bearer`,
     );
-    assert.equal(out["url.original"], `https://app.test/cb#id_token=x&access_token=${ER}`);
+    assert.equal(out["url.original"], `https://app.test/cb#id_token=${ER}&access_token=${ER}`);
     assert.equal(out["url.fragment"], `access_token=${ER}&expires_in=3600`);
     assert.equal(out["http.target"], `/cb#token=${ER}&state=s`);
     assert.equal(out.redirect_uri, `https://app.test/cb#password=${ER}`);

@@ -26,6 +26,25 @@ export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
   "private_key",
   "proxy-authorization",
   "x-auth-token",
+  "x-goog-api-key",
+]);
+
+/**
+ * Names that are sensitive as URL parameters only (query and fragment `key=value` pairs), where
+ * they carry credentials: Google's `?key=`, OAuth's authorization `code` and `id_token`, and the
+ * signatures of pre-signed URLs (Azure SAS `sig`, S3 and GCS `X-Amz-Signature`,
+ * `X-Goog-Signature`, `X-Amz-Security-Token`). As attribute or object keys they stay: `key` and
+ * `code` name too much else there.
+ */
+export const DEFAULT_URL_PARAMETER_KEYS: readonly string[] = Object.freeze([
+  "key",
+  "code",
+  "id_token",
+  "sig",
+  "signature",
+  "x-amz-signature",
+  "x-amz-security-token",
+  "x-goog-signature",
 ]);
 
 /** The default replacement value: `***REDACTED***` (the key itself is kept). */
@@ -40,6 +59,12 @@ export interface RedactionOptions {
   keys?: readonly string[] | undefined;
   /** Sensitive keys added to `keys` (or to the defaults). */
   extraKeys?: readonly string[] | undefined;
+  /**
+   * Names sensitive only as URL query or fragment parameters, replacing
+   * {@linkcode DEFAULT_URL_PARAMETER_KEYS} (every sensitive key is one too). `[]` keeps `?key=`
+   * and `?code=` values.
+   */
+  urlParameterKeys?: readonly string[] | undefined;
   /** An extra rule: returns true for further sensitive keys (receives the original key). */
   matcher?: ((key: string) => boolean) | undefined;
   /** `"exact"` (default) or `"substring"` matching of normalized keys. */
@@ -59,6 +84,7 @@ export interface RedactionOptions {
 export const REDACTION_OPTION_KEYS: Readonly<Record<keyof RedactionOptions, true>> = {
   keys: true,
   extraKeys: true,
+  urlParameterKeys: true,
   matcher: true,
   mode: true,
   replacement: true,
@@ -78,6 +104,8 @@ export interface ResolvedRedactionOptions {
   readonly mode: "exact" | "substring";
   /** `keys` (or the defaults) followed by `extraKeys`. */
   readonly keys: readonly string[];
+  /** The names sensitive as URL parameters only. */
+  readonly urlParameterKeys: readonly string[];
   /** The custom matcher, if one was given. */
   readonly matcher: ((key: string) => boolean) | undefined;
 }
@@ -105,6 +133,7 @@ export function resolveRedactionOptions(options: RedactionOptions): ResolvedReda
       ...(keyList(read("keys")) ?? DEFAULT_REDACTED_KEYS),
       ...(keyList(read("extraKeys")) ?? []),
     ],
+    urlParameterKeys: keyList(read("urlParameterKeys")) ?? DEFAULT_URL_PARAMETER_KEYS,
     matcher: typeof matcher === "function" ? matcher as (key: string) => boolean : undefined,
   };
 }

@@ -31,7 +31,7 @@ import type { NameKeys } from "./json_scan.ts";
 import { innerNames, NAME_KEYED_ATTRIBUTES } from "./name_keys.ts";
 import { readableScalars } from "./readable.ts";
 import { type HeadersInput, redactHeaderValues } from "./headers.ts";
-import { SensitiveKeys } from "./sensitive_keys.ts";
+import { normalizeKey, SensitiveKeys } from "./sensitive_keys.ts";
 import { truncateString } from "./truncate.ts";
 import { maskUrlAttribute } from "./url_values.ts";
 import { type RedactionOptions, resolveRedactionOptions } from "./options.ts";
@@ -66,8 +66,11 @@ export class RedactionPolicy {
   readonly #keys: SensitiveKeys;
   /** Redaction inside strings: JSON parsed and walked, cut JSON and free text masked. */
   readonly #strings: StringRedaction;
-  /** `isSensitiveKey` as a function of its own (for the URL query masks). */
-  readonly #isSensitive = (key: string): boolean => this.isSensitiveKey(key);
+  /** The normalized names sensitive as URL parameters only. */
+  readonly #urlParameters: ReadonlySet<string>;
+  /** Whether a URL query or fragment parameter name is sensitive (for the URL masks). */
+  readonly #isSensitive = (key: string): boolean =>
+    this.isSensitiveKey(key) || this.#urlParameters.has(normalizeKey(key));
 
   /**
    * Creates a policy. Options of the wrong type (or that cannot be read) keep their defaults;
@@ -82,6 +85,7 @@ export class RedactionPolicy {
     this.maxStringLength = resolved.maxStringLength;
     this.mode = resolved.mode;
     this.#keys = new SensitiveKeys(resolved.keys, resolved.mode, resolved.matcher);
+    this.#urlParameters = new Set(resolved.urlParameterKeys.map(normalizeKey));
     this.#strings = new StringRedaction(
       this,
       this.#keys,
