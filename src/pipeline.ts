@@ -14,6 +14,7 @@ import { countAtLeastOne } from "./number_option.ts";
 import type { BatchSpanProcessorOptions } from "./processor/batch_options.ts";
 import { SimpleSpanProcessor } from "./processor/simple.ts";
 import { notify, settleAll } from "./processor/fan_out.ts";
+import { afterShutdownWatch } from "./processor/after_shutdown.ts";
 import { TailSamplingProcessor } from "./processor/tail_sampling.ts";
 import type { TailSamplingOptions } from "./processor/tail_sampling.ts";
 import type { SpanExporter, SpanProcessor } from "./processor/types.ts";
@@ -153,7 +154,9 @@ export type BuildOptions = PipelineOptions & {
  * `otlp` (on even without an endpoint variable: then to localhost:4318), `console`, or `none`;
  * explicit `otlp` and `console` options win. Unknown entries are reported and ignored. The batch
  * options and span limits left unset come from the `OTEL_BSP_*` and limit variables, and
- * `OTEL_PROPAGATORS` is checked (a propagator tracelet lacks is reported).
+ * `OTEL_PROPAGATORS` is checked (a propagator tracelet lacks is reported). Once the tracer is shut
+ * down, tracelet's processors drop the spans that end; the first such span is reported
+ * (`after_shutdown`, once per pipeline).
  *
  * While the pipeline is the configured one, its exporters redact with the process-wide policy
  * (which `configure()` sets from `redaction`, and `setRedactionPolicy()` can change). A later
@@ -243,6 +246,8 @@ export function buildPipeline(
       new SimpleSpanProcessor(new RedactingExporter(new ConsoleSpanExporter(), policy)),
     );
   }
+  // Spans ending once these processors are shut down are dropped: the first is reported.
+  if (processors.length > 0) processors.push(afterShutdownWatch());
   if (options.processors) processors.push(...options.processors);
   checkEnvPropagators(parts.env);
   const tracer = new Tracer({
