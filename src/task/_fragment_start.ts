@@ -7,7 +7,7 @@
  */
 import { report } from "../diagnostics.ts";
 import { taskEnv } from "./_env.ts";
-import { readOptions } from "./_read.ts";
+import { readUserOptions } from "./_read.ts";
 import { startTaskOf } from "./_task_start.ts";
 import { limitBaggage, parseBaggage } from "./baggage.ts";
 import type { TaskContext } from "./continuation.ts";
@@ -66,7 +66,7 @@ function receivedBaggage(carrier: unknown): string | undefined {
  * @returns The started fragment (not current).
  */
 export function startFragmentOf(Task: typeof TaskSpan, context: TaskContext): TaskSpan {
-  const ctx = readOptions(context, CONTEXT_KEYS, "task context");
+  const ctx = readUserOptions(context, CONTEXT_KEYS, "continueTask()");
   const taskId = typeof ctx.task_id === "string" && ctx.task_id !== "" ? ctx.task_id : undefined;
   if (taskId === undefined) {
     report(

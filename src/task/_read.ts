@@ -12,6 +12,9 @@ import { ownEntries } from "../serialize/own_entries.ts";
 import { isInstance, readArray } from "../safe_read.ts";
 import { className } from "../serialize/_value_facts.ts";
 import { setOwn } from "../own_property.ts";
+import { findUnknownOptions, type OptionShape } from "../unknown_options.ts";
+import { cutText } from "../cut_text.ts";
+import { printable } from "../printable.ts";
 
 /**
  * The items of an array as strings (through `safeString`); `[]` when `value` is not an array
@@ -26,7 +29,9 @@ export function readStrings(value: unknown): string[] {
 
 /**
  * A snapshot of the named fields of an option bag. A field whose read throws is left out and
- * reported once per `what`; anything that is not an object reads as `{}`.
+ * reported once per `what`; anything that is not an object reads as `{}`. Other keys are not
+ * looked at: this reads data records too (graph items, metric entries, AIRT fields), whose extra
+ * keys are theirs; option bags users write are read with {@linkcode readUserOptions}.
  *
  * @param options The options as given.
  * @param keys The fields to read.
@@ -57,6 +62,109 @@ export function readOptions<T extends object>(
     }
   }
   return out;
+}
+
+/** What {@linkcode readUserOptions} knows of an option bag beyond its keys. */
+export interface OptionHints {
+  /**
+   * The option a bare value in the options' place most likely is: `step` for
+   * `logMetric(name, value, 3)`.
+   */
+  readonly positional?: string;
+  /**
+   * Wrong names that no edit-distance match finds, each with the option meant:
+   * `{ mode: "aggregation" }`.
+   */
+  readonly aliases?: { readonly [wrong: string]: string };
+}
+
+/** Unknown keys reported per call, at most (options built from data may hold hundreds). */
+const MAX_UNKNOWN_REPORTED = 5;
+
+/**
+ * `readOptions` for an option bag the user writes (`task()`'s, `logMetric`'s, …), never for data
+ * read with the same reader. Also reports, as warnings and never thrown, what would otherwise be
+ * ignored silently: each own key no option has (`unknown_option`, once per `what` and key, with
+ * the option probably meant: `log_inputs` → `logInputs`), and options that are not an object
+ * (`invalid_task_options`, once per `what`: `logMetric(name, value, 3)`, `logInput(name, value,
+ * "label")`), which are then read as `{}`. `undefined` and `null` are "no options", silently. When
+ * every key is known, the check is one pass over the object's own keys.
+ *
+ * @param options The options as given.
+ * @param keys The fields to read: every option there is.
+ * @param what The function the options are for, as named in diagnostics (`logMetric()`).
+ * @param hints The option a positional value probably is, and wrong names with the option meant.
+ * @returns A plain object holding the readable fields that are not `undefined`.
+ */
+export function readUserOptions<T extends object>(
+  options: T | null | undefined,
+  keys: readonly (keyof T & string)[],
+  what: string,
+  hints: OptionHints = {},
+): Partial<T> {
+  if (options === undefined || options === null) return {};
+  let unknown = false;
+  try {
+    if (typeof options !== "object" || Array.isArray(options)) {
+      reportNotObject(options, what, hints.positional);
+      return {};
+    }
+    for (const key of Object.keys(options)) {
+      if (!keys.includes(key as keyof T & string)) {
+        unknown = true;
+        break;
+      }
+    }
+  } catch {
+    // Keys that cannot be listed (a proxy): reading the options reports what cannot be read.
+  }
+  if (unknown) reportUnknown(options, keys, what, hints.aliases);
+  return readOptions(options, keys, what);
+}
+
+/** Reports options that are not an object (once per `what`). */
+function reportNotObject(options: unknown, what: string, positional: string | undefined): void {
+  const type = typeof options;
+  const bare = type === "number" || type === "bigint" || type === "boolean";
+  const shown = bare ? safeString(options) : "…";
+  const hint = positional === undefined || type === "function" || type === "object"
+    ? ""
+    : `; did you pass ${positional} positionally? Use { ${positional}: ${
+      type === "string" ? `"${shown}"` : shown
+    } }`;
+  reportOnce(
+    `task_options_type:${what}`,
+    "warn",
+    "invalid_task_options",
+    `${what} options must be an object, not ${
+      bare ? `${type} ${shown}` : type === "object" ? "an array" : `a ${type}`
+    }: they are ignored${hint}`,
+  );
+}
+
+/** Reports the keys of `options` no option has (at most a few per call, each once per `what`). */
+function reportUnknown(
+  options: object,
+  keys: readonly string[],
+  what: string,
+  aliases: OptionShape["aliases"],
+): void {
+  const shape = { keys: Object.fromEntries(keys.map((key) => [key, true as const])), aliases };
+  const unknown = findUnknownOptions(options, shape).slice(0, MAX_UNKNOWN_REPORTED);
+  for (const { path, suggestion } of unknown) {
+    const key = printable(cutText(path, 100));
+    reportOnce(
+      `task_option:${what}:${key}`,
+      "warn",
+      "unknown_option",
+      `${what} has no option \`${key}\`: it is ignored${
+        suggestion === undefined
+          ? ` (its options: ${cutText(keys.join(", "), 200)})`
+          : `; did you mean \`${suggestion}\`?`
+      }`,
+      { option: key, suggestion },
+    );
+  }
 }
 
 /**

@@ -17,7 +17,7 @@ import type { JsonValue } from "../serialize/types.ts";
 import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { serializedForSpan } from "./_redact.ts";
-import { readOptions, readRecord } from "./_read.ts";
+import { readRecord, readUserOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
 import { localSpan } from "./_span_facade.ts";
 import { TaskTree } from "./_task_tree.ts";
@@ -299,7 +299,12 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
         return "";
       }
       const name = safeString(key);
-      const { label, attributes } = readOptions(options, REF_OPTION_KEYS, what);
+      const { label, attributes } = readUserOptions(
+        options,
+        REF_OPTION_KEYS,
+        what === "input" ? "logInput()" : "logOutput()",
+        { positional: "label" },
+      );
       const hash = this.#objects.logReferenced(value, name);
       if (hash === undefined) {
         // Not stored (the object store is full, reported): a reference would not resolve.

@@ -14,7 +14,7 @@ import type { SpanType } from "../span_types.ts";
 import type { SpanContext, SpanKind } from "../types.ts";
 import { setOwn } from "../own_property.ts";
 import { taskEnv } from "./_env.ts";
-import { readOptions, readRecord } from "./_read.ts";
+import { readRecord, readUserOptions } from "./_read.ts";
 import { isInstance } from "../safe_read.ts";
 import { safeString } from "../safe_string.ts";
 import { ATTR_TASK_ID, ATTR_TASK_PARENT_ID } from "./_task_tree.ts";
@@ -98,7 +98,7 @@ export function startTaskOf(
   options: TaskSpanOptions = {},
   extras: StartTaskExtras = {},
 ): TaskSpan {
-  const o = readOptions(options, TASK_OPTION_KEYS, "task");
+  const o = readUserOptions(options, TASK_OPTION_KEYS, "taskSpan()");
   const taskName = safeString(name);
   const env = taskEnv();
   const chosen = taskParent(Task, o.parent);

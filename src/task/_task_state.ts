@@ -9,7 +9,7 @@
 import { cleanStr } from "../clean.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
-import { readOptions, readRecord } from "./_read.ts";
+import { type OptionHints, readOptions, readRecord, readUserOptions } from "./_read.ts";
 import { isInstance, readArray } from "../safe_read.ts";
 import { serializedForSpan } from "./_redact.ts";
 import type { ArtifactRecord } from "./artifacts.ts";
@@ -58,6 +58,15 @@ export const METRIC_OPTION_KEYS: readonly (keyof LogMetricOptions)[] = [
   "origin",
   "attributes",
 ];
+
+/**
+ * What the metric options' check knows beyond their keys: a bare number is the step
+ * (`logMetric(name, value, 3)`), and `mode` (dreadnode 1's name) or `agg` means `aggregation`.
+ */
+export const METRIC_OPTION_HINTS: OptionHints = {
+  positional: "step",
+  aliases: { mode: "aggregation", agg: "aggregation" },
+};
 
 const ENTRY_KEYS: readonly (keyof MetricEntry)[] = ["name", "value", ...METRIC_OPTION_KEYS];
 
@@ -133,7 +142,7 @@ export function logMetricTo(
   logOrigin: (origin: unknown) => string | undefined,
 ): Metric | undefined {
   const given = isInstance(value, Metric) ? value : undefined;
-  const o = readOptions(options, METRIC_OPTION_KEYS, "metric");
+  const o = readUserOptions(options, METRIC_OPTION_KEYS, "logMetric()", METRIC_OPTION_HINTS);
   // The stored name (cleaned, prefixed) is what a rejection is reported once for.
   let key = cleanStr(name);
   if (o.prefix !== undefined && o.prefix !== "") key = `${safeString(o.prefix)}.${key}`;

@@ -13,7 +13,7 @@ import type { LocalFiles } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { failureReason } from "../storage/_failure_reason.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
-import { readOptions } from "./_read.ts";
+import { readUserOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
 import { pythonJsonDumps } from "../serialize/python_json.ts";
 import type { JsonValue } from "../serialize/types.ts";
@@ -196,7 +196,9 @@ export async function logArtifactTo(
   try {
     const records: ArtifactRecord[] = [];
     let result: ArtifactRecord | DirectoryArtifact;
-    const read = readOptions(options, ["name", "followLinksOutside"], "artifact");
+    const read = readUserOptions(options, ["name", "followLinksOutside"], "logArtifact()", {
+      positional: "name",
+    });
     const given = read.name;
     // dreadnode's `name or local_path.name`: an empty name falls back too.
     const chosen = given === undefined ? undefined : safeString(given) || undefined;

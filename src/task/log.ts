@@ -6,6 +6,7 @@
  * @module
  */
 import { readRecord } from "./_read.ts";
+import { readArray } from "../safe_read.ts";
 import { within } from "./_within.ts";
 import type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 import type {
@@ -142,12 +143,16 @@ export function logMetrics(
 }
 
 /**
- * Adds tags to the current task.
+ * Adds tags to the current task. An array among them gives its items, as `TaskSpan.addTags`
+ * takes them: `tag(["a", "b"])` (dreadnode's `tag(*tags)` ported with a list) adds `a` and `b`,
+ * not the one tag `a_b` its text would clean to.
  *
- * @param tags Tags (cleaned).
+ * @param tags Tags (cleaned), or arrays of tags.
  */
-export function tag(...tags: string[]): void {
-  within("tag", undefined, (t) => void t.addTags(tags));
+export function tag(...tags: (string | readonly string[])[]): void {
+  // One level: an array's items are tags, cleaned one by one (an unreadable one stays one tag).
+  const flat = tags.flatMap((item) => readArray(item) ?? [item]) as string[];
+  within("tag", undefined, (t) => void t.addTags(flat));
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { reportOnce } from "../diagnostics.ts";
 import { metricTimeMs } from "./_metric_time.ts";
-import { readOptions, readRecord } from "./_read.ts";
+import { readRecord, readUserOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
 import { cutText } from "../cut_text.ts";
 
@@ -53,7 +53,9 @@ export class Metric implements MetricPoint {
       attributes?: Record<string, unknown> | undefined;
     } = {},
   ) {
-    const { step, timestamp, attributes } = readOptions(options, POINT_KEYS, "metric");
+    const { step, timestamp, attributes } = readUserOptions(options, POINT_KEYS, "new Metric()", {
+      positional: "step",
+    });
     this.value = value;
     this.step = metricStep(step);
     this.timestamp = metricTimeMs(timestamp);

@@ -9,7 +9,7 @@ import { taskEnv } from "./_env.ts";
 import { getCurrentTask } from "./task_context.ts";
 import { writeStateSnapshot } from "./_state_writer.ts";
 import { settlesWithin } from "../settles_within.ts";
-import { readOptions } from "./_read.ts";
+import { readUserOptions } from "./_read.ts";
 
 /**
  * How long `pushUpdate` waits for the task's pending writes before it writes the snapshot anyway
@@ -38,8 +38,11 @@ export async function pushUpdate(
   try {
     const task = getCurrentTask();
     const env = taskEnv();
+    // Read (and checked) in every case: a misspelled option is reported even when idle.
+    const { waitMs } = readUserOptions(options, ["waitMs"], "pushUpdate()", {
+      positional: "waitMs",
+    });
     if (task?.active && task.writing) {
-      const { waitMs } = readOptions(options, ["waitMs"], "pushUpdate()");
       // A spent time budget (negative) waits not at all; NaN or a non-number means the default.
       const ms = typeof waitMs === "number" && waitMs === waitMs
         ? Math.max(0, waitMs)

@@ -10,9 +10,10 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
-import { readOptions, readRecord } from "./_read.ts";
+import { readRecord, readUserOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
 import { within } from "./_within.ts";
+import { METRIC_OPTION_HINTS } from "./_task_state.ts";
 import type { MetricAggMode } from "./metrics.ts";
 import { startTask } from "./start.ts";
 import type { TaskSpan } from "./task_span.ts";
@@ -57,7 +58,12 @@ function sampleTask(
   output: unknown,
   options: LogSampleOptions,
 ): void {
-  const { metrics, step, aggregation } = readOptions(options, SAMPLE_OPTION_KEYS, "sample");
+  const { metrics, step, aggregation } = readUserOptions(
+    options,
+    SAMPLE_OPTION_KEYS,
+    "logSample()",
+    { aliases: METRIC_OPTION_HINTS.aliases },
+  );
   const child = startTask(label, { type: "sample", parent });
   try {
     child.inContext((t) => {

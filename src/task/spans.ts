@@ -15,7 +15,7 @@ import { report } from "../diagnostics.ts";
 import type { Span } from "../span.ts";
 import type { SpanType } from "../span_types.ts";
 import { taskEnv } from "./_env.ts";
-import { readOptions } from "./_read.ts";
+import { readUserOptions } from "./_read.ts";
 import { isInstance } from "../safe_read.ts";
 import { safeString } from "../safe_string.ts";
 import { newRunId, startTask, TASK_OPTION_KEYS } from "./start.ts";
@@ -37,7 +37,9 @@ function split<O, R>(
 
 /**
  * Creates a task span. With a callback, runs it with the task current and ends the task;
- * without, returns the started task (end it, or declare it with `using`).
+ * without, returns the started task, not current (end it, or declare it with `using`; the module
+ * functions such as `logInput` inside a `using` block still log to the enclosing task: log on the
+ * task itself, or use the callback form, the port of dreadnode's `with task_span(...) as t:`).
  *
  * @param name The span name.
  * @param options Type, label, tags, attributes, project, parent, params, inputs.
@@ -65,7 +67,9 @@ export function taskSpan<R>(name: string, fn: TaskBody<R>): R;
  */
 export function taskSpan<R>(name: string, options: TaskSpanOptions, fn: TaskBody<R>): R;
 /**
- * Starts a task span without making it current; end it yourself, or declare it with `using`.
+ * Starts a task span without making it current; end it yourself, or declare it with `using`
+ * (module functions such as `logInput` still log to the enclosing task: call `task.logInput`, or
+ * `task.inContext(fn)`).
  *
  * @param name The span name.
  * @param options Type, label, tags, attributes, project, parent, params, inputs.
@@ -151,7 +155,7 @@ export function run<R>(
 ): R | TaskSpan {
   if (typeof nameOrFn === "function") return run(undefined, {}, nameOrFn);
   const [given, fn] = split(optionsOrFn, maybeFn);
-  const { namePrefix, ...options } = readOptions(given, RUN_OPTION_KEYS, "run");
+  const { namePrefix, ...options } = readUserOptions(given, RUN_OPTION_KEYS, "run()");
   const task = startTask(nameOrFn ?? generatedName(namePrefix), {
     ...options,
     taskId: newRunId(),
@@ -215,7 +219,11 @@ export function taskAndRun<R>(
   maybeFn?: TaskBody<R>,
 ): R | TaskSpan {
   const [given, fn] = split(optionsOrFn, maybeFn);
-  const { taskName, taskType, ...rest } = readOptions(given, TASK_AND_RUN_OPTION_KEYS, "task");
+  const { taskName, taskType, ...rest } = readUserOptions(
+    given,
+    TASK_AND_RUN_OPTION_KEYS,
+    "taskAndRun()",
+  );
   const root = rest.parent === null ||
     (!isInstance(rest.parent, TaskSpan) && getCurrentTask() === undefined);
   const task = startTask(taskName ?? name, {
@@ -279,7 +287,7 @@ export function span<R>(
 ): R | Span {
   const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn;
   const given = typeof optionsOrFn === "function" ? undefined : optionsOrFn;
-  const options = readOptions(given, SPAN_OPTION_KEYS, "span");
+  const options = readUserOptions(given, SPAN_OPTION_KEYS, "span()");
   const tracer = taskEnv().tracer;
   const s = tracer.startSpan(name, {
     type: typeof options.type === "string" ? options.type : "span",

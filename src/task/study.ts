@@ -8,7 +8,7 @@
  * @module
  */
 import { cleanTags } from "../clean.ts";
-import { readOptions, readRecord, readStrings } from "./_read.ts";
+import { readOptions, readRecord, readStrings, readUserOptions } from "./_read.ts";
 import { safeString } from "../safe_string.ts";
 import type { TaskBody } from "./spans.ts";
 import { startTask } from "./start.ts";
@@ -190,7 +190,7 @@ export function studySpan<R>(
   options: StudySpanOptions = {},
   fn?: TaskBody<R>,
 ): R | TaskSpan {
-  const o = readOptions(options, STUDY_OPTION_KEYS, "study");
+  const o = readUserOptions(options, STUDY_OPTION_KEYS, "studySpan()");
   const transforms = readStrings(o.transforms);
   const suffix = transforms.length > 0 ? ` [${transforms.join(", ")}]` : "";
   const task = startTask(`study:${safeString(name)}${suffix}`, {
@@ -239,7 +239,9 @@ export function trialSpan<R>(
   options: TrialSpanOptions,
   fn?: TaskBody<R>,
 ): R | TaskSpan {
-  const o = readOptions(options, TRIAL_OPTION_KEYS, "trial");
+  const o = readUserOptions(options, TRIAL_OPTION_KEYS, "trialSpan()", {
+    positional: "step",
+  });
   const id = safeString(trialId);
   const step = safeString(o.step);
   const label = o.label || (o.taskName ? `${safeString(o.taskName)} [${step}]` : `trial_${step}`);

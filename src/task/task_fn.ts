@@ -9,7 +9,7 @@
  * @module
  */
 import { report, reportOnce } from "../diagnostics.ts";
-import { readOptions, readStrings } from "./_read.ts";
+import { readStrings, readUserOptions } from "./_read.ts";
 import { readArray } from "../safe_read.ts";
 import { safeString } from "../safe_string.ts";
 import type { SpanType } from "../span_types.ts";
@@ -206,7 +206,9 @@ export function task<
   if (typeof fn !== "function") {
     throw new TypeError(`task() needs a function to wrap, got ${typeof fn}`);
   }
-  const o = readOptions(options, TASK_FN_OPTION_KEYS, "task()");
+  const o = readUserOptions(options, TASK_FN_OPTION_KEYS, "task()", {
+    positional: "name",
+  });
   const name = o.name === undefined ? functionName(fn) : safeString(o.name);
   const { names, rest } = o.argNames === undefined
     ? parameterList(fn as (...args: never[]) => unknown)

@@ -15,8 +15,14 @@ import type { Span } from "../span.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import { TaskData } from "./_task_data.ts";
 import type { DroppedCounts } from "./_task_data.ts";
-import { readOptions } from "./_read.ts";
-import { logMetricTo, METRIC_OPTION_KEYS, metricEntries, stateAttributes } from "./_task_state.ts";
+import { readUserOptions } from "./_read.ts";
+import {
+  logMetricTo,
+  METRIC_OPTION_HINTS,
+  METRIC_OPTION_KEYS,
+  metricEntries,
+  stateAttributes,
+} from "./_task_state.ts";
 import type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
 import { logArtifactTo } from "./artifacts.ts";
 import type {
@@ -31,6 +37,7 @@ import { TaskMetrics } from "./_task_metrics.ts";
 import { contextForTask } from "./task_context.ts";
 import { writeTaskState } from "./_state_writer.ts";
 import { startFragmentOf } from "./_fragment_start.ts";
+import { recordableThrown } from "./_thrown_value.ts";
 import type { TaskContext } from "./continuation.ts";
 
 export type { LogObjectRefOptions, TaskObject } from "./_task_data.ts";
@@ -189,14 +196,16 @@ export class TaskSpan extends TaskData<TaskSpan> {
 
   /**
    * Records an exception (status `ERROR`, an `exception` event); {@linkcode TaskSpan.raiseIfFailed}
-   * rethrows it exactly as given, `null` and `undefined` included.
+   * rethrows it exactly as given, `null` and `undefined` included. A thrown object that is no
+   * error (`throw { code: 42 }`) is recorded by its class (`exception.type` `Object`) and JSON
+   * (`{"code": 42}` as status message and `exception.message`), not as `[object Object]`.
    *
    * @param error The thrown value.
    * @returns This task.
    */
   override recordException(error: unknown): this {
     const active = this.span.active;
-    super.recordException(error);
+    super.recordException(recordableThrown(error));
     if (active) this.#thrown = { value: error };
     return this;
   }
@@ -261,7 +270,12 @@ export class TaskSpan extends TaskData<TaskSpan> {
     defaults: LogMetricOptions = {},
   ): Metric[] {
     const out: Metric[] = [];
-    const shared = readOptions(defaults, METRIC_OPTION_KEYS, "metric");
+    const shared = readUserOptions(
+      defaults,
+      METRIC_OPTION_KEYS,
+      "logMetrics()",
+      METRIC_OPTION_HINTS,
+    );
     for (const { name, value, ...rest } of metricEntries(metrics)) {
       const m = this.logMetric(name, value, { ...shared, ...rest });
       if (m !== undefined) out.push(m);
