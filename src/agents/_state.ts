@@ -12,7 +12,8 @@
  *   concurrent request has its own current trace. Where it does not (workerd, whose `enterWith`
  *   throws even with `nodejs_compat`; a `SyncContextManager`), one slot per context manager,
  *   shared by all async flows: `finish` only takes a frame off the slot while the slot still
- *   holds it.
+ *   holds it. There a trace's `start(true)` that replaces another unfinished one is reported once
+ *   (`agent_trace_replaced`, a warning): the other may be a concurrent request's.
  *
  * Whatever the store, a frame whose trace or span has finished is never current: the frame
  * before it is. So nothing finished stays current, even when finishes come out of order or from
@@ -34,6 +35,7 @@ import type { ContextKey } from "../context/context.ts";
 import { flowLocal } from "../context/flow_local.ts";
 import type { FlowLocal } from "../context/flow_local.ts";
 import { getContextManager } from "../context/manager.ts";
+import { runDetached } from "../context/run_detached.ts";
 import type { ContextManager } from "../context/manager.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { SpanProcessor } from "../processor/types.ts";
@@ -298,6 +300,33 @@ export function scopeFrame(
 }
 
 /**
+ * Reports once, as a warning (`agent_trace_replaced`), that `start(true)` of a trace replaces
+ * another unfinished trace made current with `start(true)`, when the store of `start(true)` is one
+ * slot shared by every async flow (workerd, whose `enterWith` throws even with `nodejs_compat`; a
+ * `SyncContextManager`): the slot is shared if what it holds is seen outside this flow too. There
+ * the other trace may be another request's, whose agent spans made after it without an explicit
+ * parent are then recorded in this trace, and its own stays empty. Where each flow has its own
+ * store, that is one request nesting traces: not reported (`agent_trace_exists`, debug, says so).
+ */
+function reportSharedSlotReplaced(): void {
+  try {
+    const store = flowStore();
+    if (runDetached(() => store.get()) !== store.get()) return;
+  } catch {
+    return;
+  }
+  reportOnce(
+    "agent_trace_replaced",
+    "warn",
+    "agent_trace_replaced",
+    "trace().start(true) replaced another unfinished trace made current with start(true): here " +
+      "one slot holds it for every request of the isolate (Cloudflare Workers), so if that trace " +
+      "is another request's, the agent spans it makes without `parent` are recorded in this " +
+      "trace. With concurrent requests use trace.run(fn) (with nodejs_compat), or pass `parent`",
+  );
+}
+
+/**
  * Makes a trace or span current for the rest of this async flow (`start(true)`). Never throws.
  *
  * @param trace The trace to make current (for a span: undefined, the current trace stays).
@@ -311,6 +340,9 @@ export function enterFrame(
 ): AgentFrame {
   const scope = activeScope();
   const previous = resolve(scope, false);
+  if (span === undefined && previous?.manual && previous.trace !== trace) {
+    reportSharedSlotReplaced();
+  }
   const frame = makeFrame(
     span === undefined ? trace : previous?.trace,
     span,

@@ -5,7 +5,8 @@
  * invocation run through `ctx.waitUntil` after the handler and the user's own `waitUntil`
  * promises have settled (then `tracedFetch()` spans of the invocation whose bodies nobody read
  * end, as unread); it also waits for the events layer's event-log lines still being written. No timers, but for that bounded wait (only while event-log lines are being written).
- * The flush never rejects; its report goes to `onFlush`.
+ * The flush never rejects; its report goes to `onFlush`, and the spans it counts as dropped are
+ * reported each invocation (`worker_spans_dropped`).
  *
  * @module
  */
@@ -30,6 +31,7 @@ import {
   type ScheduledControllerLike,
 } from "./_worker_http.ts";
 import { type ExecutionContextLike, WaitUntilTracker } from "./_worker_wait.ts";
+import { reportFlushDrops } from "./_worker_flush_drops.ts";
 
 /** Per-invocation options of `instrument()`. */
 export interface InvocationOptions {
@@ -197,7 +199,8 @@ function start(
  * Waits for the root span (or the client's disconnect), the handler and the user's `waitUntil`
  * work, then ends what is still open (`close`: the root span as cancelled, `tracedFetch()` spans
  * whose bodies nobody read as unread) and, unless `flush` is false, flushes and waits for the
- * event-log lines still being written (at most 30 s; see `awaitWrites`). Never rejects.
+ * event-log lines still being written (at most 30 s; see `awaitWrites`). It reports the spans the
+ * flush report counts as dropped (`worker_spans_dropped`). Never rejects.
  */
 async function finishAfter(
   tracer: Tracer,
@@ -213,6 +216,8 @@ async function finishAfter(
     if (options.flush === false) return;
     // The events layer's JSONL event logs append to storage on their own: wait for them too.
     const [result] = await Promise.all([tracer.forceFlush(), awaitWrites()]);
+    // Every drop, each invocation: the processors tell theirs at most once a minute.
+    reportFlushDrops(result);
     options.onFlush?.(result);
   } catch (error) {
     report("error", "worker_flush_failed", "Cannot flush at the end of the invocation", error);

@@ -2,7 +2,8 @@
  * `waitUntil` tracking for the Workers preset: the handler receives a view of its execution
  * context whose `waitUntil` also records the promise, so the preset can wait for the user's
  * background work (and the spans it ends) before it flushes. Everything else on the context
- * (`passThroughOnException`, `props`, `exports`, …) is passed through to the real one.
+ * (`passThroughOnException`, `props`, `exports`, …) is passed through to the real one. Every
+ * promise is waited for, however many: the tracker keeps a count, not the promises.
  *
  * @module
  */
@@ -15,15 +16,15 @@ export interface ExecutionContextLike {
   passThroughOnException?(): void;
 }
 
-/** The most promises tracked per invocation; beyond it they are passed on but not awaited. */
-const MAX_TRACKED = 1024;
-
 /** Tracks the promises a handler passes to `ctx.waitUntil`. */
 export class WaitUntilTracker {
   /** The context to hand to the user's handler. */
   readonly ctx: ExecutionContextLike;
-  readonly #pending = new Set<Promise<unknown>>();
-  #untracked = 0;
+  /** Tracked promises not settled yet: a count, so any number of them costs no memory here. */
+  #pending = 0;
+  /** Resolves {@linkcode settled}'s promise when the count falls to 0. */
+  #wake: (() => void) | undefined;
+  #idle: Promise<void> | undefined;
 
   /**
    * @param ctx The real execution context. Without one (a handler called directly, as in unit
@@ -49,31 +50,24 @@ export class WaitUntilTracker {
     });
   }
 
-  /** Promises that were passed on but not awaited because of the bound. */
-  get untracked(): number {
-    return this.#untracked;
-  }
-
   /**
    * Makes {@linkcode settled} wait for `promise` as well, without passing it to the real
-   * `waitUntil` and even when the bound is reached (one per invocation: the handler's result).
+   * `waitUntil` (one per invocation: the handler's result).
    *
    * @param promise What to wait for; its rejection is ignored here.
    */
   waitFor(promise: Promise<unknown>): void {
-    this.#track(promise, false);
+    this.#track(promise);
   }
 
-  #track(promise: Promise<unknown>, bounded = true): void {
-    if (bounded && this.#pending.size >= MAX_TRACKED) {
-      this.#untracked++;
-      return;
-    }
-    const settled = Promise.resolve(promise).then(
-      () => void this.#pending.delete(settled),
-      () => void this.#pending.delete(settled),
-    );
-    this.#pending.add(settled);
+  #track(promise: Promise<unknown>): void {
+    this.#pending++;
+    const done = () => {
+      if (--this.#pending > 0) return;
+      this.#wake?.();
+      this.#wake = this.#idle = undefined;
+    };
+    Promise.resolve(promise).then(done, done);
   }
 
   /**
@@ -82,7 +76,8 @@ export class WaitUntilTracker {
    *
    * @returns When nothing tracked is pending.
    */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  settled(): Promise<void> {
+    if (this.#pending === 0) return Promise.resolve();
+    return this.#idle ??= new Promise((resolve) => (this.#wake = resolve));
   }
 }

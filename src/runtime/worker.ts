@@ -19,7 +19,9 @@
  *   development) does not freeze the clock, so local durations can look longer than deployed
  *   ones.
  * - **Environment.** `OTEL_*` and `TRACELET_*` variables are read from the Worker's `env`
- *   bindings (vars and secrets) when `instrument()` configures tracing.
+ *   bindings (vars and secrets) when `instrument()` configures tracing. An OTLP endpoint on this
+ *   machine (`localhost`: the default without an endpoint binding), which a deployed Worker
+ *   cannot reach, is reported once at its first export (`worker_otlp_localhost`).
  *
  * @example
  * ```ts
@@ -51,7 +53,9 @@ import type { Configured, ConfigureOptions, RuntimeParts } from "../configure.ts
 import { peekExplicitConfig } from "../config_state.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { Tracer } from "../tracer.ts";
+import { WRAP_OTLP_FETCH } from "../pipeline.ts";
 import { checkInvocationOptions, instrumentHandler } from "./_worker_instrument.ts";
+import { warnLocalEndpoint } from "./_worker_endpoint.ts";
 import type { InvocationOptions } from "./_worker_instrument.ts";
 import { workerMemoryStorage } from "./_worker_storage.ts";
 
@@ -118,7 +122,9 @@ export function workerParts(asyncLocalStorage?: AsyncLocalStorageClass): Runtime
 registerDefaultParts(workerParts());
 
 /**
- * Configures tracing for Cloudflare Workers (no timers, AsyncLocalStorage when given).
+ * Configures tracing for Cloudflare Workers (no timers, AsyncLocalStorage when given). An OTLP
+ * endpoint on this machine (`localhost`, `127.0.0.1`: the default without an endpoint option or
+ * binding) is reported once, at its first export (`worker_otlp_localhost`, a warning).
  *
  * @param options The common `configure()` options, plus `asyncLocalStorage`.
  * @returns The configured pipeline (tracer, storage, flush, shutdown).
@@ -141,7 +147,10 @@ export function configure(options: WorkerConfigureOptions = {}): Configured {
       "Cannot configure tracing: `asyncLocalStorage` must be the AsyncLocalStorage class",
     );
   }
-  return configureWith(workerParts(asyncLocalStorage), common);
+  // Every OTLP exporter's first request is checked for a local endpoint (the default one when no
+  // endpoint binding is set), which a deployed Worker cannot reach: `worker_otlp_localhost`.
+  const wrapped = { ...common, [WRAP_OTLP_FETCH]: warnLocalEndpoint() };
+  return configureWith(workerParts(asyncLocalStorage), wrapped);
 }
 
 /**
