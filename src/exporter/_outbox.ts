@@ -68,6 +68,11 @@ function deliveryBudget(ctx: DrainContext): number {
  * included. An entry of its page that an enqueue evicts before its turn is not sent, and counted
  * dropped once, by the drain.
  *
+ * Its outbox calls are awaited as long as they take (an entry's delivery ends by the deadline): a
+ * caller that must return in time races the drain against it and leaves it to settle in the
+ * background (`OtlpOutbox.drain`); past its deadline the drain starts no delivery, so a late answer
+ * only ends its leases or records a delivery already made.
+ *
  * @param ctx The drain context.
  * @returns The earliest epoch ms at which another drain could deliver something that this drain
  *   knows of (`Infinity` when it knows of nothing; entries not due yet are not read, so the

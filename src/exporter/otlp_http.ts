@@ -352,11 +352,14 @@ export class OtlpHttpExporter implements SpanExporter {
         const persisted = report.persisted;
         if (park) {
           this.#attempts = 1;
+          // An outbox that does not answer cannot hold the export: `OtlpOutbox` waits for the write
+          // until the deadline (at least a second), as for the drain above until halfway.
           await this.#outbox.park(
             this.#link,
             { body, contentType, spanCount: count, reason },
             result.retryAfterMillis,
             report,
+            deadline,
           );
         } else addDropped(report, result.drop!, count);
         // Parked only when the outbox kept it (not when it could not be written).

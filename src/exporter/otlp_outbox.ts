@@ -7,10 +7,17 @@
  * send time) and redelivered by later exports and `forceFlush`, by this or a later exporter
  * instance, oldest first, each only to the endpoint it was meant for.
  *
+ * An outbox that does not answer (a Durable Object that hangs, a slow network mount) never holds an
+ * export past its deadline: a drain is given up at its deadline and a write at the export's (see
+ * {@linkcode OtlpOutbox}), with an `outbox_failed` warning, and the batch goes to the receiver
+ * without waiting for them.
+ *
  * @module
  */
 import { TracerError } from "../errors.ts";
+import { emptyReport, mergeReport } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
+import { settlesWithin } from "../settles_within.ts";
 import type { TraceStorage } from "../storage/types.ts";
 import type { FlushReport } from "../types.ts";
 import type { SendResult } from "./otlp_http_options.ts";
@@ -81,18 +88,23 @@ export interface ExportOutbox {
    * @param batch The batch.
    * @param retryAfterMillis The server's `Retry-After`, a lower bound of the first delay.
    * @param report Receives the counts.
+   * @param deadline The export's epoch-ms deadline: a write not answered by then (or within a
+   *   second, when less is left) is not waited for (its spans counted failed). Without it, the
+   *   write is waited for as long as it takes.
    */
   park(
     link: OutboxLink,
     batch: UndeliveredBatch,
     retryAfterMillis: number | undefined,
     report: FlushReport,
+    deadline?: number,
   ): Promise<void>;
   /**
-   * Redelivers due batches. Never rejects.
+   * Redelivers due batches. Never rejects, and returns by `deadline` even when the outbox does
+   * not answer.
    *
    * @param link The exporter.
-   * @param deadline Epoch ms after which no new delivery starts.
+   * @param deadline Epoch ms after which no new delivery starts, and by which the drain returns.
    * @param signal Stops the drain.
    * @param report Receives exported / retried / dropped counts.
    * @param force `true` (forceFlush): drain now, or wait for a drain in progress; `false` (before
@@ -109,8 +121,22 @@ export interface ExportOutbox {
   ): Promise<void>;
 }
 
-/** How often an idle outbox is looked at again (another process may have parked batches). */
+/**
+ * How often an idle outbox is looked at again (another process may have parked batches); also the
+ * longest time no drain starts after one was given up (its outbox did not answer) and before it
+ * settles.
+ */
 const RECHECK_MILLIS = 30_000;
+/**
+ * The least time a write to the outbox is waited for, even at the export's deadline (a batch whose
+ * request the receiver left unanswered until then).
+ */
+const PARK_MILLIS = 1000;
+/**
+ * A drain's deliveries end an eighth of its time, at most this many ms, before its deadline: the
+ * outbox then has that time to record the last one (an ack, a backoff) before the drain is given up.
+ */
+const RECORD_MILLIS = 1000;
 
 interface DrainState {
   readonly tag: string;
@@ -120,6 +146,11 @@ interface DrainState {
   /** Epoch ms of its last drain's start. */
   lookedAt: number;
   draining?: Promise<void>;
+  /**
+   * Until this epoch ms no drain starts: a drain was given up (its outbox did not answer in time)
+   * and has not settled; 0 when none is pending.
+   */
+  stalledUntil: number;
 }
 
 /**
@@ -127,6 +158,15 @@ interface DrainState {
  * 1 h, 20 attempts, then `outbox_expired`. Evictions by the storage's bounds are counted as
  * `outbox_full`, entries the storage removes for their age as `outbox_expired`. A drain delivers
  * at most `maxDeliveriesPerDrain` entries (16 on the Cloudflare adapters, else 256 by default).
+ *
+ * No export waits past its deadline for the storage: a drain is given up at its deadline, a write
+ * at the export's (or after a second, when less is left), each with an `outbox_failed` warning. A
+ * call answered late changes nothing that is counted or sent twice: the drain goes on in the
+ * background but starts no delivery past its deadline, so a late read only ends its leases and a
+ * late ack or backoff records a delivery already made; a late write keeps its batch (counted failed
+ * in the export's report, it may still be delivered later). Until such a drain settles (at most
+ * 30 s) no drain starts, and the next one leases under a new owner, so entries the first leased
+ * stay out of its reach until their lease ends.
  *
  * @example
  * ```ts
@@ -170,7 +210,7 @@ export class OtlpOutbox implements ExportOutbox {
   #stateOf(url: string): DrainState {
     let state = this.#state.get(url);
     if (state === undefined) {
-      state = { tag: destinationTag(url), nextDrainAt: 0, lookedAt: 0 };
+      state = { tag: destinationTag(url), nextDrainAt: 0, lookedAt: 0, stalledUntil: 0 };
       this.#state.set(url, state);
     }
     return state;
@@ -189,30 +229,47 @@ export class OtlpOutbox implements ExportOutbox {
     batch: UndeliveredBatch,
     retryAfterMillis: number | undefined,
     report: FlushReport,
+    deadline: number = Infinity,
   ): Promise<void> {
     const state = this.#stateOf(link.url);
-    const parked = await parkBatch(
+    // Counted apart, and merged only when the write answers in time: a late one counts nothing.
+    const counts = emptyReport();
+    const parking = parkBatch(
       this.#storage.outbox,
       batch,
       state.tag,
       retryAfterMillis,
       this.#policy,
-      report,
-    );
-    if (parked.notBefore !== undefined) {
-      state.nextDrainAt = Math.min(state.nextDrainAt, parked.notBefore);
+      counts,
+    ).then((parked) => {
+      // Also for a write that answers late: its entry is stored, and due then.
+      if (parked.notBefore !== undefined) {
+        state.nextDrainAt = Math.min(state.nextDrainAt, parked.notBefore);
+      }
+      return parked;
+    });
+    const millis = Math.max(deadline - Date.now(), PARK_MILLIS);
+    if (!await settlesWithin(parking, millis)) {
+      report.failed += batch.spanCount;
+      link.warn(
+        "outbox_failed",
+        `Cannot write ${batch.spanCount} spans to the export outbox: it did not answer within ${millis} ms`,
+      );
+      return;
     }
-    if (parked.problem !== undefined) link.warn(parked.problem.code, parked.problem.message);
+    const { problem } = await parking;
+    mergeReport(report, counts);
+    if (problem !== undefined) link.warn(problem.code, problem.message);
   }
 
   /**
    * Redelivers due batches (see {@linkcode ExportOutbox.drain}).
    *
    * @param link The exporter.
-   * @param deadline Epoch ms after which no new delivery starts.
+   * @param deadline Epoch ms after which no new delivery starts, and by which it returns.
    * @param signal Stops the drain.
    * @param report Receives the counts.
-   * @param force Drain now (or wait for the drain in progress).
+   * @param force Drain now (or wait for the drain in progress, until the deadline).
    * @param all Try the batches not due yet too.
    */
   async drain(
@@ -225,52 +282,76 @@ export class OtlpOutbox implements ExportOutbox {
   ): Promise<void> {
     const state = this.#stateOf(link.url);
     while (state.draining !== undefined) {
-      if (!force) return;
-      await state.draining;
+      // Another drain's outbox may not answer either: waited for until this one's deadline.
+      if (!force || !await settlesWithin(state.draining, deadline - Date.now())) return;
       if (!all) return; // else the entries that drain left as not due yet are tried too
     }
     // Before an export: not before anything this exporter knows of is due (its last drain's
     // earliest entry, what it parked since), or its last look is RECHECK_MILLIS old. A flush looks
     // anyway, but in an outbox whose reads are billed (`idleRecheckMillis`: a KV or R2 listing, a
     // Durable Object request), which a Worker would pay on every invocation, not within that time
-    // of its last look. A closing drain of every entry always looks.
+    // of its last look. A closing drain of every entry always looks. None while a drain given up on
+    // has not settled: its outbox still owes it an answer, and this one would wait as long.
     const now = Date.now();
     const recheck = this.#storage.outbox.idleRecheckMillis;
     if (
+      now < state.stalledUntil ||
       !all && now < state.nextDrainAt &&
-      (!force || recheck !== undefined && now < state.lookedAt + recheck)
+        (!force || recheck !== undefined && now < state.lookedAt + recheck)
     ) return;
     state.lookedAt = now;
+    const deliverBy = deadline - Math.min(RECORD_MILLIS, Math.max(0, deadline - now) / 8);
+    // Counted apart: what the drain counts after it was given up is not reported.
+    const counts = emptyReport();
+    let givenUp = false;
     const run = async (): Promise<void> => {
       try {
         const nextDue = await drainOutbox({
           outbox: this.#storage.outbox,
-          deliver: (entry, type) => link.send(entry.body, type, deadline, signal),
+          deliver: (entry, type) => link.send(entry.body, type, deliverBy, signal),
           destination: state.tag,
           leaseOwner: state.owner ??= crypto.randomUUID(),
           policy: this.#policy,
-          deadline,
+          deadline: deliverBy,
           signal,
-          report,
+          report: counts,
           all,
           onProblem: (code, message) => link.warn(code, message),
         });
         state.nextDrainAt = Math.min(nextDue, Date.now() + RECHECK_MILLIS);
       } catch (error) {
         state.nextDrainAt = Date.now() + this.#policy.initialDelayMillis;
-        link.warn(
-          "outbox_failed",
-          `Cannot read the export outbox, so parked batches are not redelivered: ${
-            safeString(error)
-          }`,
-        );
+        if (!givenUp) { // a drain given up on was reported so
+          link.warn(
+            "outbox_failed",
+            `Cannot read the export outbox, so parked batches are not redelivered: ${
+              safeString(error)
+            }`,
+          );
+        }
       }
     };
-    state.draining = run();
-    try {
-      await state.draining;
-    } finally {
-      state.draining = undefined;
-    }
+    const running = state.draining = run();
+    const answered = await settlesWithin(running, deadline - Date.now());
+    if (state.draining === running) state.draining = undefined;
+    mergeReport(report, counts);
+    if (answered) return;
+    // The outbox did not answer in time (a read, an ack or a write that hangs or is slow): the
+    // export goes on without it. The drain goes on in the background, starting no delivery (its
+    // deadline is past); until it settles no drain starts, and the next one leases under a new
+    // owner, so the entries this one leased (a late read's) stay out of its reach until their
+    // lease ends: no entry is delivered twice.
+    givenUp = true;
+    state.owner = undefined;
+    const until = state.stalledUntil = Date.now() + RECHECK_MILLIS;
+    void running.then(() => {
+      if (state.stalledUntil === until) state.stalledUntil = 0;
+    });
+    link.warn(
+      "outbox_failed",
+      `The export outbox did not answer within ${
+        Math.max(0, deadline - now)
+      } ms, so parked batches are not redelivered now`,
+    );
   }
 }
