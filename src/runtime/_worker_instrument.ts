@@ -6,7 +6,9 @@
  * promises have settled (then `tracedFetch()` spans of the invocation whose bodies nobody read
  * end, as unread); it also waits for the events layer's event-log lines still being written. No timers, but for that bounded wait (only while event-log lines are being written).
  * The flush never rejects; its report goes to `onFlush`, and the spans it counts as dropped are
- * reported each invocation (`worker_spans_dropped`).
+ * reported each invocation (`worker_spans_dropped`). A class-based entrypoint (`export default
+ * class extends WorkerEntrypoint`) is traced by the same code, through a subclass
+ * (`_worker_entrypoint.ts`).
  *
  * @module
  */
@@ -32,6 +34,7 @@ import {
 } from "./_worker_http.ts";
 import { type ExecutionContextLike, WaitUntilTracker } from "./_worker_wait.ts";
 import { reportFlushDrops } from "./_worker_flush_drops.ts";
+import { definesMethod, instrumentEntrypoint } from "./_worker_entrypoint.ts";
 
 /** Per-invocation options of `instrument()`. */
 export interface InvocationOptions {
@@ -58,18 +61,29 @@ export interface InvocationOptions {
   readonly onFlush?: ((report: FlushReport) => void) | undefined;
 }
 
+/** The handler methods `instrument()` traces. */
+export type MethodName = "fetch" | "scheduled" | "queue";
+
+const METHODS: readonly MethodName[] = ["fetch", "scheduled", "queue"];
+
 /**
  * Checks what `instrument()` is given, so a mistake fails at module load, not per request.
  *
- * @param handler The handler object.
+ * @param handler The handler object, or a `WorkerEntrypoint` class.
  * @param options The invocation options.
- * @throws {TracerError} `INVALID_CONFIG` when the handler is not an object, a flag is not a
- *   boolean or `onFlush` is not a function.
+ * @throws {TracerError} `INVALID_CONFIG` when the handler is neither an object nor a class whose
+ *   prototype has a `fetch`, `scheduled` or `queue` method, a flag is not a boolean or `onFlush` is
+ *   not a function.
  */
 export function checkInvocationOptions(handler: unknown, options: InvocationOptions): void {
   const context = "Cannot instrument the handler";
-  if (typeof handler !== "object" || handler === null) {
-    throw new TracerError("INVALID_CONFIG", `${context}: it must be an object`);
+  const entrypoint = typeof handler === "function" &&
+    METHODS.some((name) => definesMethod(handler, name));
+  if (!entrypoint && (typeof handler !== "object" || handler === null)) {
+    throw new TracerError(
+      "INVALID_CONFIG",
+      `${context}: it must be an object or a WorkerEntrypoint class with a \`fetch\`, \`scheduled\` or \`queue\` method`,
+    );
   }
   checkRules({ options }, [[["options"], isObject, "an object"]], context);
   checkRules(options, [
@@ -96,12 +110,30 @@ export function invocationSpan(key: object): Span | undefined {
   return invocationSpans.get(key);
 }
 
-/** The parts of a handler `instrument()` wraps. */
-interface Handlers {
-  fetch?(request: Request, env: unknown, ctx: ExecutionContextLike): unknown;
-  scheduled?(controller: ScheduledControllerLike, env: unknown, ctx: ExecutionContextLike): unknown;
-  queue?(batch: MessageBatchLike, env: unknown, ctx: ExecutionContextLike): unknown;
-}
+/** A handler method of an object handler, as workerd calls it: `(event, env, ctx)`. */
+type Method = (event: unknown, env: unknown, ctx: ExecutionContextLike) => unknown;
+
+/**
+ * Calls the user's method for one invocation, handing it `ctx`: the tracked view of the
+ * invocation's execution context when the invocation is traced, the context itself when not.
+ */
+export type Invoke = (ctx: ExecutionContextLike) => unknown;
+
+/**
+ * Runs one invocation of a handler method traced: `event` is its request, scheduled controller
+ * or message batch, `env` and `ctx` the invocation's, and `invoke` calls the user's method.
+ * Tracing problems are reported, never thrown; what the user's method throws or returns is
+ * passed on.
+ */
+export type MethodTracer = (
+  event: unknown,
+  env: unknown,
+  ctx: ExecutionContextLike,
+  invoke: Invoke,
+) => unknown;
+
+/** One {@linkcode MethodTracer} for each method `instrument()` traces. */
+export type MethodTracers = Readonly<Record<MethodName, MethodTracer>>;
 
 /** A running invocation; its `end` ends the root span (once) and lets the flush proceed. */
 interface Invocation extends Traced {
@@ -263,24 +295,31 @@ function reportNothingTraced(handler: object): void {
 }
 
 /**
- * Wraps an exported Workers handler object. Handlers other than `fetch`, `scheduled` and `queue`
- * and every other property are passed through unchanged: the result is a view of the handler
- * (reads and writes reach the handler), not a copy.
+ * The invocation logic of `instrument()`, one tracer per traced method, shared by object handlers
+ * and `WorkerEntrypoint` classes: each starts the root span, runs the user's method through
+ * `invoke` with the tracked execution context, ends the span (a fetch one when the body has been
+ * delivered) and schedules the flush.
  *
- * @param handler The handler object (`export default { fetch, scheduled, queue }`).
  * @param tracerFor Gives the tracer for an invocation's `env` (undefined: run untraced).
  * @param options Invocation options.
- * @returns A handler object of the same shape.
+ * @returns The tracers of `fetch`, `scheduled` and `queue`.
  */
-export function instrumentHandler<T extends object>(
-  handler: T,
-  tracerFor: TracerFor,
-  options: InvocationOptions,
-): T {
-  const h = handler as T & Handlers;
-  const wrapped: Handlers = {};
-  if (typeof h.fetch === "function") {
-    wrapped.fetch = (request, env, ctx) => {
+function methodTracers(tracerFor: TracerFor, options: InvocationOptions): MethodTracers {
+  /** A scheduled or queue invocation, whose root span ends when the method's promise settles. */
+  const untilSettled = (
+    invocation: Invocation | undefined,
+    ctx: ExecutionContextLike,
+    invoke: Invoke,
+  ): unknown =>
+    invocation === undefined
+      ? invoke(ctx)
+      : runTraced(invocation, () => invoke(invocation.tracker.ctx)).then((value) => {
+        invocation.end();
+        return value;
+      });
+  return {
+    fetch: (event, env, ctx, invoke) => {
+      const request = event as Request;
       let head = false;
       const invocation = start(tracerFor, env, ctx, options, () => {
         const root = serverSpanStart(request, options);
@@ -292,7 +331,7 @@ export function instrumentHandler<T extends object>(
         };
         return { name: root.name, kind: "SERVER", attributes, parent: root.parent, key: request };
       });
-      if (invocation === undefined) return h.fetch!(request, env, ctx);
+      if (invocation === undefined) return invoke(ctx);
       // A disconnect before the handler returns: workerd throws its response away unread, so
       // the span ends now. After it returns, the body's cancel ends it (with the bytes sent), or
       // the flush does.
@@ -306,17 +345,16 @@ export function instrumentHandler<T extends object>(
         head,
         options,
         POLICY,
-        () => h.fetch!(request, env, invocation.tracker.ctx),
+        () => invoke(invocation.tracker.ctx),
       ).finally(() => (returned = true));
       // The flush waits for the handler too: after a disconnect it keeps running (the flush's
       // waitUntil keeps the invocation alive) and the spans it still ends belong in this flush.
       // One that never settles leaves its cancelled root span queued for a later flush.
       invocation.tracker.waitFor(served);
       return served;
-    };
-  }
-  if (typeof h.scheduled === "function") {
-    wrapped.scheduled = (controller, env, ctx) => {
+    },
+    scheduled: (event, env, ctx, invoke) => {
+      const controller = event as ScheduledControllerLike;
       const invocation = start(tracerFor, env, ctx, options, () => ({
         name: `scheduled ${controller?.cron ?? ""}`.trim(),
         kind: "INTERNAL",
@@ -324,16 +362,10 @@ export function instrumentHandler<T extends object>(
         parent: null,
         key: controller,
       }));
-      if (invocation === undefined) return h.scheduled!(controller, env, ctx);
-      return runTraced(invocation, () => h.scheduled!(controller, env, invocation.tracker.ctx))
-        .then((value) => {
-          invocation.end();
-          return value;
-        });
-    };
-  }
-  if (typeof h.queue === "function") {
-    wrapped.queue = (batch, env, ctx) => {
+      return untilSettled(invocation, ctx, invoke);
+    },
+    queue: (event, env, ctx, invoke) => {
+      const batch = event as MessageBatchLike;
       const invocation = start(tracerFor, env, ctx, options, () => ({
         // Messaging semantic conventions: `{operation} {destination}`.
         name: typeof batch?.queue === "string" ? `process ${batch.queue}` : "process",
@@ -342,13 +374,36 @@ export function instrumentHandler<T extends object>(
         parent: null,
         key: batch,
       }));
-      if (invocation === undefined) return h.queue!(batch, env, ctx);
-      return runTraced(invocation, () => h.queue!(batch, env, invocation.tracker.ctx))
-        .then((value) => {
-          invocation.end();
-          return value;
-        });
-    };
+      return untilSettled(invocation, ctx, invoke);
+    },
+  };
+}
+
+/**
+ * Wraps an exported Workers handler: an object, or a `WorkerEntrypoint` class (see
+ * `instrumentEntrypoint`). Of an object, handlers other than `fetch`, `scheduled` and `queue`
+ * and every other property are passed through unchanged: the result is a view of the handler
+ * (reads and writes reach the handler), not a copy.
+ *
+ * @param handler The handler object (`export default { fetch, scheduled, queue }`) or class.
+ * @param tracerFor Gives the tracer for an invocation's `env` (undefined: run untraced).
+ * @param options Invocation options.
+ * @returns A handler object of the same shape, or a subclass of the class.
+ */
+export function instrumentHandler<T extends object>(
+  handler: T,
+  tracerFor: TracerFor,
+  options: InvocationOptions,
+): T {
+  const tracers = methodTracers(tracerFor, options);
+  if (typeof handler === "function") return instrumentEntrypoint(handler, tracers);
+  const h = handler as T & Partial<Record<MethodName, Method>>;
+  const wrapped: Partial<Record<MethodName, Method>> = {};
+  for (const name of METHODS) {
+    if (typeof h[name] === "function") {
+      wrapped[name] = (event, env, ctx) =>
+        tracers[name](event, env, ctx, (seen) => h[name]!(event, env, seen));
+    }
   }
   if (Object.keys(wrapped).length === 0) reportNothingTraced(handler);
   // A view of the handler with the three methods replaced: every other read and every write goes
@@ -361,8 +416,6 @@ export function instrumentHandler<T extends object>(
   });
   return new Proxy(readOnly ? Object.create(handler) : handler, {
     get: (target, key, receiver) =>
-      Object.hasOwn(wrapped, key)
-        ? wrapped[key as keyof Handlers]
-        : Reflect.get(target, key, receiver),
+      Object.hasOwn(wrapped, key) ? wrapped[key as MethodName] : Reflect.get(target, key, receiver),
   });
 }

@@ -169,22 +169,31 @@ export function envReader(env: unknown): (name: string) => string | undefined {
 }
 
 /**
- * Instruments a Workers handler object: a root span per `fetch`, `scheduled` and `queue`
- * invocation (HTTP semantic-convention attributes, `traceparent` continued), ended when the
- * response body has been delivered, and a flush through `ctx.waitUntil` once the handler's own
- * `waitUntil` promises have settled. Tracing problems never reach your handler.
+ * Instruments a Workers handler object or `WorkerEntrypoint` class: a root span per `fetch`,
+ * `scheduled` and `queue` invocation (HTTP semantic-convention attributes, `traceparent`
+ * continued), ended when the response body has been delivered, and a flush through
+ * `ctx.waitUntil` once the handler's own `waitUntil` promises have settled. Tracing problems never
+ * reach your handler.
  *
- * @typeParam T The handler object's type (returned unchanged).
+ * A class (`export default instrument(class extends WorkerEntrypoint { … })`) gives a subclass
+ * whose `fetch(request)`, `scheduled(controller)` and `queue(batch)` (those your class has) are
+ * traced with `this.env` as env; inside them `this.ctx` is the tracked execution context, so
+ * `this.ctx.waitUntil(…)` work is flushed with the invocation and `invocationSpan(this.ctx)` is its
+ * root span. RPC methods and static members are inherited unchanged.
+ *
+ * @typeParam T The handler's type (returned unchanged).
  * @typeParam Env The Worker's `env` type, inferred from your `configure` callback.
- * @param handler Your `export default` object.
+ * @param handler Your `export default` object, or your `WorkerEntrypoint` class.
  * @param options How to configure on first use, and per-invocation options.
- * @returns A handler object of the same shape: a view of `handler` whose `fetch`, `scheduled` and
- *   `queue` are traced, while every other property read or write reaches `handler` itself (all
- *   methods share one state).
- * @throws {TracerError} `INVALID_CONFIG` when `handler` is not an object or an option has the
- *   wrong type (checked here, at module load, not on the first request). A handler with none of
- *   `fetch`, `scheduled` and `queue` as a function is not an error (it may handle only `email`
- *   or `tail` events), but nothing of it is traced: a `worker_nothing_traced` warning says so.
+ * @returns For an object, a handler object of the same shape: a view of `handler` whose `fetch`,
+ *   `scheduled` and `queue` are traced, while every other property read or write reaches
+ *   `handler` itself (all methods share one state). For a class, `class extends handler` with
+ *   those methods traced.
+ * @throws {TracerError} `INVALID_CONFIG` when `handler` is neither an object nor a class with a
+ *   `fetch`, `scheduled` or `queue` method, or an option has the wrong type (checked here, at
+ *   module load, not on the first request). An object with none of `fetch`, `scheduled` and
+ *   `queue` as a function is not an error (it may handle only `email` or `tail` events), but
+ *   nothing of it is traced: a `worker_nothing_traced` warning says so.
  * @example
  * ```ts
  * import { instrument } from "@tracelet/tracelet/worker";
