@@ -15,6 +15,7 @@ import type { RedactionPolicy } from "../redact/policy.ts";
 import { serialize, serializeTruncatingStrings } from "../serialize/serialize.ts";
 import type { JsonValue, SerializeOptions } from "../serialize/types.ts";
 import { isCutNumberArray } from "./_number_array.ts";
+import { codePointLength } from "../redact/truncate.ts";
 
 /** How a value stored on a span is serialized (the default 1 MiB budget; no schema needed). */
 const SPAN_SERIALIZE: SerializeOptions = { schema: false };
@@ -81,4 +82,28 @@ export function serializedForSpan(value: unknown, name?: string): JsonValue {
     ? serializeTruncatingStrings(value, SPAN_SERIALIZE, p.maxStringLength).value
     : plain.value;
   return p.redactValue(json);
+}
+
+/**
+ * Whether a span copy of `value` has a string cut to the policy's `maxStringLength` (in it, or
+ * in JSON held by one of its strings: a string that long counts). Walks the whole value: for
+ * values that fit inline (10 KiB), whose copy is otherwise the only one kept.
+ *
+ * @param value A redacted, serialized value.
+ * @returns True when redaction is on and a string of it is longer than the policy keeps.
+ */
+export function cutOnSpan(value: JsonValue): boolean {
+  const p = policy();
+  if (p === undefined) return false;
+  const max = p.maxStringLength;
+  const pending: JsonValue[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === "string") {
+      if (item.length > max && codePointLength(item) > max) return true;
+    } else if (typeof item === "object" && item !== null) {
+      for (const child of Object.values(item)) pending.push(child);
+    }
+  }
+  return false;
 }

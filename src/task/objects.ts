@@ -40,7 +40,7 @@ import { MAX_BLOB_BACKLOG_BYTES, tryHoldBlobBytes } from "./_blob_backlog.ts";
 import { jsonLength } from "./_json_length.ts";
 import { numberArrayForms } from "./_number_array.ts";
 import { storedHashes } from "./_object_hashes.ts";
-import { redactForSpan, redactStored, serializedForSpan } from "./_redact.ts";
+import { cutOnSpan, redactForSpan, redactStored, serializedForSpan } from "./_redact.ts";
 import { utf8Decoder } from "../utf8.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
@@ -256,7 +256,13 @@ export class ObjectStore {
       runtime: value,
     };
     if (numbers !== undefined && spanValue === numbers.spanValue) entry.chars = numbers.spanChars;
-    if (this.#storage !== undefined && bytes !== undefined && bytes.length > INLINE_OBJECT_LIMIT) {
+    // A value that fits inline (10 KiB) but holds a string the policy cuts on the span (a 5,000
+    // character completion) is stored as a blob too: the span's copy is not the whole value (an
+    // array of numbers has no string to cut).
+    if (
+      this.#storage !== undefined && bytes !== undefined &&
+      (bytes.length > INLINE_OBJECT_LIMIT || numbers === undefined && cutOnSpan(stored))
+    ) {
       const stored: UriObject = {
         hash,
         schema_hash: hashes.schemaHash,

@@ -4,7 +4,9 @@
  * hash, inline record, settled record, schemas and blob. Written by the code of that time; the
  * twelve values holding a `Set` whose items were not in sorted order (13, 25, 32, 70, 133, 135,
  * 145, 159, 182, 194, 264, 273) rewritten when Sets began to be stored sorted (2026-12-07); no
- * other digest changed.
+ * other digest changed. The six values of at most 10 KiB holding a string longer than the
+ * policy's 2,048 characters (300, 301, 330, 331, 333, 361) rewritten when such values began to be
+ * stored as a blob too, as their span copy is cut (2026-12-07); no other digest changed.
  *
  * @module
  */
@@ -311,8 +313,8 @@ export const EXPECTED_OBJECT_LOG_DIGESTS: readonly string[] = [
   "d4b3edb51b964a07",
   "d192500efe78a02c",
   "f2c636ae5b2b99c2",
-  "eae150cb1b7e2cd3",
-  "872227dcb9eb1edb",
+  "3b2d0cc6ceb34c6e",
+  "3eede548cb6d9523",
   "9a71f31496b0350b",
   "6750f15be7f8eb7a",
   "ad8a549c42906025",
@@ -341,10 +343,10 @@ export const EXPECTED_OBJECT_LOG_DIGESTS: readonly string[] = [
   "60a26400244f84db",
   "96b5bb5c0305693b",
   "61c8689d330fd4ae",
-  "35296455b66c2c81",
-  "b027b0f66872adea",
+  "aafeccfa283786a9",
+  "0e89e98ffbd7b377",
   "934d8202277cf760",
-  "88a40c7a51527177",
+  "5670a1453ac3b4e1",
   "93b2eb605cbfaf4e",
   "c9219066e290e3e3",
   "e14ca8127d4cda8e",
@@ -372,6 +374,6 @@ export const EXPECTED_OBJECT_LOG_DIGESTS: readonly string[] = [
   "6d488d6b4d30ae4c",
   "9a5f17a1f45b2761",
   "c200dd6396c07c32",
-  "2b646268eac8a868",
+  "01a634a7638118cf",
   "4eebe787f951379d",
 ];

@@ -689,6 +689,8 @@ const EXPECTED: Record<string, Record<string, string>> = {
     "8-character strings: objects":
       '{"3780a7c26b4ac0aa":{"hash":"3780a7c26b4ac0aa","schema_hash":"0bd71cae3c7fbe1e","value":"...[truncated:28]","type":"val"}}',
     "8-character strings: span": '"...[truncated:28]"',
+    // Cut on the span under this policy: stored whole as a blob (see inline_objects_whole).
+    "8-character strings: blob": "lb/WM83MzD0AAACAnsl/fwAAwH8=",
   },
   "Float64Array": {
     "hash": "f9f60d93c3d27b79",
@@ -713,6 +715,8 @@ const EXPECTED: Record<string, Record<string, string>> = {
     "8-character strings: objects":
       '{"f9f60d93c3d27b79":{"hash":"f9f60d93c3d27b79","schema_hash":"b27fe4c8050d8e46","value":"...[truncated:320]","type":"val"}}',
     "8-character strings: span": '"...[truncated:320]"',
+    // Cut on the span under this policy: stored whole as a blob (see inline_objects_whole).
+    "8-character strings: blob": "sha1:6d119081060817ac91713747087319fe0cfd5606:320",
   },
   "Int32Array": {
     "hash": "62f45c6d981ae4a3",
@@ -739,6 +743,8 @@ const EXPECTED: Record<string, Record<string, string>> = {
     "8-character strings: objects":
       '{"62f45c6d981ae4a3":{"hash":"62f45c6d981ae4a3","schema_hash":"9c4f7da29458b966","value":"...[truncated:24]","type":"val"}}',
     "8-character strings: span": '"...[truncated:24]"',
+    // Cut on the span under this policy: stored whole as a blob (see inline_objects_whole).
+    "8-character strings: blob": "AAAAAP////////9/AAAAgA==",
   },
   "mixed with strings and null": {
     "hash": "b51b5206eefd55eb",
