@@ -24,7 +24,7 @@ async function logged(values: Record<string, unknown>) {
   const captured = await exportThroughConfigure(async () => {
     await run("eval", async () => {
       runId = getCurrentRun()!.runId;
-      for (const [name, value] of Object.entries(values)) hashes[name] = logOutput(name, value);
+      for (const [name, value] of Object.entries(values)) hashes[name] = logOutput(name, value)!;
       await Promise.resolve();
     });
   });
