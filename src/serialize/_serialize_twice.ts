@@ -26,6 +26,12 @@ export interface SerializedTwice {
    * (noted only with `pythonCompatible`; false otherwise).
    */
   jsonNumbers: boolean;
+  /**
+   * Whether every number of `serialized.value` is finite, so `JSON.stringify` writes each as a
+   * number (a `NaN` or `±Infinity` it writes `null`); noted only with `pythonCompatible`, false
+   * otherwise. Those it writes otherwise than Python are rewritten by `withPythonNumbers`.
+   */
+  finiteNumbers: boolean;
 }
 
 /**
@@ -45,11 +51,14 @@ export interface SerializedTwice {
 export function serializeTwice(value: unknown, options?: SerializeOptions): SerializedTwice {
   let defaultForm = false;
   let jsonNumbers = false;
+  let finiteNumbers = false;
   const serialized = walkValue(value, options, PLAIN_CUT, (walk) => {
     defaultForm = isDefaultForm(walk);
-    jsonNumbers = readSerializeOptions(options)?.pythonCompatible === true && !walk.oddNumbers;
+    finiteNumbers = readSerializeOptions(options)?.pythonCompatible === true &&
+      !walk.nonFiniteNumbers;
+    jsonNumbers = finiteNumbers && !walk.oddNumbers;
   });
-  return { serialized, defaultForm, jsonNumbers };
+  return { serialized, defaultForm, jsonNumbers, finiteNumbers };
 }
 
 /** Whether a walk wrote what the default options write (see {@linkcode serializeTwice}). */

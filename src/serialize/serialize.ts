@@ -98,6 +98,11 @@ class Walker {
    * (see {@linkcode pythonJsonOfPlainNumbers}); only noted in the `pythonCompatible` form.
    */
   oddNumbers = false;
+  /**
+   * Whether a `NaN` or `±Infinity` was written as a number (`JSON.stringify` writes `null` for
+   * it); only in the `pythonCompatible` form, where it is one of the odd numbers.
+   */
+  nonFiniteNumbers = false;
 
   constructor(options: SerializeOptions | undefined, cuts: StringCut) {
     const o = readSerializeOptions(options);
@@ -127,7 +132,10 @@ class Walker {
         return this.#string(value);
       case "number":
         if (Number.isFinite(value) || this.#python) {
-          if (this.#python && !plainNumber(value)) this.oddNumbers = this.ownForm = true;
+          if (this.#python && !plainNumber(value)) {
+            this.oddNumbers = this.ownForm = true;
+            if (!Number.isFinite(value)) this.nonFiniteNumbers = true;
+          }
           this.#budget -= jsonNumberLength(value);
           return value;
         }
@@ -432,7 +440,7 @@ export function serializeTruncatingStrings(
 
 /**
  * What one walk noted besides its result: what `serializeTwice` decides from whether the
- * default options would give the same value.
+ * default options would give the same value, and whether `JSON.stringify` can write its numbers.
  *
  * @internal
  */
@@ -447,6 +455,8 @@ export interface WalkFacts {
   readonly spent: number;
   /** Whether a number was written that `JSON.stringify` writes otherwise than Python's `json`. */
   readonly oddNumbers: boolean;
+  /** Whether a `NaN` or `±Infinity` was written as a number (the `pythonCompatible` form). */
+  readonly nonFiniteNumbers: boolean;
 }
 
 /**

@@ -8,62 +8,43 @@
  * @module
  */
 import { hashSerialized, type ObjectHashes } from "../hash/object_hash.ts";
-import { MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { asciiJson, withPythonNumbers } from "../serialize/python_json.ts";
 import type { JsonValue, Serialized } from "../serialize/types.ts";
 
 /**
  * `hashSerialized` of a logged value, with its redacted form `stored` as the value, the same
  * hashes, bytes and flags; a container holding a number `JSON.stringify` writes otherwise than
- * Python (`jsonNumbers` false) has its text written natively when it holds no non-finite number.
+ * Python (`jsonNumbers` false) has its text written natively when it holds no non-finite number
+ * (`finiteNumbers`). The serializer noted both as it walked the value (see `serializeTwice`);
+ * redaction writes strings only, and the serializer nests no container past its depth limit
+ * (`MAX_OBJECT_DEPTH`), so the stored value is not walked again to learn them.
  *
  * @param serialized The value as the serializer wrote it.
  * @param stored Its redacted form (the value hashed and stored).
  * @param jsonNumbers Whether `JSON.stringify` writes each number of it as Python does.
+ * @param finiteNumbers Whether each number of it is finite (`JSON.stringify` writes it as a number).
  * @returns The hashes.
  */
 export function storedHashes(
   serialized: Serialized,
   stored: JsonValue,
   jsonNumbers: boolean,
+  finiteNumbers: boolean,
 ): ObjectHashes {
-  const text = jsonNumbers ? undefined : nativePythonJson(stored);
+  const text = jsonNumbers || !finiteNumbers ? undefined : nativePythonJson(stored);
   return hashSerialized({ ...serialized, value: stored }, jsonNumbers, text);
 }
 
 /**
- * Python's compact ASCII JSON of a serialized container, from `JSON.stringify`'s text, or
- * undefined where that text cannot give it: a non-finite number (`JSON.stringify` writes `null`,
- * Python `NaN`), a scalar, a value nested past the serializer's depth or a writer that throws.
+ * Python's compact ASCII JSON of a serialized container whose numbers are all finite, from
+ * `JSON.stringify`'s text, or undefined where that text cannot give it: a scalar, or a writer
+ * that throws (left to the writer that reports it).
  */
 function nativePythonJson(value: JsonValue): string | undefined {
-  if (typeof value !== "object" || value === null || !finiteNumbers(value)) return undefined;
+  if (typeof value !== "object" || value === null) return undefined;
   try {
     return asciiJson(withPythonNumbers(JSON.stringify(value)));
   } catch {
     return undefined;
   }
-}
-
-/**
- * Whether every number in a JSON container is finite (and it is no deeper than the serializer
- * writes: anything deeper is left to the writer that reports it).
- */
-function finiteNumbers(value: JsonValue): boolean {
-  const pending: [JsonValue, number][] = [[value, 0]];
-  while (pending.length > 0) {
-    const [container, depth] = pending.pop()!;
-    if (depth > MAX_OBJECT_DEPTH) return false;
-    const items = Array.isArray(container)
-      ? container
-      : Object.values(container as Record<string, JsonValue>);
-    for (const item of items) {
-      if (typeof item === "number") {
-        if (!Number.isFinite(item)) return false;
-      } else if (typeof item === "object" && item !== null) {
-        pending.push([item, depth + 1]);
-      }
-    }
-  }
-  return true;
 }

@@ -193,7 +193,7 @@ export class ObjectStore {
    * @returns The 16-hex object hash.
    */
   log(value: unknown, name?: string): string {
-    const { serialized, defaultForm, jsonNumbers } = serializeTwice(
+    const { serialized, defaultForm, jsonNumbers, finiteNumbers } = serializeTwice(
       value,
       objectSerializeOptions(),
     );
@@ -203,7 +203,7 @@ export class ObjectStore {
       ? numberArrayForms(value, serialized, jsonNumbers)
       : undefined;
     // Redaction writes strings only: the numbers left are the serializer's.
-    const hashes = numbers?.hashes ?? storedHashes(serialized, stored, jsonNumbers);
+    const hashes = numbers?.hashes ?? storedHashes(serialized, stored, jsonNumbers, finiteNumbers);
     const hash = hashes.objectHash;
     if (serialized.truncated || redactionCut(serialized.value, stored)) {
       reportOnce(
