@@ -420,6 +420,11 @@ export class Span implements SpanRecord {
       // `message` is what makes one.
       const e = error as { name?: unknown; message?: unknown; stack?: unknown } | undefined;
       if (typeof e?.message === "string") ({ name: type = type, message, stack } = e);
+      else if (e && type == "object") {
+        // Thrown data (`throw { code: 42 }`): its class and JSON, not `[object Object]`.
+        type = (e as object).constructor?.name ?? "Object";
+        message = JSON.stringify(e);
+      }
     } catch {
       // A hostile error object (throwing getters, a revoked proxy): record what was read.
     }

@@ -85,6 +85,33 @@ describe("redaction of error text", () => {
     assert.ok(lines.includes(R) && body.includes(R));
   });
 
+  it("masks the secrets of a thrown data object recorded by its JSON (OTLP body and JSONL)", async () => {
+    let traceId = "";
+    const { storage, bodies } = await exportThroughConfigure(async () => {
+      await assert.rejects(
+        getTracer().withSpan("call", (span) => {
+          traceId = span.traceId;
+          // A client library rejecting with its response data, not an Error.
+          return Promise.reject({
+            status: 401,
+            headers: { authorization: "Bearer SECRET_TOKEN_1" },
+          });
+        }),
+      );
+    });
+    const body = bodies.join("\n");
+    const lines = await allLines(storage, new Set([traceId]));
+    for (const text of [body, lines]) {
+      assert.ok(!text.includes("SECRET_TOKEN_1"));
+      assert.ok(text.includes("status") && text.includes("401"), "the object's fields are kept");
+    }
+    const [span] = JSON.parse(bodies[0]).resourceSpans[0].scopeSpans[0].spans;
+    assert.deepEqual(JSON.parse(span.status.message), {
+      status: 401,
+      headers: { authorization: R },
+    });
+  });
+
   it("replaces the original message in the stack trace and status with its redacted text", () => {
     const policy = new RedactionPolicy();
     const message = `{"request":{"api_key":"SECRET_1"},"detail":"quota"}`;

@@ -126,6 +126,37 @@ describe("Span", () => {
     assert.match(String(event.attributes["exception.stacktrace"]), /bad input/);
   });
 
+  it("records thrown data by its class and JSON, not [object Object]", async () => {
+    const { tracer, collector } = setup();
+    class RateLimited {
+      readonly status = 429;
+    }
+    const thrown = new Map<string, unknown>([
+      ["plain", { code: 42, retry: true }],
+      ["instance", new RateLimited()],
+      ["array", ["a", 1]],
+      ["string", "just text"],
+    ]);
+    for (const [name, value] of thrown) {
+      assert.throws(() =>
+        tracer.withSpan(name, () => {
+          throw value;
+        })
+      );
+    }
+    await assert.rejects(tracer.withSpan("async", () => Promise.reject({ code: 7 })));
+    const seen = (name: string) => {
+      const record = collector.byName(name);
+      const event = record.events.find((e) => e.name === "exception");
+      return [record.status.message, event?.attributes["exception.type"]];
+    };
+    assert.deepEqual(seen("plain"), ['{"code":42,"retry":true}', "Object"]);
+    assert.deepEqual(seen("instance"), ['{"status":429}', "RateLimited"]);
+    assert.deepEqual(seen("array"), ['["a",1]', "Array"]);
+    assert.deepEqual(seen("string"), ["just text", "string"]);
+    assert.deepEqual(seen("async"), ['{"code":7}', "Object"]);
+  });
+
   it("callback form ends async spans when the promise settles and rethrows rejections", async () => {
     const { tracer, collector } = setup();
     const value = await tracer.withSpan("ok", async () => {
