@@ -274,12 +274,25 @@ export abstract class TaskData<T extends TaskData<T>> extends TaskTree<T> {
   /**
    * Stores a value as a content-addressed object.
    *
+   * It takes no options: dreadnode's `label`, `event_name` and `attributes` are ignored there (v2
+   * emits no object event), so a second argument (a call ported as is) is reported once
+   * (`unknown_option`) rather than dropped in silence.
+   *
    * @param value Any value.
    * @returns The 16-hex object hash (`""` when the task has ended). Past `MAX_OBJECTS_PER_TASK`
    *   objects a new value is hashed but not stored (`getObject` finds no record; reported once,
    *   counted in `droppedCounts.objects`).
    */
   logObject(value: unknown): string {
+    if (arguments.length > 1) {
+      reportOnce(
+        "logObject_options",
+        "warn",
+        "unknown_option",
+        "logObject() takes no options (dreadnode's label, event_name and attributes do nothing): " +
+          "the second argument is ignored; name a logged value with logInput/logOutput",
+      );
+    }
     if (!this.ensureActive("log an object")) return "";
     try {
       return this.#objects.log(value);

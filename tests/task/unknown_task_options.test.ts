@@ -180,6 +180,20 @@ describe("task options: keys no option has", () => {
     });
   });
 
+  it("reports options given to logObject(), which takes none, and still stores the value", async () => {
+    await withTaskEnv((env) => {
+      run("r", {}, (r) => {
+        const label = { label: "prompt", event_name: "x" };
+        const hash = (r.logObject as (v: unknown, o: unknown) => string)({ q: 1 }, label);
+        (r.logObject as (v: unknown, o: unknown) => string)({ q: 2 }, label);
+        assert.deepEqual(r.getObject(hash)?.value, { q: 1 });
+        r.logObject({ q: 3 }); // no options: nothing to say
+      });
+      assert.deepEqual(env.codes(), ["unknown_option"]);
+      assert.match(env.diagnostics[0].message, /^logObject\(\) takes no options .* is ignored/);
+    });
+  });
+
   it("leaves the extra keys of data records alone: metric entries and graph items", async () => {
     await withTaskEnv((env) => {
       run("r", {}, (r) => {
