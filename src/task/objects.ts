@@ -27,7 +27,7 @@
  * @module
  */
 import { reportOnce } from "../diagnostics.ts";
-import { EMPTY_HASH, objectSerializeOptions } from "../hash/object_hash.ts";
+import { objectSerializeOptions } from "../hash/object_hash.ts";
 import { MAX_REDACTION_DEPTH } from "../redact/policy.ts";
 import { MAX_OBJECT_BYTES, MAX_OBJECT_DEPTH } from "../serialize/limits.ts";
 import { serializeTwice } from "../serialize/_serialize_twice.ts";
@@ -35,13 +35,20 @@ import type { JsonObject, JsonSchema, JsonValue } from "../serialize/types.ts";
 import { wellFormed } from "../serialize/_well_formed.ts";
 import { failureReason } from "../storage/_failure_reason.ts";
 import type { TraceStorage } from "../storage/types.ts";
-import { parsePythonJson } from "../serialize/parse_python_json.ts";
 import { MAX_BLOB_BACKLOG_BYTES, tryHoldBlobBytes } from "./_blob_backlog.ts";
 import { jsonLength } from "./_json_length.ts";
 import { numberArrayForms } from "./_number_array.ts";
 import { storedHashes } from "./_object_hashes.ts";
+import {
+  OBJECT_URI_PREFIX,
+  type StoredObject,
+  TEXT_BLOBS,
+  type UriObject,
+} from "./_object_records.ts";
 import { cutOnSpan, redactForSpan, redactStored, serializedForSpan } from "./_redact.ts";
-import { utf8Decoder } from "../utf8.ts";
+
+export { loadObjectValue, OBJECT_URI_PREFIX } from "./_object_records.ts";
+export type { InlineObject, ObjectRef, StoredObject, UriObject } from "./_object_records.ts";
 
 /** Objects larger than this many bytes go to the blob store. */
 export const INLINE_OBJECT_LIMIT: number = 10 * 1024;
@@ -60,57 +67,6 @@ export const MAX_INLINE_OBJECT_CHARS_PER_TASK: number = 4 * 1024 * 1024;
 
 /** The value exported for an inline object past {@linkcode MAX_INLINE_OBJECT_CHARS_PER_TASK}. */
 export const OMITTED_OBJECT_VALUE = "<omitted: the task's inline objects reached their budget>";
-
-/** The URI prefix of objects held in the storage adapter's blob store. */
-export const OBJECT_URI_PREFIX = "storage:objects/";
-
-/** An object stored inline. */
-export interface InlineObject {
-  /** The object hash. */
-  readonly hash: string;
-  /** The schema hash. */
-  readonly schema_hash: string;
-  /** The serialized (redacted) value. */
-  readonly value: JsonValue;
-  /** Discriminator. */
-  readonly type: "val";
-}
-
-/** An object held in the blob store. */
-export interface UriObject {
-  /** The object hash. */
-  readonly hash: string;
-  /** The schema hash. */
-  readonly schema_hash: string;
-  /** `storage:objects/<data hash>`: blob key = data hash. */
-  readonly uri: string;
-  /** Size in bytes. */
-  readonly size: number;
-  /** Discriminator. */
-  readonly type: "uri";
-}
-
-/** A stored object as exported in `dreadnode.objects`. */
-export type StoredObject = InlineObject | UriObject;
-
-/** A reference from an input or output to its object. */
-export interface ObjectRef {
-  /** The logged name. */
-  readonly name: string;
-  /** The cleaned label. */
-  readonly label: string;
-  /** The object hash. */
-  readonly hash: string;
-  /** Caller attributes (redacted). */
-  readonly attributes: Record<string, JsonValue>;
-}
-
-/**
- * The blob records of this process whose value serialized to a string (a long string, bytes as
- * base64, a BigInt, a class whose `toJSON` returns a string): their blob holds the raw text
- * (Python's `str()`, as dreadnode hashes it), not JSON.
- */
-const TEXT_BLOBS = new WeakSet<UriObject>();
 
 function isContainer(value: JsonValue | undefined): value is JsonValue[] | JsonObject {
   return typeof value === "object" && value !== null;
@@ -139,9 +95,6 @@ function redactionCut(original: JsonValue, redacted: JsonValue): boolean {
   }
   return false;
 }
-
-/** The schema types whose values are hashed, and stored, as raw text rather than JSON. */
-const TEXT_TYPES: readonly unknown[] = ["string", "number", "integer", "boolean"];
 
 interface Entry {
   record: StoredObject;
@@ -398,46 +351,5 @@ export class ObjectStore {
   /** @returns `dreadnode.object_schemas`: schema hash → schema. */
   schemasJson(): Record<string, JsonSchema> {
     return Object.fromEntries(this.#schemas);
-  }
-}
-
-/**
- * Reads the value of an object held in a blob store.
- *
- * A blob holds raw text when the value serialized to a string (or another scalar), JSON
- * otherwise. Which one is known from a record this process made, from the empty schema hash, or
- * from the schema: pass the task's `dreadnode.object_schemas` for records read back from an
- * export (without it, such a record of a non-empty schema is read as JSON).
- *
- * @param storage The storage adapter.
- * @param record The object record.
- * @param schemas The task's `dreadnode.object_schemas` (schema hash → schema), if at hand.
- * @returns The value (a string for objects whose value is text, parsed JSON otherwise, with the
- *   bare `NaN`, `Infinity` and `-Infinity` that Python's JSON writes read as numbers), or
- *   undefined.
- */
-export async function loadObjectValue(
-  storage: TraceStorage,
-  record: StoredObject,
-  schemas?: Readonly<Record<string, JsonSchema>>,
-): Promise<JsonValue | undefined> {
-  if (record.type === "val") return record.value;
-  try {
-    const bytes = await storage.getBlob(record.uri.slice(OBJECT_URI_PREFIX.length));
-    if (bytes === undefined) return undefined;
-    const text = utf8Decoder.decode(bytes);
-    const schema = schemas?.[record.schema_hash] as { type?: unknown } | undefined;
-    const isText = TEXT_BLOBS.has(record) || record.schema_hash === EMPTY_HASH ||
-      TEXT_TYPES.includes(schema?.type);
-    return isText ? text : parsePythonJson(text);
-  } catch (error) {
-    reportOnce(
-      "object_load_failed",
-      "warn",
-      "object_load_failed",
-      `Cannot load object ${record.hash}`,
-      error,
-    );
-    return undefined;
   }
 }
