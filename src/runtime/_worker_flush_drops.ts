@@ -9,6 +9,7 @@
  * @module
  */
 import { report } from "../diagnostics.ts";
+import { droppedTotal } from "../processor/report.ts";
 import type { FlushReport } from "../types.ts";
 
 /**
@@ -18,15 +19,13 @@ import type { FlushReport } from "../types.ts";
  * @param flushed The invocation's flush report (what `onFlush` receives).
  */
 export function reportFlushDrops(flushed: FlushReport): void {
+  const total = droppedTotal(flushed);
+  if (!(total > 0)) return;
   const reasons: string[] = [];
-  let total = 0;
   for (const reason in flushed.dropped) {
     const count = flushed.dropped[reason];
-    if (!(count > 0)) continue;
-    total += count;
-    reasons.push(`${reason} ${count}`);
+    if (count > 0) reasons.push(`${reason} ${count}`);
   }
-  if (total === 0) return;
   report(
     "warn",
     "worker_spans_dropped",

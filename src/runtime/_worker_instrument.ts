@@ -1,14 +1,10 @@
 /**
- * `instrument()` for Workers handlers: one root span per `fetch`, `scheduled` and `queue`
- * invocation, ended when the response body has been delivered (not at the headers) or as
- * cancelled when workerd reports the client's disconnect on `request.signal`, and one flush per
- * invocation run through `ctx.waitUntil` after the handler and the user's own `waitUntil`
- * promises have settled (then `tracedFetch()` spans of the invocation whose bodies nobody read
- * end, as unread); it also waits for the events layer's event-log lines still being written. No timers, but for that bounded wait (only while event-log lines are being written).
- * The flush never rejects; its report goes to `onFlush`, and the spans it counts as dropped are
- * reported each invocation (`worker_spans_dropped`). A class-based entrypoint (`export default
- * class extends WorkerEntrypoint`) is traced by the same code, through a subclass
- * (`_worker_entrypoint.ts`).
+ * `instrument()` for Workers handlers: wraps an exported handler object, or a `WorkerEntrypoint`
+ * class through a subclass (`_worker_entrypoint.ts`), so that each `fetch`, `scheduled` and
+ * `queue` invocation runs traced by the same code. Its `fetch` root span ends when the response
+ * body has been delivered (not at the headers) or as cancelled at the client's disconnect; a
+ * `scheduled` or `queue` one when the method's promise settles. Each invocation's lifecycle, its
+ * root span and its flush are in `_worker_invocation.ts`.
  *
  * @module
  */
@@ -16,15 +12,10 @@ import { cutText } from "../cut_text.ts";
 import { report } from "../diagnostics.ts";
 import { printable } from "../printable.ts";
 import { findUnknownOptions, type OptionShape } from "../unknown_options.ts";
-import { awaitWrites } from "../pending_writes.ts";
 import { TracerError } from "../errors.ts";
 import { checkRules, isBoolean, isFunction, isObject } from "../option_rules.ts";
-import type { Span } from "../span.ts";
-import type { StartSpanOptions, Tracer } from "../tracer.ts";
-import type { Attributes, FlushReport, SpanKind } from "../types.ts";
-import { runTraced, serverSpanStart, serveTraced, type Traced } from "../http/_server_span.ts";
-import { endOnce, type ResponsePolicy } from "../http/_span_response.ts";
-import { openSweep } from "../http/_unread_bodies.ts";
+import type { Attributes } from "../types.ts";
+import { runTraced, serverSpanStart, serveTraced } from "../http/_server_span.ts";
 import {
   cloudflareRequestAttributes,
   type MessageBatchLike,
@@ -32,34 +23,16 @@ import {
   scheduledAttributes,
   type ScheduledControllerLike,
 } from "./_worker_http.ts";
-import { type ExecutionContextLike, WaitUntilTracker } from "./_worker_wait.ts";
-import { reportFlushDrops } from "./_worker_flush_drops.ts";
+import type { ExecutionContextLike } from "./_worker_wait.ts";
+import {
+  type Invocation,
+  type InvocationOptions,
+  onDisconnect,
+  startInvocation,
+  type TracerFor,
+  WORKER_RESPONSE_POLICY,
+} from "./_worker_invocation.ts";
 import { definesMethod, instrumentEntrypoint } from "./_worker_entrypoint.ts";
-
-/** Per-invocation options of `instrument()`. */
-export interface InvocationOptions {
-  /** Continue the caller's trace from `traceparent` / `tracestate`. Default true. */
-  readonly trustTraceparent?: boolean | undefined;
-  /**
-   * Record `url.query` (it may carry secrets; the values of signature parameters such as `sig`
-   * are `REDACTED` even then). Default false.
-   */
-  readonly recordQuery?: boolean | undefined;
-  /**
-   * End the fetch root span when the response body has been delivered. Default true. The body is
-   * then re-wrapped: on workerd only a `fetch()` response passed on as it came, with a
-   * `Content-Length` and no `Content-Encoding`, keeps its length; every other response is sent
-   * chunked, whole (a `Content-Length` the handler set or copied is not its length: workerd sends
-   * such a body whole untraced too). Each chunk then passes through JavaScript, which costs CPU
-   * time on bodies of megabytes. `false` ends the span at the headers and returns the handler's
-   * response untouched, as HEAD and unsampled requests always get it.
-   */
-  readonly waitForBody?: boolean | undefined;
-  /** Flush through `ctx.waitUntil` at the end of every invocation. Default true. */
-  readonly flush?: boolean | undefined;
-  /** Receives each invocation's flush report. Must not throw. */
-  readonly onFlush?: ((report: FlushReport) => void) | undefined;
-}
 
 /** The handler methods `instrument()` traces. */
 export type MethodName = "fetch" | "scheduled" | "queue";
@@ -92,24 +65,6 @@ export function checkInvocationOptions(handler: unknown, options: InvocationOpti
   ], context);
 }
 
-/** What `instrument()` needs from the preset: the tracer to use for this invocation's `env`. */
-export type TracerFor = (env: unknown) => Tracer | undefined;
-
-const invocationSpans = new WeakMap<object, Span>();
-let invocations = 0;
-
-/**
- * The root span of the invocation that received `key` (its request, its execution context as
- * passed to the handler, its scheduled controller or its message batch). Use it as the explicit
- * `parent` of spans when AsyncLocalStorage is not available.
- *
- * @param key The request, context, controller or batch.
- * @returns The root span, or undefined when `key` belongs to no instrumented invocation.
- */
-export function invocationSpan(key: object): Span | undefined {
-  return invocationSpans.get(key);
-}
-
 /** A handler method of an object handler, as workerd calls it: `(event, env, ctx)`. */
 type Method = (event: unknown, env: unknown, ctx: ExecutionContextLike) => unknown;
 
@@ -134,143 +89,6 @@ export type MethodTracer = (
 
 /** One {@linkcode MethodTracer} for each method `instrument()` traces. */
 export type MethodTracers = Readonly<Record<MethodName, MethodTracer>>;
-
-/** A running invocation; its `end` ends the root span (once) and lets the flush proceed. */
-interface Invocation extends Traced {
-  readonly tracker: WaitUntilTracker;
-  /** Ends the root span as cancelled (the client went away), unless it has ended already. */
-  readonly cancel: () => void;
-  /**
-   * Lets the flush proceed without waiting for the response body, whose end may never be seen
-   * (the client went away); a root span still open then is ended as cancelled.
-   */
-  readonly abort: () => void;
-}
-
-/**
- * A fetch invocation fails at a 5xx; its body size is recorded. workerd answers 500 to a handler
- * that gives no `Response`.
- */
-const POLICY: ResponsePolicy = {
-  errorFrom: 500,
-  bodySize: true,
-  unobserved: "worker_body_unobserved",
-  sent: true,
-  notResponseStatus: 500,
-};
-
-/** The root span's name, kind, attributes and parent. */
-interface Root {
-  readonly name: string;
-  readonly kind: SpanKind;
-  readonly attributes: Attributes;
-  readonly parent: StartSpanOptions["parent"];
-  /** The invocation's own object (request, controller, batch) for `invocationSpan()`. */
-  readonly key: unknown;
-}
-
-/**
- * Starts an invocation's root span and schedules its flush, or gives undefined when it runs
- * untraced (no tracer, or tracing it failed: that is reported, never thrown at the handler).
- */
-function start(
-  tracerFor: TracerFor,
-  env: unknown,
-  ctx: ExecutionContextLike,
-  options: InvocationOptions,
-  root: () => Root,
-): Invocation | undefined {
-  try {
-    const tracer = tracerFor(env);
-    if (tracer === undefined) return undefined;
-    const { name, kind, attributes, parent, key } = root();
-    attributes["faas.coldstart"] = invocations++ === 0;
-    attributes["cloud.provider"] = "cloudflare";
-    attributes["cloud.platform"] = "cloudflare.workers";
-    const tracker = new WaitUntilTracker(ctx);
-    const span = tracer.startSpan(name, { kind, attributes, parent });
-    let markEnded!: () => void;
-    let abort!: () => void;
-    let open = true;
-    const ended = new Promise<void>((resolve) => (markEnded = resolve));
-    const aborted = new Promise<void>((resolve) => (abort = resolve));
-    const end = endOnce(span, () => {
-      open = false;
-      markEnded();
-    });
-    const cancel = () => {
-      if (!open) return;
-      span.addEvent("http.response.cancelled");
-      end();
-    };
-    for (const object of [key, tracker.ctx]) {
-      if (typeof object === "object" && object !== null) invocationSpans.set(object, span);
-    }
-    const sweep = openSweep(span.spanContext().traceId);
-    const finished = finishAfter(
-      tracer,
-      Promise.race([ended, aborted]),
-      tracker,
-      () => {
-        cancel();
-        sweep();
-      },
-      options,
-    );
-    // Without an execution context (a handler called directly, as in unit tests) the flush
-    // still runs, only nothing extends the invocation for it.
-    if (options.flush !== false && typeof ctx?.waitUntil === "function") ctx.waitUntil(finished);
-    return { tracer, span, tracker, end, cancel, abort };
-  } catch (error) {
-    report("error", "worker_trace_failed", "Cannot trace an invocation; it runs untraced", error);
-    return undefined;
-  }
-}
-
-/**
- * Waits for the root span (or the client's disconnect), the handler and the user's `waitUntil`
- * work, then ends what is still open (`close`: the root span as cancelled, `tracedFetch()` spans
- * whose bodies nobody read as unread) and, unless `flush` is false, flushes and waits for the
- * event-log lines still being written (at most 30 s; see `awaitWrites`). It reports the spans the
- * flush report counts as dropped (`worker_spans_dropped`). Never rejects.
- */
-async function finishAfter(
-  tracer: Tracer,
-  ended: Promise<void>,
-  tracker: WaitUntilTracker,
-  close: () => void,
-  options: InvocationOptions,
-): Promise<void> {
-  try {
-    await ended;
-    await tracker.settled();
-    close();
-    if (options.flush === false) return;
-    // The events layer's JSONL event logs append to storage on their own: wait for them too.
-    const [result] = await Promise.all([tracer.forceFlush(), awaitWrites()]);
-    // Every drop, each invocation: the processors tell theirs at most once a minute.
-    reportFlushDrops(result);
-    options.onFlush?.(result);
-  } catch (error) {
-    report("error", "worker_flush_failed", "Cannot flush at the end of the invocation", error);
-  }
-}
-
-/**
- * Runs `disconnected` when workerd aborts `request.signal` because the client went away (only
- * with the `enable_request_signal` compatibility flag; without it the signal never fires). After
- * a disconnect workerd may never read nor cancel the body of the response, so the body alone
- * cannot end the span. The listener goes with the request.
- */
-function onDisconnect(request: Request, disconnected: () => void): void {
-  try {
-    const signal = request.signal;
-    if (signal?.aborted) disconnected();
-    else signal?.addEventListener?.("abort", disconnected, { once: true });
-  } catch {
-    // A request without a usable signal: the body's end (or cancel) ends the span.
-  }
-}
 
 /** What `instrument()` traces, as an option shape (to suggest the name a misspelled key meant). */
 const TRACED: OptionShape = { keys: { fetch: true, scheduled: true, queue: true } };
@@ -321,7 +139,7 @@ function methodTracers(tracerFor: TracerFor, options: InvocationOptions): Method
     fetch: (event, env, ctx, invoke) => {
       const request = event as Request;
       let head = false;
-      const invocation = start(tracerFor, env, ctx, options, () => {
+      const invocation = startInvocation(tracerFor, env, ctx, options, () => {
         const root = serverSpanStart(request, options);
         head = root.head;
         const attributes: Attributes = {
@@ -344,7 +162,7 @@ function methodTracers(tracerFor: TracerFor, options: InvocationOptions): Method
         invocation,
         head,
         options,
-        POLICY,
+        WORKER_RESPONSE_POLICY,
         () => invoke(invocation.tracker.ctx),
       ).finally(() => (returned = true));
       // The flush waits for the handler too: after a disconnect it keeps running (the flush's
@@ -355,7 +173,7 @@ function methodTracers(tracerFor: TracerFor, options: InvocationOptions): Method
     },
     scheduled: (event, env, ctx, invoke) => {
       const controller = event as ScheduledControllerLike;
-      const invocation = start(tracerFor, env, ctx, options, () => ({
+      const invocation = startInvocation(tracerFor, env, ctx, options, () => ({
         name: `scheduled ${controller?.cron ?? ""}`.trim(),
         kind: "INTERNAL",
         attributes: scheduledAttributes(controller),
@@ -366,7 +184,7 @@ function methodTracers(tracerFor: TracerFor, options: InvocationOptions): Method
     },
     queue: (event, env, ctx, invoke) => {
       const batch = event as MessageBatchLike;
-      const invocation = start(tracerFor, env, ctx, options, () => ({
+      const invocation = startInvocation(tracerFor, env, ctx, options, () => ({
         // Messaging semantic conventions: `{operation} {destination}`.
         name: typeof batch?.queue === "string" ? `process ${batch.queue}` : "process",
         kind: "CONSUMER",

@@ -56,7 +56,7 @@ import type { Tracer } from "../tracer.ts";
 import { WRAP_OTLP_FETCH } from "../pipeline.ts";
 import { checkInvocationOptions, instrumentHandler } from "./_worker_instrument.ts";
 import { warnLocalEndpoint } from "./_worker_endpoint.ts";
-import type { InvocationOptions } from "./_worker_instrument.ts";
+import type { InvocationOptions } from "./_worker_invocation.ts";
 import { workerMemoryStorage } from "./_worker_storage.ts";
 
 /** Options of the Workers preset's `configure()`: the common options plus the context class. */
@@ -252,8 +252,8 @@ export function instrument<T extends object, Env = unknown>(
   return instrumentHandler(handler, tracerFor, options);
 }
 
-export { invocationSpan } from "./_worker_instrument.ts";
-export type { InvocationOptions } from "./_worker_instrument.ts";
+export { invocationSpan } from "./_worker_invocation.ts";
+export type { InvocationOptions } from "./_worker_invocation.ts";
 export type { ExecutionContextLike } from "./_worker_wait.ts";
 export type { MessageBatchLike, ScheduledControllerLike } from "./_worker_http.ts";
 export { cloudflareStorage } from "./_worker_storage.ts";
