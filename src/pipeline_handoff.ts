@@ -1,8 +1,9 @@
 /**
  * Retiring a pipeline when `configure()` is called again. The old tracer's processors are flushed
  * and shut down, and the old tracer keeps working: spans it still ends (started before the new
- * configuration, or started later through a kept reference to it) go to the current pipeline
- * instead of being dropped by shut-down processors. Until the old processors have shut down, the
+ * configuration, or started later through a kept reference to it or a parent of its own) go to
+ * the current pipeline instead of being dropped by shut-down processors, and spans it starts
+ * start there too. Until the old processors have shut down, the
  * current configuration's `forceFlush()` and `shutdown()` (and so the exit flush) wait for them
  * too, so `await tracing.shutdown()` also delivers what the replaced pipeline still had queued:
  * up to their deadline, and for at most 30 s from the retirement without one. A retirement not
@@ -12,7 +13,7 @@
  */
 import { report } from "./diagnostics.ts";
 import { getTracer } from "./global.ts";
-import { settleAll } from "./processor/fan_out.ts";
+import { notify, settleAll } from "./processor/fan_out.ts";
 import type { SpanProcessor } from "./processor/types.ts";
 import type { Span } from "./span.ts";
 import type { Tracer } from "./tracer.ts";
@@ -36,8 +37,8 @@ const shutDownByHandle = new WeakSet<Tracer>();
 let unclaimed: FlushReport | undefined;
 
 /**
- * Retires a replaced tracer: from now on it hands every span that ends to the current default
- * tracer (`getTracer()`), and its own processors are shut down, except those the new pipeline
+ * Retires a replaced tracer: from now on it hands every span that starts or ends to the current
+ * default tracer's processors (`getTracer()`), and its own processors are shut down, except those the new pipeline
  * uses too (your `processors`, when passed to both configurations). Idempotent.
  *
  * @param tracer The replaced tracer.
@@ -48,7 +49,10 @@ export function retireTracer(tracer: Tracer, keep: readonly SpanProcessor[]): Pr
   const done = retired.get(tracer);
   if (done !== undefined) return done;
   const old = tracer.processors.filter((processor) => !keep.includes(processor));
-  tracer.setProcessors([{ onSpanEnd: (span) => handOver(tracer, span) }]);
+  tracer.setProcessors([{
+    onSpanStart: (span) => startOver(tracer, span),
+    onSpanEnd: (span) => handOver(tracer, span),
+  }]);
   const ending = settleAll(old, "shutdown");
   retired.set(tracer, ending);
   // Shut down before: the processors' final report (returned again) was that shutdown's.
@@ -138,6 +142,16 @@ function dropOverdue(): void {
       "A pipeline replaced by configure() did not shut down in time: flushes no longer wait for it",
     );
   }
+}
+
+/**
+ * A span started on the retired tracer (the parent's tracer: a trace begun before `configure()`,
+ * or a kept reference) starts for the current processors too, which will see it end: without
+ * this an agent processor got `onSpanEnd` with no `onSpanStart`.
+ */
+function startOver(from: Tracer, span: Span): void {
+  const current = getTracer();
+  if (current !== from) notify(current.processors, "onSpanStart", span);
 }
 
 function handOver(from: Tracer, span: SpanRecord): void {

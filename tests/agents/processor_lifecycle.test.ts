@@ -172,6 +172,59 @@ describe("shutdown of an agent-layer processor", () => {
     }));
 });
 
+describe("a trace begun before configure() and continued after it", () => {
+  it("gives processors the start of each span started after configure(), before its end", () =>
+    isolated(async () => {
+      const previous = setAgentTracer(undefined);
+      const quiet = () => {};
+      const seen: string[] = [];
+      const name = (span: { spanData: unknown }) => (span.spanData as { name: string }).name;
+      try {
+        configure({ storage: new MemoryStorage(), diagnostics: quiet });
+        addTraceProcessor({
+          onSpanStart: (span) => void seen.push(`start ${name(span)}`),
+          onSpanEnd: (span) => void seen.push(`end ${name(span)}`),
+        });
+        const wf = trace("wf");
+        wf.start();
+        const agent = agentSpan("before", { parent: wf });
+        agent.start();
+        const tracing = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+        // Started on the trace's tracer, which configure() retired.
+        const tool = functionSpan("after", { parent: agent });
+        tool.start();
+        tool.finish();
+        agent.finish();
+        wf.finish();
+        await tracing.shutdown();
+        assert.deepEqual(seen, ["start before", "start after", "end after", "end before"]);
+      } finally {
+        setTraceProcessors([]);
+        setAgentTracer(previous);
+      }
+    }));
+
+  it("gives the new pipeline's processors the start of a span the replaced tracer starts", () =>
+    isolated(async () => {
+      const quiet = () => {};
+      const seen: string[] = [];
+      const first = configure({ storage: new MemoryStorage(), diagnostics: quiet });
+      const parent = first.tracer.startSpan("parent");
+      const second = configure({
+        storage: new MemoryStorage(),
+        diagnostics: quiet,
+        processors: [{
+          onSpanStart: (span) => void seen.push(`start ${span.name}`),
+          onSpanEnd: (span) => void seen.push(`end ${span.name}`),
+        }],
+      });
+      first.tracer.startSpan("late", { parent }).end(); // a kept reference to the old tracer
+      parent.end(); // started before the new processors existed: only its end reaches them
+      await second.shutdown();
+      assert.deepEqual(seen, ["start late", "end late", "end parent"]);
+    }));
+});
+
 describe("a processor removed by setTraceProcessors and added again", () => {
   it("goes on working: a BatchTraceProcessor exports every later item, nothing is shut down", async () => {
     const { done } = agentSetup();
