@@ -493,7 +493,8 @@ export class OtlpHttpExporter implements SpanExporter {
       if (!retryable) return fail(reason);
       retryAfterMillis = parseRetryAfter(response?.headers.get("retry-after"), Date.now());
       if (attempts >= max) return fail("retries_exhausted");
-      const delay = retryAfterMillis ?? backoffDelay(attempts, this.#retry);
+      // Retry-After is a lower bound: `0` or a past date does not turn the backoff off.
+      const delay = Math.max(retryAfterMillis ?? 0, backoffDelay(attempts, this.#retry));
       if (Date.now() + delay >= deadline) return fail("deadline");
       if (!(await sleep(delay, signal))) break;
     }

@@ -110,6 +110,24 @@ describe("OTLP/HTTP exporter", { skip }, () => {
       assertArrived(receiver, spans, 0);
     }));
 
+  for (const [what, retryAfter] of [["0", "0"], ["a past date", new Date(0).toUTCString()]]) {
+    it(`keeps its backoff when Retry-After is ${what}: the batch outlasts a short outage`, () =>
+      scenario(async (receiver, make) => {
+        // A collector answering `Retry-After: 0` while it restarts used to get all six attempts
+        // within a few ms, and the batch was dropped as retries_exhausted.
+        receiver.plan(...Array.from({ length: 3 }, () => ({ status: 503, retryAfter })));
+        const spans = makeSpanBatch(4);
+        const report = await make({ retry: { initialDelayMillis: 200, maxDelayMillis: 200 } })
+          .export(spans);
+        assert.deepEqual(report, { exported: 4, retried: 4, persisted: 0, dropped: {}, failed: 0 });
+        const at = receiver.requests.map((request) => request.at);
+        for (let i = 1; i < at.length; i++) {
+          assert.ok(at[i] - at[i - 1] >= 90, `retry ${i} after ${at[i] - at[i - 1]} ms`);
+        }
+        assertArrived(receiver, spans, 0);
+      }));
+  }
+
   it("gives up at once when Retry-After ends past the deadline (dropped as deadline without storage)", () =>
     scenario(async (receiver, make) => {
       receiver.plan({ status: 503, retryAfter: "60" });
