@@ -56,3 +56,17 @@ export function checkUrlOption(name: string, value: string): void {
     );
   }
 }
+
+/**
+ * What diagnostics must never show of an exporter's settings: every header value (an API key,
+ * `Bearer …`) and every value in the endpoint's query string (`?api_key=…`), which a collector or
+ * a proxy may quote in its error answers.
+ *
+ * @param url The endpoint, already checked (relative URLs are read against any base).
+ * @param headers The request headers.
+ * @returns The values, decoded (the masking also masks their percent-encoded form).
+ * @internal
+ */
+export function endpointSecrets(url: string, headers: Record<string, string>): string[] {
+  return [...Object.values(headers), ...new URL(url, "http://l").searchParams.values()];
+}

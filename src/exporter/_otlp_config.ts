@@ -17,7 +17,7 @@ import { envWarn } from "../env_warn.ts";
 import { TracerError } from "../errors.ts";
 import { type EnvReader, readEnv } from "../otlp/resource.ts";
 import { inBrowser } from "../runtime/_globals.ts";
-import { checkUrlOption, urlProblem } from "./_endpoint_url.ts";
+import { checkUrlOption, endpointSecrets, urlProblem } from "./_endpoint_url.ts";
 import { DEFAULT_OTLP_TRACES_URL } from "./otlp_http.ts";
 import {
   addExplicitHeaders,
@@ -85,7 +85,11 @@ export interface OtlpConfig {
   readonly compression: OtlpCompression;
   /** Overall time limit of one export in ms. */
   readonly timeoutMillis: number;
-  /** Values that must never appear in diagnostics (the API key and every header value). */
+  /**
+   * Values that must never appear in diagnostics: the API key, every header value and every value
+   * in the endpoint's query string (`?api_key=…`, echoed by a collector or proxy that quotes the
+   * request line in its error answers).
+   */
   readonly secrets: readonly string[];
 }
 
@@ -270,7 +274,7 @@ export function resolveOtlpConfig(options: OtlpConfigOptions = {}, env?: EnvRead
   };
   addExplicitHeaders(headers, options.headers);
   if (apiKey !== undefined && apiKey !== "") headers["x-api-key"] = apiKey;
-  const secrets = Object.values(headers).filter((value) => value.length >= 4);
+  const secrets = endpointSecrets(url, headers).filter((value) => value.length >= 4);
   return {
     url,
     headers,

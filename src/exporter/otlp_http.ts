@@ -39,7 +39,7 @@ import { countAtLeastOne, numberAtLeast } from "../number_option.ts";
 import { toDeadline } from "../deadline.ts";
 import { safeString } from "../safe_string.ts";
 import { utf8Decoder } from "../utf8.ts";
-import { checkUrlOption } from "./_endpoint_url.ts";
+import { checkUrlOption, endpointSecrets } from "./_endpoint_url.ts";
 import { MAX_TIMER_MS } from "../processor/_timer.ts";
 import { GZIP_MARK } from "./_outbox_encoding.ts";
 
@@ -130,7 +130,7 @@ export class OtlpHttpExporter implements SpanExporter {
     this.#maxRequests = countAtLeastOne(options.maxConcurrentRequests, 2);
     this.#encoder = options.encoder ?? OTLP_PROTOBUF_ENCODER;
     this.#outbox = options.outbox;
-    this.#warn = throttledWarner(Object.values(headers));
+    this.#warn = throttledWarner(endpointSecrets(url, headers));
     this.#compress = options.compression != "none" &&
       (options.compress ?? gzipWithCompressionStream);
     this.#link = {

@@ -165,6 +165,14 @@ describe("resolveOtlpConfig", () => {
     assert.ok(config.secrets.includes("dn_key_123456"));
   });
 
+  it("lists the endpoint's query values among the secrets diagnostics never show", () => {
+    const config = resolveOtlpConfig(
+      { endpoint: "https://c.example/v1/traces?api_key=k%2Fey-12345&x=1" },
+      envOf({ OTEL_EXPORTER_OTLP_HEADERS: "authorization=Bearer%20tok-123" }),
+    );
+    assert.deepEqual([...config.secrets].sort(), ["Bearer tok-123", "k/ey-12345"]);
+  });
+
   it("puts the dreadnode path on the server's path, dropping its query string and fragment", () => {
     const cases: [string, string][] = [
       ["https://dn.example?tenant=7", "https://dn.example/api/v1/org/acme/otel/traces"],

@@ -329,6 +329,25 @@ describe("OTLP/HTTP exporter", { skip }, () => {
     }
   });
 
+  it("masks a key in the endpoint's query string when the collector echoes the request URL", () =>
+    scenario(async (receiver) => {
+      const key = "qk-0123456789abcdef/+";
+      const endpoint = `${receiver.url}?api_key=${encodeURIComponent(key)}&tenant=acme-prod`;
+      // A proxy that quotes the request line in its error answer, as sent (percent-encoded).
+      receiver.plan({ status: 400, body: `bad request to ${endpoint} (and ${key})` });
+      const exporter = createOtlpExporter({ endpoint, compression: "none" });
+      const capture = captureDiagnostics();
+      try {
+        assert.deepEqual((await exporter.export(makeSpanBatch(1))).dropped, { http_400: 1 });
+        await exporter.shutdown();
+      } finally {
+        capture.restore();
+      }
+      const text = capture.list.map((d) => d.message).join("\n");
+      assert.match(text, /bad request to .*\?api_key=\[REDACTED\]&tenant=\[REDACTED\]/);
+      assert.ok(!text.includes("0123456789abcdef"), `the key leaks: ${text}`);
+    }));
+
   it("masks a key echoed across the cut of a long error body: not even its start is reported", async () => {
     const token = "sk-live-" + "A1b2C3d4".repeat(20);
     // The key straddles the old cuts: 300 characters, and 512 bytes of which whitespace is most.
