@@ -10,12 +10,15 @@ const TAG = /;\s*tracelet-destination=([0-9a-f]+)\s*$/;
 
 /**
  * A short, non-reversible tag of an endpoint URL (FNV-1a, 32 bits, hex), so outbox entries can
- * be matched to their exporter without storing the URL (which may carry credentials).
+ * be matched to their exporter without storing the URL (which may carry credentials). The query
+ * string's values are left out, as header values are: a key rotated in `?api_key=…` names the
+ * same destination, and the batches parked under the old key are still delivered.
  *
  * @param url The endpoint URL.
  * @returns Eight hex characters.
  */
 export function destinationTag(url: string): string {
+  url = url.replace(/\?.*/, (query) => query.replace(/=[^&#]*/g, ""));
   let hash = 0x811c9dc5;
   for (let i = 0; i < url.length; i++) {
     hash ^= url.charCodeAt(i);
