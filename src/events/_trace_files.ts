@@ -162,6 +162,21 @@ function matchingNames(reader: DirReader, dir: string, idPart: string): string[]
 }
 
 /**
+ * Whether a path is a regular file on the local disk: one status read, no listing. Never throws.
+ *
+ * @param path The path (a local path).
+ * @returns True for a regular file; false for anything else, a missing or unreadable path, or
+ *   without a synchronous file API.
+ */
+export function isTraceFile(path: string): boolean {
+  try {
+    return dirReader()?.mtime(path) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The newest regular file `run_<YYYYMMDDTHHMMSSZ>_<idPart>` in a directory: by modification time,
  * then by name (a file whose time is unknown counts the stamp in its name). Unlike the glob
  * `run_*_<id>.jsonl`, a file of an id that merely ends with `_<id>` does not match. The directory

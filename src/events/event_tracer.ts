@@ -21,7 +21,7 @@ import { report, reportOnce } from "../diagnostics.ts";
 import { getRedactionPolicy } from "../redact/global.ts";
 import type { RedactionPolicy } from "../redact/policy.ts";
 import { sanitizeSegment } from "../storage/_sanitize.ts";
-import { newestTraceFile } from "./_trace_files.ts";
+import { isTraceFile, newestTraceFile } from "./_trace_files.ts";
 import { traceFileIdPart, traceFileName, utcStamp } from "./_trace_names.ts";
 import { fsRootOf, placeTraceDir } from "./_trace_location.ts";
 import type { TraceStorage } from "../storage/types.ts";
@@ -117,6 +117,9 @@ function traceDirOf(value: unknown): string {
   return "traces";
 }
 
+/** How many request ids an `EventTracer` remembers the path it built for. */
+const MAX_KNOWN_PATHS = 1000;
+
 /**
  * Tracing configuration injected into runtimes (tracing is opt-in: pass a tracer).
  *
@@ -151,7 +154,10 @@ export class EventTracer {
   readonly #redaction: RedactionPolicy | undefined;
   readonly #storage: TraceStorage | undefined;
   readonly #spanTracer: Tracer | false | undefined;
-  /** The paths built per request id, with the time they were built. */
+  /**
+   * The paths built per request id, with the time they were built: the latest
+   * {@linkcode MAX_KNOWN_PATHS} ids, in the order they were last built.
+   */
   readonly #latest = new Map<string, { path: string; at: number }>();
   #placed: Placement | undefined;
 
@@ -258,7 +264,10 @@ export class EventTracer {
   buildTracePath(runId: string): string | undefined {
     if (!this.enableJsonl) return undefined;
     const path = this.#pathOf(this.#place(), traceFileName(utcStamp(), runId));
-    if (this.#latest.size >= 1000 && !this.#latest.has(runId)) this.#latest.clear();
+    // The latest 1,000 ids, the least recently built forgotten first.
+    if (!this.#latest.delete(runId) && this.#latest.size >= MAX_KNOWN_PATHS) {
+      this.#latest.delete(this.#latest.keys().next().value!);
+    }
     this.#latest.set(runId, { path, at: Date.now() });
     return path;
   }
@@ -310,7 +319,9 @@ export class EventTracer {
    * modification time), whichever process or tracer wrote it, or the path this tracer built last
    * if that is newer (a run not written yet). Needs Deno's or `node:fs`'s synchronous file API
    * (Node 20.16+, Bun); without it, and with any other storage (which cannot list files), only
-   * the paths this tracer built in this process are known.
+   * the paths this tracer built in this process are known (for the latest 1,000 ids). A request
+   * this tracer ran is answered from its own file while that file exists, without listing the
+   * directory (which grows with every run).
    *
    * @param requestId The request id.
    * @returns The path, or undefined (none, or JSONL is off).
@@ -320,6 +331,10 @@ export class EventTracer {
     const known = this.#latest.get(requestId);
     const place = this.#place();
     if (place.root === undefined) return known?.path;
+    // A run of this tracer whose file is on disk: one look at that file, not a listing of a
+    // directory that grows with every run (a service asking on each request slowed down as its
+    // runs piled up: 0.8 ms a call after 1,000 runs, 8 ms after 6,000).
+    if (known !== undefined && isTraceFile(known.path)) return known.path;
     const idPart = traceFileIdPart(requestId);
     const found = newestTraceFile(place.dir, idPart);
     if (found === undefined) return known?.path;
