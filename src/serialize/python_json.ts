@@ -266,46 +266,26 @@ function stringEnd(text: string, quote: number): number {
 
 function dumps(value: JsonValue, comma: string, colon: string): string {
   try {
-    return flatEncode(value, comma, colon);
+    return encode(value, comma, colon, true);
   } catch {
     // Not an acyclic JSON value (a cycle, a throwing getter): its serialized form.
-    return flatEncode(serialize(value, { schema: false }).value, comma, colon);
+    return encode(serialize(value, { schema: false }).value, comma, colon, true);
   }
 }
 
 /**
- * {@linkcode encode} as one flat string, for a caller that may hold the text (a JSONL line
- * waiting to be written). Text built with `+=` is a tree of its pieces (a rope in V8 and
- * JavaScriptCore), held at several times its length until something copies it: 2.9 KB for an
- * event line of 407 characters. Here the outermost container's text is joined with its closing
- * bracket, which copies it once into one string: about what that copy costs (collecting every
- * piece in an array for one join took 10-50% longer). `encode` is left as it is, one stack frame
- * a level.
+ * The JSON text of a value, nested containers by recursion (one stack frame a level).
+ *
+ * `flat` is for a caller that may hold the text (a JSONL line waiting to be written). Text built
+ * with `+=` is a tree of its pieces (a rope in V8 and JavaScriptCore), held at several times its
+ * length until something copies it: 2.9 KB for an event line of 407 characters. With `flat`, the
+ * outermost container's text is joined with its closing bracket, which copies it once into one
+ * string: about what that copy costs (collecting every piece in an array for one join took 10-50%
+ * longer). Nested levels are left as ropes; a scalar's text is short. A string item is written
+ * here, not by a call: most of a line's values are strings, and V8 does not inline `encode` into
+ * itself (without it, a small line took 3-5% longer than with a separate outermost loop).
  */
-function flatEncode(value: JsonValue, comma: string, colon: string): string {
-  if (typeof value !== "object" || value === null) return encode(value, comma, colon);
-  let out: string;
-  if (Array.isArray(value)) {
-    out = "[";
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += comma;
-      out += encode(value[i] ?? null, comma, colon);
-    }
-    return [out, "]"].join("");
-  }
-  out = "{";
-  let first = true;
-  for (const key in value) {
-    const item = value[key];
-    if (item === undefined) continue;
-    if (!first) out += comma;
-    first = false;
-    out += asciiJsonString(key) + colon + encode(item, comma, colon);
-  }
-  return [out, "}"].join("");
-}
-
-function encode(value: JsonValue, comma: string, colon: string): string {
+function encode(value: JsonValue, comma: string, colon: string, flat?: boolean): string {
   switch (typeof value) {
     case "string":
       return asciiJsonString(value);
@@ -321,9 +301,12 @@ function encode(value: JsonValue, comma: string, colon: string): string {
         let out = "[";
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += comma;
-          out += encode(value[i] ?? null, comma, colon);
+          const item = value[i];
+          out += typeof item === "string"
+            ? asciiJsonString(item)
+            : encode(item ?? null, comma, colon);
         }
-        return out + "]";
+        return flat ? [out, "]"].join("") : out + "]";
       }
       let out = "{";
       let first = true;
@@ -332,9 +315,10 @@ function encode(value: JsonValue, comma: string, colon: string): string {
         if (item === undefined) continue;
         if (!first) out += comma;
         first = false;
-        out += asciiJsonString(key) + colon + encode(item, comma, colon);
+        out += asciiJsonString(key) + colon +
+          (typeof item === "string" ? asciiJsonString(item) : encode(item, comma, colon));
       }
-      return out + "}";
+      return flat ? [out, "}"].join("") : out + "}";
     }
   }
 }
