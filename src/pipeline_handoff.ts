@@ -1,13 +1,12 @@
 /**
  * Retiring a pipeline when `configure()` is called again. The old tracer's processors are flushed
- * and shut down, and the old tracer keeps working: spans it still ends (started before the new
- * configuration, or started later through a kept reference to it or a parent of its own) go to
- * the current pipeline instead of being dropped by shut-down processors, and spans it starts
- * start there too. Until the old processors have shut down, the
- * current configuration's `forceFlush()` and `shutdown()` (and so the exit flush) wait for them
- * too, so `await tracing.shutdown()` also delivers what the replaced pipeline still had queued:
- * up to their deadline, and for at most 30 s from the retirement without one. A retirement not
- * over by then is reported once (`retirement_timeout`) and no longer waited for.
+ * and shut down, and the old tracer keeps working: spans it still starts or ends (started before
+ * the new configuration, or later through a kept reference to it or a parent of its own) go to
+ * the current pipeline instead of being dropped by shut-down processors. Until the old processors
+ * have shut down, the current configuration's `forceFlush()` and `shutdown()` (and so the exit
+ * flush) wait for them too, so `await tracing.shutdown()` also delivers what the replaced pipeline
+ * still had queued: up to their deadline, and for at most 30 s from the retirement without one. A
+ * retirement not over by then is reported once (`retirement_timeout`) and no longer waited for.
  *
  * @module
  */
@@ -38,8 +37,8 @@ let unclaimed: FlushReport | undefined;
 
 /**
  * Retires a replaced tracer: from now on it hands every span that starts or ends to the current
- * default tracer's processors (`getTracer()`), and its own processors are shut down, except those the new pipeline
- * uses too (your `processors`, when passed to both configurations). Idempotent.
+ * default tracer's processors (`getTracer()`), and its own processors are shut down, except those
+ * the new pipeline uses too (your `processors`, when passed to both configurations). Idempotent.
  *
  * @param tracer The replaced tracer.
  * @param keep Processors that live on in the new pipeline.
