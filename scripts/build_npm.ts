@@ -3,35 +3,45 @@
  * Builds the npm package into `npm/`:
  *
  * 1. `tsc -p tsconfig.build.json` (TypeScript 7) compiles `mod.ts` and `src/**` to ESM `.js` and
- *    `.d.ts` in `npm/esm/`, rewriting relative `.ts` imports to `.js` in the JavaScript;
- * 2. the same rewrite is applied to the `.d.ts` files (tsc leaves `.ts` there, which TypeScript
- *    before 5.0 rejects);
- * 3. `npm/package.json` is generated from `deno.json` (name, version, license, exports): ESM only,
+ *    `.d.ts` in `npm/esm/`, rewriting relative `.ts` imports to `.js` in the JavaScript, and
+ *    `tsc -p tsconfig.build_js.json` (the same with `removeComments`, no declarations and no type
+ *    check) compiles the JavaScript again without comments, into a temporary directory, at the
+ *    same time;
+ * 2. the comment-free JavaScript replaces the commented one, with the comments tools read carried
+ *    over (license comments and bundler annotations such as `@__PURE__`, which `removeComments`
+ *    drops too): the JSDoc stays in the `.d.ts` files, where editors read it, and leaves the `.js`
+ *    files, which nothing reads it from (half the package's size);
+ * 3. relative `.ts` imports are rewritten to `.js` in the `.d.ts` files (tsc leaves `.ts` there,
+ *    which TypeScript before 5.0 rejects);
+ * 4. `npm/package.json` is generated from `deno.json` (name, version, license, exports): ESM only,
  *    `sideEffects` listing only the modules with an effect at import
  *    (`scripts/side_effect_modules.json`: the presets, which register their runtime as the fallback
  *    configuration, and the modules importing them), `engines.node >= 20`, `{ types, default }`
  *    for every `deno.json` export, plus the npm-only `./auto` entry chosen by export conditions,
  *    and a `tracelet` bin (a launcher in `esm/bin/`) for the analysis CLI when
  *    `src/analyze/cli.ts` exists;
- * 4. README.md, LICENSE and the documents the README links to (DOCS) are copied.
+ * 5. README.md, LICENSE and the documents the README links to (DOCS) are copied.
  *
  * Run: `node --import tsx scripts/build_npm.ts` (or `deno run -A scripts/build_npm.ts`).
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { carryKeptComments } from "./_carry_comments.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "npm");
@@ -206,15 +216,54 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-function compile(): void {
+/**
+ * Runs the pinned TypeScript compiler on a build configuration.
+ *
+ * @param config The tsconfig file name, in the repository root.
+ * @param extra More command-line options (`--outDir`).
+ * @returns When tsc has exited successfully.
+ */
+function compile(config: string, extra: readonly string[] = []): Promise<void> {
   const tsc = join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "tsc.cmd" : "tsc");
-  const result = spawnSync(tsc, ["-p", join(ROOT, "tsconfig.build.json")], {
-    cwd: ROOT,
-    stdio: "inherit",
+  return new Promise((resolveCompile, reject) => {
+    const child = spawn(tsc, ["-p", join(ROOT, config), ...extra], { cwd: ROOT, stdio: "inherit" });
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      if (status === 0) return resolveCompile();
+      const how = status ?? signal;
+      reject(new Error(`Cannot build npm package: tsc -p ${config} exited with ${how}`));
+    });
   });
-  if (result.status !== 0) {
-    throw new Error(`Cannot build npm package: tsc exited with ${result.status ?? result.signal}`);
+}
+
+/**
+ * Replaces every `.js` file in `npm/esm/` with its comment-free build from `dir`, keeping the
+ * comments tools read ({@linkcode carryKeptComments}).
+ *
+ * @param dir The output directory of `tsconfig.build_js.json`.
+ * @returns How many files were replaced and how many comments were kept in them.
+ */
+function removeJsComments(dir: string): { files: number; kept: number } {
+  let files = 0;
+  let kept = 0;
+  for (const file of walk(ESM)) {
+    if (!file.endsWith(".js")) continue;
+    const name = relative(ESM, file);
+    const uncommented = join(dir, name);
+    if (!existsSync(uncommented)) {
+      throw new Error(`Cannot build npm package: tsconfig.build_js.json did not emit ${name}`);
+    }
+    let result;
+    try {
+      result = carryKeptComments(readFileSync(file, "utf8"), readFileSync(uncommented, "utf8"));
+    } catch (error) {
+      throw new Error(`Cannot build npm package: ${name}: ${(error as Error).message}`);
+    }
+    writeFileSync(file, result.text);
+    files++;
+    kept += result.kept;
   }
+  return { files, kept };
 }
 
 function packageJson(deno: DenoJson): Record<string, unknown> {
@@ -245,8 +294,9 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
 }
 
 /**
- * Writes the `bin` launcher of the analysis CLI: a shebang module that calls the compiled CLI's
- * `main()` (the CLI's own "am I the main module" check fails behind npm's `.bin` symlink).
+ * Writes the `bin` launcher of the analysis CLI (the `tracelet` command, also the `./cli` export):
+ * a shebang module that calls the compiled CLI's `main()` (the CLI's own "am I the main module"
+ * check fails behind npm's `.bin` symlink). Like every published `.js` file it has no comments.
  *
  * @returns The launcher's path inside the package.
  */
@@ -261,7 +311,6 @@ function writeCliBin(): string {
     join(OUT, launcher),
     [
       "#!/usr/bin/env node",
-      "// The `tracelet` command: trace analysis (src/analyze/cli.ts, also the `./cli` export).",
       'import process from "node:process";',
       `import { main } from "../${cli.slice("./esm/".length)}";`,
       "process.exitCode = await main(process.argv.slice(2));",
@@ -272,11 +321,23 @@ function writeCliBin(): string {
   return launcher;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const started = performance.now();
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-  compile();
+  const uncommented = mkdtempSync(join(tmpdir(), "tracelet-npm-js-"));
+  let stripped;
+  try {
+    // Both passes run at once; each is waited for, so a failed one leaves no tsc writing.
+    const passes = await Promise.allSettled([
+      compile("tsconfig.build.json"),
+      compile("tsconfig.build_js.json", ["--outDir", uncommented]),
+    ]);
+    for (const pass of passes) if (pass.status === "rejected") throw pass.reason;
+    stripped = removeJsComments(uncommented);
+  } finally {
+    rmSync(uncommented, { recursive: true, force: true });
+  }
   let fixed = 0;
   for (const file of walk(ESM)) {
     if (!file.endsWith(".d.ts")) continue;
@@ -300,7 +361,8 @@ function main(): void {
   const files = walk(ESM).length;
   const ms = Math.round(performance.now() - started);
   console.log(
-    `build_npm: ${pkg.name}@${pkg.version}: ${files} files in npm/esm, ${fixed} .d.ts fixed, ` +
+    `build_npm: ${pkg.name}@${pkg.version}: ${files} files in npm/esm, ${stripped.files} .js ` +
+      `without comments (${stripped.kept} license or bundler comments kept), ${fixed} .d.ts fixed, ` +
       `${Object.keys(pkg.exports as object).length} exports${
         pkg.bin ? ", bin tracelet" : ""
       } (${ms} ms)`,
@@ -308,10 +370,8 @@ function main(): void {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main();
-  } catch (error) {
+  main().catch((error) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
-  }
+  });
 }
