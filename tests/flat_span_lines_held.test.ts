@@ -8,12 +8,11 @@
 // (Deno, Node, Bun; not workerd).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { flatSpanLine } from "../src/exporter/flat_span.ts";
 import { JsonlSpanExporter } from "../src/exporter/jsonl.ts";
 import { WebSocketSpanExporter } from "../src/exporter/websocket.ts";
 import type { FlushReport } from "../src/types.ts";
-import { forcedGc } from "./_support/forced_gc.ts";
+import { forcedGc, heldBytesEach } from "./_support/forced_gc.ts";
 import { stalledStorage } from "./_support/slow_storage.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";
 
@@ -51,20 +50,9 @@ const SPAN = makeSpanRecord({
 /** One export's spans (the same record each time: each still gets a line of its own). */
 const SPANS = new Array(BATCH).fill(SPAN);
 
-/** The heap in use after a full collection. */
-function heapUsed(): number {
-  gc!();
-  gc!();
-  return process.memoryUsage().heapUsed;
-}
-
 /** The heap bytes each of `LINES` lines holds while `hold` keeps them. */
 function bytesPerLine(hold: () => unknown): number {
-  const before = heapUsed();
-  const held = hold();
-  const after = heapUsed();
-  assert.ok(held !== undefined);
-  return (after - before) / LINES;
+  return heldBytesEach(gc!, LINES, hold);
 }
 
 /** A client socket that never opens, so the exporter's messages wait in its queue. */

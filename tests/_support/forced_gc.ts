@@ -4,6 +4,7 @@
  *
  * @module
  */
+import process from "node:process";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { isBun, isWorkerd } from "./runtime.ts";
@@ -26,4 +27,22 @@ export function forcedGc(): (() => void) | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The heap bytes each of `count` items holds while `hold` keeps them: the heap in use after full
+ * collections before and after `hold` runs, divided by `count`.
+ *
+ * @param gc A collector from {@linkcode forcedGc}.
+ * @param count How many items `hold` makes.
+ * @param hold Makes the items and returns what keeps them reachable.
+ * @returns Bytes per item.
+ */
+export function heldBytesEach(gc: () => void, count: number, hold: () => unknown): number {
+  const heapUsed = () => (gc(), gc(), process.memoryUsage().heapUsed);
+  const before = heapUsed();
+  const held = hold();
+  const after = heapUsed();
+  if (held === undefined) throw new Error("hold() must return what keeps the items");
+  return (after - before) / count;
 }

@@ -7,11 +7,10 @@
 // The checks run where a garbage collection can be forced (Deno, Node, Bun; not workerd).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { JsonlEventSink } from "../../src/events/mod.ts";
 import type { TraceEvent } from "../../src/events/mod.ts";
 import { pythonJsonDumps } from "../../src/serialize/python_json.ts";
-import { forcedGc } from "../_support/forced_gc.ts";
+import { forcedGc, heldBytesEach } from "../_support/forced_gc.ts";
 import { stalledStorage } from "../_support/slow_storage.ts";
 
 const gc = forcedGc();
@@ -40,20 +39,9 @@ const EVENT = {
   event_index: 42,
 };
 
-/** The heap in use after a full collection. */
-function heapUsed(): number {
-  gc!();
-  gc!();
-  return process.memoryUsage().heapUsed;
-}
-
 /** The heap bytes each of `LINES` lines holds while `hold` keeps them. */
 function bytesPerLine(hold: () => unknown): number {
-  const before = heapUsed();
-  const held = hold();
-  const after = heapUsed();
-  assert.ok(held !== undefined);
-  return (after - before) / LINES;
+  return heldBytesEach(gc!, LINES, hold);
 }
 
 describe("JSONL lines are held at about their length", { skip: noGc }, () => {
