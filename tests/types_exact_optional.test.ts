@@ -25,9 +25,11 @@ import { isWorkerd } from "./_support/runtime.ts";
 import { traceLineCount } from "./_support/trace_lines.ts";
 
 const CONSUMER = `
-import { Tracer, type LinkInput, type SpanContext, type SpanStatus, type TraceInfo } from "ROOT/mod.ts";
 import {
-  agentSpan, BatchTraceProcessor, customSpan, functionSpan, generationSpan,
+  type Span, TaskSpan, Tracer, type LinkInput, type SpanContext, type SpanStatus, type TraceInfo,
+} from "ROOT/mod.ts";
+import {
+  AgentSpan, AgentTrace, agentSpan, BatchTraceProcessor, customSpan, functionSpan, generationSpan,
   guardrailSpan, handoffSpan, mcpToolsSpan, responseSpan, speechGroupSpan, speechSpan,
   TraceletAgentsProcessor, transcriptionSpan, type GenerationUsage,
 } from "ROOT/src/agents/mod.ts";
@@ -158,6 +160,22 @@ resolveTraceBackend(undefined, { server: text, apiKey: text, organization: text 
 mergeReport(emptyReport(), { exported: count, retried: count, dropped: undefined });
 new RedactionPolicy().redactValue("v", { truncate: flag });
 new RedactionPolicy().redactText("t", { truncate: flag });
+
+// The classes' own constructors (the factories build them; a converter may too).
+const agentTrace = new AgentTrace({
+  name: "t", traceId: "trace_0", tracer: undefined, groupId: text, metadata: record,
+  providerName: text, startTime: count, tracingApiKey: text,
+});
+new AgentSpan({
+  data: { type: "custom", name: "c", data: {} }, trace: agentTrace, parent: undefined,
+  spanId: "span_0", explicitParent: false, tracer: undefined, toolCallId: text,
+  providerName: text, startTime: count,
+});
+declare const coreSpan: Span;
+new TaskSpan({
+  span: coreSpan, taskId: "t", runId: "r", project: "p", parent: undefined, storage: undefined,
+  files: undefined, arguments: undefined, baggage: text,
+});
 
 // The task layer.
 void pushUpdate({ waitMs: count });

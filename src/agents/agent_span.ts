@@ -42,11 +42,11 @@ export interface AgentSpanInit<D extends SpanData> {
   readonly explicitParent: boolean;
   /** Undefined for a no-op span. */
   readonly tracer: Tracer | undefined;
-  readonly toolCallId?: string;
+  readonly toolCallId?: string | undefined;
   /** `gen_ai.provider.name` (default: the trace's, else `"openai"`). */
-  readonly providerName?: string;
+  readonly providerName?: string | undefined;
   /** Start time in epoch ms (when converting spans of another SDK). */
-  readonly startTime?: number;
+  readonly startTime?: number | undefined;
 }
 
 /** The exported record of a span (the OpenAI Agents backend format). */

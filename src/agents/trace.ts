@@ -23,19 +23,19 @@ import { jsonSafeFields, redactedJson } from "./_redact.ts";
 export interface AgentTraceInit {
   readonly name: string;
   readonly traceId: string;
-  readonly groupId?: string | null;
-  readonly metadata?: Record<string, unknown>;
+  readonly groupId?: string | null | undefined;
+  readonly metadata?: Record<string, unknown> | undefined;
   /** `gen_ai.provider.name` of its agent, generation and response spans (default `"openai"`). */
-  readonly providerName?: string;
+  readonly providerName?: string | undefined;
   /** Undefined for a no-op trace. */
   readonly tracer: Tracer | undefined;
   /** Start time in epoch ms (used when converting traces of another SDK). */
-  readonly startTime?: number;
+  readonly startTime?: number | undefined;
   /**
    * The API key its records are exported with (`@openai/agents-core`'s per-trace
    * `tracingApiKey`), trimmed; anything but a non-blank string means none.
    */
-  readonly tracingApiKey?: string;
+  readonly tracingApiKey?: string | undefined;
 }
 
 /** The exported record of a trace (the OpenAI Agents backend format). */

@@ -121,7 +121,11 @@ function traceDirOf(value: unknown): string {
 const MAX_KNOWN_PATHS = 1000;
 
 /**
- * Tracing configuration injected into runtimes (tracing is opt-in: pass a tracer).
+ * design_research_agents' event tracer: runs a callable as a traced run, writing its events
+ * (run, model and tool calls, decisions) as JSONL lines in DRA's format to
+ * `<traceDir>/run_<stamp>_<requestId>.jsonl`, printing them, and recording the run as tracelet
+ * spans (on the agent layer's tracer unless `spanTracer` says otherwise). On by default; pass it
+ * to the code that emits events, as DRA injects its tracer into runtimes.
  *
  * @example
  * ```ts

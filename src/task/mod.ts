@@ -62,7 +62,12 @@ export type { MetricPoint } from "./metric_point.ts";
 export { METRIC_AGG_MODES, MetricSeries } from "./metrics.ts";
 export type { MetricAggMode, MetricSeriesJson } from "./metrics.ts";
 export type { LogMetricOptions, MetricEntry } from "./_task_state.ts";
-export { INLINE_OBJECT_LIMIT, loadObjectValue, OBJECT_URI_PREFIX } from "./objects.ts";
+export {
+  INLINE_OBJECT_LIMIT,
+  loadObjectValue,
+  MAX_OBJECTS_PER_TASK,
+  OBJECT_URI_PREFIX,
+} from "./objects.ts";
 export type { InlineObject, ObjectRef, StoredObject, UriObject } from "./objects.ts";
 export { artifactsLogPath } from "./artifacts.ts";
 export { sha256Hex } from "./_artifact_blobs.ts";

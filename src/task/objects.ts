@@ -57,7 +57,7 @@ export const INLINE_OBJECT_LIMIT: number = 10 * 1024;
  * The most objects one task keeps; later ones are hashed but not stored, and not referenced: an
  * input or output of one is dropped, a metric point logged with one as its origin keeps no origin.
  */
-export const MAX_OBJECTS_PER_TASK = 10_000;
+export const MAX_OBJECTS_PER_TASK: number = 10_000;
 
 /**
  * The most characters of inline object values one task exports in `dreadnode.objects` (4 MiB of

@@ -73,8 +73,8 @@ export interface TaskSpanInit {
   readonly parent: TaskSpan | undefined;
   readonly storage: TraceStorage | undefined;
   readonly files: LocalFiles | undefined;
-  readonly arguments?: TaskArguments;
-  readonly baggage?: string;
+  readonly arguments?: TaskArguments | undefined;
+  readonly baggage?: string | undefined;
 }
 
 /**
