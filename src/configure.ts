@@ -107,6 +107,12 @@ export interface RuntimeParts {
    * given a deadline when the process ends then (a signal): it shuts the pipeline down by it.
    */
   onExit?(flush: (deadline?: number) => Promise<FlushReport>): () => void;
+  /**
+   * Lists a writer to run synchronously when the process ends, also by an uncaught error or
+   * `process.exit()`, where no flush runs; returns its unlisting. The local JSONL files' queued
+   * spans are written with it.
+   */
+  readonly writeAtExit?: ((writer: { writeNow(): void }) => () => void) | undefined;
 }
 
 /** The configured tracing pipeline returned by `configure()`. */
@@ -156,6 +162,7 @@ export function configureWith(parts: RuntimeParts, options: ConfigureOptions = {
       compress: parts.compress,
       timers: parts.timers,
       sdkLanguage: parts.sdkLanguage,
+      writeAtExit: parts.writeAtExit,
     });
     manager = reuseManager(getContextManager(), parts.contextManager());
   } catch (error) {

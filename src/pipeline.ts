@@ -9,6 +9,7 @@
 import { VERSION } from "./version.ts";
 import { ConsoleSpanExporter } from "./exporter/console.ts";
 import { JsonlSpanExporter } from "./exporter/jsonl.ts";
+import type { ExitWriter } from "./runtime/_exit_sync.ts";
 import { BatchSpanProcessor, DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SIZE } from "./processor/batch.ts";
 import { countAtLeastOne } from "./number_option.ts";
 import type { BatchSpanProcessorOptions } from "./processor/batch_options.ts";
@@ -117,6 +118,11 @@ export interface PipelineParts {
   readonly timers: boolean;
   /** `telemetry.sdk.language` (`nodejs` on Node, Deno and Bun; `webjs` elsewhere). */
   readonly sdkLanguage?: string;
+  /**
+   * Lists a writer to run synchronously when the process ends however it ends (the Node and
+   * Deno presets; none where no process ends); returns its unlisting.
+   */
+  readonly writeAtExit?: ((writer: ExitWriter) => () => void) | undefined;
 }
 
 /** What {@linkcode buildPipeline} built; nothing of it is installed yet. */
@@ -190,9 +196,14 @@ export function buildPipeline(
   const batched = (exporter: SpanExporter) =>
     new BatchSpanProcessor(new RedactingExporter(exporter, policy), batch);
   if (options.local !== false) {
-    (tail?.local === true ? sampled : processors).push(
-      batched(new JsonlSpanExporter({ storage: parts.storage, project: options.project })),
+    const local = batched(
+      new JsonlSpanExporter({ storage: parts.storage, project: options.project }),
     );
+    // A process ended by an uncaught error or `process.exit()` runs no flush: the spans queued
+    // for the local files are written then, synchronously (with a file storage), until the
+    // pipeline shuts down.
+    const unlist = parts.writeAtExit?.({ writeNow: () => local.exportQueuedSync() });
+    (tail?.local === true ? sampled : processors).push(local, { shutdown: unlist });
   }
   const wrap = options[WRAP_OTLP_FETCH];
   const otlp = ({ fetch, ...extra }: OtlpOptions, env = parts.env) =>

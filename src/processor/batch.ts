@@ -215,6 +215,17 @@ export class BatchSpanProcessor implements SpanProcessor {
     return true;
   }
 
+  /**
+   * Writes the queued spans at once through the exporter's `exportSync` (local files), when it
+   * has one: the process is ending (an uncaught error, `process.exit()`) and no export will
+   * finish. Never throws.
+   *
+   * @internal
+   */
+  exportQueuedSync(): void {
+    if (this.queueLength) this.#spill(0);
+  }
+
   #full(size: number): boolean {
     return this.queueLength >= this.#maxQueueSize ||
       this.#queueBytes + size > this.#maxQueueBytes;

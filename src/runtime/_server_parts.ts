@@ -1,6 +1,6 @@
 /**
  * What the Node and Deno presets share: AsyncLocalStorage context, node:zlib gzip, local file
- * reads, environment variables and background timers. Each preset adds its runtime name, its
+ * reads, environment variables, background timers and writes at the process's end. Each preset adds its runtime name, its
  * file storage and its exit hook.
  *
  * @module
@@ -8,6 +8,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { AsyncLocalStorageContextManager } from "../context/als_manager.ts";
 import type { RuntimeParts } from "../configure.ts";
+import { writeAtExit } from "./_exit_sync.ts";
 import { getEnv } from "./_globals.ts";
 import { nodeGzip } from "./_node_gzip.ts";
 import { nodeLocalFiles } from "./node_local_files.ts";
@@ -29,6 +30,7 @@ export function serverParts(specific: ServerSpecificParts): RuntimeParts {
     compress: nodeGzip,
     timers: true,
     sdkLanguage: "nodejs",
+    writeAtExit,
     ...specific,
   };
 }
