@@ -2,7 +2,8 @@
 // design_research_agents does: `traceInfo().trace_path` and RunStarted's `trace_path` are the
 // files' real paths, `trace_dir` is the real directory, an absolute traceDir inside the storage
 // root is that directory (one outside is placed under the root and reported), and the latest
-// trace of a request id is found on disk, whichever tracer or process wrote it.
+// trace of a request id is found on disk, whichever tracer or process wrote it (a run the tracer
+// made itself is answered from its own file while that file is there).
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
@@ -138,10 +139,15 @@ describe("events: the latest trace of a request id", { skip: !hasFileSystem }, (
       const latest = tracer.resolveLatestTracePath("req-42")!;
       assert.match(latest.slice(dir.length + 1), STAMPED);
       assert.notEqual(latest, `${dir}/${files[1][0]}`);
-      // A file written later by someone else is newer than this tracer's own.
+      // A file written later by someone else: the run this tracer made is still answered from
+      // its own file (one look at it, no listing of a directory every run changes); another
+      // tracer, or this one once its file is gone, finds the newest on disk.
       const later = Date.now() / 1000 + 60;
       await writeFile(`${dir}/${files[0][0]}`, "{}\n");
       await utimes(`${dir}/${files[0][0]}`, later, later);
+      assert.equal(tracer.resolveLatestTracePath("req-42"), latest);
+      assert.equal(make().resolveLatestTracePath("req-42"), `${dir}/${files[0][0]}`);
+      await rm(latest);
       assert.equal(tracer.resolveLatestTracePath("req-42"), `${dir}/${files[0][0]}`);
     });
   });
