@@ -30,10 +30,20 @@ import { isBun, isDeno, isNode, isWorkerd } from "../_support/runtime.ts";
 import { agentSetup } from "./_helpers.ts";
 import { isolated } from "../_support/global_state.ts";
 
-/** A processor that counts calls; `hang` makes its flush and shutdown never settle. */
+/**
+ * A processor that counts calls; `hang` makes its flush and shutdown never settle until
+ * `release()` (called at a test's end, so no flush limit of 30 s is left to report in a later
+ * test file: Bun runs them all in one process).
+ */
 function counting(hang = false) {
   const calls = { spans: 0, flushes: 0, shutdowns: 0 };
-  const pending = () => hang ? new Promise<void>(() => {}) : Promise.resolve();
+  const waiting: (() => void)[] = [];
+  const pending = () =>
+    hang ? new Promise<void>((resolve) => void waiting.push(resolve)) : Promise.resolve();
+  const release = () => {
+    hang = false;
+    for (const resolve of waiting.splice(0)) resolve();
+  };
   const processor: TracingProcessor = {
     onSpanEnd: () => void calls.spans++,
     forceFlush: () => {
@@ -45,7 +55,7 @@ function counting(hang = false) {
       return pending();
     },
   };
-  return { processor, calls };
+  return { processor, calls, release };
 }
 
 /** Milliseconds `promise` takes to settle. */
@@ -58,8 +68,8 @@ async function timed(promise: Promise<unknown>): Promise<number> {
 describe("a processor that never settles", () => {
   it("does not hold up tracer.shutdown(deadline), and is shut down once", async () => {
     const { tracer, done } = agentSetup();
+    const { processor, calls, release } = counting(true);
     try {
-      const { processor, calls } = counting(true);
       addTraceProcessor(processor);
       trace("wf").run(() => agentSpan("a").run(() => {}));
       const { result: first } = await captureDiagnostics(() =>
@@ -70,15 +80,17 @@ describe("a processor that never settles", () => {
       assert.ok(second < 2000, `settled after ${second} ms`);
       assert.equal(calls.shutdowns, 1);
     } finally {
+      release();
       setTraceProcessors([]);
       await done();
     }
   });
 
   it("does not hold up a flush beyond the bridge's timeout, and is reported", async () => {
-    const { processor, calls } = counting(true);
+    const { processor, calls, release } = counting(true);
     const bridge = new TracingProcessorBridge(processor, { processorTimeoutMillis: 100 });
     const { result: ms, diagnostics } = await captureDiagnostics(() => timed(bridge.forceFlush()));
+    release();
     assert.ok(ms < 2000, `settled after ${ms} ms`);
     assert.equal(calls.flushes, 1);
     assert.ok(diagnostics.some((d) => d.code === "agent_processor_timeout"));
