@@ -1,7 +1,7 @@
 /**
  * What the Node and Deno presets share: AsyncLocalStorage context, node:zlib gzip, local file
- * reads, environment variables, background timers and writes at the process's end. Each preset adds its runtime name, its
- * file storage and its exit hook.
+ * reads, environment variables, background timers and writes at the process's end. Each preset
+ * adds its runtime name, its file storage and its exit hook.
  *
  * @module
  */
