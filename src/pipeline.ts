@@ -196,13 +196,17 @@ export function buildPipeline(
   const batched = (exporter: SpanExporter) =>
     new BatchSpanProcessor(new RedactingExporter(exporter, policy), batch);
   if (options.local !== false) {
-    const local = batched(
-      new JsonlSpanExporter({ storage: parts.storage, project: options.project }),
-    );
-    // A process ended by an uncaught error or `process.exit()` runs no flush: the spans queued
-    // for the local files are written then, synchronously (with a file storage), until the
-    // pipeline shuts down.
-    const unlist = parts.writeAtExit?.({ writeNow: () => local.exportQueuedSync() });
+    const jsonl = new JsonlSpanExporter({ storage: parts.storage, project: options.project });
+    const local = batched(jsonl);
+    // A process ended by an uncaught error or `process.exit()` runs no flush: the batch being
+    // appended and the spans queued for the local files are written then, synchronously (with a
+    // file storage), until the pipeline shuts down.
+    const unlist = parts.writeAtExit?.({
+      writeNow() {
+        jsonl.exportInFlightSync();
+        local.exportQueuedSync();
+      },
+    });
     (tail?.local === true ? sampled : processors).push(local, { shutdown: unlist });
   }
   const wrap = options[WRAP_OTLP_FETCH];

@@ -37,7 +37,7 @@ function crash(end: string): Promise<{ code: number | null; spans: string[] }> {
     const { code } = await runChildSourceIn(
       dir,
       `import { configure, run, taskSpan } from ${JSON.stringify(preset)};\n` +
-        `configure({ project: "crash" });\n` +
+        `const tracing = configure({ project: "crash" });\n` +
         `await run("worker", {}, async () => {\n` +
         `  await taskSpan("finished step", async () => {});\n` +
         `  ${end}\n` +
@@ -67,6 +67,18 @@ describe("spans of a process that ends without its exit flush", { skip: isWorker
 
   it("are written when the program calls process.exit() without shutting tracing down", async () => {
     const { code, spans } = await crash(`(await import("node:process")).default.exit(3);`);
+    assert.equal(code, 3);
+    assert.deepEqual(spans, ["finished step UNSET"]);
+  });
+
+  it("are written once when the program exits while their batch is being appended", async () => {
+    // The flush has handed the batch to the file storage; the program exits before the append's
+    // promise resumes (whether its write reached the file by then is the runtime's race).
+    const { code, spans } = await crash(
+      `void tracing.forceFlush();\n` +
+        `  for (let i = 0; i < 500; i++) await null;\n` +
+        `  (await import("node:process")).default.exit(3);`,
+    );
     assert.equal(code, 3);
     assert.deepEqual(spans, ["finished step UNSET"]);
   });

@@ -10,7 +10,7 @@ import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
 import { safeString } from "../safe_string.ts";
 import { trackWrites } from "../pending_writes.ts";
-import { type ExitWriter, writeAtExit } from "../runtime/_exit_sync.ts";
+import { type ExitWriter, STALLED_APPEND_MS, writeAtExit } from "../runtime/_exit_sync.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { EventSink, TraceEvent } from "./event.ts";
@@ -62,12 +62,6 @@ function opensOrCloses(event: TraceEvent): boolean {
   const type = event.event_type;
   return typeof type === "string" && OPENS_OR_CLOSES.test(type);
 }
-
-/**
- * How long an append may run before the storage counts as stalled at exit: a synchronous write
- * to it (a hung network mount) would hang the process's end, so none is tried.
- */
-const STALLED_MS = 10_000;
 
 /** The most characters of a write error's text named in `event_write_failed`. */
 const MAX_REASON = 300;
@@ -276,12 +270,12 @@ export class JsonlEventSink implements EventSink {
     const lines = this.#pending;
     if (lines.length + unsure.length === 0) return;
     const path = this.path.join("/");
-    if (this.#inFlight !== undefined && Date.now() - this.#inFlight.since >= STALLED_MS) {
+    if (this.#inFlight !== undefined && Date.now() - this.#inFlight.since >= STALLED_APPEND_MS) {
       return report(
         "warn",
         "event_exit_write_skipped",
         `Cannot append ${lines.length + unsure.length} events to ${path} as the process ends: ` +
-          `an append has not finished for ${STALLED_MS / 1000} s (a stalled storage)`,
+          `an append has not finished for ${STALLED_APPEND_MS / 1000} s (a stalled storage)`,
       );
     }
     // The batch still being appended stays counted until that append settles.

@@ -27,6 +27,7 @@ import { safeString } from "../safe_string.ts";
 import { cutText } from "../cut_text.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import type { SpanExporter } from "../processor/types.ts";
+import { STALLED_APPEND_MS } from "../runtime/_exit_sync.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -69,7 +70,8 @@ function samePath(a: StoragePath, b: StoragePath): boolean {
 
 /** A storage that appends synchronously too (the file adapters, over a file system that can). */
 interface SyncAppend {
-  appendLinesSync(path: StoragePath, lines: readonly string[]): void;
+  /** Appends at once; the first `maybeWritten` lines only when the log does not end with them. */
+  appendLinesSync(path: StoragePath, lines: readonly string[], maybeWritten?: number): void;
   /** False when `appendLinesSync` would only throw (a file system without synchronous calls). */
   readonly appendsSync?: boolean;
 }
@@ -104,6 +106,8 @@ export class JsonlSpanExporter implements SpanExporter {
   #plainTraces = 0;
   /** The storage is memory storage: its logs are bounded, the oldest lines evicted. */
   readonly #evicts: boolean;
+  /** The appends of `export` still running, oldest first: written again at a crash if lost. */
+  readonly #appending = new Set<Appending>();
 
   /**
    * Creates an exporter writing into `options.storage`.
@@ -156,14 +160,54 @@ export class JsonlSpanExporter implements SpanExporter {
   async export(spans: readonly SpanRecord[]): Promise<FlushReport> {
     const batch = this.#group(spans);
     await Promise.all(batch.logs.map(async (log) => {
+      const appending = { log, since: Date.now() };
+      this.#appending.add(appending);
       try {
         await this.#storage.appendLines(log.path, log.lines);
         batch.exported += log.lines.length;
       } catch (error) {
         written(batch, log, error);
+      } finally {
+        this.#appending.delete(appending);
       }
     }));
     return settle(batch);
+  }
+
+  /**
+   * Writes synchronously the lines of the appends {@linkcode JsonlSpanExporter.export} is still
+   * running, each left out when its log already ends with it: the process is ending (an uncaught
+   * error, `process.exit()`) and no append will finish, so the batch being written would be
+   * lost, or, had it landed, written twice. Only with a storage that appends synchronously; an
+   * append running for 10 s or more is skipped and reported (`span_exit_write_skipped`), since a
+   * write to a stalled storage (a hung network mount) would hang the process's end. Never throws.
+   *
+   * @internal
+   */
+  exportInFlightSync(): void {
+    const sync = this.#storage as Partial<SyncAppend>;
+    if (!this.exportSync) return;
+    for (const appending of this.#appending) {
+      this.#appending.delete(appending);
+      const { path, lines } = appending.log;
+      try {
+        if (Date.now() - appending.since >= STALLED_APPEND_MS) {
+          report(
+            "warn",
+            "span_exit_write_skipped",
+            `Cannot append ${lines.length} span lines to ${path.join("/")} as the process ends: ` +
+              `an append has not finished for ${STALLED_APPEND_MS / 1000} s (a stalled storage)`,
+          );
+        } else sync.appendLinesSync!(path, lines, lines.length);
+      } catch (error) {
+        report(
+          "error",
+          "jsonl_write_failed",
+          "Cannot append span lines as the process ends",
+          error,
+        );
+      }
+    }
   }
 
   /**
@@ -235,6 +279,12 @@ const PLAIN_TRACES_REPORTED = 1000;
 interface Log {
   readonly path: StoragePath;
   readonly lines: string[];
+}
+
+/** An append of `export` still running, and since when. */
+interface Appending {
+  readonly log: Log;
+  readonly since: number;
 }
 
 /** One export's logs and counts. */

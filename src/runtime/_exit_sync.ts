@@ -18,6 +18,12 @@
  */
 import { getProcess, runtimeKey } from "./_globals.ts";
 
+/**
+ * How long an append may run before its storage counts as stalled at exit: a synchronous write to
+ * it (a hung network mount) would hang the process's end, so a writer tries none.
+ */
+export const STALLED_APPEND_MS = 10_000;
+
 /** Something that writes what it holds synchronously when the process ends. */
 export interface ExitWriter {
   /** Writes synchronously; never throws (a throw is ignored). */
