@@ -193,6 +193,8 @@ export function buildPipeline(
     ...envBatchOptions(parts.env, options.batch),
   };
   batch.timers ??= parts.timers;
+  // The tail sampling in front of the local files (`tailSampling.local`), kept at a crash.
+  let sampling: TailSamplingProcessor | undefined;
   const batched = (exporter: SpanExporter) =>
     new BatchSpanProcessor(new RedactingExporter(exporter, policy), batch);
   if (options.local !== false) {
@@ -204,6 +206,7 @@ export function buildPipeline(
     const unlist = parts.writeAtExit?.({
       writeNow() {
         jsonl.exportInFlightSync();
+        sampling?.keepBuffered(); // spans a tail-sampled trace holds until its root ends
         local.exportQueuedSync();
       },
     });
@@ -249,12 +252,12 @@ export function buildPipeline(
       spans: countAtLeastOne(batch.maxQueueSize, DEFAULT_QUEUE_SIZE),
       bytes: countAtLeastOne(batch.maxQueueBytes, DEFAULT_QUEUE_BYTES),
     };
-    processors.push(
-      new TailSamplingProcessor(
-        sampled.length === 1 ? sampled[0] : fanOut(sampled),
-        tailOptions,
-      ),
+    const tailSampling = new TailSamplingProcessor(
+      sampled.length === 1 ? sampled[0] : fanOut(sampled),
+      tailOptions,
     );
+    if (tail?.local === true) sampling = tailSampling;
+    processors.push(tailSampling);
   }
   if (options.console ?? (!disabled && auto?.console === true)) {
     processors.push(

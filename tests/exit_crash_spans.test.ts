@@ -30,14 +30,17 @@ async function writtenSpans(home: string): Promise<string[]> {
 }
 
 /** Runs a program that configures tracing, runs a task that finishes and then ends by `end`. */
-function crash(end: string): Promise<{ code: number | null; spans: string[] }> {
+function crash(
+  end: string,
+  options = `{ project: "crash" }`,
+): Promise<{ code: number | null; spans: string[] }> {
   const preset = join(repoRoot(), "src", "runtime", isDeno ? "deno.ts" : "node.ts");
   return withTempDir("tracelet-exit-crash-", async (dir) => {
     const home = join(dir, "home");
     const { code } = await runChildSourceIn(
       dir,
       `import { configure, run, taskSpan } from ${JSON.stringify(preset)};\n` +
-        `const tracing = configure({ project: "crash" });\n` +
+        `const tracing = configure(${options});\n` +
         `await run("worker", {}, async () => {\n` +
         `  await taskSpan("finished step", async () => {});\n` +
         `  ${end}\n` +
@@ -78,6 +81,15 @@ describe("spans of a process that ends without its exit flush", { skip: isWorker
       `void tracing.forceFlush();\n` +
         `  for (let i = 0; i < 500; i++) await null;\n` +
         `  (await import("node:process")).default.exit(3);`,
+    );
+    assert.equal(code, 3);
+    assert.deepEqual(spans, ["finished step UNSET"]);
+  });
+
+  it("are written when tail sampling still holds them (their run's root had not ended)", async () => {
+    const { code, spans } = await crash(
+      `(await import("node:process")).default.exit(3);`,
+      `{ project: "crash", tailSampling: { local: true } }`,
     );
     assert.equal(code, 3);
     assert.deepEqual(spans, ["finished step UNSET"]);

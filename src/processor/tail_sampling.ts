@@ -164,6 +164,19 @@ export class TailSamplingProcessor implements SpanProcessor {
   }
 
   /**
+   * Keeps every trace still buffered, as `shutdown` does, handing its spans on at once: the
+   * process is ending without a shutdown (an uncaught error, `process.exit()`), and the presets'
+   * exit writer writes what reached the local files' queue. Never throws.
+   *
+   * @internal
+   */
+  keepBuffered(): void {
+    for (const trace of [...this.#traces.values()]) {
+      if (trace.buffer !== undefined) this.#decide(trace.buffer, "exit");
+    }
+  }
+
+  /**
    * A local root started: its trace is buffered until every local root of it has ended.
    * @param trace The trace (its id).
    */
@@ -278,7 +291,7 @@ export class TailSamplingProcessor implements SpanProcessor {
   #decide(buffer: Buffer, early?: string): void {
     const trace = buffer.trace;
     this.#traces.release(buffer);
-    const forced = early === "shutdown" || early === "keep_trace";
+    const forced = early === "shutdown" || early === "keep_trace" || early === "exit";
     if (early !== undefined) {
       this.#early[early] = (this.#early[early] ?? 0) + 1;
       if (!forced) {
