@@ -129,9 +129,16 @@ function flowStore(): FlowLocal<AgentFrame> {
   return flowLocal("tracelet.agents.frame");
 }
 
-/** Whether a frame's trace and span are both unfinished. */
+/**
+ * Whether a frame's span and trace are unfinished. The scope of a span's `run(fn)` stays live
+ * while the span is open, after its trace finished: a sub-agent that lost a race runs on inside
+ * it, its tools and model calls still its children (as in the Python SDK). A `start(true)` frame
+ * ends with its trace: it may sit in a slot other requests share.
+ */
 function isLive(frame: AgentFrame): boolean {
-  return frame.trace?.finished !== true && frame.span?.finished !== true;
+  const span = frame.span;
+  return span?.finished !== true &&
+    (frame.trace?.finished !== true || (span !== undefined && !frame.manual));
 }
 
 /** The frame itself, or the nearest frame before it, that is live. */
@@ -175,6 +182,16 @@ export class ScopesInFlight<T> {
 
   #prune(set: Set<T>): void {
     for (const item of set) if (!this.#isLive(item)) set.delete(item);
+  }
+
+  /** @returns Whether any run is unfinished (under the current context manager). */
+  anyLive(): boolean {
+    const set = this.#sets.get(getContextManager());
+    for (const item of set ?? []) {
+      if (this.#isLive(item)) return true;
+      set!.delete(item);
+    }
+    return false;
   }
 
   /**
@@ -225,17 +242,19 @@ function resolve(scope: AgentFrame | undefined, recording: boolean): AgentFrame 
     frame = frame.previous;
   }
   const found = live(frame ?? scope);
-  if (
-    scope === undefined && (found !== undefined || recording) &&
-    inFlight.ownedByAnother((s) => s.trace, found)
-  ) {
+  const lost = scope === undefined && (
+    (found !== undefined || recording) && inFlight.ownedByAnother((s) => s.trace, found) ||
+    // Nothing current while a run is unfinished: the work after its `await` is not recorded.
+    found === undefined && recording && inFlight.anyLive()
+  );
+  if (lost) {
     reportOnce(
       "agent_context_lost",
       "warn",
       "agent_context_lost",
-      "Work after an await in run(fn) cannot be told from another request's: this context " +
-        "manager loses the context at an await. Nothing is current there (spans are not " +
-        "recorded); use AsyncLocalStorage, or pass parent explicitly",
+      "Work after an await in run(fn) is outside it: this context manager loses the context at " +
+        "an await, and that work cannot be told from another request's. Nothing is current " +
+        "there (spans are not recorded); use AsyncLocalStorage, or pass parent explicitly",
     );
     return undefined;
   }

@@ -214,6 +214,7 @@ export class TraceletAgentsProcessor {
       providerName: this.#providerName,
       tracer: getAgentTracer(this.#tracer),
       tracingApiKey,
+      joinsActive: true,
     });
     this.#traces.set(traceId, t.start());
     return t;

@@ -21,7 +21,11 @@ import { AgentTrace, NoOpTrace } from "./trace.ts";
 
 /** Options of {@linkcode trace}. */
 export interface AgentTraceOptions {
-  /** The trace id (default `genTraceId()`). */
+  /**
+   * The trace id (default `genTraceId()`). Without one, a trace started inside a tracelet span (a
+   * request's server span, a task, `withSpan`) joins that span's W3C trace, its root a child of
+   * the span; with one, it starts a W3C trace of its own (`toW3CTraceId(traceId)`), linked to it.
+   */
   traceId?: string | undefined;
   /** A grouping id, e.g. a chat thread id. */
   groupId?: string | undefined;
@@ -102,6 +106,7 @@ export function trace(workflowName: string, options?: AgentTraceOptions): AgentT
   return new AgentTrace({
     name: safeString(workflowName),
     traceId: o.traceId ?? genTraceId(),
+    joinsActive: o.traceId === undefined,
     groupId: o.groupId,
     metadata: o.metadata,
     providerName: o.providerName,

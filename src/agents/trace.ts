@@ -36,6 +36,11 @@ export interface AgentTraceInit {
    * `tracingApiKey`), trimmed; anything but a non-blank string means none.
    */
   readonly tracingApiKey?: string | undefined;
+  /**
+   * Join the tracelet span active at `start()` (its W3C trace, as its child) rather than start a
+   * W3C trace of its own: `trace()` without a `traceId`, and the `@openai/agents-core` bridge.
+   */
+  readonly joinsActive?: boolean | undefined;
 }
 
 /** The exported record of a trace (the OpenAI Agents backend format). */
@@ -67,8 +72,15 @@ export class AgentTrace {
   readonly groupId: string | null;
   /** Free-form metadata. */
   readonly metadata: Record<string, unknown> | undefined;
-  /** The W3C trace id on the wire (see `toW3CTraceId`). */
-  readonly w3cTraceId: string;
+  /**
+   * The W3C trace id on the wire: `toW3CTraceId(traceId)`, or, once started inside a tracelet
+   * span it joins, that span's trace id.
+   */
+  get w3cTraceId(): string {
+    return this.#w3cTraceId;
+  }
+  #w3cTraceId: string;
+  readonly #joinsActive: boolean;
   /** `gen_ai.provider.name` of its spans, unless a span gives its own (undefined: `"openai"`). */
   readonly providerName: string | undefined;
   readonly #tracer: Tracer | undefined;
@@ -98,7 +110,8 @@ export class AgentTrace {
     // key that its records are not sent with).
     const key = typeof init.tracingApiKey === "string" ? init.tracingApiKey.trim() : "";
     this.#tracingApiKey = key === "" ? undefined : key;
-    this.w3cTraceId = toW3CTraceId(this.traceId);
+    this.#w3cTraceId = toW3CTraceId(this.traceId);
+    this.#joinsActive = init.joinsActive === true;
   }
 
   /** True for a no-op trace (tracing disabled): it nests but is never recorded. */
@@ -148,16 +161,22 @@ export class AgentTrace {
     if (!this.#life.start()) return this;
     const tracer = this.#tracer;
     if (tracer !== undefined) {
-      const active = getContextManager().active().get(SPAN_KEY);
+      const found = getContextManager().active().get(SPAN_KEY);
+      const active = isInstance(found, Span) ? found : undefined;
+      // Inside a request's server span, a task or any tracelet span, the trace is part of that
+      // distributed trace (its root a child of the span); one given its own id starts its own,
+      // linked to the span.
+      const joins = active !== undefined && this.#joinsActive;
+      if (joins) this.#w3cTraceId = active.traceId;
       // Before the processors are notified (the root span is assigned only after they were).
       this.#startNs = toEpochNs(this.#startTime);
       this.#span = this.#life.open(() =>
         tracer.startSpan(this.name, {
-          parent: null,
-          traceId: this.w3cTraceId,
+          parent: joins ? active : null,
+          traceId: joins ? undefined : this.#w3cTraceId,
           startTime: this.#startNs / 1e6,
           attributes: this.#attributes(),
-          links: isInstance(active, Span) ? [{ context: active.spanContext() }] : undefined,
+          links: active && !joins ? [{ context: active.spanContext() }] : undefined,
         })
       );
     }
