@@ -82,12 +82,23 @@ export function newSpanId(): string {
 }
 
 /**
- * A new random UUID (v4), used for task ids.
+ * A new random UUID (v4), used for task ids: `crypto.randomUUID()`, else built from the random
+ * pool (browsers offer `randomUUID` only to secure contexts: a page on `http://` of a LAN address
+ * has `getRandomValues` but not it).
  *
  * @returns A dashed 36-character UUID.
  */
 export function newUuid(): string {
-  return crypto.randomUUID();
+  try {
+    return crypto.randomUUID();
+  } catch {
+    const h = newTraceId();
+    // Version 4, variant 10xx (RFC 9562).
+    const variant = "89ab"[parseInt(h[16], 16) & 3];
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${
+      h.slice(20)
+    }`;
+  }
 }
 
 /**

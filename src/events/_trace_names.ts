@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { newUuid } from "../ids.ts";
 import { safeString } from "../safe_string.ts";
 import { sanitizeSegment, segmentDigest } from "../storage/_sanitize.ts";
 
@@ -20,7 +21,7 @@ import { sanitizeSegment, segmentDigest } from "../storage/_sanitize.ts";
  */
 export function sanitizeRunId(id: string): string {
   const cleaned = safeString(id).replace(/[^\p{L}\p{N}_-]/gu, "_");
-  return cleaned === "" ? crypto.randomUUID().replace(/-/g, "") : cleaned;
+  return cleaned === "" ? newUuid().replace(/-/g, "") : cleaned;
 }
 
 /**

@@ -26,6 +26,7 @@
  *
  * @module
  */
+import { newUuid } from "../ids.ts";
 import { letGo, reservePage } from "./_outbox_deliveries.ts";
 import {
   type DrainContext,
@@ -97,7 +98,7 @@ function deliveryBudget(ctx: DrainContext): number {
  */
 export async function drainOutbox(ctx: DrainContext): Promise<number> {
   const { outbox, destination } = ctx;
-  const owner = ctx.leaseOwner ?? crypto.randomUUID();
+  const owner = ctx.leaseOwner ?? newUuid();
   const progress: DrainProgress = { nextDue: Infinity, processed: 0, budget: deliveryBudget(ctx) };
   for (;;) {
     const now = Date.now();

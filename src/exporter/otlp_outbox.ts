@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { newUuid } from "../ids.ts";
 import { TracerError } from "../errors.ts";
 import { emptyReport, mergeReport } from "../processor/report.ts";
 import { safeString } from "../safe_string.ts";
@@ -310,7 +311,7 @@ export class OtlpOutbox implements ExportOutbox {
           outbox: this.#storage.outbox,
           deliver: (entry, type) => link.send(entry.body, type, deliverBy, signal),
           destination: state.tag,
-          leaseOwner: state.owner ??= crypto.randomUUID(),
+          leaseOwner: state.owner ??= newUuid(),
           policy: this.#policy,
           deadline: deliverBy,
           signal,
