@@ -35,6 +35,7 @@ import { envTracesExporters, isSdkDisabled, otlpEnvEndpoint } from "./exporter/_
 import { resolveCredentials } from "./exporter/_trace_backend.ts";
 import type { FetchLike } from "./exporter/otlp_http_options.ts";
 import { envBatchOptions } from "./otel_env_batch.ts";
+import { envWarn } from "./env_warn.ts";
 import { spanLimitsWithEnv } from "./otel_env_limits.ts";
 import { checkEnvPropagators } from "./otel_env_propagators.ts";
 
@@ -221,6 +222,12 @@ export function buildPipeline(
       storage: parts.storage,
       compress: parts.compress,
     }, env);
+  // An exporter only the environment asks for: without fetch here, reported rather than thrown (a
+  // variable set for the whole fleet must not make configure() fail; the option still throws).
+  const fromEnv = (name: string, given: OtlpOptions) => {
+    if (typeof globalThis.fetch === "function") remote.push(batched(otlp(given)));
+    else envWarn(name, "this runtime has no fetch", "OTLP export");
+  };
   const disabled = isSdkDisabled(parts.env);
   // Read only when something depends on it (one invalid_env report at most).
   const auto = options.otlp === undefined || options.console === undefined
@@ -238,11 +245,11 @@ export function buildPipeline(
   } else if (options.otlp === undefined && !disabled && auto?.otlp === true) {
     // Listed in OTEL_TRACES_EXPORTER: on as with `otlp: true` (the endpoint variables' URL, else
     // http://localhost:4318/v1/traces).
-    remote.push(batched(otlp({})));
+    fromEnv("OTEL_TRACES_EXPORTER", {});
   } else if (options.otlp === undefined && !disabled && auto === undefined) {
     // Auto: on only when an endpoint variable holds a usable URL (an unusable one is reported).
     const endpoint = otlpEnvEndpoint(parts.env);
-    if (endpoint !== undefined) remote.push(batched(otlp({ endpoint })));
+    if (endpoint !== undefined) fromEnv("OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT", { endpoint });
   }
   if (sampled.length > 0) {
     // Shutdown hands buffered spans on in chunks the batch queues behind it can hold.

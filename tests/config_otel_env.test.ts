@@ -91,6 +91,38 @@ async function until(done: () => boolean, ms: number): Promise<void> {
   while (!done() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
+describe("OTLP export asked for by the environment on a runtime without fetch", () => {
+  // An operator's fleet-wide variable made configure() throw WRONG_RUNTIME (a locked-down runtime
+  // trial: Node with --no-experimental-fetch); the option itself still throws.
+  it("is reported as invalid_env and left out; the local log still works", () =>
+    isolated(async () => {
+      const saved = globalThis.fetch;
+      (globalThis as { fetch?: unknown }).fetch = undefined;
+      try {
+        for (
+          const vars of [
+            { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" },
+            { OTEL_TRACES_EXPORTER: "otlp" },
+          ]
+        ) {
+          const storage = new MemoryStorage();
+          const setup = await exportOne(vars, { storage, project: "p" });
+          assert.deepEqual(setup.invalid.map((d) => d.message), [
+            `Cannot use ${Object.keys(vars)[0].replace("_ENDPOINT", "_(TRACES_)ENDPOINT")}: ` +
+            "this runtime has no fetch; ignoring OTLP export",
+          ]);
+          assert.ok(storage.stats().lineBytes > 0, "the span is in the local log");
+        }
+        assert.throws(
+          () => configure({ storage: new MemoryStorage(), otlp: true }),
+          /WRONG_RUNTIME|no fetch/,
+        );
+      } finally {
+        globalThis.fetch = saved;
+      }
+    }));
+});
+
 describe("OTEL_TRACES_EXPORTER", () => {
   it("otlp without an endpoint variable exports to http://localhost:4318/v1/traces", () =>
     isolated(() =>
