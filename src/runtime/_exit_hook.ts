@@ -42,6 +42,7 @@ import { emptyReport, mergeReport } from "../processor/report.ts";
 import { settlesWithin } from "../settles_within.ts";
 import type { FlushReport } from "../types.ts";
 import { getProcess, runtimeKey } from "./_globals.ts";
+import { ignoredSignals } from "./_ignored_signals.ts";
 import { type Close, exitPasses, type Flush } from "./_exit_passes.ts";
 
 export { didWork, exitPasses, QUIET_MS } from "./_exit_passes.ts";
@@ -83,13 +84,16 @@ const DONE = Symbol.for("tracelet.signalsDone");
 
 /**
  * The signals tracelet no longer listens for on `proc`, shared by every copy of tracelet (each
- * may install the hook again): one the program handled, and both once tracelet ends the process.
+ * may install the hook again): one the program handled, both once tracelet ends the process, and,
+ * from the first hook on, one the process ignored from its start (Bun; see `ignoredSignals`).
  */
 function signalsDone(proc: ExitProcess): Set<string> {
   const slot = globalThis as unknown as Record<symbol, WeakMap<object, Set<string>> | undefined>;
   const byProcess = slot[DONE] ??= new WeakMap();
   let done = byProcess.get(proc);
-  if (done === undefined) byProcess.set(proc, done = new Set());
+  if (done === undefined) {
+    byProcess.set(proc, done = new Set(proc === getProcess() ? ignoredSignals() : []));
+  }
   return done;
 }
 
