@@ -42,7 +42,7 @@ describe("diagnostic text cut to 200 characters", () => {
   it("keeps whole characters of a storage error in jsonl_write_failed", async () => {
     class FailingStorage extends MemoryStorage {
       override appendLines(): Promise<void> {
-        return Promise.reject(new Error(splitAt200("Error: ".length)));
+        return Promise.reject(new Error(splitAt200()));
       }
     }
     const exporter = new JsonlSpanExporter({ storage: new FailingStorage() });
@@ -52,7 +52,7 @@ describe("diagnostic text cut to 200 characters", () => {
       assert.equal(result.failed, 1);
       const report = diagnostics.find((d) => d.code === "jsonl_write_failed");
       assert.ok(report !== undefined, "the failure is reported");
-      assert.ok(report.message.includes(`Error: ${"x".repeat(192)}`), report.message);
+      assert.ok(report.message.includes(`storage: ${"x".repeat(199)}`), report.message);
       assert.ok(wellFormed(report.message), report.message);
     });
   });

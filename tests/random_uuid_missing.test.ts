@@ -46,7 +46,7 @@ describe("without crypto.randomUUID", () => {
       await withoutRandomUuid(() =>
         run("session", {}, async () => {
           ran.push("run");
-          await taskSpan("step", async () => void ran.push("task"));
+          await taskSpan("step", () => void ran.push("task"));
         })
       );
       await tracing.shutdown();

@@ -5,10 +5,10 @@
  *
  * @module
  */
+import { failureReason } from "../storage/_failure_reason.ts";
 import { cutText } from "../cut_text.ts";
 import { report } from "../diagnostics.ts";
 import { countAtLeastOne } from "../number_option.ts";
-import { safeString } from "../safe_string.ts";
 import { trackWrites } from "../pending_writes.ts";
 import { type ExitWriter, STALLED_APPEND_MS, writeAtExit } from "../runtime/_exit_sync.ts";
 import { linesWritten } from "../storage/lines_written.ts";
@@ -66,9 +66,9 @@ function opensOrCloses(event: TraceEvent): boolean {
 /** The most characters of a write error's text named in `event_write_failed`. */
 const MAX_REASON = 300;
 
-/** A write error's text on one line, cut (Deno's names the missing permission). */
+/** A write error's text on one line, cut (Deno's names the missing permission, Node's fields). */
 function reasonOf(error: unknown): string {
-  return cutText(safeString(error).replace(/\s+/g, " "), MAX_REASON);
+  return cutText(failureReason(error), MAX_REASON);
 }
 
 /** The synchronous append of a file-system storage (`FsStorage.appendLinesSync`). */

@@ -23,11 +23,11 @@ import {
 import { report, reportOnce } from "../diagnostics.ts";
 import { TracerError } from "../errors.ts";
 import { emptyReport } from "../processor/report.ts";
-import { safeString } from "../safe_string.ts";
 import { cutText } from "../cut_text.ts";
 import { flatSpanLine } from "./flat_span.ts";
 import type { SpanExporter } from "../processor/types.ts";
 import { STALLED_APPEND_MS } from "../runtime/_exit_sync.ts";
+import { failureReason } from "../storage/_failure_reason.ts";
 import { linesWritten } from "../storage/lines_written.ts";
 import type { StoragePath, TraceStorage } from "../storage/types.ts";
 import type { FlushReport, SpanRecord } from "../types.ts";
@@ -326,7 +326,7 @@ function settle(batch: Batch): FlushReport {
     // distinct error rather than on every batch (the flush report still counts every line); the
     // paths left out of the key, since each trace has its own log file: quoted as Node ('…') and
     // Deno (lstat '…') write them, or bare.
-    const why = cutText(safeString(batch.writeError).replace(/\s+/g, " "), 200);
+    const why = cutText(failureReason(batch.writeError), 200);
     reportOnce(
       `jsonl_write_failed:${why.replace(/(["'`]).*?\1|\/\S*/g, "")}`,
       "error",

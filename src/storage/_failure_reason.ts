@@ -16,8 +16,10 @@ const MAX_REASON_CHARS = 500;
  * The text of an error, with its code when the message lacks it, on one line.
  *
  * @param error Anything thrown.
- * @returns For example `ENOSPC: no space left on device, write` or
- *   `No space left on device (os error 28) (ENOSPC)`; `<unprintable>` when nothing can be read.
+ * @returns For example `ENOSPC: no space left on device, write`,
+ *   `No space left on device (os error 28) (ENOSPC)` or `Access to this API has been restricted
+ *   (ERR_ACCESS_DENIED): FileSystemWrite on /srv/app/.tracelet/x`; `<unprintable>` when nothing
+ *   can be read.
  * @example
  * ```ts
  * import { failureReason } from "./_failure_reason.ts";
@@ -29,9 +31,20 @@ export function failureReason(error: unknown): string {
   try {
     let text = safeString(error);
     if (typeof error === "object" && error !== null) {
-      const { message, code } = error as { message?: unknown; code?: unknown };
-      if (typeof message === "string" && message !== "") text = message;
+      const { name, message, code, permission, resource } = error as Record<string, unknown>;
+      if (typeof message === "string" && message !== "") {
+        // Deno's class says what failed (`NotCapable`, `PermissionDenied`); `Error` says nothing.
+        text =
+          typeof name === "string" && name !== "Error" && name !== "" && !message.includes(name)
+            ? `${name}: ${message}`
+            : message;
+      }
       if (typeof code === "string" && code !== "" && !text.includes(code)) text += ` (${code})`;
+      // Node's permission model says only "Access to this API has been restricted": what it
+      // refused, and where, are fields (`FileSystemWrite`, the path).
+      if (typeof permission === "string" && !text.includes(permission)) {
+        text += `: ${permission}${typeof resource === "string" ? ` on ${resource}` : ""}`;
+      }
     }
     const line = text.replace(/\s+/g, " ").trim();
     const cut = cutText(line, MAX_REASON_CHARS); // never half a surrogate pair

@@ -95,7 +95,7 @@ describe("events: an event log that cannot be written", () => {
       await session.close();
     });
     assert.equal(reports.length, 1);
-    assert.match(reports[0], /: Error: line one line two x+ \(further failures in this storage/);
+    assert.match(reports[0], /\.jsonl: line one line two x+ \(further failures in this storage/);
     assert.ok(reports[0].length < 600, `${reports[0].length} characters`);
   });
 

@@ -37,6 +37,36 @@ describe("failureReason", () => {
     assert.ok(failureReason(new Error("x".repeat(10_000))).length <= 501);
   });
 
+  it("says what a permission model refused: Deno's error class, Node's fields", () => {
+    // Deno 2's class when it is there (as `deno run` without --allow-write throws it).
+    const errors =
+      (globalThis as unknown as { Deno?: { errors?: Record<string, ErrorConstructor> } })
+        .Deno
+        ?.errors;
+    const NotCapable = errors?.NotCapable ?? class extends Error {
+      override name = "NotCapable";
+    };
+    const denied = new NotCapable(
+      'Requires write access to "/srv/t", run again with --allow-write',
+    );
+    assert.equal(
+      failureReason(denied),
+      'NotCapable: Requires write access to "/srv/t", run again with --allow-write',
+    );
+    // Node 20's permission model (`--experimental-permission` without `--allow-fs-write`): the
+    // message alone names neither the permission nor the path.
+    const restricted = Object.assign(new Error("Access to this API has been restricted"), {
+      code: "ERR_ACCESS_DENIED",
+      permission: "FileSystemWrite",
+      resource: "/srv/app/.tracelet/projects/p/r/spans.jsonl",
+    });
+    assert.equal(
+      failureReason(restricted),
+      "Access to this API has been restricted (ERR_ACCESS_DENIED): FileSystemWrite on " +
+        "/srv/app/.tracelet/projects/p/r/spans.jsonl",
+    );
+  });
+
   it("never throws, whatever was thrown", () => {
     const hostile = new Proxy({}, {
       get() {
