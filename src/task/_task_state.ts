@@ -7,6 +7,7 @@
  * @module
  */
 import { cleanStr } from "../clean.ts";
+import { cutText } from "../cut_text.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import { safeString } from "../safe_string.ts";
 import { type OptionHints, readOptions, readRecord, readUserOptions } from "./_read.ts";
@@ -118,6 +119,22 @@ export function metricEntries(
 }
 
 /**
+ * Reports once per name a metric name with none of `a-z 0-9 / @ .` (all Chinese, Japanese,
+ * Cyrillic, emoji): dreadnode's `clean_str` makes it `""`, so every such name is one series.
+ */
+function emptyName(name: string): void {
+  const text = cutText(safeString(name), 80);
+  if (text === "") return;
+  reportOnce(
+    `metric_name_empty:${text}`,
+    "warn",
+    "metric_name_empty",
+    `Metric name ${JSON.stringify(text)} has none of a-z 0-9 / @ . and is stored as "" ` +
+      "(dreadnode's clean_str), one series with every such name: give it a Latin name or prefix",
+  );
+}
+
+/**
  * Validates and stores one metric point. Never throws on what the caller gave: an unreadable
  * option is ignored, a value that is not a finite number, boolean or BigInt is rejected
  * (reported once per metric name, counted by `metrics`). With a {@linkcode Metric} value, the
@@ -145,6 +162,7 @@ export function logMetricTo(
   const o = readUserOptions(options, METRIC_OPTION_KEYS, "logMetric()", METRIC_OPTION_HINTS);
   // The stored name (cleaned, prefixed) is what a rejection is reported once for.
   let key = cleanStr(name);
+  if (key === "") emptyName(name);
   if (o.prefix !== undefined && o.prefix !== "") key = `${safeString(o.prefix)}.${key}`;
   const number = toMetricValue(given === undefined ? value : given.value);
   if (number === undefined) {

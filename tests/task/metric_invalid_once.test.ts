@@ -40,6 +40,23 @@ describe("invalid metric points", () => {
     });
   });
 
+  it("warns once per name that cleans to nothing: such names share one series", async () => {
+    // A user with Japanese metric names got one merged series and no word (dreadnode's
+    // clean_str keeps only a-z 0-9 / @ .; the stored name is kept for parity).
+    await withTaskEnv((env) => {
+      const t = taskSpan("ja");
+      t.logMetric("正解率", 0.9);
+      t.logMetric("正解率", 0.8);
+      t.logMetric("損失", 0.1);
+      t.logMetric("正解率", 0.7, { prefix: "eval" });
+      t.logMetric("accuracy", 1);
+      const empty = env.codes().filter((c) => c === "metric_name_empty");
+      assert.equal(empty.length, 2, "one warning per name, none for a Latin name");
+      assert.deepEqual(Object.keys(t.metrics).sort(), ["", "accuracy", "eval."]);
+      t.end();
+    });
+  });
+
   it("counts the invalid points logged through the module helpers", async () => {
     await withTaskEnv((env) => {
       const counts = run("r", {}, (r) => {
