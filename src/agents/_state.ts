@@ -17,7 +17,8 @@
  *
  * Whatever the store, a frame whose trace or span has finished is never current: the frame
  * before it is. So nothing finished stays current, even when finishes come out of order or from
- * another async flow.
+ * another async flow. One exception: the scope of a span's `run(fn)` stays current while the span
+ * is open after its trace finished (a sub-agent that lost a race runs on inside it).
  *
  * Where the context manager loses the context at an `await` (`SyncContextManager`), a scoped run
  * is only isolated until its callback's first `await`; after that its code runs outside any
@@ -220,7 +221,12 @@ export class ScopesInFlight<T> {
 /** No owner seen yet (owners may be undefined). */
 const NO_OWNER = Symbol("no owner");
 
-const inFlight = new ScopesInFlight<AgentFrame>(isLive);
+// A run counts as in flight while its trace and span are both unfinished: under a manager that
+// loses the context, a sub-agent running on after its trace finished cannot see its own frame
+// after an `await` anyway, and counting it would hide every later request's `start(true)` trace.
+const inFlight = new ScopesInFlight<AgentFrame>((frame) =>
+  frame.trace?.finished !== true && frame.span?.finished !== true
+);
 
 /**
  * The current frame in `scope`. Outside any scope, where the context manager loses the context at

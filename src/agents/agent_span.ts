@@ -329,11 +329,15 @@ export class AgentSpan<D extends SpanData = SpanData> {
     const own = parent === undefined ? undefined : parent.span;
     if (!this.#explicitParent) {
       // A tracelet span opened inside the parent's scope (e.g. `tracer.withSpan` inside
-      // `agentSpan.run`) is a deeper parent in the same trace.
+      // `agentSpan.run`) is a deeper parent in the same trace; not a span the trace joined (a
+      // request's, around a `start(true)` trace), which started before its root.
       const active = getContextManager().active().get(SPAN_KEY);
+      const root = this.trace?.span;
       if (
         isInstance(active, Span) && active.endTime === 0 && active !== own &&
-        active !== activeScope()?.scopeSpan && active.traceId === this.trace?.w3cTraceId
+        active !== activeScope()?.scopeSpan && active.traceId === this.trace?.w3cTraceId &&
+        root !== undefined && active.startTime >= root.startTime &&
+        active.spanId !== root.parentSpanId
       ) return active;
     }
     if (own !== undefined) return own; // an ended parent is still the parent

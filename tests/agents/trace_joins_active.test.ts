@@ -19,6 +19,7 @@ import {
   trace,
 } from "../../src/agents/mod.ts";
 import type { SpanRecord } from "../../src/types.ts";
+import { withLostContext } from "../_support/flow_managers.ts";
 import { agentSetup } from "./_helpers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,6 +97,29 @@ describe("an agent trace started inside a tracelet span", () => {
   });
 });
 
+describe("a start(true) trace that joined a request's span", () => {
+  it("is still the parent of its agent spans, not the request span around it", async () => {
+    const { tracer, collector, done } = agentSetup();
+    try {
+      await tracer.withSpan("http.request", () => {
+        const t = trace("wf").start(true);
+        const agent = agentSpan("triage").start(true);
+        functionSpan("lookup").start().finish();
+        agent.finish();
+        t.finish();
+      });
+      const request = named(collector.ended, "http.request");
+      const root = named(collector.ended, "wf");
+      const agent = named(collector.ended, "invoke_agent triage");
+      assert.equal(root.parentSpanId, request.spanId);
+      assert.equal(agent.parentSpanId, root.spanId);
+      assert.equal(named(collector.ended, "execute_tool lookup").parentSpanId, agent.spanId);
+    } finally {
+      await done();
+    }
+  });
+});
+
 describe("a sub-agent still running after its trace finished", () => {
   it("keeps its tool spans as its children inside its run(fn)", async () => {
     const { collector, done } = agentSetup();
@@ -117,6 +141,27 @@ describe("a sub-agent still running after its trace finished", () => {
       const tool = named(collector.ended, "execute_tool slow-tool");
       assert.equal(tool.parentSpanId, slow.spanId);
       assert.equal(tool.traceId, slow.traceId);
+    } finally {
+      await done();
+    }
+  });
+
+  it("does not hide a later request's start(true) trace where the context is lost at an await", async () => {
+    const { collector, done } = agentSetup();
+    try {
+      const diagnostics = await withLostContext(async () => {
+        await trace("request 1").run(async () => {
+          const fast = agentSpan("fast").run(() => sleep(1));
+          const hung = agentSpan("hung").run(() => new Promise<void>(() => {}));
+          await Promise.race([fast, hung]);
+        });
+        const later = trace("request 2").start(true);
+        await sleep(5);
+        functionSpan("tool").start().finish();
+        later.finish();
+      });
+      assert.ok(named(collector.ended, "execute_tool tool"));
+      assert.deepEqual(diagnostics.filter((d) => d.level !== "debug"), []);
     } finally {
       await done();
     }
