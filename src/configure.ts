@@ -112,7 +112,7 @@ export interface RuntimeParts {
    * `process.exit()`, where no flush runs; returns its unlisting. The local JSONL files' queued
    * spans are written with it.
    */
-  readonly writeAtExit?: ((writer: { writeNow(): void }) => () => void) | undefined;
+  readonly writeAtExit?: ((writer: { writeNow(final?: boolean): void }) => () => void) | undefined;
 }
 
 /** The configured tracing pipeline returned by `configure()`. */

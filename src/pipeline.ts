@@ -205,9 +205,13 @@ export function buildPipeline(
     // appended and the spans queued for the local files are written then, synchronously (with a
     // file storage), until the pipeline shuts down.
     const unlist = parts.writeAtExit?.({
-      writeNow() {
-        jsonl.exportInFlightSync();
-        sampling?.keepBuffered(); // spans a tail-sampled trace holds until its root ends
+      writeNow(final) {
+        // Not where the program may still handle the error and run on (Deno): the append may
+        // land after all, and tail sampling would keep traces it should decide.
+        if (final !== false) {
+          jsonl.exportInFlightSync();
+          sampling?.keepBuffered(); // spans a tail-sampled trace holds until its root ends
+        }
         local.exportQueuedSync();
       },
     });

@@ -95,6 +95,30 @@ describe("spans of a process that ends without its exit flush", { skip: isWorker
     assert.deepEqual(spans, ["finished step UNSET"]);
   });
 
+  // Deno tells of an uncaught error or rejection before a listener the program added later can
+  // handle it; the program then runs on. Only the queue is written then: the batch being appended
+  // landed twice, and tail sampling kept every trace it held, at each handled rejection.
+  const handled = `addEventListener("unhandledrejection", (event) => event.preventDefault());\n` +
+    `  Promise.reject(new Error("handled"));\n` +
+    `  await new Promise((resolve) => setTimeout(resolve, 50));`;
+
+  it("Deno: a rejection the program handles writes no batch twice", { skip: !isDeno }, async () => {
+    const { code, spans } = await crash(`void tracing.forceFlush();\n  ${handled}`);
+    assert.equal(code, 0);
+    assert.deepEqual(spans, ["finished step UNSET", "worker UNSET"]);
+  });
+
+  it("Deno: a rejection the program handles leaves tail sampling's decisions", {
+    skip: !isDeno,
+  }, async () => {
+    const { code, spans } = await crash(
+      handled,
+      `{ project: "crash", tailSampling: { local: true } }`,
+    );
+    assert.equal(code, 0);
+    assert.deepEqual(spans, [], "a fast trace without errors, dropped by the default rule");
+  });
+
   // The Node preset's parts, as the Deno preset's (both list the writer the same way).
   it("are unlisted with their configuration: configure() again and again keeps no writer", () =>
     isolated(async () => {

@@ -11,7 +11,8 @@
  * listener of the program may still keep it running (`preventDefault()`): one added before
  * tracelet's (at the program's start) is seen and nothing is written early; after one added
  * later, the writers have written early, which loses nothing but may write the batch whose async
- * append was still running twice. The listeners are added once per process, on the first
+ * append was still running twice (the event logs; the span writer writes only its queue then, as
+ * `final` is false: not the batch being appended, nor the traces tail sampling holds). The listeners are added once per process, on the first
  * writer listed, and shared by every copy of tracelet; they only look at the list.
  *
  * @module
@@ -26,8 +27,14 @@ export const STALLED_APPEND_MS = 10_000;
 
 /** Something that writes what it holds synchronously when the process ends. */
 export interface ExitWriter {
-  /** Writes synchronously; never throws (a throw is ignored). */
-  writeNow(): void;
+  /**
+   * Writes synchronously; never throws (a throw is ignored).
+   *
+   * @param final False on Deno's `error` and `unhandledrejection`, which a listener of the
+   *   program added after tracelet's may still handle (the process then runs on): write only
+   *   what cannot be written twice or wrongly there.
+   */
+  writeNow(final?: boolean): void;
 }
 
 interface ExitWritersSlot {
@@ -50,10 +57,10 @@ interface UnloadEvents {
 }
 
 /** Runs every listed writer (each once, errors ignored). */
-function writeAll(writers: Set<ExitWriter>): void {
+function writeAll(writers: Set<ExitWriter>, final: boolean): void {
   for (const writer of [...writers]) {
     try {
-      writer.writeNow();
+      writer.writeNow(final);
     } catch {
       // A writer that throws anyway: the others still write.
     }
@@ -62,7 +69,7 @@ function writeAll(writers: Set<ExitWriter>): void {
 
 /** Adds the listeners of this runtime (none where no process ends: Workers, browsers). */
 function hook(slot: ExitWritersSlot): void {
-  const run = () => writeAll(slot.writers);
+  const run = () => writeAll(slot.writers, true);
   const runtime = runtimeKey();
   try {
     if (runtime === "deno") {
@@ -73,7 +80,7 @@ function hook(slot: ExitWritersSlot): void {
       // listener added before this one) does not end the process: nothing is written early, so
       // the batch being appended is not written twice.
       const unlessHandled = (event?: { defaultPrevented?: boolean }) => {
-        if (event?.defaultPrevented !== true) run();
+        if (event?.defaultPrevented !== true) writeAll(slot.writers, false);
       };
       for (const type of ["error", "unhandledrejection"]) {
         scope.addEventListener(type, unlessHandled);
