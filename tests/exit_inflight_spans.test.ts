@@ -92,7 +92,7 @@ describe("the batch being appended when the process ends", { skip: !hasFileSyste
           }
         });
         assert.deepEqual(diagnostics.map((d) => d.code), ["span_exit_write_skipped"]);
-        assert.match(diagnostics[0]!.message, /1 span lines to projects\/p\/r1\/spans\.jsonl/);
+        assert.match(diagnostics[0]!.message, /Cannot append 1 span lines as the process ends/);
         await assert.rejects(readFile(join(dir, "projects", "p", "r1", "spans.jsonl")));
       } finally {
         Date.now = realNow;

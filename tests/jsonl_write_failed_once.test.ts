@@ -10,7 +10,9 @@ import { describe, it } from "node:test";
 import { JsonlSpanExporter } from "../src/exporter/jsonl.ts";
 import { resetReportedOnce } from "../src/diagnostics.ts";
 import { DenoFsStorage } from "../src/storage/deno_fs.ts";
+import { MemoryStorage } from "../src/storage/memory.ts";
 import { NodeFsStorage } from "../src/storage/node_fs.ts";
+import type { StoragePath } from "../src/storage/types.ts";
 import { withDiagnostics } from "./_support/otlp_helpers.ts";
 import { hasFileSystem, isDeno } from "./_support/runtime.ts";
 import { makeSpanRecord } from "./_support/span_records.ts";
@@ -42,5 +44,31 @@ describe("jsonl_write_failed", { skip: !hasFileSystem }, () => {
       await storage.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  // Node's permission model names the refused path in a field, now in the message: a Windows
+  // path kept the key distinct per log (one report per trace).
+  it("is reported once when the cause names each log's Windows path", async () => {
+    class Refused extends MemoryStorage {
+      override appendLines(path: StoragePath): Promise<void> {
+        return Promise.reject(
+          Object.assign(new Error("Access to this API has been restricted"), {
+            code: "ERR_ACCESS_DENIED",
+            permission: "FileSystemWrite",
+            resource: `C:\\srv\\app\\.tracelet\\${path.join("\\")}`,
+          }),
+        );
+      }
+    }
+    const exporter = new JsonlSpanExporter({ storage: new Refused() });
+    resetReportedOnce();
+    await withDiagnostics(async (diagnostics) => {
+      for (let request = 0; request < 3; request++) {
+        await exporter.export([makeSpanRecord({ name: `request ${request}` })]);
+      }
+      const reports = diagnostics.filter((d) => d.code === "jsonl_write_failed");
+      assert.equal(reports.length, 1, reports.map((d) => d.message).join("\n"));
+      assert.match(reports[0].message, /FileSystemWrite on C:\\srv/);
+    });
   });
 });

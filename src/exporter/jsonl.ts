@@ -187,26 +187,36 @@ export class JsonlSpanExporter implements SpanExporter {
   exportInFlightSync(): void {
     const sync = this.#storage as Partial<SyncAppend>;
     if (!this.exportSync) return;
+    // One report of each kind for all the logs (a batch of plain traces has a log per trace).
+    let stalled = 0;
+    let failed = 0;
+    let error: unknown;
     for (const appending of this.#appending) {
       this.#appending.delete(appending);
       const { path, lines } = appending.log;
       try {
-        if (Date.now() - appending.since >= STALLED_APPEND_MS) {
-          report(
-            "warn",
-            "span_exit_write_skipped",
-            `Cannot append ${lines.length} span lines to ${path.join("/")} as the process ends: ` +
-              `an append has not finished for ${STALLED_APPEND_MS / 1000} s (a stalled storage)`,
-          );
-        } else sync.appendLinesSync!(path, lines, lines.length);
-      } catch (error) {
-        report(
-          "error",
-          "jsonl_write_failed",
-          "Cannot append span lines as the process ends",
-          error,
-        );
+        if (Date.now() - appending.since >= STALLED_APPEND_MS) stalled += lines.length;
+        else sync.appendLinesSync!(path, lines, lines.length);
+      } catch (thrown) {
+        failed += lines.length;
+        error = thrown;
       }
+    }
+    if (stalled > 0) {
+      report(
+        "warn",
+        "span_exit_write_skipped",
+        `Cannot append ${stalled} span lines as the process ends: an append has not finished ` +
+          `for ${STALLED_APPEND_MS / 1000} s (a stalled storage)`,
+      );
+    }
+    if (failed > 0) {
+      report(
+        "error",
+        "jsonl_write_failed",
+        `Cannot append ${failed} span lines as the process ends: ${failureReason(error)}`,
+        error,
+      );
     }
   }
 
@@ -328,7 +338,7 @@ function settle(batch: Batch): FlushReport {
     // Deno (lstat '…') write them, or bare.
     const why = cutText(failureReason(batch.writeError), 200);
     reportOnce(
-      `jsonl_write_failed:${why.replace(/(["'`]).*?\1|\/\S*/g, "")}`,
+      `jsonl_write_failed:${why.replace(/(["'`]).*?\1|\/\S*|[A-Za-z]:\\\S*/g, "")}`,
       "error",
       "jsonl_write_failed",
       `Cannot append ${unwritable} span lines to ${batch.failedLogs} logs in storage: ${why} ` +
