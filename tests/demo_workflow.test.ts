@@ -49,13 +49,13 @@ describe("the demo (npm run demo)", { skip: isWorkerd }, () => {
         ],
       );
       assert.equal(parentOf("search"), "execute_tool search");
-      // The run and the agent trace it starts (an agent trace has a trace id of its own, as in
-      // the OpenAI Agents SDK) are the two roots, and every other span is in the agent trace.
+      // The run is the one root: the agent trace it starts joins the run's trace as its child
+      // (the agent trace keeps its own agent trace id), so every span is in one trace.
       const roots = lines.filter((line) => line.parent_id === null).map((line) => line.name);
-      assert.deepEqual(roots.sort(), ["research", "research-agent"]);
-      const agentTrace = byName.get("research-agent")!.trace_id;
-      const others = lines.filter((line) => line.name !== "research");
-      assert.ok(others.every((line) => line.trace_id === agentTrace), "the agent trace's spans");
+      assert.deepEqual(roots, ["research"]);
+      assert.equal(parentOf("research-agent"), "research");
+      const runTrace = byName.get("research")!.trace_id;
+      assert.ok(lines.every((line) => line.trace_id === runTrace), "one distributed trace");
       assert.ok(!text.includes("sk-demo-never-written"), "the logged api_key is redacted");
       const artifacts = await readFile(join(dir, "artifacts.jsonl"), "utf8");
       assert.match(artifacts, /report\.md/);

@@ -76,6 +76,28 @@ describe("the batch being appended when the process ends", { skip: !hasFileSyste
       assert.deepEqual(await endWhileAppending(dir, "landed, never settled"), ["a", "b", "c"]);
     }));
 
+  it("is not written twice when other appends came after it (a full queue, another process)", () =>
+    withTempDir("tracelet-inflight-", async (dir) => {
+      const files = new NodeFsStorage({ root: dir });
+      try {
+        const exporter = new JsonlSpanExporter({
+          storage: endingStorage(files, "landed, never settled"),
+        });
+        void exporter.export([span("a"), span("b")]);
+        for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+        exporter.exportSync!([span("c")]); // a full queue written at once, after it landed
+        const other = new NodeFsStorage({ root: dir }); // a cluster worker on the same run
+        await other.appendLines(["projects", "p", "r1", "spans.jsonl"], [
+          JSON.stringify({ name: "other process" }),
+        ]);
+        await other.close();
+        exporter.exportInFlightSync();
+        assert.deepEqual(await logged(dir), ["a", "b", "c", "other process"]);
+      } finally {
+        await files.close();
+      }
+    }));
+
   it("is skipped and reported when its append has run for 10 s (a stalled storage)", () =>
     withTempDir("tracelet-inflight-", async (dir) => {
       const files = new NodeFsStorage({ root: dir });

@@ -106,11 +106,39 @@ export interface SyncAppendHandle {
 }
 
 /**
+ * How far back from the end of a file {@linkcode appendToHandleSync} looks for an append that
+ * may have landed: other processes (cluster workers on one run's log), and this one's own
+ * synchronous appends (a full queue written at once), may have appended after it. 16 times its
+ * size, at least 4 MiB, at most 64 MiB.
+ */
+function searchWindow(bytes: number): number {
+  return Math.min(Math.max(bytes * 16, 4 << 20), 64 << 20);
+}
+
+/**
+ * Whether `lines` (whole lines, ending in `\n`) are in `text` as whole lines: at its start (when
+ * `atFileStart`) or right after a `\n`.
+ */
+function holdsLines(text: Uint8Array, lines: Uint8Array, atFileStart: boolean): boolean {
+  const first = lines[0];
+  const last = text.byteLength - lines.byteLength;
+  for (let at = 0; at <= last; at++) {
+    if (text[at] !== first || (at === 0 ? !atFileStart : text[at - 1] !== NEWLINE)) continue;
+    let same = 1;
+    while (same < lines.byteLength && text[at + same] === lines[same]) same++;
+    if (same === lines.byteLength) return true;
+  }
+  return false;
+}
+
+/**
  * Appends bytes synchronously through an open append-mode handle, then closes it: for the moment
  * a process ends, when nothing can be awaited. As {@linkcode appendToHandle}, a line torn by a
  * crash is ended first. The first `maybeWritten` bytes of `data` are an append that may have
- * landed already (one still running as the process ends): they are left out when the file ends
- * with them, so they are in the file once either way (unless that append lands during this call).
+ * landed already (one still running as the process ends): they are left out when the file holds
+ * them as whole lines near its end (see `searchWindow`: other appends may have come after), so
+ * they are in the file once either way (unless that append lands during this call, or landed in
+ * part).
  *
  * @param handle The open file.
  * @param data The bytes (whole lines).
@@ -127,10 +155,11 @@ export function appendToHandleSync(
     const { size, torn } = tornEndSync(handle);
     let bytes = data;
     if (maybeWritten > 0 && size >= maybeWritten) {
-      const tail = handle.readAt(size - maybeWritten, maybeWritten);
-      let same = 0;
-      while (same < maybeWritten && tail[same] === data[same]) same++;
-      if (same === maybeWritten) bytes = data.subarray(maybeWritten);
+      const from = Math.max(0, size - searchWindow(maybeWritten));
+      const tail = handle.readAt(from, size - from);
+      if (holdsLines(tail, data.subarray(0, maybeWritten), from === 0)) {
+        bytes = data.subarray(maybeWritten);
+      }
     }
     if (bytes.byteLength === 0) return;
     if (torn) bytes = newlineFirst(bytes);

@@ -46,7 +46,8 @@ describe("runs and artifacts in the analysis", () => {
         { name: "spans.jsonl", text: spans.join("\n") },
         { name: "artifacts.jsonl", text: artifacts.join("\n") },
       ], { traceDir: runId, glob: "*.jsonl" });
-      assert.equal(result.spans.trace_count, 2, "run() and trace() each have a trace");
+      // The agent trace joins the run's W3C trace (its root a child of the run's span).
+      assert.equal(result.spans.trace_count, 1, "trace() inside run() is part of its trace");
       assert.deepEqual(result.runs, {
         unique_run_count: 1,
         runs_with_terminal_status: 1,
