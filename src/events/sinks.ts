@@ -110,7 +110,7 @@ const FAILING_STORAGES = new WeakMap<TraceStorage, { unreported: number }>();
  * With a file-system storage (Node, Deno, Bun), the lines still queued when the process ends
  * without waiting for them (`process.exit()`, `Deno.exit()`, an uncaught exception, an unhandled
  * rejection) are appended synchronously then, with the batch whose append was still running (left
- * out when the log already ends with it): the events of the moment before a crash reach the file.
+ * out when the log already holds it near its end): the events of the moment before a crash reach the file.
  * Not when that append has been running for 10 s (a stalled storage, on which a synchronous
  * write would hang the exit): that is reported as `event_exit_write_skipped`.
  *
@@ -262,7 +262,7 @@ export class JsonlEventSink implements EventSink {
 
   /**
    * Appends the lines queued, after the batch still being appended (left out by the storage when
-   * the log ends with it), synchronously: the process is ending and no append will finish. Never
+   * the log holds it near its end), synchronously: the process is ending and no append will finish. Never
    * throws.
    */
   #writeNow(): void {

@@ -176,7 +176,7 @@ export class JsonlSpanExporter implements SpanExporter {
 
   /**
    * Writes synchronously the lines of the appends {@linkcode JsonlSpanExporter.export} is still
-   * running, each left out when its log already ends with it: the process is ending (an uncaught
+   * running, each left out when its log already holds it near its end: the process is ending (an uncaught
    * error, `process.exit()`) and no append will finish, so the batch being written would be
    * lost, or, had it landed, written twice. Only with a storage that appends synchronously; an
    * append running for 10 s or more is skipped and reported (`span_exit_write_skipped`), since a
