@@ -97,13 +97,19 @@ export function traceDirError(path: string): string | undefined {
 
 interface Writable {
   once(event: "error", listener: () => void): unknown;
+  off(event: "error", listener: () => void): unknown;
   write(text: string, callback: () => void): unknown;
 }
 
+/** Writes `text`; a closed pipe (e.g. `| head`) is not an error. Leaves no listener behind. */
 function write(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve) => {
-    stream.once("error", () => resolve()); // a closed pipe (e.g. `| head`) is not an error
-    stream.write(text, () => resolve());
+    const done = () => {
+      stream.off("error", done); // `main()` called again and again (a reporting service)
+      resolve();
+    };
+    stream.once("error", done);
+    stream.write(text, done);
   });
 }
 
