@@ -165,8 +165,9 @@ export class AgentTrace {
       const active = isInstance(found, Span) ? found : undefined;
       // Inside a request's server span, a task or any tracelet span, the trace is part of that
       // distributed trace (its root a child of the span); one given its own id starts its own,
-      // linked to the span.
-      const joins = active !== undefined && this.#joinsActive;
+      // linked to the span, and so does one inside a span not sampled (a caller's `-00`): agent
+      // dashboards expect every trace, and the trace's own sampling decides.
+      const joins = active !== undefined && this.#joinsActive && (active.traceFlags & 1) === 1;
       if (joins) this.#w3cTraceId = active.traceId;
       // Before the processors are notified (the root span is assigned only after they were).
       this.#startNs = toEpochNs(this.#startTime);

@@ -82,6 +82,34 @@ describe("an agent trace started inside a tracelet span", () => {
     }
   });
 
+  it("inside a span not sampled (a caller's -00), is a root of its own, recorded", async () => {
+    // Agent dashboards expect every trace: an unsampled request does not silence its agents.
+    const { tracer, collector, done } = agentSetup();
+    try {
+      const caller = {
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+        spanId: "00f067aa0ba902b7",
+        traceFlags: 0,
+        isRemote: true,
+      };
+      let t!: ReturnType<typeof trace>;
+      await tracer.withSpan("http.request", { parent: caller }, async (request) => {
+        assert.equal(request.isRecording, false);
+        t = trace("support-bot");
+        await t.run(() => agentSpan("triage").run(() => {}));
+      });
+      assert.equal(collector.ended.some((s) => s.name === "http.request"), false);
+      const root = named(collector.ended, "support-bot");
+      assert.equal(root.traceId, toW3CTraceId(t.traceId));
+      assert.notEqual(root.traceId, caller.traceId);
+      assert.equal(root.parentSpanId, undefined);
+      assert.equal(root.links.length, 1);
+      assert.ok(named(collector.ended, "invoke_agent triage"));
+    } finally {
+      await done();
+    }
+  });
+
   it("outside any span, is a root whose W3C id is its agent trace id's", async () => {
     const { collector, done } = agentSetup();
     try {
