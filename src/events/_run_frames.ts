@@ -17,7 +17,7 @@ import type { ContextKey } from "../context/context.ts";
 import { flowLocal } from "../context/flow_local.ts";
 import type { FlowLocal } from "../context/flow_local.ts";
 import { getContextManager } from "../context/manager.ts";
-import { ScopesInFlight } from "../agents/_state.ts";
+import { ScopesInFlight } from "../context/scopes_in_flight.ts";
 import { report, reportOnce } from "../diagnostics.ts";
 import type { TraceScope } from "./context.ts";
 import type { TraceSession } from "./session.ts";
