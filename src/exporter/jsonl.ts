@@ -160,8 +160,9 @@ export class JsonlSpanExporter implements SpanExporter {
   async export(spans: readonly SpanRecord[]): Promise<FlushReport> {
     const batch = this.#group(spans);
     await Promise.all(batch.logs.map(async (log) => {
+      // Tracked only where the exit can write it again (a storage that appends synchronously).
       const appending = { log, since: Date.now() };
-      this.#appending.add(appending);
+      if (this.exportSync) this.#appending.add(appending);
       try {
         await this.#storage.appendLines(log.path, log.lines);
         batch.exported += log.lines.length;
