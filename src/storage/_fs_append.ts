@@ -33,7 +33,10 @@ const NEWLINE = 0x0a;
  * and does not end with `\n` (an append torn by a crash), a `\n` goes first, in the same write:
  * the torn piece stays a malformed line of its own instead of swallowing the first new line. A
  * last byte other than `\n` that changes or grows (another process's append still landing) is
- * waited for instead (see `tornEnd`).
+ * waited for instead (see `tornEnd`). When another process's write was torn between that look and
+ * this write (it was killed part-way through a long line), the new lines land glued to its torn
+ * piece: the first of them is written again after them, so it is in the file whole (the glued copy
+ * stays inside the malformed line, which readers skip).
  *
  * When a write fails after part of the bytes landed (a full disk makes the first write short and
  * the next one fail with `ENOSPC`; some runtimes' writes loop and report only the error), what
@@ -56,21 +59,7 @@ export async function appendToHandle(
   sync = false,
 ): Promise<void> {
   try {
-    const { size, torn } = await tornEnd(handle);
-    const ended = !torn;
-    const bytes = ended ? data : newlineFirst(data);
-    // One write for the whole batch; the loop only continues after a short write.
-    let done = 0;
-    try {
-      while (done < bytes.byteLength) {
-        const written = await handle.write(bytes.subarray(done));
-        if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
-        done += written;
-      }
-    } catch (error) {
-      done += await landedUnreported(handle, size + done, bytes.subarray(done));
-      throw withLinesWritten(error, countLines(bytes.subarray(ended ? 0 : 1, done)));
-    }
+    if (await writeLines(handle, data)) await writeLines(handle, firstLine(data));
     if (sync && handle.sync !== undefined) {
       try {
         await handle.sync();
@@ -83,12 +72,79 @@ export async function appendToHandle(
   }
 }
 
+/**
+ * Writes whole lines at the end of the file, a torn line ended first (see
+ * {@linkcode appendToHandle}); a failed write throws with `linesWritten` set.
+ *
+ * @returns True when the lines landed glued to a line another process tore after the end was
+ * looked at (see {@linkcode gluedAt}): the caller writes the first line again.
+ */
+async function writeLines(handle: AppendHandle, data: Uint8Array): Promise<boolean> {
+  const { size, torn } = await tornEnd(handle);
+  const bytes = torn ? newlineFirst(data) : data;
+  // One write for the whole batch; the loop only continues after a short write.
+  let done = 0;
+  try {
+    while (done < bytes.byteLength) {
+      const written = await handle.write(bytes.subarray(done));
+      if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+      done += written;
+    }
+  } catch (error) {
+    done += await landedUnreported(handle, size + done, bytes.subarray(done));
+    throw withLinesWritten(error, countLines(bytes.subarray(torn ? 1 : 0, done)));
+  }
+  if (torn) return false; // our own `\n` went first: nothing can sit between it and the lines
+  try {
+    const after = await handle.size();
+    if (after - size <= data.byteLength) return false; // nothing else landed meanwhile
+    const from = gluedSearchStart(size, after, data.byteLength);
+    return gluedAt(await handle.readAt(from, after - from), data);
+  } catch {
+    return false; // the lines are written; only the look for a torn piece failed
+  }
+}
+
 /** The bytes with a `\n` before them (ends a line torn by a crash). */
 function newlineFirst(data: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(data.byteLength + 1);
   bytes[0] = NEWLINE;
   bytes.set(data, 1);
   return bytes;
+}
+
+/** The first line of whole lines, with its `\n`. */
+function firstLine(data: Uint8Array): Uint8Array {
+  return data.subarray(0, data.indexOf(NEWLINE) + 1);
+}
+
+/**
+ * Where to start reading a file that grew from `size` to `after` bytes while `length` bytes of
+ * ours were appended, to find them and the byte before them ({@linkcode gluedAt}).
+ */
+function gluedSearchStart(size: number, after: number, length: number): number {
+  return Math.max(0, size - 1, after - searchWindow(length));
+}
+
+/**
+ * Whether the last copy of `data` in `text` follows a byte other than `\n`. Appends of several
+ * processes are serialized, but the look at the file's end and the write are not one step: when
+ * another process is killed in the middle of a long write after an append looked (the end was
+ * whole), the append lands right after its torn piece, and its first line would be lost inside
+ * that malformed line. False when `data` is not found or starts `text` (nothing to tell).
+ */
+function gluedAt(text: Uint8Array, data: Uint8Array): boolean {
+  for (let at = text.byteLength - data.byteLength; at > 0; at--) {
+    if (matchesAt(text, at, data)) return text[at - 1] !== NEWLINE;
+  }
+  return false;
+}
+
+/** Whether `text` holds `bytes` at `at`. */
+function matchesAt(text: Uint8Array, at: number, bytes: Uint8Array): boolean {
+  let same = 0;
+  while (same < bytes.byteLength && text[at + same] === bytes[same]) same++;
+  return same === bytes.byteLength;
 }
 
 /** A file opened for appending (and reading), as {@linkcode appendToHandleSync} uses it. */
@@ -124,9 +180,7 @@ function holdsLines(text: Uint8Array, lines: Uint8Array, atFileStart: boolean): 
   const last = text.byteLength - lines.byteLength;
   for (let at = 0; at <= last; at++) {
     if (text[at] !== first || (at === 0 ? !atFileStart : text[at - 1] !== NEWLINE)) continue;
-    let same = 1;
-    while (same < lines.byteLength && text[at + same] === lines[same]) same++;
-    if (same === lines.byteLength) return true;
+    if (matchesAt(text, at, lines)) return true;
   }
   return false;
 }
@@ -162,15 +216,35 @@ export function appendToHandleSync(
       }
     }
     if (bytes.byteLength === 0) return;
-    if (torn) bytes = newlineFirst(bytes);
-    for (let done = 0; done < bytes.byteLength;) {
-      const written = handle.write(bytes.subarray(done));
-      if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
-      done += written;
+    writeAllSync(handle, torn ? newlineFirst(bytes) : bytes);
+    if (!torn && gluedSync(handle, size, bytes)) {
+      const again = firstLine(bytes);
+      writeAllSync(handle, tornEndSync(handle).torn ? newlineFirst(again) : again);
     }
     if (sync) handle.sync?.();
   } finally {
     handle.close();
+  }
+}
+
+/** Writes all of `bytes` synchronously (a short write continues). */
+function writeAllSync(handle: SyncAppendHandle, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength;) {
+    const written = handle.write(bytes.subarray(done));
+    if (written <= 0) throw new Error("Cannot append: the file system wrote nothing");
+    done += written;
+  }
+}
+
+/** {@linkcode gluedAt} for lines just written synchronously to a file that was `size` bytes. */
+function gluedSync(handle: SyncAppendHandle, size: number, data: Uint8Array): boolean {
+  try {
+    const after = handle.size();
+    if (after - size <= data.byteLength) return false;
+    const from = gluedSearchStart(size, after, data.byteLength);
+    return gluedAt(handle.readAt(from, after - from), data);
+  } catch {
+    return false;
   }
 }
 

@@ -7,7 +7,12 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type AppendHandle, appendToHandle } from "../../src/storage/_fs_append.ts";
+import {
+  type AppendHandle,
+  appendToHandle,
+  appendToHandleSync,
+  type SyncAppendHandle,
+} from "../../src/storage/_fs_append.ts";
 import { TORN_QUIET_MILLIS, tornEnd, tornEndSync } from "../../src/storage/_fs_torn_end.ts";
 import { withTempDir } from "../_support/files.ts";
 import { runChildModule } from "../_support/child_module.ts";
@@ -92,6 +97,59 @@ describe("appends while another process's append is landing", () => {
       readAt: () => Promise.resolve(encoder.encode("x")),
     };
     assert.deepEqual(await tornEnd(asyncStill, 30), { size: 10, torn: true });
+  });
+});
+
+describe("an append that lands after another process's write was torn", () => {
+  // The end was whole when the append looked; then another process, killed part-way through a
+  // long line, left a torn piece that the append's write lands right after.
+  const ours = '{"ours":1}\n{"ours":2}\n';
+  const wholeLines = (text: string) =>
+    text.split("\n").filter((line) => {
+      try {
+        JSON.parse(line);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+
+  it("writes the first line again, so every line is in the file whole once", async () => {
+    const file = new FileUnderAppend('{"a":1}\n', "", '{"big":"torn', 0);
+    await appendToHandle(file.handle(), encoder.encode(ours));
+    assert.deepEqual(wholeLines(file.text()), ['{"a":1}', '{"ours":2}', '{"ours":1}']);
+    assert.ok(file.text().endsWith("\n"));
+  });
+
+  it("writes nothing again when the other process's line landed whole", async () => {
+    const file = new FileUnderAppend('{"a":1}\n', "", '{"other":1}\n', 0);
+    await appendToHandle(file.handle(), encoder.encode(ours));
+    assert.equal(file.text(), '{"a":1}\n{"other":1}\n' + ours);
+  });
+
+  it("does the same synchronously (at exit)", () => {
+    for (
+      const [landing, expected] of [
+        ['{"big":"torn', ['{"a":1}', '{"ours":2}', '{"ours":1}']],
+        ['{"other":1}\n', ['{"a":1}', '{"other":1}', '{"ours":1}', '{"ours":2}']],
+      ] as const
+    ) {
+      let text = '{"a":1}\n';
+      let landed = false;
+      const handle: SyncAppendHandle = {
+        size: () => encoder.encode(text).byteLength,
+        readAt: (position, length) => encoder.encode(text).slice(position, position + length),
+        write: (data) => {
+          if (!landed) text += landing; // lands between the look at the end and this write
+          landed = true;
+          text += decoder.decode(data);
+          return data.byteLength;
+        },
+        close: () => {},
+      };
+      appendToHandleSync(handle, encoder.encode(ours), 0);
+      assert.deepEqual(wholeLines(text), expected);
+    }
   });
 });
 
