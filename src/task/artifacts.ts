@@ -162,7 +162,9 @@ function fail(code: string, message: string, cause?: unknown): undefined {
  * a device), a file too large for the storage adapter (`artifact_too_large`), I/O errors, a
  * path that exists but cannot be stat-ed (`artifact_unreadable`, e.g. no read permission), a
  * source that cannot be read) are reported as diagnostics and resolve to
- * `undefined`. Symbolic links in a directory that lead outside it are skipped
+ * `undefined`. In a directory, a file that cannot be logged (removed since it was listed,
+ * unreadable, too large, a name that is not valid UTF-8) is skipped with one `artifact_failed`
+ * report for the directory, and the other files are logged. Symbolic links in a directory that lead outside it are skipped
  * (`artifact_link_outside`) unless `followLinksOutside` is true; a path given that is a link is
  * followed. A name that is not a string is recorded as its string form. Bytes are copied
  * before it returns, so the caller may reuse its buffer at once.
@@ -251,12 +253,29 @@ export async function logArtifactTo(
               "not logged; pass { followLinksOutside: true } to log them",
           );
         }
+        // One file that cannot be stored (removed since the listing, unreadable, too large, a
+        // name that is not UTF-8) is skipped: the others are still logged, as dreadnode logs
+        // each file of its `rglob` on its own.
+        let failed = 0;
+        let firstFailure = "";
         for (const relative of listed) {
           const file = files.resolve(`${path}/${relative}`);
           const name = `${dirName}/${relative}`;
-          what = `${name} (${file})`;
-          const recorded = files.resolve(`${real}/${relative}`);
-          records.push(artifactRecord(sink, name, recorded, await storeFile(storage, files, file)));
+          try {
+            const stored = await storeFile(storage, files, file);
+            records.push(artifactRecord(sink, name, files.resolve(`${real}/${relative}`), stored));
+          } catch (error) {
+            if (failed++ === 0) firstFailure = `${name} (${file}): ${failureReason(error)}`;
+          }
+        }
+        if (failed > 0) {
+          report(
+            "warn",
+            "artifact_failed",
+            `Artifact ${dirName}: ${failed} of ${listed.length} file(s) could not be logged, ` +
+              `the other ${records.length} were; the first: ${firstFailure}`,
+          );
+          if (records.length === 0) return undefined;
         }
         result = { type: "directory", name: dirName, files: records };
       } else if (info.isFile) {

@@ -1,8 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { open, truncate, writeFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
+import { mkdir, open, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import type { LocalFiles } from "../../src/config_state.ts";
 import { Sha256 } from "../../src/hash/sha256.ts";
 import { bytesToHex } from "../../src/ids.ts";
@@ -241,6 +243,77 @@ describe("artifact files", () => {
           const record = await taskSpan("t", {}, (t) => t.logArtifact(path));
           assert.equal(record, undefined);
           assert.ok(env.codes().includes("artifact_too_large"), env.codes().join());
+        }, { files: nodeLocalFiles });
+      });
+    },
+  );
+
+  it("a directory's file that cannot be read is skipped; the other files are logged", async () => {
+    // An agent's workspace: its temp file is removed between the listing and its read.
+    const contents: Record<string, string> = { "a_report.md": "# report", "c_model.txt": "w" };
+    const files: LocalFiles = {
+      resolve: (p) => p,
+      stat: (p) =>
+        Promise.resolve(
+          p === "/ws"
+            ? { isFile: false, isDirectory: true, size: 0 }
+            : { isFile: true, isDirectory: false, size: contents[p.slice(4)]?.length ?? 3 },
+        ),
+      listFiles: () => Promise.resolve(["a_report.md", "b_tmp.lock", "c_model.txt"]),
+      readFile: (p) => {
+        const text = contents[p.slice(4)];
+        if (text === undefined) {
+          return Promise.reject(
+            Object.assign(new Error("ENOENT: no such file"), { code: "ENOENT" }),
+          );
+        }
+        return Promise.resolve(new TextEncoder().encode(text));
+      },
+    };
+    const storage = new MemoryStorage();
+    await withTaskEnv(async (env) => {
+      let runId = "";
+      const logged = await taskSpan("t", {}, (t) => {
+        runId = t.runId;
+        return t.logArtifact("/ws");
+      });
+      assert.deepEqual(
+        (logged as { files: ArtifactRecord[] } | undefined)?.files.map((f) => f.name),
+        ["ws/a_report.md", "ws/c_model.txt"],
+      );
+      const failure = env.diagnostics.find((d) => d.code === "artifact_failed");
+      assert.match(failure?.message ?? "", /1 of 3 file\(s\).*ws\/b_tmp\.lock/);
+      const lines = (await storage.readLines(["projects", "default", runId, "artifacts.jsonl"]))
+        .map((line) => JSON.parse(line).name);
+      assert.deepEqual(lines, ["ws/a_report.md", "ws/c_model.txt"], "recorded in the run's log");
+    }, { files, storage });
+  });
+
+  it(
+    "a directory holding a file name that is not UTF-8 logs its other files",
+    { skip: !hasFileSystem || process.platform !== "linux" },
+    async (t) => {
+      await withTempDir("tracelet-artifact-files-", async (dir) => {
+        const ws = join(dir, "ws");
+        await mkdir(ws);
+        await writeFile(join(ws, "a.txt"), "a");
+        await writeFile(join(ws, "z.txt"), "z");
+        try {
+          // Linux allows any bytes but "/" and NUL in a name.
+          await writeFile(Buffer.concat([Buffer.from(`${ws}/bad`), Buffer.from([0xff])]), "x");
+        } catch {
+          return t.skip("this runtime cannot create a file named by bytes");
+        }
+        if (await stat(join(ws, "bad\uFFFD")).then(() => true, () => false)) {
+          return t.skip("this runtime names files by text: the name became valid UTF-8");
+        }
+        await withTaskEnv(async (env) => {
+          const logged = await taskSpan("t", {}, (t) => t.logArtifact(ws));
+          assert.deepEqual(
+            (logged as { files: ArtifactRecord[] } | undefined)?.files.map((f) => f.name),
+            ["ws/a.txt", "ws/z.txt"],
+          );
+          assert.ok(env.codes().includes("artifact_failed"), env.codes().join());
         }, { files: nodeLocalFiles });
       });
     },
