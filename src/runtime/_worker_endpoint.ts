@@ -24,7 +24,7 @@ function warnIfLocal(url: string): void {
       "worker_otlp_localhost",
       "warn",
       "worker_otlp_localhost",
-      `OTLP export goes to ${origin}, which a deployed Worker cannot reach (the default without an endpoint option or binding; \`wrangler dev\` may have a collector there): set \`otlp.endpoint\` or an \`OTEL_EXPORTER_OTLP_ENDPOINT\` binding`,
+      `OTLP export goes to ${origin}, which a deployed Worker cannot reach (a collector under \`wrangler dev\` or Miniflare can answer there; it is also the default when no endpoint is set): before deploying, point \`otlp.endpoint\` or an \`OTEL_EXPORTER_OTLP_ENDPOINT\` binding at a collector the Worker can reach`,
     );
   } catch {
     // Not a URL: fetch reports that itself.

@@ -77,6 +77,9 @@ describe("instrument(): an OTLP endpoint on this machine", () => {
         /^OTLP export goes to http:\/\/127\.0\.0\.1:9999,/,
       );
       assert.doesNotMatch(message, /s3cret|token|v1\/traces/);
+      // The endpoint was set: the message must not tell the user it was not.
+      assert.doesNotMatch(message, /default without an endpoint/);
+      assert.match(message, /before deploying/);
     }));
 
   it("warns of an endpoint binding on this machine", () =>
