@@ -179,7 +179,14 @@ export async function serveTraced(
     traced.end();
     return response;
   }
-  if (response.bodyUsed) {
+  // Nothing to time, or nothing to record: the response goes out as the handler made it, so the
+  // runtime keeps its length and its fast paths (static and file bodies).
+  const wrap = options.waitForBody !== false && !head && span.isRecording &&
+    response instanceof Response;
+  // `bodyUsed` is read only where the body is wrapped, or where the runtime answers 500 for a used
+  // one (workerd): reading it makes an adapter's light response (@hono/node-server's) build the
+  // real one, and the adapter then sends it the slow way (2x the CPU of a small request).
+  if ((wrap || policy.notResponseStatus !== undefined) && response.bodyUsed) {
     // A runtime cannot send a body that was already read: workerd answers 500 instead.
     span.setAttribute("http.response.status_code", 500);
     recordFailure(
@@ -191,11 +198,7 @@ export async function serveTraced(
     return response;
   }
   recordStatus(span, response.status, policy);
-  // Nothing to time, or nothing to record: the response goes out as the handler made it, so the
-  // runtime keeps its length and its fast paths (static and file bodies).
-  if (
-    options.waitForBody === false || head || !span.isRecording || !(response instanceof Response)
-  ) {
+  if (!wrap) {
     traced.end();
     return response;
   }

@@ -231,6 +231,28 @@ describe("traceFetchHandler() called directly", () => {
       assert.deepEqual(collected.ended.map((s) => s.name), ["HEAD"], "ended at the headers");
     }));
 
+  it("never reads bodyUsed of a response it hands on untouched (adapters' fast paths)", () =>
+    withTracing(async ({ tracer }) => {
+      // @hono/node-server's light response builds the real one when `bodyUsed` is read, and then
+      // sends it the slow way: twice the CPU of a small request.
+      let reads = 0;
+      class LightResponse extends Response {
+        override get bodyUsed(): boolean {
+          reads++;
+          return super.bodyUsed;
+        }
+      }
+      const early = traceFetchHandler(() => new LightResponse("x"), { tracer, waitForBody: false });
+      const full = traceFetchHandler(() => new LightResponse("x"), { tracer });
+      await (await early(new Request("https://x.test/"))).text();
+      await (await full(new Request("https://x.test/", { method: "HEAD" }))).text();
+      const unsampled = { headers: { traceparent: traceparent("00") } };
+      await (await full(new Request("https://x.test/", unsampled))).text();
+      assert.equal(reads, 0);
+      await (await full(new Request("https://x.test/"))).text(); // wrapped: checked first
+      assert.ok(reads > 0, "a body it wraps is still checked");
+    }));
+
   it("takes a Response of another class (a polyfill, undici's) as a response, not a failure", () =>
     withTracing(async ({ tracer, collected }) => {
       /** A Response of its own class, as a polyfill or another realm gives it. */
