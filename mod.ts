@@ -58,6 +58,12 @@ export type {
 } from "./src/http/traced_fetch.ts";
 export { traceFetchHandler } from "./src/http/trace_fetch_handler.ts";
 export type { FetchHandler, TraceFetchHandlerOptions } from "./src/http/trace_fetch_handler.ts";
+export { traceRequestListener } from "./src/http/trace_request_listener.ts";
+export type {
+  IncomingMessageLike,
+  ServerResponseLike,
+  TraceRequestListenerOptions,
+} from "./src/http/trace_request_listener.ts";
 export { DEFAULT_SPAN_LIMITS } from "./src/attributes.ts";
 export type { SpanLimits } from "./src/attributes.ts";
 export { isValidSpanId, isValidTraceId, newSpanId, newTraceId, newUuid } from "./src/ids.ts";

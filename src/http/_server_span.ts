@@ -42,6 +42,16 @@ export interface Traced extends SpanEnd {
   readonly tracer: Tracer;
 }
 
+/** What a server span reads of a request: a `Request`, or a view of another runtime's request. */
+export interface RequestHead {
+  /** The method. */
+  readonly method: string;
+  /** The full URL. */
+  readonly url: string;
+  /** Its headers (only `get` is used). */
+  readonly headers: { get(name: string): string | null };
+}
+
 /** What a server span starts with. */
 export interface ServerSpanStart {
   /** The span name: the method, or `HTTP`. */
@@ -62,7 +72,7 @@ export interface ServerSpanStart {
  * @param recordQuery Whether to record `url.query`.
  * @returns The attributes.
  */
-export function requestAttributes(request: Request, recordQuery: boolean): Attributes {
+export function requestAttributes(request: RequestHead, recordQuery: boolean): Attributes {
   const attributes = methodAttributes(request.method);
   try {
     const url = new URL(request.url);
@@ -87,7 +97,10 @@ export function requestAttributes(request: Request, recordQuery: boolean): Attri
  * @param options Whether to trust `traceparent` and record the query.
  * @returns What to start the span with.
  */
-export function serverSpanStart(request: Request, options: ServerSpanOptions): ServerSpanStart {
+export function serverSpanStart(
+  request: RequestHead,
+  options: ServerSpanOptions,
+): ServerSpanStart {
   const parent = options.trustTraceparent === false ? null : extractTraceContext({
     traceparent: request.headers.get("traceparent") ?? undefined,
     tracestate: request.headers.get("tracestate") ?? undefined,
