@@ -44,10 +44,17 @@ export interface TraceFetchHandlerOptions {
   readonly waitForBody?: boolean | undefined;
 }
 
-/** A fetch-style server handler: a request (and runtime-specific arguments) in, a response out. */
-export type FetchHandler<Args extends unknown[] = unknown[], This = unknown> = (
+/**
+ * A fetch-style server handler: a request (and runtime-specific arguments) in, a response out.
+ * `Req` is the runtime's request type when it extends `Request` (Bun's `BunRequest` of a route).
+ */
+export type FetchHandler<
+  Args extends unknown[] = unknown[],
+  This = unknown,
+  Req extends Request = Request,
+> = (
   this: This,
-  request: Request,
+  request: Req,
   ...rest: Args
 ) => Response | Promise<Response>;
 
@@ -125,6 +132,7 @@ function start(
  *
  * @typeParam Args The handler's arguments after the request (e.g. Deno's handler info).
  * @typeParam This The handler's `this` (passed through).
+ * @typeParam Req The request type (`Request`, or a runtime's subtype such as Bun's `BunRequest`).
  * @param handler The handler.
  * @param options Tracer, `trustTraceparent`, `recordQuery`, `waitForBody`.
  * @returns A handler with the same arguments that answers with a promise of the response.
@@ -143,14 +151,18 @@ function start(
  * // Deno.serve(handler); Bun.serve({ fetch: handler }); export default { fetch: handler };
  * ```
  */
-export function traceFetchHandler<Args extends unknown[], This = unknown>(
-  handler: FetchHandler<Args, This>,
+export function traceFetchHandler<
+  Args extends unknown[],
+  This = unknown,
+  Req extends Request = Request,
+>(
+  handler: FetchHandler<Args, This, Req>,
   options: TraceFetchHandlerOptions = {},
-): (this: This, request: Request, ...rest: Args) => Promise<Response> {
+): (this: This, request: Req, ...rest: Args) => Promise<Response> {
   checkHttpOptions("Cannot trace the fetch handler", handler ?? null, options, [
     [["trustTraceparent", "recordQuery", "waitForBody"], isBoolean, "a boolean"],
   ]);
-  return function (this: This, request: Request, ...rest: Args): Promise<Response> {
+  return function (this: This, request: Req, ...rest: Args): Promise<Response> {
     const call = () => handler.call(this, request, ...rest);
     const traced = start(request, rest, options);
     if (traced === undefined) return new Promise((resolve) => resolve(call()));
