@@ -17,6 +17,7 @@ import type { OtlpHttpExporter } from "../src/exporter/otlp_http.ts";
 import type { WebSocketSpanExporter } from "../src/exporter/websocket.ts";
 import { RedactingExporter } from "../src/redact/redacting_exporter.ts";
 import { task } from "../src/task/task_fn.ts";
+import { traceFetchHandler } from "../src/http/trace_fetch_handler.ts";
 import { Tracer } from "../src/tracer.ts";
 import { MemoryExporter } from "./_support/collect.ts";
 
@@ -157,6 +158,14 @@ describe("API types", () => {
       return custom;
     };
     assert.equal(typeof wrongly, "function");
+  });
+
+  it("traceFetchHandler keeps a handler's Request subtype (Bun's BunRequest of a route)", async () => {
+    type RouteRequest = Request & { readonly params: { readonly id: string } };
+    const traced = traceFetchHandler((request: RouteRequest) => new Response(request.params.id));
+    const route: (request: RouteRequest) => Promise<Response> = traced;
+    const request = Object.assign(new Request("http://x.test/u/7"), { params: { id: "7" } });
+    assert.equal(await (await route(request)).text(), "7");
   });
 
   it("setStatus takes OpenTelemetry's numeric status codes and an undefined message", () => {
