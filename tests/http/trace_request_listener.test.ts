@@ -92,6 +92,7 @@ describe(
           },
         );
         assert.equal(server.status.code, "UNSET");
+        assert.deepEqual(server.events, [], "a response sent whole is not cancelled");
       }));
 
     it("keeps the span active in the request body's callbacks (a body parser's)", () =>
