@@ -151,14 +151,19 @@ export class BatchSpanProcessor implements SpanProcessor {
     this.#queue.push(span);
     this.#sizes.push(size);
     this.#queueBytes += size;
-    if (this.queueLength < this.#triggerSize) this.#arm();
-    else if (!this.#exportQueued) {
+    // Half the byte bound queued (large spans: long prompts, logprobs) exports everything queued,
+    // as a full batch would: waiting for the count or the timer filled the byte bound and dropped
+    // spans while the receiver took all it got (64 KiB spans at 100/s lost half).
+    if (this.queueLength < this.#triggerSize && this.#queueBytes * 2 < this.#maxQueueBytes) {
+      this.#arm();
+    } else if (!this.#exportQueued) {
       // One export of full batches after the running one (or, with a trigger below the batch
       // size, of what reached the trigger). The flag is cleared when the drain starts, not when it
       // is queued: under load (a slow or unreachable endpoint) every span would otherwise queue one
       // more drain, a chain growing without bound that a flush waits behind.
       this.#exportQueued = true;
-      void this.#drain(Math.min(this.#triggerSize, this.#maxExportBatchSize));
+      // (Queued by bytes, below the trigger: everything queued.)
+      void this.#drain(Math.min(this.queueLength, this.#triggerSize, this.#maxExportBatchSize));
     }
   }
 
