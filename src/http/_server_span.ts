@@ -14,6 +14,7 @@ import { runInContext } from "../context/run_in_context.ts";
 import { extractTraceContext } from "../task/trace_context.ts";
 import type { StartSpanOptions, Tracer } from "../tracer.ts";
 import type { Attributes } from "../types.ts";
+import { runtimeKey } from "../runtime/_globals.ts";
 import { methodAttributes, methodSpanName, redactQuery, setServerAddress } from "./_semconv.ts";
 import {
   endAfterBody,
@@ -196,10 +197,14 @@ export async function serveTraced(
   // runtime keeps its length and its fast paths (static and file bodies).
   const wrap = options.waitForBody !== false && !head && span.isRecording &&
     response instanceof Response;
-  // `bodyUsed` is read only where the body is wrapped, or where the runtime answers 500 for a used
-  // one (workerd): reading it makes an adapter's light response (@hono/node-server's) build the
-  // real one, and the adapter then sends it the slow way (2x the CPU of a small request).
-  if ((wrap || policy.notResponseStatus !== undefined) && response.bodyUsed) {
+  // `bodyUsed` is read where the body is wrapped, and where the server answers 500 for a used one
+  // (workerd, Deno.serve, Bun.serve), not on Node: there it makes an adapter's light response
+  // (@hono/node-server's) build the real one, which the adapter then sends the slow way (2x the
+  // CPU of a small request).
+  if (
+    (wrap || policy.notResponseStatus !== undefined || runtimeKey() !== "node") &&
+    response.bodyUsed
+  ) {
     // A runtime cannot send a body that was already read: workerd answers 500 instead.
     span.setAttribute("http.response.status_code", 500);
     recordFailure(
