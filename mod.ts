@@ -61,6 +61,7 @@ export type { FetchHandler, TraceFetchHandlerOptions } from "./src/http/trace_fe
 export { traceRequestListener } from "./src/http/trace_request_listener.ts";
 export type {
   IncomingMessageLike,
+  RequestListenerLike,
   ServerResponseLike,
   TraceRequestListenerOptions,
 } from "./src/http/trace_request_listener.ts";

@@ -22,6 +22,14 @@ import { checkHttpOptions } from "./_options.ts";
 import { type RequestHead, serverSpanStart } from "./_server_span.ts";
 import { endOnce, recordFailure, recordStatus, type ResponsePolicy } from "./_span_response.ts";
 
+/**
+ * A `node:http` request listener of any typing: `(req, res) => void` (Express's app, with its
+ * `next`, too). The request and response are read as {@linkcode IncomingMessageLike} and
+ * {@linkcode ServerResponseLike}.
+ */
+// deno-lint-ignore no-explicit-any
+export type RequestListenerLike = (this: any, req: any, res: any, ...rest: any[]) => unknown;
+
 /** Options of {@linkcode traceRequestListener}. */
 export interface TraceRequestListenerOptions {
   /** The tracer. Default: `getTracer()` at each request, so a later `configure()` applies. */
@@ -60,6 +68,8 @@ export interface ServerResponseLike {
   readonly statusCode: number;
   /** True once the whole response has been handed to the operating system. */
   readonly writableFinished?: boolean | undefined;
+  /** True once `end()` was called (an http2 stream the client reset finishes without it). */
+  readonly writableEnded?: boolean | undefined;
   /** A header set on the response (`content-length` for the body size). */
   getHeader?(name: string): unknown;
   /** Listens once for `finish` (sent) or `close` (the connection closed; also after `finish`). */
@@ -88,7 +98,7 @@ function requestHead(req: IncomingMessageLike): RequestHead {
     method: req.method ?? "GET",
     url: /^[a-z][a-z0-9+.-]*:\/\//i.test(target)
       ? target
-      : `${scheme}://${header(req, "host") ?? "localhost"}${target}`,
+      : `${scheme}://${header(req, "host") ?? header(req, ":authority") ?? "localhost"}${target}`,
     headers: { get: (name) => header(req, name.toLowerCase()) },
   };
 }
@@ -126,6 +136,8 @@ function endWithResponse(res: ServerResponseLike, span: Span): () => void {
   const end = endOnce(span);
   res.once("finish", () => {
     try {
+      // `node:http2`'s compatibility layer finishes a stream the client reset, never ended.
+      if (res.writableEnded === false) span.addEvent("http.response.cancelled");
       recordStatus(span, res.statusCode, POLICY);
       const length = Number(res.getHeader?.("content-length"));
       if (Number.isSafeInteger(length) && length >= 0) {
@@ -159,9 +171,8 @@ function endWithResponse(res: ServerResponseLike, span: Span): () => void {
  * `getTracer().activeSpan()?.updateName("GET /users/:id").setAttribute("http.route", …)`. Tracing
  * problems never reach the listener: it runs untraced and a diagnostic says why.
  *
- * @typeParam Req The request type (`IncomingMessage`, Express's `Request`).
- * @typeParam Res The response type (`ServerResponse`, Express's `Response`).
- * @typeParam This The listener's `this` (the server; passed through).
+ * @typeParam Listener The listener's own type, which the traced one keeps (an Express app's
+ *   overloads included); every argument and `this` reach it as given.
  * @param listener The request listener (an Express app, a Koa `app.callback()`).
  * @param options Tracer, `trustTraceparent`, `recordQuery`.
  * @returns A listener with the same arguments.
@@ -181,18 +192,20 @@ function endWithResponse(res: ServerResponseLike, span: Span): () => void {
  * server.close();
  * ```
  */
-export function traceRequestListener<
-  Req extends IncomingMessageLike,
-  Res extends ServerResponseLike,
-  This = unknown,
->(
-  listener: (this: This, req: Req, res: Res) => unknown,
+export function traceRequestListener<Listener extends RequestListenerLike>(
+  listener: Listener,
   options: TraceRequestListenerOptions = {},
-): (this: This, req: Req, res: Res) => void {
+): Listener {
   checkHttpOptions("Cannot trace the request listener", listener ?? null, options, [
     [["trustTraceparent", "recordQuery"], isBoolean, "a boolean"],
   ]);
-  return function (this: This, req: Req, res: Res): void {
+  return function (
+    this: unknown,
+    req: IncomingMessageLike,
+    res: ServerResponseLike,
+    ...rest: unknown[]
+  ): void {
+    const call = () => listener.call(this, req, res, ...rest);
     let tracer: Tracer;
     let span: Span | undefined;
     let end: () => void;
@@ -209,15 +222,15 @@ export function traceRequestListener<
     } catch (error) {
       span?.end();
       report("error", "http_trace_failed", "Cannot trace a request; it runs untraced", error);
-      listener.call(this, req, res);
+      call();
       return;
     }
     try {
-      runInContext(context, () => listener.call(this, req, res));
+      runInContext(context, call);
     } catch (error) {
       recordFailure(span, error, false);
       end();
       throw error;
     }
-  };
+  } as Listener;
 }

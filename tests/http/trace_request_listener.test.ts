@@ -6,11 +6,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { TracerError } from "../../src/errors.ts";
 import { traceRequestListener } from "../../src/http/trace_request_listener.ts";
 import type { Span } from "../../mod.ts";
-import { isWorkerd } from "../_support/runtime.ts";
+import { isNode, isWorkerd } from "../_support/runtime.ts";
 import { until, withTracing } from "./_helpers.ts";
 
 const CALLER = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" };
@@ -167,7 +168,7 @@ describe(
     it("records a listener's throw and rethrows it unchanged", () =>
       withTracing(({ tracer, collected }) => {
         const boom = new RangeError("boom");
-        const listener = traceRequestListener(() => {
+        const listener = traceRequestListener((_req: object, _res: object) => {
           throw boom;
         }, { tracer });
         const req = { method: "POST", url: "/x", headers: { host: "api.test" } };
@@ -207,5 +208,45 @@ describe(
         );
       }
     });
+
+    it("reads node:http2's compatibility requests: :authority, and a stream the client reset", {
+      skip: !isNode && "node:http2 servers differ on Deno and Bun",
+    }, () =>
+      withTracing(async ({ tracer, collected }) => {
+        const server = http2.createServer(traceRequestListener((req, res) => {
+          if (req.url === "/partial") res.write("partial"); // never ended
+          else res.end("ok");
+        }, { tracer }));
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const port = (server.address() as AddressInfo).port;
+        const client = http2.connect(`http://127.0.0.1:${port}`);
+        try {
+          await new Promise<void>((resolve) => {
+            const authority = `api.example.test:${port}`;
+            const stream = client.request({ ":path": "/ok", ":authority": authority });
+            stream.resume().once("end", () => resolve());
+            stream.end();
+          });
+          await new Promise<void>((resolve) => {
+            const stream = client.request({ ":path": "/partial" });
+            stream.once("data", () => {
+              stream.close(http2.constants.NGHTTP2_CANCEL);
+              resolve();
+            });
+            stream.end();
+          });
+          await until(() => collected.ended.length === 2);
+        } finally {
+          client.close();
+          await new Promise((resolve) => server.close(resolve));
+        }
+        const [ok, partial] = ["/ok", "/partial"].map((path) =>
+          collected.ended.find((s) => s.attributes["url.path"] === path)!
+        );
+        assert.equal(ok.attributes["server.address"], "api.example.test");
+        assert.equal(ok.attributes["server.port"], port);
+        assert.deepEqual(ok.events, []);
+        assert.deepEqual(partial.events.map((e) => e.name), ["http.response.cancelled"]);
+      }));
   },
 );
