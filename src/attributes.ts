@@ -66,12 +66,13 @@ export function spanLimits(given?: Partial<SpanLimits>): SpanLimits {
 }
 
 /**
- * Compact JSON of any value, cycle-safe and never throwing (see the module doc for the rules).
+ * Compact JSON of any value, cycle-safe and never throwing (see the module doc for the rules),
+ * bounded: at most 65,536 values are written, and Maps, Sets and typed arrays are read no further.
  *
  * @param value Any value.
  * @returns JSON text.
  */
-function jsonEncode(value: unknown): string {
+export function jsonEncode(value: unknown): string {
   // The current path: for each object being written, the object JSON.stringify walks (a converted
   // Map, Set or Error, or the original) followed by the original.
   const path: unknown[] = [];
@@ -93,13 +94,16 @@ function jsonEncode(value: unknown): string {
         case "object": {
           if (v === null) return v;
           if (path.includes(v)) return "<circular reference>";
-          let out = v instanceof Map
-            ? [...v.keys()].every((k) => typeof k === "string") ? Object.fromEntries(v) : [...v]
-            : v instanceof Set
-            ? [...v]
+          // Maps, Sets and typed arrays are read only as far as `room` goes: a 2 MB byte array
+          // or a Map of 200,000 entries was walked whole, for a second or more in `setAttribute`.
+          let out = v instanceof Map || v instanceof Set || ArrayBuffer.isView(v)
+            ? firstOf(v as Iterable<unknown>, room)
             : v instanceof Error
             ? { name: v.name, message: v.message, cause: v.cause }
             : v;
+          if (v instanceof Map && (out as unknown[][]).every((e) => typeof e[0] == "string")) {
+            out = Object.fromEntries(out as [string, unknown][]);
+          }
           if (Array.isArray(out) && out.length > room) out = out.slice(0, room);
           path.push(out, v);
           return out;
@@ -110,6 +114,13 @@ function jsonEncode(value: unknown): string {
   } catch (error) {
     return JSON.stringify(`<error: ${error instanceof Error ? error.message : "unknown"}>`);
   }
+}
+
+/** The first `count` items (at least one) of a Map (its entries), a Set or a typed array. */
+function firstOf(items: Iterable<unknown>, count: number): unknown[] {
+  const first = [];
+  for (const item of items) if (first.push(item) >= count) break;
+  return first;
 }
 
 /**

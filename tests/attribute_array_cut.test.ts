@@ -76,3 +76,32 @@ describe("JSON-encoded attribute values", () => {
     assert.ok(text.startsWith('{"a":{"a":'));
   });
 });
+
+describe("Maps, Sets and typed arrays as attribute values", () => {
+  it("are read only as far as the 65,536-value bound, never whole", () => {
+    let read = 0;
+    /** A Set that counts the items its iteration hands out. */
+    class CountingSet<T> extends Set<T> {
+      override *[Symbol.iterator](): SetIterator<T> {
+        for (const item of super.values()) {
+          read++;
+          yield item;
+        }
+      }
+    }
+    const set = new CountingSet(Array.from({ length: 200_000 }, (_, i) => i));
+    const fromSet = JSON.parse(toAttributeValue(set) as string) as number[];
+    // The bound counts every value written, the Set itself too.
+    assert.equal(fromSet.length, 65_535);
+    assert.ok(read <= 65_537, `read ${read} of 200,000`);
+    // A 3 MB byte buffer: an array of its first bytes, not an object of three million keys.
+    const bytes = JSON.parse(toAttributeValue(new Uint8Array(3_000_000).fill(7)) as string);
+    assert.ok(Array.isArray(bytes));
+    assert.equal(bytes.length, 65_535);
+    assert.equal(bytes[0], 7);
+    const map = new Map(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
+    const fromMap = JSON.parse(toAttributeValue(map) as string) as Record<string, number>;
+    assert.ok(Object.keys(fromMap).length <= 65_536);
+    assert.equal(fromMap.k0, 0);
+  });
+});

@@ -5,9 +5,8 @@
  * @module
  */
 import type { AgentSpan } from "./agent_span.ts";
-import { safeString } from "../safe_string.ts";
+import { jsonEncode } from "../attributes.ts";
 import { field, readOrCopy } from "./_input.ts";
-import { jsonSafe } from "./_redact.ts";
 import { createSpan } from "./factories.ts";
 import type { AgentSpanOptions } from "./factories.ts";
 import type {
@@ -26,18 +25,13 @@ import type {
 } from "./span_data.ts";
 
 /**
- * A function span's input or output as text: strings as is, anything else as JSON (its JSON-safe
- * form when `JSON.stringify` throws: a cycle, a BigInt, a throwing getter), or else its string
- * form.
+ * A function span's input or output as text: strings as is, anything else as JSON as attribute
+ * values are encoded (cycles marked, BigInts as text, at most 65,536 values: a 2 MB byte buffer
+ * as input took a second of `JSON.stringify`, for text cut to 2,048 characters on export).
  */
 function text(value: unknown): string {
   if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? safeString(value);
-  } catch {
-    return JSON.stringify(jsonSafe(value));
-  }
+  return typeof value === "string" ? value : jsonEncode(value);
 }
 
 /**
