@@ -5,35 +5,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { BatchSpanProcessor } from "../src/processor/batch.ts";
-import type { SpanExporter } from "../src/processor/types.ts";
 import { Tracer } from "../src/tracer.ts";
-import type { SpanRecord } from "../src/types.ts";
-import { captureDiagnostics } from "./_support/collect.ts";
-
-/** An exporter that takes every batch at once and keeps the span names. */
-function healthyReceiver(): SpanExporter & { names: string[]; batches: number } {
-  const names: string[] = [];
-  return {
-    names,
-    batches: 0,
-    export(spans: SpanRecord[]) {
-      this.batches++;
-      for (const span of spans) names.push(span.name);
-      return Promise.resolve({
-        exported: spans.length,
-        retried: 0,
-        persisted: 0,
-        dropped: {},
-        failed: 0,
-      });
-    },
-    shutdown: () => Promise.resolve(),
-  };
-}
+import { captureDiagnostics, MemoryExporter } from "./_support/collect.ts";
 
 describe("a batch queue of large spans", () => {
   it("exports when half its byte bound is queued, so a healthy receiver loses none", async () => {
-    const receiver = healthyReceiver();
+    const receiver = new MemoryExporter(); // takes every batch at once
     // The 16 MiB default bound scaled down: 32 spans of 8 KiB fill it; a batch is 512 spans and
     // the timer 5 s away, neither of which comes before the bound fills.
     const processor = new BatchSpanProcessor(receiver, { maxQueueBytes: 256 * 1024 });
@@ -46,27 +23,27 @@ describe("a batch queue of large spans", () => {
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
       assert.ok(
-        receiver.names.length >= 150,
-        `exported before the timer: ${receiver.names.length}`,
+        receiver.spans.length >= 150,
+        `exported before the timer: ${receiver.spans.length}`,
       );
       const report = await tracer.shutdown();
       assert.deepEqual(report.dropped, {});
     });
-    assert.equal(receiver.names.length, 200, "every span reached the receiver");
+    assert.equal(receiver.spans.length, 200, "every span reached the receiver");
     assert.deepEqual(diagnostics.filter((d) => d.code === "queue_full"), []);
-    assert.ok(receiver.batches > 1, "in several exports, not one at the end");
+    assert.ok(receiver.batches.length > 1, "in several exports, not one at the end");
   });
 
   it("still waits for a full batch or the timer while small spans leave room", async () => {
-    const receiver = healthyReceiver();
+    const receiver = new MemoryExporter(); // takes every batch at once
     const processor = new BatchSpanProcessor(receiver, { maxQueueBytes: 256 * 1024 });
     const tracer = new Tracer({ processors: [processor] });
     for (let i = 0; i < 100; i++) {
       tracer.startSpan(`small-${i}`).end();
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    assert.equal(receiver.names.length, 0, "nothing exported early");
+    assert.equal(receiver.spans.length, 0, "nothing exported early");
     await tracer.shutdown();
-    assert.equal(receiver.names.length, 100);
+    assert.equal(receiver.spans.length, 100);
   });
 });
