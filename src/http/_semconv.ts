@@ -78,6 +78,22 @@ export function setServerAddress(url: URL, attributes: Attributes): void {
 }
 
 /**
+ * `client.address`, `network.peer.address` and `network.peer.port` of a server span from the
+ * connection's peer (never from forwarding headers, which a client can forge); nothing unless the
+ * address is a non-empty string.
+ *
+ * @param address The peer's address.
+ * @param port The peer's port.
+ * @param attributes Where to set them.
+ */
+export function setPeerAddress(address: unknown, port: unknown, attributes: Attributes): void {
+  if (typeof address !== "string" || address === "") return;
+  attributes["client.address"] = address;
+  attributes["network.peer.address"] = address;
+  if (Number.isSafeInteger(port)) attributes["network.peer.port"] = port as number;
+}
+
+/**
  * `url.full` as the conventions want it on a client span: a user name and password replaced by
  * `REDACTED`, no fragment (never sent), and the query string only when asked for (see
  * {@linkcode redactQuery}). A `data:` URL keeps its media type only: its payload is the data.

@@ -43,6 +43,14 @@ export interface Traced extends SpanEnd {
   readonly tracer: Tracer;
 }
 
+/** How a server span outside Workers reads its response: 5xx fail it, the body size is recorded. */
+export const SERVER_RESPONSE_POLICY: ResponsePolicy = {
+  errorFrom: 500,
+  bodySize: true,
+  unobserved: "http_body_unobserved",
+  sent: true,
+};
+
 /** What a server span reads of a request: a `Request`, or a view of another runtime's request. */
 export interface RequestHead {
   /** The method. */

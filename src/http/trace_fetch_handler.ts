@@ -12,8 +12,14 @@ import { isBoolean } from "../option_rules.ts";
 import type { Tracer } from "../tracer.ts";
 import type { Attributes } from "../types.ts";
 import { watchUpgrades } from "./_bun_upgrade.ts";
-import { serverSpanStart, serveTraced, type Traced } from "./_server_span.ts";
-import { endOnce, type ResponsePolicy } from "./_span_response.ts";
+import {
+  SERVER_RESPONSE_POLICY,
+  serverSpanStart,
+  serveTraced,
+  type Traced,
+} from "./_server_span.ts";
+import { setPeerAddress } from "./_semconv.ts";
+import { endOnce } from "./_span_response.ts";
 import { checkHttpOptions } from "./_options.ts";
 
 /** Options of {@linkcode traceFetchHandler}. */
@@ -58,13 +64,6 @@ export type FetchHandler<
   ...rest: Args
 ) => Response | Promise<Response>;
 
-const POLICY: ResponsePolicy = {
-  errorFrom: 500,
-  bodySize: true,
-  unobserved: "http_body_unobserved",
-  sent: true,
-};
-
 /** How `Deno.serve` (its handler info) and `Bun.serve` (its server) tell a handler the peer. */
 interface PeerSources {
   readonly remoteAddr?: { readonly hostname?: unknown; readonly port?: unknown };
@@ -85,11 +84,7 @@ function peerAttributes(request: Request, rest: readonly unknown[]): Attributes 
     : source.remoteAddr;
   const address = (peer as { address?: unknown })?.address ??
     (peer as { hostname?: unknown })?.hostname;
-  if (typeof address === "string" && address !== "") {
-    attributes["client.address"] = address;
-    attributes["network.peer.address"] = address;
-    if (Number.isSafeInteger(peer?.port)) attributes["network.peer.port"] = peer!.port as number;
-  }
+  setPeerAddress(address, peer?.port, attributes);
   return attributes;
 }
 
@@ -176,7 +171,14 @@ export function traceFetchHandler<
         upgraded = watch(request);
       }
     };
-    return serveTraced(traced, traced.head, options, POLICY, run, () => upgraded) as Promise<
+    return serveTraced(
+      traced,
+      traced.head,
+      options,
+      SERVER_RESPONSE_POLICY,
+      run,
+      () => upgraded,
+    ) as Promise<
       Response
     >;
   };

@@ -17,10 +17,10 @@ import { getTracer } from "../global.ts";
 import { isBoolean } from "../option_rules.ts";
 import type { Span } from "../span.ts";
 import type { Tracer } from "../tracer.ts";
-import type { Attributes } from "../types.ts";
 import { checkHttpOptions } from "./_options.ts";
-import { type RequestHead, serverSpanStart } from "./_server_span.ts";
-import { endOnce, recordFailure, recordStatus, type ResponsePolicy } from "./_span_response.ts";
+import { setPeerAddress } from "./_semconv.ts";
+import { type RequestHead, SERVER_RESPONSE_POLICY, serverSpanStart } from "./_server_span.ts";
+import { endOnce, recordFailure, recordStatus } from "./_span_response.ts";
 
 /**
  * A `node:http` request listener of any typing: `(req, res) => void` (Express's app, with its
@@ -76,13 +76,6 @@ export interface ServerResponseLike {
   once(event: "finish" | "close", listener: () => void): unknown;
 }
 
-const POLICY: ResponsePolicy = {
-  errorFrom: 500,
-  bodySize: true,
-  unobserved: "http_body_unobserved",
-  sent: true,
-};
-
 /** A header's value as text (several values joined as `Headers` joins them). */
 function header(message: IncomingMessageLike, name: string): string | null {
   const value = message.headers[name];
@@ -101,16 +94,6 @@ function requestHead(req: IncomingMessageLike): RequestHead {
       : `${scheme}://${header(req, "host") ?? header(req, ":authority") ?? "localhost"}${target}`,
     headers: { get: (name) => header(req, name.toLowerCase()) },
   };
-}
-
-/** `client.address`, `network.peer.address` and `network.peer.port` from the socket. */
-function peerAttributes(req: IncomingMessageLike, attributes: Attributes): void {
-  const address = req.socket?.remoteAddress;
-  if (typeof address !== "string" || address === "") return;
-  attributes["client.address"] = address;
-  attributes["network.peer.address"] = address;
-  const port = req.socket?.remotePort;
-  if (Number.isSafeInteger(port)) attributes["network.peer.port"] = port!;
 }
 
 /**
@@ -138,7 +121,7 @@ function endWithResponse(res: ServerResponseLike, span: Span): () => void {
     try {
       // `node:http2`'s compatibility layer finishes a stream the client reset, never ended.
       if (res.writableEnded === false) span.addEvent("http.response.cancelled");
-      recordStatus(span, res.statusCode, POLICY);
+      recordStatus(span, res.statusCode, SERVER_RESPONSE_POLICY);
       const length = Number(res.getHeader?.("content-length"));
       if (Number.isSafeInteger(length) && length >= 0) {
         span.setAttribute("http.response.body.size", length);
@@ -213,7 +196,7 @@ export function traceRequestListener<Listener extends RequestListenerLike>(
     try {
       tracer = options.tracer ?? getTracer();
       const { name, attributes, parent } = serverSpanStart(requestHead(req), options);
-      peerAttributes(req, attributes);
+      setPeerAddress(req.socket?.remoteAddress, req.socket?.remotePort, attributes);
       span = tracer.startSpan(name, { kind: "SERVER", attributes, parent });
       context = tracer.contextWith(span, Context.ROOT);
       emitInContext(req, context);
