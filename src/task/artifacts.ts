@@ -164,9 +164,9 @@ function fail(code: string, message: string, cause?: unknown): undefined {
  * source that cannot be read) are reported as diagnostics and resolve to
  * `undefined`. In a directory, a file that cannot be logged (removed since it was listed,
  * unreadable, too large, a name that is not valid UTF-8) is skipped with one `artifact_failed`
- * report for the directory, and the other files are logged. Symbolic links in a directory that lead outside it are skipped
- * (`artifact_link_outside`) unless `followLinksOutside` is true; a path given that is a link is
- * followed. A name that is not a string is recorded as its string form. Bytes are copied
+ * report for the directory, and the other files are logged. Symbolic links in a directory that
+ * lead outside it are skipped (`artifact_link_outside`) unless `followLinksOutside` is true; a
+ * path given that is a link is followed. A name that is not a string is recorded as its string form. Bytes are copied
  * before it returns, so the caller may reuse its buffer at once.
  *
  * @param sink The task.
